@@ -1,0 +1,1 @@
+"""Component implementations, looked up by name through framework.components.BUILTIN_COMPONENTS."""

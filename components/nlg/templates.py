@@ -1,0 +1,98 @@
+"""Template responses: pick a variation, fill `{slot}` placeholders once.
+
+Placeholders are replaced with one regex pass over the template; a slot value that
+itself contains ``{other}`` or format syntax is printed literally, never re-expanded.
+Variations with a `condition` are eligible only when it holds; among eligible
+variations the choice is seeded-random or round-robin.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from typing import Any, Literal
+
+from framework.components import Component, ComponentConfig, Turn
+from framework.expressions import Expression
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+class TemplateConfig(ComponentConfig):
+    choice: Literal["random", "round_robin"] = "random"
+    seed: int | None = None
+    missing_slot_text: str = "(unknown)"
+
+
+def fill(template: str, slots: dict[str, Any], missing: str) -> str:
+    """Interpolate ``{slot}`` once; ``{{``/``}}`` are literal braces."""
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(0) == "{{":
+            return "{"
+        if m.group(0) == "}}":
+            return "}"
+        value = slots.get(m.group(1).strip())
+        return missing if value is None else _text(value)
+
+    return _PLACEHOLDER.sub(repl, template)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class TemplateNLG(Component):
+    name = "template_nlg"
+    stage = "nlg"
+    Config = TemplateConfig
+
+    def __init__(self, config: TemplateConfig, domain: Any):
+        super().__init__(config, domain)
+        self._rng = random.Random(config.seed)
+        self._turns: dict[str, int] = {}
+        self._conditions: dict[str, Expression] = {}
+
+    def _eligible(self, name: str, slots: dict[str, Any]) -> list[Any]:
+        variations = self.domain.responses[name].variations
+        conditional = [v for v in variations if v.condition and self._condition(v.condition).evaluate(slots)]
+        return conditional or [v for v in variations if not v.condition] or list(variations)
+
+    def _condition(self, text: str) -> Expression:
+        if text not in self._conditions:
+            self._conditions[text] = Expression(text)
+        return self._conditions[text]
+
+    def render(self, name: str, slots: dict[str, Any]) -> dict[str, Any]:
+        """One bot message for response ``name`` given ``slots``."""
+        if name not in self.domain.responses:
+            return {"text": name, "response": name}
+        options = self._eligible(name, slots)
+        if self.config.choice == "round_robin":
+            i = self._turns.get(name, 0)
+            self._turns[name] = i + 1
+            v = options[i % len(options)]
+        else:
+            v = self._rng.choice(options)
+        msg: dict[str, Any] = {"response": name, "text": fill(v.text, slots, self.config.missing_slot_text) if v.text else None, "generated": False}
+        if v.buttons:
+            msg["buttons"] = [{"title": fill(b.title, slots, ""), "payload": b.payload} for b in v.buttons]
+        if v.image:
+            msg["image"] = v.image
+        if v.custom:
+            msg["custom"] = v.custom
+        return msg
+
+    def process(self, turn: Turn) -> None:
+        slots = turn.tracker.slots if turn.tracker is not None else {}
+        for r in turn.responses:
+            if "text" in r and "response" not in r:  # already a message (from a custom action)
+                turn.messages.append(dict(r))
+            else:
+                turn.messages.append(self.render(r["response"], r.get("slots") or slots))

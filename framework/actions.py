@@ -1,0 +1,131 @@
+"""Custom actions and slot validators: Python callables referenced as ``module:function``.
+
+An action is called as ``fn(tracker, dispatcher)`` with a read-only
+:class:`TrackerView` and a :class:`Dispatcher`; it returns a list of events (event
+objects or their JSON dicts) or None, and may be ``async``. A slot validator is
+called as ``fn(value, tracker)`` and returns the (possibly normalised) value, or
+None to reject it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from framework.tracker import Event, Tracker
+
+__all__ = ["ActionRunner", "Dispatcher", "TrackerView"]
+
+_EVENT = TypeAdapter(Event)
+_IMPORT_LOCK = threading.Lock()
+
+
+class TrackerView:
+    """What a custom action may read: slots, the latest message, events (copies)."""
+
+    def __init__(self, tracker: Tracker):
+        self._slots = MappingProxyType(dict(tracker.slots))
+        self._events = tuple(e.model_copy(deep=True) for e in tracker.events)
+        self.conversation_id = tracker.conversation_id
+        latest = tracker.latest_message
+        self.latest_message = MappingProxyType({"text": latest.text, **latest.parse}) if latest else MappingProxyType({})
+        self.active_flow = tracker.active_flow
+
+    @property
+    def slots(self) -> MappingProxyType:
+        return self._slots
+
+    @property
+    def events(self) -> tuple[Any, ...]:
+        return self._events
+
+    def get_slot(self, name: str) -> Any:
+        return self._slots.get(name)
+
+
+class Dispatcher:
+    """Collects the messages an action wants to send."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def utter(self, response: str | None = None, text: str | None = None, **data: Any) -> None:
+        """Send a domain response by name, or a literal ``text`` (with optional buttons, custom...)."""
+        if response is not None:
+            self.messages.append({"response": response, "slots": data.pop("slots", {})})
+        elif text is not None:
+            self.messages.append({"text": text, **data})
+        else:
+            raise ValueError("utter() needs a response name or a text")
+
+
+class ActionRunner:
+    """Imports and calls custom actions, with the bot's action code on ``sys.path``."""
+
+    def __init__(self, refs: dict[str, str], code_dirs: list[Path]):
+        self.refs = refs
+        self.code_dirs = [str(d) for d in code_dirs if d.is_dir()]
+        self._cache: dict[str, Callable[..., Any]] = {}
+
+    def resolve(self, ref: str) -> Callable[..., Any]:
+        if ref not in self._cache:
+            module, _, attr = ref.partition(":")
+            with _IMPORT_LOCK:
+                for d in self.code_dirs:
+                    if d not in sys.path:
+                        sys.path.insert(0, d)
+                mod = importlib.import_module(module)
+            fn = getattr(mod, attr)
+            if not callable(fn):
+                raise TypeError(f"{ref} is not callable")
+            self._cache[ref] = fn
+        return self._cache[ref]
+
+    def run(self, name: str, tracker: Tracker) -> tuple[list[Any], list[dict[str, Any]]]:
+        """Run action ``name``; return its events and messages. Exceptions propagate to the caller."""
+        fn = self.resolve(self.refs[name])
+        dispatcher = Dispatcher()
+        result = _call(fn, TrackerView(tracker), dispatcher)
+        events = [e if not isinstance(e, dict) else _EVENT.validate_python(e) for e in (result or [])]
+        return events, dispatcher.messages
+
+    def validate(self, ref: str, value: Any, tracker: Tracker) -> Any:
+        return _call(self.resolve(ref), value, TrackerView(tracker))
+
+
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    result = fn(*args)
+    if inspect.isawaitable(result):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(_await(result))
+        # inside a running loop (async handle): run the coroutine in a helper thread
+        out: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                out["v"] = asyncio.run(_await(result))
+            except BaseException as e:  # noqa: BLE001 - re-raised below in the caller thread
+                out["e"] = e
+
+        t = threading.Thread(target=target)
+        t.start()
+        t.join()
+        if "e" in out:
+            raise out["e"]
+        return out.get("v")
+    return result
+
+
+async def _await(aw: Any) -> Any:
+    return await aw

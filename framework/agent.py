@@ -1,0 +1,193 @@
+"""The Agent: a trained bot loaded from its archive, answering messages.
+
+    from framework import Agent
+    agent = Agent.load("models/restaurant")
+    agent.handle("book a table for 4", conversation_id="alice")  # -> [{"text": ...}, ...]
+    agent.parse("book a table for 4")                             # NLU only
+
+Conversations are kept in a tracker store (in memory by default). Calls for the
+same conversation are serialised with a per-conversation lock; different
+conversations run in parallel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from framework.archive import read_manifest, unpack_if_tarball
+from framework.components import Component, Turn, get_component_class, resolve_config
+from framework.domain.schema import Domain
+from framework.errors import ArchiveError, ComponentError, DialogkitError, Location, message
+from framework.tracker import BotUttered, Restarted, SessionStarted, SlotSet, Tracker, UserUttered
+
+__all__ = ["Agent", "InMemoryTrackerStore"]
+
+logger = logging.getLogger(__name__)
+_PAYLOAD = re.compile(r"^/([A-Za-z][A-Za-z0-9_.\-#+]*)\s*(\{.*\})?\s*$", re.DOTALL)
+MAX_MESSAGE_CHARS = 10_000
+
+
+class InMemoryTrackerStore:
+    """Trackers in a dict; the default for the Python API."""
+
+    def __init__(self) -> None:
+        self._trackers: dict[str, Tracker] = {}
+
+    def get(self, conversation_id: str) -> Tracker | None:
+        return self._trackers.get(conversation_id)
+
+    def save(self, tracker: Tracker) -> None:
+        self._trackers[tracker.conversation_id] = tracker
+
+    def keys(self) -> Iterable[str]:
+        return list(self._trackers)
+
+
+class Agent:
+    """A loaded bot. Build it with :meth:`load`; no I/O happens in ``__init__``."""
+
+    def __init__(self, domain: Domain, components: list[Component], manifest: dict[str, Any], store: Any = None):
+        self.domain = domain
+        self.components = components
+        self.manifest = manifest
+        self.store = store or InMemoryTrackerStore()
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.initial_slots = {name: s.initial for name, s in domain.slots.items()}
+
+    @classmethod
+    def load(cls, path: str | Path, store: Any = None) -> Agent:
+        """Load and verify a model archive (directory or .tar.gz)."""
+        root = unpack_if_tarball(Path(path))
+        manifest = read_manifest(root)
+        try:
+            domain = Domain.model_validate(json.loads((root / "domain.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError) as e:
+            raise ArchiveError(message("DK502", Location(str(root / "domain.json")), problem=str(e)[:200])) from None
+        components = []
+        for entry in manifest["components"]:
+            name = entry["name"]
+            cls_ = get_component_class(name)
+            if str(entry.get("code_version")) != str(cls_.code_version):
+                raise ArchiveError(message("DK505", Location(str(root)), found=f"{name} v{entry.get('code_version')}", expected=f"{name} v{cls_.code_version}"))
+            config = resolve_config(name, entry["config"])
+            try:
+                components.append(cls_.load(root / entry["dir"], config, domain))
+            except DialogkitError:
+                raise
+            except Exception as e:
+                raise ComponentError(message("DK604", name=name, problem=f"could not load: {type(e).__name__}: {e}")) from e
+        return cls(domain, components, manifest, store)
+
+    # --- NLU --------------------------------------------------------------------------
+
+    def _nlu(self, turn: Turn) -> None:
+        payload = _PAYLOAD.match(turn.text.strip())
+        if payload:
+            entities = []
+            try:
+                values = json.loads(payload.group(2)) if payload.group(2) else {}
+            except json.JSONDecodeError:
+                values = {}
+            if isinstance(values, dict):
+                entities = [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "role": None, "extractor": "payload"} for k, v in values.items()]
+            turn.intent = {"name": payload.group(1), "confidence": 1.0}
+            turn.intent_ranking = [dict(turn.intent)]
+            turn.entities = entities
+            return
+        for c in self.components:
+            if c.stage == "nlu":
+                self._run(c, turn)
+
+    def _run(self, component: Component, turn: Turn) -> None:
+        t0 = time.perf_counter()
+        try:
+            component.process(turn)
+        except DialogkitError:
+            raise
+        except Exception as e:
+            raise ComponentError(message("DK604", name=component.name, problem=f"{type(e).__name__}: {e}")) from e
+        turn.timings[component.name] = time.perf_counter() - t0
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """NLU only: ``{"text", "intent", "intent_ranking", "entities"}``."""
+        turn = Turn(_clean(text))
+        self._nlu(turn)
+        return {"text": turn.text, "intent": turn.intent, "intent_ranking": turn.intent_ranking, "entities": turn.entities}
+
+    def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
+        return [self.parse(t) for t in texts]
+
+    # --- dialogue ---------------------------------------------------------------------
+
+    def _lock(self, conversation_id: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(conversation_id, threading.Lock())
+
+    def tracker(self, conversation_id: str) -> Tracker:
+        """The conversation's tracker (a new one if it does not exist yet)."""
+        tracker = self.store.get(conversation_id)
+        if tracker is None:
+            tracker = Tracker(conversation_id, dict(self.initial_slots))
+            tracker.add(SessionStarted())
+        return tracker
+
+    def handle_turn(self, text: str, conversation_id: str = "default") -> Turn:
+        """Run one message through NLU, DM and NLG; return the whole :class:`Turn` (for debug views)."""
+        with self._lock(conversation_id):
+            tracker = self.tracker(conversation_id)
+            self._expire_session(tracker)
+            turn = Turn(_clean(text), tracker=tracker)
+            self._nlu(turn)
+            tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}))
+            for stage in ("dm", "nlg"):
+                for c in self.components:
+                    if c.stage == stage:
+                        self._run(c, turn)
+            for msg in turn.messages:
+                data = {k: v for k, v in msg.items() if k not in ("text", "response")}
+                tracker.add(BotUttered(text=msg.get("text"), response=msg.get("response"), data=data))
+            self.store.save(tracker)
+            return turn
+
+    def handle(self, text: str, conversation_id: str = "default") -> list[dict[str, Any]]:
+        """Answer ``text`` in conversation ``conversation_id``; returns the bot's messages."""
+        return [_public(m) for m in self.handle_turn(text, conversation_id).messages]
+
+    async def handle_async(self, text: str, conversation_id: str = "default") -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self.handle, text, conversation_id)
+
+    async def parse_async(self, text: str) -> dict[str, Any]:
+        return await asyncio.to_thread(self.parse, text)
+
+    def _expire_session(self, tracker: Tracker) -> None:
+        expiry = self.domain.session.expiry_minutes
+        last = tracker.events[-1].timestamp if tracker.events else None
+        if not expiry or last is None or time.time() - last < expiry * 60:
+            return
+        slots = tracker.slots
+        kept = {k: v for k, v in slots.items() if v is not None} if self.domain.session.carry_over_slots else {}
+        tracker.add(SessionStarted())
+        tracker.add(Restarted())
+        for k, v in kept.items():
+            tracker.add(SlotSet(name=k, value=v))
+
+
+def _clean(text: str) -> str:
+    text = "" if text is None else str(text)
+    if len(text) > MAX_MESSAGE_CHARS:
+        logger.warning("message of %d characters truncated to %d", len(text), MAX_MESSAGE_CHARS)
+        text = text[:MAX_MESSAGE_CHARS]
+    return text
+
+
+def _public(msg: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in msg.items() if v is not None and k != "slots"}

@@ -1,0 +1,136 @@
+"""The model archive: a directory (or .tar.gz of it) that `dialogkit train` writes.
+
+Layout::
+
+    models/<name>/
+      manifest.json          format, framework version, domain fingerprint,
+                             per-component resolved config + fingerprint, sha256 of every file
+      domain.json            the validated domain the model was trained on
+      components/<i>_<name>/ each component's files: safetensors, tokenizer files, JSON
+
+No pickle anywhere. :func:`read_manifest` verifies the format, every hash and that
+no file was added, and refuses anything else with a clear message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from framework.errors import ArchiveError, Location, message
+from framework.version import __version__
+
+__all__ = [
+    "ARCHIVE_FORMAT",
+    "build_manifest",
+    "fingerprint",
+    "read_manifest",
+    "replace_directory",
+    "sha256_file",
+    "unpack_if_tarball",
+    "write_manifest",
+]
+
+ARCHIVE_FORMAT = 1
+MANIFEST = "manifest.json"
+
+
+def fingerprint(*parts: Any) -> str:
+    """Stable sha256 of JSON-serialisable ``parts``."""
+    blob = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _all_files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)).replace(os.sep, "/") for p in root.rglob("*") if p.is_file() and p.name != MANIFEST)
+
+
+def build_manifest(root: Path, domain_fingerprint: str, components: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "format": ARCHIVE_FORMAT,
+        "framework_version": __version__,
+        "domain_fingerprint": domain_fingerprint,
+        "components": components,
+        "files": {rel: sha256_file(root / rel) for rel in _all_files(root)},
+    }
+
+
+def write_manifest(root: Path, manifest: dict[str, Any]) -> None:
+    (root / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def read_manifest(root: Path, verify: bool = True) -> dict[str, Any]:
+    """Load and verify ``root/manifest.json``; raise :class:`ArchiveError` when anything is off."""
+    mpath = root / MANIFEST
+    if not root.is_dir() or not mpath.is_file():
+        raise ArchiveError(message("DK501", Location(str(root)), path=str(root)))
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ArchiveError(message("DK502", Location(str(mpath)), problem=str(e))) from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("components"), list):
+        raise ArchiveError(message("DK502", Location(str(mpath)), problem="missing 'files' or 'components'"))
+    if manifest.get("format") != ARCHIVE_FORMAT:
+        raise ArchiveError(message("DK505", Location(str(mpath)), found=manifest.get("format"), expected=ARCHIVE_FORMAT))
+    if verify:
+        files: dict[str, str] = manifest["files"]
+        for rel, expected in files.items():
+            p = (root / rel).resolve()
+            if root.resolve() not in p.parents:
+                raise ArchiveError(message("DK507", Location(str(mpath)), problem=f"path '{rel}' leaves the archive"))
+            if not p.is_file():
+                raise ArchiveError(message("DK504", Location(str(root / rel)), file=rel))
+            actual = sha256_file(p)
+            if actual != expected:
+                raise ArchiveError(message("DK503", Location(str(root / rel)), file=rel, expected=expected[:12], actual=actual[:12]))
+        for rel in _all_files(root):
+            if rel not in files:
+                raise ArchiveError(message("DK506", Location(str(root / rel)), file=rel))
+    return manifest
+
+
+def unpack_if_tarball(path: Path) -> Path:
+    """Return a directory for ``path``: itself, or a safe extraction of a .tar.gz archive."""
+    if path.is_dir() or not path.name.endswith((".tar.gz", ".tgz")):
+        return path
+    if not path.is_file():
+        raise ArchiveError(message("DK501", Location(str(path)), path=str(path)))
+    dest = Path(tempfile.mkdtemp(prefix="dialogkit-model-"))
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar.getmembers():
+                if not (member.isfile() or member.isdir()) or member.name.startswith("/") or ".." in Path(member.name).parts:
+                    raise ArchiveError(message("DK507", Location(str(path)), problem=f"member '{member.name}' is not a plain file inside the archive"))
+            tar.extractall(dest, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as e:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise ArchiveError(message("DK507", Location(str(path)), problem=str(e))) from None
+    entries = list(dest.iterdir())
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else dest
+
+
+def replace_directory(staging: Path, target: Path) -> None:
+    """Move ``staging`` to ``target``, keeping the old target until the new one is in place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    backup = target.with_name(target.name + ".old")
+    if backup.exists():
+        shutil.rmtree(backup)
+    if target.exists():
+        os.replace(target, backup)
+    os.replace(staging, target)
+    if backup.exists():
+        shutil.rmtree(backup)

@@ -1,0 +1,182 @@
+"""The `dialogkit` command line. Imports stay inside commands so `--help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from framework.errors import DialogkitError
+from framework.version import __version__
+
+__all__ = ["main"]
+
+
+def _print_issues(issues: list[Any], stream: Any = None) -> None:
+    stream = stream or sys.stderr
+    for issue in issues:
+        print(issue.render(), file=stream)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from framework.domain.loader import load_domain
+    from framework.validation import validate
+
+    loaded = load_domain(args.dir)
+    issues = validate(loaded, strict=args.strict)
+    _print_issues(issues)
+    errors = [i for i in issues if i.severity == "error"]
+    warnings = len(issues) - len(errors)
+    d = loaded.domain
+    summary = f"{len(d.intents)} intents, {len(d.entities)} entities, {len(d.slots)} slots, {len(d.responses)} responses, {len(d.flows)} flows"
+    if errors:
+        print(f"{args.dir}: {len(errors)} error(s), {warnings} warning(s) ({summary})", file=sys.stderr)
+        return 2
+    print(f"{args.dir}: valid ({summary}; {warnings} warning(s))")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from framework.domain.schema import Domain
+
+    schema = Domain.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "dialogkit domain"
+    text = json.dumps(schema, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from framework.training import train
+
+    out = Path(args.out) if args.out else Path("models") / Path(args.dir).resolve().name
+    result = train(args.dir, out, force=args.force, seed=args.seed, progress=lambda m: print(f"  {m}"))
+    _print_issues([w for w in result.warnings if w.severity == "warning"]) if args.verbose else None
+    if args.tar:
+        import tarfile
+
+        tar = out.with_name(out.name + ".tar.gz")
+        with tarfile.open(tar, "w:gz") as t:
+            t.add(out, arcname=out.name)
+        print(f"wrote {tar}")
+    print(f"trained {out} in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})")
+    return 0
+
+
+def cmd_shell(args: argparse.Namespace) -> int:
+    from framework.shell import run_shell
+
+    return run_shell(args.model, debug=args.debug, script=args.script, conversation_id=args.conversation_id)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from framework.conversation_tests import run_cli
+
+    return run_cli(args.dir, model=args.model, out=args.out)
+
+
+def cmd_data_convert(args: argparse.Namespace) -> int:
+    from framework import training_data as td
+
+    if args.source_format == "bio" and args.target_format == "yaml":
+        examples = td.read_bio(args.src)
+        td.write_nlu_yaml(examples, args.dest)
+    elif args.source_format == "yaml" and args.target_format == "bio":
+        from framework.domain.loader import load_domain
+
+        examples = td.collect_examples(load_domain(args.src))
+        td.write_bio(examples, args.dest)
+    else:
+        print(f"error: cannot convert {args.source_format} to {args.target_format}; use --from bio --to yaml or --from yaml --to bio", file=sys.stderr)
+        return 2
+    print(f"converted {len(examples)} examples: {args.src} ({args.source_format}) -> {args.dest} ({args.target_format})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dialogkit", description="Build, train, test and run dialogue bots from one domain YAML.")
+    p.add_argument("--version", action="version", version=f"dialogkit {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("validate", help="check a bot directory: schema, names, types, flow graph")
+    s.add_argument("dir", help="bot directory (domain.yml + data/*.yml) or a single YAML file")
+    s.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("schema", help="print the domain JSON Schema (for editor autocompletion)")
+    s.add_argument("--out", help="write to this file instead of stdout")
+    s.set_defaults(func=cmd_schema)
+
+    s = sub.add_parser("train", help="train a bot into a model archive")
+    s.add_argument("dir", help="bot directory")
+    s.add_argument("--out", help="archive directory (default: models/<bot directory name>)")
+    s.add_argument("--force", action="store_true", help="retrain every component even if unchanged")
+    s.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
+    s.add_argument("--tar", action="store_true", help="also write <out>.tar.gz")
+    s.add_argument("--verbose", "-v", action="store_true", help="print validation warnings")
+    s.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("shell", help="talk to a trained bot (reads piped input too)")
+    s.add_argument("model", nargs="?", default="models/restaurant", help="model archive (default: models/restaurant)")
+    s.add_argument("--debug", action="store_true", dest="debug", help="show intent, entities, slots, flow and timings per turn")
+    s.add_argument("--script", help="play the user lines of this file instead of reading input")
+    s.add_argument("--conversation-id", default="shell", help="conversation id (default: shell)")
+    s.set_defaults(func=cmd_shell)
+
+    s = sub.add_parser("test", help="run a bot's conversation tests (tests/*.yml)")
+    s.add_argument("dir", help="bot directory")
+    s.add_argument("--model", help="trained model to test (default: train the bot into a temporary directory)")
+    s.add_argument("--out", help="write JSON results here")
+    s.set_defaults(func=cmd_test)
+
+    data = sub.add_parser("data", help="training data tools")
+    dsub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND")
+    s = dsub.add_parser("convert", help="convert NLU data between BIO (ATIS layout) and dialogkit YAML")
+    s.add_argument("src", help="BIO directory (seq.in, seq.out, label) or YAML file/bot directory")
+    s.add_argument("dest", help="YAML file or BIO directory to write")
+    s.add_argument("--from", dest="source_format", choices=["bio", "yaml"], required=True)
+    s.add_argument("--to", dest="target_format", choices=["bio", "yaml"], required=True)
+    s.set_defaults(func=cmd_data_convert)
+    data.set_defaults(func=lambda a: (data.print_help(), 2)[1])
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = getattr(args, "debug", False) or os.environ.get("DIALOGKIT_DEBUG") == "1"
+    logging.basicConfig(level=logging.DEBUG if os.environ.get("DIALOGKIT_DEBUG") == "1" else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except DialogkitError as e:
+        _print_issues(e.issues)
+        if debug:
+            raise
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # a bug in dialogkit: say so without dumping a traceback on the user
+        if debug:
+            raise
+        print(f"internal error: {type(e).__name__}: {e}\n(run `dialogkit --debug ...` for the traceback and report it)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The component contract and the one registry that builds components by name.
+
+A component is a class with a typed pydantic ``Config``, a ``stage`` (nlu, dm or
+nlg), ``process(turn)`` and, when it learns, ``train(data)``; ``save(path)`` and
+``load(path, config, context)`` move it in and out of a model archive. Nothing
+happens in ``__init__`` beyond storing its arguments: no file I/O, no downloads.
+
+Built-in components are listed in :data:`BUILTIN_COMPONENTS` as ``module:Class``
+strings and imported only when used, so the CLI starts fast and torch is not
+imported by commands that do not need it. Third-party components are added with
+:func:`register_component`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from framework.errors import ConfigError, did_you_mean, message
+
+__all__ = [
+    "BUILTIN_COMPONENTS",
+    "Component",
+    "ComponentConfig",
+    "DEFAULT_PIPELINE",
+    "TrainingContext",
+    "Turn",
+    "available_components",
+    "get_component_class",
+    "register_component",
+    "resolve_config",
+]
+
+# One explicit list: name -> "module:Class". Snapshot-tested in tests/framework/test_components.py.
+BUILTIN_COMPONENTS: dict[str, str] = {
+    "keyword_intent_classifier": "components.nlu.keyword_intent:KeywordIntentClassifier",
+    "rule_entity_extractor": "components.nlu.rule_entities:RuleEntityExtractor",
+    "flow_policy": "components.dm.flow_policy:FlowPolicy",
+    "template_nlg": "components.nlg.templates:TemplateNLG",
+}
+
+# Used when a domain has no `pipeline:`; works offline with no config at all.
+DEFAULT_PIPELINE: list[dict[str, Any]] = [
+    {"name": "keyword_intent_classifier"},
+    {"name": "rule_entity_extractor"},
+    {"name": "flow_policy"},
+    {"name": "template_nlg"},
+]
+
+_EXTRA: dict[str, type[Component]] = {}
+# The domain sections each stage learns from (None: all of it).
+_STAGE_DATA: dict[str, tuple[str, ...] | None] = {
+    "nlu": ("language", "intents", "entities", "nlu"),
+    "dm": None,
+    "nlg": ("language", "responses", "slots"),
+}
+
+
+class ComponentConfig(BaseModel):
+    """Base for component configs: typed, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class Turn:
+    """What flows through the pipeline for one user message.
+
+    NLU components fill ``intent``/``intent_ranking``/``entities``; the DM fills
+    ``actions`` (response names and action names to run); NLG fills ``messages``.
+    """
+
+    text: str
+    intent: dict[str, Any] | None = None
+    intent_ranking: list[dict[str, Any]] = field(default_factory=list)
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    tracker: Any = None
+    responses: list[dict[str, Any]] = field(default_factory=list)  # [{"response": name, ...}]
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class TrainingContext:
+    """What a trainable component learns from: the loaded domain and its parsed examples."""
+
+    loaded: Any
+    examples: list[Any]
+    seed: int = 42
+
+
+class Component(ABC):
+    """Base of every pipeline component."""
+
+    name: ClassVar[str]
+    stage: ClassVar[str]  # "nlu" | "dm" | "nlg"
+    Config: ClassVar[type[ComponentConfig]] = ComponentConfig
+    trainable: ClassVar[bool] = False
+    code_version: ClassVar[str] = "1"  # bump when a change must invalidate trained archives
+
+    def __init__(self, config: ComponentConfig, domain: Any):
+        self.config = config
+        self.domain = domain
+
+    @abstractmethod
+    def process(self, turn: Turn) -> None:
+        """Read and update ``turn`` for one user message."""
+
+    def train(self, context: TrainingContext) -> None:
+        """Learn from ``context``. Only trainable components override this."""
+        raise NotImplementedError(f"component '{self.name}' is not trainable")
+
+    def data_fingerprint(self, context: TrainingContext) -> Any:
+        """What this component learns from; a change here means retraining."""
+        domain = context.loaded.domain.model_dump(mode="json", by_alias=True)
+        keys = _STAGE_DATA[self.stage]
+        return {k: domain[k] for k in keys} if keys else domain
+
+    def save(self, path: Path) -> None:
+        """Write learned state into directory ``path`` (safetensors / JSON only)."""
+
+    @classmethod
+    def load(cls, path: Path, config: ComponentConfig, domain: Any) -> Component:
+        """Rebuild the component from ``path`` written by :meth:`save`."""
+        return cls(config, domain)
+
+
+def register_component(name: str, cls: type[Component] | str) -> None:
+    """Register a component class (or ``module:Class`` string) under ``name``."""
+    if name in BUILTIN_COMPONENTS or name in _EXTRA:
+        first = BUILTIN_COMPONENTS.get(name) or _qualname(_EXTRA[name])
+        raise ConfigError(message("DK602", name=name, first=first, second=cls if isinstance(cls, str) else _qualname(cls)))
+    _EXTRA[name] = cls if not isinstance(cls, str) else _import(cls)
+
+
+def available_components() -> list[str]:
+    return sorted({*BUILTIN_COMPONENTS, *_EXTRA})
+
+
+def get_component_class(name: str) -> type[Component]:
+    if name in _EXTRA:
+        return _EXTRA[name]
+    if name not in BUILTIN_COMPONENTS:
+        raise ConfigError(message("DK601", name=name, hint=did_you_mean(name, available_components()), available=", ".join(available_components())))
+    return _import(BUILTIN_COMPONENTS[name])
+
+
+def resolve_config(name: str, user_config: dict[str, Any]) -> ComponentConfig:
+    """Merge ``user_config`` over the component's defaults; raise a clear error on bad keys."""
+    cls = get_component_class(name)
+    try:
+        return cls.Config.model_validate(user_config)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors(include_url=False):
+            key = ".".join(str(p) for p in err["loc"])
+            if err["type"] == "extra_forbidden":
+                valid = list(cls.Config.model_fields)
+                problems.append(f"unknown key '{key}'{did_you_mean(key, valid)}; valid keys: {', '.join(valid) or '(none)'}")
+            else:
+                problems.append(f"'{key}': {err['msg']}")
+        raise ConfigError(message("DK603", name=name, problem="; ".join(problems), fix="fix the component's keys under `pipeline:`")) from None
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _import(ref: str) -> type[Component]:
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)

@@ -1,0 +1,1 @@
+"""The domain YAML: schema (pydantic) and loader (multi-file merge, located errors)."""

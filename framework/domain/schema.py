@@ -1,0 +1,432 @@
+"""The domain YAML v1 as pydantic models (see docs/domain.md).
+
+Every model rejects unknown keys and names the valid ones. Values that need a
+meaning check (names referring to each other, the flow graph) are validated later
+in :mod:`framework.validation`; this module only fixes shapes and types.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "NluBlock",
+    "ActionRef",
+    "ActionStep",
+    "Button",
+    "CallStep",
+    "CollectStep",
+    "ComponentSpec",
+    "Domain",
+    "EndStep",
+    "Entity",
+    "Flow",
+    "FromEntity",
+    "FromIntent",
+    "FromText",
+    "GotoStep",
+    "IfStep",
+    "Intent",
+    "LinkStep",
+    "MappingCondition",
+    "Response",
+    "SayStep",
+    "Session",
+    "SetStep",
+    "Slot",
+    "SlotType",
+    "Step",
+    "Trigger",
+    "Variation",
+    "STEP_KINDS",
+]
+
+# "#" and "+" allow multi-intent labels such as ATIS's `atis_flight#atis_airfare`.
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-#+]*$")
+ACTION_REF_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _check_ref(v: str) -> str:
+    if not ACTION_REF_RE.match(v):
+        raise PydanticCustomError("bad_ref", "invalid reference {ref}", {"ref": v})
+    return v
+
+
+ActionRef = Annotated[str, AfterValidator(_check_ref)]
+
+
+class Strict(BaseModel):
+    """Base for every domain model: unknown keys are errors that list the valid keys."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            valid = [f.alias or n for n, f in cls.model_fields.items()]
+            for key in data:
+                if key not in valid and key not in cls.model_fields:
+                    raise PydanticCustomError(
+                        "unknown_key", "unknown key {key}", {"key": str(key), "valid": valid}
+                    )
+        return data
+
+
+def _name_dict_keys(value: Any, where: str) -> Any:
+    if isinstance(value, dict):
+        for key in value:
+            if not NAME_RE.match(str(key)):
+                raise PydanticCustomError("bad_name", "invalid name {name}", {"name": str(key), "where": where})
+    return value
+
+
+# --- intents and entities -------------------------------------------------------------
+
+
+class Intent(Strict):
+    """An intent and its training examples (a YAML list or a Rasa-style `|` block of `- ` lines)."""
+
+    examples: list[str] | str = Field(default_factory=list)
+    description: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _allow_empty(cls, data: Any) -> Any:
+        return {} if data is None else data
+
+
+class NluBlock(Strict):
+    """Rasa-style `nlu:` item: examples for an intent declared under `intents:`.
+
+    The same intent may have several blocks; their order is kept (BIO round trips rely on it).
+    """
+
+    intent: str
+    examples: list[str] | str
+
+
+class Entity(Strict):
+    """An entity type with optional synonyms (canonical value -> variants), lookup and regexes."""
+
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    lookup: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+    roles: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _allow_empty(cls, data: Any) -> Any:
+        return {} if data is None else data
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as e:
+                raise PydanticCustomError("bad_regex", "invalid regex {pattern}", {"pattern": p, "problem": str(e)}) from None
+        return patterns
+
+
+# --- slots ----------------------------------------------------------------------------
+
+
+class SlotType(str, Enum):
+    text = "text"
+    int = "int"
+    float = "float"
+    bool = "bool"
+    categorical = "categorical"
+    list = "list"
+    any = "any"
+
+
+class MappingCondition(Strict):
+    """A mapping applies only while `active_flow` runs and (optionally) asks for `requested_slot`."""
+
+    active_flow: str | None = None
+    requested_slot: str | None = None
+
+
+class _MappingBase(Strict):
+    intent: list[str] | str | None = None
+    not_intent: list[str] | str | None = None
+    conditions: list[MappingCondition] = Field(default_factory=list)
+
+    def intents(self) -> list[str]:
+        return _as_list(self.intent)
+
+    def not_intents(self) -> list[str]:
+        return _as_list(self.not_intent)
+
+
+class FromEntity(_MappingBase):
+    type: Literal["from_entity"]
+    entity: str
+    role: str | None = None
+
+
+class FromIntent(_MappingBase):
+    type: Literal["from_intent"]
+    intent: list[str] | str
+    value: Any
+
+
+class FromText(_MappingBase):
+    type: Literal["from_text"]
+
+
+SlotMapping = Annotated[Union[FromEntity, FromIntent, FromText], Field(discriminator="type")]
+
+
+class Slot(Strict):
+    """A typed slot; `min`/`max` bound numbers, `values` lists categorical options."""
+
+    type: SlotType
+    values: list[Any] | None = None
+    min: float | None = None
+    max: float | None = None
+    initial: Any = None
+    mappings: list[SlotMapping] = Field(default_factory=list)
+    invalid_response: str | None = None
+    validator: ActionRef | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Slot:
+        t = self.type
+        if self.values is not None and t is not SlotType.categorical:
+            raise PydanticCustomError("slot_rule", "`values` is only for categorical slots", {"fix": "remove `values:` or use `type: categorical`"})
+        if t is SlotType.categorical and not self.values:
+            raise PydanticCustomError("slot_rule", "a categorical slot needs `values:`", {"fix": "list the allowed values, e.g. `values: [low, high]`"})
+        if (self.min is not None or self.max is not None) and t not in (SlotType.int, SlotType.float):
+            raise PydanticCustomError("slot_rule", "`min`/`max` are only for int and float slots", {"fix": "remove them or change the type"})
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise PydanticCustomError("slot_rule", "`min` is larger than `max`", {"fix": "swap the bounds"})
+        if self.initial is not None:
+            ok = {
+                SlotType.int: isinstance(self.initial, int) and not isinstance(self.initial, bool),
+                SlotType.float: isinstance(self.initial, (int, float)) and not isinstance(self.initial, bool),
+                SlotType.bool: isinstance(self.initial, bool),
+                SlotType.text: isinstance(self.initial, str),
+                SlotType.list: isinstance(self.initial, list),
+                SlotType.categorical: self.initial in (self.values or []),
+            }.get(t, True)
+            if not ok:
+                raise PydanticCustomError("slot_rule", "`initial` value does not fit slot type {type}", {"type": t.value, "fix": "give an initial value of the slot's type, or remove it"})
+        return self
+
+
+# --- responses ------------------------------------------------------------------------
+
+
+class Button(Strict):
+    title: str
+    payload: str
+
+
+class Variation(Strict):
+    """One way to say a response; `condition` (safe expression) picks it by slot values."""
+
+    text: str | None = None
+    buttons: list[Button] = Field(default_factory=list)
+    image: str | None = None
+    custom: dict[str, Any] | None = None
+    condition: str | None = None
+    channel: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: Any) -> Any:
+        return {"text": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _has_content(self) -> Variation:
+        if self.text is None and not self.buttons and self.image is None and self.custom is None:
+            raise PydanticCustomError("slot_rule", "a variation needs `text`, `buttons`, `image` or `custom`", {"fix": "add `text: ...`"})
+        return self
+
+
+class Response(Strict):
+    """A named response: variations (a list), plus optional paraphrase examples for the generator."""
+
+    variations: list[Variation] = Field(min_length=1)
+    paraphrases: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: Any) -> Any:
+        if isinstance(data, (list, str)):
+            return {"variations": data if isinstance(data, list) else [data]}
+        return data
+
+
+# --- flows ----------------------------------------------------------------------------
+
+
+class _StepBase(Strict):
+    id: str | None = None
+
+
+class CollectStep(_StepBase):
+    collect: str
+    ask: str | None = None
+    ask_before_filling: bool = False
+
+
+class SayStep(_StepBase):
+    say: str
+
+
+class ActionStep(_StepBase):
+    action: str
+
+
+class SetStep(_StepBase):
+    set: dict[str, Any]
+
+
+class LinkStep(_StepBase):
+    link: str
+
+
+class CallStep(_StepBase):
+    call: str
+
+
+class GotoStep(_StepBase):
+    goto: str
+
+
+class EndStep(_StepBase):
+    end: Literal[True] = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: Any) -> Any:
+        return {"end": True} if data == "end" else data
+
+
+class IfStep(_StepBase):
+    if_: str = Field(alias="if")
+    then: list[Step]
+    else_: list[Step] = Field(default_factory=list, alias="else")
+
+
+STEP_KINDS = ("collect", "say", "action", "set", "if", "link", "call", "goto", "end")
+
+
+def _step_kind(data: Any) -> str | None:
+    if data == "end":
+        return "end"
+    if isinstance(data, dict):
+        kinds = [k for k in STEP_KINDS if k in data]
+        return kinds[0] if len(kinds) == 1 else None
+    if isinstance(data, BaseModel):
+        return next(k for k in STEP_KINDS if hasattr(data, k) or hasattr(data, k + "_"))
+    return None
+
+
+Step = Annotated[
+    Union[
+        Annotated[CollectStep, Tag("collect")],
+        Annotated[SayStep, Tag("say")],
+        Annotated[ActionStep, Tag("action")],
+        Annotated[SetStep, Tag("set")],
+        Annotated[IfStep, Tag("if")],
+        Annotated[LinkStep, Tag("link")],
+        Annotated[CallStep, Tag("call")],
+        Annotated[GotoStep, Tag("goto")],
+        Annotated[EndStep, Tag("end")],
+    ],
+    Discriminator(_step_kind, custom_error_type="step_kind", custom_error_message="a step needs exactly one kind"),
+]
+IfStep.model_rebuild()
+
+
+class Trigger(Strict):
+    """What starts a flow: an intent (or several) and/or a condition on slots."""
+
+    intent: list[str] | str | None = None
+    condition: str | None = None
+
+    def intents(self) -> list[str]:
+        return _as_list(self.intent)
+
+
+class Flow(Strict):
+    description: str | None = None
+    when: Trigger | None = None
+    steps: list[Step] = Field(min_length=1)
+    interruptible: bool = True
+
+
+# --- the rest -------------------------------------------------------------------------
+
+
+class Session(Strict):
+    expiry_minutes: float = Field(60, ge=0)
+    carry_over_slots: bool = True
+
+
+class ComponentSpec(BaseModel):
+    """`- name: <component>` plus that component's own config keys (checked by its Config)."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+
+    def config(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Domain(Strict):
+    """A whole bot, after merging domain.yml with data/*.yml."""
+
+    version: str = "1"
+    name: str | None = None
+    language: str = "en"
+    pipeline: list[ComponentSpec] | None = None
+    intents: dict[str, Intent] = Field(default_factory=dict)
+    entities: dict[str, Entity] = Field(default_factory=dict)
+    slots: dict[str, Slot] = Field(default_factory=dict)
+    responses: dict[str, Response] = Field(default_factory=dict)
+    actions: dict[str, ActionRef] = Field(default_factory=dict)
+    nlu: list[NluBlock] = Field(default_factory=list)
+    flows: dict[str, Flow] = Field(default_factory=dict)
+    session: Session = Field(default_factory=Session)
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, v: Any) -> str:
+        v = str(v)
+        if v not in ("1", "1.0"):
+            raise PydanticCustomError("bad_version", "unsupported version {version}", {"version": v})
+        return "1"
+
+    @field_validator("intents", "entities", "slots", "responses", "actions", "flows", mode="before")
+    @classmethod
+    def _names(cls, v: Any, info: Any) -> Any:
+        return _name_dict_keys(v, info.field_name)
+
+
+def _as_list(v: list[str] | str | None) -> list[str]:
+    if v is None:
+        return []
+    return [v] if isinstance(v, str) else list(v)

@@ -1,0 +1,132 @@
+"""`dialogkit shell`: talk to a trained bot in the terminal, or play a script through it.
+
+Commands: /restart, /tracker, /slots, /help, /exit. Reads piped input without a
+prompt (``echo hi | dialogkit shell``). ``--debug`` prints per turn the intent with
+its runner-up, entities with spans, slots changed, the flow stack and step,
+whether each reply was generated or a template, and per-stage timings.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+__all__ = ["run_shell"]
+
+HELP = "commands: /restart  /tracker  /slots  /help  /exit"
+
+
+def _format_message(msg: dict[str, Any]) -> str:
+    out = msg.get("text") or ""
+    if msg.get("buttons"):
+        out += "\n      " + "  ".join(f"[{b['title']}]" for b in msg["buttons"])
+    if msg.get("image"):
+        out += f"\n      (image: {msg['image']})"
+    return out
+
+
+def _debug_view(agent: Any, turn: Any, before: dict[str, Any], elapsed: float) -> str:
+    lines = []
+    intent = turn.intent or {}
+    ranking = turn.intent_ranking
+    runner = f", runner-up {ranking[1]['name']} {ranking[1]['confidence']:.2f}" if len(ranking) > 1 else ""
+    lines.append(f"  intent: {intent.get('name')} {intent.get('confidence', 0):.2f}{runner}")
+    for e in turn.entities:
+        span = f"[{e['start']}:{e['end']}]" if e.get("start") is not None else ""
+        role = f" role={e['role']}" if e.get("role") else ""
+        lines.append(f"  entity: {e['entity']}={e['value']!r} {span}{role} ({e.get('extractor', '?')})")
+    after = turn.tracker.slots
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if changed:
+        lines.append("  slots:  " + ", ".join(f"{k}={v!r}" for k, v in changed.items()))
+    stack = turn.tracker.stack
+    if stack:
+        policy = next((c for c in agent.components if c.stage == "dm"), None)
+        step = policy.flow_position(turn.tracker) if policy is not None and hasattr(policy, "flow_position") else stack[-1].node
+        lines.append(f"  flows:  {' > '.join(f.flow for f in stack)} (at: {step})")
+    for m in turn.messages:
+        lines.append(f"  reply:  {m.get('response', '-')} ({'generated' if m.get('generated') else 'template'})")
+    timings = ", ".join(f"{k} {v * 1000:.1f}ms" for k, v in turn.timings.items())
+    lines.append(f"  time:   {elapsed * 1000:.1f}ms ({timings})")
+    return "\n".join(lines)
+
+
+def run_shell(model: str, debug: bool = False, script: str | None = None, conversation_id: str = "shell",
+              stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    """Run the REPL (or a script) against ``model``; returns the exit code."""
+    from framework.agent import Agent
+
+    out = stdout or sys.stdout
+    stdin = stdin or sys.stdin
+    t0 = time.perf_counter()
+    agent = Agent.load(model)
+    interactive = script is None and stdin.isatty()
+    if interactive:
+        try:
+            import readline  # noqa: F401 - line editing and history for input()
+
+            hist = Path.home() / ".dialogkit_history"
+            if hist.exists():
+                readline.read_history_file(str(hist))
+        except (ImportError, OSError):
+            pass
+        print(f"dialogkit shell: {agent.manifest.get('domain_name') or model} loaded in {time.perf_counter() - t0:.2f}s. {HELP}", file=out)
+    lines = _script_lines(script) if script else None
+    while True:
+        if lines is not None:
+            if not lines:
+                break
+            text = lines.pop(0)
+        elif interactive:
+            try:
+                text = input("you> ")
+            except EOFError:
+                break
+        else:
+            raw = stdin.readline()
+            if not raw:
+                break
+            text = raw.rstrip("\n")
+        if lines is not None or not interactive:
+            print(f"you> {text}", file=out)
+        if not text.strip() and lines is None:
+            continue
+        command = text.strip()
+        if command in ("/exit", "/quit"):
+            break
+        if command == "/help":
+            print(HELP, file=out)
+            continue
+        if command == "/slots":
+            print(json.dumps(agent.tracker(conversation_id).slots, indent=2, ensure_ascii=False), file=out)
+            continue
+        if command == "/tracker":
+            print(json.dumps(agent.tracker(conversation_id).to_json(), indent=2, ensure_ascii=False), file=out)
+            continue
+        before = dict(agent.tracker(conversation_id).slots)
+        started = time.perf_counter()
+        turn = agent.handle_turn("/restart" if command == "/restart" else text, conversation_id)
+        elapsed = time.perf_counter() - started
+        if debug:
+            print(_debug_view(agent, turn, before, elapsed), file=out)
+        if command == "/restart":
+            print("bot> (conversation restarted)", file=out)
+        for msg in turn.messages:
+            print(f"bot> {_format_message(msg)}", file=out)
+    if interactive:
+        try:
+            import readline
+
+            readline.write_history_file(str(Path.home() / ".dialogkit_history"))
+        except (ImportError, OSError):
+            pass
+    return 0
+
+
+def _script_lines(path: str) -> list[str]:
+    from framework.yamlio import read_text_file
+
+    return [ln.strip() for ln in read_text_file(path).splitlines() if ln.strip() and not ln.lstrip().startswith("#")]

@@ -1,0 +1,78 @@
+"""Slot value coercion and validation by slot type (shared by the DM and validation)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from framework.domain.schema import Slot, SlotType
+
+__all__ = ["NUMBER_WORDS", "coerce_slot_value"]
+
+NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "a couple": 2, "couple": 2, "a dozen": 12, "dozen": 12, "just me": 1, "myself": 1,
+}
+_TRUE = {"true", "yes", "y", "yeah", "yep", "sure", "ok", "okay", "correct", "1"}
+_FALSE = {"false", "no", "n", "nope", "nah", "wrong", "0"}
+_NUM = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+def coerce_slot_value(slot: Slot, value: Any, current: Any = None) -> tuple[bool, Any]:
+    """Return ``(ok, value)`` with ``value`` converted to the slot's type, or ``(False, None)``."""
+    if value is None:
+        return True, None
+    t = slot.type
+    if t in (SlotType.int, SlotType.float):
+        number = _number(value)
+        if number is None:
+            return False, None
+        if t is SlotType.int:
+            if not float(number).is_integer():
+                return False, None
+            number = int(number)
+        if (slot.min is not None and number < slot.min) or (slot.max is not None and number > slot.max):
+            return False, None
+        return True, number
+    if t is SlotType.bool:
+        if isinstance(value, bool):
+            return True, value
+        word = str(value).strip().lower()
+        if word in _TRUE:
+            return True, True
+        if word in _FALSE:
+            return True, False
+        return False, None
+    if t is SlotType.categorical:
+        for allowed in slot.values or []:
+            if str(allowed).lower() == str(value).strip().lower():
+                return True, allowed
+        return False, None
+    if t is SlotType.list:
+        items = list(current or [])
+        for v in value if isinstance(value, list) else [value]:
+            if v not in items:
+                items.append(v)
+        return True, items
+    if t is SlotType.text:
+        return True, str(value)
+    return True, value
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    text = str(value).strip().lower()
+    if text in NUMBER_WORDS:
+        return NUMBER_WORDS[text]
+    m = _NUM.fullmatch(text) or _NUM.search(text)
+    if m:
+        return float(m.group().replace(",", ".")) if any(c in m.group() for c in ".,") else int(m.group())
+    for word, n in NUMBER_WORDS.items():
+        if re.search(rf"\b{re.escape(word)}\b", text):
+            return n
+    return None

@@ -1,0 +1,187 @@
+"""The conversation as an append-only list of typed events; state is a fold over them.
+
+A :class:`Tracker` serialises to JSON (``tracker.to_json()``) and replays to the
+same state (``Tracker.from_json``). Slots, the flow stack and the latest message
+are never stored separately: they are recomputed from events.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+__all__ = [
+    "ActionExecuted",
+    "ActionFailed",
+    "BotUttered",
+    "Event",
+    "FlowAdvanced",
+    "FlowCancelled",
+    "FlowCompleted",
+    "FlowFrame",
+    "FlowInterrupted",
+    "FlowResumed",
+    "FlowStarted",
+    "Restarted",
+    "SessionStarted",
+    "SlotSet",
+    "Tracker",
+    "UserUttered",
+]
+
+
+class _Event(BaseModel):
+    timestamp: float = Field(default_factory=time.time)
+
+
+class UserUttered(_Event):
+    event: Literal["user"] = "user"
+    text: str
+    parse: dict[str, Any] = Field(default_factory=dict)
+
+
+class BotUttered(_Event):
+    event: Literal["bot"] = "bot"
+    text: str | None = None
+    response: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)  # buttons, image, custom, generated/fallback flags
+
+
+class SlotSet(_Event):
+    event: Literal["slot"] = "slot"
+    name: str
+    value: Any = None
+
+
+class ActionExecuted(_Event):
+    event: Literal["action"] = "action"
+    name: str
+
+
+class ActionFailed(_Event):
+    event: Literal["action_failed"] = "action_failed"
+    name: str
+    error: str
+
+
+class FlowStarted(_Event):
+    event: Literal["flow_started"] = "flow_started"
+    flow: str
+    return_to: str | None = None  # node of the caller to continue at, for `call`
+
+
+class FlowAdvanced(_Event):
+    event: Literal["flow_advanced"] = "flow_advanced"
+    flow: str
+    node: str
+
+
+class FlowInterrupted(_Event):
+    event: Literal["flow_interrupted"] = "flow_interrupted"
+    flow: str
+
+
+class FlowResumed(_Event):
+    event: Literal["flow_resumed"] = "flow_resumed"
+    flow: str
+
+
+class FlowCompleted(_Event):
+    event: Literal["flow_completed"] = "flow_completed"
+    flow: str
+
+
+class FlowCancelled(_Event):
+    event: Literal["flow_cancelled"] = "flow_cancelled"
+    flow: str
+
+
+class SessionStarted(_Event):
+    event: Literal["session_started"] = "session_started"
+
+
+class Restarted(_Event):
+    event: Literal["restart"] = "restart"
+
+
+Event = Annotated[
+    Union[
+        UserUttered, BotUttered, SlotSet, ActionExecuted, ActionFailed, FlowStarted, FlowAdvanced,
+        FlowInterrupted, FlowResumed, FlowCompleted, FlowCancelled, SessionStarted, Restarted,
+    ],
+    Field(discriminator="event"),
+]
+_EVENTS = TypeAdapter(list[Event])
+
+
+@dataclass
+class FlowFrame:
+    flow: str
+    node: str  # current step node in the policy graph
+    return_to: str | None = None
+
+
+@dataclass
+class Tracker:
+    """A conversation: its id, initial slot values and events."""
+
+    conversation_id: str
+    initial_slots: dict[str, Any] = field(default_factory=dict)
+    events: list[Any] = field(default_factory=list)
+
+    def add(self, event: Any) -> None:
+        self.events.append(event)
+
+    # --- state as a fold over events ----------------------------------------------------
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        slots = dict(self.initial_slots)
+        for e in self.events:
+            if isinstance(e, SlotSet):
+                slots[e.name] = e.value
+            elif isinstance(e, Restarted):
+                slots = dict(self.initial_slots)
+        return slots
+
+    @property
+    def stack(self) -> list[FlowFrame]:
+        stack: list[FlowFrame] = []
+        for e in self.events:
+            if isinstance(e, FlowStarted):
+                stack.append(FlowFrame(e.flow, f"{e.flow}:START", e.return_to))
+            elif isinstance(e, FlowAdvanced) and stack and stack[-1].flow == e.flow:
+                stack[-1].node = e.node
+            elif isinstance(e, (FlowCompleted, FlowCancelled)):
+                for i in range(len(stack) - 1, -1, -1):
+                    if stack[i].flow == e.flow:
+                        del stack[i]
+                        break
+            elif isinstance(e, Restarted):
+                stack = []
+        return stack
+
+    @property
+    def latest_message(self) -> UserUttered | None:
+        return next((e for e in reversed(self.events) if isinstance(e, UserUttered)), None)
+
+    @property
+    def active_flow(self) -> str | None:
+        stack = self.stack
+        return stack[-1].flow if stack else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "initial_slots": self.initial_slots,
+            "events": [e.model_dump(mode="json") for e in self.events],
+            "slots": self.slots,
+            "flow_stack": [f.__dict__ for f in self.stack],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Tracker:
+        return cls(data["conversation_id"], dict(data.get("initial_slots", {})), list(_EVENTS.validate_python(data.get("events", []))))

@@ -1,0 +1,145 @@
+"""Train a bot into a model archive, reusing components whose fingerprint is unchanged.
+
+A component's fingerprint covers its name, code version, resolved config and the
+data it learns from. When the output directory already holds a valid archive with
+the same fingerprint for a component, its files are copied over instead of
+retraining. The new archive is built in a staging directory and swapped in only
+when complete, so a failed training never destroys the previous model.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from framework.archive import build_manifest, fingerprint, read_manifest, replace_directory, write_manifest
+from framework.components import DEFAULT_PIPELINE, Component, TrainingContext, get_component_class, resolve_config
+from framework.domain.loader import LoadedDomain, load_domain
+from framework.errors import ArchiveError, ComponentError, ConfigError, DialogkitError, message
+from framework.training_data import collect_examples
+from framework.validation import check
+
+__all__ = ["TrainResult", "build_pipeline", "pipeline_specs", "train"]
+
+logger = logging.getLogger(__name__)
+STAGES = ("nlu", "dm", "nlg")
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    trained: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    warnings: list[Any] = field(default_factory=list)
+
+
+def pipeline_specs(loaded: LoadedDomain) -> list[tuple[str, dict[str, Any]]]:
+    """The domain's pipeline (or the default) as (name, user config) pairs, checked for each stage."""
+    specs = loaded.domain.pipeline
+    pairs = [(s.name, s.config()) for s in specs] if specs else [(d["name"], {}) for d in DEFAULT_PIPELINE]
+    stages = {get_component_class(name).stage for name, _ in pairs}
+    examples = {"nlu": "keyword_intent_classifier", "dm": "flow_policy", "nlg": "template_nlg"}
+    for stage in STAGES:
+        if stage not in stages:
+            raise ConfigError(message("DK605", loaded.where("pipeline"), stage=stage, example=f"`- name: {examples[stage]}`"))
+    return pairs
+
+
+def build_pipeline(loaded: LoadedDomain) -> list[tuple[str, Component]]:
+    """Untrained components with resolved configs, in pipeline order."""
+    out = []
+    for i, (name, cfg) in enumerate(pipeline_specs(loaded)):
+        try:
+            config = resolve_config(name, cfg)
+        except ConfigError as e:
+            loc = loaded.where("pipeline", i)
+            raise ConfigError([type(x)(x.code, x.text, x.fix, loc, x.severity) for x in e.issues]) from None
+        out.append((name, get_component_class(name)(config, loaded.domain)))
+    return out
+
+
+def train(
+    bot_dir: str | Path,
+    out: str | Path,
+    force: bool = False,
+    seed: int = 42,
+    progress: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Validate ``bot_dir`` and write a model archive to ``out``; see the module docstring."""
+    started = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    loaded = load_domain(bot_dir)
+    warnings = check(loaded)
+    examples = collect_examples(loaded)
+    context = TrainingContext(loaded, examples, seed)
+    components = build_pipeline(loaded)
+    out = Path(out)
+    previous = _previous_manifest(out) if not force else None
+    domain_json = loaded.domain.model_dump(mode="json", by_alias=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=str(out.parent) if out.parent.exists() else None))
+    result = TrainResult(out, warnings=warnings)
+    entries = []
+    try:
+        (staging / "domain.json").write_text(_json(domain_json), encoding="utf-8")
+        for i, (name, component) in enumerate(components):
+            folder = f"components/{i}_{name}"
+            fp = fingerprint(name, component.code_version, component.config.model_dump(mode="json"), component.data_fingerprint(context))
+            dest = staging / folder
+            dest.mkdir(parents=True)
+            old = _matching(previous, folder, fp)
+            if old is not None:
+                shutil.copytree(out / folder, dest, dirs_exist_ok=True)
+                result.reused.append(name)
+                say(f"{name}: unchanged (fingerprint {fp[:10]}), reused")
+            else:
+                t0 = time.perf_counter()
+                try:
+                    if component.trainable:
+                        say(f"{name}: training on {len(examples)} examples")
+                        component.train(context)
+                    component.save(dest)
+                except DialogkitError:
+                    raise
+                except Exception as e:
+                    raise ComponentError(message("DK604", name=name, problem=f"{type(e).__name__}: {e}")) from e
+                result.trained.append(name)
+                say(f"{name}: done in {time.perf_counter() - t0:.2f}s")
+            entries.append({"name": name, "stage": component.stage, "config": component.config.model_dump(mode="json"), "fingerprint": fp, "dir": folder, "code_version": component.code_version})
+        manifest = build_manifest(staging, fingerprint(domain_json), entries)
+        manifest["domain_name"] = loaded.domain.name
+        write_manifest(staging, manifest)
+        replace_directory(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _previous_manifest(out: Path) -> dict[str, Any] | None:
+    if not (out / "manifest.json").is_file():
+        return None
+    try:
+        return read_manifest(out)
+    except ArchiveError as e:
+        logger.warning("existing archive at %s is not reusable, retraining everything: %s", out, e.issues[0].text)
+        return None
+
+
+def _matching(previous: dict[str, Any] | None, folder: str, fp: str) -> dict[str, Any] | None:
+    if previous is None:
+        return None
+    return next((c for c in previous["components"] if c.get("dir") == folder and c.get("fingerprint") == fp), None)
+
+
+def _json(data: Any) -> str:
+    import json
+
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)

@@ -1,0 +1,364 @@
+"""Meaning checks on a loaded domain: names, types, placeholders and the flow graph.
+
+:func:`validate` returns a list of :class:`~framework.errors.Issue` (errors and
+warnings); the schema has already been checked by the loader. The CLI's
+``dialogkit validate`` prints them; :func:`check` raises on errors and is what
+training and the Agent call before the first turn.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from typing import Any
+
+import networkx as nx
+
+from framework.domain.loader import LoadedDomain
+from framework.domain.schema import Domain, FromEntity, FromIntent, FromText, Slot, SlotType
+from framework.errors import DialogkitError, DomainError, Issue, did_you_mean, message
+from framework.expressions import Expression, ExpressionError
+from framework.flowgraph import compile_flows, end_node, start_node
+from framework.training_data import collect_examples
+
+__all__ = [
+    "BUILTIN_ACTIONS",
+    "BUILTIN_INTENTS",
+    "RUNTIME_RESPONSES",
+    "check",
+    "placeholders",
+    "validate",
+]
+
+BUILTIN_INTENTS = {"nlu_fallback", "restart", "cancel"}
+BUILTIN_ACTIONS = {"action_listen", "action_restart", "action_cancel_flow", "action_session_start"}
+# Responses the runtime says on its own: fallback, failed action, cancelled flow.
+RUNTIME_RESPONSES = {"utter_default", "utter_error", "utter_flow_cancelled"}
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_PAYLOAD = re.compile(r"^/([A-Za-z][A-Za-z0-9_.\-#+]*)")
+
+
+def placeholders(text: str) -> list[str]:
+    """Slot names a response text interpolates (``{{`` and ``}}`` are literal braces)."""
+    return [m.group(1).strip() for m in _PLACEHOLDER.finditer(text.replace("{{", "").replace("}}", ""))]
+
+
+class _Checker:
+    def __init__(self, loaded: LoadedDomain):
+        self.loaded = loaded
+        self.d: Domain = loaded.domain
+        self.issues: list[Issue] = []
+        self.used: dict[str, set[str]] = {k: set() for k in ("intent", "entity", "slot", "response", "action", "flow")}
+
+    def add(self, code: str, path: tuple[Any, ...], severity: str = "error", **fields: Any) -> None:
+        self.issues.append(message(code, self.loaded.where(*path), severity, **fields))
+
+    def ref(self, kind: str, name: str, path: tuple[Any, ...], where: str) -> bool:
+        """Record a use of ``name``; report it if undefined. Returns True when defined."""
+        self.used[kind].add(name)
+        table = {
+            "intent": set(self.d.intents) | BUILTIN_INTENTS,
+            "entity": set(self.d.entities),
+            "slot": set(self.d.slots),
+            "response": set(self.d.responses),
+            "action": set(self.d.actions) | BUILTIN_ACTIONS,
+            "flow": set(self.d.flows),
+        }[kind]
+        if name in table:
+            return True
+        section = {"intent": "intents", "entity": "entities", "slot": "slots", "response": "responses", "action": "actions", "flow": "flows"}[kind]
+        self.add("DK301", path, kind=kind, name=name, where=where, hint=did_you_mean(name, table), section=section)
+        return False
+
+    def condition(self, text: str, path: tuple[Any, ...], where: str) -> None:
+        try:
+            expr = Expression(text)
+        except ExpressionError as e:
+            self.add("DK209", path, expr=text, problem=f"{e.problem} (at character {e.position + 1})")
+            return
+        for name in sorted(expr.slot_names()):
+            self.ref("slot", name, path, where)
+
+    # --- sections ---------------------------------------------------------------------
+
+    def run(self) -> list[Issue]:
+        self.language()
+        self.examples()
+        self.slots()
+        self.responses()
+        self.actions()
+        self.flows()
+        self.unused()
+        return self.issues
+
+    def language(self) -> None:
+        from framework.text import supported_language
+
+        if not supported_language(self.d.language):
+            self.add("DK203", ("language",), where="language", problem=f"'{self.d.language}' is not a language spaCy can tokenize",
+                     fix="use a spaCy language code such as en, de, fr, zh, ja, xx (multi-language)")
+
+    def examples(self) -> None:
+        for i, block in enumerate(self.d.nlu):
+            self.ref("intent", block.intent, ("nlu", i, "intent"), f"nlu block {i + 1}")
+        try:
+            examples = collect_examples(self.loaded)
+        except DialogkitError as e:  # DataError: malformed annotations, with locations
+            self.issues.extend(e.issues)
+            return
+        for ex in examples:
+            for span in ex.entities:
+                if span.entity not in self.d.entities:
+                    self.issues.append(message("DK406", ex.location, intent=ex.intent, entity=span.entity))
+                elif span.role and self.d.entities[span.entity].roles and span.role not in self.d.entities[span.entity].roles:
+                    self.issues.append(message("DK203", ex.location, where=f"example of '{ex.intent}'", problem=f"role '{span.role}' is not a role of entity '{span.entity}'{did_you_mean(span.role, self.d.entities[span.entity].roles)}", fix=f"use one of: {', '.join(self.d.entities[span.entity].roles)}"))
+
+    def slots(self) -> None:
+        for name, slot in self.d.slots.items():
+            base = ("slots", name)
+            if slot.invalid_response:
+                self.ref("response", slot.invalid_response, (*base, "invalid_response"), f"slot '{name}'")
+            if slot.validator:
+                self.module(slot.validator, name, (*base, "validator"))
+            for i, m in enumerate(slot.mappings):
+                p = (*base, "mappings", i)
+                where = f"mapping {i + 1} of slot '{name}'"
+                for intent in m.intents() if not isinstance(m, FromIntent) else [m.intent] if isinstance(m.intent, str) else m.intent:
+                    self.ref("intent", intent, (*p, "intent"), where)
+                for intent in m.not_intents():
+                    self.ref("intent", intent, (*p, "not_intent"), where)
+                for j, c in enumerate(m.conditions):
+                    if c.active_flow:
+                        self.ref("flow", c.active_flow, (*p, "conditions", j, "active_flow"), where)
+                    if c.requested_slot:
+                        self.ref("slot", c.requested_slot, (*p, "conditions", j, "requested_slot"), where)
+                if isinstance(m, FromEntity):
+                    if self.ref("entity", m.entity, (*p, "entity"), where) and m.role:
+                        roles = self.d.entities[m.entity].roles
+                        if roles and m.role not in roles:
+                            self.add("DK203", (*p, "role"), where=where, problem=f"role '{m.role}' is not a role of entity '{m.entity}'{did_you_mean(m.role, roles)}", fix=f"use one of: {', '.join(roles)}")
+                    self.entity_fits(name, slot, m, p)
+                elif isinstance(m, FromIntent):
+                    problem = _value_problem(slot, m.value)
+                    if problem:
+                        self.add("DK304", (*p, "value"), slot=name, type=slot.type.value, mapping=f"from_intent value {m.value!r}", why=problem, fix="give a value of the slot's type")
+                elif isinstance(m, FromText) and slot.type is SlotType.bool:
+                    self.add("DK304", p, slot=name, type="bool", mapping="from_text", why="free text is not a yes/no answer", fix="use from_intent mappings (e.g. affirm -> true, deny -> false)")
+
+    def entity_fits(self, name: str, slot: Slot, m: FromEntity, path: tuple[Any, ...]) -> None:
+        """A categorical slot filled from an entity must accept the entity's known canonical values."""
+        entity = self.d.entities.get(m.entity)
+        if entity is None or slot.type is not SlotType.categorical:
+            return
+        allowed = {str(v).lower() for v in slot.values or []}
+        known = {str(v).lower() for v in entity.synonyms} | {v.lower() for v in entity.lookup if v not in _all_synonym_variants(entity)}
+        bad = sorted(v for v in known if v not in allowed)
+        if bad:
+            self.add("DK304", path, slot=name, type="categorical", mapping=f"entity '{m.entity}'",
+                     why=f"its values {bad[:5]} are not among the slot's values", fix="add them to the slot's `values:` or map them with synonyms")
+
+    def module(self, ref: str, owner: str, path: tuple[Any, ...]) -> None:
+        module = ref.split(":")[0]
+        top = module.split(".")[0]
+        added = self.loaded.directory not in sys.path
+        if added:
+            sys.path.insert(0, self.loaded.directory)
+        try:
+            found = importlib.util.find_spec(top) is not None
+        except (ImportError, ValueError):
+            found = False
+        finally:
+            if added:
+                sys.path.remove(self.loaded.directory)
+        if not found:
+            self.add("DK312", path, "warning", module=module, name=owner)
+
+    def responses(self) -> None:
+        for name, resp in self.d.responses.items():
+            for i, v in enumerate(resp.variations):
+                p = ("responses", name, i)
+                for field in ("text",):
+                    text = getattr(v, field)
+                    for ph in placeholders(text or ""):
+                        self.used["slot"].add(ph)
+                        if ph not in self.d.slots:
+                            self.add("DK303", (*p, field), name=ph, response=name, hint=did_you_mean(ph, self.d.slots))
+                if v.condition:
+                    self.condition(v.condition, (*p, "condition"), f"response '{name}'")
+                for j, b in enumerate(v.buttons):
+                    m = _PAYLOAD.match(b.payload)
+                    if m:
+                        self.ref("intent", m.group(1), (*p, "buttons", j, "payload"), f"a button of '{name}'")
+            for i, para in enumerate(resp.paraphrases):
+                for ph in placeholders(para):
+                    if ph not in self.d.slots:
+                        self.add("DK303", ("responses", name, "paraphrases", i), name=ph, response=name, hint=did_you_mean(ph, self.d.slots))
+
+    def actions(self) -> None:
+        for name, ref in self.d.actions.items():
+            self.module(ref, name, ("actions", name))
+
+    # --- flows ------------------------------------------------------------------------
+
+    def flows(self) -> None:
+        g = compile_flows(self.d)
+        self.graph = g
+        targeted: set[str] = set()
+        for name, flow in self.d.flows.items():
+            if flow.when:
+                for intent in flow.when.intents():
+                    self.ref("intent", intent, ("flows", name, "when", "intent"), f"trigger of flow '{name}'")
+                if flow.when.condition:
+                    self.condition(flow.when.condition, ("flows", name, "when", "condition"), f"trigger of flow '{name}'")
+        step_ids: dict[str, dict[str, str]] = {}
+        for node, data in g.nodes(data=True):
+            if "step" in data and data["step"].id:
+                step_ids.setdefault(data["flow"], {})[data["step"].id] = node
+        for node, data in g.nodes(data=True):
+            step, path, flow = data.get("step"), data["yaml_path"], data["flow"]
+            where = f"flow '{flow}'"
+            kind = data["kind"]
+            if kind == "collect":
+                if self.ref("slot", step.collect, (*path, "collect"), where):
+                    self.collect(flow, step, path)
+            elif kind == "say":
+                self.ref("response", step.say, (*path, "say"), where)
+            elif kind == "action":
+                self.ref("action", step.action, (*path, "action"), where)
+            elif kind == "set":
+                for slot in step.set:
+                    self.ref("slot", slot, (*path, "set", slot), where)
+                    if slot in self.d.slots:
+                        problem = _value_problem(self.d.slots[slot], step.set[slot])
+                        if problem:
+                            self.add("DK304", (*path, "set", slot), slot=slot, type=self.d.slots[slot].type.value, mapping=f"set {step.set[slot]!r}", why=problem, fix="set a value of the slot's type")
+            elif kind == "if":
+                self.condition(step.if_, (*path, "if"), where)
+            elif kind in ("link", "call"):
+                target = getattr(step, kind)
+                if self.ref("flow", target, (*path, kind), where):
+                    targeted.add(target)
+            elif kind == "goto" and step.goto not in step_ids.get(flow, {}):
+                self.add("DK301", (*path, "goto"), kind="step id", name=step.goto, where=where, hint=did_you_mean(step.goto, step_ids.get(flow, {})), section=f"flows.{flow}.steps (as `id:`)")
+        for name, flow in self.d.flows.items():
+            if flow.when is None and name not in targeted:
+                self.add("DK309", ("flows", name), "warning", flow=name)
+        self.graph_shape(g)
+
+    def collect(self, flow: str, step: Any, path: tuple[Any, ...]) -> None:
+        slot = step.collect
+        if step.ask:
+            if step.ask.startswith("action_"):
+                self.ref("action", step.ask, (*path, "ask"), f"flow '{flow}'")
+            else:
+                self.ref("response", step.ask, (*path, "ask"), f"flow '{flow}'")
+        elif f"utter_ask_{slot}" in self.d.responses:
+            self.used["response"].add(f"utter_ask_{slot}")
+        elif f"action_ask_{slot}" in self.d.actions:
+            self.used["action"].add(f"action_ask_{slot}")
+        else:
+            self.add("DK306", (*path, "collect"), flow=flow, slot=slot)
+        if not self.d.slots[slot].mappings:
+            self.add("DK308", (*path, "collect"), flow=flow, slot=slot)
+
+    def graph_shape(self, g: nx.DiGraph) -> None:
+        flows_with_collect = {d["flow"] for _, d in g.nodes(data=True) if d["kind"] == "collect"}
+        for name in self.d.flows:
+            reach = nx.descendants(g, start_node(name)) | {start_node(name)}
+            own = [n for n, d in g.nodes(data=True) if d["flow"] == name and "step" in d]
+            unreachable = [n for n in own if n not in reach]
+            firsts = [n for n in unreachable if not any(p in unreachable for p in g.predecessors(n))] or unreachable[:1]
+            for n in firsts:
+                self.add("DK305", g.nodes[n]["yaml_path"], flow=name, step=_step_no(g.nodes[n]["yaml_path"]), after="an `end`, `link` or `goto` step")
+        ends = set()
+        for name in self.d.flows:
+            ends |= nx.ancestors(g, end_node(name)) | {end_node(name)}
+        reported: set[str] = set()
+        for n, d in g.nodes(data=True):
+            if "step" in d and n not in ends and d["flow"] not in reported and n in nx.descendants(g, start_node(d["flow"])):
+                reported.add(d["flow"])
+                self.add("DK310", d["yaml_path"], flow=d["flow"], step=_step_no(d["yaml_path"]))
+        # loops that never wait: cycles once collect steps (and calls into flows that collect) are removed
+        waiting = [n for n, d in g.nodes(data=True) if d["kind"] == "collect" or (d["kind"] == "call" and getattr(d["step"], "call", None) in flows_with_collect)]
+        busy = g.subgraph(n for n in g.nodes if n not in waiting)
+        for comp in nx.strongly_connected_components(busy):
+            if len(comp) == 1 and not busy.has_edge(next(iter(comp)), next(iter(comp))):
+                continue
+            steps = sorted((n for n in comp if "step" in g.nodes[n]), key=_node_order)
+            first = steps[0] if steps else sorted(comp)[0]
+            self.add("DK307", g.nodes[first]["yaml_path"], flow=g.nodes[first]["flow"], cycle=" -> ".join(steps[:6]))
+
+    def unused(self) -> None:
+        asked = {f"utter_ask_{s}" for s in self.d.slots}
+        for kind, table, exempt in (
+            ("intent", self.d.intents, BUILTIN_INTENTS),
+            ("entity", self.d.entities, set()),
+            ("slot", self.d.slots, set()),
+            ("response", self.d.responses, RUNTIME_RESPONSES | asked),
+            ("action", self.d.actions, set()),
+        ):
+            for name in table:
+                if name not in self.used[kind] and name not in exempt:
+                    section = {"intent": "intents", "entity": "entities", "slot": "slots", "response": "responses", "action": "actions"}[kind]
+                    self.add("DK302", (section, name), "warning", kind=kind, name=name)
+
+
+def _all_synonym_variants(entity: Any) -> set[str]:
+    return {v for variants in entity.synonyms.values() for v in variants}
+
+
+def _node_order(node: str) -> tuple[Any, ...]:
+    return tuple(int(p) if p.isdigit() else p for p in node.split(":", 1)[1].split("."))
+
+
+def _step_no(path: tuple[Any, ...]) -> str:
+    parts = path[3:]
+    out = str(parts[0] + 1) if parts else "?"
+    for p in parts[1:]:
+        out += f".{p + 1}" if isinstance(p, int) else f" {p}"
+    return out
+
+
+def _value_problem(slot: Slot, value: Any) -> str | None:
+    """Why ``value`` cannot be stored in ``slot``, or None."""
+    t = slot.type
+    if value is None:
+        return None
+    if t is SlotType.bool and not isinstance(value, bool):
+        return "a bool slot takes true or false"
+    if t in (SlotType.int, SlotType.float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"a {t.value} slot takes a number"
+        if t is SlotType.int and isinstance(value, float) and not value.is_integer():
+            return "an int slot takes a whole number"
+        if slot.min is not None and value < slot.min or slot.max is not None and value > slot.max:
+            return f"{value} is outside [{slot.min}, {slot.max}]"
+    if t is SlotType.categorical and str(value).lower() not in {str(v).lower() for v in slot.values or []}:
+        return f"{value!r} is not one of {slot.values}"
+    if t is SlotType.text and not isinstance(value, str):
+        return "a text slot takes a string"
+    return None
+
+
+def validate(loaded: LoadedDomain, strict: bool = False) -> list[Issue]:
+    """All meaning issues of ``loaded``; with ``strict`` warnings become errors."""
+    issues = _Checker(loaded).run()
+    if strict:
+        issues = [Issue(i.code, i.text, i.fix, i.location, "error") for i in issues]
+    seen, unique = set(), []
+    for i in issues:
+        key = (i.code, i.text, str(i.location))
+        if key not in seen:
+            seen.add(key)
+            unique.append(i)
+    return unique
+
+
+def check(loaded: LoadedDomain) -> list[Issue]:
+    """Raise :class:`DomainError` if ``loaded`` has errors; return its warnings."""
+    issues = validate(loaded)
+    errors = [i for i in issues if i.severity == "error"]
+    if errors:
+        raise DomainError(errors)
+    return issues

@@ -1,0 +1,172 @@
+"""Read YAML files safely and remember where every value came from.
+
+:func:`load_yaml` returns plain Python data plus a :class:`PositionMap` from value
+paths (tuples of keys and list indexes) to :class:`~framework.errors.Location`,
+so schema and meaning checks can point at ``path:line:column``. Only PyYAML's safe
+composer is used: no Python object tags, no code execution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from framework.errors import DomainError, Location, message
+
+__all__ = ["MAX_YAML_BYTES", "PositionMap", "YamlDoc", "load_yaml", "read_text_file"]
+
+MAX_YAML_BYTES = 10 * 1024 * 1024
+MAX_NODES = 2_000_000
+
+try:  # the C loader is much faster on large data files
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+Path_ = tuple[Any, ...]
+
+
+@dataclass
+class PositionMap:
+    """Where each value path was written; also the scalar style (``|``, ``>`` ...)."""
+
+    locations: dict[Path_, Location] = field(default_factory=dict)
+    styles: dict[Path_, str | None] = field(default_factory=dict)
+    key_locations: dict[Path_, Location] = field(default_factory=dict)
+
+    def update(self, other: PositionMap) -> None:
+        self.locations.update(other.locations)
+        self.styles.update(other.styles)
+        self.key_locations.update(other.key_locations)
+
+    def find(self, path: Path_, key: bool = False) -> Location | None:
+        """Location of ``path``, or of its nearest known ancestor."""
+        path = tuple(path)
+        while True:
+            if key and path in self.key_locations:
+                return self.key_locations[path]
+            if path in self.locations:
+                return self.locations[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+
+@dataclass
+class YamlDoc:
+    path: str
+    data: Any
+    positions: PositionMap
+    lines: list[str]
+
+
+def read_text_file(path: str | Path, limit: int = MAX_YAML_BYTES) -> str:
+    """Read a UTF-8 text file, turning every way it can be bad into a located error."""
+    p = Path(path)
+    if not p.is_file():
+        raise DomainError(message("DK101", Location(str(path)), path=str(path)))
+    size = p.stat().st_size
+    if size > limit:
+        raise DomainError(message("DK104", Location(str(path)), size=size, limit=limit))
+    raw = p.read_bytes()
+    if b"\x00" in raw:
+        raise DomainError(message("DK103", Location(str(path))))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise DomainError(
+            message("DK102", Location(str(path), line, col), byte=f"{raw[e.start]:02x}", offset=e.start)
+        ) from None
+    return text.lstrip("\ufeff")
+
+
+def load_yaml(path: str | Path, allow_empty: bool = False) -> YamlDoc:
+    """Load one YAML file whose top level is a mapping, with positions for every value."""
+    spath = str(path)
+    text = read_text_file(path)
+    try:
+        docs = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = Location(spath, mark.line + 1, mark.column + 1) if mark else Location(spath)
+        problem = e.problem or e.context or "malformed YAML"
+        if e.context and e.problem:
+            problem = f"{e.problem} ({e.context})"
+        raise DomainError(message("DK106", loc, problem=problem)) from None
+    except yaml.YAMLError as e:  # reader errors: control characters and the like
+        raise DomainError(message("DK106", Location(spath), problem=str(e).splitlines()[0])) from None
+    docs = [d for d in docs if d is not None]
+    if len(docs) > 1:
+        m = docs[1].start_mark
+        raise DomainError(message("DK112", Location(spath, m.line + 1, m.column + 1)))
+    if not docs:
+        if allow_empty:
+            return YamlDoc(spath, {}, PositionMap(), text.splitlines())
+        raise DomainError(message("DK105", Location(spath, 1, 1)))
+    root = docs[0]
+    positions = PositionMap()
+    counter = [0]
+    data = _convert(root, (), spath, positions, counter)
+    if not isinstance(data, dict):
+        m = root.start_mark
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
+        raise DomainError(message("DK108", Location(spath, m.line + 1, m.column + 1), kind=kind))
+    return YamlDoc(spath, data, positions, text.splitlines())
+
+
+def _loc(node: yaml.Node, spath: str) -> Location:
+    return Location(spath, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _convert(node: yaml.Node, path: Path_, spath: str, pos: PositionMap, counter: list[int]) -> Any:
+    counter[0] += 1
+    if counter[0] > MAX_NODES or len(path) > 100:
+        raise DomainError(message("DK109", _loc(node, spath), nodes=counter[0]))
+    pos.locations[path] = _loc(node, spath)
+    if isinstance(node, yaml.ScalarNode):
+        pos.styles[path] = node.style
+        return _scalar(node, spath)
+    if node.tag not in _PLAIN_TAGS and not isinstance(node, yaml.ScalarNode):
+        raise DomainError(message("DK106", _loc(node, spath), problem=f"YAML tag '{node.tag}' is not allowed"))
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, (*path, i), spath, pos, counter) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        first_seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise DomainError(message("DK106", _loc(key_node, spath), problem="merge keys ('<<') are not supported"))
+            key = _scalar(key_node, spath) if isinstance(key_node, yaml.ScalarNode) else None
+            if isinstance(key, bool) or key is None and not isinstance(key_node, yaml.ScalarNode):
+                raise DomainError(message("DK110", _loc(key_node, spath), kind=type(key).__name__ if key is not None else "a collection"))
+            key = "null" if key is None else str(key)
+            if key in first_seen:
+                raise DomainError(
+                    message("DK107", _loc(key_node, spath), key=key, first_line=first_seen[key].start_mark.line + 1)
+                )
+            first_seen[key] = key_node
+            pos.key_locations[(*path, key)] = _loc(key_node, spath)
+            out[key] = _convert(value_node, (*path, key), spath, pos, counter)
+        return out
+    raise DomainError(message("DK106", _loc(node, spath), problem="unsupported YAML node"))  # pragma: no cover
+
+
+_constructor = yaml.SafeLoader("")
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
+def _scalar(node: yaml.ScalarNode, spath: str) -> Any:
+    """Resolve a scalar with PyYAML's safe rules (ints, floats, bools, null, strings)."""
+    try:
+        value = _constructor.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as e:
+        raise DomainError(message("DK106", _loc(node, spath), problem=e.problem or "bad scalar")) from None
+    if not isinstance(value, (str, int, float, bool, type(None))):
+        # timestamps, binary: keep the text the user wrote
+        return node.value
+    return value
