@@ -46,8 +46,8 @@ BUILTIN_COMPONENTS: dict[str, str] = {
 
 # Used when a domain has no `pipeline:`; works offline with no config at all.
 DEFAULT_PIPELINE: list[dict[str, Any]] = [
-    {"name": "keyword_intent_classifier"},
     {"name": "rule_entity_extractor"},
+    {"name": "keyword_intent_classifier"},
     {"name": "flow_policy"},
     {"name": "template_nlg"},
 ]

@@ -97,6 +97,8 @@ class FlowPolicy(Component):
         stack = tracker.stack
         asking = self._asking(stack)
         invalid = self._fill_slots(turn, tracker, intent, asking)
+        if intent == "nlu_fallback" and asking is not None and self._slots_changed(tracker):
+            intent = "inform"  # unsure about the intent, but the message answered the question asked
         if intent == "nlu_fallback":
             self._say(turn, self.config.fallback_response)
             self._run(turn, tracker)  # re-asks the collect the flow waits on
@@ -112,8 +114,8 @@ class FlowPolicy(Component):
             if stack:
                 tracker.add(FlowInterrupted(flow=stack[-1].flow))
             tracker.add(FlowStarted(flow=flow))
-        elif not stack and not self._slots_changed(tracker):
-            self._say(turn, self.config.fallback_response)
+        elif not stack:
+            self._say(turn, self.config.fallback_response)  # nothing to do with this intent; slots stay set
             return
         if invalid:
             slot = self.domain.slots[invalid]

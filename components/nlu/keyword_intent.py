@@ -1,8 +1,12 @@
 """A light intent classifier: TF-IDF over words and character n-grams, nearest centroid.
 
 A stand-in until the BERT classifier lands: it trains in well under a second, needs no
-torch, and gives a ranking with softmax confidences. Below ``threshold`` the intent is
-``nlu_fallback``. Learned state is plain JSON.
+torch, and gives a ranking with softmax confidences. An intent's score mixes the cosine
+similarity to its centroid with the similarity to its closest example (``nearest_weight``). Below ``threshold`` the intent is
+``nlu_fallback``. Entity values are masked (``italian`` -> ``__cuisine__``) in training
+examples and, using the entities found by extractors earlier in the pipeline, at
+prediction time, so the intent is judged by the sentence, not by the values in it.
+Learned state is plain JSON.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ class KeywordIntentConfig(ComponentConfig):
     threshold: float = 0.3
     char_ngrams: int = 3
     temperature: float = 12.0
+    nearest_weight: float = 0.6
     ranking_size: int = 10
 
 
@@ -37,6 +42,19 @@ def features(text: str, n: int) -> Counter[str]:
     return feats
 
 
+def mask(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """Replace each entity span with ``__<entity>__``."""
+    out, pos = [], 0
+    for start, end, entity in sorted(spans):
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(f" __{entity}__ ")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
 class KeywordIntentClassifier(Component):
     name = "keyword_intent_classifier"
     stage = "nlu"
@@ -47,6 +65,7 @@ class KeywordIntentClassifier(Component):
         super().__init__(config, domain)
         self.idf: dict[str, float] = {}
         self.centroids: dict[str, dict[str, float]] = {}
+        self.examples: list[tuple[str, dict[str, float]]] = []
 
     def _vector(self, text: str) -> dict[str, float]:
         feats = features(text, self.config.char_ngrams)
@@ -55,25 +74,38 @@ class KeywordIntentClassifier(Component):
         return {f: v / norm for f, v in vec.items()}
 
     def train(self, context: TrainingContext) -> None:
-        docs = [(ex.intent, features(ex.text, self.config.char_ngrams)) for ex in context.examples if ex.intent]
+        docs = [
+            (ex.intent, features(mask(ex.text, [(s.start, s.end, s.entity) for s in ex.entities]), self.config.char_ngrams))
+            for ex in context.examples
+            if ex.intent
+        ]
         df: Counter[str] = Counter()
         for _, feats in docs:
             df.update(feats.keys())
         n = max(len(docs), 1)
         self.idf = {f: math.log((1 + n) / (1 + c)) + 1 for f, c in df.items()}
         sums: dict[str, Counter[str]] = {}
+        self.examples = []
         for intent, feats in docs:
             vec = {f: (1 + math.log(c)) * self.idf[f] for f, c in feats.items()}
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            sums.setdefault(intent, Counter()).update({f: v / norm for f, v in vec.items()})
+            unit = {f: v / norm for f, v in vec.items()}
+            self.examples.append((intent, unit))
+            sums.setdefault(intent, Counter()).update(unit)
         self.centroids = {}
         for intent, total in sums.items():
             norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
             self.centroids[intent] = {f: v / norm for f, v in total.items()}
 
     def process(self, turn: Turn) -> None:
-        vec = self._vector(turn.text)
+        spans = [(e["start"], e["end"], e["entity"]) for e in turn.entities if e.get("start") is not None]
+        vec = self._vector(mask(turn.text, spans))
         scores = {i: sum(w * c.get(f, 0.0) for f, w in vec.items()) for i, c in self.centroids.items()}
+        nearest: dict[str, float] = dict.fromkeys(scores, 0.0)
+        for intent, ex in self.examples:
+            nearest[intent] = max(nearest[intent], sum(w * ex.get(f, 0.0) for f, w in vec.items()))
+        a = self.config.nearest_weight
+        scores = {i: a * nearest[i] + (1 - a) * s for i, s in scores.items()}
         if not scores:
             turn.intent = {"name": "nlu_fallback", "confidence": 1.0}
             return
@@ -89,11 +121,12 @@ class KeywordIntentClassifier(Component):
             turn.intent = dict(best)
 
     def save(self, path: Path) -> None:
-        (path / "intent_model.json").write_text(json.dumps({"idf": self.idf, "centroids": self.centroids}), encoding="utf-8")
+        (path / "intent_model.json").write_text(json.dumps({"idf": self.idf, "centroids": self.centroids, "examples": self.examples}), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path, config: KeywordIntentConfig, domain: Any) -> KeywordIntentClassifier:
         self = cls(config, domain)
         data = json.loads((path / "intent_model.json").read_text(encoding="utf-8"))
         self.idf, self.centroids = data["idf"], data["centroids"]
+        self.examples = [(i, v) for i, v in data["examples"]]
         return self

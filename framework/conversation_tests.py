@@ -1,0 +1,163 @@
+"""Conversation tests: YAML scripts of user turns and what the bot must do.
+
+``<bot>/tests/*.yml``::
+
+    conversations:
+      - name: booking with an FAQ in the middle
+        steps:
+          - user: I'd like to book a table
+            intent: book_table            # optional: the intent NLU must find
+          - bot: utter_ask_cuisine        # a response name, or the exact text
+          - user: /inform{"cuisine": "thai"}   # a payload skips NLU
+          - slots: {cuisine: thai}
+          - action: action_book_table
+
+``bot`` and ``action`` steps check the messages and actions of the latest user turn,
+in order. The first divergence of each conversation is reported with its turn.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from framework.domain.schema import Strict
+from framework.errors import DomainError, Location, message
+from framework.tracker import ActionExecuted, UserUttered
+
+__all__ = ["ConversationResult", "load_conversation_tests", "run_cli", "run_conversations"]
+
+
+class TestStep(Strict):
+    user: str | None = None
+    intent: str | None = None
+    bot: str | None = None
+    action: str | None = None
+    slots: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> TestStep:
+        kinds = [k for k in ("user", "bot", "action", "slots") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            from pydantic_core import PydanticCustomError
+
+            raise PydanticCustomError("slot_rule", "a test step needs exactly one of user, bot, action, slots (got {got})", {"got": kinds or "none", "fix": "split it into separate steps"})
+        if self.intent is not None and self.user is None:
+            from pydantic_core import PydanticCustomError
+
+            raise PydanticCustomError("slot_rule", "`intent` belongs to a `user` step", {"fix": "move it next to `user:`"})
+        return self
+
+
+class TestConversation(Strict):
+    name: str
+    steps: list[TestStep] = Field(min_length=1)
+
+
+class TestFile(Strict):
+    conversations: list[TestConversation] = Field(default_factory=list)
+
+
+@dataclass
+class ConversationResult:
+    name: str
+    file: str
+    passed: bool
+    failure: str | None = None
+    transcript: list[str] = field(default_factory=list)
+
+
+def load_conversation_tests(bot_dir: str | Path) -> list[tuple[str, TestConversation, Location | None]]:
+    from framework.domain.loader import validate_data
+    from framework.yamlio import load_yaml
+
+    tests_dir = Path(bot_dir) / "tests"
+    out = []
+    for path in sorted(tests_dir.glob("*.y*ml")) if tests_dir.is_dir() else []:
+        doc = load_yaml(path)
+        parsed = validate_data(TestFile, doc.data, doc.positions, str(path))
+        for i, conv in enumerate(parsed.conversations):
+            out.append((str(path), conv, doc.positions.find(("conversations", i))))
+    return out
+
+
+def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Location | None]]) -> list[ConversationResult]:
+    results = []
+    for n, (file, conv, loc) in enumerate(tests):
+        cid = f"test-{n}-{conv.name}"
+        result = ConversationResult(conv.name, f"{loc}" if loc else file, True)
+        messages: list[dict[str, Any]] = []
+        actions: list[str] = []
+        turn_no = 0
+        for step in conv.steps:
+            if step.user is not None:
+                turn_no += 1
+                tracker = agent.tracker(cid)
+                start = len(tracker.events)
+                turn = agent.handle_turn(step.user, cid)
+                messages = list(turn.messages)
+                new = agent.tracker(cid).events[start:]
+                actions = [e.name for e in new if isinstance(e, ActionExecuted)]
+                result.transcript.append(f"user: {step.user}")
+                result.transcript += [f"  bot: {m.get('text')}  [{m.get('response', '-')}]" for m in messages]
+                got_intent = next((e.parse.get("intent") or {} for e in new if isinstance(e, UserUttered)), {}).get("name")
+                if step.intent is not None and got_intent != step.intent:
+                    result.passed, result.failure = False, f"turn {turn_no} ({step.user!r}): expected intent {step.intent}, got {got_intent}"
+                    break
+            elif step.bot is not None:
+                if not messages:
+                    result.passed, result.failure = False, f"turn {turn_no}: expected bot '{step.bot}', but the bot said nothing more"
+                    break
+                msg = messages.pop(0)
+                if step.bot not in (msg.get("response"), msg.get("text")):
+                    result.passed, result.failure = False, f"turn {turn_no}: expected bot '{step.bot}', got '{msg.get('response')}' ({msg.get('text')!r})"
+                    break
+            elif step.action is not None:
+                if step.action not in actions:
+                    result.passed, result.failure = False, f"turn {turn_no}: expected action '{step.action}', ran {actions or 'none'}"
+                    break
+                actions.remove(step.action)
+            elif step.slots is not None:
+                slots = agent.tracker(cid).slots
+                wrong = {k: slots.get(k) for k, v in step.slots.items() if slots.get(k) != v}
+                if wrong:
+                    expected = {k: step.slots[k] for k in wrong}
+                    result.passed, result.failure = False, f"turn {turn_no}: expected slots {expected}, got {wrong}"
+                    break
+        results.append(result)
+    return results
+
+
+def run_cli(bot_dir: str, model: str | None = None, out: str | None = None) -> int:
+    from framework.agent import Agent
+
+    tests = load_conversation_tests(bot_dir)
+    if not tests:
+        raise DomainError(message("DK101", Location(str(Path(bot_dir) / "tests")), path=str(Path(bot_dir) / "tests/*.yml")))
+    if model is None:
+        from framework.training import train
+
+        tmp = Path(tempfile.mkdtemp(prefix="dialogkit-test-")) / "model"
+        train(bot_dir, tmp)
+        model = str(tmp)
+    agent = Agent.load(model)
+    results = run_conversations(agent, tests)
+    failed = [r for r in results if not r.passed]
+    for r in results:
+        print(f"{'PASS' if r.passed else 'FAIL'}  {r.name}  ({r.file})")
+        if not r.passed:
+            print(f"      {r.failure}")
+            for line in r.transcript:
+                print(f"      | {line}")
+    print(f"{len(results) - len(failed)}/{len(results)} conversations passed")
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps([r.__dict__ for r in results], indent=2), encoding="utf-8")
+    sys.stdout.flush()
+    return 1 if failed else 0
