@@ -67,6 +67,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK309": ("flow '{flow}' can never start: it has no `when:` trigger and no flow links to or calls it", "add `when: {{intent: ...}}` or link to it from another flow"),
     "DK310": ("flow '{flow}': step {step} is a dead end: no path from it reaches the end of the flow", "give the loop a way out (an `if` with an exit, or an `end` step)"),
     "DK311": ("slot '{slot}': {problem}", "{fix}"),
+    "DK313": ("flow '{flow}': goto '{name}' names no step id in this flow{hint}", "give the target step `id: {name}`, or fix the name"),
     "DK312": ("action module '{module}' for '{name}' cannot be found", "make sure the module is importable from the bot directory or installed"),
     # training data
     "DK401": ("malformed annotation in example '{text}': {problem}", "annotate as [text](entity) or [text]{{\"entity\": \"name\", \"value\": \"v\", \"role\": \"r\"}}"),

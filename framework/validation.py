@@ -49,6 +49,7 @@ class _Checker:
         self.loaded = loaded
         self.d: Domain = loaded.domain
         self.issues: list[Issue] = []
+        self.broken_flows: set[str] = set()  # flows with dangling links/gotos: no graph-shape cascades
         self.used: dict[str, set[str]] = {k: set() for k in ("intent", "entity", "slot", "response", "action", "flow")}
 
     def add(self, code: str, path: tuple[Any, ...], severity: str = "error", **fields: Any) -> None:
@@ -239,8 +240,11 @@ class _Checker:
                 target = getattr(step, kind)
                 if self.ref("flow", target, (*path, kind), where):
                     targeted.add(target)
+                else:
+                    self.broken_flows.add(flow)
             elif kind == "goto" and step.goto not in step_ids.get(flow, {}):
-                self.add("DK301", (*path, "goto"), kind="step id", name=step.goto, where=where, hint=did_you_mean(step.goto, step_ids.get(flow, {})), section=f"flows.{flow}.steps (as `id:`)")
+                self.add("DK313", (*path, "goto"), flow=flow, name=step.goto, hint=did_you_mean(step.goto, step_ids.get(flow, {})))
+                self.broken_flows.add(flow)
         for name, flow in self.d.flows.items():
             if flow.when is None and name not in targeted:
                 self.add("DK309", ("flows", name), "warning", flow=name)
@@ -271,23 +275,26 @@ class _Checker:
             firsts = [n for n in unreachable if not any(p in unreachable for p in g.predecessors(n))] or unreachable[:1]
             for n in firsts:
                 self.add("DK305", g.nodes[n]["yaml_path"], flow=name, step=_step_no(g.nodes[n]["yaml_path"]), after="an `end`, `link` or `goto` step")
-        ends = set()
-        for name in self.d.flows:
-            ends |= nx.ancestors(g, end_node(name)) | {end_node(name)}
-        reported: set[str] = set()
-        for n, d in g.nodes(data=True):
-            if "step" in d and n not in ends and d["flow"] not in reported and n in nx.descendants(g, start_node(d["flow"])):
-                reported.add(d["flow"])
-                self.add("DK310", d["yaml_path"], flow=d["flow"], step=_step_no(d["yaml_path"]))
         # loops that never wait: cycles once collect steps (and calls into flows that collect) are removed
         waiting = [n for n, d in g.nodes(data=True) if d["kind"] == "collect" or (d["kind"] == "call" and getattr(d["step"], "call", None) in flows_with_collect)]
         busy = g.subgraph(n for n in g.nodes if n not in waiting)
+        looping: set[str] = set()
         for comp in nx.strongly_connected_components(busy):
             if len(comp) == 1 and not busy.has_edge(next(iter(comp)), next(iter(comp))):
                 continue
             steps = sorted((n for n in comp if "step" in g.nodes[n]), key=_node_order)
             first = steps[0] if steps else sorted(comp)[0]
             self.add("DK307", g.nodes[first]["yaml_path"], flow=g.nodes[first]["flow"], cycle=" -> ".join(steps[:6]))
+            looping.add(g.nodes[first]["flow"])
+        # dead ends: steps from which no flow's end is reachable (reported once per flow)
+        ends = set()
+        for name in self.d.flows:
+            ends |= nx.ancestors(g, end_node(name)) | {end_node(name)}
+        reported = set(looping) | self.broken_flows
+        for n, d in g.nodes(data=True):
+            if "step" in d and n not in ends and d["flow"] not in reported and n in nx.descendants(g, start_node(d["flow"])):
+                reported.add(d["flow"])
+                self.add("DK310", d["yaml_path"], flow=d["flow"], step=_step_no(d["yaml_path"]))
 
     def unused(self) -> None:
         asked = {f"utter_ask_{s}" for s in self.d.slots}
@@ -329,7 +336,7 @@ def _value_problem(slot: Slot, value: Any) -> str | None:
         return "a bool slot takes true or false"
     if t in (SlotType.int, SlotType.float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"a {t.value} slot takes a number"
+            return f"{'an int' if t is SlotType.int else 'a float'} slot takes a number"
         if t is SlotType.int and isinstance(value, float) and not value.is_integer():
             return "an int slot takes a whole number"
         if slot.min is not None and value < slot.min or slot.max is not None and value > slot.max:

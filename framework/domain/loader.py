@@ -167,6 +167,7 @@ def translate_errors(err: ValidationError, positions: PositionMap, default_path:
     """Turn pydantic errors into catalogue issues with locations, one per problem."""
     issues: list[Issue] = []
     type_problems: dict[tuple[Any, ...], list[str]] = {}
+    inputs: dict[tuple[Any, ...], str] = {}
     seen: set[tuple[str, tuple[Any, ...]]] = set()
     fallback = Location(default_path)
     for e in err.errors(include_url=False):
@@ -201,7 +202,8 @@ def translate_errors(err: ValidationError, positions: PositionMap, default_path:
         elif kind == "union_tag_not_found":
             issue = message("DK202", loc, key=ctx.get("discriminator", "type").strip("'"), where=_describe(path))
         else:
-            type_problems.setdefault(path, []).append(_plain(e) + _got(e.get("input")))
+            type_problems.setdefault(path, []).append(_plain(e))
+            inputs[path] = _got(e.get("input"))
             continue
         sig = (issue.code, path)
         if sig not in seen:
@@ -210,7 +212,7 @@ def translate_errors(err: ValidationError, positions: PositionMap, default_path:
     for path, problems in type_problems.items():
         issues.append(
             message("DK203", positions.find(path) or fallback, where=_describe(path),
-                    problem=" or ".join(dict.fromkeys(problems)), fix="change the value to the expected type")
+                    problem=" or ".join(dict.fromkeys(problems)) + inputs[path], fix="change the value to the expected type")
         )
     return sorted(issues, key=lambda i: (str(i.location.path) if i.location else "", i.location.line or 0 if i.location else 0))
 

@@ -1,0 +1,88 @@
+"""Shared fixtures. No test touches the network or ../shared."""
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAINS = ROOT / "domains"
+
+
+@pytest.fixture
+def write_bot(tmp_path):
+    """write_bot({"domain.yml": "...", "data/nlu.yml": "..."}) -> bot directory."""
+
+    def _write(files: dict, name: str = "bot") -> Path:
+        root = tmp_path / name
+        for rel, text in files.items():
+            p = root / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return _write
+
+
+@pytest.fixture(scope="session")
+def restaurant_model(tmp_path_factory):
+    """The restaurant bot, trained once per test session."""
+    from framework.training import train
+
+    out = tmp_path_factory.mktemp("models") / "restaurant"
+    train(DOMAINS / "restaurant", out)
+    return out
+
+
+MINIMAL = """
+version: "1"
+intents:
+  greet:
+    examples: |
+      - hi
+      - hello
+      - hey there
+  book:
+    examples: |
+      - book a table for [4](party_size)
+      - a table for [two]{"entity": "party_size", "value": "2"} please
+      - I want to book
+entities:
+  party_size:
+    synonyms:
+      "2": [two]
+slots:
+  party_size:
+    type: int
+    min: 1
+    max: 20
+    mappings:
+      - type: from_entity
+        entity: party_size
+responses:
+  utter_greet:
+    - "Hi!"
+  utter_ask_party_size:
+    - "How many?"
+  utter_done:
+    - "A table for {party_size}."
+flows:
+  greet:
+    when: {intent: greet}
+    steps:
+      - say: utter_greet
+  book:
+    when: {intent: book}
+    steps:
+      - collect: party_size
+      - say: utter_done
+"""
+
+
+@pytest.fixture
+def minimal_bot(write_bot):
+    return write_bot({"domain.yml": MINIMAL})
