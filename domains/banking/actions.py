@@ -1,0 +1,26 @@
+"""Custom actions of the banking bot (a fake in-memory bank)."""
+
+BALANCES = {"checking": 1250.50, "savings": 8020.00}
+
+
+def check_balance(tracker, dispatcher):
+    account = tracker.get_slot("account") or "checking"
+    return [{"event": "slot", "name": "balance", "value": BALANCES[account]}]
+
+
+def validate_amount(value, tracker):
+    """Refuse transfers larger than the account's balance."""
+    account = tracker.get_slot("account") or "checking"
+    return value if value <= BALANCES[account] else None
+
+
+def transfer(tracker, dispatcher):
+    account = tracker.get_slot("account") or "checking"
+    new_balance = round(BALANCES[account] - tracker.get_slot("amount"), 2)
+    return [{"event": "slot", "name": "balance", "value": new_balance}]
+
+
+def block_card(tracker, dispatcher):
+    if tracker.get_slot("card") not in ("debit", "credit"):
+        raise ValueError("no card to block")
+    return []
