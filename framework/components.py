@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from framework.errors import ConfigError, did_you_mean, message
+from framework.errors import ConfigError, Location, did_you_mean, message
 
 __all__ = [
     "BUILTIN_COMPONENTS",
@@ -56,7 +57,7 @@ _EXTRA: dict[str, type[Component]] = {}
 # The domain sections each stage learns from (None: all of it).
 _STAGE_DATA: dict[str, tuple[str, ...] | None] = {
     "nlu": ("language", "intents", "entities", "nlu"),
-    "dm": None,
+    "dm": None,  # everything but `pipeline` (each component's config is fingerprinted on its own)
     "nlg": ("language", "responses", "slots"),
 }
 
@@ -118,8 +119,8 @@ class Component(ABC):
     def data_fingerprint(self, context: TrainingContext) -> Any:
         """What this component learns from; a change here means retraining."""
         domain = context.loaded.domain.model_dump(mode="json", by_alias=True)
-        keys = _STAGE_DATA[self.stage]
-        return {k: domain[k] for k in keys} if keys else domain
+        keys = _STAGE_DATA[self.stage] or [k for k in domain if k != "pipeline"]
+        return {k: domain[k] for k in keys}
 
     def save(self, path: Path) -> None:
         """Write learned state into directory ``path`` (safetensors / JSON only)."""
@@ -150,21 +151,26 @@ def get_component_class(name: str) -> type[Component]:
     return _import(BUILTIN_COMPONENTS[name])
 
 
-def resolve_config(name: str, user_config: dict[str, Any]) -> ComponentConfig:
-    """Merge ``user_config`` over the component's defaults; raise a clear error on bad keys."""
+def resolve_config(name: str, user_config: dict[str, Any], locate: Callable[[tuple[Any, ...]], Location | None] | None = None) -> ComponentConfig:
+    """Merge ``user_config`` over the component's defaults; raise a clear error on bad keys.
+
+    ``locate`` maps a key path inside the component's config to a place in the domain file.
+    """
     cls = get_component_class(name)
     try:
         return cls.Config.model_validate(user_config)
     except ValidationError as e:
-        problems = []
+        issues = []
+        valid = list(cls.Config.model_fields)
         for err in e.errors(include_url=False):
             key = ".".join(str(p) for p in err["loc"])
             if err["type"] == "extra_forbidden":
-                valid = list(cls.Config.model_fields)
-                problems.append(f"unknown key '{key}'{did_you_mean(key, valid)}; valid keys: {', '.join(valid) or '(none)'}")
+                problem = f"unknown key '{key}'{did_you_mean(key, valid)}; valid keys: {', '.join(valid) or '(none)'}"
             else:
-                problems.append(f"'{key}': {err['msg']}")
-        raise ConfigError(message("DK603", name=name, problem="; ".join(problems), fix="fix the component's keys under `pipeline:`")) from None
+                problem = f"'{key}': {err['msg']}"
+            loc = locate(tuple(err["loc"])) if locate else None
+            issues.append(message("DK603", loc, name=name, problem=problem, fix="fix the component's keys under `pipeline:`"))
+        raise ConfigError(issues) from None
 
 
 def _qualname(cls: type) -> str:

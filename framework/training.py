@@ -56,11 +56,7 @@ def build_pipeline(loaded: LoadedDomain) -> list[tuple[str, Component]]:
     """Untrained components with resolved configs, in pipeline order."""
     out = []
     for i, (name, cfg) in enumerate(pipeline_specs(loaded)):
-        try:
-            config = resolve_config(name, cfg)
-        except ConfigError as e:
-            loc = loaded.where("pipeline", i)
-            raise ConfigError([type(x)(x.code, x.text, x.fix, loc, x.severity) for x in e.issues]) from None
+        config = resolve_config(name, cfg, locate=lambda key, i=i: loaded.positions.find(("pipeline", i, *key), key=True))
         out.append((name, get_component_class(name)(config, loaded.domain)))
     return out
 
