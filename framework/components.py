@@ -122,7 +122,7 @@ class Component(ABC):
         keys = _STAGE_DATA[self.stage] or [k for k in domain if k != "pipeline"]
         return {k: domain[k] for k in keys}
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path) -> None:  # noqa: B027 - stateless components have nothing to save
         """Write learned state into directory ``path`` (safetensors / JSON only)."""
 
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
@@ -108,10 +108,7 @@ class Restarted(_Event):
 
 
 Event = Annotated[
-    Union[
-        UserUttered, BotUttered, SlotSet, ActionExecuted, ActionFailed, FlowStarted, FlowAdvanced,
-        FlowInterrupted, FlowResumed, FlowCompleted, FlowCancelled, SessionStarted, Restarted,
-    ],
+    UserUttered | BotUttered | SlotSet | ActionExecuted | ActionFailed | FlowStarted | FlowAdvanced | FlowInterrupted | FlowResumed | FlowCompleted | FlowCancelled | SessionStarted | Restarted,
     Field(discriminator="event"),
 ]
 _EVENTS = TypeAdapter(list[Event])

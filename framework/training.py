@@ -18,8 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framework.archive import build_manifest, fingerprint, read_manifest, replace_directory, write_manifest
-from framework.components import DEFAULT_PIPELINE, Component, TrainingContext, get_component_class, resolve_config
+from framework.archive import (
+    build_manifest,
+    fingerprint,
+    read_manifest,
+    replace_directory,
+    write_manifest,
+)
+from framework.components import (
+    DEFAULT_PIPELINE,
+    Component,
+    TrainingContext,
+    get_component_class,
+    resolve_config,
+)
 from framework.domain.loader import LoadedDomain, load_domain
 from framework.errors import ArchiveError, ComponentError, ConfigError, DialogkitError, message
 from framework.training_data import collect_examples

@@ -216,7 +216,7 @@ class _Checker:
         for node, data in g.nodes(data=True):
             if "step" in data and data["step"].id:
                 step_ids.setdefault(data["flow"], {})[data["step"].id] = node
-        for node, data in g.nodes(data=True):
+        for _, data in g.nodes(data=True):
             step, path, flow = data.get("step"), data["yaml_path"], data["flow"]
             where = f"flow '{flow}'"
             kind = data["kind"]

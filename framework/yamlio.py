@@ -8,9 +8,9 @@ composer is used: no Python object tags, no code execution.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-import re
 from typing import Any
 
 import yaml

@@ -1,7 +1,8 @@
 """Entities from lookup lists, synonyms, annotated example values and regexes.
 
-Matches whole words, case-insensitively, longest match first; overlapping matches
-keep the longer (then the earlier) one. Synonyms map a match to its canonical
+Lookup phrases match whole tokens of the domain's language (spaCy's tokenizer, so
+Chinese and other unspaced scripts work), case-insensitively, with whitespace inside a
+phrase normalised; overlapping matches keep the longer (then the earlier) one. Synonyms map a match to its canonical
 value. Values seen annotated in training examples are learned as extra lookup
 entries, so a stand-in NLU can fill slots before the BERT-CRF tagger lands.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from framework.components import Component, ComponentConfig, TrainingContext, Turn
+from framework.text import tokenize
 
 
 class RuleEntityConfig(ComponentConfig):
@@ -32,9 +34,10 @@ class RuleEntityExtractor(Component):
         self.lexicon: dict[str, list[dict[str, Any]]] = {}  # phrase -> [{entity, value, role}]
         self.patterns: list[tuple[str, str]] = []
         self._compiled: list[tuple[str, re.Pattern[str]]] | None = None
-        self._phrases: re.Pattern[str] | None = None
+        self._max_tokens = 0
 
     def _key(self, text: str) -> str:
+        text = " ".join(text.split())
         return text if self.config.case_sensitive else text.lower()
 
     def _add(self, phrase: str, entity: str, value: str | None, role: str | None = None) -> None:
@@ -62,19 +65,30 @@ class RuleEntityExtractor(Component):
     def _build(self) -> None:
         flags = 0 if self.config.case_sensitive else re.IGNORECASE
         self._compiled = [(e, re.compile(p, flags)) for e, p in self.patterns]
-        phrases = sorted(self.lexicon, key=len, reverse=True)
-        self._phrases = re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", flags) if phrases else None
+        lang = self.domain.language
+        self._max_tokens = max((len(tokenize(p, lang)) for p in self.lexicon), default=0)
+
+    def _lookup(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, phrase key) for every token span whose text is in the lexicon."""
+        tokens = tokenize(text, self.domain.language)
+        found = []
+        for i, (_, start, _) in enumerate(tokens):
+            for j in range(i, min(i + self._max_tokens, len(tokens))):
+                end = tokens[j][2]
+                key = self._key(text[start:end])
+                if key in self.lexicon:
+                    found.append((start, end, key))
+        return found
 
     def process(self, turn: Turn) -> None:
         if self._compiled is None:
             self._build()
         synonyms = self._synonyms()
         found: list[dict[str, Any]] = []
-        if self._phrases is not None:
-            for m in self._phrases.finditer(turn.text):
-                for entry in self.lexicon.get(self._key(m.group(1)), []):
-                    value = entry["value"] or synonyms.get((entry["entity"], self._key(m.group(1))), m.group(1))
-                    found.append(_entity(entry["entity"], value, m.start(1), m.end(1), entry["role"], "lookup"))
+        for start, end, key in self._lookup(turn.text):
+            for entry in self.lexicon[key]:
+                value = entry["value"] or synonyms.get((entry["entity"], key), turn.text[start:end])
+                found.append(_entity(entry["entity"], value, start, end, entry["role"], "lookup"))
         for entity, pattern in self._compiled or []:
             for m in pattern.finditer(turn.text):
                 if m.end() > m.start():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -193,7 +193,7 @@ class FromText(_MappingBase):
     type: Literal["from_text"]
 
 
-SlotMapping = Annotated[Union[FromEntity, FromIntent, FromText], Field(discriminator="type")]
+SlotMapping = Annotated[FromEntity | FromIntent | FromText, Field(discriminator="type")]
 
 
 class Slot(Strict):
@@ -345,17 +345,7 @@ def _step_kind(data: Any) -> str | None:
 
 
 Step = Annotated[
-    Union[
-        Annotated[CollectStep, Tag("collect")],
-        Annotated[SayStep, Tag("say")],
-        Annotated[ActionStep, Tag("action")],
-        Annotated[SetStep, Tag("set")],
-        Annotated[IfStep, Tag("if")],
-        Annotated[LinkStep, Tag("link")],
-        Annotated[CallStep, Tag("call")],
-        Annotated[GotoStep, Tag("goto")],
-        Annotated[EndStep, Tag("end")],
-    ],
+    Annotated[CollectStep, Tag("collect")] | Annotated[SayStep, Tag("say")] | Annotated[ActionStep, Tag("action")] | Annotated[SetStep, Tag("set")] | Annotated[IfStep, Tag("if")] | Annotated[LinkStep, Tag("link")] | Annotated[CallStep, Tag("call")] | Annotated[GotoStep, Tag("goto")] | Annotated[EndStep, Tag("end")],
     Discriminator(_step_kind, custom_error_type="step_kind", custom_error_message="a step needs exactly one kind"),
 ]
 IfStep.model_rebuild()

@@ -66,8 +66,8 @@ def test_nlu_blocks_from_several_files_keep_positions(write_bot):
         "domain.yml": 'version: "1"\nintents: {a: {}, b: {}}\nnlu:\n  - intent: a\n    examples: [x]\n',
         "data/more.yml": "nlu:\n  - intent: b\n    examples: [\"[bad\"]\n",
     })
-    from framework.training_data import collect_examples
     from framework.errors import DataError
+    from framework.training_data import collect_examples
 
     loaded = load_domain(bot)
     with pytest.raises(DataError) as exc:

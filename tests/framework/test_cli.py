@@ -1,0 +1,69 @@
+import json
+import os
+import subprocess
+import sys
+
+from framework.cli import main
+from tests.conftest import DOMAINS, ROOT
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = "import sys; from framework.cli import build_parser; build_parser().format_help(); print(sorted(m for m in ('torch', 'transformers', 'spacy', 'networkx', 'pydantic') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_help_lists_the_commands(capsys):
+    try:
+        main(["--help"])
+    except SystemExit as e:
+        assert e.code == 0
+    out = capsys.readouterr().out
+    for command in ("validate", "schema", "train", "shell", "test", "data"):
+        assert command in out
+
+
+def test_no_command_prints_help_and_exits_2(capsys):
+    assert main([]) == 2
+
+
+def test_shell_script_prints_both_sides(restaurant_model, capsys):
+    assert main(["shell", str(restaurant_model), "--script", str(DOMAINS / "restaurant" / "demo.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "you> hello" in out and "bot> " in out and "Reference: R" in out
+
+
+def test_shell_reads_piped_input_and_debug_view(restaurant_model):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "framework.cli", "shell", str(restaurant_model), "--debug"],
+        input="book a table for 2\n/slots\n/tracker\n/exit\n", capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "intent: book_table" in out and "entity: party_size='2'" in out and "flows:  book_table (at: collect cuisine)" in out
+    assert "(template)" in out and "time:" in out
+    assert '"party_size": 2' in out and '"events"' in out
+
+
+def test_conversation_tests_pass_and_fail(restaurant_model, tmp_path, capsys, write_bot):
+    out = tmp_path / "results.json"
+    assert main(["test", str(DOMAINS / "restaurant"), "--model", str(restaurant_model), "--out", str(out)]) == 0
+    results = json.loads(out.read_text())
+    assert results and all(r["passed"] for r in results)
+    # a failing expectation is reported with its turn and exits non-zero
+    bot = tmp_path / "bot"
+    (bot / "tests").mkdir(parents=True)
+    (bot / "tests" / "t.yml").write_text("conversations:\n  - name: wrong\n    steps:\n      - user: hello\n      - bot: utter_goodbye\n")
+    capsys.readouterr()
+    assert main(["test", str(bot), "--model", str(restaurant_model)]) == 1
+    text = capsys.readouterr().out
+    assert "FAIL  wrong" in text and "turn 1: expected bot 'utter_goodbye', got 'utter_greet'" in text
+
+
+def test_conversation_test_file_errors_are_located(restaurant_model, tmp_path, capsys):
+    bot = tmp_path / "bot"
+    (bot / "tests").mkdir(parents=True)
+    (bot / "tests" / "t.yml").write_text("conversations:\n  - name: x\n    steps:\n      - user: hi\n        bot: utter_greet\n")
+    assert main(["test", str(bot), "--model", str(restaurant_model)]) == 2
+    assert "t.yml:4:9: error DK203" in capsys.readouterr().err
