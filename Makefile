@@ -28,3 +28,9 @@ lint: setup
 
 clean:
 	rm -rf models .pytest_cache
+
+.PHONY: bench bench-foundation
+bench: bench-foundation
+
+bench-foundation: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py

@@ -13,10 +13,14 @@ Token = tuple[str, int, int]  # text, start, end (character offsets)
 def supported_language(code: str) -> bool:
     """True if spaCy has a tokenizer for ``code`` (checked without importing spaCy models)."""
     import importlib.util
+    from pathlib import Path
 
     if not isinstance(code, str) or not code.replace("_", "").isalnum():
         return False
-    return importlib.util.find_spec(f"spacy.lang.{code}") is not None
+    spec = importlib.util.find_spec("spacy")  # finds the package without importing it (slow)
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    return any((Path(d) / "lang" / code / "__init__.py").is_file() for d in spec.submodule_search_locations)
 
 
 @lru_cache(maxsize=8)

@@ -110,6 +110,8 @@ class FlowPolicy(Component):
             self._run(turn, tracker)
             return
         flow = self._triggered(intent, tracker)
+        if flow is not None and stack and not self.domain.flows[stack[-1].flow].interruptible:
+            flow = None  # the active flow asked not to be interrupted: the message only fills slots
         if flow is not None and flow != tracker.active_flow:
             if stack:
                 tracker.add(FlowInterrupted(flow=stack[-1].flow))
