@@ -10,10 +10,12 @@ None to reject it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib
 import inspect
 import sys
 import threading
+import types
 from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
@@ -80,15 +82,26 @@ class ActionRunner:
         if ref not in self._cache:
             module, _, attr = ref.partition(":")
             with _IMPORT_LOCK:
-                for d in self.code_dirs:
-                    if d not in sys.path:
-                        sys.path.insert(0, d)
-                mod = importlib.import_module(module)
+                mod = importlib.import_module(self._qualified(module))
             fn = getattr(mod, attr)
             if not callable(fn):
                 raise TypeError(f"{ref} is not callable")
             self._cache[ref] = fn
         return self._cache[ref]
+
+    def _qualified(self, module: str) -> str:
+        """Import path for ``module``: inside a private package per code directory when the
+        module lives there, so two bots' ``actions.py`` never collide in ``sys.modules``."""
+        top = module.split(".")[0]
+        for d in self.code_dirs:
+            if (Path(d) / f"{top}.py").is_file() or (Path(d) / top / "__init__.py").is_file():
+                pkg = "_dialogkit_code_" + hashlib.sha256(d.encode()).hexdigest()[:12]
+                if pkg not in sys.modules:
+                    namespace = types.ModuleType(pkg)
+                    namespace.__path__ = [d]
+                    sys.modules[pkg] = namespace
+                return f"{pkg}.{module}"
+        return module  # an installed package
 
     def run(self, name: str, tracker: Tracker) -> tuple[list[Any], list[dict[str, Any]]]:
         """Run action ``name``; return its events and messages. Exceptions propagate to the caller."""
