@@ -11,9 +11,11 @@ name means "the slot's value is truthy". Comparisons with an unset slot are fals
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["Expression", "ExpressionError", "parse_expression"]
@@ -237,11 +239,14 @@ class Expression:
         return bool(_eval(self.tree, slots))
 
 
+@lru_cache(maxsize=4096)
 def parse_expression(text: str) -> Expression:
+    """The parsed condition for ``text``, parsed once and cached (expressions are immutable)."""
     return Expression(text)
 
 
 _MISSING = object()
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _value(node: Any, slots: Mapping[str, Any]) -> Any:
@@ -277,7 +282,7 @@ def _eval(node: Any, slots: Mapping[str, Any]) -> Any:
                 return _norm(left) == _norm(right)
             if node.op == "!=":
                 return _norm(left) != _norm(right)
-            return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[node.op]
+            return _ORDER[node.op](left, right)
         except TypeError:
             return False  # comparing a string with a number: the condition does not hold
     value = _value(node, slots)

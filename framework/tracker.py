@@ -133,33 +133,41 @@ class Tracker:
         self.events.append(event)
 
     # --- state as a fold over events ----------------------------------------------------
+    # The fold is incremental: the state after the first n events is kept and only newer
+    # events are applied, so reading slots on every step of a turn stays cheap.
 
-    @property
-    def slots(self) -> dict[str, Any]:
-        slots = dict(self.initial_slots)
-        for e in self.events:
+    def _state(self) -> tuple[dict[str, Any], list[FlowFrame]]:
+        cache = self.__dict__.get("_fold")
+        n = len(self.events)
+        if cache is None or cache[0] > n or (cache[0] and self.events[cache[0] - 1] is not cache[3]):
+            cache = (0, dict(self.initial_slots), [], None)
+        done, slots, stack, _ = cache
+        for e in self.events[done:]:
             if isinstance(e, SlotSet):
                 slots[e.name] = e.value
-            elif isinstance(e, Restarted):
-                slots = dict(self.initial_slots)
-        return slots
-
-    @property
-    def stack(self) -> list[FlowFrame]:
-        stack: list[FlowFrame] = []
-        for e in self.events:
-            if isinstance(e, FlowStarted):
+            elif isinstance(e, FlowStarted):
                 stack.append(FlowFrame(e.flow, f"{e.flow}:START", e.return_to))
             elif isinstance(e, FlowAdvanced) and stack and stack[-1].flow == e.flow:
-                stack[-1].node = e.node
+                stack[-1] = FlowFrame(e.flow, e.node, stack[-1].return_to)
             elif isinstance(e, (FlowCompleted, FlowCancelled)):
                 for i in range(len(stack) - 1, -1, -1):
                     if stack[i].flow == e.flow:
                         del stack[i]
                         break
             elif isinstance(e, Restarted):
-                stack = []
-        return stack
+                slots, stack = dict(self.initial_slots), []
+        self.__dict__["_fold"] = (n, slots, stack, self.events[-1] if n else None)
+        return slots, stack
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        """Slot values now (a copy: change them with SlotSet events)."""
+        return dict(self._state()[0])
+
+    @property
+    def stack(self) -> list[FlowFrame]:
+        """Active flows, bottom first (a copy)."""
+        return list(self._state()[1])
 
     @property
     def latest_message(self) -> UserUttered | None:

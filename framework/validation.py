@@ -291,8 +291,9 @@ class _Checker:
         for name in self.d.flows:
             ends |= nx.ancestors(g, end_node(name)) | {end_node(name)}
         reported = set(looping) | self.broken_flows
+        reachable = {name: nx.descendants(g, start_node(name)) for name in self.d.flows}
         for n, d in g.nodes(data=True):
-            if "step" in d and n not in ends and d["flow"] not in reported and n in nx.descendants(g, start_node(d["flow"])):
+            if "step" in d and n not in ends and d["flow"] not in reported and n in reachable[d["flow"]]:
                 reported.add(d["flow"])
                 self.add("DK310", d["yaml_path"], flow=d["flow"], step=_step_no(d["yaml_path"]))
 

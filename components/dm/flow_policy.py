@@ -26,7 +26,7 @@ from framework.actions import ActionRunner
 from framework.archive import sha256_file
 from framework.components import Component, ComponentConfig, TrainingContext, Turn
 from framework.domain.schema import FromEntity, FromIntent, FromText
-from framework.expressions import Expression
+from framework.expressions import parse_expression
 from framework.flowgraph import compile_flows
 from framework.slots import coerce_slot_value
 from framework.tracker import (
@@ -61,7 +61,6 @@ class FlowPolicy(Component):
         super().__init__(config, domain)
         self.graph: nx.DiGraph = compile_flows(domain)
         self.actions = ActionRunner(domain.actions, action_dirs or [])
-        self._conditions: dict[str, Expression] = {}
         self._code_files: list[Path] = []
         self._root = Path(".")
 
@@ -196,15 +195,10 @@ class FlowPolicy(Component):
         for name, flow in self.domain.flows.items():
             if flow.when is None or intent not in flow.when.intents():
                 continue
-            if flow.when.condition and not self._condition(flow.when.condition).evaluate(slots):
+            if flow.when.condition and not parse_expression(flow.when.condition).evaluate(slots):
                 continue
             return name
         return None
-
-    def _condition(self, text: str) -> Expression:
-        if text not in self._conditions:
-            self._conditions[text] = Expression(text)
-        return self._conditions[text]
 
     # --- walking the graph ------------------------------------------------------------
 
@@ -261,7 +255,7 @@ class FlowPolicy(Component):
                     tracker.add(SlotSet(name=name, value=coerced if ok else None))
                 self._advance(tracker, flow, self._next(node))
             elif kind == "if":
-                branch = "then" if self._condition(step.if_).evaluate(tracker.slots) else "else"
+                branch = "then" if parse_expression(step.if_).evaluate(tracker.slots) else "else"
                 edges = {d["kind"]: v for _, v, d in self.graph.out_edges(node, data=True)}
                 self._advance(tracker, flow, edges.get(branch) or edges.get("then") or self._next(node))
             elif kind == "goto":

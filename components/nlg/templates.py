@@ -13,7 +13,7 @@ import re
 from typing import Any, Literal
 
 from framework.components import Component, ComponentConfig, Turn
-from framework.expressions import Expression
+from framework.expressions import parse_expression
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 
@@ -57,17 +57,11 @@ class TemplateNLG(Component):
         super().__init__(config, domain)
         self._rng = random.Random(config.seed)
         self._turns: dict[str, int] = {}
-        self._conditions: dict[str, Expression] = {}
 
     def _eligible(self, name: str, slots: dict[str, Any]) -> list[Any]:
         variations = self.domain.responses[name].variations
-        conditional = [v for v in variations if v.condition and self._condition(v.condition).evaluate(slots)]
+        conditional = [v for v in variations if v.condition and parse_expression(v.condition).evaluate(slots)]
         return conditional or [v for v in variations if not v.condition] or list(variations)
-
-    def _condition(self, text: str) -> Expression:
-        if text not in self._conditions:
-            self._conditions[text] = Expression(text)
-        return self._conditions[text]
 
     def render(self, name: str, slots: dict[str, Any]) -> dict[str, Any]:
         """One bot message for response ``name`` given ``slots``."""

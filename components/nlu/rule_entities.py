@@ -35,6 +35,7 @@ class RuleEntityExtractor(Component):
         self.patterns: list[tuple[str, str]] = []
         self._compiled: list[tuple[str, re.Pattern[str]]] | None = None
         self._max_tokens = 0
+        self._synonym_map: dict[tuple[str, str], str] = {}
 
     def _key(self, text: str) -> str:
         text = " ".join(text.split())
@@ -67,6 +68,7 @@ class RuleEntityExtractor(Component):
         self._compiled = [(e, re.compile(p, flags)) for e, p in self.patterns]
         lang = self.domain.language
         self._max_tokens = max((len(tokenize(p, lang)) for p in self.lexicon), default=0)
+        self._synonym_map = self._synonyms()
 
     def _lookup(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, phrase key) for every token span whose text is in the lexicon."""
@@ -83,7 +85,7 @@ class RuleEntityExtractor(Component):
     def process(self, turn: Turn) -> None:
         if self._compiled is None:
             self._build()
-        synonyms = self._synonyms()
+        synonyms = self._synonym_map
         found: list[dict[str, Any]] = []
         for start, end, key in self._lookup(turn.text):
             for entry in self.lexicon[key]:
