@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from framework.domain.schema import Strict
 from framework.errors import DomainError, Location, message
@@ -35,8 +36,11 @@ __all__ = ["ConversationResult", "load_conversation_tests", "run_cli", "run_conv
 
 
 class TestStep(Strict):
+    """One step: a user turn (text, or `intent` + `entities` to skip NLU) or an expectation."""
+
     user: str | None = None
     intent: str | None = None
+    entities: dict[str, Any] | None = None
     bot: str | None = None
     action: str | None = None
     slots: dict[str, Any] | None = None
@@ -44,15 +48,21 @@ class TestStep(Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> TestStep:
         kinds = [k for k in ("user", "bot", "action", "slots") if getattr(self, k) is not None]
+        if self.user is None and self.intent is not None:
+            kinds.append("intent")
         if len(kinds) != 1:
-            from pydantic_core import PydanticCustomError
-
-            raise PydanticCustomError("slot_rule", "a test step needs exactly one of user, bot, action, slots (got {got})", {"got": kinds or "none", "fix": "split it into separate steps"})
-        if self.intent is not None and self.user is None:
-            from pydantic_core import PydanticCustomError
-
-            raise PydanticCustomError("slot_rule", "`intent` belongs to a `user` step", {"fix": "move it next to `user:`"})
+            raise PydanticCustomError("slot_rule", "a test step needs exactly one of user, intent, bot, action, slots (got {got})", {"got": kinds or "none", "fix": "split it into separate steps"})
+        if self.entities is not None and self.intent is None:
+            raise PydanticCustomError("slot_rule", "`entities` belongs to an `intent` step", {"fix": "add `intent:` to the step, or write the entities in the user text"})
         return self
+
+    def message(self) -> str | None:
+        """The text sent to the bot: the user's words, or a payload that skips NLU."""
+        if self.user is not None:
+            return self.user
+        if self.intent is not None:
+            return f"/{self.intent}" + (json.dumps(self.entities) if self.entities else "")
+        return None
 
 
 class TestConversation(Strict):
@@ -96,18 +106,19 @@ def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Locat
         actions: list[str] = []
         turn_no = 0
         for step in conv.steps:
-            if step.user is not None:
+            text = step.message()
+            if text is not None:
                 turn_no += 1
                 tracker = agent.tracker(cid)
                 start = len(tracker.events)
-                turn = agent.handle_turn(step.user, cid)
+                turn = agent.handle_turn(text, cid)
                 messages = list(turn.messages)
                 new = agent.tracker(cid).events[start:]
                 actions = [e.name for e in new if isinstance(e, ActionExecuted)]
-                result.transcript.append(f"user: {step.user}")
+                result.transcript.append(f"user: {text}")
                 result.transcript += [f"  bot: {m.get('text')}  [{m.get('response', '-')}]" for m in messages]
                 got_intent = next((e.parse.get("intent") or {} for e in new if isinstance(e, UserUttered)), {}).get("name")
-                if step.intent is not None and got_intent != step.intent:
+                if step.user is not None and step.intent is not None and got_intent != step.intent:
                     result.passed, result.failure = False, f"turn {turn_no} ({step.user!r}): expected intent {step.intent}, got {got_intent}"
                     break
             elif step.bot is not None:

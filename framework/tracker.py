@@ -70,7 +70,7 @@ class ActionFailed(_Event):
 class FlowStarted(_Event):
     event: Literal["flow_started"] = "flow_started"
     flow: str
-    return_to: str | None = None  # node of the caller to continue at, for `call`
+    return_to: str | None = None  # for `call`: the calling flow, which continues when this one ends
 
 
 class FlowAdvanced(_Event):

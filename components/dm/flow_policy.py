@@ -103,7 +103,12 @@ class FlowPolicy(Component):
             self._run(turn, tracker)  # re-asks the collect the flow waits on
             return
         if intent == "cancel" and stack:
-            tracker.add(FlowCancelled(flow=stack[-1].flow))
+            # a called sub-flow is part of its caller: cancelling it cancels the caller too
+            while stack:
+                frame = stack.pop()
+                tracker.add(FlowCancelled(flow=frame.flow))
+                if frame.return_to is None:
+                    break
             self._say(turn, "utter_flow_cancelled")
             self._resume_if_any(tracker)
             self._run(turn, tracker)
@@ -145,6 +150,7 @@ class FlowPolicy(Component):
         active = tracker.active_flow
         slots = tracker.slots
         invalid = None
+        corrected: list[str] = []
         for name, slot in self.domain.slots.items():
             for m in slot.mappings:
                 if m.conditions and not any(
@@ -185,10 +191,30 @@ class FlowPolicy(Component):
                         invalid = name
                     break
                 if value != slots.get(name):
+                    if slots.get(name) is not None and name != asking:
+                        corrected.append(name)
                     tracker.add(SlotSet(name=name, value=value))
                     slots[name] = value
                 break  # the first mapping that applies wins
+        self._rewind(tracker, corrected)
         return invalid
+
+    def _rewind(self, tracker: Tracker, corrected: list[str]) -> None:
+        """After a correction, move the active flow back to the corrected slot's collect step,
+        so the steps after it (summaries, conditions, confirmations) run again with the new
+        value; collects already answered are passed straight through."""
+        stack = tracker.stack
+        if not corrected or not stack:
+            return
+        frame = stack[-1]
+        earliest = None
+        for node, data in self.graph.nodes(data=True):
+            if data.get("flow") == frame.flow and data.get("kind") == "collect" and data["step"].collect in corrected:
+                if node != frame.node and nx.has_path(self.graph, node, frame.node):
+                    if earliest is None or nx.has_path(self.graph, node, earliest):
+                        earliest = node
+        if earliest is not None:
+            tracker.add(FlowAdvanced(flow=frame.flow, node=earliest))
 
     def _triggered(self, intent: str, tracker: Tracker) -> str | None:
         slots = tracker.slots
@@ -265,7 +291,7 @@ class FlowPolicy(Component):
                 tracker.add(FlowStarted(flow=step.link))
             elif kind == "call":
                 self._advance(tracker, flow, self._next(node, "return"))
-                tracker.add(FlowStarted(flow=step.call))
+                tracker.add(FlowStarted(flow=step.call, return_to=flow))
             elif kind in ("end", "end_step"):
                 tracker.add(FlowCompleted(flow=flow))
                 self._resume_if_any(tracker)
