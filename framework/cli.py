@@ -85,6 +85,22 @@ def cmd_test(args: argparse.Namespace) -> int:
     return run_cli(args.dir, model=args.model, out=args.out)
 
 
+def cmd_visualize(args: argparse.Namespace) -> int:
+    from framework.domain.loader import load_domain
+    from framework.validation import check
+    from framework.visualize import to_html, to_mermaid
+
+    loaded = load_domain(args.dir)
+    check(loaded)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(to_html(loaded.domain), encoding="utf-8")
+    mermaid = Path(args.mermaid) if args.mermaid else out.with_suffix(".mmd")
+    mermaid.write_text(to_mermaid(loaded.domain), encoding="utf-8")
+    print(f"wrote {out} and {mermaid}")
+    return 0
+
+
 def cmd_data_convert(args: argparse.Namespace) -> int:
     from framework import training_data as td
 
@@ -139,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", help="trained model to test (default: train the bot into a temporary directory)")
     s.add_argument("--out", help="write JSON results here")
     s.set_defaults(func=cmd_test)
+
+    s = sub.add_parser("visualize", help="draw the flow graph as an HTML page and Mermaid text")
+    s.add_argument("dir", help="bot directory")
+    s.add_argument("--out", default="flows.html", help="HTML file to write (default: flows.html)")
+    s.add_argument("--mermaid", help="Mermaid file to write (default: the HTML path with .mmd)")
+    s.set_defaults(func=cmd_visualize)
 
     data = sub.add_parser("data", help="training data tools")
     dsub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND")

@@ -1,0 +1,192 @@
+"""The flow runtime, driven with intents and entities directly (no NLU models)."""
+
+import time
+
+import pytest
+
+from components.dm.flow_policy import FlowPolicy
+from components.nlg.templates import TemplateNLG
+from framework.agent import Agent
+from framework.components import Turn, resolve_config
+from framework.domain.schema import Domain
+from framework.tracker import (
+    ActionExecuted,
+    FlowAdvanced,
+    FlowCompleted,
+    FlowInterrupted,
+    FlowResumed,
+    FlowStarted,
+    SessionStarted,
+    SlotSet,
+    Tracker,
+    UserUttered,
+)
+
+DOMAIN = {
+    "intents": {k: {} for k in ["order", "inform", "faq", "help", "affirm", "deny", "loop", "jump", "greet"]},
+    "entities": {"size": {}, "drink": {}, "topic": {}},
+    "slots": {
+        "size": {"type": "categorical", "values": ["small", "large"], "invalid_response": "utter_bad_size",
+                 "mappings": [{"type": "from_entity", "entity": "size"}]},
+        "drink": {"type": "text", "mappings": [{"type": "from_entity", "entity": "drink"}]},
+        "topic": {"type": "text", "mappings": [{"type": "from_entity", "entity": "topic"}]},
+        "ok": {"type": "bool", "mappings": [
+            {"type": "from_intent", "intent": "affirm", "value": True, "conditions": [{"requested_slot": "ok"}]},
+            {"type": "from_intent", "intent": "deny", "value": False, "conditions": [{"requested_slot": "ok"}]}]},
+        "count": {"type": "int", "initial": 0},
+        "note": {"type": "text"},
+    },
+    "responses": {n: [n] for n in [
+        "utter_ask_size", "utter_ask_drink", "utter_ask_topic", "utter_ask_ok", "utter_bad_size", "utter_summary",
+        "utter_yes", "utter_no", "utter_faq", "utter_help_done", "utter_tick", "utter_linked", "utter_called",
+        "utter_after_call", "utter_default", "utter_flow_cancelled", "utter_error", "utter_hi"]},
+    "actions": {"action_note": "tests.components.dm.test_flow_policy:note_action"},
+    "flows": {
+        "order": {"when": {"intent": "order"}, "steps": [
+            {"collect": "size"}, {"collect": "drink"}, {"say": "utter_summary"},
+            {"collect": "ok", "ask_before_filling": True},
+            {"if": "ok", "then": [{"action": "action_note"}, {"say": "utter_yes"}], "else": [{"say": "utter_no"}]},
+        ]},
+        "help": {"when": {"intent": "help"}, "steps": [{"collect": "topic"}, {"say": "utter_help_done"}]},
+        "faq": {"when": {"intent": "faq"}, "steps": [{"say": "utter_faq"}]},
+        "loop": {"when": {"intent": "loop"}, "steps": [
+            {"id": "top", "set": {"count": 1}}, {"say": "utter_tick"},
+            {"if": "count < 1", "then": [{"goto": "top"}]}, {"end": True}, {"say": "utter_tick"}]},
+        "jump": {"when": {"intent": "jump"}, "steps": [{"call": "called"}, {"say": "utter_after_call"}, {"link": "linked"}]},
+        "called": {"steps": [{"say": "utter_called"}]},
+        "linked": {"steps": [{"say": "utter_linked"}]},
+        "greet": {"when": {"intent": "greet"}, "steps": [{"say": "utter_hi"}]},
+    },
+}
+
+
+def note_action(tracker, dispatcher):
+    dispatcher.utter(text=f"noted {tracker.get_slot('size')} {tracker.get_slot('drink')}")
+    return [{"event": "slot", "name": "note", "value": "done"}]
+
+
+def make_agent(**session):
+    d = dict(DOMAIN, session=session) if session else DOMAIN
+    domain = Domain.model_validate(d)
+    return Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+
+
+def say(agent, cid, intent, **entities):
+    import json
+
+    text = f"/{intent}" + (json.dumps(entities) if entities else "")
+    return [m.get("response") or m.get("text") for m in agent.handle(text, cid)]
+
+
+def test_collect_say_if_action_and_ask_before_filling():
+    a = make_agent()
+    assert say(a, "c", "order") == ["utter_ask_size"]
+    assert say(a, "c", "inform", size="large") == ["utter_ask_drink"]
+    assert say(a, "c", "inform", drink="tea") == ["utter_summary", "utter_ask_ok"]
+    assert say(a, "c", "affirm") == ["noted large tea", "utter_yes"]
+    t = a.tracker("c")
+    assert t.slots["note"] == "done" and t.stack == []
+    assert any(isinstance(e, ActionExecuted) and e.name == "action_note" for e in t.events)
+    # ask_before_filling: a second order asks `ok` again although it is set
+    assert say(a, "c", "order") == ["utter_summary", "utter_ask_ok"]
+    assert say(a, "c", "deny") == ["utter_no"]
+
+
+def test_invalid_value_gets_the_slot_error_and_is_asked_again():
+    a = make_agent()
+    say(a, "c", "order")
+    assert say(a, "c", "inform", size="medium") == ["utter_bad_size", "utter_ask_size"]
+    assert a.tracker("c").slots["size"] is None
+
+
+def test_set_goto_end_and_unreachable_tail():
+    a = make_agent()
+    assert say(a, "c", "loop") == ["utter_tick"]
+    assert a.tracker("c").slots["count"] == 1 and a.tracker("c").stack == []
+
+
+def test_call_returns_and_link_hands_over():
+    a = make_agent()
+    assert say(a, "c", "jump") == ["utter_called", "utter_after_call", "utter_linked"]
+    started = [e.flow for e in a.tracker("c").events if isinstance(e, FlowStarted)]
+    assert started == ["jump", "called", "linked"]
+    completed = [e.flow for e in a.tracker("c").events if isinstance(e, FlowCompleted)]
+    assert completed == ["called", "jump", "linked"]
+
+
+def test_interruption_and_resume_at_depth_two():
+    a = make_agent()
+    assert say(a, "c", "order") == ["utter_ask_size"]
+    assert say(a, "c", "help") == ["utter_ask_topic"]           # order interrupted
+    assert say(a, "c", "faq") == ["utter_faq", "utter_ask_topic"]  # help interrupted, faq ends, help resumes
+    assert [f.flow for f in a.tracker("c").stack] == ["order", "help"]
+    assert say(a, "c", "inform", topic="fees") == ["utter_help_done", "utter_ask_size"]  # order resumes and re-asks
+    events = a.tracker("c").events
+    assert [e.flow for e in events if isinstance(e, FlowInterrupted)] == ["order", "help"]
+    assert [e.flow for e in events if isinstance(e, FlowResumed)] == ["help", "order"]
+
+
+def test_correction_reruns_dependent_steps():
+    a = make_agent()
+    say(a, "c", "order", size="small", drink="tea")
+    assert a.tracker("c").slots["ok"] is None
+    assert say(a, "c", "inform", size="large") == ["utter_summary", "utter_ask_ok"]
+    assert a.tracker("c").slots["size"] == "large"
+
+
+def test_cancel_and_fallback_keep_state():
+    a = make_agent()
+    say(a, "c", "order", size="small")
+    assert say(a, "c", "nlu_fallback") == ["utter_default", "utter_ask_drink"]
+    assert a.tracker("c").slots["size"] == "small" and a.tracker("c").active_flow == "order"
+    assert say(a, "c", "cancel") == ["utter_flow_cancelled"]
+    assert a.tracker("c").stack == []
+
+
+def test_decisions_from_an_event_list():
+    """A conversation built from events continues exactly where it stands."""
+    domain = Domain.model_validate(DOMAIN)
+    policy = FlowPolicy(resolve_config("flow_policy", {}), domain)
+    tracker = Tracker("t", {n: s.initial for n, s in domain.slots.items()}, [
+        SessionStarted(), UserUttered(text="order"), FlowStarted(flow="order"),
+        FlowAdvanced(flow="order", node="order:0"), SlotSet(name="size", value="small"),
+        FlowAdvanced(flow="order", node="order:1"),
+    ])
+    turn = Turn("tea", intent={"name": "inform", "confidence": 1.0},
+                entities=[{"entity": "drink", "value": "tea", "start": 0, "end": 3}], tracker=tracker)
+    policy.process(turn)
+    assert [r["response"] for r in turn.responses] == ["utter_summary", "utter_ask_ok"]
+    assert tracker.stack[-1].node == "order:3"
+
+
+def test_replay_gives_the_same_state_and_next_decision():
+    a = make_agent()
+    for intent, ents in [("order", {}), ("inform", {"size": "large"}), ("help", {}), ("faq", {})]:
+        say(a, "c", intent, **ents)
+    original = a.tracker("c")
+    copy = Tracker.from_json(original.to_json())
+    assert copy.slots == original.slots and [f.__dict__ for f in copy.stack] == [f.__dict__ for f in original.stack]
+    b = make_agent()
+    b.store.save(copy)
+    assert say(b, "c", "inform", topic="x") == say(a, "c", "inform", topic="x")
+
+
+@pytest.mark.parametrize("carry", [True, False])
+def test_session_expiry_and_carry_over(carry):
+    a = make_agent(expiry_minutes=1, carry_over_slots=carry)
+    say(a, "c", "order", size="small")
+    for e in a.tracker("c").events:
+        e.timestamp = time.time() - 3600
+    assert say(a, "c", "greet") == ["utter_hi"]
+    t = a.tracker("c")
+    assert sum(isinstance(e, SessionStarted) for e in t.events) == 2
+    assert t.slots["size"] == ("small" if carry else None)
+    assert t.stack == []
+
+
+def test_action_limit_stops_a_runaway_turn():
+    domain = Domain.model_validate(DOMAIN)
+    a = Agent(domain, [FlowPolicy(resolve_config("flow_policy", {"max_actions_per_turn": 3}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    assert say(a, "c", "order", size="small", drink="tea")[-1] == "utter_error"
+    assert any(e.event == "action_failed" and "runaway" in e.error for e in a.tracker("c").events)
+    assert a.tracker("c").stack == []
