@@ -29,8 +29,11 @@ lint: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation
-bench: bench-foundation
+.PHONY: bench bench-foundation bench-dm
+bench: bench-foundation bench-dm
 
 bench-foundation: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py
+
+bench-dm: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_dm.py

@@ -18,6 +18,7 @@ from framework.flowgraph import compile_flows, end_node, start_node
 __all__ = ["to_html", "to_mermaid"]
 
 BOX_W, BOX_H, ROW_H, INDENT, COL_GAP, TOP = 250, 44, 70, 26, 90, 60
+LEFT = 60  # room for edges that go round the left of a column
 COLOURS = {
     "start": "#e8f5e9", "end": "#eceff1", "end_step": "#eceff1", "collect": "#fff3e0", "say": "#e3f2fd",
     "action": "#f3e5f5", "set": "#fffde7", "if": "#fce4ec", "link": "#e0f7fa", "call": "#e0f7fa", "goto": "#f1f8e9",
@@ -90,7 +91,7 @@ def _mm(text: str) -> str:
 
 def _layout(domain: Domain, g: nx.DiGraph) -> tuple[dict[str, tuple[float, float]], float, float]:
     pos: dict[str, tuple[float, float]] = {}
-    x0, height = 20.0, 0.0
+    x0, height = float(LEFT), 0.0
     for flow in domain.flows:
         nodes = sorted((n for n, d in g.nodes(data=True) if d["flow"] == flow), key=_order)
         depth = max((len(_order(n)) // 2 for n in nodes), default=0)
@@ -117,10 +118,20 @@ def to_html(domain: Domain, title: str | None = None) -> str:
         dashed = kind in ("link", "call", "return")
         sx, sy = x1 + BOX_W / 2, y1 + BOX_H
         tx, ty = x2 + BOX_W / 2, y2
-        if ty <= sy and g.nodes[u]["flow"] == g.nodes[v]["flow"]:  # a jump back up: loop round the right side
+        if g.nodes[u]["flow"] != g.nodes[v]["flow"]:  # into another flow: side to side
+            right = x2 > x1
+            sx, sy = (x1 + BOX_W if right else x1), y1 + BOX_H / 2
+            tx, ty = (x2 if right else x2 + BOX_W), y2 + BOX_H / 2
+            path = f"M{sx},{sy} L{tx},{ty}"
+            lx, ly = (sx + tx) / 2, (sy + ty) / 2 - 4
+        elif ty <= sy:  # a jump back up: loop round the right side
             rx = max(x1, x2) + BOX_W + 18
             path = f"M{x1 + BOX_W},{y1 + BOX_H / 2} C{rx},{y1 + BOX_H / 2} {rx},{y2 + BOX_H / 2} {x2 + BOX_W},{y2 + BOX_H / 2}"
             lx, ly = rx, (y1 + y2) / 2 + BOX_H / 2
+        elif g.nodes[u]["flow"] == g.nodes[v]["flow"] and ty - sy > ROW_H:  # skips rows: go round the left side
+            lx0 = min(x1, x2) - 16
+            path = f"M{x1},{y1 + BOX_H / 2} C{lx0},{y1 + BOX_H / 2} {lx0},{y2 + BOX_H / 2} {x2},{y2 + BOX_H / 2}"
+            lx, ly = lx0 - 30, (y1 + y2) / 2 + BOX_H / 2
         else:
             path = f"M{sx},{sy} L{tx},{ty}"
             lx, ly = (sx + tx) / 2 + 4, (sy + ty) / 2
