@@ -61,6 +61,12 @@ class FlowPolicy(Component):
         super().__init__(config, domain)
         self.graph: nx.DiGraph = compile_flows(domain)
         self.actions = ActionRunner(domain.actions, action_dirs or [])
+        for flow in domain.flows.values():  # parse every condition once, up front
+            if flow.when and flow.when.condition:
+                parse_expression(flow.when.condition)
+        for _, data in self.graph.nodes(data=True):
+            if data.get("kind") == "if":
+                parse_expression(data["step"].if_)
         self._code_files: list[Path] = []
         self._root = Path(".")
 
