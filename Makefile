@@ -29,11 +29,17 @@ lint: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm
-bench: bench-foundation bench-dm
+.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency
+bench: bench-foundation bench-dm bench-nlu bench-latency
 
 bench-foundation: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py
 
 bench-dm: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_dm.py
+
+bench-nlu: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_nlu.py
+
+bench-latency: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_latency.py

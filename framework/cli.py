@@ -80,9 +80,21 @@ def cmd_shell(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    target = args.target
+    if len(target) == 2 and target[0] == "nlu":
+        from framework.nlu_testing import print_summary, run_nlu_test
+
+        out = args.out or "results/nlu"
+        report = run_nlu_test(target[1], data=args.data, folds=args.cross_validation, model=args.model, out=out, progress=lambda m: print(f"  {m}"))
+        print_summary(report, out)
+        return 0
+    if len(target) != 1 or args.data or args.cross_validation:
+        print("usage: dialogkit test DIR            (conversation tests)\n"
+              "       dialogkit test nlu DIR [--data FILE] [--cross-validation K]", file=sys.stderr)
+        return 2
     from framework.conversation_tests import run_cli
 
-    return run_cli(args.dir, model=args.model, out=args.out)
+    return run_cli(target[0], model=args.model, out=args.out)
 
 
 def cmd_visualize(args: argparse.Namespace) -> int:
@@ -150,10 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--conversation-id", default="shell", help="conversation id (default: shell)")
     s.set_defaults(func=cmd_shell)
 
-    s = sub.add_parser("test", help="run a bot's conversation tests (tests/*.yml)")
-    s.add_argument("dir", help="bot directory")
+    s = sub.add_parser("test", help="run a bot's conversation tests (`test DIR`) or evaluate its NLU (`test nlu DIR`)",
+                       description="`dialogkit test DIR` runs DIR/tests/*.yml conversations; `dialogkit test nlu DIR` scores the NLU "
+                                   "(held-out --data, --cross-validation K, or one stratified 80/20 split).")
+    s.add_argument("target", nargs="+", metavar="[nlu] DIR", help="bot directory, optionally preceded by `nlu`")
     s.add_argument("--model", help="trained model to test (default: train the bot into a temporary directory)")
-    s.add_argument("--out", help="write JSON results here")
+    s.add_argument("--out", help="results: a JSON file for conversation tests, a folder for NLU (default: results/nlu)")
+    s.add_argument("--data", help="nlu: held-out examples (YAML data file or bot directory)")
+    s.add_argument("--cross-validation", type=int, metavar="K", help="nlu: K-fold stratified cross-validation")
     s.set_defaults(func=cmd_test)
 
     s = sub.add_parser("visualize", help="draw the flow graph as an HTML page and Mermaid text")

@@ -39,6 +39,7 @@ __all__ = [
 
 # One explicit list: name -> "module:Class". Snapshot-tested in tests/framework/test_components.py.
 BUILTIN_COMPONENTS: dict[str, str] = {
+    "bert_nlu": "components.nlu.bert_nlu:BertNLU",
     "keyword_intent_classifier": "components.nlu.keyword_intent:KeywordIntentClassifier",
     "rule_entity_extractor": "components.nlu.rule_entities:RuleEntityExtractor",
     "flow_policy": "components.dm.flow_policy:FlowPolicy",
@@ -47,8 +48,8 @@ BUILTIN_COMPONENTS: dict[str, str] = {
 
 # Used when a domain has no `pipeline:`; works offline with no config at all.
 DEFAULT_PIPELINE: list[dict[str, Any]] = [
-    {"name": "rule_entity_extractor"},
-    {"name": "keyword_intent_classifier"},
+    {"name": "rule_entity_extractor", "learn_from_examples": False},
+    {"name": "bert_nlu"},
     {"name": "flow_policy"},
     {"name": "template_nlg"},
 ]
@@ -93,6 +94,8 @@ class TrainingContext:
     loaded: Any
     examples: list[Any]
     seed: int = 42
+    validation: list[Any] | None = None  # held-out examples for early stopping, if the caller has them
+    progress: Any = None  # callable(str) for per-epoch lines
 
 
 class Component(ABC):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Token", "supported_language", "tokenize"]
+__all__ = ["Token", "blank_pipeline", "supported_language", "tokenize"]
 
 Token = tuple[str, int, int]  # text, start, end (character offsets)
 
@@ -24,7 +24,8 @@ def supported_language(code: str) -> bool:
 
 
 @lru_cache(maxsize=8)
-def _blank(lang: str) -> Any:
+def blank_pipeline(lang: str) -> Any:
+    """A blank spaCy pipeline (tokenizer only) for ``lang``, cached per language."""
     import spacy
 
     return spacy.blank(lang)
@@ -32,5 +33,5 @@ def _blank(lang: str) -> Any:
 
 def tokenize(text: str, lang: str = "en") -> list[Token]:
     """Words of ``text`` with exact character offsets, for any language spaCy tokenizes."""
-    doc = _blank(lang).make_doc(text)
+    doc = blank_pipeline(lang).make_doc(text)
     return [(t.text, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]

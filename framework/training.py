@@ -86,7 +86,7 @@ def train(
     loaded = load_domain(bot_dir)
     warnings = check(loaded)
     examples = collect_examples(loaded)
-    context = TrainingContext(loaded, examples, seed)
+    context = TrainingContext(loaded, examples, seed, progress=say)
     components = build_pipeline(loaded)
     out = Path(out)
     previous = _previous_manifest(out) if not force else None

@@ -1,10 +1,12 @@
 """Entities from lookup lists, synonyms, annotated example values and regexes.
 
-Lookup phrases match whole tokens of the domain's language (spaCy's tokenizer, so
-Chinese and other unspaced scripts work), case-insensitively, with whitespace inside a
-phrase normalised; overlapping matches keep the longer (then the earlier) one. Synonyms map a match to its canonical
-value. Values seen annotated in training examples are learned as extra lookup
-entries, so a stand-in NLU can fill slots before the BERT-CRF tagger lands.
+Lookup phrases are matched by spaCy's PhraseMatcher on whole tokens of the domain's
+language (so Chinese and other unspaced scripts work), case-insensitively (the LOWER
+attribute) unless ``case_sensitive``; regexes are Python ``re`` patterns over the text.
+Overlapping matches keep the longer (then the earlier) one. Synonyms map a match to its
+canonical value. With ``learn_from_examples``, values seen annotated in training
+examples become extra lookup entries (useful with the keyword classifier; the BERT
+pipeline leaves it off and lets the CRF tagger find such values in context).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from framework.components import Component, ComponentConfig, TrainingContext, Turn
-from framework.text import tokenize
+from framework.text import blank_pipeline
 
 
 class RuleEntityConfig(ComponentConfig):
@@ -34,7 +36,8 @@ class RuleEntityExtractor(Component):
         self.lexicon: dict[str, list[dict[str, Any]]] = {}  # phrase -> [{entity, value, role}]
         self.patterns: list[tuple[str, str]] = []
         self._compiled: list[tuple[str, re.Pattern[str]]] | None = None
-        self._max_tokens = 0
+        self._nlp: Any = None
+        self._matcher: Any = None
         self._synonym_map: dict[tuple[str, str], str] = {}
 
     def _key(self, text: str) -> str:
@@ -64,22 +67,23 @@ class RuleEntityExtractor(Component):
                     self._add(s.text, s.entity, s.value, s.role)
 
     def _build(self) -> None:
+        from spacy.matcher import PhraseMatcher
+
         flags = 0 if self.config.case_sensitive else re.IGNORECASE
         self._compiled = [(e, re.compile(p, flags)) for e, p in self.patterns]
-        lang = self.domain.language
-        self._max_tokens = max((len(tokenize(p, lang)) for p in self.lexicon), default=0)
+        self._nlp = blank_pipeline(self.domain.language)
+        self._matcher = PhraseMatcher(self._nlp.vocab, attr="ORTH" if self.config.case_sensitive else "LOWER")
+        for key in self.lexicon:
+            self._matcher.add(key, [self._nlp.make_doc(key)])
         self._synonym_map = self._synonyms()
 
     def _lookup(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, phrase key) for every token span whose text is in the lexicon."""
-        tokens = tokenize(text, self.domain.language)
+        """(start, end, lexicon key) for every token span the PhraseMatcher finds."""
+        doc = self._nlp.make_doc(text)
         found = []
-        for i, (_, start, _) in enumerate(tokens):
-            for j in range(i, min(i + self._max_tokens, len(tokens))):
-                end = tokens[j][2]
-                key = self._key(text[start:end])
-                if key in self.lexicon:
-                    found.append((start, end, key))
+        for match_id, start, end in self._matcher(doc):
+            span = doc[start:end]
+            found.append((span.start_char, span.end_char, self._nlp.vocab.strings[match_id]))
         return found
 
     def process(self, turn: Turn) -> None:

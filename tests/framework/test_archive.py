@@ -8,7 +8,7 @@ from framework.agent import Agent
 from framework.cli import main
 from framework.errors import ArchiveError, ConfigError
 from framework.training import train
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, STAND_IN
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_unchanged_components_are_reused_and_changes_retrain(minimal_bot, tmp_pa
     assert set(third.trained) == {"flow_policy", "template_nlg"}
     # a config change retrains that component only
     text = (minimal_bot / "domain.yml").read_text()
-    (minimal_bot / "domain.yml").write_text(text + "pipeline:\n  - name: rule_entity_extractor\n  - name: keyword_intent_classifier\n    threshold: 0.5\n  - name: flow_policy\n  - name: template_nlg\n")
+    (minimal_bot / "domain.yml").write_text(text.replace("  - name: keyword_intent_classifier\n", "  - name: keyword_intent_classifier\n    threshold: 0.5\n"))
     fourth = train(minimal_bot, out)
     assert fourth.trained == ["keyword_intent_classifier"]
     assert train(minimal_bot, out, force=True).reused == []
@@ -131,7 +131,7 @@ def test_failed_training_keeps_the_previous_model(minimal_bot, tmp_path, capsys)
     out = tmp_path / "m"
     train(minimal_bot, out)
     before = (out / "manifest.json").read_text()
-    (minimal_bot / "domain.yml").write_text(MINIMAL + "pipeline:\n  - name: no_such_component\n")
+    (minimal_bot / "domain.yml").write_text(MINIMAL.replace(STAND_IN, "pipeline:\n  - name: no_such_component\n"))
     assert main(["train", str(minimal_bot), "--out", str(out)]) == 2
     assert "error DK601" in capsys.readouterr().err
     assert (out / "manifest.json").read_text() == before
@@ -139,17 +139,17 @@ def test_failed_training_keeps_the_previous_model(minimal_bot, tmp_path, capsys)
 
 
 def test_pipeline_missing_a_stage(minimal_bot, tmp_path):
-    (minimal_bot / "domain.yml").write_text(MINIMAL + "pipeline:\n  - name: keyword_intent_classifier\n  - name: flow_policy\n")
+    (minimal_bot / "domain.yml").write_text(MINIMAL.replace(STAND_IN, "pipeline:\n  - name: keyword_intent_classifier\n  - name: flow_policy\n"))
     with pytest.raises(ConfigError) as exc:
         train(minimal_bot, tmp_path / "m")
     assert exc.value.codes == ["DK605"] and "template_nlg" in exc.value.issues[0].fix
 
 
 def test_bad_component_config_points_at_the_pipeline_entry(minimal_bot, tmp_path, capsys):
-    (minimal_bot / "domain.yml").write_text(MINIMAL + "pipeline:\n  - name: keyword_intent_classifier\n    treshold: 2\n  - name: flow_policy\n  - name: template_nlg\n")
+    (minimal_bot / "domain.yml").write_text(MINIMAL.replace(STAND_IN, "pipeline:\n  - name: keyword_intent_classifier\n    treshold: 2\n  - name: flow_policy\n  - name: template_nlg\n"))
     assert main(["train", str(minimal_bot), "--out", str(tmp_path / "m")]) == 2
     err = capsys.readouterr().err
-    assert "domain.yml:45:5: error DK603" in err and "did you mean 'threshold'" in err
+    assert "domain.yml:5:5: error DK603" in err and "did you mean 'threshold'" in err
 
 
 def test_train_cli_reports_reuse(minimal_bot, tmp_path, capsys):

@@ -14,6 +14,7 @@ from framework.errors import ConfigError
 
 def test_registered_names_snapshot():
     assert sorted(BUILTIN_COMPONENTS) == [
+        "bert_nlu",
         "flow_policy",
         "keyword_intent_classifier",
         "rule_entity_extractor",
@@ -83,6 +84,12 @@ def test_config_unknown_key_lists_valid_keys():
 def test_config_wrong_type():
     with pytest.raises(ConfigError, match="threshold"):
         resolve_config("keyword_intent_classifier", {"threshold": "high"})
+
+
+def test_default_pipeline_is_the_bert_nlu_with_rules_flows_and_templates():
+    from framework.components import DEFAULT_PIPELINE
+
+    assert [c["name"] for c in DEFAULT_PIPELINE] == ["rule_entity_extractor", "bert_nlu", "flow_policy", "template_nlg"]
 
 
 def test_resolved_config_has_defaults():

@@ -11,7 +11,7 @@ def test_minimal_bot_loads(minimal_bot):
     loaded = load_domain(minimal_bot)
     assert set(loaded.domain.intents) == {"greet", "book"}
     assert loaded.domain.slots["party_size"].max == 20
-    assert (loaded.where("slots", "party_size").line, loaded.where("slots", "party_size").column) == (19, 5)
+    assert (loaded.where("slots", "party_size").line, loaded.where("slots", "party_size").column) == (24, 5)
 
 
 def test_multi_file_bot_merges(write_bot):

@@ -1,0 +1,259 @@
+"""BERT NLU: joint intent classification and BERT-CRF slot filling in one component.
+
+The network is :mod:`components.nlu.joint_model`, the loop :mod:`components.nlu.trainer`.
+This file turns examples into words and BIO tags, trains, saves (safetensors, tokenizer
+files, JSON label maps, encoder config) and parses messages.
+
+Entities found by rule components earlier in the pipeline (lookup, regex) are merged
+with the model's by this rule: a model entity wins over an overlapping rule entity,
+except that when both mark the same span as the same entity the rule's canonical value
+is kept; rule entities that overlap no model entity are kept as they are. Synonyms map
+model values to their canonical form.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+from framework.components import Component, ComponentConfig, TrainingContext, Turn
+
+logger = logging.getLogger(__name__)
+
+
+class BertNLUConfig(ComponentConfig):
+    encoder: str = "default"
+    separate_encoders: bool = False
+    epochs: int = 40
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    head_learning_rate: float = 1e-3
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    dropout: float = 0.1
+    label_smoothing: float = 0.1
+    max_length: int = 128
+    threshold: float = 0.4
+    ranking_size: int = 10
+    patience: int = 5
+    validation_fraction: float = 0.1
+    min_examples_for_validation: int = 300
+    seed: int = 42
+    freeze_embeddings: bool = True  # word embeddings stay as pretrained: faster steps, less overfitting on small bots
+    quantize: bool = False
+    threads: int | None = None
+
+
+class BertNLU(Component):
+    name = "bert_nlu"
+    stage = "nlu"
+    Config = BertNLUConfig
+    trainable = True
+    code_version = "1"
+
+    def __init__(self, config: BertNLUConfig, domain: Any):
+        super().__init__(config, domain)
+        self.model: Any = None
+        self.tokenizer: Any = None
+        self.intents: list[str] = []
+        self.tags: list[str] = []
+        self.fit_result: Any = None
+
+    # --- data ---------------------------------------------------------------------------
+
+    def _lang(self) -> str:
+        return self.domain.language
+
+    def _encoded(self, examples: list[Any]) -> Any:
+        from components.nlu.features import ROLE_SEP, bio_tags, words_of
+        from components.nlu.trainer import Encoded
+
+        tag_id = {t: i for i, t in enumerate(self.tags)}
+        intent_id = {t: i for i, t in enumerate(self.intents)}
+        data = Encoded([], [], [])
+        for ex in examples:
+            words = words_of(ex.text, self._lang())
+            spans = [(s.start, s.end, s.entity + (ROLE_SEP + s.role if s.role else "")) for s in ex.entities]
+            data.words.append(words)
+            data.intents.append(intent_id[ex.intent])
+            data.tags.append([tag_id.get(t, 0) for t in bio_tags(words, spans)])
+        return data
+
+    def _labels(self, examples: list[Any]) -> None:
+        from components.nlu.features import ROLE_SEP
+
+        self.intents = sorted({ex.intent for ex in examples})
+        labels = sorted({s.entity + (ROLE_SEP + s.role if s.role else "") for ex in examples for s in ex.entities})
+        self.tags = ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
+
+    def _split(self, examples: list[Any], seed: int) -> tuple[list[Any], list[Any]]:
+        """Stratified held-out split by intent, when there is enough data for one."""
+        cfg = self.config
+        if len(examples) < cfg.min_examples_for_validation or cfg.validation_fraction <= 0:
+            return examples, []
+        rng = random.Random(seed)
+        by_intent: dict[str, list[Any]] = {}
+        for ex in examples:
+            by_intent.setdefault(ex.intent, []).append(ex)
+        train, dev = [], []
+        for group in by_intent.values():
+            group = group[:]
+            rng.shuffle(group)
+            k = int(len(group) * cfg.validation_fraction) if len(group) >= 5 else 0
+            dev += group[:k]
+            train += group[k:]
+        return train, dev
+
+    # --- training -----------------------------------------------------------------------
+
+    def _device(self) -> Any:
+        import torch
+
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+    def _threads(self) -> None:
+        import torch
+
+        torch.set_num_threads(self.config.threads or max(1, os.cpu_count() or 1))
+
+    def train(self, context: TrainingContext, progress: Any = None) -> None:
+        from components.nlu.encoder import load_encoder, load_tokenizer
+        from components.nlu.joint_model import JointIntentSlotModel
+        from components.nlu.trainer import fit, seed_everything
+
+        examples = [ex for ex in context.examples if ex.intent]
+        if not examples:
+            raise ValueError("bert_nlu needs at least one intent example")
+        self._threads()
+        seed_everything(self.config.seed)
+        self._labels(examples + list(context.validation or []))
+        if context.validation:
+            train_ex, dev_ex = examples, list(context.validation)
+        else:
+            train_ex, dev_ex = self._split(examples, self.config.seed)
+        self.tokenizer = load_tokenizer(self.config.encoder)
+        encoder = load_encoder(self.config.encoder)
+        slot_encoder = load_encoder(self.config.encoder) if self.config.separate_encoders else None
+        self.model = JointIntentSlotModel(encoder, len(self.intents), len(self.tags), self.config.dropout, slot_encoder, self.config.label_smoothing)
+        if self.config.freeze_embeddings:
+            for enc in (encoder, slot_encoder):
+                if enc is not None:
+                    enc.get_input_embeddings().weight.requires_grad_(False)
+        device = self._device()
+        self.model.to(device)
+        self.fit_result = fit(self.model, self.tokenizer, self._encoded(train_ex), self._encoded(dev_ex) if dev_ex else None,
+                              self.config, device, progress or context.progress)
+        self.model.to("cpu").eval()
+
+    # --- save / load --------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        from safetensors.torch import save_model
+
+        save_model(self.model, str(path / "model.safetensors"))
+        self.model.encoder.config.save_pretrained(path / "encoder")
+        if self.model.slot_encoder is not None:
+            self.model.slot_encoder.config.save_pretrained(path / "slot_encoder")
+        self.tokenizer.save_pretrained(path / "tokenizer")
+        (path / "labels.json").write_text(json.dumps({"intents": self.intents, "tags": self.tags}, indent=1, ensure_ascii=False), encoding="utf-8")
+        if self.fit_result is not None:
+            (path / "training.json").write_text(json.dumps(self.fit_result.__dict__, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, config: BertNLUConfig, domain: Any) -> BertNLU:
+        import torch
+        from safetensors.torch import load_model
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+        from components.nlu.joint_model import JointIntentSlotModel
+
+        self = cls(config, domain)
+        self._threads()
+        labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
+        self.intents, self.tags = labels["intents"], labels["tags"]
+        encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "encoder"))
+        slot_encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "slot_encoder")) if (path / "slot_encoder").is_dir() else None
+        self.model = JointIntentSlotModel(encoder, len(self.intents), len(self.tags), config.dropout, slot_encoder, config.label_smoothing)
+        load_model(self.model, str(path / "model.safetensors"))
+        self.model.eval()
+        if config.quantize:
+            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        self.tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer", use_fast=True)
+        return self
+
+    # --- inference ----------------------------------------------------------------------
+
+    def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
+        """Intent, ranking and model entities for each text (no rules applied)."""
+        import torch
+
+        from components.nlu.features import ROLE_SEP, encode, spans_from_tags, words_of
+
+        word_lists = [words_of(t, self._lang()) for t in texts]
+        batch = encode(self.tokenizer, word_lists, self.config.max_length)
+        with torch.inference_mode():
+            logits, emissions = self.model(batch.input_ids, batch.attention_mask, batch.word_index)
+            probs = logits.softmax(-1)
+            paths = self.model.decode(emissions, batch.word_mask)
+            tag_probs = emissions.softmax(-1)
+        out = []
+        for b, text in enumerate(texts):
+            ranked = sorted(zip(self.intents, probs[b].tolist()), key=lambda x: -x[1])[: self.config.ranking_size]
+            ranking = [{"name": n, "confidence": c} for n, c in ranked]
+            words = word_lists[b]
+            kept = batch.kept[b]
+            if len(kept) < len(words) and len(words) > 1:
+                logger.warning("message of %d words truncated to %d for the encoder (max_length %d pieces)", len(words), len(kept), self.config.max_length)
+            tags = ["O"] * len(words)
+            conf = [1.0] * len(words)
+            for col, w in enumerate(kept):
+                tags[w] = self.tags[paths[b][col]]
+                conf[w] = float(tag_probs[b, col, paths[b][col]])
+            entities = []
+            for start, end, label, idx in spans_from_tags(tags, words):
+                entity, _, role = label.partition(ROLE_SEP)
+                entities.append({"entity": entity, "value": text[start:end], "start": start, "end": end,
+                                 "confidence": sum(conf[i] for i in idx) / len(idx), "role": role or None, "extractor": self.name})
+            out.append({"intent_ranking": ranking, "entities": entities})
+        return out
+
+    def process(self, turn: Turn) -> None:
+        result = self.parse_batch([turn.text])[0]
+        turn.intent_ranking = result["intent_ranking"]
+        best = result["intent_ranking"][0] if result["intent_ranking"] else {"name": "nlu_fallback", "confidence": 0.0}
+        if not any(ch.isalnum() for ch in turn.text) or best["confidence"] < self.config.threshold:
+            # no letters or digits at all (empty, punctuation, emoji only): nothing to understand
+            turn.intent = {"name": "nlu_fallback", "confidence": best["confidence"]}
+        else:
+            turn.intent = dict(best)
+        turn.entities = merge_entities(turn.entities, result["entities"], self._synonyms())
+
+    def _synonyms(self) -> dict[tuple[str, str], str]:
+        if not hasattr(self, "_synonym_map"):
+            self._synonym_map = {
+                (name, variant.lower()): canonical
+                for name, ent in self.domain.entities.items()
+                for canonical, variants in ent.synonyms.items()
+                for variant in [*variants, canonical]
+            }
+        return self._synonym_map
+
+
+def merge_entities(rule: list[dict[str, Any]], model: list[dict[str, Any]], synonyms: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+    """Merge rule and model entities by the rule in the module docstring."""
+    merged = []
+    for m in model:
+        m = dict(m)
+        m["value"] = synonyms.get((m["entity"], " ".join(m["value"].lower().split())), m["value"])
+        same = next((r for r in rule if r.get("start") == m["start"] and r.get("end") == m["end"] and r["entity"] == m["entity"]), None)
+        if same is not None:
+            m["value"] = same["value"]
+        merged.append(m)
+    for r in rule:
+        if r.get("start") is None or all(r["end"] <= m["start"] or r["start"] >= m["end"] for m in model):
+            merged.append(r)
+    return sorted(merged, key=lambda e: (e.get("start") is None, e.get("start") or 0))

@@ -1,0 +1,54 @@
+"""Joint intent classification and slot tagging: a BERT encoder, an intent head, a CRF tagger.
+
+One forward pass per message (or two encoders when ``slot_encoder`` is given):
+
+    input_ids (B, T) ─► encoder ─► hidden (B, T, H)
+        mean over real tokens ──► dropout ─► intent_head ─► intent_logits (B, I)
+        first piece of each word ─► (B, W, H) ─► dropout ─► tag_head ─► emissions (B, W, K) ─► CRF
+
+Tags are BIO labels over words. Training minimises cross-entropy (with label smoothing,
+for softer confidences) plus the CRF negative log-likelihood; decoding is Viterbi.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torchcrf import CRF
+
+
+class JointIntentSlotModel(nn.Module):
+    def __init__(self, encoder: nn.Module, n_intents: int, n_tags: int, dropout: float = 0.1,
+                 slot_encoder: nn.Module | None = None, label_smoothing: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        self.slot_encoder = slot_encoder  # None: the intent and slot heads share one encoder
+        hidden = encoder.config.hidden_size
+        self.dropout = nn.Dropout(dropout)
+        self.intent_head = nn.Linear(hidden, n_intents)
+        self.tag_head = nn.Linear((slot_encoder or encoder).config.hidden_size, n_tags)
+        self.crf = CRF(n_tags, batch_first=True)
+        self.intent_loss = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return intent logits (B, I) and tag emissions (B, W, K).
+
+        ``word_index`` (B, W) holds, for each word, the position of its first sub-word piece.
+        """
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, H)
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (B, H)
+        intent_logits = self.intent_head(self.dropout(pooled))  # (B, I)
+        tag_hidden = hidden if self.slot_encoder is None else self.slot_encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        index = word_index.unsqueeze(-1).expand(-1, -1, tag_hidden.size(-1))  # (B, W, H)
+        words = torch.gather(tag_hidden, 1, index)  # (B, W, H)
+        emissions = self.tag_head(self.dropout(words))  # (B, W, K)
+        return intent_logits, emissions
+
+    def loss(self, intent_logits: torch.Tensor, emissions: torch.Tensor, intents: torch.Tensor, tags: torch.Tensor, word_mask: torch.Tensor) -> torch.Tensor:
+        nll = -self.crf(emissions.float(), tags, mask=word_mask, reduction="mean")
+        return self.intent_loss(intent_logits.float(), intents) + nll
+
+    def decode(self, emissions: torch.Tensor, word_mask: torch.Tensor) -> list[list[int]]:
+        """Viterbi-best tag sequence per message (length = number of words)."""
+        return self.crf.decode(emissions.float(), mask=word_mask)

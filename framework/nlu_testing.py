@@ -1,0 +1,109 @@
+"""`dialogkit test nlu`: score a bot's NLU on held-out data or by cross-validation.
+
+- ``--data FILE``: train the NLU on the bot's examples, test on the examples in FILE
+  (a YAML data file or bot directory); with ``--model``, test that trained model instead.
+- ``--cross-validation K``: K stratified folds over the bot's examples.
+- neither: one stratified 80/20 split.
+
+Only the NLU components of the pipeline are trained. Reports go to ``--out``
+(results.json, report.md, confusion_matrix.png).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from framework.agent import Agent
+from framework.domain.loader import LoadedDomain, load_domain
+from framework.errors import ConfigError, message
+from framework.nlu_evaluation import evaluate_parses, write_report
+from framework.text import tokenize
+from framework.training import build_pipeline
+from framework.training_data import Example, collect_examples
+from framework.validation import check
+
+__all__ = ["run_nlu_test", "stratified_folds", "train_nlu"]
+
+
+def train_nlu(loaded: LoadedDomain, examples: list[Example], seed: int = 42, progress: Any = None) -> Agent:
+    """An Agent holding only the bot's NLU components, trained on ``examples``."""
+    from framework.components import TrainingContext
+
+    components = [c for _, c in build_pipeline(loaded) if c.stage == "nlu"]
+    context = TrainingContext(loaded, examples, seed, progress=progress)
+    for c in components:
+        if c.trainable:
+            c.train(context)
+    return Agent(loaded.domain, components, {})
+
+
+def stratified_folds(examples: list[Example], k: int, seed: int = 42) -> list[list[int]]:
+    """K lists of example indexes; each intent's examples are spread evenly over the folds."""
+    rng = random.Random(seed)
+    by_intent: dict[str | None, list[int]] = {}
+    for i, ex in enumerate(examples):
+        by_intent.setdefault(ex.intent, []).append(i)
+    folds: list[list[int]] = [[] for _ in range(k)]
+    offset = 0
+    for idx in by_intent.values():
+        rng.shuffle(idx)
+        for j, i in enumerate(idx):
+            folds[(j + offset) % k].append(i)
+        offset += len(idx)
+    return folds
+
+
+def _parse_all(agent: Agent, examples: list[Example]) -> list[dict[str, Any]]:
+    return [agent.parse(ex.text) for ex in examples]
+
+
+def run_nlu_test(bot_dir: str, data: str | None = None, folds: int | None = None, model: str | None = None,
+                 out: str = "results/nlu", seed: int = 42, progress: Any = None) -> dict[str, Any]:
+    loaded = load_domain(bot_dir)
+    check(loaded)
+    examples = collect_examples(loaded)
+    lang = loaded.domain.language
+    gold: list[Example]
+    parses: list[dict[str, Any]]
+    if model is not None:
+        if data is None:
+            raise ConfigError(message("DK603", name="test nlu", problem="--model needs --data (the model was trained on the bot's own examples)", fix="pass --data FILE with held-out examples"))
+        gold = collect_examples(load_domain(data))
+        parses = _parse_all(Agent.load(model), gold)
+        title = f"NLU of {model} on {data}"
+    elif data is not None:
+        gold = collect_examples(load_domain(data))
+        parses = _parse_all(train_nlu(loaded, examples, seed, progress), gold)
+        title = f"NLU of {bot_dir} trained on its examples, tested on {data}"
+    else:
+        k = folds or 5
+        fold_idx = stratified_folds(examples, k, seed)
+        if not folds:
+            fold_idx = [fold_idx[0]]  # one 80/20 split
+        gold, parses = [], []
+        for n, test_idx in enumerate(fold_idx, 1):
+            held = set(test_idx)
+            if progress:
+                progress(f"fold {n}/{len(fold_idx)}: training on {len(examples) - len(held)}, testing on {len(held)}")
+            agent = train_nlu(loaded, [ex for i, ex in enumerate(examples) if i not in held], seed, progress)
+            test = [examples[i] for i in test_idx]
+            gold += test
+            parses += _parse_all(agent, test)
+        title = f"NLU of {bot_dir}: {k}-fold cross-validation" if folds else f"NLU of {bot_dir}: stratified 80/20 split"
+    report = evaluate_parses(gold, parses, lambda text: tokenize(text, lang))
+    report["title"] = title
+    write_report(report, out, title)
+    return report
+
+
+def print_summary(report: dict[str, Any], out: str) -> None:
+    i, s = report["intent"], report["slots"]
+    print(report["title"])
+    print(f"  examples           {report['examples']}")
+    print(f"  intent accuracy    {i['accuracy'] * 100:.2f}   macro-F1 {i['macro_f1'] * 100:.2f}")
+    print(f"  slot P / R / F1    {s['precision'] * 100:.2f} / {s['recall'] * 100:.2f} / {s['f1'] * 100:.2f}")
+    print(f"  sentence accuracy  {report['sentence_accuracy'] * 100:.2f}")
+    print(f"  errors             {len(report['errors'])}")
+    print(f"  reports in {Path(out)}/ (results.json, report.md, confusion_matrix.png)")

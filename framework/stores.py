@@ -1,0 +1,119 @@
+"""Tracker stores: where conversations live between messages.
+
+- :class:`InMemoryTrackerStore`: a dict; the default for the Python API.
+- :class:`SQLiteTrackerStore`: one append-only ``events`` table in a SQLite file (WAL
+  mode); the default for ``dialogkit serve``. Each ``save`` appends only the events the
+  store has not seen and commits before the caller answers, so a killed server loses
+  no acknowledged message.
+
+A store implements ``get(conversation_id) -> Tracker | None``, ``save(tracker)`` and
+``keys()``; Redis or PostgreSQL stores plug in with the same three methods.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import TypeAdapter
+
+from framework.tracker import Event, Tracker
+
+__all__ = ["InMemoryTrackerStore", "SQLiteTrackerStore", "TrackerStore"]
+
+_EVENT = TypeAdapter(Event)
+
+
+class TrackerStore(Protocol):
+    def get(self, conversation_id: str) -> Tracker | None: ...
+
+    def save(self, tracker: Tracker) -> None: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+
+class InMemoryTrackerStore:
+    """Trackers in a dict; the default for the Python API."""
+
+    def __init__(self) -> None:
+        self._trackers: dict[str, Tracker] = {}
+
+    def get(self, conversation_id: str) -> Tracker | None:
+        return self._trackers.get(conversation_id)
+
+    def save(self, tracker: Tracker) -> None:
+        self._trackers[tracker.conversation_id] = tracker
+
+    def keys(self) -> Iterable[str]:
+        return list(self._trackers)
+
+
+class SQLiteTrackerStore:
+    """Events in SQLite: ``conversations(id, initial_slots)`` and ``events(conversation_id, seq, body)``."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._saved: dict[str, int] = {}
+        self._lock = threading.Lock()
+        with self._conn() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, initial_slots TEXT NOT NULL)")
+            db.execute("CREATE TABLE IF NOT EXISTS events (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (conversation_id, seq))")
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+            self._local.conn = conn
+        return _Tx(conn)
+
+    def get(self, conversation_id: str) -> Tracker | None:
+        with self._conn() as db:
+            row = db.execute("SELECT initial_slots FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+            if row is None:
+                return None
+            rows = db.execute("SELECT body FROM events WHERE conversation_id = ? ORDER BY seq", (conversation_id,)).fetchall()
+        events = [_EVENT.validate_json(body) for (body,) in rows]
+        with self._lock:
+            self._saved[conversation_id] = len(events)
+        return Tracker(conversation_id, json.loads(row[0]), events)
+
+    def save(self, tracker: Tracker) -> None:
+        cid = tracker.conversation_id
+        with self._lock:
+            start = self._saved.get(cid)
+        with self._conn() as db:
+            if start is None:
+                start = db.execute("SELECT COUNT(*) FROM events WHERE conversation_id = ?", (cid,)).fetchone()[0]
+            db.execute("INSERT OR IGNORE INTO conversations (id, initial_slots) VALUES (?, ?)", (cid, json.dumps(tracker.initial_slots)))
+            db.executemany(
+                "INSERT INTO events (conversation_id, seq, body) VALUES (?, ?, ?)",
+                [(cid, start + i, e.model_dump_json()) for i, e in enumerate(tracker.events[start:])],
+            )
+        with self._lock:
+            self._saved[cid] = len(tracker.events)
+
+    def keys(self) -> Iterable[str]:
+        with self._conn() as db:
+            return [r[0] for r in db.execute("SELECT id FROM conversations ORDER BY id")]
+
+
+class _Tx:
+    """``with store._conn() as db:`` runs the block in one transaction."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: Any, *_: Any) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

