@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo lint clean
+.PHONY: setup test demo lint clean browser
 
 setup: $(STAMP)
 
@@ -22,6 +22,12 @@ demo: setup
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/dialogkit validate domains/restaurant
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/dialogkit train domains/restaurant --out models/restaurant
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/dialogkit shell models/restaurant --script domains/restaurant/demo.txt
+
+# Debian's Chromium for the web chat page's browser test (skipped when it is missing).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 
 lint: setup
 	$(BIN)/ruff check framework components tests bench

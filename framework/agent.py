@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import queue
 import re
 import threading
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,29 +26,14 @@ from framework.archive import read_manifest, unpack_if_tarball
 from framework.components import Component, Turn, get_component_class, resolve_config
 from framework.domain.schema import Domain
 from framework.errors import ArchiveError, ComponentError, DialogkitError, Location, message
+from framework.stores import InMemoryTrackerStore
 from framework.tracker import BotUttered, Restarted, SessionStarted, SlotSet, Tracker, UserUttered
 
-__all__ = ["Agent", "InMemoryTrackerStore"]
+__all__ = ["Agent", "NLUBatcher"]
 
 logger = logging.getLogger(__name__)
 _PAYLOAD = re.compile(r"^/([A-Za-z][A-Za-z0-9_.\-#+]*)\s*(\{.*\})?\s*$", re.DOTALL)
 MAX_MESSAGE_CHARS = 10_000
-
-
-class InMemoryTrackerStore:
-    """Trackers in a dict; the default for the Python API."""
-
-    def __init__(self) -> None:
-        self._trackers: dict[str, Tracker] = {}
-
-    def get(self, conversation_id: str) -> Tracker | None:
-        return self._trackers.get(conversation_id)
-
-    def save(self, tracker: Tracker) -> None:
-        self._trackers[tracker.conversation_id] = tracker
-
-    def keys(self) -> Iterable[str]:
-        return list(self._trackers)
 
 
 class Agent:
@@ -61,6 +46,7 @@ class Agent:
         self.store = store or InMemoryTrackerStore()
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._batcher: NLUBatcher | None = None
         self.initial_slots = {name: s.initial for name, s in domain.slots.items()}
 
     @classmethod
@@ -89,23 +75,48 @@ class Agent:
 
     # --- NLU --------------------------------------------------------------------------
 
+    def enable_batching(self, max_batch: int = 32, max_wait_ms: float = 5.0) -> None:
+        """Parse concurrent messages together: one encoder pass for up to ``max_batch``
+        messages arriving within ``max_wait_ms`` of each other (for servers)."""
+        self._batcher = NLUBatcher(self._nlu_batch, max_batch, max_wait_ms / 1000)
+
     def _nlu(self, turn: Turn) -> None:
-        payload = _PAYLOAD.match(turn.text.strip())
-        if payload:
-            entities = []
-            try:
-                values = json.loads(payload.group(2)) if payload.group(2) else {}
-            except json.JSONDecodeError:
-                values = {}
-            if isinstance(values, dict):
-                entities = [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "role": None, "extractor": "payload"} for k, v in values.items()]
-            turn.intent = {"name": payload.group(1), "confidence": 1.0}
-            turn.intent_ranking = [dict(turn.intent)]
-            turn.entities = entities
+        if self._payload(turn):
             return
+        if self._batcher is not None:
+            self._batcher.submit(turn)
+        else:
+            self._nlu_batch([turn])
+
+    def _nlu_batch(self, turns: list[Turn]) -> None:
         for c in self.components:
             if c.stage == "nlu":
-                self._run(c, turn)
+                t0 = time.perf_counter()
+                try:
+                    c.process_batch(turns)
+                except DialogkitError:
+                    raise
+                except Exception as e:
+                    raise ComponentError(message("DK604", name=c.name, problem=f"{type(e).__name__}: {e}")) from e
+                for t in turns:
+                    t.timings[c.name] = (time.perf_counter() - t0) / len(turns)
+
+    def _payload(self, turn: Turn) -> bool:
+        """Fill ``turn`` from a ``/intent{...}`` payload; False if the text is not one."""
+        payload = _PAYLOAD.match(turn.text.strip())
+        if not payload:
+            return False
+        try:
+            values = json.loads(payload.group(2)) if payload.group(2) else {}
+        except json.JSONDecodeError:
+            values = {}
+        entities = []
+        if isinstance(values, dict):
+            entities = [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "role": None, "extractor": "payload"} for k, v in values.items()]
+        turn.intent = {"name": payload.group(1), "confidence": 1.0}
+        turn.intent_ranking = [dict(turn.intent)]
+        turn.entities = entities
+        return True
 
     def _run(self, component: Component, turn: Turn) -> None:
         t0 = time.perf_counter()
@@ -191,3 +202,38 @@ def _clean(text: str) -> str:
 
 def _public(msg: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in msg.items() if v is not None and k != "slots"}
+
+
+class NLUBatcher:
+    """Collects turns from concurrent callers and parses them in batches on one worker thread."""
+
+    def __init__(self, run: Any, max_batch: int, max_wait: float):
+        self.run, self.max_batch, self.max_wait = run, max_batch, max_wait
+        self._queue: queue.Queue[tuple[Turn, threading.Event, list[BaseException]]] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="dialogkit-nlu-batcher", daemon=True)
+        self._thread.start()
+
+    def submit(self, turn: Turn) -> None:
+        done, error = threading.Event(), []
+        self._queue.put((turn, done, error))
+        done.wait()
+        if error:
+            raise error[0]
+
+    def _work(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            deadline = time.monotonic() + self.max_wait
+            while len(items) < self.max_batch:
+                remaining = deadline - time.monotonic()
+                try:
+                    items.append(self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self.run([t for t, _, _ in items])
+            except BaseException as e:  # noqa: BLE001 - handed to every waiting caller
+                for _, _, err in items:
+                    err.append(e)
+            for _, done, _ in items:
+                done.set()

@@ -97,6 +97,31 @@ def cmd_test(args: argparse.Namespace) -> int:
     return run_cli(target[0], model=args.model, out=args.out)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import time
+
+    t0 = time.perf_counter()
+    import uvicorn
+
+    from framework.agent import Agent
+    from framework.server import create_app
+    from framework.stores import InMemoryTrackerStore, SQLiteTrackerStore
+
+    model = Path(args.model)
+    if args.store == "memory":
+        store, where = InMemoryTrackerStore(), "memory"
+    else:
+        path = Path(args.store_path) if args.store_path else model.with_name(model.name.removesuffix(".tar.gz") + ".trackers.sqlite")
+        store, where = SQLiteTrackerStore(path), str(path)
+    agent = Agent.load(model, store=store)
+    if args.batch_size > 1:
+        agent.enable_batching(args.batch_size, args.batch_wait_ms)
+    app = create_app(agent, auth_token=args.auth_token or os.environ.get("DIALOGKIT_AUTH_TOKEN"), max_body_bytes=args.max_body_bytes, max_message_chars=args.max_message_chars)
+    print(f"serving {model} on http://{args.host}:{args.port} (trackers: {where}; loaded in {time.perf_counter() - t0:.1f}s)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0
+
+
 def cmd_visualize(args: argparse.Namespace) -> int:
     from framework.domain.loader import load_domain
     from framework.validation import check
@@ -171,6 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", help="nlu: held-out examples (YAML data file or bot directory)")
     s.add_argument("--cross-validation", type=int, metavar="K", help="nlu: K-fold stratified cross-validation")
     s.set_defaults(func=cmd_test)
+
+    s = sub.add_parser("serve", help="serve a trained bot over HTTP (Rasa-compatible REST channel, web chat at /)")
+    s.add_argument("model", nargs="?", default="models/restaurant", help="model archive (default: models/restaurant)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=5005)
+    s.add_argument("--auth-token", help="require this token (?token= or Bearer header); or set DIALOGKIT_AUTH_TOKEN")
+    s.add_argument("--store", choices=["sqlite", "memory"], default="sqlite", help="tracker store (default: sqlite, a file next to the model)")
+    s.add_argument("--store-path", help="SQLite file (default: <model>.trackers.sqlite)")
+    s.add_argument("--batch-size", type=int, default=32, help="parse up to this many concurrent messages together (1: no batching)")
+    s.add_argument("--batch-wait-ms", type=float, default=5.0, help="how long a message may wait for others to batch with")
+    s.add_argument("--max-body-bytes", type=int, default=64 * 1024)
+    s.add_argument("--max-message-chars", type=int, default=5000)
+    s.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("visualize", help="draw the flow graph as an HTML page and Mermaid text")
     s.add_argument("dir", help="bot directory")

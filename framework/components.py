@@ -115,6 +115,11 @@ class Component(ABC):
     def process(self, turn: Turn) -> None:
         """Read and update ``turn`` for one user message."""
 
+    def process_batch(self, turns: list[Turn]) -> None:
+        """Process several turns; components that can batch (a neural encoder) override this."""
+        for turn in turns:
+            self.process(turn)
+
     def train(self, context: TrainingContext) -> None:
         """Learn from ``context``. Only trainable components override this."""
         raise NotImplementedError(f"component '{self.name}' is not trainable")

@@ -222,15 +222,20 @@ class BertNLU(Component):
         return out
 
     def process(self, turn: Turn) -> None:
-        result = self.parse_batch([turn.text])[0]
-        turn.intent_ranking = result["intent_ranking"]
-        best = result["intent_ranking"][0] if result["intent_ranking"] else {"name": "nlu_fallback", "confidence": 0.0}
-        if not any(ch.isalnum() for ch in turn.text) or best["confidence"] < self.config.threshold:
-            # no letters or digits at all (empty, punctuation, emoji only): nothing to understand
-            turn.intent = {"name": "nlu_fallback", "confidence": best["confidence"]}
-        else:
-            turn.intent = dict(best)
-        turn.entities = merge_entities(turn.entities, result["entities"], self._synonyms())
+        self.process_batch([turn])
+
+    def process_batch(self, turns: list[Turn]) -> None:
+        """One encoder pass for all ``turns``."""
+        results = self.parse_batch([t.text for t in turns])
+        for turn, result in zip(turns, results):
+            turn.intent_ranking = result["intent_ranking"]
+            best = result["intent_ranking"][0] if result["intent_ranking"] else {"name": "nlu_fallback", "confidence": 0.0}
+            if not any(ch.isalnum() for ch in turn.text) or best["confidence"] < self.config.threshold:
+                # no letters or digits at all (empty, punctuation, emoji only): nothing to understand
+                turn.intent = {"name": "nlu_fallback", "confidence": best["confidence"]}
+            else:
+                turn.intent = dict(best)
+            turn.entities = merge_entities(turn.entities, result["entities"], self._synonyms())
 
     def _synonyms(self) -> dict[tuple[str, str], str]:
         if not hasattr(self, "_synonym_map"):

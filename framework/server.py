@@ -1,0 +1,162 @@
+"""`dialogkit serve`: the HTTP interface (FastAPI).
+
+Routes (Rasa-compatible where Rasa has them):
+
+- ``POST /webhooks/rest/webhook`` ``{"sender", "message", "metadata"?}`` →
+  ``[{"recipient_id", "text", "buttons"?, "image"?, "custom"?}]``
+- ``POST /model/parse`` ``{"text"}`` → ``{"text", "intent", "entities", "intent_ranking"}``
+- ``GET /conversations/{id}/tracker`` → the conversation (404 if unknown)
+- ``GET /health``, ``GET /version``, ``GET /`` (web chat page), OpenAPI at ``/docs``.
+
+Optional token auth (``?token=`` or ``Authorization: Bearer``), request size and
+message length limits (413 / 422), and JSON errors for every bad request: never a 500
+for bad input. Messages for one conversation are serialised by the Agent's lock and
+saved to the tracker store before the answer is sent.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from framework.agent import Agent
+from framework.version import __version__
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+OPEN_PATHS = {"/", "/health", "/version", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"}
+
+
+class WebhookMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    sender: str = Field(min_length=1, max_length=200)
+    message: str
+    metadata: dict[str, Any] | None = None
+
+
+class ParseRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    text: str
+    message_id: str | None = None
+
+
+def _error(status: int, code: str, detail: Any) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": code, "detail": detail})
+
+
+def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int = 64 * 1024, max_message_chars: int = 5_000) -> FastAPI:
+    """The FastAPI app serving ``agent``."""
+    app = FastAPI(title="dialogkit", version=__version__, description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).")
+    chat_page = resources.files("framework").joinpath("static/chat.html").read_text(encoding="utf-8")
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Any:
+        if auth_token and request.url.path not in OPEN_PATHS:
+            given = request.query_params.get("token") or ""
+            header = request.headers.get("authorization", "")
+            if header.lower().startswith("bearer "):
+                given = header[7:].strip()
+            if not hmac.compare_digest(given.encode(), auth_token.encode()):
+                return _error(401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header")
+        if request.method in ("POST", "PUT", "PATCH"):
+            length = request.headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
+                return _error(413, "request_too_large", f"request bodies are limited to {max_body_bytes} bytes")
+            body = await request.body()  # also covers chunked bodies without a length
+            if len(body) > max_body_bytes:
+                return _error(413, "request_too_large", f"request bodies are limited to {max_body_bytes} bytes")
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in exc.errors()]
+        return _error(422, "invalid_request", problems)
+
+    @app.exception_handler(Exception)
+    async def crashed(_: Request, exc: Exception) -> JSONResponse:  # a bug: say so, keep serving
+        logger.exception("request failed")
+        return _error(500, "internal_error", f"{type(exc).__name__}; see the server log")
+
+    def _check_length(text: str) -> JSONResponse | None:
+        if len(text) > max_message_chars:
+            return _error(422, "message_too_long", f"messages are limited to {max_message_chars} characters")
+        return None
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def chat() -> HTMLResponse:
+        return HTMLResponse(chat_page)
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/version")
+    async def version() -> dict[str, Any]:
+        return {"version": __version__, "model": agent.manifest.get("domain_name"), "archive_format": agent.manifest.get("format")}
+
+    @app.post("/webhooks/rest/webhook")
+    async def webhook(body: WebhookMessage) -> Any:
+        too_long = _check_length(body.message)
+        if too_long:
+            return too_long
+        messages = await run_in_threadpool(agent.handle, body.message, body.sender)
+        return [{"recipient_id": body.sender, **_rasa_message(m)} for m in messages]
+
+    @app.post("/model/parse")
+    async def parse(body: ParseRequest) -> Any:
+        too_long = _check_length(body.text)
+        if too_long:
+            return too_long
+        result = await run_in_threadpool(agent.parse, body.text)
+        return {"text": result["text"], "intent": result["intent"], "entities": result["entities"], "intent_ranking": result["intent_ranking"], "message_id": body.message_id}
+
+    @app.get("/conversations/{conversation_id}/tracker")
+    async def tracker(conversation_id: str) -> Any:
+        t = await run_in_threadpool(agent.store.get, conversation_id)
+        if t is None:
+            return _error(404, "unknown_conversation", f"no conversation '{conversation_id}'")
+        return rasa_tracker(t)
+
+    return app
+
+
+def _rasa_message(msg: dict[str, Any]) -> dict[str, Any]:
+    out = {k: msg[k] for k in ("text", "buttons", "image", "custom") if msg.get(k) is not None}
+    if msg.get("response"):
+        out["response"] = msg["response"]
+    return out
+
+
+def rasa_tracker(t: Any) -> dict[str, Any]:
+    """The tracker in Rasa's JSON shape (``sender_id``, ``slots``, ``latest_message``, ``events``),
+    plus dialogkit's ``flow_stack``."""
+    latest = t.latest_message
+    stack = t.stack
+    return {
+        "sender_id": t.conversation_id,
+        "slots": t.slots,
+        "latest_message": {"text": latest.text, **latest.parse} if latest else {},
+        "latest_event_time": t.events[-1].timestamp if t.events else None,
+        "paused": False,
+        "active_loop": {"name": stack[-1].flow} if stack else {},
+        "latest_action_name": next((e.name for e in reversed(t.events) if e.event == "action"), None),
+        "events": [_rasa_event(e) for e in t.events],
+        "flow_stack": [f.__dict__ for f in stack],
+    }
+
+
+def _rasa_event(e: Any) -> dict[str, Any]:
+    data = e.model_dump(mode="json")
+    if data["event"] == "user":
+        data["parse_data"] = data["parse"]  # the name Rasa's tracker consumers read
+    return data

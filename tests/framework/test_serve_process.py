@@ -1,0 +1,98 @@
+"""`dialogkit serve` as a real process: SIGKILL mid-conversation loses no acknowledged
+message; the web chat page works in headless Chromium."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(model: Path, port: int, store: Path) -> subprocess.Popen:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "framework.cli", "serve", str(model), "--port", str(port), "--store-path", str(store)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError(f"server did not start: {proc.stdout.read() if proc.stdout else ''}")
+
+
+@pytest.fixture(scope="module")
+def light_model(tmp_path_factory):
+    from tests.framework.test_server import light_model as make  # same bot, light pipeline
+
+    return make.__wrapped__(tmp_path_factory)
+
+
+def test_sigkill_loses_no_acknowledged_message(light_model, tmp_path):
+    port, store = free_port(), tmp_path / "trackers.sqlite"
+    url = f"http://127.0.0.1:{port}"
+    proc = start(light_model, port, store)
+    try:
+        sent = ["I'd like to book a table", "thai", "for 4 people"]
+        for text in sent:
+            r = httpx.post(f"{url}/webhooks/rest/webhook", json={"sender": "k", "message": text}, timeout=30)
+            assert r.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    proc = start(light_model, port, store)
+    try:
+        tracker = httpx.get(f"{url}/conversations/k/tracker", timeout=10).json()
+        assert [e["text"] for e in tracker["events"] if e["event"] == "user"] == sent
+        assert tracker["slots"]["cuisine"] == "thai" and tracker["slots"]["party_size"] == 4
+        r = httpx.post(f"{url}/webhooks/rest/webhook", json={"sender": "k", "message": "in the north"}, timeout=30)
+        assert r.json()[0]["response"] == "utter_ask_time"  # the conversation goes on where it was
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (make browser installs Debian's chromium)")
+def test_web_chat_page_in_headless_chromium(light_model, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
+    port = free_port()
+    proc = start(light_model, port, tmp_path / "t.sqlite")
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/?sender=browser")
+            page.fill("#text", "hello")
+            page.click("#send")
+            page.wait_for_selector(".msg.bot")
+            assert page.locator(".msg.user").first.inner_text() == "hello"
+            page.fill("#text", '/book_table{"cuisine": "thai", "party_size": 2, "area": "north", "time": "8pm"}')
+            page.press("#text", "Enter")
+            page.wait_for_selector(".buttons button:has-text('Yes')")
+            page.click(".buttons button:has-text('Yes')")
+            page.wait_for_selector("text=Your table is booked")
+            page.screenshot(path=str(tmp_path / "chat.png"))
+            browser.close()
+        tracker = httpx.get(f"http://127.0.0.1:{port}/conversations/browser/tracker", timeout=10).json()
+        assert any(e["event"] == "action" and e["name"] == "action_book_table" for e in tracker["events"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
