@@ -35,8 +35,8 @@ lint: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency
-bench: bench-foundation bench-dm bench-nlu bench-latency
+.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve
+bench: bench-foundation bench-dm bench-nlu bench-latency bench-serve
 
 bench-foundation: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py
@@ -49,3 +49,6 @@ bench-nlu: setup
 
 bench-latency: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_latency.py
+
+bench-serve: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_serve.py

@@ -1,0 +1,179 @@
+"""HTTP load and cold-start benchmark for `dialogkit serve`.
+
+    python bench/bench_serve.py [--users 32] [--seconds 30] [--model models/restaurant]
+
+Starts `dialogkit serve` on 127.0.0.1, runs N concurrent simulated users, each holding
+multi-turn conversations (the restaurant booking dialogue) for a bounded time, and
+reports messages/s, p50/p99 latency and errors; afterwards it checks that every
+conversation's tracker holds exactly the messages sent, in order. It also measures cold
+start: `dialogkit serve` to the first answered message, and `dialogkit shell` to the
+first reply. Targets (issue 6): >= 200 messages/s, p99 <= 250 ms, zero lost or
+reordered events; cold start <= 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report import ROOT, write  # noqa: E402
+
+SCRIPT = ["hi", "I'd like to book a table", "italian please", "we are 4 people", "in the city centre", "at 7pm", "yes please", "thanks"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli() -> str:
+    return str(Path(sys.executable).with_name("dialogkit"))
+
+
+def start_server(model: str, port: int, store: str) -> tuple[subprocess.Popen, float]:
+    import httpx
+
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([cli(), "serve", model, "--port", str(port), "--store-path", store], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    while True:
+        try:
+            r = httpx.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": "cold-start", "message": "hello"}, timeout=5)
+            if r.status_code == 200:
+                return proc, time.perf_counter() - t0
+        except httpx.HTTPError:
+            time.sleep(0.02)
+        if proc.poll() is not None or time.perf_counter() - t0 > 120:
+            raise RuntimeError("server did not start")
+
+
+def shell_cold_start(model: str) -> float:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([cli(), "shell", model], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdin and proc.stdout
+    proc.stdin.write("hello\n")
+    proc.stdin.flush()
+    while True:
+        line = proc.stdout.readline()
+        if line.startswith("bot>") or not line:
+            break
+    seconds = time.perf_counter() - t0
+    proc.stdin.close()
+    proc.wait(timeout=30)
+    return seconds
+
+
+async def user(client, url: str, uid: int, stop: float, latencies: list[float], sent: dict[str, list[str]], errors: list[str]) -> None:
+    n = 0
+    while time.perf_counter() < stop:
+        sender = f"user{uid}-conv{n}"
+        sent[sender] = []
+        for text in SCRIPT:
+            if time.perf_counter() >= stop:
+                break
+            t = time.perf_counter()
+            try:
+                r = await client.post(url, json={"sender": sender, "message": text})
+                if r.status_code != 200:
+                    errors.append(f"{r.status_code} {r.text[:100]}")
+                    continue
+            except Exception as e:  # noqa: BLE001 - counted as an error
+                errors.append(f"{type(e).__name__}: {e}")
+                continue
+            latencies.append(time.perf_counter() - t)
+            sent[sender].append(text)
+        n += 1
+
+
+async def load(port: int, users: int, seconds: float) -> tuple[list[float], dict[str, list[str]], list[str], float]:
+    import httpx
+
+    url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+    latencies: list[float] = []
+    sent: dict[str, list[str]] = {}
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(user(client, url, i, t0 + seconds, latencies, sent, errors) for i in range(users)))
+        elapsed = time.perf_counter() - t0
+    return latencies, sent, errors, elapsed
+
+
+def verify(port: int, sent: dict[str, list[str]]) -> tuple[int, int]:
+    """(conversations checked, conversations whose tracker differs from what was sent)."""
+    import httpx
+
+    bad = 0
+    with httpx.Client(timeout=30) as client:
+        for sender, texts in sent.items():
+            if not texts:
+                continue
+            events = client.get(f"http://127.0.0.1:{port}/conversations/{sender}/tracker").json()["events"]
+            if [e["text"] for e in events if e["event"] == "user"] != texts:
+                bad += 1
+    return len([s for s in sent.values() if s]), bad
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", help="trained model (default: train domains/restaurant into a temporary directory)")
+    p.add_argument("--users", type=int, default=32)
+    p.add_argument("--seconds", type=float, default=30)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        model = args.model
+        if model is None:
+            model = f"{tmp}/restaurant"
+            subprocess.run([cli(), "train", str(ROOT / "domains" / "restaurant"), "--out", model], check=True, stdout=subprocess.DEVNULL)
+        shell_seconds = shell_cold_start(model)
+        port = free_port()
+        proc, serve_seconds = start_server(model, port, f"{tmp}/trackers.sqlite")
+        try:
+            latencies, sent, errors, elapsed = asyncio.run(load(port, args.users, args.seconds))
+            checked, bad = verify(port, sent)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    lat = sorted(latencies)
+    results = {
+        "users": args.users, "seconds": elapsed, "messages": len(latencies), "messages_per_s": len(latencies) / elapsed,
+        "latency_ms_p50": statistics.median(lat) * 1000 if lat else None,
+        "latency_ms_p99": lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000 if lat else None,
+        "errors": len(errors), "error_samples": errors[:5],
+        "conversations_checked": checked, "conversations_with_lost_or_reordered_events": bad,
+        "cold_start_serve_seconds": serve_seconds, "cold_start_shell_seconds": shell_seconds,
+        "pipeline": "domains/restaurant (rule entities + bert_nlu + flow_policy + templates), SQLite tracker store",
+    }
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "missed"
+
+    rows = [
+        (f"throughput, {args.users} concurrent users", f"{results['messages_per_s']:.0f} messages/s ({verdict(results['messages_per_s'] >= 200)})", ">= 200 messages/s"),
+        ("latency p50 / p99", f"{results['latency_ms_p50']:.0f} / {results['latency_ms_p99']:.0f} ms ({verdict(results['latency_ms_p99'] <= 250)})", "p99 <= 250 ms"),
+        ("errors", str(results["errors"]), "0"),
+        ("conversations with lost or reordered events", f"{bad} of {checked} ({verdict(bad == 0)})", "0"),
+        ("cold start: `dialogkit serve` to first answered message", f"{serve_seconds:.1f} s ({verdict(serve_seconds <= 5)})", "<= 5 s"),
+        ("cold start: `dialogkit shell` to first reply", f"{shell_seconds:.1f} s ({verdict(shell_seconds <= 5)})", "<= 5 s"),
+    ]
+    write("serve", "HTTP server: load and cold start", "make bench-serve", rows, results,
+          notes=f"{args.users} simulated users on 127.0.0.1 for {args.seconds:.0f} s, each replaying the restaurant booking dialogue ({len(SCRIPT)} turns) in new conversations; load generator (httpx, asyncio) on the same 2 cores.")
+    for m, v, t in rows:
+        print(f"{m}: {v} (target {t})")
+
+
+if __name__ == "__main__":
+    main()
