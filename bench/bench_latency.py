@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import ROOT, write  # noqa: E402
 
-MESSAGE = "could you please book a table for four people at an italian place in the centre tonight"
+MESSAGE = "please book a table for four people at an italian place in the centre tonight"
 
 
 def timed(fn, runs: int) -> list[float]:

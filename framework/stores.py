@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
@@ -53,10 +54,18 @@ class InMemoryTrackerStore:
 
 
 class SQLiteTrackerStore:
-    """Events in SQLite: ``conversations(id, initial_slots)`` and ``events(conversation_id, seq, body)``."""
+    """Events in SQLite: ``conversations(id, initial_slots)`` and ``events(conversation_id, seq, body)``.
 
-    def __init__(self, path: str | Path):
+    Trackers this process has read or written are kept in a small LRU cache, so a
+    message costs one append, not a re-read of the whole conversation. The cache is
+    right for one server process (the Agent serialises each conversation); stores for
+    several processes must not cache.
+    """
+
+    def __init__(self, path: str | Path, cache_size: int = 10_000):
         self.path = str(path)
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, Tracker] = OrderedDict()
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._saved: dict[str, int] = {}
@@ -75,15 +84,29 @@ class SQLiteTrackerStore:
         return _Tx(conn)
 
     def get(self, conversation_id: str) -> Tracker | None:
+        with self._lock:
+            cached = self._cache.get(conversation_id)
+            if cached is not None:
+                self._cache.move_to_end(conversation_id)
+                return cached
         with self._conn() as db:
             row = db.execute("SELECT initial_slots FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
             if row is None:
                 return None
             rows = db.execute("SELECT body FROM events WHERE conversation_id = ? ORDER BY seq", (conversation_id,)).fetchall()
         events = [_EVENT.validate_json(body) for (body,) in rows]
+        tracker = Tracker(conversation_id, json.loads(row[0]), events)
         with self._lock:
             self._saved[conversation_id] = len(events)
-        return Tracker(conversation_id, json.loads(row[0]), events)
+            self._remember(tracker)
+        return tracker
+
+    def _remember(self, tracker: Tracker) -> None:
+        self._cache[tracker.conversation_id] = tracker
+        self._cache.move_to_end(tracker.conversation_id)
+        while len(self._cache) > self.cache_size:
+            old, _ = self._cache.popitem(last=False)
+            self._saved.pop(old, None)
 
     def save(self, tracker: Tracker) -> None:
         cid = tracker.conversation_id
@@ -99,6 +122,7 @@ class SQLiteTrackerStore:
             )
         with self._lock:
             self._saved[cid] = len(tracker.events)
+            self._remember(tracker)
 
     def keys(self) -> Iterable[str]:
         with self._conn() as db:

@@ -175,9 +175,10 @@ class BertNLU(Component):
         self._threads()
         labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
         self.intents, self.tags = labels["intents"], labels["tags"]
-        encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "encoder"))
-        slot_encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "slot_encoder")) if (path / "slot_encoder").is_dir() else None
-        self.model = JointIntentSlotModel(encoder, len(self.intents), len(self.tags), config.dropout, slot_encoder, config.label_smoothing)
+        with _skip_weight_init():  # every weight is overwritten from model.safetensors just below
+            encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "encoder"))
+            slot_encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "slot_encoder")) if (path / "slot_encoder").is_dir() else None
+            self.model = JointIntentSlotModel(encoder, len(self.intents), len(self.tags), config.dropout, slot_encoder, config.label_smoothing)
         load_model(self.model, str(path / "model.safetensors"))
         self.model.eval()
         if config.quantize:
@@ -246,6 +247,18 @@ class BertNLU(Component):
                 for variant in [*variants, canonical]
             }
         return self._synonym_map
+
+
+def _skip_weight_init() -> Any:
+    """transformers' context that skips random initialisation (where this version has it)."""
+    import contextlib
+
+    for module in ("transformers.initialization", "transformers.modeling_utils"):
+        try:
+            return __import__(module, fromlist=["no_init_weights"]).no_init_weights()
+        except (ImportError, AttributeError):
+            continue
+    return contextlib.nullcontext()
 
 
 def merge_entities(rule: list[dict[str, Any]], model: list[dict[str, Any]], synonyms: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
