@@ -63,7 +63,7 @@ def main() -> None:
     rows = [
         (f"DM time per turn, p50 ({results['bot']}, {turns} turns)", f"{results['dm_ms_p50']:.3f} ms", "< 1 ms"),
         ("DM time per turn, p99", f"{results['dm_ms_p99']:.3f} ms", "-"),
-        ("whole pipeline per turn, p50 (stand-in NLU + templates)", f"{results['pipeline_ms_p50']:.3f} ms", "-"),
+        ("whole pipeline per turn, p50 (bert_nlu + templates)", f"{results['pipeline_ms_p50']:.3f} ms", "-"),
     ]
     write("dm", "Dialogue manager: time per turn", "make bench-dm", rows, results,
           notes="Turns are the bot's conversation tests replayed; DM time is `FlowPolicy.process` alone.")

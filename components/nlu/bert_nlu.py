@@ -167,23 +167,32 @@ class BertNLU(Component):
     def load(cls, path: Path, config: BertNLUConfig, domain: Any) -> BertNLU:
         import torch
         from safetensors.torch import load_model
-        from transformers import AutoConfig, AutoModel, AutoTokenizer
 
+        from components.nlu.bert_encoder import BertEncoder, BertSettings, FastTokenizer
         from components.nlu.joint_model import JointIntentSlotModel
 
         self = cls(config, domain)
         self._threads()
         labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
         self.intents, self.tags = labels["intents"], labels["tags"]
-        with _skip_weight_init():  # every weight is overwritten from model.safetensors just below
-            encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "encoder"))
-            slot_encoder = AutoModel.from_config(AutoConfig.from_pretrained(path / "slot_encoder")) if (path / "slot_encoder").is_dir() else None
-            self.model = JointIntentSlotModel(encoder, len(self.intents), len(self.tags), config.dropout, slot_encoder, config.label_smoothing)
+        dirs = [path / "encoder"] + ([path / "slot_encoder"] if (path / "slot_encoder").is_dir() else [])
+        settings = [BertSettings.from_json(d / "config.json") for d in dirs]
+        if all(s.supported() for s in settings):
+            # plain-torch BERT and the `tokenizers` library: no transformers import, fast start
+            encoders = [BertEncoder(s) for s in settings]
+            self.tokenizer = FastTokenizer(path / "tokenizer")
+        else:
+            from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+            with _skip_weight_init():  # every weight is overwritten from model.safetensors below
+                encoders = [AutoModel.from_config(AutoConfig.from_pretrained(d)) for d in dirs]
+            self.tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer", use_fast=True)
+        self.model = JointIntentSlotModel(encoders[0], len(self.intents), len(self.tags), config.dropout,
+                                          encoders[1] if len(encoders) > 1 else None, config.label_smoothing)
         load_model(self.model, str(path / "model.safetensors"))
         self.model.eval()
         if config.quantize:
             self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
-        self.tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer", use_fast=True)
         return self
 
     # --- inference ----------------------------------------------------------------------
