@@ -24,8 +24,8 @@ from bench.report import ROOT, write  # noqa: E402
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--atis", default=str(ROOT.parent / "shared" / "data" / "atis"))
-    p.add_argument("--epochs", type=int, default=12)
-    p.add_argument("--patience", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--patience", type=int, default=4)
     p.add_argument("--encoder", default="default")
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "atis"))
     p.add_argument("--limit", type=int, help="smoke run: use only the first N examples of each split (results not written to BENCHMARKS.md)")
