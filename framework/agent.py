@@ -91,15 +91,7 @@ class Agent:
     def _nlu_batch(self, turns: list[Turn]) -> None:
         for c in self.components:
             if c.stage == "nlu":
-                t0 = time.perf_counter()
-                try:
-                    c.process_batch(turns)
-                except DialogkitError:
-                    raise
-                except Exception as e:
-                    raise ComponentError(message("DK604", name=c.name, problem=f"{type(e).__name__}: {e}")) from e
-                for t in turns:
-                    t.timings[c.name] = (time.perf_counter() - t0) / len(turns)
+                self._run(c, turns)
 
     def _payload(self, turn: Turn) -> bool:
         """Fill ``turn`` from a ``/intent{...}`` payload; False if the text is not one."""
@@ -118,15 +110,17 @@ class Agent:
         turn.entities = entities
         return True
 
-    def _run(self, component: Component, turn: Turn) -> None:
+    def _run(self, component: Component, turns: list[Turn]) -> None:
+        """Run one component on ``turns``, naming it in any failure; record its time per turn."""
         t0 = time.perf_counter()
         try:
-            component.process(turn)
+            component.process_batch(turns)
         except DialogkitError:
             raise
         except Exception as e:
             raise ComponentError(message("DK604", name=component.name, problem=f"{type(e).__name__}: {e}")) from e
-        turn.timings[component.name] = time.perf_counter() - t0
+        for turn in turns:
+            turn.timings[component.name] = (time.perf_counter() - t0) / len(turns)
 
     def parse(self, text: str) -> dict[str, Any]:
         """NLU only: ``{"text", "intent", "intent_ranking", "entities"}``."""
@@ -162,7 +156,7 @@ class Agent:
             for stage in ("dm", "nlg"):
                 for c in self.components:
                     if c.stage == stage:
-                        self._run(c, turn)
+                        self._run(c, [turn])
             for msg in turn.messages:
                 data = {k: v for k, v in msg.items() if k not in ("text", "response")}
                 tracker.add(BotUttered(text=msg.get("text"), response=msg.get("response"), data=data))

@@ -152,13 +152,13 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None) -> i
     if not tests:
         raise DomainError(message("DK101", Location(str(Path(bot_dir) / "tests")), path=str(Path(bot_dir) / "tests/*.yml")))
     if model is None:
-        from framework.training import train
+        from framework.training import train  # a throwaway model, removed afterwards
 
-        tmp = Path(tempfile.mkdtemp(prefix="dialogkit-test-")) / "model"
-        train(bot_dir, tmp)
-        model = str(tmp)
-    agent = Agent.load(model)
-    results = run_conversations(agent, tests)
+        with tempfile.TemporaryDirectory(prefix="dialogkit-test-") as tmp:
+            train(bot_dir, Path(tmp) / "model")
+            results = run_conversations(Agent.load(Path(tmp) / "model"), tests)
+    else:
+        results = run_conversations(Agent.load(model), tests)
     failed = [r for r in results if not r.passed]
     for r in results:
         print(f"{'PASS' if r.passed else 'FAIL'}  {r.name}  ({r.file})")
