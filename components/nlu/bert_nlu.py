@@ -147,7 +147,7 @@ class BertNLU(Component):
         self.model.to(device)
         self.fit_result = fit(self.model, self.tokenizer, self._encoded(train_ex), self._encoded(dev_ex) if dev_ex else None,
                               self.config, device, progress or context.progress)
-        self.model.to("cpu").eval()
+        self.model.to("cpu").train(False)  # inference mode (same as .eval())
 
     # --- save / load --------------------------------------------------------------------
 
@@ -190,7 +190,7 @@ class BertNLU(Component):
         self.model = JointIntentSlotModel(encoders[0], len(self.intents), len(self.tags), config.dropout,
                                           encoders[1] if len(encoders) > 1 else None, config.label_smoothing)
         load_model(self.model, str(path / "model.safetensors"))
-        self.model.eval()
+        self.model.train(False)  # inference mode
         if config.quantize:
             self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
         return self

@@ -72,7 +72,7 @@ def tensors(data: Encoded, idx: list[int], tokenizer: Any, max_length: int, devi
 @torch.inference_mode()
 def evaluate(model: Any, data: Encoded, tokenizer: Any, cfg: Any, device: Any) -> dict[str, float]:
     """Intent accuracy, tag accuracy over words, and whole-frame accuracy."""
-    model.eval()
+    model.train(False)  # inference mode
     correct_intent = correct_frame = tag_hits = tag_total = 0
     for idx in batches(data, sorted(range(len(data.intents)), key=lambda j: len(data.words[j])), 64):
         batch, intents, tags = tensors(data, idx, tokenizer, cfg.max_length, device)
@@ -161,7 +161,7 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
         bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
-    model.eval()
+    model.train(False)  # inference mode
     return FitResult(epoch, best_epoch or epoch, best_score, time.perf_counter() - started, history)
 
 
