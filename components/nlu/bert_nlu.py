@@ -147,7 +147,7 @@ class BertNLU(Component):
         self.model.to(device)
         self.fit_result = fit(self.model, self.tokenizer, self._encoded(train_ex), self._encoded(dev_ex) if dev_ex else None,
                               self.config, device, progress or context.progress)
-        self.model.to("cpu").train(False)  # inference mode (same as .eval())
+        self.model.to("cpu").train(False)  # inference mode
 
     # --- save / load --------------------------------------------------------------------
 
