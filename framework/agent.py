@@ -126,10 +126,15 @@ class Agent:
         """NLU only: ``{"text", "intent", "intent_ranking", "entities"}``."""
         turn = Turn(_clean(text))
         self._nlu(turn)
-        return {"text": turn.text, "intent": turn.intent, "intent_ranking": turn.intent_ranking, "entities": turn.entities}
+        return _parse_result(turn)
 
     def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
-        return [self.parse(t) for t in texts]
+        """NLU for several texts, with one pass of each NLU component over all of them."""
+        turns = [Turn(_clean(t)) for t in texts]
+        rest = [t for t in turns if not self._payload(t)]
+        if rest:
+            self._nlu_batch(rest)
+        return [_parse_result(t) for t in turns]
 
     # --- dialogue ---------------------------------------------------------------------
 
@@ -184,6 +189,10 @@ class Agent:
         tracker.add(Restarted())
         for k, v in kept.items():
             tracker.add(SlotSet(name=k, value=v))
+
+
+def _parse_result(turn: Turn) -> dict[str, Any]:
+    return {"text": turn.text, "intent": turn.intent, "intent_ranking": turn.intent_ranking, "entities": turn.entities}
 
 
 def _clean(text: str) -> str:

@@ -61,7 +61,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else Path("models") / Path(args.dir).resolve().name
     result = train(args.dir, out, force=args.force, seed=args.seed, progress=lambda m: print(f"  {m}"))
-    _print_issues([w for w in result.warnings if w.severity == "warning"]) if args.verbose else None
+    if args.verbose:
+        _print_issues([w for w in result.warnings if w.severity == "warning"])
     if args.tar:
         import tarfile
 

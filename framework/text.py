@@ -5,9 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Token", "blank_pipeline", "supported_language", "tokenize"]
+__all__ = ["Token", "blank_pipeline", "normalize_phrase", "supported_language", "tokenize"]
 
 Token = tuple[str, int, int]  # text, start, end (character offsets)
+
+
+def normalize_phrase(text: str) -> str:
+    """How phrases are compared for synonyms: lower case, whitespace runs collapsed."""
+    return " ".join(text.lower().split())
 
 
 def supported_language(code: str) -> bool:

@@ -57,7 +57,7 @@ def pipeline_specs(loaded: LoadedDomain) -> list[tuple[str, dict[str, Any]]]:
     specs = loaded.domain.pipeline
     pairs = [(s.name, s.config()) for s in specs] if specs else [(d["name"], {}) for d in DEFAULT_PIPELINE]
     stages = {get_component_class(name).stage for name, _ in pairs}
-    examples = {"nlu": "keyword_intent_classifier", "dm": "flow_policy", "nlg": "template_nlg"}
+    examples = {"nlu": "bert_nlu", "dm": "flow_policy", "nlg": "template_nlg"}
     for stage in STAGES:
         if stage not in stages:
             raise ConfigError(message("DK605", loaded.where("pipeline"), stage=stage, example=f"`- name: {examples[stage]}`"))

@@ -24,7 +24,6 @@ from framework.errors import DataError, Issue, Location, message
 __all__ = [
     "EntitySpan",
     "Example",
-    "bio_to_examples",
     "collect_examples",
     "examples_to_bio",
     "format_example",
@@ -334,10 +333,6 @@ def write_bio(examples: Iterable[Example], directory: str | Path) -> None:
     d.mkdir(parents=True, exist_ok=True)
     for name, lines in zip(("seq.in", "seq.out", "label"), examples_to_bio(examples)):
         (d / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-
-
-def bio_to_examples(directory: str | Path) -> list[Example]:
-    return read_bio(directory)
 
 
 def write_nlu_yaml(examples: list[Example], path: str | Path) -> None:

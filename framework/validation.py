@@ -268,10 +268,10 @@ class _Checker:
 
     def graph_shape(self, g: nx.DiGraph) -> None:
         flows_with_collect = {d["flow"] for _, d in g.nodes(data=True) if d["kind"] == "collect"}
+        reachable = {name: nx.descendants(g, start_node(name)) for name in self.d.flows}
         for name in self.d.flows:
-            reach = nx.descendants(g, start_node(name)) | {start_node(name)}
             own = [n for n, d in g.nodes(data=True) if d["flow"] == name and "step" in d]
-            unreachable = [n for n in own if n not in reach]
+            unreachable = [n for n in own if n not in reachable[name]]
             firsts = [n for n in unreachable if not any(p in unreachable for p in g.predecessors(n))] or unreachable[:1]
             for n in firsts:
                 self.add("DK305", g.nodes[n]["yaml_path"], flow=name, step=_step_no(g.nodes[n]["yaml_path"]), after="an `end`, `link` or `goto` step")
@@ -291,7 +291,6 @@ class _Checker:
         for name in self.d.flows:
             ends |= nx.ancestors(g, end_node(name)) | {end_node(name)}
         reported = set(looping) | self.broken_flows
-        reachable = {name: nx.descendants(g, start_node(name)) for name in self.d.flows}
         for n, d in g.nodes(data=True):
             if "step" in d and n not in ends and d["flow"] not in reported and n in reachable[d["flow"]]:
                 reported.add(d["flow"])

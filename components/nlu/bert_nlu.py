@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from framework.components import Component, ComponentConfig, TrainingContext, Turn
+from framework.text import normalize_phrase
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class BertNLU(Component):
         self.intents: list[str] = []
         self.tags: list[str] = []
         self.fit_result: Any = None
+        self._synonym_map = domain.synonym_map()
 
     # --- data ---------------------------------------------------------------------------
 
@@ -245,17 +247,8 @@ class BertNLU(Component):
                 turn.intent = {"name": "nlu_fallback", "confidence": best["confidence"]}
             else:
                 turn.intent = dict(best)
-            turn.entities = merge_entities(turn.entities, result["entities"], self._synonyms())
+            turn.entities = merge_entities(turn.entities, result["entities"], self._synonym_map)
 
-    def _synonyms(self) -> dict[tuple[str, str], str]:
-        if not hasattr(self, "_synonym_map"):
-            self._synonym_map = {
-                (name, variant.lower()): canonical
-                for name, ent in self.domain.entities.items()
-                for canonical, variants in ent.synonyms.items()
-                for variant in [*variants, canonical]
-            }
-        return self._synonym_map
 
 
 def _skip_weight_init() -> Any:
@@ -275,7 +268,7 @@ def merge_entities(rule: list[dict[str, Any]], model: list[dict[str, Any]], syno
     merged = []
     for m in model:
         m = dict(m)
-        m["value"] = synonyms.get((m["entity"], " ".join(m["value"].lower().split())), m["value"])
+        m["value"] = synonyms.get((m["entity"], normalize_phrase(m["value"])), m["value"])
         same = next((r for r in rule if r.get("start") == m["start"] and r.get("end") == m["end"] and r["entity"] == m["entity"]), None)
         if same is not None:
             m["value"] = same["value"]

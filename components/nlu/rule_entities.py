@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from framework.components import Component, ComponentConfig, TrainingContext, Turn
-from framework.text import blank_pipeline
+from framework.text import blank_pipeline, normalize_phrase
 
 
 class RuleEntityConfig(ComponentConfig):
@@ -75,7 +75,7 @@ class RuleEntityExtractor(Component):
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="ORTH" if self.config.case_sensitive else "LOWER")
         for key in self.lexicon:
             self._matcher.add(key, [self._nlp.make_doc(key)])
-        self._synonym_map = self._synonyms()
+        self._synonym_map = self.domain.synonym_map()
 
     def _lookup(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, lexicon key) for every token span the PhraseMatcher finds."""
@@ -93,21 +93,13 @@ class RuleEntityExtractor(Component):
         found: list[dict[str, Any]] = []
         for start, end, key in self._lookup(turn.text):
             for entry in self.lexicon[key]:
-                value = entry["value"] or synonyms.get((entry["entity"], key), turn.text[start:end])
+                value = entry["value"] or synonyms.get((entry["entity"], normalize_phrase(key)), turn.text[start:end])
                 found.append(_entity(entry["entity"], value, start, end, entry["role"], "lookup"))
         for entity, pattern in self._compiled or []:
             for m in pattern.finditer(turn.text):
                 if m.end() > m.start():
                     found.append(_entity(entity, m.group(), m.start(), m.end(), None, "regex"))
         turn.entities.extend(_resolve_overlaps(found))
-
-    def _synonyms(self) -> dict[tuple[str, str], str]:
-        out = {}
-        for name, ent in self.domain.entities.items():
-            for canonical, variants in ent.synonyms.items():
-                for v in variants:
-                    out[(name, self._key(v))] = canonical
-        return out
 
     def save(self, path: Path) -> None:
         (path / "entities.json").write_text(json.dumps({"lexicon": self.lexicon, "patterns": self.patterns}, ensure_ascii=False), encoding="utf-8")

@@ -402,6 +402,17 @@ class Domain(Strict):
     flows: dict[str, Flow] = Field(default_factory=dict)
     session: Session = Field(default_factory=Session)
 
+    def synonym_map(self) -> dict[tuple[str, str], str]:
+        """``(entity, normalised variant) -> canonical value`` for every synonym (canonical values map to themselves)."""
+        from framework.text import normalize_phrase
+
+        return {
+            (name, normalize_phrase(variant)): canonical
+            for name, ent in self.entities.items()
+            for canonical, variants in ent.synonyms.items()
+            for variant in [canonical, *variants]
+        }
+
     @field_validator("version", mode="before")
     @classmethod
     def _version(cls, v: Any) -> str:

@@ -159,3 +159,13 @@ def test_async_api(agent):
     out = asyncio.run(agent.handle_async("hello", "async"))
     assert names(out) == ["utter_greet"]
     assert asyncio.run(agent.parse_async("hello"))["intent"]["name"] == "greet"
+
+
+def test_parse_batch_matches_single_parses(agent):
+    texts = ["book a table for 4 at 7pm", "hello", '/inform{"cuisine": "thai"}', ""]
+    batch = agent.parse_batch(texts)
+    for text, result in zip(texts, batch):
+        single = agent.parse(text)
+        assert result["intent"]["name"] == single["intent"]["name"]
+        assert [(e["entity"], e["value"], e["start"]) for e in result["entities"]] == [(e["entity"], e["value"], e["start"]) for e in single["entities"]]
+    assert batch[2]["intent"]["name"] == "inform" and batch[2]["entities"][0]["value"] == "thai"

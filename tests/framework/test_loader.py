@@ -95,3 +95,8 @@ def test_schema_command_exports_json_schema(tmp_path, capsys):
     schema = json.loads(out.read_text())
     assert {"intents", "slots", "flows", "responses", "pipeline"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
+
+
+def test_synonym_map_is_normalised(write_bot):
+    bot = write_bot({"domain.yml": 'version: "1"\nentities:\n  area:\n    synonyms:\n      centre: ["City  Centre", downtown]\n'})
+    assert load_domain(bot).domain.synonym_map() == {("area", "centre"): "centre", ("area", "city centre"): "centre", ("area", "downtown"): "centre"}
