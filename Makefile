@@ -35,8 +35,8 @@ lint: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve
-bench: bench-foundation bench-dm bench-nlu bench-latency bench-serve
+.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg
+bench: bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg
 
 bench-foundation: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py
@@ -52,3 +52,6 @@ bench-latency: setup
 
 bench-serve: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_serve.py
+
+bench-nlg: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_nlg.py

@@ -89,9 +89,17 @@ def cmd_test(args: argparse.Namespace) -> int:
         report = run_nlu_test(target[1], data=args.data, folds=args.cross_validation, model=args.model, out=out, progress=lambda m: print(f"  {m}"))
         print_summary(report, out)
         return 0
+    if len(target) == 2 and target[0] == "nlg" and not (args.data or args.cross_validation):
+        from framework import nlg_testing
+
+        out = args.out or "results/nlg"
+        report = nlg_testing.run_nlg_test(target[1], model=args.model, out=out, progress=lambda m: print(f"  {m}"))
+        nlg_testing.print_summary(report, out)
+        return 0
     if len(target) != 1 or args.data or args.cross_validation:
         print("usage: dialogkit test DIR            (conversation tests)\n"
-              "       dialogkit test nlu DIR [--data FILE] [--cross-validation K]", file=sys.stderr)
+              "       dialogkit test nlu DIR [--data FILE] [--cross-validation K]\n"
+              "       dialogkit test nlg DIR [--model MODEL]", file=sys.stderr)
         return 2
     from framework.conversation_tests import run_cli
 
@@ -188,12 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--conversation-id", default="shell", help="conversation id (default: shell)")
     s.set_defaults(func=cmd_shell)
 
-    s = sub.add_parser("test", help="run a bot's conversation tests (`test DIR`) or evaluate its NLU (`test nlu DIR`)",
+    s = sub.add_parser("test", help="run a bot's conversation tests (`test DIR`), evaluate its NLU (`test nlu DIR`) or its generator (`test nlg DIR`)",
                        description="`dialogkit test DIR` runs DIR/tests/*.yml conversations; `dialogkit test nlu DIR` scores the NLU "
-                                   "(held-out --data, --cross-validation K, or one stratified 80/20 split).")
-    s.add_argument("target", nargs="+", metavar="[nlu] DIR", help="bot directory, optionally preceded by `nlu`")
+                                   "(held-out --data, --cross-validation K, or one stratified 80/20 split); `dialogkit test nlg DIR` scores "
+                                   "the response generator on held-out variations/paraphrases (BLEU, slot error rate, guard fallback rate), "
+                                   "or a trained generator on its own targets with --model.")
+    s.add_argument("target", nargs="+", metavar="[nlu|nlg] DIR", help="bot directory, optionally preceded by `nlu` or `nlg`")
     s.add_argument("--model", help="trained model to test (default: train the bot into a temporary directory)")
-    s.add_argument("--out", help="results: a JSON file for conversation tests, a folder for NLU (default: results/nlu)")
+    s.add_argument("--out", help="results: a JSON file for conversation tests, a folder for NLU / NLG (default: results/nlu, results/nlg)")
     s.add_argument("--data", help="nlu: held-out examples (YAML data file or bot directory)")
     s.add_argument("--cross-validation", type=int, metavar="K", help="nlu: K-fold stratified cross-validation")
     s.set_defaults(func=cmd_test)

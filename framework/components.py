@@ -44,6 +44,7 @@ BUILTIN_COMPONENTS: dict[str, str] = {
     "rule_entity_extractor": "components.nlu.rule_entities:RuleEntityExtractor",
     "flow_policy": "components.dm.flow_policy:FlowPolicy",
     "template_nlg": "components.nlg.templates:TemplateNLG",
+    "t5_nlg": "components.nlg.generator:T5NLG",
 }
 
 # Used when a domain has no `pipeline:`; works offline with no config at all.
@@ -51,7 +52,7 @@ DEFAULT_PIPELINE: list[dict[str, Any]] = [
     {"name": "rule_entity_extractor", "learn_from_examples": False},
     {"name": "bert_nlu"},
     {"name": "flow_policy"},
-    {"name": "template_nlg"},
+    {"name": "t5_nlg"},
 ]
 
 _EXTRA: dict[str, type[Component]] = {}

@@ -192,9 +192,15 @@ class _Checker:
                     if m:
                         self.ref("intent", m.group(1), (*p, "buttons", j, "payload"), f"a button of '{name}'")
             for i, para in enumerate(resp.paraphrases):
-                for ph in placeholders(para):
+                p = ("responses", name, "paraphrases", i)
+                for ph in placeholders(para.text):
+                    self.used["slot"].add(ph)
                     if ph not in self.d.slots:
-                        self.add("DK303", ("responses", name, "paraphrases", i), name=ph, response=name, hint=did_you_mean(ph, self.d.slots))
+                        self.add("DK303", p, name=ph, response=name, hint=did_you_mean(ph, self.d.slots))
+                for slot in para.slots:
+                    self.ref("slot", slot, (*p, "slots", slot), f"a paraphrase of '{name}'")
+                if para.condition:
+                    self.condition(para.condition, (*p, "condition"), f"response '{name}'")
 
     def actions(self) -> None:
         for name, ref in self.d.actions.items():

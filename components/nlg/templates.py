@@ -63,17 +63,20 @@ class TemplateNLG(Component):
         conditional = [v for v in variations if v.condition and parse_expression(v.condition).evaluate(slots)]
         return conditional or [v for v in variations if not v.condition] or list(variations)
 
-    def render(self, name: str, slots: dict[str, Any]) -> dict[str, Any]:
-        """One bot message for response ``name`` given ``slots``."""
-        if name not in self.domain.responses:
-            return {"text": name, "response": name}
+    def choose(self, name: str, slots: dict[str, Any]) -> Any:
+        """The variation of response ``name`` to use now (seeded-random or round-robin among the eligible)."""
         options = self._eligible(name, slots)
         if self.config.choice == "round_robin":
             i = self._turns.get(name, 0)
             self._turns[name] = i + 1
-            v = options[i % len(options)]
-        else:
-            v = self._rng.choice(options)
+            return options[i % len(options)]
+        return self._rng.choice(options)
+
+    def render(self, name: str, slots: dict[str, Any]) -> dict[str, Any]:
+        """One bot message for response ``name`` given ``slots``."""
+        if name not in self.domain.responses:
+            return {"text": name, "response": name}
+        v = self.choose(name, slots)
         msg: dict[str, Any] = {"response": name, "text": fill(v.text, slots, self.config.missing_slot_text) if v.text else None, "generated": False}
         if v.buttons:
             msg["buttons"] = [{"title": fill(b.title, slots, ""), "payload": b.payload} for b in v.buttons]

@@ -264,11 +264,26 @@ class Variation(Strict):
         return self
 
 
+class Paraphrase(Strict):
+    """Another way to say a response, for the generator only; `slots` gives the values it
+    states in words (those written as `{slot}` are filled in instead), `condition` when it
+    applies only when that condition holds."""
+
+    text: str
+    slots: dict[str, Any] = Field(default_factory=dict)
+    condition: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: Any) -> Any:
+        return {"text": data} if isinstance(data, str) else data
+
+
 class Response(Strict):
     """A named response: variations (a list), plus optional paraphrase examples for the generator."""
 
     variations: list[Variation] = Field(min_length=1)
-    paraphrases: list[str] = Field(default_factory=list)
+    paraphrases: list[Paraphrase] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod

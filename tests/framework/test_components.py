@@ -18,6 +18,7 @@ def test_registered_names_snapshot():
         "flow_policy",
         "keyword_intent_classifier",
         "rule_entity_extractor",
+        "t5_nlg",
         "template_nlg",
     ]
 
@@ -89,7 +90,7 @@ def test_config_wrong_type():
 def test_default_pipeline_is_the_bert_nlu_with_rules_flows_and_templates():
     from framework.components import DEFAULT_PIPELINE
 
-    assert [c["name"] for c in DEFAULT_PIPELINE] == ["rule_entity_extractor", "bert_nlu", "flow_policy", "template_nlg"]
+    assert [c["name"] for c in DEFAULT_PIPELINE] == ["rule_entity_extractor", "bert_nlu", "flow_policy", "t5_nlg"]
 
 
 def test_resolved_config_has_defaults():

@@ -1,0 +1,397 @@
+"""The T5 response generator (``t5_nlg``), with templates as the floor.
+
+For each response the DM asks for, the generator reads a linearization of it::
+
+    utter confirm booking | {area} {cuisine} {party_size} {time} | if party_size > 8
+
+(the response name, the slots it fills in as ``{slot}`` placeholders, the values it must
+put into words as ``slot = value``, the conditions of its conditional variations that
+hold) and writes the reply as a template; values are filled in after generation, so they
+are copied exactly. Every candidate goes through the faithfulness guard
+(``components/nlg/guard.py``); when none passes, the template reply is used and the
+message says why (``generated: false``, ``fallback: ...``).
+
+Training pairs come from the domain: every text variation and every paraphrase of every
+response. With ``model:`` a pretrained T5 (a Hugging Face id or a local directory) is
+fine-tuned; without it, a compact T5 is trained from scratch on the domain's data, its
+vocabulary taken from the packaged encoder's WordPiece vocabulary and its embeddings
+initialised from the encoder's (``init_embeddings``). Inference runs on the plain-torch
+T5 in ``t5_runtime.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from components.nlg.guard import Lexicon, Verdict, check, placeholders, value_text
+from components.nlg.templates import TemplateConfig, TemplateNLG, fill
+from framework.components import Component, TrainingContext, Turn
+from framework.expressions import parse_expression
+
+
+class GeneratorConfig(TemplateConfig):
+    model: str | None = None  # a pretrained T5 to fine-tune (HF id or directory); None trains a compact one
+    encoder: str = "default"  # vocabulary (and embeddings) of the compact model
+    init_embeddings: bool = True
+    d_model: int = 256
+    d_ff: int = 512
+    d_kv: int = 64
+    num_heads: int = 4
+    num_layers: int = 2
+    num_decoder_layers: int = 2
+    dropout: float = 0.1
+    epochs: int = 60
+    batch_size: int = 32
+    learning_rate: float | None = None  # 1e-3 for the compact model, 3e-4 for a pretrained one
+    label_smoothing: float = 0.1
+    patience: int = 8
+    min_steps: int = 400  # small bots: train at least this many steps
+    held_out: float = 0.1  # fraction of inputs held out for early stopping ...
+    min_pairs_for_held_out: int = 300  # ... when there are at least this many pairs
+    max_input_length: int = 96
+    max_length: int = 80
+    decoding: Literal["greedy", "beam"] = "beam"
+    num_beams: int = 4
+    candidates: int = 3  # beams kept; the guard checks each
+    pick: Literal["best", "random"] = "random"  # among the candidates that pass the guard ...
+    variety_margin: float = 0.15  # ... and score within this (mean log-prob per token) of the best
+    cache_size: int = 4096
+    threads: int | None = None
+
+
+# --- what the generator reads ------------------------------------------------------------
+
+
+@dataclass
+class ResponsePlan:
+    """Which slots a response fills in (placeholders) and which it puts into words (values)."""
+
+    name: str
+    placeholders: list[str] = field(default_factory=list)
+    lexical: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    wording: str = ""  # its own static text, for the guard's "extra value" check
+
+    @property
+    def slots(self) -> list[str]:
+        return sorted({*self.placeholders, *self.lexical})
+
+
+def plan_responses(domain: Any) -> dict[str, ResponsePlan]:
+    plans = {}
+    for name, resp in domain.responses.items():
+        texts = [v.text for v in resp.variations if v.text] + [p.text for p in resp.paraphrases]
+        if not any(v.text for v in resp.variations):
+            continue
+        ph = sorted({s for t in texts for s in placeholders(t)})
+        lexical = sorted({s for p in resp.paraphrases for s in p.slots if s not in placeholders(p.text)} - set(ph))
+        conds = sorted({c for c in [*(v.condition for v in resp.variations), *(p.condition for p in resp.paraphrases)] if c})
+        plans[name] = ResponsePlan(name, ph, lexical, conds, " ".join(texts))
+    return plans
+
+
+def linearize(name: str, present: list[str], values: dict[str, Any], conditions: list[str]) -> str:
+    parts = [name.replace("_", " ")]
+    if present:
+        parts.append(" ".join("{" + s + "}" for s in sorted(present)))
+    parts += [f"{s.replace('_', ' ')} = {value_text(values[s])}" for s in sorted(values)]
+    parts += [f"if {c}" for c in conditions]
+    return " | ".join(parts)
+
+
+@dataclass
+class Target:
+    """One training target: the text, the response it says, the values it states, its condition."""
+
+    response: str
+    input: str
+    text: str
+    values: dict[str, Any] = field(default_factory=dict)
+    condition: str | None = None
+
+
+def training_targets(domain: Any, plans: dict[str, ResponsePlan]) -> list[Target]:
+    """Every text variation and paraphrase, with the generator input that should produce it."""
+    out = []
+    for name, plan in plans.items():
+        resp = domain.responses[name]
+        for v in resp.variations:
+            if v.text:
+                out.append(Target(name, linearize(name, plan.placeholders, {}, [v.condition] if v.condition else []), v.text, {}, v.condition))
+        for p in resp.paraphrases:
+            values = {s: p.slots[s] for s in plan.lexical if p.slots.get(s) is not None}
+            given = [s for s in plan.placeholders if s in placeholders(p.text) or s in p.slots] if p.slots else plan.placeholders
+            out.append(Target(name, linearize(name, given, values, [p.condition] if p.condition else []), p.text, dict(p.slots), p.condition))
+    return out
+
+
+def training_pairs(domain: Any, plans: dict[str, ResponsePlan]) -> list[tuple[str, str]]:
+    """(input, target text) for every text variation and paraphrase."""
+    return [(t.input, t.text) for t in training_targets(domain, plans)]
+
+
+# --- the component -----------------------------------------------------------------------
+
+
+class T5NLG(Component):
+    name = "t5_nlg"
+    stage = "nlg"
+    Config = GeneratorConfig
+    trainable = True
+
+    def __init__(self, config: GeneratorConfig, domain: Any):
+        super().__init__(config, domain)
+        self.floor = TemplateNLG(config, domain)
+        self.plans = plan_responses(domain)
+        self.lexicon = Lexicon.from_domain(domain)
+        self.runtime: Any = None
+        self.codec: Any = None
+        self._hf_model: Any = None
+        self._cache: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()
+        self._rng = random.Random(config.seed)
+        self.fit_result: Any = None
+
+    # --- inputs -----------------------------------------------------------------------
+
+    def request(self, name: str, slots: dict[str, Any]) -> tuple[str, list[str], dict[str, Any]]:
+        """The generator input for response ``name`` now, and what the reply must state."""
+        plan = self.plans[name]
+        present = [s for s in plan.placeholders if slots.get(s) is not None]
+        values = {s: slots[s] for s in plan.lexical if slots.get(s) is not None}
+        conds = [c for c in plan.conditions if _holds(c, slots)]
+        return linearize(name, present, values, conds), present, values
+
+    # --- training ---------------------------------------------------------------------
+
+    def train(self, context: TrainingContext, progress: Any = None) -> None:
+        pairs = training_pairs(self.domain, self.plans)
+        if not pairs:
+            raise ValueError("t5_nlg needs at least one response with text")
+        self.train_pairs(pairs, context, progress)
+
+    def train_pairs(self, pairs: list[tuple[str, str]], context: TrainingContext, progress: Any = None) -> None:
+        """Train on explicit (input, target) pairs (``dialogkit test nlg`` holds some out)."""
+        from components.nlg.generator_trainer import FitSettings, fit
+
+        self._threads()
+        cfg = self.config
+        seed = cfg.seed if cfg.seed is not None else context.seed
+        self.codec, model = build_model(cfg, list(self.domain.slots), [t for p in pairs for t in p], seed)
+        train, held = split_pairs(pairs, cfg.held_out if len(pairs) >= cfg.min_pairs_for_held_out else 0.0, seed)
+        settings = FitSettings(epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate or (3e-4 if cfg.model else 1e-3),
+                               label_smoothing=cfg.label_smoothing, patience=cfg.patience, min_steps=cfg.min_steps, max_input_length=cfg.max_input_length,
+                               max_length=cfg.max_length, seed=seed)
+        self.fit_result = fit(model, self.codec, train, held, settings, progress or context.progress)
+        self._hf_model = model
+        self.runtime = None
+        self._cache.clear()
+
+    def _threads(self) -> None:
+        import torch
+
+        torch.set_num_threads(self.config.threads or max(1, os.cpu_count() or 1))
+
+    # --- generation -------------------------------------------------------------------
+
+    def generate(self, inputs: list[str]) -> list[list[tuple[str, float]]]:
+        """Candidate templates (best first, with scores) for each input; cached by input."""
+        todo = [x for x in dict.fromkeys(inputs) if x not in self._cache]
+        if todo:
+            import torch
+
+            from components.nlg.generator_trainer import _pad
+
+            rt = self._runtime()
+            rows = [self.codec.encode(x, self.config.max_input_length) for x in todo]
+            ids, mask = _pad(rows, self.codec.pad_id)
+            beams = self.config.num_beams if self.config.decoding == "beam" else 1
+            with torch.inference_mode():
+                out = rt.generate(ids, mask, self.config.max_length, beams, self.config.candidates)
+            for x, hyps in zip(todo, out, strict=True):
+                self._cache[x] = [(self.codec.decode(h), s) for h, s in hyps]
+                if len(self._cache) > self.config.cache_size:
+                    self._cache.popitem(last=False)
+        result = []
+        for x in inputs:
+            self._cache.move_to_end(x)
+            result.append(self._cache[x])
+        return result
+
+    def _runtime(self) -> Any:
+        if self.runtime is None:
+            import tempfile
+
+            from components.nlg.t5_runtime import T5Runtime
+
+            with tempfile.TemporaryDirectory() as tmp:  # freshly trained: go through the saved form once
+                self._hf_model.save_pretrained(tmp)
+                self.runtime = T5Runtime.from_dir(Path(tmp))
+        return self.runtime
+
+    def judge(self, name: str, candidate: str, slots: dict[str, Any], present: list[str], values: dict[str, Any]) -> Verdict:
+        plan = self.plans[name]
+        return check(candidate, required_placeholders=present, required_values=values, response_slots=plan.slots,
+                     filled=slots, lexicon=self.lexicon, own_wording=plan.wording)
+
+    def render_batch(self, requests: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Messages for ``(response name, slots)`` requests: generated when a candidate passes the guard."""
+        messages = [self.floor.render(name, slots) for name, slots in requests]
+        todo = [(i, *self.request(name, slots)) for i, (name, slots) in enumerate(requests)
+                if name in self.plans and messages[i].get("text") is not None and (self.runtime is not None or self._hf_model is not None)]
+        if not todo:
+            return messages
+        cands = self.generate([t[1] for t in todo])
+        for (i, _, present, values), options in zip(todo, cands, strict=True):
+            name, slots = requests[i]
+            verdicts = [(c, sc, self.judge(name, c, slots, present, values)) for c, sc in options]
+            ok = [(c, sc) for c, sc, v in verdicts if v.ok]
+            passing = [c for c, sc in ok if sc >= ok[0][1] - self.config.variety_margin]
+            msg = messages[i]
+            if passing:
+                chosen = passing[0] if self.config.pick == "best" else self._rng.choice(passing)
+                msg["template"] = msg["text"]  # what the floor would have said (tests, debugging)
+                msg["text"] = fill(chosen, slots, self.config.missing_slot_text)
+                msg["generated"] = True
+            else:
+                msg["fallback"] = verdicts[0][2].reason if verdicts else "no candidate"
+        return messages
+
+    def process(self, turn: Turn) -> None:
+        self.process_batch([turn])
+
+    def process_batch(self, turns: list[Turn]) -> None:
+        requests: list[tuple[str, dict[str, Any]]] = []
+        where: list[tuple[Turn, int, dict[str, Any] | None]] = []
+        for turn in turns:
+            slots = turn.tracker.slots if turn.tracker is not None else {}
+            for r in turn.responses:
+                if "text" in r and "response" not in r:  # already a message (from a custom action)
+                    where.append((turn, -1, dict(r)))
+                else:
+                    where.append((turn, len(requests), None))
+                    requests.append((r["response"], r.get("slots") or slots))
+        rendered = self.render_batch(requests)
+        for turn, i, msg in where:
+            turn.messages.append(msg if msg is not None else rendered[i])
+
+    # --- persistence ------------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        if self._hf_model is not None:
+            self._hf_model.save_pretrained(str(path / "t5"))
+        self.codec.save(path)
+        (path / "plans.json").write_text(json.dumps({n: p.__dict__ for n, p in self.plans.items()}, indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path, config: GeneratorConfig, domain: Any) -> T5NLG:
+        from components.nlg.codec import load_codec
+        from components.nlg.t5_runtime import T5Runtime
+
+        self = cls(config, domain)
+        self._threads()
+        self.runtime = T5Runtime.from_dir(path / "t5")
+        encoder_dir = None
+        if config.model is None:
+            from components.nlu.encoder import resolve_encoder
+
+            try:
+                encoder_dir = resolve_encoder(config.encoder)
+            except Exception:  # the saved vocabulary subset is enough to run
+                encoder_dir = None
+        self.codec = load_codec(path, encoder_dir if encoder_dir and Path(encoder_dir).is_dir() else None)
+        return self
+
+
+def _holds(condition: str, slots: dict[str, Any]) -> bool:
+    try:
+        return bool(parse_expression(condition).evaluate(slots))
+    except Exception:  # a condition on an unset slot, or of the wrong type: it does not hold
+        return False
+
+
+def split_pairs(pairs: list[tuple[str, str]], fraction: float, seed: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Hold out whole inputs (never the same input on both sides)."""
+    if fraction <= 0:
+        return pairs, []
+    inputs = sorted({a for a, _ in pairs})
+    random.Random(seed).shuffle(inputs)
+    held = set(inputs[: max(1, int(len(inputs) * fraction))])
+    return [p for p in pairs if p[0] not in held], [p for p in pairs if p[0] in held]
+
+
+def build_model(cfg: GeneratorConfig, slots: list[str], texts: list[str], seed: int) -> tuple[Any, Any]:
+    """The codec and a ``T5ForConditionalGeneration`` to train: pretrained, or compact from scratch."""
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    from components.nlg.codec import HFCodec, WordPieceCodec
+    from components.nlu.encoder import resolve_encoder
+
+    torch.manual_seed(seed)
+    if cfg.model:
+        tokenizer, model = load_pretrained(cfg.model)
+        codec = HFCodec(tokenizer, slots)
+        model.resize_token_embeddings(len(codec))
+        if cfg.dropout is not None:
+            model.config.dropout_rate = cfg.dropout
+        return codec, model
+    encoder_dir = resolve_encoder(cfg.encoder)
+    codec = WordPieceCodec.from_encoder(encoder_dir, slots)
+    codec.grow(texts)
+    config = T5Config(vocab_size=len(codec), d_model=cfg.d_model, d_ff=cfg.d_ff, d_kv=cfg.d_kv, num_heads=cfg.num_heads,
+                      num_layers=cfg.num_layers, num_decoder_layers=cfg.num_decoder_layers, dropout_rate=cfg.dropout,
+                      feed_forward_proj="relu", decoder_start_token_id=codec.pad_id, pad_token_id=codec.pad_id, eos_token_id=codec.eos_id)
+    model = T5ForConditionalGeneration(config)
+    if cfg.init_embeddings:
+        init_from_encoder(model, codec, encoder_dir)
+    return codec, model
+
+
+def load_pretrained(name: str) -> tuple[Any, Any]:
+    """Tokenizer and ``T5ForConditionalGeneration`` of a local directory or Hugging Face id."""
+    from transformers import AutoTokenizer, T5ForConditionalGeneration
+
+    from components.nlu.encoder import _offline
+    from framework.errors import ConfigError, message
+
+    ref = str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(ref, local_files_only=_offline())
+        model = T5ForConditionalGeneration.from_pretrained(ref, local_files_only=_offline())
+    except (OSError, ValueError) as e:
+        raise ConfigError(message("DK603", name="t5_nlg", problem=f"cannot load generator model '{name}': {str(e).splitlines()[0]}",
+                                  fix="set `model:` to a local T5 directory (config.json, weights, tokenizer) or a model id in the Hugging Face cache, or remove it to train the compact generator")) from None
+    return tokenizer, model
+
+
+def init_from_encoder(model: Any, codec: Any, encoder_dir: str) -> None:
+    """Copy the encoder's word embeddings of our tokens, projected to ``d_model`` by PCA, at T5's init scale."""
+    import torch
+    from safetensors import safe_open
+
+    with safe_open(str(Path(encoder_dir) / "model.safetensors"), "pt") as f:
+        key = next(k for k in f.keys() if k.endswith("word_embeddings.weight"))
+        table = f.get_tensor(key).float()
+    rows = codec.encoder_rows()
+    known = [i for i, r in enumerate(rows) if r is not None]
+    if not known:
+        return
+    vecs = table[torch.tensor([rows[i] for i in known])]
+    vecs = vecs - vecs.mean(0, keepdim=True)
+    d = model.config.d_model
+    if vecs.shape[1] != d:
+        q = min(d, vecs.shape[1], len(known))
+        _, _, v = torch.pca_lowrank(vecs, q=q, center=False)
+        proj = vecs @ v[:, :q]
+        vecs = torch.zeros(len(known), d)
+        vecs[:, :q] = proj
+    std = model.shared.weight.std()
+    vecs = vecs / vecs.std().clamp(min=1e-6) * std
+    with torch.no_grad():
+        model.shared.weight[torch.tensor(known)] = vecs

@@ -1,0 +1,156 @@
+"""Fine-tuning / training loop for the T5 response generator.
+
+Kept apart from the component (STYLE.md): :func:`fit` takes (input, target) text pairs,
+a codec and a ``T5ForConditionalGeneration``, and returns the best weights seen on the
+held-out pairs (or the last ones when there are too few pairs to hold any out).
+Used by ``components/nlg/generator.py`` and by ``bench/bench_nlg.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import random
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class FitSettings:
+    epochs: int = 60
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.05
+    label_smoothing: float = 0.1
+    patience: int = 8
+    min_steps: int = 0  # small data: run more epochs until this many optimiser steps
+    max_input_length: int = 96
+    max_length: int = 80
+    seed: int = 42
+
+
+@dataclass
+class FitResult:
+    epochs_run: int
+    best_epoch: int
+    best_loss: float | None
+    seconds: float
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def _pad(rows: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r)
+        mask[i, : len(r)] = 1
+    return ids, mask
+
+
+def _batches(pairs: list[tuple[list[int], list[int]]], size: int, rng: random.Random | None) -> list[list[int]]:
+    order = list(range(len(pairs)))
+    if rng is not None:
+        rng.shuffle(order)
+    out: list[list[int]] = []
+    pool = size * 50
+    for i in range(0, len(order), pool):
+        chunk = sorted(order[i : i + pool], key=lambda j: len(pairs[j][1]))
+        out += [chunk[k : k + size] for k in range(0, len(chunk), size)]
+    if rng is not None:
+        rng.shuffle(out)
+    return out
+
+
+def _loss(model: Any, pairs: list[tuple[list[int], list[int]]], idx: list[int], pad: int, smoothing: float) -> torch.Tensor:
+    ids, mask = _pad([pairs[i][0] for i in idx], pad)
+    labels, _ = _pad([pairs[i][1] for i in idx], pad)
+    labels[labels == pad] = -100
+    logits = model(input_ids=ids, attention_mask=mask, labels=labels).logits
+    return torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100, label_smoothing=smoothing)
+
+
+@torch.no_grad()
+def held_out_loss(model: Any, pairs: list[tuple[list[int], list[int]]], pad: int) -> float:
+    model.train(False)  # inference mode
+    total, n = 0.0, 0
+    for idx in _batches(pairs, 64, None):
+        total += float(_loss(model, pairs, idx, pad, 0.0)) * len(idx)
+        n += len(idx)
+    return total / max(1, n)
+
+
+def fit(
+    model: Any,
+    codec: Any,
+    train: list[tuple[str, str]],
+    held_out: list[tuple[str, str]],
+    settings: FitSettings,
+    progress: Callable[[str], None] | None = None,
+) -> FitResult:
+    """Train ``model`` on ``train`` pairs; early-stop on ``held_out`` loss when there is any."""
+    random.seed(settings.seed)
+    torch.manual_seed(settings.seed)
+    rng = random.Random(settings.seed)
+
+    def enc(pairs: list[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
+        return [(codec.encode(a, settings.max_input_length), codec.encode(b, settings.max_length)) for a, b in pairs]
+
+    tr, dev = enc(train), enc(held_out)
+    pad = codec.pad_id
+    steps_per_epoch = math.ceil(len(tr) / settings.batch_size)
+    epochs = max(settings.epochs, math.ceil(settings.min_steps / steps_per_epoch))
+    total = steps_per_epoch * epochs
+    warm = max(1, int(total * settings.warmup))
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1 and "shared" not in n]
+    rest = [p for n, p in model.named_parameters() if not (p.ndim > 1 and "shared" not in n)]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=settings.learning_rate)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+
+    start = time.perf_counter()
+    best_loss, best_epoch, best_state, bad = math.inf, 0, None, 0
+    history: list[dict[str, float]] = []
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        tqdm = None
+    epoch = 0
+    for epoch in range(1, epochs + 1):
+        model.train(True)
+        batches = _batches(tr, settings.batch_size, rng)
+        bar = tqdm(batches, desc=f"generator epoch {epoch}", leave=False, disable=progress is None or not sys.stderr.isatty()) if tqdm else batches
+        running = 0.0
+        for idx in bar:
+            loss = _loss(model, tr, idx, pad, settings.label_smoothing)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            running += float(loss.detach())
+        row = {"epoch": epoch, "train_loss": running / max(1, len(batches))}
+        if dev:
+            row["held_out_loss"] = held_out_loss(model, dev, pad)
+            if row["held_out_loss"] < best_loss - 1e-4:
+                best_loss, best_epoch, bad = row["held_out_loss"], epoch, 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                bad += 1
+        history.append(row)
+        if progress:
+            progress(f"generator epoch {epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch"))
+        if dev and bad >= settings.patience:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.train(False)
+    return FitResult(epoch, best_epoch or epoch, best_loss if dev else None, time.perf_counter() - start, history)

@@ -1,0 +1,177 @@
+"""The faithfulness guard: a generated reply may state exactly the values it was given.
+
+A candidate is the generator's output as a template (slot values still ``{slot}``
+placeholders). It passes when
+
+* every required placeholder is there and no other placeholder is (values filled into
+  placeholders are copied, so they are right by construction);
+* every required *lexical* value (a value the model had to put into words, such as
+  ``familyFriendly: no`` -> "not family-friendly") is found through its surface forms;
+* no other known value is found: not another value of a slot the reply uses (wrong),
+  nor a value of a slot the reply may use but was not given (hallucinated), nor the
+  value of any other filled slot unless the response's own wording contains it (extra).
+
+Surface forms are found longest first without overlap, so "not family friendly" is read
+as the ``no`` value and its inner "family friendly" does not also count as ``yes``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
+
+
+def normalize(text: str) -> str:
+    """Lower case, hyphens/underscores and runs of spaces as one space (for matching only)."""
+    return " ".join(re.sub(r"[-_]", " ", text.lower()).split())
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+@dataclass
+class Verdict:
+    missing: list[str] = field(default_factory=list)  # "slot" or "slot=value"
+    wrong: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.wrong or self.extra)
+
+    @property
+    def reason(self) -> str:
+        parts = [f"{k}: {', '.join(v)}" for k, v in (("missing", self.missing), ("wrong", self.wrong), ("extra", self.extra)) if v]
+        return "; ".join(parts) or "ok"
+
+
+class Lexicon:
+    """Surface forms of slot values: the value itself plus the synonyms of the entities the slot is filled from."""
+
+    def __init__(self, forms: dict[str, dict[str, list[str]]] | None = None, values: dict[str, list[str]] | None = None):
+        self.forms = forms or {}  # slot -> canonical value -> forms
+        self.values = values or {}  # slot -> every known value (categorical values, synonym canonicals)
+
+    @classmethod
+    def from_domain(cls, domain: Any) -> Lexicon:
+        forms: dict[str, dict[str, list[str]]] = {}
+        values: dict[str, list[str]] = {}
+        for name, slot in domain.slots.items():
+            known = [value_text(v) for v in (slot.values or [])]
+            entities = {m.entity for m in slot.mappings if getattr(m, "entity", None)}
+            per_value: dict[str, list[str]] = {}
+            for ent in entities:
+                if ent in domain.entities:
+                    for canonical, variants in domain.entities[ent].synonyms.items():
+                        per_value.setdefault(canonical, []).extend(variants)
+                        if canonical not in known:
+                            known.append(canonical)
+            forms[name] = per_value
+            values[name] = known
+        return cls(forms, values)
+
+    def surface(self, slot: str, value: Any) -> list[str]:
+        text = value_text(value)
+        return sorted({normalize(f) for f in [text, *self.forms.get(slot, {}).get(text, [])] if normalize(f)}, key=len, reverse=True)
+
+    def alternatives(self, slot: str, value: Any) -> list[str]:
+        text = value_text(value)
+        return [v for v in self.values.get(slot, []) if v != text]
+
+
+def placeholders(template: str) -> list[str]:
+    return [m.group(1) for m in _PLACEHOLDER.finditer(template) if m.group(1)]
+
+
+def _static_text(template: str) -> str:
+    """The template with placeholders blanked and literal braces restored."""
+    return _PLACEHOLDER.sub(lambda m: " \x00 " if m.group(1) else m.group(0)[0], template)
+
+
+def find_values(text: str, candidates: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
+    """Which ``(slot, value)`` of ``candidates`` ``(slot, value, form)`` occur in ``text``, longest form first, no overlaps."""
+    norm = f" {normalize(text)} "
+    hits: list[tuple[int, int, str, str]] = []
+    for slot, value, form in candidates:
+        for m in re.finditer(rf"(?<=[^\w]){re.escape(form)}(?=[^\w])", norm):
+            hits.append((m.start(), m.end(), slot, value))
+    hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+    taken: list[tuple[int, int]] = []
+    found: set[tuple[str, str]] = set()
+    for start, end, slot, value in hits:
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        found.add((slot, value))
+    return found
+
+
+def check(
+    template: str,
+    *,
+    required_placeholders: Iterable[str],
+    required_values: dict[str, Any],
+    response_slots: Iterable[str],
+    filled: dict[str, Any],
+    lexicon: Lexicon,
+    own_wording: str = "",
+) -> Verdict:
+    """Judge one candidate ``template`` for a reply.
+
+    ``required_placeholders``: slots given to the generator as placeholders;
+    ``required_values``: slots given as values to put into words;
+    ``response_slots``: every slot this response can mention;
+    ``filled``: every filled slot of the conversation;
+    ``own_wording``: the response's own variations, whose literal words are never "extra".
+    """
+    verdict = Verdict()
+    required = set(required_placeholders)
+    present = placeholders(template)
+    verdict.missing += [s for s in sorted(required) if s not in present]
+    verdict.extra += sorted({f"{{{s}}}" for s in present if s not in required})
+
+    used = set(response_slots)
+    candidates: list[tuple[str, str, str]] = []
+    tags: dict[tuple[str, str], str] = {}
+
+    def add(slot: str, value: Any, tag: str) -> None:
+        key = (slot, value_text(value))
+        if key in tags:
+            return
+        tags[key] = tag
+        candidates.extend((slot, key[1], f) for f in lexicon.surface(slot, value))
+
+    for slot, value in required_values.items():
+        add(slot, value, "required")
+    for slot in sorted(used):
+        current = filled.get(slot)
+        if slot in required_values or slot in required:
+            for alt in lexicon.alternatives(slot, current):
+                add(slot, alt, "wrong")
+        else:
+            for v in lexicon.values.get(slot, []):
+                add(slot, v, "hallucinated")
+    for slot, value in filled.items():
+        if value is not None and slot not in used and not isinstance(value, (list, dict)):
+            forms = [(slot, value_text(value), f) for f in lexicon.surface(slot, value)]
+            if not find_values(own_wording, forms):  # the response's own words may name it
+                add(slot, value, "extra")
+
+    found = find_values(_static_text(template), candidates)
+    for (slot, value), tag in tags.items():
+        if tag == "required" and (slot, value) not in found:
+            verdict.missing.append(f"{slot}={value}")
+        elif tag == "wrong" and (slot, value) in found:
+            verdict.wrong.append(f"{slot}={value}")
+        elif tag in ("hallucinated", "extra") and (slot, value) in found:
+            verdict.extra.append(f"{slot}={value}")
+    return verdict

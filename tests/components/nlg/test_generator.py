@@ -1,0 +1,225 @@
+"""The T5 response generator: codec, guard, plain-torch runtime, train/save/load, fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.nlg.codec import WordPieceCodec
+from components.nlg.generator import T5NLG, linearize, plan_responses, training_pairs
+from components.nlg.guard import Lexicon, check
+from framework.components import TrainingContext, resolve_config
+from framework.domain.schema import Domain
+
+TINY = {"d_model": 32, "d_ff": 64, "d_kv": 8, "num_heads": 4, "num_layers": 2, "num_decoder_layers": 2, "min_steps": 40, "epochs": 5,
+        "init_embeddings": False, "seed": 3}
+
+
+def domain() -> Domain:
+    return Domain.model_validate({
+        "entities": {"cuisine": {"synonyms": {"italian": ["pasta"]}}},
+        "slots": {
+            "cuisine": {"type": "categorical", "values": ["italian", "thai"], "mappings": [{"type": "from_entity", "entity": "cuisine"}]},
+            "n": {"type": "int"},
+            "ref": {"type": "text"},
+        },
+        "responses": {
+            "utter_greet": {"variations": ["Hello there!"], "paraphrases": ["Hi! Nice to see you."]},
+            "utter_confirm": {
+                "variations": ["A table for {n}, {cuisine} food. OK?", {"text": "Big group of {n} for {cuisine}! OK?", "condition": "n > 8"}],
+                "paraphrases": ["So {n} people, {cuisine}. Right?"],
+            },
+            "utter_area": ["We serve italian and thai food."],
+            "utter_buttons": [{"buttons": [{"title": "Yes", "payload": "/affirm"}]}],
+        },
+    })
+
+
+@pytest.fixture(scope="module")
+def codec():
+    from components.nlu.encoder import resolve_encoder
+
+    return WordPieceCodec.from_encoder(resolve_encoder("default"), slots=["n", "cuisine"])
+
+
+@pytest.mark.parametrize("text", [
+    "Hello! I can book you a table. What would you like?",
+    "A table for {n}, {cuisine} food; large parties (over 8) may need a deposit.",
+    "I'm a bot. It's OK, literal {{braces}} and \"quotes\" stay.",
+    "Prices are £20-25 per person, 5 out of 5.",
+])
+def test_codec_round_trips_case_spacing_and_placeholders(codec, text):
+    codec.grow([text])
+    assert codec.decode(codec.encode(text)) == text
+
+
+def test_codec_keeps_placeholders_as_single_tokens_and_escapes_literal_braces(codec):
+    codec.grow(["{{n}}"])
+    ids = codec.encode("{n}")
+    assert len(ids) == 2 and codec.tokens[ids[0]] == "{n}"
+    assert codec.decode(codec.encode("{{n}}")) == "{{n}}"  # a literal "{n}" never becomes a placeholder
+
+
+def test_linearization_lists_name_placeholders_values_and_conditions():
+    assert linearize("utter_x", ["b", "a"], {"food": "thai"}, ["n > 8"]) == "utter x | {a} {b} | food = thai | if n > 8"
+
+
+def test_training_pairs_cover_variations_and_paraphrases():
+    d = domain()
+    pairs = training_pairs(d, plan_responses(d))
+    targets = {b for _, b in pairs}
+    assert {"Hello there!", "Hi! Nice to see you.", "So {n} people, {cuisine}. Right?", "Big group of {n} for {cuisine}! OK?"} <= targets
+    assert ("utter confirm | {cuisine} {n} | if n > 8", "Big group of {n} for {cuisine}! OK?") in pairs
+    assert "utter_buttons" not in plan_responses(d)  # nothing to generate: the template is used
+
+
+# --- the guard ---------------------------------------------------------------------------
+
+def judge(template, **kw):
+    d = domain()
+    args = {"required_placeholders": ["n", "cuisine"], "required_values": {}, "response_slots": ["n", "cuisine"],
+            "filled": {"n": 4, "cuisine": "thai"}, "lexicon": Lexicon.from_domain(d)}
+    args.update(kw)
+    return check(template, **args)
+
+
+def test_guard_passes_a_faithful_reply():
+    assert judge("Table for {n}, {cuisine}?").ok
+
+
+def test_guard_missing_value():
+    v = judge("Table for {n}?")
+    assert not v.ok and v.missing == ["cuisine"]
+
+
+def test_guard_wrong_value():
+    v = judge("Table for {n}, {cuisine}, or italian?")
+    assert v.wrong == ["cuisine=italian"]
+    assert judge("Table for {n}, {cuisine}, with pasta?").wrong == ["cuisine=italian"]  # a synonym counts
+
+
+def test_guard_extra_value():
+    assert judge("Table for {n}, {cuisine}, ref {ref}?").extra == ["{ref}"]
+    v = judge("Hello, AB12!", required_placeholders=[], response_slots=[], filled={"ref": "AB12"})
+    assert v.extra == ["ref=AB12"]
+    # a value that is part of the response's own wording is not "extra"
+    assert judge("We serve italian and thai food.", required_placeholders=[], response_slots=[], filled={"cuisine": "thai"},
+                 own_wording="We serve italian and thai food.").ok
+
+
+def test_guard_lexical_values_longest_form_wins():
+    lex = Lexicon({"ff": {"yes": ["family friendly"], "no": ["not family friendly"]}}, {"ff": ["yes", "no"]})
+    kw = {"required_placeholders": [], "response_slots": ["ff"], "lexicon": lex}
+    assert check("It is not family-friendly.", required_values={"ff": "no"}, filled={"ff": "no"}, **kw).ok
+    v = check("It is family-friendly.", required_values={"ff": "no"}, filled={"ff": "no"}, **kw)
+    assert v.missing == ["ff=no"] and v.wrong == ["ff=yes"]
+    # hallucinated: the response may state ff, it was not given, and the reply states it anyway
+    assert check("It is family friendly.", required_values={}, filled={}, **kw).extra == ["ff=yes"]
+
+
+# --- the T5 runtime ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("ff", ["relu", "gated-gelu"])
+def test_plain_torch_t5_matches_transformers(tmp_path, ff):
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    from components.nlg.t5_runtime import T5Runtime
+
+    torch.manual_seed(0)
+    cfg = T5Config(vocab_size=50, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4, feed_forward_proj=ff,
+                   tie_word_embeddings=ff == "relu", decoder_start_token_id=0, eos_token_id=1, pad_token_id=0)
+    hf = T5ForConditionalGeneration(cfg).train(False)
+    hf.save_pretrained(tmp_path)
+    rt = T5Runtime.from_dir(tmp_path)
+    ids = torch.randint(2, 50, (3, 7))
+    mask = torch.ones_like(ids)
+    mask[1, 5:] = 0
+    dec = torch.randint(2, 50, (3, 5))
+    dec[:, 0] = 0
+    with torch.no_grad():
+        assert torch.allclose(hf(input_ids=ids, attention_mask=mask, decoder_input_ids=dec).logits, rt(ids, mask, dec), atol=1e-4)
+        ref = hf.generate(input_ids=ids, attention_mask=mask, max_length=10, do_sample=False, num_beams=1)
+
+    def until_eos(row):
+        row = row[1:].tolist()
+        return row[: row.index(1)] if 1 in row else row
+
+    assert [h[0][0] for h in rt.generate(ids, mask, max_length=9)] == [until_eos(row) for row in ref]
+
+
+# --- the component -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    d = domain()
+    gen = T5NLG(resolve_config("t5_nlg", TINY), d)
+    gen.train(TrainingContext(None, [], 3))
+    path = tmp_path_factory.mktemp("t5nlg")
+    gen.save(path)
+    return gen, path
+
+
+def test_tiny_generator_round_trips_through_save_and_load(trained):
+    gen, path = trained
+    loaded = T5NLG.load(path, gen.config, gen.domain)
+    inputs = [gen.request("utter_confirm", {"n": 3, "cuisine": "thai"})[0], gen.request("utter_greet", {})[0]]
+    assert loaded.generate(inputs) == gen.generate(inputs)
+    assert (path / "t5" / "model.safetensors").is_file() and (path / "codec.json").is_file()
+
+
+def test_generator_falls_back_to_the_template_and_says_why(trained):
+    gen, _ = trained
+    gen._cache.clear()
+    gen._cache[gen.request("utter_confirm", {"n": 3, "cuisine": "thai"})[0]] = [("Table for {n}, italian.", -0.1)]
+    msg = gen.render_batch([("utter_confirm", {"n": 3, "cuisine": "thai"})])[0]
+    assert msg["generated"] is False
+    assert msg["text"] == "A table for 3, thai food. OK?"
+    assert "missing: cuisine" in msg["fallback"] and "wrong: cuisine=italian" in msg["fallback"]
+
+
+def test_generated_reply_is_filled_once_and_marked(trained):
+    gen, _ = trained
+    gen._cache.clear()
+    slots = {"n": 3, "cuisine": "thai", "ref": "{n}{0.__class__}"}
+    gen._cache[gen.request("utter_confirm", slots)[0]] = [("So {n} people, {cuisine}. Right?", -0.1)]
+    msg = gen.render_batch([("utter_confirm", slots)])[0]
+    assert msg == {**msg, "text": "So 3 people, thai. Right?", "generated": True, "template": "A table for 3, thai food. OK?"}
+    buttons = gen.render_batch([("utter_buttons", slots)])[0]
+    assert buttons["generated"] is False and buttons["buttons"][0]["payload"] == "/affirm"
+
+
+def test_pretrained_t5_from_a_local_directory(tmp_path):
+    """`model: <dir>` fine-tunes a saved T5 with its own tokenizer (built here: no downloads)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+
+    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    words = "hello there ! hi nice to see you . a table for , food ok ? big group of so people right utter greet confirm | if n > 8 = 3".split()
+    tok.train_from_iterator([" ".join(words)], trainers.WordLevelTrainer(special_tokens=["<pad>", "</s>", "<unk>"]))
+    hf_tok = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
+    src = tmp_path / "my-t5"
+    hf_tok.save_pretrained(src)
+    config = T5Config(vocab_size=len(hf_tok), d_model=32, d_ff=64, d_kv=8, num_heads=4, num_layers=2, num_decoder_layers=2,
+                      decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+    T5ForConditionalGeneration(config).save_pretrained(src)
+
+    d = domain()
+    gen = T5NLG(resolve_config("t5_nlg", {**TINY, "model": str(src)}), d)
+    gen.train(TrainingContext(None, [], 3))
+    out = tmp_path / "saved"
+    out.mkdir()
+    gen.save(out)
+    loaded = T5NLG.load(out, gen.config, d)
+    x = gen.request("utter_greet", {})[0]
+    assert loaded.generate([x]) == gen.generate([x])
+    assert "{n}" in loaded.codec.tokenizer.get_vocab()  # placeholders were added as tokens
+
+
+def test_unknown_pretrained_model_is_a_clear_error(tmp_path):
+    from framework.errors import ConfigError
+
+    gen = T5NLG(resolve_config("t5_nlg", {**TINY, "model": str(tmp_path / "nope")}), domain())
+    with pytest.raises(ConfigError) as e:
+        gen.train(TrainingContext(None, [], 3))
+    assert "cannot load generator model" in str(e.value)

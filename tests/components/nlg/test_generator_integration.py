@@ -1,0 +1,34 @@
+"""The default generator trained on the restaurant bot (real encoder vocabulary): slot errors, replies, CLI."""
+
+from framework import Agent
+from framework.cli import main
+from framework.nlg_testing import run_nlg_test
+from tests.conftest import DOMAINS, MINIMAL
+
+
+def test_restaurant_generator_slot_error_rate(restaurant_model, tmp_path):
+    report = run_nlg_test(str(DOMAINS / "restaurant"), model=str(restaurant_model), out=str(tmp_path / "nlg"))
+    assert report["inputs"] >= 15 and report["required_values"] >= 8
+    assert report["ser_before_guard"] <= 0.05, report["failures"]
+    assert report["ser_after_guard"] == 0.0
+    assert report["fallback_rate"] <= 0.2
+    assert report["bleu_before_guard"] > 50  # on its own targets: it learned them
+    assert (tmp_path / "nlg" / "results.json").is_file() and (tmp_path / "nlg" / "report.md").is_file()
+
+
+def test_replies_are_generated_faithful_and_recorded(restaurant_model):
+    agent = Agent.load(restaurant_model)
+    for text in ["hi", "book a table for 12 people", "thai", "in the north", "at 8pm"]:
+        out = agent.handle(text, "gen")
+    confirm = out[-1]
+    assert confirm["response"] == "utter_confirm_booking"
+    assert all(v in confirm["text"] for v in ("12", "thai", "north", "8pm"))
+    bot_events = [e for e in agent.tracker("gen").events if e.event == "bot"]
+    assert all("generated" in e.data for e in bot_events)
+    assert sum(e.data["generated"] for e in bot_events) >= len(bot_events) // 2
+
+
+def test_cli_test_nlg_needs_a_generator(write_bot, capsys):
+    bot = write_bot({"domain.yml": MINIMAL})
+    assert main(["test", "nlg", str(bot)]) == 2
+    assert "has no response generator" in capsys.readouterr().err
