@@ -65,6 +65,14 @@ LEXICON: dict[str, dict[str, list[str]]] = {
 }
 
 
+# E2E references state numeric ranges and verbal levels for each other ("high price range"
+# for "more than £30", "5 star" ... "highly rated"); the measuring checker accepts the same.
+for _attr, _pairs in (("priceRange", (("less than £20", "cheap"), ("£20-25", "moderate"), ("more than £30", "high"))),
+                      ("customer rating", (("1 out of 5", "low"), ("3 out of 5", "average"), ("5 out of 5", "high")))):
+    for _num, _word in _pairs:
+        LEXICON[_attr][_num] = LEXICON[_attr][_num] + LEXICON[_attr][_word]
+
+
 def parse_mr(mr: str) -> dict[str, str]:
     return {a.strip(): v for a, v in re.findall(r"([^,\[]+)\[([^\]]*)\]", mr)}
 
@@ -73,7 +81,8 @@ def template(mr: dict[str, str]) -> str:
     """The template baseline: one hand-written sentence plan, every attribute always stated."""
     ff = mr.get("familyFriendly")
     kind = mr.get("eatType", "place")
-    first = f"{mr['name']} is a {'family-friendly ' if ff == 'yes' else ''}{kind}"
+    adjective = "family-friendly " if ff == "yes" else ""
+    first = f"{mr['name']} is a {adjective}{kind}" if "name" in mr else f"There is a {adjective}{kind}"
     if "food" in mr:
         first += f" serving {mr['food']} food"
     if "area" in mr:
@@ -86,7 +95,7 @@ def template(mr: dict[str, str]) -> str:
         out.append(f"It is {price}." if price in ("cheap",) else f"It has a {price} price range." if price in ("moderate", "high") else f"Prices are {price}." if "than" in price else f"Prices are in the {price} range.")
     rating = mr.get("customer rating")
     if rating:
-        out.append(f"It has a customer rating of {rating}." if "out of" in rating else f"It has a {rating} customer rating.")
+        out.append(f"It has a customer rating of {rating}." if "out of" in rating else f"It has {'an' if rating[0] in 'aeiou' else 'a'} {rating} customer rating.")
     if ff == "no":
         out.append("It is not family-friendly.")
     return " ".join(out)

@@ -229,7 +229,12 @@ class HFCodec:
 
     def encode(self, text: str, max_length: int | None = None) -> list[int]:
         escaped = re.sub(r"\{\{|\}\}", lambda m: m.group(0)[0], text)
-        return list(self.tokenizer(escaped, truncation=max_length is not None, max_length=max_length)["input_ids"])
+        ids = list(self.tokenizer(escaped, add_special_tokens=True)["input_ids"])
+        if not ids or ids[-1] != self.eos_id:  # T5 tokenizers end with </s>; others may not
+            ids.append(self.eos_id)
+        if max_length is not None and len(ids) > max_length:
+            ids = [*ids[: max_length - 1], self.eos_id]
+        return ids
 
     def decode(self, ids: Iterable[int]) -> str:
         text = self.tokenizer.decode(list(ids), skip_special_tokens=True, clean_up_tokenization_spaces=True)

@@ -97,22 +97,30 @@ def _static_text(template: str) -> str:
     return _PLACEHOLDER.sub(lambda m: " \x00 " if m.group(1) else m.group(0)[0], template)
 
 
-def find_values(text: str, candidates: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
-    """Which ``(slot, value)`` of ``candidates`` ``(slot, value, form)`` occur in ``text``, longest form first, no overlaps."""
+def find_spans(text: str, candidates: list[tuple[str, str, str]]) -> list[set[tuple[str, str]]]:
+    """The ``(slot, value)`` keys read at each matched span of ``text``, longest form first, no overlaps.
+
+    ``candidates`` are ``(slot, value, form)``; a form shared by several values (E2E's
+    "high price" for both ``high`` and ``more than £30``) reads as all of them at once.
+    """
     norm = f" {normalize(text)} "
-    hits: list[tuple[int, int, str, str]] = []
+    by_span: dict[tuple[int, int], set[tuple[str, str]]] = {}
     for slot, value, form in candidates:
         for m in re.finditer(rf"(?<=[^\w]){re.escape(form)}(?=[^\w])", norm):
-            hits.append((m.start(), m.end(), slot, value))
-    hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+            by_span.setdefault((m.start(), m.end()), set()).add((slot, value))
     taken: list[tuple[int, int]] = []
-    found: set[tuple[str, str]] = set()
-    for start, end, slot, value in hits:
+    out: list[set[tuple[str, str]]] = []
+    for (start, end), keys in sorted(by_span.items(), key=lambda kv: (-(kv[0][1] - kv[0][0]), kv[0][0])):
         if any(start < e and s < end for s, e in taken):
             continue
         taken.append((start, end))
-        found.add((slot, value))
-    return found
+        out.append(keys)
+    return out
+
+
+def find_values(text: str, candidates: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
+    """Which ``(slot, value)`` of ``candidates`` ``(slot, value, form)`` occur in ``text``."""
+    return {k for keys in find_spans(text, candidates) for k in keys}
 
 
 def check(
@@ -166,7 +174,10 @@ def check(
             if not find_values(own_wording, forms):  # the response's own words may name it
                 add(slot, value, "extra")
 
-    found = find_values(_static_text(template), candidates)
+    found: set[tuple[str, str]] = set()
+    for keys in find_spans(_static_text(template), candidates):
+        required_here = {k for k in keys if tags.get(k) == "required"}
+        found |= required_here or keys  # a span that states a required value is not also a wrong one
     for (slot, value), tag in tags.items():
         if tag == "required" and (slot, value) not in found:
             verdict.missing.append(f"{slot}={value}")

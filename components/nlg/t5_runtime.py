@@ -84,6 +84,7 @@ class _Attention(nn.Module):
         self.q, self.k, self.v = (nn.Linear(s.d_model, inner, bias=False) for _ in range(3))
         self.o = nn.Linear(inner, s.d_model, bias=False)
         self.h, self.dk = s.num_heads, s.d_kv
+        self.qkv: torch.Tensor | None = None  # fused by T5Runtime.prepare() for decoding
         if bias:
             self.relative_attention_bias = nn.Embedding(s.relative_attention_num_buckets, s.num_heads)
 
@@ -161,6 +162,7 @@ class T5Runtime(nn.Module):
     def __init__(self, s: T5Settings):
         super().__init__()
         self.s = s
+        self._out: torch.Tensor | None = None
         self.shared = nn.Embedding(s.vocab_size, s.d_model)
         self.encoder = _Stack(s, False)
         self.decoder = _Stack(s, True)
@@ -180,7 +182,18 @@ class T5Runtime(nn.Module):
         if missing or unexpected:
             raise ValueError(f"generator weights do not match its config (missing {missing[:3]}, unexpected {unexpected[:3]})")
         model.train(False)
+        model.prepare()
         return model
+
+    def prepare(self) -> None:
+        """Inference-only layouts: one fused q/k/v matrix per decoder layer, the output matrix transposed once."""
+        with torch.no_grad():
+            for blk in self.decoder.block:
+                a = blk.layer[0].SelfAttention
+                a.qkv = torch.cat([a.q.weight, a.k.weight, a.v.weight], 0)
+            out = self.lm_head.weight if self.s.separate_lm_head else self.shared.weight
+            scale = self.s.d_model**-0.5 if self.s.scale_decoder_outputs else 1.0
+            self._out = (out * scale).t().contiguous()
 
     # --- pieces ---------------------------------------------------------------------
 
@@ -204,6 +217,8 @@ class T5Runtime(nn.Module):
 
     def _logits(self, h: torch.Tensor) -> torch.Tensor:
         h = self.decoder.final_layer_norm(h)
+        if getattr(self, "_out", None) is not None:
+            return h @ self._out
         if self.s.scale_decoder_outputs:
             h = h * self.s.d_model**-0.5
         return self.lm_head(h) if self.s.separate_lm_head else h @ self.shared.weight.t()
@@ -215,19 +230,30 @@ class T5Runtime(nn.Module):
             out.append((a.split(a.k(memory)), a.split(a.v(memory))))
         return out
 
-    def _step(self, tokens: torch.Tensor, pos: int, cache: list[list[torch.Tensor]], cross: list[tuple[torch.Tensor, torch.Tensor]], cross_mask: torch.Tensor) -> torch.Tensor:
+    def _decoder_bias(self, max_length: int) -> torch.Tensor:
+        """Self-attention position bias for every (query, key) position up to ``max_length``."""
+        return self._bias(self.decoder.block[0].layer[0].SelfAttention, max_length, max_length, False)
+
+    def _step(self, tokens: torch.Tensor, pos: int, cache: list[list[torch.Tensor]], cross: list[tuple[torch.Tensor, torch.Tensor]],
+              cross_mask: torch.Tensor, bias_table: torch.Tensor | None = None) -> torch.Tensor:
         """One decoder step for ``tokens`` (batch,) at position ``pos``; updates ``cache`` in place."""
         x = self.shared(tokens)[:, None, :]
-        bias = self._bias(self.decoder.block[0].layer[0].SelfAttention, 1, pos + 1, False, offset=pos)
+        if bias_table is not None:
+            bias = bias_table[:, :, pos : pos + 1, : pos + 1]
+        else:
+            bias = self._bias(self.decoder.block[0].layer[0].SelfAttention, 1, pos + 1, False, offset=pos)
         for i, blk in enumerate(self.decoder.block):
             sa, ca, ff = blk.layer
             h = sa.layer_norm(x)
             a = sa.SelfAttention
-            k, v = a.split(a.k(h)), a.split(a.v(h))
+            if getattr(a, "qkv", None) is not None:
+                q, k, v = (a.split(t) for t in F.linear(h, a.qkv).chunk(3, -1))
+            else:
+                q, k, v = a.split(a.q(h)), a.split(a.k(h)), a.split(a.v(h))
             if cache[i]:
                 k, v = torch.cat([cache[i][0], k], 2), torch.cat([cache[i][1], v], 2)
             cache[i][:] = [k, v]
-            x = x + a.attend(a.split(a.q(h)), k, v, bias)
+            x = x + a.attend(q, k, v, bias)
             h = ca.layer_norm(x)
             c = ca.EncDecAttention
             x = x + c.attend(c.split(c.q(h)), cross[i][0], cross[i][1], cross_mask)
@@ -261,11 +287,12 @@ class T5Runtime(nn.Module):
         cross_mask = (1.0 - mask[:, None, None, :].to(memory.dtype)) * torch.finfo(memory.dtype).min
         cache: list[list[torch.Tensor]] = [[] for _ in self.decoder.block]
         tokens = torch.full((n,), self.s.decoder_start_token_id, dtype=torch.long)
+        table = self._decoder_bias(max_length)
         out: list[list[int]] = [[] for _ in range(n)]
         score = torch.zeros(n)
         done = torch.zeros(n, dtype=torch.bool)
         for pos in range(max_length):
-            logp = F.log_softmax(self._step(tokens, pos, cache, cross, cross_mask).float(), -1)
+            logp = F.log_softmax(self._step(tokens, pos, cache, cross, cross_mask, table).float(), -1)
             best = logp.argmax(-1)
             score += torch.where(done, torch.zeros(n), logp.gather(1, best[:, None])[:, 0])
             for i in range(n):
@@ -285,12 +312,13 @@ class T5Runtime(nn.Module):
         cross_mask = (1.0 - mask[:, None, None, :].to(memory.dtype)) * torch.finfo(memory.dtype).min
         cache: list[list[torch.Tensor]] = [[] for _ in self.decoder.block]
         tokens = torch.full((n * k,), self.s.decoder_start_token_id, dtype=torch.long)
+        table = self._decoder_bias(max_length)
         scores = torch.zeros(n, k)
         scores[:, 1:] = -1e9  # all beams start identical: keep one
         seqs: list[list[int]] = [[] for _ in range(n * k)]
         finished: list[list[tuple[list[int], float]]] = [[] for _ in range(n)]
         for pos in range(max_length):
-            logp = F.log_softmax(self._step(tokens, pos, cache, cross, cross_mask).float(), -1)
+            logp = F.log_softmax(self._step(tokens, pos, cache, cross, cross_mask, table).float(), -1)
             vocab = logp.shape[-1]
             total = (scores.view(-1, 1) + logp).view(n, k * vocab)
             top, idx = total.topk(2 * k, dim=-1)
