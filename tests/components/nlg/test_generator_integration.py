@@ -32,3 +32,31 @@ def test_cli_test_nlg_needs_a_generator(write_bot, capsys):
     bot = write_bot({"domain.yml": MINIMAL})
     assert main(["test", "nlg", str(bot)]) == 2
     assert "has no response generator" in capsys.readouterr().err
+
+
+TINY_NLG = """  - name: t5_nlg
+    d_model: 32
+    d_ff: 64
+    d_kv: 8
+    num_heads: 4
+    min_steps: 60
+    init_embeddings: false
+    decoding: greedy
+"""
+
+
+def test_cli_test_nlg_holds_out_targets_and_trains(write_bot, tmp_path, capsys):
+    domain = MINIMAL.replace("  - name: template_nlg\n", TINY_NLG).replace(
+        '  utter_done:\n    - "A table for {party_size}."',
+        '  utter_done:\n    variations: ["A table for {party_size}."]\n    paraphrases: ["Booked for {party_size}!", "Done: {party_size} people."]')
+    bot = write_bot({"domain.yml": domain})
+    out = tmp_path / "nlg"
+    assert main(["test", "nlg", str(bot), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "held-out targets" in text and "slot error rate" in text
+    import json
+
+    report = json.loads((out / "results.json").read_text())
+    assert report["inputs"] == 1 and report["required_values"] == 1  # utter_done, one held out of three
+    assert report["ser_after_guard"] == 0.0  # after the guard: generated and faithful, or the template
+    assert 0.0 <= report["ser_before_guard"] <= 1.0 and "bleu_before_guard" in report
