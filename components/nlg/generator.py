@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,6 +155,8 @@ class T5NLG(Component):
         self.codec: Any = None
         self._hf_model: Any = None
         self._cache: OrderedDict[str, list[tuple[str, float]]] = OrderedDict()
+        self._cache_lock = threading.Lock()  # guards the cache's order and contents
+        self._generate_lock = threading.Lock()  # one decoding at a time: concurrent ones only thrash the CPU
         self._rng = random.Random(config.seed)
         self.fit_result: Any = None
 
@@ -200,28 +203,44 @@ class T5NLG(Component):
     # --- generation -------------------------------------------------------------------
 
     def generate(self, inputs: list[str]) -> list[list[tuple[str, float]]]:
-        """Candidate templates (best first, with scores) for each input; cached by input."""
-        todo = [x for x in dict.fromkeys(inputs) if x not in self._cache]
+        """Candidate templates (best first, with scores) for each input; cached by input.
+
+        Thread-safe: concurrent callers share one decoder (requests for an input another
+        thread is decoding wait for its result instead of decoding it again).
+        """
+        found: dict[str, list[tuple[str, float]]] = {}
+        with self._cache_lock:
+            for x in inputs:
+                if x in self._cache:
+                    self._cache.move_to_end(x)
+                    found[x] = self._cache[x]
+        todo = [x for x in dict.fromkeys(inputs) if x not in found]
         if todo:
-            import torch
+            with self._generate_lock:
+                with self._cache_lock:  # decoded by another thread while this one waited?
+                    found.update({x: self._cache[x] for x in todo if x in self._cache})
+                todo = [x for x in todo if x not in found]
+                if todo:
+                    fresh = self._decode(todo)
+                    with self._cache_lock:
+                        for x, cands in fresh.items():
+                            self._cache[x] = cands
+                            if len(self._cache) > self.config.cache_size:
+                                self._cache.popitem(last=False)
+                    found.update(fresh)
+        return [found[x] for x in inputs]
 
-            from components.nlg.generator_trainer import _pad
+    def _decode(self, inputs: list[str]) -> dict[str, list[tuple[str, float]]]:
+        import torch
 
-            rt = self._runtime()
-            rows = [self.codec.encode(x, self.config.max_input_length) for x in todo]
-            ids, mask = _pad(rows, self.codec.pad_id)
-            beams = self.config.num_beams if self.config.decoding == "beam" else 1
-            with torch.inference_mode():
-                out = rt.generate(ids, mask, self.config.max_length, beams, self.config.candidates)
-            for x, hyps in zip(todo, out, strict=True):
-                self._cache[x] = [(self.codec.decode(h), s) for h, s in hyps]
-                if len(self._cache) > self.config.cache_size:
-                    self._cache.popitem(last=False)
-        result = []
-        for x in inputs:
-            self._cache.move_to_end(x)
-            result.append(self._cache[x])
-        return result
+        from components.nlg.generator_trainer import _pad
+
+        rt = self._runtime()
+        ids, mask = _pad([self.codec.encode(x, self.config.max_input_length) for x in inputs], self.codec.pad_id)
+        beams = self.config.num_beams if self.config.decoding == "beam" else 1
+        with torch.inference_mode():
+            out = rt.generate(ids, mask, self.config.max_length, beams, self.config.candidates)
+        return {x: [(self.codec.decode(h), s) for h, s in hyps] for x, hyps in zip(inputs, out, strict=True)}
 
     def _runtime(self) -> Any:
         if self.runtime is None:
