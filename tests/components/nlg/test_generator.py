@@ -223,3 +223,29 @@ def test_unknown_pretrained_model_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError) as e:
         gen.train(TrainingContext(None, [], 3))
     assert "cannot load generator model" in str(e.value)
+
+
+def test_concurrent_requests_for_one_input_decode_once(trained, monkeypatch):
+    import threading
+    import time
+
+    gen, _ = trained
+    gen._cache.clear()
+    calls = []
+    real = gen._decode
+
+    def slow_decode(inputs):
+        calls.append(list(inputs))
+        time.sleep(0.2)  # long enough for every thread to be waiting
+        return real(inputs)
+
+    monkeypatch.setattr(gen, "_decode", slow_decode)
+    x = gen.request("utter_greet", {})[0]
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(gen.generate([x]))) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert calls == [[x]]
+    assert len(results) == 8 and all(r == results[0] for r in results)
