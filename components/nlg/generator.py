@@ -52,7 +52,7 @@ class GeneratorConfig(TemplateConfig):
     learning_rate: float | None = None  # 1e-3 for the compact model, 3e-4 for a pretrained one
     label_smoothing: float = 0.1
     patience: int = 8
-    min_steps: int = 400  # small bots: train at least this many steps
+    min_steps: int = 800  # small bots: train at least this many steps
     held_out: float = 0.1  # fraction of inputs held out for early stopping ...
     min_pairs_for_held_out: int = 300  # ... when there are at least this many pairs
     max_input_length: int = 96
