@@ -21,7 +21,6 @@ T5 in ``t5_runtime.py``.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import threading
@@ -304,8 +303,7 @@ class T5NLG(Component):
     def save(self, path: Path) -> None:
         if self._hf_model is not None:
             self._hf_model.save_pretrained(str(path / "t5"))
-        self.codec.save(path)
-        (path / "plans.json").write_text(json.dumps({n: p.__dict__ for n, p in self.plans.items()}, indent=1), encoding="utf-8")
+        self.codec.save(path)  # the plans are derived from the domain again at load
 
     @classmethod
     def load(cls, path: Path, config: GeneratorConfig, domain: Any) -> T5NLG:

@@ -119,15 +119,13 @@ def fit(
     start = time.perf_counter()
     best_loss, best_epoch, best_state, bad = math.inf, 0, None, 0
     history: list[dict[str, float]] = []
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
-        tqdm = None
+    from tqdm import tqdm
+
     epoch = 0
     for epoch in range(1, epochs + 1):
         model.train(True)
         batches = _batches(tr, settings.batch_size, rng)
-        bar = tqdm(batches, desc=f"generator epoch {epoch}", leave=False, disable=progress is None or not sys.stderr.isatty()) if tqdm else batches
+        bar = tqdm(batches, desc=f"generator epoch {epoch}", leave=False, disable=progress is None or not sys.stderr.isatty())
         running = 0.0
         for idx in bar:
             loss = _loss(model, tr, idx, pad, settings.label_smoothing)

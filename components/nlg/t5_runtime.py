@@ -197,8 +197,8 @@ class T5Runtime(nn.Module):
 
     # --- pieces ---------------------------------------------------------------------
 
-    def _bias(self, attn: _Attention, q_len: int, k_len: int, bidirectional: bool, offset: int = 0) -> torch.Tensor:
-        ctx = torch.arange(offset, offset + q_len)[:, None]
+    def _bias(self, attn: _Attention, q_len: int, k_len: int, bidirectional: bool) -> torch.Tensor:
+        ctx = torch.arange(q_len)[:, None]
         mem = torch.arange(k_len)[None, :]
         b = relative_bucket(mem - ctx, bidirectional, self.s.relative_attention_num_buckets, self.s.relative_attention_max_distance)
         return attn.relative_attention_bias(b).permute(2, 0, 1).unsqueeze(0)
@@ -235,13 +235,10 @@ class T5Runtime(nn.Module):
         return self._bias(self.decoder.block[0].layer[0].SelfAttention, max_length, max_length, False)
 
     def _step(self, tokens: torch.Tensor, pos: int, cache: list[list[torch.Tensor]], cross: list[tuple[torch.Tensor, torch.Tensor]],
-              cross_mask: torch.Tensor, bias_table: torch.Tensor | None = None) -> torch.Tensor:
+              cross_mask: torch.Tensor, bias_table: torch.Tensor) -> torch.Tensor:
         """One decoder step for ``tokens`` (batch,) at position ``pos``; updates ``cache`` in place."""
         x = self.shared(tokens)[:, None, :]
-        if bias_table is not None:
-            bias = bias_table[:, :, pos : pos + 1, : pos + 1]
-        else:
-            bias = self._bias(self.decoder.block[0].layer[0].SelfAttention, 1, pos + 1, False, offset=pos)
+        bias = bias_table[:, :, pos : pos + 1, : pos + 1]
         for i, blk in enumerate(self.decoder.block):
             sa, ca, ff = blk.layer
             h = sa.layer_norm(x)
@@ -266,7 +263,8 @@ class T5Runtime(nn.Module):
         cross = self._cross_cache(memory)
         cross_mask = (1.0 - attention_mask[:, None, None, :].to(memory.dtype)) * torch.finfo(memory.dtype).min
         cache: list[list[torch.Tensor]] = [[] for _ in self.decoder.block]
-        return torch.stack([self._step(decoder_input_ids[:, t], t, cache, cross, cross_mask) for t in range(decoder_input_ids.shape[1])], 1)
+        table = self._decoder_bias(decoder_input_ids.shape[1])
+        return torch.stack([self._step(decoder_input_ids[:, t], t, cache, cross, cross_mask, table) for t in range(decoder_input_ids.shape[1])], 1)
 
     # --- decoding -------------------------------------------------------------------
 
