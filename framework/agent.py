@@ -73,6 +73,16 @@ class Agent:
                 raise ComponentError(message("DK604", name=name, problem=f"could not load: {type(e).__name__}: {e}")) from e
         return cls(domain, components, manifest, store)
 
+    def use_endpoints(self, path: str | Path) -> None:
+        """Serve `remote` actions from the action server named in this Rasa ``endpoints.yml``
+        (instead of the one stored in the archive at training time)."""
+        from framework.rasa.action_server import load_endpoints
+
+        endpoint = load_endpoints(path)
+        for c in self.components:
+            if hasattr(c, "set_action_endpoint"):
+                c.set_action_endpoint(endpoint)
+
     # --- NLU --------------------------------------------------------------------------
 
     def enable_batching(self, max_batch: int = 32, max_wait_ms: float = 5.0) -> None:

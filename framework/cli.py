@@ -57,10 +57,22 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from framework.rasa.importer import import_rasa_project, is_rasa_project
     from framework.training import train
 
     out = Path(args.out) if args.out else Path("models") / Path(args.dir).resolve().name
-    result = train(args.dir, out, force=args.force, seed=args.seed, progress=lambda m: print(f"  {m}"))
+    with tempfile.TemporaryDirectory(prefix="dialogkit-rasa-") as tmp:
+        source = args.dir
+        if is_rasa_project(args.dir):  # a Rasa project: import it on the fly
+            report = import_rasa_project(args.dir, Path(tmp) / "bot")
+            source = str(Path(tmp) / "bot")
+            report_file = out.with_name(out.name + ".rasa_import.md")
+            report_file.parent.mkdir(parents=True, exist_ok=True)
+            report_file.write_text(report.to_markdown(), encoding="utf-8")
+            print(f"{args.dir} is a Rasa project: imported it ({len(report.dropped)} item(s) not represented; report: {report_file})")
+        result = train(source, out, force=args.force, seed=args.seed, progress=lambda m: print(f"  {m}"))
     if args.verbose:
         _print_issues([w for w in result.warnings if w.severity == "warning"])
     if args.tar:
@@ -77,7 +89,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_shell(args: argparse.Namespace) -> int:
     from framework.shell import run_shell
 
-    return run_shell(args.model, debug=args.debug, script=args.script, conversation_id=args.conversation_id)
+    return run_shell(args.model, debug=args.debug, script=args.script, conversation_id=args.conversation_id, endpoints=args.endpoints)
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -103,7 +115,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         return 2
     from framework.conversation_tests import run_cli
 
-    return run_cli(target[0], model=args.model, out=args.out)
+    return run_cli(target[0], model=args.model, out=args.out, stories_out=args.stories_out, endpoints=args.endpoints)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -123,11 +135,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         path = Path(args.store_path) if args.store_path else model.with_name(model.name.removesuffix(".tar.gz") + ".trackers.sqlite")
         store, where = SQLiteTrackerStore(path), str(path)
     agent = Agent.load(model, store=store)
+    if args.endpoints:
+        agent.use_endpoints(args.endpoints)
     if args.batch_size > 1:
         agent.enable_batching(args.batch_size, args.batch_wait_ms)
     app = create_app(agent, auth_token=args.auth_token or os.environ.get("DIALOGKIT_AUTH_TOKEN"), max_body_bytes=args.max_body_bytes, max_message_chars=args.max_message_chars)
     print(f"serving {model} on http://{args.host}:{args.port} (trackers: {where}; loaded in {time.perf_counter() - t0:.1f}s)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from framework.rasa.importer import import_rasa_project
+
+    report = import_rasa_project(args.src, args.dest)
+    counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
+    print(f"imported {args.src} -> {args.dest}: {counts}")
+    for note in report.dropped:
+        print(f"  {note.kind}: {note.what}" + (f"  ({note.where})" if note.where else ""))
+    print(f"report: {Path(args.dest) / 'rasa_import.md'} ({len(report.dropped)} not represented, {len(report.notes) - len(report.dropped)} mapped approximately)")
+    print(f"next: dialogkit train {args.dest}" + ("   (custom actions run on the action server named in endpoints.yml: start it first)" if report.counts.get("custom actions") else ""))
     return 0
 
 
@@ -181,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_schema)
 
     s = sub.add_parser("train", help="train a bot into a model archive")
-    s.add_argument("dir", help="bot directory")
+    s.add_argument("dir", help="bot directory, or a Rasa 3 project (imported on the fly)")
     s.add_argument("--out", help="archive directory (default: models/<bot directory name>)")
     s.add_argument("--force", action="store_true", help="retrain every component even if unchanged")
     s.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
@@ -194,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--debug", action="store_true", dest="debug", help="show intent, entities, slots, flow and timings per turn")
     s.add_argument("--script", help="play the user lines of this file instead of reading input")
     s.add_argument("--conversation-id", default="shell", help="conversation id (default: shell)")
+    s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions (default: the one stored at training)")
     s.set_defaults(func=cmd_shell)
 
     s = sub.add_parser("test", help="run a bot's conversation tests (`test DIR`), evaluate its NLU (`test nlu DIR`) or its generator (`test nlg DIR`)",
@@ -206,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="results: a JSON file for conversation tests, a folder for NLU / NLG (default: results/nlu, results/nlg)")
     s.add_argument("--data", help="nlu: held-out examples (YAML data file or bot directory)")
     s.add_argument("--cross-validation", type=int, metavar="K", help="nlu: K-fold stratified cross-validation")
+    s.add_argument("--stories-out", default="results", help="Rasa test stories: folder for story_report.json, failed_test_stories.yml (default: results)")
+    s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions")
     s.set_defaults(func=cmd_test)
 
     s = sub.add_parser("serve", help="serve a trained bot over HTTP (Rasa-compatible REST channel, web chat at /)")
@@ -220,7 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-body-bytes", type=int, default=64 * 1024)
     s.add_argument("--max-message-chars", type=int, default=5000)
     s.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("import", help="convert another framework's project into a dialogkit bot (`import rasa SRC DEST`)")
+    s.add_argument("framework", choices=["rasa"], help="the source framework (rasa: Rasa 3.x)")
+    s.add_argument("src", help="the Rasa project directory (domain.yml or domain/, config.yml, data/, tests/)")
+    s.add_argument("dest", help="the dialogkit bot directory to write")
+    s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("visualize", help="draw the flow graph as an HTML page and Mermaid text")
     s.add_argument("dir", help="bot directory")

@@ -84,6 +84,7 @@ class Turn:
     entities: list[dict[str, Any]] = field(default_factory=list)
     tracker: Any = None
     responses: list[dict[str, Any]] = field(default_factory=list)  # [{"response": name, ...}]
+    actions: list[str] = field(default_factory=list)  # what the DM did, in order: responses said, actions run, forms run
     messages: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 

@@ -91,6 +91,8 @@ def load_conversation_tests(bot_dir: str | Path) -> list[tuple[str, TestConversa
     out = []
     for path in sorted(tests_dir.glob("*.y*ml")) if tests_dir.is_dir() else []:
         doc = load_yaml(path)
+        if isinstance(doc.data, dict) and "stories" in doc.data and "conversations" not in doc.data:
+            continue  # Rasa test stories: framework.rasa.test_stories runs them
         parsed = validate_data(TestFile, doc.data, doc.positions, str(path))
         for i, conv in enumerate(parsed.conversations):
             out.append((str(path), conv, doc.positions.find(("conversations", i))))
@@ -145,20 +147,53 @@ def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Locat
     return results
 
 
-def run_cli(bot_dir: str, model: str | None = None, out: str | None = None) -> int:
+def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stories_out: str = "results", endpoints: str | None = None) -> int:
+    """``dialogkit test DIR``: conversation tests and Rasa test stories of a dialogkit bot or a
+    Rasa project (imported on the fly); trains into a temporary directory unless ``model``."""
     from framework.agent import Agent
+    from framework.rasa.importer import import_rasa_project, is_rasa_project
+    from framework.rasa.test_stories import load_test_stories, run_test_stories, write_reports
 
-    tests = load_conversation_tests(bot_dir)
-    if not tests:
-        raise DomainError(message("DK101", Location(str(Path(bot_dir) / "tests")), path=str(Path(bot_dir) / "tests/*.yml")))
-    if model is None:
-        from framework.training import train  # a throwaway model, removed afterwards
+    with tempfile.TemporaryDirectory(prefix="dialogkit-test-") as tmp:
+        source = Path(bot_dir)
+        if is_rasa_project(bot_dir):
+            report = import_rasa_project(bot_dir, Path(tmp) / "bot")
+            print(f"imported the Rasa project {bot_dir} ({len(report.dropped)} item(s) not represented; `dialogkit import rasa` writes the full report)")
+            source = Path(tmp) / "bot"
+        tests = load_conversation_tests(source)
+        stories = load_test_stories(source)
+        for story in stories:  # name the project's own file, not the temporary import
+            story.location = story.location.replace(str(source), str(bot_dir))
+            story.file = story.file.replace(str(source), str(bot_dir))
+        if not tests and not stories:
+            raise DomainError(message("DK101", Location(str(Path(bot_dir) / "tests")), path=str(Path(bot_dir) / "tests/*.yml")))
+        if model is None:
+            from framework.training import train  # a throwaway model, removed afterwards
 
-        with tempfile.TemporaryDirectory(prefix="dialogkit-test-") as tmp:
-            train(bot_dir, Path(tmp) / "model")
-            results = run_conversations(Agent.load(Path(tmp) / "model"), tests)
-    else:
-        results = run_conversations(Agent.load(model), tests)
+            train(source, Path(tmp) / "model")
+            model = str(Path(tmp) / "model")
+        agent = Agent.load(model)
+        if endpoints:
+            agent.use_endpoints(endpoints)
+        failed_any = False
+        if tests:
+            failed_any |= _report_conversations(run_conversations(agent, tests), out)
+        if stories:
+            results = run_test_stories(agent, stories)
+            data = write_reports(results, stories_out)
+            for r in results:
+                print(f"{'PASS' if r.passed else 'FAIL'}  story {r.story.name}  ({r.story.location})")
+                if not r.passed:
+                    print(f"      {r.failure}")
+            print(f"{data['passed']}/{data['stories']} test stories passed (conversation accuracy {data['conversation_accuracy']:.3f}, "
+                  f"action accuracy {data['action_accuracy']:.3f}, weighted action P/R {data['action_precision_weighted']:.3f}/{data['action_recall_weighted']:.3f}); "
+                  f"reports in {stories_out}/ (story_report.json, failed_test_stories.yml)")
+            failed_any |= data["passed"] < data["stories"]
+    sys.stdout.flush()
+    return 1 if failed_any else 0
+
+
+def _report_conversations(results: list[ConversationResult], out: str | None) -> bool:
     failed = [r for r in results if not r.passed]
     for r in results:
         print(f"{'PASS' if r.passed else 'FAIL'}  {r.name}  ({r.file})")
@@ -170,5 +205,4 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None) -> i
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps([r.__dict__ for r in results], indent=2), encoding="utf-8")
-    sys.stdout.flush()
-    return 1 if failed else 0
+    return bool(failed)

@@ -89,6 +89,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK602": ("component name '{name}' is registered twice: {first} and {second}", "rename one of the components"),
     "DK603": ("config for component '{name}': {problem}", "{fix}"),
     "DK604": ("component '{name}' failed: {problem}", "see the message above; run with --debug for the traceback"),
+    "DK701": ("action server: {problem}", "{fix}"),
+    "DK702": ("Rasa project: {problem}", "{fix}"),
+    "DK703": ("action '{name}' runs on an action server, but {problem}", "add endpoints.yml next to domain.yml with `action_endpoint: {{url: http://localhost:5055/webhook}}`, or pass --endpoints to shell/serve/test"),
     "DK605": ("the pipeline has no {stage} component", "add one to `pipeline:` (e.g. {example}) or remove `pipeline:` to use the defaults"),
 }
 

@@ -2,9 +2,10 @@
 
 Node names are ``"<flow>:<step path>"`` (``book:2``, ``book:4.then.0``) plus one
 ``"<flow>:START"`` and ``"<flow>:END"`` per flow. Node attributes: ``flow``,
-``kind`` (start, end, collect, say, action, set, if, link, call, goto, end_step),
+``kind`` (start, end, collect, say, action, set, if, expect, link, call, goto, end_step),
 ``step`` (the schema object), ``yaml_path`` (for error locations) and ``label``.
-Edge attribute ``kind``: next, then, else, link, call, return, goto.
+Edge attribute ``kind``: next, then, else, expect, link, call, return, goto.
+An ``expect`` node also holds ``branches`` (intent -> first node of its branch).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from framework.domain.schema import (
     CollectStep,
     Domain,
     EndStep,
+    ExpectStep,
     GotoStep,
     IfStep,
     LinkStep,
@@ -44,6 +46,7 @@ def step_kind(step: Any) -> str:
         ActionStep: "action",
         SetStep: "set",
         IfStep: "if",
+        ExpectStep: "expect",
         LinkStep: "link",
         CallStep: "call",
         GotoStep: "goto",
@@ -59,6 +62,8 @@ def _label(step: Any) -> str:
         return "set " + ", ".join(f"{k}={v!r}" for k, v in step.set.items())
     if kind == "end_step":
         return "end"
+    if kind == "expect":
+        return "expect " + " | ".join(step.expect)
     return f"{kind} {getattr(step, kind)}"
 
 
@@ -107,6 +112,14 @@ def _compile_list(
             g.add_edge(node, then_entry, kind="then")
             if else_entry != then_entry:
                 g.add_edge(node, else_entry, kind="else")
+        elif kind == "expect":
+            # one entry node per intent; several intents may share one (an empty branch goes on to nxt)
+            branches = {}
+            for intent, branch in step.expect.items():
+                branches[intent] = _compile_list(g, flow, branch, (*yaml_path, i, "expect", intent), f"{prefix}{i}.{intent}.", nxt, ids, pending, domain) if branch else nxt
+                g.add_edge(node, branches[intent], kind="expect")
+            g.nodes[node]["branches"] = branches
+            g.add_edge(node, end_node(flow), kind="else")  # an intent without a branch ends the flow
         elif kind == "link":
             if step.link in domain.flows:
                 g.add_edge(node, start_node(step.link), kind="link")

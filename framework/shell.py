@@ -56,7 +56,7 @@ def _debug_view(agent: Any, turn: Any, before: dict[str, Any], elapsed: float) -
 
 
 def run_shell(model: str, debug: bool = False, script: str | None = None, conversation_id: str = "shell",
-              stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+              stdin: TextIO | None = None, stdout: TextIO | None = None, endpoints: str | None = None) -> int:
     """Run the REPL (or a script) against ``model``; returns the exit code."""
     from framework.agent import Agent
 
@@ -64,6 +64,8 @@ def run_shell(model: str, debug: bool = False, script: str | None = None, conver
     stdin = stdin or sys.stdin
     t0 = time.perf_counter()
     agent = Agent.load(model)
+    if endpoints:
+        agent.use_endpoints(endpoints)
     interactive = script is None and stdin.isatty()
     if interactive:
         try:

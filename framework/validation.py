@@ -11,12 +11,13 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 from framework.domain.loader import LoadedDomain
-from framework.domain.schema import Domain, FromEntity, FromIntent, FromText, Slot, SlotType
+from framework.domain.schema import REMOTE_ACTION, Domain, FromEntity, FromIntent, FromText, Slot, SlotType
 from framework.errors import DialogkitError, DomainError, Issue, did_you_mean, message
 from framework.expressions import Expression, ExpressionError
 from framework.flowgraph import compile_flows, end_node, start_node
@@ -160,6 +161,11 @@ class _Checker:
                      why=f"its values {bad[:5]} are not among the slot's values", fix="add them to the slot's `values:` or map them with synonyms")
 
     def module(self, ref: str, owner: str, path: tuple[Any, ...]) -> None:
+        if ref == REMOTE_ACTION:
+            endpoints = Path(self.loaded.directory) / "endpoints.yml"
+            if not endpoints.is_file():
+                self.add("DK703", path, "warning", name=owner, problem=f"there is no {endpoints}")
+            return
         module = ref.split(":")[0]
         top = module.split(".")[0]
         added = self.loaded.directory not in sys.path
@@ -242,6 +248,9 @@ class _Checker:
                             self.add("DK304", (*path, "set", slot), slot=slot, type=self.d.slots[slot].type.value, mapping=f"set {step.set[slot]!r}", why=problem, fix="set a value of the slot's type")
             elif kind == "if":
                 self.condition(step.if_, (*path, "if"), where)
+            elif kind == "expect":
+                for intent in step.expect:
+                    self.ref("intent", intent, (*path, "expect", intent), where)
             elif kind in ("link", "call"):
                 target = getattr(step, kind)
                 if self.ref("flow", target, (*path, kind), where):
@@ -252,6 +261,8 @@ class _Checker:
                 self.add("DK313", (*path, "goto"), flow=flow, name=step.goto, hint=did_you_mean(step.goto, step_ids.get(flow, {})))
                 self.broken_flows.add(flow)
         for name, flow in self.d.flows.items():
+            if flow.validate_:
+                self.ref("action", flow.validate_, ("flows", name, "validate"), f"flow '{name}'")
             if flow.when is None and name not in targeted:
                 self.add("DK309", ("flows", name), "warning", flow=name)
         self.graph_shape(g)
@@ -273,7 +284,7 @@ class _Checker:
             self.add("DK308", (*path, "collect"), flow=flow, slot=slot)
 
     def graph_shape(self, g: nx.DiGraph) -> None:
-        flows_with_collect = {d["flow"] for _, d in g.nodes(data=True) if d["kind"] == "collect"}
+        flows_with_collect = {d["flow"] for _, d in g.nodes(data=True) if d["kind"] in ("collect", "expect")}
         reachable = {name: nx.descendants(g, start_node(name)) for name in self.d.flows}
         for name in self.d.flows:
             own = [n for n, d in g.nodes(data=True) if d["flow"] == name and "step" in d]
@@ -282,7 +293,7 @@ class _Checker:
             for n in firsts:
                 self.add("DK305", g.nodes[n]["yaml_path"], flow=name, step=_step_no(g.nodes[n]["yaml_path"]), after="an `end`, `link` or `goto` step")
         # loops that never wait: cycles once collect steps (and calls into flows that collect) are removed
-        waiting = [n for n, d in g.nodes(data=True) if d["kind"] == "collect" or (d["kind"] == "call" and getattr(d["step"], "call", None) in flows_with_collect)]
+        waiting = [n for n, d in g.nodes(data=True) if d["kind"] in ("collect", "expect") or (d["kind"] == "call" and getattr(d["step"], "call", None) in flows_with_collect)]
         busy = g.subgraph(n for n in g.nodes if n not in waiting)
         looping: set[str] = set()
         for comp in nx.strongly_connected_components(busy):

@@ -25,7 +25,7 @@ import networkx as nx
 from framework.actions import ActionRunner
 from framework.archive import sha256_file
 from framework.components import Component, ComponentConfig, TrainingContext, Turn
-from framework.domain.schema import FromEntity, FromIntent, FromText
+from framework.domain.schema import REMOTE_ACTION, FromEntity, FromIntent, FromText
 from framework.expressions import parse_expression
 from framework.flowgraph import compile_flows
 from framework.slots import coerce_slot_value
@@ -57,10 +57,13 @@ class FlowPolicy(Component):
     Config = FlowPolicyConfig
     trainable = True  # "training" snapshots the bot's custom action code into the archive
 
-    def __init__(self, config: FlowPolicyConfig, domain: Any, action_dirs: list[Path] | None = None):
+    def __init__(self, config: FlowPolicyConfig, domain: Any, action_dirs: list[Path] | None = None, endpoint: Any = None):
         super().__init__(config, domain)
         self.graph: nx.DiGraph = compile_flows(domain)
         self.actions = ActionRunner(domain.actions, action_dirs or [])
+        self.remote: Any = None  # RemoteActions for actions marked `remote` (endpoints.yml)
+        self._endpoint = endpoint
+        self._endpoints_file: Path | None = None
         for flow in domain.flows.values():  # parse every condition once, up front
             if flow.when and flow.when.condition:
                 parse_expression(flow.when.condition)
@@ -75,11 +78,15 @@ class FlowPolicy(Component):
     def train(self, context: TrainingContext) -> None:
         self._root = bot_root(context.loaded)
         self._code_files = action_code_files(context.loaded)
+        endpoints = self._root / "endpoints.yml"
+        self._endpoints_file = endpoints if endpoints.is_file() else None
 
     def data_fingerprint(self, context: TrainingContext) -> Any:
         return [super().data_fingerprint(context), {str(p): sha256_file(p) for p in action_code_files(context.loaded)}]
 
     def save(self, path: Path) -> None:
+        if self._endpoints_file is not None:
+            shutil.copyfile(self._endpoints_file, path / "endpoints.yml")
         dest = path / "actions"
         for f in self._code_files:
             rel = f.relative_to(self._root)
@@ -88,7 +95,18 @@ class FlowPolicy(Component):
 
     @classmethod
     def load(cls, path: Path, config: FlowPolicyConfig, domain: Any) -> FlowPolicy:
-        return cls(config, domain, [path / "actions"])
+        endpoint = None
+        if (path / "endpoints.yml").is_file() and any(ref == REMOTE_ACTION for ref in domain.actions.values()):
+            from framework.rasa.action_server import load_endpoints
+
+            endpoint = load_endpoints(path / "endpoints.yml")
+        return cls(config, domain, [path / "actions"], endpoint)
+
+    def set_action_endpoint(self, endpoint: Any) -> None:
+        """Use this action server (an :class:`~framework.rasa.action_server.ActionEndpoint`) for `remote` actions."""
+        if self.remote is not None:
+            self.remote.close()
+        self._endpoint, self.remote = endpoint, None
 
     # --- per turn ---------------------------------------------------------------------
 
@@ -96,12 +114,15 @@ class FlowPolicy(Component):
         tracker: Tracker = turn.tracker
         intent = (turn.intent or {}).get("name", "nlu_fallback")
         if intent == "restart":
+            turn.actions.append("action_restart")
             tracker.add(ActionExecuted(name="action_restart"))
             tracker.add(Restarted())
             return
         stack = tracker.stack
         asking = self._asking(stack)
         invalid = self._fill_slots(turn, tracker, intent, asking)
+        if stack and self._validate(turn, tracker, stack[-1].flow):
+            asking = self._asking(tracker.stack)
         if intent == "nlu_fallback" and asking is not None and self._slots_changed(tracker):
             intent = "inform"  # unsure about the intent, but the message answered the question asked
         if intent == "nlu_fallback":
@@ -119,13 +140,26 @@ class FlowPolicy(Component):
             self._resume_if_any(tracker)
             self._run(turn, tracker)
             return
+        if stack and self.graph.nodes[stack[-1].node].get("kind") == "expect":
+            branches = self.graph.nodes[stack[-1].node]["branches"]
+            if intent in branches:
+                self._advance(tracker, stack[-1].flow, branches[intent])
+                self._run(turn, tracker)
+                return
+            # the flow only waited for those answers: it ends, and the message is handled without it
+            tracker.add(FlowCompleted(flow=stack[-1].flow))
+            self._resume_if_any(tracker)
+            stack = tracker.stack
         flow = self._triggered(intent, tracker)
         if flow is not None and stack and not self.domain.flows[stack[-1].flow].interruptible:
             flow = None  # the active flow asked not to be interrupted: the message only fills slots
+        if flow is not None and stack and self.domain.flows[stack[-1].flow].form and asking in {e.name for e in self._slots_set_this_turn(tracker)}:
+            flow = None  # a form goes on when the message answered its question (Rasa: the form runs before rules)
         if flow is not None and flow != tracker.active_flow:
             if stack:
                 tracker.add(FlowInterrupted(flow=stack[-1].flow))
             tracker.add(FlowStarted(flow=flow))
+            self._validate(turn, tracker, flow)
         elif not stack:
             self._say(turn, self.config.fallback_response)  # nothing to do with this intent; slots stay set
             return
@@ -148,6 +182,24 @@ class FlowPolicy(Component):
             if e.event == "user":
                 return False
         return False
+
+    def _slots_set_this_turn(self, tracker: Tracker) -> list[SlotSet]:
+        out: list[SlotSet] = []
+        for e in reversed(tracker.events):
+            if e.event == "user":
+                break
+            if isinstance(e, SlotSet):
+                out.append(e)
+        return out[::-1]
+
+    def _validate(self, turn: Turn, tracker: Tracker, flow: str) -> bool:
+        """Run flow ``flow``'s `validate` action if this message set slots; True if it ran."""
+        action = self.domain.flows[flow].validate_ if flow in self.domain.flows else None
+        candidates = self._slots_set_this_turn(tracker)
+        if not action or not candidates:
+            return False
+        self._action(turn, tracker, action, record=False, candidates=candidates)
+        return True
 
     # --- slot filling -----------------------------------------------------------------
 
@@ -174,7 +226,7 @@ class FlowPolicy(Component):
                 elif isinstance(m, FromEntity):
                     if m.intents() and intent not in m.intents():
                         continue
-                    values = [e["value"] for e in turn.entities if e["entity"] == m.entity and (m.role is None or e.get("role") == m.role)]
+                    values = [e["value"] for e in turn.entities if e["entity"] == m.entity and (m.role is None or e.get("role") == m.role) and (m.group is None or e.get("group") == m.group)]
                     if not values:
                         continue
                     raw = values if slot.type.value == "list" else values[0]
@@ -234,9 +286,11 @@ class FlowPolicy(Component):
 
     # --- walking the graph ------------------------------------------------------------
 
-    def _say(self, turn: Turn, response: str) -> None:
+    def _say(self, turn: Turn, response: str, record: bool = True) -> None:
         # slot values as they are now: a later `set` step in the same turn must not change what was said
         turn.responses.append({"response": response, "slots": turn.tracker.slots})
+        if record:
+            turn.actions.append(response)
 
     def _resume_if_any(self, tracker: Tracker) -> None:
         stack = tracker.stack
@@ -257,15 +311,22 @@ class FlowPolicy(Component):
         return succ[0][0]  # an `if` whose branches share one successor
 
     def _run(self, turn: Turn, tracker: Tracker) -> None:
+        shown: str | None = None
         for _ in range(self.config.max_actions_per_turn):
             stack = tracker.stack
             if not stack:
                 return
             frame = stack[-1]
             node, flow = frame.node, frame.flow
+            if flow != shown:
+                shown = flow
+                if self.domain.flows[flow].form:
+                    turn.actions.append(flow)  # a form runs (Rasa's view: the form action)
             data = self.graph.nodes[node]
             kind = data["kind"]
             step = data.get("step")
+            if kind == "expect":
+                return  # wait for the user's answer
             if kind == "start":
                 self._advance(tracker, flow, self._next(node))
             elif kind == "collect":
@@ -309,27 +370,39 @@ class FlowPolicy(Component):
 
     def _ask(self, turn: Turn, tracker: Tracker, step: Any) -> None:
         ask = step.ask or (f"utter_ask_{step.collect}" if f"utter_ask_{step.collect}" in self.domain.responses else f"action_ask_{step.collect}")
+        in_form = self.domain.flows[tracker.stack[-1].flow].form
         if ask in self.domain.actions:
-            self._action(turn, tracker, ask)
+            self._action(turn, tracker, ask, record=not in_form)
         else:
-            self._say(turn, ask)
+            self._say(turn, ask, record=not in_form)  # a form asks as part of running (Rasa's view)
 
-    def _action(self, turn: Turn, tracker: Tracker, name: str) -> None:
+    def _action(self, turn: Turn, tracker: Tracker, name: str, record: bool = True, candidates: list[SlotSet] | None = None, depth: int = 0) -> None:
+        if record:
+            turn.actions.append(name)
         if name == "action_restart":
             tracker.add(Restarted())
             return
-        if name == "action_cancel_flow":
+        if name in ("action_cancel_flow", "action_deactivate_loop"):
             if tracker.stack:
                 tracker.add(FlowCancelled(flow=tracker.stack[-1].flow))
             return
         if name in ("action_listen", "action_session_start"):
             return
+        followup = None
         try:
-            events, messages = self.actions.run(name, tracker)
+            if self.domain.actions.get(name) == REMOTE_ACTION:
+                events, messages, followup = self._run_remote(tracker, name, candidates)
+            else:
+                events, messages = self.actions.run(name, tracker)
         except Exception as e:  # noqa: BLE001 - a failing action is reported, the conversation goes on
-            logger.exception("custom action '%s' failed", name)
+            rejected = type(e).__name__ == "ActionRejected"
+            if rejected:
+                logger.info("%s", e)
+            else:
+                logger.error("custom action '%s' failed: %s", name, e, exc_info=not hasattr(e, "issues"))
             tracker.add(ActionFailed(name=name, error=f"{type(e).__name__}: {e}"))
-            self._say(turn, "utter_error")
+            if not rejected:
+                self._say(turn, "utter_error", record=False)
             return
         tracker.add(ActionExecuted(name=name))
         for e in events:
@@ -338,6 +411,25 @@ class FlowPolicy(Component):
                 continue
             tracker.add(e)
         turn.responses.extend(messages)
+        if followup and depth < 10:
+            self._action(turn, tracker, followup, depth=depth + 1)
+
+    def _run_remote(self, tracker: Tracker, name: str, candidates: list[SlotSet] | None) -> tuple[list[Any], list[dict[str, Any]], str | None]:
+        from framework.rasa.action_server import ActionServerError, RemoteActions
+
+        if self.remote is None:
+            if self._endpoint is None:
+                raise ActionServerError.of(f"action '{name}' is served by an action server, but no `action_endpoint` is configured", "add endpoints.yml next to domain.yml (action_endpoint: url: http://localhost:5055/webhook) and retrain, or pass --endpoints")
+            self.remote = RemoteActions(self._endpoint)
+        stack = tracker.stack
+        form = stack[-1].flow if stack and self.domain.flows[stack[-1].flow].form else None
+        result = self.remote.run(name, tracker, self.domain, form, self._asking(stack) if form else None, candidates)
+        events = list(result.events)
+        if result.deactivate_form and form:
+            events.append(FlowCancelled(flow=form))
+        if result.activate_form and result.activate_form in self.domain.flows and result.activate_form != form:
+            events.append(FlowStarted(flow=result.activate_form))
+        return events, result.messages, result.followup
 
     def flow_position(self, tracker: Tracker) -> str | None:
         """Label of the step the active flow is at (for debug views)."""

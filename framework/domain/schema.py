@@ -60,8 +60,11 @@ NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-#+]*$")
 ACTION_REF_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
 
 
+REMOTE_ACTION = "remote"  # an action served by the action server named in endpoints.yml
+
+
 def _check_ref(v: str) -> str:
-    if not ACTION_REF_RE.match(v):
+    if v != REMOTE_ACTION and not ACTION_REF_RE.match(v):
         raise PydanticCustomError("bad_ref", "invalid reference {ref}", {"ref": v})
     return v
 
@@ -127,6 +130,7 @@ class Entity(Strict):
     lookup: list[str] = Field(default_factory=list)
     regex: list[str] = Field(default_factory=list)
     roles: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(default_factory=list)
     description: str | None = None
 
     @model_validator(mode="before")
@@ -181,6 +185,7 @@ class FromEntity(_MappingBase):
     type: Literal["from_entity"]
     entity: str
     role: str | None = None
+    group: str | None = None
 
 
 class FromIntent(_MappingBase):
@@ -339,13 +344,20 @@ class EndStep(_StepBase):
         return {"end": True} if data == "end" else data
 
 
+class ExpectStep(_StepBase):
+    """Wait for the user's next message and branch on its intent. An intent with no branch
+    ends the flow, and the message is handled as if the flow were not there."""
+
+    expect: dict[str, list[Step]] = Field(min_length=1)
+
+
 class IfStep(_StepBase):
     if_: str = Field(alias="if")
     then: list[Step]
     else_: list[Step] = Field(default_factory=list, alias="else")
 
 
-STEP_KINDS = ("collect", "say", "action", "set", "if", "link", "call", "goto", "end")
+STEP_KINDS = ("collect", "say", "action", "set", "if", "expect", "link", "call", "goto", "end")
 
 
 def _step_kind(data: Any) -> str | None:
@@ -360,10 +372,11 @@ def _step_kind(data: Any) -> str | None:
 
 
 Step = Annotated[
-    Annotated[CollectStep, Tag("collect")] | Annotated[SayStep, Tag("say")] | Annotated[ActionStep, Tag("action")] | Annotated[SetStep, Tag("set")] | Annotated[IfStep, Tag("if")] | Annotated[LinkStep, Tag("link")] | Annotated[CallStep, Tag("call")] | Annotated[GotoStep, Tag("goto")] | Annotated[EndStep, Tag("end")],
+    Annotated[CollectStep, Tag("collect")] | Annotated[SayStep, Tag("say")] | Annotated[ActionStep, Tag("action")] | Annotated[SetStep, Tag("set")] | Annotated[IfStep, Tag("if")] | Annotated[ExpectStep, Tag("expect")] | Annotated[LinkStep, Tag("link")] | Annotated[CallStep, Tag("call")] | Annotated[GotoStep, Tag("goto")] | Annotated[EndStep, Tag("end")],
     Discriminator(_step_kind, custom_error_type="step_kind", custom_error_message="a step needs exactly one kind"),
 ]
 IfStep.model_rebuild()
+ExpectStep.model_rebuild()
 
 
 class Trigger(Strict):
@@ -381,6 +394,8 @@ class Flow(Strict):
     when: Trigger | None = None
     steps: list[Step] = Field(min_length=1)
     interruptible: bool = True
+    validate_: str | None = Field(None, alias="validate")  # an action run after the user's message fills this flow's slots
+    form: bool = False  # shown to Rasa action servers and Rasa test stories as a form (active_loop, requested_slot)
 
 
 # --- the rest -------------------------------------------------------------------------
