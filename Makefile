@@ -4,9 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo lint clean browser
+.PHONY: setup test demo lint clean browser rasa-sdk-env
 
 setup: $(STAMP)
+
+# A separate virtualenv for the rasa-sdk action server the Rasa-compatibility tests start
+# (rasa-sdk pins its own sanic/pydantic/protobuf; dialogkit itself never imports it).
+RASA_SDK_VENV := .venv-rasa-sdk
+RASA_SDK_STAMP := $(RASA_SDK_VENV)/.installed
+rasa-sdk-env: $(RASA_SDK_STAMP)
+
+$(RASA_SDK_STAMP): tests/rasa/action_server/requirements.txt
+	$(PYTHON) -m venv $(RASA_SDK_VENV)
+	$(RASA_SDK_VENV)/bin/pip install --quiet --upgrade pip
+	$(RASA_SDK_VENV)/bin/pip install --quiet -r tests/rasa/action_server/requirements.txt
+	touch $(RASA_SDK_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +27,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-test: setup
+test: setup rasa-sdk-env
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
 
 demo: setup

@@ -172,9 +172,14 @@ class Agent:
                 for c in self.components:
                     if c.stage == stage:
                         self._run(c, [turn])
-            for msg in turn.messages:
-                data = {k: v for k, v in msg.items() if k not in ("text", "response")}
-                tracker.add(BotUttered(text=msg.get("text"), response=msg.get("response"), data=data))
+            bots = [BotUttered(text=m.get("text"), response=m.get("response"), data={k: v for k, v in m.items() if k not in ("text", "response")}) for m in turn.messages]
+            if len(turn.positions) == len(bots):
+                # each message goes where the DM queued it: after the action that said it, before later events
+                for pos, bot in sorted(zip(turn.positions, range(len(bots))), reverse=True):
+                    tracker.events.insert(pos, bots[bot])
+            else:
+                for bot in bots:
+                    tracker.add(bot)
             self.store.save(tracker)
             return turn
 

@@ -85,6 +85,7 @@ class Turn:
     tracker: Any = None
     responses: list[dict[str, Any]] = field(default_factory=list)  # [{"response": name, ...}]
     actions: list[str] = field(default_factory=list)  # what the DM did, in order: responses said, actions run, forms run
+    positions: list[int] = field(default_factory=list)  # per response: the tracker length when it was queued (event order)
     messages: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 

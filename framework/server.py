@@ -5,7 +5,7 @@ Routes (Rasa-compatible where Rasa has them):
 - ``POST /webhooks/rest/webhook`` ``{"sender", "message", "metadata"?}`` →
   ``[{"recipient_id", "text", "buttons"?, "image"?, "custom"?}]``
 - ``POST /model/parse`` ``{"text"}`` → ``{"text", "intent", "entities", "intent_ranking"}``
-- ``GET /conversations/{id}/tracker`` → the conversation (404 if unknown)
+- ``GET /conversations/{id}/tracker`` → the conversation in Rasa's shape (``?format=dialogkit``: dialogkit's events); 404 if unknown
 - ``GET /health``, ``GET /version``, ``GET /`` (web chat page), OpenAPI at ``/docs``.
 
 Optional token auth (``?token=`` or ``Authorization: Bearer``), request size and
@@ -121,11 +121,13 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
         return {"text": result["text"], "intent": result["intent"], "entities": result["entities"], "intent_ranking": result["intent_ranking"], "message_id": body.message_id}
 
     @app.get("/conversations/{conversation_id}/tracker")
-    async def tracker(conversation_id: str) -> Any:
+    async def tracker(conversation_id: str, format: str = "rasa") -> Any:
+        if format not in ("rasa", "dialogkit"):
+            return _error(400, "bad_format", "format must be `rasa` (default) or `dialogkit`")
         t = await run_in_threadpool(agent.store.get, conversation_id)
         if t is None:
             return _error(404, "unknown_conversation", f"no conversation '{conversation_id}'")
-        return rasa_tracker(t)
+        return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
 
     return app
 
@@ -137,26 +139,13 @@ def _rasa_message(msg: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def rasa_tracker(t: Any) -> dict[str, Any]:
-    """The tracker in Rasa's JSON shape (``sender_id``, ``slots``, ``latest_message``, ``events``),
-    plus dialogkit's ``flow_stack``."""
-    latest = t.latest_message
+def rasa_tracker(t: Any, domain: Any) -> dict[str, Any]:
+    """The tracker in Rasa's JSON shape (Rasa events, ``sender_id``, ``slots``, ``latest_message``,
+    ``active_loop`` = the active flow), plus dialogkit's ``flow_stack``."""
+    from framework.rasa.protocol import rasa_tracker as as_rasa
+
     stack = t.stack
-    return {
-        "sender_id": t.conversation_id,
-        "slots": t.slots,
-        "latest_message": {"text": latest.text, **latest.parse} if latest else {},
-        "latest_event_time": t.events[-1].timestamp if t.events else None,
-        "paused": False,
-        "active_loop": {"name": stack[-1].flow} if stack else {},
-        "latest_action_name": next((e.name for e in reversed(t.events) if e.event == "action"), None),
-        "events": [_rasa_event(e) for e in t.events],
-        "flow_stack": [f.__dict__ for f in stack],
-    }
-
-
-def _rasa_event(e: Any) -> dict[str, Any]:
-    data = e.model_dump(mode="json")
-    if data["event"] == "user":
-        data["parse_data"] = data["parse"]  # the name Rasa's tracker consumers read
+    data = as_rasa(t, domain, active_form=stack[-1].flow if stack else None)
+    data["slots"].pop("requested_slot", None)
+    data["flow_stack"] = [f.__dict__ for f in stack]
     return data

@@ -199,6 +199,9 @@ class FlowPolicy(Component):
         if not action or not candidates:
             return False
         self._action(turn, tracker, action, record=False, candidates=candidates)
+        # a validator may clear slots the flow already collected: go back to the first of them
+        slots = tracker.slots
+        self._rewind(tracker, [name for name in self.domain.slots if slots.get(name) is None])
         return True
 
     # --- slot filling -----------------------------------------------------------------
@@ -289,6 +292,7 @@ class FlowPolicy(Component):
     def _say(self, turn: Turn, response: str, record: bool = True) -> None:
         # slot values as they are now: a later `set` step in the same turn must not change what was said
         turn.responses.append({"response": response, "slots": turn.tracker.slots})
+        turn.positions.append(len(turn.tracker.events))
         if record:
             turn.actions.append(response)
 
@@ -405,12 +409,13 @@ class FlowPolicy(Component):
                 self._say(turn, "utter_error", record=False)
             return
         tracker.add(ActionExecuted(name=name))
+        turn.responses.extend(messages)  # said right after the action event, before its other events (as Rasa logs them)
+        turn.positions.extend([len(tracker.events)] * len(messages))
         for e in events:
             if isinstance(e, SlotSet) and e.name not in self.domain.slots:
                 logger.warning("action '%s' set unknown slot '%s'; ignored", name, e.name)
                 continue
             tracker.add(e)
-        turn.responses.extend(messages)
         if followup and depth < 10:
             self._action(turn, tracker, followup, depth=depth + 1)
 

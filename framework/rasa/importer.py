@@ -245,9 +245,9 @@ class _Importer:
             opts = opts or {}
             entry = self.entities.setdefault(name, {})
             if opts.get("roles"):
-                entry["roles"] = list(opts["roles"])
+                entry["roles"] = [str(r) for r in opts["roles"]]
             if opts.get("groups"):
-                entry["groups"] = list(opts["groups"])
+                entry["groups"] = [str(g) for g in opts["groups"]]
             if "influence_conversation" in opts:
                 self.report.add("mapped", f"entity `{name}` influence_conversation: flows branch on slots explicitly", d.at("entities", i))
         for name, slot in (data.get("slots") or {}).items():
@@ -311,7 +311,7 @@ class _Importer:
             out = {"type": "from_entity", "entity": m.get("entity")}
             for key in ("role", "group"):
                 if m.get(key) is not None:
-                    out[key] = m[key]
+                    out[key] = str(m[key])
         elif kind in ("from_intent", "from_trigger_intent"):
             out = {"type": "from_intent", "intent": m.get("intent"), "value": m.get("value")}
             if kind == "from_trigger_intent":

@@ -1,0 +1,115 @@
+"""rasa_sdk actions for the tests: the example projects' custom actions (as described in
+../shared/rasa-examples/README.md) and a few that exercise the protocol's edge cases.
+
+Runs in its own virtualenv (``make rasa-sdk-env``), started by ``tests/rasa/conftest.py``
+as ``python -m rasa_sdk --actions actions`` on 127.0.0.1.
+"""
+
+import datetime
+import re
+import time
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from rasa_sdk.interfaces import ActionExecutionRejection
+
+
+class ActionShowTime(Action):
+    def name(self) -> Text:
+        return "action_show_time"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=f"{datetime.datetime.now()}")
+        return []
+
+
+class ActionSayShirtSize(Action):
+    def name(self) -> Text:
+        return "action_say_shirt_size"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        size = tracker.get_slot("shirt_size")
+        if not size:
+            dispatcher.utter_message(text="I don't know your shirt size.")
+        else:
+            dispatcher.utter_message(text=f"Your shirt size is {size}!")
+        return []
+
+
+def _letters(value: Any) -> str:
+    return re.sub(r"[^A-Za-z]", "", str(value or ""))
+
+
+class ValidateNameForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_name_form"
+
+    def validate_first_name(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        name = _letters(slot_value)
+        if not name:
+            dispatcher.utter_message(text="That must've been a typo.")
+            return {"first_name": None}
+        return {"first_name": name}
+
+    def validate_last_name(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        name = _letters(slot_value)
+        if not name:
+            dispatcher.utter_message(text="That must've been a typo.")
+            return {"last_name": None}
+        first = tracker.get_slot("first_name") or ""
+        if len(first) + len(name) < 3:
+            dispatcher.utter_message(text="That's a very short name. We fear a typo. Restarting!")
+            return {"first_name": None, "last_name": None}
+        return {"last_name": name}
+
+
+# --- protocol edge cases -------------------------------------------------------------------
+
+
+class ActionSlow(Action):
+    def name(self) -> Text:
+        return "action_slow"
+
+    def run(self, dispatcher, tracker, domain):
+        time.sleep(3)
+        dispatcher.utter_message(text="too late")
+        return []
+
+
+class ActionReject(Action):
+    def name(self) -> Text:
+        return "action_reject"
+
+    def run(self, dispatcher, tracker, domain):
+        raise ActionExecutionRejection("action_reject", "not now")
+
+
+class ActionRich(Action):
+    """Utters a domain response with a kwarg, a text with buttons, sets a slot and asks for a follow-up."""
+
+    def name(self) -> Text:
+        return "action_rich"
+
+    def run(self, dispatcher, tracker, domain):
+        dispatcher.utter_message(response="utter_ask_shirt_size")
+        dispatcher.utter_message(text="Pick one", buttons=[{"title": "Large", "payload": '/give_shirt_size{"shirt_size": "large"}'}])
+        return [SlotSet("shirt_size", "medium"), SlotSet("no_such_slot", 1), FollowupAction("action_say_shirt_size")]
+
+
+class ActionEchoTracker(Action):
+    """Says what it was sent: sender, latest intent, slots and domain facts."""
+
+    def name(self) -> Text:
+        return "action_echo_tracker"
+
+    def run(self, dispatcher, tracker, domain):
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        events = [e["event"] for e in tracker.events]
+        dispatcher.utter_message(
+            text=f"sender={tracker.sender_id} intent={intent} shirt_size={tracker.get_slot('shirt_size')} "
+            f"responses={'utter_greet' in domain.get('responses', {})} user_events={events.count('user')}"
+        )
+        return []

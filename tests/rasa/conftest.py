@@ -1,0 +1,86 @@
+"""Fixtures for the Rasa-compatibility tests: a real rasa-sdk action server and the
+example projects (copies under tests/rasa/projects) imported and trained once."""
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+PROJECTS = HERE / "projects"
+EXAMPLES = ["moodbot", "01-actions", "02-slots", "03-conditions", "04-from-text", "05-validation"]
+
+
+def _sdk_python() -> Path:
+    env = os.environ.get("DIALOGKIT_RASA_SDK_PYTHON")
+    return Path(env) if env else ROOT / ".venv-rasa-sdk" / "bin" / "python"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def action_server(tmp_path_factory):
+    """A rasa-sdk action server on 127.0.0.1 running tests/rasa/action_server/actions.py;
+    yields the path of an endpoints.yml naming it."""
+    python = _sdk_python()
+    if not python.exists():
+        pytest.fail(f"no rasa-sdk environment at {python}: run `make rasa-sdk-env` (make test does it) or set DIALOGKIT_RASA_SDK_PYTHON")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("action-server") / "server.log"
+    env = dict(os.environ, SANIC_HOST="127.0.0.1", PYTHONPATH=str(HERE / "action_server"))
+    with open(log, "w") as out:
+        proc = subprocess.Popen([str(python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                                cwd=HERE / "action_server", env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail(f"the rasa-sdk action server did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        endpoints = tmp_path_factory.mktemp("endpoints") / "endpoints.yml"
+        endpoints.write_text(f"action_endpoint:\n  url: {url}/webhook\n  timeout: 2\n", encoding="utf-8")
+        yield endpoints
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def rasa_models(tmp_path_factory):
+    """rasa_models(name) -> model archive of an example project, imported and trained once
+    with the pipeline the importer chooses (real encoder)."""
+    from framework.rasa.importer import import_rasa_project
+    from framework.training import train
+
+    cache = {}
+    base = tmp_path_factory.mktemp("rasa-models")
+
+    def get(name: str) -> Path:
+        if name not in cache:
+            bot = base / f"{name}-bot"
+            import_rasa_project(PROJECTS / name, bot)
+            train(bot, base / name)
+            cache[name] = base / name
+        return cache[name]
+
+    return get
+
+

@@ -1,0 +1,168 @@
+"""Custom actions over the Rasa action-server protocol, against a real rasa-sdk server."""
+
+import json
+import subprocess
+
+import pytest
+
+from components.dm.flow_policy import FlowPolicy
+from components.nlg.templates import TemplateNLG
+from framework.agent import Agent
+from framework.components import resolve_config
+from framework.domain.loader import load_domain
+from framework.domain.schema import Domain
+from framework.errors import DialogkitError
+from framework.rasa.action_server import load_endpoints
+from framework.rasa.importer import import_rasa_project
+from framework.server import rasa_tracker
+from framework.tracker import ActionExecuted, ActionFailed
+
+from .conftest import PROJECTS, _sdk_python
+
+
+def make_agent(domain, endpoints):
+    policy = FlowPolicy(resolve_config("flow_policy", {}), domain, endpoint=load_endpoints(endpoints) if endpoints else None)
+    return Agent(domain, [policy, TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+
+
+def texts(messages):
+    return [m.get("text") for m in messages]
+
+
+@pytest.fixture
+def validation_bot(tmp_path):
+    """05-validation imported, run without NLU: a message that is no payload is `nlu_fallback`,
+    which still fills the slot the form asks for (from_text)."""
+    import_rasa_project(PROJECTS / "05-validation", tmp_path / "bot")
+    return load_domain(tmp_path / "bot").domain
+
+
+def test_form_validation_action_cleans_rejects_and_restarts(action_server, validation_bot):
+    a = make_agent(validation_bot, action_server)
+    assert texts(a.handle("/request_names", "v")) == ["What is your first name?"]
+    # validate_first_name keeps the letters only
+    assert texts(a.handle("Vin123cent!", "v")) == ["What is your last name?"]
+    assert a.tracker("v").slots["first_name"] == "Vincent"
+    # a typo: the action utters and clears the slot, the form asks again
+    assert texts(a.handle("1234", "v")) == ["That must've been a typo.", "What is your last name?"]
+    assert a.tracker("v").slots["last_name"] is None
+    assert texts(a.handle("McVincent", "v")) == ["Ok. Thanks!", "I will remember that your name is Vincent McVincent!"]
+    assert a.tracker("v").stack == []
+    # too short together: both slots cleared, the form starts over
+    a.handle("/request_names", "w")
+    a.handle("A", "w")
+    assert texts(a.handle("B", "w")) == ["That's a very short name. We fear a typo. Restarting!", "What is your first name?"]
+    assert a.tracker("w").slots["first_name"] is None and a.tracker("w").slots["last_name"] is None
+    assert any(isinstance(e, ActionExecuted) and e.name == "validate_name_form" for e in a.tracker("w").events)
+
+
+PROTOCOL_DOMAIN = {
+    "intents": {k: {} for k in ["echo", "rich", "slow", "reject", "missing", "greet"]},
+    "entities": {"shirt_size": {}},
+    "slots": {"shirt_size": {"type": "text", "mappings": [{"type": "from_entity", "entity": "shirt_size"}]}},
+    "responses": {"utter_ask_shirt_size": ["What is your shirt size?"], "utter_greet": ["Hey!"], "utter_error": ["Something went wrong."], "utter_after": ["after"]},
+    "actions": {n: "remote" for n in ["action_echo_tracker", "action_rich", "action_slow", "action_reject", "action_missing", "action_say_shirt_size"]},
+    "flows": {
+        "echo": {"when": {"intent": "echo"}, "steps": [{"action": "action_echo_tracker"}]},
+        "rich": {"when": {"intent": "rich"}, "steps": [{"action": "action_rich"}]},
+        "slow": {"when": {"intent": "slow"}, "steps": [{"action": "action_slow"}, {"say": "utter_after"}]},
+        "reject": {"when": {"intent": "reject"}, "steps": [{"action": "action_reject"}, {"say": "utter_after"}]},
+        "missing": {"when": {"intent": "missing"}, "steps": [{"action": "action_missing"}]},
+        "greet": {"when": {"intent": "greet"}, "steps": [{"say": "utter_greet"}]},
+    },
+}
+
+
+@pytest.fixture
+def protocol_agent(action_server):
+    return make_agent(Domain.model_validate(PROTOCOL_DOMAIN), action_server)
+
+
+def test_the_server_reads_the_tracker_and_domain_rasa_sends(protocol_agent):
+    protocol_agent.handle('/greet{"shirt_size": "small"}', "alice")
+    [msg] = protocol_agent.handle("/echo", "alice")
+    assert msg["text"] == "sender=alice intent=echo shirt_size=small responses=True user_events=2"
+
+
+def test_responses_buttons_slot_events_and_followup_are_applied(protocol_agent):
+    out = protocol_agent.handle("/rich", "bob")
+    assert texts(out) == ["What is your shirt size?", "Pick one", "Your shirt size is medium!"]
+    assert out[1]["buttons"][0]["title"] == "Large"
+    t = protocol_agent.tracker("bob")
+    assert t.slots["shirt_size"] == "medium" and "no_such_slot" not in t.slots
+    assert [e.name for e in t.events if isinstance(e, ActionExecuted)] == ["action_rich", "action_say_shirt_size"]
+
+
+def test_timeout_404_and_rejection_keep_the_conversation_going(protocol_agent):
+    assert texts(protocol_agent.handle("/slow", "c")) == ["Something went wrong.", "after"]
+    failed = [e for e in protocol_agent.tracker("c").events if isinstance(e, ActionFailed)]
+    assert "did not answer within 2 s" in failed[-1].error
+    assert texts(protocol_agent.handle("/missing", "c")) == ["Something went wrong."]
+    assert "no action of that name (404)" in [e for e in protocol_agent.tracker("c").events if isinstance(e, ActionFailed)][-1].error
+    # 400: the action rejected itself; nothing applied, no error message, the flow goes on
+    assert texts(protocol_agent.handle("/reject", "c")) == ["after"]
+    assert "rejected its execution: not now" in [e for e in protocol_agent.tracker("c").events if isinstance(e, ActionFailed)][-1].error
+    assert texts(protocol_agent.handle("/greet", "c")) == ["Hey!"]
+
+
+def test_unreachable_server_is_a_clear_error_and_the_conversation_goes_on(tmp_path):
+    ep = tmp_path / "endpoints.yml"
+    ep.write_text("action_endpoint:\n  url: http://127.0.0.1:9/webhook\n", encoding="utf-8")
+    a = make_agent(Domain.model_validate(PROTOCOL_DOMAIN), ep)
+    assert texts(a.handle("/echo", "d")) == ["Something went wrong."]
+    err = [e for e in a.tracker("d").events if isinstance(e, ActionFailed)][-1].error
+    assert "cannot reach the action server at http://127.0.0.1:9/webhook" in err
+    # no endpoint configured at all
+    b = make_agent(Domain.model_validate(PROTOCOL_DOMAIN), None)
+    assert texts(b.handle("/echo", "d")) == ["Something went wrong."]
+    assert "no `action_endpoint` is configured" in [e for e in b.tracker("d").events if isinstance(e, ActionFailed)][-1].error
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("action_endpoint:\n  timeout: 3\n", "needs a `url:`"),
+    ("action_endpoint:\n  url: http://x\n  timeout: soon\n", "must be a number of seconds"),
+    ("action_endpoint:\n  url: http://x\n  retries: 3\n", "unknown key(s) under action_endpoint: retries"),
+    ("action_endpoint:\n  url: ${DK_NO_SUCH_VAR}\n", "environment variable DK_NO_SUCH_VAR is not set"),
+    ("- a\n- b\n", "top level"),
+])
+def test_bad_endpoints_files_are_located_errors(tmp_path, text, expected):
+    ep = tmp_path / "endpoints.yml"
+    ep.write_text(text, encoding="utf-8")
+    with pytest.raises(DialogkitError) as e:
+        load_endpoints(ep)
+    assert expected in str(e.value) and str(ep) in str(e.value)
+
+
+def test_endpoints_interpolate_environment_and_send_the_token(tmp_path, monkeypatch):
+    monkeypatch.setenv("DK_ACTION_URL", "http://127.0.0.1:5055/webhook")
+    ep = tmp_path / "endpoints.yml"
+    ep.write_text("action_endpoint:\n  url: ${DK_ACTION_URL}\n  token: s3cret\n  headers: {X-Team: bots}\n", encoding="utf-8")
+    loaded = load_endpoints(ep)
+    assert loaded.url == "http://127.0.0.1:5055/webhook" and loaded.token == "s3cret" and loaded.headers == {"X-Team": "bots"}
+    (tmp_path / "none.yml").write_text("tracker_store:\n  type: sql\n", encoding="utf-8")
+    assert load_endpoints(tmp_path / "none.yml") is None
+
+
+def test_tracker_json_parses_with_rasa_sdk(protocol_agent):
+    """A real Rasa tracker consumer (rasa_sdk's Tracker) reads the HTTP tracker JSON."""
+    protocol_agent.handle('/greet{"shirt_size": "small"}', "eve")
+    protocol_agent.handle("/rich", "eve")
+    data = rasa_tracker(protocol_agent.tracker("eve"), protocol_agent.domain)
+    script = (
+        "import json, sys\n"
+        "from rasa_sdk import Tracker\n"
+        "t = Tracker.from_dict(json.load(sys.stdin))\n"
+        "print(json.dumps({'sender': t.sender_id, 'slot': t.get_slot('shirt_size'), 'intent': t.get_intent_of_latest_message(),"
+        " 'bot': [e.get('text') for e in t.events if e['event'] == 'bot'], 'last_user': t.get_last_event_for('user')['text'],"
+        " 'latest_action': t.latest_action_name}))\n"
+    )
+    out = subprocess.run([str(_sdk_python()), "-c", script], input=json.dumps(data), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert got["sender"] == "eve" and got["slot"] == "medium" and got["intent"] == "rich"
+    assert got["bot"] == ["Hey!", "What is your shirt size?", "Pick one", "Your shirt size is medium!"]
+    assert got["last_user"] == "/rich" and got["latest_action"] == "action_say_shirt_size"
+    kinds = {e["event"] for e in data["events"]}
+    assert kinds <= {"action", "session_started", "user", "bot", "slot", "active_loop", "restart"}
+    user = next(e for e in data["events"] if e["event"] == "user")
+    assert set(user) >= {"timestamp", "text", "parse_data", "input_channel", "message_id", "metadata"}
