@@ -1,0 +1,71 @@
+"""The example Rasa projects end to end, with the real encoder: imported, trained, their own
+test stories passed through `dialogkit test`, their custom actions served by rasa-sdk, and a
+round trip in the shell as a new user would try it."""
+
+import io
+import json
+
+import pytest
+
+from framework.agent import Agent
+from framework.cli import main
+from framework.shell import run_shell
+
+from .conftest import EXAMPLES, PROJECTS
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_passes_all_its_test_stories(rasa_models, action_server, tmp_path, capsys, name):
+    model = rasa_models(name)
+    code = main(["test", str(PROJECTS / name), "--model", str(model), "--endpoints", str(action_server), "--stories-out", str(tmp_path / "results")])
+    out = capsys.readouterr().out
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert code == 0, out
+    assert results["conversation_accuracy"] == 1.0 and results["stories"] >= 7
+    report = json.loads((tmp_path / "results" / "story_report.json").read_text())
+    assert report["accuracy"] == 1.0 and report["utter_greet"]["support"] > 0
+    assert (tmp_path / "results" / "failed_test_stories.yml").read_text().strip().endswith("stories: []")
+    assert str(PROJECTS / name / "tests" / "test_stories.yml") in out
+
+
+CUSTOM = {
+    # what each example's own stories do with its custom actions and forms, said the way a user would
+    "01-actions": [("hello", ["Hey! How are you?"]), ("what time is it", [r"\d{4}-\d\d-\d\d \d\d:\d\d.*"])],
+    "02-slots": [("hi", ["Hey! How are you?"]), ("what's my shirt size?", ["I don't know your shirt size."]),
+                 ("ask me anything", ["What is your shirt size?"]), ("i want a large shirt", ["Thanks. I'll remember that."]),
+                 ("what's my shirt size?", ["Your shirt size is large!"])],
+    "03-conditions": [("ask me anything", ["What is your shirt size?"]), ("medium", ["Thanks. I'll remember that."]),
+                      ("hi", ["Hey! How are you?"]), ("i'm sad", ["Here is something to cheer you up:", "Did that help you?"]),
+                      ("yes", ["Great, carry on!"]), ("what's my shirt size?", ["Your shirt size is medium!"])],
+    "04-from-text": [("can i give you my name?", ["What is your first name?"]), ("Vincent", ["So Vincent, what is your last name?"]),
+                     ("McVincent", ["Ok. Thanks!", "I will remember that your name is Vincent McVincent!"])],
+    "05-validation": [("i want to give you my name", ["What is your first name?"]), ("Vincent99", ["What is your last name?"]),
+                      ("!!", ["That must've been a typo.", "What is your last name?"]),
+                      ("Mc-Vincent", ["Ok. Thanks!", "I will remember that your name is Vincent McVincent!"])],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CUSTOM))
+def test_custom_actions_and_forms_in_conversation(rasa_models, action_server, name):
+    import re
+
+    agent = Agent.load(rasa_models(name))
+    agent.use_endpoints(action_server)
+    for text, expected in CUSTOM[name]:
+        got = [m.get("text") for m in agent.handle(text, f"user-{name}")]
+        assert len(got) == len(expected) and all(re.fullmatch(e, g) or e == g for e, g in zip(expected, got)), (text, got)
+
+
+def test_train_a_rasa_project_directly_and_talk_in_the_shell(tmp_path, capsys):
+    """`dialogkit train <rasa project>` imports on the fly; the shell talks to the result."""
+    out = tmp_path / "models" / "moodbot"
+    assert main(["train", str(PROJECTS / "moodbot"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "is a Rasa project: imported it" in printed and (tmp_path / "models" / "moodbot.rasa_import.md").is_file()
+    script = tmp_path / "chat.txt"
+    script.write_text("hello\nI am sad\nno\nare you a bot?\n", encoding="utf-8")
+    buf = io.StringIO()
+    assert run_shell(str(out), script=str(script), stdout=buf) == 0
+    said = buf.getvalue()
+    for line in ["Hey! How are you?", "Here is something to cheer you up:", "https://i.imgur.com/nGF1K8f.jpg", "Did that help you?", "Bye", "I am a bot, powered by Rasa."]:
+        assert line in said, said
