@@ -47,8 +47,8 @@ lint: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg
-bench: bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg
+.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-rasa
+bench: bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-rasa
 
 bench-foundation: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py
@@ -67,3 +67,6 @@ bench-serve: setup
 
 bench-nlg: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_nlg.py
+
+bench-rasa: setup rasa-sdk-env
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa.py

@@ -641,6 +641,8 @@ class _Importer:
         return out
 
     def action_step(self, name: str, d: _Doc, path: tuple[Any, ...]) -> dict[str, Any] | None:
+        if name == "action_two_stage_fallback":
+            self.report.add("mapped", "action_two_stage_fallback → utter_default (no affirmation/rephrase rounds)", d.at(*path))
         name = RASA_ACTION_ALIASES.get(name, name)
         if name in _IGNORED_ACTIONS:
             return None

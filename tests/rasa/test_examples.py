@@ -46,7 +46,7 @@ CUSTOM = {
 
 
 @pytest.mark.parametrize("name", sorted(CUSTOM))
-def test_custom_actions_and_forms_in_conversation(rasa_models, action_server, name):
+def test_custom_actions_and_forms_in_conversation_and_shell(rasa_models, action_server, tmp_path, name):
     import re
 
     agent = Agent.load(rasa_models(name))
@@ -54,6 +54,14 @@ def test_custom_actions_and_forms_in_conversation(rasa_models, action_server, na
     for text, expected in CUSTOM[name]:
         got = [m.get("text") for m in agent.handle(text, f"user-{name}")]
         assert len(got) == len(expected) and all(re.fullmatch(e, g) or e == g for e, g in zip(expected, got)), (text, got)
+    # the same conversation typed into the shell
+    script = tmp_path / "chat.txt"
+    script.write_text("".join(f"{text}\n" for text, _ in CUSTOM[name]), encoding="utf-8")
+    buf = io.StringIO()
+    assert run_shell(str(rasa_models(name)), script=str(script), stdout=buf, endpoints=str(action_server)) == 0
+    for _, expected in CUSTOM[name]:
+        for e in expected:
+            assert re.search(e if e.startswith("\\d") else re.escape(e), buf.getvalue()), (e, buf.getvalue())
 
 
 def test_train_a_rasa_project_directly_and_talk_in_the_shell(tmp_path, capsys):
