@@ -1,0 +1,75 @@
+"""Rasa test stories through `dialogkit test`: reports like `rasa test`, divergences marked."""
+
+import json
+
+import yaml
+
+from framework.cli import main
+from framework.rasa.importer import import_rasa_project
+from framework.rasa.test_stories import classification_report
+
+from .conftest import PROJECTS
+
+STAND_IN = [{"name": "rule_entity_extractor", "learn_from_examples": True}, {"name": "keyword_intent_classifier"}, {"name": "flow_policy"}, {"name": "template_nlg"}]
+
+STORIES = """
+stories:
+- story: passes
+  steps:
+  - user: |
+      hello
+    intent: greet
+  - action: utter_greet
+  - intent: mood_great
+  - action: utter_happy
+- story: wrong action
+  steps:
+  - user: |
+      hello
+    intent: greet
+  - action: utter_greet
+  - user: |
+      not good
+    intent: mood_unhappy
+  - action: utter_happy
+- story: wrong intent and entity
+  steps:
+  - user: |
+      I want a [large](shirt_size) shirt
+    intent: greet
+  - action: utter_greet
+"""
+
+
+def test_failed_stories_are_written_back_with_the_divergence_marked(tmp_path, capsys):
+    bot = tmp_path / "bot"
+    import_rasa_project(PROJECTS / "02-slots", bot)
+    domain = yaml.safe_load((bot / "domain.yml").read_text())
+    domain["pipeline"] = STAND_IN  # the light classifier: this test is about the runner, not the NLU
+    (bot / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False), encoding="utf-8")
+    (bot / "tests" / "test_stories.yml").write_text(STORIES, encoding="utf-8")
+    out = tmp_path / "results"
+    assert main(["test", str(bot), "--stories-out", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "PASS  story passes" in printed and "FAIL  story wrong action" in printed and "1/3 test stories passed" in printed
+    failed = (out / "failed_test_stories.yml").read_text()
+    assert "- action: utter_happy  # predicted: utter_cheer_up" in failed
+    assert "intent: greet  # predicted: give_shirt_size: I want a large shirt" in failed
+    assert "# predicted entities: [('shirt_size', 'large')]" not in failed  # the annotation matched
+    parsed = yaml.safe_load(failed)  # still valid YAML: the marks are comments
+    assert [s["story"] for s in parsed["stories"]] == ["wrong action", "wrong intent and entity"]
+    assert "passes" in (out / "successful_test_stories.yml").read_text()
+    report = json.loads((out / "story_report.json").read_text())
+    assert report["utter_happy"]["precision"] == 1.0 and report["utter_happy"]["recall"] == 0.5
+    assert report["utter_cheer_up"]["support"] == 0 and report["action_listen"]["support"] > 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["conversation_accuracy"] == 1 / 3 and len(results["failed"]) == 2
+    assert "test_stories.yml" in results["failed"][0]["where"]
+
+
+def test_classification_report_matches_sklearn_layout():
+    r = classification_report([("a", "a"), ("a", "b"), ("b", "b"), ("c", "None")])
+    assert r["a"] == {"precision": 1.0, "recall": 0.5, "f1-score": 2 / 3, "support": 2}
+    assert r["b"]["precision"] == 0.5 and r["None"]["support"] == 0
+    assert r["accuracy"] == 0.5 and r["macro avg"]["support"] == 4
+    assert abs(r["weighted avg"]["recall"] - (0.5 * 2 + 1 * 1 + 0 * 1) / 4) < 1e-9
