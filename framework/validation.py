@@ -17,7 +17,15 @@ from typing import Any
 import networkx as nx
 
 from framework.domain.loader import LoadedDomain
-from framework.domain.schema import REMOTE_ACTION, Domain, FromEntity, FromIntent, FromText, Slot, SlotType
+from framework.domain.schema import (
+    REMOTE_ACTION,
+    Domain,
+    FromEntity,
+    FromIntent,
+    FromText,
+    Slot,
+    SlotType,
+)
 from framework.errors import DialogkitError, DomainError, Issue, did_you_mean, message
 from framework.expressions import Expression, ExpressionError
 from framework.flowgraph import compile_flows, end_node, start_node

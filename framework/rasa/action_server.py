@@ -25,7 +25,13 @@ from typing import Any
 import httpx
 
 from framework.errors import DialogkitError, Location, message
-from framework.rasa.protocol import RASA_VERSION, RemoteResult, from_rasa_events, rasa_domain, rasa_tracker
+from framework.rasa.protocol import (
+    RASA_VERSION,
+    RemoteResult,
+    from_rasa_events,
+    rasa_domain,
+    rasa_tracker,
+)
 from framework.yamlio import load_yaml
 
 __all__ = ["ActionEndpoint", "ActionRejected", "ActionServerError", "RemoteActions", "load_endpoints"]

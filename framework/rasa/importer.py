@@ -190,7 +190,10 @@ class _Importer:
         self.annotated_values: dict[str, set[str]] = {}
         self.stories: list[tuple[str, list[dict[str, Any]], _Doc, tuple[Any, ...], str]] = []  # (name, steps, doc, path, kind)
         self.rules: list[tuple[str, dict[str, Any], _Doc, tuple[Any, ...]]] = []
-        self.ignored_entities: dict[str, set[str]] = {}  # intent -> entities it ignores
+        self.ignored_entities: dict[str, set[Any]] = {}  # intent -> entities it ignores (or ("__use__", kept))
+        self.pending_regex: list[tuple[str, list[str], Location | None]] = []
+        self.pending_lookup: list[tuple[str, list[str], Location | None]] = []
+        self.response_where: dict[str, Location | None] = {}
         self.language = "en"
 
     # -- files ------------------------------------------------------------------------------
@@ -385,8 +388,7 @@ class _Importer:
             out.append(var)
         if out:
             self.responses[name] = out
-            self._resp_where = getattr(self, "_resp_where", {})
-            self._resp_where[name] = d.at(*path)
+            self.response_where[name] = d.at(*path)
 
     def condition(self, conds: list[dict[str, Any]], response: str, d: _Doc, path: tuple[Any, ...]) -> str | None:
         parts = []
@@ -401,12 +403,9 @@ class _Importer:
         data = (d.doc.data or {}) if d else {}
         self.language = str(data.get("language") or "en")
         bert: dict[str, Any] = {"name": "bert_nlu"}
-        has_regex = False
         for i, comp in enumerate(data.get("pipeline") or []):
             cname = (comp or {}).get("name", "?")
             where = d.at("pipeline", i) if d else None
-            if cname in ("RegexEntityExtractor", "RegexFeaturizer"):
-                has_regex = True
             if cname == "FallbackClassifier" and comp.get("threshold") is not None:
                 bert["threshold"] = float(comp["threshold"])
                 self.report.add("mapped", f"FallbackClassifier threshold {comp['threshold']} → bert_nlu threshold", where)
@@ -425,7 +424,6 @@ class _Importer:
             self.report.add("dropped", f"config key `{key}`", d.at(key) if d else None)
         self.pipeline = [{"name": "rule_entity_extractor", "learn_from_examples": True}, bert, {"name": "flow_policy"}, {"name": "template_nlg"}]
         self.report.add("mapped", "responses are said by template_nlg (Rasa's behaviour); add `paraphrases:` and switch to t5_nlg to generate replies", d.at("pipeline") if d else None)
-        _ = has_regex
 
     # -- data -------------------------------------------------------------------------------
 
@@ -477,25 +475,21 @@ class _Importer:
         elif "synonym" in item:
             self.synonyms.append((str(item["synonym"]), examples, d.at(*path)))
         elif "regex" in item:
-            name = str(item["regex"])
-            self._pending_regex = getattr(self, "_pending_regex", [])
-            self._pending_regex.append((name, examples, d.at(*path)))
+            self.pending_regex.append((str(item["regex"]), examples, d.at(*path)))
         elif "lookup" in item:
-            name = str(item["lookup"])
-            self._pending_lookup = getattr(self, "_pending_lookup", [])
-            self._pending_lookup.append((name, examples, d.at(*path)))
+            self.pending_lookup.append((str(item["lookup"]), examples, d.at(*path)))
         else:
             self.report.add("dropped", f"nlu item with keys {sorted(item)}", d.at(*path))
         for extra in set(item) - {"intent", "synonym", "regex", "lookup", "examples", "metadata"}:
             self.report.add("dropped", f"nlu item key `{extra}`", d.at(*path, extra))
 
     def finish_nlu(self) -> None:
-        for name, examples, where in getattr(self, "_pending_regex", []):
+        for name, examples, where in self.pending_regex:
             if name in self.entities:
                 self.entities[name].setdefault("regex", []).extend(examples)
             else:
                 self.report.add("dropped", f"regex `{name}`: names no entity, so for Rasa it was only a feature for the intent classifier (dialogkit's classifier has no regex features)", where)
-        for name, examples, where in getattr(self, "_pending_lookup", []):
+        for name, examples, where in self.pending_lookup:
             if name in self.entities:
                 self.entities[name].setdefault("lookup", []).extend(examples)
             else:
@@ -527,7 +521,7 @@ class _Importer:
                 for ph in _PLACEHOLDER.findall(v.get("text") or ""):
                     if ph not in self.slots:
                         self.slots[ph] = {"type": "any", "mappings": []}
-                        self.report.add("mapped", f"placeholder `{{{ph}}}` in `{name}` names no slot: added slot `{ph}` (type any, no mappings) so actions can pass it", getattr(self, "_resp_where", {}).get(name))
+                        self.report.add("mapped", f"placeholder `{{{ph}}}` in `{name}` names no slot: added slot `{ph}` (type any, no mappings) so actions can pass it", self.response_where.get(name))
 
     # -- forms ------------------------------------------------------------------------------
 

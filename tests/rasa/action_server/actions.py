@@ -8,29 +8,29 @@ as ``python -m rasa_sdk --actions actions`` on 127.0.0.1.
 import datetime
 import re
 import time
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 from rasa_sdk.interfaces import ActionExecutionRejection
+from rasa_sdk.types import DomainDict
 
 
 class ActionShowTime(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_show_time"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         dispatcher.utter_message(text=f"{datetime.datetime.now()}")
         return []
 
 
 class ActionSayShirtSize(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_say_shirt_size"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         size = tracker.get_slot("shirt_size")
         if not size:
             dispatcher.utter_message(text="I don't know your shirt size.")
@@ -44,17 +44,17 @@ def _letters(value: Any) -> str:
 
 
 class ValidateNameForm(FormValidationAction):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_name_form"
 
-    def validate_first_name(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_first_name(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         name = _letters(slot_value)
         if not name:
             dispatcher.utter_message(text="That must've been a typo.")
             return {"first_name": None}
         return {"first_name": name}
 
-    def validate_last_name(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_last_name(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         name = _letters(slot_value)
         if not name:
             dispatcher.utter_message(text="That must've been a typo.")
@@ -70,7 +70,7 @@ class ValidateNameForm(FormValidationAction):
 
 
 class ActionSlow(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_slow"
 
     def run(self, dispatcher, tracker, domain):
@@ -80,7 +80,7 @@ class ActionSlow(Action):
 
 
 class ActionReject(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_reject"
 
     def run(self, dispatcher, tracker, domain):
@@ -90,7 +90,7 @@ class ActionReject(Action):
 class ActionRich(Action):
     """Utters a domain response with a kwarg, a text with buttons, sets a slot and asks for a follow-up."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_rich"
 
     def run(self, dispatcher, tracker, domain):
@@ -102,7 +102,7 @@ class ActionRich(Action):
 class ActionEchoTracker(Action):
     """Says what it was sent: sender, latest intent, slots and domain facts."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_echo_tracker"
 
     def run(self, dispatcher, tracker, domain):
