@@ -77,3 +77,72 @@ def test_train_a_rasa_project_directly_and_talk_in_the_shell(tmp_path, capsys):
     said = buf.getvalue()
     for line in ["Hey! How are you?", "Here is something to cheer you up:", "https://i.imgur.com/nGF1K8f.jpg", "Did that help you?", "Bye", "I am a bot, powered by Rasa."]:
         assert line in said, said
+
+
+FORM_STORIES = """
+stories:
+- story: names, with a typo the validation action cleans
+  steps:
+  - user: |
+      i want to give you my name
+    intent: request_names
+  - action: name_form
+  - active_loop: name_form
+  - slot_was_set:
+    - requested_slot: first_name
+  - user: |
+      Vincent99
+  - action: name_form
+  - slot_was_set:
+    - first_name: Vincent
+  - slot_was_set:
+    - requested_slot: last_name
+  - user: |
+      McVincent
+  - action: name_form
+  - slot_was_set:
+    - last_name: McVincent
+  - slot_was_set:
+    - requested_slot: null
+  - active_loop: null
+  - action: utter_submit
+  - action: utter_slots_values
+- story: greeted, then the form
+  steps:
+  - user: |
+      hi
+    intent: greet
+  - action: utter_greet
+  - user: |
+      can i give you my name?
+    intent: request_names
+  - action: name_form
+  - active_loop: name_form
+  - user: |
+      Ann
+  - action: name_form
+  - slot_was_set:
+    - first_name: Ann
+  - user: |
+      Lee
+  - action: name_form
+  - active_loop: null
+  - action: utter_submit
+  - action: utter_slots_values
+"""
+
+
+def test_form_test_stories_with_the_validation_action(rasa_models, action_server, tmp_path, capsys):
+    """Rasa test stories that run a form: form turns, slot_was_set, active_loop. (A question in
+    the middle of this form fills the name, as in Rasa: from_text takes any text.)"""
+    import shutil
+
+    project = tmp_path / "05-validation"
+    shutil.copytree(PROJECTS / "05-validation", project)
+    (project / "tests" / "form_stories.yml").write_text(FORM_STORIES, encoding="utf-8")
+    code = main(["test", str(project), "--model", str(rasa_models("05-validation")), "--endpoints", str(action_server), "--stories-out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "9/9 test stories passed" in out
+    report = json.loads((tmp_path / "out" / "story_report.json").read_text())
+    assert report["name_form"]["support"] == 6 and report["name_form"]["recall"] == 1.0
