@@ -194,6 +194,7 @@ class _Importer:
         self.pending_regex: list[tuple[str, list[str], Location | None]] = []
         self.pending_lookup: list[tuple[str, list[str], Location | None]] = []
         self.response_where: dict[str, Location | None] = {}
+        self._reported: set[int] = set()
         self.language = "en"
 
     # -- files ------------------------------------------------------------------------------
@@ -561,7 +562,7 @@ class _Importer:
     # -- rules and stories --------------------------------------------------------------------
 
     def build_dialogue(self) -> None:
-        tree = _Trie()
+        tree = _Node("root", None)
         submit: dict[str, tuple[list[dict[str, Any]], str]] = {}
         for name, rule, d, path in self.rules:
             where = d.at(*path)
@@ -584,7 +585,7 @@ class _Importer:
                         self.report.add("conflict", f"rule `{name}`: a second submit rule for form `{form}` (kept `{submit[form][1]}`)", where)
                         continue
                     submit[form] = (actions, name)
-                    self.flows[form]["steps"] += [self.action_step(a, d, path) for a in actions if self.action_step(a, d, path)]
+                    self.flows[form]["steps"] += [step for step in (self.action_step(a, d, path) for a in actions) if step]
                 continue
             if form and steps and "intent" in steps[0]:
                 self.report.add("mapped", f"rule `{name}`: handles `{steps[0]['intent']}` while form `{form}` is active → a flow that interrupts the form; the form resumes and asks again by itself", where)
@@ -592,7 +593,7 @@ class _Importer:
             elif loops:
                 self.report.add("dropped", f"rule `{name}`: active_loop condition with steps that do not start with the form or an intent", where)
                 continue
-            condition = " and ".join(_slot_condition(k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc]) for k, v in item.items()) or None
+            condition = " and ".join(self.slot_test(k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc]) for k, v in item.items()) or None
             for c in cond:
                 if isinstance(c, dict) and not ({"active_loop", "slot_was_set"} & set(c)):
                     self.report.add("dropped", f"rule `{name}`: condition {c}", where)
@@ -656,109 +657,108 @@ class _Importer:
             self.report.add("mapped", f"action `{name}` is used in stories/rules but not listed in the domain: added as a remote action", d.at(*path))
         return {"action": name}
 
-    def parse_turns(self, name: str, steps: list[Any], d: _Doc, path: tuple[Any, ...], kind: str) -> list[tuple[list[str], list[tuple[str, tuple[Any, ...]]]]] | None:
-        """Steps → [(intents of the user turn, [(bot action, step path)])]; the first turn's actions
-        may come before any intent (None intents) only for rules starting with an action."""
-        turns: list[tuple[list[str], list[tuple[str, tuple[Any, ...]]]]] = []
+    def parse_items(self, name: str, steps: list[Any], d: _Doc, path: tuple[Any, ...], kind: str) -> list[tuple[Any, Location | None]] | None:
+        """Steps → a flat list of items with their locations: ``("intent", [names])`` for a user
+        turn (several with `or`), ``("act", name)`` for a bot action, ``("slot", name, condition)``
+        for a `slot_was_set` outside forms. A form's own turns (inside its active_loop) are
+        skipped: the form flow runs them."""
+        items: list[tuple[Any, Location | None]] = []
         in_form: str | None = None
         for i, s in enumerate(steps):
             spath = (*path, "steps", i)
+            where = d.at(*spath)
             if not isinstance(s, dict):
-                self.report.add("dropped", f"{kind} `{name}`: step {s!r}", d.at(*spath))
+                self.report.add("dropped", f"{kind} `{name}`: step {s!r}", where)
                 continue
             if in_form:
                 if s.get("active_loop", "x") is None:
                     in_form = None
-                elif "intent" in s or s.get("action") == in_form or "slot_was_set" in s or "active_loop" in s:
-                    continue  # the form's own turns
-                elif "action" in s:
-                    self.report.add("mapped", f"{kind} `{name}`: `{s['action']}` inside form `{in_form}` — an interruption; dialogkit resumes the form by itself", d.at(*spath))
+                elif "action" in s and s["action"] != in_form and "intent" not in s:
+                    self.report.add("mapped", f"{kind} `{name}`: `{s['action']}` inside form `{in_form}` — an interruption; dialogkit resumes the form by itself", where)
                 continue
             if "intent" in s or "or" in s or "user" in s:
                 if "or" in s:
                     intents = [o["intent"] for o in s["or"] if isinstance(o, dict) and "intent" in o]
                     if len(intents) != len(s["or"]):
-                        self.report.add("dropped", f"{kind} `{name}`: `or` alternatives other than intents (slot_was_set)", d.at(*spath))
+                        self.report.add("dropped", f"{kind} `{name}`: `or` alternatives other than intents (slot_was_set)", where)
                 else:
-                    intents = [s.get("intent")] if s.get("intent") else []
+                    intents = [s["intent"]] if s.get("intent") else []
                     if not intents:
-                        self.report.add("dropped", f"{kind} `{name}`: a user step with text but no intent (end-to-end stories are not supported)", d.at(*spath))
+                        self.report.add("dropped", f"{kind} `{name}`: a user step with text but no intent (end-to-end stories are not supported)", where)
                         return None
-                intents = ["restart" if x == "restart" else x for x in intents]
-                turns.append((intents, []))
+                items.append((("intent", tuple(intents)), where))
             elif "action" in s:
                 action = s["action"]
                 if action == "action_listen":
                     continue
-                if not turns:
-                    turns.append(([], []))
-                turns[-1][1].append((action, spath))
-                if action in self.forms:
-                    nxt = steps[i + 1] if i + 1 < len(steps) else {}
-                    if isinstance(nxt, dict) and nxt.get("active_loop") == action:
-                        in_form = action
+                items.append((("act", action), where))
+                nxt = steps[i + 1] if i + 1 < len(steps) else {}
+                if action in self.forms and isinstance(nxt, dict) and nxt.get("active_loop") == action:
+                    in_form = action
+            elif "slot_was_set" in s:
+                for item in s["slot_was_set"] if isinstance(s["slot_was_set"], list) else [s["slot_was_set"]]:
+                    for slot, value in (item.items() if isinstance(item, dict) else [(item, "__set__")]):
+                        if slot != "requested_slot" and slot in self.slots:
+                            items.append((("slot", slot, self.slot_test(slot, value)), where))  # keyed as Rasa featurizes it
             elif "bot" in s:
-                self.report.add("dropped", f"{kind} `{name}`: `bot:` text step (end-to-end stories are not supported)", d.at(*spath))
-            elif "slot_was_set" in s or "active_loop" in s or "checkpoint" in s:
+                self.report.add("dropped", f"{kind} `{name}`: `bot:` text step (end-to-end stories are not supported)", where)
+            elif "active_loop" in s or "checkpoint" in s:
                 continue
             else:
-                self.report.add("dropped", f"{kind} `{name}`: step with keys {sorted(s)}", d.at(*spath))
-        return turns
+                self.report.add("dropped", f"{kind} `{name}`: step with keys {sorted(s)}", where)
+        return items
 
-    def insert(self, tree: _Trie, name: str, steps: list[Any], d: _Doc, path: tuple[Any, ...], condition: str | None, kind: str, strip: dict[str, tuple[list[str], str]] | None = None) -> None:
-        turns = self.parse_turns(name, steps, d, path, kind)
-        if not turns:
+    def insert(self, tree: _Node, name: str, steps: list[Any], d: _Doc, path: tuple[Any, ...], condition: str | None, kind: str, strip: dict[str, tuple[list[str], str]] | None = None) -> None:
+        items = self.parse_items(name, steps, d, path, kind)
+        if not items:
             return
-        if not turns[0][0]:
+        if items[0][0][0] != "intent":
             self.report.add("dropped", f"{kind} `{name}`: starts with a bot action, not a user intent (only session-start rules do that; dialogkit has no hook there)", d.at(*path))
             return
-        # after a form in a story, drop the actions that the form's submit rule already says
-        if strip:
-            for _, acts in turns:
-                for j, (a, _p) in enumerate(list(acts)):
-                    if a in strip:
-                        said = strip[a][0]
-                        following = [x for x, _ in acts[j + 1 : j + 1 + len(said)]]
-                        if following == said:
-                            del acts[j + 1 : j + 1 + len(said)]
-                        elif following[: len(said)] and following != said[: len(following)]:
-                            self.report.add("mapped", f"{kind} `{name}`: after form `{a}` it says {following}, the submit rule says {said}: both run", d.at(*path))
-        if turns[0][0] == ["restart"]:
+        if items[0][0][1] == ("restart",):
             return  # `/restart` is built in: it clears the conversation
-        node = tree.root(turns[0][0], condition)
-        self._insert_turns(node, turns, 0, name, d, path, kind)
+        # after a form, drop the actions its submit rule already says
+        for form, (said, _rule) in (strip or {}).items():
+            j = 0
+            while j < len(items):
+                if items[j][0] == ("act", form):
+                    acts = [k for k in range(j + 1, len(items)) if items[k][0][0] == "act"][: len(said)]
+                    if [items[k][0][1] for k in acts] == said and all(items[k][0][0] != "intent" for k in range(j + 1, (acts[-1] if acts else j) + 1)):
+                        items = [it for k, it in enumerate(items) if k not in set(acts)]
+                j += 1
+        source = f"{kind} `{name}`"
+        self._insert(tree, items, 0, source, condition)
 
-    def _insert_turns(self, nodes: list[_Node], turns: list[Any], i: int, name: str, d: _Doc, path: tuple[Any, ...], kind: str) -> None:
-        for node in nodes:
-            intents, acts = turns[i]
-            names = [a for a, _ in acts]
-            node.sources.append(f"{kind} `{name}`")
-            if node.actions is None:
-                node.actions = names
-                node.where = d.at(*acts[0][1]) if acts else d.at(*path)
-            elif node.actions != names:
-                self.report.add("conflict", f"{kind} `{name}`: after `{'|'.join(intents)}` it does {names or '(nothing)'}, but {node.sources[0]} does {node.actions or '(nothing)'}", d.at(*(acts[0][1] if acts else path)))
-                return
-            if i + 1 < len(turns):
-                self._insert_turns(node.child(turns[i + 1][0]), turns, i + 1, name, d, path, kind)
+    def _insert(self, node: _Node, items: list[tuple[Any, Location | None]], i: int, source: str, condition: str | None) -> None:
+        if i == len(items):
+            node.ends.append(source)
+            return
+        key, where = items[i]
+        if key[0] == "intent":
+            for intent in key[1]:  # `or`: one branch per intent
+                k = ("intent", intent, condition) if i == 0 else ("intent", intent, None)
+                self._insert(node.child(k, source, where), items, i + 1, source, None)
+        else:
+            self._insert(node.child(key, source, where), items, i + 1, source, condition)
 
-    def tree_to_flows(self, tree: _Trie) -> None:
-        # intents that only occur inside stories get a root flow with their most common continuation
-        roots = {intent for (intent, _cond) in tree.roots}
+    def tree_to_flows(self, tree: _Node) -> None:
+        # an intent that only occurs inside stories gets a flow with what most stories do after it
+        roots = {k[1] for k in tree.children}
         inner: dict[str, list[_Node]] = {}
-        for node in tree.all_nodes():
-            for intent, child in node.children.items():
-                if intent not in roots:
-                    inner.setdefault(intent, []).append(child)
+        for node in tree.walk():
+            for k, child in node.children.items():
+                if k[0] == "intent" and k[1] not in roots and node is not tree:
+                    inner.setdefault(k[1], []).append(child)
+        general: dict[str, _Node] = {}
         for intent, nodes in inner.items():
-            counts = Counter(json.dumps(n.actions) for n in nodes)
-            nodes = sorted(nodes, key=lambda n: -counts[json.dumps(n.actions)])
-            merged = tree.root([intent], None)[0]
-            merged.generalised = True
-            for n in nodes:
+            first = Counter(next(iter(n.children), None) for n in nodes)
+            merged = _Node("generalised", None)
+            for n in sorted(nodes, key=lambda n: -first[next(iter(n.children), None)]):
                 _merge(merged, n)
+            general[intent] = merged
         used_names: set[str] = set(self.flows)
-        for (intent, condition), node in tree.roots.items():
+        entries = [(k[1], k[2], child, False) for k, child in tree.children.items()] + [(i, None, n, True) for i, n in general.items()]
+        for intent, condition, node, generalised in entries:
             base = f"on_{intent}".replace("#", "_").replace("+", "_")
             fname, k = base, 2
             while fname in used_names:
@@ -767,21 +767,62 @@ class _Importer:
             when: dict[str, Any] = {"intent": intent}
             if condition:
                 when["condition"] = condition
-            desc = "From " + ", ".join(sorted(set(node.sources))[:4]) + (" …" if len(set(node.sources)) > 4 else "") if node.sources else f"What stories do after `{intent}` (in any context)"
-            if getattr(node, "generalised", False):
-                desc = f"`{intent}` outside the stories it appears in: what most stories do after it"
-            self.flows[fname] = {"description": desc, "when": when, "steps": self.node_steps(node) or [{"action": "action_listen"}]}
-        self.report.counts["flows from rules and stories"] = len(tree.roots)
+            sources = sorted(set(node.sources()))
+            desc = f"`{intent}` outside the stories it appears in: what most stories do after it" if generalised else "From " + ", ".join(sources[:4]) + (" …" if len(sources) > 4 else "")
+            steps = self.node_steps(node, report=not generalised)
+            self.flows[fname] = {"description": desc, "when": when, "steps": steps or [{"action": "action_listen"}]}
+        self.report.counts["flows from rules and stories"] = len(entries)
 
-    def node_steps(self, node: _Node) -> list[dict[str, Any]]:
-        steps = []
-        for a in node.actions or []:
-            step = self.action_step(a, _NO_DOC, ())
-            if step:
-                steps.append(step)
-        if node.children:
-            steps.append({"expect": {intent: self.node_steps(child) for intent, child in node.children.items()}})
-        return steps
+    def node_steps(self, node: _Node, report: bool = True) -> list[dict[str, Any]]:
+        """The flow steps that continue from ``node``: actions in order, `if` on slot values
+        where stories differ by a slot_was_set, `expect` where the user speaks next."""
+        out: list[dict[str, Any]] = []
+        while node.children:
+            kids = list(node.children.items())
+            acts = [(k, c) for k, c in kids if k[0] == "act"]
+            slots = [(k, c) for k, c in kids if k[0] == "slot"]
+            intents = [(k, c) for k, c in kids if k[0] == "intent"]
+            if slots and (len(slots) > 1 or acts or intents or node.ends):
+                rest = _Node("rest", None)
+                rest.children = {k: c for k, c in kids if k[0] != "slot"}
+                else_steps = self.node_steps(rest, report)
+                for (_, _slot, test), child in reversed(slots):
+                    step: dict[str, Any] = {"if": test, "then": self.node_steps(child, report)}
+                    if else_steps:
+                        step["else"] = else_steps
+                    else_steps = [step]
+                out.extend(else_steps)
+                return out
+            if slots:  # every story here agrees: the mappings or the action set it
+                node = slots[0][1]
+                continue
+            if acts:
+                if report and (len(acts) > 1 or intents or node.ends) and id(node) not in self._reported:
+                    self._reported.add(id(node))
+                    first_key, first = acts[0]
+                    for k, other in [*acts[1:], *intents]:
+                        what = f"does {k[1]}" if k[0] == "act" else f"waits for the user ({k[1]})"
+                        self.report.add("conflict", f"{other.source}: at this point it {what}, but {first.source} does {first_key[1]}", other.where)
+                    for src in node.ends:
+                        if src != first.source:
+                            self.report.add("conflict", f"{src}: ends here, but {first.source} goes on with {first_key[1]}", first.where)
+                step = self.action_step(acts[0][0][1], _NO_DOC, ())
+                if step:
+                    out.append(step)
+                node = acts[0][1]
+                continue
+            out.append({"expect": {k[1]: self.node_steps(c, report) for k, c in intents}})
+            break
+        return out
+
+    def slot_test(self, slot: str, value: Any) -> str:
+        """A condition matching a story's `slot_was_set`: text-like slots by being set (Rasa
+        featurizes them as set / not set), the others by value."""
+        if value is None:
+            return f"{slot} is not set"
+        if self.slots.get(slot, {}).get("type") in ("text", "list", "any") or value == "__set__":
+            return f"{slot} is set"
+        return _slot_condition(slot, value)
 
     # -- output -------------------------------------------------------------------------------
 
@@ -839,40 +880,39 @@ class _Importer:
 
 
 class _Node:
-    def __init__(self) -> None:
-        self.actions: list[str] | None = None
-        self.children: dict[str, _Node] = {}
-        self.sources: list[str] = []
-        self.where: Location | None = None
-        self.generalised = False
+    """A prefix tree over story items; children keep insertion order (the first story wins)."""
 
-    def child(self, intents: list[str]) -> list[_Node]:
-        return [self.children.setdefault(i, _Node()) for i in intents]
+    def __init__(self, source: str, where: Location | None):
+        self.source, self.where = source, where
+        self.children: dict[tuple[Any, ...], _Node] = {}
+        self.ends: list[str] = []  # stories and rules that end at this node
 
+    def child(self, key: tuple[Any, ...], source: str, where: Location | None) -> _Node:
+        if key not in self.children:
+            self.children[key] = _Node(source, where)
+        return self.children[key]
 
-class _Trie:
-    def __init__(self) -> None:
-        self.roots: dict[tuple[str, str | None], _Node] = {}
-
-    def root(self, intents: list[str], condition: str | None) -> list[_Node]:
-        return [self.roots.setdefault((i, condition), _Node()) for i in intents]
-
-    def all_nodes(self) -> list[_Node]:
-        out, todo = [], list(self.roots.values())
+    def walk(self) -> list[_Node]:
+        out, todo = [], [self]
         while todo:
             n = todo.pop()
             out.append(n)
             todo.extend(n.children.values())
         return out
 
+    def sources(self) -> list[str]:
+        return [n.source for n in self.walk() if n.source not in ("root", "generalised", "rest")] + [e for n in self.walk() for e in n.ends]
+
 
 def _merge(into: _Node, other: _Node) -> None:
-    if into.actions is None:
-        into.actions = list(other.actions or [])
-    elif into.actions != (other.actions or []):
-        return  # a different continuation: the most common one (merged first) is kept
-    for intent, child in other.children.items():
-        _merge(into.children.setdefault(intent, _Node()), child)
+    """Add ``other``'s continuations to ``into``; where both have a child for the same item, merge them."""
+    for key, child in other.children.items():
+        if key in into.children:
+            _merge(into.children[key], child)
+        else:
+            copy = into.child(key, child.source, child.where)
+            _merge(copy, child)
+    into.ends.extend(other.ends)
 
 
 def _expect_intents(step: dict[str, Any]) -> list[str]:

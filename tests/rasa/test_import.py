@@ -312,3 +312,54 @@ def test_cli_import_and_clear_errors(tmp_path, capsys):
     assert "DK702" in err and "no domain.yml" in err and "Traceback" not in err
     with pytest.raises(DomainError):
         import_rasa_project(PROJECTS / "moodbot", PROJECTS / "moodbot")
+
+
+def test_stories_that_differ_by_a_slot_become_if_branches(tmp_path):
+    src = tmp_path / "rasa"
+    (src / "data").mkdir(parents=True)
+    (src / "domain.yml").write_text(textwrap.dedent("""
+        version: "3.1"
+        intents: [check, thanks]
+        slots:
+          has_money: {type: bool, mappings: [{type: custom}]}
+          account: {type: text, mappings: [{type: custom}]}
+        responses:
+          utter_rich: [{text: rich}]
+          utter_poor: [{text: poor}]
+          utter_who: [{text: who?}]
+          utter_welcome: [{text: welcome}]
+        actions: [action_check]
+    """), encoding="utf-8")
+    (src / "data" / "stories.yml").write_text(textwrap.dedent("""
+        version: "3.1"
+        stories:
+          - story: rich
+            steps:
+              - intent: check
+              - action: action_check
+              - slot_was_set: [{account: "A-1"}, {has_money: true}]
+              - action: utter_rich
+              - intent: thanks
+              - action: utter_welcome
+          - story: poor
+            steps:
+              - intent: check
+              - action: action_check
+              - slot_was_set: [{account: "A-2"}, {has_money: false}]
+              - action: utter_poor
+          - story: no account
+            steps:
+              - intent: check
+              - action: action_check
+              - action: utter_who
+    """), encoding="utf-8")
+    report = import_rasa_project(src, tmp_path / "bot")
+    assert [n for n in report.notes if n.kind == "conflict"] == []
+    d = load_domain(tmp_path / "bot").domain
+    steps = d.flows["on_check"].steps
+    assert steps[0].action == "action_check"
+    account = steps[1]
+    assert account.if_ == "account is set" and [s.say for s in account.else_] == ["utter_who"]
+    money = account.then[0]
+    assert money.if_ == "has_money == true" and money.then[0].say == "utter_rich" and "thanks" in money.then[1].expect
+    assert money.else_[0].if_ == "has_money == false" and money.else_[0].then[0].say == "utter_poor"
