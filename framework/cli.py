@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +23,33 @@ def _print_issues(issues: list[Any], stream: Any = None) -> None:
         print(issue.render(), file=stream)
 
 
+@contextlib.contextmanager
+def _bot_source(directory: str) -> Iterator[str]:
+    """The bot directory to read: ``directory`` itself, or, for a Rasa project, its import
+    into a temporary directory (the report's losses are printed to stderr)."""
+    import tempfile
+
+    from framework.rasa.importer import import_rasa_project, is_rasa_project
+
+    if not is_rasa_project(directory):
+        yield directory
+        return
+    with tempfile.TemporaryDirectory(prefix="dialogkit-rasa-") as tmp:
+        report = import_rasa_project(directory, Path(tmp) / "bot")
+        print(f"{directory} is a Rasa project: imported it ({len(report.dropped)} item(s) not represented"
+              f"{', listed below' if report.dropped else ''}; full report: `dialogkit import rasa {directory} DEST`)", file=sys.stderr)
+        for note in report.dropped:
+            print(f"  {note.where or directory}: {note.kind}: {note.what}", file=sys.stderr)
+        yield str(Path(tmp) / "bot")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from framework.domain.loader import load_domain
     from framework.validation import validate
 
-    loaded = load_domain(args.dir)
-    issues = validate(loaded, strict=args.strict)
+    with _bot_source(args.dir) as source:
+        loaded = load_domain(source)
+        issues = validate(loaded, strict=args.strict)
     _print_issues(issues)
     errors = [i for i in issues if i.severity == "error"]
     warnings = len(issues) - len(errors)
@@ -57,21 +80,17 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    import tempfile
+    import shutil
 
-    from framework.rasa.importer import import_rasa_project, is_rasa_project
     from framework.training import train
 
     out = Path(args.out) if args.out else Path("models") / Path(args.dir).resolve().name
-    with tempfile.TemporaryDirectory(prefix="dialogkit-rasa-") as tmp:
-        source = args.dir
-        if is_rasa_project(args.dir):  # a Rasa project: import it on the fly
-            report = import_rasa_project(args.dir, Path(tmp) / "bot")
-            source = str(Path(tmp) / "bot")
+    with _bot_source(args.dir) as source:  # a Rasa project is imported on the fly
+        if source != args.dir:
             report_file = out.with_name(out.name + ".rasa_import.md")
             report_file.parent.mkdir(parents=True, exist_ok=True)
-            report_file.write_text(report.to_markdown(), encoding="utf-8")
-            print(f"{args.dir} is a Rasa project: imported it ({len(report.dropped)} item(s) not represented; report: {report_file})")
+            shutil.copyfile(Path(source) / "rasa_import.md", report_file)
+            print(f"import report: {report_file}")
         result = train(source, out, force=args.force, seed=args.seed, progress=lambda m: print(f"  {m}"))
     if args.verbose:
         _print_issues([w for w in result.warnings if w.severity == "warning"])
@@ -98,14 +117,16 @@ def cmd_test(args: argparse.Namespace) -> int:
         from framework.nlu_testing import print_summary, run_nlu_test
 
         out = args.out or "results/nlu"
-        report = run_nlu_test(target[1], data=args.data, folds=args.cross_validation, model=args.model, out=out, progress=lambda m: print(f"  {m}"))
+        with _bot_source(target[1]) as source:
+            report = run_nlu_test(source, data=args.data, folds=args.cross_validation, model=args.model, out=out, progress=lambda m: print(f"  {m}"))
         print_summary(report, out)
         return 0
     if len(target) == 2 and target[0] == "nlg" and not (args.data or args.cross_validation):
         from framework import nlg_testing
 
         out = args.out or "results/nlg"
-        report = nlg_testing.run_nlg_test(target[1], model=args.model, out=out, progress=lambda m: print(f"  {m}"))
+        with _bot_source(target[1]) as source:
+            report = nlg_testing.run_nlg_test(source, model=args.model, out=out, progress=lambda m: print(f"  {m}"))
         nlg_testing.print_summary(report, out)
         return 0
     if len(target) != 1 or args.data or args.cross_validation:
@@ -163,7 +184,8 @@ def cmd_visualize(args: argparse.Namespace) -> int:
     from framework.validation import check
     from framework.visualize import to_html, to_mermaid
 
-    loaded = load_domain(args.dir)
+    with _bot_source(args.dir) as source:
+        loaded = load_domain(source)
     check(loaded)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

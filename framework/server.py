@@ -133,7 +133,7 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
 
 
 def _rasa_message(msg: dict[str, Any]) -> dict[str, Any]:
-    out = {k: msg[k] for k in ("text", "buttons", "image", "custom") if msg.get(k) is not None}
+    out = {k: msg[k] for k in ("text", "buttons", "image", "custom", "attachment", "elements", "quick_replies") if msg.get(k) is not None}
     if msg.get("response"):
         out["response"] = msg["response"]
     return out

@@ -68,8 +68,9 @@ def test_train_a_rasa_project_directly_and_talk_in_the_shell(tmp_path, capsys):
     """`dialogkit train <rasa project>` imports on the fly; the shell talks to the result."""
     out = tmp_path / "models" / "moodbot"
     assert main(["train", str(PROJECTS / "moodbot"), "--out", str(out)]) == 0
-    printed = capsys.readouterr().out
-    assert "is a Rasa project: imported it" in printed and (tmp_path / "models" / "moodbot.rasa_import.md").is_file()
+    printed = capsys.readouterr()
+    assert "is a Rasa project: imported it" in printed.err and "import report:" in printed.out
+    assert (tmp_path / "models" / "moodbot.rasa_import.md").is_file()
     script = tmp_path / "chat.txt"
     script.write_text("hello\nI am sad\nno\nare you a bot?\n", encoding="utf-8")
     buf = io.StringIO()

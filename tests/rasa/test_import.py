@@ -312,6 +312,12 @@ def test_cli_import_and_clear_errors(tmp_path, capsys):
     assert "DK702" in err and "no domain.yml" in err and "Traceback" not in err
     with pytest.raises(DomainError):
         import_rasa_project(PROJECTS / "moodbot", PROJECTS / "moodbot")
+    # validate and visualize take a Rasa project as it is
+    assert main(["validate", str(PROJECTS / "03-conditions")]) == 0
+    captured = capsys.readouterr()
+    assert "is a Rasa project: imported it (0 item(s) not represented" in captured.err and "valid (11 intents" in captured.out
+    assert main(["visualize", str(PROJECTS / "moodbot"), "--out", str(tmp_path / "flows.html")]) == 0
+    assert "on_greet" in (tmp_path / "flows.mmd").read_text()
 
 
 def test_stories_that_differ_by_a_slot_become_if_branches(tmp_path):
