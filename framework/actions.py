@@ -25,10 +25,15 @@ from pydantic import TypeAdapter
 
 from framework.tracker import Event, Tracker
 
-__all__ = ["ActionRunner", "Dispatcher", "TrackerView"]
+__all__ = ["ActionRejected", "ActionRunner", "Dispatcher", "TrackerView"]
 
 _EVENT = TypeAdapter(Event)
 _IMPORT_LOCK = threading.Lock()
+
+
+class ActionRejected(Exception):
+    """An action declined to run (Rasa's ActionExecutionRejection, HTTP 400 from an action
+    server): nothing is applied, no error is said, the flow goes on."""
 
 
 class TrackerView:

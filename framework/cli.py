@@ -7,7 +7,6 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +22,10 @@ def _print_issues(issues: list[Any], stream: Any = None) -> None:
         print(issue.render(), file=stream)
 
 
-@contextlib.contextmanager
-def _bot_source(directory: str) -> Iterator[str]:
-    """The bot directory to read: ``directory`` itself, or, for a Rasa project, its import
-    into a temporary directory (the report's losses are printed to stderr)."""
-    import tempfile
+def _bot_source(directory: str) -> contextlib.AbstractContextManager[str]:
+    from framework.rasa.importer import bot_source
 
-    from framework.rasa.importer import import_rasa_project, is_rasa_project
-
-    if not is_rasa_project(directory):
-        yield directory
-        return
-    with tempfile.TemporaryDirectory(prefix="dialogkit-rasa-") as tmp:
-        report = import_rasa_project(directory, Path(tmp) / "bot")
-        print(f"{directory} is a Rasa project: imported it ({len(report.dropped)} item(s) not represented"
-              f"{', listed below' if report.dropped else ''}; full report: `dialogkit import rasa {directory} DEST`)", file=sys.stderr)
-        for note in report.dropped:
-            print(f"  {note.where or directory}: {note.kind}: {note.what}", file=sys.stderr)
-        yield str(Path(tmp) / "bot")
+    return bot_source(directory)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -151,15 +151,11 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
     """``dialogkit test DIR``: conversation tests and Rasa test stories of a dialogkit bot or a
     Rasa project (imported on the fly); trains into a temporary directory unless ``model``."""
     from framework.agent import Agent
-    from framework.rasa.importer import import_rasa_project, is_rasa_project
+    from framework.rasa.importer import bot_source
     from framework.rasa.test_stories import load_test_stories, run_test_stories, write_reports
 
-    with tempfile.TemporaryDirectory(prefix="dialogkit-test-") as tmp:
-        source = Path(bot_dir)
-        if is_rasa_project(bot_dir):
-            report = import_rasa_project(bot_dir, Path(tmp) / "bot")
-            print(f"imported the Rasa project {bot_dir} ({len(report.dropped)} item(s) not represented; `dialogkit import rasa` writes the full report)")
-            source = Path(tmp) / "bot"
+    with tempfile.TemporaryDirectory(prefix="dialogkit-test-") as tmp, bot_source(bot_dir) as src:
+        source = Path(src)
         tests = load_conversation_tests(source)
         stories = load_test_stories(source)
         for story in stories:  # name the project's own file, not the temporary import

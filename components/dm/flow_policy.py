@@ -22,10 +22,11 @@ from typing import Any
 
 import networkx as nx
 
-from framework.actions import ActionRunner
+from framework.actions import ActionRejected, ActionRunner
 from framework.archive import sha256_file
 from framework.components import Component, ComponentConfig, TrainingContext, Turn
 from framework.domain.schema import REMOTE_ACTION, FromEntity, FromIntent, FromText
+from framework.errors import DialogkitError
 from framework.expressions import parse_expression
 from framework.flowgraph import compile_flows
 from framework.slots import coerce_slot_value
@@ -398,15 +399,14 @@ class FlowPolicy(Component):
                 events, messages, followup = self._run_remote(tracker, name, candidates)
             else:
                 events, messages = self.actions.run(name, tracker)
-        except Exception as e:  # noqa: BLE001 - a failing action is reported, the conversation goes on
-            rejected = type(e).__name__ == "ActionRejected"
-            if rejected:
-                logger.info("%s", e)
-            else:
-                logger.error("custom action '%s' failed: %s", name, e, exc_info=not hasattr(e, "issues"))
+        except ActionRejected as e:
+            logger.info("%s", e)
             tracker.add(ActionFailed(name=name, error=f"{type(e).__name__}: {e}"))
-            if not rejected:
-                self._say(turn, "utter_error", record=False)
+            return
+        except Exception as e:  # noqa: BLE001 - a failing action is reported, the conversation goes on
+            logger.error("custom action '%s' failed: %s", name, e, exc_info=not isinstance(e, DialogkitError))
+            tracker.add(ActionFailed(name=name, error=f"{type(e).__name__}: {e}"))
+            self._say(turn, "utter_error", record=False)
             return
         tracker.add(ActionExecuted(name=name))
         turn.responses.extend(messages)  # said right after the action event, before its other events (as Rasa logs them)

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from framework.actions import ActionRejected
 from framework.errors import DialogkitError, Location, message
 from framework.rasa.protocol import (
     RASA_VERSION,
@@ -45,10 +46,6 @@ class ActionServerError(DialogkitError):
     @classmethod
     def of(cls, problem: str, fix: str, path: str | None = None, line: int | None = None) -> ActionServerError:
         return cls(message("DK701", Location(path, line) if path else None, problem=problem, fix=fix))
-
-
-class ActionRejected(Exception):
-    """The action answered 400: it rejected its own execution (Rasa's ActionExecutionRejection)."""
 
 
 class ActionEndpoint:

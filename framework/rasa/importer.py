@@ -22,10 +22,14 @@ the action server named in ``endpoints.yml``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
+import sys
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +40,7 @@ from framework.errors import DomainError, Location, message
 from framework.training_data import _AnnotationError, format_example, parse_example, split_block
 from framework.yamlio import YamlDoc, load_yaml
 
-__all__ = ["ImportReport", "Note", "RASA_ACTION_ALIASES", "import_rasa_project", "is_rasa_project"]
+__all__ = ["ImportReport", "Note", "RASA_ACTION_ALIASES", "bot_source", "import_rasa_project", "is_rasa_project"]
 
 # Rasa default actions and what dialogkit runs for them (test stories compare through this too).
 RASA_ACTION_ALIASES = {
@@ -976,3 +980,19 @@ def import_rasa_project(src: str | Path, dest: str | Path) -> ImportReport:
     if dest.resolve() == src.resolve():
         raise DomainError(message("DK702", Location(str(dest)), problem="the destination is the Rasa project itself", fix="write the dialogkit bot to another directory"))
     return _Importer(src, dest).run()
+
+
+@contextlib.contextmanager
+def bot_source(directory: str | Path) -> Iterator[str]:
+    """The bot directory to read: ``directory`` itself, or, for a Rasa project, its import
+    into a temporary directory (what was not represented is printed to stderr)."""
+    if not is_rasa_project(directory):
+        yield str(directory)
+        return
+    with tempfile.TemporaryDirectory(prefix="dialogkit-rasa-") as tmp:
+        report = import_rasa_project(directory, Path(tmp) / "bot")
+        print(f"{directory} is a Rasa project: imported it ({len(report.dropped)} item(s) not represented"
+              f"{', listed below' if report.dropped else ''}; full report: `dialogkit import rasa {directory} DEST`)", file=sys.stderr)
+        for note in report.dropped:
+            print(f"  {note.where or directory}: {note.kind}: {note.what}", file=sys.stderr)
+        yield str(Path(tmp) / "bot")
