@@ -108,13 +108,14 @@ class RemoteActions:
     def __init__(self, endpoint: ActionEndpoint):
         self.endpoint = endpoint
         self._client = httpx.Client(timeout=endpoint.timeout, headers=endpoint.headers)
+        self._domain_json: tuple[Any, dict[str, Any]] | None = None  # the domain never changes: serialise it once
 
     def run(self, name: str, tracker: Any, domain: Any, active_form: str | None = None, requested_slot: str | None = None, candidates: list[Any] | None = None) -> RemoteResult:
         payload = {
             "next_action": name,
             "sender_id": tracker.conversation_id,
             "tracker": rasa_tracker(tracker, domain, active_form, requested_slot, candidates),
-            "domain": rasa_domain(domain),
+            "domain": self._domain_for(domain),
             "version": RASA_VERSION,
         }
         ep = self.endpoint
@@ -142,6 +143,11 @@ class RemoteActions:
         if not isinstance(body, dict):
             raise ActionServerError.of(f"action '{name}': expected a JSON object with `events` and `responses`, got {type(body).__name__}", "the server must answer Rasa's `{events, responses}` JSON")
         return from_rasa_events(body, domain)
+
+    def _domain_for(self, domain: Any) -> dict[str, Any]:
+        if self._domain_json is None or self._domain_json[0] is not domain:
+            self._domain_json = (domain, rasa_domain(domain))
+        return self._domain_json[1]
 
     def close(self) -> None:
         self._client.close()
