@@ -166,3 +166,22 @@ def test_tracker_json_parses_with_rasa_sdk(protocol_agent):
     assert kinds <= {"action", "session_started", "user", "bot", "slot", "active_loop", "restart"}
     user = next(e for e in data["events"] if e["event"] == "user")
     assert set(user) >= {"timestamp", "text", "parse_data", "input_channel", "message_id", "metadata"}
+
+
+def test_endpoints_yml_next_to_the_domain_is_kept_in_the_archive(tmp_path, action_server):
+    """Training stores the bot's endpoints.yml with the model; the loaded bot calls that server."""
+    import yaml
+
+    from framework.training import train
+
+    bot = tmp_path / "bot"
+    bot.mkdir()
+    domain = dict(PROTOCOL_DOMAIN, pipeline=[{"name": "keyword_intent_classifier"}, {"name": "flow_policy"}, {"name": "template_nlg"}])
+    domain["intents"] = {k: {"examples": [f"please {k}", f"{k} now"]} for k in PROTOCOL_DOMAIN["intents"]}
+    (bot / "domain.yml").write_text(yaml.safe_dump({"version": "1", **domain}, sort_keys=False), encoding="utf-8")
+    (bot / "endpoints.yml").write_text(action_server.read_text(), encoding="utf-8")
+    train(bot, tmp_path / "model")
+    assert len(list((tmp_path / "model").rglob("endpoints.yml"))) == 1
+    agent = Agent.load(tmp_path / "model")  # verifies every archived file
+    assert agent.handle('/greet{"shirt_size": "small"}', "k")[0]["text"] == "Hey!"
+    assert agent.handle("/echo", "k")[0]["text"].startswith("sender=k intent=echo shirt_size=small")
