@@ -175,6 +175,52 @@ def _load(path: Path) -> _Doc:
     return _Doc(load_yaml(path, allow_empty=True))
 
 
+def _named_list(value: Any) -> bool:
+    """Rasa's `- name` or `- name: {options}` lists (intents, entities, actions)."""
+    return isinstance(value, list) and all(isinstance(x, str) or (isinstance(x, dict) and len(x) == 1 and isinstance(next(iter(x.values())), (dict, type(None)))) for x in value)
+
+
+def _checked(d: _Doc) -> _Doc:
+    """Check the shapes the importer relies on; the first mismatch is a located error."""
+    data = d.doc.data
+
+    def need(ok: bool, path: tuple[Any, ...], what: str, fix: str) -> None:
+        if not ok:
+            raise DomainError(message("DK702", d.at(*path) or Location(d.doc.path), problem=what, fix=fix))
+
+    if data is None:
+        return d
+    need(isinstance(data, dict), (), "the top level must be a mapping of sections", "start the file with keys such as `version:`, `intents:`, `nlu:`")
+    for key in ("intents", "entities", "actions"):
+        if data.get(key) is not None:
+            need(_named_list(data[key]), (key,), f"`{key}` must be a list of names (or `- name: {{options}}`)", f"write `{key}:` as a YAML list, e.g. `- greet`")
+    for key in ("slots", "responses", "forms", "session_config"):
+        need(isinstance(data.get(key) or {}, dict), (key,), f"`{key}` must be a mapping", f"write `{key}:` as `name: ...` entries")
+    for name, slot in (data.get("slots") or {}).items():
+        need(isinstance(slot, dict), ("slots", name), f"slot `{name}` must be a mapping with `type:`", "e.g. `type: text` and `mappings:`")
+        need(isinstance(slot.get("mappings") or [], list) and all(isinstance(m, dict) for m in slot.get("mappings") or []), ("slots", name, "mappings"), f"slot `{name}`: `mappings` must be a list of mappings", "e.g. `- type: from_entity` / `entity: city`")
+        for j, m in enumerate(slot.get("mappings") or []):
+            need(isinstance(m.get("conditions") or [], list) and all(isinstance(c, dict) for c in m.get("conditions") or []), ("slots", name, "mappings", j, "conditions"), f"slot `{name}`: `conditions` must be a list of mappings", "e.g. `- active_loop: my_form`")
+    for name, variations in (data.get("responses") or {}).items():
+        need(isinstance(variations, (list, str)) and all(isinstance(v, (str, dict)) for v in (variations if isinstance(variations, list) else [])), ("responses", name), f"response `{name}` must be a list of variations", "e.g. `- text: Hello!`")
+        for i, v in enumerate(variations if isinstance(variations, list) else []):
+            if isinstance(v, dict):
+                need(isinstance(v.get("buttons") or [], list) and all(isinstance(b, dict) for b in v.get("buttons") or []), ("responses", name, i, "buttons"), f"response `{name}`: `buttons` must be a list of {{title, payload}}", "e.g. `- title: Yes` / `payload: /affirm`")
+                need(isinstance(v.get("condition") or [], list) and all(isinstance(c, dict) for c in v.get("condition") or []), ("responses", name, i, "condition"), f"response `{name}`: `condition` must be a list of {{type: slot, name, value}}", "e.g. `- type: slot` / `name: vip` / `value: true`")
+    for name, form in (data.get("forms") or {}).items():
+        need(isinstance(form or {}, dict) and isinstance((form or {}).get("required_slots") or [], (list, dict)), ("forms", name), f"form `{name}` must be a mapping with `required_slots:` (a list)", "e.g. `required_slots: [first_name, last_name]`")
+    for key in ("nlu", "stories", "rules", "pipeline", "policies"):
+        if data.get(key) is not None:
+            need(isinstance(data[key], list) and all(isinstance(x, dict) for x in data[key]), (key,), f"`{key}` must be a list of mappings", f"each item of `{key}:` starts with `- ` and holds keys")
+    for key, what in (("stories", "story"), ("rules", "rule")):
+        for i, item in enumerate(data.get(key) or []):
+            need(isinstance(item.get("steps") or [], list) and all(isinstance(st, dict) for st in item.get("steps") or []), (key, i, "steps"), f"{what} {i + 1}: `steps` must be a list of steps", "each step is e.g. `- intent: greet` or `- action: utter_greet`")
+            need(isinstance(item.get("condition") or [], list), (key, i, "condition"), f"{what} {i + 1}: `condition` must be a list", "e.g. `- active_loop: my_form`")
+    for i, item in enumerate(data.get("nlu") or []):
+        need(isinstance(item.get("examples") or "", (str, list)), ("nlu", i, "examples"), "`examples` must be a `|` block of `- ` lines or a list", "write `examples: |` followed by `- text` lines")
+    return d
+
+
 class _Importer:
     def __init__(self, src: Path, dest: Path):
         self.src, self.dest = src, dest
@@ -208,15 +254,15 @@ class _Importer:
         if not domain_files:
             raise DomainError(message("DK702", Location(str(self.src)), problem="no domain.yml (or domain/ directory) found", fix="point `dialogkit import rasa` at the Rasa project's root directory"))
         for f in domain_files:
-            self.read_domain(_load(f))
+            self.read_domain(_checked(_load(f)))
         config = self.src / "config.yml"
         if config.is_file():
-            self.read_config(_load(config))
+            self.read_config(_checked(_load(config)))
         else:
             self.report.add("mapped", "no config.yml: dialogkit's default NLU (rule_entity_extractor + bert_nlu) is used")
             self.read_config(None)
         for f in _yaml_files(self.src / "data"):
-            self.read_data(_load(f))
+            self.read_data(_checked(_load(f)))
         self.finish_nlu()
         self.build_forms()
         self.build_dialogue()
@@ -979,7 +1025,11 @@ def import_rasa_project(src: str | Path, dest: str | Path) -> ImportReport:
         raise DomainError(message("DK702", Location(str(src)), problem="not a directory", fix="pass the Rasa project's root directory (with domain.yml, config.yml and data/)"))
     if dest.resolve() == src.resolve():
         raise DomainError(message("DK702", Location(str(dest)), problem="the destination is the Rasa project itself", fix="write the dialogkit bot to another directory"))
-    return _Importer(src, dest).run()
+    try:
+        return _Importer(src, dest).run()
+    except (AttributeError, TypeError, KeyError, ValueError) as e:  # a shape _checked does not cover
+        raise DomainError(message("DK702", Location(str(src)), problem=f"part of the project has a shape the importer does not understand ({type(e).__name__}: {e})",
+                                  fix="check the stories, rules and responses against Rasa 3's format (`rasa data validate` helps); run with --debug for the traceback")) from e
 
 
 @contextlib.contextmanager

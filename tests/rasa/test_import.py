@@ -369,3 +369,25 @@ def test_stories_that_differ_by_a_slot_become_if_branches(tmp_path):
     money = account.then[0]
     assert money.if_ == "has_money == true" and money.then[0].say == "utter_rich" and "thanks" in money.then[1].expect
     assert money.else_[0].if_ == "has_money == false" and money.else_[0].then[0].say == "utter_poor"
+
+
+@pytest.mark.parametrize("file, text, expected", [
+    ("domain.yml", "intents: greet\n", "`intents` must be a list of names"),
+    ("domain.yml", "slots:\n  city: text\n", "slot `city` must be a mapping"),
+    ("domain.yml", "slots:\n  city:\n    type: text\n    mappings: from_entity\n", "`mappings` must be a list"),
+    ("domain.yml", "responses:\n  utter_hi:\n    - text: hi\n      buttons: yes\n", "`buttons` must be a list"),
+    ("domain.yml", "forms:\n  f:\n    required_slots: a\n", "form `f` must be a mapping with `required_slots:`"),
+    ("data/stories.yml", "stories:\n  - story: s\n    steps: intent greet\n", "story 1: `steps` must be a list of steps"),
+    ("data/nlu.yml", "nlu:\n  - greet\n", "`nlu` must be a list of mappings"),
+    ("config.yml", "pipeline: DIETClassifier\n", "`pipeline` must be a list of mappings"),
+    ("domain.yml", "intents: [greet\n", "YAML syntax error"),
+])
+def test_malformed_projects_are_located_errors_not_tracebacks(tmp_path, capsys, file, text, expected):
+    src = tmp_path / "rasa"
+    (src / "data").mkdir(parents=True)
+    (src / "domain.yml").write_text('version: "3.1"\nintents: [greet]\n', encoding="utf-8")
+    (src / "config.yml").write_text("language: en\npipeline: []\npolicies: []\n", encoding="utf-8")
+    (src / file).write_text(text, encoding="utf-8")
+    assert main(["import", "rasa", str(src), str(tmp_path / "bot")]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and f"{file}:" in err and "Traceback" not in err and "internal error" not in err
