@@ -199,10 +199,11 @@ class FlowPolicy(Component):
         candidates = self._slots_set_this_turn(tracker)
         if not action or not candidates:
             return False
+        before = tracker.slots
         self._action(turn, tracker, action, record=False, candidates=candidates)
         # a validator may clear slots the flow already collected: go back to the first of them
-        slots = tracker.slots
-        self._rewind(tracker, [name for name in self.domain.slots if slots.get(name) is None])
+        after = tracker.slots
+        self._rewind(tracker, [name for name, value in before.items() if value is not None and after.get(name) is None])
         return True
 
     # --- slot filling -----------------------------------------------------------------

@@ -9,14 +9,16 @@ from framework.flowgraph import compile_flows
 from framework.tracker import ActionExecuted, FlowCompleted
 
 DOMAIN = {
-    "intents": {k: {} for k in ["greet", "good", "bad", "yes", "no", "names", "bye", "inform"]},
+    "intents": {k: {} for k in ["greet", "good", "bad", "yes", "no", "names", "nicks", "bye", "inform"]},
     "entities": {"name": {}},
     "slots": {
-        "first": {"type": "text", "mappings": [{"type": "from_entity", "entity": "name"}, {"type": "from_text", "conditions": [{"active_flow": "name_form", "requested_slot": "first"}]}]},
-        "last": {"type": "text", "mappings": [{"type": "from_text", "conditions": [{"active_flow": "name_form", "requested_slot": "last"}]}]},
+        "first": {"type": "text", "mappings": [{"type": "from_entity", "entity": "name"}, {"type": "from_text", "conditions": [{"active_flow": "nick_form", "requested_slot": "first"}]}, {"type": "from_text", "conditions": [{"active_flow": "name_form", "requested_slot": "first"}]}]},
+        "last": {"type": "text", "mappings": [{"type": "from_text", "conditions": [{"active_flow": "name_form", "requested_slot": "last"}]},
+                                              {"type": "from_text", "conditions": [{"active_flow": "nick_form", "requested_slot": "last"}]}]},
+        "nick": {"type": "text", "mappings": [{"type": "from_text", "conditions": [{"requested_slot": "nick"}]}]},
     },
     "responses": {n: [n] for n in ["utter_greet", "utter_happy", "utter_cheer", "utter_help", "utter_glad", "utter_sorry", "utter_bye",
-                                   "utter_ask_first", "utter_ask_last", "utter_done", "utter_default", "utter_error"]},
+                                   "utter_ask_first", "utter_ask_last", "utter_ask_nick", "utter_done", "utter_default", "utter_error"]},
     "actions": {"validate_name_form": "tests.components.dm.test_expect_and_forms:validate_names"},
     "flows": {
         "on_greet": {"when": {"intent": "greet"}, "steps": [
@@ -29,6 +31,8 @@ DOMAIN = {
         "on_bye": {"when": {"intent": "bye"}, "steps": [{"say": "utter_bye"}]},
         "on_names": {"when": {"intent": "names"}, "steps": [{"call": "name_form"}]},
         "name_form": {"form": True, "validate": "validate_name_form", "steps": [{"collect": "first"}, {"collect": "last"}, {"say": "utter_done"}]},
+        "nick_form": {"when": {"intent": "nicks"}, "form": True, "validate": "validate_name_form", "steps": [
+            {"collect": "first"}, {"if": 'first == "Zed"', "then": [{"collect": "nick"}]}, {"collect": "last"}, {"say": "utter_done"}]},
     },
 }
 
@@ -104,3 +108,12 @@ def test_a_form_goes_on_when_the_message_answers_its_question():
     # `bye` would start on_bye, but this message also answers the form's question: the form goes on
     assert said(a, "h", '/bye{"name": "Bob"}')[0] == ["utter_ask_last"]
     assert a.tracker("h").slots["first"] == "Bob"
+
+
+def test_only_slots_the_validator_cleared_send_the_form_back():
+    """A collect on a branch the form did not take stays skipped when the validator rejects a later slot."""
+    a = make_agent()
+    assert said(a, "n", "/nicks")[0] == ["utter_ask_first"]
+    assert said(a, "n", "Ann")[0] == ["utter_ask_last"]          # not Zed: no nickname asked
+    assert said(a, "n", "L33")[0] == ["bad last", "utter_ask_last"]
+    assert said(a, "n", "Lee")[0] == ["utter_done"]
