@@ -240,7 +240,8 @@ class _Importer:
         self.annotated_values: dict[str, set[str]] = {}
         self.stories: list[tuple[str, list[dict[str, Any]], _Doc, tuple[Any, ...], str]] = []  # (name, steps, doc, path, kind)
         self.rules: list[tuple[str, dict[str, Any], _Doc, tuple[Any, ...]]] = []
-        self.ignored_entities: dict[str, set[Any]] = {}  # intent -> entities it ignores (or ("__use__", kept))
+        self.ignored_entities: dict[str, set[str]] = {}  # intent -> entities it ignores
+        self.used_entities: dict[str, set[str]] = {}  # intent -> the only entities it uses
         self.pending_regex: list[tuple[str, list[str], Location | None]] = []
         self.pending_lookup: list[tuple[str, list[str], Location | None]] = []
         self.response_where: dict[str, Location | None] = {}
@@ -290,7 +291,7 @@ class _Importer:
                 self.ignored_entities.setdefault(name, set()).update(opts["ignore_entities"] or [])
                 self.report.add("mapped", f"intent `{name}` ignore_entities → `not_intent: {name}` on the from_entity mappings of those entities", d.at("intents", i))
             if "use_entities" in opts and opts["use_entities"] is not True:
-                self.ignored_entities.setdefault(name, set()).add(("__use__", tuple(opts["use_entities"] or [])))  # type: ignore[arg-type]
+                self.used_entities[name] = set(opts["use_entities"] or [])
                 self.report.add("mapped", f"intent `{name}` use_entities → `not_intent: {name}` on the from_entity mappings of other entities", d.at("intents", i))
             for extra in set(opts) - {"use_entities", "ignore_entities"}:
                 self.report.add("dropped", f"intent `{name}` option `{extra}`", d.at("intents", i))
@@ -398,8 +399,6 @@ class _Importer:
                 conditions.append(cond)
         if conditions:
             out["conditions"] = conditions
-        if m.get("entity") is not None and out["type"] == "from_entity":
-            out["_entity"] = m["entity"]
         return out
 
     def read_response(self, name: str, variations: Any, d: _Doc, path: tuple[Any, ...]) -> None:
@@ -553,17 +552,15 @@ class _Importer:
             if len(owners) > 1 or not [e for e, vals in self.annotated_values.items() if vals & forms]:
                 self.report.add("mapped", f"synonym `{canonical}` is global in Rasa; attached to entities {', '.join(owners) or '(none)'}", where)
         # intents' ignore_entities / use_entities → not_intent on from_entity mappings
-        for intent, ignored in self.ignored_entities.items():
-            use = next((set(x[1]) for x in ignored if isinstance(x, tuple)), None)
-            plain = {x for x in ignored if isinstance(x, str)}
+        for intent in {*self.ignored_entities, *self.used_entities}:
+            ignored, used = self.ignored_entities.get(intent, set()), self.used_entities.get(intent)
             for slot in self.slots.values():
                 for m in slot["mappings"]:
-                    ent = m.get("_entity")
-                    if ent and (ent in plain or (use is not None and ent not in use)):
+                    ent = m.get("entity") if m["type"] == "from_entity" else None
+                    if ent and (ent in ignored or (used is not None and ent not in used)):
                         m["not_intent"] = sorted({*_listify(m.get("not_intent")), intent})
         for slot in self.slots.values():
             for m in slot["mappings"]:
-                m.pop("_entity", None)
                 if m.get("type") == "from_entity" and m.get("entity") not in self.entities:
                     self.entities[m["entity"]] = {}
         # placeholders in responses that name no slot: Rasa fills them from an action's kwargs
