@@ -160,14 +160,14 @@ class Agent:
             tracker.add(SessionStarted())
         return tracker
 
-    def handle_turn(self, text: str, conversation_id: str = "default") -> Turn:
+    def handle_turn(self, text: str, conversation_id: str = "default", channel: str | None = None) -> Turn:
         """Run one message through NLU, DM and NLG; return the whole :class:`Turn` (for debug views)."""
         with self._lock(conversation_id):
             tracker = self.tracker(conversation_id)
             self._expire_session(tracker)
-            turn = Turn(_clean(text), tracker=tracker)
+            turn = Turn(_clean(text), channel=channel, tracker=tracker)
             self._nlu(turn)
-            tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}))
+            tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
             for stage in ("dm", "nlg"):
                 for c in self.components:
                     if c.stage == stage:
@@ -183,12 +183,13 @@ class Agent:
             self.store.save(tracker)
             return turn
 
-    def handle(self, text: str, conversation_id: str = "default") -> list[dict[str, Any]]:
-        """Answer ``text`` in conversation ``conversation_id``; returns the bot's messages."""
-        return [_public(m) for m in self.handle_turn(text, conversation_id).messages]
+    def handle(self, text: str, conversation_id: str = "default", channel: str | None = None) -> list[dict[str, Any]]:
+        """Answer ``text`` in conversation ``conversation_id``; returns the bot's messages.
+        ``channel`` (e.g. "rest") selects response variations written for that channel."""
+        return [_public(m) for m in self.handle_turn(text, conversation_id, channel).messages]
 
-    async def handle_async(self, text: str, conversation_id: str = "default") -> list[dict[str, Any]]:
-        return await asyncio.to_thread(self.handle, text, conversation_id)
+    async def handle_async(self, text: str, conversation_id: str = "default", channel: str | None = None) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self.handle, text, conversation_id, channel)
 
     async def parse_async(self, text: str) -> dict[str, Any]:
         return await asyncio.to_thread(self.parse, text)

@@ -79,6 +79,7 @@ class Turn:
     """
 
     text: str
+    channel: str | None = None  # the input/output channel ("rest", "cmdline"...): selects `channel:` variations
     intent: dict[str, Any] | None = None
     intent_ranking: list[dict[str, Any]] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)

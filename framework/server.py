@@ -109,7 +109,7 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
         too_long = _check_length(body.message)
         if too_long:
             return too_long
-        messages = await run_in_threadpool(agent.handle, body.message, body.sender)
+        messages = await run_in_threadpool(agent.handle, body.message, body.sender, "rest")
         return [{"recipient_id": body.sender, **_rasa_message(m)} for m in messages]
 
     @app.post("/model/parse")

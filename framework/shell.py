@@ -111,7 +111,7 @@ def run_shell(model: str, debug: bool = False, script: str | None = None, conver
             continue
         before = dict(agent.tracker(conversation_id).slots)
         started = time.perf_counter()
-        turn = agent.handle_turn("/restart" if command == "/restart" else text, conversation_id)
+        turn = agent.handle_turn("/restart" if command == "/restart" else text, conversation_id, "cmdline")
         elapsed = time.perf_counter() - started
         if debug:
             print(_debug_view(agent, turn, before, elapsed), file=out)

@@ -41,6 +41,7 @@ class UserUttered(_Event):
     event: Literal["user"] = "user"
     text: str
     parse: dict[str, Any] = Field(default_factory=dict)
+    input_channel: str | None = None
 
 
 class BotUttered(_Event):

@@ -257,11 +257,13 @@ class T5NLG(Component):
         return check(candidate, required_placeholders=present, required_values=values, response_slots=plan.slots,
                      filled=slots, lexicon=self.lexicon, own_wording=plan.wording)
 
-    def render_batch(self, requests: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-        """Messages for ``(response name, slots)`` requests: generated when a candidate passes the guard."""
-        messages = [self.floor.render(name, slots) for name, slots in requests]
+    def render_batch(self, requests: list[tuple[str, dict[str, Any]]], channels: list[str | None] | None = None) -> list[dict[str, Any]]:
+        """Messages for ``(response name, slots)`` requests: generated when a candidate passes the guard.
+        A variation written for the output channel is said as it is."""
+        messages = [self.floor.render(name, slots, channels[i] if channels else None) for i, (name, slots) in enumerate(requests)]
         todo = [(i, *self.request(name, slots)) for i, (name, slots) in enumerate(requests)
-                if name in self.plans and messages[i].get("text") is not None and (self.runtime is not None or self._hf_model is not None)]
+                if name in self.plans and messages[i].get("text") is not None and "channel" not in messages[i]
+                and (self.runtime is not None or self._hf_model is not None)]
         if not todo:
             return messages
         cands = self.generate([t[1] for t in todo])
@@ -285,6 +287,7 @@ class T5NLG(Component):
 
     def process_batch(self, turns: list[Turn]) -> None:
         requests: list[tuple[str, dict[str, Any]]] = []
+        channels: list[str | None] = []
         where: list[tuple[Turn, int, dict[str, Any] | None]] = []
         for turn in turns:
             slots = turn.tracker.slots if turn.tracker is not None else {}
@@ -294,7 +297,8 @@ class T5NLG(Component):
                 else:
                     where.append((turn, len(requests), None))
                     requests.append((r["response"], r.get("slots") or slots))
-        rendered = self.render_batch(requests)
+                    channels.append(turn.channel)
+        rendered = self.render_batch(requests, channels)
         for turn, i, msg in where:
             turn.messages.append(msg if msg is not None else rendered[i])
 

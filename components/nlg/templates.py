@@ -58,25 +58,27 @@ class TemplateNLG(Component):
         self._rng = random.Random(config.seed)
         self._turns: dict[str, int] = {}
 
-    def _eligible(self, name: str, slots: dict[str, Any]) -> list[Any]:
+    def _eligible(self, name: str, slots: dict[str, Any], channel: str | None = None) -> list[Any]:
         variations = self.domain.responses[name].variations
+        # Rasa's rule: variations written for this channel if there are any, else the channel-free ones
+        variations = [v for v in variations if channel and v.channel == channel] or [v for v in variations if not v.channel] or list(variations)
         conditional = [v for v in variations if v.condition and parse_expression(v.condition).evaluate(slots)]
         return conditional or [v for v in variations if not v.condition] or list(variations)
 
-    def choose(self, name: str, slots: dict[str, Any]) -> Any:
+    def choose(self, name: str, slots: dict[str, Any], channel: str | None = None) -> Any:
         """The variation of response ``name`` to use now (seeded-random or round-robin among the eligible)."""
-        options = self._eligible(name, slots)
+        options = self._eligible(name, slots, channel)
         if self.config.choice == "round_robin":
             i = self._turns.get(name, 0)
             self._turns[name] = i + 1
             return options[i % len(options)]
         return self._rng.choice(options)
 
-    def render(self, name: str, slots: dict[str, Any]) -> dict[str, Any]:
-        """One bot message for response ``name`` given ``slots``."""
+    def render(self, name: str, slots: dict[str, Any], channel: str | None = None) -> dict[str, Any]:
+        """One bot message for response ``name`` given ``slots`` (and the output ``channel``)."""
         if name not in self.domain.responses:
             return {"text": name, "response": name}
-        v = self.choose(name, slots)
+        v = self.choose(name, slots, channel)
         msg: dict[str, Any] = {"response": name, "text": fill(v.text, slots, self.config.missing_slot_text) if v.text else None, "generated": False}
         if v.buttons:
             msg["buttons"] = [{"title": fill(b.title, slots, ""), "payload": b.payload} for b in v.buttons]
@@ -84,6 +86,8 @@ class TemplateNLG(Component):
             msg["image"] = v.image
         if v.custom:
             msg["custom"] = v.custom
+        if v.channel:
+            msg["channel"] = v.channel
         return msg
 
     def process(self, turn: Turn) -> None:
@@ -92,4 +96,4 @@ class TemplateNLG(Component):
             if "text" in r and "response" not in r:  # already a message (from a custom action)
                 turn.messages.append(dict(r))
             else:
-                turn.messages.append(self.render(r["response"], r.get("slots") or slots))
+                turn.messages.append(self.render(r["response"], r.get("slots") or slots, turn.channel))

@@ -116,7 +116,7 @@ def rasa_tracker(tracker: Tracker, domain: Any, active_form: str | None = None, 
         "followup_action": None,
         "paused": False,
         "events": events,
-        "latest_input_channel": "rest",
+        "latest_input_channel": latest.input_channel if latest else None,
         "active_loop": {"name": active_form} if active_form else {},
         "latest_action": {"action_name": action_names[-1]} if action_names else {},
         "latest_action_name": action_names[-1] if action_names else None,
@@ -147,7 +147,7 @@ def rasa_events(tracker: Tracker, domain: Any) -> list[dict[str, Any]]:
         elif isinstance(e, UserUttered):
             if not out or out[-1]["event"] != "action" or out[-1]["name"] != "action_listen":
                 add(ts, "action", name="action_listen", policy=None, confidence=None)
-            add(ts, "user", text=e.text, parse_data=_parse_data(e), input_channel="rest", message_id=None, metadata={})
+            add(ts, "user", text=e.text, parse_data=_parse_data(e), input_channel=e.input_channel, message_id=None, metadata={})
         elif isinstance(e, BotUttered):
             if e.response:
                 add(ts, "action", name=e.response, policy="flow_policy", confidence=1.0)

@@ -185,3 +185,13 @@ def test_endpoints_yml_next_to_the_domain_is_kept_in_the_archive(tmp_path, actio
     agent = Agent.load(tmp_path / "model")  # verifies every archived file
     assert agent.handle('/greet{"shirt_size": "small"}', "k")[0]["text"] == "Hey!"
     assert agent.handle("/echo", "k")[0]["text"].startswith("sender=k intent=echo shirt_size=small")
+
+
+def test_the_input_channel_reaches_the_tracker_and_selects_variations(action_server):
+    domain = dict(PROTOCOL_DOMAIN, responses=dict(PROTOCOL_DOMAIN["responses"], utter_greet=[{"text": "Hey!"}, {"text": "Hey, web!", "channel": "rest"}]))
+    a = make_agent(Domain.model_validate(domain), action_server)
+    assert a.handle("/greet", "r", channel="rest")[0]["text"] == "Hey, web!"
+    assert a.handle("/greet", "s", channel="cmdline")[0]["text"] == "Hey!"
+    data = rasa_tracker(a.tracker("r"), a.domain)
+    assert data["latest_input_channel"] == "rest"
+    assert next(e for e in data["events"] if e["event"] == "user")["input_channel"] == "rest"

@@ -13,6 +13,7 @@ def domain():
                 {"text": "big group of {n}", "condition": "n > 8"},
             ],
             "utter_buttons": [{"text": "Pick, {name}", "buttons": [{"title": "A {name}", "payload": "/a"}]}],
+            "utter_hi": [{"text": "Hi!"}, {"text": "Hi from the web", "channel": "rest"}, {"text": "Hi from Slack", "channel": "slack"}],
         },
     })
 
@@ -52,3 +53,11 @@ def test_buttons_are_filled_too():
     msg = nlg().render("utter_buttons", {"name": "Ann"})
     assert msg["text"] == "Pick, Ann" and msg["buttons"] == [{"title": "A Ann", "payload": "/a"}]
     assert msg["generated"] is False
+
+
+def test_channel_variations_are_said_on_their_channel_only():
+    g = nlg()
+    assert g.render("utter_hi", {}, "rest")["text"] == "Hi from the web"
+    assert g.render("utter_hi", {}, "rest")["channel"] == "rest"
+    assert g.render("utter_hi", {}, "cmdline")["text"] == "Hi!"
+    assert all(g.render("utter_hi", {})["text"] == "Hi!" for _ in range(10))  # no channel: channel-free variations only
