@@ -315,6 +315,8 @@ class _Importer:
                 self.report.add("mapped", f"action `{name}` options {sorted(item[name])}: the tracker and domain are always sent", d.at("actions", i))
             if name.startswith("utter_"):
                 continue  # responses; they need no action entry
+            if name == "action_validate_slot_mappings":
+                self.report.add("dropped", "action_validate_slot_mappings: Rasa runs it after every message; dialogkit runs validation actions for flows only (`validate:` on a flow)", d.at("actions", i))
             self.actions[name] = "remote"
         for name, form in (data.get("forms") or {}).items():
             self.forms[name] = form or {}

@@ -135,6 +135,7 @@ actions:
   - action_ask_city
   - validate_booking_form
   - action_lookup
+  - action_validate_slot_mappings
 session_config:
   session_expiration_time: 0
   carry_over_slots_to_new_session: false
@@ -283,7 +284,7 @@ def test_every_rasa_construct_maps_or_is_reported_with_its_line(tmp_path):
     assert [s.action for s in d.flows["on_stop"].steps] == ["action_cancel_flow"]
     assert [s.say for s in d.flows["on_chitchat"].steps[:1]] == ["utter_time"]
     assert "conversation_start" in text and "wait_for_user_input" in text and "interrupts the form" in text
-    assert "starts with a bot action" in text
+    assert "starts with a bot action" in text and "action_validate_slot_mappings: Rasa runs it after every message" in text
     # stories: or + checkpoints joined, e2e reported, contradiction reported
     greet = d.flows["on_greet"]
     branch = greet.steps[1].expect
