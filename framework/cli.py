@@ -145,7 +145,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         agent.use_endpoints(args.endpoints)
     if args.batch_size > 1:
         agent.enable_batching(args.batch_size, args.batch_wait_ms)
-    app = create_app(agent, auth_token=args.auth_token or os.environ.get("DIALOGKIT_AUTH_TOKEN"), max_body_bytes=args.max_body_bytes, max_message_chars=args.max_message_chars)
+    app = create_app(agent, auth_token=args.auth_token or os.environ.get("DIALOGKIT_AUTH_TOKEN"), max_body_bytes=args.max_body_bytes, max_message_chars=args.max_message_chars, cors=args.cors)
     print(f"serving {model} on http://{args.host}:{args.port} (trackers: {where}; loaded in {time.perf_counter() - t0:.1f}s)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
@@ -258,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-body-bytes", type=int, default=64 * 1024)
     s.add_argument("--max-message-chars", type=int, default=5000)
     s.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    s.add_argument("--cors", nargs="+", metavar="ORIGIN", help='let web pages from these origins call the API (e.g. a chat widget; "*" for any), like `rasa run --cors`')
     s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions")
     s.set_defaults(func=cmd_serve)
 

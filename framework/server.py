@@ -54,8 +54,9 @@ def _error(status: int, code: str, detail: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": code, "detail": detail})
 
 
-def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int = 64 * 1024, max_message_chars: int = 5_000) -> FastAPI:
-    """The FastAPI app serving ``agent``."""
+def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int = 64 * 1024, max_message_chars: int = 5_000, cors: list[str] | None = None) -> FastAPI:
+    """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
+    call from (``["*"]`` for any), as ``rasa run --cors``."""
     app = FastAPI(title="dialogkit", version=__version__, description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).")
     chat_page = resources.files("framework").joinpath("static/chat.html").read_text(encoding="utf-8")
 
@@ -76,6 +77,12 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
             if len(body) > max_body_bytes:
                 return _error(413, "request_too_large", f"request bodies are limited to {max_body_bytes} bytes")
         return await call_next(request)
+
+    if cors:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        # added last, so it is the outermost layer: preflight requests are answered before the token check
+        app.add_middleware(CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

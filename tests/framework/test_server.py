@@ -99,6 +99,19 @@ def test_token_auth(light_model):
     assert client.get("/health").status_code == 200  # health stays open for load balancers
 
 
+def test_cors_lets_a_chat_widget_on_another_site_call_in(light_model):
+    client = TestClient(create_app(Agent.load(light_model), auth_token="s3cret", cors=["https://shop.example"]))
+    pre = client.options("/webhooks/rest/webhook", headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+                                                             "Access-Control-Request-Headers": "content-type"})
+    assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == "https://shop.example"  # before the token check
+    r = client.post("/webhooks/rest/webhook?token=s3cret", json={"sender": "w", "message": "hi"}, headers={"Origin": "https://shop.example"})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://shop.example"
+    other = client.post("/webhooks/rest/webhook?token=s3cret", json={"sender": "w", "message": "hi"}, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+    plain = TestClient(create_app(Agent.load(light_model)))  # no --cors: no CORS headers at all
+    assert "access-control-allow-origin" not in plain.post("/webhooks/rest/webhook", json={"sender": "w", "message": "hi"}, headers={"Origin": "https://shop.example"}).headers
+
+
 def test_concurrent_messages_to_one_conversation_lose_nothing(light_model, tmp_path):
     agent = Agent.load(light_model, store=SQLiteTrackerStore(tmp_path / "c.sqlite"))
     agent.enable_batching(8, 2)
