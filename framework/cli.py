@@ -154,7 +154,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from framework.rasa.importer import import_rasa_project
 
-    report = import_rasa_project(args.src, args.dest)
+    report = import_rasa_project(args.src, args.dest, overwrite=args.force)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
     print(f"imported {args.src} -> {args.dest}: {counts}")
     for note in report.dropped:
@@ -265,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("import", help="convert another framework's project into a dialogkit bot (`import rasa SRC DEST`)")
     s.add_argument("framework", choices=["rasa"], help="the source framework (rasa: Rasa 3.x)")
     s.add_argument("src", help="the Rasa project directory (domain.yml or domain/, config.yml, data/, tests/)")
-    s.add_argument("dest", help="the dialogkit bot directory to write")
+    s.add_argument("dest", help="the dialogkit bot directory to write (new or empty)")
+    s.add_argument("--force", action="store_true", help="write into a non-empty DEST, replacing the files the import writes")
     s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("visualize", help="draw the flow graph as an HTML page and Mermaid text")

@@ -307,6 +307,13 @@ def test_cli_import_and_clear_errors(tmp_path, capsys):
     assert main(["import", "rasa", str(PROJECTS / "02-slots"), str(tmp_path / "bot")]) == 0
     out = capsys.readouterr().out
     assert "imported" in out and "rasa_import.md" in out and "dialogkit train" in out
+    # an existing bot is never overwritten by accident
+    (tmp_path / "bot" / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["import", "rasa", str(PROJECTS / "02-slots"), str(tmp_path / "bot")]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert main(["import", "rasa", str(PROJECTS / "02-slots"), str(tmp_path / "bot"), "--force"]) == 0
+    assert (tmp_path / "bot" / "notes.txt").read_text() == "mine"
+    capsys.readouterr()
     (tmp_path / "empty").mkdir()
     assert main(["import", "rasa", str(tmp_path / "empty"), str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
