@@ -1021,13 +1021,13 @@ def import_rasa_project(src: str | Path, dest: str | Path, overwrite: bool = Fal
     """Convert the Rasa project ``src`` into the dialogkit bot directory ``dest`` (which must be
     new or empty unless ``overwrite``: the files it writes replace those already there)."""
     src, dest = Path(src), Path(dest)
-    if dest.exists() and not overwrite and (not dest.is_dir() or any(dest.iterdir())):
-        raise DomainError(message("DK702", Location(str(dest)), problem="the destination exists and is not empty; importing would overwrite its files",
-                                  fix="choose a new directory, or pass --force to replace domain.yml, data/nlu.yml, endpoints.yml, tests/ and the report there"))
     if not src.is_dir():
         raise DomainError(message("DK702", Location(str(src)), problem="not a directory", fix="pass the Rasa project's root directory (with domain.yml, config.yml and data/)"))
     if dest.resolve() == src.resolve():
         raise DomainError(message("DK702", Location(str(dest)), problem="the destination is the Rasa project itself", fix="write the dialogkit bot to another directory"))
+    if dest.exists() and not overwrite and (not dest.is_dir() or any(dest.iterdir())):
+        raise DomainError(message("DK702", Location(str(dest)), problem="the destination exists and is not empty; importing would overwrite its files",
+                                  fix="choose a new directory, or pass --force to replace domain.yml, data/nlu.yml, endpoints.yml, tests/ and the report there"))
     try:
         return _Importer(src, dest).run()
     except (AttributeError, TypeError, KeyError, ValueError) as e:  # a shape _checked does not cover
