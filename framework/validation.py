@@ -268,6 +268,10 @@ class _Checker:
             elif kind == "goto" and step.goto not in step_ids.get(flow, {}):
                 self.add("DK313", (*path, "goto"), flow=flow, name=step.goto, hint=did_you_mean(step.goto, step_ids.get(flow, {})))
                 self.broken_flows.add(flow)
+        for i, spec in enumerate(self.d.pipeline or []):
+            action = spec.config().get("validate_slots_action") if spec.name == "flow_policy" else None
+            if isinstance(action, str):
+                self.ref("action", action, ("pipeline", i, "validate_slots_action"), "flow_policy's validate_slots_action")
         for name, flow in self.d.flows.items():
             if flow.validate_:
                 self.ref("action", flow.validate_, ("flows", name, "validate"), f"flow '{name}'")

@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 class FlowPolicyConfig(ComponentConfig):
     max_actions_per_turn: int = 50
     fallback_response: str = "utter_default"
+    validate_slots_action: str | None = None  # run after every user message with the slots it set (Rasa's action_validate_slot_mappings)
 
 
 class FlowPolicy(Component):
@@ -122,6 +123,8 @@ class FlowPolicy(Component):
         stack = tracker.stack
         asking = self._asking(stack)
         invalid = self._fill_slots(turn, tracker, intent, asking)
+        if self.config.validate_slots_action:
+            self._action(turn, tracker, self.config.validate_slots_action, record=False, candidates=self._slots_set_this_turn(tracker))
         if stack and self._validate(turn, tracker, stack[-1].flow):
             asking = self._asking(tracker.stack)
         if intent == "nlu_fallback" and asking is not None and self._slots_changed(tracker):

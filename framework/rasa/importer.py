@@ -246,6 +246,7 @@ class _Importer:
         self.pending_lookup: list[tuple[str, list[str], Location | None]] = []
         self.response_where: dict[str, Location | None] = {}
         self._reported: set[int] = set()
+        self.validate_slots_action: str | None = None
         self.language = "en"
 
     # -- files ------------------------------------------------------------------------------
@@ -316,7 +317,8 @@ class _Importer:
             if name.startswith("utter_"):
                 continue  # responses; they need no action entry
             if name == "action_validate_slot_mappings":
-                self.report.add("dropped", "action_validate_slot_mappings: Rasa runs it after every message; dialogkit runs validation actions for flows only (`validate:` on a flow)", d.at("actions", i))
+                self.validate_slots_action = name
+                self.report.add("mapped", "action_validate_slot_mappings → flow_policy `validate_slots_action` (run after every user message, as Rasa does)", d.at("actions", i))
             self.actions[name] = "remote"
         for name, form in (data.get("forms") or {}).items():
             self.forms[name] = form or {}
@@ -891,6 +893,8 @@ class _Importer:
             if "lookup" in entry:
                 entry["lookup"] = list(dict.fromkeys(entry["lookup"]))
             entities[name] = entry
+        if self.validate_slots_action:
+            next(c for c in self.pipeline if c["name"] == "flow_policy")["validate_slots_action"] = self.validate_slots_action
         domain: dict[str, Any] = {
             "version": "1",
             "name": self.src.resolve().name,

@@ -20,8 +20,8 @@ from framework.tracker import ActionExecuted, ActionFailed
 from .conftest import PROJECTS, _sdk_python
 
 
-def make_agent(domain, endpoints):
-    policy = FlowPolicy(resolve_config("flow_policy", {}), domain, endpoint=load_endpoints(endpoints) if endpoints else None)
+def make_agent(domain, endpoints, **policy_config):
+    policy = FlowPolicy(resolve_config("flow_policy", policy_config), domain, endpoint=load_endpoints(endpoints) if endpoints else None)
     return Agent(domain, [policy, TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
 
 
@@ -61,7 +61,7 @@ PROTOCOL_DOMAIN = {
     "entities": {"shirt_size": {}},
     "slots": {"shirt_size": {"type": "text", "mappings": [{"type": "from_entity", "entity": "shirt_size"}]}},
     "responses": {"utter_ask_shirt_size": ["What is your shirt size?"], "utter_greet": ["Hey!"], "utter_error": ["Something went wrong."], "utter_after": ["after"]},
-    "actions": {n: "remote" for n in ["action_echo_tracker", "action_rich", "action_slow", "action_reject", "action_missing", "action_say_shirt_size"]},
+    "actions": {n: "remote" for n in ["action_echo_tracker", "action_rich", "action_slow", "action_reject", "action_missing", "action_say_shirt_size", "action_validate_slot_mappings"]},
     "flows": {
         "echo": {"when": {"intent": "echo"}, "steps": [{"action": "action_echo_tracker"}]},
         "rich": {"when": {"intent": "rich"}, "steps": [{"action": "action_rich"}]},
@@ -195,3 +195,32 @@ def test_the_input_channel_reaches_the_tracker_and_selects_variations(action_ser
     data = rasa_tracker(a.tracker("r"), a.domain)
     assert data["latest_input_channel"] == "rest"
     assert next(e for e in data["events"] if e["event"] == "user")["input_channel"] == "rest"
+
+
+def test_global_slot_validation_runs_after_every_message(action_server):
+    """Rasa's action_validate_slot_mappings (a rasa_sdk ValidationAction) as flow_policy's validate_slots_action."""
+    a = make_agent(Domain.model_validate(PROTOCOL_DOMAIN), action_server, validate_slots_action="action_validate_slot_mappings")
+    assert texts(a.handle('/greet{"shirt_size": "L"}', "g")) == ["Hey!"]
+    assert a.tracker("g").slots["shirt_size"] == "large"
+    assert texts(a.handle('/greet{"shirt_size": "huge"}', "g")) == ["We don't have that size.", "Hey!"]
+    assert a.tracker("g").slots["shirt_size"] is None
+    assert texts(a.handle("/greet", "g")) == ["Hey!"]  # nothing set: the action runs and changes nothing
+
+
+def test_validate_slots_action_must_name_an_action(write_bot):
+    from framework.validation import validate
+
+    bot = write_bot({"domain.yml": """
+        version: "1"
+        pipeline:
+          - name: keyword_intent_classifier
+          - name: flow_policy
+            validate_slots_action: action_validate_slot_mapings
+        intents: {hi: {examples: [hi, hello]}}
+        responses: {utter_hi: [Hi!]}
+        actions: {action_validate_slot_mappings: remote}
+        flows: {hi: {when: {intent: hi}, steps: [{say: utter_hi}]}}
+    """})
+    issues = [i for i in validate(load_domain(bot)) if i.severity == "error"]
+    assert len(issues) == 1 and issues[0].code == "DK301" and "validate_slots_action" in issues[0].text
+    assert "did you mean 'action_validate_slot_mappings'" in issues[0].text and "domain.yml:5" in str(issues[0].location)

@@ -10,7 +10,7 @@ import re
 import time
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
@@ -64,6 +64,18 @@ class ValidateNameForm(FormValidationAction):
             dispatcher.utter_message(text="That's a very short name. We fear a typo. Restarting!")
             return {"first_name": None, "last_name": None}
         return {"last_name": name}
+
+
+class ValidateSlotMappings(ValidationAction):
+    """Rasa's global slot validation (action_validate_slot_mappings): runs after every message."""
+
+    def validate_shirt_size(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        sizes = {"s": "small", "m": "medium", "l": "large"}
+        value = sizes.get(str(slot_value).lower(), str(slot_value).lower())
+        if value not in sizes.values():
+            dispatcher.utter_message(text="We don't have that size.")
+            return {"shirt_size": None}
+        return {"shirt_size": value}
 
 
 # --- protocol edge cases -------------------------------------------------------------------
