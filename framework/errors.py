@@ -63,7 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK305": ("flow '{flow}': step {step} can never be reached", "remove it or move it before the step that ends the flow ({after})"),
     "DK306": ("flow '{flow}': collect '{slot}' has no way to ask", "add a response `utter_ask_{slot}`, an action `action_ask_{slot}`, or `ask:` on the step"),
     "DK307": ("flow '{flow}': steps {cycle} form a loop that never waits for the user", "put a `collect` step inside the loop or end it with a condition"),
-    "DK308": ("flow '{flow}': collect '{slot}' is a dead end: the slot has no mapping that can fill it", "give slot '{slot}' a mapping (from_entity, from_intent or from_text)"),
+    "DK308": ("flow '{flow}': collect '{slot}' is a dead end: the slot has no mapping that can fill it", "give slot '{slot}' a mapping (from_entity, from_intent or from_text), or the flow a `validate:` action that sets it"),
     "DK309": ("flow '{flow}' can never start: it has no `when:` trigger and no flow links to or calls it", "add `when: {{intent: ...}}` or link to it from another flow"),
     "DK310": ("flow '{flow}': step {step} is a dead end: no path from it reaches the end of the flow", "give the loop a way out (an `if` with an exit, or an `end` step)"),
     "DK311": ("slot '{slot}': {problem}", "{fix}"),

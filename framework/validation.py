@@ -292,8 +292,9 @@ class _Checker:
             self.used["action"].add(f"action_ask_{slot}")
         else:
             self.add("DK306", (*path, "collect"), flow=flow, slot=slot)
-        if not self.d.slots[slot].mappings:
-            self.add("DK308", (*path, "collect"), flow=flow, slot=slot)
+        global_validation = any(spec.name == "flow_policy" and spec.config().get("validate_slots_action") for spec in self.d.pipeline or [])
+        if not self.d.slots[slot].mappings and not self.d.flows[flow].validate_ and not global_validation:
+            self.add("DK308", (*path, "collect"), flow=flow, slot=slot)  # a validate action may extract it (Rasa's extract_<slot>)
 
     def graph_shape(self, g: nx.DiGraph) -> None:
         flows_with_collect = {d["flow"] for _, d in g.nodes(data=True) if d["kind"] in ("collect", "expect")}

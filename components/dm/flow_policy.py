@@ -197,11 +197,12 @@ class FlowPolicy(Component):
         return out[::-1]
 
     def _validate(self, turn: Turn, tracker: Tracker, flow: str) -> bool:
-        """Run flow ``flow``'s `validate` action if this message set slots; True if it ran."""
+        """Run flow ``flow``'s `validate` action on this message (with the slots it set; the
+        action may also extract slots itself, as Rasa's ``extract_<slot>``); True if it ran."""
         action = self.domain.flows[flow].validate_ if flow in self.domain.flows else None
-        candidates = self._slots_set_this_turn(tracker)
-        if not action or not candidates:
+        if not action:
             return False
+        candidates = self._slots_set_this_turn(tracker)
         before = tracker.slots
         self._action(turn, tracker, action, record=False, candidates=candidates)
         # a validator may clear slots the flow already collected: go back to the first of them

@@ -224,3 +224,18 @@ def test_validate_slots_action_must_name_an_action(write_bot):
     issues = [i for i in validate(load_domain(bot)) if i.severity == "error"]
     assert len(issues) == 1 and issues[0].code == "DK301" and "validate_slots_action" in issues[0].text
     assert "did you mean 'action_validate_slot_mappings'" in issues[0].text and "domain.yml:5" in str(issues[0].location)
+
+
+def test_a_form_slot_with_a_custom_mapping_is_extracted_by_the_validation_action(action_server):
+    """Rasa's custom slot mapping: the form's FormValidationAction fills it with extract_<slot>."""
+    domain = dict(PROTOCOL_DOMAIN)
+    domain["intents"] = dict(PROTOCOL_DOMAIN["intents"], size={})
+    domain["slots"] = dict(PROTOCOL_DOMAIN["slots"], size_code={"type": "text"})  # no mapping
+    domain["responses"] = dict(PROTOCOL_DOMAIN["responses"], utter_ask_size_code=["Which size code?"], utter_default=["Sorry?"], utter_size_done=["Size {size_code} it is."])
+    domain["actions"] = dict(PROTOCOL_DOMAIN["actions"], validate_size_form="remote")
+    domain["flows"] = dict(PROTOCOL_DOMAIN["flows"], size_form={"when": {"intent": "size"}, "form": True, "validate": "validate_size_form",
+                                                                "steps": [{"collect": "size_code"}, {"say": "utter_size_done"}]})
+    a = make_agent(Domain.model_validate(domain), action_server)
+    assert texts(a.handle("/size", "z")) == ["Which size code?"]
+    assert texts(a.handle("xl", "z")) == ["Sorry?", "Which size code?"]  # nothing extracted: the form asks again
+    assert texts(a.handle("m", "z")) == ["Size M it is."]

@@ -66,6 +66,19 @@ class ValidateNameForm(FormValidationAction):
         return {"last_name": name}
 
 
+class ValidateSizeForm(FormValidationAction):
+    """A form slot with a custom mapping, extracted by the validation action itself."""
+
+    def name(self) -> str:
+        return "validate_size_form"
+
+    async def extract_size_code(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "size_code":
+            return {}
+        text = (tracker.latest_message.get("text") or "").strip().upper()
+        return {"size_code": text} if text in ("S", "M", "L") else {}
+
+
 class ValidateSlotMappings(ValidationAction):
     """Rasa's global slot validation (action_validate_slot_mappings): runs after every message."""
 
