@@ -127,7 +127,7 @@ class FlowPolicy(Component):
             self._action(turn, tracker, self.config.validate_slots_action, record=False, candidates=self._slots_set_this_turn(tracker))
         if stack and self._validate(turn, tracker, stack[-1].flow):
             asking = self._asking(tracker.stack)
-        if intent == "nlu_fallback" and asking is not None and self._slots_changed(tracker):
+        if intent == "nlu_fallback" and asking is not None and self._slots_set_this_turn(tracker):
             intent = "inform"  # unsure about the intent, but the message answered the question asked
         if intent == "nlu_fallback":
             self._say(turn, self.config.fallback_response)
@@ -178,14 +178,6 @@ class FlowPolicy(Component):
             return None
         data = self.graph.nodes.get(stack[-1].node, {})
         return data["step"].collect if data.get("kind") == "collect" else None
-
-    def _slots_changed(self, tracker: Tracker) -> bool:
-        for e in reversed(tracker.events):
-            if isinstance(e, SlotSet):
-                return True
-            if e.event == "user":
-                return False
-        return False
 
     def _slots_set_this_turn(self, tracker: Tracker) -> list[SlotSet]:
         out: list[SlotSet] = []

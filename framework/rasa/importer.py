@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from framework.errors import DomainError, Location, message
+from framework.errors import DialogkitError, DomainError, Location, message
 from framework.training_data import _AnnotationError, format_example, parse_example, split_block
 from framework.yamlio import YamlDoc, load_yaml
 
@@ -129,26 +129,26 @@ class ImportReport:
         return "\n".join(lines) + "\n"
 
 
+def _peek(path: Path) -> dict[str, Any]:
+    """A YAML file's top-level mapping, or {} when it is missing or unreadable (only for detection)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = load_yaml(path, allow_empty=True).data
+    except DialogkitError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def is_rasa_project(path: str | Path) -> bool:
     """A Rasa project has config.yml with `pipeline`/`policies`/`recipe`, or a domain whose version is 2.x/3.x."""
     path = Path(path)
     if not path.is_dir():
         return False
-    config = path / "config.yml"
-    if config.is_file():
-        try:
-            data = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, OSError, UnicodeDecodeError):
-            data = {}
-        if isinstance(data, dict) and ({"policies", "recipe", "assistant_id"} & set(data) or "pipeline" in data):
-            return True
-    domain = path / "domain.yml"
-    if domain.is_file():
-        try:
-            data = yaml.safe_load(domain.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, OSError, UnicodeDecodeError):
-            return False
-        return isinstance(data, dict) and str(data.get("version", "")).startswith(("2", "3"))
+    if {"pipeline", "policies", "recipe", "assistant_id"} & set(_peek(path / "config.yml")):
+        return True
+    if (path / "domain.yml").is_file():
+        return str(_peek(path / "domain.yml").get("version", "")).startswith(("2", "3"))
     return (path / "domain").is_dir() and (path / "data").is_dir()
 
 
@@ -636,7 +636,7 @@ class _Importer:
                         self.report.add("conflict", f"rule `{name}`: a second submit rule for form `{form}` (kept `{submit[form][1]}`)", where)
                         continue
                     submit[form] = (actions, name)
-                    self.flows[form]["steps"] += [step for step in (self.action_step(a, d, path) for a in actions) if step]
+                    self.flows[form]["steps"] += [step for step in (self.action_step(a, where) for a in actions) if step]
                 continue
             if form and steps and "intent" in steps[0]:
                 self.report.add("mapped", f"rule `{name}`: handles `{steps[0]['intent']}` while form `{form}` is active → a flow that interrupts the form; the form resumes and asks again by itself", where)
@@ -686,14 +686,14 @@ class _Importer:
             extend(name, body, d, path, tail, 0)
         return out
 
-    def action_step(self, name: str, d: _Doc, path: tuple[Any, ...]) -> dict[str, Any] | None:
+    def action_step(self, name: str, where: Location | None) -> dict[str, Any] | None:
         if name == "action_two_stage_fallback":
-            self.report.add("mapped", "action_two_stage_fallback → utter_default (no affirmation/rephrase rounds)", d.at(*path))
+            self.report.add("mapped", "action_two_stage_fallback → utter_default (no affirmation/rephrase rounds)", where)
         name = RASA_ACTION_ALIASES.get(name, name)
         if name in _IGNORED_ACTIONS:
             return None
         if name in _UNSUPPORTED_ACTIONS:
-            self.report.add("dropped", f"default action `{name}`", d.at(*path))
+            self.report.add("dropped", f"default action `{name}`", where)
             return None
         if name in self.forms:
             return {"call": name}
@@ -705,7 +705,7 @@ class _Importer:
             return {"action": name}
         if name not in self.actions:
             self.actions[name] = "remote"
-            self.report.add("mapped", f"action `{name}` is used in stories/rules but not listed in the domain: added as a remote action", d.at(*path))
+            self.report.add("mapped", f"action `{name}` is used in stories/rules but not listed in the domain: added as a remote action", where)
         return {"action": name}
 
     def parse_items(self, name: str, steps: list[Any], d: _Doc, path: tuple[Any, ...], kind: str) -> list[tuple[Any, Location | None]] | None:
@@ -857,7 +857,7 @@ class _Importer:
                     for src in node.ends:
                         if src != first.source:
                             self.report.add("conflict", f"{src}: ends here, but {first.source} goes on with {first_key[1]}", first.where)
-                step = self.action_step(acts[0][0][1], _NO_DOC, ())
+                step = self.action_step(acts[0][0][1], acts[0][1].where)
                 if step:
                     out.append(step)
                 node = acts[0][1]
@@ -976,14 +976,6 @@ def _expect_intents(step: dict[str, Any]) -> list[str]:
             if "expect" in s:
                 out.extend(_expect_intents(s))
     return out
-
-
-class _NoDoc:
-    def at(self, *path: Any) -> None:
-        return None
-
-
-_NO_DOC: Any = _NoDoc()
 
 
 def _slot_condition(name: str, value: Any) -> str:

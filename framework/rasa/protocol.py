@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from framework.tracker import (
@@ -167,16 +168,16 @@ def rasa_events(tracker: Tracker, domain: Any) -> list[dict[str, Any]]:
     return out
 
 
+@dataclass
 class RemoteResult:
     """What an action server's answer means for the conversation."""
 
-    def __init__(self) -> None:
-        self.events: list[Any] = []
-        self.messages: list[dict[str, Any]] = []
-        self.followup: str | None = None
-        self.deactivate_form = False
-        self.activate_form: str | None = None
-        self.ignored: list[str] = []
+    events: list[Any] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    followup: str | None = None
+    deactivate_form: bool = False
+    activate_form: str | None = None
+    ignored: list[str] = field(default_factory=list)
 
 
 def from_rasa_events(body: dict[str, Any], domain: Any) -> RemoteResult:

@@ -362,6 +362,7 @@ def test_stories_that_differ_by_a_slot_become_if_branches(tmp_path):
               - action: action_check
               - slot_was_set: [{account: "A-2"}, {has_money: false}]
               - action: utter_poor
+              - action: action_audit
           - story: no account
             steps:
               - intent: check
@@ -378,6 +379,8 @@ def test_stories_that_differ_by_a_slot_become_if_branches(tmp_path):
     money = account.then[0]
     assert money.if_ == "has_money == true" and money.then[0].say == "utter_rich" and "thanks" in money.then[1].expect
     assert money.else_[0].if_ == "has_money == false" and money.else_[0].then[0].say == "utter_poor"
+    added = next(n for n in report.notes if "action_audit" in n.what)  # used in a story, not declared: added, with its line
+    assert d.actions["action_audit"] == "remote" and "stories.yml:" in added.where
 
 
 @pytest.mark.parametrize("file, text, expected", [
