@@ -115,6 +115,7 @@ class Agent:
         entities = []
         if isinstance(values, dict):
             entities = [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "role": None, "extractor": "payload"} for k, v in values.items()]
+        turn.payload = True
         turn.intent = {"name": payload.group(1), "confidence": 1.0}
         turn.intent_ranking = [dict(turn.intent)]
         turn.entities = entities

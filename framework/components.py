@@ -79,6 +79,7 @@ class Turn:
     """
 
     text: str
+    payload: bool = False  # the text was a `/intent{...}` payload (no NLU ran; not free text)
     channel: str | None = None  # the input/output channel ("rest", "cmdline"...): selects `channel:` variations
     intent: dict[str, Any] | None = None
     intent_ranking: list[dict[str, Any]] = field(default_factory=list)

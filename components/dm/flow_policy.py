@@ -232,7 +232,7 @@ class FlowPolicy(Component):
                         continue
                     raw = values if slot.type.value == "list" else values[0]
                 elif isinstance(m, FromText):
-                    if (m.intents() and intent not in m.intents()) or (not m.conditions and asking != name) or _is_payload(turn):
+                    if (m.intents() and intent not in m.intents()) or (not m.conditions and asking != name) or turn.payload:
                         continue  # a button payload is not free text
                     raw = turn.text
                 else:  # pragma: no cover - the schema admits no other mapping
@@ -437,12 +437,6 @@ class FlowPolicy(Component):
         """Label of the step the active flow is at (for debug views)."""
         stack = tracker.stack
         return self.graph.nodes[stack[-1].node].get("label") if stack else None
-
-
-def _is_payload(turn: Turn) -> bool:
-    """The message was a `/intent{...}` payload (the agent parsed it without NLU)."""
-    text = turn.text.strip()
-    return text.startswith("/") and (turn.intent or {}).get("name") == text[1:].split("{", 1)[0].strip()
 
 
 def bot_root(loaded: Any) -> Path:
