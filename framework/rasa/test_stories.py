@@ -46,6 +46,11 @@ class StoryResult:
     intent_pairs: list[tuple[str, str]] = field(default_factory=list)
     failure: str | None = None
 
+    def diverged(self, why: str) -> None:
+        """Mark the story failed; the first divergence is the one reported."""
+        self.passed = False
+        self.failure = self.failure or why
+
 
 def is_story_file(data: Any) -> bool:
     return isinstance(data, dict) and "stories" in data and "conversations" not in data
@@ -88,100 +93,83 @@ def _q(text: Any) -> str:
 
 def run_test_stories(agent: Any, stories: list[TestStory]) -> list[StoryResult]:
     forms = {name for name, flow in agent.domain.flows.items() if flow.form}
-    results = []
-    for n, story in enumerate(stories):
-        cid = f"rasa-test-{n}-{story.name}"
-        result = StoryResult(story, True)
-        lines = result.lines
-        lines.append(f"- story: {_q(story.name)}  # {story.location}")
-        lines.append("  steps:")
-        for turn in _turns(story):
-            step = turn["step"]
-            predicted: list[str] = []
-            if step is not None:
-                annotated = str(step.get("user", "")).strip()
-                expected_intent = step.get("intent")
-                try:
-                    text, spans = parse_example(annotated) if "user" in step else ("", [])
-                except _AnnotationError as e:
-                    raise DomainError(message("DK702", Location(story.file), problem=f"story '{story.name}': bad entity annotation in {annotated!r}: {e}", fix="annotate as [text](entity)")) from None
-                if "user" not in step:
-                    text = f"/{expected_intent}"
-                    entities = step.get("entities") or []
-                    if entities:
-                        values = {k: v for e in entities for k, v in (e.items() if isinstance(e, dict) else [])}
-                        text += json.dumps(values)
-                t = agent.handle_turn(text, cid)
-                got_intent = (t.intent or {}).get("name")
-                predicted = list(t.actions)
-                comment = ""
-                if expected_intent and got_intent != expected_intent:
-                    comment = f"  # predicted: {got_intent}: {text}"
-                    result.passed = False
-                    result.failure = result.failure or f"{_q(text)}: expected intent {expected_intent}, predicted {got_intent}"
-                expected_entities = sorted((s.entity, s.text) for s in spans)
-                got_entities = sorted((e["entity"], text[e["start"]:e["end"]] if e.get("start") is not None else str(e.get("value"))) for e in t.entities)
-                if "user" in step and expected_entities != got_entities:
-                    comment += f"  # predicted entities: {got_entities}"
-                    result.passed = False
-                    result.failure = result.failure or f"{_q(text)}: expected entities {expected_entities}, predicted {got_entities}"
-                result.intent_pairs.append((str(expected_intent), str(got_intent)))
-                if "user" in step:
-                    lines.append(f"  - user: {_q(annotated)}")
-                    lines.append(f"    intent: {expected_intent}{comment}")
-                else:
-                    lines.append(f"  - intent: {expected_intent}{comment}")
-            expected = [RASA_ACTION_ALIASES.get(s["action"], s["action"]) for s in turn["after"] if "action" in s and s["action"] != LISTEN]
-            expected.append(LISTEN)
-            predicted.append(LISTEN)
-            k = 0  # position in predicted
-            for s in turn["after"]:
-                if "action" in s:
-                    if s["action"] == LISTEN:
-                        continue
-                    want = RASA_ACTION_ALIASES.get(s["action"], s["action"])
-                    got = predicted[k] if k < len(predicted) else "None"
-                    result.pairs.append((want, got))
-                    mark = ""
-                    if got != want:
-                        mark = f"  # predicted: {got}"
-                        result.passed = False
-                        result.failure = result.failure or f"after {_q(step.get('user', step.get('intent')) if step else '(start)')}: expected {want}, predicted {got}"
-                    lines.append(f"  - action: {s['action']}{mark}")
-                    k += 1
-                elif "slot_was_set" in s:
-                    items = s["slot_was_set"] if isinstance(s["slot_was_set"], list) else [s["slot_was_set"]]
-                    slots = agent.tracker(cid).slots
-                    lines.append("  - slot_was_set:")
-                    for item in items:
-                        pairs = item.items() if isinstance(item, dict) else [(item, None)]
-                        for name, value in pairs:
-                            mark = ""
-                            if name != "requested_slot" and isinstance(item, dict) and name in slots and slots.get(name) != value and not _later_set(turn["after"], name):
-                                mark = f"  # predicted: {_q(slots.get(name))}"
-                                result.passed = False
-                                result.failure = result.failure or f"slot {name}: expected {value!r}, got {slots.get(name)!r}"
-                            lines.append(f"    - {name}: {_q(value)}{mark}")
-                elif "active_loop" in s:
-                    want_loop = s["active_loop"]
-                    stack = agent.tracker(cid).stack
-                    active = next((f.flow for f in reversed(stack) if f.flow in forms), None)
-                    mark = ""
-                    if want_loop is not None and want_loop != active and want_loop not in predicted:
-                        mark = f"  # predicted: {active}"
-                        result.passed = False
-                        result.failure = result.failure or f"active_loop: expected {want_loop}, active {active}"
-                    lines.append(f"  - active_loop: {want_loop if want_loop is not None else 'null'}{mark}")
-            # what the bot did beyond the story's actions (before listening again)
-            for got in predicted[k:-1]:
-                result.pairs.append((LISTEN, got))
-                lines.append(f"  - action: action_listen  # predicted: {got}")
-                result.passed = False
-                result.failure = result.failure or f"unexpected action {got}"
+    return [_run_story(agent, f"rasa-test-{n}-{story.name}", story, forms) for n, story in enumerate(stories)]
+
+
+def _run_story(agent: Any, cid: str, story: TestStory, forms: set[str]) -> StoryResult:
+    result = StoryResult(story, True)
+    result.lines += [f"- story: {_q(story.name)}  # {story.location}", "  steps:"]
+    for turn in _turns(story):
+        step = turn["step"]
+        predicted = _user_step(agent, cid, story, step, result) if step is not None else []
+        predicted.append(LISTEN)
+        k = 0  # position in predicted
+        for s in turn["after"]:
+            if "action" in s and s["action"] != LISTEN:
+                want = RASA_ACTION_ALIASES.get(s["action"], s["action"])
+                got = predicted[k] if k < len(predicted) else "None"
+                result.pairs.append((want, got))
+                if got != want:
+                    result.diverged(f"after {_q(step.get('user', step.get('intent')) if step else '(start)')}: expected {want}, predicted {got}")
+                result.lines.append(f"  - action: {s['action']}" + (f"  # predicted: {got}" if got != want else ""))
                 k += 1
-            result.pairs.append((LISTEN, predicted[k] if k < len(predicted) else "None"))
-        results.append(result)
-    return results
+            elif "slot_was_set" in s:
+                _slot_steps(s["slot_was_set"], agent.tracker(cid).slots, turn["after"], result)
+            elif "active_loop" in s:
+                want_loop = s["active_loop"]
+                active = next((f.flow for f in reversed(agent.tracker(cid).stack) if f.flow in forms), None)
+                wrong = want_loop is not None and want_loop != active and want_loop not in predicted
+                if wrong:
+                    result.diverged(f"active_loop: expected {want_loop}, active {active}")
+                result.lines.append(f"  - active_loop: {want_loop if want_loop is not None else 'null'}" + (f"  # predicted: {active}" if wrong else ""))
+        for got in predicted[k:-1]:  # what the bot did beyond the story's actions (before listening again)
+            result.pairs.append((LISTEN, got))
+            result.lines.append(f"  - action: action_listen  # predicted: {got}")
+            result.diverged(f"unexpected action {got}")
+            k += 1
+        result.pairs.append((LISTEN, predicted[k] if k < len(predicted) else "None"))
+    return result
+
+
+def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], result: StoryResult) -> list[str]:
+    """Send a story's user step; check its intent and entities; return the actions the bot ran."""
+    annotated = str(step.get("user", "")).strip()
+    expected_intent = step.get("intent")
+    if "user" in step:
+        try:
+            text, spans = parse_example(annotated)
+        except _AnnotationError as e:
+            raise DomainError(message("DK702", Location(story.file), problem=f"story '{story.name}': bad entity annotation in {annotated!r}: {e}", fix="annotate as [text](entity)")) from None
+    else:  # an intent step: sent as a payload, with its entities
+        values = {k: v for e in step.get("entities") or [] for k, v in (e.items() if isinstance(e, dict) else [])}
+        text, spans = f"/{expected_intent}" + (json.dumps(values) if values else ""), []
+    t = agent.handle_turn(text, cid)
+    got_intent = (t.intent or {}).get("name")
+    comment = ""
+    if expected_intent and got_intent != expected_intent:
+        comment = f"  # predicted: {got_intent}: {text}"
+        result.diverged(f"{_q(text)}: expected intent {expected_intent}, predicted {got_intent}")
+    expected_entities = sorted((s.entity, s.text) for s in spans)
+    got_entities = sorted((e["entity"], text[e["start"]:e["end"]] if e.get("start") is not None else str(e.get("value"))) for e in t.entities)
+    if "user" in step and expected_entities != got_entities:
+        comment += f"  # predicted entities: {got_entities}"
+        result.diverged(f"{_q(text)}: expected entities {expected_entities}, predicted {got_entities}")
+    result.intent_pairs.append((str(expected_intent), str(got_intent)))
+    if "user" in step:
+        result.lines += [f"  - user: {_q(annotated)}", f"    intent: {expected_intent}{comment}"]
+    else:
+        result.lines.append(f"  - intent: {expected_intent}{comment}")
+    return list(t.actions)
+
+
+def _slot_steps(raw: Any, slots: dict[str, Any], after: list[dict[str, Any]], result: StoryResult) -> None:
+    result.lines.append("  - slot_was_set:")
+    for item in raw if isinstance(raw, list) else [raw]:
+        for name, value in item.items() if isinstance(item, dict) else [(item, None)]:
+            wrong = name != "requested_slot" and isinstance(item, dict) and name in slots and slots.get(name) != value and not _later_set(after, name)
+            if wrong:
+                result.diverged(f"slot {name}: expected {value!r}, got {slots.get(name)!r}")
+            result.lines.append(f"    - {name}: {_q(value)}" + (f"  # predicted: {_q(slots.get(name))}" if wrong else ""))
 
 
 def _later_set(after: list[dict[str, Any]], name: str) -> bool:
