@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import queue
 import re
 import threading
@@ -29,11 +30,12 @@ from framework.errors import ArchiveError, ComponentError, DialogkitError, Locat
 from framework.stores import InMemoryTrackerStore
 from framework.tracker import BotUttered, Restarted, SessionStarted, SlotSet, Tracker, UserUttered
 
-__all__ = ["Agent", "NLUBatcher"]
+__all__ = ["Agent", "NLUBatcher", "clean_text"]
 
 logger = logging.getLogger(__name__)
 _PAYLOAD = re.compile(r"^/([A-Za-z][A-Za-z0-9_.\-#+]*)\s*(\{.*\})?\s*$", re.DOTALL)
 MAX_MESSAGE_CHARS = 10_000
+MAX_PAYLOAD_DEPTH = 20  # nesting of a payload's JSON (`/intent{"a": [[...]]}`); deeper ones are not parsed
 
 
 class Agent:
@@ -108,10 +110,7 @@ class Agent:
         payload = _PAYLOAD.match(turn.text.strip())
         if not payload:
             return False
-        try:
-            values = json.loads(payload.group(2)) if payload.group(2) else {}
-        except json.JSONDecodeError:
-            values = {}
+        values = _payload_values(payload.group(2)) if payload.group(2) else {}
         entities = []
         if isinstance(values, dict):
             entities = [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "role": None, "extractor": "payload"} for k, v in values.items()]
@@ -165,24 +164,35 @@ class Agent:
         """Run one message through NLU, DM and NLG; return the whole :class:`Turn` (for debug views)."""
         with self._lock(conversation_id):
             tracker = self.tracker(conversation_id)
-            self._expire_session(tracker)
-            turn = Turn(_clean(text), channel=channel, tracker=tracker)
-            self._nlu(turn)
-            tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
-            for stage in ("dm", "nlg"):
-                for c in self.components:
-                    if c.stage == stage:
-                        self._run(c, [turn])
-            bots = [BotUttered(text=m.get("text"), response=m.get("response"), data={k: v for k, v in m.items() if k not in ("text", "response")}) for m in turn.messages]
-            if len(turn.positions) == len(bots):
-                # each message goes where the DM queued it: after the action that said it, before later events
-                for pos, bot in sorted(zip(turn.positions, range(len(bots))), reverse=True):
-                    tracker.events.insert(pos, bots[bot])
-            else:
-                for bot in bots:
-                    tracker.add(bot)
-            self.store.save(tracker)
+            before = len(tracker.events)
+            try:
+                turn = self._turn(tracker, text, channel)
+                self.store.save(tracker)
+            except BaseException:
+                # the turn happens whole or not at all: a failure (in a component, or an event the
+                # store cannot save) leaves no trace that could poison the conversation's next turn
+                del tracker.events[before:]
+                raise
             return turn
+
+    def _turn(self, tracker: Tracker, text: str, channel: str | None) -> Turn:
+        self._expire_session(tracker)
+        turn = Turn(_clean(text), channel=channel, tracker=tracker)
+        self._nlu(turn)
+        tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
+        for stage in ("dm", "nlg"):
+            for c in self.components:
+                if c.stage == stage:
+                    self._run(c, [turn])
+        bots = [BotUttered(text=m.get("text"), response=m.get("response"), data={k: v for k, v in m.items() if k not in ("text", "response")}) for m in turn.messages]
+        if len(turn.positions) == len(bots):
+            # each message goes where the DM queued it: after the action that said it, before later events
+            for pos, bot in sorted(zip(turn.positions, range(len(bots))), reverse=True):
+                tracker.events.insert(pos, bots[bot])
+        else:
+            for bot in bots:
+                tracker.add(bot)
+        return turn
 
     def handle(self, text: str, conversation_id: str = "default", channel: str | None = None) -> list[dict[str, Any]]:
         """Answer ``text`` in conversation ``conversation_id``; returns the bot's messages.
@@ -212,12 +222,53 @@ def _parse_result(turn: Turn) -> dict[str, Any]:
     return {"text": turn.text, "intent": turn.intent, "intent_ranking": turn.intent_ranking, "entities": turn.entities}
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` as it can be stored and sent back: lone UTF-16 surrogates (which no UTF-8 store
+    or JSON encoder accepts) become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _clean(text: str) -> str:
     text = "" if text is None else str(text)
     if len(text) > MAX_MESSAGE_CHARS:
         logger.warning("message of %d characters truncated to %d", len(text), MAX_MESSAGE_CHARS)
         text = text[:MAX_MESSAGE_CHARS]
-    return text
+    return clean_text(text)
+
+
+def _payload_values(raw: str) -> Any:
+    """The JSON object of a ``/intent{...}`` payload, cleaned so it can be stored; ``{}`` (and a
+    log line) when it is not valid JSON, nested too deeply or holds numbers too large to read."""
+    depth = deepest = 0
+    for ch in raw:  # json.loads recurses: bound the nesting before it runs
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    if deepest > MAX_PAYLOAD_DEPTH:
+        logger.warning("payload nested %d deep (limit %d): entities ignored", deepest, MAX_PAYLOAD_DEPTH)
+        return {}
+    try:
+        return _clean_json(json.loads(raw))
+    except (ValueError, RecursionError) as e:  # JSONDecodeError, integers over Python's digit limit
+        logger.warning("payload is not valid JSON (%s): entities ignored", str(e)[:100])
+        return {}
+
+
+def _clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(k): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NaN and Infinity are not JSON
+    return value
 
 
 def _public(msg: dict[str, Any]) -> dict[str, Any]:
@@ -252,8 +303,18 @@ class NLUBatcher:
                     break
             try:
                 self.run([t for t, _, _ in items])
-            except BaseException as e:  # noqa: BLE001 - handed to every waiting caller
-                for _, _, err in items:
-                    err.append(e)
+            except BaseException:  # noqa: BLE001 - isolate the failing turn: each caller gets its own outcome
+                for turn, _, err in items:
+                    _reset_nlu(turn)
+                    try:
+                        self.run([turn])
+                    except BaseException as e:  # noqa: BLE001 - handed to this caller only
+                        err.append(e)
             for _, done, _ in items:
                 done.set()
+
+
+def _reset_nlu(turn: Turn) -> None:
+    """Forget what a failed batch left on ``turn`` before it is parsed again on its own."""
+    turn.intent, turn.intent_ranking, turn.entities = None, [], []
+    turn.timings.clear()

@@ -19,13 +19,14 @@ from __future__ import annotations
 import hmac
 import logging
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from framework.agent import Agent
 from framework.version import __version__
@@ -44,6 +45,26 @@ class WebhookMessage(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
+class ErrorBody(BaseModel):
+    """Every error answer: a short machine-readable ``error`` code and a human ``detail``."""
+
+    error: str
+    detail: Any
+
+
+# documented for every route, so clients (and schema checkers) know the one error shape
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (401, "missing or wrong token"),
+        (404, "unknown conversation or path"),
+        (413, "request body over the size limit"),
+        (422, "invalid request body or message"),
+        (500, "a server bug (logged); the conversation is unchanged"),
+    )
+}
+
+
 class ParseRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
     text: str
@@ -57,7 +78,7 @@ def _error(status: int, code: str, detail: Any) -> JSONResponse:
 def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int = 64 * 1024, max_message_chars: int = 5_000, cors: list[str] | None = None) -> FastAPI:
     """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
     call from (``["*"]`` for any), as ``rasa run --cors``."""
-    app = FastAPI(title="dialogkit", version=__version__, description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).")
+    app = FastAPI(title="dialogkit", version=__version__, description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).", responses=ERROR_RESPONSES)
     chat_page = resources.files("framework").joinpath("static/chat.html").read_text(encoding="utf-8")
 
     @app.middleware("http")
@@ -67,17 +88,11 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
             header = request.headers.get("authorization", "")
             if header.lower().startswith("bearer "):
                 given = header[7:].strip()
-            if not hmac.compare_digest(given.encode(), auth_token.encode()):
+            if not hmac.compare_digest(given.encode(errors="replace"), auth_token.encode()):
                 return _error(401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header")
-        if request.method in ("POST", "PUT", "PATCH"):
-            length = request.headers.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
-                return _error(413, "request_too_large", f"request bodies are limited to {max_body_bytes} bytes")
-            body = await request.body()  # also covers chunked bodies without a length
-            if len(body) > max_body_bytes:
-                return _error(413, "request_too_large", f"request bodies are limited to {max_body_bytes} bytes")
         return await call_next(request)
 
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)  # outside the token check: bodies are bounded before anything reads them
     if cors:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -88,6 +103,13 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in exc.errors()]
         return _error(422, "invalid_request", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not read the body: not UTF-8, nested too deeply, a huge number
+            return _error(422, "invalid_request", [{"field": "", "problem": "the body is not a JSON document this server can read (UTF-8, nesting and number size are limited)"}])
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, exc.detail)
 
     @app.exception_handler(Exception)
     async def crashed(_: Request, exc: Exception) -> JSONResponse:  # a bug: say so, keep serving
@@ -127,16 +149,57 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
         result = await run_in_threadpool(agent.parse, body.text)
         return {"text": result["text"], "intent": result["intent"], "entities": result["entities"], "intent_ranking": result["intent_ranking"], "message_id": body.message_id}
 
-    @app.get("/conversations/{conversation_id}/tracker")
-    async def tracker(conversation_id: str, format: str = "rasa") -> Any:
-        if format not in ("rasa", "dialogkit"):
-            return _error(400, "bad_format", "format must be `rasa` (default) or `dialogkit`")
+    @app.get("/conversations/{conversation_id:path}/tracker")  # any sender id, `/` included
+    async def tracker(conversation_id: str, format: Literal["rasa", "dialogkit"] = "rasa") -> Any:
         t = await run_in_threadpool(agent.store.get, conversation_id)
         if t is None:
             return _error(404, "unknown_conversation", f"no conversation '{conversation_id}'")
         return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
 
     return app
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a request body over ``max_bytes`` (413) while it streams in,
+    whether or not it announces its length, so an oversized or chunked body is never held whole."""
+
+    def __init__(self, app: Any, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body, replayed = b"".join(chunks), False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await _error(413, "request_too_large", f"request bodies are limited to {self.max_bytes} bytes")(scope, receive, send)
 
 
 def _rasa_message(msg: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from framework.agent import Agent
 from framework.server import create_app
-from framework.stores import SQLiteTrackerStore
+from framework.stores import InMemoryTrackerStore, SQLiteTrackerStore
 from framework.training import train
 from tests.conftest import DOMAINS, STAND_IN
 
@@ -134,3 +134,156 @@ def test_concurrent_messages_to_one_conversation_lose_nothing(light_model, tmp_p
     assert kinds.count("user") == 40 and kinds[0] == "user"
     fresh = SQLiteTrackerStore(tmp_path / "c.sqlite").get("same")
     assert [e.model_dump(mode="json") for e in fresh.events] == [e.model_dump(mode="json") for e in agent.store.get("same").events]
+
+
+# --- hardening: one user's bad input never hurts another user or a later turn --------------
+
+POISON = [
+    '/greet{"x": "\\ud800"}',  # a payload whose JSON escapes a lone surrogate
+    "/greet{" + '"a": ' + "[" * 2400 + "]" * 2400 + "}",  # nesting past json's recursion limit
+    '/greet{"n": ' + "9" * 4400 + "}",  # an integer past Python's digit limit
+    '/greet{"x": NaN, "y": Infinity}',
+]
+
+
+@pytest.mark.parametrize("message", POISON)
+def test_bad_message_never_poisons_its_conversation(light_model, tmp_path, message):
+    agent = Agent.load(light_model, store=SQLiteTrackerStore(tmp_path / "p.sqlite"))
+    client = TestClient(create_app(agent, max_body_bytes=64 * 1024, max_message_chars=20_000))
+    r = client.post("/webhooks/rest/webhook", json={"sender": "p", "message": message})
+    assert r.status_code == 200, r.text
+    assert client.post("/webhooks/rest/webhook", json={"sender": "p", "message": "/restart"}).status_code == 200
+    ok = client.post("/webhooks/rest/webhook", json={"sender": "p", "message": "hello"})  # the conversation goes on
+    assert ok.status_code == 200 and ok.json()[0]["text"], ok.text
+    t = client.get("/conversations/p/tracker")
+    assert t.status_code == 200
+    stored = SQLiteTrackerStore(tmp_path / "p.sqlite").get("p")  # and what is stored reads back
+    assert [e.text for e in stored.events if e.event == "user"][-1] == "hello"
+
+
+def test_surrogate_text_is_stored_as_replacement_character(light_model):
+    agent = Agent.load(light_model)
+    agent.handle("hi \ud800", "s")
+    assert agent.tracker("s").latest_message.text == "hi \ufffd"
+    assert agent.parse("a\udfffb")["text"] == "a\ufffdb"
+
+
+def test_json_strings_with_lone_surrogates_are_refused_or_cleaned(client):
+    """A JSON string escaping a lone surrogate is not valid Unicode: a sender id is refused (two
+    ids must never merge), a message is cleaned; neither becomes an event that cannot be stored."""
+    r = client.post("/webhooks/rest/webhook", content=b'{"sender": "\\ud800", "message": "hi"}', headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+    r = client.post("/webhooks/rest/webhook", content=b'{"sender": "sur", "message": "hello \\ud800 there"}', headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    user = [e for e in client.get("/conversations/sur/tracker").json()["events"] if e["event"] == "user"]
+    assert user[-1]["text"] == "hello \ufffd there"
+    assert client.post("/webhooks/rest/webhook", json={"sender": "sur", "message": "hello"}).status_code == 200
+
+
+def test_turn_that_cannot_be_saved_is_rolled_back_whole(light_model):
+    class FlakyStore(InMemoryTrackerStore):
+        """A store whose save fails when told to (a full disk, a lost database)."""
+
+        fail = False
+
+        def save(self, tracker):
+            if self.fail:
+                raise OSError("disk full")
+            super().save(tracker)
+
+    agent = Agent.load(light_model, store=FlakyStore())
+    agent.handle("hello", "r")
+    before = [e.model_dump(mode="json") for e in agent.tracker("r").events]
+    agent.store.fail = True
+    with pytest.raises(OSError):
+        agent.handle("I'd like to book a table", "r")
+    assert [e.model_dump(mode="json") for e in agent.tracker("r").events] == before  # no trace of the failed turn
+    agent.store.fail = False
+    assert agent.handle("I'd like to book a table", "r")[0]["response"] == "utter_ask_cuisine"
+    assert [e.event for e in agent.tracker("r").events].count("user") == 2
+
+
+@pytest.mark.parametrize("body", [
+    b'{"sender": "x", "message": ' + b"[" * 5000 + b"]" * 5000 + b"}",  # deeper than json can parse
+    b'{"sender": "x", "message": "hi", "metadata": {"n": ' + b"9" * 5000 + b"}}",  # a huge number
+    b'{"sender": "x", "message": "caf\xe9"}',  # not UTF-8
+])
+def test_unreadable_bodies_get_the_documented_422(light_model, body):
+    client = TestClient(create_app(Agent.load(light_model), max_body_bytes=64 * 1024))
+    r = client.post("/webhooks/rest/webhook", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert set(r.json()) == {"error", "detail"} and r.json()["error"] == "invalid_request"
+
+
+def test_chunked_body_is_refused_while_it_streams():
+    """A body without a length is counted as it arrives and refused past the limit: the server
+    stops reading and never holds it whole (it used to read 256 MB before answering 413)."""
+    import asyncio
+
+    from framework.server import BodyLimit
+
+    received, sent, reached_app = [], [], []
+
+    async def receive():
+        received.append(1)
+        return {"type": "http.request", "body": b"x" * 1024, "more_body": True}  # an endless chunked body
+
+    async def send(message):
+        sent.append(message)
+
+    async def app(scope, receive, send):
+        reached_app.append(1)
+
+    scope = {"type": "http", "method": "POST", "headers": [(b"content-type", b"application/json")], "path": "/webhooks/rest/webhook"}
+    asyncio.run(BodyLimit(app, max_bytes=4096)(scope, receive, send))
+    assert not reached_app and len(received) == 5
+    assert sent[0]["status"] == 413 and b"request_too_large" in sent[1]["body"]
+
+
+def test_any_sender_id_can_fetch_its_tracker(client):
+    for sender in ("team/alice", "a b?c", "ünï/códe"):
+        assert client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "hello"}).status_code == 200
+        from urllib.parse import quote
+
+        r = client.get(f"/conversations/{quote(sender, safe='')}/tracker")
+        assert r.status_code == 200 and r.json()["sender_id"] == sender, r.text
+
+
+def test_error_bodies_are_documented_in_openapi(client):
+    spec = client.get("/openapi.json").json()
+    post = spec["paths"]["/webhooks/rest/webhook"]["post"]["responses"]
+    assert post["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert "413" in post and "404" in spec["paths"]["/conversations/{conversation_id}/tracker"]["get"]["responses"]
+    assert client.get("/no/such/path").json()["error"] == "not_found"
+
+
+def test_one_bad_message_in_a_batch_never_fails_the_others(light_model):
+    """The NLU batcher parses concurrent messages together; one that breaks a component must
+    fail alone (it used to hand its exception to every caller in the batch)."""
+    agent = Agent.load(light_model)
+    nlu = next(c for c in agent.components if c.stage == "nlu" and c.name == "keyword_intent_classifier")
+    real = nlu.process_batch
+
+    def fragile(turns):
+        if any("BOOM" in t.text for t in turns):
+            raise RuntimeError("a component bug triggered by one message")
+        real(turns)
+
+    nlu.process_batch = fragile
+    agent.enable_batching(max_batch=16, max_wait_ms=50)
+    results: dict[str, object] = {}
+
+    def send(cid, text):
+        try:
+            results[cid] = agent.handle(text, cid)
+        except Exception as e:  # noqa: BLE001
+            results[cid] = e
+
+    threads = [threading.Thread(target=send, args=(f"u{i}", "BOOM" if i == 0 else "hello")) for i in range(16)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert isinstance(results["u0"], Exception)
+    failed = [cid for cid, r in results.items() if cid != "u0" and isinstance(r, Exception)]
+    assert failed == [] and all(results[f"u{i}"][0]["text"] for i in range(1, 16))
