@@ -6,9 +6,9 @@ import itertools
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 
 from framework.agent import Agent
 from framework.server import create_app
