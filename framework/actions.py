@@ -114,6 +114,8 @@ class ActionRunner:
         dispatcher = Dispatcher()
         result = _call(fn, TrackerView(tracker), dispatcher)
         events = [e if not isinstance(e, dict) else _EVENT.validate_python(e) for e in (result or [])]
+        for e in events:  # an event the store cannot save would fail the whole turn: the action fails instead
+            e.model_dump_json()
         return events, dispatcher.messages
 
     def validate(self, ref: str, value: Any, tracker: Tracker) -> Any:

@@ -35,6 +35,7 @@ __all__ = [
     "get_component_class",
     "register_component",
     "resolve_config",
+    "resolve_pipeline",
 ]
 
 # One explicit list: name -> "module:Class". Snapshot-tested in tests/framework/test_components.py.
@@ -184,6 +185,41 @@ def resolve_config(name: str, user_config: dict[str, Any], locate: Callable[[tup
             loc = locate(tuple(err["loc"])) if locate else None
             issues.append(message("DK603", loc, name=name, problem=problem, fix="fix the component's keys under `pipeline:`"))
         raise ConfigError(issues) from None
+
+
+STAGES = ("nlu", "dm", "nlg")
+_STAGE_EXAMPLES = {"nlu": "bert_nlu", "dm": "flow_policy", "nlg": "template_nlg"}
+
+
+def resolve_pipeline(loaded: Any) -> list[tuple[str, ComponentConfig]]:
+    """The domain's pipeline (or the default) as (name, resolved config) pairs: every component
+    known, every config key and type right, every stage present. One code path for
+    ``dialogkit validate`` and ``train``; all problems are raised together, located in the file."""
+    specs = loaded.domain.pipeline
+    # (the default pipeline's components run with their own defaults, as they always have)
+    pairs = [(s.name, s.config()) for s in specs] if specs else [(d["name"], {}) for d in DEFAULT_PIPELINE]
+    issues = []
+    resolved: list[tuple[str, ComponentConfig]] = []
+    for i, (name, cfg) in enumerate(pairs):
+        try:
+            resolved.append((name, resolve_config(name, cfg, locate=lambda key, i=i: loaded.positions.find(("pipeline", i, *key), key=True))))
+        except ConfigError as e:
+            issues.extend(_located(e.issues, loaded.where("pipeline", i, "name") if specs else None))
+    if not issues:
+        stages = {get_component_class(name).stage for name, _ in resolved}
+        for stage in STAGES:
+            if stage not in stages:
+                issues.append(message("DK605", loaded.where("pipeline"), stage=stage, example=f"`- name: {_STAGE_EXAMPLES[stage]}`"))
+    if issues:
+        raise ConfigError(issues)
+    return resolved
+
+
+def _located(issues: list[Any], where: Location | None) -> list[Any]:
+    """Issues without a place get the pipeline entry's."""
+    from framework.errors import Issue
+
+    return [i if i.location or where is None else Issue(i.code, i.text, i.fix, where, i.severity) for i in issues]
 
 
 def _qualname(cls: type) -> str:

@@ -68,7 +68,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK310": ("flow '{flow}': step {step} is a dead end: no path from it reaches the end of the flow", "give the loop a way out (an `if` with an exit, or an `end` step)"),
     "DK311": ("slot '{slot}': {problem}", "{fix}"),
     "DK313": ("flow '{flow}': goto '{name}' names no step id in this flow{hint}", "give the target step `id: {name}`, or fix the name"),
-    "DK312": ("action module '{module}' for '{name}' cannot be found", "make sure the module is importable from the bot directory or installed"),
+    "DK312": ("module '{module}' for {name} cannot be found", "put {module}.py (or a package) in the bot directory, or install the package that provides it"),
+    "DK314": ("{what}: module '{module}' cannot be imported: {problem}", "fix the module; `dialogkit validate` imports it as the bot will, in a separate process"),
+    "DK315": ("{what}: module '{module}' has no function '{attr}'{hint}", "define it in the module (actions take (tracker, dispatcher), validators (value, tracker)) or fix the reference"),
+    "DK316": ("{what}: {problem}", "actions are called as fn(tracker, dispatcher), slot validators as fn(value, tracker)"),
     # training data
     "DK401": ("malformed annotation in example '{text}': {problem}", "annotate as [text](entity) or [text]{{\"entity\": \"name\", \"value\": \"v\", \"role\": \"r\"}}"),
     "DK402": ("BIO data mismatch in {path}: line {line} has {n_tokens} tokens but {n_tags} tags", "each line of seq.in and seq.out must have the same number of space-separated items"),

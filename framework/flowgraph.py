@@ -4,7 +4,8 @@ Node names are ``"<flow>:<step path>"`` (``book:2``, ``book:4.then.0``) plus one
 ``"<flow>:START"`` and ``"<flow>:END"`` per flow. Node attributes: ``flow``,
 ``kind`` (start, end, collect, say, action, set, if, expect, link, call, goto, end_step),
 ``step`` (the schema object), ``yaml_path`` (for error locations) and ``label``.
-Edge attribute ``kind``: next, then, else, expect, link, call, return, goto.
+Edge attribute ``kind``: next, then, else, expect, link, call, return, goto, error (an action's
+``on_error`` branch).
 An ``expect`` node also holds ``branches`` (intent -> first node of its branch).
 """
 
@@ -131,6 +132,11 @@ def _compile_list(
             pending.append((node, step.goto))
         elif kind == "end_step":
             g.add_edge(node, end_node(flow), kind="next")
+        elif kind == "action" and step.on_error:
+            g.add_edge(node, nxt, kind="next")
+            # a failed action never goes on to nxt: its branch runs, then the flow ends
+            entry = _compile_list(g, flow, step.on_error, (*yaml_path, i, "on_error"), f"{prefix}{i}.on_error.", end_node(flow), ids, pending, domain)
+            g.add_edge(node, entry, kind="error")
         else:
             g.add_edge(node, nxt, kind="next")
     return nodes[0] if nodes else after

@@ -26,21 +26,19 @@ from framework.archive import (
     write_manifest,
 )
 from framework.components import (
-    DEFAULT_PIPELINE,
     Component,
     TrainingContext,
     get_component_class,
-    resolve_config,
+    resolve_pipeline,
 )
 from framework.domain.loader import LoadedDomain, load_domain
-from framework.errors import ArchiveError, ComponentError, ConfigError, DialogkitError, message
+from framework.errors import ArchiveError, ComponentError, DialogkitError, message
 from framework.training_data import collect_examples
 from framework.validation import check
 
-__all__ = ["TrainResult", "build_pipeline", "pipeline_specs", "train"]
+__all__ = ["TrainResult", "build_pipeline", "train"]
 
 logger = logging.getLogger(__name__)
-STAGES = ("nlu", "dm", "nlg")
 
 
 @dataclass
@@ -52,25 +50,9 @@ class TrainResult:
     warnings: list[Any] = field(default_factory=list)
 
 
-def pipeline_specs(loaded: LoadedDomain) -> list[tuple[str, dict[str, Any]]]:
-    """The domain's pipeline (or the default) as (name, user config) pairs, checked for each stage."""
-    specs = loaded.domain.pipeline
-    pairs = [(s.name, s.config()) for s in specs] if specs else [(d["name"], {}) for d in DEFAULT_PIPELINE]
-    stages = {get_component_class(name).stage for name, _ in pairs}
-    examples = {"nlu": "bert_nlu", "dm": "flow_policy", "nlg": "template_nlg"}
-    for stage in STAGES:
-        if stage not in stages:
-            raise ConfigError(message("DK605", loaded.where("pipeline"), stage=stage, example=f"`- name: {examples[stage]}`"))
-    return pairs
-
-
 def build_pipeline(loaded: LoadedDomain) -> list[tuple[str, Component]]:
     """Untrained components with resolved configs, in pipeline order."""
-    out = []
-    for i, (name, cfg) in enumerate(pipeline_specs(loaded)):
-        config = resolve_config(name, cfg, locate=lambda key, i=i: loaded.positions.find(("pipeline", i, *key), key=True))
-        out.append((name, get_component_class(name)(config, loaded.domain)))
-    return out
+    return [(name, get_component_class(name)(config, loaded.domain)) for name, config in resolve_pipeline(loaded)]
 
 
 def train(

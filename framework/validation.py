@@ -8,9 +8,7 @@ training and the Agent call before the first turn.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ import networkx as nx
 from framework.domain.loader import LoadedDomain
 from framework.domain.schema import (
     REMOTE_ACTION,
+    RUNTIME_RESPONSES as RUNTIME_RESPONSE_TEXTS,
     Domain,
     FromEntity,
     FromIntent,
@@ -26,7 +25,9 @@ from framework.domain.schema import (
     Slot,
     SlotType,
 )
-from framework.errors import DialogkitError, DomainError, Issue, did_you_mean, message
+from framework.action_check import check_refs
+from framework.components import resolve_pipeline
+from framework.errors import DialogkitError, DomainError, Issue, Location, did_you_mean, message
 from framework.expressions import Expression, ExpressionError
 from framework.flowgraph import compile_flows, end_node, start_node
 from framework.training_data import collect_examples
@@ -42,8 +43,7 @@ __all__ = [
 
 BUILTIN_INTENTS = {"nlu_fallback", "restart", "cancel"}
 BUILTIN_ACTIONS = {"action_listen", "action_restart", "action_cancel_flow", "action_session_start"}
-# Responses the runtime says on its own: fallback, failed action, cancelled flow.
-RUNTIME_RESPONSES = {"utter_default", "utter_error", "utter_flow_cancelled"}
+RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS)  # said by the runtime itself: never "unused"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _PAYLOAD = re.compile(r"^/([A-Za-z][A-Za-z0-9_.\-#+]*)")
 
@@ -60,6 +60,7 @@ class _Checker:
         self.issues: list[Issue] = []
         self.broken_flows: set[str] = set()  # flows with dangling links/gotos: no graph-shape cascades
         self.used: dict[str, set[str]] = {k: set() for k in ("intent", "entity", "slot", "response", "action", "flow")}
+        self.code_refs: list[tuple[str, str, str, tuple[Any, ...]]] = []  # (ref, kind, owner, yaml path)
 
     def add(self, code: str, path: tuple[Any, ...], severity: str = "error", **fields: Any) -> None:
         self.issues.append(message(code, self.loaded.where(*path), severity, **fields))
@@ -93,14 +94,23 @@ class _Checker:
     # --- sections ---------------------------------------------------------------------
 
     def run(self) -> list[Issue]:
+        self.pipeline()
         self.language()
         self.examples()
         self.slots()
         self.responses()
         self.actions()
         self.flows()
+        self.code()
         self.unused()
         return self.issues
+
+    def pipeline(self) -> None:
+        """Components, their config keys and types: the same code path `train` builds them with."""
+        try:
+            resolve_pipeline(self.loaded)
+        except DialogkitError as e:
+            self.issues.extend(e.issues)
 
     def language(self) -> None:
         from framework.text import supported_language
@@ -130,7 +140,7 @@ class _Checker:
             if slot.invalid_response:
                 self.ref("response", slot.invalid_response, (*base, "invalid_response"), f"slot '{name}'")
             if slot.validator:
-                self.module(slot.validator, name, (*base, "validator"))
+                self.module(slot.validator, name, (*base, "validator"), kind="slot validator")
             for i, m in enumerate(slot.mappings):
                 p = (*base, "mappings", i)
                 where = f"mapping {i + 1} of slot '{name}'"
@@ -168,26 +178,40 @@ class _Checker:
             self.add("DK304", path, slot=name, type="categorical", mapping=f"entity '{m.entity}'",
                      why=f"its values {bad[:5]} are not among the slot's values", fix="add them to the slot's `values:` or map them with synonyms")
 
-    def module(self, ref: str, owner: str, path: tuple[Any, ...]) -> None:
+    def module(self, ref: str, owner: str, path: tuple[Any, ...], kind: str = "action") -> None:
+        """Note a custom action or slot validator to import-check (see :meth:`code`)."""
         if ref == REMOTE_ACTION:
             endpoints = Path(self.loaded.directory) / "endpoints.yml"
             if not endpoints.is_file():
                 self.add("DK703", path, "warning", name=owner, problem=f"there is no {endpoints}")
             return
-        module = ref.split(":")[0]
-        top = module.split(".")[0]
-        added = self.loaded.directory not in sys.path
-        if added:
-            sys.path.insert(0, self.loaded.directory)
-        try:
-            found = importlib.util.find_spec(top) is not None
-        except (ImportError, ValueError):
-            found = False
-        finally:
-            if added:
-                sys.path.remove(self.loaded.directory)
-        if not found:
-            self.add("DK312", path, "warning", module=module, name=owner)
+        self.code_refs.append((ref, kind, owner, path))
+
+    def code(self) -> None:
+        """Import every action and validator module in a child process (the bot's code never runs
+        here) and report what would fail at run time: missing modules and functions, errors at
+        import time (at their file:line), functions that cannot take dialogkit's arguments."""
+        n_args = {"action": 2, "slot validator": 2}
+        root = Path(self.loaded.directory)
+        results = check_refs({ref: n_args[kind] for ref, kind, _, _ in self.code_refs}, root.parent if root.is_file() else root)
+        for ref, kind, owner, path in self.code_refs:
+            problem = results.get(ref)
+            if problem is None:
+                continue
+            module, _, attr = ref.partition(":")
+            what = f"{kind} '{owner}'"
+            if problem.kind == "missing_module":
+                self.add("DK312", path, module=module, name=what)
+            elif problem.kind == "missing_function":
+                self.add("DK315", path, what=what, module=module, attr=attr, hint=did_you_mean(attr, problem.suggestions))
+            elif problem.kind in ("import_error", "timeout") and problem.path:
+                referenced = self.loaded.where(*path)
+                self.issues.append(message("DK314", Location(problem.path, problem.line, problem.column), what=what, module=module,
+                                           problem=f"{problem.problem} (referenced at {referenced})"))
+            elif problem.kind in ("import_error", "timeout"):
+                self.add("DK314", path, what=what, module=module, problem=problem.problem)
+            else:
+                self.add("DK316", path, what=what, problem=problem.problem)
 
     def responses(self) -> None:
         for name, resp in self.d.responses.items():

@@ -122,11 +122,17 @@ class FlowPolicy(Component):
             return
         stack = tracker.stack
         asking = self._asking(stack)
-        invalid = self._fill_slots(turn, tracker, intent, asking)
-        if self.config.validate_slots_action:
-            self._action(turn, tracker, self.config.validate_slots_action, record=False, candidates=self._slots_set_this_turn(tracker))
-        if stack and self._validate(turn, tracker, stack[-1].flow):
-            asking = self._asking(tracker.stack)
+        invalid, ok = self._fill_slots(turn, tracker, intent, asking)
+        if ok and self.config.validate_slots_action:
+            ok = self._action(turn, tracker, self.config.validate_slots_action, record=False, candidates=self._slots_set_this_turn(tracker))
+        if ok and stack:
+            ran, ok = self._validate(turn, tracker, stack[-1].flow)
+            if ran:
+                asking = self._asking(tracker.stack)
+        if not ok:  # a validator or validation action failed: its flow stops, nothing else is read into this message
+            self._stop_after_failure(turn, tracker)
+            self._run(turn, tracker)
+            return
         if intent == "nlu_fallback" and asking is not None and self._slots_set_this_turn(tracker):
             intent = "inform"  # unsure about the intent, but the message answered the question asked
         if intent == "nlu_fallback":
@@ -134,12 +140,7 @@ class FlowPolicy(Component):
             self._run(turn, tracker)  # re-asks the collect the flow waits on
             return
         if intent == "cancel" and stack:
-            # a called sub-flow is part of its caller: cancelling it cancels the caller too
-            while stack:
-                frame = stack.pop()
-                tracker.add(FlowCancelled(flow=frame.flow))
-                if frame.return_to is None:
-                    break
+            self._cancel_top(tracker)
             self._say(turn, "utter_flow_cancelled")
             self._resume_if_any(tracker)
             self._run(turn, tracker)
@@ -163,7 +164,8 @@ class FlowPolicy(Component):
             if stack:
                 tracker.add(FlowInterrupted(flow=stack[-1].flow))
             tracker.add(FlowStarted(flow=flow))
-            self._validate(turn, tracker, flow)
+            if not self._validate(turn, tracker, flow)[1]:
+                self._stop_after_failure(turn, tracker)
         elif not stack:
             self._say(turn, self.config.fallback_response)  # nothing to do with this intent; slots stay set
             return
@@ -188,27 +190,31 @@ class FlowPolicy(Component):
                 out.append(e)
         return out[::-1]
 
-    def _validate(self, turn: Turn, tracker: Tracker, flow: str) -> bool:
+    def _validate(self, turn: Turn, tracker: Tracker, flow: str) -> tuple[bool, bool]:
         """Run flow ``flow``'s `validate` action on this message (with the slots it set; the
-        action may also extract slots itself, as Rasa's ``extract_<slot>``); True if it ran."""
+        action may also extract slots itself, as Rasa's ``extract_<slot>``).
+        Returns (it ran, it did not fail)."""
         action = self.domain.flows[flow].validate_ if flow in self.domain.flows else None
         if not action:
-            return False
+            return False, True
         candidates = self._slots_set_this_turn(tracker)
         before = tracker.slots
-        self._action(turn, tracker, action, record=False, candidates=candidates)
+        if not self._action(turn, tracker, action, record=False, candidates=candidates):
+            return True, False
         # a validator may clear slots the flow already collected: go back to the first of them
         after = tracker.slots
         self._rewind(tracker, [name for name, value in before.items() if value is not None and after.get(name) is None])
-        return True
+        return True, True
 
     # --- slot filling -----------------------------------------------------------------
 
-    def _fill_slots(self, turn: Turn, tracker: Tracker, intent: str, asking: str | None) -> str | None:
-        """Apply slot mappings; return the name of the asked slot if the user's value was invalid."""
+    def _fill_slots(self, turn: Turn, tracker: Tracker, intent: str, asking: str | None) -> tuple[str | None, bool]:
+        """Apply slot mappings. Returns the name of the asked slot if the user's value was
+        invalid, and False when a slot validator failed (raised or could not be imported)."""
         active = tracker.active_flow
         slots = tracker.slots
         invalid = None
+        validators_ok = True
         corrected: list[str] = []
         for name, slot in self.domain.slots.items():
             for m in slot.mappings:
@@ -241,9 +247,11 @@ class FlowPolicy(Component):
                 if ok and slot.validator:
                     try:
                         value = self.actions.validate(slot.validator, value, tracker)
-                    except Exception as e:  # noqa: BLE001 - a failing validator must not end the conversation
-                        logger.error("slot validator %s for '%s' failed: %s", slot.validator, name, e)
-                        value = None
+                    except Exception as e:  # noqa: BLE001 - reported; its flow stops instead of asking forever
+                        _log_failure(f"slot validator {slot.validator} for '{name}'", e)
+                        tracker.add(ActionFailed(name=slot.validator, error=f"{type(e).__name__}: {e}"))
+                        validators_ok = False
+                        break
                     ok = value is not None
                 if not ok:
                     if name == asking:
@@ -256,7 +264,7 @@ class FlowPolicy(Component):
                     slots[name] = value
                 break  # the first mapping that applies wins
         self._rewind(tracker, corrected)
-        return invalid
+        return invalid, validators_ok
 
     def _rewind(self, tracker: Tracker, corrected: list[str]) -> None:
         """After a correction, move the active flow back to the corrected slot's collect step,
@@ -335,14 +343,17 @@ class FlowPolicy(Component):
                 if tracker.slots.get(step.collect) is not None:
                     self._advance(tracker, flow, self._next(node))
                     continue
-                self._ask(turn, tracker, step)
-                return
+                if self._ask(turn, tracker, step):
+                    return
+                self._stop_after_failure(turn, tracker)
             elif kind == "say":
                 self._say(turn, step.say)
                 self._advance(tracker, flow, self._next(node))
             elif kind == "action":
-                self._action(turn, tracker, step.action)
-                self._advance(tracker, flow, self._next(node))
+                if self._action(turn, tracker, step.action):
+                    self._advance(tracker, flow, self._next(node))
+                else:
+                    self._stop_after_failure(turn, tracker, node)
             elif kind == "set":
                 slots = tracker.slots
                 for name, value in step.set.items():
@@ -370,26 +381,54 @@ class FlowPolicy(Component):
             tracker.add(FlowCancelled(flow=frame.flow))
         self._say(turn, "utter_error")
 
-    def _ask(self, turn: Turn, tracker: Tracker, step: Any) -> None:
+    def _ask(self, turn: Turn, tracker: Tracker, step: Any) -> bool:
+        """Ask for ``step``'s slot; False when the asking action failed."""
         ask = step.ask or (f"utter_ask_{step.collect}" if f"utter_ask_{step.collect}" in self.domain.responses else f"action_ask_{step.collect}")
         in_form = self.domain.flows[tracker.stack[-1].flow].form
         if ask in self.domain.actions:
-            self._action(turn, tracker, ask, record=not in_form)
-        else:
-            self._say(turn, ask, record=not in_form)  # a form asks as part of running (Rasa's view)
+            return self._action(turn, tracker, ask, record=not in_form)
+        self._say(turn, ask, record=not in_form)  # a form asks as part of running (Rasa's view)
+        return True
 
-    def _action(self, turn: Turn, tracker: Tracker, name: str, record: bool = True, candidates: list[SlotSet] | None = None, depth: int = 0) -> None:
+    def _cancel_top(self, tracker: Tracker) -> None:
+        """Cancel the top flow; a called sub-flow is part of its caller, which is cancelled too."""
+        stack = tracker.stack
+        while stack:
+            frame = stack.pop()
+            tracker.add(FlowCancelled(flow=frame.flow))
+            if frame.return_to is None:
+                break
+
+    def _stop_after_failure(self, turn: Turn, tracker: Tracker, node: str | None = None) -> None:
+        """A failed action stops its flow, so nothing after it (a confirmation) runs: the flow
+        follows the action step's ``on_error`` branch when it has one; otherwise it ends (with
+        the flows that called it), the bot says ``utter_error`` and the flow below resumes."""
+        stack = tracker.stack
+        if not stack:
+            self._say(turn, "utter_error", record=False)
+            return
+        branch = next((v for _, v, d in self.graph.out_edges(node, data=True) if d["kind"] == "error"), None) if node else None
+        if branch is not None:
+            self._advance(tracker, stack[-1].flow, branch)
+            return
+        self._cancel_top(tracker)
+        self._say(turn, "utter_error", record=False)
+        self._resume_if_any(tracker)
+
+    def _action(self, turn: Turn, tracker: Tracker, name: str, record: bool = True, candidates: list[SlotSet] | None = None, depth: int = 0) -> bool:
+        """Run action ``name`` and apply what it returns; False when it failed (an
+        :class:`ActionFailed` event is recorded; the caller decides what the flow does)."""
         if record:
             turn.actions.append(name)
         if name == "action_restart":
             tracker.add(Restarted())
-            return
+            return True
         if name in ("action_cancel_flow", "action_deactivate_loop"):
             if tracker.stack:
                 tracker.add(FlowCancelled(flow=tracker.stack[-1].flow))
-            return
+            return True
         if name in ("action_listen", "action_session_start"):
-            return
+            return True
         followup = None
         try:
             if self.domain.actions.get(name) == REMOTE_ACTION:
@@ -399,12 +438,11 @@ class FlowPolicy(Component):
         except ActionRejected as e:
             logger.info("%s", e)
             tracker.add(ActionFailed(name=name, error=f"{type(e).__name__}: {e}"))
-            return
+            return True  # declined, not failed: nothing applied, the flow goes on
         except Exception as e:  # noqa: BLE001 - a failing action is reported, the conversation goes on
-            logger.error("custom action '%s' failed: %s", name, e, exc_info=not isinstance(e, DialogkitError))
+            _log_failure(f"custom action '{name}'", e)
             tracker.add(ActionFailed(name=name, error=f"{type(e).__name__}: {e}"))
-            self._say(turn, "utter_error", record=False)
-            return
+            return False
         tracker.add(ActionExecuted(name=name))
         turn.responses.extend(messages)  # said right after the action event, before its other events (as Rasa logs them)
         turn.positions.extend([len(tracker.events)] * len(messages))
@@ -414,7 +452,8 @@ class FlowPolicy(Component):
                 continue
             tracker.add(e)
         if followup and depth < 10:
-            self._action(turn, tracker, followup, depth=depth + 1)
+            return self._action(turn, tracker, followup, depth=depth + 1)
+        return True
 
     def _run_remote(self, tracker: Tracker, name: str, candidates: list[SlotSet] | None) -> tuple[list[Any], list[dict[str, Any]], str | None]:
         from framework.rasa.action_server import ActionServerError, RemoteActions
@@ -437,6 +476,13 @@ class FlowPolicy(Component):
         """Label of the step the active flow is at (for debug views)."""
         stack = tracker.stack
         return self.graph.nodes[stack[-1].node].get("label") if stack else None
+
+
+def _log_failure(what: str, error: Exception) -> None:
+    """One line for the log; the traceback only at debug level (the shell shows it with --debug)."""
+    logger.error("%s failed: %s: %s", what, type(error).__name__, error)
+    if not isinstance(error, DialogkitError):
+        logger.debug("traceback of the failure above", exc_info=error)
 
 
 def bot_root(loaded: Any) -> Path:

@@ -13,6 +13,7 @@ import re
 from typing import Any, Literal
 
 from framework.components import Component, ComponentConfig, Turn
+from framework.domain.schema import RUNTIME_RESPONSES
 from framework.expressions import parse_expression
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -76,8 +77,8 @@ class TemplateNLG(Component):
 
     def render(self, name: str, slots: dict[str, Any], channel: str | None = None) -> dict[str, Any]:
         """One bot message for response ``name`` given ``slots`` (and the output ``channel``)."""
-        if name not in self.domain.responses:
-            return {"text": name, "response": name}
+        if name not in self.domain.responses:  # a runtime response the domain leaves to its default
+            return {"text": RUNTIME_RESPONSES.get(name, name), "response": name, "generated": False}
         v = self.choose(name, slots, channel)
         msg: dict[str, Any] = {"response": name, "text": fill(v.text, slots, self.config.missing_slot_text) if v.text else None, "generated": False}
         if v.buttons:

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 __all__ = [
+    "RUNTIME_RESPONSES",
     "NluBlock",
     "ActionRef",
     "ActionStep",
@@ -61,6 +62,13 @@ ACTION_REF_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:
 
 
 REMOTE_ACTION = "remote"  # an action served by the action server named in endpoints.yml
+# Responses the runtime says on its own (fallback, failed action, cancelled flow), with the
+# text used when the domain does not define them.
+RUNTIME_RESPONSES: dict[str, str] = {
+    "utter_default": "Sorry, I didn't get that. Could you say it another way?",
+    "utter_error": "Sorry, something went wrong on my side, so I could not finish that. Please try again later.",
+    "utter_flow_cancelled": "Okay, I've stopped that.",
+}
 
 
 def _check_ref(v: str) -> str:
@@ -316,7 +324,12 @@ class SayStep(_StepBase):
 
 
 class ActionStep(_StepBase):
+    """Run a custom action. When it fails (raises, cannot be imported, times out, its action
+    server errs) the flow's next steps never run: it follows ``on_error`` when given (and ends
+    after it unless it jumps on with ``goto``/``link``), otherwise it ends with ``utter_error``."""
+
     action: str
+    on_error: list[Step] | None = None
 
 
 class SetStep(_StepBase):
@@ -377,6 +390,7 @@ Step = Annotated[
 ]
 IfStep.model_rebuild()
 ExpectStep.model_rebuild()
+ActionStep.model_rebuild()
 
 
 class Trigger(Strict):

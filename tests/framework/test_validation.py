@@ -66,10 +66,11 @@ def test_from_text_cannot_fill_bool(write_bot):
     assert "DK304" in codes(validate(load_domain(write_bot({"domain.yml": text}))))
 
 
-def test_missing_action_module_is_a_warning(write_bot):
+def test_missing_action_module_is_an_error(write_bot):
+    """It used to be a warning: the bot trained, then failed at run time and confirmed anyway."""
     text = MINIMAL.replace("flows:\n", "actions:\n  action_go: no_such_module_xyz:run\nflows:\n").replace("      - say: utter_done\n", "      - action: action_go\n      - say: utter_done\n")
     issues = validate(load_domain(write_bot({"domain.yml": text})))
-    assert [(i.code, i.severity) for i in issues] == [("DK312", "warning")]
+    assert [(i.code, i.severity) for i in issues] == [("DK312", "error")]
 
 
 def test_placeholders_ignore_escaped_braces():
