@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from framework.archive import read_manifest, unpack_if_tarball
+from framework.archive import forget_unpacked, read_manifest, unpack_if_tarball
 from framework.components import Component, Turn, get_component_class, resolve_config
 from framework.domain.schema import Domain
 from framework.errors import ArchiveError, ComponentError, DialogkitError, Location, message
@@ -55,6 +55,14 @@ class Agent:
     def load(cls, path: str | Path, store: Any = None) -> Agent:
         """Load and verify a model archive (directory or .tar.gz)."""
         root = unpack_if_tarball(Path(path))
+        try:
+            return cls._load(root, store)
+        except BaseException:
+            forget_unpacked(root)  # a tarball that does not load leaves nothing in the cache
+            raise
+
+    @classmethod
+    def _load(cls, root: Path, store: Any) -> Agent:
         manifest = read_manifest(root)
         try:
             domain = Domain.model_validate(json.loads((root / "domain.json").read_text(encoding="utf-8")))

@@ -44,6 +44,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK110": ("mapping keys must be strings, got {kind}", "quote the key"),
     "DK111": ("'{path}' is not a directory holding domain.yml", "pass the bot directory (with domain.yml), e.g. `dialogkit validate domains/restaurant`"),
     "DK112": ("the file holds several YAML documents", "keep one document per file (remove the extra '---')"),
+    "DK113": ("'{path}' is a symbolic link to '{target}', which does not exist or links back to itself", "fix the link or remove it from the bot directory"),
     # schema
     "DK201": ("unknown key '{key}' in {where}{hint}", "valid keys are: {valid}"),
     "DK202": ("missing required key '{key}' in {where}", "add `{key}:`"),
@@ -67,6 +68,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK309": ("flow '{flow}' can never start: it has no `when:` trigger and no flow links to or calls it", "add `when: {{intent: ...}}` or link to it from another flow"),
     "DK310": ("flow '{flow}': step {step} is a dead end: no path from it reaches the end of the flow", "give the loop a way out (an `if` with an exit, or an `end` step)"),
     "DK311": ("slot '{slot}': {problem}", "{fix}"),
+    "DK317": ("response '{response}' has an unbalanced '{brace}' at character {column} (...{text}...)", "close the placeholder as {{slot}}, or write a literal brace twice: '{{{{' or '}}}}'"),
+    "DK318": ("flow '{flow}': steps {cycle} form a loop that waits only at collect steps for {slots}; once filled they are passed through and the loop never waits", "clear the slot inside the loop (`set: {{{slots}: null}}`), use `ask_before_filling: true` on the collect, or give the loop an exit"),
     "DK313": ("flow '{flow}': goto '{name}' names no step id in this flow{hint}", "give the target step `id: {name}`, or fix the name"),
     "DK312": ("module '{module}' for {name} cannot be found", "put {module}.py (or a package) in the bot directory, or install the package that provides it"),
     "DK314": ("{what}: module '{module}' cannot be imported: {problem}", "fix the module; `dialogkit validate` imports it as the bot will, in a separate process"),

@@ -96,10 +96,19 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
     return tokens
 
 
+MAX_DEPTH = 50  # nesting of parentheses, lists and `not`s: deeper conditions are refused, never a RecursionError
+
+
 class _Parser:
     def __init__(self, text: str):
         self.toks = _tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def nested(self, pos: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(f"the condition is nested more than {MAX_DEPTH} levels deep (parentheses, lists or `not`s); simplify it", pos)
 
     def peek(self) -> tuple[str, str, int]:
         return self.toks[self.i]
@@ -140,8 +149,12 @@ class _Parser:
         return items[0] if len(items) == 1 else BoolOp("and", tuple(items))
 
     def not_(self) -> Any:
+        pos = self.peek()[2]
         if self.accept("not"):
-            return Not(self.not_())
+            self.nested(pos)
+            node = Not(self.not_())
+            self.depth -= 1
+            return node
         return self.compare()
 
     def compare(self) -> Any:
@@ -172,10 +185,14 @@ class _Parser:
         if kind == "str":
             return Lit(re.sub(r"\\(.)", r"\1", value[1:-1]))
         if kind == "op" and value == "(":
+            self.nested(pos)
             node = self.or_()
             self.expect(")")
+            self.depth -= 1
             return node
         if kind == "op" and value == "[":
+            self.nested(pos)
+            self.depth -= 1  # list items are literals: no nesting below this level
             items: list[Any] = []
             if not self.accept("]"):
                 while True:

@@ -8,16 +8,18 @@ training and the Agent call before the first turn.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
+from framework.action_check import check_refs
+from framework.components import resolve_pipeline
 from framework.domain.loader import LoadedDomain
 from framework.domain.schema import (
     REMOTE_ACTION,
-    RUNTIME_RESPONSES as RUNTIME_RESPONSE_TEXTS,
     Domain,
     FromEntity,
     FromIntent,
@@ -25,9 +27,18 @@ from framework.domain.schema import (
     Slot,
     SlotType,
 )
-from framework.action_check import check_refs
-from framework.components import resolve_pipeline
-from framework.errors import DialogkitError, DomainError, Issue, Location, did_you_mean, message
+from framework.domain.schema import (
+    RUNTIME_RESPONSES as RUNTIME_RESPONSE_TEXTS,
+)
+from framework.errors import (
+    ConfigError,
+    DialogkitError,
+    DomainError,
+    Issue,
+    Location,
+    did_you_mean,
+    message,
+)
 from framework.expressions import Expression, ExpressionError
 from framework.flowgraph import compile_flows, end_node, start_node
 from framework.training_data import collect_examples
@@ -46,6 +57,25 @@ BUILTIN_ACTIONS = {"action_listen", "action_restart", "action_cancel_flow", "act
 RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS)  # said by the runtime itself: never "unused"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _PAYLOAD = re.compile(r"^/([A-Za-z][A-Za-z0-9_.\-#+]*)")
+
+
+def unbalanced_brace(text: str) -> int | None:
+    """Index of the first `{` or `}` in ``text`` that is not part of a ``{slot}`` placeholder or
+    an escaped ``{{``/``}}``, or None."""
+    i = 0
+    while i < len(text):
+        if text.startswith(("{{", "}}"), i):
+            i += 2
+        elif text[i] == "{":
+            close = text.find("}", i + 1)
+            if close == -1 or "{" in text[i + 1:close]:
+                return i
+            i = close + 1
+        elif text[i] == "}":
+            return i
+        else:
+            i += 1
+    return None
 
 
 def placeholders(text: str) -> list[str]:
@@ -206,7 +236,11 @@ class _Checker:
                 self.add("DK315", path, what=what, module=module, attr=attr, hint=did_you_mean(attr, problem.suggestions))
             elif problem.kind in ("import_error", "timeout") and problem.path:
                 referenced = self.loaded.where(*path)
-                self.issues.append(message("DK314", Location(problem.path, problem.line, problem.column), what=what, module=module,
+                code_root = root.parent if root.is_file() else root
+                file = Path(problem.path)
+                with contextlib.suppress(ValueError):  # the module's path as the user gave the bot's
+                    file = code_root / file.resolve().relative_to(code_root.resolve())
+                self.issues.append(message("DK314", Location(str(file), problem.line, problem.column), what=what, module=module,
                                            problem=f"{problem.problem} (referenced at {referenced})"))
             elif problem.kind in ("import_error", "timeout"):
                 self.add("DK314", path, what=what, module=module, problem=problem.problem)
@@ -219,6 +253,7 @@ class _Checker:
                 p = ("responses", name, i)
                 for field in ("text",):
                     text = getattr(v, field)
+                    self.braces(text or "", (*p, field), name)
                     for ph in placeholders(text or ""):
                         self.used["slot"].add(ph)
                         if ph not in self.d.slots:
@@ -231,6 +266,7 @@ class _Checker:
                         self.ref("intent", m.group(1), (*p, "buttons", j, "payload"), f"a button of '{name}'")
             for i, para in enumerate(resp.paraphrases):
                 p = ("responses", name, "paraphrases", i)
+                self.braces(para.text, p, name)
                 for ph in placeholders(para.text):
                     self.used["slot"].add(ph)
                     if ph not in self.d.slots:
@@ -239,6 +275,12 @@ class _Checker:
                     self.ref("slot", slot, (*p, "slots", slot), f"a paraphrase of '{name}'")
                 if para.condition:
                     self.condition(para.condition, (*p, "condition"), f"response '{name}'")
+
+    def braces(self, text: str, path: tuple[Any, ...], response: str) -> None:
+        """A `{` or `}` that opens or closes no placeholder would be printed to users as it is."""
+        column = unbalanced_brace(text)
+        if column is not None:
+            self.add("DK317", path, response=response, brace=text[column], column=column + 1, text=text[max(0, column - 20):column + 20])
 
     def actions(self) -> None:
         for name, ref in self.d.actions.items():
@@ -340,6 +382,7 @@ class _Checker:
             first = steps[0] if steps else sorted(comp)[0]
             self.add("DK307", g.nodes[first]["yaml_path"], flow=g.nodes[first]["flow"], cycle=" -> ".join(steps[:6]))
             looping.add(g.nodes[first]["flow"])
+        self.filled_collect_loops(g, flows_with_collect, looping)
         # dead ends: steps from which no flow's end is reachable (reported once per flow)
         ends = set()
         for name in self.d.flows:
@@ -349,6 +392,24 @@ class _Checker:
             if "step" in d and n not in ends and d["flow"] not in reported and n in reachable[d["flow"]]:
                 reported.add(d["flow"])
                 self.add("DK310", d["yaml_path"], flow=d["flow"], step=_step_no(d["yaml_path"]))
+
+    def filled_collect_loops(self, g: nx.DiGraph, flows_with_collect: set[str], looping: set[str]) -> None:
+        """Loops whose only waits are `collect` steps: once their slots are filled (and nothing in
+        the loop clears them) the collects pass straight through and the loop never waits."""
+        waits = [n for n, d in g.nodes(data=True) if d["kind"] == "expect" or (d["kind"] == "collect" and d["step"].ask_before_filling)
+                 or (d["kind"] == "call" and getattr(d["step"], "call", None) in flows_with_collect)]
+        busy = g.subgraph(n for n in g.nodes if n not in waits)
+        for comp in nx.strongly_connected_components(busy):
+            first_node = next(iter(comp))
+            if len(comp) == 1 and not busy.has_edge(first_node, first_node):
+                continue
+            cleared = {slot for n in comp if g.nodes[n]["kind"] == "set" for slot, value in g.nodes[n]["step"].set.items() if value is None}
+            collects = sorted((n for n in comp if g.nodes[n]["kind"] == "collect" and g.nodes[n]["step"].collect not in cleared), key=_node_order)
+            if not collects or g.nodes[collects[0]]["flow"] in looping:
+                continue
+            steps = sorted((n for n in comp if "step" in g.nodes[n]), key=_node_order)
+            slots = sorted({g.nodes[n]["step"].collect for n in collects})
+            self.add("DK318", g.nodes[steps[0]]["yaml_path"], "warning", flow=g.nodes[steps[0]]["flow"], cycle=" -> ".join(steps[:6]), slots=", ".join(slots))
 
     def unused(self) -> None:
         asked = {f"utter_ask_{s}" for s in self.d.slots}
@@ -421,5 +482,6 @@ def check(loaded: LoadedDomain) -> list[Issue]:
     issues = validate(loaded)
     errors = [i for i in issues if i.severity == "error"]
     if errors:
-        raise DomainError(errors)
+        # pipeline problems (DK6xx) alone are configuration errors; anything else is the domain's
+        raise (ConfigError if all(i.code.startswith("DK6") for i in errors) else DomainError)(errors)
     return issues

@@ -110,8 +110,17 @@ def load_yaml(path: str | Path, allow_empty: bool = False) -> YamlDoc:
         problem = e.problem or e.context or "malformed YAML"
         if e.context and e.problem:
             problem = f"{e.problem} ({e.context})"
+        if mark:
+            cause = _likely_cause(text.splitlines(), mark.line)
+            if cause:
+                line, column, problem = cause
+                loc = Location(spath, line, column)
         raise DomainError(message("DK106", loc, problem=problem)) from None
-    except yaml.YAMLError as e:  # reader errors: control characters and the like
+    except yaml.reader.ReaderError as e:  # control characters and the like: located from the offset
+        before = text[: e.position]
+        loc = Location(spath, before.count("\n") + 1, e.position - (before.rfind("\n") + 1) + 1)
+        raise DomainError(message("DK106", loc, problem=f"control character U+{e.character:04X} is not allowed in YAML; delete it (it is often invisible)")) from None
+    except yaml.YAMLError as e:
         raise DomainError(message("DK106", Location(spath), problem=str(e).splitlines()[0])) from None
     docs = [d for d in docs if d is not None]
     if len(docs) > 1:
@@ -130,6 +139,27 @@ def load_yaml(path: str | Path, allow_empty: bool = False) -> YamlDoc:
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__} value"
         raise DomainError(message("DK108", Location(spath, m.line + 1, m.column + 1), kind=kind))
     return YamlDoc(spath, data, positions, text.splitlines())
+
+
+_FULLWIDTH_COLON = re.compile(r"^\s*(?:-\s+)?[^\s#'\"][^#'\":]*?(\uff1a)")
+_BARE_KEY = re.compile(r"^(\s*)([A-Za-z_][\w.\-]*)\s*$")
+
+
+def _likely_cause(lines: list[str], error_line: int) -> tuple[int, int, str] | None:
+    """PyYAML reports a key's missing or full-width colon where it gets confused, often a line
+    or more later; find the line the mistake is on (1-based line and column, problem)."""
+    for i in range(min(error_line, len(lines) - 1), max(-1, error_line - 20), -1):
+        m = _FULLWIDTH_COLON.match(lines[i])
+        if m:
+            return i + 1, m.start(1) + 1, "'\uff1a' (a full-width colon) is not the ':' YAML needs after a key; type an ASCII ':'"
+    previous = next((i for i in range(min(error_line, len(lines)) - 1, -1, -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+    if previous is None or error_line >= len(lines):
+        return None
+    m = _BARE_KEY.match(lines[previous])
+    indent_after = len(lines[error_line]) - len(lines[error_line].lstrip())
+    if m and len(m.group(1)) < indent_after:  # `size` followed by a more indented `type: int`
+        return previous + 1, m.end(2) + 1, f"'{m.group(2)}' has no ':' after it (a key is written `{m.group(2)}:`)"
+    return None
 
 
 def _loc(node: yaml.Node, spath: str) -> Location:

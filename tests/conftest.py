@@ -1,6 +1,7 @@
 """Shared fixtures. No test touches the network or ../shared."""
 
 import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -8,6 +9,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# unpacked .tar.gz models go to a throwaway cache, never the user's ~/.cache
+os.environ.setdefault("DIALOGKIT_CACHE", tempfile.mkdtemp(prefix="dialogkit-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = ROOT / "domains"

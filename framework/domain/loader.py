@@ -70,8 +70,21 @@ def bot_files(directory: str | Path) -> list[Path]:
         if not alt.is_file():
             raise DomainError(message("DK111", Location(str(directory)), path=str(directory)))
         main = alt
-    extra = sorted(p for p in (d / "data").rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file()) if (d / "data").is_dir() else []
+    extra: list[Path] = []
+    if (d / "data").is_dir():
+        for p in sorted((d / "data").rglob("*")):
+            if p.is_symlink() and not p.exists():  # dangling, or a loop: never skipped silently
+                raise DomainError(message("DK113", Location(str(p)), path=str(p), target=_link_target(p)))
+            if p.suffix in (".yml", ".yaml") and p.is_file():
+                extra.append(p)
     return [main, *extra]
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return str(path.readlink())
+    except OSError:
+        return "?"
 
 
 def load_domain(directory: str | Path) -> LoadedDomain:

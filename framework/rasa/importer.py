@@ -148,7 +148,10 @@ def is_rasa_project(path: str | Path) -> bool:
     if {"pipeline", "policies", "recipe", "assistant_id"} & set(_peek(path / "config.yml")):
         return True
     if (path / "domain.yml").is_file():
-        return str(_peek(path / "domain.yml").get("version", "")).startswith(("2", "3"))
+        # Rasa writes versions as "2.0", "3.1"; a dialogkit domain with a wrong `version: "2"`
+        # (intents as a mapping) is a dialogkit domain with an unsupported version, not a Rasa one
+        domain = _peek(path / "domain.yml")
+        return bool(re.fullmatch(r"[23]\.\d+", str(domain.get("version", "")).strip())) or isinstance(domain.get("intents"), list)
     return (path / "domain").is_dir() and (path / "data").is_dir()
 
 

@@ -159,3 +159,62 @@ def test_train_cli_reports_reuse(minimal_bot, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "unchanged" in text and "reused" in text and (tmp_path / "m.tar.gz").is_file()
     shutil.rmtree(out)
+
+
+def _tar(src, dest, arcname="model"):
+    with tarfile.open(dest, "w:gz") as t:
+        t.add(src, arcname=arcname)
+    return dest
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    path = tmp_path / "cache"
+    monkeypatch.setenv("DIALOGKIT_CACHE", str(path))
+    return path / "models"
+
+
+def test_tarball_is_unpacked_once_into_the_cache(model, tmp_path, cache):
+    tar = _tar(model, tmp_path / "m.tar.gz")
+    for _ in range(3):
+        assert Agent.load(tar).parse("hi")["intent"]["name"] == "greet"
+    assert len(list(cache.iterdir())) == 1  # one entry, reused; it used to leave a copy per load in /tmp
+
+
+def test_tarball_over_the_size_cap_is_refused_before_anything_is_written(tmp_path, cache, monkeypatch):
+    import io
+
+    bomb = tmp_path / "zeros.tar.gz"
+    with tarfile.open(bomb, "w:gz") as t:
+        info = tarfile.TarInfo("model/zeros.bin")
+        info.size = 50 * 1024 * 1024
+        t.addfile(info, io.BytesIO(bytes(info.size)))
+    monkeypatch.setenv("DIALOGKIT_MAX_MODEL_BYTES", str(10 * 1024 * 1024))
+    with pytest.raises(ArchiveError) as exc:
+        Agent.load(bomb)
+    assert exc.value.codes == ["DK507"] and "more than 10485760 bytes" in str(exc.value)
+    assert list(cache.iterdir()) == []  # no staging folder, no partial entry
+
+
+def test_failed_loads_leave_nothing_behind(model, tmp_path, cache):
+    (model / "domain.json").write_text("{}")  # fails its checksum
+    with pytest.raises(ArchiveError):
+        Agent.load(_tar(model, tmp_path / "tampered.tar.gz"))
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(_tar(model, tmp_path / "ok.tar.gz").read_bytes()[:300])
+    with pytest.raises(ArchiveError):
+        Agent.load(broken)
+    assert list(cache.iterdir()) == []
+
+
+@pytest.mark.parametrize("entry, code, text", [
+    ({"dir": "components/0_x", "config": {}}, "DK502", "needs a `name`"),
+    ({"name": "flow_policy", "dir": "../../elsewhere", "config": {}}, "DK507", "outside the archive"),
+])
+def test_bad_manifest_component_entries_are_clear_errors(model, capsys, entry, code, text):
+    manifest = json.loads((model / "manifest.json").read_text())
+    manifest["components"][0] = entry
+    (model / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["shell", str(model)]) == 2
+    err = capsys.readouterr().err
+    assert f"error {code}" in err and text in err and "Traceback" not in err and "internal error" not in err

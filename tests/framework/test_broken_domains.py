@@ -43,6 +43,14 @@ EXPECTED = {
     "31_unknown_language.yml": ("DK203", 2, 11),
     "32_min_larger_than_max.yml": ("DK203", 15, 5),
     "33_button_payload_unknown_intent.yml": ("DK301", 23, 34),
+    "34_unbalanced_placeholder.yml": ("DK317", 23, 7),
+    "35_condition_nested_too_deep.yml": ("DK209", 33, 13),
+    "36_unknown_pipeline_component.yml": ("DK601", 4, 11),
+    "37_unknown_component_config_key.yml": ("DK603", 6, 5),
+    "38_component_config_wrong_type.yml": ("DK603", 5, 5),
+    "39_key_missing_colon.yml": ("DK106", 14, 13),
+    "40_fullwidth_colon.yml": ("DK106", 15, 9),
+    "41_control_character.yml": ("DK106", 21, 10),
 }
 
 
@@ -63,6 +71,48 @@ def test_broken_file_gets_one_located_message(name, capsys):
     assert errors[0].startswith(f"{path}:{line}:{col}: error {code}:"), err
     assert len({ln.split(" error ")[1].split(":")[0] for ln in errors}) == 1, f"one mistake should give one kind of error:\n{err}"
     assert "fix:" in err
+
+
+# bots whose mistake is in their code or folder: directory -> (code, file, line, column, text in the message)
+BROKEN_BOTS = Path(__file__).parent / "broken_bots"
+EXPECTED_BOTS = {
+    "action_missing_function": ("DK315", "domain.yml", 25, 16, "did you mean 'book_table'?"),
+    "action_module_raises": ("DK314", "actions.py", 3, None, "KeyError: 'BOOKING_SERVICE_URL'"),
+    "action_module_exits": ("DK314", "actions.py", 3, None, "SystemExit"),
+    "action_syntax_error": ("DK314", "actions.py", 1, 36, "syntax error"),
+    "action_module_missing": ("DK312", "domain.yml", 25, 16, "booking_actions"),
+    "action_wrong_signature": ("DK316", "domain.yml", 25, 16, "cannot be called with 2 arguments"),
+    "validator_missing": ("DK315", "domain.yml", 16, 16, "did you mean 'check_size'?"),
+    "version_2_directory": ("DK210", "domain.yml", 1, 10, "unsupported domain version '2'"),
+    "dangling_symlink": ("DK113", "data/extra.yml", None, None, "does not exist or links back to itself"),
+    "self_symlink": ("DK113", "data/self.yml", None, None, "does not exist or links back to itself"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_BOTS))
+def test_broken_bot_gets_one_located_message_at_validate_and_train(name, tmp_path, capsys):
+    """What would break at run time is refused by `validate` and `train` alike (exit 2, file:line, a fix)."""
+    import shutil
+
+    code, file, line, column, text = EXPECTED_BOTS[name]
+    bot = tmp_path / name
+    shutil.copytree(BROKEN_BOTS / ("dangling_symlink" if "symlink" in name else name), bot)
+    if name == "dangling_symlink":
+        (bot / "data").mkdir()
+        (bot / "data" / "extra.yml").symlink_to("shared/responses.yml")
+    if name == "self_symlink":
+        (bot / "data").mkdir()
+        (bot / "data" / "self.yml").symlink_to("self.yml")
+    where = str(bot / file) + (f":{line}" if line else "") + (f":{column}" if column else "")
+    for command in (["validate", str(bot)], ["train", str(bot), "--out", str(tmp_path / "model")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "fix:" in err, err
+        errors = [ln for ln in err.splitlines() if " error DK" in ln]
+        assert errors and errors[0].startswith(f"{where}: error {code}:"), err
+        assert text in errors[0]
+    assert not (tmp_path / "model").exists()
+    assert not list(bot.rglob("__pycache__"))  # validating imports the bot's code without writing into its folder
 
 
 def test_did_you_mean_for_misspelt_names(capsys):

@@ -43,3 +43,10 @@ def test_nothing_is_evaluated_as_python():
     # attribute access and calls are not part of the language
     with pytest.raises(ExpressionError):
         Expression("().__class__")
+
+
+@pytest.mark.parametrize("text", ["(" * 200 + "a" + ")" * 200, "not " * 3000 + "a", "[" * 100 + "1" + "]" * 100 + " == a"])
+def test_deep_nesting_is_a_located_error_not_a_recursion_error(text):
+    with pytest.raises(ExpressionError) as e:
+        Expression(text)
+    assert "nested more than 50 levels" in e.value.problem or "literals" in e.value.problem

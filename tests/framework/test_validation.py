@@ -82,3 +82,24 @@ def test_several_errors_are_all_reported(write_bot, capsys):
     assert main(["validate", str(write_bot({"domain.yml": text}))]) == 2
     err = capsys.readouterr().err
     assert "utter_nope" in err and "'size'" in err
+
+
+def test_loop_through_a_filled_collect_is_a_warning(write_bot):
+    """A `goto` back to a collect whose slot is already filled passes straight through: the loop
+    never waits (it used to be stopped only at run time, as a runaway loop)."""
+    loop = "      - id: ask\n        collect: party_size\n      - say: utter_done\n      - goto: ask\n"
+    text = MINIMAL.replace("      - collect: party_size\n      - say: utter_done\n", loop)
+    issues = validate(load_domain(write_bot({"domain.yml": text})))
+    [issue] = [i for i in issues if i.code == "DK318"]
+    assert issue.severity == "warning" and "party_size" in issue.text and "set: {party_size: null}" in issue.fix
+    cleared = loop.replace("      - goto: ask\n", "      - set: {party_size: null}\n      - goto: ask\n")
+    assert "DK318" not in codes(validate(load_domain(write_bot({"domain.yml": MINIMAL.replace("      - collect: party_size\n      - say: utter_done\n", cleared)}, name="b2"))))
+    asked = loop.replace("        collect: party_size\n", "        collect: party_size\n        ask_before_filling: true\n")
+    assert "DK318" not in codes(validate(load_domain(write_bot({"domain.yml": MINIMAL.replace("      - collect: party_size\n      - say: utter_done\n", asked)}, name="b3"))))
+
+
+def test_on_error_branch_is_checked_like_any_steps(write_bot):
+    text = MINIMAL.replace("flows:\n", "actions:\n  action_go: tests.components.dm.test_action_failures:ok_action\nflows:\n").replace(
+        "      - say: utter_done\n", "      - action: action_go\n        on_error: [{say: utter_oops}]\n      - say: utter_done\n")
+    issues = validate(load_domain(write_bot({"domain.yml": text})))
+    assert [(i.code, "utter_oops" in i.text) for i in issues if i.severity == "error"] == [("DK301", True)]

@@ -1,0 +1,2 @@
+def check_size(value, tracker):
+    return value
