@@ -151,7 +151,7 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
 
     @app.get("/conversations/{conversation_id:path}/tracker")  # any sender id, `/` included
     async def tracker(conversation_id: str, format: Literal["rasa", "dialogkit"] = "rasa") -> Any:
-        t = await run_in_threadpool(agent.store.get, conversation_id)
+        t = await run_in_threadpool(agent.store.history, conversation_id)  # every event, not the cached window
         if t is None:
             return _error(404, "unknown_conversation", f"no conversation '{conversation_id}'")
         return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()

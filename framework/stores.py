@@ -6,8 +6,11 @@
   store has not seen and commits before the caller answers, so a killed server loses
   no acknowledged message.
 
-A store implements ``get(conversation_id) -> Tracker | None``, ``save(tracker)`` and
-``keys()``; Redis or PostgreSQL stores plug in with the same three methods.
+A store implements ``get(conversation_id) -> Tracker | None`` (what the next turn needs),
+``history(conversation_id)`` (every event, for the tracker API), ``save(tracker)`` and
+``keys()``; Redis or PostgreSQL stores plug in with the same methods. The SQLite store keeps
+each cached conversation to a window of recent events (the state of older ones folded into
+the tracker's base), so a long conversation costs bounded memory.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ _EVENT = TypeAdapter(Event)
 class TrackerStore(Protocol):
     def get(self, conversation_id: str) -> Tracker | None: ...
 
+    def history(self, conversation_id: str) -> Tracker | None: ...
+
     def save(self, tracker: Tracker) -> None: ...
 
     def keys(self) -> Iterable[str]: ...
@@ -45,6 +50,9 @@ class InMemoryTrackerStore:
 
     def get(self, conversation_id: str) -> Tracker | None:
         return self._trackers.get(conversation_id)
+
+    def history(self, conversation_id: str) -> Tracker | None:
+        return self._trackers.get(conversation_id)  # the store is this memory: nothing is ever dropped
 
     def save(self, tracker: Tracker) -> None:
         self._trackers[tracker.conversation_id] = tracker
@@ -62,9 +70,10 @@ class SQLiteTrackerStore:
     several processes must not cache.
     """
 
-    def __init__(self, path: str | Path, cache_size: int = 10_000):
+    def __init__(self, path: str | Path, cache_size: int = 10_000, window: int = 200):
         self.path = str(path)
         self.cache_size = cache_size
+        self.window = window  # events of a cached conversation kept in memory
         self._cache: OrderedDict[str, Tracker] = OrderedDict()
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -89,17 +98,24 @@ class SQLiteTrackerStore:
             if cached is not None:
                 self._cache.move_to_end(conversation_id)
                 return cached
+        tracker = self.history(conversation_id)
+        if tracker is None:
+            return None
+        saved = len(tracker.events)
+        tracker.compact(self.window)
+        with self._lock:
+            self._saved[conversation_id] = saved
+            self._remember(tracker)
+        return tracker
+
+    def history(self, conversation_id: str) -> Tracker | None:
+        """The whole conversation as stored (not cached, not windowed)."""
         with self._conn() as db:
             row = db.execute("SELECT initial_slots FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
             if row is None:
                 return None
             rows = db.execute("SELECT body FROM events WHERE conversation_id = ? ORDER BY seq", (conversation_id,)).fetchall()
-        events = [_EVENT.validate_json(body) for (body,) in rows]
-        tracker = Tracker(conversation_id, json.loads(row[0]), events)
-        with self._lock:
-            self._saved[conversation_id] = len(events)
-            self._remember(tracker)
-        return tracker
+        return Tracker(conversation_id, json.loads(row[0]), [_EVENT.validate_json(body) for (body,) in rows])
 
     def _remember(self, tracker: Tracker) -> None:
         self._cache[tracker.conversation_id] = tracker
@@ -118,10 +134,11 @@ class SQLiteTrackerStore:
             db.execute("INSERT OR IGNORE INTO conversations (id, initial_slots) VALUES (?, ?)", (cid, json.dumps(tracker.initial_slots)))
             db.executemany(
                 "INSERT INTO events (conversation_id, seq, body) VALUES (?, ?, ?)",
-                [(cid, start + i, e.model_dump_json()) for i, e in enumerate(tracker.events[start:])],
+                [(cid, start + i, e.model_dump_json()) for i, e in enumerate(tracker.events[start - tracker.offset:])],
             )
         with self._lock:
-            self._saved[cid] = len(tracker.events)
+            self._saved[cid] = tracker.offset + len(tracker.events)
+            tracker.compact(self.window)  # only after the events are safely stored
             self._remember(tracker)
 
     def keys(self) -> Iterable[str]:

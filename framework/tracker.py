@@ -29,6 +29,7 @@ __all__ = [
     "SessionStarted",
     "SlotSet",
     "Tracker",
+    "TrackerBase",
     "UserUttered",
 ]
 
@@ -122,16 +123,69 @@ class FlowFrame:
     return_to: str | None = None
 
 
+@dataclass(frozen=True)
+class TrackerBase:
+    """The state after the events a tracker no longer holds in memory (see :meth:`Tracker.compact`)."""
+
+    slots: dict[str, Any]
+    stack: tuple[FlowFrame, ...]
+    latest_message: UserUttered | None
+
+
+def _fold(events: list[Any], initial_slots: dict[str, Any], slots: dict[str, Any], stack: list[FlowFrame]) -> tuple[dict[str, Any], list[FlowFrame]]:
+    """Apply ``events`` to ``slots`` and ``stack`` (changed in place, or replaced on a restart)."""
+    for e in events:
+        if isinstance(e, SlotSet):
+            slots[e.name] = e.value
+        elif isinstance(e, FlowStarted):
+            stack.append(FlowFrame(e.flow, f"{e.flow}:START", e.return_to))
+        elif isinstance(e, FlowAdvanced) and stack and stack[-1].flow == e.flow:
+            stack[-1] = FlowFrame(e.flow, e.node, stack[-1].return_to)
+        elif isinstance(e, (FlowCompleted, FlowCancelled)):
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i].flow == e.flow:
+                    del stack[i]
+                    break
+        elif isinstance(e, Restarted):
+            slots, stack = dict(initial_slots), []
+    return slots, stack
+
+
 @dataclass
 class Tracker:
-    """A conversation: its id, initial slot values and events."""
+    """A conversation: its id, initial slot values and events.
+
+    A tracker may hold only its most recent events (``offset`` earlier ones live in the
+    tracker store, their effect in ``base``): servers keep each cached conversation to a
+    window so a long conversation costs bounded memory (:meth:`compact`).
+    """
 
     conversation_id: str
     initial_slots: dict[str, Any] = field(default_factory=dict)
     events: list[Any] = field(default_factory=list)
+    offset: int = 0  # events before ``events``, no longer held here
+    base: TrackerBase | None = None  # the state after them
 
     def add(self, event: Any) -> None:
         self.events.append(event)
+
+    def compact(self, keep: int) -> None:
+        """Drop all but the last ``keep`` events from memory, folding them into :attr:`base`."""
+        drop = len(self.events) - keep
+        if drop <= 0:
+            return
+        slots, stack = self._start()
+        slots, stack = _fold(self.events[:drop], self.initial_slots, slots, stack)
+        latest = next((e for e in reversed(self.events[:drop]) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
+        self.base = TrackerBase(slots, tuple(stack), latest)
+        self.offset += drop
+        del self.events[:drop]
+        self.__dict__.pop("_fold", None)
+
+    def _start(self) -> tuple[dict[str, Any], list[FlowFrame]]:
+        if self.base is None:
+            return dict(self.initial_slots), []
+        return dict(self.base.slots), list(self.base.stack)
 
     # --- state as a fold over events ----------------------------------------------------
     # The fold is incremental: the state after the first n events is kept and only newer
@@ -141,22 +195,9 @@ class Tracker:
         cache = self.__dict__.get("_fold")
         n = len(self.events)
         if cache is None or cache[0] > n or (cache[0] and self.events[cache[0] - 1] is not cache[3]):
-            cache = (0, dict(self.initial_slots), [], None)
+            cache = (0, *self._start(), None)
         done, slots, stack, _ = cache
-        for e in self.events[done:]:
-            if isinstance(e, SlotSet):
-                slots[e.name] = e.value
-            elif isinstance(e, FlowStarted):
-                stack.append(FlowFrame(e.flow, f"{e.flow}:START", e.return_to))
-            elif isinstance(e, FlowAdvanced) and stack and stack[-1].flow == e.flow:
-                stack[-1] = FlowFrame(e.flow, e.node, stack[-1].return_to)
-            elif isinstance(e, (FlowCompleted, FlowCancelled)):
-                for i in range(len(stack) - 1, -1, -1):
-                    if stack[i].flow == e.flow:
-                        del stack[i]
-                        break
-            elif isinstance(e, Restarted):
-                slots, stack = dict(self.initial_slots), []
+        slots, stack = _fold(self.events[done:], self.initial_slots, slots, stack)
         self.__dict__["_fold"] = (n, slots, stack, self.events[-1] if n else None)
         return slots, stack
 
@@ -172,7 +213,7 @@ class Tracker:
 
     @property
     def latest_message(self) -> UserUttered | None:
-        return next((e for e in reversed(self.events) if isinstance(e, UserUttered)), None)
+        return next((e for e in reversed(self.events) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
 
     @property
     def active_flow(self) -> str | None:

@@ -287,3 +287,24 @@ def test_one_bad_message_in_a_batch_never_fails_the_others(light_model):
     assert isinstance(results["u0"], Exception)
     failed = [cid for cid, r in results.items() if cid != "u0" and isinstance(r, Exception)]
     assert failed == [] and all(results[f"u{i}"][0]["text"] for i in range(1, 16))
+
+
+def test_long_conversation_is_kept_to_a_window_in_memory_and_whole_in_the_store(light_model, tmp_path):
+    store = SQLiteTrackerStore(tmp_path / "long.sqlite", window=40)
+    agent = Agent.load(light_model, store=store)
+    client = TestClient(create_app(agent))
+    booking = '/book_table{"cuisine": "thai", "party_size": 2}'
+    texts = [booking] + [f"hello {i}" for i in range(60)]
+    for text in texts:
+        assert client.post("/webhooks/rest/webhook", json={"sender": "long", "message": text}).status_code == 200
+    cached = store.get("long")
+    assert len(cached.events) <= 40 and cached.offset > 0  # bounded; it used to hold every event
+    full = store.history("long")
+    assert len(full.events) == cached.offset + len(cached.events)
+    assert cached.slots == full.slots and cached.slots["cuisine"] == "thai"
+    assert [f.__dict__ for f in cached.stack] == [f.__dict__ for f in full.stack]
+    assert cached.latest_message.text == "hello 59"
+    events = client.get("/conversations/long/tracker?format=dialogkit").json()["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == texts  # the API shows the whole conversation
+    fresh = SQLiteTrackerStore(tmp_path / "long.sqlite", window=40).get("long")  # a restarted server
+    assert fresh.slots == full.slots and len(fresh.events) <= 40

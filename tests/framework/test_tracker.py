@@ -50,3 +50,16 @@ def test_json_round_trip():
     t = Tracker("a", {"n": None}, conversation())
     again = Tracker.from_json(t.to_json())
     assert again.to_json() == t.to_json()
+
+
+def test_compacted_tracker_has_the_same_state_at_every_cut():
+    events = conversation() + [Restarted(), SlotSet(name="n", value=7), UserUttered(text="again"), FlowStarted(flow="x")]
+    for keep in range(len(events) + 1):
+        t = Tracker("c", {"n": None}, list(events))
+        full = Tracker("c", {"n": None}, list(events))
+        t.compact(keep)
+        assert len(t.events) == min(keep, len(events)) and t.offset == len(events) - len(t.events)
+        assert t.slots == full.slots and [f.__dict__ for f in t.stack] == [f.__dict__ for f in full.stack]
+        assert t.latest_message.text == full.latest_message.text
+        t.add(SlotSet(name="n", value=9))  # and it goes on from there
+        assert t.slots["n"] == 9
