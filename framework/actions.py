@@ -25,7 +25,7 @@ from pydantic import TypeAdapter
 
 from framework.tracker import Event, Tracker
 
-__all__ = ["ActionRejected", "ActionRunner", "Dispatcher", "TrackerView"]
+__all__ = ["ActionRejected", "ActionRunner", "ActionTimeout", "Dispatcher", "TrackerView"]
 
 _EVENT = TypeAdapter(Event)
 _IMPORT_LOCK = threading.Lock()
@@ -75,12 +75,20 @@ class Dispatcher:
             raise ValueError("utter() needs a response name or a text")
 
 
-class ActionRunner:
-    """Imports and calls custom actions, with the bot's action code on ``sys.path``."""
+class ActionTimeout(Exception):
+    """A custom action or validator did not finish in time (it goes on in the background,
+    and whatever it returns is ignored)."""
 
-    def __init__(self, refs: dict[str, str], code_dirs: list[Path]):
+
+class ActionRunner:
+    """Imports and calls custom actions, with the bot's action code on ``sys.path``.
+    With ``timeout`` (seconds) a call that has not returned by then fails with
+    :class:`ActionTimeout`."""
+
+    def __init__(self, refs: dict[str, str], code_dirs: list[Path], timeout: float | None = None):
         self.refs = refs
         self.code_dirs = [str(d) for d in code_dirs if d.is_dir()]
+        self.timeout = timeout
         self._cache: dict[str, Callable[..., Any]] = {}
 
     def resolve(self, ref: str) -> Callable[..., Any]:
@@ -112,14 +120,34 @@ class ActionRunner:
         """Run action ``name``; return its events and messages. Exceptions propagate to the caller."""
         fn = self.resolve(self.refs[name])
         dispatcher = Dispatcher()
-        result = _call(fn, TrackerView(tracker), dispatcher)
+        result = self._call(fn, TrackerView(tracker), dispatcher)
         events = [e if not isinstance(e, dict) else _EVENT.validate_python(e) for e in (result or [])]
         for e in events:  # an event the store cannot save would fail the whole turn: the action fails instead
             e.model_dump_json()
         return events, dispatcher.messages
 
     def validate(self, ref: str, value: Any, tracker: Tracker) -> Any:
-        return _call(self.resolve(ref), value, TrackerView(tracker))
+        return self._call(self.resolve(ref), value, TrackerView(tracker))
+
+    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self.timeout is None:
+            return _call(fn, *args)
+        out: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                out["v"] = _call(fn, *args)
+            except BaseException as e:  # noqa: BLE001 - re-raised below in the caller thread
+                out["e"] = e
+
+        worker = threading.Thread(target=target, name=f"dialogkit-action-{getattr(fn, '__name__', 'call')}", daemon=True)
+        worker.start()
+        worker.join(self.timeout)
+        if worker.is_alive():
+            raise ActionTimeout(f"'{getattr(fn, '__qualname__', fn)}' did not finish within {self.timeout:g} s")
+        if "e" in out:
+            raise out["e"]
+        return out.get("v")
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> Any:

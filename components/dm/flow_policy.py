@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from pydantic import Field
 
 from framework.actions import ActionRejected, ActionRunner
 from framework.archive import sha256_file
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 class FlowPolicyConfig(ComponentConfig):
     max_actions_per_turn: int = 50
+    action_timeout: float | None = Field(30.0, gt=0)  # seconds a custom action or validator may take; then it has failed
     fallback_response: str = "utter_default"
     validate_slots_action: str | None = None  # run after every user message with the slots it set (Rasa's action_validate_slot_mappings)
 
@@ -62,7 +64,7 @@ class FlowPolicy(Component):
     def __init__(self, config: FlowPolicyConfig, domain: Any, action_dirs: list[Path] | None = None, endpoint: Any = None):
         super().__init__(config, domain)
         self.graph: nx.DiGraph = compile_flows(domain)
-        self.actions = ActionRunner(domain.actions, action_dirs or [])
+        self.actions = ActionRunner(domain.actions, action_dirs or [], timeout=config.action_timeout)
         self.remote: Any = None  # RemoteActions for actions marked `remote` (endpoints.yml)
         self._endpoint = endpoint
         self._endpoints_file: Path | None = None

@@ -43,3 +43,43 @@ def test_every_route_answers_generated_requests_without_server_errors(api_schema
             run()
         except Unsatisfiable:
             assert mode is GenerationMode.NEGATIVE  # a route without parameters or body has no invalid request
+
+
+def test_fuzzed_messages_and_payloads_never_poison_a_conversation(tmp_path_factory):
+    """Random text and `/intent{json}` payloads (lone surrogates, deep nesting, huge numbers,
+    NaN...) go through the agent into SQLite: no exception, and the stored conversation reads
+    back with every message, so the next turn of the same conversation works."""
+    from hypothesis import strategies as st
+
+    root = tmp_path_factory.mktemp("fuzz-agent")
+    bot = root / "bot"
+    bot.mkdir()
+    (bot / "domain.yml").write_text(MINIMAL.lstrip("\n"), encoding="utf-8")
+    train(bot, root / "model")
+    store = SQLiteTrackerStore(root / "t.sqlite")
+    agent = Agent.load(root / "model", store=store)
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(st.characters(codec=None, categories=None)),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+        max_leaves=8,
+    )
+    raw_json = st.one_of(
+        json_values.map(lambda v: __import__("json").dumps({"x": v})),  # valid JSON, escaped surrogates included
+        st.text(max_size=40).map(lambda t: "{" + t + "}"),  # anything between braces
+        st.integers(1, 3000).map(lambda n: '{"a": ' + "[" * n + "]" * n + "}"),
+        st.integers(4000, 6000).map(lambda n: '{"n": ' + "7" * n + "}"),
+    )
+    messages = st.one_of(st.text(max_size=60), raw_json.map(lambda j: "/greet" + j), raw_json.map(lambda j: "/book" + j))
+    sent: list[str] = []
+
+    @given(text=messages)
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+    def run(text):
+        agent.handle(text, "fuzz")
+        sent.append(text)
+
+    run()
+    agent.handle("hello", "fuzz")
+    stored = SQLiteTrackerStore(root / "t.sqlite").history("fuzz")
+    users = [e for e in stored.events if e.event == "user"]
+    assert len(users) == len(sent) + 1 and users[-1].text == "hello"

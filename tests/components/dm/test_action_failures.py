@@ -137,3 +137,20 @@ def test_async_action_failure_is_handled_the_same(monkeypatch):
     t0 = time.perf_counter()
     assert said(agent, "t", '/book{"size": 2}') == ["utter_error"]
     assert time.perf_counter() - t0 < 5
+
+
+def hanging_action(tracker, dispatcher):
+    time.sleep(5)
+    return [{"event": "slot", "name": "ref", "value": "late"}]
+
+
+def test_an_action_that_hangs_times_out_and_never_confirms():
+    domain_agent = make_agent(f"{HERE}:hanging_action")
+    policy = domain_agent.components[0]
+    policy.actions.timeout = 0.3
+    t0 = time.perf_counter()
+    assert said(domain_agent, "h", '/book{"size": 2}') == ["utter_error"]
+    assert time.perf_counter() - t0 < 3
+    t = domain_agent.tracker("h")
+    assert "did not finish within 0.3 s" in [e for e in t.events if isinstance(e, ActionFailed)][-1].error
+    assert t.slots["ref"] is None  # what it returns later is ignored
