@@ -6,13 +6,15 @@
     agent.parse("book a table for 4")                             # NLU only
 
 Conversations are kept in a tracker store (in memory by default). Calls for the
-same conversation are serialised with a per-conversation lock; different
-conversations run in parallel.
+same conversation are serialised with a per-conversation lock (in this process, and
+across processes with a Redis lock store); different conversations run in parallel.
+With an event broker, every stored event is also published (a Redis Stream).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
@@ -20,6 +22,7 @@ import queue
 import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,7 @@ from framework.archive import forget_unpacked, read_manifest, unpack_if_tarball
 from framework.components import Component, Turn, get_component_class, resolve_config
 from framework.domain.schema import Domain
 from framework.errors import ArchiveError, ComponentError, DialogkitError, Location, message
-from framework.stores import InMemoryTrackerStore
+from framework.stores import InMemoryTrackerStore, InProcessLockStore
 from framework.tracker import BotUttered, Restarted, SessionStarted, SlotSet, Tracker, UserUttered
 
 __all__ = ["Agent", "NLUBatcher", "clean_text"]
@@ -41,22 +44,27 @@ MAX_PAYLOAD_DEPTH = 20  # nesting of a payload's JSON (`/intent{"a": [[...]]}`);
 class Agent:
     """A loaded bot. Build it with :meth:`load`; no I/O happens in ``__init__``."""
 
-    def __init__(self, domain: Domain, components: list[Component], manifest: dict[str, Any], store: Any = None):
+    def __init__(self, domain: Domain, components: list[Component], manifest: dict[str, Any], store: Any = None, lock_store: Any = None, broker: Any = None):
         self.domain = domain
         self.components = components
         self.manifest = manifest
         self.store = store or InMemoryTrackerStore()
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        self._local_locks = InProcessLockStore()  # this process's threads queue here, not on Redis
+        self.lock_store = lock_store  # shared by several processes (RedisLockStore), or None
+        self.broker = broker
         self._batcher: NLUBatcher | None = None
         self.initial_slots = {name: s.initial for name, s in domain.slots.items()}
 
     @classmethod
-    def load(cls, path: str | Path, store: Any = None) -> Agent:
-        """Load and verify a model archive (directory or .tar.gz)."""
+    def load(cls, path: str | Path, store: Any = None, lock_store: Any = None, broker: Any = None) -> Agent:
+        """Load and verify a model archive (directory or .tar.gz). ``store``, ``lock_store``
+        and ``broker``: where conversations live, how processes take turns on one, where
+        events are published (see :mod:`framework.stores`)."""
         root = unpack_if_tarball(Path(path))
         try:
-            return cls._load(root, store)
+            agent = cls._load(root, store)
+            agent.lock_store, agent.broker = lock_store, broker
+            return agent
         except BaseException:
             forget_unpacked(root)  # a tarball that does not load leaves nothing in the cache
             raise
@@ -156,9 +164,14 @@ class Agent:
 
     # --- dialogue ---------------------------------------------------------------------
 
-    def _lock(self, conversation_id: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks.setdefault(conversation_id, threading.Lock())
+    @contextlib.contextmanager
+    def _lock(self, conversation_id: str) -> Iterator[None]:
+        with self._local_locks.lock(conversation_id):
+            if self.lock_store is None:
+                yield
+            else:
+                with self.lock_store.lock(conversation_id):
+                    yield
 
     def tracker(self, conversation_id: str) -> Tracker:
         """The conversation's tracker (a new one if it does not exist yet)."""
@@ -175,12 +188,15 @@ class Agent:
             before = len(tracker.events)
             try:
                 turn = self._turn(tracker, text, channel)
+                new = tracker.events[before:]
                 self.store.save(tracker)
             except BaseException:
                 # the turn happens whole or not at all: a failure (in a component, or an event the
                 # store cannot save) leaves no trace that could poison the conversation's next turn
                 del tracker.events[before:]
                 raise
+            if self.broker is not None:
+                self.broker.publish(conversation_id, new)  # after the store has them, in order
             return turn
 
     def _turn(self, tracker: Tracker, text: str, channel: str | None) -> Turn:

@@ -17,7 +17,7 @@ import yaml
 
 from framework.errors import DomainError, Location, message
 
-__all__ = ["MAX_YAML_BYTES", "PositionMap", "YamlDoc", "load_yaml", "read_text_file"]
+__all__ = ["MAX_YAML_BYTES", "PositionMap", "YamlDoc", "interpolate_env", "load_yaml", "read_text_file"]
 
 MAX_YAML_BYTES = 10 * 1024 * 1024
 MAX_NODES = 2_000_000
@@ -160,6 +160,24 @@ def _likely_cause(lines: list[str], error_line: int) -> tuple[int, int, str] | N
     if m and len(m.group(1)) < indent_after:  # `size` followed by a more indented `type: int`
         return previous + 1, m.end(2) + 1, f"'{m.group(2)}' has no ':' after it (a key is written `{m.group(2)}:`)"
     return None
+
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def interpolate_env(value: Any, missing: Any) -> Any:
+    """Replace ``${VAR}`` in a string with the environment variable, as Rasa does in
+    endpoints.yml; ``missing(name)`` raises the caller's located error for an unset one."""
+    if not isinstance(value, str):
+        return value
+    import os
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(1) not in os.environ:
+            missing(m.group(1))
+        return os.environ[m.group(1)]
+
+    return _ENV.sub(sub, value)
 
 
 def _loc(node: yaml.Node, spath: str) -> Location:

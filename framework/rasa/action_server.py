@@ -17,8 +17,6 @@ the server has no such action; time-outs and connection errors raise
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +31,9 @@ from framework.rasa.protocol import (
     rasa_domain,
     rasa_tracker,
 )
-from framework.yamlio import load_yaml
+from framework.yamlio import interpolate_env, load_yaml
 
 __all__ = ["ActionEndpoint", "ActionRejected", "ActionServerError", "RemoteActions", "load_endpoints"]
-
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
 
 class ActionServerError(DialogkitError):
     """The action server could not run an action (unreachable, time-out, unknown action, bad answer)."""
@@ -61,15 +56,11 @@ class ActionEndpoint:
 
 def _interpolate(value: Any, path: str) -> Any:
     """Replace ``${VAR}`` with the environment variable, as Rasa does in endpoints.yml."""
-    if not isinstance(value, str):
-        return value
 
-    def sub(m: re.Match[str]) -> str:
-        if m.group(1) not in os.environ:
-            raise ActionServerError.of(f"environment variable {m.group(1)} is not set (used under action_endpoint)", "set it, or write the value in the file", path)
-        return os.environ[m.group(1)]
+    def missing(name: str) -> None:
+        raise ActionServerError.of(f"environment variable {name} is not set (used under action_endpoint)", "set it, or write the value in the file", path)
 
-    return _ENV.sub(sub, value)
+    return interpolate_env(value, missing)
 
 
 def load_endpoints(path: str | Path) -> ActionEndpoint | None:

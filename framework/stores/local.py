@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter
 
+from framework.stores.shared import StoreConflict, mark_stored, stored_events
 from framework.tracker import Event, Tracker
 
 __all__ = ["InMemoryTrackerStore", "SQLiteTrackerStore", "TrackerStore"]
@@ -65,9 +66,8 @@ class SQLiteTrackerStore:
     """Events in SQLite: ``conversations(id, initial_slots)`` and ``events(conversation_id, seq, body)``.
 
     Trackers this process has read or written are kept in a small LRU cache, so a
-    message costs one append, not a re-read of the whole conversation. The cache is
-    right for one server process (the Agent serialises each conversation); stores for
-    several processes must not cache.
+    message costs one indexed query for newer events and one append, not a re-read of
+    the whole conversation; writes are compare-and-append on ``(conversation_id, seq)``.
     """
 
     def __init__(self, path: str | Path, cache_size: int = 10_000, window: int = 200):
@@ -77,7 +77,6 @@ class SQLiteTrackerStore:
         self._cache: OrderedDict[str, Tracker] = OrderedDict()
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._saved: dict[str, int] = {}
         self._lock = threading.Lock()
         with self._conn() as db:
             db.execute("CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, initial_slots TEXT NOT NULL)")
@@ -94,18 +93,16 @@ class SQLiteTrackerStore:
 
     def get(self, conversation_id: str) -> Tracker | None:
         with self._lock:
-            cached = self._cache.get(conversation_id)
-            if cached is not None:
-                self._cache.move_to_end(conversation_id)
-                return cached
-        tracker = self.history(conversation_id)
+            tracker = self._cache.get(conversation_id)
         if tracker is None:
-            return None
-        saved = len(tracker.events)
-        tracker.compact(self.window)
-        with self._lock:
-            self._saved[conversation_id] = saved
-            self._remember(tracker)
+            tracker = self.history(conversation_id)
+            if tracker is None:
+                return None
+        else:
+            with self._conn() as db:  # events another process added since (one indexed query): never stale
+                rows = db.execute("SELECT body FROM events WHERE conversation_id = ? AND seq >= ? ORDER BY seq", (conversation_id, stored_events(tracker))).fetchall()
+            tracker.events.extend(_EVENT.validate_json(body) for (body,) in rows)
+        self._remember(tracker)
         return tracker
 
     def history(self, conversation_id: str) -> Tracker | None:
@@ -118,28 +115,29 @@ class SQLiteTrackerStore:
         return Tracker(conversation_id, json.loads(row[0]), [_EVENT.validate_json(body) for (body,) in rows])
 
     def _remember(self, tracker: Tracker) -> None:
-        self._cache[tracker.conversation_id] = tracker
-        self._cache.move_to_end(tracker.conversation_id)
-        while len(self._cache) > self.cache_size:
-            old, _ = self._cache.popitem(last=False)
-            self._saved.pop(old, None)
+        mark_stored(tracker)
+        tracker.compact(self.window)  # only ever after its events are safely stored
+        with self._lock:
+            self._cache[tracker.conversation_id] = tracker
+            self._cache.move_to_end(tracker.conversation_id)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
 
     def save(self, tracker: Tracker) -> None:
         cid = tracker.conversation_id
-        with self._lock:
-            start = self._saved.get(cid)
-        with self._conn() as db:
-            if start is None:
-                start = db.execute("SELECT COUNT(*) FROM events WHERE conversation_id = ?", (cid,)).fetchone()[0]
-            db.execute("INSERT OR IGNORE INTO conversations (id, initial_slots) VALUES (?, ?)", (cid, json.dumps(tracker.initial_slots)))
-            db.executemany(
-                "INSERT INTO events (conversation_id, seq, body) VALUES (?, ?, ?)",
-                [(cid, start + i, e.model_dump_json()) for i, e in enumerate(tracker.events[start - tracker.offset:])],
-            )
-        with self._lock:
-            self._saved[cid] = tracker.offset + len(tracker.events)
-            tracker.compact(self.window)  # only after the events are safely stored
-            self._remember(tracker)
+        start = stored_events(tracker)
+        try:
+            with self._conn() as db:
+                db.execute("INSERT OR IGNORE INTO conversations (id, initial_slots) VALUES (?, ?)", (cid, json.dumps(tracker.initial_slots)))
+                db.executemany(
+                    "INSERT INTO events (conversation_id, seq, body) VALUES (?, ?, ?)",
+                    [(cid, start + i, e.model_dump_json()) for i, e in enumerate(tracker.events[start - tracker.offset:])],
+                )
+        except sqlite3.IntegrityError:  # those sequence numbers were written by another process first
+            with self._lock:
+                self._cache.pop(cid, None)
+            raise StoreConflict.of(cid, start, -1) from None
+        self._remember(tracker)
 
     def keys(self) -> Iterable[str]:
         with self._conn() as db:
