@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo lint clean browser rasa-sdk-env
+.PHONY: setup test demo lint clean browser rasa-sdk-env services services-down
 
 setup: $(STAMP)
 
@@ -27,8 +27,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-test: setup rasa-sdk-env
-	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
+# Redis and PostgreSQL (Debian packages) on 127.0.0.1 for the store tests and bench-scale.
+services:
+	.ci/services.sh up
+
+services-down:
+	.ci/services.sh down
+
+# With the services' settings exported, and required: no store test is skipped.
+test: setup rasa-sdk-env services
+	set -a && . ./.services/env && set +a && DIALOGKIT_REQUIRE_SERVICES=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
 
 demo: setup
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/dialogkit validate domains/restaurant
@@ -47,8 +55,8 @@ lint: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-rasa
-bench: bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-rasa
+.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-rasa bench-scale
+bench: bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-rasa bench-scale
 
 bench-foundation: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py
@@ -70,3 +78,6 @@ bench-nlg: setup
 
 bench-rasa: setup rasa-sdk-env
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa.py
+
+bench-scale: setup services
+	set -a && . ./.services/env && set +a && HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_scale.py

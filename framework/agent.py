@@ -31,6 +31,7 @@ from framework.components import Component, Turn, get_component_class, resolve_c
 from framework.domain.schema import Domain
 from framework.errors import ArchiveError, ComponentError, DialogkitError, Location, message
 from framework.stores import InMemoryTrackerStore, InProcessLockStore
+from framework.stores.shared import StoreConflict
 from framework.tracker import BotUttered, Restarted, SessionStarted, SlotSet, Tracker, UserUttered
 
 __all__ = ["Agent", "NLUBatcher", "clean_text"]
@@ -183,9 +184,19 @@ class Agent:
 
     def handle_turn(self, text: str, conversation_id: str = "default", channel: str | None = None) -> Turn:
         """Run one message through NLU, DM and NLG; return the whole :class:`Turn` (for debug views)."""
+        try:
+            return self._handle_turn(text, conversation_id, channel)
+        except StoreConflict:
+            # another process wrote the conversation under this turn (its lock expired): nothing of
+            # this turn was kept, so it runs once more on the conversation as it is now
+            logger.warning("conversation %s changed under a turn; running the message again", conversation_id)
+            return self._handle_turn(text, conversation_id, channel)
+
+    def _handle_turn(self, text: str, conversation_id: str, channel: str | None) -> Turn:
         with self._lock(conversation_id):
-            tracker = self.tracker(conversation_id)
-            before = len(tracker.events)
+            tracker = self.store.get(conversation_id)
+            before = len(tracker.events) if tracker is not None else 0  # a new conversation's SessionStarted is new too
+            tracker = tracker or self.tracker(conversation_id)
             try:
                 turn = self._turn(tracker, text, channel)
                 new = tracker.events[before:]

@@ -125,29 +125,25 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import json
     import time
 
     t0 = time.perf_counter()
     import uvicorn
 
-    from framework.agent import Agent
-    from framework.server import create_app
-    from framework.stores import InMemoryTrackerStore, SQLiteTrackerStore
+    from framework.server import SERVE_OPTIONS_ENV, serve_app
 
-    model = Path(args.model)
-    if args.store == "memory":
-        store, where = InMemoryTrackerStore(), "memory"
+    options = {k: getattr(args, k) for k in ("model", "endpoints", "store", "store_url", "store_path", "lock_url", "event_stream", "workers",
+                                             "batch_size", "batch_wait_ms", "auth_token", "max_body_bytes", "max_message_chars", "cors")}
+    app, where = serve_app(options)  # in this process too: every mistake is reported before a worker starts
+    workers = f", {args.workers} worker processes" if args.workers > 1 else ""
+    print(f"serving {args.model} on http://{args.host}:{args.port} (trackers: {where}{workers}; loaded in {time.perf_counter() - t0:.1f}s)", flush=True)
+    if args.workers > 1:
+        del app
+        os.environ[SERVE_OPTIONS_ENV] = json.dumps(options)
+        uvicorn.run("framework.server:app_from_env", factory=True, workers=args.workers, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     else:
-        path = Path(args.store_path) if args.store_path else model.with_name(model.name.removesuffix(".tar.gz") + ".trackers.sqlite")
-        store, where = SQLiteTrackerStore(path), str(path)
-    agent = Agent.load(model, store=store)
-    if args.endpoints:
-        agent.use_endpoints(args.endpoints)
-    if args.batch_size > 1:
-        agent.enable_batching(args.batch_size, args.batch_wait_ms)
-    app = create_app(agent, auth_token=args.auth_token or os.environ.get("DIALOGKIT_AUTH_TOKEN"), max_body_bytes=args.max_body_bytes, max_message_chars=args.max_message_chars, cors=args.cors)
-    print(f"serving {model} on http://{args.host}:{args.port} (trackers: {where}; loaded in {time.perf_counter() - t0:.1f}s)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
 
 
@@ -251,15 +247,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=5005)
     s.add_argument("--auth-token", help="require this token (?token= or Bearer header); or set DIALOGKIT_AUTH_TOKEN")
-    s.add_argument("--store", choices=["sqlite", "memory"], default="sqlite", help="tracker store (default: sqlite, a file next to the model)")
+    s.add_argument("--store", choices=["sqlite", "memory", "redis", "sql"], help="tracker store (default: tracker_store in --endpoints, else sqlite: a file next to the model)")
+    s.add_argument("--store-url", help="redis://HOST:6379/0 or postgresql+psycopg://USER:PASS@HOST/DB for --store redis/sql")
     s.add_argument("--store-path", help="SQLite file (default: <model>.trackers.sqlite)")
+    s.add_argument("--lock-url", help="redis://... for the per-conversation lock several processes share (default with --store redis: the same server)")
+    s.add_argument("--event-stream", metavar="REDIS_URL", help="publish every event to the Redis Stream dialogkit:events (or event_broker in --endpoints)")
+    s.add_argument("--workers", type=int, default=1, help="server processes (several need a shared store and lock: --store redis|sql)")
     s.add_argument("--batch-size", type=int, default=32, help="parse up to this many concurrent messages together (1: no batching)")
     s.add_argument("--batch-wait-ms", type=float, default=5.0, help="how long a message may wait for others to batch with")
     s.add_argument("--max-body-bytes", type=int, default=64 * 1024)
     s.add_argument("--max-message-chars", type=int, default=5000)
     s.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     s.add_argument("--cors", nargs="+", metavar="ORIGIN", help='let web pages from these origins call the API (e.g. a chat widget; "*" for any), like `rasa run --cors`')
-    s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions")
+    s.add_argument("--endpoints", help="Rasa endpoints.yml: action_endpoint for `remote` actions; tracker_store, lock_store, event_broker")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("import", help="convert another framework's project into a dialogkit bot (`import rasa SRC DEST`)")

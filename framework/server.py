@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 import logging
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
@@ -29,9 +30,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from framework.agent import Agent
+from framework.errors import DialogkitError, Location, message
+from framework.stores.locks import LockTimeout
+from framework.stores.shared import StoreConflict
 from framework.version import __version__
 
-__all__ = ["create_app"]
+__all__ = ["app_from_env", "create_app", "serve_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +63,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (401, "missing or wrong token"),
         (404, "unknown conversation or path"),
         (413, "request body over the size limit"),
+        (409, "another process wrote this conversation during the turn (nothing was saved; send again)"),
         (422, "invalid request body or message"),
         (500, "a server bug (logged); the conversation is unchanged"),
+        (503, "the conversation is busy with another message for too long (send again)"),
     )
 }
 
@@ -110,6 +116,14 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
             return _error(422, "invalid_request", [{"field": "", "problem": "the body is not a JSON document this server can read (UTF-8, nesting and number size are limited)"}])
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, exc.detail)
+
+    @app.exception_handler(LockTimeout)
+    async def busy(_: Request, exc: LockTimeout) -> JSONResponse:
+        return _error(503, "conversation_busy", exc.issues[0].text)
+
+    @app.exception_handler(StoreConflict)
+    async def conflict(_: Request, exc: StoreConflict) -> JSONResponse:
+        return _error(409, "conversation_conflict", exc.issues[0].text)
 
     @app.exception_handler(Exception)
     async def crashed(_: Request, exc: Exception) -> JSONResponse:  # a bug: say so, keep serving
@@ -200,6 +214,61 @@ class BodyLimit:
 
     async def _refuse(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         await _error(413, "request_too_large", f"request bodies are limited to {self.max_bytes} bytes")(scope, receive, send)
+
+
+def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
+    """The app ``dialogkit serve`` runs, from its options (a JSON-able dict: the same dict
+    builds each worker process's app); returns it and a description of its stores."""
+    import os
+
+    from framework.stores.config import (
+        StoreSettings,
+        create_event_broker,
+        create_lock_store,
+        create_tracker_store,
+        load_store_settings,
+    )
+
+    model = Path(options["model"])
+    settings = load_store_settings(options["endpoints"]) if options.get("endpoints") else StoreSettings()
+    if options.get("store"):  # the command line wins over endpoints.yml
+        if options["store"] in ("redis", "sql") and not options.get("store_url"):
+            raise DialogkitError(message("DK801", None, section=f"serve --store {options['store']}", problem="needs --store-url",
+                                         fix="e.g. --store-url redis://127.0.0.1:6379/0 or postgresql+psycopg://user:pass@127.0.0.1/dialogkit"))
+        settings.tracker_store = {"type": options["store"], "url": options.get("store_url"), "path": options.get("store_path")}
+    if options.get("lock_url"):
+        settings.lock_store = {"type": "redis", "url": options["lock_url"]}
+    elif settings.lock_store is None and (settings.tracker_store or {}).get("type") == "redis":
+        settings.lock_store = {"type": "redis", "url": settings.tracker_store.get("url"), "port": settings.tracker_store.get("port"),
+                               "db": settings.tracker_store.get("db"), "password": settings.tracker_store.get("password")}
+    if options.get("event_stream"):
+        settings.event_broker = {"type": "redis", "url": options["event_stream"]}
+    if options.get("workers", 1) > 1 and not settings.shared:
+        raise DialogkitError(message("DK801", Location(settings.source), section="serve --workers", problem="several processes need a shared tracker store and a Redis lock store",
+                                     fix="use --store redis --store-url redis://HOST:6379/0 (or --store sql --store-url postgresql+psycopg://... --lock-url redis://...), or tracker_store/lock_store in endpoints.yml"))
+    default_sqlite = model.with_name(model.name.removesuffix(".tar.gz") + ".trackers.sqlite")
+    store, where = create_tracker_store(settings.tracker_store, default_sqlite)
+    lock_store = create_lock_store(settings.lock_store) if settings.lock_store else None
+    agent = Agent.load(model, store=store, lock_store=lock_store, broker=create_event_broker(settings.event_broker))
+    if options.get("endpoints"):
+        agent.use_endpoints(options["endpoints"])
+    if options.get("batch_size", 32) > 1:
+        agent.enable_batching(options.get("batch_size", 32), options.get("batch_wait_ms", 5.0))
+    app = create_app(agent, auth_token=options.get("auth_token") or os.environ.get("DIALOGKIT_AUTH_TOKEN"), max_body_bytes=options.get("max_body_bytes", 64 * 1024),
+                     max_message_chars=options.get("max_message_chars", 5000), cors=options.get("cors"))
+    where += f"; locks: {'redis' if lock_store else 'in-process'}" + ("; events: redis stream" if settings.event_broker else "")
+    return app, where
+
+
+SERVE_OPTIONS_ENV = "DIALOGKIT_SERVE_OPTIONS"
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` worker processes (``dialogkit serve --workers N``)."""
+    import json
+    import os
+
+    return serve_app(json.loads(os.environ[SERVE_OPTIONS_ENV]))[0]
 
 
 def _rasa_message(msg: dict[str, Any]) -> dict[str, Any]:

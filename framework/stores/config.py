@@ -11,7 +11,8 @@
     lock_store:
       type: redis
       url: localhost
-      lock_lifetime: 60      # seconds; a dead process never blocks a conversation longer
+      lock_lifetime: 10      # seconds; a dead process never blocks a conversation longer
+      wait: 20               # seconds a message waits for its conversation's lock
     event_broker:
       type: redis            # every event on a Redis Stream, in order
       url: localhost
@@ -139,7 +140,7 @@ def create_lock_store(cfg: dict[str, Any] | None) -> Any:
     if not cfg or cfg["type"] == "in_memory":
         return InProcessLockStore()
     return RedisLockStore.from_url(_redis_url(cfg), key_prefix=str(cfg.get("key_prefix") or "dialogkit:lock:"),
-                                   lifetime=float(cfg.get("lock_lifetime") or 60), wait=float(cfg.get("wait") or 30))
+                                   lifetime=float(cfg.get("lock_lifetime") or 10), wait=float(cfg.get("wait") or 20))
 
 
 def create_event_broker(cfg: dict[str, Any] | None) -> Any:

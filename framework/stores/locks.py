@@ -3,8 +3,8 @@
 - :class:`InProcessLockStore`: a ``threading.Lock`` per conversation (one server process).
 - :class:`RedisLockStore`: a lock in Redis shared by every process (``SET key token NX PX``
   to acquire, a compare-and-delete script to release, so a process only ever frees its
-  own lock). Each lock expires after ``lifetime`` seconds: a process that dies holding one
-  blocks its conversation for that long at most. A turn that outlives its lock cannot
+  own lock). Each lock expires after ``lifetime`` seconds (10): a process that dies holding
+  one blocks its conversation for that long at most; a message waits up to ``wait`` (20 s). A turn that outlives its lock cannot
   corrupt the conversation either: the shared tracker stores append with
   compare-and-append (:mod:`framework.stores.shared`), so the late writer's turn is
   refused and rolled back instead of interleaving with the next holder's.
@@ -66,7 +66,7 @@ return 0
 class RedisLockStore:
     """A per-conversation lock in Redis, for several server processes."""
 
-    def __init__(self, client: Any, key_prefix: str = "dialogkit:lock:", lifetime: float = 60.0, wait: float = 30.0):
+    def __init__(self, client: Any, key_prefix: str = "dialogkit:lock:", lifetime: float = 10.0, wait: float = 20.0):
         self.client, self.prefix, self.lifetime, self.wait = client, key_prefix, lifetime, wait
         self._release = client.register_script(_RELEASE)
 

@@ -179,3 +179,24 @@ def test_redis_lock_serialises_and_expires():
     a.client.set(prefix + "d", "other", px=5000)
     a._release(keys=[prefix + "d"], args=["not-mine"])
     assert a.client.get(prefix + "d") == b"other"
+
+
+def test_agent_runs_a_turn_again_after_a_conflict(tmp_path):
+    """A conflict means nothing of the turn was kept: the agent re-reads the conversation and
+    runs the message once more, so the user's message is neither lost nor doubled."""
+    from framework.stores.shared import StoreConflict
+    from tests.components.dm.test_action_failures import make_agent
+
+    class Conflicting(InMemoryTrackerStore):
+        conflicts = 1
+
+        def save(self, tracker):
+            if self.conflicts:
+                self.conflicts -= 1
+                raise StoreConflict.of(tracker.conversation_id, 0, 1)
+            super().save(tracker)
+
+    agent = make_agent("tests.components.dm.test_action_failures:ok_action")
+    agent.store = Conflicting()
+    assert [m["text"] for m in agent.handle("/greet", "c")] == ["utter_hi"]
+    assert [e.text for e in agent.tracker("c").events if e.event == "user"] == ["/greet"]
