@@ -4,7 +4,8 @@
 #   .ci/services.sh up     install what is missing (apt-get), start both, write .services/env
 #   .ci/services.sh down   stop both
 #
-# The servers keep their data under .services/ (ignored by git); ports 6399 and 5439 by
+# The servers keep their data under .services/ (ignored by git; PostgreSQL's under /tmp when run
+# as root, as it then runs as the `postgres` user); ports 6399 and 5439 by
 # default (DIALOGKIT_REDIS_PORT, DIALOGKIT_PG_PORT) so they never meet a system instance.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,6 +16,8 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+# as root the server runs as `postgres`, which may not reach a checkout under /root: its files go to /tmp
+pg_dir() { if [ "$(id -u)" = 0 ]; then echo "${TMPDIR:-/tmp}/dialogkit-postgres-$PG_PORT"; else echo "$DIR/postgres"; fi; }
 
 install() {
   local need=()
@@ -23,8 +26,12 @@ install() {
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing ${need[*]} (Debian packages)"
     $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    # a package's own start script may fail where there is no init system: what counts is the binaries
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
+      echo "apt-get reported a problem; checking what was installed"
   fi
+  command -v redis-server >/dev/null 2>&1 || { echo "redis-server is not installed" >&2; exit 1; }
+  [ -n "$(pg_bin)" ] || { echo "PostgreSQL is not installed" >&2; exit 1; }
   # the packages start system-wide servers on their default ports; ours run on their own
 }
 
@@ -40,11 +47,13 @@ up() {
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --dir "$DIR" \
       --pidfile "$DIR/redis.pid" --logfile "$DIR/redis.log" --save "" --appendonly no
   fi
-  local bin data="$DIR/pg" sock="$DIR/pgsock"
+  local bin data sock
   bin=$(pg_bin)
+  data=$(pg_dir)/data
+  sock=$(pg_dir)/sock
   if [ ! -f "$data/PG_VERSION" ]; then
     mkdir -p "$data" "$sock"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$data" "$sock" && chmod 700 "$data"
+    if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$(pg_dir)" && chmod 700 "$data"; fi
     as_pg "$bin/initdb" -D "$data" -U dialogkit --auth=trust -E UTF8 >/dev/null
   fi
   if ! as_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
@@ -63,8 +72,8 @@ down() {
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
   local bin
   bin=$(pg_bin)
-  if [ -n "$bin" ] && [ -f "$DIR/pg/PG_VERSION" ]; then
-    as_pg "$bin/pg_ctl" -D "$DIR/pg" -m fast stop >/dev/null 2>&1 || true
+  if [ -n "$bin" ] && [ -f "$(pg_dir)/data/PG_VERSION" ]; then
+    as_pg "$bin/pg_ctl" -D "$(pg_dir)/data" -m fast stop >/dev/null 2>&1 || true
   fi
   echo "services down"
 }
