@@ -76,8 +76,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             report_file.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(Path(source) / "rasa_import.md", report_file)
             print(f"import report: {report_file}")
-        result = train(source, out, force=args.force, seed=args.seed, progress=lambda m: print(f"  {m}"))
-    if args.verbose:
+        if args.devices > 1:  # the first process prints the summary
+            from framework.training import train_on_devices
+
+            train_on_devices(source, out, args.devices, force=args.force, seed=args.seed)
+            result = None
+        else:
+            result = train(source, out, force=args.force, seed=args.seed, progress=lambda m: print(f"  {m}"))
+    if args.verbose and result is not None:
         _print_issues([w for w in result.warnings if w.severity == "warning"])
     if args.tar:
         import tarfile
@@ -86,7 +92,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         with tarfile.open(tar, "w:gz") as t:
             t.add(out, arcname=out.name)
         print(f"wrote {tar}")
-    print(f"trained {out} in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})")
+    if result is not None:
+        print(f"trained {out} in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})")
     return 0
 
 
@@ -217,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     s.add_argument("--tar", action="store_true", help="also write <out>.tar.gz")
     s.add_argument("--verbose", "-v", action="store_true", help="print validation warnings")
+    s.add_argument("--devices", type=int, default=1, help="train with N processes (distributed data parallel: one per GPU, or CPU processes with gloo)")
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("shell", help="talk to a trained bot (reads piped input too)")

@@ -10,6 +10,7 @@ when complete, so a failed training never destroys the previous model.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -36,7 +37,7 @@ from framework.errors import ArchiveError, ComponentError, DialogkitError, messa
 from framework.training_data import collect_examples
 from framework.validation import check
 
-__all__ = ["TrainResult", "build_pipeline", "train"]
+__all__ = ["TrainResult", "build_pipeline", "train", "train_on_devices"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,9 +63,12 @@ def train(
     seed: int = 42,
     progress: Callable[[str], None] | None = None,
 ) -> TrainResult:
-    """Validate ``bot_dir`` and write a model archive to ``out``; see the module docstring."""
+    """Validate ``bot_dir`` and write a model archive to ``out``; see the module docstring.
+    In a group of training processes (:func:`train_on_devices`) every process trains and
+    only the first writes the archive."""
     started = time.perf_counter()
-    say = progress or (lambda _msg: None)
+    main_process = int(os.environ.get("RANK", "0")) == 0
+    say = progress if progress and main_process else (lambda _msg: None)
     loaded = load_domain(bot_dir)
     warnings = check(loaded)
     examples = collect_examples(loaded)
@@ -105,12 +109,28 @@ def train(
         manifest = build_manifest(staging, fingerprint(domain_json), entries)
         manifest["domain_name"] = loaded.domain.name
         write_manifest(staging, manifest)
-        replace_directory(staging, out)
+        if main_process:
+            replace_directory(staging, out)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def train_on_devices(bot_dir: str | Path, out: str | Path, devices: int, force: bool = False, seed: int = 42, verbose: bool = True) -> None:
+    """Train on ``devices`` processes (GPUs, or CPU processes where there are not that many)
+    with distributed data parallelism; the first process writes the archive and reports."""
+    from components.parallel import launch
+
+    launch(devices, _train_and_report, str(bot_dir), str(out), force, seed, verbose)
+
+
+def _train_and_report(bot_dir: str, out: str, force: bool, seed: int, verbose: bool) -> None:
+    result = train(bot_dir, out, force=force, seed=seed, progress=(lambda m: print(f"  {m}", flush=True)) if verbose else None)
+    if int(os.environ.get("RANK", "0")) == 0:
+        world = os.environ.get("WORLD_SIZE", "1")
+        print(f"trained {result.out} on {world} processes in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})", flush=True)
 
 
 def _previous_manifest(out: Path) -> dict[str, Any] | None:

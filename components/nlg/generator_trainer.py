@@ -97,7 +97,11 @@ def fit(
     settings: FitSettings,
     progress: Callable[[str], None] | None = None,
 ) -> FitResult:
-    """Train ``model`` on ``train`` pairs; early-stop on ``held_out`` loss when there is any."""
+    """Train ``model`` on ``train`` pairs; early-stop on ``held_out`` loss when there is any.
+    Under ``dialogkit train --devices N`` each process trains on its share of every epoch
+    (:mod:`components.parallel`)."""
+    from components.parallel import is_main, shard, wrap
+
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)
     rng = random.Random(settings.seed)
@@ -107,7 +111,7 @@ def fit(
 
     tr, dev = enc(train), enc(held_out)
     pad = codec.pad_id
-    steps_per_epoch = math.ceil(len(tr) / settings.batch_size)
+    steps_per_epoch = len(shard(list(range(math.ceil(len(tr) / settings.batch_size)))))
     epochs = max(settings.epochs, math.ceil(settings.min_steps / steps_per_epoch))
     total = steps_per_epoch * epochs
     warm = max(1, int(total * settings.warmup))
@@ -116,6 +120,8 @@ def fit(
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=settings.learning_rate)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
 
+    trained = wrap(model)
+    progress = progress if is_main() else None
     start = time.perf_counter()
     best_loss, best_epoch, best_state, bad = math.inf, 0, None, 0
     history: list[dict[str, float]] = []
@@ -124,11 +130,11 @@ def fit(
     epoch = 0
     for epoch in range(1, epochs + 1):
         model.train(True)
-        batches = _batches(tr, settings.batch_size, rng)
+        batches = shard(_batches(tr, settings.batch_size, rng))
         bar = tqdm(batches, desc=f"generator epoch {epoch}", leave=False, disable=progress is None or not sys.stderr.isatty())
         running = 0.0
         for idx in bar:
-            loss = _loss(model, tr, idx, pad, settings.label_smoothing)
+            loss = _loss(trained, tr, idx, pad, settings.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

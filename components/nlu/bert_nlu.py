@@ -113,14 +113,16 @@ class BertNLU(Component):
     # --- training -----------------------------------------------------------------------
 
     def _device(self) -> Any:
-        import torch
+        from components.parallel import device
 
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return device()  # this process's GPU under `train --devices N`
 
     def _threads(self) -> None:
         import torch
 
-        torch.set_num_threads(self.config.threads or max(1, os.cpu_count() or 1))
+        from components.parallel import world
+
+        torch.set_num_threads(self.config.threads or max(1, (os.cpu_count() or 1) // world()[1]))  # processes share the cores
 
     def train(self, context: TrainingContext, progress: Any = None) -> None:
         from components.nlu.encoder import load_encoder, load_tokenizer

@@ -92,10 +92,27 @@ def evaluate(model: Any, data: Encoded, tokenizer: Any, cfg: Any, device: Any) -
     return {"intent_acc": correct_intent / n, "tag_acc": tag_hits / max(tag_total, 1), "frame_acc": correct_frame / n}
 
 
+class _StepLoss(torch.nn.Module):
+    """The training loss as one module's forward, so DistributedDataParallel sees every
+    parameter it uses (the CRF's transitions too)."""
+
+    def __init__(self, model: Any):
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch: Any, intents: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
+        logits, emissions = self.model(batch.input_ids, batch.attention_mask, batch.word_index)
+        return self.model.loss(logits, emissions, intents, tags, batch.word_mask)
+
+
 def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: Any, device: Any,
         progress: Callable[[str], None] | None = None) -> FitResult:
-    """Train ``model`` in place; with ``dev``, keep the weights of the best epoch and stop early."""
+    """Train ``model`` in place; with ``dev``, keep the weights of the best epoch and stop early.
+    Under ``dialogkit train --devices N`` each process trains on its share of every epoch
+    (:mod:`components.parallel`)."""
     from transformers import get_linear_schedule_with_warmup
+
+    from components.parallel import is_main, shard, wrap
 
     seed_everything(cfg.seed)
     started = time.perf_counter()
@@ -107,24 +124,25 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
         optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay, fused=True)
     except (RuntimeError, TypeError):
         optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
-    steps_per_epoch = math.ceil(len(train.intents) / cfg.batch_size)
+    steps_per_epoch = len(shard(list(range(math.ceil(len(train.intents) / cfg.batch_size)))))
     total = max(1, steps_per_epoch * cfg.epochs)
+    step_loss = wrap(_StepLoss(model))
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total), total)
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda") if use_amp else None
     rng = random.Random(cfg.seed)
     best_state, best_score, best_epoch, bad_epochs = None, None, 0, 0
     history: list[dict[str, float]] = []
-    bar = _progress_bar(total)
+    bar = _progress_bar(total) if is_main() else None
+    progress = progress if is_main() else None
     epoch = 0
     for epoch in range(1, cfg.epochs + 1):
         model.train()
         running = 0.0
-        for step, idx in enumerate(bucketed(train, rng, cfg.batch_size), 1):
+        for step, idx in enumerate(shard(bucketed(train, rng, cfg.batch_size)), 1):
             batch, intents, tags = tensors(train, idx, tokenizer, cfg.max_length, device)
             with torch.autocast(device_type=device.type, enabled=use_amp):
-                logits, emissions = model(batch.input_ids, batch.attention_mask, batch.word_index)
-                loss = model.loss(logits, emissions, intents, tags, batch.word_mask)
+                loss = step_loss(batch, intents, tags)
             optimizer.zero_grad(set_to_none=True)
             if scaler is not None:
                 scaler.scale(loss).backward()
