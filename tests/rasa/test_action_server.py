@@ -217,6 +217,7 @@ def test_validate_slots_action_must_name_an_action(write_bot):
           - name: keyword_intent_classifier
           - name: flow_policy
             validate_slots_action: action_validate_slot_mapings
+          - name: template_nlg
         intents: {hi: {examples: [hi, hello]}}
         responses: {utter_hi: [Hi!]}
         actions: {action_validate_slot_mappings: remote}
