@@ -33,7 +33,7 @@ from framework.yamlio import interpolate_env, load_yaml
 __all__ = ["StoreSettings", "create_event_broker", "create_lock_store", "create_tracker_store", "load_store_settings"]
 
 _KEYS = {
-    "tracker_store": {"type", "url", "host", "port", "db", "username", "password", "dialect", "query", "key_prefix", "use_ssl", "path", "window", "cache_size", "login_db", "record_exp"},
+    "tracker_store": {"type", "url", "host", "port", "db", "username", "password", "dialect", "query", "key_prefix", "use_ssl", "path", "window", "cache_size"},
     "lock_store": {"type", "url", "host", "port", "db", "password", "key_prefix", "use_ssl", "lock_lifetime", "wait"},
     "event_broker": {"type", "url", "host", "port", "db", "password", "use_ssl", "stream", "max_length"},
 }

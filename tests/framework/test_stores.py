@@ -200,3 +200,48 @@ def test_agent_runs_a_turn_again_after_a_conflict(tmp_path):
     agent.store = Conflicting()
     assert [m["text"] for m in agent.handle("/greet", "c")] == ["utter_hi"]
     assert [e.text for e in agent.tracker("c").events if e.event == "user"] == ["/greet"]
+
+
+def test_stores_from_endpoints_yml_with_rasas_keys(tmp_path, monkeypatch):
+    from framework.stores.config import create_lock_store, create_tracker_store, load_store_settings
+    from framework.stores.locks import RedisLockStore
+    from framework.stores.shared import RedisTrackerStore, SQLTrackerStore
+
+    url = need(REDIS_URL, "Redis")
+    host, port_db = url.split("://")[1].split(":")
+    port, db = port_db.split("/")
+    monkeypatch.setenv("DK_TEST_REDIS_HOST", host)
+    ep = tmp_path / "endpoints.yml"
+    ep.write_text(f"tracker_store:\n  type: redis\n  url: ${{DK_TEST_REDIS_HOST}}\n  port: {port}\n  db: {db}\n  key_prefix: 'ep-{uuid.uuid4().hex[:6]}:'\n"
+                  f"lock_store:\n  type: redis\n  url: {host}\n  port: {port}\n  lock_lifetime: 5\n", encoding="utf-8")
+    settings = load_store_settings(ep)
+    assert settings.shared
+    store, where = create_tracker_store(settings.tracker_store)
+    assert isinstance(store, RedisTrackerStore) and where.startswith("redis redis://")
+    lock = create_lock_store(settings.lock_store)
+    assert isinstance(lock, RedisLockStore) and lock.lifetime == 5
+    t = Tracker(cid())
+    turn(t, "via endpoints")
+    store.save(t)
+    assert store.get(t.conversation_id).latest_message.text == "via endpoints"
+    sql = tmp_path / "sql.yml"
+    sql.write_text(f"tracker_store:\n  type: sql\n  dialect: sqlite\n  db: {tmp_path / 'x.db'}\n", encoding="utf-8")
+    store, _ = create_tracker_store(load_store_settings(sql).tracker_store)
+    assert isinstance(store, SQLTrackerStore)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("tracker_store:\n  type: mongod\n", "type 'mongod' is not supported"),
+    ("tracker_store:\n  type: redis\n  hots: x\n", "unknown key(s) hots"),
+    ("lock_store:\n  type: redis\n  url: ${DK_NO_SUCH_VARIABLE}\n", "environment variable DK_NO_SUCH_VARIABLE is not set"),
+    ("event_broker: redis\n", "must be a mapping"),
+])
+def test_bad_store_settings_are_located_errors(tmp_path, text, expected):
+    from framework.errors import DialogkitError
+    from framework.stores.config import load_store_settings
+
+    ep = tmp_path / "endpoints.yml"
+    ep.write_text(text, encoding="utf-8")
+    with pytest.raises(DialogkitError) as e:
+        load_store_settings(ep)
+    assert e.value.codes == ["DK801"] and expected in str(e.value) and f"{ep}:" in str(e.value)
