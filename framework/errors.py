@@ -100,7 +100,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK703": ("action '{name}' runs on an action server, but {problem}", "add endpoints.yml next to domain.yml with `action_endpoint: {{url: http://localhost:5055/webhook}}`, or pass --endpoints to shell/serve/test"),
     "DK801": ("endpoints {section}: {problem}", "{fix}"),
     "DK802": ("conversation '{conversation_id}' changed under this turn (expected {expected} stored events, found {found}): another process wrote it", "nothing was saved from this turn; send the message again. Serve several processes with a Redis lock store (lock_store: {{type: redis}}) so this does not happen"),
-    "DK803": ("conversation '{conversation_id}' stayed locked for {seconds:g} s by another message", "send the message again; raise `wait` under lock_store if turns are slow"),
+    "DK803": ("conversation '{conversation_id}' stayed locked for {seconds} s by another message", "send the message again; raise `wait` under lock_store if turns are slow"),
     "DK605": ("the pipeline has no {stage} component", "add one to `pipeline:` (e.g. {example}) or remove `pipeline:` to use the defaults"),
 }
 

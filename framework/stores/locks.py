@@ -82,7 +82,7 @@ class RedisLockStore:
         deadline, delay = time.monotonic() + self.wait, 0.001
         while not self.client.set(key, token, nx=True, px=int(self.lifetime * 1000)):
             if time.monotonic() > deadline:
-                raise LockTimeout(message("DK803", conversation_id=conversation_id, seconds=self.wait))
+                raise LockTimeout(message("DK803", conversation_id=conversation_id, seconds=f"{self.wait:g}"))
             time.sleep(delay)
             delay = min(delay * 2, 0.02)
         try:
