@@ -231,11 +231,12 @@ def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
 
     model = Path(options["model"])
     settings = load_store_settings(options["endpoints"]) if options.get("endpoints") else StoreSettings()
-    if options.get("store"):  # the command line wins over endpoints.yml
-        if options["store"] in ("redis", "sql") and not options.get("store_url"):
-            raise DialogkitError(message("DK801", None, section=f"serve --store {options['store']}", problem="needs --store-url",
+    kind = options.get("store") or ("sqlite" if options.get("store_path") else None)
+    if kind:  # the command line wins over endpoints.yml
+        if kind in ("redis", "sql") and not options.get("store_url"):
+            raise DialogkitError(message("DK801", None, section=f"serve --store {kind}", problem="needs --store-url",
                                          fix="e.g. --store-url redis://127.0.0.1:6379/0 or postgresql+psycopg://user:pass@127.0.0.1/dialogkit"))
-        settings.tracker_store = {"type": options["store"], "url": options.get("store_url"), "path": options.get("store_path")}
+        settings.tracker_store = {"type": kind, "url": options.get("store_url"), "path": options.get("store_path")}
     if options.get("lock_url"):
         settings.lock_store = {"type": "redis", "url": options["lock_url"]}
     elif settings.lock_store is None and (settings.tracker_store or {}).get("type") == "redis":

@@ -51,6 +51,7 @@ def test_sigkill_loses_no_acknowledged_message(light_model, tmp_path):
     url = f"http://127.0.0.1:{port}"
     proc = start(light_model, port, store)
     try:
+        assert store.is_file()  # --store-path is where the conversations go
         sent = ["I'd like to book a table", "thai", "for 4 people"]
         for text in sent:
             r = httpx.post(f"{url}/webhooks/rest/webhook", json={"sender": "k", "message": text}, timeout=30)
