@@ -82,14 +82,19 @@ class SQLiteTrackerStore:
             db.execute("CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, initial_slots TEXT NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS events (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (conversation_id, seq))")
 
-    def _conn(self) -> sqlite3.Connection:
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection, in autocommit mode: a lone SELECT reads a WAL snapshot
+        without taking the write lock."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
             self._local.conn = conn
-        return _Tx(conn)
+        return conn
+
+    def _conn(self) -> _Tx:
+        return _Tx(self._connection())
 
     def get(self, conversation_id: str) -> Tracker | None:
         with self._lock:
@@ -98,16 +103,15 @@ class SQLiteTrackerStore:
             tracker = self.history(conversation_id)
             if tracker is None:
                 return None
-        else:
-            with self._conn() as db:  # events another process added since (one indexed query): never stale
-                rows = db.execute("SELECT body FROM events WHERE conversation_id = ? AND seq >= ? ORDER BY seq", (conversation_id, stored_events(tracker))).fetchall()
+        else:  # events another process added since (one indexed read, no write lock): never stale
+            rows = self._connection().execute("SELECT body FROM events WHERE conversation_id = ? AND seq >= ? ORDER BY seq", (conversation_id, stored_events(tracker))).fetchall()
             tracker.events.extend(_EVENT.validate_json(body) for (body,) in rows)
         self._remember(tracker)
         return tracker
 
     def history(self, conversation_id: str) -> Tracker | None:
         """The whole conversation as stored (not cached, not windowed)."""
-        with self._conn() as db:
+        with _Tx(self._connection(), write=False) as db:  # one snapshot for both reads
             row = db.execute("SELECT initial_slots FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
             if row is None:
                 return None
@@ -145,13 +149,14 @@ class SQLiteTrackerStore:
 
 
 class _Tx:
-    """``with store._conn() as db:`` runs the block in one transaction."""
+    """``with store._conn() as db:`` runs the block in one transaction (a write transaction
+    from the start, or with ``write=False`` a read snapshot that takes no lock)."""
 
-    def __init__(self, conn: sqlite3.Connection):
-        self.conn = conn
+    def __init__(self, conn: sqlite3.Connection, write: bool = True):
+        self.conn, self.write = conn, write
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
         return self.conn
 
     def __exit__(self, exc_type: Any, *_: Any) -> None:
