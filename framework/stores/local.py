@@ -18,19 +18,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import TypeAdapter
-
-from framework.stores.shared import StoreConflict, mark_stored, stored_events
-from framework.tracker import Event, Tracker
+from framework.stores.shared import SharedTrackerStore, StoreConflict
+from framework.tracker import Tracker
 
 __all__ = ["InMemoryTrackerStore", "SQLiteTrackerStore", "TrackerStore"]
-
-_EVENT = TypeAdapter(Event)
 
 
 class TrackerStore(Protocol):
@@ -62,22 +57,20 @@ class InMemoryTrackerStore:
         return list(self._trackers)
 
 
-class SQLiteTrackerStore:
+class SQLiteTrackerStore(SharedTrackerStore):
     """Events in SQLite: ``conversations(id, initial_slots)`` and ``events(conversation_id, seq, body)``.
 
     Trackers this process has read or written are kept in a small LRU cache, so a
-    message costs one indexed query for newer events and one append, not a re-read of
-    the whole conversation; writes are compare-and-append on ``(conversation_id, seq)``.
+    message costs one indexed read for newer events and one append, not a re-read of
+    the whole conversation; writes are compare-and-append on ``(conversation_id, seq)``
+    (the rules of :class:`~framework.stores.shared.SharedTrackerStore`).
     """
 
     def __init__(self, path: str | Path, cache_size: int = 10_000, window: int = 200):
+        super().__init__(cache_size=cache_size, window=window)
         self.path = str(path)
-        self.cache_size = cache_size
-        self.window = window  # events of a cached conversation kept in memory
-        self._cache: OrderedDict[str, Tracker] = OrderedDict()
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._lock = threading.Lock()
         with self._conn() as db:
             db.execute("CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, initial_slots TEXT NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS events (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (conversation_id, seq))")
@@ -96,52 +89,24 @@ class SQLiteTrackerStore:
     def _conn(self) -> _Tx:
         return _Tx(self._connection())
 
-    def get(self, conversation_id: str) -> Tracker | None:
-        with self._lock:
-            tracker = self._cache.get(conversation_id)
-        if tracker is None:
-            tracker = self.history(conversation_id)
-            if tracker is None:
-                return None
-        else:  # events another process added since (one indexed read, no write lock): never stale
-            rows = self._connection().execute("SELECT body FROM events WHERE conversation_id = ? AND seq >= ? ORDER BY seq", (conversation_id, stored_events(tracker))).fetchall()
-            tracker.events.extend(_EVENT.validate_json(body) for (body,) in rows)
-        self._remember(tracker)
-        return tracker
-
-    def history(self, conversation_id: str) -> Tracker | None:
-        """The whole conversation as stored (not cached, not windowed)."""
+    def _read(self, conversation_id: str, start: int, with_initial: bool) -> tuple[dict[str, Any] | None, list[str]] | None:
+        if not with_initial:  # the never-stale check on every message: one indexed read, no write lock
+            rows = self._connection().execute("SELECT body FROM events WHERE conversation_id = ? AND seq >= ? ORDER BY seq", (conversation_id, start)).fetchall()
+            return None, [body for (body,) in rows]
         with _Tx(self._connection(), write=False) as db:  # one snapshot for both reads
             row = db.execute("SELECT initial_slots FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
             if row is None:
                 return None
-            rows = db.execute("SELECT body FROM events WHERE conversation_id = ? ORDER BY seq", (conversation_id,)).fetchall()
-        return Tracker(conversation_id, json.loads(row[0]), [_EVENT.validate_json(body) for (body,) in rows])
+            rows = db.execute("SELECT body FROM events WHERE conversation_id = ? AND seq >= ? ORDER BY seq", (conversation_id, start)).fetchall()
+        return json.loads(row[0]), [body for (body,) in rows]
 
-    def _remember(self, tracker: Tracker) -> None:
-        mark_stored(tracker)
-        tracker.compact(self.window)  # only ever after its events are safely stored
-        with self._lock:
-            self._cache[tracker.conversation_id] = tracker
-            self._cache.move_to_end(tracker.conversation_id)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-
-    def save(self, tracker: Tracker) -> None:
-        cid = tracker.conversation_id
-        start = stored_events(tracker)
+    def _append(self, conversation_id: str, initial_slots: dict[str, Any], start: int, bodies: list[str]) -> None:
         try:
             with self._conn() as db:
-                db.execute("INSERT OR IGNORE INTO conversations (id, initial_slots) VALUES (?, ?)", (cid, json.dumps(tracker.initial_slots)))
-                db.executemany(
-                    "INSERT INTO events (conversation_id, seq, body) VALUES (?, ?, ?)",
-                    [(cid, start + i, e.model_dump_json()) for i, e in enumerate(tracker.events[start - tracker.offset:])],
-                )
+                db.execute("INSERT OR IGNORE INTO conversations (id, initial_slots) VALUES (?, ?)", (conversation_id, json.dumps(initial_slots)))
+                db.executemany("INSERT INTO events (conversation_id, seq, body) VALUES (?, ?, ?)", [(conversation_id, start + i, b) for i, b in enumerate(bodies)])
         except sqlite3.IntegrityError:  # those sequence numbers were written by another process first
-            with self._lock:
-                self._cache.pop(cid, None)
-            raise StoreConflict.of(cid, start, -1) from None
-        self._remember(tracker)
+            raise StoreConflict.of(conversation_id, start, -1) from None
 
     def keys(self) -> Iterable[str]:
         with self._conn() as db:
