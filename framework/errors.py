@@ -77,7 +77,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK316": ("{what}: {problem}", "actions are called as fn(tracker, dispatcher), slot validators as fn(value, tracker)"),
     # training data
     "DK401": ("malformed annotation in example '{text}': {problem}", "annotate as [text](entity) or [text]{{\"entity\": \"name\", \"value\": \"v\", \"role\": \"r\"}}"),
-    "DK402": ("BIO data mismatch in {path}: line {line} has {n_tokens} tokens but {n_tags} tags", "each line of seq.in and seq.out must have the same number of space-separated items"),
+    "DK402": ("BIO data mismatch in {path}: line {line} has {n_tokens} tokens but {n_tags} tags", "each line of seq.in and seq.out must have the same number of whitespace-separated items"),
     "DK403": ("BIO files differ in length: {a} has {n_a} lines, {b} has {n_b}", "seq.in, seq.out and label must have one line per example"),
     "DK404": ("invalid BIO tag '{tag}' in {path} line {line}", "tags are O, B-<entity> or I-<entity>"),
     "DK405": ("example is empty", "remove the empty `-` line"),

@@ -245,7 +245,7 @@ def collect_examples(loaded: Any) -> list[Example]:
 
 
 def read_bio(directory: str | Path) -> list[Example]:
-    """Read ``seq.in`` / ``seq.out`` / ``label`` (one example per line, space-separated)."""
+    """Read ``seq.in`` / ``seq.out`` / ``label`` (one example per line, whitespace-separated)."""
     d = Path(directory)
     files = {}
     for name in ("seq.in", "seq.out", "label"):
@@ -264,7 +264,7 @@ def read_bio(directory: str | Path) -> list[Example]:
         raise DataError(message("DK403", Location(str(d)), a="seq.in", n_a=n_in, b=a, n_b=b))
     out = []
     for i, (words, tags, label) in enumerate(zip(files["seq.in"], files["seq.out"], files["label"]), 1):
-        tokens, tag_list = words.split(" "), tags.split(" ")
+        tokens, tag_list, label = words.split(), tags.split(), label.strip()  # runs of spaces/tabs, trailing blanks, \r\n, as every reader does
         if len(tokens) != len(tag_list):
             raise DataError(message("DK402", Location(str(d / "seq.out"), i), path=str(d / "seq.out"), line=i, n_tokens=len(tokens), n_tags=len(tag_list)))
         out.append(_bio_example(tokens, tag_list, label, Location(str(d / "seq.out"), i)))

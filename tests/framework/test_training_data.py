@@ -122,3 +122,21 @@ def test_yaml_to_bio_splits_tokens_at_entity_edges():
 
     seq_in, seq_out, labels = examples_to_bio([Example("at 7pm ok", "i", (EntitySpan(3, 4, "hour", "7"),))])
     assert seq_in == ["at 7 pm ok"] and seq_out == ["O B-hour O O"] and labels == ["i"]
+
+
+def test_bio_lines_with_whitespace_runs_read_like_str_split(tmp_path):
+    """Public BIO files carry double spaces, tabs, trailing blanks and CRLF line ends; every
+    standard reader splits on whitespace runs (it used to refuse them: DK402 "8 tokens but 9 tags")."""
+    d = tmp_path / "bio"
+    d.mkdir()
+    (d / "seq.in").write_bytes(b"i want  to fly from boston to new york \r\nshow\tflights \n")
+    (d / "seq.out").write_bytes(b"O O O O O B-from O  B-to I-to\r\nO O\n")
+    (d / "label").write_bytes(b"atis_flight \r\natis_flight\n")
+    ex = read_bio(d)
+    assert ex[0].text == "i want to fly from boston to new york" and ex[0].intent == "atis_flight"
+    assert [(s.entity, s.text) for s in ex[0].entities] == [("from", "boston"), ("to", "new york")]
+    assert ex[1].text == "show flights"
+    write_bio(ex, tmp_path / "canonical")  # and the canonical form reads back byte-identical
+    write_bio(read_bio(tmp_path / "canonical"), tmp_path / "again")
+    for name in ("seq.in", "seq.out", "label"):
+        assert filecmp.cmp(tmp_path / "canonical" / name, tmp_path / "again" / name, shallow=False)
