@@ -90,7 +90,17 @@ class Agent:
                 raise
             except Exception as e:
                 raise ComponentError(message("DK604", name=name, problem=f"could not load: {type(e).__name__}: {e}")) from e
-        return cls(domain, components, manifest, store)
+        agent = cls(domain, components, manifest, store)
+        for name, info in agent.describe().items():
+            languages = info.get("languages") or []
+            if languages and "multi" not in languages and domain.language not in languages and domain.language != "xx":
+                logger.warning("%s: the bot's language is '%s' but its encoder %s was made for %s; configure an encoder for '%s' and retrain",
+                               name, domain.language, info.get("encoder"), ", ".join(languages), domain.language)
+        return agent
+
+    def describe(self) -> dict[str, dict[str, Any]]:
+        """What each component says about itself (e.g. the NLU encoder and its languages)."""
+        return {c.name: info for c in self.components if (info := c.describe())}
 
     def use_endpoints(self, path: str | Path) -> None:
         """Serve `remote` actions from the action server named in this Rasa ``endpoints.yml``

@@ -83,8 +83,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             result = None
         else:
             result = train(source, out, force=args.force, seed=args.seed, progress=lambda m: print(f"  {m}"))
-    if args.verbose and result is not None:
-        _print_issues([w for w in result.warnings if w.severity == "warning"])
+    if result is not None:  # what components found always; validation warnings with -v
+        _print_issues([w for w in result.warnings if w.severity == "warning" and (args.verbose or w.code.startswith("DK6"))])
     if args.tar:
         import tarfile
 

@@ -102,6 +102,7 @@ class TrainingContext:
     seed: int = 42
     validation: list[Any] | None = None  # held-out examples for early stopping, if the caller has them
     progress: Any = None  # callable(str) for per-epoch lines
+    warnings: list[Any] = field(default_factory=list)  # Issues a component reports about what it learned (printed by `train`)
 
 
 class Component(ABC):
@@ -135,6 +136,10 @@ class Component(ABC):
         domain = context.loaded.domain.model_dump(mode="json", by_alias=True)
         keys = _STAGE_DATA[self.stage] or [k for k in domain if k != "pipeline"]
         return {k: domain[k] for k in keys}
+
+    def describe(self) -> dict[str, Any]:
+        """What a user should know about this loaded component (shown by `shell` and `/version`)."""
+        return {}
 
     def save(self, path: Path) -> None:  # noqa: B027 - stateless components have nothing to save
         """Write learned state into directory ``path`` (safetensors / JSON only)."""

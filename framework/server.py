@@ -145,7 +145,8 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
 
     @app.get("/version")
     async def version() -> dict[str, Any]:
-        return {"version": __version__, "model": agent.manifest.get("domain_name"), "archive_format": agent.manifest.get("format")}
+        return {"version": __version__, "model": agent.manifest.get("domain_name"), "archive_format": agent.manifest.get("format"),
+                "language": agent.domain.language, "components": agent.describe()}
 
     @app.post("/webhooks/rest/webhook")
     async def webhook(body: WebhookMessage) -> Any:

@@ -77,6 +77,9 @@ def run_shell(model: str, debug: bool = False, script: str | None = None, conver
         except (ImportError, OSError):
             pass
         print(f"dialogkit shell: {agent.manifest.get('domain_name') or model} loaded in {time.perf_counter() - t0:.2f}s. {HELP}", file=out)
+    if interactive or debug:
+        for name, info in agent.describe().items():
+            print(f"{name}: " + ", ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}" for k, v in info.items()), file=out)
     lines = _script_lines(script) if script else None
     while True:
         if lines is not None:

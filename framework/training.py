@@ -79,6 +79,7 @@ def train(
     domain_json = loaded.domain.model_dump(mode="json", by_alias=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=str(out.parent) if out.parent.exists() else None))
     result = TrainResult(out, warnings=warnings)
+    context.warnings = result.warnings  # components add theirs (e.g. an encoder not made for the bot's language)
     entries = []
     try:
         (staging / "domain.json").write_text(_json(domain_json), encoding="utf-8")
@@ -129,6 +130,9 @@ def train_on_devices(bot_dir: str | Path, out: str | Path, devices: int, force: 
 def _train_and_report(bot_dir: str, out: str, force: bool, seed: int, verbose: bool) -> None:
     result = train(bot_dir, out, force=force, seed=seed, progress=(lambda m: print(f"  {m}", flush=True)) if verbose else None)
     if int(os.environ.get("RANK", "0")) == 0:
+        for w in result.warnings:
+            if w.code.startswith("DK6"):
+                print(w.render(), flush=True)
         world = os.environ.get("WORLD_SIZE", "1")
         print(f"trained {result.out} on {world} processes in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})", flush=True)
 

@@ -63,6 +63,7 @@ class BertNLU(Component):
         self.intents: list[str] = []
         self.tags: list[str] = []
         self.fit_result: Any = None
+        self.encoder_info: dict[str, Any] = {"encoder": config.encoder}
         self._synonym_map = domain.synonym_map()
 
     # --- data ---------------------------------------------------------------------------
@@ -139,6 +140,7 @@ class BertNLU(Component):
             train_ex, dev_ex = examples, list(context.validation)
         else:
             train_ex, dev_ex = self._split(examples, self.config.seed)
+        self._check_language(context)
         self.tokenizer = load_tokenizer(self.config.encoder)
         encoder = load_encoder(self.config.encoder)
         slot_encoder = load_encoder(self.config.encoder) if self.config.separate_encoders else None
@@ -153,6 +155,24 @@ class BertNLU(Component):
                               self.config, device, progress or context.progress)
         self.model.to("cpu").train(False)  # inference mode
 
+    def _check_language(self, context: TrainingContext) -> None:
+        """Say which encoder is used, and warn (DK606, with the fix) when it was not made for the bot's language."""
+        from components.nlu.encoder import encoder_languages
+
+        languages = encoder_languages(self.config.encoder)
+        self.encoder_info = {"encoder": self.config.encoder, "languages": list(languages)}
+        if context.progress:
+            context.progress(f"bert_nlu: encoder {self.config.encoder} (languages: {', '.join(languages) or 'unknown'})")
+        language = self.domain.language
+        if languages and "multi" not in languages and language not in languages and language != "xx":
+            from framework.errors import message
+
+            context.warnings.append(message("DK606", context.loaded.where("pipeline") or context.loaded.where("language"), "warning",
+                                            language=language, encoder=self.config.encoder, languages=", ".join(languages)))
+
+    def describe(self) -> dict[str, Any]:
+        return dict(self.encoder_info)
+
     # --- save / load --------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
@@ -164,6 +184,7 @@ class BertNLU(Component):
             self.model.slot_encoder.config.save_pretrained(path / "slot_encoder")
         self.tokenizer.save_pretrained(path / "tokenizer")
         (path / "labels.json").write_text(json.dumps({"intents": self.intents, "tags": self.tags}, indent=1, ensure_ascii=False), encoding="utf-8")
+        (path / "encoder.json").write_text(json.dumps(self.encoder_info, indent=1, ensure_ascii=False), encoding="utf-8")  # which encoder, for which languages
         if self.fit_result is not None:
             (path / "training.json").write_text(json.dumps(self.fit_result.__dict__, indent=1), encoding="utf-8")
 
@@ -178,6 +199,8 @@ class BertNLU(Component):
         self = cls(config, domain)
         self._threads()
         labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
+        if (path / "encoder.json").is_file():  # archives before it was recorded: the config names the encoder
+            self.encoder_info = json.loads((path / "encoder.json").read_text(encoding="utf-8"))
         self.intents, self.tags = labels["intents"], labels["tags"]
         dirs = [path / "encoder"] + ([path / "slot_encoder"] if (path / "slot_encoder").is_dir() else [])
         settings = [BertSettings.from_json(d / "config.json") for d in dirs]

@@ -8,12 +8,13 @@ or a Hugging Face model id (from the local cache when offline).
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from framework.errors import ConfigError, message
 
-__all__ = ["DEFAULT_ENCODER", "load_encoder", "load_tokenizer", "resolve_encoder"]
+__all__ = ["DEFAULT_ENCODER", "encoder_languages", "load_encoder", "load_tokenizer", "resolve_encoder"]
 
 DEFAULT_ENCODER = "default"
 
@@ -33,6 +34,46 @@ def resolve_encoder(name: str) -> str:
             raise ConfigError(message("DK603", name="encoder", problem=f"'{name}' has no config.json", fix="point `encoder:` at a Hugging Face model directory (config.json, weights, tokenizer files)"))
         return str(path)
     return name
+
+
+# what a model's name says when its files say nothing (Hugging Face naming habits)
+_NAME_WORDS = {"multilingual": "multi", "xlm": "multi", "labse": "multi", "mbert": "multi", "chinese": "zh", "japanese": "ja",
+               "korean": "ko", "german": "de", "french": "fr", "camembert": "fr", "flaubert": "fr", "spanish": "es", "beto": "es",
+               "arabic": "ar", "russian": "ru", "rubert": "ru", "dutch": "nl", "english": "en"}
+_NAME_CODES = {"zh", "ja", "ko", "de", "fr", "es", "ar", "ru", "nl", "en", "multi"}
+_ENGLISH = {"bert-base-uncased", "bert-base-cased", "bert-large-uncased", "bert-large-cased", "roberta-base", "roberta-large",
+            "distilbert-base-uncased", "distilbert-base-cased", "all-minilm-l6-v2", "all-minilm-l12-v2", "all-mpnet-base-v2"}
+
+
+def encoder_languages(name: str) -> tuple[str, ...]:
+    """The languages encoder ``name`` was trained for, as far as can be told offline: ``("en",)``
+    for the packaged MiniLM; else the ``language:`` of its model card (README.md front matter),
+    else hints in its name; ``("multi",)`` for multilingual models; ``()`` when unknown."""
+    if name in (DEFAULT_ENCODER, "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        return ("en",)
+    card = Path(name).expanduser() / "README.md"
+    if card.is_file():
+        import yaml
+
+        text = card.read_text(encoding="utf-8", errors="replace")
+        if text.startswith("---"):
+            try:
+                meta = yaml.safe_load(text.split("---", 2)[1]) or {}
+            except yaml.YAMLError:
+                meta = {}
+            langs = meta.get("language") if isinstance(meta, dict) else None
+            langs = [langs] if isinstance(langs, str) else langs
+            if isinstance(langs, list) and langs:
+                langs = [str(x).lower() for x in langs]
+                return ("multi",) if "multilingual" in langs or len(langs) > 3 else tuple(langs)
+    lowered = (Path(name).name if Path(name).expanduser().exists() else name).lower()
+    for word, lang in _NAME_WORDS.items():
+        if word in lowered:
+            return (lang,)
+    codes = [t for t in re.split(r"[-_/.]", lowered) if t in _NAME_CODES]
+    if codes:
+        return (codes[-1],)
+    return ("en",) if lowered.rsplit("/", 1)[-1] in _ENGLISH else ()
 
 
 def _offline() -> bool:

@@ -161,3 +161,73 @@ def test_missing_hub_model_offline_is_a_clear_error():
 
     with pytest.raises(ConfigError, match="cannot load the tokenizer"):
         load_tokenizer("no-such-org/no-such-model-xyz")
+
+
+@pytest.mark.parametrize("name, languages", [
+    ("default", ("en",)), ("bert-base-uncased", ("en",)), ("bert-base-chinese", ("zh",)), ("hfl/chinese-roberta-wwm-ext", ("zh",)),
+    ("xlm-roberta-base", ("multi",)), ("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2", ("multi",)),
+    ("dbmdz/bert-base-german-cased", ("de",)), ("my-company/encoder", ()),
+])
+def test_encoder_languages_from_the_name(name, languages):
+    from components.nlu.encoder import encoder_languages
+
+    assert encoder_languages(name) == languages
+
+
+def english_encoder(tiny_encoder, tmp_path):
+    """The tiny encoder with a model card saying it is English (as the packaged one is)."""
+    import shutil
+
+    path = tmp_path / "tiny-english-encoder"
+    shutil.copytree(tiny_encoder, path)
+    (path / "README.md").write_text("---\nlanguage: en\nlicense: apache-2.0\n---\n# tiny\n", encoding="utf-8")
+    return path
+
+
+ZH_BOT = """
+version: "1"
+language: zh
+pipeline:
+  - name: rule_entity_extractor
+  - name: bert_nlu
+    encoder: {encoder}
+    epochs: 2
+  - name: flow_policy
+  - name: template_nlg
+intents:
+  greet:
+    examples: [你好, 您好, 早上好]
+  bye:
+    examples: [再见, 拜拜, 回头见]
+responses:
+  utter_hi: [你好！]
+  utter_bye: [再见！]
+flows:
+  greet: {{when: {{intent: greet}}, steps: [{{say: utter_hi}}]}}
+  bye: {{when: {{intent: bye}}, steps: [{{say: utter_bye}}]}}
+"""
+
+
+def test_an_encoder_not_made_for_the_bots_language_is_said_at_train_and_load(write_bot, tiny_encoder, tmp_path, capsys, caplog):
+    """A Chinese bot on an English encoder used to train and run without a word anywhere."""
+    from fastapi.testclient import TestClient
+
+    from framework.agent import Agent
+    from framework.cli import main
+    from framework.server import create_app
+
+    encoder = english_encoder(tiny_encoder, tmp_path)
+    bot = write_bot({"domain.yml": ZH_BOT.format(encoder=encoder)}, name="zh-bot")
+    assert main(["train", str(bot), "--out", str(tmp_path / "model")]) == 0
+    out, err = capsys.readouterr()
+    assert f"bert_nlu: encoder {encoder} (languages: en)" in out
+    assert "warning DK606" in err and "language is 'zh'" in err and "bert-base-chinese" in err  # the fix, without -v
+    recorded = json.loads(next((tmp_path / "model" / "components").glob("*_bert_nlu/encoder.json")).read_text())
+    assert recorded == {"encoder": str(encoder), "languages": ["en"]}  # the archive says which encoder, for which languages
+    with caplog.at_level("WARNING"):
+        agent = Agent.load(tmp_path / "model")
+    assert any("made for en" in r.getMessage() for r in caplog.records)
+    assert TestClient(create_app(agent)).get("/version").json()["components"]["bert_nlu"]["languages"] == ["en"]
+    same = write_bot({"domain.yml": ZH_BOT.format(encoder=encoder).replace("language: zh", "language: en")}, name="en-bot")
+    assert main(["train", str(same), "--out", str(tmp_path / "en-model")]) == 0
+    assert "DK606" not in capsys.readouterr().err  # no warning where the languages agree
