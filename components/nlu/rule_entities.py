@@ -33,7 +33,7 @@ class RuleEntityExtractor(Component):
 
     def __init__(self, config: RuleEntityConfig, domain: Any):
         super().__init__(config, domain)
-        self.lexicon: dict[str, list[dict[str, Any]]] = {}  # phrase -> [{entity, value, role}]
+        self.lexicon: dict[str, list[dict[str, Any]]] = {}  # phrase -> [{entity, value, role, learned?}]
         self.patterns: list[tuple[str, str]] = []
         self._compiled: list[tuple[str, re.Pattern[str]]] | None = None
         self._nlp: Any = None
@@ -44,11 +44,14 @@ class RuleEntityExtractor(Component):
         text = " ".join(text.split())
         return text if self.config.case_sensitive else text.lower()
 
-    def _add(self, phrase: str, entity: str, value: str | None, role: str | None = None) -> None:
+    def _add(self, phrase: str, entity: str, value: str | None, role: str | None = None, learned: bool = False) -> None:
         entries = self.lexicon.setdefault(self._key(phrase.strip()), [])
         entry = {"entity": entity, "value": value, "role": role}
-        if entry not in entries:
-            entries.append(entry)
+        if any({k: v for k, v in e.items() if k != "learned"} == entry for e in entries):
+            return  # declared beats learned: the first one added (declared lookups come first) stays
+        if learned:
+            entry["learned"] = True
+        entries.append(entry)
 
     def train(self, context: TrainingContext) -> None:
         domain = context.loaded.domain
@@ -64,7 +67,7 @@ class RuleEntityExtractor(Component):
         if self.config.learn_from_examples:
             for ex in context.examples:
                 for s in ex.entities:
-                    self._add(s.text, s.entity, s.value, s.role)
+                    self._add(s.text, s.entity, s.value, s.role, learned=True)
 
     def _build(self) -> None:
         from spacy.matcher import PhraseMatcher
@@ -94,7 +97,7 @@ class RuleEntityExtractor(Component):
         for start, end, key in self._lookup(turn.text):
             for entry in self.lexicon[key]:
                 value = entry["value"] or synonyms.get((entry["entity"], normalize_phrase(key)), turn.text[start:end])
-                found.append(_entity(entry["entity"], value, start, end, entry["role"], "lookup"))
+                found.append(_entity(entry["entity"], value, start, end, entry["role"], "examples" if entry.get("learned") else "lookup"))
         for entity, pattern in self._compiled or []:
             for m in pattern.finditer(turn.text):
                 if m.end() > m.start():

@@ -143,8 +143,29 @@ def test_merge_rule_and_model_entities():
              {"entity": "city", "value": "Big Apple", "start": 10, "end": 19, "role": None},
              {"entity": "party", "value": "two", "start": 20, "end": 23, "role": None}]
     merged = merge_entities(rule, model, {("city", "big apple"): "new york"})
+    # exact matches win (the model's role kept where it saw the same entity); free model spans stay
     assert [(e["entity"], e["value"], e.get("role")) for e in merged] == [
-        ("time", "7pm", None), ("city", "new york", "to"), ("city", "new york", None), ("party", "two", None)]
+        ("time", "7pm", None), ("city", "new york", "to"), ("city", "new york", None), ("n", "2", None)]
+
+
+@pytest.mark.parametrize("text, rule, model, expected", [
+    # the declared synonym "quattro formaggi" against the model's partial span "quattro"
+    ("a quattro formaggi please", [{"entity": "pizza", "value": "four cheese", "start": 2, "end": 18, "extractor": "lookup"}],
+     [{"entity": "pizza", "value": "quattro", "start": 2, "end": 9}], [("pizza", "four cheese")]),
+    # the lookup "12 inch" (size) against the model's quantity=12 + size='inch'
+    ("a 12 inch margherita", [{"entity": "size", "value": "12 inch", "start": 2, "end": 9, "extractor": "lookup"}],
+     [{"entity": "quantity", "value": "12", "start": 2, "end": 4}, {"entity": "size", "value": "inch", "start": 5, "end": 9},
+      {"entity": "pizza", "value": "margherita", "start": 10, "end": 20}], [("size", "12 inch"), ("pizza", "margherita")]),
+    # a shorter exact match still beats a longer model span over it
+    ("at 7 tonight", [{"entity": "n", "value": "7", "start": 3, "end": 4, "extractor": "regex"}],
+     [{"entity": "time", "value": "7 tonight", "start": 3, "end": 12}], [("n", "7")]),
+    # a value only learned from examples is not exact: the model wins over it
+    ("for 7 tonight", [{"entity": "n", "value": "7", "start": 4, "end": 5, "extractor": "examples"}],
+     [{"entity": "time", "value": "7 tonight", "start": 4, "end": 13}], [("time", "7 tonight")]),
+])
+def test_exact_matches_win_over_overlapping_model_spans(text, rule, model, expected):
+    merged = merge_entities(rule, [dict(m, role=None) for m in model], {})
+    assert [(e["entity"], e["value"]) for e in merged] == expected
 
 
 def test_encoder_resolution(tmp_path):
