@@ -252,3 +252,29 @@ def test_an_encoder_not_made_for_the_bots_language_is_said_at_train_and_load(wri
     same = write_bot({"domain.yml": ZH_BOT.format(encoder=encoder).replace("language: zh", "language: en")}, name="en-bot")
     assert main(["train", str(same), "--out", str(tmp_path / "en-model")]) == 0
     assert "DK606" not in capsys.readouterr().err  # no warning where the languages agree
+
+
+def test_chinese_lookup_match_stays_one_entity(write_bot):
+    """The lookup matched 西安 exactly but the model split it into 西 and 安: the exact match wins."""
+    from components.nlu.rule_entities import RuleEntityExtractor
+    from framework.components import Turn
+
+    text = """
+version: "1"
+language: zh
+intents:
+  weather:
+    examples: [南京天气怎么样, "[上海](city)天气", "[北京](city)明天下雨吗"]
+entities:
+  city:
+    lookup: [西安, 南京, 上海, 北京]
+"""
+    loaded = load_domain(write_bot({"domain.yml": text}, name="zh-city"))
+    rules = RuleEntityExtractor(resolve_config("rule_entity_extractor", {"learn_from_examples": False}), loaded.domain)
+    rules.train(TrainingContext(loaded, collect_examples(loaded)))
+    turn = Turn("西安天气怎么样")
+    rules.process(turn)
+    assert [(e["value"], e["start"], e["end"]) for e in turn.entities] == [("西安", 0, 2)]  # whole, in characters
+    split = [{"entity": "city", "value": "西", "start": 0, "end": 1, "role": None}, {"entity": "city", "value": "安", "start": 1, "end": 2, "role": None}]
+    merged = merge_entities(turn.entities, split, loaded.domain.synonym_map())
+    assert [(e["entity"], e["value"], e["start"], e["end"]) for e in merged] == [("city", "西安", 0, 2)]
