@@ -77,6 +77,7 @@ class ResponsePlan:
     lexical: list[str] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)
     wording: str = ""  # its own static text, for the guard's "extra value" check
+    texts: list[str] = field(default_factory=list)  # its variations and paraphrases, for the guard's style checks
 
     @property
     def slots(self) -> list[str]:
@@ -92,7 +93,7 @@ def plan_responses(domain: Any) -> dict[str, ResponsePlan]:
         ph = sorted({s for t in texts for s in placeholders(t)})
         lexical = sorted({s for p in resp.paraphrases for s in p.slots if s not in placeholders(p.text)} - set(ph))
         conds = sorted({c for c in [*(v.condition for v in resp.variations), *(p.condition for p in resp.paraphrases)] if c})
-        plans[name] = ResponsePlan(name, ph, lexical, conds, " ".join(texts))
+        plans[name] = ResponsePlan(name, ph, lexical, conds, " ".join(texts), texts)
     return plans
 
 
@@ -255,7 +256,7 @@ class T5NLG(Component):
     def judge(self, name: str, candidate: str, slots: dict[str, Any], present: list[str], values: dict[str, Any]) -> Verdict:
         plan = self.plans[name]
         return check(candidate, required_placeholders=present, required_values=values, response_slots=plan.slots,
-                     filled=slots, lexicon=self.lexicon, own_wording=plan.wording)
+                     filled=slots, lexicon=self.lexicon, own_wording=plan.wording, own_texts=plan.texts)
 
     def render_batch(self, requests: list[tuple[str, dict[str, Any]]], channels: list[str | None] | None = None) -> list[dict[str, Any]]:
         """Messages for ``(response name, slots)`` requests: generated when a candidate passes the guard.

@@ -13,6 +13,11 @@ placeholders). It passes when
 
 Surface forms are found longest first without overlap, so "not family friendly" is read
 as the ``no`` value and its inner "family friendly" does not also count as ``yes``.
+
+The guard also reads the whole reply against the response's own texts (:func:`style_problems`):
+it is refused when it repeats a word or phrase they do not repeat (``repetition``), when it
+lacks the script they are written in or has no words at all (``language``), or when its
+length is far outside theirs (``length``).
 """
 
 from __future__ import annotations
@@ -43,15 +48,95 @@ class Verdict:
     missing: list[str] = field(default_factory=list)  # "slot" or "slot=value"
     wrong: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)
+    style: list[str] = field(default_factory=list)  # "repetition: ...", "language: ...", "length: ..."
 
     @property
     def ok(self) -> bool:
-        return not (self.missing or self.wrong or self.extra)
+        return not (self.missing or self.wrong or self.extra or self.style)
 
     @property
     def reason(self) -> str:
         parts = [f"{k}: {', '.join(v)}" for k, v in (("missing", self.missing), ("wrong", self.wrong), ("extra", self.extra)) if v]
-        return "; ".join(parts) or "ok"
+        return "; ".join(self.style + parts) or "ok"
+
+
+# --- the whole reply against the response's own texts ------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SPACELESS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
+
+
+def _script(ch: str) -> str | None:
+    import unicodedata
+
+    if not ch.isalpha():
+        return None
+    name = unicodedata.name(ch, "")
+    return name.split(" ")[0] if name else None
+
+
+def _units(text: str) -> list[str]:
+    """Words of ``text`` without placeholders, lower case; characters one by one in scripts
+    written without spaces (Chinese, Japanese, Thai...)."""
+    out: list[str] = []
+    for word in _WORD.findall(_PLACEHOLDER.sub(" ", text).lower()):
+        if any(_script(c) in _SPACELESS for c in word):
+            out.extend(c for c in word if c.isalnum())
+        else:
+            out.append(word)
+    return out
+
+
+def _ngram_counts(units: list[str], n: int) -> dict[tuple[str, ...], int]:
+    counts: dict[tuple[str, ...], int] = {}
+    for i in range(len(units) - n + 1):
+        key = tuple(units[i : i + n])
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def style_problems(template: str, texts: list[str]) -> list[str]:
+    """Why ``template`` reads worse than the response's own ``texts`` (empty: it does not)."""
+    if not texts:
+        return []
+    units = _units(template)
+    own = [_units(t) for t in texts]
+    own_scripts = [{s for c in _PLACEHOLDER.sub(" ", t) if (s := _script(c))} for t in texts]
+    needed = set.intersection(*own_scripts) if own_scripts else set()
+    if not units and any(own):
+        return ["language: no words, only punctuation or placeholders"]
+    have = {s for c in _PLACEHOLDER.sub(" ", template) if (s := _script(c))}
+    if needed - have:
+        return [f"language: no {', '.join(sorted(needed - have))} characters, though the response is written in them"]
+    problems: list[str] = []
+    # a word said twice in a row, which none of the response's texts does ("hawaiian, hawaiian")
+    doubled = {(a, b) for t in own for a, b in zip(t, t[1:]) if a == b}
+    for a, b in zip(units, units[1:]):
+        if a == b and (a, b) not in doubled:
+            problems.append(f"repetition: '{a}' twice in a row")
+            break
+    # a word or phrase said more often than any of the response's texts says it (single
+    # characters of unspaced scripts are letters of words, not words: only their runs count)
+    for n in (3, 2, 1):
+        if problems:
+            break
+        allowed: dict[tuple[str, ...], int] = {}
+        for t in own:
+            for key, c in _ngram_counts(t, n).items():
+                allowed[key] = max(allowed.get(key, 0), c)
+        for key, c in _ngram_counts(units, n).items():
+            if n == 1 and any(_script(ch) in _SPACELESS for ch in key[0]):
+                continue
+            short = n == 1 and len(key[0]) < 4
+            if c > max(1, allowed.get(key, 0)) and not (short and c <= allowed.get(key, 0) + 1):
+                problems.append(f"repetition: '{' '.join(key)}' x{c}")
+                break
+    lengths = [len(t) for t in own if t]
+    if lengths and units:
+        low, high = min(lengths), max(lengths)
+        if len(units) < low // 2 or len(units) > high * 2 + 3:
+            problems.append(f"length: {len(units)} words where the response has {low}-{high}")
+    return problems
 
 
 class Lexicon:
@@ -132,6 +217,7 @@ def check(
     filled: dict[str, Any],
     lexicon: Lexicon,
     own_wording: str = "",
+    own_texts: list[str] | None = None,
 ) -> Verdict:
     """Judge one candidate ``template`` for a reply.
 
@@ -139,9 +225,10 @@ def check(
     ``required_values``: slots given as values to put into words;
     ``response_slots``: every slot this response can mention;
     ``filled``: every filled slot of the conversation;
-    ``own_wording``: the response's own variations, whose literal words are never "extra".
+    ``own_wording``: the response's own variations, whose literal words are never "extra";
+    ``own_texts``: its variations and paraphrases one by one, for :func:`style_problems`.
     """
-    verdict = Verdict()
+    verdict = Verdict(style=style_problems(template, own_texts or []))
     required = set(required_placeholders)
     present = placeholders(template)
     verdict.missing += [s for s in sorted(required) if s not in present]

@@ -249,3 +249,62 @@ def test_concurrent_requests_for_one_input_decode_once(trained, monkeypatch):
         t.join()
     assert calls == [[x]]
     assert len(results) == 8 and all(r == results[0] for r in results)
+
+
+# --- the guard reads the whole reply ---------------------------------------------------------
+
+PIZZAS = ["We have margherita, pepperoni, hawaiian and veggie pizzas.", "Our pizzas: margherita, pepperoni, hawaiian, veggie."]
+ZH = ["你好！有什么可以帮您？", "您好！"]
+
+
+@pytest.mark.parametrize("candidate, texts, reason", [
+    # the pizza bot: a correct template turned into "...pepperoni, hawaiian, hawaiian, veggie..."
+    ("We have margherita, pepperoni, hawaiian, hawaiian, veggie pizzas.", PIZZAS, "repetition: 'hawaiian' twice in a row"),
+    ("Pepperoni, veggie and pepperoni: margherita, pepperoni, hawaiian.", PIZZAS, "repetition: 'pepperoni' x3"),
+    ("Your table for {n} is booked, booked.", ["Your table for {n} is booked."], "repetition: 'booked' twice in a row"),
+    ("So so so {n} people?", ["So {n} people?"], "repetition: 'so' twice in a row"),
+    ("南京南京的天气是{weather}。", ["{city}的天气是{weather}。"], "repetition: '南 京' x2"),
+    # the zh bot: "你好" → "！。", "南京天气怎么样" → "南京，。"
+    ("！。", ZH, "language: no words"),
+    ("{city}，。", ["{city}的天气是{weather}。"], "language: no words"),
+    ("Hello, how can I help?", ZH, "language: no CJK characters"),
+    ("Booked! " * 20, ["Booked!", "All booked."], "length: 20 words where the response has 1-2"),
+])
+def test_guard_refuses_what_the_response_never_reads_like(candidate, texts, reason):
+    from components.nlg.guard import style_problems
+
+    problems = style_problems(candidate, texts)
+    assert any(p.startswith(reason) for p in problems), problems
+
+
+@pytest.mark.parametrize("candidate, texts", [
+    ("Our pizzas are margherita, pepperoni, hawaiian and veggie.", PIZZAS),
+    ("您好！有什么可以帮您的？", ZH),
+    ("{city}天气{weather}。", ["{city}的天气是{weather}。"]),
+    ("The table for {n} is ready and the time is {time}.", ["The table for {n} is ready; the time is {time}."]),
+])
+def test_guard_passes_replies_that_read_like_the_response(candidate, texts):
+    from components.nlg.guard import style_problems
+
+    assert style_problems(candidate, texts) == []
+
+
+def test_a_repeating_candidate_falls_back_to_the_template_and_says_why(trained):
+    gen, _ = trained
+    gen._cache.clear()
+    slots = {"n": 3, "cuisine": "thai"}
+    gen._cache[gen.request("utter_confirm", slots)[0]] = [("A table table for {n}, {cuisine} food. OK?", -0.1)]
+    msg = gen.render_batch([("utter_confirm", slots)])[0]
+    assert msg["generated"] is False and msg["text"] == "A table for 3, thai food. OK?"
+    assert msg["fallback"].startswith("repetition: 'table' twice in a row")
+
+
+def test_a_zh_reply_of_punctuation_never_reaches_the_user(trained):
+    gen, _ = trained
+    zh = Domain.model_validate({"language": "zh", "responses": {"utter_greet": ["你好！", "您好！很高兴见到您。"]}})
+    zh_gen = T5NLG(resolve_config("t5_nlg", TINY), zh)
+    zh_gen.runtime = gen.runtime  # any trained runtime: the candidate is injected below
+    zh_gen._cache[zh_gen.request("utter_greet", {})[0]] = [("！。", -0.1)]
+    msg = zh_gen.render_batch([("utter_greet", {})])[0]
+    assert msg["generated"] is False and msg["text"] in ("你好！", "您好！很高兴见到您。")
+    assert msg["fallback"].startswith("language: no words")
