@@ -28,26 +28,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_serve import SCRIPT, cli, free_port  # noqa: E402
+from bench.bench_serve import SCRIPT, cli, free_port, start_server  # noqa: E402
 from bench.report import ROOT, write  # noqa: E402
 
 
 def start(model: str, port: int, options: list[str]) -> subprocess.Popen:
-    import httpx
-
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([cli(), "serve", model, "--port", str(port), *options], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            break
-    stop(proc)
-    raise SystemExit(f"dialogkit serve {' '.join(options)} did not start")
+    try:
+        return start_server(model, port, options)[0]
+    except RuntimeError:
+        raise SystemExit(f"dialogkit serve {' '.join(options)} did not start") from None
 
 
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:

@@ -41,12 +41,14 @@ def cli() -> str:
     return str(Path(sys.executable).with_name("dialogkit"))
 
 
-def start_server(model: str, port: int, store: str) -> tuple[subprocess.Popen, float]:
+def start_server(model: str, port: int, options: list[str]) -> tuple[subprocess.Popen, float]:
+    """`dialogkit serve MODEL --port PORT OPTIONS...` in its own process group; returns it and the
+    seconds to its first answered message (cold start)."""
     import httpx
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([cli(), "serve", model, "--port", str(port), "--store-path", store], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([cli(), "serve", model, "--port", str(port), *options], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
     while True:
         try:
             r = httpx.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": "cold-start", "message": "hello"}, timeout=5)
@@ -140,7 +142,7 @@ def main() -> None:
             subprocess.run([cli(), "train", str(ROOT / "domains" / "restaurant"), "--out", model], check=True, stdout=subprocess.DEVNULL)
         shell_seconds = shell_cold_start(model)
         port = free_port()
-        proc, serve_seconds = start_server(model, port, f"{tmp}/trackers.sqlite")
+        proc, serve_seconds = start_server(model, port, ["--store-path", f"{tmp}/trackers.sqlite"])
         try:
             latencies, sent, errors, elapsed = asyncio.run(load(port, args.users, args.seconds))
             checked, bad = verify(port, sent)

@@ -63,15 +63,13 @@ class Agent:
         events are published (see :mod:`framework.stores`)."""
         root = unpack_if_tarball(Path(path))
         try:
-            agent = cls._load(root, store)
-            agent.lock_store, agent.broker = lock_store, broker
-            return agent
+            return cls._load(root, store, lock_store, broker)
         except BaseException:
             forget_unpacked(root)  # a tarball that does not load leaves nothing in the cache
             raise
 
     @classmethod
-    def _load(cls, root: Path, store: Any) -> Agent:
+    def _load(cls, root: Path, store: Any, lock_store: Any, broker: Any) -> Agent:
         manifest = read_manifest(root)
         try:
             domain = Domain.model_validate(json.loads((root / "domain.json").read_text(encoding="utf-8")))
@@ -90,7 +88,7 @@ class Agent:
                 raise
             except Exception as e:
                 raise ComponentError(message("DK604", name=name, problem=f"could not load: {type(e).__name__}: {e}")) from e
-        agent = cls(domain, components, manifest, store)
+        agent = cls(domain, components, manifest, store, lock_store, broker)
         for name, info in agent.describe().items():
             languages = info.get("languages") or []
             if languages and "multi" not in languages and domain.language not in languages and domain.language != "xx":
@@ -186,10 +184,11 @@ class Agent:
 
     def tracker(self, conversation_id: str) -> Tracker:
         """The conversation's tracker (a new one if it does not exist yet)."""
-        tracker = self.store.get(conversation_id)
-        if tracker is None:
-            tracker = Tracker(conversation_id, dict(self.initial_slots))
-            tracker.add(SessionStarted())
+        return self.store.get(conversation_id) or self._new_tracker(conversation_id)
+
+    def _new_tracker(self, conversation_id: str) -> Tracker:
+        tracker = Tracker(conversation_id, dict(self.initial_slots))
+        tracker.add(SessionStarted())
         return tracker
 
     def handle_turn(self, text: str, conversation_id: str = "default", channel: str | None = None) -> Turn:
@@ -206,7 +205,7 @@ class Agent:
         with self._lock(conversation_id):
             tracker = self.store.get(conversation_id)
             before = len(tracker.events) if tracker is not None else 0  # a new conversation's SessionStarted is new too
-            tracker = tracker or self.tracker(conversation_id)
+            tracker = tracker or self._new_tracker(conversation_id)  # one store read per turn
             try:
                 turn = self._turn(tracker, text, channel)
                 new = tracker.events[before:]

@@ -221,9 +221,9 @@ class _Checker:
         """Import every action and validator module in a child process (the bot's code never runs
         here) and report what would fail at run time: missing modules and functions, errors at
         import time (at their file:line), functions that cannot take dialogkit's arguments."""
-        n_args = {"action": 2, "slot validator": 2}
         root = Path(self.loaded.directory)
-        results = check_refs({ref: n_args[kind] for ref, kind, _, _ in self.code_refs}, root.parent if root.is_file() else root)
+        # actions are called as fn(tracker, dispatcher), validators as fn(value, tracker): two arguments each
+        results = check_refs({ref: 2 for ref, _, _, _ in self.code_refs}, root.parent if root.is_file() else root)
         for ref, kind, owner, path in self.code_refs:
             problem = results.get(ref)
             if problem is None:

@@ -1,7 +1,8 @@
-"""Tracker stores several server processes share: Redis (redis-py) and SQL (SQLAlchemy:
-PostgreSQL through psycopg, or any other database SQLAlchemy speaks).
+"""Tracker stores several server processes can share: Redis (redis-py) and SQL (SQLAlchemy:
+PostgreSQL through psycopg, or any other database SQLAlchemy speaks); the SQLite store of
+:mod:`framework.stores.local` is a backend of the same base.
 
-Both keep a conversation as an append-only list of events and share one rule, in
+They keep a conversation as an append-only list of events and share one set of rules, in
 :class:`SharedTrackerStore`:
 
 - **never stale**: a cached tracker is only a starting point; every ``get`` asks the store
@@ -84,8 +85,7 @@ class SharedTrackerStore(ABC):
         if found is None:
             return None
         initial, bodies = found
-        tracker = Tracker(conversation_id, dict(initial or {}), [_EVENT.validate_json(b) for b in bodies])
-        return tracker
+        return Tracker(conversation_id, dict(initial or {}), [_EVENT.validate_json(b) for b in bodies])
 
     def save(self, tracker: Tracker) -> None:
         cid = tracker.conversation_id

@@ -7,16 +7,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
-import time
 import uuid
 
 import httpx
 import pytest
 
-from tests.conftest import ROOT
-from tests.framework.test_serve_process import free_port
+from tests.framework.test_serve_process import free_port, launch, wait_healthy
 from tests.framework.test_stores import POSTGRES_URL, REDIS_URL, need
 
 
@@ -25,26 +22,6 @@ def light_model(tmp_path_factory):
     from tests.framework.test_server import light_model as make
 
     return make.__wrapped__(tmp_path_factory)
-
-
-def serve(model, port, *options):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen([sys.executable, "-m", "framework.cli", "serve", str(model), "--port", str(port), *options],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-
-
-def wait_up(procs_ports):
-    deadline = time.time() + 90
-    for proc, port in procs_ports:
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise AssertionError(f"server did not start: {proc.stdout.read() if proc.stdout else ''}")
-            time.sleep(0.2)
 
 
 def stop(procs):
@@ -105,9 +82,9 @@ def test_one_conversation_across_processes(light_model, store):
         options = ["--store", "sql", "--store-url", need(POSTGRES_URL, "PostgreSQL"), "--lock-url", redis_url]
     options += ["--event-stream", redis_url]
     ports = [free_port(), free_port()]
-    procs = [serve(light_model, ports[0], *options, "--workers", "2"), serve(light_model, ports[1], *options)]
+    procs = [launch(light_model, ports[0], *options, "--workers", "2"), launch(light_model, ports[1], *options)]
     try:
-        wait_up(list(zip(procs, ports)))
+        wait_healthy(list(zip(procs, ports)))
         sender = f"multi-{store}-{uuid.uuid4().hex[:6]}"
         texts = [f"hello number {i}" for i in range(24)] + ["I want to book", "a table for [4]"]
         answers = hammer(ports, sender, texts)
@@ -124,9 +101,9 @@ def test_a_killed_worker_loses_nothing_and_its_conversations_go_on(light_model):
     redis_url = need(REDIS_URL, "Redis")
     options = ["--store", "redis", "--store-url", redis_url]
     ports = [free_port(), free_port()]
-    procs = [serve(light_model, p, *options) for p in ports]
+    procs = [launch(light_model, p, *options) for p in ports]
     try:
-        wait_up(list(zip(procs, ports)))
+        wait_healthy(list(zip(procs, ports)))
         sender = f"kill-{uuid.uuid4().hex[:6]}"
         first = [f"before {i}" for i in range(6)]
         answers = {t: [m.get("text") for m in httpx.post(f"http://127.0.0.1:{ports[0]}/webhooks/rest/webhook", json={"sender": sender, "message": t}, timeout=30).json()] for t in first}

@@ -24,19 +24,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(model: Path, port: int, store: Path) -> subprocess.Popen:
+def launch(model: Path, port: int, *options: str) -> subprocess.Popen:
+    """`dialogkit serve` in its own process group (so a test can signal all its workers)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "framework.cli", "serve", str(model), "--port", str(port), "--store-path", str(store)],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
+    return subprocess.Popen([sys.executable, "-m", "framework.cli", "serve", str(model), "--port", str(port), *options],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def wait_healthy(procs_ports: list[tuple[subprocess.Popen, int]], seconds: float = 90) -> None:
+    """Wait until every server answers /health; fail with its output if one exits or is too slow."""
+    deadline = time.time() + seconds
+    for proc, port in procs_ports:
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                raise AssertionError(f"server did not start: {proc.stdout.read() if proc.stdout else ''}")
             time.sleep(0.1)
-    proc.kill()
-    raise AssertionError(f"server did not start: {proc.stdout.read() if proc.stdout else ''}")
+
+
+def start(model: Path, port: int, store: Path) -> subprocess.Popen:
+    proc = launch(model, port, "--store-path", str(store))
+    wait_healthy([(proc, port)])
+    return proc
 
 
 @pytest.fixture(scope="module")
