@@ -102,10 +102,13 @@ class Agent:
 
     def use_endpoints(self, path: str | Path) -> None:
         """Serve `remote` actions from the action server named in this Rasa ``endpoints.yml``
-        (instead of the one stored in the archive at training time)."""
+        (instead of the one stored in the archive at training time). A file without
+        ``action_endpoint`` (only stores, say) leaves the archive's action server in place."""
         from framework.rasa.action_server import load_endpoints
 
         endpoint = load_endpoints(path)
+        if endpoint is None:
+            return
         for c in self.components:
             if hasattr(c, "set_action_endpoint"):
                 c.set_action_endpoint(endpoint)

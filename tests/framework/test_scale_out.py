@@ -74,13 +74,18 @@ def check_history(port, sender, texts, answers):
 
 
 @pytest.mark.parametrize("store", ["redis", "postgresql"])
-def test_one_conversation_across_processes(light_model, store):
+def test_one_conversation_across_processes(light_model, store, tmp_path, monkeypatch):
+    """Redis is configured on the command line; PostgreSQL through endpoints.yml with Rasa's keys and ${VAR}."""
     redis_url = need(REDIS_URL, "Redis")
     if store == "redis":
-        options = ["--store", "redis", "--store-url", redis_url]
+        options = ["--store", "redis", "--store-url", redis_url, "--event-stream", redis_url]
     else:
-        options = ["--store", "sql", "--store-url", need(POSTGRES_URL, "PostgreSQL"), "--lock-url", redis_url]
-    options += ["--event-stream", redis_url]
+        monkeypatch.setenv("DK_TEST_PG_URL", need(POSTGRES_URL, "PostgreSQL"))
+        endpoints = tmp_path / "endpoints.yml"
+        endpoints.write_text("tracker_store:\n  type: sql\n  url: ${DK_TEST_PG_URL}\n"
+                             f"lock_store:\n  type: redis\n  url: {redis_url}\n"
+                             f"event_broker:\n  type: redis\n  url: {redis_url}\n", encoding="utf-8")
+        options = ["--endpoints", str(endpoints)]
     ports = [free_port(), free_port()]
     procs = [launch(light_model, ports[0], *options, "--workers", "2"), launch(light_model, ports[1], *options)]
     try:

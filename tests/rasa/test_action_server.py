@@ -241,3 +241,14 @@ def test_a_form_slot_with_a_custom_mapping_is_extracted_by_the_validation_action
     assert texts(a.handle("/size", "z")) == ["Which size code?"]
     assert texts(a.handle("xl", "z")) == ["Sorry?", "Which size code?"]  # nothing extracted: the form asks again
     assert texts(a.handle("m", "z")) == ["Size M it is."]
+
+
+def test_endpoints_file_with_only_stores_keeps_the_archived_action_server(protocol_agent, tmp_path):
+    """`serve --endpoints` with tracker_store/lock_store but no action_endpoint must not unplug
+    the action server stored at training time."""
+    stores_only = tmp_path / "stores.yml"
+    stores_only.write_text("tracker_store:\n  type: memory\n", encoding="utf-8")
+    protocol_agent.use_endpoints(stores_only)
+    protocol_agent.handle('/greet{"shirt_size": "small"}', "keep")
+    [msg] = protocol_agent.handle("/echo", "keep")
+    assert msg["text"].startswith("sender=keep")
