@@ -6,15 +6,18 @@ input is generated with example slot values. With ``--model``, the trained archi
 generator is scored on all its own targets instead (a fit check, not generalisation).
 
 Reported, before and after the faithfulness guard: BLEU (sacrebleu, against the held-out
-targets of each input, filled with the same values), slot error rate ((missing + wrong
-or extra) values over required values, from the guard's checks), and the guard's fallback rate,
-with examples of failures. Reports go to ``--out`` (results.json, report.md).
+targets of each input, filled with the same values; held out, next to the templates' BLEU on
+the same references), slot error rate ((missing + wrong or extra) values over required
+values, from the guard's checks), the guard's fallback rate, how many top candidates it
+refused for repetition, language/script, length and values, the check ``train`` made
+(``--model``), and examples of failures. Reports go to ``--out`` (results.json, report.md).
+Cases and reply choice are shared with the training-time check
+(``components/nlg/selfcheck.py``).
 """
 
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 from typing import Any
 
@@ -22,54 +25,12 @@ from framework.domain.loader import load_domain
 from framework.errors import ConfigError, message
 from framework.validation import check
 
-__all__ = ["example_values", "run_nlg_test"]
-
-
-def example_values(domain: Any, examples: list[Any]) -> dict[str, Any]:
-    """One plausible value per slot: a categorical value, an entity value from the examples, a number."""
-    seen: dict[str, str] = {}
-    for ex in examples:
-        for ent in ex.entities:
-            seen.setdefault(ent.entity, ex.text[ent.start : ent.end])
-    out: dict[str, Any] = {}
-    for name, slot in domain.slots.items():
-        t = slot.type.value
-        entity = next((m.entity for m in slot.mappings if getattr(m, "entity", None)), None)
-        if slot.values:
-            out[name] = slot.values[0]
-        elif t == "bool":
-            out[name] = True
-        elif t in ("int", "float"):
-            out[name] = slot.min if slot.min is not None and slot.min > 1 else 3
-        elif entity and entity in seen:
-            out[name] = seen[entity]
-        else:
-            out[name] = f"{name.replace('_', ' ')} X1"
-    return out
-
-
-def _split(targets: list[Any], seed: int) -> tuple[list[Any], list[Any]]:
-    """Hold out one target of every input that has two or more."""
-    rng = random.Random(seed)
-    by_input: dict[str, list[Any]] = {}
-    for t in targets:
-        by_input.setdefault(t.input, []).append(t)
-    train: list[Any] = []
-    test: list[Any] = []
-    for group in by_input.values():
-        group = group[:]
-        if len(group) >= 2:
-            rng.shuffle(group)
-            test.append(group.pop(0))
-        train += group
-    return train, test
+__all__ = ["print_summary", "run_nlg_test"]
 
 
 def run_nlg_test(bot_dir: str, model: str | None = None, out: str = "results/nlg", seed: int = 42, progress: Any = None) -> dict[str, Any]:
-    import sacrebleu
-
+    from components.nlg import selfcheck
     from components.nlg.generator import T5NLG, training_targets
-    from components.nlg.templates import fill
     from framework.components import TrainingContext
     from framework.training import build_pipeline
     from framework.training_data import collect_examples
@@ -87,81 +48,50 @@ def run_nlg_test(bot_dir: str, model: str | None = None, out: str = "results/nlg
         raise ConfigError(message("DK603", name="test nlg", problem=f"the pipeline of {model or bot_dir} has no response generator",
                                   fix="add `- name: t5_nlg` to the pipeline (templates stay its floor)"))
     targets = training_targets(domain, gen.plans)
+    kept = None
     if model is None:
-        train, test = _split(targets, seed)
+        kept, test = selfcheck.hold_out(targets, seed)
         if not test:
             raise ConfigError(message("DK603", name="test nlg", problem="no response has two or more ways to say it, so nothing can be held out",
                                       fix="add variations or `paraphrases:` to some responses, or pass --model to score a trained generator"))
         if progress:
-            progress(f"training the generator on {len(train)} targets, holding out {len(test)}")
-        gen.train_pairs([(t.input, t.text) for t in train], TrainingContext(loaded, [], seed, progress=progress))
+            progress(f"training the generator on {len(kept)} targets, holding out {len(test)}")
+        gen.train_pairs([(t.input, t.text) for t in kept], TrainingContext(loaded, [], seed, progress=progress),
+                        vocabulary=[(t.input, t.text) for t in targets])
     else:
         test = targets
 
-    values = example_values(domain, collect_examples(loaded))
-    # each held-out target is asked for the way the bot asks at run time: from slot values
-    cases: dict[str, dict[str, Any]] = {}
-    for t in test:
-        slots = {**values, **t.values}
-        if t.condition:
-            slots = _satisfy(t.condition, slots, domain) or slots
-        x, present, vals = gen.request(t.response, slots)
-        case = cases.setdefault(x, {"response": t.response, "slots": slots, "present": present, "values": vals, "references": []})
-        case["references"].append(fill(t.text, slots, ""))
-    inputs = list(cases)
+    # each target is asked for the way the bot asks at run time: from slot values
+    values = selfcheck.example_values(domain, collect_examples(loaded))
+    outcomes = selfcheck.score(gen, selfcheck.build_cases(gen, test, values, kept))
+    required = errors_before = errors_after = 0
     rows = []
-    required = errors_before = errors_after = fallbacks = 0
-    for x, options in zip(inputs, gen.generate(inputs), strict=True):
-        c = cases[x]
-        name, slots = c["response"], c["slots"]
-        verdicts = [(cand, gen.judge(name, cand, slots, c["present"], c["values"])) for cand, _ in options]
-        best, best_v = verdicts[0]
-        passing = next(((cand, v) for cand, v in verdicts if v.ok), None)
-        if passing is None:  # the reply is the template's: judge it the same way
-            variation = gen.floor.choose(name, slots)
-            after_v = gen.judge(name, variation.text or "", slots, c["present"], c["values"])
-            reply = fill(variation.text or "", slots, "")
-            fallbacks += 1
-        else:
-            after_v, reply = passing[1], fill(passing[0], slots, "")
-        required += len(c["present"]) + len(c["values"])
-        errors_before += len(best_v.missing) + len(best_v.wrong) + len(best_v.extra)
-        errors_after += len(after_v.missing) + len(after_v.wrong) + len(after_v.extra)
-        rows.append({"response": name, "input": x, "references": c["references"], "generated": fill(best, slots, ""),
-                     "guard": best_v.reason, "reply": reply, "fell_back": passing is None})
-    width = max(len(r["references"]) for r in rows)
-    streams = [[r["references"][i] if i < len(r["references"]) else None for r in rows] for i in range(width)]
+    for o in outcomes:
+        c = o.case
+        required += len(c.present) + len(c.values)
+        errors_before += len(o.best_verdict.missing) + len(o.best_verdict.wrong) + len(o.best_verdict.extra)
+        errors_after += len(o.verdict.missing) + len(o.verdict.wrong) + len(o.verdict.extra)
+        rows.append({"response": c.response, "input": c.input, "references": c.references, "generated": o.best,
+                     "guard": o.best_verdict.reason, "reply": o.reply, "fell_back": not o.generated})
+    references = [o.case.references for o in outcomes]
     report = {
         "title": f"NLG of {model or bot_dir}: " + ("trained model on its own targets" if model else f"{len(test)} held-out targets"),
         "inputs": len(rows),
-        "bleu_before_guard": sacrebleu.corpus_bleu([r["generated"] for r in rows], streams).score,
-        "bleu_after_guard": sacrebleu.corpus_bleu([r["reply"] for r in rows], streams).score,
+        "bleu_before_guard": selfcheck.bleu([o.best for o in outcomes], references),
+        "bleu_after_guard": selfcheck.bleu([o.reply for o in outcomes], references),
         "ser_before_guard": errors_before / max(1, required),
         "ser_after_guard": errors_after / max(1, required),
         "required_values": required,
-        "fallback_rate": fallbacks / max(1, len(rows)),
+        "fallback_rate": sum(not o.generated for o in outcomes) / max(1, len(rows)),
+        "refused": selfcheck.problem_counts(outcomes),
+        "gate": gen.gate.summary() if gen.gate is not None else None,
         "failures": [r for r in rows if r["guard"] != "ok"][:20],
         "rows": rows,
     }
+    if kept is not None:
+        report["bleu_templates"] = selfcheck.bleu([o.case.template_reply() or o.reply for o in outcomes], references)
     _write(report, Path(out))
     return report
-
-
-def _satisfy(condition: str, values: dict[str, Any], domain: Any) -> dict[str, Any] | None:
-    """Example values for which ``condition`` holds (tries each slot's other known values), or None."""
-    from components.nlg.generator import _holds
-
-    if _holds(condition, values):
-        return values
-    for name, slot in domain.slots.items():
-        tries = list(slot.values or []) + ([slot.max, (slot.max or 20) // 2 + 1, 99, 0, 1] if slot.type.value in ("int", "float") else []) + [True, False]
-        for v in tries:
-            if v is None:
-                continue
-            trial = {**values, name: v}
-            if _holds(condition, trial):
-                return trial
-    return None
 
 
 def _write(report: dict[str, Any], out: Path) -> None:
@@ -170,7 +100,13 @@ def _write(report: dict[str, Any], out: Path) -> None:
     lines = [f"# {report['title']}", "", "| metric | before guard | after guard |", "|---|---|---|",
              f"| BLEU | {report['bleu_before_guard']:.2f} | {report['bleu_after_guard']:.2f} |",
              f"| slot error rate | {report['ser_before_guard'] * 100:.2f}% | {report['ser_after_guard'] * 100:.2f}% |",
-             f"| guard fallback rate | | {report['fallback_rate'] * 100:.2f}% |", "", "## Failures (first 20)", ""]
+             f"| guard fallback rate | | {report['fallback_rate'] * 100:.2f}% |"]
+    if "bleu_templates" in report:
+        lines.append(f"| BLEU of the templates (same references) | | {report['bleu_templates']:.2f} |")
+    lines += ["", "Top candidates refused: " + _refused(report["refused"]), ""]
+    if report.get("gate"):
+        lines += [f"Check at training: {report['gate']}", ""]
+    lines += ["## Failures (first 20)", ""]
     for f in report["failures"]:
         lines.append(f"- `{f['response']}`: {f['generated']!r} — {f['guard']}")
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -182,6 +118,17 @@ def print_summary(report: dict[str, Any], out: str) -> None:
     print(f"  BLEU                {report['bleu_before_guard']:.2f} before guard, {report['bleu_after_guard']:.2f} after")
     print(f"  slot error rate     {report['ser_before_guard'] * 100:.2f}% before guard, {report['ser_after_guard'] * 100:.2f}% after")
     print(f"  guard fallback rate {report['fallback_rate'] * 100:.2f}%")
+    if "bleu_templates" in report:
+        print(f"  templates' BLEU     {report['bleu_templates']:.2f} on the same references")
+    print(f"  refused candidates  {_refused(report['refused'])}")
+    if report.get("gate"):
+        print(f"  check at training   {report['gate']}")
     for f in report["failures"][:5]:
         print(f"  failure: {f['response']}: {f['generated']!r} ({f['guard']})")
     print(f"  reports in {Path(out)}/ (results.json, report.md)")
+
+
+def _refused(counts: dict[str, int]) -> str:
+    kinds = [("repetition", "repetition"), ("language", "language/script"), ("length", "length"), ("missing", "missing value"),
+             ("wrong", "wrong value"), ("extra", "extra value")]
+    return ", ".join(f"{label} {counts.get(k, 0)}" for k, label in kinds)

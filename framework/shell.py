@@ -48,7 +48,7 @@ def _debug_view(agent: Any, turn: Any, before: dict[str, Any], elapsed: float) -
         step = policy.flow_position(turn.tracker) if policy is not None and hasattr(policy, "flow_position") else stack[-1].node
         lines.append(f"  flows:  {' > '.join(f.flow for f in stack)} (at: {step})")
     for m in turn.messages:
-        how = "generated" if m.get("generated") else f"template, guard: {m['fallback']}" if m.get("fallback") else "template"
+        how = "generated" if m.get("generated") else f"template, fallback: {m['fallback']}" if m.get("fallback") else "template"
         lines.append(f"  reply:  {m.get('response', '-')} ({how})")
     timings = ", ".join(f"{k} {v * 1000:.1f}ms" for k, v in turn.timings.items())
     lines.append(f"  time:   {elapsed * 1000:.1f}ms ({timings})")

@@ -106,7 +106,11 @@ def train(
                     raise ComponentError(message("DK604", name=name, problem=f"{type(e).__name__}: {e}")) from e
                 result.trained.append(name)
                 say(f"{name}: done in {time.perf_counter() - t0:.2f}s")
-            entries.append({"name": name, "stage": component.stage, "config": component.config.model_dump(mode="json"), "fingerprint": fp, "dir": folder, "code_version": component.code_version})
+            entry = {"name": name, "stage": component.stage, "config": component.config.model_dump(mode="json"), "fingerprint": fp, "dir": folder, "code_version": component.code_version}
+            summary = old.get("summary") if old is not None else component.describe()
+            if summary:  # what the component found while training (e.g. where t5_nlg generates)
+                entry["summary"] = summary
+            entries.append(entry)
         manifest = build_manifest(staging, fingerprint(domain_json), entries)
         manifest["domain_name"] = loaded.domain.name
         write_manifest(staging, manifest)

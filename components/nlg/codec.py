@@ -6,10 +6,13 @@ keep ``{slot}`` placeholders as single tokens so values are never spelled by the
 * :class:`WordPieceCodec` (the offline default) takes its vocabulary from the packaged
   encoder's WordPiece ``vocab.txt``. That vocabulary is lower-cased, so case is kept with
   marker tokens (``[CAP]`` before a capitalised word, ``[UP]`` before an all-caps one), and
-  spacing with markers only where it differs from the usual English rule (no space before
-  ``.,!?`` etc.). Only the pieces seen in training are kept, which makes the softmax small;
-  unseen pieces become ``[UNK]``. Accents are stripped (as the encoder does) except inside
-  slot values, which are filled in after generation.
+  spacing with markers only where it differs from the usual rule (no space before
+  ``.,!?`` etc., none between Chinese or Japanese characters, which are tokens one by one as
+  BERT splits them). Only the pieces seen in training are kept, which makes the softmax
+  small. A word the vocabulary cannot spell as it is (accented, or in characters the
+  encoder never saw) is spelt character by character with pieces of its own, so every
+  training text round-trips exactly (:func:`unwritable` checks it); pieces never seen in
+  training become ``[UNK]``.
 * :class:`HFCodec` wraps the tokenizer of a pretrained T5 (sentencepiece keeps case and
   spacing); placeholders are added to it as new tokens.
 
@@ -29,7 +32,12 @@ from typing import Any
 PAD, EOS, UNK = "[PAD]", "[EOS]", "[UNK]"
 CAP, UP, SP, NOSP = "[CAP]", "[UP]", "[SP]", "[NOSP]"
 MARKERS = (CAP, UP, SP, NOSP)
-_TOKENS = re.compile(r"\{\{|\}\}|\{(\w+)\}|\w+|[^\w\s]")
+# Han ideographs and kana are tokens one character at a time (as BERT's basic tokenizer
+# does); with full-width punctuation they are written without spaces between them.
+_UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_UNSPACED_PUNCT = "\u3000-\u303f\uff00-\uffef"
+_TOKENS = re.compile(r"\{\{|\}\}|\{(\w+)\}|[" + _UNSPACED + r"]|[^\W" + _UNSPACED + r"]+|[^\w\s]")
+_NO_SPACE_RE = re.compile("[" + _UNSPACED + _UNSPACED_PUNCT + "]")
 _NO_SPACE_BEFORE = set(".,!?;:)]}%'’-/")
 _NO_SPACE_AFTER = set("([{$£€'’-/#@")
 
@@ -52,6 +60,8 @@ def _pretokens(text: str) -> list[tuple[str, str | None, bool]]:
 
 
 def _default_space(prev: str, cur: str) -> bool:
+    if _NO_SPACE_RE.match(cur[:1]) or _NO_SPACE_RE.match(prev[-1:]):
+        return False
     return not (cur in _NO_SPACE_BEFORE or prev in _NO_SPACE_AFTER)
 
 
@@ -110,17 +120,20 @@ class WordPieceCodec:
     # encoding -----------------------------------------------------------------------
 
     def _wordpiece(self, word: str) -> list[str]:
-        word = _fold(word)
+        low = word.lower()
+        if _fold(word) != low:  # accents the uncased vocabulary drops: spell the word out
+            return [c if i == 0 else "##" + c for i, c in enumerate(low)]
         pieces, start = [], 0
-        while start < len(word):
-            end = len(word)
+        while start < len(low):
+            end = len(low)
             while end > start:
-                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                piece = low[start:end] if start == 0 else "##" + low[start:end]
                 if piece in self.encoder_vocab:
                     break
                 end -= 1
-            if end == start:
-                return [UNK]
+            if end == start:  # a character the vocabulary lacks: a piece of its own
+                end = start + 1
+                piece = low[start] if start == 0 else "##" + low[start]
             pieces.append(piece)
             start = end
         return pieces or [UNK]
@@ -251,6 +264,14 @@ class HFCodec:
         from transformers import AutoTokenizer
 
         return cls(AutoTokenizer.from_pretrained(str(path / "tokenizer"), local_files_only=True))
+
+
+def unwritable(codec: Any, texts: Iterable[str]) -> str | None:
+    """The first of ``texts`` the codec cannot write back exactly (spacing aside), or None."""
+    for text in texts:
+        if " ".join(codec.decode(codec.encode(text)).split()) != " ".join(text.split()):
+            return text
+    return None
 
 
 def load_codec(path: Path, encoder_dir: str | Path | None) -> WordPieceCodec | HFCodec:

@@ -12,7 +12,11 @@ are copied exactly. Every candidate goes through the faithfulness guard
 message says why (``generated: false``, ``fallback: ...``).
 
 Training pairs come from the domain: every text variation and every paraphrase of every
-response. With ``model:`` a pretrained T5 (a Hugging Face id or a local directory) is
+response. The generator then has to earn its place (``components/nlg/selfcheck.py``): it is
+trained with one variation of each input held out, scored against the templates on them,
+trained on the rest too, and checked on every input the bot will give it; where it fails
+(a response it cannot write or is refused on, or the whole bot) the templates are said and
+``train`` says why. ``gate: false`` keeps it on everywhere. With ``model:`` a pretrained T5 (a Hugging Face id or a local directory) is
 fine-tuned; without it, a compact T5 is trained from scratch on the domain's data, its
 vocabulary taken from the packaged encoder's WordPiece vocabulary and its embeddings
 initialised from the encoder's (``init_embeddings``). Inference runs on the plain-torch
@@ -30,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from components.nlg.guard import Lexicon, Verdict, check, placeholders, value_text
+from components.nlg.selfcheck import GateReport
 from components.nlg.templates import TemplateConfig, TemplateNLG, fill
 from framework.components import Component, TrainingContext, Turn
 from framework.expressions import parse_expression
@@ -51,7 +56,10 @@ class GeneratorConfig(TemplateConfig):
     learning_rate: float | None = None  # 1e-3 for the compact model, 3e-4 for a pretrained one
     label_smoothing: float = 0.1
     patience: int = 8
-    min_steps: int = 800  # small bots: train at least this many steps
+    min_steps: int | None = None  # train at least this many steps; None: bounded by the data (see auto_min_steps)
+    gate: bool = True  # keep the generator off where its check after training finds it worse than the templates
+    gate_max_off: float = 0.5  # off for the whole bot when it is refused on more than this share of responses
+    gate_bleu_margin: float = 1.0  # ... or scores this much BLEU under the templates on held-out variations
     held_out: float = 0.1  # fraction of inputs held out for early stopping ...
     min_pairs_for_held_out: int = 300  # ... when there are at least this many pairs
     max_input_length: int = 96
@@ -159,6 +167,7 @@ class T5NLG(Component):
         self._generate_lock = threading.Lock()  # one decoding at a time: concurrent ones only thrash the CPU
         self._rng = random.Random(config.seed)
         self.fit_result: Any = None
+        self.gate: GateReport | None = None  # None: an archive from before the check, generated everywhere
 
     # --- inputs -----------------------------------------------------------------------
 
@@ -167,31 +176,75 @@ class T5NLG(Component):
         plan = self.plans[name]
         present = [s for s in plan.placeholders if slots.get(s) is not None]
         values = {s: slots[s] for s in plan.lexical if slots.get(s) is not None}
-        conds = [c for c in plan.conditions if _holds(c, slots)]
+        conds = [c for c in plan.conditions if holds(c, slots)]
         return linearize(name, present, values, conds), present, values
 
     # --- training ---------------------------------------------------------------------
 
     def train(self, context: TrainingContext, progress: Any = None) -> None:
-        pairs = training_pairs(self.domain, self.plans)
-        if not pairs:
-            raise ValueError("t5_nlg needs at least one response with text")
-        self.train_pairs(pairs, context, progress)
+        """Train, then check the generator against the templates (the gate; module docstring)."""
+        from components.nlg import selfcheck
 
-    def train_pairs(self, pairs: list[tuple[str, str]], context: TrainingContext, progress: Any = None) -> None:
-        """Train on explicit (input, target) pairs (``dialogkit test nlg`` holds some out)."""
+        targets = training_targets(self.domain, self.plans)
+        if not targets:
+            raise ValueError("t5_nlg needs at least one response with text")
+        cfg = self.config
+        seed = cfg.seed if cfg.seed is not None else context.seed
+        say = progress or context.progress or (lambda _m: None)
+        pairs = [(t.input, t.text) for t in targets]
+        values = selfcheck.example_values(self.domain, context.examples)
+        kept, held = selfcheck.hold_out(targets, seed)
+        held_outcomes: list[Any] = []
+        if cfg.gate and len(held) < selfcheck.MIN_HELD_OUT:  # it would end up off: do not pay for training it
+            self.gate = GateReport(on=False, reason=selfcheck.too_few(len(held)), responses=len(self.plans), held_out=len(held))
+            self._report(context, say)
+            return
+        if held:  # score on variations it never saw, then learn them too
+            self.train_pairs([(t.input, t.text) for t in kept], context, progress, vocabulary=pairs)
+            held_outcomes = selfcheck.score(self, selfcheck.build_cases(self, held, values, kept))
+            self.train_pairs(pairs, context, progress, resume=True)
+        else:
+            self.train_pairs(pairs, context, progress)
+        own = selfcheck.score(self, selfcheck.build_cases(self, targets, values))
+        self.gate = selfcheck.decide(self, own, held_outcomes, cfg.gate_max_off, cfg.gate_bleu_margin)
+        self.gate.forced = not cfg.gate
+        self._report(context, say)
+
+    def _report(self, context: TrainingContext, say: Any) -> None:
+        """One progress line, and a warning with the fix where the check keeps templates."""
+        assert self.gate is not None
+        say(f"{self.name}: {self.gate.summary()}")
+        if not self.gate.forced and (not self.gate.on or self.gate.off):
+            from framework.errors import message
+
+            where = context.loaded.where("pipeline") if hasattr(context.loaded, "where") else None
+            if not self.gate.on:
+                context.warnings.append(message("DK607", where, "warning", reason=self.gate.reason))
+            else:
+                context.warnings.append(message("DK608", where, "warning", n=len(self.gate.off), total=self.gate.responses,
+                                                which="; ".join(f"{k} ({v})" for k, v in sorted(self.gate.off.items()))))
+
+    def train_pairs(self, pairs: list[tuple[str, str]], context: TrainingContext, progress: Any = None,
+                    vocabulary: list[tuple[str, str]] | None = None, resume: bool = False) -> None:
+        """Train on explicit (input, target) pairs (``dialogkit test nlg`` holds some out).
+        ``vocabulary``: pairs whose texts the codec must also cover (learnt later);
+        ``resume``: go on training the current model (a third of the first run's steps)."""
         from components.nlg.generator_trainer import FitSettings, fit
 
         self._threads()
         cfg = self.config
         seed = cfg.seed if cfg.seed is not None else context.seed
-        self.codec, model = build_model(cfg, list(self.domain.slots), [t for p in pairs for t in p], seed)
+        if not resume or self._hf_model is None:
+            self.codec, self._hf_model = build_model(cfg, list(self.domain.slots), [t for p in (vocabulary or pairs) for t in p], seed)
+        min_steps = cfg.min_steps if cfg.min_steps is not None else auto_min_steps(len(pairs))
+        epochs = cfg.epochs
+        if resume and self.fit_result is not None:
+            min_steps, epochs = max(1, min_steps // 3), max(1, self.fit_result.epochs_run // 3)
         train, held = split_pairs(pairs, cfg.held_out if len(pairs) >= cfg.min_pairs_for_held_out else 0.0, seed)
-        settings = FitSettings(epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate or (3e-4 if cfg.model else 1e-3),
-                               label_smoothing=cfg.label_smoothing, patience=cfg.patience, min_steps=cfg.min_steps, max_input_length=cfg.max_input_length,
+        settings = FitSettings(epochs=epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate or (3e-4 if cfg.model else 1e-3),
+                               label_smoothing=cfg.label_smoothing, patience=cfg.patience, min_steps=min_steps, max_input_length=cfg.max_input_length,
                                max_length=cfg.max_length, seed=seed)
-        self.fit_result = fit(model, self.codec, train, held, settings, progress or context.progress)
-        self._hf_model = model
+        self.fit_result = fit(self._hf_model, self.codec, train, held, settings, progress or context.progress)
         self.runtime = None
         self._cache.clear()
 
@@ -244,13 +297,11 @@ class T5NLG(Component):
 
     def _runtime(self) -> Any:
         if self.runtime is None:
-            import tempfile
-
             from components.nlg.t5_runtime import T5Runtime
 
-            with tempfile.TemporaryDirectory() as tmp:  # freshly trained: go through the saved form once
-                self._hf_model.save_pretrained(tmp)
-                self.runtime = T5Runtime.from_dir(Path(tmp))
+            if self._hf_model is None:
+                raise RuntimeError("this generator has no model: it was switched off at training (see gate.json) or never trained")
+            self.runtime = T5Runtime.from_model(self._hf_model)
         return self.runtime
 
     def judge(self, name: str, candidate: str, slots: dict[str, Any], present: list[str], values: dict[str, Any]) -> Verdict:
@@ -264,7 +315,12 @@ class T5NLG(Component):
         messages = [self.floor.render(name, slots, channels[i] if channels else None) for i, (name, slots) in enumerate(requests)]
         todo = [(i, *self.request(name, slots)) for i, (name, slots) in enumerate(requests)
                 if name in self.plans and messages[i].get("text") is not None and "channel" not in messages[i]
-                and (self.runtime is not None or self._hf_model is not None)]
+                and (self.runtime is not None or self._hf_model is not None) and (self.gate is None or self.gate.generates(name))]
+        if self.gate is not None:  # the responses its check at training kept on their templates
+            for i, (name, _) in enumerate(requests):
+                if name in self.plans and not self.gate.generates(name) and messages[i].get("text") is not None:
+                    messages[i]["generated"] = False
+                    messages[i]["fallback"] = "off: " + (self.gate.off.get(name) or self.gate.reason)
         if not todo:
             return messages
         cands = self.generate([t[1] for t in todo])
@@ -303,19 +359,39 @@ class T5NLG(Component):
         for turn, i, msg in where:
             turn.messages.append(msg if msg is not None else rendered[i])
 
+    def describe(self) -> dict[str, Any]:
+        if self.gate is None:
+            return {}
+        return {"replies": self.gate.summary()}
+
     # --- persistence ------------------------------------------------------------------
 
     def save(self, path: Path) -> None:
-        if self._hf_model is not None:
+        import json
+
+        if self._hf_model is not None and (self.gate is None or self.gate.on or self.gate.forced):  # off: no weights to load
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # its "Writing model shards" bar is not ours to show
             self._hf_model.save_pretrained(str(path / "t5"))
-        self.codec.save(path)  # the plans are derived from the domain again at load
+        if self.codec is not None:  # None: switched off before training
+            self.codec.save(path)  # the plans are derived from the domain again at load
+        if self.gate is not None:
+            (path / "gate.json").write_text(json.dumps(self.gate.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path, config: GeneratorConfig, domain: Any) -> T5NLG:
+        import json
+
         from components.nlg.codec import load_codec
         from components.nlg.t5_runtime import T5Runtime
 
         self = cls(config, domain)
+        if (path / "gate.json").is_file():
+            self.gate = GateReport.from_json(json.loads((path / "gate.json").read_text(encoding="utf-8")))
+            self.gate.forced = not config.gate  # `gate: false` in the config wins
+        if not (path / "t5").is_dir():  # switched off for this bot at training: templates only
+            return self
         self._threads()
         self.runtime = T5Runtime.from_dir(path / "t5")
         encoder_dir = None
@@ -330,11 +406,17 @@ class T5NLG(Component):
         return self
 
 
-def _holds(condition: str, slots: dict[str, Any]) -> bool:
+def holds(condition: str, slots: dict[str, Any]) -> bool:
     try:
         return bool(parse_expression(condition).evaluate(slots))
     except Exception:  # a condition on an unset slot, or of the wrong type: it does not hold
         return False
+
+
+def auto_min_steps(pairs: int) -> int:
+    """Optimiser steps a small bot's generator needs: about 6 passes' worth of steps per
+    pair, 200 at least, 800 at most (larger data sets train for ``epochs`` instead)."""
+    return max(200, min(800, 6 * pairs))
 
 
 def split_pairs(pairs: list[tuple[str, str]], fraction: float, seed: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

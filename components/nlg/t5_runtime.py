@@ -13,6 +13,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -41,7 +42,13 @@ class T5Settings:
 
     @classmethod
     def from_json(cls, path: Path) -> T5Settings:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> T5Settings:
+        data = dict(data)
+        if data.get("num_decoder_layers") is None:
+            data.pop("num_decoder_layers", None)
         data.setdefault("num_decoder_layers", data["num_layers"])
         data.setdefault("scale_decoder_outputs", data.get("tie_word_embeddings", True))
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
@@ -173,8 +180,15 @@ class T5Runtime(nn.Module):
     def from_dir(cls, path: Path) -> T5Runtime:
         from safetensors.torch import load_file
 
-        settings = T5Settings.from_json(path / "config.json")
-        state = load_file(str(path / "model.safetensors"))
+        return cls.from_state(T5Settings.from_json(path / "config.json"), load_file(str(path / "model.safetensors")))
+
+    @classmethod
+    def from_model(cls, model: Any) -> T5Runtime:
+        """From a transformers ``T5ForConditionalGeneration`` in memory (freshly trained)."""
+        return cls.from_state(T5Settings.from_dict(model.config.to_dict()), {k: v.detach().clone() for k, v in model.state_dict().items()})
+
+    @classmethod
+    def from_state(cls, settings: T5Settings, state: dict[str, torch.Tensor]) -> T5Runtime:
         settings.separate_lm_head = "lm_head.weight" in state and not torch.equal(state["lm_head.weight"], state["shared.weight"])
         model = cls(settings)
         state = {k: v for k, v in state.items() if not k.endswith("embed_tokens.weight") and not (k == "lm_head.weight" and not settings.separate_lm_head)}

@@ -11,7 +11,7 @@ from framework.components import TrainingContext, resolve_config
 from framework.domain.schema import Domain
 
 TINY = {"d_model": 32, "d_ff": 64, "d_kv": 8, "num_heads": 4, "num_layers": 2, "num_decoder_layers": 2, "min_steps": 40, "epochs": 5,
-        "init_embeddings": False, "seed": 3}
+        "init_embeddings": False, "seed": 3, "gate": False}  # these tests judge the decoder itself
 
 
 def domain() -> Domain:
@@ -159,11 +159,18 @@ def trained(tmp_path_factory):
     return gen, path
 
 
+def assert_same_candidates(got, want):
+    """Same texts, same scores up to float noise (``want`` may come from the cache of the check
+    after training, decoded in a larger, differently padded batch)."""
+    assert [[c for c, _ in row] for row in got] == [[c for c, _ in row] for row in want]
+    assert [s for row in got for _, s in row] == pytest.approx([s for row in want for _, s in row], abs=1e-5)
+
+
 def test_tiny_generator_round_trips_through_save_and_load(trained):
     gen, path = trained
     loaded = T5NLG.load(path, gen.config, gen.domain)
     inputs = [gen.request("utter_confirm", {"n": 3, "cuisine": "thai"})[0], gen.request("utter_greet", {})[0]]
-    assert loaded.generate(inputs) == gen.generate(inputs)
+    assert_same_candidates(loaded.generate(inputs), gen.generate(inputs))
     assert (path / "t5" / "model.safetensors").is_file() and (path / "codec.json").is_file()
 
 
@@ -212,7 +219,7 @@ def test_pretrained_t5_from_a_local_directory(tmp_path):
     gen.save(out)
     loaded = T5NLG.load(out, gen.config, d)
     x = gen.request("utter_greet", {})[0]
-    assert loaded.generate([x]) == gen.generate([x])
+    assert_same_candidates(loaded.generate([x]), gen.generate([x]))
     assert "{n}" in loaded.codec.tokenizer.get_vocab()  # placeholders were added as tokens
 
 
