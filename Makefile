@@ -55,8 +55,8 @@ lint: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-rasa bench-scale
-bench: bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-rasa bench-scale
+.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-rasa bench-scale
+bench: bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-rasa bench-scale
 
 bench-foundation: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py
@@ -75,6 +75,9 @@ bench-serve: setup
 
 bench-nlg: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_nlg.py
+
+bench-nlg-small: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_nlg_small.py
 
 bench-rasa: setup rasa-sdk-env
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa.py

@@ -107,10 +107,12 @@ def bot_matches(expected: str, msg: dict[str, Any], responses: Any) -> bool:
     return expected == msg.get("text")
 
 
-def _said(msg: dict[str, Any]) -> str:
+def _mismatch(expected: str, msg: dict[str, Any], responses: Any) -> str:
     how = "generated" if msg.get("generated") else "template"
-    hint = (f"; `bot: {msg['response']}` accepts any wording of that response" if msg.get("generated") and msg.get("response") else "")
-    return f"{msg.get('text')!r} ({msg.get('response', '-')}, {how}{hint})"
+    if expected in responses:
+        return f"expected bot '{expected}', got '{msg.get('response')}' ({msg.get('text')!r}, {how})"
+    hint = f"; `bot: {msg['response']}` accepts any wording of that response" if msg.get("generated") and msg.get("response") else ""
+    return f"expected bot to say {expected!r}, got {msg.get('text')!r} ({msg.get('response', '-')}, {how}{hint})"
 
 
 def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Location | None]]) -> list[ConversationResult]:
@@ -143,7 +145,7 @@ def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Locat
                     break
                 msg = messages.pop(0)
                 if not bot_matches(step.bot, msg, agent.domain.responses):
-                    result.passed, result.failure = False, f"turn {turn_no}: expected bot '{step.bot}', got " + _said(msg)
+                    result.passed, result.failure = False, f"turn {turn_no}: " + _mismatch(step.bot, msg, agent.domain.responses)
                     break
             elif step.action is not None:
                 if step.action not in actions:

@@ -294,3 +294,16 @@ def test_decide_refuses_a_response_its_vocabulary_cannot_write():
 
     report = selfcheck.decide(Gen(), [], [], max_off=0.5, bleu_margin=1.0)
     assert report.off == {"utter_b": "its vocabulary cannot write 'Grüße'"}
+
+
+def test_bot_steps_match_names_any_wording_and_texts_exactly():
+    from framework.conversation_tests import _mismatch, bot_matches
+
+    responses = {"utter_ordered": None}
+    generated = {"response": "utter_ordered", "text": "Your pepperoni is on its way!", "template": "One pepperoni coming up.", "generated": True}
+    assert bot_matches("utter_ordered", generated, responses)
+    assert bot_matches("Your pepperoni is on its way!", generated, responses)
+    assert not bot_matches("One pepperoni coming up.", generated, responses)  # the template is not what the user read
+    why = _mismatch("One pepperoni coming up.", generated, responses)
+    assert why == ("expected bot to say 'One pepperoni coming up.', got 'Your pepperoni is on its way!' "
+                   "(utter_ordered, generated; `bot: utter_ordered` accepts any wording of that response)")
