@@ -460,10 +460,12 @@ def build_model(cfg: GeneratorConfig, slots: list[str], texts: list[str], seed: 
 def load_pretrained(name: str) -> tuple[Any, Any]:
     """Tokenizer and ``T5ForConditionalGeneration`` of a local directory or Hugging Face id."""
     from transformers import AutoTokenizer, T5ForConditionalGeneration
+    from transformers.utils import logging as hf_logging
 
     from components.nlu.encoder import _offline
     from framework.errors import ConfigError, message
 
+    hf_logging.disable_progress_bar()
     ref = str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
     try:
         tokenizer = AutoTokenizer.from_pretrained(ref, local_files_only=_offline())

@@ -23,6 +23,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+from pydantic import field_validator
+
 from framework.components import Component, ComponentConfig, TrainingContext, Turn
 from framework.text import normalize_phrase
 
@@ -48,8 +50,20 @@ class BertNLUConfig(ComponentConfig):
     min_examples_for_validation: int = 300
     seed: int = 42
     freeze_embeddings: bool = True  # word embeddings stay as pretrained: faster steps, less overfitting on small bots
+    char_features: bool = True  # character n-gram and word features of the bot's own data, fused with the encoder's output
+    char_ngrams: tuple[int, int] = (1, 4)  # n-gram lengths, inside word boundaries
+    max_char_features: int = 20000
+    char_feature_dim: int = 128
+    char_feature_learning_rate: float = 1e-2
     quantize: bool = False
     threads: int | None = None
+
+    @field_validator("char_ngrams")
+    @classmethod
+    def _ngram_range(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= v[0] <= v[1] <= 8:
+            raise ValueError("char_ngrams is [shortest, longest] n-gram length, 1 <= shortest <= longest <= 8, e.g. [1, 4]")
+        return v
 
 
 class BertNLU(Component):
@@ -57,7 +71,7 @@ class BertNLU(Component):
     stage = "nlu"
     Config = BertNLUConfig
     trainable = True
-    code_version = "1"
+    code_version = "2"  # 2: character n-gram features
 
     def __init__(self, config: BertNLUConfig, domain: Any):
         super().__init__(config, domain)
@@ -66,6 +80,7 @@ class BertNLU(Component):
         self.intents: list[str] = []
         self.tags: list[str] = []
         self.fit_result: Any = None
+        self.featurizer: Any = None  # CharNgramFeaturizer when `char_features`
         self.encoder_info: dict[str, Any] = {"encoder": config.encoder}
         self._synonym_map = domain.synonym_map()
 
@@ -147,15 +162,22 @@ class BertNLU(Component):
         self.tokenizer = load_tokenizer(self.config.encoder)
         encoder = load_encoder(self.config.encoder)
         slot_encoder = load_encoder(self.config.encoder) if self.config.separate_encoders else None
-        self.model = JointIntentSlotModel(encoder, len(self.intents), len(self.tags), self.config.dropout, slot_encoder, self.config.label_smoothing)
+        train_data = self._encoded(train_ex)
+        if self.config.char_features:
+            from components.nlu.sparse_features import CharNgramFeaturizer
+
+            n_min, n_max = self.config.char_ngrams
+            self.featurizer = CharNgramFeaturizer.fit([[w for w, _, _ in words] for words in train_data.words], n_min, n_max, self.config.max_char_features)
+        self.model = JointIntentSlotModel(encoder, len(self.intents), len(self.tags), self.config.dropout, slot_encoder, self.config.label_smoothing,
+                                          len(self.featurizer) if self.featurizer else 0, self.config.char_feature_dim)
         if self.config.freeze_embeddings:
             for enc in (encoder, slot_encoder):
                 if enc is not None:
                     enc.get_input_embeddings().weight.requires_grad_(False)
         device = self._device()
         self.model.to(device)
-        self.fit_result = fit(self.model, self.tokenizer, self._encoded(train_ex), self._encoded(dev_ex) if dev_ex else None,
-                              self.config, device, progress or context.progress)
+        self.fit_result = fit(self.model, self.tokenizer, train_data, self._encoded(dev_ex) if dev_ex else None,
+                              self.config, device, progress or context.progress, self.featurizer)
         self.model.to("cpu").train(False)  # inference mode
 
     def _check_language(self, context: TrainingContext) -> None:
@@ -188,6 +210,8 @@ class BertNLU(Component):
         self.tokenizer.save_pretrained(path / "tokenizer")
         (path / "labels.json").write_text(json.dumps({"intents": self.intents, "tags": self.tags}, indent=1, ensure_ascii=False), encoding="utf-8")
         (path / "encoder.json").write_text(json.dumps(self.encoder_info, indent=1, ensure_ascii=False), encoding="utf-8")  # which encoder, for which languages
+        if self.featurizer is not None:
+            (path / "sparse.json").write_text(json.dumps(self.featurizer.to_json(), ensure_ascii=False), encoding="utf-8")
         if self.fit_result is not None:
             (path / "training.json").write_text(json.dumps(self.fit_result.__dict__, indent=1), encoding="utf-8")
 
@@ -217,8 +241,13 @@ class BertNLU(Component):
             with _skip_weight_init():  # every weight is overwritten from model.safetensors below
                 encoders = [AutoModel.from_config(AutoConfig.from_pretrained(d)) for d in dirs]
             self.tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer", use_fast=True)
+        if (path / "sparse.json").is_file():  # archives before the features have none
+            from components.nlu.sparse_features import CharNgramFeaturizer
+
+            self.featurizer = CharNgramFeaturizer.from_json(json.loads((path / "sparse.json").read_text(encoding="utf-8")))
         self.model = JointIntentSlotModel(encoders[0], len(self.intents), len(self.tags), config.dropout,
-                                          encoders[1] if len(encoders) > 1 else None, config.label_smoothing)
+                                          encoders[1] if len(encoders) > 1 else None, config.label_smoothing,
+                                          len(self.featurizer) if self.featurizer else 0, config.char_feature_dim)
         load_model(self.model, str(path / "model.safetensors"))
         self.model.train(False)  # inference mode
         if config.quantize:
@@ -234,9 +263,9 @@ class BertNLU(Component):
         from components.nlu.features import ROLE_SEP, encode, spans_from_tags, words_of
 
         word_lists = [words_of(t, self._lang()) for t in texts]
-        batch = encode(self.tokenizer, word_lists, self.config.max_length)
+        batch = encode(self.tokenizer, word_lists, self.config.max_length, self.featurizer)
         with torch.inference_mode():
-            logits, emissions = self.model(batch.input_ids, batch.attention_mask, batch.word_index)
+            logits, emissions = self.model(batch.input_ids, batch.attention_mask, batch.word_index, batch.sparse)
             probs = logits.softmax(-1)
             paths = self.model.decode(emissions, batch.word_mask)
             tag_probs = emissions.softmax(-1)

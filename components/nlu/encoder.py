@@ -97,8 +97,10 @@ def load_tokenizer(name: str) -> Any:
 def load_encoder(name: str) -> Any:
     """Pretrained encoder weights (a transformers ``PreTrainedModel`` without a task head)."""
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
     ref = resolve_encoder(name)
+    hf_logging.disable_progress_bar()  # its "Loading weights" bar is not ours to show
     try:
         return AutoModel.from_pretrained(ref, local_files_only=_offline())
     except (OSError, ValueError) as e:

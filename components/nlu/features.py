@@ -59,13 +59,17 @@ class Batch:
     word_index: torch.Tensor  # (B, W) position of each kept word's first piece
     word_mask: torch.Tensor  # (B, W) bool, True for kept words (left-aligned)
     kept: list[list[int]]  # per example: indexes (into its word list) of the kept words
+    sparse: Any = None  # the bot's own features (SparseBatch), when the model reads them
 
     def to(self, device: Any) -> Batch:
-        return Batch(self.input_ids.to(device), self.attention_mask.to(device), self.word_index.to(device), self.word_mask.to(device), self.kept)
+        return Batch(self.input_ids.to(device), self.attention_mask.to(device), self.word_index.to(device), self.word_mask.to(device), self.kept,
+                     self.sparse.to(device) if self.sparse is not None else None)
 
 
-def encode(tokenizer: Any, word_lists: list[list[Word]], max_length: int) -> Batch:
-    """Tokenize pre-split words and align each word to its first sub-word piece."""
+def encode(tokenizer: Any, word_lists: list[list[Word]], max_length: int, featurizer: Any = None) -> Batch:
+    """Tokenize pre-split words and align each word to its first sub-word piece; with a
+    ``featurizer`` (:class:`~components.nlu.sparse_features.CharNgramFeaturizer`) add
+    the feature bags of the same words."""
     texts = [[w for w, _, _ in words] or [""] for words in word_lists]
     enc = tokenizer(texts, is_split_into_words=True, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
     kept: list[list[int]] = []
@@ -85,4 +89,5 @@ def encode(tokenizer: Any, word_lists: list[list[Word]], max_length: int) -> Bat
         word_index[b, : len(f)] = torch.tensor(f, dtype=torch.long)
         word_mask[b, : len(f)] = True
         word_mask[b, 0] = True  # the CRF needs a first step; a message with no words tags position 0 (CLS), ignored
-    return Batch(enc["input_ids"], enc["attention_mask"], word_index, word_mask, kept)
+    sparse = featurizer.batch([[w for w, _, _ in words] for words in word_lists], kept, width) if featurizer is not None else None
+    return Batch(enc["input_ids"], enc["attention_mask"], word_index, word_mask, kept, sparse)

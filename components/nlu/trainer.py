@@ -60,8 +60,8 @@ def bucketed(data: Encoded, rng: random.Random, size: int, pool: int = 50) -> li
     return out
 
 
-def tensors(data: Encoded, idx: list[int], tokenizer: Any, max_length: int, device: Any) -> tuple[Any, torch.Tensor, torch.Tensor]:
-    batch = encode(tokenizer, [data.words[i] for i in idx], max_length).to(device)
+def tensors(data: Encoded, idx: list[int], tokenizer: Any, max_length: int, device: Any, featurizer: Any = None) -> tuple[Any, torch.Tensor, torch.Tensor]:
+    batch = encode(tokenizer, [data.words[i] for i in idx], max_length, featurizer).to(device)
     tags = torch.zeros_like(batch.word_index)
     for row, i in enumerate(idx):
         for col, w in enumerate(batch.kept[row]):
@@ -70,13 +70,13 @@ def tensors(data: Encoded, idx: list[int], tokenizer: Any, max_length: int, devi
 
 
 @torch.inference_mode()
-def evaluate(model: Any, data: Encoded, tokenizer: Any, cfg: Any, device: Any) -> dict[str, float]:
+def evaluate(model: Any, data: Encoded, tokenizer: Any, cfg: Any, device: Any, featurizer: Any = None) -> dict[str, float]:
     """Intent accuracy, tag accuracy over words, and whole-frame accuracy."""
     model.train(False)  # inference mode
     correct_intent = correct_frame = tag_hits = tag_total = 0
     for idx in batches(data, sorted(range(len(data.intents)), key=lambda j: len(data.words[j])), 64):
-        batch, intents, tags = tensors(data, idx, tokenizer, cfg.max_length, device)
-        logits, emissions = model(batch.input_ids, batch.attention_mask, batch.word_index)
+        batch, intents, tags = tensors(data, idx, tokenizer, cfg.max_length, device, featurizer)
+        logits, emissions = model(batch.input_ids, batch.attention_mask, batch.word_index, batch.sparse)
         pred = logits.argmax(-1)
         paths = model.decode(emissions, batch.word_mask)
         for row in range(len(idx)):
@@ -101,12 +101,12 @@ class _StepLoss(torch.nn.Module):
         self.model = model
 
     def forward(self, batch: Any, intents: torch.Tensor, tags: torch.Tensor) -> torch.Tensor:
-        logits, emissions = self.model(batch.input_ids, batch.attention_mask, batch.word_index)
+        logits, emissions = self.model(batch.input_ids, batch.attention_mask, batch.word_index, batch.sparse)
         return self.model.loss(logits, emissions, intents, tags, batch.word_mask)
 
 
 def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: Any, device: Any,
-        progress: Callable[[str], None] | None = None) -> FitResult:
+        progress: Callable[[str], None] | None = None, featurizer: Any = None) -> FitResult:
     """Train ``model`` in place; with ``dev``, keep the weights of the best epoch and stop early.
     Under ``dialogkit train --devices N`` each process trains on its share of every epoch
     (:mod:`components.parallel`)."""
@@ -117,9 +117,13 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
     seed_everything(cfg.seed)
     started = time.perf_counter()
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    heads = [p for n, p in params if not n.startswith(("encoder.", "slot_encoder."))]
+    bags = ("word_bag.", "sentence_bag.")  # the bot's own features: learnt from scratch, faster
+    heads = [p for n, p in params if not n.startswith(("encoder.", "slot_encoder.", *bags))]
     body = [p for n, p in params if n.startswith(("encoder.", "slot_encoder."))]
+    sparse = [p for n, p in params if n.startswith(bags)]
     groups = [{"params": body, "lr": cfg.learning_rate}, {"params": heads, "lr": cfg.head_learning_rate}]
+    if sparse:
+        groups.append({"params": sparse, "lr": getattr(cfg, "char_feature_learning_rate", cfg.head_learning_rate)})
     try:  # the fused kernel is several times faster on CPU
         optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay, fused=True)
     except (RuntimeError, TypeError):
@@ -140,7 +144,7 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
         model.train()
         running = 0.0
         for step, idx in enumerate(shard(bucketed(train, rng, cfg.batch_size)), 1):
-            batch, intents, tags = tensors(train, idx, tokenizer, cfg.max_length, device)
+            batch, intents, tags = tensors(train, idx, tokenizer, cfg.max_length, device, featurizer)
             with torch.autocast(device_type=device.type, enabled=use_amp):
                 loss = step_loss(batch, intents, tags)
             optimizer.zero_grad(set_to_none=True)
@@ -161,7 +165,7 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
                 bar.update(1)
         record = {"epoch": epoch, "loss": running / max(steps_per_epoch, 1)}
         if dev is not None and dev.intents:
-            scores = evaluate(model, dev, tokenizer, cfg, device)
+            scores = evaluate(model, dev, tokenizer, cfg, device, featurizer)
             record.update(scores)
             score = scores["frame_acc"] + 0.5 * (scores["intent_acc"] + scores["tag_acc"])
             if best_score is None or score > best_score:

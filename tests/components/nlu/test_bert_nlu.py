@@ -278,3 +278,85 @@ entities:
     split = [{"entity": "city", "value": "西", "start": 0, "end": 1, "role": None}, {"entity": "city", "value": "安", "start": 1, "end": 2, "role": None}]
     merged = merge_entities(turn.entities, split, loaded.domain.synonym_map())
     assert [(e["entity"], e["value"], e["start"], e["end"]) for e in merged] == [("city", "西安", 0, 2)]
+
+
+# --- the bot's own character n-gram and word features ------------------------------------------
+
+def test_char_ngram_features_of_a_word_and_the_vocabulary_cap():
+    from components.nlu.sparse_features import CharNgramFeaturizer
+
+    f = CharNgramFeaturizer.fit([["SKU-12", "sku"], ["西安"]], n_min=1, n_max=3)
+    assert f.of_word("Ab") == ["w:ab", "a", "b", "<a", "ab", "b>", "<ab", "ab>"]
+    assert "w:西安" in f.ids and "<西" in f.ids and "安>" in f.ids
+    capped = CharNgramFeaturizer.fit([["aaa", "aab"]], 1, 2, max_features=3)
+    assert len(capped) == 3 and capped.features[0] == "a"  # the most frequent first
+    assert CharNgramFeaturizer.from_json(json.loads(json.dumps(f.to_json()))).features == f.features
+
+
+def test_sparse_bags_follow_the_kept_words(tiny_encoder):
+    from components.nlu.encoder import load_encoder, load_tokenizer
+    from components.nlu.joint_model import JointIntentSlotModel
+    from components.nlu.sparse_features import CharNgramFeaturizer
+
+    words = [words_of("book a table for 4", "en"), words_of("hi", "en"), []]
+    f = CharNgramFeaturizer.fit([[w for w, _, _ in ws] for ws in words])
+    batch = encode(load_tokenizer(str(tiny_encoder)), words, 32, f)
+    assert batch.sparse.word_offsets.shape == (3 * 5,) and batch.sparse.sentence_offsets.tolist()[0] == 0
+    model = JointIntentSlotModel(load_encoder(str(tiny_encoder)), 3, 5, sparse_features=len(f), sparse_dim=16)
+    logits, emissions = model(batch.input_ids, batch.attention_mask, batch.word_index, batch.sparse)
+    assert logits.shape == (3, 3) and emissions.shape == (3, 5, 5)
+    with pytest.raises(ValueError, match="sparse features"):
+        model(batch.input_ids, batch.attention_mask, batch.word_index)
+
+
+ZH_TICKETS = """
+version: "1"
+language: zh
+intents:
+  greet:
+    examples: [你好, 您好, 早上好, 嗨，你好]
+  goodbye:
+    examples: [再见, 拜拜, 回头见, 下次见]
+  book:
+    examples: |
+      - 我要订票
+      - 帮我订[两张](n)去[西安](city)的票
+      - 订票去[上海](city)
+      - 买[一张](n)火车票
+entities:
+  n: {}
+  city: {}
+"""
+
+
+def test_features_learn_what_a_frozen_encoder_cannot(write_bot, tiny_encoder):
+    """The encoder kept entirely as it is (random here, as an English encoder is to Chinese
+    text, whose embeddings training keeps frozen): the features learn the bot's words."""
+    loaded = load_domain(write_bot({"domain.yml": ZH_TICKETS}, name="zh-frozen"))
+    config = resolve_config("bert_nlu", {"encoder": str(tiny_encoder), "epochs": 150, "learning_rate": 0.0, "head_learning_rate": 3e-3,
+                                         "dropout": 0.0, "label_smoothing": 0.0, "threshold": 0.0, "char_feature_dim": 32})
+    c = BertNLU(config, loaded.domain)
+    c.train(TrainingContext(loaded, collect_examples(loaded)))
+    for ex in collect_examples(loaded):
+        r = c.parse_batch([ex.text])[0]
+        assert r["intent_ranking"][0]["name"] == ex.intent, ex.text
+        assert [(e["entity"], e["value"]) for e in r["entities"]] == [(s.entity, s.text) for s in ex.entities], ex.text
+
+
+def test_features_are_saved_and_a_model_without_them_still_loads(write_bot, tiny_encoder, tmp_path):
+    c, loaded = trained(write_bot, tiny_encoder, epochs=2)
+    for d in ("with", "old"):
+        (tmp_path / d).mkdir()
+    c.save(tmp_path / "with")
+    assert (tmp_path / "with" / "sparse.json").is_file()
+    again = BertNLU.load(tmp_path / "with", c.config, loaded.domain)
+    assert [r["name"] for r in again.parse_batch(["book paris"])[0]["intent_ranking"]] == [r["name"] for r in c.parse_batch(["book paris"])[0]["intent_ranking"]]
+    old, _ = trained(write_bot, tiny_encoder, epochs=2, char_features=False)  # as models were trained before the features
+    old.save(tmp_path / "old")
+    assert not (tmp_path / "old" / "sparse.json").exists()
+    assert BertNLU.load(tmp_path / "old", old.config, loaded.domain).parse_batch(["hello"])[0]["intent_ranking"]
+
+
+def test_char_ngrams_config_is_checked():
+    with pytest.raises(ConfigError, match="char_ngrams"):
+        resolve_config("bert_nlu", {"char_ngrams": [4, 1]})

@@ -1,0 +1,100 @@
+"""Count features of the bot's own data, for what the encoder does not know.
+
+A pretrained encoder only knows its vocabulary: rare words, typos, product codes and
+scripts it was not trained on (Chinese on an English encoder) come out as pieces it never
+learned, with embeddings that training keeps frozen. As Rasa's DIET does with its
+count-vector featurizers, the joint model therefore also reads sparse features learned
+from the bot's examples, fused with the encoder's output:
+
+* per word: its character n-grams inside word boundaries (``<ab``, ``abc``, ``c>``; ``n_min``
+  to ``n_max`` characters, lower case) and the word itself;
+* per message: the character n-grams of the whole message (across words, so that in
+  scripts tokenized one character per word, as Chinese is, "你好" still counts as "你好")
+  and its words, averaged.
+
+The vocabulary is the features seen in training (most frequent first, at most
+``max_features``); unseen ones are dropped. It is saved with the model as JSON
+(``sparse.json``). :class:`SparseBatch` carries the flat feature ids and bag offsets that
+``torch.nn.EmbeddingBag`` reads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+
+__all__ = ["CharNgramFeaturizer", "SparseBatch"]
+
+
+@dataclass
+class SparseBatch:
+    word_ids: torch.Tensor  # flat feature ids of every (message, word slot) bag
+    word_offsets: torch.Tensor  # (B * W,) start of each word's bag in word_ids
+    sentence_ids: torch.Tensor
+    sentence_offsets: torch.Tensor  # (B,)
+    words_per_row: int  # W
+
+    def to(self, device: Any) -> SparseBatch:
+        return SparseBatch(self.word_ids.to(device), self.word_offsets.to(device), self.sentence_ids.to(device),
+                           self.sentence_offsets.to(device), self.words_per_row)
+
+
+class CharNgramFeaturizer:
+    def __init__(self, features: list[str], n_min: int = 1, n_max: int = 4):
+        self.features = features
+        self.ids = {f: i for i, f in enumerate(features)}
+        self.n_min, self.n_max = n_min, n_max
+
+    def __len__(self) -> int:
+        return len(self.features)
+
+    def of_word(self, word: str) -> list[str]:
+        w = word.lower()
+        padded = f"<{w}>"
+        grams = [padded[i : i + n] for n in range(self.n_min, self.n_max + 1) for i in range(len(padded) - n + 1)]
+        return [f"w:{w}", *(g for g in grams if g not in ("<", ">"))]
+
+    def of_sentence(self, words: list[str]) -> list[str]:
+        text = ""
+        for w in words:  # no space between characters of scripts written without spaces
+            text += w.lower() if not text or (_UNSPACED.match(text[-1]) and _UNSPACED.match(w[:1])) else " " + w.lower()
+        padded = f"<{text}>"
+        grams = [padded[i : i + n] for n in range(self.n_min, self.n_max + 1) for i in range(len(padded) - n + 1)]
+        return [*(f"w:{w.lower()}" for w in words), *(f"s:{g}" for g in grams if g not in ("<", ">"))]
+
+    @classmethod
+    def fit(cls, word_lists: list[list[str]], n_min: int = 1, n_max: int = 4, max_features: int = 20000) -> CharNgramFeaturizer:
+        probe = cls([], n_min, n_max)
+        counts = Counter(f for words in word_lists for w in words for f in probe.of_word(w))
+        counts.update(f for words in word_lists for f in probe.of_sentence(words))
+        ranked = sorted(counts, key=lambda f: (-counts[f], f))[:max_features]
+        return cls(ranked, n_min, n_max)
+
+    def batch(self, word_lists: list[list[str]], kept: list[list[int]], width: int) -> SparseBatch:
+        """Bags for the kept words of each message, left-aligned in ``width`` slots (as the tag sequence)."""
+        word_ids: list[int] = []
+        word_offsets: list[int] = []
+        sentence_ids: list[int] = []
+        sentence_offsets: list[int] = []
+        for words, keep in zip(word_lists, kept, strict=True):
+            sentence_offsets.append(len(sentence_ids))
+            sentence_ids += [i for f in self.of_sentence(words) if (i := self.ids.get(f)) is not None]
+            for slot in range(width):
+                word_offsets.append(len(word_ids))
+                if slot < len(keep):
+                    word_ids += [i for f in self.of_word(words[keep[slot]]) if (i := self.ids.get(f)) is not None]
+        return SparseBatch(torch.tensor(word_ids, dtype=torch.long), torch.tensor(word_offsets, dtype=torch.long),
+                           torch.tensor(sentence_ids, dtype=torch.long), torch.tensor(sentence_offsets, dtype=torch.long), width)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "char_ngrams", "n_min": self.n_min, "n_max": self.n_max, "features": self.features}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CharNgramFeaturizer:
+        return cls(list(data["features"]), int(data["n_min"]), int(data["n_max"]))
