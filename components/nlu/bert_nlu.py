@@ -71,7 +71,7 @@ class BertNLU(Component):
     stage = "nlu"
     Config = BertNLUConfig
     trainable = True
-    code_version = "2"  # 2: character n-gram features
+    code_version = "1"  # the archive format: models without sparse.json (before the features) still load
 
     def __init__(self, config: BertNLUConfig, domain: Any):
         super().__init__(config, domain)

@@ -360,3 +360,21 @@ def test_features_are_saved_and_a_model_without_them_still_loads(write_bot, tiny
 def test_char_ngrams_config_is_checked():
     with pytest.raises(ConfigError, match="char_ngrams"):
         resolve_config("bert_nlu", {"char_ngrams": [4, 1]})
+
+
+def test_an_archive_from_before_the_features_still_loads_and_parses(write_bot, tiny_encoder, tmp_path, capsys):
+    """Trained without the features, its manifest config without their keys, as archives
+    written before them are: it loads (no sparse.json, no features) and answers."""
+    from framework.agent import Agent
+    from framework.cli import main
+
+    bot = write_bot({"domain.yml": ZH_BOT.format(encoder=tiny_encoder).replace("    epochs: 2\n", "    epochs: 2\n    char_features: false\n")}, name="old")
+    assert main(["train", str(bot), "--out", str(tmp_path / "model")]) == 0
+    manifest_file = tmp_path / "model" / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    entry = next(c for c in manifest["components"] if c["name"] == "bert_nlu")
+    entry["config"] = {k: v for k, v in entry["config"].items() if not k.startswith("char_")}
+    manifest_file.write_text(json.dumps(manifest))
+    assert not list((tmp_path / "model" / "components").glob("*_bert_nlu/sparse.json"))
+    agent = Agent.load(tmp_path / "model")
+    assert agent.handle("你好", "u")[0]["text"]
