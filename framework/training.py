@@ -93,6 +93,8 @@ def train(
                 shutil.copytree(out / folder, dest, dirs_exist_ok=True)
                 result.reused.append(name)
                 say(f"{name}: unchanged (fingerprint {fp[:10]}), reused")
+                for key, value in (old.get("summary") or {}).items():  # what it found when it was trained (e.g. where t5_nlg generates)
+                    say(f"{name}: {key} {value}")
             else:
                 t0 = time.perf_counter()
                 try:

@@ -9,7 +9,7 @@ from framework.training import train
 from framework.training_data import collect_examples
 from tests.conftest import DOMAINS
 
-BOTS = ["restaurant", "banking"]
+BOTS = ["restaurant", "banking", "tickets_zh"]
 
 
 @pytest.mark.parametrize("bot", BOTS)
@@ -21,9 +21,13 @@ def test_enough_varied_annotated_examples(bot):
 
 
 @pytest.mark.parametrize("bot", BOTS)
-def test_conversation_tests_pass(bot, tmp_path):
-    train(DOMAINS / bot, tmp_path / bot)
-    results = run_conversations(Agent.load(tmp_path / bot), load_conversation_tests(DOMAINS / bot))
+def test_conversation_tests_pass(bot, tmp_path, request):
+    if bot == "restaurant":  # trained once for the whole session
+        model = request.getfixturevalue("restaurant_model")
+    else:
+        model = tmp_path / bot
+        train(DOMAINS / bot, model)
+    results = run_conversations(Agent.load(model), load_conversation_tests(DOMAINS / bot))
     assert len(results) >= 5
     failures = [f"{r.name}: {r.failure}" for r in results if not r.passed]
     assert not failures, failures
@@ -33,3 +37,11 @@ def test_restaurant_tests_cover_the_dialogue_behaviours():
     names = " ".join(conv.name for _, conv, _ in load_conversation_tests(DOMAINS / "restaurant")).lower()
     for behaviour in ("interrupt", "correct", "cancel", "fallback", "invalid"):
         assert behaviour in names
+
+
+def test_the_chinese_bot_tests_an_interruption_and_corrections_in_chinese():
+    convs = [conv for _, conv, _ in load_conversation_tests(DOMAINS / "tickets_zh")]
+    names = " ".join(c.name for c in convs).lower()
+    assert "interrupt" in names and "correct" in names
+    users = [s.user for c in convs for s in c.steps if s.user and not s.user.startswith("/")]
+    assert users and all(any("\u4e00" <= ch <= "\u9fff" for ch in u) for u in users)
