@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("bots", nargs="*", default=[str(ROOT / "domains" / b) for b in ("restaurant", "banking")])
+    p.add_argument("bots", nargs="*", default=[str(ROOT / "domains" / b) for b in ("restaurant", "banking", "tickets_zh")])
     p.add_argument("--no-write", action="store_true", help="print only (BENCHMARKS.md untouched)")
     args = p.parse_args()
 
