@@ -55,8 +55,8 @@ lint: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-rasa bench-scale
-bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-latency bench-serve bench-nlg bench-nlg-small bench-rasa bench-scale
+.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-init bench-rasa bench-scale
+bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-latency bench-serve bench-nlg bench-nlg-small bench-init bench-rasa bench-scale
 
 bench-foundation: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py
@@ -66,6 +66,9 @@ bench-dm: setup
 
 bench-nlu: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_nlu.py
+
+bench-init: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_init.py
 
 bench-nlu-bots: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_nlu_bots.py

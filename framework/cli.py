@@ -64,6 +64,33 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write the starter bot into DIR, train it and open the shell (or stop after writing with --no-train)."""
+    import shutil
+
+    from framework.errors import DomainError, Location, message
+
+    target = Path(args.dir)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise DomainError(message("DK114", Location(str(target)), path=str(target)))
+    starter = Path(__file__).parent / "starter"
+    shutil.copytree(starter, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    files = sorted(str(f.relative_to(target)) for f in target.rglob("*") if f.is_file())
+    print(f"wrote a starter bot to {target}/: {', '.join(files)}")
+    model = Path(args.out) if args.out else Path("models") / target.resolve().name
+    if args.no_train:
+        print(f"next: dialogkit train {target} --out {model} && dialogkit shell {model}")
+        return 0
+    from framework.training import train
+
+    result = train(target, model, progress=lambda m: print(f"  {m}"))
+    _print_issues([w for w in result.warnings if w.severity == "warning" and w.code.startswith("DK6")])
+    print(f"trained {model} in {result.seconds:.1f}s; edit {target}/domain.yml and {target}/data/nlu.yml, then `dialogkit train {target} --out {model}`")
+    from framework.shell import run_shell
+
+    return run_shell(str(model))
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     import shutil
 
@@ -207,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"dialogkit {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("init", help="write a small working bot into a new folder, train it and open the shell")
+    s.add_argument("dir", nargs="?", default="mybot", help="a new or empty folder (default: mybot)")
+    s.add_argument("--out", help="model directory (default: models/<folder name>)")
+    s.add_argument("--no-train", action="store_true", help="only write the files")
+    s.set_defaults(func=cmd_init)
 
     s = sub.add_parser("validate", help="check a bot directory: schema, names, types, flow graph")
     s.add_argument("dir", help="bot directory (domain.yml + data/*.yml) or a single YAML file")

@@ -44,6 +44,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK110": ("mapping keys must be strings, got {kind}", "quote the key"),
     "DK111": ("'{path}' is not a directory holding domain.yml", "pass the bot directory (with domain.yml), e.g. `dialogkit validate domains/restaurant`"),
     "DK112": ("the file holds several YAML documents", "keep one document per file (remove the extra '---')"),
+    "DK114": ("'{path}' is not empty: `dialogkit init` never writes into a folder that holds files", "name a new or empty folder, e.g. `dialogkit init mybot`"),
     "DK113": ("'{path}' is a symbolic link to '{target}', which does not exist or links back to itself", "fix the link or remove it from the bot directory"),
     # schema
     "DK201": ("unknown key '{key}' in {where}{hint}", "valid keys are: {valid}"),
@@ -101,7 +102,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK801": ("endpoints {section}: {problem}", "{fix}"),
     "DK802": ("conversation '{conversation_id}' changed under this turn (expected {expected} stored events, found {found}): another process wrote it", "nothing was saved from this turn; send the message again. Serve several processes with a Redis lock store (lock_store: {{type: redis}}) so this does not happen"),
     "DK803": ("conversation '{conversation_id}' stayed locked for {seconds} s by another message", "send the message again; raise `wait` under lock_store if turns are slow"),
-    "DK606": ("the bot's language is '{language}' but encoder '{encoder}' was made for {languages}: its vocabulary splits {language} text into pieces it never learned, so intents and entities are learned poorly", "configure an encoder for '{language}' under `pipeline:` (`- name: bert_nlu` with `encoder:` a local model directory or a Hugging Face id, e.g. bert-base-chinese for zh, or a multilingual one); lookup, synonym and regex entities work meanwhile"),
+    "DK606": ("the bot's language is '{language}' but encoder '{encoder}' was made for {languages}: its vocabulary splits {language} text into pieces it never learned, so intents and entities are learned poorly", "configure an encoder for '{language}' under `pipeline:` (`- name: bert_nlu` with `encoder:` a local model directory or a Hugging Face id, e.g. bert-base-chinese for zh, or a multilingual one); meanwhile the bot's own character features (`char_features`, on by default) and its lookup, synonym and regex entities keep it usable"),
     "DK607": ("t5_nlg will not generate replies for this bot: {reason}; the templates are said instead", "add responses' variations or `paraphrases:` and retrain, or set `gate: false` under `- name: t5_nlg` to keep it on anyway"),
     "DK608": ("t5_nlg keeps the templates for {n} of {total} responses, where its check after training failed: {which}", "add variations or `paraphrases:` to those responses and retrain, or set `gate: false` under `- name: t5_nlg` to generate them anyway"),
     "DK605": ("the pipeline has no {stage} component", "add one to `pipeline:` (e.g. {example}) or remove `pipeline:` to use the defaults"),
