@@ -91,6 +91,7 @@ class Turn:
     positions: list[int] = field(default_factory=list)  # per response: the tracker length when it was queued (event order)
     messages: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    refused: list[dict[str, Any]] = field(default_factory=list)  # slot values the DM did not take: {"slot", "value", "why"}
 
 
 @dataclass

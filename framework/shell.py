@@ -42,6 +42,8 @@ def _debug_view(agent: Any, turn: Any, before: dict[str, Any], elapsed: float) -
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if changed:
         lines.append("  slots:  " + ", ".join(f"{k}={v!r}" for k, v in changed.items()))
+    for r in turn.refused:  # values the DM did not take, and why (a correction past a slot's max is otherwise invisible)
+        lines.append(f"  refused: {r['slot']}={r['value']!r} ({r['why']}{'' if r.get('asked') else '; not asked, so nothing was said'})")
     stack = turn.tracker.stack
     if stack:
         policy = next((c for c in agent.components if c.stage == "dm"), None)

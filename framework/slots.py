@@ -61,6 +61,26 @@ def coerce_slot_value(slot: Slot, value: Any, current: Any = None) -> tuple[bool
     return True, value
 
 
+def why_refused(slot: Slot, value: Any) -> str:
+    """Why :func:`coerce_slot_value` refuses ``value`` for ``slot``, in words (for debugging views)."""
+    t = slot.type
+    if t in (SlotType.int, SlotType.float):
+        number = _number(value)
+        if number is None:
+            return "not a number"
+        if t is SlotType.int and not float(number).is_integer():
+            return "not a whole number"
+        if slot.min is not None and number < slot.min:
+            return f"below min {slot.min:g}"
+        if slot.max is not None and number > slot.max:
+            return f"above max {slot.max:g}"
+    if t is SlotType.bool:
+        return "not yes or no"
+    if t is SlotType.categorical:
+        return "not one of " + ", ".join(str(v) for v in slot.values or [])
+    return "not accepted"
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None

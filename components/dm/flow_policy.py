@@ -30,7 +30,7 @@ from framework.domain.schema import REMOTE_ACTION, FromEntity, FromIntent, FromT
 from framework.errors import DialogkitError
 from framework.expressions import parse_expression
 from framework.flowgraph import compile_flows
-from framework.slots import coerce_slot_value
+from framework.slots import coerce_slot_value, why_refused
 from framework.tracker import (
     ActionExecuted,
     ActionFailed,
@@ -246,6 +246,7 @@ class FlowPolicy(Component):
                 else:  # pragma: no cover - the schema admits no other mapping
                     continue
                 ok, value = coerce_slot_value(slot, raw, slots.get(name))
+                why = None if ok else why_refused(slot, raw)
                 if ok and slot.validator:
                     try:
                         value = self.actions.validate(slot.validator, value, tracker)
@@ -255,7 +256,9 @@ class FlowPolicy(Component):
                         validators_ok = False
                         break
                     ok = value is not None
+                    why = None if ok else f"refused by {slot.validator}"
                 if not ok:
+                    turn.refused.append({"slot": name, "value": raw, "why": why, "asked": name == asking})
                     if name == asking:
                         invalid = name
                     break

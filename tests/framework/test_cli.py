@@ -69,3 +69,15 @@ def test_conversation_test_file_errors_are_located(restaurant_model, tmp_path, c
     (bot / "tests" / "t.yml").write_text("conversations:\n  - name: x\n    steps:\n      - user: hi\n        bot: utter_greet\n")
     assert main(["test", str(bot), "--model", str(restaurant_model)]) == 2
     assert "t.yml:4:9: error DK203" in capsys.readouterr().err
+
+
+def test_shell_debug_shows_a_refused_slot_value_and_why(minimal_bot, tmp_path, capsys):
+    """'book a table for 30' past the slot's max 20: nothing is said, but the debug view tells."""
+    assert main(["train", str(minimal_bot), "--out", str(tmp_path / "m")]) == 0
+    script = tmp_path / "s.txt"
+    script.write_text('/book{"party_size": 30}\n/book{"party_size": 4}\n', encoding="utf-8")
+    capsys.readouterr()
+    assert main(["shell", str(tmp_path / "m"), "--debug", "--script", str(script)]) == 0
+    out = capsys.readouterr().out
+    assert "refused: party_size=30 (above max 20; not asked, so nothing was said)" in out
+    assert out.count("refused:") == 1
