@@ -83,12 +83,37 @@ def cmd_init(args: argparse.Namespace) -> int:
         return 0
     from framework.training import train
 
-    result = train(target, model, progress=lambda m: print(f"  {m}"))
+    result = train(target, model, progress=_train_progress(False))
     _print_issues([w for w in result.warnings if w.severity == "warning" and w.code.startswith("DK6")])
+    _print_train_summary(result)
     print(f"trained {model} in {result.seconds:.1f}s; edit {target}/domain.yml and {target}/data/nlu.yml, then `dialogkit train {target} --out {model}`")
     from framework.shell import run_shell
 
     return run_shell(str(model))
+
+
+def _train_progress(verbose: bool) -> Any:
+    """Progress lines of `train`: per-epoch lines only with -v (each trainer draws a bar on a terminal instead)."""
+    from framework.training import is_epoch_line
+
+    def say(message: str) -> None:
+        if verbose or not is_epoch_line(message):
+            print(f"  {message}", flush=True)
+
+    return say
+
+
+def _print_train_summary(result: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=None, box=None, pad_edge=False, show_edge=False)
+    for column in ("component", "", "time", "what it found"):
+        table.add_column(column)
+    for c in result.components:
+        found = "; ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}" for k, v in (c.get("summary") or {}).items())
+        table.add_row(c["name"], c["status"], f"{c['seconds']:.1f}s", found)
+    Console(soft_wrap=True).print(table)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -109,9 +134,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             train_on_devices(source, out, args.devices, force=args.force, seed=args.seed)
             result = None
         else:
-            result = train(source, out, force=args.force, seed=args.seed, progress=lambda m: print(f"  {m}"))
+            result = train(source, out, force=args.force, seed=args.seed, progress=_train_progress(args.verbose))
     if result is not None:  # what components found always; validation warnings with -v
         _print_issues([w for w in result.warnings if w.severity == "warning" and (args.verbose or w.code.startswith("DK6"))])
+        _print_train_summary(result)
     if args.tar:
         import tarfile
 
@@ -256,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="retrain every component even if unchanged")
     s.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     s.add_argument("--tar", action="store_true", help="also write <out>.tar.gz")
-    s.add_argument("--verbose", "-v", action="store_true", help="print validation warnings")
+    s.add_argument("--verbose", "-v", action="store_true", help="print validation warnings and each training epoch")
     s.add_argument("--devices", type=int, default=1, help="train with N processes (distributed data parallel: one per GPU, or CPU processes with gloo)")
     s.set_defaults(func=cmd_train)
 

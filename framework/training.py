@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -37,7 +38,7 @@ from framework.errors import ArchiveError, ComponentError, DialogkitError, messa
 from framework.training_data import collect_examples
 from framework.validation import check
 
-__all__ = ["TrainResult", "build_pipeline", "train", "train_on_devices"]
+__all__ = ["TrainResult", "build_pipeline", "is_epoch_line", "train", "train_on_devices"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,15 @@ class TrainResult:
     reused: list[str] = field(default_factory=list)
     seconds: float = 0.0
     warnings: list[Any] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)  # per component: name, status, seconds, summary
+
+
+_EPOCH_LINE = re.compile(r"^(?:[\w ]+ )?epoch \d+:")
+
+
+def is_epoch_line(message: str) -> bool:
+    """A trainer's per-epoch line (shown by ``train -v``; a progress bar stands for them otherwise)."""
+    return bool(_EPOCH_LINE.match(message.strip()))
 
 
 def build_pipeline(loaded: LoadedDomain) -> list[tuple[str, Component]]:
@@ -92,6 +102,7 @@ def train(
             if old is not None:
                 shutil.copytree(out / folder, dest, dirs_exist_ok=True)
                 result.reused.append(name)
+                result.components.append({"name": name, "status": "reused", "seconds": 0.0, "summary": old.get("summary") or {}})
                 say(f"{name}: unchanged (fingerprint {fp[:10]}), reused")
                 for key, value in (old.get("summary") or {}).items():  # what it found when it was trained (e.g. where t5_nlg generates)
                     say(f"{name}: {key} {value}")
@@ -107,6 +118,8 @@ def train(
                 except Exception as e:
                     raise ComponentError(message("DK604", name=name, problem=f"{type(e).__name__}: {e}")) from e
                 result.trained.append(name)
+                result.components.append({"name": name, "status": "trained" if component.trainable else "built",
+                                          "seconds": time.perf_counter() - t0, "summary": component.describe()})
                 say(f"{name}: done in {time.perf_counter() - t0:.2f}s")
             entry = {"name": name, "stage": component.stage, "config": component.config.model_dump(mode="json"), "fingerprint": fp, "dir": folder, "code_version": component.code_version}
             summary = old.get("summary") if old is not None else component.describe()

@@ -127,13 +127,14 @@ def fit(
     history: list[dict[str, float]] = []
     from tqdm import tqdm
 
+    # one bar for the whole run (a terminal only), with the loss; per-epoch lines go to `progress` (shown by `train -v`)
+    bar = tqdm(total=total, desc="t5_nlg", unit="step", leave=False, disable=progress is None or not sys.stderr.isatty())
     epoch = 0
     for epoch in range(1, epochs + 1):
         model.train(True)
         batches = shard(_batches(tr, settings.batch_size, rng))
-        bar = tqdm(batches, desc=f"generator epoch {epoch}", leave=False, disable=progress is None or not sys.stderr.isatty())
         running = 0.0
-        for idx in bar:
+        for idx in batches:
             loss = _loss(trained, tr, idx, pad, settings.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -141,6 +142,8 @@ def fit(
             opt.step()
             sched.step()
             running += float(loss.detach())
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{float(loss.detach()):.3f}")
         row = {"epoch": epoch, "train_loss": running / max(1, len(batches))}
         if dev:
             row["held_out_loss"] = held_out_loss(model, dev, pad)
@@ -154,6 +157,7 @@ def fit(
             progress(f"generator epoch {epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch"))
         if dev and bad >= settings.patience:
             break
+    bar.close()
     if best_state is not None:
         model.load_state_dict(best_state)
     model.train(False)

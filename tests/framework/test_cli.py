@@ -81,3 +81,23 @@ def test_shell_debug_shows_a_refused_slot_value_and_why(minimal_bot, tmp_path, c
     out = capsys.readouterr().out
     assert "refused: party_size=30 (above max 20; not asked, so nothing was said)" in out
     assert out.count("refused:") == 1
+
+
+def test_train_prints_a_summary_and_epoch_lines_only_with_verbose(write_bot, tmp_path, capsys):
+    from tests.conftest import MINIMAL
+
+    bot = write_bot({"domain.yml": MINIMAL.replace("  - name: keyword_intent_classifier\n", "  - name: keyword_intent_classifier\n")})
+    assert main(["train", str(bot), "--out", str(tmp_path / "m")]) == 0
+    out = capsys.readouterr().out
+    assert "component" in out and "what it found" in out  # the summary table
+    for name in ("rule_entity_extractor", "keyword_intent_classifier", "flow_policy", "template_nlg"):
+        assert any(line.strip().startswith(name) and ("trained" in line or "built" in line) for line in out.splitlines()), name
+    assert main(["train", str(bot), "--out", str(tmp_path / "m")]) == 0
+    assert "reused" in capsys.readouterr().out
+
+
+def test_epoch_lines_are_told_apart():
+    from framework.training import is_epoch_line
+
+    assert is_epoch_line("epoch 3: loss 0.1234") and is_epoch_line("generator epoch 12: train_loss 1.0")
+    assert not is_epoch_line("bert_nlu: done in 3.2s") and not is_epoch_line("t5_nlg: generated for all 21 responses")

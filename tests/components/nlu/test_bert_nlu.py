@@ -242,6 +242,9 @@ def test_an_encoder_not_made_for_the_bots_language_is_said_at_train_and_load(wri
     assert main(["train", str(bot), "--out", str(tmp_path / "model")]) == 0
     out, err = capsys.readouterr()
     assert f"bert_nlu: encoder {encoder} (languages: en)" in out
+    assert "epoch 1:" not in out and "Loading weights" not in out + err  # per-epoch lines only with -v; no library bars
+    assert main(["train", str(bot), "--out", str(tmp_path / "model-v"), "-v"]) == 0
+    assert "epoch 1:" in capsys.readouterr().out
     assert "warning DK606" in err and "language is 'zh'" in err and "bert-base-chinese" in err  # the fix, without -v
     recorded = json.loads(next((tmp_path / "model" / "components").glob("*_bert_nlu/encoder.json")).read_text())
     assert recorded == {"encoder": str(encoder), "languages": ["en"]}  # the archive says which encoder, for which languages
