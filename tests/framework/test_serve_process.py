@@ -95,6 +95,9 @@ def test_web_chat_page_in_headless_chromium(light_model, tmp_path):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"])
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{port}/?sender=browser")
+            page.wait_for_selector(".msg.hint")  # a first hint in a new conversation
+            page.wait_for_function("document.title.startsWith('restaurant')")  # the bot's name, not "dialogkit chat"
+            assert page.locator("#name").inner_text() == "restaurant"
             page.fill("#text", "hello")
             page.click("#send")
             page.wait_for_selector(".msg.bot")
@@ -104,6 +107,13 @@ def test_web_chat_page_in_headless_chromium(light_model, tmp_path):
             page.wait_for_selector(".buttons button:has-text('Yes')")
             page.click(".buttons button:has-text('Yes')")
             page.wait_for_selector("text=Your table is booked")
+            page.reload()  # the conversation is still there: the sender id is kept, the history comes from the tracker
+            page.wait_for_selector("text=Your table is booked")
+            assert page.locator(".msg.user").first.inner_text() == "hello"
+            assert page.locator(".msg.hint").count() == 0
+            page.fill("#text", "thanks")
+            page.press("#text", "Enter")
+            page.wait_for_function("document.querySelectorAll('.msg.user').length >= 4")
             page.screenshot(path=str(tmp_path / "chat.png"))
             browser.close()
         tracker = httpx.get(f"http://127.0.0.1:{port}/conversations/browser/tracker", timeout=10).json()
