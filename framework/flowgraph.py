@@ -55,12 +55,19 @@ def step_kind(step: Any) -> str:
     }[type(step)]
 
 
+def _yaml(value: Any) -> str:
+    """A value as the domain file writes it (null, true, 3, 'text'), never Python's None/True."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+
+
 def _label(step: Any) -> str:
     kind = step_kind(step)
     if kind == "if":
         return f"if {step.if_}"
     if kind == "set":
-        return "set " + ", ".join(f"{k}={v!r}" for k, v in step.set.items())
+        return "set " + ", ".join(f"{k}={_yaml(v)}" for k, v in step.set.items())
     if kind == "end_step":
         return "end"
     if kind == "expect":

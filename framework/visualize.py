@@ -170,10 +170,14 @@ rect {{ stroke: #90a4ae; }}
 .edge.dashed {{ stroke-dasharray: 5 4; stroke: #00838f; }}
 .edge-label {{ font-size: 11px; fill: #00838f; }}
 pre {{ background: #f5f5f5; padding: 12px; overflow: auto; }}
+.graph {{ overflow: auto; max-height: 85vh; border: 1px solid #eceff1; }}
+.graph svg {{ width: 100%; height: auto; }}
+#actual:checked ~ .graph svg {{ width: auto; height: auto; }}
 </style></head>
 <body>
 <h1>{esc(name)}: {len(domain.flows)} flows, {g.number_of_nodes()} nodes</h1>
 <p class="legend">{legend} Hover a step for what it says or runs. Dashed arrows cross into another flow.</p>
+<input type="checkbox" id="actual"><label for="actual"> actual size (scroll) instead of fitting the window</label>
 <div class="graph">{svg}</div>
 <details><summary>Mermaid source</summary><pre>{esc(to_mermaid(domain, g))}</pre></details>
 </body></html>
