@@ -75,9 +75,14 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise DomainError(message("DK114", Location(str(target)), path=str(target)))
     starter = Path(__file__).parent / "starter"
     shutil.copytree(starter, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    import re
+
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", target.resolve().name).strip("_") or "mybot"
+    domain_file = target / "domain.yml"
+    domain_file.write_text(domain_file.read_text(encoding="utf-8").replace("name: coffee", f"name: {name}", 1), encoding="utf-8")
     files = sorted(str(f.relative_to(target)) for f in target.rglob("*") if f.is_file())
     print(f"wrote a starter bot to {target}/: {', '.join(files)}")
-    model = Path(args.out) if args.out else Path("models") / target.resolve().name
+    model = Path(args.out) if args.out else Path("models") / name
     if args.no_train:
         print(f"next: dialogkit train {target} --out {model} && dialogkit shell {model}")
         return 0
@@ -121,8 +126,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from framework.training import train
 
-    out = Path(args.out) if args.out else Path("models") / Path(args.dir).resolve().name
     with _bot_source(args.dir) as source:  # a Rasa project is imported on the fly
+        from framework.models import default_model_dir
+
+        out = Path(args.out) if args.out else default_model_dir(source) if source == args.dir else Path("models") / Path(args.dir).resolve().name
         if source != args.dir:
             report_file = out.with_name(out.name + ".rasa_import.md")
             report_file.parent.mkdir(parents=True, exist_ok=True)
@@ -151,9 +158,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
+    from framework.models import ready_model
     from framework.shell import run_shell
 
-    return run_shell(args.model, debug=args.debug, script=args.script, conversation_id=args.conversation_id, endpoints=args.endpoints)
+    model = ready_model(args.model, say=lambda m: print(m, file=sys.stderr))
+    return run_shell(model, debug=args.debug, script=args.script, conversation_id=args.conversation_id, endpoints=args.endpoints)
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -191,8 +200,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     import uvicorn
 
+    from framework.models import ready_model
     from framework.server import SERVE_OPTIONS_ENV, serve_app
 
+    args.model = ready_model(args.model, say=lambda m: print(m, flush=True))
     options = {k: getattr(args, k) for k in ("model", "endpoints", "store", "store_url", "store_path", "lock_url", "event_stream", "workers",
                                              "batch_size", "batch_wait_ms", "auth_token", "max_body_bytes", "max_message_chars", "cors")}
     app, where = serve_app(options)  # in this process too: every mistake is reported before a worker starts
@@ -287,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_train)
 
     s = sub.add_parser("shell", help="talk to a trained bot (reads piped input too)")
-    s.add_argument("model", nargs="?", default="models/restaurant", help="model archive (default: models/restaurant)")
+    s.add_argument("model", nargs="?", default=None, help="a model, or a bot folder (its model, trained or brought up to date first); default: the bot in the current folder")
     s.add_argument("--debug", action="store_true", dest="debug", help="show intent, entities, slots, flow and timings per turn")
     s.add_argument("--script", help="play the user lines of this file instead of reading input")
     s.add_argument("--conversation-id", default="shell", help="conversation id (default: shell)")
@@ -301,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "the response generator on held-out variations/paraphrases (BLEU, slot error rate, guard fallback rate), "
                                    "or a trained generator on its own targets with --model.")
     s.add_argument("target", nargs="+", metavar="[nlu|nlg] DIR", help="bot directory, optionally preceded by `nlu` or `nlg`")
-    s.add_argument("--model", help="trained model to test (default: train the bot into a temporary directory)")
+    s.add_argument("--model", help="trained model to test (default: the bot's own, models/<bot name>, trained or brought up to date first; test nlu/nlg train held-out models)")
     s.add_argument("--out", help="results: a JSON file for conversation tests, a folder for NLU / NLG (default: results/nlu, results/nlg)")
     s.add_argument("--data", help="nlu: held-out examples (YAML data file or bot directory)")
     s.add_argument("--cross-validation", type=int, metavar="K", help="nlu: K-fold stratified cross-validation")
@@ -310,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_test)
 
     s = sub.add_parser("serve", help="serve a trained bot over HTTP (Rasa-compatible REST channel, web chat at /)")
-    s.add_argument("model", nargs="?", default="models/restaurant", help="model archive (default: models/restaurant)")
+    s.add_argument("model", nargs="?", default=None, help="a model, or a bot folder (its model, trained or brought up to date first); default: the bot in the current folder")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=5005)
     s.add_argument("--auth-token", help="require this token (?token= or Bearer header); or set DIALOGKIT_AUTH_TOKEN")

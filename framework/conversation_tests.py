@@ -165,7 +165,8 @@ def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Locat
 
 def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stories_out: str = "results", endpoints: str | None = None) -> int:
     """``dialogkit test DIR``: conversation tests and Rasa test stories of a dialogkit bot or a
-    Rasa project (imported on the fly); trains into a temporary directory unless ``model``."""
+    Rasa project (imported on the fly). Without ``model`` a bot's own model (``models/<bot
+    name>``) is used, trained or brought up to date first; a Rasa project trains a throwaway one."""
     from framework.agent import Agent
     from framework.rasa.importer import bot_source
     from framework.rasa.test_stories import load_test_stories, run_test_stories, write_reports
@@ -179,8 +180,12 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
             story.file = story.file.replace(str(source), str(bot_dir))
         if not tests and not stories:
             raise DomainError(message("DK101", Location(str(Path(bot_dir) / "tests")), path=str(Path(bot_dir) / "tests/*.yml")))
-        if model is None:
-            from framework.training import train  # a throwaway model, removed afterwards
+        if model is None and source == Path(bot_dir):  # the bot's own model, brought up to date
+            from framework.models import ready_model
+
+            model = ready_model(str(bot_dir))
+        elif model is None:  # a Rasa project imported on the fly: a throwaway model, removed afterwards
+            from framework.training import train
 
             train(source, Path(tmp) / "model")
             model = str(Path(tmp) / "model")

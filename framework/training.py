@@ -38,7 +38,7 @@ from framework.errors import ArchiveError, ComponentError, DialogkitError, messa
 from framework.training_data import collect_examples
 from framework.validation import check
 
-__all__ = ["TrainResult", "build_pipeline", "is_epoch_line", "train", "train_on_devices"]
+__all__ = ["TrainResult", "build_pipeline", "component_fingerprints", "is_epoch_line", "stale_components", "train", "train_on_devices"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +93,7 @@ def train(
     entries = []
     try:
         (staging / "domain.json").write_text(_json(domain_json), encoding="utf-8")
-        for i, (name, component) in enumerate(components):
-            folder = f"components/{i}_{name}"
-            fp = fingerprint(name, component.code_version, component.config.model_dump(mode="json"), component.data_fingerprint(context))
+        for (folder, fp), (name, component) in zip(component_fingerprints(components, context), components, strict=True):
             dest = staging / folder
             dest.mkdir(parents=True)
             old = _matching(previous, folder, fp)
@@ -136,6 +134,33 @@ def train(
             shutil.rmtree(staging, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def component_fingerprints(components: list[tuple[str, Component]], context: TrainingContext) -> list[tuple[str, str]]:
+    """(archive folder, fingerprint) of each component: what it is, its config and the data it learns from."""
+    return [(f"components/{i}_{name}", fingerprint(name, c.code_version, c.config.model_dump(mode="json"), c.data_fingerprint(context)))
+            for i, (name, c) in enumerate(components)]
+
+
+def stale_components(bot_dir: str | Path, out: str | Path) -> list[str] | None:
+    """The components of the model at ``out`` that the bot as it is now would retrain (by
+    fingerprint; ``domain`` when only the domain outside them changed); None when there is no
+    readable model there. Nothing is trained."""
+    previous = _previous_manifest(Path(out))
+    if previous is None:
+        return None
+    loaded = load_domain(bot_dir)
+    check(loaded)
+    components = build_pipeline(loaded)
+    context = TrainingContext(loaded, collect_examples(loaded))
+    stale = [name for (folder, fp), (name, _) in zip(component_fingerprints(components, context), components, strict=True)
+             if _matching(previous, folder, fp) is None]
+    if len(previous["components"]) != len(components):
+        stale = stale or ["pipeline"]
+    domain_fp = fingerprint(loaded.domain.model_dump(mode="json", by_alias=True))
+    if not stale and previous.get("domain_fingerprint") != domain_fp:
+        stale = ["domain"]
+    return stale
 
 
 def train_on_devices(bot_dir: str | Path, out: str | Path, devices: int, force: bool = False, seed: int = 42, verbose: bool = True) -> None:

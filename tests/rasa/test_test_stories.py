@@ -41,7 +41,8 @@ stories:
 """
 
 
-def test_failed_stories_are_written_back_with_the_divergence_marked(tmp_path, capsys):
+def test_failed_stories_are_written_back_with_the_divergence_marked(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # `test DIR` trains the bot's model into models/<bot name> here
     bot = tmp_path / "bot"
     import_rasa_project(PROJECTS / "02-slots", bot)
     domain = yaml.safe_load((bot / "domain.yml").read_text())
