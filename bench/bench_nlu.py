@@ -27,7 +27,8 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--encoder", default="default")
-    p.add_argument("--no-char-features", action="store_true", help="train without the bot's own character n-gram features (the comparison)")
+    p.add_argument("--char-features", choices=["auto", "on", "off"], default="auto",
+                   help="the bot's own character n-gram features: auto (the default: off for English data on the English encoder), on, off")
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "atis"))
     p.add_argument("--limit", type=int, help="smoke run: use only the first N examples of each split (results not written to BENCHMARKS.md)")
     args = p.parse_args()
@@ -45,7 +46,7 @@ def main() -> None:
     entities = sorted({s.entity for ex in train + dev for s in ex.entities})
     domain = Domain.model_validate({"name": "atis", "intents": {i: {} for i in sorted({ex.intent for ex in train + dev})}, "entities": dict.fromkeys(entities)})
     config = resolve_config("bert_nlu", {"encoder": args.encoder, "epochs": args.epochs, "patience": args.patience, "batch_size": 32,
-                                         "char_features": not args.no_char_features})
+                                         "char_features": {"auto": "auto", "on": True, "off": False}[args.char_features]})
     component = BertNLU(config, domain)
     t0 = time.perf_counter()
     component.train(TrainingContext(None, train, validation=dev, progress=lambda m: print(m, flush=True)))
@@ -104,8 +105,8 @@ def main() -> None:
     ]
     if args.limit:
         return
-    features = "off (--no-char-features)" if args.no_char_features else f"on ({len(component.featurizer)} character n-gram and word features)"
-    write("nlu", "NLU: ATIS (bert_nlu)", "make bench-nlu" + (" (bench/bench_nlu.py --no-char-features)" if args.no_char_features else ""), rows, results,
+    features = f"on ({len(component.featurizer)} character n-gram and word features)" if component.featurizer else "off"
+    write("nlu", "NLU: ATIS (bert_nlu)", "make bench-nlu" + (f" (bench/bench_nlu.py --char-features {args.char_features})" if args.char_features != "auto" else ""), rows, results,
           notes=f"Encoder: {args.encoder} ({params / 1e6:.1f}M parameters); the bot's own features {features}; best epoch chosen on dev. "
                 "Reference: BERT-base + CRF (110M) 97.98 / 95.93 / 88.58. "
                 "Per-intent and per-entity tables, errors and the confusion matrix: `bench/results/atis/`.")

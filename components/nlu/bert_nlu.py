@@ -21,7 +21,7 @@ import logging
 import os
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import field_validator
 
@@ -50,7 +50,9 @@ class BertNLUConfig(ComponentConfig):
     min_examples_for_validation: int = 300
     seed: int = 42
     freeze_embeddings: bool = True  # word embeddings stay as pretrained: faster steps, less overfitting on small bots
-    char_features: bool = True  # character n-gram and word features of the bot's own data, fused with the encoder's output
+    # character n-gram and word features of the bot's own data, joined to the encoder's output; "auto": on
+    # when the encoder was not made for the bot's language (there they help most; measured in bench-nlu-bots)
+    char_features: bool | Literal["auto"] = "auto"
     char_ngrams: tuple[int, int] = (1, 4)  # n-gram lengths, inside word boundaries
     max_char_features: int = 20000
     char_feature_dim: int = 128
@@ -163,7 +165,7 @@ class BertNLU(Component):
         encoder = load_encoder(self.config.encoder)
         slot_encoder = load_encoder(self.config.encoder) if self.config.separate_encoders else None
         train_data = self._encoded(train_ex)
-        if self.config.char_features:
+        if self._use_char_features():
             from components.nlu.sparse_features import CharNgramFeaturizer
 
             n_min, n_max = self.config.char_ngrams
@@ -179,6 +181,12 @@ class BertNLU(Component):
         self.fit_result = fit(self.model, self.tokenizer, train_data, self._encoded(dev_ex) if dev_ex else None,
                               self.config, device, progress or context.progress, self.featurizer)
         self.model.to("cpu").train(False)  # inference mode
+
+    def _use_char_features(self) -> bool:
+        if self.config.char_features != "auto":
+            return bool(self.config.char_features)
+        languages = self.encoder_info.get("languages") or []
+        return bool(languages) and "multi" not in languages and self.domain.language not in languages and self.domain.language != "xx"
 
     def _check_language(self, context: TrainingContext) -> None:
         """Say which encoder is used, and warn (DK606, with the fix) when it was not made for the bot's language."""

@@ -337,7 +337,8 @@ def test_features_learn_what_a_frozen_encoder_cannot(write_bot, tiny_encoder):
     text, whose embeddings training keeps frozen): the features learn the bot's words."""
     loaded = load_domain(write_bot({"domain.yml": ZH_TICKETS}, name="zh-frozen"))
     config = resolve_config("bert_nlu", {"encoder": str(tiny_encoder), "epochs": 150, "learning_rate": 0.0, "head_learning_rate": 3e-3,
-                                         "dropout": 0.0, "label_smoothing": 0.0, "threshold": 0.0, "char_feature_dim": 32})
+                                         "dropout": 0.0, "label_smoothing": 0.0, "threshold": 0.0, "char_feature_dim": 32,
+                                         "char_features": True})
     c = BertNLU(config, loaded.domain)
     c.train(TrainingContext(loaded, collect_examples(loaded)))
     for ex in collect_examples(loaded):
@@ -347,7 +348,7 @@ def test_features_learn_what_a_frozen_encoder_cannot(write_bot, tiny_encoder):
 
 
 def test_features_are_saved_and_a_model_without_them_still_loads(write_bot, tiny_encoder, tmp_path):
-    c, loaded = trained(write_bot, tiny_encoder, epochs=2)
+    c, loaded = trained(write_bot, tiny_encoder, epochs=2, char_features=True)
     for d in ("with", "old"):
         (tmp_path / d).mkdir()
     c.save(tmp_path / "with")
@@ -381,3 +382,14 @@ def test_an_archive_from_before_the_features_still_loads_and_parses(write_bot, t
     assert not list((tmp_path / "model" / "components").glob("*_bert_nlu/sparse.json"))
     agent = Agent.load(tmp_path / "model")
     assert agent.handle("你好", "u")[0]["text"]
+
+
+def test_char_features_auto_follows_the_encoders_languages(write_bot, tiny_encoder, tmp_path):
+    """auto: on where the encoder was not made for the bot's language (a zh bot on an English
+    encoder), off where it was (they did not help the English bots; bench-nlu-bots)."""
+    english = english_encoder(tiny_encoder, tmp_path)
+    zh, _ = trained(write_bot, english, lang="zh", epochs=1)
+    en, _ = trained(write_bot, english, lang="en", epochs=1)
+    assert zh.featurizer is not None and en.featurizer is None
+    forced, _ = trained(write_bot, english, lang="en", epochs=1, char_features=True)
+    assert forced.featurizer is not None
