@@ -12,6 +12,7 @@ training on 2 CPU cores with the default 22M-parameter encoder. Slot F1 is entit
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,9 +30,10 @@ def main() -> None:
     p.add_argument("--encoder", default="default")
     p.add_argument("--char-features", choices=["auto", "on", "off"], default="auto",
                    help="the bot's own character n-gram features: auto (the default: off for English data on the English encoder), on, off")
-    p.add_argument("--out", default=str(ROOT / "bench" / "results" / "atis"))
+    p.add_argument("--out", help="per-intent/entity reports (default: bench/results/atis, or atis-char-<on|off> with --char-features)")
     p.add_argument("--limit", type=int, help="smoke run: use only the first N examples of each split (results not written to BENCHMARKS.md)")
     args = p.parse_args()
+    args.out = args.out or str(ROOT / "bench" / "results" / ("atis" if args.char_features == "auto" else f"atis-char-{args.char_features}"))
 
     import torch
 
@@ -106,10 +108,12 @@ def main() -> None:
     if args.limit:
         return
     features = f"on ({len(component.featurizer)} character n-gram and word features)" if component.featurizer else "off"
-    write("nlu", "NLU: ATIS (bert_nlu)", "make bench-nlu" + (f" (bench/bench_nlu.py --char-features {args.char_features})" if args.char_features != "auto" else ""), rows, results,
+    section, title = ("nlu", "NLU: ATIS (bert_nlu)") if args.char_features == "auto" else \
+        (f"nlu_char_{args.char_features}", f"NLU: ATIS (bert_nlu, char_features {args.char_features})")  # next to the default's table
+    write(section, title, "make bench-nlu" if args.char_features == "auto" else f"python bench/bench_nlu.py --char-features {args.char_features}", rows, results,
           notes=f"Encoder: {args.encoder} ({params / 1e6:.1f}M parameters); the bot's own features {features}; best epoch chosen on dev. "
                 "Reference: BERT-base + CRF (110M) 97.98 / 95.93 / 88.58. "
-                "Per-intent and per-entity tables, errors and the confusion matrix: `bench/results/atis/`.")
+                f"Per-intent and per-entity tables, errors and the confusion matrix: `{os.path.relpath(args.out, ROOT)}/`.")
     for m, v, t in rows:
         print(f"{m}: {v} (target {t})")
 
