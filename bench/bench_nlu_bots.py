@@ -38,6 +38,7 @@ def main() -> None:
 
     from bench.report import write
     from components.nlu.encoder import encoder_languages
+    from framework.components import made_for_other_languages
     from framework.domain.loader import load_domain
     from framework.nlu_testing import run_nlu_test
 
@@ -48,7 +49,7 @@ def main() -> None:
         name = load_domain(path).domain.name or path.name
         language = load_domain(path).domain.language
         languages = encoder_languages("default")
-        auto = bool(languages) and "multi" not in languages and language not in languages  # what `char_features: auto` picks
+        auto = made_for_other_languages(languages, language)  # what `char_features: auto` picks
         for features in (True, False):
             with tempfile.TemporaryDirectory() as tmp:  # the same bot with `char_features: true` or `false` under bert_nlu
                 src = Path(tmp) / "bot"

@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from framework.archive import forget_unpacked, read_manifest, unpack_if_tarball
-from framework.components import Component, Turn, get_component_class, resolve_config
+from framework.components import (
+    Component,
+    Turn,
+    get_component_class,
+    made_for_other_languages,
+    resolve_config,
+)
 from framework.domain.schema import Domain
 from framework.errors import ArchiveError, ComponentError, DialogkitError, Location, message
 from framework.stores import InMemoryTrackerStore, InProcessLockStore
@@ -91,7 +97,7 @@ class Agent:
         agent = cls(domain, components, manifest, store, lock_store, broker)
         for name, info in agent.describe().items():
             languages = info.get("languages") or []
-            if languages and "multi" not in languages and domain.language not in languages and domain.language != "xx":
+            if made_for_other_languages(languages, domain.language):
                 logger.warning("%s: the bot's language is '%s' but its encoder %s was made for %s; configure an encoder for '%s' and retrain",
                                name, domain.language, info.get("encoder"), ", ".join(languages), domain.language)
         return agent

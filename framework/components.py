@@ -33,6 +33,7 @@ __all__ = [
     "Turn",
     "available_components",
     "get_component_class",
+    "made_for_other_languages",
     "register_component",
     "resolve_config",
     "resolve_pipeline",
@@ -149,6 +150,12 @@ class Component(ABC):
     def load(cls, path: Path, config: ComponentConfig, domain: Any) -> Component:
         """Rebuild the component from ``path`` written by :meth:`save`."""
         return cls(config, domain)
+
+
+def made_for_other_languages(languages: list[str], language: str) -> bool:
+    """True when a model whose card names ``languages`` was not made for the bot's ``language``
+    (unknown languages, a multilingual model or a bot in ``xx`` never count as a mismatch)."""
+    return bool(languages) and "multi" not in languages and language not in languages and language != "xx"
 
 
 def register_component(name: str, cls: type[Component] | str) -> None:

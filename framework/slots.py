@@ -22,63 +22,52 @@ _NUM = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 def coerce_slot_value(slot: Slot, value: Any, current: Any = None) -> tuple[bool, Any]:
     """Return ``(ok, value)`` with ``value`` converted to the slot's type, or ``(False, None)``."""
+    ok, coerced, _ = check_slot_value(slot, value, current)
+    return ok, coerced
+
+
+def check_slot_value(slot: Slot, value: Any, current: Any = None) -> tuple[bool, Any, str]:
+    """``(ok, value converted to the slot's type, "")``, or ``(False, None, why)`` with why in
+    words ("above max 20", "not one of ...": shown by ``shell --debug``)."""
     if value is None:
-        return True, None
+        return True, None, ""
     t = slot.type
     if t in (SlotType.int, SlotType.float):
         number = _number(value)
         if number is None:
-            return False, None
+            return False, None, "not a number"
         if t is SlotType.int:
             if not float(number).is_integer():
-                return False, None
+                return False, None, "not a whole number"
             number = int(number)
-        if (slot.min is not None and number < slot.min) or (slot.max is not None and number > slot.max):
-            return False, None
-        return True, number
+        if slot.min is not None and number < slot.min:
+            return False, None, f"below min {slot.min:g}"
+        if slot.max is not None and number > slot.max:
+            return False, None, f"above max {slot.max:g}"
+        return True, number, ""
     if t is SlotType.bool:
         if isinstance(value, bool):
-            return True, value
+            return True, value, ""
         word = str(value).strip().lower()
         if word in _TRUE:
-            return True, True
+            return True, True, ""
         if word in _FALSE:
-            return True, False
-        return False, None
+            return True, False, ""
+        return False, None, "not yes or no"
     if t is SlotType.categorical:
         for allowed in slot.values or []:
             if str(allowed).lower() == str(value).strip().lower():
-                return True, allowed
-        return False, None
+                return True, allowed, ""
+        return False, None, "not one of " + ", ".join(str(v) for v in slot.values or [])
     if t is SlotType.list:
         items = list(current or [])
         for v in value if isinstance(value, list) else [value]:
             if v not in items:
                 items.append(v)
-        return True, items
+        return True, items, ""
     if t is SlotType.text:
-        return True, str(value)
-    return True, value
-
-
-def why_refused(slot: Slot, value: Any) -> str:
-    """Why :func:`coerce_slot_value` refuses ``value`` for ``slot``, in words (for debugging views)."""
-    t = slot.type
-    if t in (SlotType.int, SlotType.float):
-        number = _number(value)
-        if number is None:
-            return "not a number"
-        if t is SlotType.int and not float(number).is_integer():
-            return "not a whole number"
-        if slot.min is not None and number < slot.min:
-            return f"below min {slot.min:g}"
-        if slot.max is not None and number > slot.max:
-            return f"above max {slot.max:g}"
-    if t is SlotType.bool:
-        return "not yes or no"
-    if t is SlotType.categorical:
-        return "not one of " + ", ".join(str(v) for v in slot.values or [])
-    return "not accepted"
+        return True, str(value), ""
+    return True, value, ""
 
 
 def _number(value: Any) -> float | None:

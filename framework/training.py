@@ -146,7 +146,7 @@ def stale_components(bot_dir: str | Path, out: str | Path) -> list[str] | None:
     """The components of the model at ``out`` that the bot as it is now would retrain (by
     fingerprint; ``domain`` when only the domain outside them changed); None when there is no
     readable model there. Nothing is trained."""
-    previous = _previous_manifest(Path(out))
+    previous = _previous_manifest(Path(out), verify=False)  # the fingerprints only: shell/serve load (and verify) it next
     if previous is None:
         return None
     loaded = load_domain(bot_dir)
@@ -181,11 +181,13 @@ def _train_and_report(bot_dir: str, out: str, force: bool, seed: int, verbose: b
         print(f"trained {result.out} on {world} processes in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})", flush=True)
 
 
-def _previous_manifest(out: Path) -> dict[str, Any] | None:
+def _previous_manifest(out: Path, verify: bool = True) -> dict[str, Any] | None:
+    """The manifest of the archive at ``out``; ``verify`` hashes every file (needed before
+    copying components from it; loading the model verifies it anyway)."""
     if not (out / "manifest.json").is_file():
         return None
     try:
-        return read_manifest(out)
+        return read_manifest(out, verify=verify)
     except ArchiveError as e:
         logger.warning("existing archive at %s is not reusable, retraining everything: %s", out, e.issues[0].text)
         return None

@@ -30,7 +30,7 @@ from framework.domain.schema import REMOTE_ACTION, FromEntity, FromIntent, FromT
 from framework.errors import DialogkitError
 from framework.expressions import parse_expression
 from framework.flowgraph import compile_flows
-from framework.slots import coerce_slot_value, why_refused
+from framework.slots import check_slot_value, coerce_slot_value
 from framework.tracker import (
     ActionExecuted,
     ActionFailed,
@@ -245,8 +245,7 @@ class FlowPolicy(Component):
                     raw = turn.text
                 else:  # pragma: no cover - the schema admits no other mapping
                     continue
-                ok, value = coerce_slot_value(slot, raw, slots.get(name))
-                why = None if ok else why_refused(slot, raw)
+                ok, value, why = check_slot_value(slot, raw, slots.get(name))
                 if ok and slot.validator:
                     try:
                         value = self.actions.validate(slot.validator, value, tracker)

@@ -25,7 +25,13 @@ from typing import Any, Literal
 
 from pydantic import field_validator
 
-from framework.components import Component, ComponentConfig, TrainingContext, Turn
+from framework.components import (
+    Component,
+    ComponentConfig,
+    TrainingContext,
+    Turn,
+    made_for_other_languages,
+)
 from framework.text import normalize_phrase
 
 logger = logging.getLogger(__name__)
@@ -185,8 +191,7 @@ class BertNLU(Component):
     def _use_char_features(self) -> bool:
         if self.config.char_features != "auto":
             return bool(self.config.char_features)
-        languages = self.encoder_info.get("languages") or []
-        return bool(languages) and "multi" not in languages and self.domain.language not in languages and self.domain.language != "xx"
+        return made_for_other_languages(self.encoder_info.get("languages") or [], self.domain.language)
 
     def _check_language(self, context: TrainingContext) -> None:
         """Say which encoder is used, and warn (DK606, with the fix) when it was not made for the bot's language."""
@@ -197,7 +202,7 @@ class BertNLU(Component):
         if context.progress:
             context.progress(f"bert_nlu: encoder {self.config.encoder} (languages: {', '.join(languages) or 'unknown'})")
         language = self.domain.language
-        if languages and "multi" not in languages and language not in languages and language != "xx":
+        if made_for_other_languages(languages, language):
             from framework.errors import message
 
             context.warnings.append(message("DK606", context.loaded.where("pipeline") or context.loaded.where("language"), "warning",
