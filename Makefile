@@ -50,7 +50,7 @@ browser:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 
 lint: setup
-	$(BIN)/ruff check framework components tests bench
+	$(BIN)/ruff check dialogkit framework components tests bench
 
 clean:
 	rm -rf models .pytest_cache

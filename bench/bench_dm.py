@@ -30,9 +30,9 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=30)
     args = p.parse_args()
 
-    from framework.agent import Agent
-    from framework.conversation_tests import load_conversation_tests
-    from framework.training import train
+    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.conversation_tests import load_conversation_tests
+    from dialogkit.framework.training import train
 
     tests = load_conversation_tests(args.bot)
     results: dict = {}

@@ -32,14 +32,14 @@ def main() -> None:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "framework.cli", "init", "mybot"], cwd=tmp, input="hi\n", text=True,
+        run = subprocess.run([sys.executable, "-m", "dialogkit", "init", "mybot"], cwd=tmp, input="hi\n", text=True,
                              capture_output=True, env=env, timeout=900)
         first_reply = time.perf_counter() - t0
         if run.returncode != 0 or "bot>" not in run.stdout:
             sys.exit(f"init failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
         trained = float(re.search(r"trained \S+ in ([\d.]+)s", run.stdout).group(1))
         t1 = time.perf_counter()
-        test = subprocess.run([sys.executable, "-m", "framework.cli", "test", "mybot", "--model", "models/mybot"], cwd=tmp, text=True,
+        test = subprocess.run([sys.executable, "-m", "dialogkit", "test", "mybot", "--model", "models/mybot"], cwd=tmp, text=True,
                               capture_output=True, env=env, timeout=600)
         test_seconds = time.perf_counter() - t1
         passed = re.search(r"(\d+)/(\d+) conversations passed", test.stdout)

@@ -44,10 +44,10 @@ def measure(loaded, examples, quantize: bool, runs: int) -> dict:
 
     import torch
 
-    from components.nlu.bert_nlu import BertNLU
-    from components.nlu.features import encode, words_of
-    from framework.agent import Agent
-    from framework.components import TrainingContext, resolve_config
+    from dialogkit.components.nlu.bert_nlu import BertNLU
+    from dialogkit.components.nlu.features import encode, words_of
+    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.components import TrainingContext, resolve_config
 
     component = BertNLU(resolve_config("bert_nlu", {"epochs": 1, "quantize": quantize}), loaded.domain)
     component.train(TrainingContext(loaded, examples))
@@ -100,8 +100,8 @@ def main() -> None:
 
     import torch
 
-    from framework.domain.loader import load_domain
-    from framework.training_data import collect_examples
+    from dialogkit.framework.domain.loader import load_domain
+    from dialogkit.framework.training_data import collect_examples
 
     assert len(MESSAGE.split()) == 15
     loaded = load_domain(args.bot)

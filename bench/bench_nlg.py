@@ -130,11 +130,16 @@ def main() -> None:
     import sacrebleu
     import torch
 
-    from components.nlg.generator import GeneratorConfig, build_model, linearize, split_pairs
-    from components.nlg.generator_trainer import FitSettings, _pad, fit
-    from components.nlg.guard import Lexicon, check
-    from components.nlg.t5_runtime import T5Runtime
-    from components.nlg.templates import fill
+    from dialogkit.components.nlg.generator import (
+        GeneratorConfig,
+        build_model,
+        linearize,
+        split_pairs,
+    )
+    from dialogkit.components.nlg.generator_trainer import FitSettings, _pad, fit
+    from dialogkit.components.nlg.guard import Lexicon, check
+    from dialogkit.components.nlg.t5_runtime import T5Runtime
+    from dialogkit.components.nlg.templates import fill
 
     torch.set_num_threads(2)
     by_mr = load(Path(args.e2e))

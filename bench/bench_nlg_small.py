@@ -26,11 +26,11 @@ def main() -> None:
     import torch
 
     from bench.report import write
-    from components.nlg.generator import T5NLG, training_pairs
-    from framework.components import TrainingContext
-    from framework.domain.loader import load_domain
-    from framework.training import build_pipeline
-    from framework.training_data import collect_examples
+    from dialogkit.components.nlg.generator import T5NLG, training_pairs
+    from dialogkit.framework.components import TrainingContext
+    from dialogkit.framework.domain.loader import load_domain
+    from dialogkit.framework.training import build_pipeline
+    from dialogkit.framework.training_data import collect_examples
 
     torch.set_num_threads(2)
     results, rows = {}, []

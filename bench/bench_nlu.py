@@ -37,11 +37,11 @@ def main() -> None:
 
     import torch
 
-    from components.nlu.bert_nlu import BertNLU
-    from framework.components import TrainingContext, resolve_config
-    from framework.domain.schema import Domain
-    from framework.nlu_evaluation import evaluate_parses, write_report
-    from framework.training_data import read_bio
+    from dialogkit.components.nlu.bert_nlu import BertNLU
+    from dialogkit.framework.components import TrainingContext, resolve_config
+    from dialogkit.framework.domain.schema import Domain
+    from dialogkit.framework.nlu_evaluation import evaluate_parses, write_report
+    from dialogkit.framework.training_data import read_bio
 
     atis = Path(args.atis)
     train, dev, test = (read_bio(atis / s)[: args.limit] for s in ("train", "dev", "test"))

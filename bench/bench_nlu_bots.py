@@ -37,10 +37,10 @@ def main() -> None:
     import torch
 
     from bench.report import write
-    from components.nlu.encoder import encoder_languages
-    from framework.components import made_for_other_languages
-    from framework.domain.loader import load_domain
-    from framework.nlu_testing import run_nlu_test
+    from dialogkit.components.nlu.encoder import encoder_languages
+    from dialogkit.framework.components import made_for_other_languages
+    from dialogkit.framework.domain.loader import load_domain
+    from dialogkit.framework.nlu_testing import run_nlu_test
 
     torch.set_num_threads(2)
     results, rows = {}, []

@@ -48,7 +48,7 @@ def check_refs(refs: dict[str, int], code_dir: str | Path, timeout: float = TIME
     request = json.dumps({"sys_path": [str(Path(code_dir).resolve()), *sys.path], "refs": refs})
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # leave no __pycache__ in the bot's folder
     try:
-        done = subprocess.run([sys.executable, "-m", "framework.action_check"], input=request, capture_output=True, text=True, timeout=timeout, env=env)
+        done = subprocess.run([sys.executable, "-m", "dialogkit.framework.action_check"], input=request, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         problem = RefProblem("timeout", f"importing the action modules took longer than {timeout:.0f} s (code that runs at import time?)")
         return dict.fromkeys(refs, problem)

@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from framework.tracker import Event, Tracker
+from dialogkit.framework.tracker import Event, Tracker
 
 __all__ = ["ActionRejected", "ActionRunner", "ActionTimeout", "Dispatcher", "TrackerView"]
 

@@ -1,6 +1,6 @@
 """The Agent: a trained bot loaded from its archive, answering messages.
 
-    from framework import Agent
+    from dialogkit import Agent
     agent = Agent.load("models/restaurant")
     agent.handle("book a table for 4", conversation_id="alice")  # -> [{"text": ...}, ...]
     agent.parse("book a table for 4")                             # NLU only
@@ -26,19 +26,32 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from framework.archive import forget_unpacked, read_manifest, unpack_if_tarball
-from framework.components import (
+from dialogkit.framework.archive import forget_unpacked, read_manifest, unpack_if_tarball
+from dialogkit.framework.components import (
     Component,
     Turn,
     get_component_class,
     made_for_other_languages,
     resolve_config,
 )
-from framework.domain.schema import Domain
-from framework.errors import ArchiveError, ComponentError, DialogkitError, Location, message
-from framework.stores import InMemoryTrackerStore, InProcessLockStore
-from framework.stores.shared import StoreConflict
-from framework.tracker import BotUttered, Restarted, SessionStarted, SlotSet, Tracker, UserUttered
+from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.errors import (
+    ArchiveError,
+    ComponentError,
+    DialogkitError,
+    Location,
+    message,
+)
+from dialogkit.framework.stores import InMemoryTrackerStore, InProcessLockStore
+from dialogkit.framework.stores.shared import StoreConflict
+from dialogkit.framework.tracker import (
+    BotUttered,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    Tracker,
+    UserUttered,
+)
 
 __all__ = ["Agent", "NLUBatcher", "clean_text"]
 
@@ -110,7 +123,7 @@ class Agent:
         """Serve `remote` actions from the action server named in this Rasa ``endpoints.yml``
         (instead of the one stored in the archive at training time). A file without
         ``action_endpoint`` (only stores, say) leaves the archive's action server in place."""
-        from framework.rasa.action_server import load_endpoints
+        from dialogkit.framework.rasa.action_server import load_endpoints
 
         endpoint = load_endpoints(path)
         if endpoint is None:

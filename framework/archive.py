@@ -24,8 +24,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from framework.errors import ArchiveError, Location, message
-from framework.version import __version__
+from dialogkit.framework.errors import ArchiveError, Location, message
+from dialogkit.framework.version import __version__
 
 __all__ = [
     "ARCHIVE_FORMAT",

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from framework.errors import DialogkitError
-from framework.version import __version__
+from dialogkit.framework.errors import DialogkitError
+from dialogkit.framework.version import __version__
 
 __all__ = ["main"]
 
@@ -23,14 +23,14 @@ def _print_issues(issues: list[Any], stream: Any = None) -> None:
 
 
 def _bot_source(directory: str) -> contextlib.AbstractContextManager[str]:
-    from framework.rasa.importer import bot_source
+    from dialogkit.framework.rasa.importer import bot_source
 
     return bot_source(directory)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from framework.domain.loader import load_domain
-    from framework.validation import validate
+    from dialogkit.framework.domain.loader import load_domain
+    from dialogkit.framework.validation import validate
 
     with _bot_source(args.dir) as source:
         loaded = load_domain(source)
@@ -50,7 +50,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
 
-    from framework.domain.schema import Domain
+    from dialogkit.framework.domain.schema import Domain
 
     schema = Domain.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -68,7 +68,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     """Write the starter bot into DIR, train it and open the shell (or stop after writing with --no-train)."""
     import shutil
 
-    from framework.errors import DomainError, Location, message
+    from dialogkit.framework.errors import DomainError, Location, message
 
     target = Path(args.dir)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -86,20 +86,20 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.no_train:
         print(f"next: dialogkit train {target} --out {model} && dialogkit shell {model}")
         return 0
-    from framework.training import train
+    from dialogkit.framework.training import train
 
     result = train(target, model, progress=_train_progress(False))
     _print_issues([w for w in result.warnings if w.severity == "warning" and w.code.startswith("DK6")])
     _print_train_summary(result)
     print(f"trained {model} in {result.seconds:.1f}s; edit {target}/domain.yml and {target}/data/nlu.yml, then `dialogkit train {target} --out {model}`")
-    from framework.shell import run_shell
+    from dialogkit.framework.shell import run_shell
 
     return run_shell(str(model))
 
 
 def _train_progress(verbose: bool) -> Any:
     """Progress lines of `train`: per-epoch lines only with -v (each trainer draws a bar on a terminal instead)."""
-    from framework.training import is_epoch_line
+    from dialogkit.framework.training import is_epoch_line
 
     def say(message: str) -> None:
         if verbose or not is_epoch_line(message):
@@ -124,10 +124,10 @@ def _print_train_summary(result: Any) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     import shutil
 
-    from framework.training import train
+    from dialogkit.framework.training import train
 
     with _bot_source(args.dir) as source:  # a Rasa project is imported on the fly
-        from framework.models import default_model_dir
+        from dialogkit.framework.models import default_model_dir
 
         out = Path(args.out) if args.out else default_model_dir(source) if source == args.dir else Path("models") / Path(args.dir).resolve().name
         if source != args.dir:
@@ -136,7 +136,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             shutil.copyfile(Path(source) / "rasa_import.md", report_file)
             print(f"import report: {report_file}")
         if args.devices > 1:  # the first process prints the summary
-            from framework.training import train_on_devices
+            from dialogkit.framework.training import train_on_devices
 
             train_on_devices(source, out, args.devices, force=args.force, seed=args.seed)
             result = None
@@ -158,8 +158,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_shell(args: argparse.Namespace) -> int:
-    from framework.models import ready_model
-    from framework.shell import run_shell
+    from dialogkit.framework.models import ready_model
+    from dialogkit.framework.shell import run_shell
 
     model = ready_model(args.model, say=lambda m: print(m, file=sys.stderr))
     return run_shell(model, debug=args.debug, script=args.script, conversation_id=args.conversation_id, endpoints=args.endpoints)
@@ -168,7 +168,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     target = args.target
     if len(target) == 2 and target[0] == "nlu":
-        from framework.nlu_testing import print_summary, run_nlu_test
+        from dialogkit.framework.nlu_testing import print_summary, run_nlu_test
 
         out = args.out or "results/nlu"
         with _bot_source(target[1]) as source:
@@ -176,7 +176,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         print_summary(report, out)
         return 0
     if len(target) == 2 and target[0] == "nlg" and not (args.data or args.cross_validation):
-        from framework import nlg_testing
+        from dialogkit.framework import nlg_testing
 
         out = args.out or "results/nlg"
         with _bot_source(target[1]) as source:
@@ -188,7 +188,7 @@ def cmd_test(args: argparse.Namespace) -> int:
               "       dialogkit test nlu DIR [--data FILE] [--cross-validation K]\n"
               "       dialogkit test nlg DIR [--model MODEL]", file=sys.stderr)
         return 2
-    from framework.conversation_tests import run_cli
+    from dialogkit.framework.conversation_tests import run_cli
 
     return run_cli(target[0], model=args.model, out=args.out, stories_out=args.stories_out, endpoints=args.endpoints)
 
@@ -200,8 +200,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     import uvicorn
 
-    from framework.models import ready_model
-    from framework.server import SERVE_OPTIONS_ENV, serve_app
+    from dialogkit.framework.models import ready_model
+    from dialogkit.framework.server import SERVE_OPTIONS_ENV, serve_app
 
     args.model = ready_model(args.model, say=lambda m: print(m, flush=True))
     options = {k: getattr(args, k) for k in ("model", "endpoints", "store", "store_url", "store_path", "lock_url", "event_stream", "workers",
@@ -212,14 +212,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         del app
         os.environ[SERVE_OPTIONS_ENV] = json.dumps(options)
-        uvicorn.run("framework.server:app_from_env", factory=True, workers=args.workers, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        uvicorn.run("dialogkit.framework.server:app_from_env", factory=True, workers=args.workers, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     else:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from framework.rasa.importer import import_rasa_project
+    from dialogkit.framework.rasa.importer import import_rasa_project
 
     report = import_rasa_project(args.src, args.dest, overwrite=args.force)
     counts = ", ".join(f"{v} {k}" for k, v in report.counts.items())
@@ -232,9 +232,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_visualize(args: argparse.Namespace) -> int:
-    from framework.domain.loader import load_domain
-    from framework.validation import check
-    from framework.visualize import to_html, to_mermaid
+    from dialogkit.framework.domain.loader import load_domain
+    from dialogkit.framework.validation import check
+    from dialogkit.framework.visualize import to_html, to_mermaid
 
     with _bot_source(args.dir) as source:
         loaded = load_domain(source)
@@ -249,13 +249,13 @@ def cmd_visualize(args: argparse.Namespace) -> int:
 
 
 def cmd_data_convert(args: argparse.Namespace) -> int:
-    from framework import training_data as td
+    from dialogkit.framework import training_data as td
 
     if args.source_format == "bio" and args.target_format == "yaml":
         examples = td.read_bio(args.src)
         td.write_nlu_yaml(examples, args.dest)
     elif args.source_format == "yaml" and args.target_format == "bio":
-        from framework.domain.loader import load_domain
+        from dialogkit.framework.domain.loader import load_domain
 
         examples = td.collect_examples(load_domain(args.src))
         td.write_bio(examples, args.dest)

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from framework.errors import ConfigError, Location, did_you_mean, message
+from dialogkit.framework.errors import ConfigError, Location, did_you_mean, message
 
 __all__ = [
     "BUILTIN_COMPONENTS",
@@ -41,12 +41,12 @@ __all__ = [
 
 # One explicit list: name -> "module:Class". Snapshot-tested in tests/framework/test_components.py.
 BUILTIN_COMPONENTS: dict[str, str] = {
-    "bert_nlu": "components.nlu.bert_nlu:BertNLU",
-    "keyword_intent_classifier": "components.nlu.keyword_intent:KeywordIntentClassifier",
-    "rule_entity_extractor": "components.nlu.rule_entities:RuleEntityExtractor",
-    "flow_policy": "components.dm.flow_policy:FlowPolicy",
-    "template_nlg": "components.nlg.templates:TemplateNLG",
-    "t5_nlg": "components.nlg.generator:T5NLG",
+    "bert_nlu": "dialogkit.components.nlu.bert_nlu:BertNLU",
+    "keyword_intent_classifier": "dialogkit.components.nlu.keyword_intent:KeywordIntentClassifier",
+    "rule_entity_extractor": "dialogkit.components.nlu.rule_entities:RuleEntityExtractor",
+    "flow_policy": "dialogkit.components.dm.flow_policy:FlowPolicy",
+    "template_nlg": "dialogkit.components.nlg.templates:TemplateNLG",
+    "t5_nlg": "dialogkit.components.nlg.generator:T5NLG",
 }
 
 # Used when a domain has no `pipeline:`; works offline with no config at all.
@@ -230,7 +230,7 @@ def resolve_pipeline(loaded: Any) -> list[tuple[str, ComponentConfig]]:
 
 def _located(issues: list[Any], where: Location | None) -> list[Any]:
     """Issues without a place get the pipeline entry's."""
-    from framework.errors import Issue
+    from dialogkit.framework.errors import Issue
 
     return [i if i.location or where is None else Issue(i.code, i.text, i.fix, where, i.severity) for i in issues]
 

@@ -28,9 +28,9 @@ from typing import Any
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from framework.domain.schema import Strict
-from framework.errors import DomainError, Location, message
-from framework.tracker import ActionExecuted, UserUttered
+from dialogkit.framework.domain.schema import Strict
+from dialogkit.framework.errors import DomainError, Location, message
+from dialogkit.framework.tracker import ActionExecuted, UserUttered
 
 __all__ = ["ConversationResult", "load_conversation_tests", "run_cli", "run_conversations"]
 
@@ -84,8 +84,8 @@ class ConversationResult:
 
 
 def load_conversation_tests(bot_dir: str | Path) -> list[tuple[str, TestConversation, Location | None]]:
-    from framework.domain.loader import validate_data
-    from framework.yamlio import load_yaml
+    from dialogkit.framework.domain.loader import validate_data
+    from dialogkit.framework.yamlio import load_yaml
 
     tests_dir = Path(bot_dir) / "tests"
     out = []
@@ -167,9 +167,13 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
     """``dialogkit test DIR``: conversation tests and Rasa test stories of a dialogkit bot or a
     Rasa project (imported on the fly). Without ``model`` a bot's own model (``models/<bot
     name>``) is used, trained or brought up to date first; a Rasa project trains a throwaway one."""
-    from framework.agent import Agent
-    from framework.rasa.importer import bot_source
-    from framework.rasa.test_stories import load_test_stories, run_test_stories, write_reports
+    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.rasa.importer import bot_source
+    from dialogkit.framework.rasa.test_stories import (
+        load_test_stories,
+        run_test_stories,
+        write_reports,
+    )
 
     with tempfile.TemporaryDirectory(prefix="dialogkit-test-") as tmp, bot_source(bot_dir) as src:
         source = Path(src)
@@ -181,11 +185,11 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
         if not tests and not stories:
             raise DomainError(message("DK101", Location(str(Path(bot_dir) / "tests")), path=str(Path(bot_dir) / "tests/*.yml")))
         if model is None and source == Path(bot_dir):  # the bot's own model, brought up to date
-            from framework.models import ready_model
+            from dialogkit.framework.models import ready_model
 
             model = ready_model(str(bot_dir))
         elif model is None:  # a Rasa project imported on the fly: a throwaway model, removed afterwards
-            from framework.training import train
+            from dialogkit.framework.training import train
 
             train(source, Path(tmp) / "model")
             model = str(Path(tmp) / "model")

@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from framework.domain.schema import (
+from dialogkit.framework.domain.schema import (
     ActionStep,
     CallStep,
     CollectStep,

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from framework.errors import DomainError, Location, message
+from dialogkit.framework.errors import DomainError, Location, message
 
 __all__ = ["bot_name", "default_model_dir", "is_bot_dir", "is_model", "ready_model"]
 
@@ -28,7 +28,7 @@ def is_model(path: Path) -> bool:
 
 def bot_name(bot_dir: str | Path) -> str:
     """The bot's name: the domain's ``name:``, else its folder's name."""
-    from framework.domain.loader import load_domain
+    from dialogkit.framework.domain.loader import load_domain
 
     name = load_domain(bot_dir).domain.name
     return name or Path(bot_dir).resolve().name
@@ -50,7 +50,7 @@ def ready_model(target: str | None, say: Callable[[str], None] = print, seed: in
         return str(path)
     if not is_bot_dir(path):
         raise DomainError(message("DK115", Location(str(path)), path=str(path)))
-    from framework.training import stale_components, train
+    from dialogkit.framework.training import stale_components, train
 
     model = default_model_dir(path)
     stale = stale_components(path, model)

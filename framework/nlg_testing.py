@@ -21,25 +21,25 @@ import json
 from pathlib import Path
 from typing import Any
 
-from framework.domain.loader import load_domain
-from framework.errors import ConfigError, message
-from framework.validation import check
+from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.errors import ConfigError, message
+from dialogkit.framework.validation import check
 
 __all__ = ["print_summary", "run_nlg_test"]
 
 
 def run_nlg_test(bot_dir: str, model: str | None = None, out: str = "results/nlg", seed: int = 42, progress: Any = None) -> dict[str, Any]:
-    from components.nlg import selfcheck
-    from components.nlg.generator import T5NLG, training_targets
-    from framework.components import TrainingContext
-    from framework.training import build_pipeline
-    from framework.training_data import collect_examples
+    from dialogkit.components.nlg import selfcheck
+    from dialogkit.components.nlg.generator import T5NLG, training_targets
+    from dialogkit.framework.components import TrainingContext
+    from dialogkit.framework.training import build_pipeline
+    from dialogkit.framework.training_data import collect_examples
 
     loaded = load_domain(bot_dir)
     check(loaded)
     domain = loaded.domain
     if model is not None:
-        from framework.agent import Agent
+        from dialogkit.framework.agent import Agent
 
         gen = next((c for c in Agent.load(model).components if isinstance(c, T5NLG)), None)
     else:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from framework.training_data import Example
+from dialogkit.framework.training_data import Example
 
 __all__ = ["evaluate_parses", "write_report"]
 

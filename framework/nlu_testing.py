@@ -15,21 +15,21 @@ import random
 from pathlib import Path
 from typing import Any
 
-from framework.agent import Agent
-from framework.domain.loader import LoadedDomain, load_domain
-from framework.errors import ConfigError, message
-from framework.nlu_evaluation import evaluate_parses, write_report
-from framework.text import tokenize
-from framework.training import build_pipeline
-from framework.training_data import Example, collect_examples
-from framework.validation import check
+from dialogkit.framework.agent import Agent
+from dialogkit.framework.domain.loader import LoadedDomain, load_domain
+from dialogkit.framework.errors import ConfigError, message
+from dialogkit.framework.nlu_evaluation import evaluate_parses, write_report
+from dialogkit.framework.text import tokenize
+from dialogkit.framework.training import build_pipeline
+from dialogkit.framework.training_data import Example, collect_examples
+from dialogkit.framework.validation import check
 
 __all__ = ["run_nlu_test", "stratified_folds", "train_nlu"]
 
 
 def train_nlu(loaded: LoadedDomain, examples: list[Example], seed: int = 42, progress: Any = None) -> Agent:
     """An Agent holding only the bot's NLU components, trained on ``examples``."""
-    from framework.components import TrainingContext
+    from dialogkit.framework.components import TrainingContext
 
     components = [c for _, c in build_pipeline(loaded) if c.stage == "nlu"]
     context = TrainingContext(loaded, examples, seed, progress=progress)

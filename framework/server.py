@@ -29,11 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from framework.agent import Agent
-from framework.errors import DialogkitError, Location, message
-from framework.stores.locks import LockTimeout
-from framework.stores.shared import StoreConflict
-from framework.version import __version__
+from dialogkit.framework.agent import Agent
+from dialogkit.framework.errors import DialogkitError, Location, message
+from dialogkit.framework.stores.locks import LockTimeout
+from dialogkit.framework.stores.shared import StoreConflict
+from dialogkit.framework.version import __version__
 
 __all__ = ["app_from_env", "create_app", "serve_app"]
 
@@ -85,7 +85,7 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
     """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
     call from (``["*"]`` for any), as ``rasa run --cors``."""
     app = FastAPI(title="dialogkit", version=__version__, description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).", responses=ERROR_RESPONSES)
-    chat_page = resources.files("framework").joinpath("static/chat.html").read_text(encoding="utf-8")
+    chat_page = resources.files("dialogkit.framework").joinpath("static/chat.html").read_text(encoding="utf-8")
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Any:
@@ -222,7 +222,7 @@ def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
     builds each worker process's app); returns it and a description of its stores."""
     import os
 
-    from framework.stores.config import (
+    from dialogkit.framework.stores.config import (
         StoreSettings,
         create_event_broker,
         create_lock_store,
@@ -283,7 +283,7 @@ def _rasa_message(msg: dict[str, Any]) -> dict[str, Any]:
 def rasa_tracker(t: Any, domain: Any) -> dict[str, Any]:
     """The tracker in Rasa's JSON shape (Rasa events, ``sender_id``, ``slots``, ``latest_message``,
     ``active_loop`` = the active flow), plus dialogkit's ``flow_stack``."""
-    from framework.rasa.protocol import rasa_tracker as as_rasa
+    from dialogkit.framework.rasa.protocol import rasa_tracker as as_rasa
 
     stack = t.stack
     data = as_rasa(t, domain, active_form=stack[-1].flow if stack else None)

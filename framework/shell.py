@@ -60,7 +60,7 @@ def _debug_view(agent: Any, turn: Any, before: dict[str, Any], elapsed: float) -
 def run_shell(model: str, debug: bool = False, script: str | None = None, conversation_id: str = "shell",
               stdin: TextIO | None = None, stdout: TextIO | None = None, endpoints: str | None = None) -> int:
     """Run the REPL (or a script) against ``model``; returns the exit code."""
-    from framework.agent import Agent
+    from dialogkit.framework.agent import Agent
 
     out = stdout or sys.stdout
     stdin = stdin or sys.stdin
@@ -135,6 +135,6 @@ def run_shell(model: str, debug: bool = False, script: str | None = None, conver
 
 
 def _script_lines(path: str) -> list[str]:
-    from framework.yamlio import read_text_file
+    from dialogkit.framework.yamlio import read_text_file
 
     return [ln.strip() for ln in read_text_file(path).splitlines() if ln.strip() and not ln.lstrip().startswith("#")]

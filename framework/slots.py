@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from framework.domain.schema import Slot, SlotType
+from dialogkit.framework.domain.schema import Slot, SlotType
 
 __all__ = ["NUMBER_WORDS", "coerce_slot_value"]
 

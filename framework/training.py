@@ -20,23 +20,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framework.archive import (
+from dialogkit.framework.archive import (
     build_manifest,
     fingerprint,
     read_manifest,
     replace_directory,
     write_manifest,
 )
-from framework.components import (
+from dialogkit.framework.components import (
     Component,
     TrainingContext,
     get_component_class,
     resolve_pipeline,
 )
-from framework.domain.loader import LoadedDomain, load_domain
-from framework.errors import ArchiveError, ComponentError, DialogkitError, message
-from framework.training_data import collect_examples
-from framework.validation import check
+from dialogkit.framework.domain.loader import LoadedDomain, load_domain
+from dialogkit.framework.errors import ArchiveError, ComponentError, DialogkitError, message
+from dialogkit.framework.training_data import collect_examples
+from dialogkit.framework.validation import check
 
 __all__ = ["TrainResult", "build_pipeline", "component_fingerprints", "is_epoch_line", "stale_components", "train", "train_on_devices"]
 
@@ -166,7 +166,7 @@ def stale_components(bot_dir: str | Path, out: str | Path) -> list[str] | None:
 def train_on_devices(bot_dir: str | Path, out: str | Path, devices: int, force: bool = False, seed: int = 42, verbose: bool = True) -> None:
     """Train on ``devices`` processes (GPUs, or CPU processes where there are not that many)
     with distributed data parallelism; the first process writes the archive and reports."""
-    from components.parallel import launch
+    from dialogkit.components.parallel import launch
 
     launch(devices, _train_and_report, str(bot_dir), str(out), force, seed, verbose)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framework.errors import DataError, Issue, Location, message
+from dialogkit.framework.errors import DataError, Issue, Location, message
 
 __all__ = [
     "EntitySpan",

@@ -15,10 +15,10 @@ from typing import Any
 
 import networkx as nx
 
-from framework.action_check import check_refs
-from framework.components import resolve_pipeline
-from framework.domain.loader import LoadedDomain
-from framework.domain.schema import (
+from dialogkit.framework.action_check import check_refs
+from dialogkit.framework.components import resolve_pipeline
+from dialogkit.framework.domain.loader import LoadedDomain
+from dialogkit.framework.domain.schema import (
     REMOTE_ACTION,
     Domain,
     FromEntity,
@@ -27,10 +27,10 @@ from framework.domain.schema import (
     Slot,
     SlotType,
 )
-from framework.domain.schema import (
+from dialogkit.framework.domain.schema import (
     RUNTIME_RESPONSES as RUNTIME_RESPONSE_TEXTS,
 )
-from framework.errors import (
+from dialogkit.framework.errors import (
     ConfigError,
     DialogkitError,
     DomainError,
@@ -39,9 +39,9 @@ from framework.errors import (
     did_you_mean,
     message,
 )
-from framework.expressions import Expression, ExpressionError
-from framework.flowgraph import compile_flows, end_node, start_node
-from framework.training_data import collect_examples
+from dialogkit.framework.expressions import Expression, ExpressionError
+from dialogkit.framework.flowgraph import compile_flows, end_node, start_node
+from dialogkit.framework.training_data import collect_examples
 
 __all__ = [
     "BUILTIN_ACTIONS",
@@ -143,7 +143,7 @@ class _Checker:
             self.issues.extend(e.issues)
 
     def language(self) -> None:
-        from framework.text import supported_language
+        from dialogkit.framework.text import supported_language
 
         if not supported_language(self.d.language):
             self.add("DK203", ("language",), where="language", problem=f"'{self.d.language}' is not a language spaCy can tokenize",

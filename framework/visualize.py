@@ -12,8 +12,8 @@ from typing import Any
 
 import networkx as nx
 
-from framework.domain.schema import Domain
-from framework.flowgraph import compile_flows, end_node, start_node
+from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.flowgraph import compile_flows, end_node, start_node
 
 __all__ = ["to_html", "to_mermaid"]
 

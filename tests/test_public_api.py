@@ -1,13 +1,33 @@
-"""The public surface: what `from framework import ...` offers."""
+"""The public surface: what `from dialogkit import ...` offers."""
 
-import framework
-from framework import errors
+import subprocess
+import sys
+
+import dialogkit
+import dialogkit.framework
+from dialogkit.framework import errors
+
+
+def test_dialogkit_all():
+    assert sorted(dialogkit.__all__) == ["ActionRejected", "Agent", "DialogkitError", "__version__", "load_domain", "train", "validate"]
+    for name in dialogkit.__all__:
+        assert getattr(dialogkit, name) is not None
+    assert dialogkit.Agent is dialogkit.framework.Agent
+    assert dialogkit.ActionRejected.__module__ == "dialogkit.framework.actions"
 
 
 def test_framework_all():
-    assert sorted(framework.__all__) == ["Agent", "DialogkitError", "__version__", "load_domain", "train", "validate"]
-    for name in framework.__all__:
-        assert getattr(framework, name) is not None
+    assert sorted(dialogkit.framework.__all__) == ["Agent", "DialogkitError", "__version__", "load_domain", "train", "validate"]
+    for name in dialogkit.framework.__all__:
+        assert getattr(dialogkit.framework, name) is not None
+
+
+def test_import_dialogkit_is_light_and_python_m_runs_the_cli():
+    code = "import sys, dialogkit; print(sorted(m for m in ('torch', 'transformers', 'spacy') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    done = subprocess.run([sys.executable, "-m", "dialogkit", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("dialogkit "), done.stderr
 
 
 def test_error_tree_has_one_root():

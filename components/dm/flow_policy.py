@@ -23,15 +23,15 @@ from typing import Any
 import networkx as nx
 from pydantic import Field
 
-from framework.actions import ActionRejected, ActionRunner
-from framework.archive import sha256_file
-from framework.components import Component, ComponentConfig, TrainingContext, Turn
-from framework.domain.schema import REMOTE_ACTION, FromEntity, FromIntent, FromText
-from framework.errors import DialogkitError
-from framework.expressions import parse_expression
-from framework.flowgraph import compile_flows
-from framework.slots import check_slot_value, coerce_slot_value
-from framework.tracker import (
+from dialogkit.framework.actions import ActionRejected, ActionRunner
+from dialogkit.framework.archive import sha256_file
+from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
+from dialogkit.framework.domain.schema import REMOTE_ACTION, FromEntity, FromIntent, FromText
+from dialogkit.framework.errors import DialogkitError
+from dialogkit.framework.expressions import parse_expression
+from dialogkit.framework.flowgraph import compile_flows
+from dialogkit.framework.slots import check_slot_value, coerce_slot_value
+from dialogkit.framework.tracker import (
     ActionExecuted,
     ActionFailed,
     FlowAdvanced,
@@ -101,7 +101,7 @@ class FlowPolicy(Component):
     def load(cls, path: Path, config: FlowPolicyConfig, domain: Any) -> FlowPolicy:
         endpoint = None
         if (path / "endpoints.yml").is_file() and any(ref == REMOTE_ACTION for ref in domain.actions.values()):
-            from framework.rasa.action_server import load_endpoints
+            from dialogkit.framework.rasa.action_server import load_endpoints
 
             endpoint = load_endpoints(path / "endpoints.yml")
         return cls(config, domain, [path / "actions"], endpoint)
@@ -460,7 +460,7 @@ class FlowPolicy(Component):
         return True
 
     def _run_remote(self, tracker: Tracker, name: str, candidates: list[SlotSet] | None) -> tuple[list[Any], list[dict[str, Any]], str | None]:
-        from framework.rasa.action_server import ActionServerError, RemoteActions
+        from dialogkit.framework.rasa.action_server import ActionServerError, RemoteActions
 
         if self.remote is None:
             if self._endpoint is None:

@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from components.nlg.guard import Lexicon, Verdict, check, placeholders, value_text
-from components.nlg.selfcheck import GateReport
-from components.nlg.templates import TemplateConfig, TemplateNLG, fill
-from framework.components import Component, TrainingContext, Turn
-from framework.expressions import parse_expression
+from dialogkit.components.nlg.guard import Lexicon, Verdict, check, placeholders, value_text
+from dialogkit.components.nlg.selfcheck import GateReport
+from dialogkit.components.nlg.templates import TemplateConfig, TemplateNLG, fill
+from dialogkit.framework.components import Component, TrainingContext, Turn
+from dialogkit.framework.expressions import parse_expression
 
 
 class GeneratorConfig(TemplateConfig):
@@ -183,7 +183,7 @@ class T5NLG(Component):
 
     def train(self, context: TrainingContext, progress: Any = None) -> None:
         """Train, then check the generator against the templates (the gate; module docstring)."""
-        from components.nlg import selfcheck
+        from dialogkit.components.nlg import selfcheck
 
         targets = training_targets(self.domain, self.plans)
         if not targets:
@@ -215,7 +215,7 @@ class T5NLG(Component):
         assert self.gate is not None
         say(f"{self.name}: {self.gate.summary()}")
         if not self.gate.forced and (not self.gate.on or self.gate.off):
-            from framework.errors import message
+            from dialogkit.framework.errors import message
 
             where = context.loaded.where("pipeline") if hasattr(context.loaded, "where") else None
             if not self.gate.on:
@@ -229,7 +229,7 @@ class T5NLG(Component):
         """Train on explicit (input, target) pairs (``dialogkit test nlg`` holds some out).
         ``vocabulary``: pairs whose texts the codec must also cover (learnt later);
         ``resume``: go on training the current model (a third of the first run's steps)."""
-        from components.nlg.generator_trainer import FitSettings, fit
+        from dialogkit.components.nlg.generator_trainer import FitSettings, fit
 
         self._threads()
         cfg = self.config
@@ -286,7 +286,7 @@ class T5NLG(Component):
     def _decode(self, inputs: list[str]) -> dict[str, list[tuple[str, float]]]:
         import torch
 
-        from components.nlg.generator_trainer import _pad
+        from dialogkit.components.nlg.generator_trainer import _pad
 
         rt = self._runtime()
         ids, mask = _pad([self.codec.encode(x, self.config.max_input_length) for x in inputs], self.codec.pad_id)
@@ -297,7 +297,7 @@ class T5NLG(Component):
 
     def _runtime(self) -> Any:
         if self.runtime is None:
-            from components.nlg.t5_runtime import T5Runtime
+            from dialogkit.components.nlg.t5_runtime import T5Runtime
 
             if self._hf_model is None:
                 raise RuntimeError("this generator has no model: it was switched off at training (see gate.json) or never trained")
@@ -383,8 +383,8 @@ class T5NLG(Component):
     def load(cls, path: Path, config: GeneratorConfig, domain: Any) -> T5NLG:
         import json
 
-        from components.nlg.codec import load_codec
-        from components.nlg.t5_runtime import T5Runtime
+        from dialogkit.components.nlg.codec import load_codec
+        from dialogkit.components.nlg.t5_runtime import T5Runtime
 
         self = cls(config, domain)
         if (path / "gate.json").is_file():
@@ -396,7 +396,7 @@ class T5NLG(Component):
         self.runtime = T5Runtime.from_dir(path / "t5")
         encoder_dir = None
         if config.model is None:
-            from components.nlu.encoder import resolve_encoder
+            from dialogkit.components.nlu.encoder import resolve_encoder
 
             try:
                 encoder_dir = resolve_encoder(config.encoder)
@@ -434,8 +434,8 @@ def build_model(cfg: GeneratorConfig, slots: list[str], texts: list[str], seed: 
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
-    from components.nlg.codec import HFCodec, WordPieceCodec
-    from components.nlu.encoder import resolve_encoder
+    from dialogkit.components.nlg.codec import HFCodec, WordPieceCodec
+    from dialogkit.components.nlu.encoder import resolve_encoder
 
     torch.manual_seed(seed)
     if cfg.model:
@@ -462,8 +462,8 @@ def load_pretrained(name: str) -> tuple[Any, Any]:
     from transformers import AutoTokenizer, T5ForConditionalGeneration
     from transformers.utils import logging as hf_logging
 
-    from components.nlu.encoder import _offline
-    from framework.errors import ConfigError, message
+    from dialogkit.components.nlu.encoder import _offline
+    from dialogkit.framework.errors import ConfigError, message
 
     hf_logging.disable_progress_bar()
     ref = str(Path(name).expanduser()) if Path(name).expanduser().exists() else name

@@ -100,7 +100,7 @@ def fit(
     """Train ``model`` on ``train`` pairs; early-stop on ``held_out`` loss when there is any.
     Under ``dialogkit train --devices N`` each process trains on its share of every epoch
     (:mod:`components.parallel`)."""
-    from components.parallel import is_main, shard, wrap
+    from dialogkit.components.parallel import is_main, shard, wrap
 
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)

@@ -12,9 +12,9 @@ import random
 import re
 from typing import Any, Literal
 
-from framework.components import Component, ComponentConfig, Turn
-from framework.domain.schema import RUNTIME_RESPONSES
-from framework.expressions import parse_expression
+from dialogkit.framework.components import Component, ComponentConfig, Turn
+from dialogkit.framework.domain.schema import RUNTIME_RESPONSES
+from dialogkit.framework.expressions import parse_expression
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 

@@ -25,14 +25,14 @@ from typing import Any, Literal
 
 from pydantic import field_validator
 
-from framework.components import (
+from dialogkit.framework.components import (
     Component,
     ComponentConfig,
     TrainingContext,
     Turn,
     made_for_other_languages,
 )
-from framework.text import normalize_phrase
+from dialogkit.framework.text import normalize_phrase
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +98,8 @@ class BertNLU(Component):
         return self.domain.language
 
     def _encoded(self, examples: list[Any]) -> Any:
-        from components.nlu.features import ROLE_SEP, bio_tags, words_of
-        from components.nlu.trainer import Encoded
+        from dialogkit.components.nlu.features import ROLE_SEP, bio_tags, words_of
+        from dialogkit.components.nlu.trainer import Encoded
 
         tag_id = {t: i for i, t in enumerate(self.tags)}
         intent_id = {t: i for i, t in enumerate(self.intents)}
@@ -113,7 +113,7 @@ class BertNLU(Component):
         return data
 
     def _labels(self, examples: list[Any]) -> None:
-        from components.nlu.features import ROLE_SEP
+        from dialogkit.components.nlu.features import ROLE_SEP
 
         self.intents = sorted({ex.intent for ex in examples})
         labels = sorted({s.entity + (ROLE_SEP + s.role if s.role else "") for ex in examples for s in ex.entities})
@@ -140,21 +140,21 @@ class BertNLU(Component):
     # --- training -----------------------------------------------------------------------
 
     def _device(self) -> Any:
-        from components.parallel import device
+        from dialogkit.components.parallel import device
 
         return device()  # this process's GPU under `train --devices N`
 
     def _threads(self) -> None:
         import torch
 
-        from components.parallel import world
+        from dialogkit.components.parallel import world
 
         torch.set_num_threads(self.config.threads or max(1, (os.cpu_count() or 1) // world()[1]))  # processes share the cores
 
     def train(self, context: TrainingContext, progress: Any = None) -> None:
-        from components.nlu.encoder import load_encoder, load_tokenizer
-        from components.nlu.joint_model import JointIntentSlotModel
-        from components.nlu.trainer import fit, seed_everything
+        from dialogkit.components.nlu.encoder import load_encoder, load_tokenizer
+        from dialogkit.components.nlu.joint_model import JointIntentSlotModel
+        from dialogkit.components.nlu.trainer import fit, seed_everything
 
         examples = [ex for ex in context.examples if ex.intent]
         if not examples:
@@ -172,7 +172,7 @@ class BertNLU(Component):
         slot_encoder = load_encoder(self.config.encoder) if self.config.separate_encoders else None
         train_data = self._encoded(train_ex)
         if self._use_char_features():
-            from components.nlu.sparse_features import CharNgramFeaturizer
+            from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
 
             n_min, n_max = self.config.char_ngrams
             self.featurizer = CharNgramFeaturizer.fit([[w for w, _, _ in words] for words in train_data.words], n_min, n_max, self.config.max_char_features)
@@ -195,7 +195,7 @@ class BertNLU(Component):
 
     def _check_language(self, context: TrainingContext) -> None:
         """Say which encoder is used, and warn (DK606, with the fix) when it was not made for the bot's language."""
-        from components.nlu.encoder import encoder_languages
+        from dialogkit.components.nlu.encoder import encoder_languages
 
         languages = encoder_languages(self.config.encoder)
         self.encoder_info = {"encoder": self.config.encoder, "languages": list(languages)}
@@ -203,7 +203,7 @@ class BertNLU(Component):
             context.progress(f"bert_nlu: encoder {self.config.encoder} (languages: {', '.join(languages) or 'unknown'})")
         language = self.domain.language
         if made_for_other_languages(languages, language):
-            from framework.errors import message
+            from dialogkit.framework.errors import message
 
             context.warnings.append(message("DK606", context.loaded.where("pipeline") or context.loaded.where("language"), "warning",
                                             language=language, encoder=self.config.encoder, languages=", ".join(languages)))
@@ -233,8 +233,8 @@ class BertNLU(Component):
         import torch
         from safetensors.torch import load_model
 
-        from components.nlu.bert_encoder import BertEncoder, BertSettings, FastTokenizer
-        from components.nlu.joint_model import JointIntentSlotModel
+        from dialogkit.components.nlu.bert_encoder import BertEncoder, BertSettings, FastTokenizer
+        from dialogkit.components.nlu.joint_model import JointIntentSlotModel
 
         self = cls(config, domain)
         self._threads()
@@ -255,7 +255,7 @@ class BertNLU(Component):
                 encoders = [AutoModel.from_config(AutoConfig.from_pretrained(d)) for d in dirs]
             self.tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer", use_fast=True)
         if (path / "sparse.json").is_file():  # archives before the features have none
-            from components.nlu.sparse_features import CharNgramFeaturizer
+            from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
 
             self.featurizer = CharNgramFeaturizer.from_json(json.loads((path / "sparse.json").read_text(encoding="utf-8")))
         self.model = JointIntentSlotModel(encoders[0], len(self.intents), len(self.tags), config.dropout,
@@ -273,7 +273,7 @@ class BertNLU(Component):
         """Intent, ranking and model entities for each text (no rules applied)."""
         import torch
 
-        from components.nlu.features import ROLE_SEP, encode, spans_from_tags, words_of
+        from dialogkit.components.nlu.features import ROLE_SEP, encode, spans_from_tags, words_of
 
         word_lists = [words_of(t, self._lang()) for t in texts]
         batch = encode(self.tokenizer, word_lists, self.config.max_length, self.featurizer)

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from framework.errors import ConfigError, message
+from dialogkit.framework.errors import ConfigError, message
 
 __all__ = ["DEFAULT_ENCODER", "encoder_languages", "load_encoder", "load_tokenizer", "resolve_encoder"]
 

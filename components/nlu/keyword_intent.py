@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from framework.components import Component, ComponentConfig, TrainingContext, Turn
+from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

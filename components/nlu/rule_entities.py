@@ -16,8 +16,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from framework.components import Component, ComponentConfig, TrainingContext, Turn
-from framework.text import blank_pipeline, normalize_phrase
+from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
+from dialogkit.framework.text import blank_pipeline, normalize_phrase
 
 
 class RuleEntityConfig(ComponentConfig):

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from components.nlu.features import encode
+from dialogkit.components.nlu.features import encode
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
     (:mod:`components.parallel`)."""
     from transformers import get_linear_schedule_with_warmup
 
-    from components.parallel import is_main, shard, wrap
+    from dialogkit.components.parallel import is_main, shard, wrap
 
     seed_everything(cfg.seed)
     started = time.perf_counter()

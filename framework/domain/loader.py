@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from framework.domain.schema import STEP_KINDS, Domain
-from framework.errors import DomainError, Issue, Location, did_you_mean, message
-from framework.yamlio import PositionMap, load_yaml
+from dialogkit.framework.domain.schema import STEP_KINDS, Domain
+from dialogkit.framework.errors import DomainError, Issue, Location, did_you_mean, message
+from dialogkit.framework.yamlio import PositionMap, load_yaml
 
 __all__ = ["LoadedDomain", "NAMED_SECTIONS", "bot_files", "load_domain", "validate_data"]
 

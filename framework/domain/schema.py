@@ -448,7 +448,7 @@ class Domain(Strict):
 
     def synonym_map(self) -> dict[tuple[str, str], str]:
         """``(entity, normalised variant) -> canonical value`` for every synonym (canonical values map to themselves)."""
-        from framework.text import normalize_phrase
+        from dialogkit.framework.text import normalize_phrase
 
         return {
             (name, normalize_phrase(variant)): canonical

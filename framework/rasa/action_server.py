@@ -22,16 +22,16 @@ from typing import Any
 
 import httpx
 
-from framework.actions import ActionRejected
-from framework.errors import DialogkitError, Location, message
-from framework.rasa.protocol import (
+from dialogkit.framework.actions import ActionRejected
+from dialogkit.framework.errors import DialogkitError, Location, message
+from dialogkit.framework.rasa.protocol import (
     RASA_VERSION,
     RemoteResult,
     from_rasa_events,
     rasa_domain,
     rasa_tracker,
 )
-from framework.yamlio import interpolate_env, load_yaml
+from dialogkit.framework.yamlio import interpolate_env, load_yaml
 
 __all__ = ["ActionEndpoint", "ActionRejected", "ActionServerError", "RemoteActions", "load_endpoints"]
 

@@ -36,9 +36,14 @@ from typing import Any
 
 import yaml
 
-from framework.errors import DialogkitError, DomainError, Location, message
-from framework.training_data import _AnnotationError, format_example, parse_example, split_block
-from framework.yamlio import YamlDoc, load_yaml
+from dialogkit.framework.errors import DialogkitError, DomainError, Location, message
+from dialogkit.framework.training_data import (
+    _AnnotationError,
+    format_example,
+    parse_example,
+    split_block,
+)
+from dialogkit.framework.yamlio import YamlDoc, load_yaml
 
 __all__ = ["ImportReport", "Note", "RASA_ACTION_ALIASES", "bot_source", "import_rasa_project", "is_rasa_project"]
 

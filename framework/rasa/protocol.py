@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from framework.tracker import (
+from dialogkit.framework.tracker import (
     ActionExecuted,
     BotUttered,
     FlowCancelled,

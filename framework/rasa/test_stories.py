@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from framework.errors import DomainError, Location, message
-from framework.rasa.importer import RASA_ACTION_ALIASES
-from framework.training_data import _AnnotationError, parse_example
-from framework.yamlio import load_yaml
+from dialogkit.framework.errors import DomainError, Location, message
+from dialogkit.framework.rasa.importer import RASA_ACTION_ALIASES
+from dialogkit.framework.training_data import _AnnotationError, parse_example
+from dialogkit.framework.yamlio import load_yaml
 
 __all__ = ["StoryResult", "TestStory", "load_test_stories", "run_test_stories", "write_reports"]
 

@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from framework.stores.shared import SharedTrackerStore, StoreConflict
-from framework.tracker import Tracker
+from dialogkit.framework.stores.shared import SharedTrackerStore, StoreConflict
+from dialogkit.framework.tracker import Tracker
 
 __all__ = ["InMemoryTrackerStore", "SQLiteTrackerStore", "TrackerStore"]
 

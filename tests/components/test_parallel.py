@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from framework.agent import Agent
+from dialogkit.framework.agent import Agent
 from tests.conftest import ROOT
 
 BOT = """
@@ -74,7 +74,7 @@ PROBES = {"hello": "greet", "hey there hello": "greet", "goodbye then": "bye", "
 
 
 def train(bot, out, devices):
-    cmd = [sys.executable, "-m", "framework.cli", "train", str(bot), "--out", str(out), "--devices", str(devices)]
+    cmd = [sys.executable, "-m", "dialogkit", "train", str(bot), "--out", str(out), "--devices", str(devices)]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout

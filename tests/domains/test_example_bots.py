@@ -2,11 +2,11 @@
 
 import pytest
 
-from framework import Agent
-from framework.conversation_tests import load_conversation_tests, run_conversations
-from framework.domain.loader import load_domain
-from framework.training import train
-from framework.training_data import collect_examples
+from dialogkit.framework import Agent
+from dialogkit.framework.conversation_tests import load_conversation_tests, run_conversations
+from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.training import train
+from dialogkit.framework.training_data import collect_examples
 from tests.conftest import DOMAINS
 
 BOTS = ["restaurant", "banking", "tickets_zh"]

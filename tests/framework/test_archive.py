@@ -4,10 +4,10 @@ import tarfile
 
 import pytest
 
-from framework.agent import Agent
-from framework.cli import main
-from framework.errors import ArchiveError, ConfigError
-from framework.training import train
+from dialogkit.framework.agent import Agent
+from dialogkit.framework.cli import main
+from dialogkit.framework.errors import ArchiveError, ConfigError
+from dialogkit.framework.training import train
 from tests.conftest import MINIMAL, STAND_IN
 
 

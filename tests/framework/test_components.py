@@ -1,6 +1,6 @@
 import pytest
 
-from framework.components import (
+from dialogkit.framework.components import (
     BUILTIN_COMPONENTS,
     Component,
     ComponentConfig,
@@ -9,7 +9,7 @@ from framework.components import (
     register_component,
     resolve_config,
 )
-from framework.errors import ConfigError
+from dialogkit.framework.errors import ConfigError
 
 
 def test_registered_names_snapshot():
@@ -50,7 +50,7 @@ def test_registering_a_name_twice_names_both():
 
     with pytest.raises(ConfigError) as exc:
         register_component("template_nlg", Mine)
-    assert "components.nlg.templates:TemplateNLG" in exc.value.issues[0].text and "Mine" in exc.value.issues[0].text
+    assert "dialogkit.components.nlg.templates:TemplateNLG" in exc.value.issues[0].text and "Mine" in exc.value.issues[0].text
 
 
 def test_third_party_component_registers():
@@ -88,7 +88,7 @@ def test_config_wrong_type():
 
 
 def test_default_pipeline_is_the_bert_nlu_with_rules_flows_and_templates():
-    from framework.components import DEFAULT_PIPELINE
+    from dialogkit.framework.components import DEFAULT_PIPELINE
 
     assert [c["name"] for c in DEFAULT_PIPELINE] == ["rule_entity_extractor", "bert_nlu", "flow_policy", "t5_nlg"]
 

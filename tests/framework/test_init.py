@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 import sys
 
-from framework.cli import main
-from framework.domain.loader import load_domain
-from framework.validation import check
+from dialogkit.framework.cli import main
+from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.validation import check
 
 FILES = ["README.md", "actions.py", "data/nlu.yml", "domain.yml", "tests/conversations.yml"]
 

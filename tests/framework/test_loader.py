@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from framework.cli import main
-from framework.domain.loader import load_domain
-from framework.errors import DomainError
+from dialogkit.framework.cli import main
+from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.errors import DomainError
 
 
 def test_minimal_bot_loads(minimal_bot):
@@ -66,8 +66,8 @@ def test_nlu_blocks_from_several_files_keep_positions(write_bot):
         "domain.yml": 'version: "1"\nintents: {a: {}, b: {}}\nnlu:\n  - intent: a\n    examples: [x]\n',
         "data/more.yml": "nlu:\n  - intent: b\n    examples: [\"[bad\"]\n",
     })
-    from framework.errors import DataError
-    from framework.training_data import collect_examples
+    from dialogkit.framework.errors import DataError
+    from dialogkit.framework.training_data import collect_examples
 
     loaded = load_domain(bot)
     with pytest.raises(DataError) as exc:

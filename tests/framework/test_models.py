@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from framework.cli import main
+from dialogkit.framework.cli import main
 from tests.conftest import MINIMAL
 
 TESTS = "conversations:\n  - name: hi\n    steps:\n      - user: hi\n      - bot: utter_greet\n"

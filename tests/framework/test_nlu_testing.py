@@ -2,10 +2,10 @@
 
 import json
 
-from framework.cli import main
-from framework.nlu_testing import stratified_folds
-from framework.training import train
-from framework.training_data import Example
+from dialogkit.framework.cli import main
+from dialogkit.framework.nlu_testing import stratified_folds
+from dialogkit.framework.training import train
+from dialogkit.framework.training_data import Example
 
 HELD_OUT = """
 version: "1"

@@ -27,7 +27,7 @@ def free_port() -> int:
 def launch(model: Path, port: int, *options: str) -> subprocess.Popen:
     """`dialogkit serve` in its own process group (so a test can signal all its workers)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen([sys.executable, "-m", "framework.cli", "serve", str(model), "--port", str(port), *options],
+    return subprocess.Popen([sys.executable, "-m", "dialogkit", "serve", str(model), "--port", str(port), *options],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 

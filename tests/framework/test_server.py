@@ -6,10 +6,10 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from framework.agent import Agent
-from framework.server import create_app
-from framework.stores import InMemoryTrackerStore, SQLiteTrackerStore
-from framework.training import train
+from dialogkit.framework.agent import Agent
+from dialogkit.framework.server import create_app
+from dialogkit.framework.stores import InMemoryTrackerStore, SQLiteTrackerStore
+from dialogkit.framework.training import train
 from tests.conftest import DOMAINS, STAND_IN
 
 
@@ -220,7 +220,7 @@ def test_chunked_body_is_refused_while_it_streams():
     stops reading and never holds it whole (it used to read 256 MB before answering 413)."""
     import asyncio
 
-    from framework.server import BodyLimit
+    from dialogkit.framework.server import BodyLimit
 
     received, sent, reached_app = [], [], []
 

@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from framework.stores import InMemoryTrackerStore, InProcessLockStore, SQLiteTrackerStore
-from framework.tracker import FlowStarted, SessionStarted, SlotSet, Tracker, UserUttered
+from dialogkit.framework.stores import InMemoryTrackerStore, InProcessLockStore, SQLiteTrackerStore
+from dialogkit.framework.tracker import FlowStarted, SessionStarted, SlotSet, Tracker, UserUttered
 
 REDIS_URL = os.environ.get("DIALOGKIT_TEST_REDIS_URL")
 POSTGRES_URL = os.environ.get("DIALOGKIT_TEST_POSTGRES_URL")
@@ -37,11 +37,11 @@ def backend(request, tmp_path):
     if kind == "sqlite":
         return kind, lambda **kw: SQLiteTrackerStore(tmp_path / "t.sqlite", **kw)
     if kind == "redis":
-        from framework.stores.shared import RedisTrackerStore
+        from dialogkit.framework.stores.shared import RedisTrackerStore
 
         url = need(REDIS_URL, "Redis")
         return kind, lambda **kw: RedisTrackerStore.from_url(url, key_prefix=prefix, **kw)
-    from framework.stores.shared import SQLTrackerStore
+    from dialogkit.framework.stores.shared import SQLTrackerStore
 
     url = need(POSTGRES_URL, "PostgreSQL") if kind == "postgresql" else f"sqlite:///{tmp_path / 'sql.db'}"
     return kind, lambda **kw: SQLTrackerStore(url, **kw)
@@ -99,7 +99,7 @@ def test_two_writers_never_interleave(backend):
     kind, make = backend
     if kind == "memory":
         pytest.skip("one process's memory: the agent's in-process lock serialises writers")
-    from framework.stores.shared import StoreConflict
+    from dialogkit.framework.stores.shared import StoreConflict
 
     a, b, c = make(), make(), cid()
     t = Tracker(c)
@@ -157,7 +157,7 @@ def test_in_process_lock_forgets_idle_conversations():
 def test_redis_lock_serialises_and_expires():
     import time
 
-    from framework.stores.locks import LockTimeout, RedisLockStore
+    from dialogkit.framework.stores.locks import LockTimeout, RedisLockStore
 
     url = need(REDIS_URL, "Redis")
     prefix = f"lock-{uuid.uuid4().hex[:8]}:"
@@ -184,7 +184,7 @@ def test_redis_lock_serialises_and_expires():
 def test_agent_runs_a_turn_again_after_a_conflict(tmp_path):
     """A conflict means nothing of the turn was kept: the agent re-reads the conversation and
     runs the message once more, so the user's message is neither lost nor doubled."""
-    from framework.stores.shared import StoreConflict
+    from dialogkit.framework.stores.shared import StoreConflict
     from tests.components.dm.test_action_failures import make_agent
 
     class Conflicting(InMemoryTrackerStore):
@@ -203,9 +203,13 @@ def test_agent_runs_a_turn_again_after_a_conflict(tmp_path):
 
 
 def test_stores_from_endpoints_yml_with_rasas_keys(tmp_path, monkeypatch):
-    from framework.stores.config import create_lock_store, create_tracker_store, load_store_settings
-    from framework.stores.locks import RedisLockStore
-    from framework.stores.shared import RedisTrackerStore, SQLTrackerStore
+    from dialogkit.framework.stores.config import (
+        create_lock_store,
+        create_tracker_store,
+        load_store_settings,
+    )
+    from dialogkit.framework.stores.locks import RedisLockStore
+    from dialogkit.framework.stores.shared import RedisTrackerStore, SQLTrackerStore
 
     url = need(REDIS_URL, "Redis")
     host, port_db = url.split("://")[1].split(":")
@@ -237,8 +241,8 @@ def test_stores_from_endpoints_yml_with_rasas_keys(tmp_path, monkeypatch):
     ("event_broker: redis\n", "must be a mapping"),
 ])
 def test_bad_store_settings_are_located_errors(tmp_path, text, expected):
-    from framework.errors import DialogkitError
-    from framework.stores.config import load_store_settings
+    from dialogkit.framework.errors import DialogkitError
+    from dialogkit.framework.stores.config import load_store_settings
 
     ep = tmp_path / "endpoints.yml"
     ep.write_text(text, encoding="utf-8")

@@ -1,4 +1,4 @@
-from framework.tracker import (
+from dialogkit.framework.tracker import (
     FlowAdvanced,
     FlowCancelled,
     FlowCompleted,

@@ -1,6 +1,6 @@
-from framework.cli import main
-from framework.domain.loader import load_domain
-from framework.validation import placeholders, validate
+from dialogkit.framework.cli import main
+from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.validation import placeholders, validate
 from tests.conftest import DOMAINS, MINIMAL
 
 

@@ -67,8 +67,8 @@ def action_server(tmp_path_factory):
 def rasa_models(tmp_path_factory):
     """rasa_models(name) -> model archive of an example project, imported and trained once
     with the pipeline the importer chooses (real encoder)."""
-    from framework.rasa.importer import import_rasa_project
-    from framework.training import train
+    from dialogkit.framework.rasa.importer import import_rasa_project
+    from dialogkit.framework.training import train
 
     cache = {}
     base = tmp_path_factory.mktemp("rasa-models")

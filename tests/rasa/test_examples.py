@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from framework.agent import Agent
-from framework.cli import main
-from framework.shell import run_shell
+from dialogkit.framework.agent import Agent
+from dialogkit.framework.cli import main
+from dialogkit.framework.shell import run_shell
 
 from .conftest import EXAMPLES, PROJECTS
 

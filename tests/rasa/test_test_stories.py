@@ -4,9 +4,9 @@ import json
 
 import yaml
 
-from framework.cli import main
-from framework.rasa.importer import import_rasa_project
-from framework.rasa.test_stories import classification_report
+from dialogkit.framework.cli import main
+from dialogkit.framework.rasa.importer import import_rasa_project
+from dialogkit.framework.rasa.test_stories import classification_report
 
 from .conftest import PROJECTS
 

@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from components.dm.flow_policy import FlowPolicy
-from components.nlg.templates import TemplateNLG
-from framework.agent import Agent
-from framework.components import resolve_config
-from framework.domain.schema import RUNTIME_RESPONSES, Domain
-from framework.tracker import ActionFailed, FlowCancelled
+from dialogkit.components.dm.flow_policy import FlowPolicy
+from dialogkit.components.nlg.templates import TemplateNLG
+from dialogkit.framework.agent import Agent
+from dialogkit.framework.components import resolve_config
+from dialogkit.framework.domain.schema import RUNTIME_RESPONSES, Domain
+from dialogkit.framework.tracker import ActionFailed, FlowCancelled
 
 
 def ok_action(tracker, dispatcher):

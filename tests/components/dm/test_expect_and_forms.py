@@ -1,12 +1,12 @@
 """`expect` steps (branch on the next intent), a flow's `validate` action and `form: true`."""
 
-from components.dm.flow_policy import FlowPolicy
-from components.nlg.templates import TemplateNLG
-from framework.agent import Agent
-from framework.components import resolve_config
-from framework.domain.schema import Domain
-from framework.flowgraph import compile_flows
-from framework.tracker import ActionExecuted, FlowCompleted
+from dialogkit.components.dm.flow_policy import FlowPolicy
+from dialogkit.components.nlg.templates import TemplateNLG
+from dialogkit.framework.agent import Agent
+from dialogkit.framework.components import resolve_config
+from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.flowgraph import compile_flows
+from dialogkit.framework.tracker import ActionExecuted, FlowCompleted
 
 DOMAIN = {
     "intents": {k: {} for k in ["greet", "good", "bad", "yes", "no", "names", "nicks", "bye", "inform"]},

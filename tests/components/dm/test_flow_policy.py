@@ -4,12 +4,12 @@ import time
 
 import pytest
 
-from components.dm.flow_policy import FlowPolicy
-from components.nlg.templates import TemplateNLG
-from framework.agent import Agent
-from framework.components import Turn, resolve_config
-from framework.domain.schema import Domain
-from framework.tracker import (
+from dialogkit.components.dm.flow_policy import FlowPolicy
+from dialogkit.components.nlg.templates import TemplateNLG
+from dialogkit.framework.agent import Agent
+from dialogkit.framework.components import Turn, resolve_config
+from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.tracker import (
     ActionExecuted,
     FlowAdvanced,
     FlowCompleted,

@@ -11,11 +11,11 @@ import json
 
 import pytest
 
-from components.nlg import selfcheck
-from components.nlg.generator import T5NLG, training_targets
-from framework import Agent
-from framework.cli import main
-from framework.conversation_tests import load_conversation_tests, run_conversations
+from dialogkit.components.nlg import selfcheck
+from dialogkit.components.nlg.generator import T5NLG, training_targets
+from dialogkit.framework import Agent
+from dialogkit.framework.cli import main
+from dialogkit.framework.conversation_tests import load_conversation_tests, run_conversations
 
 TINY = """  - name: t5_nlg
     d_model: 32
@@ -206,7 +206,7 @@ def test_shell_debug_and_version_show_where_replies_are_generated(pizza_model, c
     assert "utter_menu (template, fallback: off: repetition: 'hawaiian' twice in a row)" in out
     from fastapi.testclient import TestClient
 
-    from framework.server import create_app
+    from dialogkit.framework.server import create_app
 
     with TestClient(create_app(Agent.load(model))) as client:
         components = client.get("/version").json()["components"]
@@ -244,11 +244,11 @@ def test_a_zh_generator_writing_punctuation_is_switched_off(write_bot, tmp_path,
 def test_the_real_tiny_generator_writes_chinese_it_was_trained_on(write_bot):
     """No injection: the codec writes every character of the bot's texts back (the gate's
     vocabulary check), so a trained generator can say them."""
-    from components.nlg.codec import unwritable
-    from framework.components import TrainingContext
-    from framework.domain.loader import load_domain
-    from framework.training import build_pipeline
-    from framework.training_data import collect_examples
+    from dialogkit.components.nlg.codec import unwritable
+    from dialogkit.framework.components import TrainingContext
+    from dialogkit.framework.domain.loader import load_domain
+    from dialogkit.framework.training import build_pipeline
+    from dialogkit.framework.training_data import collect_examples
 
     loaded = load_domain(write_bot({"domain.yml": ZH}, name="zh2"))
     gen = next(c for _, c in build_pipeline(loaded) if isinstance(c, T5NLG))
@@ -296,7 +296,7 @@ def test_decide_refuses_a_response_its_vocabulary_cannot_write():
 
 
 def test_bot_steps_match_names_any_wording_and_texts_exactly():
-    from framework.conversation_tests import _mismatch, bot_matches
+    from dialogkit.framework.conversation_tests import _mismatch, bot_matches
 
     responses = {"utter_ordered": None}
     generated = {"response": "utter_ordered", "text": "Your pepperoni is on its way!", "template": "One pepperoni coming up.", "generated": True}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from components.nlg.codec import WordPieceCodec
-from components.nlg.generator import T5NLG, linearize, plan_responses, training_pairs
-from components.nlg.guard import Lexicon, check
-from framework.components import TrainingContext, resolve_config
-from framework.domain.schema import Domain
+from dialogkit.components.nlg.codec import WordPieceCodec
+from dialogkit.components.nlg.generator import T5NLG, linearize, plan_responses, training_pairs
+from dialogkit.components.nlg.guard import Lexicon, check
+from dialogkit.framework.components import TrainingContext, resolve_config
+from dialogkit.framework.domain.schema import Domain
 
 TINY = {"d_model": 32, "d_ff": 64, "d_kv": 8, "num_heads": 4, "num_layers": 2, "num_decoder_layers": 2, "min_steps": 40, "epochs": 5,
         "init_embeddings": False, "seed": 3, "gate": False}  # these tests judge the decoder itself
@@ -36,7 +36,7 @@ def domain() -> Domain:
 
 @pytest.fixture(scope="module")
 def codec():
-    from components.nlu.encoder import resolve_encoder
+    from dialogkit.components.nlu.encoder import resolve_encoder
 
     return WordPieceCodec.from_encoder(resolve_encoder("default"), slots=["n", "cuisine"])
 
@@ -123,7 +123,7 @@ def test_plain_torch_t5_matches_transformers(tmp_path, ff):
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
-    from components.nlg.t5_runtime import T5Runtime
+    from dialogkit.components.nlg.t5_runtime import T5Runtime
 
     torch.manual_seed(0)
     cfg = T5Config(vocab_size=50, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4, feed_forward_proj=ff,
@@ -224,7 +224,7 @@ def test_pretrained_t5_from_a_local_directory(tmp_path):
 
 
 def test_unknown_pretrained_model_is_a_clear_error(tmp_path):
-    from framework.errors import ConfigError
+    from dialogkit.framework.errors import ConfigError
 
     gen = T5NLG(resolve_config("t5_nlg", {**TINY, "model": str(tmp_path / "nope")}), domain())
     with pytest.raises(ConfigError) as e:
@@ -278,7 +278,7 @@ ZH = ["你好！有什么可以帮您？", "您好！"]
     ("Booked! " * 20, ["Booked!", "All booked."], "length: 20 words where the response has 1-2"),
 ])
 def test_guard_refuses_what_the_response_never_reads_like(candidate, texts, reason):
-    from components.nlg.guard import style_problems
+    from dialogkit.components.nlg.guard import style_problems
 
     problems = style_problems(candidate, texts)
     assert any(p.startswith(reason) for p in problems), problems
@@ -291,7 +291,7 @@ def test_guard_refuses_what_the_response_never_reads_like(candidate, texts, reas
     ("The table for {n} is ready and the time is {time}.", ["The table for {n} is ready; the time is {time}."]),
 ])
 def test_guard_passes_replies_that_read_like_the_response(candidate, texts):
-    from components.nlg.guard import style_problems
+    from dialogkit.components.nlg.guard import style_problems
 
     assert style_problems(candidate, texts) == []
 

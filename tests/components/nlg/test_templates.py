@@ -1,6 +1,6 @@
-from components.nlg.templates import TemplateNLG, fill
-from framework.components import resolve_config
-from framework.domain.schema import Domain
+from dialogkit.components.nlg.templates import TemplateNLG, fill
+from dialogkit.framework.components import resolve_config
+from dialogkit.framework.domain.schema import Domain
 
 
 def domain():

@@ -4,8 +4,8 @@
 import pytest
 import torch
 
-from components.nlu.bert_encoder import BertEncoder, BertSettings, FastTokenizer
-from components.nlu.features import encode, words_of
+from dialogkit.components.nlu.bert_encoder import BertEncoder, BertSettings, FastTokenizer
+from dialogkit.components.nlu.features import encode, words_of
 
 TEXTS = ["book a table for 4", "hi", "", "São Paulo 🙂 café, please!!", "word " * 200, "東京で4人"]
 

@@ -5,13 +5,13 @@ import json
 import pytest
 import torch
 
-from components.nlu.bert_nlu import BertNLU, merge_entities
-from components.nlu.encoder import resolve_encoder
-from components.nlu.features import bio_tags, encode, spans_from_tags, words_of
-from framework.components import TrainingContext, resolve_config
-from framework.domain.loader import load_domain
-from framework.errors import ConfigError
-from framework.training_data import collect_examples
+from dialogkit.components.nlu.bert_nlu import BertNLU, merge_entities
+from dialogkit.components.nlu.encoder import resolve_encoder
+from dialogkit.components.nlu.features import bio_tags, encode, spans_from_tags, words_of
+from dialogkit.framework.components import TrainingContext, resolve_config
+from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.errors import ConfigError
+from dialogkit.framework.training_data import collect_examples
 
 BOT = """
 version: "1"
@@ -48,8 +48,8 @@ def trained(write_bot, tiny_encoder, lang="en", **cfg):
 
 
 def test_shapes(tiny_encoder):
-    from components.nlu.encoder import load_encoder, load_tokenizer
-    from components.nlu.joint_model import JointIntentSlotModel
+    from dialogkit.components.nlu.encoder import load_encoder, load_tokenizer
+    from dialogkit.components.nlu.joint_model import JointIntentSlotModel
 
     tok = load_tokenizer(str(tiny_encoder))
     model = JointIntentSlotModel(load_encoder(str(tiny_encoder)), n_intents=3, n_tags=5)
@@ -62,8 +62,8 @@ def test_shapes(tiny_encoder):
 
 
 def test_separate_encoders_shapes(tiny_encoder):
-    from components.nlu.encoder import load_encoder
-    from components.nlu.joint_model import JointIntentSlotModel
+    from dialogkit.components.nlu.encoder import load_encoder
+    from dialogkit.components.nlu.joint_model import JointIntentSlotModel
 
     model = JointIntentSlotModel(load_encoder(str(tiny_encoder)), 2, 3, slot_encoder=load_encoder(str(tiny_encoder)))
     ids = torch.tensor([[101, 7592, 102]])
@@ -108,7 +108,7 @@ def test_save_load_round_trip_identical(write_bot, tiny_encoder, tmp_path):
 
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "word " * 2000, "Здравствуйте, столик на двоих", "東京で4人"])
 def test_odd_input_does_not_crash(write_bot, tiny_encoder, text):
-    from framework.components import Turn
+    from dialogkit.framework.components import Turn
 
     c, _ = trained(write_bot, tiny_encoder, epochs=1)
     turn = Turn(text)
@@ -127,7 +127,7 @@ def test_chinese_words_and_offsets(write_bot, tiny_encoder):
 
 
 def test_threshold_gives_fallback(write_bot, tiny_encoder):
-    from framework.components import Turn
+    from dialogkit.framework.components import Turn
 
     c, _ = trained(write_bot, tiny_encoder, epochs=1, threshold=0.99)
     turn = Turn("hello")
@@ -178,7 +178,7 @@ def test_encoder_resolution(tmp_path):
 
 
 def test_missing_hub_model_offline_is_a_clear_error():
-    from components.nlu.encoder import load_tokenizer
+    from dialogkit.components.nlu.encoder import load_tokenizer
 
     with pytest.raises(ConfigError, match="cannot load the tokenizer"):
         load_tokenizer("no-such-org/no-such-model-xyz")
@@ -190,7 +190,7 @@ def test_missing_hub_model_offline_is_a_clear_error():
     ("dbmdz/bert-base-german-cased", ("de",)), ("my-company/encoder", ()),
 ])
 def test_encoder_languages_from_the_name(name, languages):
-    from components.nlu.encoder import encoder_languages
+    from dialogkit.components.nlu.encoder import encoder_languages
 
     assert encoder_languages(name) == languages
 
@@ -233,9 +233,9 @@ def test_an_encoder_not_made_for_the_bots_language_is_said_at_train_and_load(wri
     """A Chinese bot on an English encoder used to train and run without a word anywhere."""
     from fastapi.testclient import TestClient
 
-    from framework.agent import Agent
-    from framework.cli import main
-    from framework.server import create_app
+    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.cli import main
+    from dialogkit.framework.server import create_app
 
     encoder = english_encoder(tiny_encoder, tmp_path)
     bot = write_bot({"domain.yml": ZH_BOT.format(encoder=encoder)}, name="zh-bot")
@@ -259,8 +259,8 @@ def test_an_encoder_not_made_for_the_bots_language_is_said_at_train_and_load(wri
 
 def test_chinese_lookup_match_stays_one_entity(write_bot):
     """The lookup matched 西安 exactly but the model split it into 西 and 安: the exact match wins."""
-    from components.nlu.rule_entities import RuleEntityExtractor
-    from framework.components import Turn
+    from dialogkit.components.nlu.rule_entities import RuleEntityExtractor
+    from dialogkit.framework.components import Turn
 
     text = """
 version: "1"
@@ -286,7 +286,7 @@ entities:
 # --- the bot's own character n-gram and word features ------------------------------------------
 
 def test_char_ngram_features_of_a_word_and_the_vocabulary_cap():
-    from components.nlu.sparse_features import CharNgramFeaturizer
+    from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
 
     f = CharNgramFeaturizer.fit([["SKU-12", "sku"], ["西安"]], n_min=1, n_max=3)
     assert f.of_word("Ab") == ["w:ab", "a", "b", "<a", "ab", "b>", "<ab", "ab>"]
@@ -297,9 +297,9 @@ def test_char_ngram_features_of_a_word_and_the_vocabulary_cap():
 
 
 def test_sparse_bags_follow_the_kept_words(tiny_encoder):
-    from components.nlu.encoder import load_encoder, load_tokenizer
-    from components.nlu.joint_model import JointIntentSlotModel
-    from components.nlu.sparse_features import CharNgramFeaturizer
+    from dialogkit.components.nlu.encoder import load_encoder, load_tokenizer
+    from dialogkit.components.nlu.joint_model import JointIntentSlotModel
+    from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
 
     words = [words_of("book a table for 4", "en"), words_of("hi", "en"), []]
     f = CharNgramFeaturizer.fit([[w for w, _, _ in ws] for ws in words])
@@ -369,8 +369,8 @@ def test_char_ngrams_config_is_checked():
 def test_an_archive_from_before_the_features_still_loads_and_parses(write_bot, tiny_encoder, tmp_path, capsys):
     """Trained without the features, its manifest config without their keys, as archives
     written before them are: it loads (no sparse.json, no features) and answers."""
-    from framework.agent import Agent
-    from framework.cli import main
+    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.cli import main
 
     bot = write_bot({"domain.yml": ZH_BOT.format(encoder=tiny_encoder).replace("    epochs: 2\n", "    epochs: 2\n    char_features: false\n")}, name="old")
     assert main(["train", str(bot), "--out", str(tmp_path / "model")]) == 0

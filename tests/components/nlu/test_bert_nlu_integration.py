@@ -3,7 +3,7 @@ through the `dialogkit test nlu` command."""
 
 import json
 
-from framework.cli import main
+from dialogkit.framework.cli import main
 from tests.conftest import DOMAINS
 
 

@@ -1,7 +1,7 @@
-from components.nlu.keyword_intent import KeywordIntentClassifier, mask
-from framework.components import TrainingContext, Turn, resolve_config
-from framework.domain.loader import load_domain
-from framework.training_data import collect_examples
+from dialogkit.components.nlu.keyword_intent import KeywordIntentClassifier, mask
+from dialogkit.framework.components import TrainingContext, Turn, resolve_config
+from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.training_data import collect_examples
 from tests.conftest import DOMAINS
 
 

@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from components.nlu.rule_entities import RuleEntityExtractor
-from framework.components import TrainingContext, Turn, resolve_config
-from framework.domain.loader import load_domain
-from framework.training_data import collect_examples
+from dialogkit.components.nlu.rule_entities import RuleEntityExtractor
+from dialogkit.framework.components import TrainingContext, Turn, resolve_config
+from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.training_data import collect_examples
 
 
 def trained(bot):
