@@ -7,7 +7,7 @@ callable and accepts the arguments dialogkit passes. The bot's code never runs i
 validating process: a module that raises, hangs, exits or changes global state at import
 time cannot break validation, and problems come back with the file and line they are at.
 
-Run as ``python -m framework.action_check``: reads ``{"sys_path", "refs"}`` as JSON on stdin
+Run as ``python -m dialogkit.framework.action_check``: reads ``{"sys_path", "refs"}`` as JSON on stdin
 (refs: ``{ref: number of call arguments}``), writes ``{ref: problem or null}`` as JSON on stdout.
 Nothing read is ever evaluated: references are split into a module name and an attribute.
 """

@@ -79,7 +79,7 @@ class Agent:
     def load(cls, path: str | Path, store: Any = None, lock_store: Any = None, broker: Any = None) -> Agent:
         """Load and verify a model archive (directory or .tar.gz). ``store``, ``lock_store``
         and ``broker``: where conversations live, how processes take turns on one, where
-        events are published (see :mod:`framework.stores`)."""
+        events are published (see :mod:`dialogkit.framework.stores`)."""
         root = unpack_if_tarball(Path(path))
         try:
             return cls._load(root, store, lock_store, broker)

@@ -99,7 +99,7 @@ def fit(
 ) -> FitResult:
     """Train ``model`` on ``train`` pairs; early-stop on ``held_out`` loss when there is any.
     Under ``dialogkit train --devices N`` each process trains on its share of every epoch
-    (:mod:`components.parallel`)."""
+    (:mod:`dialogkit.components.parallel`)."""
     from dialogkit.components.parallel import is_main, shard, wrap
 
     random.seed(settings.seed)

@@ -1,6 +1,6 @@
 """BERT NLU: joint intent classification and BERT-CRF slot filling in one component.
 
-The network is :mod:`components.nlu.joint_model`, the loop :mod:`components.nlu.trainer`.
+The network is :mod:`dialogkit.components.nlu.joint_model`, the loop :mod:`dialogkit.components.nlu.trainer`.
 This file turns examples into words and BIO tags, trains, saves (safetensors, tokenizer
 files, JSON label maps, encoder config) and parses messages.
 

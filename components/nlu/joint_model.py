@@ -7,7 +7,7 @@ One forward pass per message (or two encoders when ``slot_encoder`` is given):
         first piece of each word ─► (B, W, H) ─► dropout ─► tag_head ─► emissions (B, W, K) ─► CRF
 
 With ``sparse_features`` (the bot's character n-gram and word features,
-:mod:`components.nlu.sparse_features`), each word's bag and the message's bag are embedded
+:mod:`dialogkit.components.nlu.sparse_features`), each word's bag and the message's bag are embedded
 (``EmbeddingBag``, a linear layer over the counts) and concatenated to the encoder's word
 and pooled vectors before the heads:
 

@@ -109,7 +109,7 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
         progress: Callable[[str], None] | None = None, featurizer: Any = None) -> FitResult:
     """Train ``model`` in place; with ``dev``, keep the weights of the best epoch and stop early.
     Under ``dialogkit train --devices N`` each process trains on its share of every epoch
-    (:mod:`components.parallel`)."""
+    (:mod:`dialogkit.components.parallel`)."""
     from transformers import get_linear_schedule_with_warmup
 
     from dialogkit.components.parallel import is_main, shard, wrap

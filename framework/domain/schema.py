@@ -2,7 +2,7 @@
 
 Every model rejects unknown keys and names the valid ones. Values that need a
 meaning check (names referring to each other, the flow graph) are validated later
-in :mod:`framework.validation`; this module only fixes shapes and types.
+in :mod:`dialogkit.framework.validation`; this module only fixes shapes and types.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
   own lock). Each lock expires after ``lifetime`` seconds (10): a process that dies holding
   one blocks its conversation for that long at most; a message waits up to ``wait`` (20 s). A turn that outlives its lock cannot
   corrupt the conversation either: the shared tracker stores append with
-  compare-and-append (:mod:`framework.stores.shared`), so the late writer's turn is
+  compare-and-append (:mod:`dialogkit.framework.stores.shared`), so the late writer's turn is
   refused and rolled back instead of interleaving with the next holder's.
 """
 

@@ -1,6 +1,6 @@
 """Tracker stores several server processes can share: Redis (redis-py) and SQL (SQLAlchemy:
 PostgreSQL through psycopg, or any other database SQLAlchemy speaks); the SQLite store of
-:mod:`framework.stores.local` is a backend of the same base.
+:mod:`dialogkit.framework.stores.local` is a backend of the same base.
 
 They keep a conversation as an append-only list of events and share one set of rules, in
 :class:`SharedTrackerStore`:
