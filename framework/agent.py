@@ -213,23 +213,25 @@ class Agent:
         tracker.add(SessionStarted())
         return tracker
 
-    def handle_turn(self, text: str, conversation_id: str = "default", channel: str | None = None) -> Turn:
-        """Run one message through NLU, DM and NLG; return the whole :class:`Turn` (for debug views)."""
+    def handle_turn(self, text: str, conversation_id: str = "default", channel: str | None = None, parse: dict[str, Any] | None = None) -> Turn:
+        """Run one message through NLU, DM and NLG; return the whole :class:`Turn` (for debug views).
+        ``parse`` (``{"intent": {"name", "confidence"}, "entities": [...]}``, as :meth:`parse`
+        returns it, e.g. corrected by a developer) is taken as the NLU result instead of running NLU."""
         try:
-            return self._handle_turn(text, conversation_id, channel)
+            return self._handle_turn(text, conversation_id, channel, parse)
         except StoreConflict:
             # another process wrote the conversation under this turn (its lock expired): nothing of
             # this turn was kept, so it runs once more on the conversation as it is now
             logger.warning("conversation %s changed under a turn; running the message again", conversation_id)
-            return self._handle_turn(text, conversation_id, channel)
+            return self._handle_turn(text, conversation_id, channel, parse)
 
-    def _handle_turn(self, text: str, conversation_id: str, channel: str | None) -> Turn:
+    def _handle_turn(self, text: str, conversation_id: str, channel: str | None, parse: dict[str, Any] | None = None) -> Turn:
         with self._lock(conversation_id):
             tracker = self.store.get(conversation_id)
             before = len(tracker.events) if tracker is not None else 0  # a new conversation's SessionStarted is new too
             tracker = tracker or self._new_tracker(conversation_id)  # one store read per turn
             try:
-                turn = self._turn(tracker, text, channel)
+                turn = self._turn(tracker, text, channel, parse)
                 new = tracker.events[before:]
                 self.store.save(tracker)
             except BaseException:
@@ -241,10 +243,15 @@ class Agent:
                 self.broker.publish(conversation_id, new)  # after the store has them, in order
             return turn
 
-    def _turn(self, tracker: Tracker, text: str, channel: str | None) -> Turn:
+    def _turn(self, tracker: Tracker, text: str, channel: str | None, parse: dict[str, Any] | None = None) -> Turn:
         self._expire_session(tracker)
         turn = Turn(_clean(text), channel=channel, tracker=tracker)
-        self._nlu(turn)
+        if parse is None:
+            self._nlu(turn)
+        else:
+            turn.intent = dict(parse["intent"])
+            turn.intent_ranking = [dict(r) for r in parse.get("intent_ranking") or [turn.intent]]
+            turn.entities = [dict(e) for e in parse.get("entities") or []]
         tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
         for stage in ("dm", "nlg"):
             for c in self.components:

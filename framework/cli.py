@@ -165,6 +165,12 @@ def cmd_shell(args: argparse.Namespace) -> int:
     return run_shell(model, debug=args.debug, script=args.script, conversation_id=args.conversation_id, endpoints=args.endpoints)
 
 
+def cmd_interactive(args: argparse.Namespace) -> int:
+    from dialogkit.framework.interactive import run_interactive
+
+    return run_interactive(args.bot, model=args.model, endpoints=args.endpoints)
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     target = args.target
     if len(target) == 2 and target[0] == "nlu":
@@ -304,6 +310,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--conversation-id", default="shell", help="conversation id (default: shell)")
     s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions (default: the one stored at training)")
     s.set_defaults(func=cmd_shell)
+
+    s = sub.add_parser("interactive", help="talk to a bot and correct it turn by turn; corrections become NLU data and conversation tests",
+                       description="Per message: confirm or correct the intent (a number or a name) and the entities (the message retyped with "
+                                   "[text](entity) annotations, or '-'), then what the bot did (responses/actions, comma-separated). Corrected "
+                                   "messages are appended to BOT/data/interactive.yml (`nlu:` blocks), each conversation to BOT/tests/interactive.yml. "
+                                   "Commands: /train (save, retrain what changed, go on), /save, /restart, /slots, /help, /exit. Reads piped input too.")
+    s.add_argument("bot", nargs="?", default=None, help="the bot folder (default: the current folder); its model is trained or brought up to date first")
+    s.add_argument("--model", help="the model to talk to and retrain (default: the bot's own, models/<bot name>)")
+    s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions")
+    s.set_defaults(func=cmd_interactive)
 
     s = sub.add_parser("test", help="run a bot's conversation tests (`test DIR`), evaluate its NLU (`test nlu DIR`) or its generator (`test nlg DIR`)",
                        description="`dialogkit test DIR` runs DIR/tests/*.yml conversations and Rasa test stories (DIR may be a Rasa project: "

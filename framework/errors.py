@@ -45,6 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK111": ("'{path}' is not a directory holding domain.yml", "pass the bot directory (with domain.yml), e.g. `dialogkit validate domains/restaurant`"),
     "DK112": ("the file holds several YAML documents", "keep one document per file (remove the extra '---')"),
     "DK115": ("'{path}' is neither a trained model (manifest.json, or a .tar.gz) nor a bot folder (domain.yml)", "pass a model (e.g. models/restaurant) or a bot folder, or run the command inside the bot's folder"),
+    "DK116": ("'{path}' is not a bot folder (no domain.yml): `dialogkit interactive` writes the corrections into a bot's data/ and tests/", "pass the bot's folder, or run the command inside it (a Rasa project: `dialogkit import rasa` it first)"),
     "DK114": ("'{path}' is not empty: `dialogkit init` never writes into a folder that holds files", "name a new or empty folder, e.g. `dialogkit init mybot`"),
     "DK113": ("'{path}' is a symbolic link to '{target}', which does not exist or links back to itself", "fix the link or remove it from the bot directory"),
     # schema
