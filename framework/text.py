@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -28,12 +30,34 @@ def supported_language(code: str) -> bool:
     return any((Path(d) / "lang" / code / "__init__.py").is_file() for d in spec.submodule_search_locations)
 
 
+_IMPORT_LOCK = threading.Lock()
+
+
+def _spacy() -> Any:
+    """spaCy, imported without letting thinc (its machine-learning library) import torch.
+
+    thinc imports torch whenever it is installed, for model wrappers a tokenizer never uses;
+    on the ONNX Runtime path nothing else needs torch, and importing it costs a server about a
+    second of start-up and 200+ MB. Where torch is already imported (training, the torch
+    path) this is a plain import; thinc then simply does not offer its torch wrappers."""
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    with _IMPORT_LOCK:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError meanwhile
+        try:
+            import spacy
+        finally:
+            if "torch" in sys.modules and sys.modules["torch"] is None:
+                del sys.modules["torch"]
+    return spacy
+
+
 @lru_cache(maxsize=8)
 def blank_pipeline(lang: str) -> Any:
     """A blank spaCy pipeline (tokenizer only) for ``lang``, cached per language."""
-    import spacy
-
-    return spacy.blank(lang)
+    return _spacy().blank(lang)
 
 
 def tokenize(text: str, lang: str = "en") -> list[Token]:

@@ -12,37 +12,15 @@ still uses transformers. Only ``model_type: bert`` with absolute positions and G
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dialogkit.components.nlu.encoder import BertSettings
 
-@dataclass
-class BertSettings:
-    vocab_size: int
-    hidden_size: int
-    num_hidden_layers: int
-    num_attention_heads: int
-    intermediate_size: int
-    max_position_embeddings: int = 512
-    type_vocab_size: int = 2
-    layer_norm_eps: float = 1e-12
-    hidden_act: str = "gelu"
-    position_embedding_type: str = "absolute"
-    model_type: str = "bert"
-
-    @classmethod
-    def from_json(cls, path: Path) -> BertSettings:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
-
-    def supported(self) -> bool:
-        return self.model_type == "bert" and self.hidden_act == "gelu" and self.position_embedding_type == "absolute"
+__all__ = ["BertEncoder", "BertSettings"]
 
 
 class _Output:
@@ -149,35 +127,3 @@ class BertEncoder(nn.Module):
         for layer in self.encoder.layer:
             x = layer(x, mask)
         return _Output(x)
-
-
-class FastTokenizer:
-    """The subset of a transformers fast tokenizer the NLU uses, on the ``tokenizers`` library."""
-
-    def __init__(self, directory: Path, max_length: int = 512):
-        from tokenizers import Tokenizer
-
-        self.tok = Tokenizer.from_file(str(Path(directory) / "tokenizer.json"))
-        config = json.loads((Path(directory) / "tokenizer_config.json").read_text(encoding="utf-8")) if (Path(directory) / "tokenizer_config.json").is_file() else {}
-        pad = config.get("pad_token", "[PAD]")
-        pad = pad["content"] if isinstance(pad, dict) else pad
-        self.pad_id = self.tok.token_to_id(pad) or 0
-
-    def __call__(self, texts: list[list[str]], is_split_into_words: bool = True, truncation: bool = True,
-                 max_length: int = 512, padding: bool = True, return_tensors: str = "pt") -> _Encoded:
-        self.tok.enable_truncation(max_length)
-        self.tok.enable_padding(pad_id=self.pad_id)
-        encs = self.tok.encode_batch(texts, is_pretokenized=True)
-        return _Encoded(encs)
-
-
-class _Encoded(dict):
-    def __init__(self, encs: list[Any]):
-        super().__init__(input_ids=torch.tensor([e.ids for e in encs], dtype=torch.long),
-                         attention_mask=torch.tensor([e.attention_mask for e in encs], dtype=torch.long))
-        self._encs = encs
-
-    def word_ids(self, b: int) -> list[int | None]:
-        return self._encs[b].word_ids
-
-

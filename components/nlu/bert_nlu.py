@@ -63,7 +63,12 @@ class BertNLUConfig(ComponentConfig):
     max_char_features: int = 20000
     char_feature_dim: int = 128
     char_feature_learning_rate: float = 1e-2
-    quantize: bool = False
+    quantize: bool = False  # the torch path only: dynamic int8 Linear layers
+    # "auto": ONNX Runtime when it is installed (exported at training; a model trained before is exported
+    # on first load, into the cache), else torch. "onnx" requires it; "torch" never uses it.
+    runtime: Literal["auto", "onnx", "torch"] = "auto"
+    int8: bool | Literal["auto"] = "auto"  # onnx: int8 weights; auto = when they agree with fp32 on the bot's examples
+    int8_min_agreement: float = 0.99  # share of examples with the same intent and the same tags as fp32
     threads: int | None = None
 
     @field_validator("char_ngrams")
@@ -91,6 +96,8 @@ class BertNLU(Component):
         self.featurizer: Any = None  # CharNgramFeaturizer when `char_features`
         self.encoder_info: dict[str, Any] = {"encoder": config.encoder}
         self._synonym_map = domain.synonym_map()
+        self.fast: Any = None  # OnnxJointModel when inference runs on ONNX Runtime
+        self._texts: list[str] = []  # the training examples' texts: int8 is checked against fp32 on them
 
     # --- data ---------------------------------------------------------------------------
 
@@ -171,6 +178,7 @@ class BertNLU(Component):
         encoder = load_encoder(self.config.encoder)
         slot_encoder = load_encoder(self.config.encoder) if self.config.separate_encoders else None
         train_data = self._encoded(train_ex)
+        self._texts = [ex.text for ex in train_ex][:2000]
         if self._use_char_features():
             from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
 
@@ -209,7 +217,22 @@ class BertNLU(Component):
                                             language=language, encoder=self.config.encoder, languages=", ".join(languages)))
 
     def describe(self) -> dict[str, Any]:
-        return dict(self.encoder_info)
+        if self.fast is not None:
+            runtime = f"onnx {self.fast.precision}"
+        else:
+            runtime = "torch int8" if self.config.quantize else "torch fp32"
+        return {**self.encoder_info, "runtime": runtime}
+
+    def _wants_onnx(self) -> bool:
+        from dialogkit.components.nlu import onnx_runtime
+
+        if self.config.runtime == "torch":
+            return False
+        if onnx_runtime.available():
+            return True
+        if self.config.runtime == "onnx":
+            raise ValueError("runtime: onnx needs ONNX Runtime: `pip install onnxruntime onnx` (or set `runtime: torch`)")
+        return False
 
     # --- save / load --------------------------------------------------------------------
 
@@ -227,61 +250,106 @@ class BertNLU(Component):
             (path / "sparse.json").write_text(json.dumps(self.featurizer.to_json(), ensure_ascii=False), encoding="utf-8")
         if self.fit_result is not None:
             (path / "training.json").write_text(json.dumps(self.fit_result.__dict__, indent=1), encoding="utf-8")
+        if self._wants_onnx():
+            self._export(path)
+
+    def _export(self, path: Path) -> None:
+        from dialogkit.components.nlu import onnx_runtime
+
+        try:
+            onnx_runtime.export(self.model, self.tokenizer, self.featurizer, self._texts, self._lang(), self.config.max_length, path,
+                                self.config.int8, self.config.int8_min_agreement)
+        except Exception as e:  # noqa: BLE001 - an encoder the exporter cannot trace still runs on torch
+            if self.config.runtime == "onnx":
+                raise
+            for name in (onnx_runtime.FP32, onnx_runtime.INT8, onnx_runtime.INFO, onnx_runtime.HEADS):
+                (path / name).unlink(missing_ok=True)
+            logger.warning("bert_nlu: could not export to ONNX (%s: %s); it runs on torch", type(e).__name__, str(e)[:200])
 
     @classmethod
     def load(cls, path: Path, config: BertNLUConfig, domain: Any) -> BertNLU:
-        import torch
-        from safetensors.torch import load_model
-
-        from dialogkit.components.nlu.bert_encoder import BertEncoder, BertSettings, FastTokenizer
-        from dialogkit.components.nlu.joint_model import JointIntentSlotModel
+        from dialogkit.components.nlu import onnx_runtime
+        from dialogkit.components.nlu.encoder import BertSettings
 
         self = cls(config, domain)
-        self._threads()
         labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
         if (path / "encoder.json").is_file():  # archives before it was recorded: the config names the encoder
             self.encoder_info = json.loads((path / "encoder.json").read_text(encoding="utf-8"))
         self.intents, self.tags = labels["intents"], labels["tags"]
-        dirs = [path / "encoder"] + ([path / "slot_encoder"] if (path / "slot_encoder").is_dir() else [])
-        settings = [BertSettings.from_json(d / "config.json") for d in dirs]
-        if all(s.supported() for s in settings):
-            # plain-torch BERT and the `tokenizers` library: no transformers import, fast start
-            encoders = [BertEncoder(s) for s in settings]
-            self.tokenizer = FastTokenizer(path / "tokenizer")
-        else:
-            from transformers import AutoConfig, AutoModel, AutoTokenizer
-
-            with _skip_weight_init():  # every weight is overwritten from model.safetensors below
-                encoders = [AutoModel.from_config(AutoConfig.from_pretrained(d)) for d in dirs]
-            self.tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer", use_fast=True)
         if (path / "sparse.json").is_file():  # archives before the features have none
             from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
 
             self.featurizer = CharNgramFeaturizer.from_json(json.loads((path / "sparse.json").read_text(encoding="utf-8")))
-        self.model = JointIntentSlotModel(encoders[0], len(self.intents), len(self.tags), config.dropout,
-                                          encoders[1] if len(encoders) > 1 else None, config.label_smoothing,
-                                          len(self.featurizer) if self.featurizer else 0, config.char_feature_dim)
-        load_model(self.model, str(path / "model.safetensors"))
-        self.model.train(False)  # inference mode
-        if config.quantize:
-            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
+        dirs = [path / "encoder"] + ([path / "slot_encoder"] if (path / "slot_encoder").is_dir() else [])
+        plain = all(BertSettings.from_json(d / "config.json").supported() for d in dirs)
+        if plain or (self._wants_onnx() and (path / "tokenizer" / "tokenizer.json").is_file()):
+            from dialogkit.components.nlu.tokenizer import FastTokenizer
+
+            self.tokenizer = FastTokenizer(path / "tokenizer")  # the `tokenizers` library: no transformers, no torch
+        else:
+            from transformers import AutoTokenizer
+
+            self.tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer", use_fast=True)
+        if self._wants_onnx():
+            exported = path if (path / onnx_runtime.INFO).is_file() else None
+            if exported is None:  # trained before the export existed: once, into the cache
+                exported = onnx_runtime.export_cached(path, lambda: self._load_torch(path, dirs, plain), self.tokenizer, self.featurizer,
+                                                      self._lang(), config.max_length)
+            self.fast = onnx_runtime.OnnxJointModel(exported, threads=config.threads)
+            self.parse_batch(["warm up"])  # the tokenizers and the session's first run, here rather than in a user's turn
+            return self
+        self.model = self._load_torch(path, dirs, plain)
         return self
+
+    def _load_torch(self, path: Path, dirs: list[Path], plain: bool) -> Any:
+        import torch
+        from safetensors.torch import load_model
+
+        from dialogkit.components.nlu.joint_model import JointIntentSlotModel
+
+        config = self.config
+        self._threads()
+        if plain:  # plain-torch BERT: no transformers import, fast start
+            from dialogkit.components.nlu.bert_encoder import BertEncoder
+            from dialogkit.components.nlu.encoder import BertSettings
+
+            encoders = [BertEncoder(BertSettings.from_json(d / "config.json")) for d in dirs]
+        else:
+            from transformers import AutoConfig, AutoModel
+
+            with _skip_weight_init():  # every weight is overwritten from model.safetensors below
+                encoders = [AutoModel.from_config(AutoConfig.from_pretrained(d)) for d in dirs]
+        model = JointIntentSlotModel(encoders[0], len(self.intents), len(self.tags), config.dropout,
+                                     encoders[1] if len(encoders) > 1 else None, config.label_smoothing,
+                                     len(self.featurizer) if self.featurizer else 0, config.char_feature_dim)
+        load_model(model, str(path / "model.safetensors"))
+        model.train(False)  # inference mode
+        if config.quantize:
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return model
 
     # --- inference ----------------------------------------------------------------------
 
     def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
         """Intent, ranking and model entities for each text (no rules applied)."""
-        import torch
-
         from dialogkit.components.nlu.features import ROLE_SEP, encode, spans_from_tags, words_of
 
         word_lists = [words_of(t, self._lang()) for t in texts]
-        batch = encode(self.tokenizer, word_lists, self.config.max_length, self.featurizer)
-        with torch.inference_mode():
-            logits, emissions = self.model(batch.input_ids, batch.attention_mask, batch.word_index, batch.sparse)
-            probs = logits.softmax(-1)
-            paths = self.model.decode(emissions, batch.word_mask)
-            tag_probs = emissions.softmax(-1)
+        if self.fast is not None:  # ONNX Runtime and numpy: no torch
+            from dialogkit.components.nlu.onnx_runtime import softmax
+
+            batch = encode(self.tokenizer, word_lists, self.config.max_length, self.featurizer, tensors="np")
+            logits, emissions = self.fast.run(batch)
+            probs, paths, tag_probs = softmax(logits), self.fast.decode(emissions, batch.word_mask), softmax(emissions)
+        else:
+            import torch
+
+            batch = encode(self.tokenizer, word_lists, self.config.max_length, self.featurizer)
+            with torch.inference_mode():
+                logits, emissions = self.model(batch.input_ids, batch.attention_mask, batch.word_index, batch.sparse)
+                probs = logits.softmax(-1)
+                paths = self.model.decode(emissions, batch.word_mask)
+                tag_probs = emissions.softmax(-1)
         out = []
         for b, text in enumerate(texts):
             ranked = sorted(zip(self.intents, probs[b].tolist()), key=lambda x: -x[1])[: self.config.ranking_size]

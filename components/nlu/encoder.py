@@ -7,14 +7,16 @@ or a Hugging Face model id (from the local cache when offline).
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dialogkit.framework.errors import ConfigError, message
 
-__all__ = ["DEFAULT_ENCODER", "encoder_languages", "load_encoder", "load_tokenizer", "resolve_encoder"]
+__all__ = ["DEFAULT_ENCODER", "BertSettings", "encoder_languages", "load_encoder", "load_tokenizer", "resolve_encoder"]
 
 DEFAULT_ENCODER = "default"
 
@@ -106,3 +108,27 @@ def load_encoder(name: str) -> Any:
     except (OSError, ValueError) as e:
         raise ConfigError(message("DK603", name="encoder", problem=f"cannot load encoder '{name}': {str(e).splitlines()[0]}",
                                   fix="use `encoder: default`, a local model directory, or a model id already in the Hugging Face cache")) from None
+
+
+@dataclass
+class BertSettings:
+    vocab_size: int
+    hidden_size: int
+    num_hidden_layers: int
+    num_attention_heads: int
+    intermediate_size: int
+    max_position_embeddings: int = 512
+    type_vocab_size: int = 2
+    layer_norm_eps: float = 1e-12
+    hidden_act: str = "gelu"
+    position_embedding_type: str = "absolute"
+    model_type: str = "bert"
+
+    @classmethod
+    def from_json(cls, path: Path) -> BertSettings:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+    def supported(self) -> bool:
+        """Whether the plain-torch :class:`~dialogkit.components.nlu.bert_encoder.BertEncoder` runs it."""
+        return self.model_type == "bert" and self.hidden_act == "gelu" and self.position_embedding_type == "absolute"

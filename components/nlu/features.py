@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import torch
+import numpy as np
 
 from dialogkit.framework.text import tokenize
 
@@ -54,10 +54,12 @@ def spans_from_tags(tags: list[str], words: list[Word]) -> list[tuple[int, int, 
 
 @dataclass
 class Batch:
-    input_ids: torch.Tensor  # (B, T)
-    attention_mask: torch.Tensor  # (B, T)
-    word_index: torch.Tensor  # (B, W) position of each kept word's first piece
-    word_mask: torch.Tensor  # (B, W) bool, True for kept words (left-aligned)
+    """Torch tensors, or numpy arrays for the ONNX Runtime path (``encode(..., tensors="np")``)."""
+
+    input_ids: Any  # (B, T)
+    attention_mask: Any  # (B, T)
+    word_index: Any  # (B, W) position of each kept word's first piece
+    word_mask: Any  # (B, W) bool, True for kept words (left-aligned)
     kept: list[list[int]]  # per example: indexes (into its word list) of the kept words
     sparse: Any = None  # the bot's own features (SparseBatch), when the model reads them
 
@@ -66,12 +68,12 @@ class Batch:
                      self.sparse.to(device) if self.sparse is not None else None)
 
 
-def encode(tokenizer: Any, word_lists: list[list[Word]], max_length: int, featurizer: Any = None) -> Batch:
+def encode(tokenizer: Any, word_lists: list[list[Word]], max_length: int, featurizer: Any = None, tensors: str = "pt") -> Batch:
     """Tokenize pre-split words and align each word to its first sub-word piece; with a
-    ``featurizer`` (:class:`~components.nlu.sparse_features.CharNgramFeaturizer`) add
-    the feature bags of the same words."""
+    ``featurizer`` (:class:`~dialogkit.components.nlu.sparse_features.CharNgramFeaturizer`) add
+    the feature bags of the same words. ``tensors``: "pt" (torch) or "np" (numpy, no torch)."""
     texts = [[w for w, _, _ in words] or [""] for words in word_lists]
-    enc = tokenizer(texts, is_split_into_words=True, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+    enc = tokenizer(texts, is_split_into_words=True, truncation=True, max_length=max_length, padding=True, return_tensors=tensors)
     kept: list[list[int]] = []
     firsts: list[list[int]] = []
     for b, words in enumerate(word_lists):
@@ -83,11 +85,15 @@ def encode(tokenizer: Any, word_lists: list[list[Word]], max_length: int, featur
         kept.append(order)
         firsts.append([seen[w] for w in order])
     width = max(1, max(len(f) for f in firsts))
-    word_index = torch.zeros(len(word_lists), width, dtype=torch.long)
-    word_mask = torch.zeros(len(word_lists), width, dtype=torch.bool)
+    word_index = np.zeros((len(word_lists), width), dtype=np.int64)
+    word_mask = np.zeros((len(word_lists), width), dtype=bool)
     for b, f in enumerate(firsts):
-        word_index[b, : len(f)] = torch.tensor(f, dtype=torch.long)
+        word_index[b, : len(f)] = f
         word_mask[b, : len(f)] = True
         word_mask[b, 0] = True  # the CRF needs a first step; a message with no words tags position 0 (CLS), ignored
-    sparse = featurizer.batch([[w for w, _, _ in words] for words in word_lists], kept, width) if featurizer is not None else None
-    return Batch(enc["input_ids"], enc["attention_mask"], word_index, word_mask, kept, sparse)
+    sparse = featurizer.batch([[w for w, _, _ in words] for words in word_lists], kept, width, tensors) if featurizer is not None else None
+    if tensors == "pt":
+        import torch
+
+        return Batch(enc["input_ids"], enc["attention_mask"], torch.from_numpy(word_index), torch.from_numpy(word_mask), kept, sparse)
+    return Batch(np.asarray(enc["input_ids"], dtype=np.int64), np.asarray(enc["attention_mask"], dtype=np.int64), word_index, word_mask, kept, sparse)

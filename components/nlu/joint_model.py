@@ -48,22 +48,31 @@ class JointIntentSlotModel(nn.Module):
         """Return intent logits (B, I) and tag emissions (B, W, K).
 
         ``word_index`` (B, W) holds, for each word, the position of its first sub-word piece;
-        ``sparse`` (a :class:`~components.nlu.sparse_features.SparseBatch`) the feature bags
-        when the model has sparse features.
+        ``sparse`` (a :class:`~dialogkit.components.nlu.sparse_features.SparseBatch`) the feature
+        bags when the model has sparse features.
         """
+        word_feats = sentence_feats = None
+        if self.word_bag is not None and self.sentence_bag is not None:
+            if sparse is None:
+                raise ValueError("this model reads sparse features: pass the batch's SparseBatch")
+            b, w = word_index.shape
+            word_feats = torch.relu(self.word_bag(sparse.word_ids, sparse.word_offsets)).view(b, sparse.words_per_row, -1)[:, :w]
+            sentence_feats = torch.relu(self.sentence_bag(sparse.sentence_ids, sparse.sentence_offsets))
+        return self.from_features(input_ids, attention_mask, word_index, word_feats, sentence_feats)
+
+    def from_features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_index: torch.Tensor,
+                      word_feats: torch.Tensor | None = None, sentence_feats: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`forward` with the sparse feature bags already pooled: ``word_feats`` (B, W, S)
+        and ``sentence_feats`` (B, S) (what the ONNX graph takes: its bags are summed outside)."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, H)
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (B, H)
         tag_hidden = hidden if self.slot_encoder is None else self.slot_encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         index = word_index.unsqueeze(-1).expand(-1, -1, tag_hidden.size(-1))  # (B, W, H)
         words = torch.gather(tag_hidden, 1, index)  # (B, W, H)
-        if self.word_bag is not None and self.sentence_bag is not None:
-            if sparse is None:
-                raise ValueError("this model reads sparse features: pass the batch's SparseBatch")
-            b, w = words.shape[:2]
-            word_feats = torch.relu(self.word_bag(sparse.word_ids, sparse.word_offsets)).view(b, sparse.words_per_row, -1)[:, :w]
+        if word_feats is not None and sentence_feats is not None:
             words = torch.cat([words, word_feats.to(words.dtype)], -1)  # (B, W, H + S)
-            pooled = torch.cat([pooled, torch.relu(self.sentence_bag(sparse.sentence_ids, sparse.sentence_offsets)).to(pooled.dtype)], -1)
+            pooled = torch.cat([pooled, sentence_feats.to(pooled.dtype)], -1)
         intent_logits = self.intent_head(self.dropout(pooled))  # (B, I)
         emissions = self.tag_head(self.dropout(words))  # (B, W, K)
         return intent_logits, emissions

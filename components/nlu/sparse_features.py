@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import torch
+import numpy as np
 
 _UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
@@ -34,10 +34,12 @@ __all__ = ["CharNgramFeaturizer", "SparseBatch"]
 
 @dataclass
 class SparseBatch:
-    word_ids: torch.Tensor  # flat feature ids of every (message, word slot) bag
-    word_offsets: torch.Tensor  # (B * W,) start of each word's bag in word_ids
-    sentence_ids: torch.Tensor
-    sentence_offsets: torch.Tensor  # (B,)
+    """Torch tensors for ``EmbeddingBag``, or numpy arrays for the ONNX Runtime path."""
+
+    word_ids: Any  # flat feature ids of every (message, word slot) bag
+    word_offsets: Any  # (B * W,) start of each word's bag in word_ids
+    sentence_ids: Any
+    sentence_offsets: Any  # (B,)
     words_per_row: int  # W
 
     def to(self, device: Any) -> SparseBatch:
@@ -76,7 +78,7 @@ class CharNgramFeaturizer:
         ranked = sorted(counts, key=lambda f: (-counts[f], f))[:max_features]
         return cls(ranked, n_min, n_max)
 
-    def batch(self, word_lists: list[list[str]], kept: list[list[int]], width: int) -> SparseBatch:
+    def batch(self, word_lists: list[list[str]], kept: list[list[int]], width: int, tensors: str = "pt") -> SparseBatch:
         """Bags for the kept words of each message, left-aligned in ``width`` slots (as the tag sequence)."""
         word_ids: list[int] = []
         word_offsets: list[int] = []
@@ -89,8 +91,12 @@ class CharNgramFeaturizer:
                 word_offsets.append(len(word_ids))
                 if slot < len(keep):
                     word_ids += [i for f in self.of_word(words[keep[slot]]) if (i := self.ids.get(f)) is not None]
-        return SparseBatch(torch.tensor(word_ids, dtype=torch.long), torch.tensor(word_offsets, dtype=torch.long),
-                           torch.tensor(sentence_ids, dtype=torch.long), torch.tensor(sentence_offsets, dtype=torch.long), width)
+        arrays = [np.array(a, dtype=np.int64) for a in (word_ids, word_offsets, sentence_ids, sentence_offsets)]
+        if tensors == "pt":
+            import torch
+
+            arrays = [torch.from_numpy(a) for a in arrays]
+        return SparseBatch(*arrays, width)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "char_ngrams", "n_min": self.n_min, "n_max": self.n_max, "features": self.features}

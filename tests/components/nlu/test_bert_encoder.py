@@ -4,8 +4,9 @@
 import pytest
 import torch
 
-from dialogkit.components.nlu.bert_encoder import BertEncoder, BertSettings, FastTokenizer
+from dialogkit.components.nlu.bert_encoder import BertEncoder, BertSettings
 from dialogkit.components.nlu.features import encode, words_of
+from dialogkit.components.nlu.tokenizer import FastTokenizer
 
 TEXTS = ["book a table for 4", "hi", "", "São Paulo 🙂 café, please!!", "word " * 200, "東京で4人"]
 

@@ -91,7 +91,8 @@ def test_overfits_a_tiny_bot_with_exact_offsets(write_bot, tiny_encoder):
 
 
 def test_save_load_round_trip_identical(write_bot, tiny_encoder, tmp_path):
-    c, loaded = trained(write_bot, tiny_encoder, epochs=3)
+    # the torch path (the ONNX Runtime path's parity: tests/components/nlu/test_onnx_runtime.py)
+    c, loaded = trained(write_bot, tiny_encoder, epochs=3, runtime="torch")
     c.save(tmp_path)
     assert (tmp_path / "model.safetensors").is_file() and (tmp_path / "tokenizer" / "tokenizer.json").is_file()
     assert json.loads((tmp_path / "labels.json").read_text())["intents"] == ["book", "bye", "greet"]
@@ -348,7 +349,9 @@ def test_features_learn_what_a_frozen_encoder_cannot(write_bot, tiny_encoder):
 
 
 def test_features_are_saved_and_a_model_without_them_still_loads(write_bot, tiny_encoder, tmp_path):
-    c, loaded = trained(write_bot, tiny_encoder, epochs=2, char_features=True)
+    # the torch path: the exact ranking of an untrained model's near-ties (the ONNX path with the
+    # features: test_onnx_runtime.py)
+    c, loaded = trained(write_bot, tiny_encoder, epochs=2, char_features=True, runtime="torch")
     for d in ("with", "old"):
         (tmp_path / d).mkdir()
     c.save(tmp_path / "with")
