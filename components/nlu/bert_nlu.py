@@ -97,6 +97,7 @@ class BertNLU(Component):
         self.encoder_info: dict[str, Any] = {"encoder": config.encoder}
         self._synonym_map = domain.synonym_map()
         self.fast: Any = None  # OnnxJointModel when inference runs on ONNX Runtime
+        self.exported: dict[str, Any] | None = None  # onnx.json of the export `save` made
         self._texts: list[str] = []  # the training examples' texts: int8 is checked against fp32 on them
 
     # --- data ---------------------------------------------------------------------------
@@ -219,6 +220,8 @@ class BertNLU(Component):
     def describe(self) -> dict[str, Any]:
         if self.fast is not None:
             runtime = f"onnx {self.fast.precision}"
+        elif self.exported:  # just trained: what the saved model runs on
+            runtime = f"onnx {self.exported['precision']}"
         else:
             runtime = "torch int8" if self.config.quantize else "torch fp32"
         return {**self.encoder_info, "runtime": runtime}
@@ -257,7 +260,7 @@ class BertNLU(Component):
         from dialogkit.components.nlu import onnx_runtime
 
         try:
-            onnx_runtime.export(self.model, self.tokenizer, self.featurizer, self._texts, self._lang(), self.config.max_length, path,
+            self.exported = onnx_runtime.export(self.model, self.tokenizer, self.featurizer, self._texts, self._lang(), self.config.max_length, path,
                                 self.config.int8, self.config.int8_min_agreement)
         except Exception as e:  # noqa: BLE001 - an encoder the exporter cannot trace still runs on torch
             if self.config.runtime == "onnx":
