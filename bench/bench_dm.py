@@ -10,16 +10,14 @@ with the bot's templates answering (target, issue 19: p50 <= 5 ms), next to the 
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 import tempfile
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bots import with_templates  # noqa: E402
 from bench.report import ROOT, write  # noqa: E402
 
 
@@ -35,7 +33,6 @@ def main() -> None:
     args = p.parse_args()
 
     from dialogkit.framework.agent import Agent
-    from dialogkit.framework.components import DEFAULT_PIPELINE
     from dialogkit.framework.conversation_tests import load_conversation_tests
     from dialogkit.framework.training import train
 
@@ -43,14 +40,7 @@ def main() -> None:
     results: dict = {"bot": Path(args.bot).name}
     with tempfile.TemporaryDirectory() as tmp:
         # the bot as it is, and the same bot answering with its templates (generator replaced)
-        templates_bot = Path(tmp) / "templates-bot"
-        shutil.copytree(args.bot, templates_bot)
-        domain = yaml.safe_load((templates_bot / "domain.yml").read_text(encoding="utf-8"))
-        if domain.get("pipeline"):
-            domain["pipeline"] = [s if s.get("name") != "t5_nlg" else {"name": "template_nlg"} for s in domain["pipeline"]]
-        else:
-            domain["pipeline"] = [*DEFAULT_PIPELINE[:-1], {"name": "template_nlg"}]
-        (templates_bot / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        templates_bot = with_templates(args.bot, Path(tmp) / "templates-bot")
         for key, bot in (("as_trained", Path(args.bot)), ("templates", templates_bot)):
             train(bot, Path(tmp) / key)
             agent = Agent.load(Path(tmp) / key)

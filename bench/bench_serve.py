@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.bots import with_templates  # noqa: E402
 from bench.report import ROOT, write  # noqa: E402
 
 SCRIPT = ["hi", "I'd like to book a table", "italian please", "we are 4 people", "in the city centre", "at 7pm", "yes please", "thanks"]
@@ -152,12 +153,15 @@ def main() -> None:
     p.add_argument("--model", help="trained model (default: train domains/restaurant into a temporary directory)")
     p.add_argument("--users", type=int, default=32)
     p.add_argument("--seconds", type=float, default=30)
+    p.add_argument("--templates", action="store_true", help="the restaurant bot with its generator replaced by its templates "
+                   "(a server that needs no torch on the ONNX path); written as its own table")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
         if model is None:
             model = f"{tmp}/restaurant"
-            subprocess.run([cli(), "train", str(ROOT / "domains" / "restaurant"), "--out", model], check=True, stdout=subprocess.DEVNULL)
+            bot = with_templates(ROOT / "domains" / "restaurant", f"{tmp}/bot") if args.templates else ROOT / "domains" / "restaurant"
+            subprocess.run([cli(), "train", str(bot), "--out", model], check=True, stdout=subprocess.DEVNULL)
         shell_seconds = shell_cold_start(model)
         port = free_port()
         proc, serve_seconds = start_server(model, port, ["--store-path", f"{tmp}/trackers.sqlite"])
@@ -166,6 +170,8 @@ def main() -> None:
             latencies, sent, errors, elapsed = asyncio.run(load(port, args.users, args.seconds))
             checked, bad = verify(port, sent)
             rss_mb, peak_mb, torch_loaded = memory(proc.pid)
+            pipeline = " + ".join(c["name"] for c in json.loads((Path(model) / "manifest.json").read_text())["components"])
+            runtime = nlu_runtime(model)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -178,8 +184,7 @@ def main() -> None:
         "conversations_checked": checked, "conversations_with_lost_or_reordered_events": bad,
         "cold_start_serve_seconds": serve_seconds, "cold_start_shell_seconds": shell_seconds,
         "rss_mb_idle": idle_mb, "rss_mb_after_load": rss_mb, "rss_mb_peak": peak_mb, "torch_loaded_in_server": torch_loaded,
-        "pipeline": " + ".join(c["name"] for c in json.loads((Path(model) / "manifest.json").read_text())["components"]) + ", SQLite tracker store",
-        "nlu_runtime": nlu_runtime(model),
+        "pipeline": f"{pipeline}, SQLite tracker store", "nlu_runtime": runtime,
     }
 
     def verdict(ok: bool) -> str:
@@ -195,7 +200,9 @@ def main() -> None:
         ("server memory (RSS): idle / after the load / peak", f"{idle_mb:.0f} / {rss_mb:.0f} / {peak_mb:.0f} MB ({verdict(peak_mb <= 400)})", "<= 400 MB"),
         ("NLU runtime; torch loaded in the server", f"{results['nlu_runtime']}; {'yes' if torch_loaded else 'no'}", "-"),
     ]
-    write("serve", "HTTP server: load and cold start", "make bench-serve", rows, results,
+    section, title, command = ("serve_templates", "HTTP server: load and cold start, replies from templates", "python bench/bench_serve.py --templates") \
+        if args.templates else ("serve", "HTTP server: load and cold start", "make bench-serve")
+    write(section, title, command, rows, results,
           notes=f"{args.users} simulated users on 127.0.0.1 for {args.seconds:.0f} s, each replaying the restaurant booking dialogue ({len(SCRIPT)} turns) in new conversations; load generator (httpx, asyncio) on the same 2 cores.")
     for m, v, t in rows:
         print(f"{m}: {v} (target {t})")
