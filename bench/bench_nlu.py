@@ -128,7 +128,9 @@ def main() -> None:
     ]
     if onnx_info.get("checked_on"):
         rows.append(("int8 check at training: same intent / same tags as fp32",
-                     f"{onnx_info['int8_intent_agreement']:.1%} / {onnx_info['int8_tag_agreement']:.1%} of {onnx_info['checked_on']} training examples", f">= {onnx_info['min_agreement']:.0%} each"))
+                     f"{onnx_info['int8_intent_agreement']:.1%} / {onnx_info['int8_tag_agreement']:.1%} of {onnx_info['checked_on']} examples "
+                     f"({'the dev set' if onnx_info['checked_on'] == min(len(dev), 2000) and len(dev) >= 200 else 'training examples'})",
+                     f">= {onnx_info['min_agreement']:.1%} each for int8"))
     if args.limit:
         return
     features = f"on ({len(component.featurizer)} character n-gram and word features)" if component.featurizer else "off"
