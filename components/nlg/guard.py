@@ -23,8 +23,10 @@ length is far outside theirs (``length``).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
@@ -66,9 +68,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _SPACELESS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
 
 
+@lru_cache(maxsize=16384)
 def _script(ch: str) -> str | None:
-    import unicodedata
-
     if not ch.isalpha():
         return None
     name = unicodedata.name(ch, "")
@@ -95,24 +96,47 @@ def _ngram_counts(units: list[str], n: int) -> dict[tuple[str, ...], int]:
     return counts
 
 
+@dataclass(frozen=True)
+class _Wording:
+    """What a response's own texts do, computed once per response (every reply is judged against it)."""
+
+    own: tuple[tuple[str, ...], ...]  # each text's units
+    needed: frozenset[str]  # scripts every text is written in
+    doubled: frozenset[tuple[str, str]]  # words a text itself says twice in a row
+    allowed: tuple[dict[tuple[str, ...], int], ...]  # per n (1, 2, 3): the most times any text says each n-gram
+    lengths: tuple[int, ...]
+
+
+@lru_cache(maxsize=4096)
+def _wording(texts: tuple[str, ...]) -> _Wording:
+    own = [_units(t) for t in texts]
+    own_scripts = [{s for c in _PLACEHOLDER.sub(" ", t) if (s := _script(c))} for t in texts]
+    allowed = []
+    for n in (1, 2, 3):
+        most: dict[tuple[str, ...], int] = {}
+        for units in own:
+            for key, c in _ngram_counts(units, n).items():
+                most[key] = max(most.get(key, 0), c)
+        allowed.append(most)
+    return _Wording(tuple(tuple(u) for u in own), frozenset(set.intersection(*own_scripts)), frozenset((a, b) for u in own for a, b in zip(u, u[1:]) if a == b),
+                    tuple(allowed), tuple(len(u) for u in own if u))
+
+
 def style_problems(template: str, texts: list[str]) -> list[str]:
     """Why ``template`` reads worse than the response's own ``texts`` (empty: it does not)."""
     if not texts:
         return []
     units = _units(template)
-    own = [_units(t) for t in texts]
-    own_scripts = [{s for c in _PLACEHOLDER.sub(" ", t) if (s := _script(c))} for t in texts]
-    needed = set.intersection(*own_scripts) if own_scripts else set()
-    if not units and any(own):
+    wording = _wording(tuple(texts))
+    if not units and any(wording.own):
         return ["language: no words, only punctuation or placeholders"]
     have = {s for c in _PLACEHOLDER.sub(" ", template) if (s := _script(c))}
-    if needed - have:
-        return [f"language: no {', '.join(sorted(needed - have))} characters, though the response is written in them"]
+    if wording.needed - have:
+        return [f"language: no {', '.join(sorted(wording.needed - have))} characters, though the response is written in them"]
     problems: list[str] = []
     # a word said twice in a row, which none of the response's texts does ("hawaiian, hawaiian")
-    doubled = {(a, b) for t in own for a, b in zip(t, t[1:]) if a == b}
     for a, b in zip(units, units[1:]):
-        if a == b and (a, b) not in doubled:
+        if a == b and (a, b) not in wording.doubled:
             problems.append(f"repetition: '{a}' twice in a row")
             break
     # a word or phrase said more often than any of the response's texts says it (single
@@ -120,10 +144,7 @@ def style_problems(template: str, texts: list[str]) -> list[str]:
     for n in (3, 2, 1):
         if problems:
             break
-        allowed: dict[tuple[str, ...], int] = {}
-        for t in own:
-            for key, c in _ngram_counts(t, n).items():
-                allowed[key] = max(allowed.get(key, 0), c)
+        allowed = wording.allowed[n - 1]
         for key, c in _ngram_counts(units, n).items():
             if n == 1 and any(_script(ch) in _SPACELESS for ch in key[0]):
                 continue
@@ -131,9 +152,8 @@ def style_problems(template: str, texts: list[str]) -> list[str]:
             if c > max(1, allowed.get(key, 0)) and not (short and c <= allowed.get(key, 0) + 1):
                 problems.append(f"repetition: '{' '.join(key)}' x{c}")
                 break
-    lengths = [len(t) for t in own if t]
-    if lengths and units:
-        low, high = min(lengths), max(lengths)
+    if wording.lengths and units:
+        low, high = min(wording.lengths), max(wording.lengths)
         if len(units) < low // 2 or len(units) > high * 2 + 3:
             problems.append(f"length: {len(units)} words where the response has {low}-{high}")
     return problems
