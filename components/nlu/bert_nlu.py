@@ -297,12 +297,18 @@ class BertNLU(Component):
             self.tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer", use_fast=True)
         if self._wants_onnx():
             exported = path if (path / onnx_runtime.INFO).is_file() else None
-            if exported is None:  # trained before the export existed: once, into the cache
-                exported = onnx_runtime.export_cached(path, lambda: self._load_torch(path, dirs, plain), self.tokenizer, self.featurizer,
-                                                      self._lang(), config.max_length)
-            self.fast = onnx_runtime.OnnxJointModel(exported, threads=config.threads)
-            self.parse_batch(["warm up"])  # the tokenizers and the session's first run, here rather than in a user's turn
-            return self
+            try:
+                if exported is None:  # trained before the export existed: once, into the cache
+                    exported = onnx_runtime.export_cached(path, lambda: self._load_torch(path, dirs, plain), self.tokenizer, self.featurizer,
+                                                          self._lang(), config.max_length)
+                self.fast = onnx_runtime.OnnxJointModel(exported, threads=config.threads)
+                self.parse_batch(["warm up"])  # the tokenizers and the session's first run, here rather than in a user's turn
+                return self
+            except Exception as e:  # noqa: BLE001 - `auto`: an export that cannot be made or run here leaves the torch path
+                if config.runtime == "onnx":
+                    raise
+                self.fast = None
+                logger.warning("bert_nlu: the ONNX Runtime path is not available (%s: %s); running on torch", type(e).__name__, str(e)[:200])
         self.model = self._load_torch(path, dirs, plain)
         return self
 

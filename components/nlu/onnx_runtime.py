@@ -111,10 +111,15 @@ def _quantize(directory: Path, tokenizer: Any, featurizer: Any, texts: list[str]
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    logging.getLogger("root").setLevel(logging.ERROR)  # the quantizer's "consider pre-processing" note
     # the encoder's weights per output channel; the two small heads that make the decisions stay fp32
     heads = [n.name for n in onnx.load(str(directory / FP32)).graph.node if "intent_head" in n.name or "tag_head" in n.name]
-    quantize_dynamic(str(directory / FP32), str(directory / INT8), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=heads)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantizer logs a "consider pre-processing" note on the root logger
+    try:
+        quantize_dynamic(str(directory / FP32), str(directory / INT8), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=heads)
+    finally:
+        root.setLevel(level)  # the application's logging as it was
     if int8 is True or not texts:  # forced, or nothing to check it on
         (directory / (FP32 if int8 is True else INT8)).unlink()
         return {"precision": "int8" if int8 is True else "fp32", "checked_on": 0}

@@ -6,6 +6,7 @@ existed (exported once into the cache, the archive untouched), and no torch on t
 """
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -59,7 +60,9 @@ def test_int8_is_kept_only_where_it_agrees_with_fp32(write_bot, tiny_encoder, tm
     c, loaded = trained(write_bot, tiny_encoder, epochs=30)
     for name in ("auto", "strict", "forced"):
         (tmp_path / name).mkdir()
+    level = logging.getLogger().level
     c.save(tmp_path / "auto")
+    assert logging.getLogger().level == level  # the quantizer's noise is silenced without touching the app's logging
     info = json.loads((tmp_path / "auto" / "onnx.json").read_text())
     assert info["checked_on"] == len(c._texts) > 0
     agrees = min(info["int8_intent_agreement"], info["int8_tag_agreement"]) >= info["min_agreement"]
@@ -105,6 +108,18 @@ def test_a_model_trained_before_the_export_is_exported_once_into_the_cache(write
     second = BertNLU.load(tmp_path / "old", config, loaded.domain)
     assert (cached[0] / "model.onnx").stat().st_mtime_ns == stamp  # reused, not exported again
     _same_parse(c.parse_batch(TEXTS), second.parse_batch(TEXTS), 1e-4)
+
+
+def test_an_old_model_whose_export_cannot_be_cached_runs_on_torch(write_bot, tiny_encoder, tmp_path, monkeypatch, caplog):
+    c, loaded = trained(write_bot, tiny_encoder, epochs=3, runtime="torch")
+    c.save(tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("DIALOGKIT_CACHE", str(blocker))  # the cache cannot be written
+    again = BertNLU.load(tmp_path, c.config.model_copy(update={"runtime": "auto"}), loaded.domain)
+    assert again.fast is None and again.describe()["runtime"] == "torch fp32"
+    assert "running on torch" in caplog.text
+    _same_parse(c.parse_batch(TEXTS), again.parse_batch(TEXTS), 1e-5)
 
 
 def test_runtime_onnx_without_onnx_runtime_says_how_to_fix_it(write_bot, tiny_encoder, tmp_path, monkeypatch):
