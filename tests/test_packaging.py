@@ -59,7 +59,7 @@ print(json.dumps({"mine": components.MINE, "replies": [m["text"] for m in agent.
 
 
 def test_non_editable_install_next_to_an_app_with_its_own_components_package(write_bot, tmp_path):
-    # a wheel built from a copy of the sources (the build leaves nothing in the checkout; setuptools >= 70.1,
+    # a wheel built from a copy of the sources (the build leaves nothing in the checkout; setuptools >= 77,
     # a dev dependency, builds it without the `wheel` package)
     src = tmp_path / "src"
     src.mkdir()
