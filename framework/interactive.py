@@ -81,6 +81,7 @@ class InteractiveSession:
     conversations: list[dict[str, Any]] = field(default_factory=list)  # finished, not saved yet
     examples: list[tuple[str, str]] = field(default_factory=list)  # (intent, annotated text), not saved yet
     number: int = 1  # of the current conversation in this session
+    known: set[tuple[str, str]] | None = None  # (intent, annotated text) the bot has or this session noted
 
     @property
     def conversation_id(self) -> str:
@@ -100,9 +101,9 @@ class InteractiveSession:
         if not payload:
             parse = agent.parse(text)
             found = (parse.get("intent") or {}).get("name")
-            ranking = [r["name"] for r in parse.get("intent_ranking") or []][:5] or ([found] if found else [])
-            io.say("  intent: " + ", ".join(f"{i}) {r['name']} {r['confidence']:.2f}" for i, r in enumerate((parse.get("intent_ranking") or [])[:5], 1)))
-            intent = self._ask_intent(io, found, ranking)
+            ranked = (parse.get("intent_ranking") or [])[:5]
+            io.say("  intent: " + (", ".join(f"{i}) {r['name']} {r['confidence']:.2f}" for i, r in enumerate(ranked, 1)) or "(none)"))
+            intent = self._ask_intent(io, found, [r["name"] for r in ranked])
             spans = [EntitySpan(e["start"], e["end"], e["entity"], text[e["start"]:e["end"]], role=e.get("role"), group=e.get("group"))
                      for e in parse.get("entities") or [] if e.get("start") is not None]
             io.say(f"  entities: {format_example(text, spans) if spans else '(none)'}")
@@ -133,7 +134,8 @@ class InteractiveSession:
     def _ask_intent(self, io: _Io, found: str | None, ranking: list[str]) -> str:
         known = [*self.agent.domain.intents, *BUILTIN_INTENTS]
         while True:
-            answer = io.ask(f"  intent ok? [Enter: {found}; or 1-{len(ranking)} or a name] ").strip()
+            numbers = f"1-{len(ranking)} or " if ranking else ""
+            answer = io.ask(f"  intent ok? [Enter: {found}; or {numbers}a name] ").strip()
             if not answer and found:
                 return found
             if not answer:
@@ -203,17 +205,20 @@ class InteractiveSession:
         return out + [e for e in parsed if e.get("start") is None]
 
     def _keep_example(self, intent: str, annotated: str, io: _Io) -> None:
-        if (intent, annotated) in self.examples or (intent, annotated) in self._known_examples():
+        if self.known is None:  # the bot's examples, read once per session (the corrections are added as they come)
+            self.known = self._read_examples()
+        if (intent, annotated) in self.known:
             return
+        self.known.add((intent, annotated))
         self.examples.append((intent, annotated))
         io.say(f"  noted for the NLU data: {intent}: {annotated}")
 
-    def _known_examples(self) -> set[tuple[str, str]]:
+    def _read_examples(self) -> set[tuple[str, str]]:
         from dialogkit.framework.domain.loader import load_domain
         from dialogkit.framework.training_data import collect_examples, format_example
 
         try:
-            return {(ex.intent, format_example(ex.text, ex.entities)) for ex in collect_examples(load_domain(self.bot))}
+            return {(ex.intent or "", format_example(ex.text, ex.entities)) for ex in collect_examples(load_domain(self.bot))}
         except Exception:  # noqa: BLE001 - the bot being edited meanwhile: no dedup is better than no session
             return set()
 

@@ -287,7 +287,8 @@ class BertNLU(Component):
             self.featurizer = CharNgramFeaturizer.from_json(json.loads((path / "sparse.json").read_text(encoding="utf-8")))
         dirs = [path / "encoder"] + ([path / "slot_encoder"] if (path / "slot_encoder").is_dir() else [])
         plain = all(BertSettings.from_json(d / "config.json").supported() for d in dirs)
-        if plain or (self._wants_onnx() and (path / "tokenizer" / "tokenizer.json").is_file()):
+        onnx = self._wants_onnx()
+        if plain or (onnx and (path / "tokenizer" / "tokenizer.json").is_file()):
             from dialogkit.components.nlu.tokenizer import FastTokenizer
 
             self.tokenizer = FastTokenizer(path / "tokenizer")  # the `tokenizers` library: no transformers, no torch
@@ -295,7 +296,7 @@ class BertNLU(Component):
             from transformers import AutoTokenizer
 
             self.tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer", use_fast=True)
-        if self._wants_onnx():
+        if onnx:
             exported = path if (path / onnx_runtime.INFO).is_file() else None
             try:
                 if exported is None:  # trained before the export existed: once, into the cache

@@ -51,14 +51,19 @@ class JointIntentSlotModel(nn.Module):
         ``sparse`` (a :class:`~dialogkit.components.nlu.sparse_features.SparseBatch`) the feature
         bags when the model has sparse features.
         """
-        word_feats = sentence_feats = None
-        if self.word_bag is not None and self.sentence_bag is not None:
-            if sparse is None:
-                raise ValueError("this model reads sparse features: pass the batch's SparseBatch")
-            b, w = word_index.shape
-            word_feats = torch.relu(self.word_bag(sparse.word_ids, sparse.word_offsets)).view(b, sparse.words_per_row, -1)[:, :w]
-            sentence_feats = torch.relu(self.sentence_bag(sparse.sentence_ids, sparse.sentence_offsets))
+        word_feats, sentence_feats = self.bag_features(word_index, sparse)
         return self.from_features(input_ids, attention_mask, word_index, word_feats, sentence_feats)
+
+    def bag_features(self, word_index: torch.Tensor, sparse: Any) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """The pooled feature bags: per word (B, W, S) and per message (B, S); ``(None, None)``
+        for a model without sparse features."""
+        if self.word_bag is None or self.sentence_bag is None:
+            return None, None
+        if sparse is None:
+            raise ValueError("this model reads sparse features: pass the batch's SparseBatch")
+        b, w = word_index.shape
+        word_feats = torch.relu(self.word_bag(sparse.word_ids, sparse.word_offsets)).view(b, sparse.words_per_row, -1)[:, :w]
+        return word_feats, torch.relu(self.sentence_bag(sparse.sentence_ids, sparse.sentence_offsets))
 
     def from_features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_index: torch.Tensor,
                       word_feats: torch.Tensor | None = None, sentence_feats: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:

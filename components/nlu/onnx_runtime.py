@@ -64,10 +64,7 @@ def export(model: Any, tokenizer: Any, featurizer: Any, texts: list[str], lang: 
     args: tuple[Any, ...] = (sample.input_ids, sample.attention_mask, sample.word_index)
     if sparse:
         with torch.inference_mode():
-            b, w = sample.word_index.shape
-            s = sample.sparse
-            args += (torch.relu(model.word_bag(s.word_ids, s.word_offsets)).view(b, s.words_per_row, -1)[:, :w],
-                     torch.relu(model.sentence_bag(s.sentence_ids, s.sentence_offsets)))
+            args += model.bag_features(sample.word_index, sample.sparse)
     axes = {"input_ids": {0: "batch", 1: "pieces"}, "attention_mask": {0: "batch", 1: "pieces"}, "word_index": {0: "batch", 1: "words"},
             "word_feats": {0: "batch", 1: "words"}, "sentence_feats": {0: "batch"}, "intent_logits": {0: "batch"}, "emissions": {0: "batch", 1: "words"}}
     was_training = model.training
