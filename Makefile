@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo lint clean browser rasa-sdk-env services services-down
+.PHONY: setup test demo lint typecheck clean browser rasa-sdk-env services services-down
 
 setup: $(STAMP)
 
@@ -49,8 +49,15 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 
-lint: setup
+lint: setup typecheck
 	$(BIN)/ruff check dialogkit framework components tests bench
+
+# mypy over the installed package layout (dialogkit.framework = framework/, dialogkit.components
+# = components/), seen through links in .typecheck/ so every import resolves to these files.
+typecheck: setup
+	rm -rf .typecheck && mkdir -p .typecheck/dialogkit
+	ln -s ../../dialogkit/__init__.py ../../dialogkit/__main__.py ../../framework ../../components .typecheck/dialogkit/
+	cd .typecheck && ../$(BIN)/mypy --config-file ../pyproject.toml -p dialogkit
 
 clean:
 	rm -rf models .pytest_cache

@@ -130,14 +130,10 @@ def main() -> None:
     import sacrebleu
     import torch
 
-    from dialogkit.components.nlg.generator import (
-        GeneratorConfig,
-        build_model,
-        linearize,
-        split_pairs,
-    )
-    from dialogkit.components.nlg.generator_trainer import FitSettings, _pad, fit
+    from dialogkit.components.nlg.generator import GeneratorConfig, build_model, split_pairs
+    from dialogkit.components.nlg.generator_trainer import FitSettings, fit, pad_batch
     from dialogkit.components.nlg.guard import Lexicon, check
+    from dialogkit.components.nlg.plans import linearize
     from dialogkit.components.nlg.t5_runtime import T5Runtime
     from dialogkit.components.nlg.templates import fill
 
@@ -178,7 +174,7 @@ def main() -> None:
     def decode(codec: Any, runtime: Any, inputs: list[str], beams: int, ret: int) -> list[list[str]]:
         out = []
         for i in range(0, len(inputs), 32):
-            ids, mask = _pad([codec.encode(x, 96) for x in inputs[i : i + 32]], codec.pad_id)
+            ids, mask = pad_batch([codec.encode(x, 96) for x in inputs[i : i + 32]], codec.pad_id)
             out += [[codec.decode(h) for h, _ in hyps] for hyps in runtime.generate(ids, mask, 80, beams, ret)]
         return out
 

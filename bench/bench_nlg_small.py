@@ -26,7 +26,8 @@ def main() -> None:
     import torch
 
     from bench.report import write
-    from dialogkit.components.nlg.generator import T5NLG, training_pairs
+    from dialogkit.components.nlg.generator import T5NLG
+    from dialogkit.components.nlg.plans import training_pairs
     from dialogkit.framework.components import TrainingContext
     from dialogkit.framework.domain.loader import load_domain
     from dialogkit.framework.training import build_pipeline

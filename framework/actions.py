@@ -66,9 +66,11 @@ class Dispatcher:
         self.messages: list[dict[str, Any]] = []
 
     def utter(self, response: str | None = None, text: str | None = None, **data: Any) -> None:
-        """Send a domain response by name, or a literal ``text`` (with optional buttons, custom...)."""
+        """Send a domain response by name (keyword values fill its placeholders over the slots,
+        as Rasa's ``utter_message(response=..., **kwargs)``), or a literal ``text`` (with optional
+        buttons, custom...)."""
         if response is not None:
-            self.messages.append({"response": response, "slots": data.pop("slots", {})})
+            self.messages.append({"response": response, "slots": {**data.pop("slots", {}), **data}})
         elif text is not None:
             self.messages.append({"text": text, **data})
         else:
@@ -108,7 +110,7 @@ class ActionRunner:
         top = module.split(".")[0]
         for d in self.code_dirs:
             if (Path(d) / f"{top}.py").is_file() or (Path(d) / top / "__init__.py").is_file():
-                pkg = "_dialogkit_code_" + hashlib.sha256(d.encode()).hexdigest()[:12]
+                pkg = "_dialogkit_code_" + _code_key(d)
                 if pkg not in sys.modules:
                     namespace = types.ModuleType(pkg)
                     namespace.__path__ = [d]
@@ -116,21 +118,23 @@ class ActionRunner:
                 return f"{pkg}.{module}"
         return module  # an installed package
 
-    def run(self, name: str, tracker: Tracker) -> tuple[list[Any], list[dict[str, Any]]]:
-        """Run action ``name``; return its events and messages. Exceptions propagate to the caller."""
+    def run(self, name: str, tracker: Tracker, timeout: float | None = None) -> tuple[list[Any], list[dict[str, Any]]]:
+        """Run action ``name``; return its events and messages. Exceptions propagate to the caller.
+        ``timeout`` (seconds) overrides the runner's for this call."""
         fn = self.resolve(self.refs[name])
         dispatcher = Dispatcher()
-        result = self._call(fn, TrackerView(tracker), dispatcher)
+        result = self._call(fn, timeout, TrackerView(tracker), dispatcher)
         events = [e if not isinstance(e, dict) else _EVENT.validate_python(e) for e in (result or [])]
         for e in events:  # an event the store cannot save would fail the whole turn: the action fails instead
             e.model_dump_json()
         return events, dispatcher.messages
 
-    def validate(self, ref: str, value: Any, tracker: Tracker) -> Any:
-        return self._call(self.resolve(ref), value, TrackerView(tracker))
+    def validate(self, ref: str, value: Any, tracker: Tracker, timeout: float | None = None) -> Any:
+        return self._call(self.resolve(ref), timeout, value, TrackerView(tracker))
 
-    def _call(self, fn: Callable[..., Any], *args: Any) -> Any:
-        if self.timeout is None:
+    def _call(self, fn: Callable[..., Any], timeout: float | None, *args: Any) -> Any:
+        timeout = timeout if timeout is not None else self.timeout
+        if timeout is None:
             return _call(fn, *args)
         out: dict[str, Any] = {}
 
@@ -142,12 +146,22 @@ class ActionRunner:
 
         worker = threading.Thread(target=target, name=f"dialogkit-action-{getattr(fn, '__name__', 'call')}", daemon=True)
         worker.start()
-        worker.join(self.timeout)
+        worker.join(timeout)
         if worker.is_alive():
-            raise ActionTimeout(f"'{getattr(fn, '__qualname__', fn)}' did not finish within {self.timeout:g} s")
+            raise ActionTimeout(f"'{getattr(fn, '__qualname__', fn)}' did not finish within {timeout:g} s")
         if "e" in out:
             raise out["e"]
         return out.get("v")
+
+
+def _code_key(directory: str) -> str:
+    """A package name part for the code in ``directory``: its path and its files' contents, so a
+    model retrained into the same folder with changed actions imports the new code."""
+    h = hashlib.sha256(directory.encode())
+    for p in sorted(Path(directory).rglob("*.py")):
+        h.update(str(p.relative_to(directory)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:12]
 
 
 def _call(fn: Callable[..., Any], *args: Any) -> Any:

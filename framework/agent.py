@@ -22,14 +22,16 @@ import queue
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from dialogkit.framework.action_executor import ActionExecutor
 from dialogkit.framework.archive import forget_unpacked, read_manifest, unpack_if_tarball
 from dialogkit.framework.components import (
     Component,
     Turn,
+    component_errors,
     get_component_class,
     made_for_other_languages,
     resolve_config,
@@ -37,11 +39,10 @@ from dialogkit.framework.components import (
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.errors import (
     ArchiveError,
-    ComponentError,
-    DialogkitError,
     Location,
     message,
 )
+from dialogkit.framework.patterns import PAYLOAD_RE
 from dialogkit.framework.stores import InMemoryTrackerStore, InProcessLockStore
 from dialogkit.framework.stores.shared import StoreConflict
 from dialogkit.framework.tracker import (
@@ -56,7 +57,6 @@ from dialogkit.framework.tracker import (
 __all__ = ["Agent", "NLUBatcher", "clean_text"]
 
 logger = logging.getLogger(__name__)
-_PAYLOAD = re.compile(r"^/([A-Za-z][A-Za-z0-9_.\-#+]*)\s*(\{.*\})?\s*$", re.DOTALL)
 MAX_MESSAGE_CHARS = 10_000
 MAX_PAYLOAD_DEPTH = 20  # nesting of a payload's JSON (`/intent{"a": [[...]]}`); deeper ones are not parsed
 
@@ -64,10 +64,12 @@ MAX_PAYLOAD_DEPTH = 20  # nesting of a payload's JSON (`/intent{"a": [[...]]}`);
 class Agent:
     """A loaded bot. Build it with :meth:`load`; no I/O happens in ``__init__``."""
 
-    def __init__(self, domain: Domain, components: list[Component], manifest: dict[str, Any], store: Any = None, lock_store: Any = None, broker: Any = None):
+    def __init__(self, domain: Domain, components: list[Component], manifest: dict[str, Any], store: Any = None, lock_store: Any = None, broker: Any = None,
+                 executor: ActionExecutor | None = None):
         self.domain = domain
         self.components = components
         self.manifest = manifest
+        self.executor = executor or ActionExecutor(domain)  # runs the actions the DM decides on
         self.store = store or InMemoryTrackerStore()
         self._local_locks = InProcessLockStore()  # this process's threads queue here, not on Redis
         self.lock_store = lock_store  # shared by several processes (RedisLockStore), or None
@@ -101,13 +103,10 @@ class Agent:
             if str(entry.get("code_version")) != str(cls_.code_version):
                 raise ArchiveError(message("DK505", Location(str(root)), found=f"{name} v{entry.get('code_version')}", expected=f"{name} v{cls_.code_version}"))
             config = resolve_config(name, entry["config"])
-            try:
+            with component_errors(name, "could not load"):
                 components.append(cls_.load(root / entry["dir"], config, domain))
-            except DialogkitError:
-                raise
-            except Exception as e:
-                raise ComponentError(message("DK604", name=name, problem=f"could not load: {type(e).__name__}: {e}")) from e
-        agent = cls(domain, components, manifest, store, lock_store, broker)
+        legacy = [root / e["dir"] for e in manifest["components"] if e["name"] == "flow_policy"]  # where archives before 0.3 kept the action code
+        agent = cls(domain, components, manifest, store, lock_store, broker, ActionExecutor.from_archive(root, domain, legacy))
         for name, info in agent.describe().items():
             languages = info.get("languages") or []
             if made_for_other_languages(languages, domain.language):
@@ -126,11 +125,8 @@ class Agent:
         from dialogkit.framework.rasa.action_server import load_endpoints
 
         endpoint = load_endpoints(path)
-        if endpoint is None:
-            return
-        for c in self.components:
-            if hasattr(c, "set_action_endpoint"):
-                c.set_action_endpoint(endpoint)
+        if endpoint is not None:
+            self.executor.use_endpoint(endpoint)
 
     # --- NLU --------------------------------------------------------------------------
 
@@ -154,7 +150,7 @@ class Agent:
 
     def _payload(self, turn: Turn) -> bool:
         """Fill ``turn`` from a ``/intent{...}`` payload; False if the text is not one."""
-        payload = _PAYLOAD.match(turn.text.strip())
+        payload = PAYLOAD_RE.match(turn.text.strip())
         if not payload:
             return False
         values = _payload_values(payload.group(2)) if payload.group(2) else {}
@@ -170,12 +166,8 @@ class Agent:
     def _run(self, component: Component, turns: list[Turn]) -> None:
         """Run one component on ``turns``, naming it in any failure; record its time per turn."""
         t0 = time.perf_counter()
-        try:
+        with component_errors(component.name):
             component.process_batch(turns)
-        except DialogkitError:
-            raise
-        except Exception as e:
-            raise ComponentError(message("DK604", name=component.name, problem=f"{type(e).__name__}: {e}")) from e
         for turn in turns:
             turn.timings[component.name] = (time.perf_counter() - t0) / len(turns)
 
@@ -245,24 +237,24 @@ class Agent:
 
     def _turn(self, tracker: Tracker, text: str, channel: str | None, parse: dict[str, Any] | None = None) -> Turn:
         self._expire_session(tracker)
-        turn = Turn(_clean(text), channel=channel, tracker=tracker)
+        turn = Turn(_clean(text), channel=channel, tracker=tracker, executor=self.executor)
         if parse is None:
             self._nlu(turn)
         else:
             turn.intent = dict(parse["intent"])
             turn.intent_ranking = [dict(r) for r in parse.get("intent_ranking") or [turn.intent]]
             turn.entities = [dict(e) for e in parse.get("entities") or []]
+        start = len(tracker.events)
         tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
         for stage in ("dm", "nlg"):
             for c in self.components:
                 if c.stage == stage:
                     self._run(c, [turn])
         bots = [BotUttered(text=m.get("text"), response=m.get("response"), data={k: v for k, v in m.items() if k not in ("text", "response")}) for m in turn.messages]
-        if len(turn.positions) == len(bots):
+        if len(turn.responses) == len(bots):
             # each message goes where the DM queued it: after the action that said it, before later events
-            for pos, bot in sorted(zip(turn.positions, range(len(bots))), reverse=True):
-                tracker.events.insert(pos, bots[bot])
-        else:
+            tracker.insert_at([(r.position, bot) for r, bot in zip(turn.responses, bots, strict=True)], since=start)
+        else:  # an NLG component that does not answer one message per response: in order, at the end
             for bot in bots:
                 tracker.add(bot)
         return turn
@@ -344,7 +336,7 @@ def _clean_json(value: Any) -> Any:
     return value
 
 
-def _public(msg: dict[str, Any]) -> dict[str, Any]:
+def _public(msg: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in msg.items() if v is not None and k != "slots"}
 
 
@@ -358,7 +350,7 @@ class NLUBatcher:
         self._thread.start()
 
     def submit(self, turn: Turn) -> None:
-        done, error = threading.Event(), []
+        done, error = threading.Event(), list[BaseException]()
         self._queue.put((turn, done, error))
         done.wait()
         if error:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -272,6 +273,11 @@ def cmd_data_convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    parser.print_help()
+    return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dialogkit", description="Build, train, test and run dialogue bots from one domain YAML.")
     p.add_argument("--version", action="version", version=f"dialogkit {__version__}")
@@ -377,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--from", dest="source_format", choices=["bio", "yaml"], required=True)
     s.add_argument("--to", dest="target_format", choices=["bio", "yaml"], required=True)
     s.set_defaults(func=cmd_data_convert)
-    data.set_defaults(func=lambda a: (data.print_help(), 2)[1])
+    data.set_defaults(func=partial(_usage, data))
     return p
 
 

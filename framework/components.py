@@ -13,16 +13,26 @@ imported by commands that do not need it. Third-party components are added with
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from dialogkit.framework.errors import ConfigError, Location, did_you_mean, message
+from dialogkit.framework.errors import (
+    ComponentError,
+    ConfigError,
+    DialogkitError,
+    Location,
+    did_you_mean,
+    message,
+)
+from dialogkit.framework.turn import AGENT_FIELDS, Turn, turn_fields
 
 __all__ = [
     "BUILTIN_COMPONENTS",
@@ -32,6 +42,8 @@ __all__ = [
     "TrainingContext",
     "Turn",
     "available_components",
+    "check_stage_data",
+    "component_errors",
     "get_component_class",
     "made_for_other_languages",
     "register_component",
@@ -73,29 +85,6 @@ class ComponentConfig(BaseModel):
 
 
 @dataclass
-class Turn:
-    """What flows through the pipeline for one user message.
-
-    NLU components fill ``intent``/``intent_ranking``/``entities``; the DM fills
-    ``actions`` (response names and action names to run); NLG fills ``messages``.
-    """
-
-    text: str
-    payload: bool = False  # the text was a `/intent{...}` payload (no NLU ran; not free text)
-    channel: str | None = None  # the input/output channel ("rest", "cmdline"...): selects `channel:` variations
-    intent: dict[str, Any] | None = None
-    intent_ranking: list[dict[str, Any]] = field(default_factory=list)
-    entities: list[dict[str, Any]] = field(default_factory=list)
-    tracker: Any = None
-    responses: list[dict[str, Any]] = field(default_factory=list)  # [{"response": name, ...}]
-    actions: list[str] = field(default_factory=list)  # what the DM did, in order: responses said, actions run, forms run
-    positions: list[int] = field(default_factory=list)  # per response: the tracker length when it was queued (event order)
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    refused: list[dict[str, Any]] = field(default_factory=list)  # slot values the DM did not take: {"slot", "value", "why"}
-
-
-@dataclass
 class TrainingContext:
     """What a trainable component learns from: the loaded domain and its parsed examples."""
 
@@ -115,6 +104,10 @@ class Component(ABC):
     Config: ClassVar[type[ComponentConfig]] = ComponentConfig
     trainable: ClassVar[bool] = False
     code_version: ClassVar[str] = "1"  # bump when a change must invalidate trained archives
+    # The Turn fields this component needs filled before it runs, and those it fills
+    # (checked when the pipeline is built: :func:`check_stage_data`).
+    requires: ClassVar[tuple[str, ...]] = ()
+    assigns: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: ComponentConfig, domain: Any):
         self.config = config
@@ -147,12 +140,36 @@ class Component(ABC):
         """Write learned state into directory ``path`` (safetensors / JSON only)."""
 
     @classmethod
-    def load(cls, path: Path, config: ComponentConfig, domain: Any) -> Component:
+    def load(cls, path: Path, config: Any, domain: Any) -> Component:
         """Rebuild the component from ``path`` written by :meth:`save`."""
         return cls(config, domain)
 
+    @classmethod
+    def config_actions(cls, config: ComponentConfig) -> dict[str, str]:
+        """Actions this component's config names (config key -> action), checked by ``validate``
+        as references to the domain's actions; a DM component that runs one on every message
+        (it may extract slots) names it here."""
+        return {}
 
-def made_for_other_languages(languages: list[str], language: str) -> bool:
+    def flow_position(self, tracker: Any) -> str | None:
+        """Where the conversation stands in this component's terms, for debug views (the DM: the
+        step the active flow is at); None when it has nothing to say."""
+        return None
+
+
+@contextlib.contextmanager
+def component_errors(name: str, doing: str = "") -> Iterator[None]:
+    """Name component ``name`` in any failure inside (DK604, ``doing`` says in what, e.g.
+    "could not load"); dialogkit's own errors pass through as they are."""
+    try:
+        yield
+    except DialogkitError:
+        raise
+    except Exception as e:
+        raise ComponentError(message("DK604", name=name, problem=f"{doing + ': ' if doing else ''}{type(e).__name__}: {e}")) from e
+
+
+def made_for_other_languages(languages: Sequence[str], language: str) -> bool:
     """True when a model whose card names ``languages`` was not made for the bot's ``language``
     (unknown languages, a multilingual model or a bot in ``xx`` never count as a mismatch)."""
     return bool(languages) and "multi" not in languages and language not in languages and language != "xx"
@@ -215,7 +232,7 @@ def resolve_pipeline(loaded: Any) -> list[tuple[str, ComponentConfig]]:
     resolved: list[tuple[str, ComponentConfig]] = []
     for i, (name, cfg) in enumerate(pairs):
         try:
-            resolved.append((name, resolve_config(name, cfg, locate=lambda key, i=i: loaded.positions.find(("pipeline", i, *key), key=True))))
+            resolved.append((name, resolve_config(name, cfg, locate=partial(_in_pipeline, loaded, i))))
         except ConfigError as e:
             issues.extend(_located(e.issues, loaded.where("pipeline", i, "name") if specs else None))
     if not issues:
@@ -223,9 +240,47 @@ def resolve_pipeline(loaded: Any) -> list[tuple[str, ComponentConfig]]:
         for stage in STAGES:
             if stage not in stages:
                 issues.append(message("DK605", loaded.where("pipeline"), stage=stage, example=f"`- name: {_STAGE_EXAMPLES[stage]}`"))
+    if not issues:
+        where = (lambda i: loaded.where("pipeline", i, "name")) if specs else (lambda i: None)
+        issues.extend(check_stage_data([get_component_class(name) for name, _ in resolved], where))
     if issues:
         raise ConfigError(issues)
     return resolved
+
+
+def check_stage_data(classes: list[type[Component]], where: Callable[[int], Location | None] = lambda i: None) -> list[Any]:
+    """What each component ``requires`` from the turn is assigned before it runs (by the agent,
+    or a component of an earlier stage or earlier in the same stage); declared fields exist."""
+    known = turn_fields()
+    order = sorted(range(len(classes)), key=lambda i: (STAGES.index(classes[i].stage) if classes[i].stage in STAGES else len(STAGES), i))
+    have = set(AGENT_FIELDS)
+    issues = []
+    for i in order:
+        cls = classes[i]
+        unknown = [f for f in (*cls.requires, *cls.assigns) if f not in known]
+        if unknown:
+            issues.append(message("DK609", where(i), name=cls.name, problem=f"declares turn field '{unknown[0]}'{did_you_mean(unknown[0], known)}, which a turn does not have",
+                                  fix=f"fix `requires`/`assigns` of {_qualname(cls)}; turn fields: {', '.join(sorted(known))}"))
+            continue
+        missing = [f for f in cls.requires if f not in have]
+        if missing:
+            makers = sorted({c.name for c in classes if set(missing) & set(c.assigns)} | {n for n, ref in BUILTIN_COMPONENTS.items() if set(missing) & set(_assigns_of(ref))})
+            issues.append(message("DK609", where(i), name=cls.name, problem=f"needs {', '.join(missing)} filled, and no component that runs before it fills {'it' if len(missing) == 1 else 'them'}",
+                                  fix=f"add a component that does ({', '.join(makers) or 'none is registered'}) before it under `pipeline:`"))
+        have.update(cls.assigns)
+    return issues
+
+
+def _assigns_of(ref: str) -> tuple[str, ...]:
+    try:
+        return _import(ref).assigns
+    except ImportError:  # an optional dependency missing: it cannot be suggested
+        return ()
+
+
+def _in_pipeline(loaded: Any, i: int, key: tuple[Any, ...]) -> Location | None:
+    """Where key path ``key`` of pipeline entry ``i``'s config is written."""
+    return loaded.positions.find(("pipeline", i, *key), key=True)
 
 
 def _located(issues: list[Any], where: Location | None) -> list[Any]:

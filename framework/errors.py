@@ -107,6 +107,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "DK606": ("the bot's language is '{language}' but encoder '{encoder}' was made for {languages}: its vocabulary splits {language} text into pieces it never learned, so intents and entities are learned poorly", "configure an encoder for '{language}' under `pipeline:` (`- name: bert_nlu` with `encoder:` a local model directory or a Hugging Face id, e.g. bert-base-chinese for zh, or a multilingual one); meanwhile the bot's own character features (`char_features`, on for such a bot) and its lookup, synonym and regex entities keep it usable"),
     "DK607": ("t5_nlg will not generate replies for this bot: {reason}; the templates are said instead", "add responses' variations or `paraphrases:` and retrain, or set `gate: false` under `- name: t5_nlg` to keep it on anyway"),
     "DK608": ("t5_nlg keeps the templates for {n} of {total} responses, where its check after training failed: {which}", "add variations or `paraphrases:` to those responses and retrain, or set `gate: false` under `- name: t5_nlg` to generate them anyway"),
+    "DK609": ("component '{name}' {problem}", "{fix}"),
     "DK605": ("the pipeline has no {stage} component", "add one to `pipeline:` (e.g. {example}) or remove `pipeline:` to use the defaults"),
 }
 
@@ -163,10 +164,6 @@ class DialogkitError(Exception):
     def __init__(self, issues: Issue | list[Issue]):
         self.issues = [issues] if isinstance(issues, Issue) else list(issues)
         super().__init__("\n".join(i.render() for i in self.issues))
-
-    @classmethod
-    def from_code(cls, code: str, location: Location | None = None, **fields: object) -> DialogkitError:
-        return cls(message(code, location, **fields))
 
     @property
     def codes(self) -> list[str]:

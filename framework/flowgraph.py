@@ -40,19 +40,22 @@ def end_node(flow: str) -> str:
     return f"{flow}:END"
 
 
+_KINDS: dict[type, str] = {
+    CollectStep: "collect",
+    SayStep: "say",
+    ActionStep: "action",
+    SetStep: "set",
+    IfStep: "if",
+    ExpectStep: "expect",
+    LinkStep: "link",
+    CallStep: "call",
+    GotoStep: "goto",
+    EndStep: "end_step",
+}
+
+
 def step_kind(step: Any) -> str:
-    return {
-        CollectStep: "collect",
-        SayStep: "say",
-        ActionStep: "action",
-        SetStep: "set",
-        IfStep: "if",
-        ExpectStep: "expect",
-        LinkStep: "link",
-        CallStep: "call",
-        GotoStep: "goto",
-        EndStep: "end_step",
-    }[type(step)]
+    return _KINDS[type(step)]
 
 
 def _yaml(value: Any) -> str:
@@ -77,7 +80,7 @@ def _label(step: Any) -> str:
 
 def compile_flows(domain: Domain) -> nx.DiGraph:
     """Build the policy graph. Links and calls to unknown flows are left dangling (validation reports them)."""
-    g = nx.DiGraph()
+    g: nx.DiGraph = nx.DiGraph()
     for name in domain.flows:
         g.add_node(start_node(name), flow=name, kind="start", label=f"{name}: start", yaml_path=("flows", name))
         g.add_node(end_node(name), flow=name, kind="end", label=f"{name}: end", yaml_path=("flows", name))

@@ -148,7 +148,7 @@ class InteractiveSession:
             io.say(f"  '{answer}' is not an intent of this bot{did_you_mean(answer, known)}; an intent must be declared under `intents:` first")
 
     def _ask_entities(self, io: _Io, text: str, spans: list[Any]) -> list[Any]:
-        from dialogkit.framework.training_data import _AnnotationError, parse_example
+        from dialogkit.framework.training_data import AnnotationError, parse_example
 
         declared = self.agent.domain.entities
         while True:
@@ -159,7 +159,7 @@ class InteractiveSession:
                 return []
             try:
                 plain, marked = parse_example(answer)
-            except _AnnotationError as e:
+            except AnnotationError as e:
                 io.say(f"  could not read the annotations: {e}")
                 continue
             if plain != text:

@@ -30,7 +30,8 @@ __all__ = ["print_summary", "run_nlg_test"]
 
 def run_nlg_test(bot_dir: str, model: str | None = None, out: str = "results/nlg", seed: int = 42, progress: Any = None) -> dict[str, Any]:
     from dialogkit.components.nlg import selfcheck
-    from dialogkit.components.nlg.generator import T5NLG, training_targets
+    from dialogkit.components.nlg.generator import T5NLG
+    from dialogkit.components.nlg.plans import training_targets
     from dialogkit.framework.components import TrainingContext
     from dialogkit.framework.training import build_pipeline
     from dialogkit.framework.training_data import collect_examples

@@ -85,7 +85,14 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
     """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
     call from (``["*"]`` for any), as ``rasa run --cors``."""
     app = FastAPI(title="dialogkit", version=__version__, description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).", responses=ERROR_RESPONSES)
-    chat_page = resources.files("dialogkit.framework").joinpath("static/chat.html").read_text(encoding="utf-8")
+    _add_guards(app, auth_token, max_body_bytes, cors)
+    _add_error_handlers(app)
+    _add_routes(app, agent, max_message_chars)
+    return app
+
+
+def _add_guards(app: FastAPI, auth_token: str | None, max_body_bytes: int, cors: list[str] | None) -> None:
+    """The token check, the body limit and CORS."""
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Any:
@@ -104,6 +111,10 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
 
         # added last, so it is the outermost layer: preflight requests are answered before the token check
         app.add_middleware(CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every failure answers in the one error shape (``ErrorBody``); never a traceback."""
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -129,6 +140,10 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
     async def crashed(_: Request, exc: Exception) -> JSONResponse:  # a bug: say so, keep serving
         logger.exception("request failed")
         return _error(500, "internal_error", f"{type(exc).__name__}; see the server log")
+
+
+def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int) -> None:
+    chat_page = resources.files("dialogkit.framework").joinpath("static/chat.html").read_text(encoding="utf-8")
 
     def _check_length(text: str) -> JSONResponse | None:
         if len(text) > max_message_chars:
@@ -170,8 +185,6 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
         if t is None:
             return _error(404, "unknown_conversation", f"no conversation '{conversation_id}'")
         return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
-
-    return app
 
 
 class BodyLimit:
@@ -240,9 +253,9 @@ def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
         settings.tracker_store = {"type": kind, "url": options.get("store_url"), "path": options.get("store_path")}
     if options.get("lock_url"):
         settings.lock_store = {"type": "redis", "url": options["lock_url"]}
-    elif settings.lock_store is None and (settings.tracker_store or {}).get("type") == "redis":
-        settings.lock_store = {"type": "redis", "url": settings.tracker_store.get("url"), "port": settings.tracker_store.get("port"),
-                               "db": settings.tracker_store.get("db"), "password": settings.tracker_store.get("password")}
+    elif settings.lock_store is None and settings.tracker_store is not None and settings.tracker_store.get("type") == "redis":
+        store = settings.tracker_store
+        settings.lock_store = {"type": "redis", "url": store.get("url"), "port": store.get("port"), "db": store.get("db"), "password": store.get("password")}
     if options.get("event_stream"):
         settings.event_broker = {"type": "redis", "url": options["event_stream"]}
     if options.get("workers", 1) > 1 and not settings.shared:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -19,7 +20,7 @@ __all__ = ["run_shell"]
 HELP = "commands: /restart  /tracker  /slots  /help  /exit"
 
 
-def _format_message(msg: dict[str, Any]) -> str:
+def _format_message(msg: Mapping[str, Any]) -> str:
     out = msg.get("text") or ""
     if msg.get("buttons"):
         out += "\n      " + "  ".join(f"[{b['title']}]" for b in msg["buttons"])
@@ -47,7 +48,7 @@ def _debug_view(agent: Any, turn: Any, before: dict[str, Any], elapsed: float) -
     stack = turn.tracker.stack
     if stack:
         policy = next((c for c in agent.components if c.stage == "dm"), None)
-        step = policy.flow_position(turn.tracker) if policy is not None and hasattr(policy, "flow_position") else stack[-1].node
+        step = (policy.flow_position(turn.tracker) if policy is not None else None) or stack[-1].node
         lines.append(f"  flows:  {' > '.join(f.flow for f in stack)} (at: {step})")
     for m in turn.messages:
         how = "generated" if m.get("generated") else f"template, fallback: {m['fallback']}" if m.get("fallback") else "template"
@@ -83,21 +84,7 @@ def run_shell(model: str, debug: bool = False, script: str | None = None, conver
         for name, info in agent.describe().items():
             print(f"{name}: " + ", ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}" for k, v in info.items()), file=out)
     lines = _script_lines(script) if script else None
-    while True:
-        if lines is not None:
-            if not lines:
-                break
-            text = lines.pop(0)
-        elif interactive:
-            try:
-                text = input("you> ")
-            except EOFError:
-                break
-        else:
-            raw = stdin.readline()
-            if not raw:
-                break
-            text = raw.rstrip("\n")
+    for text in _inputs(lines, interactive, stdin):
         if lines is not None or not interactive:
             print(f"you> {text}", file=out)
         if not text.strip() and lines is None:
@@ -105,14 +92,8 @@ def run_shell(model: str, debug: bool = False, script: str | None = None, conver
         command = text.strip()
         if command in ("/exit", "/quit"):
             break
-        if command == "/help":
-            print(HELP, file=out)
-            continue
-        if command == "/slots":
-            print(json.dumps(agent.tracker(conversation_id).slots, indent=2, ensure_ascii=False), file=out)
-            continue
-        if command == "/tracker":
-            print(json.dumps(agent.tracker(conversation_id).to_json(), indent=2, ensure_ascii=False), file=out)
+        if command in _COMMANDS:
+            print(_COMMANDS[command](agent, conversation_id), file=out)
             continue
         before = dict(agent.tracker(conversation_id).slots)
         started = time.perf_counter()
@@ -132,6 +113,33 @@ def run_shell(model: str, debug: bool = False, script: str | None = None, conver
         except (ImportError, OSError):
             pass
     return 0
+
+
+# Shell commands that only show something: command -> what it prints.
+_COMMANDS: dict[str, Any] = {
+    "/help": lambda agent, cid: HELP,
+    "/slots": lambda agent, cid: json.dumps(agent.tracker(cid).slots, indent=2, ensure_ascii=False),
+    "/tracker": lambda agent, cid: json.dumps(agent.tracker(cid).to_json(), indent=2, ensure_ascii=False),
+}
+
+
+def _inputs(lines: list[str] | None, interactive: bool, stdin: TextIO) -> Iterator[str]:
+    """The user's messages: a script's lines, the terminal's (with a prompt), or piped input."""
+    while True:
+        if lines is not None:
+            if not lines:
+                return
+            yield lines.pop(0)
+        elif interactive:
+            try:
+                yield input("you> ")
+            except EOFError:
+                return
+        else:
+            raw = stdin.readline()
+            if not raw:
+                return
+            yield raw.rstrip("\n")
 
 
 def _script_lines(path: str) -> list[str]:

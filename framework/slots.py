@@ -7,7 +7,7 @@ from typing import Any
 
 from dialogkit.framework.domain.schema import Slot, SlotType
 
-__all__ = ["NUMBER_WORDS", "coerce_slot_value"]
+__all__ = ["NUMBER_WORDS", "check_slot_value", "coerce_slot_value", "value_problem"]
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -84,4 +84,25 @@ def _number(value: Any) -> float | None:
     for word, n in NUMBER_WORDS.items():
         if re.search(rf"\b{re.escape(word)}\b", text):
             return n
+    return None
+
+
+def value_problem(slot: Slot, value: Any) -> str | None:
+    """Why ``value`` cannot be stored in ``slot``, or None."""
+    t = slot.type
+    if value is None:
+        return None
+    if t is SlotType.bool and not isinstance(value, bool):
+        return "a bool slot takes true or false"
+    if t in (SlotType.int, SlotType.float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"{'an int' if t is SlotType.int else 'a float'} slot takes a number"
+        if t is SlotType.int and isinstance(value, float) and not value.is_integer():
+            return "an int slot takes a whole number"
+        if slot.min is not None and value < slot.min or slot.max is not None and value > slot.max:
+            return f"{value} is outside [{slot.min}, {slot.max}]"
+    if t is SlotType.categorical and str(value).lower() not in {str(v).lower() for v in slot.values or []}:
+        return f"{value!r} is not one of {slot.values}"
+    if t is SlotType.text and not isinstance(value, str):
+        return "a text slot takes a string"
     return None

@@ -1,4 +1,5 @@
 """The conversation as an append-only list of typed events; state is a fold over them.
+(Only the turn being built orders its own bot messages among its events: :meth:`Tracker.insert_at`.)
 
 A :class:`Tracker` serialises to JSON (``tracker.to_json()``) and replays to the
 same state (``Tracker.from_json``). Slots, the flow stack and the latest message
@@ -168,6 +169,16 @@ class Tracker:
 
     def add(self, event: Any) -> None:
         self.events.append(event)
+
+    def insert_at(self, placed: list[tuple[int, Any]], since: int) -> None:
+        """Put each ``(position, event)`` at its position (a tracker length when it was queued)
+        among the events of the turn being built, which starts at ``since``: a bot message goes
+        right after the action that said it, as Rasa logs them. Stored events never move."""
+        if any(pos < since or pos > len(self.events) for pos, _ in placed):
+            raise ValueError(f"positions must lie within the current turn ({since}..{len(self.events)})")
+        # from the back, so earlier positions stay valid; of two at one position, the first stays first
+        for pos, _, event in sorted(((pos, i, event) for i, (pos, event) in enumerate(placed)), reverse=True, key=lambda t: (t[0], t[1])):
+            self.events.insert(pos, event)
 
     def compact(self, keep: int) -> None:
         """Drop all but the last ``keep`` events from memory, folding them into :attr:`base`."""

@@ -1,5 +1,8 @@
 """Train a bot into a model archive, reusing components whose fingerprint is unchanged.
 
+The archive also holds the bot's action code and ``endpoints.yml`` (copied on every
+training; :mod:`dialogkit.framework.bot_code`).
+
 A component's fingerprint covers its name, code version, resolved config and the
 data it learns from. When the output directory already holds a valid archive with
 the same fingerprint for a component, its files are copied over instead of
@@ -27,14 +30,16 @@ from dialogkit.framework.archive import (
     replace_directory,
     write_manifest,
 )
+from dialogkit.framework.bot_code import code_fingerprint, copy_code
 from dialogkit.framework.components import (
     Component,
     TrainingContext,
+    component_errors,
     get_component_class,
     resolve_pipeline,
 )
 from dialogkit.framework.domain.loader import LoadedDomain, load_domain
-from dialogkit.framework.errors import ArchiveError, ComponentError, DialogkitError, message
+from dialogkit.framework.errors import ArchiveError
 from dialogkit.framework.training_data import collect_examples
 from dialogkit.framework.validation import check
 
@@ -94,38 +99,17 @@ def train(
     try:
         (staging / "domain.json").write_text(_json(domain_json), encoding="utf-8")
         for (folder, fp), (name, component) in zip(component_fingerprints(components, context), components, strict=True):
-            dest = staging / folder
-            dest.mkdir(parents=True)
             old = _matching(previous, folder, fp)
-            if old is not None:
-                shutil.copytree(out / folder, dest, dirs_exist_ok=True)
-                result.reused.append(name)
-                result.components.append({"name": name, "status": "reused", "seconds": 0.0, "summary": old.get("summary") or {}})
-                say(f"{name}: unchanged (fingerprint {fp[:10]}), reused")
-                for key, value in (old.get("summary") or {}).items():  # what it found when it was trained (e.g. where t5_nlg generates)
-                    say(f"{name}: {key} {value}")
-            else:
-                t0 = time.perf_counter()
-                try:
-                    if component.trainable:
-                        say(f"{name}: training on {len(examples)} examples")
-                        component.train(context)
-                    component.save(dest)
-                except DialogkitError:
-                    raise
-                except Exception as e:
-                    raise ComponentError(message("DK604", name=name, problem=f"{type(e).__name__}: {e}")) from e
-                result.trained.append(name)
-                result.components.append({"name": name, "status": "trained" if component.trainable else "built",
-                                          "seconds": time.perf_counter() - t0, "summary": component.describe()})
-                say(f"{name}: done in {time.perf_counter() - t0:.2f}s")
+            _build_component(name, component, context, staging / folder, out / folder if old is not None else None, old, result, say)
             entry = {"name": name, "stage": component.stage, "config": component.config.model_dump(mode="json"), "fingerprint": fp, "dir": folder, "code_version": component.code_version}
             summary = old.get("summary") if old is not None else component.describe()
             if summary:  # what the component found while training (e.g. where t5_nlg generates)
                 entry["summary"] = summary
             entries.append(entry)
+        copy_code(loaded, staging)  # the custom actions it runs, and its action server (endpoints.yml)
         manifest = build_manifest(staging, fingerprint(domain_json), entries)
         manifest["domain_name"] = loaded.domain.name
+        manifest["code_fingerprint"] = code_fingerprint(loaded)
         write_manifest(staging, manifest)
         if main_process:
             replace_directory(staging, out)
@@ -134,6 +118,31 @@ def train(
             shutil.rmtree(staging, ignore_errors=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _build_component(name: str, component: Component, context: TrainingContext, dest: Path, reuse: Path | None,
+                     old: dict[str, Any] | None, result: TrainResult, say: Callable[[str], None]) -> None:
+    """Put component ``name`` into ``dest``: copied from the previous archive's folder ``reuse``
+    (its manifest entry ``old``) when its fingerprint is unchanged, else trained and saved."""
+    dest.mkdir(parents=True)
+    if reuse is not None and old is not None:
+        shutil.copytree(reuse, dest, dirs_exist_ok=True)
+        result.reused.append(name)
+        result.components.append({"name": name, "status": "reused", "seconds": 0.0, "summary": old.get("summary") or {}})
+        say(f"{name}: unchanged (fingerprint {old['fingerprint'][:10]}), reused")
+        for key, value in (old.get("summary") or {}).items():  # what it found when it was trained (e.g. where t5_nlg generates)
+            say(f"{name}: {key} {value}")
+        return
+    t0 = time.perf_counter()
+    with component_errors(name):
+        if component.trainable:
+            say(f"{name}: training on {len(context.examples)} examples")
+            component.train(context)
+        component.save(dest)
+    result.trained.append(name)
+    result.components.append({"name": name, "status": "trained" if component.trainable else "built",
+                              "seconds": time.perf_counter() - t0, "summary": component.describe()})
+    say(f"{name}: done in {time.perf_counter() - t0:.2f}s")
 
 
 def component_fingerprints(components: list[tuple[str, Component]], context: TrainingContext) -> list[tuple[str, str]]:
@@ -160,6 +169,8 @@ def stale_components(bot_dir: str | Path, out: str | Path) -> list[str] | None:
     domain_fp = fingerprint(loaded.domain.model_dump(mode="json", by_alias=True))
     if not stale and previous.get("domain_fingerprint") != domain_fp:
         stale = ["domain"]
+    if previous.get("code_fingerprint") != code_fingerprint(loaded):
+        stale.append("action code")
     return stale
 
 

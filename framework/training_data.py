@@ -22,6 +22,7 @@ from typing import Any
 from dialogkit.framework.errors import DataError, Issue, Location, message
 
 __all__ = [
+    "AnnotationError",
     "EntitySpan",
     "Example",
     "collect_examples",
@@ -62,8 +63,8 @@ class Example:
     location: Location | None = field(default=None, compare=False)
 
 
-class _AnnotationError(ValueError):
-    pass
+class AnnotationError(ValueError):
+    """An inline annotation (`[text](entity)`, `[text]{...}`) that cannot be read; says what is wrong."""
 
 
 def parse_example(annotated: str) -> tuple[str, list[EntitySpan]]:
@@ -79,47 +80,19 @@ def parse_example(annotated: str) -> tuple[str, list[EntitySpan]]:
             i += 2
             continue
         if ch == "]":
-            raise _AnnotationError(f"']' at character {i + 1} closes nothing (escape it as \\])")
+            raise AnnotationError(f"']' at character {i + 1} closes nothing (escape it as \\])")
         if ch != "[":
             out.append(ch)
             length += 1
             i += 1
             continue
-        # an annotation: [text](entity) or [text]{json}
-        j, inner = i + 1, []
-        while j < n and annotated[j] != "]":
-            if annotated[j] == "[":
-                raise _AnnotationError(f"'[' at character {j + 1} opens an annotation inside another")
-            if annotated[j] == "\\" and j + 1 < n and annotated[j + 1] in "[]\\":
-                j += 1
-            inner.append(annotated[j])
-            j += 1
-        if j >= n:
-            raise _AnnotationError(f"'[' at character {i + 1} is never closed")
-        text = "".join(inner)
-        if not text.strip():
-            raise _AnnotationError(f"the annotation at character {i + 1} marks empty text")
-        j += 1
-        if j < n and annotated[j] == "(":
-            k = annotated.find(")", j)
-            if k < 0:
-                raise _AnnotationError(f"'(' at character {j + 1} is never closed")
-            body = annotated[j + 1 : k].strip()
-            name, _, value = body.partition(":")  # legacy [text](entity:value) synonym form
-            attrs: dict[str, Any] = {"entity": name.strip()}
-            if value.strip():
-                attrs["value"] = value.strip()
-            end = k + 1
-        elif j < n and annotated[j] == "{":
-            attrs, end = _json_annotation(annotated, j)
-        else:
-            raise _AnnotationError(f"'[{text}]' at character {i + 1} must be followed by (entity) or {{...}}")
+        text, attrs, end = _annotation(annotated, i)
         entity = attrs.get("entity")
         if not isinstance(entity, str) or not entity.strip():
-            raise _AnnotationError(f"the annotation of '{text}' names no entity")
+            raise AnnotationError(f"the annotation of '{text}' names no entity")
         for key in ("value", "role", "group"):
             if key in attrs and attrs[key] is not None and not isinstance(attrs[key], (str, int, float, bool)):
-                raise _AnnotationError(f"'{key}' of '{text}' must be a string")
+                raise AnnotationError(f"'{key}' of '{text}' must be a string")
         value = attrs.get("value")
         spans.append(
             EntitySpan(
@@ -136,6 +109,39 @@ def parse_example(annotated: str) -> tuple[str, list[EntitySpan]]:
         length += len(text)
         i = end
     return "".join(out), spans
+
+
+def _annotation(annotated: str, i: int) -> tuple[str, dict[str, Any], int]:
+    """The annotation starting with the ``[`` at ``i``: ``[text](entity)`` or ``[text]{json}``.
+    Returns its text, its attributes and where it ends."""
+    n = len(annotated)
+    j, inner = i + 1, []
+    while j < n and annotated[j] != "]":
+        if annotated[j] == "[":
+            raise AnnotationError(f"'[' at character {j + 1} opens an annotation inside another")
+        if annotated[j] == "\\" and j + 1 < n and annotated[j + 1] in "[]\\":
+            j += 1
+        inner.append(annotated[j])
+        j += 1
+    if j >= n:
+        raise AnnotationError(f"'[' at character {i + 1} is never closed")
+    text = "".join(inner)
+    if not text.strip():
+        raise AnnotationError(f"the annotation at character {i + 1} marks empty text")
+    j += 1
+    if j < n and annotated[j] == "(":
+        k = annotated.find(")", j)
+        if k < 0:
+            raise AnnotationError(f"'(' at character {j + 1} is never closed")
+        name, _, synonym = annotated[j + 1 : k].strip().partition(":")  # legacy [text](entity:value) synonym form
+        attrs: dict[str, Any] = {"entity": name.strip()}
+        if synonym.strip():
+            attrs["value"] = synonym.strip()
+        return text, attrs, k + 1
+    if j < n and annotated[j] == "{":
+        attrs, end = _json_annotation(annotated, j)
+        return text, attrs, end
+    raise AnnotationError(f"'[{text}]' at character {i + 1} must be followed by (entity) or {{...}}")
 
 
 def _as_text(value: Any) -> str:
@@ -163,16 +169,16 @@ def _json_annotation(s: str, start: int) -> tuple[dict[str, Any], int]:
                 break
         k += 1
     if depth != 0:
-        raise _AnnotationError(f"'{{' at character {start + 1} is never closed")
+        raise AnnotationError(f"'{{' at character {start + 1} is never closed")
     try:
         attrs = json.loads(s[start : k + 1])
     except json.JSONDecodeError as e:
-        raise _AnnotationError(f"the {{...}} at character {start + 1} is not valid JSON ({e.msg})") from None
+        raise AnnotationError(f"the {{...}} at character {start + 1} is not valid JSON ({e.msg})") from None
     if not isinstance(attrs, dict):
-        raise _AnnotationError("the annotation must be a JSON object")
+        raise AnnotationError("the annotation must be a JSON object")
     unknown = set(attrs) - _ANNOTATION_KEYS
     if unknown:
-        raise _AnnotationError(f"unknown annotation key(s) {sorted(unknown)}; valid: {sorted(_ANNOTATION_KEYS)}")
+        raise AnnotationError(f"unknown annotation key(s) {sorted(unknown)}; valid: {sorted(_ANNOTATION_KEYS)}")
     return attrs, k + 1
 
 
@@ -232,7 +238,7 @@ def collect_examples(loaded: Any) -> list[Example]:
                 continue
             try:
                 text, spans = parse_example(item)
-            except _AnnotationError as e:
+            except AnnotationError as e:
                 issues.append(message("DK401", loc, text=item[:60], problem=str(e)))
                 continue
             examples.append(Example(text, intent, tuple(spans), loc))
@@ -274,12 +280,14 @@ def read_bio(directory: str | Path) -> list[Example]:
 def _bio_example(tokens: list[str], tags: list[str], label: str, loc: Location) -> Example:
     spans: list[EntitySpan] = []
     text = " ".join(tokens)
-    pos, cur = 0, None  # cur: [start, end, entity]
+    pos = 0
+    cur: list[Any] | None = None  # [start, end, entity, orphan]
     for tok, tag in zip(tokens, tags):
         start, end = pos, pos + len(tok)
         pos = end + 1
         if tag == "O":
-            cur = _close(cur, spans, text)
+            _close(cur, spans, text)
+            cur = None
             continue
         prefix, _, entity = tag.partition("-")
         if prefix not in ("B", "I") or not entity:
@@ -288,7 +296,7 @@ def _bio_example(tokens: list[str], tags: list[str], label: str, loc: Location) 
             cur[1] = end
         else:
             # an I- tag that does not continue a span starts one, flagged so it writes back as I-
-            cur = _close(cur, spans, text)
+            _close(cur, spans, text)
             cur = [start, end, entity, prefix == "I"]
     _close(cur, spans, text)
     return Example(text, label, tuple(spans), loc)
@@ -298,7 +306,6 @@ def _close(cur: list[Any] | None, spans: list[EntitySpan], text: str) -> None:
     if cur is not None:
         start, end, entity, orphan = cur
         spans.append(EntitySpan(start, end, entity, text[start:end], group="bio-I" if orphan else None))
-    return None
 
 
 def examples_to_bio(examples: Iterable[Example]) -> tuple[list[str], list[str], list[str]]:

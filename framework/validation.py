@@ -9,11 +9,8 @@ training and the Agent call before the first turn.
 from __future__ import annotations
 
 import contextlib
-import re
 from pathlib import Path
 from typing import Any
-
-import networkx as nx
 
 from dialogkit.framework.action_check import check_refs
 from dialogkit.framework.components import resolve_pipeline
@@ -40,7 +37,9 @@ from dialogkit.framework.errors import (
     message,
 )
 from dialogkit.framework.expressions import Expression, ExpressionError
-from dialogkit.framework.flowgraph import compile_flows, end_node, start_node
+from dialogkit.framework.flow_checks import FlowChecks
+from dialogkit.framework.patterns import PAYLOAD_RE, placeholders
+from dialogkit.framework.slots import value_problem
 from dialogkit.framework.training_data import collect_examples
 
 __all__ = [
@@ -55,8 +54,6 @@ __all__ = [
 BUILTIN_INTENTS = {"nlu_fallback", "restart", "cancel"}
 BUILTIN_ACTIONS = {"action_listen", "action_restart", "action_cancel_flow", "action_session_start"}
 RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS)  # said by the runtime itself: never "unused"
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_PAYLOAD = re.compile(r"^/([A-Za-z][A-Za-z0-9_.\-#+]*)")
 
 
 def unbalanced_brace(text: str) -> int | None:
@@ -78,12 +75,7 @@ def unbalanced_brace(text: str) -> int | None:
     return None
 
 
-def placeholders(text: str) -> list[str]:
-    """Slot names a response text interpolates (``{{`` and ``}}`` are literal braces)."""
-    return [m.group(1).strip() for m in _PLACEHOLDER.finditer(text.replace("{{", "").replace("}}", ""))]
-
-
-class _Checker:
+class _Checker(FlowChecks):
     def __init__(self, loaded: LoadedDomain):
         self.loaded = loaded
         self.d: Domain = loaded.domain
@@ -91,6 +83,7 @@ class _Checker:
         self.broken_flows: set[str] = set()  # flows with dangling links/gotos: no graph-shape cascades
         self.used: dict[str, set[str]] = {k: set() for k in ("intent", "entity", "slot", "response", "action", "flow")}
         self.code_refs: list[tuple[str, str, str, tuple[Any, ...]]] = []  # (ref, kind, owner, yaml path)
+        self.resolved: list[tuple[str, Any]] = []  # the pipeline's components and configs (when it resolves)
 
     def add(self, code: str, path: tuple[Any, ...], severity: str = "error", **fields: Any) -> None:
         self.issues.append(message(code, self.loaded.where(*path), severity, **fields))
@@ -138,7 +131,7 @@ class _Checker:
     def pipeline(self) -> None:
         """Components, their config keys and types: the same code path `train` builds them with."""
         try:
-            resolve_pipeline(self.loaded)
+            self.resolved = resolve_pipeline(self.loaded)
         except DialogkitError as e:
             self.issues.extend(e.issues)
 
@@ -190,7 +183,7 @@ class _Checker:
                             self.add("DK203", (*p, "role"), where=where, problem=f"role '{m.role}' is not a role of entity '{m.entity}'{did_you_mean(m.role, roles)}", fix=f"use one of: {', '.join(roles)}")
                     self.entity_fits(name, slot, m, p)
                 elif isinstance(m, FromIntent):
-                    problem = _value_problem(slot, m.value)
+                    problem = value_problem(slot, m.value)
                     if problem:
                         self.add("DK304", (*p, "value"), slot=name, type=slot.type.value, mapping=f"from_intent value {m.value!r}", why=problem, fix="give a value of the slot's type")
                 elif isinstance(m, FromText) and slot.type is SlotType.bool:
@@ -261,20 +254,20 @@ class _Checker:
                 if v.condition:
                     self.condition(v.condition, (*p, "condition"), f"response '{name}'")
                 for j, b in enumerate(v.buttons):
-                    m = _PAYLOAD.match(b.payload)
+                    m = PAYLOAD_RE.match(b.payload)
                     if m:
                         self.ref("intent", m.group(1), (*p, "buttons", j, "payload"), f"a button of '{name}'")
             for i, para in enumerate(resp.paraphrases):
-                p = ("responses", name, "paraphrases", i)
-                self.braces(para.text, p, name)
+                pp = ("responses", name, "paraphrases", i)
+                self.braces(para.text, pp, name)
                 for ph in placeholders(para.text):
                     self.used["slot"].add(ph)
                     if ph not in self.d.slots:
-                        self.add("DK303", p, name=ph, response=name, hint=did_you_mean(ph, self.d.slots))
+                        self.add("DK303", pp, name=ph, response=name, hint=did_you_mean(ph, self.d.slots))
                 for slot in para.slots:
-                    self.ref("slot", slot, (*p, "slots", slot), f"a paraphrase of '{name}'")
+                    self.ref("slot", slot, (*pp, "slots", slot), f"a paraphrase of '{name}'")
                 if para.condition:
-                    self.condition(para.condition, (*p, "condition"), f"response '{name}'")
+                    self.condition(para.condition, (*pp, "condition"), f"response '{name}'")
 
     def braces(self, text: str, path: tuple[Any, ...], response: str) -> None:
         """A `{` or `}` that opens or closes no placeholder would be printed to users as it is."""
@@ -287,129 +280,6 @@ class _Checker:
             self.module(ref, name, ("actions", name))
 
     # --- flows ------------------------------------------------------------------------
-
-    def flows(self) -> None:
-        g = compile_flows(self.d)
-        self.graph = g
-        targeted: set[str] = set()
-        for name, flow in self.d.flows.items():
-            if flow.when:
-                for intent in flow.when.intents():
-                    self.ref("intent", intent, ("flows", name, "when", "intent"), f"trigger of flow '{name}'")
-                if flow.when.condition:
-                    self.condition(flow.when.condition, ("flows", name, "when", "condition"), f"trigger of flow '{name}'")
-        step_ids: dict[str, dict[str, str]] = {}
-        for node, data in g.nodes(data=True):
-            if "step" in data and data["step"].id:
-                step_ids.setdefault(data["flow"], {})[data["step"].id] = node
-        for _, data in g.nodes(data=True):
-            step, path, flow = data.get("step"), data["yaml_path"], data["flow"]
-            where = f"flow '{flow}'"
-            kind = data["kind"]
-            if kind == "collect":
-                if self.ref("slot", step.collect, (*path, "collect"), where):
-                    self.collect(flow, step, path)
-            elif kind == "say":
-                self.ref("response", step.say, (*path, "say"), where)
-            elif kind == "action":
-                self.ref("action", step.action, (*path, "action"), where)
-            elif kind == "set":
-                for slot in step.set:
-                    self.ref("slot", slot, (*path, "set", slot), where)
-                    if slot in self.d.slots:
-                        problem = _value_problem(self.d.slots[slot], step.set[slot])
-                        if problem:
-                            self.add("DK304", (*path, "set", slot), slot=slot, type=self.d.slots[slot].type.value, mapping=f"set {step.set[slot]!r}", why=problem, fix="set a value of the slot's type")
-            elif kind == "if":
-                self.condition(step.if_, (*path, "if"), where)
-            elif kind == "expect":
-                for intent in step.expect:
-                    self.ref("intent", intent, (*path, "expect", intent), where)
-            elif kind in ("link", "call"):
-                target = getattr(step, kind)
-                if self.ref("flow", target, (*path, kind), where):
-                    targeted.add(target)
-                else:
-                    self.broken_flows.add(flow)
-            elif kind == "goto" and step.goto not in step_ids.get(flow, {}):
-                self.add("DK313", (*path, "goto"), flow=flow, name=step.goto, hint=did_you_mean(step.goto, step_ids.get(flow, {})))
-                self.broken_flows.add(flow)
-        for i, spec in enumerate(self.d.pipeline or []):
-            action = spec.config().get("validate_slots_action") if spec.name == "flow_policy" else None
-            if isinstance(action, str):
-                self.ref("action", action, ("pipeline", i, "validate_slots_action"), "flow_policy's validate_slots_action")
-        for name, flow in self.d.flows.items():
-            if flow.validate_:
-                self.ref("action", flow.validate_, ("flows", name, "validate"), f"flow '{name}'")
-            if flow.when is None and name not in targeted:
-                self.add("DK309", ("flows", name), "warning", flow=name)
-        self.graph_shape(g)
-
-    def collect(self, flow: str, step: Any, path: tuple[Any, ...]) -> None:
-        slot = step.collect
-        if step.ask:
-            if step.ask.startswith("action_"):
-                self.ref("action", step.ask, (*path, "ask"), f"flow '{flow}'")
-            else:
-                self.ref("response", step.ask, (*path, "ask"), f"flow '{flow}'")
-        elif f"utter_ask_{slot}" in self.d.responses:
-            self.used["response"].add(f"utter_ask_{slot}")
-        elif f"action_ask_{slot}" in self.d.actions:
-            self.used["action"].add(f"action_ask_{slot}")
-        else:
-            self.add("DK306", (*path, "collect"), flow=flow, slot=slot)
-        global_validation = any(spec.name == "flow_policy" and spec.config().get("validate_slots_action") for spec in self.d.pipeline or [])
-        if not self.d.slots[slot].mappings and not self.d.flows[flow].validate_ and not global_validation:
-            self.add("DK308", (*path, "collect"), flow=flow, slot=slot)  # a validate action may extract it (Rasa's extract_<slot>)
-
-    def graph_shape(self, g: nx.DiGraph) -> None:
-        flows_with_collect = {d["flow"] for _, d in g.nodes(data=True) if d["kind"] in ("collect", "expect")}
-        reachable = {name: nx.descendants(g, start_node(name)) for name in self.d.flows}
-        for name in self.d.flows:
-            own = [n for n, d in g.nodes(data=True) if d["flow"] == name and "step" in d]
-            unreachable = [n for n in own if n not in reachable[name]]
-            firsts = [n for n in unreachable if not any(p in unreachable for p in g.predecessors(n))] or unreachable[:1]
-            for n in firsts:
-                self.add("DK305", g.nodes[n]["yaml_path"], flow=name, step=_step_no(g.nodes[n]["yaml_path"]), after="an `end`, `link` or `goto` step")
-        # loops that never wait: cycles once collect steps (and calls into flows that collect) are removed
-        waiting = [n for n, d in g.nodes(data=True) if d["kind"] in ("collect", "expect") or (d["kind"] == "call" and getattr(d["step"], "call", None) in flows_with_collect)]
-        busy = g.subgraph(n for n in g.nodes if n not in waiting)
-        looping: set[str] = set()
-        for comp in nx.strongly_connected_components(busy):
-            if len(comp) == 1 and not busy.has_edge(next(iter(comp)), next(iter(comp))):
-                continue
-            steps = sorted((n for n in comp if "step" in g.nodes[n]), key=_node_order)
-            first = steps[0] if steps else sorted(comp)[0]
-            self.add("DK307", g.nodes[first]["yaml_path"], flow=g.nodes[first]["flow"], cycle=" -> ".join(steps[:6]))
-            looping.add(g.nodes[first]["flow"])
-        self.filled_collect_loops(g, flows_with_collect, looping)
-        # dead ends: steps from which no flow's end is reachable (reported once per flow)
-        ends = set()
-        for name in self.d.flows:
-            ends |= nx.ancestors(g, end_node(name)) | {end_node(name)}
-        reported = set(looping) | self.broken_flows
-        for n, d in g.nodes(data=True):
-            if "step" in d and n not in ends and d["flow"] not in reported and n in reachable[d["flow"]]:
-                reported.add(d["flow"])
-                self.add("DK310", d["yaml_path"], flow=d["flow"], step=_step_no(d["yaml_path"]))
-
-    def filled_collect_loops(self, g: nx.DiGraph, flows_with_collect: set[str], looping: set[str]) -> None:
-        """Loops whose only waits are `collect` steps: once their slots are filled (and nothing in
-        the loop clears them) the collects pass straight through and the loop never waits."""
-        waits = [n for n, d in g.nodes(data=True) if d["kind"] == "expect" or (d["kind"] == "collect" and d["step"].ask_before_filling)
-                 or (d["kind"] == "call" and getattr(d["step"], "call", None) in flows_with_collect)]
-        busy = g.subgraph(n for n in g.nodes if n not in waits)
-        for comp in nx.strongly_connected_components(busy):
-            first_node = next(iter(comp))
-            if len(comp) == 1 and not busy.has_edge(first_node, first_node):
-                continue
-            cleared = {slot for n in comp if g.nodes[n]["kind"] == "set" for slot, value in g.nodes[n]["step"].set.items() if value is None}
-            collects = sorted((n for n in comp if g.nodes[n]["kind"] == "collect" and g.nodes[n]["step"].collect not in cleared), key=_node_order)
-            if not collects or g.nodes[collects[0]]["flow"] in looping:
-                continue
-            steps = sorted((n for n in comp if "step" in g.nodes[n]), key=_node_order)
-            slots = sorted({g.nodes[n]["step"].collect for n in collects})
-            self.add("DK318", g.nodes[steps[0]]["yaml_path"], "warning", flow=g.nodes[steps[0]]["flow"], cycle=" -> ".join(steps[:6]), slots=", ".join(slots))
 
     def unused(self) -> None:
         asked = {f"utter_ask_{s}" for s in self.d.slots}
@@ -428,39 +298,6 @@ class _Checker:
 
 def _all_synonym_variants(entity: Any) -> set[str]:
     return {v for variants in entity.synonyms.values() for v in variants}
-
-
-def _node_order(node: str) -> tuple[Any, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in node.split(":", 1)[1].split("."))
-
-
-def _step_no(path: tuple[Any, ...]) -> str:
-    parts = path[3:]
-    out = str(parts[0] + 1) if parts else "?"
-    for p in parts[1:]:
-        out += f".{p + 1}" if isinstance(p, int) else f" {p}"
-    return out
-
-
-def _value_problem(slot: Slot, value: Any) -> str | None:
-    """Why ``value`` cannot be stored in ``slot``, or None."""
-    t = slot.type
-    if value is None:
-        return None
-    if t is SlotType.bool and not isinstance(value, bool):
-        return "a bool slot takes true or false"
-    if t in (SlotType.int, SlotType.float):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"{'an int' if t is SlotType.int else 'a float'} slot takes a number"
-        if t is SlotType.int and isinstance(value, float) and not value.is_integer():
-            return "an int slot takes a whole number"
-        if slot.min is not None and value < slot.min or slot.max is not None and value > slot.max:
-            return f"{value} is outside [{slot.min}, {slot.max}]"
-    if t is SlotType.categorical and str(value).lower() not in {str(v).lower() for v in slot.values or []}:
-        return f"{value!r} is not one of {slot.values}"
-    if t is SlotType.text and not isinstance(value, str):
-        return "a text slot takes a string"
-    return None
 
 
 def validate(loaded: LoadedDomain, strict: bool = False) -> list[Issue]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import networkx as nx
 
-from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.domain.schema import Domain, ask_response
 from dialogkit.framework.flowgraph import compile_flows, end_node, start_node
 
 __all__ = ["to_html", "to_mermaid"]
@@ -36,9 +36,10 @@ def _order(node: str) -> tuple[Any, ...]:
 
 def _details(domain: Domain, data: dict[str, Any]) -> str:
     """What a step uses: the response text it says or asks with, the action it runs."""
-    step, kind = data.get("step"), data["kind"]
+    step: Any = data.get("step")
+    kind = data["kind"]
     if kind == "collect":
-        ask = step.ask or f"utter_ask_{step.collect}"
+        ask = step.ask or ask_response(step.collect, domain) or f"utter_ask_{step.collect}"
         return f"asks with {ask}: " + _first_text(domain, ask)
     if kind == "say":
         return _first_text(domain, step.say)

@@ -22,13 +22,11 @@ __all__ = ["MAX_YAML_BYTES", "PositionMap", "YamlDoc", "interpolate_env", "load_
 MAX_YAML_BYTES = 10 * 1024 * 1024
 MAX_NODES = 2_000_000
 
-try:  # the C loader is much faster on large data files
-    _Base = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Base = yaml.SafeLoader
+# the C loader is much faster on large data files (PyYAML built without libyaml has only the Python one)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
+class _Loader(_Base):
     """Safe loader with YAML 1.2 booleans: only true/false, so `no`, `on`, `y` stay strings."""
 
 

@@ -163,7 +163,7 @@ class WordPieceCodec:
     # decoding -----------------------------------------------------------------------
 
     def decode(self, ids: Iterable[int]) -> str:
-        words: list[list[str]] = []  # [text, case, space-override]
+        words: list[list[Any]] = []  # [text, case, space-override]
         case = space = None
         for i in ids:
             if i in (self.pad_id,):

@@ -29,15 +29,20 @@ import os
 import random
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from dialogkit.components.nlg.guard import Lexicon, Verdict, check, placeholders, value_text
+from dialogkit.components.nlg.guard import Lexicon, Verdict, check
+from dialogkit.components.nlg.plans import (
+    holds,
+    linearize,
+    plan_responses,
+    training_targets,
+)
 from dialogkit.components.nlg.selfcheck import GateReport
 from dialogkit.components.nlg.templates import TemplateConfig, TemplateNLG, fill
 from dialogkit.framework.components import Component, TrainingContext, Turn
-from dialogkit.framework.expressions import parse_expression
+from dialogkit.framework.turn import ActionMessage, Message
 
 
 class GeneratorConfig(TemplateConfig):
@@ -73,78 +78,6 @@ class GeneratorConfig(TemplateConfig):
     threads: int | None = None
 
 
-# --- what the generator reads ------------------------------------------------------------
-
-
-@dataclass
-class ResponsePlan:
-    """Which slots a response fills in (placeholders) and which it puts into words (values)."""
-
-    name: str
-    placeholders: list[str] = field(default_factory=list)
-    lexical: list[str] = field(default_factory=list)
-    conditions: list[str] = field(default_factory=list)
-    wording: str = ""  # its own static text, for the guard's "extra value" check
-    texts: list[str] = field(default_factory=list)  # its variations and paraphrases, for the guard's style checks
-
-    @property
-    def slots(self) -> list[str]:
-        return sorted({*self.placeholders, *self.lexical})
-
-
-def plan_responses(domain: Any) -> dict[str, ResponsePlan]:
-    plans = {}
-    for name, resp in domain.responses.items():
-        texts = [v.text for v in resp.variations if v.text] + [p.text for p in resp.paraphrases]
-        if not any(v.text for v in resp.variations):
-            continue
-        ph = sorted({s for t in texts for s in placeholders(t)})
-        lexical = sorted({s for p in resp.paraphrases for s in p.slots if s not in placeholders(p.text)} - set(ph))
-        conds = sorted({c for c in [*(v.condition for v in resp.variations), *(p.condition for p in resp.paraphrases)] if c})
-        plans[name] = ResponsePlan(name, ph, lexical, conds, " ".join(texts), texts)
-    return plans
-
-
-def linearize(name: str, present: list[str], values: dict[str, Any], conditions: list[str]) -> str:
-    parts = [name.replace("_", " ")]
-    if present:
-        parts.append(" ".join("{" + s + "}" for s in sorted(present)))
-    parts += [f"{s.replace('_', ' ')} = {value_text(values[s])}" for s in sorted(values)]
-    parts += [f"if {c}" for c in conditions]
-    return " | ".join(parts)
-
-
-@dataclass
-class Target:
-    """One training target: the text, the response it says, the values it states, its condition."""
-
-    response: str
-    input: str
-    text: str
-    values: dict[str, Any] = field(default_factory=dict)
-    condition: str | None = None
-
-
-def training_targets(domain: Any, plans: dict[str, ResponsePlan]) -> list[Target]:
-    """Every text variation and paraphrase, with the generator input that should produce it."""
-    out = []
-    for name, plan in plans.items():
-        resp = domain.responses[name]
-        for v in resp.variations:
-            if v.text:
-                out.append(Target(name, linearize(name, plan.placeholders, {}, [v.condition] if v.condition else []), v.text, {}, v.condition))
-        for p in resp.paraphrases:
-            values = {s: p.slots[s] for s in plan.lexical if p.slots.get(s) is not None}
-            given = [s for s in plan.placeholders if s in placeholders(p.text) or s in p.slots] if p.slots else plan.placeholders
-            out.append(Target(name, linearize(name, given, values, [p.condition] if p.condition else []), p.text, dict(p.slots), p.condition))
-    return out
-
-
-def training_pairs(domain: Any, plans: dict[str, ResponsePlan]) -> list[tuple[str, str]]:
-    """(input, target text) for every text variation and paraphrase."""
-    return [(t.input, t.text) for t in training_targets(domain, plans)]
-
-
 # --- the component -----------------------------------------------------------------------
 
 
@@ -152,7 +85,10 @@ class T5NLG(Component):
     name = "t5_nlg"
     stage = "nlg"
     Config = GeneratorConfig
+    config: GeneratorConfig
     trainable = True
+    requires = ("responses",)
+    assigns = ("messages",)
 
     def __init__(self, config: GeneratorConfig, domain: Any):
         super().__init__(config, domain)
@@ -286,10 +222,10 @@ class T5NLG(Component):
     def _decode(self, inputs: list[str]) -> dict[str, list[tuple[str, float]]]:
         import torch
 
-        from dialogkit.components.nlg.generator_trainer import _pad
+        from dialogkit.components.nlg.generator_trainer import pad_batch
 
         rt = self._runtime()
-        ids, mask = _pad([self.codec.encode(x, self.config.max_input_length) for x in inputs], self.codec.pad_id)
+        ids, mask = pad_batch([self.codec.encode(x, self.config.max_input_length) for x in inputs], self.codec.pad_id)
         beams = self.config.num_beams if self.config.decoding == "beam" else 1
         with torch.inference_mode():
             out = rt.generate(ids, mask, self.config.max_length, beams, self.config.candidates)
@@ -309,6 +245,20 @@ class T5NLG(Component):
         return check(candidate, required_placeholders=present, required_values=values, response_slots=plan.slots,
                      filled=slots, lexicon=self.lexicon, own_wording=plan.wording, own_texts=plan.texts)
 
+    def choose(self, name: str, options: list[tuple[str, float]], slots: dict[str, Any], present: list[str], values: dict[str, Any],
+               pick: str | None = None) -> tuple[tuple[str, Verdict] | None, list[tuple[str, Verdict]]]:
+        """The reply the bot says for response ``name`` among ``options`` (candidates with their
+        scores, best first): the best one the guard passes, or with ``pick: random`` one of those
+        within ``variety_margin`` of it; None when the guard passes none. Also every candidate's
+        verdict, in order. (The one rule, for the running bot and for ``test nlg``.)"""
+        verdicts = [(c, sc, self.judge(name, c, slots, present, values)) for c, sc in options]
+        judged = [(c, v) for c, _, v in verdicts]
+        ok = [(c, sc, v) for c, sc, v in verdicts if v.ok]
+        if not ok:
+            return None, judged
+        passing = [(c, v) for c, sc, v in ok if sc >= ok[0][1] - self.config.variety_margin]
+        return (passing[0] if (pick or self.config.pick) == "best" else self._rng.choice(passing)), judged
+
     def render_batch(self, requests: list[tuple[str, dict[str, Any]]], channels: list[str | None] | None = None) -> list[dict[str, Any]]:
         """Messages for ``(response name, slots)`` requests: generated when a candidate passes the guard.
         A variation written for the output channel is said as it is."""
@@ -326,17 +276,14 @@ class T5NLG(Component):
         cands = self.generate([t[1] for t in todo])
         for (i, _, present, values), options in zip(todo, cands, strict=True):
             name, slots = requests[i]
-            verdicts = [(c, sc, self.judge(name, c, slots, present, values)) for c, sc in options]
-            ok = [(c, sc) for c, sc, v in verdicts if v.ok]
-            passing = [c for c, sc in ok if sc >= ok[0][1] - self.config.variety_margin]
+            chosen, verdicts = self.choose(name, options, slots, present, values)
             msg = messages[i]
-            if passing:
-                chosen = passing[0] if self.config.pick == "best" else self._rng.choice(passing)
+            if chosen is not None:
                 msg["template"] = msg["text"]  # what the floor would have said (tests, debugging)
-                msg["text"] = fill(chosen, slots, self.config.missing_slot_text)
+                msg["text"] = fill(chosen[0], slots, self.config.missing_slot_text)
                 msg["generated"] = True
             else:
-                msg["fallback"] = verdicts[0][2].reason if verdicts else "no candidate"
+                msg["fallback"] = verdicts[0][1].reason if verdicts else "no candidate"
         return messages
 
     def process(self, turn: Turn) -> None:
@@ -349,15 +296,15 @@ class T5NLG(Component):
         for turn in turns:
             slots = turn.tracker.slots if turn.tracker is not None else {}
             for r in turn.responses:
-                if "text" in r and "response" not in r:  # already a message (from a custom action)
-                    where.append((turn, -1, dict(r)))
+                if isinstance(r, ActionMessage):  # already a message (from a custom action)
+                    where.append((turn, -1, dict(r.message)))
                 else:
                     where.append((turn, len(requests), None))
-                    requests.append((r["response"], r.get("slots") or slots))
+                    requests.append((r.name, r.render_slots(slots)))
                     channels.append(turn.channel)
         rendered = self.render_batch(requests, channels)
         for turn, i, msg in where:
-            turn.messages.append(msg if msg is not None else rendered[i])
+            turn.messages.append(cast(Message, msg if msg is not None else rendered[i]))
 
     def describe(self) -> dict[str, Any]:
         if self.gate is None:
@@ -406,13 +353,6 @@ class T5NLG(Component):
         return self
 
 
-def holds(condition: str, slots: dict[str, Any]) -> bool:
-    try:
-        return bool(parse_expression(condition).evaluate(slots))
-    except Exception:  # a condition on an unset slot, or of the wrong type: it does not hold
-        return False
-
-
 def auto_min_steps(pairs: int) -> int:
     """Optimiser steps a small bot's generator needs: about 6 passes' worth of steps per
     pair, 200 at least, 800 at most (larger data sets train for ``epochs`` instead)."""
@@ -440,7 +380,7 @@ def build_model(cfg: GeneratorConfig, slots: list[str], texts: list[str], seed: 
     torch.manual_seed(seed)
     if cfg.model:
         tokenizer, model = load_pretrained(cfg.model)
-        codec = HFCodec(tokenizer, slots)
+        codec: Any = HFCodec(tokenizer, slots)
         model.resize_token_embeddings(len(codec))
         if cfg.dropout is not None:
             model.config.dropout_rate = cfg.dropout
@@ -450,7 +390,8 @@ def build_model(cfg: GeneratorConfig, slots: list[str], texts: list[str], seed: 
     codec.grow(texts)
     config = T5Config(vocab_size=len(codec), d_model=cfg.d_model, d_ff=cfg.d_ff, d_kv=cfg.d_kv, num_heads=cfg.num_heads,
                       num_layers=cfg.num_layers, num_decoder_layers=cfg.num_decoder_layers, dropout_rate=cfg.dropout,
-                      feed_forward_proj="relu", decoder_start_token_id=codec.pad_id, pad_token_id=codec.pad_id, eos_token_id=codec.eos_id)
+                      feed_forward_proj="relu", decoder_start_token_id=codec.pad_id, pad_token_id=codec.pad_id,
+                      eos_token_id=codec.eos_id)  # type: ignore[call-arg]  # PretrainedConfig takes the generation ids as **kwargs
     model = T5ForConditionalGeneration(config)
     if cfg.init_embeddings:
         init_from_encoder(model, codec, encoder_dir)
@@ -462,14 +403,14 @@ def load_pretrained(name: str) -> tuple[Any, Any]:
     from transformers import AutoTokenizer, T5ForConditionalGeneration
     from transformers.utils import logging as hf_logging
 
-    from dialogkit.components.nlu.encoder import _offline
+    from dialogkit.components.nlu.encoder import offline
     from dialogkit.framework.errors import ConfigError, message
 
     hf_logging.disable_progress_bar()
     ref = str(Path(name).expanduser()) if Path(name).expanduser().exists() else name
     try:
-        tokenizer = AutoTokenizer.from_pretrained(ref, local_files_only=_offline())
-        model = T5ForConditionalGeneration.from_pretrained(ref, local_files_only=_offline())
+        tokenizer = AutoTokenizer.from_pretrained(ref, local_files_only=offline())
+        model = T5ForConditionalGeneration.from_pretrained(ref, local_files_only=offline())
     except (OSError, ValueError) as e:
         raise ConfigError(message("DK603", name="t5_nlg", problem=f"cannot load generator model '{name}': {str(e).splitlines()[0]}",
                                   fix="set `model:` to a local T5 directory (config.json, weights, tokenizer) or a model id in the Hugging Face cache, or remove it to train the compact generator")) from None

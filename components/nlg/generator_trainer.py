@@ -8,7 +8,6 @@ Used by ``components/nlg/generator.py`` and by ``bench/bench_nlg.py``.
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import random
@@ -19,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+
+from dialogkit.components.training_loop import EarlyStopping, warmup_linear_decay
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class FitResult:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def _pad(rows: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+def pad_batch(rows: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
     width = max(len(r) for r in rows)
     ids = torch.full((len(rows), width), pad, dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
@@ -72,8 +73,8 @@ def _batches(pairs: list[tuple[list[int], list[int]]], size: int, rng: random.Ra
 
 
 def _loss(model: Any, pairs: list[tuple[list[int], list[int]]], idx: list[int], pad: int, smoothing: float) -> torch.Tensor:
-    ids, mask = _pad([pairs[i][0] for i in idx], pad)
-    labels, _ = _pad([pairs[i][1] for i in idx], pad)
+    ids, mask = pad_batch([pairs[i][0] for i in idx], pad)
+    labels, _ = pad_batch([pairs[i][1] for i in idx], pad)
     labels[labels == pad] = -100
     logits = model(input_ids=ids, attention_mask=mask, labels=labels).logits
     return torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100, label_smoothing=smoothing)
@@ -87,6 +88,17 @@ def held_out_loss(model: Any, pairs: list[tuple[list[int], list[int]]], pad: int
         total += float(_loss(model, pairs, idx, pad, 0.0)) * len(idx)
         n += len(idx)
     return total / max(1, n)
+
+
+def _encode(codec: Any, pairs: list[tuple[str, str]], settings: FitSettings) -> list[tuple[list[int], list[int]]]:
+    return [(codec.encode(a, settings.max_input_length), codec.encode(b, settings.max_length)) for a, b in pairs]
+
+
+def _optimizer(model: Any, settings: FitSettings) -> torch.optim.Optimizer:
+    """AdamW; weight decay on the matrices except the shared embeddings."""
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1 and "shared" not in n]
+    rest = [p for n, p in model.named_parameters() if not (p.ndim > 1 and "shared" not in n)]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=settings.learning_rate)
 
 
 def fit(
@@ -106,24 +118,19 @@ def fit(
     torch.manual_seed(settings.seed)
     rng = random.Random(settings.seed)
 
-    def enc(pairs: list[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
-        return [(codec.encode(a, settings.max_input_length), codec.encode(b, settings.max_length)) for a, b in pairs]
-
-    tr, dev = enc(train), enc(held_out)
+    tr, dev = _encode(codec, train, settings), _encode(codec, held_out, settings)
     pad = codec.pad_id
     steps_per_epoch = len(shard(list(range(math.ceil(len(tr) / settings.batch_size)))))
     epochs = max(settings.epochs, math.ceil(settings.min_steps / steps_per_epoch))
     total = steps_per_epoch * epochs
     warm = max(1, int(total * settings.warmup))
-    decay = [p for n, p in model.named_parameters() if p.ndim > 1 and "shared" not in n]
-    rest = [p for n, p in model.named_parameters() if not (p.ndim > 1 and "shared" not in n)]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=settings.learning_rate)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
+    opt = _optimizer(model, settings)
+    sched = warmup_linear_decay(opt, warm, total)
 
     trained = wrap(model)
     progress = progress if is_main() else None
     start = time.perf_counter()
-    best_loss, best_epoch, best_state, bad = math.inf, 0, None, 0
+    stopping = EarlyStopping(settings.patience, higher_is_better=False, min_delta=1e-4)
     history: list[dict[str, float]] = []
     from tqdm import tqdm
 
@@ -147,18 +154,13 @@ def fit(
         row = {"epoch": epoch, "train_loss": running / max(1, len(batches))}
         if dev:
             row["held_out_loss"] = held_out_loss(model, dev, pad)
-            if row["held_out_loss"] < best_loss - 1e-4:
-                best_loss, best_epoch, bad = row["held_out_loss"], epoch, 0
-                best_state = copy.deepcopy(model.state_dict())
-            else:
-                bad += 1
+            stopping.update(row["held_out_loss"], epoch, model)
         history.append(row)
         if progress:
             progress(f"generator epoch {epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch"))
-        if dev and bad >= settings.patience:
+        if dev and stopping.should_stop:
             break
     bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    stopping.restore(model)
     model.train(False)
-    return FitResult(epoch, best_epoch or epoch, best_loss if dev else None, time.perf_counter() - start, history)
+    return FitResult(epoch, stopping.best_epoch or epoch, stopping.best if dev else None, time.perf_counter() - start, history)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
+from dialogkit.framework.patterns import PLACEHOLDER_RE, placeholders, value_text
 
 
 def normalize(text: str) -> str:
@@ -37,12 +37,6 @@ def normalize(text: str) -> str:
     return " ".join(re.sub(r"[-_]", " ", text.lower()).split())
 
 
-def value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 @dataclass
@@ -80,7 +74,7 @@ def _units(text: str) -> list[str]:
     """Words of ``text`` without placeholders, lower case; characters one by one in scripts
     written without spaces (Chinese, Japanese, Thai...)."""
     out: list[str] = []
-    for word in _WORD.findall(_PLACEHOLDER.sub(" ", text).lower()):
+    for word in _WORD.findall(PLACEHOLDER_RE.sub(" ", text).lower()):
         if any(_script(c) in _SPACELESS for c in word):
             out.extend(c for c in word if c.isalnum())
         else:
@@ -110,7 +104,7 @@ class _Wording:
 @lru_cache(maxsize=4096)
 def _wording(texts: tuple[str, ...]) -> _Wording:
     own = [_units(t) for t in texts]
-    own_scripts = [{s for c in _PLACEHOLDER.sub(" ", t) if (s := _script(c))} for t in texts]
+    own_scripts = [{s for c in PLACEHOLDER_RE.sub(" ", t) if (s := _script(c))} for t in texts]
     allowed = []
     for n in (1, 2, 3):
         most: dict[tuple[str, ...], int] = {}
@@ -130,7 +124,7 @@ def style_problems(template: str, texts: list[str]) -> list[str]:
     wording = _wording(tuple(texts))
     if not units and any(wording.own):
         return ["language: no words, only punctuation or placeholders"]
-    have = {s for c in _PLACEHOLDER.sub(" ", template) if (s := _script(c))}
+    have = {s for c in PLACEHOLDER_RE.sub(" ", template) if (s := _script(c))}
     if wording.needed - have:
         return [f"language: no {', '.join(sorted(wording.needed - have))} characters, though the response is written in them"]
     problems: list[str] = []
@@ -193,13 +187,11 @@ class Lexicon:
         return [v for v in self.values.get(slot, []) if v != text]
 
 
-def placeholders(template: str) -> list[str]:
-    return [m.group(1) for m in _PLACEHOLDER.finditer(template) if m.group(1)]
 
 
 def _static_text(template: str) -> str:
     """The template with placeholders blanked and literal braces restored."""
-    return _PLACEHOLDER.sub(lambda m: " \x00 " if m.group(1) else m.group(0)[0], template)
+    return PLACEHOLDER_RE.sub(lambda m: " \x00 " if m.group(1) else m.group(0)[0], template)
 
 
 def find_spans(text: str, candidates: list[tuple[str, str, str]]) -> list[set[tuple[str, str]]]:

@@ -54,7 +54,7 @@ def example_values(domain: Any, examples: list[Any]) -> dict[str, Any]:
 
 def satisfy(condition: str, values: dict[str, Any], domain: Any) -> dict[str, Any] | None:
     """Example values for which ``condition`` holds (tries each slot's other known values), or None."""
-    from dialogkit.components.nlg.generator import holds
+    from dialogkit.components.nlg.plans import holds
 
     if holds(condition, values):
         return values
@@ -138,9 +138,8 @@ def score(gen: Any, cases: list[Case]) -> list[Outcome]:
     """Generate every case and choose the reply as the running bot does (``pick: best``)."""
     out = []
     for case, options in zip(cases, gen.generate([c.input for c in cases]), strict=True):
-        verdicts = [(cand, gen.judge(case.response, cand, case.slots, case.present, case.values)) for cand, _ in options]
+        passing, verdicts = gen.choose(case.response, options, case.slots, case.present, case.values, pick="best")
         best, best_v = verdicts[0] if verdicts else ("", Verdict(style=["no candidate"]))
-        passing = next(((cand, v) for cand, v in verdicts if v.ok), None)
         if passing is None:  # the template is said: judged the same way
             text = case.templates[0] if case.templates else gen.floor.choose(case.response, case.slots).text or ""
             out.append(Outcome(case, fill(best, case.slots, ""), best_v, fill(text, case.slots, ""),
@@ -167,7 +166,7 @@ def bleu(hypotheses: list[str], references: list[list[str]]) -> float:
     width = max(len(r) for r in references)
     streams = [[r[i] if i < len(r) else None for r in references] for i in range(width)]
     tokenize = "zh" if any("\u3400" <= ch <= "\u9fff" for r in references for t in r for ch in t) else "13a"
-    return float(sacrebleu.corpus_bleu(hypotheses, streams, tokenize=tokenize).score)
+    return float(sacrebleu.corpus_bleu(hypotheses, streams, tokenize=tokenize).score)  # type: ignore[arg-type]  # None: no reference in that stream
 
 
 @dataclass

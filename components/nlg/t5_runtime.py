@@ -355,10 +355,10 @@ class T5Runtime(nn.Module):
                         break
             if all(len(f) >= k for f in finished):
                 break
-            src = new_src.view(-1)
-            seqs = [[*seqs[int(s_)], int(t)] for s_, t in zip(src, new_tok.view(-1), strict=True)]
+            sources = new_src.view(-1)
+            seqs = [[*seqs[int(s_)], int(t)] for s_, t in zip(sources, new_tok.view(-1), strict=True)]
             for layer in cache:
-                layer[:] = [layer[0].index_select(0, src), layer[1].index_select(0, src)]
+                layer[:] = [layer[0].index_select(0, sources), layer[1].index_select(0, sources)]
             scores, tokens = new_scores, new_tok.view(-1)
         for b in range(n):
             if len(finished[b]) < num_return:  # hit max_length: keep the live beams too

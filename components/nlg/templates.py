@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from dialogkit.framework.components import Component, ComponentConfig, Turn
 from dialogkit.framework.domain.schema import RUNTIME_RESPONSES
 from dialogkit.framework.expressions import parse_expression
-
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+from dialogkit.framework.patterns import PLACEHOLDER_RE, value_text
+from dialogkit.framework.turn import ActionMessage, Message
 
 
 class TemplateConfig(ComponentConfig):
@@ -34,25 +34,20 @@ def fill(template: str, slots: dict[str, Any], missing: str) -> str:
         if m.group(0) == "}}":
             return "}"
         value = slots.get(m.group(1).strip())
-        return missing if value is None else _text(value)
+        return missing if value is None else value_text(value)
 
-    return _PLACEHOLDER.sub(repl, template)
+    return PLACEHOLDER_RE.sub(repl, template)
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(_text(v) for v in value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 class TemplateNLG(Component):
     name = "template_nlg"
     stage = "nlg"
     Config = TemplateConfig
+    config: TemplateConfig
+    requires = ("responses",)
+    assigns = ("messages",)
 
     def __init__(self, config: TemplateConfig, domain: Any):
         super().__init__(config, domain)
@@ -94,7 +89,7 @@ class TemplateNLG(Component):
     def process(self, turn: Turn) -> None:
         slots = turn.tracker.slots if turn.tracker is not None else {}
         for r in turn.responses:
-            if "text" in r and "response" not in r:  # already a message (from a custom action)
-                turn.messages.append(dict(r))
+            if isinstance(r, ActionMessage):  # already a message (from a custom action)
+                turn.messages.append(cast(Message, dict(r.message)))
             else:
-                turn.messages.append(self.render(r["response"], r.get("slots") or slots, turn.channel))
+                turn.messages.append(cast(Message, self.render(r.name, r.render_slots(slots), turn.channel)))

@@ -84,7 +84,10 @@ class BertNLU(Component):
     name = "bert_nlu"
     stage = "nlu"
     Config = BertNLUConfig
+    config: BertNLUConfig
     trainable = True
+    requires = ("text",)
+    assigns = ("intent", "intent_ranking", "entities")  # its entities merged with those found before it
     code_version = "1"  # the archive format: models without sparse.json (before the features) still load
 
     def __init__(self, config: BertNLUConfig, domain: Any):
@@ -391,7 +394,7 @@ class BertNLU(Component):
         results = self.parse_batch([t.text for t in turns])
         for turn, result in zip(turns, results):
             turn.intent_ranking = result["intent_ranking"]
-            best = result["intent_ranking"][0] if result["intent_ranking"] else {"name": "nlu_fallback", "confidence": 0.0}
+            best: dict[str, Any] = result["intent_ranking"][0] if result["intent_ranking"] else {"name": "nlu_fallback", "confidence": 0.0}
             if not any(ch.isalnum() for ch in turn.text) or best["confidence"] < self.config.threshold:
                 # no letters or digits at all (empty, punctuation, emoji only): nothing to understand
                 turn.intent = {"name": "nlu_fallback", "confidence": best["confidence"]}

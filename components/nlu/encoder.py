@@ -16,7 +16,7 @@ from typing import Any
 
 from dialogkit.framework.errors import ConfigError, message
 
-__all__ = ["DEFAULT_ENCODER", "BertSettings", "encoder_languages", "load_encoder", "load_tokenizer", "resolve_encoder"]
+__all__ = ["DEFAULT_ENCODER", "BertSettings", "encoder_languages", "load_encoder", "load_tokenizer", "offline", "resolve_encoder"]
 
 DEFAULT_ENCODER = "default"
 
@@ -78,7 +78,8 @@ def encoder_languages(name: str) -> tuple[str, ...]:
     return ("en",) if lowered.rsplit("/", 1)[-1] in _ENGLISH else ()
 
 
-def _offline() -> bool:
+def offline() -> bool:
+    """True when Hugging Face downloads are switched off (HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE)."""
     return os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("TRANSFORMERS_OFFLINE") == "1"
 
 
@@ -87,7 +88,7 @@ def load_tokenizer(name: str) -> Any:
 
     ref = resolve_encoder(name)
     try:
-        tok = AutoTokenizer.from_pretrained(ref, use_fast=True, local_files_only=_offline())
+        tok = AutoTokenizer.from_pretrained(ref, use_fast=True, local_files_only=offline())
     except (OSError, ValueError) as e:
         raise ConfigError(message("DK603", name="encoder", problem=f"cannot load the tokenizer of '{name}': {str(e).splitlines()[0]}",
                                   fix="use `encoder: default`, a local model directory, or a model id already in the Hugging Face cache")) from None
@@ -104,7 +105,7 @@ def load_encoder(name: str) -> Any:
     ref = resolve_encoder(name)
     hf_logging.disable_progress_bar()  # its "Loading weights" bar is not ours to show
     try:
-        return AutoModel.from_pretrained(ref, local_files_only=_offline())
+        return AutoModel.from_pretrained(ref, local_files_only=offline())
     except (OSError, ValueError) as e:
         raise ConfigError(message("DK603", name="encoder", problem=f"cannot load encoder '{name}': {str(e).splitlines()[0]}",
                                   fix="use `encoder: default`, a local model directory, or a model id already in the Hugging Face cache")) from None

@@ -59,7 +59,10 @@ class KeywordIntentClassifier(Component):
     name = "keyword_intent_classifier"
     stage = "nlu"
     Config = KeywordIntentConfig
+    config: KeywordIntentConfig
     trainable = True
+    requires = ("text",)
+    assigns = ("intent", "intent_ranking")
 
     def __init__(self, config: KeywordIntentConfig, domain: Any):
         super().__init__(config, domain)
@@ -112,7 +115,7 @@ class KeywordIntentClassifier(Component):
         top = max(scores.values())
         exp = {i: math.exp(self.config.temperature * (s - top)) for i, s in scores.items()}
         total = sum(exp.values())
-        ranking = sorted(({"name": i, "confidence": e / total} for i, e in exp.items()), key=lambda r: -r["confidence"])
+        ranking: list[dict[str, Any]] = sorted(({"name": i, "confidence": e / total} for i, e in exp.items()), key=lambda r: -r["confidence"])
         turn.intent_ranking = ranking[: self.config.ranking_size]
         best = ranking[0]
         if not vec or top <= 0 or best["confidence"] < self.config.threshold:

@@ -29,7 +29,10 @@ class RuleEntityExtractor(Component):
     name = "rule_entity_extractor"
     stage = "nlu"
     Config = RuleEntityConfig
+    config: RuleEntityConfig
     trainable = True
+    requires = ("text",)
+    assigns = ("entities",)
 
     def __init__(self, config: RuleEntityConfig, domain: Any):
         super().__init__(config, domain)
@@ -46,7 +49,7 @@ class RuleEntityExtractor(Component):
 
     def _add(self, phrase: str, entity: str, value: str | None, role: str | None = None, learned: bool = False) -> None:
         entries = self.lexicon.setdefault(self._key(phrase.strip()), [])
-        entry = {"entity": entity, "value": value, "role": role}
+        entry: dict[str, Any] = {"entity": entity, "value": value, "role": role}
         if any({k: v for k, v in e.items() if k != "learned"} == entry for e in entries):
             return  # declared beats learned: the first one added (declared lookups come first) stays
         if learned:

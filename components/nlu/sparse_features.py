@@ -91,12 +91,13 @@ class CharNgramFeaturizer:
                 word_offsets.append(len(word_ids))
                 if slot < len(keep):
                     word_ids += [i for f in self.of_word(words[keep[slot]]) if (i := self.ids.get(f)) is not None]
-        arrays = [np.array(a, dtype=np.int64) for a in (word_ids, word_offsets, sentence_ids, sentence_offsets)]
+        arrays: list[Any] = [np.array(a, dtype=np.int64) for a in (word_ids, word_offsets, sentence_ids, sentence_offsets)]
         if tensors == "pt":
             import torch
 
             arrays = [torch.from_numpy(a) for a in arrays]
-        return SparseBatch(*arrays, width)
+        words, word_starts, sentences, sentence_starts = arrays
+        return SparseBatch(words, word_starts, sentences, sentence_starts, width)
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "char_ngrams", "n_min": self.n_min, "n_max": self.n_max, "features": self.features}

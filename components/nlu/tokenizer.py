@@ -41,8 +41,9 @@ class _Encoded(dict):
         if tensors == "pt":
             import torch
 
-            ids, mask = torch.from_numpy(ids), torch.from_numpy(mask)
-        super().__init__(input_ids=ids, attention_mask=mask)
+            super().__init__(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))
+        else:
+            super().__init__(input_ids=ids, attention_mask=mask)
         self._encs = encs
 
     def word_ids(self, b: int) -> list[int | None]:

@@ -7,7 +7,6 @@ ones when there is too little data to hold any out).
 
 from __future__ import annotations
 
-import copy
 import logging
 import math
 import random
@@ -19,6 +18,7 @@ from typing import Any
 import torch
 
 from dialogkit.components.nlu.features import encode
+from dialogkit.components.training_loop import EarlyStopping, warmup_linear_decay
 
 logger = logging.getLogger(__name__)
 
@@ -110,32 +110,19 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
     """Train ``model`` in place; with ``dev``, keep the weights of the best epoch and stop early.
     Under ``dialogkit train --devices N`` each process trains on its share of every epoch
     (:mod:`dialogkit.components.parallel`)."""
-    from transformers import get_linear_schedule_with_warmup
-
     from dialogkit.components.parallel import is_main, shard, wrap
 
     seed_everything(cfg.seed)
     started = time.perf_counter()
-    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    bags = ("word_bag.", "sentence_bag.")  # the bot's own features: learnt from scratch, faster
-    heads = [p for n, p in params if not n.startswith(("encoder.", "slot_encoder.", *bags))]
-    body = [p for n, p in params if n.startswith(("encoder.", "slot_encoder."))]
-    sparse = [p for n, p in params if n.startswith(bags)]
-    groups = [{"params": body, "lr": cfg.learning_rate}, {"params": heads, "lr": cfg.head_learning_rate}]
-    if sparse:
-        groups.append({"params": sparse, "lr": getattr(cfg, "char_feature_learning_rate", cfg.head_learning_rate)})
-    try:  # the fused kernel is several times faster on CPU
-        optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay, fused=True)
-    except (RuntimeError, TypeError):
-        optimizer = torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
+    optimizer = _optimizer(model, cfg)
     steps_per_epoch = len(shard(list(range(math.ceil(len(train.intents) / cfg.batch_size)))))
     total = max(1, steps_per_epoch * cfg.epochs)
     step_loss = wrap(_StepLoss(model))
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.warmup_ratio * total), total)
+    scheduler = warmup_linear_decay(optimizer, int(cfg.warmup_ratio * total), total)
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda") if use_amp else None
     rng = random.Random(cfg.seed)
-    best_state, best_score, best_epoch, bad_epochs = None, None, 0, 0
+    stopping = EarlyStopping(cfg.patience, higher_is_better=True)
     history: list[dict[str, float]] = []
     bar = _progress_bar(total) if is_main() else None
     progress = progress if is_main() else None
@@ -167,24 +154,34 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
         if dev is not None and dev.intents:
             scores = evaluate(model, dev, tokenizer, cfg, device, featurizer)
             record.update(scores)
-            score = scores["frame_acc"] + 0.5 * (scores["intent_acc"] + scores["tag_acc"])
-            if best_score is None or score > best_score:
-                best_score, best_epoch, bad_epochs = score, epoch, 0
-                best_state = copy.deepcopy(model.state_dict())
-            else:
-                bad_epochs += 1
+            stopping.update(scores["frame_acc"] + 0.5 * (scores["intent_acc"] + scores["tag_acc"]), epoch, model)
         history.append(record)
         if progress:
             progress(f"epoch {epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in record.items() if k != "epoch"))
-        if dev is not None and bad_epochs >= cfg.patience:
-            logger.info("early stop after epoch %d (best %d)", epoch, best_epoch)
+        if dev is not None and stopping.should_stop:
+            logger.info("early stop after epoch %d (best %d)", epoch, stopping.best_epoch)
             break
     if bar is not None:
         bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    stopping.restore(model)
     model.train(False)  # inference mode
-    return FitResult(epoch, best_epoch or epoch, best_score, time.perf_counter() - started, history)
+    return FitResult(epoch, stopping.best_epoch or epoch, stopping.best, time.perf_counter() - started, history)
+
+
+def _optimizer(model: Any, cfg: Any) -> torch.optim.Optimizer:
+    """AdamW with the encoder, the heads and the bot's own feature bags at their own learning rates."""
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    bags = ("word_bag.", "sentence_bag.")  # the bot's own features: learnt from scratch, faster
+    heads = [p for n, p in params if not n.startswith(("encoder.", "slot_encoder.", *bags))]
+    body = [p for n, p in params if n.startswith(("encoder.", "slot_encoder."))]
+    sparse = [p for n, p in params if n.startswith(bags)]
+    groups = [{"params": body, "lr": cfg.learning_rate}, {"params": heads, "lr": cfg.head_learning_rate}]
+    if sparse:
+        groups.append({"params": sparse, "lr": getattr(cfg, "char_feature_learning_rate", cfg.head_learning_rate)})
+    try:  # the fused kernel is several times faster on CPU
+        return torch.optim.AdamW(groups, weight_decay=cfg.weight_decay, fused=True)
+    except (RuntimeError, TypeError):
+        return torch.optim.AdamW(groups, weight_decay=cfg.weight_decay)
 
 
 def _progress_bar(total: int) -> Any:

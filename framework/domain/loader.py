@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from dialogkit.framework.domain.schema import STEP_KINDS, Domain
 from dialogkit.framework.errors import DomainError, Issue, Location, did_you_mean, message
@@ -22,7 +22,6 @@ __all__ = ["LoadedDomain", "NAMED_SECTIONS", "bot_files", "load_domain", "valida
 
 NAMED_SECTIONS = ("intents", "entities", "slots", "responses", "actions", "flows")
 LIST_SECTIONS = ("nlu",)
-SINGLE_SECTIONS = ("version", "name", "language", "pipeline", "session")
 
 
 @dataclass
@@ -140,7 +139,8 @@ def _offset_list_sections(data: dict[str, Any], positions: PositionMap, merged: 
         offset = len(merged.get(section, [])) if isinstance(merged.get(section), list) else 0
         if not offset or not isinstance(data.get(section), list):
             continue
-        for table in (positions.locations, positions.key_locations, positions.styles):
+        tables: tuple[dict[Any, Any], ...] = (positions.locations, positions.key_locations, positions.styles)
+        for table in tables:
             moved = {k: v for k, v in table.items() if len(k) > 1 and k[0] == section}
             for k in moved:
                 del table[k]
@@ -148,7 +148,7 @@ def _offset_list_sections(data: dict[str, Any], positions: PositionMap, merged: 
                 table[(section, k[1] + offset, *k[2:])] = v
 
 
-def validate_data(model: type, data: Any, positions: PositionMap, default_path: str) -> Any:
+def validate_data(model: type[BaseModel], data: Any, positions: PositionMap, default_path: str) -> Any:
     """Validate ``data`` against a pydantic ``model``, raising located :class:`DomainError`."""
     try:
         return model.model_validate(data)
@@ -210,7 +210,7 @@ def translate_errors(err: ValidationError, positions: PositionMap, default_path:
             issue = message("DK203", loc, where=_describe(path), problem=e["msg"], fix=ctx.get("fix", "fix the value"))
         elif kind == "union_tag_invalid":
             tag, expected = ctx.get("tag"), ctx.get("expected_tags", "")
-            hint = did_you_mean(tag, [t.strip(" '") for t in str(expected).split(",")])
+            hint = did_you_mean(str(tag), [t.strip(" '") for t in str(expected).split(",")])
             issue = message("DK203", loc, where=_describe(path), problem=f"unknown type '{tag}'{hint}", fix=f"use one of: {expected}")
         elif kind == "union_tag_not_found":
             issue = message("DK202", loc, key=ctx.get("discriminator", "type").strip("'"), where=_describe(path))
@@ -230,7 +230,7 @@ def translate_errors(err: ValidationError, positions: PositionMap, default_path:
     return sorted(issues, key=lambda i: (str(i.location.path) if i.location else "", i.location.line or 0 if i.location else 0))
 
 
-def _plain(e: dict[str, Any]) -> str:
+def _plain(e: Any) -> str:
     msg = e["msg"].split(" or instance of ")[0]
     return msg[0].lower() + msg[1:] if msg else e["type"]
 

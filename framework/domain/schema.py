@@ -15,13 +15,30 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from dialogkit.framework.domain.base import Strict, as_list
+from dialogkit.framework.domain.steps import (
+    STEP_KINDS,
+    ActionStep,
+    CallStep,
+    CollectStep,
+    EndStep,
+    ExpectStep,
+    Flow,
+    GotoStep,
+    IfStep,
+    LinkStep,
+    SayStep,
+    SetStep,
+    Step,
+    Trigger,
+)
+from dialogkit.framework.patterns import NAME_RE
 
 __all__ = [
     "RUNTIME_RESPONSES",
@@ -34,6 +51,7 @@ __all__ = [
     "ComponentSpec",
     "Domain",
     "EndStep",
+    "ExpectStep",
     "Entity",
     "Flow",
     "FromEntity",
@@ -54,10 +72,9 @@ __all__ = [
     "Trigger",
     "Variation",
     "STEP_KINDS",
+    "ask_response",
 ]
 
-# "#" and "+" allow multi-intent labels such as ATIS's `atis_flight#atis_airfare`.
-NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-#+]*$")
 ACTION_REF_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -71,6 +88,15 @@ RUNTIME_RESPONSES: dict[str, str] = {
 }
 
 
+def ask_response(slot: str, domain: Any) -> str | None:
+    """How a ``collect`` step without ``ask:`` asks for ``slot`` (the one rule, for the runtime
+    and ``validate``): the response ``utter_ask_<slot>``, else the action ``action_ask_<slot>``;
+    None when the domain has neither."""
+    if f"utter_ask_{slot}" in domain.responses:
+        return f"utter_ask_{slot}"
+    return f"action_ask_{slot}" if f"action_ask_{slot}" in domain.actions else None
+
+
 def _check_ref(v: str) -> str:
     if v != REMOTE_ACTION and not ACTION_REF_RE.match(v):
         raise PydanticCustomError("bad_ref", "invalid reference {ref}", {"ref": v})
@@ -78,24 +104,6 @@ def _check_ref(v: str) -> str:
 
 
 ActionRef = Annotated[str, AfterValidator(_check_ref)]
-
-
-class Strict(BaseModel):
-    """Base for every domain model: unknown keys are errors that list the valid keys."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            valid = [f.alias or n for n, f in cls.model_fields.items()]
-            for key in data:
-                if key not in valid and key not in cls.model_fields:
-                    raise PydanticCustomError(
-                        "unknown_key", "unknown key {key}", {"key": str(key), "valid": valid}
-                    )
-        return data
 
 
 def _name_dict_keys(value: Any, where: str) -> Any:
@@ -183,10 +191,10 @@ class _MappingBase(Strict):
     conditions: list[MappingCondition] = Field(default_factory=list)
 
     def intents(self) -> list[str]:
-        return _as_list(self.intent)
+        return as_list(self.intent)
 
     def not_intents(self) -> list[str]:
-        return _as_list(self.not_intent)
+        return as_list(self.not_intent)
 
 
 class FromEntity(_MappingBase):
@@ -306,112 +314,6 @@ class Response(Strict):
         return data
 
 
-# --- flows ----------------------------------------------------------------------------
-
-
-class _StepBase(Strict):
-    id: str | None = None
-
-
-class CollectStep(_StepBase):
-    collect: str
-    ask: str | None = None
-    ask_before_filling: bool = False
-
-
-class SayStep(_StepBase):
-    say: str
-
-
-class ActionStep(_StepBase):
-    """Run a custom action. When it fails (raises, cannot be imported, times out, its action
-    server errs) the flow's next steps never run: it follows ``on_error`` when given (and ends
-    after it unless it jumps on with ``goto``/``link``), otherwise it ends with ``utter_error``."""
-
-    action: str
-    on_error: list[Step] | None = None
-
-
-class SetStep(_StepBase):
-    set: dict[str, Any]
-
-
-class LinkStep(_StepBase):
-    link: str
-
-
-class CallStep(_StepBase):
-    call: str
-
-
-class GotoStep(_StepBase):
-    goto: str
-
-
-class EndStep(_StepBase):
-    end: Literal[True] = True
-
-    @model_validator(mode="before")
-    @classmethod
-    def _short(cls, data: Any) -> Any:
-        return {"end": True} if data == "end" else data
-
-
-class ExpectStep(_StepBase):
-    """Wait for the user's next message and branch on its intent. An intent with no branch
-    ends the flow, and the message is handled as if the flow were not there."""
-
-    expect: dict[str, list[Step]] = Field(min_length=1)
-
-
-class IfStep(_StepBase):
-    if_: str = Field(alias="if")
-    then: list[Step]
-    else_: list[Step] = Field(default_factory=list, alias="else")
-
-
-STEP_KINDS = ("collect", "say", "action", "set", "if", "expect", "link", "call", "goto", "end")
-
-
-def _step_kind(data: Any) -> str | None:
-    if data == "end":
-        return "end"
-    if isinstance(data, dict):
-        kinds = [k for k in STEP_KINDS if k in data]
-        return kinds[0] if len(kinds) == 1 else None
-    if isinstance(data, BaseModel):
-        return next(k for k in STEP_KINDS if hasattr(data, k) or hasattr(data, k + "_"))
-    return None
-
-
-Step = Annotated[
-    Annotated[CollectStep, Tag("collect")] | Annotated[SayStep, Tag("say")] | Annotated[ActionStep, Tag("action")] | Annotated[SetStep, Tag("set")] | Annotated[IfStep, Tag("if")] | Annotated[ExpectStep, Tag("expect")] | Annotated[LinkStep, Tag("link")] | Annotated[CallStep, Tag("call")] | Annotated[GotoStep, Tag("goto")] | Annotated[EndStep, Tag("end")],
-    Discriminator(_step_kind, custom_error_type="step_kind", custom_error_message="a step needs exactly one kind"),
-]
-IfStep.model_rebuild()
-ExpectStep.model_rebuild()
-ActionStep.model_rebuild()
-
-
-class Trigger(Strict):
-    """What starts a flow: an intent (or several) and/or a condition on slots."""
-
-    intent: list[str] | str | None = None
-    condition: str | None = None
-
-    def intents(self) -> list[str]:
-        return _as_list(self.intent)
-
-
-class Flow(Strict):
-    description: str | None = None
-    when: Trigger | None = None
-    steps: list[Step] = Field(min_length=1)
-    interruptible: bool = True
-    validate_: str | None = Field(None, alias="validate")  # an action run after the user's message fills this flow's slots
-    form: bool = False  # shown to Rasa action servers and Rasa test stories as a form (active_loop, requested_slot)
-
-
 # --- the rest -------------------------------------------------------------------------
 
 
@@ -444,7 +346,7 @@ class Domain(Strict):
     actions: dict[str, ActionRef] = Field(default_factory=dict)
     nlu: list[NluBlock] = Field(default_factory=list)
     flows: dict[str, Flow] = Field(default_factory=dict)
-    session: Session = Field(default_factory=Session)
+    session: Session = Field(default_factory=lambda: Session.model_validate({}))
 
     def synonym_map(self) -> dict[tuple[str, str], str]:
         """``(entity, normalised variant) -> canonical value`` for every synonym (canonical values map to themselves)."""
@@ -469,9 +371,3 @@ class Domain(Strict):
     @classmethod
     def _names(cls, v: Any, info: Any) -> Any:
         return _name_dict_keys(v, info.field_name)
-
-
-def _as_list(v: list[str] | str | None) -> list[str]:
-    if v is None:
-        return []
-    return [v] if isinstance(v, str) else list(v)

@@ -50,9 +50,6 @@ class ActionEndpoint:
         self.timeout = timeout
         self.source = source
 
-    def to_yaml_dict(self) -> dict[str, Any]:
-        return {"action_endpoint": {"url": self.url, "timeout": self.timeout}}
-
 
 def _interpolate(value: Any, path: str) -> Any:
     """Replace ``${VAR}`` with the environment variable, as Rasa does in endpoints.yml."""

@@ -196,7 +196,7 @@ def from_rasa_events(body: dict[str, Any], domain: Any) -> RemoteResult:
             name = e.get("name")
             if name == REQUESTED_SLOT:
                 continue  # derived from the flow: the step it waits at says which slot it asks for
-            if name not in domain.slots:
+            if not isinstance(name, str) or name not in domain.slots:
                 result.ignored.append(f"slot '{name}' (not in the domain)")
                 continue
             result.events.append(SlotSet(name=name, value=e.get("value"), timestamp=e.get("timestamp") or time.time()))

@@ -21,7 +21,7 @@ from typing import Any
 
 from dialogkit.framework.errors import DomainError, Location, message
 from dialogkit.framework.rasa.importer import RASA_ACTION_ALIASES
-from dialogkit.framework.training_data import _AnnotationError, parse_example
+from dialogkit.framework.training_data import AnnotationError, parse_example
 from dialogkit.framework.yamlio import load_yaml
 
 __all__ = ["StoryResult", "TestStory", "load_test_stories", "run_test_stories", "write_reports"]
@@ -138,7 +138,7 @@ def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], res
     if "user" in step:
         try:
             text, spans = parse_example(annotated)
-        except _AnnotationError as e:
+        except AnnotationError as e:
             raise DomainError(message("DK702", Location(story.file), problem=f"story '{story.name}': bad entity annotation in {annotated!r}: {e}", fix="annotate as [text](entity)")) from None
     else:  # an intent step: sent as a payload, with its entities
         values = {k: v for e in step.get("entities") or [] for k, v in (e.items() if isinstance(e, dict) else [])}

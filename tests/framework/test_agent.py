@@ -74,12 +74,10 @@ def test_restart_clears_state(agent):
 
 def test_custom_action_failure_is_reported_and_conversation_goes_on(restaurant_model, monkeypatch):
     agent = Agent.load(restaurant_model)
-    policy = next(c for c in agent.components if c.stage == "dm")
-
     def boom(tracker, dispatcher):
         raise RuntimeError("booking system down")
 
-    monkeypatch.setitem(policy.actions._cache, "actions:book_table", boom)
+    monkeypatch.setitem(agent.executor.local._cache, "actions:book_table", boom)
     cid = "boom"
     out = agent.handle('/book_table{"cuisine": "thai", "party_size": 2, "area": "north", "time": "8pm"}', cid)
     assert names(out) == ["utter_confirm_booking"]

@@ -4,9 +4,9 @@ import pytest
 
 from dialogkit.framework.cli import main
 from dialogkit.framework.training_data import (
+    AnnotationError,
     EntitySpan,
     Example,
-    _AnnotationError,
     format_example,
     parse_example,
     read_bio,
@@ -55,7 +55,7 @@ def test_escaped_brackets_round_trip():
     ],
 )
 def test_malformed_annotations(bad, fragment):
-    with pytest.raises(_AnnotationError, match=fragment):
+    with pytest.raises(AnnotationError, match=fragment):
         parse_example(bad)
 
 

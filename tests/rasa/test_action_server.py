@@ -7,6 +7,7 @@ import pytest
 
 from dialogkit.components.dm.flow_policy import FlowPolicy
 from dialogkit.components.nlg.templates import TemplateNLG
+from dialogkit.framework.action_executor import ActionExecutor
 from dialogkit.framework.agent import Agent
 from dialogkit.framework.components import resolve_config
 from dialogkit.framework.domain.loader import load_domain
@@ -21,8 +22,9 @@ from .conftest import PROJECTS, _sdk_python
 
 
 def make_agent(domain, endpoints, **policy_config):
-    policy = FlowPolicy(resolve_config("flow_policy", policy_config), domain, endpoint=load_endpoints(endpoints) if endpoints else None)
-    return Agent(domain, [policy, TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    policy = FlowPolicy(resolve_config("flow_policy", policy_config), domain)
+    executor = ActionExecutor(domain, endpoint=load_endpoints(endpoints) if endpoints else None)
+    return Agent(domain, [policy, TemplateNLG(resolve_config("template_nlg", {}), domain)], {}, executor=executor)
 
 
 def texts(messages):

@@ -403,3 +403,23 @@ def test_malformed_projects_are_located_errors_not_tracebacks(tmp_path, capsys, 
     assert main(["import", "rasa", str(src), str(tmp_path / "bot")]) == 2
     err = capsys.readouterr().err
     assert expected in err and f"{file}:" in err and "Traceback" not in err and "internal error" not in err
+
+
+def test_an_import_that_would_not_validate_writes_nothing(tmp_path, monkeypatch):
+    """The stages' result is checked as a dialogkit Domain before any file is written: a
+    translation the importer gets wrong is a located DK702, never a half-written bot."""
+    from dialogkit.framework.rasa.importer import dialogue
+
+    real = dialogue.build_dialogue
+
+    def broken(st):
+        real(st)
+        st.flows["on_greet"]["steps"].append({"say": "utter_greet", "collect": "x"})  # two kinds in one step
+
+    monkeypatch.setattr("dialogkit.framework.rasa.importer.build_dialogue", broken)
+    with pytest.raises(DomainError) as exc:
+        import_rasa_project(PROJECTS / "moodbot", tmp_path / "bot")
+    issue = exc.value.issues[0]
+    assert issue.code == "DK702" and "does not validate at `flows.on_greet.steps" in issue.text
+    assert str(PROJECTS / "moodbot") in str(issue.location)
+    assert not (tmp_path / "bot").exists()

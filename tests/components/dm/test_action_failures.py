@@ -132,8 +132,7 @@ def test_async_action_failure_is_handled_the_same(monkeypatch):
         await asyncio.sleep(0)
         raise TimeoutError("took too long")
 
-    policy = agent.components[0]
-    monkeypatch.setitem(policy.actions._cache, f"{HERE}:ok_action", slow_fail)
+    monkeypatch.setitem(agent.executor.local._cache, f"{HERE}:ok_action", slow_fail)
     t0 = time.perf_counter()
     assert said(agent, "t", '/book{"size": 2}') == ["utter_error"]
     assert time.perf_counter() - t0 < 5
@@ -147,7 +146,7 @@ def hanging_action(tracker, dispatcher):
 def test_an_action_that_hangs_times_out_and_never_confirms():
     domain_agent = make_agent(f"{HERE}:hanging_action")
     policy = domain_agent.components[0]
-    policy.actions.timeout = 0.3
+    policy.runtime.action_timeout = 0.3
     t0 = time.perf_counter()
     assert said(domain_agent, "h", '/book{"size": 2}') == ["utter_error"]
     assert time.perf_counter() - t0 < 3

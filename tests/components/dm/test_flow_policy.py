@@ -155,7 +155,7 @@ def test_decisions_from_an_event_list():
     turn = Turn("tea", intent={"name": "inform", "confidence": 1.0},
                 entities=[{"entity": "drink", "value": "tea", "start": 0, "end": 3}], tracker=tracker)
     policy.process(turn)
-    assert [r["response"] for r in turn.responses] == ["utter_summary", "utter_ask_ok"]
+    assert [r.name for r in turn.responses] == ["utter_summary", "utter_ask_ok"]
     assert tracker.stack[-1].node == "order:3"
 
 

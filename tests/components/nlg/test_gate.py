@@ -12,7 +12,8 @@ import json
 import pytest
 
 from dialogkit.components.nlg import selfcheck
-from dialogkit.components.nlg.generator import T5NLG, training_targets
+from dialogkit.components.nlg.generator import T5NLG
+from dialogkit.components.nlg.plans import training_targets
 from dialogkit.framework import Agent
 from dialogkit.framework.cli import main
 from dialogkit.framework.conversation_tests import load_conversation_tests, run_conversations

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dialogkit.components.nlg.codec import WordPieceCodec
-from dialogkit.components.nlg.generator import T5NLG, linearize, plan_responses, training_pairs
+from dialogkit.components.nlg.generator import T5NLG
 from dialogkit.components.nlg.guard import Lexicon, check
+from dialogkit.components.nlg.plans import linearize, plan_responses, training_pairs
 from dialogkit.framework.components import TrainingContext, resolve_config
 from dialogkit.framework.domain.schema import Domain
 

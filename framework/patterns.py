@@ -1,0 +1,34 @@
+"""The text patterns the domain language is made of, defined once: names, payloads,
+placeholders, and how a slot value reads in a reply."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["NAME_RE", "PAYLOAD_RE", "PLACEHOLDER_RE", "placeholders", "value_text"]
+
+# Intent, entity, slot, response, action and flow names. "#" and "+" allow multi-intent
+# labels such as ATIS's `atis_flight#atis_airfare`.
+NAME = r"[A-Za-z][A-Za-z0-9_.\-#+]*"
+NAME_RE = re.compile(rf"^{NAME}$")
+# A message that names its intent (and entities as JSON): `/book{"party_size": 4}`.
+PAYLOAD_RE = re.compile(rf"^/({NAME})\s*(\{{.*\}})?\s*$", re.DOTALL)
+# `{slot}` in a response text; `{{` and `}}` are literal braces.
+PLACEHOLDER_RE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def placeholders(text: str) -> list[str]:
+    """The slot names ``text`` interpolates, in order (``{{``/``}}`` are literal braces)."""
+    return [name for m in PLACEHOLDER_RE.finditer(text) if m.group(1) is not None and (name := m.group(1).strip())]
+
+
+def value_text(value: Any) -> str:
+    """How a slot value reads in a reply: yes/no, 4 (not 4.0), lists joined with commas."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(value_text(v) for v in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

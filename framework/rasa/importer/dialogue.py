@@ -1,0 +1,323 @@
+"""Stage: rules and stories merged into a prefix tree on their common prefixes, then one flow per first intent."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from dialogkit.framework.errors import Location
+from dialogkit.framework.rasa.importer.reading import Doc
+from dialogkit.framework.rasa.importer.state import (
+    IGNORED_ACTIONS,
+    RASA_ACTION_ALIASES,
+    UNSUPPORTED_ACTIONS,
+    ImportState,
+    slot_condition,
+)
+
+
+def build_dialogue(st: ImportState) -> None:
+    tree = _Node("root", None)
+    submit: dict[str, tuple[list[dict[str, Any]], str]] = {}
+    for name, rule, d, path in st.rules:
+        where = d.at(*path)
+        cond = rule.get("condition") or []
+        steps = list(rule.get("steps") or [])
+        for key in set(rule) - {"rule", "steps", "condition", "conversation_start", "wait_for_user_input", "metadata"}:
+            st.report.add("dropped", f"rule `{name}` key `{key}`", d.at(*path, key))
+        if rule.get("conversation_start"):
+            st.report.add("mapped", f"rule `{name}`: conversation_start — the flow starts on its intent at any point of the conversation", where)
+        if rule.get("wait_for_user_input") is False:
+            st.report.add("mapped", f"rule `{name}`: wait_for_user_input: false — after the rule the bot waits for the user (the next rule's condition is not chained)", where)
+        loops = [c["active_loop"] for c in cond if isinstance(c, dict) and "active_loop" in c]
+        slot_conds = [c["slot_was_set"] for c in cond if isinstance(c, dict) and "slot_was_set" in c]
+        form = loops[0] if loops else None
+        if form and steps and steps[0].get("action") == form:
+            # the submit rule: what happens when the form completes
+            actions = [s["action"] for s in steps[1:] if "action" in s]
+            if form in st.flows:
+                if form in submit and submit[form][0] != actions:
+                    st.report.add("conflict", f"rule `{name}`: a second submit rule for form `{form}` (kept `{submit[form][1]}`)", where)
+                    continue
+                submit[form] = (actions, name)
+                st.flows[form]["steps"] += [step for step in (action_step(st, a, where) for a in actions) if step]
+            continue
+        if form and steps and "intent" in steps[0]:
+            st.report.add("mapped", f"rule `{name}`: handles `{steps[0]['intent']}` while form `{form}` is active → a flow that interrupts the form; the form resumes and asks again by itself", where)
+            steps = [s for s in steps if s.get("action") != form and "active_loop" not in s]
+        elif loops:
+            st.report.add("dropped", f"rule `{name}`: active_loop condition with steps that do not start with the form or an intent", where)
+            continue
+        condition = " and ".join(slot_test(st, k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc]) for k, v in item.items()) or None
+        for c in cond:
+            if isinstance(c, dict) and not ({"active_loop", "slot_was_set"} & set(c)):
+                st.report.add("dropped", f"rule `{name}`: condition {c}", where)
+        insert(st, tree, name, steps, d, path, condition, "rule")
+    # stories, with checkpoints joined
+    for name, steps, d, path in expand_checkpoints(st):
+        insert(st, tree, name, steps, d, path, None, "story", strip=submit)
+    tree_to_flows(st, tree)
+
+def expand_checkpoints(st: ImportState) -> list[tuple[str, list[dict[str, Any]], Doc, tuple[Any, ...]]]:
+    starts: dict[str, list[tuple[str, list[dict[str, Any]], Doc, tuple[Any, ...]]]] = {}
+    plain = []
+    for name, steps, d, path, _ in st.stories:
+        lead = [s["checkpoint"] for s in steps[:1] if isinstance(s, dict) and "checkpoint" in s]
+        body = [s for s in steps if not (isinstance(s, dict) and "checkpoint" in s)]
+        tail = steps[-1]["checkpoint"] if len(steps) > 1 and isinstance(steps[-1], dict) and "checkpoint" in steps[-1] else None
+        if lead:
+            starts.setdefault(lead[0], []).append((name, body, d, path))
+        else:
+            plain.append((name, body, d, path, tail))
+    out = []
+
+    def extend(name: str, body: list[dict[str, Any]], d: Doc, path: tuple[Any, ...], tail: str | None, depth: int) -> None:
+        if tail is None or depth > 5:
+            out.append((name, body, d, path))
+            return
+        continuations = starts.get(tail, [])
+        if not continuations:
+            st.report.add("dropped", f"story `{name}`: checkpoint `{tail}` starts no story", d.at(*path))
+            out.append((name, body, d, path))
+        for cname, cbody, cd, cpath in continuations:
+            ctail = None
+            for _n, _s, _d, _p, _k in st.stories:
+                if _n == cname and _s and isinstance(_s[-1], dict) and "checkpoint" in _s[-1] and len(_s) > 1:
+                    ctail = _s[-1]["checkpoint"]
+            extend(f"{name} > {cname}", body + cbody, cd, cpath, ctail, depth + 1)
+
+    for name, body, d, path, tail in plain:
+        extend(name, body, d, path, tail, 0)
+    return out
+
+def action_step(st: ImportState, name: str, where: Location | None) -> dict[str, Any] | None:
+    if name == "action_two_stage_fallback":
+        st.report.add("mapped", "action_two_stage_fallback → utter_default (no affirmation/rephrase rounds)", where)
+    name = RASA_ACTION_ALIASES.get(name, name)
+    if name in IGNORED_ACTIONS:
+        return None
+    if name in UNSUPPORTED_ACTIONS:
+        st.report.add("dropped", f"default action `{name}`", where)
+        return None
+    if name in st.forms:
+        return {"call": name}
+    if name in st.responses or name == "utter_default":
+        if name == "utter_default" and "utter_default" not in st.responses:
+            st.responses["utter_default"] = [{"text": "Sorry, I didn't get that. Can you rephrase?"}]
+        return {"say": name}
+    if name in ("action_restart", "action_cancel_flow"):
+        return {"action": name}
+    if name not in st.actions:
+        st.actions[name] = "remote"
+        st.report.add("mapped", f"action `{name}` is used in stories/rules but not listed in the domain: added as a remote action", where)
+    return {"action": name}
+
+def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], kind: str) -> list[tuple[Any, Location | None]] | None:
+    """Steps → a flat list of items with their locations: ``("intent", [names])`` for a user
+    turn (several with `or`), ``("act", name)`` for a bot action, ``("slot", name, condition)``
+    for a `slot_was_set` outside forms. A form's own turns (inside its active_loop) are
+    skipped: the form flow runs them."""
+    items: list[tuple[Any, Location | None]] = []
+    in_form: str | None = None
+    for i, s in enumerate(steps):
+        spath = (*path, "steps", i)
+        where = d.at(*spath)
+        if not isinstance(s, dict):
+            st.report.add("dropped", f"{kind} `{name}`: step {s!r}", where)
+            continue
+        if in_form:
+            if s.get("active_loop", "x") is None:
+                in_form = None
+            elif "action" in s and s["action"] != in_form and "intent" not in s:
+                st.report.add("mapped", f"{kind} `{name}`: `{s['action']}` inside form `{in_form}` — an interruption; dialogkit resumes the form by itself", where)
+            continue
+        if "intent" in s or "or" in s or "user" in s:
+            if "or" in s:
+                intents = [o["intent"] for o in s["or"] if isinstance(o, dict) and "intent" in o]
+                if len(intents) != len(s["or"]):
+                    st.report.add("dropped", f"{kind} `{name}`: `or` alternatives other than intents (slot_was_set)", where)
+            else:
+                intents = [s["intent"]] if s.get("intent") else []
+                if not intents:
+                    st.report.add("dropped", f"{kind} `{name}`: a user step with text but no intent (end-to-end stories are not supported)", where)
+                    return None
+            items.append((("intent", tuple(intents)), where))
+        elif "action" in s:
+            action = s["action"]
+            if action == "action_listen":
+                continue
+            items.append((("act", action), where))
+            nxt = steps[i + 1] if i + 1 < len(steps) else {}
+            if action in st.forms and isinstance(nxt, dict) and nxt.get("active_loop") == action:
+                in_form = action
+        elif "slot_was_set" in s:
+            for item in s["slot_was_set"] if isinstance(s["slot_was_set"], list) else [s["slot_was_set"]]:
+                for slot, value in (item.items() if isinstance(item, dict) else [(item, "__set__")]):
+                    if slot != "requested_slot" and slot in st.slots:
+                        items.append((("slot", slot, slot_test(st, slot, value)), where))  # keyed as Rasa featurizes it
+        elif "bot" in s:
+            st.report.add("dropped", f"{kind} `{name}`: `bot:` text step (end-to-end stories are not supported)", where)
+        elif "active_loop" in s or "checkpoint" in s:
+            continue
+        else:
+            st.report.add("dropped", f"{kind} `{name}`: step with keys {sorted(s)}", where)
+    return items
+
+def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], condition: str | None, kind: str, strip: dict[str, tuple[list[dict[str, Any]], str]] | None = None) -> None:
+    items = parse_items(st, name, steps, d, path, kind)
+    if not items:
+        return
+    if items[0][0][0] != "intent":
+        st.report.add("dropped", f"{kind} `{name}`: starts with a bot action, not a user intent (only session-start rules do that; dialogkit has no hook there)", d.at(*path))
+        return
+    if items[0][0][1] == ("restart",):
+        return  # `/restart` is built in: it clears the conversation
+    # after a form, drop the actions its submit rule already says
+    for form, (said, _rule) in (strip or {}).items():
+        j = 0
+        while j < len(items):
+            if items[j][0] == ("act", form):
+                acts = [k for k in range(j + 1, len(items)) if items[k][0][0] == "act"][: len(said)]
+                if [items[k][0][1] for k in acts] == said and all(items[k][0][0] != "intent" for k in range(j + 1, (acts[-1] if acts else j) + 1)):
+                    items = [it for k, it in enumerate(items) if k not in set(acts)]
+            j += 1
+    source = f"{kind} `{name}`"
+    insert_items(st, tree, items, 0, source, condition)
+
+def insert_items(st: ImportState, node: _Node, items: list[tuple[Any, Location | None]], i: int, source: str, condition: str | None) -> None:
+    if i == len(items):
+        node.ends.append(source)
+        return
+    key, where = items[i]
+    if key[0] == "intent":
+        for intent in key[1]:  # `or`: one branch per intent
+            k = ("intent", intent, condition) if i == 0 else ("intent", intent, None)
+            insert_items(st, node.child(k, source, where), items, i + 1, source, None)
+    else:
+        insert_items(st, node.child(key, source, where), items, i + 1, source, condition)
+
+def tree_to_flows(st: ImportState, tree: _Node) -> None:
+    # an intent that only occurs inside stories gets a flow with what most stories do after it
+    roots = {k[1] for k in tree.children}
+    inner: dict[str, list[_Node]] = {}
+    for node in tree.walk():
+        for k, child in node.children.items():
+            if k[0] == "intent" and k[1] not in roots and node is not tree:
+                inner.setdefault(k[1], []).append(child)
+    general: dict[str, _Node] = {}
+    for intent, nodes in inner.items():
+        first = Counter(next(iter(n.children), None) for n in nodes)
+        merged = _Node("generalised", None)
+        for n in sorted(nodes, key=lambda n: -first[next(iter(n.children), None)]):
+            _merge(merged, n)
+        general[intent] = merged
+    used_names: set[str] = set(st.flows)
+    entries = [(k[1], k[2], child, False) for k, child in tree.children.items()] + [(i, None, n, True) for i, n in general.items()]
+    for intent, condition, node, generalised in entries:
+        base = f"on_{intent}".replace("#", "_").replace("+", "_")
+        fname, suffix = base, 2
+        while fname in used_names:
+            fname, suffix = f"{base}_{suffix}", suffix + 1
+        used_names.add(fname)
+        when: dict[str, Any] = {"intent": intent}
+        if condition:
+            when["condition"] = condition
+        sources = sorted(set(node.sources()))
+        desc = f"`{intent}` outside the stories it appears in: what most stories do after it" if generalised else "From " + ", ".join(sources[:4]) + (" …" if len(sources) > 4 else "")
+        steps = node_steps(st, node, report=not generalised)
+        st.flows[fname] = {"description": desc, "when": when, "steps": steps or [{"action": "action_listen"}]}
+    st.report.counts["flows from rules and stories"] = len(entries)
+
+def node_steps(st: ImportState, node: _Node, report: bool = True) -> list[dict[str, Any]]:
+    """The flow steps that continue from ``node``: actions in order, `if` on slot values
+    where stories differ by a slot_was_set, `expect` where the user speaks next."""
+    out: list[dict[str, Any]] = []
+    while node.children:
+        kids = list(node.children.items())
+        acts = [(k, c) for k, c in kids if k[0] == "act"]
+        slots = [(k, c) for k, c in kids if k[0] == "slot"]
+        intents = [(k, c) for k, c in kids if k[0] == "intent"]
+        if slots and (len(slots) > 1 or acts or intents or node.ends):
+            rest = _Node("rest", None)
+            rest.children = {k: c for k, c in kids if k[0] != "slot"}
+            else_steps = node_steps(st, rest, report)
+            for (_, _slot, test), child in reversed(slots):
+                step: dict[str, Any] = {"if": test, "then": node_steps(st, child, report)}
+                if else_steps:
+                    step["else"] = else_steps
+                else_steps = [step]
+            out.extend(else_steps)
+            return out
+        if slots:  # every story here agrees: the mappings or the action set it
+            node = slots[0][1]
+            continue
+        if acts:
+            if report and (len(acts) > 1 or intents or node.ends) and id(node) not in st.reported:
+                st.reported.add(id(node))
+                first_key, first = acts[0]
+                for k, other in [*acts[1:], *intents]:
+                    what = f"does {k[1]}" if k[0] == "act" else f"waits for the user ({k[1]})"
+                    st.report.add("conflict", f"{other.source}: at this point it {what}, but {first.source} does {first_key[1]}", other.where)
+                for src in node.ends:
+                    if src != first.source:
+                        st.report.add("conflict", f"{src}: ends here, but {first.source} goes on with {first_key[1]}", first.where)
+            said = action_step(st, acts[0][0][1], acts[0][1].where)
+            if said:
+                out.append(said)
+            node = acts[0][1]
+            continue
+        out.append({"expect": {k[1]: node_steps(st, c, report) for k, c in intents}})
+        break
+    return out
+
+def slot_test(st: ImportState, slot: str, value: Any) -> str:
+    """A condition matching a story's `slot_was_set`: text-like slots by being set (Rasa
+    featurizes them as set / not set), the others by value."""
+    if value is None:
+        return f"{slot} is not set"
+    if st.slots.get(slot, {}).get("type") in ("text", "list", "any") or value == "__set__":
+        return f"{slot} is set"
+    return slot_condition(slot, value)
+
+class _Node:
+    """A prefix tree over story items; children keep insertion order (the first story wins)."""
+
+    def __init__(self, source: str, where: Location | None):
+        self.source, self.where = source, where
+        self.children: dict[tuple[Any, ...], _Node] = {}
+        self.ends: list[str] = []  # stories and rules that end at this node
+
+    def child(self, key: tuple[Any, ...], source: str, where: Location | None) -> _Node:
+        if key not in self.children:
+            self.children[key] = _Node(source, where)
+        return self.children[key]
+
+    def walk(self) -> list[_Node]:
+        out, todo = [], [self]
+        while todo:
+            n = todo.pop()
+            out.append(n)
+            todo.extend(n.children.values())
+        return out
+
+    def sources(self) -> list[str]:
+        return [n.source for n in self.walk() if n.source not in ("root", "generalised", "rest")] + [e for n in self.walk() for e in n.ends]
+
+def _merge(into: _Node, other: _Node) -> None:
+    """Add ``other``'s continuations to ``into``; where both have a child for the same item, merge them."""
+    for key, child in other.children.items():
+        if key in into.children:
+            _merge(into.children[key], child)
+        else:
+            copy = into.child(key, child.source, child.where)
+            _merge(copy, child)
+    into.ends.extend(other.ends)
+
+def expect_intents(step: dict[str, Any]) -> list[str]:
+    out = []
+    for intent, branch in step["expect"].items():
+        out.append(intent)
+        for s in branch:
+            if "expect" in s:
+                out.extend(expect_intents(s))
+    return out

@@ -1,0 +1,257 @@
+"""Stage: a Rasa domain (intents, entities, slots and mappings, responses, actions, forms, session) and config.yml."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogkit.framework.patterns import NAME_RE
+from dialogkit.framework.rasa.importer.reading import Doc
+from dialogkit.framework.rasa.importer.state import (
+    BUILTIN_INTENTS,
+    ImportState,
+    slot_condition,
+)
+
+_NLU_COMPONENTS = {
+    "WhitespaceTokenizer": "spaCy's tokenizer for the bot's `language`",
+    "SpacyTokenizer": "spaCy's tokenizer for the bot's `language`",
+    "JiebaTokenizer": "spaCy's tokenizer (language: zh)",
+    "MitieTokenizer": "spaCy's tokenizer",
+    "SpacyNLP": "spaCy's tokenizer",
+    "MitieNLP": "the packaged MiniLM encoder",
+    "LanguageModelFeaturizer": "bert_nlu's encoder (set `encoder:` to a local model directory or Hugging Face id)",
+    "RegexFeaturizer": "rule_entity_extractor (regexes of entities); regex features for intents have no counterpart",
+    "LexicalSyntacticFeaturizer": "bert_nlu's encoder",
+    "CountVectorsFeaturizer": "bert_nlu's encoder",
+    "SpacyFeaturizer": "bert_nlu's encoder",
+    "ConveRTFeaturizer": "bert_nlu's encoder",
+    "DIETClassifier": "bert_nlu (joint BERT intent classifier + BERT-CRF entity tagger)",
+    "SklearnIntentClassifier": "bert_nlu",
+    "KeywordIntentClassifier": "bert_nlu (keyword_intent_classifier is dialogkit's light TF-IDF classifier)",
+    "LogisticRegressionClassifier": "bert_nlu",
+    "MitieIntentClassifier": "bert_nlu",
+    "CRFEntityExtractor": "bert_nlu's CRF entity tagger",
+    "MitieEntityExtractor": "bert_nlu's CRF entity tagger",
+    "SpacyEntityExtractor": "bert_nlu's CRF entity tagger (train it on annotated examples)",
+    "DucklingEntityExtractor": "no counterpart: add regexes or annotated examples for numbers and dates",
+    "RegexEntityExtractor": "rule_entity_extractor",
+    "EntitySynonymMapper": "built in: entity `synonyms:`",
+    "ResponseSelector": "no counterpart: retrieval intents are not imported",
+    "FallbackClassifier": "bert_nlu `threshold` (below it the intent is nlu_fallback)",
+}
+
+_POLICIES = {
+    "RulePolicy": "flow_policy: rules become flows",
+    "MemoizationPolicy": "flow_policy: stories become flow paths merged on common prefixes",
+    "AugmentedMemoizationPolicy": "flow_policy: stories become flow paths merged on common prefixes",
+    "TEDPolicy": "flow_policy: no learned policy; stories become flow paths, and intents seen only inside stories get a flow of their own",
+    "UnexpecTEDIntentPolicy": "no counterpart",
+}
+
+def read_domain(st: ImportState, d: Doc) -> None:
+    data = d.doc.data or {}
+    known = {"version", "intents", "entities", "slots", "responses", "actions", "forms", "session_config", "config", "e2e_actions"}
+    for key in data:
+        if key not in known:
+            st.report.add("dropped", f"domain key `{key}`", d.at(key))
+    for i, item in enumerate(data.get("intents") or []):
+        name, opts = (item, {}) if isinstance(item, str) else next(iter(item.items()))
+        opts = opts or {}
+        if name in BUILTIN_INTENTS:
+            if name not in ("restart", "nlu_fallback"):
+                st.report.add("dropped", f"intent `{name}` (a Rasa default intent with no dialogkit counterpart)", d.at("intents", i))
+            continue
+        if not NAME_RE.match(name):
+            st.report.add("dropped", f"intent `{name}`: not a valid dialogkit name (retrieval intents `a/b` are not supported)", d.at("intents", i))
+            continue
+        st.intents.setdefault(name, {})
+        if "ignore_entities" in opts:
+            st.ignored_entities.setdefault(name, set()).update(opts["ignore_entities"] or [])
+            st.report.add("mapped", f"intent `{name}` ignore_entities → `not_intent: {name}` on the from_entity mappings of those entities", d.at("intents", i))
+        if "use_entities" in opts and opts["use_entities"] is not True:
+            st.used_entities[name] = set(opts["use_entities"] or [])
+            st.report.add("mapped", f"intent `{name}` use_entities → `not_intent: {name}` on the from_entity mappings of other entities", d.at("intents", i))
+        for extra in set(opts) - {"use_entities", "ignore_entities"}:
+            st.report.add("dropped", f"intent `{name}` option `{extra}`", d.at("intents", i))
+    for i, item in enumerate(data.get("entities") or []):
+        name, opts = (item, {}) if isinstance(item, str) else next(iter(item.items()))
+        opts = opts or {}
+        entry = st.entities.setdefault(name, {})
+        if opts.get("roles"):
+            entry["roles"] = [str(r) for r in opts["roles"]]
+        if opts.get("groups"):
+            entry["groups"] = [str(g) for g in opts["groups"]]
+        if "influence_conversation" in opts:
+            st.report.add("mapped", f"entity `{name}` influence_conversation: flows branch on slots explicitly", d.at("entities", i))
+    for name, slot in (data.get("slots") or {}).items():
+        read_slot(st, name, slot or {}, d)
+    for name, variations in (data.get("responses") or {}).items():
+        read_response(st, name, variations, d, ("responses", name))
+    for i, item in enumerate(data.get("actions") or []):
+        name = item if isinstance(item, str) else next(iter(item))
+        if isinstance(item, dict) and (item.get(name) or {}):
+            st.report.add("mapped", f"action `{name}` options {sorted(item[name])}: the tracker and domain are always sent", d.at("actions", i))
+        if name.startswith("utter_"):
+            continue  # responses; they need no action entry
+        if name == "action_validate_slot_mappings":
+            st.validate_slots_action = name
+            st.report.add("mapped", "action_validate_slot_mappings → flow_policy `validate_slots_action` (run after every user message, as Rasa does)", d.at("actions", i))
+        st.actions[name] = "remote"
+    for name, form in (data.get("forms") or {}).items():
+        st.forms[name] = form or {}
+        st.form_docs[name] = (d, ("forms", name))
+    if "session_config" in data:
+        sc = data["session_config"] or {}
+        if "session_expiration_time" in sc:
+            st.session["expiry_minutes"] = float(sc["session_expiration_time"] or 0)
+        if "carry_over_slots_to_new_session" in sc:
+            st.session["carry_over_slots"] = bool(sc["carry_over_slots_to_new_session"])
+    if data.get("config", {}) and not (data["config"] or {}).get("store_entities_as_slots", True):
+        st.report.add("mapped", "config.store_entities_as_slots: false — slots are only filled by their mappings in dialogkit anyway", d.at("config"))
+
+def read_slot(st: ImportState, name: str, slot: dict[str, Any], d: Doc) -> None:
+    where = ("slots", name)
+    rtype = slot.get("type", "any")
+    out: dict[str, Any] = {}
+    if rtype in ("text", "bool", "categorical", "float", "list", "any"):
+        out["type"] = rtype
+    else:
+        out["type"] = "any"
+        st.report.add("mapped", f"slot `{name}` of custom type `{rtype}` → `any`", d.at(*where, "type"))
+    if rtype == "categorical":
+        values = [v for v in (slot.get("values") or []) if v != "__other__"]
+        out["values"] = values
+    if rtype == "float":
+        if slot.get("min_value") is not None:
+            out["min"] = slot["min_value"]
+        if slot.get("max_value") is not None:
+            out["max"] = slot["max_value"]
+    if slot.get("initial_value") is not None:
+        out["initial"] = slot["initial_value"]
+    if slot.get("influence_conversation"):
+        st.report.add("mapped", f"slot `{name}` influence_conversation: flows branch on slot values with `if:` steps; stories' slot_was_set steps are read as what mappings and actions do", d.at(*where, "influence_conversation"))
+    mappings = []
+    for j, m in enumerate(slot.get("mappings") or []):
+        mapped = read_mapping(st, name, m or {}, d, (*where, "mappings", j))
+        if mapped is not None:
+            mappings.append(mapped)
+    out["mappings"] = mappings
+    for extra in set(slot) - {"type", "values", "min_value", "max_value", "initial_value", "influence_conversation", "mappings", "auto_fill"}:
+        st.report.add("dropped", f"slot `{name}` key `{extra}`", d.at(*where, extra))
+    st.slots[name] = out
+
+def read_mapping(st: ImportState, slot: str, m: dict[str, Any], d: Doc, path: tuple[Any, ...]) -> dict[str, Any] | None:
+    kind = m.get("type")
+    out: dict[str, Any] = {}
+    if kind == "from_entity":
+        out = {"type": "from_entity", "entity": m.get("entity")}
+        for key in ("role", "group"):
+            if m.get(key) is not None:
+                out[key] = str(m[key])
+    elif kind in ("from_intent", "from_trigger_intent"):
+        out = {"type": "from_intent", "intent": m.get("intent"), "value": m.get("value")}
+        if kind == "from_trigger_intent":
+            st.report.add("mapped", f"slot `{slot}`: from_trigger_intent → from_intent (fills the slot whenever the intent is found, not only when it starts the form)", d.at(*path))
+        if m.get("intent") is None:
+            st.report.add("dropped", f"slot `{slot}`: {kind} mapping without `intent` (dialogkit needs the intent)", d.at(*path))
+            return None
+    elif kind == "from_text":
+        out = {"type": "from_text"}
+    elif kind == "custom":
+        st.report.add("mapped", f"slot `{slot}`: custom mapping → no mapping; the slot is set by actions (e.g. the form's validate action)", d.at(*path))
+        return None
+    else:
+        st.report.add("dropped", f"slot `{slot}`: mapping type `{kind}`", d.at(*path))
+        return None
+    if kind != "from_intent" and kind != "from_trigger_intent" and m.get("intent") is not None:
+        out["intent"] = m["intent"]
+    if m.get("not_intent") is not None:
+        out["not_intent"] = m["not_intent"]
+    conditions = []
+    for c in m.get("conditions") or []:
+        cond: dict[str, Any] = {}
+        if c.get("active_loop") is not None:
+            cond["active_flow"] = c["active_loop"]
+        elif "active_loop" in c:
+            st.report.add("mapped", f"slot `{slot}`: condition `active_loop: null` → no condition on the active flow", d.at(*path, "conditions"))
+        if c.get("requested_slot") is not None:
+            cond["requested_slot"] = c["requested_slot"]
+        if cond:
+            conditions.append(cond)
+    if conditions:
+        out["conditions"] = conditions
+    return out
+
+def read_response(st: ImportState, name: str, variations: Any, d: Doc, path: tuple[Any, ...]) -> None:
+    if not NAME_RE.match(name):
+        st.report.add("dropped", f"response `{name}`: not a valid dialogkit name (retrieval responses `utter_a/b` are not supported)", d.at(*path))
+        return
+    out = []
+    for i, v in enumerate(variations if isinstance(variations, list) else [variations]):
+        if isinstance(v, str):
+            out.append({"text": v})
+            continue
+        var: dict[str, Any] = {}
+        if v.get("text") is not None:
+            var["text"] = str(v["text"])
+        if v.get("buttons"):
+            var["buttons"] = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in v["buttons"]]
+        if v.get("image"):
+            var["image"] = str(v["image"])
+        custom = dict(v["custom"]) if isinstance(v.get("custom"), dict) else ({"value": v["custom"]} if v.get("custom") is not None else {})
+        for key in ("elements", "attachment", "quick_replies"):
+            if v.get(key) is not None:
+                custom[key] = v[key]
+                st.report.add("mapped", f"response `{name}` variation {i + 1}: `{key}` → `custom.{key}`", d.at(*path, i, key))
+        if custom:
+            var["custom"] = custom
+        if v.get("channel"):
+            var["channel"] = str(v["channel"])
+        if v.get("condition"):
+            var["condition"] = response_condition(st, v["condition"], name, d, (*path, i, "condition"))
+        for extra in set(v) - {"text", "buttons", "image", "custom", "elements", "attachment", "quick_replies", "channel", "condition", "id", "metadata", "button_type"}:
+            st.report.add("dropped", f"response `{name}` variation {i + 1}: key `{extra}`", d.at(*path, i, extra))
+        for extra in {"metadata", "button_type"} & set(v):
+            st.report.add("dropped", f"response `{name}` variation {i + 1}: `{extra}`", d.at(*path, i, extra))
+        if not var:
+            st.report.add("dropped", f"response `{name}` variation {i + 1}: nothing to say", d.at(*path, i))
+            continue
+        out.append(var)
+    if out:
+        st.responses[name] = out
+        st.response_where[name] = d.at(*path)
+
+def response_condition(st: ImportState, conds: list[dict[str, Any]], response: str, d: Doc, path: tuple[Any, ...]) -> str | None:
+    parts = []
+    for c in conds:
+        if c.get("type", "slot") != "slot" or "name" not in c:
+            st.report.add("dropped", f"response `{response}`: condition {c}", d.at(*path))
+            continue
+        parts.append(slot_condition(c["name"], c.get("value")))
+    return " and ".join(parts) if parts else None
+
+def read_config(st: ImportState, d: Doc | None) -> None:
+    data = (d.doc.data or {}) if d else {}
+    st.language = str(data.get("language") or "en")
+    bert: dict[str, Any] = {"name": "bert_nlu"}
+    for i, comp in enumerate(data.get("pipeline") or []):
+        cname = (comp or {}).get("name", "?")
+        where = d.at("pipeline", i) if d else None
+        if cname == "FallbackClassifier" and comp.get("threshold") is not None:
+            bert["threshold"] = float(comp["threshold"])
+            st.report.add("mapped", f"FallbackClassifier threshold {comp['threshold']} → bert_nlu threshold", where)
+            continue
+        if cname in _NLU_COMPONENTS:
+            st.report.add("mapped", f"pipeline `{cname}` → {_NLU_COMPONENTS[cname]}", where)
+        else:
+            st.report.add("mapped", f"pipeline `{cname}` has no dialogkit counterpart; the pipeline uses rule_entity_extractor + bert_nlu", where)
+    for i, pol in enumerate(data.get("policies") or []):
+        pname = (pol or {}).get("name", "?")
+        where = d.at("policies", i) if d else None
+        st.report.add("mapped", f"policy `{pname}` → {_POLICIES.get(pname, 'flow_policy (no counterpart for this policy)')}", where)
+        if pname == "RulePolicy" and pol.get("core_fallback_threshold") is not None:
+            st.report.add("mapped", "RulePolicy core_fallback_threshold: dialogkit has no action confidence; NLU fallback uses bert_nlu threshold", where)
+    for key in set(data) - {"pipeline", "policies", "language", "recipe", "assistant_id"}:
+        st.report.add("dropped", f"config key `{key}`", d.at(key) if d else None)
+    st.pipeline = [{"name": "rule_entity_extractor", "learn_from_examples": True}, bert, {"name": "flow_policy"}, {"name": "template_nlg"}]
+    st.report.add("mapped", "responses are said by template_nlg (Rasa's behaviour); add `paraphrases:` and switch to t5_nlg to generate replies", d.at("pipeline") if d else None)

@@ -1,0 +1,41 @@
+"""Stage: each Rasa form becomes a ``form: true`` flow of ``collect`` steps (its submit rule's actions follow)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogkit.framework.rasa.importer.state import ImportState, listify
+
+
+def build_forms(st: ImportState) -> None:
+    for name, form in st.forms.items():
+        d, path = st.form_docs[name]
+        required = form.get("required_slots") or []
+        if isinstance(required, dict):  # Rasa 2.x: slot -> mappings
+            st.report.add("mapped", f"form `{name}`: Rasa 2 style required_slots (slot → mappings); mappings belong on slots in Rasa 3 and were not read here", d.at(*path, "required_slots"))
+            required = list(required)
+        steps: list[dict[str, Any]] = []
+        for slot in required:
+            if slot not in st.slots:
+                st.report.add("dropped", f"form `{name}`: required slot `{slot}` is not defined", d.at(*path, "required_slots"))
+                continue
+            step: dict[str, Any] = {"collect": slot}
+            if f"utter_ask_{name}_{slot}" in st.responses:
+                step["ask"] = f"utter_ask_{name}_{slot}"
+            elif f"action_ask_{name}_{slot}" in st.actions:
+                step["ask"] = f"action_ask_{name}_{slot}"
+            elif f"utter_ask_{slot}" not in st.responses and f"action_ask_{slot}" not in st.actions:
+                st.report.add("dropped", f"form `{name}`: no utter_ask_{slot} / action_ask_{slot} to ask for `{slot}`", d.at(*path))
+            steps.append(step)
+        for intent in form.get("ignored_intents") or []:
+            for slot in required:
+                for m in st.slots.get(slot, {}).get("mappings", []):
+                    m["not_intent"] = sorted({*listify(m.get("not_intent")), intent})
+        if form.get("ignored_intents"):
+            st.report.add("mapped", f"form `{name}` ignored_intents → `not_intent` on its slots' mappings", d.at(*path, "ignored_intents"))
+        for extra in set(form) - {"required_slots", "ignored_intents", "type"}:
+            st.report.add("dropped", f"form `{name}` key `{extra}`", d.at(*path, extra))
+        flow: dict[str, Any] = {"description": f"Rasa form {name}", "form": True, "steps": steps}
+        if f"validate_{name}" in st.actions:
+            flow["validate"] = f"validate_{name}"
+        st.flows[name] = flow

@@ -1,0 +1,113 @@
+"""Stage: data files. NLU examples, synonyms, regexes and lookups become dialogkit NLU data and entity rules;
+stories and rules are collected for the dialogue stage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogkit.framework.patterns import NAME_RE
+from dialogkit.framework.rasa.importer.domain import read_domain, read_response
+from dialogkit.framework.rasa.importer.reading import Doc
+from dialogkit.framework.rasa.importer.state import PLACEHOLDER, ImportState, listify
+from dialogkit.framework.training_data import (
+    AnnotationError,
+    format_example,
+    parse_example,
+    split_block,
+)
+from dialogkit.framework.yamlio import YamlDoc
+
+
+def read_data(st: ImportState, d: Doc) -> None:
+    data = d.doc.data or {}
+    if not isinstance(data, dict):
+        return
+    for key in data:
+        if key not in ("version", "nlu", "stories", "rules", "responses", "intents", "entities", "slots", "forms", "actions", "session_config"):
+            st.report.add("dropped", f"data key `{key}`", d.at(key))
+    if any(k in data for k in ("intents", "slots", "forms", "actions", "session_config", "entities")):
+        read_domain(st, Doc(YamlDoc(d.doc.path, {k: v for k, v in data.items() if k not in ("nlu", "stories", "rules", "responses")}, d.doc.positions, d.doc.lines)))
+    for name, variations in (data.get("responses") or {}).items():
+        read_response(st, name, variations, d, ("responses", name))
+    for i, item in enumerate(data.get("nlu") or []):
+        read_nlu_item(st, item or {}, d, ("nlu", i))
+    for i, story in enumerate(data.get("stories") or []):
+        st.stories.append((str(story.get("story", f"story {i + 1}")), list(story.get("steps") or []), d, ("stories", i), "story"))
+    for i, rule in enumerate(data.get("rules") or []):
+        st.rules.append((str(rule.get("rule", f"rule {i + 1}")), rule, d, ("rules", i)))
+
+def read_nlu_item(st: ImportState, item: dict[str, Any], d: Doc, path: tuple[Any, ...]) -> None:
+    raw = item.get("examples") or []
+    if isinstance(raw, list):
+        examples = [e["text"] if isinstance(e, dict) else str(e) for e in raw]
+    else:
+        examples = split_block(raw)
+    if "intent" in item:
+        intent = str(item["intent"])
+        if not NAME_RE.match(intent):
+            st.report.add("dropped", f"examples of `{intent}`: retrieval intents are not supported", d.at(*path))
+            return
+        if intent not in st.intents and intent not in ("restart", "nlu_fallback"):
+            st.intents[intent] = {}
+            st.report.add("mapped", f"intent `{intent}` has examples but is not listed in the domain: added", d.at(*path))
+        clean = []
+        for j, ex in enumerate(examples):
+            try:
+                text, spans = parse_example(ex)
+            except AnnotationError as e:
+                st.report.add("dropped", f"example `{ex}` of `{intent}`: {e}", d.at(*path, "examples", j) or d.at(*path))
+                continue
+            for s in spans:
+                st.entities.setdefault(s.entity, {})
+                st.annotated_values.setdefault(s.entity, set()).update({s.text, s.value or s.text})
+            clean.append(format_example(text, spans))
+        if clean:
+            st.nlu.append({"intent": intent, "examples": clean})
+    elif "synonym" in item:
+        st.synonyms.append((str(item["synonym"]), examples, d.at(*path)))
+    elif "regex" in item:
+        st.pending_regex.append((str(item["regex"]), examples, d.at(*path)))
+    elif "lookup" in item:
+        st.pending_lookup.append((str(item["lookup"]), examples, d.at(*path)))
+    else:
+        st.report.add("dropped", f"nlu item with keys {sorted(item)}", d.at(*path))
+    for extra in set(item) - {"intent", "synonym", "regex", "lookup", "examples", "metadata"}:
+        st.report.add("dropped", f"nlu item key `{extra}`", d.at(*path, extra))
+
+def finish_nlu(st: ImportState) -> None:
+    for name, examples, where in st.pending_regex:
+        if name in st.entities:
+            st.entities[name].setdefault("regex", []).extend(examples)
+        else:
+            st.report.add("dropped", f"regex `{name}`: names no entity, so for Rasa it was only a feature for the intent classifier (dialogkit's classifier has no regex features)", where)
+    for name, examples, where in st.pending_lookup:
+        if name in st.entities:
+            st.entities[name].setdefault("lookup", []).extend(examples)
+        else:
+            st.report.add("dropped", f"lookup `{name}`: names no entity (for Rasa only a classifier feature)", where)
+    for canonical, variants, where in st.synonyms:
+        forms = {canonical, *variants}
+        owners = [e for e, vals in st.annotated_values.items() if vals & forms] or list(st.entities)
+        for e in owners:
+            st.entities.setdefault(e, {}).setdefault("synonyms", {}).setdefault(canonical, []).extend(v for v in variants if v != canonical)
+        if len(owners) > 1 or not [e for e, vals in st.annotated_values.items() if vals & forms]:
+            st.report.add("mapped", f"synonym `{canonical}` is global in Rasa; attached to entities {', '.join(owners) or '(none)'}", where)
+    # intents' ignore_entities / use_entities → not_intent on from_entity mappings
+    for intent in {*st.ignored_entities, *st.used_entities}:
+        ignored, used = st.ignored_entities.get(intent, set()), st.used_entities.get(intent)
+        for slot in st.slots.values():
+            for m in slot["mappings"]:
+                ent = m.get("entity") if m["type"] == "from_entity" else None
+                if ent and (ent in ignored or (used is not None and ent not in used)):
+                    m["not_intent"] = sorted({*listify(m.get("not_intent")), intent})
+    for slot in st.slots.values():
+        for m in slot["mappings"]:
+            if m.get("type") == "from_entity" and m.get("entity") not in st.entities:
+                st.entities[m["entity"]] = {}
+    # placeholders in responses that name no slot: Rasa fills them from an action's kwargs
+    for name, variations in st.responses.items():
+        for v in variations:
+            for ph in PLACEHOLDER.findall(v.get("text") or ""):
+                if ph not in st.slots:
+                    st.slots[ph] = {"type": "any", "mappings": []}
+                    st.report.add("mapped", f"placeholder `{{{ph}}}` in `{name}` names no slot: added slot `{ph}` (type any, no mappings) so actions can pass it", st.response_where.get(name))

@@ -1,0 +1,77 @@
+"""What the stages share: Rasa's names and their dialogkit counterparts, and :class:`ImportState`."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dialogkit.framework.errors import Location
+from dialogkit.framework.rasa.importer.reading import Doc
+from dialogkit.framework.rasa.importer.report import ImportReport
+
+RASA_ACTION_ALIASES = {
+    "action_deactivate_loop": "action_cancel_flow",
+    "action_default_fallback": "utter_default",
+    "action_two_stage_fallback": "utter_default",
+}
+
+IGNORED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots"}
+
+UNSUPPORTED_ACTIONS = {"action_back", "action_unlikely_intent", "action_default_ask_affirmation", "action_default_ask_rephrase"}
+
+BUILTIN_INTENTS = {"restart", "nlu_fallback", "session_start", "back", "out_of_scope_default"}
+
+PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+
+
+def listify(v: Any) -> list[str]:
+    if v is None:
+        return []
+    return [v] if isinstance(v, str) else list(v)
+
+def slot_condition(name: str, value: Any) -> str:
+    if value is None:
+        return f"{name} is not set"
+    if isinstance(value, bool):
+        return f"{name} == {'true' if value else 'false'}"
+    if isinstance(value, (int, float)):
+        return f"{name} == {value}"
+    return f"{name} == {json.dumps(str(value))}"
+
+
+@dataclass
+class ImportState:
+    """Everything the stages learn about the Rasa project, in dialogkit's terms: each stage reads
+    some of it and adds its own; the writing stage turns it into the bot's files."""
+
+    src: Path
+    dest: Path
+    report: ImportReport
+    language: str = "en"
+    # the domain, as dialogkit will write it
+    intents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    entities: dict[str, dict[str, Any]] = field(default_factory=dict)
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    responses: dict[str, Any] = field(default_factory=dict)
+    actions: dict[str, str] = field(default_factory=dict)
+    flows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nlu: list[dict[str, Any]] = field(default_factory=list)
+    session: dict[str, Any] = field(default_factory=dict)
+    pipeline: list[dict[str, Any]] = field(default_factory=list)
+    validate_slots_action: str | None = None
+    # read from the project, resolved by later stages
+    forms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    form_docs: dict[str, tuple[Doc, tuple[Any, ...]]] = field(default_factory=dict)
+    stories: list[tuple[str, list[dict[str, Any]], Doc, tuple[Any, ...], str]] = field(default_factory=list)  # (name, steps, doc, path, kind)
+    rules: list[tuple[str, dict[str, Any], Doc, tuple[Any, ...]]] = field(default_factory=list)
+    synonyms: list[tuple[str, list[str], Location | None]] = field(default_factory=list)
+    annotated_values: dict[str, set[str]] = field(default_factory=dict)
+    ignored_entities: dict[str, set[str]] = field(default_factory=dict)  # intent -> entities it ignores
+    used_entities: dict[str, set[str]] = field(default_factory=dict)  # intent -> the only entities it uses
+    pending_regex: list[tuple[str, list[str], Location | None]] = field(default_factory=list)
+    pending_lookup: list[tuple[str, list[str], Location | None]] = field(default_factory=list)
+    response_where: dict[str, Location | None] = field(default_factory=dict)
+    reported: set[int] = field(default_factory=set)  # prefix-tree nodes whose conflicts are in the report

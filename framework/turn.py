@@ -1,0 +1,106 @@
+"""The records one user message passes through the pipeline as.
+
+    text ──NLU──▶ intent, intent_ranking, entities ──DM──▶ responses (Response | ActionMessage),
+    actions, refused ──NLG──▶ messages (one Message per response, in order)
+
+Every field a component reads or writes is declared on the component (``requires`` /
+``assigns``, as spaCy's pipes do) and checked when the pipeline is built
+(:func:`check_stage_data`): a field nobody before it assigns is an error, not a
+``None`` found at the first message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
+if TYPE_CHECKING:
+    from dialogkit.framework.action_executor import ActionExecutor
+    from dialogkit.framework.tracker import Tracker
+
+__all__ = ["AGENT_FIELDS", "ActionMessage", "Message", "Response", "Turn", "from_action", "turn_fields"]
+
+
+class Message(TypedDict, total=False):
+    """One bot message as the agent returns it (``Agent.handle``) and the tracker logs it."""
+
+    text: str | None
+    response: str | None  # the domain response it renders (None: written by an action)
+    buttons: list[dict[str, Any]]
+    image: str
+    custom: Any
+    attachment: Any
+    channel: str
+    generated: bool  # written by the generator (False: the template)
+    template: str  # what the template would have said, when generated
+    fallback: str  # why the template was kept
+    slots: dict[str, Any]  # values it was rendered with (not returned to users)
+
+
+@dataclass(frozen=True)
+class Response:
+    """A domain response the DM decided to say, rendered by NLG with ``slots`` (the values of
+    that moment, so a later step in the same turn does not change what was said; None: the
+    values as the turn ends, for responses an action asked for) and over them ``values`` (what
+    an action passed with it, Rasa's ``utter_message(response=..., **kwargs)``). ``position``:
+    the tracker length when it was queued, where its ``BotUttered`` event goes."""
+
+    name: str
+    slots: dict[str, Any] | None
+    position: int
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def render_slots(self, final: dict[str, Any]) -> dict[str, Any]:
+        """The values to fill its placeholders with, given the slots as the turn ends."""
+        base = self.slots if self.slots is not None else final
+        return {**base, **self.values} if self.values else base
+
+
+@dataclass(frozen=True)
+class ActionMessage:
+    """A message an action wrote itself (text, buttons...): NLG passes it through as it is."""
+
+    message: Message
+    position: int
+
+
+def from_action(message: dict[str, Any], position: int) -> Response | ActionMessage:
+    """What an action's message asks for: a domain response by name (with the values it
+    passed), or a message it wrote itself."""
+    if message.get("response"):
+        return Response(message["response"], None, position, dict(message.get("slots") or {}))
+    return ActionMessage(cast(Message, dict(message)), position)
+
+
+@dataclass
+class Turn:
+    """What flows through the pipeline for one user message (see the module docstring)."""
+
+    text: str
+    payload: bool = False  # the text was a `/intent{...}` payload (no NLU ran; not free text)
+    channel: str | None = None  # the input/output channel ("rest", "cmdline"...): selects `channel:` variations
+    intent: dict[str, Any] | None = None
+    intent_ranking: list[dict[str, Any]] = field(default_factory=list)
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    tracker: Tracker = None  # type: ignore[assignment]  # set by the agent for DM and NLG; NLU-only parses have none
+    executor: ActionExecutor | None = None  # runs the actions the DM decides on (the agent's)
+    responses: list[Response | ActionMessage] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)  # what the DM did, in order: responses said, actions run, forms run
+    messages: list[Message] = field(default_factory=list)  # NLG: one per entry of `responses`, in order
+    timings: dict[str, float] = field(default_factory=dict)
+    refused: list[dict[str, Any]] = field(default_factory=list)  # slot values the DM did not take: {"slot", "value", "why"}
+
+    def say(self, name: str, record: bool = True) -> None:
+        """Queue domain response ``name`` with the slots as they are now (``record``: also list
+        it in ``actions``, what the DM did)."""
+        self.responses.append(Response(name, self.tracker.slots, len(self.tracker.events)))
+        if record:
+            self.actions.append(name)
+
+
+# What the agent fills before any component runs.
+AGENT_FIELDS = frozenset({"text", "payload", "channel", "tracker", "executor", "timings"})
+
+
+def turn_fields() -> set[str]:
+    return {f.name for f in fields(Turn)}
