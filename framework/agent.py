@@ -205,25 +205,29 @@ class Agent:
         tracker.add(SessionStarted())
         return tracker
 
-    def handle_turn(self, text: str, conversation_id: str = "default", channel: str | None = None, parse: dict[str, Any] | None = None) -> Turn:
+    def handle_turn(self, text: str, conversation_id: str = "default", channel: str | None = None, parse: dict[str, Any] | None = None,
+                    executor: ActionExecutor | None = None) -> Turn:
         """Run one message through NLU, DM and NLG; return the whole :class:`Turn` (for debug views).
         ``parse`` (``{"intent": {"name", "confidence"}, "entities": [...]}``, as :meth:`parse`
-        returns it, e.g. corrected by a developer) is taken as the NLU result instead of running NLU."""
+        returns it, e.g. corrected by a developer) is taken as the NLU result instead of running NLU.
+        ``executor`` runs this turn's actions instead of the agent's (``dialogkit test`` replaying
+        a Rasa test story: the story says what its custom actions did)."""
         try:
-            return self._handle_turn(text, conversation_id, channel, parse)
+            return self._handle_turn(text, conversation_id, channel, parse, executor)
         except StoreConflict:
             # another process wrote the conversation under this turn (its lock expired): nothing of
             # this turn was kept, so it runs once more on the conversation as it is now
             logger.warning("conversation %s changed under a turn; running the message again", conversation_id)
-            return self._handle_turn(text, conversation_id, channel, parse)
+            return self._handle_turn(text, conversation_id, channel, parse, executor)
 
-    def _handle_turn(self, text: str, conversation_id: str, channel: str | None, parse: dict[str, Any] | None = None) -> Turn:
+    def _handle_turn(self, text: str, conversation_id: str, channel: str | None, parse: dict[str, Any] | None = None,
+                     executor: ActionExecutor | None = None) -> Turn:
         with self._lock(conversation_id):
             tracker = self.store.get(conversation_id)
             before = len(tracker.events) if tracker is not None else 0  # a new conversation's SessionStarted is new too
             tracker = tracker or self._new_tracker(conversation_id)  # one store read per turn
             try:
-                turn = self._turn(tracker, text, channel, parse)
+                turn = self._turn(tracker, text, channel, parse, executor)
                 new = tracker.events[before:]
                 self.store.save(tracker)
             except BaseException:
@@ -235,9 +239,10 @@ class Agent:
                 self.broker.publish(conversation_id, new)  # after the store has them, in order
             return turn
 
-    def _turn(self, tracker: Tracker, text: str, channel: str | None, parse: dict[str, Any] | None = None) -> Turn:
+    def _turn(self, tracker: Tracker, text: str, channel: str | None, parse: dict[str, Any] | None = None,
+              executor: ActionExecutor | None = None) -> Turn:
         self._expire_session(tracker)
-        turn = Turn(_clean(text), channel=channel, tracker=tracker, executor=self.executor)
+        turn = Turn(_clean(text), channel=channel, tracker=tracker, executor=executor or self.executor)
         if parse is None:
             self._nlu(turn)
         else:

@@ -197,7 +197,8 @@ def cmd_test(args: argparse.Namespace) -> int:
         return 2
     from dialogkit.framework.conversation_tests import run_cli
 
-    return run_cli(target[0], model=args.model, out=args.out, stories_out=args.stories_out, endpoints=args.endpoints)
+    return run_cli(target[0], model=args.model, out=args.out, stories_out=args.stories_out, endpoints=args.endpoints,
+                   story_mode="e2e" if args.e2e else "replay")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -340,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--cross-validation", type=int, metavar="K", help="nlu: K-fold stratified cross-validation")
     s.add_argument("--stories-out", default="results", help="Rasa test stories: folder for story_report.json, failed_test_stories.yml (default: results)")
     s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions")
+    s.add_argument("--e2e", action="store_true", help="Rasa test stories end to end: user texts through the NLU, custom actions run (a failed one fails the story); default: replay them as `rasa test` does (the story's intents, entities and action outcomes given)")
     s.set_defaults(func=cmd_test)
 
     s = sub.add_parser("serve", help="serve a trained bot over HTTP (Rasa-compatible REST channel, web chat at /)")

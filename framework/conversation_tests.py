@@ -163,9 +163,10 @@ def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Locat
     return results
 
 
-def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stories_out: str = "results", endpoints: str | None = None) -> int:
+def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stories_out: str = "results", endpoints: str | None = None,
+            story_mode: str = "replay") -> int:
     """``dialogkit test DIR``: conversation tests and Rasa test stories of a dialogkit bot or a
-    Rasa project (imported on the fly). Without ``model`` a bot's own model (``models/<bot
+    Rasa project (imported on the fly); ``story_mode``: Rasa's ``replay`` or ``e2e``. Without ``model`` a bot's own model (``models/<bot
     name>``) is used, trained or brought up to date first; a Rasa project trains a throwaway one."""
     from dialogkit.framework.agent import Agent
     from dialogkit.framework.rasa.importer import bot_source
@@ -200,13 +201,14 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
         if tests:
             failed_any |= _report_conversations(run_conversations(agent, tests), out)
         if stories:
-            results = run_test_stories(agent, stories)
+            results = run_test_stories(agent, stories, story_mode)
             data = write_reports(results, stories_out)
             for r in results:
                 print(f"{'PASS' if r.passed else 'FAIL'}  story {r.story.name}  ({r.story.location})")
                 if not r.passed:
                     print(f"      {r.failure}")
-            print(f"{data['passed']}/{data['stories']} test stories passed (conversation accuracy {data['conversation_accuracy']:.3f}, "
+            how = "end to end" if story_mode == "e2e" else "replayed as `rasa test` does; --e2e runs them end to end"
+            print(f"{data['passed']}/{data['stories']} test stories passed ({how}; conversation accuracy {data['conversation_accuracy']:.3f}, "
                   f"action accuracy {data['action_accuracy']:.3f}, weighted action P/R {data['action_precision_weighted']:.3f}/{data['action_recall_weighted']:.3f}); "
                   f"reports in {stories_out}/ (story_report.json, failed_test_stories.yml)")
             failed_any |= data["passed"] < data["stories"]

@@ -1,8 +1,18 @@
 """Rasa test stories (``tests/test_stories.yml``) run against a dialogkit bot, like ``rasa test``.
 
-Each story's ``user:`` steps (inline entity annotations allowed) are sent to the bot;
-the intent, the entities and the actions the bot runs after each message are compared
-with the story (``intent``, ``action``, ``slot_was_set``, ``active_loop`` steps).
+Two semantics (``mode``):
+
+- ``replay`` (the default, Rasa's verdict): each user step is given to the dialogue manager
+  as the story writes it (its intent and entities; no NLU), and the actions the bot predicts
+  next are compared with the story's. Custom actions are not run: what they did is what the
+  story says after them (its ``slot_was_set`` and ``active_loop`` steps), applied as their
+  outcome (:class:`ReplayExecutor`).
+- ``e2e`` (``dialogkit test --e2e``): each ``user:`` text goes through the whole bot (NLU
+  included) and custom actions run for real; an action that fails (an unreachable action
+  server, an exception) fails the story.
+
+In both, the intent, the entities and the actions the bot runs after each message are
+compared with the story (``intent``, ``action``, ``slot_was_set``, ``active_loop`` steps).
 Rasa's default actions are compared through :data:`RASA_ACTION_ALIASES`; forms count
 as their form action, once per turn they run (as in Rasa stories).
 
@@ -19,12 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dialogkit.framework.action_executor import ActionExecutor, ActionOutcome, Validated
 from dialogkit.framework.errors import DomainError, Location, message
 from dialogkit.framework.rasa.importer import RASA_ACTION_ALIASES
+from dialogkit.framework.tracker import ActionFailed, SlotSet
 from dialogkit.framework.training_data import AnnotationError, parse_example
 from dialogkit.framework.yamlio import load_yaml
 
-__all__ = ["StoryResult", "TestStory", "load_test_stories", "run_test_stories", "write_reports"]
+__all__ = ["MODES", "ReplayExecutor", "StoryResult", "TestStory", "load_test_stories", "run_test_stories", "write_reports"]
 
 LISTEN = "action_listen"
 
@@ -91,17 +103,71 @@ def _q(text: Any) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def run_test_stories(agent: Any, stories: list[TestStory]) -> list[StoryResult]:
+MODES = ("replay", "e2e")
+
+
+def run_test_stories(agent: Any, stories: list[TestStory], mode: str = "replay") -> list[StoryResult]:
+    """Run ``stories`` against ``agent`` with Rasa's replay semantics or end to end (``mode``)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     forms = {name for name, flow in agent.domain.flows.items() if flow.form}
-    return [_run_story(agent, f"rasa-test-{n}-{story.name}", story, forms) for n, story in enumerate(stories)]
+    return [_run_story(agent, f"rasa-test-{mode}-{n}-{story.name}", story, forms, mode) for n, story in enumerate(stories)]
 
 
-def _run_story(agent: Any, cid: str, story: TestStory, forms: set[str]) -> StoryResult:
+class ReplayExecutor(ActionExecutor):
+    """Runs no custom action: each one's outcome is what the story says after it (its
+    ``slot_was_set`` and ``active_loop`` steps up to the next action), as ``rasa test`` replays
+    a story. An action the DM runs that the story does not list (a form's validation action)
+    gets the slots the story sets right after the user's message and after the form's own
+    step (in dialogkit a form is a flow, and its validation action is what sets them)."""
+
+    def __init__(self, domain: Any, after: list[dict[str, Any]]):
+        super().__init__(domain)
+        self.forms = {name for name, flow in domain.flows.items() if flow.form}
+        self.leading: ActionOutcome | None = ActionOutcome("ok")
+        self.outcomes: list[tuple[str, ActionOutcome]] = []
+        current = self.leading
+        for s in after:
+            if "action" in s:
+                current = ActionOutcome("ok")
+                self.outcomes.append((RASA_ACTION_ALIASES.get(s["action"], s["action"]), current))
+            elif "slot_was_set" in s:
+                current.events.extend(self._slot_events(s["slot_was_set"]))
+            elif "active_loop" in s:
+                loop = s["active_loop"]
+                if loop is None:
+                    current.deactivate_form = True
+                elif loop in domain.flows:
+                    current.activate_form = loop
+
+    def _slot_events(self, raw: Any) -> list[SlotSet]:
+        items = raw if isinstance(raw, list) else [raw]
+        return [SlotSet(name=name, value=value) for item in items if isinstance(item, dict)
+                for name, value in item.items() if name != "requested_slot" and name in self.domain.slots]
+
+    def run(self, name: str, tracker: Any, **_: Any) -> ActionOutcome:
+        for i, (action, outcome) in enumerate(self.outcomes):
+            if action == name:
+                del self.outcomes[i]
+                return outcome
+        given = ActionOutcome("ok", list(self.leading.events) if self.leading else [])
+        self.leading = None
+        form = next((i for i, (action, _) in enumerate(self.outcomes) if action in self.forms), None)
+        if form is not None:
+            given.events += self.outcomes.pop(form)[1].events
+        return given
+
+    def validate(self, ref: str, slot: str, value: Any, tracker: Any, timeout: float | None = None) -> Validated:
+        return Validated(value)  # the story's slot events say what validation kept
+
+
+def _run_story(agent: Any, cid: str, story: TestStory, forms: set[str], mode: str = "replay") -> StoryResult:
     result = StoryResult(story, True)
     result.lines += [f"- story: {_q(story.name)}  # {story.location}", "  steps:"]
     for turn in _turns(story):
         step = turn["step"]
-        predicted = _user_step(agent, cid, story, step, result) if step is not None else []
+        executor = ReplayExecutor(agent.domain, turn["after"]) if mode == "replay" else None
+        predicted = _user_step(agent, cid, story, step, result, executor) if step is not None else []
         predicted.append(LISTEN)
         k = 0  # position in predicted
         for s in turn["after"]:
@@ -131,19 +197,32 @@ def _run_story(agent: Any, cid: str, story: TestStory, forms: set[str]) -> Story
     return result
 
 
-def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], result: StoryResult) -> list[str]:
-    """Send a story's user step; check its intent and entities; return the actions the bot ran."""
+def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], result: StoryResult,
+               executor: ReplayExecutor | None = None) -> list[str]:
+    """Send a story's user step; check its intent and entities; return the actions the bot ran.
+    With a replay ``executor`` the story's intent and entities are the parse (no NLU)."""
     annotated = str(step.get("user", "")).strip()
     expected_intent = step.get("intent")
+    values = {k: v for e in step.get("entities") or [] for k, v in (e.items() if isinstance(e, dict) else [])}
     if "user" in step:
         try:
             text, spans = parse_example(annotated)
         except AnnotationError as e:
             raise DomainError(message("DK702", Location(story.file), problem=f"story '{story.name}': bad entity annotation in {annotated!r}: {e}", fix="annotate as [text](entity)")) from None
     else:  # an intent step: sent as a payload, with its entities
-        values = {k: v for e in step.get("entities") or [] for k, v in (e.items() if isinstance(e, dict) else [])}
         text, spans = f"/{expected_intent}" + (json.dumps(values) if values else ""), []
-    t = agent.handle_turn(text, cid)
+    parse = None
+    if executor is not None and expected_intent and "user" in step:  # (an intent step is a payload the agent reads itself)
+        entities = [{"entity": s.entity, "value": s.value if s.value is not None else s.text, "start": s.start, "end": s.end,
+                     "role": s.role, "group": s.group, "confidence": 1.0, "extractor": "story"} for s in spans]
+        entities += [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "extractor": "story"} for k, v in values.items()]
+        parse = {"intent": {"name": expected_intent, "confidence": 1.0}, "entities": entities}
+    before = len(agent.tracker(cid).events)
+    t = agent.handle_turn(text, cid, parse=parse, executor=executor)
+    if executor is None:  # end to end: an action that could not run fails the story
+        for event in t.tracker.events[before:]:
+            if isinstance(event, ActionFailed) and not event.error.startswith("ActionRejected"):
+                result.diverged(f"{_q(text)}: action {event.name} failed: {event.error}")
     got_intent = (t.intent or {}).get("name")
     comment = ""
     if expected_intent and got_intent != expected_intent:

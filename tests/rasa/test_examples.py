@@ -17,7 +17,7 @@ from .conftest import EXAMPLES, PROJECTS
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_example_passes_all_its_test_stories(rasa_models, action_server, tmp_path, capsys, name):
     model = rasa_models(name)
-    code = main(["test", str(PROJECTS / name), "--model", str(model), "--endpoints", str(action_server), "--stories-out", str(tmp_path / "results")])
+    code = main(["test", str(PROJECTS / name), "--model", str(model), "--endpoints", str(action_server), "--stories-out", str(tmp_path / "results"), "--e2e"])
     out = capsys.readouterr().out
     results = json.loads((tmp_path / "results" / "results.json").read_text())
     assert code == 0, out
@@ -141,9 +141,33 @@ def test_form_test_stories_with_the_validation_action(rasa_models, action_server
     project = tmp_path / "05-validation"
     shutil.copytree(PROJECTS / "05-validation", project)
     (project / "tests" / "form_stories.yml").write_text(FORM_STORIES, encoding="utf-8")
-    code = main(["test", str(project), "--model", str(rasa_models("05-validation")), "--endpoints", str(action_server), "--stories-out", str(tmp_path / "out")])
+    code = main(["test", str(project), "--model", str(rasa_models("05-validation")), "--endpoints", str(action_server), "--stories-out", str(tmp_path / "out"), "--e2e"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "9/9 test stories passed" in out
     report = json.loads((tmp_path / "out" / "story_report.json").read_text())
     assert report["name_form"]["support"] == 6 and report["name_form"]["recall"] == 1.0
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_passes_all_its_test_stories_replayed_without_an_action_server(rasa_models, tmp_path, capsys, name):
+    """`dialogkit test` on Rasa test stories gives `rasa test`'s verdict by default: the stories'
+    intents, entities and action outcomes are replayed, so no action server is needed."""
+    code = main(["test", str(PROJECTS / name), "--model", str(rasa_models(name)), "--stories-out", str(tmp_path / "results")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "replayed as `rasa test` does" in out
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert results["conversation_accuracy"] == 1.0 and results["stories"] >= 7
+
+
+def test_form_test_stories_replayed(rasa_models, tmp_path, capsys):
+    import shutil
+
+    project = tmp_path / "05-validation"
+    shutil.copytree(PROJECTS / "05-validation", project)
+    (project / "tests" / "form_stories.yml").write_text(FORM_STORIES, encoding="utf-8")
+    code = main(["test", str(project), "--model", str(rasa_models("05-validation")), "--stories-out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "9/9 test stories passed" in out

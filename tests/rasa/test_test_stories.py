@@ -50,7 +50,7 @@ def test_failed_stories_are_written_back_with_the_divergence_marked(tmp_path, ca
     (bot / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False), encoding="utf-8")
     (bot / "tests" / "test_stories.yml").write_text(STORIES, encoding="utf-8")
     out = tmp_path / "results"
-    assert main(["test", str(bot), "--stories-out", str(out)]) == 1
+    assert main(["test", str(bot), "--stories-out", str(out), "--e2e"]) == 1
     printed = capsys.readouterr().out
     assert "PASS  story passes" in printed and "FAIL  story wrong action" in printed and "1/3 test stories passed" in printed
     failed = (out / "failed_test_stories.yml").read_text()
@@ -74,3 +74,44 @@ def test_classification_report_matches_sklearn_layout():
     assert r["b"]["precision"] == 0.5 and r["None"]["support"] == 0
     assert r["accuracy"] == 0.5 and r["macro avg"]["support"] == 4
     assert abs(r["weighted avg"]["recall"] - (0.5 * 2 + 1 * 1 + 0 * 1) / 4) < 1e-9
+
+
+TIME_STORIES = """
+stories:
+- story: the time, from the action server
+  steps:
+  - user: |
+      hello
+    intent: greet
+  - action: utter_greet
+  - user: |
+      what time is it
+    intent: give_time
+  - action: action_show_time
+  - slot_was_set:
+    - shown: true
+"""
+
+
+def test_replay_needs_no_action_server_and_e2e_fails_a_story_whose_action_could_not_run(tmp_path, capsys, monkeypatch):
+    """Replay (the default) gives `rasa test`'s verdict: custom actions are not run, their outcome
+    is what the story says. --e2e runs them, and an action server that cannot be reached fails the
+    story (DK701 logged is not enough)."""
+    monkeypatch.chdir(tmp_path)
+    bot = tmp_path / "bot"
+    import_rasa_project(PROJECTS / "01-actions", bot)
+    domain = yaml.safe_load((bot / "domain.yml").read_text())
+    domain["pipeline"] = STAND_IN
+    domain["slots"]["shown"] = {"type": "bool"}  # set by the action: replay takes the story's word for it
+    (bot / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False), encoding="utf-8")
+    (bot / "endpoints.yml").write_text("action_endpoint:\n  url: http://127.0.0.1:9/webhook\n", encoding="utf-8")  # nothing listens there
+    (bot / "tests" / "test_stories.yml").write_text(TIME_STORIES, encoding="utf-8")
+    for f in (bot / "tests").glob("*.yml"):
+        if f.name != "test_stories.yml":
+            f.unlink()
+    assert main(["test", str(bot), "--stories-out", str(tmp_path / "replay")]) == 0
+    assert "1/1 test stories passed (replayed as `rasa test` does" in capsys.readouterr().out
+    assert main(["test", str(bot), "--stories-out", str(tmp_path / "e2e"), "--e2e"]) == 1
+    printed = capsys.readouterr().out
+    assert "FAIL  story the time, from the action server" in printed
+    assert "action action_show_time failed" in printed and "0/1 test stories passed (end to end" in printed
