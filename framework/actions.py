@@ -97,7 +97,13 @@ class ActionRunner:
         if ref not in self._cache:
             module, _, attr = ref.partition(":")
             with _IMPORT_LOCK:
-                mod = importlib.import_module(self._qualified(module))
+                # no __pycache__ inside a model archive: it is verified file by file, and a
+                # cached .pyc there would make the next load refuse it
+                writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+                try:
+                    mod = importlib.import_module(self._qualified(module))
+                finally:
+                    sys.dont_write_bytecode = writes
             fn = getattr(mod, attr)
             if not callable(fn):
                 raise TypeError(f"{ref} is not callable")

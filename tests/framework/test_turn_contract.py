@@ -219,3 +219,19 @@ def test_an_archive_from_before_keeps_its_action_code_in_the_policy_folder(write
     executor = ActionExecutor.from_archive(out, load_domain(bot).domain, [policy_dir])
     tracker = Tracker("t", {})
     assert executor.run("action_note", tracker).messages == [{"text": "noted 1"}]
+
+
+def test_running_an_action_leaves_the_archive_loadable(write_bot, tmp_path, monkeypatch):
+    """Python caches bytecode next to an imported module unless told not to; inside a model
+    archive that cache would be an unexpected file the next load refuses (DK506)."""
+    import sys
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as on a machine without PYTHONDONTWRITEBYTECODE
+    domain = MINIMAL.replace("responses:", "actions:\n  action_note: actions:note\nresponses:").replace(
+        "      - say: utter_greet\n", "      - say: utter_greet\n      - action: action_note\n")
+    bot = write_bot({"domain.yml": domain, "actions.py": ACTIONS_PY.replace("noted", "cached")})
+    out = tmp_path / "model"
+    train(bot, out)
+    assert [m["text"] for m in Agent.load(out).handle("hi", "c")] == ["Hi!", "cached 1"]
+    assert not list(out.rglob("__pycache__"))
+    assert [m["text"] for m in Agent.load(out).handle("hi", "d")] == ["Hi!", "cached 1"]
