@@ -62,7 +62,7 @@ typecheck: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-init bench-rasa bench-scale
+.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-init bench-rasa bench-scale
 bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-latency bench-serve bench-nlg bench-nlg-small bench-init bench-rasa bench-scale
 
 bench-foundation: setup
@@ -70,6 +70,11 @@ bench-foundation: setup
 
 bench-dm: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_dm.py
+
+# The DM before and after a change, in turns (A/B): make bench-dm-ab BASE=<git revision>
+BASE ?= HEAD~1
+bench-dm-ab: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_dm_ab.py --base $(BASE)
 
 bench-nlu: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_nlu.py
