@@ -85,6 +85,7 @@ class ConversationResult:
 
 def load_conversation_tests(bot_dir: str | Path) -> list[tuple[str, TestConversation, Location | None]]:
     from dialogkit.framework.domain.loader import validate_data
+    from dialogkit.framework.nlu_testing import is_nlu_test_file
     from dialogkit.framework.yamlio import load_yaml
 
     tests_dir = Path(bot_dir) / "tests"
@@ -93,6 +94,8 @@ def load_conversation_tests(bot_dir: str | Path) -> list[tuple[str, TestConversa
         doc = load_yaml(path)
         if isinstance(doc.data, dict) and "stories" in doc.data and "conversations" not in doc.data:
             continue  # Rasa test stories: framework.rasa.test_stories runs them
+        if is_nlu_test_file(doc.data):
+            continue  # NLU examples (Rasa's test_nlu.yml): nlu_testing.run_nlu_files evaluates them
         parsed = validate_data(TestFile, doc.data, doc.positions, str(path))
         for i, conv in enumerate(parsed.conversations):
             out.append((str(path), conv, doc.positions.find(("conversations", i))))
@@ -180,10 +183,11 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
         source = Path(src)
         tests = load_conversation_tests(source)
         stories = load_test_stories(source)
+        nlu_files = _nlu_test_files(source)
         for story in stories:  # name the project's own file, not the temporary import
             story.location = story.location.replace(str(source), str(bot_dir))
             story.file = story.file.replace(str(source), str(bot_dir))
-        if not tests and not stories:
+        if not tests and not stories and not nlu_files:
             raise DomainError(message("DK101", Location(str(Path(bot_dir) / "tests")), path=str(Path(bot_dir) / "tests/*.yml")))
         if model is None and source == Path(bot_dir):  # the bot's own model, brought up to date
             from dialogkit.framework.models import ready_model
@@ -212,8 +216,21 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
                   f"action accuracy {data['action_accuracy']:.3f}, weighted action P/R {data['action_precision_weighted']:.3f}/{data['action_recall_weighted']:.3f}); "
                   f"reports in {stories_out}/ (story_report.json, failed_test_stories.yml)")
             failed_any |= data["passed"] < data["stories"]
+        if nlu_files:  # reported, as `rasa test` does; an imperfect score does not fail the run
+            from dialogkit.framework.nlu_testing import print_summary, run_nlu_files
+
+            report = run_nlu_files(agent, nlu_files, Path(stories_out) / "nlu")
+            print_summary(report, str(Path(stories_out) / "nlu"))
     sys.stdout.flush()
     return 1 if failed_any else 0
+
+
+def _nlu_test_files(bot_dir: Path) -> list[Path]:
+    from dialogkit.framework.nlu_testing import is_nlu_test_file
+    from dialogkit.framework.yamlio import load_yaml
+
+    tests = bot_dir / "tests"
+    return [p for p in sorted(tests.glob("*.y*ml")) if tests.is_dir() and is_nlu_test_file(load_yaml(p, allow_empty=True).data)]
 
 
 def _report_conversations(results: list[ConversationResult], out: str | None) -> bool:

@@ -98,6 +98,47 @@ def run_nlu_test(bot_dir: str, data: str | None = None, folds: int | None = None
     return report
 
 
+def is_nlu_test_file(data: Any) -> bool:
+    """A tests/ file of NLU examples (Rasa's ``tests/test_nlu.yml``): ``nlu:`` and no conversations or stories."""
+    return isinstance(data, dict) and "nlu" in data and not ({"conversations", "stories"} & set(data))
+
+
+def read_nlu_test_file(path: str | Path) -> list[Example]:
+    """The examples of a Rasa-style NLU file (``nlu: - intent: ... examples: |``), each located
+    at its line; items without ``intent`` (synonyms, regexes, lookups) are not test examples."""
+    from dialogkit.framework.errors import DataError
+    from dialogkit.framework.training_data import AnnotationError, parse_example, split_block
+    from dialogkit.framework.yamlio import load_yaml
+
+    doc = load_yaml(path, allow_empty=True)
+    examples, issues = [], []
+    for i, item in enumerate((doc.data or {}).get("nlu") or []):
+        if not isinstance(item, dict) or "intent" not in item:
+            continue
+        loc = doc.positions.find(("nlu", i))
+        for raw in split_block(item.get("examples") or []):
+            try:
+                text, spans = parse_example(raw.lstrip("\x00"))
+            except AnnotationError as e:
+                issues.append(message("DK401", loc, text=raw[:60], problem=str(e)))
+                continue
+            if text.strip():
+                examples.append(Example(text, str(item["intent"]), tuple(spans), loc))
+    if issues:
+        raise DataError(issues)
+    return examples
+
+
+def run_nlu_files(agent: Agent, paths: list[Path], out: str | Path) -> dict[str, Any]:
+    """Parse the examples of NLU test files with ``agent`` and evaluate them as ``test nlu`` does
+    (``dialogkit test`` runs a bot's ``tests/`` NLU files this way, as ``rasa test`` does)."""
+    gold = [ex for p in paths for ex in read_nlu_test_file(p)]
+    report = evaluate_parses(gold, _parse_all(agent, gold), lambda text: tokenize(text, agent.domain.language))
+    report["title"] = "NLU test files: " + ", ".join(p.name for p in paths)
+    write_report(report, out, report["title"])
+    return report
+
+
 def print_summary(report: dict[str, Any], out: str) -> None:
     i, s = report["intent"], report["slots"]
     print(report["title"])

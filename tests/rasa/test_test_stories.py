@@ -115,3 +115,35 @@ def test_replay_needs_no_action_server_and_e2e_fails_a_story_whose_action_could_
     printed = capsys.readouterr().out
     assert "FAIL  story the time, from the action server" in printed
     assert "action action_show_time failed" in printed and "0/1 test stories passed (end to end" in printed
+
+
+NLU_TESTS = """version: "3.1"
+nlu:
+- intent: greet
+  examples: |
+    - hello there
+    - hi
+- intent: give_shirt_size
+  examples: |
+    - my shirt size is [large](shirt_size)
+- synonym: large
+  examples: |
+    - L
+"""
+
+
+def test_a_projects_nlu_test_file_is_evaluated_not_refused(tmp_path, capsys, monkeypatch):
+    """Rasa's tests/test_nlu.yml (`version:` and `nlu:`) runs as NLU tests next to the stories."""
+    monkeypatch.chdir(tmp_path)
+    bot = tmp_path / "bot"
+    import_rasa_project(PROJECTS / "02-slots", bot)
+    domain = yaml.safe_load((bot / "domain.yml").read_text())
+    domain["pipeline"] = STAND_IN
+    (bot / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False), encoding="utf-8")
+    (bot / "tests" / "test_nlu.yml").write_text(NLU_TESTS, encoding="utf-8")
+    out = tmp_path / "results"
+    assert main(["test", str(bot), "--stories-out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "NLU test files: test_nlu.yml" in printed and "intent accuracy" in printed
+    report = json.loads((out / "nlu" / "results.json").read_text())
+    assert report["examples"] == 3
