@@ -188,12 +188,13 @@ def note(tracker, dispatcher):
 
 VERSION = 1
 """
+# the minimal bot, greeting and then running action_note from its actions.py
+NOTE_DOMAIN = MINIMAL.replace("responses:", "actions:\n  action_note: actions:note\nresponses:").replace(
+    "      - say: utter_greet\n", "      - say: utter_greet\n      - action: action_note\n")
 
 
 def test_training_keeps_the_action_code_with_the_model_and_a_changed_file_makes_it_stale(write_bot, tmp_path):
-    domain = MINIMAL.replace("responses:", "actions:\n  action_note: actions:note\nresponses:").replace(
-        "      - say: utter_greet\n", "      - say: utter_greet\n      - action: action_note\n")
-    bot = write_bot({"domain.yml": domain, "actions.py": ACTIONS_PY})
+    bot = write_bot({"domain.yml": NOTE_DOMAIN, "actions.py": ACTIONS_PY})
     out = tmp_path / "model"
     train(bot, out)
     assert (out / "actions" / "actions.py").read_text() == (bot / "actions.py").read_text()
@@ -208,9 +209,7 @@ def test_training_keeps_the_action_code_with_the_model_and_a_changed_file_makes_
 
 
 def test_an_archive_from_before_keeps_its_action_code_in_the_policy_folder(write_bot, tmp_path):
-    domain = MINIMAL.replace("responses:", "actions:\n  action_note: actions:note\nresponses:").replace(
-        "      - say: utter_greet\n", "      - say: utter_greet\n      - action: action_note\n")
-    bot = write_bot({"domain.yml": domain, "actions.py": ACTIONS_PY})
+    bot = write_bot({"domain.yml": NOTE_DOMAIN, "actions.py": ACTIONS_PY})
     out = tmp_path / "model"
     train(bot, out)
     manifest = read_manifest(out)
@@ -227,9 +226,7 @@ def test_running_an_action_leaves_the_archive_loadable(write_bot, tmp_path, monk
     import sys
 
     monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as on a machine without PYTHONDONTWRITEBYTECODE
-    domain = MINIMAL.replace("responses:", "actions:\n  action_note: actions:note\nresponses:").replace(
-        "      - say: utter_greet\n", "      - say: utter_greet\n      - action: action_note\n")
-    bot = write_bot({"domain.yml": domain, "actions.py": ACTIONS_PY.replace("noted", "cached")})
+    bot = write_bot({"domain.yml": NOTE_DOMAIN, "actions.py": ACTIONS_PY.replace("noted", "cached")})
     out = tmp_path / "model"
     train(bot, out)
     assert [m["text"] for m in Agent.load(out).handle("hi", "c")] == ["Hi!", "cached 1"]
