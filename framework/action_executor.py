@@ -70,7 +70,8 @@ class ActionExecutor:
     @classmethod
     def from_archive(cls, root: Path, domain: Any, legacy_dirs: Sequence[Path] = ()) -> ActionExecutor:
         """The executor for a model archive: the bot's action code under ``actions/`` and its
-        ``endpoints.yml`` (archives before 0.3 kept both in the policy's folder: ``legacy_dirs``)."""
+        ``endpoints.yml`` (archives before 0.3 kept both in a component's folder: ``legacy_dirs``,
+        looked in after the archive's root)."""
         homes = [root, *legacy_dirs]
         code = [h / "actions" for h in homes if (h / "actions").is_dir()]
         endpoint = None

@@ -92,6 +92,7 @@ class ActionRunner:
         self.code_dirs = [str(d) for d in code_dirs if d.is_dir()]
         self.timeout = timeout
         self._cache: dict[str, Callable[..., Any]] = {}
+        self._packages: dict[str, str] = {}  # code folder -> its private package name
 
     def resolve(self, ref: str) -> Callable[..., Any]:
         if ref not in self._cache:
@@ -116,7 +117,9 @@ class ActionRunner:
         top = module.split(".")[0]
         for d in self.code_dirs:
             if (Path(d) / f"{top}.py").is_file() or (Path(d) / top / "__init__.py").is_file():
-                pkg = "_dialogkit_code_" + _code_key(d)
+                if d not in self._packages:  # the folder's files are read once per runner
+                    self._packages[d] = "_dialogkit_code_" + _code_key(d)
+                pkg = self._packages[d]
                 if pkg not in sys.modules:
                     namespace = types.ModuleType(pkg)
                     namespace.__path__ = [d]

@@ -105,8 +105,8 @@ class Agent:
             config = resolve_config(name, entry["config"])
             with component_errors(name, "could not load"):
                 components.append(cls_.load(root / entry["dir"], config, domain))
-        legacy = [root / e["dir"] for e in manifest["components"] if e["name"] == "flow_policy"]  # where archives before 0.3 kept the action code
-        agent = cls(domain, components, manifest, store, lock_store, broker, ActionExecutor.from_archive(root, domain, legacy))
+        folders = [root / e["dir"] for e in manifest["components"]]  # archives before 0.3 kept the action code in the DM's folder
+        agent = cls(domain, components, manifest, store, lock_store, broker, ActionExecutor.from_archive(root, domain, folders))
         for name, info in agent.describe().items():
             languages = info.get("languages") or []
             if made_for_other_languages(languages, domain.language):

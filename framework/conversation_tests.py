@@ -86,13 +86,14 @@ class ConversationResult:
 def load_conversation_tests(bot_dir: str | Path) -> list[tuple[str, TestConversation, Location | None]]:
     from dialogkit.framework.domain.loader import validate_data
     from dialogkit.framework.nlu_testing import is_nlu_test_file
+    from dialogkit.framework.rasa.test_stories import is_story_file
     from dialogkit.framework.yamlio import load_yaml
 
     tests_dir = Path(bot_dir) / "tests"
     out = []
     for path in sorted(tests_dir.glob("*.y*ml")) if tests_dir.is_dir() else []:
         doc = load_yaml(path)
-        if isinstance(doc.data, dict) and "stories" in doc.data and "conversations" not in doc.data:
+        if is_story_file(doc.data):
             continue  # Rasa test stories: framework.rasa.test_stories runs them
         if is_nlu_test_file(doc.data):
             continue  # NLU examples (Rasa's test_nlu.yml): nlu_testing.run_nlu_files evaluates them
@@ -172,6 +173,7 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
     Rasa project (imported on the fly); ``story_mode``: Rasa's ``replay`` or ``e2e``. Without ``model`` a bot's own model (``models/<bot
     name>``) is used, trained or brought up to date first; a Rasa project trains a throwaway one."""
     from dialogkit.framework.agent import Agent
+    from dialogkit.framework.nlu_testing import nlu_test_files
     from dialogkit.framework.rasa.importer import bot_source
     from dialogkit.framework.rasa.test_stories import (
         load_test_stories,
@@ -183,7 +185,7 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
         source = Path(src)
         tests = load_conversation_tests(source)
         stories = load_test_stories(source)
-        nlu_files = _nlu_test_files(source)
+        nlu_files = nlu_test_files(source)
         for story in stories:  # name the project's own file, not the temporary import
             story.location = story.location.replace(str(source), str(bot_dir))
             story.file = story.file.replace(str(source), str(bot_dir))
@@ -223,14 +225,6 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
             print_summary(report, str(Path(stories_out) / "nlu"))
     sys.stdout.flush()
     return 1 if failed_any else 0
-
-
-def _nlu_test_files(bot_dir: Path) -> list[Path]:
-    from dialogkit.framework.nlu_testing import is_nlu_test_file
-    from dialogkit.framework.yamlio import load_yaml
-
-    tests = bot_dir / "tests"
-    return [p for p in sorted(tests.glob("*.y*ml")) if tests.is_dir() and is_nlu_test_file(load_yaml(p, allow_empty=True).data)]
 
 
 def _report_conversations(results: list[ConversationResult], out: str | None) -> bool:

@@ -103,6 +103,14 @@ def is_nlu_test_file(data: Any) -> bool:
     return isinstance(data, dict) and "nlu" in data and not ({"conversations", "stories"} & set(data))
 
 
+def nlu_test_files(bot_dir: str | Path) -> list[Path]:
+    """The bot's ``tests/*.yml`` files that hold NLU examples."""
+    from dialogkit.framework.yamlio import load_yaml
+
+    tests = Path(bot_dir) / "tests"
+    return [p for p in sorted(tests.glob("*.y*ml")) if tests.is_dir() and is_nlu_test_file(load_yaml(p, allow_empty=True).data)]
+
+
 def read_nlu_test_file(path: str | Path) -> list[Example]:
     """The examples of a Rasa-style NLU file (``nlu: - intent: ... examples: |``), each located
     at its line; items without ``intent`` (synonyms, regexes, lookups) are not test examples."""

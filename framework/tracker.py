@@ -177,8 +177,8 @@ class Tracker:
         if any(pos < since or pos > len(self.events) for pos, _ in placed):
             raise ValueError(f"positions must lie within the current turn ({since}..{len(self.events)})")
         # from the back, so earlier positions stay valid; of two at one position, the first stays first
-        for pos, _, event in sorted(((pos, i, event) for i, (pos, event) in enumerate(placed)), reverse=True, key=lambda t: (t[0], t[1])):
-            self.events.insert(pos, event)
+        for i in sorted(range(len(placed)), key=lambda i: (placed[i][0], i), reverse=True):
+            self.events.insert(*placed[i])
 
     def compact(self, keep: int) -> None:
         """Drop all but the last ``keep`` events from memory, folding them into :attr:`base`."""
