@@ -131,10 +131,10 @@ def main() -> None:
     import torch
 
     from dialogkit.components.nlg.generator import GeneratorConfig, build_model, split_pairs
-    from dialogkit.components.nlg.generator_trainer import FitSettings, fit, pad_batch
+    from dialogkit.components.nlg.generator_trainer import FitSettings, fit
     from dialogkit.components.nlg.guard import Lexicon, check
     from dialogkit.components.nlg.plans import linearize
-    from dialogkit.components.nlg.t5_runtime import T5Runtime
+    from dialogkit.components.nlg.t5_runtime import T5Runtime, pad_batch
     from dialogkit.components.nlg.templates import fill
 
     torch.set_num_threads(2)

@@ -19,8 +19,8 @@ trained on the rest too, and checked on every input the bot will give it; where 
 ``train`` says why. ``gate: false`` keeps it on everywhere. With ``model:`` a pretrained T5 (a Hugging Face id or a local directory) is
 fine-tuned; without it, a compact T5 is trained from scratch on the domain's data, its
 vocabulary taken from the packaged encoder's WordPiece vocabulary and its embeddings
-initialised from the encoder's (``init_embeddings``). Inference runs on the plain-torch
-T5 in ``t5_runtime.py``.
+initialised from the encoder's (``init_embeddings``). Inference runs on the numpy T5 in
+``t5_runtime.py`` (no torch needed to serve).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import os
 import random
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -165,9 +167,11 @@ class T5NLG(Component):
         """Train on explicit (input, target) pairs (``dialogkit test nlg`` holds some out).
         ``vocabulary``: pairs whose texts the codec must also cover (learnt later);
         ``resume``: go on training the current model (a third of the first run's steps)."""
+        import torch
+
         from dialogkit.components.nlg.generator_trainer import FitSettings, fit
 
-        self._threads()
+        torch.set_num_threads(self.config.threads or max(1, os.cpu_count() or 1))
         cfg = self.config
         seed = cfg.seed if cfg.seed is not None else context.seed
         if not resume or self._hf_model is None:
@@ -183,11 +187,6 @@ class T5NLG(Component):
         self.fit_result = fit(self._hf_model, self.codec, train, held, settings, progress or context.progress)
         self.runtime = None
         self._cache.clear()
-
-    def _threads(self) -> None:
-        import torch
-
-        torch.set_num_threads(self.config.threads or max(1, os.cpu_count() or 1))
 
     # --- generation -------------------------------------------------------------------
 
@@ -220,14 +219,12 @@ class T5NLG(Component):
         return [found[x] for x in inputs]
 
     def _decode(self, inputs: list[str]) -> dict[str, list[tuple[str, float]]]:
-        import torch
-
-        from dialogkit.components.nlg.generator_trainer import pad_batch
+        from dialogkit.components.nlg.t5_runtime import pad_batch
 
         rt = self._runtime()
         ids, mask = pad_batch([self.codec.encode(x, self.config.max_input_length) for x in inputs], self.codec.pad_id)
         beams = self.config.num_beams if self.config.decoding == "beam" else 1
-        with torch.inference_mode():
+        with _blas_threads(self.config.threads):
             out = rt.generate(ids, mask, self.config.max_length, beams, self.config.candidates)
         return {x: [(self.codec.decode(h), s) for h, s in hyps] for x, hyps in zip(inputs, out, strict=True)}
 
@@ -339,7 +336,6 @@ class T5NLG(Component):
             self.gate.forced = not config.gate  # `gate: false` in the config wins
         if not (path / "t5").is_dir():  # switched off for this bot at training: templates only
             return self
-        self._threads()
         self.runtime = T5Runtime.from_dir(path / "t5")
         encoder_dir = None
         if config.model is None:
@@ -351,6 +347,18 @@ class T5NLG(Component):
                 encoder_dir = None
         self.codec = load_codec(path, encoder_dir if encoder_dir and Path(encoder_dir).is_dir() else None)
         return self
+
+
+@contextmanager
+def _blas_threads(threads: int | None) -> Iterator[None]:
+    """At most ``threads`` threads for numpy's matrix products while decoding (None: the library's default, every core)."""
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=threads, user_api="blas"):
+        yield
 
 
 def auto_min_steps(pairs: int) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from dialogkit.components.nlg import t5_runtime
 from dialogkit.components.training_loop import EarlyStopping, warmup_linear_decay
 
 logger = logging.getLogger(__name__)
@@ -49,13 +50,8 @@ class FitResult:
 
 
 def pad_batch(rows: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, r in enumerate(rows):
-        ids[i, : len(r)] = torch.tensor(r)
-        mask[i, : len(r)] = 1
-    return ids, mask
+    ids, mask = t5_runtime.pad_batch(rows, pad)
+    return torch.from_numpy(ids), torch.from_numpy(mask)
 
 
 def _batches(pairs: list[tuple[list[int], list[int]]], size: int, rng: random.Random | None) -> list[list[int]]:

@@ -1,23 +1,27 @@
-"""T5 inference in plain torch: the same weights as ``T5ForConditionalGeneration``.
+"""T5 inference in numpy: the generator a bot runs, without torch or transformers.
 
-Training uses transformers; a served bot only needs the forward pass and decoding, and
-importing transformers' T5 costs about 3 s of start-up. This module reads the saved
-``config.json`` + ``model.safetensors`` (HF parameter names), runs the encoder once and
-decodes with a key/value cache, greedy or beam search, batched. Equality with
-transformers is tested (``tests/components/nlg/test_t5_runtime.py``).
+Training uses transformers; a running bot only needs the forward pass and decoding. This
+module reads the saved ``config.json`` + ``model.safetensors`` (HF parameter names) with
+``safetensors.numpy``, runs the encoder once and decodes with a key/value cache, greedy or
+beam search, batched, in float32 with the matrices transposed once. So a bot whose NLU
+runs on ONNX Runtime serves its generator with no torch in the process. Equality with
+transformers' ``T5ForConditionalGeneration`` (log-probabilities, greedy output) is tested
+in ``tests/components/nlg/test_generator.py``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import torch
-from torch import nn
-from torch.nn import functional as F
+import numpy as np
+
+__all__ = ["T5Runtime", "T5Settings", "pad_batch", "relative_bucket"]
+
+NEG = np.finfo(np.float32).min
 
 
 @dataclass
@@ -51,301 +55,242 @@ class T5Settings:
             data.pop("num_decoder_layers", None)
         data.setdefault("num_decoder_layers", data["num_layers"])
         data.setdefault("scale_decoder_outputs", data.get("tie_word_embeddings", True))
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
     @property
     def gated(self) -> bool:
         return self.feed_forward_proj.startswith("gated-")
 
+    @property
+    def gelu(self) -> bool:
+        return self.feed_forward_proj.removeprefix("gated-").startswith("gelu")
 
-def relative_bucket(relative: torch.Tensor, bidirectional: bool, num_buckets: int, max_distance: int) -> torch.Tensor:
+
+def relative_bucket(relative: np.ndarray, bidirectional: bool, num_buckets: int, max_distance: int) -> np.ndarray:
     """T5's log-spaced relative-position buckets (exact for short distances)."""
-    buckets = torch.zeros_like(relative)
+    buckets = np.zeros_like(relative)
     if bidirectional:
         num_buckets //= 2
-        buckets += (relative > 0).long() * num_buckets
-        relative = relative.abs()
+        buckets += (relative > 0).astype(relative.dtype) * num_buckets
+        relative = np.abs(relative)
     else:
-        relative = -torch.clamp(relative, max=0)
+        relative = -np.minimum(relative, 0)
     exact = num_buckets // 2
-    large = exact + (torch.log(relative.float().clamp(min=1) / exact) / math.log(max_distance / exact) * (num_buckets - exact)).long()
-    large = large.clamp(max=num_buckets - 1)
-    return buckets + torch.where(relative < exact, relative, large)
+    scaled = np.log(np.maximum(relative, 1).astype(np.float32) / np.float32(exact)) / np.float32(math.log(max_distance / exact))
+    large = np.minimum(exact + (scaled * np.float32(num_buckets - exact)).astype(relative.dtype), num_buckets - 1)
+    return buckets + np.where(relative < exact, relative, large)
 
 
-class _Norm(nn.Module):
-    def __init__(self, d: int, eps: float):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(d))
-        self.eps = eps
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        var = x.float().pow(2).mean(-1, keepdim=True)
-        return self.weight * (x * torch.rsqrt(var + self.eps)).to(self.weight.dtype)
+def _lin(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``x @ w`` as one 2-D matrix product (numpy multiplies a stacked 3-D ``x`` slice by slice)."""
+    return (x.reshape(-1, x.shape[-1]) @ w).reshape(*x.shape[:-1], w.shape[1])
 
 
-class _Attention(nn.Module):
-    def __init__(self, s: T5Settings, bias: bool):
-        super().__init__()
-        inner = s.num_heads * s.d_kv
-        self.q, self.k, self.v = (nn.Linear(s.d_model, inner, bias=False) for _ in range(3))
-        self.o = nn.Linear(inner, s.d_model, bias=False)
-        self.h, self.dk = s.num_heads, s.d_kv
-        self.qkv: torch.Tensor | None = None  # fused by T5Runtime.prepare() for decoding
-        if bias:
-            self.relative_attention_bias = nn.Embedding(s.relative_attention_num_buckets, s.num_heads)
-
-    def split(self, x: torch.Tensor) -> torch.Tensor:
-        return x.view(x.shape[0], -1, self.h, self.dk).transpose(1, 2)
-
-    def attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-        scores = q @ k.transpose(-1, -2) + bias  # T5 folds the 1/sqrt(d) scale into its weights
-        out = F.softmax(scores.float(), dim=-1).to(q.dtype) @ v
-        return self.o(out.transpose(1, 2).reshape(q.shape[0], -1, self.h * self.dk))
+def _norm(x: np.ndarray, weight: np.ndarray, eps: float) -> np.ndarray:
+    return weight * (x / np.sqrt((x * x).mean(-1, keepdims=True) + eps))
 
 
-class _FF(nn.Module):
-    def __init__(self, s: T5Settings):
-        super().__init__()
-        if s.gated:
-            self.wi_0 = nn.Linear(s.d_model, s.d_ff, bias=False)
-            self.wi_1 = nn.Linear(s.d_model, s.d_ff, bias=False)
-        else:
-            self.wi = nn.Linear(s.d_model, s.d_ff, bias=False)
-        self.wo = nn.Linear(s.d_ff, s.d_model, bias=False)
-        self.gated = s.gated
-        self.act = s.feed_forward_proj.removeprefix("gated-")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.gated:
-            h = F.gelu(self.wi_0(x), approximate="tanh") if self.act.startswith("gelu") else F.relu(self.wi_0(x))
-            return self.wo(h * self.wi_1(x))
-        h = self.wi(x)
-        return self.wo(F.gelu(h, approximate="tanh") if self.act.startswith("gelu") else F.relu(h))
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
 
 
-class _SelfAttentionLayer(nn.Module):
-    def __init__(self, s: T5Settings, bias: bool):
-        super().__init__()
-        self.SelfAttention = _Attention(s, bias)
-        self.layer_norm = _Norm(s.d_model, s.layer_norm_epsilon)
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(-1, keepdims=True)
+    return x - np.log(np.exp(x).sum(-1, keepdims=True))
 
 
-class _CrossAttentionLayer(nn.Module):
-    def __init__(self, s: T5Settings):
-        super().__init__()
-        self.EncDecAttention = _Attention(s, False)
-        self.layer_norm = _Norm(s.d_model, s.layer_norm_epsilon)
+def _gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + np.tanh(np.float32(math.sqrt(2.0 / math.pi)) * (x + np.float32(0.044715) * x * x * x)))
 
 
-class _FFLayer(nn.Module):
-    def __init__(self, s: T5Settings):
-        super().__init__()
-        self.DenseReluDense = _FF(s)
-        self.layer_norm = _Norm(s.d_model, s.layer_norm_epsilon)
+class _Layer:
+    """One block's matrices, transposed for ``x @ W``; q/k/v fused where they read the same input."""
 
-
-class _Block(nn.Module):
-    def __init__(self, s: T5Settings, decoder: bool, bias: bool):
-        super().__init__()
-        layers: list[nn.Module] = [_SelfAttentionLayer(s, bias)]
+    def __init__(self, w: dict[str, np.ndarray], prefix: str, s: T5Settings, decoder: bool):
+        t = lambda name: np.ascontiguousarray(w[f"{prefix}.{name}.weight"].T)  # noqa: E731
+        sa = "layer.0.SelfAttention"
+        self.sa_norm = w[f"{prefix}.layer.0.layer_norm.weight"]
+        self.qkv = np.concatenate([t(f"{sa}.q"), t(f"{sa}.k"), t(f"{sa}.v")], 1)
+        self.sa_o = t(f"{sa}.o")
+        ff = 2 if decoder else 1
         if decoder:
-            layers.append(_CrossAttentionLayer(s))
-        layers.append(_FFLayer(s))
-        self.layer = nn.ModuleList(layers)
+            ca = "layer.1.EncDecAttention"
+            self.ca_norm = w[f"{prefix}.layer.1.layer_norm.weight"]
+            self.ca_q, self.ca_kv, self.ca_o = t(f"{ca}.q"), np.concatenate([t(f"{ca}.k"), t(f"{ca}.v")], 1), t(f"{ca}.o")
+        self.ff_norm = w[f"{prefix}.layer.{ff}.layer_norm.weight"]
+        dense = f"layer.{ff}.DenseReluDense"
+        self.wi = np.concatenate([t(f"{dense}.wi_0"), t(f"{dense}.wi_1")], 1) if s.gated else t(f"{dense}.wi")
+        self.wo = t(f"{dense}.wo")
 
 
-class _Stack(nn.Module):
-    def __init__(self, s: T5Settings, decoder: bool):
-        super().__init__()
-        n = s.num_decoder_layers if decoder else s.num_layers
-        self.block = nn.ModuleList(_Block(s, decoder, i == 0) for i in range(n))
-        self.final_layer_norm = _Norm(s.d_model, s.layer_norm_epsilon)
+class T5Runtime:
+    """Encoder-decoder forward + cached greedy/beam decoding, in numpy."""
 
-
-class T5Runtime(nn.Module):
-    """Encoder-decoder forward + cached greedy/beam decoding."""
-
-    def __init__(self, s: T5Settings):
-        super().__init__()
+    def __init__(self, s: T5Settings, weights: dict[str, np.ndarray]):
         self.s = s
-        self._out: torch.Tensor | None = None
-        self.shared = nn.Embedding(s.vocab_size, s.d_model)
-        self.encoder = _Stack(s, False)
-        self.decoder = _Stack(s, True)
-        if s.separate_lm_head:
-            self.lm_head = nn.Linear(s.d_model, s.vocab_size, bias=False)
+        w = {k: np.asarray(v, dtype=np.float32) for k, v in weights.items()}
+        self.shared = w["shared.weight"]
+        s.separate_lm_head = "lm_head.weight" in w and not np.array_equal(w["lm_head.weight"], self.shared)
+        expected = {"shared.weight", "encoder.final_layer_norm.weight", "decoder.final_layer_norm.weight"}
+        missing = sorted(k for k in expected if k not in w)
+        if missing:
+            raise ValueError(f"generator weights do not match its config (missing {missing[:3]})")
+        try:
+            self.encoder = [_Layer(w, f"encoder.block.{i}", s, False) for i in range(s.num_layers)]
+            self.decoder = [_Layer(w, f"decoder.block.{i}", s, True) for i in range(s.num_decoder_layers)]
+            self.enc_bias = w["encoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"]
+            self.dec_bias = w["decoder.block.0.layer.0.SelfAttention.relative_attention_bias.weight"]
+        except KeyError as e:
+            raise ValueError(f"generator weights do not match its config (missing {e.args[0]})") from None
+        self.enc_norm, self.dec_norm = w["encoder.final_layer_norm.weight"], w["decoder.final_layer_norm.weight"]
+        out = w["lm_head.weight"] if s.separate_lm_head else self.shared
+        scale = np.float32(s.d_model**-0.5 if s.scale_decoder_outputs else 1.0)
+        self.out = np.ascontiguousarray((out * scale).T)
+        self._tables: dict[int, np.ndarray] = {}
 
     @classmethod
     def from_dir(cls, path: Path) -> T5Runtime:
-        from safetensors.torch import load_file
+        from safetensors.numpy import load_file
 
-        return cls.from_state(T5Settings.from_json(path / "config.json"), load_file(str(path / "model.safetensors")))
+        return cls(T5Settings.from_json(path / "config.json"), load_file(str(path / "model.safetensors")))
 
     @classmethod
     def from_model(cls, model: Any) -> T5Runtime:
         """From a transformers ``T5ForConditionalGeneration`` in memory (freshly trained)."""
-        return cls.from_state(T5Settings.from_dict(model.config.to_dict()), {k: v.detach().clone() for k, v in model.state_dict().items()})
-
-    @classmethod
-    def from_state(cls, settings: T5Settings, state: dict[str, torch.Tensor]) -> T5Runtime:
-        settings.separate_lm_head = "lm_head.weight" in state and not torch.equal(state["lm_head.weight"], state["shared.weight"])
-        model = cls(settings)
-        state = {k: v for k, v in state.items() if not k.endswith("embed_tokens.weight") and not (k == "lm_head.weight" and not settings.separate_lm_head)}
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        if missing or unexpected:
-            raise ValueError(f"generator weights do not match its config (missing {missing[:3]}, unexpected {unexpected[:3]})")
-        model.train(False)
-        model.prepare()
-        return model
-
-    def prepare(self) -> None:
-        """Inference-only layouts: one fused q/k/v matrix per decoder layer, the output matrix transposed once."""
-        with torch.no_grad():
-            for blk in self.decoder.block:
-                a = blk.layer[0].SelfAttention
-                a.qkv = torch.cat([a.q.weight, a.k.weight, a.v.weight], 0)
-            out = self.lm_head.weight if self.s.separate_lm_head else self.shared.weight
-            scale = self.s.d_model**-0.5 if self.s.scale_decoder_outputs else 1.0
-            self._out = (out * scale).t().contiguous()
+        return cls(T5Settings.from_dict(model.config.to_dict()), {k: v.detach().cpu().float().numpy().copy() for k, v in model.state_dict().items()})
 
     # --- pieces ---------------------------------------------------------------------
 
-    def _bias(self, attn: _Attention, q_len: int, k_len: int, bidirectional: bool) -> torch.Tensor:
-        ctx = torch.arange(q_len)[:, None]
-        mem = torch.arange(k_len)[None, :]
-        b = relative_bucket(mem - ctx, bidirectional, self.s.relative_attention_num_buckets, self.s.relative_attention_max_distance)
-        return attn.relative_attention_bias(b).permute(2, 0, 1).unsqueeze(0)
+    def _split(self, x: np.ndarray) -> np.ndarray:
+        """(batch, length, heads * d_kv) -> (batch, heads, length, d_kv)."""
+        return x.reshape(x.shape[0], x.shape[1], self.s.num_heads, self.s.d_kv).transpose(0, 2, 1, 3)
 
-    def encode(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        x = self.shared(input_ids)
-        mask = (1.0 - attention_mask[:, None, None, :].to(x.dtype)) * torch.finfo(x.dtype).min
-        bias = self._bias(self.encoder.block[0].layer[0].SelfAttention, x.shape[1], x.shape[1], True) + mask
-        for blk in self.encoder.block:
-            sa, ff = blk.layer[0], blk.layer[1]
-            h = sa.layer_norm(x)
-            a = sa.SelfAttention
-            x = x + a.attend(a.split(a.q(h)), a.split(a.k(h)), a.split(a.v(h)), bias)
-            x = x + ff.DenseReluDense(ff.layer_norm(x))
-        return self.encoder.final_layer_norm(x)
+    def _attend(self, q: np.ndarray, k: np.ndarray, v: np.ndarray, bias: np.ndarray, o: np.ndarray) -> np.ndarray:
+        out = _softmax(q @ k.transpose(0, 1, 3, 2) + bias) @ v  # T5 folds the 1/sqrt(d) scale into its weights
+        n, h, t, d = out.shape
+        return _lin(out.transpose(0, 2, 1, 3).reshape(n, t, h * d), o)
 
-    def _logits(self, h: torch.Tensor) -> torch.Tensor:
-        h = self.decoder.final_layer_norm(h)
-        if getattr(self, "_out", None) is not None:
-            return h @ self._out
-        if self.s.scale_decoder_outputs:
-            h = h * self.s.d_model**-0.5
-        return self.lm_head(h) if self.s.separate_lm_head else h @ self.shared.weight.t()
+    def _ff(self, layer: _Layer, x: np.ndarray) -> np.ndarray:
+        h = _lin(x, layer.wi)
+        act = _gelu if self.s.gelu else (lambda a: np.maximum(a, 0))
+        if self.s.gated:
+            a, b = np.split(h, 2, axis=-1)
+            return _lin(act(a) * b, layer.wo)
+        return _lin(act(h), layer.wo)
 
-    def _cross_cache(self, memory: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    def _position_bias(self, table: np.ndarray, q_len: int, k_len: int, bidirectional: bool) -> np.ndarray:
+        rel = np.arange(k_len, dtype=np.int64)[None, :] - np.arange(q_len, dtype=np.int64)[:, None]
+        b = relative_bucket(rel, bidirectional, self.s.relative_attention_num_buckets, self.s.relative_attention_max_distance)
+        return table[b].transpose(2, 0, 1)[None]
+
+    def _decoder_table(self, max_length: int) -> np.ndarray:
+        """Self-attention position bias for every (query, key) position up to ``max_length`` (cached)."""
+        if max_length not in self._tables:
+            self._tables[max_length] = self._position_bias(self.dec_bias, max_length, max_length, False)
+        return self._tables[max_length]
+
+    def encode(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        x = self.shared[input_ids]
+        bias = self._position_bias(self.enc_bias, x.shape[1], x.shape[1], True) + _mask(attention_mask)
+        for layer in self.encoder:
+            q, k, v = np.split(_lin(_norm(x, layer.sa_norm, self.s.layer_norm_epsilon), layer.qkv), 3, axis=-1)
+            x = x + self._attend(self._split(q), self._split(k), self._split(v), bias, layer.sa_o)
+            x = x + self._ff(layer, _norm(x, layer.ff_norm, self.s.layer_norm_epsilon))
+        return _norm(x, self.enc_norm, self.s.layer_norm_epsilon)
+
+    def _cross_cache(self, memory: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         out = []
-        for blk in self.decoder.block:
-            a = blk.layer[1].EncDecAttention
-            out.append((a.split(a.k(memory)), a.split(a.v(memory))))
+        for layer in self.decoder:
+            k, v = np.split(_lin(memory, layer.ca_kv), 2, axis=-1)
+            out.append((self._split(k), self._split(v)))
         return out
 
-    def _decoder_bias(self, max_length: int) -> torch.Tensor:
-        """Self-attention position bias for every (query, key) position up to ``max_length``."""
-        return self._bias(self.decoder.block[0].layer[0].SelfAttention, max_length, max_length, False)
-
-    def _step(self, tokens: torch.Tensor, pos: int, cache: list[list[torch.Tensor]], cross: list[tuple[torch.Tensor, torch.Tensor]],
-              cross_mask: torch.Tensor, bias_table: torch.Tensor) -> torch.Tensor:
-        """One decoder step for ``tokens`` (batch,) at position ``pos``; updates ``cache`` in place."""
-        x = self.shared(tokens)[:, None, :]
-        bias = bias_table[:, :, pos : pos + 1, : pos + 1]
-        for i, blk in enumerate(self.decoder.block):
-            sa, ca, ff = blk.layer
-            h = sa.layer_norm(x)
-            a = sa.SelfAttention
-            if getattr(a, "qkv", None) is not None:
-                q, k, v = (a.split(t) for t in F.linear(h, a.qkv).chunk(3, -1))
-            else:
-                q, k, v = a.split(a.q(h)), a.split(a.k(h)), a.split(a.v(h))
+    def _step(self, tokens: np.ndarray, pos: int, cache: list[list[np.ndarray]], cross: list[tuple[np.ndarray, np.ndarray]],
+              cross_mask: np.ndarray, table: np.ndarray) -> np.ndarray:
+        """Log-probabilities of the next token after ``tokens`` (batch,) at position ``pos``; updates ``cache``."""
+        eps = self.s.layer_norm_epsilon
+        x = self.shared[tokens][:, None, :]
+        bias = table[:, :, pos : pos + 1, : pos + 1]
+        for i, layer in enumerate(self.decoder):
+            q, k, v = (self._split(t) for t in np.split(_lin(_norm(x, layer.sa_norm, eps), layer.qkv), 3, axis=-1))
             if cache[i]:
-                k, v = torch.cat([cache[i][0], k], 2), torch.cat([cache[i][1], v], 2)
+                k, v = np.concatenate([cache[i][0], k], 2), np.concatenate([cache[i][1], v], 2)
             cache[i][:] = [k, v]
-            x = x + a.attend(q, k, v, bias)
-            h = ca.layer_norm(x)
-            c = ca.EncDecAttention
-            x = x + c.attend(c.split(c.q(h)), cross[i][0], cross[i][1], cross_mask)
-            x = x + ff.DenseReluDense(ff.layer_norm(x))
-        return self._logits(x[:, 0])
+            x = x + self._attend(q, k, v, bias, layer.sa_o)
+            x = x + self._attend(self._split(_lin(_norm(x, layer.ca_norm, eps), layer.ca_q)), cross[i][0], cross[i][1], cross_mask, layer.ca_o)
+            x = x + self._ff(layer, _norm(x, layer.ff_norm, eps))
+        return _log_softmax(_norm(x[:, 0], self.dec_norm, eps) @ self.out)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, decoder_input_ids: torch.Tensor) -> torch.Tensor:
-        """Logits for teacher-forced ``decoder_input_ids`` (used to check equality with transformers)."""
+    def logits(self, input_ids: np.ndarray, attention_mask: np.ndarray, decoder_input_ids: np.ndarray) -> np.ndarray:
+        """Log-probabilities for teacher-forced ``decoder_input_ids`` (batch, length, vocab)."""
         memory = self.encode(input_ids, attention_mask)
-        cross = self._cross_cache(memory)
-        cross_mask = (1.0 - attention_mask[:, None, None, :].to(memory.dtype)) * torch.finfo(memory.dtype).min
-        cache: list[list[torch.Tensor]] = [[] for _ in self.decoder.block]
-        table = self._decoder_bias(decoder_input_ids.shape[1])
-        return torch.stack([self._step(decoder_input_ids[:, t], t, cache, cross, cross_mask, table) for t in range(decoder_input_ids.shape[1])], 1)
+        cross, cross_mask = self._cross_cache(memory), _mask(attention_mask)
+        cache: list[list[np.ndarray]] = [[] for _ in self.decoder]
+        table = self._decoder_table(decoder_input_ids.shape[1])
+        return np.stack([self._step(decoder_input_ids[:, t], t, cache, cross, cross_mask, table) for t in range(decoder_input_ids.shape[1])], 1)
 
     # --- decoding -------------------------------------------------------------------
 
-    @torch.inference_mode()
-    def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, max_length: int = 64, num_beams: int = 1, num_return: int = 1) -> list[list[tuple[list[int], float]]]:
-        """For each input, up to ``num_return`` ``(token ids, score)`` best first.
-
-        Greedy when ``num_beams`` is 1; else beam search with length-normalised scores.
-        """
-        memory = self.encode(input_ids, attention_mask)
+    def generate(self, input_ids: Any, attention_mask: Any, max_length: int = 64, num_beams: int = 1, num_return: int = 1) -> list[list[tuple[list[int], float]]]:
+        """For each input, up to ``num_return`` ``(token ids, score)`` best first; scores are
+        length-normalised log-probabilities. Greedy when ``num_beams`` is 1, else beam search."""
+        ids, mask = np.asarray(input_ids, dtype=np.int64), np.asarray(attention_mask, dtype=np.int64)
+        memory = self.encode(ids, mask)
         if num_beams == 1:
-            return [[hyp] for hyp in self._greedy(memory, attention_mask, max_length)]
-        return self._beam(memory, attention_mask, max_length, num_beams, max(1, min(num_return, num_beams)))
+            return [[hyp] for hyp in self._greedy(memory, mask, max_length)]
+        return self._beam(memory, mask, max_length, num_beams, max(1, min(num_return, num_beams)))
 
-    def _greedy(self, memory: torch.Tensor, mask: torch.Tensor, max_length: int) -> list[tuple[list[int], float]]:
-        n = memory.shape[0]
-        cross = self._cross_cache(memory)
-        cross_mask = (1.0 - mask[:, None, None, :].to(memory.dtype)) * torch.finfo(memory.dtype).min
-        cache: list[list[torch.Tensor]] = [[] for _ in self.decoder.block]
-        tokens = torch.full((n,), self.s.decoder_start_token_id, dtype=torch.long)
-        table = self._decoder_bias(max_length)
+    def _greedy(self, memory: np.ndarray, mask: np.ndarray, max_length: int) -> list[tuple[list[int], float]]:
+        n, eos = memory.shape[0], self.s.eos_token_id
+        cross, cross_mask = self._cross_cache(memory), _mask(mask)
+        cache: list[list[np.ndarray]] = [[] for _ in self.decoder]
+        tokens = np.full(n, self.s.decoder_start_token_id, dtype=np.int64)
+        table = self._decoder_table(max_length)
         out: list[list[int]] = [[] for _ in range(n)]
-        score = torch.zeros(n)
-        done = torch.zeros(n, dtype=torch.bool)
+        score = np.zeros(n, dtype=np.float64)
+        done = np.zeros(n, dtype=bool)
         for pos in range(max_length):
-            logp = F.log_softmax(self._step(tokens, pos, cache, cross, cross_mask, table).float(), -1)
+            logp = self._step(tokens, pos, cache, cross, cross_mask, table)
             best = logp.argmax(-1)
-            score += torch.where(done, torch.zeros(n), logp.gather(1, best[:, None])[:, 0])
-            for i in range(n):
-                if not done[i]:
-                    out[i].append(int(best[i]))
-            done |= best == self.s.eos_token_id
-            if bool(done.all()):
+            score += np.where(done, 0.0, logp[np.arange(n), best])
+            for i in np.flatnonzero(~done):
+                out[i].append(int(best[i]))
+            done |= best == eos
+            if done.all():
                 break
             tokens = best
-        return [(ids[:-1] if ids and ids[-1] == self.s.eos_token_id else ids, float(score[i]) / max(1, len(ids))) for i, ids in enumerate(out)]
+        return [(ids[:-1] if ids and ids[-1] == eos else ids, float(score[i]) / max(1, len(ids))) for i, ids in enumerate(out)]
 
-    def _beam(self, memory: torch.Tensor, mask: torch.Tensor, max_length: int, k: int, num_return: int) -> list[list[tuple[list[int], float]]]:
-        n = memory.shape[0]
-        memory = memory.repeat_interleave(k, 0)
-        mask = mask.repeat_interleave(k, 0)
-        cross = self._cross_cache(memory)
-        cross_mask = (1.0 - mask[:, None, None, :].to(memory.dtype)) * torch.finfo(memory.dtype).min
-        cache: list[list[torch.Tensor]] = [[] for _ in self.decoder.block]
-        tokens = torch.full((n * k,), self.s.decoder_start_token_id, dtype=torch.long)
-        table = self._decoder_bias(max_length)
-        scores = torch.zeros(n, k)
+    def _beam(self, memory: np.ndarray, mask: np.ndarray, max_length: int, k: int, num_return: int) -> list[list[tuple[list[int], float]]]:
+        n, eos = memory.shape[0], self.s.eos_token_id
+        memory, mask = np.repeat(memory, k, 0), np.repeat(mask, k, 0)
+        cross, cross_mask = self._cross_cache(memory), _mask(mask)
+        cache: list[list[np.ndarray]] = [[] for _ in self.decoder]
+        tokens = np.full(n * k, self.s.decoder_start_token_id, dtype=np.int64)
+        table = self._decoder_table(max_length)
+        scores = np.zeros((n, k), dtype=np.float32)
         scores[:, 1:] = -1e9  # all beams start identical: keep one
         seqs: list[list[int]] = [[] for _ in range(n * k)]
         finished: list[list[tuple[list[int], float]]] = [[] for _ in range(n)]
         for pos in range(max_length):
-            logp = F.log_softmax(self._step(tokens, pos, cache, cross, cross_mask, table).float(), -1)
+            logp = self._step(tokens, pos, cache, cross, cross_mask, table)
             vocab = logp.shape[-1]
-            total = (scores.view(-1, 1) + logp).view(n, k * vocab)
-            top, idx = total.topk(2 * k, dim=-1)
-            beam_src, tok = idx // vocab, idx % vocab
-            new_scores = torch.full((n, k), -1e9)
-            new_src = torch.zeros(n, k, dtype=torch.long)
-            new_tok = torch.full((n, k), self.s.pad_token_id, dtype=torch.long)
+            total = (scores.reshape(-1, 1) + logp).reshape(n, k * vocab)
+            idx = np.argpartition(-total, 2 * k - 1, axis=-1)[:, : 2 * k] if 2 * k < total.shape[1] else np.tile(np.arange(total.shape[1]), (n, 1))
+            top = np.take_along_axis(total, idx, -1)
+            order = np.argsort(-top, axis=-1, kind="stable")
+            idx, top = np.take_along_axis(idx, order, -1), np.take_along_axis(top, order, -1)
+            new_scores = np.full((n, k), -1e9, dtype=np.float32)
+            new_src = np.zeros((n, k), dtype=np.int64)
+            new_tok = np.full((n, k), self.s.pad_token_id, dtype=np.int64)
             for b in range(n):
                 j = 0
-                for c in range(2 * k):
-                    src = b * k + int(beam_src[b, c])
-                    t, sc = int(tok[b, c]), float(top[b, c])
+                for c in range(idx.shape[1]):
+                    src, t, sc = b * k + int(idx[b, c]) // vocab, int(idx[b, c]) % vocab, float(top[b, c])
                     if sc <= -1e8:
                         break
-                    if t == self.s.eos_token_id:
+                    if t == eos:
                         if len(finished[b]) < k:
                             finished[b].append((list(seqs[src]), sc / max(1, len(seqs[src]) + 1)))
                         continue
@@ -355,14 +300,30 @@ class T5Runtime(nn.Module):
                         break
             if all(len(f) >= k for f in finished):
                 break
-            sources = new_src.view(-1)
-            seqs = [[*seqs[int(s_)], int(t)] for s_, t in zip(sources, new_tok.view(-1), strict=True)]
+            sources = new_src.reshape(-1)
+            seqs = [[*seqs[int(s_)], int(t)] for s_, t in zip(sources, new_tok.reshape(-1), strict=True)]
             for layer in cache:
-                layer[:] = [layer[0].index_select(0, sources), layer[1].index_select(0, sources)]
-            scores, tokens = new_scores, new_tok.view(-1)
+                layer[:] = [layer[0][sources], layer[1][sources]]
+            scores, tokens = new_scores, new_tok.reshape(-1)
         for b in range(n):
             if len(finished[b]) < num_return:  # hit max_length: keep the live beams too
                 finished[b] += [(seqs[b * k + j], float(scores[b, j]) / max(1, len(seqs[b * k + j]))) for j in range(k) if scores[b, j] > -1e8]
             finished[b].sort(key=lambda h: -h[1])
             finished[b] = finished[b][:num_return]
         return finished
+
+
+def pad_batch(rows: list[list[int]], pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token id rows padded to one width with ``pad``, and their attention mask (1 = a token)."""
+    width = max(len(r) for r in rows)
+    ids = np.full((len(rows), width), pad, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = r
+        mask[i, : len(r)] = 1
+    return ids, mask
+
+
+def _mask(attention_mask: np.ndarray) -> np.ndarray:
+    """Additive attention mask (batch, 1, 1, length): 0 where attended, the float32 minimum where padded."""
+    return ((1.0 - attention_mask[:, None, None, :].astype(np.float32)) * NEG).astype(np.float32)

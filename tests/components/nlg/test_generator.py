@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dialogkit.components.nlg.codec import WordPieceCodec
@@ -120,7 +121,7 @@ def test_guard_lexical_values_longest_form_wins():
 # --- the T5 runtime ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("ff", ["relu", "gated-gelu"])
-def test_plain_torch_t5_matches_transformers(tmp_path, ff):
+def test_numpy_t5_matches_transformers(tmp_path, ff):
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
@@ -138,14 +139,65 @@ def test_plain_torch_t5_matches_transformers(tmp_path, ff):
     dec = torch.randint(2, 50, (3, 5))
     dec[:, 0] = 0
     with torch.no_grad():
-        assert torch.allclose(hf(input_ids=ids, attention_mask=mask, decoder_input_ids=dec).logits, rt(ids, mask, dec), atol=1e-4)
+        want = torch.log_softmax(hf(input_ids=ids, attention_mask=mask, decoder_input_ids=dec).logits, -1).numpy()
         ref = hf.generate(input_ids=ids, attention_mask=mask, max_length=10, do_sample=False, num_beams=1)
+    got = rt.logits(ids.numpy(), mask.numpy(), dec.numpy())
+    assert isinstance(got, np.ndarray) and np.allclose(got, want, atol=1e-4)
 
     def until_eos(row):
         row = row[1:].tolist()
         return row[: row.index(1)] if 1 in row else row
 
-    assert [h[0][0] for h in rt.generate(ids, mask, max_length=9)] == [until_eos(row) for row in ref]
+    assert [h[0][0] for h in rt.generate(ids.numpy(), mask.numpy(), max_length=9)] == [until_eos(row) for row in ref]
+
+
+@pytest.mark.parametrize("beams", [1, 3])
+def test_numpy_t5_scores_are_the_mean_log_prob_of_what_it_wrote(tmp_path, beams):
+    """Each returned hypothesis's score is the mean log-probability (its end token included) the
+    model gives it teacher-forced; beam search returns them best first, without duplicates."""
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    from dialogkit.components.nlg.t5_runtime import T5Runtime, pad_batch
+
+    torch.manual_seed(1)
+    cfg = T5Config(vocab_size=30, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,
+                   decoder_start_token_id=0, eos_token_id=1, pad_token_id=0)
+    T5ForConditionalGeneration(cfg).train(False).save_pretrained(tmp_path)
+    rt = T5Runtime.from_dir(tmp_path)
+    ids, mask = pad_batch([[5, 6, 7, 8], [9, 3], [4, 4, 2]], 0)
+    for row, hyps in enumerate(rt.generate(ids, mask, max_length=12, num_beams=beams, num_return=beams)):
+        assert len(hyps) == beams and [h for h, _ in hyps] == [list(x) for x in dict.fromkeys(tuple(h) for h, _ in hyps)]
+        assert [sc for _, sc in hyps] == sorted((sc for _, sc in hyps), reverse=True)
+        for tokens, score in hyps:
+            target = [*tokens, 1] if len(tokens) < 12 else tokens  # cut at max_length: no end token
+            logp = rt.logits(ids[row : row + 1], mask[row : row + 1], np.array([[0, *target[:-1]]]))[0]
+            assert score == pytest.approx(float(np.mean(logp[np.arange(len(target)), target])), abs=1e-5)
+
+
+SERVE_CHILD = """
+import json, sys
+from dialogkit import Agent
+agent = Agent.load(sys.argv[1])
+replies = [m for text in ("hi", "I'd like to book a table") for m in agent.handle(text, conversation_id="u")]
+print(json.dumps({"torch": "torch" in sys.modules, "transformers": "transformers" in sys.modules,
+                  "generated": [m.get("generated") for m in replies], "texts": [m["text"] for m in replies]}))
+"""
+
+
+def test_the_restaurant_bot_answers_with_its_generator_without_importing_torch(restaurant_model):
+    """The example bot as served: ONNX NLU and the numpy T5, torch and transformers never imported."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", SERVE_CHILD, str(restaurant_model)], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["torch"] is False and answer["transformers"] is False
+    assert answer["generated"] == [True, True] and all(answer["texts"])
 
 
 # --- the component -----------------------------------------------------------------------
