@@ -32,10 +32,14 @@ def machine() -> str:
 
 
 def commit() -> str:
+    """The commit measured, marked when the code differs from it (uncommitted changes)."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--", "framework", "components", "dialogkit", "bench/*.py", "pyproject.toml"],
+                                 capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    return f"{head} + uncommitted changes" if changed else head
 
 
 def write(name: str, title: str, command: str, rows: list[tuple[str, str, str]], results: dict[str, Any], notes: str = "") -> None:

@@ -16,11 +16,13 @@ saved to the tracker store before the answer is sent.
 
 from __future__ import annotations
 
+import gc
 import hmac
 import logging
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -92,19 +94,9 @@ def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int 
 
 
 def _add_guards(app: FastAPI, auth_token: str | None, max_body_bytes: int, cors: list[str] | None) -> None:
-    """The token check, the body limit and CORS."""
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Any) -> Any:
-        if auth_token and request.url.path not in OPEN_PATHS:
-            given = request.query_params.get("token") or ""
-            header = request.headers.get("authorization", "")
-            if header.lower().startswith("bearer "):
-                given = header[7:].strip()
-            if not hmac.compare_digest(given.encode(errors="replace"), auth_token.encode()):
-                return _error(401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header")
-        return await call_next(request)
-
+    """The token check, the body limit and CORS (plain ASGI layers: no per-request task or stream)."""
+    if auth_token:
+        app.add_middleware(TokenCheck, token=auth_token)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)  # outside the token check: bodies are bounded before anything reads them
     if cors:
         from fastapi.middleware.cors import CORSMiddleware
@@ -187,6 +179,27 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int) -> None:
         return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
 
 
+class TokenCheck:
+    """ASGI middleware: refuse a request to any path but the open ones (401) unless it carries the
+    token, as ``?token=`` or an ``Authorization: Bearer`` header (compared in constant time)."""
+
+    def __init__(self, app: Any, token: str):
+        self.app, self.token = app, token.encode()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[-1]
+        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        if header.lower().startswith("bearer "):
+            given = header[7:].strip()
+        if not hmac.compare_digest(given.encode(errors="replace"), self.token):
+            await _error(401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 class BodyLimit:
     """ASGI middleware: refuse a request body over ``max_bytes`` (413) while it streams in,
     whether or not it announces its length, so an oversized or chunked body is never held whole."""
@@ -265,6 +278,7 @@ def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
     store, where = create_tracker_store(settings.tracker_store, default_sqlite)
     lock_store = create_lock_store(settings.lock_store) if settings.lock_store else None
     agent = Agent.load(model, store=store, lock_store=lock_store, broker=create_event_broker(settings.event_broker))
+    tune_gc()
     if options.get("endpoints"):
         agent.use_endpoints(options["endpoints"])
     if options.get("batch_size", 32) > 1:
@@ -273,6 +287,17 @@ def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
                      max_message_chars=options.get("max_message_chars", 5000), cors=options.get("cors"))
     where += f"; locks: {'redis' if lock_store else 'in-process'}" + ("; events: redis stream" if settings.event_broker else "")
     return app, where
+
+
+def tune_gc() -> None:
+    """The garbage collector of a server process, once its model is loaded: everything loading
+    left (model, domain, libraries) is frozen out of later collections, and young collections
+    run every 10,000 allocations instead of 700. A full collection walks every live object with
+    the GIL held, so every request in flight waited for it: in ``make bench-serve`` they made
+    most of the p99 latency."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 SERVE_OPTIONS_ENV = "DIALOGKIT_SERVE_OPTIONS"

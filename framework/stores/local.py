@@ -71,6 +71,10 @@ class SQLiteTrackerStore(SharedTrackerStore):
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        # one writer at a time in this process: threads queue on a lock that wakes the next one
+        # when the transaction ends, instead of SQLite's busy handler, which polls with sleeps of
+        # up to 100 ms (other processes' writers still wait on SQLite's lock, up to ``timeout``)
+        self._write_lock = threading.Lock()
         with self._conn() as db:
             db.execute("CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, initial_slots TEXT NOT NULL)")
             db.execute("CREATE TABLE IF NOT EXISTS events (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (conversation_id, seq))")
@@ -87,7 +91,7 @@ class SQLiteTrackerStore(SharedTrackerStore):
         return conn
 
     def _conn(self) -> _Tx:
-        return _Tx(self._connection())
+        return _Tx(self._connection(), lock=self._write_lock)
 
     def _read(self, conversation_id: str, start: int, with_initial: bool) -> tuple[dict[str, Any] | None, list[str]] | None:
         if not with_initial:  # the never-stale check on every message: one indexed read, no write lock
@@ -115,14 +119,27 @@ class SQLiteTrackerStore(SharedTrackerStore):
 
 class _Tx:
     """``with store._conn() as db:`` runs the block in one transaction (a write transaction
-    from the start, or with ``write=False`` a read snapshot that takes no lock)."""
+    from the start, holding ``lock`` while it lasts, or with ``write=False`` a read snapshot
+    that takes no lock)."""
 
-    def __init__(self, conn: sqlite3.Connection, write: bool = True):
+    def __init__(self, conn: sqlite3.Connection, write: bool = True, lock: threading.Lock | None = None):
         self.conn, self.write = conn, write
+        self.lock = lock if write else None
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
+        if self.lock is not None:
+            self.lock.acquire()
+        try:
+            self.conn.execute("BEGIN IMMEDIATE" if self.write else "BEGIN")
+        except BaseException:
+            if self.lock is not None:
+                self.lock.release()
+            raise
         return self.conn
 
     def __exit__(self, exc_type: Any, *_: Any) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        finally:
+            if self.lock is not None:
+                self.lock.release()

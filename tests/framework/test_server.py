@@ -308,3 +308,19 @@ def test_long_conversation_is_kept_to_a_window_in_memory_and_whole_in_the_store(
     assert [e["text"] for e in events if e["event"] == "user"] == texts  # the API shows the whole conversation
     fresh = SQLiteTrackerStore(tmp_path / "long.sqlite", window=40).get("long")  # a restarted server
     assert fresh.slots == full.slots and len(fresh.events) <= 40
+
+
+def test_a_served_process_freezes_what_loading_left_out_of_garbage_collection():
+    """`dialogkit serve` (serve_app) calls tune_gc once the model is loaded: objects alive then are
+    never walked by a collection again, and young collections are rarer."""
+    import gc
+
+    from dialogkit.framework.server import tune_gc
+
+    threshold = gc.get_threshold()
+    try:
+        tune_gc()
+        assert gc.get_freeze_count() > 0 and gc.get_threshold() == (10_000, 20, 20)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

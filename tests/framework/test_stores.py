@@ -119,6 +119,30 @@ def test_two_writers_never_interleave(backend):
     assert [e.text for e in make().history(c).events if e.event == "user"] == ["start", "from a", "from b again"]
 
 
+def test_threads_of_one_process_write_sqlite_together(tmp_path):
+    """A server's worker threads share one SQLite store: their writes queue in the process (not
+    on SQLite's sleeping busy handler), and every turn of every conversation lands, in order."""
+    import threading
+
+    store = SQLiteTrackerStore(tmp_path / "t.sqlite")
+    ids = [cid() for _ in range(12)]
+
+    def talk(c):
+        for i in range(15):
+            t = store.get(c) or Tracker(c)
+            turn(t, f"m{i}")
+            store.save(t)
+
+    threads = [threading.Thread(target=talk, args=(c,)) for c in ids]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    fresh = SQLiteTrackerStore(tmp_path / "t.sqlite")
+    assert all([e.text for e in fresh.history(c).events if e.event == "user"] == [f"m{i}" for i in range(15)] for c in ids)
+    assert not store._write_lock.locked()
+
+
 def test_cached_conversations_are_windowed(backend):
     kind, make = backend
     if kind == "memory":
