@@ -11,7 +11,8 @@ place in a file it carries a :class:`Location` so the CLI prints
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Location",
     "did_you_mean",
     "message",
+    "show_stand_in",
 ]
 
 # Catalogue: code -> (what is wrong, how to fix it). Templates are ours; values from
@@ -112,6 +114,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+_STAND_INS: list[tuple[str, Callable[[Location], Location], str]] = []
+
+
+def show_stand_in(folder: str | os.PathLike[str], translate: Callable[[Location], Location], original: str) -> None:
+    """Show places in files under ``folder`` (a stand-in written for the user's own files, e.g.
+    a Rasa project imported into a temporary bot) as ``translate`` gives them, and the folder
+    named in a message as ``original``: messages point at what the user wrote, never at a copy
+    that is gone after the command."""
+    _STAND_INS.append((str(folder).rstrip("/\\"), translate, original))
+
+
+def _shown(loc: Location) -> Location:
+    for folder, translate, _ in _STAND_INS:
+        if loc.path.startswith(folder + os.sep):
+            return translate(loc)
+    return loc
+
+
+def _unstood(text: str) -> str:
+    """``text`` with every stand-in folder named as the original it stands for."""
+    for folder, _, original in _STAND_INS:
+        text = text.replace(folder, original)
+    return text
+
+
 @dataclass(frozen=True)
 class Location:
     """A place in a file; line and column are 1-based."""
@@ -121,11 +148,12 @@ class Location:
     column: int | None = None
 
     def __str__(self) -> str:
-        out = self.path
-        if self.line is not None:
-            out += f":{self.line}"
-            if self.column is not None:
-                out += f":{self.column}"
+        shown = _shown(self)
+        out = shown.path
+        if shown.line is not None:
+            out += f":{shown.line}"
+            if shown.column is not None:
+                out += f":{shown.column}"
         return out
 
 
@@ -141,7 +169,7 @@ class Issue:
 
     def render(self) -> str:
         where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.severity} {self.code}: {self.text}\n    fix: {self.fix}"
+        return f"{where}{self.severity} {self.code}: {_unstood(self.text)}\n    fix: {_unstood(self.fix)}"
 
 
 def message(code: str, location: Location | None = None, severity: str = "error", **fields: object) -> Issue:

@@ -188,11 +188,16 @@ class FlowPolicy(Component):
         return bool(stack)
 
     def _triggered(self, intent: str, tracker: Tracker) -> str | None:
+        """The flow ``intent`` starts: one whose ``when`` has a condition that holds wins over one
+        without a condition (it is the more specific, as a Rasa rule with a condition is); among
+        equals, the first by name (a trained model's domain does not keep the file's order)."""
         slots = tracker.slots
-        for name, flow in self.domain.flows.items():
+        plain = None
+        for name, flow in sorted(self.domain.flows.items()):
             if flow.when is None or intent not in flow.when.intents():
                 continue
-            if flow.when.condition and not parse_expression(flow.when.condition).evaluate(slots):
-                continue
-            return name
-        return None
+            if not flow.when.condition:
+                plain = plain or name
+            elif parse_expression(flow.when.condition).evaluate(slots):
+                return name
+        return plain

@@ -197,6 +197,17 @@ def _run_story(agent: Any, cid: str, story: TestStory, forms: set[str], mode: st
     return result
 
 
+def _canonical(domain: Any, entity: str, text: str) -> str:
+    """The value an annotated entity text stands for: its synonym's canonical value, as Rasa's
+    EntitySynonymMapper (and dialogkit's NLU) would give it, else the text."""
+    ent = domain.entities.get(entity)
+    folded = text.casefold()
+    for canonical, variants in (ent.synonyms.items() if ent is not None else ()):
+        if folded == str(canonical).casefold() or any(folded == str(v).casefold() for v in variants):
+            return str(canonical)
+    return text
+
+
 def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], result: StoryResult,
                executor: ReplayExecutor | None = None) -> list[str]:
     """Send a story's user step; check its intent and entities; return the actions the bot ran.
@@ -213,7 +224,7 @@ def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], res
         text, spans = f"/{expected_intent}" + (json.dumps(values) if values else ""), []
     parse = None
     if executor is not None and expected_intent and "user" in step:  # (an intent step is a payload the agent reads itself)
-        entities = [{"entity": s.entity, "value": s.value if s.value is not None else s.text, "start": s.start, "end": s.end,
+        entities = [{"entity": s.entity, "value": s.value if s.value is not None else _canonical(agent.domain, s.entity, s.text), "start": s.start, "end": s.end,
                      "role": s.role, "group": s.group, "confidence": 1.0, "extractor": "story"} for s in spans]
         entities += [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "extractor": "story"} for k, v in values.items()]
         parse = {"intent": {"name": expected_intent, "confidence": 1.0}, "entities": entities}

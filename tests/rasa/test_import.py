@@ -423,3 +423,23 @@ def test_an_import_that_would_not_validate_writes_nothing(tmp_path, monkeypatch)
     assert issue.code == "DK702" and "does not validate at `flows.on_greet.steps" in issue.text
     assert str(PROJECTS / "moodbot") in str(issue.location)
     assert not (tmp_path / "bot").exists()
+
+
+def test_messages_about_a_rasa_project_point_at_its_own_files(tmp_path, capsys):
+    """`validate` / `train` on a Rasa project import it into a temporary bot: what they report
+    names the Rasa file and line the problem came from, never the temporary copy."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(PROJECTS / "lenient", project)
+    domain = project / "domain.yml"
+    text = domain.read_text()
+    domain.write_text(text.replace('"Ordered {count} {size} shirt(s)."', '"Ordered {count} {size shirt(s)."'))
+    line = next(i for i, row in enumerate(domain.read_text().splitlines(), 1) if "{size shirt" in row)
+    assert main(["validate", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert f"{domain}:{line}:" in err and "DK317" in err
+    assert "dialogkit-rasa-" not in err and f"there is no {project / 'endpoints.yml'}" in err
+    assert main(["train", str(project), "--out", str(tmp_path / "model")]) == 2
+    err = capsys.readouterr().err
+    assert f"{domain}:{line}:" in err and "dialogkit-rasa-" not in err

@@ -1,4 +1,4 @@
-"""Convert a Rasa 3.x project into a dialogkit bot directory.
+"""Convert a Rasa 3.x (or 2.x) project into a dialogkit bot directory.
 
     report = import_rasa_project("my-rasa-bot", "bots/my-bot")   # -> ImportReport
 
@@ -22,6 +22,7 @@ the action server named in ``endpoints.yml``.
 The stages, one module each, share an :class:`~.state.ImportState`:
 
 - ``reading``: finding the project's YAML files and checking the shapes the rest relies on;
+- ``migrate``: a Rasa 2.x domain rewritten into 3.x's shape, as ``rasa data migrate`` would;
 - ``domain``: intents, entities, slots and their mappings, responses, actions, config.yml;
 - ``nlu``: NLU data (examples, synonyms, regexes, lookups) and collecting stories and rules;
 - ``forms``: forms → ``form: true`` flows;
@@ -35,13 +36,14 @@ from __future__ import annotations
 import contextlib
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from dialogkit.framework.errors import DomainError, Location, message
+from dialogkit.framework.errors import DomainError, Location, message, show_stand_in
 from dialogkit.framework.rasa.importer.dialogue import build_dialogue
 from dialogkit.framework.rasa.importer.domain import read_config, read_domain
 from dialogkit.framework.rasa.importer.forms import build_forms
+from dialogkit.framework.rasa.importer.migrate import migrate_domain
 from dialogkit.framework.rasa.importer.nlu import finish_nlu, read_data
 from dialogkit.framework.rasa.importer.reading import checked, is_rasa_project, load_doc, yaml_files
 from dialogkit.framework.rasa.importer.report import ImportReport, Note
@@ -57,8 +59,10 @@ def _run(st: ImportState) -> ImportReport:
     domain_files = yaml_files(src / "domain.yml") or yaml_files(src / "domain.yaml") or yaml_files(src / "domain")
     if not domain_files:
         raise DomainError(message("DK702", Location(str(src)), problem="no domain.yml (or domain/ directory) found", fix="point `dialogkit import rasa` at the Rasa project's root directory"))
-    for f in domain_files:
-        read_domain(st, checked(load_doc(f)))
+    docs = [checked(load_doc(f)) for f in domain_files]
+    migrate_domain(st, docs)  # a Rasa 2.x domain, into 3.x's shape
+    for d in docs:
+        read_domain(st, d)
     config = src / "config.yml"
     if config.is_file():
         read_config(st, checked(load_doc(config)))
@@ -71,6 +75,7 @@ def _run(st: ImportState) -> ImportReport:
     build_forms(st)
     build_dialogue(st)
     write(st)
+    st.report.sources = st.sources
     return st.report
 
 
@@ -92,6 +97,41 @@ def import_rasa_project(src: str | Path, dest: str | Path, overwrite: bool = Fal
                                   fix="check the stories, rules and responses against Rasa 3's format (`rasa data validate` helps); run with --debug for the traceback")) from e
 
 
+def _to_rasa_files(bot: Path, project: Path, report: ImportReport) -> Callable[[Location], Location]:
+    """Where a place in the imported bot came from: an entry of its domain.yml maps to the Rasa
+    file:line it was read from (the entry a line falls in: a slot, a response, a flow from a
+    rule...); a file copied as it is (``tests/``, ``endpoints.yml``) to the project's own; anything
+    else to the Rasa project itself."""
+    import bisect
+
+    from dialogkit.framework.yamlio import load_yaml
+
+    domain = bot / "domain.yml"
+    doc = load_yaml(domain)
+    positions = doc.positions
+    def line(path: tuple[str, ...]) -> int | None:
+        loc = positions.key_locations.get(path) or positions.locations.get(path)
+        return loc.line if loc is not None else None
+
+    starts: list[tuple[int, Location | None]] = [(n, origin) for (section, name), origin in report.sources.items() if origin is not None and (n := line((section, name))) is not None]
+    sections: list[tuple[int, Location | None]] = [(n, None) for section in doc.data if (n := line((section,))) is not None]
+    table = sorted(starts + sections, key=lambda e: e[0])
+    lines = [line for line, _ in table]
+
+    def translate(loc: Location) -> Location:
+        if Path(loc.path) == domain and loc.line is not None:
+            i = bisect.bisect_right(lines, loc.line) - 1
+            origin = table[i][1] if i >= 0 else None
+            if origin is not None:
+                return origin
+        rel = Path(loc.path).relative_to(bot)
+        if rel.parts[:1] == ("tests",) or rel == Path("endpoints.yml"):
+            return Location(str(project / rel), loc.line, loc.column)
+        return Location(str(project))
+
+    return translate
+
+
 @contextlib.contextmanager
 def bot_source(directory: str | Path) -> Iterator[str]:
     """The bot directory to read: ``directory`` itself, or, for a Rasa project, its import
@@ -101,6 +141,7 @@ def bot_source(directory: str | Path) -> Iterator[str]:
         return
     with tempfile.TemporaryDirectory(prefix="dialogkit-rasa-") as tmp:
         report = import_rasa_project(directory, Path(tmp) / "bot")
+        show_stand_in(Path(tmp) / "bot", _to_rasa_files(Path(tmp) / "bot", Path(directory), report), str(directory))
         print(f"{directory} is a Rasa project: imported it ({len(report.dropped)} item(s) not represented"
               f"{', listed below' if report.dropped else ''}; full report: `dialogkit import rasa {directory} DEST`)", file=sys.stderr)
         for note in report.dropped:

@@ -29,7 +29,9 @@ def build_dialogue(st: ImportState) -> None:
             st.report.add("mapped", f"rule `{name}`: conversation_start — the flow starts on its intent at any point of the conversation", where)
         if rule.get("wait_for_user_input") is False:
             st.report.add("mapped", f"rule `{name}`: wait_for_user_input: false — after the rule the bot waits for the user (the next rule's condition is not chained)", where)
-        loops = [c["active_loop"] for c in cond if isinstance(c, dict) and "active_loop" in c]
+        loops = [c["active_loop"] for c in cond if isinstance(c, dict) and c.get("active_loop") is not None]
+        if any(isinstance(c, dict) and "active_loop" in c and c["active_loop"] is None for c in cond):
+            st.report.add("mapped", f"rule `{name}`: condition `active_loop: null` (no form active) → an ordinary flow; while a form is active, an answer to its question goes to the form first", where)
         slot_conds = [c["slot_was_set"] for c in cond if isinstance(c, dict) and "slot_was_set" in c]
         form = loops[0] if loops else None
         if form and steps and steps[0].get("action") == form:
@@ -226,6 +228,7 @@ def tree_to_flows(st: ImportState, tree: _Node) -> None:
         desc = f"`{intent}` outside the stories it appears in: what most stories do after it" if generalised else "From " + ", ".join(sources[:4]) + (" …" if len(sources) > 4 else "")
         steps = node_steps(st, node, report=not generalised)
         st.flows[fname] = {"description": desc, "when": when, "steps": steps or [{"action": "action_listen"}]}
+        st.sources[("flows", fname)] = node.where
     st.report.counts["flows from rules and stories"] = len(entries)
 
 def node_steps(st: ImportState, node: _Node, report: bool = True) -> list[dict[str, Any]]:

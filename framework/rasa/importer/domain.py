@@ -65,6 +65,7 @@ def read_domain(st: ImportState, d: Doc) -> None:
             st.report.add("dropped", f"intent `{name}`: not a valid dialogkit name (retrieval intents `a/b` are not supported)", d.at("intents", i))
             continue
         st.intents.setdefault(name, {})
+        st.sources.setdefault(("intents", name), d.at("intents", i))
         if "ignore_entities" in opts:
             st.ignored_entities.setdefault(name, set()).update(opts["ignore_entities"] or [])
             st.report.add("mapped", f"intent `{name}` ignore_entities → `not_intent: {name}` on the from_entity mappings of those entities", d.at("intents", i))
@@ -77,6 +78,7 @@ def read_domain(st: ImportState, d: Doc) -> None:
         name, opts = (item, {}) if isinstance(item, str) else next(iter(item.items()))
         opts = opts or {}
         entry = st.entities.setdefault(name, {})
+        st.sources.setdefault(("entities", name), d.at("entities", i))
         if opts.get("roles"):
             entry["roles"] = [str(r) for r in opts["roles"]]
         if opts.get("groups"):
@@ -97,9 +99,11 @@ def read_domain(st: ImportState, d: Doc) -> None:
             st.validate_slots_action = name
             st.report.add("mapped", "action_validate_slot_mappings → flow_policy `validate_slots_action` (run after every user message, as Rasa does)", d.at("actions", i))
         st.actions[name] = "remote"
+        st.sources.setdefault(("actions", name), d.at("actions", i))
     for name, form in (data.get("forms") or {}).items():
         st.forms[name] = form or {}
         st.form_docs[name] = (d, ("forms", name))
+        st.sources[("flows", name)] = d.at("forms", name)
     if "session_config" in data:
         sc = data["session_config"] or {}
         if "session_expiration_time" in sc:
@@ -111,6 +115,7 @@ def read_domain(st: ImportState, d: Doc) -> None:
 
 def read_slot(st: ImportState, name: str, slot: dict[str, Any], d: Doc) -> None:
     where = ("slots", name)
+    st.slot_where[name] = st.sources[("slots", name)] = d.at(*where)
     rtype = slot.get("type", "any")
     out: dict[str, Any] = {}
     if rtype in ("text", "bool", "categorical", "float", "list", "any"):
@@ -220,6 +225,7 @@ def read_response(st: ImportState, name: str, variations: Any, d: Doc, path: tup
     if out:
         st.responses[name] = out
         st.response_where[name] = d.at(*path)
+        st.sources[("responses", name)] = d.at(*path)
 
 def response_condition(st: ImportState, conds: list[dict[str, Any]], response: str, d: Doc, path: tuple[Any, ...]) -> str | None:
     parts = []

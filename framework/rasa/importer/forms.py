@@ -10,10 +10,7 @@ from dialogkit.framework.rasa.importer.state import ImportState, listify
 def build_forms(st: ImportState) -> None:
     for name, form in st.forms.items():
         d, path = st.form_docs[name]
-        required = form.get("required_slots") or []
-        if isinstance(required, dict):  # Rasa 2.x: slot -> mappings
-            st.report.add("mapped", f"form `{name}`: Rasa 2 style required_slots (slot → mappings); mappings belong on slots in Rasa 3 and were not read here", d.at(*path, "required_slots"))
-            required = list(required)
+        required = form.get("required_slots") or []  # a list: Rasa 2's mappings were moved to the slots (migrate)
         steps: list[dict[str, Any]] = []
         for slot in required:
             if slot not in st.slots:

@@ -8,7 +8,12 @@ from typing import Any
 from dialogkit.framework.patterns import NAME_RE
 from dialogkit.framework.rasa.importer.domain import read_domain, read_response
 from dialogkit.framework.rasa.importer.reading import Doc
-from dialogkit.framework.rasa.importer.state import PLACEHOLDER, ImportState, listify
+from dialogkit.framework.rasa.importer.state import (
+    BUILTIN_INTENTS,
+    PLACEHOLDER,
+    ImportState,
+    listify,
+)
 from dialogkit.framework.training_data import (
     AnnotationError,
     format_example,
@@ -74,6 +79,56 @@ def read_nlu_item(st: ImportState, item: dict[str, Any], d: Doc, path: tuple[Any
     for extra in set(item) - {"intent", "synonym", "regex", "lookup", "examples", "metadata"}:
         st.report.add("dropped", f"nlu item key `{extra}`", d.at(*path, extra))
 
+def attach_synonym(st: ImportState, canonical: str, variants: list[str], where: Any) -> None:
+    """A Rasa synonym is global: any entity's value among ``variants`` becomes ``canonical``.
+    dialogkit's synonyms belong to an entity: it goes to the entities annotated with one of its
+    forms, else to every entity, except those filling a categorical slot that does not list
+    ``canonical`` (there Rasa would set a value the slot cannot hold, so the synonym could never
+    have been meant for it)."""
+    forms = {canonical, *variants}
+    annotated = [e for e, vals in st.annotated_values.items() if vals & forms]
+    owners = annotated or list(st.entities)
+    refused = [e for e in owners if not _categorical_accepts(st, e, canonical)]
+    owners = [e for e in owners if e not in refused]
+    for e in owners:
+        st.entities.setdefault(e, {}).setdefault("synonyms", {}).setdefault(canonical, []).extend(v for v in variants if v != canonical)
+    if len(owners) > 1 or not annotated or refused:
+        kept_off = f"; not to {', '.join(refused)}: a categorical slot filled from it has no value `{canonical}`" if refused else ""
+        st.report.add("mapped", f"synonym `{canonical}` is global in Rasa; attached to entities {', '.join(owners) or '(none)'}{kept_off}", where)
+
+
+def known_mapping_intents(st: ImportState, slot: str, m: dict[str, Any]) -> bool:
+    """Drop the names in a mapping's ``intent`` / ``not_intent`` that are not intents (a form's
+    name, a typo): Rasa accepts them and they never match a message. A mapping left with only
+    such intents could never fill the slot in Rasa: False, and it is not imported."""
+    intents = set(st.intents) | BUILTIN_INTENTS
+    for key in ("intent", "not_intent"):
+        names = listify(m.get(key))
+        unknown = [n for n in names if n not in intents]
+        if not unknown:
+            continue
+        what = ", ".join(f"`{n}`" + (" (a form)" if n in st.forms else "") for n in unknown)
+        kept = [n for n in names if n in intents]
+        if key == "intent" and not kept:
+            st.report.add("dropped", f"slot `{slot}`: a {m['type']} mapping whose `intent` names only {what}, no intent of the domain: it never fills the slot in Rasa either", st.slot_where.get(slot))
+            return False
+        st.report.add("mapped", f"slot `{slot}`: {what} in a mapping's `{key}` is not an intent (Rasa ignores it): left out", st.slot_where.get(slot))
+        if kept:
+            m[key] = kept if len(kept) > 1 else kept[0]
+        else:
+            m.pop(key)
+    return True
+
+
+def _categorical_accepts(st: ImportState, entity: str, value: str) -> bool:
+    """False when ``entity`` fills a categorical slot whose values do not include ``value``."""
+    for slot in st.slots.values():
+        if slot.get("type") == "categorical" and any(m.get("type") == "from_entity" and m.get("entity") == entity for m in slot["mappings"]):
+            if str(value).lower() not in {str(v).lower() for v in slot.get("values") or []}:
+                return False
+    return True
+
+
 def finish_nlu(st: ImportState) -> None:
     for name, examples, where in st.pending_regex:
         if name in st.entities:
@@ -86,12 +141,7 @@ def finish_nlu(st: ImportState) -> None:
         else:
             st.report.add("dropped", f"lookup `{name}`: names no entity (for Rasa only a classifier feature)", where)
     for canonical, variants, where in st.synonyms:
-        forms = {canonical, *variants}
-        owners = [e for e, vals in st.annotated_values.items() if vals & forms] or list(st.entities)
-        for e in owners:
-            st.entities.setdefault(e, {}).setdefault("synonyms", {}).setdefault(canonical, []).extend(v for v in variants if v != canonical)
-        if len(owners) > 1 or not [e for e, vals in st.annotated_values.items() if vals & forms]:
-            st.report.add("mapped", f"synonym `{canonical}` is global in Rasa; attached to entities {', '.join(owners) or '(none)'}", where)
+        attach_synonym(st, canonical, variants, where)
     # intents' ignore_entities / use_entities → not_intent on from_entity mappings
     for intent in {*st.ignored_entities, *st.used_entities}:
         ignored, used = st.ignored_entities.get(intent, set()), st.used_entities.get(intent)
@@ -100,6 +150,8 @@ def finish_nlu(st: ImportState) -> None:
                 ent = m.get("entity") if m["type"] == "from_entity" else None
                 if ent and (ent in ignored or (used is not None and ent not in used)):
                     m["not_intent"] = sorted({*listify(m.get("not_intent")), intent})
+    for name, slot in st.slots.items():
+        slot["mappings"] = [m for m in slot["mappings"] if known_mapping_intents(st, name, m)]
     for slot in st.slots.values():
         for m in slot["mappings"]:
             if m.get("type") == "from_entity" and m.get("entity") not in st.entities:

@@ -25,6 +25,7 @@ class ImportReport:
     dest: str
     notes: list[Note] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    sources: dict[tuple[str, str], Location | None] = field(default_factory=dict)  # (section, name) of the written domain -> Rasa file:line
 
     def add(self, kind: str, what: str, where: Location | str | None = None) -> None:
         self.notes.append(Note(kind, what, str(where) if where else None))

@@ -74,4 +74,7 @@ class ImportState:
     pending_regex: list[tuple[str, list[str], Location | None]] = field(default_factory=list)
     pending_lookup: list[tuple[str, list[str], Location | None]] = field(default_factory=list)
     response_where: dict[str, Location | None] = field(default_factory=dict)
+    slot_where: dict[str, Location | None] = field(default_factory=dict)
+    # where each entry of the written domain came from: (section, name) -> the Rasa file:line
+    sources: dict[tuple[str, str], Location | None] = field(default_factory=dict)
     reported: set[int] = field(default_factory=set)  # prefix-tree nodes whose conflicts are in the report

@@ -138,3 +138,13 @@ class ActionEchoTracker(Action):
             f"responses={'utter_greet' in domain.get('responses', {})} user_events={events.count('user')}"
         )
         return []
+
+
+class ActionSubscribe(Action):
+    """The `lenient` project's action: sets its `text` slot to a boolean, as Rasa allows."""
+
+    def name(self) -> str:
+        return "action_subscribe"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        return [SlotSet("subscribed", True)]
