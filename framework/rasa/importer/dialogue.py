@@ -14,11 +14,18 @@ from dialogkit.framework.rasa.importer.state import (
     ImportState,
     slot_condition,
 )
+from dialogkit.framework.rasa.retrieval import expand_steps
 
 
 def build_dialogue(st: ImportState) -> None:
     tree = _Node("root", None)
     submit: dict[str, tuple[list[dict[str, Any]], str]] = {}
+    if st.retrieval:  # one path per retrieval sub-intent, each saying its own response
+        subs = {base: names for base, names in st.retrieval.items()}
+        st.rules = [(name, {**rule, "steps": steps}, d, path) for name, rule, d, path in st.rules
+                    for steps in expand_steps(list(rule.get("steps") or []), subs, st.responses)]
+        st.stories = [(name, steps, d, path, kind) for name, story_steps, d, path, kind in st.stories
+                      for steps in expand_steps(story_steps, subs, st.responses)]
     for name, rule, d, path in st.rules:
         where = d.at(*path)
         cond = rule.get("condition") or []

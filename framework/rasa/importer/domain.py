@@ -11,6 +11,7 @@ from dialogkit.framework.rasa.importer.state import (
     ImportState,
     slot_condition,
 )
+from dialogkit.framework.rasa.retrieval import dialogkit_name
 
 _NLU_COMPONENTS = {
     "WhitespaceTokenizer": "spaCy's tokenizer for the bot's `language`",
@@ -36,7 +37,7 @@ _NLU_COMPONENTS = {
     "DucklingEntityExtractor": "no counterpart: add regexes or annotated examples for numbers and dates",
     "RegexEntityExtractor": "rule_entity_extractor",
     "EntitySynonymMapper": "built in: entity `synonyms:`",
-    "ResponseSelector": "no counterpart: retrieval intents are not imported",
+    "ResponseSelector": "bert_nlu: each retrieval sub-intent (`faq/ask_hours`) is an intent of its own (`faq.ask_hours`)",
     "FallbackClassifier": "bert_nlu `threshold` (below it the intent is nlu_fallback)",
 }
 
@@ -62,7 +63,7 @@ def read_domain(st: ImportState, d: Doc) -> None:
                 st.report.add("dropped", f"intent `{name}` (a Rasa default intent with no dialogkit counterpart)", d.at("intents", i))
             continue
         if not NAME_RE.match(name):
-            st.report.add("dropped", f"intent `{name}`: not a valid dialogkit name (retrieval intents `a/b` are not supported)", d.at("intents", i))
+            st.report.add("dropped", f"intent `{name}`: not a valid dialogkit name", d.at("intents", i))
             continue
         st.intents.setdefault(name, {})
         st.sources.setdefault(("intents", name), d.at("intents", i))
@@ -72,7 +73,7 @@ def read_domain(st: ImportState, d: Doc) -> None:
         if "use_entities" in opts and opts["use_entities"] is not True:
             st.used_entities[name] = set(opts["use_entities"] or [])
             st.report.add("mapped", f"intent `{name}` use_entities → `not_intent: {name}` on the from_entity mappings of other entities", d.at("intents", i))
-        for extra in set(opts) - {"use_entities", "ignore_entities"}:
+        for extra in set(opts) - {"use_entities", "ignore_entities", "is_retrieval_intent"}:
             st.report.add("dropped", f"intent `{name}` option `{extra}`", d.at("intents", i))
     for i, item in enumerate(data.get("entities") or []):
         name, opts = (item, {}) if isinstance(item, str) else next(iter(item.items()))
@@ -188,8 +189,9 @@ def read_mapping(st: ImportState, slot: str, m: dict[str, Any], d: Doc, path: tu
     return out
 
 def read_response(st: ImportState, name: str, variations: Any, d: Doc, path: tuple[Any, ...]) -> None:
+    name = dialogkit_name(name)  # a retrieval response `utter_faq/ask_hours` → `utter_faq.ask_hours`
     if not NAME_RE.match(name):
-        st.report.add("dropped", f"response `{name}`: not a valid dialogkit name (retrieval responses `utter_a/b` are not supported)", d.at(*path))
+        st.report.add("dropped", f"response `{name}`: not a valid dialogkit name", d.at(*path))
         return
     out = []
     for i, v in enumerate(variations if isinstance(variations, list) else [variations]):

@@ -14,6 +14,7 @@ from dialogkit.framework.rasa.importer.state import (
     ImportState,
     listify,
 )
+from dialogkit.framework.rasa.retrieval import dialogkit_name
 from dialogkit.framework.training_data import (
     AnnotationError,
     format_example,
@@ -48,11 +49,17 @@ def read_nlu_item(st: ImportState, item: dict[str, Any], d: Doc, path: tuple[Any
     else:
         examples = split_block(raw)
     if "intent" in item:
-        intent = str(item["intent"])
+        intent = dialogkit_name(str(item["intent"]))  # a retrieval sub-intent `faq/ask_hours` → `faq.ask_hours`
         if not NAME_RE.match(intent):
-            st.report.add("dropped", f"examples of `{intent}`: retrieval intents are not supported", d.at(*path))
+            st.report.add("dropped", f"examples of `{item['intent']}`: not a valid intent name", d.at(*path))
             return
-        if intent not in st.intents and intent not in ("restart", "nlu_fallback"):
+        if "/" in str(item["intent"]):
+            base = str(item["intent"]).split("/", 1)[0]
+            if intent not in st.retrieval.setdefault(base, []):
+                st.retrieval[base].append(intent)
+            st.retrieval_where.setdefault(base, d.at(*path))
+            st.intents.setdefault(intent, {})
+        elif intent not in st.intents and intent not in ("restart", "nlu_fallback"):
             st.intents[intent] = {}
             st.report.add("mapped", f"intent `{intent}` has examples but is not listed in the domain: added", d.at(*path))
         clean = []
@@ -103,7 +110,7 @@ def known_mapping_intents(st: ImportState, slot: str, m: dict[str, Any]) -> bool
     such intents could never fill the slot in Rasa: False, and it is not imported."""
     intents = set(st.intents) | BUILTIN_INTENTS
     for key in ("intent", "not_intent"):
-        names = listify(m.get(key))
+        names = [sub for n in listify(m.get(key)) for sub in (st.retrieval.get(n) or [n])]  # a retrieval intent: its sub-intents
         unknown = [n for n in names if n not in intents]
         if not unknown:
             continue
@@ -129,7 +136,25 @@ def _categorical_accepts(st: ImportState, entity: str, value: str) -> bool:
     return True
 
 
+def finish_retrieval(st: ImportState) -> None:
+    """A retrieval intent's sub-intents are intents of their own: the retrieval intent itself
+    goes (unless it has examples of its own) and names of it elsewhere stand for its sub-intents."""
+    for base, subs in st.retrieval.items():
+        own = any(block["intent"] == base for block in st.nlu)
+        if not own:
+            st.intents.pop(base, None)
+            st.sources.pop(("intents", base), None)
+        answered = [s for s in subs if f"utter_{s}" in st.responses]
+        st.report.add("mapped", f"retrieval intent `{base}` (ResponseSelector) → {len(subs)} intents `{subs[0]}`…: the NLU picks the sub-intent, "
+                      f"and `utter_{base}` in rules and stories says `utter_{base}.<sub-intent>` ({len(answered)} of {len(subs)} have a response)",
+                      st.retrieval_where.get(base))
+        for s in subs:
+            if f"utter_{s}" not in st.responses:
+                st.report.add("dropped", f"retrieval intent `{s.replace('.', '/', 1)}` has no response `utter_{s.replace('.', '/', 1)}`", st.retrieval_where.get(base))
+
+
 def finish_nlu(st: ImportState) -> None:
+    finish_retrieval(st)
     for name, examples, where in st.pending_regex:
         if name in st.entities:
             st.entities[name].setdefault("regex", []).extend(examples)

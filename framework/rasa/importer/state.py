@@ -77,4 +77,6 @@ class ImportState:
     slot_where: dict[str, Location | None] = field(default_factory=dict)
     # where each entry of the written domain came from: (section, name) -> the Rasa file:line
     sources: dict[tuple[str, str], Location | None] = field(default_factory=dict)
+    retrieval: dict[str, list[str]] = field(default_factory=dict)  # Rasa retrieval intent -> its sub-intents as dialogkit intents
+    retrieval_where: dict[str, Location | None] = field(default_factory=dict)
     reported: set[int] = field(default_factory=set)  # prefix-tree nodes whose conflicts are in the report
