@@ -4,7 +4,8 @@ Per user message (:meth:`FlowPolicy.process`):
 
 1. ``restart`` clears the conversation; slots are filled from the NLU result through
    the slot mappings (:mod:`.slot_filling`), then the flow's ``validate`` action runs.
-2. ``nlu_fallback`` says ``utter_default`` and re-asks, keeping all state.
+2. ``nlu_fallback`` says ``utter_default`` and re-asks, keeping all state (with
+   ``two_stage_fallback``, it first asks "Did you mean ...?" and to rephrase: :mod:`.two_stage`).
 3. ``cancel`` ends the active flow (``utter_flow_cancelled``) and resumes the one below.
 4. An ``expect`` step takes the intents it waits for; any other intent ends its flow.
 5. An intent that triggers another flow interrupts the active one; when it ends the
@@ -19,13 +20,14 @@ the same state.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 from pydantic import Field
 
 from dialogkit.components.dm.flow_runtime import FlowRuntime, slots_set_this_turn
 from dialogkit.components.dm.slot_filling import fill_slots
+from dialogkit.components.dm.two_stage import TwoStageFallback
 from dialogkit.framework.components import Component, ComponentConfig
 from dialogkit.framework.expressions import parse_expression
 from dialogkit.framework.flowgraph import compile_flows
@@ -47,6 +49,7 @@ class FlowPolicyConfig(ComponentConfig):
     action_timeout: float | None = Field(30.0, gt=0)  # seconds a custom action or validator may take; then it has failed
     fallback_response: str = "utter_default"
     validate_slots_action: str | None = None  # run after every user message with the slots it set (Rasa's action_validate_slot_mappings)
+    two_stage_fallback: bool = False  # on nlu_fallback ask "Did you mean ...?", then to rephrase, before the fallback response (.two_stage)
 
 
 class FlowPolicy(Component):
@@ -61,6 +64,7 @@ class FlowPolicy(Component):
         super().__init__(config, domain)
         self.graph: nx.DiGraph = compile_flows(domain)
         self.runtime = FlowRuntime(domain, self.graph, config.max_actions_per_turn, config.action_timeout)
+        self.two_stage = TwoStageFallback(domain) if config.two_stage_fallback else None
         for flow in domain.flows.values():  # parse every condition once, up front
             if flow.when and flow.when.condition:
                 parse_expression(flow.when.condition)
@@ -96,7 +100,10 @@ class FlowPolicy(Component):
             asking = self.runtime.asking(tracker.stack)  # the validation action may have moved the flow
         if intent == "nlu_fallback" and asking is not None and slots_set_this_turn(tracker):
             intent = "inform"  # unsure about the intent, but the message answered the question asked
-        if self._fallback(turn, intent) or self._cancel(turn, intent, stack):
+        fallback = self._fallback(turn, intent)
+        if fallback == "wait":
+            return
+        if fallback or self._cancel(turn, intent, stack):
             self.runtime.run(turn)
             return
         taken, stack = self._expected(turn, intent, stack)
@@ -140,11 +147,19 @@ class FlowPolicy(Component):
         self.runtime.rewind(tracker, [name for name, value in before.items() if value is not None and after.get(name) is None])
         return True, True
 
-    def _fallback(self, turn: Turn, intent: str) -> bool:
+    def _fallback(self, turn: Turn, intent: str) -> Literal["run", "wait"] | None:
+        """Handle a message the NLU was unsure about: "run" (the flow then re-asks what it waits
+        on), "wait" (the two-stage fallback asked something), None (not a fallback)."""
+        if self.two_stage is not None:
+            step = self.two_stage.handle(turn, intent)
+            if step == "waiting":
+                return "wait"
+            if step == "give_up":
+                intent = "nlu_fallback"
         if intent != "nlu_fallback":
-            return False
-        turn.say(self.config.fallback_response)  # the run after it re-asks the collect the flow waits on
-        return True
+            return None
+        turn.say(self.config.fallback_response)
+        return "run"
 
     def _cancel(self, turn: Turn, intent: str, stack: list[Any]) -> bool:
         if intent != "cancel" or not stack:

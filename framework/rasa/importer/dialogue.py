@@ -30,6 +30,11 @@ def build_dialogue(st: ImportState) -> None:
         where = d.at(*path)
         cond = rule.get("condition") or []
         steps = list(rule.get("steps") or [])
+        if any(isinstance(s, dict) and s.get("action") == "action_two_stage_fallback" for s in steps):
+            if not st.two_stage_fallback:
+                st.report.add("mapped", f"rule `{name}`: action_two_stage_fallback → flow_policy `two_stage_fallback: true` (asks \"Did you mean ...?\", then to rephrase, then says utter_default)", where)
+            st.two_stage_fallback = True
+            continue
         for key in set(rule) - {"rule", "steps", "condition", "conversation_start", "wait_for_user_input", "metadata"}:
             st.report.add("dropped", f"rule `{name}` key `{key}`", d.at(*path, key))
         if rule.get("conversation_start"):
@@ -101,7 +106,8 @@ def expand_checkpoints(st: ImportState) -> list[tuple[str, list[dict[str, Any]],
 
 def action_step(st: ImportState, name: str, where: Location | None) -> dict[str, Any] | None:
     if name == "action_two_stage_fallback":
-        st.report.add("mapped", "action_two_stage_fallback → utter_default (no affirmation/rephrase rounds)", where)
+        st.report.add("mapped", "action_two_stage_fallback in a story → utter_default (the two-stage rounds are switched on by a rule with it)", where)
+        name = "utter_default"
     name = RASA_ACTION_ALIASES.get(name, name)
     if name in IGNORED_ACTIONS:
         return None

@@ -15,7 +15,6 @@ from dialogkit.framework.rasa.importer.report import ImportReport
 RASA_ACTION_ALIASES = {
     "action_deactivate_loop": "action_cancel_flow",
     "action_default_fallback": "utter_default",
-    "action_two_stage_fallback": "utter_default",
 }
 
 IGNORED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots"}
@@ -62,6 +61,7 @@ class ImportState:
     session: dict[str, Any] = field(default_factory=dict)
     pipeline: list[dict[str, Any]] = field(default_factory=list)
     validate_slots_action: str | None = None
+    two_stage_fallback: bool = False  # a rule runs action_two_stage_fallback: flow_policy's two-stage fallback
     # read from the project, resolved by later stages
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)
     form_docs: dict[str, tuple[Doc, tuple[Any, ...]]] = field(default_factory=dict)

@@ -30,8 +30,11 @@ def domain_document(st: ImportState) -> dict[str, Any]:
         if "lookup" in entry:
             entry["lookup"] = list(dict.fromkeys(entry["lookup"]))
         entities[name] = entry
+    policy = next(c for c in st.pipeline if c["name"] == "flow_policy")
     if st.validate_slots_action:
-        next(c for c in st.pipeline if c["name"] == "flow_policy")["validate_slots_action"] = st.validate_slots_action
+        policy["validate_slots_action"] = st.validate_slots_action
+    if st.two_stage_fallback:
+        policy["two_stage_fallback"] = True
     domain: dict[str, Any] = {
         "version": "1",
         "name": st.src.resolve().name,

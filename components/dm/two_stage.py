@@ -1,0 +1,90 @@
+"""Two-stage fallback (Rasa's ``action_two_stage_fallback``), switched on with flow_policy's
+``two_stage_fallback: true``.
+
+When the NLU is unsure (``nlu_fallback``), the bot does not give up at once:
+
+1. it asks "Did you mean '<the likeliest intent>'?" (its description, else its name) with
+   the buttons *Yes* (the payload ``/<intent>`` with the message's entities: the conversation
+   goes on as if the user had said it) and *No* (``/out_of_scope``);
+2. on *No* (or ``deny``, or another unsure message), or when no other intent was likely at
+   all, it asks the user to rephrase (``utter_ask_rephrase``); a rephrasing it understands
+   goes on as usual, an unsure one starts again at 1;
+3. a *No* (or nothing to propose) after it already asked to rephrase says the fallback
+   response (``utter_default``).
+
+While it asks, the active flow waits; it re-asks its own question after step 3. The DM
+records ``action_two_stage_fallback`` for each question and for the message that ends the
+rounds (what ``rasa test`` expects to see).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal, cast
+
+from dialogkit.framework.tracker import BotUttered, Tracker, UserUttered
+from dialogkit.framework.turn import ActionMessage, Message, Turn
+
+__all__ = ["ACTION", "AFFIRM", "DENY_INTENT", "REPHRASE", "TwoStageFallback"]
+
+ACTION = "action_two_stage_fallback"
+AFFIRM = "utter_ask_affirmation"  # "Did you mean ...?" (built by the DM: its buttons name the intent)
+REPHRASE = "utter_ask_rephrase"
+DENY_INTENT = "out_of_scope"  # the payload of the *No* button, as in Rasa
+UNSURE = ("nlu_fallback", DENY_INTENT)
+
+
+class TwoStageFallback:
+    def __init__(self, domain: Any):
+        self.domain = domain
+
+    def handle(self, turn: Turn, intent: str) -> Literal["waiting", "give_up"] | None:
+        """What the fallback does with this message: None when it is not its business,
+        ``"waiting"`` when it asked something (the flow waits), ``"give_up"`` when the caller
+        should say the fallback response and let the flow re-ask."""
+        tracker = turn.tracker
+        last = _last_asked(tracker)
+        denied = last == AFFIRM and intent in (*UNSURE, "deny")
+        if intent != "nlu_fallback" and not denied:
+            if last is not None:  # understood after a fallback question: the loop ends, the message goes on as usual
+                turn.actions.append(ACTION)
+            return None
+        guess = next((r["name"] for r in turn.intent_ranking if r.get("name") not in UNSURE and r.get("name") in self.domain.intents), None)
+        if (denied or guess is None) and _rephrased(tracker):
+            return "give_up"
+        turn.actions.append(ACTION)
+        if denied or guess is None:  # nothing (left) to propose: ask to rephrase
+            turn.say(REPHRASE, record=False)
+            return "waiting"
+        values = {e["entity"]: e["value"] for e in turn.entities if e.get("entity")}
+        label = self.domain.intents[guess].description or guess
+        message = {"response": AFFIRM, "text": f"Did you mean '{label}'?",
+                   "buttons": [{"title": "Yes", "payload": f"/{guess}" + (json.dumps(values, ensure_ascii=False) if values else "")},
+                               {"title": "No", "payload": f"/{DENY_INTENT}"}]}
+        turn.responses.append(ActionMessage(cast(Message, message), len(tracker.events)))
+        return "waiting"
+
+
+def _turn_start(tracker: Tracker) -> int:
+    """Index of this turn's user message (the agent adds it before the DM runs)."""
+    return next((i for i in range(len(tracker.events) - 1, -1, -1) if isinstance(tracker.events[i], UserUttered)), len(tracker.events))
+
+
+def _last_asked(tracker: Tracker) -> str | None:
+    """The fallback question the bot asked last turn, if that is what it said last."""
+    for e in reversed(tracker.events[: _turn_start(tracker)]):
+        if isinstance(e, BotUttered):
+            return e.response if e.response in (AFFIRM, REPHRASE) else None
+        if isinstance(e, UserUttered):
+            return None
+    return None
+
+
+def _rephrased(tracker: Tracker) -> bool:
+    """Whether the bot already asked to rephrase since the user last said something it understood."""
+    for e in reversed(tracker.events[: _turn_start(tracker)]):
+        if isinstance(e, BotUttered) and e.response == REPHRASE:
+            return True
+        if isinstance(e, UserUttered) and (e.parse or {}).get("intent", {}).get("name") not in (*UNSURE, "deny"):
+            return False
+    return False
