@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 BUILTIN_INTENTS = {"nlu_fallback", "restart", "cancel"}
-BUILTIN_ACTIONS = {"action_listen", "action_restart", "action_cancel_flow", "action_session_start"}
+BUILTIN_ACTIONS = {"action_listen", "action_restart", "action_cancel_flow", "action_deactivate_loop", "action_session_start"}
 RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS)  # said by the runtime itself: never "unused"
 
 

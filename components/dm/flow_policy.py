@@ -189,6 +189,8 @@ class FlowPolicy(Component):
         False when there is nothing to do: no flow triggered and none active."""
         tracker = turn.tracker
         flow = self._triggered(intent, tracker)
+        if flow is not None and self._running(flow, stack):
+            flow = None  # said again while it runs (e.g. a form's trigger mid-form): it goes on, no second copy
         if flow is not None and stack and not self.domain.flows[stack[-1].flow].interruptible:
             flow = None  # the active flow asked not to be interrupted: the message only fills slots
         if flow is not None and stack and self.domain.flows[stack[-1].flow].form and asking in {e.name for e in slots_set_this_turn(tracker)}:
@@ -201,6 +203,12 @@ class FlowPolicy(Component):
                 self.runtime.stop_after_failure(turn)
             return True
         return bool(stack)
+
+    def _running(self, flow: str, stack: list[Any]) -> bool:
+        """Whether ``flow``, or the flow it starts by calling, is already on the stack."""
+        running = {f.flow for f in stack}
+        steps = self.domain.flows[flow].steps
+        return flow in running or (bool(steps) and getattr(steps[0], "call", None) in running)
 
     def _triggered(self, intent: str, tracker: Tracker) -> str | None:
         """The flow ``intent`` starts: one whose ``when`` has a condition that holds wins over one

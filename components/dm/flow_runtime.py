@@ -235,7 +235,10 @@ class FlowRuntime:
     def _builtin(self, tracker: Tracker, name: str) -> None:
         if name == "action_restart":
             tracker.add(Restarted())
-        elif name in ("action_cancel_flow", "action_deactivate_loop") and tracker.stack:
+        elif name == "action_deactivate_loop" and tracker.stack:  # Rasa's: the active form ends, even under a flow that interrupted it
+            form = next((f.flow for f in reversed(tracker.stack) if self.domain.flows[f.flow].form), None)
+            tracker.add(FlowCancelled(flow=form or tracker.stack[-1].flow))
+        elif name == "action_cancel_flow" and tracker.stack:
             tracker.add(FlowCancelled(flow=tracker.stack[-1].flow))
 
 

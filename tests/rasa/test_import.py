@@ -281,7 +281,7 @@ def test_every_rasa_construct_maps_or_is_reported_with_its_line(tmp_path):
     assert d.actions["action_ask_city"] == "remote"
     # rules: conditions, interruption, conversation_start, wait_for_user_input, session start
     assert d.flows["on_stop"].when.condition == "happy == true"
-    assert [s.action for s in d.flows["on_stop"].steps] == ["action_cancel_flow"]
+    assert [s.action for s in d.flows["on_stop"].steps] == ["action_deactivate_loop"]  # ends the form, also from a flow above it
     assert [s.say for s in d.flows["on_chitchat"].steps[:1]] == ["utter_time"]
     assert "conversation_start" in text and "wait_for_user_input" in text and "interrupts the form" in text
     assert "starts with a bot action" in text

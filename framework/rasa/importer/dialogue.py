@@ -120,19 +120,24 @@ def action_step(st: ImportState, name: str, where: Location | None) -> dict[str,
         if name == "utter_default" and "utter_default" not in st.responses:
             st.responses["utter_default"] = [{"text": "Sorry, I didn't get that. Can you rephrase?"}]
         return {"say": name}
-    if name in ("action_restart", "action_cancel_flow"):
+    if name in ("action_restart", "action_cancel_flow", "action_deactivate_loop"):
         return {"action": name}
     if name not in st.actions:
         st.actions[name] = "remote"
         st.report.add("mapped", f"action `{name}` is used in stories/rules but not listed in the domain: added as a remote action", where)
     return {"action": name}
 
-def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], kind: str) -> list[tuple[Any, Location | None]] | None:
+def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], kind: str,
+                segments: list[list[tuple[Any, Location | None]]] | None = None) -> list[tuple[Any, Location | None]] | None:
     """Steps → a flat list of items with their locations: ``("intent", [names])`` for a user
     turn (several with `or`), ``("act", name)`` for a bot action, ``("slot", name, condition)``
     for a `slot_was_set` outside forms. A form's own turns (inside its active_loop) are
-    skipped: the form flow runs them."""
+    skipped: the form flow runs them. A user turn inside the form that other actions answer
+    interrupts it: from there to where the form runs again (or, when the story ends the form
+    with action_deactivate_loop, to the story's end) is a path of its own, added to
+    ``segments`` (it becomes part of the interrupting intent's flow)."""
     items: list[tuple[Any, Location | None]] = []
+    target = items  # where the steps go: the story's path, or the interruption being read
     in_form: str | None = None
     for i, s in enumerate(steps):
         spath = (*path, "steps", i)
@@ -140,9 +145,23 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
         if not isinstance(s, dict):
             st.report.add("dropped", f"{kind} `{name}`: step {s!r}", where)
             continue
-        if in_form:
+        if in_form and target is not items:  # inside an interruption of the form
+            if s.get("action") == in_form:  # the form runs again: the story goes on in it
+                target = items
+                continue
+            if s.get("active_loop", "x") is None:  # ended (action_deactivate_loop): the rest follows the interruption
+                in_form = None
+                continue
+        elif in_form:
             if s.get("active_loop", "x") is None:
                 in_form = None
+            elif ("intent" in s or "user" in s) and segments is not None and _answered_by_other(steps, i, in_form):
+                target = [(("intent", (s["intent"],)), where)] if s.get("intent") else []
+                if target:
+                    segments.append(target)
+                    st.report.add("mapped", f"{kind} `{name}`: `{s['intent']}` interrupts form `{in_form}` → a path of the `{s['intent']}` flow (the form resumes after it, or ends with action_deactivate_loop)", where)
+                else:
+                    target = items
             elif "action" in s and s["action"] != in_form and "intent" not in s:
                 st.report.add("mapped", f"{kind} `{name}`: `{s['action']}` inside form `{in_form}` — an interruption; dialogkit resumes the form by itself", where)
             continue
@@ -156,12 +175,12 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
                 if not intents:
                     st.report.add("dropped", f"{kind} `{name}`: a user step with text but no intent (end-to-end stories are not supported)", where)
                     return None
-            items.append((("intent", tuple(intents)), where))
+            target.append((("intent", tuple(intents)), where))
         elif "action" in s:
             action = s["action"]
             if action == "action_listen":
                 continue
-            items.append((("act", action), where))
+            target.append((("act", action), where))
             nxt = steps[i + 1] if i + 1 < len(steps) else {}
             if action in st.forms and isinstance(nxt, dict) and nxt.get("active_loop") == action:
                 in_form = action
@@ -169,7 +188,7 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
             for item in s["slot_was_set"] if isinstance(s["slot_was_set"], list) else [s["slot_was_set"]]:
                 for slot, value in (item.items() if isinstance(item, dict) else [(item, "__set__")]):
                     if slot != "requested_slot" and slot in st.slots:
-                        items.append((("slot", slot, slot_test(st, slot, value)), where))  # keyed as Rasa featurizes it
+                        target.append((("slot", slot, slot_test(st, slot, value)), where))  # keyed as Rasa featurizes it
         elif "bot" in s:
             st.report.add("dropped", f"{kind} `{name}`: `bot:` text step (end-to-end stories are not supported)", where)
         elif "active_loop" in s or "checkpoint" in s:
@@ -178,8 +197,21 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
             st.report.add("dropped", f"{kind} `{name}`: step with keys {sorted(s)}", where)
     return items
 
+
+def _answered_by_other(steps: list[Any], i: int, form: str) -> bool:
+    """Whether the user turn at ``steps[i]``, inside ``form``, is answered by an action other than the form."""
+    for s in steps[i + 1:]:
+        if isinstance(s, dict) and "action" in s:
+            return s["action"] not in (form, "action_listen")
+        if isinstance(s, dict) and ("intent" in s or "user" in s):
+            return False
+    return False
+
 def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], condition: str | None, kind: str, strip: dict[str, tuple[list[dict[str, Any]], str]] | None = None) -> None:
-    items = parse_items(st, name, steps, d, path, kind)
+    segments: list[list[tuple[Any, Location | None]]] = []
+    items = parse_items(st, name, steps, d, path, kind, segments)
+    for segment in segments:  # interruptions of a form: paths of the interrupting intent's flow
+        insert_items(st, tree, segment, 0, f"{kind} `{name}`", None)
     if not items:
         return
     if items[0][0][0] != "intent":
@@ -215,7 +247,7 @@ def tree_to_flows(st: ImportState, tree: _Node) -> None:
     # an intent that only occurs inside stories gets a flow with what most stories do after it
     roots = {k[1] for k in tree.children}
     inner: dict[str, list[_Node]] = {}
-    for node in tree.walk():
+    for node in tree.walk() if st.generalize else []:
         for k, child in node.children.items():
             if k[0] == "intent" and k[1] not in roots and node is not tree:
                 inner.setdefault(k[1], []).append(child)

@@ -174,6 +174,11 @@ def read_mapping(st: ImportState, slot: str, m: dict[str, Any], d: Doc, path: tu
     if m.get("not_intent") is not None:
         out["not_intent"] = m["not_intent"]
     conditions = []
+    if kind == "from_trigger_intent" and m.get("conditions"):
+        # Rasa fills it as the message starts the form; dialogkit fills slots before the flow
+        # starts, when the form is not active yet: its active_loop conditions would never hold
+        st.report.add("mapped", f"slot `{slot}`: from_trigger_intent conditions are left out (the slot is filled from the message that starts the form)", d.at(*path, "conditions"))
+        m = {k: v for k, v in m.items() if k != "conditions"}
     for c in m.get("conditions") or []:
         cond: dict[str, Any] = {}
         if c.get("active_loop") is not None:
@@ -259,6 +264,10 @@ def read_config(st: ImportState, d: Doc | None) -> None:
         st.report.add("mapped", f"policy `{pname}` → {_POLICIES.get(pname, 'flow_policy (no counterpart for this policy)')}", where)
         if pname == "RulePolicy" and pol.get("core_fallback_threshold") is not None:
             st.report.add("mapped", "RulePolicy core_fallback_threshold: dialogkit has no action confidence; NLU fallback uses bert_nlu threshold", where)
+    policies = [(pol or {}).get("name") for pol in data.get("policies") or []]
+    if policies and "TEDPolicy" not in policies:
+        st.generalize = False
+        st.report.add("mapped", "no TEDPolicy: an intent seen only inside stories gets no flow of its own (Rasa's rule and memoization policies do not generalise from stories either)", d.at("policies") if d else None)
     for key in set(data) - {"pipeline", "policies", "language", "recipe", "assistant_id"}:
         st.report.add("dropped", f"config key `{key}`", d.at(key) if d else None)
     st.pipeline = [{"name": "rule_entity_extractor", "learn_from_examples": True}, bert, {"name": "flow_policy"}, {"name": "template_nlg"}]

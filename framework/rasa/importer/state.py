@@ -13,7 +13,6 @@ from dialogkit.framework.rasa.importer.reading import Doc
 from dialogkit.framework.rasa.importer.report import ImportReport
 
 RASA_ACTION_ALIASES = {
-    "action_deactivate_loop": "action_cancel_flow",
     "action_default_fallback": "utter_default",
 }
 
@@ -61,6 +60,7 @@ class ImportState:
     session: dict[str, Any] = field(default_factory=dict)
     pipeline: list[dict[str, Any]] = field(default_factory=list)
     validate_slots_action: str | None = None
+    generalize: bool = True  # TEDPolicy (or Rasa's default policies): an intent only seen inside stories gets a flow of its own
     two_stage_fallback: bool = False  # a rule runs action_two_stage_fallback: flow_policy's two-stage fallback
     # read from the project, resolved by later stages
     forms: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -1,0 +1,57 @@
+"""Forms started, interrupted and ended the ways Rasa projects do it (issue 18, item 4), on a
+project written for this test (tests/rasa/projects/form_triggers): a from_trigger_intent slot
+is filled by the message that starts the form; a story that interrupts the form (stop → ask →
+affirm → action_deactivate_loop) becomes a path of the interrupting intent's flow and ends the
+form from there, without appending its ending to every booking; the form's trigger said again
+mid-form does not start a second copy; without TEDPolicy no catch-all flow is made for an
+intent seen only inside stories."""
+
+import json
+
+from dialogkit.framework.agent import Agent
+from dialogkit.framework.cli import main
+from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.rasa.importer import import_rasa_project
+
+from .conftest import PROJECTS
+
+FORMS = PROJECTS / "form_triggers"
+
+
+def steps(flow):
+    return [s.model_dump(exclude_defaults=True, by_alias=True) for s in flow.steps]
+
+
+def test_interruptions_and_trigger_mappings_import_as_rasa_runs_them(tmp_path):
+    report = import_rasa_project(FORMS, tmp_path / "bot")
+    assert report.dropped == []
+    d = load_domain(tmp_path / "bot").domain
+    assert [m.model_dump(exclude_defaults=True) for m in d.slots["vip"].mappings] == [{"type": "from_intent", "intent": "book_vip", "value": True}]
+    assert steps(d.flows["on_book"]) == [{"call": "booking_form"}]  # the story's ending is not appended after every booking
+    assert steps(d.flows["on_stop"]) == [{"say": "utter_ask_continue"},
+                                         {"expect": {"affirm": [{"action": "action_deactivate_loop"}, {"say": "utter_stopped"}]}}]
+    assert "on_affirm" not in d.flows  # RulePolicy only: no flow for `affirm` out of context
+    md = (tmp_path / "bot" / "rasa_import.md").read_text()
+    assert "`stop` interrupts form `booking_form` → a path of the `stop` flow" in md and "no TEDPolicy" in md
+
+
+def test_the_form_triggers_project_passes_replayed_and_end_to_end(rasa_models, tmp_path, capsys):
+    model = rasa_models("form_triggers")
+    for mode in ([], ["--e2e"]):
+        out_dir = tmp_path / ("e2e" if mode else "replay")
+        code = main(["test", str(FORMS), "--model", str(model), "--stories-out", str(out_dir), *mode])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert json.loads((out_dir / "results.json").read_text())["conversation_accuracy"] == 1.0, out
+    agent = Agent.load(model)
+    # the trigger intent again mid-form: the form goes on, one copy of it
+    for _ in range(2):
+        assert [m["text"] for m in agent.handle("book a table", "u")] == ["Is this a VIP booking?"]
+    assert [f.flow for f in agent.tracker("u").stack] == ["on_book", "booking_form"]
+    # stop → yes ends the form from the interrupting flow; nothing resumes it
+    assert [m["text"] for m in agent.handle("stop", "u")] == ["Do you want to stop booking?"]
+    assert [m["text"] for m in agent.handle("yes", "u")] == ["Okay, no booking then."]
+    assert agent.tracker("u").stack == []
+    # the VIP trigger fills its slot as it starts the form
+    assert [m["text"] for m in agent.handle("I want the VIP room", "v")] == ["For how many guests?"]
+    assert agent.tracker("v").slots["vip"] is True
