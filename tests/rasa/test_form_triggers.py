@@ -4,7 +4,8 @@ is filled by the message that starts the form; a story that interrupts the form 
 affirm → action_deactivate_loop) becomes a path of the interrupting intent's flow and ends the
 form from there, without appending its ending to every booking; the form's trigger said again
 mid-form does not start a second copy; without TEDPolicy no catch-all flow is made for an
-intent seen only inside stories."""
+intent seen only inside stories; a story that starts with a bot action goes on from where a
+flow says that action."""
 
 import json
 
@@ -30,9 +31,12 @@ def test_interruptions_and_trigger_mappings_import_as_rasa_runs_them(tmp_path):
     assert steps(d.flows["on_book"]) == [{"call": "booking_form"}]  # the story's ending is not appended after every booking
     assert steps(d.flows["on_stop"]) == [{"say": "utter_ask_continue"},
                                          {"expect": {"affirm": [{"action": "action_deactivate_loop"}, {"say": "utter_stopped"}]}}]
-    assert "on_affirm" not in d.flows  # RulePolicy only: no flow for `affirm` out of context
+    assert "on_affirm" not in d.flows  # no TEDPolicy: no flow for `affirm` out of context
+    # a story that starts with the bot's greeting goes on from where the greeting is said
+    assert steps(d.flows["on_greet"]) == [{"say": "utter_greet"}, {"expect": {"affirm": [{"call": "booking_form"}]}}]
     md = (tmp_path / "bot" / "rasa_import.md").read_text()
     assert "`stop` interrupts form `booking_form` → a path of the `stop` flow" in md and "no TEDPolicy" in md
+    assert "story `a booking offered after the greeting`: starts with bot action `utter_greet` → goes on from the 1 place(s) where a flow says it" in md
 
 
 def test_the_form_triggers_project_passes_replayed_and_end_to_end(rasa_models, tmp_path, capsys):

@@ -70,7 +70,26 @@ def build_dialogue(st: ImportState) -> None:
     # stories, with checkpoints joined
     for name, steps, d, path in expand_checkpoints(st):
         insert(st, tree, name, steps, d, path, None, "story", strip=submit)
+    graft(st, tree)
     tree_to_flows(st, tree)
+
+def graft(st: ImportState, tree: _Node) -> None:
+    """Stories that start with a bot action go on from every path where the bot did that last
+    (as Rasa's memoization matches the story's history there); with none, they are reported."""
+    for items, source, where in st.grafts:
+        lead = [k for k, _ in items[: next((i for i, (k, _) in enumerate(items) if k[0] == "intent"), len(items))]]
+        rest = items[len(lead):]
+        found = [child for node in tree.walk() for key, child in node.children.items() if key == lead[-1]]
+        if not rest:
+            st.report.add("dropped", f"{source}: starts with bot action `{lead[0][1]}` and has no user turn: a session-start rule (dialogkit has no session-start hook)", where)
+            continue
+        if not found:
+            st.report.add("dropped", f"{source}: starts with bot action `{lead[-1][1]}`, which no rule or story says (dialogkit has no session-start hook)", where)
+            continue
+        for node in found:
+            insert_items(st, node, list(rest), 0, source, None)
+        st.report.add("mapped", f"{source}: starts with bot action `{lead[-1][1]}` → goes on from the {len(found)} place(s) where a flow says it", where)
+
 
 def expand_checkpoints(st: ImportState) -> list[tuple[str, list[dict[str, Any]], Doc, tuple[Any, ...]]]:
     starts: dict[str, list[tuple[str, list[dict[str, Any]], Doc, tuple[Any, ...]]]] = {}
@@ -214,8 +233,8 @@ def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, pa
         insert_items(st, tree, segment, 0, f"{kind} `{name}`", None)
     if not items:
         return
-    if items[0][0][0] != "intent":
-        st.report.add("dropped", f"{kind} `{name}`: starts with a bot action, not a user intent (only session-start rules do that; dialogkit has no hook there)", d.at(*path))
+    if items[0][0][0] != "intent":  # it goes on from wherever the bot last did this (grafted once the tree is built)
+        st.grafts.append((items, f"{kind} `{name}`", d.at(*path)))
         return
     if items[0][0][1] == ("restart",):
         return  # `/restart` is built in: it clears the conversation

@@ -79,4 +79,5 @@ class ImportState:
     sources: dict[tuple[str, str], Location | None] = field(default_factory=dict)
     retrieval: dict[str, list[str]] = field(default_factory=dict)  # Rasa retrieval intent -> its sub-intents as dialogkit intents
     retrieval_where: dict[str, Location | None] = field(default_factory=dict)
+    grafts: list[tuple[list[tuple[Any, Location | None]], str, Location | None]] = field(default_factory=list)  # stories starting with a bot action
     reported: set[int] = field(default_factory=set)  # prefix-tree nodes whose conflicts are in the report
