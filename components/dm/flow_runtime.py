@@ -202,14 +202,25 @@ class FlowRuntime:
         turn.say(ask, record=not in_form)  # a form asks as part of running (Rasa's view)
         return True
 
-    def action(self, turn: Turn, name: str, record: bool = True, candidates: list[SlotSet] | None = None, depth: int = 0) -> bool:
+    def action(self, turn: Turn, name: str, record: bool = True, candidates: list[SlotSet] | None = None, depth: int = 0,
+               then: Callable[[], None] | None = None) -> bool:
         """Run action ``name`` and apply what it returns; False when it failed (an
-        :class:`ActionFailed` event is recorded; the caller decides what the flow does)."""
+        :class:`ActionFailed` event is recorded; the caller decides what the flow does).
+        ``then`` runs once the action has done its part, before a flow it starts (an
+        ``active_loop`` event, or a follow-up naming a flow) is pushed: the step that ran it
+        moves on first, so the flow it starts returns there."""
         tracker = turn.tracker
+        if name in self.domain.flows and depth:  # a follow-up naming a form or flow: it starts (Rasa runs the form next; the run records it)
+            if then is not None:
+                then()
+            self._start_from_action(tracker, name)
+            return True
         if record:
             turn.actions.append(name)
         if name in BUILTIN_ACTIONS:
             self._builtin(tracker, name)
+            if then is not None:
+                then()
             return True
         if turn.executor is None:
             raise RuntimeError(f"action '{name}' cannot run: the turn has no action executor (the agent sets one)")
@@ -218,7 +229,9 @@ class FlowRuntime:
                                     candidates=candidates, timeout=self.action_timeout)
         if not outcome.ok:
             tracker.add(ActionFailed(name=name, error=outcome.error or outcome.status))
-            return outcome.status == "rejected"  # declined, not failed: nothing applied, the flow goes on
+            if outcome.status == "rejected" and then is not None:  # declined, not failed: nothing applied, the flow goes on
+                then()
+            return outcome.status == "rejected"
         tracker.add(ActionExecuted(name=name))
         # said right after the action event, before its other events (as Rasa logs them)
         turn.responses.extend(from_action(m, len(tracker.events)) for m in outcome.messages)
@@ -226,11 +239,30 @@ class FlowRuntime:
             tracker.add(e)
         if outcome.deactivate_form and form:
             tracker.add(FlowCancelled(flow=form))
-        if outcome.activate_form and outcome.activate_form in self.domain.flows and outcome.activate_form != form:
-            tracker.add(FlowStarted(flow=outcome.activate_form))
         if outcome.followup and depth < 10:
-            return self.action(turn, outcome.followup, depth=depth + 1)
+            if outcome.activate_form and outcome.activate_form in self.domain.flows and outcome.activate_form != form:
+                if then is not None:
+                    then()
+                    then = None
+                self._start_from_action(tracker, outcome.activate_form)
+            return self.action(turn, outcome.followup, depth=depth + 1, then=then)
+        if then is not None:
+            then()
+        if outcome.activate_form and outcome.activate_form in self.domain.flows and outcome.activate_form != form:
+            self._start_from_action(tracker, outcome.activate_form)
         return True
+
+    def _start_from_action(self, tracker: Tracker, flow: str) -> None:
+        """Start ``flow`` for an action; when the flow that ran it was about to ``call`` it
+        anyway (a story written the Rasa way: the action, then the form), that call is this
+        one: the caller moves past it and gets the flow's return."""
+        caller = tracker.stack[-1] if tracker.stack else None
+        node = self.nodes.get(caller.node) if caller is not None else None
+        if caller is not None and node is not None and node.kind == "call" and node.step.call == flow:
+            self.advance(tracker, caller.flow, node.next("return"))
+            tracker.add(FlowStarted(flow=flow, return_to=caller.flow))
+        elif caller is None or caller.flow != flow:
+            tracker.add(FlowStarted(flow=flow))
 
     def _builtin(self, tracker: Tracker, name: str) -> None:
         if name == "action_restart":
@@ -270,9 +302,7 @@ def _say(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
 
 
 def _action(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    if rt.action(turn, node.step.action):
-        rt.advance(turn.tracker, node.flow, node.next())
-    else:
+    if not rt.action(turn, node.step.action, then=lambda: rt.advance(turn.tracker, node.flow, node.next())):
         rt.stop_after_failure(turn, node.name)
     return None
 

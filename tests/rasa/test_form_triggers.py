@@ -5,7 +5,7 @@ affirm → action_deactivate_loop) becomes a path of the interrupting intent's f
 form from there, without appending its ending to every booking; the form's trigger said again
 mid-form does not start a second copy; without TEDPolicy no catch-all flow is made for an
 intent seen only inside stories; a story that starts with a bot action goes on from where a
-flow says that action."""
+flow says that action; a form an action starts (FollowupAction or ActiveLoop) runs once."""
 
 import json
 
@@ -39,11 +39,11 @@ def test_interruptions_and_trigger_mappings_import_as_rasa_runs_them(tmp_path):
     assert "story `a booking offered after the greeting`: starts with bot action `utter_greet` → goes on from the 1 place(s) where a flow says it" in md
 
 
-def test_the_form_triggers_project_passes_replayed_and_end_to_end(rasa_models, tmp_path, capsys):
+def test_the_form_triggers_project_passes_replayed_and_end_to_end(rasa_models, action_server, tmp_path, capsys):
     model = rasa_models("form_triggers")
     for mode in ([], ["--e2e"]):
         out_dir = tmp_path / ("e2e" if mode else "replay")
-        code = main(["test", str(FORMS), "--model", str(model), "--stories-out", str(out_dir), *mode])
+        code = main(["test", str(FORMS), "--model", str(model), "--endpoints", str(action_server), "--stories-out", str(out_dir), *mode])
         out = capsys.readouterr().out
         assert code == 0, out
         assert json.loads((out_dir / "results.json").read_text())["conversation_accuracy"] == 1.0, out
@@ -59,3 +59,19 @@ def test_the_form_triggers_project_passes_replayed_and_end_to_end(rasa_models, t
     # the VIP trigger fills its slot as it starts the form
     assert [m["text"] for m in agent.handle("I want the VIP room", "v")] == ["For how many guests?"]
     assert agent.tracker("v").slots["vip"] is True
+
+
+def test_a_form_an_action_starts_runs_once_and_returns_to_the_flow_that_ran_it(rasa_models, action_server):
+    """The action server starts the form (FollowupAction, or an ActiveLoop event) and the rule
+    then lists the form, as Rasa stories do: the form runs once, says its ending once, and
+    neither the action nor the form runs again after it."""
+    agent = Agent.load(rasa_models("form_triggers"))
+    agent.use_endpoints(action_server)
+    for cid, text in (("followup", "set up a booking for me"), ("active_loop", "could you set up a booking")):
+        first = agent.handle_turn(text, cid)
+        assert [m["text"] for m in first.messages] == ["Let me set that up.", "Is this a VIP booking?"], cid
+        assert first.actions == ["action_choose_booking", "booking_form"]
+        assert [f.flow for f in agent.tracker(cid).stack] == ["on_book_helped", "booking_form"]
+        agent.handle("/book_vip", cid)
+        assert [m["text"] for m in agent.handle('/inform{"guests": 4}', cid)] == ["Booked for 4 (VIP: yes)."]
+        assert agent.tracker(cid).stack == []

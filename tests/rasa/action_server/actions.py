@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
@@ -148,3 +148,17 @@ class ActionSubscribe(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         return [SlotSet("subscribed", True)]
+
+
+class ActionChooseBooking(Action):
+    """The `form_triggers` project's action: it starts the booking form itself, with a
+    FollowupAction when the user asked "for me", else with an ActiveLoop event."""
+
+    def name(self) -> str:
+        return "action_choose_booking"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text="Let me set that up.")
+        if "for me" in (tracker.latest_message.get("text") or ""):
+            return [FollowupAction("booking_form")]
+        return [ActiveLoop("booking_form")]
