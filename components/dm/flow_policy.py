@@ -65,6 +65,7 @@ class FlowPolicy(Component):
         self.graph: nx.DiGraph = compile_flows(domain)
         self.runtime = FlowRuntime(domain, self.graph, config.max_actions_per_turn, config.action_timeout)
         self.two_stage = TwoStageFallback(domain) if config.two_stage_fallback else None
+        self._by_name = sorted(domain.flows.items())  # the order flows are tried in when several start on an intent
         for flow in domain.flows.values():  # parse every condition once, up front
             if flow.when and flow.when.condition:
                 parse_expression(flow.when.condition)
@@ -216,7 +217,7 @@ class FlowPolicy(Component):
         equals, the first by name (a trained model's domain does not keep the file's order)."""
         slots = tracker.slots
         plain = None
-        for name, flow in sorted(self.domain.flows.items()):
+        for name, flow in self._by_name:
             if flow.when is None or intent not in flow.when.intents():
                 continue
             if not flow.when.condition:

@@ -1,6 +1,7 @@
 """Fixtures for the Rasa-compatibility tests: a real rasa-sdk action server and the
 example projects (copies under tests/rasa/projects) imported and trained once."""
 
+import json
 import os
 import socket
 import subprocess
@@ -84,3 +85,18 @@ def rasa_models(tmp_path_factory):
     return get
 
 
+
+
+def passes_both_ways(project: Path, model: Path, out: Path, capsys, endpoints: Path | None = None, stories: int | None = None) -> None:
+    """`dialogkit test PROJECT` passes every test story replayed (as `rasa test` does) and with
+    `--e2e` (run for real from the text); ``stories``: how many the project has."""
+    from dialogkit.framework.cli import main
+
+    for mode in ([], ["--e2e"]):
+        out_dir = out / ("e2e" if mode else "replay")
+        code = main(["test", str(project), "--model", str(model), "--stories-out", str(out_dir), *mode,
+                     *(["--endpoints", str(endpoints)] if endpoints else [])])
+        printed = capsys.readouterr().out
+        assert code == 0, printed
+        results = json.loads((out_dir / "results.json").read_text())
+        assert results["conversation_accuracy"] == 1.0 and (stories is None or results["stories"] == stories), printed

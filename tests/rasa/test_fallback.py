@@ -3,14 +3,11 @@ test (tests/rasa/projects/fallback): the rule running action_two_stage_fallback 
 flow_policy's two-stage fallback. The project passes its test stories replayed and end to end,
 and an unsure message gets "Did you mean ...?" from the trained bot."""
 
-import json
-
 from dialogkit.framework.agent import Agent
-from dialogkit.framework.cli import main
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
 
-from .conftest import PROJECTS
+from .conftest import PROJECTS, passes_both_ways
 
 FALLBACK = PROJECTS / "fallback"
 
@@ -26,12 +23,7 @@ def test_the_two_stage_rule_switches_on_the_policys_two_stage_fallback(tmp_path)
 
 def test_the_fallback_project_passes_its_test_stories_and_asks_did_you_mean(rasa_models, tmp_path, capsys):
     model = rasa_models("fallback")
-    for mode in ([], ["--e2e"]):
-        out_dir = tmp_path / ("e2e" if mode else "replay")
-        code = main(["test", str(FALLBACK), "--model", str(model), "--stories-out", str(out_dir), *mode])
-        out = capsys.readouterr().out
-        assert code == 0, out
-        assert json.loads((out_dir / "results.json").read_text())["conversation_accuracy"] == 1.0, out
+    passes_both_ways(FALLBACK, model, tmp_path, capsys, stories=2)
     agent = Agent.load(model)
     [asked] = agent.handle("banana purple sky", "u")
     assert asked["text"].startswith("Did you mean '") and [b["title"] for b in asked["buttons"]] == ["Yes", "No"]

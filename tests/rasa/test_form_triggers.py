@@ -7,14 +7,11 @@ mid-form does not start a second copy; without TEDPolicy no catch-all flow is ma
 intent seen only inside stories; a story that starts with a bot action goes on from where a
 flow says that action; a form an action starts (FollowupAction or ActiveLoop) runs once."""
 
-import json
-
 from dialogkit.framework.agent import Agent
-from dialogkit.framework.cli import main
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
 
-from .conftest import PROJECTS
+from .conftest import PROJECTS, passes_both_ways
 
 FORMS = PROJECTS / "form_triggers"
 
@@ -41,12 +38,7 @@ def test_interruptions_and_trigger_mappings_import_as_rasa_runs_them(tmp_path):
 
 def test_the_form_triggers_project_passes_replayed_and_end_to_end(rasa_models, action_server, tmp_path, capsys):
     model = rasa_models("form_triggers")
-    for mode in ([], ["--e2e"]):
-        out_dir = tmp_path / ("e2e" if mode else "replay")
-        code = main(["test", str(FORMS), "--model", str(model), "--endpoints", str(action_server), "--stories-out", str(out_dir), *mode])
-        out = capsys.readouterr().out
-        assert code == 0, out
-        assert json.loads((out_dir / "results.json").read_text())["conversation_accuracy"] == 1.0, out
+    passes_both_ways(FORMS, model, tmp_path, capsys, endpoints=action_server, stories=5)
     agent = Agent.load(model)
     # the trigger intent again mid-form: the form goes on, one copy of it
     for _ in range(2):

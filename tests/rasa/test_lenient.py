@@ -4,15 +4,12 @@ action sets to a boolean (and a rule conditioned on it), global synonyms next to
 slot, and an `utter_ask_` response nothing asks. It imports with notes, no errors, trains, and
 passes its test stories replayed and end to end."""
 
-import json
-
 from dialogkit.framework.agent import Agent
-from dialogkit.framework.cli import main
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
 from dialogkit.framework.validation import check
 
-from .conftest import PROJECTS
+from .conftest import PROJECTS, passes_both_ways
 
 LENIENT = PROJECTS / "lenient"
 
@@ -55,13 +52,7 @@ def test_a_form_name_alone_in_a_mapping_drops_that_mapping_with_a_note(tmp_path)
 
 def test_the_lenient_project_passes_its_test_stories_replayed_and_end_to_end(rasa_models, action_server, tmp_path, capsys):
     model = rasa_models("lenient")
-    for mode in ([], ["--e2e"]):
-        out_dir = tmp_path / ("e2e" if mode else "replay")
-        code = main(["test", str(LENIENT), "--model", str(model), "--endpoints", str(action_server), "--stories-out", str(out_dir), *mode])
-        out = capsys.readouterr().out
-        assert code == 0, out
-        results = json.loads((out_dir / "results.json").read_text())
-        assert results["conversation_accuracy"] == 1.0 and results["stories"] == 2, out
+    passes_both_ways(LENIENT, model, tmp_path, capsys, endpoints=action_server, stories=2)
     # the text slot holds the boolean the action set, and the rule conditioned on it wins
     agent = Agent.load(model)
     agent.use_endpoints(action_server)

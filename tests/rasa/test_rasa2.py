@@ -3,15 +3,13 @@ item 2), on a project written for this test (tests/rasa/projects/rasa2): slots a
 from same-named entities, a form's `required_slots` mappings. It trains and passes its test
 stories replayed and end to end; one story needs the auto-fill outside any form."""
 
-import json
 import textwrap
 
-from dialogkit.framework.cli import main
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
 from dialogkit.framework.validation import check
 
-from .conftest import PROJECTS
+from .conftest import PROJECTS, passes_both_ways
 
 RASA2 = PROJECTS / "rasa2"
 
@@ -85,10 +83,4 @@ def test_a_rasa3_domain_is_not_migrated(tmp_path):
 
 def test_the_rasa2_project_passes_its_test_stories_replayed_and_end_to_end(rasa_models, tmp_path, capsys):
     model = rasa_models("rasa2")
-    for mode in ([], ["--e2e"]):
-        out_dir = tmp_path / ("e2e" if mode else "replay")
-        code = main(["test", str(RASA2), "--model", str(model), "--stories-out", str(out_dir), *mode])
-        out = capsys.readouterr().out
-        assert code == 0, out
-        results = json.loads((out_dir / "results.json").read_text())
-        assert results["conversation_accuracy"] == 1.0 and results["stories"] == 2, out
+    passes_both_ways(RASA2, model, tmp_path, capsys, stories=2)

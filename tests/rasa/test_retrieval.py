@@ -3,16 +3,13 @@ test (tests/rasa/projects/faq): `faq/ask_hours`-style sub-intents with `utter_fa
 responses, rules on `faq` saying `utter_faq`. Each sub-intent becomes an intent of its own and
 says its own response; the project passes its test stories replayed and end to end."""
 
-import json
-
 from dialogkit.framework.agent import Agent
-from dialogkit.framework.cli import main
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
 from dialogkit.framework.rasa.retrieval import action_matches, expand_steps, intent_matches
 from dialogkit.framework.validation import check
 
-from .conftest import PROJECTS
+from .conftest import PROJECTS, passes_both_ways
 
 FAQ = PROJECTS / "faq"
 
@@ -59,12 +56,6 @@ def test_story_steps_expand_per_sub_intent():
 
 def test_the_faq_project_passes_its_test_stories_replayed_and_end_to_end(rasa_models, tmp_path, capsys):
     model = rasa_models("faq")
-    for mode in ([], ["--e2e"]):
-        out_dir = tmp_path / ("e2e" if mode else "replay")
-        code = main(["test", str(FAQ), "--model", str(model), "--stories-out", str(out_dir), *mode])
-        out = capsys.readouterr().out
-        assert code == 0, out
-        results = json.loads((out_dir / "results.json").read_text())
-        assert results["conversation_accuracy"] == 1.0 and results["stories"] == 2, out
+    passes_both_ways(FAQ, model, tmp_path, capsys, stories=2)
     agent = Agent.load(model)
     assert [m["text"] for m in agent.handle("how do returns work", "u")] == ["You can return anything within 30 days."]
