@@ -239,18 +239,15 @@ class FlowRuntime:
             tracker.add(e)
         if outcome.deactivate_form and form:
             tracker.add(FlowCancelled(flow=form))
-        if outcome.followup and depth < 10:
-            if outcome.activate_form and outcome.activate_form in self.domain.flows and outcome.activate_form != form:
-                if then is not None:
-                    then()
-                    then = None
-                self._start_from_action(tracker, outcome.activate_form)
-            return self.action(turn, outcome.followup, depth=depth + 1, then=then)
+        started = outcome.activate_form if outcome.activate_form in self.domain.flows and outcome.activate_form != form else None
+        followup = outcome.followup if depth < 10 else None
+        if followup and not started:  # the follow-up finishes this step (or fails it)
+            return self.action(turn, followup, depth=depth + 1, then=then)
         if then is not None:
             then()
-        if outcome.activate_form and outcome.activate_form in self.domain.flows and outcome.activate_form != form:
-            self._start_from_action(tracker, outcome.activate_form)
-        return True
+        if started:
+            self._start_from_action(tracker, started)
+        return self.action(turn, followup, depth=depth + 1) if followup else True
 
     def _start_from_action(self, tracker: Tracker, flow: str) -> None:
         """Start ``flow`` for an action; when the flow that ran it was about to ``call`` it

@@ -32,6 +32,7 @@ AFFIRM = "utter_ask_affirmation"  # "Did you mean ...?" (built by the DM: its bu
 REPHRASE = "utter_ask_rephrase"
 DENY_INTENT = "out_of_scope"  # the payload of the *No* button, as in Rasa
 UNSURE = ("nlu_fallback", DENY_INTENT)
+NOT_UNDERSTOOD = (*UNSURE, "deny")  # what a user says that does not end the rounds
 
 
 class TwoStageFallback:
@@ -44,7 +45,7 @@ class TwoStageFallback:
         should say the fallback response and let the flow re-ask."""
         tracker = turn.tracker
         last = _last_asked(tracker)
-        denied = last == AFFIRM and intent in (*UNSURE, "deny")
+        denied = last == AFFIRM and intent in NOT_UNDERSTOOD
         if intent != "nlu_fallback" and not denied:
             if last is not None:  # understood after a fallback question: the loop ends, the message goes on as usual
                 turn.actions.append(ACTION)
@@ -85,6 +86,6 @@ def _rephrased(tracker: Tracker) -> bool:
     for e in reversed(tracker.events[: _turn_start(tracker)]):
         if isinstance(e, BotUttered) and e.response == REPHRASE:
             return True
-        if isinstance(e, UserUttered) and (e.parse or {}).get("intent", {}).get("name") not in (*UNSURE, "deny"):
+        if isinstance(e, UserUttered) and (e.parse or {}).get("intent", {}).get("name") not in NOT_UNDERSTOOD:
             return False
     return False

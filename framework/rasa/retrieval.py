@@ -56,20 +56,23 @@ def expand_steps(steps: list[Any], subs: dict[str, list[str]], responses: Iterab
             paths = [(p + [step], sub) for p, sub in paths]
             continue
         if "intent" in step and "action" not in step:
-            intent = dialogkit_name(str(step["intent"]))
-            choices = subs.get(intent) or [intent]
-            paths = [(p + [{**step, "intent": c}], c if c in sub_intents else None) for p, _ in paths for c in choices][:MAX_VARIANTS]
+            paths = [(p + [{**step, "intent": c}], c if c in sub_intents else None) for p, _ in paths for c in _choices(step, subs)][:MAX_VARIANTS]
         elif "action" in step:
             paths = [(p + [{**step, "action": _action(str(step["action"]), sub, known)}], sub) for p, sub in paths]
         elif "or" in step and isinstance(step["or"], list) and any(_base_of(a, subs) for a in step["or"]):
             # one path per alternative, a retrieval intent's per sub-intent, so each says its response
-            alternatives = [({k: v for k, v in a.items()} | {"intent": c}, c if c in sub_intents else None)
-                            for a in step["or"] if isinstance(a, dict) and "intent" in a
-                            for c in (subs.get(dialogkit_name(str(a["intent"]))) or [dialogkit_name(str(a["intent"]))])]
+            alternatives = [({**a, "intent": c}, c if c in sub_intents else None)
+                            for a in step["or"] if isinstance(a, dict) and "intent" in a for c in _choices(a, subs)]
             paths = [(p + [alt], sub) for p, _ in paths for alt, sub in alternatives][:MAX_VARIANTS]
         else:
             paths = [(p + [step], sub) for p, sub in paths]
     return [p for p, _ in paths]
+
+
+def _choices(step: dict[str, Any], subs: dict[str, list[str]]) -> list[str]:
+    """The intents a step's ``intent`` stands for: a retrieval intent's sub-intents, else itself."""
+    intent = dialogkit_name(str(step["intent"]))
+    return subs.get(intent) or [intent]
 
 
 def _base_of(step: Any, subs: dict[str, list[str]]) -> bool:

@@ -75,7 +75,6 @@ def _run(st: ImportState) -> ImportReport:
     build_forms(st)
     build_dialogue(st)
     write(st)
-    st.report.sources = st.sources
     return st.report
 
 

@@ -174,13 +174,10 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
         elif in_form:
             if s.get("active_loop", "x") is None:
                 in_form = None
-            elif ("intent" in s or "user" in s) and segments is not None and _answered_by_other(steps, i, in_form):
-                target = [(("intent", (s["intent"],)), where)] if s.get("intent") else []
-                if target:
-                    segments.append(target)
-                    st.report.add("mapped", f"{kind} `{name}`: `{s['intent']}` interrupts form `{in_form}` → a path of the `{s['intent']}` flow (the form resumes after it, or ends with action_deactivate_loop)", where)
-                else:
-                    target = items
+            elif s.get("intent") and segments is not None and _answered_by_other(steps, i, in_form):
+                target = [(("intent", (s["intent"],)), where)]
+                segments.append(target)
+                st.report.add("mapped", f"{kind} `{name}`: `{s['intent']}` interrupts form `{in_form}` → a path of the `{s['intent']}` flow (the form resumes after it, or ends with action_deactivate_loop)", where)
             elif "action" in s and s["action"] != in_form and "intent" not in s:
                 st.report.add("mapped", f"{kind} `{name}`: `{s['action']}` inside form `{in_form}` — an interruption; dialogkit resumes the form by itself", where)
             continue

@@ -116,7 +116,7 @@ def read_domain(st: ImportState, d: Doc) -> None:
 
 def read_slot(st: ImportState, name: str, slot: dict[str, Any], d: Doc) -> None:
     where = ("slots", name)
-    st.slot_where[name] = st.sources[("slots", name)] = d.at(*where)
+    st.sources[("slots", name)] = d.at(*where)
     rtype = slot.get("type", "any")
     out: dict[str, Any] = {}
     if rtype in ("text", "bool", "categorical", "float", "list", "any"):
@@ -231,7 +231,6 @@ def read_response(st: ImportState, name: str, variations: Any, d: Doc, path: tup
         out.append(var)
     if out:
         st.responses[name] = out
-        st.response_where[name] = d.at(*path)
         st.sources[("responses", name)] = d.at(*path)
 
 def response_condition(st: ImportState, conds: list[dict[str, Any]], response: str, d: Doc, path: tuple[Any, ...]) -> str | None:

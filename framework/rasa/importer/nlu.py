@@ -117,9 +117,9 @@ def known_mapping_intents(st: ImportState, slot: str, m: dict[str, Any]) -> bool
         what = ", ".join(f"`{n}`" + (" (a form)" if n in st.forms else "") for n in unknown)
         kept = [n for n in names if n in intents]
         if key == "intent" and not kept:
-            st.report.add("dropped", f"slot `{slot}`: a {m['type']} mapping whose `intent` names only {what}, no intent of the domain: it never fills the slot in Rasa either", st.slot_where.get(slot))
+            st.report.add("dropped", f"slot `{slot}`: a {m['type']} mapping whose `intent` names only {what}, no intent of the domain: it never fills the slot in Rasa either", st.sources.get(("slots", slot)))
             return False
-        st.report.add("mapped", f"slot `{slot}`: {what} in a mapping's `{key}` is not an intent (Rasa ignores it): left out", st.slot_where.get(slot))
+        st.report.add("mapped", f"slot `{slot}`: {what} in a mapping's `{key}` is not an intent (Rasa ignores it): left out", st.sources.get(("slots", slot)))
         if kept:
             m[key] = kept if len(kept) > 1 else kept[0]
         else:
@@ -187,4 +187,4 @@ def finish_nlu(st: ImportState) -> None:
             for ph in PLACEHOLDER.findall(v.get("text") or ""):
                 if ph not in st.slots:
                     st.slots[ph] = {"type": "any", "mappings": []}
-                    st.report.add("mapped", f"placeholder `{{{ph}}}` in `{name}` names no slot: added slot `{ph}` (type any, no mappings) so actions can pass it", st.response_where.get(name))
+                    st.report.add("mapped", f"placeholder `{{{ph}}}` in `{name}` names no slot: added slot `{ph}` (type any, no mappings) so actions can pass it", st.sources.get(("responses", name)))

@@ -73,11 +73,12 @@ class ImportState:
     used_entities: dict[str, set[str]] = field(default_factory=dict)  # intent -> the only entities it uses
     pending_regex: list[tuple[str, list[str], Location | None]] = field(default_factory=list)
     pending_lookup: list[tuple[str, list[str], Location | None]] = field(default_factory=list)
-    response_where: dict[str, Location | None] = field(default_factory=dict)
-    slot_where: dict[str, Location | None] = field(default_factory=dict)
-    # where each entry of the written domain came from: (section, name) -> the Rasa file:line
-    sources: dict[tuple[str, str], Location | None] = field(default_factory=dict)
     retrieval: dict[str, list[str]] = field(default_factory=dict)  # Rasa retrieval intent -> its sub-intents as dialogkit intents
     retrieval_where: dict[str, Location | None] = field(default_factory=dict)
     grafts: list[tuple[list[tuple[Any, Location | None]], str, Location | None]] = field(default_factory=list)  # stories starting with a bot action
     reported: set[int] = field(default_factory=set)  # prefix-tree nodes whose conflicts are in the report
+
+    @property
+    def sources(self) -> dict[tuple[str, str], Location | None]:
+        """Where each entry of the written domain came from: (section, name) -> the Rasa file:line (kept in the report)."""
+        return self.report.sources
