@@ -177,6 +177,9 @@ class RedisTrackerStore(SharedTrackerStore):
 # --- SQL --------------------------------------------------------------------------------
 
 
+_SCHEMA_LOCK = 0x646B5F7363686D  # the advisory lock taken while the tables are created ("dk_schm")
+
+
 class SQLTrackerStore(SharedTrackerStore):
     """Events in ``dialogkit_events(conversation_id, seq, body)``, primary key ``(conversation_id, seq)``."""
 
@@ -193,7 +196,12 @@ class SQLTrackerStore(SharedTrackerStore):
             sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
             sa.Column("body", sa.Text, nullable=False),
         )
-        meta.create_all(self.engine)  # IF NOT EXISTS; several processes may start together
+        with self.engine.begin() as db:
+            if db.dialect.name == "postgresql":
+                # several processes may start together: create_all checks, then creates, so two
+                # could both create (UniqueViolation on pg_type); one at a time, until commit
+                db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            meta.create_all(db)  # IF NOT EXISTS
         self._sa = sa
 
     def _read(self, conversation_id: str, start: int, with_initial: bool) -> tuple[dict[str, Any] | None, list[str]] | None:
