@@ -26,7 +26,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dialogkit.framework.action_executor import ActionExecutor
+from dialogkit.framework.action_executor import ActionExecutor, ActionOutcome, Validated
 from dialogkit.framework.archive import forget_unpacked, read_manifest, unpack_if_tarball
 from dialogkit.framework.components import (
     Component,
@@ -36,6 +36,7 @@ from dialogkit.framework.components import (
     made_for_other_languages,
     resolve_config,
 )
+from dialogkit.framework.dialogue import ConversationView, Decision, Policy, Request, ValidateSlot
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.errors import (
     ArchiveError,
@@ -46,6 +47,8 @@ from dialogkit.framework.patterns import PAYLOAD_RE
 from dialogkit.framework.stores import InMemoryTrackerStore, InProcessLockStore
 from dialogkit.framework.stores.shared import StoreConflict
 from dialogkit.framework.tracker import (
+    ActionExecuted,
+    ActionFailed,
     BotUttered,
     Restarted,
     SessionStarted,
@@ -53,6 +56,7 @@ from dialogkit.framework.tracker import (
     Tracker,
     UserUttered,
 )
+from dialogkit.framework.turn import from_action
 
 __all__ = ["Agent", "NLUBatcher", "clean_text"]
 
@@ -242,7 +246,7 @@ class Agent:
     def _turn(self, tracker: Tracker, text: str, channel: str | None, parse: dict[str, Any] | None = None,
               executor: ActionExecutor | None = None) -> Turn:
         self._expire_session(tracker)
-        turn = Turn(_clean(text), channel=channel, tracker=tracker, executor=executor or self.executor)
+        turn = Turn(_clean(text), channel=channel)
         if parse is None:
             self._nlu(turn)
         else:
@@ -251,10 +255,18 @@ class Agent:
             turn.entities = [dict(e) for e in parse.get("entities") or []]
         start = len(tracker.events)
         tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
-        for stage in ("dm", "nlg"):
-            for c in self.components:
-                if c.stage == stage:
-                    self._run(c, [turn])
+        for c in self.components:
+            if isinstance(c, Policy):
+                t0 = time.perf_counter()
+                with component_errors(c.name):
+                    self._converse(c, turn, tracker, executor or self.executor)
+                turn.timings[c.name] = time.perf_counter() - t0
+            elif c.stage == "dm":  # a DM component that only reads the message (no actions, no state)
+                self._run(c, [turn])
+        turn.slots = tracker.slots
+        for c in self.components:
+            if c.stage == "nlg":
+                self._run(c, [turn])
         bots = [BotUttered(text=m.get("text"), response=m.get("response"), data={k: v for k, v in m.items() if k not in ("text", "response")}) for m in turn.messages]
         if len(turn.responses) == len(bots):
             # each message goes where the DM queued it: after the action that said it, before later events
@@ -262,7 +274,25 @@ class Agent:
         else:  # an NLG component that does not answer one message per response: in order, at the end
             for bot in bots:
                 tracker.add(bot)
+        turn.events = tracker.events[start:]
         return turn
+
+    def _converse(self, policy: Policy, turn: Turn, tracker: Tracker, executor: ActionExecutor) -> None:
+        """Decide → execute → apply, until the policy listens: each decision's events go on the
+        tracker, its request runs on ``executor``, and what the action did is appended and sent
+        back to the policy (:mod:`dialogkit.framework.dialogue`)."""
+        decisions = policy.decide(ConversationView(tracker), turn.parse())
+        outcome: Any = None
+        while True:
+            try:
+                decision = decisions.send(outcome)
+            except StopIteration as done:
+                _apply(turn, tracker, done.value)
+                return
+            _apply(turn, tracker, decision)
+            if decision.request is None:
+                raise TypeError(f"policy '{policy.name}' yielded a decision without a request (it returns the last one)")
+            outcome = _execute(executor, decision.request, tracker, turn)
 
     def handle(self, text: str, conversation_id: str = "default", channel: str | None = None) -> list[dict[str, Any]]:
         """Answer ``text`` in conversation ``conversation_id``; returns the bot's messages.
@@ -286,6 +316,36 @@ class Agent:
         tracker.add(Restarted())
         for k, v in kept.items():
             tracker.add(SlotSet(name=k, value=v))
+
+
+def _apply(turn: Turn, tracker: Tracker, decision: Decision) -> None:
+    """Append a decision's events to the tracker and its responses and notes to the turn."""
+    for event in decision.events:
+        tracker.add(event)
+    turn.responses.extend(decision.responses)
+    turn.actions.extend(decision.actions)
+    turn.refused.extend(decision.refused)
+
+
+def _execute(executor: ActionExecutor, request: Request, tracker: Tracker, turn: Turn) -> ActionOutcome | Validated:
+    """Run a policy's request and append what it did: ``ActionExecuted``, the messages it wrote
+    (right after it, as Rasa logs them) and its events; ``ActionFailed`` when it failed or
+    declined."""
+    if isinstance(request, ValidateSlot):
+        verdict = executor.validate(request.ref, request.slot, request.value, tracker, request.timeout)
+        if verdict.error is not None:
+            tracker.add(ActionFailed(name=request.ref, error=verdict.error))
+        return verdict
+    outcome = executor.run(request.name, tracker, form=request.form, requested_slot=request.requested_slot,
+                           candidates=list(request.candidates), timeout=request.timeout)
+    if not outcome.ok:
+        tracker.add(ActionFailed(name=request.name, error=outcome.error or outcome.status))
+        return outcome
+    tracker.add(ActionExecuted(name=request.name))
+    turn.responses.extend(from_action(m, len(tracker.events)) for m in outcome.messages)
+    for event in outcome.events:
+        tracker.add(event)
+    return outcome
 
 
 def _parse_result(turn: Turn) -> dict[str, Any]:

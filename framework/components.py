@@ -151,11 +151,6 @@ class Component(ABC):
         (it may extract slots) names it here."""
         return {}
 
-    def flow_position(self, tracker: Any) -> str | None:
-        """Where the conversation stands in this component's terms, for debug views (the DM: the
-        step the active flow is at); None when it has nothing to say."""
-        return None
-
 
 @contextlib.contextmanager
 def component_errors(name: str, doing: str = "") -> Iterator[None]:

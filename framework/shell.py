@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from dialogkit.framework.dialogue import Policy
+
 __all__ = ["run_shell"]
 
 HELP = "commands: /restart  /tracker  /slots  /help  /exit"
@@ -29,7 +31,7 @@ def _format_message(msg: Mapping[str, Any]) -> str:
     return out
 
 
-def _debug_view(agent: Any, turn: Any, before: dict[str, Any], elapsed: float) -> str:
+def _debug_view(agent: Any, conversation_id: str, turn: Any, before: dict[str, Any], elapsed: float) -> str:
     lines = []
     intent = turn.intent or {}
     ranking = turn.intent_ranking
@@ -39,16 +41,17 @@ def _debug_view(agent: Any, turn: Any, before: dict[str, Any], elapsed: float) -
         span = f"[{e['start']}:{e['end']}]" if e.get("start") is not None else ""
         role = f" role={e['role']}" if e.get("role") else ""
         lines.append(f"  entity: {e['entity']}={e['value']!r} {span}{role} ({e.get('extractor', '?')})")
-    after = turn.tracker.slots
+    after = turn.slots
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if changed:
         lines.append("  slots:  " + ", ".join(f"{k}={v!r}" for k, v in changed.items()))
     for r in turn.refused:  # values the DM did not take, and why (a correction past a slot's max is otherwise invisible)
         lines.append(f"  refused: {r['slot']}={r['value']!r} ({r['why']}{'' if r.get('asked') else '; not asked, so nothing was said'})")
-    stack = turn.tracker.stack
+    tracker = agent.tracker(conversation_id)
+    stack = tracker.stack
     if stack:
-        policy = next((c for c in agent.components if c.stage == "dm"), None)
-        step = (policy.flow_position(turn.tracker) if policy is not None else None) or stack[-1].node
+        policy = next((c for c in agent.components if isinstance(c, Policy)), None)
+        step = (policy.flow_position(tracker) if policy is not None else None) or stack[-1].node
         lines.append(f"  flows:  {' > '.join(f.flow for f in stack)} (at: {step})")
     for m in turn.messages:
         how = "generated" if m.get("generated") else f"template, fallback: {m['fallback']}" if m.get("fallback") else "template"
@@ -100,7 +103,7 @@ def run_shell(model: str, debug: bool = False, script: str | None = None, conver
         turn = agent.handle_turn("/restart" if command == "/restart" else text, conversation_id, "cmdline")
         elapsed = time.perf_counter() - started
         if debug:
-            print(_debug_view(agent, turn, before, elapsed), file=out)
+            print(_debug_view(agent, conversation_id, turn, before, elapsed), file=out)
         if command == "/restart":
             print("bot> (conversation restarted)", file=out)
         for msg in turn.messages:

@@ -32,6 +32,7 @@ __all__ = [
     "Tracker",
     "TrackerBase",
     "UserUttered",
+    "fold_events",
 ]
 
 
@@ -133,7 +134,7 @@ class TrackerBase:
     latest_message: UserUttered | None
 
 
-def _fold(events: list[Any], initial_slots: dict[str, Any], slots: dict[str, Any], stack: list[FlowFrame]) -> tuple[dict[str, Any], list[FlowFrame]]:
+def fold_events(events: list[Any], initial_slots: dict[str, Any], slots: dict[str, Any], stack: list[FlowFrame]) -> tuple[dict[str, Any], list[FlowFrame]]:
     """Apply ``events`` to ``slots`` and ``stack`` (changed in place, or replaced on a restart)."""
     for e in events:
         if isinstance(e, SlotSet):
@@ -186,7 +187,7 @@ class Tracker:
         if drop <= 0:
             return
         slots, stack = self._start()
-        slots, stack = _fold(self.events[:drop], self.initial_slots, slots, stack)
+        slots, stack = fold_events(self.events[:drop], self.initial_slots, slots, stack)
         latest = next((e for e in reversed(self.events[:drop]) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
         self.base = TrackerBase(slots, tuple(stack), latest)
         self.offset += drop
@@ -208,7 +209,7 @@ class Tracker:
         if cache is None or cache[0] > n or (cache[0] and self.events[cache[0] - 1] is not cache[3]):
             cache = (0, *self._start(), None)
         done, slots, stack, _ = cache
-        slots, stack = _fold(self.events[done:], self.initial_slots, slots, stack)
+        slots, stack = fold_events(self.events[done:], self.initial_slots, slots, stack)
         self.__dict__["_fold"] = (n, slots, stack, self.events[-1] if n else None)
         return slots, stack
 

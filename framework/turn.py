@@ -1,7 +1,8 @@
 """The records one user message passes through the pipeline as.
 
-    text ──NLU──▶ intent, intent_ranking, entities ──DM──▶ responses (Response | ActionMessage),
-    actions, refused ──NLG──▶ messages (one Message per response, in order)
+    text ──NLU──▶ intent, intent_ranking, entities ──▶ Parse ──DM decisions, actions run by the
+    agent──▶ responses (Response | ActionMessage), actions, refused, slots ──NLG──▶ messages
+    (one Message per response, in order)
 
 Every field a component reads or writes is declared on the component (``requires`` /
 ``assigns``, as spaCy's pipes do) and checked when the pipeline is built
@@ -12,13 +13,11 @@ Every field a component reads or writes is declared on the component (``requires
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import Any, TypedDict, cast
 
-if TYPE_CHECKING:
-    from dialogkit.framework.action_executor import ActionExecutor
-    from dialogkit.framework.tracker import Tracker
+__all__ = ["AGENT_FIELDS", "ActionMessage", "Message", "Parse", "Response", "Turn", "from_action", "turn_fields"]
 
-__all__ = ["AGENT_FIELDS", "ActionMessage", "Message", "Response", "Turn", "from_action", "turn_fields"]
+NLU_FALLBACK = "nlu_fallback"  # the intent of a message the NLU is unsure about (and of no intent at all)
 
 
 class Message(TypedDict, total=False):
@@ -72,6 +71,22 @@ def from_action(message: dict[str, Any], position: int) -> Response | ActionMess
     return ActionMessage(cast(Message, dict(message)), position)
 
 
+@dataclass(frozen=True)
+class Parse:
+    """What the NLU made of one message, as the DM reads it (a copy: the DM cannot change it)."""
+
+    text: str
+    intent: dict[str, Any] | None = None
+    intent_ranking: tuple[dict[str, Any], ...] = ()
+    entities: tuple[dict[str, Any], ...] = ()
+    payload: bool = False  # a `/intent{...}` payload (no NLU ran; not free text)
+
+    @property
+    def intent_name(self) -> str:
+        """The intent's name; ``nlu_fallback`` when there is none."""
+        return str((self.intent or {}).get("name") or NLU_FALLBACK)
+
+
 @dataclass
 class Turn:
     """What flows through the pipeline for one user message (see the module docstring)."""
@@ -82,24 +97,22 @@ class Turn:
     intent: dict[str, Any] | None = None
     intent_ranking: list[dict[str, Any]] = field(default_factory=list)
     entities: list[dict[str, Any]] = field(default_factory=list)
-    tracker: Tracker = None  # type: ignore[assignment]  # set by the agent for DM and NLG; NLU-only parses have none
-    executor: ActionExecutor | None = None  # runs the actions the DM decides on (the agent's)
     responses: list[Response | ActionMessage] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # what the DM did, in order: responses said, actions run, forms run
     messages: list[Message] = field(default_factory=list)  # NLG: one per entry of `responses`, in order
     timings: dict[str, float] = field(default_factory=dict)
     refused: list[dict[str, Any]] = field(default_factory=list)  # slot values the DM did not take: {"slot", "value", "why"}
+    slots: dict[str, Any] = field(default_factory=dict)  # the slots once the DM is done (what NLG fills responses with)
+    events: list[Any] = field(default_factory=list)  # the events this message added to the conversation (set last)
 
-    def say(self, name: str, record: bool = True) -> None:
-        """Queue domain response ``name`` with the slots as they are now (``record``: also list
-        it in ``actions``, what the DM did)."""
-        self.responses.append(Response(name, self.tracker.slots, len(self.tracker.events)))
-        if record:
-            self.actions.append(name)
+    def parse(self) -> Parse:
+        """The NLU result as the DM reads it."""
+        return Parse(self.text, dict(self.intent) if self.intent else None, tuple(dict(r) for r in self.intent_ranking),
+                     tuple(dict(e) for e in self.entities), self.payload)
 
 
 # What the agent fills before any component runs.
-AGENT_FIELDS = frozenset({"text", "payload", "channel", "tracker", "executor", "timings"})
+AGENT_FIELDS = frozenset({"text", "payload", "channel", "timings"})
 
 
 def turn_fields() -> set[str]:

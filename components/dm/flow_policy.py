@@ -13,9 +13,10 @@ Per user message (:meth:`FlowPolicy.process`):
 6. The top flow advances (:mod:`.flow_runtime`) until a ``collect`` or ``expect`` must
    wait for the user or the stack empties.
 
-The policy decides; actions run on the turn's executor (the agent's), whose outcome the
-runtime reacts to. Every change is an event on the tracker, so a conversation replays to
-the same state.
+The policy decides and the agent acts (:mod:`dialogkit.framework.dialogue`): every change is
+an event of a decision, every action (validators, validation actions, asks, action steps) a
+request the agent runs and whose outcome it sends back. Between messages all the policy's
+state is in the tracker's events, so a conversation replays to the same state.
 """
 
 from __future__ import annotations
@@ -25,21 +26,25 @@ from typing import Any, Literal
 import networkx as nx
 from pydantic import Field
 
-from dialogkit.components.dm.flow_runtime import FlowRuntime, slots_set_this_turn
+from dialogkit.components.dm.draft import Draft
+from dialogkit.components.dm.flow_runtime import FlowRuntime, Steps
 from dialogkit.components.dm.slot_filling import fill_slots
 from dialogkit.components.dm.two_stage import TwoStageFallback
-from dialogkit.framework.components import Component, ComponentConfig
+from dialogkit.framework.components import ComponentConfig
+from dialogkit.framework.dialogue import ConversationView, Decisions, Policy
+from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.expressions import parse_expression
 from dialogkit.framework.flowgraph import compile_flows
 from dialogkit.framework.tracker import (
     ActionExecuted,
     FlowCompleted,
+    FlowFrame,
     FlowInterrupted,
     FlowStarted,
     Restarted,
     Tracker,
 )
-from dialogkit.framework.turn import Turn
+from dialogkit.framework.turn import NLU_FALLBACK, Parse
 
 __all__ = ["FlowPolicy", "FlowPolicyConfig"]
 
@@ -52,15 +57,15 @@ class FlowPolicyConfig(ComponentConfig):
     two_stage_fallback: bool = False  # on nlu_fallback ask "Did you mean ...?", then to rephrase, before the fallback response (.two_stage)
 
 
-class FlowPolicy(Component):
+class FlowPolicy(Policy):
     name = "flow_policy"
     stage = "dm"
     Config = FlowPolicyConfig
-    requires = ("tracker", "executor")
-    assigns = ("responses", "actions", "refused")
+    requires = ("intent", "intent_ranking")  # and `entities` when the pipeline extracts any (a bot may have none)
+    assigns = ("responses", "actions", "refused", "slots")
     config: FlowPolicyConfig
 
-    def __init__(self, config: FlowPolicyConfig, domain: Any):
+    def __init__(self, config: FlowPolicyConfig, domain: Domain):
         super().__init__(config, domain)
         self.graph: nx.DiGraph = compile_flows(domain)
         self.runtime = FlowRuntime(domain, self.graph, config.max_actions_per_turn, config.action_timeout)
@@ -75,147 +80,147 @@ class FlowPolicy(Component):
         action = getattr(config, "validate_slots_action", None)
         return {"validate_slots_action": action} if action else {}
 
-    def flow_position(self, tracker: Tracker) -> str | None:
+    def flow_position(self, conversation: ConversationView | Tracker) -> str | None:
         """Label of the step the active flow is at (for debug views)."""
-        node = self.runtime.waiting_node(tracker.stack)
+        node = self.runtime.waiting_node(conversation.stack)
         return node.label if node is not None else None
 
     # --- routing ----------------------------------------------------------------------
 
-    def process(self, turn: Turn) -> None:
-        tracker = turn.tracker
-        intent = (turn.intent or {}).get("name", "nlu_fallback")
+    def decide(self, conversation: ConversationView, parse: Parse) -> Decisions:
+        draft = Draft(conversation, parse)
+        yield from self._route(draft)
+        return draft.decision()
+
+    def _route(self, draft: Draft) -> Steps:
+        intent = draft.parse.intent_name
         if intent == "restart":
-            turn.actions.append("action_restart")
-            tracker.add(ActionExecuted(name="action_restart"))
-            tracker.add(Restarted())
+            draft.record("action_restart")  # a built-in: the DM runs it itself
+            draft.add(ActionExecuted(name="action_restart"))
+            draft.add(Restarted())
             return
-        stack = tracker.stack  # the routes below decide on the flows as they stood when the message came
+        stack = draft.stack  # the routes below decide on the flows as they stood when the message came
         asking = self.runtime.asking(stack)
-        invalid, ok, validated = self._read(turn, intent, asking, stack)
+        invalid, ok, validated = yield from self._read(draft, intent, asking, stack)
         if not ok:  # a validator or validation action failed: its flow stops, nothing else is read into this message
-            self.runtime.stop_after_failure(turn)
-            self.runtime.run(turn)
+            self.runtime.stop_after_failure(draft)
+            yield from self.runtime.run(draft)
             return
         if validated:
-            asking = self.runtime.asking(tracker.stack)  # the validation action may have moved the flow
-        if intent == "nlu_fallback" and asking is not None and slots_set_this_turn(tracker):
+            asking = self.runtime.asking(draft.stack)  # the validation action may have moved the flow
+        if intent == NLU_FALLBACK and asking is not None and draft.slots_set_this_turn():
             intent = "inform"  # unsure about the intent, but the message answered the question asked
-        fallback = self._fallback(turn, intent)
+        fallback = self._fallback(draft, intent)
         if fallback == "wait":
             return
-        if fallback or self._cancel(turn, intent, stack):
-            self.runtime.run(turn)
+        if fallback or self._cancel(draft, intent, stack):
+            yield from self.runtime.run(draft)
             return
-        taken, stack = self._expected(turn, intent, stack)
+        taken, stack = self._expected(draft, intent, stack)
         if taken:
-            self.runtime.run(turn)
+            yield from self.runtime.run(draft)
             return
-        if not self._start(turn, intent, asking, stack):
-            turn.say(self.config.fallback_response)  # nothing to do with this intent; slots stay set
+        if not (yield from self._start(draft, intent, asking, stack)):
+            draft.say(self.config.fallback_response)  # nothing to do with this intent; slots stay set
             return
         if invalid and self.domain.slots[invalid].invalid_response:
-            turn.say(self.domain.slots[invalid].invalid_response)
-        self.runtime.run(turn)
+            draft.say(self.domain.slots[invalid].invalid_response)
+        yield from self.runtime.run(draft)
 
-    def _read(self, turn: Turn, intent: str, asking: str | None, stack: list[Any]) -> tuple[str | None, bool, bool]:
+    def _read(self, draft: Draft, intent: str, asking: str | None, stack: list[FlowFrame]) -> Steps:
         """Fill slots from the message, then run the validation actions over what it set.
         Returns (the asked slot if its value was refused, nothing failed, a flow's validate ran)."""
-        tracker = turn.tracker
-        filled = fill_slots(self.domain, turn, intent, asking, self.config.action_timeout)
-        self.runtime.rewind(tracker, filled.corrected)
+        filled = yield from fill_slots(self.domain, draft, intent, asking, self.config.action_timeout)
+        self.runtime.rewind(draft, filled.corrected)
         ok = filled.validators_ok
         if ok and self.config.validate_slots_action:
-            ok = self.runtime.action(turn, self.config.validate_slots_action, record=False, candidates=slots_set_this_turn(tracker))
+            ok = yield from self.runtime.action(draft, self.config.validate_slots_action, record=False,
+                                                candidates=draft.slots_set_this_turn())
         validated = False
         if ok and stack:
-            validated, ok = self._validate(turn, stack[-1].flow)
+            validated, ok = yield from self._validate(draft, stack[-1].flow)
         return filled.invalid, ok, validated
 
-    def _validate(self, turn: Turn, flow: str) -> tuple[bool, bool]:
+    def _validate(self, draft: Draft, flow: str) -> Steps:
         """Run flow ``flow``'s `validate` action on this message (with the slots it set; the
         action may also extract slots itself, as Rasa's ``extract_<slot>``).
         Returns (it ran, it did not fail)."""
         action = self.domain.flows[flow].validate_ if flow in self.domain.flows else None
         if not action:
             return False, True
-        tracker = turn.tracker
-        before = tracker.slots
-        if not self.runtime.action(turn, action, record=False, candidates=slots_set_this_turn(tracker)):
+        before = draft.slots
+        if not (yield from self.runtime.action(draft, action, record=False, candidates=draft.slots_set_this_turn())):
             return True, False
         # a validator may clear slots the flow already collected: go back to the first of them
-        after = tracker.slots
-        self.runtime.rewind(tracker, [name for name, value in before.items() if value is not None and after.get(name) is None])
+        after = draft.slots
+        self.runtime.rewind(draft, [name for name, value in before.items() if value is not None and after.get(name) is None])
         return True, True
 
-    def _fallback(self, turn: Turn, intent: str) -> Literal["run", "wait"] | None:
+    def _fallback(self, draft: Draft, intent: str) -> Literal["run", "wait"] | None:
         """Handle a message the NLU was unsure about: "run" (the flow then re-asks what it waits
         on), "wait" (the two-stage fallback asked something), None (not a fallback)."""
         if self.two_stage is not None:
-            step = self.two_stage.handle(turn, intent)
-            if step == "waiting":
+            step = self.two_stage.handle(draft, intent)
+            if step == "wait":
                 return "wait"
             if step == "give_up":
-                intent = "nlu_fallback"
-        if intent != "nlu_fallback":
+                intent = NLU_FALLBACK
+        if intent != NLU_FALLBACK:
             return None
-        turn.say(self.config.fallback_response)
+        draft.say(self.config.fallback_response)
         return "run"
 
-    def _cancel(self, turn: Turn, intent: str, stack: list[Any]) -> bool:
+    def _cancel(self, draft: Draft, intent: str, stack: list[FlowFrame]) -> bool:
         if intent != "cancel" or not stack:
             return False
-        self.runtime.cancel_top(turn.tracker)
-        turn.say("utter_flow_cancelled")
-        self.runtime.resume_if_any(turn.tracker)
+        self.runtime.cancel_top(draft)
+        draft.say("utter_flow_cancelled")
+        self.runtime.resume_if_any(draft)
         return True
 
-    def _expected(self, turn: Turn, intent: str, stack: list[Any]) -> tuple[bool, list[Any]]:
+    def _expected(self, draft: Draft, intent: str, stack: list[FlowFrame]) -> tuple[bool, list[FlowFrame]]:
         """An ``expect`` step that waits for ``intent`` takes its branch; with another intent
         the flow only waited for those answers: it ends, and the message is handled without it.
         Returns (a branch was taken, the stack to route on)."""
-        tracker = turn.tracker
         node = self.runtime.waiting_node(stack)
         if node is None or node.kind != "expect":
             return False, stack
         if intent in node.branches:
-            self.runtime.advance(tracker, stack[-1].flow, node.branches[intent])
+            self.runtime.advance(draft, stack[-1].flow, node.branches[intent])
             return True, stack
-        tracker.add(FlowCompleted(flow=stack[-1].flow))
-        self.runtime.resume_if_any(tracker)
-        return False, tracker.stack
+        draft.add(FlowCompleted(flow=stack[-1].flow))
+        self.runtime.resume_if_any(draft)
+        return False, draft.stack
 
-    def _start(self, turn: Turn, intent: str, asking: str | None, stack: list[Any]) -> bool:
+    def _start(self, draft: Draft, intent: str, asking: str | None, stack: list[FlowFrame]) -> Steps:
         """Start the flow ``intent`` triggers (interrupting the active one, if it may be);
-        False when there is nothing to do: no flow triggered and none active."""
-        tracker = turn.tracker
-        flow = self._triggered(intent, tracker)
+        returns False when there is nothing to do: no flow triggered and none active."""
+        flow = self._triggered(intent, draft.slots)
         if flow is not None and self._running(flow, stack):
             flow = None  # said again while it runs (e.g. a form's trigger mid-form): it goes on, no second copy
         if flow is not None and stack and not self.domain.flows[stack[-1].flow].interruptible:
             flow = None  # the active flow asked not to be interrupted: the message only fills slots
-        if flow is not None and stack and self.domain.flows[stack[-1].flow].form and asking in {e.name for e in slots_set_this_turn(tracker)}:
+        if flow is not None and stack and self.domain.flows[stack[-1].flow].form and asking in {e.name for e in draft.slots_set_this_turn()}:
             flow = None  # a form goes on when the message answered its question (Rasa: the form runs before rules)
-        if flow is not None and flow != tracker.active_flow:
+        if flow is not None and flow != draft.active_flow:
             if stack:
-                tracker.add(FlowInterrupted(flow=stack[-1].flow))
-            tracker.add(FlowStarted(flow=flow))
-            if not self._validate(turn, flow)[1]:
-                self.runtime.stop_after_failure(turn)
+                draft.add(FlowInterrupted(flow=stack[-1].flow))
+            draft.add(FlowStarted(flow=flow))
+            if not (yield from self._validate(draft, flow))[1]:
+                self.runtime.stop_after_failure(draft)
             return True
         return bool(stack)
 
-    def _running(self, flow: str, stack: list[Any]) -> bool:
+    def _running(self, flow: str, stack: list[FlowFrame]) -> bool:
         """Whether ``flow``, or the flow it starts by calling, is already on the stack."""
         running = {f.flow for f in stack}
         steps = self.domain.flows[flow].steps
         return flow in running or (bool(steps) and getattr(steps[0], "call", None) in running)
 
-    def _triggered(self, intent: str, tracker: Tracker) -> str | None:
+    def _triggered(self, intent: str, slots: dict[str, Any]) -> str | None:
         """The flow ``intent`` starts: one whose ``when`` has a condition that holds wins over one
         without a condition (it is the more specific, as a Rasa rule with a condition is); among
         equals, the first by name (a trained model's domain does not keep the file's order)."""
-        slots = tracker.slots
         plain = None
         for name, flow in self._by_name:
             if flow.when is None or intent not in flow.when.intents():

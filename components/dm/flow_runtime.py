@@ -1,46 +1,51 @@
 """The flow runtime: walks the top flow's steps until one waits for the user.
 
-Each step kind is one entry of :data:`STEPS`, a function over a typed :class:`Node`
-(built once from the policy graph) that either moves the flow on (by events on the
-tracker) or returns :data:`WAIT`. Actions run through the turn's
-:class:`~dialogkit.framework.action_executor.ActionExecutor`; the runtime reacts to the
-outcome it returns (apply the events, follow the step's ``on_error`` branch, or stop the
-flow and say ``utter_error``).
+Each step kind is one entry of :data:`STEPS`, a generator over a typed :class:`Node` (built
+once from the policy graph) that moves the flow on by events on the :class:`Draft` and returns
+:data:`WAIT` when the flow waits for the user. A step that runs an action yields a decision
+with a :class:`RunAction` request; the agent runs it and sends the outcome back, and the
+runtime reacts to it (apply what the action asked of the flows, follow the step's ``on_error``
+branch, or stop the flow and say ``utter_error``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
-from dialogkit.framework.domain.schema import ask_response
+from dialogkit.components.dm.draft import Draft
+from dialogkit.framework.dialogue import Decision, RunAction
+from dialogkit.framework.domain.schema import Domain, ask_response
 from dialogkit.framework.expressions import parse_expression
 from dialogkit.framework.slots import coerce_slot_value
 from dialogkit.framework.tracker import (
-    ActionExecuted,
     ActionFailed,
     FlowAdvanced,
     FlowCancelled,
     FlowCompleted,
+    FlowFrame,
     FlowResumed,
     FlowStarted,
     Restarted,
     SlotSet,
-    Tracker,
 )
-from dialogkit.framework.turn import Turn, from_action
 
-__all__ = ["BUILTIN_ACTIONS", "STEPS", "FlowRuntime", "Node", "slots_set_this_turn"]
+__all__ = ["BUILTIN_ACTIONS", "STEPS", "FlowRuntime", "Node", "Steps"]
 
 logger = logging.getLogger(__name__)
 
 WAIT = True  # a step handler's answer when the flow waits for the user's next message
-# Actions the runtime runs itself (Rasa's built-ins); everything else goes to the executor.
+# Actions the runtime runs itself (Rasa's built-ins); everything else is a request to the agent.
 BUILTIN_ACTIONS = frozenset({"action_restart", "action_cancel_flow", "action_deactivate_loop", "action_listen", "action_session_start"})
+MAX_FOLLOWUPS = 10  # follow-up actions one action may chain before the chain is cut
+
+# What a step (or anything that may run an action) is: a generator of decisions with requests,
+# sent each request's outcome, returning its own result.
+Steps = Generator[Decision, Any, Any]
 
 
 @dataclass(frozen=True)
@@ -74,21 +79,10 @@ class Node:
         return cls(name, data["flow"], data["kind"], data.get("step"), data.get("label", name), edges, dict(data.get("branches") or {}))
 
 
-def slots_set_this_turn(tracker: Tracker) -> list[SlotSet]:
-    """The slots set since the user's latest message, in order."""
-    out: list[SlotSet] = []
-    for e in reversed(tracker.events):
-        if e.event == "user":
-            break
-        if isinstance(e, SlotSet):
-            out.append(e)
-    return out[::-1]
-
-
 class FlowRuntime:
     """Runs flows over ``graph`` for ``domain`` (see the module docstring)."""
 
-    def __init__(self, domain: Any, graph: nx.DiGraph, max_steps: int, action_timeout: float | None):
+    def __init__(self, domain: Domain, graph: nx.DiGraph, max_steps: int, action_timeout: float | None):
         self.domain = domain
         self.graph = graph
         self.nodes = {name: Node.of(graph, name) for name in graph.nodes}
@@ -100,46 +94,46 @@ class FlowRuntime:
 
     # --- where the conversation stands ------------------------------------------------
 
-    def asking(self, stack: list[Any]) -> str | None:
+    def asking(self, stack: list[FlowFrame]) -> str | None:
         """The slot the top flow of ``stack`` waits for, if it waits on a ``collect``."""
         node = self.nodes.get(stack[-1].node) if stack else None
         return node.step.collect if node is not None and node.kind == "collect" else None
 
-    def waiting_node(self, stack: list[Any]) -> Node | None:
+    def waiting_node(self, stack: list[FlowFrame]) -> Node | None:
         """The node the top flow of ``stack`` stands at."""
         return self.nodes.get(stack[-1].node) if stack else None
 
-    def active_form(self, tracker: Tracker) -> str | None:
-        stack = tracker.stack
+    def active_form(self, draft: Draft) -> str | None:
+        stack = draft.stack
         return stack[-1].flow if stack and self.domain.flows[stack[-1].flow].form else None
 
     # --- moving flows -----------------------------------------------------------------
 
-    def advance(self, tracker: Tracker, flow: str, node: str) -> None:
+    def advance(self, draft: Draft, flow: str, node: str) -> None:
         target = self.nodes[node]
-        if target.kind == "collect" and target.step.ask_before_filling and tracker.slots.get(target.step.collect) is not None:
-            tracker.add(SlotSet(name=target.step.collect, value=None))
-        tracker.add(FlowAdvanced(flow=flow, node=node))
+        if target.kind == "collect" and target.step.ask_before_filling and draft.slots.get(target.step.collect) is not None:
+            draft.add(SlotSet(name=target.step.collect, value=None))
+        draft.add(FlowAdvanced(flow=flow, node=node))
 
-    def resume_if_any(self, tracker: Tracker) -> None:
-        stack = tracker.stack
+    def resume_if_any(self, draft: Draft) -> None:
+        stack = draft.stack
         if stack:
-            tracker.add(FlowResumed(flow=stack[-1].flow))
+            draft.add(FlowResumed(flow=stack[-1].flow))
 
-    def cancel_top(self, tracker: Tracker) -> None:
+    def cancel_top(self, draft: Draft) -> None:
         """Cancel the top flow; a called sub-flow is part of its caller, which is cancelled too."""
-        stack = tracker.stack
+        stack = draft.stack
         while stack:
             frame = stack.pop()
-            tracker.add(FlowCancelled(flow=frame.flow))
+            draft.add(FlowCancelled(flow=frame.flow))
             if frame.return_to is None:
                 break
 
-    def rewind(self, tracker: Tracker, corrected: list[str]) -> None:
+    def rewind(self, draft: Draft, corrected: list[str]) -> None:
         """After a correction, move the active flow back to the corrected slot's collect step,
         so the steps after it (summaries, conditions, confirmations) run again with the new
         value; collects already answered are passed straight through."""
-        stack = tracker.stack
+        stack = draft.stack
         if not corrected or not stack:
             return
         frame = stack[-1]
@@ -150,202 +144,210 @@ class FlowRuntime:
                     if earliest is None or nx.has_path(self.graph, node.name, earliest):
                         earliest = node.name
         if earliest is not None:
-            tracker.add(FlowAdvanced(flow=frame.flow, node=earliest))
+            draft.add(FlowAdvanced(flow=frame.flow, node=earliest))
 
-    def stop_after_failure(self, turn: Turn, node: str | None = None) -> None:
+    def stop_after_failure(self, draft: Draft, node: str | None = None) -> None:
         """A failed action stops its flow, so nothing after it (a confirmation) runs: the flow
         follows the action step's ``on_error`` branch when it has one; otherwise it ends (with
         the flows that called it), the bot says ``utter_error`` and the flow below resumes."""
-        tracker = turn.tracker
-        stack = tracker.stack
+        stack = draft.stack
         if not stack:
-            turn.say("utter_error", record=False)
+            draft.say("utter_error", record=False)
             return
         branch = self.nodes[node].edges.get("error") if node else None
         if branch is not None:
-            self.advance(tracker, stack[-1].flow, branch)
+            self.advance(draft, stack[-1].flow, branch)
             return
-        self.cancel_top(tracker)
-        turn.say("utter_error", record=False)
-        self.resume_if_any(tracker)
+        self.cancel_top(draft)
+        draft.say("utter_error", record=False)
+        self.resume_if_any(draft)
 
     # --- walking ----------------------------------------------------------------------
 
-    def run(self, turn: Turn) -> None:
+    def run(self, draft: Draft) -> Steps:
         """Walk the top flow until it waits for the user or the stack empties."""
-        tracker = turn.tracker
         shown: str | None = None
         for _ in range(self.max_steps):
-            stack = tracker.stack
+            stack = draft.stack
             if not stack:
                 return
             frame = stack[-1]
             if frame.flow != shown:
                 shown = frame.flow
                 if self.domain.flows[frame.flow].form:
-                    turn.actions.append(frame.flow)  # a form runs (Rasa's view: the form action)
+                    draft.record(frame.flow)  # a form runs (Rasa's view: the form action)
             node = self.nodes[frame.node]
-            if STEPS[node.kind](self, turn, node) is WAIT:
+            if (yield from STEPS[node.kind](self, draft, node)) is WAIT:
                 return
-        tracker.add(ActionFailed(name="flow_policy", error=f"more than {self.max_steps} steps in one turn; stopped a runaway loop"))
-        logger.error("conversation %s: stopped a runaway loop in flow %s", tracker.conversation_id, tracker.active_flow)
-        for frame in reversed(tracker.stack):
-            tracker.add(FlowCancelled(flow=frame.flow))
-        turn.say("utter_error")
+        draft.add(ActionFailed(name="flow_policy", error=f"more than {self.max_steps} steps in one turn; stopped a runaway loop"))
+        logger.error("conversation %s: stopped a runaway loop in flow %s", draft.conversation.conversation_id, draft.active_flow)
+        for frame in reversed(draft.stack):
+            draft.add(FlowCancelled(flow=frame.flow))
+        draft.say("utter_error")
 
-    def ask(self, turn: Turn, collect: Any) -> bool:
-        """Ask for a ``collect`` step's slot; False when the asking action failed."""
+    def ask(self, draft: Draft, collect: Any) -> Steps:
+        """Ask for a ``collect`` step's slot; returns False when the asking action failed."""
         ask = collect.ask or ask_response(collect.collect, self.domain) or f"action_ask_{collect.collect}"
-        in_form = self.domain.flows[turn.tracker.stack[-1].flow].form
+        in_form = self.domain.flows[draft.stack[-1].flow].form
         if ask in self.domain.actions:
-            return self.action(turn, ask, record=not in_form)
-        turn.say(ask, record=not in_form)  # a form asks as part of running (Rasa's view)
+            return (yield from self.action(draft, ask, record=not in_form))
+        draft.say(ask, record=not in_form)  # a form asks as part of running (Rasa's view)
         return True
 
-    def action(self, turn: Turn, name: str, record: bool = True, candidates: list[SlotSet] | None = None, depth: int = 0,
-               then: Callable[[], None] | None = None) -> bool:
-        """Run action ``name`` and apply what it returns; False when it failed (an
-        :class:`ActionFailed` event is recorded; the caller decides what the flow does).
-        ``then`` runs once the action has done its part, before a flow it starts (an
-        ``active_loop`` event, or a follow-up naming a flow) is pushed: the step that ran it
-        moves on first, so the flow it starts returns there."""
-        tracker = turn.tracker
-        if name in self.domain.flows and depth:  # a follow-up naming a form or flow: it starts (Rasa runs the form next; the run records it)
-            if then is not None:
-                then()
-            self._start_from_action(tracker, name)
-            return True
-        if record:
-            turn.actions.append(name)
-        if name in BUILTIN_ACTIONS:
-            self._builtin(tracker, name)
-            if then is not None:
-                then()
-            return True
-        if turn.executor is None:
-            raise RuntimeError(f"action '{name}' cannot run: the turn has no action executor (the agent sets one)")
-        form = self.active_form(tracker)
-        outcome = turn.executor.run(name, tracker, form=form, requested_slot=self.asking(tracker.stack) if form else None,
-                                    candidates=candidates, timeout=self.action_timeout)
-        if not outcome.ok:
-            tracker.add(ActionFailed(name=name, error=outcome.error or outcome.status))
-            if outcome.status == "rejected" and then is not None:  # declined, not failed: nothing applied, the flow goes on
-                then()
-            return outcome.status == "rejected"
-        tracker.add(ActionExecuted(name=name))
-        # said right after the action event, before its other events (as Rasa logs them)
-        turn.responses.extend(from_action(m, len(tracker.events)) for m in outcome.messages)
-        for e in outcome.events:
-            tracker.add(e)
-        if outcome.deactivate_form and form:
-            tracker.add(FlowCancelled(flow=form))
-        started = outcome.activate_form if outcome.activate_form in self.domain.flows and outcome.activate_form != form else None
-        followup = outcome.followup if depth < 10 else None
-        if followup and not started:  # the follow-up finishes this step (or fails it)
-            return self.action(turn, followup, depth=depth + 1, then=then)
-        if then is not None:
-            then()
-        if started:
-            self._start_from_action(tracker, started)
-        return self.action(turn, followup, depth=depth + 1) if followup else True
+    def action(self, draft: Draft, name: str, record: bool = True, candidates: list[SlotSet] | None = None,
+               then: tuple[str, str] | None = None) -> Steps:
+        """Run action ``name`` (a request the agent runs) and react to its outcome; returns False
+        when it failed (the agent recorded an ``ActionFailed`` event; the caller decides what
+        the flow does). ``then`` (flow, node): where the step that runs it moves once the action
+        has done its part (its follow-ups included), before a flow it starts (an ``active_loop``
+        event, or a follow-up naming a flow) is pushed, so that flow returns there."""
+        depth = 0
+        while True:
+            if depth and name in self.domain.flows:  # a follow-up naming a form or flow: it starts (Rasa runs the form next)
+                self._move(draft, then)
+                self._start_from_action(draft, name)
+                return True
+            if record:
+                draft.record(name)
+            if name in BUILTIN_ACTIONS:
+                self._builtin(draft, name)
+                self._move(draft, then)
+                return True
+            form = self.active_form(draft)
+            request = RunAction(name, form, self.asking(draft.stack) if form else None, tuple(candidates or ()), self.action_timeout)
+            outcome = yield draft.decision(request)
+            if not outcome.ok:
+                if outcome.status != "rejected":
+                    return False
+                self._move(draft, then)  # declined, not failed: nothing applied, the flow goes on
+                return True
+            if outcome.deactivate_form and form:
+                draft.add(FlowCancelled(flow=form))
+            started = outcome.activate_form if outcome.activate_form in self.domain.flows and outcome.activate_form != form else None
+            followup = outcome.followup if depth < MAX_FOLLOWUPS else None
+            record, candidates, depth = True, None, depth + 1
+            if followup and not started:  # the follow-up finishes this step (or fails it)
+                name = followup
+                continue
+            self._move(draft, then)
+            if started:
+                self._start_from_action(draft, started)
+            if not followup:
+                return True
+            name, then = followup, None
 
-    def _start_from_action(self, tracker: Tracker, flow: str) -> None:
+    def _move(self, draft: Draft, then: tuple[str, str] | None) -> None:
+        if then is not None:
+            self.advance(draft, *then)
+
+    def _start_from_action(self, draft: Draft, flow: str) -> None:
         """Start ``flow`` for an action; when the flow that ran it was about to ``call`` it
         anyway (a story written the Rasa way: the action, then the form), that call is this
         one: the caller moves past it and gets the flow's return."""
-        caller = tracker.stack[-1] if tracker.stack else None
+        stack = draft.stack
+        caller = stack[-1] if stack else None
         node = self.nodes.get(caller.node) if caller is not None else None
         if caller is not None and node is not None and node.kind == "call" and node.step.call == flow:
-            self.advance(tracker, caller.flow, node.next("return"))
-            tracker.add(FlowStarted(flow=flow, return_to=caller.flow))
+            self.advance(draft, caller.flow, node.next("return"))
+            draft.add(FlowStarted(flow=flow, return_to=caller.flow))
         elif caller is None or caller.flow != flow:
-            tracker.add(FlowStarted(flow=flow))
+            draft.add(FlowStarted(flow=flow))
 
-    def _builtin(self, tracker: Tracker, name: str) -> None:
+    def _builtin(self, draft: Draft, name: str) -> None:
+        stack = draft.stack
         if name == "action_restart":
-            tracker.add(Restarted())
-        elif name == "action_deactivate_loop" and tracker.stack:  # Rasa's: the active form ends, even under a flow that interrupted it
-            form = next((f.flow for f in reversed(tracker.stack) if self.domain.flows[f.flow].form), None)
-            tracker.add(FlowCancelled(flow=form or tracker.stack[-1].flow))
-        elif name == "action_cancel_flow" and tracker.stack:
-            tracker.add(FlowCancelled(flow=tracker.stack[-1].flow))
+            draft.add(Restarted())
+        elif name == "action_deactivate_loop" and stack:  # Rasa's: the active form ends, even under a flow that interrupted it
+            form = next((f.flow for f in reversed(stack) if self.domain.flows[f.flow].form), None)
+            draft.add(FlowCancelled(flow=form or stack[-1].flow))
+        elif name == "action_cancel_flow" and stack:
+            draft.add(FlowCancelled(flow=stack[-1].flow))
 
 
 # --- the step kinds: one handler each ---------------------------------------------------
+# A handler is a generator (it may run actions); those that never do return before yielding.
 
-def _start(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    rt.advance(turn.tracker, node.flow, node.next())
+def _start(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+    rt.advance(draft, node.flow, node.next())
     return None
+    yield  # noqa: B901 - a generator like every handler
 
 
-def _expect(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
+def _expect(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
     return WAIT  # wait for the user's answer
+    yield  # noqa: B901
 
 
-def _collect(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    if turn.tracker.slots.get(node.step.collect) is not None:
-        rt.advance(turn.tracker, node.flow, node.next())
+def _collect(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+    if draft.slots.get(node.step.collect) is not None:
+        rt.advance(draft, node.flow, node.next())
         return None
-    if rt.ask(turn, node.step):
+    if (yield from rt.ask(draft, node.step)):
         return WAIT
-    rt.stop_after_failure(turn)
+    rt.stop_after_failure(draft)
     return None
 
 
-def _say(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    turn.say(node.step.say)
-    rt.advance(turn.tracker, node.flow, node.next())
+def _say(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+    draft.say(node.step.say)
+    rt.advance(draft, node.flow, node.next())
+    return None
+    yield  # noqa: B901
+
+
+def _action(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+    if not (yield from rt.action(draft, node.step.action, then=(node.flow, node.next()))):
+        rt.stop_after_failure(draft, node.name)
     return None
 
 
-def _action(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    if not rt.action(turn, node.step.action, then=lambda: rt.advance(turn.tracker, node.flow, node.next())):
-        rt.stop_after_failure(turn, node.name)
-    return None
-
-
-def _set(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    tracker = turn.tracker
-    slots = tracker.slots
+def _set(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+    slots = draft.slots
     for name, value in node.step.set.items():
         ok, coerced = coerce_slot_value(rt.domain.slots[name], value, slots.get(name))
-        tracker.add(SlotSet(name=name, value=coerced if ok else None))
-    rt.advance(tracker, node.flow, node.next())
+        draft.add(SlotSet(name=name, value=coerced if ok else None))
+    rt.advance(draft, node.flow, node.next())
     return None
+    yield  # noqa: B901
 
 
-def _if(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    branch = "then" if parse_expression(node.step.if_).evaluate(turn.tracker.slots) else "else"
-    rt.advance(turn.tracker, node.flow, node.edges.get(branch) or node.edges.get("then") or node.next())
+def _if(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+    branch = "then" if parse_expression(node.step.if_).evaluate(draft.slots) else "else"
+    rt.advance(draft, node.flow, node.edges.get(branch) or node.edges.get("then") or node.next())
     return None
+    yield  # noqa: B901
 
 
-def _goto(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    rt.advance(turn.tracker, node.flow, node.next("goto"))
+def _goto(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+    rt.advance(draft, node.flow, node.next("goto"))
     return None
+    yield  # noqa: B901
 
 
-def _link(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    turn.tracker.add(FlowCompleted(flow=node.flow))
-    turn.tracker.add(FlowStarted(flow=node.step.link))
+def _link(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+    draft.add(FlowCompleted(flow=node.flow))
+    draft.add(FlowStarted(flow=node.step.link))
     return None
+    yield  # noqa: B901
 
 
-def _call(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    rt.advance(turn.tracker, node.flow, node.next("return"))
-    turn.tracker.add(FlowStarted(flow=node.step.call, return_to=node.flow))
+def _call(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+    rt.advance(draft, node.flow, node.next("return"))
+    draft.add(FlowStarted(flow=node.step.call, return_to=node.flow))
     return None
+    yield  # noqa: B901
 
 
-def _end(rt: FlowRuntime, turn: Turn, node: Node) -> bool | None:
-    turn.tracker.add(FlowCompleted(flow=node.flow))
-    rt.resume_if_any(turn.tracker)
+def _end(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+    draft.add(FlowCompleted(flow=node.flow))
+    rt.resume_if_any(draft)
     return None
+    yield  # noqa: B901
 
 
 # Step kind (flowgraph's node ``kind``) -> how the runtime runs it. A new step kind is one
 # schema class, one compile rule in flowgraph.py and one entry here.
-STEPS: dict[str, Callable[[FlowRuntime, Turn, Node], bool | None]] = {
+STEPS: dict[str, Callable[[FlowRuntime, Draft, Node], Steps]] = {
     "start": _start,
     "expect": _expect,
     "collect": _collect,

@@ -2,18 +2,22 @@
 
 A mapping applies when its conditions hold (the active flow, the slot being asked for) and
 the intent fits; the first mapping of a slot that applies decides. The value is checked
-against the slot's type and then by its validator (run by the turn's action executor).
+against the slot's type and then by its validator (a :class:`ValidateSlot` request the agent
+runs on its action executor; the verdict is sent back).
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogkit.framework.domain.schema import FromEntity, FromIntent, FromText
+from dialogkit.components.dm.draft import Draft
+from dialogkit.framework.dialogue import Decision, ValidateSlot
+from dialogkit.framework.domain.schema import Domain, FromEntity, FromIntent, FromText
 from dialogkit.framework.slots import check_slot_value
-from dialogkit.framework.tracker import ActionFailed, SlotSet
-from dialogkit.framework.turn import Turn
+from dialogkit.framework.tracker import SlotSet
+from dialogkit.framework.turn import Parse
 
 __all__ = ["Filled", "fill_slots", "mapped_value"]
 
@@ -29,7 +33,7 @@ class Filled:
     corrected: list[str] = field(default_factory=list)  # slots that had a value and got another (not the asked one)
 
 
-def mapped_value(mapping: Any, name: str, slot: Any, turn: Turn, intent: str, asking: str | None, active: str | None) -> Any:
+def mapped_value(mapping: Any, name: str, slot: Any, parse: Parse, intent: str, asking: str | None, active: str | None) -> Any:
     """The raw value ``mapping`` of slot ``name`` reads from this turn, or ``_NOTHING`` when it does not apply."""
     if mapping.conditions and not any(
         (c.active_flow is None or c.active_flow == active) and (c.requested_slot is None or c.requested_slot == asking)
@@ -44,52 +48,50 @@ def mapped_value(mapping: Any, name: str, slot: Any, turn: Turn, intent: str, as
     if isinstance(mapping, FromEntity):
         if mapping.intents() and intent not in mapping.intents():
             return _NOTHING
-        values = [e["value"] for e in turn.entities if e["entity"] == mapping.entity
+        values = [e["value"] for e in parse.entities if e["entity"] == mapping.entity
                   and (mapping.role is None or e.get("role") == mapping.role) and (mapping.group is None or e.get("group") == mapping.group)]
         if not values:
             return _NOTHING
         return values if slot.type.value == "list" else values[0]
     if isinstance(mapping, FromText):
-        if (mapping.intents() and intent not in mapping.intents()) or (not mapping.conditions and asking != name) or turn.payload:
+        if (mapping.intents() and intent not in mapping.intents()) or (not mapping.conditions and asking != name) or parse.payload:
             return _NOTHING  # a button payload is not free text
-        return turn.text
+        return parse.text
     return _NOTHING  # pragma: no cover - the schema admits no other mapping
 
 
-def fill_slots(domain: Any, turn: Turn, intent: str, asking: str | None, timeout: float | None = None) -> Filled:
-    """Apply the slot mappings to ``turn`` (``SlotSet`` events on its tracker; refused values
-    in ``turn.refused``)."""
-    tracker = turn.tracker
-    active = tracker.active_flow
-    slots = tracker.slots
+def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,
+               timeout: float | None = None) -> Generator[Decision, Any, Filled]:
+    """Apply the slot mappings to the message (``SlotSet`` events on ``draft``, refused values
+    noted on it); a slot's validator is a :class:`ValidateSlot` request whose verdict the agent
+    sends back."""
+    active = draft.active_flow
+    slots = draft.slots
     out = Filled()
     for name, slot in domain.slots.items():
         for m in slot.mappings:
-            raw = mapped_value(m, name, slot, turn, intent, asking, active)
+            raw = mapped_value(m, name, slot, draft.parse, intent, asking, active)
             if raw is _NOTHING:
                 continue
             why: str | None
             ok, value, why = check_slot_value(slot, raw, slots.get(name))
             if ok and slot.validator:
-                if turn.executor is None:
-                    raise RuntimeError(f"slot '{name}' has a validator, but the turn has no action executor (the agent sets one)")
-                verdict = turn.executor.validate(slot.validator, name, value, tracker, timeout)
-                if verdict.error is not None:
-                    tracker.add(ActionFailed(name=slot.validator, error=verdict.error))
+                verdict = yield draft.decision(ValidateSlot(slot.validator, name, value, timeout))
+                if verdict.error is not None:  # the agent recorded the failure
                     out.validators_ok = False
                     break
                 value = verdict.value
                 ok = value is not None
                 why = None if ok else f"refused by {slot.validator}"
             if not ok:
-                turn.refused.append({"slot": name, "value": raw, "why": why, "asked": name == asking})
+                draft.refuse(name, raw, why, asked=name == asking)
                 if name == asking:
                     out.invalid = name
                 break
             if value != slots.get(name):
                 if slots.get(name) is not None and name != asking:
                     out.corrected.append(name)
-                tracker.add(SlotSet(name=name, value=value))
+                draft.add(SlotSet(name=name, value=value))
                 slots[name] = value
             break  # the first mapping that applies wins
     return out

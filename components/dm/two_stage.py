@@ -20,10 +20,13 @@ rounds (what ``rasa test`` expects to see).
 from __future__ import annotations
 
 import json
-from typing import Any, Literal, cast
+from collections.abc import Iterator
+from typing import Any, Literal
 
-from dialogkit.framework.tracker import BotUttered, Tracker, UserUttered
-from dialogkit.framework.turn import ActionMessage, Message, Turn
+from dialogkit.components.dm.draft import Draft
+from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.tracker import BotUttered, UserUttered
+from dialogkit.framework.turn import NLU_FALLBACK
 
 __all__ = ["ACTION", "AFFIRM", "DENY_INTENT", "REPHRASE", "TwoStageFallback"]
 
@@ -31,49 +34,52 @@ ACTION = "action_two_stage_fallback"
 AFFIRM = "utter_ask_affirmation"  # "Did you mean ...?" (built by the DM: its buttons name the intent)
 REPHRASE = "utter_ask_rephrase"
 DENY_INTENT = "out_of_scope"  # the payload of the *No* button, as in Rasa
-UNSURE = ("nlu_fallback", DENY_INTENT)
+UNSURE = (NLU_FALLBACK, DENY_INTENT)
 NOT_UNDERSTOOD = (*UNSURE, "deny")  # what a user says that does not end the rounds
 
 
 class TwoStageFallback:
-    def __init__(self, domain: Any):
+    def __init__(self, domain: Domain):
         self.domain = domain
 
-    def handle(self, turn: Turn, intent: str) -> Literal["waiting", "give_up"] | None:
+    def handle(self, draft: Draft, intent: str) -> Literal["wait", "give_up"] | None:
         """What the fallback does with this message: None when it is not its business,
-        ``"waiting"`` when it asked something (the flow waits), ``"give_up"`` when the caller
+        ``"wait"`` when it asked something (the flow waits), ``"give_up"`` when the caller
         should say the fallback response and let the flow re-ask."""
-        tracker = turn.tracker
-        last = _last_asked(tracker)
+        last = _last_asked(draft)
         denied = last == AFFIRM and intent in NOT_UNDERSTOOD
-        if intent != "nlu_fallback" and not denied:
+        if intent != NLU_FALLBACK and not denied:
             if last is not None:  # understood after a fallback question: the loop ends, the message goes on as usual
-                turn.actions.append(ACTION)
+                draft.record(ACTION)
             return None
-        guess = next((r["name"] for r in turn.intent_ranking if r.get("name") not in UNSURE and r.get("name") in self.domain.intents), None)
-        if (denied or guess is None) and _rephrased(tracker):
+        parse = draft.parse
+        guess = next((r["name"] for r in parse.intent_ranking if r.get("name") not in UNSURE and r.get("name") in self.domain.intents), None)
+        if (denied or guess is None) and _rephrased(draft):
             return "give_up"
-        turn.actions.append(ACTION)
+        draft.record(ACTION)
         if denied or guess is None:  # nothing (left) to propose: ask to rephrase
-            turn.say(REPHRASE, record=False)
-            return "waiting"
-        values = {e["entity"]: e["value"] for e in turn.entities if e.get("entity")}
+            draft.say(REPHRASE, record=False)
+            return "wait"
+        values = {e["entity"]: e["value"] for e in parse.entities if e.get("entity")}
         label = self.domain.intents[guess].description or guess
-        message = {"response": AFFIRM, "text": f"Did you mean '{label}'?",
-                   "buttons": [{"title": "Yes", "payload": f"/{guess}" + (json.dumps(values, ensure_ascii=False) if values else "")},
-                               {"title": "No", "payload": f"/{DENY_INTENT}"}]}
-        turn.responses.append(ActionMessage(cast(Message, message), len(tracker.events)))
-        return "waiting"
+        draft.write({"response": AFFIRM, "text": f"Did you mean '{label}'?",
+                     "buttons": [{"title": "Yes", "payload": f"/{guess}" + (json.dumps(values, ensure_ascii=False) if values else "")},
+                                 {"title": "No", "payload": f"/{DENY_INTENT}"}]})
+        return "wait"
 
 
-def _turn_start(tracker: Tracker) -> int:
-    """Index of this turn's user message (the agent adds it before the DM runs)."""
-    return next((i for i in range(len(tracker.events) - 1, -1, -1) if isinstance(tracker.events[i], UserUttered)), len(tracker.events))
+def _before_this_message(draft: Draft) -> Iterator[Any]:
+    """The events before this turn's user message (the agent adds it before the DM runs), newest first."""
+    events = draft.reversed_events()
+    for e in events:
+        if isinstance(e, UserUttered):
+            break
+    return events
 
 
-def _last_asked(tracker: Tracker) -> str | None:
+def _last_asked(draft: Draft) -> str | None:
     """The fallback question the bot asked last turn, if that is what it said last."""
-    for e in reversed(tracker.events[: _turn_start(tracker)]):
+    for e in _before_this_message(draft):
         if isinstance(e, BotUttered):
             return e.response if e.response in (AFFIRM, REPHRASE) else None
         if isinstance(e, UserUttered):
@@ -81,9 +87,9 @@ def _last_asked(tracker: Tracker) -> str | None:
     return None
 
 
-def _rephrased(tracker: Tracker) -> bool:
+def _rephrased(draft: Draft) -> bool:
     """Whether the bot already asked to rephrase since the user last said something it understood."""
-    for e in reversed(tracker.events[: _turn_start(tracker)]):
+    for e in _before_this_message(draft):
         if isinstance(e, BotUttered) and e.response == REPHRASE:
             return True
         if isinstance(e, UserUttered) and (e.parse or {}).get("intent", {}).get("name") not in NOT_UNDERSTOOD:

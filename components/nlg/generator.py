@@ -89,7 +89,7 @@ class T5NLG(Component):
     Config = GeneratorConfig
     config: GeneratorConfig
     trainable = True
-    requires = ("responses",)
+    requires = ("responses", "slots")
     assigns = ("messages",)
 
     def __init__(self, config: GeneratorConfig, domain: Any):
@@ -291,7 +291,7 @@ class T5NLG(Component):
         channels: list[str | None] = []
         where: list[tuple[Turn, int, dict[str, Any] | None]] = []
         for turn in turns:
-            slots = turn.tracker.slots if turn.tracker is not None else {}
+            slots = turn.slots
             for r in turn.responses:
                 if isinstance(r, ActionMessage):  # already a message (from a custom action)
                     where.append((turn, -1, dict(r.message)))

@@ -46,7 +46,7 @@ class TemplateNLG(Component):
     stage = "nlg"
     Config = TemplateConfig
     config: TemplateConfig
-    requires = ("responses",)
+    requires = ("responses", "slots")
     assigns = ("messages",)
 
     def __init__(self, config: TemplateConfig, domain: Any):
@@ -87,7 +87,7 @@ class TemplateNLG(Component):
         return msg
 
     def process(self, turn: Turn) -> None:
-        slots = turn.tracker.slots if turn.tracker is not None else {}
+        slots = turn.slots
         for r in turn.responses:
             if isinstance(r, ActionMessage):  # already a message (from a custom action)
                 turn.messages.append(cast(Message, dict(r.message)))

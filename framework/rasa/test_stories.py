@@ -248,10 +248,9 @@ def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], res
                      "role": s.role, "group": s.group, "confidence": 1.0, "extractor": "story"} for s in spans]
         entities += [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "extractor": "story"} for k, v in values.items()]
         parse = {"intent": {"name": _concrete(agent, expected_intent, text), "confidence": 1.0}, "entities": entities}
-    before = len(agent.tracker(cid).events)
     t = agent.handle_turn(text, cid, parse=parse, executor=executor)
     if executor is None:  # end to end: an action that could not run fails the story
-        for event in t.tracker.events[before:]:
+        for event in t.events:
             if isinstance(event, ActionFailed) and not event.error.startswith("ActionRejected"):
                 result.diverged(f"{_q(text)}: action {event.name} failed: {event.error}")
     got_intent = (t.intent or {}).get("name")

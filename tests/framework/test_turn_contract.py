@@ -5,7 +5,7 @@ import pytest
 
 from dialogkit.components.dm.flow_runtime import STEPS
 from dialogkit.framework import components as registry
-from dialogkit.framework.action_executor import ActionExecutor
+from dialogkit.framework.action_executor import ActionExecutor, ActionOutcome
 from dialogkit.framework.agent import Agent
 from dialogkit.framework.archive import read_manifest
 from dialogkit.framework.cli import main
@@ -16,7 +16,7 @@ from dialogkit.framework.errors import ConfigError
 from dialogkit.framework.flowgraph import compile_flows
 from dialogkit.framework.tracker import Tracker, UserUttered
 from dialogkit.framework.training import stale_components, train
-from dialogkit.framework.turn import ActionMessage, Response, Turn, turn_fields
+from dialogkit.framework.turn import ActionMessage, Response, turn_fields
 from dialogkit.framework.validation import check
 from tests.conftest import MINIMAL, STAND_IN
 
@@ -62,11 +62,12 @@ def test_a_component_needing_a_field_no_earlier_component_fills_is_refused(write
     bot = _with_pipeline(write_bot, "pipeline:\n  - name: rule_entity_extractor\n  - name: flow_policy\n  - name: needs_intent_nlg\n")
     with pytest.raises(ConfigError) as exc:
         check(load_domain(bot))
-    issue = exc.value.issues[0]
-    assert issue.code == "DK609"
-    assert "'needs_intent_nlg' needs intent filled" in issue.text
-    assert "bert_nlu" in issue.fix and "keyword_intent_classifier" in issue.fix
-    assert issue.location.line == 5  # the `- name: needs_intent_nlg` line of domain.yml
+    policy, nlg = exc.value.issues  # the DM routes on the intent too: both are named, each at its line
+    assert policy.code == nlg.code == "DK609"
+    assert "'flow_policy' needs intent, intent_ranking filled" in policy.text and policy.location.line == 4
+    assert "'needs_intent_nlg' needs intent filled" in nlg.text
+    assert "bert_nlu" in nlg.fix and "keyword_intent_classifier" in nlg.fix
+    assert nlg.location.line == 5  # the `- name: needs_intent_nlg` line of domain.yml
     # with an intent classifier before it, the same pipeline is fine
     fixed = _with_pipeline(write_bot, "pipeline:\n  - name: keyword_intent_classifier\n  - name: flow_policy\n  - name: needs_intent_nlg\n")
     check(load_domain(fixed))
@@ -77,7 +78,7 @@ def test_order_within_a_stage_counts_and_the_cli_says_it(write_bot, extra_compon
         name = "needs_entities_nlu"
         stage = "nlu"
         requires = ("entities",)
-        assigns = ("intent",)
+        assigns = ("intent", "intent_ranking")
 
         def process(self, turn):
             pass
@@ -159,15 +160,35 @@ def test_the_tracker_never_reorders_stored_events():
         tracker.insert_at([(0, UserUttered(text="x"))], since=1)
 
 
-def test_a_turn_without_an_executor_says_so():
+def test_the_dm_asks_for_actions_and_the_agent_runs_them():
+    """Decide → execute → apply: the policy never runs an action or writes to the tracker; it
+    yields a request, the agent's executor runs it, and the outcome decides what comes next."""
     from dialogkit.components.dm.flow_policy import FlowPolicy
     from dialogkit.framework.components import resolve_config
+    from dialogkit.framework.dialogue import ConversationView, RunAction
+    from dialogkit.framework.turn import Parse
 
     domain = Domain.model_validate(ACTION_DOMAIN)
     policy = FlowPolicy(resolve_config("flow_policy", {}), domain)
-    tracker = Tracker("t", {n: s.initial for n, s in domain.slots.items()})
-    with pytest.raises(RuntimeError, match="no action executor"):
-        policy.process(Turn("/pay", intent={"name": "pay", "confidence": 1.0}, tracker=tracker))
+    tracker = Tracker("t", {n: s.initial for n, s in domain.slots.items()}, [UserUttered(text="/pay")])
+    decisions = policy.decide(ConversationView(tracker), Parse("/pay", {"name": "pay", "confidence": 1.0}, payload=True))
+    first = next(decisions)
+    assert first.request == RunAction("action_pay", timeout=30.0)
+    assert [e.event for e in first.events] == ["flow_started", "flow_advanced"] and len(tracker.events) == 1
+    for e in first.events:  # the agent applies the decision, runs the action, appends what it did
+        tracker.add(e)
+    outcome = ActionExecutor(domain).run("action_pay", tracker)
+    with pytest.raises(StopIteration) as done:
+        decisions.send(outcome)
+    last = done.value.value
+    assert last.request is None and [r.name for r in last.responses] == ["utter_done"]
+    assert [e.event for e in last.events] == ["flow_advanced", "flow_advanced", "flow_completed"]
+    # an action that failed: the flow stops and the bot says utter_error instead of going on
+    failed = policy.decide(ConversationView(Tracker("u", {}, [UserUttered(text="/pay")])), Parse("/pay", {"name": "pay", "confidence": 1.0}))
+    next(failed)
+    with pytest.raises(StopIteration) as done:
+        failed.send(ActionOutcome("failed", error="boom"))
+    assert [r.name for r in done.value.value.responses] == ["utter_error"]
 
 
 def test_executor_outcomes():

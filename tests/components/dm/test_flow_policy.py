@@ -7,7 +7,8 @@ import pytest
 from dialogkit.components.dm.flow_policy import FlowPolicy
 from dialogkit.components.nlg.templates import TemplateNLG
 from dialogkit.framework.agent import Agent
-from dialogkit.framework.components import Turn, resolve_config
+from dialogkit.framework.components import resolve_config
+from dialogkit.framework.dialogue import ConversationView
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.tracker import (
     ActionExecuted,
@@ -21,6 +22,7 @@ from dialogkit.framework.tracker import (
     Tracker,
     UserUttered,
 )
+from dialogkit.framework.turn import Parse
 
 DOMAIN = {
     "intents": {k: {} for k in ["order", "inform", "faq", "help", "affirm", "deny", "loop", "jump", "greet"]},
@@ -152,11 +154,18 @@ def test_decisions_from_an_event_list():
         FlowAdvanced(flow="order", node="order:0"), SlotSet(name="size", value="small"),
         FlowAdvanced(flow="order", node="order:1"),
     ])
-    turn = Turn("tea", intent={"name": "inform", "confidence": 1.0},
-                entities=[{"entity": "drink", "value": "tea", "start": 0, "end": 3}], tracker=tracker)
-    policy.process(turn)
-    assert [r.name for r in turn.responses] == ["utter_summary", "utter_ask_ok"]
-    assert tracker.stack[-1].node == "order:3"
+    parse = Parse("tea", {"name": "inform", "confidence": 1.0}, entities=({"entity": "drink", "value": "tea", "start": 0, "end": 3},))
+    before = list(tracker.events)
+    decisions = policy.decide(ConversationView(tracker), parse)
+    with pytest.raises(StopIteration) as done:  # no action to run: the first decision is the last
+        next(decisions)
+    decision = done.value.value
+    assert decision.request is None
+    assert [r.name for r in decision.responses] == ["utter_summary", "utter_ask_ok"]
+    assert tracker.events == before  # the DM only decides: the tracker is the agent's to change
+    for event in decision.events:
+        tracker.add(event)
+    assert tracker.slots["drink"] == "tea" and tracker.stack[-1].node == "order:3"
 
 
 def test_replay_gives_the_same_state_and_next_decision():

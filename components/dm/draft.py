@@ -1,0 +1,101 @@
+"""The DM's scratch state while it decides on one message: the conversation as it stands
+(read-only) plus the events it has decided on but not yet handed to the agent.
+
+Everything the policy and the flow runtime read (slots, the flow stack, recent events) is the
+view's state with the draft's pending events folded over it, so a decision reads its own
+earlier choices; :meth:`Draft.decision` hands the pending events, responses and notes to the
+agent as one :class:`~dialogkit.framework.dialogue.Decision`. After the agent has applied it
+(and run its request), the view shows those events and the draft starts empty again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any, cast
+
+from dialogkit.framework.dialogue import ConversationView, Decision, Request
+from dialogkit.framework.tracker import FlowFrame, SlotSet, fold_events
+from dialogkit.framework.turn import ActionMessage, Message, Parse, Response
+
+__all__ = ["Draft"]
+
+
+class Draft:
+    """One message's decisions in the making (see the module docstring)."""
+
+    def __init__(self, conversation: ConversationView, parse: Parse):
+        self.conversation = conversation
+        self.parse = parse
+        self._events: list[Any] = []
+        self._responses: list[Response | ActionMessage] = []
+        self._actions: list[str] = []
+        self._refused: list[dict[str, Any]] = []
+
+    # --- reading: the conversation with this draft's events ------------------------------
+
+    def _state(self) -> tuple[dict[str, Any], list[FlowFrame]]:
+        slots, stack = self.conversation.slots, self.conversation.stack
+        if not self._events:
+            return slots, stack
+        return fold_events(self._events, self.conversation.initial_slots, slots, stack)
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        return self._state()[0]
+
+    @property
+    def stack(self) -> list[FlowFrame]:
+        return self._state()[1]
+
+    @property
+    def active_flow(self) -> str | None:
+        stack = self.stack
+        return stack[-1].flow if stack else None
+
+    def __len__(self) -> int:
+        """The position the next event takes once the agent has applied this draft."""
+        return len(self.conversation) + len(self._events)
+
+    def reversed_events(self) -> Iterator[Any]:
+        """The conversation's events and this draft's, newest first."""
+        return chain(reversed(self._events), self.conversation.reversed_events())
+
+    def slots_set_this_turn(self) -> list[SlotSet]:
+        """The slots set since the user's latest message, in order."""
+        out: list[SlotSet] = []
+        for e in self.reversed_events():
+            if e.event == "user":
+                break
+            if isinstance(e, SlotSet):
+                out.append(e)
+        return out[::-1]
+
+    # --- deciding ---------------------------------------------------------------------------
+
+    def add(self, event: Any) -> None:
+        self._events.append(event)
+
+    def say(self, name: str, record: bool = True) -> None:
+        """Say domain response ``name`` with the slots as they are now (``record``: also list it
+        in the turn's ``actions``, what the DM did)."""
+        self._responses.append(Response(name, self.slots, len(self)))
+        if record:
+            self._actions.append(name)
+
+    def write(self, message: dict[str, Any]) -> None:
+        """Say a message the DM wrote itself (buttons it built)."""
+        self._responses.append(ActionMessage(cast(Message, message), len(self)))
+
+    def record(self, action: str) -> None:
+        """List ``action`` among what the DM did this turn."""
+        self._actions.append(action)
+
+    def refuse(self, slot: str, value: Any, why: str | None, asked: bool) -> None:
+        self._refused.append({"slot": slot, "value": value, "why": why, "asked": asked})
+
+    def decision(self, request: Request | None = None) -> Decision:
+        """Hand over what was decided since the last decision, with ``request`` (None: listen)."""
+        out = Decision(self._events, self._responses, self._actions, self._refused, request)
+        self._events, self._responses, self._actions, self._refused = [], [], [], []
+        return out
