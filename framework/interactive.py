@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from dialogkit.framework.builtins import BUILTIN_INTENTS
 from dialogkit.framework.errors import did_you_mean
 from dialogkit.framework.tracker import ActionExecuted
 
@@ -37,7 +38,6 @@ __all__ = ["InteractiveSession", "append_entries", "run_interactive"]
 HELP = ("each prompt: Enter accepts; intent: a number or an intent name; entities: the message with "
         "annotations, e.g. 'to [Paris](city)', or '-' for none; next: responses/actions, comma-separated.\n"
         "commands: /train (save, retrain what changed, go on)  /save  /restart  /slots  /help  /exit")
-BUILTIN_INTENTS = ("nlu_fallback", "restart", "cancel")
 
 
 class _EndOfInput(Exception):
@@ -132,7 +132,7 @@ class InteractiveSession:
             self.steps.append({"slots": changed})
 
     def _ask_intent(self, io: _Io, found: str | None, ranking: list[str]) -> str:
-        known = [*self.agent.domain.intents, *BUILTIN_INTENTS]
+        known = [*self.agent.domain.intents, *sorted(BUILTIN_INTENTS)]
         while True:
             numbers = f"1-{len(ranking)} or " if ranking else ""
             answer = io.ask(f"  intent ok? [Enter: {found}; or {numbers}a name] ").strip()

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, TypedDict, cast
 
-__all__ = ["AGENT_FIELDS", "ActionMessage", "Message", "Parse", "Response", "Turn", "from_action", "turn_fields"]
+from dialogkit.framework.builtins import NLU_FALLBACK
 
-NLU_FALLBACK = "nlu_fallback"  # the intent of a message the NLU is unsure about (and of no intent at all)
+__all__ = ["AGENT_FIELDS", "ActionMessage", "Message", "Parse", "Response", "Turn", "from_action", "turn_fields"]
 
 
 class Message(TypedDict, total=False):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dialogkit.framework.action_check import check_refs
+from dialogkit.framework.builtins import BUILTIN_ACTIONS, BUILTIN_INTENTS
 from dialogkit.framework.components import resolve_pipeline
 from dialogkit.framework.domain.loader import LoadedDomain
 from dialogkit.framework.domain.schema import (
@@ -51,8 +52,6 @@ __all__ = [
     "validate",
 ]
 
-BUILTIN_INTENTS = {"nlu_fallback", "restart", "cancel"}
-BUILTIN_ACTIONS = {"action_listen", "action_restart", "action_cancel_flow", "action_deactivate_loop", "action_session_start"}
 RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS)  # said by the runtime itself: never "unused"
 
 

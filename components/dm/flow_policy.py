@@ -30,6 +30,15 @@ from dialogkit.components.dm.draft import Draft
 from dialogkit.components.dm.flow_runtime import FlowRuntime, Steps
 from dialogkit.components.dm.slot_filling import fill_slots
 from dialogkit.components.dm.two_stage import TwoStageFallback
+from dialogkit.framework.builtins import (
+    ACTION_RESTART,
+    CANCEL,
+    INFORM,
+    NLU_FALLBACK,
+    RESTART,
+    UTTER_DEFAULT,
+    UTTER_FLOW_CANCELLED,
+)
 from dialogkit.framework.components import ComponentConfig
 from dialogkit.framework.dialogue import ConversationView, Decisions, Policy
 from dialogkit.framework.domain.schema import Domain
@@ -44,7 +53,7 @@ from dialogkit.framework.tracker import (
     Restarted,
     Tracker,
 )
-from dialogkit.framework.turn import NLU_FALLBACK, Parse
+from dialogkit.framework.turn import Parse
 
 __all__ = ["FlowPolicy", "FlowPolicyConfig"]
 
@@ -52,7 +61,7 @@ __all__ = ["FlowPolicy", "FlowPolicyConfig"]
 class FlowPolicyConfig(ComponentConfig):
     max_actions_per_turn: int = 50
     action_timeout: float | None = Field(30.0, gt=0)  # seconds a custom action or validator may take; then it has failed
-    fallback_response: str = "utter_default"
+    fallback_response: str = UTTER_DEFAULT
     validate_slots_action: str | None = None  # run after every user message with the slots it set (Rasa's action_validate_slot_mappings)
     two_stage_fallback: bool = False  # on nlu_fallback ask "Did you mean ...?", then to rephrase, before the fallback response (.two_stage)
 
@@ -94,9 +103,9 @@ class FlowPolicy(Policy):
 
     def _route(self, draft: Draft) -> Steps:
         intent = draft.parse.intent_name
-        if intent == "restart":
-            draft.record("action_restart")  # a built-in: the DM runs it itself
-            draft.add(ActionExecuted(name="action_restart"))
+        if intent == RESTART:
+            draft.record(ACTION_RESTART)  # a built-in: the DM runs it itself
+            draft.add(ActionExecuted(name=ACTION_RESTART))
             draft.add(Restarted())
             return
         stack = draft.stack  # the routes below decide on the flows as they stood when the message came
@@ -109,7 +118,7 @@ class FlowPolicy(Policy):
         if validated:
             asking = self.runtime.asking(draft.stack)  # the validation action may have moved the flow
         if intent == NLU_FALLBACK and asking is not None and draft.slots_set_this_turn():
-            intent = "inform"  # unsure about the intent, but the message answered the question asked
+            intent = INFORM  # unsure about the intent, but the message answered the question asked
         fallback = self._fallback(draft, intent)
         if fallback == "wait":
             return
@@ -171,10 +180,10 @@ class FlowPolicy(Policy):
         return "run"
 
     def _cancel(self, draft: Draft, intent: str, stack: list[FlowFrame]) -> bool:
-        if intent != "cancel" or not stack:
+        if intent != CANCEL or not stack:
             return False
         self.runtime.cancel_top(draft)
-        draft.say("utter_flow_cancelled")
+        draft.say(UTTER_FLOW_CANCELLED)
         self.runtime.resume_if_any(draft)
         return True
 

@@ -18,6 +18,15 @@ from typing import Any
 import networkx as nx
 
 from dialogkit.components.dm.draft import Draft
+from dialogkit.framework.builtins import (
+    ACTION_CANCEL_FLOW,
+    ACTION_DEACTIVATE_LOOP,
+    ACTION_LISTEN,
+    ACTION_RESTART,
+    ACTION_SESSION_START,
+    ACTION_UNLIKELY_INTENT,
+    UTTER_ERROR,
+)
 from dialogkit.framework.dialogue import Decision, RunAction
 from dialogkit.framework.domain.schema import Domain, ask_response
 from dialogkit.framework.expressions import parse_expression
@@ -34,13 +43,11 @@ from dialogkit.framework.tracker import (
     SlotSet,
 )
 
-__all__ = ["BUILTIN_ACTIONS", "STEPS", "FlowRuntime", "Node", "Steps"]
+__all__ = ["BUILTIN_RUNNERS", "STEPS", "FlowRuntime", "Node", "Steps"]
 
 logger = logging.getLogger(__name__)
 
 WAIT = True  # a step handler's answer when the flow waits for the user's next message
-# Actions the runtime runs itself (Rasa's built-ins); everything else is a request to the agent.
-BUILTIN_ACTIONS = frozenset({"action_restart", "action_cancel_flow", "action_deactivate_loop", "action_listen", "action_session_start"})
 MAX_FOLLOWUPS = 10  # follow-up actions one action may chain before the chain is cut
 
 # What a step (or anything that may run an action) is: a generator of decisions with requests,
@@ -152,14 +159,14 @@ class FlowRuntime:
         the flows that called it), the bot says ``utter_error`` and the flow below resumes."""
         stack = draft.stack
         if not stack:
-            draft.say("utter_error", record=False)
+            draft.say(UTTER_ERROR, record=False)
             return
         branch = self.nodes[node].edges.get("error") if node else None
         if branch is not None:
             self.advance(draft, stack[-1].flow, branch)
             return
         self.cancel_top(draft)
-        draft.say("utter_error", record=False)
+        draft.say(UTTER_ERROR, record=False)
         self.resume_if_any(draft)
 
     # --- walking ----------------------------------------------------------------------
@@ -183,7 +190,7 @@ class FlowRuntime:
         logger.error("conversation %s: stopped a runaway loop in flow %s", draft.conversation.conversation_id, draft.active_flow)
         for frame in reversed(draft.stack):
             draft.add(FlowCancelled(flow=frame.flow))
-        draft.say("utter_error")
+        draft.say(UTTER_ERROR)
 
     def ask(self, draft: Draft, collect: Any) -> Steps:
         """Ask for a ``collect`` step's slot; returns False when the asking action failed."""
@@ -209,8 +216,8 @@ class FlowRuntime:
                 return True
             if record:
                 draft.record(name)
-            if name in BUILTIN_ACTIONS:
-                self._builtin(draft, name)
+            if name in BUILTIN_RUNNERS:  # Rasa's default actions: the DM runs them itself
+                BUILTIN_RUNNERS[name](self, draft)
                 self._move(draft, then)
                 return True
             form = self.active_form(draft)
@@ -253,15 +260,41 @@ class FlowRuntime:
         elif caller is None or caller.flow != flow:
             draft.add(FlowStarted(flow=flow))
 
-    def _builtin(self, draft: Draft, name: str) -> None:
-        stack = draft.stack
-        if name == "action_restart":
-            draft.add(Restarted())
-        elif name == "action_deactivate_loop" and stack:  # Rasa's: the active form ends, even under a flow that interrupted it
-            form = next((f.flow for f in reversed(stack) if self.domain.flows[f.flow].form), None)
-            draft.add(FlowCancelled(flow=form or stack[-1].flow))
-        elif name == "action_cancel_flow" and stack:
-            draft.add(FlowCancelled(flow=stack[-1].flow))
+
+
+# --- the built-in actions: what each does to the flows ------------------------------------
+
+def _restart(rt: FlowRuntime, draft: Draft) -> None:
+    draft.add(Restarted())
+
+
+def _deactivate_loop(rt: FlowRuntime, draft: Draft) -> None:
+    """Rasa's: the active form ends, even under a flow that interrupted it; with no form active
+    it does nothing (a rule may run it before it starts a form)."""
+    form = next((f.flow for f in reversed(draft.stack) if rt.domain.flows[f.flow].form), None)
+    if form is not None:
+        draft.add(FlowCancelled(flow=form))
+
+
+def _cancel_flow(rt: FlowRuntime, draft: Draft) -> None:
+    stack = draft.stack
+    if stack:
+        draft.add(FlowCancelled(flow=stack[-1].flow))
+
+
+def _nothing(rt: FlowRuntime, draft: Draft) -> None:
+    """Nothing to do in a flow (listening happens when the flow waits; a session starts in the agent)."""
+
+
+# Every built-in action name (framework/builtins.py) -> what the runtime does for it.
+BUILTIN_RUNNERS: dict[str, Callable[[FlowRuntime, Draft], None]] = {
+    ACTION_RESTART: _restart,
+    ACTION_DEACTIVATE_LOOP: _deactivate_loop,
+    ACTION_CANCEL_FLOW: _cancel_flow,
+    ACTION_LISTEN: _nothing,
+    ACTION_SESSION_START: _nothing,
+    ACTION_UNLIKELY_INTENT: _nothing,
+}
 
 
 # --- the step kinds: one handler each ---------------------------------------------------

@@ -24,16 +24,16 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from dialogkit.components.dm.draft import Draft
+from dialogkit.framework.builtins import NLU_FALLBACK, OUT_OF_SCOPE
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.tracker import BotUttered, UserUttered
-from dialogkit.framework.turn import NLU_FALLBACK
 
 __all__ = ["ACTION", "AFFIRM", "DENY_INTENT", "REPHRASE", "TwoStageFallback"]
 
 ACTION = "action_two_stage_fallback"
 AFFIRM = "utter_ask_affirmation"  # "Did you mean ...?" (built by the DM: its buttons name the intent)
 REPHRASE = "utter_ask_rephrase"
-DENY_INTENT = "out_of_scope"  # the payload of the *No* button, as in Rasa
+DENY_INTENT = OUT_OF_SCOPE  # the payload of the *No* button, as in Rasa
 UNSURE = (NLU_FALLBACK, DENY_INTENT)
 NOT_UNDERSTOOD = (*UNSURE, "deny")  # what a user says that does not end the rounds
 

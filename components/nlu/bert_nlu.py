@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from pydantic import field_validator
 
+from dialogkit.framework.builtins import NLU_FALLBACK
 from dialogkit.framework.components import (
     Component,
     ComponentConfig,
@@ -394,10 +395,10 @@ class BertNLU(Component):
         results = self.parse_batch([t.text for t in turns])
         for turn, result in zip(turns, results):
             turn.intent_ranking = result["intent_ranking"]
-            best: dict[str, Any] = result["intent_ranking"][0] if result["intent_ranking"] else {"name": "nlu_fallback", "confidence": 0.0}
+            best: dict[str, Any] = result["intent_ranking"][0] if result["intent_ranking"] else {"name": NLU_FALLBACK, "confidence": 0.0}
             if not any(ch.isalnum() for ch in turn.text) or best["confidence"] < self.config.threshold:
                 # no letters or digits at all (empty, punctuation, emoji only): nothing to understand
-                turn.intent = {"name": "nlu_fallback", "confidence": best["confidence"]}
+                turn.intent = {"name": NLU_FALLBACK, "confidence": best["confidence"]}
             else:
                 turn.intent = dict(best)
             turn.entities = merge_entities(turn.entities, result["entities"], self._synonym_map)

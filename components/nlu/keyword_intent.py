@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from dialogkit.framework.builtins import NLU_FALLBACK
 from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -110,7 +111,7 @@ class KeywordIntentClassifier(Component):
         a = self.config.nearest_weight
         scores = {i: a * nearest[i] + (1 - a) * s for i, s in scores.items()}
         if not scores:
-            turn.intent = {"name": "nlu_fallback", "confidence": 1.0}
+            turn.intent = {"name": NLU_FALLBACK, "confidence": 1.0}
             return
         top = max(scores.values())
         exp = {i: math.exp(self.config.temperature * (s - top)) for i, s in scores.items()}
@@ -119,7 +120,7 @@ class KeywordIntentClassifier(Component):
         turn.intent_ranking = ranking[: self.config.ranking_size]
         best = ranking[0]
         if not vec or top <= 0 or best["confidence"] < self.config.threshold:
-            turn.intent = {"name": "nlu_fallback", "confidence": best["confidence"]}
+            turn.intent = {"name": NLU_FALLBACK, "confidence": best["confidence"]}
         else:
             turn.intent = dict(best)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from dialogkit.framework.builtins import BUILTIN_ACTIONS
 from dialogkit.framework.errors import Location
 from dialogkit.framework.rasa.importer.reading import Doc
 from dialogkit.framework.rasa.importer.state import (
@@ -139,7 +140,7 @@ def action_step(st: ImportState, name: str, where: Location | None) -> dict[str,
         if name == "utter_default" and "utter_default" not in st.responses:
             st.responses["utter_default"] = [{"text": "Sorry, I didn't get that. Can you rephrase?"}]
         return {"say": name}
-    if name in ("action_restart", "action_cancel_flow", "action_deactivate_loop"):
+    if name in BUILTIN_ACTIONS:  # run by the DM itself (action_listen and the like were left out above)
         return {"action": name}
     if name not in st.actions:
         st.actions[name] = "remote"

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from dialogkit.framework.builtins import NLU_FALLBACK, RESTART
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.errors import DomainError, Location, message
 from dialogkit.framework.rasa.importer.dialogue import expect_intents
@@ -21,7 +22,7 @@ def domain_document(st: ImportState) -> dict[str, Any]:
         for step in st.flows[name]["steps"]:
             if "expect" in step:
                 for intent in expect_intents(step):
-                    st.intents.setdefault(intent, {}) if intent not in ("restart", "nlu_fallback") else None
+                    st.intents.setdefault(intent, {}) if intent not in (RESTART, NLU_FALLBACK) else None
     entities = {}
     for name, e in st.entities.items():
         entry = {k: v for k, v in e.items() if v}

@@ -199,3 +199,37 @@ def test_action_limit_stops_a_runaway_turn():
     assert say(a, "c", "order", size="small", drink="tea")[-1] == "utter_error"
     assert any(e.event == "action_failed" and "runaway" in e.error for e in a.tracker("c").events)
     assert a.tracker("c").stack == []
+
+
+FORM_DOMAIN = {
+    "intents": {k: {} for k in ["check_status", "inform", "stop"]},
+    "entities": {"ticket": {}},
+    "slots": {"ticket": {"type": "text", "mappings": [{"type": "from_entity", "entity": "ticket"}]}},
+    "responses": {n: [n] for n in ["utter_ask_ticket", "utter_status", "utter_stopped"]},
+    "flows": {
+        # a Rasa rule written the common way: end any loop, then start the form
+        "on_check_status": {"when": {"intent": "check_status"}, "steps": [
+            {"action": "action_deactivate_loop"}, {"call": "status_form"}, {"say": "utter_status"}]},
+        "status_form": {"form": True, "steps": [{"collect": "ticket"}]},
+        "on_stop": {"when": {"intent": "stop"}, "steps": [{"action": "action_deactivate_loop"}, {"say": "utter_stopped"}]},
+    },
+}
+
+
+def test_action_deactivate_loop_with_no_form_active_does_nothing_as_in_rasa():
+    domain = Domain.model_validate(FORM_DOMAIN)
+    a = Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    assert say(a, "c", "check_status") == ["utter_ask_ticket"]  # the form starts: nothing was active to end
+    assert [f.flow for f in a.tracker("c").stack] == ["on_check_status", "status_form"]
+    # with a form active, it ends that form, also from a flow that interrupted it
+    assert say(a, "c", "stop")[0] == "utter_stopped"
+    assert "status_form" not in [f.flow for f in a.tracker("c").stack] and a.tracker("c").slots["ticket"] is None
+    assert say(a, "c", "check_status") == ["utter_ask_ticket"]
+    assert say(a, "c", "inform", ticket="T-1") == ["utter_status"]
+
+
+def test_every_builtin_action_has_a_runner_and_validates_in_any_domain():
+    from dialogkit.components.dm.flow_runtime import BUILTIN_RUNNERS
+    from dialogkit.framework.builtins import BUILTIN_ACTIONS
+
+    assert set(BUILTIN_RUNNERS) == BUILTIN_ACTIONS

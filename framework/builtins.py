@@ -1,0 +1,51 @@
+"""The names every bot has without defining them, each defined once: special intents, built-in
+actions and the responses the dialogue manager says on its own (with default texts in
+:data:`dialogkit.framework.domain.schema.DEFAULT_RESPONSES`).
+
+What a built-in action does is the DM's business (``components/dm/flow_runtime.py``:
+``BUILTIN_RUNNERS``, one entry per name here); validation accepts these names in any domain.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ACTION_CANCEL_FLOW",
+    "ACTION_DEACTIVATE_LOOP",
+    "ACTION_LISTEN",
+    "ACTION_RESTART",
+    "ACTION_SESSION_START",
+    "ACTION_UNLIKELY_INTENT",
+    "BUILTIN_ACTIONS",
+    "BUILTIN_INTENTS",
+    "CANCEL",
+    "INFORM",
+    "NLU_FALLBACK",
+    "OUT_OF_SCOPE",
+    "RESTART",
+    "UTTER_DEFAULT",
+    "UTTER_ERROR",
+    "UTTER_FLOW_CANCELLED",
+]
+
+# --- intents ------------------------------------------------------------------------------
+NLU_FALLBACK = "nlu_fallback"  # the NLU is unsure (or found no intent at all)
+RESTART = "restart"  # `/restart`: the conversation starts over
+CANCEL = "cancel"  # the active flow ends, the one below resumes
+BUILTIN_INTENTS = frozenset({NLU_FALLBACK, RESTART, CANCEL})  # understood by every bot, no examples needed
+INFORM = "inform"  # how the DM routes an unsure message that answered the question asked
+OUT_OF_SCOPE = "out_of_scope"  # the two-stage fallback's *No* button (as in Rasa)
+
+# --- actions (Rasa's default actions that dialogkit runs itself) -------------------------------
+ACTION_LISTEN = "action_listen"
+ACTION_RESTART = "action_restart"
+ACTION_SESSION_START = "action_session_start"
+ACTION_CANCEL_FLOW = "action_cancel_flow"  # the top flow ends
+ACTION_DEACTIVATE_LOOP = "action_deactivate_loop"  # the active form ends; nothing when no form is active (Rasa's)
+ACTION_UNLIKELY_INTENT = "action_unlikely_intent"  # Rasa's UnexpecTED policy hint: nothing to do here
+BUILTIN_ACTIONS = frozenset({ACTION_LISTEN, ACTION_RESTART, ACTION_SESSION_START, ACTION_CANCEL_FLOW, ACTION_DEACTIVATE_LOOP,
+                             ACTION_UNLIKELY_INTENT})
+
+# --- responses the DM says on its own ----------------------------------------------------------
+UTTER_DEFAULT = "utter_default"  # a message nothing handles (flow_policy's fallback_response)
+UTTER_ERROR = "utter_error"  # an action failed and its flow stopped
+UTTER_FLOW_CANCELLED = "utter_flow_cancelled"  # after `cancel`
