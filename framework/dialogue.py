@@ -21,8 +21,9 @@ after every action. Between messages all of the DM's state is in the tracker's e
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from dialogkit.framework.components import Component
@@ -91,8 +92,8 @@ class ConversationView:
         return self._tracker.conversation_id
 
     @property
-    def initial_slots(self) -> dict[str, Any]:
-        return dict(self._tracker.initial_slots)
+    def initial_slots(self) -> Mapping[str, Any]:
+        return MappingProxyType(self._tracker.initial_slots)
 
     @property
     def slots(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ are never stored separately: they are recomputed from events.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -134,7 +135,7 @@ class TrackerBase:
     latest_message: UserUttered | None
 
 
-def fold_events(events: list[Any], initial_slots: dict[str, Any], slots: dict[str, Any], stack: list[FlowFrame]) -> tuple[dict[str, Any], list[FlowFrame]]:
+def fold_events(events: list[Any], initial_slots: Mapping[str, Any], slots: dict[str, Any], stack: list[FlowFrame]) -> tuple[dict[str, Any], list[FlowFrame]]:
     """Apply ``events`` to ``slots`` and ``stack`` (changed in place, or replaced on a restart)."""
     for e in events:
         if isinstance(e, SlotSet):

@@ -31,26 +31,30 @@ class Draft:
         self._responses: list[Response | ActionMessage] = []
         self._actions: list[str] = []
         self._refused: list[dict[str, Any]] = []
+        # the state with this draft's events folded in, kept up to date event by event; None
+        # when the conversation may have changed under it (after a decision is handed over)
+        self._cache: tuple[dict[str, Any], list[FlowFrame]] | None = None
 
     # --- reading: the conversation with this draft's events ------------------------------
 
     def _state(self) -> tuple[dict[str, Any], list[FlowFrame]]:
-        slots, stack = self.conversation.slots, self.conversation.stack
-        if not self._events:
-            return slots, stack
-        return fold_events(self._events, self.conversation.initial_slots, slots, stack)
+        if self._cache is None:
+            self._cache = fold_events(self._events, self.conversation.initial_slots, self.conversation.slots, self.conversation.stack)
+        return self._cache
 
     @property
     def slots(self) -> dict[str, Any]:
-        return self._state()[0]
+        """Slot values now (a copy)."""
+        return dict(self._state()[0])
 
     @property
     def stack(self) -> list[FlowFrame]:
-        return self._state()[1]
+        """Active flows, bottom first (a copy)."""
+        return list(self._state()[1])
 
     @property
     def active_flow(self) -> str | None:
-        stack = self.stack
+        stack = self._state()[1]
         return stack[-1].flow if stack else None
 
     def __len__(self) -> int:
@@ -75,6 +79,8 @@ class Draft:
 
     def add(self, event: Any) -> None:
         self._events.append(event)
+        if self._cache is not None:
+            self._cache = fold_events([event], self.conversation.initial_slots, *self._cache)
 
     def say(self, name: str, record: bool = True) -> None:
         """Say domain response ``name`` with the slots as they are now (``record``: also list it
@@ -98,4 +104,5 @@ class Draft:
         """Hand over what was decided since the last decision, with ``request`` (None: listen)."""
         out = Decision(self._events, self._responses, self._actions, self._refused, request)
         self._events, self._responses, self._actions, self._refused = [], [], [], []
+        self._cache = None  # the agent applies it and may run an action: read the conversation again
         return out
