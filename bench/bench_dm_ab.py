@@ -5,7 +5,8 @@
 Trains the restaurant bot (its own NLU with templates answering, or ``--pipeline light``: rule
 entities + keyword classifier) once in a checkout of ``--base`` (a git worktree in a temporary
 folder) and once in this one, replays the bot's conversation tests ``--reps`` times in each, and reads the time
-``FlowPolicy.process`` took per turn from the agent's own timings. The two run in turns,
+the dialogue manager took per turn from the agent's own timings (``FlowPolicy.process``
+before issue 26; after it, the decide → execute → apply loop; both include running the actions). The two run in turns,
 ``--rounds`` times each (A B A B ...); the verdict is the median of the rounds' this/base
 ratios, so a machine that slows down mid-run slows both sides of a ratio.
 Target (issue 12): the restructured DM is no slower (p50 within noise of the base).
@@ -100,7 +101,8 @@ def main() -> None:
     nlu = "its own NLU (rule entities + bert_nlu), templates answering" if args.pipeline == "bot" else "a light NLU (rule entities + keyword classifier)"
     write("dm_ab", "Dialogue manager before and after (A/B, same run)", f"python bench/bench_dm_ab.py --base {args.base} --pipeline {args.pipeline}", rows, results,
           notes=f"Restaurant bot with {nlu}, trained once per checkout; its {results['this']['turns'] // args.rounds} conversation-test turns "
-                f"per round; the base and this checkout alternate, {args.rounds} rounds each; DM time is the agent's own timing of `FlowPolicy.process`.")
+                f"per round; the base and this checkout alternate, {args.rounds} rounds each; DM time is the agent's own timing of the DM with the actions it runs "
+                f"(`FlowPolicy.process` before issue 26, the decide → execute → apply loop after it).")
 
 
 if __name__ == "__main__":
