@@ -120,6 +120,8 @@ class Policy(Component):
     """Base of dialogue managers: ``decide`` instead of ``process`` (see the module docstring)."""
 
     stage = "dm"
+    # what the agent fills from a policy's decisions, for any policy (Agent._converse)
+    assigns = ("responses", "actions", "refused", "slots")
 
     @abstractmethod
     def decide(self, conversation: ConversationView, parse: Parse) -> Decisions:

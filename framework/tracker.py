@@ -27,6 +27,7 @@ __all__ = [
     "FlowInterrupted",
     "FlowResumed",
     "FlowStarted",
+    "FoldedState",
     "Restarted",
     "SessionStarted",
     "SlotSet",
@@ -154,8 +155,31 @@ def fold_events(events: list[Any], initial_slots: Mapping[str, Any], slots: dict
     return slots, stack
 
 
+class FoldedState:
+    """Reading a conversation's state (slots, flow stack) from a fold over its events: what a
+    :class:`Tracker` and the DM's draft of one (``components/dm/draft.py``) both offer."""
+
+    def _state(self) -> tuple[dict[str, Any], list[FlowFrame]]:
+        raise NotImplementedError
+
+    @property
+    def slots(self) -> dict[str, Any]:
+        """Slot values now (a copy: change them with SlotSet events)."""
+        return dict(self._state()[0])
+
+    @property
+    def stack(self) -> list[FlowFrame]:
+        """Active flows, bottom first (a copy)."""
+        return list(self._state()[1])
+
+    @property
+    def active_flow(self) -> str | None:
+        stack = self._state()[1]
+        return stack[-1].flow if stack else None
+
+
 @dataclass
-class Tracker:
+class Tracker(FoldedState):
     """A conversation: its id, initial slot values and events.
 
     A tracker may hold only its most recent events (``offset`` earlier ones live in the
@@ -215,23 +239,8 @@ class Tracker:
         return slots, stack
 
     @property
-    def slots(self) -> dict[str, Any]:
-        """Slot values now (a copy: change them with SlotSet events)."""
-        return dict(self._state()[0])
-
-    @property
-    def stack(self) -> list[FlowFrame]:
-        """Active flows, bottom first (a copy)."""
-        return list(self._state()[1])
-
-    @property
     def latest_message(self) -> UserUttered | None:
         return next((e for e in reversed(self.events) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
-
-    @property
-    def active_flow(self) -> str | None:
-        stack = self.stack
-        return stack[-1].flow if stack else None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -15,13 +15,13 @@ from itertools import chain
 from typing import Any, cast
 
 from dialogkit.framework.dialogue import ConversationView, Decision, Request
-from dialogkit.framework.tracker import FlowFrame, SlotSet, fold_events
+from dialogkit.framework.tracker import FlowFrame, FoldedState, SlotSet, fold_events
 from dialogkit.framework.turn import ActionMessage, Message, Parse, Response
 
 __all__ = ["Draft"]
 
 
-class Draft:
+class Draft(FoldedState):
     """One message's decisions in the making (see the module docstring)."""
 
     def __init__(self, conversation: ConversationView, parse: Parse):
@@ -35,27 +35,12 @@ class Draft:
         # when the conversation may have changed under it (after a decision is handed over)
         self._cache: tuple[dict[str, Any], list[FlowFrame]] | None = None
 
-    # --- reading: the conversation with this draft's events ------------------------------
+    # --- reading: the conversation with this draft's events (slots, stack, active_flow) ----
 
     def _state(self) -> tuple[dict[str, Any], list[FlowFrame]]:
         if self._cache is None:
             self._cache = fold_events(self._events, self.conversation.initial_slots, self.conversation.slots, self.conversation.stack)
         return self._cache
-
-    @property
-    def slots(self) -> dict[str, Any]:
-        """Slot values now (a copy)."""
-        return dict(self._state()[0])
-
-    @property
-    def stack(self) -> list[FlowFrame]:
-        """Active flows, bottom first (a copy)."""
-        return list(self._state()[1])
-
-    @property
-    def active_flow(self) -> str | None:
-        stack = self._state()[1]
-        return stack[-1].flow if stack else None
 
     def __len__(self) -> int:
         """The position the next event takes once the agent has applied this draft."""

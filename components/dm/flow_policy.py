@@ -27,7 +27,7 @@ import networkx as nx
 from pydantic import Field
 
 from dialogkit.components.dm.draft import Draft
-from dialogkit.components.dm.flow_runtime import FlowRuntime, Steps
+from dialogkit.components.dm.flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
 from dialogkit.components.dm.slot_filling import fill_slots
 from dialogkit.components.dm.two_stage import TwoStageFallback
 from dialogkit.framework.builtins import (
@@ -50,7 +50,6 @@ from dialogkit.framework.tracker import (
     FlowFrame,
     FlowInterrupted,
     FlowStarted,
-    Restarted,
     Tracker,
 )
 from dialogkit.framework.turn import Parse
@@ -71,7 +70,6 @@ class FlowPolicy(Policy):
     stage = "dm"
     Config = FlowPolicyConfig
     requires = ("intent", "intent_ranking")  # and `entities` when the pipeline extracts any (a bot may have none)
-    assigns = ("responses", "actions", "refused", "slots")
     config: FlowPolicyConfig
 
     def __init__(self, config: FlowPolicyConfig, domain: Domain):
@@ -106,7 +104,7 @@ class FlowPolicy(Policy):
         if intent == RESTART:
             draft.record(ACTION_RESTART)  # a built-in: the DM runs it itself
             draft.add(ActionExecuted(name=ACTION_RESTART))
-            draft.add(Restarted())
+            BUILTIN_RUNNERS[ACTION_RESTART](self.runtime, draft)
             return
         stack = draft.stack  # the routes below decide on the flows as they stood when the message came
         asking = self.runtime.asking(stack)

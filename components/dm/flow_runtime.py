@@ -184,7 +184,10 @@ class FlowRuntime:
                 if self.domain.flows[frame.flow].form:
                     draft.record(frame.flow)  # a form runs (Rasa's view: the form action)
             node = self.nodes[frame.node]
-            if (yield from STEPS[node.kind](self, draft, node)) is WAIT:
+            done = STEPS[node.kind](self, draft, node)
+            if isinstance(done, Generator):  # the step runs an action
+                done = yield from done
+            if done is WAIT:
                 return
         draft.add(ActionFailed(name="flow_policy", error=f"more than {self.max_steps} steps in one turn; stopped a runaway loop"))
         logger.error("conversation %s: stopped a runaway loop in flow %s", draft.conversation.conversation_id, draft.active_flow)
@@ -298,17 +301,15 @@ BUILTIN_RUNNERS: dict[str, Callable[[FlowRuntime, Draft], None]] = {
 
 
 # --- the step kinds: one handler each ---------------------------------------------------
-# A handler is a generator (it may run actions); those that never do return before yielding.
+# A handler returns WAIT when the flow waits for the user; one that may run an action is a
+# generator (it yields the action's request and gets its outcome) returning the same.
 
-def _start(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+def _start(rt: FlowRuntime, draft: Draft, node: Node) -> None:
     rt.advance(draft, node.flow, node.next())
-    return None
-    yield  # noqa: B901 - a generator like every handler
 
 
-def _expect(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+def _expect(rt: FlowRuntime, draft: Draft, node: Node) -> bool:
     return WAIT  # wait for the user's answer
-    yield  # noqa: B901
 
 
 def _collect(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
@@ -321,11 +322,9 @@ def _collect(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
     return None
 
 
-def _say(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+def _say(rt: FlowRuntime, draft: Draft, node: Node) -> None:
     draft.say(node.step.say)
     rt.advance(draft, node.flow, node.next())
-    return None
-    yield  # noqa: B901
 
 
 def _action(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
@@ -334,53 +333,41 @@ def _action(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
     return None
 
 
-def _set(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+def _set(rt: FlowRuntime, draft: Draft, node: Node) -> None:
     slots = draft.slots
     for name, value in node.step.set.items():
         ok, coerced = coerce_slot_value(rt.domain.slots[name], value, slots.get(name))
         draft.add(SlotSet(name=name, value=coerced if ok else None))
     rt.advance(draft, node.flow, node.next())
-    return None
-    yield  # noqa: B901
 
 
-def _if(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+def _if(rt: FlowRuntime, draft: Draft, node: Node) -> None:
     branch = "then" if parse_expression(node.step.if_).evaluate(draft.slots) else "else"
     rt.advance(draft, node.flow, node.edges.get(branch) or node.edges.get("then") or node.next())
-    return None
-    yield  # noqa: B901
 
 
-def _goto(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+def _goto(rt: FlowRuntime, draft: Draft, node: Node) -> None:
     rt.advance(draft, node.flow, node.next("goto"))
-    return None
-    yield  # noqa: B901
 
 
-def _link(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+def _link(rt: FlowRuntime, draft: Draft, node: Node) -> None:
     draft.add(FlowCompleted(flow=node.flow))
     draft.add(FlowStarted(flow=node.step.link))
-    return None
-    yield  # noqa: B901
 
 
-def _call(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+def _call(rt: FlowRuntime, draft: Draft, node: Node) -> None:
     rt.advance(draft, node.flow, node.next("return"))
     draft.add(FlowStarted(flow=node.step.call, return_to=node.flow))
-    return None
-    yield  # noqa: B901
 
 
-def _end(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
+def _end(rt: FlowRuntime, draft: Draft, node: Node) -> None:
     draft.add(FlowCompleted(flow=node.flow))
     rt.resume_if_any(draft)
-    return None
-    yield  # noqa: B901
 
 
 # Step kind (flowgraph's node ``kind``) -> how the runtime runs it. A new step kind is one
 # schema class, one compile rule in flowgraph.py and one entry here.
-STEPS: dict[str, Callable[[FlowRuntime, Draft, Node], Steps]] = {
+STEPS: dict[str, Callable[[FlowRuntime, Draft, Node], bool | None | Steps]] = {
     "start": _start,
     "expect": _expect,
     "collect": _collect,
