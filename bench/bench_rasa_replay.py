@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: an older checkout given there is the one measured
 
 from bench.report import ROOT, write  # noqa: E402
 
