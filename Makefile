@@ -62,8 +62,8 @@ typecheck: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-init bench-rasa bench-scale
-bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-latency bench-serve bench-nlg bench-nlg-small bench-init bench-rasa bench-scale
+.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-init bench-rasa bench-rasa-replay bench-scale
+bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-latency bench-serve bench-nlg bench-nlg-small bench-init bench-rasa bench-rasa-replay bench-scale
 
 bench-foundation: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py
@@ -99,6 +99,10 @@ bench-nlg-small: setup
 
 bench-rasa: setup rasa-sdk-env
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa.py
+
+# Public Rasa projects (../shared/rasa-examples/rasa2 by default) imported unedited and replayed
+bench-rasa-replay: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa_replay.py
 
 bench-scale: setup services
 	set -a && . ./.services/env && set +a && HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_scale.py
