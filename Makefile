@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo lint typecheck clean browser rasa-sdk-env services services-down
+.PHONY: setup test demo lint typecheck clean browser rasa-sdk-env rasa-oracle-env services services-down
 
 setup: $(STAMP)
 
@@ -19,6 +19,19 @@ $(RASA_SDK_STAMP): tests/rasa/action_server/requirements.txt
 	$(RASA_SDK_VENV)/bin/pip install --quiet --upgrade pip
 	$(RASA_SDK_VENV)/bin/pip install --quiet -r tests/rasa/action_server/requirements.txt
 	touch $(RASA_SDK_STAMP)
+
+# Rasa Open Source itself, the reference the oracle bench compares with (never used by make test):
+# Rasa 3.6 needs Python < 3.11, so its venv is made with pyenv's 3.10 and cached under .cache/.
+RASA_PYTHON ?= $(shell pyenv root 2>/dev/null)/versions/3.10.13/bin/python
+RASA_VENV := .cache/rasa-3.6.21
+RASA_STAMP := $(RASA_VENV)/.installed
+rasa-oracle-env: $(RASA_STAMP)
+
+$(RASA_STAMP):
+	$(RASA_PYTHON) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade 'pip<24.1'
+	$(RASA_VENV)/bin/pip install --quiet rasa==3.6.21
+	touch $(RASA_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -62,7 +75,7 @@ typecheck: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-init bench-rasa bench-rasa-replay bench-scale
+.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-init bench-rasa bench-rasa-replay bench-rasa-oracle bench-scale
 bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-latency bench-serve bench-nlg bench-nlg-small bench-init bench-rasa bench-rasa-replay bench-scale
 
 bench-foundation: setup
@@ -103,6 +116,14 @@ bench-rasa: setup rasa-sdk-env
 # Public Rasa projects (../shared/rasa-examples/rasa2 by default) imported unedited and replayed
 bench-rasa-replay: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa_replay.py
+
+# Rasa 3.6.21 as the oracle (not in `make bench`: it trains every corpus project with Rasa, ~1 h
+# the first time, cached after): the public projects of bench/rasa_corpus.py, exported outside the
+# checkout from their snapshots, and ../shared/rasa-examples. make bench-rasa-oracle CORPUS=<dir>
+CORPUS ?= ../rasa-corpus
+bench-rasa-oracle: setup rasa-oracle-env
+	$(BIN)/python bench/rasa_corpus.py --out $(CORPUS)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa_oracle.py --corpus $(CORPUS)
 
 bench-scale: setup services
 	set -a && . ./.services/env && set +a && HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_scale.py

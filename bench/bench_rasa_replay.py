@@ -34,7 +34,8 @@ from bench.report import ROOT, write  # noqa: E402
 LIGHT = [{"name": "rule_entity_extractor"}, {"name": "keyword_intent_classifier"}, None, {"name": "template_nlg"}]  # None: the DM the import chose
 
 
-def measure(project: Path, tmp: Path) -> dict:
+def measure(project: Path, tmp: Path, verdicts: bool = False) -> dict:
+    """Import, train and replay ``project``; with ``verdicts``, each story's verdict too."""
     from dialogkit.framework.agent import Agent
     from dialogkit.framework.errors import DialogkitError
     from dialogkit.framework.rasa.importer import import_rasa_project
@@ -55,9 +56,13 @@ def measure(project: Path, tmp: Path) -> dict:
         stories = load_test_stories(bot)
     except DialogkitError as e:
         return {"imports": False, "error": str(e).strip().splitlines()[0][:300]}
-    s = summary(run_test_stories(Agent.load(model), stories, "replay"))
-    return {"imports": True, "seconds": round(time.perf_counter() - t0, 1), "stories": s["stories"], "passed": s["passed"],
-            "action_accuracy": s["action_accuracy"], "failed": s["failed"]}
+    ran = run_test_stories(Agent.load(model), stories, "replay")
+    s = summary(ran)
+    out = {"imports": True, "seconds": round(time.perf_counter() - t0, 1), "stories": s["stories"], "passed": s["passed"],
+           "action_accuracy": s["action_accuracy"], "failed": s["failed"]}
+    if verdicts:
+        out["verdicts"] = [{"story": r.story.name, "passed": r.passed, "failure": r.failure} for r in ran]
+    return out
 
 
 def main() -> None:
