@@ -202,9 +202,10 @@ class Agent:
 
     def tracker(self, conversation_id: str) -> Tracker:
         """The conversation's tracker (a new one if it does not exist yet)."""
-        return self.store.get(conversation_id) or self._new_tracker(conversation_id)
+        return self.store.get(conversation_id) or self.new_tracker(conversation_id)
 
-    def _new_tracker(self, conversation_id: str) -> Tracker:
+    def new_tracker(self, conversation_id: str) -> Tracker:
+        """A new conversation's tracker (the domain's initial slots, a session started); not stored."""
         tracker = Tracker(conversation_id, dict(self.initial_slots))
         tracker.add(SessionStarted())
         return tracker
@@ -229,7 +230,7 @@ class Agent:
         with self._lock(conversation_id):
             tracker = self.store.get(conversation_id)
             before = len(tracker.events) if tracker is not None else 0  # a new conversation's SessionStarted is new too
-            tracker = tracker or self._new_tracker(conversation_id)  # one store read per turn
+            tracker = tracker or self.new_tracker(conversation_id)  # one store read per turn
             try:
                 turn = self._turn(tracker, text, channel, parse, executor)
                 new = tracker.events[before:]

@@ -27,13 +27,13 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from dialogkit.framework.components import Component
-from dialogkit.framework.tracker import FlowFrame, SlotSet, Tracker, UserUttered
+from dialogkit.framework.tracker import ActionExecuted, FlowFrame, SlotSet, Tracker, UserUttered
 from dialogkit.framework.turn import ActionMessage, Parse, Response, Turn
 
 if TYPE_CHECKING:
     from dialogkit.framework.action_executor import ActionOutcome, Validated
 
-__all__ = ["ConversationView", "Decision", "Decisions", "Policy", "Request", "RunAction", "ValidateSlot"]
+__all__ = ["ActiveLoop", "ConversationView", "Decision", "Decisions", "Happened", "Policy", "Request", "RunAction", "ValidateSlot"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,19 @@ class ValidateSlot:
 Request = RunAction | ValidateSlot
 
 
+@dataclass(frozen=True)
+class ActiveLoop:
+    """Something outside the policy's decisions says which form is active: ``name``, or none
+    (``None``: the form is done), as a Rasa story's ``active_loop`` step does."""
+
+    name: str | None
+
+
+# What can happen to a conversation outside the policy's own decisions, which the policy
+# then brings its state in line with (:meth:`Policy.align`).
+Happened = ActionExecuted | SlotSet | ActiveLoop
+
+
 @dataclass
 class Decision:
     """What the DM decided since its previous decision (see the module docstring)."""
@@ -69,6 +82,7 @@ class Decision:
     events: list[Any] = field(default_factory=list)
     responses: list[Response | ActionMessage] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # what the DM did, for `rasa test`-style views
+    marks: list[int] = field(default_factory=list)  # for each of `actions`, the tracker position it happened at
     refused: list[dict[str, Any]] = field(default_factory=list)  # slot values it did not take: {"slot", "value", "why", "asked"}
     request: Request | None = None  # None: listen
 
@@ -126,6 +140,21 @@ class Policy(Component):
     @abstractmethod
     def decide(self, conversation: ConversationView, parse: Parse) -> Decisions:
         """The decisions for one user message (already on the tracker as ``UserUttered``)."""
+
+    def resume(self, conversation: ConversationView) -> Decisions:
+        """The decisions from where the conversation stands, with no new message (after
+        something outside the policy's decisions changed it: :meth:`align`). By default the
+        policy has nothing to add: it listens."""
+        return Decision()
+        yield  # a generator, like decide
+
+    def align(self, conversation: ConversationView, happened: Happened) -> list[Any]:
+        """The events that bring this policy's state in line with ``happened`` (an action that
+        ran, a slot that was set, the form that is active), which the policy did not decide:
+        a replayed test story's own steps, as ``rasa test`` replays them. The events are the
+        policy's own (flows started, moved, completed); ``happened`` itself is the caller's to
+        append. By default the policy keeps no state of its own: nothing to align."""
+        return []
 
     def process(self, turn: Turn) -> None:
         raise TypeError(f"'{self.name}' is a policy: it decides and the agent acts (Agent.handle_turn runs it), "

@@ -30,6 +30,7 @@ class Draft(FoldedState):
         self._events: list[Any] = []
         self._responses: list[Response | ActionMessage] = []
         self._actions: list[str] = []
+        self._marks: list[int] = []
         self._refused: list[dict[str, Any]] = []
         # the state with this draft's events folded in, kept up to date event by event; None
         # when the conversation may have changed under it (after a decision is handed over)
@@ -72,22 +73,24 @@ class Draft(FoldedState):
         in the turn's ``actions``, what the DM did)."""
         self._responses.append(Response(name, self.slots, len(self)))
         if record:
-            self._actions.append(name)
+            self.record(name)
 
     def write(self, message: dict[str, Any]) -> None:
         """Say a message the DM wrote itself (buttons it built)."""
         self._responses.append(ActionMessage(cast(Message, message), len(self)))
 
     def record(self, action: str) -> None:
-        """List ``action`` among what the DM did this turn."""
+        """List ``action`` among what the DM did this turn (where it happened: the events before
+        it are what came before it)."""
         self._actions.append(action)
+        self._marks.append(len(self))
 
     def refuse(self, slot: str, value: Any, why: str | None, asked: bool) -> None:
         self._refused.append({"slot": slot, "value": value, "why": why, "asked": asked})
 
     def decision(self, request: Request | None = None) -> Decision:
         """Hand over what was decided since the last decision, with ``request`` (None: listen)."""
-        out = Decision(self._events, self._responses, self._actions, self._refused, request)
-        self._events, self._responses, self._actions, self._refused = [], [], [], []
+        out = Decision(self._events, self._responses, self._actions, self._marks, self._refused, request)
+        self._events, self._responses, self._actions, self._marks, self._refused = [], [], [], [], []
         self._cache = None  # the agent applies it and may run an action: read the conversation again
         return out

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import networkx as nx
 from pydantic import Field
 
+from dialogkit.components.dm.alignment import align
 from dialogkit.components.dm.draft import Draft
 from dialogkit.components.dm.flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
 from dialogkit.components.dm.slot_filling import fill_slots
@@ -40,7 +41,7 @@ from dialogkit.framework.builtins import (
     UTTER_FLOW_CANCELLED,
 )
 from dialogkit.framework.components import ComponentConfig
-from dialogkit.framework.dialogue import ConversationView, Decisions, Policy
+from dialogkit.framework.dialogue import ConversationView, Decisions, Happened, Policy
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.expressions import parse_expression
 from dialogkit.framework.flowgraph import compile_flows
@@ -91,6 +92,23 @@ class FlowPolicy(Policy):
         """Label of the step the active flow is at (for debug views)."""
         node = self.runtime.waiting_node(conversation.stack)
         return node.label if node is not None else None
+
+    # --- state set from events (components/dm/alignment.py) ------------------------------
+
+    def align(self, conversation: ConversationView, happened: Happened) -> list[Any]:
+        latest = conversation.latest_message
+        intent = str(((latest.parse.get("intent") or {}).get("name")) if latest is not None else "") or NLU_FALLBACK
+        draft = Draft(conversation, Parse(latest.text if latest is not None else ""))
+        align(self.runtime, draft, happened, self._starting(intent, draft.slots))
+        return draft.decision().events
+
+    def resume(self, conversation: ConversationView) -> Decisions:
+        latest = conversation.latest_message
+        draft = Draft(conversation, Parse(latest.text if latest is not None else ""))
+        stack = draft.stack
+        form = stack[-1].flow if stack and self.domain.flows[stack[-1].flow].form else None
+        yield from self.runtime.run(draft, shown=form)  # a form waiting for its answer has run this turn
+        return draft.decision()
 
     # --- routing ----------------------------------------------------------------------
 
@@ -223,6 +241,12 @@ class FlowPolicy(Policy):
         running = {f.flow for f in stack}
         steps = self.domain.flows[flow].steps
         return flow in running or (bool(steps) and getattr(steps[0], "call", None) in running)
+
+    def _starting(self, intent: str, slots: dict[str, Any]) -> list[str]:
+        """The flows ``intent`` may start, the one it starts first."""
+        first = self._triggered(intent, slots)
+        rest = [name for name, flow in self._by_name if name != first and flow.when is not None and intent in flow.when.intents()]
+        return ([first] if first else []) + rest
 
     def _triggered(self, intent: str, slots: dict[str, Any]) -> str | None:
         """The flow ``intent`` starts: one whose ``when`` has a condition that holds wins over one

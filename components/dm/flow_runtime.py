@@ -171,9 +171,9 @@ class FlowRuntime:
 
     # --- walking ----------------------------------------------------------------------
 
-    def run(self, draft: Draft) -> Steps:
-        """Walk the top flow until it waits for the user or the stack empties."""
-        shown: str | None = None
+    def run(self, draft: Draft, shown: str | None = None) -> Steps:
+        """Walk the top flow until it waits for the user or the stack empties. ``shown``: a
+        form that has already run this turn (it is not listed as running again)."""
         for _ in range(self.max_steps):
             stack = draft.stack
             if not stack:
@@ -215,7 +215,7 @@ class FlowRuntime:
         while True:
             if depth and name in self.domain.flows:  # a follow-up naming a form or flow: it starts (Rasa runs the form next)
                 self._move(draft, then)
-                self._start_from_action(draft, name)
+                self.start_for_action(draft, name)
                 return True
             if record:
                 draft.record(name)
@@ -241,7 +241,7 @@ class FlowRuntime:
                 continue
             self._move(draft, then)
             if started:
-                self._start_from_action(draft, started)
+                self.start_for_action(draft, started)
             if not followup:
                 return True
             name, then = followup, None
@@ -250,7 +250,7 @@ class FlowRuntime:
         if then is not None:
             self.advance(draft, *then)
 
-    def _start_from_action(self, draft: Draft, flow: str) -> None:
+    def start_for_action(self, draft: Draft, flow: str) -> None:
         """Start ``flow`` for an action; when the flow that ran it was about to ``call`` it
         anyway (a story written the Rasa way: the action, then the form), that call is this
         one: the caller moves past it and gets the flow's return."""

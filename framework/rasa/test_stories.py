@@ -2,17 +2,16 @@
 
 Two semantics (``mode``):
 
-- ``replay`` (the default, Rasa's verdict): each user step is given to the dialogue manager
-  as the story writes it (its intent and entities; no NLU), and the actions the bot predicts
-  next are compared with the story's. Custom actions are not run: what they did is what the
-  story says after them (its ``slot_was_set`` and ``active_loop`` steps), applied as their
-  outcome (:class:`ReplayExecutor`).
+- ``replay`` (the default, Rasa's verdict): the state at every step is the story's (its
+  user steps with their intents and entities, no NLU; its ``slot_was_set`` and
+  ``active_loop`` steps; the actions it lists), and at each action step the dialogue manager
+  predicts the next action from that state (framework/rasa/replay.py). Custom actions are not
+  run: what they did is what the story says after them. A wrong prediction is recorded and
+  the replay goes on from the story's state.
 - ``e2e`` (``dialogkit test --e2e``): each ``user:`` text goes through the whole bot (NLU
   included) and custom actions run for real; an action that fails (an unreachable action
-  server, an exception) fails the story.
-
-In both, the intent, the entities and the actions the bot runs after each message are
-compared with the story (``intent``, ``action``, ``slot_was_set``, ``active_loop`` steps).
+  server, an exception) fails the story. The intent, the entities, the actions the bot runs
+  after each message, and its slots and active form are compared with the story.
 Rasa's default actions are compared through :data:`RASA_ACTION_ALIASES`; forms count
 as their form action, once per turn they run (as in Rasa stories).
 
@@ -29,20 +28,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dialogkit.framework.action_executor import ActionExecutor, ActionOutcome, Validated
+from dialogkit.framework.dialogue import Policy
 from dialogkit.framework.errors import DomainError, Location, message
 from dialogkit.framework.rasa.importer import RASA_ACTION_ALIASES
+from dialogkit.framework.rasa.replay import replay_turn
 from dialogkit.framework.rasa.retrieval import (
     action_matches,
     dialogkit_name,
     family,
     intent_matches,
 )
-from dialogkit.framework.tracker import ActionFailed, SlotSet
+from dialogkit.framework.tracker import ActionFailed, UserUttered
 from dialogkit.framework.training_data import AnnotationError, parse_example
+from dialogkit.framework.turn import Parse
 from dialogkit.framework.yamlio import load_yaml
 
-__all__ = ["MODES", "ReplayExecutor", "StoryResult", "TestStory", "load_test_stories", "run_test_stories", "write_reports"]
+__all__ = ["MODES", "StoryResult", "TestStory", "load_test_stories", "run_test_stories", "write_reports"]
 
 LISTEN = "action_listen"
 
@@ -120,60 +121,14 @@ def run_test_stories(agent: Any, stories: list[TestStory], mode: str = "replay")
     return [_run_story(agent, f"rasa-test-{mode}-{n}-{story.name}", story, forms, mode) for n, story in enumerate(stories)]
 
 
-class ReplayExecutor(ActionExecutor):
-    """Runs no custom action: each one's outcome is what the story says after it (its
-    ``slot_was_set`` and ``active_loop`` steps up to the next action), as ``rasa test`` replays
-    a story. An action the DM runs that the story does not list (a form's validation action)
-    gets the slots the story sets right after the user's message and after the form's own
-    step (in dialogkit a form is a flow, and its validation action is what sets them)."""
-
-    def __init__(self, domain: Any, after: list[dict[str, Any]]):
-        super().__init__(domain)
-        self.forms = {name for name, flow in domain.flows.items() if flow.form}
-        self.leading: ActionOutcome | None = ActionOutcome("ok")
-        self.outcomes: list[tuple[str, ActionOutcome]] = []
-        current = self.leading
-        for s in after:
-            if "action" in s:
-                current = ActionOutcome("ok")
-                self.outcomes.append((RASA_ACTION_ALIASES.get(s["action"], s["action"]), current))
-            elif "slot_was_set" in s:
-                current.events.extend(self._slot_events(s["slot_was_set"]))
-            elif "active_loop" in s:
-                loop = s["active_loop"]
-                if loop is None:
-                    current.deactivate_form = True
-                elif loop in domain.flows:
-                    current.activate_form = loop
-
-    def _slot_events(self, raw: Any) -> list[SlotSet]:
-        items = raw if isinstance(raw, list) else [raw]
-        return [SlotSet(name=name, value=value) for item in items if isinstance(item, dict)
-                for name, value in item.items() if name != "requested_slot" and name in self.domain.slots]
-
-    def run(self, name: str, tracker: Any, **_: Any) -> ActionOutcome:
-        for i, (action, outcome) in enumerate(self.outcomes):
-            if action == name:
-                del self.outcomes[i]
-                return outcome
-        given = ActionOutcome("ok", list(self.leading.events) if self.leading else [])
-        self.leading = None
-        form = next((i for i, (action, _) in enumerate(self.outcomes) if action in self.forms), None)
-        if form is not None:
-            given.events += self.outcomes.pop(form)[1].events
-        return given
-
-    def validate(self, ref: str, slot: str, value: Any, tracker: Any, timeout: float | None = None) -> Validated:
-        return Validated(value)  # the story's slot events say what validation kept
-
-
 def _run_story(agent: Any, cid: str, story: TestStory, forms: set[str], mode: str = "replay") -> StoryResult:
+    if mode == "replay":
+        return _replay_story(agent, cid, story)
     result = StoryResult(story, True)
     result.lines += [f"- story: {_q(story.name)}  # {story.location}", "  steps:"]
     for turn in _turns(story):
         step = turn["step"]
-        executor = ReplayExecutor(agent.domain, turn["after"]) if mode == "replay" else None
-        predicted = _user_step(agent, cid, story, step, result, executor) if step is not None else []
+        predicted = _user_step(agent, cid, story, step, result) if step is not None else []
         predicted.append(LISTEN)
         k = 0  # position in predicted
         for s in turn["after"]:
@@ -228,31 +183,44 @@ def _concrete(agent: Any, intent: str, text: str | None) -> str:
     return picked if picked in subs else subs[0]
 
 
-def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], result: StoryResult,
-               executor: ReplayExecutor | None = None) -> list[str]:
-    """Send a story's user step; check its intent and entities; return the actions the bot ran.
-    With a replay ``executor`` the story's intent and entities are the parse (no NLU)."""
+def _story_message(agent: Any, story: TestStory, step: dict[str, Any]) -> tuple[str, list[Any], dict[str, Any]]:
+    """A story's user step as a message: its text, annotated spans and the parse the story
+    gives it (its intent and entities: a replay runs no NLU). An intent step with no text is
+    a ``/intent{...}`` payload."""
     annotated = str(step.get("user", "")).strip()
-    expected_intent = step.get("intent")
+    intent = str(step.get("intent"))
     values = {k: v for e in step.get("entities") or [] for k, v in (e.items() if isinstance(e, dict) else [])}
+    if "user" not in step:
+        text = f"/{_concrete(agent, intent, None)}" + (json.dumps(values) if values else "")
+        return text, [], {**agent.parse(text), "payload": True}
+    try:
+        text, spans = parse_example(annotated)
+    except AnnotationError as e:
+        raise DomainError(message("DK702", Location(story.file), problem=f"story '{story.name}': bad entity annotation in {annotated!r}: {e}", fix="annotate as [text](entity)")) from None
+    entities = [{"entity": s.entity, "value": s.value if s.value is not None else _canonical(agent.domain, s.entity, s.text), "start": s.start, "end": s.end,
+                 "role": s.role, "group": s.group, "confidence": 1.0, "extractor": "story"} for s in spans]
+    entities += [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "extractor": "story"} for k, v in values.items()]
+    if not step.get("intent"):  # a text with no intent (an end-to-end step): the NLU reads it, as Rasa's does
+        parsed = agent.parse(text)
+        return text, spans, {"intent": parsed["intent"], "entities": entities or parsed["entities"]}
+    return text, spans, {"intent": {"name": _concrete(agent, intent, text), "confidence": 1.0}, "entities": entities}
+
+
+def _user_lines(step: dict[str, Any], comment: str = "") -> list[str]:
     if "user" in step:
-        try:
-            text, spans = parse_example(annotated)
-        except AnnotationError as e:
-            raise DomainError(message("DK702", Location(story.file), problem=f"story '{story.name}': bad entity annotation in {annotated!r}: {e}", fix="annotate as [text](entity)")) from None
-    else:  # an intent step: sent as a payload, with its entities
-        text, spans = f"/{_concrete(agent, str(expected_intent), None)}" + (json.dumps(values) if values else ""), []
-    parse = None
-    if executor is not None and expected_intent and "user" in step:  # (an intent step is a payload the agent reads itself)
-        entities = [{"entity": s.entity, "value": s.value if s.value is not None else _canonical(agent.domain, s.entity, s.text), "start": s.start, "end": s.end,
-                     "role": s.role, "group": s.group, "confidence": 1.0, "extractor": "story"} for s in spans]
-        entities += [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "extractor": "story"} for k, v in values.items()]
-        parse = {"intent": {"name": _concrete(agent, expected_intent, text), "confidence": 1.0}, "entities": entities}
-    t = agent.handle_turn(text, cid, parse=parse, executor=executor)
-    if executor is None:  # end to end: an action that could not run fails the story
-        for event in t.events:
-            if isinstance(event, ActionFailed) and not event.error.startswith("ActionRejected"):
-                result.diverged(f"{_q(text)}: action {event.name} failed: {event.error}")
+        return [f"  - user: {_q(str(step.get('user', '')).strip())}", f"    intent: {step.get('intent')}{comment}"]
+    return [f"  - intent: {step.get('intent')}{comment}"]
+
+
+def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], result: StoryResult) -> list[str]:
+    """Send a story's user step through the whole bot (end to end); check its intent and
+    entities; return the actions the bot ran."""
+    expected_intent = step.get("intent")
+    text, spans, _ = _story_message(agent, story, step)
+    t = agent.handle_turn(text, cid)
+    for event in t.events:  # end to end: an action that could not run fails the story
+        if isinstance(event, ActionFailed) and not event.error.startswith("ActionRejected"):
+            result.diverged(f"{_q(text)}: action {event.name} failed: {event.error}")
     got_intent = (t.intent or {}).get("name")
     comment = ""
     if expected_intent and not intent_matches(expected_intent, got_intent, agent.domain.intents):
@@ -264,11 +232,56 @@ def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], res
         comment += f"  # predicted entities: {got_entities}"
         result.diverged(f"{_q(text)}: expected entities {expected_entities}, predicted {got_entities}")
     result.intent_pairs.append((str(expected_intent), str(got_intent)))
-    if "user" in step:
-        result.lines += [f"  - user: {_q(annotated)}", f"    intent: {expected_intent}{comment}"]
-    else:
-        result.lines.append(f"  - intent: {expected_intent}{comment}")
+    result.lines += _user_lines(step, comment)
     return list(t.actions)
+
+
+def _replay_story(agent: Any, cid: str, story: TestStory) -> StoryResult:
+    """``rasa test``'s replay: the state at every step is the story's (framework/rasa/replay.py)."""
+    result = StoryResult(story, True)
+    result.lines += [f"- story: {_q(story.name)}  # {story.location}", "  steps:"]
+    policy = next((c for c in agent.components if isinstance(c, Policy)), None)
+    if policy is None:
+        raise DomainError(message("DK702", Location(story.file), problem="the bot's pipeline has no dialogue policy to replay test stories with",
+                                  fix="add flow_policy to the pipeline"))
+    responses = agent.domain.responses
+
+    def resolve(action: str) -> str:
+        return RASA_ACTION_ALIASES.get(action, action)
+
+    def same(want: str, got: str) -> bool:
+        return want == got or action_matches(want, got, responses)  # `utter_faq`: the sub-intent's response
+
+    tracker = agent.new_tracker(cid)
+    for turn in _turns(story):
+        step, parse = turn["step"], None
+        if step is not None:
+            text, _, parsed = _story_message(agent, story, step)
+            intent = parsed.get("intent") or None
+            parse = Parse(text, intent, (intent,) if intent else (), tuple(parsed.get("entities") or ()), bool(parsed.get("payload")))
+            tracker.add(UserUttered(text=text, parse={"intent": intent, "entities": list(parse.entities)}))
+            result.intent_pairs.append((str(step.get("intent")), str((intent or {}).get("name"))))
+            result.lines += _user_lines(step)
+        pairs = replay_turn(policy, tracker, parse, turn["after"], resolve, same)
+        k = 0
+        for s in turn["after"]:
+            if "action" in s and s["action"] != LISTEN:
+                want, got = pairs[k] if k < len(pairs) else (resolve(str(s["action"])), "None")
+                k += 1
+                result.pairs.append((want, got))
+                if got != want:
+                    result.diverged(f"after {_q(step.get('user', step.get('intent')) if step else '(start)')}: expected {want}, predicted {got}")
+                result.lines.append(f"  - action: {s['action']}" + (f"  # predicted: {got}" if got != want else ""))
+            elif "slot_was_set" in s:
+                _slot_steps(s["slot_was_set"], {}, [], result)
+            elif "active_loop" in s:
+                result.lines.append(f"  - active_loop: {s['active_loop'] if s['active_loop'] is not None else 'null'}")
+        for want, got in pairs[k:]:  # the listen that closes the turn, or what the bot did instead
+            result.pairs.append((want, got))
+            if got != want:
+                result.lines.append(f"  - action: action_listen  # predicted: {got}")
+                result.diverged(f"unexpected action {got}")
+    return result
 
 
 def _slot_steps(raw: Any, slots: dict[str, Any], after: list[dict[str, Any]], result: StoryResult) -> None:
