@@ -84,6 +84,25 @@ def last_error(log: Path) -> str:
     return (picked[-1] if picked else "no output").strip()[:300]
 
 
+SLOT_CLASSES = {"TextSlot": "text", "BooleanSlot": "bool", "CategoricalSlot": "categorical", "FloatSlot": "float",
+                "ListSlot": "list", "AnySlot": "any", "UnfeaturizedSlot": "any"}
+
+
+def _hand_migrate(domain: dict[str, Any]) -> bool:
+    """What Rasa 3's migration guide asks for by hand and `rasa data migrate` leaves: slot types
+    written as Rasa 2 class paths (`rasa.shared.core.slots.TextSlot`, `UnfeaturizedSlot`)."""
+    changed = False
+    for slot in (domain.get("slots") or {}).values():
+        kind = str(slot.get("type", "")) if isinstance(slot, dict) else ""
+        short = kind.rsplit(".", 1)[-1]
+        if short in SLOT_CLASSES and kind != SLOT_CLASSES[short]:
+            slot["type"] = SLOT_CLASSES[short]
+            if short == "UnfeaturizedSlot":
+                slot["influence_conversation"] = False
+            changed = True
+    return changed
+
+
 def rasa_verdicts(project: Path) -> dict[str, Any]:
     """Train and test ``project`` with Rasa (cached by content)."""
     key = content_hash(project)
@@ -96,8 +115,13 @@ def rasa_verdicts(project: Path) -> dict[str, Any]:
         log = Path(tmp) / "rasa.log"
         result: dict[str, Any] = {"trains": False}
         domain = work / "domain.yml"
-        version = str((yaml.safe_load(domain.read_text(encoding="utf-8")) or {}).get("version", "")) if domain.is_file() else ""
-        if version.startswith("2"):
+        data = (yaml.safe_load(domain.read_text(encoding="utf-8")) or {}) if domain.is_file() else {}
+        version = str(data.get("version", ""))
+        if _hand_migrate(data):
+            domain.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+            result["hand_migrated"] = "slot types given as Rasa 2 class paths → their Rasa 3 names (UnfeaturizedSlot → any, not influencing)"
+        old_slots = any(isinstance(v, dict) and "mappings" not in v for v in (data.get("slots") or {}).values())
+        if version.startswith("2") or (not version and old_slots):
             rasa(["data", "migrate", "-d", "domain.yml", "--out", "migrated_domain.yml"], work, log, 600)
             if (work / "migrated_domain.yml").is_file():
                 domain.unlink()

@@ -13,7 +13,8 @@ DM's state is the story's, whatever the DM predicted before.
 - ``ActionExecuted(name)``: a built-in does what it does; a form starts; otherwise the top flow
   moves past the nearest step ahead of it that runs ``name`` (an action step, a response
   said, a collect asking with it); failing that, a flow the latest intent starts that runs
-  ``name`` starts there. An action no flow runs changes nothing.
+  ``name`` starts there; failing that, it ran in place of the step the top flow was at (a
+  response or an action), which the flow moves past.
 """
 
 from __future__ import annotations
@@ -116,6 +117,8 @@ def _action(rt: FlowRuntime, draft: Draft, name: str, starting: Iterable[str]) -
             draft.add(FlowStarted(flow=flow))
             _past(rt, draft, found)
             return
+    if stack and rt.nodes[stack[-1].node].kind in ("say", "action"):
+        _past(rt, draft, rt.nodes[stack[-1].node])  # it ran instead of the step the flow was at
 
 
 def _past(rt: FlowRuntime, draft: Draft, node: Node) -> None:

@@ -179,11 +179,12 @@ class FlowRuntime:
             if not stack:
                 return
             frame = stack[-1]
+            node = self.nodes[frame.node]
             if frame.flow != shown:
                 shown = frame.flow
-                if self.domain.flows[frame.flow].form:
-                    draft.record(frame.flow)  # a form runs (Rasa's view: the form action)
-            node = self.nodes[frame.node]
+                if self.domain.flows[frame.flow].form and node.kind in ("start", "collect"):
+                    draft.record(frame.flow)  # a form runs (Rasa's view: the form action); past its questions it is done
+
             done = STEPS[node.kind](self, draft, node)
             if isinstance(done, Generator):  # the step runs an action
                 done = yield from done
@@ -308,8 +309,16 @@ def _start(rt: FlowRuntime, draft: Draft, node: Node) -> None:
     rt.advance(draft, node.flow, node.next())
 
 
-def _expect(rt: FlowRuntime, draft: Draft, node: Node) -> bool:
-    return WAIT  # wait for the user's answer
+def _expect(rt: FlowRuntime, draft: Draft, node: Node) -> bool | None:
+    """Wait for the user's answer; but a ``yield_to_form`` flow that interrupted a form ends there
+    and the form goes on (as in Rasa, where the active form runs right after an interruption's
+    actions unless a rule for that form says otherwise)."""
+    stack = draft.stack
+    if rt.domain.flows[node.flow].yield_to_form and any(rt.domain.flows[f.flow].form for f in stack[:-1]):
+        draft.add(FlowCompleted(flow=node.flow))
+        rt.resume_if_any(draft)
+        return None
+    return WAIT
 
 
 def _collect(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:

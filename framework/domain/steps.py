@@ -113,5 +113,6 @@ class Flow(Strict):
     when: Trigger | None = None
     steps: list[Step] = Field(min_length=1)
     interruptible: bool = True
+    yield_to_form: bool = False  # having interrupted a form, it ends at an `expect` step and the form asks again (Rasa's way)
     validate_: str | None = Field(None, alias="validate")  # an action run after the user's message fills this flow's slots
     form: bool = False  # shown to Rasa action servers and Rasa test stories as a form (active_loop, requested_slot)

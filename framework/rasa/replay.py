@@ -32,7 +32,7 @@ from dialogkit.framework.dialogue import (
     RunAction,
     ValidateSlot,
 )
-from dialogkit.framework.tracker import ActionExecuted, BotUttered, SlotSet, Tracker
+from dialogkit.framework.tracker import ActionExecuted, BotUttered, FlowStarted, SlotSet, Tracker
 from dialogkit.framework.turn import Parse, Response
 
 __all__ = ["MAX_PREDICTIONS", "replay_turn"]
@@ -64,12 +64,17 @@ class _Turn:
         items = raw if isinstance(raw, list) else [raw]
         return [SlotSet(name=str(k), value=v) for item in items if isinstance(item, dict) for k, v in item.items()]
 
-    def state_steps(self) -> bool:
+    def state_steps(self, newer: frozenset[str] = frozenset()) -> bool:
         """Apply the story's state steps up to its next action; returns whether they changed the
-        conversation (a slot value, or where the flows stand)."""
+        conversation (a slot value, or where the flows stand). ``newer``: flows the DM started
+        after the story's last action, on its way to the next one (a story's ``active_loop:
+        null`` right after an action speaks of the forms before them)."""
         changed = False
         while self.i < len(self.steps) and "action" not in self.steps[self.i]:
             for happened in self._happenings(self.steps[self.i]):
+                if isinstance(happened, ActiveLoop) and happened.name is None and newer and \
+                        all(f.flow in newer for f in self.tracker.stack if self.domain.flows[f.flow].form):
+                    continue
                 if isinstance(happened, SlotSet) and happened.name in self.domain.slots and self.tracker.slots.get(happened.name) != happened.value:
                     self.tracker.add(happened)
                     changed = True
@@ -163,8 +168,10 @@ class _Turn:
                 self.i += 1  # the request is this action: its outcome is what the story says after it
                 return self.execute(request, self.outcome())
             self.i += 1
-            apply_to(d.marks[k + 1] - base if k + 1 < len(d.marks) else len(d.events), through=k + 1 >= len(d.marks))
-            if self.state_steps():
+            upto = d.marks[k + 1] - base if k + 1 < len(d.marks) else len(d.events)
+            newer = frozenset(e.flow for e in d.events[d.marks[k] - base:upto] if isinstance(e, FlowStarted))
+            apply_to(upto, through=k + 1 >= len(d.marks))
+            if self.state_steps(newer):
                 return "again"
         apply_to(len(d.events), through=True)
         if final:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -13,14 +14,17 @@ from dialogkit.framework.rasa.importer.state import (
     RASA_ACTION_ALIASES,
     UNSUPPORTED_ACTIONS,
     ImportState,
+    listify,
     slot_condition,
 )
 from dialogkit.framework.rasa.retrieval import expand_steps
 
+SET = "__set__"  # a `slot_was_set` naming a slot with no value: it has one, whatever it is
+
 
 def build_dialogue(st: ImportState) -> None:
     tree = _Node("root", None)
-    submit: dict[str, tuple[list[dict[str, Any]], str]] = {}
+    submit: dict[str, list[tuple[str | None, list[str], str]]] = {}  # form -> its submit rules: (slot condition, actions, rule)
     if st.retrieval:  # one path per retrieval sub-intent, each saying its own response
         subs = {base: names for base, names in st.retrieval.items()}
         st.rules = [(name, {**rule, "steps": steps}, d, path) for name, rule, d, path in st.rules
@@ -48,29 +52,38 @@ def build_dialogue(st: ImportState) -> None:
         slot_conds = [c["slot_was_set"] for c in cond if isinstance(c, dict) and "slot_was_set" in c]
         form = loops[0] if loops else None
         if form and steps and steps[0].get("action") == form:
-            # the submit rule: what happens when the form completes
+            # a submit rule: what happens when the form completes (under a slot condition, if it has one)
             actions = [s["action"] for s in steps[1:] if "action" in s]
             if form in st.flows:
-                if form in submit and submit[form][0] != actions:
-                    st.report.add("conflict", f"rule `{name}`: a second submit rule for form `{form}` (kept `{submit[form][1]}`)", where)
+                test = " and ".join(slot_test(st, k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc])
+                                    for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])) or None
+                variants = submit.setdefault(form, [])
+                same = next((v for v in variants if v[0] == test), None)
+                if same is not None:
+                    if same[1] != actions:
+                        st.report.add("conflict", f"rule `{name}`: a second submit rule for form `{form}` under the same condition (kept `{same[2]}`)", where)
                     continue
-                submit[form] = (actions, name)
-                st.flows[form]["steps"] += [step for step in (action_step(st, a, where) for a in actions) if step]
+                variants.append((test, actions, name))
             continue
         if form and steps and "intent" in steps[0]:
             st.report.add("mapped", f"rule `{name}`: handles `{steps[0]['intent']}` while form `{form}` is active → a flow that interrupts the form; the form resumes and asks again by itself", where)
             steps = [s for s in steps if s.get("action") != form and "active_loop" not in s]
+            st.form_context.update(listify(steps[0].get("intent")))
         elif loops:
             st.report.add("dropped", f"rule `{name}`: active_loop condition with steps that do not start with the form or an intent", where)
             continue
-        condition = " and ".join(slot_test(st, k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc]) for k, v in item.items()) or None
+        condition = " and ".join(slot_test(st, k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc])
+                                 for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])) or None  # a bare name: the slot is set
         for c in cond:
             if isinstance(c, dict) and not ({"active_loop", "slot_was_set"} & set(c)):
                 st.report.add("dropped", f"rule `{name}`: condition {c}", where)
         insert(st, tree, name, steps, d, path, condition, "rule")
+    for form, variants in submit.items():
+        st.flows[form]["steps"] += submit_steps(st, variants, st.sources.get(("flows", form)))
     # stories, with checkpoints joined
+    said = {form: sorted((actions for _, actions, _ in variants), key=len, reverse=True) for form, variants in submit.items()}
     for name, steps, d, path in expand_checkpoints(st):
-        insert(st, tree, name, steps, d, path, None, "story", strip=submit)
+        insert(st, tree, name, steps, d, path, None, "story", strip=said)
     graft(st, tree)
     tree_to_flows(st, tree)
 
@@ -203,7 +216,7 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
                 in_form = action
         elif "slot_was_set" in s:
             for item in s["slot_was_set"] if isinstance(s["slot_was_set"], list) else [s["slot_was_set"]]:
-                for slot, value in (item.items() if isinstance(item, dict) else [(item, "__set__")]):
+                for slot, value in (item.items() if isinstance(item, dict) else [(item, SET)]):
                     if slot != "requested_slot" and slot in st.slots:
                         target.append((("slot", slot, slot_test(st, slot, value)), where))  # keyed as Rasa featurizes it
         elif "bot" in s:
@@ -224,10 +237,25 @@ def _answered_by_other(steps: list[Any], i: int, form: str) -> bool:
             return False
     return False
 
-def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], condition: str | None, kind: str, strip: dict[str, tuple[list[dict[str, Any]], str]] | None = None) -> None:
+def submit_steps(st: ImportState, variants: list[tuple[str | None, list[str], str]], where: Location | None) -> list[dict[str, Any]]:
+    """A form's submit rules as the steps after its questions: the rules with a slot condition
+    as `if` steps, in order, the one without as the last `else` (none: nothing more)."""
+    def steps_of(actions: list[str]) -> list[dict[str, Any]]:
+        return [step for step in (action_step(st, a, where) for a in actions) if step]
+    plain = next((steps_of(actions) for test, actions, _ in variants if test is None), [])
+    out = plain
+    for test, actions, _ in reversed([v for v in variants if v[0] is not None]):
+        out = [{"if": test, "then": steps_of(actions) or [{"action": "action_listen"}], **({"else": out} if out else {})}]
+    return out
+
+
+def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], condition: str | None, kind: str,
+           strip: dict[str, list[list[str]]] | None = None) -> None:
     segments: list[list[tuple[Any, Location | None]]] = []
     items = parse_items(st, name, steps, d, path, kind, segments)
     for segment in segments:  # interruptions of a form: paths of the interrupting intent's flow
+        if segment and segment[0][0][0] == "intent":
+            st.form_context.update(segment[0][0][1])
         insert_items(st, tree, segment, 0, f"{kind} `{name}`", None)
     if not items:
         return
@@ -237,13 +265,15 @@ def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, pa
     if items[0][0][1] == ("restart",):
         return  # `/restart` is built in: it clears the conversation
     # after a form, drop the actions its submit rule already says
-    for form, (said, _rule) in (strip or {}).items():
+    for form, variants in (strip or {}).items():
         j = 0
         while j < len(items):
             if items[j][0] == ("act", form):
-                acts = [k for k in range(j + 1, len(items)) if items[k][0][0] == "act"][: len(said)]
-                if [items[k][0][1] for k in acts] == said and all(items[k][0][0] != "intent" for k in range(j + 1, (acts[-1] if acts else j) + 1)):
-                    items = [it for k, it in enumerate(items) if k not in set(acts)]
+                for said in variants:  # the longest the story says
+                    acts = [k for k in range(j + 1, len(items)) if items[k][0][0] == "act"][: len(said)]
+                    if [items[k][0][1] for k in acts] == said and all(items[k][0][0] != "intent" for k in range(j + 1, (acts[-1] if acts else j) + 1)):
+                        items = [it for k, it in enumerate(items) if k not in set(acts)]
+                        break
             j += 1
     source = f"{kind} `{name}`"
     insert_items(st, tree, items, 0, source, condition)
@@ -290,6 +320,9 @@ def tree_to_flows(st: ImportState, tree: _Node) -> None:
         desc = f"`{intent}` outside the stories it appears in: what most stories do after it" if generalised else "From " + ", ".join(sources[:4]) + (" …" if len(sources) > 4 else "")
         steps = node_steps(st, node, report=not generalised)
         st.flows[fname] = {"description": desc, "when": when, "steps": steps or [{"action": "action_listen"}]}
+        if st.forms and intent not in st.form_context and "expect" in json.dumps(steps):
+            # no rule or story says what happens after it while a form runs: Rasa's form asks again
+            st.flows[fname]["yield_to_form"] = True
         st.sources[("flows", fname)] = node.where
     st.report.counts["flows from rules and stories"] = len(entries)
 
@@ -340,7 +373,7 @@ def slot_test(st: ImportState, slot: str, value: Any) -> str:
     featurizes them as set / not set), the others by value."""
     if value is None:
         return f"{slot} is not set"
-    if st.slots.get(slot, {}).get("type") in ("text", "list", "any") or value == "__set__":
+    if st.slots.get(slot, {}).get("type") in ("text", "list", "any") or value == SET:
         return f"{slot} is set"
     return slot_condition(slot, value)
 

@@ -102,7 +102,12 @@ def read_domain(st: ImportState, d: Doc) -> None:
             st.report.add("mapped", "action_validate_slot_mappings → flow_policy `validate_slots_action` (run after every user message, as Rasa does)", d.at("actions", i))
         st.actions[name] = "remote"
         st.sources.setdefault(("actions", name), d.at("actions", i))
-    for name, form in (data.get("forms") or {}).items():
+    forms = data.get("forms") or {}
+    if isinstance(forms, list):  # Rasa 2.0 (and 1.x): a list of form names, their slots in the action server's code
+        st.report.add("mapped", "`forms:` as a list of names (Rasa 2.0): each form's required slots are in its action code, "
+                                "so each becomes a form with no questions of its own; list its slots under required_slots", d.at("forms"))
+        forms = {str(f): {} for f in forms if isinstance(f, (str, int))}
+    for name, form in forms.items():
         st.forms[name] = form or {}
         st.form_docs[name] = (d, ("forms", name))
         st.sources[("flows", name)] = d.at("forms", name)
@@ -143,6 +148,10 @@ def read_slot(st: ImportState, name: str, slot: dict[str, Any], d: Doc) -> None:
         if mapped is not None:
             mappings.append(mapped)
     out["mappings"] = mappings
+    odd = [m["value"] for m in mappings if m["type"] == "from_intent" and m.get("value") is not None and not isinstance(m["value"], str)]
+    if out["type"] == "text" and odd:
+        out["type"] = "any"  # Rasa keeps whatever a mapping gives a text slot (`true` on affirm...)
+        st.report.add("mapped", f"slot `{name}` of type text is given {odd[0]!r} by a from_intent mapping → type `any` (Rasa stores the value as it is)", d.at(*where, "type"))
     for extra in set(slot) - {"type", "values", "min_value", "max_value", "initial_value", "influence_conversation", "mappings", "auto_fill"}:
         st.report.add("dropped", f"slot `{name}` key `{extra}`", d.at(*where, extra))
     st.slots[name] = out

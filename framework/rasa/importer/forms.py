@@ -22,7 +22,11 @@ def build_forms(st: ImportState) -> None:
             elif f"action_ask_{name}_{slot}" in st.actions:
                 step["ask"] = f"action_ask_{name}_{slot}"
             elif f"utter_ask_{slot}" not in st.responses and f"action_ask_{slot}" not in st.actions:
-                st.report.add("dropped", f"form `{name}`: no utter_ask_{slot} / action_ask_{slot} to ask for `{slot}`", d.at(*path))
+                # Rasa would train, then find nothing to say when the form asks: a plain question stands in
+                st.responses[f"utter_ask_{slot}"] = [{"text": f"What is the {slot.replace('_', ' ')}?"}]
+                st.report.add("mapped", f"form `{name}`: no utter_ask_{slot} / action_ask_{slot} to ask for `{slot}` (Rasa would "
+                                        f"ask nothing at run time) → a built-in utter_ask_{slot}: \"What is the {slot.replace('_', ' ')}?\"; "
+                                        "write your own response to replace it", d.at(*path))
             steps.append(step)
         for intent in form.get("ignored_intents") or []:
             for slot in required:

@@ -76,6 +76,7 @@ class ImportState:
     retrieval: dict[str, list[str]] = field(default_factory=dict)  # Rasa retrieval intent -> its sub-intents as dialogkit intents
     retrieval_where: dict[str, Location | None] = field(default_factory=dict)
     grafts: list[tuple[list[tuple[Any, Location | None]], str, Location | None]] = field(default_factory=list)  # stories starting with a bot action
+    form_context: set[str] = field(default_factory=set)  # intents a rule or story handles while a form runs
     reported: set[int] = field(default_factory=set)  # prefix-tree nodes whose conflicts are in the report
 
     @property

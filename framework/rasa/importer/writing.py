@@ -12,17 +12,45 @@ from pydantic import ValidationError
 from dialogkit.framework.builtins import NLU_FALLBACK, RESTART
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.errors import DomainError, Location, message
+from dialogkit.framework.patterns import NAME_RE, PAYLOAD_RE
 from dialogkit.framework.rasa.importer.dialogue import expect_intents
-from dialogkit.framework.rasa.importer.state import ImportState
+from dialogkit.framework.rasa.importer.state import ImportState, listify
+
+
+def _used_intents(st: ImportState) -> list[tuple[str, str]]:
+    """(intent, where it is used) for every intent the flows, slot mappings and buttons name."""
+    used: list[tuple[str, str]] = []
+    for name, flow in st.flows.items():
+        for intent in listify((flow.get("when") or {}).get("intent")):
+            used.append((intent, f"flow `{name}`"))
+        for step in flow["steps"]:
+            if "expect" in step:
+                used += [(intent, f"flow `{name}`") for intent in expect_intents(step)]
+    for name, slot in st.slots.items():
+        for m in slot.get("mappings") or []:
+            for key in ("intent", "not_intent"):
+                if m.get(key) is not None:
+                    # a retrieval intent's base name (`faq`) stands for all its sub-intents, as Rasa reads it
+                    if any(i in st.retrieval for i in listify(m[key])):
+                        m[key] = [sub for i in listify(m[key]) for sub in (st.retrieval.get(i) or [i])]
+                    used += [(i, f"a mapping of slot `{name}`") for i in listify(m[key])]
+    for name, variations in st.responses.items():
+        for v in variations if isinstance(variations, list) else []:
+            for b in (v.get("buttons") or []) if isinstance(v, dict) else []:
+                m = PAYLOAD_RE.match(str(b.get("payload", "")).strip())
+                if m:
+                    used.append((m.group(1), f"a button of `{name}`"))
+    return used
 
 
 def domain_document(st: ImportState) -> dict[str, Any]:
-    """The bot's domain.yml as data (intents the flows expect are declared)."""
-    for name in st.flows:
-        for step in st.flows[name]["steps"]:
-            if "expect" in step:
-                for intent in expect_intents(step):
-                    st.intents.setdefault(intent, {}) if intent not in (RESTART, NLU_FALLBACK) else None
+    """The bot's domain.yml as data. Intents the project uses without listing them in its domain
+    are declared (Rasa trains with only a warning); they have no examples of their own."""
+    for intent, where in _used_intents(st):
+        if intent not in st.intents and intent not in (RESTART, NLU_FALLBACK) and NAME_RE.match(intent):
+            st.intents[intent] = {}
+            st.report.add("mapped", f"intent `{intent}` is used by {where} but not listed in the domain: declared, with no examples "
+                                    "(a payload or button can still send it; Rasa accepts it with a warning)")
     entities = {}
     for name, e in st.entities.items():
         entry = {k: v for k, v in e.items() if v}

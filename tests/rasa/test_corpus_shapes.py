@@ -1,0 +1,245 @@
+"""Shapes found in public Rasa projects by the oracle bench (bench/bench_rasa_oracle.py, issue 27),
+in one small project written for this test: what Rasa accepts imports (with notes), and
+`dialogkit test` replays stories as `rasa test` does, from the story's own state.
+
+- a button naming an intent the domain does not list; a form slot with no `utter_ask_`; a
+  `text` slot given `true` by a from_intent mapping; a retrieval intent's base name in a
+  mapping's `not_intent`; a rule condition naming a slot with no value;
+- a form the story says is done (`active_loop: null`) before its slots are filled; two submit
+  rules for one form, one under a slot condition; a flow that interrupts a form and would wait
+  (an `expect` after its action) gives the form back; a wrong prediction, after which the replay
+  goes on from the story's state.
+"""
+
+import json
+
+import yaml
+
+from dialogkit.framework.cli import main
+from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.rasa.importer import import_rasa_project
+from dialogkit.framework.validation import check
+
+DOMAIN = """
+version: "3.1"
+intents: [greet, get_quote, inform, affirm, ask_hours, faq]
+entities: [kind, number]
+slots:
+  kind:
+    type: text
+    mappings:
+    - type: from_entity
+      entity: kind
+  persons:
+    type: text
+    mappings:
+    - type: from_entity
+      entity: number
+      not_intent: faq
+  confirmed:
+    type: text
+    influence_conversation: false
+    mappings:
+    - type: from_intent
+      intent: affirm
+      value: true
+  done:
+    type: bool
+    mappings:
+    - type: custom
+forms:
+  quote_form:
+    required_slots: [kind, persons]
+responses:
+  utter_greet:
+  - text: Hello! Want a quote?
+    buttons:
+    - title: a quote
+      payload: /make_a_quote
+  utter_ask_kind:
+  - text: For a house or a car?
+  utter_ask_feedback:
+  - text: How did we do?
+  utter_hours:
+  - text: We are open 9 to 5.
+  utter_ok:
+  - text: OK.
+  utter_faq/ask_price:
+  - text: It is free.
+actions: [action_send_quote]
+"""
+
+NLU = """
+version: "3.1"
+nlu:
+- intent: greet
+  examples: |
+    - hi
+    - hello
+- intent: get_quote
+  examples: |
+    - i want a quote
+    - quote please
+- intent: inform
+  examples: |
+    - a [house](kind)
+    - [2](number) people
+- intent: affirm
+  examples: |
+    - yes
+    - sure
+- intent: ask_hours
+  examples: |
+    - when are you open
+    - opening hours
+- intent: faq/ask_price
+  examples: |
+    - how much is it
+    - what does it cost
+"""
+
+RULES = """
+version: "3.1"
+rules:
+- rule: greet
+  steps:
+  - intent: greet
+  - action: utter_greet
+- rule: start the form
+  steps:
+  - intent: get_quote
+  - action: quote_form
+  - active_loop: quote_form
+- rule: submit, feedback given already
+  condition:
+  - active_loop: quote_form
+  - slot_was_set:
+    - done: true
+  steps:
+  - action: quote_form
+  - active_loop: null
+  - action: action_send_quote
+- rule: submit
+  condition:
+  - active_loop: quote_form
+  steps:
+  - action: quote_form
+  - active_loop: null
+  - action: action_send_quote
+  - action: utter_ask_feedback
+- rule: faq
+  steps:
+  - intent: faq
+  - action: utter_faq
+- rule: hours when kind is known
+  condition:
+  - slot_was_set:
+    - kind
+  steps:
+  - intent: ask_hours
+  - action: utter_hours
+stories:
+- story: hours, then ok
+  steps:
+  - intent: ask_hours
+  - action: utter_hours
+  - intent: affirm
+  - action: utter_ok
+"""
+
+TESTS = """
+version: "3.1"
+stories:
+- story: the story says the form is done
+  steps:
+  - intent: get_quote
+  - action: quote_form
+  - active_loop: quote_form
+  - active_loop: null
+  - action: action_send_quote
+  - action: utter_ask_feedback
+- story: the submit rule under a slot condition
+  steps:
+  - intent: get_quote
+  - action: quote_form
+  - active_loop: quote_form
+  - slot_was_set:
+    - done: true
+  - active_loop: null
+  - action: action_send_quote
+- story: a question in the middle of the form
+  steps:
+  - intent: get_quote
+  - action: quote_form
+  - active_loop: quote_form
+  - slot_was_set:
+    - requested_slot: kind
+  - intent: ask_hours
+  - action: utter_hours
+  - action: quote_form
+  - slot_was_set:
+    - requested_slot: kind
+- story: a wrong prediction, then the story's state
+  steps:
+  - intent: greet
+  - action: utter_hours
+  - intent: ask_hours
+  - action: utter_hours
+  - intent: affirm
+  - action: utter_ok
+"""
+
+
+def _project(tmp_path):
+    project = tmp_path / "shop"
+    (project / "data").mkdir(parents=True)
+    (project / "tests").mkdir()
+    (project / "domain.yml").write_text(DOMAIN, encoding="utf-8")
+    (project / "config.yml").write_text('recipe: default.v1\nlanguage: en\npipeline: []\npolicies: []\n', encoding="utf-8")
+    (project / "data" / "nlu.yml").write_text(NLU, encoding="utf-8")
+    (project / "data" / "rules.yml").write_text(RULES, encoding="utf-8")
+    (project / "tests" / "test_stories.yml").write_text(TESTS, encoding="utf-8")
+    return project
+
+
+def test_what_public_projects_do_imports_with_notes_and_validates(tmp_path):
+    import_rasa_project(_project(tmp_path), tmp_path / "bot")
+    loaded = load_domain(tmp_path / "bot")
+    assert [i.render() for i in check(loaded) if i.severity == "error"] == []
+    d = loaded.domain
+    assert "make_a_quote" in d.intents  # the button's intent is declared (no examples)
+    assert d.slots["confirmed"].type.value == "any" and d.slots["confirmed"].mappings[0].value is True
+    assert d.slots["persons"].mappings[0].not_intent == ["faq.ask_price"]  # the retrieval intent's sub-intents
+    assert d.responses["utter_ask_persons"].variations[0].text == "What is the persons?"
+    steps = [s.model_dump(by_alias=True, exclude_defaults=True) for s in d.flows["quote_form"].steps]
+    assert steps[2] == {"if": "done == true", "then": [{"action": "action_send_quote"}],
+                        "else": [{"action": "action_send_quote"}, {"say": "utter_ask_feedback"}]}
+    assert d.flows["on_ask_hours"].when.condition == "kind is set"  # `- kind` alone: the slot has a value
+    md = (tmp_path / "bot" / "rasa_import.md").read_text()
+    for note in ("intent `make_a_quote` is used by a button of `utter_greet` but not listed in the domain",
+                 "no utter_ask_persons / action_ask_persons to ask for `persons`",
+                 "slot `confirmed` of type text is given True by a from_intent mapping → type `any`"):
+        assert note in md
+
+
+def test_stories_replay_from_the_storys_own_state(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    project = _project(tmp_path)
+    bot = tmp_path / "bot"
+    import_rasa_project(project, bot)
+    domain = yaml.safe_load((bot / "domain.yml").read_text())
+    dm = next(c for c in domain["pipeline"] if c["name"] == "flow_policy")
+    domain["pipeline"] = [{"name": "rule_entity_extractor"}, {"name": "keyword_intent_classifier"}, dm, {"name": "template_nlg"}]
+    (bot / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False), encoding="utf-8")
+    assert main(["train", str(bot), "--out", str(tmp_path / "model")]) == 0
+    capsys.readouterr()
+    code = main(["test", str(bot), "--model", str(tmp_path / "model"), "--stories-out", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    passed = [line.split("story ", 1)[1].split("  (")[0] for line in out.splitlines() if line.strip().startswith("PASS")]
+    assert passed == ["the story says the form is done", "the submit rule under a slot condition", "a question in the middle of the form"], out
+    failed = (tmp_path / "out" / "failed_test_stories.yml").read_text()
+    # one wrong prediction, marked; the turns after it are judged from the story's state, and pass
+    assert failed.count("# predicted") == 1 and "- action: utter_hours  # predicted: utter_greet" in failed
+    report = json.loads((tmp_path / "out" / "story_report.json").read_text())
+    assert report["utter_ok"]["recall"] == 1.0 and report["utter_hours"]["support"] == 3
