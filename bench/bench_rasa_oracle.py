@@ -80,8 +80,14 @@ def rasa(args: list[str], cwd: Path, log: Path, timeout: float) -> subprocess.Co
 def last_error(log: Path) -> str:
     lines = [ln for ln in log.read_text(encoding="utf-8", errors="replace").replace("\r", "\n").splitlines()
              if ln.strip() and "it/s" not in ln and "Warning" not in ln]
-    picked = [ln for ln in lines if re.search(r"Error|Exception|error", ln)] or lines
-    return (picked[-1] if picked else "no output").strip()[:300]
+    hits = [i for i, ln in enumerate(lines) if re.search(r"Error|Exception|error", ln)] or [len(lines) - 1]
+    i = hits[-1]
+    if i < 0:
+        return "no output"
+    said = lines[i].strip()
+    if said.endswith(":") and i + 1 < len(lines):  # "... the errors found during validation:" and the first of them
+        said += " " + lines[i + 1].strip()
+    return said[:400]
 
 
 SLOT_CLASSES = {"TextSlot": "text", "BooleanSlot": "bool", "CategoricalSlot": "categorical", "FloatSlot": "float",

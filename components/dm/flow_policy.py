@@ -107,7 +107,12 @@ class FlowPolicy(Policy):
         draft = Draft(conversation, Parse(latest.text if latest is not None else ""))
         stack = draft.stack
         form = stack[-1].flow if stack and self.domain.flows[stack[-1].flow].form else None
-        yield from self.runtime.run(draft, shown=form)  # a form waiting for its answer has run this turn
+        ran = False
+        for e in draft.reversed_events():
+            if e.event == "user":
+                break
+            ran = ran or (isinstance(e, ActionExecuted) and e.name == form)
+        yield from self.runtime.run(draft, shown=form if ran else None)  # a form that ran since the message is not listed again
         return draft.decision()
 
     # --- routing ----------------------------------------------------------------------

@@ -4,6 +4,8 @@ At each action step the dialogue manager predicts the next action from the conve
 story has it so far (its user messages with their intents and entities, its ``slot_was_set``
 and ``active_loop`` steps, the actions it lists), not from what the DM predicted before:
 
+- the slots are the story's: what the DM fills from a message is not kept (a Rasa story
+  lists what the slot mappings filled as ``slot_was_set`` steps after the message);
 - the story's state steps are applied where they stand; the policy brings its own state (the
   flow stack) in line with each of them (:meth:`Policy.align`), and when that changed
   anything it predicts again from there (:meth:`Policy.resume`);
@@ -100,7 +102,7 @@ class _Turn:
     def take(self, action: str) -> None:
         """The story's ``action`` ran (whatever was predicted): the state is the story's again."""
         self.i += 1
-        if action not in self.domain.responses and action not in self.domain.flows and action not in BUILTIN_ACTIONS:
+        if action not in self.domain.responses and action not in BUILTIN_ACTIONS:
             self.tracker.add(ActionExecuted(name=action))
         for event in self.policy.align(self.view, ActionExecuted(name=action)):
             self.tracker.add(event)
@@ -129,10 +131,15 @@ class _Turn:
         self.pairs.append((self.next_action() or ACTION_LISTEN, "None"))
         return self.pairs
 
+    first = True  # the turn's first decision: the slots it fills from the message are the story's
+
     def follow(self, d: Decision, final: bool) -> Any:
         """Compare a decision's actions with the story's, applying its events as far as they go.
         Returns None (the turn is over), "again" (predict anew) or the outcome to send back."""
         base, applied = len(self.tracker.events), 0
+        story_slots, self.first = self.first, False
+        before_action = d.marks[0] - base if d.marks else len(d.events)
+        dropped: list[bool] = []
         said: dict[int, list[BotUttered]] = {}  # what the bot says, by the decision's event it comes before
         for r in d.responses:
             name = r.name if isinstance(r, Response) else r.message.get("response")
@@ -146,13 +153,22 @@ class _Turn:
             for j in range(applied, n):
                 for bot in said.pop(j, []):
                     self.tracker.add(bot)
-                self.tracker.add(d.events[j])
+                event = d.events[j]
+                if story_slots and j < before_action and isinstance(event, SlotSet):
+                    # a slot the message fills is one the story sets (its slot_was_set steps)
+                    dropped.append(self.tracker.slots.get(event.name) != event.value)
+                    continue
+                self.tracker.add(event)
             if through:
                 for bot in said.pop(n, []):
                     self.tracker.add(bot)
             applied = max(applied, n)
 
         request = d.request
+        if story_slots:
+            apply_to(before_action)
+            if any(dropped):  # the DM planned on values the story does not give: predict from the story's
+                return "again"
         for k, got in enumerate(d.actions):
             apply_to(d.marks[k] - base)
             want = self.next_action()
@@ -164,6 +180,8 @@ class _Turn:
                 self.take(want)
                 return "again"
             self.pairs.append((got, got))
+            if got in self.domain.flows:
+                self.tracker.add(ActionExecuted(name=got))  # the form ran (what Policy.resume reads)
             if not final and k == len(d.actions) - 1 and isinstance(request, RunAction) and request.name == got:
                 self.i += 1  # the request is this action: its outcome is what the story says after it
                 return self.execute(request, self.outcome())

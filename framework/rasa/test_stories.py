@@ -24,6 +24,7 @@ recall, F1 and support, plus accuracy and averages), ``failed_test_stories.yml``
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from dialogkit.framework.yamlio import load_yaml
 __all__ = ["MODES", "StoryResult", "TestStory", "load_test_stories", "run_test_stories", "write_reports"]
 
 LISTEN = "action_listen"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -176,6 +178,8 @@ def _concrete(agent: Any, intent: str, text: str | None) -> str:
     a retrieval intent ``faq`` alone → the sub-intent the NLU picks for ``text`` (the first one
     when it picks none of them), as Rasa's ResponseSelector would."""
     name = dialogkit_name(intent)
+    if name not in agent.domain.intents and "/" in intent and not family(agent.domain.intents, name):
+        name = intent.split("/", 1)[0]  # a sub-intent the project does not have: Rasa's rules see the retrieval intent
     subs = family(agent.domain.intents, name) if name not in agent.domain.intents else []
     if not subs:
         return name
@@ -195,8 +199,9 @@ def _story_message(agent: Any, story: TestStory, step: dict[str, Any]) -> tuple[
         return text, [], {**agent.parse(text), "payload": True}
     try:
         text, spans = parse_example(annotated)
-    except AnnotationError as e:
-        raise DomainError(message("DK702", Location(story.file), problem=f"story '{story.name}': bad entity annotation in {annotated!r}: {e}", fix="annotate as [text](entity)")) from None
+    except AnnotationError as e:  # Rasa reads an annotation it cannot parse as plain text
+        logger.warning("%s: story '%s': %s in %r: read as plain text, with no entities (annotate as [text](entity))", story.file, story.name, e, annotated)
+        text, spans = annotated, []
     entities = [{"entity": s.entity, "value": s.value if s.value is not None else _canonical(agent.domain, s.entity, s.text), "start": s.start, "end": s.end,
                  "role": s.role, "group": s.group, "confidence": 1.0, "extractor": "story"} for s in spans]
     entities += [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "extractor": "story"} for k, v in values.items()]

@@ -8,7 +8,8 @@ in one small project written for this test: what Rasa accepts imports (with note
 - a form the story says is done (`active_loop: null`) before its slots are filled; two submit
   rules for one form, one under a slot condition; a flow that interrupts a form and would wait
   (an `expect` after its action) gives the form back; a wrong prediction, after which the replay
-  goes on from the story's state.
+  goes on from the story's state; a slot value the story does not set is not set (a form
+  whose validation refused it asks again); an entity annotation Rasa cannot read is plain text.
 """
 
 import json
@@ -179,6 +180,27 @@ stories:
   - action: quote_form
   - slot_was_set:
     - requested_slot: kind
+- story: a value the story does not set
+  steps:
+  - intent: get_quote
+  - action: quote_form
+  - active_loop: quote_form
+  - user: |
+      a [house](kind)
+    intent: inform
+  - slot_was_set:
+    - kind: house
+  - action: quote_form
+  - user: |
+      [2](number) people
+    intent: inform
+  - action: quote_form
+- story: an annotation Rasa reads as plain text
+  steps:
+  - user: |
+      hi, a [house]]{"entity": "kind"}
+    intent: greet
+  - action: utter_greet
 - story: a wrong prediction, then the story's state
   steps:
   - intent: greet
@@ -237,7 +259,8 @@ def test_stories_replay_from_the_storys_own_state(tmp_path, capsys, monkeypatch)
     out = capsys.readouterr().out
     assert code == 1, out
     passed = [line.split("story ", 1)[1].split("  (")[0] for line in out.splitlines() if line.strip().startswith("PASS")]
-    assert passed == ["the story says the form is done", "the submit rule under a slot condition", "a question in the middle of the form"], out
+    assert passed == ["the story says the form is done", "the submit rule under a slot condition", "a question in the middle of the form",
+                      "a value the story does not set", "an annotation Rasa reads as plain text"], out
     failed = (tmp_path / "out" / "failed_test_stories.yml").read_text()
     # one wrong prediction, marked; the turns after it are judged from the story's state, and pass
     assert failed.count("# predicted") == 1 and "- action: utter_hours  # predicted: utter_greet" in failed

@@ -172,6 +172,7 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
     items: list[tuple[Any, Location | None]] = []
     target = items  # where the steps go: the story's path, or the interruption being read
     in_form: str | None = None
+    inner: str | None = None  # a form an interruption of ``in_form`` starts
     for i, s in enumerate(steps):
         spath = (*path, "steps", i)
         where = d.at(*spath)
@@ -182,16 +183,23 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
             if s.get("action") == in_form:  # the form runs again: the story goes on in it
                 target = items
                 continue
-            if s.get("active_loop", "x") is None:  # ended (action_deactivate_loop): the rest follows the interruption
+            if s.get("action") in st.forms:  # the interruption starts a form of its own
+                inner = s["action"]
+            elif s.get("active_loop", "x") is None and inner:  # ... which is done: the interruption goes on
+                inner = None
+                continue
+            elif s.get("active_loop", "x") is None:  # ended (action_deactivate_loop): the rest follows the interruption
                 in_form = None
                 continue
         elif in_form:
             if s.get("active_loop", "x") is None:
                 in_form = None
-            elif s.get("intent") and segments is not None and _answered_by_other(steps, i, in_form):
-                target = [(("intent", (s["intent"],)), where)]
+            elif _turn_intents(s) and segments is not None and _answered_by_other(steps, i, in_form):
+                target = [(("intent", _turn_intents(s)), where)]
                 segments.append(target)
-                st.report.add("mapped", f"{kind} `{name}`: `{s['intent']}` interrupts form `{in_form}` → a path of the `{s['intent']}` flow (the form resumes after it, or ends with action_deactivate_loop)", where)
+                inner = None
+                said = "`, `".join(_turn_intents(s))
+                st.report.add("mapped", f"{kind} `{name}`: `{said}` interrupts form `{in_form}` → a path of the `{said}` flow (the form resumes after it, or ends with action_deactivate_loop)", where)
             elif "action" in s and s["action"] != in_form and "intent" not in s:
                 st.report.add("mapped", f"{kind} `{name}`: `{s['action']}` inside form `{in_form}` — an interruption; dialogkit resumes the form by itself", where)
             continue
@@ -233,9 +241,16 @@ def _answered_by_other(steps: list[Any], i: int, form: str) -> bool:
     for s in steps[i + 1:]:
         if isinstance(s, dict) and "action" in s:
             return s["action"] not in (form, "action_listen")
-        if isinstance(s, dict) and ("intent" in s or "user" in s):
+        if isinstance(s, dict) and ("intent" in s or "user" in s or "or" in s):
             return False
     return False
+
+
+def _turn_intents(s: dict[str, Any]) -> tuple[str, ...]:
+    """The intents of a user turn: its `intent`, or those of its `or` alternatives."""
+    if s.get("intent"):
+        return (str(s["intent"]),)
+    return tuple(str(o["intent"]) for o in s.get("or") or [] if isinstance(o, dict) and o.get("intent"))
 
 def submit_steps(st: ImportState, variants: list[tuple[str | None, list[str], str]], where: Location | None) -> list[dict[str, Any]]:
     """A form's submit rules as the steps after its questions: the rules with a slot condition
@@ -256,7 +271,7 @@ def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, pa
     for segment in segments:  # interruptions of a form: paths of the interrupting intent's flow
         if segment and segment[0][0][0] == "intent":
             st.form_context.update(segment[0][0][1])
-        insert_items(st, tree, segment, 0, f"{kind} `{name}`", None)
+        insert_items(st, tree, _without_submitted(segment, strip), 0, f"{kind} `{name}`", None)
     if not items:
         return
     if items[0][0][0] != "intent":  # it goes on from wherever the bot last did this (grafted once the tree is built)
@@ -264,7 +279,12 @@ def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, pa
         return
     if items[0][0][1] == ("restart",):
         return  # `/restart` is built in: it clears the conversation
-    # after a form, drop the actions its submit rule already says
+    items = _without_submitted(items, strip)
+    source = f"{kind} `{name}`"
+    insert_items(st, tree, items, 0, source, condition)
+
+def _without_submitted(items: list[tuple[Any, Location | None]], strip: dict[str, list[list[str]]] | None) -> list[tuple[Any, Location | None]]:
+    """``items`` without the actions a form's submit rule already says after it (the form flow says them)."""
     for form, variants in (strip or {}).items():
         j = 0
         while j < len(items):
@@ -275,8 +295,8 @@ def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, pa
                         items = [it for k, it in enumerate(items) if k not in set(acts)]
                         break
             j += 1
-    source = f"{kind} `{name}`"
-    insert_items(st, tree, items, 0, source, condition)
+    return items
+
 
 def insert_items(st: ImportState, node: _Node, items: list[tuple[Any, Location | None]], i: int, source: str, condition: str | None) -> None:
     if i == len(items):
