@@ -44,6 +44,8 @@ class FlowChecks:
                     self.ref("intent", intent, ("flows", name, "when", "intent"), f"trigger of flow '{name}'")
                 if flow.when.condition:
                     self.condition(flow.when.condition, ("flows", name, "when", "condition"), f"trigger of flow '{name}'")
+                if flow.when.during:
+                    self.ref("flow", flow.when.during, ("flows", name, "when", "during"), f"trigger of flow '{name}'")
         step_ids: dict[str, dict[str, str]] = {}
         for node, data in g.nodes(data=True):
             if "step" in data and data["step"].id:

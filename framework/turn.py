@@ -80,6 +80,7 @@ class Parse:
     intent_ranking: tuple[dict[str, Any], ...] = ()
     entities: tuple[dict[str, Any], ...] = ()
     payload: bool = False  # a `/intent{...}` payload (no NLU ran; not free text)
+    fills_slots: bool = True  # False: the slots this message fills are given with it (a replayed test story's slot_was_set)
 
     @property
     def intent_name(self) -> str:

@@ -97,27 +97,25 @@ def _requested(rt: FlowRuntime, draft: Draft, slot: object) -> None:
 
 
 def _action(rt: FlowRuntime, draft: Draft, name: str, starting: Iterable[str]) -> None:
-    if name in BUILTIN_RUNNERS:
-        BUILTIN_RUNNERS[name](rt, draft)
-        return
     if name in rt.domain.flows:
         _loop(rt, draft, name)
         return
     stack = draft.stack
-    if stack:
-        found = _ahead(rt, stack[-1].node, lambda n: _runs(rt, n, name))
-        if found is not None:
-            _past(rt, draft, found)
-            return
-    for flow in starting:
-        found = _ahead(rt, start_node(flow), lambda n: _runs(rt, n, name))
-        if found is not None:
-            if stack:
-                draft.add(FlowInterrupted(flow=stack[-1].flow))
-            draft.add(FlowStarted(flow=flow))
-            _past(rt, draft, found)
-            return
-    if stack and rt.nodes[stack[-1].node].kind in ("say", "action"):
+    found = _ahead(rt, stack[-1].node, lambda n: _runs(rt, n, name)) if stack else None
+    if found is None:
+        for flow in starting:
+            found = _ahead(rt, start_node(flow), lambda n: _runs(rt, n, name))
+            if found is not None:
+                if stack:
+                    draft.add(FlowInterrupted(flow=stack[-1].flow))
+                draft.add(FlowStarted(flow=flow))
+                break
+    if name in BUILTIN_RUNNERS:  # what it does, wherever it ran
+        BUILTIN_RUNNERS[name](rt, draft)
+    stack = draft.stack
+    if found is not None and stack and stack[-1].flow == found.flow:
+        _past(rt, draft, found)
+    elif found is None and name not in BUILTIN_RUNNERS and stack and rt.nodes[stack[-1].node].kind in ("say", "action"):
         _past(rt, draft, rt.nodes[stack[-1].node])  # it ran instead of the step the flow was at
 
 

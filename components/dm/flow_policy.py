@@ -29,7 +29,7 @@ from pydantic import Field
 from dialogkit.components.dm.alignment import align
 from dialogkit.components.dm.draft import Draft
 from dialogkit.components.dm.flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
-from dialogkit.components.dm.slot_filling import fill_slots
+from dialogkit.components.dm.slot_filling import Filled, fill_slots
 from dialogkit.components.dm.two_stage import TwoStageFallback
 from dialogkit.framework.builtins import (
     ACTION_RESTART,
@@ -99,7 +99,7 @@ class FlowPolicy(Policy):
         latest = conversation.latest_message
         intent = str(((latest.parse.get("intent") or {}).get("name")) if latest is not None else "") or NLU_FALLBACK
         draft = Draft(conversation, Parse(latest.text if latest is not None else ""))
-        align(self.runtime, draft, happened, self._starting(intent, draft.slots))
+        align(self.runtime, draft, happened, self._starting(intent, draft.slots, draft.stack))
         return draft.decision().events
 
     def resume(self, conversation: ConversationView) -> Decisions:
@@ -160,7 +160,7 @@ class FlowPolicy(Policy):
     def _read(self, draft: Draft, intent: str, asking: str | None, stack: list[FlowFrame]) -> Steps:
         """Fill slots from the message, then run the validation actions over what it set.
         Returns (the asked slot if its value was refused, nothing failed, a flow's validate ran)."""
-        filled = yield from fill_slots(self.domain, draft, intent, asking, self.config.action_timeout)
+        filled = (yield from fill_slots(self.domain, draft, intent, asking, self.config.action_timeout)) if draft.parse.fills_slots else Filled()
         self.runtime.rewind(draft, filled.corrected)
         ok = filled.validators_ok
         if ok and self.config.validate_slots_action:
@@ -225,7 +225,7 @@ class FlowPolicy(Policy):
     def _start(self, draft: Draft, intent: str, asking: str | None, stack: list[FlowFrame]) -> Steps:
         """Start the flow ``intent`` triggers (interrupting the active one, if it may be);
         returns False when there is nothing to do: no flow triggered and none active."""
-        flow = self._triggered(intent, draft.slots)
+        flow = self._triggered(intent, draft.slots, stack)
         if flow is not None and self._running(flow, stack):
             flow = None  # said again while it runs (e.g. a form's trigger mid-form): it goes on, no second copy
         if flow is not None and stack and not self.domain.flows[stack[-1].flow].interruptible:
@@ -247,22 +247,28 @@ class FlowPolicy(Policy):
         steps = self.domain.flows[flow].steps
         return flow in running or (bool(steps) and getattr(steps[0], "call", None) in running)
 
-    def _starting(self, intent: str, slots: dict[str, Any]) -> list[str]:
+    def _starting(self, intent: str, slots: dict[str, Any], stack: list[FlowFrame]) -> list[str]:
         """The flows ``intent`` may start, the one it starts first."""
-        first = self._triggered(intent, slots)
+        first = self._triggered(intent, slots, stack)
         rest = [name for name, flow in self._by_name if name != first and flow.when is not None and intent in flow.when.intents()]
         return ([first] if first else []) + rest
 
-    def _triggered(self, intent: str, slots: dict[str, Any]) -> str | None:
-        """The flow ``intent`` starts: one whose ``when`` has a condition that holds wins over one
-        without a condition (it is the more specific, as a Rasa rule with a condition is); among
-        equals, the first by name (a trained model's domain does not keep the file's order)."""
-        plain = None
+    def _triggered(self, intent: str, slots: dict[str, Any], stack: list[FlowFrame]) -> str | None:
+        """The flow ``intent`` starts. The most specific wins, as a Rasa rule with conditions does:
+        one whose ``during`` flow runs, then one whose ``condition`` holds, then one with neither
+        (a flow whose ``during`` flow does not run, or whose condition fails, does not start);
+        among equals, the first by name (a trained model's domain does not keep the file's order)."""
+        running = {f.flow for f in stack}
+        best, rank = None, -1
         for name, flow in self._by_name:
-            if flow.when is None or intent not in flow.when.intents():
+            when = flow.when
+            if when is None or intent not in when.intents():
                 continue
-            if not flow.when.condition:
-                plain = plain or name
-            elif parse_expression(flow.when.condition).evaluate(slots):
-                return name
-        return plain
+            if when.during and when.during not in running:
+                continue
+            if when.condition and not parse_expression(when.condition).evaluate(slots):
+                continue
+            r = 2 * bool(when.during) + bool(when.condition)
+            if r > rank:
+                best, rank = name, r
+        return best

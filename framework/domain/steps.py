@@ -103,6 +103,7 @@ class Trigger(Strict):
 
     intent: list[str] | str | None = None
     condition: str | None = None
+    during: str | None = None  # only while this flow (a form) runs: the flow handles the intent in its context
 
     def intents(self) -> list[str]:
         return as_list(self.intent)

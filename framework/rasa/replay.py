@@ -4,8 +4,8 @@ At each action step the dialogue manager predicts the next action from the conve
 story has it so far (its user messages with their intents and entities, its ``slot_was_set``
 and ``active_loop`` steps, the actions it lists), not from what the DM predicted before:
 
-- the slots are the story's: what the DM fills from a message is not kept (a Rasa story
-  lists what the slot mappings filled as ``slot_was_set`` steps after the message);
+- the slots are the story's: the DM fills none from a message (``Parse.fills_slots`` is off:
+  a Rasa story lists what the slot mappings filled as ``slot_was_set`` steps after it);
 - the story's state steps are applied where they stand; the policy brings its own state (the
   flow stack) in line with each of them (:meth:`Policy.align`), and when that changed
   anything it predicts again from there (:meth:`Policy.resume`);
@@ -53,6 +53,8 @@ class _Turn:
         self.resolve, self.same = resolve, same
         self.i = 0
         self.pairs: list[tuple[str, str]] = []
+        stack = tracker.stack  # the form active as the message came (Rasa's active_loop)
+        self.loop = stack[-1].flow if stack and self.domain.flows[stack[-1].flow].form else None
 
     # --- the story's side -----------------------------------------------------------------
 
@@ -131,15 +133,10 @@ class _Turn:
         self.pairs.append((self.next_action() or ACTION_LISTEN, "None"))
         return self.pairs
 
-    first = True  # the turn's first decision: the slots it fills from the message are the story's
-
     def follow(self, d: Decision, final: bool) -> Any:
         """Compare a decision's actions with the story's, applying its events as far as they go.
         Returns None (the turn is over), "again" (predict anew) or the outcome to send back."""
         base, applied = len(self.tracker.events), 0
-        story_slots, self.first = self.first, False
-        before_action = d.marks[0] - base if d.marks else len(d.events)
-        dropped: list[bool] = []
         said: dict[int, list[BotUttered]] = {}  # what the bot says, by the decision's event it comes before
         for r in d.responses:
             name = r.name if isinstance(r, Response) else r.message.get("response")
@@ -153,25 +150,18 @@ class _Turn:
             for j in range(applied, n):
                 for bot in said.pop(j, []):
                     self.tracker.add(bot)
-                event = d.events[j]
-                if story_slots and j < before_action and isinstance(event, SlotSet):
-                    # a slot the message fills is one the story sets (its slot_was_set steps)
-                    dropped.append(self.tracker.slots.get(event.name) != event.value)
-                    continue
-                self.tracker.add(event)
+                self.tracker.add(d.events[j])
             if through:
                 for bot in said.pop(n, []):
                     self.tracker.add(bot)
             applied = max(applied, n)
 
         request = d.request
-        if story_slots:
-            apply_to(before_action)
-            if any(dropped):  # the DM planned on values the story does not give: predict from the story's
-                return "again"
         for k, got in enumerate(d.actions):
-            apply_to(d.marks[k] - base)
             want = self.next_action()
+            if self.happy_path(want, got):
+                return "again"
+            apply_to(d.marks[k] - base)
             if want is None:
                 self.pairs.append((ACTION_LISTEN, got))
                 return None
@@ -194,6 +184,8 @@ class _Turn:
         apply_to(len(d.events), through=True)
         if final:
             want = self.next_action()
+            if self.happy_path(want, ACTION_LISTEN):
+                return "again"
             if want is None:
                 self.pairs.append((ACTION_LISTEN, ACTION_LISTEN))
                 return None
@@ -204,6 +196,19 @@ class _Turn:
             return Validated(request.value)  # the story's slot steps say what validation kept
         assert request is not None
         return self.execute(request, ActionOutcome("ok"))  # an action the story does not list (a form's validation)
+
+    def happy_path(self, want: str | None, got: str) -> bool:
+        """Rasa predicts the active form first after a message (its happy path; a rule or story
+        for another action applies only once the form rejects it): when the story runs the form
+        that was active as the message came and the DM planned otherwise, that is Rasa's
+        prediction too. The DM's plan is dropped, the form has run, and it predicts anew."""
+        if self.pairs or want is None or want != self.loop or self.same(want, got):
+            return False
+        self.pairs.append((want, want))
+        self.i += 1
+        self.tracker.add(ActionExecuted(name=want))
+        self.state_steps()
+        return True
 
     def execute(self, request: RunAction, outcome: ActionOutcome) -> ActionOutcome:
         self.tracker.add(ActionExecuted(name=request.name))

@@ -263,7 +263,8 @@ def _replay_story(agent: Any, cid: str, story: TestStory) -> StoryResult:
         if step is not None:
             text, _, parsed = _story_message(agent, story, step)
             intent = parsed.get("intent") or None
-            parse = Parse(text, intent, (intent,) if intent else (), tuple(parsed.get("entities") or ()), bool(parsed.get("payload")))
+            parse = Parse(text, intent, (intent,) if intent else (), tuple(parsed.get("entities") or ()), bool(parsed.get("payload")),
+                          fills_slots=not step.get("intent"))  # labelled: its slot_was_set steps say what it filled
             tracker.add(UserUttered(text=text, parse={"intent": intent, "entities": list(parse.entities)}))
             result.intent_pairs.append((str(step.get("intent")), str((intent or {}).get("name"))))
             result.lines += _user_lines(step)

@@ -8,7 +8,8 @@ in one small project written for this test: what Rasa accepts imports (with note
 - a form the story says is done (`active_loop: null`) before its slots are filled; two submit
   rules for one form, one under a slot condition; a flow that interrupts a form and would wait
   (an `expect` after its action) gives the form back; a wrong prediction, after which the replay
-  goes on from the story's state; a slot value the story does not set is not set (a form
+  goes on from the story's state; a rule conditioned on the form starts only while it runs
+  (`when: during:`); an active form takes the message first, as Rasa's happy path; a slot value the story does not set is not set (a form
   whose validation refused it asks again); an entity annotation Rasa cannot read is plain text.
 """
 
@@ -128,6 +129,12 @@ rules:
   - active_loop: null
   - action: action_send_quote
   - action: utter_ask_feedback
+- rule: a greeting while the form runs
+  condition:
+  - active_loop: quote_form
+  steps:
+  - intent: greet
+  - action: utter_ok
 - rule: faq
   steps:
   - intent: faq
@@ -201,6 +208,21 @@ stories:
       hi, a [house]]{"entity": "kind"}
     intent: greet
   - action: utter_greet
+- story: a rule made for the form's context
+  steps:
+  - intent: get_quote
+  - action: quote_form
+  - active_loop: quote_form
+  - intent: greet
+  - action: utter_ok
+  - action: quote_form
+- story: the active form takes the message first
+  steps:
+  - intent: get_quote
+  - action: quote_form
+  - active_loop: quote_form
+  - intent: affirm
+  - action: quote_form
 - story: a wrong prediction, then the story's state
   steps:
   - intent: greet
@@ -237,6 +259,8 @@ def test_what_public_projects_do_imports_with_notes_and_validates(tmp_path):
     assert steps[2] == {"if": "done == true", "then": [{"action": "action_send_quote"}],
                         "else": [{"action": "action_send_quote"}, {"say": "utter_ask_feedback"}]}
     assert d.flows["on_ask_hours"].when.condition == "kind is set"  # `- kind` alone: the slot has a value
+    greet = {name: f.when.during for name, f in d.flows.items() if f.when and f.when.intents() == ["greet"]}
+    assert sorted(greet.values(), key=str) == [None, "quote_form"]  # one flow for greet, one for greet while the form runs
     md = (tmp_path / "bot" / "rasa_import.md").read_text()
     for note in ("intent `make_a_quote` is used by a button of `utter_greet` but not listed in the domain",
                  "no utter_ask_persons / action_ask_persons to ask for `persons`",
@@ -260,7 +284,8 @@ def test_stories_replay_from_the_storys_own_state(tmp_path, capsys, monkeypatch)
     assert code == 1, out
     passed = [line.split("story ", 1)[1].split("  (")[0] for line in out.splitlines() if line.strip().startswith("PASS")]
     assert passed == ["the story says the form is done", "the submit rule under a slot condition", "a question in the middle of the form",
-                      "a value the story does not set", "an annotation Rasa reads as plain text"], out
+                      "a value the story does not set", "an annotation Rasa reads as plain text", "a rule made for the form's context",
+                      "the active form takes the message first"], out
     failed = (tmp_path / "out" / "failed_test_stories.yml").read_text()
     # one wrong prediction, marked; the turns after it are judged from the story's state, and pass
     assert failed.count("# predicted") == 1 and "- action: utter_hours  # predicted: utter_greet" in failed

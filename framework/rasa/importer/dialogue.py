@@ -8,6 +8,13 @@ from typing import Any
 
 from dialogkit.framework.builtins import BUILTIN_ACTIONS
 from dialogkit.framework.errors import Location
+from dialogkit.framework.rasa.importer.items import (
+    SET,
+    during,
+    parse_items,
+    slot_test,
+    split_during,
+)
 from dialogkit.framework.rasa.importer.reading import Doc
 from dialogkit.framework.rasa.importer.state import (
     IGNORED_ACTIONS,
@@ -15,11 +22,8 @@ from dialogkit.framework.rasa.importer.state import (
     UNSUPPORTED_ACTIONS,
     ImportState,
     listify,
-    slot_condition,
 )
 from dialogkit.framework.rasa.retrieval import expand_steps
-
-SET = "__set__"  # a `slot_was_set` naming a slot with no value: it has one, whatever it is
 
 
 def build_dialogue(st: ImportState) -> None:
@@ -66,7 +70,7 @@ def build_dialogue(st: ImportState) -> None:
                 variants.append((test, actions, name))
             continue
         if form and steps and "intent" in steps[0]:
-            st.report.add("mapped", f"rule `{name}`: handles `{steps[0]['intent']}` while form `{form}` is active → a flow that interrupts the form; the form resumes and asks again by itself", where)
+            st.report.add("mapped", f"rule `{name}`: handles `{steps[0]['intent']}` while form `{form}` is active → a flow with `during: {form}` that interrupts the form; the form resumes and asks again by itself", where)
             steps = [s for s in steps if s.get("action") != form and "active_loop" not in s]
             st.form_context.update(listify(steps[0].get("intent")))
         elif loops:
@@ -74,6 +78,8 @@ def build_dialogue(st: ImportState) -> None:
             continue
         condition = " and ".join(slot_test(st, k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc])
                                  for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])) or None  # a bare name: the slot is set
+        if form:  # handled while the form runs (the steps that run the form itself were left out above)
+            condition = during(form, condition)
         for c in cond:
             if isinstance(c, dict) and not ({"active_loop", "slot_was_set"} & set(c)):
                 st.report.add("dropped", f"rule `{name}`: condition {c}", where)
@@ -160,98 +166,6 @@ def action_step(st: ImportState, name: str, where: Location | None) -> dict[str,
         st.report.add("mapped", f"action `{name}` is used in stories/rules but not listed in the domain: added as a remote action", where)
     return {"action": name}
 
-def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], kind: str,
-                segments: list[list[tuple[Any, Location | None]]] | None = None) -> list[tuple[Any, Location | None]] | None:
-    """Steps → a flat list of items with their locations: ``("intent", [names])`` for a user
-    turn (several with `or`), ``("act", name)`` for a bot action, ``("slot", name, condition)``
-    for a `slot_was_set` outside forms. A form's own turns (inside its active_loop) are
-    skipped: the form flow runs them. A user turn inside the form that other actions answer
-    interrupts it: from there to where the form runs again (or, when the story ends the form
-    with action_deactivate_loop, to the story's end) is a path of its own, added to
-    ``segments`` (it becomes part of the interrupting intent's flow)."""
-    items: list[tuple[Any, Location | None]] = []
-    target = items  # where the steps go: the story's path, or the interruption being read
-    in_form: str | None = None
-    inner: str | None = None  # a form an interruption of ``in_form`` starts
-    for i, s in enumerate(steps):
-        spath = (*path, "steps", i)
-        where = d.at(*spath)
-        if not isinstance(s, dict):
-            st.report.add("dropped", f"{kind} `{name}`: step {s!r}", where)
-            continue
-        if in_form and target is not items:  # inside an interruption of the form
-            if s.get("action") == in_form:  # the form runs again: the story goes on in it
-                target = items
-                continue
-            if s.get("action") in st.forms:  # the interruption starts a form of its own
-                inner = s["action"]
-            elif s.get("active_loop", "x") is None and inner:  # ... which is done: the interruption goes on
-                inner = None
-                continue
-            elif s.get("active_loop", "x") is None:  # ended (action_deactivate_loop): the rest follows the interruption
-                in_form = None
-                continue
-        elif in_form:
-            if s.get("active_loop", "x") is None:
-                in_form = None
-            elif _turn_intents(s) and segments is not None and _answered_by_other(steps, i, in_form):
-                target = [(("intent", _turn_intents(s)), where)]
-                segments.append(target)
-                inner = None
-                said = "`, `".join(_turn_intents(s))
-                st.report.add("mapped", f"{kind} `{name}`: `{said}` interrupts form `{in_form}` → a path of the `{said}` flow (the form resumes after it, or ends with action_deactivate_loop)", where)
-            elif "action" in s and s["action"] != in_form and "intent" not in s:
-                st.report.add("mapped", f"{kind} `{name}`: `{s['action']}` inside form `{in_form}` — an interruption; dialogkit resumes the form by itself", where)
-            continue
-        if "intent" in s or "or" in s or "user" in s:
-            if "or" in s:
-                intents = [o["intent"] for o in s["or"] if isinstance(o, dict) and "intent" in o]
-                if len(intents) != len(s["or"]):
-                    st.report.add("dropped", f"{kind} `{name}`: `or` alternatives other than intents (slot_was_set)", where)
-            else:
-                intents = [s["intent"]] if s.get("intent") else []
-                if not intents:
-                    st.report.add("dropped", f"{kind} `{name}`: a user step with text but no intent (end-to-end stories are not supported)", where)
-                    return None
-            target.append((("intent", tuple(intents)), where))
-        elif "action" in s:
-            action = s["action"]
-            if action == "action_listen":
-                continue
-            target.append((("act", action), where))
-            nxt = steps[i + 1] if i + 1 < len(steps) else {}
-            if action in st.forms and isinstance(nxt, dict) and nxt.get("active_loop") == action:
-                in_form = action
-        elif "slot_was_set" in s:
-            for item in s["slot_was_set"] if isinstance(s["slot_was_set"], list) else [s["slot_was_set"]]:
-                for slot, value in (item.items() if isinstance(item, dict) else [(item, SET)]):
-                    if slot != "requested_slot" and slot in st.slots:
-                        target.append((("slot", slot, slot_test(st, slot, value)), where))  # keyed as Rasa featurizes it
-        elif "bot" in s:
-            st.report.add("dropped", f"{kind} `{name}`: `bot:` text step (end-to-end stories are not supported)", where)
-        elif "active_loop" in s or "checkpoint" in s:
-            continue
-        else:
-            st.report.add("dropped", f"{kind} `{name}`: step with keys {sorted(s)}", where)
-    return items
-
-
-def _answered_by_other(steps: list[Any], i: int, form: str) -> bool:
-    """Whether the user turn at ``steps[i]``, inside ``form``, is answered by an action other than the form."""
-    for s in steps[i + 1:]:
-        if isinstance(s, dict) and "action" in s:
-            return s["action"] not in (form, "action_listen")
-        if isinstance(s, dict) and ("intent" in s or "user" in s or "or" in s):
-            return False
-    return False
-
-
-def _turn_intents(s: dict[str, Any]) -> tuple[str, ...]:
-    """The intents of a user turn: its `intent`, or those of its `or` alternatives."""
-    if s.get("intent"):
-        return (str(s["intent"]),)
-    return tuple(str(o["intent"]) for o in s.get("or") or [] if isinstance(o, dict) and o.get("intent"))
-
 def submit_steps(st: ImportState, variants: list[tuple[str | None, list[str], str]], where: Location | None) -> list[dict[str, Any]]:
     """A form's submit rules as the steps after its questions: the rules with a slot condition
     as `if` steps, in order, the one without as the last `else` (none: nothing more)."""
@@ -266,12 +180,12 @@ def submit_steps(st: ImportState, variants: list[tuple[str | None, list[str], st
 
 def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], condition: str | None, kind: str,
            strip: dict[str, list[list[str]]] | None = None) -> None:
-    segments: list[list[tuple[Any, Location | None]]] = []
+    segments: list[tuple[str, list[tuple[Any, Location | None]]]] = []
     items = parse_items(st, name, steps, d, path, kind, segments)
-    for segment in segments:  # interruptions of a form: paths of the interrupting intent's flow
+    for form, segment in segments:  # interruptions of a form: paths of the interrupting intent's flow, while that form runs
         if segment and segment[0][0][0] == "intent":
             st.form_context.update(segment[0][0][1])
-        insert_items(st, tree, _without_submitted(segment, strip), 0, f"{kind} `{name}`", None)
+        insert_items(st, tree, _without_submitted(segment, strip), 0, f"{kind} `{name}`", during(form, None))
     if not items:
         return
     if items[0][0][0] != "intent":  # it goes on from wherever the bot last did this (grafted once the tree is built)
@@ -334,6 +248,9 @@ def tree_to_flows(st: ImportState, tree: _Node) -> None:
             fname, suffix = f"{base}_{suffix}", suffix + 1
         used_names.add(fname)
         when: dict[str, Any] = {"intent": intent}
+        form, condition = split_during(condition)
+        if form:
+            when["during"] = form
         if condition:
             when["condition"] = condition
         sources = sorted(set(node.sources()))
@@ -387,15 +304,6 @@ def node_steps(st: ImportState, node: _Node, report: bool = True) -> list[dict[s
         out.append({"expect": {k[1]: node_steps(st, c, report) for k, c in intents}})
         break
     return out
-
-def slot_test(st: ImportState, slot: str, value: Any) -> str:
-    """A condition matching a story's `slot_was_set`: text-like slots by being set (Rasa
-    featurizes them as set / not set), the others by value."""
-    if value is None:
-        return f"{slot} is not set"
-    if st.slots.get(slot, {}).get("type") in ("text", "list", "any") or value == SET:
-        return f"{slot} is set"
-    return slot_condition(slot, value)
 
 class _Node:
     """A prefix tree over story items; children keep insertion order (the first story wins)."""

@@ -233,3 +233,51 @@ def test_every_builtin_action_has_a_runner_and_validates_in_any_domain():
     from dialogkit.framework.builtins import BUILTIN_ACTIONS
 
     assert set(BUILTIN_RUNNERS) == BUILTIN_ACTIONS
+
+
+def _form_agent(flows):
+    domain = Domain.model_validate({**FORM_DOMAIN, "intents": {k: {} for k in ["check_status", "inform", "stop", "help", "affirm"]},
+                                    "responses": {n: [n] for n in ["utter_ask_ticket", "utter_status", "utter_stopped", "utter_help",
+                                                                   "utter_help_in_form", "utter_ok"]},
+                                    "flows": {**FORM_DOMAIN["flows"], **flows}})
+    return Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+
+
+def test_a_flow_during_a_form_starts_only_while_that_form_runs():
+    a = _form_agent({"on_help": {"when": {"intent": "help"}, "steps": [{"say": "utter_help"}]},
+                     "on_help_in_form": {"when": {"intent": "help", "during": "status_form"}, "steps": [{"say": "utter_help_in_form"}]}})
+    assert say(a, "c", "help") == ["utter_help"]
+    assert say(a, "c", "check_status") == ["utter_ask_ticket"]
+    assert say(a, "c", "help") == ["utter_help_in_form", "utter_ask_ticket"]  # the form asks again after it
+
+
+def test_a_flow_that_yields_to_form_does_not_wait_at_expect_inside_a_form():
+    help_flow = {"when": {"intent": "help"}, "steps": [{"say": "utter_help"}, {"expect": {"affirm": [{"say": "utter_ok"}]}}]}
+    waits = _form_agent({"on_help": help_flow})
+    assert say(waits, "c", "check_status") == ["utter_ask_ticket"]
+    assert say(waits, "c", "help") == ["utter_help"]  # waits for the answer to its own question
+    yields = _form_agent({"on_help": {**help_flow, "yield_to_form": True}})
+    assert say(yields, "c", "check_status") == ["utter_ask_ticket"]
+    assert say(yields, "c", "help") == ["utter_help", "utter_ask_ticket"]  # the form takes over again
+    assert say(yields, "d", "help") == ["utter_help"] and say(yields, "d", "affirm") == ["utter_ok"]  # outside a form it waits
+
+
+def test_state_set_from_events_the_dm_did_not_decide():
+    """Policy.align maps what happened (an active form, done; an action that ran) to the flow stack;
+    Policy.resume predicts from there, as a replayed Rasa story needs."""
+    from dialogkit.framework.dialogue import ActiveLoop
+
+    domain = Domain.model_validate(FORM_DOMAIN)
+    policy = FlowPolicy(resolve_config("flow_policy", {}), domain)
+    tracker = Tracker("t", {"ticket": None}, [SessionStarted(), UserUttered(text="status", parse={"intent": {"name": "check_status"}})])
+    view = ConversationView(tracker)
+    for happened in (ActionExecuted(name="action_deactivate_loop"), ActionExecuted(name="status_form"), ActiveLoop("status_form")):
+        for event in policy.align(view, happened):
+            tracker.add(event)
+    assert [f.flow for f in tracker.stack] == ["on_check_status", "status_form"]  # started from the flow that calls it
+    for event in policy.align(view, ActiveLoop(None)):  # the story says the form is done, though it has no ticket
+        tracker.add(event)
+    assert [f.flow for f in tracker.stack] == ["on_check_status"]
+    with pytest.raises(StopIteration) as done:
+        next(policy.resume(view))
+    assert [r.name for r in done.value.value.responses] == ["utter_status"]

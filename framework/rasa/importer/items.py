@@ -1,0 +1,130 @@
+"""Stage helper: a Rasa rule's or story's steps as a flat list of items (user turns, bot actions,
+slot tests), with the interruptions of forms cut out as paths of their own; and the conditions
+those paths start under (slot tests, a form that must be running)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dialogkit.framework.errors import Location
+from dialogkit.framework.rasa.importer.reading import Doc
+from dialogkit.framework.rasa.importer.state import ImportState, slot_condition
+
+SET = "__set__"  # a `slot_was_set` naming a slot with no value: it has one, whatever it is
+DURING = "\0during:"  # a prefix-tree root's condition that holds while a form runs (`when: during:`)
+
+
+def during(form: str, condition: str | None) -> str:
+    """A root condition: ``form`` runs (and ``condition`` holds, if any)."""
+    return f"{DURING}{form}\0{condition or ''}"
+
+
+def split_during(condition: str | None) -> tuple[str | None, str | None]:
+    """(the form a root condition needs running, the slot condition), either None."""
+    if not condition or not condition.startswith(DURING):
+        return None, condition
+    form, _, rest = condition[len(DURING):].partition("\0")
+    return form, rest or None
+
+
+def slot_test(st: ImportState, slot: str, value: Any) -> str:
+    """A condition matching a story's `slot_was_set`: text-like slots by being set (Rasa
+    featurizes them as set / not set), the others by value."""
+    if value is None:
+        return f"{slot} is not set"
+    if st.slots.get(slot, {}).get("type") in ("text", "list", "any") or value == SET:
+        return f"{slot} is set"
+    return slot_condition(slot, value)
+
+
+def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], kind: str,
+                segments: list[tuple[str, list[tuple[Any, Location | None]]]] | None = None) -> list[tuple[Any, Location | None]] | None:
+    """Steps → a flat list of items with their locations: ``("intent", [names])`` for a user
+    turn (several with `or`), ``("act", name)`` for a bot action, ``("slot", name, condition)``
+    for a `slot_was_set` outside forms. A form's own turns (inside its active_loop) are
+    skipped: the form flow runs them. A user turn inside the form that other actions answer
+    interrupts it: from there to where the form runs again (or, when the story ends the form
+    with action_deactivate_loop, to the story's end) is a path of its own, added to
+    ``segments`` (it becomes part of the interrupting intent's flow)."""
+    items: list[tuple[Any, Location | None]] = []
+    target = items  # where the steps go: the story's path, or the interruption being read
+    in_form: str | None = None
+    inner: str | None = None  # a form an interruption of ``in_form`` starts
+    for i, s in enumerate(steps):
+        spath = (*path, "steps", i)
+        where = d.at(*spath)
+        if not isinstance(s, dict):
+            st.report.add("dropped", f"{kind} `{name}`: step {s!r}", where)
+            continue
+        if in_form and target is not items:  # inside an interruption of the form
+            if s.get("action") == in_form:  # the form runs again: the story goes on in it
+                target = items
+                continue
+            if s.get("action") in st.forms:  # the interruption starts a form of its own
+                inner = s["action"]
+            elif s.get("active_loop", "x") is None and inner:  # ... which is done: the interruption goes on
+                inner = None
+                continue
+            elif s.get("active_loop", "x") is None:  # ended (action_deactivate_loop): the rest follows the interruption
+                in_form = None
+                continue
+        elif in_form:
+            if s.get("active_loop", "x") is None:
+                in_form = None
+            elif _turn_intents(s) and segments is not None and _answered_by_other(steps, i, in_form):
+                target = [(("intent", _turn_intents(s)), where)]
+                segments.append((in_form, target))
+                inner = None
+                said = "`, `".join(_turn_intents(s))
+                st.report.add("mapped", f"{kind} `{name}`: `{said}` interrupts form `{in_form}` → a path of the `{said}` flow (the form resumes after it, or ends with action_deactivate_loop)", where)
+            elif "action" in s and s["action"] != in_form and "intent" not in s:
+                st.report.add("mapped", f"{kind} `{name}`: `{s['action']}` inside form `{in_form}` — an interruption; dialogkit resumes the form by itself", where)
+            continue
+        if "intent" in s or "or" in s or "user" in s:
+            if "or" in s:
+                intents = [o["intent"] for o in s["or"] if isinstance(o, dict) and "intent" in o]
+                if len(intents) != len(s["or"]):
+                    st.report.add("dropped", f"{kind} `{name}`: `or` alternatives other than intents (slot_was_set)", where)
+            else:
+                intents = [s["intent"]] if s.get("intent") else []
+                if not intents:
+                    st.report.add("dropped", f"{kind} `{name}`: a user step with text but no intent (end-to-end stories are not supported)", where)
+                    return None
+            target.append((("intent", tuple(intents)), where))
+        elif "action" in s:
+            action = s["action"]
+            if action == "action_listen":
+                continue
+            target.append((("act", action), where))
+            nxt = steps[i + 1] if i + 1 < len(steps) else {}
+            if action in st.forms and isinstance(nxt, dict) and nxt.get("active_loop") == action:
+                in_form = action
+        elif "slot_was_set" in s:
+            for item in s["slot_was_set"] if isinstance(s["slot_was_set"], list) else [s["slot_was_set"]]:
+                for slot, value in (item.items() if isinstance(item, dict) else [(item, SET)]):
+                    if slot != "requested_slot" and slot in st.slots:
+                        target.append((("slot", slot, slot_test(st, slot, value)), where))  # keyed as Rasa featurizes it
+        elif "bot" in s:
+            st.report.add("dropped", f"{kind} `{name}`: `bot:` text step (end-to-end stories are not supported)", where)
+        elif "active_loop" in s or "checkpoint" in s:
+            continue
+        else:
+            st.report.add("dropped", f"{kind} `{name}`: step with keys {sorted(s)}", where)
+    return items
+
+
+def _answered_by_other(steps: list[Any], i: int, form: str) -> bool:
+    """Whether the user turn at ``steps[i]``, inside ``form``, is answered by an action other than the form."""
+    for s in steps[i + 1:]:
+        if isinstance(s, dict) and "action" in s:
+            return s["action"] not in (form, "action_listen")
+        if isinstance(s, dict) and ("intent" in s or "user" in s or "or" in s):
+            return False
+    return False
+
+
+def _turn_intents(s: dict[str, Any]) -> tuple[str, ...]:
+    """The intents of a user turn: its `intent`, or those of its `or` alternatives."""
+    if s.get("intent"):
+        return (str(s["intent"]),)
+    return tuple(str(o["intent"]) for o in s.get("or") or [] if isinstance(o, dict) and o.get("intent"))
