@@ -237,6 +237,11 @@ def write_report(results: dict[str, Any], args: argparse.Namespace) -> None:
         rows.append((name, f"imports clean: {'yes' if d.get('imports') else 'no'}; Rasa {rasa_cell}; dialogkit {dk_cell}; "
                            f"agree {e['agree'] if d.get('imports') else 0}/{compared}", "agree on every story"))
     imported = sum(1 for e in results.values() if e["dialogkit"].get("imports"))
+    sized = [(e["dialogkit"]["rasa_lines"], e["dialogkit"]["dialogkit_lines"], name) for name, e in results.items() if "rasa_lines" in e["dialogkit"]]
+    if sized:
+        rasa_lines, dk_lines, biggest = max(sized)
+        rows.append(("import size, largest project", f"{biggest}: {rasa_lines} lines of Rasa YAML → {dk_lines} lines of dialogkit YAML "
+                     f"({dk_lines / rasa_lines:.2f}x; all projects {sum(d for _, d, _ in sized) / sum(r for r, _, _ in sized):.2f}x)", "linear in the project"))
     rows.append(("projects that import unedited", f"{imported} of {len(results)}", "all"))
     rows.append(("stories where dialogkit gives Rasa's verdict", f"{agree} of {total} ({agree / total:.1%})" if total else "-", ">= 98 %"))
     rows.append(("stories Rasa passes that dialogkit passes too", f"{both_pass} of {rasa_pass}", "all"))

@@ -23,6 +23,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
@@ -32,6 +33,11 @@ sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH
 from bench.report import ROOT, write  # noqa: E402
 
 LIGHT = [{"name": "rule_entity_extractor"}, {"name": "keyword_intent_classifier"}, None, {"name": "template_nlg"}]  # None: the DM the import chose
+
+
+def _lines(files: Iterable[Path]) -> int:
+    """Lines of YAML (how big a project is, before and after the import)."""
+    return sum(len(f.read_text(encoding="utf-8", errors="replace").splitlines()) for f in files if f.is_file())
 
 
 def measure(project: Path, tmp: Path, verdicts: bool = False) -> dict:
@@ -46,6 +52,8 @@ def measure(project: Path, tmp: Path, verdicts: bool = False) -> dict:
     t0 = time.perf_counter()
     try:
         import_rasa_project(project, bot)
+        size = {"rasa_lines": _lines(p for p in project.rglob("*.y*ml") if "tests" not in p.relative_to(project).parts),
+                "dialogkit_lines": _lines([bot / "domain.yml", *(bot / "data").rglob("*.y*ml")])}
         domain_file = bot / "domain.yml"
         domain = yaml.safe_load(domain_file.read_text(encoding="utf-8"))
         # keep what the import chose for the DM (two-stage fallback...), lighten the NLU
@@ -58,7 +66,7 @@ def measure(project: Path, tmp: Path, verdicts: bool = False) -> dict:
         return {"imports": False, "error": str(e).strip().splitlines()[0][:300]}
     ran = run_test_stories(Agent.load(model), stories, "replay")
     s = summary(ran)
-    out = {"imports": True, "seconds": round(time.perf_counter() - t0, 1), "stories": s["stories"], "passed": s["passed"],
+    out = {"imports": True, **size, "seconds": round(time.perf_counter() - t0, 1), "stories": s["stories"], "passed": s["passed"],
            "action_accuracy": s["action_accuracy"], "failed": s["failed"]}
     if verdicts:
         out["verdicts"] = [{"story": r.story.name, "passed": r.passed, "failure": r.failure} for r in ran]

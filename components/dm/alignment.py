@@ -6,7 +6,7 @@ A Rasa test story is replayed this way (``rasa test``'s semantics): at each of i
 DM's state is the story's, whatever the DM predicted before.
 
 - ``ActiveLoop(form)``: the form is running (started where it would start if an action had
-  started it); ``ActiveLoop(None)``: the active form is done: it moves past its questions to
+  started it), and no other form is (Rasa has one active loop); ``ActiveLoop(None)``: the active form is done: it moves past its questions to
   the steps it has after them (an imported form's submit rule), or ends and the flow that
   called it goes on.
 - ``SlotSet("requested_slot", slot)``: the active form waits on ``slot``'s collect step.
@@ -30,6 +30,7 @@ from dialogkit.framework.flowgraph import start_node
 from dialogkit.framework.tracker import (
     ActionExecuted,
     FlowAdvanced,
+    FlowCancelled,
     FlowCompleted,
     FlowInterrupted,
     FlowStarted,
@@ -63,8 +64,12 @@ def _loop(rt: FlowRuntime, draft: Draft, name: str | None) -> None:
     if name is None:
         if forms:
             _form_done(rt, draft, forms[-1])
-    elif name in rt.domain.flows and name not in {f.flow for f in draft.stack}:
-        rt.start_for_action(draft, name)
+    elif name in rt.domain.flows:
+        for other in forms:  # one form is active at a time, as Rasa's active_loop: the others are over
+            if other != name:
+                draft.add(FlowCancelled(flow=other))
+        if name not in {f.flow for f in draft.stack}:
+            rt.start_for_action(draft, name)
 
 
 def _form_done(rt: FlowRuntime, draft: Draft, form: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -87,7 +88,7 @@ def build_dialogue(st: ImportState) -> None:
     for form, variants in submit.items():
         st.flows[form]["steps"] += submit_steps(st, variants, st.sources.get(("flows", form)))
     # stories, with checkpoints joined
-    said = {form: sorted((actions for _, actions, _ in variants), key=len, reverse=True) for form, variants in submit.items()}
+    said = {form: sorted(((test, actions) for test, actions, _ in variants), key=lambda v: len(v[1]), reverse=True) for form, variants in submit.items()}
     for name, steps, d, path in expand_checkpoints(st):
         insert(st, tree, name, steps, d, path, None, "story", strip=said)
     graft(st, tree)
@@ -179,7 +180,7 @@ def submit_steps(st: ImportState, variants: list[tuple[str | None, list[str], st
 
 
 def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], condition: str | None, kind: str,
-           strip: dict[str, list[list[str]]] | None = None) -> None:
+           strip: dict[str, list[tuple[str | None, list[str]]]] | None = None) -> None:
     segments: list[tuple[str, list[tuple[Any, Location | None]]]] = []
     items = parse_items(st, name, steps, d, path, kind, segments)
     for form, segment in segments:  # interruptions of a form: paths of the interrupting intent's flow, while that form runs
@@ -197,13 +198,18 @@ def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, pa
     source = f"{kind} `{name}`"
     insert_items(st, tree, items, 0, source, condition)
 
-def _without_submitted(items: list[tuple[Any, Location | None]], strip: dict[str, list[list[str]]] | None) -> list[tuple[Any, Location | None]]:
-    """``items`` without the actions a form's submit rule already says after it (the form flow says them)."""
+def _without_submitted(items: list[tuple[Any, Location | None]], strip: dict[str, list[tuple[str | None, list[str]]]] | None) -> list[tuple[Any, Location | None]]:
+    """``items`` without the actions a form's submit rule already says after it (the form flow says
+    them). A submit rule under a slot condition is not assumed where the story sets one of the
+    condition's slots itself: the story says what happens then."""
     for form, variants in (strip or {}).items():
         j = 0
         while j < len(items):
             if items[j][0] == ("act", form):
-                for said in variants:  # the longest the story says
+                told = {it[0][1] for it in items[:j] if it[0][0] == "slot"}
+                for test, said in variants:  # the longest the story says
+                    if test and any(re.search(rf"\b{re.escape(slot)}\b", test) for slot in told):
+                        continue
                     acts = [k for k in range(j + 1, len(items)) if items[k][0][0] == "act"][: len(said)]
                     if [items[k][0][1] for k in acts] == said and all(items[k][0][0] != "intent" for k in range(j + 1, (acts[-1] if acts else j) + 1)):
                         items = [it for k, it in enumerate(items) if k not in set(acts)]
