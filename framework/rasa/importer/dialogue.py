@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections import Counter
@@ -284,6 +285,8 @@ def node_steps(st: ImportState, node: _Node, report: bool = True) -> list[dict[s
             else_steps = node_steps(st, rest, report)
             for (_, _slot, test), child in reversed(slots):
                 step: dict[str, Any] = {"if": test, "then": node_steps(st, child, report)}
+                if st.generalize:
+                    _share_expects(step["then"], else_steps)
                 if else_steps:
                     step["else"] = else_steps
                 else_steps = [step]
@@ -310,6 +313,21 @@ def node_steps(st: ImportState, node: _Node, report: bool = True) -> list[dict[s
         out.append({"expect": {k[1]: node_steps(st, c, report) for k, c in intents}})
         break
     return out
+
+def _share_expects(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> None:
+    """Where two branches of a slot's `if` say the same and then wait, an answer that only one of
+    them expects is taken by both (Rasa's learned policy generalises over the slot they differ by)."""
+    for x, y in zip(a, b):
+        if "expect" in x and "expect" in y:
+            ours, theirs = dict(x["expect"]), dict(y["expect"])
+            for intent, steps in theirs.items():
+                x["expect"].setdefault(intent, copy.deepcopy(steps))
+            for intent, steps in ours.items():
+                y["expect"].setdefault(intent, copy.deepcopy(steps))
+            return
+        if x != y:
+            return
+
 
 class _Node:
     """A prefix tree over story items; children keep insertion order (the first story wins)."""
