@@ -147,6 +147,14 @@ rules:
   - intent: ask_hours
   - action: utter_hours
 stories:
+- story: an end-to-end story, told in text
+  steps:
+  - user: |
+      how much is it
+  - bot: It is free.
+  - user: |
+      thanks a lot
+  - bot: You are welcome!
 - story: hours, then ok
   steps:
   - intent: ask_hours
@@ -223,6 +231,11 @@ stories:
   - active_loop: quote_form
   - intent: affirm
   - action: quote_form
+- story: thanks, as an end-to-end story taught it
+  steps:
+  - user: |
+      thanks a lot
+  - action: utter_e2e_you_are_welcome
 - story: a wrong prediction, then the story's state
   steps:
   - intent: greet
@@ -261,6 +274,9 @@ def test_what_public_projects_do_imports_with_notes_and_validates(tmp_path):
     assert d.flows["on_ask_hours"].when.condition == "kind is set"  # `- kind` alone: the slot has a value
     greet = {name: f.when.during for name, f in d.flows.items() if f.when and f.when.intents() == ["greet"]}
     assert sorted(greet.values(), key=str) == [None, "quote_form"]  # one flow for greet, one for greet while the form runs
+    # an end-to-end story: its texts are an NLU example's intent and a response's text where they are one, else new ones
+    assert "e2e_thanks_a_lot" in d.intents and d.responses["utter_e2e_you_are_welcome"].variations[0].text == "You are welcome!"
+    assert "e2e_how_much_is_it" not in d.intents and "utter_e2e_it_is_free" not in d.responses
     md = (tmp_path / "bot" / "rasa_import.md").read_text()
     for note in ("intent `make_a_quote` is used by a button of `utter_greet` but not listed in the domain",
                  "no utter_ask_persons / action_ask_persons to ask for `persons`",
@@ -285,7 +301,7 @@ def test_stories_replay_from_the_storys_own_state(tmp_path, capsys, monkeypatch)
     passed = [line.split("story ", 1)[1].split("  (")[0] for line in out.splitlines() if line.strip().startswith("PASS")]
     assert passed == ["the story says the form is done", "the submit rule under a slot condition", "a question in the middle of the form",
                       "a value the story does not set", "an annotation Rasa reads as plain text", "a rule made for the form's context",
-                      "the active form takes the message first"], out
+                      "the active form takes the message first", "thanks, as an end-to-end story taught it"], out
     failed = (tmp_path / "out" / "failed_test_stories.yml").read_text()
     # one wrong prediction, marked; the turns after it are judged from the story's state, and pass
     assert failed.count("# predicted") == 1 and "- action: utter_hours  # predicted: utter_greet" in failed

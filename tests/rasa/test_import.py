@@ -292,7 +292,10 @@ def test_every_rasa_construct_maps_or_is_reported_with_its_line(tmp_path):
     assert set(branch) == {"chitchat", "stop"}
     assert [getattr(s, "say", None) for s in branch["stop"]][:1] == ["utter_time"]
     assert branch["stop"][1].expect["inform"][0].action == "action_lookup"
-    assert "end-to-end" in text
+    # an end-to-end story (`user:` text, `bot:` text): an intent and a response made for it
+    assert d.flows["on_e2e_hello_there"].steps[0].say == "utter_e2e_hi"
+    assert d.responses["utter_e2e_hi"].variations[0].text == "Hi!"
+    assert "`user: hello there` (end-to-end, no intent) → intent `e2e_hello_there` with this text as its example" in text
     conflicts = [n for n in report.notes if n.kind == "conflict"]
     assert conflicts and "contradicts" in conflicts[0].what and "all.yml" in conflicts[0].where
     # config

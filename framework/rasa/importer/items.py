@@ -4,11 +4,14 @@ those paths start under (slot tests, a form that must be running)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dialogkit.framework.errors import Location
+from dialogkit.framework.patterns import NAME_RE
 from dialogkit.framework.rasa.importer.reading import Doc
 from dialogkit.framework.rasa.importer.state import ImportState, slot_condition
+from dialogkit.framework.training_data import AnnotationError, format_example, parse_example
 
 SET = "__set__"  # a `slot_was_set` naming a slot with no value: it has one, whatever it is
 DURING = "\0during:"  # a prefix-tree root's condition that holds while a form runs (`when: during:`)
@@ -86,10 +89,7 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
                 if len(intents) != len(s["or"]):
                     st.report.add("dropped", f"{kind} `{name}`: `or` alternatives other than intents (slot_was_set)", where)
             else:
-                intents = [s["intent"]] if s.get("intent") else []
-                if not intents:
-                    st.report.add("dropped", f"{kind} `{name}`: a user step with text but no intent (end-to-end stories are not supported)", where)
-                    return None
+                intents = [s["intent"]] if s.get("intent") else [e2e_intent(st, str(s.get("user") or ""), f"{kind} `{name}`", where)]
             target.append((("intent", tuple(intents)), where))
         elif "action" in s:
             action = s["action"]
@@ -105,7 +105,7 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
                     if slot != "requested_slot" and slot in st.slots:
                         target.append((("slot", slot, slot_test(st, slot, value)), where))  # keyed as Rasa featurizes it
         elif "bot" in s:
-            st.report.add("dropped", f"{kind} `{name}`: `bot:` text step (end-to-end stories are not supported)", where)
+            target.append((("act", e2e_response(st, str(s["bot"]), f"{kind} `{name}`", where)), where))
         elif "active_loop" in s or "checkpoint" in s:
             continue
         else:
@@ -128,3 +128,50 @@ def _turn_intents(s: dict[str, Any]) -> tuple[str, ...]:
     if s.get("intent"):
         return (str(s["intent"]),)
     return tuple(str(o["intent"]) for o in s.get("or") or [] if isinstance(o, dict) and o.get("intent"))
+
+
+def _slug(text: str, prefix: str, taken: Any) -> str:
+    """A name for an end-to-end turn: ``prefix`` and the text's first words, unique among ``taken``."""
+    words = re.findall(r"[a-z0-9]+", text.casefold())[:5]
+    base = prefix + ("_".join(words) or "turn")
+    name, n = base, 2
+    while name in taken or not NAME_RE.match(name):
+        name, n = f"{base}_{n}", n + 1
+        if n > 1000:
+            break
+    return name
+
+
+def e2e_intent(st: ImportState, text: str, source: str, where: Location | None) -> str:
+    """An end-to-end story's user turn (`user:` text, no intent): the intent whose NLU examples
+    hold that text, else an intent made for it with the text as its one example (Rasa reads the
+    text itself: dialogkit's NLU learns it as that intent)."""
+    try:
+        plain, spans = parse_example(text.strip())
+    except AnnotationError:
+        plain, spans = text.strip(), []
+    key = plain.casefold()
+    for block in st.nlu:
+        for example in block["examples"]:
+            try:
+                if parse_example(example)[0].casefold() == key:
+                    return str(block["intent"])
+            except AnnotationError:
+                continue
+    name = _slug(plain, "e2e_", st.intents)
+    st.intents[name] = {}
+    st.nlu.append({"intent": name, "examples": [format_example(plain, spans)]})
+    st.report.add("mapped", f"{source}: `user: {plain}` (end-to-end, no intent) → intent `{name}` with this text as its example", where)
+    return name
+
+
+def e2e_response(st: ImportState, text: str, source: str, where: Location | None) -> str:
+    """An end-to-end story's bot turn (`bot:` text): the response that always says that text, else one made for it."""
+    said = text.strip()
+    for name, variations in st.responses.items():
+        if isinstance(variations, list) and variations and all(isinstance(v, dict) and v.get("text") == said for v in variations):
+            return str(name)
+    name = _slug(said, "utter_e2e_", st.responses)
+    st.responses[name] = [{"text": said}]
+    st.report.add("mapped", f"{source}: `bot: {said}` (end-to-end) → response `{name}`", where)
+    return name
