@@ -51,15 +51,16 @@ class Draft(FoldedState):
         """The conversation's events and this draft's, newest first."""
         return chain(reversed(self._events), self.conversation.reversed_events())
 
-    def slots_set_this_turn(self) -> list[SlotSet]:
-        """The slots set since the user's latest message, in order."""
-        out: list[SlotSet] = []
+    def this_turn(self) -> Iterator[Any]:
+        """The events since the user's latest message, newest first."""
         for e in self.reversed_events():
             if e.event == "user":
-                break
-            if isinstance(e, SlotSet):
-                out.append(e)
-        return out[::-1]
+                return
+            yield e
+
+    def slots_set_this_turn(self) -> list[SlotSet]:
+        """The slots set since the user's latest message, in order."""
+        return [e for e in self.this_turn() if isinstance(e, SlotSet)][::-1]
 
     # --- deciding ---------------------------------------------------------------------------
 

@@ -96,22 +96,16 @@ class FlowPolicy(Policy):
     # --- state set from events (components/dm/alignment.py) ------------------------------
 
     def align(self, conversation: ConversationView, happened: Happened) -> list[Any]:
+        draft = _without_message(conversation)
         latest = conversation.latest_message
-        intent = str(((latest.parse.get("intent") or {}).get("name")) if latest is not None else "") or NLU_FALLBACK
-        draft = Draft(conversation, Parse(latest.text if latest is not None else ""))
+        intent = str(((latest.parse.get("intent") or {}) if latest is not None else {}).get("name") or NLU_FALLBACK)
         align(self.runtime, draft, happened, self._starting(intent, draft.slots, draft.stack))
         return draft.decision().events
 
     def resume(self, conversation: ConversationView) -> Decisions:
-        latest = conversation.latest_message
-        draft = Draft(conversation, Parse(latest.text if latest is not None else ""))
-        stack = draft.stack
-        form = stack[-1].flow if stack and self.domain.flows[stack[-1].flow].form else None
-        ran = False
-        for e in draft.reversed_events():
-            if e.event == "user":
-                break
-            ran = ran or (isinstance(e, ActionExecuted) and e.name == form)
+        draft = _without_message(conversation)
+        form = self.runtime.active_form(draft)
+        ran = form is not None and any(isinstance(e, ActionExecuted) and e.name == form for e in draft.this_turn())
         yield from self.runtime.run(draft, shown=form if ran else None)  # a form that ran since the message is not listed again
         return draft.decision()
 
@@ -272,3 +266,9 @@ class FlowPolicy(Policy):
             if r > rank:
                 best, rank = name, r
         return best
+
+
+def _without_message(conversation: ConversationView) -> Draft:
+    """A draft for deciding with no new message (the latest one is already on the tracker)."""
+    latest = conversation.latest_message
+    return Draft(conversation, Parse(latest.text if latest is not None else ""))

@@ -184,7 +184,6 @@ class FlowRuntime:
                 shown = frame.flow
                 if self.domain.flows[frame.flow].form and node.kind in ("start", "collect"):
                     draft.record(frame.flow)  # a form runs (Rasa's view: the form action); past its questions it is done
-
             done = STEPS[node.kind](self, draft, node)
             if isinstance(done, Generator):  # the step runs an action
                 done = yield from done

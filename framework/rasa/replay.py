@@ -19,7 +19,7 @@ the ``action_listen`` that closes it, as ``rasa test`` counts them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from dialogkit.framework.action_executor import ActionOutcome, Validated
@@ -68,37 +68,39 @@ class _Turn:
         items = raw if isinstance(raw, list) else [raw]
         return [SlotSet(name=str(k), value=v) for item in items if isinstance(item, dict) for k, v in item.items()]
 
+    def _state_until_action(self) -> Iterator[Happened]:
+        """What the story's state steps up to its next action say happened; they are consumed."""
+        while self.i < len(self.steps) and "action" not in self.steps[self.i]:
+            yield from self._happenings(self.steps[self.i])
+            self.i += 1
+
     def state_steps(self, newer: frozenset[str] = frozenset()) -> bool:
         """Apply the story's state steps up to its next action; returns whether they changed the
         conversation (a slot value, or where the flows stand). ``newer``: flows the DM started
         after the story's last action, on its way to the next one (a story's ``active_loop:
         null`` right after an action speaks of the forms before them)."""
         changed = False
-        while self.i < len(self.steps) and "action" not in self.steps[self.i]:
-            for happened in self._happenings(self.steps[self.i]):
-                if isinstance(happened, ActiveLoop) and happened.name is None and newer and \
-                        all(f.flow in newer for f in self.tracker.stack if self.domain.flows[f.flow].form):
-                    continue
-                if isinstance(happened, SlotSet) and happened.name in self.domain.slots and self.tracker.slots.get(happened.name) != happened.value:
-                    self.tracker.add(happened)
-                    changed = True
-                for event in self.policy.align(self.view, happened):
-                    self.tracker.add(event)
-                    changed = True
-            self.i += 1
+        for happened in self._state_until_action():
+            if isinstance(happened, ActiveLoop) and happened.name is None and newer and \
+                    all(f.flow in newer for f in self.tracker.stack if self.domain.flows[f.flow].form):
+                continue
+            if isinstance(happened, SlotSet) and happened.name in self.domain.slots and self.tracker.slots.get(happened.name) != happened.value:
+                self.tracker.add(happened)
+                changed = True
+            for event in self.policy.align(self.view, happened):
+                self.tracker.add(event)
+                changed = True
         return changed
 
     def outcome(self) -> ActionOutcome:
         """The outcome of the story's action just consumed: its state steps, as the action's events."""
         out = ActionOutcome("ok")
-        while self.i < len(self.steps) and "action" not in self.steps[self.i]:
-            for happened in self._happenings(self.steps[self.i]):
-                if isinstance(happened, SlotSet) and happened.name in self.domain.slots:
-                    out.events.append(happened)
-                elif isinstance(happened, ActiveLoop):
-                    out.activate_form = happened.name
-                    out.deactivate_form = happened.name is None
-            self.i += 1
+        for happened in self._state_until_action():
+            if isinstance(happened, SlotSet) and happened.name in self.domain.slots:
+                out.events.append(happened)
+            elif isinstance(happened, ActiveLoop):
+                out.activate_form = happened.name
+                out.deactivate_form = happened.name is None
         return out
 
     def take(self, action: str) -> None:

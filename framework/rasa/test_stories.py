@@ -139,10 +139,7 @@ def _run_story(agent: Any, cid: str, story: TestStory, forms: set[str], mode: st
                 got = predicted[k] if k < len(predicted) else "None"
                 if action_matches(want, got, agent.domain.responses):  # `utter_faq`: the sub-intent's response
                     want = got
-                result.pairs.append((want, got))
-                if got != want:
-                    result.diverged(f"after {_q(step.get('user', step.get('intent')) if step else '(start)')}: expected {want}, predicted {got}")
-                result.lines.append(f"  - action: {s['action']}" + (f"  # predicted: {got}" if got != want else ""))
+                _action_step(result, step, s["action"], want, got)
                 k += 1
             elif "slot_was_set" in s:
                 _slot_steps(s["slot_was_set"], agent.tracker(cid).slots, turn["after"], result)
@@ -153,13 +150,28 @@ def _run_story(agent: Any, cid: str, story: TestStory, forms: set[str], mode: st
                 if wrong:
                     result.diverged(f"active_loop: expected {want_loop}, active {active}")
                 result.lines.append(f"  - active_loop: {want_loop if want_loop is not None else 'null'}" + (f"  # predicted: {active}" if wrong else ""))
-        for got in predicted[k:-1]:  # what the bot did beyond the story's actions (before listening again)
-            result.pairs.append((LISTEN, got))
+        if k < len(predicted):
+            _closing(result, [(LISTEN, got) for got in predicted[k:]])
+        else:  # the story listed more actions than the bot ran: already marked
+            result.pairs.append((LISTEN, "None"))
+    return result
+
+
+def _action_step(result: StoryResult, step: dict[str, Any] | None, written: str, want: str, got: str) -> None:
+    """One of the story's actions compared with the one predicted, marked where they differ."""
+    result.pairs.append((want, got))
+    if got != want:
+        result.diverged(f"after {_q(step.get('user', step.get('intent')) if step else '(start)')}: expected {want}, predicted {got}")
+    result.lines.append(f"  - action: {written}" + (f"  # predicted: {got}" if got != want else ""))
+
+
+def _closing(result: StoryResult, pairs: list[tuple[str, str]]) -> None:
+    """The listen that closes a turn, after whatever the bot did beyond the story's actions."""
+    for want, got in pairs:
+        result.pairs.append((want, got))
+        if got != want:
             result.lines.append(f"  - action: action_listen  # predicted: {got}")
             result.diverged(f"unexpected action {got}")
-            k += 1
-        result.pairs.append((LISTEN, predicted[k] if k < len(predicted) else "None"))
-    return result
 
 
 def _canonical(domain: Any, entity: str, text: str) -> str:
@@ -187,28 +199,37 @@ def _concrete(agent: Any, intent: str, text: str | None) -> str:
     return picked if picked in subs else subs[0]
 
 
-def _story_message(agent: Any, story: TestStory, step: dict[str, Any]) -> tuple[str, list[Any], dict[str, Any]]:
-    """A story's user step as a message: its text, annotated spans and the parse the story
-    gives it (its intent and entities: a replay runs no NLU). An intent step with no text is
-    a ``/intent{...}`` payload."""
-    annotated = str(step.get("user", "")).strip()
-    intent = str(step.get("intent"))
-    values = {k: v for e in step.get("entities") or [] for k, v in (e.items() if isinstance(e, dict) else [])}
+def _story_text(agent: Any, story: TestStory, step: dict[str, Any]) -> tuple[str, list[Any]]:
+    """A story's user step as the message a user sends: its text and annotated spans. An intent
+    step with no text is a ``/intent{...}`` payload."""
     if "user" not in step:
-        text = f"/{_concrete(agent, intent, None)}" + (json.dumps(values) if values else "")
-        return text, [], {**agent.parse(text), "payload": True}
+        values = {k: v for e in step.get("entities") or [] for k, v in (e.items() if isinstance(e, dict) else [])}
+        return f"/{_concrete(agent, str(step.get('intent')), None)}" + (json.dumps(values) if values else ""), []
+    annotated = str(step.get("user", "")).strip()
     try:
-        text, spans = parse_example(annotated)
+        return parse_example(annotated)
     except AnnotationError as e:  # Rasa reads an annotation it cannot parse as plain text
         logger.warning("%s: story '%s': %s in %r: read as plain text, with no entities (annotate as [text](entity))", story.file, story.name, e, annotated)
-        text, spans = annotated, []
+        return annotated, []
+
+
+def _story_parse(agent: Any, step: dict[str, Any], text: str, spans: list[Any]) -> Parse:
+    """The parse a replay gives a story's user step: its intent and entities (no NLU), and no
+    slots of its own to fill (the story's slot_was_set steps say what it filled). A payload is
+    read as the agent reads payloads; a text with no intent (an end-to-end step) goes through the
+    NLU, as Rasa's does, and fills slots as a message does."""
+    if "user" not in step:
+        parsed = agent.parse(text)
+        return Parse(text, parsed["intent"], (parsed["intent"],), tuple(parsed["entities"]), payload=True, fills_slots=False)
+    values = {k: v for e in step.get("entities") or [] for k, v in (e.items() if isinstance(e, dict) else [])}
     entities = [{"entity": s.entity, "value": s.value if s.value is not None else _canonical(agent.domain, s.entity, s.text), "start": s.start, "end": s.end,
                  "role": s.role, "group": s.group, "confidence": 1.0, "extractor": "story"} for s in spans]
     entities += [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "extractor": "story"} for k, v in values.items()]
-    if not step.get("intent"):  # a text with no intent (an end-to-end step): the NLU reads it, as Rasa's does
+    if not step.get("intent"):
         parsed = agent.parse(text)
-        return text, spans, {"intent": parsed["intent"], "entities": entities or parsed["entities"]}
-    return text, spans, {"intent": {"name": _concrete(agent, intent, text), "confidence": 1.0}, "entities": entities}
+        return Parse(text, parsed["intent"], (parsed["intent"],), tuple(entities or parsed["entities"]))
+    intent = {"name": _concrete(agent, str(step["intent"]), text), "confidence": 1.0}
+    return Parse(text, intent, (intent,), tuple(entities), fills_slots=False)
 
 
 def _user_lines(step: dict[str, Any], comment: str = "") -> list[str]:
@@ -221,7 +242,7 @@ def _user_step(agent: Any, cid: str, story: TestStory, step: dict[str, Any], res
     """Send a story's user step through the whole bot (end to end); check its intent and
     entities; return the actions the bot ran."""
     expected_intent = step.get("intent")
-    text, spans, _ = _story_message(agent, story, step)
+    text, spans = _story_text(agent, story, step)
     t = agent.handle_turn(text, cid)
     for event in t.events:  # end to end: an action that could not run fails the story
         if isinstance(event, ActionFailed) and not event.error.startswith("ActionRejected"):
@@ -261,12 +282,9 @@ def _replay_story(agent: Any, cid: str, story: TestStory) -> StoryResult:
     for turn in _turns(story):
         step, parse = turn["step"], None
         if step is not None:
-            text, _, parsed = _story_message(agent, story, step)
-            intent = parsed.get("intent") or None
-            parse = Parse(text, intent, (intent,) if intent else (), tuple(parsed.get("entities") or ()), bool(parsed.get("payload")),
-                          fills_slots=not step.get("intent"))  # labelled: its slot_was_set steps say what it filled
-            tracker.add(UserUttered(text=text, parse={"intent": intent, "entities": list(parse.entities)}))
-            result.intent_pairs.append((str(step.get("intent")), str((intent or {}).get("name"))))
+            parse = _story_parse(agent, step, *_story_text(agent, story, step))
+            tracker.add(UserUttered(text=parse.text, parse={"intent": parse.intent, "entities": list(parse.entities)}))
+            result.intent_pairs.append((str(step.get("intent")), parse.intent_name))
             result.lines += _user_lines(step)
         pairs = replay_turn(policy, tracker, parse, turn["after"], resolve, same)
         k = 0
@@ -274,19 +292,12 @@ def _replay_story(agent: Any, cid: str, story: TestStory) -> StoryResult:
             if "action" in s and s["action"] != LISTEN:
                 want, got = pairs[k] if k < len(pairs) else (resolve(str(s["action"])), "None")
                 k += 1
-                result.pairs.append((want, got))
-                if got != want:
-                    result.diverged(f"after {_q(step.get('user', step.get('intent')) if step else '(start)')}: expected {want}, predicted {got}")
-                result.lines.append(f"  - action: {s['action']}" + (f"  # predicted: {got}" if got != want else ""))
+                _action_step(result, step, s["action"], want, got)
             elif "slot_was_set" in s:
                 _slot_steps(s["slot_was_set"], {}, [], result)
             elif "active_loop" in s:
                 result.lines.append(f"  - active_loop: {s['active_loop'] if s['active_loop'] is not None else 'null'}")
-        for want, got in pairs[k:]:  # the listen that closes the turn, or what the bot did instead
-            result.pairs.append((want, got))
-            if got != want:
-                result.lines.append(f"  - action: action_listen  # predicted: {got}")
-                result.diverged(f"unexpected action {got}")
+        _closing(result, pairs[k:])
     return result
 
 

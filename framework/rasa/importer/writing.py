@@ -29,11 +29,7 @@ def _used_intents(st: ImportState) -> list[tuple[str, str]]:
     for name, slot in st.slots.items():
         for m in slot.get("mappings") or []:
             for key in ("intent", "not_intent"):
-                if m.get(key) is not None:
-                    # a retrieval intent's base name (`faq`) stands for all its sub-intents, as Rasa reads it
-                    if any(i in st.retrieval for i in listify(m[key])):
-                        m[key] = [sub for i in listify(m[key]) for sub in (st.retrieval.get(i) or [i])]
-                    used += [(i, f"a mapping of slot `{name}`") for i in listify(m[key])]
+                used += [(i, f"a mapping of slot `{name}`") for i in listify(m.get(key))]
     for name, variations in st.responses.items():
         for v in variations if isinstance(variations, list) else []:
             for b in (v.get("buttons") or []) if isinstance(v, dict) else []:
@@ -43,9 +39,20 @@ def _used_intents(st: ImportState) -> list[tuple[str, str]]:
     return used
 
 
+def _expand_retrieval_in_mappings(st: ImportState) -> None:
+    """A retrieval intent's base name (`faq`) in a mapping's `intent` / `not_intent` stands for
+    all its sub-intents, as Rasa reads it (known once the NLU data is read)."""
+    for slot in st.slots.values():
+        for m in slot.get("mappings") or []:
+            for key in ("intent", "not_intent"):
+                if any(i in st.retrieval for i in listify(m.get(key))):
+                    m[key] = [sub for i in listify(m[key]) for sub in (st.retrieval.get(i) or [i])]
+
+
 def domain_document(st: ImportState) -> dict[str, Any]:
     """The bot's domain.yml as data. Intents the project uses without listing them in its domain
     are declared (Rasa trains with only a warning); they have no examples of their own."""
+    _expand_retrieval_in_mappings(st)
     for intent, where in _used_intents(st):
         if intent not in st.intents and intent not in (RESTART, NLU_FALLBACK) and NAME_RE.match(intent):
             st.intents[intent] = {}
