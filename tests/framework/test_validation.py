@@ -103,3 +103,11 @@ def test_on_error_branch_is_checked_like_any_steps(write_bot):
         "      - say: utter_done\n", "      - action: action_go\n        on_error: [{say: utter_oops}]\n      - say: utter_done\n")
     issues = validate(load_domain(write_bot({"domain.yml": text})))
     assert [(i.code, "utter_oops" in i.text) for i in issues if i.severity == "error"] == [("DK301", True)]
+
+
+def test_a_trigger_during_an_unknown_flow_is_a_located_error(write_bot, capsys):
+    text = MINIMAL.replace("    when: {intent: greet}\n", "    when: {intent: greet, during: bookng_form}\n", 1)
+    bot = write_bot({"domain.yml": text})
+    assert main(["validate", str(bot)]) == 2
+    err = capsys.readouterr().err
+    assert "domain.yml:" in err and "bookng_form" in err and "trigger of flow 'greet'" in err
