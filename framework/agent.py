@@ -28,6 +28,7 @@ from typing import Any
 
 from dialogkit.framework.action_executor import ActionExecutor, ActionOutcome, Validated
 from dialogkit.framework.archive import forget_unpacked, read_manifest, unpack_if_tarball
+from dialogkit.framework.builtins import ACTION_SESSION_START
 from dialogkit.framework.components import (
     Component,
     Turn,
@@ -36,7 +37,14 @@ from dialogkit.framework.components import (
     made_for_other_languages,
     resolve_config,
 )
-from dialogkit.framework.dialogue import ConversationView, Decision, Policy, Request, ValidateSlot
+from dialogkit.framework.dialogue import (
+    ConversationView,
+    Decision,
+    Policy,
+    Request,
+    RunAction,
+    ValidateSlot,
+)
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.errors import (
     ArchiveError,
@@ -246,15 +254,16 @@ class Agent:
 
     def _turn(self, tracker: Tracker, text: str, channel: str | None, parse: dict[str, Any] | None = None,
               executor: ActionExecutor | None = None) -> Turn:
+        start = len(tracker.events)
         self._expire_session(tracker)
         turn = Turn(_clean(text), channel=channel)
+        self._start_session(tracker, turn, executor or self.executor)
         if parse is None:
             self._nlu(turn)
         else:
             turn.intent = dict(parse["intent"])
             turn.intent_ranking = [dict(r) for r in parse.get("intent_ranking") or [turn.intent]]
             turn.entities = [dict(e) for e in parse.get("entities") or []]
-        start = len(tracker.events)
         tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
         for c in self.components:
             if isinstance(c, Policy):
@@ -306,6 +315,14 @@ class Agent:
     async def parse_async(self, text: str) -> dict[str, Any]:
         return await asyncio.to_thread(self.parse, text)
 
+    def _start_session(self, tracker: Tracker, turn: Turn, executor: ActionExecutor) -> None:
+        """A bot that defines its own ``action_session_start`` (a local or remote action, as in
+        Rasa) has it run when a session's first message comes, before the message is read: its
+        events apply (slots from metadata or a database) and its messages come first. A failing
+        one is logged and the conversation goes on."""
+        if ACTION_SESSION_START in self.domain.actions and _session_fresh(tracker):
+            _execute(executor, RunAction(ACTION_SESSION_START), tracker, turn)
+
     def _expire_session(self, tracker: Tracker) -> None:
         expiry = self.domain.session.expiry_minutes
         last = tracker.events[-1].timestamp if tracker.events else None
@@ -317,6 +334,16 @@ class Agent:
         tracker.add(Restarted())
         for k, v in kept.items():
             tracker.add(SlotSet(name=k, value=v))
+
+
+def _session_fresh(tracker: Tracker) -> bool:
+    """True when the latest session has started and nothing has happened in it yet."""
+    for e in reversed(tracker.events):
+        if isinstance(e, SessionStarted):
+            return True
+        if isinstance(e, UserUttered) or (isinstance(e, ActionExecuted) and e.name == ACTION_SESSION_START):
+            return False
+    return False
 
 
 def _apply(turn: Turn, tracker: Tracker, decision: Decision) -> None:

@@ -9,6 +9,7 @@ What a built-in action does is the DM's business (``components/dm/flow_runtime.p
 from __future__ import annotations
 
 __all__ = [
+    "ACTION_BACK",
     "ACTION_CANCEL_FLOW",
     "ACTION_DEACTIVATE_LOOP",
     "ACTION_LISTEN",
@@ -16,12 +17,15 @@ __all__ = [
     "ACTION_SESSION_START",
     "ACTION_UNLIKELY_INTENT",
     "BUILTIN_ACTIONS",
+    "BACK",
     "BUILTIN_INTENTS",
     "CANCEL",
+    "DEFAULT_RULES",
     "INFORM",
     "NLU_FALLBACK",
     "OUT_OF_SCOPE",
     "RESTART",
+    "UTTER_BACK",
     "UTTER_DEFAULT",
     "UTTER_ERROR",
     "UTTER_FLOW_CANCELLED",
@@ -31,7 +35,8 @@ __all__ = [
 NLU_FALLBACK = "nlu_fallback"  # the NLU is unsure (or found no intent at all)
 RESTART = "restart"  # `/restart`: the conversation starts over
 CANCEL = "cancel"  # the active flow ends, the one below resumes
-BUILTIN_INTENTS = frozenset({NLU_FALLBACK, RESTART, CANCEL})  # understood by every bot, no examples needed
+BACK = "back"  # `/back`: the user's previous message is taken back (Rasa's)
+BUILTIN_INTENTS = frozenset({NLU_FALLBACK, RESTART, CANCEL, BACK})  # understood by every bot, no examples needed
 INFORM = "inform"  # how the DM routes an unsure message that answered the question asked
 OUT_OF_SCOPE = "out_of_scope"  # the two-stage fallback's *No* button (as in Rasa)
 
@@ -42,10 +47,15 @@ ACTION_SESSION_START = "action_session_start"
 ACTION_CANCEL_FLOW = "action_cancel_flow"  # the top flow ends
 ACTION_DEACTIVATE_LOOP = "action_deactivate_loop"  # the active form ends; nothing when no form is active (Rasa's)
 ACTION_UNLIKELY_INTENT = "action_unlikely_intent"  # Rasa's UnexpecTED policy hint: nothing to do here
+ACTION_BACK = "action_back"  # says utter_back if the bot has it, and takes back the message before `/back`
 BUILTIN_ACTIONS = frozenset({ACTION_LISTEN, ACTION_RESTART, ACTION_SESSION_START, ACTION_CANCEL_FLOW, ACTION_DEACTIVATE_LOOP,
-                             ACTION_UNLIKELY_INTENT})
+                             ACTION_UNLIKELY_INTENT, ACTION_BACK})
+
+# Rasa's default rules: these intents run their built-in action, whatever the flows say
+DEFAULT_RULES = {RESTART: ACTION_RESTART, BACK: ACTION_BACK}
 
 # --- responses the DM says on its own ----------------------------------------------------------
 UTTER_DEFAULT = "utter_default"  # a message nothing handles (flow_policy's fallback_response)
 UTTER_ERROR = "utter_error"  # an action failed and its flow stopped
 UTTER_FLOW_CANCELLED = "utter_flow_cancelled"  # after `cancel`
+UTTER_BACK = "utter_back"  # said by action_back only when the bot defines it (Rasa's)

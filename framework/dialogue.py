@@ -121,6 +121,15 @@ class ConversationView:
     def latest_message(self) -> UserUttered | None:
         return self._tracker.latest_message
 
+    def session_messages(self) -> int:
+        """User messages since the session started or the conversation restarted (the latest included)."""
+        return self._tracker.session_messages()
+
+    def with_events(self, events: list[Any]) -> tuple[dict[str, Any], list[FlowFrame]]:
+        """The state (slots, flow stack) the conversation would have after ``events`` (which may
+        take some of its events back: :class:`~dialogkit.framework.tracker.UserUtteranceReverted`)."""
+        return self._tracker.with_events(events)
+
     def __len__(self) -> int:
         """How many events the tracker holds in memory (the position the next one takes)."""
         return len(self._tracker.events)

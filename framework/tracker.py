@@ -1,6 +1,10 @@
 """The conversation as an append-only list of typed events; state is a fold over them.
 (Only the turn being built orders its own bot messages among its events: :meth:`Tracker.insert_at`.)
 
+Going back never deletes: a :class:`UserUtteranceReverted` (Rasa's ``rewind``) or
+:class:`ActionReverted` (``undo``) is appended, and the state is the fold over the events it
+leaves applied (:func:`applied_events`, Rasa's rule), so the store keeps the whole story.
+
 A :class:`Tracker` serialises to JSON (``tracker.to_json()``) and replays to the
 same state (``Tracker.from_json``). Slots, the flow stack and the latest message
 are never stored separately: they are recomputed from events.
@@ -18,6 +22,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 __all__ = [
     "ActionExecuted",
     "ActionFailed",
+    "ActionReverted",
     "BotUttered",
     "Event",
     "FlowAdvanced",
@@ -27,6 +32,8 @@ __all__ = [
     "FlowInterrupted",
     "FlowResumed",
     "FlowStarted",
+    "BACK_REACH",
+    "REVERTS",
     "FoldedState",
     "Restarted",
     "SessionStarted",
@@ -34,6 +41,8 @@ __all__ = [
     "Tracker",
     "TrackerBase",
     "UserUttered",
+    "UserUtteranceReverted",
+    "applied_events",
     "fold_events",
 ]
 
@@ -113,8 +122,24 @@ class Restarted(_Event):
     event: Literal["restart"] = "restart"
 
 
+class UserUtteranceReverted(_Event):
+    """The latest applied user message and everything after it no longer count (Rasa's ``rewind``)."""
+
+    event: Literal["rewind"] = "rewind"
+
+
+class ActionReverted(_Event):
+    """The latest applied action and everything after it no longer count (Rasa's ``undo``)."""
+
+    event: Literal["undo"] = "undo"
+
+
+REVERTS = (UserUtteranceReverted, ActionReverted)
+BACK_REACH = 5  # user messages a compacted tracker keeps in memory for reverts (Tracker.compact)
+
 Event = Annotated[
-    UserUttered | BotUttered | SlotSet | ActionExecuted | ActionFailed | FlowStarted | FlowAdvanced | FlowInterrupted | FlowResumed | FlowCompleted | FlowCancelled | SessionStarted | Restarted,
+    UserUttered | BotUttered | SlotSet | ActionExecuted | ActionFailed | FlowStarted | FlowAdvanced | FlowInterrupted | FlowResumed
+    | FlowCompleted | FlowCancelled | SessionStarted | Restarted | UserUtteranceReverted | ActionReverted,
     Field(discriminator="event"),
 ]
 _EVENTS = TypeAdapter(list[Event])
@@ -134,10 +159,71 @@ class TrackerBase:
     slots: dict[str, Any]
     stack: tuple[FlowFrame, ...]
     latest_message: UserUttered | None
+    session_messages: int = 0  # user messages that count since the latest session start or restart
+
+
+def _session_messages(events: list[Any], before: int) -> int:
+    """User messages among applied ``events`` since the latest session start or restart in them
+    (``before``: the count before the first of them)."""
+    n = before
+    for e in events:
+        if isinstance(e, (SessionStarted, Restarted)):
+            n = 0
+        elif isinstance(e, UserUttered):
+            n += 1
+    return n
+
+
+def applied_events(events: list[Any]) -> list[Any]:
+    """``events`` without the ones a later revert took back, and without the reverts: a
+    :class:`UserUtteranceReverted` takes back everything since the latest applied user message
+    (that message included), an :class:`ActionReverted` everything since the latest applied
+    ``ActionExecuted``. Nothing is taken back past a restart or a session start (as in Rasa's
+    ``applied_events``, where they begin the events that count); they stay, for the fold."""
+    return [events[i] for i in _applied(events)[0]]
+
+
+def _applied(events: list[Any]) -> tuple[list[int], list[tuple[int, int]]]:
+    """The positions of :func:`applied_events`, and each taken-back position with the position
+    of the revert that took it back."""
+    applied: list[int] = []
+    taken: list[tuple[int, int]] = []
+    floor = 0  # events before a restart or session start are never taken back
+    for i, e in enumerate(events):
+        if isinstance(e, REVERTS):
+            kind = UserUttered if isinstance(e, UserUtteranceReverted) else ActionExecuted
+            while len(applied) > floor:
+                j = applied.pop()
+                taken.append((i, j))
+                if isinstance(events[j], kind):
+                    break
+        else:
+            applied.append(i)
+            if isinstance(e, (Restarted, SessionStarted)):
+                floor = len(applied)
+    return applied, taken
+
+
+def _window_start(events: list[Any], drop: int) -> int:
+    """Where a window of ``events`` kept in memory may start, at or before ``drop``: at a user
+    message, holding what every revert in it takes back and the latest :data:`BACK_REACH` user
+    messages that still count (so that that many ``/back`` turns in a row are exact); 0 when
+    none can."""
+    applied, taken = _applied(events)
+    restarts = [i for i in applied if isinstance(events[i], (Restarted, SessionStarted))]  # nothing reverts past one
+    users = [i for i in applied if isinstance(events[i], UserUttered) and i > max(restarts, default=-1)]
+    while True:
+        cut = min([drop, *(j for i, j in taken if i >= drop), *users[-BACK_REACH:]])
+        while cut > 0 and (cut >= len(events) or not isinstance(events[cut], UserUttered)):
+            cut -= 1
+        if cut == drop:
+            return drop
+        drop = cut
 
 
 def fold_events(events: list[Any], initial_slots: Mapping[str, Any], slots: dict[str, Any], stack: list[FlowFrame]) -> tuple[dict[str, Any], list[FlowFrame]]:
-    """Apply ``events`` to ``slots`` and ``stack`` (changed in place, or replaced on a restart)."""
+    """Apply ``events`` to ``slots`` and ``stack`` (changed in place, or replaced on a restart).
+    ``events`` hold no reverts (fold :func:`applied_events` of a list that has some)."""
     for e in events:
         if isinstance(e, SlotSet):
             slots[e.name] = e.value
@@ -207,14 +293,18 @@ class Tracker(FoldedState):
             self.events.insert(*placed[i])
 
     def compact(self, keep: int) -> None:
-        """Drop all but the last ``keep`` events from memory, folding them into :attr:`base`."""
-        drop = len(self.events) - keep
+        """Drop all but (about) the last ``keep`` events from memory, folding them into :attr:`base`.
+        The window kept starts at a user message and holds whatever a revert in it takes back and
+        the latest :data:`BACK_REACH` messages that still count; a later revert reaches back no
+        further than the window's first message (each `/back` in a run reaches one further)."""
+        drop = _window_start(self.events, len(self.events) - keep)
         if drop <= 0:
             return
+        dropped = applied_events(self.events[:drop])
         slots, stack = self._start()
-        slots, stack = fold_events(self.events[:drop], self.initial_slots, slots, stack)
-        latest = next((e for e in reversed(self.events[:drop]) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
-        self.base = TrackerBase(slots, tuple(stack), latest)
+        slots, stack = fold_events(dropped, self.initial_slots, slots, stack)
+        latest = next((e for e in reversed(dropped) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
+        self.base = TrackerBase(slots, tuple(stack), latest, _session_messages(dropped, self.base.session_messages if self.base else 0))
         self.offset += drop
         del self.events[:drop]
         self.__dict__.pop("_fold", None)
@@ -226,7 +316,8 @@ class Tracker(FoldedState):
 
     # --- state as a fold over events ----------------------------------------------------
     # The fold is incremental: the state after the first n events is kept and only newer
-    # events are applied, so reading slots on every step of a turn stays cheap.
+    # events are applied, so reading slots on every step of a turn stays cheap. A revert
+    # among the new events folds the applied events again from the start.
 
     def _state(self) -> tuple[dict[str, Any], list[FlowFrame]]:
         cache = self.__dict__.get("_fold")
@@ -234,13 +325,30 @@ class Tracker(FoldedState):
         if cache is None or cache[0] > n or (cache[0] and self.events[cache[0] - 1] is not cache[3]):
             cache = (0, *self._start(), None)
         done, slots, stack, _ = cache
-        slots, stack = fold_events(self.events[done:], self.initial_slots, slots, stack)
+        new = self.events[done:]
+        if any(isinstance(e, REVERTS) for e in new):
+            slots, stack = fold_events(applied_events(self.events), self.initial_slots, *self._start())
+        else:
+            slots, stack = fold_events(new, self.initial_slots, slots, stack)
         self.__dict__["_fold"] = (n, slots, stack, self.events[-1] if n else None)
         return slots, stack
 
+    def with_events(self, events: list[Any]) -> tuple[dict[str, Any], list[FlowFrame]]:
+        """The state (slots, stack) after this tracker's events and then ``events``, which may
+        take some of this tracker's back (the DM's draft of a turn that goes back)."""
+        return fold_events(applied_events([*self.events, *events]), self.initial_slots, *self._start())
+
+    def session_messages(self) -> int:
+        """User messages that count since the session started or the conversation restarted
+        (1: the latest message is the session's first, as a Rasa rule's ``conversation_start``)."""
+        events = applied_events(self.events) if any(isinstance(e, REVERTS) for e in self.events) else self.events
+        return _session_messages(events, self.base.session_messages if self.base else 0)
+
     @property
     def latest_message(self) -> UserUttered | None:
-        return next((e for e in reversed(self.events) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
+        """The latest user message that still counts (a revert takes one back)."""
+        events = applied_events(self.events) if any(isinstance(e, REVERTS) for e in self.events) else self.events
+        return next((e for e in reversed(events) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
 
     def to_json(self) -> dict[str, Any]:
         return {

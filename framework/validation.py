@@ -13,7 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from dialogkit.framework.action_check import check_refs
-from dialogkit.framework.builtins import BUILTIN_ACTIONS, BUILTIN_INTENTS
+from dialogkit.framework.builtins import (
+    ACTION_SESSION_START,
+    BUILTIN_ACTIONS,
+    BUILTIN_INTENTS,
+    UTTER_BACK,
+)
 from dialogkit.framework.components import resolve_pipeline
 from dialogkit.framework.domain.loader import LoadedDomain
 from dialogkit.framework.domain.schema import (
@@ -52,7 +57,7 @@ __all__ = [
     "validate",
 ]
 
-RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS)  # said by the runtime itself: never "unused"
+RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | {UTTER_BACK}  # said by the runtime itself: never "unused"
 
 
 def unbalanced_brace(text: str) -> int | None:
@@ -287,7 +292,7 @@ class _Checker(FlowChecks):
             ("entity", self.d.entities, set()),
             ("slot", self.d.slots, set()),
             ("response", self.d.responses, RUNTIME_RESPONSES | asked),
-            ("action", self.d.actions, set()),
+            ("action", self.d.actions, {ACTION_SESSION_START}),  # the bot's own session start: the agent runs it
         ):
             for name in table:
                 if name not in self.used[kind] and name not in exempt:

@@ -15,7 +15,7 @@ from itertools import chain
 from typing import Any, cast
 
 from dialogkit.framework.dialogue import ConversationView, Decision, Request
-from dialogkit.framework.tracker import FlowFrame, FoldedState, SlotSet, fold_events
+from dialogkit.framework.tracker import REVERTS, FlowFrame, FoldedState, SlotSet, fold_events
 from dialogkit.framework.turn import ActionMessage, Message, Parse, Response
 
 __all__ = ["Draft"]
@@ -40,7 +40,10 @@ class Draft(FoldedState):
 
     def _state(self) -> tuple[dict[str, Any], list[FlowFrame]]:
         if self._cache is None:
-            self._cache = fold_events(self._events, self.conversation.initial_slots, self.conversation.slots, self.conversation.stack)
+            if any(isinstance(e, REVERTS) for e in self._events):  # it takes back some of the conversation's
+                self._cache = self.conversation.with_events(self._events)
+            else:
+                self._cache = fold_events(self._events, self.conversation.initial_slots, self.conversation.slots, self.conversation.stack)
         return self._cache
 
     def __len__(self) -> int:
@@ -66,7 +69,9 @@ class Draft(FoldedState):
 
     def add(self, event: Any) -> None:
         self._events.append(event)
-        if self._cache is not None:
+        if isinstance(event, REVERTS):
+            self._cache = None  # folded again from the conversation's events
+        elif self._cache is not None:
             self._cache = fold_events([event], self.conversation.initial_slots, *self._cache)
 
     def say(self, name: str, record: bool = True) -> None:

@@ -2,7 +2,9 @@
 
 Per user message (:meth:`FlowPolicy.process`):
 
-1. ``restart`` clears the conversation; slots are filled from the NLU result through
+1. ``restart`` clears the conversation, ``back`` takes back the message before it (Rasa's
+   default rules: :data:`~dialogkit.framework.builtins.DEFAULT_RULES`, unless one of the bot's
+   flows starts on that intent); slots are filled from the NLU result through
    the slot mappings (:mod:`.slot_filling`), then the flow's ``validate`` action runs.
 2. ``nlu_fallback`` says ``utter_default`` and re-asks, keeping all state (with
    ``two_stage_fallback``, it first asks "Did you mean ...?" and to rephrase: :mod:`.two_stage`).
@@ -32,11 +34,10 @@ from dialogkit.components.dm.flow_runtime import BUILTIN_RUNNERS, FlowRuntime, S
 from dialogkit.components.dm.slot_filling import Filled, fill_slots
 from dialogkit.components.dm.two_stage import TwoStageFallback
 from dialogkit.framework.builtins import (
-    ACTION_RESTART,
     CANCEL,
+    DEFAULT_RULES,
     INFORM,
     NLU_FALLBACK,
-    RESTART,
     UTTER_DEFAULT,
     UTTER_FLOW_CANCELLED,
 )
@@ -99,7 +100,7 @@ class FlowPolicy(Policy):
         draft = _without_message(conversation)
         latest = conversation.latest_message
         intent = str(((latest.parse.get("intent") or {}) if latest is not None else {}).get("name") or NLU_FALLBACK)
-        align(self.runtime, draft, happened, self._starting(intent, draft.slots, draft.stack))
+        align(self.runtime, draft, happened, self._starting(draft, intent))
         return draft.decision().events
 
     def resume(self, conversation: ConversationView) -> Decisions:
@@ -118,10 +119,12 @@ class FlowPolicy(Policy):
 
     def _route(self, draft: Draft) -> Steps:
         intent = draft.parse.intent_name
-        if intent == RESTART:
-            draft.record(ACTION_RESTART)  # a built-in: the DM runs it itself
-            draft.add(ActionExecuted(name=ACTION_RESTART))
-            BUILTIN_RUNNERS[ACTION_RESTART](self.runtime, draft)
+        if intent in DEFAULT_RULES and not self._triggered(draft, intent, draft.stack):
+            builtin = DEFAULT_RULES[intent]  # Rasa's default rules (unless a flow of the bot's starts on it): the DM runs it
+            draft.record(builtin)
+            draft.add(ActionExecuted(name=builtin))
+            BUILTIN_RUNNERS[builtin](self.runtime, draft)
+            yield from self.runtime.reask(draft)
             return
         stack = draft.stack  # the routes below decide on the flows as they stood when the message came
         asking = self.runtime.asking(stack)
@@ -219,7 +222,7 @@ class FlowPolicy(Policy):
     def _start(self, draft: Draft, intent: str, asking: str | None, stack: list[FlowFrame]) -> Steps:
         """Start the flow ``intent`` triggers (interrupting the active one, if it may be);
         returns False when there is nothing to do: no flow triggered and none active."""
-        flow = self._triggered(intent, draft.slots, stack)
+        flow = self._triggered(draft, intent, stack)
         if flow is not None and self._running(flow, stack):
             flow = None  # said again while it runs (e.g. a form's trigger mid-form): it goes on, no second copy
         if flow is not None and stack and not self.domain.flows[stack[-1].flow].interruptible:
@@ -241,18 +244,20 @@ class FlowPolicy(Policy):
         steps = self.domain.flows[flow].steps
         return flow in running or (bool(steps) and getattr(steps[0], "call", None) in running)
 
-    def _starting(self, intent: str, slots: dict[str, Any], stack: list[FlowFrame]) -> list[str]:
+    def _starting(self, draft: Draft, intent: str) -> list[str]:
         """The flows ``intent`` may start, the one it starts first."""
-        first = self._triggered(intent, slots, stack)
+        first = self._triggered(draft, intent, draft.stack)
         rest = [name for name, flow in self._by_name if name != first and flow.when is not None and intent in flow.when.intents()]
         return ([first] if first else []) + rest
 
-    def _triggered(self, intent: str, slots: dict[str, Any], stack: list[FlowFrame]) -> str | None:
-        """The flow ``intent`` starts. The most specific wins, as a Rasa rule with conditions does:
-        one whose ``during`` flow runs, then one whose ``condition`` holds, then one with neither
-        (a flow whose ``during`` flow does not run, or whose condition fails, does not start);
-        among equals, the first by name (a trained model's domain does not keep the file's order)."""
-        running = {f.flow for f in stack}
+    def _triggered(self, draft: Draft, intent: str, stack: list[FlowFrame]) -> str | None:
+        """The flow ``intent`` starts (``stack``: the flows as the routes see them). The most
+        specific wins, as a Rasa rule with conditions does: one for the session's first message
+        (``conversation_start``), then one whose ``during`` flow runs, then one whose
+        ``condition`` holds, then one with none of these (a flow whose requirement does not hold
+        does not start); among equals, the first by name (a trained model's domain does not
+        keep the file's order)."""
+        running, slots = {f.flow for f in stack}, draft.slots
         best, rank = None, -1
         for name, flow in self._by_name:
             when = flow.when
@@ -260,9 +265,11 @@ class FlowPolicy(Policy):
                 continue
             if when.during and when.during not in running:
                 continue
+            if when.conversation_start and draft.conversation.session_messages() != 1:
+                continue
             if when.condition and not parse_expression(when.condition).evaluate(slots):
                 continue
-            r = 2 * bool(when.during) + bool(when.condition)
+            r = 4 * when.conversation_start + 2 * bool(when.during) + bool(when.condition)
             if r > rank:
                 best, rank = name, r
         return best

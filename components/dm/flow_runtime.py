@@ -19,12 +19,14 @@ import networkx as nx
 
 from dialogkit.components.dm.draft import Draft
 from dialogkit.framework.builtins import (
+    ACTION_BACK,
     ACTION_CANCEL_FLOW,
     ACTION_DEACTIVATE_LOOP,
     ACTION_LISTEN,
     ACTION_RESTART,
     ACTION_SESSION_START,
     ACTION_UNLIKELY_INTENT,
+    UTTER_BACK,
     UTTER_ERROR,
 )
 from dialogkit.framework.dialogue import Decision, RunAction
@@ -41,6 +43,7 @@ from dialogkit.framework.tracker import (
     FlowStarted,
     Restarted,
     SlotSet,
+    UserUtteranceReverted,
 )
 
 __all__ = ["BUILTIN_RUNNERS", "STEPS", "FlowRuntime", "Node", "Steps"]
@@ -204,6 +207,19 @@ class FlowRuntime:
         draft.say(ask, record=not in_form)  # a form asks as part of running (Rasa's view)
         return True
 
+    def reask(self, draft: Draft) -> Steps:
+        """Ask again what the top flow waits for, if it waits on a ``collect`` (after going back),
+        not listed among what the DM did: Rasa listens there."""
+        node = self.waiting_node(draft.stack)
+        if node is None or node.kind != "collect" or draft.slots.get(node.step.collect) is not None:
+            return
+        ask = node.step.ask or ask_response(node.step.collect, self.domain) or f"action_ask_{node.step.collect}"
+        if ask in self.domain.actions:
+            if not (yield from self.action(draft, ask, record=False)):
+                self.stop_after_failure(draft)
+        else:
+            draft.say(ask, record=False)
+
     def action(self, draft: Draft, name: str, record: bool = True, candidates: list[SlotSet] | None = None,
                then: tuple[str, str] | None = None) -> Steps:
         """Run action ``name`` (a request the agent runs) and react to its outcome; returns False
@@ -285,6 +301,16 @@ def _cancel_flow(rt: FlowRuntime, draft: Draft) -> None:
         draft.add(FlowCancelled(flow=stack[-1].flow))
 
 
+def _back(rt: FlowRuntime, draft: Draft) -> None:
+    """Rasa's: say ``utter_back`` if the bot has it, then take back the ``/back`` message and the
+    one before it: slots and flows are as they were before that message (the events stay
+    stored, reverted). The flow then waits where it waited; :meth:`FlowRuntime.reask` asks again."""
+    if UTTER_BACK in rt.domain.responses:
+        draft.say(UTTER_BACK, record=False)
+    draft.add(UserUtteranceReverted())
+    draft.add(UserUtteranceReverted())
+
+
 def _nothing(rt: FlowRuntime, draft: Draft) -> None:
     """Nothing to do in a flow (listening happens when the flow waits; a session starts in the agent)."""
 
@@ -297,6 +323,7 @@ BUILTIN_RUNNERS: dict[str, Callable[[FlowRuntime, Draft], None]] = {
     ACTION_LISTEN: _nothing,
     ACTION_SESSION_START: _nothing,
     ACTION_UNLIKELY_INTENT: _nothing,
+    ACTION_BACK: _back,
 }
 
 

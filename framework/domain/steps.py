@@ -104,6 +104,7 @@ class Trigger(Strict):
     intent: list[str] | str | None = None
     condition: str | None = None
     during: str | None = None  # only while this flow (a form) runs: the flow handles the intent in its context
+    conversation_start: bool = False  # only on the first message of a session (or after a restart), as Rasa's rule option
 
     def intents(self) -> list[str]:
         return as_list(self.intent)

@@ -15,6 +15,7 @@ from typing import Any
 
 from dialogkit.framework.tracker import (
     ActionExecuted,
+    ActionReverted,
     BotUttered,
     FlowCancelled,
     FlowCompleted,
@@ -23,6 +24,7 @@ from dialogkit.framework.tracker import (
     SessionStarted,
     SlotSet,
     Tracker,
+    UserUtteranceReverted,
     UserUttered,
 )
 
@@ -156,7 +158,7 @@ def rasa_events(tracker: Tracker, domain: Any) -> list[dict[str, Any]]:
             add(ts, "bot", text=e.text, data=data, metadata={"utter_action": e.response} if e.response else {})
         elif isinstance(e, SlotSet):
             add(ts, "slot", name=e.name, value=e.value)
-        elif isinstance(e, ActionExecuted):
+        elif isinstance(e, ActionExecuted) and e.name != "action_session_start":  # the bot's own: shown with the session start
             add(ts, "action", name=e.name, policy="flow_policy", confidence=1.0)
         elif isinstance(e, FlowStarted) and e.flow in forms:
             add(ts, "action", name=e.flow, policy="flow_policy", confidence=1.0)
@@ -165,6 +167,8 @@ def rasa_events(tracker: Tracker, domain: Any) -> list[dict[str, Any]]:
             add(ts, "active_loop", name=None)
         elif isinstance(e, Restarted):
             add(ts, "restart")
+        elif isinstance(e, (UserUtteranceReverted, ActionReverted)):
+            add(ts, e.event)  # "rewind", "undo": Rasa's names
     return out
 
 
@@ -204,6 +208,10 @@ def from_rasa_events(body: dict[str, Any], domain: Any) -> RemoteResult:
             result.events.extend(SlotSet(name=n, value=None) for n in domain.slots)
         elif kind == "restart":
             result.events.append(Restarted())
+        elif kind == "rewind":
+            result.events.append(UserUtteranceReverted())
+        elif kind == "undo":
+            result.events.append(ActionReverted())
         elif kind == "bot":
             result.messages.append(_message({"text": e.get("text"), **(e.get("data") or {})}))
         elif kind == "followup":
@@ -213,8 +221,8 @@ def from_rasa_events(body: dict[str, Any], domain: Any) -> RemoteResult:
                 result.deactivate_form = True
             else:
                 result.activate_form = e.get("name")
-        elif kind in ("action_execution_rejected", "action"):
-            continue
+        elif kind in ("action_execution_rejected", "action", "session_started"):
+            continue  # the agent logs the action, and starts the session before a session-start action runs
         else:
             result.ignored.append(f"event '{kind}'")
     if result.ignored:

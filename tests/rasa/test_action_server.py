@@ -75,6 +75,22 @@ PROTOCOL_DOMAIN = {
 }
 
 
+def test_a_bots_own_session_start_runs_before_the_first_message_and_can_take_back(action_server):
+    d = dict(PROTOCOL_DOMAIN, intents={**PROTOCOL_DOMAIN["intents"], "undo": {}},
+             actions={**PROTOCOL_DOMAIN["actions"], "action_session_start": "remote", "action_take_back": "remote"},
+             flows={**PROTOCOL_DOMAIN["flows"], "undo": {"when": {"intent": "undo"}, "steps": [{"action": "action_take_back"}]}})
+    a = make_agent(Domain.model_validate(d), action_server)
+    assert texts(a.handle("/greet", "s")) == ["Welcome back, s!", "Hey!"]  # the session-start action's message comes first
+    assert a.tracker("s").slots["shirt_size"] == "medium"
+    assert texts(a.handle("/greet", "s")) == ["Hey!"]  # once per session
+    a.handle('/greet{"shirt_size": "large"}', "s")
+    assert a.tracker("s").slots["shirt_size"] == "large"
+    assert texts(a.handle("/undo", "s")) == ["Taken back."]  # rasa-sdk's UserUtteranceReverted, twice
+    assert a.tracker("s").slots["shirt_size"] == "medium" and a.tracker("s").latest_message.text == "/greet"
+    rasa_kinds = [e["event"] for e in rasa_tracker(a.tracker("s"), a.domain)["events"]]
+    assert rasa_kinds.count("rewind") == 2 and rasa_kinds[:2] == ["action", "session_started"]
+
+
 @pytest.fixture
 def protocol_agent(action_server):
     return make_agent(Domain.model_validate(PROTOCOL_DOMAIN), action_server)
@@ -166,7 +182,7 @@ def test_tracker_json_parses_with_rasa_sdk(protocol_agent):
     assert got["bot"] == ["Hey!", "What is your shirt size?", "Pick one", "Your shirt size is medium!"]
     assert got["last_user"] == "/rich" and got["latest_action"] == "action_say_shirt_size"
     kinds = {e["event"] for e in data["events"]}
-    assert kinds <= {"action", "session_started", "user", "bot", "slot", "active_loop", "restart"}
+    assert kinds <= {"action", "session_started", "user", "bot", "slot", "active_loop", "restart", "rewind", "undo"}
     user = next(e for e in data["events"] if e["event"] == "user")
     assert set(user) >= {"timestamp", "text", "parse_data", "input_channel", "message_id", "metadata"}
 

@@ -307,3 +307,89 @@ def test_stories_replay_from_the_storys_own_state(tmp_path, capsys, monkeypatch)
     assert failed.count("# predicted") == 1 and "- action: utter_hours  # predicted: utter_greet" in failed
     report = json.loads((tmp_path / "out" / "story_report.json").read_text())
     assert report["utter_ok"]["recall"] == 1.0 and report["utter_hours"]["support"] == 3
+
+
+START_DOMAIN = """
+version: "3.1"
+intents: [greet, order, inform]
+entities: [size]
+slots:
+  size:
+    type: text
+    mappings:
+    - type: from_entity
+      entity: size
+forms:
+  order_form:
+    required_slots: [size]
+responses:
+  utter_welcome:
+  - text: Welcome! First time here?
+  utter_greet:
+  - text: Hello again.
+  utter_ask_size:
+  - text: Which size?
+  utter_back:
+  - text: Let's go back.
+actions: [action_session_start]
+"""
+
+START_RULES = """
+version: "3.1"
+rules:
+- rule: say welcome when the conversation starts with a greeting
+  conversation_start: true
+  steps:
+  - intent: greet
+  - action: utter_welcome
+- rule: greet
+  steps:
+  - intent: greet
+  - action: utter_greet
+- rule: order
+  steps:
+  - intent: order
+  - action: order_form
+  - active_loop: order_form
+- rule: back, Rasa's default rule restated
+  steps:
+  - intent: back
+  - action: action_back
+"""
+
+
+def test_conversation_start_rules_back_and_a_bots_own_session_start_import_with_rasas_semantics(tmp_path):
+    from dialogkit.components.dm.flow_policy import FlowPolicy
+    from dialogkit.components.nlg.templates import TemplateNLG
+    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.components import resolve_config
+
+    project = tmp_path / "start"
+    (project / "data").mkdir(parents=True)
+    (project / "domain.yml").write_text(START_DOMAIN, encoding="utf-8")
+    (project / "config.yml").write_text("recipe: default.v1\nlanguage: en\npipeline: []\npolicies: []\n", encoding="utf-8")
+    (project / "data" / "rules.yml").write_text(START_RULES, encoding="utf-8")
+    import_rasa_project(project, tmp_path / "bot")
+    loaded = load_domain(tmp_path / "bot")
+    issues = check(loaded)
+    assert [i.render() for i in issues if i.severity == "error"] == []
+    assert not [i for i in issues if i.code == "DK302" and "action_session_start" in i.render()]  # not "unused": the agent runs it
+    d = loaded.domain
+    starts = {name: bool(f.when.conversation_start) for name, f in d.flows.items() if f.when and f.when.intents() == ["greet"]}
+    assert sorted(starts.values()) == [False, True]
+    assert not [f for f in d.flows.values() if f.when and "back" in f.when.intents()]  # built in, as Rasa's default rule
+    assert d.actions["action_session_start"] == "remote"
+    md = (tmp_path / "bot" / "rasa_import.md").read_text()
+    assert "action_back" not in md and "rule `say welcome" not in md  # nothing approximated or dropped
+
+    d = d.model_copy(update={"actions": {}})  # no action server in this test: the built-in session start
+    agent = Agent(d, [FlowPolicy(resolve_config("flow_policy", {}), d), TemplateNLG(resolve_config("template_nlg", {}), d)], {})
+    texts = lambda text: [m["text"] for m in agent.handle(text, "u")]  # noqa: E731
+    assert texts("/greet") == ["Welcome! First time here?"]  # the session's first message
+    assert texts("/greet") == ["Hello again."]
+    assert texts("/order") == ["Which size?"]
+    assert texts('/inform{"size": "large"}') == []  # the form is done (it has no submit rule)
+    assert agent.tracker("u").slots["size"] == "large"
+    assert texts("/back") == ["Let's go back.", "Which size?"]
+    assert agent.tracker("u").slots["size"] is None and agent.tracker("u").active_flow == "order_form"
+    assert texts("/restart") == [] and texts("/greet") == ["Welcome! First time here?"]  # after a restart, as a new conversation

@@ -283,7 +283,8 @@ def test_every_rasa_construct_maps_or_is_reported_with_its_line(tmp_path):
     assert d.flows["on_stop"].when.condition == "happy == true"
     assert [s.action for s in d.flows["on_stop"].steps] == ["action_deactivate_loop"]  # ends the form, also from a flow above it
     assert [s.say for s in d.flows["on_chitchat"].steps[:1]] == ["utter_time"]
-    assert "conversation_start" in text and "wait_for_user_input" in text and "interrupts the form" in text
+    assert "on_greet_at_start" not in d.flows  # the conversation-start rule says what the story on greet says: one flow
+    assert "wait_for_user_input" in text and "interrupts the form" in text
     assert "rule `session`: starts with bot action `action_session_start` and has no user turn: a session-start rule" in text
     assert d.pipeline[2].name == "flow_policy" and d.pipeline[2].config()["validate_slots_action"] == "action_validate_slot_mappings"
     # stories: or + checkpoints joined, e2e reported, contradiction reported

@@ -6,16 +6,16 @@ import copy
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
-from dialogkit.framework.builtins import BUILTIN_ACTIONS
+from dialogkit.framework.builtins import BUILTIN_ACTIONS, DEFAULT_RULES, RESTART
 from dialogkit.framework.errors import Location
 from dialogkit.framework.rasa.importer.items import (
     SET,
-    during,
+    Start,
     parse_items,
     slot_test,
-    split_during,
 )
 from dialogkit.framework.rasa.importer.reading import Doc
 from dialogkit.framework.rasa.importer.state import (
@@ -48,8 +48,6 @@ def build_dialogue(st: ImportState) -> None:
             continue
         for key in set(rule) - {"rule", "steps", "condition", "conversation_start", "wait_for_user_input", "metadata"}:
             st.report.add("dropped", f"rule `{name}` key `{key}`", d.at(*path, key))
-        if rule.get("conversation_start"):
-            st.report.add("mapped", f"rule `{name}`: conversation_start — the flow starts on its intent at any point of the conversation", where)
         if rule.get("wait_for_user_input") is False:
             st.report.add("mapped", f"rule `{name}`: wait_for_user_input: false — after the rule the bot waits for the user (the next rule's condition is not chained)", where)
         loops = [c["active_loop"] for c in cond if isinstance(c, dict) and c.get("active_loop") is not None]
@@ -80,18 +78,17 @@ def build_dialogue(st: ImportState) -> None:
             continue
         condition = " and ".join(slot_test(st, k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc])
                                  for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])) or None  # a bare name: the slot is set
-        if form:  # handled while the form runs (the steps that run the form itself were left out above)
-            condition = during(form, condition)
         for c in cond:
             if isinstance(c, dict) and not ({"active_loop", "slot_was_set"} & set(c)):
                 st.report.add("dropped", f"rule `{name}`: condition {c}", where)
-        insert(st, tree, name, steps, d, path, condition, "rule")
+        # `form`: handled while the form runs (the steps that run the form itself were left out above)
+        insert(st, tree, name, steps, d, path, Start(condition, form, bool(rule.get("conversation_start"))), "rule")
     for form, variants in submit.items():
         st.flows[form]["steps"] += submit_steps(st, variants, st.sources.get(("flows", form)))
     # stories, with checkpoints joined
     said = {form: sorted(((test, actions) for test, actions, _ in variants), key=lambda v: len(v[1]), reverse=True) for form, variants in submit.items()}
     for name, steps, d, path in expand_checkpoints(st):
-        insert(st, tree, name, steps, d, path, None, "story", strip=said)
+        insert(st, tree, name, steps, d, path, Start(), "story", strip=said)
     graft(st, tree)
     tree_to_flows(st, tree)
 
@@ -103,10 +100,12 @@ def graft(st: ImportState, tree: _Node) -> None:
         rest = items[len(lead):]
         found = [child for node in tree.walk() for key, child in node.children.items() if key == lead[-1]]
         if not rest:
-            st.report.add("dropped", f"{source}: starts with bot action `{lead[0][1]}` and has no user turn: a session-start rule (dialogkit has no session-start hook)", where)
+            st.report.add("dropped", f"{source}: starts with bot action `{lead[0][1]}` and has no user turn: a session-start rule (Rasa predicts nothing between the session start and the first message; "
+                                  "a bot that speaks first defines its own `action_session_start`, which dialogkit runs as Rasa does)", where)
             continue
         if not found:
-            st.report.add("dropped", f"{source}: starts with bot action `{lead[-1][1]}`, which no rule or story says (dialogkit has no session-start hook)", where)
+            st.report.add("dropped", f"{source}: starts with bot action `{lead[-1][1]}`, which no rule or story says (as a session-start greeting: "
+                                  "a bot that speaks first defines its own `action_session_start`)", where)
             continue
         for node in found:
             insert_items(st, node, list(rest), 0, source, None)
@@ -180,24 +179,27 @@ def submit_steps(st: ImportState, variants: list[tuple[str | None, list[str], st
     return out
 
 
-def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], condition: str | None, kind: str,
+def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], start: Start, kind: str,
            strip: dict[str, list[tuple[str | None, list[str]]]] | None = None) -> None:
     segments: list[tuple[str, list[tuple[Any, Location | None]]]] = []
     items = parse_items(st, name, steps, d, path, kind, segments)
     for form, segment in segments:  # interruptions of a form: paths of the interrupting intent's flow, while that form runs
         if segment and segment[0][0][0] == "intent":
             st.form_context.update(segment[0][0][1])
-        insert_items(st, tree, _without_submitted(segment, strip), 0, f"{kind} `{name}`", during(form, None))
+        insert_items(st, tree, _without_submitted(segment, strip), 0, f"{kind} `{name}`", Start(during=form))
     if not items:
         return
     if items[0][0][0] != "intent":  # it goes on from wherever the bot last did this (grafted once the tree is built)
         st.grafts.append((items, f"{kind} `{name}`", d.at(*path)))
         return
-    if items[0][0][1] == ("restart",):
+    first = items[0][0][1]
+    if first == (RESTART,):
         return  # `/restart` is built in: it clears the conversation
+    if len(first) == 1 and first[0] in DEFAULT_RULES and [k for k, _ in items[1:]] == [("act", DEFAULT_RULES[first[0]])]:
+        return  # Rasa's default rule (`back` → action_back) restated: built in
     items = _without_submitted(items, strip)
     source = f"{kind} `{name}`"
-    insert_items(st, tree, items, 0, source, condition)
+    insert_items(st, tree, items, 0, source, start)
 
 def _without_submitted(items: list[tuple[Any, Location | None]], strip: dict[str, list[tuple[str | None, list[str]]]] | None) -> list[tuple[Any, Location | None]]:
     """``items`` without the actions a form's submit rule already says after it (the form flow says
@@ -219,19 +221,36 @@ def _without_submitted(items: list[tuple[Any, Location | None]], strip: dict[str
     return items
 
 
-def insert_items(st: ImportState, node: _Node, items: list[tuple[Any, Location | None]], i: int, source: str, condition: str | None) -> None:
+def insert_items(st: ImportState, node: _Node, items: list[tuple[Any, Location | None]], i: int, source: str, start: Start | None) -> None:
+    """Add ``items[i:]`` below ``node``; ``start``: what the path starts under when ``node`` is
+    the tree's root (None below it)."""
     if i == len(items):
         node.ends.append(source)
         return
     key, where = items[i]
     if key[0] == "intent":
         for intent in key[1]:  # `or`: one branch per intent
-            k = ("intent", intent, condition) if i == 0 else ("intent", intent, None)
+            k = ("intent", intent, start if i == 0 else None)
             insert_items(st, node.child(k, source, where), items, i + 1, source, None)
     else:
-        insert_items(st, node.child(key, source, where), items, i + 1, source, condition)
+        insert_items(st, node.child(key, source, where), items, i + 1, source, start)
+
+def _covered(a: _Node, b: _Node) -> bool:
+    """Whether every path below ``a`` is also below ``b``."""
+    return all(k in b.children and _covered(child, b.children[k]) for k, child in a.children.items())
+
+
+def _fold_agreeing_starts(tree: _Node) -> None:
+    """A conversation-start path that the intent's other path already covers says nothing that
+    path does not: it joins it (one flow, whose later turns stay reachable at the start too)."""
+    for key in [k for k in tree.children if k[0] == "intent" and k[2] is not None and k[2].conversation_start]:
+        plain = (key[0], key[1], replace(key[2], conversation_start=False))
+        if plain in tree.children and _covered(tree.children[key], tree.children[plain]):
+            _merge(tree.children[plain], tree.children.pop(key))
+
 
 def tree_to_flows(st: ImportState, tree: _Node) -> None:
+    _fold_agreeing_starts(tree)
     # an intent that only occurs inside stories gets a flow with what most stories do after it
     roots = {k[1] for k in tree.children}
     inner: dict[str, list[_Node]] = {}
@@ -247,19 +266,14 @@ def tree_to_flows(st: ImportState, tree: _Node) -> None:
             _merge(merged, n)
         general[intent] = merged
     used_names: set[str] = set(st.flows)
-    entries = [(k[1], k[2], child, False) for k, child in tree.children.items()] + [(i, None, n, True) for i, n in general.items()]
-    for intent, condition, node, generalised in entries:
-        base = f"on_{intent}".replace("#", "_").replace("+", "_")
+    entries = [(k[1], k[2], child, False) for k, child in tree.children.items()] + [(i, Start(), n, True) for i, n in general.items()]
+    for intent, start, node, generalised in entries:
+        base = f"on_{intent}{'_at_start' if start.conversation_start else ''}".replace("#", "_").replace("+", "_")
         fname, suffix = base, 2
         while fname in used_names:
             fname, suffix = f"{base}_{suffix}", suffix + 1
         used_names.add(fname)
-        when: dict[str, Any] = {"intent": intent}
-        form, condition = split_during(condition)
-        if form:
-            when["during"] = form
-        if condition:
-            when["condition"] = condition
+        when = start.when(intent)
         sources = sorted(set(node.sources()))
         desc = f"`{intent}` outside the stories it appears in: what most stories do after it" if generalised else "From " + ", ".join(sources[:4]) + (" …" if len(sources) > 4 else "")
         steps = node_steps(st, node, report=not generalised)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogkit.framework.builtins import NLU_FALLBACK, RESTART
 from dialogkit.framework.patterns import NAME_RE
 from dialogkit.framework.rasa.importer.reading import Doc
 from dialogkit.framework.rasa.importer.state import (
     BUILTIN_INTENTS,
+    NATIVE_INTENTS,
     ImportState,
     slot_condition,
 )
@@ -60,7 +60,7 @@ def read_domain(st: ImportState, d: Doc) -> None:
         name, opts = (item, {}) if isinstance(item, str) else next(iter(item.items()))
         opts = opts or {}
         if name in BUILTIN_INTENTS:
-            if name not in (RESTART, NLU_FALLBACK):
+            if name not in NATIVE_INTENTS:
                 st.report.add("dropped", f"intent `{name}` (a Rasa default intent with no dialogkit counterpart)", d.at("intents", i))
             continue
         if not NAME_RE.match(name):

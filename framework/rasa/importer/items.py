@@ -5,6 +5,7 @@ those paths start under (slot tests, a form that must be running)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from dialogkit.framework.errors import Location
@@ -14,20 +15,26 @@ from dialogkit.framework.rasa.importer.state import ImportState, slot_condition
 from dialogkit.framework.training_data import AnnotationError, format_example, parse_example
 
 SET = "__set__"  # a `slot_was_set` naming a slot with no value: it has one, whatever it is
-DURING = "\0during:"  # a prefix-tree root's condition that holds while a form runs (`when: during:`)
+@dataclass(frozen=True)
+class Start:
+    """What a path of the prefix tree starts under (its flow's ``when:`` besides the intent): a
+    slot ``condition``, a form that must be running (``during``), the session's first message
+    (``conversation_start``)."""
 
+    condition: str | None = None
+    during: str | None = None
+    conversation_start: bool = False
 
-def during(form: str, condition: str | None) -> str:
-    """A root condition: ``form`` runs (and ``condition`` holds, if any)."""
-    return f"{DURING}{form}\0{condition or ''}"
-
-
-def split_during(condition: str | None) -> tuple[str | None, str | None]:
-    """(the form a root condition needs running, the slot condition), either None."""
-    if not condition or not condition.startswith(DURING):
-        return None, condition
-    form, _, rest = condition[len(DURING):].partition("\0")
-    return form, rest or None
+    def when(self, intent: str) -> dict[str, Any]:
+        """The flow's ``when:`` for a path starting with ``intent`` under this."""
+        when: dict[str, Any] = {"intent": intent}
+        if self.during:
+            when["during"] = self.during
+        if self.condition:
+            when["condition"] = self.condition
+        if self.conversation_start:
+            when["conversation_start"] = True
+        return when
 
 
 def slot_test(st: ImportState, slot: str, value: Any) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogkit.framework.builtins import NLU_FALLBACK, RESTART
 from dialogkit.framework.patterns import NAME_RE
 from dialogkit.framework.rasa.importer.domain import read_domain, read_response
 from dialogkit.framework.rasa.importer.reading import Doc
 from dialogkit.framework.rasa.importer.state import (
     BUILTIN_INTENTS,
+    NATIVE_INTENTS,
     PLACEHOLDER,
     ImportState,
     listify,
@@ -60,7 +60,7 @@ def read_nlu_item(st: ImportState, item: dict[str, Any], d: Doc, path: tuple[Any
                 st.retrieval[base].append(intent)
             st.retrieval_where.setdefault(base, d.at(*path))
             st.intents.setdefault(intent, {})
-        elif intent not in st.intents and intent not in (RESTART, NLU_FALLBACK):
+        elif intent not in st.intents and intent not in NATIVE_INTENTS:
             st.intents[intent] = {}
             st.report.add("mapped", f"intent `{intent}` has examples but is not listed in the domain: added", d.at(*path))
         clean = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dialogkit.framework.builtins import BUILTIN_INTENTS as DIALOGKIT_INTENTS
 from dialogkit.framework.errors import Location
 from dialogkit.framework.rasa.importer.reading import Doc
 from dialogkit.framework.rasa.importer.report import ImportReport
@@ -18,9 +19,10 @@ RASA_ACTION_ALIASES = {
 
 IGNORED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots"}
 
-UNSUPPORTED_ACTIONS = {"action_back", "action_unlikely_intent", "action_default_ask_affirmation", "action_default_ask_rephrase"}
+UNSUPPORTED_ACTIONS = {"action_unlikely_intent", "action_default_ask_affirmation", "action_default_ask_rephrase"}
 
-BUILTIN_INTENTS = {"restart", "nlu_fallback", "session_start", "back", "out_of_scope_default"}
+BUILTIN_INTENTS = {"restart", "nlu_fallback", "session_start", "back", "out_of_scope_default"}  # Rasa's default intents
+NATIVE_INTENTS = BUILTIN_INTENTS & DIALOGKIT_INTENTS  # ... that every dialogkit bot understands too (never declared)
 
 PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
 

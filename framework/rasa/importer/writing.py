@@ -9,12 +9,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from dialogkit.framework.builtins import NLU_FALLBACK, RESTART
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.errors import DomainError, Location, message
 from dialogkit.framework.patterns import NAME_RE, PAYLOAD_RE
 from dialogkit.framework.rasa.importer.dialogue import expect_intents
-from dialogkit.framework.rasa.importer.state import ImportState, listify
+from dialogkit.framework.rasa.importer.state import NATIVE_INTENTS, ImportState, listify
 
 
 def _used_intents(st: ImportState) -> list[tuple[str, str]]:
@@ -54,7 +53,7 @@ def domain_document(st: ImportState) -> dict[str, Any]:
     are declared (Rasa trains with only a warning); they have no examples of their own."""
     _expand_retrieval_in_mappings(st)
     for intent, where in _used_intents(st):
-        if intent not in st.intents and intent not in (RESTART, NLU_FALLBACK) and NAME_RE.match(intent):
+        if intent not in st.intents and intent not in NATIVE_INTENTS and NAME_RE.match(intent):
             st.intents[intent] = {}
             st.report.add("mapped", f"intent `{intent}` is used by {where} but not listed in the domain: declared, with no examples "
                                     "(a payload or button can still send it; Rasa accepts it with a warning)")

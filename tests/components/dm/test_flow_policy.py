@@ -281,3 +281,35 @@ def test_state_set_from_events_the_dm_did_not_decide():
     with pytest.raises(StopIteration) as done:
         next(policy.resume(view))
     assert [r.name for r in done.value.value.responses] == ["utter_status"]
+
+
+def test_back_takes_back_the_previous_answer_and_asks_again():
+    a = make_agent()
+    say(a, "c", "order")
+    assert say(a, "c", "inform", size="large") == ["utter_ask_drink"]
+    assert say(a, "c", "back") == ["utter_ask_size"]  # the answer is taken back: the question it answered again
+    t = a.tracker("c")
+    assert t.slots["size"] is None and t.active_flow == "order" and t.latest_message.text == "/order"
+    assert any(e.event == "user" and "large" in e.text for e in t.events)  # taken back, not deleted: the store keeps it
+    assert say(a, "c", "inform", size="small") == ["utter_ask_drink"]
+    assert a.tracker("c").slots["size"] == "small"
+    # going back past the flow's start: no flow runs, and nothing is asked
+    b = make_agent()
+    say(b, "d", "faq")
+    assert say(b, "d", "order") == ["utter_ask_size"]
+    assert say(b, "d", "back") == [] and b.tracker("d").stack == []
+
+
+def test_back_says_utter_back_when_the_bot_has_it_and_a_bots_own_back_flow_wins():
+    with_back = dict(DOMAIN, responses={**DOMAIN["responses"], "utter_back": ["Going back."]})
+    domain = Domain.model_validate(with_back)
+    a = Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    say(a, "c", "order")
+    say(a, "c", "inform", size="large")
+    assert say(a, "c", "back") == ["utter_back", "utter_ask_size"]
+    own = dict(DOMAIN, intents={**DOMAIN["intents"], "back": {}},
+               flows={**DOMAIN["flows"], "menu": {"when": {"intent": "back"}, "steps": [{"say": "utter_hi"}]}})
+    domain = Domain.model_validate(own)
+    b = Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    say(b, "c", "order", size="large")
+    assert say(b, "c", "back")[0] == "utter_hi" and b.tracker("c").slots["size"] == "large"

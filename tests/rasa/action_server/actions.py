@@ -11,7 +11,14 @@ import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
-from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
+from rasa_sdk.events import (
+    ActionExecuted,
+    ActiveLoop,
+    FollowupAction,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
@@ -162,3 +169,26 @@ class ActionChooseBooking(Action):
         if "for me" in (tracker.latest_message.get("text") or ""):
             return [FollowupAction("booking_form")]
         return [ActiveLoop("booking_form")]
+
+
+class ActionSessionStart(Action):
+    """A bot's own session start, as Rasa projects write it (RasaHQ's financial-demo): the
+    session_started event, slots carried over or looked up, a greeting, then action_listen."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=f"Welcome back, {tracker.sender_id}!")
+        return [SessionStarted(), SlotSet("shirt_size", "medium"), ActionExecuted("action_listen")]
+
+
+class ActionTakeBack(Action):
+    """Takes back the user's message before the one that ran it (rasa-sdk's UserUtteranceReverted)."""
+
+    def name(self) -> str:
+        return "action_take_back"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text="Taken back.")
+        return [UserUtteranceReverted(), UserUtteranceReverted()]
