@@ -75,7 +75,7 @@ typecheck: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-init bench-rasa bench-rasa-replay bench-rasa-oracle bench-scale
+.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-init bench-rasa bench-rasa-replay bench-rasa-oracle bench-rasa-live bench-scale
 bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-latency bench-serve bench-nlg bench-nlg-small bench-init bench-rasa bench-rasa-replay bench-scale
 
 bench-foundation: setup
@@ -124,6 +124,12 @@ CORPUS ?= ../rasa-corpus
 bench-rasa-oracle: setup rasa-oracle-env
 	$(BIN)/python bench/rasa_corpus.py --out $(CORPUS)
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa_oracle.py --corpus $(CORPUS)
+
+# The same corpus end to end and live: `rasa run` with each project's action server against
+# `dialogkit test --e2e` (not in `make bench`: Rasa trains every project in full, cached after)
+bench-rasa-live: setup rasa-oracle-env rasa-sdk-env
+	$(BIN)/python bench/rasa_corpus.py --out $(CORPUS)
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa_live.py --corpus $(CORPUS)
 
 bench-scale: setup services
 	set -a && . ./.services/env && set +a && HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_scale.py

@@ -112,6 +112,27 @@ def _hand_migrate(domain: dict[str, Any]) -> bool:
     return changed
 
 
+def rasa_copy(project: Path, work: Path, log: Path) -> dict[str, Any]:
+    """Copy ``project`` to ``work`` as Rasa 3.6 can train it: a 2.x domain migrated with
+    ``rasa data migrate`` (and what its guide asks for by hand); returns what was done."""
+    shutil.copytree(project, work)
+    done: dict[str, Any] = {}
+    domain = work / "domain.yml"
+    data = (yaml.safe_load(domain.read_text(encoding="utf-8")) or {}) if domain.is_file() else {}
+    version = str(data.get("version", ""))
+    if _hand_migrate(data):
+        domain.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        done["hand_migrated"] = "slot types given as Rasa 2 class paths → their Rasa 3 names (UnfeaturizedSlot → any, not influencing)"
+    old_slots = any(isinstance(v, dict) and "mappings" not in v for v in (data.get("slots") or {}).values())
+    if version.startswith("2") or (not version and old_slots):
+        rasa(["data", "migrate", "-d", "domain.yml", "--out", "migrated_domain.yml"], work, log, 600)
+        if (work / "migrated_domain.yml").is_file():
+            domain.unlink()
+            (work / "migrated_domain.yml").rename(domain)
+        done["migrated"] = True
+    return done
+
+
 def rasa_verdicts(project: Path) -> dict[str, Any]:
     """Train and test ``project`` with Rasa (cached by content)."""
     key = content_hash(project)
@@ -119,23 +140,8 @@ def rasa_verdicts(project: Path) -> dict[str, Any]:
     if cached.is_file():
         return json.loads(cached.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp) / "project"
-        shutil.copytree(project, work)
-        log = Path(tmp) / "rasa.log"
-        result: dict[str, Any] = {"trains": False}
-        domain = work / "domain.yml"
-        data = (yaml.safe_load(domain.read_text(encoding="utf-8")) or {}) if domain.is_file() else {}
-        version = str(data.get("version", ""))
-        if _hand_migrate(data):
-            domain.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-            result["hand_migrated"] = "slot types given as Rasa 2 class paths → their Rasa 3 names (UnfeaturizedSlot → any, not influencing)"
-        old_slots = any(isinstance(v, dict) and "mappings" not in v for v in (data.get("slots") or {}).values())
-        if version.startswith("2") or (not version and old_slots):
-            rasa(["data", "migrate", "-d", "domain.yml", "--out", "migrated_domain.yml"], work, log, 600)
-            if (work / "migrated_domain.yml").is_file():
-                domain.unlink()
-                (work / "migrated_domain.yml").rename(domain)
-            result["migrated"] = True
+        work, log = Path(tmp) / "project", Path(tmp) / "rasa.log"
+        result: dict[str, Any] = {"trains": False, **rasa_copy(project, work, log)}
         trained = rasa(["train", "core", "--fixed-model-name", "core", "--out", "models"], work, log, 3600)
         model = work / "models" / "core.tar.gz"
         if trained.returncode != 0 or not model.is_file():
@@ -190,8 +196,9 @@ def projects(corpus: Path) -> list[Path]:
     return found
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def corpus_cli(doc: str | None) -> tuple[argparse.Namespace, list[Path]]:
+    """The command line of a corpus bench (``--corpus``, ``--only``, ``--no-write``) and the projects it names."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpus", default=str(DEFAULT_OUT), help="the exported public projects (bench/rasa_corpus.py; default ../rasa-corpus)")
     p.add_argument("--only", help="only the projects whose name contains this")
     p.add_argument("--no-write", action="store_true", help="print the results as JSON; do not write BENCHMARKS.md")
@@ -201,9 +208,19 @@ def main() -> None:
     found = [d for d in projects(Path(args.corpus)) if not args.only or args.only in str(d)]
     if not found:
         sys.exit(f"no Rasa projects with tests/ in {SHARED} or {args.corpus}: run `python bench/rasa_corpus.py` first")
+    return args, found
+
+
+def project_name(project: Path) -> str:
+    """``form-examples/01-actions`` for ../shared/rasa-examples, the folder's name for the others."""
+    return str(project.relative_to(SHARED) if SHARED in project.parents else project.name)
+
+
+def main() -> None:
+    args, found = corpus_cli(__doc__)
     results: dict[str, Any] = {}
     for n, project in enumerate(found):
-        name = str(project.relative_to(SHARED) if SHARED in project.parents else project.name)
+        name = project_name(project)
         r = rasa_verdicts(project)
         with tempfile.TemporaryDirectory() as tmp:
             try:
