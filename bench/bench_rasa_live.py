@@ -2,8 +2,8 @@
 
     python bench/bench_rasa_live.py [--corpus ../rasa-corpus] [--only NAME] [--no-write]
 
-For every corpus project (as ``bench_rasa_oracle.py`` finds them) whose test stories run
-custom actions and that has an action server to run them (its own ``actions`` code, served by
+For every corpus project (as ``bench_rasa_oracle.py`` finds them) with custom actions and an
+action server to run them (its own ``actions`` code, served by
 ``rasa run actions`` from the Rasa virtualenv; for ../shared/rasa-examples, whose actions are
 described in its README, the stand-in in tests/rasa/action_server on rasa-sdk):
 
@@ -58,19 +58,13 @@ BUILT_IN = {"action_listen", "action_restart", "action_session_start", "action_d
             "action_default_ask_rephrase", "action_extract_slots"}
 
 
-def custom_actions_in_tests(project: Path) -> list[str]:
-    """The custom actions (not responses, not Rasa's defaults, not forms) the test stories run."""
+def custom_actions(project: Path) -> list[str]:
+    """The custom actions the project's domain lists (not responses, not Rasa's defaults, not forms)."""
     domain = yaml.safe_load((project / "domain.yml").read_text(encoding="utf-8")) if (project / "domain.yml").is_file() else {}
-    forms = set((domain or {}).get("forms") or [])
-    names: set[str] = set()
-    for f in project.glob("tests/*.y*ml"):
-        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
-        for story in data.get("stories") or [] if isinstance(data, dict) else []:
-            for step in story.get("steps") or [] if isinstance(story, dict) else []:
-                name = step.get("action") if isinstance(step, dict) else None
-                if isinstance(name, str) and not name.startswith("utter_") and name not in BUILT_IN and name not in forms:
-                    names.add(name)
-    return sorted(names)
+    domain = domain if isinstance(domain, dict) else {}
+    forms = set(domain.get("forms") or [])
+    names = [a if isinstance(a, str) else next(iter(a), "") for a in domain.get("actions") or []]
+    return sorted(n for n in names if n and not n.startswith("utter_") and n not in BUILT_IN and n not in forms)
 
 
 def free_port() -> int:
@@ -240,10 +234,10 @@ def main() -> None:
     results: dict[str, Any] = {}
     for n, project in enumerate(found):
         name = project_name(project)
-        custom = custom_actions_in_tests(project)
+        custom = custom_actions(project)
         has_code = SHARED in project.parents or (project / "actions").is_dir() or (project / "actions.py").is_file()
         if not custom or not has_code:
-            results[name] = {"skipped": "its test stories run no custom action" if not custom else "it has no action server code"}
+            results[name] = {"skipped": "no custom actions" if not custom else "no action server code in the project"}
             continue
         with tempfile.TemporaryDirectory() as tmp:
             bot = Path(tmp) / "bot"

@@ -393,3 +393,18 @@ def test_conversation_start_rules_back_and_a_bots_own_session_start_import_with_
     assert texts("/back") == ["Let's go back.", "Which size?"]
     assert agent.tracker("u").slots["size"] is None and agent.tracker("u").active_flow == "order_form"
     assert texts("/restart") == [] and texts("/greet") == ["Welcome! First time here?"]  # after a restart, as a new conversation
+
+
+def test_a_form_asks_with_what_rasa_would_find_first(tmp_path):
+    """Rasa looks for action_ask_<form>_<slot>, utter_ask_<form>_<slot>, action_ask_<slot>,
+    utter_ask_<slot>, in that order; the import makes the same choice (and nothing is unused)."""
+    domain = START_DOMAIN.replace("actions: [action_session_start]", "actions: [action_ask_size]")
+    project = tmp_path / "asks"
+    (project / "data").mkdir(parents=True)
+    (project / "domain.yml").write_text(domain, encoding="utf-8")
+    (project / "config.yml").write_text("recipe: default.v1\nlanguage: en\npipeline: []\npolicies: []\n", encoding="utf-8")
+    (project / "data" / "rules.yml").write_text(START_RULES, encoding="utf-8")
+    import_rasa_project(project, tmp_path / "bot")
+    loaded = load_domain(tmp_path / "bot")
+    assert loaded.domain.flows["order_form"].steps[0].ask == "action_ask_size"  # not utter_ask_size, which it also has
+    assert not [i.render() for i in check(loaded) if i.code == "DK302" and "action_ask_size" in i.render()]

@@ -276,7 +276,7 @@ def test_every_rasa_construct_maps_or_is_reported_with_its_line(tmp_path):
     # forms: utter_ask_<form>_<slot>, action_ask_<slot>, validate_<form>, submit rule
     form = d.flows["booking_form"]
     assert form.steps[0].collect == "cuisine" and form.steps[0].ask == "utter_ask_booking_form_cuisine"
-    assert form.steps[1].collect == "city" and form.steps[1].ask is None
+    assert form.steps[1].collect == "city" and form.steps[1].ask == "action_ask_city"  # Rasa's order: the action before utter_ask_city
     assert form.steps[2].action == "action_lookup" and form.validate_ == "validate_booking_form"
     assert d.actions["action_ask_city"] == "remote"
     # rules: conditions, interruption, conversation_start, wait_for_user_input, session start

@@ -7,6 +7,12 @@ from typing import Any
 from dialogkit.framework.rasa.importer.state import ImportState, listify
 
 
+def _rasa_asks(form: str, slot: str) -> list[str]:
+    """How a Rasa form looks for its question for ``slot``, first found first (Rasa 3's
+    FormAction._name_of_utterance): the form's own action, its own response, then the slot's."""
+    return [f"action_ask_{form}_{slot}", f"utter_ask_{form}_{slot}", f"action_ask_{slot}", f"utter_ask_{slot}"]
+
+
 def build_forms(st: ImportState) -> None:
     for name, form in st.forms.items():
         d, path = st.form_docs[name]
@@ -17,11 +23,10 @@ def build_forms(st: ImportState) -> None:
                 st.report.add("dropped", f"form `{name}`: required slot `{slot}` is not defined", d.at(*path, "required_slots"))
                 continue
             step: dict[str, Any] = {"collect": slot}
-            if f"utter_ask_{name}_{slot}" in st.responses:
-                step["ask"] = f"utter_ask_{name}_{slot}"
-            elif f"action_ask_{name}_{slot}" in st.actions:
-                step["ask"] = f"action_ask_{name}_{slot}"
-            elif f"utter_ask_{slot}" not in st.responses and f"action_ask_{slot}" not in st.actions:
+            ask = next((a for a in _rasa_asks(name, slot) if a in st.responses or a in st.actions), None)
+            if ask is not None and ask != (f"utter_ask_{slot}" if f"utter_ask_{slot}" in st.responses else f"action_ask_{slot}"):
+                step["ask"] = ask  # what Rasa asks with, where dialogkit's own rule would pick another
+            elif ask is None:
                 # Rasa would train, then find nothing to say when the form asks: a plain question stands in
                 st.responses[f"utter_ask_{slot}"] = [{"text": f"What is the {slot.replace('_', ' ')}?"}]
                 st.report.add("mapped", f"form `{name}`: no utter_ask_{slot} / action_ask_{slot} to ask for `{slot}` (Rasa would "
