@@ -75,9 +75,8 @@ class FlowChecks:
                 for intent in step.expect:
                     self.ref("intent", intent, (*path, "expect", intent), where)
             elif kind in ("link", "call"):
-                target = getattr(step, kind)
-                if self.ref("flow", target, (*path, kind), where):
-                    targeted.add(target)
+                if self.ref("flow", step.target, (*path, step.KEY), where):
+                    targeted.add(step.target)
                 else:
                     self.broken_flows.add(flow)
             elif kind == "goto" and step.goto not in step_ids.get(flow, {}):
@@ -119,7 +118,7 @@ class FlowChecks:
             for n in firsts:
                 self.add("DK305", g.nodes[n]["yaml_path"], flow=name, step=_step_no(g.nodes[n]["yaml_path"]), after="an `end`, `link` or `goto` step")
         # loops that never wait: cycles once collect steps (and calls into flows that collect) are removed
-        waiting = [n for n, d in g.nodes(data=True) if d["kind"] in ("collect", "expect") or (d["kind"] == "call" and getattr(d["step"], "call", None) in flows_with_collect)]
+        waiting = [n for n, d in g.nodes(data=True) if d["kind"] in ("collect", "expect") or (d["kind"] == "call" and d["step"].target in flows_with_collect)]
         busy = g.subgraph(n for n in g.nodes if n not in waiting)
         looping: set[str] = set()
         for comp in nx.strongly_connected_components(busy):
@@ -144,7 +143,7 @@ class FlowChecks:
         """Loops whose only waits are `collect` steps: once their slots are filled (and nothing in
         the loop clears them) the collects pass straight through and the loop never waits."""
         waits = [n for n, d in g.nodes(data=True) if d["kind"] == "expect" or (d["kind"] == "collect" and d["step"].ask_before_filling)
-                 or (d["kind"] == "call" and getattr(d["step"], "call", None) in flows_with_collect)]
+                 or (d["kind"] == "call" and d["step"].target in flows_with_collect)]
         busy = g.subgraph(n for n in g.nodes if n not in waits)
         for comp in nx.strongly_connected_components(busy):
             first_node = next(iter(comp))

@@ -11,23 +11,14 @@ An ``expect`` node also holds ``branches`` (intent -> first node of its branch).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
-from dialogkit.framework.domain.schema import (
-    ActionStep,
-    CallStep,
-    CollectStep,
-    Domain,
-    EndStep,
-    ExpectStep,
-    GotoStep,
-    IfStep,
-    LinkStep,
-    SayStep,
-    SetStep,
-)
+from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.domain.steps import STEP_CLASSES
 
 __all__ = ["compile_flows", "end_node", "start_node", "step_kind"]
 
@@ -40,42 +31,9 @@ def end_node(flow: str) -> str:
     return f"{flow}:END"
 
 
-_KINDS: dict[type, str] = {
-    CollectStep: "collect",
-    SayStep: "say",
-    ActionStep: "action",
-    SetStep: "set",
-    IfStep: "if",
-    ExpectStep: "expect",
-    LinkStep: "link",
-    CallStep: "call",
-    GotoStep: "goto",
-    EndStep: "end_step",
-}
-
-
 def step_kind(step: Any) -> str:
-    return _KINDS[type(step)]
-
-
-def _yaml(value: Any) -> str:
-    """A value as the domain file writes it (null, true, 3, 'text'), never Python's None/True."""
-    import json
-
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
-
-
-def _label(step: Any) -> str:
-    kind = step_kind(step)
-    if kind == "if":
-        return f"if {step.if_}"
-    if kind == "set":
-        return "set " + ", ".join(f"{k}={_yaml(v)}" for k, v in step.set.items())
-    if kind == "end_step":
-        return "end"
-    if kind == "expect":
-        return "expect " + " | ".join(step.expect)
-    return f"{kind} {getattr(step, kind)}"
+    """The kind of ``step``'s node in the graph."""
+    return str(step.NODE)
 
 
 def compile_flows(domain: Domain) -> nx.DiGraph:
@@ -85,68 +43,97 @@ def compile_flows(domain: Domain) -> nx.DiGraph:
         g.add_node(start_node(name), flow=name, kind="start", label=f"{name}: start", yaml_path=("flows", name))
         g.add_node(end_node(name), flow=name, kind="end", label=f"{name}: end", yaml_path=("flows", name))
     for name, flow in domain.flows.items():
-        ids: dict[str, str] = {}
-        pending: list[tuple[str, str]] = []  # (node, goto target id)
-        entry = _compile_list(g, name, flow.steps, ("flows", name, "steps"), "", end_node(name), ids, pending, domain)
+        c = _Compiling(g, domain, name)
+        entry = c.steps(flow.steps, ("flows", name, "steps"), "", end_node(name))
         g.add_edge(start_node(name), entry, kind="next")
-        for node, target in pending:
-            if target in ids:
-                g.add_edge(node, ids[target], kind="goto")
+        for node, target in c.pending:
+            if target in c.ids:
+                g.add_edge(node, c.ids[target], kind="goto")
     return g
 
 
-def _compile_list(
-    g: nx.DiGraph,
-    flow: str,
-    steps: list[Any],
-    yaml_path: tuple[Any, ...],
-    prefix: str,
-    after: str,
-    ids: dict[str, str],
-    pending: list[tuple[str, str]],
-    domain: Domain,
-) -> str:
-    """Add ``steps`` to ``g`` so the last one continues to ``after``; return the first node."""
-    nodes = [f"{flow}:{prefix}{i}" for i in range(len(steps))]
-    for i, (node, step) in enumerate(zip(nodes, steps)):
-        kind = step_kind(step)
-        g.add_node(node, flow=flow, kind=kind, step=step, label=_label(step), yaml_path=(*yaml_path, i))
-        if step.id:
-            ids[step.id] = node
-    for i in range(len(steps) - 1, -1, -1):
-        node, step = nodes[i], steps[i]
-        nxt = nodes[i + 1] if i + 1 < len(steps) else after
-        kind = step_kind(step)
-        if kind == "if":
-            then_entry = _compile_list(g, flow, step.then, (*yaml_path, i, "then"), f"{prefix}{i}.then.", nxt, ids, pending, domain) if step.then else nxt
-            else_entry = _compile_list(g, flow, step.else_, (*yaml_path, i, "else"), f"{prefix}{i}.else.", nxt, ids, pending, domain) if step.else_ else nxt
-            g.add_edge(node, then_entry, kind="then")
-            if else_entry != then_entry:
-                g.add_edge(node, else_entry, kind="else")
-        elif kind == "expect":
-            # one entry node per intent; several intents may share one (an empty branch goes on to nxt)
-            branches = {}
-            for intent, branch in step.expect.items():
-                branches[intent] = _compile_list(g, flow, branch, (*yaml_path, i, "expect", intent), f"{prefix}{i}.{intent}.", nxt, ids, pending, domain) if branch else nxt
-                g.add_edge(node, branches[intent], kind="expect")
-            g.nodes[node]["branches"] = branches
-            g.add_edge(node, end_node(flow), kind="else")  # an intent without a branch ends the flow
-        elif kind == "link":
-            if step.link in domain.flows:
-                g.add_edge(node, start_node(step.link), kind="link")
-        elif kind == "call":
-            if step.call in domain.flows:
-                g.add_edge(node, start_node(step.call), kind="call")
-            g.add_edge(node, nxt, kind="return")
-        elif kind == "goto":
-            pending.append((node, step.goto))
-        elif kind == "end_step":
-            g.add_edge(node, end_node(flow), kind="next")
-        elif kind == "action" and step.on_error:
-            g.add_edge(node, nxt, kind="next")
-            # a failed action never goes on to nxt: its branch runs, then the flow ends
-            entry = _compile_list(g, flow, step.on_error, (*yaml_path, i, "on_error"), f"{prefix}{i}.on_error.", end_node(flow), ids, pending, domain)
-            g.add_edge(node, entry, kind="error")
-        else:
-            g.add_edge(node, nxt, kind="next")
-    return nodes[0] if nodes else after
+@dataclass
+class _Compiling:
+    """One flow being compiled: step ids seen, gotos waiting for them."""
+
+    g: nx.DiGraph
+    domain: Domain
+    flow: str
+    ids: dict[str, str] = field(default_factory=dict)
+    pending: list[tuple[str, str]] = field(default_factory=list)  # (node, goto target id)
+
+    def steps(self, steps: list[Any], yaml_path: tuple[Any, ...], prefix: str, after: str) -> str:
+        """Add ``steps`` so the last one continues to ``after``; return the first node."""
+        nodes = [f"{self.flow}:{prefix}{i}" for i in range(len(steps))]
+        for i, (node, step) in enumerate(zip(nodes, steps)):
+            self.g.add_node(node, flow=self.flow, kind=step.NODE, step=step, label=step.label(), yaml_path=(*yaml_path, i))
+            if step.id:
+                self.ids[step.id] = node
+        for i in range(len(steps) - 1, -1, -1):
+            nxt = nodes[i + 1] if i + 1 < len(steps) else after
+            _EDGES[steps[i].NODE](self, nodes[i], steps[i], nxt, (*yaml_path, i), f"{prefix}{i}.")
+        return nodes[0] if nodes else after
+
+    def branch(self, step: Any, path: tuple[str, ...], yaml_path: tuple[Any, ...], prefix: str, after: str) -> str:
+        """The first node of ``step``'s branch at ``path`` (``after`` when it is empty)."""
+        steps = next(b for p, b in step.branches() if p == path)
+        return self.steps(steps, (*yaml_path, *path), prefix + ".".join(path[-1:]) + ".", after) if steps else after
+
+
+# --- what each step kind adds to the graph: its out-edges (and its branches' nodes) ----------
+
+Edges = Callable[[_Compiling, str, Any, str, tuple[Any, ...], str], None]
+
+
+def _next(c: _Compiling, node: str, step: Any, nxt: str, yaml_path: tuple[Any, ...], prefix: str) -> None:
+    c.g.add_edge(node, nxt, kind="next")
+
+
+def _if(c: _Compiling, node: str, step: Any, nxt: str, yaml_path: tuple[Any, ...], prefix: str) -> None:
+    then_entry = c.branch(step, ("then",), yaml_path, prefix, nxt)
+    else_entry = c.branch(step, ("else",), yaml_path, prefix, nxt)
+    c.g.add_edge(node, then_entry, kind="then")
+    if else_entry != then_entry:
+        c.g.add_edge(node, else_entry, kind="else")
+
+
+def _expect(c: _Compiling, node: str, step: Any, nxt: str, yaml_path: tuple[Any, ...], prefix: str) -> None:
+    # one entry node per intent; several intents may share one (an empty branch goes on to nxt)
+    branches = {}
+    for path, _ in step.branches():
+        branches[path[-1]] = c.branch(step, path, yaml_path, prefix, nxt)
+        c.g.add_edge(node, branches[path[-1]], kind="expect")
+    c.g.nodes[node]["branches"] = branches
+    c.g.add_edge(node, end_node(c.flow), kind="else")  # an intent without a branch ends the flow
+
+
+def _link(c: _Compiling, node: str, step: Any, nxt: str, yaml_path: tuple[Any, ...], prefix: str) -> None:
+    if step.target in c.domain.flows:
+        c.g.add_edge(node, start_node(step.target), kind="link")
+
+
+def _call(c: _Compiling, node: str, step: Any, nxt: str, yaml_path: tuple[Any, ...], prefix: str) -> None:
+    if step.target in c.domain.flows:
+        c.g.add_edge(node, start_node(step.target), kind="call")
+    c.g.add_edge(node, nxt, kind="return")
+
+
+def _goto(c: _Compiling, node: str, step: Any, nxt: str, yaml_path: tuple[Any, ...], prefix: str) -> None:
+    c.pending.append((node, step.goto))
+
+
+def _end(c: _Compiling, node: str, step: Any, nxt: str, yaml_path: tuple[Any, ...], prefix: str) -> None:
+    c.g.add_edge(node, end_node(c.flow), kind="next")
+
+
+def _action(c: _Compiling, node: str, step: Any, nxt: str, yaml_path: tuple[Any, ...], prefix: str) -> None:
+    c.g.add_edge(node, nxt, kind="next")
+    if step.on_error:  # a failed action never goes on to nxt: its branch runs, then the flow ends
+        c.g.add_edge(node, c.branch(step, ("on_error",), yaml_path, prefix, end_node(c.flow)), kind="error")
+
+
+# Step node kind -> its compile rule (one per class of framework/domain/steps.py)
+_EDGES: dict[str, Edges] = {"collect": _next, "say": _next, "set": _next, "action": _action, "if": _if, "expect": _expect,
+                            "link": _link, "call": _call, "goto": _goto, "end_step": _end}
+if set(_EDGES) != {c.NODE for c in STEP_CLASSES}:
+    raise RuntimeError(f"step kinds without a compile rule: {sorted({c.NODE for c in STEP_CLASSES} - set(_EDGES))}")

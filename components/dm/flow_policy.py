@@ -44,6 +44,7 @@ from dialogkit.framework.builtins import (
 from dialogkit.framework.components import ComponentConfig
 from dialogkit.framework.dialogue import ConversationView, Decisions, Happened, Policy
 from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.domain.steps import CallStep
 from dialogkit.framework.expressions import parse_expression
 from dialogkit.framework.flowgraph import compile_flows
 from dialogkit.framework.tracker import (
@@ -242,7 +243,7 @@ class FlowPolicy(Policy):
         """Whether ``flow``, or the flow it starts by calling, is already on the stack."""
         running = {f.flow for f in stack}
         steps = self.domain.flows[flow].steps
-        return flow in running or (bool(steps) and getattr(steps[0], "call", None) in running)
+        return flow in running or (bool(steps) and isinstance(steps[0], CallStep) and steps[0].target in running)
 
     def _starting(self, draft: Draft, intent: str) -> list[str]:
         """The flows ``intent`` may start, the one it starts first."""

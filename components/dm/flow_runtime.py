@@ -31,6 +31,7 @@ from dialogkit.framework.builtins import (
 )
 from dialogkit.framework.dialogue import Decision, RunAction
 from dialogkit.framework.domain.schema import Domain, ask_response
+from dialogkit.framework.domain.steps import STEP_CLASSES
 from dialogkit.framework.expressions import parse_expression
 from dialogkit.framework.slots import coerce_slot_value
 from dialogkit.framework.tracker import (
@@ -416,3 +417,5 @@ STEPS: dict[str, Callable[[FlowRuntime, Draft, Node], bool | None | Steps]] = {
     "end": _end,
     "end_step": _end,
 }
+if set(STEPS) != {c.NODE for c in STEP_CLASSES} | {"start", "end"}:
+    raise RuntimeError(f"step kinds without a runner: {sorted({c.NODE for c in STEP_CLASSES} - set(STEPS))}")

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogkit.framework.domain.steps import CollectStep
 from dialogkit.framework.tracker import (
     ActionExecuted,
     ActionReverted,
@@ -67,11 +68,10 @@ def form_slots(domain: Any, flow_name: str) -> list[str]:
 
     def walk(steps: list[Any]) -> None:
         for step in steps:
-            if getattr(step, "collect", None) and step.collect not in out:
+            if isinstance(step, CollectStep) and step.collect not in out:
                 out.append(step.collect)
-            for branch in [getattr(step, "then", None), getattr(step, "else_", None), *(getattr(step, "expect", None) or {}).values()]:
-                if branch:
-                    walk(branch)
+            for _, branch in step.branches():
+                walk(branch)
 
     walk(domain.flows[flow_name].steps)
     return out
