@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogkit.framework.builtins import ACTION_LISTEN, ACTION_SESSION_START
 from dialogkit.framework.domain.steps import CollectStep
 from dialogkit.framework.tracker import (
     ActionExecuted,
@@ -144,12 +145,12 @@ def rasa_events(tracker: Tracker, domain: Any) -> list[dict[str, Any]]:
     for e in tracker.events:
         ts = e.timestamp
         if isinstance(e, SessionStarted):
-            add(ts, "action", name="action_session_start", policy=None, confidence=1.0)
+            add(ts, "action", name=ACTION_SESSION_START, policy=None, confidence=1.0)
             add(ts, "session_started")
-            add(ts, "action", name="action_listen", policy=None, confidence=None)
+            add(ts, "action", name=ACTION_LISTEN, policy=None, confidence=None)
         elif isinstance(e, UserUttered):
-            if not out or out[-1]["event"] != "action" or out[-1]["name"] != "action_listen":
-                add(ts, "action", name="action_listen", policy=None, confidence=None)
+            if not out or out[-1]["event"] != "action" or out[-1]["name"] != ACTION_LISTEN:
+                add(ts, "action", name=ACTION_LISTEN, policy=None, confidence=None)
             add(ts, "user", text=e.text, parse_data=_parse_data(e), input_channel=e.input_channel, message_id=None, metadata={})
         elif isinstance(e, BotUttered):
             if e.response:
@@ -158,7 +159,7 @@ def rasa_events(tracker: Tracker, domain: Any) -> list[dict[str, Any]]:
             add(ts, "bot", text=e.text, data=data, metadata={"utter_action": e.response} if e.response else {})
         elif isinstance(e, SlotSet):
             add(ts, "slot", name=e.name, value=e.value)
-        elif isinstance(e, ActionExecuted) and e.name != "action_session_start":  # the bot's own: shown with the session start
+        elif isinstance(e, ActionExecuted) and e.name != ACTION_SESSION_START:  # the bot's own: shown with the session start
             add(ts, "action", name=e.name, policy="flow_policy", confidence=1.0)
         elif isinstance(e, FlowStarted) and e.flow in forms:
             add(ts, "action", name=e.flow, policy="flow_policy", confidence=1.0)

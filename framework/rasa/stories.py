@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dialogkit.framework.builtins import ACTION_LISTEN
 from dialogkit.framework.errors import DomainError, message
 from dialogkit.framework.rasa.retrieval import dialogkit_name, family
 from dialogkit.framework.training_data import AnnotationError, parse_example
@@ -20,7 +21,7 @@ from dialogkit.framework.yamlio import load_yaml
 
 __all__ = ["LISTEN", "StoryResult", "TestStory", "is_story_file", "load_test_stories"]
 
-LISTEN = "action_listen"
+LISTEN = ACTION_LISTEN
 logger = logging.getLogger(__name__)
 
 

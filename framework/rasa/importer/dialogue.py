@@ -9,7 +9,13 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-from dialogkit.framework.builtins import BUILTIN_ACTIONS, DEFAULT_RULES, RESTART
+from dialogkit.framework.builtins import (
+    ACTION_LISTEN,
+    BUILTIN_ACTIONS,
+    DEFAULT_RULES,
+    RESTART,
+    UTTER_DEFAULT,
+)
 from dialogkit.framework.errors import Location
 from dialogkit.framework.rasa.importer.items import (
     SET,
@@ -147,7 +153,7 @@ def expand_checkpoints(st: ImportState) -> list[tuple[str, list[dict[str, Any]],
 def action_step(st: ImportState, name: str, where: Location | None) -> dict[str, Any] | None:
     if name == "action_two_stage_fallback":
         st.report.add("mapped", "action_two_stage_fallback in a story → utter_default (the two-stage rounds are switched on by a rule with it)", where)
-        name = "utter_default"
+        name = UTTER_DEFAULT
     name = RASA_ACTION_ALIASES.get(name, name)
     if name in IGNORED_ACTIONS:
         return None
@@ -156,9 +162,9 @@ def action_step(st: ImportState, name: str, where: Location | None) -> dict[str,
         return None
     if name in st.forms:
         return {"call": name}
-    if name in st.responses or name == "utter_default":
-        if name == "utter_default" and "utter_default" not in st.responses:
-            st.responses["utter_default"] = [{"text": "Sorry, I didn't get that. Can you rephrase?"}]
+    if name in st.responses or name == UTTER_DEFAULT:
+        if name == UTTER_DEFAULT and UTTER_DEFAULT not in st.responses:
+            st.responses[UTTER_DEFAULT] = [{"text": "Sorry, I didn't get that. Can you rephrase?"}]
         return {"say": name}
     if name in BUILTIN_ACTIONS:  # run by the DM itself (action_listen and the like were left out above)
         return {"action": name}
@@ -175,7 +181,7 @@ def submit_steps(st: ImportState, variants: list[tuple[str | None, list[str], st
     plain = next((steps_of(actions) for test, actions, _ in variants if test is None), [])
     out = plain
     for test, actions, _ in reversed([v for v in variants if v[0] is not None]):
-        out = [{"if": test, "then": steps_of(actions) or [{"action": "action_listen"}], **({"else": out} if out else {})}]
+        out = [{"if": test, "then": steps_of(actions) or [{"action": ACTION_LISTEN}], **({"else": out} if out else {})}]
     return out
 
 
@@ -277,7 +283,7 @@ def tree_to_flows(st: ImportState, tree: _Node) -> None:
         sources = sorted(set(node.sources()))
         desc = f"`{intent}` outside the stories it appears in: what most stories do after it" if generalised else "From " + ", ".join(sources[:4]) + (" …" if len(sources) > 4 else "")
         steps = node_steps(st, node, report=not generalised)
-        st.flows[fname] = {"description": desc, "when": when, "steps": steps or [{"action": "action_listen"}]}
+        st.flows[fname] = {"description": desc, "when": when, "steps": steps or [{"action": ACTION_LISTEN}]}
         if st.forms and intent not in st.form_context and "expect" in json.dumps(steps):
             # no rule or story says what happens after it while a form runs: Rasa's form asks again
             st.flows[fname]["yield_to_form"] = True

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from dialogkit.framework.builtins import ACTION_LISTEN
 from dialogkit.framework.errors import Location
 from dialogkit.framework.patterns import NAME_RE
 from dialogkit.framework.rasa.importer.reading import Doc
@@ -100,7 +101,7 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
             target.append((("intent", tuple(intents)), where))
         elif "action" in s:
             action = s["action"]
-            if action == "action_listen":
+            if action == ACTION_LISTEN:
                 continue
             target.append((("act", action), where))
             nxt = steps[i + 1] if i + 1 < len(steps) else {}
@@ -124,7 +125,7 @@ def _answered_by_other(steps: list[Any], i: int, form: str) -> bool:
     """Whether the user turn at ``steps[i]``, inside ``form``, is answered by an action other than the form."""
     for s in steps[i + 1:]:
         if isinstance(s, dict) and "action" in s:
-            return s["action"] not in (form, "action_listen")
+            return s["action"] not in (form, ACTION_LISTEN)
         if isinstance(s, dict) and ("intent" in s or "user" in s or "or" in s):
             return False
     return False

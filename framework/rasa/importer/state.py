@@ -8,16 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dialogkit.framework.builtins import ACTION_LISTEN, ACTION_SESSION_START, UTTER_DEFAULT
 from dialogkit.framework.builtins import BUILTIN_INTENTS as DIALOGKIT_INTENTS
 from dialogkit.framework.errors import Location
 from dialogkit.framework.rasa.importer.reading import Doc
 from dialogkit.framework.rasa.importer.report import ImportReport
 
 RASA_ACTION_ALIASES = {
-    "action_default_fallback": "utter_default",
+    "action_default_fallback": UTTER_DEFAULT,
 }
 
-IGNORED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots"}
+IGNORED_ACTIONS = {ACTION_LISTEN, ACTION_SESSION_START, "action_extract_slots"}
 
 UNSUPPORTED_ACTIONS = {"action_unlikely_intent", "action_default_ask_affirmation", "action_default_ask_rephrase"}
 
