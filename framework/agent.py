@@ -17,10 +17,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
-import queue
-import re
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -51,7 +47,6 @@ from dialogkit.framework.errors import (
     Location,
     message,
 )
-from dialogkit.framework.patterns import PAYLOAD_RE
 from dialogkit.framework.stores import InMemoryTrackerStore, InProcessLockStore
 from dialogkit.framework.stores.shared import StoreConflict
 from dialogkit.framework.tracker import (
@@ -65,12 +60,11 @@ from dialogkit.framework.tracker import (
     UserUttered,
 )
 from dialogkit.framework.turn import from_action
+from dialogkit.framework.user_message import NLUBatcher, clean_message, clean_text, read_payload
 
 __all__ = ["Agent", "NLUBatcher", "clean_text"]
 
 logger = logging.getLogger(__name__)
-MAX_MESSAGE_CHARS = 10_000
-MAX_PAYLOAD_DEPTH = 20  # nesting of a payload's JSON (`/intent{"a": [[...]]}`); deeper ones are not parsed
 
 
 class Agent:
@@ -148,7 +142,7 @@ class Agent:
         self._batcher = NLUBatcher(self._nlu_batch, max_batch, max_wait_ms / 1000)
 
     def _nlu(self, turn: Turn) -> None:
-        if self._payload(turn):
+        if read_payload(turn):
             return
         if self._batcher is not None:
             self._batcher.submit(turn)
@@ -160,21 +154,6 @@ class Agent:
             if c.stage == "nlu":
                 self._run(c, turns)
 
-    def _payload(self, turn: Turn) -> bool:
-        """Fill ``turn`` from a ``/intent{...}`` payload; False if the text is not one."""
-        payload = PAYLOAD_RE.match(turn.text.strip())
-        if not payload:
-            return False
-        values = _payload_values(payload.group(2)) if payload.group(2) else {}
-        entities = []
-        if isinstance(values, dict):
-            entities = [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "role": None, "extractor": "payload"} for k, v in values.items()]
-        turn.payload = True
-        turn.intent = {"name": payload.group(1), "confidence": 1.0}
-        turn.intent_ranking = [dict(turn.intent)]
-        turn.entities = entities
-        return True
-
     def _run(self, component: Component, turns: list[Turn]) -> None:
         """Run one component on ``turns``, naming it in any failure; record its time per turn."""
         t0 = time.perf_counter()
@@ -185,14 +164,14 @@ class Agent:
 
     def parse(self, text: str) -> dict[str, Any]:
         """NLU only: ``{"text", "intent", "intent_ranking", "entities"}``."""
-        turn = Turn(_clean(text))
+        turn = Turn(clean_message(text))
         self._nlu(turn)
         return _parse_result(turn)
 
     def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
         """NLU for several texts, with one pass of each NLU component over all of them."""
-        turns = [Turn(_clean(t)) for t in texts]
-        rest = [t for t in turns if not self._payload(t)]
+        turns = [Turn(clean_message(t)) for t in texts]
+        rest = [t for t in turns if not read_payload(t)]
         if rest:
             self._nlu_batch(rest)
         return [_parse_result(t) for t in turns]
@@ -256,7 +235,7 @@ class Agent:
               executor: ActionExecutor | None = None) -> Turn:
         start = len(tracker.events)
         self._expire_session(tracker)
-        turn = Turn(_clean(text), channel=channel)
+        turn = Turn(clean_message(text), channel=channel)
         self._start_session(tracker, turn, executor or self.executor)
         if parse is None:
             self._nlu(turn)
@@ -380,99 +359,5 @@ def _parse_result(turn: Turn) -> dict[str, Any]:
     return {"text": turn.text, "intent": turn.intent, "intent_ranking": turn.intent_ranking, "entities": turn.entities}
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def clean_text(text: str) -> str:
-    """``text`` as it can be stored and sent back: lone UTF-16 surrogates (which no UTF-8 store
-    or JSON encoder accepts) become U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
-
-
-def _clean(text: str) -> str:
-    text = "" if text is None else str(text)
-    if len(text) > MAX_MESSAGE_CHARS:
-        logger.warning("message of %d characters truncated to %d", len(text), MAX_MESSAGE_CHARS)
-        text = text[:MAX_MESSAGE_CHARS]
-    return clean_text(text)
-
-
-def _payload_values(raw: str) -> Any:
-    """The JSON object of a ``/intent{...}`` payload, cleaned so it can be stored; ``{}`` (and a
-    log line) when it is not valid JSON, nested too deeply or holds numbers too large to read."""
-    depth = deepest = 0
-    for ch in raw:  # json.loads recurses: bound the nesting before it runs
-        if ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    if deepest > MAX_PAYLOAD_DEPTH:
-        logger.warning("payload nested %d deep (limit %d): entities ignored", deepest, MAX_PAYLOAD_DEPTH)
-        return {}
-    try:
-        return _clean_json(json.loads(raw))
-    except (ValueError, RecursionError) as e:  # JSONDecodeError, integers over Python's digit limit
-        logger.warning("payload is not valid JSON (%s): entities ignored", str(e)[:100])
-        return {}
-
-
-def _clean_json(value: Any) -> Any:
-    if isinstance(value, str):
-        return clean_text(value)
-    if isinstance(value, list):
-        return [_clean_json(v) for v in value]
-    if isinstance(value, dict):
-        return {clean_text(k): _clean_json(v) for k, v in value.items()}
-    if isinstance(value, float) and not math.isfinite(value):
-        return None  # NaN and Infinity are not JSON
-    return value
-
-
 def _public(msg: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in msg.items() if v is not None and k != "slots"}
-
-
-class NLUBatcher:
-    """Collects turns from concurrent callers and parses them in batches on one worker thread."""
-
-    def __init__(self, run: Any, max_batch: int, max_wait: float):
-        self.run, self.max_batch, self.max_wait = run, max_batch, max_wait
-        self._queue: queue.Queue[tuple[Turn, threading.Event, list[BaseException]]] = queue.Queue()
-        self._thread = threading.Thread(target=self._work, name="dialogkit-nlu-batcher", daemon=True)
-        self._thread.start()
-
-    def submit(self, turn: Turn) -> None:
-        done, error = threading.Event(), list[BaseException]()
-        self._queue.put((turn, done, error))
-        done.wait()
-        if error:
-            raise error[0]
-
-    def _work(self) -> None:
-        while True:
-            items = [self._queue.get()]
-            deadline = time.monotonic() + self.max_wait
-            while len(items) < self.max_batch:
-                remaining = deadline - time.monotonic()
-                try:
-                    items.append(self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                self.run([t for t, _, _ in items])
-            except BaseException:  # noqa: BLE001 - isolate the failing turn: each caller gets its own outcome
-                for turn, _, err in items:
-                    _reset_nlu(turn)
-                    try:
-                        self.run([turn])
-                    except BaseException as e:  # noqa: BLE001 - handed to this caller only
-                        err.append(e)
-            for _, done, _ in items:
-                done.set()
-
-
-def _reset_nlu(turn: Turn) -> None:
-    """Forget what a failed batch left on ``turn`` before it is parsed again on its own."""
-    turn.intent, turn.intent_ranking, turn.entities = None, [], []
-    turn.timings.clear()

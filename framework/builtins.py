@@ -2,7 +2,7 @@
 actions and the responses the dialogue manager says on its own (with default texts in
 :data:`dialogkit.framework.domain.schema.DEFAULT_RESPONSES`).
 
-What a built-in action does is the DM's business (``components/dm/flow_runtime.py``:
+What a built-in action does is the DM's business (``components/dm/builtin_actions.py``:
 ``BUILTIN_RUNNERS``, one entry per name here); validation accepts these names in any domain.
 """
 

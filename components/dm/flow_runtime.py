@@ -17,18 +17,9 @@ from typing import Any
 
 import networkx as nx
 
+from dialogkit.components.dm.builtin_actions import BUILTIN_RUNNERS
 from dialogkit.components.dm.draft import Draft
-from dialogkit.framework.builtins import (
-    ACTION_BACK,
-    ACTION_CANCEL_FLOW,
-    ACTION_DEACTIVATE_LOOP,
-    ACTION_LISTEN,
-    ACTION_RESTART,
-    ACTION_SESSION_START,
-    ACTION_UNLIKELY_INTENT,
-    UTTER_BACK,
-    UTTER_ERROR,
-)
+from dialogkit.framework.builtins import UTTER_ERROR
 from dialogkit.framework.dialogue import Decision, RunAction
 from dialogkit.framework.domain.schema import Domain, ask_response
 from dialogkit.framework.domain.steps import STEP_CLASSES
@@ -42,12 +33,10 @@ from dialogkit.framework.tracker import (
     FlowFrame,
     FlowResumed,
     FlowStarted,
-    Restarted,
     SlotSet,
-    UserUtteranceReverted,
 )
 
-__all__ = ["BUILTIN_RUNNERS", "STEPS", "FlowRuntime", "Node", "Steps"]
+__all__ = ["BUILTIN_RUNNERS", "STEPS", "FlowRuntime", "Node", "Steps"]  # BUILTIN_RUNNERS: from .builtin_actions
 
 logger = logging.getLogger(__name__)
 
@@ -280,52 +269,6 @@ class FlowRuntime:
         elif caller is None or caller.flow != flow:
             draft.add(FlowStarted(flow=flow))
 
-
-
-# --- the built-in actions: what each does to the flows ------------------------------------
-
-def _restart(rt: FlowRuntime, draft: Draft) -> None:
-    draft.add(Restarted())
-
-
-def _deactivate_loop(rt: FlowRuntime, draft: Draft) -> None:
-    """Rasa's: the active form ends, even under a flow that interrupted it; with no form active
-    it does nothing (a rule may run it before it starts a form)."""
-    form = next((f.flow for f in reversed(draft.stack) if rt.domain.flows[f.flow].form), None)
-    if form is not None:
-        draft.add(FlowCancelled(flow=form))
-
-
-def _cancel_flow(rt: FlowRuntime, draft: Draft) -> None:
-    stack = draft.stack
-    if stack:
-        draft.add(FlowCancelled(flow=stack[-1].flow))
-
-
-def _back(rt: FlowRuntime, draft: Draft) -> None:
-    """Rasa's: say ``utter_back`` if the bot has it, then take back the ``/back`` message and the
-    one before it: slots and flows are as they were before that message (the events stay
-    stored, reverted). The flow then waits where it waited; :meth:`FlowRuntime.reask` asks again."""
-    if UTTER_BACK in rt.domain.responses:
-        draft.say(UTTER_BACK, record=False)
-    draft.add(UserUtteranceReverted())
-    draft.add(UserUtteranceReverted())
-
-
-def _nothing(rt: FlowRuntime, draft: Draft) -> None:
-    """Nothing to do in a flow (listening happens when the flow waits; a session starts in the agent)."""
-
-
-# Every built-in action name (framework/builtins.py) -> what the runtime does for it.
-BUILTIN_RUNNERS: dict[str, Callable[[FlowRuntime, Draft], None]] = {
-    ACTION_RESTART: _restart,
-    ACTION_DEACTIVATE_LOOP: _deactivate_loop,
-    ACTION_CANCEL_FLOW: _cancel_flow,
-    ACTION_LISTEN: _nothing,
-    ACTION_SESSION_START: _nothing,
-    ACTION_UNLIKELY_INTENT: _nothing,
-    ACTION_BACK: _back,
-}
 
 
 # --- the step kinds: one handler each ---------------------------------------------------
