@@ -88,14 +88,33 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float, ready: Any
     return False
 
 
+def own_code(project: Path) -> bool:
+    return (project / "actions").is_dir() or (project / "actions.py").is_file()
+
+
+_STAND_IN: list[str] = []
+
+
+def stand_in_actions() -> list[str]:
+    """The actions the stand-in server (tests/rasa/action_server) has, as it lists them."""
+    if not _STAND_IN:
+        proc, url = start_stand_in()
+        try:
+            _STAND_IN.extend(a["name"] for a in httpx.get(url.replace("/webhook", "/actions"), timeout=10).json())
+        finally:
+            proc.terminate()
+    return _STAND_IN
+
+
 class ActionServer:
     """The project's action server: its own code under ``rasa run actions`` (the Rasa
-    virtualenv's rasa-sdk), or the stand-in for ../shared/rasa-examples."""
+    virtualenv's rasa-sdk), else the stand-in (for ../shared/rasa-examples, whose actions
+    its README describes)."""
 
     def __init__(self, project: Path, work: Path, log: Path):
         self.proc: subprocess.Popen[bytes] | None = None
         self.url, self.error = "", ""
-        if SHARED in project.parents:
+        if not own_code(project):
             self.proc, self.url = start_stand_in()
             return
         port = free_port()
@@ -235,7 +254,7 @@ def main() -> None:
     for n, project in enumerate(found):
         name = project_name(project)
         custom = custom_actions(project)
-        has_code = SHARED in project.parents or (project / "actions").is_dir() or (project / "actions.py").is_file()
+        has_code = own_code(project) or (SHARED in project.parents and set(custom) <= set(stand_in_actions()))
         if not custom or not has_code:
             results[name] = {"skipped": "no custom actions" if not custom else "no action server code in the project"}
             continue
