@@ -130,10 +130,11 @@ def main() -> None:
     import sacrebleu
     import torch
 
-    from dialogkit.components.nlg.generator import GeneratorConfig, build_model, split_pairs
+    from dialogkit.components.nlg.generator import GeneratorConfig, split_pairs
     from dialogkit.components.nlg.generator_trainer import FitSettings, fit
     from dialogkit.components.nlg.guard import Lexicon, check
     from dialogkit.components.nlg.plans import linearize
+    from dialogkit.components.nlg.t5_model import build_model
     from dialogkit.components.nlg.t5_runtime import T5Runtime, pad_batch
     from dialogkit.components.nlg.templates import fill
 
