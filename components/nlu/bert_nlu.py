@@ -4,14 +4,8 @@ The network is :mod:`dialogkit.components.nlu.joint_model`, the loop :mod:`dialo
 This file turns examples into words and BIO tags, trains, saves (safetensors, tokenizer
 files, JSON label maps, encoder config) and parses messages.
 
-Entities found by rule components earlier in the pipeline are merged with the model's
-by this rule: **exact matches win**. An entity matched exactly by a declared lookup,
-synonym or regex is never cut or overridden by a model span that overlaps it, whatever
-their lengths (the model's role is kept when it tagged the same entity there); model
-spans that overlap no exact match are kept, their values mapped through the synonyms.
-Values learned from annotated examples (``learn_from_examples``, extractor ``examples``)
-are not exact: a model span overlapping one wins, except that on the same span and
-entity the learned canonical value is kept.
+Entities found by rule components earlier in the pipeline are merged with the model's by
+:func:`~dialogkit.components.nlu.rule_entities.merge_entities` (exact matches win).
 """
 
 from __future__ import annotations
@@ -19,12 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import field_validator
 
+from dialogkit.components.nlu.rule_entities import merge_entities
 from dialogkit.framework.builtins import NLU_FALLBACK
 from dialogkit.framework.components import (
     Component,
@@ -33,7 +27,6 @@ from dialogkit.framework.components import (
     Turn,
     made_for_other_languages,
 )
-from dialogkit.framework.text import normalize_phrase
 
 logger = logging.getLogger(__name__)
 
@@ -132,24 +125,6 @@ class BertNLU(Component):
         labels = sorted({s.entity + (ROLE_SEP + s.role if s.role else "") for ex in examples for s in ex.entities})
         self.tags = ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
 
-    def _split(self, examples: list[Any], seed: int) -> tuple[list[Any], list[Any]]:
-        """Stratified held-out split by intent, when there is enough data for one."""
-        cfg = self.config
-        if len(examples) < cfg.min_examples_for_validation or cfg.validation_fraction <= 0:
-            return examples, []
-        rng = random.Random(seed)
-        by_intent: dict[str, list[Any]] = {}
-        for ex in examples:
-            by_intent.setdefault(ex.intent, []).append(ex)
-        train, dev = [], []
-        for group in by_intent.values():
-            group = group[:]
-            rng.shuffle(group)
-            k = int(len(group) * cfg.validation_fraction) if len(group) >= 5 else 0
-            dev += group[:k]
-            train += group[k:]
-        return train, dev
-
     # --- training -----------------------------------------------------------------------
 
     def _device(self) -> Any:
@@ -167,7 +142,7 @@ class BertNLU(Component):
     def train(self, context: TrainingContext, progress: Any = None) -> None:
         from dialogkit.components.nlu.encoder import load_encoder, load_tokenizer
         from dialogkit.components.nlu.joint_model import JointIntentSlotModel
-        from dialogkit.components.nlu.trainer import fit, seed_everything
+        from dialogkit.components.nlu.trainer import fit, seed_everything, stratified_split
 
         examples = [ex for ex in context.examples if ex.intent]
         if not examples:
@@ -178,7 +153,7 @@ class BertNLU(Component):
         if context.validation:
             train_ex, dev_ex = examples, list(context.validation)
         else:
-            train_ex, dev_ex = self._split(examples, self.config.seed)
+            train_ex, dev_ex = stratified_split(examples, self.config.validation_fraction, self.config.min_examples_for_validation, self.config.seed)
         self._check_language(context)
         self.tokenizer = load_tokenizer(self.config.encoder)
         encoder = load_encoder(self.config.encoder)
@@ -415,29 +390,3 @@ def _skip_weight_init() -> Any:
         except (ImportError, AttributeError):
             continue
     return contextlib.nullcontext()
-
-
-def merge_entities(rule: list[dict[str, Any]], model: list[dict[str, Any]], synonyms: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
-    """Merge rule and model entities by the rule in the module docstring (exact matches win)."""
-
-    def overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
-        return a.get("start") is not None and b.get("start") is not None and a["start"] < b["end"] and b["start"] < a["end"]
-
-    exact = [dict(r) for r in rule if r.get("extractor") != "examples"]
-    learned = [r for r in rule if r.get("extractor") == "examples"]
-    merged = list(exact)
-    for m in model:
-        beaten = [r for r in exact if overlaps(r, m)]
-        if beaten:  # an exact match is never cut or overridden; it keeps the role the model saw there
-            for r in beaten:
-                if r["entity"] == m["entity"] and not r.get("role") and m.get("role"):
-                    r["role"] = m["role"]
-            continue
-        m = dict(m)
-        m["value"] = synonyms.get((m["entity"], normalize_phrase(m["value"])), m["value"])
-        same = next((r for r in learned if r.get("start") == m["start"] and r.get("end") == m["end"] and r["entity"] == m["entity"]), None)
-        if same is not None:
-            m["value"] = same["value"]
-        merged.append(m)
-    merged += [r for r in learned if r.get("start") is None or not any(overlaps(r, m) for m in model)]
-    return sorted(merged, key=lambda e: (e.get("start") is None, e.get("start") or 0))

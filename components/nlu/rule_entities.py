@@ -7,6 +7,14 @@ Overlapping matches keep the longer (then the earlier) one. Synonyms map a match
 canonical value. With ``learn_from_examples``, values seen annotated in training
 examples become extra lookup entries (useful with the keyword classifier; the BERT
 pipeline leaves it off and lets the CRF tagger find such values in context).
+
+A model's entities (bert_nlu) are merged with these by :func:`merge_entities`: **exact matches win**. An entity matched exactly by a declared lookup,
+synonym or regex is never cut or overridden by a model span that overlaps it, whatever
+their lengths (the model's role is kept when it tagged the same entity there); model
+spans that overlap no exact match are kept, their values mapped through the synonyms.
+Values learned from annotated examples (``learn_from_examples``, extractor ``examples``)
+are not exact: a model span overlapping one wins, except that on the same span and
+entity the learned canonical value is kept.
 """
 
 from __future__ import annotations
@@ -130,3 +138,29 @@ def _resolve_overlaps(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if all(e["end"] <= k["start"] or e["start"] >= k["end"] for k in kept):
             kept.append(e)
     return sorted(kept, key=lambda e: e["start"])
+
+
+def merge_entities(rule: list[dict[str, Any]], model: list[dict[str, Any]], synonyms: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+    """Merge rule and model entities by the rule in the module docstring (exact matches win)."""
+
+    def overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return a.get("start") is not None and b.get("start") is not None and a["start"] < b["end"] and b["start"] < a["end"]
+
+    exact = [dict(r) for r in rule if r.get("extractor") != "examples"]
+    learned = [r for r in rule if r.get("extractor") == "examples"]
+    merged = list(exact)
+    for m in model:
+        beaten = [r for r in exact if overlaps(r, m)]
+        if beaten:  # an exact match is never cut or overridden; it keeps the role the model saw there
+            for r in beaten:
+                if r["entity"] == m["entity"] and not r.get("role") and m.get("role"):
+                    r["role"] = m["role"]
+            continue
+        m = dict(m)
+        m["value"] = synonyms.get((m["entity"], normalize_phrase(m["value"])), m["value"])
+        same = next((r for r in learned if r.get("start") == m["start"] and r.get("end") == m["end"] and r["entity"] == m["entity"]), None)
+        if same is not None:
+            m["value"] = same["value"]
+        merged.append(m)
+    merged += [r for r in learned if r.get("start") is None or not any(overlaps(r, m) for m in model)]
+    return sorted(merged, key=lambda e: (e.get("start") is None, e.get("start") or 0))

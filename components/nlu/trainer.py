@@ -44,6 +44,25 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def stratified_split(examples: list[Any], fraction: float, min_examples: int, seed: int) -> tuple[list[Any], list[Any]]:
+    """Held-out examples by intent (``fraction`` of each intent with 5 examples or more), when
+    there are ``min_examples`` at least; else all train."""
+    if len(examples) < min_examples or fraction <= 0:
+        return examples, []
+    rng = random.Random(seed)
+    by_intent: dict[str, list[Any]] = {}
+    for ex in examples:
+        by_intent.setdefault(ex.intent, []).append(ex)
+    train, dev = [], []
+    for group in by_intent.values():
+        group = group[:]
+        rng.shuffle(group)
+        k = int(len(group) * fraction) if len(group) >= 5 else 0
+        dev += group[:k]
+        train += group[k:]
+    return train, dev
+
+
 def batches(data: Encoded, order: list[int], size: int) -> list[list[int]]:
     return [order[i : i + size] for i in range(0, len(order), size)]
 

@@ -5,9 +5,10 @@ import json
 import pytest
 import torch
 
-from dialogkit.components.nlu.bert_nlu import BertNLU, merge_entities
+from dialogkit.components.nlu.bert_nlu import BertNLU
 from dialogkit.components.nlu.encoder import resolve_encoder
 from dialogkit.components.nlu.features import bio_tags, encode, spans_from_tags, words_of
+from dialogkit.components.nlu.rule_entities import merge_entities
 from dialogkit.framework.components import TrainingContext, resolve_config
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.errors import ConfigError
