@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -228,7 +229,8 @@ def dialogkit_live(project: Path, bot: Path, tmp: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     train(bot, tmp / "model")
     out: dict[str, Any] = {"train_seconds": round(time.perf_counter() - t0, 1)}
-    work = tmp / "actions"
+    work = tmp / "project"  # the action server runs in a copy: its files (a database) start as the project's
+    shutil.copytree(project, work)
     server = ActionServer(project, work, tmp / "actions.log")
     if server.error:
         return {**out, "error": server.error}
