@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dialogkit.framework.action_executor import ActionExecutor, ActionOutcome, Validated
 from dialogkit.framework.archive import forget_unpacked, read_manifest, unpack_if_tarball
@@ -59,7 +59,7 @@ from dialogkit.framework.tracker import (
     Tracker,
     UserUttered,
 )
-from dialogkit.framework.turn import from_action
+from dialogkit.framework.turn import Entity, from_action
 from dialogkit.framework.user_message import NLUBatcher, clean_message, clean_text, read_payload
 
 __all__ = ["Agent", "NLUBatcher", "clean_text"]
@@ -242,7 +242,7 @@ class Agent:
         else:
             turn.intent = dict(parse["intent"])
             turn.intent_ranking = [dict(r) for r in parse.get("intent_ranking") or [turn.intent]]
-            turn.entities = [dict(e) for e in parse.get("entities") or []]
+            turn.entities = [cast(Entity, dict(e)) for e in parse.get("entities") or []]
         tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
         for c in self.components:
             if isinstance(c, Policy):

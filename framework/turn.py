@@ -17,7 +17,38 @@ from typing import Any, TypedDict, cast
 
 from dialogkit.framework.builtins import NLU_FALLBACK
 
-__all__ = ["AGENT_FIELDS", "ActionMessage", "Message", "Parse", "Response", "Turn", "from_action", "turn_fields"]
+__all__ = ["AGENT_FIELDS", "ActionMessage", "Entity", "Intent", "Message", "Parse", "Response", "Turn", "entity", "from_action", "turn_fields"]
+
+
+class Intent(TypedDict):
+    """An intent the NLU found, with its confidence (Rasa's shape)."""
+
+    name: str
+    confidence: float
+
+
+class Entity(TypedDict, total=False):
+    """An entity found in a message (Rasa's shape): ``start``/``end`` are character offsets
+    (None for a payload's), ``extractor`` who found it (``payload``, ``rule_entity_extractor``,
+    ``examples``, ``bert_nlu``, ``story``...). Built by :func:`entity`."""
+
+    entity: str
+    value: Any
+    start: int | None
+    end: int | None
+    confidence: float
+    role: str | None
+    group: str | None
+    extractor: str
+
+
+def entity(name: str, value: Any, extractor: str, start: int | None = None, end: int | None = None, confidence: float = 1.0,
+           role: str | None = None, group: str | None = None) -> Entity:
+    """An :class:`Entity` record: the one place its shape is written."""
+    out = Entity(entity=name, value=value, start=start, end=end, confidence=confidence, role=role, extractor=extractor)
+    if group is not None:
+        out["group"] = group
+    return out
 
 
 class Message(TypedDict, total=False):
@@ -78,7 +109,7 @@ class Parse:
     text: str
     intent: dict[str, Any] | None = None
     intent_ranking: tuple[dict[str, Any], ...] = ()
-    entities: tuple[dict[str, Any], ...] = ()
+    entities: tuple[Entity, ...] = ()
     payload: bool = False  # a `/intent{...}` payload (no NLU ran; not free text)
     fills_slots: bool = True  # False: the slots this message fills are given with it (a replayed test story's slot_was_set)
 
@@ -97,7 +128,7 @@ class Turn:
     channel: str | None = None  # the input/output channel ("rest", "cmdline"...): selects `channel:` variations
     intent: dict[str, Any] | None = None
     intent_ranking: list[dict[str, Any]] = field(default_factory=list)
-    entities: list[dict[str, Any]] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
     responses: list[Response | ActionMessage] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # what the DM did, in order: responses said, actions run, forms run
     messages: list[Message] = field(default_factory=list)  # NLG: one per entry of `responses`, in order
@@ -109,7 +140,7 @@ class Turn:
     def parse(self) -> Parse:
         """The NLU result as the DM reads it."""
         return Parse(self.text, dict(self.intent) if self.intent else None, tuple(dict(r) for r in self.intent_ranking),
-                     tuple(dict(e) for e in self.entities), self.payload)
+                     tuple(Entity(**e) for e in self.entities), self.payload)
 
 
 # What the agent fills before any component runs.

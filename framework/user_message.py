@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from dialogkit.framework.patterns import PAYLOAD_RE
-from dialogkit.framework.turn import Turn
+from dialogkit.framework.turn import Turn, entity
 
 __all__ = ["MAX_MESSAGE_CHARS", "NLUBatcher", "clean_message", "clean_text", "read_payload"]
 
@@ -78,9 +78,7 @@ def read_payload(turn: Turn) -> bool:
     if not payload:
         return False
     values = _payload_values(payload.group(2)) if payload.group(2) else {}
-    entities = []
-    if isinstance(values, dict):
-        entities = [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "role": None, "extractor": "payload"} for k, v in values.items()]
+    entities = [entity(k, v, "payload") for k, v in values.items()] if isinstance(values, dict) else []
     turn.payload = True
     turn.intent = {"name": payload.group(1), "confidence": 1.0}
     turn.intent_ranking = [dict(turn.intent)]

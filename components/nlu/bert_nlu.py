@@ -27,6 +27,7 @@ from dialogkit.framework.components import (
     Turn,
     made_for_other_languages,
 )
+from dialogkit.framework.turn import entity
 
 logger = logging.getLogger(__name__)
 
@@ -356,9 +357,8 @@ class BertNLU(Component):
                 conf[w] = float(tag_probs[b, col, paths[b][col]])
             entities = []
             for start, end, label, idx in spans_from_tags(tags, words):
-                entity, _, role = label.partition(ROLE_SEP)
-                entities.append({"entity": entity, "value": text[start:end], "start": start, "end": end,
-                                 "confidence": sum(conf[i] for i in idx) / len(idx), "role": role or None, "extractor": self.name})
+                name, _, role = label.partition(ROLE_SEP)
+                entities.append(entity(name, text[start:end], self.name, start, end, sum(conf[i] for i in idx) / len(idx), role or None))
             out.append({"intent_ranking": ranking, "entities": entities})
         return out
 

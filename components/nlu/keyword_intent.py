@@ -102,7 +102,7 @@ class KeywordIntentClassifier(Component):
             self.centroids[intent] = {f: v / norm for f, v in total.items()}
 
     def process(self, turn: Turn) -> None:
-        spans = [(e["start"], e["end"], e["entity"]) for e in turn.entities if e.get("start") is not None]
+        spans = [(start, end, e["entity"]) for e in turn.entities if (start := e.get("start")) is not None and (end := e.get("end")) is not None]
         vec = self._vector(mask(turn.text, spans))
         scores = {i: sum(w * c.get(f, 0.0) for f, w in vec.items()) for i, c in self.centroids.items()}
         nearest: dict[str, float] = dict.fromkeys(scores, 0.0)

@@ -26,6 +26,8 @@ from typing import Any
 
 from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
 from dialogkit.framework.text import blank_pipeline, normalize_phrase
+from dialogkit.framework.turn import Entity
+from dialogkit.framework.turn import entity as make_entity
 
 
 class RuleEntityConfig(ComponentConfig):
@@ -104,15 +106,15 @@ class RuleEntityExtractor(Component):
         if self._compiled is None:
             self._build()
         synonyms = self._synonym_map
-        found: list[dict[str, Any]] = []
+        found: list[Entity] = []
         for start, end, key in self._lookup(turn.text):
             for entry in self.lexicon[key]:
                 value = entry["value"] or synonyms.get((entry["entity"], normalize_phrase(key)), turn.text[start:end])
-                found.append(_entity(entry["entity"], value, start, end, entry["role"], "examples" if entry.get("learned") else "lookup"))
+                found.append(make_entity(entry["entity"], value, "examples" if entry.get("learned") else "lookup", start, end, role=entry["role"]))
         for entity, pattern in self._compiled or []:
             for m in pattern.finditer(turn.text):
                 if m.end() > m.start():
-                    found.append(_entity(entity, m.group(), m.start(), m.end(), None, "regex"))
+                    found.append(make_entity(entity, m.group(), "regex", m.start(), m.end()))
         turn.entities.extend(_resolve_overlaps(found))
 
     def save(self, path: Path) -> None:
@@ -127,38 +129,41 @@ class RuleEntityExtractor(Component):
         return self
 
 
-def _entity(entity: str, value: str, start: int, end: int, role: str | None, extractor: str) -> dict[str, Any]:
-    return {"entity": entity, "value": value, "start": start, "end": end, "confidence": 1.0, "role": role, "extractor": extractor}
 
 
-def _resolve_overlaps(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _span(e: Entity) -> tuple[int, int]:
+    """Where an entity found in the text is (a rule's always are: offsets are ints)."""
+    return e.get("start") or 0, e.get("end") or 0
+
+
+def _resolve_overlaps(found: list[Entity]) -> list[Entity]:
     """Keep the longest, then earliest, match among overlapping ones; one entity type per span."""
-    kept: list[dict[str, Any]] = []
-    for e in sorted(found, key=lambda e: (-(e["end"] - e["start"]), e["start"])):
-        if all(e["end"] <= k["start"] or e["start"] >= k["end"] for k in kept):
+    kept: list[Entity] = []
+    for e in sorted(found, key=lambda e: (_span(e)[0] - _span(e)[1], _span(e)[0])):
+        if all(_span(e)[1] <= _span(k)[0] or _span(e)[0] >= _span(k)[1] for k in kept):
             kept.append(e)
-    return sorted(kept, key=lambda e: e["start"])
+    return sorted(kept, key=lambda e: _span(e)[0])
 
 
-def merge_entities(rule: list[dict[str, Any]], model: list[dict[str, Any]], synonyms: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
+def merge_entities(rule: list[Entity], model: list[Entity], synonyms: dict[tuple[str, str], str]) -> list[Entity]:
     """Merge rule and model entities by the rule in the module docstring (exact matches win)."""
 
-    def overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
-        return a.get("start") is not None and b.get("start") is not None and a["start"] < b["end"] and b["start"] < a["end"]
+    def overlaps(a: Entity, b: Entity) -> bool:
+        return a.get("start") is not None and b.get("start") is not None and _span(a)[0] < _span(b)[1] and _span(b)[0] < _span(a)[1]
 
-    exact = [dict(r) for r in rule if r.get("extractor") != "examples"]
+    exact = [Entity(**r) for r in rule if r.get("extractor") != "examples"]
     learned = [r for r in rule if r.get("extractor") == "examples"]
     merged = list(exact)
-    for m in model:
-        beaten = [r for r in exact if overlaps(r, m)]
+    for found in model:
+        beaten = [r for r in exact if overlaps(r, found)]
         if beaten:  # an exact match is never cut or overridden; it keeps the role the model saw there
             for r in beaten:
-                if r["entity"] == m["entity"] and not r.get("role") and m.get("role"):
-                    r["role"] = m["role"]
+                if r["entity"] == found["entity"] and not r.get("role") and found.get("role"):
+                    r["role"] = found["role"]
             continue
-        m = dict(m)
+        m = Entity(**found)
         m["value"] = synonyms.get((m["entity"], normalize_phrase(m["value"])), m["value"])
-        same = next((r for r in learned if r.get("start") == m["start"] and r.get("end") == m["end"] and r["entity"] == m["entity"]), None)
+        same = next((r for r in learned if r.get("start") == m.get("start") and r.get("end") == m.get("end") and r["entity"] == m["entity"]), None)
         if same is not None:
             m["value"] = same["value"]
         merged.append(m)

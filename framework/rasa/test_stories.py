@@ -50,7 +50,7 @@ from dialogkit.framework.rasa.stories import (
     load_test_stories,
 )
 from dialogkit.framework.tracker import UserUttered
-from dialogkit.framework.turn import Parse
+from dialogkit.framework.turn import Parse, entity
 
 __all__ = ["MODES", "StoryResult", "TestStory", "is_story_file", "load_test_stories", "run_test_stories", "summary", "write_reports"]
 
@@ -76,9 +76,9 @@ def _story_parse(agent: Any, step: dict[str, Any], text: str, spans: list[Any]) 
         parsed = agent.parse(text)
         return Parse(text, parsed["intent"], (parsed["intent"],), tuple(parsed["entities"]), payload=True, fills_slots=False)
     values = {k: v for e in step.get("entities") or [] for k, v in (e.items() if isinstance(e, dict) else [])}
-    entities = [{"entity": s.entity, "value": s.value if s.value is not None else _canonical(agent.domain, s.entity, s.text), "start": s.start, "end": s.end,
-                 "role": s.role, "group": s.group, "confidence": 1.0, "extractor": "story"} for s in spans]
-    entities += [{"entity": k, "value": v, "start": None, "end": None, "confidence": 1.0, "extractor": "story"} for k, v in values.items()]
+    entities = [entity(s.entity, s.value if s.value is not None else _canonical(agent.domain, s.entity, s.text), "story", s.start, s.end,
+                       role=s.role, group=s.group) for s in spans]
+    entities += [entity(k, v, "story") for k, v in values.items()]
     if not step.get("intent"):
         parsed = agent.parse(text)
         return Parse(text, parsed["intent"], (parsed["intent"],), tuple(entities or parsed["entities"]))
