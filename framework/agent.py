@@ -59,7 +59,7 @@ from dialogkit.framework.tracker import (
     Tracker,
     UserUttered,
 )
-from dialogkit.framework.turn import Entity, from_action
+from dialogkit.framework.turn import Entity, Intent, from_action
 from dialogkit.framework.user_message import NLUBatcher, clean_message, clean_text, read_payload
 
 __all__ = ["Agent", "NLUBatcher", "clean_text"]
@@ -240,8 +240,8 @@ class Agent:
         if parse is None:
             self._nlu(turn)
         else:
-            turn.intent = dict(parse["intent"])
-            turn.intent_ranking = [dict(r) for r in parse.get("intent_ranking") or [turn.intent]]
+            turn.intent = cast(Intent, dict(parse["intent"]))
+            turn.intent_ranking = [cast(Intent, dict(r)) for r in parse.get("intent_ranking") or [turn.intent]]
             turn.entities = [cast(Entity, dict(e)) for e in parse.get("entities") or []]
         tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
         for c in self.components:

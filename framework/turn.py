@@ -107,8 +107,8 @@ class Parse:
     """What the NLU made of one message, as the DM reads it (a copy: the DM cannot change it)."""
 
     text: str
-    intent: dict[str, Any] | None = None
-    intent_ranking: tuple[dict[str, Any], ...] = ()
+    intent: Intent | None = None
+    intent_ranking: tuple[Intent, ...] = ()
     entities: tuple[Entity, ...] = ()
     payload: bool = False  # a `/intent{...}` payload (no NLU ran; not free text)
     fills_slots: bool = True  # False: the slots this message fills are given with it (a replayed test story's slot_was_set)
@@ -116,7 +116,7 @@ class Parse:
     @property
     def intent_name(self) -> str:
         """The intent's name; ``nlu_fallback`` when there is none."""
-        return str((self.intent or {}).get("name") or NLU_FALLBACK)
+        return str(self.intent["name"] if self.intent and self.intent.get("name") else NLU_FALLBACK)
 
 
 @dataclass
@@ -126,8 +126,8 @@ class Turn:
     text: str
     payload: bool = False  # the text was a `/intent{...}` payload (no NLU ran; not free text)
     channel: str | None = None  # the input/output channel ("rest", "cmdline"...): selects `channel:` variations
-    intent: dict[str, Any] | None = None
-    intent_ranking: list[dict[str, Any]] = field(default_factory=list)
+    intent: Intent | None = None
+    intent_ranking: list[Intent] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     responses: list[Response | ActionMessage] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # what the DM did, in order: responses said, actions run, forms run
@@ -139,7 +139,7 @@ class Turn:
 
     def parse(self) -> Parse:
         """The NLU result as the DM reads it."""
-        return Parse(self.text, dict(self.intent) if self.intent else None, tuple(dict(r) for r in self.intent_ranking),
+        return Parse(self.text, Intent(**self.intent) if self.intent else None, tuple(Intent(**r) for r in self.intent_ranking),
                      tuple(Entity(**e) for e in self.entities), self.payload)
 
 

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from dialogkit.framework.patterns import PAYLOAD_RE
-from dialogkit.framework.turn import Turn, entity
+from dialogkit.framework.turn import Intent, Turn, entity
 
 __all__ = ["MAX_MESSAGE_CHARS", "NLUBatcher", "clean_message", "clean_text", "read_payload"]
 
@@ -80,8 +80,8 @@ def read_payload(turn: Turn) -> bool:
     values = _payload_values(payload.group(2)) if payload.group(2) else {}
     entities = [entity(k, v, "payload") for k, v in values.items()] if isinstance(values, dict) else []
     turn.payload = True
-    turn.intent = {"name": payload.group(1), "confidence": 1.0}
-    turn.intent_ranking = [dict(turn.intent)]
+    turn.intent = Intent(name=payload.group(1), confidence=1.0)
+    turn.intent_ranking = [Intent(**turn.intent)]
     turn.entities = entities
     return True
 

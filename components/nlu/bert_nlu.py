@@ -14,7 +14,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import field_validator
 
@@ -27,7 +27,7 @@ from dialogkit.framework.components import (
     Turn,
     made_for_other_languages,
 )
-from dialogkit.framework.turn import entity
+from dialogkit.framework.turn import Intent, entity
 
 logger = logging.getLogger(__name__)
 
@@ -370,12 +370,12 @@ class BertNLU(Component):
         results = self.parse_batch([t.text for t in turns])
         for turn, result in zip(turns, results):
             turn.intent_ranking = result["intent_ranking"]
-            best: dict[str, Any] = result["intent_ranking"][0] if result["intent_ranking"] else {"name": NLU_FALLBACK, "confidence": 0.0}
+            best = cast(Intent, dict(result["intent_ranking"][0])) if result["intent_ranking"] else Intent(name=NLU_FALLBACK, confidence=0.0)
             if not any(ch.isalnum() for ch in turn.text) or best["confidence"] < self.config.threshold:
                 # no letters or digits at all (empty, punctuation, emoji only): nothing to understand
-                turn.intent = {"name": NLU_FALLBACK, "confidence": best["confidence"]}
+                turn.intent = Intent(name=NLU_FALLBACK, confidence=best["confidence"])
             else:
-                turn.intent = dict(best)
+                turn.intent = best
             turn.entities = merge_entities(turn.entities, result["entities"], self._synonym_map)
 
 

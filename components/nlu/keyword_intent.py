@@ -20,6 +20,7 @@ from typing import Any
 
 from dialogkit.framework.builtins import NLU_FALLBACK
 from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
+from dialogkit.framework.turn import Intent
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -116,13 +117,13 @@ class KeywordIntentClassifier(Component):
         top = max(scores.values())
         exp = {i: math.exp(self.config.temperature * (s - top)) for i, s in scores.items()}
         total = sum(exp.values())
-        ranking: list[dict[str, Any]] = sorted(({"name": i, "confidence": e / total} for i, e in exp.items()), key=lambda r: -r["confidence"])
+        ranking = sorted((Intent(name=i, confidence=e / total) for i, e in exp.items()), key=lambda r: -r["confidence"])
         turn.intent_ranking = ranking[: self.config.ranking_size]
         best = ranking[0]
         if not vec or top <= 0 or best["confidence"] < self.config.threshold:
-            turn.intent = {"name": NLU_FALLBACK, "confidence": best["confidence"]}
+            turn.intent = Intent(name=NLU_FALLBACK, confidence=best["confidence"])
         else:
-            turn.intent = dict(best)
+            turn.intent = Intent(**best)
 
     def save(self, path: Path) -> None:
         (path / "intent_model.json").write_text(json.dumps({"idf": self.idf, "centroids": self.centroids, "examples": self.examples}), encoding="utf-8")

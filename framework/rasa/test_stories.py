@@ -50,7 +50,7 @@ from dialogkit.framework.rasa.stories import (
     load_test_stories,
 )
 from dialogkit.framework.tracker import UserUttered
-from dialogkit.framework.turn import Parse, entity
+from dialogkit.framework.turn import Intent, Parse, entity
 
 __all__ = ["MODES", "StoryResult", "TestStory", "is_story_file", "load_test_stories", "run_test_stories", "summary", "write_reports"]
 
@@ -82,7 +82,7 @@ def _story_parse(agent: Any, step: dict[str, Any], text: str, spans: list[Any]) 
     if not step.get("intent"):
         parsed = agent.parse(text)
         return Parse(text, parsed["intent"], (parsed["intent"],), tuple(entities or parsed["entities"]))
-    intent = {"name": _concrete(agent.domain, str(step["intent"]), text, agent.parse), "confidence": 1.0}
+    intent = Intent(name=_concrete(agent.domain, str(step["intent"]), text, agent.parse), confidence=1.0)
     return Parse(text, intent, (intent,), tuple(entities), fills_slots=False)
 
 
