@@ -19,12 +19,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from dialogkit.framework.actions import ActionRejected, ActionRunner
 from dialogkit.framework.domain.schema import REMOTE_ACTION
 from dialogkit.framework.errors import DialogkitError
 from dialogkit.framework.tracker import SlotSet, Tracker
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 __all__ = ["ActionExecutor", "ActionOutcome", "Validated", "log_failure"]
 
@@ -61,14 +64,14 @@ class ActionExecutor:
     """Runs a bot's actions: local code from ``code_dirs``, remote ones on ``endpoint``'s
     action server. ``use_endpoint`` swaps the action server (``serve --endpoints``)."""
 
-    def __init__(self, domain: Any, code_dirs: list[Path] | None = None, endpoint: Any = None):
+    def __init__(self, domain: Domain, code_dirs: list[Path] | None = None, endpoint: Any = None):
         self.domain = domain
         self.local = ActionRunner(domain.actions, code_dirs or [])
         self._endpoint = endpoint
         self._remote: Any = None  # RemoteActions, made on first use
 
     @classmethod
-    def from_archive(cls, root: Path, domain: Any, legacy_dirs: Sequence[Path] = ()) -> ActionExecutor:
+    def from_archive(cls, root: Path, domain: Domain, legacy_dirs: Sequence[Path] = ()) -> ActionExecutor:
         """The executor for a model archive: the bot's action code under ``actions/`` and its
         ``endpoints.yml`` (archives before 0.3 kept both in a component's folder: ``legacy_dirs``,
         looked in after the archive's root)."""

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -33,6 +33,9 @@ from dialogkit.framework.errors import (
     message,
 )
 from dialogkit.framework.turn import AGENT_FIELDS, Turn, turn_fields
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 __all__ = [
     "BUILTIN_COMPONENTS",
@@ -109,7 +112,7 @@ class Component(ABC):
     requires: ClassVar[tuple[str, ...]] = ()
     assigns: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, config: ComponentConfig, domain: Any):
+    def __init__(self, config: ComponentConfig, domain: Domain):
         self.config = config
         self.domain = domain
 
@@ -140,7 +143,7 @@ class Component(ABC):
         """Write learned state into directory ``path`` (safetensors / JSON only)."""
 
     @classmethod
-    def load(cls, path: Path, config: Any, domain: Any) -> Component:
+    def load(cls, path: Path, config: Any, domain: Domain) -> Component:
         """Rebuild the component from ``path`` written by :meth:`save`."""
         return cls(config, domain)
 

@@ -32,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dialogkit.framework.agent import Agent
+from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.errors import DialogkitError, Location, message
 from dialogkit.framework.stores.locks import LockTimeout
 from dialogkit.framework.stores.shared import StoreConflict
@@ -318,7 +319,7 @@ def _rasa_message(msg: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def rasa_tracker(t: Any, domain: Any) -> dict[str, Any]:
+def rasa_tracker(t: Any, domain: Domain) -> dict[str, Any]:
     """The tracker in Rasa's JSON shape (Rasa events, ``sender_id``, ``slots``, ``latest_message``,
     ``active_loop`` = the active flow), plus dialogkit's ``flow_stack``."""
     from dialogkit.framework.rasa.protocol import rasa_tracker as as_rasa

@@ -151,8 +151,9 @@ class FlowPolicy(Policy):
         if not (yield from self._start(draft, intent, asking, stack)):
             draft.say(self.config.fallback_response)  # nothing to do with this intent; slots stay set
             return
-        if invalid and self.domain.slots[invalid].invalid_response:
-            draft.say(self.domain.slots[invalid].invalid_response)
+        refusal = self.domain.slots[invalid].invalid_response if invalid else None
+        if refusal:
+            draft.say(refusal)
         yield from self.runtime.run(draft)
 
     def _read(self, draft: Draft, intent: str, asking: str | None, stack: list[FlowFrame]) -> Steps:

@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from dialogkit.components.nlg.guard import Lexicon, Verdict, check
 from dialogkit.components.nlg.plans import (
@@ -46,6 +46,9 @@ from dialogkit.components.nlg.t5_model import build_model
 from dialogkit.components.nlg.templates import TemplateConfig, TemplateNLG, fill
 from dialogkit.framework.components import Component, TrainingContext, Turn
 from dialogkit.framework.turn import ActionMessage, Message
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 
 class GeneratorConfig(TemplateConfig):
@@ -93,7 +96,7 @@ class T5NLG(Component):
     requires = ("responses", "slots")
     assigns = ("messages",)
 
-    def __init__(self, config: GeneratorConfig, domain: Any):
+    def __init__(self, config: GeneratorConfig, domain: Domain):
         super().__init__(config, domain)
         self.floor = TemplateNLG(config, domain)
         self.plans = plan_responses(domain)
@@ -325,7 +328,7 @@ class T5NLG(Component):
             (path / "gate.json").write_text(json.dumps(self.gate.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path, config: GeneratorConfig, domain: Any) -> T5NLG:
+    def load(cls, path: Path, config: GeneratorConfig, domain: Domain) -> T5NLG:
         import json
 
         from dialogkit.components.nlg.codec import load_codec

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from dialogkit.framework.domain.schema import Domain, FromEntity
 from dialogkit.framework.patterns import PLACEHOLDER_RE, placeholders, value_text
 
 
@@ -161,12 +162,12 @@ class Lexicon:
         self.values = values or {}  # slot -> every known value (categorical values, synonym canonicals)
 
     @classmethod
-    def from_domain(cls, domain: Any) -> Lexicon:
+    def from_domain(cls, domain: Domain) -> Lexicon:
         forms: dict[str, dict[str, list[str]]] = {}
         values: dict[str, list[str]] = {}
         for name, slot in domain.slots.items():
             known = [value_text(v) for v in (slot.values or [])]
-            entities = {m.entity for m in slot.mappings if getattr(m, "entity", None)}
+            entities = {m.entity for m in slot.mappings if isinstance(m, FromEntity)}
             per_value: dict[str, list[str]] = {}
             for ent in entities:
                 if ent in domain.entities:

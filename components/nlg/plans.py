@@ -5,10 +5,13 @@ training targets (every text variation and paraphrase with the input that should
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogkit.framework.expressions import parse_expression
 from dialogkit.framework.patterns import placeholders, value_text
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 __all__ = ["ResponsePlan", "Target", "holds", "linearize", "plan_responses", "training_pairs", "training_targets"]
 
@@ -29,7 +32,7 @@ class ResponsePlan:
         return sorted({*self.placeholders, *self.lexical})
 
 
-def plan_responses(domain: Any) -> dict[str, ResponsePlan]:
+def plan_responses(domain: Domain) -> dict[str, ResponsePlan]:
     plans = {}
     for name, resp in domain.responses.items():
         texts = [v.text for v in resp.variations if v.text] + [p.text for p in resp.paraphrases]
@@ -62,7 +65,7 @@ class Target:
     condition: str | None = None
 
 
-def training_targets(domain: Any, plans: dict[str, ResponsePlan]) -> list[Target]:
+def training_targets(domain: Domain, plans: dict[str, ResponsePlan]) -> list[Target]:
     """Every text variation and paraphrase, with the generator input that should produce it."""
     out = []
     for name, plan in plans.items():
@@ -77,7 +80,7 @@ def training_targets(domain: Any, plans: dict[str, ResponsePlan]) -> list[Target
     return out
 
 
-def training_pairs(domain: Any, plans: dict[str, ResponsePlan]) -> list[tuple[str, str]]:
+def training_pairs(domain: Domain, plans: dict[str, ResponsePlan]) -> list[tuple[str, str]]:
     """(input, target text) for every text variation and paraphrase."""
     return [(t.input, t.text) for t in training_targets(domain, plans)]
 

@@ -25,11 +25,12 @@ from typing import Any
 
 from dialogkit.components.nlg.guard import Verdict
 from dialogkit.components.nlg.templates import fill
+from dialogkit.framework.domain.schema import Domain, FromEntity
 
 __all__ = ["Case", "GateReport", "Outcome", "build_cases", "decide", "example_values", "hold_out", "problem_counts", "score", "too_few"]
 
 
-def example_values(domain: Any, examples: list[Any]) -> dict[str, Any]:
+def example_values(domain: Domain, examples: list[Any]) -> dict[str, Any]:
     """One plausible value per slot: a categorical value, an entity value from the examples, a number."""
     seen: dict[str, str] = {}
     for ex in examples:
@@ -38,7 +39,7 @@ def example_values(domain: Any, examples: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, slot in domain.slots.items():
         t = slot.type.value
-        entity = next((m.entity for m in slot.mappings if getattr(m, "entity", None)), None)
+        entity = next((m.entity for m in slot.mappings if isinstance(m, FromEntity)), None)
         if slot.values:
             out[name] = slot.values[0]
         elif t == "bool":
@@ -52,7 +53,7 @@ def example_values(domain: Any, examples: list[Any]) -> dict[str, Any]:
     return out
 
 
-def satisfy(condition: str, values: dict[str, Any], domain: Any) -> dict[str, Any] | None:
+def satisfy(condition: str, values: dict[str, Any], domain: Domain) -> dict[str, Any] | None:
     """Example values for which ``condition`` holds (tries each slot's other known values), or None."""
     from dialogkit.components.nlg.plans import holds
 

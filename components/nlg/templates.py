@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from dialogkit.framework.components import Component, ComponentConfig, Turn
 from dialogkit.framework.domain.schema import RUNTIME_RESPONSES
 from dialogkit.framework.expressions import parse_expression
 from dialogkit.framework.patterns import PLACEHOLDER_RE, value_text
 from dialogkit.framework.turn import ActionMessage, Message
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 
 class TemplateConfig(ComponentConfig):
@@ -49,7 +52,7 @@ class TemplateNLG(Component):
     requires = ("responses", "slots")
     assigns = ("messages",)
 
-    def __init__(self, config: TemplateConfig, domain: Any):
+    def __init__(self, config: TemplateConfig, domain: Domain):
         super().__init__(config, domain)
         self._rng = random.Random(config.seed)
         self._turns: dict[str, int] = {}

@@ -14,7 +14,7 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import field_validator
 
@@ -28,6 +28,9 @@ from dialogkit.framework.components import (
     made_for_other_languages,
 )
 from dialogkit.framework.turn import Intent, entity
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +88,7 @@ class BertNLU(Component):
     assigns = ("intent", "intent_ranking", "entities")  # its entities merged with those found before it
     code_version = "1"  # the archive format: models without sparse.json (before the features) still load
 
-    def __init__(self, config: BertNLUConfig, domain: Any):
+    def __init__(self, config: BertNLUConfig, domain: Domain):
         super().__init__(config, domain)
         self.model: Any = None
         self.tokenizer: Any = None
@@ -252,7 +255,7 @@ class BertNLU(Component):
             logger.warning("bert_nlu: could not export to ONNX (%s: %s); it runs on torch", type(e).__name__, str(e)[:200])
 
     @classmethod
-    def load(cls, path: Path, config: BertNLUConfig, domain: Any) -> BertNLU:
+    def load(cls, path: Path, config: BertNLUConfig, domain: Domain) -> BertNLU:
         from dialogkit.components.nlu import onnx_runtime
         from dialogkit.components.nlu.encoder import BertSettings
 

@@ -16,11 +16,14 @@ import math
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dialogkit.framework.builtins import NLU_FALLBACK
 from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
 from dialogkit.framework.turn import Intent
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -66,7 +69,7 @@ class KeywordIntentClassifier(Component):
     requires = ("text",)
     assigns = ("intent", "intent_ranking")
 
-    def __init__(self, config: KeywordIntentConfig, domain: Any):
+    def __init__(self, config: KeywordIntentConfig, domain: Domain):
         super().__init__(config, domain)
         self.idf: dict[str, float] = {}
         self.centroids: dict[str, dict[str, float]] = {}
@@ -129,7 +132,7 @@ class KeywordIntentClassifier(Component):
         (path / "intent_model.json").write_text(json.dumps({"idf": self.idf, "centroids": self.centroids, "examples": self.examples}), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path, config: KeywordIntentConfig, domain: Any) -> KeywordIntentClassifier:
+    def load(cls, path: Path, config: KeywordIntentConfig, domain: Domain) -> KeywordIntentClassifier:
         self = cls(config, domain)
         data = json.loads((path / "intent_model.json").read_text(encoding="utf-8"))
         self.idf, self.centroids = data["idf"], data["centroids"]

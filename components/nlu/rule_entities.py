@@ -22,12 +22,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
 from dialogkit.framework.text import blank_pipeline, normalize_phrase
 from dialogkit.framework.turn import Entity
 from dialogkit.framework.turn import entity as make_entity
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 
 class RuleEntityConfig(ComponentConfig):
@@ -44,7 +47,7 @@ class RuleEntityExtractor(Component):
     requires = ("text",)
     assigns = ("entities",)
 
-    def __init__(self, config: RuleEntityConfig, domain: Any):
+    def __init__(self, config: RuleEntityConfig, domain: Domain):
         super().__init__(config, domain)
         self.lexicon: dict[str, list[dict[str, Any]]] = {}  # phrase -> [{entity, value, role, learned?}]
         self.patterns: list[tuple[str, str]] = []
@@ -121,7 +124,7 @@ class RuleEntityExtractor(Component):
         (path / "entities.json").write_text(json.dumps({"lexicon": self.lexicon, "patterns": self.patterns}, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path, config: RuleEntityConfig, domain: Any) -> RuleEntityExtractor:
+    def load(cls, path: Path, config: RuleEntityConfig, domain: Domain) -> RuleEntityExtractor:
         self = cls(config, domain)
         data = json.loads((path / "entities.json").read_text(encoding="utf-8"))
         self.lexicon = data["lexicon"]

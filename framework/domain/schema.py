@@ -89,7 +89,7 @@ RUNTIME_RESPONSES: dict[str, str] = {
 }
 
 
-def ask_response(slot: str, domain: Any) -> str | None:
+def ask_response(slot: str, domain: Domain) -> str | None:
     """How a ``collect`` step without ``ask:`` asks for ``slot`` (the one rule, for the runtime
     and ``validate``): the response ``utter_ask_<slot>``, else the action ``action_ask_<slot>``;
     None when the domain has neither."""

@@ -18,7 +18,7 @@ the server has no such action; time-outs and connection errors raise
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -32,6 +32,9 @@ from dialogkit.framework.rasa.protocol import (
     rasa_tracker,
 )
 from dialogkit.framework.yamlio import interpolate_env, load_yaml
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 __all__ = ["ActionEndpoint", "ActionRejected", "ActionServerError", "RemoteActions", "load_endpoints"]
 
@@ -98,7 +101,7 @@ class RemoteActions:
         self._client = httpx.Client(timeout=endpoint.timeout, headers=endpoint.headers)
         self._domain_json: tuple[Any, dict[str, Any]] | None = None  # the domain never changes: serialise it once
 
-    def run(self, name: str, tracker: Any, domain: Any, active_form: str | None = None, requested_slot: str | None = None, candidates: list[Any] | None = None) -> RemoteResult:
+    def run(self, name: str, tracker: Any, domain: Domain, active_form: str | None = None, requested_slot: str | None = None, candidates: list[Any] | None = None) -> RemoteResult:
         payload = {
             "next_action": name,
             "sender_id": tracker.conversation_id,
@@ -132,7 +135,7 @@ class RemoteActions:
             raise ActionServerError.of(f"action '{name}': expected a JSON object with `events` and `responses`, got {type(body).__name__}", "the server must answer Rasa's `{events, responses}` JSON")
         return from_rasa_events(body, domain)
 
-    def _domain_for(self, domain: Any) -> dict[str, Any]:
+    def _domain_for(self, domain: Domain) -> dict[str, Any]:
         if self._domain_json is None or self._domain_json[0] is not domain:
             self._domain_json = (domain, rasa_domain(domain))
         return self._domain_json[1]

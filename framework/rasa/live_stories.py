@@ -16,7 +16,7 @@ any bot that answers messages: a dialogkit :class:`~dialogkit.framework.agent.Ag
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dialogkit.framework.rasa.importer import RASA_ACTION_ALIASES
 from dialogkit.framework.rasa.retrieval import action_matches, intent_matches
@@ -33,6 +33,9 @@ from dialogkit.framework.rasa.stories import (
     _user_lines,
 )
 from dialogkit.framework.tracker import ActionFailed
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 __all__ = ["AgentBot", "LiveBot", "LiveTurn", "run_live_story"]
 
@@ -73,7 +76,7 @@ class AgentBot:
                         next((f.flow for f in reversed(tracker.stack) if f.flow in self.forms), None), failed)
 
 
-def run_live_story(bot: LiveBot, domain: Any, conversation_id: str, story: TestStory) -> StoryResult:
+def run_live_story(bot: LiveBot, domain: Domain, conversation_id: str, story: TestStory) -> StoryResult:
     """Send ``story``'s user steps to ``bot`` in conversation ``conversation_id`` and judge
     what it did; ``domain``: the bot's (dialogkit's names for the story's intents and
     responses)."""
@@ -111,7 +114,7 @@ def run_live_story(bot: LiveBot, domain: Any, conversation_id: str, story: TestS
     return result
 
 
-def _user_step(bot: LiveBot, domain: Any, conversation_id: str, story: TestStory, step: dict[str, Any], result: StoryResult) -> LiveTurn:
+def _user_step(bot: LiveBot, domain: Domain, conversation_id: str, story: TestStory, step: dict[str, Any], result: StoryResult) -> LiveTurn:
     """Send a story's user step to the bot; check the intent and entities it read."""
     expected_intent = step.get("intent")
     text, spans = _story_text(domain, story, step)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogkit.framework.builtins import ACTION_LISTEN, ACTION_SESSION_START
 from dialogkit.framework.domain.steps import CollectStep
@@ -30,6 +30,9 @@ from dialogkit.framework.tracker import (
     UserUttered,
 )
 
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
+
 __all__ = ["RASA_VERSION", "RemoteResult", "from_rasa_events", "rasa_domain", "rasa_tracker"]
 
 logger = logging.getLogger(__name__)
@@ -39,7 +42,7 @@ REQUESTED_SLOT = "requested_slot"
 _RASA_SLOT_TYPES = {"text": "text", "int": "float", "float": "float", "bool": "bool", "categorical": "categorical", "list": "list", "any": "any"}
 
 
-def rasa_domain(domain: Any) -> dict[str, Any]:
+def rasa_domain(domain: Domain) -> dict[str, Any]:
     """The domain as Rasa's ``Domain.as_dict()`` gives it to actions (what rasa_sdk reads)."""
     slots: dict[str, Any] = {}
     for name, slot in domain.slots.items():
@@ -63,7 +66,7 @@ def rasa_domain(domain: Any) -> dict[str, Any]:
     }
 
 
-def form_slots(domain: Any, flow_name: str) -> list[str]:
+def form_slots(domain: Domain, flow_name: str) -> list[str]:
     """The slots a form flow collects, in step order (its Rasa ``required_slots``)."""
     out: list[str] = []
 
@@ -100,7 +103,7 @@ def _rasa_variation(v: Any) -> dict[str, Any]:
     return out
 
 
-def rasa_tracker(tracker: Tracker, domain: Any, active_form: str | None = None, requested_slot: str | None = None, candidates: list[SlotSet] | None = None) -> dict[str, Any]:
+def rasa_tracker(tracker: Tracker, domain: Domain, active_form: str | None = None, requested_slot: str | None = None, candidates: list[SlotSet] | None = None) -> dict[str, Any]:
     """The tracker as Rasa's ``tracker.current_state()``: ``sender_id``, ``slots``,
     ``latest_message``, ``events``, ``active_loop``... ``candidates`` are slot values just
     extracted for a form: appended at the end, as Rasa does before form validation."""
@@ -133,7 +136,7 @@ def _parse_data(e: UserUttered) -> dict[str, Any]:
     return {"intent": intent, "entities": entities, "text": e.text, "intent_ranking": e.parse.get("intent_ranking") or ([intent] if intent else [])}
 
 
-def rasa_events(tracker: Tracker, domain: Any) -> list[dict[str, Any]]:
+def rasa_events(tracker: Tracker, domain: Domain) -> list[dict[str, Any]]:
     """The tracker's events as Rasa events (``action_listen`` before every user message,
     an ``action`` event before every response said, forms as ``active_loop``)."""
     forms = {name for name, flow in domain.flows.items() if flow.form}
@@ -185,7 +188,7 @@ class RemoteResult:
     ignored: list[str] = field(default_factory=list)
 
 
-def from_rasa_events(body: dict[str, Any], domain: Any) -> RemoteResult:
+def from_rasa_events(body: dict[str, Any], domain: Domain) -> RemoteResult:
     """Translate an action server's ``{"events", "responses"}`` into dialogkit events and messages."""
     result = RemoteResult()
     for r in body.get("responses") or []:

@@ -11,13 +11,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialogkit.framework.builtins import ACTION_LISTEN
 from dialogkit.framework.errors import DomainError, message
 from dialogkit.framework.rasa.retrieval import dialogkit_name, family
 from dialogkit.framework.training_data import AnnotationError, parse_example
 from dialogkit.framework.yamlio import load_yaml
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
 
 __all__ = ["LISTEN", "StoryResult", "TestStory", "is_story_file", "load_test_stories"]
 
@@ -104,7 +107,7 @@ def _closing(result: StoryResult, pairs: list[tuple[str, str]]) -> None:
             result.diverged(f"unexpected action {got}")
 
 
-def _canonical(domain: Any, entity: str, text: str) -> str:
+def _canonical(domain: Domain, entity: str, text: str) -> str:
     """The value an annotated entity text stands for: its synonym's canonical value, as Rasa's
     EntitySynonymMapper (and dialogkit's NLU) would give it, else the text."""
     ent = domain.entities.get(entity)
@@ -115,7 +118,7 @@ def _canonical(domain: Any, entity: str, text: str) -> str:
     return text
 
 
-def _concrete(domain: Any, intent: str, text: str | None = None, parse: Callable[[str], dict[str, Any]] | None = None) -> str:
+def _concrete(domain: Domain, intent: str, text: str | None = None, parse: Callable[[str], dict[str, Any]] | None = None) -> str:
     """The dialogkit intent a story's intent stands for: ``faq/ask_hours`` → ``faq.ask_hours``;
     a retrieval intent ``faq`` alone → the sub-intent the NLU picks for ``text`` (the first one
     when it picks none of them; ``parse``: the bot's NLU), as Rasa's ResponseSelector would."""
@@ -129,7 +132,7 @@ def _concrete(domain: Any, intent: str, text: str | None = None, parse: Callable
     return picked if picked in subs else subs[0]
 
 
-def _story_text(domain: Any, story: TestStory, step: dict[str, Any]) -> tuple[str, list[Any]]:
+def _story_text(domain: Domain, story: TestStory, step: dict[str, Any]) -> tuple[str, list[Any]]:
     """A story's user step as the message a user sends: its text and annotated spans. An intent
     step with no text is a ``/intent{...}`` payload."""
     if "user" not in step:
