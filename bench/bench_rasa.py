@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -38,7 +39,8 @@ def start_action_server() -> tuple[subprocess.Popen, str]:
         port = s.getsockname()[1]
     here = ROOT / "tests" / "rasa" / "action_server"
     proc = subprocess.Popen([str(python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)], cwd=here,
-                            env=dict(os.environ, SANIC_HOST="127.0.0.1"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=dict(os.environ, SANIC_HOST="127.0.0.1"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # its own process group: stop_server ends its workers too
     import httpx
 
     for _ in range(300):
@@ -49,6 +51,18 @@ def start_action_server() -> tuple[subprocess.Popen, str]:
             time.sleep(0.2)
     proc.kill()
     sys.exit("the rasa-sdk action server did not start")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """End a server started in its own process group, with every process it started."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def main() -> None:
@@ -99,7 +113,7 @@ def main() -> None:
                              f"{import_s * 1000:.0f} ms / {train_s:.1f} s / {s['passed']}/{s['stories']} ({s['conversation_accuracy']:.0%}) / {e['passed']}/{e['stories']} ({e['conversation_accuracy']:.0%}), "
                              f"action acc {s['action_accuracy']:.3f} / {e['action_accuracy']:.3f}, {len(report.dropped)} not represented", "100% of test stories"))
     finally:
-        proc.terminate()
+        stop_server(proc)
     all_pass = all(r["pass_rate"] == 1.0 and r["e2e_pass_rate"] == 1.0 for r in results.values())
     rows.append(("all projects pass 100% of their test stories, replayed and end to end", "yes" if all_pass else "no", "met" if all_pass else "missed"))
     write("rasa", "Rasa compatibility (import, train, test stories)", "make bench-rasa", rows, results,

@@ -40,6 +40,7 @@ import yaml
 sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: an older checkout given there is the one measured
 
 from bench.bench_rasa import start_action_server as start_stand_in  # noqa: E402
+from bench.bench_rasa import stop_server  # noqa: E402
 from bench.bench_rasa_oracle import (  # noqa: E402
     CACHE,
     RASA_VENV,
@@ -103,7 +104,7 @@ def stand_in_actions() -> list[str]:
         try:
             _STAND_IN.extend(a["name"] for a in httpx.get(url.replace("/webhook", "/actions"), timeout=10).json())
         finally:
-            proc.terminate()
+            stop_server(proc)
     return _STAND_IN
 
 
@@ -121,7 +122,7 @@ class ActionServer:
         port = free_port()
         with log.open("ab") as out:
             self.proc = subprocess.Popen([str(RASA_VENV / "bin" / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-                                         cwd=work, stdout=out, stderr=subprocess.STDOUT,
+                                         cwd=work, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                                          env={"PATH": "/usr/bin:/bin", "HOME": str(work), "SANIC_HOST": "127.0.0.1", "RASA_TELEMETRY_ENABLED": "false"})
         if wait_for(f"http://127.0.0.1:{port}/health", self.proc, 120):
             self.url = f"http://127.0.0.1:{port}/webhook"
@@ -130,12 +131,8 @@ class ActionServer:
             self.close()
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        if self.proc is not None:
+            stop_server(self.proc)
 
 
 class RasaBot:
@@ -198,7 +195,7 @@ def rasa_live(project: Path, stories: list[Any], domain: Any) -> dict[str, Any]:
             with log.open("ab") as out:
                 proc = subprocess.Popen([str(RASA_VENV / "bin" / "rasa"), "run", "--enable-api", "-m", str(model), "--endpoints", "endpoints_live.yml",
                                          "--credentials", "credentials_live.yml", "-i", "127.0.0.1", "-p", str(port)], cwd=work, stdout=out,
-                                        stderr=subprocess.STDOUT, env={"PATH": "/usr/bin:/bin", "HOME": str(work), "TF_CPP_MIN_LOG_LEVEL": "3",
+                                        stderr=subprocess.STDOUT, start_new_session=True, env={"PATH": "/usr/bin:/bin", "HOME": str(work), "TF_CPP_MIN_LOG_LEVEL": "3",
                                                                        "RASA_TELEMETRY_ENABLED": "false"})
             try:
                 base = f"http://127.0.0.1:{port}"
@@ -209,11 +206,7 @@ def rasa_live(project: Path, stories: list[Any], domain: Any) -> dict[str, Any]:
                     verdicts = [run_live_story(bot, domain, f"live-{n}", s) for n, s in enumerate(stories)]
                     result["stories"] = [{"story": v.story.name, "passed": v.passed, "failure": v.failure} for v in verdicts]
             finally:
-                proc.terminate()
-                try:
-                    proc.wait(30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                stop_server(proc)
         server.close()
     CACHE.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
