@@ -10,6 +10,8 @@ import pytest
 from dialogkit.framework.agent import Agent
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
+
 BOT = """
 version: "1"
 pipeline:

@@ -9,6 +9,8 @@ from dialogkit.framework.training import train
 from dialogkit.framework.training_data import collect_examples
 from tests.conftest import DOMAINS
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
+
 BOTS = ["restaurant", "banking", "tickets_zh"]
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import io
 import sys
 
+import pytest
+
 from dialogkit.framework.cli import main
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.validation import check
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
 
 FILES = ["README.md", "actions.py", "data/nlu.yml", "domain.yml", "tests/conversations.yml"]
 

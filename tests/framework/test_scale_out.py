@@ -16,6 +16,8 @@ import pytest
 from tests.framework.test_serve_process import free_port, launch, wait_healthy
 from tests.framework.test_stores import POSTGRES_URL, REDIS_URL, need
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
+
 
 @pytest.fixture(scope="module")
 def light_model(tmp_path_factory):

@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

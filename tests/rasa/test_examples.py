@@ -13,6 +13,8 @@ from dialogkit.framework.shell import run_shell
 
 from .conftest import EXAMPLES, PROJECTS
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
+
 
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_example_passes_all_its_test_stories(rasa_models, action_server, tmp_path, capsys, name):

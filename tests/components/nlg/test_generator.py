@@ -12,6 +12,8 @@ from dialogkit.components.nlg.plans import linearize, plan_responses, training_p
 from dialogkit.framework.components import TrainingContext, resolve_config
 from dialogkit.framework.domain.schema import Domain
 
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
+
 TINY = {"d_model": 32, "d_ff": 64, "d_kv": 8, "num_heads": 4, "num_layers": 2, "num_decoder_layers": 2, "min_steps": 40, "epochs": 5,
         "init_embeddings": False, "seed": 3, "gate": False}  # these tests judge the decoder itself
 

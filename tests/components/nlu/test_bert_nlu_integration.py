@@ -3,8 +3,12 @@ through the `dialogkit test nlu` command."""
 
 import json
 
+import pytest
+
 from dialogkit.framework.cli import main
 from tests.conftest import DOMAINS
+
+pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
 
 
 def test_restaurant_held_out_split_with_the_default_encoder(tmp_path, capsys):
