@@ -247,16 +247,16 @@ stories:
 """
 
 
-def _project(tmp_path):
-    project = tmp_path / "shop"
-    (project / "data").mkdir(parents=True)
-    (project / "tests").mkdir()
-    (project / "domain.yml").write_text(DOMAIN, encoding="utf-8")
-    (project / "config.yml").write_text('recipe: default.v1\nlanguage: en\npipeline: []\npolicies: []\n', encoding="utf-8")
-    (project / "data" / "nlu.yml").write_text(NLU, encoding="utf-8")
-    (project / "data" / "rules.yml").write_text(RULES, encoding="utf-8")
-    (project / "tests" / "test_stories.yml").write_text(TESTS, encoding="utf-8")
+def _write_project(project, files):
+    """A Rasa project at ``project``: ``files`` (path → text) and a config of Rasa's defaults."""
+    for name, text in {"config.yml": "recipe: default.v1\nlanguage: en\npipeline: []\npolicies: []\n", **files}.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
     return project
+
+
+def _project(tmp_path):
+    return _write_project(tmp_path / "shop", {"domain.yml": DOMAIN, "data/nlu.yml": NLU, "data/rules.yml": RULES, "tests/test_stories.yml": TESTS})
 
 
 def test_what_public_projects_do_imports_with_notes_and_validates(tmp_path):
@@ -364,12 +364,7 @@ def test_conversation_start_rules_back_and_a_bots_own_session_start_import_with_
     from dialogkit.framework.agent import Agent
     from dialogkit.framework.components import resolve_config
 
-    project = tmp_path / "start"
-    (project / "data").mkdir(parents=True)
-    (project / "domain.yml").write_text(START_DOMAIN, encoding="utf-8")
-    (project / "config.yml").write_text("recipe: default.v1\nlanguage: en\npipeline: []\npolicies: []\n", encoding="utf-8")
-    (project / "data" / "rules.yml").write_text(START_RULES, encoding="utf-8")
-    import_rasa_project(project, tmp_path / "bot")
+    import_rasa_project(_write_project(tmp_path / "start", {"domain.yml": START_DOMAIN, "data/rules.yml": START_RULES}), tmp_path / "bot")
     loaded = load_domain(tmp_path / "bot")
     issues = check(loaded)
     assert [i.render() for i in issues if i.severity == "error"] == []
@@ -399,12 +394,7 @@ def test_a_form_asks_with_what_rasa_would_find_first(tmp_path):
     """Rasa looks for action_ask_<form>_<slot>, utter_ask_<form>_<slot>, action_ask_<slot>,
     utter_ask_<slot>, in that order; the import makes the same choice (and nothing is unused)."""
     domain = START_DOMAIN.replace("actions: [action_session_start]", "actions: [action_ask_size]")
-    project = tmp_path / "asks"
-    (project / "data").mkdir(parents=True)
-    (project / "domain.yml").write_text(domain, encoding="utf-8")
-    (project / "config.yml").write_text("recipe: default.v1\nlanguage: en\npipeline: []\npolicies: []\n", encoding="utf-8")
-    (project / "data" / "rules.yml").write_text(START_RULES, encoding="utf-8")
-    import_rasa_project(project, tmp_path / "bot")
+    import_rasa_project(_write_project(tmp_path / "asks", {"domain.yml": domain, "data/rules.yml": START_RULES}), tmp_path / "bot")
     loaded = load_domain(tmp_path / "bot")
     assert loaded.domain.flows["order_form"].steps[0].ask == "action_ask_size"  # not utter_ask_size, which it also has
     assert not [i.render() for i in check(loaded) if i.code == "DK302" and "action_ask_size" in i.render()]
