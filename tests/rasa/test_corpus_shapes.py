@@ -247,20 +247,16 @@ stories:
 """
 
 
-def _write_project(project, files):
-    """A Rasa project at ``project``: ``files`` (path → text) and a config of Rasa's defaults."""
-    for name, text in {"config.yml": "recipe: default.v1\nlanguage: en\npipeline: []\npolicies: []\n", **files}.items():
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        (project / name).write_text(text, encoding="utf-8")
-    return project
+RASA_CONFIG = "recipe: default.v1\nlanguage: en\npipeline: []\npolicies: []\n"  # Rasa's defaults
 
 
-def _project(tmp_path):
-    return _write_project(tmp_path / "shop", {"domain.yml": DOMAIN, "data/nlu.yml": NLU, "data/rules.yml": RULES, "tests/test_stories.yml": TESTS})
+def _project(write_bot):
+    files = {"domain.yml": DOMAIN, "config.yml": RASA_CONFIG, "data/nlu.yml": NLU, "data/rules.yml": RULES, "tests/test_stories.yml": TESTS}
+    return write_bot(files, "shop")
 
 
-def test_what_public_projects_do_imports_with_notes_and_validates(tmp_path):
-    import_rasa_project(_project(tmp_path), tmp_path / "bot")
+def test_what_public_projects_do_imports_with_notes_and_validates(tmp_path, write_bot):
+    import_rasa_project(_project(write_bot), tmp_path / "bot")
     loaded = load_domain(tmp_path / "bot")
     assert [i.render() for i in check(loaded) if i.severity == "error"] == []
     d = loaded.domain
@@ -284,9 +280,9 @@ def test_what_public_projects_do_imports_with_notes_and_validates(tmp_path):
         assert note in md
 
 
-def test_stories_replay_from_the_storys_own_state(tmp_path, capsys, monkeypatch):
+def test_stories_replay_from_the_storys_own_state(tmp_path, write_bot, capsys, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    project = _project(tmp_path)
+    project = _project(write_bot)
     bot = tmp_path / "bot"
     import_rasa_project(project, bot)
     domain = yaml.safe_load((bot / "domain.yml").read_text())
@@ -358,13 +354,13 @@ rules:
 """
 
 
-def test_conversation_start_rules_back_and_a_bots_own_session_start_import_with_rasas_semantics(tmp_path):
+def test_conversation_start_rules_back_and_a_bots_own_session_start_import_with_rasas_semantics(tmp_path, write_bot):
     from dialogkit.components.dm.flow_policy import FlowPolicy
     from dialogkit.components.nlg.templates import TemplateNLG
     from dialogkit.framework.agent import Agent
     from dialogkit.framework.components import resolve_config
 
-    import_rasa_project(_write_project(tmp_path / "start", {"domain.yml": START_DOMAIN, "data/rules.yml": START_RULES}), tmp_path / "bot")
+    import_rasa_project(write_bot({"domain.yml": START_DOMAIN, "config.yml": RASA_CONFIG, "data/rules.yml": START_RULES}, "start"), tmp_path / "bot")
     loaded = load_domain(tmp_path / "bot")
     issues = check(loaded)
     assert [i.render() for i in issues if i.severity == "error"] == []
@@ -390,11 +386,11 @@ def test_conversation_start_rules_back_and_a_bots_own_session_start_import_with_
     assert texts("/restart") == [] and texts("/greet") == ["Welcome! First time here?"]  # after a restart, as a new conversation
 
 
-def test_a_form_asks_with_what_rasa_would_find_first(tmp_path):
+def test_a_form_asks_with_what_rasa_would_find_first(tmp_path, write_bot):
     """Rasa looks for action_ask_<form>_<slot>, utter_ask_<form>_<slot>, action_ask_<slot>,
     utter_ask_<slot>, in that order; the import makes the same choice (and nothing is unused)."""
     domain = START_DOMAIN.replace("actions: [action_session_start]", "actions: [action_ask_size]")
-    import_rasa_project(_write_project(tmp_path / "asks", {"domain.yml": domain, "data/rules.yml": START_RULES}), tmp_path / "bot")
+    import_rasa_project(write_bot({"domain.yml": domain, "config.yml": RASA_CONFIG, "data/rules.yml": START_RULES}, "asks"), tmp_path / "bot")
     loaded = load_domain(tmp_path / "bot")
     assert loaded.domain.flows["order_form"].steps[0].ask == "action_ask_size"  # not utter_ask_size, which it also has
     assert not [i.render() for i in check(loaded) if i.code == "DK302" and "action_ask_size" in i.render()]
