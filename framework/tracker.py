@@ -297,6 +297,8 @@ class Tracker(FoldedState):
         The window kept starts at a user message and holds whatever a revert in it takes back and
         the latest :data:`BACK_REACH` messages that still count; a later revert reaches back no
         further than the window's first message (each `/back` in a run reaches one further)."""
+        if len(self.events) <= keep:
+            return  # nothing to drop (every save asks): no need to read the reverts
         drop = _window_start(self.events, len(self.events) - keep)
         if drop <= 0:
             return
@@ -308,6 +310,7 @@ class Tracker(FoldedState):
         self.offset += drop
         del self.events[:drop]
         self.__dict__.pop("_fold", None)
+        self.__dict__.pop("_counted_cache", None)
 
     def _start(self) -> tuple[dict[str, Any], list[FlowFrame]]:
         if self.base is None:
@@ -341,14 +344,24 @@ class Tracker(FoldedState):
     def session_messages(self) -> int:
         """User messages that count since the session started or the conversation restarted
         (1: the latest message is the session's first, as a Rasa rule's ``conversation_start``)."""
-        events = applied_events(self.events) if any(isinstance(e, REVERTS) for e in self.events) else self.events
-        return _session_messages(events, self.base.session_messages if self.base else 0)
+        return _session_messages(self._counted(), self.base.session_messages if self.base else 0)
 
     @property
     def latest_message(self) -> UserUttered | None:
         """The latest user message that still counts (a revert takes one back)."""
-        events = applied_events(self.events) if any(isinstance(e, REVERTS) for e in self.events) else self.events
-        return next((e for e in reversed(events) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
+        return next((e for e in reversed(self._counted()) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
+
+    def _counted(self) -> list[Any]:
+        """The events in memory that still count: all of them when none is a revert. Kept
+        until the events change (the same rule as the fold's cache), so reading the latest
+        message on every step of a turn does not scan the window each time."""
+        n = len(self.events)
+        cache = self.__dict__.get("_counted_cache")
+        if cache is None or cache[0] != n or (n and self.events[-1] is not cache[1]):
+            reverted = any(isinstance(e, REVERTS) for e in self.events)
+            cache = (n, self.events[-1] if n else None, applied_events(self.events) if reverted else None)
+            self.__dict__["_counted_cache"] = cache
+        return cache[2] if cache[2] is not None else self.events
 
     def to_json(self) -> dict[str, Any]:
         return {
