@@ -188,13 +188,16 @@ class FlowRuntime:
             draft.add(FlowCancelled(flow=frame.flow))
         draft.say(UTTER_ERROR)
 
-    def ask(self, draft: Draft, collect: Any) -> Steps:
-        """Ask for a ``collect`` step's slot; returns False when the asking action failed."""
+    def ask(self, draft: Draft, collect: Any, record: bool | None = None) -> Steps:
+        """Ask for a ``collect`` step's slot; returns False when the asking action failed.
+        ``record``: list the ask among what the DM did (None: unless a form asks, as part of
+        running, Rasa's view)."""
         ask = collect.ask or ask_response(collect.collect, self.domain) or f"action_ask_{collect.collect}"
-        in_form = self.domain.flows[draft.stack[-1].flow].form
+        if record is None:
+            record = not self.domain.flows[draft.stack[-1].flow].form
         if ask in self.domain.actions:
-            return (yield from self.action(draft, ask, record=not in_form))
-        draft.say(ask, record=not in_form)  # a form asks as part of running (Rasa's view)
+            return (yield from self.action(draft, ask, record=record))
+        draft.say(ask, record=record)
         return True
 
     def reask(self, draft: Draft) -> Steps:
@@ -203,12 +206,8 @@ class FlowRuntime:
         node = self.waiting_node(draft.stack)
         if node is None or node.kind != "collect" or draft.slots.get(node.step.collect) is not None:
             return
-        ask = node.step.ask or ask_response(node.step.collect, self.domain) or f"action_ask_{node.step.collect}"
-        if ask in self.domain.actions:
-            if not (yield from self.action(draft, ask, record=False)):
-                self.stop_after_failure(draft)
-        else:
-            draft.say(ask, record=False)
+        if not (yield from self.ask(draft, node.step, record=False)):
+            self.stop_after_failure(draft)
 
     def action(self, draft: Draft, name: str, record: bool = True, candidates: list[SlotSet] | None = None,
                then: tuple[str, str] | None = None) -> Steps:
