@@ -4,11 +4,14 @@ Lookup phrases are matched by spaCy's PhraseMatcher on whole tokens of the domai
 language (so Chinese and other unspaced scripts work), case-insensitively (the LOWER
 attribute) unless ``case_sensitive``; regexes are Python ``re`` patterns over the text.
 Overlapping matches keep the longer (then the earlier) one. Synonyms map a match to its
-canonical value. With ``learn_from_examples``, values seen annotated in training
+canonical value. With ``fuzzy`` (on by default), declared lookup and synonym phrases also
+match with typos (:mod:`dialogkit.components.nlu.fuzzy`: extractor ``fuzzy``, the similarity
+as confidence) where no exact match is. With ``learn_from_examples``, values seen annotated in training
 examples become extra lookup entries (useful with the keyword classifier; the BERT
 pipeline leaves it off and lets the CRF tagger find such values in context).
 
-A model's entities (bert_nlu) are merged with these by :func:`merge_entities`: **exact matches win**. An entity matched exactly by a declared lookup,
+A model's entities (bert_nlu) are merged with these by :func:`merge_entities`: **exact (and
+fuzzy) matches win**. An entity matched exactly by a declared lookup,
 synonym or regex is never cut or overridden by a model span that overlaps it, whatever
 their lengths (the model's role is kept when it tagged the same entity there); model
 spans that overlap no exact match are kept, their values mapped through the synonyms.
@@ -24,8 +27,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pydantic import Field
+
+from dialogkit.components.nlu.fuzzy import FuzzyIndex, packaged_english_words
 from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
-from dialogkit.framework.text import blank_pipeline, normalize_phrase
+from dialogkit.framework.text import blank_pipeline, normalize_phrase, tokenize
 from dialogkit.framework.turn import Entity
 from dialogkit.framework.turn import entity as make_entity
 
@@ -36,6 +42,9 @@ if TYPE_CHECKING:
 class RuleEntityConfig(ComponentConfig):
     learn_from_examples: bool = True
     case_sensitive: bool = False
+    fuzzy: bool = True  # typos of lookup and synonym values (see components/nlu/fuzzy.py)
+    fuzzy_threshold: float = Field(80.0, ge=50, le=100)  # similarity 0-100; an entity's own `fuzzy:` overrides it
+    fuzzy_min_length: int = Field(4, ge=1)  # shorter spans are never read as typos
 
 
 class RuleEntityExtractor(Component):
@@ -55,6 +64,8 @@ class RuleEntityExtractor(Component):
         self._nlp: Any = None
         self._matcher: Any = None
         self._synonym_map: dict[tuple[str, str], str] = {}
+        self.fuzzy: dict[str, Any] = {"keys": {}, "meanings": {}, "phrases": {}, "known": []}
+        self._fuzzy: FuzzyIndex | None = None
 
     def _key(self, text: str) -> str:
         text = " ".join(text.split())
@@ -80,10 +91,46 @@ class RuleEntityExtractor(Component):
                 for v in variants:
                     self._add(v, name, canonical)
             self.patterns.extend((name, p) for p in ent.regex)
+        self.fuzzy = self._fuzzy_data(domain, context) if self.config.fuzzy else {"keys": {}, "meanings": {}, "phrases": {}, "known": []}
         if self.config.learn_from_examples:
             for ex in context.examples:
                 for s in ex.entities:
                     self._add(s.text, s.entity, s.value, s.role, learned=True)
+
+    def _fuzzy_data(self, domain: Domain, context: TrainingContext) -> dict[str, Any]:
+        """The declared phrases typos may stand for (with their entity's threshold) and the
+        known words that are never typos: the examples' words outside annotations, and for an
+        English bot the packaged encoder's whole words."""
+        keys: dict[str, float] = {}
+        meanings: dict[str, str] = {}
+        phrases: dict[str, str] = {}
+        for name, ent in domain.entities.items():
+            if ent.fuzzy is False:
+                continue
+            threshold = self.config.fuzzy_threshold if ent.fuzzy in (None, True) else float(ent.fuzzy)
+            declared = [(item, item) for item in ent.lookup]
+            declared += [(v, canonical) for canonical, variants in ent.synonyms.items() for v in [canonical, *variants]]
+            for phrase, value in declared:
+                key = self._key(phrase.strip())
+                if key in keys and meanings[key] != f"{name}\0{self._key(value)}":
+                    keys.pop(key)  # one phrase, two entities: a typo of it would be a guess
+                    meanings[key] = ""
+                    continue
+                if meanings.get(key) == "":
+                    continue
+                keys[key] = threshold
+                meanings[key] = f"{name}\0{self._key(value)}"
+                phrases.setdefault(key, phrase.strip())
+        known: set[str] = set()
+        for ex in context.examples:
+            text = ex.text
+            for span in ex.entities:
+                text = text[:span.start] + " " * (span.end - span.start) + text[span.end:]
+            known.update(w.lower() for w, _, _ in tokenize(text, domain.language) if len(w) >= self.config.fuzzy_min_length)
+        if domain.language == "en":
+            known |= packaged_english_words(self.config.fuzzy_min_length)
+        known -= set(keys)
+        return {"keys": keys, "meanings": {k: meanings[k] for k in keys}, "phrases": phrases, "known": sorted(known)}
 
     def _build(self) -> None:
         from spacy.matcher import PhraseMatcher
@@ -95,6 +142,9 @@ class RuleEntityExtractor(Component):
         for key in self.lexicon:
             self._matcher.add(key, [self._nlp.make_doc(key)])
         self._synonym_map = self.domain.synonym_map()
+        lang = self.domain.language
+        self._fuzzy = FuzzyIndex(self.fuzzy["keys"], self.fuzzy["meanings"], self.fuzzy["known"], self.config.fuzzy_min_length,
+                                 lambda text: tokenize(text, lang)) if self.fuzzy["keys"] and self.config.fuzzy else None
 
     def _lookup(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, lexicon key) for every token span the PhraseMatcher finds."""
@@ -118,10 +168,29 @@ class RuleEntityExtractor(Component):
             for m in pattern.finditer(turn.text):
                 if m.end() > m.start():
                     found.append(make_entity(entity, m.group(), "regex", m.start(), m.end()))
-        turn.entities.extend(_resolve_overlaps(found))
+        found = _resolve_overlaps(found)
+        if self._fuzzy is not None:
+            found += self._typos(turn.text, [_span(e) for e in found])
+        turn.entities.extend(sorted(found, key=lambda e: _span(e)[0]))
+
+    def _typos(self, text: str, taken: list[tuple[int, int]]) -> list[Entity]:
+        """Entities for the fuzzy matches of declared values outside ``taken``."""
+        assert self._fuzzy is not None
+        out: list[Entity] = []
+        for m in self._fuzzy.matches(text, taken):
+            seen = set()
+            for entry in self.lexicon.get(m.key, []):
+                phrase = self.fuzzy["phrases"].get(m.key, m.key)
+                value = entry["value"] or self._synonym_map.get((entry["entity"], normalize_phrase(phrase)), phrase)
+                if entry.get("learned") or (entry["entity"], value, entry["role"]) in seen:
+                    continue
+                seen.add((entry["entity"], value, entry["role"]))
+                out.append(make_entity(entry["entity"], value, "fuzzy", m.start, m.end, confidence=m.score / 100, role=entry["role"]))
+        return out
 
     def save(self, path: Path) -> None:
-        (path / "entities.json").write_text(json.dumps({"lexicon": self.lexicon, "patterns": self.patterns}, ensure_ascii=False), encoding="utf-8")
+        data = {"lexicon": self.lexicon, "patterns": self.patterns, "fuzzy": self.fuzzy}
+        (path / "entities.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path, config: RuleEntityConfig, domain: Domain) -> RuleEntityExtractor:
@@ -129,6 +198,7 @@ class RuleEntityExtractor(Component):
         data = json.loads((path / "entities.json").read_text(encoding="utf-8"))
         self.lexicon = data["lexicon"]
         self.patterns = [tuple(p) for p in data["patterns"]]
+        self.fuzzy = data.get("fuzzy") or self.fuzzy  # archives from before fuzzy matching: none
         return self
 
 

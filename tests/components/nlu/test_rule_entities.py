@@ -60,3 +60,63 @@ def test_chinese_lookup_uses_the_language_tokenizer(write_bot):
     c = trained(write_bot({"domain.yml": BOT.replace('version: "1"', 'version: "1"\nlanguage: zh')}))
     assert run(c, "我想去北京吃饭") == [("city", "北京", "北京")]
     assert run(c, "7个人去北京") == [("city", "北京", "北京")]
+
+
+PIZZA = """
+version: "1"
+intents:
+  order:
+    examples:
+      - a [large](size) [pepperoni](pizza) please
+      - one [margherita](pizza) to the mall
+entities:
+  pizza:
+    lookup: [pepperoni, margherita, hawaiian, four cheese]
+  size:
+    lookup: [small, medium, large]
+  street:
+    lookup: [baker street]
+    fuzzy: false
+"""
+
+
+def typos(c, text):
+    turn = Turn(text)
+    c.process(turn)
+    return [(e["entity"], e["value"], text[e["start"]:e["end"]], e["extractor"], round(e["confidence"] * 100)) for e in turn.entities]
+
+
+def test_typos_of_declared_values_match_with_their_score(write_bot):
+    c = trained(write_bot({"domain.yml": PIZZA}))
+    assert typos(c, "a larg peperoni") == [("size", "large", "larg", "fuzzy", 80), ("pizza", "pepperoni", "peperoni", "fuzzy", 89)]
+    assert typos(c, "margehrita") == [("pizza", "margherita", "margehrita", "fuzzy", 90)]  # two letters swapped: one edit
+    assert typos(c, "four chese please") == [("pizza", "four cheese", "four chese", "fuzzy", 91)]  # phrases of several words
+    assert typos(c, "a large pepperoni")[0][3] == "lookup"  # exact matches stay exact
+
+
+def test_known_words_short_words_and_switched_off_entities_are_never_typos(write_bot):
+    c = trained(write_bot({"domain.yml": PIZZA}))
+    assert typos(c, "the mall") == []  # "mall" is a word of the bot's examples (and English), not "small"
+    assert typos(c, "go forth") == []  # an English word of the encoder's vocabulary
+    assert typos(c, "smal") == [("size", "small", "smal", "fuzzy", 80)]
+    assert typos(c, "lrg") == []  # under fuzzy_min_length letters
+    assert typos(c, "bakr street") == []  # the entity says `fuzzy: false`
+    assert typos(c, "medim 12") == [("size", "medium", "medim", "fuzzy", 83)]
+
+
+def test_ambiguous_typos_are_not_guessed_and_thresholds_apply(write_bot):
+    bot = PIZZA.replace("lookup: [small, medium, large]", "lookup: [small, medium, large, lorge]")
+    c = trained(write_bot({"domain.yml": bot}))
+    assert typos(c, "lerge") == []  # as close to "large" as to "lorge": two values, no guess
+    strict = trained(write_bot({"domain.yml": PIZZA.replace("size:\n    lookup", "size:\n    fuzzy: 90\n    lookup")}, name="strict"))
+    assert typos(strict, "larg") == []  # 80 is under this entity's 90
+    off = RuleEntityExtractor(resolve_config("rule_entity_extractor", {"fuzzy": False}), strict.domain)
+    off.train(TrainingContext(load_domain(write_bot({"domain.yml": PIZZA}, name="off")), []))
+    assert typos(off, "a larg peperoni") == []
+
+
+def test_fuzzy_matches_survive_save_and_load(write_bot, tmp_path: Path):
+    c = trained(write_bot({"domain.yml": PIZZA}))
+    c.save(tmp_path)
+    again = RuleEntityExtractor.load(tmp_path, c.config, c.domain)
+    assert typos(again, "a larg peperoni, the mall") == typos(c, "a larg peperoni, the mall")

@@ -1,0 +1,110 @@
+"""Approximate matches of declared lookup and synonym values: what a user meant by "peperoni".
+
+A span of the message (one to as many words as the longest declared phrase) matches a
+declared phrase with the same number of words when their similarity reaches the entity's
+threshold. Similarity is 100 × (1 − edits / length of the longer one), edits counted as
+optimal string alignment (a dropped, added or changed letter, or two neighbours swapped, is
+one edit; rapidfuzz's ``OSA``): "peperoni" → "pepperoni" scores 89, "larg" → "large" 80,
+"samll" → "small" 80.
+
+What is never read as a typo:
+
+- a span shorter than ``min_length`` letters (not counting spaces);
+- a span whose every word is a *known word*: one the bot's own examples use outside entity
+  annotations, or (English bots) a whole word of the packaged encoder's vocabulary
+  ("forth" is not "north", "mall" is not "small");
+- a span with a word that is not letters (numbers, codes);
+- a span where two different values score the same best (ambiguous: nothing is guessed);
+- a span that overlaps an exact match.
+
+Overlapping fuzzy matches keep the better score, then the longer span. A match is an entity
+with ``extractor: fuzzy`` and ``confidence`` = the similarity / 100, its value the declared
+phrase (or its synonym's canonical value), never the typed text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+__all__ = ["FuzzyIndex", "FuzzyMatch", "packaged_english_words"]
+
+
+@dataclass(frozen=True)
+class FuzzyMatch:
+    start: int  # character offsets in the message
+    end: int
+    key: str  # the declared phrase's lexicon key it matched
+    score: float  # 0-100
+
+
+def packaged_english_words(min_length: int) -> set[str]:
+    """Whole words (not word pieces) of the packaged English encoder's vocabulary, lower case."""
+    from pathlib import Path
+
+    from dialogkit.components.nlu.encoder import resolve_encoder
+
+    vocab = Path(resolve_encoder("default")) / "vocab.txt"
+    if not vocab.is_file():
+        return set()
+    words = vocab.read_text(encoding="utf-8").split()
+    return {w for w in words if len(w) >= min_length and w.isalpha() and not w.startswith("##")}
+
+
+class FuzzyIndex:
+    """Declared phrases by word count, each with the threshold of its entity."""
+
+    def __init__(self, keys: dict[str, float], meanings: dict[str, str], known_words: Iterable[str], min_length: int,
+                 tokenize: Callable[[str], list[tuple[str, int, int]]]):
+        self.min_length = min_length
+        self._meaning = meanings  # key -> what it stands for (two keys of one value are no ambiguity)
+        self.known = frozenset(known_words)
+        self._tokenize = tokenize  # text -> [(word, start, end)]
+        self._by_words: dict[int, list[str]] = {}
+        self._threshold = keys
+        for key in keys:
+            self._by_words.setdefault(len(tokenize(key)), []).append(key)
+        self._lowest = min(keys.values(), default=100.0)
+
+    def matches(self, text: str, taken: list[tuple[int, int]]) -> list[FuzzyMatch]:
+        """The fuzzy matches in ``text`` that overlap no span of ``taken``."""
+        if not self._by_words:
+            return []
+        words = self._tokenize(text)
+        found: list[FuzzyMatch] = []
+        for n, keys in self._by_words.items():
+            for i in range(len(words) - n + 1):
+                span = words[i:i + n]
+                start, end = span[0][1], span[-1][2]
+                if any(start < e and s < end for s, e in taken):
+                    continue
+                match = self._best(span, start, end, keys)
+                if match is not None:
+                    found.append(match)
+        kept: list[FuzzyMatch] = []
+        for m in sorted(found, key=lambda m: (-m.score, m.start - m.end, m.start)):
+            if all(m.end <= k.start or m.start >= k.end for k in kept):
+                kept.append(m)
+        return sorted(kept, key=lambda m: m.start)
+
+    def _best(self, span: list[tuple[str, int, int]], start: int, end: int, keys: list[str]) -> FuzzyMatch | None:
+        lowered = [w.lower() for w, _, _ in span]
+        if sum(len(w) for w in lowered) < self.min_length or not all(w.isalpha() for w in lowered):
+            return None
+        if all(w in self.known for w in lowered):
+            return None
+        query = " ".join(lowered)
+        hits = process.extract(query, keys, scorer=OSA.normalized_similarity, score_cutoff=self._lowest / 100 - 1e-6, limit=4)
+        scored = [(round(score * 100, 1), key) for key, score, _ in hits if round(score * 100, 1) >= self._threshold[key]]
+        if not scored:
+            return None
+        scored.sort(key=lambda h: -h[0])
+        best_score, best = scored[0]
+        if best == query:
+            return None  # an exact match the exact pass did not take (a different case rule): not a typo
+        if any(score == best_score and self._meaning.get(key) != self._meaning.get(best) for score, key in scored[1:]):
+            return None  # two values as close: ambiguous, nothing is guessed
+        return FuzzyMatch(start, end, best, best_score)
