@@ -164,13 +164,13 @@ class Agent:
 
     def parse(self, text: str) -> dict[str, Any]:
         """NLU only: ``{"text", "intent", "intent_ranking", "entities"}``."""
-        turn = Turn(clean_message(text))
+        turn = Turn(clean_message(text), time=time.time())
         self._nlu(turn)
         return _parse_result(turn)
 
     def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
         """NLU for several texts, with one pass of each NLU component over all of them."""
-        turns = [Turn(clean_message(t)) for t in texts]
+        turns = [Turn(clean_message(t), time=time.time()) for t in texts]
         rest = [t for t in turns if not read_payload(t)]
         if rest:
             self._nlu_batch(rest)
@@ -235,7 +235,7 @@ class Agent:
               executor: ActionExecutor | None = None) -> Turn:
         start = len(tracker.events)
         self._expire_session(tracker)
-        turn = Turn(clean_message(text), channel=channel)
+        turn = Turn(clean_message(text), channel=channel, time=time.time())
         self._start_session(tracker, turn, executor or self.executor)
         if parse is None:
             self._nlu(turn)

@@ -59,6 +59,7 @@ BUILTIN_COMPONENTS: dict[str, str] = {
     "bert_nlu": "dialogkit.components.nlu.bert_nlu:BertNLU",
     "keyword_intent_classifier": "dialogkit.components.nlu.keyword_intent:KeywordIntentClassifier",
     "rule_entity_extractor": "dialogkit.components.nlu.rule_entities:RuleEntityExtractor",
+    "builtin_entities": "dialogkit.components.nlu.builtin_entities:BuiltinEntities",
     "flow_policy": "dialogkit.components.dm.flow_policy:FlowPolicy",
     "template_nlg": "dialogkit.components.nlg.templates:TemplateNLG",
     "t5_nlg": "dialogkit.components.nlg.generator:T5NLG",

@@ -31,4 +31,6 @@ def value_text(value: Any) -> str:
         return ", ".join(value_text(v) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dict) and set(value) == {"value", "unit"}:  # an amount slot
+        return " ".join(value_text(v) for v in (value["value"], value["unit"]) if v is not None)
     return str(value)

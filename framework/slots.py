@@ -45,6 +45,10 @@ def check_slot_value(slot: Slot, value: Any, current: Any = None) -> tuple[bool,
         if slot.max is not None and number > slot.max:
             return False, None, f"above max {slot.max:g}"
         return True, number, ""
+    if t in (SlotType.number, SlotType.amount):
+        return _number_or_amount(slot, value)
+    if t in (SlotType.date, SlotType.time, SlotType.datetime):
+        return _when(t, value)
     if t is SlotType.bool:
         if isinstance(value, bool):
             return True, value, ""
@@ -68,6 +72,53 @@ def check_slot_value(slot: Slot, value: Any, current: Any = None) -> tuple[bool,
     if t is SlotType.text:
         return True, str(value), ""
     return True, value, ""
+
+
+def _bounded(slot: Slot, number: float) -> str:
+    if slot.min is not None and number < slot.min:
+        return f"below min {slot.min:g}"
+    if slot.max is not None and number > slot.max:
+        return f"above max {slot.max:g}"
+    return ""
+
+
+def _number_or_amount(slot: Slot, value: Any) -> tuple[bool, Any, str]:
+    """A ``number`` slot's value (int when whole), or an ``amount`` slot's ``{"value", "unit"}``."""
+    unit = None
+    if isinstance(value, dict):
+        unit, value = value.get("unit"), value.get("value")
+    number = _number(value)
+    if number is None:
+        return False, None, "not a number" if slot.type is SlotType.number else "not an amount"
+    number = int(number) if float(number).is_integer() else number
+    why = _bounded(slot, number)
+    if why:
+        return False, None, why
+    return True, ({"value": number, "unit": unit} if slot.type is SlotType.amount else number), ""
+
+
+def _when(t: SlotType, value: Any) -> tuple[bool, Any, str]:
+    """A ``date`` ("2026-12-06"), ``time`` ("19:30") or ``datetime`` (ISO 8601) slot's value
+    from a datetime, a date or an ISO text (what a ``time`` entity holds)."""
+    from datetime import date, datetime
+
+    parsed: Any = value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            try:
+                parsed = datetime.strptime(text, "%H:%M") if t is SlotType.time else date.fromisoformat(text)
+            except ValueError:
+                return False, None, f"not a {t.value} (ISO 8601, as a `time` entity gives)"
+    if isinstance(parsed, datetime):
+        out = {SlotType.date: parsed.date().isoformat(), SlotType.time: parsed.strftime("%H:%M"),
+               SlotType.datetime: parsed.isoformat(timespec="seconds")}[t]
+        return True, out, ""
+    if isinstance(parsed, date) and t is SlotType.date:
+        return True, parsed.isoformat(), ""
+    return False, None, f"not a {t.value}"
 
 
 def _number(value: Any) -> float | None:
@@ -94,6 +145,9 @@ def value_problem(slot: Slot, value: Any) -> str | None:
         return None
     if t is SlotType.bool and not isinstance(value, bool):
         return "a bool slot takes true or false"
+    if t in (SlotType.number, SlotType.amount, SlotType.date, SlotType.time, SlotType.datetime):
+        ok, _, why = check_slot_value(slot, value)
+        return None if ok else f"a {t.value} slot: {why}"
     if t in (SlotType.int, SlotType.float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"{'an int' if t is SlotType.int else 'a float'} slot takes a number"

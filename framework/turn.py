@@ -40,6 +40,7 @@ class Entity(TypedDict, total=False):
     role: str | None
     group: str | None
     extractor: str
+    additional_info: dict[str, Any]  # what a builtin entity's value is made of (grain, unit...), Duckling's shape
 
 
 def entity(name: str, value: Any, extractor: str, start: int | None = None, end: int | None = None, confidence: float = 1.0,
@@ -126,6 +127,7 @@ class Turn:
     text: str
     payload: bool = False  # the text was a `/intent{...}` payload (no NLU ran; not free text)
     channel: str | None = None  # the input/output channel ("rest", "cmdline"...): selects `channel:` variations
+    time: float | None = None  # when the message came (UNIX seconds): "now" for relative times ("tomorrow")
     intent: Intent | None = None
     intent_ranking: list[Intent] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
@@ -144,7 +146,7 @@ class Turn:
 
 
 # What the agent fills before any component runs.
-AGENT_FIELDS = frozenset({"text", "payload", "channel", "timings"})
+AGENT_FIELDS = frozenset({"text", "payload", "channel", "time", "timings"})
 
 
 def turn_fields() -> set[str]:

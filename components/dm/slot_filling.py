@@ -48,7 +48,8 @@ def mapped_value(mapping: Any, name: str, slot: Any, parse: Parse, intent: str, 
     if isinstance(mapping, FromEntity):
         if mapping.intents() and intent not in mapping.intents():
             return _NOTHING
-        values = [e["value"] for e in parse.entities if e["entity"] == mapping.entity
+        amount = slot.type.value == "amount"
+        values = [_amount(e) if amount else e["value"] for e in parse.entities if e["entity"] == mapping.entity
                   and (mapping.role is None or e.get("role") == mapping.role) and (mapping.group is None or e.get("group") == mapping.group)]
         if not values:
             return _NOTHING
@@ -58,6 +59,12 @@ def mapped_value(mapping: Any, name: str, slot: Any, parse: Parse, intent: str, 
             return _NOTHING  # a button payload is not free text
         return parse.text
     return _NOTHING  # pragma: no cover - the schema admits no other mapping
+
+
+def _amount(e: Any) -> Any:
+    """An amount slot's value from an entity: its currency comes with it (``additional_info``)."""
+    info = e.get("additional_info") or {}
+    return {"value": e["value"], "unit": info.get("unit")} if "unit" in info else e["value"]
 
 
 def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,

@@ -149,11 +149,20 @@ class Entity(Strict):
     roles: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
     description: str | None = None
+    fuzzy: bool | float | None = None  # lookup/synonym typos: false = never, a number = this entity's threshold (50-100)
 
     @model_validator(mode="before")
     @classmethod
     def _allow_empty(cls, data: Any) -> Any:
         return {} if data is None else data
+
+    @field_validator("fuzzy")
+    @classmethod
+    def _threshold(cls, value: bool | float | None) -> bool | float | None:
+        if not isinstance(value, bool) and value is not None and not 50 <= value <= 100:
+            raise PydanticCustomError("fuzzy_range", "fuzzy threshold {value} is not between 50 and 100",
+                                      {"value": value, "fix": "use a similarity from 50 to 100 (80 is the default), or true/false"})
+        return value
 
     @field_validator("regex")
     @classmethod
@@ -177,6 +186,11 @@ class SlotType(str, Enum):
     categorical = "categorical"
     list = "list"
     any = "any"
+    number = "number"  # int or float (a number entity, digits, number words)
+    date = "date"  # "2026-12-06" (from a `time` entity or an ISO text)
+    time = "time"  # "19:30"
+    datetime = "datetime"  # ISO 8601 with its offset, "2026-12-06T19:30:00+01:00"
+    amount = "amount"  # {"value": 20, "unit": "EUR"} (an amount-of-money entity, or a bare number: unit None)
 
 
 class MappingCondition(Strict):
@@ -238,14 +252,15 @@ class Slot(Strict):
             raise PydanticCustomError("slot_rule", "`values` is only for categorical slots", {"fix": "remove `values:` or use `type: categorical`"})
         if t is SlotType.categorical and not self.values:
             raise PydanticCustomError("slot_rule", "a categorical slot needs `values:`", {"fix": "list the allowed values, e.g. `values: [low, high]`"})
-        if (self.min is not None or self.max is not None) and t not in (SlotType.int, SlotType.float):
-            raise PydanticCustomError("slot_rule", "`min`/`max` are only for int and float slots", {"fix": "remove them or change the type"})
+        if (self.min is not None or self.max is not None) and t not in (SlotType.int, SlotType.float, SlotType.number, SlotType.amount):
+            raise PydanticCustomError("slot_rule", "`min`/`max` are only for int, float, number and amount slots", {"fix": "remove them or change the type"})
         if self.min is not None and self.max is not None and self.min > self.max:
             raise PydanticCustomError("slot_rule", "`min` is larger than `max`", {"fix": "swap the bounds"})
         if self.initial is not None:
             ok = {
                 SlotType.int: isinstance(self.initial, int) and not isinstance(self.initial, bool),
                 SlotType.float: isinstance(self.initial, (int, float)) and not isinstance(self.initial, bool),
+                SlotType.number: isinstance(self.initial, (int, float)) and not isinstance(self.initial, bool),
                 SlotType.bool: isinstance(self.initial, bool),
                 SlotType.text: isinstance(self.initial, str),
                 SlotType.list: isinstance(self.initial, list),

@@ -15,6 +15,7 @@ from dialogkit.framework.errors import ConfigError
 def test_registered_names_snapshot():
     assert sorted(BUILTIN_COMPONENTS) == [
         "bert_nlu",
+        "builtin_entities",
         "flow_policy",
         "keyword_intent_classifier",
         "rule_entity_extractor",

@@ -394,3 +394,77 @@ def test_a_form_asks_with_what_rasa_would_find_first(tmp_path, write_bot):
     loaded = load_domain(tmp_path / "bot")
     assert loaded.domain.flows["order_form"].steps[0].ask == "action_ask_size"  # not utter_ask_size, which it also has
     assert not [i.render() for i in check(loaded) if i.code == "DK302" and "action_ask_size" in i.render()]
+
+
+DUCKLING_DOMAIN = """
+version: "3.1"
+intents: [book, inform]
+entities: [time, number]
+slots:
+  when:
+    type: text
+    mappings:
+    - type: from_entity
+      entity: time
+  guests:
+    type: float
+    mappings:
+    - type: from_entity
+      entity: number
+forms:
+  booking_form:
+    required_slots: [guests, when]
+responses:
+  utter_ask_guests:
+  - text: For how many?
+  utter_ask_when:
+  - text: When?
+"""
+DUCKLING_CONFIG = """
+language: en
+pipeline:
+- name: WhitespaceTokenizer
+- name: DucklingEntityExtractor
+  url: http://localhost:8000
+  dimensions: [time, number, distance]
+  timezone: Europe/Berlin
+- name: DIETClassifier
+policies: []
+"""
+DUCKLING_RULES = """
+version: "3.1"
+rules:
+- rule: book
+  steps:
+  - intent: book
+  - action: booking_form
+  - active_loop: booking_form
+"""
+
+
+def test_a_duckling_project_imports_and_its_time_and_number_slots_fill(tmp_path, write_bot):
+    from dialogkit.components.dm.flow_policy import FlowPolicy
+    from dialogkit.components.nlg.templates import TemplateNLG
+    from dialogkit.components.nlu.builtin_entities import BuiltinEntities
+    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.components import resolve_config
+
+    files = {"domain.yml": DUCKLING_DOMAIN, "config.yml": DUCKLING_CONFIG, "data/rules.yml": DUCKLING_RULES}
+    import_rasa_project(write_bot(files, "duckling"), tmp_path / "bot")
+    loaded = load_domain(tmp_path / "bot")
+    assert [i.render() for i in check(loaded) if i.severity == "error"] == []
+    builtin = next(c for c in loaded.domain.pipeline if c.name == "builtin_entities")
+    assert [c.name for c in loaded.domain.pipeline][:3] == ["rule_entity_extractor", "builtin_entities", "bert_nlu"]
+    assert builtin.model_dump(exclude_none=True, exclude={"name"}) == {"dimensions": ["time", "number"], "timezone": "Europe/Berlin"}
+    md = (tmp_path / "bot" / "rasa_import.md").read_text()
+    assert "dimension `distance`" in md  # what it does not read is said
+
+    d = loaded.domain
+    extractor = BuiltinEntities(resolve_config("builtin_entities", builtin.model_dump(exclude_none=True, exclude={"name"})), d)
+    agent = Agent(d, [extractor, FlowPolicy(resolve_config("flow_policy", {}), d), TemplateNLG(resolve_config("template_nlg", {}), d)], {})
+    texts = lambda text: [m["text"] for m in agent.handle(text, "u")]  # noqa: E731
+    assert texts("/book") == ["For how many?"]
+    assert texts("four") == ["When?"]  # no intent understood: the number answers the question asked
+    assert texts("tomorrow at 7pm") == []
+    slots = agent.tracker("u").slots
+    assert slots["guests"] == 4 and slots["when"].endswith("T19:00:00+01:00")  # Berlin in December

@@ -35,7 +35,7 @@ _NLU_COMPONENTS = {
     "CRFEntityExtractor": "bert_nlu's CRF entity tagger",
     "MitieEntityExtractor": "bert_nlu's CRF entity tagger",
     "SpacyEntityExtractor": "bert_nlu's CRF entity tagger (train it on annotated examples)",
-    "DucklingEntityExtractor": "no counterpart: add regexes or annotated examples for numbers and dates",
+    "DucklingEntityExtractor": "builtin_entities (its dimensions and timezone kept)",
     "RegexEntityExtractor": "rule_entity_extractor",
     "EntitySynonymMapper": "built in: entity `synonyms:`",
     "ResponseSelector": "bert_nlu: each retrieval sub-intent (`faq/ask_hours`) is an intent of its own (`faq.ask_hours`)",
@@ -252,13 +252,34 @@ def response_condition(st: ImportState, conds: list[dict[str, Any]], response: s
         parts.append(slot_condition(c["name"], c.get("value")))
     return " and ".join(parts) if parts else None
 
+def duckling(st: ImportState, comp: dict[str, Any], where: Any) -> dict[str, Any]:
+    """Rasa's DucklingEntityExtractor → builtin_entities: the dimensions it reads (Duckling's
+    names) and its time zone; dimensions dialogkit does not read are reported."""
+    from dialogkit.components.nlu.builtin_entities import DIMENSIONS
+
+    out: dict[str, Any] = {"name": "builtin_entities"}
+    dims = comp.get("dimensions")
+    if isinstance(dims, list) and dims:
+        kept = [str(x) for x in dims if str(x) in DIMENSIONS]
+        for other in (str(x) for x in dims if str(x) not in DIMENSIONS):
+            st.report.add("dropped", f"DucklingEntityExtractor dimension `{other}`: builtin_entities reads {', '.join(DIMENSIONS)}", where)
+        out["dimensions"] = kept or ["time"]
+    if isinstance(comp.get("timezone"), str):
+        out["timezone"] = comp["timezone"]
+    st.report.add("mapped", "pipeline `DucklingEntityExtractor` → builtin_entities" + (f" (dimensions: {', '.join(out['dimensions'])})" if "dimensions" in out else ""), where)
+    return out
+
 def read_config(st: ImportState, d: Doc | None) -> None:
     data = (d.doc.data or {}) if d else {}
     st.language = str(data.get("language") or "en")
     bert: dict[str, Any] = {"name": "bert_nlu"}
+    builtin: list[dict[str, Any]] = []
     for i, comp in enumerate(data.get("pipeline") or []):
         cname = (comp or {}).get("name", "?")
         where = d.at("pipeline", i) if d else None
+        if cname == "DucklingEntityExtractor":
+            builtin.append(duckling(st, comp, where))
+            continue
         if cname == "FallbackClassifier" and comp.get("threshold") is not None:
             bert["threshold"] = float(comp["threshold"])
             st.report.add("mapped", f"FallbackClassifier threshold {comp['threshold']} → bert_nlu threshold", where)
@@ -279,5 +300,5 @@ def read_config(st: ImportState, d: Doc | None) -> None:
         st.report.add("mapped", "no TEDPolicy: an intent seen only inside stories gets no flow of its own (Rasa's rule and memoization policies do not generalise from stories either)", d.at("policies") if d else None)
     for key in set(data) - {"pipeline", "policies", "language", "recipe", "assistant_id"}:
         st.report.add("dropped", f"config key `{key}`", d.at(key) if d else None)
-    st.pipeline = [{"name": "rule_entity_extractor", "learn_from_examples": True}, bert, {"name": "flow_policy"}, {"name": "template_nlg"}]
+    st.pipeline = [{"name": "rule_entity_extractor", "learn_from_examples": True}, *builtin[:1], bert, {"name": "flow_policy"}, {"name": "template_nlg"}]
     st.report.add("mapped", "responses are said by template_nlg (Rasa's behaviour); add `paraphrases:` and switch to t5_nlg to generate replies", d.at("pipeline") if d else None)

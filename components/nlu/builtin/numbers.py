@@ -1,0 +1,252 @@
+"""Numbers, ordinals, amounts of money and durations in English and Chinese text.
+
+Each finder returns :class:`Found` records (character span, Duckling's dimension name, the
+normalised value, Duckling-style ``info``). Numbers are ints when whole, else floats.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Found", "amounts", "cn_number", "durations", "en_number", "numbers", "ordinals"]
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    dim: str  # Duckling's dimension: number, ordinal, amount-of-money, duration, time, email, url, phone-number
+    value: Any
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def whole(x: float) -> int | float:
+    return int(x) if float(x).is_integer() else x
+
+
+# --- English --------------------------------------------------------------------------
+
+UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split())}
+TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())}
+ORDINAL_WORDS |= {"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100}
+_NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES, "dozen", "couple"], key=len, reverse=True))
+_EN_WORDS = re.compile(
+    rf"\b(?:(?:an?|a couple of|one and a)\s+)?(?:(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b", re.I)
+DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_EN_DIGITS = re.compile(rf"(?<![\w.,:/-])-?(?:{DIGITS})(?![\w]|[.,:/]\d)")
+
+
+def en_number(words: str) -> int | float | None:
+    """The value of English number words ("two hundred and five", "a dozen", "twenty-one")."""
+    tokens = [t for t in re.split(r"[\s-]+", words.lower().strip()) if t]
+    total, current, seen, half = 0.0, 0.0, False, False
+    for i, t in enumerate(tokens):
+        if t in UNITS:
+            current += UNITS[t]
+        elif t in TENS:
+            current += TENS[t]
+        elif t == "hundred":
+            current = max(current, 1) * 100
+        elif t in ("thousand", "million", "billion"):
+            total += max(current, 1) * SCALES[t]
+            current = 0
+        elif t == "dozen":
+            current = max(current, 1) * 12
+        elif t == "couple" and (i + 1 == len(tokens) or tokens[i + 1] == "of"):
+            current += 2
+        elif t == "half":
+            half = True
+            continue
+        elif t in ("a", "an", "and", "of"):
+            continue
+        else:
+            return None
+        seen = True
+    if not seen:
+        return None
+    return whole(total + current + (0.5 if half else 0))
+
+
+def _en_numbers(text: str) -> list[Found]:
+    out = []
+    for m in _EN_DIGITS.finditer(text):
+        out.append(Found(m.start(), m.end(), "number", whole(float(m.group().replace(",", "")))))
+    for m in _EN_WORDS.finditer(text):
+        phrase = m.group()
+        if phrase.lower().split()[0] in ("a", "an") and not re.search(r"hundred|thousand|million|dozen|couple|half", phrase, re.I):
+            start = m.start() + len(phrase.split()[0]) + 1  # "a one"? keep the number word only
+            phrase = text[start:m.end()]
+        else:
+            start = m.start()
+        value = en_number(phrase)
+        if value is not None and phrase.lower() != "half":
+            out.append(Found(start, m.end(), "number", value))
+    return out
+
+
+# --- Chinese --------------------------------------------------------------------------
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_SCALES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+CN_NUM = "\\d+(?:\\.\\d+)?[十百千万亿]*|[零〇一二两三四五六七八九十百千万亿]+"
+_CN = re.compile(CN_NUM)
+
+
+def cn_number(text: str) -> int | float | None:
+    """The value of a Chinese numeral ("二十五", "两", "一百零八", "3万") or Arabic digits."""
+    digits = re.match(r"\d+(?:\.\d+)?", text)
+    if digits:
+        rest = cn_number("一" + text[digits.end():]) if digits.end() < len(text) else 1
+        return None if rest is None else whole(float(digits.group()) * rest)
+    if text[0] in "万亿百千":
+        return None
+    if text and all(c in CN_DIGITS for c in text) and len(text) > 1:
+        return int("".join(str(CN_DIGITS[c]) for c in text))  # read digit by digit: 二〇二六
+    total, section, digit = 0, 0, None
+    for c in text:
+        if c in CN_DIGITS:
+            digit = CN_DIGITS[c]
+        elif c in ("万", "亿"):
+            section = (section + (digit or 0)) * CN_SCALES[c]
+            total, section, digit = total + section, 0, None
+        elif c in CN_SCALES:
+            section += (digit if digit is not None else 1) * CN_SCALES[c]
+            digit = None
+        else:
+            return None
+    return total + section + (digit or 0)
+
+
+def _cn_numbers(text: str) -> list[Found]:
+    out = []
+    for m in _CN.finditer(text):
+        value = cn_number(m.group())
+        if value is not None:
+            out.append(Found(m.start(), m.end(), "number", value))
+    return out
+
+
+def numbers(text: str, lang: str) -> list[Found]:
+    return _en_numbers(text) + (_cn_numbers(text) if lang == "zh" else [])
+
+
+# --- ordinals -------------------------------------------------------------------------
+
+_EN_ORD = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b|\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-])?("
+                     + "|".join(ORDINAL_WORDS) + r")\b", re.I)
+_CN_ORD = re.compile(rf"第({CN_NUM})")
+
+
+def ordinals(text: str, lang: str) -> list[Found]:
+    out = []
+    for m in _EN_ORD.finditer(text):
+        if m.group(1):
+            value = int(m.group(1))
+        else:
+            value = ORDINAL_WORDS[m.group(3).lower()] + (TENS[m.group(2).lower()] if m.group(2) else 0)
+        out.append(Found(m.start(), m.end(), "ordinal", value))
+    if lang == "zh":
+        for m in _CN_ORD.finditer(text):
+            n = cn_number(m.group(1))
+            if n is not None:
+                out.append(Found(m.start(), m.end(), "ordinal", n))
+    return out
+
+
+# --- amounts of money -----------------------------------------------------------------
+
+SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY", "₹": "INR"}
+CURRENCY_WORDS = {
+    "dollar": "USD", "dollars": "USD", "usd": "USD", "bucks": "USD", "buck": "USD", "euro": "EUR", "euros": "EUR",
+    "eur": "EUR", "pound": "GBP", "pounds": "GBP", "gbp": "GBP", "quid": "GBP", "yen": "JPY", "jpy": "JPY",
+    "yuan": "CNY", "rmb": "CNY", "cny": "CNY", "rupees": "INR", "inr": "INR", "cents": "cent", "cent": "cent",
+    "元": "CNY", "块": "CNY", "块钱": "CNY", "人民币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY",
+}
+_WORD_NUM = rf"(?:{DIGITS}|(?:(?:{_NUMBER_WORD})[\s-]*)+)"
+_EN_AMOUNT = re.compile(
+    rf"(?P<sym>[$€£¥￥₹])\s?(?P<n1>{DIGITS})(?:\s?(?P<scale1>k|thousand|million)\b)?"
+    rf"|\b(?P<n2>{_WORD_NUM})\s?(?P<scale2>k|thousand|million)?\s?(?P<cur>{'|'.join(w for w in CURRENCY_WORDS if w.isascii())})\b",
+    re.I)
+_CN_AMOUNT = re.compile(rf"(?P<n>{CN_NUM})(?P<cur>块钱|人民币|美元|美金|欧元|英镑|日元|元|块)(?P<jiao>[一二三四五六七八九\d]毛?)?")
+
+
+def _amount(value: float, unit: str) -> tuple[float, str]:
+    return (value / 100, "USD") if unit == "cent" else (value, unit)
+
+
+def amounts(text: str, lang: str) -> list[Found]:
+    out = []
+    scale = {"k": 1000, "thousand": 1000, "million": 1_000_000}
+    for m in _EN_AMOUNT.finditer(text):
+        if m.group("sym"):
+            n: float | None = float(m.group("n1").replace(",", ""))
+            unit, mult = SYMBOLS[m.group("sym")], scale.get((m.group("scale1") or "").lower(), 1)
+        else:
+            raw = m.group("n2").strip()
+            n = float(raw.replace(",", "")) if re.fullmatch(DIGITS, raw) else en_number(raw)
+            unit, mult = CURRENCY_WORDS[m.group("cur").lower()], scale.get((m.group("scale2") or "").lower(), 1)
+        if n is None:
+            continue
+        value, unit = _amount(n * mult, unit)
+        out.append(Found(m.start(), m.end(), "amount-of-money", whole(round(value, 2)), {"value": whole(round(value, 2)), "unit": unit}))
+    if lang == "zh":
+        for m in _CN_AMOUNT.finditer(text):
+            n = cn_number(m.group("n"))
+            if n is None:
+                continue
+            jiao = m.group("jiao")
+            if jiao:
+                digit = jiao[0]
+                n += (CN_DIGITS[digit] if digit in CN_DIGITS else int(digit)) / 10
+            unit = CURRENCY_WORDS[m.group("cur")]
+            out.append(Found(m.start(), m.end(), "amount-of-money", whole(round(n, 2)), {"value": whole(round(n, 2)), "unit": unit}))
+    return out
+
+
+# --- durations ------------------------------------------------------------------------
+
+SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2_592_000, "year": 31_536_000}
+_EN_UNITS = {"sec": "second", "secs": "second", "second": "second", "seconds": "second", "min": "minute", "mins": "minute",
+             "minute": "minute", "minutes": "minute", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
+             "day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month", "months": "month",
+             "year": "year", "years": "year"}
+_CN_UNITS = {"秒": "second", "秒钟": "second", "分钟": "minute", "小时": "hour", "钟头": "hour", "天": "day", "日": "day",
+             "周": "week", "星期": "week", "礼拜": "week", "月": "month", "年": "year"}
+EN_DURATION = re.compile(
+    rf"\b(?P<n>half an?|an?|{_WORD_NUM})\s?(?P<unit>{'|'.join(sorted(_EN_UNITS, key=len, reverse=True))})\b(?P<half>\s+and\s+a\s+half)?", re.I)
+CN_DURATION = re.compile(rf"(?P<n>{CN_NUM}|半)(?P<ge>个)?(?P<half>半)?(?P<unit>秒钟|分钟|小时|钟头|星期|礼拜|秒|天|周|月|年)")
+
+
+def durations(text: str, lang: str) -> list[Found]:
+    out = []
+    for m in EN_DURATION.finditer(text):
+        raw = m.group("n").lower().strip()
+        n = 0.5 if raw.startswith("half") else 1 if raw in ("a", "an") else (
+            float(raw.replace(",", "")) if re.fullmatch(DIGITS, raw) else en_number(raw))
+        if n is None:
+            continue
+        n += 0.5 if m.group("half") else 0
+        out.append(_duration(m.start(), m.end(), n, _EN_UNITS[m.group("unit").lower()]))
+    if lang == "zh":
+        for m in CN_DURATION.finditer(text):
+            unit = _CN_UNITS[m.group("unit")]
+            if unit == "month" and not m.group("ge"):
+                continue  # 三月 is March, 三个月 three months
+            n = 0.5 if m.group("n") == "半" else cn_number(m.group("n"))
+            if n is None:
+                continue
+            out.append(_duration(m.start(), m.end(), n + (0.5 if m.group("half") else 0), unit))
+    return out
+
+
+def _duration(start: int, end: int, n: float, unit: str) -> Found:
+    seconds = whole(n * SECONDS[unit])
+    return Found(start, end, "duration", seconds, {"value": whole(n), "unit": unit, "normalized": {"value": seconds, "unit": "second"}})

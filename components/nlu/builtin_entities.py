@@ -1,0 +1,147 @@
+"""``builtin_entities``: dates, times, numbers, amounts, durations and ordinals (Duckling's job).
+
+Entities are named after Duckling's dimensions, so a Rasa bot's ``from_entity: time``
+mappings work unchanged: ``time`` (ISO 8601 datetime in the configured time zone, ``grain``
+in ``additional_info``), ``number``, ``ordinal``, ``amount-of-money`` (the amount; its
+currency as ``unit`` in ``additional_info``), ``duration`` (seconds; the said value and unit
+in ``additional_info``), ``email``, ``url`` and ``phone-number``. Relative times read from
+the message's own time ("now" when it came), not the clock at parse time.
+
+English and Chinese are read by the grammar in :mod:`dialogkit.components.nlu.builtin`;
+other languages get dates and times from dateparser (its ``search_dates`` in the bot's
+language) and digits as numbers. Where two dimensions cover the same words, the more
+specific one is kept (e-mail, url, time, amount, phone number, duration, ordinal, then number): "$20" is an amount,
+not also the number 20. Put it before ``bert_nlu`` so its matches win over the model's.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone, tzinfo
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import field_validator
+
+from dialogkit.components.nlu.builtin.numbers import Found, amounts, durations, numbers, ordinals
+from dialogkit.components.nlu.builtin.times import times
+from dialogkit.framework.components import Component, ComponentConfig, Turn
+from dialogkit.framework.turn import Entity
+from dialogkit.framework.turn import entity as make_entity
+
+if TYPE_CHECKING:
+    from dialogkit.framework.domain.schema import Domain
+
+__all__ = ["DIMENSIONS", "BuiltinEntities", "BuiltinEntitiesConfig", "extract"]
+
+# Most specific first: on overlapping words the first dimension here wins.
+DIMENSIONS = ("email", "url", "time", "amount-of-money", "phone-number", "duration", "ordinal", "number")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+")
+_PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().-]{6,}\d(?!\w)")
+
+
+class BuiltinEntitiesConfig(ComponentConfig):
+    dimensions: list[str] | None = None  # Duckling's names; None: all of DIMENSIONS
+    timezone: str | None = None  # an IANA zone ("Europe/Berlin"); None: UTC
+    date_order: Literal["MDY", "DMY"] = "MDY"  # how "3/4" reads
+
+    @field_validator("dimensions")
+    @classmethod
+    def _known(cls, dims: list[str] | None) -> list[str] | None:
+        unknown = [d for d in dims or [] if d not in DIMENSIONS]
+        if unknown:
+            raise ValueError(f"unknown dimension(s) {', '.join(unknown)}: use {', '.join(DIMENSIONS)}")
+        return dims
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str | None) -> str | None:
+        if name is not None:
+            _zone_info(name)
+        return name
+
+
+def _zone_info(name: str | None) -> tzinfo:
+    if name is None:
+        return timezone.utc
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{name}': use an IANA name such as Europe/Berlin or Asia/Shanghai") from None
+
+
+def extract(text: str, lang: str, now: datetime, dimensions: tuple[str, ...] = DIMENSIONS, date_order: str = "MDY") -> list[Found]:
+    """Every builtin entity in ``text``, overlaps resolved (see the module docstring)."""
+    found: list[Found] = []
+    if "email" in dimensions:
+        found += [Found(m.start(), m.end(), "email", m.group()) for m in _EMAIL.finditer(text)]
+    if "url" in dimensions:
+        found += [Found(m.start(), m.end(), "url", m.group().rstrip(".,;:!?)")) for m in _URL.finditer(text)]
+    if "phone-number" in dimensions:
+        found += [Found(m.start(), m.end(), "phone-number", re.sub(r"[^\d+]", "", m.group())) for m in _PHONE.finditer(text)]
+    if "time" in dimensions:
+        found += times(text, lang, now, date_order) if lang in ("en", "zh") else _dateparser_times(text, lang, now)
+    readers = {"amount-of-money": amounts, "duration": durations, "ordinal": ordinals, "number": numbers}
+    for dim, read in readers.items():
+        if dim in dimensions:
+            found += read(text, lang)
+    rank = {d: i for i, d in enumerate(DIMENSIONS)}
+    kept: list[Found] = []
+    for f in sorted(found, key=lambda f: (rank[f.dim], f.start - f.end, f.start)):
+        if all(f.end <= k.start or f.start >= k.end for k in kept):
+            kept.append(f)
+    return sorted(kept, key=lambda f: f.start)
+
+
+def _dateparser_times(text: str, lang: str, now: datetime) -> list[Found]:
+    """Dates and times in other languages, by dateparser (no grain: ``day`` when midnight)."""
+    from dateparser.search import search_dates
+
+    settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": False}
+    try:
+        hits = search_dates(text, languages=[lang], settings=settings) or []
+    except Exception:  # noqa: BLE001 - an unsupported language or a parser slip: no dates, never a failed message
+        return []
+    out, cursor = [], 0
+    for said, value in hits:
+        start = text.find(said, cursor)
+        if start < 0 or len(said.strip()) < 3:
+            continue
+        cursor = start + len(said)
+        value = value.replace(tzinfo=now.tzinfo)
+        iso = value.isoformat(timespec="seconds")
+        grain = "day" if (value.hour, value.minute) == (0, 0) else "minute"
+        out.append(Found(start, cursor, "time", iso, {"value": iso, "grain": grain, "type": "value"}))
+    return out
+
+
+class BuiltinEntities(Component):
+    name = "builtin_entities"
+    stage = "nlu"
+    Config = BuiltinEntitiesConfig
+    config: BuiltinEntitiesConfig
+    requires = ("text",)
+    assigns = ("entities",)
+
+    def __init__(self, config: BuiltinEntitiesConfig, domain: Domain):
+        super().__init__(config, domain)
+        self._zone = _zone_info(config.timezone)
+        self._dims = tuple(config.dimensions or DIMENSIONS)
+
+    def process(self, turn: Turn) -> None:
+        now = datetime.fromtimestamp(turn.time, self._zone) if turn.time is not None else datetime.now(self._zone)
+        for f in extract(turn.text, self.domain.language, now, self._dims, self.config.date_order):
+            if any(_overlaps(f, e) for e in turn.entities):
+                continue  # an entity an earlier extractor found there (a lookup, a regex) stays
+            found: Entity = make_entity(f.dim, f.value, self.name, f.start, f.end)
+            if f.info:
+                found["additional_info"] = dict(f.info)
+            turn.entities.append(found)
+        turn.entities.sort(key=lambda e: (e.get("start") is None, e.get("start") or 0))
+
+
+def _overlaps(f: Found, e: Entity) -> bool:
+    start, end = e.get("start"), e.get("end")
+    return start is not None and end is not None and f.start < end and start < f.end

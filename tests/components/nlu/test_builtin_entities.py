@@ -1,0 +1,135 @@
+"""builtin_entities against a table of expressions written for the tests (issue 28: >= 100 English
+and >= 50 Chinese, >= 95 % exact normalised values), and the component in a bot."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from dialogkit.components.nlu.builtin_entities import BuiltinEntities, extract
+from dialogkit.framework.components import Turn, resolve_config
+from dialogkit.framework.domain.loader import load_domain
+
+NOW = datetime(2026, 12, 5, 10, 0, tzinfo=timezone.utc)  # a Saturday, 10:00
+
+
+def T(day: str, clock: str = "00:00") -> str:
+    return f"2026-{day}T{clock}:00+00:00" if len(day) == 5 else f"{day}T{clock}:00+00:00"
+
+
+# (text, dimension, normalised value); amounts are (value, unit), durations seconds
+ENGLISH = [
+    ("book a table tomorrow at 7pm", "time", T("12-06", "19:00")),
+    ("today", "time", T("12-05")), ("tomorrow", "time", T("12-06")), ("yesterday", "time", T("12-04")),
+    ("the day after tomorrow", "time", T("12-07")), ("monday", "time", T("12-07")), ("on tuesday", "time", T("12-08")),
+    ("wednesday", "time", T("12-09")), ("thursday please", "time", T("12-10")), ("friday", "time", T("12-11")),
+    ("saturday", "time", T("12-12")), ("sunday", "time", T("12-06")), ("this saturday", "time", T("12-05")),
+    ("this sunday", "time", T("12-06")), ("next friday", "time", T("12-11")), ("next sunday", "time", T("12-13")),
+    ("next monday", "time", T("12-07")), ("last friday", "time", T("12-04")), ("coming thursday", "time", T("12-10")),
+    ("fri", "time", T("12-11")), ("next week", "time", T("12-07")), ("next month", "time", T("2027-01-01")),
+    ("next year", "time", T("2027-01-01")), ("in 3 days", "time", T("12-08")), ("in two weeks", "time", T("12-19")),
+    ("3 days ago", "time", T("12-02")), ("two days from now", "time", T("12-07")), ("June 5th", "time", T("2027-06-05")),
+    ("on the 3rd of march", "time", T("2027-03-03")), ("march 3rd, 2027", "time", T("2027-03-03")),
+    ("5 june", "time", T("2027-06-05")), ("december 24", "time", T("12-24")), ("dec 31st", "time", T("12-31")),
+    ("the 1st of january 2028", "time", T("2028-01-01")), ("2026-12-24", "time", T("12-24")), ("12/24", "time", T("12-24")),
+    ("1/15/2027", "time", T("2027-01-15")), ("on the 12th", "time", T("12-12")), ("on the 2nd", "time", T("2027-01-02")),
+    ("half past eight", "time", T("12-05", "20:30")), ("quarter past 7", "time", T("12-05", "19:15")),
+    ("quarter to nine", "time", T("12-05", "20:45")), ("ten past seven", "time", T("12-05", "19:10")),
+    ("20 to 8", "time", T("12-05", "19:40")), ("at 8", "time", T("12-05", "20:00")), ("at 11", "time", T("12-05", "11:00")),
+    ("at 10", "time", T("12-05", "22:00")), ("at 9am", "time", T("12-06", "09:00")), ("at 7 pm", "time", T("12-05", "19:00")),
+    ("7:30", "time", T("12-05", "19:30")), ("19:45", "time", T("12-05", "19:45")), ("8 o'clock", "time", T("12-05", "20:00")),
+    ("noon", "time", T("12-05", "12:00")), ("midnight", "time", T("12-06", "00:00")), ("at 6 in the morning", "time", T("12-06", "06:00")),
+    ("tonight at 9:30", "time", T("12-05", "21:30")), ("tomorrow evening at 7", "time", T("12-06", "19:00")),
+    ("tomorrow at 7", "time", T("12-06", "07:00")), ("friday at noon", "time", T("12-11", "12:00")),
+    ("sunday 3pm", "time", T("12-06", "15:00")), ("monday at 8:15 pm", "time", T("12-07", "20:15")),
+    ("at seven thirty", "time", T("12-05", "19:30")), ("the 5th of june at 7:15pm", "time", T("2027-06-05", "19:15")),
+    ("in two hours", "time", T("12-05", "12:00")), ("in half an hour", "time", T("12-05", "10:30")),
+    ("in 45 minutes", "time", T("12-05", "10:45")), ("in an hour and a half", "time", T("12-05", "11:30")),
+    ("at 5 in the afternoon", "time", T("12-05", "17:00")), ("at 11pm tonight", "time", T("12-05", "23:00")),
+    ("next tuesday at 10am", "time", T("12-08", "10:00")), ("wed at 6pm", "time", T("12-09", "18:00")),
+    ("two", "number", 2), ("i want two tickets", "number", 2), ("twenty-one", "number", 21), ("a dozen", "number", 12),
+    ("two dozen", "number", 24), ("a couple of beers", "number", 2), ("one hundred", "number", 100),
+    ("two hundred and five", "number", 205), ("three thousand", "number", 3000), ("1,250.50", "number", 1250.5),
+    ("3.5", "number", 3.5), ("42", "number", 42), ("one and a half", "number", 1.5), ("ninety nine", "number", 99),
+    ("a table for 4", "number", 4), ("seventeen", "number", 17), ("a million", "number", 1_000_000),
+    ("first", "ordinal", 1), ("the second one", "ordinal", 2), ("3rd", "ordinal", 3), ("twenty-first", "ordinal", 21),
+    ("the 10th", "ordinal", 10), ("fifth", "ordinal", 5),
+    ("$20", "amount-of-money", (20, "USD")), ("€5.50", "amount-of-money", (5.5, "EUR")), ("£10", "amount-of-money", (10, "GBP")),
+    ("20 euros", "amount-of-money", (20, "EUR")), ("twenty dollars", "amount-of-money", (20, "USD")),
+    ("50 cents", "amount-of-money", (0.5, "USD")), ("3k usd", "amount-of-money", (3000, "USD")),
+    ("100 bucks", "amount-of-money", (100, "USD")), ("$1,200", "amount-of-money", (1200, "USD")),
+    ("five pounds", "amount-of-money", (5, "GBP")), ("30 yuan", "amount-of-money", (30, "CNY")),
+    ("half an hour", "duration", 1800), ("2 hours", "duration", 7200), ("an hour and a half", "duration", 5400),
+    ("three days", "duration", 259200), ("10 minutes", "duration", 600), ("a week", "duration", 604800),
+    ("30 secs", "duration", 30), ("two months", "duration", 5184000),
+    ("mail me at jo.doe+bot@example.co.uk", "email", "jo.doe+bot@example.co.uk"),
+    ("see https://example.com/menu.", "url", "https://example.com/menu"),
+    ("call +44 20 7946 0958", "phone-number", "+442079460958"),
+]
+
+CHINESE = [
+    ("明天晚上七点", "time", T("12-06", "19:00")), ("后天", "time", T("12-07")), ("下周五下午三点", "time", T("12-11", "15:00")),
+    ("三月三号", "time", T("2027-03-03")), ("今天", "time", T("12-05")), ("明早八点半", "time", T("12-06", "08:30")),
+    ("三天后", "time", T("12-08")), ("两个小时后", "time", T("12-05", "12:00")), ("周三", "time", T("12-09")),
+    ("下下周一", "time", T("12-14")), ("今晚九点", "time", T("12-05", "21:00")), ("15号", "time", T("12-15")),
+    ("2027年1月1日", "time", T("2027-01-01")), ("下个月", "time", T("2027-01-01")), ("三点一刻", "time", T("12-05", "15:15")),
+    ("凌晨两点", "time", T("12-06", "02:00")), ("中午十二点", "time", T("12-05", "12:00")), ("晚上8:30", "time", T("12-05", "20:30")),
+    ("明天", "time", T("12-06")), ("昨天", "time", T("12-04")), ("大后天", "time", T("12-08")), ("星期一", "time", T("12-07")),
+    ("礼拜天", "time", T("12-06")), ("下周二", "time", T("12-08")), ("这周日", "time", T("12-06")), ("上周五", "time", T("11-27")),
+    ("十二月二十四日", "time", T("12-24")), ("1月15号", "time", T("2027-01-15")), ("明天上午十点", "time", T("12-06", "10:00")),
+    ("后天下午两点半", "time", T("12-07", "14:30")), ("周五晚上七点", "time", T("12-11", "19:00")), ("半小时后", "time", T("12-05", "10:30")),
+    ("十分钟后", "time", T("12-05", "10:10")), ("下午三点四十五分", "time", T("12-05", "15:45")), ("明天19:30", "time", T("12-06", "19:30")),
+    ("明晚八点", "time", T("12-06", "20:00")), ("两周后", "time", T("12-19")),
+    ("两张", "number", 2), ("三个人", "number", 3), ("二十五", "number", 25), ("一百零八", "number", 108), ("3万", "number", 30000),
+    ("十", "number", 10), ("两千", "number", 2000), ("九十九", "number", 99),
+    ("第三", "ordinal", 3), ("第一个", "ordinal", 1), ("第十二", "ordinal", 12),
+    ("二十块钱", "amount-of-money", (20, "CNY")), ("五十元", "amount-of-money", (50, "CNY")), ("三块五", "amount-of-money", (3.5, "CNY")),
+    ("100美元", "amount-of-money", (100, "USD")), ("二十欧元", "amount-of-money", (20, "EUR")),
+    ("一个半小时", "duration", 5400), ("三天", "duration", 259200), ("三个月", "duration", 7776000), ("十分钟", "duration", 600),
+    ("两个星期", "duration", 1209600),
+]
+
+
+def _value(found):
+    return (found.value, found.info["unit"]) if found.dim == "amount-of-money" else found.value
+
+
+@pytest.mark.parametrize(("table", "lang", "at_least"), [(ENGLISH, "en", 100), (CHINESE, "zh", 50)])
+def test_expression_table_is_read_with_95_percent_exact_values(table, lang, at_least):
+    assert len(table) >= at_least
+    misses = []
+    for text, dim, expected in table:
+        got = [_value(f) for f in extract(text, lang, NOW) if f.dim == dim]
+        if got != [expected]:
+            misses.append((text, dim, expected, got))
+    assert len(misses) <= 0.05 * len(table), misses
+
+
+def test_overlapping_dimensions_keep_the_most_specific_and_the_grain():
+    found = extract("a table for 2 tomorrow at 7pm, budget $50", "en", NOW)
+    assert [(f.dim, f.value) for f in found] == [("number", 2), ("time", T("12-06", "19:00")), ("amount-of-money", 50)]
+    assert found[1].info["grain"] == "hour" and found[2].info["unit"] == "USD"
+    assert extract("may i have a table", "en", NOW) == []  # "may" is not May
+
+
+def test_time_zone_and_message_time_decide_now(write_bot):
+    bot = write_bot({"domain.yml": 'version: "1"\nentities: {time: {}}\n'})
+    domain = load_domain(bot).domain
+    shanghai = BuiltinEntities(resolve_config("builtin_entities", {"timezone": "Asia/Shanghai", "dimensions": ["time"]}), domain)
+    turn = Turn("tomorrow at 7pm", time=NOW.timestamp())  # 18:00 in Shanghai
+    shanghai.process(turn)
+    assert [(e["entity"], e["value"], e["extractor"], e["additional_info"]["grain"]) for e in turn.entities] == [
+        ("time", "2026-12-06T19:00:00+08:00", "builtin_entities", "hour")]
+
+
+def test_bad_config_is_a_clear_error():
+    from dialogkit.framework.errors import DialogkitError
+
+    with pytest.raises(DialogkitError, match="time zone 'Mars/Olympus'"):
+        resolve_config("builtin_entities", {"timezone": "Mars/Olympus"})
+    with pytest.raises(DialogkitError, match="unknown dimension"):
+        resolve_config("builtin_entities", {"dimensions": ["weather"]})
+
+
+def test_other_languages_get_dates_from_dateparser():
+    found = extract("le 5 juin à 19h", "fr", NOW, ("time",))
+    assert [f.value[:10] for f in found] == ["2027-06-05"]
