@@ -26,6 +26,7 @@ __all__ = [
     "OUT_OF_SCOPE",
     "RESTART",
     "UTTER_BACK",
+    "UTTER_DID_YOU_MEAN",
     "UTTER_DEFAULT",
     "UTTER_ERROR",
     "UTTER_FLOW_CANCELLED",
@@ -59,3 +60,4 @@ UTTER_DEFAULT = "utter_default"  # a message nothing handles (flow_policy's fall
 UTTER_ERROR = "utter_error"  # an action failed and its flow stopped
 UTTER_FLOW_CANCELLED = "utter_flow_cancelled"  # after `cancel`
 UTTER_BACK = "utter_back"  # said by action_back only when the bot defines it (Rasa's)
+UTTER_DID_YOU_MEAN = "utter_did_you_mean"  # a refused value close to allowed ones: its text, with `{suggestion}`, when the bot defines it

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["NAME_RE", "PAYLOAD_RE", "PLACEHOLDER_RE", "placeholders", "value_text"]
+__all__ = ["NAME_RE", "PAYLOAD_RE", "PLACEHOLDER_RE", "fill", "placeholders", "value_text"]
 
 # Intent, entity, slot, response, action and flow names. "#" and "+" allow multi-intent
 # labels such as ATIS's `atis_flight#atis_airfare`.
@@ -34,3 +34,17 @@ def value_text(value: Any) -> str:
     if isinstance(value, dict) and set(value) == {"value", "unit"}:  # an amount slot
         return " ".join(value_text(v) for v in (value["value"], value["unit"]) if v is not None)
     return str(value)
+
+
+def fill(template: str, slots: dict[str, Any], missing: str) -> str:
+    """Interpolate ``{slot}`` once; ``{{``/``}}`` are literal braces."""
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(0) == "{{":
+            return "{"
+        if m.group(0) == "}}":
+            return "}"
+        value = slots.get(m.group(1).strip())
+        return missing if value is None else value_text(value)
+
+    return PLACEHOLDER_RE.sub(repl, template)

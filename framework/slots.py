@@ -7,7 +7,7 @@ from typing import Any
 
 from dialogkit.framework.domain.schema import Slot, SlotType
 
-__all__ = ["NUMBER_WORDS", "check_slot_value", "coerce_slot_value", "value_problem"]
+__all__ = ["NUMBER_WORDS", "check_slot_value", "close_values", "coerce_slot_value", "value_problem"]
 
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -74,6 +74,19 @@ def check_slot_value(slot: Slot, value: Any, current: Any = None) -> tuple[bool,
     return True, value, ""
 
 
+def close_values(slot: Slot, value: Any, limit: int = 3, cutoff: float = 70.0) -> list[Any]:
+    """A categorical slot's values close to a refused ``value`` ("peperonni pizza" → pepperoni),
+    best first: rapidfuzz's WRatio (whole and partial similarity) of at least ``cutoff``."""
+    if slot.type is not SlotType.categorical or not slot.values or value is None:
+        return []
+    from rapidfuzz import fuzz, process
+
+    text = str(value).strip().lower()
+    choices = {str(v).lower(): v for v in slot.values}
+    hits = process.extract(text, list(choices), scorer=fuzz.WRatio, score_cutoff=cutoff, limit=limit)
+    return [choices[key] for key, _, _ in hits]
+
+
 def _bounded(slot: Slot, number: float) -> str:
     if slot.min is not None and number < slot.min:
         return f"below min {slot.min:g}"
@@ -111,7 +124,9 @@ def _when(t: SlotType, value: Any) -> tuple[bool, Any, str]:
             try:
                 parsed = datetime.strptime(text, "%H:%M") if t is SlotType.time else date.fromisoformat(text)
             except ValueError:
-                return False, None, f"not a {t.value} (ISO 8601, as a `time` entity gives)"
+                parsed = _said_time(text, t)
+                if parsed is None:
+                    return False, None, f"not a {t.value} (ISO 8601, or words such as \"tomorrow at 7pm\")"
     if isinstance(parsed, datetime):
         out = {SlotType.date: parsed.date().isoformat(), SlotType.time: parsed.strftime("%H:%M"),
                SlotType.datetime: parsed.isoformat(timespec="seconds")}[t]
@@ -119,6 +134,23 @@ def _when(t: SlotType, value: Any) -> tuple[bool, Any, str]:
     if isinstance(parsed, date) and t is SlotType.date:
         return True, parsed.isoformat(), ""
     return False, None, f"not a {t.value}"
+
+
+def _said_time(text: str, t: SlotType) -> Any:
+    """A date/time said in words ("8pm", "tomorrow", "明天晚上七点"), read by builtin_entities'
+    grammar against the current time (UTC): when the whole text is one time of a fitting grain."""
+    from datetime import datetime, timezone
+
+    from dialogkit.components.nlu.builtin.times import times
+
+    now = datetime.now(timezone.utc)
+    for lang in ("en", "zh"):
+        found = times(text, lang, now)
+        if len(found) == 1 and found[0].end - found[0].start >= len(text.strip(" .!?。！？")) - 1:
+            if t is SlotType.time and found[0].info.get("grain") in ("day", "week", "month", "year"):
+                return None
+            return datetime.fromisoformat(found[0].value)
+    return None
 
 
 def _number(value: Any) -> float | None:

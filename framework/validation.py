@@ -18,6 +18,7 @@ from dialogkit.framework.builtins import (
     BUILTIN_ACTIONS,
     BUILTIN_INTENTS,
     UTTER_BACK,
+    UTTER_DID_YOU_MEAN,
 )
 from dialogkit.framework.components import resolve_pipeline
 from dialogkit.framework.domain.loader import LoadedDomain
@@ -57,7 +58,7 @@ __all__ = [
     "validate",
 ]
 
-RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | {UTTER_BACK}  # said by the runtime itself: never "unused"
+RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | {UTTER_BACK, UTTER_DID_YOU_MEAN}  # said by the runtime itself: never "unused"
 
 
 def unbalanced_brace(text: str) -> int | None:

@@ -91,8 +91,11 @@ class Draft(FoldedState):
         self._actions.append(action)
         self._marks.append(len(self))
 
-    def refuse(self, slot: str, value: Any, why: str | None, asked: bool) -> None:
-        self._refused.append({"slot": slot, "value": value, "why": why, "asked": asked})
+    def refuse(self, slot: str, value: Any, why: str | None, asked: bool, suggestions: list[Any] | None = None) -> None:
+        refused = {"slot": slot, "value": value, "why": why, "asked": asked}
+        if suggestions:
+            refused["suggestions"] = suggestions
+        self._refused.append(refused)
 
     def decision(self, request: Request | None = None) -> Decision:
         """Hand over what was decided since the last decision, with ``request`` (None: listen)."""

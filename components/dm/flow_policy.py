@@ -31,7 +31,7 @@ from pydantic import Field
 from dialogkit.components.dm.alignment import align
 from dialogkit.components.dm.draft import Draft
 from dialogkit.components.dm.flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
-from dialogkit.components.dm.slot_filling import Filled, fill_slots
+from dialogkit.components.dm.slot_filling import Filled, fill_slots, offer_values
 from dialogkit.components.dm.two_stage import TwoStageFallback
 from dialogkit.framework.builtins import (
     CANCEL,
@@ -66,6 +66,8 @@ class FlowPolicyConfig(ComponentConfig):
     fallback_response: str = UTTER_DEFAULT
     validate_slots_action: str | None = None  # run after every user message with the slots it set (Rasa's action_validate_slot_mappings)
     two_stage_fallback: bool = False  # on nlu_fallback ask "Did you mean ...?", then to rephrase, before the fallback response (.two_stage)
+    answer_by_value: bool = True  # the question asked counts: a reply that is only its slot's value fills it (.slot_filling)
+    suggest_values: bool = True  # a refused value close to a categorical slot's values: "Did you mean ...?" with buttons
 
 
 class FlowPolicy(Policy):
@@ -129,14 +131,14 @@ class FlowPolicy(Policy):
             return
         stack = draft.stack  # the routes below decide on the flows as they stood when the message came
         asking = self.runtime.asking(stack)
-        invalid, ok, validated = yield from self._read(draft, intent, asking, stack)
+        filled, ok, validated = yield from self._read(draft, intent, asking, stack)
         if not ok:  # a validator or validation action failed: its flow stops, nothing else is read into this message
             self.runtime.stop_after_failure(draft)
             yield from self.runtime.run(draft)
             return
         if validated:
             asking = self.runtime.asking(draft.stack)  # the validation action may have moved the flow
-        if intent == NLU_FALLBACK and asking is not None and draft.slots_set_this_turn():
+        if filled.by_value or intent == NLU_FALLBACK and asking is not None and draft.slots_set_this_turn():
             intent = INFORM  # unsure about the intent, but the message answered the question asked
         fallback = self._fallback(draft, intent)
         if fallback == "wait":
@@ -151,15 +153,19 @@ class FlowPolicy(Policy):
         if not (yield from self._start(draft, intent, asking, stack)):
             draft.say(self.config.fallback_response)  # nothing to do with this intent; slots stay set
             return
-        refusal = self.domain.slots[invalid].invalid_response if invalid else None
+        if filled.invalid and filled.suggestions and self.config.suggest_values and self.runtime.asking(draft.stack) == filled.invalid:
+            offer_values(self.domain, draft, filled.invalid, filled.suggestions)
+            return  # the collect waits: a button (or any answer) fills the slot
+        refusal = self.domain.slots[filled.invalid].invalid_response if filled.invalid else None
         if refusal:
             draft.say(refusal)
         yield from self.runtime.run(draft)
 
     def _read(self, draft: Draft, intent: str, asking: str | None, stack: list[FlowFrame]) -> Steps:
         """Fill slots from the message, then run the validation actions over what it set.
-        Returns (the asked slot if its value was refused, nothing failed, a flow's validate ran)."""
-        filled = (yield from fill_slots(self.domain, draft, intent, asking, self.config.action_timeout)) if draft.parse.fills_slots else Filled()
+        Returns (what filling did, nothing failed, a flow's validate ran)."""
+        filled = ((yield from fill_slots(self.domain, draft, intent, asking, self.config.action_timeout, self.config.answer_by_value))
+                  if draft.parse.fills_slots else Filled())
         self.runtime.rewind(draft, filled.corrected)
         ok = filled.validators_ok
         if ok and self.config.validate_slots_action:
@@ -168,7 +174,7 @@ class FlowPolicy(Policy):
         validated = False
         if ok and stack:
             validated, ok = yield from self._validate(draft, stack[-1].flow)
-        return filled.invalid, ok, validated
+        return filled, ok, validated
 
     def _validate(self, draft: Draft, flow: str) -> Steps:
         """Run flow ``flow``'s `validate` action on this message (with the slots it set; the

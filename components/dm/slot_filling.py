@@ -4,24 +4,41 @@ A mapping applies when its conditions hold (the active flow, the slot being aske
 the intent fits; the first mapping of a slot that applies decides. The value is checked
 against the slot's type and then by its validator (a :class:`ValidateSlot` request the agent
 runs on its action executor; the verdict is sent back).
+
+The question asked counts (``answer_by_value``, on by default):
+
+- where the NLU found several entities on the same words (a phrase in two lookups), the
+  entity of the slot being asked for is the one read; with no question, the first;
+- a reply that is only a value of the asked slot's entity ("pepperoni", "two") fills it even
+  when the intent is not one its mapping names, unless the NLU is sure of another intent
+  (confidence ``CLEAR_INTENT`` or more, or a button payload).
+
+A refused value of a categorical slot that is close to allowed ones carries them as
+``suggestions`` (shown by ``shell --debug``; flow_policy offers them as "Did you mean ...?").
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import json
+import re
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dialogkit.components.dm.draft import Draft
+from dialogkit.framework.builtins import NLU_FALLBACK, UTTER_DID_YOU_MEAN
 from dialogkit.framework.dialogue import Decision, ValidateSlot
 from dialogkit.framework.domain.schema import Domain, FromEntity, FromIntent, FromText
-from dialogkit.framework.slots import check_slot_value
+from dialogkit.framework.patterns import fill, value_text
+from dialogkit.framework.slots import check_slot_value, close_values
 from dialogkit.framework.tracker import SlotSet
-from dialogkit.framework.turn import Parse
+from dialogkit.framework.turn import Entity, Parse
 
-__all__ = ["Filled", "fill_slots", "mapped_value"]
+__all__ = ["CLEAR_INTENT", "Filled", "fill_slots", "mapped_value", "offer_values"]
 
 _NOTHING = object()
+_DEFAULT_TEXT = {"en": ("Did you mean {suggestion}?", " or "), "zh": ("您是说{suggestion}吗？", "还是")}
+CLEAR_INTENT = 0.9  # an intent this sure is what the user meant, even for a reply that is only a value
 
 
 @dataclass
@@ -29,12 +46,18 @@ class Filled:
     """What slot filling did with one message."""
 
     invalid: str | None = None  # the asked slot, when the user's value for it was refused
+    suggestions: list[Any] = field(default_factory=list)  # allowed values close to the refused one (categorical slots)
+    by_value: bool = False  # the asked slot was filled by a reply that is only its value (whatever the intent)
     validators_ok: bool = True  # False: a slot validator failed (raised, timed out, could not be imported)
     corrected: list[str] = field(default_factory=list)  # slots that had a value and got another (not the asked one)
 
 
-def mapped_value(mapping: Any, name: str, slot: Any, parse: Parse, intent: str, asking: str | None, active: str | None) -> Any:
-    """The raw value ``mapping`` of slot ``name`` reads from this turn, or ``_NOTHING`` when it does not apply."""
+def mapped_value(mapping: Any, name: str, slot: Any, parse: Parse, intent: str, asking: str | None, active: str | None,
+                 entities: Sequence[Entity] | None = None, by_value: bool = False) -> Any:
+    """The raw value ``mapping`` of slot ``name`` reads from this turn, or ``_NOTHING`` when it
+    does not apply. ``entities``: the parse's, one per span (default: all of them);
+    ``by_value``: the message is only a value of this slot's entity (the intent filter is waived)."""
+    entities = parse.entities if entities is None else entities
     if mapping.conditions and not any(
         (c.active_flow is None or c.active_flow == active) and (c.requested_slot is None or c.requested_slot == asking)
         for c in mapping.conditions
@@ -46,10 +69,9 @@ def mapped_value(mapping: Any, name: str, slot: Any, parse: Parse, intent: str, 
         wanted = [mapping.intent] if isinstance(mapping.intent, str) else mapping.intent
         return mapping.value if intent in wanted else _NOTHING
     if isinstance(mapping, FromEntity):
-        if mapping.intents() and intent not in mapping.intents():
+        if mapping.intents() and intent not in mapping.intents() and not by_value:
             return _NOTHING
-        amount = slot.type.value == "amount"
-        values = [_amount(e) if amount else e["value"] for e in parse.entities if e["entity"] == mapping.entity
+        values = [_entity_value(e, slot.type.value) for e in entities if e["entity"] == mapping.entity and _fits(e, slot.type.value)
                   and (mapping.role is None or e.get("role") == mapping.role) and (mapping.group is None or e.get("group") == mapping.group)]
         if not values:
             return _NOTHING
@@ -61,23 +83,71 @@ def mapped_value(mapping: Any, name: str, slot: Any, parse: Parse, intent: str, 
     return _NOTHING  # pragma: no cover - the schema admits no other mapping
 
 
-def _amount(e: Any) -> Any:
-    """An amount slot's value from an entity: its currency comes with it (``additional_info``)."""
+def _entity_value(e: Any, slot_type: str) -> Any:
+    """The value an entity gives a slot: an amount slot takes the currency with the amount
+    (``additional_info.unit``, as builtin_entities gives it)."""
     info = e.get("additional_info") or {}
-    return {"value": e["value"], "unit": info.get("unit")} if "unit" in info else e["value"]
+    if slot_type == "amount" and "unit" in info:
+        return {"value": e["value"], "unit": info.get("unit")}
+    return e["value"]
+
+
+def _fits(e: Any, slot_type: str) -> bool:
+    """A time slot takes no time whose grain is a day or longer ("tonight", "next week")."""
+    grain = (e.get("additional_info") or {}).get("grain")
+    return not (slot_type == "time" and grain in ("day", "week", "month", "year"))
+
+
+def _asked_entities(domain: Domain, asking: str | None) -> set[str]:
+    slot = domain.slots.get(asking) if asking else None
+    return {m.entity for m in slot.mappings if isinstance(m, FromEntity)} if slot else set()
+
+
+def _one_per_span(entities: Sequence[Entity], asked: set[str]) -> list[Entity]:
+    """The entities to read: of several on the same words, the asked slot's (else the first)."""
+    out: list[Entity] = []
+    spans: dict[tuple[int, int], int] = {}
+    for e in entities:
+        start, end = e.get("start"), e.get("end")
+        if start is None or end is None:
+            out.append(e)
+            continue
+        i = spans.get((start, end))
+        if i is None:
+            spans[(start, end)] = len(out)
+            out.append(e)
+        elif e["entity"] in asked and out[i]["entity"] not in asked:
+            out[i] = e
+    return out
+
+
+def _only_a_value(parse: Parse, entities: Sequence[Entity], asked: set[str]) -> bool:
+    """The message is one entity of ``asked`` and nothing else worth a word ("pepperoni!")."""
+    spans = [e for e in entities if e["entity"] in asked and e.get("start") is not None]
+    if len(spans) != 1 or parse.payload:
+        return False
+    e = spans[0]
+    rest = parse.text[:e.get("start") or 0] + " " + parse.text[e.get("end") or 0:]
+    if re.search(r"\w", rest):
+        return False
+    sure = parse.intent is not None and parse.intent_name != NLU_FALLBACK and float(parse.intent.get("confidence") or 0) >= CLEAR_INTENT
+    return not sure
 
 
 def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,
-               timeout: float | None = None) -> Generator[Decision, Any, Filled]:
+               timeout: float | None = None, by_value: bool = True) -> Generator[Decision, Any, Filled]:
     """Apply the slot mappings to the message (``SlotSet`` events on ``draft``, refused values
     noted on it); a slot's validator is a :class:`ValidateSlot` request whose verdict the agent
-    sends back."""
+    sends back. ``by_value``: the question asked counts (the module docstring)."""
     active = draft.active_flow
     slots = draft.slots
     out = Filled()
+    asked = _asked_entities(domain, asking) if by_value else set()
+    entities = _one_per_span(draft.parse.entities, asked)
+    only_value = bool(asked) and _only_a_value(draft.parse, entities, asked)
     for name, slot in domain.slots.items():
         for m in slot.mappings:
-            raw = mapped_value(m, name, slot, draft.parse, intent, asking, active)
+            raw = mapped_value(m, name, slot, draft.parse, intent, asking, active, entities, only_value and name == asking)
             if raw is _NOTHING:
                 continue
             why: str | None
@@ -91,14 +161,39 @@ def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,
                 ok = value is not None
                 why = None if ok else f"refused by {slot.validator}"
             if not ok:
-                draft.refuse(name, raw, why, asked=name == asking)
+                near = close_values(slot, raw) if name == asking else []
+                draft.refuse(name, raw, why, asked=name == asking, suggestions=near)
                 if name == asking:
-                    out.invalid = name
+                    out.invalid, out.suggestions = name, near
                 break
             if value != slots.get(name):
                 if slots.get(name) is not None and name != asking:
                     out.corrected.append(name)
                 draft.add(SlotSet(name=name, value=value))
                 slots[name] = value
+            out.by_value = out.by_value or (only_value and name == asking)
             break  # the first mapping that applies wins
     return out
+
+
+def offer_values(domain: Domain, draft: Draft, name: str, values: list[Any]) -> None:
+    """Say "Did you mean X (or Y)?" for slot ``name`` with a button per value. A button's
+    payload is the slot's entity mapping as an intent payload (``/inform{"pizza": "pepperoni"}``:
+    the message's intent when the mapping takes it, else the mapping's first), or the value
+    itself when no intent fits."""
+    template, joiner = _DEFAULT_TEXT.get(domain.language, _DEFAULT_TEXT["en"])
+    own = domain.responses.get(UTTER_DID_YOU_MEAN)
+    if own is not None and own.variations and own.variations[0].text:
+        template = own.variations[0].text
+    mapping = next((m for m in domain.slots[name].mappings if isinstance(m, FromEntity)), None)
+    intent = draft.parse.intent_name
+    if mapping is not None and mapping.intents() and intent not in mapping.intents():
+        intent = mapping.intents()[0]
+    buttons = []
+    for v in values:
+        payload = value_text(v)
+        if mapping is not None and intent in domain.intents:
+            payload = f"/{intent}" + json.dumps({mapping.entity: v}, ensure_ascii=False)
+        buttons.append({"title": value_text(v), "payload": payload})
+    text = fill(template, {**draft.slots, "suggestion": joiner.join(value_text(v) for v in values)}, "")
+    draft.write({"response": UTTER_DID_YOU_MEAN, "text": text, "buttons": buttons})

@@ -9,13 +9,12 @@ variations the choice is seeded-random or round-robin.
 from __future__ import annotations
 
 import random
-import re
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from dialogkit.framework.components import Component, ComponentConfig, Turn
 from dialogkit.framework.domain.schema import RUNTIME_RESPONSES
 from dialogkit.framework.expressions import parse_expression
-from dialogkit.framework.patterns import PLACEHOLDER_RE, value_text
+from dialogkit.framework.patterns import fill
 from dialogkit.framework.turn import ActionMessage, Message
 
 if TYPE_CHECKING:
@@ -28,18 +27,6 @@ class TemplateConfig(ComponentConfig):
     missing_slot_text: str = "(unknown)"
 
 
-def fill(template: str, slots: dict[str, Any], missing: str) -> str:
-    """Interpolate ``{slot}`` once; ``{{``/``}}`` are literal braces."""
-
-    def repl(m: re.Match[str]) -> str:
-        if m.group(0) == "{{":
-            return "{"
-        if m.group(0) == "}}":
-            return "}"
-        value = slots.get(m.group(1).strip())
-        return missing if value is None else value_text(value)
-
-    return PLACEHOLDER_RE.sub(repl, template)
 
 
 

@@ -11,7 +11,10 @@ English and Chinese are read by the grammar in :mod:`dialogkit.components.nlu.bu
 other languages get dates and times from dateparser (its ``search_dates`` in the bot's
 language) and digits as numbers. Where two dimensions cover the same words, the more
 specific one is kept (e-mail, url, time, amount, phone number, duration, ordinal, then number): "$20" is an amount,
-not also the number 20. Put it before ``bert_nlu`` so its matches win over the model's.
+not also the number 20. Put it after ``bert_nlu``: an entity of the same name an earlier
+component found on the same words (the model's ``time`` span "7pm") is replaced by the
+normalised one; entities of other names on those words stay, as Rasa keeps Duckling's and
+DIET's side by side.
 """
 
 from __future__ import annotations
@@ -133,8 +136,9 @@ class BuiltinEntities(Component):
     def process(self, turn: Turn) -> None:
         now = datetime.fromtimestamp(turn.time, self._zone) if turn.time is not None else datetime.now(self._zone)
         for f in extract(turn.text, self.domain.language, now, self._dims, self.config.date_order):
-            if any(_overlaps(f, e) for e in turn.entities):
-                continue  # an entity an earlier extractor found there (a lookup, a regex) stays
+            # the same entity found on these words by an earlier extractor (a model's `time` span
+            # "7pm") gives way to the normalised one; other entities there stay (Rasa's rule)
+            turn.entities[:] = [e for e in turn.entities if e["entity"] != f.dim or not _overlaps(f, e)]
             found: Entity = make_entity(f.dim, f.value, self.name, f.start, f.end)
             if f.info:
                 found["additional_info"] = dict(f.info)

@@ -210,10 +210,14 @@ def _span(e: Entity) -> tuple[int, int]:
 
 
 def _resolve_overlaps(found: list[Entity]) -> list[Entity]:
-    """Keep the longest, then earliest, match among overlapping ones; one entity type per span."""
+    """Keep the longest, then earliest, match among overlapping ones. Matches of other entities
+    on exactly the same words are kept too (a phrase in two lookups): slot filling reads the one
+    the question asked for (components/dm/slot_filling.py), else the first."""
     kept: list[Entity] = []
     for e in sorted(found, key=lambda e: (_span(e)[0] - _span(e)[1], _span(e)[0])):
-        if all(_span(e)[1] <= _span(k)[0] or _span(e)[0] >= _span(k)[1] for k in kept):
+        same = [k for k in kept if _span(k) == _span(e)]
+        if same and all(k["entity"] != e["entity"] for k in same) or \
+                all(_span(e)[1] <= _span(k)[0] or _span(e)[0] >= _span(k)[1] for k in kept):
             kept.append(e)
     return sorted(kept, key=lambda e: _span(e)[0])
 

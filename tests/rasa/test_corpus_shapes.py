@@ -454,7 +454,7 @@ def test_a_duckling_project_imports_and_its_time_and_number_slots_fill(tmp_path,
     loaded = load_domain(tmp_path / "bot")
     assert [i.render() for i in check(loaded) if i.severity == "error"] == []
     builtin = next(c for c in loaded.domain.pipeline if c.name == "builtin_entities")
-    assert [c.name for c in loaded.domain.pipeline][:3] == ["rule_entity_extractor", "builtin_entities", "bert_nlu"]
+    assert [c.name for c in loaded.domain.pipeline][:3] == ["rule_entity_extractor", "bert_nlu", "builtin_entities"]
     assert builtin.model_dump(exclude_none=True, exclude={"name"}) == {"dimensions": ["time", "number"], "timezone": "Europe/Berlin"}
     md = (tmp_path / "bot" / "rasa_import.md").read_text()
     assert "dimension `distance`" in md  # what it does not read is said
