@@ -6,6 +6,10 @@ applied to it: a letter dropped, two neighbouring letters swapped, a letter doub
 entity annotations move with the text: a span the typo falls in keeps its canonical value
 (``value``: what the user meant), its typed text changes. Messages with no such word stay as
 they are. Usage: ``typo_examples(examples, language, seed)``.
+
+``kind="homophones"`` (Chinese): the slip a Chinese input method makes instead: a character
+of a run of two or more is replaced by another common character read the same (the same
+pinyin without tones, from pypinyin's tables): 杭州 → 杭洲.
 """
 
 from __future__ import annotations
@@ -53,9 +57,35 @@ def _shift(span: EntitySpan, at: int, delta: int, text: str) -> EntitySpan:
     return replace(span, start=start, end=end, text=text[start:end], value=value)
 
 
-def typo_examples(examples: list[Example], language: str, seed: int = 28) -> list[Example]:
+def _homophones() -> dict[str, list[str]]:
+    """Common Chinese characters by their pinyin without tones."""
+    from pypinyin import lazy_pinyin
+    from pypinyin.phrases_dict import phrases_dict
+
+    common = sorted({c for phrase in phrases_dict for c in phrase if _CJK.match(c)})
+    by_sound: dict[str, list[str]] = {}
+    for c in common:
+        by_sound.setdefault(lazy_pinyin(c)[0], []).append(c)
+    return by_sound
+
+
+def homophone(word: str, rng: random.Random, by_sound: dict[str, list[str]]) -> tuple[str, int, int]:
+    """``word`` with one character replaced by another that sounds the same (or unchanged)."""
+    from pypinyin import lazy_pinyin
+
+    order = list(range(len(word)))
+    rng.shuffle(order)
+    for i in order:
+        others = [c for c in by_sound.get(lazy_pinyin(word[i])[0], []) if c != word[i]]
+        if others:
+            return word[:i] + rng.choice(others) + word[i + 1:], i, 0
+    return word, 0, 0
+
+
+def typo_examples(examples: list[Example], language: str, seed: int = 28, kind: str = "letters") -> list[Example]:
     """Each example with one typo (see the module docstring); the same seed, the same typos."""
     rng = random.Random(seed)
+    by_sound = _homophones() if kind == "homophones" else {}
     out = []
     for ex in examples:
         words = _words(ex.text, language)
@@ -63,7 +93,7 @@ def typo_examples(examples: list[Example], language: str, seed: int = 28) -> lis
             out.append(ex)
             continue
         start, end = rng.choice(words)
-        new, i, delta = typo(ex.text[start:end], rng)
+        new, i, delta = homophone(ex.text[start:end], rng, by_sound) if by_sound else typo(ex.text[start:end], rng)
         text = ex.text[:start] + new + ex.text[end:]
         at = start + i
         spans = tuple(_shift(s, at, delta, text) for s in ex.entities)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from pydantic import field_validator
 
 from dialogkit.components.nlu.rule_entities import merge_entities
+from dialogkit.components.nlu.spelling import UNSPACED, Speller
 from dialogkit.framework.builtins import NLU_FALLBACK
 from dialogkit.framework.components import (
     Component,
@@ -61,6 +62,7 @@ class BertNLUConfig(ComponentConfig):
     max_char_features: int = 20000
     char_feature_dim: int = 128
     char_feature_learning_rate: float = 1e-2
+    spelling: bool | Literal["auto"] = "auto"  # typos of the bot's own words corrected for the model (.spelling); auto: spaced scripts
     quantize: bool = False  # the torch path only: dynamic int8 Linear layers
     # "auto": ONNX Runtime when it is installed (exported at training; a model trained before is exported
     # on first load, into the cache), else torch. "onnx" requires it; "torch" never uses it.
@@ -96,6 +98,7 @@ class BertNLU(Component):
         self.tags: list[str] = []
         self.fit_result: Any = None
         self.featurizer: Any = None  # CharNgramFeaturizer when `char_features`
+        self.speller: Speller | None = None  # when `spelling`
         self.encoder_info: dict[str, Any] = {"encoder": config.encoder}
         self._synonym_map = domain.synonym_map()
         self.fast: Any = None  # OnnxJointModel when inference runs on ONNX Runtime
@@ -170,6 +173,8 @@ class BertNLU(Component):
 
             n_min, n_max = self.config.char_ngrams
             self.featurizer = CharNgramFeaturizer.fit([[w for w, _, _ in words] for words in train_data.words], n_min, n_max, self.config.max_char_features)
+        if self.config.spelling is True or self.config.spelling == "auto" and self._lang() not in UNSPACED:
+            self.speller = Speller.fit([[w for w, _, _ in words] for words in train_data.words], self._lang())
         self.model = JointIntentSlotModel(encoder, len(self.intents), len(self.tags), self.config.dropout, slot_encoder, self.config.label_smoothing,
                                           len(self.featurizer) if self.featurizer else 0, self.config.char_feature_dim)
         if self.config.freeze_embeddings:
@@ -236,6 +241,8 @@ class BertNLU(Component):
         (path / "encoder.json").write_text(json.dumps(self.encoder_info, indent=1, ensure_ascii=False), encoding="utf-8")  # which encoder, for which languages
         if self.featurizer is not None:
             (path / "sparse.json").write_text(json.dumps(self.featurizer.to_json(), ensure_ascii=False), encoding="utf-8")
+        if self.speller is not None:
+            (path / "spelling.json").write_text(json.dumps(self.speller.to_json(), ensure_ascii=False), encoding="utf-8")
         if self.fit_result is not None:
             (path / "training.json").write_text(json.dumps(self.fit_result.__dict__, indent=1), encoding="utf-8")
         if self._wants_onnx():
@@ -268,6 +275,8 @@ class BertNLU(Component):
             from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
 
             self.featurizer = CharNgramFeaturizer.from_json(json.loads((path / "sparse.json").read_text(encoding="utf-8")))
+        if (path / "spelling.json").is_file() and config.spelling is not False:
+            self.speller = Speller.from_json(json.loads((path / "spelling.json").read_text(encoding="utf-8")), self._lang())
         dirs = [path / "encoder"] + ([path / "slot_encoder"] if (path / "slot_encoder").is_dir() else [])
         plain = all(BertSettings.from_json(d / "config.json").supported() for d in dirs)
         onnx = self._wants_onnx()
@@ -312,7 +321,9 @@ class BertNLU(Component):
         else:
             from transformers import AutoConfig, AutoModel
 
-            with _skip_weight_init():  # every weight is overwritten from model.safetensors below
+            from dialogkit.components.nlu.encoder import skip_weight_init
+
+            with skip_weight_init():  # every weight is overwritten from model.safetensors below
                 encoders = [AutoModel.from_config(AutoConfig.from_pretrained(d)) for d in dirs]
         model = JointIntentSlotModel(encoders[0], len(self.intents), len(self.tags), config.dropout,
                                      encoders[1] if len(encoders) > 1 else None, config.label_smoothing,
@@ -330,6 +341,8 @@ class BertNLU(Component):
         from dialogkit.components.nlu.features import ROLE_SEP, encode, spans_from_tags, words_of
 
         word_lists = [words_of(t, self._lang()) for t in texts]
+        if self.speller is not None:  # the model reads the bot's spelling; offsets (and entity values) stay the user's
+            word_lists = [[(self.speller.correct(w), s, e) for w, s, e in words] for words in word_lists]
         if self.fast is not None:  # ONNX Runtime and numpy: no torch
             from dialogkit.components.nlu.onnx_runtime import softmax
 
@@ -380,16 +393,3 @@ class BertNLU(Component):
             else:
                 turn.intent = best
             turn.entities = merge_entities(turn.entities, result["entities"], self._synonym_map)
-
-
-
-def _skip_weight_init() -> Any:
-    """transformers' context that skips random initialisation (where this version has it)."""
-    import contextlib
-
-    for module in ("transformers.initialization", "transformers.modeling_utils"):
-        try:
-            return __import__(module, fromlist=["no_init_weights"]).no_init_weights()
-        except (ImportError, AttributeError):
-            continue
-    return contextlib.nullcontext()

@@ -16,7 +16,7 @@ from typing import Any
 
 from dialogkit.framework.errors import ConfigError, message
 
-__all__ = ["DEFAULT_ENCODER", "BertSettings", "encoder_languages", "load_encoder", "load_tokenizer", "offline", "resolve_encoder"]
+__all__ = ["DEFAULT_ENCODER", "BertSettings", "encoder_languages", "load_encoder", "load_tokenizer", "offline", "resolve_encoder", "skip_weight_init"]
 
 DEFAULT_ENCODER = "default"
 
@@ -133,3 +133,15 @@ class BertSettings:
     def supported(self) -> bool:
         """Whether the plain-torch :class:`~dialogkit.components.nlu.bert_encoder.BertEncoder` runs it."""
         return self.model_type == "bert" and self.hidden_act == "gelu" and self.position_embedding_type == "absolute"
+
+
+def skip_weight_init() -> Any:
+    """transformers' context that skips random initialisation (where this version has it)."""
+    import contextlib
+
+    for module in ("transformers.initialization", "transformers.modeling_utils"):
+        try:
+            return __import__(module, fromlist=["no_init_weights"]).no_init_weights()
+        except (ImportError, AttributeError):
+            continue
+    return contextlib.nullcontext()

@@ -17,6 +17,11 @@ What is never read as a typo:
 - a span where two different values score the same best (ambiguous: nothing is guessed);
 - a span that overlaps an exact match.
 
+Chinese typos are mostly homophones (the input method offers 坐 for 座): for a Chinese bot a
+span of two or more characters that sounds exactly like a declared phrase (the same pinyin
+without tones, by pypinyin) matches it with similarity 90 ("二等坐" → 二等座, "杭洲" → 杭州),
+unless the span is itself a word of pypinyin's phrase dictionary ("背景" is not 北京).
+
 Overlapping fuzzy matches keep the better score, then the longer span. A match is an entity
 with ``extractor: fuzzy`` and ``confidence`` = the similarity / 100, its value the declared
 phrase (or its synonym's canonical value), never the typed text.
@@ -24,13 +29,18 @@ phrase (or its synonym's canonical value), never the typed text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-__all__ = ["FuzzyIndex", "FuzzyMatch", "packaged_english_words"]
+__all__ = ["HOMOPHONE_SCORE", "FuzzyIndex", "FuzzyMatch", "english_words_by_rank", "packaged_english_words"]
+
+HOMOPHONE_SCORE = 90.0
+_HAN = re.compile(r"^[\u3400-\u9fff]{2,}$")
 
 
 @dataclass(frozen=True)
@@ -41,24 +51,43 @@ class FuzzyMatch:
     score: float  # 0-100
 
 
-def packaged_english_words(min_length: int) -> set[str]:
-    """Whole words (not word pieces) of the packaged English encoder's vocabulary, lower case."""
+@lru_cache(maxsize=1)
+def english_words_by_rank() -> tuple[str, ...]:
+    """Whole words (not word pieces) of the packaged English encoder's vocabulary, lower case,
+    in its order (roughly the more common first)."""
     from pathlib import Path
 
     from dialogkit.components.nlu.encoder import resolve_encoder
 
     vocab = Path(resolve_encoder("default")) / "vocab.txt"
     if not vocab.is_file():
-        return set()
-    words = vocab.read_text(encoding="utf-8").split()
-    return {w for w in words if len(w) >= min_length and w.isalpha() and not w.startswith("##")}
+        return ()
+    return tuple(w for w in vocab.read_text(encoding="utf-8").split() if w.isascii() and w.isalpha())
+
+
+def packaged_english_words(min_length: int) -> frozenset[str]:
+    """:func:`english_words_by_rank` of ``min_length`` letters or more."""
+    return frozenset(w for w in english_words_by_rank() if len(w) >= min_length)
+
+
+@lru_cache(maxsize=1)
+def _chinese_words() -> frozenset[str]:
+    from pypinyin.phrases_dict import phrases_dict
+
+    return frozenset(phrases_dict)
+
+
+def _sound(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return " ".join(lazy_pinyin(text))
 
 
 class FuzzyIndex:
     """Declared phrases by word count, each with the threshold of its entity."""
 
     def __init__(self, keys: dict[str, float], meanings: dict[str, str], known_words: Iterable[str], min_length: int,
-                 tokenize: Callable[[str], list[tuple[str, int, int]]]):
+                 tokenize: Callable[[str], list[tuple[str, int, int]]], homophones: bool = False):
         self.min_length = min_length
         self._meaning = meanings  # key -> what it stands for (two keys of one value are no ambiguity)
         self.known = frozenset(known_words)
@@ -68,6 +97,11 @@ class FuzzyIndex:
         for key in keys:
             self._by_words.setdefault(len(tokenize(key)), []).append(key)
         self._lowest = min(keys.values(), default=100.0)
+        self._sounds: dict[str, list[str]] = {}  # pinyin -> the Chinese phrases that sound so
+        if homophones:
+            for key in keys:
+                if _HAN.match(key.replace(" ", "")):
+                    self._sounds.setdefault(_sound(key.replace(" ", "")), []).append(key)
 
     def matches(self, text: str, taken: list[tuple[int, int]]) -> list[FuzzyMatch]:
         """The fuzzy matches in ``text`` that overlap no span of ``taken``."""
@@ -91,6 +125,10 @@ class FuzzyIndex:
         return sorted(kept, key=lambda m: m.start)
 
     def _best(self, span: list[tuple[str, int, int]], start: int, end: int, keys: list[str]) -> FuzzyMatch | None:
+        if self._sounds:
+            said = "".join(w for w, _, _ in span)
+            if _HAN.match(said):
+                return self._homophone(said, start, end)
         lowered = [w.lower() for w, _, _ in span]
         if sum(len(w) for w in lowered) < self.min_length or not all(w.isalpha() for w in lowered):
             return None
@@ -108,3 +146,14 @@ class FuzzyIndex:
         if any(score == best_score and self._meaning.get(key) != self._meaning.get(best) for score, key in scored[1:]):
             return None  # two values as close: ambiguous, nothing is guessed
         return FuzzyMatch(start, end, best, best_score)
+
+    def _homophone(self, said: str, start: int, end: int) -> FuzzyMatch | None:
+        """A Chinese span that sounds exactly like one declared phrase (and is no word itself)."""
+        if said in _chinese_words() or said in self.known:
+            return None
+        keys = [k for k in self._sounds.get(_sound(said), []) if k.replace(" ", "") != said]
+        meanings = {self._meaning.get(k) for k in keys}
+        if not keys or len(meanings) > 1:
+            return None  # nothing sounds so, or two values do: no guess
+        key = keys[0]
+        return FuzzyMatch(start, end, key, HOMOPHONE_SCORE) if HOMOPHONE_SCORE >= self._threshold[key] else None

@@ -144,7 +144,7 @@ class RuleEntityExtractor(Component):
         self._synonym_map = self.domain.synonym_map()
         lang = self.domain.language
         self._fuzzy = FuzzyIndex(self.fuzzy["keys"], self.fuzzy["meanings"], self.fuzzy["known"], self.config.fuzzy_min_length,
-                                 lambda text: tokenize(text, lang)) if self.fuzzy["keys"] and self.config.fuzzy else None
+                                 lambda text: tokenize(text, lang), homophones=lang == "zh") if self.fuzzy["keys"] and self.config.fuzzy else None
 
     def _lookup(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, lexicon key) for every token span the PhraseMatcher finds."""

@@ -120,3 +120,12 @@ def test_fuzzy_matches_survive_save_and_load(write_bot, tmp_path: Path):
     c.save(tmp_path)
     again = RuleEntityExtractor.load(tmp_path, c.config, c.domain)
     assert typos(again, "a larg peperoni, the mall") == typos(c, "a larg peperoni, the mall")
+
+
+def test_chinese_homophone_typos_match_and_real_words_do_not(write_bot):
+    bot = PIZZA.replace('version: "1"', 'version: "1"\nlanguage: zh').replace("lookup: [pepperoni, margherita, hawaiian, four cheese]", "lookup: [北京, 杭州, 二等座]")
+    c = trained(write_bot({"domain.yml": bot}))
+    assert typos(c, "去杭洲") == [("pizza", "杭州", "杭洲", "fuzzy", 90)]  # the input method's 洲 for 州: the same sound
+    assert typos(c, "要二等坐") == [("pizza", "二等座", "二等坐", "fuzzy", 90)]
+    assert typos(c, "换个背景") == []  # sounds like 北京 but is a word of its own
+    assert typos(c, "北京") == [("pizza", "北京", "北京", "lookup", 100)]
