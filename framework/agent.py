@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -74,6 +74,7 @@ class Agent:
                  executor: ActionExecutor | None = None):
         self.domain = domain
         self.components = components
+        self.clock: Callable[[], float] = time.time  # "now" for a message (UNIX seconds); a conversation test may fix it
         self.manifest = manifest
         self.executor = executor or ActionExecutor(domain)  # runs the actions the DM decides on
         self.store = store or InMemoryTrackerStore()
@@ -164,13 +165,13 @@ class Agent:
 
     def parse(self, text: str) -> dict[str, Any]:
         """NLU only: ``{"text", "intent", "intent_ranking", "entities"}``."""
-        turn = Turn(clean_message(text), time=time.time())
+        turn = Turn(clean_message(text), time=self.clock())
         self._nlu(turn)
         return _parse_result(turn)
 
     def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
         """NLU for several texts, with one pass of each NLU component over all of them."""
-        turns = [Turn(clean_message(t), time=time.time()) for t in texts]
+        turns = [Turn(clean_message(t), time=self.clock()) for t in texts]
         rest = [t for t in turns if not read_payload(t)]
         if rest:
             self._nlu_batch(rest)
@@ -235,7 +236,7 @@ class Agent:
               executor: ActionExecutor | None = None) -> Turn:
         start = len(tracker.events)
         self._expire_session(tracker)
-        turn = Turn(clean_message(text), channel=channel, time=time.time())
+        turn = Turn(clean_message(text), channel=channel, time=self.clock())
         self._start_session(tracker, turn, executor or self.executor)
         if parse is None:
             self._nlu(turn)

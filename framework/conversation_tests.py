@@ -4,6 +4,7 @@
 
     conversations:
       - name: booking with an FAQ in the middle
+        now: 2026-12-05T10:00:00+08:00    # optional: when it happens ("tomorrow" reads from it)
         steps:
           - user: I'd like to book a table
             intent: book_table            # optional: the intent NLU must find
@@ -21,11 +22,13 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from dialogkit.framework.domain.schema import Strict
@@ -67,7 +70,15 @@ class TestStep(Strict):
 
 class TestConversation(Strict):
     name: str
+    now: datetime | None = None  # when the conversation happens ("2026-12-05T10:00:00+08:00"): relative dates read from it
     steps: list[TestStep] = Field(min_length=1)
+
+    @field_validator("now")
+    @classmethod
+    def _zoned(cls, now: datetime | None) -> datetime | None:
+        if now is not None and now.tzinfo is None:
+            raise PydanticCustomError("slot_rule", "`now` needs its time zone", {"fix": "add an offset, e.g. 2026-12-05T10:00:00+08:00"})
+        return now
 
 
 class TestFile(Strict):
@@ -122,49 +133,58 @@ def _mismatch(expected: str, msg: dict[str, Any], responses: Any) -> str:
 def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Location | None]]) -> list[ConversationResult]:
     results = []
     for n, (file, conv, loc) in enumerate(tests):
-        cid = f"test-{n}-{conv.name}"
         result = ConversationResult(conv.name, f"{loc}" if loc else file, True)
-        messages: list[dict[str, Any]] = []
-        actions: list[str] = []
-        turn_no = 0
-        for step in conv.steps:
-            text = step.message()
-            if text is not None:
-                turn_no += 1
-                tracker = agent.tracker(cid)
-                start = len(tracker.events)
-                turn = agent.handle_turn(text, cid)
-                messages = list(turn.messages)
-                new = agent.tracker(cid).events[start:]
-                actions = [e.name for e in new if isinstance(e, ActionExecuted)]
-                result.transcript.append(f"user: {text}")
-                result.transcript += [f"  bot: {m.get('text')}  [{m.get('response', '-')}]" for m in messages]
-                got_intent = next((e.parse.get("intent") or {} for e in new if isinstance(e, UserUttered)), {}).get("name")
-                if step.user is not None and step.intent is not None and got_intent != step.intent:
-                    result.passed, result.failure = False, f"turn {turn_no} ({step.user!r}): expected intent {step.intent}, got {got_intent}"
-                    break
-            elif step.bot is not None:
-                if not messages:
-                    result.passed, result.failure = False, f"turn {turn_no}: expected bot '{step.bot}', but the bot said nothing more"
-                    break
-                msg = messages.pop(0)
-                if not bot_matches(step.bot, msg, agent.domain.responses):
-                    result.passed, result.failure = False, f"turn {turn_no}: " + _mismatch(step.bot, msg, agent.domain.responses)
-                    break
-            elif step.action is not None:
-                if step.action not in actions:
-                    result.passed, result.failure = False, f"turn {turn_no}: expected action '{step.action}', ran {actions or 'none'}"
-                    break
-                actions.remove(step.action)
-            elif step.slots is not None:
-                slots = agent.tracker(cid).slots
-                wrong = {k: slots.get(k) for k, v in step.slots.items() if slots.get(k) != v}
-                if wrong:
-                    expected = {k: step.slots[k] for k in wrong}
-                    result.passed, result.failure = False, f"turn {turn_no}: expected slots {expected}, got {wrong}"
-                    break
+        if conv.now is not None:
+            at = conv.now.timestamp()
+            agent.clock = lambda at=at: at
+        try:
+            _run_steps(agent, conv, f"test-{n}-{conv.name}", result)
+        finally:
+            agent.clock = time.time
         results.append(result)
     return results
+
+
+def _run_steps(agent: Any, conv: TestConversation, cid: str, result: ConversationResult) -> None:
+    """Send the conversation's user turns and check its expectations; the first failure ends it."""
+    messages: list[dict[str, Any]] = []
+    actions: list[str] = []
+    turn_no = 0
+    for step in conv.steps:
+        text = step.message()
+        if text is not None:
+            turn_no += 1
+            start = len(agent.tracker(cid).events)
+            turn = agent.handle_turn(text, cid)
+            messages = list(turn.messages)
+            new = agent.tracker(cid).events[start:]
+            actions = [e.name for e in new if isinstance(e, ActionExecuted)]
+            result.transcript.append(f"user: {text}")
+            result.transcript += [f"  bot: {m.get('text')}  [{m.get('response', '-')}]" for m in messages]
+            got_intent = next((e.parse.get("intent") or {} for e in new if isinstance(e, UserUttered)), {}).get("name")
+            if step.user is not None and step.intent is not None and got_intent != step.intent:
+                result.passed, result.failure = False, f"turn {turn_no} ({step.user!r}): expected intent {step.intent}, got {got_intent}"
+                return
+        elif step.bot is not None:
+            if not messages:
+                result.passed, result.failure = False, f"turn {turn_no}: expected bot '{step.bot}', but the bot said nothing more"
+                return
+            msg = messages.pop(0)
+            if not bot_matches(step.bot, msg, agent.domain.responses):
+                result.passed, result.failure = False, f"turn {turn_no}: " + _mismatch(step.bot, msg, agent.domain.responses)
+                return
+        elif step.action is not None:
+            if step.action not in actions:
+                result.passed, result.failure = False, f"turn {turn_no}: expected action '{step.action}', ran {actions or 'none'}"
+                return
+            actions.remove(step.action)
+        elif step.slots is not None:
+            slots = agent.tracker(cid).slots
+            wrong = {k: slots.get(k) for k, v in step.slots.items() if slots.get(k) != v}
+            if wrong:
+                expected = {k: step.slots[k] for k in wrong}
+                result.passed, result.failure = False, f"turn {turn_no}: expected slots {expected}, got {wrong}"
+                return
 
 
 def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stories_out: str = "results", endpoints: str | None = None,

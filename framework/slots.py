@@ -164,6 +164,11 @@ def _number(value: Any) -> float | None:
     m = _NUM.fullmatch(text) or _NUM.search(text)
     if m:
         return float(m.group().replace(",", ".")) if any(c in m.group() for c in ".,") else int(m.group())
+    from dialogkit.components.nlu.builtin.numbers import cn_number, en_number
+
+    whole = en_number(text) if text.isascii() else cn_number(text)  # "fifty five", "二十五"
+    if whole is not None:
+        return whole
     for word, n in NUMBER_WORDS.items():
         if re.search(rf"\b{re.escape(word)}\b", text):
             return n

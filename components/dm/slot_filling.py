@@ -1,14 +1,15 @@
 """Slot filling: the NLU result → slot values, through each slot's mappings.
 
 A mapping applies when its conditions hold (the active flow, the slot being asked for) and
-the intent fits; the first mapping of a slot that applies decides. The value is checked
+the intent fits; the first mapping of a slot whose value fits the slot's type decides (a
+value of the wrong type is refused only when no later mapping gives one that fits). The value is checked
 against the slot's type and then by its validator (a :class:`ValidateSlot` request the agent
 runs on its action executor; the verdict is sent back).
 
 The question asked counts (``answer_by_value``, on by default):
 
-- where the NLU found several entities on the same words (a phrase in two lookups), the
-  entity of the slot being asked for is the one read; with no question, the first;
+- where one extractor found several entities on the same words (a phrase in two lookups),
+  the entity of the slot being asked for is the one read; with no question, the first;
 - a reply that is only a value of the asked slot's entity ("pepperoni", "two") fills it even
   when the intent is not one its mapping names, unless the NLU is sure of another intent
   (confidence ``CLEAR_INTENT`` or more, or a button payload).
@@ -104,17 +105,20 @@ def _asked_entities(domain: Domain, asking: str | None) -> set[str]:
 
 
 def _one_per_span(entities: Sequence[Entity], asked: set[str]) -> list[Entity]:
-    """The entities to read: of several on the same words, the asked slot's (else the first)."""
+    """The entities to read: of several one extractor found on the same words (a phrase in two
+    lookups), the asked slot's, else the first; other extractors' stay (a model's ``amount`` and
+    builtin_entities' ``amount-of-money`` on "fifty dollars")."""
     out: list[Entity] = []
-    spans: dict[tuple[int, int], int] = {}
+    spans: dict[tuple[int, int, str], int] = {}
     for e in entities:
         start, end = e.get("start"), e.get("end")
         if start is None or end is None:
             out.append(e)
             continue
-        i = spans.get((start, end))
+        key = (start, end, str(e.get("extractor")))
+        i = spans.get(key)
         if i is None:
-            spans[(start, end)] = len(out)
+            spans[key] = len(out)
             out.append(e)
         elif e["entity"] in asked and out[i]["entity"] not in asked:
             out[i] = e
@@ -146,33 +150,39 @@ def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,
     entities = _one_per_span(draft.parse.entities, asked)
     only_value = bool(asked) and _only_a_value(draft.parse, entities, asked)
     for name, slot in domain.slots.items():
+        refused: tuple[Any, str] | None = None  # the first value of the wrong type: a later mapping may fit
         for m in slot.mappings:
             raw = mapped_value(m, name, slot, draft.parse, intent, asking, active, entities, only_value and name == asking)
             if raw is _NOTHING:
                 continue
             why: str | None
             ok, value, why = check_slot_value(slot, raw, slots.get(name))
-            if ok and slot.validator:
+            if not ok:
+                refused = refused or (raw, why)
+                continue
+            if slot.validator:
                 verdict = yield draft.decision(ValidateSlot(slot.validator, name, value, timeout))
                 if verdict.error is not None:  # the agent recorded the failure
                     out.validators_ok = False
+                    refused = None
                     break
                 value = verdict.value
-                ok = value is not None
-                why = None if ok else f"refused by {slot.validator}"
-            if not ok:
-                near = close_values(slot, raw) if name == asking else []
-                draft.refuse(name, raw, why, asked=name == asking, suggestions=near)
-                if name == asking:
-                    out.invalid, out.suggestions = name, near
-                break
+                if value is None:
+                    refused = (raw, f"refused by {slot.validator}")
+                    break
+            refused = None
             if value != slots.get(name):
                 if slots.get(name) is not None and name != asking:
                     out.corrected.append(name)
                 draft.add(SlotSet(name=name, value=value))
                 slots[name] = value
             out.by_value = out.by_value or (only_value and name == asking)
-            break  # the first mapping that applies wins
+            break  # the first mapping whose value fits wins
+        if refused is not None:
+            near = close_values(slot, refused[0]) if name == asking else []
+            draft.refuse(name, refused[0], refused[1], asked=name == asking, suggestions=near)
+            if name == asking:
+                out.invalid, out.suggestions = name, near
     return out
 
 

@@ -156,3 +156,79 @@ def test_a_phrase_of_two_entities_is_read_as_the_one_the_question_asked_for(writ
     assert say(agent, "book a trip", "u") == ["From where?"]
     assert say(agent, "berlin", "u") == ["Where to?"]
     assert say(agent, "rome", "u") == ["berlin to rome."]
+
+
+DATES = """
+version: "1"
+""" + STAND_IN.replace("  - name: flow_policy", "  - name: builtin_entities\n    timezone: Asia/Shanghai\n  - name: flow_policy") + """intents:
+  book:
+    examples: |
+      - book a table
+      - a table please
+entities:
+  time: {}
+  number: {}
+slots:
+  day:
+    type: date
+    mappings: [{type: from_entity, entity: time, conditions: [{requested_slot: day}]}]
+  at:
+    type: time
+    mappings: [{type: from_entity, entity: time, conditions: [{requested_slot: at}]}]
+  guests:
+    type: number
+    mappings: [{type: from_entity, entity: number, conditions: [{requested_slot: guests}]}]
+responses:
+  utter_ask_day: ["Which day?"]
+  utter_ask_at: ["What time?"]
+  utter_ask_guests: ["How many?"]
+  utter_done: ["{guests} on {day} at {at}."]
+flows:
+  book:
+    when: {intent: book}
+    steps:
+      - collect: day
+      - collect: at
+      - collect: guests
+      - say: utter_done
+"""
+
+
+def test_dates_times_and_numbers_fill_typed_slots_relative_to_the_conversation_test_clock(write_bot, tmp_path):
+    from dialogkit.framework.conversation_tests import load_conversation_tests, run_conversations
+
+    tests = """
+conversations:
+  - name: relative dates read from the test's now
+    now: 2026-12-05T10:00:00+08:00
+    steps:
+      - user: book a table
+      - bot: Which day?
+      - user: tomorrow
+      - slots: {day: "2026-12-06", at: null}
+      - bot: What time?
+      - user: half past seven in the evening
+      - slots: {at: "19:30"}
+      - bot: How many?
+      - user: a dozen
+      - bot: 12 on 2026-12-06 at 19:30.
+"""
+    bot = write_bot({"domain.yml": DATES, "tests/dates.yml": tests})
+    train(bot, tmp_path / "m")
+    agent = Agent.load(tmp_path / "m")
+    results = run_conversations(agent, load_conversation_tests(bot))
+    assert [(r.passed, r.failure) for r in results] == [(True, None)]
+    import time
+
+    assert agent.clock is time.time  # the test's clock is not left behind
+
+
+def test_a_test_clock_without_its_time_zone_is_a_located_error(write_bot):
+    from dialogkit.framework.conversation_tests import load_conversation_tests
+    from dialogkit.framework.errors import DialogkitError
+
+    bad = "conversations:\n  - name: x\n    now: 2026-12-05T10:00:00\n    steps:\n      - user: hi\n"
+    bot = write_bot({"domain.yml": DATES, "tests/t.yml": bad})
+    with pytest.raises(DialogkitError) as err:
+        load_conversation_tests(bot)
+    assert "t.yml:3" in str(err.value) and "time zone" in str(err.value)
