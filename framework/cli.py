@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tar", action="store_true", help="also write <out>.tar.gz")
     s.add_argument("--verbose", "-v", action="store_true", help="print validation warnings and each training epoch")
     s.add_argument("--devices", type=int, default=1, help="train with N processes (distributed data parallel: one per GPU, or CPU processes with gloo)")
+    s.add_argument("--finetune", nargs="?", const="", default=None, metavar="MODEL",
+                   help="continue the NLU model from MODEL (default: the one at --out) on the data as it is now, for a fraction of the epochs")
+    s.add_argument("--epoch-fraction", type=float, default=0.25, help="with --finetune: the share of the configured epochs to train (default: 0.25)")
     s.set_defaults(func=commands.cmd_train)
 
     s = sub.add_parser("shell", help="talk to a trained bot (reads piped input too)")

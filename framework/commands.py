@@ -132,13 +132,19 @@ def cmd_train(args: argparse.Namespace) -> int:
             report_file.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(Path(source) / "rasa_import.md", report_file)
             print(f"import report: {report_file}")
+        finetune = None if args.finetune is None else Path(args.finetune or out)
         if args.devices > 1:  # the first process prints the summary
             from dialogkit.framework.training import train_on_devices
 
+            if finetune is not None:
+                from dialogkit.framework.errors import ConfigError, message
+
+                raise ConfigError(message("DK603", name="train --finetune", problem="not with --devices", fix="fine-tune with one process"))
             train_on_devices(source, out, args.devices, force=args.force, seed=args.seed)
             result = None
         else:
-            result = train(source, out, force=args.force, seed=args.seed, progress=_train_progress(args.verbose))
+            result = train(source, out, force=args.force, seed=args.seed, progress=_train_progress(args.verbose), finetune=finetune,
+                           epoch_fraction=args.epoch_fraction)
     if result is not None:  # what components found always; validation warnings with -v
         print_issues([w for w in result.warnings if w.severity == "warning" and (args.verbose or w.code.startswith("DK6"))])
         _print_train_summary(result)

@@ -98,6 +98,8 @@ class TrainingContext:
     validation: list[Any] | None = None  # held-out examples for early stopping, if the caller has them
     progress: Any = None  # callable(str) for per-epoch lines
     warnings: list[Any] = field(default_factory=list)  # Issues a component reports about what it learned (printed by `train`)
+    previous: Path | None = None  # `train --finetune`: this component's folder in the model to continue from
+    epoch_fraction: float = 1.0  # `train --finetune`: the share of its epochs a component continuing from `previous` trains
 
 
 class Component(ABC):

@@ -28,6 +28,7 @@ from dialogkit.framework.archive import (
     fingerprint,
     read_manifest,
     replace_directory,
+    unpack_if_tarball,
     write_manifest,
 )
 from dialogkit.framework.bot_code import code_fingerprint, copy_code
@@ -39,7 +40,7 @@ from dialogkit.framework.components import (
     resolve_pipeline,
 )
 from dialogkit.framework.domain.loader import LoadedDomain, load_domain
-from dialogkit.framework.errors import ArchiveError
+from dialogkit.framework.errors import ArchiveError, ConfigError, message
 from dialogkit.framework.training_data import collect_examples
 from dialogkit.framework.validation import check
 
@@ -77,10 +78,17 @@ def train(
     force: bool = False,
     seed: int = 42,
     progress: Callable[[str], None] | None = None,
+    finetune: str | Path | None = None,
+    epoch_fraction: float = 0.25,
 ) -> TrainResult:
     """Validate ``bot_dir`` and write a model archive to ``out``; see the module docstring.
     In a group of training processes (:func:`train_on_devices`) every process trains and
-    only the first writes the archive."""
+    only the first writes the archive. ``finetune``: a model (folder or .tar.gz) whose
+    components continue training on the bot's data as it is now, for ``epoch_fraction`` of
+    their epochs (those that can: bert_nlu; the others train as usual), as ``rasa train
+    --finetune``."""
+    if not 0 < epoch_fraction <= 1:
+        raise ConfigError(message("DK603", name="train --epoch-fraction", problem=f"{epoch_fraction} is not in (0, 1]", fix="give a share of the epochs, e.g. 0.25"))
     started = time.perf_counter()
     main_process = int(os.environ.get("RANK", "0")) == 0
     say = progress if progress and main_process else (lambda _msg: None)
@@ -91,6 +99,8 @@ def train(
     components = build_pipeline(loaded)
     out = Path(out)
     previous = _previous_manifest(out) if not force else None
+    base_dir, base = _finetune_base(Path(finetune)) if finetune is not None else (None, None)
+    context.epoch_fraction = epoch_fraction
     domain_json = loaded.domain.model_dump(mode="json", by_alias=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=str(out.parent) if out.parent.exists() else None))
     result = TrainResult(out, warnings=warnings)
@@ -100,6 +110,7 @@ def train(
         (staging / "domain.json").write_text(_json(domain_json), encoding="utf-8")
         for (folder, fp), (name, component) in zip(component_fingerprints(components, context), components, strict=True):
             old = _matching(previous, folder, fp)
+            context.previous = _base_folder(base_dir, base, folder, name) if old is None else None
             _build_component(name, component, context, staging / folder, out / folder if old is not None else None, old, result, say)
             entry = {"name": name, "stage": component.stage, "config": component.config.model_dump(mode="json"), "fingerprint": fp, "dir": folder, "code_version": component.code_version}
             summary = old.get("summary") if old is not None else component.describe()
@@ -202,6 +213,24 @@ def _previous_manifest(out: Path, verify: bool = True) -> dict[str, Any] | None:
     except ArchiveError as e:
         logger.warning("existing archive at %s is not reusable, retraining everything: %s", out, e.issues[0].text)
         return None
+
+
+def _finetune_base(path: Path) -> tuple[Path, dict[str, Any]]:
+    """The model ``train --finetune`` continues from: its folder and its (verified) manifest."""
+    root = unpack_if_tarball(path) if path.exists() else path
+    if not (root / "manifest.json").is_file():
+        raise ConfigError(message("DK603", name="train --finetune", problem=f"no trained model at {path}",
+                                  fix="train the bot once without --finetune, or name the model to continue from"))
+    return root, read_manifest(root, verify=True)
+
+
+def _base_folder(root: Path | None, manifest: dict[str, Any] | None, folder: str, name: str) -> Path | None:
+    """Component ``name``'s folder in the model to continue from (the same position first)."""
+    if root is None or manifest is None:
+        return None
+    entries = [c for c in manifest["components"] if c.get("name") == name]
+    entry = next((c for c in entries if c.get("dir") == folder), entries[0] if entries else None)
+    return root / entry["dir"] if entry is not None else None
 
 
 def _matching(previous: dict[str, Any] | None, folder: str, fp: str) -> dict[str, Any] | None:

@@ -168,11 +168,14 @@ class BertNLU(Component):
         train_data = self._encoded(train_ex)
         # what int8 is checked on at export: held-out messages are closer to what users send
         self._texts = [ex.text for ex in (dev_ex if len(dev_ex) >= 200 else train_ex)][:2000]
+        previous = context.previous if context.previous is not None and (context.previous / "labels.json").is_file() else None
         if self._use_char_features():
             from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
 
             n_min, n_max = self.config.char_ngrams
-            self.featurizer = CharNgramFeaturizer.fit([[w for w, _, _ in words] for words in train_data.words], n_min, n_max, self.config.max_char_features)
+            kept = previous / "sparse.json" if previous is not None else None  # fine-tuning keeps the feature vocabulary
+            self.featurizer = (CharNgramFeaturizer.from_json(json.loads(kept.read_text(encoding="utf-8"))) if kept and kept.is_file() else
+                               CharNgramFeaturizer.fit([[w for w, _, _ in words] for words in train_data.words], n_min, n_max, self.config.max_char_features))
         if self.config.spelling is True or self.config.spelling == "auto" and self._lang() not in UNSPACED:
             self.speller = Speller.fit([[w for w, _, _ in words] for words in train_data.words], self._lang())
         self.model = JointIntentSlotModel(encoder, len(self.intents), len(self.tags), self.config.dropout, slot_encoder, self.config.label_smoothing,
@@ -181,10 +184,17 @@ class BertNLU(Component):
             for enc in (encoder, slot_encoder):
                 if enc is not None:
                     enc.get_input_embeddings().weight.requires_grad_(False)
+        config = self.config
+        if previous is not None:  # `train --finetune`: from the previous weights, for a fraction of the epochs
+            from dialogkit.components.nlu.warm_start import warm_start
+
+            done, said = warm_start(self.model, previous, {"intents": self.intents, "tags": self.tags})
+            (context.progress or (lambda _m: None))(f"bert_nlu: {said}" + ("" if done else "; training from the pretrained encoder"))
+            config = config.model_copy(update={"epochs": max(1, round(config.epochs * context.epoch_fraction))}) if done else config
         device = self._device()
         self.model.to(device)
         self.fit_result = fit(self.model, self.tokenizer, train_data, self._encoded(dev_ex) if dev_ex else None,
-                              self.config, device, progress or context.progress, self.featurizer)
+                              config, device, progress or context.progress, self.featurizer)
         self.model.to("cpu").train(False)  # inference mode
 
     def _use_char_features(self) -> bool:
@@ -251,15 +261,8 @@ class BertNLU(Component):
     def _export(self, path: Path) -> None:
         from dialogkit.components.nlu import onnx_runtime
 
-        try:
-            self.exported = onnx_runtime.export(self.model, self.tokenizer, self.featurizer, self._texts, self._lang(), self.config.max_length, path,
-                                self.config.int8, self.config.int8_min_agreement)
-        except Exception as e:  # noqa: BLE001 - an encoder the exporter cannot trace still runs on torch
-            if self.config.runtime == "onnx":
-                raise
-            for name in (onnx_runtime.FP32, onnx_runtime.INT8, onnx_runtime.INFO, onnx_runtime.HEADS):
-                (path / name).unlink(missing_ok=True)
-            logger.warning("bert_nlu: could not export to ONNX (%s: %s); it runs on torch", type(e).__name__, str(e)[:200])
+        self.exported = onnx_runtime.export_or_torch(self.model, self.tokenizer, self.featurizer, self._texts, self._lang(), self.config.max_length,
+                                                     path, self.config.int8, self.config.int8_min_agreement, self.config.runtime == "onnx")
 
     @classmethod
     def load(cls, path: Path, config: BertNLUConfig, domain: Domain) -> BertNLU:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["OnnxJointModel", "available", "export", "export_cached", "viterbi"]
+__all__ = ["OnnxJointModel", "available", "export", "export_cached", "export_or_torch", "viterbi"]
 
 logger = logging.getLogger(__name__)
 FP32, INT8, INFO = "model.onnx", "model.int8.onnx", "onnx.json"
@@ -46,6 +46,21 @@ def available() -> bool:
 
 
 # --- export (torch) -------------------------------------------------------------------
+
+
+def export_or_torch(model: Any, tokenizer: Any, featurizer: Any, texts: list[str], lang: str, max_length: int, directory: Path,
+                    int8: bool | str, min_agreement: float, required: bool) -> dict[str, Any] | None:
+    """:func:`export`, or (unless ``required``) None with a warning when the exporter cannot
+    trace the encoder: its partial files go, and the model runs on torch."""
+    try:
+        return export(model, tokenizer, featurizer, texts, lang, max_length, directory, int8, min_agreement)
+    except Exception as e:  # noqa: BLE001 - an encoder the exporter cannot trace still runs on torch
+        if required:
+            raise
+        for name in (FP32, INT8, INFO, HEADS):
+            (directory / name).unlink(missing_ok=True)
+        logger.warning("bert_nlu: could not export to ONNX (%s: %s); it runs on torch", type(e).__name__, str(e)[:200])
+        return None
 
 
 def export(model: Any, tokenizer: Any, featurizer: Any, texts: list[str], lang: str, max_length: int, directory: Path,

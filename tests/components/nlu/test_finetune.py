@@ -1,0 +1,89 @@
+"""`dialogkit train --finetune`: bert_nlu continues from the previous model (components/nlu/warm_start.py)."""
+
+import json
+
+import pytest
+
+from dialogkit.framework.agent import Agent
+from dialogkit.framework.cli import main
+from dialogkit.framework.training import train
+
+BOT = """
+version: "1"
+pipeline:
+  - name: rule_entity_extractor
+  - name: bert_nlu
+    encoder: {encoder}
+    epochs: 40
+    learning_rate: 0.003
+    head_learning_rate: 0.003
+    freeze_embeddings: false
+    dropout: 0.0
+    label_smoothing: 0.0
+    threshold: 0.0
+    runtime: torch
+  - name: flow_policy
+  - name: template_nlg
+intents:
+  greet:
+    examples: [hi, hello there, good morning, hey, hiya]
+  book:
+    examples:
+      - book a table for [4](n)
+      - a table for [two](n) please
+      - reserve for [6](n)
+      - I want a table for [3](n)
+entities:
+  n: {{}}
+responses:
+  utter_greet: ["Hi!"]
+flows:
+  greet:
+    when: {{intent: greet}}
+    steps:
+      - say: utter_greet
+"""
+THANKS = """  thanks:
+    examples: [thanks, thank you, cheers, many thanks, thanks a lot]
+entities:"""
+
+
+def epochs_run(model):
+    folder = next(p for p in (model / "components").iterdir() if p.name.endswith("bert_nlu"))
+    return json.loads((folder / "training.json").read_text())["epochs_run"], json.loads((folder / "labels.json").read_text())["intents"]
+
+
+def test_finetune_continues_the_nlu_on_added_examples_in_a_fraction_of_the_epochs(write_bot, tiny_encoder, tmp_path):
+    bot = write_bot({"domain.yml": BOT.format(encoder=tiny_encoder)})
+    model = tmp_path / "model"
+    train(bot, model)
+    assert epochs_run(model) == (40, ["book", "greet"])
+    (bot / "domain.yml").write_text(BOT.format(encoder=tiny_encoder).replace("entities:", THANKS, 1), encoding="utf-8")
+    said = []
+    result = train(bot, model, finetune=model, epoch_fraction=0.25, progress=said.append)
+    assert "bert_nlu" in result.trained
+    assert any("continued from" in line and "new: thanks" in line for line in said), said
+    runs, intents = epochs_run(model)
+    assert runs <= 10 and intents == ["book", "greet", "thanks"]
+    agent = Agent.load(model)
+    assert agent.parse("thank you")["intent"]["name"] == "thanks"  # the new intent is learned
+    assert agent.parse("hello there")["intent"]["name"] == "greet"  # and the old ones kept
+    assert agent.parse("a table for 4")["entities"][0]["entity"] == "n"
+
+
+def test_finetune_through_the_cli_and_its_errors(write_bot, tiny_encoder, tmp_path, capsys):
+    quick = BOT.replace("epochs: 40", "epochs: 8")
+    bot = write_bot({"domain.yml": quick.format(encoder=tiny_encoder)})
+    out = tmp_path / "m"
+    assert main(["train", str(bot), "--out", str(out), "--finetune"]) == 2  # nothing to continue from yet
+    assert "no trained model at" in capsys.readouterr().err
+    assert main(["train", str(bot), "--out", str(out)]) == 0
+    (bot / "domain.yml").write_text(quick.format(encoder=tiny_encoder).replace("entities:", THANKS, 1), encoding="utf-8")
+    assert main(["train", str(bot), "--out", str(out), "--finetune", "--epoch-fraction", "0.1", "-v"]) == 0
+    out_text = capsys.readouterr()
+    assert "continued from" in out_text.out + out_text.err
+    assert epochs_run(out)[0] == 1  # 10 % of 8 epochs, at least one
+    with pytest.raises(SystemExit):
+        main(["train", str(bot), "--finetune", "--epoch-fraction", "x"])
+    assert main(["train", str(bot), "--out", str(out), "--finetune", "--epoch-fraction", "2"]) == 2
+    assert "is not in (0, 1]" in capsys.readouterr().err
