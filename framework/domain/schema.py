@@ -160,8 +160,8 @@ class Entity(Strict):
     @classmethod
     def _threshold(cls, value: bool | float | None) -> bool | float | None:
         if not isinstance(value, bool) and value is not None and not 50 <= value <= 100:
-            raise PydanticCustomError("fuzzy_range", "fuzzy threshold {value} is not between 50 and 100",
-                                      {"value": value, "fix": "use a similarity from 50 to 100 (80 is the default), or true/false"})
+            raise PydanticCustomError("slot_rule", "fuzzy threshold {value} is not between 50 and 100",
+                                      {"value": f"{value:g}", "fix": "use a similarity from 50 to 100 (80 is the default), or true/false"})
         return value
 
     @field_validator("regex")

@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from dialogkit.components.nlu.rule_entities import RuleEntityExtractor
 from dialogkit.framework.components import TrainingContext, Turn, resolve_config
 from dialogkit.framework.domain.loader import load_domain
@@ -129,3 +131,13 @@ def test_chinese_homophone_typos_match_and_real_words_do_not(write_bot):
     assert typos(c, "要二等坐") == [("pizza", "二等座", "二等坐", "fuzzy", 90)]
     assert typos(c, "换个背景") == []  # sounds like 北京 but is a word of its own
     assert typos(c, "北京") == [("pizza", "北京", "北京", "lookup", 100)]
+
+
+def test_a_fuzzy_threshold_out_of_range_is_a_located_error(write_bot):
+    from dialogkit.framework.errors import DialogkitError
+
+    bot = write_bot({"domain.yml": PIZZA.replace("    fuzzy: false", "    fuzzy: 120")}, name="bad")
+    with pytest.raises(DialogkitError) as err:
+        load_domain(bot)
+    text = str(err.value)
+    assert "domain.yml:14" in text and "fuzzy threshold 120 is not between 50 and 100" in text and "80 is the default" in text
