@@ -5,7 +5,9 @@ Per user message (:meth:`FlowPolicy.process`):
 1. ``restart`` clears the conversation, ``back`` takes back the message before it (Rasa's
    default rules: :data:`~dialogkit.framework.builtins.DEFAULT_RULES`, unless one of the bot's
    flows starts on that intent); slots are filled from the NLU result through
-   the slot mappings (:mod:`.slot_filling`), then the flow's ``validate`` action runs.
+   the slot mappings (:mod:`.slot_filling`: the question asked counts, ``answer_by_value``),
+   then the flow's ``validate`` action runs. A refused value close to a categorical slot's
+   values gets "Did you mean ...?" with buttons (``suggest_values``) instead of the refusal.
 2. ``nlu_fallback`` says ``utter_default`` and re-asks, keeping all state (with
    ``two_stage_fallback``, it first asks "Did you mean ...?" and to rephrase: :mod:`.two_stage`).
 3. ``cancel`` ends the active flow (``utter_flow_cancelled``) and resumes the one below.
