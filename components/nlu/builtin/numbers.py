@@ -170,7 +170,7 @@ CURRENCY_WORDS = {
     "yuan": "CNY", "rmb": "CNY", "cny": "CNY", "rupees": "INR", "inr": "INR", "cents": "cent", "cent": "cent",
     "元": "CNY", "块": "CNY", "块钱": "CNY", "人民币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY",
 }
-_WORD_NUM = rf"(?:{DIGITS}|(?:(?:{_NUMBER_WORD})[\s-]*)+)"
+_WORD_NUM = rf"(?:{DIGITS}|(?:an?\s+)?(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*)"
 _EN_AMOUNT = re.compile(
     rf"(?P<sym>[$€£¥￥₹])\s?(?P<n1>{DIGITS})(?:\s?(?P<scale1>k|thousand|million)\b)?"
     rf"|\b(?P<n2>{_WORD_NUM})\s?(?P<scale2>k|thousand|million)?\s?(?P<cur>{'|'.join(w for w in CURRENCY_WORDS if w.isascii())})\b",

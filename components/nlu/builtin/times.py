@@ -80,18 +80,20 @@ def _add_months(d: date, n: int) -> date:
 
 _WD = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _MON = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MON_ALONE = "|".join(m for m in sorted(MONTHS, key=len, reverse=True) if len(m) > 3 and m != "march")  # "may", "march" are verbs: only "in may"
 _SMALL = "|".join(sorted([*UNITS, *TENS, "a", "an"], key=len, reverse=True))
 _N = rf"(?:\d+|(?:{_SMALL})(?:[\s-](?:{_SMALL}))?)"
 _HOUR_WORD = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _EN_DAY = re.compile(
     rf"\b(?:(?P<today>today|tonight)|(?P<tomorrow>tomorrow)|(?P<after>the day after tomorrow)|(?P<yesterday>yesterday)"
     rf"|(?:(?P<rel>next|this|coming|last|on)\s+)?(?P<wd>{_WD})\b\.?"
-    rf"|(?P<nextunit>next|this)\s+(?P<unit>week|month|year)"
+    rf"|(?P<nextunit>next|this|last)\s+(?P<unit>week|month|year)"
     rf"|in\s+(?P<inn>{_N})\s+(?P<inunit>days?|weeks?|months?|years?)|(?P<agon>{_N})\s+(?P<agounit>days?|weeks?)\s+(?P<dir>ago|from now|later)"
     rf"|(?:on\s+)?(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MON})\.?(?:,?\s+(?P<y1>\d{{4}}))?"
     rf"|(?P<m2>{_MON})\.?\s+(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{{4}}))?"
     rf"|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})|(?P<slash>\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
-    rf"|on\s+the\s+(?P<dom>\d{{1,2}})(?:st|nd|rd|th))\b", re.I)
+    rf"|on\s+the\s+(?P<dom>\d{{1,2}})(?:st|nd|rd|th)"
+    rf"|(?:in\s+(?P<inmonth>{_MON})|(?P<month>{_MON_ALONE})))\b", re.I)
 _EN_POD = re.compile(r"\b(?:in\s+the\s+|this\s+|tomorrow\s+)?(?P<pod>morning|afternoon|evening|night)\b|\bat\s+night\b", re.I)
 _EN_CLOCK = re.compile(
     rf"\b(?:(?P<rel>half|quarter|(?P<mins>\d{{1,2}}|{_N})(?:\s+minutes?)?)\s+(?P<dir>past|after|to|before)\s+(?P<rh>\d{{1,2}}|{_HOUR_WORD})"
@@ -134,7 +136,7 @@ def _en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
             day = (_in_next_week(today, weekday) if rel == "next" else today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
                    if rel == "last" else _next_weekday(today, weekday, include_today=rel == "this"))
         elif "unit" in g:
-            unit, shift = g["unit"].lower(), 1 if g["nextunit"].lower() == "next" else 0
+            unit, shift = g["unit"].lower(), {"next": 1, "this": 0, "last": -1}[g["nextunit"].lower()]
             grain = unit
             day = (today - timedelta(days=today.weekday()) + timedelta(weeks=shift) if unit == "week"
                    else _add_months(today, shift) if unit == "month" else date(today.year + shift, 1, 1))
@@ -157,6 +159,10 @@ def _en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
             parts = [int(p) for p in g["slash"].split("/")]
             month, dom = (parts[0], parts[1]) if date_order == "MDY" else (parts[1], parts[0])
             day = _future_date(today, month, dom, parts[2] if len(parts) > 2 else None)
+        elif "inmonth" in g or "month" in g:  # a month alone: its first day, the next one from today (this one while it lasts)
+            month = MONTHS[(g.get("inmonth") or g["month"]).lower()]
+            day = date(today.year + (month < today.month), month, 1)
+            grain = "month"
         elif "dom" in g:
             n = int(g["dom"])
             day = _future_date(today, today.month, n, None) if n >= today.day else None

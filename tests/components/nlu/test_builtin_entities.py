@@ -64,6 +64,10 @@ ENGLISH = [
     ("mail me at jo.doe+bot@example.co.uk", "email", "jo.doe+bot@example.co.uk"),
     ("see https://example.com/menu.", "url", "https://example.com/menu"),
     ("call +44 20 7946 0958", "phone-number", "+442079460958"),
+    # what users of public Rasa projects (financial-demo) say, where the first grammar had gaps
+    ("How much did I spend last month?", "time", T("11-01")), ("How much money did I make last week?", "time", T("11-23")),
+    ("What did I spend at Starbucks in may?", "time", T("2027-05-01")), ("last year", "time", T("2025-01-01")),
+    ("a hundred dollars", "amount-of-money", (100, "USD")), ("I paid a hundred and fifty dollars", "amount-of-money", (150, "USD")),
 ]
 
 CHINESE = [
