@@ -31,15 +31,14 @@ def main() -> None:
 
     import torch
 
+    from bench.bots import example_bot
     from bench.report import write
     from dialogkit.framework.agent import Agent
     from dialogkit.framework.components import TrainingContext
-    from dialogkit.framework.domain.loader import load_domain
     from dialogkit.framework.nlu_evaluation import evaluate_parses
     from dialogkit.framework.nlu_testing import stratified_folds
     from dialogkit.framework.text import tokenize
     from dialogkit.framework.training import build_pipeline
-    from dialogkit.framework.training_data import collect_examples
 
     torch.set_num_threads(2)
 
@@ -55,10 +54,7 @@ def main() -> None:
     results: dict[str, Any] = {}
     rows = []
     for bot in args.bots:
-        path = Path(bot) if Path(bot).is_dir() else ROOT / "domains" / bot
-        loaded = load_domain(path)
-        name, lang = loaded.domain.name or path.name, loaded.domain.language
-        examples = collect_examples(loaded)
+        loaded, name, lang, examples = example_bot(bot)
         folds = stratified_folds(examples, 10, 42)  # tenths: 2 test, 1 added, 7 base
         test = [examples[i] for f in folds[:2] for i in f]
         added = [examples[i] for i in folds[2]]

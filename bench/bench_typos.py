@@ -64,22 +64,18 @@ def main() -> None:
 
     import torch
 
+    from bench.bots import example_bot
     from bench.report import write
     from bench.typos import typo_examples
-    from dialogkit.framework.domain.loader import load_domain
     from dialogkit.framework.nlu_evaluation import evaluate_parses
     from dialogkit.framework.nlu_testing import stratified_folds, train_nlu
     from dialogkit.framework.text import tokenize
-    from dialogkit.framework.training_data import collect_examples
 
     torch.set_num_threads(2)
     results: dict[str, Any] = {}
     rows = []
     for bot in args.bots:
-        path = Path(bot) if Path(bot).is_dir() else ROOT / "domains" / bot
-        loaded = load_domain(path)
-        name, lang = loaded.domain.name or path.name, loaded.domain.language
-        examples = collect_examples(loaded)
+        loaded, name, lang, examples = example_bot(bot)
         test: list[Any] = []
         noises: dict[str, list[Any]] = {"typos": []}
         if lang in ("zh", "ja"):  # what a Chinese input method gets wrong: a character read the same
