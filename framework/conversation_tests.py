@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -134,13 +133,14 @@ def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Locat
     results = []
     for n, (file, conv, loc) in enumerate(tests):
         result = ConversationResult(conv.name, f"{loc}" if loc else file, True)
+        clock = agent.clock
         if conv.now is not None:
             at = conv.now.timestamp()
             agent.clock = lambda at=at: at
         try:
             _run_steps(agent, conv, f"test-{n}-{conv.name}", result)
         finally:
-            agent.clock = time.time
+            agent.clock = clock
         results.append(result)
     return results
 

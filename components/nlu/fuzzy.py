@@ -91,7 +91,6 @@ class FuzzyIndex:
         self.min_length = min_length
         self._meaning = meanings  # key -> what it stands for (two keys of one value are no ambiguity)
         self.known = frozenset(known_words)
-        self._tokenize = tokenize  # text -> [(word, start, end)]
         self._by_words: dict[int, list[str]] = {}
         self._threshold = keys
         for key in keys:
@@ -103,11 +102,11 @@ class FuzzyIndex:
                 if _HAN.match(key.replace(" ", "")):
                     self._sounds.setdefault(_sound(key.replace(" ", "")), []).append(key)
 
-    def matches(self, text: str, taken: list[tuple[int, int]]) -> list[FuzzyMatch]:
-        """The fuzzy matches in ``text`` that overlap no span of ``taken``."""
+    def matches(self, words: list[tuple[str, int, int]], taken: list[tuple[int, int]]) -> list[FuzzyMatch]:
+        """The fuzzy matches among a message's ``words`` ((text, start, end), as the tokenizer
+        given at construction splits) that overlap no span of ``taken``."""
         if not self._by_words:
             return []
-        words = self._tokenize(text)
         found: list[FuzzyMatch] = []
         for n, keys in self._by_words.items():
             for i in range(len(words) - n + 1):

@@ -104,6 +104,7 @@ class RuleEntityExtractor(Component):
         keys: dict[str, float] = {}
         meanings: dict[str, str] = {}
         phrases: dict[str, str] = {}
+        clash: set[str] = set()  # a phrase of two entities (or values): a typo of it would be a guess
         for name, ent in domain.entities.items():
             if ent.fuzzy is False:
                 continue
@@ -111,16 +112,13 @@ class RuleEntityExtractor(Component):
             declared = [(item, item) for item in ent.lookup]
             declared += [(v, canonical) for canonical, variants in ent.synonyms.items() for v in [canonical, *variants]]
             for phrase, value in declared:
-                key = self._key(phrase.strip())
-                if key in keys and meanings[key] != f"{name}\0{self._key(value)}":
-                    keys.pop(key)  # one phrase, two entities: a typo of it would be a guess
-                    meanings[key] = ""
-                    continue
-                if meanings.get(key) == "":
-                    continue
-                keys[key] = threshold
-                meanings[key] = f"{name}\0{self._key(value)}"
+                key, meaning = self._key(phrase.strip()), f"{name}\0{self._key(value)}"
+                if meanings.setdefault(key, meaning) != meaning:
+                    clash.add(key)
+                keys.setdefault(key, threshold)
                 phrases.setdefault(key, phrase.strip())
+        for key in clash:
+            del keys[key]
         known: set[str] = set()
         for ex in context.examples:
             text = ex.text
@@ -146,9 +144,8 @@ class RuleEntityExtractor(Component):
         self._fuzzy = FuzzyIndex(self.fuzzy["keys"], self.fuzzy["meanings"], self.fuzzy["known"], self.config.fuzzy_min_length,
                                  lambda text: tokenize(text, lang), homophones=lang == "zh") if self.fuzzy["keys"] and self.config.fuzzy else None
 
-    def _lookup(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, lexicon key) for every token span the PhraseMatcher finds."""
-        doc = self._nlp.make_doc(text)
+    def _lookup(self, doc: Any) -> list[tuple[int, int, str]]:
+        """(start, end, lexicon key) for every token span the PhraseMatcher finds in ``doc``."""
         found = []
         for match_id, start, end in self._matcher(doc):
             span = doc[start:end]
@@ -160,7 +157,8 @@ class RuleEntityExtractor(Component):
             self._build()
         synonyms = self._synonym_map
         found: list[Entity] = []
-        for start, end, key in self._lookup(turn.text):
+        doc = self._nlp.make_doc(turn.text)  # tokenized once: the lookups and the typo matching read it
+        for start, end, key in self._lookup(doc):
             for entry in self.lexicon[key]:
                 value = entry["value"] or synonyms.get((entry["entity"], normalize_phrase(key)), turn.text[start:end])
                 found.append(make_entity(entry["entity"], value, "examples" if entry.get("learned") else "lookup", start, end, role=entry["role"]))
@@ -170,14 +168,15 @@ class RuleEntityExtractor(Component):
                     found.append(make_entity(entity, m.group(), "regex", m.start(), m.end()))
         found = _resolve_overlaps(found)
         if self._fuzzy is not None:
-            found += self._typos(turn.text, [_span(e) for e in found])
+            words = [(t.text, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+            found += self._typos(words, [_span(e) for e in found])
         turn.entities.extend(sorted(found, key=lambda e: _span(e)[0]))
 
-    def _typos(self, text: str, taken: list[tuple[int, int]]) -> list[Entity]:
-        """Entities for the fuzzy matches of declared values outside ``taken``."""
+    def _typos(self, words: list[tuple[str, int, int]], taken: list[tuple[int, int]]) -> list[Entity]:
+        """Entities for the fuzzy matches of declared values among ``words`` outside ``taken``."""
         assert self._fuzzy is not None
         out: list[Entity] = []
-        for m in self._fuzzy.matches(text, taken):
+        for m in self._fuzzy.matches(words, taken):
             seen = set()
             for entry in self.lexicon.get(m.key, []):
                 phrase = self.fuzzy["phrases"].get(m.key, m.key)

@@ -34,12 +34,11 @@ UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 class Speller:
     def __init__(self, counts: dict[str, int], known: Iterable[str] = ()):
         self.counts = counts
-        self._vocab = list(counts)
-        self._words = list(known)  # the language's words, the more common first
-        self._known = frozenset(self._words) | frozenset(counts)
-        self._by_length: dict[int, list[str]] = {}
-        for w in self._words:
-            self._by_length.setdefault(len(w), []).append(w)
+        words = list(known)  # the language's words, the more common first
+        self._rank = {w: i for i, w in enumerate(words)}
+        self._known = frozenset(words) | frozenset(counts)
+        self._own = _by_length(counts)  # the bot's words by length (a typo is within two letters of its word)
+        self._words = _by_length(words)  # the language's, by length
         self._cache: dict[str, str] = {}
 
     @classmethod
@@ -62,7 +61,7 @@ class Speller:
     def _closest(self, lower: str) -> str | None:
         most = 2 if len(lower) >= 8 else 1
         lengths = [4] if len(lower) == 3 else range(len(lower) - most, len(lower) + most + 1)  # 3 letters: one was dropped
-        own = [w for w in self._vocab if len(w) in lengths]
+        own = [w for n in lengths for w in self._own.get(n, [])]
         hits = process.extract(lower, own, scorer=OSA.distance, score_cutoff=most, limit=None)
         if hits:
             best = min(d for _, d, _ in hits)
@@ -70,13 +69,12 @@ class Speller:
             if len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]:
                 return None  # as close and as frequent: no guess
             return ranked[0][2]
-        near = [w for n in lengths for w in self._by_length.get(n, [])]
+        near = [w for n in lengths for w in self._words.get(n, [])]
         found = process.extract(lower, near, scorer=OSA.distance, score_cutoff=most, limit=None)
         if not found:
             return None
         best = min(d for _, d, _ in found)
-        rank = {w: i for i, w in enumerate(self._words)}
-        return min((w for w, d, _ in found if d == best), key=lambda w: (not _swapped(lower, w), rank[w]))
+        return min((w for w, d, _ in found if d == best), key=lambda w: (not _swapped(lower, w), self._rank[w]))
 
     def to_json(self) -> dict[str, Any]:
         return {"counts": self.counts}
@@ -84,6 +82,13 @@ class Speller:
     @classmethod
     def from_json(cls, data: dict[str, Any], language: str) -> Speller:
         return cls(data["counts"], _known(language))
+
+
+def _by_length(words: Iterable[str]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    for w in words:
+        out.setdefault(len(w), []).append(w)
+    return out
 
 
 def _swapped(typed: str, word: str) -> bool:

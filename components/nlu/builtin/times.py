@@ -338,8 +338,8 @@ def _resolve(group: list[Piece], now: datetime) -> tuple[datetime, str] | None:
     elif clock.meridiem == "am" and hour == 12:
         hour = 0
     elif clock.meridiem is None and hour <= 12 and pod is not None:
-        if pod.lower() in EVENING and not (pod in ("中午",) and hour >= 11):
-            hour = hour + 12 if hour < 12 and not (pod.lower() == "night" and hour == 12) else hour
+        if pod.lower() in EVENING and hour < 12 and not (pod == "中午" and hour == 11):  # 中午十一点 is 11:00
+            hour += 12
         elif pod.lower() in MORNING and hour == 12:
             hour = 0
     elif clock.meridiem is None and hour < 12 and (day is None or day == now.date()):
