@@ -65,12 +65,10 @@ browser:
 lint: setup typecheck
 	$(BIN)/ruff check dialogkit framework components tests bench
 
-# mypy over the installed package layout (dialogkit.framework = framework/, dialogkit.components
-# = components/), seen through links in .typecheck/ so every import resolves to these files.
+# mypy over the dialogkit package as installed: dialogkit/framework and dialogkit/components are
+# links to the top-level folders, so every dialogkit.* import resolves to these files.
 typecheck: setup
-	rm -rf .typecheck && mkdir -p .typecheck/dialogkit
-	ln -s ../../dialogkit/__init__.py ../../dialogkit/__main__.py ../../framework ../../components .typecheck/dialogkit/
-	cd .typecheck && ../$(BIN)/mypy --config-file ../pyproject.toml -p dialogkit
+	$(BIN)/mypy --config-file pyproject.toml -p dialogkit
 
 clean:
 	rm -rf models .pytest_cache

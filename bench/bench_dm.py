@@ -32,9 +32,9 @@ def main() -> None:
     p.add_argument("--repeat", type=int, default=30)
     args = p.parse_args()
 
-    from dialogkit.framework.agent import Agent
-    from dialogkit.framework.conversation_tests import load_conversation_tests
-    from dialogkit.framework.training import train
+    from dialogkit.framework.build.training import train
+    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests
+    from dialogkit.framework.runtime.agent import Agent
 
     tests = load_conversation_tests(args.bot)
     results: dict = {"bot": Path(args.bot).name}

@@ -33,12 +33,12 @@ def main() -> None:
 
     from bench.bots import example_bot
     from bench.report import write
-    from dialogkit.framework.agent import Agent
-    from dialogkit.framework.components import TrainingContext
-    from dialogkit.framework.nlu_evaluation import evaluate_parses
-    from dialogkit.framework.nlu_testing import stratified_folds
-    from dialogkit.framework.text import tokenize
-    from dialogkit.framework.training import build_pipeline
+    from dialogkit.framework.build.training import build_pipeline
+    from dialogkit.framework.domain.tokenization import tokenize
+    from dialogkit.framework.evaluation.nlu_metrics import evaluate_parses
+    from dialogkit.framework.evaluation.nlu_testing import stratified_folds
+    from dialogkit.framework.runtime.agent import Agent
+    from dialogkit.framework.runtime.pipeline import TrainingContext
 
     torch.set_num_threads(2)
 

@@ -54,7 +54,7 @@ def measure(component, domain, runs: int) -> dict:
     import torch
 
     from dialogkit.components.nlu.features import encode, words_of
-    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.runtime.agent import Agent
 
     agent = Agent(domain, [component], {})
     if component.fast is not None:
@@ -121,9 +121,9 @@ def main() -> None:
 
     from dialogkit.components.nlu import onnx_runtime
     from dialogkit.components.nlu.bert_nlu import BertNLU
-    from dialogkit.framework.components import TrainingContext, resolve_config
     from dialogkit.framework.domain.loader import load_domain
-    from dialogkit.framework.training_data import collect_examples
+    from dialogkit.framework.domain.training_data import collect_examples
+    from dialogkit.framework.runtime.pipeline import TrainingContext, resolve_config
 
     assert len(MESSAGE.split()) == 15
     loaded = load_domain(args.bot)

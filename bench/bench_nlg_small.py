@@ -28,10 +28,10 @@ def main() -> None:
     from bench.report import write
     from dialogkit.components.nlg.generator import T5NLG
     from dialogkit.components.nlg.plans import training_pairs
-    from dialogkit.framework.components import TrainingContext
+    from dialogkit.framework.build.training import build_pipeline
     from dialogkit.framework.domain.loader import load_domain
-    from dialogkit.framework.training import build_pipeline
-    from dialogkit.framework.training_data import collect_examples
+    from dialogkit.framework.domain.training_data import collect_examples
+    from dialogkit.framework.runtime.pipeline import TrainingContext
 
     torch.set_num_threads(2)
     results, rows = {}, []

@@ -38,10 +38,10 @@ def main() -> None:
     import torch
 
     from dialogkit.components.nlu.bert_nlu import BertNLU
-    from dialogkit.framework.components import TrainingContext, resolve_config
     from dialogkit.framework.domain.schema import Domain
-    from dialogkit.framework.nlu_evaluation import evaluate_parses, write_report
-    from dialogkit.framework.training_data import read_bio
+    from dialogkit.framework.domain.training_data import read_bio
+    from dialogkit.framework.evaluation.nlu_metrics import evaluate_parses, write_report
+    from dialogkit.framework.runtime.pipeline import TrainingContext, resolve_config
 
     atis = Path(args.atis)
     train, dev, test = (read_bio(atis / s)[: args.limit] for s in ("train", "dev", "test"))

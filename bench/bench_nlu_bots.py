@@ -37,10 +37,10 @@ def main() -> None:
     import torch
 
     from bench.report import write
-    from dialogkit.components.nlu.encoder import encoder_languages
-    from dialogkit.framework.components import made_for_other_languages
+    from dialogkit.components.nlu.encoder_source import encoder_languages
     from dialogkit.framework.domain.loader import load_domain
-    from dialogkit.framework.nlu_testing import run_nlu_test
+    from dialogkit.framework.evaluation.nlu_testing import run_nlu_test
+    from dialogkit.framework.runtime.pipeline import made_for_other_languages
 
     torch.set_num_threads(2)
     results, rows = {}, []

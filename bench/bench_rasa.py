@@ -70,10 +70,10 @@ def main() -> None:
     p.add_argument("--root", default=str(ROOT.parent / "shared" / "rasa-examples"), help="folder of Rasa projects (default: ../shared/rasa-examples)")
     args = p.parse_args()
 
-    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.build.training import train
     from dialogkit.framework.rasa.importer import import_rasa_project, is_rasa_project
     from dialogkit.framework.rasa.test_stories import load_test_stories, run_test_stories, summary
-    from dialogkit.framework.training import train
+    from dialogkit.framework.runtime.agent import Agent
 
     root = Path(args.root)
     projects = sorted({d for d in root.rglob("*") if d.is_dir() and is_rasa_project(d)})

@@ -215,9 +215,9 @@ def rasa_live(project: Path, stories: list[Any], domain: Any) -> dict[str, Any]:
 
 def dialogkit_live(project: Path, bot: Path, tmp: Path) -> dict[str, Any]:
     """The imported project trained with its imported pipeline and run with ``--e2e`` against its action server."""
-    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.build.training import train
     from dialogkit.framework.rasa.test_stories import load_test_stories, run_test_stories
-    from dialogkit.framework.training import train
+    from dialogkit.framework.runtime.agent import Agent
 
     t0 = time.perf_counter()
     train(bot, tmp / "model")

@@ -42,11 +42,11 @@ def _lines(files: Iterable[Path]) -> int:
 
 def measure(project: Path, tmp: Path, verdicts: bool = False) -> dict:
     """Import, train and replay ``project``; with ``verdicts``, each story's verdict too."""
-    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.build.training import train
     from dialogkit.framework.errors import DialogkitError
     from dialogkit.framework.rasa.importer import import_rasa_project
     from dialogkit.framework.rasa.test_stories import load_test_stories, run_test_stories, summary
-    from dialogkit.framework.training import train
+    from dialogkit.framework.runtime.agent import Agent
 
     bot, model = tmp / "bot", tmp / "model"
     t0 = time.perf_counter()

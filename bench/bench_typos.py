@@ -28,7 +28,7 @@ TARGET_DROP = 3.0  # points
 
 def value_accuracy(gold: list[Any], parses: list[dict[str, Any]], synonyms: dict[tuple[str, str], str]) -> float:
     """Of the gold entities, the share found (same entity, overlapping) with the meant value."""
-    from dialogkit.framework.text import normalize_phrase
+    from dialogkit.framework.domain.tokenization import normalize_phrase
 
     total = right = 0
     for ex, parse in zip(gold, parses):
@@ -67,9 +67,9 @@ def main() -> None:
     from bench.bots import example_bot
     from bench.report import write
     from bench.typos import typo_examples
-    from dialogkit.framework.nlu_evaluation import evaluate_parses
-    from dialogkit.framework.nlu_testing import stratified_folds, train_nlu
-    from dialogkit.framework.text import tokenize
+    from dialogkit.framework.domain.tokenization import tokenize
+    from dialogkit.framework.evaluation.nlu_metrics import evaluate_parses
+    from dialogkit.framework.evaluation.nlu_testing import stratified_folds, train_nlu
 
     torch.set_num_threads(2)
     results: dict[str, Any] = {}

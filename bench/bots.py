@@ -12,7 +12,7 @@ import yaml
 def with_templates(bot: str | Path, dest: str | Path) -> Path:
     """A copy of ``bot`` in ``dest`` whose replies come from its templates (`t5_nlg` replaced by
     `template_nlg`; comments in its domain.yml are not kept)."""
-    from dialogkit.framework.components import DEFAULT_PIPELINE
+    from dialogkit.framework.runtime.pipeline import DEFAULT_PIPELINE
 
     dest = Path(dest)
     shutil.copytree(bot, dest)
@@ -26,7 +26,7 @@ def with_templates(bot: str | Path, dest: str | Path) -> Path:
 def example_bot(bot: str) -> tuple[Any, str, str, list[Any]]:
     """An example bot (a name under domains/, or a folder): (loaded domain, name, language, its examples)."""
     from dialogkit.framework.domain.loader import load_domain
-    from dialogkit.framework.training_data import collect_examples
+    from dialogkit.framework.domain.training_data import collect_examples
 
     path = Path(bot) if Path(bot).is_dir() else Path(__file__).resolve().parents[1] / "domains" / bot
     loaded = load_domain(path)

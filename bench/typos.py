@@ -18,7 +18,7 @@ import random
 import re
 from dataclasses import replace
 
-from dialogkit.framework.training_data import EntitySpan, Example
+from dialogkit.framework.domain.training_data import EntitySpan, Example
 
 __all__ = ["typo", "typo_examples"]
 

@@ -1,1 +1,1 @@
-"""Component implementations, looked up by name through framework.components.BUILTIN_COMPONENTS."""
+"""Component implementations, looked up by name through dialogkit.framework.runtime.pipeline.BUILTIN_COMPONENTS."""

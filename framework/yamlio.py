@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from dialogkit.framework.errors import DomainError, Location, message
+from .errors import DomainError, Location, message
 
 __all__ = ["MAX_YAML_BYTES", "PositionMap", "YamlDoc", "interpolate_env", "load_yaml", "read_text_file"]
 

@@ -34,7 +34,7 @@ def write_bot(tmp_path):
 @pytest.fixture(scope="session")
 def restaurant_model(tmp_path_factory):
     """The restaurant bot, trained once per test session."""
-    from dialogkit.framework.training import train
+    from dialogkit.framework.build.training import train
 
     out = tmp_path_factory.mktemp("models") / "restaurant"
     train(DOMAINS / "restaurant", out)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import tomllib
 
-from dialogkit.framework.training import train
+from dialogkit.framework.build.training import train
 from tests.conftest import MINIMAL, ROOT
 
 PACKAGE_FOLDERS = {"framework": "dialogkit.framework", "components": "dialogkit.components"}
@@ -32,6 +32,15 @@ def test_every_package_folder_is_installed():
             rel = init.parent.relative_to(ROOT / folder).parts
             found.add(".".join((package, *rel)))
     assert found == listed
+
+
+def test_the_checkout_resolves_dialogkit_imports_without_an_import_hook():
+    # static tools (mypy, ruff, editors) read dialogkit.framework.* from the checkout through
+    # these links, exactly as Python imports it
+    for folder in PACKAGE_FOLDERS:
+        link = ROOT / "dialogkit" / folder
+        assert link.is_symlink() and link.resolve() == (ROOT / folder).resolve()
+    assert "__path__" not in (ROOT / "dialogkit" / "__init__.py").read_text(encoding="utf-8")
 
 
 def test_no_module_imports_the_bare_folder_names():
@@ -66,7 +75,7 @@ def test_non_editable_install_next_to_an_app_with_its_own_components_package(wri
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)
     for folder in ("dialogkit", "framework", "components"):
-        shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / folder, src / folder, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(wheels), str(src)],
                    check=True, capture_output=True, text=True, cwd=tmp_path)
@@ -75,8 +84,8 @@ def test_non_editable_install_next_to_an_app_with_its_own_components_package(wri
                    check=True, capture_output=True, text=True, cwd=tmp_path)
     top = sorted(p.name for p in site.iterdir() if p.name != "bin" and not p.name.endswith(".dist-info"))
     assert top == ["dialogkit"]
-    assert (site / "dialogkit" / "framework" / "static" / "chat.html").is_file()
-    assert (site / "dialogkit" / "framework" / "starter" / "domain.yml").is_file()
+    assert (site / "dialogkit" / "framework" / "server" / "static" / "chat.html").is_file()
+    assert (site / "dialogkit" / "framework" / "cli" / "starter" / "domain.yml").is_file()
 
     # a fresh interpreter: the installed package, then the dependencies of this environment
     # (their folder added as a plain path, so this checkout's editable install is not seen)

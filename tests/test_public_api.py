@@ -13,7 +13,7 @@ def test_dialogkit_all():
     for name in dialogkit.__all__:
         assert getattr(dialogkit, name) is not None
     assert dialogkit.Agent is dialogkit.framework.Agent
-    assert dialogkit.ActionRejected.__module__ == "dialogkit.framework.actions"
+    assert dialogkit.ActionRejected.__module__ == "dialogkit.framework.runtime.action_code"
 
 
 def test_framework_all():

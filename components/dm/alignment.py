@@ -22,12 +22,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from dialogkit.components.dm.draft import Draft
-from dialogkit.components.dm.flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Node
-from dialogkit.framework.dialogue import ActiveLoop, Happened
+from dialogkit.framework.domain.flowgraph import start_node
 from dialogkit.framework.domain.schema import ask_response
-from dialogkit.framework.flowgraph import start_node
-from dialogkit.framework.tracker import (
+from dialogkit.framework.runtime.decisions import ActiveLoop, Happened
+from dialogkit.framework.runtime.tracker import (
     ActionExecuted,
     FlowAdvanced,
     FlowCancelled,
@@ -36,6 +34,9 @@ from dialogkit.framework.tracker import (
     FlowStarted,
     SlotSet,
 )
+
+from .draft import Draft
+from .flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Node
 
 __all__ = ["REQUESTED_SLOT", "align"]
 

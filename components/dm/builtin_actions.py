@@ -1,4 +1,4 @@
-"""Rasa's default actions that the DM runs itself (names in :mod:`dialogkit.framework.builtins`):
+"""Rasa's default actions that the DM runs itself (names in :mod:`dialogkit.framework.domain.builtins`):
 what each does to the conversation, as events on the DM's :class:`Draft`. The flow runtime
 runs one where a flow or an action's follow-up names it; the replay aligns a test story's
 state with one it did not predict (:mod:`.alignment`)."""
@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from dialogkit.components.dm.draft import Draft
-from dialogkit.framework.builtins import (
+from dialogkit.framework.domain.builtins import (
     ACTION_BACK,
     ACTION_CANCEL_FLOW,
     ACTION_DEACTIVATE_LOOP,
@@ -19,10 +18,12 @@ from dialogkit.framework.builtins import (
     ACTION_UNLIKELY_INTENT,
     UTTER_BACK,
 )
-from dialogkit.framework.tracker import FlowCancelled, Restarted, UserUtteranceReverted
+from dialogkit.framework.runtime.tracker import FlowCancelled, Restarted, UserUtteranceReverted
+
+from .draft import Draft
 
 if TYPE_CHECKING:
-    from dialogkit.components.dm.flow_runtime import FlowRuntime
+    from .flow_runtime import FlowRuntime
 
 __all__ = ["BUILTIN_RUNNERS"]
 
@@ -59,7 +60,7 @@ def _nothing(rt: FlowRuntime, draft: Draft) -> None:
     """Nothing to do in a flow (listening happens when the flow waits; a session starts in the agent)."""
 
 
-# Every built-in action name (framework/builtins.py) -> what the runtime does for it.
+# Every built-in action name (framework/domain/builtins.py) -> what the runtime does for it.
 BUILTIN_RUNNERS: dict[str, Callable[[FlowRuntime, Draft], None]] = {
     ACTION_RESTART: _restart,
     ACTION_DEACTIVATE_LOOP: _deactivate_loop,

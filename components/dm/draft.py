@@ -4,7 +4,7 @@
 Everything the policy and the flow runtime read (slots, the flow stack, recent events) is the
 view's state with the draft's pending events folded over it, so a decision reads its own
 earlier choices; :meth:`Draft.decision` hands the pending events, responses and notes to the
-agent as one :class:`~dialogkit.framework.dialogue.Decision`. After the agent has applied it
+agent as one :class:`~dialogkit.framework.runtime.decisions.Decision`. After the agent has applied it
 (and run its request), the view shows those events and the draft starts empty again.
 """
 
@@ -14,9 +14,15 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import Any, cast
 
-from dialogkit.framework.dialogue import ConversationView, Decision, Request
-from dialogkit.framework.tracker import REVERTS, FlowFrame, FoldedState, SlotSet, fold_events
-from dialogkit.framework.turn import ActionMessage, Message, Parse, Response
+from dialogkit.framework.runtime.decisions import ConversationView, Decision, Request
+from dialogkit.framework.runtime.tracker import (
+    REVERTS,
+    FlowFrame,
+    FoldedState,
+    SlotSet,
+    fold_events,
+)
+from dialogkit.framework.runtime.turn import ActionMessage, Message, Parse, Response
 
 __all__ = ["Draft"]
 

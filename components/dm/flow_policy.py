@@ -3,7 +3,7 @@
 Per user message (:meth:`FlowPolicy.process`):
 
 1. ``restart`` clears the conversation, ``back`` takes back the message before it (Rasa's
-   default rules: :data:`~dialogkit.framework.builtins.DEFAULT_RULES`, unless one of the bot's
+   default rules: :data:`~dialogkit.framework.domain.builtins.DEFAULT_RULES`, unless one of the bot's
    flows starts on that intent); slots are filled from the NLU result through
    the slot mappings (:mod:`.slot_filling`: the question asked counts, ``answer_by_value``),
    then the flow's ``validate`` action runs. A refused value close to a categorical slot's
@@ -17,7 +17,7 @@ Per user message (:meth:`FlowPolicy.process`):
 6. The top flow advances (:mod:`.flow_runtime`) until a ``collect`` or ``expect`` must
    wait for the user or the stack empties.
 
-The policy decides and the agent acts (:mod:`dialogkit.framework.dialogue`): every change is
+The policy decides and the agent acts (:mod:`dialogkit.framework.runtime.decisions`): every change is
 an event of a decision, every action (validators, validation actions, asks, action steps) a
 request the agent runs and whose outcome it sends back. Between messages all the policy's
 state is in the tracker's events, so a conversation replays to the same state.
@@ -30,12 +30,7 @@ from typing import Any, Literal
 import networkx as nx
 from pydantic import Field
 
-from dialogkit.components.dm.alignment import align
-from dialogkit.components.dm.draft import Draft
-from dialogkit.components.dm.flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
-from dialogkit.components.dm.slot_filling import Filled, fill_slots, offer_values
-from dialogkit.components.dm.two_stage import TwoStageFallback
-from dialogkit.framework.builtins import (
+from dialogkit.framework.domain.builtins import (
     CANCEL,
     DEFAULT_RULES,
     INFORM,
@@ -43,13 +38,13 @@ from dialogkit.framework.builtins import (
     UTTER_DEFAULT,
     UTTER_FLOW_CANCELLED,
 )
-from dialogkit.framework.components import ComponentConfig
-from dialogkit.framework.dialogue import ConversationView, Decisions, Happened, Policy
+from dialogkit.framework.domain.expressions import parse_expression
+from dialogkit.framework.domain.flowgraph import compile_flows
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.domain.steps import CallStep
-from dialogkit.framework.expressions import parse_expression
-from dialogkit.framework.flowgraph import compile_flows
-from dialogkit.framework.tracker import (
+from dialogkit.framework.runtime.decisions import ConversationView, Decisions, Happened, Policy
+from dialogkit.framework.runtime.pipeline import ComponentConfig
+from dialogkit.framework.runtime.tracker import (
     ActionExecuted,
     FlowCompleted,
     FlowFrame,
@@ -57,7 +52,13 @@ from dialogkit.framework.tracker import (
     FlowStarted,
     Tracker,
 )
-from dialogkit.framework.turn import Parse
+from dialogkit.framework.runtime.turn import Parse
+
+from .alignment import align
+from .draft import Draft
+from .flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
+from .slot_filling import Filled, fill_slots, offer_values
+from .two_stage import TwoStageFallback
 
 __all__ = ["FlowPolicy", "FlowPolicyConfig"]
 

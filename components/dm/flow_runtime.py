@@ -17,15 +17,13 @@ from typing import Any
 
 import networkx as nx
 
-from dialogkit.components.dm.builtin_actions import BUILTIN_RUNNERS
-from dialogkit.components.dm.draft import Draft
-from dialogkit.framework.builtins import UTTER_ERROR
-from dialogkit.framework.dialogue import Decision, RunAction
+from dialogkit.framework.domain.builtins import UTTER_ERROR
+from dialogkit.framework.domain.expressions import parse_expression
 from dialogkit.framework.domain.schema import Domain, ask_response
+from dialogkit.framework.domain.slot_types import coerce_slot_value
 from dialogkit.framework.domain.steps import STEP_CLASSES
-from dialogkit.framework.expressions import parse_expression
-from dialogkit.framework.slots import coerce_slot_value
-from dialogkit.framework.tracker import (
+from dialogkit.framework.runtime.decisions import Decision, RunAction
+from dialogkit.framework.runtime.tracker import (
     ActionFailed,
     FlowAdvanced,
     FlowCancelled,
@@ -35,6 +33,9 @@ from dialogkit.framework.tracker import (
     FlowStarted,
     SlotSet,
 )
+
+from .builtin_actions import BUILTIN_RUNNERS
+from .draft import Draft
 
 __all__ = ["BUILTIN_RUNNERS", "STEPS", "FlowRuntime", "Node", "Steps"]  # BUILTIN_RUNNERS: from .builtin_actions
 

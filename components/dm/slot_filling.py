@@ -26,14 +26,15 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogkit.components.dm.draft import Draft
-from dialogkit.framework.builtins import NLU_FALLBACK, UTTER_DID_YOU_MEAN
-from dialogkit.framework.dialogue import Decision, ValidateSlot
+from dialogkit.framework.domain.builtins import NLU_FALLBACK, UTTER_DID_YOU_MEAN
 from dialogkit.framework.domain.schema import Domain, FromEntity, FromIntent, FromText
-from dialogkit.framework.patterns import fill, value_text
-from dialogkit.framework.slots import check_slot_value, close_values
-from dialogkit.framework.tracker import SlotSet
-from dialogkit.framework.turn import Entity, Parse
+from dialogkit.framework.domain.slot_types import check_slot_value, close_values
+from dialogkit.framework.domain.syntax import fill, value_text
+from dialogkit.framework.runtime.decisions import Decision, ValidateSlot
+from dialogkit.framework.runtime.tracker import SlotSet
+from dialogkit.framework.runtime.turn import Entity, Parse
+
+from .draft import Draft
 
 __all__ = ["CLEAR_INTENT", "Filled", "fill_slots", "mapped_value", "offer_values"]
 

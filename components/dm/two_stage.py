@@ -23,10 +23,11 @@ import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from dialogkit.components.dm.draft import Draft
-from dialogkit.framework.builtins import NLU_FALLBACK, OUT_OF_SCOPE
+from dialogkit.framework.domain.builtins import NLU_FALLBACK, OUT_OF_SCOPE
 from dialogkit.framework.domain.schema import Domain
-from dialogkit.framework.tracker import BotUttered, UserUttered
+from dialogkit.framework.runtime.tracker import BotUttered, UserUttered
+
+from .draft import Draft
 
 __all__ = ["ACTION", "AFFIRM", "DENY_INTENT", "REPHRASE", "TwoStageFallback"]
 

@@ -34,18 +34,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from dialogkit.components.nlg.guard import Lexicon, Verdict, check
-from dialogkit.components.nlg.plans import (
+from dialogkit.framework.runtime.pipeline import Component, TrainingContext, Turn
+from dialogkit.framework.runtime.turn import ActionMessage, Message
+
+from .guard import Lexicon, Verdict, check
+from .plans import (
     holds,
     linearize,
     plan_responses,
     training_targets,
 )
-from dialogkit.components.nlg.selfcheck import GateReport
-from dialogkit.components.nlg.t5_model import build_model
-from dialogkit.components.nlg.templates import TemplateConfig, TemplateNLG, fill
-from dialogkit.framework.components import Component, TrainingContext, Turn
-from dialogkit.framework.turn import ActionMessage, Message
+from .selfcheck import GateReport
+from .t5_model import build_model
+from .templates import TemplateConfig, TemplateNLG, fill
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -125,7 +126,7 @@ class T5NLG(Component):
 
     def train(self, context: TrainingContext, progress: Any = None) -> None:
         """Train, then check the generator against the templates (the gate; module docstring)."""
-        from dialogkit.components.nlg import selfcheck
+        from . import selfcheck
 
         targets = training_targets(self.domain, self.plans)
         if not targets:
@@ -173,7 +174,7 @@ class T5NLG(Component):
         ``resume``: go on training the current model (a third of the first run's steps)."""
         import torch
 
-        from dialogkit.components.nlg.generator_trainer import FitSettings, fit
+        from .generator_trainer import FitSettings, fit
 
         torch.set_num_threads(self.config.threads or max(1, os.cpu_count() or 1))
         cfg = self.config
@@ -223,7 +224,7 @@ class T5NLG(Component):
         return [found[x] for x in inputs]
 
     def _decode(self, inputs: list[str]) -> dict[str, list[tuple[str, float]]]:
-        from dialogkit.components.nlg.t5_runtime import pad_batch
+        from .t5_runtime import pad_batch
 
         rt = self._runtime()
         ids, mask = pad_batch([self.codec.encode(x, self.config.max_input_length) for x in inputs], self.codec.pad_id)
@@ -234,7 +235,7 @@ class T5NLG(Component):
 
     def _runtime(self) -> Any:
         if self.runtime is None:
-            from dialogkit.components.nlg.t5_runtime import T5Runtime
+            from .t5_runtime import T5Runtime
 
             if self._hf_model is None:
                 raise RuntimeError("this generator has no model: it was switched off at training (see gate.json) or never trained")
@@ -331,8 +332,8 @@ class T5NLG(Component):
     def load(cls, path: Path, config: GeneratorConfig, domain: Domain) -> T5NLG:
         import json
 
-        from dialogkit.components.nlg.codec import load_codec
-        from dialogkit.components.nlg.t5_runtime import T5Runtime
+        from .codec import load_codec
+        from .t5_runtime import T5Runtime
 
         self = cls(config, domain)
         if (path / "gate.json").is_file():
@@ -343,7 +344,7 @@ class T5NLG(Component):
         self.runtime = T5Runtime.from_dir(path / "t5")
         encoder_dir = None
         if config.model is None:
-            from dialogkit.components.nlu.encoder import resolve_encoder
+            from ..nlu.encoder_source import resolve_encoder
 
             try:
                 encoder_dir = resolve_encoder(config.encoder)

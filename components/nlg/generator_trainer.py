@@ -19,8 +19,8 @@ from typing import Any
 
 import torch
 
-from dialogkit.components.nlg import t5_runtime
-from dialogkit.components.training_loop import EarlyStopping, warmup_linear_decay
+from ..training.schedule import EarlyStopping, warmup_linear_decay
+from . import t5_runtime
 
 logger = logging.getLogger(__name__)
 
@@ -107,8 +107,8 @@ def fit(
 ) -> FitResult:
     """Train ``model`` on ``train`` pairs; early-stop on ``held_out`` loss when there is any.
     Under ``dialogkit train --devices N`` each process trains on its share of every epoch
-    (:mod:`dialogkit.components.parallel`)."""
-    from dialogkit.components.parallel import is_main, shard, wrap
+    (:mod:`dialogkit.components.training.devices`)."""
+    from ..training.devices import is_main, shard, wrap
 
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)

@@ -30,7 +30,7 @@ from functools import lru_cache
 from typing import Any
 
 from dialogkit.framework.domain.schema import Domain, FromEntity
-from dialogkit.framework.patterns import PLACEHOLDER_RE, placeholders, value_text
+from dialogkit.framework.domain.syntax import PLACEHOLDER_RE, placeholders, value_text
 
 
 def normalize(text: str) -> str:

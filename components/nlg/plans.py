@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dialogkit.framework.expressions import parse_expression
-from dialogkit.framework.patterns import placeholders, value_text
+from dialogkit.framework.domain.expressions import parse_expression
+from dialogkit.framework.domain.syntax import placeholders, value_text
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain

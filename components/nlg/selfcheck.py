@@ -23,9 +23,10 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dialogkit.components.nlg.guard import Verdict
-from dialogkit.components.nlg.templates import fill
 from dialogkit.framework.domain.schema import Domain, FromEntity
+
+from .guard import Verdict
+from .templates import fill
 
 __all__ = ["Case", "GateReport", "Outcome", "build_cases", "decide", "example_values", "hold_out", "problem_counts", "score", "too_few"]
 
@@ -55,7 +56,7 @@ def example_values(domain: Domain, examples: list[Any]) -> dict[str, Any]:
 
 def satisfy(condition: str, values: dict[str, Any], domain: Domain) -> dict[str, Any] | None:
     """Example values for which ``condition`` holds (tries each slot's other known values), or None."""
-    from dialogkit.components.nlg.plans import holds
+    from .plans import holds
 
     if holds(condition, values):
         return values
@@ -220,7 +221,7 @@ def too_few(held: int) -> str:
 
 def decide(gen: Any, own: list[Outcome], held: list[Outcome], max_off: float, bleu_margin: float) -> GateReport:
     """The gate: see the module docstring."""
-    from dialogkit.components.nlg.codec import unwritable
+    from .codec import unwritable
 
     report = GateReport(responses=len(gen.plans), inputs=len(own), refused=sum(not o.generated for o in own),
                         held_out=len(held), problems=problem_counts(own))

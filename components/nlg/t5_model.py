@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dialogkit.components.nlg.generator import GeneratorConfig
+    from .generator import GeneratorConfig
 
 __all__ = ["build_model", "init_from_encoder", "load_pretrained"]
 
@@ -17,8 +17,8 @@ def build_model(cfg: GeneratorConfig, slots: list[str], texts: list[str], seed: 
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
-    from dialogkit.components.nlg.codec import HFCodec, WordPieceCodec
-    from dialogkit.components.nlu.encoder import resolve_encoder
+    from ..nlu.encoder_source import resolve_encoder
+    from .codec import HFCodec, WordPieceCodec
 
     torch.manual_seed(seed)
     if cfg.model:
@@ -46,8 +46,9 @@ def load_pretrained(name: str) -> tuple[Any, Any]:
     from transformers import AutoTokenizer, T5ForConditionalGeneration
     from transformers.utils import logging as hf_logging
 
-    from dialogkit.components.nlu.encoder import offline
     from dialogkit.framework.errors import ConfigError, message
+
+    from ..nlu.encoder_source import offline
 
     hf_logging.disable_progress_bar()
     ref = str(Path(name).expanduser()) if Path(name).expanduser().exists() else name

@@ -11,11 +11,11 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-from dialogkit.framework.components import Component, ComponentConfig, Turn
+from dialogkit.framework.domain.expressions import parse_expression
 from dialogkit.framework.domain.schema import RUNTIME_RESPONSES
-from dialogkit.framework.expressions import parse_expression
-from dialogkit.framework.patterns import fill
-from dialogkit.framework.turn import ActionMessage, Message
+from dialogkit.framework.domain.syntax import fill
+from dialogkit.framework.runtime.pipeline import Component, ComponentConfig, Turn
+from dialogkit.framework.runtime.turn import ActionMessage, Message
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain

@@ -18,17 +18,18 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import field_validator
 
-from dialogkit.components.nlu.rule_entities import merge_entities
-from dialogkit.components.nlu.spelling import UNSPACED, Speller
-from dialogkit.framework.builtins import NLU_FALLBACK
-from dialogkit.framework.components import (
+from dialogkit.framework.domain.builtins import NLU_FALLBACK
+from dialogkit.framework.runtime.pipeline import (
     Component,
     ComponentConfig,
     TrainingContext,
     Turn,
     made_for_other_languages,
 )
-from dialogkit.framework.turn import Intent, entity
+from dialogkit.framework.runtime.turn import Intent, entity
+
+from .rule_entities import merge_entities
+from .spelling import UNSPACED, Speller
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -111,8 +112,8 @@ class BertNLU(Component):
         return self.domain.language
 
     def _encoded(self, examples: list[Any]) -> Any:
-        from dialogkit.components.nlu.features import ROLE_SEP, bio_tags, words_of
-        from dialogkit.components.nlu.trainer import Encoded
+        from .features import ROLE_SEP, bio_tags, words_of
+        from .trainer import Encoded
 
         tag_id = {t: i for i, t in enumerate(self.tags)}
         intent_id = {t: i for i, t in enumerate(self.intents)}
@@ -126,7 +127,7 @@ class BertNLU(Component):
         return data
 
     def _labels(self, examples: list[Any]) -> None:
-        from dialogkit.components.nlu.features import ROLE_SEP
+        from .features import ROLE_SEP
 
         self.intents = sorted({ex.intent for ex in examples})
         labels = sorted({s.entity + (ROLE_SEP + s.role if s.role else "") for ex in examples for s in ex.entities})
@@ -135,21 +136,21 @@ class BertNLU(Component):
     # --- training -----------------------------------------------------------------------
 
     def _device(self) -> Any:
-        from dialogkit.components.parallel import device
+        from ..training.devices import device
 
         return device()  # this process's GPU under `train --devices N`
 
     def _threads(self) -> None:
         import torch
 
-        from dialogkit.components.parallel import world
+        from ..training.devices import world
 
         torch.set_num_threads(self.config.threads or max(1, (os.cpu_count() or 1) // world()[1]))  # processes share the cores
 
     def train(self, context: TrainingContext, progress: Any = None) -> None:
-        from dialogkit.components.nlu.encoder import load_encoder, load_tokenizer
-        from dialogkit.components.nlu.joint_model import JointIntentSlotModel
-        from dialogkit.components.nlu.trainer import fit, seed_everything, stratified_split
+        from .encoder_source import load_encoder, load_tokenizer
+        from .joint_model import JointIntentSlotModel
+        from .trainer import fit, seed_everything, stratified_split
 
         examples = [ex for ex in context.examples if ex.intent]
         if not examples:
@@ -170,7 +171,7 @@ class BertNLU(Component):
         self._texts = [ex.text for ex in (dev_ex if len(dev_ex) >= 200 else train_ex)][:2000]
         previous = context.previous if context.previous is not None and (context.previous / "labels.json").is_file() else None
         if self._use_char_features():
-            from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
+            from .sparse_features import CharNgramFeaturizer
 
             n_min, n_max = self.config.char_ngrams
             kept = previous / "sparse.json" if previous is not None else None  # fine-tuning keeps the feature vocabulary
@@ -186,7 +187,7 @@ class BertNLU(Component):
                     enc.get_input_embeddings().weight.requires_grad_(False)
         config = self.config
         if previous is not None:  # `train --finetune`: from the previous weights, for a fraction of the epochs
-            from dialogkit.components.nlu.warm_start import warm_start
+            from .warm_start import warm_start
 
             done, said = warm_start(self.model, previous, {"intents": self.intents, "tags": self.tags})
             (context.progress or (lambda _m: None))(f"bert_nlu: {said}" + ("" if done else "; training from the pretrained encoder"))
@@ -204,7 +205,7 @@ class BertNLU(Component):
 
     def _check_language(self, context: TrainingContext) -> None:
         """Say which encoder is used, and warn (DK606, with the fix) when it was not made for the bot's language."""
-        from dialogkit.components.nlu.encoder import encoder_languages
+        from .encoder_source import encoder_languages
 
         languages = encoder_languages(self.config.encoder)
         self.encoder_info = {"encoder": self.config.encoder, "languages": list(languages)}
@@ -227,7 +228,7 @@ class BertNLU(Component):
         return {**self.encoder_info, "runtime": runtime}
 
     def _wants_onnx(self) -> bool:
-        from dialogkit.components.nlu import onnx_runtime
+        from . import onnx_runtime
 
         if self.config.runtime == "torch":
             return False
@@ -259,15 +260,15 @@ class BertNLU(Component):
             self._export(path)
 
     def _export(self, path: Path) -> None:
-        from dialogkit.components.nlu import onnx_runtime
+        from . import onnx_runtime
 
         self.exported = onnx_runtime.export_or_torch(self.model, self.tokenizer, self.featurizer, self._texts, self._lang(), self.config.max_length,
                                                      path, self.config.int8, self.config.int8_min_agreement, self.config.runtime == "onnx")
 
     @classmethod
     def load(cls, path: Path, config: BertNLUConfig, domain: Domain) -> BertNLU:
-        from dialogkit.components.nlu import onnx_runtime
-        from dialogkit.components.nlu.encoder import BertSettings
+        from . import onnx_runtime
+        from .encoder_source import BertSettings
 
         self = cls(config, domain)
         labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
@@ -275,7 +276,7 @@ class BertNLU(Component):
             self.encoder_info = json.loads((path / "encoder.json").read_text(encoding="utf-8"))
         self.intents, self.tags = labels["intents"], labels["tags"]
         if (path / "sparse.json").is_file():  # archives before the features have none
-            from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
+            from .sparse_features import CharNgramFeaturizer
 
             self.featurizer = CharNgramFeaturizer.from_json(json.loads((path / "sparse.json").read_text(encoding="utf-8")))
         if (path / "spelling.json").is_file() and config.spelling is not False:
@@ -284,7 +285,7 @@ class BertNLU(Component):
         plain = all(BertSettings.from_json(d / "config.json").supported() for d in dirs)
         onnx = self._wants_onnx()
         if plain or (onnx and (path / "tokenizer" / "tokenizer.json").is_file()):
-            from dialogkit.components.nlu.tokenizer import FastTokenizer
+            from .tokenizer import FastTokenizer
 
             self.tokenizer = FastTokenizer(path / "tokenizer")  # the `tokenizers` library: no transformers, no torch
         else:
@@ -312,19 +313,19 @@ class BertNLU(Component):
         import torch
         from safetensors.torch import load_model
 
-        from dialogkit.components.nlu.joint_model import JointIntentSlotModel
+        from .joint_model import JointIntentSlotModel
 
         config = self.config
         self._threads()
         if plain:  # plain-torch BERT: no transformers import, fast start
-            from dialogkit.components.nlu.bert_encoder import BertEncoder
-            from dialogkit.components.nlu.encoder import BertSettings
+            from .encoder_source import BertSettings
+            from .plain_bert import BertEncoder
 
             encoders = [BertEncoder(BertSettings.from_json(d / "config.json")) for d in dirs]
         else:
             from transformers import AutoConfig, AutoModel
 
-            from dialogkit.components.nlu.encoder import skip_weight_init
+            from .encoder_source import skip_weight_init
 
             with skip_weight_init():  # every weight is overwritten from model.safetensors below
                 encoders = [AutoModel.from_config(AutoConfig.from_pretrained(d)) for d in dirs]
@@ -341,13 +342,13 @@ class BertNLU(Component):
 
     def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
         """Intent, ranking and model entities for each text (no rules applied)."""
-        from dialogkit.components.nlu.features import ROLE_SEP, encode, spans_from_tags, words_of
+        from .features import ROLE_SEP, encode, spans_from_tags, words_of
 
         word_lists = [words_of(t, self._lang()) for t in texts]
         if self.speller is not None:  # the model reads the bot's spelling; offsets (and entity values) stay the user's
             word_lists = [[(self.speller.correct(w), s, e) for w, s, e in words] for words in word_lists]
         if self.fast is not None:  # ONNX Runtime and numpy: no torch
-            from dialogkit.components.nlu.onnx_runtime import softmax
+            from .onnx_runtime import softmax
 
             batch = encode(self.tokenizer, word_lists, self.config.max_length, self.featurizer, tensors="np")
             logits, emissions = self.fast.run(batch)

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import field_validator
 
-from dialogkit.components.nlu.builtin.numbers import Found, amounts, durations, numbers, ordinals
-from dialogkit.components.nlu.builtin.times import times
-from dialogkit.framework.components import Component, ComponentConfig, Turn
-from dialogkit.framework.turn import Entity
-from dialogkit.framework.turn import entity as make_entity
+from dialogkit.framework.runtime.pipeline import Component, ComponentConfig, Turn
+from dialogkit.framework.runtime.turn import Entity
+from dialogkit.framework.runtime.turn import entity as make_entity
+
+from .builtin.numbers import Found, amounts, durations, numbers, ordinals
+from .builtin.times import times
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain

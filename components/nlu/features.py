@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from dialogkit.framework.text import tokenize
+from dialogkit.framework.domain.tokenization import tokenize
 
 __all__ = ["ROLE_SEP", "Batch", "Word", "bio_tags", "encode", "spans_from_tags", "words_of"]
 

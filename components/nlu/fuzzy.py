@@ -57,7 +57,7 @@ def english_words_by_rank() -> tuple[str, ...]:
     in its order (roughly the more common first)."""
     from pathlib import Path
 
-    from dialogkit.components.nlu.encoder import resolve_encoder
+    from .encoder_source import resolve_encoder
 
     vocab = Path(resolve_encoder("default")) / "vocab.txt"
     if not vocab.is_file():

@@ -18,9 +18,9 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dialogkit.framework.builtins import NLU_FALLBACK
-from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
-from dialogkit.framework.turn import Intent
+from dialogkit.framework.domain.builtins import NLU_FALLBACK
+from dialogkit.framework.runtime.pipeline import Component, ComponentConfig, TrainingContext, Turn
+from dialogkit.framework.runtime.turn import Intent
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain

@@ -69,7 +69,7 @@ def export(model: Any, tokenizer: Any, featurizer: Any, texts: list[str], lang: 
     ``texts`` (the bot's examples). Returns what ``onnx.json`` records."""
     import torch
 
-    from dialogkit.components.nlu.features import encode, words_of
+    from .features import encode, words_of
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -204,7 +204,7 @@ class OnnxJointModel:
         return logits, emissions
 
     def predict(self, tokenizer: Any, featurizer: Any, texts: list[str], lang: str, max_length: int) -> tuple[np.ndarray, list[list[int]]]:
-        from dialogkit.components.nlu.features import encode, words_of
+        from .features import encode, words_of
 
         batch = encode(tokenizer, [words_of(t, lang) for t in texts], max_length, featurizer, tensors="np")
         logits, emissions = self.run(batch)

@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from dialogkit.components.nlu.fuzzy import FuzzyIndex, packaged_english_words
-from dialogkit.framework.components import Component, ComponentConfig, TrainingContext, Turn
-from dialogkit.framework.text import blank_pipeline, normalize_phrase, tokenize
-from dialogkit.framework.turn import Entity
-from dialogkit.framework.turn import entity as make_entity
+from dialogkit.framework.domain.tokenization import blank_pipeline, normalize_phrase, tokenize
+from dialogkit.framework.runtime.pipeline import Component, ComponentConfig, TrainingContext, Turn
+from dialogkit.framework.runtime.turn import Entity
+from dialogkit.framework.runtime.turn import entity as make_entity
+
+from .fuzzy import FuzzyIndex, packaged_english_words
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain

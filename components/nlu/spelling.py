@@ -99,6 +99,6 @@ def _swapped(typed: str, word: str) -> bool:
 def _known(language: str) -> tuple[str, ...]:
     """Words that are never typos besides the bot's own, the more common first: the packaged
     encoder's whole words, for English."""
-    from dialogkit.components.nlu.fuzzy import english_words_by_rank
+    from .fuzzy import english_words_by_rank
 
     return english_words_by_rank() if language == "en" else ()

@@ -17,8 +17,8 @@ from typing import Any
 
 import torch
 
-from dialogkit.components.nlu.features import encode
-from dialogkit.components.training_loop import EarlyStopping, warmup_linear_decay
+from ..training.schedule import EarlyStopping, warmup_linear_decay
+from .features import encode
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +128,8 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
         progress: Callable[[str], None] | None = None, featurizer: Any = None) -> FitResult:
     """Train ``model`` in place; with ``dev``, keep the weights of the best epoch and stop early.
     Under ``dialogkit train --devices N`` each process trains on its share of every epoch
-    (:mod:`dialogkit.components.parallel`)."""
-    from dialogkit.components.parallel import is_main, shard, wrap
+    (:mod:`dialogkit.components.training.devices`)."""
+    from ..training.devices import is_main, shard, wrap
 
     seed_everything(cfg.seed)
     started = time.perf_counter()

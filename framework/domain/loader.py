@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from dialogkit.framework.domain.schema import STEP_KINDS, Domain
-from dialogkit.framework.errors import DomainError, Issue, Location, did_you_mean, message
-from dialogkit.framework.yamlio import PositionMap, load_yaml
+from ..errors import DomainError, Issue, Location, did_you_mean, message
+from ..yamlio import PositionMap, load_yaml
+from .schema import STEP_KINDS, Domain
 
 __all__ = ["LoadedDomain", "NAMED_SECTIONS", "bot_files", "load_domain", "validate_data"]
 

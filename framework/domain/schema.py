@@ -2,7 +2,7 @@
 
 Every model rejects unknown keys and names the valid ones. Values that need a
 meaning check (names referring to each other, the flow graph) are validated later
-in :mod:`dialogkit.framework.validation`; this module only fixes shapes and types.
+in :mod:`dialogkit.framework.build.validation`; this module only fixes shapes and types.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from dialogkit.framework.domain.base import Strict, as_list
-from dialogkit.framework.domain.steps import (
+from .base import Strict, as_list
+from .steps import (
     STEP_KINDS,
     ActionStep,
     CallStep,
@@ -38,7 +38,7 @@ from dialogkit.framework.domain.steps import (
     Step,
     Trigger,
 )
-from dialogkit.framework.patterns import NAME_RE
+from .syntax import NAME_RE
 
 __all__ = [
     "RUNTIME_RESPONSES",
@@ -366,7 +366,7 @@ class Domain(Strict):
 
     def synonym_map(self) -> dict[tuple[str, str], str]:
         """``(entity, normalised variant) -> canonical value`` for every synonym (canonical values map to themselves)."""
-        from dialogkit.framework.text import normalize_phrase
+        from .tokenization import normalize_phrase
 
         return {
             (name, normalize_phrase(variant)): canonical

@@ -2,7 +2,7 @@
 it has (``collect:``, ``say:``...). A step kind's class says everything about it the schema
 knows: its key (``KEY``), the kind of its node in the policy graph (``NODE``), how it is drawn
 (:meth:`label`) and the step lists it holds (:meth:`branches`). What it adds to the graph is
-its rule in :mod:`dialogkit.framework.flowgraph` and what it does at run time its runner in
+its rule in :mod:`dialogkit.framework.domain.flowgraph` and what it does at run time its runner in
 :mod:`dialogkit.components.dm.flow_runtime`; both tables are checked against
 :data:`STEP_CLASSES` when their modules load."""
 
@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
 
-from dialogkit.framework.domain.base import Strict, as_list
+from .base import Strict, as_list
 
 __all__ = ["ActionStep", "CallStep", "CollectStep", "EndStep", "ExpectStep", "Flow", "GotoStep", "IfStep", "LinkStep",
            "STEP_CLASSES", "STEP_KINDS", "SayStep", "SetStep", "Step", "Trigger"]

@@ -22,19 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from dialogkit.framework.actions import ActionRejected
-from dialogkit.framework.errors import DialogkitError, Location, message
-from dialogkit.framework.rasa.protocol import (
+from ..errors import DialogkitError, Location, message
+from ..runtime.action_code import ActionRejected
+from ..yamlio import interpolate_env, load_yaml
+from .protocol import (
     RASA_VERSION,
     RemoteResult,
     from_rasa_events,
     rasa_domain,
     rasa_tracker,
 )
-from dialogkit.framework.yamlio import interpolate_env, load_yaml
 
 if TYPE_CHECKING:
-    from dialogkit.framework.domain.schema import Domain
+    from ..domain.schema import Domain
 
 __all__ = ["ActionEndpoint", "ActionRejected", "ActionServerError", "RemoteActions", "load_endpoints"]
 

@@ -8,7 +8,7 @@ entities of a text, the actions after the message, the ``slot_was_set`` and ``ac
 steps. An action that could not run fails the story.
 
 The judge reads a bot only through :class:`LiveBot`, so the same stories can be judged on
-any bot that answers messages: a dialogkit :class:`~dialogkit.framework.agent.Agent`
+any bot that answers messages: a dialogkit :class:`~dialogkit.framework.runtime.agent.Agent`
 (:class:`AgentBot`), or Rasa itself over HTTP (``bench/bench_rasa_live.py``), which is how
 ``make bench-rasa-live`` compares the two on the same stories and action server.
 """
@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from dialogkit.framework.rasa.importer import RASA_ACTION_ALIASES
-from dialogkit.framework.rasa.retrieval import action_matches, intent_matches
-from dialogkit.framework.rasa.stories import (
+from ..runtime.tracker import ActionFailed
+from .importer import RASA_ACTION_ALIASES
+from .retrieval import action_matches, intent_matches
+from .stories import (
     LISTEN,
     StoryResult,
     TestStory,
@@ -32,10 +33,9 @@ from dialogkit.framework.rasa.stories import (
     _turns,
     _user_lines,
 )
-from dialogkit.framework.tracker import ActionFailed
 
 if TYPE_CHECKING:
-    from dialogkit.framework.domain.schema import Domain
+    from ..domain.schema import Domain
 
 __all__ = ["AgentBot", "LiveBot", "LiveTurn", "run_live_story"]
 

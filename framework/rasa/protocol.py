@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dialogkit.framework.builtins import ACTION_LISTEN, ACTION_SESSION_START
-from dialogkit.framework.domain.steps import CollectStep
-from dialogkit.framework.tracker import (
+from ..domain.builtins import ACTION_LISTEN, ACTION_SESSION_START
+from ..domain.steps import CollectStep
+from ..runtime.tracker import (
     ActionExecuted,
     ActionReverted,
     BotUttered,
@@ -31,7 +31,7 @@ from dialogkit.framework.tracker import (
 )
 
 if TYPE_CHECKING:
-    from dialogkit.framework.domain.schema import Domain
+    from ..domain.schema import Domain
 
 __all__ = ["RASA_VERSION", "RemoteResult", "from_rasa_events", "rasa_domain", "rasa_tracker"]
 

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from dialogkit.framework.action_executor import ActionOutcome, Validated
-from dialogkit.framework.builtins import ACTION_LISTEN, BUILTIN_ACTIONS
-from dialogkit.framework.dialogue import (
+from ..domain.builtins import ACTION_LISTEN, BUILTIN_ACTIONS
+from ..runtime.action_executor import ActionOutcome, Validated
+from ..runtime.decisions import (
     ActiveLoop,
     ConversationView,
     Decision,
@@ -34,8 +34,14 @@ from dialogkit.framework.dialogue import (
     RunAction,
     ValidateSlot,
 )
-from dialogkit.framework.tracker import ActionExecuted, BotUttered, FlowStarted, SlotSet, Tracker
-from dialogkit.framework.turn import Parse, Response
+from ..runtime.tracker import (
+    ActionExecuted,
+    BotUttered,
+    FlowStarted,
+    SlotSet,
+    Tracker,
+)
+from ..runtime.turn import Parse, Response
 
 __all__ = ["MAX_PREDICTIONS", "replay_turn"]
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dialogkit.framework.builtins import ACTION_LISTEN
-from dialogkit.framework.errors import DomainError, message
-from dialogkit.framework.rasa.retrieval import dialogkit_name, family
-from dialogkit.framework.training_data import AnnotationError, parse_example
-from dialogkit.framework.yamlio import load_yaml
+from ..domain.builtins import ACTION_LISTEN
+from ..domain.training_data import AnnotationError, parse_example
+from ..errors import DomainError, message
+from ..yamlio import load_yaml
+from .retrieval import dialogkit_name, family
 
 if TYPE_CHECKING:
-    from dialogkit.framework.domain.schema import Domain
+    from ..domain.schema import Domain
 
 __all__ = ["LISTEN", "StoryResult", "TestStory", "is_story_file", "load_test_stories"]
 

@@ -27,13 +27,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dialogkit.framework.dialogue import Policy
-from dialogkit.framework.errors import DomainError, Location, message
-from dialogkit.framework.rasa.importer import RASA_ACTION_ALIASES
-from dialogkit.framework.rasa.live_stories import AgentBot, run_live_story
-from dialogkit.framework.rasa.replay import replay_turn
-from dialogkit.framework.rasa.retrieval import action_matches
-from dialogkit.framework.rasa.stories import (
+from ..errors import DomainError, Location, message
+from ..runtime.decisions import Policy
+from ..runtime.tracker import UserUttered
+from ..runtime.turn import Intent, Parse, entity
+from .importer import RASA_ACTION_ALIASES
+from .live_stories import AgentBot, run_live_story
+from .replay import replay_turn
+from .retrieval import action_matches
+from .stories import (
     LISTEN,
     StoryResult,
     TestStory,
@@ -49,8 +51,6 @@ from dialogkit.framework.rasa.stories import (
     is_story_file,
     load_test_stories,
 )
-from dialogkit.framework.tracker import UserUttered
-from dialogkit.framework.turn import Intent, Parse, entity
 
 __all__ = ["MODES", "StoryResult", "TestStory", "is_story_file", "load_test_stories", "run_test_stories", "summary", "write_reports"]
 

@@ -12,7 +12,7 @@ Shared stores and the Redis pieces import their client libraries (redis-py, SQLA
 only when used.
 """
 
-from dialogkit.framework.stores.local import InMemoryTrackerStore, SQLiteTrackerStore, TrackerStore
-from dialogkit.framework.stores.locks import InProcessLockStore, LockStore, LockTimeout
+from .local import InMemoryTrackerStore, SQLiteTrackerStore, TrackerStore
+from .locks import InProcessLockStore, LockStore, LockTimeout
 
 __all__ = ["InMemoryTrackerStore", "InProcessLockStore", "LockStore", "LockTimeout", "SQLiteTrackerStore", "TrackerStore"]

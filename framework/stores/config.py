@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dialogkit.framework.errors import DialogkitError, Location, message
-from dialogkit.framework.yamlio import interpolate_env, load_yaml
+from ..errors import DialogkitError, Location, message
+from ..yamlio import interpolate_env, load_yaml
 
 __all__ = ["StoreSettings", "create_event_broker", "create_lock_store", "create_tracker_store", "load_store_settings"]
 
@@ -113,7 +113,7 @@ def _sql_url(cfg: dict[str, Any]) -> str:
 def create_tracker_store(cfg: dict[str, Any] | None, default_sqlite: Path | None = None) -> tuple[Any, str]:
     """The tracker store a section describes (SQLite at ``default_sqlite`` when none), and a
     description for the start-up line (no password)."""
-    from dialogkit.framework.stores.local import InMemoryTrackerStore, SQLiteTrackerStore
+    from .local import InMemoryTrackerStore, SQLiteTrackerStore
 
     cfg = cfg or {"type": "sqlite" if default_sqlite else "memory"}
     sizes = {k: int(cfg[k]) for k in ("window", "cache_size") if cfg.get(k) is not None}
@@ -124,18 +124,18 @@ def create_tracker_store(cfg: dict[str, Any] | None, default_sqlite: Path | None
         path = Path(cfg.get("path") or cfg.get("db") or default_sqlite or "trackers.sqlite")
         return SQLiteTrackerStore(path, **sizes), f"sqlite {path}"
     if kind == "redis":
-        from dialogkit.framework.stores.shared import RedisTrackerStore
+        from .shared import RedisTrackerStore
 
         url = _redis_url(cfg)
         return RedisTrackerStore.from_url(url, key_prefix=str(cfg.get("key_prefix") or "dialogkit:"), **sizes), f"redis {_safe(url)}"
-    from dialogkit.framework.stores.shared import SQLTrackerStore
+    from .shared import SQLTrackerStore
 
     url = _sql_url(cfg)
     return SQLTrackerStore(url, **sizes), f"sql {_safe(url)}"
 
 
 def create_lock_store(cfg: dict[str, Any] | None) -> Any:
-    from dialogkit.framework.stores.locks import InProcessLockStore, RedisLockStore
+    from .locks import InProcessLockStore, RedisLockStore
 
     if not cfg or cfg["type"] == "in_memory":
         return InProcessLockStore()
@@ -146,7 +146,7 @@ def create_lock_store(cfg: dict[str, Any] | None) -> Any:
 def create_event_broker(cfg: dict[str, Any] | None) -> Any:
     if not cfg:
         return None
-    from dialogkit.framework.stores.events import RedisStreamBroker
+    from .events import RedisStreamBroker
 
     return RedisStreamBroker.from_url(_redis_url(cfg), stream=str(cfg.get("stream") or "dialogkit:events"), max_length=int(cfg.get("max_length") or 1_000_000))
 

@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from dialogkit.framework.stores.shared import SharedTrackerStore, StoreConflict
-from dialogkit.framework.tracker import Tracker
+from ..runtime.tracker import Tracker
+from .shared import SharedTrackerStore, StoreConflict
 
 __all__ = ["InMemoryTrackerStore", "SQLiteTrackerStore", "TrackerStore"]
 

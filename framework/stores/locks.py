@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from dialogkit.framework.errors import DialogkitError, message
+from ..errors import DialogkitError, message
 
 __all__ = ["InProcessLockStore", "LockStore", "LockTimeout", "RedisLockStore"]
 

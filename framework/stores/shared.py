@@ -28,8 +28,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from dialogkit.framework.errors import DialogkitError, message
-from dialogkit.framework.tracker import Event, Tracker
+from ..errors import DialogkitError, message
+from ..runtime.tracker import Event, Tracker
 
 __all__ = ["RedisTrackerStore", "SQLTrackerStore", "SharedTrackerStore", "StoreConflict", "mark_stored", "stored_events"]
 

@@ -3,10 +3,13 @@
 import pytest
 
 from dialogkit.framework import Agent
-from dialogkit.framework.conversation_tests import load_conversation_tests, run_conversations
+from dialogkit.framework.build.training import train
 from dialogkit.framework.domain.loader import load_domain
-from dialogkit.framework.training import train
-from dialogkit.framework.training_data import collect_examples
+from dialogkit.framework.domain.training_data import collect_examples
+from dialogkit.framework.evaluation.conversation_tests import (
+    load_conversation_tests,
+    run_conversations,
+)
 from tests.conftest import DOMAINS
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)

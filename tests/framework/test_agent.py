@@ -8,7 +8,7 @@ import pytest
 
 from dialogkit.framework import Agent
 from dialogkit.framework.errors import DomainError
-from dialogkit.framework.tracker import FlowInterrupted, FlowResumed, Tracker
+from dialogkit.framework.runtime.tracker import FlowInterrupted, FlowResumed, Tracker
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_slot_values_with_braces_are_printed_literally(agent):
 
 
 def test_runaway_loop_is_stopped(write_bot, tmp_path):
-    from dialogkit.framework.training import train
+    from dialogkit.framework.build.training import train
 
     bot = write_bot({"domain.yml": """
         version: "1"
@@ -122,9 +122,9 @@ def test_runaway_loop_is_stopped(write_bot, tmp_path):
     # ... and the runtime stops one even if a model was built from an unchecked domain
     from dialogkit.components.dm.flow_policy import FlowPolicy
     from dialogkit.components.nlg.templates import TemplateNLG
-    from dialogkit.framework.agent import Agent as A
-    from dialogkit.framework.components import resolve_config
     from dialogkit.framework.domain.loader import load_domain
+    from dialogkit.framework.runtime.agent import Agent as A
+    from dialogkit.framework.runtime.pipeline import resolve_config
 
     domain = load_domain(bot).domain
     agent = A(domain, [FlowPolicy(resolve_config("flow_policy", {"max_actions_per_turn": 10}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})

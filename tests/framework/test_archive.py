@@ -4,10 +4,10 @@ import tarfile
 
 import pytest
 
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.cli import main
+from dialogkit.framework.build.training import train
+from dialogkit.framework.cli.main import main
 from dialogkit.framework.errors import ArchiveError, ConfigError
-from dialogkit.framework.training import train
+from dialogkit.framework.runtime.agent import Agent
 from tests.conftest import MINIMAL, STAND_IN
 
 

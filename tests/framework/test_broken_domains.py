@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogkit.framework.cli import main
+from dialogkit.framework.cli.main import main
 
 BROKEN = Path(__file__).parent / "broken"
 

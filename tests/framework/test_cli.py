@@ -4,12 +4,12 @@ import re
 import subprocess
 import sys
 
-from dialogkit.framework.cli import main
+from dialogkit.framework.cli.main import main
 from tests.conftest import DOMAINS, ROOT
 
 
 def test_help_does_not_import_heavy_libraries():
-    code = "import sys; from dialogkit.framework.cli import build_parser; build_parser().format_help(); print(sorted(m for m in ('torch', 'transformers', 'spacy', 'networkx', 'pydantic') if m in sys.modules))"
+    code = "import sys; from dialogkit.framework.cli.main import build_parser; build_parser().format_help(); print(sorted(m for m in ('torch', 'transformers', 'spacy', 'networkx', 'pydantic') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
 
@@ -97,7 +97,7 @@ def test_train_prints_a_summary_and_epoch_lines_only_with_verbose(write_bot, tmp
 
 
 def test_epoch_lines_are_told_apart():
-    from dialogkit.framework.training import is_epoch_line
+    from dialogkit.framework.build.training import is_epoch_line
 
     assert is_epoch_line("epoch 3: loss 0.1234") and is_epoch_line("generator epoch 12: train_loss 1.0")
     assert not is_epoch_line("bert_nlu: done in 3.2s") and not is_epoch_line("t5_nlg: generated for all 21 responses")

@@ -1,6 +1,6 @@
 import pytest
 
-from dialogkit.framework.expressions import Expression, ExpressionError
+from dialogkit.framework.domain.expressions import Expression, ExpressionError
 
 
 @pytest.mark.parametrize(

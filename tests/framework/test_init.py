@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from dialogkit.framework.cli import main
+from dialogkit.framework.build.validation import check
+from dialogkit.framework.cli.main import main
 from dialogkit.framework.domain.loader import load_domain
-from dialogkit.framework.validation import check
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
 

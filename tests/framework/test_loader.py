@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from dialogkit.framework.cli import main
+from dialogkit.framework.cli.main import main
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.errors import DomainError
 
@@ -66,8 +66,8 @@ def test_nlu_blocks_from_several_files_keep_positions(write_bot):
         "domain.yml": 'version: "1"\nintents: {a: {}, b: {}}\nnlu:\n  - intent: a\n    examples: [x]\n',
         "data/more.yml": "nlu:\n  - intent: b\n    examples: [\"[bad\"]\n",
     })
+    from dialogkit.framework.domain.training_data import collect_examples
     from dialogkit.framework.errors import DataError
-    from dialogkit.framework.training_data import collect_examples
 
     loaded = load_domain(bot)
     with pytest.raises(DataError) as exc:

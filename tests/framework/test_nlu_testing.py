@@ -2,10 +2,10 @@
 
 import json
 
-from dialogkit.framework.cli import main
-from dialogkit.framework.nlu_testing import stratified_folds
-from dialogkit.framework.training import train
-from dialogkit.framework.training_data import Example
+from dialogkit.framework.build.training import train
+from dialogkit.framework.cli.main import main
+from dialogkit.framework.domain.training_data import Example
+from dialogkit.framework.evaluation.nlu_testing import stratified_folds
 
 HELD_OUT = """
 version: "1"

@@ -124,7 +124,7 @@ def test_a_killed_worker_loses_nothing_and_its_conversations_go_on(light_model):
 
 
 def test_workers_without_a_shared_store_are_refused(light_model, capsys):
-    from dialogkit.framework.cli import main
+    from dialogkit.framework.cli.main import main
 
     assert main(["serve", str(light_model), "--workers", "2"]) == 2
     err = capsys.readouterr().err

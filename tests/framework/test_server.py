@@ -6,11 +6,11 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.server import create_app
+from dialogkit.framework.build.training import train
+from dialogkit.framework.runtime.agent import Agent
+from dialogkit.framework.runtime.tracker import BACK_REACH
+from dialogkit.framework.server.app import create_app
 from dialogkit.framework.stores import InMemoryTrackerStore, SQLiteTrackerStore
-from dialogkit.framework.tracker import BACK_REACH
-from dialogkit.framework.training import train
 from tests.conftest import DOMAINS, STAND_IN
 
 
@@ -221,7 +221,7 @@ def test_chunked_body_is_refused_while_it_streams():
     stops reading and never holds it whole (it used to read 256 MB before answering 413)."""
     import asyncio
 
-    from dialogkit.framework.server import BodyLimit
+    from dialogkit.framework.server.app import BodyLimit
 
     received, sent, reached_app = [], [], []
 
@@ -318,7 +318,7 @@ def test_a_served_process_freezes_what_loading_left_out_of_garbage_collection():
     never walked by a collection again, and young collections are rarer."""
     import gc
 
-    from dialogkit.framework.server import tune_gc
+    from dialogkit.framework.server.app import tune_gc
 
     threshold = gc.get_threshold()
     try:

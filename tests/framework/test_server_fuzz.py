@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.server import create_app
+from dialogkit.framework.build.training import train
+from dialogkit.framework.runtime.agent import Agent
+from dialogkit.framework.server.app import create_app
 from dialogkit.framework.stores import SQLiteTrackerStore
-from dialogkit.framework.training import train
 from tests.conftest import MINIMAL
 
 

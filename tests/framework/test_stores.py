@@ -11,8 +11,14 @@ import uuid
 
 import pytest
 
+from dialogkit.framework.runtime.tracker import (
+    FlowStarted,
+    SessionStarted,
+    SlotSet,
+    Tracker,
+    UserUttered,
+)
 from dialogkit.framework.stores import InMemoryTrackerStore, InProcessLockStore, SQLiteTrackerStore
-from dialogkit.framework.tracker import FlowStarted, SessionStarted, SlotSet, Tracker, UserUttered
 
 REDIS_URL = os.environ.get("DIALOGKIT_TEST_REDIS_URL")
 POSTGRES_URL = os.environ.get("DIALOGKIT_TEST_POSTGRES_URL")

@@ -1,4 +1,4 @@
-from dialogkit.framework.tracker import (
+from dialogkit.framework.runtime.tracker import (
     FlowAdvanced,
     FlowCancelled,
     FlowCompleted,
@@ -68,7 +68,7 @@ def test_compacted_tracker_has_the_same_state_at_every_cut():
 
 
 def test_a_revert_takes_back_the_latest_message_and_what_followed():
-    from dialogkit.framework.tracker import (
+    from dialogkit.framework.runtime.tracker import (
         ActionExecuted,
         ActionReverted,
         SessionStarted,
@@ -95,7 +95,7 @@ def test_a_revert_takes_back_the_latest_message_and_what_followed():
 
 
 def test_a_compacted_tracker_with_reverts_has_the_state_of_the_whole_one():
-    from dialogkit.framework.tracker import UserUtteranceReverted
+    from dialogkit.framework.runtime.tracker import UserUtteranceReverted
 
     events = []
     for i in range(12):

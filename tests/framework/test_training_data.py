@@ -2,8 +2,8 @@ import filecmp
 
 import pytest
 
-from dialogkit.framework.cli import main
-from dialogkit.framework.training_data import (
+from dialogkit.framework.cli.main import main
+from dialogkit.framework.domain.training_data import (
     AnnotationError,
     EntitySpan,
     Example,
@@ -103,7 +103,7 @@ def test_orphan_inside_tag_survives_round_trip(tmp_path):
     (d / "label").write_text("l\n")
     write_nlu_yaml(read_bio(d), tmp_path / "n.yml")
     from dialogkit.framework.domain.loader import load_domain
-    from dialogkit.framework.training_data import collect_examples
+    from dialogkit.framework.domain.training_data import collect_examples
 
     write_bio(collect_examples(load_domain(tmp_path / "n.yml")), tmp_path / "back")
     assert (tmp_path / "back" / "seq.out").read_text() == "O I-x I-x\n"
@@ -118,7 +118,7 @@ def test_bio_length_mismatch_is_located(tmp_path, capsys):
 
 
 def test_yaml_to_bio_splits_tokens_at_entity_edges():
-    from dialogkit.framework.training_data import examples_to_bio
+    from dialogkit.framework.domain.training_data import examples_to_bio
 
     seq_in, seq_out, labels = examples_to_bio([Example("at 7pm ok", "i", (EntitySpan(3, 4, "hour", "7"),))])
     assert seq_in == ["at 7 pm ok"] and seq_out == ["O B-hour O O"] and labels == ["i"]

@@ -4,20 +4,20 @@ pipeline is built; responses carry their position; actions run on the agent's ex
 import pytest
 
 from dialogkit.components.dm.flow_runtime import STEPS
-from dialogkit.framework import components as registry
-from dialogkit.framework.action_executor import ActionExecutor, ActionOutcome
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.archive import read_manifest
-from dialogkit.framework.cli import main
-from dialogkit.framework.components import BUILTIN_COMPONENTS, Component, get_component_class
+from dialogkit.framework.build.archive import read_manifest
+from dialogkit.framework.build.training import stale_components, train
+from dialogkit.framework.build.validation import check
+from dialogkit.framework.cli.main import main
+from dialogkit.framework.domain.flowgraph import compile_flows
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.errors import ConfigError
-from dialogkit.framework.flowgraph import compile_flows
-from dialogkit.framework.tracker import Tracker, UserUttered
-from dialogkit.framework.training import stale_components, train
-from dialogkit.framework.turn import ActionMessage, Response, turn_fields
-from dialogkit.framework.validation import check
+from dialogkit.framework.runtime import pipeline as registry
+from dialogkit.framework.runtime.action_executor import ActionExecutor, ActionOutcome
+from dialogkit.framework.runtime.agent import Agent
+from dialogkit.framework.runtime.pipeline import BUILTIN_COMPONENTS, Component, get_component_class
+from dialogkit.framework.runtime.tracker import Tracker, UserUttered
+from dialogkit.framework.runtime.turn import ActionMessage, Response, turn_fields
 from tests.conftest import MINIMAL, STAND_IN
 
 
@@ -138,7 +138,7 @@ ACTION_DOMAIN = {
 def test_responses_carry_their_position_and_action_values_render_over_the_slots():
     from dialogkit.components.dm.flow_policy import FlowPolicy
     from dialogkit.components.nlg.templates import TemplateNLG
-    from dialogkit.framework.components import resolve_config
+    from dialogkit.framework.runtime.pipeline import resolve_config
 
     domain = Domain.model_validate(ACTION_DOMAIN)
     agent = Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
@@ -164,9 +164,9 @@ def test_the_dm_asks_for_actions_and_the_agent_runs_them():
     """Decide → execute → apply: the policy never runs an action or writes to the tracker; it
     yields a request, the agent's executor runs it, and the outcome decides what comes next."""
     from dialogkit.components.dm.flow_policy import FlowPolicy
-    from dialogkit.framework.components import resolve_config
-    from dialogkit.framework.dialogue import ConversationView, RunAction
-    from dialogkit.framework.turn import Parse
+    from dialogkit.framework.runtime.decisions import ConversationView, RunAction
+    from dialogkit.framework.runtime.pipeline import resolve_config
+    from dialogkit.framework.runtime.turn import Parse
 
     domain = Domain.model_validate(ACTION_DOMAIN)
     policy = FlowPolicy(resolve_config("flow_policy", {}), domain)

@@ -1,6 +1,6 @@
-from dialogkit.framework.cli import main
+from dialogkit.framework.build.validation import placeholders, validate
+from dialogkit.framework.cli.main import main
 from dialogkit.framework.domain.loader import load_domain
-from dialogkit.framework.validation import placeholders, validate
 from tests.conftest import DOMAINS, MINIMAL
 
 

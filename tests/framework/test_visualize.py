@@ -1,8 +1,8 @@
 import re
 
-from dialogkit.framework.cli import main
+from dialogkit.framework.cli.main import main
+from dialogkit.framework.cli.visualize import to_html, to_mermaid
 from dialogkit.framework.domain.loader import load_domain
-from dialogkit.framework.visualize import to_html, to_mermaid
 from tests.conftest import DOMAINS
 
 

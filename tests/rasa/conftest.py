@@ -68,8 +68,8 @@ def action_server(tmp_path_factory):
 def rasa_models(tmp_path_factory):
     """rasa_models(name) -> model archive of an example project, imported and trained once
     with the pipeline the importer chooses (real encoder)."""
+    from dialogkit.framework.build.training import train
     from dialogkit.framework.rasa.importer import import_rasa_project
-    from dialogkit.framework.training import train
 
     cache = {}
     base = tmp_path_factory.mktemp("rasa-models")
@@ -90,7 +90,7 @@ def rasa_models(tmp_path_factory):
 def passes_both_ways(project: Path, model: Path, out: Path, capsys, endpoints: Path | None = None, stories: int | None = None) -> None:
     """`dialogkit test PROJECT` passes every test story replayed (as `rasa test` does) and with
     `--e2e` (run for real from the text); ``stories``: how many the project has."""
-    from dialogkit.framework.cli import main
+    from dialogkit.framework.cli.main import main
 
     for mode in ([], ["--e2e"]):
         out_dir = out / ("e2e" if mode else "replay")

@@ -7,16 +7,16 @@ import pytest
 
 from dialogkit.components.dm.flow_policy import FlowPolicy
 from dialogkit.components.nlg.templates import TemplateNLG
-from dialogkit.framework.action_executor import ActionExecutor
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.components import resolve_config
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.errors import DialogkitError
 from dialogkit.framework.rasa.action_server import load_endpoints
 from dialogkit.framework.rasa.importer import import_rasa_project
-from dialogkit.framework.server import rasa_tracker
-from dialogkit.framework.tracker import ActionExecuted, ActionFailed
+from dialogkit.framework.runtime.action_executor import ActionExecutor
+from dialogkit.framework.runtime.agent import Agent
+from dialogkit.framework.runtime.pipeline import resolve_config
+from dialogkit.framework.runtime.tracker import ActionExecuted, ActionFailed
+from dialogkit.framework.server.app import rasa_tracker
 
 from .conftest import PROJECTS, _sdk_python
 
@@ -191,7 +191,7 @@ def test_endpoints_yml_next_to_the_domain_is_kept_in_the_archive(tmp_path, actio
     """Training stores the bot's endpoints.yml with the model; the loaded bot calls that server."""
     import yaml
 
-    from dialogkit.framework.training import train
+    from dialogkit.framework.build.training import train
 
     bot = tmp_path / "bot"
     bot.mkdir()
@@ -227,7 +227,7 @@ def test_global_slot_validation_runs_after_every_message(action_server):
 
 
 def test_validate_slots_action_must_name_an_action(write_bot):
-    from dialogkit.framework.validation import validate
+    from dialogkit.framework.build.validation import validate
 
     bot = write_bot({"domain.yml": """
         version: "1"

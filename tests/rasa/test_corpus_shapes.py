@@ -17,10 +17,10 @@ import json
 
 import yaml
 
-from dialogkit.framework.cli import main
+from dialogkit.framework.build.validation import check
+from dialogkit.framework.cli.main import main
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
-from dialogkit.framework.validation import check
 
 DOMAIN = """
 version: "3.1"
@@ -357,8 +357,8 @@ rules:
 def test_conversation_start_rules_back_and_a_bots_own_session_start_import_with_rasas_semantics(tmp_path, write_bot):
     from dialogkit.components.dm.flow_policy import FlowPolicy
     from dialogkit.components.nlg.templates import TemplateNLG
-    from dialogkit.framework.agent import Agent
-    from dialogkit.framework.components import resolve_config
+    from dialogkit.framework.runtime.agent import Agent
+    from dialogkit.framework.runtime.pipeline import resolve_config
 
     import_rasa_project(write_bot({"domain.yml": START_DOMAIN, "config.yml": RASA_CONFIG, "data/rules.yml": START_RULES}, "start"), tmp_path / "bot")
     loaded = load_domain(tmp_path / "bot")
@@ -446,8 +446,8 @@ def test_a_duckling_project_imports_and_its_time_and_number_slots_fill(tmp_path,
     from dialogkit.components.dm.flow_policy import FlowPolicy
     from dialogkit.components.nlg.templates import TemplateNLG
     from dialogkit.components.nlu.builtin_entities import BuiltinEntities
-    from dialogkit.framework.agent import Agent
-    from dialogkit.framework.components import resolve_config
+    from dialogkit.framework.runtime.agent import Agent
+    from dialogkit.framework.runtime.pipeline import resolve_config
 
     files = {"domain.yml": DUCKLING_DOMAIN, "config.yml": DUCKLING_CONFIG, "data/rules.yml": DUCKLING_RULES}
     import_rasa_project(write_bot(files, "duckling"), tmp_path / "bot")

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.cli import main
-from dialogkit.framework.shell import run_shell
+from dialogkit.framework.cli.main import main
+from dialogkit.framework.cli.shell import run_shell
+from dialogkit.framework.runtime.agent import Agent
 
 from .conftest import EXAMPLES, PROJECTS
 

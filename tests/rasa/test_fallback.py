@@ -3,9 +3,9 @@ test (tests/rasa/projects/fallback): the rule running action_two_stage_fallback 
 flow_policy's two-stage fallback. The project passes its test stories replayed and end to end,
 and an unsure message gets "Did you mean ...?" from the trained bot."""
 
-from dialogkit.framework.agent import Agent
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
+from dialogkit.framework.runtime.agent import Agent
 
 from .conftest import PROJECTS, passes_both_ways
 

@@ -7,9 +7,9 @@ mid-form does not start a second copy; without TEDPolicy no catch-all flow is ma
 intent seen only inside stories; a story that starts with a bot action goes on from where a
 flow says that action; a form an action starts (FollowupAction or ActiveLoop) runs once."""
 
-from dialogkit.framework.agent import Agent
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
+from dialogkit.framework.runtime.agent import Agent
 
 from .conftest import PROJECTS, passes_both_ways
 

@@ -5,11 +5,11 @@ import textwrap
 
 import pytest
 
-from dialogkit.framework.cli import main
+from dialogkit.framework.build.validation import check
+from dialogkit.framework.cli.main import main
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.errors import DomainError
 from dialogkit.framework.rasa.importer import import_rasa_project, is_rasa_project
-from dialogkit.framework.validation import check
 
 from .conftest import EXAMPLES, PROJECTS
 

@@ -4,10 +4,10 @@ action sets to a boolean (and a rule conditioned on it), global synonyms next to
 slot, and an `utter_ask_` response nothing asks. It imports with notes, no errors, trains, and
 passes its test stories replayed and end to end."""
 
-from dialogkit.framework.agent import Agent
+from dialogkit.framework.build.validation import check
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
-from dialogkit.framework.validation import check
+from dialogkit.framework.runtime.agent import Agent
 
 from .conftest import PROJECTS, passes_both_ways
 

@@ -5,9 +5,9 @@ stories replayed and end to end; one story needs the auto-fill outside any form.
 
 import textwrap
 
+from dialogkit.framework.build.validation import check
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
-from dialogkit.framework.validation import check
 
 from .conftest import PROJECTS, passes_both_ways
 

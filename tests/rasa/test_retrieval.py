@@ -3,11 +3,11 @@ test (tests/rasa/projects/faq): `faq/ask_hours`-style sub-intents with `utter_fa
 responses, rules on `faq` saying `utter_faq`. Each sub-intent becomes an intent of its own and
 says its own response; the project passes its test stories replayed and end to end."""
 
-from dialogkit.framework.agent import Agent
+from dialogkit.framework.build.validation import check
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.rasa.importer import import_rasa_project
 from dialogkit.framework.rasa.retrieval import action_matches, expand_steps, intent_matches
-from dialogkit.framework.validation import check
+from dialogkit.framework.runtime.agent import Agent
 
 from .conftest import PROJECTS, passes_both_ways
 

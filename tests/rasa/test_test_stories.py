@@ -4,7 +4,7 @@ import json
 
 import yaml
 
-from dialogkit.framework.cli import main
+from dialogkit.framework.cli.main import main
 from dialogkit.framework.rasa.importer import import_rasa_project
 from dialogkit.framework.rasa.test_stories import classification_report
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dialogkit.components.nlu.builtin.numbers import (
+from .numbers import (
     CN_NUM,
     TENS,
     UNITS,

@@ -39,16 +39,16 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from dialogkit.framework.errors import DomainError, Location, message, show_stand_in
-from dialogkit.framework.rasa.importer.dialogue import build_dialogue
-from dialogkit.framework.rasa.importer.domain import read_config, read_domain
-from dialogkit.framework.rasa.importer.forms import build_forms
-from dialogkit.framework.rasa.importer.migrate import migrate_domain
-from dialogkit.framework.rasa.importer.nlu import finish_nlu, read_data
-from dialogkit.framework.rasa.importer.reading import checked, is_rasa_project, load_doc, yaml_files
-from dialogkit.framework.rasa.importer.report import ImportReport, Note
-from dialogkit.framework.rasa.importer.state import RASA_ACTION_ALIASES, ImportState
-from dialogkit.framework.rasa.importer.writing import write
+from ...errors import DomainError, Location, message, show_stand_in
+from .dialogue import build_dialogue
+from .domain import read_config, read_domain
+from .forms import build_forms
+from .migrate import migrate_domain
+from .nlu import finish_nlu, read_data
+from .reading import checked, is_rasa_project, load_doc, yaml_files
+from .report import ImportReport, Note
+from .state import RASA_ACTION_ALIASES, ImportState
+from .writing import write
 
 __all__ = ["ImportReport", "Note", "RASA_ACTION_ALIASES", "bot_source", "import_rasa_project", "is_rasa_project"]
 
@@ -103,7 +103,7 @@ def _to_rasa_files(bot: Path, project: Path, report: ImportReport) -> Callable[[
     else to the Rasa project itself."""
     import bisect
 
-    from dialogkit.framework.yamlio import load_yaml
+    from ...yamlio import load_yaml
 
     domain = bot / "domain.yml"
     doc = load_yaml(domain)

@@ -9,29 +9,29 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-from dialogkit.framework.builtins import (
+from ...domain.builtins import (
     ACTION_LISTEN,
     BUILTIN_ACTIONS,
     DEFAULT_RULES,
     RESTART,
     UTTER_DEFAULT,
 )
-from dialogkit.framework.errors import Location
-from dialogkit.framework.rasa.importer.items import (
+from ...errors import Location
+from ..retrieval import expand_steps
+from .items import (
     SET,
     Start,
     parse_items,
     slot_test,
 )
-from dialogkit.framework.rasa.importer.reading import Doc
-from dialogkit.framework.rasa.importer.state import (
+from .reading import Doc
+from .state import (
     IGNORED_ACTIONS,
     RASA_ACTION_ALIASES,
     UNSUPPORTED_ACTIONS,
     ImportState,
     listify,
 )
-from dialogkit.framework.rasa.retrieval import expand_steps
 
 
 def build_dialogue(st: ImportState) -> None:

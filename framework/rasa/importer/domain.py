@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogkit.framework.patterns import NAME_RE
-from dialogkit.framework.rasa.importer.reading import Doc
-from dialogkit.framework.rasa.importer.state import (
+from ...domain.syntax import NAME_RE
+from ..retrieval import dialogkit_name
+from .reading import Doc
+from .state import (
     BUILTIN_INTENTS,
     NATIVE_INTENTS,
     ImportState,
     slot_condition,
 )
-from dialogkit.framework.rasa.retrieval import dialogkit_name
 
 _NLU_COMPONENTS = {
     "WhitespaceTokenizer": "spaCy's tokenizer for the bot's `language`",

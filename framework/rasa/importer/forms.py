@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogkit.framework.rasa.importer.state import ImportState, listify
+from .state import ImportState, listify
 
 
 def _rasa_asks(form: str, slot: str) -> list[str]:

@@ -8,12 +8,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from dialogkit.framework.builtins import ACTION_LISTEN
-from dialogkit.framework.errors import Location
-from dialogkit.framework.patterns import NAME_RE
-from dialogkit.framework.rasa.importer.reading import Doc
-from dialogkit.framework.rasa.importer.state import ImportState, slot_condition
-from dialogkit.framework.training_data import AnnotationError, format_example, parse_example
+from ...domain.builtins import ACTION_LISTEN
+from ...domain.syntax import NAME_RE
+from ...domain.training_data import AnnotationError, format_example, parse_example
+from ...errors import Location
+from .reading import Doc
+from .state import ImportState, slot_condition
 
 SET = "__set__"  # a `slot_was_set` naming a slot with no value: it has one, whatever it is
 @dataclass(frozen=True)

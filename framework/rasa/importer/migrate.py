@@ -21,8 +21,8 @@ import copy
 import re
 from typing import Any
 
-from dialogkit.framework.rasa.importer.reading import Doc
-from dialogkit.framework.rasa.importer.state import ImportState
+from .reading import Doc
+from .state import ImportState
 
 FORM_KEYS = {"required_slots", "ignored_intents", "type"}
 UNCONDITIONED_MAPPINGS = ("from_entity", "from_trigger_intent")  # Rasa fills these from any turn of the form

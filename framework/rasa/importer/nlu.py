@@ -5,24 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from dialogkit.framework.patterns import NAME_RE
-from dialogkit.framework.rasa.importer.domain import read_domain, read_response
-from dialogkit.framework.rasa.importer.reading import Doc
-from dialogkit.framework.rasa.importer.state import (
+from ...domain.syntax import NAME_RE
+from ...domain.training_data import (
+    AnnotationError,
+    format_example,
+    parse_example,
+    split_block,
+)
+from ...yamlio import YamlDoc
+from ..retrieval import dialogkit_name
+from .domain import read_domain, read_response
+from .reading import Doc
+from .state import (
     BUILTIN_INTENTS,
     NATIVE_INTENTS,
     PLACEHOLDER,
     ImportState,
     listify,
 )
-from dialogkit.framework.rasa.retrieval import dialogkit_name
-from dialogkit.framework.training_data import (
-    AnnotationError,
-    format_example,
-    parse_example,
-    split_block,
-)
-from dialogkit.framework.yamlio import YamlDoc
 
 
 def read_data(st: ImportState, d: Doc) -> None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dialogkit.framework.errors import DialogkitError, DomainError, Location, message
-from dialogkit.framework.yamlio import YamlDoc, load_yaml
+from ...errors import DialogkitError, DomainError, Location, message
+from ...yamlio import YamlDoc, load_yaml
 
 
 def _peek(path: Path) -> dict[str, Any]:

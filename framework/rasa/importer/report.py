@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogkit.framework.errors import Location
+from ...errors import Location
 
 
 @dataclass

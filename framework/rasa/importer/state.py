@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dialogkit.framework.builtins import ACTION_LISTEN, ACTION_SESSION_START, UTTER_DEFAULT
-from dialogkit.framework.builtins import BUILTIN_INTENTS as DIALOGKIT_INTENTS
-from dialogkit.framework.errors import Location
-from dialogkit.framework.rasa.importer.reading import Doc
-from dialogkit.framework.rasa.importer.report import ImportReport
+from ...domain.builtins import ACTION_LISTEN, ACTION_SESSION_START, UTTER_DEFAULT
+from ...domain.builtins import BUILTIN_INTENTS as DIALOGKIT_INTENTS
+from ...errors import Location
+from .reading import Doc
+from .report import ImportReport
 
 RASA_ACTION_ALIASES = {
     "action_default_fallback": UTTER_DEFAULT,

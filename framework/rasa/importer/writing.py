@@ -9,11 +9,11 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from dialogkit.framework.domain.schema import Domain
-from dialogkit.framework.errors import DomainError, Location, message
-from dialogkit.framework.patterns import NAME_RE, PAYLOAD_RE
-from dialogkit.framework.rasa.importer.dialogue import expect_intents
-from dialogkit.framework.rasa.importer.state import NATIVE_INTENTS, ImportState, listify
+from ...domain.schema import Domain
+from ...domain.syntax import NAME_RE, PAYLOAD_RE
+from ...errors import DomainError, Location, message
+from .dialogue import expect_intents
+from .state import NATIVE_INTENTS, ImportState, listify
 
 
 def _used_intents(st: ImportState) -> list[tuple[str, str]]:

@@ -10,10 +10,10 @@ import pytest
 
 from dialogkit.components.dm.flow_policy import FlowPolicy
 from dialogkit.components.nlg.templates import TemplateNLG
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.components import resolve_config
 from dialogkit.framework.domain.schema import RUNTIME_RESPONSES, Domain
-from dialogkit.framework.tracker import ActionFailed, FlowCancelled
+from dialogkit.framework.runtime.agent import Agent
+from dialogkit.framework.runtime.pipeline import resolve_config
+from dialogkit.framework.runtime.tracker import ActionFailed, FlowCancelled
 
 
 def ok_action(tracker, dispatcher):

@@ -2,11 +2,11 @@
 
 from dialogkit.components.dm.flow_policy import FlowPolicy
 from dialogkit.components.nlg.templates import TemplateNLG
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.components import resolve_config
+from dialogkit.framework.domain.flowgraph import compile_flows
 from dialogkit.framework.domain.schema import Domain
-from dialogkit.framework.flowgraph import compile_flows
-from dialogkit.framework.tracker import ActionExecuted, FlowCompleted
+from dialogkit.framework.runtime.agent import Agent
+from dialogkit.framework.runtime.pipeline import resolve_config
+from dialogkit.framework.runtime.tracker import ActionExecuted, FlowCompleted
 
 DOMAIN = {
     "intents": {k: {} for k in ["greet", "good", "bad", "yes", "no", "names", "nicks", "bye", "inform"]},

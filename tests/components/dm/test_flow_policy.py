@@ -6,11 +6,11 @@ import pytest
 
 from dialogkit.components.dm.flow_policy import FlowPolicy
 from dialogkit.components.nlg.templates import TemplateNLG
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.components import resolve_config
-from dialogkit.framework.dialogue import ConversationView
 from dialogkit.framework.domain.schema import Domain
-from dialogkit.framework.tracker import (
+from dialogkit.framework.runtime.agent import Agent
+from dialogkit.framework.runtime.decisions import ConversationView
+from dialogkit.framework.runtime.pipeline import resolve_config
+from dialogkit.framework.runtime.tracker import (
     ActionExecuted,
     FlowAdvanced,
     FlowCompleted,
@@ -22,7 +22,7 @@ from dialogkit.framework.tracker import (
     Tracker,
     UserUttered,
 )
-from dialogkit.framework.turn import Parse
+from dialogkit.framework.runtime.turn import Parse
 
 DOMAIN = {
     "intents": {k: {} for k in ["order", "inform", "faq", "help", "affirm", "deny", "loop", "jump", "greet"]},
@@ -230,7 +230,7 @@ def test_action_deactivate_loop_with_no_form_active_does_nothing_as_in_rasa():
 
 def test_every_builtin_action_has_a_runner_and_validates_in_any_domain():
     from dialogkit.components.dm.flow_runtime import BUILTIN_RUNNERS
-    from dialogkit.framework.builtins import BUILTIN_ACTIONS
+    from dialogkit.framework.domain.builtins import BUILTIN_ACTIONS
 
     assert set(BUILTIN_RUNNERS) == BUILTIN_ACTIONS
 
@@ -265,7 +265,7 @@ def test_a_flow_that_yields_to_form_does_not_wait_at_expect_inside_a_form():
 def test_state_set_from_events_the_dm_did_not_decide():
     """Policy.align maps what happened (an active form, done; an action that ran) to the flow stack;
     Policy.resume predicts from there, as a replayed Rasa story needs."""
-    from dialogkit.framework.dialogue import ActiveLoop
+    from dialogkit.framework.runtime.decisions import ActiveLoop
 
     domain = Domain.model_validate(FORM_DOMAIN)
     policy = FlowPolicy(resolve_config("flow_policy", {}), domain)

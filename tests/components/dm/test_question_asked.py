@@ -2,8 +2,8 @@
 
 import pytest
 
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.training import train
+from dialogkit.framework.build.training import train
+from dialogkit.framework.runtime.agent import Agent
 from tests.conftest import STAND_IN
 
 PIZZA = """
@@ -195,7 +195,10 @@ flows:
 
 
 def test_dates_times_and_numbers_fill_typed_slots_relative_to_the_conversation_test_clock(write_bot, tmp_path):
-    from dialogkit.framework.conversation_tests import load_conversation_tests, run_conversations
+    from dialogkit.framework.evaluation.conversation_tests import (
+        load_conversation_tests,
+        run_conversations,
+    )
 
     tests = """
 conversations:
@@ -224,8 +227,8 @@ conversations:
 
 
 def test_a_test_clock_without_its_time_zone_is_a_located_error(write_bot):
-    from dialogkit.framework.conversation_tests import load_conversation_tests
     from dialogkit.framework.errors import DialogkitError
+    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests
 
     bad = "conversations:\n  - name: x\n    now: 2026-12-05T10:00:00\n    steps:\n      - user: hi\n"
     bot = write_bot({"domain.yml": DATES, "tests/t.yml": bad})

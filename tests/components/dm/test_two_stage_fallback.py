@@ -4,9 +4,9 @@ while the active flow waits."""
 
 from dialogkit.components.dm.flow_policy import FlowPolicy
 from dialogkit.components.nlg.templates import TemplateNLG
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.components import resolve_config
 from dialogkit.framework.domain.schema import RUNTIME_RESPONSES, Domain
+from dialogkit.framework.runtime.agent import Agent
+from dialogkit.framework.runtime.pipeline import resolve_config
 
 
 def make_agent(two_stage=True):

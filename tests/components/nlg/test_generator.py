@@ -9,8 +9,8 @@ from dialogkit.components.nlg.codec import WordPieceCodec
 from dialogkit.components.nlg.generator import T5NLG
 from dialogkit.components.nlg.guard import Lexicon, check
 from dialogkit.components.nlg.plans import linearize, plan_responses, training_pairs
-from dialogkit.framework.components import TrainingContext, resolve_config
 from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.runtime.pipeline import TrainingContext, resolve_config
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
 
@@ -40,7 +40,7 @@ def domain() -> Domain:
 
 @pytest.fixture(scope="module")
 def codec():
-    from dialogkit.components.nlu.encoder import resolve_encoder
+    from dialogkit.components.nlu.encoder_source import resolve_encoder
 
     return WordPieceCodec.from_encoder(resolve_encoder("default"), slots=["n", "cuisine"])
 

@@ -1,8 +1,8 @@
 """The default generator trained on the restaurant bot (real encoder vocabulary): slot errors, replies, CLI."""
 
 from dialogkit.framework import Agent
-from dialogkit.framework.cli import main
-from dialogkit.framework.nlg_testing import run_nlg_test
+from dialogkit.framework.cli.main import main
+from dialogkit.framework.evaluation.nlg_testing import run_nlg_test
 from tests.conftest import DOMAINS, MINIMAL
 
 

@@ -1,6 +1,6 @@
 from dialogkit.components.nlg.templates import TemplateNLG, fill
-from dialogkit.framework.components import resolve_config
 from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.runtime.pipeline import resolve_config
 
 
 def domain():

@@ -6,13 +6,13 @@ import pytest
 import torch
 
 from dialogkit.components.nlu.bert_nlu import BertNLU
-from dialogkit.components.nlu.encoder import resolve_encoder
+from dialogkit.components.nlu.encoder_source import resolve_encoder
 from dialogkit.components.nlu.features import bio_tags, encode, spans_from_tags, words_of
 from dialogkit.components.nlu.rule_entities import merge_entities
-from dialogkit.framework.components import TrainingContext, resolve_config
 from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.domain.training_data import collect_examples
 from dialogkit.framework.errors import ConfigError
-from dialogkit.framework.training_data import collect_examples
+from dialogkit.framework.runtime.pipeline import TrainingContext, resolve_config
 
 BOT = """
 version: "1"
@@ -49,7 +49,7 @@ def trained(write_bot, tiny_encoder, lang="en", **cfg):
 
 
 def test_shapes(tiny_encoder):
-    from dialogkit.components.nlu.encoder import load_encoder, load_tokenizer
+    from dialogkit.components.nlu.encoder_source import load_encoder, load_tokenizer
     from dialogkit.components.nlu.joint_model import JointIntentSlotModel
 
     tok = load_tokenizer(str(tiny_encoder))
@@ -63,7 +63,7 @@ def test_shapes(tiny_encoder):
 
 
 def test_separate_encoders_shapes(tiny_encoder):
-    from dialogkit.components.nlu.encoder import load_encoder
+    from dialogkit.components.nlu.encoder_source import load_encoder
     from dialogkit.components.nlu.joint_model import JointIntentSlotModel
 
     model = JointIntentSlotModel(load_encoder(str(tiny_encoder)), 2, 3, slot_encoder=load_encoder(str(tiny_encoder)))
@@ -110,7 +110,7 @@ def test_save_load_round_trip_identical(write_bot, tiny_encoder, tmp_path):
 
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "word " * 2000, "Здравствуйте, столик на двоих", "東京で4人"])
 def test_odd_input_does_not_crash(write_bot, tiny_encoder, text):
-    from dialogkit.framework.components import Turn
+    from dialogkit.framework.runtime.pipeline import Turn
 
     c, _ = trained(write_bot, tiny_encoder, epochs=1)
     turn = Turn(text)
@@ -129,7 +129,7 @@ def test_chinese_words_and_offsets(write_bot, tiny_encoder):
 
 
 def test_threshold_gives_fallback(write_bot, tiny_encoder):
-    from dialogkit.framework.components import Turn
+    from dialogkit.framework.runtime.pipeline import Turn
 
     c, _ = trained(write_bot, tiny_encoder, epochs=1, threshold=0.99)
     turn = Turn("hello")
@@ -180,7 +180,7 @@ def test_encoder_resolution(tmp_path):
 
 
 def test_missing_hub_model_offline_is_a_clear_error():
-    from dialogkit.components.nlu.encoder import load_tokenizer
+    from dialogkit.components.nlu.encoder_source import load_tokenizer
 
     with pytest.raises(ConfigError, match="cannot load the tokenizer"):
         load_tokenizer("no-such-org/no-such-model-xyz")
@@ -192,7 +192,7 @@ def test_missing_hub_model_offline_is_a_clear_error():
     ("dbmdz/bert-base-german-cased", ("de",)), ("my-company/encoder", ()),
 ])
 def test_encoder_languages_from_the_name(name, languages):
-    from dialogkit.components.nlu.encoder import encoder_languages
+    from dialogkit.components.nlu.encoder_source import encoder_languages
 
     assert encoder_languages(name) == languages
 
@@ -235,9 +235,9 @@ def test_an_encoder_not_made_for_the_bots_language_is_said_at_train_and_load(wri
     """A Chinese bot on an English encoder used to train and run without a word anywhere."""
     from fastapi.testclient import TestClient
 
-    from dialogkit.framework.agent import Agent
-    from dialogkit.framework.cli import main
-    from dialogkit.framework.server import create_app
+    from dialogkit.framework.cli.main import main
+    from dialogkit.framework.runtime.agent import Agent
+    from dialogkit.framework.server.app import create_app
 
     encoder = english_encoder(tiny_encoder, tmp_path)
     bot = write_bot({"domain.yml": ZH_BOT.format(encoder=encoder)}, name="zh-bot")
@@ -262,7 +262,7 @@ def test_an_encoder_not_made_for_the_bots_language_is_said_at_train_and_load(wri
 def test_chinese_lookup_match_stays_one_entity(write_bot):
     """The lookup matched 西安 exactly but the model split it into 西 and 安: the exact match wins."""
     from dialogkit.components.nlu.rule_entities import RuleEntityExtractor
-    from dialogkit.framework.components import Turn
+    from dialogkit.framework.runtime.pipeline import Turn
 
     text = """
 version: "1"
@@ -299,7 +299,7 @@ def test_char_ngram_features_of_a_word_and_the_vocabulary_cap():
 
 
 def test_sparse_bags_follow_the_kept_words(tiny_encoder):
-    from dialogkit.components.nlu.encoder import load_encoder, load_tokenizer
+    from dialogkit.components.nlu.encoder_source import load_encoder, load_tokenizer
     from dialogkit.components.nlu.joint_model import JointIntentSlotModel
     from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
 
@@ -373,8 +373,8 @@ def test_char_ngrams_config_is_checked():
 def test_an_archive_from_before_the_features_still_loads_and_parses(write_bot, tiny_encoder, tmp_path, capsys):
     """Trained without the features, its manifest config without their keys, as archives
     written before them are: it loads (no sparse.json, no features) and answers."""
-    from dialogkit.framework.agent import Agent
-    from dialogkit.framework.cli import main
+    from dialogkit.framework.cli.main import main
+    from dialogkit.framework.runtime.agent import Agent
 
     bot = write_bot({"domain.yml": ZH_BOT.format(encoder=tiny_encoder).replace("    epochs: 2\n", "    epochs: 2\n    char_features: false\n")}, name="old")
     assert main(["train", str(bot), "--out", str(tmp_path / "model")]) == 0

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from dialogkit.framework.cli import main
+from dialogkit.framework.cli.main import main
 from tests.conftest import DOMAINS
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)

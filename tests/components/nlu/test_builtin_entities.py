@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 from dialogkit.components.nlu.builtin_entities import BuiltinEntities, extract
-from dialogkit.framework.components import Turn, resolve_config
 from dialogkit.framework.domain.loader import load_domain
+from dialogkit.framework.runtime.pipeline import Turn, resolve_config
 
 NOW = datetime(2026, 12, 5, 10, 0, tzinfo=timezone.utc)  # a Saturday, 10:00
 

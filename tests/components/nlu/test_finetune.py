@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from dialogkit.framework.agent import Agent
-from dialogkit.framework.cli import main
-from dialogkit.framework.training import train
+from dialogkit.framework.build.training import train
+from dialogkit.framework.cli.main import main
+from dialogkit.framework.runtime.agent import Agent
 
 BOT = """
 version: "1"

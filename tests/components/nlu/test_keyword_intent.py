@@ -1,7 +1,7 @@
 from dialogkit.components.nlu.keyword_intent import KeywordIntentClassifier, mask
-from dialogkit.framework.components import TrainingContext, Turn, resolve_config
 from dialogkit.framework.domain.loader import load_domain
-from dialogkit.framework.training_data import collect_examples
+from dialogkit.framework.domain.training_data import collect_examples
+from dialogkit.framework.runtime.pipeline import TrainingContext, Turn, resolve_config
 from tests.conftest import DOMAINS
 
 

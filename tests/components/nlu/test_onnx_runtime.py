@@ -193,7 +193,7 @@ flows:
 
 
 def test_a_bot_on_the_fast_path_answers_without_importing_torch(write_bot, tiny_encoder, tmp_path):
-    from dialogkit.framework.training import train
+    from dialogkit.framework.build.training import train
 
     root = write_bot({"domain.yml": FASTBOT.format(encoder=tiny_encoder)}, name="fastbot")
     train(root, tmp_path / "model")

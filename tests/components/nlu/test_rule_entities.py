@@ -3,9 +3,9 @@ from pathlib import Path
 import pytest
 
 from dialogkit.components.nlu.rule_entities import RuleEntityExtractor
-from dialogkit.framework.components import TrainingContext, Turn, resolve_config
 from dialogkit.framework.domain.loader import load_domain
-from dialogkit.framework.training_data import collect_examples
+from dialogkit.framework.domain.training_data import collect_examples
+from dialogkit.framework.runtime.pipeline import TrainingContext, Turn, resolve_config
 
 
 def trained(bot):

@@ -1,0 +1,369 @@
+"""The Agent: a trained bot loaded from its archive, answering messages.
+
+    from dialogkit import Agent
+    agent = Agent.load("models/restaurant")
+    agent.handle("book a table for 4", conversation_id="alice")  # -> [{"text": ...}, ...]
+    agent.parse("book a table for 4")                             # NLU only
+
+Conversations are kept in a tracker store (in memory by default). Calls for the
+same conversation are serialised with a per-conversation lock (in this process, and
+across processes with a Redis lock store); different conversations run in parallel.
+With an event broker, every stored event is also published (a Redis Stream).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, cast
+
+from ..build.archive import forget_unpacked, read_manifest, unpack_if_tarball
+from ..domain.builtins import ACTION_SESSION_START
+from ..domain.schema import Domain
+from ..errors import (
+    ArchiveError,
+    Location,
+    message,
+)
+from ..stores import InMemoryTrackerStore, InProcessLockStore
+from ..stores.shared import StoreConflict
+from .action_executor import ActionExecutor, ActionOutcome, Validated
+from .decisions import (
+    ConversationView,
+    Decision,
+    Policy,
+    Request,
+    RunAction,
+    ValidateSlot,
+)
+from .pipeline import (
+    Component,
+    Turn,
+    component_errors,
+    get_component_class,
+    made_for_other_languages,
+    resolve_config,
+)
+from .tracker import (
+    ActionExecuted,
+    ActionFailed,
+    BotUttered,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    Tracker,
+    UserUttered,
+)
+from .turn import Entity, Intent, from_action
+from .user_message import (
+    NLUBatcher,
+    clean_message,
+    clean_text,
+    read_payload,
+)
+
+__all__ = ["Agent", "NLUBatcher", "clean_text"]
+
+logger = logging.getLogger(__name__)
+
+
+class Agent:
+    """A loaded bot. Build it with :meth:`load`; no I/O happens in ``__init__``."""
+
+    def __init__(self, domain: Domain, components: list[Component], manifest: dict[str, Any], store: Any = None, lock_store: Any = None, broker: Any = None,
+                 executor: ActionExecutor | None = None):
+        self.domain = domain
+        self.components = components
+        self.clock: Callable[[], float] = time.time  # "now" for a message (UNIX seconds); a conversation test may fix it
+        self.manifest = manifest
+        self.executor = executor or ActionExecutor(domain)  # runs the actions the DM decides on
+        self.store = store or InMemoryTrackerStore()
+        self._local_locks = InProcessLockStore()  # this process's threads queue here, not on Redis
+        self.lock_store = lock_store  # shared by several processes (RedisLockStore), or None
+        self.broker = broker
+        self._batcher: NLUBatcher | None = None
+        self.initial_slots = {name: s.initial for name, s in domain.slots.items()}
+
+    @classmethod
+    def load(cls, path: str | Path, store: Any = None, lock_store: Any = None, broker: Any = None) -> Agent:
+        """Load and verify a model archive (directory or .tar.gz). ``store``, ``lock_store``
+        and ``broker``: where conversations live, how processes take turns on one, where
+        events are published (see :mod:`dialogkit.framework.stores`)."""
+        root = unpack_if_tarball(Path(path))
+        try:
+            return cls._load(root, store, lock_store, broker)
+        except BaseException:
+            forget_unpacked(root)  # a tarball that does not load leaves nothing in the cache
+            raise
+
+    @classmethod
+    def _load(cls, root: Path, store: Any, lock_store: Any, broker: Any) -> Agent:
+        manifest = read_manifest(root)
+        try:
+            domain = Domain.model_validate(json.loads((root / "domain.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError) as e:
+            raise ArchiveError(message("DK502", Location(str(root / "domain.json")), problem=str(e)[:200])) from None
+        components = []
+        for entry in manifest["components"]:
+            name = entry["name"]
+            cls_ = get_component_class(name)
+            if str(entry.get("code_version")) != str(cls_.code_version):
+                raise ArchiveError(message("DK505", Location(str(root)), found=f"{name} v{entry.get('code_version')}", expected=f"{name} v{cls_.code_version}"))
+            config = resolve_config(name, entry["config"])
+            with component_errors(name, "could not load"):
+                components.append(cls_.load(root / entry["dir"], config, domain))
+        folders = [root / e["dir"] for e in manifest["components"]]  # archives before 0.3 kept the action code in the DM's folder
+        agent = cls(domain, components, manifest, store, lock_store, broker, ActionExecutor.from_archive(root, domain, folders))
+        for name, info in agent.describe().items():
+            languages = info.get("languages") or []
+            if made_for_other_languages(languages, domain.language):
+                logger.warning("%s: the bot's language is '%s' but its encoder %s was made for %s; configure an encoder for '%s' and retrain",
+                               name, domain.language, info.get("encoder"), ", ".join(languages), domain.language)
+        return agent
+
+    def describe(self) -> dict[str, dict[str, Any]]:
+        """What each component says about itself (e.g. the NLU encoder and its languages)."""
+        return {c.name: info for c in self.components if (info := c.describe())}
+
+    def use_endpoints(self, path: str | Path) -> None:
+        """Serve `remote` actions from the action server named in this Rasa ``endpoints.yml``
+        (instead of the one stored in the archive at training time). A file without
+        ``action_endpoint`` (only stores, say) leaves the archive's action server in place."""
+        from ..rasa.action_server import load_endpoints
+
+        endpoint = load_endpoints(path)
+        if endpoint is not None:
+            self.executor.use_endpoint(endpoint)
+
+    # --- NLU --------------------------------------------------------------------------
+
+    def enable_batching(self, max_batch: int = 32, max_wait_ms: float = 5.0) -> None:
+        """Parse concurrent messages together: one encoder pass for up to ``max_batch``
+        messages arriving within ``max_wait_ms`` of each other (for servers)."""
+        self._batcher = NLUBatcher(self._nlu_batch, max_batch, max_wait_ms / 1000)
+
+    def _nlu(self, turn: Turn) -> None:
+        if read_payload(turn):
+            return
+        if self._batcher is not None:
+            self._batcher.submit(turn)
+        else:
+            self._nlu_batch([turn])
+
+    def _nlu_batch(self, turns: list[Turn]) -> None:
+        for c in self.components:
+            if c.stage == "nlu":
+                self._run(c, turns)
+
+    def _run(self, component: Component, turns: list[Turn]) -> None:
+        """Run one component on ``turns``, naming it in any failure; record its time per turn."""
+        t0 = time.perf_counter()
+        with component_errors(component.name):
+            component.process_batch(turns)
+        for turn in turns:
+            turn.timings[component.name] = (time.perf_counter() - t0) / len(turns)
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """NLU only: ``{"text", "intent", "intent_ranking", "entities"}``."""
+        turn = Turn(clean_message(text), time=self.clock())
+        self._nlu(turn)
+        return _parse_result(turn)
+
+    def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
+        """NLU for several texts, with one pass of each NLU component over all of them."""
+        turns = [Turn(clean_message(t), time=self.clock()) for t in texts]
+        rest = [t for t in turns if not read_payload(t)]
+        if rest:
+            self._nlu_batch(rest)
+        return [_parse_result(t) for t in turns]
+
+    # --- dialogue ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _lock(self, conversation_id: str) -> Iterator[None]:
+        with self._local_locks.lock(conversation_id):
+            if self.lock_store is None:
+                yield
+            else:
+                with self.lock_store.lock(conversation_id):
+                    yield
+
+    def tracker(self, conversation_id: str) -> Tracker:
+        """The conversation's tracker (a new one if it does not exist yet)."""
+        return self.store.get(conversation_id) or self.new_tracker(conversation_id)
+
+    def new_tracker(self, conversation_id: str) -> Tracker:
+        """A new conversation's tracker (the domain's initial slots, a session started); not stored."""
+        tracker = Tracker(conversation_id, dict(self.initial_slots))
+        tracker.add(SessionStarted())
+        return tracker
+
+    def handle_turn(self, text: str, conversation_id: str = "default", channel: str | None = None, parse: dict[str, Any] | None = None,
+                    executor: ActionExecutor | None = None) -> Turn:
+        """Run one message through NLU, DM and NLG; return the whole :class:`Turn` (for debug views).
+        ``parse`` (``{"intent": {"name", "confidence"}, "entities": [...]}``, as :meth:`parse`
+        returns it, e.g. corrected by a developer) is taken as the NLU result instead of running NLU.
+        ``executor`` runs this turn's actions instead of the agent's (``dialogkit test`` replaying
+        a Rasa test story: the story says what its custom actions did)."""
+        try:
+            return self._handle_turn(text, conversation_id, channel, parse, executor)
+        except StoreConflict:
+            # another process wrote the conversation under this turn (its lock expired): nothing of
+            # this turn was kept, so it runs once more on the conversation as it is now
+            logger.warning("conversation %s changed under a turn; running the message again", conversation_id)
+            return self._handle_turn(text, conversation_id, channel, parse, executor)
+
+    def _handle_turn(self, text: str, conversation_id: str, channel: str | None, parse: dict[str, Any] | None = None,
+                     executor: ActionExecutor | None = None) -> Turn:
+        with self._lock(conversation_id):
+            tracker = self.store.get(conversation_id)
+            before = len(tracker.events) if tracker is not None else 0  # a new conversation's SessionStarted is new too
+            tracker = tracker or self.new_tracker(conversation_id)  # one store read per turn
+            try:
+                turn = self._turn(tracker, text, channel, parse, executor)
+                new = tracker.events[before:]
+                self.store.save(tracker)
+            except BaseException:
+                # the turn happens whole or not at all: a failure (in a component, or an event the
+                # store cannot save) leaves no trace that could poison the conversation's next turn
+                del tracker.events[before:]
+                raise
+            if self.broker is not None:
+                self.broker.publish(conversation_id, new)  # after the store has them, in order
+            return turn
+
+    def _turn(self, tracker: Tracker, text: str, channel: str | None, parse: dict[str, Any] | None = None,
+              executor: ActionExecutor | None = None) -> Turn:
+        start = len(tracker.events)
+        self._expire_session(tracker)
+        turn = Turn(clean_message(text), channel=channel, time=self.clock())
+        self._start_session(tracker, turn, executor or self.executor)
+        if parse is None:
+            self._nlu(turn)
+        else:
+            turn.intent = cast(Intent, dict(parse["intent"]))
+            turn.intent_ranking = [cast(Intent, dict(r)) for r in parse.get("intent_ranking") or [turn.intent]]
+            turn.entities = [cast(Entity, dict(e)) for e in parse.get("entities") or []]
+        tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
+        for c in self.components:
+            if isinstance(c, Policy):
+                t0 = time.perf_counter()
+                with component_errors(c.name):
+                    self._converse(c, turn, tracker, executor or self.executor)
+                turn.timings[c.name] = time.perf_counter() - t0
+            elif c.stage == "dm":  # a DM component that only reads the message (no actions, no state)
+                self._run(c, [turn])
+        turn.slots = tracker.slots
+        for c in self.components:
+            if c.stage == "nlg":
+                self._run(c, [turn])
+        bots = [BotUttered(text=m.get("text"), response=m.get("response"), data={k: v for k, v in m.items() if k not in ("text", "response")}) for m in turn.messages]
+        if len(turn.responses) == len(bots):
+            # each message goes where the DM queued it: after the action that said it, before later events
+            tracker.insert_at([(r.position, bot) for r, bot in zip(turn.responses, bots, strict=True)], since=start)
+        else:  # an NLG component that does not answer one message per response: in order, at the end
+            for bot in bots:
+                tracker.add(bot)
+        turn.events = tracker.events[start:]
+        return turn
+
+    def _converse(self, policy: Policy, turn: Turn, tracker: Tracker, executor: ActionExecutor) -> None:
+        """Decide → execute → apply, until the policy listens: each decision's events go on the
+        tracker, its request runs on ``executor``, and what the action did is appended and sent
+        back to the policy (:mod:`dialogkit.framework.runtime.decisions`)."""
+        decisions = policy.decide(ConversationView(tracker), turn.parse())
+        outcome: Any = None
+        while True:
+            try:
+                decision = decisions.send(outcome)
+            except StopIteration as done:
+                _apply(turn, tracker, done.value)
+                return
+            _apply(turn, tracker, decision)
+            if decision.request is None:
+                raise TypeError(f"policy '{policy.name}' yielded a decision without a request (it returns the last one)")
+            outcome = _execute(executor, decision.request, tracker, turn)
+
+    def handle(self, text: str, conversation_id: str = "default", channel: str | None = None) -> list[dict[str, Any]]:
+        """Answer ``text`` in conversation ``conversation_id``; returns the bot's messages.
+        ``channel`` (e.g. "rest") selects response variations written for that channel."""
+        return [_public(m) for m in self.handle_turn(text, conversation_id, channel).messages]
+
+    async def handle_async(self, text: str, conversation_id: str = "default", channel: str | None = None) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self.handle, text, conversation_id, channel)
+
+    async def parse_async(self, text: str) -> dict[str, Any]:
+        return await asyncio.to_thread(self.parse, text)
+
+    def _start_session(self, tracker: Tracker, turn: Turn, executor: ActionExecutor) -> None:
+        """A bot that defines its own ``action_session_start`` (a local or remote action, as in
+        Rasa) has it run when a session's first message comes, before the message is read: its
+        events apply (slots from metadata or a database) and its messages come first. A failing
+        one is logged and the conversation goes on."""
+        if ACTION_SESSION_START in self.domain.actions and _session_fresh(tracker):
+            _execute(executor, RunAction(ACTION_SESSION_START), tracker, turn)
+
+    def _expire_session(self, tracker: Tracker) -> None:
+        expiry = self.domain.session.expiry_minutes
+        last = tracker.events[-1].timestamp if tracker.events else None
+        if not expiry or last is None or time.time() - last < expiry * 60:
+            return
+        slots = tracker.slots
+        kept = {k: v for k, v in slots.items() if v is not None} if self.domain.session.carry_over_slots else {}
+        tracker.add(SessionStarted())
+        tracker.add(Restarted())
+        for k, v in kept.items():
+            tracker.add(SlotSet(name=k, value=v))
+
+
+def _session_fresh(tracker: Tracker) -> bool:
+    """True when the latest session has started and nothing has happened in it yet."""
+    for e in reversed(tracker.events):
+        if isinstance(e, SessionStarted):
+            return True
+        if isinstance(e, UserUttered) or (isinstance(e, ActionExecuted) and e.name == ACTION_SESSION_START):
+            return False
+    return False
+
+
+def _apply(turn: Turn, tracker: Tracker, decision: Decision) -> None:
+    """Append a decision's events to the tracker and its responses and notes to the turn."""
+    for event in decision.events:
+        tracker.add(event)
+    turn.responses.extend(decision.responses)
+    turn.actions.extend(decision.actions)
+    turn.refused.extend(decision.refused)
+
+
+def _execute(executor: ActionExecutor, request: Request, tracker: Tracker, turn: Turn) -> ActionOutcome | Validated:
+    """Run a policy's request and append what it did: ``ActionExecuted``, the messages it wrote
+    (right after it, as Rasa logs them) and its events; ``ActionFailed`` when it failed or
+    declined."""
+    if isinstance(request, ValidateSlot):
+        verdict = executor.validate(request.ref, request.slot, request.value, tracker, request.timeout)
+        if verdict.error is not None:
+            tracker.add(ActionFailed(name=request.ref, error=verdict.error))
+        return verdict
+    outcome = executor.run(request.name, tracker, form=request.form, requested_slot=request.requested_slot,
+                           candidates=list(request.candidates), timeout=request.timeout)
+    if not outcome.ok:
+        tracker.add(ActionFailed(name=request.name, error=outcome.error or outcome.status))
+        return outcome
+    tracker.add(ActionExecuted(name=request.name))
+    turn.responses.extend(from_action(m, len(tracker.events)) for m in outcome.messages)
+    for event in outcome.events:
+        tracker.add(event)
+    return outcome
+
+
+def _parse_result(turn: Turn) -> dict[str, Any]:
+    return {"text": turn.text, "intent": turn.intent, "intent_ranking": turn.intent_ranking, "entities": turn.entities}
+
+
+def _public(msg: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in msg.items() if v is not None and k != "slots"}

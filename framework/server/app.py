@@ -1,0 +1,331 @@
+"""`dialogkit serve`: the HTTP interface (FastAPI).
+
+Routes (Rasa-compatible where Rasa has them):
+
+- ``POST /webhooks/rest/webhook`` ``{"sender", "message", "metadata"?}`` →
+  ``[{"recipient_id", "text", "buttons"?, "image"?, "custom"?}]``
+- ``POST /model/parse`` ``{"text"}`` → ``{"text", "intent", "entities", "intent_ranking"}``
+- ``GET /conversations/{id}/tracker`` → the conversation in Rasa's shape (``?format=dialogkit``: dialogkit's events); 404 if unknown
+- ``GET /health``, ``GET /version``, ``GET /`` (web chat page), OpenAPI at ``/docs``.
+
+Optional token auth (``?token=`` or ``Authorization: Bearer``), request size and
+message length limits (413 / 422), and JSON errors for every bad request: never a 500
+for bad input. Messages for one conversation are serialised by the Agent's lock and
+saved to the tracker store before the answer is sent.
+"""
+
+from __future__ import annotations
+
+import gc
+import hmac
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..domain.schema import Domain
+from ..errors import DialogkitError, Location, message
+from ..runtime.agent import Agent
+from ..stores.locks import LockTimeout
+from ..stores.shared import StoreConflict
+from ..version import __version__
+
+__all__ = ["app_from_env", "create_app", "serve_app"]
+
+logger = logging.getLogger(__name__)
+
+OPEN_PATHS = {"/", "/health", "/version", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"}
+
+
+class WebhookMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    sender: str = Field(min_length=1, max_length=200)
+    message: str
+    metadata: dict[str, Any] | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a short machine-readable ``error`` code and a human ``detail``."""
+
+    error: str
+    detail: Any
+
+
+# documented for every route, so clients (and schema checkers) know the one error shape
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (401, "missing or wrong token"),
+        (404, "unknown conversation or path"),
+        (413, "request body over the size limit"),
+        (409, "another process wrote this conversation during the turn (nothing was saved; send again)"),
+        (422, "invalid request body or message"),
+        (500, "a server bug (logged); the conversation is unchanged"),
+        (503, "the conversation is busy with another message for too long (send again)"),
+    )
+}
+
+
+class ParseRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    text: str
+    message_id: str | None = None
+
+
+def _error(status: int, code: str, detail: Any) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": code, "detail": detail})
+
+
+def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int = 64 * 1024, max_message_chars: int = 5_000, cors: list[str] | None = None) -> FastAPI:
+    """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
+    call from (``["*"]`` for any), as ``rasa run --cors``."""
+    app = FastAPI(title="dialogkit", version=__version__, description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).", responses=ERROR_RESPONSES)
+    _add_guards(app, auth_token, max_body_bytes, cors)
+    _add_error_handlers(app)
+    _add_routes(app, agent, max_message_chars)
+    return app
+
+
+def _add_guards(app: FastAPI, auth_token: str | None, max_body_bytes: int, cors: list[str] | None) -> None:
+    """The token check, the body limit and CORS (plain ASGI layers: no per-request task or stream)."""
+    if auth_token:
+        app.add_middleware(TokenCheck, token=auth_token)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)  # outside the token check: bodies are bounded before anything reads them
+    if cors:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        # added last, so it is the outermost layer: preflight requests are answered before the token check
+        app.add_middleware(CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every failure answers in the one error shape (``ErrorBody``); never a traceback."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in exc.errors()]
+        return _error(422, "invalid_request", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not read the body: not UTF-8, nested too deeply, a huge number
+            return _error(422, "invalid_request", [{"field": "", "problem": "the body is not a JSON document this server can read (UTF-8, nesting and number size are limited)"}])
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error(exc.status_code, code, exc.detail)
+
+    @app.exception_handler(LockTimeout)
+    async def busy(_: Request, exc: LockTimeout) -> JSONResponse:
+        return _error(503, "conversation_busy", exc.issues[0].text)
+
+    @app.exception_handler(StoreConflict)
+    async def conflict(_: Request, exc: StoreConflict) -> JSONResponse:
+        return _error(409, "conversation_conflict", exc.issues[0].text)
+
+    @app.exception_handler(Exception)
+    async def crashed(_: Request, exc: Exception) -> JSONResponse:  # a bug: say so, keep serving
+        logger.exception("request failed")
+        return _error(500, "internal_error", f"{type(exc).__name__}; see the server log")
+
+
+def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int) -> None:
+    chat_page = resources.files("dialogkit.framework.server").joinpath("static/chat.html").read_text(encoding="utf-8")
+
+    def _check_length(text: str) -> JSONResponse | None:
+        if len(text) > max_message_chars:
+            return _error(422, "message_too_long", f"messages are limited to {max_message_chars} characters")
+        return None
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def chat() -> HTMLResponse:
+        return HTMLResponse(chat_page)
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/version")
+    async def version() -> dict[str, Any]:
+        return {"version": __version__, "model": agent.manifest.get("domain_name"), "archive_format": agent.manifest.get("format"),
+                "language": agent.domain.language, "components": agent.describe()}
+
+    @app.post("/webhooks/rest/webhook")
+    async def webhook(body: WebhookMessage) -> Any:
+        too_long = _check_length(body.message)
+        if too_long:
+            return too_long
+        messages = await run_in_threadpool(agent.handle, body.message, body.sender, "rest")
+        return [{"recipient_id": body.sender, **_rasa_message(m)} for m in messages]
+
+    @app.post("/model/parse")
+    async def parse(body: ParseRequest) -> Any:
+        too_long = _check_length(body.text)
+        if too_long:
+            return too_long
+        result = await run_in_threadpool(agent.parse, body.text)
+        return {"text": result["text"], "intent": result["intent"], "entities": result["entities"], "intent_ranking": result["intent_ranking"], "message_id": body.message_id}
+
+    @app.get("/conversations/{conversation_id:path}/tracker")  # any sender id, `/` included
+    async def tracker(conversation_id: str, format: Literal["rasa", "dialogkit"] = "rasa") -> Any:
+        t = await run_in_threadpool(agent.store.history, conversation_id)  # every event, not the cached window
+        if t is None:
+            return _error(404, "unknown_conversation", f"no conversation '{conversation_id}'")
+        return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
+
+
+class TokenCheck:
+    """ASGI middleware: refuse a request to any path but the open ones (401) unless it carries the
+    token, as ``?token=`` or an ``Authorization: Bearer`` header (compared in constant time)."""
+
+    def __init__(self, app: Any, token: str):
+        self.app, self.token = app, token.encode()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[-1]
+        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        if header.lower().startswith("bearer "):
+            given = header[7:].strip()
+        if not hmac.compare_digest(given.encode(errors="replace"), self.token):
+            await _error(401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a request body over ``max_bytes`` (413) while it streams in,
+    whether or not it announces its length, so an oversized or chunked body is never held whole."""
+
+    def __init__(self, app: Any, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body, replayed = b"".join(chunks), False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await _error(413, "request_too_large", f"request bodies are limited to {self.max_bytes} bytes")(scope, receive, send)
+
+
+def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
+    """The app ``dialogkit serve`` runs, from its options (a JSON-able dict: the same dict
+    builds each worker process's app); returns it and a description of its stores."""
+    import os
+
+    from ..stores.config import (
+        StoreSettings,
+        create_event_broker,
+        create_lock_store,
+        create_tracker_store,
+        load_store_settings,
+    )
+
+    model = Path(options["model"])
+    settings = load_store_settings(options["endpoints"]) if options.get("endpoints") else StoreSettings()
+    kind = options.get("store") or ("sqlite" if options.get("store_path") else None)
+    if kind:  # the command line wins over endpoints.yml
+        if kind in ("redis", "sql") and not options.get("store_url"):
+            raise DialogkitError(message("DK801", None, section=f"serve --store {kind}", problem="needs --store-url",
+                                         fix="e.g. --store-url redis://127.0.0.1:6379/0 or postgresql+psycopg://user:pass@127.0.0.1/dialogkit"))
+        settings.tracker_store = {"type": kind, "url": options.get("store_url"), "path": options.get("store_path")}
+    if options.get("lock_url"):
+        settings.lock_store = {"type": "redis", "url": options["lock_url"]}
+    elif settings.lock_store is None and settings.tracker_store is not None and settings.tracker_store.get("type") == "redis":
+        store = settings.tracker_store
+        settings.lock_store = {"type": "redis", "url": store.get("url"), "port": store.get("port"), "db": store.get("db"), "password": store.get("password")}
+    if options.get("event_stream"):
+        settings.event_broker = {"type": "redis", "url": options["event_stream"]}
+    if options.get("workers", 1) > 1 and not settings.shared:
+        raise DialogkitError(message("DK801", Location(settings.source), section="serve --workers", problem="several processes need a shared tracker store and a Redis lock store",
+                                     fix="use --store redis --store-url redis://HOST:6379/0 (or --store sql --store-url postgresql+psycopg://... --lock-url redis://...), or tracker_store/lock_store in endpoints.yml"))
+    default_sqlite = model.with_name(model.name.removesuffix(".tar.gz") + ".trackers.sqlite")
+    store, where = create_tracker_store(settings.tracker_store, default_sqlite)
+    lock_store = create_lock_store(settings.lock_store) if settings.lock_store else None
+    agent = Agent.load(model, store=store, lock_store=lock_store, broker=create_event_broker(settings.event_broker))
+    tune_gc()
+    if options.get("endpoints"):
+        agent.use_endpoints(options["endpoints"])
+    if options.get("batch_size", 32) > 1:
+        agent.enable_batching(options.get("batch_size", 32), options.get("batch_wait_ms", 5.0))
+    app = create_app(agent, auth_token=options.get("auth_token") or os.environ.get("DIALOGKIT_AUTH_TOKEN"), max_body_bytes=options.get("max_body_bytes", 64 * 1024),
+                     max_message_chars=options.get("max_message_chars", 5000), cors=options.get("cors"))
+    where += f"; locks: {'redis' if lock_store else 'in-process'}" + ("; events: redis stream" if settings.event_broker else "")
+    return app, where
+
+
+def tune_gc() -> None:
+    """The garbage collector of a server process, once its model is loaded: everything loading
+    left (model, domain, libraries) is frozen out of later collections, and young collections
+    run every 10,000 allocations instead of 700. A full collection walks every live object with
+    the GIL held, so every request in flight waited for it: in ``make bench-serve`` they made
+    most of the p99 latency."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
+SERVE_OPTIONS_ENV = "DIALOGKIT_SERVE_OPTIONS"
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` worker processes (``dialogkit serve --workers N``)."""
+    import json
+    import os
+
+    return serve_app(json.loads(os.environ[SERVE_OPTIONS_ENV]))[0]
+
+
+def _rasa_message(msg: dict[str, Any]) -> dict[str, Any]:
+    out = {k: msg[k] for k in ("text", "buttons", "image", "custom", "attachment", "elements", "quick_replies") if msg.get(k) is not None}
+    if msg.get("response"):
+        out["response"] = msg["response"]
+    return out
+
+
+def rasa_tracker(t: Any, domain: Domain) -> dict[str, Any]:
+    """The tracker in Rasa's JSON shape (Rasa events, ``sender_id``, ``slots``, ``latest_message``,
+    ``active_loop`` = the active flow), plus dialogkit's ``flow_stack``."""
+    from ..rasa.protocol import rasa_tracker as as_rasa
+
+    stack = t.stack
+    data = as_rasa(t, domain, active_form=stack[-1].flow if stack else None)
+    data["slots"].pop("requested_slot", None)
+    data["flow_stack"] = [f.__dict__ for f in stack]
+    return data
