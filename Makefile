@@ -67,8 +67,11 @@ lint: setup typecheck
 
 # mypy over the dialogkit package as installed: dialogkit/framework and dialogkit/components are
 # links to the top-level folders, so every dialogkit.* import resolves to these files.
+# The core (the running bot, what a bot is, the stores, building a bot, the DM) also passes --strict.
 typecheck: setup
 	$(BIN)/mypy --config-file pyproject.toml -p dialogkit
+	$(BIN)/mypy --config-file pyproject.toml --strict -p dialogkit.framework.runtime -p dialogkit.framework.domain \
+	  -p dialogkit.framework.stores -p dialogkit.framework.build -p dialogkit.components.dm
 
 clean:
 	rm -rf models .pytest_cache

@@ -82,7 +82,7 @@ class FlowPolicy(Policy):
 
     def __init__(self, config: FlowPolicyConfig, domain: Domain):
         super().__init__(config, domain)
-        self.graph: nx.DiGraph = compile_flows(domain)
+        self.graph: nx.DiGraph[str] = compile_flows(domain)
         self.runtime = FlowRuntime(domain, self.graph, config.max_actions_per_turn, config.action_timeout)
         self.two_stage = TwoStageFallback(domain) if config.two_stage_fallback else None
         self._by_name = sorted(domain.flows.items())  # the order flows are tried in when several start on an intent

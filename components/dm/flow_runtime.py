@@ -72,7 +72,7 @@ class Node:
         return next(iter(self.edges.values()))  # an `if` whose branches share one successor
 
     @classmethod
-    def of(cls, graph: nx.DiGraph, name: str) -> Node:
+    def of(cls, graph: nx.DiGraph[str], name: str) -> Node:
         data = graph.nodes[name]
         edges: dict[str, str] = {}
         for _, target, d in graph.out_edges(name, data=True):
@@ -83,7 +83,7 @@ class Node:
 class FlowRuntime:
     """Runs flows over ``graph`` for ``domain`` (see the module docstring)."""
 
-    def __init__(self, domain: Domain, graph: nx.DiGraph, max_steps: int, action_timeout: float | None):
+    def __init__(self, domain: Domain, graph: nx.DiGraph[str], max_steps: int, action_timeout: float | None):
         self.domain = domain
         self.graph = graph
         self.nodes = {name: Node.of(graph, name) for name in graph.nodes}

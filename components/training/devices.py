@@ -74,7 +74,7 @@ def wrap(model: Any) -> Any:
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 def _worker(rank: int, size: int, port: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
@@ -97,7 +97,7 @@ def _worker(rank: int, size: int, port: int, fn: Callable[..., Any], args: tuple
 
 def launch(size: int, fn: Callable[..., Any], *args: Any) -> None:
     """Run ``fn(*args)`` in ``size`` processes that form one DistributedDataParallel group."""
-    import torch.multiprocessing as mp
+    from torch.multiprocessing.spawn import spawn
 
     if "WORLD_SIZE" in os.environ and "RANK" in os.environ:  # started by torchrun: join its group
         import torch
@@ -111,4 +111,4 @@ def launch(size: int, fn: Callable[..., Any], *args: Any) -> None:
             dist.barrier()
             dist.destroy_process_group()
         return
-    mp.spawn(_worker, args=(size, _free_port(), fn, args), nprocs=size, join=True)
+    spawn(_worker, args=(size, _free_port(), fn, args), nprocs=size, join=True)  # type: ignore[no-untyped-call,unused-ignore]

@@ -108,7 +108,7 @@ class FlowChecks:
         if not self.d.slots[slot].mappings and not self.d.flows[flow].validate_ and not global_validation:
             self.add("DK308", (*path, "collect"), flow=flow, slot=slot)  # a validate action may extract it (Rasa's extract_<slot>)
 
-    def graph_shape(self, g: nx.DiGraph) -> None:
+    def graph_shape(self, g: nx.DiGraph[str]) -> None:
         flows_with_collect = {d["flow"] for _, d in g.nodes(data=True) if d["kind"] in ("collect", "expect")}
         reachable = {name: nx.descendants(g, start_node(name)) for name in self.d.flows}
         for name in self.d.flows:
@@ -139,7 +139,7 @@ class FlowChecks:
                 reported.add(d["flow"])
                 self.add("DK310", d["yaml_path"], flow=d["flow"], step=_step_no(d["yaml_path"]))
 
-    def filled_collect_loops(self, g: nx.DiGraph, flows_with_collect: set[str], looping: set[str]) -> None:
+    def filled_collect_loops(self, g: nx.DiGraph[str], flows_with_collect: set[str], looping: set[str]) -> None:
         """Loops whose only waits are `collect` steps: once their slots are filled (and nothing in
         the loop clears them) the collects pass straight through and the loop never waits."""
         waits = [n for n, d in g.nodes(data=True) if d["kind"] == "expect" or (d["kind"] == "collect" and d["step"].ask_before_filling)

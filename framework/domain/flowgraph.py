@@ -36,9 +36,9 @@ def step_kind(step: Any) -> str:
     return str(step.NODE)
 
 
-def compile_flows(domain: Domain) -> nx.DiGraph:
+def compile_flows(domain: Domain) -> nx.DiGraph[str]:
     """Build the policy graph. Links and calls to unknown flows are left dangling (validation reports them)."""
-    g: nx.DiGraph = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph[str]()
     for name in domain.flows:
         g.add_node(start_node(name), flow=name, kind="start", label=f"{name}: start", yaml_path=("flows", name))
         g.add_node(end_node(name), flow=name, kind="end", label=f"{name}: end", yaml_path=("flows", name))
@@ -56,7 +56,7 @@ def compile_flows(domain: Domain) -> nx.DiGraph:
 class _Compiling:
     """One flow being compiled: step ids seen, gotos waiting for them."""
 
-    g: nx.DiGraph
+    g: nx.DiGraph[str]
     domain: Domain
     flow: str
     ids: dict[str, str] = field(default_factory=dict)

@@ -231,8 +231,8 @@ def translate_errors(err: ValidationError, positions: PositionMap, default_path:
 
 
 def _plain(e: Any) -> str:
-    msg = e["msg"].split(" or instance of ")[0]
-    return msg[0].lower() + msg[1:] if msg else e["type"]
+    msg = str(e["msg"]).split(" or instance of ")[0]
+    return msg[0].lower() + msg[1:] if msg else str(e["type"])
 
 
 def _got(value: Any) -> str:

@@ -82,7 +82,7 @@ def form_slots(domain: Domain, flow_name: str) -> list[str]:
 
 
 def _rasa_mapping(m: Any) -> dict[str, Any]:
-    out = m.model_dump(mode="json", exclude_none=True, exclude={"conditions"})
+    out: dict[str, Any] = m.model_dump(mode="json", exclude_none=True, exclude={"conditions"})
     if m.conditions:
         out["conditions"] = [{"active_loop": c.active_flow, "requested_slot": c.requested_slot} for c in m.conditions]
     return out

@@ -48,7 +48,7 @@ class TrackerView:
         self.active_flow = tracker.active_flow
 
     @property
-    def slots(self) -> MappingProxyType:
+    def slots(self) -> MappingProxyType[str, Any]:
         return self._slots
 
     @property

@@ -142,7 +142,7 @@ class ConversationView:
 
     def reversed_events(self) -> Iterator[Any]:
         """The events held in memory, newest first."""
-        return reversed(self._tracker.events)
+        yield from reversed(self._tracker.events)
 
 
 class Policy(Component):

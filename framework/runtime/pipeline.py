@@ -281,7 +281,8 @@ def _assigns_of(ref: str) -> tuple[str, ...]:
 
 def _in_pipeline(loaded: Any, i: int, key: tuple[Any, ...]) -> Location | None:
     """Where key path ``key`` of pipeline entry ``i``'s config is written."""
-    return loaded.positions.find(("pipeline", i, *key), key=True)
+    where: Location | None = loaded.positions.find(("pipeline", i, *key), key=True)
+    return where
 
 
 def _located(issues: list[Any], where: Location | None) -> list[Any]:
@@ -297,4 +298,5 @@ def _qualname(cls: type) -> str:
 
 def _import(ref: str) -> type[Component]:
     module, _, attr = ref.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    cls: type[Component] = getattr(importlib.import_module(module), attr)
+    return cls

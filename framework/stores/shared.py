@@ -115,7 +115,7 @@ _STORED = "_events_stored"  # on a tracker: how many of its events (offset inclu
 
 def stored_events(tracker: Tracker) -> int:
     """Events of ``tracker`` its store holds: all it was read or last saved with; none for a new one."""
-    return tracker.__dict__.get(_STORED, 0)
+    return int(tracker.__dict__.get(_STORED, 0))
 
 
 def mark_stored(tracker: Tracker) -> None:
