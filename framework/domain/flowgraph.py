@@ -38,7 +38,7 @@ def step_kind(step: Any) -> str:
 
 def compile_flows(domain: Domain) -> nx.DiGraph[str]:
     """Build the policy graph. Links and calls to unknown flows are left dangling (validation reports them)."""
-    g: nx.DiGraph[str] = nx.DiGraph[str]()
+    g: nx.DiGraph[str] = nx.DiGraph()
     for name in domain.flows:
         g.add_node(start_node(name), flow=name, kind="start", label=f"{name}: start", yaml_path=("flows", name))
         g.add_node(end_node(name), flow=name, kind="end", label=f"{name}: end", yaml_path=("flows", name))
