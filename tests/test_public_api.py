@@ -30,9 +30,24 @@ def test_import_dialogkit_is_light_and_python_m_runs_the_cli():
     assert done.returncode == 0 and done.stdout.startswith("dialogkit "), done.stderr
 
 
-def test_error_tree_has_one_root():
-    for cls in (errors.DomainError, errors.DataError, errors.ArchiveError, errors.ConfigError, errors.ComponentError):
-        assert issubclass(cls, errors.DialogkitError)
+def test_one_except_clause_catches_every_failure_of_the_public_api(tmp_path, write_bot):
+    # what an app embedding dialogkit writes: `except dialogkit.DialogkitError`, then shows the message
+    import dialogkit
+
+    bad_domain = write_bot({"domain.yml": "version: '1'\nintents: [greet]\nflowz: {}\n"})
+    failures = {
+        "a folder with no domain": lambda: dialogkit.load_domain(tmp_path / "nothing-here"),
+        "an unknown key": lambda: dialogkit.validate(bad_domain),
+        "a folder that is no model": lambda: dialogkit.Agent.load(tmp_path),
+    }
+    for what, call in failures.items():
+        try:
+            call()
+        except dialogkit.DialogkitError as e:
+            text = str(e)
+            assert "DK" in text and str(tmp_path) in text, (what, text)  # a catalogue code and the place
+        else:
+            raise AssertionError(f"{what}: no error")
 
 
 def test_every_catalogue_message_renders():

@@ -305,8 +305,13 @@ def _all_synonym_variants(entity: Any) -> set[str]:
     return {v for variants in entity.synonyms.values() for v in variants}
 
 
-def validate(loaded: LoadedDomain, strict: bool = False) -> list[Issue]:
-    """All meaning issues of ``loaded``; with ``strict`` warnings become errors."""
+def validate(loaded: LoadedDomain | str | Path, strict: bool = False) -> list[Issue]:
+    """All meaning issues of ``loaded`` (a bot folder, or what :func:`load_domain` read from one);
+    with ``strict`` warnings become errors. A folder that cannot be read raises :class:`DomainError`."""
+    if isinstance(loaded, (str, Path)):
+        from ..domain.loader import load_domain
+
+        loaded = load_domain(loaded)
     issues = _Checker(loaded).run()
     if strict:
         issues = [Issue(i.code, i.text, i.fix, i.location, "error") for i in issues]

@@ -31,10 +31,14 @@ def test_parse_shape(agent):
 
 
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂", "x" * 20000, "Здравствуйте", "你好吗"])
-def test_odd_input_does_not_crash(agent, text):
+def test_odd_input_gets_a_reply_and_leaves_the_conversation_usable(agent, text):
     result = agent.parse(text)
-    assert result["intent"]["name"]
-    assert agent.handle(text, "odd")
+    assert result["intent"]["name"] in {*agent.domain.intents, "nlu_fallback"}
+    assert 0 <= result["intent"]["confidence"] <= 1
+    cid = f"odd-{len(text)}-{text[:3]}"
+    replies = agent.handle(text, cid)
+    assert replies and all(isinstance(m.get("text"), str) and m["text"].strip() for m in replies)
+    assert names(agent.handle("I'd like to book a table", cid))[-1] == "utter_ask_cuisine"
 
 
 def test_interrupt_and_resume_is_recorded(agent):

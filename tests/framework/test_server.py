@@ -46,7 +46,7 @@ def test_rest_channel_rasa_shape(client):
     assert r.json()[0]["buttons"] == [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
 
-def test_parse_shape(client):
+def test_model_parse_over_http(client):
     r = client.post("/model/parse", json={"text": "book a table for 4"})
     body = r.json()
     assert body["intent"]["name"] == "book_table" and body["entities"][0]["entity"] == "party_size"

@@ -19,7 +19,9 @@ of its own with what most stories do after it, so it is answered in any context 
 Rasa's policies generalise from stories). Custom actions are ``remote``: served by
 the action server named in ``endpoints.yml``.
 
-The stages, one module each, share an :class:`~.state.ImportState`:
+The stages, one module each, share an :class:`~.state.ImportState`; what they read from the
+project travels as typed records (:mod:`.records`: ``Story``, ``Rule``, ``FormSpec``,
+``EntityRule``, ``SubmitVariant``, ``Graft``, each with its ``Source`` file and key path):
 
 - ``reading``: finding the project's YAML files and checking the shapes the rest relies on;
 - ``migrate``: a Rasa 2.x domain rewritten into 3.x's shape, as ``rasa data migrate`` would;

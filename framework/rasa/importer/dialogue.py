@@ -24,7 +24,7 @@ from .items import (
     parse_items,
     slot_test,
 )
-from .reading import Doc
+from .records import Graft, Rule, Source, Story, SubmitVariant
 from .state import (
     IGNORED_ACTIONS,
     RASA_ACTION_ALIASES,
@@ -34,27 +34,29 @@ from .state import (
 )
 
 
+def with_retrieval_paths(st: ImportState, rules: list[Rule], stories: list[Story]) -> tuple[list[Rule], list[Story]]:
+    """A rule or story on a retrieval intent (``faq``) → one per sub-intent, each saying its own response."""
+    if not st.retrieval:
+        return rules, stories
+    subs = dict(st.retrieval)
+    return ([replace(r, steps=steps) for r in rules for steps in expand_steps(r.steps, subs, st.responses)],
+            [replace(s, steps=steps) for s in stories for steps in expand_steps(s.steps, subs, st.responses)])
+
+
 def build_dialogue(st: ImportState) -> None:
     tree = _Node("root", None)
-    submit: dict[str, list[tuple[str | None, list[str], str]]] = {}  # form -> its submit rules: (slot condition, actions, rule)
-    if st.retrieval:  # one path per retrieval sub-intent, each saying its own response
-        subs = {base: names for base, names in st.retrieval.items()}
-        st.rules = [(name, {**rule, "steps": steps}, d, path) for name, rule, d, path in st.rules
-                    for steps in expand_steps(list(rule.get("steps") or []), subs, st.responses)]
-        st.stories = [(name, steps, d, path, kind) for name, story_steps, d, path, kind in st.stories
-                      for steps in expand_steps(story_steps, subs, st.responses)]
-    for name, rule, d, path in st.rules:
-        where = d.at(*path)
-        cond = rule.get("condition") or []
-        steps = list(rule.get("steps") or [])
+    submit: dict[str, list[SubmitVariant]] = {}  # form -> its submit rules
+    rules, stories = with_retrieval_paths(st, st.rules, st.stories)
+    for rule in rules:
+        name, where, cond, steps = rule.name, rule.source.where, rule.conditions, list(rule.steps)
         if any(isinstance(s, dict) and s.get("action") == "action_two_stage_fallback" for s in steps):
             if not st.two_stage_fallback:
                 st.report.add("mapped", f"rule `{name}`: action_two_stage_fallback → flow_policy `two_stage_fallback: true` (asks \"Did you mean ...?\", then to rephrase, then says utter_default)", where)
             st.two_stage_fallback = True
             continue
-        for key in set(rule) - {"rule", "steps", "condition", "conversation_start", "wait_for_user_input", "metadata"}:
-            st.report.add("dropped", f"rule `{name}` key `{key}`", d.at(*path, key))
-        if rule.get("wait_for_user_input") is False:
+        for key in rule.unknown_keys:
+            st.report.add("dropped", f"rule `{name}` key `{key}`", rule.source.at(key))
+        if not rule.wait_for_user_input:
             st.report.add("mapped", f"rule `{name}`: wait_for_user_input: false — after the rule the bot waits for the user (the next rule's condition is not chained)", where)
         loops = [c["active_loop"] for c in cond if isinstance(c, dict) and c.get("active_loop") is not None]
         if any(isinstance(c, dict) and "active_loop" in c and c["active_loop"] is None for c in cond):
@@ -68,12 +70,12 @@ def build_dialogue(st: ImportState) -> None:
                 test = " and ".join(slot_test(st, k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc])
                                     for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])) or None
                 variants = submit.setdefault(form, [])
-                same = next((v for v in variants if v[0] == test), None)
+                same = next((v for v in variants if v.condition == test), None)
                 if same is not None:
-                    if same[1] != actions:
-                        st.report.add("conflict", f"rule `{name}`: a second submit rule for form `{form}` under the same condition (kept `{same[2]}`)", where)
+                    if same.actions != actions:
+                        st.report.add("conflict", f"rule `{name}`: a second submit rule for form `{form}` under the same condition (kept `{same.rule}`)", where)
                     continue
-                variants.append((test, actions, name))
+                variants.append(SubmitVariant(test, actions, name))
             continue
         if form and steps and "intent" in steps[0]:
             st.report.add("mapped", f"rule `{name}`: handles `{steps[0]['intent']}` while form `{form}` is active → a flow with `during: {form}` that interrupts the form; the form resumes and asks again by itself", where)
@@ -88,20 +90,21 @@ def build_dialogue(st: ImportState) -> None:
             if isinstance(c, dict) and not ({"active_loop", "slot_was_set"} & set(c)):
                 st.report.add("dropped", f"rule `{name}`: condition {c}", where)
         # `form`: handled while the form runs (the steps that run the form itself were left out above)
-        insert(st, tree, name, steps, d, path, Start(condition, form, bool(rule.get("conversation_start"))), "rule")
+        insert(st, tree, name, steps, rule.source, Start(condition, form, rule.conversation_start), "rule")
     for form, variants in submit.items():
         st.flows[form]["steps"] += submit_steps(st, variants, st.sources.get(("flows", form)))
     # stories, with checkpoints joined
-    said = {form: sorted(((test, actions) for test, actions, _ in variants), key=lambda v: len(v[1]), reverse=True) for form, variants in submit.items()}
-    for name, steps, d, path in expand_checkpoints(st):
-        insert(st, tree, name, steps, d, path, Start(), "story", strip=said)
+    said = {form: sorted(((v.condition, v.actions) for v in variants), key=lambda v: len(v[1]), reverse=True) for form, variants in submit.items()}
+    for story in expand_checkpoints(st, stories):
+        insert(st, tree, story.name, story.steps, story.source, Start(), "story", strip=said)
     graft(st, tree)
     tree_to_flows(st, tree)
 
 def graft(st: ImportState, tree: _Node) -> None:
     """Stories that start with a bot action go on from every path where the bot did that last
     (as Rasa's memoization matches the story's history there); with none, they are reported."""
-    for items, source, where in st.grafts:
+    for g in st.grafts:
+        items, source, where = g.items, g.label, g.where
         lead = [k for k, _ in items[: next((i for i, (k, _) in enumerate(items) if k[0] == "intent"), len(items))]]
         rest = items[len(lead):]
         found = [child for node in tree.walk() for key, child in node.children.items() if key == lead[-1]]
@@ -118,37 +121,31 @@ def graft(st: ImportState, tree: _Node) -> None:
         st.report.add("mapped", f"{source}: starts with bot action `{lead[-1][1]}` → goes on from the {len(found)} place(s) where a flow says it", where)
 
 
-def expand_checkpoints(st: ImportState) -> list[tuple[str, list[dict[str, Any]], Doc, tuple[Any, ...]]]:
-    starts: dict[str, list[tuple[str, list[dict[str, Any]], Doc, tuple[Any, ...]]]] = {}
-    plain = []
-    for name, steps, d, path, _ in st.stories:
-        lead = [s["checkpoint"] for s in steps[:1] if isinstance(s, dict) and "checkpoint" in s]
-        body = [s for s in steps if not (isinstance(s, dict) and "checkpoint" in s)]
-        tail = steps[-1]["checkpoint"] if len(steps) > 1 and isinstance(steps[-1], dict) and "checkpoint" in steps[-1] else None
-        if lead:
-            starts.setdefault(lead[0], []).append((name, body, d, path))
-        else:
-            plain.append((name, body, d, path, tail))
-    out = []
+def expand_checkpoints(st: ImportState, stories: list[Story]) -> list[Story]:
+    """Stories joined at their checkpoints: a story ending at checkpoint C goes on with each story
+    starting at C (up to five joins deep); the joined story is named ``first > second``."""
+    starts: dict[str, list[Story]] = {}
+    for s in stories:
+        if (lead := s.leading_checkpoint) is not None:
+            starts.setdefault(lead, []).append(s)
+    out: list[Story] = []
 
-    def extend(name: str, body: list[dict[str, Any]], d: Doc, path: tuple[Any, ...], tail: str | None, depth: int) -> None:
+    def extend(name: str, body: list[Any], last: Story, tail: str | None, depth: int) -> None:
         if tail is None or depth > 5:
-            out.append((name, body, d, path))
+            out.append(replace(last, name=name, steps=body))
             return
         continuations = starts.get(tail, [])
         if not continuations:
-            st.report.add("dropped", f"story `{name}`: checkpoint `{tail}` starts no story", d.at(*path))
-            out.append((name, body, d, path))
-        for cname, cbody, cd, cpath in continuations:
-            ctail = None
-            for _n, _s, _d, _p, _k in st.stories:
-                if _n == cname and _s and isinstance(_s[-1], dict) and "checkpoint" in _s[-1] and len(_s) > 1:
-                    ctail = _s[-1]["checkpoint"]
-            extend(f"{name} > {cname}", body + cbody, cd, cpath, ctail, depth + 1)
+            st.report.add("dropped", f"story `{name}`: checkpoint `{tail}` starts no story", last.source.where)
+            out.append(replace(last, name=name, steps=body))
+        for c in continuations:
+            extend(f"{name} > {c.name}", body + c.without_checkpoints(), c, c.trailing_checkpoint, depth + 1)
 
-    for name, body, d, path, tail in plain:
-        extend(name, body, d, path, tail, 0)
+    for s in stories:
+        if s.leading_checkpoint is None:
+            extend(s.name, s.without_checkpoints(), s, s.trailing_checkpoint, 0)
     return out
+
 
 def action_step(st: ImportState, name: str, where: Location | None) -> dict[str, Any] | None:
     if name == "action_two_stage_fallback":
@@ -173,22 +170,21 @@ def action_step(st: ImportState, name: str, where: Location | None) -> dict[str,
         st.report.add("mapped", f"action `{name}` is used in stories/rules but not listed in the domain: added as a remote action", where)
     return {"action": name}
 
-def submit_steps(st: ImportState, variants: list[tuple[str | None, list[str], str]], where: Location | None) -> list[dict[str, Any]]:
+def submit_steps(st: ImportState, variants: list[SubmitVariant], where: Location | None) -> list[dict[str, Any]]:
     """A form's submit rules as the steps after its questions: the rules with a slot condition
     as `if` steps, in order, the one without as the last `else` (none: nothing more)."""
     def steps_of(actions: list[str]) -> list[dict[str, Any]]:
         return [step for step in (action_step(st, a, where) for a in actions) if step]
-    plain = next((steps_of(actions) for test, actions, _ in variants if test is None), [])
-    out = plain
-    for test, actions, _ in reversed([v for v in variants if v[0] is not None]):
-        out = [{"if": test, "then": steps_of(actions) or [{"action": ACTION_LISTEN}], **({"else": out} if out else {})}]
+    out = next((steps_of(v.actions) for v in variants if v.condition is None), [])
+    for v in reversed([v for v in variants if v.condition is not None]):
+        out = [{"if": v.condition, "then": steps_of(v.actions) or [{"action": ACTION_LISTEN}], **({"else": out} if out else {})}]
     return out
 
 
-def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], start: Start, kind: str,
+def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], source: Source, start: Start, kind: str,
            strip: dict[str, list[tuple[str | None, list[str]]]] | None = None) -> None:
     segments: list[tuple[str, list[tuple[Any, Location | None]]]] = []
-    items = parse_items(st, name, steps, d, path, kind, segments)
+    items = parse_items(st, name, steps, source.doc, source.path, kind, segments)
     for form, segment in segments:  # interruptions of a form: paths of the interrupting intent's flow, while that form runs
         if segment and segment[0][0][0] == "intent":
             st.form_context.update(segment[0][0][1])
@@ -196,16 +192,14 @@ def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], d: Doc, pa
     if not items:
         return
     if items[0][0][0] != "intent":  # it goes on from wherever the bot last did this (grafted once the tree is built)
-        st.grafts.append((items, f"{kind} `{name}`", d.at(*path)))
+        st.grafts.append(Graft(items, f"{kind} `{name}`", source.where))
         return
     first = items[0][0][1]
     if first == (RESTART,):
         return  # `/restart` is built in: it clears the conversation
     if len(first) == 1 and first[0] in DEFAULT_RULES and [k for k, _ in items[1:]] == [("act", DEFAULT_RULES[first[0]])]:
         return  # Rasa's default rule (`back` → action_back) restated: built in
-    items = _without_submitted(items, strip)
-    source = f"{kind} `{name}`"
-    insert_items(st, tree, items, 0, source, start)
+    insert_items(st, tree, _without_submitted(items, strip), 0, f"{kind} `{name}`", start)
 
 def _without_submitted(items: list[tuple[Any, Location | None]], strip: dict[str, list[tuple[str | None, list[str]]]] | None) -> list[tuple[Any, Location | None]]:
     """``items`` without the actions a form's submit rule already says after it (the form flow says

@@ -7,6 +7,7 @@ from typing import Any
 from ...domain.syntax import NAME_RE
 from ..retrieval import dialogkit_name
 from .reading import Doc
+from .records import FormSpec, Source
 from .state import (
     BUILTIN_INTENTS,
     NATIVE_INTENTS,
@@ -108,8 +109,7 @@ def read_domain(st: ImportState, d: Doc) -> None:
                                 "so each becomes a form with no questions of its own; list its slots under required_slots", d.at("forms"))
         forms = {str(f): {} for f in forms if isinstance(f, (str, int))}
     for name, form in forms.items():
-        st.forms[name] = form or {}
-        st.form_docs[name] = (d, ("forms", name))
+        st.forms[name] = FormSpec.read(name, form or {}, Source(d, ("forms", name)))
         st.sources[("flows", name)] = d.at("forms", name)
     if "session_config" in data:
         sc = data["session_config"] or {}

@@ -15,12 +15,11 @@ def _rasa_asks(form: str, slot: str) -> list[str]:
 
 def build_forms(st: ImportState) -> None:
     for name, form in st.forms.items():
-        d, path = st.form_docs[name]
-        required = form.get("required_slots") or []  # a list: Rasa 2's mappings were moved to the slots (migrate)
+        required = form.required_slots  # a list: Rasa 2's mappings were moved to the slots (migrate)
         steps: list[dict[str, Any]] = []
         for slot in required:
             if slot not in st.slots:
-                st.report.add("dropped", f"form `{name}`: required slot `{slot}` is not defined", d.at(*path, "required_slots"))
+                st.report.add("dropped", f"form `{name}`: required slot `{slot}` is not defined", form.source.at("required_slots"))
                 continue
             step: dict[str, Any] = {"collect": slot}
             ask = next((a for a in _rasa_asks(name, slot) if a in st.responses or a in st.actions), None)
@@ -31,16 +30,16 @@ def build_forms(st: ImportState) -> None:
                 st.responses[f"utter_ask_{slot}"] = [{"text": f"What is the {slot.replace('_', ' ')}?"}]
                 st.report.add("mapped", f"form `{name}`: no utter_ask_{slot} / action_ask_{slot} to ask for `{slot}` (Rasa would "
                                         f"ask nothing at run time) → a built-in utter_ask_{slot}: \"What is the {slot.replace('_', ' ')}?\"; "
-                                        "write your own response to replace it", d.at(*path))
+                                        "write your own response to replace it", form.source.where)
             steps.append(step)
-        for intent in form.get("ignored_intents") or []:
+        for intent in form.ignored_intents:
             for slot in required:
                 for m in st.slots.get(slot, {}).get("mappings", []):
                     m["not_intent"] = sorted({*listify(m.get("not_intent")), intent})
-        if form.get("ignored_intents"):
-            st.report.add("mapped", f"form `{name}` ignored_intents → `not_intent` on its slots' mappings", d.at(*path, "ignored_intents"))
-        for extra in set(form) - {"required_slots", "ignored_intents", "type"}:
-            st.report.add("dropped", f"form `{name}` key `{extra}`", d.at(*path, extra))
+        if form.ignored_intents:
+            st.report.add("mapped", f"form `{name}` ignored_intents → `not_intent` on its slots' mappings", form.source.at("ignored_intents"))
+        for extra in form.unknown_keys:
+            st.report.add("dropped", f"form `{name}` key `{extra}`", form.source.at(extra))
         flow: dict[str, Any] = {"description": f"Rasa form {name}", "form": True, "steps": steps}
         if f"validate_{name}" in st.actions:
             flow["validate"] = f"validate_{name}"

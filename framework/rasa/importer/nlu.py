@@ -16,6 +16,7 @@ from ...yamlio import YamlDoc
 from ..retrieval import dialogkit_name
 from .domain import read_domain, read_response
 from .reading import Doc
+from .records import EntityRule, Rule, Source, Story
 from .state import (
     BUILTIN_INTENTS,
     NATIVE_INTENTS,
@@ -38,10 +39,22 @@ def read_data(st: ImportState, d: Doc) -> None:
         read_response(st, name, variations, d, ("responses", name))
     for i, item in enumerate(data.get("nlu") or []):
         read_nlu_item(st, item or {}, d, ("nlu", i))
-    for i, story in enumerate(data.get("stories") or []):
-        st.stories.append((str(story.get("story", f"story {i + 1}")), list(story.get("steps") or []), d, ("stories", i), "story"))
-    for i, rule in enumerate(data.get("rules") or []):
-        st.rules.append((str(rule.get("rule", f"rule {i + 1}")), rule, d, ("rules", i)))
+    st.stories += stories_of(d)
+    st.rules += rules_of(d)
+
+
+def stories_of(d: Doc) -> list[Story]:
+    """The stories of a data file, as written."""
+    data = d.doc.data if isinstance(d.doc.data, dict) else {}
+    return [Story(str(s.get("story", f"story {i + 1}")), list(s.get("steps") or []), Source(d, ("stories", i)))
+            for i, s in enumerate(data.get("stories") or [])]
+
+
+def rules_of(d: Doc) -> list[Rule]:
+    """The rules of a data file, as written."""
+    data = d.doc.data if isinstance(d.doc.data, dict) else {}
+    return [Rule.read(r, Source(d, ("rules", i)), f"rule {i + 1}") for i, r in enumerate(data.get("rules") or [])]
+
 
 def read_nlu_item(st: ImportState, item: dict[str, Any], d: Doc, path: tuple[Any, ...]) -> None:
     raw = item.get("examples") or []
@@ -76,12 +89,8 @@ def read_nlu_item(st: ImportState, item: dict[str, Any], d: Doc, path: tuple[Any
             clean.append(format_example(text, spans))
         if clean:
             st.nlu.append({"intent": intent, "examples": clean})
-    elif "synonym" in item:
-        st.synonyms.append((str(item["synonym"]), examples, d.at(*path)))
-    elif "regex" in item:
-        st.pending_regex.append((str(item["regex"]), examples, d.at(*path)))
-    elif "lookup" in item:
-        st.pending_lookup.append((str(item["lookup"]), examples, d.at(*path)))
+    elif kind := next((k for k in ("synonym", "regex", "lookup") if k in item), None):
+        st.entity_rules.append(EntityRule(kind, str(item[kind]), examples, d.at(*path)))
     else:
         st.report.add("dropped", f"nlu item with keys {sorted(item)}", d.at(*path))
     for extra in set(item) - {"intent", "synonym", "regex", "lookup", "examples", "metadata"}:
@@ -154,20 +163,26 @@ def finish_retrieval(st: ImportState) -> None:
                 st.report.add("dropped", f"retrieval intent `{s.replace('.', '/', 1)}` has no response `utter_{s.replace('.', '/', 1)}`", st.retrieval_where.get(base))
 
 
+def place_entity_rules(st: ImportState, rules: list[EntityRule]) -> None:
+    """Regexes and lookups go to the entity they name (one that names no entity was only a
+    classifier feature for Rasa: reported); synonyms to the entities their values are annotated on."""
+    for r in rules:
+        if r.kind == "synonym":
+            continue
+        if r.name in st.entities:
+            st.entities[r.name].setdefault(r.kind, []).extend(r.values)
+        elif r.kind == "regex":
+            st.report.add("dropped", f"regex `{r.name}`: names no entity, so for Rasa it was only a feature for the intent classifier (dialogkit's classifier has no regex features)", r.where)
+        else:
+            st.report.add("dropped", f"lookup `{r.name}`: names no entity (for Rasa only a classifier feature)", r.where)
+    for r in rules:
+        if r.kind == "synonym":
+            attach_synonym(st, r.name, r.values, r.where)
+
+
 def finish_nlu(st: ImportState) -> None:
     finish_retrieval(st)
-    for name, examples, where in st.pending_regex:
-        if name in st.entities:
-            st.entities[name].setdefault("regex", []).extend(examples)
-        else:
-            st.report.add("dropped", f"regex `{name}`: names no entity, so for Rasa it was only a feature for the intent classifier (dialogkit's classifier has no regex features)", where)
-    for name, examples, where in st.pending_lookup:
-        if name in st.entities:
-            st.entities[name].setdefault("lookup", []).extend(examples)
-        else:
-            st.report.add("dropped", f"lookup `{name}`: names no entity (for Rasa only a classifier feature)", where)
-    for canonical, variants, where in st.synonyms:
-        attach_synonym(st, canonical, variants, where)
+    place_entity_rules(st, st.entity_rules)
     # intents' ignore_entities / use_entities → not_intent on from_entity mappings
     for intent in {*st.ignored_entities, *st.used_entities}:
         ignored, used = st.ignored_entities.get(intent, set()), st.used_entities.get(intent)

@@ -11,7 +11,7 @@ from typing import Any
 from ...domain.builtins import ACTION_LISTEN, ACTION_SESSION_START, UTTER_DEFAULT
 from ...domain.builtins import BUILTIN_INTENTS as DIALOGKIT_INTENTS
 from ...errors import Location
-from .reading import Doc
+from .records import EntityRule, FormSpec, Graft, Rule, Story
 from .report import ImportReport
 
 RASA_ACTION_ALIASES = {
@@ -66,19 +66,16 @@ class ImportState:
     generalize: bool = True  # TEDPolicy (or Rasa's default policies): an intent only seen inside stories gets a flow of its own
     two_stage_fallback: bool = False  # a rule runs action_two_stage_fallback: flow_policy's two-stage fallback
     # read from the project, resolved by later stages
-    forms: dict[str, dict[str, Any]] = field(default_factory=dict)
-    form_docs: dict[str, tuple[Doc, tuple[Any, ...]]] = field(default_factory=dict)
-    stories: list[tuple[str, list[dict[str, Any]], Doc, tuple[Any, ...], str]] = field(default_factory=list)  # (name, steps, doc, path, kind)
-    rules: list[tuple[str, dict[str, Any], Doc, tuple[Any, ...]]] = field(default_factory=list)
-    synonyms: list[tuple[str, list[str], Location | None]] = field(default_factory=list)
+    forms: dict[str, FormSpec] = field(default_factory=dict)
+    stories: list[Story] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    entity_rules: list[EntityRule] = field(default_factory=list)  # synonyms, regexes, lookups: placed once the entities are known
     annotated_values: dict[str, set[str]] = field(default_factory=dict)
     ignored_entities: dict[str, set[str]] = field(default_factory=dict)  # intent -> entities it ignores
     used_entities: dict[str, set[str]] = field(default_factory=dict)  # intent -> the only entities it uses
-    pending_regex: list[tuple[str, list[str], Location | None]] = field(default_factory=list)
-    pending_lookup: list[tuple[str, list[str], Location | None]] = field(default_factory=list)
     retrieval: dict[str, list[str]] = field(default_factory=dict)  # Rasa retrieval intent -> its sub-intents as dialogkit intents
     retrieval_where: dict[str, Location | None] = field(default_factory=dict)
-    grafts: list[tuple[list[tuple[Any, Location | None]], str, Location | None]] = field(default_factory=list)  # stories starting with a bot action
+    grafts: list[Graft] = field(default_factory=list)  # stories starting with a bot action
     form_context: set[str] = field(default_factory=set)  # intents a rule or story handles while a form runs
     reported: set[int] = field(default_factory=set)  # prefix-tree nodes whose conflicts are in the report
 

@@ -109,7 +109,7 @@ def test_save_load_round_trip_identical(write_bot, tiny_encoder, tmp_path):
 
 
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂🙂", "word " * 2000, "Здравствуйте, столик на двоих", "東京で4人"])
-def test_odd_input_does_not_crash(write_bot, tiny_encoder, text):
+def test_odd_input_gets_a_ranking_and_spans_inside_the_text(write_bot, tiny_encoder, text):
     from dialogkit.framework.runtime.pipeline import Turn
 
     c, _ = trained(write_bot, tiny_encoder, epochs=1)
