@@ -28,8 +28,12 @@ from report import ROOT, write  # noqa: E402
 MEASURE = r'''
 import json, shutil, sys, tempfile, pathlib
 import yaml
-from dialogkit.framework.runtime.agent import Agent
-from dialogkit.framework.build.training import train
+try:
+    from dialogkit.framework.runtime.agent import Agent
+    from dialogkit.framework.build.training import train
+except ImportError:  # a checkout from before framework/ had sub-packages (issue 26)
+    from dialogkit.framework.agent import Agent
+    from dialogkit.framework.training import train
 
 root, reps, model, light = pathlib.Path(sys.argv[1]), int(sys.argv[2]), pathlib.Path(sys.argv[3]), sys.argv[4] == "light"
 bot = model.parent / "bot"

@@ -276,7 +276,8 @@ class Agent:
         """Decide → execute → apply, until the policy listens: each decision's events go on the
         tracker, its request runs on ``executor``, and what the action did is appended and sent
         back to the policy (:mod:`dialogkit.framework.runtime.decisions`)."""
-        decisions = policy.decide(ConversationView(tracker), turn.parse())
+        parse = turn.parse()
+        decisions = policy.decide(ConversationView(tracker), parse)
         outcome: Any = None
         while True:
             try:
