@@ -31,9 +31,17 @@ def write_bot(tmp_path):
     return _write
 
 
+def pytest_collection_modifyitems(items):
+    # a test on the trained restaurant bot waits for its real encoder's training (over a minute
+    # on 2 cores): slow, so `pytest -m "not slow"` stays a quick run
+    for item in items:
+        if "restaurant_model" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def restaurant_model(tmp_path_factory):
-    """The restaurant bot, trained once per test session."""
+    """The restaurant bot, trained once per test session (tests using it are marked slow)."""
     from dialogkit.framework.build.training import train
 
     out = tmp_path_factory.mktemp("models") / "restaurant"
