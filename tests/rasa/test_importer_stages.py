@@ -319,3 +319,18 @@ def test_writing_checks_the_domain_before_any_file_is_written(state):
 def test_story_records_know_their_checkpoints():
     s = Story("x", [{"checkpoint": "a"}, {"intent": "greet"}, {"checkpoint": "b"}], None)
     assert (s.leading_checkpoint, s.trailing_checkpoint, s.without_checkpoints()) == ("a", "b", [{"intent": "greet"}])
+
+
+def test_a_list_of_form_names_imports_as_forms_the_action_server_runs(doc, state):
+    # Rasa 1.x/2.0: `forms: [feedback_form]`, a FormAction on the action server
+    d = doc("""
+        version: "2.0"
+        intents: [greet]
+        forms:
+        - feedback_form
+        """, "domain.yml")
+    read_domain(state, checked(d))
+    build_forms(state)
+    assert state.flows["feedback_form"]["steps"] == [{"action": "feedback_form"}]
+    assert state.actions["feedback_form"] == "remote"
+    assert any("FormActions" in what and where.endswith("domain.yml:4:1") for what, where in notes(state, "mapped"))

@@ -104,12 +104,13 @@ def read_domain(st: ImportState, d: Doc) -> None:
         st.actions[name] = "remote"
         st.sources.setdefault(("actions", name), d.at("actions", i))
     forms = data.get("forms") or {}
-    if isinstance(forms, list):  # Rasa 2.0 (and 1.x): a list of form names, their slots in the action server's code
-        st.report.add("mapped", "`forms:` as a list of names (Rasa 2.0): each form's required slots are in its action code, "
-                                "so each becomes a form with no questions of its own; list its slots under required_slots", d.at("forms"))
+    listed = isinstance(forms, list)
+    if listed:  # Rasa 1.x/2.0: a list of form names, each a FormAction on the action server
+        st.report.add("mapped", "`forms:` as a list of names (Rasa 1.x/2.0 FormActions): each form runs as its action on the action "
+                                "server, which asks and validates by itself; list its slots under required_slots for a dialogkit form", d.at("forms"))
         forms = {str(f): {} for f in forms if isinstance(f, (str, int))}
     for name, form in forms.items():
-        st.forms[name] = FormSpec.read(name, form or {}, Source(d, ("forms", name)))
+        st.forms[name] = FormSpec.read(name, form or {}, Source(d, ("forms", name)), listed)
         st.sources[("flows", name)] = d.at("forms", name)
     if "session_config" in data:
         sc = data["session_config"] or {}

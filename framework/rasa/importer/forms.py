@@ -40,6 +40,10 @@ def build_forms(st: ImportState) -> None:
             st.report.add("mapped", f"form `{name}` ignored_intents → `not_intent` on its slots' mappings", form.source.at("ignored_intents"))
         for extra in form.unknown_keys:
             st.report.add("dropped", f"form `{name}` key `{extra}`", form.source.at(extra))
+        if form.run_by_action:  # Rasa 1.x/2.0 `forms: [name]`: the form is an action on the action server (FormAction)
+            st.actions.setdefault(name, "remote")
+            st.flows[name] = {"description": f"Rasa form {name} (run by the action server)", "steps": [{"action": name}]}
+            continue
         flow: dict[str, Any] = {"description": f"Rasa form {name}", "form": True, "steps": steps}
         if f"validate_{name}" in st.actions:
             flow["validate"] = f"validate_{name}"

@@ -41,13 +41,19 @@ def form_mappings(form: Any) -> dict[str, list[dict[str, Any]]] | None:
     return None
 
 
+def _forms(data: dict[str, Any]) -> dict[str, Any]:
+    """A domain's forms by name (Rasa 2.0's list of names has no mappings to move)."""
+    forms = data.get("forms")
+    return forms if isinstance(forms, dict) else {}
+
+
 def is_rasa2(docs: list[Doc]) -> bool:
     """A domain is 2.x when a file says ``version: "2.x"`` or a form lists mappings."""
     for d in docs:
         data = d.doc.data if isinstance(d.doc.data, dict) else {}
         if re.fullmatch(r"2(\.\d+)*", str(data.get("version", "")).strip()):
             return True
-        if any(form_mappings(f) is not None for f in (data.get("forms") or {}).values()):
+        if any(form_mappings(f) is not None for f in _forms(data).values()):
             return True
     return False
 
@@ -69,7 +75,7 @@ def migrate_domain(st: ImportState, docs: list[Doc]) -> None:
                   docs[0].at("version") or docs[0].at("slots") or docs[0].at("forms"))
     for d in docs:
         data = d.doc.data if isinstance(d.doc.data, dict) else {}
-        for form_name, form in (data.get("forms") or {}).items():
+        for form_name, form in _forms(data).items():
             by_slot = form_mappings(form)
             if by_slot is None:
                 continue

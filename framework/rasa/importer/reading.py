@@ -71,6 +71,10 @@ def checked(d: Doc) -> Doc:
         if data.get(key) is not None:
             need(_named_list(data[key]), (key,), f"`{key}` must be a list of names (or `- name: {{options}}`)", f"write `{key}:` as a YAML list, e.g. `- greet`")
     for key in ("slots", "responses", "forms", "session_config"):
+        if key == "forms" and isinstance(data.get(key), list):  # Rasa 2.0: a list of form names
+            need(all(isinstance(f, str) for f in data[key]), (key,), "`forms` as a list must hold form names",
+                 "write `forms:` as `name: {required_slots: [...]}` entries")
+            continue
         need(isinstance(data.get(key) or {}, dict), (key,), f"`{key}` must be a mapping", f"write `{key}:` as `name: ...` entries")
     for name, slot in (data.get("slots") or {}).items():
         need(isinstance(slot, dict), ("slots", name), f"slot `{name}` must be a mapping with `type:`", "e.g. `type: text` and `mappings:`")
@@ -83,7 +87,7 @@ def checked(d: Doc) -> Doc:
             if isinstance(v, dict):
                 need(isinstance(v.get("buttons") or [], list) and all(isinstance(b, dict) for b in v.get("buttons") or []), ("responses", name, i, "buttons"), f"response `{name}`: `buttons` must be a list of {{title, payload}}", "e.g. `- title: Yes` / `payload: /affirm`")
                 need(isinstance(v.get("condition") or [], list) and all(isinstance(c, dict) for c in v.get("condition") or []), ("responses", name, i, "condition"), f"response `{name}`: `condition` must be a list of {{type: slot, name, value}}", "e.g. `- type: slot` / `name: vip` / `value: true`")
-    for name, form in (data.get("forms") or {}).items():
+    for name, form in (data["forms"] if isinstance(data.get("forms"), dict) else {}).items():
         need(isinstance(form or {}, dict) and isinstance((form or {}).get("required_slots") or [], (list, dict)), ("forms", name), f"form `{name}` must be a mapping with `required_slots:` (a list)", "e.g. `required_slots: [first_name, last_name]`")
     for key in ("nlu", "stories", "rules", "pipeline", "policies"):
         if data.get(key) is not None:

@@ -82,11 +82,12 @@ class FormSpec:
     ignored_intents: list[str]
     unknown_keys: tuple[str, ...]
     source: Source
+    run_by_action: bool = False  # Rasa 1.x/2.0 `forms: [name]`: a FormAction on the action server runs it
 
     @classmethod
-    def read(cls, name: str, body: Mapping[str, Any], source: Source) -> FormSpec:
+    def read(cls, name: str, body: Mapping[str, Any], source: Source, listed: bool = False) -> FormSpec:
         return cls(name, list(body.get("required_slots") or []), list(body.get("ignored_intents") or []),
-                   tuple(sorted(set(body) - {"required_slots", "ignored_intents", "type"})), source)
+                   tuple(sorted(set(body) - {"required_slots", "ignored_intents", "type"})), source, listed)
 
 
 @dataclass(frozen=True)
