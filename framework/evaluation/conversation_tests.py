@@ -1,87 +1,41 @@
-"""Conversation tests: YAML scripts of user turns and what the bot must do.
-
-``<bot>/tests/*.yml``::
-
-    conversations:
-      - name: booking with an FAQ in the middle
-        now: 2026-12-05T10:00:00+08:00    # optional: when it happens ("tomorrow" reads from it)
-        steps:
-          - user: I'd like to book a table
-            intent: book_table            # optional: the intent NLU must find
-          - bot: utter_ask_cuisine        # a response name, or the exact text
-          - user: /inform{"cuisine": "thai"}   # a payload skips NLU
-          - slots: {cuisine: thai}
-          - action: action_book_table
-
-``bot`` and ``action`` steps check the messages and actions of the latest user turn,
-in order. The first divergence of each conversation is reported with its turn.
-"""
+"""Conversation tests: run ``<bot>/tests/*.yml`` (the format: :mod:`.conversation_format`)
+against an agent, and report each conversation's first divergence at its step's file:line."""
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
+import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
-
-from ..domain.schema import Strict
 from ..errors import DomainError, Location, message
-from ..runtime.tracker import ActionExecuted, UserUttered
+from ..runtime.tracker import (
+    ActionExecuted,
+    FlowCancelled,
+    FlowCompleted,
+    FlowInterrupted,
+    FlowStarted,
+    SlotSet,
+    UserUttered,
+)
+from .conversation_format import (
+    BotExpect,
+    ButtonExpect,
+    Stub,
+    TestConversation,
+    TestStep,
+    load_conversation_tests,
+)
 
 __all__ = ["ConversationResult", "load_conversation_tests", "run_cli", "run_conversations"]
 
-
-class TestStep(Strict):
-    """One step: a user turn (text, or `intent` + `entities` to skip NLU) or an expectation."""
-
-    user: str | None = None
-    intent: str | None = None
-    entities: dict[str, Any] | None = None
-    bot: str | None = None
-    action: str | None = None
-    slots: dict[str, Any] | None = None
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> TestStep:
-        kinds = [k for k in ("user", "bot", "action", "slots") if getattr(self, k) is not None]
-        if self.user is None and self.intent is not None:
-            kinds.append("intent")
-        if len(kinds) != 1:
-            raise PydanticCustomError("slot_rule", "a test step needs exactly one of user, intent, bot, action, slots (got {got})", {"got": kinds or "none", "fix": "split it into separate steps"})
-        if self.entities is not None and self.intent is None:
-            raise PydanticCustomError("slot_rule", "`entities` belongs to an `intent` step", {"fix": "add `intent:` to the step, or write the entities in the user text"})
-        return self
-
-    def message(self) -> str | None:
-        """The text sent to the bot: the user's words, or a payload that skips NLU."""
-        if self.user is not None:
-            return self.user
-        if self.intent is not None:
-            return f"/{self.intent}" + (json.dumps(self.entities) if self.entities else "")
-        return None
-
-
-class TestConversation(Strict):
-    name: str
-    now: datetime | None = None  # when the conversation happens ("2026-12-05T10:00:00+08:00"): relative dates read from it
-    steps: list[TestStep] = Field(min_length=1)
-
-    @field_validator("now")
-    @classmethod
-    def _zoned(cls, now: datetime | None) -> datetime | None:
-        if now is not None and now.tzinfo is None:
-            raise PydanticCustomError("slot_rule", "`now` needs its time zone", {"fix": "add an offset, e.g. 2026-12-05T10:00:00+08:00"})
-        return now
-
-
-class TestFile(Strict):
-    conversations: list[TestConversation] = Field(default_factory=list)
+FlowEvent = FlowStarted | FlowCompleted | FlowCancelled | FlowInterrupted
+FLOW_EVENTS: dict[str, type[FlowEvent]] = {"flow_started": FlowStarted, "flow_completed": FlowCompleted, "flow_cancelled": FlowCancelled,
+               "flow_interrupted": FlowInterrupted}
 
 
 @dataclass
@@ -91,26 +45,7 @@ class ConversationResult:
     passed: bool
     failure: str | None = None
     transcript: list[str] = field(default_factory=list)
-
-
-def load_conversation_tests(bot_dir: str | Path) -> list[tuple[str, TestConversation, Location | None]]:
-    from ..domain.loader import validate_data
-    from ..rasa.test_stories import is_story_file
-    from ..yamlio import load_yaml
-    from .nlu_testing import is_nlu_test_file
-
-    tests_dir = Path(bot_dir) / "tests"
-    out = []
-    for path in sorted(tests_dir.glob("*.y*ml")) if tests_dir.is_dir() else []:
-        doc = load_yaml(path)
-        if is_story_file(doc.data):
-            continue  # Rasa test stories: framework.rasa.test_stories runs them
-        if is_nlu_test_file(doc.data):
-            continue  # NLU examples (Rasa's test_nlu.yml): nlu_testing.run_nlu_files evaluates them
-        parsed = validate_data(TestFile, doc.data, doc.positions, str(path))
-        for i, conv in enumerate(parsed.conversations):
-            out.append((str(path), conv, doc.positions.find(("conversations", i))))
-    return out
+    conversation_id: str = ""  # where the agent kept it (each run of the tests starts new ones)
 
 
 def bot_matches(expected: str, msg: dict[str, Any], responses: Any) -> bool:
@@ -131,60 +66,157 @@ def _mismatch(expected: str, msg: dict[str, Any], responses: Any) -> str:
 
 def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Location | None]]) -> list[ConversationResult]:
     results = []
+    run = uuid.uuid4().hex[:8]  # a second run on the same agent starts new conversations
     for n, (file, conv, loc) in enumerate(tests):
-        result = ConversationResult(conv.name, f"{loc}" if loc else file, True)
+        result = ConversationResult(conv.name, f"{loc}" if loc else file, True, conversation_id=f"test-{run}-{n}-{conv.name}")
         clock = agent.clock
         if conv.now is not None:
             at = conv.now.timestamp()
             agent.clock = lambda at=at: at
         try:
-            _run_steps(agent, conv, f"test-{n}-{conv.name}", result)
+            _run_steps(agent, conv, result.conversation_id, result)
+        except _Diverged as d:
+            where = conv.where(d.step)
+            result.passed, result.failure = False, f"{where}: {d}" if where else str(d)
         finally:
             agent.clock = clock
         results.append(result)
     return results
 
 
+class _Diverged(Exception):
+    """The conversation went another way than step ``step`` says (the message says how)."""
+
+    def __init__(self, step: int, text: str):
+        super().__init__(text)
+        self.step = step
+
+
+@dataclass
+class _Turn:
+    """What the latest user turn did, as the expectations after it read it."""
+
+    number: int = 0
+    messages: list[dict[str, Any]] = field(default_factory=list)  # left to `bot:` steps, in order
+    said: list[dict[str, Any]] = field(default_factory=list)  # all of them (`bot_not:`)
+    actions: list[str] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+
+
 def _run_steps(agent: Any, conv: TestConversation, cid: str, result: ConversationResult) -> None:
-    """Send the conversation's user turns and check its expectations; the first failure ends it."""
-    messages: list[dict[str, Any]] = []
-    actions: list[str] = []
-    turn_no = 0
-    for step in conv.steps:
+    """Send the conversation's user turns and check its expectations; the first divergence raises."""
+    executor = _StubbedActions(agent.executor, conv.stubs, agent.domain) if conv.stubs else None
+    if conv.fixtures:
+        _set_fixtures(agent, cid, conv.fixtures)
+    turn = _Turn()
+    for i, step in enumerate(conv.steps):
         text = step.message()
         if text is not None:
-            turn_no += 1
             start = len(agent.tracker(cid).events)
-            turn = agent.handle_turn(text, cid)
-            messages = list(turn.messages)
+            handled = agent.handle_turn(text, cid, executor=executor)
             new = agent.tracker(cid).events[start:]
-            actions = [e.name for e in new if isinstance(e, ActionExecuted)]
+            turn = _Turn(turn.number + 1, list(handled.messages), list(handled.messages),
+                         [e.name for e in new if isinstance(e, ActionExecuted)], new)
             result.transcript.append(f"user: {text}")
-            result.transcript += [f"  bot: {m.get('text')}  [{m.get('response', '-')}]" for m in messages]
-            got_intent = next((e.parse.get("intent") or {} for e in new if isinstance(e, UserUttered)), {}).get("name")
-            if step.user is not None and step.intent is not None and got_intent != step.intent:
-                result.passed, result.failure = False, f"turn {turn_no} ({step.user!r}): expected intent {step.intent}, got {got_intent}"
-                return
-        elif step.bot is not None:
-            if not messages:
-                result.passed, result.failure = False, f"turn {turn_no}: expected bot '{step.bot}', but the bot said nothing more"
-                return
-            msg = messages.pop(0)
-            if not bot_matches(step.bot, msg, agent.domain.responses):
-                result.passed, result.failure = False, f"turn {turn_no}: " + _mismatch(step.bot, msg, agent.domain.responses)
-                return
-        elif step.action is not None:
-            if step.action not in actions:
-                result.passed, result.failure = False, f"turn {turn_no}: expected action '{step.action}', ran {actions or 'none'}"
-                return
-            actions.remove(step.action)
-        elif step.slots is not None:
-            slots = agent.tracker(cid).slots
-            wrong = {k: slots.get(k) for k, v in step.slots.items() if slots.get(k) != v}
-            if wrong:
-                expected = {k: step.slots[k] for k in wrong}
-                result.passed, result.failure = False, f"turn {turn_no}: expected slots {expected}, got {wrong}"
-                return
+            result.transcript += [f"  bot: {m.get('text')}  [{m.get('response', '-')}]" for m in turn.said]
+            got = next((e.parse.get("intent") or {} for e in new if isinstance(e, UserUttered)), {}).get("name")
+            if step.user is not None and step.intent is not None and got != step.intent:
+                raise _Diverged(i, f"turn {turn.number} ({step.user!r}): expected intent {step.intent}, got {got}")
+        else:
+            problem = _check(agent, cid, step, turn)
+            if problem is not None:
+                raise _Diverged(i, f"turn {turn.number}: {problem}")
+
+
+def _check(agent: Any, cid: str, step: TestStep, turn: _Turn) -> str | None:
+    """What is wrong with ``step`` after ``turn`` (None: it holds)."""
+    responses = agent.domain.responses
+    if step.bot is not None:
+        if not turn.messages:
+            return f"expected bot {_show(step.bot)}, but the bot said nothing more"
+        msg = turn.messages.pop(0)
+        if isinstance(step.bot, str):
+            return None if bot_matches(step.bot, msg, responses) else _mismatch(step.bot, msg, responses)
+        return _message_problem(step.bot, msg)
+    if step.bot_not is not None:
+        said = [m for m in turn.said if bot_matches(step.bot_not, m, responses)]
+        return f"expected the bot not to say {step.bot_not!r}, but it said {said[0].get('text')!r}" if said else None
+    if step.action is not None:
+        if step.action not in turn.actions:
+            return f"expected action '{step.action}', ran {turn.actions or 'none'}"
+        turn.actions.remove(step.action)
+        return None
+    if step.slots is not None:
+        slots = agent.tracker(cid).slots
+        wrong = {k: slots.get(k) for k, v in step.slots.items() if slots.get(k) != v}
+        return f"expected slots {({k: step.slots[k] for k in wrong})}, got {wrong}" if wrong else None
+    kind, flow = step.flow_check() or ("", "")
+    event = FLOW_EVENTS[kind]
+    if any(isinstance(e, event) and e.flow == flow for e in turn.events):
+        return None
+    happened = [f"{type(e).__name__} {e.flow}" for e in turn.events if isinstance(e, FlowEvent)]
+    return f"expected {kind.replace('_', ' ')} '{flow}', the turn had {', '.join(happened) or 'no flow events'}"
+
+
+def _message_problem(expected: BotExpect, msg: dict[str, Any]) -> str | None:
+    got = f"got {msg.get('text')!r} ({msg.get('response', '-')})"
+    if expected.response is not None and msg.get("response") != expected.response:
+        return f"expected response '{expected.response}', {got}"
+    if expected.text is not None and msg.get("text") != expected.text:
+        return f"expected the text {expected.text!r}, {got}"
+    if expected.matches is not None and not re.search(expected.matches, msg.get("text") or ""):
+        return f"expected a message matching /{expected.matches}/, {got}"
+    if expected.buttons is not None:
+        want = [b if isinstance(b, str) else b.title for b in expected.buttons]
+        offered = msg.get("buttons") or []
+        titles = [b.get("title") for b in offered]
+        if titles != want:
+            return f"expected buttons {want}, {got} with buttons {titles}"
+        for b, o in zip(expected.buttons, offered, strict=True):
+            if isinstance(b, ButtonExpect) and b.payload is not None and o.get("payload") != b.payload:
+                return f"expected button '{b.title}' to send {b.payload!r}, it sends {o.get('payload')!r}"
+    return None
+
+
+def _show(expected: str | BotExpect) -> str:
+    return f"'{expected}'" if isinstance(expected, str) else json.dumps(expected.model_dump(exclude_none=True))
+
+
+def _set_fixtures(agent: Any, cid: str, fixtures: dict[str, Any]) -> None:
+    """The slots a conversation starts with (set before its first message, as if it had said them)."""
+    unknown = sorted(set(fixtures) - set(agent.domain.slots))
+    if unknown:
+        raise _Diverged(0, f"fixtures: no slot {', '.join(unknown)} in the domain (slots: {', '.join(agent.domain.slots)})")
+    tracker = agent.new_tracker(cid)
+    for name, value in fixtures.items():
+        tracker.add(SlotSet(name=name, value=value))
+    agent.store.save(tracker)
+
+
+class _StubbedActions:
+    """The agent's executor, except that the conversation's stubbed actions answer from the test
+    (as an action server would: events and responses, or an error) instead of running."""
+
+    def __init__(self, executor: Any, stubs: dict[str, Stub], domain: Any):
+        unknown = sorted(set(stubs) - set(domain.actions))
+        if unknown:
+            raise _Diverged(0, f"stubs: no action {', '.join(unknown)} in the domain")
+        self._executor, self._stubs, self._domain = executor, stubs, domain
+
+    def run(self, name: str, tracker: Any, **kwargs: Any) -> Any:
+        from ..rasa.protocol import from_rasa_events
+        from ..runtime.action_executor import ActionOutcome
+
+        stub = self._stubs.get(name)
+        if stub is None:
+            return self._executor.run(name, tracker, **kwargs)
+        if stub.error is not None:
+            return ActionOutcome("failed", error=f"stubbed: {stub.error}")
+        r = from_rasa_events({"events": stub.events, "responses": stub.responses}, self._domain)
+        return ActionOutcome("ok", r.events, r.messages, r.followup, r.activate_form, r.deactivate_form)
+
+    def __getattr__(self, name: str) -> Any:  # validate(), use_endpoint(): the agent's executor
+        return getattr(self._executor, name)
 
 
 def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stories_out: str = "results", endpoints: str | None = None,

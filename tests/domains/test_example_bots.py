@@ -77,8 +77,8 @@ def test_conversation_tests_pass(bot, tmp_path, request):
     assert not failures, failures
     # what the conversations did (their trackers), not what the tests are called
     seen = set()
-    for n, (_, conv, _) in enumerate(tests):
-        seen |= _behaviours(agent.tracker(f"test-{n}-{conv.name}").events, set(agent.domain.slots))
+    for r in results:
+        seen |= _behaviours(agent.tracker(r.conversation_id).events, set(agent.domain.slots))
     assert seen >= BEHAVIOURS[bot], BEHAVIOURS[bot] - seen
 
 
