@@ -1,6 +1,6 @@
 """HTTP load and cold-start benchmark for `dialogkit serve`.
 
-    python bench/bench_serve.py [--users 32] [--seconds 30] [--model models/restaurant]
+    python bench/bench_serve.py [--users 32] [--seconds 30] [--model models/restaurant] [--overload 128 512]
 
 Starts `dialogkit serve` on 127.0.0.1, runs N concurrent simulated users, each holding
 multi-turn conversations (the restaurant booking dialogue) for a bounded time, and
@@ -10,6 +10,13 @@ start (`dialogkit serve` to the first answered message, `dialogkit shell` to the
 reply), the server's memory, and the CPU the server and the load generator used (they
 share the machine's cores). Targets (issue 19): >= 400 messages/s, p99 <= 150 ms, zero
 lost or reordered events; cold start <= 1.5 s; RSS <= 400 MB with the generator loaded.
+
+Past saturation (``--overload``, default 128 and 512 users, issue 29): the server's bound on
+messages in flight (``serve --max-in-flight``, ``--max-wait-ms``) answers 503 with Retry-After
+at once; a simulated user then waits that long and sends the same message again, so each
+conversation stays in order. Reported per load: served and refused messages, p50/p99/max of
+the served ones, and the conversations whose tracker differs from what was answered (none
+may be lost).
 """
 
 from __future__ import annotations
@@ -140,11 +147,12 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def user(port: int, uid: int, stop: float, latencies: list[float], sent: dict[str, list[str]], errors: list[str]) -> None:
+async def user(port: int, uid: int, stop: float, latencies: list[float], sent: dict[str, list[str]], errors: list[str],
+               refused: list[float], prefix: str) -> None:
     conn = Connection(port)
     n = 0
     while time.perf_counter() < stop:
-        sender = f"user{uid}-conv{n}"
+        sender = f"{prefix}user{uid}-conv{n}"
         sent[sender] = []
         for text in SCRIPT:
             if time.perf_counter() >= stop:
@@ -152,6 +160,13 @@ async def user(port: int, uid: int, stop: float, latencies: list[float], sent: d
             t = time.perf_counter()
             try:
                 status, body = await conn.post("/webhooks/rest/webhook", {"sender": sender, "message": text})
+                while status == 503 and json.loads(body).get("error") == "overloaded" and time.perf_counter() < stop:
+                    refused.append(time.perf_counter() - t)  # answered at once: how long the refusal took
+                    await asyncio.sleep(RETRY_AFTER)  # as the Retry-After header says, then the same message again
+                    t = time.perf_counter()
+                    status, body = await conn.post("/webhooks/rest/webhook", {"sender": sender, "message": text})
+                if status == 503:
+                    break  # the run ended while this message waited to be sent again: the conversation stops here
                 answer = json.loads(body)
                 if status != 200 or not isinstance(answer, list) or any(m.get("recipient_id") != sender for m in answer):
                     errors.append(f"{status} {body[:100]!r}")
@@ -165,12 +180,16 @@ async def user(port: int, uid: int, stop: float, latencies: list[float], sent: d
     conn.close()
 
 
-async def load(port: int, users: int, seconds: float) -> tuple[list[float], dict[str, list[str]], list[str], float]:
+RETRY_AFTER = 1.0  # seconds: what the server's Retry-After says
+
+
+async def load(port: int, users: int, seconds: float, refused: list[float] | None = None, prefix: str = "") -> tuple[list[float], dict[str, list[str]], list[str], float]:
     latencies: list[float] = []
     sent: dict[str, list[str]] = {}
     errors: list[str] = []
     t0 = time.perf_counter()
-    await asyncio.gather(*(user(port, i, t0 + seconds, latencies, sent, errors) for i in range(users)))
+    await asyncio.gather(*(user(port, i, t0 + seconds, latencies, sent, errors, refused if refused is not None else [], prefix)
+                           for i in range(users)))
     return latencies, sent, errors, time.perf_counter() - t0
 
 
@@ -189,11 +208,29 @@ def verify(port: int, sent: dict[str, list[str]]) -> tuple[int, int]:
     return len([s for s in sent.values() if s]), bad
 
 
+def past_saturation(port: int, users: int, seconds: float) -> dict:
+    """A load past what the server answers in time: served and refused messages, the served ones' latency, lost ones."""
+    refused: list[float] = []
+    latencies, sent, errors, elapsed = asyncio.run(load(port, users, seconds, refused, prefix=f"o{users}-"))
+    checked, bad = verify(port, sent)
+    lat, ref = sorted(latencies), sorted(refused)
+
+    def pct(values: list[float], q: float) -> float:
+        return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else 0.0
+
+    return {"users": users, "seconds": elapsed, "served": len(lat), "served_per_s": len(lat) / elapsed, "refused": len(ref),
+            "refused_ms_p99": pct(ref, 0.99), "errors": len(errors), "error_samples": errors[:5],
+            "latency_ms_p50": pct(lat, 0.5), "latency_ms_p99": pct(lat, 0.99), "latency_ms_max": lat[-1] * 1000 if lat else 0.0,
+            "checked": checked, "lost": bad}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", help="trained model (default: train domains/restaurant into a temporary directory)")
     p.add_argument("--users", type=int, default=32)
     p.add_argument("--seconds", type=float, default=30)
+    p.add_argument("--overload", type=int, nargs="*", default=[128, 512], help="user counts past saturation, each run after the main one")
+    p.add_argument("--max-wait-ms", type=float, default=1000.0, help="the server's --max-wait-ms (its --max-in-flight is its default)")
     p.add_argument("--templates", action="store_true", help="the restaurant bot with its generator replaced by its templates "
                    "(a server that needs no torch on the ONNX path); written as its own table")
     args = p.parse_args()
@@ -205,13 +242,14 @@ def main() -> None:
             subprocess.run([cli(), "train", str(bot), "--out", model], check=True, stdout=subprocess.DEVNULL)
         shell_seconds = shell_cold_start(model)
         port = free_port()
-        proc, serve_seconds = start_server(model, port, ["--store-path", f"{tmp}/trackers.sqlite"])
+        proc, serve_seconds = start_server(model, port, ["--store-path", f"{tmp}/trackers.sqlite", "--max-wait-ms", str(args.max_wait_ms)])
         try:
             idle_mb, _, _ = memory(proc.pid)
             server_cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
             latencies, sent, errors, elapsed = asyncio.run(load(port, args.users, args.seconds))
             server_cpu, client_cpu = cpu_seconds(proc.pid) - server_cpu, time.process_time() - client_cpu
             checked, bad = verify(port, sent)
+            overload = [past_saturation(port, users, args.seconds) for users in args.overload]
             rss_mb, peak_mb, torch_loaded = memory(proc.pid)
             pipeline = " + ".join(c["name"] for c in json.loads((Path(model) / "manifest.json").read_text())["components"])
             runtime = nlu_runtime(model)
@@ -229,6 +267,7 @@ def main() -> None:
         "rss_mb_idle": idle_mb, "rss_mb_after_load": rss_mb, "rss_mb_peak": peak_mb, "torch_loaded_in_server": torch_loaded,
         "pipeline": f"{pipeline}, SQLite tracker store", "nlu_runtime": runtime,
         "server_cpu_cores": server_cpu / elapsed, "load_generator_cpu_cores": client_cpu / elapsed, "cores": os.cpu_count(),
+        "max_wait_ms": args.max_wait_ms, "overload": overload,
     }
 
     def verdict(ok: bool) -> str:
@@ -245,10 +284,20 @@ def main() -> None:
         ("CPU used during the load: server / load generator", f"{results['server_cpu_cores']:.2f} / {results['load_generator_cpu_cores']:.2f} of {os.cpu_count()} cores", "-"),
         ("NLU runtime; torch loaded in the server", f"{results['nlu_runtime']}; {'yes' if torch_loaded else 'no'}", "-"),
     ]
+    for o in overload:
+        rows.append((f"{o['users']} users (past saturation): served / refused with 503 + Retry-After / errors",
+                     f"{o['served']} ({o['served_per_s']:.0f}/s) / {o['refused']} (answered in p99 {o['refused_ms_p99']:.0f} ms) / {o['errors']}",
+                     "refused at once, 0 errors"))
+        rows.append((f"{o['users']} users: served p50 / p99 / max; conversations lost or reordered",
+                     f"{o['latency_ms_p50']:.0f} / {o['latency_ms_p99']:.0f} / {o['latency_ms_max']:.0f} ms; {o['lost']} of {o['checked']} "
+                     f"({verdict(o['latency_ms_max'] <= args.max_wait_ms and o['lost'] == 0 and o['errors'] == 0)})",
+                     f"max <= {args.max_wait_ms:.0f} ms (--max-wait-ms), 0 lost"))
     section, title, command = ("serve_templates", "HTTP server: load and cold start, replies from templates", "python bench/bench_serve.py --templates") \
         if args.templates else ("serve", "HTTP server: load and cold start", "make bench-serve")
     write(section, title, command, rows, results,
-          notes=f"{args.users} simulated users on 127.0.0.1 for {args.seconds:.0f} s, each replaying the restaurant booking dialogue ({len(SCRIPT)} turns) in new conversations; load generator (asyncio, one keep-alive connection per user) on the same cores.")
+          notes=f"{args.users} simulated users on 127.0.0.1 for {args.seconds:.0f} s, each replaying the restaurant booking dialogue ({len(SCRIPT)} turns) in new conversations; load generator (asyncio, one keep-alive connection per user) on the same cores. "
+                f"Then {' and '.join(map(str, args.overload)) or 'no'} users for as long each, past saturation: the server (default --max-in-flight 64, --max-wait-ms {args.max_wait_ms:.0f}) "
+                "refuses what it cannot answer in time with 503 + Retry-After; a refused user waits 1 s and sends the same message again.")
     for m, v, t in rows:
         print(f"{m}: {v} (target {t})")
 

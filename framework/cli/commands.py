@@ -215,7 +215,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     args.model = ready_model(args.model, say=lambda m: print(m, flush=True))
     options = {k: getattr(args, k) for k in ("model", "endpoints", "store", "store_url", "store_path", "lock_url", "event_stream", "workers",
-                                             "batch_size", "batch_wait_ms", "auth_token", "max_body_bytes", "max_message_chars", "cors")}
+                                             "batch_size", "batch_wait_ms", "auth_token", "max_body_bytes", "max_message_chars", "cors",
+                                             "max_in_flight", "max_wait_ms")}
     app, where = serve_app(options)  # in this process too: every mistake is reported before a worker starts
     workers = f", {args.workers} worker processes" if args.workers > 1 else ""
     print(f"serving {args.model} on http://{args.host}:{args.port} (trackers: {where}{workers}; loaded in {time.perf_counter() - t0:.1f}s)", flush=True)

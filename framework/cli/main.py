@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--batch-wait-ms", type=float, default=5.0, help="how long a message may wait for others to batch with")
     s.add_argument("--max-body-bytes", type=int, default=64 * 1024)
     s.add_argument("--max-message-chars", type=int, default=5000)
+    s.add_argument("--max-in-flight", type=int, default=64,
+                   help="messages answered at once per process; one more gets 503 + Retry-After at once instead of queueing (0: no bound)")
+    s.add_argument("--max-wait-ms", type=float, default=1000.0,
+                   help="the longest a message waits for a worker before it gets 503 + Retry-After, unread (0: no bound)")
     s.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     s.add_argument("--cors", nargs="+", metavar="ORIGIN", help='let web pages from these origins call the API (e.g. a chat widget; "*" for any), like `rasa run --cors`')
     s.add_argument("--endpoints", help="Rasa endpoints.yml: action_endpoint for `remote` actions; tracker_store, lock_store, event_broker")

@@ -10,7 +10,9 @@ Routes (Rasa-compatible where Rasa has them):
 
 Optional token auth (``?token=`` or ``Authorization: Bearer``), request size and
 message length limits (413 / 422), and JSON errors for every bad request: never a 500
-for bad input. Messages for one conversation are serialised by the Agent's lock and
+for bad input. Overload is refused, not queued: past ``max_in_flight`` messages being
+answered, or when one has waited ``max_wait_ms`` for a worker, the answer is 503
+``overloaded`` with ``Retry-After`` at once (the message was not read: nothing of it is kept). Messages for one conversation are serialised by the Agent's lock and
 saved to the tracker store before the answer is sent.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import gc
 import hmac
 import logging
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -69,7 +72,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "another process wrote this conversation during the turn (nothing was saved; send again)"),
         (422, "invalid request body or message"),
         (500, "a server bug (logged); the conversation is unchanged"),
-        (503, "the conversation is busy with another message for too long (send again)"),
+        (503, "the server is overloaded, or the conversation is busy with another message for too long "
+              "(nothing was kept; send again, after Retry-After when given)"),
     )
 }
 
@@ -80,22 +84,36 @@ class ParseRequest(BaseModel):
     message_id: str | None = None
 
 
-def _error(status: int, code: str, detail: Any) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": code, "detail": detail})
+def _error(status: int, code: str, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": code, "detail": detail}, headers=headers)
 
 
-def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int = 64 * 1024, max_message_chars: int = 5_000, cors: list[str] | None = None) -> FastAPI:
+class Overloaded(Exception):
+    """A message waited longer than the bound for a worker: refused before it was read."""
+
+
+RETRY_AFTER_SECONDS = 1
+ADMITTED = "dialogkit.admitted"  # the scope key: when the admission layer let a request in (monotonic seconds)
+WORK_PATHS = {"/webhooks/rest/webhook", "/model/parse"}  # the requests that take a worker
+
+
+def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int = 64 * 1024, max_message_chars: int = 5_000, cors: list[str] | None = None,
+               max_in_flight: int = 64, max_wait_ms: float = 1000.0) -> FastAPI:
     """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
-    call from (``["*"]`` for any), as ``rasa run --cors``."""
+    call from (``["*"]`` for any), as ``rasa run --cors``. ``max_in_flight``: messages (and
+    parses) answered at once, past it 503 at once (0: no bound); ``max_wait_ms``: the longest a
+    let-in message waits for a worker before it is refused the same way (0: no bound)."""
     app = FastAPI(title="dialogkit", version=__version__, description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).", responses=ERROR_RESPONSES)
-    _add_guards(app, auth_token, max_body_bytes, cors)
+    _add_guards(app, auth_token, max_body_bytes, cors, max_in_flight)
     _add_error_handlers(app)
-    _add_routes(app, agent, max_message_chars)
+    _add_routes(app, agent, max_message_chars, max_wait_ms / 1000)
     return app
 
 
-def _add_guards(app: FastAPI, auth_token: str | None, max_body_bytes: int, cors: list[str] | None) -> None:
-    """The token check, the body limit and CORS (plain ASGI layers: no per-request task or stream)."""
+def _add_guards(app: FastAPI, auth_token: str | None, max_body_bytes: int, cors: list[str] | None, max_in_flight: int) -> None:
+    """The admission bound, the token check, the body limit and CORS (plain ASGI layers: no
+    per-request task or stream)."""
+    app.add_middleware(Admission, max_in_flight=max_in_flight)  # innermost: only requests that passed the others count
     if auth_token:
         app.add_middleware(TokenCheck, token=auth_token)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)  # outside the token check: bodies are bounded before anything reads them
@@ -121,6 +139,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error(exc.status_code, code, exc.detail)
 
+    @app.exception_handler(Overloaded)
+    async def overloaded(_: Request, exc: Overloaded) -> JSONResponse:
+        return _error(503, "overloaded", str(exc), {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
     @app.exception_handler(LockTimeout)
     async def busy(_: Request, exc: LockTimeout) -> JSONResponse:
         return _error(503, "conversation_busy", exc.issues[0].text)
@@ -135,7 +157,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(500, "internal_error", f"{type(exc).__name__}; see the server log")
 
 
-def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int) -> None:
+def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: float) -> None:
     chat_page = resources.files("dialogkit.framework.server").joinpath("static/chat.html").read_text(encoding="utf-8")
 
     def _check_length(text: str) -> JSONResponse | None:
@@ -156,20 +178,28 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int) -> None:
         return {"version": __version__, "model": agent.manifest.get("domain_name"), "archive_format": agent.manifest.get("format"),
                 "language": agent.domain.language, "components": agent.describe()}
 
+    def in_time(request: Request, work: Any, *args: Any) -> Any:
+        """``work(*args)`` in a worker thread, unless the request waited past the bound for one."""
+        admitted = request.scope.get(ADMITTED)
+        if max_wait and admitted is not None and time.monotonic() - admitted > max_wait:
+            raise Overloaded(f"the server is busy: the message waited over {max_wait * 1000:.0f} ms for a worker and was not read; "
+                             f"send it again in {RETRY_AFTER_SECONDS} s")
+        return work(*args)
+
     @app.post("/webhooks/rest/webhook")
-    async def webhook(body: WebhookMessage) -> Any:
+    async def webhook(body: WebhookMessage, request: Request) -> Any:
         too_long = _check_length(body.message)
         if too_long:
             return too_long
-        messages = await run_in_threadpool(agent.handle, body.message, body.sender, "rest")
+        messages = await run_in_threadpool(in_time, request, agent.handle, body.message, body.sender, "rest")
         return [{"recipient_id": body.sender, **_rasa_message(m)} for m in messages]
 
     @app.post("/model/parse")
-    async def parse(body: ParseRequest) -> Any:
+    async def parse(body: ParseRequest, request: Request) -> Any:
         too_long = _check_length(body.text)
         if too_long:
             return too_long
-        result = await run_in_threadpool(agent.parse, body.text)
+        result = await run_in_threadpool(in_time, request, agent.parse, body.text)
         return {"text": result["text"], "intent": result["intent"], "entities": result["entities"], "intent_ranking": result["intent_ranking"], "message_id": body.message_id}
 
     @app.get("/conversations/{conversation_id:path}/tracker")  # any sender id, `/` included
@@ -199,6 +229,32 @@ class TokenCheck:
             await _error(401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header")(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+class Admission:
+    """ASGI middleware: at most ``max_in_flight`` message and parse requests at once (0: no
+    bound); one more is answered 503 ``overloaded`` with ``Retry-After`` at once instead of
+    queueing, so the wait of those let in stays bounded. Each let-in request carries the time it
+    was let in (``scope[ADMITTED]``) for the wait bound."""
+
+    def __init__(self, app: Any, max_in_flight: int):
+        self.app, self.max_in_flight, self.in_flight = app, max_in_flight, 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] not in WORK_PATHS:
+            await self.app(scope, receive, send)
+            return
+        if self.max_in_flight and self.in_flight >= self.max_in_flight:
+            detail = (f"the server is answering {self.in_flight} messages, its bound (--max-in-flight); "
+                      f"this one was not read: send it again in {RETRY_AFTER_SECONDS} s")
+            await _error(503, "overloaded", detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})(scope, receive, send)
+            return
+        self.in_flight += 1  # one event loop per process: no lock needed
+        scope[ADMITTED] = time.monotonic()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
 
 
 class BodyLimit:
@@ -285,7 +341,8 @@ def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
     if options.get("batch_size", 32) > 1:
         agent.enable_batching(options.get("batch_size", 32), options.get("batch_wait_ms", 5.0))
     app = create_app(agent, auth_token=options.get("auth_token") or os.environ.get("DIALOGKIT_AUTH_TOKEN"), max_body_bytes=options.get("max_body_bytes", 64 * 1024),
-                     max_message_chars=options.get("max_message_chars", 5000), cors=options.get("cors"))
+                     max_message_chars=options.get("max_message_chars", 5000), cors=options.get("cors"),
+                     max_in_flight=options.get("max_in_flight", 64), max_wait_ms=options.get("max_wait_ms", 1000.0))
     where += f"; locks: {'redis' if lock_store else 'in-process'}" + ("; events: redis stream" if settings.event_broker else "")
     return app, where
 

@@ -19,13 +19,6 @@ from tests.framework.test_stores import POSTGRES_URL, REDIS_URL, need
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
 
 
-@pytest.fixture(scope="module")
-def light_model(tmp_path_factory):
-    from tests.framework.test_server import light_model as make
-
-    return make.__wrapped__(tmp_path_factory)
-
-
 def stop(procs):
     for p in procs:
         if p.poll() is None:

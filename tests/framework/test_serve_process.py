@@ -55,13 +55,6 @@ def start(model: Path, port: int, store: Path) -> subprocess.Popen:
     return proc
 
 
-@pytest.fixture(scope="module")
-def light_model(tmp_path_factory):
-    from tests.framework.test_server import light_model as make  # same bot, light pipeline
-
-    return make.__wrapped__(tmp_path_factory)
-
-
 def test_sigkill_loses_no_acknowledged_message(light_model, tmp_path):
     port, store = free_port(), tmp_path / "trackers.sqlite"
     url = f"http://127.0.0.1:{port}"

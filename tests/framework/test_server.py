@@ -6,28 +6,10 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from dialogkit.framework.build.training import train
 from dialogkit.framework.runtime.agent import Agent
 from dialogkit.framework.runtime.tracker import BACK_REACH
 from dialogkit.framework.server.app import create_app
 from dialogkit.framework.stores import InMemoryTrackerStore, SQLiteTrackerStore
-from tests.conftest import DOMAINS, STAND_IN
-
-
-@pytest.fixture(scope="module")
-def light_model(tmp_path_factory):
-    """The restaurant bot with the light pipeline (the BERT NLU is tested elsewhere)."""
-    root = tmp_path_factory.mktemp("bots")
-    import shutil
-
-    bot = root / "restaurant"
-    shutil.copytree(DOMAINS / "restaurant", bot)
-    text = (bot / "domain.yml").read_text()
-    start, end = text.index("pipeline:"), text.index("session:")
-    (bot / "domain.yml").write_text(text[:start] + STAND_IN + "\n" + text[end:])
-    out = root / "model"
-    train(bot, out)
-    return out
 
 
 @pytest.fixture
