@@ -249,8 +249,9 @@ def main() -> None:
             latencies, sent, errors, elapsed = asyncio.run(load(port, args.users, args.seconds))
             server_cpu, client_cpu = cpu_seconds(proc.pid) - server_cpu, time.process_time() - client_cpu
             checked, bad = verify(port, sent)
+            rss_mb, peak_mb, torch_loaded = memory(proc.pid)  # after the main load (comparable with earlier runs)
             overload = [past_saturation(port, users, args.seconds) for users in args.overload]
-            rss_mb, peak_mb, torch_loaded = memory(proc.pid)
+            overload_rss_mb, overload_peak_mb, _ = memory(proc.pid)
             pipeline = " + ".join(c["name"] for c in json.loads((Path(model) / "manifest.json").read_text())["components"])
             runtime = nlu_runtime(model)
         finally:
@@ -267,7 +268,7 @@ def main() -> None:
         "rss_mb_idle": idle_mb, "rss_mb_after_load": rss_mb, "rss_mb_peak": peak_mb, "torch_loaded_in_server": torch_loaded,
         "pipeline": f"{pipeline}, SQLite tracker store", "nlu_runtime": runtime,
         "server_cpu_cores": server_cpu / elapsed, "load_generator_cpu_cores": client_cpu / elapsed, "cores": os.cpu_count(),
-        "max_wait_ms": args.max_wait_ms, "overload": overload,
+        "max_wait_ms": args.max_wait_ms, "overload": overload, "rss_mb_after_overload": overload_rss_mb, "rss_mb_peak_after_overload": overload_peak_mb,
     }
 
     def verdict(ok: bool) -> str:
@@ -292,6 +293,10 @@ def main() -> None:
                      f"{o['latency_ms_p50']:.0f} / {o['latency_ms_p99']:.0f} / {o['latency_ms_max']:.0f} ms; {o['lost']} of {o['checked']} "
                      f"({verdict(o['latency_ms_max'] <= args.max_wait_ms and o['lost'] == 0 and o['errors'] == 0)})",
                      f"max <= {args.max_wait_ms:.0f} ms (--max-wait-ms), 0 lost"))
+    if overload:
+        conversations = sum(o["checked"] for o in overload)
+        rows.append(("server memory (RSS) after the runs past saturation / peak", f"{overload_rss_mb:.0f} / {overload_peak_mb:.0f} MB "
+                     f"({conversations} more conversations cached)", "-"))
     section, title, command = ("serve_templates", "HTTP server: load and cold start, replies from templates", "python bench/bench_serve.py --templates") \
         if args.templates else ("serve", "HTTP server: load and cold start", "make bench-serve")
     write(section, title, command, rows, results,
