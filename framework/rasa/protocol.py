@@ -133,7 +133,8 @@ def rasa_tracker(tracker: Tracker, domain: Domain, active_form: str | None = Non
 def _parse_data(e: UserUttered) -> dict[str, Any]:
     intent = e.parse.get("intent") or {}
     entities = [{k: v for k, v in ent.items() if v is not None} for ent in e.parse.get("entities") or []]
-    return {"intent": intent, "entities": entities, "text": e.text, "intent_ranking": e.parse.get("intent_ranking") or ([intent] if intent else [])}
+    return {"intent": intent, "entities": entities, "text": e.text, "intent_ranking": e.parse.get("intent_ranking") or ([intent] if intent else []),
+            "metadata": e.metadata}
 
 
 def rasa_events(tracker: Tracker, domain: Domain) -> list[dict[str, Any]]:
@@ -154,7 +155,7 @@ def rasa_events(tracker: Tracker, domain: Domain) -> list[dict[str, Any]]:
         elif isinstance(e, UserUttered):
             if not out or out[-1]["event"] != "action" or out[-1]["name"] != ACTION_LISTEN:
                 add(ts, "action", name=ACTION_LISTEN, policy=None, confidence=None)
-            add(ts, "user", text=e.text, parse_data=_parse_data(e), input_channel=e.input_channel, message_id=None, metadata={})
+            add(ts, "user", text=e.text, parse_data=_parse_data(e), input_channel=e.input_channel, message_id=None, metadata=e.metadata)
         elif isinstance(e, BotUttered):
             if e.response:
                 add(ts, "action", name=e.response, policy="flow_policy", confidence=1.0)

@@ -44,7 +44,7 @@ class TrackerView:
         self._events = tuple(e.model_copy(deep=True) for e in tracker.events)
         self.conversation_id = tracker.conversation_id
         latest = tracker.latest_message
-        self.latest_message = MappingProxyType({"text": latest.text, **latest.parse}) if latest else MappingProxyType({})
+        self.latest_message = MappingProxyType({"text": latest.text, **latest.parse, "metadata": dict(latest.metadata)}) if latest else MappingProxyType({})
         self.active_flow = tracker.active_flow
 
     @property

@@ -204,28 +204,30 @@ class Agent:
         return tracker
 
     def handle_turn(self, text: str, conversation_id: str = "default", channel: str | None = None, parse: dict[str, Any] | None = None,
-                    executor: ActionExecutor | None = None) -> Turn:
+                    executor: ActionExecutor | None = None, metadata: dict[str, Any] | None = None) -> Turn:
         """Run one message through NLU, DM and NLG; return the whole :class:`Turn` (for debug views).
         ``parse`` (``{"intent": {"name", "confidence"}, "entities": [...]}``, as :meth:`parse`
         returns it, e.g. corrected by a developer) is taken as the NLU result instead of running NLU.
         ``executor`` runs this turn's actions instead of the agent's (``dialogkit test`` replaying
-        a Rasa test story: the story says what its custom actions did)."""
+        a Rasa test story: the story says what its custom actions did). ``metadata``: what the
+        channel sent with the message; kept on the ``UserUttered`` event, where actions (local
+        and on an action server, as Rasa's ``latest_message["metadata"]``) read it."""
         try:
-            return self._handle_turn(text, conversation_id, channel, parse, executor)
+            return self._handle_turn(text, conversation_id, channel, parse, executor, metadata)
         except StoreConflict:
             # another process wrote the conversation under this turn (its lock expired): nothing of
             # this turn was kept, so it runs once more on the conversation as it is now
             logger.warning("conversation %s changed under a turn; running the message again", conversation_id)
-            return self._handle_turn(text, conversation_id, channel, parse, executor)
+            return self._handle_turn(text, conversation_id, channel, parse, executor, metadata)
 
     def _handle_turn(self, text: str, conversation_id: str, channel: str | None, parse: dict[str, Any] | None = None,
-                     executor: ActionExecutor | None = None) -> Turn:
+                     executor: ActionExecutor | None = None, metadata: dict[str, Any] | None = None) -> Turn:
         with self._lock(conversation_id):
             tracker = self.store.get(conversation_id)
             before = len(tracker.events) if tracker is not None else 0  # a new conversation's SessionStarted is new too
             tracker = tracker or self.new_tracker(conversation_id)  # one store read per turn
             try:
-                turn = self._turn(tracker, text, channel, parse, executor)
+                turn = self._turn(tracker, text, channel, parse, executor, metadata)
                 new = tracker.events[before:]
                 self.store.save(tracker)
             except BaseException:
@@ -238,10 +240,10 @@ class Agent:
             return turn
 
     def _turn(self, tracker: Tracker, text: str, channel: str | None, parse: dict[str, Any] | None = None,
-              executor: ActionExecutor | None = None) -> Turn:
+              executor: ActionExecutor | None = None, metadata: dict[str, Any] | None = None) -> Turn:
         start = len(tracker.events)
         self._expire_session(tracker)
-        turn = Turn(clean_message(text), channel=channel, time=self.clock())
+        turn = Turn(clean_message(text), channel=channel, time=self.clock(), metadata=dict(metadata or {}))
         self._start_session(tracker, turn, executor or self.executor)
         if parse is None:
             self._nlu(turn)
@@ -249,7 +251,8 @@ class Agent:
             turn.intent = cast(Intent, dict(parse["intent"]))
             turn.intent_ranking = [cast(Intent, dict(r)) for r in parse.get("intent_ranking") or [turn.intent]]
             turn.entities = [cast(Entity, dict(e)) for e in parse.get("entities") or []]
-        tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel))
+        tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel,
+                                metadata=turn.metadata))
         for c in self.components:
             if isinstance(c, Policy):
                 t0 = time.perf_counter()
@@ -290,13 +293,16 @@ class Agent:
                 raise TypeError(f"policy '{policy.name}' yielded a decision without a request (it returns the last one)")
             outcome = _execute(executor, decision.request, tracker, turn)
 
-    def handle(self, text: str, conversation_id: str = "default", channel: str | None = None) -> list[dict[str, Any]]:
+    def handle(self, text: str, conversation_id: str = "default", channel: str | None = None,
+               metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Answer ``text`` in conversation ``conversation_id``; returns the bot's messages.
-        ``channel`` (e.g. "rest") selects response variations written for that channel."""
-        return [_public(m) for m in self.handle_turn(text, conversation_id, channel).messages]
+        ``channel`` (e.g. "rest") selects response variations written for that channel;
+        ``metadata`` is what the channel sent with the message (actions read it)."""
+        return [_public(m) for m in self.handle_turn(text, conversation_id, channel, metadata=metadata).messages]
 
-    async def handle_async(self, text: str, conversation_id: str = "default", channel: str | None = None) -> list[dict[str, Any]]:
-        return await asyncio.to_thread(self.handle, text, conversation_id, channel)
+    async def handle_async(self, text: str, conversation_id: str = "default", channel: str | None = None,
+                           metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        return await asyncio.to_thread(self.handle, text, conversation_id, channel, metadata)
 
     async def parse_async(self, text: str) -> dict[str, Any]:
         return await asyncio.to_thread(self.parse, text)

@@ -56,6 +56,7 @@ class UserUttered(_Event):
     text: str
     parse: dict[str, Any] = Field(default_factory=dict)
     input_channel: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)  # what the channel sent with the message (Rasa's `metadata`)
 
 
 class BotUttered(_Event):

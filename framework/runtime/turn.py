@@ -128,6 +128,7 @@ class Turn:
     payload: bool = False  # the text was a `/intent{...}` payload (no NLU ran; not free text)
     channel: str | None = None  # the input/output channel ("rest", "cmdline"...): selects `channel:` variations
     time: float | None = None  # when the message came (UNIX seconds): "now" for relative times ("tomorrow")
+    metadata: dict[str, Any] = field(default_factory=dict)  # what the channel sent with the message (user info, time zone...)
     intent: Intent | None = None
     intent_ranking: list[Intent] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
@@ -146,7 +147,7 @@ class Turn:
 
 
 # What the agent fills before any component runs.
-AGENT_FIELDS = frozenset({"text", "payload", "channel", "time", "timings"})
+AGENT_FIELDS = frozenset({"text", "payload", "channel", "time", "metadata", "timings"})
 
 
 def turn_fields() -> set[str]:

@@ -191,7 +191,7 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
         too_long = _check_length(body.message)
         if too_long:
             return too_long
-        messages = await run_in_threadpool(in_time, request, agent.handle, body.message, body.sender, "rest")
+        messages = await run_in_threadpool(in_time, request, agent.handle, body.message, body.sender, "rest", body.metadata)
         return [{"recipient_id": body.sender, **_rasa_message(m)} for m in messages]
 
     @app.post("/model/parse")

@@ -18,9 +18,9 @@ class HeldAgent(Agent):
 
     release: threading.Event
 
-    def handle(self, text, conversation_id="default", channel=None):
+    def handle(self, text, conversation_id="default", channel=None, metadata=None):
         self.release.wait(10)
-        return super().handle(text, conversation_id, channel)
+        return super().handle(text, conversation_id, channel, metadata)
 
 
 def held_agent(light_model):

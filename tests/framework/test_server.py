@@ -309,3 +309,12 @@ def test_a_served_process_freezes_what_loading_left_out_of_garbage_collection():
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_the_metadata_sent_with_a_message_is_kept_with_it(client):
+    metadata = {"country": "DE", "user": {"id": 7, "tz": "Europe/Berlin"}}
+    assert client.post("/webhooks/rest/webhook", json={"sender": "md", "message": "hello", "metadata": metadata}).status_code == 200
+    client.post("/webhooks/rest/webhook", json={"sender": "md", "message": "hello again"})
+    t = client.get("/conversations/md/tracker").json()
+    assert [e.get("metadata") for e in t["events"] if e["event"] == "user"] == [metadata, {}]
+    assert t["latest_message"]["metadata"] == {}

@@ -270,3 +270,12 @@ def test_endpoints_file_with_only_stores_keeps_the_archived_action_server(protoc
     protocol_agent.handle('/greet{"shirt_size": "small"}', "keep")
     [msg] = protocol_agent.handle("/echo", "keep")
     assert msg["text"].startswith("sender=keep")
+
+
+def test_the_metadata_a_channel_sends_reaches_the_action_server(action_server):
+    d = dict(PROTOCOL_DOMAIN, intents={**PROTOCOL_DOMAIN["intents"], "meta": {}},
+             actions={**PROTOCOL_DOMAIN["actions"], "action_echo_metadata": "remote"},
+             flows={**PROTOCOL_DOMAIN["flows"], "meta": {"when": {"intent": "meta"}, "steps": [{"action": "action_echo_metadata"}]}})
+    a = make_agent(Domain.model_validate(d), action_server)
+    assert texts(a.handle("/meta", "m", metadata={"country": "DE", "user": {"id": 7}})) == ["country=DE in_events=True"]
+    assert texts(a.handle("/meta", "m")) == ["country=None in_events=True"]  # each message its own metadata

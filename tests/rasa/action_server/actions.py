@@ -147,6 +147,19 @@ class ActionEchoTracker(Action):
         return []
 
 
+class ActionEchoMetadata(Action):
+    """Says the metadata the channel sent with the latest message."""
+
+    def name(self) -> str:
+        return "action_echo_metadata"
+
+    def run(self, dispatcher, tracker, domain):
+        metadata = tracker.latest_message.get("metadata") or {}
+        user_events = [e for e in tracker.events if e["event"] == "user"]
+        dispatcher.utter_message(text=f"country={metadata.get('country')} in_events={user_events[-1].get('metadata') == metadata}")
+        return []
+
+
 class ActionSubscribe(Action):
     """The `lenient` project's action: sets its `text` slot to a boolean, as Rasa allows."""
 
