@@ -19,6 +19,8 @@ DIET's side by side.
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Literal
@@ -31,6 +33,8 @@ from dialogkit.framework.runtime.turn import entity as make_entity
 
 from .builtin.numbers import Found, amounts, durations, numbers, ordinals
 from .builtin.times import times
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -46,7 +50,7 @@ _PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().-]{6,}\d(?!\w)")
 
 class BuiltinEntitiesConfig(ComponentConfig):
     dimensions: list[str] | None = None  # Duckling's names; None: all of DIMENSIONS
-    timezone: str | None = None  # an IANA zone ("Europe/Berlin"); None: UTC
+    timezone: str | None = None  # an IANA zone ("Europe/Berlin"); None: UTC. A message's metadata `timezone` wins
     date_order: Literal["MDY", "DMY"] = "MDY"  # how "3/4" reads
 
     @field_validator("dimensions")
@@ -65,6 +69,7 @@ class BuiltinEntitiesConfig(ComponentConfig):
         return name
 
 
+@functools.lru_cache(maxsize=256)
 def _zone_info(name: str | None) -> tzinfo:
     if name is None:
         return timezone.utc
@@ -126,7 +131,7 @@ class BuiltinEntities(Component):
     stage = "nlu"
     Config = BuiltinEntitiesConfig
     config: BuiltinEntitiesConfig
-    requires = ("text",)
+    requires = ("text", "time", "metadata")
     assigns = ("entities",)
 
     def __init__(self, config: BuiltinEntitiesConfig, domain: Domain):
@@ -134,8 +139,20 @@ class BuiltinEntities(Component):
         self._zone = _zone_info(config.timezone)
         self._dims = tuple(config.dimensions or DIMENSIONS)
 
+    def _zone_of(self, turn: Turn) -> tzinfo:
+        """The user's time zone when the channel sent one (metadata ``timezone``, an IANA name),
+        else the configured one; a name that is no zone is ignored."""
+        name = turn.metadata.get("timezone")
+        if isinstance(name, str) and 0 < len(name) <= 64:
+            try:
+                return _zone_info(name)
+            except ValueError:
+                logger.debug("metadata timezone %r is not an IANA zone; using %s", name, self.config.timezone or "UTC")
+        return self._zone
+
     def process(self, turn: Turn) -> None:
-        now = datetime.fromtimestamp(turn.time, self._zone) if turn.time is not None else datetime.now(self._zone)
+        zone = self._zone_of(turn)
+        now = datetime.fromtimestamp(turn.time, zone) if turn.time is not None else datetime.now(zone)
         for f in extract(turn.text, self.domain.language, now, self._dims, self.config.date_order):
             # the same entity found on these words by an earlier extractor (a model's `time` span
             # "7pm") gives way to the normalised one; other entities there stay (Rasa's rule)

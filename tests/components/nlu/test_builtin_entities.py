@@ -125,6 +125,22 @@ def test_time_zone_and_message_time_decide_now(write_bot):
         ("time", "2026-12-06T19:00:00+08:00", "builtin_entities", "hour")]
 
 
+def test_the_users_time_zone_from_the_messages_metadata_wins(write_bot):
+    bot = write_bot({"domain.yml": 'version: "1"\nentities: {time: {}}\n'})
+    component = BuiltinEntities(resolve_config("builtin_entities", {"timezone": "Asia/Shanghai", "dimensions": ["time"]}),
+                                load_domain(bot).domain)
+
+    def read(metadata):
+        turn = Turn("today at 7pm", time=NOW.timestamp(), metadata=metadata)  # 10:00 UTC: 11:00 in Berlin, 18:00 in Shanghai
+        component.process(turn)
+        return [e["value"] for e in turn.entities]
+
+    assert read({"timezone": "Europe/Berlin"}) == ["2026-12-05T19:00:00+01:00"]
+    assert read({"timezone": "America/Los_Angeles"}) == ["2026-12-05T19:00:00-08:00"]  # 02:00 there: still the 5th
+    # no zone, or one that is no zone: the configured one, and nothing else changes
+    assert read({}) == read({"timezone": "Mars/Olympus"}) == read({"timezone": 7}) == ["2026-12-05T19:00:00+08:00"]
+
+
 def test_bad_config_is_a_clear_error():
     from dialogkit.framework.errors import DialogkitError
 
