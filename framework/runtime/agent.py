@@ -59,7 +59,7 @@ from .tracker import (
     Tracker,
     UserUttered,
 )
-from .turn import Entity, Intent, from_action
+from .turn import Entity, Intent, entity, from_action
 from .user_message import (
     NLUBatcher,
     clean_message,
@@ -251,6 +251,7 @@ class Agent:
             turn.intent = cast(Intent, dict(parse["intent"]))
             turn.intent_ranking = [cast(Intent, dict(r)) for r in parse.get("intent_ranking") or [turn.intent]]
             turn.entities = [cast(Entity, dict(e)) for e in parse.get("entities") or []]
+            turn.payload = bool(parse.get("payload"))  # not words the user typed (an external intent)
         tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel,
                                 metadata=turn.metadata))
         for c in self.components:
@@ -299,6 +300,15 @@ class Agent:
         ``channel`` (e.g. "rest") selects response variations written for that channel;
         ``metadata`` is what the channel sent with the message (actions read it)."""
         return [_public(m) for m in self.handle_turn(text, conversation_id, channel, metadata=metadata).messages]
+
+    def trigger_intent(self, intent: str, conversation_id: str, entities: dict[str, Any] | None = None, channel: str | None = None,
+                       metadata: dict[str, Any] | None = None) -> Turn:
+        """The bot acts as if the user had expressed ``intent`` (with ``entities``) in
+        ``conversation_id``, without a message (Rasa's ``trigger_intent``): a reminder, an event
+        from another system, the bot speaking first. Logged as ``UserUttered`` "EXTERNAL: <intent>"."""
+        parse = {"intent": {"name": intent, "confidence": 1.0}, "payload": True,
+                 "entities": [entity(name, value, "external") for name, value in (entities or {}).items()]}
+        return self.handle_turn(f"EXTERNAL: {intent}", conversation_id, channel, parse=parse, metadata=metadata)
 
     async def handle_async(self, text: str, conversation_id: str = "default", channel: str | None = None,
                            metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:

@@ -5,6 +5,8 @@ Routes (Rasa-compatible where Rasa has them):
 - ``POST /webhooks/rest/webhook`` ``{"sender", "message", "metadata"?}`` →
   ``[{"recipient_id", "text", "buttons"?, "image"?, "custom"?}]``
 - ``POST /model/parse`` ``{"text"}`` → ``{"text", "intent", "entities", "intent_ranking"}``
+- ``POST /conversations/{id}/trigger_intent`` ``{"name", "entities"?}`` → ``{"tracker", "messages"}``:
+  the bot acts as if the user had said the intent (Rasa's endpoint: reminders, the bot speaking first)
 - ``GET /conversations/{id}/tracker`` → the conversation in Rasa's shape (``?format=dialogkit``: dialogkit's events); 404 if unknown
 - ``GET /health``, ``GET /version``, ``GET /`` (web chat page), OpenAPI at ``/docs``.
 
@@ -19,34 +21,40 @@ saved to the tracker store before the answer is sent.
 from __future__ import annotations
 
 import gc
-import hmac
 import logging
 import time
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
+from fastapi import Path as FastAPIPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..domain.builtins import BUILTIN_INTENTS
 from ..domain.schema import Domain
 from ..errors import DialogkitError, Location, message
 from ..runtime.agent import Agent
 from ..stores.locks import LockTimeout
 from ..stores.shared import StoreConflict
 from ..version import __version__
+from .guards import (
+    ADMITTED,
+    RETRY_AFTER_SECONDS,
+    Admission,
+    BodyLimit,
+    Overloaded,
+    TokenCheck,
+    error_response,
+)
 
 __all__ = ["app_from_env", "create_app", "serve_app"]
 
 logger = logging.getLogger(__name__)
-
-OPEN_PATHS = {"/", "/health", "/version", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"}
-
 
 class WebhookMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -84,19 +92,6 @@ class ParseRequest(BaseModel):
     message_id: str | None = None
 
 
-def _error(status: int, code: str, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": code, "detail": detail}, headers=headers)
-
-
-class Overloaded(Exception):
-    """A message waited longer than the bound for a worker: refused before it was read."""
-
-
-RETRY_AFTER_SECONDS = 1
-ADMITTED = "dialogkit.admitted"  # the scope key: when the admission layer let a request in (monotonic seconds)
-WORK_PATHS = {"/webhooks/rest/webhook", "/model/parse"}  # the requests that take a worker
-
-
 def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int = 64 * 1024, max_message_chars: int = 5_000, cors: list[str] | None = None,
                max_in_flight: int = 64, max_wait_ms: float = 1000.0) -> FastAPI:
     """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
@@ -130,31 +125,31 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in exc.errors()]
-        return _error(422, "invalid_request", problems)
+        return error_response(422, "invalid_request", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def httperror_response(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # FastAPI could not read the body: not UTF-8, nested too deeply, a huge number
-            return _error(422, "invalid_request", [{"field": "", "problem": "the body is not a JSON document this server can read (UTF-8, nesting and number size are limited)"}])
+            return error_response(422, "invalid_request", [{"field": "", "problem": "the body is not a JSON document this server can read (UTF-8, nesting and number size are limited)"}])
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error(exc.status_code, code, exc.detail)
+        return error_response(exc.status_code, code, exc.detail)
 
     @app.exception_handler(Overloaded)
     async def overloaded(_: Request, exc: Overloaded) -> JSONResponse:
-        return _error(503, "overloaded", str(exc), {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return error_response(503, "overloaded", str(exc), {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.exception_handler(LockTimeout)
     async def busy(_: Request, exc: LockTimeout) -> JSONResponse:
-        return _error(503, "conversation_busy", exc.issues[0].text)
+        return error_response(503, "conversation_busy", exc.issues[0].text)
 
     @app.exception_handler(StoreConflict)
     async def conflict(_: Request, exc: StoreConflict) -> JSONResponse:
-        return _error(409, "conversation_conflict", exc.issues[0].text)
+        return error_response(409, "conversation_conflict", exc.issues[0].text)
 
     @app.exception_handler(Exception)
     async def crashed(_: Request, exc: Exception) -> JSONResponse:  # a bug: say so, keep serving
         logger.exception("request failed")
-        return _error(500, "internal_error", f"{type(exc).__name__}; see the server log")
+        return error_response(500, "internal_error", f"{type(exc).__name__}; see the server log")
 
 
 def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: float) -> None:
@@ -162,7 +157,7 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
 
     def _check_length(text: str) -> JSONResponse | None:
         if len(text) > max_message_chars:
-            return _error(422, "message_too_long", f"messages are limited to {max_message_chars} characters")
+            return error_response(422, "message_too_long", f"messages are limited to {max_message_chars} characters")
         return None
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -202,102 +197,30 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
         result = await run_in_threadpool(in_time, request, agent.parse, body.text)
         return {"text": result["text"], "intent": result["intent"], "entities": result["entities"], "intent_ranking": result["intent_ranking"], "message_id": body.message_id}
 
+    # the bot's intents are the schema's: an unknown one is a 422 naming them, and clients see the list
+    intents = tuple(sorted(set(agent.domain.intents) | BUILTIN_INTENTS))
+    one_of: Any = Literal[intents]
+    trigger_body = create_model("TriggerIntent", __config__=ConfigDict(extra="ignore"), name=(one_of, ...),
+                                entities=(dict[str, Any] | None, None))
+
+    async def trigger_intent(body: Any, request: Request, conversation_id: str = FastAPIPath(min_length=1, max_length=200),
+                             output_channel: str | None = None) -> Any:
+        """The bot acts on ``name`` as if the user had said it (Rasa's endpoint): its messages and the tracker."""
+        turn = await run_in_threadpool(in_time, request, agent.trigger_intent, body.name, conversation_id, body.entities,
+                                       output_channel or "rest")
+        t = await run_in_threadpool(agent.tracker, conversation_id)
+        return {"tracker": rasa_tracker(t, agent.domain),
+                "messages": [{"recipient_id": conversation_id, **_rasa_message(m)} for m in turn.messages]}
+
+    trigger_intent.__annotations__["body"] = trigger_body  # a class made here: not a name the annotation string could find
+    app.post("/conversations/{conversation_id:path}/trigger_intent")(trigger_intent)
+
     @app.get("/conversations/{conversation_id:path}/tracker")  # any sender id, `/` included
     async def tracker(conversation_id: str, format: Literal["rasa", "dialogkit"] = "rasa") -> Any:
         t = await run_in_threadpool(agent.store.history, conversation_id)  # every event, not the cached window
         if t is None:
-            return _error(404, "unknown_conversation", f"no conversation '{conversation_id}'")
+            return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
         return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
-
-
-class TokenCheck:
-    """ASGI middleware: refuse a request to any path but the open ones (401) unless it carries the
-    token, as ``?token=`` or an ``Authorization: Bearer`` header (compared in constant time)."""
-
-    def __init__(self, app: Any, token: str):
-        self.app, self.token = app, token.encode()
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
-            await self.app(scope, receive, send)
-            return
-        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[-1]
-        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-        if header.lower().startswith("bearer "):
-            given = header[7:].strip()
-        if not hmac.compare_digest(given.encode(errors="replace"), self.token):
-            await _error(401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header")(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-
-class Admission:
-    """ASGI middleware: at most ``max_in_flight`` message and parse requests at once (0: no
-    bound); one more is answered 503 ``overloaded`` with ``Retry-After`` at once instead of
-    queueing, so the wait of those let in stays bounded. Each let-in request carries the time it
-    was let in (``scope[ADMITTED]``) for the wait bound."""
-
-    def __init__(self, app: Any, max_in_flight: int):
-        self.app, self.max_in_flight, self.in_flight = app, max_in_flight, 0
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"] not in WORK_PATHS:
-            await self.app(scope, receive, send)
-            return
-        if self.max_in_flight and self.in_flight >= self.max_in_flight:
-            detail = (f"the server is answering {self.in_flight} messages, its bound (--max-in-flight); "
-                      f"this one was not read: send it again in {RETRY_AFTER_SECONDS} s")
-            await _error(503, "overloaded", detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})(scope, receive, send)
-            return
-        self.in_flight += 1  # one event loop per process: no lock needed
-        scope[ADMITTED] = time.monotonic()
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.in_flight -= 1
-
-
-class BodyLimit:
-    """ASGI middleware: refuse a request body over ``max_bytes`` (413) while it streams in,
-    whether or not it announces its length, so an oversized or chunked body is never held whole."""
-
-    def __init__(self, app: Any, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
-            await self.app(scope, receive, send)
-            return
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await self._refuse(scope, receive, send)
-            return
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body, replayed = b"".join(chunks), False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-    async def _refuse(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await _error(413, "request_too_large", f"request bodies are limited to {self.max_bytes} bytes")(scope, receive, send)
 
 
 def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:

@@ -203,7 +203,7 @@ def test_chunked_body_is_refused_while_it_streams():
     stops reading and never holds it whole (it used to read 256 MB before answering 413)."""
     import asyncio
 
-    from dialogkit.framework.server.app import BodyLimit
+    from dialogkit.framework.server.guards import BodyLimit
 
     received, sent, reached_app = [], [], []
 
@@ -318,3 +318,27 @@ def test_the_metadata_sent_with_a_message_is_kept_with_it(client):
     t = client.get("/conversations/md/tracker").json()
     assert [e.get("metadata") for e in t["events"] if e["event"] == "user"] == [metadata, {}]
     assert t["latest_message"]["metadata"] == {}
+
+
+def test_trigger_intent_makes_the_bot_speak_first_with_entities(client):
+    # a new conversation: the bot starts the booking as if the user had asked, with what the caller knows
+    r = client.post("/conversations/t9/trigger_intent", json={"name": "book_table", "entities": {"cuisine": "thai"}})
+    assert r.status_code == 200
+    body = r.json()
+    assert [m["response"] for m in body["messages"]] == ["utter_ask_party_size"]
+    assert body["messages"][0]["recipient_id"] == "t9" and body["messages"][0]["text"]
+    assert body["tracker"]["slots"]["cuisine"] == "thai" and body["tracker"]["active_loop"] == {"name": "book_table"}
+    users = [e for e in body["tracker"]["events"] if e["event"] == "user"]
+    assert [u["text"] for u in users] == ["EXTERNAL: book_table"]
+    # the user answers the question the bot asked
+    answer = client.post("/webhooks/rest/webhook", json={"sender": "t9", "message": "we are 2"}).json()
+    assert answer[0]["response"] == "utter_ask_area"
+
+
+def test_trigger_intent_refuses_an_intent_the_bot_does_not_have(client):
+    r = client.post("/conversations/t10/trigger_intent", json={"name": "order_pizza"})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+    assert r.json()["detail"][0]["field"] == "name" and "'book_table'" in r.json()["detail"][0]["problem"]  # the intents it has
+    assert client.get("/conversations/t10/tracker").status_code == 404  # nothing was started
+    r = client.post("/conversations/t10/trigger_intent", json={"entities": {}})
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"

@@ -1,0 +1,122 @@
+"""The plain ASGI layers in front of the app: the token check, the body limit and the admission
+bound (no per-request task or stream), and the one error shape every refusal answers in."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi.responses import JSONResponse
+
+__all__ = ["ADMITTED", "Admission", "BodyLimit", "OPEN_PATHS", "Overloaded", "RETRY_AFTER_SECONDS", "TokenCheck", "WORK_PATHS", "error_response"]
+
+OPEN_PATHS = {"/", "/health", "/version", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"}
+
+
+def error_response(status: int, code: str, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": code, "detail": detail}, headers=headers)
+
+
+class Overloaded(Exception):
+    """A message waited longer than the bound for a worker: refused before it was read."""
+
+
+RETRY_AFTER_SECONDS = 1
+ADMITTED = "dialogkit.admitted"  # the scope key: when the admission layer let a request in (monotonic seconds)
+WORK_PATHS = {"/webhooks/rest/webhook", "/model/parse"}  # the requests that take a worker (and trigger_intent)
+
+
+def takes_a_worker(path: str) -> bool:
+    return path in WORK_PATHS or (path.startswith("/conversations/") and path.endswith("/trigger_intent"))
+
+
+class TokenCheck:
+    """ASGI middleware: refuse a request to any path but the open ones (401) unless it carries the
+    token, as ``?token=`` or an ``Authorization: Bearer`` header (compared in constant time)."""
+
+    def __init__(self, app: Any, token: str):
+        self.app, self.token = app, token.encode()
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[-1]
+        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        if header.lower().startswith("bearer "):
+            given = header[7:].strip()
+        if not hmac.compare_digest(given.encode(errors="replace"), self.token):
+            await error_response(401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class Admission:
+    """ASGI middleware: at most ``max_in_flight`` message and parse requests at once (0: no
+    bound); one more is answered 503 ``overloaded`` with ``Retry-After`` at once instead of
+    queueing, so the wait of those let in stays bounded. Each let-in request carries the time it
+    was let in (``scope[ADMITTED]``) for the wait bound."""
+
+    def __init__(self, app: Any, max_in_flight: int):
+        self.app, self.max_in_flight, self.in_flight = app, max_in_flight, 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not takes_a_worker(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if self.max_in_flight and self.in_flight >= self.max_in_flight:
+            detail = (f"the server is answering {self.in_flight} messages, its bound (--max-in-flight); "
+                      f"this one was not read: send it again in {RETRY_AFTER_SECONDS} s")
+            await error_response(503, "overloaded", detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})(scope, receive, send)
+            return
+        self.in_flight += 1  # one event loop per process: no lock needed
+        scope[ADMITTED] = time.monotonic()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a request body over ``max_bytes`` (413) while it streams in,
+    whether or not it announces its length, so an oversized or chunked body is never held whole."""
+
+    def __init__(self, app: Any, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body, replayed = b"".join(chunks), False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await error_response(413, "request_too_large", f"request bodies are limited to {self.max_bytes} bytes")(scope, receive, send)
