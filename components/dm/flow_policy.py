@@ -10,6 +10,9 @@ Per user message (:meth:`FlowPolicy.process`):
    values gets "Did you mean ...?" with buttons (``suggest_values``) instead of the refusal.
 2. ``nlu_fallback`` says ``utter_default`` and re-asks, keeping all state (with
    ``two_stage_fallback``, it first asks "Did you mean ...?" and to rephrase: :mod:`.two_stage`).
+   The ``max_fallbacks``-th message in a row not understood escalates instead (``escalation``:
+   ``end`` cancels every flow and says ``utter_escalate``; a flow's name starts that flow: a
+   handoff, another way to ask). The count is read from the conversation's events.
 3. ``cancel`` ends the active flow (``utter_flow_cancelled``) and resumes the one below.
 4. An ``expect`` step takes the intents it waits for; any other intent ends its flow.
 5. An intent that triggers another flow interrupts the active one; when it ends the
@@ -36,21 +39,27 @@ from dialogkit.framework.domain.builtins import (
     INFORM,
     NLU_FALLBACK,
     UTTER_DEFAULT,
+    UTTER_ESCALATE,
     UTTER_FLOW_CANCELLED,
 )
 from dialogkit.framework.domain.expressions import parse_expression
 from dialogkit.framework.domain.flowgraph import compile_flows
 from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.domain.steps import CallStep
+from dialogkit.framework.errors import ConfigError, message
 from dialogkit.framework.runtime.decisions import ConversationView, Decisions, Happened, Policy
 from dialogkit.framework.runtime.pipeline import ComponentConfig
 from dialogkit.framework.runtime.tracker import (
     ActionExecuted,
+    BotUttered,
     FlowCompleted,
     FlowFrame,
     FlowInterrupted,
     FlowStarted,
+    Restarted,
+    SessionStarted,
     Tracker,
+    UserUttered,
 )
 from dialogkit.framework.runtime.turn import Parse
 
@@ -71,6 +80,8 @@ class FlowPolicyConfig(ComponentConfig):
     two_stage_fallback: bool = False  # on nlu_fallback ask "Did you mean ...?", then to rephrase, before the fallback response (.two_stage)
     answer_by_value: bool = True  # the question asked counts: a reply that is only its slot's value fills it (.slot_filling)
     suggest_values: bool = True  # a refused value close to a categorical slot's values: "Did you mean ...?" with buttons
+    max_fallbacks: int | None = Field(3, ge=1)  # this many messages in a row not understood escalate (None: never)
+    escalation: str = "end"  # "end" (cancel the flows, say utter_escalate) or the flow to start (a handoff...)
 
 
 class FlowPolicy(Policy):
@@ -86,6 +97,9 @@ class FlowPolicy(Policy):
         self.runtime = FlowRuntime(domain, self.graph, config.max_actions_per_turn, config.action_timeout)
         self.two_stage = TwoStageFallback(domain) if config.two_stage_fallback else None
         self._by_name = sorted(domain.flows.items())  # the order flows are tried in when several start on an intent
+        if config.escalation != "end" and config.escalation not in domain.flows:
+            raise ConfigError(message("DK603", None, name=self.name, problem=f"escalation '{config.escalation}' is no flow of the bot",
+                                      fix=f"write `end` or one of its flows: {', '.join(sorted(domain.flows)) or 'none yet'}"))
         for flow in domain.flows.values():  # parse every condition once, up front
             if flow.when and flow.when.condition:
                 parse_expression(flow.when.condition)
@@ -94,6 +108,11 @@ class FlowPolicy(Policy):
     def config_actions(cls, config: ComponentConfig) -> dict[str, str]:
         action = getattr(config, "validate_slots_action", None)
         return {"validate_slots_action": action} if action else {}
+
+    @classmethod
+    def config_flows(cls, config: ComponentConfig) -> dict[str, str]:
+        escalation = getattr(config, "escalation", "end")
+        return {"escalation": escalation} if escalation != "end" else {}
 
     def flow_position(self, conversation: ConversationView | Tracker) -> str | None:
         """Label of the step the active flow is at (for debug views)."""
@@ -205,8 +224,28 @@ class FlowPolicy(Policy):
                 intent = NLU_FALLBACK
         if intent != NLU_FALLBACK:
             return None
-        draft.say(self.config.fallback_response)
+        limit = self.config.max_fallbacks
+        if limit and _misunderstood_before(draft.conversation, self.config.fallback_response) + 1 >= limit:
+            self._escalate(draft)
+        else:
+            draft.say(self.config.fallback_response)
         return "run"
+
+    def _escalate(self, draft: Draft) -> None:
+        """The ``max_fallbacks``-th message in a row not understood: end every flow, or start the
+        escalation flow (the flows it interrupts resume when it ends)."""
+        if self.config.escalation == "end":
+            while draft.stack:
+                self.runtime.cancel_top(draft)
+            draft.say(UTTER_ESCALATE)
+            return
+        stack = draft.stack
+        if stack and stack[-1].flow == self.config.escalation:
+            draft.say(self.config.fallback_response)  # already escalated: its flow goes on
+            return
+        if stack:
+            draft.add(FlowInterrupted(flow=stack[-1].flow))
+        draft.add(FlowStarted(flow=self.config.escalation))
 
     def _cancel(self, draft: Draft, intent: str, stack: list[FlowFrame]) -> bool:
         if intent != CANCEL or not stack:
@@ -284,6 +323,24 @@ class FlowPolicy(Policy):
             if r > rank:
                 best, rank = name, r
         return best
+
+
+def _misunderstood_before(conversation: ConversationView, fallback: str) -> int:
+    """How many user messages in a row before the latest one the bot answered with the
+    fallback response (the count restarts after an escalation, a restart or a new session)."""
+    count, current_seen, fell_back = 0, False, False
+    for e in conversation.reversed_events():
+        if isinstance(e, UserUttered):
+            if current_seen:
+                if not fell_back:
+                    break
+                count += 1
+            current_seen, fell_back = True, False
+        elif isinstance(e, BotUttered) and current_seen and e.response == fallback:
+            fell_back = True
+        elif isinstance(e, (SessionStarted, Restarted)):
+            break
+    return count
 
 
 def _without_message(conversation: ConversationView) -> Draft:

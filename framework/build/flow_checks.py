@@ -85,6 +85,9 @@ class FlowChecks:
         for i, (component, config) in enumerate(self.resolved):
             for key, action in get_component_class(component).config_actions(config).items():
                 self.ref("action", action, ("pipeline", i, key), f"{component}'s {key}")
+            for key, started in get_component_class(component).config_flows(config).items():
+                if self.ref("flow", started, ("pipeline", i, key), f"{component}'s {key}"):
+                    targeted.add(started)
         for name, flow in self.d.flows.items():
             if flow.validate_:
                 self.ref("action", flow.validate_, ("flows", name, "validate"), f"flow '{name}'")

@@ -86,6 +86,7 @@ RUNTIME_RESPONSES: dict[str, str] = {
     "utter_error": "Sorry, something went wrong on my side, so I could not finish that. Please try again later.",
     "utter_flow_cancelled": "Okay, I've stopped that.",
     "utter_ask_rephrase": "Sorry, I'm not sure I understood. Could you put it another way?",  # two-stage fallback
+    "utter_escalate": "Sorry, I keep misunderstanding you. Let's start over: what would you like to do?",  # max_fallbacks
 }
 
 

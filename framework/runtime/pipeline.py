@@ -157,6 +157,12 @@ class Component(ABC):
         (it may extract slots) names it here."""
         return {}
 
+    @classmethod
+    def config_flows(cls, config: ComponentConfig) -> dict[str, str]:
+        """Flows this component's config names (config key -> flow), checked by ``validate`` as
+        references to the domain's flows (a flow started this way needs no ``when``)."""
+        return {}
+
 
 @contextlib.contextmanager
 def component_errors(name: str, doing: str = "") -> Iterator[None]:

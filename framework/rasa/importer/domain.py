@@ -303,7 +303,8 @@ def read_config(st: ImportState, d: Doc | None) -> None:
         st.report.add("dropped", f"config key `{key}`", d.at(key) if d else None)
     # Rasa's semantics: exact lookups, and slots filled by their mappings alone
     st.pipeline = [{"name": "rule_entity_extractor", "learn_from_examples": True, "fuzzy": False}, bert, *builtin[:1],
-                   {"name": "flow_policy", "answer_by_value": False, "suggest_values": False}, {"name": "template_nlg"}]
-    st.report.add("mapped", "typo matching of lookups (rule_entity_extractor `fuzzy`) and the question-asked rules (flow_policy `answer_by_value`, "
-                  "`suggest_values`) are off, as Rasa has neither; switch them on in domain.yml", d.at("pipeline") if d else None)
+                   {"name": "flow_policy", "answer_by_value": False, "suggest_values": False, "max_fallbacks": None}, {"name": "template_nlg"}]
+    st.report.add("mapped", "typo matching of lookups (rule_entity_extractor `fuzzy`), the question-asked rules (flow_policy `answer_by_value`, "
+                  "`suggest_values`) and the escalation after repeated fallbacks (`max_fallbacks`) are off, as Rasa has none of them; "
+                  "switch them on in domain.yml", d.at("pipeline") if d else None)
     st.report.add("mapped", "responses are said by template_nlg (Rasa's behaviour); add `paraphrases:` and switch to t5_nlg to generate replies", d.at("pipeline") if d else None)
