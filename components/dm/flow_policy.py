@@ -12,7 +12,8 @@ Per user message (:meth:`FlowPolicy.process`):
    ``two_stage_fallback``, it first asks "Did you mean ...?" and to rephrase: :mod:`.two_stage`).
    The ``max_fallbacks``-th message in a row not understood escalates instead (``escalation``:
    ``end`` cancels every flow and says ``utter_escalate``; a flow's name starts that flow: a
-   handoff, another way to ask). The count is read from the conversation's events.
+   handoff, another way to ask). The count is read from the conversation's events. With
+   ``clarify_margin``, intents ranked that close together get "Did you mean A or B?" first (:mod:`.clarify`).
 3. ``cancel`` ends the active flow (``utter_flow_cancelled``) and resumes the one below.
 4. An ``expect`` step takes the intents it waits for; any other intent ends its flow.
 5. An intent that triggers another flow interrupts the active one; when it ends the
@@ -64,6 +65,7 @@ from dialogkit.framework.runtime.tracker import (
 from dialogkit.framework.runtime.turn import Parse
 
 from .alignment import align
+from .clarify import clarify
 from .draft import Draft
 from .flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
 from .slot_filling import Filled, fill_slots, offer_values
@@ -82,6 +84,7 @@ class FlowPolicyConfig(ComponentConfig):
     suggest_values: bool = True  # a refused value close to a categorical slot's values: "Did you mean ...?" with buttons
     max_fallbacks: int | None = Field(3, ge=1)  # this many messages in a row not understood escalate (None: never)
     escalation: str = "end"  # "end" (cancel the flows, say utter_escalate) or the flow to start (a handoff...)
+    clarify_margin: float | None = Field(None, ge=0, le=1)  # intents this close to the top one: "Did you mean A or B?" (.clarify)
 
 
 class FlowPolicy(Policy):
@@ -162,6 +165,9 @@ class FlowPolicy(Policy):
             asking = self.runtime.asking(draft.stack)  # the validation action may have moved the flow
         if filled.by_value or intent == NLU_FALLBACK and asking is not None and draft.slots_set_this_turn():
             intent = INFORM  # unsure about the intent, but the message answered the question asked
+        elif self.config.clarify_margin is not None and asking not in {e.name for e in draft.slots_set_this_turn()} \
+                and clarify(self.domain, draft, self.config.clarify_margin):
+            return  # asked which intent was meant (the message did not answer the question asked): the flow waits
         fallback = self._fallback(draft, intent)
         if fallback == "wait":
             return
