@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from dialogkit.framework.domain.builtins import UTTER_ERROR
+from dialogkit.framework.domain.builtins import UTTER_CONTINUE_INTERRUPTED, UTTER_ERROR
 from dialogkit.framework.domain.expressions import parse_expression
 from dialogkit.framework.domain.schema import Domain, ask_response
 from dialogkit.framework.domain.slot_types import coerce_slot_value
@@ -117,9 +117,16 @@ class FlowRuntime:
         draft.add(FlowAdvanced(flow=flow, node=node))
 
     def resume_if_any(self, draft: Draft) -> None:
+        """The flow below the one that just ended goes on. When that one had interrupted it, the
+        bot says ``utter_continue_<flow>`` or ``utter_continue_interrupted`` if it defines one
+        ("Now, back to your booking"), before the flow asks again."""
         stack = draft.stack
         if stack:
-            draft.add(FlowResumed(flow=stack[-1].flow))
+            flow = stack[-1].flow
+            draft.add(FlowResumed(flow=flow))
+            prompt = next((r for r in (f"utter_continue_{flow}", UTTER_CONTINUE_INTERRUPTED) if r in self.domain.responses), None)
+            if prompt is not None and _ended_an_interruption(draft):
+                draft.say(prompt, record=False)
 
     def cancel_top(self, draft: Draft) -> None:
         """Cancel the top flow; a called sub-flow is part of its caller, which is cancelled too."""
@@ -277,6 +284,18 @@ class FlowRuntime:
 
 def _start(rt: FlowRuntime, draft: Draft, node: Node) -> None:
     rt.advance(draft, node.flow, node.next())
+
+
+def _ended_an_interruption(draft: Draft) -> bool:
+    """Whether the flow that ended last (completed or cancelled) had started on its own, on top
+    of another (an interruption), rather than being called by it."""
+    ended = None
+    for e in draft.reversed_events():
+        if ended is None and isinstance(e, (FlowCompleted, FlowCancelled)):
+            ended = e.flow
+        elif ended is not None and isinstance(e, FlowStarted) and e.flow == ended:
+            return e.return_to is None
+    return False
 
 
 def _expect(rt: FlowRuntime, draft: Draft, node: Node) -> bool | None:

@@ -17,6 +17,7 @@ from ..domain.builtins import (
     BUILTIN_ACTIONS,
     BUILTIN_INTENTS,
     UTTER_BACK,
+    UTTER_CONTINUE_INTERRUPTED,
     UTTER_DID_YOU_MEAN,
 )
 from ..domain.expressions import Expression, ExpressionError
@@ -58,7 +59,7 @@ __all__ = [
     "validate",
 ]
 
-RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | {UTTER_BACK, UTTER_DID_YOU_MEAN}  # said by the runtime itself: never "unused"
+RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | {UTTER_BACK, UTTER_DID_YOU_MEAN, UTTER_CONTINUE_INTERRUPTED}  # said by the runtime itself: never "unused"
 
 
 def unbalanced_brace(text: str) -> int | None:
@@ -287,7 +288,7 @@ class _Checker(FlowChecks):
     # --- flows ------------------------------------------------------------------------
 
     def unused(self) -> None:
-        asked = {f"utter_ask_{s}" for s in self.d.slots}
+        asked = {f"utter_ask_{s}" for s in self.d.slots} | {f"utter_continue_{f}" for f in self.d.flows}  # said by the runtime
         for kind, table, exempt in (
             ("intent", self.d.intents, BUILTIN_INTENTS),
             ("entity", self.d.entities, set()),

@@ -26,6 +26,7 @@ __all__ = [
     "OUT_OF_SCOPE",
     "RESTART",
     "UTTER_BACK",
+    "UTTER_CONTINUE_INTERRUPTED",
     "UTTER_DID_YOU_MEAN",
     "UTTER_DEFAULT",
     "UTTER_ERROR",
@@ -60,6 +61,7 @@ DEFAULT_RULES = {RESTART: ACTION_RESTART, BACK: ACTION_BACK}
 UTTER_DEFAULT = "utter_default"  # a message nothing handles (flow_policy's fallback_response)
 UTTER_ERROR = "utter_error"  # an action failed and its flow stopped
 UTTER_FLOW_CANCELLED = "utter_flow_cancelled"  # after `cancel`
+UTTER_CONTINUE_INTERRUPTED = "utter_continue_interrupted"  # said (when the bot defines it, or utter_continue_<flow>) as an interrupted flow resumes
 UTTER_ESCALATE = "utter_escalate"  # flow_policy's `max_fallbacks` reached with `escalation: end`
 UTTER_BACK = "utter_back"  # said by action_back only when the bot defines it (Rasa's)
 UTTER_DID_YOU_MEAN = "utter_did_you_mean"  # a refused value close to allowed ones: its text, with `{suggestion}`, when the bot defines it
