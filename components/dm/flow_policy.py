@@ -45,7 +45,7 @@ from dialogkit.framework.domain.builtins import (
 )
 from dialogkit.framework.domain.expressions import parse_expression
 from dialogkit.framework.domain.flowgraph import compile_flows
-from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.domain.schema import RUNTIME_RESPONSES, Domain
 from dialogkit.framework.domain.steps import CallStep
 from dialogkit.framework.errors import ConfigError, message
 from dialogkit.framework.runtime.decisions import ConversationView, Decisions, Happened, Policy
@@ -243,7 +243,10 @@ class FlowPolicy(Policy):
         if self.config.escalation == "end":
             while draft.stack:
                 self.runtime.cancel_top(draft)
-            draft.say(UTTER_ESCALATE)
+            if UTTER_ESCALATE in self.domain.responses:
+                draft.say(UTTER_ESCALATE)
+            else:  # the built-in text, in the bot's language
+                draft.write({"response": UTTER_ESCALATE, "text": _ESCALATE_TEXT.get(self.domain.language, RUNTIME_RESPONSES[UTTER_ESCALATE])})
             return
         stack = draft.stack
         if stack and stack[-1].flow == self.config.escalation:
@@ -329,6 +332,9 @@ class FlowPolicy(Policy):
             if r > rank:
                 best, rank = name, r
         return best
+
+
+_ESCALATE_TEXT = {"zh": "抱歉，我一直没听懂。我们重新开始吧：您想做什么？"}  # other languages: RUNTIME_RESPONSES' English
 
 
 def _misunderstood_before(conversation: ConversationView, fallback: str) -> int:

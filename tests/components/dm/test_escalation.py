@@ -90,3 +90,11 @@ def test_max_fallbacks_off_keeps_the_fallback_forever_and_a_wrong_escalation_is_
     with pytest.raises(DialogkitError) as e:  # `validate` (and so `train`) names the place and the flows it could be
         train(root2, tmp_path / "bad-model")
     assert "domain.yml:" in str(e.value) and "human" in str(e.value) and "escalation" in str(e.value)
+
+
+def test_a_chinese_bot_without_its_own_text_escalates_in_chinese(write_bot, tmp_path):
+    domain = MINIMAL.replace('version: "1"\n', 'version: "1"\nlanguage: zh\n')
+    train(write_bot({"domain.yml": domain}), tmp_path / "model")
+    agent = Agent.load(tmp_path / "model")
+    texts = [agent.handle("/nlu_fallback", "z")[-1]["text"] for _ in range(3)]
+    assert texts[-1] == "抱歉，我一直没听懂。我们重新开始吧：您想做什么？"
