@@ -13,12 +13,12 @@ from dialogkit.framework.domain.builtins import BUILTIN_INTENTS
 from dialogkit.framework.domain.schema import Domain
 
 from .draft import Draft
+from .phrases import did_you_mean
 
 __all__ = ["CLARIFY", "clarify"]
 
 CLARIFY = "utter_clarify"  # the message's response name (built by the DM: its buttons name the intents)
 MAX_OPTIONS = 3
-_TEXT = {"en": ("Did you mean {options}?", ", ", " or "), "zh": ("您是说{options}吗？", "、", "还是")}
 
 
 def clarify(domain: Domain, draft: Draft, margin: float) -> bool:
@@ -33,9 +33,7 @@ def clarify(domain: Domain, draft: Draft, margin: float) -> bool:
         return False
     values = {e["entity"]: e["value"] for e in parse.entities if e.get("entity")}
     labels = [domain.intents[name].description or name for name in close]
-    template, comma, last = _TEXT.get(domain.language, _TEXT["en"])
-    options = comma.join(labels[:-1]) + last + labels[-1]
-    draft.write({"response": CLARIFY, "text": template.format(options=options),
+    draft.write({"response": CLARIFY, "text": did_you_mean(domain.language, labels),
                  "buttons": [{"title": label, "payload": f"/{name}" + (json.dumps(values, ensure_ascii=False) if values else "")}
                              for name, label in zip(close, labels, strict=True)]})
     return True

@@ -45,7 +45,7 @@ from dialogkit.framework.domain.builtins import (
 )
 from dialogkit.framework.domain.expressions import parse_expression
 from dialogkit.framework.domain.flowgraph import compile_flows
-from dialogkit.framework.domain.schema import RUNTIME_RESPONSES, Domain
+from dialogkit.framework.domain.schema import Domain
 from dialogkit.framework.domain.steps import CallStep
 from dialogkit.framework.errors import ConfigError, message
 from dialogkit.framework.runtime.decisions import ConversationView, Decisions, Happened, Policy
@@ -68,6 +68,7 @@ from .alignment import align
 from .clarify import clarify
 from .draft import Draft
 from .flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
+from .phrases import escalation
 from .slot_filling import Filled, fill_slots, offer_values
 from .two_stage import TwoStageFallback
 
@@ -246,7 +247,7 @@ class FlowPolicy(Policy):
             if UTTER_ESCALATE in self.domain.responses:
                 draft.say(UTTER_ESCALATE)
             else:  # the built-in text, in the bot's language
-                draft.write({"response": UTTER_ESCALATE, "text": _ESCALATE_TEXT.get(self.domain.language, RUNTIME_RESPONSES[UTTER_ESCALATE])})
+                draft.write({"response": UTTER_ESCALATE, "text": escalation(self.domain.language)})
             return
         stack = draft.stack
         if stack and stack[-1].flow == self.config.escalation:
@@ -332,9 +333,6 @@ class FlowPolicy(Policy):
             if r > rank:
                 best, rank = name, r
         return best
-
-
-_ESCALATE_TEXT = {"zh": "抱歉，我一直没听懂。我们重新开始吧：您想做什么？"}  # other languages: RUNTIME_RESPONSES' English
 
 
 def _misunderstood_before(conversation: ConversationView, fallback: str) -> int:

@@ -35,11 +35,11 @@ from dialogkit.framework.runtime.tracker import SlotSet
 from dialogkit.framework.runtime.turn import Entity, Parse
 
 from .draft import Draft
+from .phrases import did_you_mean, one_of
 
 __all__ = ["CLEAR_INTENT", "Filled", "fill_slots", "mapped_value", "offer_values"]
 
 _NOTHING = object()
-_DEFAULT_TEXT = {"en": ("Did you mean {suggestion}?", " or "), "zh": ("您是说{suggestion}吗？", "还是")}
 CLEAR_INTENT = 0.9  # an intent this sure is what the user meant, even for a reply that is only a value
 
 
@@ -192,10 +192,8 @@ def offer_values(domain: Domain, draft: Draft, name: str, values: list[Any]) -> 
     payload is the slot's entity mapping as an intent payload (``/inform{"pizza": "pepperoni"}``:
     the message's intent when the mapping takes it, else the mapping's first), or the value
     itself when no intent fits."""
-    template, joiner = _DEFAULT_TEXT.get(domain.language, _DEFAULT_TEXT["en"])
     own = domain.responses.get(UTTER_DID_YOU_MEAN)
-    if own is not None and own.variations and own.variations[0].text:
-        template = own.variations[0].text
+    template = own.variations[0].text if own is not None and own.variations and own.variations[0].text else None
     mapping = next((m for m in domain.slots[name].mappings if isinstance(m, FromEntity)), None)
     intent = draft.parse.intent_name
     if mapping is not None and mapping.intents() and intent not in mapping.intents():
@@ -206,5 +204,7 @@ def offer_values(domain: Domain, draft: Draft, name: str, values: list[Any]) -> 
         if mapping is not None and intent in domain.intents:
             payload = f"/{intent}" + json.dumps({mapping.entity: v}, ensure_ascii=False)
         buttons.append({"title": value_text(v), "payload": payload})
-    text = fill(template, {**draft.slots, "suggestion": joiner.join(value_text(v) for v in values)}, "")
+    labels = [value_text(v) for v in values]
+    text = (fill(template, {**draft.slots, "suggestion": one_of(domain.language, labels)}, "") if template
+            else did_you_mean(domain.language, labels))
     draft.write({"response": UTTER_DID_YOU_MEAN, "text": text, "buttons": buttons})

@@ -90,13 +90,13 @@ def build_dialogue(st: ImportState) -> None:
             if isinstance(c, dict) and not ({"active_loop", "slot_was_set"} & set(c)):
                 st.report.add("dropped", f"rule `{name}`: condition {c}", where)
         # `form`: handled while the form runs (the steps that run the form itself were left out above)
-        insert(st, tree, name, steps, rule.source, Start(condition, form, rule.conversation_start), "rule")
+        insert(st, tree, name, steps, rule.source, Start(condition, form, rule.conversation_start), rule.kind)
     for form, variants in submit.items():
         st.flows[form]["steps"] += submit_steps(st, variants, st.sources.get(("flows", form)))
     # stories, with checkpoints joined
     said = {form: sorted(((v.condition, v.actions) for v in variants), key=lambda v: len(v[1]), reverse=True) for form, variants in submit.items()}
     for story in expand_checkpoints(st, stories):
-        insert(st, tree, story.name, story.steps, story.source, Start(), "story", strip=said)
+        insert(st, tree, story.name, story.steps, story.source, Start(), story.kind, strip=said)
     graft(st, tree)
     tree_to_flows(st, tree)
 
