@@ -55,13 +55,23 @@ def main() -> None:
                             continue
                         turn = agent.handle_turn(text, cid)
                         dm.append(turn.timings[policy])
-                        nlu.append(sum(v for k, v in turn.timings.items() if any(c.name == k and c.stage == "nlu" for c in agent.components)))
+                        nlu.append(
+                            sum(
+                                v
+                                for k, v in turn.timings.items()
+                                if any(c.name == k and c.stage == "nlu" for c in agent.components)
+                            )
+                        )
                         total.append(sum(turn.timings.values()))
             results[key] = {
-                "pipeline": [c.name for c in agent.components], "turns": len(dm),
+                "pipeline": [c.name for c in agent.components],
+                "turns": len(dm),
                 "nlu_runtime": agent.describe().get("bert_nlu", {}).get("runtime"),
-                "dm_ms_p50": statistics.median(dm) * 1000, "dm_ms_p99": percentile(dm, 0.99) * 1000, "dm_ms_mean": statistics.fmean(dm) * 1000,
-                "nlu_ms_p50": statistics.median(nlu) * 1000, "pipeline_ms_p50": statistics.median(total) * 1000,
+                "dm_ms_p50": statistics.median(dm) * 1000,
+                "dm_ms_p99": percentile(dm, 0.99) * 1000,
+                "dm_ms_mean": statistics.fmean(dm) * 1000,
+                "nlu_ms_p50": statistics.median(nlu) * 1000,
+                "pipeline_ms_p50": statistics.median(total) * 1000,
                 "pipeline_ms_p99": percentile(total, 0.99) * 1000,
             }
     a, t = results["as_trained"], results["templates"]
@@ -69,13 +79,29 @@ def main() -> None:
     rows = [
         (f"DM time per turn, p50 ({results['bot']}, {turns} turns)", f"{a['dm_ms_p50']:.3f} ms", "< 1 ms"),
         ("DM time per turn, p99", f"{a['dm_ms_p99']:.3f} ms", "-"),
-        (f"full turn p50 / p99: NLU ({t['nlu_runtime']}) + DM + templates", f"{t['pipeline_ms_p50']:.2f} / {t['pipeline_ms_p99']:.2f} ms ({'met' if t['pipeline_ms_p50'] <= 5 else 'missed'})", "p50 <= 5 ms"),
+        (
+            f"full turn p50 / p99: NLU ({t['nlu_runtime']}) + DM + templates",
+            f"{t['pipeline_ms_p50']:.2f} / {t['pipeline_ms_p99']:.2f} ms "
+            f"({'met' if t['pipeline_ms_p50'] <= 5 else 'missed'})",
+            "p50 <= 5 ms",
+        ),
         ("  of which NLU, p50", f"{t['nlu_ms_p50']:.2f} ms", "-"),
-        (f"full turn p50 / p99 as trained ({' + '.join(a['pipeline'])})", f"{a['pipeline_ms_p50']:.2f} / {a['pipeline_ms_p99']:.2f} ms", "-"),
+        (
+            f"full turn p50 / p99 as trained ({' + '.join(a['pipeline'])})",
+            f"{a['pipeline_ms_p50']:.2f} / {a['pipeline_ms_p99']:.2f} ms",
+            "-",
+        ),
     ]
-    write("dm", "Dialogue manager: time per turn", "make bench-dm", rows, results,
-          notes="Turns are the bot's conversation tests replayed, one user; DM time is `FlowPolicy.process` alone; a full turn is the sum of "
-                "the components' times. The templates row trains the same bot with `t5_nlg` replaced by `template_nlg`.")
+    write(
+        "dm",
+        "Dialogue manager: time per turn",
+        "make bench-dm",
+        rows,
+        results,
+        notes="Turns are the bot's conversation tests replayed, one user; DM time is `FlowPolicy.process` alone; a "
+        "full turn is the sum of "
+        "the components' times. The templates row trains the same bot with `t5_nlg` replaced by `template_nlg`.",
+    )
     for m, v, t in rows:
         print(f"{m}: {v} (target {t})")
 

@@ -66,24 +66,59 @@ def main() -> None:
             saved = Path(tmp) / "bert_nlu"
             saved.mkdir()
             bert.save(saved)
-            for label, previous in (("full training", None), (f"--finetune (epoch fraction {args.epoch_fraction})", saved)):
+            for label, previous in (
+                ("full training", None),
+                (f"--finetune (epoch fraction {args.epoch_fraction})", saved),
+            ):
                 agent, seconds, _ = trained(loaded, base + added, previous)
                 parses = [agent.parse(ex.text) for ex in test]
                 report = evaluate_parses(test, parses, lambda text, lang=lang: tokenize(text, lang))
-                scores[label] = {"seconds": seconds, "intent_accuracy": report["intent"]["accuracy"], "entity_f1": report["slots"]["f1"]}
-                print(f"{name}: {label}: {seconds:.0f}s, intent {report['intent']['accuracy'] * 100:.2f}, entity F1 {report['slots']['f1'] * 100:.2f}", flush=True)
+                scores[label] = {
+                    "seconds": seconds,
+                    "intent_accuracy": report["intent"]["accuracy"],
+                    "entity_f1": report["slots"]["f1"],
+                }
+                print(
+                    f"{name}: {label}: {seconds:.0f}s, intent {report['intent']['accuracy'] * 100:.2f}, entity F1 "
+                    f"{report['slots']['f1'] * 100:.2f}",
+                    flush=True,
+                )
         full, tuned = scores["full training"], scores[f"--finetune (epoch fraction {args.epoch_fraction})"]
-        results[name] = {"language": lang, "base": len(base), "added": len(added), "test": len(test), "base_seconds": base_s, **scores}
+        results[name] = {
+            "language": lang,
+            "base": len(base),
+            "added": len(added),
+            "test": len(test),
+            "base_seconds": base_s,
+            **scores,
+        }
         share = tuned["seconds"] / full["seconds"]
-        rows.append((f"{name} ({len(base)} + {len(added)} examples, {len(test)} tested): training time, full / --finetune",
-                     f"{full['seconds']:.0f} s / {tuned['seconds']:.0f} s ({share * 100:.0f} %)", "a fraction"))
-        rows.append((f"{name}: intent accuracy / entity F1, full / --finetune",
-                     f"{full['intent_accuracy'] * 100:.2f} / {full['entity_f1'] * 100:.2f} vs {tuned['intent_accuracy'] * 100:.2f} / {tuned['entity_f1'] * 100:.2f}", "within noise"))
+        rows.append(
+            (
+                f"{name} ({len(base)} + {len(added)} examples, {len(test)} tested): training time, full / --finetune",
+                f"{full['seconds']:.0f} s / {tuned['seconds']:.0f} s ({share * 100:.0f} %)",
+                "a fraction",
+            )
+        )
+        rows.append(
+            (
+                f"{name}: intent accuracy / entity F1, full / --finetune",
+                f"{full['intent_accuracy'] * 100:.2f} / {full['entity_f1'] * 100:.2f} vs "
+                f"{tuned['intent_accuracy'] * 100:.2f} / {tuned['entity_f1'] * 100:.2f}",
+                "within noise",
+            )
+        )
     if not args.no_write:
-        write("nlu_finetune", "NLU: train --finetune against a full training (the example bots)", "make bench-finetune", rows, results,
-              notes="Each bot's examples split by intent into base (70 %), added (10 %) and test (20 %); the NLU pipeline trained on the base, "
-                    "then on base + added from scratch and continued from the base model (bert_nlu's weights; the rule extractor retrains). "
-                    "Small test sets: one message is 2-3 points.")
+        write(
+            "nlu_finetune",
+            "NLU: train --finetune against a full training (the example bots)",
+            "make bench-finetune",
+            rows,
+            results,
+            notes="Each bot's examples split by intent into base (70 %), added (10 %) and test (20 %); the NLU "
+            "pipeline trained on the base, then on base + added from scratch and continued from the base model "
+            "(bert_nlu's weights; the rule extractor retrains). Small test sets: one message is 2-3 points.",
+        )
 
 
 if __name__ == "__main__":

@@ -39,17 +39,35 @@ def main() -> None:
             sys.exit(f"init failed ({run.returncode}):\n{run.stdout}\n{run.stderr}")
         trained = float(re.search(r"trained \S+ in ([\d.]+)s", run.stdout).group(1))
         t1 = time.perf_counter()
-        test = subprocess.run([sys.executable, "-m", "dialogkit", "test", "mybot", "--model", "models/mybot"], cwd=tmp, text=True,
-                              capture_output=True, env=env, timeout=600)
+        test = subprocess.run(
+            [sys.executable, "-m", "dialogkit", "test", "mybot", "--model", "models/mybot"],
+            cwd=tmp,
+            text=True,
+            capture_output=True,
+            env=env,
+            timeout=600,
+        )
         test_seconds = time.perf_counter() - t1
         passed = re.search(r"(\d+)/(\d+) conversations passed", test.stdout)
     reply = next((line for line in run.stdout.splitlines() if line.startswith("bot>")), "")
     results = {"first_reply_seconds": first_reply, "train_seconds": trained, "first_reply": reply,
                "test_seconds": test_seconds, "tests_passed": passed.group(0) if passed else test.stdout[-500:]}
     rows = [
-        ("`dialogkit init mybot` to the first reply (write, train, open the shell, answer \"hi\")", f"{first_reply:.1f} s", "-"),
-        ("training the starter bot (default pipeline)", f"{trained:.1f} s ({'met' if trained <= 60 else 'missed'})", "<= 60 s"),
-        ("its conversation tests (`dialogkit test mybot --model models/mybot`)", f"{results['tests_passed']} in {test_seconds:.1f} s", "all pass"),
+        (
+            '`dialogkit init mybot` to the first reply (write, train, open the shell, answer "hi")',
+            f"{first_reply:.1f} s",
+            "-",
+        ),
+        (
+            "training the starter bot (default pipeline)",
+            f"{trained:.1f} s ({'met' if trained <= 60 else 'missed'})",
+            "<= 60 s",
+        ),
+        (
+            "its conversation tests (`dialogkit test mybot --model models/mybot`)",
+            f"{results['tests_passed']} in {test_seconds:.1f} s",
+            "all pass",
+        ),
     ]
     for m, v, t in rows:
         print(f"{m}: {v} (target {t})")

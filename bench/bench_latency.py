@@ -103,9 +103,15 @@ def breakdown(component, runs: int) -> dict:
     logits, emissions = component.fast.run(batch)
     stages = {
         "words (spaCy tokenizer)": lambda: words_of(MESSAGE, "en"),
-        "word pieces + alignment": lambda: encode(component.tokenizer, [words], 128, component.featurizer, tensors="np"),
+        "word pieces + alignment": lambda: encode(
+            component.tokenizer, [words], 128, component.featurizer, tensors="np"
+        ),
         "graph (ONNX Runtime)": lambda: component.fast.run(batch),
-        "softmax + CRF Viterbi (numpy)": lambda: (softmax(logits), component.fast.decode(emissions, batch.word_mask), softmax(emissions)),
+        "softmax + CRF Viterbi (numpy)": lambda: (
+            softmax(logits),
+            component.fast.decode(emissions, batch.word_mask),
+            softmax(emissions),
+        ),
         "whole parse_batch": lambda: component.parse_batch([MESSAGE]),
     }
     return {name: statistics.median(timed(fn, runs)) * 1000 for name, fn in stages.items()}
@@ -158,7 +164,11 @@ def main() -> None:
             t2 = time.perf_counter()
             component.parse_batch([MESSAGE])
             first = time.perf_counter() - t2
-            results["paths"][name] = {**measure(component, loaded.domain, args.runs), "load_seconds": load_seconds, "first_parse_ms": first * 1000}
+            results["paths"][name] = {
+                **measure(component, loaded.domain, args.runs),
+                "load_seconds": load_seconds,
+                "first_parse_ms": first * 1000,
+            }
             print(name, results["paths"][name], flush=True)
             if name == "onnx int8":
                 results["breakdown_onnx_int8_ms"] = breakdown(component, args.runs)
@@ -168,26 +178,63 @@ def main() -> None:
     results["default_path"] = default
     rows = []
     d = results["paths"][default]
-    rows.append((f"default path ({default}, chosen at training): parse p50", f"{d['parse_ms_p50']:.2f} ms ({'met' if d['parse_ms_p50'] <= 2.5 else 'missed'})", "<= 2.5 ms"))
-    rows.append((f"default path ({default}): parse p99", f"{d['parse_ms_p99']:.2f} ms ({'met' if d['parse_ms_p99'] <= 5 else 'missed'})", "<= 5 ms"))
+    rows.append(
+        (
+            f"default path ({default}, chosen at training): parse p50",
+            f"{d['parse_ms_p50']:.2f} ms ({'met' if d['parse_ms_p50'] <= 2.5 else 'missed'})",
+            "<= 2.5 ms",
+        )
+    )
+    rows.append(
+        (
+            f"default path ({default}): parse p99",
+            f"{d['parse_ms_p99']:.2f} ms ({'met' if d['parse_ms_p99'] <= 5 else 'missed'})",
+            "<= 5 ms",
+        )
+    )
     a = results["auto"]
     if a.get("checked_on"):
-        rows.append(("int8 check at training: same intent / same tags as fp32", f"{a['int8_intent_agreement']:.1%} / {a['int8_tag_agreement']:.1%} of {a['checked_on']} examples", f">= {a['min_agreement']:.1%} each for int8"))
+        rows.append(
+            (
+                "int8 check at training: same intent / same tags as fp32",
+                f"{a['int8_intent_agreement']:.1%} / {a['int8_tag_agreement']:.1%} of {a['checked_on']} examples",
+                f">= {a['min_agreement']:.1%} each for int8",
+            )
+        )
     for name, r in results["paths"].items():
         rows += [
-            (f"{name}: parse p50 / p99, batch 1, 15 words", f"{r['parse_ms_p50']:.2f} / {r['parse_ms_p99']:.2f} ms", "-"),
-            (f"{name}: bare forward p50 (same run; {'graph with heads' if name.startswith('onnx') else 'encoder'})", f"{r['bare_ms_p50']:.2f} ms", "-"),
-            (f"{name}: parse p50 / bare forward p50", f"{r['ratio_p50']:.2f} x ({'met' if r['ratio_p50'] <= 1.3 else 'missed'})", "<= 1.3 x"),
+            (
+                f"{name}: parse p50 / p99, batch 1, 15 words",
+                f"{r['parse_ms_p50']:.2f} / {r['parse_ms_p99']:.2f} ms",
+                "-",
+            ),
+            (
+                f"{name}: bare forward p50 (same run; {'graph with heads' if name.startswith('onnx') else 'encoder'})",
+                f"{r['bare_ms_p50']:.2f} ms",
+                "-",
+            ),
+            (
+                f"{name}: parse p50 / bare forward p50",
+                f"{r['ratio_p50']:.2f} x ({'met' if r['ratio_p50'] <= 1.3 else 'missed'})",
+                "<= 1.3 x",
+            ),
             (f"{name}: throughput at batch 32", f"{r['batch32_messages_per_s']:.0f} messages/s", "-"),
             (f"{name}: load time / first parse", f"{r['load_seconds']:.2f} s / {r['first_parse_ms']:.1f} ms", "-"),
         ]
     for stage, ms in results["breakdown_onnx_int8_ms"].items():
         rows.append((f"onnx int8 parse, {stage} p50", f"{ms:.3f} ms", "-"))
     rows.append(("training: save + ONNX export + int8 check", f"{results['save_and_export_seconds']:.1f} s", "-"))
-    write("latency", "NLU latency (bert_nlu, default encoder): ONNX Runtime and torch", "make bench-latency", rows, results,
-          notes=f"Message: \"{MESSAGE}\". Parse = Agent.parse with bert_nlu alone (spaCy words, word pieces, graph, "
-                "softmax, CRF Viterbi, entities). The bot's NLU trained once with its settings; each path loaded from the same weights. "
-                "The ONNX paths' bare forward is the whole graph (encoder and heads), the torch paths' the encoder alone.")
+    write(
+        "latency",
+        "NLU latency (bert_nlu, default encoder): ONNX Runtime and torch",
+        "make bench-latency",
+        rows,
+        results,
+        notes=f'Message: "{MESSAGE}". Parse = Agent.parse with bert_nlu alone (spaCy words, word pieces, graph, '
+        "softmax, CRF Viterbi, entities). The bot's NLU trained once with its settings; each path loaded from the "
+        "same weights. "
+        "The ONNX paths' bare forward is the whole graph (encoder and heads), the torch paths' the encoder alone.",
+    )
 
 
 if __name__ == "__main__":

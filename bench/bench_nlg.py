@@ -36,19 +36,66 @@ from bench.report import ROOT, write  # noqa: E402
 DELEX = ("name", "near")
 # Surface forms the guard accepts for each value (the generator's view; measuring uses e2e_slots.py).
 LEXICON: dict[str, dict[str, list[str]]] = {
-    "eatType": {"coffee shop": ["coffee shop", "coffee house", "cafe", "café"], "restaurant": ["restaurant"], "pub": ["pub"]},
-    "area": {"city centre": ["city centre", "centre of the city", "city center", "centre", "center"], "riverside": ["riverside", "river side", "by the river", "near the river", "river"]},
-    "familyFriendly": {
-        "yes": ["family friendly", "kid friendly", "kids friendly", "child friendly", "children friendly", "families", "family"],
-        "no": ["not family friendly", "not kid friendly", "not kids friendly", "not child friendly", "not children friendly", "non family friendly",
-               "isn't family friendly", "isn't kid friendly", "isn't child friendly", "not a family friendly", "not very family friendly", "adults only",
-               "no children", "no kids", "not for families", "not suitable for families", "not family oriented"],
+    "eatType": {
+        "coffee shop": ["coffee shop", "coffee house", "cafe", "café"],
+        "restaurant": ["restaurant"],
+        "pub": ["pub"],
     },
-    "food": {"Chinese": ["chinese"], "English": ["english", "british"], "Japanese": ["japanese"], "French": ["french"], "Indian": ["indian"],
-             "Fast food": ["fast food"], "Italian": ["italian"]},
+    "area": {
+        "city centre": ["city centre", "centre of the city", "city center", "centre", "center"],
+        "riverside": ["riverside", "river side", "by the river", "near the river", "river"],
+    },
+    "familyFriendly": {
+        "yes": [
+            "family friendly",
+            "kid friendly",
+            "kids friendly",
+            "child friendly",
+            "children friendly",
+            "families",
+            "family",
+        ],
+        "no": [
+            "not family friendly",
+            "not kid friendly",
+            "not kids friendly",
+            "not child friendly",
+            "not children friendly",
+            "non family friendly",
+            "isn't family friendly",
+            "isn't kid friendly",
+            "isn't child friendly",
+            "not a family friendly",
+            "not very family friendly",
+            "adults only",
+            "no children",
+            "no kids",
+            "not for families",
+            "not suitable for families",
+            "not family oriented",
+        ],
+    },
+    "food": {
+        "Chinese": ["chinese"],
+        "English": ["english", "british"],
+        "Japanese": ["japanese"],
+        "French": ["french"],
+        "Indian": ["indian"],
+        "Fast food": ["fast food"],
+        "Italian": ["italian"],
+    },
     "priceRange": {
         "cheap": ["cheap", "inexpensive", "low price", "low priced", "low cost", "affordable"],
-        "moderate": ["moderate", "moderately priced", "mid price", "mid priced", "mid range", "average price", "average priced", "reasonably priced"],
+        "moderate": [
+            "moderate",
+            "moderately priced",
+            "mid price",
+            "mid priced",
+            "mid range",
+            "average price",
+            "average priced",
+            "reasonably priced",
+        ],
         "high": ["high price", "high priced", "expensive", "high cost", "price range is high", "pricey"],
         "less than £20": ["less than £20", "under £20", "below £20", "less than 20"],
         "£20-25": ["£20 25", "£20 £25", "20 25", "£20 to £25", "20 to 25", "between £20 and £25"],
@@ -92,10 +139,22 @@ def template(mr: dict[str, str]) -> str:
     out = [first + "."]
     price = mr.get("priceRange")
     if price:
-        out.append(f"It is {price}." if price in ("cheap",) else f"It has a {price} price range." if price in ("moderate", "high") else f"Prices are {price}." if "than" in price else f"Prices are in the {price} range.")
+        out.append(
+            f"It is {price}."
+            if price in ("cheap",)
+            else f"It has a {price} price range."
+            if price in ("moderate", "high")
+            else f"Prices are {price}."
+            if "than" in price
+            else f"Prices are in the {price} range."
+        )
     rating = mr.get("customer rating")
     if rating:
-        out.append(f"It has a customer rating of {rating}." if "out of" in rating else f"It has {'an' if rating[0] in 'aeiou' else 'a'} {rating} customer rating.")
+        out.append(
+            f"It has a customer rating of {rating}."
+            if "out of" in rating
+            else f"It has {'an' if rating[0] in 'aeiou' else 'a'} {rating} customer rating."
+        )
     if ff == "no":
         out.append("It is not family-friendly.")
     return " ".join(out)
@@ -123,7 +182,11 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-init-compare", action="store_true", help="skip training the second model (random embeddings) used to measure init_embeddings")
+    p.add_argument(
+        "--no-init-compare",
+        action="store_true",
+        help="skip training the second model (random embeddings) used to measure init_embeddings",
+    )
     p.add_argument("--limit", type=int, help="smoke run: only N MRs (results not written to BENCHMARKS.md)")
     args = p.parse_args()
 
@@ -161,7 +224,9 @@ def main() -> None:
     def train_model(init: bool) -> tuple[Any, Any, Any, float]:
         cfg = GeneratorConfig(init_embeddings=init)
         codec, model = build_model(cfg, slots, [t for pr in pairs for t in pr], args.seed)
-        settings = FitSettings(epochs=args.epochs, patience=args.patience, batch_size=32, learning_rate=1e-3, seed=args.seed)
+        settings = FitSettings(
+            epochs=args.epochs, patience=args.patience, batch_size=32, learning_rate=1e-3, seed=args.seed
+        )
         t0 = time.perf_counter()
         result = fit(model, codec, train, held, settings, progress=lambda m: print(m, flush=True))
         seconds = time.perf_counter() - t0
@@ -189,7 +254,14 @@ def main() -> None:
             before.append(fill(options[0], filled, ""))
             chosen = None
             for c in options:
-                v = check(c, required_placeholders=present, required_values=vals, response_slots=slots, filled=filled, lexicon=lexicon)
+                v = check(
+                    c,
+                    required_placeholders=present,
+                    required_values=vals,
+                    response_slots=slots,
+                    filled=filled,
+                    lexicon=lexicon,
+                )
                 if v.ok:
                     chosen = c
                     break
@@ -214,7 +286,14 @@ def main() -> None:
         for h, m in zip(hyps, test_mrs, strict=True):
             for i, x in enumerate(slot_errors(h, parse_mr(m))):
                 tot[i] += x
-        return {"required": tot[0], "missing": tot[1], "wrong": tot[2], "added": tot[3], "ser": (tot[1] + tot[2]) / tot[0], "ser_with_added": (tot[1] + tot[2] + tot[3]) / tot[0]}
+        return {
+            "required": tot[0],
+            "missing": tot[1],
+            "wrong": tot[2],
+            "added": tot[3],
+            "ser": (tot[1] + tot[2]) / tot[0],
+            "ser_with_added": (tot[1] + tot[2] + tot[3]) / tot[0],
+        }
 
     baseline = [template(parse_mr(m)) for m in test_mrs]
     human_ser = ser([r[0] for r in refs])
@@ -242,25 +321,57 @@ def main() -> None:
     if not args.no_init_compare:
         c2, r2, res2, sec2 = train_model(False)
         ev2 = evaluate(c2, r2)
-        compare = {"train_seconds": sec2, "epochs_run": res2.epochs_run, "best_epoch": res2.best_epoch, "best_held_out_loss": res2.best_loss,
-                   "bleu_before_guard": bleu(ev2["before"]), "ser_before_guard": ser(ev2["before"]), "fallback_rate": ev2["fallback_rate"]}
+        compare = {
+            "train_seconds": sec2,
+            "epochs_run": res2.epochs_run,
+            "best_epoch": res2.best_epoch,
+            "best_held_out_loss": res2.best_loss,
+            "bleu_before_guard": bleu(ev2["before"]),
+            "ser_before_guard": ser(ev2["before"]),
+            "fallback_rate": ev2["fallback_rate"],
+        }
 
     p50 = {k: statistics.median(v) for k, v in lat.items()}
     p95 = {k: sorted(v)[int(0.95 * len(v)) - 1] for k, v in lat.items()}
     results = {
-        "data": args.e2e, "mrs": len(mrs), "train_mrs": len(train_mrs), "test_mrs": len(test_mrs), "train_pairs": len(train), "held_out_pairs": len(held),
-        "model": {"vocabulary": len(codec), "parameters": sum(p.numel() for p in runtime.parameters()), "config": GeneratorConfig().model_dump(include={"d_model", "d_ff", "d_kv", "num_heads", "num_layers", "num_decoder_layers"})},
-        "train_seconds": train_seconds, "epochs_run": result.epochs_run, "best_epoch": result.best_epoch, "history": result.history,
+        "data": args.e2e,
+        "mrs": len(mrs),
+        "train_mrs": len(train_mrs),
+        "test_mrs": len(test_mrs),
+        "train_pairs": len(train),
+        "held_out_pairs": len(held),
+        "model": {
+            "vocabulary": len(codec),
+            "parameters": sum(p.numel() for p in runtime.parameters()),
+            "config": GeneratorConfig().model_dump(
+                include={"d_model", "d_ff", "d_kv", "num_heads", "num_layers", "num_decoder_layers"}
+            ),
+        },
+        "train_seconds": train_seconds,
+        "epochs_run": result.epochs_run,
+        "best_epoch": result.best_epoch,
+        "history": result.history,
         "template_baseline": {"bleu": bleu(baseline), "ser": ser(baseline)},
         "generator_before_guard": {"bleu": bleu(ev["before"]), "ser": ser(ev["before"])},
         "generator_greedy_before_guard": {"bleu": bleu(greedy_filled), "ser": ser(greedy_filled)},
-        "generator_after_guard": {"bleu": bleu(ev["after"]), "ser": ser(ev["after"]), "fallback_rate": ev["fallback_rate"]},
-        "generator_after_guard_beam8": {"bleu": bleu(ev8["after"]), "ser": ser(ev8["after"]), "fallback_rate": ev8["fallback_rate"]},
+        "generator_after_guard": {
+            "bleu": bleu(ev["after"]),
+            "ser": ser(ev["after"]),
+            "fallback_rate": ev["fallback_rate"],
+        },
+        "generator_after_guard_beam8": {
+            "bleu": bleu(ev8["after"]),
+            "ser": ser(ev8["after"]),
+            "fallback_rate": ev8["fallback_rate"],
+        },
         "human_first_reference": {"ser": human_ser},
         "latency_ms": {"p50": p50, "p95": p95, "batched_beam_per_reply": batch_ms},
         "init_embeddings_off": compare,
         "guard_failures": ev["guard_failures"],
-        "examples": [{"mr": m, "template": b, "generated": a} for m, b, a in list(zip(test_mrs, baseline, ev["after"], strict=True))[:8]],
+        "examples": [
+            {"mr": m, "template": b, "generated": a}
+            for m, b, a in list(zip(test_mrs, baseline, ev["after"], strict=True))[:8]
+        ],
     }
     base_bleu, after_bleu = results["template_baseline"]["bleu"], results["generator_after_guard"]["bleu"]
     after_ser = results["generator_after_guard"]["ser"]["ser"]
@@ -274,33 +385,93 @@ def main() -> None:
     after8 = results["generator_after_guard_beam8"]
     rows = [
         ("BLEU: template baseline", f"{base_bleu:.2f}", "-"),
-        ("BLEU: generator before guard (beam 4) / greedy", f"{results['generator_before_guard']['bleu']:.2f} / {results['generator_greedy_before_guard']['bleu']:.2f}", "-"),
-        ("BLEU: generator after guard, beam 4 (4 checked)", f"{after_bleu:.2f} ({verdict(after_bleu >= base_bleu + 8)}: {after_bleu - base_bleu:+.2f})", ">= baseline + 8"),
-        ("BLEU: generator after guard, beam 8 (all 8 checked)", f"{after8['bleu']:.2f} ({verdict(after8['bleu'] >= base_bleu + 8)}: {after8['bleu'] - base_bleu:+.2f})", ">= baseline + 8"),
+        (
+            "BLEU: generator before guard (beam 4) / greedy",
+            f"{results['generator_before_guard']['bleu']:.2f} / {results['generator_greedy_before_guard']['bleu']:.2f}",
+            "-",
+        ),
+        (
+            "BLEU: generator after guard, beam 4 (4 checked)",
+            f"{after_bleu:.2f} ({verdict(after_bleu >= base_bleu + 8)}: {after_bleu - base_bleu:+.2f})",
+            ">= baseline + 8",
+        ),
+        (
+            "BLEU: generator after guard, beam 8 (all 8 checked)",
+            f"{after8['bleu']:.2f} ({verdict(after8['bleu'] >= base_bleu + 8)}: {after8['bleu'] - base_bleu:+.2f})",
+            ">= baseline + 8",
+        ),
         ("SER: template baseline", pct(results["template_baseline"]["ser"]["ser"]), "-"),
         ("SER: generator before guard", pct(results["generator_before_guard"]["ser"]["ser"]), "-"),
-        ("SER: generator after guard, beam 4 / beam 8", f"{pct(after_ser)} / {pct(after8['ser']['ser'])} ({verdict(max(after_ser, after8['ser']['ser']) <= 0.003)})", "<= 0.3%"),
-        ("added (hallucinated) values per required: before / after guard", f"{results['generator_before_guard']['ser']['added'] / results['generator_before_guard']['ser']['required'] * 100:.2f}% / {results['generator_after_guard']['ser']['added'] / results['generator_after_guard']['ser']['required'] * 100:.2f}%", "-"),
-        ("guard fallback rate (test MRs), beam 4", f"{pct(ev['fallback_rate'])} ({verdict(ev['fallback_rate'] <= 0.05)})", "<= 5%"),
-        ("guard fallback rate (test MRs), beam 8 all checked", f"{pct(ev8['fallback_rate'])} ({verdict(ev8['fallback_rate'] <= 0.05)})", "<= 5%"),
+        (
+            "SER: generator after guard, beam 4 / beam 8",
+            f"{pct(after_ser)} / {pct(after8['ser']['ser'])} "
+            f"({verdict(max(after_ser, after8['ser']['ser']) <= 0.003)})",
+            "<= 0.3%",
+        ),
+        (
+            "added (hallucinated) values per required: before / after guard",
+            " / ".join(
+                f"{results[k]['ser']['added'] / results[k]['ser']['required'] * 100:.2f}%"
+                for k in ("generator_before_guard", "generator_after_guard")
+            ),
+            "-",
+        ),
+        (
+            "guard fallback rate (test MRs), beam 4",
+            f"{pct(ev['fallback_rate'])} ({verdict(ev['fallback_rate'] <= 0.05)})",
+            "<= 5%",
+        ),
+        (
+            "guard fallback rate (test MRs), beam 8 all checked",
+            f"{pct(ev8['fallback_rate'])} ({verdict(ev8['fallback_rate'] <= 0.05)})",
+            "<= 5%",
+        ),
         ("SER of the human references (first per MR, same checker)", pct(human_ser["ser"]), "-"),
-        ("training wall time", f"{train_seconds / 60:.1f} min ({result.epochs_run} epochs, best {result.best_epoch}) ({verdict(train_seconds <= 1800)})", "<= 30 min"),
-        ("generation p50 / p95 per reply, beam 4, batch 1", f"{p50['beam']:.1f} / {p95['beam']:.1f} ms ({verdict(p50['beam'] <= 15)})", "p50 <= 15 ms"),
-        ("generation p50 / p95 per reply, greedy, batch 1", f"{p50['greedy']:.1f} / {p95['greedy']:.1f} ms ({verdict(p50['greedy'] <= 15)})", "p50 <= 15 ms"),
+        (
+            "training wall time",
+            f"{train_seconds / 60:.1f} min ({result.epochs_run} epochs, best {result.best_epoch}) "
+            f"({verdict(train_seconds <= 1800)})",
+            "<= 30 min",
+        ),
+        (
+            "generation p50 / p95 per reply, beam 4, batch 1",
+            f"{p50['beam']:.1f} / {p95['beam']:.1f} ms ({verdict(p50['beam'] <= 15)})",
+            "p50 <= 15 ms",
+        ),
+        (
+            "generation p50 / p95 per reply, greedy, batch 1",
+            f"{p50['greedy']:.1f} / {p95['greedy']:.1f} ms ({verdict(p50['greedy'] <= 15)})",
+            "p50 <= 15 ms",
+        ),
         ("generation p50 / p95 per reply, beam 8, batch 1", f"{p50['beam8']:.1f} / {p95['beam8']:.1f} ms", "-"),
         ("generation per reply, beam 4, batches of 32", f"{batch_ms:.1f} ms", "-"),
     ]
     if compare:
-        rows.append(("init_embeddings off (random embeddings): BLEU / SER before guard, held-out loss", f"{compare['bleu_before_guard']:.2f} / {pct(compare['ser_before_guard']['ser'])}, {compare['best_held_out_loss']:.3f} (on: {result.best_loss:.3f})", "measure"))
+        rows.append(
+            (
+                "init_embeddings off (random embeddings): BLEU / SER before guard, held-out loss",
+                f"{compare['bleu_before_guard']:.2f} / {pct(compare['ser_before_guard']['ser'])}, "
+                f"{compare['best_held_out_loss']:.3f} (on: {result.best_loss:.3f})",
+                "measure",
+            )
+        )
     for m, v, t_ in rows:
         print(f"{m}: {v} (target {t_})")
     if args.limit:
         return
-    write("nlg", "NLG: E2E cleaned dev set (t5_nlg, compact, from scratch)", "make bench-nlg", rows, results,
-          notes=f"Split by MR: {len(train_mrs)} train MRs ({len(train)} pairs + {len(held)} held out for early stopping), {len(test_mrs)} test MRs, "
-                f"{sum(len(r) for r in refs)} test references. Compact T5: {results['model']['parameters'] / 1e6:.1f}M parameters, "
-                f"vocabulary of {len(codec)} pieces from the packaged encoder. After the guard, replies with no passing candidate are the template baseline's. "
-                "Slot errors measured with `bench/e2e_slots.py` (independent of the guard's lexicon). Examples and guard failures: the JSON.")
+    write(
+        "nlg",
+        "NLG: E2E cleaned dev set (t5_nlg, compact, from scratch)",
+        "make bench-nlg",
+        rows,
+        results,
+        notes=f"Split by MR: {len(train_mrs)} train MRs ({len(train)} pairs + {len(held)} held out for early "
+        f"stopping), {len(test_mrs)} test MRs, {sum(len(r) for r in refs)} test references. Compact T5: "
+        f"{results['model']['parameters'] / 1e6:.1f}M parameters, vocabulary of {len(codec)} pieces from the "
+        "packaged encoder. After the guard, replies with no passing candidate are the template baseline's. Slot "
+        "errors measured with `bench/e2e_slots.py` (independent of the guard's lexicon). Examples and guard "
+        "failures: the JSON.",
+    )
 
 
 if __name__ == "__main__":

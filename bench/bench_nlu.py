@@ -28,12 +28,26 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--encoder", default="default")
-    p.add_argument("--char-features", choices=["auto", "on", "off"], default="auto",
-                   help="the bot's own character n-gram features: auto (the default: off for English data on the English encoder), on, off")
-    p.add_argument("--out", help="per-intent/entity reports (default: bench/results/atis, or atis-char-<on|off> with --char-features)")
-    p.add_argument("--limit", type=int, help="smoke run: use only the first N examples of each split (results not written to BENCHMARKS.md)")
+    p.add_argument(
+        "--char-features",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="the bot's own character n-gram features: auto (the default: off for English data on the English "
+        "encoder), on, off",
+    )
+    p.add_argument(
+        "--out",
+        help="per-intent/entity reports (default: bench/results/atis, or atis-char-<on|off> with --char-features)",
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        help="smoke run: use only the first N examples of each split (results not written to BENCHMARKS.md)",
+    )
     args = p.parse_args()
-    args.out = args.out or str(ROOT / "bench" / "results" / ("atis" if args.char_features == "auto" else f"atis-char-{args.char_features}"))
+    args.out = args.out or str(
+        ROOT / "bench" / "results" / ("atis" if args.char_features == "auto" else f"atis-char-{args.char_features}")
+    )
 
     import torch
 
@@ -46,9 +60,23 @@ def main() -> None:
     atis = Path(args.atis)
     train, dev, test = (read_bio(atis / s)[: args.limit] for s in ("train", "dev", "test"))
     entities = sorted({s.entity for ex in train + dev for s in ex.entities})
-    domain = Domain.model_validate({"name": "atis", "intents": {i: {} for i in sorted({ex.intent for ex in train + dev})}, "entities": dict.fromkeys(entities)})
-    config = resolve_config("bert_nlu", {"encoder": args.encoder, "epochs": args.epochs, "patience": args.patience, "batch_size": 32,
-                                         "char_features": {"auto": "auto", "on": True, "off": False}[args.char_features]})
+    domain = Domain.model_validate(
+        {
+            "name": "atis",
+            "intents": {i: {} for i in sorted({ex.intent for ex in train + dev})},
+            "entities": dict.fromkeys(entities),
+        }
+    )
+    config = resolve_config(
+        "bert_nlu",
+        {
+            "encoder": args.encoder,
+            "epochs": args.epochs,
+            "patience": args.patience,
+            "batch_size": 32,
+            "char_features": {"auto": "auto", "on": True, "off": False}[args.char_features],
+        },
+    )
     component = BertNLU(config, domain)
     t0 = time.perf_counter()
     component.train(TrainingContext(None, train, validation=dev, progress=lambda m: print(m, flush=True)))
@@ -71,10 +99,22 @@ def main() -> None:
 
     report, test_seconds = score(component)
     if args.limit:
-        print(f"smoke run on {args.limit} examples per split: intent {report['intent']['accuracy']:.3f}, slot F1 {report['slots']['f1']:.3f}")
-    write_report(report, args.out if not args.limit else Path(args.out).with_name("atis-smoke"), "ATIS test (bert_nlu, default encoder)")
+        print(
+            f"smoke run on {args.limit} examples per split: intent {report['intent']['accuracy']:.3f}, slot F1 "
+            f"{report['slots']['f1']:.3f}"
+        )
+    write_report(
+        report,
+        args.out if not args.limit else Path(args.out).with_name("atis-smoke"),
+        "ATIS test (bert_nlu, default encoder)",
+    )
     quantized = BertNLU(config.model_copy(update={"quantize": True}), domain)
-    quantized.intents, quantized.tags, quantized.tokenizer, quantized.featurizer = component.intents, component.tags, component.tokenizer, component.featurizer
+    quantized.intents, quantized.tags, quantized.tokenizer, quantized.featurizer = (
+        component.intents,
+        component.tags,
+        component.tokenizer,
+        component.featurizer,
+    )
     quantized.model = torch.ao.quantization.quantize_dynamic(component.model, {torch.nn.Linear}, dtype=torch.qint8)
     q_report, q_seconds = score(quantized)
     # the fast path as `train` leaves it: exported to ONNX with the int8 check on the training examples, loaded back
@@ -92,15 +132,33 @@ def main() -> None:
     fit = component.fit_result
     params = sum(p.numel() for p in component.model.encoder.parameters())
     results = {
-        "encoder": args.encoder, "encoder_parameters": params, "config": config.model_dump(),
-        "train_examples": len(train), "dev_examples": len(dev), "test_examples": len(test),
-        "train_seconds": train_seconds, "epochs_run": fit.epochs_run, "best_epoch": fit.best_epoch, "history": fit.history,
+        "encoder": args.encoder,
+        "encoder_parameters": params,
+        "config": config.model_dump(),
+        "train_examples": len(train),
+        "dev_examples": len(dev),
+        "test_examples": len(test),
+        "train_seconds": train_seconds,
+        "epochs_run": fit.epochs_run,
+        "best_epoch": fit.best_epoch,
+        "history": fit.history,
         "test": {k: report[k] for k in ("intent", "slots", "sentence_accuracy")},
-        "test_errors": len(report["errors"]), "test_seconds": test_seconds,
-        "quantized_int8": {"intent_accuracy": q_report["intent"]["accuracy"], "slot_f1": q_report["slots"]["f1"],
-                           "sentence_accuracy": q_report["sentence_accuracy"], "test_seconds": q_seconds},
-        "fast_path": {"runtime": fast_runtime, "export": onnx_info, "intent_accuracy": fast_report["intent"]["accuracy"],
-                      "slot_f1": fast_report["slots"]["f1"], "sentence_accuracy": fast_report["sentence_accuracy"], "test_seconds": fast_seconds},
+        "test_errors": len(report["errors"]),
+        "test_seconds": test_seconds,
+        "quantized_int8": {
+            "intent_accuracy": q_report["intent"]["accuracy"],
+            "slot_f1": q_report["slots"]["f1"],
+            "sentence_accuracy": q_report["sentence_accuracy"],
+            "test_seconds": q_seconds,
+        },
+        "fast_path": {
+            "runtime": fast_runtime,
+            "export": onnx_info,
+            "intent_accuracy": fast_report["intent"]["accuracy"],
+            "slot_f1": fast_report["slots"]["f1"],
+            "sentence_accuracy": fast_report["sentence_accuracy"],
+            "test_seconds": fast_seconds,
+        },
     }
     for key in ("per_intent", "confusion"):
         results["test"]["intent"].pop(key, None)
@@ -114,32 +172,72 @@ def main() -> None:
         ("slot F1, entity level (test)", hit(s["f1"], 95.9), ">= 95.9"),
         ("sentence accuracy (test)", hit(report["sentence_accuracy"], 88.5), ">= 88.5"),
         ("intent macro-F1 (test)", f"{i['macro_f1'] * 100:.2f}", "-"),
-        ("training wall time", f"{train_seconds / 60:.1f} min ({fit.epochs_run} epochs, best {fit.best_epoch} on dev) ({'met' if train_seconds <= 900 else 'missed'})", "<= 15 min"),
-        ("int8 dynamic quantization: intent acc / slot F1 / sentence acc", f"{q_report['intent']['accuracy'] * 100:.2f} / {q_report['slots']['f1'] * 100:.2f} / {q_report['sentence_accuracy'] * 100:.2f}", "keeps accuracy?"),
-        ("test set parse time, fp32 vs int8 (893 messages, batch 64)", f"{test_seconds:.1f} s vs {q_seconds:.1f} s", "-"),
+        (
+            "training wall time",
+            f"{train_seconds / 60:.1f} min ({fit.epochs_run} epochs, best {fit.best_epoch} on dev) "
+            f"({'met' if train_seconds <= 900 else 'missed'})",
+            "<= 15 min",
+        ),
+        (
+            "int8 dynamic quantization: intent acc / slot F1 / sentence acc",
+            f"{q_report['intent']['accuracy'] * 100:.2f} / {q_report['slots']['f1'] * 100:.2f} / "
+            f"{q_report['sentence_accuracy'] * 100:.2f}",
+            "keeps accuracy?",
+        ),
+        (
+            "test set parse time, fp32 vs int8 (893 messages, batch 64)",
+            f"{test_seconds:.1f} s vs {q_seconds:.1f} s",
+            "-",
+        ),
     ]
     worst = max(abs(fast_report["intent"]["accuracy"] - i["accuracy"]), abs(fast_report["slots"]["f1"] - s["f1"]),
                 abs(fast_report["sentence_accuracy"] - report["sentence_accuracy"])) * 100
     rows += [
-        (f"fast path ({fast_runtime}, chosen at training): intent acc / slot F1 / sentence acc",
-         f"{fast_report['intent']['accuracy'] * 100:.2f} / {fast_report['slots']['f1'] * 100:.2f} / {fast_report['sentence_accuracy'] * 100:.2f}", "-"),
-        ("fast path: largest difference to torch fp32 (points)", f"{worst:.2f} ({'met' if worst <= 0.2 else 'missed'})", "<= 0.2"),
+        (
+            f"fast path ({fast_runtime}, chosen at training): intent acc / slot F1 / sentence acc",
+            f"{fast_report['intent']['accuracy'] * 100:.2f} / {fast_report['slots']['f1'] * 100:.2f} / "
+            f"{fast_report['sentence_accuracy'] * 100:.2f}",
+            "-",
+        ),
+        (
+            "fast path: largest difference to torch fp32 (points)",
+            f"{worst:.2f} ({'met' if worst <= 0.2 else 'missed'})",
+            "<= 0.2",
+        ),
         ("fast path: test set parse time (batch 64)", f"{fast_seconds:.1f} s", "-"),
     ]
     if onnx_info.get("checked_on"):
-        rows.append(("int8 check at training: same intent / same tags as fp32",
-                     f"{onnx_info['int8_intent_agreement']:.1%} / {onnx_info['int8_tag_agreement']:.1%} of {onnx_info['checked_on']} examples "
-                     f"({'the dev set' if onnx_info['checked_on'] == min(len(dev), 2000) and len(dev) >= 200 else 'training examples'})",
-                     f">= {onnx_info['min_agreement']:.1%} each for int8"))
+        whole_dev = onnx_info["checked_on"] == min(len(dev), 2000) and len(dev) >= 200
+        checked_on = "the dev set" if whole_dev else "training examples"
+        rows.append(
+            (
+                "int8 check at training: same intent / same tags as fp32",
+                f"{onnx_info['int8_intent_agreement']:.1%} / {onnx_info['int8_tag_agreement']:.1%} of "
+                f"{onnx_info['checked_on']} examples "
+                f"({checked_on})",
+                f">= {onnx_info['min_agreement']:.1%} each for int8",
+            )
+        )
     if args.limit:
         return
     features = f"on ({len(component.featurizer)} character n-gram and word features)" if component.featurizer else "off"
-    section, title = ("nlu", "NLU: ATIS (bert_nlu)") if args.char_features == "auto" else \
-        (f"nlu_char_{args.char_features}", f"NLU: ATIS (bert_nlu, char_features {args.char_features})")  # next to the default's table
-    write(section, title, "make bench-nlu" if args.char_features == "auto" else f"python bench/bench_nlu.py --char-features {args.char_features}", rows, results,
-          notes=f"Encoder: {args.encoder} ({params / 1e6:.1f}M parameters); the bot's own features {features}; best epoch chosen on dev. "
-                "Reference: BERT-base + CRF (110M) 97.98 / 95.93 / 88.58. "
-                f"Per-intent and per-entity tables, errors and the confusion matrix: `{os.path.relpath(args.out, ROOT)}/`.")
+    section, title = (
+        ("nlu", "NLU: ATIS (bert_nlu)")
+        if args.char_features == "auto"
+        else (f"nlu_char_{args.char_features}", f"NLU: ATIS (bert_nlu, char_features {args.char_features})")
+    )  # next to the default's table
+    write(
+        section,
+        title,
+        "make bench-nlu"
+        if args.char_features == "auto"
+        else f"python bench/bench_nlu.py --char-features {args.char_features}",
+        rows,
+        results,
+        notes=f"Encoder: {args.encoder} ({params / 1e6:.1f}M parameters); the bot's own features {features}; best "
+        "epoch chosen on dev. Reference: BERT-base + CRF (110M) 97.98 / 95.93 / 88.58. Per-intent and per-entity "
+        f"tables, errors and the confusion matrix: `{os.path.relpath(args.out, ROOT)}/`.",
+    )
     for m, v, t in rows:
         print(f"{m}: {v} (target {t})")
 

@@ -51,11 +51,18 @@ def main() -> None:
         languages = encoder_languages("default")
         auto = made_for_other_languages(languages, language)  # what `char_features: auto` picks
         for features in (True, False):
-            with tempfile.TemporaryDirectory() as tmp:  # the same bot with `char_features: true` or `false` under bert_nlu
+            # the same bot with `char_features: true` or `false` under bert_nlu
+            with tempfile.TemporaryDirectory() as tmp:
                 src = Path(tmp) / "bot"
                 shutil.copytree(path, src)
                 text = (src / "domain.yml").read_text(encoding="utf-8")
-                changed = re.sub(r"^(\s*- name: bert_nlu\b.*)$", rf"\1\n    char_features: {str(features).lower()}", text, count=1, flags=re.M)
+                changed = re.sub(
+                    r"^(\s*- name: bert_nlu\b.*)$",
+                    rf"\1\n    char_features: {str(features).lower()}",
+                    text,
+                    count=1,
+                    flags=re.M,
+                )
                 if changed == text:
                     sys.exit(f"{path}: no `- name: bert_nlu` line in domain.yml to set char_features on")
                 (src / "domain.yml").write_text(changed, encoding="utf-8")
@@ -65,24 +72,50 @@ def main() -> None:
                 seconds = time.perf_counter() - t0
             intent, f1, sent = report["intent"]["accuracy"], report["slots"]["f1"], report["sentence_accuracy"]
             key = f"{name} (char_features: {str(features).lower()}{', its default' if features == auto else ''})"
-            results[key] = {"language": language, "char_features": features, "examples": report["examples"], "folds": args.folds, "seconds": seconds,
-                            "intent_accuracy": intent, "intent_macro_f1": report["intent"]["macro_f1"], "slot_f1": f1,
-                            "slot_precision": report["slots"]["precision"], "slot_recall": report["slots"]["recall"],
-                            "sentence_accuracy": sent, "errors": report["errors"][:20]}
+            results[key] = {
+                "language": language,
+                "char_features": features,
+                "examples": report["examples"],
+                "folds": args.folds,
+                "seconds": seconds,
+                "intent_accuracy": intent,
+                "intent_macro_f1": report["intent"]["macro_f1"],
+                "slot_f1": f1,
+                "slot_precision": report["slots"]["precision"],
+                "slot_recall": report["slots"]["recall"],
+                "sentence_accuracy": sent,
+                "errors": report["errors"][:20],
+            }
             target = TARGETS.get(name) if features == auto else None
             verdict = ""
             if target:
                 verdict = " (met)" if intent >= target[0] and f1 >= target[1] else " (missed)"
-            rows.append((f"{key} ({language}, {report['examples']} examples): intent accuracy / entity F1 / sentence accuracy",
-                         f"{intent * 100:.2f} / {f1 * 100:.2f} / {sent * 100:.2f}{verdict}",
-                         f">= {target[0] * 100:.0f} / >= {target[1] * 100:.0f}" if target else "-"))
+            rows.append(
+                (
+                    f"{key} ({language}, {report['examples']} examples): intent accuracy / entity F1 / sentence "
+                    "accuracy",
+                    f"{intent * 100:.2f} / {f1 * 100:.2f} / {sent * 100:.2f}{verdict}",
+                    f">= {target[0] * 100:.0f} / >= {target[1] * 100:.0f}" if target else "-",
+                )
+            )
             rows.append((f"{key}: time for {args.folds} folds", f"{seconds / 60:.1f} min", "-"))
-            print(f"{key}: intent {intent * 100:.2f}, entity F1 {f1 * 100:.2f}, sentence {sent * 100:.2f} in {seconds:.0f}s", flush=True)
+            print(
+                f"{key}: intent {intent * 100:.2f}, entity F1 {f1 * 100:.2f}, sentence {sent * 100:.2f} in "
+                f"{seconds:.0f}s",
+                flush=True,
+            )
     if not args.no_write:
-        write("nlu_bots", f"NLU: the example bots, {args.folds}-fold cross-validation (default pipelines)", "make bench-nlu-bots", rows, results,
-              notes="Each bot's own pipeline (rule_entity_extractor + bert_nlu on the packaged English MiniLM encoder), with and without the bot's own character n-gram features; folds stratified by "
-                    "intent. The Chinese bot runs on the English encoder (train warns DK606): its characters are in the encoder's "
-                    "vocabulary one by one, and its lookups and synonyms are matched exactly. Errors (first 20 per bot): the JSON.")
+        write(
+            "nlu_bots",
+            f"NLU: the example bots, {args.folds}-fold cross-validation (default pipelines)",
+            "make bench-nlu-bots",
+            rows,
+            results,
+            notes="Each bot's own pipeline (rule_entity_extractor + bert_nlu on the packaged English MiniLM encoder), "
+            "with and without the bot's own character n-gram features; folds stratified by intent. The Chinese bot "
+            "runs on the English encoder (train warns DK606): its characters are in the encoder's vocabulary one by "
+            "one, and its lookups and synonyms are matched exactly. Errors (first 20 per bot): the JSON.",
+        )
 
 
 if __name__ == "__main__":

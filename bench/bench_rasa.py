@@ -38,9 +38,14 @@ def start_action_server() -> tuple[subprocess.Popen, str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     here = ROOT / "tests" / "rasa" / "action_server"
-    proc = subprocess.Popen([str(python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)], cwd=here,
-                            env=dict(os.environ, SANIC_HOST="127.0.0.1"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)  # its own process group: stop_server ends its workers too
+    proc = subprocess.Popen(
+        [str(python), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        cwd=here,
+        env=dict(os.environ, SANIC_HOST="127.0.0.1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # its own process group: stop_server ends its workers too
     import httpx
 
     for _ in range(300):
@@ -67,7 +72,11 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--root", default=str(ROOT.parent / "shared" / "rasa-examples"), help="folder of Rasa projects (default: ../shared/rasa-examples)")
+    p.add_argument(
+        "--root",
+        default=str(ROOT.parent / "shared" / "rasa-examples"),
+        help="folder of Rasa projects (default: ../shared/rasa-examples)",
+    )
     args = p.parse_args()
 
     from dialogkit.framework.build.training import train
@@ -99,23 +108,49 @@ def main() -> None:
                 agent.use_endpoints(endpoints)
                 stories = load_test_stories(bot)
                 s = summary(run_test_stories(agent, stories, "replay"))  # `rasa test`'s verdict: the default
-                e = summary(run_test_stories(agent, stories, "e2e"))  # `dialogkit test --e2e`: NLU and the action server for real
+                # `dialogkit test --e2e`: NLU and the action server for real
+                e = summary(run_test_stories(agent, stories, "e2e"))
                 results[name] = {
-                    "import_seconds": round(import_s, 3), "train_seconds": round(train_s, 1),
-                    "test_stories": s["stories"], "passed": s["passed"], "pass_rate": s["conversation_accuracy"],
-                    "action_accuracy": s["action_accuracy"], "failed": s["failed"],
-                    "e2e_passed": e["passed"], "e2e_pass_rate": e["conversation_accuracy"], "e2e_action_accuracy": e["action_accuracy"], "e2e_failed": e["failed"],
-                    "not_represented": [n.render() for n in report.dropped], "mapped_approximately": sum(1 for n in report.notes if n.kind == "mapped"),
+                    "import_seconds": round(import_s, 3),
+                    "train_seconds": round(train_s, 1),
+                    "test_stories": s["stories"],
+                    "passed": s["passed"],
+                    "pass_rate": s["conversation_accuracy"],
+                    "action_accuracy": s["action_accuracy"],
+                    "failed": s["failed"],
+                    "e2e_passed": e["passed"],
+                    "e2e_pass_rate": e["conversation_accuracy"],
+                    "e2e_action_accuracy": e["action_accuracy"],
+                    "e2e_failed": e["failed"],
+                    "not_represented": [n.render() for n in report.dropped],
+                    "mapped_approximately": sum(1 for n in report.notes if n.kind == "mapped"),
                     "counts": report.counts,
                 }
-                print(f"{name}: import {import_s * 1000:.0f} ms, train {train_s:.1f} s, stories replayed {s['passed']}/{s['stories']}, end to end {e['passed']}/{e['stories']}", flush=True)
-                rows.append((f"{name}: import / train / test stories passed replayed (rasa test) / end to end (--e2e)",
-                             f"{import_s * 1000:.0f} ms / {train_s:.1f} s / {s['passed']}/{s['stories']} ({s['conversation_accuracy']:.0%}) / {e['passed']}/{e['stories']} ({e['conversation_accuracy']:.0%}), "
-                             f"action acc {s['action_accuracy']:.3f} / {e['action_accuracy']:.3f}, {len(report.dropped)} not represented", "100% of test stories"))
+                print(
+                    f"{name}: import {import_s * 1000:.0f} ms, train {train_s:.1f} s, stories replayed "
+                    f"{s['passed']}/{s['stories']}, end to end {e['passed']}/{e['stories']}",
+                    flush=True,
+                )
+                rows.append(
+                    (
+                        f"{name}: import / train / test stories passed replayed (rasa test) / end to end (--e2e)",
+                        f"{import_s * 1000:.0f} ms / {train_s:.1f} s / {s['passed']}/{s['stories']} "
+                        f"({s['conversation_accuracy']:.0%}) / {e['passed']}/{e['stories']} "
+                        f"({e['conversation_accuracy']:.0%}), action acc {s['action_accuracy']:.3f} / "
+                        f"{e['action_accuracy']:.3f}, {len(report.dropped)} not represented",
+                        "100% of test stories",
+                    )
+                )
     finally:
         stop_server(proc)
     all_pass = all(r["pass_rate"] == 1.0 and r["e2e_pass_rate"] == 1.0 for r in results.values())
-    rows.append(("all projects pass 100% of their test stories, replayed and end to end", "yes" if all_pass else "no", "met" if all_pass else "missed"))
+    rows.append(
+        (
+            "all projects pass 100% of their test stories, replayed and end to end",
+            "yes" if all_pass else "no",
+            "met" if all_pass else "missed",
+        )
+    )
     write("rasa", "Rasa compatibility (import, train, test stories)", "make bench-rasa", rows, results,
           notes="Training uses the packaged MiniLM encoder on CPU; each project's NLU has 68-100 examples.")
 

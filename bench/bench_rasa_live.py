@@ -37,7 +37,8 @@ from typing import Any
 import httpx
 import yaml
 
-sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: an older checkout given there is the one measured
+# after PYTHONPATH: an older checkout given there is the one measured
+sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_rasa import start_action_server as start_stand_in  # noqa: E402
 from bench.bench_rasa import stop_server  # noqa: E402
@@ -55,14 +56,28 @@ from bench.bench_rasa_oracle import (  # noqa: E402
 from bench.report import write  # noqa: E402
 
 RECIPE = "live/1"  # change it with what the Rasa side does: cached verdicts are redone
-BUILT_IN = {"action_listen", "action_restart", "action_session_start", "action_deactivate_loop", "action_default_fallback",
-            "action_two_stage_fallback", "action_back", "action_unlikely_intent", "action_default_ask_affirmation",
-            "action_default_ask_rephrase", "action_extract_slots"}
+BUILT_IN = {
+    "action_listen",
+    "action_restart",
+    "action_session_start",
+    "action_deactivate_loop",
+    "action_default_fallback",
+    "action_two_stage_fallback",
+    "action_back",
+    "action_unlikely_intent",
+    "action_default_ask_affirmation",
+    "action_default_ask_rephrase",
+    "action_extract_slots",
+}
 
 
 def custom_actions(project: Path) -> list[str]:
     """The custom actions the project's domain lists (not responses, not Rasa's defaults, not forms)."""
-    domain = yaml.safe_load((project / "domain.yml").read_text(encoding="utf-8")) if (project / "domain.yml").is_file() else {}
+    domain = (
+        yaml.safe_load((project / "domain.yml").read_text(encoding="utf-8"))
+        if (project / "domain.yml").is_file()
+        else {}
+    )
     domain = domain if isinstance(domain, dict) else {}
     forms = set(domain.get("forms") or [])
     names = [a if isinstance(a, str) else next(iter(a), "") for a in domain.get("actions") or []]
@@ -121,9 +136,19 @@ class ActionServer:
             return
         port = free_port()
         with log.open("ab") as out:
-            self.proc = subprocess.Popen([str(RASA_VENV / "bin" / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
-                                         cwd=work, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                         env={"PATH": "/usr/bin:/bin", "HOME": str(work), "SANIC_HOST": "127.0.0.1", "RASA_TELEMETRY_ENABLED": "false"})
+            self.proc = subprocess.Popen(
+                [str(RASA_VENV / "bin" / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+                cwd=work,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                env={
+                    "PATH": "/usr/bin:/bin",
+                    "HOME": str(work),
+                    "SANIC_HOST": "127.0.0.1",
+                    "RASA_TELEMETRY_ENABLED": "false",
+                },
+            )
         if wait_for(f"http://127.0.0.1:{port}/health", self.proc, 120):
             self.url = f"http://127.0.0.1:{port}/webhook"
         else:
@@ -160,14 +185,22 @@ class RasaBot:
         if chosen.get("intent_response_key"):
             intent = chosen["intent_response_key"]  # a retrieval intent's answer: `faq/ask_hours`
         said = user.get("text") or text
-        entities = [(e["entity"], said[e["start"]:e["end"]] if e.get("start") is not None else str(e.get("value"))) for e in parse.get("entities") or []]
-        actions = [e["name"] for e in events[last + 1:] if e.get("event") == "action" and e.get("name") not in ("action_listen", "action_session_start")]
+        entities = [
+            (e["entity"], said[e["start"] : e["end"]] if e.get("start") is not None else str(e.get("value")))
+            for e in parse.get("entities") or []
+        ]
+        actions = [
+            e["name"]
+            for e in events[last + 1 :]
+            if e.get("event") == "action" and e.get("name") not in ("action_listen", "action_session_start")
+        ]
         return LiveTurn(dialogkit_name(intent) if intent else None, entities, actions, dict(tracker.get("slots") or {}),
                         (tracker.get("active_loop") or {}).get("name"), failed)
 
 
 def rasa_live(project: Path, stories: list[Any], domain: Any) -> dict[str, Any]:
-    """Train ``project`` with Rasa, serve it with its action server and judge its test stories live (cached by content)."""
+    """Train ``project`` with Rasa, serve it with its action server and judge its test stories live (cached by
+    content)."""
     from dialogkit.framework.rasa.live_stories import run_live_story
 
     cached = CACHE / f"live-{project.name}-{content_hash(project)}-{RECIPE.replace('/', '_')}.json"
@@ -193,10 +226,33 @@ def rasa_live(project: Path, stories: list[Any], domain: Any) -> dict[str, Any]:
             (work / "credentials_live.yml").write_text("rest:\n", encoding="utf-8")
             port = free_port()
             with log.open("ab") as out:
-                proc = subprocess.Popen([str(RASA_VENV / "bin" / "rasa"), "run", "--enable-api", "-m", str(model), "--endpoints", "endpoints_live.yml",
-                                         "--credentials", "credentials_live.yml", "-i", "127.0.0.1", "-p", str(port)], cwd=work, stdout=out,
-                                        stderr=subprocess.STDOUT, start_new_session=True, env={"PATH": "/usr/bin:/bin", "HOME": str(work), "TF_CPP_MIN_LOG_LEVEL": "3",
-                                                                       "RASA_TELEMETRY_ENABLED": "false"})
+                proc = subprocess.Popen(
+                    [
+                        str(RASA_VENV / "bin" / "rasa"),
+                        "run",
+                        "--enable-api",
+                        "-m",
+                        str(model),
+                        "--endpoints",
+                        "endpoints_live.yml",
+                        "--credentials",
+                        "credentials_live.yml",
+                        "-i",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                    ],
+                    cwd=work,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                    env={
+                        "PATH": "/usr/bin:/bin",
+                        "HOME": str(work),
+                        "TF_CPP_MIN_LOG_LEVEL": "3",
+                        "RASA_TELEMETRY_ENABLED": "false",
+                    },
+                )
             try:
                 base = f"http://127.0.0.1:{port}"
                 if not wait_for(f"{base}/status", proc, 600, ready=lambda r: bool(r.json().get("model_file"))):
@@ -204,7 +260,9 @@ def rasa_live(project: Path, stories: list[Any], domain: Any) -> dict[str, Any]:
                 else:
                     bot = RasaBot(base)
                     verdicts = [run_live_story(bot, domain, f"live-{n}", s) for n, s in enumerate(stories)]
-                    result["stories"] = [{"story": v.story.name, "passed": v.passed, "failure": v.failure} for v in verdicts]
+                    result["stories"] = [
+                        {"story": v.story.name, "passed": v.passed, "failure": v.failure} for v in verdicts
+                    ]
             finally:
                 stop_server(proc)
         server.close()
@@ -267,9 +325,14 @@ def main() -> None:
             side["passed"] = sum(s["passed"] for s in side.get("stories", []))
             side["total"] = len(side.get("stories", []))
         results[name] = entry
-        print(f"[{n + 1}/{len(found)}] {name}: Rasa live {rasa_side['passed']}/{rasa_side['total']}"
-              + (f" ({rasa_side['error']})" if rasa_side.get("error") else "")
-              + f", dialogkit --e2e {dk['passed']}/{dk['total']}" + (f" ({dk['error']})" if dk.get("error") else ""), file=sys.stderr, flush=True)
+        print(
+            f"[{n + 1}/{len(found)}] {name}: Rasa live {rasa_side['passed']}/{rasa_side['total']}"
+            + (f" ({rasa_side['error']})" if rasa_side.get("error") else "")
+            + f", dialogkit --e2e {dk['passed']}/{dk['total']}"
+            + (f" ({dk['error']})" if dk.get("error") else ""),
+            file=sys.stderr,
+            flush=True,
+        )
     if args.no_write:
         print(json.dumps(results, indent=1))
         return
@@ -289,16 +352,29 @@ def write_report(results: dict[str, Any], args: argparse.Namespace) -> None:
         cell = lambda side: f"{side['passed']}/{side['total']}" + (f" ({side['error']})" if side.get("error") else "")  # noqa: E731
         rows.append((name, f"Rasa live {cell(r)}; dialogkit --e2e {cell(d)}", "dialogkit >= Rasa"))
     compared = sum(1 for e in measured.values() if e["rasa"].get("stories") and e["dialogkit"].get("stories"))
-    rows.append(("stories passed, projects both ran", f"Rasa live {rasa_total} of {stories}; dialogkit --e2e {dk_total} of {stories}", "dialogkit >= Rasa"))
+    rows.append(
+        (
+            "stories passed, projects both ran",
+            f"Rasa live {rasa_total} of {stories}; dialogkit --e2e {dk_total} of {stories}",
+            "dialogkit >= Rasa",
+        )
+    )
     rows.append(("projects where dialogkit passes at least as many as Rasa", f"{at_least} of {compared}", "all"))
     skipped = sorted(f"{name} ({e['skipped']})" for name, e in results.items() if "skipped" in e)
-    write("rasa_live", "End to end, live: `dialogkit test --e2e` against `rasa run` on the same stories and action server",
-          f"python bench/bench_rasa_live.py --corpus {args.corpus}", rows, results,
-          notes="Rasa 3.6.21 trained in full (`rasa train`) and served by `rasa run --enable-api`; each story's user steps sent to its REST "
-                "channel and its tracker read after each one. dialogkit: the project imported unedited and trained with the imported "
-                "pipeline (packaged MiniLM encoder), `dialogkit test --e2e`. One judge for both (framework/rasa/live_stories.py). "
-                "Action servers: the project's own code under `rasa run actions`; the stand-in (tests/rasa/action_server) for "
-                "../shared/rasa-examples. Not measured: " + ("; ".join(skipped) or "none") + ".")
+    write(
+        "rasa_live",
+        "End to end, live: `dialogkit test --e2e` against `rasa run` on the same stories and action server",
+        f"python bench/bench_rasa_live.py --corpus {args.corpus}",
+        rows,
+        results,
+        notes="Rasa 3.6.21 trained in full (`rasa train`) and served by `rasa run --enable-api`; each story's user "
+        "steps sent to its REST channel and its tracker read after each one. dialogkit: the project imported "
+        "unedited and trained with the imported pipeline (packaged MiniLM encoder), `dialogkit test --e2e`. One "
+        "judge for both (framework/rasa/live_stories.py). Action servers: the project's own code under `rasa run "
+        "actions`; the stand-in (tests/rasa/action_server) for ../shared/rasa-examples. Not measured: "
+        + ("; ".join(skipped) or "none")
+        + ".",
+    )
 
 
 if __name__ == "__main__":

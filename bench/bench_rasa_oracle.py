@@ -36,7 +36,8 @@ from typing import Any
 
 import yaml
 
-sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: an older checkout given there is the one measured
+# after PYTHONPATH: an older checkout given there is the one measured
+sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from bench.bench_rasa_replay import measure as dialogkit_measure  # noqa: E402
 from bench.rasa_corpus import DEFAULT_OUT  # noqa: E402
@@ -76,8 +77,19 @@ def story_blocks(path: Path) -> list[tuple[str, str | None]]:
 
 def rasa(args: list[str], cwd: Path, log: Path, timeout: float) -> subprocess.CompletedProcess[bytes]:
     with log.open("ab") as f:
-        return subprocess.run([str(RASA_VENV / "bin" / "rasa"), *args], cwd=cwd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout,
-                              env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false"})
+        return subprocess.run(
+            [str(RASA_VENV / "bin" / "rasa"), *args],
+            cwd=cwd,
+            stdout=f,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(cwd),
+                "TF_CPP_MIN_LOG_LEVEL": "3",
+                "RASA_TELEMETRY_ENABLED": "false",
+            },
+        )
 
 
 def last_error(log: Path) -> str:
@@ -122,7 +134,9 @@ def rasa_copy(project: Path, work: Path, log: Path) -> dict[str, Any]:
     version = str(data.get("version", ""))
     if _hand_migrate(data):
         domain.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        done["hand_migrated"] = "slot types given as Rasa 2 class paths → their Rasa 3 names (UnfeaturizedSlot → any, not influencing)"
+        done["hand_migrated"] = (
+            "slot types given as Rasa 2 class paths → their Rasa 3 names (UnfeaturizedSlot → any, not influencing)"
+        )
     old_slots = any(isinstance(v, dict) and "mappings" not in v for v in (data.get("slots") or {}).values())
     if version.startswith("2") or (not version and old_slots):
         rasa(["data", "migrate", "-d", "domain.yml", "--out", "migrated_domain.yml"], work, log, 600)
@@ -148,7 +162,23 @@ def rasa_verdicts(project: Path) -> dict[str, Any]:
             result["error"] = "rasa train core: " + last_error(log)
         else:
             result["trains"] = True
-            tested = rasa(["test", "core", "--model", str(model), "--stories", "tests", "--out", "results", "--successes", "--no-plot"], work, log, 3600)
+            tested = rasa(
+                [
+                    "test",
+                    "core",
+                    "--model",
+                    str(model),
+                    "--stories",
+                    "tests",
+                    "--out",
+                    "results",
+                    "--successes",
+                    "--no-plot",
+                ],
+                work,
+                log,
+                3600,
+            )
             results = work / "results"
             passed = story_blocks(results / "successful_test_stories.yml")
             failed = story_blocks(results / "failed_test_stories.yml")
@@ -182,7 +212,15 @@ def compare(rasa_result: dict[str, Any], dk: dict[str, Any]) -> dict[str, Any]:
             agree += 1
             both_pass += s["passed"]
         else:
-            rows.append({"story": s["story"], "rasa": s["passed"], "dialogkit": d["passed"], "rasa_first_wrong": s["first_wrong"], "dialogkit_failure": d["failure"]})
+            rows.append(
+                {
+                    "story": s["story"],
+                    "rasa": s["passed"],
+                    "dialogkit": d["passed"],
+                    "rasa_first_wrong": s["first_wrong"],
+                    "dialogkit_failure": d["failure"],
+                }
+            )
     return {"agree": agree, "both_pass": both_pass, "disagreements": rows}
 
 
@@ -192,14 +230,22 @@ def projects(corpus: Path) -> list[Path]:
     found = []
     for root in (SHARED, corpus):
         if root.is_dir():
-            found += sorted(d for d in root.rglob("*") if d.is_dir() and "tests" not in d.parts and is_rasa_project(d) and any(d.glob("tests/*.yml")))
+            found += sorted(
+                d
+                for d in root.rglob("*")
+                if d.is_dir() and "tests" not in d.parts and is_rasa_project(d) and any(d.glob("tests/*.yml"))
+            )
     return found
 
 
 def corpus_cli(doc: str | None) -> tuple[argparse.Namespace, list[Path]]:
     """The command line of a corpus bench (``--corpus``, ``--only``, ``--no-write``) and the projects it names."""
     p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--corpus", default=str(DEFAULT_OUT), help="the exported public projects (bench/rasa_corpus.py; default ../rasa-corpus)")
+    p.add_argument(
+        "--corpus",
+        default=str(DEFAULT_OUT),
+        help="the exported public projects (bench/rasa_corpus.py; default ../rasa-corpus)",
+    )
     p.add_argument("--only", help="only the projects whose name contains this")
     p.add_argument("--no-write", action="store_true", help="print the results as JSON; do not write BENCHMARKS.md")
     args = p.parse_args()
@@ -227,15 +273,26 @@ def main() -> None:
                 dk = dialogkit_measure(project, Path(tmp), verdicts=True)
             except Exception as e:  # a crash is a finding, not the end of the run
                 dk = {"imports": False, "error": f"crashed: {type(e).__name__}: {e}"[:300]}
-        entry: dict[str, Any] = {"rasa": {k: v for k, v in r.items() if k != "stories"}, "dialogkit": {k: v for k, v in dk.items() if k not in ("verdicts", "failed")}}
+        entry: dict[str, Any] = {
+            "rasa": {k: v for k, v in r.items() if k != "stories"},
+            "dialogkit": {k: v for k, v in dk.items() if k not in ("verdicts", "failed")},
+        }
         entry["rasa"]["passed"] = sum(s["passed"] for s in r.get("stories", []))
         entry["rasa"]["stories"] = len(r.get("stories", []))
         entry.update(compare(r, dk))
         results[name] = entry
-        print(f"[{n + 1}/{len(found)}] {name}: Rasa {entry['rasa']['passed']}/{entry['rasa']['stories']}"
-              + (f" ({r['error']})" if r.get("error") else "")
-              + (f", dialogkit {dk['passed']}/{dk['stories']}" if dk["imports"] else f", dialogkit does not import: {dk['error']}")
-              + f", agree {entry['agree']}", file=sys.stderr, flush=True)
+        print(
+            f"[{n + 1}/{len(found)}] {name}: Rasa {entry['rasa']['passed']}/{entry['rasa']['stories']}"
+            + (f" ({r['error']})" if r.get("error") else "")
+            + (
+                f", dialogkit {dk['passed']}/{dk['stories']}"
+                if dk["imports"]
+                else f", dialogkit does not import: {dk['error']}"
+            )
+            + f", agree {entry['agree']}",
+            file=sys.stderr,
+            flush=True,
+        )
     if args.no_write:
         print(json.dumps(results, indent=1))
         return
@@ -254,23 +311,52 @@ def write_report(results: dict[str, Any], args: argparse.Namespace) -> None:
         both_pass += e["both_pass"] if d.get("imports") else 0
         rasa_cell = f"{r['passed']}/{r['stories']}" + (f" ({r['error']})" if r.get("error") else "")
         dk_cell = f"{d['passed']}/{d['stories']}" if d.get("imports") else f"does not import: {d.get('error')}"
-        rows.append((name, f"imports clean: {'yes' if d.get('imports') else 'no'}; Rasa {rasa_cell}; dialogkit {dk_cell}; "
-                           f"agree {e['agree'] if d.get('imports') else 0}/{compared}", "agree on every story"))
+        rows.append(
+            (
+                name,
+                f"imports clean: {'yes' if d.get('imports') else 'no'}; Rasa {rasa_cell}; dialogkit {dk_cell}; "
+                f"agree {e['agree'] if d.get('imports') else 0}/{compared}",
+                "agree on every story",
+            )
+        )
     imported = sum(1 for e in results.values() if e["dialogkit"].get("imports"))
-    sized = [(e["dialogkit"]["rasa_lines"], e["dialogkit"]["dialogkit_lines"], name) for name, e in results.items() if "rasa_lines" in e["dialogkit"]]
+    sized = [
+        (e["dialogkit"]["rasa_lines"], e["dialogkit"]["dialogkit_lines"], name)
+        for name, e in results.items()
+        if "rasa_lines" in e["dialogkit"]
+    ]
     if sized:
         rasa_lines, dk_lines, biggest = max(sized)
-        rows.append(("import size, largest project", f"{biggest}: {rasa_lines} lines of Rasa YAML → {dk_lines} lines of dialogkit YAML "
-                     f"({dk_lines / rasa_lines:.2f}x; all projects {sum(d for _, d, _ in sized) / sum(r for r, _, _ in sized):.2f}x)", "linear in the project"))
+        rows.append(
+            (
+                "import size, largest project",
+                f"{biggest}: {rasa_lines} lines of Rasa YAML → {dk_lines} lines of dialogkit YAML "
+                f"({dk_lines / rasa_lines:.2f}x; all projects "
+                f"{sum(d for _, d, _ in sized) / sum(r for r, _, _ in sized):.2f}x)",
+                "linear in the project",
+            )
+        )
     rows.append(("projects that import unedited", f"{imported} of {len(results)}", "all"))
-    rows.append(("stories where dialogkit gives Rasa's verdict", f"{agree} of {total} ({agree / total:.1%})" if total else "-", ">= 98 %"))
+    rows.append(
+        (
+            "stories where dialogkit gives Rasa's verdict",
+            f"{agree} of {total} ({agree / total:.1%})" if total else "-",
+            ">= 98 %",
+        )
+    )
     rows.append(("stories Rasa passes that dialogkit passes too", f"{both_pass} of {rasa_pass}", "all"))
-    write("rasa_oracle", "Rasa as the oracle: per-story verdicts of `rasa test core` and `dialogkit test`",
-          f"python bench/bench_rasa_oracle.py --corpus {args.corpus}", rows, results,
-          notes="Rasa 3.6.21 (`make rasa-oracle-env`; 2.x domains migrated with `rasa data migrate`), `rasa train core` with each project's own "
-                "config, `rasa test core` on its tests/. dialogkit: the project imported unedited, light NLU, `dialogkit test` replay. "
-                "The corpus: ../shared/rasa-examples and the public projects listed in bench/rasa_corpus.py (exported outside the repo). "
-                "Every disagreement, with both first wrong predictions, is in bench/results/rasa_oracle.json.")
+    write(
+        "rasa_oracle",
+        "Rasa as the oracle: per-story verdicts of `rasa test core` and `dialogkit test`",
+        f"python bench/bench_rasa_oracle.py --corpus {args.corpus}",
+        rows,
+        results,
+        notes="Rasa 3.6.21 (`make rasa-oracle-env`; 2.x domains migrated with `rasa data migrate`), `rasa train core` "
+        "with each project's own config, `rasa test core` on its tests/. dialogkit: the project imported unedited, "
+        "light NLU, `dialogkit test` replay. The corpus: ../shared/rasa-examples and the public projects listed in "
+        "bench/rasa_corpus.py (exported outside the repo). Every disagreement, with both first wrong predictions, "
+        "is in bench/results/rasa_oracle.json.",
+    )
 
 
 if __name__ == "__main__":

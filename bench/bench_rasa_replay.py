@@ -28,11 +28,13 @@ from pathlib import Path
 
 import yaml
 
-sys.path.append(str(Path(__file__).resolve().parent.parent))  # after PYTHONPATH: an older checkout given there is the one measured
+# after PYTHONPATH: an older checkout given there is the one measured
+sys.path.append(str(Path(__file__).resolve().parent.parent))
 
 from bench.report import ROOT, write  # noqa: E402
 
-LIGHT = [{"name": "rule_entity_extractor"}, {"name": "keyword_intent_classifier"}, None, {"name": "template_nlg"}]  # None: the DM the import chose
+# None: the DM the import chose
+LIGHT = [{"name": "rule_entity_extractor"}, {"name": "keyword_intent_classifier"}, None, {"name": "template_nlg"}]
 
 
 def _lines(files: Iterable[Path]) -> int:
@@ -66,8 +68,15 @@ def measure(project: Path, tmp: Path, verdicts: bool = False) -> dict:
         return {"imports": False, "error": str(e).strip().splitlines()[0][:300]}
     ran = run_test_stories(Agent.load(model), stories, "replay")
     s = summary(ran)
-    out = {"imports": True, **size, "seconds": round(time.perf_counter() - t0, 1), "stories": s["stories"], "passed": s["passed"],
-           "action_accuracy": s["action_accuracy"], "failed": s["failed"]}
+    out = {
+        "imports": True,
+        **size,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "stories": s["stories"],
+        "passed": s["passed"],
+        "action_accuracy": s["action_accuracy"],
+        "failed": s["failed"],
+    }
     if verdicts:
         out["verdicts"] = [{"story": r.story.name, "passed": r.passed, "failure": r.failure} for r in ran]
     return out
@@ -97,13 +106,35 @@ def main() -> None:
         print(json.dumps(results, indent=1))
         return
     imported = [r for r in results.values() if r["imports"]]
-    rows = [(name, f"{r['passed']}/{r['stories']} test stories pass replayed, action accuracy {r['action_accuracy']:.3f}"
-             if r["imports"] else f"does not import: {r['error']}", "imports; every story Rasa passes") for name, r in results.items()]
+    rows = [
+        (
+            name,
+            f"{r['passed']}/{r['stories']} test stories pass replayed, action accuracy {r['action_accuracy']:.3f}"
+            if r["imports"]
+            else f"does not import: {r['error']}",
+            "imports; every story Rasa passes",
+        )
+        for name, r in results.items()
+    ]
     rows.append(("projects that import unedited", f"{len(imported)} of {len(results)}", "all"))
-    rows.append(("test stories passed, replayed", f"{sum(r['passed'] for r in imported)} of {sum(r['stories'] for r in imported)} (in the projects that import)", "-"))
-    write("rasa_replay", "Public Rasa projects, replayed (import unedited, test stories)", f"python bench/bench_rasa_replay.py --root {args.root}", rows, results,
-          notes="Light NLU (rule entities + keyword classifier; replay gives the stories' own intents and entities); custom actions not run, "
-                "their outcome is what the story says, as `rasa test` replays. Rasa's own verdicts are not measured here (issue 27's oracle bench).")
+    rows.append(
+        (
+            "test stories passed, replayed",
+            f"{sum(r['passed'] for r in imported)} of {sum(r['stories'] for r in imported)} (in the projects that "
+            "import)",
+            "-",
+        )
+    )
+    write(
+        "rasa_replay",
+        "Public Rasa projects, replayed (import unedited, test stories)",
+        f"python bench/bench_rasa_replay.py --root {args.root}",
+        rows,
+        results,
+        notes="Light NLU (rule entities + keyword classifier; replay gives the stories' own intents and entities); "
+        "custom actions not run, their outcome is what the story says, as `rasa test` replays. Rasa's own verdicts "
+        "are not measured here (issue 27's oracle bench).",
+    )
 
 
 if __name__ == "__main__":

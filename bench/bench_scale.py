@@ -49,7 +49,16 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         proc.wait(timeout=10)
 
 
-async def user(client, ports: list[int], uid: int, stop_at: float, run: str, latencies: list[float], acked: dict[str, list[str]], errors: list[str]) -> None:
+async def user(
+    client,
+    ports: list[int],
+    uid: int,
+    stop_at: float,
+    run: str,
+    latencies: list[float],
+    acked: dict[str, list[str]],
+    errors: list[str],
+) -> None:
     """One user's conversations; a request that cannot reach its process goes to the next one
     (what a load balancer does when a process dies)."""
     n = 0
@@ -63,7 +72,9 @@ async def user(client, ports: list[int], uid: int, stop_at: float, run: str, lat
             for attempt in range(len(ports)):
                 port = ports[(uid + attempt) % len(ports)]
                 try:
-                    r = await client.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": sender, "message": text})
+                    r = await client.post(
+                        f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+                    )
                 except Exception as e:  # noqa: BLE001 - this process is gone: try the next
                     if attempt == len(ports) - 1:
                         errors.append(f"{type(e).__name__}: {e}")
@@ -93,9 +104,14 @@ async def load(ports: list[int], users: int, seconds: float, run: str, during: o
         elapsed = time.perf_counter() - t0
     lat = sorted(latencies)
     return {
-        "messages": len(lat), "seconds": elapsed, "messages_per_s": len(lat) / elapsed,
-        "p50_ms": statistics.median(lat) * 1000 if lat else None, "p99_ms": lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000 if lat else None,
-        "errors": len(errors), "error_samples": errors[:3], "acked": acked,
+        "messages": len(lat),
+        "seconds": elapsed,
+        "messages_per_s": len(lat) / elapsed,
+        "p50_ms": statistics.median(lat) * 1000 if lat else None,
+        "p99_ms": lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000 if lat else None,
+        "errors": len(errors),
+        "error_samples": errors[:3],
+        "acked": acked,
     }
 
 
@@ -123,14 +139,23 @@ def main() -> None:
     args = p.parse_args()
     redis_url, pg_url = os.environ.get("DIALOGKIT_TEST_REDIS_URL"), os.environ.get("DIALOGKIT_TEST_POSTGRES_URL")
     if not redis_url or not pg_url:
-        raise SystemExit("Redis and PostgreSQL are needed: run `make bench-scale` (it starts them with `make services`)")
-    stores = {"redis": ["--store", "redis", "--store-url", redis_url], "postgresql": ["--store", "sql", "--store-url", pg_url, "--lock-url", redis_url]}
+        raise SystemExit(
+            "Redis and PostgreSQL are needed: run `make bench-scale` (it starts them with `make services`)"
+        )
+    stores = {
+        "redis": ["--store", "redis", "--store-url", redis_url],
+        "postgresql": ["--store", "sql", "--store-url", pg_url, "--lock-url", redis_url],
+    }
     runs, rows = [], []
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
         if model is None:
             model = f"{tmp}/restaurant"
-            subprocess.run([cli(), "train", str(ROOT / "domains" / "restaurant"), "--out", model], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [cli(), "train", str(ROOT / "domains" / "restaurant"), "--out", model],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         for store, options in stores.items():
             for workers in args.workers:
                 port = free_port()
@@ -140,9 +165,24 @@ def main() -> None:
                         run = f"{store}-w{workers}-u{users}-{int(time.time())}"
                         result = asyncio.run(load([port], users, args.seconds, run))
                         checked, bad = verify(port, result.pop("acked"))
-                        runs.append({"store": store, "workers": workers, "users": users, **result, "conversations": checked, "lost_or_reordered": bad})
-                        rows.append((f"{store}, {workers} worker(s), {users} users", f"{result['messages_per_s']:.0f} msg/s, p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms",
-                                     f"{result['errors']} errors, {bad} of {checked} conversations lost/reordered"))
+                        runs.append(
+                            {
+                                "store": store,
+                                "workers": workers,
+                                "users": users,
+                                **result,
+                                "conversations": checked,
+                                "lost_or_reordered": bad,
+                            }
+                        )
+                        rows.append(
+                            (
+                                f"{store}, {workers} worker(s), {users} users",
+                                f"{result['messages_per_s']:.0f} msg/s, p50 {result['p50_ms']:.0f} ms, p99 "
+                                f"{result['p99_ms']:.0f} ms",
+                                f"{result['errors']} errors, {bad} of {checked} conversations lost/reordered",
+                            )
+                        )
                         print(rows[-1], flush=True)
                 finally:
                     stop(proc)
@@ -163,14 +203,29 @@ def main() -> None:
             for proc in procs:
                 stop(proc)
         kill = {**result, "conversations": checked, "lost": bad, "killed_after_s": killed_at[0] if killed_at else None}
-        rows.append(("redis, 2 processes, 32 users, one SIGKILLed mid-load", f"{result['messages_per_s']:.0f} msg/s; {result['errors']} requests failed (in flight on the killed process)",
-                     f"{bad} of {checked} conversations lost an acknowledged message (target 0)"))
+        rows.append(
+            (
+                "redis, 2 processes, 32 users, one SIGKILLed mid-load",
+                f"{result['messages_per_s']:.0f} msg/s; {result['errors']} requests failed (in flight on the killed "
+                "process)",
+                f"{bad} of {checked} conversations lost an acknowledged message (target 0)",
+            )
+        )
         print(rows[-1], flush=True)
-    write("scale", "Scale-out: several server processes over Redis or PostgreSQL", "make bench-scale",
-          [(m, v, t) for m, v, t in rows], {"runs": runs, "sigkill": kill},
-          notes=(f"Each run: simulated users on 127.0.0.1 for {args.seconds:.0f} s replaying the restaurant booking dialogue ({len(SCRIPT)} turns) in new conversations, "
-                 "restaurant model (rule entities + bert_nlu + flow_policy + templates), NLU batching on. The servers and the load generator share this machine's 2 cores, "
-                 "so more workers than cores cannot add throughput here; they show that several processes stay correct and what each costs. The last column is the check, not a target."))
+    write(
+        "scale",
+        "Scale-out: several server processes over Redis or PostgreSQL",
+        "make bench-scale",
+        [(m, v, t) for m, v, t in rows],
+        {"runs": runs, "sigkill": kill},
+        notes=(
+            f"Each run: simulated users on 127.0.0.1 for {args.seconds:.0f} s replaying the restaurant booking "
+            f"dialogue ({len(SCRIPT)} turns) in new conversations, restaurant model (rule entities + bert_nlu + "
+            "flow_policy + templates), NLU batching on. The servers and the load generator share this machine's 2 "
+            "cores, so more workers than cores cannot add throughput here; they show that several processes stay "
+            "correct and what each costs. The last column is the check, not a target."
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -38,7 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bots import with_templates  # noqa: E402
 from bench.report import ROOT, write  # noqa: E402
 
-SCRIPT = ["hi", "I'd like to book a table", "italian please", "we are 4 people", "in the city centre", "at 7pm", "yes please", "thanks"]
+SCRIPT = [
+    "hi",
+    "I'd like to book a table",
+    "italian please",
+    "we are 4 people",
+    "in the city centre",
+    "at 7pm",
+    "yes please",
+    "thanks",
+]
 
 
 def free_port() -> int:
@@ -58,10 +67,20 @@ def start_server(model: str, port: int, options: list[str]) -> tuple[subprocess.
 
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([cli(), "serve", model, "--port", str(port), *options], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [cli(), "serve", model, "--port", str(port), *options],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     while True:
         try:
-            r = httpx.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", json={"sender": "cold-start", "message": "hello"}, timeout=5)
+            r = httpx.post(
+                f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                json={"sender": "cold-start", "message": "hello"},
+                timeout=5,
+            )
             if r.status_code == 200:
                 return proc, time.perf_counter() - t0
         except httpx.HTTPError:
@@ -90,7 +109,9 @@ def nlu_runtime(model: str) -> str:
     if folder is None:
         return "no bert_nlu"
     info = folder / "onnx.json"
-    return f"onnx {json.loads(info.read_text())['precision']}" if info.is_file() else "torch (or exported on first load)"
+    return (
+        f"onnx {json.loads(info.read_text())['precision']}" if info.is_file() else "torch (or exported on first load)"
+    )
 
 
 def shell_cold_start(model: str) -> float:
@@ -125,7 +146,10 @@ class Connection:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         assert self.reader is not None
         body = json.dumps(payload).encode()
-        head = f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n\r\n"
+        head = (
+            f"POST {path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: "
+            f"{len(body)}\r\n\r\n"
+        )
         try:
             self.writer.write(head.encode() + body)
             status = int((await self.reader.readline()).split(b" ", 2)[1])
@@ -168,7 +192,11 @@ async def user(port: int, uid: int, stop: float, latencies: list[float], sent: d
                 if status == 503:
                     break  # the run ended while this message waited to be sent again: the conversation stops here
                 answer = json.loads(body)
-                if status != 200 or not isinstance(answer, list) or any(m.get("recipient_id") != sender for m in answer):
+                if (
+                    status != 200
+                    or not isinstance(answer, list)
+                    or any(m.get("recipient_id") != sender for m in answer)
+                ):
                     errors.append(f"{status} {body[:100]!r}")
                     continue
             except Exception as e:  # noqa: BLE001 - counted as an error
@@ -183,13 +211,19 @@ async def user(port: int, uid: int, stop: float, latencies: list[float], sent: d
 RETRY_AFTER = 1.0  # seconds: what the server's Retry-After says
 
 
-async def load(port: int, users: int, seconds: float, refused: list[float] | None = None, prefix: str = "") -> tuple[list[float], dict[str, list[str]], list[str], float]:
+async def load(
+    port: int, users: int, seconds: float, refused: list[float] | None = None, prefix: str = ""
+) -> tuple[list[float], dict[str, list[str]], list[str], float]:
     latencies: list[float] = []
     sent: dict[str, list[str]] = {}
     errors: list[str] = []
     t0 = time.perf_counter()
-    await asyncio.gather(*(user(port, i, t0 + seconds, latencies, sent, errors, refused if refused is not None else [], prefix)
-                           for i in range(users)))
+    await asyncio.gather(
+        *(
+            user(port, i, t0 + seconds, latencies, sent, errors, refused if refused is not None else [], prefix)
+            for i in range(users)
+        )
+    )
     return latencies, sent, errors, time.perf_counter() - t0
 
 
@@ -218,10 +252,21 @@ def past_saturation(port: int, users: int, seconds: float) -> dict:
     def pct(values: list[float], q: float) -> float:
         return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else 0.0
 
-    return {"users": users, "seconds": elapsed, "served": len(lat), "served_per_s": len(lat) / elapsed, "refused": len(ref),
-            "refused_ms_p99": pct(ref, 0.99), "errors": len(errors), "error_samples": errors[:5],
-            "latency_ms_p50": pct(lat, 0.5), "latency_ms_p99": pct(lat, 0.99), "latency_ms_max": lat[-1] * 1000 if lat else 0.0,
-            "checked": checked, "lost": bad}
+    return {
+        "users": users,
+        "seconds": elapsed,
+        "served": len(lat),
+        "served_per_s": len(lat) / elapsed,
+        "refused": len(ref),
+        "refused_ms_p99": pct(ref, 0.99),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "latency_ms_p50": pct(lat, 0.5),
+        "latency_ms_p99": pct(lat, 0.99),
+        "latency_ms_max": lat[-1] * 1000 if lat else 0.0,
+        "checked": checked,
+        "lost": bad,
+    }
 
 
 def main() -> None:
@@ -229,20 +274,41 @@ def main() -> None:
     p.add_argument("--model", help="trained model (default: train domains/restaurant into a temporary directory)")
     p.add_argument("--users", type=int, default=32)
     p.add_argument("--seconds", type=float, default=30)
-    p.add_argument("--overload", type=int, nargs="*", default=[128, 512], help="user counts past saturation, each run after the main one")
-    p.add_argument("--max-wait-ms", type=float, default=1000.0, help="the server's --max-wait-ms (its --max-in-flight is its default)")
-    p.add_argument("--templates", action="store_true", help="the restaurant bot with its generator replaced by its templates "
-                   "(a server that needs no torch on the ONNX path); written as its own table")
+    p.add_argument(
+        "--overload",
+        type=int,
+        nargs="*",
+        default=[128, 512],
+        help="user counts past saturation, each run after the main one",
+    )
+    p.add_argument(
+        "--max-wait-ms",
+        type=float,
+        default=1000.0,
+        help="the server's --max-wait-ms (its --max-in-flight is its default)",
+    )
+    p.add_argument(
+        "--templates",
+        action="store_true",
+        help="the restaurant bot with its generator replaced by its templates "
+        "(a server that needs no torch on the ONNX path); written as its own table",
+    )
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
         if model is None:
             model = f"{tmp}/restaurant"
-            bot = with_templates(ROOT / "domains" / "restaurant", f"{tmp}/bot") if args.templates else ROOT / "domains" / "restaurant"
+            bot = (
+                with_templates(ROOT / "domains" / "restaurant", f"{tmp}/bot")
+                if args.templates
+                else ROOT / "domains" / "restaurant"
+            )
             subprocess.run([cli(), "train", str(bot), "--out", model], check=True, stdout=subprocess.DEVNULL)
         shell_seconds = shell_cold_start(model)
         port = free_port()
-        proc, serve_seconds = start_server(model, port, ["--store-path", f"{tmp}/trackers.sqlite", "--max-wait-ms", str(args.max_wait_ms)])
+        proc, serve_seconds = start_server(
+            model, port, ["--store-path", f"{tmp}/trackers.sqlite", "--max-wait-ms", str(args.max_wait_ms)]
+        )
         try:
             idle_mb, _, _ = memory(proc.pid)
             server_cpu, client_cpu = cpu_seconds(proc.pid), time.process_time()
@@ -252,57 +318,134 @@ def main() -> None:
             rss_mb, peak_mb, torch_loaded = memory(proc.pid)  # after the main load (comparable with earlier runs)
             overload = [past_saturation(port, users, args.seconds) for users in args.overload]
             overload_rss_mb, overload_peak_mb, _ = memory(proc.pid)
-            pipeline = " + ".join(c["name"] for c in json.loads((Path(model) / "manifest.json").read_text())["components"])
+            pipeline = " + ".join(
+                c["name"] for c in json.loads((Path(model) / "manifest.json").read_text())["components"]
+            )
             runtime = nlu_runtime(model)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
     lat = sorted(latencies)
     results = {
-        "users": args.users, "seconds": elapsed, "messages": len(latencies), "messages_per_s": len(latencies) / elapsed,
+        "users": args.users,
+        "seconds": elapsed,
+        "messages": len(latencies),
+        "messages_per_s": len(latencies) / elapsed,
         "latency_ms_p50": statistics.median(lat) * 1000 if lat else None,
         "latency_ms_p99": lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000 if lat else None,
-        "errors": len(errors), "error_samples": errors[:5],
-        "conversations_checked": checked, "conversations_with_lost_or_reordered_events": bad,
-        "cold_start_serve_seconds": serve_seconds, "cold_start_shell_seconds": shell_seconds,
-        "rss_mb_idle": idle_mb, "rss_mb_after_load": rss_mb, "rss_mb_peak": peak_mb, "torch_loaded_in_server": torch_loaded,
-        "pipeline": f"{pipeline}, SQLite tracker store", "nlu_runtime": runtime,
-        "server_cpu_cores": server_cpu / elapsed, "load_generator_cpu_cores": client_cpu / elapsed, "cores": os.cpu_count(),
-        "max_wait_ms": args.max_wait_ms, "overload": overload, "rss_mb_after_overload": overload_rss_mb, "rss_mb_peak_after_overload": overload_peak_mb,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "conversations_checked": checked,
+        "conversations_with_lost_or_reordered_events": bad,
+        "cold_start_serve_seconds": serve_seconds,
+        "cold_start_shell_seconds": shell_seconds,
+        "rss_mb_idle": idle_mb,
+        "rss_mb_after_load": rss_mb,
+        "rss_mb_peak": peak_mb,
+        "torch_loaded_in_server": torch_loaded,
+        "pipeline": f"{pipeline}, SQLite tracker store",
+        "nlu_runtime": runtime,
+        "server_cpu_cores": server_cpu / elapsed,
+        "load_generator_cpu_cores": client_cpu / elapsed,
+        "cores": os.cpu_count(),
+        "max_wait_ms": args.max_wait_ms,
+        "overload": overload,
+        "rss_mb_after_overload": overload_rss_mb,
+        "rss_mb_peak_after_overload": overload_peak_mb,
     }
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "missed"
 
     rows = [
-        (f"throughput, {args.users} concurrent users", f"{results['messages_per_s']:.0f} messages/s ({verdict(results['messages_per_s'] >= 400)})", ">= 400 messages/s"),
-        ("latency p50 / p99", f"{results['latency_ms_p50']:.0f} / {results['latency_ms_p99']:.0f} ms ({verdict(results['latency_ms_p99'] <= 150)})", "p99 <= 150 ms"),
+        (
+            f"throughput, {args.users} concurrent users",
+            f"{results['messages_per_s']:.0f} messages/s ({verdict(results['messages_per_s'] >= 400)})",
+            ">= 400 messages/s",
+        ),
+        (
+            "latency p50 / p99",
+            f"{results['latency_ms_p50']:.0f} / {results['latency_ms_p99']:.0f} ms "
+            f"({verdict(results['latency_ms_p99'] <= 150)})",
+            "p99 <= 150 ms",
+        ),
         ("errors", str(results["errors"]), "0"),
         ("conversations with lost or reordered events", f"{bad} of {checked} ({verdict(bad == 0)})", "0"),
-        ("cold start: `dialogkit serve` to first answered message", f"{serve_seconds:.1f} s ({verdict(serve_seconds <= 1.5)})", "<= 1.5 s"),
-        ("cold start: `dialogkit shell` to first reply", f"{shell_seconds:.1f} s ({verdict(shell_seconds <= 5)})", "<= 5 s"),
-        ("server memory (RSS): idle / after the load / peak", f"{idle_mb:.0f} / {rss_mb:.0f} / {peak_mb:.0f} MB ({verdict(peak_mb <= 400)})", "<= 400 MB"),
-        ("CPU used during the load: server / load generator", f"{results['server_cpu_cores']:.2f} / {results['load_generator_cpu_cores']:.2f} of {os.cpu_count()} cores", "-"),
-        ("NLU runtime; torch loaded in the server", f"{results['nlu_runtime']}; {'yes' if torch_loaded else 'no'}", "-"),
+        (
+            "cold start: `dialogkit serve` to first answered message",
+            f"{serve_seconds:.1f} s ({verdict(serve_seconds <= 1.5)})",
+            "<= 1.5 s",
+        ),
+        (
+            "cold start: `dialogkit shell` to first reply",
+            f"{shell_seconds:.1f} s ({verdict(shell_seconds <= 5)})",
+            "<= 5 s",
+        ),
+        (
+            "server memory (RSS): idle / after the load / peak",
+            f"{idle_mb:.0f} / {rss_mb:.0f} / {peak_mb:.0f} MB ({verdict(peak_mb <= 400)})",
+            "<= 400 MB",
+        ),
+        (
+            "CPU used during the load: server / load generator",
+            f"{results['server_cpu_cores']:.2f} / {results['load_generator_cpu_cores']:.2f} of {os.cpu_count()} cores",
+            "-",
+        ),
+        (
+            "NLU runtime; torch loaded in the server",
+            f"{results['nlu_runtime']}; {'yes' if torch_loaded else 'no'}",
+            "-",
+        ),
     ]
     for o in overload:
-        rows.append((f"{o['users']} users (past saturation): served / refused with 503 + Retry-After / errors",
-                     f"{o['served']} ({o['served_per_s']:.0f}/s) / {o['refused']} (answered in p99 {o['refused_ms_p99']:.0f} ms) / {o['errors']}",
-                     "refused at once, 0 errors"))
-        rows.append((f"{o['users']} users: served p50 / p99 / max; conversations lost or reordered",
-                     f"{o['latency_ms_p50']:.0f} / {o['latency_ms_p99']:.0f} / {o['latency_ms_max']:.0f} ms; {o['lost']} of {o['checked']} "
-                     f"({verdict(o['latency_ms_max'] <= args.max_wait_ms and o['lost'] == 0 and o['errors'] == 0)})",
-                     f"max <= {args.max_wait_ms:.0f} ms (--max-wait-ms), 0 lost"))
+        rows.append(
+            (
+                f"{o['users']} users (past saturation): served / refused with 503 + Retry-After / errors",
+                f"{o['served']} ({o['served_per_s']:.0f}/s) / {o['refused']} (answered in p99 "
+                f"{o['refused_ms_p99']:.0f} ms) / {o['errors']}",
+                "refused at once, 0 errors",
+            )
+        )
+        rows.append(
+            (
+                f"{o['users']} users: served p50 / p99 / max; conversations lost or reordered",
+                f"{o['latency_ms_p50']:.0f} / {o['latency_ms_p99']:.0f} / {o['latency_ms_max']:.0f} ms; {o['lost']} "
+                f"of {o['checked']} "
+                f"({verdict(o['latency_ms_max'] <= args.max_wait_ms and o['lost'] == 0 and o['errors'] == 0)})",
+                f"max <= {args.max_wait_ms:.0f} ms (--max-wait-ms), 0 lost",
+            )
+        )
     if overload:
         conversations = sum(o["checked"] for o in overload)
-        rows.append(("server memory (RSS) after the runs past saturation / peak", f"{overload_rss_mb:.0f} / {overload_peak_mb:.0f} MB "
-                     f"({conversations} more conversations cached)", "-"))
-    section, title, command = ("serve_templates", "HTTP server: load and cold start, replies from templates", "python bench/bench_serve.py --templates") \
-        if args.templates else ("serve", "HTTP server: load and cold start", "make bench-serve")
-    write(section, title, command, rows, results,
-          notes=f"{args.users} simulated users on 127.0.0.1 for {args.seconds:.0f} s, each replaying the restaurant booking dialogue ({len(SCRIPT)} turns) in new conversations; load generator (asyncio, one keep-alive connection per user) on the same cores. "
-                f"Then {' and '.join(map(str, args.overload)) or 'no'} users for as long each, past saturation: the server (default --max-in-flight 64, --max-wait-ms {args.max_wait_ms:.0f}) "
-                "refuses what it cannot answer in time with 503 + Retry-After; a refused user waits 1 s and sends the same message again.")
+        rows.append(
+            (
+                "server memory (RSS) after the runs past saturation / peak",
+                f"{overload_rss_mb:.0f} / {overload_peak_mb:.0f} MB ({conversations} more conversations cached)",
+                "-",
+            )
+        )
+    section, title, command = (
+        (
+            "serve_templates",
+            "HTTP server: load and cold start, replies from templates",
+            "python bench/bench_serve.py --templates",
+        )
+        if args.templates
+        else ("serve", "HTTP server: load and cold start", "make bench-serve")
+    )
+    write(
+        section,
+        title,
+        command,
+        rows,
+        results,
+        notes=f"{args.users} simulated users on 127.0.0.1 for {args.seconds:.0f} s, each replaying the restaurant "
+        f"booking dialogue ({len(SCRIPT)} turns) in new conversations; load generator (asyncio, one keep-alive "
+        f"connection per user) on the same cores. Then {' and '.join(map(str, args.overload)) or 'no'} users for as "
+        f"long each, past saturation: the server (default --max-in-flight 64, --max-wait-ms {args.max_wait_ms:.0f}) "
+        "refuses what it cannot answer in time with 503 + Retry-After; a refused user waits 1 s and sends the same "
+        "message again.",
+    )
     for m, v, t in rows:
         print(f"{m}: {v} (target {t})")
 

@@ -7,7 +7,8 @@ message injected by bench/typos.py (fixed seed: a letter dropped, two swapped or
 in a random word). Reported for both: intent accuracy, entity F1 (seqeval over the bot's
 tokens, as ``test nlu``) and entity value accuracy (the gold entities found with the value
 the user meant). The typo column is measured three times: with the defaults, with the rule
-extractor's ``fuzzy: false``, and also without bert_nlu's spelling correction (what each adds). Chinese bots are also measured with
+extractor's ``fuzzy: false``, and also without bert_nlu's spelling correction (what each adds). Chinese bots are also
+measured with
 homophone typos (bench/typos.py ``kind="homophones"``), the slip their users make. Target (issue 28): intent accuracy
 and entity F1 drop by <= 3 points. Usage: ``make bench-typos``.
 """
@@ -81,15 +82,23 @@ def main() -> None:
         if lang in ("zh", "ja"):  # what a Chinese input method gets wrong: a character read the same
             noises["homophones"] = []
         # (label, fuzzy, spelling): the defaults, then without typo matching, then without both (before issue 28)
-        runs = [("clean", True, True)] + [run for noise in noises
-                                          for run in ((noise, True, True), (f"{noise}, fuzzy off", False, True), (f"{noise}, both off", False, False))]
+        runs = [("clean", True, True)] + [
+            run
+            for noise in noises
+            for run in ((noise, True, True), (f"{noise}, fuzzy off", False, True), (f"{noise}, both off", False, False))
+        ]
         parses: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in runs}
         train_s = 0.0
         for n, fold in enumerate(stratified_folds(examples, 5, 42)[:args.folds]):
             held = set(fold)
             part = [examples[i] for i in sorted(held)]
             test += part
-            noisy = {noise: typo_examples(part, lang, args.seed + n, kind="homophones" if noise == "homophones" else "letters") for noise in noises}
+            noisy = {
+                noise: typo_examples(
+                    part, lang, args.seed + n, kind="homophones" if noise == "homophones" else "letters"
+                )
+                for noise in noises
+            }
             for noise, gold in noisy.items():
                 noises[noise] += gold
             t0 = time.perf_counter()
@@ -98,7 +107,9 @@ def main() -> None:
             speller = next(c.speller for c in agent.components if c.name == "bert_nlu")
             for label, fuzzy, spelling in runs:
                 switch(agent, fuzzy, speller if spelling else None)
-                parses[label] += [agent.parse(ex.text) for ex in (part if label == "clean" else noisy[label.split(",")[0]])]
+                parses[label] += [
+                    agent.parse(ex.text) for ex in (part if label == "clean" else noisy[label.split(",")[0]])
+                ]
             print(f"{name}: fold {n + 1}/{args.folds} done", flush=True)
         synonyms = loaded.domain.synonym_map()
         scores = {}
@@ -107,26 +118,58 @@ def main() -> None:
             report = evaluate_parses(gold, parses[label], lambda text, lang=lang: tokenize(text, lang))
             scores[label] = {"intent_accuracy": report["intent"]["accuracy"], "entity_f1": report["slots"]["f1"],
                              "value_accuracy": value_accuracy(gold, parses[label], synonyms)}
-        results[name] = {"language": lang, "test_messages": len(test), "folds": args.folds, "train_seconds": train_s, "seed": args.seed, **scores,
-                         "changed": {noise: sum(a.text != b.text for a, b in zip(test, gold)) for noise, gold in noises.items()},
-                         "examples": {noise: [{"clean": a.text, "noisy": b.text} for a, b in list(zip(test, gold))[:10]] for noise, gold in noises.items()}}
+        results[name] = {
+            "language": lang,
+            "test_messages": len(test),
+            "folds": args.folds,
+            "train_seconds": train_s,
+            "seed": args.seed,
+            **scores,
+            "changed": {noise: sum(a.text != b.text for a, b in zip(test, gold)) for noise, gold in noises.items()},
+            "examples": {
+                noise: [{"clean": a.text, "noisy": b.text} for a, b in list(zip(test, gold))[:10]]
+                for noise, gold in noises.items()
+            },
+        }
         clean = scores["clean"]
         for noise in noises:
             noisy, off, before = scores[noise], scores[f"{noise}, fuzzy off"], scores[f"{noise}, both off"]
-            for metric, label in (("intent_accuracy", "intent accuracy"), ("entity_f1", "entity F1"), ("value_accuracy", "entity value accuracy")):
+            for metric, label in (
+                ("intent_accuracy", "intent accuracy"),
+                ("entity_f1", "entity F1"),
+                ("value_accuracy", "entity value accuracy"),
+            ):
                 drop = (clean[metric] - noisy[metric]) * 100
                 verdict = "" if metric == "value_accuracy" else (" (met)" if drop <= TARGET_DROP else " (missed)")
-                rows.append((f"{name} ({lang}, {len(test)} held-out messages): {label} clean / {noise} / {noise} with fuzzy off / with fuzzy and spelling off",
-                             f"{clean[metric] * 100:.2f} / {noisy[metric] * 100:.2f} / {off[metric] * 100:.2f} / {before[metric] * 100:.2f} (drop {drop:.2f}){verdict}",
-                             f"drop <= {TARGET_DROP:.0f}" if metric != "value_accuracy" else "-"))
-        print(f"{name}: " + "; ".join(f"{k}: " + ", ".join(f"{m} {v * 100:.2f}" for m, v in s.items()) for k, s in scores.items()), flush=True)
+                rows.append(
+                    (
+                        f"{name} ({lang}, {len(test)} held-out messages): {label} clean / {noise} / {noise} with "
+                        "fuzzy off / with fuzzy and spelling off",
+                        f"{clean[metric] * 100:.2f} / {noisy[metric] * 100:.2f} / {off[metric] * 100:.2f} / "
+                        f"{before[metric] * 100:.2f} (drop {drop:.2f}){verdict}",
+                        f"drop <= {TARGET_DROP:.0f}" if metric != "value_accuracy" else "-",
+                    )
+                )
+        print(
+            f"{name}: "
+            + "; ".join(f"{k}: " + ", ".join(f"{m} {v * 100:.2f}" for m, v in s.items()) for k, s in scores.items()),
+            flush=True,
+        )
     if not args.no_write:
-        write("nlu_typos", "NLU: the example bots' held-out messages with typos (fixed seed)", "make bench-typos", rows, results,
-              notes="One typo per message (bench/typos.py, seed 28: a letter dropped, two neighbours swapped or a letter doubled, in a random word of 4+ letters; "
-                    "for Chinese a character dropped, swapped or doubled in a run of 2+ characters, and separately 'homophones': a character replaced by a "
-                    "common one read the same, the slip of a pinyin input method). Each bot's own pipeline trained on four fifths of its examples and tested on the rest, "
-                    "five times (stratified folds, seed 42), with its defaults (bert_nlu `spelling: auto`); 'fuzzy off' is the same model with rule_entity_extractor `fuzzy: false`, "
-                    "'fuzzy and spelling off' also without bert_nlu's spelling (what dialogkit did before).")
+        write(
+            "nlu_typos",
+            "NLU: the example bots' held-out messages with typos (fixed seed)",
+            "make bench-typos",
+            rows,
+            results,
+            notes="One typo per message (bench/typos.py, seed 28: a letter dropped, two neighbours swapped or a "
+            "letter doubled, in a random word of 4+ letters; for Chinese a character dropped, swapped or doubled in "
+            "a run of 2+ characters, and separately 'homophones': a character replaced by a common one read the "
+            "same, the slip of a pinyin input method). Each bot's own pipeline trained on four fifths of its "
+            "examples and tested on the rest, five times (stratified folds, seed 42), with its defaults (bert_nlu "
+            "`spelling: auto`); 'fuzzy off' is the same model with rule_entity_extractor `fuzzy: false`, 'fuzzy and "
+            "spelling off' also without bert_nlu's spelling (what dialogkit did before).",
+        )
 
 
 if __name__ == "__main__":

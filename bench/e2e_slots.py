@@ -26,12 +26,19 @@ PATTERNS: dict[str, dict[str, str]] = {
         "riverside": r"river",
     },
     "familyFriendly": {
-        "no": rf"{_NOT}{_FAMILY}|adults?[\s-]only|(?:no|not for)\s+(?:kids|children|families)|not\s+(?:suitable|good|ideal)\s+for\s+(?:kids|children|famil)",
-        "yes": rf"(?<!not\s)(?<!n't\s){_FAMILY}|(?:welcomes?|for|allows?|suitable for|good for)\s+(?:the\s+)?(?:whole\s+)?(?:kids|children|famil)",
+        "no": rf"{_NOT}{_FAMILY}|adults?[\s-]only|(?:no|not "
+        r"for)\s+(?:kids|children|families)|not\s+(?:suitable|good|ideal)\s+for\s+(?:kids|children|famil)",
+        "yes": rf"(?<!not\s)(?<!n't\s){_FAMILY}|(?:welcomes?|for|allows?|suitable for|good "
+        r"for)\s+(?:the\s+)?(?:whole\s+)?(?:kids|children|famil)",
     },
     "food": {
-        "Chinese": r"chinese", "English": r"english|british", "Japanese": r"japanese|sushi", "French": r"french",
-        "Indian": r"indian(?!\s+cuisine)", "Fast food": r"fast[\s-]*food|burgers?", "Italian": r"italian|pasta|pizza",
+        "Chinese": r"chinese",
+        "English": r"english|british",
+        "Japanese": r"japanese|sushi",
+        "French": r"french",
+        "Indian": r"indian(?!\s+cuisine)",
+        "Fast food": r"fast[\s-]*food|burgers?",
+        "Italian": r"italian|pasta|pizza",
     },
     "priceRange": {
         "cheap": r"cheap|inexpensive|low[\s-]*(?:cost|price)|affordabl|budget",
@@ -42,9 +49,11 @@ PATTERNS: dict[str, dict[str, str]] = {
         "more than £30": r"(?:more than|over|above|exceeds?|upwards of)\s*£?\s*30|£?30\s*(?:\+|plus|or more)",
     },
     "customer rating": {
-        "low": r"\blow(?:ly)?[\s-]*(?:customer\s+)?(?:rat|review|score)|rat\w*\s+(?:as\s+|is\s+)?(?:very\s+)?(?:low|poor)|poor(?:ly)?\s+(?:rat|review)",
+        "low": r"\blow(?:ly)?[\s-]*(?:customer\s+)?(?:rat|review|score)"
+        r"|rat\w*\s+(?:as\s+|is\s+)?(?:very\s+)?(?:low|poor)|poor(?:ly)?\s+(?:rat|review)",
         "average": r"average[\s-]*(?:customer\s+)?(?:rat|review|score)|rat\w*\s+(?:as\s+|is\s+)?average",
-        "high": r"high(?:ly)?[\s-]*(?:customer\s+)?(?:rat|review|score|recommend)|rat\w*\s+(?:as\s+|is\s+|it\s+)?(?:very\s+)?high|great\s+(?:customer\s+)?(?:rat|review)",
+        "high": r"high(?:ly)?[\s-]*(?:customer\s+)?(?:rat|review|score|recommend)"
+        r"|rat\w*\s+(?:as\s+|is\s+|it\s+)?(?:very\s+)?high|great\s+(?:customer\s+)?(?:rat|review)",
         "1 out of 5": r"\b(?:1|one)\s*(?:out\s*of\s*|/\s*|of\s*)(?:5|five)|\b(?:1|one)[\s-]*star",
         "3 out of 5": r"\b(?:3|three)\s*(?:out\s*of\s*|/\s*|of\s*)(?:5|five)|\b(?:3|three)[\s-]*star",
         "5 out of 5": r"\b(?:5|five)\s*(?:out\s*of\s*|/\s*|of\s*)(?:5|five)|\b(?:5|five)[\s-]*star",
@@ -53,8 +62,12 @@ PATTERNS: dict[str, dict[str, str]] = {
 # Verbal and numeric values that E2E references use for each other (as the E2E-cleaning
 # checker accepts them): "cheap" for "less than £20", "highly rated" for "5 out of 5"...
 _SAME = {
-    ("priceRange", "less than £20"): "cheap", ("priceRange", "£20-25"): "moderate", ("priceRange", "more than £30"): "high",
-    ("customer rating", "1 out of 5"): "low", ("customer rating", "3 out of 5"): "average", ("customer rating", "5 out of 5"): "high",
+    ("priceRange", "less than £20"): "cheap",
+    ("priceRange", "£20-25"): "moderate",
+    ("priceRange", "more than £30"): "high",
+    ("customer rating", "1 out of 5"): "low",
+    ("customer rating", "3 out of 5"): "average",
+    ("customer rating", "5 out of 5"): "high",
 }
 for (attr, value), other in _SAME.items():
     PATTERNS[attr][value] += "|" + PATTERNS[attr][other]
@@ -79,7 +92,9 @@ def slot_errors(text: str, mr: dict[str, str]) -> tuple[int, int, int, int]:
         hits = {v for v, p in pats.items() if p.search(rest)}
         if attr in mr:
             required += 1
-            same = {mr[attr], _SAME.get((attr, mr[attr]))} | {v for (a, v), o in _SAME.items() if a == attr and o == mr[attr]}
+            same = {mr[attr], _SAME.get((attr, mr[attr]))} | {
+                v for (a, v), o in _SAME.items() if a == attr and o == mr[attr]
+            }
             if mr[attr] not in hits:
                 missing += 1
             if hits - same:

@@ -81,8 +81,14 @@ def export(repo: str, commit: str, folder: str, mirror: Path, out: Path) -> Path
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--mirror", default=str(DEFAULT_MIRROR), help="where the repositories' snapshots are (default: /work/.mirror)")
-    p.add_argument("--out", default=str(DEFAULT_OUT), help="where to export the projects (default: ../rasa-corpus, outside the checkout)")
+    p.add_argument(
+        "--mirror", default=str(DEFAULT_MIRROR), help="where the repositories' snapshots are (default: /work/.mirror)"
+    )
+    p.add_argument(
+        "--out",
+        default=str(DEFAULT_OUT),
+        help="where to export the projects (default: ../rasa-corpus, outside the checkout)",
+    )
     args = p.parse_args()
     out = Path(args.out).resolve()
     if out == ROOT or ROOT in out.parents:

@@ -24,7 +24,9 @@ def machine() -> str:
         pass
     mem = ""
     try:
-        kb = int(next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")).split()[1])
+        kb = int(
+            next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if ln.startswith("MemTotal")).split()[1]
+        )
         mem = f", {kb / 1024 / 1024:.0f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
@@ -34,20 +36,44 @@ def machine() -> str:
 def commit() -> str:
     """The commit measured, marked when the code differs from it (uncommitted changes)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
-        changed = subprocess.run(["git", "status", "--porcelain", "--", "framework", "components", "dialogkit", "bench/*.py", "pyproject.toml"],
-                                 capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=True
+        ).stdout.strip()
+        changed = subprocess.run(
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--",
+                "framework",
+                "components",
+                "dialogkit",
+                "bench/*.py",
+                "pyproject.toml",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head} + uncommitted changes" if changed else head
 
 
-def write(name: str, title: str, command: str, rows: list[tuple[str, str, str]], results: dict[str, Any], notes: str = "") -> None:
+def write(
+    name: str, title: str, command: str, rows: list[tuple[str, str, str]], results: dict[str, Any], notes: str = ""
+) -> None:
     """Save ``results`` as JSON and replace the ``name`` section of BENCHMARKS.md.
 
     ``rows`` are (metric, measured value, target or note) for the table.
     """
-    meta = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(), "command": command, "commit": commit()}
+    meta = {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "command": command,
+        "commit": commit(),
+    }
     out = ROOT / "bench" / "results" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({**meta, "results": results}, indent=2) + "\n", encoding="utf-8")
@@ -65,7 +91,11 @@ def write(name: str, title: str, command: str, rows: list[tuple[str, str, str]],
         f"<!-- {name}:end -->",
     ])
     md = ROOT / "BENCHMARKS.md"
-    text = md.read_text(encoding="utf-8") if md.exists() else "# Benchmarks\n\nEvery figure here is written by a script in `bench/`; do not edit the tables by hand.\n"
+    text = (
+        md.read_text(encoding="utf-8")
+        if md.exists()
+        else "# Benchmarks\n\nEvery figure here is written by a script in `bench/`; do not edit the tables by hand.\n"
+    )
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     if start in text and end in text:
         text = text[: text.index(start)] + section + text[text.index(end) + len(end):]

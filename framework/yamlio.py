@@ -120,7 +120,14 @@ def load_yaml(path: str | Path, allow_empty: bool = False) -> YamlDoc:
     except yaml.reader.ReaderError as e:  # control characters and the like: located from the offset
         before = text[: e.position]
         loc = Location(spath, before.count("\n") + 1, e.position - (before.rfind("\n") + 1) + 1)
-        raise DomainError(message("DK106", loc, problem=f"control character U+{e.character:04X} is not allowed in YAML; delete it (it is often invisible)")) from None
+        raise DomainError(
+            message(
+                "DK106",
+                loc,
+                problem=f"control character U+{e.character:04X} is not allowed in YAML; delete it (it is often "
+                "invisible)",
+            )
+        ) from None
     except yaml.YAMLError as e:
         raise DomainError(message("DK106", Location(spath), problem=str(e).splitlines()[0])) from None
     docs = [d for d in docs if d is not None]
@@ -152,8 +159,19 @@ def _likely_cause(lines: list[str], error_line: int) -> tuple[int, int, str] | N
     for i in range(min(error_line, len(lines) - 1), max(-1, error_line - 20), -1):
         m = _FULLWIDTH_COLON.match(lines[i])
         if m:
-            return i + 1, m.start(1) + 1, "'\uff1a' (a full-width colon) is not the ':' YAML needs after a key; type an ASCII ':'"
-    previous = next((i for i in range(min(error_line, len(lines)) - 1, -1, -1) if lines[i].strip() and not lines[i].lstrip().startswith("#")), None)
+            return (
+                i + 1,
+                m.start(1) + 1,
+                "'\uff1a' (a full-width colon) is not the ':' YAML needs after a key; type an ASCII ':'",
+            )
+    previous = next(
+        (
+            i
+            for i in range(min(error_line, len(lines)) - 1, -1, -1)
+            if lines[i].strip() and not lines[i].lstrip().startswith("#")
+        ),
+        None,
+    )
     if previous is None or error_line >= len(lines):
         return None
     m = _BARE_KEY.match(lines[previous])
@@ -202,10 +220,16 @@ def _convert(node: yaml.Node, path: Path_, spath: str, pos: PositionMap, counter
         first_seen: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise DomainError(message("DK106", _loc(key_node, spath), problem="merge keys ('<<') are not supported"))
+                raise DomainError(
+                    message("DK106", _loc(key_node, spath), problem="merge keys ('<<') are not supported")
+                )
             key = _scalar(key_node, spath) if isinstance(key_node, yaml.ScalarNode) else None
             if isinstance(key, bool) or key is None and not isinstance(key_node, yaml.ScalarNode):
-                raise DomainError(message("DK110", _loc(key_node, spath), kind=type(key).__name__ if key is not None else "a collection"))
+                raise DomainError(
+                    message(
+                        "DK110", _loc(key_node, spath), kind=type(key).__name__ if key is not None else "a collection"
+                    )
+                )
             key = "null" if key is None else str(key)
             if key in first_seen:
                 raise DomainError(

@@ -50,12 +50,20 @@ def test_no_module_imports_the_bare_folder_names():
             if "broken_bots" in path.parts:  # deliberately broken fixtures (syntax errors)
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
-                offenders += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names if n.split(".")[0] in PACKAGE_FOLDERS]
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module or ""]
+                    if isinstance(node, ast.ImportFrom) and not node.level
+                    else []
+                )
+                offenders += [
+                    f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names if n.split(".")[0] in PACKAGE_FOLDERS
+                ]
     assert offenders == []
 
 
-APP = '''
+APP = """
 import json
 import sys
 
@@ -63,8 +71,9 @@ import components  # the app's own package, not dialogkit's
 from dialogkit import Agent
 
 agent = Agent.load(sys.argv[1])
-print(json.dumps({"mine": components.MINE, "replies": [m["text"] for m in agent.handle("hello", conversation_id="u1")]}))
-'''
+replies = [m["text"] for m in agent.handle("hello", conversation_id="u1")]
+print(json.dumps({"mine": components.MINE, "replies": replies}))
+"""
 
 
 def test_non_editable_install_next_to_an_app_with_its_own_components_package(write_bot, tmp_path):
@@ -77,11 +86,44 @@ def test_non_editable_install_next_to_an_app_with_its_own_components_package(wri
     for folder in ("dialogkit", "framework", "components"):
         shutil.copytree(ROOT / folder, src / folder, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(wheels), str(src)],
-                   check=True, capture_output=True, text=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(wheels),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", "--target", str(site), *map(str, wheels.glob("*.whl"))],
-                   check=True, capture_output=True, text=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(site),
+            *map(str, wheels.glob("*.whl")),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     top = sorted(p.name for p in site.iterdir() if p.name != "bin" and not p.name.endswith(".dist-info"))
     assert top == ["dialogkit"]
     assert (site / "dialogkit" / "framework" / "server" / "static" / "chat.html").is_file()
@@ -92,7 +134,12 @@ def test_non_editable_install_next_to_an_app_with_its_own_components_package(wri
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    fresh_site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
+    fresh_site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(fresh_site) / "deps.pth").write_text(f"{site}\n{sysconfig.get_paths()['purelib']}\n")
 
     model = tmp_path / "model"
@@ -106,7 +153,20 @@ def test_non_editable_install_next_to_an_app_with_its_own_components_package(wri
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer == {"mine": "the app's components", "replies": ["Hi!"]}
-    where = subprocess.run([python, "-c", "import dialogkit.framework; print(dialogkit.framework.__file__)"], cwd=app, capture_output=True, text=True, env=env)
+    where = subprocess.run(
+        [python, "-c", "import dialogkit.framework; print(dialogkit.framework.__file__)"],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert where.stdout.strip().startswith(str(site))
-    cli = subprocess.run([python, "-m", "dialogkit", "validate", str(ROOT / "domains" / "restaurant")], cwd=app, capture_output=True, text=True, env=env, timeout=300)
+    cli = subprocess.run(
+        [python, "-m", "dialogkit", "validate", str(ROOT / "domains" / "restaurant")],
+        cwd=app,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert cli.returncode == 0, cli.stdout + cli.stderr

@@ -9,7 +9,15 @@ from dialogkit.framework import errors
 
 
 def test_dialogkit_all():
-    assert sorted(dialogkit.__all__) == ["ActionRejected", "Agent", "DialogkitError", "__version__", "load_domain", "train", "validate"]
+    assert sorted(dialogkit.__all__) == [
+        "ActionRejected",
+        "Agent",
+        "DialogkitError",
+        "__version__",
+        "load_domain",
+        "train",
+        "validate",
+    ]
     for name in dialogkit.__all__:
         assert getattr(dialogkit, name) is not None
     assert dialogkit.Agent is dialogkit.framework.Agent
@@ -17,7 +25,14 @@ def test_dialogkit_all():
 
 
 def test_framework_all():
-    assert sorted(dialogkit.framework.__all__) == ["Agent", "DialogkitError", "__version__", "load_domain", "train", "validate"]
+    assert sorted(dialogkit.framework.__all__) == [
+        "Agent",
+        "DialogkitError",
+        "__version__",
+        "load_domain",
+        "train",
+        "validate",
+    ]
     for name in dialogkit.framework.__all__:
         assert getattr(dialogkit.framework, name) is not None
 

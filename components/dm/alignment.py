@@ -6,7 +6,8 @@ A Rasa test story is replayed this way (``rasa test``'s semantics): at each of i
 DM's state is the story's, whatever the DM predicted before.
 
 - ``ActiveLoop(form)``: the form is running (started where it would start if an action had
-  started it), and no other form is (Rasa has one active loop); ``ActiveLoop(None)``: the active form is done: it moves past its questions to
+  started it), and no other form is (Rasa has one active loop); ``ActiveLoop(None)``: the active form is done: it moves
+  past its questions to
   the steps it has after them (an imported form's submit rule), or ends and the flow that
   called it goes on.
 - ``SlotSet("requested_slot", slot)``: the active form waits on ``slot``'s collect step.
@@ -97,7 +98,9 @@ def _requested(rt: FlowRuntime, draft: Draft, slot: object) -> None:
     if not stack or not rt.domain.flows[stack[-1].flow].form or not isinstance(slot, str):
         return
     frame = stack[-1]
-    target = next((n for n in rt.nodes.values() if n.flow == frame.flow and n.kind == "collect" and n.step.collect == slot), None)
+    target = next(
+        (n for n in rt.nodes.values() if n.flow == frame.flow and n.kind == "collect" and n.step.collect == slot), None
+    )
     if target is not None and target.name != frame.node:
         draft.add(FlowAdvanced(flow=frame.flow, node=target.name))
 
@@ -137,7 +140,9 @@ def _runs(rt: FlowRuntime, node: Node, name: str) -> bool:
     if node.kind == "say":
         return bool(node.step.say == name)
     if node.kind == "collect":
-        return (node.step.ask or ask_response(node.step.collect, rt.domain) or f"action_ask_{node.step.collect}") == name
+        return (
+            node.step.ask or ask_response(node.step.collect, rt.domain) or f"action_ask_{node.step.collect}"
+        ) == name
     return False
 
 

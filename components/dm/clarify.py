@@ -24,7 +24,9 @@ MAX_OPTIONS = 3
 def clarify(domain: Domain, draft: Draft, margin: float) -> bool:
     """Ask which of the close intents the user meant; False when the ranking is clear."""
     parse = draft.parse
-    ranking = [r for r in parse.intent_ranking if r.get("name") in domain.intents and r.get("name") not in BUILTIN_INTENTS]
+    ranking = [
+        r for r in parse.intent_ranking if r.get("name") in domain.intents and r.get("name") not in BUILTIN_INTENTS
+    ]
     if parse.payload or len(ranking) < 2 or ranking[0].get("name") != parse.intent_name:
         return False
     top = float(ranking[0].get("confidence") or 0.0)
@@ -33,7 +35,14 @@ def clarify(domain: Domain, draft: Draft, margin: float) -> bool:
         return False
     values = {e["entity"]: e["value"] for e in parse.entities if e.get("entity")}
     labels = [domain.intents[name].description or name for name in close]
-    draft.write({"response": CLARIFY, "text": did_you_mean(domain.language, labels),
-                 "buttons": [{"title": label, "payload": f"/{name}" + (json.dumps(values, ensure_ascii=False) if values else "")}
-                             for name, label in zip(close, labels, strict=True)]})
+    draft.write(
+        {
+            "response": CLARIFY,
+            "text": did_you_mean(domain.language, labels),
+            "buttons": [
+                {"title": label, "payload": f"/{name}" + (json.dumps(values, ensure_ascii=False) if values else "")}
+                for name, label in zip(close, labels, strict=True)
+            ],
+        }
+    )
     return True

@@ -49,7 +49,9 @@ class Draft(FoldedState):
             if any(isinstance(e, REVERTS) for e in self._events):  # it takes back some of the conversation's
                 self._cache = self.conversation.with_events(self._events)
             else:
-                self._cache = fold_events(self._events, self.conversation.initial_slots, self.conversation.slots, self.conversation.stack)
+                self._cache = fold_events(
+                    self._events, self.conversation.initial_slots, self.conversation.slots, self.conversation.stack
+                )
         return self._cache
 
     def __len__(self) -> int:

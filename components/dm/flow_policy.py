@@ -77,15 +77,21 @@ __all__ = ["FlowPolicy", "FlowPolicyConfig"]
 
 class FlowPolicyConfig(ComponentConfig):
     max_actions_per_turn: int = 50
-    action_timeout: float | None = Field(30.0, gt=0)  # seconds a custom action or validator may take; then it has failed
+    # seconds a custom action or validator may take; then it has failed
+    action_timeout: float | None = Field(30.0, gt=0)
     fallback_response: str = UTTER_DEFAULT
-    validate_slots_action: str | None = None  # run after every user message with the slots it set (Rasa's action_validate_slot_mappings)
-    two_stage_fallback: bool = False  # on nlu_fallback ask "Did you mean ...?", then to rephrase, before the fallback response (.two_stage)
-    answer_by_value: bool = True  # the question asked counts: a reply that is only its slot's value fills it (.slot_filling)
-    suggest_values: bool = True  # a refused value close to a categorical slot's values: "Did you mean ...?" with buttons
+    # run after every user message with the slots it set (Rasa's action_validate_slot_mappings)
+    validate_slots_action: str | None = None
+    # on nlu_fallback ask "Did you mean ...?", then to rephrase, before the fallback response (.two_stage)
+    two_stage_fallback: bool = False
+    # the question asked counts: a reply that is only its slot's value fills it (.slot_filling)
+    answer_by_value: bool = True
+    # a refused value close to a categorical slot's values: "Did you mean ...?" with buttons
+    suggest_values: bool = True
     max_fallbacks: int | None = Field(3, ge=1)  # this many messages in a row not understood escalate (None: never)
     escalation: str = "end"  # "end" (cancel the flows, say utter_escalate) or the flow to start (a handoff...)
-    clarify_margin: float | None = Field(None, ge=0, le=1)  # intents this close to the top one: "Did you mean A or B?" (.clarify)
+    # intents this close to the top one: "Did you mean A or B?" (.clarify)
+    clarify_margin: float | None = Field(None, ge=0, le=1)
 
 
 class FlowPolicy(Policy):
@@ -102,8 +108,15 @@ class FlowPolicy(Policy):
         self.two_stage = TwoStageFallback(domain) if config.two_stage_fallback else None
         self._by_name = sorted(domain.flows.items())  # the order flows are tried in when several start on an intent
         if config.escalation != "end" and config.escalation not in domain.flows:
-            raise ConfigError(message("DK603", None, name=self.name, problem=f"escalation '{config.escalation}' is no flow of the bot",
-                                      fix=f"write `end` or one of its flows: {', '.join(sorted(domain.flows)) or 'none yet'}"))
+            raise ConfigError(
+                message(
+                    "DK603",
+                    None,
+                    name=self.name,
+                    problem=f"escalation '{config.escalation}' is no flow of the bot",
+                    fix=f"write `end` or one of its flows: {', '.join(sorted(domain.flows)) or 'none yet'}",
+                )
+            )
         for flow in domain.flows.values():  # parse every condition once, up front
             if flow.when and flow.when.condition:
                 parse_expression(flow.when.condition)
@@ -136,7 +149,8 @@ class FlowPolicy(Policy):
         draft = _without_message(conversation)
         form = self.runtime.active_form(draft)
         ran = form is not None and any(isinstance(e, ActionExecuted) and e.name == form for e in draft.this_turn())
-        yield from self.runtime.run(draft, shown=form if ran else None)  # a form that ran since the message is not listed again
+        # a form that ran since the message is not listed again
+        yield from self.runtime.run(draft, shown=form if ran else None)
         return draft.decision()
 
     # --- routing ----------------------------------------------------------------------
@@ -149,7 +163,8 @@ class FlowPolicy(Policy):
     def _route(self, draft: Draft) -> Steps:
         intent = draft.parse.intent_name
         if intent in DEFAULT_RULES and not self._triggered(draft, intent, draft.stack):
-            builtin = DEFAULT_RULES[intent]  # Rasa's default rules (unless a flow of the bot's starts on it): the DM runs it
+            # Rasa's default rules (unless a flow of the bot's starts on it): the DM runs it
+            builtin = DEFAULT_RULES[intent]
             draft.record(builtin)
             draft.add(ActionExecuted(name=builtin))
             BUILTIN_RUNNERS[builtin](self.runtime, draft)
@@ -182,7 +197,12 @@ class FlowPolicy(Policy):
         if not (yield from self._start(draft, intent, asking, stack)):
             draft.say(self.config.fallback_response)  # nothing to do with this intent; slots stay set
             return
-        if filled.invalid and filled.suggestions and self.config.suggest_values and self.runtime.asking(draft.stack) == filled.invalid:
+        if (
+            filled.invalid
+            and filled.suggestions
+            and self.config.suggest_values
+            and self.runtime.asking(draft.stack) == filled.invalid
+        ):
             offer_values(self.domain, draft, filled.invalid, filled.suggestions)
             return  # the collect waits: a button (or any answer) fills the slot
         refusal = self.domain.slots[filled.invalid].invalid_response if filled.invalid else None
@@ -193,8 +213,15 @@ class FlowPolicy(Policy):
     def _read(self, draft: Draft, intent: str, asking: str | None, stack: list[FlowFrame]) -> Steps:
         """Fill slots from the message, then run the validation actions over what it set.
         Returns (what filling did, nothing failed, a flow's validate ran)."""
-        filled = ((yield from fill_slots(self.domain, draft, intent, asking, self.config.action_timeout, self.config.answer_by_value))
-                  if draft.parse.fills_slots else Filled())
+        filled = (
+            (
+                yield from fill_slots(
+                    self.domain, draft, intent, asking, self.config.action_timeout, self.config.answer_by_value
+                )
+            )
+            if draft.parse.fills_slots
+            else Filled()
+        )
         self.runtime.rewind(draft, filled.corrected)
         ok = filled.validators_ok
         if ok and self.config.validate_slots_action:
@@ -217,7 +244,9 @@ class FlowPolicy(Policy):
             return True, False
         # a validator may clear slots the flow already collected: go back to the first of them
         after = draft.slots
-        self.runtime.rewind(draft, [name for name, value in before.items() if value is not None and after.get(name) is None])
+        self.runtime.rewind(
+            draft, [name for name, value in before.items() if value is not None and after.get(name) is None]
+        )
         return True, True
 
     def _fallback(self, draft: Draft, intent: str) -> Literal["run", "wait"] | None:
@@ -287,7 +316,12 @@ class FlowPolicy(Policy):
             flow = None  # said again while it runs (e.g. a form's trigger mid-form): it goes on, no second copy
         if flow is not None and stack and not self.domain.flows[stack[-1].flow].interruptible:
             flow = None  # the active flow asked not to be interrupted: the message only fills slots
-        if flow is not None and stack and self.domain.flows[stack[-1].flow].form and asking in {e.name for e in draft.slots_set_this_turn()}:
+        if (
+            flow is not None
+            and stack
+            and self.domain.flows[stack[-1].flow].form
+            and asking in {e.name for e in draft.slots_set_this_turn()}
+        ):
             flow = None  # a form goes on when the message answered its question (Rasa: the form runs before rules)
         if flow is not None and flow != draft.active_flow:
             if stack:
@@ -307,7 +341,11 @@ class FlowPolicy(Policy):
     def _starting(self, draft: Draft, intent: str) -> list[str]:
         """The flows ``intent`` may start, the one it starts first."""
         first = self._triggered(draft, intent, draft.stack)
-        rest = [name for name, flow in self._by_name if name != first and flow.when is not None and intent in flow.when.intents()]
+        rest = [
+            name
+            for name, flow in self._by_name
+            if name != first and flow.when is not None and intent in flow.when.intents()
+        ]
         return ([first] if first else []) + rest
 
     def _triggered(self, draft: Draft, intent: str, stack: list[FlowFrame]) -> str | None:

@@ -77,7 +77,15 @@ class Node:
         edges: dict[str, str] = {}
         for _, target, d in graph.out_edges(name, data=True):
             edges.setdefault(d["kind"], target)
-        return cls(name, data["flow"], data["kind"], data.get("step"), data.get("label", name), edges, dict(data.get("branches") or {}))
+        return cls(
+            name,
+            data["flow"],
+            data["kind"],
+            data.get("step"),
+            data.get("label", name),
+            edges,
+            dict(data.get("branches") or {}),
+        )
 
 
 class FlowRuntime:
@@ -112,7 +120,11 @@ class FlowRuntime:
 
     def advance(self, draft: Draft, flow: str, node: str) -> None:
         target = self.nodes[node]
-        if target.kind == "collect" and target.step.ask_before_filling and draft.slots.get(target.step.collect) is not None:
+        if (
+            target.kind == "collect"
+            and target.step.ask_before_filling
+            and draft.slots.get(target.step.collect) is not None
+        ):
             draft.add(SlotSet(name=target.step.collect, value=None))
         draft.add(FlowAdvanced(flow=flow, node=node))
 
@@ -124,7 +136,9 @@ class FlowRuntime:
         if stack:
             flow = stack[-1].flow
             draft.add(FlowResumed(flow=flow))
-            prompt = next((r for r in (f"utter_continue_{flow}", UTTER_CONTINUE_INTERRUPTED) if r in self.domain.responses), None)
+            prompt = next(
+                (r for r in (f"utter_continue_{flow}", UTTER_CONTINUE_INTERRUPTED) if r in self.domain.responses), None
+            )
             if prompt is not None and _ended_an_interruption(draft):
                 draft.say(prompt, record=False)
 
@@ -184,14 +198,21 @@ class FlowRuntime:
             if frame.flow != shown:
                 shown = frame.flow
                 if self.domain.flows[frame.flow].form and node.kind in ("start", "collect"):
-                    draft.record(frame.flow)  # a form runs (Rasa's view: the form action); past its questions it is done
+                    # a form runs (Rasa's view: the form action); past its questions it is done
+                    draft.record(frame.flow)
             done = STEPS[node.kind](self, draft, node)
             if isinstance(done, Generator):  # the step runs an action
                 done = yield from done
             if done is WAIT:
                 return
-        draft.add(ActionFailed(name="flow_policy", error=f"more than {self.max_steps} steps in one turn; stopped a runaway loop"))
-        logger.error("conversation %s: stopped a runaway loop in flow %s", draft.conversation.conversation_id, draft.active_flow)
+        draft.add(
+            ActionFailed(
+                name="flow_policy", error=f"more than {self.max_steps} steps in one turn; stopped a runaway loop"
+            )
+        )
+        logger.error(
+            "conversation %s: stopped a runaway loop in flow %s", draft.conversation.conversation_id, draft.active_flow
+        )
         for frame in reversed(draft.stack):
             draft.add(FlowCancelled(flow=frame.flow))
         draft.say(UTTER_ERROR)
@@ -226,7 +247,8 @@ class FlowRuntime:
         event, or a follow-up naming a flow) is pushed, so that flow returns there."""
         depth = 0
         while True:
-            if depth and name in self.domain.flows:  # a follow-up naming a form or flow: it starts (Rasa runs the form next)
+            # a follow-up naming a form or flow: it starts (Rasa runs the form next)
+            if depth and name in self.domain.flows:
                 self._move(draft, then)
                 self.start_for_action(draft, name)
                 return True
@@ -237,7 +259,9 @@ class FlowRuntime:
                 self._move(draft, then)
                 return True
             form = self.active_form(draft)
-            request = RunAction(name, form, self.asking(draft.stack) if form else None, tuple(candidates or ()), self.action_timeout)
+            request = RunAction(
+                name, form, self.asking(draft.stack) if form else None, tuple(candidates or ()), self.action_timeout
+            )
             outcome = yield draft.decision(request)
             if not outcome.ok:
                 if outcome.status != "rejected":
@@ -246,7 +270,11 @@ class FlowRuntime:
                 return True
             if outcome.deactivate_form and form:
                 draft.add(FlowCancelled(flow=form))
-            started = outcome.activate_form if outcome.activate_form in self.domain.flows and outcome.activate_form != form else None
+            started = (
+                outcome.activate_form
+                if outcome.activate_form in self.domain.flows and outcome.activate_form != form
+                else None
+            )
             followup = outcome.followup if depth < MAX_FOLLOWUPS else None
             record, candidates, depth = True, None, depth + 1
             if followup and not started:  # the follow-up finishes this step (or fails it)

@@ -73,13 +73,23 @@ def mapped_value(mapping: Any, name: str, slot: Any, parse: Parse, intent: str, 
     if isinstance(mapping, FromEntity):
         if mapping.intents() and intent not in mapping.intents() and not by_value:
             return _NOTHING
-        values = [_entity_value(e, slot.type.value) for e in entities if e["entity"] == mapping.entity and _fits(e, slot.type.value)
-                  and (mapping.role is None or e.get("role") == mapping.role) and (mapping.group is None or e.get("group") == mapping.group)]
+        values = [
+            _entity_value(e, slot.type.value)
+            for e in entities
+            if e["entity"] == mapping.entity
+            and _fits(e, slot.type.value)
+            and (mapping.role is None or e.get("role") == mapping.role)
+            and (mapping.group is None or e.get("group") == mapping.group)
+        ]
         if not values:
             return _NOTHING
         return values if slot.type.value == "list" else values[0]
     if isinstance(mapping, FromText):
-        if (mapping.intents() and intent not in mapping.intents()) or (not mapping.conditions and asking != name) or parse.payload:
+        if (
+            (mapping.intents() and intent not in mapping.intents())
+            or (not mapping.conditions and asking != name)
+            or parse.payload
+        ):
             return _NOTHING  # a button payload is not free text
         return parse.text
     return _NOTHING  # pragma: no cover - the schema admits no other mapping
@@ -135,7 +145,11 @@ def _only_a_value(parse: Parse, entities: Sequence[Entity], asked: set[str]) -> 
     rest = parse.text[:e.get("start") or 0] + " " + parse.text[e.get("end") or 0:]
     if re.search(r"\w", rest):
         return False
-    sure = parse.intent is not None and parse.intent_name != NLU_FALLBACK and float(parse.intent.get("confidence") or 0) >= CLEAR_INTENT
+    sure = (
+        parse.intent is not None
+        and parse.intent_name != NLU_FALLBACK
+        and float(parse.intent.get("confidence") or 0) >= CLEAR_INTENT
+    )
     return not sure
 
 
@@ -153,7 +167,9 @@ def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,
     for name, slot in domain.slots.items():
         refused: tuple[Any, str] | None = None  # the first value of the wrong type: a later mapping may fit
         for m in slot.mappings:
-            raw = mapped_value(m, name, slot, draft.parse, intent, asking, active, entities, only_value and name == asking)
+            raw = mapped_value(
+                m, name, slot, draft.parse, intent, asking, active, entities, only_value and name == asking
+            )
             if raw is _NOTHING:
                 continue
             why: str | None

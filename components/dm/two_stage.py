@@ -54,7 +54,14 @@ class TwoStageFallback:
                 draft.record(ACTION)
             return None
         parse = draft.parse
-        guess = next((r["name"] for r in parse.intent_ranking if r.get("name") not in UNSURE and r.get("name") in self.domain.intents), None)
+        guess = next(
+            (
+                r["name"]
+                for r in parse.intent_ranking
+                if r.get("name") not in UNSURE and r.get("name") in self.domain.intents
+            ),
+            None,
+        )
         if (denied or guess is None) and _rephrased(draft):
             return "give_up"
         draft.record(ACTION)
@@ -63,9 +70,19 @@ class TwoStageFallback:
             return "wait"
         values = {e["entity"]: e["value"] for e in parse.entities if e.get("entity")}
         label = self.domain.intents[guess].description or guess
-        draft.write({"response": AFFIRM, "text": f"Did you mean '{label}'?",
-                     "buttons": [{"title": "Yes", "payload": f"/{guess}" + (json.dumps(values, ensure_ascii=False) if values else "")},
-                                 {"title": "No", "payload": f"/{DENY_INTENT}"}]})
+        draft.write(
+            {
+                "response": AFFIRM,
+                "text": f"Did you mean '{label}'?",
+                "buttons": [
+                    {
+                        "title": "Yes",
+                        "payload": f"/{guess}" + (json.dumps(values, ensure_ascii=False) if values else ""),
+                    },
+                    {"title": "No", "payload": f"/{DENY_INTENT}"},
+                ],
+            }
+        )
         return "wait"
 
 

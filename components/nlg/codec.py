@@ -115,7 +115,10 @@ class WordPieceCodec:
 
     def encoder_rows(self) -> list[int | None]:
         """For each token, its row in the encoder's embedding matrix (None for our own tokens)."""
-        return [self.encoder_vocab.get(t) if t not in (PAD, EOS, UNK, *MARKERS) and not t.startswith("{") else None for t in self.tokens]
+        return [
+            self.encoder_vocab.get(t) if t not in (PAD, EOS, UNK, *MARKERS) and not t.startswith("{") else None
+            for t in self.tokens
+        ]
 
     # encoding -----------------------------------------------------------------------
 
@@ -184,7 +187,11 @@ class WordPieceCodec:
         for i, (word, case, space) in enumerate(words):
             if word == UNK:
                 word = ""
-            shown = word if word.startswith("{") and word.endswith("}") and len(word) > 2 else word.replace("{", "{{").replace("}", "}}")
+            shown = (
+                word
+                if word.startswith("{") and word.endswith("}") and len(word) > 2
+                else word.replace("{", "{{").replace("}", "}}")
+            )
             if case == CAP:
                 shown = shown[:1].upper() + shown[1:]
             elif case == UP:
@@ -209,7 +216,9 @@ class WordPieceCodec:
     def load(cls, path: Path, encoder_dir: str | Path | None) -> WordPieceCodec:
         data = json.loads((path / "codec.json").read_text(encoding="utf-8"))
         if encoder_dir is not None and (Path(encoder_dir) / "vocab.txt").is_file():
-            vocab = {t: i for i, t in enumerate((Path(encoder_dir) / "vocab.txt").read_text(encoding="utf-8").splitlines())}
+            vocab = {
+                t: i for i, t in enumerate((Path(encoder_dir) / "vocab.txt").read_text(encoding="utf-8").splitlines())
+            }
         else:  # the saved subset is enough to encode anything the model knows
             vocab = {t: r for t, r in zip(data["tokens"], data["encoder_ids"], strict=True) if r is not None}
         return cls(vocab, tokens=list(data["tokens"]))

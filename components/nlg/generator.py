@@ -16,7 +16,8 @@ response. The generator then has to earn its place (``components/nlg/selfcheck.p
 trained with one variation of each input held out, scored against the templates on them,
 trained on the rest too, and checked on every input the bot will give it; where it fails
 (a response it cannot write or is refused on, or the whole bot) the templates are said and
-``train`` says why. ``gate: false`` keeps it on everywhere. With ``model:`` a pretrained T5 (a Hugging Face id or a local directory) is
+``train`` says why. ``gate: false`` keeps it on everywhere. With ``model:`` a pretrained T5 (a Hugging Face id or a
+local directory) is
 fine-tuned; without it, a compact T5 is trained from scratch on the domain's data, its
 vocabulary taken from the packaged encoder's WordPiece vocabulary and its embeddings
 initialised from the encoder's (``init_embeddings``). Inference runs on the numpy T5 in
@@ -139,7 +140,9 @@ class T5NLG(Component):
         kept, held = selfcheck.hold_out(targets, seed)
         held_outcomes: list[Any] = []
         if cfg.gate and len(held) < selfcheck.MIN_HELD_OUT:  # it would end up off: do not pay for training it
-            self.gate = GateReport(on=False, reason=selfcheck.too_few(len(held)), responses=len(self.plans), held_out=len(held))
+            self.gate = GateReport(
+                on=False, reason=selfcheck.too_few(len(held)), responses=len(self.plans), held_out=len(held)
+            )
             self._report(context, say)
             return
         if held:  # score on variations it never saw, then learn them too
@@ -164,8 +167,16 @@ class T5NLG(Component):
             if not self.gate.on:
                 context.warnings.append(message("DK607", where, "warning", reason=self.gate.reason))
             else:
-                context.warnings.append(message("DK608", where, "warning", n=len(self.gate.off), total=self.gate.responses,
-                                                which="; ".join(f"{k} ({v})" for k, v in sorted(self.gate.off.items()))))
+                context.warnings.append(
+                    message(
+                        "DK608",
+                        where,
+                        "warning",
+                        n=len(self.gate.off),
+                        total=self.gate.responses,
+                        which="; ".join(f"{k} ({v})" for k, v in sorted(self.gate.off.items())),
+                    )
+                )
 
     def train_pairs(self, pairs: list[tuple[str, str]], context: TrainingContext, progress: Any = None,
                     vocabulary: list[tuple[str, str]] | None = None, resume: bool = False) -> None:
@@ -180,15 +191,25 @@ class T5NLG(Component):
         cfg = self.config
         seed = cfg.seed if cfg.seed is not None else context.seed
         if not resume or self._hf_model is None:
-            self.codec, self._hf_model = build_model(cfg, list(self.domain.slots), [t for p in (vocabulary or pairs) for t in p], seed)
+            self.codec, self._hf_model = build_model(
+                cfg, list(self.domain.slots), [t for p in (vocabulary or pairs) for t in p], seed
+            )
         min_steps = cfg.min_steps if cfg.min_steps is not None else auto_min_steps(len(pairs))
         epochs = cfg.epochs
         if resume and self.fit_result is not None:
             min_steps, epochs = max(1, min_steps // 3), max(1, self.fit_result.epochs_run // 3)
         train, held = split_pairs(pairs, cfg.held_out if len(pairs) >= cfg.min_pairs_for_held_out else 0.0, seed)
-        settings = FitSettings(epochs=epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate or (3e-4 if cfg.model else 1e-3),
-                               label_smoothing=cfg.label_smoothing, patience=cfg.patience, min_steps=min_steps, max_input_length=cfg.max_input_length,
-                               max_length=cfg.max_length, seed=seed)
+        settings = FitSettings(
+            epochs=epochs,
+            batch_size=cfg.batch_size,
+            learning_rate=cfg.learning_rate or (3e-4 if cfg.model else 1e-3),
+            label_smoothing=cfg.label_smoothing,
+            patience=cfg.patience,
+            min_steps=min_steps,
+            max_input_length=cfg.max_input_length,
+            max_length=cfg.max_length,
+            seed=seed,
+        )
         self.fit_result = fit(self._hf_model, self.codec, train, held, settings, progress or context.progress)
         self.runtime = None
         self._cache.clear()
@@ -238,17 +259,28 @@ class T5NLG(Component):
             from .t5_runtime import T5Runtime
 
             if self._hf_model is None:
-                raise RuntimeError("this generator has no model: it was switched off at training (see gate.json) or never trained")
+                raise RuntimeError(
+                    "this generator has no model: it was switched off at training (see gate.json) or never trained"
+                )
             self.runtime = T5Runtime.from_model(self._hf_model)
         return self.runtime
 
-    def judge(self, name: str, candidate: str, slots: dict[str, Any], present: list[str], values: dict[str, Any]) -> Verdict:
+    def judge(
+        self, name: str, candidate: str, slots: dict[str, Any], present: list[str], values: dict[str, Any]
+    ) -> Verdict:
         plan = self.plans[name]
         return check(candidate, required_placeholders=present, required_values=values, response_slots=plan.slots,
                      filled=slots, lexicon=self.lexicon, own_wording=plan.wording, own_texts=plan.texts)
 
-    def choose(self, name: str, options: list[tuple[str, float]], slots: dict[str, Any], present: list[str], values: dict[str, Any],
-               pick: str | None = None) -> tuple[tuple[str, Verdict] | None, list[tuple[str, Verdict]]]:
+    def choose(
+        self,
+        name: str,
+        options: list[tuple[str, float]],
+        slots: dict[str, Any],
+        present: list[str],
+        values: dict[str, Any],
+        pick: str | None = None,
+    ) -> tuple[tuple[str, Verdict] | None, list[tuple[str, Verdict]]]:
         """The reply the bot says for response ``name`` among ``options`` (candidates with their
         scores, best first): the best one the guard passes, or with ``pick: random`` one of those
         within ``variety_margin`` of it; None when the guard passes none. Also every candidate's
@@ -261,13 +293,24 @@ class T5NLG(Component):
         passing = [(c, v) for c, sc, v in ok if sc >= ok[0][1] - self.config.variety_margin]
         return (passing[0] if (pick or self.config.pick) == "best" else self._rng.choice(passing)), judged
 
-    def render_batch(self, requests: list[tuple[str, dict[str, Any]]], channels: list[str | None] | None = None) -> list[dict[str, Any]]:
+    def render_batch(
+        self, requests: list[tuple[str, dict[str, Any]]], channels: list[str | None] | None = None
+    ) -> list[dict[str, Any]]:
         """Messages for ``(response name, slots)`` requests: generated when a candidate passes the guard.
         A variation written for the output channel is said as it is."""
-        messages = [self.floor.render(name, slots, channels[i] if channels else None) for i, (name, slots) in enumerate(requests)]
-        todo = [(i, *self.request(name, slots)) for i, (name, slots) in enumerate(requests)
-                if name in self.plans and messages[i].get("text") is not None and "channel" not in messages[i]
-                and (self.runtime is not None or self._hf_model is not None) and (self.gate is None or self.gate.generates(name))]
+        messages = [
+            self.floor.render(name, slots, channels[i] if channels else None)
+            for i, (name, slots) in enumerate(requests)
+        ]
+        todo = [
+            (i, *self.request(name, slots))
+            for i, (name, slots) in enumerate(requests)
+            if name in self.plans
+            and messages[i].get("text") is not None
+            and "channel" not in messages[i]
+            and (self.runtime is not None or self._hf_model is not None)
+            and (self.gate is None or self.gate.generates(name))
+        ]
         if self.gate is not None:  # the responses its check at training kept on their templates
             for i, (name, _) in enumerate(requests):
                 if name in self.plans and not self.gate.generates(name) and messages[i].get("text") is not None:
@@ -318,7 +361,8 @@ class T5NLG(Component):
     def save(self, path: Path) -> None:
         import json
 
-        if self._hf_model is not None and (self.gate is None or self.gate.on or self.gate.forced):  # off: no weights to load
+        # off: no weights to load
+        if self._hf_model is not None and (self.gate is None or self.gate.on or self.gate.forced):
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()  # its "Writing model shards" bar is not ours to show
@@ -326,7 +370,9 @@ class T5NLG(Component):
         if self.codec is not None:  # None: switched off before training
             self.codec.save(path)  # the plans are derived from the domain again at load
         if self.gate is not None:
-            (path / "gate.json").write_text(json.dumps(self.gate.to_json(), indent=1, ensure_ascii=False), encoding="utf-8")
+            (path / "gate.json").write_text(
+                json.dumps(self.gate.to_json(), indent=1, ensure_ascii=False), encoding="utf-8"
+            )
 
     @classmethod
     def load(cls, path: Path, config: GeneratorConfig, domain: Domain) -> T5NLG:
@@ -356,7 +402,8 @@ class T5NLG(Component):
 
 @contextmanager
 def _blas_threads(threads: int | None) -> Iterator[None]:
-    """At most ``threads`` threads for numpy's matrix products while decoding (None: the library's default, every core)."""
+    """At most ``threads`` threads for numpy's matrix products while decoding (None: the library's default, every
+    core)."""
     if threads is None:
         yield
         return
@@ -372,7 +419,9 @@ def auto_min_steps(pairs: int) -> int:
     return max(200, min(800, 6 * pairs))
 
 
-def split_pairs(pairs: list[tuple[str, str]], fraction: float, seed: int) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def split_pairs(
+    pairs: list[tuple[str, str]], fraction: float, seed: int
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Hold out whole inputs (never the same input on both sides)."""
     if fraction <= 0:
         return pairs, []

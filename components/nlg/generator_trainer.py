@@ -68,12 +68,16 @@ def _batches(pairs: list[tuple[list[int], list[int]]], size: int, rng: random.Ra
     return out
 
 
-def _loss(model: Any, pairs: list[tuple[list[int], list[int]]], idx: list[int], pad: int, smoothing: float) -> torch.Tensor:
+def _loss(
+    model: Any, pairs: list[tuple[list[int], list[int]]], idx: list[int], pad: int, smoothing: float
+) -> torch.Tensor:
     ids, mask = pad_batch([pairs[i][0] for i in idx], pad)
     labels, _ = pad_batch([pairs[i][1] for i in idx], pad)
     labels[labels == pad] = -100
     logits = model(input_ids=ids, attention_mask=mask, labels=labels).logits
-    return torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100, label_smoothing=smoothing)
+    return torch.nn.functional.cross_entropy(
+        logits.view(-1, logits.shape[-1]), labels.view(-1), ignore_index=-100, label_smoothing=smoothing
+    )
 
 
 @torch.no_grad()
@@ -94,7 +98,10 @@ def _optimizer(model: Any, settings: FitSettings) -> torch.optim.Optimizer:
     """AdamW; weight decay on the matrices except the shared embeddings."""
     decay = [p for n, p in model.named_parameters() if p.ndim > 1 and "shared" not in n]
     rest = [p for n, p in model.named_parameters() if not (p.ndim > 1 and "shared" not in n)]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": settings.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=settings.learning_rate)
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": settings.weight_decay}, {"params": rest, "weight_decay": 0.0}],
+        lr=settings.learning_rate,
+    )
 
 
 def fit(
@@ -131,7 +138,9 @@ def fit(
     from tqdm import tqdm
 
     # one bar for the whole run (a terminal only), with the loss; per-epoch lines go to `progress` (shown by `train -v`)
-    bar = tqdm(total=total, desc="t5_nlg", unit="step", leave=False, disable=progress is None or not sys.stderr.isatty())
+    bar = tqdm(
+        total=total, desc="t5_nlg", unit="step", leave=False, disable=progress is None or not sys.stderr.isatty()
+    )
     epoch = 0
     for epoch in range(1, epochs + 1):
         model.train(True)
@@ -159,4 +168,6 @@ def fit(
     bar.close()
     stopping.restore(model)
     model.train(False)
-    return FitResult(epoch, stopping.best_epoch or epoch, stopping.best if dev else None, time.perf_counter() - start, history)
+    return FitResult(
+        epoch, stopping.best_epoch or epoch, stopping.best if dev else None, time.perf_counter() - start, history
+    )

@@ -53,7 +53,11 @@ class Verdict:
 
     @property
     def reason(self) -> str:
-        parts = [f"{k}: {', '.join(v)}" for k, v in (("missing", self.missing), ("wrong", self.wrong), ("extra", self.extra)) if v]
+        parts = [
+            f"{k}: {', '.join(v)}"
+            for k, v in (("missing", self.missing), ("wrong", self.wrong), ("extra", self.extra))
+            if v
+        ]
         return "; ".join(self.style + parts) or "ok"
 
 
@@ -113,8 +117,13 @@ def _wording(texts: tuple[str, ...]) -> _Wording:
             for key, c in _ngram_counts(units, n).items():
                 most[key] = max(most.get(key, 0), c)
         allowed.append(most)
-    return _Wording(tuple(tuple(u) for u in own), frozenset(set.intersection(*own_scripts)), frozenset((a, b) for u in own for a, b in zip(u, u[1:]) if a == b),
-                    tuple(allowed), tuple(len(u) for u in own if u))
+    return _Wording(
+        tuple(tuple(u) for u in own),
+        frozenset(set.intersection(*own_scripts)),
+        frozenset((a, b) for u in own for a, b in zip(u, u[1:]) if a == b),
+        tuple(allowed),
+        tuple(len(u) for u in own if u),
+    )
 
 
 def style_problems(template: str, texts: list[str]) -> list[str]:
@@ -127,7 +136,10 @@ def style_problems(template: str, texts: list[str]) -> list[str]:
         return ["language: no words, only punctuation or placeholders"]
     have = {s for c in PLACEHOLDER_RE.sub(" ", template) if (s := _script(c))}
     if wording.needed - have:
-        return [f"language: no {', '.join(sorted(wording.needed - have))} characters, though the response is written in them"]
+        return [
+            f"language: no {', '.join(sorted(wording.needed - have))} characters, though the response is written in "
+            "them"
+        ]
     problems: list[str] = []
     # a word said twice in a row, which none of the response's texts does ("hawaiian, hawaiian")
     for a, b in zip(units, units[1:]):
@@ -157,7 +169,9 @@ def style_problems(template: str, texts: list[str]) -> list[str]:
 class Lexicon:
     """Surface forms of slot values: the value itself plus the synonyms of the entities the slot is filled from."""
 
-    def __init__(self, forms: dict[str, dict[str, list[str]]] | None = None, values: dict[str, list[str]] | None = None):
+    def __init__(
+        self, forms: dict[str, dict[str, list[str]]] | None = None, values: dict[str, list[str]] | None = None
+    ):
         self.forms = forms or {}  # slot -> canonical value -> forms
         self.values = values or {}  # slot -> every known value (categorical values, synonym canonicals)
 
@@ -181,7 +195,11 @@ class Lexicon:
 
     def surface(self, slot: str, value: Any) -> list[str]:
         text = value_text(value)
-        return sorted({normalize(f) for f in [text, *self.forms.get(slot, {}).get(text, [])] if normalize(f)}, key=len, reverse=True)
+        return sorted(
+            {normalize(f) for f in [text, *self.forms.get(slot, {}).get(text, [])] if normalize(f)},
+            key=len,
+            reverse=True,
+        )
 
     def alternatives(self, slot: str, value: Any) -> list[str]:
         text = value_text(value)

@@ -40,7 +40,9 @@ def plan_responses(domain: Domain) -> dict[str, ResponsePlan]:
             continue
         ph = sorted({s for t in texts for s in placeholders(t)})
         lexical = sorted({s for p in resp.paraphrases for s in p.slots if s not in placeholders(p.text)} - set(ph))
-        conds = sorted({c for c in [*(v.condition for v in resp.variations), *(p.condition for p in resp.paraphrases)] if c})
+        conds = sorted(
+            {c for c in [*(v.condition for v in resp.variations), *(p.condition for p in resp.paraphrases)] if c}
+        )
         plans[name] = ResponsePlan(name, ph, lexical, conds, " ".join(texts), texts)
     return plans
 
@@ -72,11 +74,31 @@ def training_targets(domain: Domain, plans: dict[str, ResponsePlan]) -> list[Tar
         resp = domain.responses[name]
         for v in resp.variations:
             if v.text:
-                out.append(Target(name, linearize(name, plan.placeholders, {}, [v.condition] if v.condition else []), v.text, {}, v.condition))
+                out.append(
+                    Target(
+                        name,
+                        linearize(name, plan.placeholders, {}, [v.condition] if v.condition else []),
+                        v.text,
+                        {},
+                        v.condition,
+                    )
+                )
         for p in resp.paraphrases:
             values = {s: p.slots[s] for s in plan.lexical if p.slots.get(s) is not None}
-            given = [s for s in plan.placeholders if s in placeholders(p.text) or s in p.slots] if p.slots else plan.placeholders
-            out.append(Target(name, linearize(name, given, values, [p.condition] if p.condition else []), p.text, dict(p.slots), p.condition))
+            given = (
+                [s for s in plan.placeholders if s in placeholders(p.text) or s in p.slots]
+                if p.slots
+                else plan.placeholders
+            )
+            out.append(
+                Target(
+                    name,
+                    linearize(name, given, values, [p.condition] if p.condition else []),
+                    p.text,
+                    dict(p.slots),
+                    p.condition,
+                )
+            )
     return out
 
 

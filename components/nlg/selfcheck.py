@@ -28,7 +28,18 @@ from dialogkit.framework.domain.schema import Domain, FromEntity
 from .guard import Verdict
 from .templates import fill
 
-__all__ = ["Case", "GateReport", "Outcome", "build_cases", "decide", "example_values", "hold_out", "problem_counts", "score", "too_few"]
+__all__ = [
+    "Case",
+    "GateReport",
+    "Outcome",
+    "build_cases",
+    "decide",
+    "example_values",
+    "hold_out",
+    "problem_counts",
+    "score",
+    "too_few",
+]
 
 
 def example_values(domain: Domain, examples: list[Any]) -> dict[str, Any]:
@@ -61,7 +72,11 @@ def satisfy(condition: str, values: dict[str, Any], domain: Domain) -> dict[str,
     if holds(condition, values):
         return values
     for name, slot in domain.slots.items():
-        tries = list(slot.values or []) + ([slot.max, (slot.max or 20) // 2 + 1, 99, 0, 1] if slot.type.value in ("int", "float") else []) + [True, False]
+        tries = (
+            list(slot.values or [])
+            + ([slot.max, (slot.max or 20) // 2 + 1, 99, 0, 1] if slot.type.value in ("int", "float") else [])
+            + [True, False]
+        )
         for v in tries:
             if v is None:
                 continue
@@ -147,7 +162,9 @@ def score(gen: Any, cases: list[Case]) -> list[Outcome]:
             out.append(Outcome(case, fill(best, case.slots, ""), best_v, fill(text, case.slots, ""),
                                gen.judge(case.response, text, case.slots, case.present, case.values), False))
         else:
-            out.append(Outcome(case, fill(best, case.slots, ""), best_v, fill(passing[0], case.slots, ""), passing[1], True))
+            out.append(
+                Outcome(case, fill(best, case.slots, ""), best_v, fill(passing[0], case.slots, ""), passing[1], True)
+            )
     return out
 
 
@@ -234,12 +251,26 @@ def decide(gen: Any, own: list[Outcome], held: list[Outcome], max_off: float, bl
             report.off[o.case.response] = o.best_verdict.reason
     if held:
         report.bleu_generator = bleu([o.reply for o in held], [o.case.references for o in held])
-        report.bleu_templates = bleu([o.case.template_reply() or o.reply for o in held], [o.case.references for o in held])
+        report.bleu_templates = bleu(
+            [o.case.template_reply() or o.reply for o in held], [o.case.references for o in held]
+        )
     if report.responses and len(report.off) > max_off * report.responses:
-        report.on, report.reason = False, f"refused on {len(report.off)} of {report.responses} responses (more than {max_off:.0%})"
+        report.on, report.reason = (
+            False,
+            f"refused on {len(report.off)} of {report.responses} responses (more than {max_off:.0%})",
+        )
     elif len(held) < MIN_HELD_OUT:
         report.on, report.reason = False, too_few(len(held))
-    elif report.bleu_generator is not None and report.bleu_templates is not None and report.bleu_generator < report.bleu_templates - bleu_margin:
-        report.on, report.reason = False, (f"on held-out variations its replies score BLEU {report.bleu_generator:.1f}, "
-                                           f"under the templates' {report.bleu_templates:.1f}")
+    elif (
+        report.bleu_generator is not None
+        and report.bleu_templates is not None
+        and report.bleu_generator < report.bleu_templates - bleu_margin
+    ):
+        report.on, report.reason = (
+            False,
+            (
+                f"on held-out variations its replies score BLEU {report.bleu_generator:.1f}, "
+                f"under the templates' {report.bleu_templates:.1f}"
+            ),
+        )
     return report

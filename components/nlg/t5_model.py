@@ -56,8 +56,15 @@ def load_pretrained(name: str) -> tuple[Any, Any]:
         tokenizer = AutoTokenizer.from_pretrained(ref, local_files_only=offline())
         model = T5ForConditionalGeneration.from_pretrained(ref, local_files_only=offline())
     except (OSError, ValueError) as e:
-        raise ConfigError(message("DK603", name="t5_nlg", problem=f"cannot load generator model '{name}': {str(e).splitlines()[0]}",
-                                  fix="set `model:` to a local T5 directory (config.json, weights, tokenizer) or a model id in the Hugging Face cache, or remove it to train the compact generator")) from None
+        raise ConfigError(
+            message(
+                "DK603",
+                name="t5_nlg",
+                problem=f"cannot load generator model '{name}': {str(e).splitlines()[0]}",
+                fix="set `model:` to a local T5 directory (config.json, weights, tokenizer) or a model id in the "
+                "Hugging Face cache, or remove it to train the compact generator",
+            )
+        ) from None
     return tokenizer, model
 
 

@@ -76,7 +76,9 @@ def relative_bucket(relative: np.ndarray, bidirectional: bool, num_buckets: int,
     else:
         relative = -np.minimum(relative, 0)
     exact = num_buckets // 2
-    scaled = np.log(np.maximum(relative, 1).astype(np.float32) / np.float32(exact)) / np.float32(math.log(max_distance / exact))
+    scaled = np.log(np.maximum(relative, 1).astype(np.float32) / np.float32(exact)) / np.float32(
+        math.log(max_distance / exact)
+    )
     large = np.minimum(exact + (scaled * np.float32(num_buckets - exact)).astype(relative.dtype), num_buckets - 1)
     return buckets + np.where(relative < exact, relative, large)
 
@@ -117,7 +119,11 @@ class _Layer:
         if decoder:
             ca = "layer.1.EncDecAttention"
             self.ca_norm = w[f"{prefix}.layer.1.layer_norm.weight"]
-            self.ca_q, self.ca_kv, self.ca_o = t(f"{ca}.q"), np.concatenate([t(f"{ca}.k"), t(f"{ca}.v")], 1), t(f"{ca}.o")
+            self.ca_q, self.ca_kv, self.ca_o = (
+                t(f"{ca}.q"),
+                np.concatenate([t(f"{ca}.k"), t(f"{ca}.v")], 1),
+                t(f"{ca}.o"),
+            )
         self.ff_norm = w[f"{prefix}.layer.{ff}.layer_norm.weight"]
         dense = f"layer.{ff}.DenseReluDense"
         self.wi = np.concatenate([t(f"{dense}.wi_0"), t(f"{dense}.wi_1")], 1) if s.gated else t(f"{dense}.wi")
@@ -158,7 +164,10 @@ class T5Runtime:
     @classmethod
     def from_model(cls, model: Any) -> T5Runtime:
         """From a transformers ``T5ForConditionalGeneration`` in memory (freshly trained)."""
-        return cls(T5Settings.from_dict(model.config.to_dict()), {k: v.detach().cpu().float().numpy().copy() for k, v in model.state_dict().items()})
+        return cls(
+            T5Settings.from_dict(model.config.to_dict()),
+            {k: v.detach().cpu().float().numpy().copy() for k, v in model.state_dict().items()},
+        )
 
     # --- pieces ---------------------------------------------------------------------
 
@@ -181,7 +190,9 @@ class T5Runtime:
 
     def _position_bias(self, table: np.ndarray, q_len: int, k_len: int, bidirectional: bool) -> np.ndarray:
         rel = np.arange(k_len, dtype=np.int64)[None, :] - np.arange(q_len, dtype=np.int64)[:, None]
-        b = relative_bucket(rel, bidirectional, self.s.relative_attention_num_buckets, self.s.relative_attention_max_distance)
+        b = relative_bucket(
+            rel, bidirectional, self.s.relative_attention_num_buckets, self.s.relative_attention_max_distance
+        )
         return table[b].transpose(2, 0, 1)[None]
 
     def _decoder_table(self, max_length: int) -> np.ndarray:
@@ -206,8 +217,15 @@ class T5Runtime:
             out.append((self._split(k), self._split(v)))
         return out
 
-    def _step(self, tokens: np.ndarray, pos: int, cache: list[list[np.ndarray]], cross: list[tuple[np.ndarray, np.ndarray]],
-              cross_mask: np.ndarray, table: np.ndarray) -> np.ndarray:
+    def _step(
+        self,
+        tokens: np.ndarray,
+        pos: int,
+        cache: list[list[np.ndarray]],
+        cross: list[tuple[np.ndarray, np.ndarray]],
+        cross_mask: np.ndarray,
+        table: np.ndarray,
+    ) -> np.ndarray:
         """Log-probabilities of the next token after ``tokens`` (batch,) at position ``pos``; updates ``cache``."""
         eps = self.s.layer_norm_epsilon
         x = self.shared[tokens][:, None, :]
@@ -218,7 +236,13 @@ class T5Runtime:
                 k, v = np.concatenate([cache[i][0], k], 2), np.concatenate([cache[i][1], v], 2)
             cache[i][:] = [k, v]
             x = x + self._attend(q, k, v, bias, layer.sa_o)
-            x = x + self._attend(self._split(_lin(_norm(x, layer.ca_norm, eps), layer.ca_q)), cross[i][0], cross[i][1], cross_mask, layer.ca_o)
+            x = x + self._attend(
+                self._split(_lin(_norm(x, layer.ca_norm, eps), layer.ca_q)),
+                cross[i][0],
+                cross[i][1],
+                cross_mask,
+                layer.ca_o,
+            )
             x = x + self._ff(layer, _norm(x, layer.ff_norm, eps))
         return _log_softmax(_norm(x[:, 0], self.dec_norm, eps) @ self.out)
 
@@ -228,11 +252,19 @@ class T5Runtime:
         cross, cross_mask = self._cross_cache(memory), _mask(attention_mask)
         cache: list[list[np.ndarray]] = [[] for _ in self.decoder]
         table = self._decoder_table(decoder_input_ids.shape[1])
-        return np.stack([self._step(decoder_input_ids[:, t], t, cache, cross, cross_mask, table) for t in range(decoder_input_ids.shape[1])], 1)
+        return np.stack(
+            [
+                self._step(decoder_input_ids[:, t], t, cache, cross, cross_mask, table)
+                for t in range(decoder_input_ids.shape[1])
+            ],
+            1,
+        )
 
     # --- decoding -------------------------------------------------------------------
 
-    def generate(self, input_ids: Any, attention_mask: Any, max_length: int = 64, num_beams: int = 1, num_return: int = 1) -> list[list[tuple[list[int], float]]]:
+    def generate(
+        self, input_ids: Any, attention_mask: Any, max_length: int = 64, num_beams: int = 1, num_return: int = 1
+    ) -> list[list[tuple[list[int], float]]]:
         """For each input, up to ``num_return`` ``(token ids, score)`` best first; scores are
         length-normalised log-probabilities. Greedy when ``num_beams`` is 1, else beam search."""
         ids, mask = np.asarray(input_ids, dtype=np.int64), np.asarray(attention_mask, dtype=np.int64)
@@ -260,9 +292,14 @@ class T5Runtime:
             if done.all():
                 break
             tokens = best
-        return [(ids[:-1] if ids and ids[-1] == eos else ids, float(score[i]) / max(1, len(ids))) for i, ids in enumerate(out)]
+        return [
+            (ids[:-1] if ids and ids[-1] == eos else ids, float(score[i]) / max(1, len(ids)))
+            for i, ids in enumerate(out)
+        ]
 
-    def _beam(self, memory: np.ndarray, mask: np.ndarray, max_length: int, k: int, num_return: int) -> list[list[tuple[list[int], float]]]:
+    def _beam(
+        self, memory: np.ndarray, mask: np.ndarray, max_length: int, k: int, num_return: int
+    ) -> list[list[tuple[list[int], float]]]:
         n, eos = memory.shape[0], self.s.eos_token_id
         memory, mask = np.repeat(memory, k, 0), np.repeat(mask, k, 0)
         cross, cross_mask = self._cross_cache(memory), _mask(mask)
@@ -277,7 +314,11 @@ class T5Runtime:
             logp = self._step(tokens, pos, cache, cross, cross_mask, table)
             vocab = logp.shape[-1]
             total = (scores.reshape(-1, 1) + logp).reshape(n, k * vocab)
-            idx = np.argpartition(-total, 2 * k - 1, axis=-1)[:, : 2 * k] if 2 * k < total.shape[1] else np.tile(np.arange(total.shape[1]), (n, 1))
+            idx = (
+                np.argpartition(-total, 2 * k - 1, axis=-1)[:, : 2 * k]
+                if 2 * k < total.shape[1]
+                else np.tile(np.arange(total.shape[1]), (n, 1))
+            )
             top = np.take_along_axis(total, idx, -1)
             order = np.argsort(-top, axis=-1, kind="stable")
             idx, top = np.take_along_axis(idx, order, -1), np.take_along_axis(top, order, -1)
@@ -307,7 +348,11 @@ class T5Runtime:
             scores, tokens = new_scores, new_tok.reshape(-1)
         for b in range(n):
             if len(finished[b]) < num_return:  # hit max_length: keep the live beams too
-                finished[b] += [(seqs[b * k + j], float(scores[b, j]) / max(1, len(seqs[b * k + j]))) for j in range(k) if scores[b, j] > -1e8]
+                finished[b] += [
+                    (seqs[b * k + j], float(scores[b, j]) / max(1, len(seqs[b * k + j])))
+                    for j in range(k)
+                    if scores[b, j] > -1e8
+                ]
             finished[b].sort(key=lambda h: -h[1])
             finished[b] = finished[b][:num_return]
         return finished

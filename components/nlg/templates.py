@@ -47,7 +47,11 @@ class TemplateNLG(Component):
     def _eligible(self, name: str, slots: dict[str, Any], channel: str | None = None) -> list[Any]:
         variations = self.domain.responses[name].variations
         # Rasa's rule: variations written for this channel if there are any, else the channel-free ones
-        variations = [v for v in variations if channel and v.channel == channel] or [v for v in variations if not v.channel] or list(variations)
+        variations = (
+            [v for v in variations if channel and v.channel == channel]
+            or [v for v in variations if not v.channel]
+            or list(variations)
+        )
         conditional = [v for v in variations if v.condition and parse_expression(v.condition).evaluate(slots)]
         return conditional or [v for v in variations if not v.condition] or list(variations)
 
@@ -65,7 +69,11 @@ class TemplateNLG(Component):
         if name not in self.domain.responses:  # a runtime response the domain leaves to its default
             return {"text": RUNTIME_RESPONSES.get(name, name), "response": name, "generated": False}
         v = self.choose(name, slots, channel)
-        msg: dict[str, Any] = {"response": name, "text": fill(v.text, slots, self.config.missing_slot_text) if v.text else None, "generated": False}
+        msg: dict[str, Any] = {
+            "response": name,
+            "text": fill(v.text, slots, self.config.missing_slot_text) if v.text else None,
+            "generated": False,
+        }
         if v.buttons:
             msg["buttons"] = [{"title": fill(b.title, slots, ""), "payload": b.payload} for b in v.buttons]
         if v.image:

@@ -63,7 +63,8 @@ class BertNLUConfig(ComponentConfig):
     max_char_features: int = 20000
     char_feature_dim: int = 128
     char_feature_learning_rate: float = 1e-2
-    spelling: bool | Literal["auto"] = "auto"  # typos of the bot's own words corrected for the model (.spelling); auto: spaced scripts
+    # typos of the bot's own words corrected for the model (.spelling); auto: spaced scripts
+    spelling: bool | Literal["auto"] = "auto"
     quantize: bool = False  # the torch path only: dynamic int8 Linear layers
     # "auto": ONNX Runtime when it is installed (exported at training; a model trained before is exported
     # on first load, into the cache), else torch. "onnx" requires it; "torch" never uses it.
@@ -77,7 +78,9 @@ class BertNLUConfig(ComponentConfig):
     @classmethod
     def _ngram_range(cls, v: tuple[int, int]) -> tuple[int, int]:
         if not 1 <= v[0] <= v[1] <= 8:
-            raise ValueError("char_ngrams is [shortest, longest] n-gram length, 1 <= shortest <= longest <= 8, e.g. [1, 4]")
+            raise ValueError(
+                "char_ngrams is [shortest, longest] n-gram length, 1 <= shortest <= longest <= 8, e.g. [1, 4]"
+            )
         return v
 
 
@@ -104,7 +107,8 @@ class BertNLU(Component):
         self._synonym_map = domain.synonym_map()
         self.fast: Any = None  # OnnxJointModel when inference runs on ONNX Runtime
         self.exported: dict[str, Any] | None = None  # onnx.json of the export `save` made
-        self._texts: list[str] = []  # the examples int8 is checked against fp32 on (held-out ones when there are enough)
+        # the examples int8 is checked against fp32 on (held-out ones when there are enough)
+        self._texts: list[str] = []
 
     # --- data ---------------------------------------------------------------------------
 
@@ -145,7 +149,8 @@ class BertNLU(Component):
 
         from ..training.devices import world
 
-        torch.set_num_threads(self.config.threads or max(1, (os.cpu_count() or 1) // world()[1]))  # processes share the cores
+        # processes share the cores
+        torch.set_num_threads(self.config.threads or max(1, (os.cpu_count() or 1) // world()[1]))
 
     def train(self, context: TrainingContext, progress: Any = None) -> None:
         from .encoder_source import load_encoder, load_tokenizer
@@ -161,7 +166,9 @@ class BertNLU(Component):
         if context.validation:
             train_ex, dev_ex = examples, list(context.validation)
         else:
-            train_ex, dev_ex = stratified_split(examples, self.config.validation_fraction, self.config.min_examples_for_validation, self.config.seed)
+            train_ex, dev_ex = stratified_split(
+                examples, self.config.validation_fraction, self.config.min_examples_for_validation, self.config.seed
+            )
         self._check_language(context)
         self.tokenizer = load_tokenizer(self.config.encoder)
         encoder = load_encoder(self.config.encoder)
@@ -169,18 +176,37 @@ class BertNLU(Component):
         train_data = self._encoded(train_ex)
         # what int8 is checked on at export: held-out messages are closer to what users send
         self._texts = [ex.text for ex in (dev_ex if len(dev_ex) >= 200 else train_ex)][:2000]
-        previous = context.previous if context.previous is not None and (context.previous / "labels.json").is_file() else None
+        previous = (
+            context.previous if context.previous is not None and (context.previous / "labels.json").is_file() else None
+        )
         if self._use_char_features():
             from .sparse_features import CharNgramFeaturizer
 
             n_min, n_max = self.config.char_ngrams
-            kept = previous / "sparse.json" if previous is not None else None  # fine-tuning keeps the feature vocabulary
-            self.featurizer = (CharNgramFeaturizer.from_json(json.loads(kept.read_text(encoding="utf-8"))) if kept and kept.is_file() else
-                               CharNgramFeaturizer.fit([[w for w, _, _ in words] for words in train_data.words], n_min, n_max, self.config.max_char_features))
+            # fine-tuning keeps the feature vocabulary
+            kept = previous / "sparse.json" if previous is not None else None
+            self.featurizer = (
+                CharNgramFeaturizer.from_json(json.loads(kept.read_text(encoding="utf-8")))
+                if kept and kept.is_file()
+                else CharNgramFeaturizer.fit(
+                    [[w for w, _, _ in words] for words in train_data.words],
+                    n_min,
+                    n_max,
+                    self.config.max_char_features,
+                )
+            )
         if self.config.spelling is True or self.config.spelling == "auto" and self._lang() not in UNSPACED:
             self.speller = Speller.fit([[w for w, _, _ in words] for words in train_data.words], self._lang())
-        self.model = JointIntentSlotModel(encoder, len(self.intents), len(self.tags), self.config.dropout, slot_encoder, self.config.label_smoothing,
-                                          len(self.featurizer) if self.featurizer else 0, self.config.char_feature_dim)
+        self.model = JointIntentSlotModel(
+            encoder,
+            len(self.intents),
+            len(self.tags),
+            self.config.dropout,
+            slot_encoder,
+            self.config.label_smoothing,
+            len(self.featurizer) if self.featurizer else 0,
+            self.config.char_feature_dim,
+        )
         if self.config.freeze_embeddings:
             for enc in (encoder, slot_encoder):
                 if enc is not None:
@@ -190,8 +216,14 @@ class BertNLU(Component):
             from .warm_start import warm_start
 
             done, said = warm_start(self.model, previous, {"intents": self.intents, "tags": self.tags})
-            (context.progress or (lambda _m: None))(f"bert_nlu: {said}" + ("" if done else "; training from the pretrained encoder"))
-            config = config.model_copy(update={"epochs": max(1, round(config.epochs * context.epoch_fraction))}) if done else config
+            (context.progress or (lambda _m: None))(
+                f"bert_nlu: {said}" + ("" if done else "; training from the pretrained encoder")
+            )
+            config = (
+                config.model_copy(update={"epochs": max(1, round(config.epochs * context.epoch_fraction))})
+                if done
+                else config
+            )
         device = self._device()
         self.model.to(device)
         self.fit_result = fit(self.model, self.tokenizer, train_data, self._encoded(dev_ex) if dev_ex else None,
@@ -210,13 +242,23 @@ class BertNLU(Component):
         languages = encoder_languages(self.config.encoder)
         self.encoder_info = {"encoder": self.config.encoder, "languages": list(languages)}
         if context.progress:
-            context.progress(f"bert_nlu: encoder {self.config.encoder} (languages: {', '.join(languages) or 'unknown'})")
+            context.progress(
+                f"bert_nlu: encoder {self.config.encoder} (languages: {', '.join(languages) or 'unknown'})"
+            )
         language = self.domain.language
         if made_for_other_languages(languages, language):
             from dialogkit.framework.errors import message
 
-            context.warnings.append(message("DK606", context.loaded.where("pipeline") or context.loaded.where("language"), "warning",
-                                            language=language, encoder=self.config.encoder, languages=", ".join(languages)))
+            context.warnings.append(
+                message(
+                    "DK606",
+                    context.loaded.where("pipeline") or context.loaded.where("language"),
+                    "warning",
+                    language=language,
+                    encoder=self.config.encoder,
+                    languages=", ".join(languages),
+                )
+            )
 
     def describe(self) -> dict[str, Any]:
         if self.fast is not None:
@@ -235,7 +277,9 @@ class BertNLU(Component):
         if onnx_runtime.available():
             return True
         if self.config.runtime == "onnx":
-            raise ValueError("runtime: onnx needs ONNX Runtime: `pip install onnxruntime onnx` (or set `runtime: torch`)")
+            raise ValueError(
+                "runtime: onnx needs ONNX Runtime: `pip install onnxruntime onnx` (or set `runtime: torch`)"
+            )
         return False
 
     # --- save / load --------------------------------------------------------------------
@@ -248,12 +292,20 @@ class BertNLU(Component):
         if self.model.slot_encoder is not None:
             self.model.slot_encoder.config.save_pretrained(path / "slot_encoder")
         self.tokenizer.save_pretrained(path / "tokenizer")
-        (path / "labels.json").write_text(json.dumps({"intents": self.intents, "tags": self.tags}, indent=1, ensure_ascii=False), encoding="utf-8")
-        (path / "encoder.json").write_text(json.dumps(self.encoder_info, indent=1, ensure_ascii=False), encoding="utf-8")  # which encoder, for which languages
+        (path / "labels.json").write_text(
+            json.dumps({"intents": self.intents, "tags": self.tags}, indent=1, ensure_ascii=False), encoding="utf-8"
+        )
+        (path / "encoder.json").write_text(
+            json.dumps(self.encoder_info, indent=1, ensure_ascii=False), encoding="utf-8"
+        )  # which encoder, for which languages
         if self.featurizer is not None:
-            (path / "sparse.json").write_text(json.dumps(self.featurizer.to_json(), ensure_ascii=False), encoding="utf-8")
+            (path / "sparse.json").write_text(
+                json.dumps(self.featurizer.to_json(), ensure_ascii=False), encoding="utf-8"
+            )
         if self.speller is not None:
-            (path / "spelling.json").write_text(json.dumps(self.speller.to_json(), ensure_ascii=False), encoding="utf-8")
+            (path / "spelling.json").write_text(
+                json.dumps(self.speller.to_json(), ensure_ascii=False), encoding="utf-8"
+            )
         if self.fit_result is not None:
             (path / "training.json").write_text(json.dumps(self.fit_result.__dict__, indent=1), encoding="utf-8")
         if self._wants_onnx():
@@ -262,8 +314,18 @@ class BertNLU(Component):
     def _export(self, path: Path) -> None:
         from . import onnx_runtime
 
-        self.exported = onnx_runtime.export_or_torch(self.model, self.tokenizer, self.featurizer, self._texts, self._lang(), self.config.max_length,
-                                                     path, self.config.int8, self.config.int8_min_agreement, self.config.runtime == "onnx")
+        self.exported = onnx_runtime.export_or_torch(
+            self.model,
+            self.tokenizer,
+            self.featurizer,
+            self._texts,
+            self._lang(),
+            self.config.max_length,
+            path,
+            self.config.int8,
+            self.config.int8_min_agreement,
+            self.config.runtime == "onnx",
+        )
 
     @classmethod
     def load(cls, path: Path, config: BertNLUConfig, domain: Domain) -> BertNLU:
@@ -278,9 +340,13 @@ class BertNLU(Component):
         if (path / "sparse.json").is_file():  # archives before the features have none
             from .sparse_features import CharNgramFeaturizer
 
-            self.featurizer = CharNgramFeaturizer.from_json(json.loads((path / "sparse.json").read_text(encoding="utf-8")))
+            self.featurizer = CharNgramFeaturizer.from_json(
+                json.loads((path / "sparse.json").read_text(encoding="utf-8"))
+            )
         if (path / "spelling.json").is_file() and config.spelling is not False:
-            self.speller = Speller.from_json(json.loads((path / "spelling.json").read_text(encoding="utf-8")), self._lang())
+            self.speller = Speller.from_json(
+                json.loads((path / "spelling.json").read_text(encoding="utf-8")), self._lang()
+            )
         dirs = [path / "encoder"] + ([path / "slot_encoder"] if (path / "slot_encoder").is_dir() else [])
         plain = all(BertSettings.from_json(d / "config.json").supported() for d in dirs)
         onnx = self._wants_onnx()
@@ -296,16 +362,27 @@ class BertNLU(Component):
             exported = path if (path / onnx_runtime.INFO).is_file() else None
             try:
                 if exported is None:  # trained before the export existed: once, into the cache
-                    exported = onnx_runtime.export_cached(path, lambda: self._load_torch(path, dirs, plain), self.tokenizer, self.featurizer,
-                                                          self._lang(), config.max_length)
+                    exported = onnx_runtime.export_cached(
+                        path,
+                        lambda: self._load_torch(path, dirs, plain),
+                        self.tokenizer,
+                        self.featurizer,
+                        self._lang(),
+                        config.max_length,
+                    )
                 self.fast = onnx_runtime.OnnxJointModel(exported, threads=config.threads)
-                self.parse_batch(["warm up"])  # the tokenizers and the session's first run, here rather than in a user's turn
+                # the tokenizers and the session's first run, here rather than in a user's turn
+                self.parse_batch(["warm up"])
                 return self
             except Exception as e:  # noqa: BLE001 - `auto`: an export that cannot be made or run here leaves the torch path
                 if config.runtime == "onnx":
                     raise
                 self.fast = None
-                logger.warning("bert_nlu: the ONNX Runtime path is not available (%s: %s); running on torch", type(e).__name__, str(e)[:200])
+                logger.warning(
+                    "bert_nlu: the ONNX Runtime path is not available (%s: %s); running on torch",
+                    type(e).__name__,
+                    str(e)[:200],
+                )
         self.model = self._load_torch(path, dirs, plain)
         return self
 
@@ -369,7 +446,12 @@ class BertNLU(Component):
             words = word_lists[b]
             kept = batch.kept[b]
             if len(kept) < len(words) and len(words) > 1:
-                logger.warning("message of %d words truncated to %d for the encoder (max_length %d pieces)", len(words), len(kept), self.config.max_length)
+                logger.warning(
+                    "message of %d words truncated to %d for the encoder (max_length %d pieces)",
+                    len(words),
+                    len(kept),
+                    self.config.max_length,
+                )
             tags = ["O"] * len(words)
             conf = [1.0] * len(words)
             for col, w in enumerate(kept):
@@ -378,7 +460,11 @@ class BertNLU(Component):
             entities = []
             for start, end, label, idx in spans_from_tags(tags, words):
                 name, _, role = label.partition(ROLE_SEP)
-                entities.append(entity(name, text[start:end], self.name, start, end, sum(conf[i] for i in idx) / len(idx), role or None))
+                entities.append(
+                    entity(
+                        name, text[start:end], self.name, start, end, sum(conf[i] for i in idx) / len(idx), role or None
+                    )
+                )
             out.append({"intent_ranking": ranking, "entities": entities})
         return out
 
@@ -390,7 +476,11 @@ class BertNLU(Component):
         results = self.parse_batch([t.text for t in turns])
         for turn, result in zip(turns, results):
             turn.intent_ranking = result["intent_ranking"]
-            best = cast(Intent, dict(result["intent_ranking"][0])) if result["intent_ranking"] else Intent(name=NLU_FALLBACK, confidence=0.0)
+            best = (
+                cast(Intent, dict(result["intent_ranking"][0]))
+                if result["intent_ranking"]
+                else Intent(name=NLU_FALLBACK, confidence=0.0)
+            )
             if not any(ch.isalnum() for ch in turn.text) or best["confidence"] < self.config.threshold:
                 # no letters or digits at all (empty, punctuation, emoji only): nothing to understand
                 turn.intent = Intent(name=NLU_FALLBACK, confidence=best["confidence"])

@@ -78,10 +78,14 @@ def _zone_info(name: str | None) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone '{name}': use an IANA name such as Europe/Berlin or Asia/Shanghai") from None
+        raise ValueError(
+            f"unknown time zone '{name}': use an IANA name such as Europe/Berlin or Asia/Shanghai"
+        ) from None
 
 
-def extract(text: str, lang: str, now: datetime, dimensions: tuple[str, ...] = DIMENSIONS, date_order: str = "MDY") -> list[Found]:
+def extract(
+    text: str, lang: str, now: datetime, dimensions: tuple[str, ...] = DIMENSIONS, date_order: str = "MDY"
+) -> list[Found]:
     """Every builtin entity in ``text``, overlaps resolved (see the module docstring)."""
     found: list[Found] = []
     if "email" in dimensions:
@@ -89,7 +93,9 @@ def extract(text: str, lang: str, now: datetime, dimensions: tuple[str, ...] = D
     if "url" in dimensions:
         found += [Found(m.start(), m.end(), "url", m.group().rstrip(".,;:!?)")) for m in _URL.finditer(text)]
     if "phone-number" in dimensions:
-        found += [Found(m.start(), m.end(), "phone-number", re.sub(r"[^\d+]", "", m.group())) for m in _PHONE.finditer(text)]
+        found += [
+            Found(m.start(), m.end(), "phone-number", re.sub(r"[^\d+]", "", m.group())) for m in _PHONE.finditer(text)
+        ]
     if "time" in dimensions:
         found += times(text, lang, now, date_order) if lang in ("en", "zh") else _dateparser_times(text, lang, now)
     readers = {"amount-of-money": amounts, "duration": durations, "ordinal": ordinals, "number": numbers}
@@ -108,7 +114,11 @@ def _dateparser_times(text: str, lang: str, now: datetime) -> list[Found]:
     """Dates and times in other languages, by dateparser (no grain: ``day`` when midnight)."""
     from dateparser.search import search_dates
 
-    settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": False}
+    settings = {
+        "RELATIVE_BASE": now.replace(tzinfo=None),
+        "PREFER_DATES_FROM": "future",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
     try:
         hits = search_dates(text, languages=[lang], settings=settings) or []
     except Exception:  # noqa: BLE001 - an unsupported language or a parser slip: no dates, never a failed message

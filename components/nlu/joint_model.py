@@ -28,8 +28,17 @@ from torchcrf import CRF
 
 
 class JointIntentSlotModel(nn.Module):
-    def __init__(self, encoder: nn.Module, n_intents: int, n_tags: int, dropout: float = 0.1,
-                 slot_encoder: nn.Module | None = None, label_smoothing: float = 0.1, sparse_features: int = 0, sparse_dim: int = 128):
+    def __init__(
+        self,
+        encoder: nn.Module,
+        n_intents: int,
+        n_tags: int,
+        dropout: float = 0.1,
+        slot_encoder: nn.Module | None = None,
+        label_smoothing: float = 0.1,
+        sparse_features: int = 0,
+        sparse_dim: int = 128,
+    ):
         super().__init__()
         self.encoder = encoder
         self.slot_encoder = slot_encoder  # None: the intent and slot heads share one encoder
@@ -62,17 +71,29 @@ class JointIntentSlotModel(nn.Module):
         if sparse is None:
             raise ValueError("this model reads sparse features: pass the batch's SparseBatch")
         b, w = word_index.shape
-        word_feats = torch.relu(self.word_bag(sparse.word_ids, sparse.word_offsets)).view(b, sparse.words_per_row, -1)[:, :w]
+        word_feats = torch.relu(self.word_bag(sparse.word_ids, sparse.word_offsets)).view(b, sparse.words_per_row, -1)[
+            :, :w
+        ]
         return word_feats, torch.relu(self.sentence_bag(sparse.sentence_ids, sparse.sentence_offsets))
 
-    def from_features(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, word_index: torch.Tensor,
-                      word_feats: torch.Tensor | None = None, sentence_feats: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    def from_features(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        word_index: torch.Tensor,
+        word_feats: torch.Tensor | None = None,
+        sentence_feats: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """:meth:`forward` with the sparse feature bags already pooled: ``word_feats`` (B, W, S)
         and ``sentence_feats`` (B, S) (what the ONNX graph takes: its bags are summed outside)."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, H)
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (B, H)
-        tag_hidden = hidden if self.slot_encoder is None else self.slot_encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        tag_hidden = (
+            hidden
+            if self.slot_encoder is None
+            else self.slot_encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        )
         index = word_index.unsqueeze(-1).expand(-1, -1, tag_hidden.size(-1))  # (B, W, H)
         words = torch.gather(tag_hidden, 1, index)  # (B, W, H)
         if word_feats is not None and sentence_feats is not None:
@@ -82,7 +103,14 @@ class JointIntentSlotModel(nn.Module):
         emissions = self.tag_head(self.dropout(words))  # (B, W, K)
         return intent_logits, emissions
 
-    def loss(self, intent_logits: torch.Tensor, emissions: torch.Tensor, intents: torch.Tensor, tags: torch.Tensor, word_mask: torch.Tensor) -> torch.Tensor:
+    def loss(
+        self,
+        intent_logits: torch.Tensor,
+        emissions: torch.Tensor,
+        intents: torch.Tensor,
+        tags: torch.Tensor,
+        word_mask: torch.Tensor,
+    ) -> torch.Tensor:
         nll = -self.crf(emissions.float(), tags, mask=word_mask, reduction="mean")
         return self.intent_loss(intent_logits.float(), intents) + nll
 

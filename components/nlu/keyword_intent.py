@@ -2,7 +2,8 @@
 
 A stand-in until the BERT classifier lands: it trains in well under a second, needs no
 torch, and gives a ranking with softmax confidences. An intent's score mixes the cosine
-similarity to its centroid with the similarity to its closest example (``nearest_weight``). Below ``threshold`` the intent is
+similarity to its centroid with the similarity to its closest example (``nearest_weight``). Below ``threshold`` the
+intent is
 ``nlu_fallback``. Entity values are masked (``italian`` -> ``__cuisine__``) in training
 examples and, using the entities found by extractors earlier in the pipeline, at
 prediction time, so the intent is judged by the sentence, not by the values in it.
@@ -83,7 +84,10 @@ class KeywordIntentClassifier(Component):
 
     def train(self, context: TrainingContext) -> None:
         docs = [
-            (ex.intent, features(mask(ex.text, [(s.start, s.end, s.entity) for s in ex.entities]), self.config.char_ngrams))
+            (
+                ex.intent,
+                features(mask(ex.text, [(s.start, s.end, s.entity) for s in ex.entities]), self.config.char_ngrams),
+            )
             for ex in context.examples
             if ex.intent
         ]
@@ -106,7 +110,11 @@ class KeywordIntentClassifier(Component):
             self.centroids[intent] = {f: v / norm for f, v in total.items()}
 
     def process(self, turn: Turn) -> None:
-        spans = [(start, end, e["entity"]) for e in turn.entities if (start := e.get("start")) is not None and (end := e.get("end")) is not None]
+        spans = [
+            (start, end, e["entity"])
+            for e in turn.entities
+            if (start := e.get("start")) is not None and (end := e.get("end")) is not None
+        ]
         vec = self._vector(mask(turn.text, spans))
         scores = {i: sum(w * c.get(f, 0.0) for f, w in vec.items()) for i, c in self.centroids.items()}
         nearest: dict[str, float] = dict.fromkeys(scores, 0.0)
@@ -129,7 +137,9 @@ class KeywordIntentClassifier(Component):
             turn.intent = Intent(**best)
 
     def save(self, path: Path) -> None:
-        (path / "intent_model.json").write_text(json.dumps({"idf": self.idf, "centroids": self.centroids, "examples": self.examples}), encoding="utf-8")
+        (path / "intent_model.json").write_text(
+            json.dumps({"idf": self.idf, "centroids": self.centroids, "examples": self.examples}), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, path: Path, config: KeywordIntentConfig, domain: Domain) -> KeywordIntentClassifier:

@@ -5,7 +5,8 @@ its encoder quantized to int8 weights per output channel (``model.int8.onnx``, O
 dynamic quantization; the intent and tag heads stay fp32); both are run on the bot's examples
 (the held-out ones when training kept 200 or more aside, else the training ones) and int8 is
 kept only when it picks the same intent and the same tags as fp32 on at least
-``int8_min_agreement`` of them (``onnx.json`` records the figures and the choice). A model trained before this existed is exported on first load into the cache
+``int8_min_agreement`` of them (``onnx.json`` records the figures and the choice). A model trained before this existed
+is exported on first load into the cache
 (``$DIALOGKIT_CACHE/onnx/<sha256 of its weights>``), never into the verified archive.
 
 Inference needs no torch: tokenization (``tokenizers``), the feature bags, the graph
@@ -48,8 +49,18 @@ def available() -> bool:
 # --- export (torch) -------------------------------------------------------------------
 
 
-def export_or_torch(model: Any, tokenizer: Any, featurizer: Any, texts: list[str], lang: str, max_length: int, directory: Path,
-                    int8: bool | str, min_agreement: float, required: bool) -> dict[str, Any] | None:
+def export_or_torch(
+    model: Any,
+    tokenizer: Any,
+    featurizer: Any,
+    texts: list[str],
+    lang: str,
+    max_length: int,
+    directory: Path,
+    int8: bool | str,
+    min_agreement: float,
+    required: bool,
+) -> dict[str, Any] | None:
     """:func:`export`, or (unless ``required``) None with a warning when the exporter cannot
     trace the encoder: its partial files go, and the model runs on torch."""
     try:
@@ -73,25 +84,46 @@ def export(model: Any, tokenizer: Any, featurizer: Any, texts: list[str], lang: 
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    sample = encode(tokenizer, [words_of(t, lang) for t in (texts[:2] or ["hello there", "hi"])], max_length, featurizer)
+    sample = encode(
+        tokenizer, [words_of(t, lang) for t in (texts[:2] or ["hello there", "hi"])], max_length, featurizer
+    )
     sparse = model.word_bag is not None
     names = ["input_ids", "attention_mask", "word_index"] + (["word_feats", "sentence_feats"] if sparse else [])
     args: tuple[Any, ...] = (sample.input_ids, sample.attention_mask, sample.word_index)
     if sparse:
         with torch.inference_mode():
             args += model.bag_features(sample.word_index, sample.sparse)
-    axes = {"input_ids": {0: "batch", 1: "pieces"}, "attention_mask": {0: "batch", 1: "pieces"}, "word_index": {0: "batch", 1: "words"},
-            "word_feats": {0: "batch", 1: "words"}, "sentence_feats": {0: "batch"}, "intent_logits": {0: "batch"}, "emissions": {0: "batch", 1: "words"}}
+    axes = {
+        "input_ids": {0: "batch", 1: "pieces"},
+        "attention_mask": {0: "batch", 1: "pieces"},
+        "word_index": {0: "batch", 1: "words"},
+        "word_feats": {0: "batch", 1: "words"},
+        "sentence_feats": {0: "batch"},
+        "intent_logits": {0: "batch"},
+        "emissions": {0: "batch", 1: "words"},
+    }
     was_training = model.training
     model.train(False)
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notes
-            torch.onnx.export(_exportable(model), args, str(directory / FP32), dynamo=False, opset_version=OPSET, input_names=names,
-                              output_names=["intent_logits", "emissions"], dynamic_axes={k: v for k, v in axes.items() if k in names or k in ("intent_logits", "emissions")})
+            torch.onnx.export(
+                _exportable(model),
+                args,
+                str(directory / FP32),
+                dynamo=False,
+                opset_version=OPSET,
+                input_names=names,
+                output_names=["intent_logits", "emissions"],
+                dynamic_axes={k: v for k, v in axes.items() if k in names or k in ("intent_logits", "emissions")},
+            )
     finally:
         model.train(was_training)
-    heads = {"start": model.crf.start_transitions, "end": model.crf.end_transitions, "transitions": model.crf.transitions}
+    heads = {
+        "start": model.crf.start_transitions,
+        "end": model.crf.end_transitions,
+        "transitions": model.crf.transitions,
+    }
     if sparse:
         heads |= {"word_bag": model.word_bag.weight, "sentence_bag": model.sentence_bag.weight}
     np.savez(directory / HEADS, **{k: v.detach().float().numpy() for k, v in heads.items()})
@@ -124,12 +156,20 @@ def _quantize(directory: Path, tokenizer: Any, featurizer: Any, texts: list[str]
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # the encoder's weights per output channel; the two small heads that make the decisions stay fp32
-    heads = [n.name for n in onnx.load(str(directory / FP32)).graph.node if "intent_head" in n.name or "tag_head" in n.name]
+    heads = [
+        n.name for n in onnx.load(str(directory / FP32)).graph.node if "intent_head" in n.name or "tag_head" in n.name
+    ]
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # the quantizer logs a "consider pre-processing" note on the root logger
     try:
-        quantize_dynamic(str(directory / FP32), str(directory / INT8), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=heads)
+        quantize_dynamic(
+            str(directory / FP32),
+            str(directory / INT8),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            nodes_to_exclude=heads,
+        )
     finally:
         root.setLevel(level)  # the application's logging as it was
     if int8 is True or not texts:  # forced, or nothing to check it on
@@ -146,8 +186,13 @@ def _quantize(directory: Path, tokenizer: Any, featurizer: Any, texts: list[str]
     intent_agreement, tag_agreement = same_intent / len(texts), same_tags / len(texts)
     keep = intent_agreement >= min_agreement and tag_agreement >= min_agreement
     (directory / (FP32 if keep else INT8)).unlink()  # the archive carries the one it runs
-    return {"precision": "int8" if keep else "fp32", "checked_on": len(texts), "int8_intent_agreement": intent_agreement,
-            "int8_tag_agreement": tag_agreement, "min_agreement": min_agreement}
+    return {
+        "precision": "int8" if keep else "fp32",
+        "checked_on": len(texts),
+        "int8_intent_agreement": intent_agreement,
+        "int8_tag_agreement": tag_agreement,
+        "min_agreement": min_agreement,
+    }
 
 
 def export_cached(path: Path, load_torch: Any, tokenizer: Any, featurizer: Any, lang: str, max_length: int) -> Path:
@@ -179,13 +224,19 @@ class OnnxJointModel:
         import onnxruntime as ort
 
         directory = Path(directory)
-        self.info = json.loads((directory / INFO).read_text(encoding="utf-8")) if (directory / INFO).is_file() else {"precision": "fp32"}
+        self.info = (
+            json.loads((directory / INFO).read_text(encoding="utf-8"))
+            if (directory / INFO).is_file()
+            else {"precision": "fp32"}
+        )
         self.precision = precision or self.info.get("precision", "fp32")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(directory / (INT8 if self.precision == "int8" else FP32)), options, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            str(directory / (INT8 if self.precision == "int8" else FP32)), options, providers=["CPUExecutionProvider"]
+        )
         self.inputs = {i.name for i in self.session.get_inputs()}
         heads = np.load(directory / HEADS)
         self.start, self.end, self.transitions = heads["start"], heads["end"], heads["transitions"]
@@ -203,7 +254,9 @@ class OnnxJointModel:
         logits, emissions = self.session.run(None, feed)
         return logits, emissions
 
-    def predict(self, tokenizer: Any, featurizer: Any, texts: list[str], lang: str, max_length: int) -> tuple[np.ndarray, list[list[int]]]:
+    def predict(
+        self, tokenizer: Any, featurizer: Any, texts: list[str], lang: str, max_length: int
+    ) -> tuple[np.ndarray, list[list[int]]]:
         from .features import encode, words_of
 
         batch = encode(tokenizer, [words_of(t, lang) for t in texts], max_length, featurizer, tensors="np")
@@ -211,7 +264,10 @@ class OnnxJointModel:
         return logits, self.decode(emissions, batch.word_mask)
 
     def decode(self, emissions: np.ndarray, word_mask: np.ndarray) -> list[list[int]]:
-        return [viterbi(emissions[b, : int(word_mask[b].sum())], self.start, self.end, self.transitions) for b in range(len(emissions))]
+        return [
+            viterbi(emissions[b, : int(word_mask[b].sum())], self.start, self.end, self.transitions)
+            for b in range(len(emissions))
+        ]
 
 
 def _bags(weight: Any, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:

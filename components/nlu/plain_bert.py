@@ -56,7 +56,9 @@ class _SelfAttention(nn.Module):
         def split(y: torch.Tensor) -> torch.Tensor:
             return y.view(b, t, self.heads, h // self.heads).transpose(1, 2)  # (B, heads, T, d)
 
-        out = F.scaled_dot_product_attention(split(self.query(x)), split(self.key(x)), split(self.value(x)), attn_mask=mask)
+        out = F.scaled_dot_product_attention(
+            split(self.query(x)), split(self.key(x)), split(self.value(x)), attn_mask=mask
+        )
         return out.transpose(1, 2).reshape(b, t, h)  # (B, T, H)
 
 

@@ -92,7 +92,11 @@ class RuleEntityExtractor(Component):
                 for v in variants:
                     self._add(v, name, canonical)
             self.patterns.extend((name, p) for p in ent.regex)
-        self.fuzzy = self._fuzzy_data(domain, context) if self.config.fuzzy else {"keys": {}, "meanings": {}, "phrases": {}, "known": []}
+        self.fuzzy = (
+            self._fuzzy_data(domain, context)
+            if self.config.fuzzy
+            else {"keys": {}, "meanings": {}, "phrases": {}, "known": []}
+        )
         if self.config.learn_from_examples:
             for ex in context.examples:
                 for s in ex.entities:
@@ -125,7 +129,9 @@ class RuleEntityExtractor(Component):
             text = ex.text
             for span in ex.entities:
                 text = text[:span.start] + " " * (span.end - span.start) + text[span.end:]
-            known.update(w.lower() for w, _, _ in tokenize(text, domain.language) if len(w) >= self.config.fuzzy_min_length)
+            known.update(
+                w.lower() for w, _, _ in tokenize(text, domain.language) if len(w) >= self.config.fuzzy_min_length
+            )
         if domain.language == "en":
             known |= packaged_english_words(self.config.fuzzy_min_length)
         known -= set(keys)
@@ -142,8 +148,18 @@ class RuleEntityExtractor(Component):
             self._matcher.add(key, [self._nlp.make_doc(key)])
         self._synonym_map = self.domain.synonym_map()
         lang = self.domain.language
-        self._fuzzy = FuzzyIndex(self.fuzzy["keys"], self.fuzzy["meanings"], self.fuzzy["known"], self.config.fuzzy_min_length,
-                                 lambda text: tokenize(text, lang), homophones=lang == "zh") if self.fuzzy["keys"] and self.config.fuzzy else None
+        self._fuzzy = (
+            FuzzyIndex(
+                self.fuzzy["keys"],
+                self.fuzzy["meanings"],
+                self.fuzzy["known"],
+                self.config.fuzzy_min_length,
+                lambda text: tokenize(text, lang),
+                homophones=lang == "zh",
+            )
+            if self.fuzzy["keys"] and self.config.fuzzy
+            else None
+        )
 
     def _lookup(self, doc: Any) -> list[tuple[int, int, str]]:
         """(start, end, lexicon key) for every token span the PhraseMatcher finds in ``doc``."""
@@ -162,7 +178,16 @@ class RuleEntityExtractor(Component):
         for start, end, key in self._lookup(doc):
             for entry in self.lexicon[key]:
                 value = entry["value"] or synonyms.get((entry["entity"], normalize_phrase(key)), turn.text[start:end])
-                found.append(make_entity(entry["entity"], value, "examples" if entry.get("learned") else "lookup", start, end, role=entry["role"]))
+                found.append(
+                    make_entity(
+                        entry["entity"],
+                        value,
+                        "examples" if entry.get("learned") else "lookup",
+                        start,
+                        end,
+                        role=entry["role"],
+                    )
+                )
         for entity, pattern in self._compiled or []:
             for m in pattern.finditer(turn.text):
                 if m.end() > m.start():
@@ -185,7 +210,11 @@ class RuleEntityExtractor(Component):
                 if entry.get("learned") or (entry["entity"], value, entry["role"]) in seen:
                     continue
                 seen.add((entry["entity"], value, entry["role"]))
-                out.append(make_entity(entry["entity"], value, "fuzzy", m.start, m.end, confidence=m.score / 100, role=entry["role"]))
+                out.append(
+                    make_entity(
+                        entry["entity"], value, "fuzzy", m.start, m.end, confidence=m.score / 100, role=entry["role"]
+                    )
+                )
         return out
 
     def save(self, path: Path) -> None:
@@ -226,7 +255,12 @@ def merge_entities(rule: list[Entity], model: list[Entity], synonyms: dict[tuple
     """Merge rule and model entities by the rule in the module docstring (exact matches win)."""
 
     def overlaps(a: Entity, b: Entity) -> bool:
-        return a.get("start") is not None and b.get("start") is not None and _span(a)[0] < _span(b)[1] and _span(b)[0] < _span(a)[1]
+        return (
+            a.get("start") is not None
+            and b.get("start") is not None
+            and _span(a)[0] < _span(b)[1]
+            and _span(b)[0] < _span(a)[1]
+        )
 
     exact = [Entity(**r) for r in rule if r.get("extractor") != "examples"]
     learned = [r for r in rule if r.get("extractor") == "examples"]
@@ -240,7 +274,14 @@ def merge_entities(rule: list[Entity], model: list[Entity], synonyms: dict[tuple
             continue
         m = Entity(**found)
         m["value"] = synonyms.get((m["entity"], normalize_phrase(m["value"])), m["value"])
-        same = next((r for r in learned if r.get("start") == m.get("start") and r.get("end") == m.get("end") and r["entity"] == m["entity"]), None)
+        same = next(
+            (
+                r
+                for r in learned
+                if r.get("start") == m.get("start") and r.get("end") == m.get("end") and r["entity"] == m["entity"]
+            ),
+            None,
+        )
         if same is not None:
             m["value"] = same["value"]
         merged.append(m)

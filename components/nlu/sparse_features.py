@@ -71,7 +71,9 @@ class CharNgramFeaturizer:
         return [*(f"w:{w.lower()}" for w in words), *(f"s:{g}" for g in grams if g not in ("<", ">"))]
 
     @classmethod
-    def fit(cls, word_lists: list[list[str]], n_min: int = 1, n_max: int = 4, max_features: int = 20000) -> CharNgramFeaturizer:
+    def fit(
+        cls, word_lists: list[list[str]], n_min: int = 1, n_max: int = 4, max_features: int = 20000
+    ) -> CharNgramFeaturizer:
         probe = cls([], n_min, n_max)
         counts = Counter(f for words in word_lists for w in words for f in probe.of_word(w))
         counts.update(f for words in word_lists for f in probe.of_sentence(words))
@@ -91,7 +93,9 @@ class CharNgramFeaturizer:
                 word_offsets.append(len(word_ids))
                 if slot < len(keep):
                     word_ids += [i for f in self.of_word(words[keep[slot]]) if (i := self.ids.get(f)) is not None]
-        arrays: list[Any] = [np.array(a, dtype=np.int64) for a in (word_ids, word_offsets, sentence_ids, sentence_offsets)]
+        arrays: list[Any] = [
+            np.array(a, dtype=np.int64) for a in (word_ids, word_offsets, sentence_ids, sentence_offsets)
+        ]
         if tensors == "pt":
             import torch
 

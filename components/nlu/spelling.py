@@ -60,7 +60,8 @@ class Speller:
 
     def _closest(self, lower: str) -> str | None:
         most = 2 if len(lower) >= 8 else 1
-        lengths = [4] if len(lower) == 3 else range(len(lower) - most, len(lower) + most + 1)  # 3 letters: one was dropped
+        # 3 letters: one was dropped
+        lengths = [4] if len(lower) == 3 else range(len(lower) - most, len(lower) + most + 1)
         own = [w for n in lengths for w in self._own.get(n, [])]
         hits = process.extract(lower, own, scorer=OSA.distance, score_cutoff=most, limit=None)
         if hits:

@@ -21,7 +21,11 @@ class FastTokenizer:
         from tokenizers import Tokenizer
 
         self.tok = Tokenizer.from_file(str(Path(directory) / "tokenizer.json"))
-        config = json.loads((Path(directory) / "tokenizer_config.json").read_text(encoding="utf-8")) if (Path(directory) / "tokenizer_config.json").is_file() else {}
+        config = (
+            json.loads((Path(directory) / "tokenizer_config.json").read_text(encoding="utf-8"))
+            if (Path(directory) / "tokenizer_config.json").is_file()
+            else {}
+        )
         pad = config.get("pad_token", "[PAD]")
         pad = pad["content"] if isinstance(pad, dict) else pad
         self.pad_id = self.tok.token_to_id(pad) or 0

@@ -79,7 +79,9 @@ def bucketed(data: Encoded, rng: random.Random, size: int, pool: int = 50) -> li
     return out
 
 
-def tensors(data: Encoded, idx: list[int], tokenizer: Any, max_length: int, device: Any, featurizer: Any = None) -> tuple[Any, torch.Tensor, torch.Tensor]:
+def tensors(
+    data: Encoded, idx: list[int], tokenizer: Any, max_length: int, device: Any, featurizer: Any = None
+) -> tuple[Any, torch.Tensor, torch.Tensor]:
     batch = encode(tokenizer, [data.words[i] for i in idx], max_length, featurizer).to(device)
     tags = torch.zeros_like(batch.word_index)
     for row, i in enumerate(idx):
@@ -89,7 +91,9 @@ def tensors(data: Encoded, idx: list[int], tokenizer: Any, max_length: int, devi
 
 
 @torch.inference_mode()
-def evaluate(model: Any, data: Encoded, tokenizer: Any, cfg: Any, device: Any, featurizer: Any = None) -> dict[str, float]:
+def evaluate(
+    model: Any, data: Encoded, tokenizer: Any, cfg: Any, device: Any, featurizer: Any = None
+) -> dict[str, float]:
     """Intent accuracy, tag accuracy over words, and whole-frame accuracy."""
     model.train(False)  # inference mode
     correct_intent = correct_frame = tag_hits = tag_total = 0

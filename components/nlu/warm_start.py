@@ -18,8 +18,15 @@ from typing import Any
 __all__ = ["HEADS", "previous_labels", "warm_start"]
 
 # parameter -> which label list indexes its first (and, for transitions, second) dimension
-HEADS = {"intent_head.weight": "intents", "intent_head.bias": "intents", "tag_head.weight": "tags", "tag_head.bias": "tags",
-         "crf.start_transitions": "tags", "crf.end_transitions": "tags", "crf.transitions": "tags"}
+HEADS = {
+    "intent_head.weight": "intents",
+    "intent_head.bias": "intents",
+    "tag_head.weight": "tags",
+    "tag_head.bias": "tags",
+    "crf.start_transitions": "tags",
+    "crf.end_transitions": "tags",
+    "crf.transitions": "tags",
+}
 
 
 def previous_labels(previous: Path) -> dict[str, list[str]] | None:
@@ -44,7 +51,11 @@ def warm_start(model: Any, previous: Path, labels: dict[str, list[str]]) -> tupl
     state = model.state_dict()
     for key, value in state.items():
         if key not in HEADS and key in old and old[key].shape != value.shape:
-            return False, f"the previous model's `{key}` has another shape ({tuple(old[key].shape)} vs {tuple(value.shape)}): another encoder"
+            return (
+                False,
+                f"the previous model's `{key}` has another shape ({tuple(old[key].shape)} vs {tuple(value.shape)}): "
+                "another encoder",
+            )
     copied = kept = 0
     with torch.no_grad():
         for key, value in state.items():

@@ -46,7 +46,11 @@ def device() -> Any:
     if not torch.cuda.is_available():
         return torch.device("cpu")
     rank, size = world()
-    return torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count()) if size > 1 else torch.device("cuda")
+    return (
+        torch.device("cuda", int(os.environ.get("LOCAL_RANK", rank)) % torch.cuda.device_count())
+        if size > 1
+        else torch.device("cuda")
+    )
 
 
 def shard(batches: list[Any]) -> list[Any]:
@@ -68,7 +72,9 @@ def wrap(model: Any) -> Any:
 
     dev = device()
     # find_unused_parameters: encoders carry parts a task never uses (BERT's pooler)
-    return DistributedDataParallel(model, device_ids=[dev.index] if dev.type == "cuda" else None, find_unused_parameters=True)
+    return DistributedDataParallel(
+        model, device_ids=[dev.index] if dev.type == "cuda" else None, find_unused_parameters=True
+    )
 
 
 def _free_port() -> int:
@@ -81,7 +87,9 @@ def _worker(rank: int, size: int, port: int, fn: Callable[..., Any], args: tuple
     import torch
     import torch.distributed as dist
 
-    os.environ.update(RANK=str(rank), WORLD_SIZE=str(size), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    os.environ.update(
+        RANK=str(rank), WORLD_SIZE=str(size), LOCAL_RANK=str(rank), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port)
+    )
     use_gpus = torch.cuda.is_available() and torch.cuda.device_count() >= size
     if use_gpus:
         torch.cuda.set_device(rank)
@@ -103,7 +111,11 @@ def launch(size: int, fn: Callable[..., Any], *args: Any) -> None:
         import torch
         import torch.distributed as dist
 
-        backend = "nccl" if torch.cuda.is_available() and torch.cuda.device_count() >= int(os.environ["WORLD_SIZE"]) else "gloo"
+        backend = (
+            "nccl"
+            if torch.cuda.is_available() and torch.cuda.device_count() >= int(os.environ["WORLD_SIZE"])
+            else "gloo"
+        )
         dist.init_process_group(backend)
         try:
             fn(*args)

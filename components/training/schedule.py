@@ -11,7 +11,9 @@ import torch
 __all__ = ["EarlyStopping", "warmup_linear_decay"]
 
 
-def warmup_linear_decay(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+def warmup_linear_decay(
+    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int
+) -> torch.optim.lr_scheduler.LambdaLR:
     """The learning rate rises linearly from 0 over ``warmup_steps``, then falls linearly to 0 at
     ``total_steps`` (the usual BERT/T5 fine-tuning schedule)."""
 
@@ -36,7 +38,9 @@ class EarlyStopping:
         self.bad_epochs = 0
 
     def update(self, score: float, epoch: int, model: torch.nn.Module) -> None:
-        better = self.best is None or (score > self.best + self.min_delta if self.higher else score < self.best - self.min_delta)
+        better = self.best is None or (
+            score > self.best + self.min_delta if self.higher else score < self.best - self.min_delta
+        )
         if better:
             self.best, self.best_epoch, self.bad_epochs = score, epoch, 0
             self.best_state = copy.deepcopy(model.state_dict())

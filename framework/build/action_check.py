@@ -40,7 +40,9 @@ class RefProblem:
     suggestions: tuple[str, ...] = ()
 
 
-def check_refs(refs: dict[str, int], code_dir: str | Path, timeout: float = TIMEOUT_SECONDS) -> dict[str, RefProblem | None]:
+def check_refs(
+    refs: dict[str, int], code_dir: str | Path, timeout: float = TIMEOUT_SECONDS
+) -> dict[str, RefProblem | None]:
     """Import each ``module:function`` in ``refs`` (with how many arguments it is called with)
     in a child process whose path starts with ``code_dir``; return the problem per reference."""
     if not refs:
@@ -48,9 +50,18 @@ def check_refs(refs: dict[str, int], code_dir: str | Path, timeout: float = TIME
     request = json.dumps({"sys_path": [str(Path(code_dir).resolve()), *sys.path], "refs": refs})
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # leave no __pycache__ in the bot's folder
     try:
-        done = subprocess.run([sys.executable, "-m", "dialogkit.framework.build.action_check"], input=request, capture_output=True, text=True, timeout=timeout, env=env)
+        done = subprocess.run(
+            [sys.executable, "-m", "dialogkit.framework.build.action_check"],
+            input=request,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+        )
     except subprocess.TimeoutExpired:
-        problem = RefProblem("timeout", f"importing the action modules took longer than {timeout:.0f} s (code that runs at import time?)")
+        problem = RefProblem(
+            "timeout", f"importing the action modules took longer than {timeout:.0f} s (code that runs at import time?)"
+        )
         return dict.fromkeys(refs, problem)
     try:
         answer = json.loads(done.stdout.strip().splitlines()[-1])
@@ -73,12 +84,23 @@ def _check_one(ref: str, n_args: int, code_dir: str) -> dict[str, Any] | None:
             return {"kind": "missing_module", "problem": f"module '{module_name}' cannot be found"}
         return _import_failure(e, code_dir)
     except SyntaxError as e:
-        return {"kind": "import_error", "problem": f"syntax error: {e.msg}", "path": e.filename, "line": e.lineno, "column": e.offset}
+        return {
+            "kind": "import_error",
+            "problem": f"syntax error: {e.msg}",
+            "path": e.filename,
+            "line": e.lineno,
+            "column": e.offset,
+        }
     except BaseException as e:  # noqa: BLE001 - whatever the module does at import time is reported
         return _import_failure(e, code_dir)
     if not hasattr(module, attr):
         functions = tuple(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
-        return {"kind": "missing_function", "problem": f"module '{module_name}' has no '{attr}'", "path": getattr(module, "__file__", None), "suggestions": functions}
+        return {
+            "kind": "missing_function",
+            "problem": f"module '{module_name}' has no '{attr}'",
+            "path": getattr(module, "__file__", None),
+            "suggestions": functions,
+        }
     fn = getattr(module, attr)
     if not callable(fn):
         return {"kind": "not_callable", "problem": f"'{ref}' is a {type(fn).__name__}, not a function"}

@@ -59,7 +59,9 @@ def sha256_file(path: Path) -> str:
 
 
 def _all_files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)).replace(os.sep, "/") for p in root.rglob("*") if p.is_file() and p.name != MANIFEST)
+    return sorted(
+        str(p.relative_to(root)).replace(os.sep, "/") for p in root.rglob("*") if p.is_file() and p.name != MANIFEST
+    )
 
 
 def build_manifest(root: Path, domain_fingerprint: str, components: list[dict[str, Any]]) -> dict[str, Any]:
@@ -85,16 +87,38 @@ def read_manifest(root: Path, verify: bool = True) -> dict[str, Any]:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ArchiveError(message("DK502", Location(str(mpath)), problem=str(e))) from None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("components"), list):
+    if (
+        not isinstance(manifest, dict)
+        or not isinstance(manifest.get("files"), dict)
+        or not isinstance(manifest.get("components"), list)
+    ):
         raise ArchiveError(message("DK502", Location(str(mpath)), problem="missing 'files' or 'components'"))
     if manifest.get("format") != ARCHIVE_FORMAT:
-        raise ArchiveError(message("DK505", Location(str(mpath)), found=manifest.get("format"), expected=ARCHIVE_FORMAT))
+        raise ArchiveError(
+            message("DK505", Location(str(mpath)), found=manifest.get("format"), expected=ARCHIVE_FORMAT)
+        )
     for i, entry in enumerate(manifest["components"]):
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(k), str) for k in ("name", "dir")) or not isinstance(entry.get("config"), dict):
-            raise ArchiveError(message("DK502", Location(str(mpath)), problem=f"component entry {i + 1} needs a `name`, a `dir` and a `config` mapping"))
+        if (
+            not isinstance(entry, dict)
+            or not all(isinstance(entry.get(k), str) for k in ("name", "dir"))
+            or not isinstance(entry.get("config"), dict)
+        ):
+            raise ArchiveError(
+                message(
+                    "DK502",
+                    Location(str(mpath)),
+                    problem=f"component entry {i + 1} needs a `name`, a `dir` and a `config` mapping",
+                )
+            )
         folder = (root / entry["dir"]).resolve()
         if root.resolve() not in folder.parents:
-            raise ArchiveError(message("DK507", Location(str(mpath)), problem=f"component '{entry['name']}' points at '{entry['dir']}', outside the archive"))
+            raise ArchiveError(
+                message(
+                    "DK507",
+                    Location(str(mpath)),
+                    problem=f"component '{entry['name']}' points at '{entry['dir']}', outside the archive",
+                )
+            )
     if verify:
         files: dict[str, str] = manifest["files"]
         for rel, expected in files.items():
@@ -105,7 +129,9 @@ def read_manifest(root: Path, verify: bool = True) -> dict[str, Any]:
                 raise ArchiveError(message("DK504", Location(str(root / rel)), file=rel))
             actual = sha256_file(p)
             if actual != expected:
-                raise ArchiveError(message("DK503", Location(str(root / rel)), file=rel, expected=expected[:12], actual=actual[:12]))
+                raise ArchiveError(
+                    message("DK503", Location(str(root / rel)), file=rel, expected=expected[:12], actual=actual[:12])
+                )
         for rel in _all_files(root):
             if rel not in files:
                 raise ArchiveError(message("DK506", Location(str(root / rel)), file=rel))
@@ -119,7 +145,9 @@ KEEP_UNPACKED = 4  # unpacked tarballs kept in the cache, most recently used fir
 
 def model_cache() -> Path:
     """Where .tar.gz models are unpacked: ``$DIALOGKIT_CACHE/models`` or ``~/.cache/dialogkit/models``."""
-    base = os.environ.get("DIALOGKIT_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dialogkit")
+    base = os.environ.get("DIALOGKIT_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "dialogkit"
+    )
     return Path(base) / "models"
 
 
@@ -168,18 +196,39 @@ def _extract(path: Path, dest: Path, max_bytes: int) -> None:
         with tarfile.open(path, "r:gz") as tar:
             total = 0
             for n, member in enumerate(tar, 1):  # headers only: nothing is written before all pass
-                if not (member.isfile() or member.isdir()) or member.name.startswith("/") or ".." in Path(member.name).parts:
-                    raise ArchiveError(message("DK507", Location(str(path)), problem=f"member '{member.name}' is not a plain file inside the archive"))
+                if (
+                    not (member.isfile() or member.isdir())
+                    or member.name.startswith("/")
+                    or ".." in Path(member.name).parts
+                ):
+                    raise ArchiveError(
+                        message(
+                            "DK507",
+                            Location(str(path)),
+                            problem=f"member '{member.name}' is not a plain file inside the archive",
+                        )
+                    )
                 total += member.size
                 if total > max_bytes or n > MAX_MEMBERS:
-                    raise ArchiveError(message("DK507", Location(str(path)), problem=f"it unpacks to more than {max_bytes} bytes or {MAX_MEMBERS} files (set DIALOGKIT_MAX_MODEL_BYTES for larger models)"))
+                    raise ArchiveError(
+                        message(
+                            "DK507",
+                            Location(str(path)),
+                            problem=f"it unpacks to more than {max_bytes} bytes or {MAX_MEMBERS} files (set "
+                            "DIALOGKIT_MAX_MODEL_BYTES for larger models)",
+                        )
+                    )
             tar.extractall(dest, filter="data")
     except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
         raise ArchiveError(message("DK507", Location(str(path)), problem=str(e))) from None
 
 
 def _prune(cache: Path, keep: Path) -> None:
-    entries = sorted((p for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.stat().st_mtime, reverse=True)
+    entries = sorted(
+        (p for p in cache.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     for old in [p for p in entries if p != keep][KEEP_UNPACKED - 1:]:
         shutil.rmtree(old, ignore_errors=True)
 

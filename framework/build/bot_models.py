@@ -1,7 +1,8 @@
 """One model per bot: where a bot's trained model lives, and keeping it up to date.
 
 ``dialogkit train DIR`` writes ``models/<bot name>`` (the domain's ``name:``, else the
-folder's name) under the current folder (next to the bot's folder when run inside it). ``shell``, ``serve`` and ``test`` accept a bot
+folder's name) under the current folder (next to the bot's folder when run inside it). ``shell``, ``serve`` and ``test``
+accept a bot
 folder as well as a model (and default to the bot in the current folder): they find that
 bot's model, compare each component's fingerprint with the bot as it is now, retrain only
 the stale components (the others are reused) and say which model they use and why.
@@ -57,10 +58,16 @@ def ready_model(target: str | None, say: Callable[[str], None] = print, seed: in
     if stale is None:
         say(f"no trained model for {path} yet: training {model} (the bot's folder stays as it is)")
     elif stale:
-        say(f"{model} is out of date with {path} ({', '.join(stale)} changed): retraining {'it' if len(stale) == 1 else 'them'}, reusing the rest")
+        say(
+            f"{model} is out of date with {path} ({', '.join(stale)} changed): retraining "
+            f"{'it' if len(stale) == 1 else 'them'}, reusing the rest"
+        )
     else:
         say(f"using {model} (up to date with {path})")
         return str(model)
     result = train(path, model, seed=seed)
-    say(f"trained {model} in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})")
+    say(
+        f"trained {model} in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: "
+        f"{', '.join(result.reused) or 'none'})"
+    )
     return str(model)

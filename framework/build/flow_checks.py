@@ -43,7 +43,9 @@ class FlowChecks:
                 for intent in flow.when.intents():
                     self.ref("intent", intent, ("flows", name, "when", "intent"), f"trigger of flow '{name}'")
                 if flow.when.condition:
-                    self.condition(flow.when.condition, ("flows", name, "when", "condition"), f"trigger of flow '{name}'")
+                    self.condition(
+                        flow.when.condition, ("flows", name, "when", "condition"), f"trigger of flow '{name}'"
+                    )
                 if flow.when.during:
                     self.ref("flow", flow.when.during, ("flows", name, "when", "during"), f"trigger of flow '{name}'")
         step_ids: dict[str, dict[str, str]] = {}
@@ -68,7 +70,15 @@ class FlowChecks:
                     if slot in self.d.slots:
                         problem = value_problem(self.d.slots[slot], step.set[slot])
                         if problem:
-                            self.add("DK304", (*path, "set", slot), slot=slot, type=self.d.slots[slot].type.value, mapping=f"set {step.set[slot]!r}", why=problem, fix="set a value of the slot's type")
+                            self.add(
+                                "DK304",
+                                (*path, "set", slot),
+                                slot=slot,
+                                type=self.d.slots[slot].type.value,
+                                mapping=f"set {step.set[slot]!r}",
+                                why=problem,
+                                fix="set a value of the slot's type",
+                            )
             elif kind == "if":
                 self.condition(step.if_, (*path, "if"), where)
             elif kind == "expect":
@@ -80,7 +90,13 @@ class FlowChecks:
                 else:
                     self.broken_flows.add(flow)
             elif kind == "goto" and step.goto not in step_ids.get(flow, {}):
-                self.add("DK313", (*path, "goto"), flow=flow, name=step.goto, hint=did_you_mean(step.goto, step_ids.get(flow, {})))
+                self.add(
+                    "DK313",
+                    (*path, "goto"),
+                    flow=flow,
+                    name=step.goto,
+                    hint=did_you_mean(step.goto, step_ids.get(flow, {})),
+                )
                 self.broken_flows.add(flow)
         for i, (component, config) in enumerate(self.resolved):
             for key, action in get_component_class(component).config_actions(config).items():
@@ -109,7 +125,8 @@ class FlowChecks:
         # an action the DM runs on every message may extract the slot (Rasa's action_validate_slot_mappings)
         global_validation = any(get_component_class(c).config_actions(config) for c, config in self.resolved)
         if not self.d.slots[slot].mappings and not self.d.flows[flow].validate_ and not global_validation:
-            self.add("DK308", (*path, "collect"), flow=flow, slot=slot)  # a validate action may extract it (Rasa's extract_<slot>)
+            # a validate action may extract it (Rasa's extract_<slot>)
+            self.add("DK308", (*path, "collect"), flow=flow, slot=slot)
 
     def graph_shape(self, g: nx.DiGraph[str]) -> None:
         flows_with_collect = {d["flow"] for _, d in g.nodes(data=True) if d["kind"] in ("collect", "expect")}
@@ -119,9 +136,19 @@ class FlowChecks:
             unreachable = [n for n in own if n not in reachable[name]]
             firsts = [n for n in unreachable if not any(p in unreachable for p in g.predecessors(n))] or unreachable[:1]
             for n in firsts:
-                self.add("DK305", g.nodes[n]["yaml_path"], flow=name, step=_step_no(g.nodes[n]["yaml_path"]), after="an `end`, `link` or `goto` step")
+                self.add(
+                    "DK305",
+                    g.nodes[n]["yaml_path"],
+                    flow=name,
+                    step=_step_no(g.nodes[n]["yaml_path"]),
+                    after="an `end`, `link` or `goto` step",
+                )
         # loops that never wait: cycles once collect steps (and calls into flows that collect) are removed
-        waiting = [n for n, d in g.nodes(data=True) if d["kind"] in ("collect", "expect") or (d["kind"] == "call" and d["step"].target in flows_with_collect)]
+        waiting = [
+            n
+            for n, d in g.nodes(data=True)
+            if d["kind"] in ("collect", "expect") or (d["kind"] == "call" and d["step"].target in flows_with_collect)
+        ]
         busy = g.subgraph(n for n in g.nodes if n not in waiting)
         looping: set[str] = set()
         for comp in nx.strongly_connected_components(busy):
@@ -145,20 +172,41 @@ class FlowChecks:
     def filled_collect_loops(self, g: nx.DiGraph[str], flows_with_collect: set[str], looping: set[str]) -> None:
         """Loops whose only waits are `collect` steps: once their slots are filled (and nothing in
         the loop clears them) the collects pass straight through and the loop never waits."""
-        waits = [n for n, d in g.nodes(data=True) if d["kind"] == "expect" or (d["kind"] == "collect" and d["step"].ask_before_filling)
-                 or (d["kind"] == "call" and d["step"].target in flows_with_collect)]
+        waits = [
+            n
+            for n, d in g.nodes(data=True)
+            if d["kind"] == "expect"
+            or (d["kind"] == "collect" and d["step"].ask_before_filling)
+            or (d["kind"] == "call" and d["step"].target in flows_with_collect)
+        ]
         busy = g.subgraph(n for n in g.nodes if n not in waits)
         for comp in nx.strongly_connected_components(busy):
             first_node = next(iter(comp))
             if len(comp) == 1 and not busy.has_edge(first_node, first_node):
                 continue
-            cleared = {slot for n in comp if g.nodes[n]["kind"] == "set" for slot, value in g.nodes[n]["step"].set.items() if value is None}
-            collects = sorted((n for n in comp if g.nodes[n]["kind"] == "collect" and g.nodes[n]["step"].collect not in cleared), key=_node_order)
+            cleared = {
+                slot
+                for n in comp
+                if g.nodes[n]["kind"] == "set"
+                for slot, value in g.nodes[n]["step"].set.items()
+                if value is None
+            }
+            collects = sorted(
+                (n for n in comp if g.nodes[n]["kind"] == "collect" and g.nodes[n]["step"].collect not in cleared),
+                key=_node_order,
+            )
             if not collects or g.nodes[collects[0]]["flow"] in looping:
                 continue
             steps = sorted((n for n in comp if "step" in g.nodes[n]), key=_node_order)
             slots = sorted({g.nodes[n]["step"].collect for n in collects})
-            self.add("DK318", g.nodes[steps[0]]["yaml_path"], "warning", flow=g.nodes[steps[0]]["flow"], cycle=" -> ".join(steps[:6]), slots=", ".join(slots))
+            self.add(
+                "DK318",
+                g.nodes[steps[0]]["yaml_path"],
+                "warning",
+                flow=g.nodes[steps[0]]["flow"],
+                cycle=" -> ".join(steps[:6]),
+                slots=", ".join(slots),
+            )
 
 
 def _node_order(node: str) -> tuple[Any, ...]:

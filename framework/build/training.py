@@ -44,7 +44,15 @@ from .archive import (
 from .bot_code import code_fingerprint, copy_code
 from .validation import check
 
-__all__ = ["TrainResult", "build_pipeline", "component_fingerprints", "is_epoch_line", "stale_components", "train", "train_on_devices"]
+__all__ = [
+    "TrainResult",
+    "build_pipeline",
+    "component_fingerprints",
+    "is_epoch_line",
+    "stale_components",
+    "train",
+    "train_on_devices",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +96,14 @@ def train(
     their epochs (those that can: bert_nlu; the others train as usual), as ``rasa train
     --finetune``."""
     if not 0 < epoch_fraction <= 1:
-        raise ConfigError(message("DK603", name="train --epoch-fraction", problem=f"{epoch_fraction} is not in (0, 1]", fix="give a share of the epochs, e.g. 0.25"))
+        raise ConfigError(
+            message(
+                "DK603",
+                name="train --epoch-fraction",
+                problem=f"{epoch_fraction} is not in (0, 1]",
+                fix="give a share of the epochs, e.g. 0.25",
+            )
+        )
     started = time.perf_counter()
     main_process = int(os.environ.get("RANK", "0")) == 0
     say = progress if progress and main_process else (lambda _msg: None)
@@ -108,11 +123,22 @@ def train(
     entries = []
     try:
         (staging / "domain.json").write_text(_json(domain_json), encoding="utf-8")
-        for (folder, fp), (name, component) in zip(component_fingerprints(components, context), components, strict=True):
+        for (folder, fp), (name, component) in zip(
+            component_fingerprints(components, context), components, strict=True
+        ):
             old = _matching(previous, folder, fp)
             context.previous = _base_folder(base_dir, base, folder, name) if old is None else None
-            _build_component(name, component, context, staging / folder, out / folder if old is not None else None, old, result, say)
-            entry = {"name": name, "stage": component.stage, "config": component.config.model_dump(mode="json"), "fingerprint": fp, "dir": folder, "code_version": component.code_version}
+            _build_component(
+                name, component, context, staging / folder, out / folder if old is not None else None, old, result, say
+            )
+            entry = {
+                "name": name,
+                "stage": component.stage,
+                "config": component.config.model_dump(mode="json"),
+                "fingerprint": fp,
+                "dir": folder,
+                "code_version": component.code_version,
+            }
             summary = old.get("summary") if old is not None else component.describe()
             if summary:  # what the component found while training (e.g. where t5_nlg generates)
                 entry["summary"] = summary
@@ -139,9 +165,12 @@ def _build_component(name: str, component: Component, context: TrainingContext, 
     if reuse is not None and old is not None:
         shutil.copytree(reuse, dest, dirs_exist_ok=True)
         result.reused.append(name)
-        result.components.append({"name": name, "status": "reused", "seconds": 0.0, "summary": old.get("summary") or {}})
+        result.components.append(
+            {"name": name, "status": "reused", "seconds": 0.0, "summary": old.get("summary") or {}}
+        )
         say(f"{name}: unchanged (fingerprint {old['fingerprint'][:10]}), reused")
-        for key, value in (old.get("summary") or {}).items():  # what it found when it was trained (e.g. where t5_nlg generates)
+        # what it found when it was trained (e.g. where t5_nlg generates)
+        for key, value in (old.get("summary") or {}).items():
             say(f"{name}: {key} {value}")
         return
     t0 = time.perf_counter()
@@ -158,23 +187,32 @@ def _build_component(name: str, component: Component, context: TrainingContext, 
 
 def component_fingerprints(components: list[tuple[str, Component]], context: TrainingContext) -> list[tuple[str, str]]:
     """(archive folder, fingerprint) of each component: what it is, its config and the data it learns from."""
-    return [(f"components/{i}_{name}", fingerprint(name, c.code_version, c.config.model_dump(mode="json"), c.data_fingerprint(context)))
-            for i, (name, c) in enumerate(components)]
+    return [
+        (
+            f"components/{i}_{name}",
+            fingerprint(name, c.code_version, c.config.model_dump(mode="json"), c.data_fingerprint(context)),
+        )
+        for i, (name, c) in enumerate(components)
+    ]
 
 
 def stale_components(bot_dir: str | Path, out: str | Path) -> list[str] | None:
     """The components of the model at ``out`` that the bot as it is now would retrain (by
     fingerprint; ``domain`` when only the domain outside them changed); None when there is no
     readable model there. Nothing is trained."""
-    previous = _previous_manifest(Path(out), verify=False)  # the fingerprints only: shell/serve load (and verify) it next
+    # the fingerprints only: shell/serve load (and verify) it next
+    previous = _previous_manifest(Path(out), verify=False)
     if previous is None:
         return None
     loaded = load_domain(bot_dir)
     check(loaded)
     components = build_pipeline(loaded)
     context = TrainingContext(loaded, collect_examples(loaded))
-    stale = [name for (folder, fp), (name, _) in zip(component_fingerprints(components, context), components, strict=True)
-             if _matching(previous, folder, fp) is None]
+    stale = [
+        name
+        for (folder, fp), (name, _) in zip(component_fingerprints(components, context), components, strict=True)
+        if _matching(previous, folder, fp) is None
+    ]
     if len(previous["components"]) != len(components):
         stale = stale or ["pipeline"]
     domain_fp = fingerprint(loaded.domain.model_dump(mode="json", by_alias=True))
@@ -185,7 +223,9 @@ def stale_components(bot_dir: str | Path, out: str | Path) -> list[str] | None:
     return stale
 
 
-def train_on_devices(bot_dir: str | Path, out: str | Path, devices: int, force: bool = False, seed: int = 42, verbose: bool = True) -> None:
+def train_on_devices(
+    bot_dir: str | Path, out: str | Path, devices: int, force: bool = False, seed: int = 42, verbose: bool = True
+) -> None:
     """Train on ``devices`` processes (GPUs, or CPU processes where there are not that many)
     with distributed data parallelism; the first process writes the archive and reports."""
     from dialogkit.components.training.devices import launch
@@ -194,13 +234,19 @@ def train_on_devices(bot_dir: str | Path, out: str | Path, devices: int, force: 
 
 
 def _train_and_report(bot_dir: str, out: str, force: bool, seed: int, verbose: bool) -> None:
-    result = train(bot_dir, out, force=force, seed=seed, progress=(lambda m: print(f"  {m}", flush=True)) if verbose else None)
+    result = train(
+        bot_dir, out, force=force, seed=seed, progress=(lambda m: print(f"  {m}", flush=True)) if verbose else None
+    )
     if int(os.environ.get("RANK", "0")) == 0:
         for w in result.warnings:
             if w.code.startswith("DK6"):
                 print(w.render(), flush=True)
         world = os.environ.get("WORLD_SIZE", "1")
-        print(f"trained {result.out} on {world} processes in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})", flush=True)
+        print(
+            f"trained {result.out} on {world} processes in {result.seconds:.1f}s (trained: "
+            f"{', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})",
+            flush=True,
+        )
 
 
 def _previous_manifest(out: Path, verify: bool = True) -> dict[str, Any] | None:

@@ -59,7 +59,8 @@ __all__ = [
     "validate",
 ]
 
-RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | {UTTER_BACK, UTTER_DID_YOU_MEAN, UTTER_CONTINUE_INTERRUPTED}  # said by the runtime itself: never "unused"
+# said by the runtime itself: never "unused"
+RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | {UTTER_BACK, UTTER_DID_YOU_MEAN, UTTER_CONTINUE_INTERRUPTED}
 
 
 def unbalanced_brace(text: str) -> int | None:
@@ -107,7 +108,14 @@ class _Checker(FlowChecks):
         }[kind]
         if name in table:
             return True
-        section = {"intent": "intents", "entity": "entities", "slot": "slots", "response": "responses", "action": "actions", "flow": "flows"}[kind]
+        section = {
+            "intent": "intents",
+            "entity": "entities",
+            "slot": "slots",
+            "response": "responses",
+            "action": "actions",
+            "flow": "flows",
+        }[kind]
         self.add("DK301", path, kind=kind, name=name, where=where, hint=did_you_mean(name, table), section=section)
         return False
 
@@ -145,8 +153,13 @@ class _Checker(FlowChecks):
         from ..domain.tokenization import supported_language
 
         if not supported_language(self.d.language):
-            self.add("DK203", ("language",), where="language", problem=f"'{self.d.language}' is not a language spaCy can tokenize",
-                     fix="use a spaCy language code such as en, de, fr, zh, ja, xx (multi-language)")
+            self.add(
+                "DK203",
+                ("language",),
+                where="language",
+                problem=f"'{self.d.language}' is not a language spaCy can tokenize",
+                fix="use a spaCy language code such as en, de, fr, zh, ja, xx (multi-language)",
+            )
 
     def examples(self) -> None:
         for i, block in enumerate(self.d.nlu):
@@ -160,8 +173,21 @@ class _Checker(FlowChecks):
             for span in ex.entities:
                 if span.entity not in self.d.entities:
                     self.issues.append(message("DK406", ex.location, intent=ex.intent, entity=span.entity))
-                elif span.role and self.d.entities[span.entity].roles and span.role not in self.d.entities[span.entity].roles:
-                    self.issues.append(message("DK203", ex.location, where=f"example of '{ex.intent}'", problem=f"role '{span.role}' is not a role of entity '{span.entity}'{did_you_mean(span.role, self.d.entities[span.entity].roles)}", fix=f"use one of: {', '.join(self.d.entities[span.entity].roles)}"))
+                elif (
+                    span.role
+                    and self.d.entities[span.entity].roles
+                    and span.role not in self.d.entities[span.entity].roles
+                ):
+                    self.issues.append(
+                        message(
+                            "DK203",
+                            ex.location,
+                            where=f"example of '{ex.intent}'",
+                            problem=f"role '{span.role}' is not a role of entity "
+                            f"'{span.entity}'{did_you_mean(span.role, self.d.entities[span.entity].roles)}",
+                            fix=f"use one of: {', '.join(self.d.entities[span.entity].roles)}",
+                        )
+                    )
 
     def slots(self) -> None:
         for name, slot in self.d.slots.items():
@@ -173,7 +199,13 @@ class _Checker(FlowChecks):
             for i, m in enumerate(slot.mappings):
                 p = (*base, "mappings", i)
                 where = f"mapping {i + 1} of slot '{name}'"
-                for intent in m.intents() if not isinstance(m, FromIntent) else [m.intent] if isinstance(m.intent, str) else m.intent:
+                for intent in (
+                    m.intents()
+                    if not isinstance(m, FromIntent)
+                    else [m.intent]
+                    if isinstance(m.intent, str)
+                    else m.intent
+                ):
                     self.ref("intent", intent, (*p, "intent"), where)
                 for intent in m.not_intents():
                     self.ref("intent", intent, (*p, "not_intent"), where)
@@ -186,14 +218,37 @@ class _Checker(FlowChecks):
                     if self.ref("entity", m.entity, (*p, "entity"), where) and m.role:
                         roles = self.d.entities[m.entity].roles
                         if roles and m.role not in roles:
-                            self.add("DK203", (*p, "role"), where=where, problem=f"role '{m.role}' is not a role of entity '{m.entity}'{did_you_mean(m.role, roles)}", fix=f"use one of: {', '.join(roles)}")
+                            self.add(
+                                "DK203",
+                                (*p, "role"),
+                                where=where,
+                                problem=f"role '{m.role}' is not a role of entity "
+                                f"'{m.entity}'{did_you_mean(m.role, roles)}",
+                                fix=f"use one of: {', '.join(roles)}",
+                            )
                     self.entity_fits(name, slot, m, p)
                 elif isinstance(m, FromIntent):
                     problem = value_problem(slot, m.value)
                     if problem:
-                        self.add("DK304", (*p, "value"), slot=name, type=slot.type.value, mapping=f"from_intent value {m.value!r}", why=problem, fix="give a value of the slot's type")
+                        self.add(
+                            "DK304",
+                            (*p, "value"),
+                            slot=name,
+                            type=slot.type.value,
+                            mapping=f"from_intent value {m.value!r}",
+                            why=problem,
+                            fix="give a value of the slot's type",
+                        )
                 elif isinstance(m, FromText) and slot.type is SlotType.bool:
-                    self.add("DK304", p, slot=name, type="bool", mapping="from_text", why="free text is not a yes/no answer", fix="use from_intent mappings (e.g. affirm -> true, deny -> false)")
+                    self.add(
+                        "DK304",
+                        p,
+                        slot=name,
+                        type="bool",
+                        mapping="from_text",
+                        why="free text is not a yes/no answer",
+                        fix="use from_intent mappings (e.g. affirm -> true, deny -> false)",
+                    )
 
     def entity_fits(self, name: str, slot: Slot, m: FromEntity, path: tuple[Any, ...]) -> None:
         """A categorical slot filled from an entity must accept the entity's known canonical values."""
@@ -201,11 +256,20 @@ class _Checker(FlowChecks):
         if entity is None or slot.type is not SlotType.categorical:
             return
         allowed = {str(v).lower() for v in slot.values or []}
-        known = {str(v).lower() for v in entity.synonyms} | {v.lower() for v in entity.lookup if v not in _all_synonym_variants(entity)}
+        known = {str(v).lower() for v in entity.synonyms} | {
+            v.lower() for v in entity.lookup if v not in _all_synonym_variants(entity)
+        }
         bad = sorted(v for v in known if v not in allowed)
         if bad:
-            self.add("DK304", path, slot=name, type="categorical", mapping=f"entity '{m.entity}'",
-                     why=f"its values {bad[:5]} are not among the slot's values", fix="add them to the slot's `values:` or map them with synonyms")
+            self.add(
+                "DK304",
+                path,
+                slot=name,
+                type="categorical",
+                mapping=f"entity '{m.entity}'",
+                why=f"its values {bad[:5]} are not among the slot's values",
+                fix="add them to the slot's `values:` or map them with synonyms",
+            )
 
     def module(self, ref: str, owner: str, path: tuple[Any, ...], kind: str = "action") -> None:
         """Note a custom action or slot validator to import-check (see :meth:`code`)."""
@@ -232,15 +296,24 @@ class _Checker(FlowChecks):
             if problem.kind == "missing_module":
                 self.add("DK312", path, module=module, name=what)
             elif problem.kind == "missing_function":
-                self.add("DK315", path, what=what, module=module, attr=attr, hint=did_you_mean(attr, problem.suggestions))
+                self.add(
+                    "DK315", path, what=what, module=module, attr=attr, hint=did_you_mean(attr, problem.suggestions)
+                )
             elif problem.kind in ("import_error", "timeout") and problem.path:
                 referenced = self.loaded.where(*path)
                 code_root = root.parent if root.is_file() else root
                 file = Path(problem.path)
                 with contextlib.suppress(ValueError):  # the module's path as the user gave the bot's
                     file = code_root / file.resolve().relative_to(code_root.resolve())
-                self.issues.append(message("DK314", Location(str(file), problem.line, problem.column), what=what, module=module,
-                                           problem=f"{problem.problem} (referenced at {referenced})"))
+                self.issues.append(
+                    message(
+                        "DK314",
+                        Location(str(file), problem.line, problem.column),
+                        what=what,
+                        module=module,
+                        problem=f"{problem.problem} (referenced at {referenced})",
+                    )
+                )
             elif problem.kind in ("import_error", "timeout"):
                 self.add("DK314", path, what=what, module=module, problem=problem.problem)
             else:
@@ -279,7 +352,14 @@ class _Checker(FlowChecks):
         """A `{` or `}` that opens or closes no placeholder would be printed to users as it is."""
         column = unbalanced_brace(text)
         if column is not None:
-            self.add("DK317", path, response=response, brace=text[column], column=column + 1, text=text[max(0, column - 20):column + 20])
+            self.add(
+                "DK317",
+                path,
+                response=response,
+                brace=text[column],
+                column=column + 1,
+                text=text[max(0, column - 20) : column + 20],
+            )
 
     def actions(self) -> None:
         for name, ref in self.d.actions.items():
@@ -288,7 +368,8 @@ class _Checker(FlowChecks):
     # --- flows ------------------------------------------------------------------------
 
     def unused(self) -> None:
-        asked = {f"utter_ask_{s}" for s in self.d.slots} | {f"utter_continue_{f}" for f in self.d.flows}  # said by the runtime
+        # said by the runtime
+        asked = {f"utter_ask_{s}" for s in self.d.slots} | {f"utter_continue_{f}" for f in self.d.flows}
         for kind, table, exempt in (
             ("intent", self.d.intents, BUILTIN_INTENTS),
             ("entity", self.d.entities, set()),
@@ -298,7 +379,13 @@ class _Checker(FlowChecks):
         ):
             for name in table:
                 if name not in self.used[kind] and name not in exempt:
-                    section = {"intent": "intents", "entity": "entities", "slot": "slots", "response": "responses", "action": "actions"}[kind]
+                    section = {
+                        "intent": "intents",
+                        "entity": "entities",
+                        "slot": "slots",
+                        "response": "responses",
+                        "action": "actions",
+                    }[kind]
                     self.add("DK302", (section, name), "warning", kind=kind, name=name)
 
 

@@ -10,7 +10,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["cmd_data_convert", "cmd_import", "cmd_init", "cmd_interactive", "cmd_schema", "cmd_serve", "cmd_shell", "cmd_test", "cmd_train", "cmd_validate", "cmd_visualize", "print_issues"]
+__all__ = [
+    "cmd_data_convert",
+    "cmd_import",
+    "cmd_init",
+    "cmd_interactive",
+    "cmd_schema",
+    "cmd_serve",
+    "cmd_shell",
+    "cmd_test",
+    "cmd_train",
+    "cmd_validate",
+    "cmd_visualize",
+    "print_issues",
+]
 
 
 def print_issues(issues: list[Any], stream: Any = None) -> None:
@@ -36,7 +49,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     errors = [i for i in issues if i.severity == "error"]
     warnings = len(issues) - len(errors)
     d = loaded.domain
-    summary = f"{len(d.intents)} intents, {len(d.entities)} entities, {len(d.slots)} slots, {len(d.responses)} responses, {len(d.flows)} flows"
+    summary = (
+        f"{len(d.intents)} intents, {len(d.entities)} entities, {len(d.slots)} slots, {len(d.responses)} responses, "
+        f"{len(d.flows)} flows"
+    )
     if errors:
         print(f"{args.dir}: {len(errors)} error(s), {warnings} warning(s) ({summary})", file=sys.stderr)
         return 2
@@ -76,7 +92,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     name = re.sub(r"[^A-Za-z0-9_-]+", "_", target.resolve().name).strip("_") or "mybot"
     domain_file = target / "domain.yml"
-    domain_file.write_text(domain_file.read_text(encoding="utf-8").replace("name: coffee", f"name: {name}", 1), encoding="utf-8")
+    domain_file.write_text(
+        domain_file.read_text(encoding="utf-8").replace("name: coffee", f"name: {name}", 1), encoding="utf-8"
+    )
     files = sorted(str(f.relative_to(target)) for f in target.rglob("*") if f.is_file())
     print(f"wrote a starter bot to {target}/: {', '.join(files)}")
     model = Path(args.out) if args.out else Path("models") / name
@@ -88,7 +106,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     result = train(target, model, progress=_train_progress(False))
     print_issues([w for w in result.warnings if w.severity == "warning" and w.code.startswith("DK6")])
     _print_train_summary(result)
-    print(f"trained {model} in {result.seconds:.1f}s; edit {target}/domain.yml and {target}/data/nlu.yml, then `dialogkit train {target} --out {model}`")
+    print(
+        f"trained {model} in {result.seconds:.1f}s; edit {target}/domain.yml and {target}/data/nlu.yml, then "
+        f"`dialogkit train {target} --out {model}`"
+    )
     from .shell import run_shell
 
     return run_shell(str(model))
@@ -113,7 +134,9 @@ def _print_train_summary(result: Any) -> None:
     for column in ("component", "", "time", "what it found"):
         table.add_column(column)
     for c in result.components:
-        found = "; ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}" for k, v in (c.get("summary") or {}).items())
+        found = "; ".join(
+            f"{k} {', '.join(v) if isinstance(v, list) else v}" for k, v in (c.get("summary") or {}).items()
+        )
         table.add_row(c["name"], c["status"], f"{c['seconds']:.1f}s", found)
     Console(soft_wrap=True).print(table)
 
@@ -126,7 +149,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     with _bot_source(args.dir) as source:  # a Rasa project is imported on the fly
         from ..build.bot_models import default_model_dir
 
-        out = Path(args.out) if args.out else default_model_dir(source) if source == args.dir else Path("models") / Path(args.dir).resolve().name
+        out = (
+            Path(args.out)
+            if args.out
+            else default_model_dir(source)
+            if source == args.dir
+            else Path("models") / Path(args.dir).resolve().name
+        )
         if source != args.dir:
             report_file = out.with_name(out.name + ".rasa_import.md")
             report_file.parent.mkdir(parents=True, exist_ok=True)
@@ -139,14 +168,27 @@ def cmd_train(args: argparse.Namespace) -> int:
             if finetune is not None:
                 from ..errors import ConfigError, message
 
-                raise ConfigError(message("DK603", name="train --finetune", problem="not with --devices", fix="fine-tune with one process"))
+                raise ConfigError(
+                    message(
+                        "DK603", name="train --finetune", problem="not with --devices", fix="fine-tune with one process"
+                    )
+                )
             train_on_devices(source, out, args.devices, force=args.force, seed=args.seed)
             result = None
         else:
-            result = train(source, out, force=args.force, seed=args.seed, progress=_train_progress(args.verbose), finetune=finetune,
-                           epoch_fraction=args.epoch_fraction)
+            result = train(
+                source,
+                out,
+                force=args.force,
+                seed=args.seed,
+                progress=_train_progress(args.verbose),
+                finetune=finetune,
+                epoch_fraction=args.epoch_fraction,
+            )
     if result is not None:  # what components found always; validation warnings with -v
-        print_issues([w for w in result.warnings if w.severity == "warning" and (args.verbose or w.code.startswith("DK6"))])
+        print_issues(
+            [w for w in result.warnings if w.severity == "warning" and (args.verbose or w.code.startswith("DK6"))]
+        )
         _print_train_summary(result)
     if args.tar:
         import tarfile
@@ -156,7 +198,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             t.add(out, arcname=out.name)
         print(f"wrote {tar}")
     if result is not None:
-        print(f"trained {out} in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})")
+        print(
+            f"trained {out} in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: "
+            f"{', '.join(result.reused) or 'none'})"
+        )
     return 0
 
 
@@ -165,7 +210,9 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from .shell import run_shell
 
     model = ready_model(args.model, say=lambda m: print(m, file=sys.stderr))
-    return run_shell(model, debug=args.debug, script=args.script, conversation_id=args.conversation_id, endpoints=args.endpoints)
+    return run_shell(
+        model, debug=args.debug, script=args.script, conversation_id=args.conversation_id, endpoints=args.endpoints
+    )
 
 
 def cmd_interactive(args: argparse.Namespace) -> int:
@@ -181,7 +228,14 @@ def cmd_test(args: argparse.Namespace) -> int:
 
         out = args.out or "results/nlu"
         with _bot_source(target[1]) as source:
-            report = run_nlu_test(source, data=args.data, folds=args.cross_validation, model=args.model, out=out, progress=lambda m: print(f"  {m}"))
+            report = run_nlu_test(
+                source,
+                data=args.data,
+                folds=args.cross_validation,
+                model=args.model,
+                out=out,
+                progress=lambda m: print(f"  {m}"),
+            )
         print_summary(report, out)
         return 0
     if len(target) == 2 and target[0] == "nlg" and not (args.data or args.cross_validation):
@@ -214,16 +268,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..server.app import SERVE_OPTIONS_ENV, serve_app
 
     args.model = ready_model(args.model, say=lambda m: print(m, flush=True))
-    options = {k: getattr(args, k) for k in ("model", "endpoints", "store", "store_url", "store_path", "lock_url", "event_stream", "workers",
-                                             "batch_size", "batch_wait_ms", "auth_token", "max_body_bytes", "max_message_chars", "cors",
-                                             "max_in_flight", "max_wait_ms")}
+    options = {
+        k: getattr(args, k)
+        for k in (
+            "model",
+            "endpoints",
+            "store",
+            "store_url",
+            "store_path",
+            "lock_url",
+            "event_stream",
+            "workers",
+            "batch_size",
+            "batch_wait_ms",
+            "auth_token",
+            "max_body_bytes",
+            "max_message_chars",
+            "cors",
+            "max_in_flight",
+            "max_wait_ms",
+        )
+    }
     app, where = serve_app(options)  # in this process too: every mistake is reported before a worker starts
     workers = f", {args.workers} worker processes" if args.workers > 1 else ""
-    print(f"serving {args.model} on http://{args.host}:{args.port} (trackers: {where}{workers}; loaded in {time.perf_counter() - t0:.1f}s)", flush=True)
+    print(
+        f"serving {args.model} on http://{args.host}:{args.port} (trackers: {where}{workers}; loaded in "
+        f"{time.perf_counter() - t0:.1f}s)",
+        flush=True,
+    )
     if args.workers > 1:
         del app
         os.environ[SERVE_OPTIONS_ENV] = json.dumps(options)
-        uvicorn.run("dialogkit.framework.server.app:app_from_env", factory=True, workers=args.workers, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+        uvicorn.run(
+            "dialogkit.framework.server.app:app_from_env",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+        )
     else:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return 0
@@ -237,8 +321,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(f"imported {args.src} -> {args.dest}: {counts}")
     for note in report.dropped:
         print(f"  {note.kind}: {note.what}" + (f"  ({note.where})" if note.where else ""))
-    print(f"report: {Path(args.dest) / 'rasa_import.md'} ({len(report.dropped)} not represented, {len(report.notes) - len(report.dropped)} mapped approximately)")
-    print(f"next: dialogkit train {args.dest}" + ("   (custom actions run on the action server named in endpoints.yml: start it first)" if report.counts.get("custom actions") else ""))
+    print(
+        f"report: {Path(args.dest) / 'rasa_import.md'} ({len(report.dropped)} not represented, "
+        f"{len(report.notes) - len(report.dropped)} mapped approximately)"
+    )
+    print(
+        f"next: dialogkit train {args.dest}"
+        + (
+            "   (custom actions run on the action server named in endpoints.yml: start it first)"
+            if report.counts.get("custom actions")
+            else ""
+        )
+    )
     return 0
 
 
@@ -271,7 +365,13 @@ def cmd_data_convert(args: argparse.Namespace) -> int:
         examples = td.collect_examples(load_domain(args.src))
         td.write_bio(examples, args.dest)
     else:
-        print(f"error: cannot convert {args.source_format} to {args.target_format}; use --from bio --to yaml or --from yaml --to bio", file=sys.stderr)
+        print(
+            f"error: cannot convert {args.source_format} to {args.target_format}; use --from bio --to yaml or "
+            "--from yaml --to bio",
+            file=sys.stderr,
+        )
         return 2
-    print(f"converted {len(examples)} examples: {args.src} ({args.source_format}) -> {args.dest} ({args.target_format})")
+    print(
+        f"converted {len(examples)} examples: {args.src} ({args.source_format}) -> {args.dest} ({args.target_format})"
+    )
     return 0

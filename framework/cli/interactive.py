@@ -102,15 +102,31 @@ class InteractiveSession:
             parse = agent.parse(text)
             found = (parse.get("intent") or {}).get("name")
             ranked = (parse.get("intent_ranking") or [])[:5]
-            io.say("  intent: " + (", ".join(f"{i}) {r['name']} {r['confidence']:.2f}" for i, r in enumerate(ranked, 1)) or "(none)"))
+            io.say(
+                "  intent: "
+                + (", ".join(f"{i}) {r['name']} {r['confidence']:.2f}" for i, r in enumerate(ranked, 1)) or "(none)")
+            )
             intent = self._ask_intent(io, found, [r["name"] for r in ranked])
-            spans = [EntitySpan(e["start"], e["end"], e["entity"], text[e["start"]:e["end"]], role=e.get("role"), group=e.get("group"))
-                     for e in parse.get("entities") or [] if e.get("start") is not None]
+            spans = [
+                EntitySpan(
+                    e["start"],
+                    e["end"],
+                    e["entity"],
+                    text[e["start"] : e["end"]],
+                    role=e.get("role"),
+                    group=e.get("group"),
+                )
+                for e in parse.get("entities") or []
+                if e.get("start") is not None
+            ]
             io.say(f"  entities: {format_example(text, spans) if spans else '(none)'}")
             confirmed = self._ask_entities(io, text, spans)
             if intent != found or _span_key(confirmed) != _span_key(spans):
                 self._keep_example(intent, format_example(text, confirmed), io)
-            given = {"intent": {"name": intent, "confidence": 1.0}, "entities": self._entities(text, confirmed, parse.get("entities") or [])}
+            given = {
+                "intent": {"name": intent, "confidence": 1.0},
+                "entities": self._entities(text, confirmed, parse.get("entities") or []),
+            }
             step["intent"] = intent
         turn = agent.handle_turn(text, self.conversation_id, "cmdline", parse=given)
         for m in turn.messages:
@@ -145,14 +161,19 @@ class InteractiveSession:
                 return ranking[int(answer) - 1]
             if answer in known:
                 return answer
-            io.say(f"  '{answer}' is not an intent of this bot{did_you_mean(answer, known)}; an intent must be declared under `intents:` first")
+            io.say(
+                f"  '{answer}' is not an intent of this bot{did_you_mean(answer, known)}; an intent must be "
+                "declared under `intents:` first"
+            )
 
     def _ask_entities(self, io: _Io, text: str, spans: list[Any]) -> list[Any]:
         from ..domain.training_data import AnnotationError, parse_example
 
         declared = self.agent.domain.entities
         while True:
-            answer = io.ask("  entities ok? [Enter: yes; or the message with [text](entity) annotations; '-' for none] ").strip()
+            answer = io.ask(
+                "  entities ok? [Enter: yes; or the message with [text](entity) annotations; '-' for none] "
+            ).strip()
             if not answer:
                 return spans
             if answer == "-":
@@ -167,25 +188,35 @@ class InteractiveSession:
                 continue
             unknown = [s.entity for s in marked if s.entity not in declared]
             if unknown:
-                io.say(f"  '{unknown[0]}' is not an entity of this bot{did_you_mean(unknown[0], declared)}; declare it under `entities:` first")
+                io.say(
+                    f"  '{unknown[0]}' is not an entity of this bot{did_you_mean(unknown[0], declared)}; declare it "
+                    "under `entities:` first"
+                )
                 continue
             return marked
 
     def _ask_next(self, io: _Io, did: list[tuple[str, str]]) -> list[tuple[str, str]]:
         domain = self.agent.domain
         while True:
-            answer = io.ask("  next ok? [Enter: yes; or the responses/actions it should have run, comma-separated; '-' for none] ").strip()
+            answer = io.ask(
+                "  next ok? [Enter: yes; or the responses/actions it should have run, comma-separated; '-' for none] "
+            ).strip()
             if not answer:
                 return did
             names = [] if answer == "-" else [n.strip() for n in answer.split(",") if n.strip()]
             unknown = [n for n in names if n not in domain.responses and n not in domain.actions]
             if unknown:
-                io.say(f"  '{unknown[0]}' is neither a response nor an action of this bot{did_you_mean(unknown[0], [*domain.responses, *domain.actions])}")
+                io.say(
+                    f"  '{unknown[0]}' is neither a response nor an action of this "
+                    f"bot{did_you_mean(unknown[0], [*domain.responses, *domain.actions])}"
+                )
                 continue
             expected = [("bot" if n in domain.responses else "action", n) for n in names]
             if expected != did:
-                io.say("  kept as what the test expects; the flows did otherwise, so tests/ will fail here until a flow "
-                       "does it (edit `flows:`); the conversation goes on from what the bot did")
+                io.say(
+                    "  kept as what the test expects; the flows did otherwise, so tests/ will fail here until a flow "
+                    "does it (edit `flows:`); the conversation goes on from what the bot did"
+                )
             return expected
 
     def _entities(self, text: str, spans: list[Any], parsed: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -198,7 +229,13 @@ class InteractiveSession:
         out = []
         for s in spans:
             same = found.get((s.start, s.end, s.entity))
-            value = same["value"] if same else s.value if s.value is not None else synonyms.get((s.entity, normalize_phrase(s.text)), s.text)
+            value = (
+                same["value"]
+                if same
+                else s.value
+                if s.value is not None
+                else synonyms.get((s.entity, normalize_phrase(s.text)), s.text)
+            )
             out.append({"entity": s.entity, "value": value, "start": s.start, "end": s.end, "confidence": 1.0,
                         "role": s.role, "group": s.group, "extractor": "interactive"})
         # entities without a span (none from text NLU today) are kept as the NLU gave them
@@ -218,7 +255,10 @@ class InteractiveSession:
         from ..domain.training_data import collect_examples, format_example
 
         try:
-            return {(ex.intent or "", format_example(ex.text, ex.entities)) for ex in collect_examples(load_domain(self.bot))}
+            return {
+                (ex.intent or "", format_example(ex.text, ex.entities))
+                for ex in collect_examples(load_domain(self.bot))
+            }
         except Exception:  # noqa: BLE001 - the bot being edited meanwhile: no dedup is better than no session
             return set()
 
@@ -243,7 +283,13 @@ class InteractiveSession:
                 else:
                     blocks.append({"intent": intent, "examples": [line]})
             header = "# NLU examples corrected in `dialogkit interactive` (appended; edit freely).\n"
-            written = append_entries(self.data_file, "nlu", [_nlu_block(b) for b in blocks], header, f"{self.started}: {len(self.examples)} example(s)")
+            written = append_entries(
+                self.data_file,
+                "nlu",
+                [_nlu_block(b) for b in blocks],
+                header,
+                f"{self.started}: {len(self.examples)} example(s)",
+            )
             io.say(f"saved {len(self.examples)} corrected example(s) to {written}")
             self.examples = []
         if self.conversations:
@@ -261,7 +307,10 @@ class InteractiveSession:
         result = train(self.bot, self.model)
         store = self.agent.store
         self.agent = Agent.load(self.model, store=store)  # the same conversations go on
-        io.say(f"retrained in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: {', '.join(result.reused) or 'none'})")
+        io.say(
+            f"retrained in {result.seconds:.1f}s (trained: {', '.join(result.trained) or 'none'}; reused: "
+            f"{', '.join(result.reused) or 'none'})"
+        )
 
 
 def _span_key(spans: list[Any]) -> list[tuple[Any, ...]]:
@@ -325,7 +374,9 @@ def run_interactive(bot: str | None, model: str | None = None, endpoints: str | 
     if endpoints:
         agent.use_endpoints(endpoints)
     io = _Io(stdin, out, stdin.isatty())
-    session = InteractiveSession(root, model, agent, root / "data" / "interactive.yml", root / "tests" / "interactive.yml")
+    session = InteractiveSession(
+        root, model, agent, root / "data" / "interactive.yml", root / "tests" / "interactive.yml"
+    )
     io.say(f"dialogkit interactive: {agent.manifest.get('domain_name') or root} ({model}). {HELP}")
     try:
         while True:
@@ -343,7 +394,14 @@ def run_interactive(bot: str | None, model: str | None = None, endpoints: str | 
             elif command == "/train":
                 session.retrain(io)
             elif command == "/slots":
-                io.say(", ".join(f"{k}={v!r}" for k, v in session.agent.tracker(session.conversation_id).slots.items() if v is not None) or "(no slot set)")
+                io.say(
+                    ", ".join(
+                        f"{k}={v!r}"
+                        for k, v in session.agent.tracker(session.conversation_id).slots.items()
+                        if v is not None
+                    )
+                    or "(no slot set)"
+                )
             elif command == "/restart":
                 session.end_conversation()
                 io.say("bot> (new conversation)")

@@ -22,7 +22,9 @@ def _usage(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="dialogkit", description="Build, train, test and run dialogue bots from one domain YAML.")
+    p = argparse.ArgumentParser(
+        prog="dialogkit", description="Build, train, test and run dialogue bots from one domain YAML."
+    )
     p.add_argument("--version", action="version", version=f"dialogkit {__version__}")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -49,75 +51,185 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     s.add_argument("--tar", action="store_true", help="also write <out>.tar.gz")
     s.add_argument("--verbose", "-v", action="store_true", help="print validation warnings and each training epoch")
-    s.add_argument("--devices", type=int, default=1, help="train with N processes (distributed data parallel: one per GPU, or CPU processes with gloo)")
-    s.add_argument("--finetune", nargs="?", const="", default=None, metavar="MODEL",
-                   help="continue the NLU model from MODEL (default: the one at --out) on the data as it is now, for a fraction of the epochs")
-    s.add_argument("--epoch-fraction", type=float, default=0.25, help="with --finetune: the share of the configured epochs to train (default: 0.25)")
+    s.add_argument(
+        "--devices",
+        type=int,
+        default=1,
+        help="train with N processes (distributed data parallel: one per GPU, or CPU processes with gloo)",
+    )
+    s.add_argument(
+        "--finetune",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="MODEL",
+        help="continue the NLU model from MODEL (default: the one at --out) on the data as it is now, for a fraction "
+        "of the epochs",
+    )
+    s.add_argument(
+        "--epoch-fraction",
+        type=float,
+        default=0.25,
+        help="with --finetune: the share of the configured epochs to train (default: 0.25)",
+    )
     s.set_defaults(func=commands.cmd_train)
 
     s = sub.add_parser("shell", help="talk to a trained bot (reads piped input too)")
-    s.add_argument("model", nargs="?", default=None, help="a model, or a bot folder (its model, trained or brought up to date first); default: the bot in the current folder")
-    s.add_argument("--debug", action="store_true", dest="debug", help="show intent, entities, slots, flow and timings per turn")
+    s.add_argument(
+        "model",
+        nargs="?",
+        default=None,
+        help="a model, or a bot folder (its model, trained or brought up to date first); default: the bot in the "
+        "current folder",
+    )
+    s.add_argument(
+        "--debug", action="store_true", dest="debug", help="show intent, entities, slots, flow and timings per turn"
+    )
     s.add_argument("--script", help="play the user lines of this file instead of reading input")
     s.add_argument("--conversation-id", default="shell", help="conversation id (default: shell)")
-    s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions (default: the one stored at training)")
+    s.add_argument(
+        "--endpoints",
+        help="Rasa endpoints.yml naming the action server for `remote` actions (default: the one stored at training)",
+    )
     s.set_defaults(func=commands.cmd_shell)
 
-    s = sub.add_parser("interactive", help="talk to a bot and correct it turn by turn; corrections become NLU data and conversation tests",
-                       description="Per message: confirm or correct the intent (a number or a name) and the entities (the message retyped with "
-                                   "[text](entity) annotations, or '-'), then what the bot did (responses/actions, comma-separated). Corrected "
-                                   "messages are appended to BOT/data/interactive.yml (`nlu:` blocks), each conversation to BOT/tests/interactive.yml. "
-                                   "Commands: /train (save, retrain what changed, go on), /save, /restart, /slots, /help, /exit. Reads piped input too.")
-    s.add_argument("bot", nargs="?", default=None, help="the bot folder (default: the current folder); its model is trained or brought up to date first")
+    s = sub.add_parser(
+        "interactive",
+        help="talk to a bot and correct it turn by turn; corrections become NLU data and conversation tests",
+        description="Per message: confirm or correct the intent (a number or a name) and the entities (the message "
+        "retyped with [text](entity) annotations, or '-'), then what the bot did (responses/actions, comma-separated). "
+        "Corrected messages are appended to BOT/data/interactive.yml (`nlu:` blocks), each conversation to "
+        "BOT/tests/interactive.yml. Commands: /train (save, retrain what changed, go on), /save, /restart, /slots, "
+        "/help, /exit. Reads piped input too.",
+    )
+    s.add_argument(
+        "bot",
+        nargs="?",
+        default=None,
+        help="the bot folder (default: the current folder); its model is trained or brought up to date first",
+    )
     s.add_argument("--model", help="the model to talk to and retrain (default: the bot's own, models/<bot name>)")
     s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions")
     s.set_defaults(func=commands.cmd_interactive)
 
-    s = sub.add_parser("test", help="run a bot's conversation tests (`test DIR`), evaluate its NLU (`test nlu DIR`) or its generator (`test nlg DIR`)",
-                       description="`dialogkit test DIR` runs DIR/tests/*.yml conversations and Rasa test stories (DIR may be a Rasa project: "
-                                   "it is imported on the fly); `dialogkit test nlu DIR` scores the NLU "
-                                   "(held-out --data, --cross-validation K, or one stratified 80/20 split); `dialogkit test nlg DIR` scores "
-                                   "the response generator on held-out variations/paraphrases (BLEU, slot error rate, guard fallback rate), "
-                                   "or a trained generator on its own targets with --model.")
-    s.add_argument("target", nargs="+", metavar="[nlu|nlg] DIR", help="bot directory, optionally preceded by `nlu` or `nlg`")
-    s.add_argument("--model", help="trained model to test (default: the bot's own, models/<bot name>, trained or brought up to date first; test nlu/nlg train held-out models)")
-    s.add_argument("--out", help="results: a JSON file for conversation tests, a folder for NLU / NLG (default: results/nlu, results/nlg)")
+    s = sub.add_parser(
+        "test",
+        help="run a bot's conversation tests (`test DIR`), evaluate its NLU (`test nlu DIR`) or its generator (`test "
+        "nlg DIR`)",
+        description="`dialogkit test DIR` runs DIR/tests/*.yml conversations and Rasa test stories (DIR may be a Rasa "
+        "project: it is imported on the fly); `dialogkit test nlu DIR` scores the NLU (held-out --data, "
+        "--cross-validation K, or one stratified 80/20 split); `dialogkit test nlg DIR` scores the response "
+        "generator on held-out variations/paraphrases (BLEU, slot error rate, guard fallback rate), or a trained "
+        "generator on its own targets with --model.",
+    )
+    s.add_argument(
+        "target", nargs="+", metavar="[nlu|nlg] DIR", help="bot directory, optionally preceded by `nlu` or `nlg`"
+    )
+    s.add_argument(
+        "--model",
+        help="trained model to test (default: the bot's own, models/<bot name>, trained or brought up to date first; "
+        "test nlu/nlg train held-out models)",
+    )
+    s.add_argument(
+        "--out",
+        help="results: a JSON file for conversation tests, a folder for NLU / NLG (default: results/nlu, results/nlg)",
+    )
     s.add_argument("--data", help="nlu: held-out examples (YAML data file or bot directory)")
     s.add_argument("--cross-validation", type=int, metavar="K", help="nlu: K-fold stratified cross-validation")
-    s.add_argument("--stories-out", default="results", help="Rasa test stories: folder for story_report.json, failed_test_stories.yml (default: results)")
+    s.add_argument(
+        "--stories-out",
+        default="results",
+        help="Rasa test stories: folder for story_report.json, failed_test_stories.yml (default: results)",
+    )
     s.add_argument("--endpoints", help="Rasa endpoints.yml naming the action server for `remote` actions")
-    s.add_argument("--e2e", action="store_true", help="Rasa test stories end to end: user texts through the NLU, custom actions run (a failed one fails the story); default: replay them as `rasa test` does (the story's intents, entities and action outcomes given)")
+    s.add_argument(
+        "--e2e",
+        action="store_true",
+        help="Rasa test stories end to end: user texts through the NLU, custom actions run (a failed one fails the "
+        "story); default: replay them as `rasa test` does (the story's intents, entities and action outcomes "
+        "given)",
+    )
     s.set_defaults(func=commands.cmd_test)
 
     s = sub.add_parser("serve", help="serve a trained bot over HTTP (Rasa-compatible REST channel, web chat at /)")
-    s.add_argument("model", nargs="?", default=None, help="a model, or a bot folder (its model, trained or brought up to date first); default: the bot in the current folder")
+    s.add_argument(
+        "model",
+        nargs="?",
+        default=None,
+        help="a model, or a bot folder (its model, trained or brought up to date first); default: the bot in the "
+        "current folder",
+    )
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=5005)
     s.add_argument("--auth-token", help="require this token (?token= or Bearer header); or set DIALOGKIT_AUTH_TOKEN")
-    s.add_argument("--store", choices=["sqlite", "memory", "redis", "sql"], help="tracker store (default: tracker_store in --endpoints, else sqlite: a file next to the model)")
-    s.add_argument("--store-url", help="redis://HOST:6379/0 or postgresql+psycopg://USER:PASS@HOST/DB for --store redis/sql")
+    s.add_argument(
+        "--store",
+        choices=["sqlite", "memory", "redis", "sql"],
+        help="tracker store (default: tracker_store in --endpoints, else sqlite: a file next to the model)",
+    )
+    s.add_argument(
+        "--store-url", help="redis://HOST:6379/0 or postgresql+psycopg://USER:PASS@HOST/DB for --store redis/sql"
+    )
     s.add_argument("--store-path", help="SQLite file (default: <model>.trackers.sqlite)")
-    s.add_argument("--lock-url", help="redis://... for the per-conversation lock several processes share (default with --store redis: the same server)")
-    s.add_argument("--event-stream", metavar="REDIS_URL", help="publish every event to the Redis Stream dialogkit:events (or event_broker in --endpoints)")
-    s.add_argument("--workers", type=int, default=1, help="server processes (several need a shared store and lock: --store redis|sql)")
-    s.add_argument("--batch-size", type=int, default=32, help="parse up to this many concurrent messages together (1: no batching)")
-    s.add_argument("--batch-wait-ms", type=float, default=5.0, help="how long a message may wait for others to batch with")
+    s.add_argument(
+        "--lock-url",
+        help="redis://... for the per-conversation lock several processes share (default with --store redis: the "
+        "same server)",
+    )
+    s.add_argument(
+        "--event-stream",
+        metavar="REDIS_URL",
+        help="publish every event to the Redis Stream dialogkit:events (or event_broker in --endpoints)",
+    )
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (several need a shared store and lock: --store redis|sql)",
+    )
+    s.add_argument(
+        "--batch-size", type=int, default=32, help="parse up to this many concurrent messages together (1: no batching)"
+    )
+    s.add_argument(
+        "--batch-wait-ms", type=float, default=5.0, help="how long a message may wait for others to batch with"
+    )
     s.add_argument("--max-body-bytes", type=int, default=64 * 1024)
     s.add_argument("--max-message-chars", type=int, default=5000)
-    s.add_argument("--max-in-flight", type=int, default=64,
-                   help="messages answered at once per process; one more gets 503 + Retry-After at once instead of queueing (0: no bound)")
-    s.add_argument("--max-wait-ms", type=float, default=1000.0,
-                   help="the longest a message waits for a worker before it gets 503 + Retry-After, unread (0: no bound)")
+    s.add_argument(
+        "--max-in-flight",
+        type=int,
+        default=64,
+        help="messages answered at once per process; one more gets 503 + Retry-After at once instead of queueing (0: "
+        "no bound)",
+    )
+    s.add_argument(
+        "--max-wait-ms",
+        type=float,
+        default=1000.0,
+        help="the longest a message waits for a worker before it gets 503 + Retry-After, unread (0: no bound)",
+    )
     s.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
-    s.add_argument("--cors", nargs="+", metavar="ORIGIN", help='let web pages from these origins call the API (e.g. a chat widget; "*" for any), like `rasa run --cors`')
-    s.add_argument("--endpoints", help="Rasa endpoints.yml: action_endpoint for `remote` actions; tracker_store, lock_store, event_broker")
+    s.add_argument(
+        "--cors",
+        nargs="+",
+        metavar="ORIGIN",
+        help='let web pages from these origins call the API (e.g. a chat widget; "*" for any), like `rasa run --cors`',
+    )
+    s.add_argument(
+        "--endpoints",
+        help="Rasa endpoints.yml: action_endpoint for `remote` actions; tracker_store, lock_store, event_broker",
+    )
     s.set_defaults(func=commands.cmd_serve)
 
-    s = sub.add_parser("import", help="convert another framework's project into a dialogkit bot (`import rasa SRC DEST`)")
+    s = sub.add_parser(
+        "import", help="convert another framework's project into a dialogkit bot (`import rasa SRC DEST`)"
+    )
     s.add_argument("framework", choices=["rasa"], help="the source framework (rasa: Rasa 3.x)")
     s.add_argument("src", help="the Rasa project directory (domain.yml or domain/, config.yml, data/, tests/)")
     s.add_argument("dest", help="the dialogkit bot directory to write (new or empty)")
-    s.add_argument("--force", action="store_true", help="write into a non-empty DEST, replacing the files the import writes")
+    s.add_argument(
+        "--force", action="store_true", help="write into a non-empty DEST, replacing the files the import writes"
+    )
     s.set_defaults(func=commands.cmd_import)
 
     s = sub.add_parser("visualize", help="draw the flow graph as an HTML page and Mermaid text")
@@ -142,7 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     debug = getattr(args, "debug", False) or os.environ.get("DIALOGKIT_DEBUG") == "1"
-    logging.basicConfig(level=logging.DEBUG if os.environ.get("DIALOGKIT_DEBUG") == "1" else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if os.environ.get("DIALOGKIT_DEBUG") == "1" else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
@@ -160,7 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a bug in dialogkit: say so without dumping a traceback on the user
         if debug:
             raise
-        print(f"internal error: {type(e).__name__}: {e}\n(run `dialogkit --debug ...` for the traceback and report it)", file=sys.stderr)
+        print(
+            f"internal error: {type(e).__name__}: {e}\n(run `dialogkit --debug ...` for the traceback and report it)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -45,8 +45,12 @@ def _debug_view(agent: Any, conversation_id: str, turn: Any, before: dict[str, A
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if changed:
         lines.append("  slots:  " + ", ".join(f"{k}={v!r}" for k, v in changed.items()))
-    for r in turn.refused:  # values the DM did not take, and why (a correction past a slot's max is otherwise invisible)
-        lines.append(f"  refused: {r['slot']}={r['value']!r} ({r['why']}{'' if r.get('asked') else '; not asked, so nothing was said'})")
+    # values the DM did not take, and why (a correction past a slot's max is otherwise invisible)
+    for r in turn.refused:
+        lines.append(
+            f"  refused: {r['slot']}={r['value']!r} "
+            f"({r['why']}{'' if r.get('asked') else '; not asked, so nothing was said'})"
+        )
     tracker = agent.tracker(conversation_id)
     stack = tracker.stack
     if stack:
@@ -54,7 +58,13 @@ def _debug_view(agent: Any, conversation_id: str, turn: Any, before: dict[str, A
         step = (policy.flow_position(tracker) if policy is not None else None) or stack[-1].node
         lines.append(f"  flows:  {' > '.join(f.flow for f in stack)} (at: {step})")
     for m in turn.messages:
-        how = "generated" if m.get("generated") else f"template, fallback: {m['fallback']}" if m.get("fallback") else "template"
+        how = (
+            "generated"
+            if m.get("generated")
+            else f"template, fallback: {m['fallback']}"
+            if m.get("fallback")
+            else "template"
+        )
         lines.append(f"  reply:  {m.get('response', '-')} ({how})")
     timings = ", ".join(f"{k} {v * 1000:.1f}ms" for k, v in turn.timings.items())
     lines.append(f"  time:   {elapsed * 1000:.1f}ms ({timings})")
@@ -82,10 +92,17 @@ def run_shell(model: str, debug: bool = False, script: str | None = None, conver
                 readline.read_history_file(str(hist))
         except (ImportError, OSError):
             pass
-        print(f"dialogkit shell: {agent.manifest.get('domain_name') or model} loaded in {time.perf_counter() - t0:.2f}s. {HELP}", file=out)
+        print(
+            f"dialogkit shell: {agent.manifest.get('domain_name') or model} loaded in "
+            f"{time.perf_counter() - t0:.2f}s. {HELP}",
+            file=out,
+        )
     if interactive or debug:
         for name, info in agent.describe().items():
-            print(f"{name}: " + ", ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}" for k, v in info.items()), file=out)
+            print(
+                f"{name}: " + ", ".join(f"{k} {', '.join(v) if isinstance(v, list) else v}" for k, v in info.items()),
+                file=out,
+            )
     lines = _script_lines(script) if script else None
     for text in _inputs(lines, interactive, stdin):
         if lines is not None or not interactive:

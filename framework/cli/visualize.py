@@ -75,7 +75,13 @@ def to_mermaid(domain: Domain, graph: nx.DiGraph | None = None) -> str:
         for n in sorted((n for n, d in g.nodes(data=True) if d["flow"] == flow), key=_order):
             d = g.nodes[n]
             label = _mm(d["label"] if d["kind"] not in ("start", "end") else d["kind"])
-            shape = {"start": '(("{}"))', "end": '(("{}"))', "if": '{{"{}"}}', "collect": '[/"{}"/]', "say": '("{}")'}.get(d["kind"], '["{}"]')
+            shape = {
+                "start": '(("{}"))',
+                "end": '(("{}"))',
+                "if": '{{"{}"}}',
+                "collect": '[/"{}"/]',
+                "say": '("{}")',
+            }.get(d["kind"], '["{}"]')
             lines.append(f"    {ids[n]}{shape.format(label)}")
         lines.append("  end")
     for u, v, d in g.edges(data=True):
@@ -127,7 +133,10 @@ def to_html(domain: Domain, title: str | None = None) -> str:
             lx, ly = (sx + tx) / 2, (sy + ty) / 2 - 4
         elif ty <= sy:  # a jump back up: loop round the right side
             rx = max(x1, x2) + BOX_W + 18
-            path = f"M{x1 + BOX_W},{y1 + BOX_H / 2} C{rx},{y1 + BOX_H / 2} {rx},{y2 + BOX_H / 2} {x2 + BOX_W},{y2 + BOX_H / 2}"
+            path = (
+                f"M{x1 + BOX_W},{y1 + BOX_H / 2} C{rx},{y1 + BOX_H / 2} {rx},{y2 + BOX_H / 2} "
+                f"{x2 + BOX_W},{y2 + BOX_H / 2}"
+            )
             lx, ly = rx, (y1 + y2) / 2 + BOX_H / 2
         elif g.nodes[u]["flow"] == g.nodes[v]["flow"] and ty - sy > ROW_H:  # skips rows: go round the left side
             lx0 = min(x1, x2) - 16
@@ -153,16 +162,21 @@ def to_html(domain: Domain, title: str | None = None) -> str:
         )
     name = title or domain.name or "bot"
     svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-        '<path d="M0,0 L10,5 L0,10 z" fill="#546e7a"/></marker></defs>' + "".join(parts) + "</svg>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} '
+        f'{height:.0f}"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#546e7a"/></marker></defs>'
+        + "".join(parts)
+        + "</svg>"
     )
-    legend = "".join(f'<span style="background:{c}">{esc(k)}</span>' for k, c in COLOURS.items() if k not in ("end_step",))
+    legend = "".join(
+        f'<span style="background:{c}">{esc(k)}</span>' for k, c in COLOURS.items() if k not in ("end_step",)
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(name)}: flows</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 20px; color: #263238; }}
-.legend span {{ display: inline-block; padding: 2px 8px; margin: 0 4px 4px 0; border: 1px solid #b0bec5; border-radius: 6px; font-size: 12px; }}
+.legend span {{ display: inline-block; padding: 2px 8px; margin: 0 4px 4px 0; border: 1px solid #b0bec5;
+  border-radius: 6px; font-size: 12px; }}
 .flow {{ font-weight: 600; font-size: 15px; }}
 .label {{ font-size: 13px; font-weight: 600; }}
 .detail {{ font-size: 11px; fill: #546e7a; }}

@@ -51,8 +51,17 @@ ACTION_CANCEL_FLOW = "action_cancel_flow"  # the top flow ends
 ACTION_DEACTIVATE_LOOP = "action_deactivate_loop"  # the active form ends; nothing when no form is active (Rasa's)
 ACTION_UNLIKELY_INTENT = "action_unlikely_intent"  # Rasa's UnexpecTED policy hint: nothing to do here
 ACTION_BACK = "action_back"  # says utter_back if the bot has it, and takes back the message before `/back`
-BUILTIN_ACTIONS = frozenset({ACTION_LISTEN, ACTION_RESTART, ACTION_SESSION_START, ACTION_CANCEL_FLOW, ACTION_DEACTIVATE_LOOP,
-                             ACTION_UNLIKELY_INTENT, ACTION_BACK})
+BUILTIN_ACTIONS = frozenset(
+    {
+        ACTION_LISTEN,
+        ACTION_RESTART,
+        ACTION_SESSION_START,
+        ACTION_CANCEL_FLOW,
+        ACTION_DEACTIVATE_LOOP,
+        ACTION_UNLIKELY_INTENT,
+        ACTION_BACK,
+    }
+)
 
 # Rasa's default rules: these intents run their built-in action, whatever the flows say
 DEFAULT_RULES = {RESTART: ACTION_RESTART, BACK: ACTION_BACK}
@@ -61,7 +70,9 @@ DEFAULT_RULES = {RESTART: ACTION_RESTART, BACK: ACTION_BACK}
 UTTER_DEFAULT = "utter_default"  # a message nothing handles (flow_policy's fallback_response)
 UTTER_ERROR = "utter_error"  # an action failed and its flow stopped
 UTTER_FLOW_CANCELLED = "utter_flow_cancelled"  # after `cancel`
-UTTER_CONTINUE_INTERRUPTED = "utter_continue_interrupted"  # said (when the bot defines it, or utter_continue_<flow>) as an interrupted flow resumes
+# said (when the bot defines it, or utter_continue_<flow>) as an interrupted flow resumes
+UTTER_CONTINUE_INTERRUPTED = "utter_continue_interrupted"
 UTTER_ESCALATE = "utter_escalate"  # flow_policy's `max_fallbacks` reached with `escalation: end`
 UTTER_BACK = "utter_back"  # said by action_back only when the bot defines it (Rasa's)
-UTTER_DID_YOU_MEAN = "utter_did_you_mean"  # a refused value close to allowed ones: its text, with `{suggestion}`, when the bot defines it
+# a refused value close to allowed ones: its text, with `{suggestion}`, when the bot defines it
+UTTER_DID_YOU_MEAN = "utter_did_you_mean"

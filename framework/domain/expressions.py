@@ -108,7 +108,11 @@ class _Parser:
     def nested(self, pos: int) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ExpressionError(f"the condition is nested more than {MAX_DEPTH} levels deep (parentheses, lists or `not`s); simplify it", pos)
+            raise ExpressionError(
+                f"the condition is nested more than {MAX_DEPTH} levels deep (parentheses, lists or `not`s); "
+                "simplify it",
+                pos,
+            )
 
     def peek(self) -> tuple[str, str, int]:
         return self.toks[self.i]
@@ -127,7 +131,9 @@ class _Parser:
     def expect(self, value: str) -> None:
         if not self.accept(value):
             kind, got, pos = self.peek()
-            raise ExpressionError(f"expected '{value}' but found {got!r}" if kind != "end" else f"expected '{value}' at the end", pos)
+            raise ExpressionError(
+                f"expected '{value}' but found {got!r}" if kind != "end" else f"expected '{value}' at the end", pos
+            )
 
     def parse(self) -> Any:
         node = self.or_()

@@ -66,7 +66,9 @@ class _Compiling:
         """Add ``steps`` so the last one continues to ``after``; return the first node."""
         nodes = [f"{self.flow}:{prefix}{i}" for i in range(len(steps))]
         for i, (node, step) in enumerate(zip(nodes, steps)):
-            self.g.add_node(node, flow=self.flow, kind=step.NODE, step=step, label=step.label(), yaml_path=(*yaml_path, i))
+            self.g.add_node(
+                node, flow=self.flow, kind=step.NODE, step=step, label=step.label(), yaml_path=(*yaml_path, i)
+            )
             if step.id:
                 self.ids[step.id] = node
         for i in range(len(steps) - 1, -1, -1):
@@ -133,7 +135,17 @@ def _action(c: _Compiling, node: str, step: Any, nxt: str, yaml_path: tuple[Any,
 
 
 # Step node kind -> its compile rule (one per class of framework/domain/steps.py)
-_EDGES: dict[str, Edges] = {"collect": _next, "say": _next, "set": _next, "action": _action, "if": _if, "expect": _expect,
-                            "link": _link, "call": _call, "goto": _goto, "end_step": _end}
+_EDGES: dict[str, Edges] = {
+    "collect": _next,
+    "say": _next,
+    "set": _next,
+    "action": _action,
+    "if": _if,
+    "expect": _expect,
+    "link": _link,
+    "call": _call,
+    "goto": _goto,
+    "end_step": _end,
+}
 if set(_EDGES) != {c.NODE for c in STEP_CLASSES}:
     raise RuntimeError(f"step kinds without a compile rule: {sorted({c.NODE for c in STEP_CLASSES} - set(_EDGES))}")

@@ -104,7 +104,15 @@ def load_domain(directory: str | Path) -> LoadedDomain:
                 for name, body in value.items():
                     if name in bucket:
                         first = positions.key_locations.get((section, name))
-                        issues.append(message("DK204", doc.positions.key_locations.get((section, name)), name=name, section=section, other=first))
+                        issues.append(
+                            message(
+                                "DK204",
+                                doc.positions.key_locations.get((section, name)),
+                                name=name,
+                                section=section,
+                                other=first,
+                            )
+                        )
                         continue
                     bucket[name] = body
             elif section in LIST_SECTIONS and isinstance(value, list) and isinstance(merged.get(section, []), list):
@@ -190,7 +198,14 @@ def translate_errors(err: ValidationError, positions: PositionMap, default_path:
         if kind == "unknown_key":
             key = ctx["key"]
             loc = positions.find((*path, key), key=True) or loc
-            issue = message("DK201", loc, key=key, where=_describe(path), hint=did_you_mean(key, ctx["valid"]), valid=", ".join(ctx["valid"]))
+            issue = message(
+                "DK201",
+                loc,
+                key=key,
+                where=_describe(path),
+                hint=did_you_mean(key, ctx["valid"]),
+                valid=", ".join(ctx["valid"]),
+            )
         elif kind == "missing":
             key = e["loc"][-1]
             issue = message("DK202", loc, key=key, where=_describe(path))
@@ -211,7 +226,13 @@ def translate_errors(err: ValidationError, positions: PositionMap, default_path:
         elif kind == "union_tag_invalid":
             tag, expected = ctx.get("tag"), ctx.get("expected_tags", "")
             hint = did_you_mean(str(tag), [t.strip(" '") for t in str(expected).split(",")])
-            issue = message("DK203", loc, where=_describe(path), problem=f"unknown type '{tag}'{hint}", fix=f"use one of: {expected}")
+            issue = message(
+                "DK203",
+                loc,
+                where=_describe(path),
+                problem=f"unknown type '{tag}'{hint}",
+                fix=f"use one of: {expected}",
+            )
         elif kind == "union_tag_not_found":
             issue = message("DK202", loc, key=ctx.get("discriminator", "type").strip("'"), where=_describe(path))
         else:
@@ -224,10 +245,17 @@ def translate_errors(err: ValidationError, positions: PositionMap, default_path:
             issues.append(issue)
     for path, problems in type_problems.items():
         issues.append(
-            message("DK203", positions.find(path) or fallback, where=_describe(path),
-                    problem=" or ".join(dict.fromkeys(problems)) + inputs[path], fix="change the value to the expected type")
+            message(
+                "DK203",
+                positions.find(path) or fallback,
+                where=_describe(path),
+                problem=" or ".join(dict.fromkeys(problems)) + inputs[path],
+                fix="change the value to the expected type",
+            )
         )
-    return sorted(issues, key=lambda i: (str(i.location.path) if i.location else "", i.location.line or 0 if i.location else 0))
+    return sorted(
+        issues, key=lambda i: (str(i.location.path) if i.location else "", i.location.line or 0 if i.location else 0)
+    )
 
 
 def _plain(e: Any) -> str:

@@ -86,7 +86,8 @@ RUNTIME_RESPONSES: dict[str, str] = {
     "utter_error": "Sorry, something went wrong on my side, so I could not finish that. Please try again later.",
     "utter_flow_cancelled": "Okay, I've stopped that.",
     "utter_ask_rephrase": "Sorry, I'm not sure I understood. Could you put it another way?",  # two-stage fallback
-    "utter_escalate": "Sorry, I keep misunderstanding you. Let's start over: what would you like to do?",  # max_fallbacks
+    # max_fallbacks
+    "utter_escalate": "Sorry, I keep misunderstanding you. Let's start over: what would you like to do?",
 }
 
 
@@ -150,7 +151,8 @@ class Entity(Strict):
     roles: list[str] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
     description: str | None = None
-    fuzzy: bool | float | None = None  # lookup/synonym typos: false = never, a number = this entity's threshold (50-100)
+    # lookup/synonym typos: false = never, a number = this entity's threshold (50-100)
+    fuzzy: bool | float | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -161,8 +163,11 @@ class Entity(Strict):
     @classmethod
     def _threshold(cls, value: bool | float | None) -> bool | float | None:
         if not isinstance(value, bool) and value is not None and not 50 <= value <= 100:
-            raise PydanticCustomError("slot_rule", "fuzzy threshold {value} is not between 50 and 100",
-                                      {"value": f"{value:g}", "fix": "use a similarity from 50 to 100 (80 is the default), or true/false"})
+            raise PydanticCustomError(
+                "slot_rule",
+                "fuzzy threshold {value} is not between 50 and 100",
+                {"value": f"{value:g}", "fix": "use a similarity from 50 to 100 (80 is the default), or true/false"},
+            )
         return value
 
     @field_validator("regex")
@@ -172,7 +177,9 @@ class Entity(Strict):
             try:
                 re.compile(p)
             except re.error as e:
-                raise PydanticCustomError("bad_regex", "invalid regex {pattern}", {"pattern": p, "problem": str(e)}) from None
+                raise PydanticCustomError(
+                    "bad_regex", "invalid regex {pattern}", {"pattern": p, "problem": str(e)}
+                ) from None
         return patterns
 
 
@@ -250,11 +257,28 @@ class Slot(Strict):
     def _consistent(self) -> Slot:
         t = self.type
         if self.values is not None and t is not SlotType.categorical:
-            raise PydanticCustomError("slot_rule", "`values` is only for categorical slots", {"fix": "remove `values:` or use `type: categorical`"})
+            raise PydanticCustomError(
+                "slot_rule",
+                "`values` is only for categorical slots",
+                {"fix": "remove `values:` or use `type: categorical`"},
+            )
         if t is SlotType.categorical and not self.values:
-            raise PydanticCustomError("slot_rule", "a categorical slot needs `values:`", {"fix": "list the allowed values, e.g. `values: [low, high]`"})
-        if (self.min is not None or self.max is not None) and t not in (SlotType.int, SlotType.float, SlotType.number, SlotType.amount):
-            raise PydanticCustomError("slot_rule", "`min`/`max` are only for int, float, number and amount slots", {"fix": "remove them or change the type"})
+            raise PydanticCustomError(
+                "slot_rule",
+                "a categorical slot needs `values:`",
+                {"fix": "list the allowed values, e.g. `values: [low, high]`"},
+            )
+        if (self.min is not None or self.max is not None) and t not in (
+            SlotType.int,
+            SlotType.float,
+            SlotType.number,
+            SlotType.amount,
+        ):
+            raise PydanticCustomError(
+                "slot_rule",
+                "`min`/`max` are only for int, float, number and amount slots",
+                {"fix": "remove them or change the type"},
+            )
         if self.min is not None and self.max is not None and self.min > self.max:
             raise PydanticCustomError("slot_rule", "`min` is larger than `max`", {"fix": "swap the bounds"})
         if self.initial is not None:
@@ -268,7 +292,11 @@ class Slot(Strict):
                 SlotType.categorical: self.initial in (self.values or []),
             }.get(t, True)
             if not ok:
-                raise PydanticCustomError("slot_rule", "`initial` value does not fit slot type {type}", {"type": t.value, "fix": "give an initial value of the slot's type, or remove it"})
+                raise PydanticCustomError(
+                    "slot_rule",
+                    "`initial` value does not fit slot type {type}",
+                    {"type": t.value, "fix": "give an initial value of the slot's type, or remove it"},
+                )
         return self
 
 
@@ -298,7 +326,9 @@ class Variation(Strict):
     @model_validator(mode="after")
     def _has_content(self) -> Variation:
         if self.text is None and not self.buttons and self.image is None and self.custom is None:
-            raise PydanticCustomError("slot_rule", "a variation needs `text`, `buttons`, `image` or `custom`", {"fix": "add `text: ...`"})
+            raise PydanticCustomError(
+                "slot_rule", "a variation needs `text`, `buttons`, `image` or `custom`", {"fix": "add `text: ...`"}
+            )
         return self
 
 
@@ -366,7 +396,8 @@ class Domain(Strict):
     session: Session = Field(default_factory=lambda: Session.model_validate({}))
 
     def synonym_map(self) -> dict[tuple[str, str], str]:
-        """``(entity, normalised variant) -> canonical value`` for every synonym (canonical values map to themselves)."""
+        """``(entity, normalised variant) -> canonical value`` for every synonym (canonical values map to
+        themselves)."""
         from .tokenization import normalize_phrase
 
         return {

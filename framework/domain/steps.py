@@ -156,7 +156,18 @@ class IfStep(_StepBase):
         return [(("then",), self.then), (("else",), self.else_)]
 
 
-STEP_CLASSES: tuple[type[_StepBase], ...] = (CollectStep, SayStep, ActionStep, SetStep, IfStep, ExpectStep, LinkStep, CallStep, GotoStep, EndStep)
+STEP_CLASSES: tuple[type[_StepBase], ...] = (
+    CollectStep,
+    SayStep,
+    ActionStep,
+    SetStep,
+    IfStep,
+    ExpectStep,
+    LinkStep,
+    CallStep,
+    GotoStep,
+    EndStep,
+)
 STEP_KINDS = tuple(c.KEY for c in STEP_CLASSES)
 
 
@@ -172,9 +183,16 @@ def _step_kind(data: Any) -> str | None:
 
 
 Step = Annotated[
-    Annotated[CollectStep, Tag("collect")] | Annotated[SayStep, Tag("say")] | Annotated[ActionStep, Tag("action")]
-    | Annotated[SetStep, Tag("set")] | Annotated[IfStep, Tag("if")] | Annotated[ExpectStep, Tag("expect")]
-    | Annotated[LinkStep, Tag("link")] | Annotated[CallStep, Tag("call")] | Annotated[GotoStep, Tag("goto")] | Annotated[EndStep, Tag("end")],
+    Annotated[CollectStep, Tag("collect")]
+    | Annotated[SayStep, Tag("say")]
+    | Annotated[ActionStep, Tag("action")]
+    | Annotated[SetStep, Tag("set")]
+    | Annotated[IfStep, Tag("if")]
+    | Annotated[ExpectStep, Tag("expect")]
+    | Annotated[LinkStep, Tag("link")]
+    | Annotated[CallStep, Tag("call")]
+    | Annotated[GotoStep, Tag("goto")]
+    | Annotated[EndStep, Tag("end")],
     Discriminator(_step_kind, custom_error_type="step_kind", custom_error_message="a step needs exactly one kind"),
 ]
 IfStep.model_rebuild()
@@ -188,7 +206,8 @@ class Trigger(Strict):
     intent: list[str] | str | None = None
     condition: str | None = None
     during: str | None = None  # only while this flow (a form) runs: the flow handles the intent in its context
-    conversation_start: bool = False  # only on the first message of a session (or after a restart), as Rasa's rule option
+    # only on the first message of a session (or after a restart), as Rasa's rule option
+    conversation_start: bool = False
 
     def intents(self) -> list[str]:
         return as_list(self.intent)
@@ -199,6 +218,8 @@ class Flow(Strict):
     when: Trigger | None = None
     steps: list[Step] = Field(min_length=1)
     interruptible: bool = True
-    yield_to_form: bool = False  # having interrupted a form, it ends at an `expect` step and the form asks again (Rasa's way)
-    validate_: str | None = Field(None, alias="validate")  # an action run after the user's message fills this flow's slots
+    # having interrupted a form, it ends at an `expect` step and the form asks again (Rasa's way)
+    yield_to_form: bool = False
+    # an action run after the user's message fills this flow's slots
+    validate_: str | None = Field(None, alias="validate")
     form: bool = False  # shown to Rasa action servers and Rasa test stories as a form (active_loop, requested_slot)

@@ -231,7 +231,11 @@ def collect_examples(loaded: Any) -> list[Example]:
         for idx, item in enumerate(split_block(raw)):
             loc = loaded.example_location(path, idx)
             if item.startswith("\x00"):
-                issues.append(message("DK401", loc, text=item[1:][:60], problem="a line in an examples block must start with '- '"))
+                issues.append(
+                    message(
+                        "DK401", loc, text=item[1:][:60], problem="a line in an examples block must start with '- '"
+                    )
+                )
                 continue
             if not item.strip():
                 issues.append(message("DK405", loc))
@@ -261,7 +265,9 @@ def read_bio(directory: str | Path) -> list[Example]:
         try:
             files[name] = p.read_text(encoding="utf-8").split("\n")
         except UnicodeDecodeError as e:
-            raise DataError(message("DK102", Location(str(p)), byte=f"{e.object[e.start]:02x}", offset=e.start)) from None
+            raise DataError(
+                message("DK102", Location(str(p)), byte=f"{e.object[e.start]:02x}", offset=e.start)
+            ) from None
         if files[name] and files[name][-1] == "":
             files[name].pop()
     n_in, n_out, n_lab = len(files["seq.in"]), len(files["seq.out"]), len(files["label"])
@@ -270,9 +276,19 @@ def read_bio(directory: str | Path) -> list[Example]:
         raise DataError(message("DK403", Location(str(d)), a="seq.in", n_a=n_in, b=a, n_b=b))
     out = []
     for i, (words, tags, label) in enumerate(zip(files["seq.in"], files["seq.out"], files["label"]), 1):
-        tokens, tag_list, label = words.split(), tags.split(), label.strip()  # runs of spaces/tabs, trailing blanks, \r\n, as every reader does
+        # runs of spaces/tabs, trailing blanks, \r\n, as every reader does
+        tokens, tag_list, label = words.split(), tags.split(), label.strip()
         if len(tokens) != len(tag_list):
-            raise DataError(message("DK402", Location(str(d / "seq.out"), i), path=str(d / "seq.out"), line=i, n_tokens=len(tokens), n_tags=len(tag_list)))
+            raise DataError(
+                message(
+                    "DK402",
+                    Location(str(d / "seq.out"), i),
+                    path=str(d / "seq.out"),
+                    line=i,
+                    n_tokens=len(tokens),
+                    n_tags=len(tag_list),
+                )
+            )
         out.append(_bio_example(tokens, tag_list, label, Location(str(d / "seq.out"), i)))
     return out
 

@@ -34,8 +34,12 @@ from .conversation_format import (
 __all__ = ["ConversationResult", "load_conversation_tests", "run_cli", "run_conversations"]
 
 FlowEvent = FlowStarted | FlowCompleted | FlowCancelled | FlowInterrupted
-FLOW_EVENTS: dict[str, type[FlowEvent]] = {"flow_started": FlowStarted, "flow_completed": FlowCompleted, "flow_cancelled": FlowCancelled,
-               "flow_interrupted": FlowInterrupted}
+FLOW_EVENTS: dict[str, type[FlowEvent]] = {
+    "flow_started": FlowStarted,
+    "flow_completed": FlowCompleted,
+    "flow_cancelled": FlowCancelled,
+    "flow_interrupted": FlowInterrupted,
+}
 
 
 @dataclass
@@ -60,15 +64,23 @@ def _mismatch(expected: str, msg: dict[str, Any], responses: Any) -> str:
     how = "generated" if msg.get("generated") else "template"
     if expected in responses:
         return f"expected bot '{expected}', got '{msg.get('response')}' ({msg.get('text')!r}, {how})"
-    hint = f"; `bot: {msg['response']}` accepts any wording of that response" if msg.get("generated") and msg.get("response") else ""
+    hint = (
+        f"; `bot: {msg['response']}` accepts any wording of that response"
+        if msg.get("generated") and msg.get("response")
+        else ""
+    )
     return f"expected bot to say {expected!r}, got {msg.get('text')!r} ({msg.get('response', '-')}, {how}{hint})"
 
 
-def run_conversations(agent: Any, tests: list[tuple[str, TestConversation, Location | None]]) -> list[ConversationResult]:
+def run_conversations(
+    agent: Any, tests: list[tuple[str, TestConversation, Location | None]]
+) -> list[ConversationResult]:
     results = []
     run = uuid.uuid4().hex[:8]  # a second run on the same agent starts new conversations
     for n, (file, conv, loc) in enumerate(tests):
-        result = ConversationResult(conv.name, f"{loc}" if loc else file, True, conversation_id=f"test-{run}-{n}-{conv.name}")
+        result = ConversationResult(
+            conv.name, f"{loc}" if loc else file, True, conversation_id=f"test-{run}-{n}-{conv.name}"
+        )
         clock = agent.clock
         if conv.now is not None:
             at = conv.now.timestamp()
@@ -186,7 +198,9 @@ def _set_fixtures(agent: Any, cid: str, fixtures: dict[str, Any]) -> None:
     """The slots a conversation starts with (set before its first message, as if it had said them)."""
     unknown = sorted(set(fixtures) - set(agent.domain.slots))
     if unknown:
-        raise _Diverged(0, f"fixtures: no slot {', '.join(unknown)} in the domain (slots: {', '.join(agent.domain.slots)})")
+        raise _Diverged(
+            0, f"fixtures: no slot {', '.join(unknown)} in the domain (slots: {', '.join(agent.domain.slots)})"
+        )
     tracker = agent.new_tracker(cid)
     for name, value in fixtures.items():
         tracker.add(SlotSet(name=name, value=value))
@@ -219,10 +233,17 @@ class _StubbedActions:
         return getattr(self._executor, name)
 
 
-def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stories_out: str = "results", endpoints: str | None = None,
-            story_mode: str = "replay") -> int:
+def run_cli(
+    bot_dir: str,
+    model: str | None = None,
+    out: str | None = None,
+    stories_out: str = "results",
+    endpoints: str | None = None,
+    story_mode: str = "replay",
+) -> int:
     """``dialogkit test DIR``: conversation tests and Rasa test stories of a dialogkit bot or a
-    Rasa project (imported on the fly); ``story_mode``: Rasa's ``replay`` or ``e2e``. Without ``model`` a bot's own model (``models/<bot
+    Rasa project (imported on the fly); ``story_mode``: Rasa's ``replay`` or ``e2e``. Without ``model`` a bot's own
+    model (``models/<bot
     name>``) is used, trained or brought up to date first; a Rasa project trains a throwaway one."""
     from ..rasa.importer import bot_source
     from ..rasa.test_stories import (
@@ -242,7 +263,9 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
             story.location = story.location.replace(str(source), str(bot_dir))
             story.file = story.file.replace(str(source), str(bot_dir))
         if not tests and not stories and not nlu_files:
-            raise DomainError(message("DK101", Location(str(Path(bot_dir) / "tests")), path=str(Path(bot_dir) / "tests/*.yml")))
+            raise DomainError(
+                message("DK101", Location(str(Path(bot_dir) / "tests")), path=str(Path(bot_dir) / "tests/*.yml"))
+            )
         if model is None and source == Path(bot_dir):  # the bot's own model, brought up to date
             from ..build.bot_models import ready_model
 
@@ -266,9 +289,12 @@ def run_cli(bot_dir: str, model: str | None = None, out: str | None = None, stor
                 if not r.passed:
                     print(f"      {r.failure}")
             how = "end to end" if story_mode == "e2e" else "replayed as `rasa test` does; --e2e runs them end to end"
-            print(f"{data['passed']}/{data['stories']} test stories passed ({how}; conversation accuracy {data['conversation_accuracy']:.3f}, "
-                  f"action accuracy {data['action_accuracy']:.3f}, weighted action P/R {data['action_precision_weighted']:.3f}/{data['action_recall_weighted']:.3f}); "
-                  f"reports in {stories_out}/ (story_report.json, failed_test_stories.yml)")
+            print(
+                f"{data['passed']}/{data['stories']} test stories passed ({how}; conversation accuracy "
+                f"{data['conversation_accuracy']:.3f}, action accuracy {data['action_accuracy']:.3f}, weighted "
+                f"action P/R {data['action_precision_weighted']:.3f}/{data['action_recall_weighted']:.3f}); reports "
+                f"in {stories_out}/ (story_report.json, failed_test_stories.yml)"
+            )
             failed_any |= data["passed"] < data["stories"]
         if nlu_files:  # reported, as `rasa test` does; an imperfect score does not fail the run
             from .nlu_testing import print_summary, run_nlu_files

@@ -28,7 +28,9 @@ from ..errors import ConfigError, message
 __all__ = ["print_summary", "run_nlg_test"]
 
 
-def run_nlg_test(bot_dir: str, model: str | None = None, out: str = "results/nlg", seed: int = 42, progress: Any = None) -> dict[str, Any]:
+def run_nlg_test(
+    bot_dir: str, model: str | None = None, out: str = "results/nlg", seed: int = 42, progress: Any = None
+) -> dict[str, Any]:
     from dialogkit.components.nlg import selfcheck
     from dialogkit.components.nlg.generator import T5NLG
     from dialogkit.components.nlg.plans import training_targets
@@ -47,15 +49,28 @@ def run_nlg_test(bot_dir: str, model: str | None = None, out: str = "results/nlg
     else:
         gen = next((c for _, c in build_pipeline(loaded) if isinstance(c, T5NLG)), None)
     if gen is None:
-        raise ConfigError(message("DK603", name="test nlg", problem=f"the pipeline of {model or bot_dir} has no response generator",
-                                  fix="add `- name: t5_nlg` to the pipeline (templates stay its floor)"))
+        raise ConfigError(
+            message(
+                "DK603",
+                name="test nlg",
+                problem=f"the pipeline of {model or bot_dir} has no response generator",
+                fix="add `- name: t5_nlg` to the pipeline (templates stay its floor)",
+            )
+        )
     targets = training_targets(domain, gen.plans)
     kept = None
     if model is None:
         kept, test = selfcheck.hold_out(targets, seed)
         if not test:
-            raise ConfigError(message("DK603", name="test nlg", problem="no response has two or more ways to say it, so nothing can be held out",
-                                      fix="add variations or `paraphrases:` to some responses, or pass --model to score a trained generator"))
+            raise ConfigError(
+                message(
+                    "DK603",
+                    name="test nlg",
+                    problem="no response has two or more ways to say it, so nothing can be held out",
+                    fix="add variations or `paraphrases:` to some responses, or pass --model to score a trained "
+                    "generator",
+                )
+            )
         if progress:
             progress(f"training the generator on {len(kept)} targets, holding out {len(test)}")
         gen.train_pairs([(t.input, t.text) for t in kept], TrainingContext(loaded, [], seed, progress=progress),
@@ -77,7 +92,8 @@ def run_nlg_test(bot_dir: str, model: str | None = None, out: str = "results/nlg
                      "guard": o.best_verdict.reason, "reply": o.reply, "fell_back": not o.generated})
     references = [o.case.references for o in outcomes]
     report = {
-        "title": f"NLG of {model or bot_dir}: " + ("trained model on its own targets" if model else f"{len(test)} held-out targets"),
+        "title": f"NLG of {model or bot_dir}: "
+        + ("trained model on its own targets" if model else f"{len(test)} held-out targets"),
         "inputs": len(rows),
         "bleu_before_guard": selfcheck.bleu([o.best for o in outcomes], references),
         "bleu_after_guard": selfcheck.bleu([o.reply for o in outcomes], references),
@@ -98,7 +114,9 @@ def run_nlg_test(bot_dir: str, model: str | None = None, out: str = "results/nlg
 
 def _write(report: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    (out / "results.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
     lines = [f"# {report['title']}", "", "| metric | before guard | after guard |", "|---|---|---|",
              f"| BLEU | {report['bleu_before_guard']:.2f} | {report['bleu_after_guard']:.2f} |",
              f"| slot error rate | {report['ser_before_guard'] * 100:.2f}% | {report['ser_after_guard'] * 100:.2f}% |",
@@ -117,8 +135,13 @@ def _write(report: dict[str, Any], out: Path) -> None:
 def print_summary(report: dict[str, Any], out: str) -> None:
     print(report["title"])
     print(f"  inputs              {report['inputs']} ({report['required_values']} required values)")
-    print(f"  BLEU                {report['bleu_before_guard']:.2f} before guard, {report['bleu_after_guard']:.2f} after")
-    print(f"  slot error rate     {report['ser_before_guard'] * 100:.2f}% before guard, {report['ser_after_guard'] * 100:.2f}% after")
+    print(
+        f"  BLEU                {report['bleu_before_guard']:.2f} before guard, {report['bleu_after_guard']:.2f} after"
+    )
+    print(
+        f"  slot error rate     {report['ser_before_guard'] * 100:.2f}% before guard, "
+        f"{report['ser_after_guard'] * 100:.2f}% after"
+    )
     print(f"  guard fallback rate {report['fallback_rate'] * 100:.2f}%")
     if "bleu_templates" in report:
         print(f"  templates' BLEU     {report['bleu_templates']:.2f} on the same references")
@@ -131,6 +154,12 @@ def print_summary(report: dict[str, Any], out: str) -> None:
 
 
 def _refused(counts: dict[str, int]) -> str:
-    kinds = [("repetition", "repetition"), ("language", "language/script"), ("length", "length"), ("missing", "missing value"),
-             ("wrong", "wrong value"), ("extra", "extra value")]
+    kinds = [
+        ("repetition", "repetition"),
+        ("language", "language/script"),
+        ("length", "length"),
+        ("missing", "missing value"),
+        ("wrong", "wrong value"),
+        ("extra", "extra value"),
+    ]
     return ", ".join(f"{label} {counts.get(k, 0)}" for k, label in kinds)

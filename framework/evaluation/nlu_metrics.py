@@ -30,7 +30,9 @@ def _tags(tokens: Tokens, spans: Iterable[tuple[int, int, str]]) -> list[str]:
     return tags
 
 
-def evaluate_parses(examples: list[Example], parses: list[dict[str, Any]], tokenize: Callable[[str], Tokens]) -> dict[str, Any]:
+def evaluate_parses(
+    examples: list[Example], parses: list[dict[str, Any]], tokenize: Callable[[str], Tokens]
+) -> dict[str, Any]:
     """Score ``parses`` (Agent.parse results) against ``examples``. builtin_entities' finds
     (dates, numbers...) count only for entity names the examples annotate."""
     from seqeval.metrics import (
@@ -50,19 +52,35 @@ def evaluate_parses(examples: list[Example], parses: list[dict[str, Any]], token
     for ex, parse, pi in zip(examples, parses, pred_intents):
         tokens = tokenize(ex.text)
         g = _tags(tokens, [(s.start, s.end, s.entity) for s in ex.entities])
-        p = _tags(tokens, [(e["start"], e["end"], e["entity"]) for e in parse.get("entities", []) if e.get("start") is not None
-                           and (e["entity"] in annotated or e.get("extractor") != "builtin_entities")])  # dates, numbers... nobody annotates
+        p = _tags(
+            tokens,
+            [
+                (e["start"], e["end"], e["entity"])
+                for e in parse.get("entities", [])
+                if e.get("start") is not None
+                # dates, numbers... nobody annotates
+                and (e["entity"] in annotated or e.get("extractor") != "builtin_entities")
+            ],
+        )
         gold_tags.append(g)
         pred_tags.append(p)
         ok = pi == ex.intent and g == p
         frame_ok += ok
         if not ok:
-            errors.append({
-                "text": ex.text, "intent": ex.intent, "predicted_intent": pi,
-                "confidence": round((parse.get("intent") or {}).get("confidence", 0.0), 4),
-                "entities": [{"entity": s.entity, "text": s.text} for s in ex.entities],
-                "predicted_entities": [{"entity": e["entity"], "text": ex.text[e["start"]:e["end"]]} for e in parse.get("entities", []) if e.get("start") is not None],
-            })
+            errors.append(
+                {
+                    "text": ex.text,
+                    "intent": ex.intent,
+                    "predicted_intent": pi,
+                    "confidence": round((parse.get("intent") or {}).get("confidence", 0.0), 4),
+                    "entities": [{"entity": s.entity, "text": s.text} for s in ex.entities],
+                    "predicted_entities": [
+                        {"entity": e["entity"], "text": ex.text[e["start"] : e["end"]]}
+                        for e in parse.get("entities", [])
+                        if e.get("start") is not None
+                    ],
+                }
+            )
     labels = sorted(set(gold_intents) | set(pred_intents))
     per_intent = {}
     for label in labels:
@@ -71,26 +89,54 @@ def evaluate_parses(examples: list[Example], parses: list[dict[str, Any]], token
         fn = sum(g == label and p != label for g, p in zip(gold_intents, pred_intents))
         prec = tp / (tp + fp) if tp + fp else 0.0
         rec = tp / (tp + fn) if tp + fn else 0.0
-        per_intent[label] = {"precision": prec, "recall": rec, "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0, "support": tp + fn}
+        per_intent[label] = {
+            "precision": prec,
+            "recall": rec,
+            "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+            "support": tp + fn,
+        }
     gold_labels = [label for label in labels if per_intent[label]["support"]]
     n = max(len(examples), 1)
     has_entities = any(t != "O" for seq in gold_tags + pred_tags for t in seq)
-    slot_report = classification_report(gold_tags, pred_tags, mode="strict", scheme=IOB2, output_dict=True, zero_division=0) if has_entities else {}
+    slot_report = (
+        classification_report(gold_tags, pred_tags, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+        if has_entities
+        else {}
+    )
     return {
         "examples": len(examples),
         "intent": {
             "accuracy": sum(g == p for g, p in zip(gold_intents, pred_intents)) / n,
             "macro_f1": sum(per_intent[label]["f1"] for label in gold_labels) / max(len(gold_labels), 1),
             "per_intent": per_intent,
-            "confusion": {"labels": labels, "matrix": [[sum(g == a and p == b for g, p in zip(gold_intents, pred_intents)) for b in labels] for a in labels]},
+            "confusion": {
+                "labels": labels,
+                "matrix": [
+                    [sum(g == a and p == b for g, p in zip(gold_intents, pred_intents)) for b in labels] for a in labels
+                ],
+            },
         },
         "slots": {
-            "precision": float(precision_score(gold_tags, pred_tags, mode="strict", scheme=IOB2, zero_division=0)) if has_entities else 1.0,
-            "recall": float(recall_score(gold_tags, pred_tags, mode="strict", scheme=IOB2, zero_division=0)) if has_entities else 1.0,
-            "f1": float(f1_score(gold_tags, pred_tags, mode="strict", scheme=IOB2, zero_division=0)) if has_entities else 1.0,
+            "precision": float(precision_score(gold_tags, pred_tags, mode="strict", scheme=IOB2, zero_division=0))
+            if has_entities
+            else 1.0,
+            "recall": float(recall_score(gold_tags, pred_tags, mode="strict", scheme=IOB2, zero_division=0))
+            if has_entities
+            else 1.0,
+            "f1": float(f1_score(gold_tags, pred_tags, mode="strict", scheme=IOB2, zero_division=0))
+            if has_entities
+            else 1.0,
             "token_accuracy": float(accuracy_score(gold_tags, pred_tags)) if gold_tags else 1.0,
-            "per_entity": {k: {"precision": float(v["precision"]), "recall": float(v["recall"]), "f1": float(v["f1-score"]), "support": int(v["support"])}
-                           for k, v in slot_report.items() if k not in ("micro avg", "macro avg", "weighted avg")},
+            "per_entity": {
+                k: {
+                    "precision": float(v["precision"]),
+                    "recall": float(v["recall"]),
+                    "f1": float(v["f1-score"]),
+                    "support": int(v["support"]),
+                }
+                for k, v in slot_report.items()
+                if k not in ("micro avg", "macro avg", "weighted avg")
+            },
         },
         "sentence_accuracy": frame_ok / n,
         "errors": errors,
@@ -104,17 +150,45 @@ def write_report(report: dict[str, Any], out: str | Path, title: str = "NLU eval
     (out / "results.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     i, s = report["intent"], report["slots"]
     lines = [
-        f"# {title}", "", f"{report['examples']} examples.", "",
-        "| metric | value |", "|---|---|",
-        f"| intent accuracy | {i['accuracy'] * 100:.2f} |", f"| intent macro-F1 | {i['macro_f1'] * 100:.2f} |",
-        f"| slot precision | {s['precision'] * 100:.2f} |", f"| slot recall | {s['recall'] * 100:.2f} |", f"| slot F1 | {s['f1'] * 100:.2f} |",
-        f"| sentence accuracy | {report['sentence_accuracy'] * 100:.2f} |", "",
-        "## Intents", "", "| intent | precision | recall | F1 | support |", "|---|---|---|---|---|",
-        *[f"| {k} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |" for k, v in i["per_intent"].items()], "",
-        "## Entities", "", "| entity | precision | recall | F1 | support |", "|---|---|---|---|---|",
-        *[f"| {k} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |" for k, v in s["per_entity"].items()], "",
-        f"## Errors ({len(report['errors'])})", "",
-        *[f"- `{e['text']}`: intent {e['intent']} -> {e['predicted_intent']} ({e['confidence']}); entities {[(x['entity'], x['text']) for x in e['entities']]} -> {[(x['entity'], x['text']) for x in e['predicted_entities']]}" for e in report["errors"][:200]],
+        f"# {title}",
+        "",
+        f"{report['examples']} examples.",
+        "",
+        "| metric | value |",
+        "|---|---|",
+        f"| intent accuracy | {i['accuracy'] * 100:.2f} |",
+        f"| intent macro-F1 | {i['macro_f1'] * 100:.2f} |",
+        f"| slot precision | {s['precision'] * 100:.2f} |",
+        f"| slot recall | {s['recall'] * 100:.2f} |",
+        f"| slot F1 | {s['f1'] * 100:.2f} |",
+        f"| sentence accuracy | {report['sentence_accuracy'] * 100:.2f} |",
+        "",
+        "## Intents",
+        "",
+        "| intent | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {k} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
+            for k, v in i["per_intent"].items()
+        ],
+        "",
+        "## Entities",
+        "",
+        "| entity | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {k} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
+            for k, v in s["per_entity"].items()
+        ],
+        "",
+        f"## Errors ({len(report['errors'])})",
+        "",
+        *[
+            f"- `{e['text']}`: intent {e['intent']} -> {e['predicted_intent']} ({e['confidence']}); entities "
+            f"{[(x['entity'], x['text']) for x in e['entities']]} -> "
+            f"{[(x['entity'], x['text']) for x in e['predicted_entities']]}"
+            for e in report["errors"][:200]
+        ],
     ]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     paths = [out / "results.json", out / "report.md"]

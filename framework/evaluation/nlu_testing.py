@@ -69,7 +69,14 @@ def run_nlu_test(bot_dir: str, data: str | None = None, folds: int | None = None
     parses: list[dict[str, Any]]
     if model is not None:
         if data is None:
-            raise ConfigError(message("DK603", name="test nlu", problem="--model needs --data (the model was trained on the bot's own examples)", fix="pass --data FILE with held-out examples"))
+            raise ConfigError(
+                message(
+                    "DK603",
+                    name="test nlu",
+                    problem="--model needs --data (the model was trained on the bot's own examples)",
+                    fix="pass --data FILE with held-out examples",
+                )
+            )
         gold = collect_examples(load_domain(data))
         parses = _parse_all(Agent.load(model), gold)
         title = f"NLU of {model} on {data}"
@@ -108,7 +115,11 @@ def nlu_test_files(bot_dir: str | Path) -> list[Path]:
     from ..yamlio import load_yaml
 
     tests = Path(bot_dir) / "tests"
-    return [p for p in sorted(tests.glob("*.y*ml")) if tests.is_dir() and is_nlu_test_file(load_yaml(p, allow_empty=True).data)]
+    return [
+        p
+        for p in sorted(tests.glob("*.y*ml"))
+        if tests.is_dir() and is_nlu_test_file(load_yaml(p, allow_empty=True).data)
+    ]
 
 
 def read_nlu_test_file(path: str | Path) -> list[Example]:

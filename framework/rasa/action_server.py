@@ -47,7 +47,15 @@ class ActionServerError(DialogkitError):
 
 
 class ActionEndpoint:
-    def __init__(self, url: str, token: str | None = None, token_name: str = "token", headers: dict[str, str] | None = None, timeout: float = 10.0, source: str = "endpoints.yml"):
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        token_name: str = "token",
+        headers: dict[str, str] | None = None,
+        timeout: float = 10.0,
+        source: str = "endpoints.yml",
+    ):
         self.url, self.token, self.token_name = url, token, token_name
         self.headers = dict(headers or {})
         self.timeout = timeout
@@ -58,7 +66,11 @@ def _interpolate(value: Any, path: str) -> Any:
     """Replace ``${VAR}`` with the environment variable, as Rasa does in endpoints.yml."""
 
     def missing(name: str) -> None:
-        raise ActionServerError.of(f"environment variable {name} is not set (used under action_endpoint)", "set it, or write the value in the file", path)
+        raise ActionServerError.of(
+            f"environment variable {name} is not set (used under action_endpoint)",
+            "set it, or write the value in the file",
+            path,
+        )
 
     return interpolate_env(value, missing)
 
@@ -68,20 +80,32 @@ def load_endpoints(path: str | Path) -> ActionEndpoint | None:
     path = Path(path)
     data = load_yaml(path).data or {}
     if not isinstance(data, dict):
-        raise ActionServerError.of("expected a mapping with `action_endpoint:`", "fix the file's top level", str(path), 1)
+        raise ActionServerError.of(
+            "expected a mapping with `action_endpoint:`", "fix the file's top level", str(path), 1
+        )
     ep = data.get("action_endpoint")
     if ep is None:
         return None
     if not isinstance(ep, dict) or not ep.get("url"):
-        raise ActionServerError.of("`action_endpoint` needs a `url:`", "add e.g. `url: http://localhost:5055/webhook`", str(path))
+        raise ActionServerError.of(
+            "`action_endpoint` needs a `url:`", "add e.g. `url: http://localhost:5055/webhook`", str(path)
+        )
     known = {"url", "token", "token_name", "headers", "timeout", "params", "basic_auth", "cafile"}
     unknown = sorted(set(ep) - known)
     if unknown:
-        raise ActionServerError.of(f"unknown key(s) under action_endpoint: {', '.join(unknown)}", f"valid keys: {', '.join(sorted(known))}", str(path))
+        raise ActionServerError.of(
+            f"unknown key(s) under action_endpoint: {', '.join(unknown)}",
+            f"valid keys: {', '.join(sorted(known))}",
+            str(path),
+        )
     try:
         timeout = float(ep.get("timeout", 10))
     except (TypeError, ValueError):
-        raise ActionServerError.of(f"action_endpoint.timeout must be a number of seconds, got {ep.get('timeout')!r}", "write e.g. `timeout: 10`", str(path)) from None
+        raise ActionServerError.of(
+            f"action_endpoint.timeout must be a number of seconds, got {ep.get('timeout')!r}",
+            "write e.g. `timeout: 10`",
+            str(path),
+        ) from None
     headers = {str(k): str(_interpolate(v, str(path))) for k, v in (ep.get("headers") or {}).items()}
     return ActionEndpoint(
         url=str(_interpolate(ep["url"], str(path))),
@@ -101,7 +125,15 @@ class RemoteActions:
         self._client = httpx.Client(timeout=endpoint.timeout, headers=endpoint.headers)
         self._domain_json: tuple[Any, dict[str, Any]] | None = None  # the domain never changes: serialise it once
 
-    def run(self, name: str, tracker: Any, domain: Domain, active_form: str | None = None, requested_slot: str | None = None, candidates: list[Any] | None = None) -> RemoteResult:
+    def run(
+        self,
+        name: str,
+        tracker: Any,
+        domain: Domain,
+        active_form: str | None = None,
+        requested_slot: str | None = None,
+        candidates: list[Any] | None = None,
+    ) -> RemoteResult:
         payload = {
             "next_action": name,
             "sender_id": tracker.conversation_id,
@@ -114,11 +146,20 @@ class RemoteActions:
         try:
             resp = self._client.post(ep.url, json=payload, params=params)
         except httpx.TimeoutException:
-            raise ActionServerError.of(f"action '{name}': the action server at {ep.url} did not answer within {ep.timeout:g} s", f"make the action faster or raise `timeout:` under action_endpoint in {ep.source}") from None
+            raise ActionServerError.of(
+                f"action '{name}': the action server at {ep.url} did not answer within {ep.timeout:g} s",
+                f"make the action faster or raise `timeout:` under action_endpoint in {ep.source}",
+            ) from None
         except httpx.HTTPError as e:
-            raise ActionServerError.of(f"action '{name}': cannot reach the action server at {ep.url} ({type(e).__name__}: {e})", f"start it (e.g. `python -m rasa_sdk --actions actions`) or fix the url in {ep.source}") from None
+            raise ActionServerError.of(
+                f"action '{name}': cannot reach the action server at {ep.url} ({type(e).__name__}: {e})",
+                f"start it (e.g. `python -m rasa_sdk --actions actions`) or fix the url in {ep.source}",
+            ) from None
         if resp.status_code == 404:
-            raise ActionServerError.of(f"action '{name}': the action server at {ep.url} has no action of that name (404)", "check the action's name() in your actions code, and that the server loaded that module")
+            raise ActionServerError.of(
+                f"action '{name}': the action server at {ep.url} has no action of that name (404)",
+                "check the action's name() in your actions code, and that the server loaded that module",
+            )
         if resp.status_code == 400:
             try:
                 detail = resp.json().get("error")
@@ -126,13 +167,22 @@ class RemoteActions:
                 detail = resp.text[:200]
             raise ActionRejected(f"action '{name}' rejected its execution: {detail}")
         if resp.status_code != 200:
-            raise ActionServerError.of(f"action '{name}': the action server at {ep.url} answered HTTP {resp.status_code}: {resp.text[:200]}", "see the action server's log")
+            raise ActionServerError.of(
+                f"action '{name}': the action server at {ep.url} answered HTTP {resp.status_code}: {resp.text[:200]}",
+                "see the action server's log",
+            )
         try:
             body = resp.json()
         except ValueError:
-            raise ActionServerError.of(f"action '{name}': the answer is not JSON: {resp.text[:120]!r}", "the server must answer Rasa's `{events, responses}` JSON") from None
+            raise ActionServerError.of(
+                f"action '{name}': the answer is not JSON: {resp.text[:120]!r}",
+                "the server must answer Rasa's `{events, responses}` JSON",
+            ) from None
         if not isinstance(body, dict):
-            raise ActionServerError.of(f"action '{name}': expected a JSON object with `events` and `responses`, got {type(body).__name__}", "the server must answer Rasa's `{events, responses}` JSON")
+            raise ActionServerError.of(
+                f"action '{name}': expected a JSON object with `events` and `responses`, got {type(body).__name__}",
+                "the server must answer Rasa's `{events, responses}` JSON",
+            )
         return from_rasa_events(body, domain)
 
     def _domain_for(self, domain: Domain) -> dict[str, Any]:

@@ -70,8 +70,15 @@ class AgentBot:
     def send(self, text: str, conversation_id: str) -> LiveTurn:
         t = self.agent.handle_turn(text, conversation_id)
         tracker = self.agent.tracker(conversation_id)
-        entities = [(e["entity"], text[e["start"]:e["end"]] if e.get("start") is not None else str(e.get("value"))) for e in t.entities]
-        failed = [(e.name, e.error) for e in t.events if isinstance(e, ActionFailed) and not e.error.startswith("ActionRejected")]
+        entities = [
+            (e["entity"], text[e["start"] : e["end"]] if e.get("start") is not None else str(e.get("value")))
+            for e in t.entities
+        ]
+        failed = [
+            (e.name, e.error)
+            for e in t.events
+            if isinstance(e, ActionFailed) and not e.error.startswith("ActionRejected")
+        ]
         return LiveTurn((t.intent or {}).get("name"), entities, list(t.actions), tracker.slots,
                         next((f.flow for f in reversed(tracker.stack) if f.flow in self.forms), None), failed)
 
@@ -106,7 +113,10 @@ def run_live_story(bot: LiveBot, domain: Domain, conversation_id: str, story: Te
                 wrong = want_loop is not None and want_loop != live.active_form and want_loop not in predicted
                 if wrong:
                     result.diverged(f"active_loop: expected {want_loop}, active {live.active_form}")
-                result.lines.append(f"  - active_loop: {want_loop if want_loop is not None else 'null'}" + (f"  # predicted: {live.active_form}" if wrong else ""))
+                result.lines.append(
+                    f"  - active_loop: {want_loop if want_loop is not None else 'null'}"
+                    + (f"  # predicted: {live.active_form}" if wrong else "")
+                )
         if k < len(predicted):
             _closing(result, [(LISTEN, got) for got in predicted[k:]])
         else:  # the story listed more actions than the bot ran: already marked
@@ -114,7 +124,9 @@ def run_live_story(bot: LiveBot, domain: Domain, conversation_id: str, story: Te
     return result
 
 
-def _user_step(bot: LiveBot, domain: Domain, conversation_id: str, story: TestStory, step: dict[str, Any], result: StoryResult) -> LiveTurn:
+def _user_step(
+    bot: LiveBot, domain: Domain, conversation_id: str, story: TestStory, step: dict[str, Any], result: StoryResult
+) -> LiveTurn:
     """Send a story's user step to the bot; check the intent and entities it read."""
     expected_intent = step.get("intent")
     text, spans = _story_text(domain, story, step)

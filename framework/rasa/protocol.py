@@ -39,18 +39,36 @@ logger = logging.getLogger(__name__)
 
 RASA_VERSION = "3.6.21"  # the Rasa version whose action-server protocol dialogkit speaks
 REQUESTED_SLOT = "requested_slot"
-_RASA_SLOT_TYPES = {"text": "text", "int": "float", "float": "float", "bool": "bool", "categorical": "categorical", "list": "list", "any": "any"}
+_RASA_SLOT_TYPES = {
+    "text": "text",
+    "int": "float",
+    "float": "float",
+    "bool": "bool",
+    "categorical": "categorical",
+    "list": "list",
+    "any": "any",
+}
 
 
 def rasa_domain(domain: Domain) -> dict[str, Any]:
     """The domain as Rasa's ``Domain.as_dict()`` gives it to actions (what rasa_sdk reads)."""
     slots: dict[str, Any] = {}
     for name, slot in domain.slots.items():
-        entry: dict[str, Any] = {"type": _RASA_SLOT_TYPES[slot.type.value], "initial_value": slot.initial, "influence_conversation": False, "mappings": [_rasa_mapping(m) for m in slot.mappings]}
+        entry: dict[str, Any] = {
+            "type": _RASA_SLOT_TYPES[slot.type.value],
+            "initial_value": slot.initial,
+            "influence_conversation": False,
+            "mappings": [_rasa_mapping(m) for m in slot.mappings],
+        }
         if slot.values is not None:
             entry["values"] = list(slot.values)
         slots[name] = entry
-    slots[REQUESTED_SLOT] = {"type": "any", "initial_value": None, "influence_conversation": False, "mappings": [{"type": "custom"}]}
+    slots[REQUESTED_SLOT] = {
+        "type": "any",
+        "initial_value": None,
+        "influence_conversation": False,
+        "mappings": [{"type": "custom"}],
+    }
     forms = {name: {"required_slots": form_slots(domain, name)} for name, flow in domain.flows.items() if flow.form}
     responses = {name: [_rasa_variation(v) for v in r.variations] for name, r in domain.responses.items()}
     return {
@@ -61,7 +79,10 @@ def rasa_domain(domain: Domain) -> dict[str, Any]:
         "responses": responses,
         "actions": list(domain.actions),
         "forms": forms,
-        "session_config": {"session_expiration_time": domain.session.expiry_minutes, "carry_over_slots_to_new_session": domain.session.carry_over_slots},
+        "session_config": {
+            "session_expiration_time": domain.session.expiry_minutes,
+            "carry_over_slots_to_new_session": domain.session.carry_over_slots,
+        },
         "config": {"store_entities_as_slots": True},
     }
 
@@ -103,7 +124,13 @@ def _rasa_variation(v: Any) -> dict[str, Any]:
     return out
 
 
-def rasa_tracker(tracker: Tracker, domain: Domain, active_form: str | None = None, requested_slot: str | None = None, candidates: list[SlotSet] | None = None) -> dict[str, Any]:
+def rasa_tracker(
+    tracker: Tracker,
+    domain: Domain,
+    active_form: str | None = None,
+    requested_slot: str | None = None,
+    candidates: list[SlotSet] | None = None,
+) -> dict[str, Any]:
     """The tracker as Rasa's ``tracker.current_state()``: ``sender_id``, ``slots``,
     ``latest_message``, ``events``, ``active_loop``... ``candidates`` are slot values just
     extracted for a form: appended at the end, as Rasa does before form validation."""
@@ -133,8 +160,13 @@ def rasa_tracker(tracker: Tracker, domain: Domain, active_form: str | None = Non
 def _parse_data(e: UserUttered) -> dict[str, Any]:
     intent = e.parse.get("intent") or {}
     entities = [{k: v for k, v in ent.items() if v is not None} for ent in e.parse.get("entities") or []]
-    return {"intent": intent, "entities": entities, "text": e.text, "intent_ranking": e.parse.get("intent_ranking") or ([intent] if intent else []),
-            "metadata": e.metadata}
+    return {
+        "intent": intent,
+        "entities": entities,
+        "text": e.text,
+        "intent_ranking": e.parse.get("intent_ranking") or ([intent] if intent else []),
+        "metadata": e.metadata,
+    }
 
 
 def rasa_events(tracker: Tracker, domain: Domain) -> list[dict[str, Any]]:
@@ -155,15 +187,28 @@ def rasa_events(tracker: Tracker, domain: Domain) -> list[dict[str, Any]]:
         elif isinstance(e, UserUttered):
             if not out or out[-1]["event"] != "action" or out[-1]["name"] != ACTION_LISTEN:
                 add(ts, "action", name=ACTION_LISTEN, policy=None, confidence=None)
-            add(ts, "user", text=e.text, parse_data=_parse_data(e), input_channel=e.input_channel, message_id=None, metadata=e.metadata)
+            add(
+                ts,
+                "user",
+                text=e.text,
+                parse_data=_parse_data(e),
+                input_channel=e.input_channel,
+                message_id=None,
+                metadata=e.metadata,
+            )
         elif isinstance(e, BotUttered):
             if e.response:
                 add(ts, "action", name=e.response, policy="flow_policy", confidence=1.0)
-            data = {k: v for k, v in e.data.items() if k in ("buttons", "image", "custom", "elements", "attachment", "quick_replies")}
+            data = {
+                k: v
+                for k, v in e.data.items()
+                if k in ("buttons", "image", "custom", "elements", "attachment", "quick_replies")
+            }
             add(ts, "bot", text=e.text, data=data, metadata={"utter_action": e.response} if e.response else {})
         elif isinstance(e, SlotSet):
             add(ts, "slot", name=e.name, value=e.value)
-        elif isinstance(e, ActionExecuted) and e.name != ACTION_SESSION_START:  # the bot's own: shown with the session start
+        # the bot's own: shown with the session start
+        elif isinstance(e, ActionExecuted) and e.name != ACTION_SESSION_START:
             add(ts, "action", name=e.name, policy="flow_policy", confidence=1.0)
         elif isinstance(e, FlowStarted) and e.flow in forms:
             add(ts, "action", name=e.flow, policy="flow_policy", confidence=1.0)
@@ -238,7 +283,24 @@ def from_rasa_events(body: dict[str, Any], domain: Domain) -> RemoteResult:
 def _message(r: dict[str, Any]) -> dict[str, Any]:
     name = r.get("response") or r.get("template")
     if name:
-        extra = {k: v for k, v in r.items() if k not in ("response", "template", "text", "buttons", "image", "elements", "custom", "attachment", "quick_replies", "json_message") and v is not None}
+        extra = {
+            k: v
+            for k, v in r.items()
+            if k
+            not in (
+                "response",
+                "template",
+                "text",
+                "buttons",
+                "image",
+                "elements",
+                "custom",
+                "attachment",
+                "quick_replies",
+                "json_message",
+            )
+            and v is not None
+        }
         return {"response": name, "slots": extra}
     msg: dict[str, Any] = {"text": r.get("text")}
     for key in ("buttons", "image", "custom", "elements", "attachment", "quick_replies"):

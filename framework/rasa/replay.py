@@ -90,7 +90,11 @@ class _Turn:
             if isinstance(happened, ActiveLoop) and happened.name is None and newer and \
                     all(f.flow in newer for f in self.tracker.stack if self.domain.flows[f.flow].form):
                 continue
-            if isinstance(happened, SlotSet) and happened.name in self.domain.slots and self.tracker.slots.get(happened.name) != happened.value:
+            if (
+                isinstance(happened, SlotSet)
+                and happened.name in self.domain.slots
+                and self.tracker.slots.get(happened.name) != happened.value
+            ):
                 self.tracker.add(happened)
                 changed = True
             for event in self.policy.align(self.view, happened):

@@ -56,7 +56,11 @@ def expand_steps(steps: list[Any], subs: dict[str, list[str]], responses: Iterab
             paths = [(p + [step], sub) for p, sub in paths]
             continue
         if "intent" in step and "action" not in step:
-            paths = [(p + [{**step, "intent": c}], c if c in sub_intents else None) for p, _ in paths for c in _choices(step, subs)][:MAX_VARIANTS]
+            paths = [
+                (p + [{**step, "intent": c}], c if c in sub_intents else None)
+                for p, _ in paths
+                for c in _choices(step, subs)
+            ][:MAX_VARIANTS]
         elif "action" in step:
             paths = [(p + [{**step, "action": _action(str(step["action"]), sub, known)}], sub) for p, sub in paths]
         elif "or" in step and isinstance(step["or"], list) and any(_base_of(a, subs) for a in step["or"]):

@@ -66,11 +66,27 @@ def load_test_stories(bot_dir: str | Path) -> list[TestStory]:
         for i, story in enumerate(doc.data.get("stories") or []):
             loc = doc.positions.find(("stories", i))
             if not isinstance(story, dict) or not isinstance(story.get("steps"), list):
-                raise DomainError(message("DK702", loc, problem="a test story needs `story:` and a list of `steps:`", fix="see https://rasa.com/docs/rasa/testing-your-assistant for the format"))
+                raise DomainError(
+                    message(
+                        "DK702",
+                        loc,
+                        problem="a test story needs `story:` and a list of `steps:`",
+                        fix="see https://rasa.com/docs/rasa/testing-your-assistant for the format",
+                    )
+                )
             steps = story["steps"]
             for j, s in enumerate(steps):
-                if not isinstance(s, dict) or not ({"user", "intent", "action", "slot_was_set", "active_loop", "checkpoint", "or"} & set(s)):
-                    raise DomainError(message("DK702", doc.positions.find(("stories", i, "steps", j)), problem=f"unknown test story step {s!r}", fix="steps are `user:` (+ `intent:`), `action:`, `slot_was_set:` or `active_loop:`"))
+                if not isinstance(s, dict) or not (
+                    {"user", "intent", "action", "slot_was_set", "active_loop", "checkpoint", "or"} & set(s)
+                ):
+                    raise DomainError(
+                        message(
+                            "DK702",
+                            doc.positions.find(("stories", i, "steps", j)),
+                            problem=f"unknown test story step {s!r}",
+                            fix="steps are `user:` (+ `intent:`), `action:`, `slot_was_set:` or `active_loop:`",
+                        )
+                    )
             out.append(TestStory(str(story.get("story", f"story {i + 1}")), str(path), str(loc or path), steps))
     return out
 
@@ -94,7 +110,9 @@ def _action_step(result: StoryResult, step: dict[str, Any] | None, written: str,
     """One of the story's actions compared with the one predicted, marked where they differ."""
     result.pairs.append((want, got))
     if got != want:
-        result.diverged(f"after {_q(step.get('user', step.get('intent')) if step else '(start)')}: expected {want}, predicted {got}")
+        result.diverged(
+            f"after {_q(step.get('user', step.get('intent')) if step else '(start)')}: expected {want}, predicted {got}"
+        )
     result.lines.append(f"  - action: {written}" + (f"  # predicted: {got}" if got != want else ""))
 
 
@@ -118,7 +136,9 @@ def _canonical(domain: Domain, entity: str, text: str) -> str:
     return text
 
 
-def _concrete(domain: Domain, intent: str, text: str | None = None, parse: Callable[[str], dict[str, Any]] | None = None) -> str:
+def _concrete(
+    domain: Domain, intent: str, text: str | None = None, parse: Callable[[str], dict[str, Any]] | None = None
+) -> str:
     """The dialogkit intent a story's intent stands for: ``faq/ask_hours`` → ``faq.ask_hours``;
     a retrieval intent ``faq`` alone → the sub-intent the NLU picks for ``text`` (the first one
     when it picks none of them; ``parse``: the bot's NLU), as Rasa's ResponseSelector would."""
@@ -142,7 +162,13 @@ def _story_text(domain: Domain, story: TestStory, step: dict[str, Any]) -> tuple
     try:
         return parse_example(annotated)
     except AnnotationError as e:  # Rasa reads an annotation it cannot parse as plain text
-        logger.warning("%s: story '%s': %s in %r: read as plain text, with no entities (annotate as [text](entity))", story.file, story.name, e, annotated)
+        logger.warning(
+            "%s: story '%s': %s in %r: read as plain text, with no entities (annotate as [text](entity))",
+            story.file,
+            story.name,
+            e,
+            annotated,
+        )
         return annotated, []
 
 
@@ -156,10 +182,18 @@ def _slot_steps(raw: Any, slots: dict[str, Any], after: list[dict[str, Any]], re
     result.lines.append("  - slot_was_set:")
     for item in raw if isinstance(raw, list) else [raw]:
         for name, value in item.items() if isinstance(item, dict) else [(item, None)]:
-            wrong = name != "requested_slot" and isinstance(item, dict) and name in slots and slots.get(name) != value and not _later_set(after, name)
+            wrong = (
+                name != "requested_slot"
+                and isinstance(item, dict)
+                and name in slots
+                and slots.get(name) != value
+                and not _later_set(after, name)
+            )
             if wrong:
                 result.diverged(f"slot {name}: expected {value!r}, got {slots.get(name)!r}")
-            result.lines.append(f"    - {name}: {_q(value)}" + (f"  # predicted: {_q(slots.get(name))}" if wrong else ""))
+            result.lines.append(
+                f"    - {name}: {_q(value)}" + (f"  # predicted: {_q(slots.get(name))}" if wrong else "")
+            )
 
 
 def _later_set(after: list[dict[str, Any]], name: str) -> bool:

@@ -52,7 +52,16 @@ from .stories import (
     load_test_stories,
 )
 
-__all__ = ["MODES", "StoryResult", "TestStory", "is_story_file", "load_test_stories", "run_test_stories", "summary", "write_reports"]
+__all__ = [
+    "MODES",
+    "StoryResult",
+    "TestStory",
+    "is_story_file",
+    "load_test_stories",
+    "run_test_stories",
+    "summary",
+    "write_reports",
+]
 
 MODES = ("replay", "e2e")
 
@@ -64,7 +73,9 @@ def run_test_stories(agent: Any, stories: list[TestStory], mode: str = "replay")
     if mode == "replay":
         return [_replay_story(agent, f"rasa-test-replay-{n}-{story.name}", story) for n, story in enumerate(stories)]
     bot = AgentBot(agent)
-    return [run_live_story(bot, agent.domain, f"rasa-test-e2e-{n}-{story.name}", story) for n, story in enumerate(stories)]
+    return [
+        run_live_story(bot, agent.domain, f"rasa-test-e2e-{n}-{story.name}", story) for n, story in enumerate(stories)
+    ]
 
 
 def _story_parse(agent: Any, step: dict[str, Any], text: str, spans: list[Any]) -> Parse:
@@ -74,10 +85,22 @@ def _story_parse(agent: Any, step: dict[str, Any], text: str, spans: list[Any]) 
     NLU, as Rasa's does, and fills slots as a message does."""
     if "user" not in step:
         parsed = agent.parse(text)
-        return Parse(text, parsed["intent"], (parsed["intent"],), tuple(parsed["entities"]), payload=True, fills_slots=False)
+        return Parse(
+            text, parsed["intent"], (parsed["intent"],), tuple(parsed["entities"]), payload=True, fills_slots=False
+        )
     values = {k: v for e in step.get("entities") or [] for k, v in (e.items() if isinstance(e, dict) else [])}
-    entities = [entity(s.entity, s.value if s.value is not None else _canonical(agent.domain, s.entity, s.text), "story", s.start, s.end,
-                       role=s.role, group=s.group) for s in spans]
+    entities = [
+        entity(
+            s.entity,
+            s.value if s.value is not None else _canonical(agent.domain, s.entity, s.text),
+            "story",
+            s.start,
+            s.end,
+            role=s.role,
+            group=s.group,
+        )
+        for s in spans
+    ]
     entities += [entity(k, v, "story") for k, v in values.items()]
     if not step.get("intent"):
         parsed = agent.parse(text)
@@ -92,8 +115,14 @@ def _replay_story(agent: Any, cid: str, story: TestStory) -> StoryResult:
     result.lines += [f"- story: {_q(story.name)}  # {story.location}", "  steps:"]
     policy = next((c for c in agent.components if isinstance(c, Policy)), None)
     if policy is None:
-        raise DomainError(message("DK702", Location(story.file), problem="the bot's pipeline has no dialogue policy to replay test stories with",
-                                  fix="add flow_policy to the pipeline"))
+        raise DomainError(
+            message(
+                "DK702",
+                Location(story.file),
+                problem="the bot's pipeline has no dialogue policy to replay test stories with",
+                fix="add flow_policy to the pipeline",
+            )
+        )
     responses = agent.domain.responses
 
     def resolve(action: str) -> str:
@@ -142,7 +171,9 @@ def classification_report(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     report["accuracy"] = sum(1 for e, p in pairs if e == p) / total if total else 0.0
     for avg, weight in (("macro avg", lambda lab: 1.0), ("weighted avg", lambda lab: report[lab]["support"])):
         w = sum(weight(lab) for lab in real) or 1.0
-        report[avg] = {k: sum(report[lab][k] * weight(lab) for lab in real) / w for k in ("precision", "recall", "f1-score")}
+        report[avg] = {
+            k: sum(report[lab][k] * weight(lab) for lab in real) / w for k in ("precision", "recall", "f1-score")
+        }
         report[avg]["support"] = total
     return report
 
@@ -159,18 +190,24 @@ def summary(results: list[StoryResult]) -> dict[str, Any]:
         "action_precision_weighted": actions["weighted avg"]["precision"],
         "action_recall_weighted": actions["weighted avg"]["recall"],
         "action_f1_weighted": actions["weighted avg"]["f1-score"],
-        "failed": [{"story": r.story.name, "where": r.story.location, "failure": r.failure} for r in results if not r.passed],
+        "failed": [
+            {"story": r.story.name, "where": r.story.location, "failure": r.failure} for r in results if not r.passed
+        ],
     }
 
 
 def write_reports(results: list[StoryResult], out: str | Path) -> dict[str, Any]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "story_report.json").write_text(json.dumps(classification_report([p for r in results for p in r.pairs]), indent=2) + "\n", encoding="utf-8")
+    (out / "story_report.json").write_text(
+        json.dumps(classification_report([p for r in results for p in r.pairs]), indent=2) + "\n", encoding="utf-8"
+    )
     for name, keep in (("failed_test_stories.yml", False), ("successful_test_stories.yml", True)):
         chosen = [r for r in results if r.passed == keep]
         body = "\n".join("\n".join(r.lines) for r in chosen) if chosen else ""
-        (out / name).write_text('version: "3.1"\nstories:' + ("\n" + body + "\n" if body else " []\n"), encoding="utf-8")
+        (out / name).write_text(
+            'version: "3.1"\nstories:' + ("\n" + body + "\n" if body else " []\n"), encoding="utf-8"
+        )
     data = summary(results)
     (out / "results.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return data

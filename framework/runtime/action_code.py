@@ -44,7 +44,11 @@ class TrackerView:
         self._events = tuple(e.model_copy(deep=True) for e in tracker.events)
         self.conversation_id = tracker.conversation_id
         latest = tracker.latest_message
-        self.latest_message = MappingProxyType({"text": latest.text, **latest.parse, "metadata": dict(latest.metadata)}) if latest else MappingProxyType({})
+        self.latest_message = (
+            MappingProxyType({"text": latest.text, **latest.parse, "metadata": dict(latest.metadata)})
+            if latest
+            else MappingProxyType({})
+        )
         self.active_flow = tracker.active_flow
 
     @property
@@ -153,7 +157,9 @@ class ActionRunner:
             except BaseException as e:  # noqa: BLE001 - re-raised below in the caller thread
                 out["e"] = e
 
-        worker = threading.Thread(target=target, name=f"dialogkit-action-{getattr(fn, '__name__', 'call')}", daemon=True)
+        worker = threading.Thread(
+            target=target, name=f"dialogkit-action-{getattr(fn, '__name__', 'call')}", daemon=True
+        )
         worker.start()
         worker.join(timeout)
         if worker.is_alive():

@@ -132,8 +132,11 @@ class ActionExecutor:
 
         if self._remote is None:
             if self._endpoint is None:
-                raise ActionServerError.of(f"action '{name}' is served by an action server, but no `action_endpoint` is configured",
-                                           "add endpoints.yml next to domain.yml (action_endpoint: url: http://localhost:5055/webhook) and retrain, or pass --endpoints")
+                raise ActionServerError.of(
+                    f"action '{name}' is served by an action server, but no `action_endpoint` is configured",
+                    "add endpoints.yml next to domain.yml (action_endpoint: url: http://localhost:5055/webhook) and "
+                    "retrain, or pass --endpoints",
+                )
             self._remote = RemoteActions(self._endpoint)
         result = self._remote.run(name, tracker, self.domain, form, requested_slot, candidates)
         return ActionOutcome("ok", list(result.events), list(result.messages), result.followup,

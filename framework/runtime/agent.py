@@ -75,11 +75,20 @@ logger = logging.getLogger(__name__)
 class Agent:
     """A loaded bot. Build it with :meth:`load`; no I/O happens in ``__init__``."""
 
-    def __init__(self, domain: Domain, components: list[Component], manifest: dict[str, Any], store: Any = None, lock_store: Any = None, broker: Any = None,
-                 executor: ActionExecutor | None = None):
+    def __init__(
+        self,
+        domain: Domain,
+        components: list[Component],
+        manifest: dict[str, Any],
+        store: Any = None,
+        lock_store: Any = None,
+        broker: Any = None,
+        executor: ActionExecutor | None = None,
+    ):
         self.domain = domain
         self.components = components
-        self.clock: Callable[[], float] = time.time  # "now" for a message (UNIX seconds); a conversation test may fix it
+        # "now" for a message (UNIX seconds); a conversation test may fix it
+        self.clock: Callable[[], float] = time.time
         self.manifest = manifest
         self.executor = executor or ActionExecutor(domain)  # runs the actions the DM decides on
         self.store = store or InMemoryTrackerStore()
@@ -113,17 +122,34 @@ class Agent:
             name = entry["name"]
             cls_ = get_component_class(name)
             if str(entry.get("code_version")) != str(cls_.code_version):
-                raise ArchiveError(message("DK505", Location(str(root)), found=f"{name} v{entry.get('code_version')}", expected=f"{name} v{cls_.code_version}"))
+                raise ArchiveError(
+                    message(
+                        "DK505",
+                        Location(str(root)),
+                        found=f"{name} v{entry.get('code_version')}",
+                        expected=f"{name} v{cls_.code_version}",
+                    )
+                )
             config = resolve_config(name, entry["config"])
             with component_errors(name, "could not load"):
                 components.append(cls_.load(root / entry["dir"], config, domain))
-        folders = [root / e["dir"] for e in manifest["components"]]  # archives before 0.3 kept the action code in the DM's folder
-        agent = cls(domain, components, manifest, store, lock_store, broker, ActionExecutor.from_archive(root, domain, folders))
+        # archives before 0.3 kept the action code in the DM's folder
+        folders = [root / e["dir"] for e in manifest["components"]]
+        agent = cls(
+            domain, components, manifest, store, lock_store, broker, ActionExecutor.from_archive(root, domain, folders)
+        )
         for name, info in agent.describe().items():
             languages = info.get("languages") or []
             if made_for_other_languages(languages, domain.language):
-                logger.warning("%s: the bot's language is '%s' but its encoder %s was made for %s; configure an encoder for '%s' and retrain",
-                               name, domain.language, info.get("encoder"), ", ".join(languages), domain.language)
+                logger.warning(
+                    "%s: the bot's language is '%s' but its encoder %s was made for %s; configure an encoder for "
+                    "'%s' and retrain",
+                    name,
+                    domain.language,
+                    info.get("encoder"),
+                    ", ".join(languages),
+                    domain.language,
+                )
         return agent
 
     def describe(self) -> dict[str, dict[str, Any]]:
@@ -203,8 +229,15 @@ class Agent:
         tracker.add(SessionStarted())
         return tracker
 
-    def handle_turn(self, text: str, conversation_id: str = "default", channel: str | None = None, parse: dict[str, Any] | None = None,
-                    executor: ActionExecutor | None = None, metadata: dict[str, Any] | None = None) -> Turn:
+    def handle_turn(
+        self,
+        text: str,
+        conversation_id: str = "default",
+        channel: str | None = None,
+        parse: dict[str, Any] | None = None,
+        executor: ActionExecutor | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Turn:
         """Run one message through NLU, DM and NLG; return the whole :class:`Turn` (for debug views).
         ``parse`` (``{"intent": {"name", "confidence"}, "entities": [...]}``, as :meth:`parse`
         returns it, e.g. corrected by a developer) is taken as the NLU result instead of running NLU.
@@ -252,8 +285,14 @@ class Agent:
             turn.intent_ranking = [cast(Intent, dict(r)) for r in parse.get("intent_ranking") or [turn.intent]]
             turn.entities = [cast(Entity, dict(e)) for e in parse.get("entities") or []]
             turn.payload = bool(parse.get("payload"))  # not words the user typed (an external intent)
-        tracker.add(UserUttered(text=turn.text, parse={"intent": turn.intent, "entities": turn.entities}, input_channel=channel,
-                                metadata=turn.metadata))
+        tracker.add(
+            UserUttered(
+                text=turn.text,
+                parse={"intent": turn.intent, "entities": turn.entities},
+                input_channel=channel,
+                metadata=turn.metadata,
+            )
+        )
         for c in self.components:
             if isinstance(c, Policy):
                 t0 = time.perf_counter()
@@ -266,7 +305,14 @@ class Agent:
         for c in self.components:
             if c.stage == "nlg":
                 self._run(c, [turn])
-        bots = [BotUttered(text=m.get("text"), response=m.get("response"), data={k: v for k, v in m.items() if k not in ("text", "response")}) for m in turn.messages]
+        bots = [
+            BotUttered(
+                text=m.get("text"),
+                response=m.get("response"),
+                data={k: v for k, v in m.items() if k not in ("text", "response")},
+            )
+            for m in turn.messages
+        ]
         if len(turn.responses) == len(bots):
             # each message goes where the DM queued it: after the action that said it, before later events
             tracker.insert_at([(r.position, bot) for r, bot in zip(turn.responses, bots, strict=True)], since=start)
@@ -291,7 +337,9 @@ class Agent:
                 return
             _apply(turn, tracker, decision)
             if decision.request is None:
-                raise TypeError(f"policy '{policy.name}' yielded a decision without a request (it returns the last one)")
+                raise TypeError(
+                    f"policy '{policy.name}' yielded a decision without a request (it returns the last one)"
+                )
             outcome = _execute(executor, decision.request, tracker, turn)
 
     def handle(self, text: str, conversation_id: str = "default", channel: str | None = None,
@@ -301,8 +349,14 @@ class Agent:
         ``metadata`` is what the channel sent with the message (actions read it)."""
         return [_public(m) for m in self.handle_turn(text, conversation_id, channel, metadata=metadata).messages]
 
-    def trigger_intent(self, intent: str, conversation_id: str, entities: dict[str, Any] | None = None, channel: str | None = None,
-                       metadata: dict[str, Any] | None = None) -> Turn:
+    def trigger_intent(
+        self,
+        intent: str,
+        conversation_id: str,
+        entities: dict[str, Any] | None = None,
+        channel: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Turn:
         """The bot acts as if the user had expressed ``intent`` (with ``entities``) in
         ``conversation_id``, without a message (Rasa's ``trigger_intent``): a reminder, an event
         from another system, the bot speaking first. Logged as ``UserUttered`` "EXTERNAL: <intent>"."""

@@ -39,7 +39,17 @@ from .turn import ActionMessage, Parse, Response, Turn
 if TYPE_CHECKING:
     from .action_executor import ActionOutcome, Validated
 
-__all__ = ["ActiveLoop", "ConversationView", "Decision", "Decisions", "Happened", "Policy", "Request", "RunAction", "ValidateSlot"]
+__all__ = [
+    "ActiveLoop",
+    "ConversationView",
+    "Decision",
+    "Decisions",
+    "Happened",
+    "Policy",
+    "Request",
+    "RunAction",
+    "ValidateSlot",
+]
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,8 @@ class Decision:
     responses: list[Response | ActionMessage] = field(default_factory=list)
     actions: list[str] = field(default_factory=list)  # what the DM did, for `rasa test`-style views
     marks: list[int] = field(default_factory=list)  # for each of `actions`, the tracker position it happened at
-    refused: list[dict[str, Any]] = field(default_factory=list)  # slot values it did not take: {"slot", "value", "why", "asked"}
+    # slot values it did not take: {"slot", "value", "why", "asked"}
+    refused: list[dict[str, Any]] = field(default_factory=list)
     request: Request | None = None  # None: listen
 
 

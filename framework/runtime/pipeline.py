@@ -97,9 +97,11 @@ class TrainingContext:
     seed: int = 42
     validation: list[Any] | None = None  # held-out examples for early stopping, if the caller has them
     progress: Any = None  # callable(str) for per-epoch lines
-    warnings: list[Any] = field(default_factory=list)  # Issues a component reports about what it learned (printed by `train`)
+    # Issues a component reports about what it learned (printed by `train`)
+    warnings: list[Any] = field(default_factory=list)
     previous: Path | None = None  # `train --finetune`: this component's folder in the model to continue from
-    epoch_fraction: float = 1.0  # `train --finetune`: the share of its epochs a component continuing from `previous` trains
+    # `train --finetune`: the share of its epochs a component continuing from `previous` trains
+    epoch_fraction: float = 1.0
 
 
 class Component(ABC):
@@ -173,7 +175,9 @@ def component_errors(name: str, doing: str = "") -> Iterator[None]:
     except DialogkitError:
         raise
     except Exception as e:
-        raise ComponentError(message("DK604", name=name, problem=f"{doing + ': ' if doing else ''}{type(e).__name__}: {e}")) from e
+        raise ComponentError(
+            message("DK604", name=name, problem=f"{doing + ': ' if doing else ''}{type(e).__name__}: {e}")
+        ) from e
 
 
 def made_for_other_languages(languages: Sequence[str], language: str) -> bool:
@@ -186,7 +190,9 @@ def register_component(name: str, cls: type[Component] | str) -> None:
     """Register a component class (or ``module:Class`` string) under ``name``."""
     if name in BUILTIN_COMPONENTS or name in _EXTRA:
         first = BUILTIN_COMPONENTS.get(name) or _qualname(_EXTRA[name])
-        raise ConfigError(message("DK602", name=name, first=first, second=cls if isinstance(cls, str) else _qualname(cls)))
+        raise ConfigError(
+            message("DK602", name=name, first=first, second=cls if isinstance(cls, str) else _qualname(cls))
+        )
     _EXTRA[name] = cls if not isinstance(cls, str) else _import(cls)
 
 
@@ -198,11 +204,20 @@ def get_component_class(name: str) -> type[Component]:
     if name in _EXTRA:
         return _EXTRA[name]
     if name not in BUILTIN_COMPONENTS:
-        raise ConfigError(message("DK601", name=name, hint=did_you_mean(name, available_components()), available=", ".join(available_components())))
+        raise ConfigError(
+            message(
+                "DK601",
+                name=name,
+                hint=did_you_mean(name, available_components()),
+                available=", ".join(available_components()),
+            )
+        )
     return _import(BUILTIN_COMPONENTS[name])
 
 
-def resolve_config(name: str, user_config: dict[str, Any], locate: Callable[[tuple[Any, ...]], Location | None] | None = None) -> ComponentConfig:
+def resolve_config(
+    name: str, user_config: dict[str, Any], locate: Callable[[tuple[Any, ...]], Location | None] | None = None
+) -> ComponentConfig:
     """Merge ``user_config`` over the component's defaults; raise a clear error on bad keys.
 
     ``locate`` maps a key path inside the component's config to a place in the domain file.
@@ -220,7 +235,9 @@ def resolve_config(name: str, user_config: dict[str, Any], locate: Callable[[tup
             else:
                 problem = f"'{key}': {err['msg']}"
             loc = locate(tuple(err["loc"])) if locate else None
-            issues.append(message("DK603", loc, name=name, problem=problem, fix="fix the component's keys under `pipeline:`"))
+            issues.append(
+                message("DK603", loc, name=name, problem=problem, fix="fix the component's keys under `pipeline:`")
+            )
         raise ConfigError(issues) from None
 
 
@@ -246,7 +263,11 @@ def resolve_pipeline(loaded: Any) -> list[tuple[str, ComponentConfig]]:
         stages = {get_component_class(name).stage for name, _ in resolved}
         for stage in STAGES:
             if stage not in stages:
-                issues.append(message("DK605", loaded.where("pipeline"), stage=stage, example=f"`- name: {_STAGE_EXAMPLES[stage]}`"))
+                issues.append(
+                    message(
+                        "DK605", loaded.where("pipeline"), stage=stage, example=f"`- name: {_STAGE_EXAMPLES[stage]}`"
+                    )
+                )
     if not issues:
         where = (lambda i: loaded.where("pipeline", i, "name")) if specs else (lambda i: None)
         issues.extend(check_stage_data([get_component_class(name) for name, _ in resolved], where))
@@ -255,25 +276,50 @@ def resolve_pipeline(loaded: Any) -> list[tuple[str, ComponentConfig]]:
     return resolved
 
 
-def check_stage_data(classes: list[type[Component]], where: Callable[[int], Location | None] = lambda i: None) -> list[Any]:
+def check_stage_data(
+    classes: list[type[Component]], where: Callable[[int], Location | None] = lambda i: None
+) -> list[Any]:
     """What each component ``requires`` from the turn is assigned before it runs (by the agent,
     or a component of an earlier stage or earlier in the same stage); declared fields exist."""
     known = turn_fields()
-    order = sorted(range(len(classes)), key=lambda i: (STAGES.index(classes[i].stage) if classes[i].stage in STAGES else len(STAGES), i))
+    order = sorted(
+        range(len(classes)),
+        key=lambda i: (STAGES.index(classes[i].stage) if classes[i].stage in STAGES else len(STAGES), i),
+    )
     have = set(AGENT_FIELDS)
     issues = []
     for i in order:
         cls = classes[i]
         unknown = [f for f in (*cls.requires, *cls.assigns) if f not in known]
         if unknown:
-            issues.append(message("DK609", where(i), name=cls.name, problem=f"declares turn field '{unknown[0]}'{did_you_mean(unknown[0], known)}, which a turn does not have",
-                                  fix=f"fix `requires`/`assigns` of {_qualname(cls)}; turn fields: {', '.join(sorted(known))}"))
+            issues.append(
+                message(
+                    "DK609",
+                    where(i),
+                    name=cls.name,
+                    problem=f"declares turn field '{unknown[0]}'{did_you_mean(unknown[0], known)}, which a turn does "
+                    "not have",
+                    fix=f"fix `requires`/`assigns` of {_qualname(cls)}; turn fields: {', '.join(sorted(known))}",
+                )
+            )
             continue
         missing = [f for f in cls.requires if f not in have]
         if missing:
-            makers = sorted({c.name for c in classes if set(missing) & set(c.assigns)} | {n for n, ref in BUILTIN_COMPONENTS.items() if set(missing) & set(_assigns_of(ref))})
-            issues.append(message("DK609", where(i), name=cls.name, problem=f"needs {', '.join(missing)} filled, and no component that runs before it fills {'it' if len(missing) == 1 else 'them'}",
-                                  fix=f"add a component that does ({', '.join(makers) or 'none is registered'}) before it under `pipeline:`"))
+            makers = sorted(
+                {c.name for c in classes if set(missing) & set(c.assigns)}
+                | {n for n, ref in BUILTIN_COMPONENTS.items() if set(missing) & set(_assigns_of(ref))}
+            )
+            issues.append(
+                message(
+                    "DK609",
+                    where(i),
+                    name=cls.name,
+                    problem=f"needs {', '.join(missing)} filled, and no component that runs before it fills "
+                    f"{'it' if len(missing) == 1 else 'them'}",
+                    fix=f"add a component that does ({', '.join(makers) or 'none is registered'}) before it under "
+                    "`pipeline:`",
+                )
+            )
         have.update(cls.assigns)
     return issues
 

@@ -139,8 +139,21 @@ REVERTS = (UserUtteranceReverted, ActionReverted)
 BACK_REACH = 5  # user messages a compacted tracker keeps in memory for reverts (Tracker.compact)
 
 Event = Annotated[
-    UserUttered | BotUttered | SlotSet | ActionExecuted | ActionFailed | FlowStarted | FlowAdvanced | FlowInterrupted | FlowResumed
-    | FlowCompleted | FlowCancelled | SessionStarted | Restarted | UserUtteranceReverted | ActionReverted,
+    UserUttered
+    | BotUttered
+    | SlotSet
+    | ActionExecuted
+    | ActionFailed
+    | FlowStarted
+    | FlowAdvanced
+    | FlowInterrupted
+    | FlowResumed
+    | FlowCompleted
+    | FlowCancelled
+    | SessionStarted
+    | Restarted
+    | UserUtteranceReverted
+    | ActionReverted,
     Field(discriminator="event"),
 ]
 _EVENTS = TypeAdapter(list[Event])
@@ -222,7 +235,9 @@ def _window_start(events: list[Any], drop: int) -> int:
         drop = cut
 
 
-def fold_events(events: list[Any], initial_slots: Mapping[str, Any], slots: dict[str, Any], stack: list[FlowFrame]) -> tuple[dict[str, Any], list[FlowFrame]]:
+def fold_events(
+    events: list[Any], initial_slots: Mapping[str, Any], slots: dict[str, Any], stack: list[FlowFrame]
+) -> tuple[dict[str, Any], list[FlowFrame]]:
     """Apply ``events`` to ``slots`` and ``stack`` (changed in place, or replaced on a restart).
     ``events`` hold no reverts (fold :func:`applied_events` of a list that has some)."""
     for e in events:
@@ -306,8 +321,13 @@ class Tracker(FoldedState):
         dropped = applied_events(self.events[:drop])
         slots, stack = self._start()
         slots, stack = fold_events(dropped, self.initial_slots, slots, stack)
-        latest = next((e for e in reversed(dropped) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
-        self.base = TrackerBase(slots, tuple(stack), latest, _session_messages(dropped, self.base.session_messages if self.base else 0))
+        latest = next(
+            (e for e in reversed(dropped) if isinstance(e, UserUttered)),
+            self.base.latest_message if self.base else None,
+        )
+        self.base = TrackerBase(
+            slots, tuple(stack), latest, _session_messages(dropped, self.base.session_messages if self.base else 0)
+        )
         self.offset += drop
         del self.events[:drop]
         self.__dict__.pop("_fold", None)
@@ -350,7 +370,10 @@ class Tracker(FoldedState):
     @property
     def latest_message(self) -> UserUttered | None:
         """The latest user message that still counts (a revert takes one back)."""
-        return next((e for e in reversed(self._counted()) if isinstance(e, UserUttered)), self.base.latest_message if self.base else None)
+        return next(
+            (e for e in reversed(self._counted()) if isinstance(e, UserUttered)),
+            self.base.latest_message if self.base else None,
+        )
 
     def _counted(self) -> list[Any]:
         """The events in memory that still count: all of them when none is a revert. Kept
@@ -375,4 +398,8 @@ class Tracker(FoldedState):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Tracker:
-        return cls(data["conversation_id"], dict(data.get("initial_slots", {})), list(_EVENTS.validate_python(data.get("events", []))))
+        return cls(
+            data["conversation_id"],
+            dict(data.get("initial_slots", {})),
+            list(_EVENTS.validate_python(data.get("events", []))),
+        )

@@ -17,7 +17,19 @@ from typing import Any, TypedDict, cast
 
 from ..domain.builtins import NLU_FALLBACK
 
-__all__ = ["AGENT_FIELDS", "ActionMessage", "Entity", "Intent", "Message", "Parse", "Response", "Turn", "entity", "from_action", "turn_fields"]
+__all__ = [
+    "AGENT_FIELDS",
+    "ActionMessage",
+    "Entity",
+    "Intent",
+    "Message",
+    "Parse",
+    "Response",
+    "Turn",
+    "entity",
+    "from_action",
+    "turn_fields",
+]
 
 
 class Intent(TypedDict):
@@ -43,8 +55,16 @@ class Entity(TypedDict, total=False):
     additional_info: dict[str, Any]  # what a builtin entity's value is made of (grain, unit...), Duckling's shape
 
 
-def entity(name: str, value: Any, extractor: str, start: int | None = None, end: int | None = None, confidence: float = 1.0,
-           role: str | None = None, group: str | None = None) -> Entity:
+def entity(
+    name: str,
+    value: Any,
+    extractor: str,
+    start: int | None = None,
+    end: int | None = None,
+    confidence: float = 1.0,
+    role: str | None = None,
+    group: str | None = None,
+) -> Entity:
     """An :class:`Entity` record: the one place its shape is written."""
     out = Entity(entity=name, value=value, start=start, end=end, confidence=confidence, role=role, extractor=extractor)
     if group is not None:
@@ -112,7 +132,8 @@ class Parse:
     intent_ranking: tuple[Intent, ...] = ()
     entities: tuple[Entity, ...] = ()
     payload: bool = False  # a `/intent{...}` payload (no NLU ran; not free text)
-    fills_slots: bool = True  # False: the slots this message fills are given with it (a replayed test story's slot_was_set)
+    # False: the slots this message fills are given with it (a replayed test story's slot_was_set)
+    fills_slots: bool = True
 
     @property
     def intent_name(self) -> str:
@@ -128,22 +149,30 @@ class Turn:
     payload: bool = False  # the text was a `/intent{...}` payload (no NLU ran; not free text)
     channel: str | None = None  # the input/output channel ("rest", "cmdline"...): selects `channel:` variations
     time: float | None = None  # when the message came (UNIX seconds): "now" for relative times ("tomorrow")
-    metadata: dict[str, Any] = field(default_factory=dict)  # what the channel sent with the message (user info, time zone...)
+    # what the channel sent with the message (user info, time zone...)
+    metadata: dict[str, Any] = field(default_factory=dict)
     intent: Intent | None = None
     intent_ranking: list[Intent] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     responses: list[Response | ActionMessage] = field(default_factory=list)
-    actions: list[str] = field(default_factory=list)  # what the DM did, in order: responses said, actions run, forms run
+    # what the DM did, in order: responses said, actions run, forms run
+    actions: list[str] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)  # NLG: one per entry of `responses`, in order
     timings: dict[str, float] = field(default_factory=dict)
-    refused: list[dict[str, Any]] = field(default_factory=list)  # slot values the DM did not take: {"slot", "value", "why"}
+    # slot values the DM did not take: {"slot", "value", "why"}
+    refused: list[dict[str, Any]] = field(default_factory=list)
     slots: dict[str, Any] = field(default_factory=dict)  # the slots once the DM is done (what NLG fills responses with)
     events: list[Any] = field(default_factory=list)  # the events this message added to the conversation (set last)
 
     def parse(self) -> Parse:
         """The NLU result as the DM reads it."""
-        return Parse(self.text, Intent(**self.intent) if self.intent else None, tuple(Intent(**r) for r in self.intent_ranking),
-                     tuple(Entity(**e) for e in self.entities), self.payload)
+        return Parse(
+            self.text,
+            Intent(**self.intent) if self.intent else None,
+            tuple(Intent(**r) for r in self.intent_ranking),
+            tuple(Entity(**e) for e in self.entities),
+            self.payload,
+        )
 
 
 # What the agent fills before any component runs.

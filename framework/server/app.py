@@ -7,14 +7,16 @@ Routes (Rasa-compatible where Rasa has them):
 - ``POST /model/parse`` ``{"text"}`` → ``{"text", "intent", "entities", "intent_ranking"}``
 - ``POST /conversations/{id}/trigger_intent`` ``{"name", "entities"?}`` → ``{"tracker", "messages"}``:
   the bot acts as if the user had said the intent (Rasa's endpoint: reminders, the bot speaking first)
-- ``GET /conversations/{id}/tracker`` → the conversation in Rasa's shape (``?format=dialogkit``: dialogkit's events); 404 if unknown
+- ``GET /conversations/{id}/tracker`` → the conversation in Rasa's shape (``?format=dialogkit``: dialogkit's events);
+  404 if unknown
 - ``GET /health``, ``GET /version``, ``GET /`` (web chat page), OpenAPI at ``/docs``.
 
 Optional token auth (``?token=`` or ``Authorization: Bearer``), request size and
 message length limits (413 / 422), and JSON errors for every bad request: never a 500
 for bad input. Overload is refused, not queued: past ``max_in_flight`` messages being
 answered, or when one has waited ``max_wait_ms`` for a worker, the answer is 503
-``overloaded`` with ``Retry-After`` at once (the message was not read: nothing of it is kept). Messages for one conversation are serialised by the Agent's lock and
+``overloaded`` with ``Retry-After`` at once (the message was not read: nothing of it is kept). Messages for one
+conversation are serialised by the Agent's lock and
 saved to the tracker store before the answer is sent.
 """
 
@@ -92,31 +94,48 @@ class ParseRequest(BaseModel):
     message_id: str | None = None
 
 
-def create_app(agent: Agent, auth_token: str | None = None, max_body_bytes: int = 64 * 1024, max_message_chars: int = 5_000, cors: list[str] | None = None,
-               max_in_flight: int = 64, max_wait_ms: float = 1000.0) -> FastAPI:
+def create_app(
+    agent: Agent,
+    auth_token: str | None = None,
+    max_body_bytes: int = 64 * 1024,
+    max_message_chars: int = 5_000,
+    cors: list[str] | None = None,
+    max_in_flight: int = 64,
+    max_wait_ms: float = 1000.0,
+) -> FastAPI:
     """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
     call from (``["*"]`` for any), as ``rasa run --cors``. ``max_in_flight``: messages (and
     parses) answered at once, past it 503 at once (0: no bound); ``max_wait_ms``: the longest a
     let-in message waits for a worker before it is refused the same way (0: no bound)."""
-    app = FastAPI(title="dialogkit", version=__version__, description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).", responses=ERROR_RESPONSES)
+    app = FastAPI(
+        title="dialogkit",
+        version=__version__,
+        description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).",
+        responses=ERROR_RESPONSES,
+    )
     _add_guards(app, auth_token, max_body_bytes, cors, max_in_flight)
     _add_error_handlers(app)
     _add_routes(app, agent, max_message_chars, max_wait_ms / 1000)
     return app
 
 
-def _add_guards(app: FastAPI, auth_token: str | None, max_body_bytes: int, cors: list[str] | None, max_in_flight: int) -> None:
+def _add_guards(
+    app: FastAPI, auth_token: str | None, max_body_bytes: int, cors: list[str] | None, max_in_flight: int
+) -> None:
     """The admission bound, the token check, the body limit and CORS (plain ASGI layers: no
     per-request task or stream)."""
     app.add_middleware(Admission, max_in_flight=max_in_flight)  # innermost: only requests that passed the others count
     if auth_token:
         app.add_middleware(TokenCheck, token=auth_token)
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)  # outside the token check: bodies are bounded before anything reads them
+    # outside the token check: bodies are bounded before anything reads them
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     if cors:
         from fastapi.middleware.cors import CORSMiddleware
 
         # added last, so it is the outermost layer: preflight requests are answered before the token check
-        app.add_middleware(CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
+        app.add_middleware(
+            CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"]
+        )
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -124,13 +143,25 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [{"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in exc.errors()]
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "problem": e["msg"]} for e in exc.errors()
+        ]
         return error_response(422, "invalid_request", problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def httperror_response(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # FastAPI could not read the body: not UTF-8, nested too deeply, a huge number
-            return error_response(422, "invalid_request", [{"field": "", "problem": "the body is not a JSON document this server can read (UTF-8, nesting and number size are limited)"}])
+            return error_response(
+                422,
+                "invalid_request",
+                [
+                    {
+                        "field": "",
+                        "problem": "the body is not a JSON document this server can read "
+                        "(UTF-8, nesting and number size are limited)",
+                    }
+                ],
+            )
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, exc.detail)
 
@@ -170,15 +201,22 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
 
     @app.get("/version")
     async def version() -> dict[str, Any]:
-        return {"version": __version__, "model": agent.manifest.get("domain_name"), "archive_format": agent.manifest.get("format"),
-                "language": agent.domain.language, "components": agent.describe()}
+        return {
+            "version": __version__,
+            "model": agent.manifest.get("domain_name"),
+            "archive_format": agent.manifest.get("format"),
+            "language": agent.domain.language,
+            "components": agent.describe(),
+        }
 
     def in_time(request: Request, work: Any, *args: Any) -> Any:
         """``work(*args)`` in a worker thread, unless the request waited past the bound for one."""
         admitted = request.scope.get(ADMITTED)
         if max_wait and admitted is not None and time.monotonic() - admitted > max_wait:
-            raise Overloaded(f"the server is busy: the message waited over {max_wait * 1000:.0f} ms for a worker and was not read; "
-                             f"send it again in {RETRY_AFTER_SECONDS} s")
+            raise Overloaded(
+                f"the server is busy: the message waited over {max_wait * 1000:.0f} ms for a worker and was not read; "
+                f"send it again in {RETRY_AFTER_SECONDS} s"
+            )
         return work(*args)
 
     @app.post("/webhooks/rest/webhook")
@@ -186,7 +224,9 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
         too_long = _check_length(body.message)
         if too_long:
             return too_long
-        messages = await run_in_threadpool(in_time, request, agent.handle, body.message, body.sender, "rest", body.metadata)
+        messages = await run_in_threadpool(
+            in_time, request, agent.handle, body.message, body.sender, "rest", body.metadata
+        )
         return [{"recipient_id": body.sender, **_rasa_message(m)} for m in messages]
 
     @app.post("/model/parse")
@@ -195,7 +235,13 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
         if too_long:
             return too_long
         result = await run_in_threadpool(in_time, request, agent.parse, body.text)
-        return {"text": result["text"], "intent": result["intent"], "entities": result["entities"], "intent_ranking": result["intent_ranking"], "message_id": body.message_id}
+        return {
+            "text": result["text"],
+            "intent": result["intent"],
+            "entities": result["entities"],
+            "intent_ranking": result["intent_ranking"],
+            "message_id": body.message_id,
+        }
 
     # the bot's intents are the schema's: an unknown one is a 422 naming them, and clients see the list
     intents = tuple(sorted(set(agent.domain.intents) | BUILTIN_INTENTS))
@@ -203,16 +249,22 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
     trigger_body = create_model("TriggerIntent", __config__=ConfigDict(extra="ignore"), name=(one_of, ...),
                                 entities=(dict[str, Any] | None, None))
 
-    async def trigger_intent(body: Any, request: Request, conversation_id: str = FastAPIPath(min_length=1, max_length=200),
-                             output_channel: str | None = None) -> Any:
+    async def trigger_intent(
+        body: Any,
+        request: Request,
+        conversation_id: str = FastAPIPath(min_length=1, max_length=200),
+        output_channel: str | None = None,
+    ) -> Any:
         """The bot acts on ``name`` as if the user had said it (Rasa's endpoint): its messages and the tracker."""
-        turn = await run_in_threadpool(in_time, request, agent.trigger_intent, body.name, conversation_id, body.entities,
-                                       output_channel or "rest")
+        turn = await run_in_threadpool(
+            in_time, request, agent.trigger_intent, body.name, conversation_id, body.entities, output_channel or "rest"
+        )
         t = await run_in_threadpool(agent.tracker, conversation_id)
         return {"tracker": rasa_tracker(t, agent.domain),
                 "messages": [{"recipient_id": conversation_id, **_rasa_message(m)} for m in turn.messages]}
 
-    trigger_intent.__annotations__["body"] = trigger_body  # a class made here: not a name the annotation string could find
+    # a class made here: not a name the annotation string could find
+    trigger_intent.__annotations__["body"] = trigger_body
     app.post("/conversations/{conversation_id:path}/trigger_intent")(trigger_intent)
 
     @app.get("/conversations/{conversation_id:path}/tracker")  # any sender id, `/` included
@@ -246,14 +298,32 @@ def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
         settings.tracker_store = {"type": kind, "url": options.get("store_url"), "path": options.get("store_path")}
     if options.get("lock_url"):
         settings.lock_store = {"type": "redis", "url": options["lock_url"]}
-    elif settings.lock_store is None and settings.tracker_store is not None and settings.tracker_store.get("type") == "redis":
+    elif (
+        settings.lock_store is None
+        and settings.tracker_store is not None
+        and settings.tracker_store.get("type") == "redis"
+    ):
         store = settings.tracker_store
-        settings.lock_store = {"type": "redis", "url": store.get("url"), "port": store.get("port"), "db": store.get("db"), "password": store.get("password")}
+        settings.lock_store = {
+            "type": "redis",
+            "url": store.get("url"),
+            "port": store.get("port"),
+            "db": store.get("db"),
+            "password": store.get("password"),
+        }
     if options.get("event_stream"):
         settings.event_broker = {"type": "redis", "url": options["event_stream"]}
     if options.get("workers", 1) > 1 and not settings.shared:
-        raise DialogkitError(message("DK801", Location(settings.source), section="serve --workers", problem="several processes need a shared tracker store and a Redis lock store",
-                                     fix="use --store redis --store-url redis://HOST:6379/0 (or --store sql --store-url postgresql+psycopg://... --lock-url redis://...), or tracker_store/lock_store in endpoints.yml"))
+        raise DialogkitError(
+            message(
+                "DK801",
+                Location(settings.source),
+                section="serve --workers",
+                problem="several processes need a shared tracker store and a Redis lock store",
+                fix="use --store redis --store-url redis://HOST:6379/0 (or --store sql --store-url "
+                "postgresql+psycopg://... --lock-url redis://...), or tracker_store/lock_store in endpoints.yml",
+            )
+        )
     default_sqlite = model.with_name(model.name.removesuffix(".tar.gz") + ".trackers.sqlite")
     store, where = create_tracker_store(settings.tracker_store, default_sqlite)
     lock_store = create_lock_store(settings.lock_store) if settings.lock_store else None
@@ -263,10 +333,18 @@ def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
         agent.use_endpoints(options["endpoints"])
     if options.get("batch_size", 32) > 1:
         agent.enable_batching(options.get("batch_size", 32), options.get("batch_wait_ms", 5.0))
-    app = create_app(agent, auth_token=options.get("auth_token") or os.environ.get("DIALOGKIT_AUTH_TOKEN"), max_body_bytes=options.get("max_body_bytes", 64 * 1024),
-                     max_message_chars=options.get("max_message_chars", 5000), cors=options.get("cors"),
-                     max_in_flight=options.get("max_in_flight", 64), max_wait_ms=options.get("max_wait_ms", 1000.0))
-    where += f"; locks: {'redis' if lock_store else 'in-process'}" + ("; events: redis stream" if settings.event_broker else "")
+    app = create_app(
+        agent,
+        auth_token=options.get("auth_token") or os.environ.get("DIALOGKIT_AUTH_TOKEN"),
+        max_body_bytes=options.get("max_body_bytes", 64 * 1024),
+        max_message_chars=options.get("max_message_chars", 5000),
+        cors=options.get("cors"),
+        max_in_flight=options.get("max_in_flight", 64),
+        max_wait_ms=options.get("max_wait_ms", 1000.0),
+    )
+    where += f"; locks: {'redis' if lock_store else 'in-process'}" + (
+        "; events: redis stream" if settings.event_broker else ""
+    )
     return app, where
 
 
@@ -293,7 +371,11 @@ def app_from_env() -> FastAPI:
 
 
 def _rasa_message(msg: dict[str, Any]) -> dict[str, Any]:
-    out = {k: msg[k] for k in ("text", "buttons", "image", "custom", "attachment", "elements", "quick_replies") if msg.get(k) is not None}
+    out = {
+        k: msg[k]
+        for k in ("text", "buttons", "image", "custom", "attachment", "elements", "quick_replies")
+        if msg.get(k) is not None
+    }
     if msg.get("response"):
         out["response"] = msg["response"]
     return out

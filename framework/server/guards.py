@@ -10,7 +10,17 @@ from urllib.parse import parse_qs
 
 from fastapi.responses import JSONResponse
 
-__all__ = ["ADMITTED", "Admission", "BodyLimit", "OPEN_PATHS", "Overloaded", "RETRY_AFTER_SECONDS", "TokenCheck", "WORK_PATHS", "error_response"]
+__all__ = [
+    "ADMITTED",
+    "Admission",
+    "BodyLimit",
+    "OPEN_PATHS",
+    "Overloaded",
+    "RETRY_AFTER_SECONDS",
+    "TokenCheck",
+    "WORK_PATHS",
+    "error_response",
+]
 
 OPEN_PATHS = {"/", "/health", "/version", "/docs", "/openapi.json", "/docs/oauth2-redirect", "/redoc"}
 
@@ -48,7 +58,9 @@ class TokenCheck:
         if header.lower().startswith("bearer "):
             given = header[7:].strip()
         if not hmac.compare_digest(given.encode(errors="replace"), self.token):
-            await error_response(401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header")(scope, receive, send)
+            await error_response(
+                401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header"
+            )(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -69,7 +81,9 @@ class Admission:
         if self.max_in_flight and self.in_flight >= self.max_in_flight:
             detail = (f"the server is answering {self.in_flight} messages, its bound (--max-in-flight); "
                       f"this one was not read: send it again in {RETRY_AFTER_SECONDS} s")
-            await error_response(503, "overloaded", detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})(scope, receive, send)
+            await error_response(503, "overloaded", detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})(
+                scope, receive, send
+            )
             return
         self.in_flight += 1  # one event loop per process: no lock needed
         scope[ADMITTED] = time.monotonic()
@@ -119,4 +133,6 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        await error_response(413, "request_too_large", f"request bodies are limited to {self.max_bytes} bytes")(scope, receive, send)
+        await error_response(413, "request_too_large", f"request bodies are limited to {self.max_bytes} bytes")(
+            scope, receive, send
+        )

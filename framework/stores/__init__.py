@@ -15,4 +15,11 @@ only when used.
 from .local import InMemoryTrackerStore, SQLiteTrackerStore, TrackerStore
 from .locks import InProcessLockStore, LockStore, LockTimeout
 
-__all__ = ["InMemoryTrackerStore", "InProcessLockStore", "LockStore", "LockTimeout", "SQLiteTrackerStore", "TrackerStore"]
+__all__ = [
+    "InMemoryTrackerStore",
+    "InProcessLockStore",
+    "LockStore",
+    "LockTimeout",
+    "SQLiteTrackerStore",
+    "TrackerStore",
+]

@@ -33,11 +33,30 @@ from ..yamlio import interpolate_env, load_yaml
 __all__ = ["StoreSettings", "create_event_broker", "create_lock_store", "create_tracker_store", "load_store_settings"]
 
 _KEYS = {
-    "tracker_store": {"type", "url", "host", "port", "db", "username", "password", "dialect", "query", "key_prefix", "use_ssl", "path", "window", "cache_size"},
+    "tracker_store": {
+        "type",
+        "url",
+        "host",
+        "port",
+        "db",
+        "username",
+        "password",
+        "dialect",
+        "query",
+        "key_prefix",
+        "use_ssl",
+        "path",
+        "window",
+        "cache_size",
+    },
     "lock_store": {"type", "url", "host", "port", "db", "password", "key_prefix", "use_ssl", "lock_lifetime", "wait"},
     "event_broker": {"type", "url", "host", "port", "db", "password", "use_ssl", "stream", "max_length"},
 }
-_TYPES = {"tracker_store": ("memory", "sqlite", "redis", "sql"), "lock_store": ("in_memory", "redis"), "event_broker": ("redis",)}
+_TYPES = {
+    "tracker_store": ("memory", "sqlite", "redis", "sql"),
+    "lock_store": ("in_memory", "redis"),
+    "event_broker": ("redis",),
+}
 
 
 @dataclass
@@ -72,16 +91,40 @@ def load_store_settings(path: str | Path) -> StoreSettings:
         loc = doc.positions.find((section,))
         line = loc.line if loc else None
         if not isinstance(raw, dict):
-            raise _error(spath, section, "must be a mapping of keys", f"write e.g. `{section}: {{type: redis, url: localhost}}`", line)
+            raise _error(
+                spath,
+                section,
+                "must be a mapping of keys",
+                f"write e.g. `{section}: {{type: redis, url: localhost}}`",
+                line,
+            )
         unknown = sorted(set(raw) - _KEYS[section])
         if unknown:
-            raise _error(spath, section, f"unknown key(s) {', '.join(unknown)}", f"valid keys: {', '.join(sorted(_KEYS[section]))}", line)
+            raise _error(
+                spath,
+                section,
+                f"unknown key(s) {', '.join(unknown)}",
+                f"valid keys: {', '.join(sorted(_KEYS[section]))}",
+                line,
+            )
         kind = str(raw.get("type", "")).lower()
         if kind not in _TYPES[section]:
-            raise _error(spath, section, f"type {raw.get('type')!r} is not supported", f"use one of: {', '.join(_TYPES[section])}", line)
+            raise _error(
+                spath,
+                section,
+                f"type {raw.get('type')!r} is not supported",
+                f"use one of: {', '.join(_TYPES[section])}",
+                line,
+            )
 
         def missing(name: str, section: str = section, line: int | None = line) -> None:
-            raise _error(spath, section, f"environment variable {name} is not set", "set it, or write the value in the file", line)
+            raise _error(
+                spath,
+                section,
+                f"environment variable {name} is not set",
+                "set it, or write the value in the file",
+                line,
+            )
 
         setattr(out, section, {k: interpolate_env(v, missing) for k, v in raw.items()} | {"type": kind})
     return out
@@ -106,8 +149,15 @@ def _sql_url(cfg: dict[str, Any]) -> str:
     if dialect == "sqlite":
         return f"sqlite:///{cfg.get('db') or 'trackers.db'}"
     driver = {"postgresql": "postgresql+psycopg"}.get(dialect, dialect)
-    return URL.create(driver, username=cfg.get("username"), password=cfg.get("password"), host=url or "localhost",
-                      port=int(cfg["port"]) if cfg.get("port") else None, database=cfg.get("db"), query=cfg.get("query") or {}).render_as_string(hide_password=False)
+    return URL.create(
+        driver,
+        username=cfg.get("username"),
+        password=cfg.get("password"),
+        host=url or "localhost",
+        port=int(cfg["port"]) if cfg.get("port") else None,
+        database=cfg.get("db"),
+        query=cfg.get("query") or {},
+    ).render_as_string(hide_password=False)
 
 
 def create_tracker_store(cfg: dict[str, Any] | None, default_sqlite: Path | None = None) -> tuple[Any, str]:
@@ -127,7 +177,9 @@ def create_tracker_store(cfg: dict[str, Any] | None, default_sqlite: Path | None
         from .shared import RedisTrackerStore
 
         url = _redis_url(cfg)
-        return RedisTrackerStore.from_url(url, key_prefix=str(cfg.get("key_prefix") or "dialogkit:"), **sizes), f"redis {_safe(url)}"
+        return RedisTrackerStore.from_url(
+            url, key_prefix=str(cfg.get("key_prefix") or "dialogkit:"), **sizes
+        ), f"redis {_safe(url)}"
     from .shared import SQLTrackerStore
 
     url = _sql_url(cfg)
@@ -148,7 +200,11 @@ def create_event_broker(cfg: dict[str, Any] | None) -> Any:
         return None
     from .events import RedisStreamBroker
 
-    return RedisStreamBroker.from_url(_redis_url(cfg), stream=str(cfg.get("stream") or "dialogkit:events"), max_length=int(cfg.get("max_length") or 1_000_000))
+    return RedisStreamBroker.from_url(
+        _redis_url(cfg),
+        stream=str(cfg.get("stream") or "dialogkit:events"),
+        max_length=int(cfg.get("max_length") or 1_000_000),
+    )
 
 
 def _safe(url: str) -> str:

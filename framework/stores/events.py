@@ -41,7 +41,18 @@ class RedisStreamBroker:
         try:
             pipe = self.client.pipeline(transaction=True)  # one conversation's events stay together and in order
             for e in events:
-                pipe.xadd(self.stream, {"sender_id": conversation_id, "event": e.model_dump_json()}, maxlen=self.max_length, approximate=True)
+                pipe.xadd(
+                    self.stream,
+                    {"sender_id": conversation_id, "event": e.model_dump_json()},
+                    maxlen=self.max_length,
+                    approximate=True,
+                )
             pipe.execute()
         except Exception as e:  # noqa: BLE001 - the events are stored; the stream is best effort
-            logger.error("could not publish %d event(s) of %s to the Redis stream %s: %s", len(events), conversation_id, self.stream, e)
+            logger.error(
+                "could not publish %d event(s) of %s to the Redis stream %s: %s",
+                len(events),
+                conversation_id,
+                self.stream,
+                e,
+            )

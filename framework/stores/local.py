@@ -77,7 +77,10 @@ class SQLiteTrackerStore(SharedTrackerStore):
         self._write_lock = threading.Lock()
         with self._conn() as db:
             db.execute("CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, initial_slots TEXT NOT NULL)")
-            db.execute("CREATE TABLE IF NOT EXISTS events (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (conversation_id, seq))")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS events (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT "
+                "NOT NULL, PRIMARY KEY (conversation_id, seq))"
+            )
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode: a lone SELECT reads a WAL snapshot
@@ -93,22 +96,39 @@ class SQLiteTrackerStore(SharedTrackerStore):
     def _conn(self) -> _Tx:
         return _Tx(self._connection(), lock=self._write_lock)
 
-    def _read(self, conversation_id: str, start: int, with_initial: bool) -> tuple[dict[str, Any] | None, list[str]] | None:
+    def _read(
+        self, conversation_id: str, start: int, with_initial: bool
+    ) -> tuple[dict[str, Any] | None, list[str]] | None:
         if not with_initial:  # the never-stale check on every message: one indexed read, no write lock
-            rows = self._connection().execute("SELECT body FROM events WHERE conversation_id = ? AND seq >= ? ORDER BY seq", (conversation_id, start)).fetchall()
+            rows = (
+                self._connection()
+                .execute(
+                    "SELECT body FROM events WHERE conversation_id = ? AND seq >= ? ORDER BY seq",
+                    (conversation_id, start),
+                )
+                .fetchall()
+            )
             return None, [body for (body,) in rows]
         with _Tx(self._connection(), write=False) as db:  # one snapshot for both reads
             row = db.execute("SELECT initial_slots FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
             if row is None:
                 return None
-            rows = db.execute("SELECT body FROM events WHERE conversation_id = ? AND seq >= ? ORDER BY seq", (conversation_id, start)).fetchall()
+            rows = db.execute(
+                "SELECT body FROM events WHERE conversation_id = ? AND seq >= ? ORDER BY seq", (conversation_id, start)
+            ).fetchall()
         return json.loads(row[0]), [body for (body,) in rows]
 
     def _append(self, conversation_id: str, initial_slots: dict[str, Any], start: int, bodies: list[str]) -> None:
         try:
             with self._conn() as db:
-                db.execute("INSERT OR IGNORE INTO conversations (id, initial_slots) VALUES (?, ?)", (conversation_id, json.dumps(initial_slots)))
-                db.executemany("INSERT INTO events (conversation_id, seq, body) VALUES (?, ?, ?)", [(conversation_id, start + i, b) for i, b in enumerate(bodies)])
+                db.execute(
+                    "INSERT OR IGNORE INTO conversations (id, initial_slots) VALUES (?, ?)",
+                    (conversation_id, json.dumps(initial_slots)),
+                )
+                db.executemany(
+                    "INSERT INTO events (conversation_id, seq, body) VALUES (?, ?, ?)",
+                    [(conversation_id, start + i, b) for i, b in enumerate(bodies)],
+                )
         except sqlite3.IntegrityError:  # those sequence numbers were written by another process first
             raise StoreConflict.of(conversation_id, start, -1) from None
 

@@ -4,7 +4,8 @@
 - :class:`RedisLockStore`: a lock in Redis shared by every process (``SET key token NX PX``
   to acquire, a compare-and-delete script to release, so a process only ever frees its
   own lock). Each lock expires after ``lifetime`` seconds (10): a process that dies holding
-  one blocks its conversation for that long at most; a message waits up to ``wait`` (20 s). A turn that outlives its lock cannot
+  one blocks its conversation for that long at most; a message waits up to ``wait`` (20 s). A turn that outlives its
+  lock cannot
   corrupt the conversation either: the shared tracker stores append with
   compare-and-append (:mod:`dialogkit.framework.stores.shared`), so the late writer's turn is
   refused and rolled back instead of interleaving with the next holder's.

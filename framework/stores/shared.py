@@ -31,7 +31,14 @@ from pydantic import TypeAdapter
 from ..errors import DialogkitError, message
 from ..runtime.tracker import Event, Tracker
 
-__all__ = ["RedisTrackerStore", "SQLTrackerStore", "SharedTrackerStore", "StoreConflict", "mark_stored", "stored_events"]
+__all__ = [
+    "RedisTrackerStore",
+    "SQLTrackerStore",
+    "SharedTrackerStore",
+    "StoreConflict",
+    "mark_stored",
+    "stored_events",
+]
 
 _EVENT = TypeAdapter(Event)
 
@@ -55,12 +62,15 @@ class SharedTrackerStore(ABC):
     # --- what a backend provides -----------------------------------------------------------
 
     @abstractmethod
-    def _read(self, conversation_id: str, start: int, with_initial: bool) -> tuple[dict[str, Any] | None, list[str]] | None:
+    def _read(
+        self, conversation_id: str, start: int, with_initial: bool
+    ) -> tuple[dict[str, Any] | None, list[str]] | None:
         """Initial slots (when asked) and the JSON of events ``start..``; None for an unknown conversation."""
 
     @abstractmethod
     def _append(self, conversation_id: str, initial_slots: dict[str, Any], start: int, bodies: list[str]) -> None:
-        """Append ``bodies`` as events ``start..`` if the store holds exactly ``start`` events, else raise StoreConflict."""
+        """Append ``bodies`` as events ``start..`` if the store holds exactly ``start`` events, else raise
+        StoreConflict."""
 
     @abstractmethod
     def keys(self) -> Iterable[str]: ...
@@ -76,7 +86,8 @@ class SharedTrackerStore(ABC):
                 return None
         else:
             found = self._read(conversation_id, stored_events(tracker), with_initial=False)
-            tracker.events.extend(_EVENT.validate_json(b) for b in (found[1] if found else []))  # what other processes added: never stale
+            # what other processes added: never stale
+            tracker.events.extend(_EVENT.validate_json(b) for b in (found[1] if found else []))
         self._remember(tracker)
         return tracker
 
@@ -155,7 +166,9 @@ class RedisTrackerStore(SharedTrackerStore):
     def _keys(self, cid: str) -> list[str]:
         return [f"{self.prefix}{cid}:events", f"{self.prefix}{cid}:initial", f"{self.prefix}conversations"]
 
-    def _read(self, conversation_id: str, start: int, with_initial: bool) -> tuple[dict[str, Any] | None, list[str]] | None:
+    def _read(
+        self, conversation_id: str, start: int, with_initial: bool
+    ) -> tuple[dict[str, Any] | None, list[str]] | None:
         events_key, initial_key, _ = self._keys(conversation_id)
         pipe = self.client.pipeline(transaction=False)
         pipe.get(initial_key)
@@ -166,7 +179,11 @@ class RedisTrackerStore(SharedTrackerStore):
         return (json.loads(initial) if with_initial else None), [b.decode() for b in bodies]
 
     def _append(self, conversation_id: str, initial_slots: dict[str, Any], start: int, bodies: list[str]) -> None:
-        result = int(self._append_script(keys=self._keys(conversation_id), args=[start, json.dumps(initial_slots), conversation_id, *bodies]))
+        result = int(
+            self._append_script(
+                keys=self._keys(conversation_id), args=[start, json.dumps(initial_slots), conversation_id, *bodies]
+            )
+        )
         if result < 0:
             raise StoreConflict.of(conversation_id, start, -1 - result)
 
@@ -187,9 +204,18 @@ class SQLTrackerStore(SharedTrackerStore):
         import sqlalchemy as sa
 
         super().__init__(**kwargs)
-        self.engine = sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8) if not url.startswith("sqlite") else sa.create_engine(url)
+        self.engine = (
+            sa.create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=8)
+            if not url.startswith("sqlite")
+            else sa.create_engine(url)
+        )
         meta = sa.MetaData()
-        self.conversations = sa.Table("dialogkit_conversations", meta, sa.Column("id", sa.String(255), primary_key=True), sa.Column("initial_slots", sa.Text, nullable=False))
+        self.conversations = sa.Table(
+            "dialogkit_conversations",
+            meta,
+            sa.Column("id", sa.String(255), primary_key=True),
+            sa.Column("initial_slots", sa.Text, nullable=False),
+        )
         self.events = sa.Table(
             "dialogkit_events", meta,
             sa.Column("conversation_id", sa.String(255), primary_key=True),
@@ -204,7 +230,9 @@ class SQLTrackerStore(SharedTrackerStore):
             meta.create_all(db)  # IF NOT EXISTS
         self._sa = sa
 
-    def _read(self, conversation_id: str, start: int, with_initial: bool) -> tuple[dict[str, Any] | None, list[str]] | None:
+    def _read(
+        self, conversation_id: str, start: int, with_initial: bool
+    ) -> tuple[dict[str, Any] | None, list[str]] | None:
         sa, c, e = self._sa, self.conversations, self.events
         with self.engine.connect() as db:
             if with_initial or start == 0:
@@ -214,7 +242,15 @@ class SQLTrackerStore(SharedTrackerStore):
                 initial = json.loads(row[0])
             else:
                 initial = None
-            bodies = db.execute(sa.select(e.c.body).where(e.c.conversation_id == conversation_id, e.c.seq >= start).order_by(e.c.seq)).scalars().all()
+            bodies = (
+                db.execute(
+                    sa.select(e.c.body)
+                    .where(e.c.conversation_id == conversation_id, e.c.seq >= start)
+                    .order_by(e.c.seq)
+                )
+                .scalars()
+                .all()
+            )
         return initial, list(bodies)
 
     def _append(self, conversation_id: str, initial_slots: dict[str, Any], start: int, bodies: list[str]) -> None:
@@ -224,13 +260,22 @@ class SQLTrackerStore(SharedTrackerStore):
                 if start == 0:
                     db.execute(c.insert().values(id=conversation_id, initial_slots=json.dumps(initial_slots)))
                 else:
-                    count = db.execute(sa.select(sa.func.count()).select_from(e).where(e.c.conversation_id == conversation_id, e.c.seq >= start)).scalar()
+                    count = db.execute(
+                        sa.select(sa.func.count())
+                        .select_from(e)
+                        .where(e.c.conversation_id == conversation_id, e.c.seq >= start)
+                    ).scalar()
                     if count:
                         raise StoreConflict.of(conversation_id, start, start + count)
-                db.execute(e.insert(), [{"conversation_id": conversation_id, "seq": start + i, "body": b} for i, b in enumerate(bodies)])
+                db.execute(
+                    e.insert(),
+                    [{"conversation_id": conversation_id, "seq": start + i, "body": b} for i, b in enumerate(bodies)],
+                )
         except sa.exc.IntegrityError:  # another process wrote these sequence numbers first
             raise StoreConflict.of(conversation_id, start, -1) from None
 
     def keys(self) -> Iterable[str]:
         with self.engine.connect() as db:
-            return list(db.execute(self._sa.select(self.conversations.c.id).order_by(self.conversations.c.id)).scalars())
+            return list(
+                db.execute(self._sa.select(self.conversations.c.id).order_by(self.conversations.c.id)).scalars()
+            )

@@ -72,7 +72,14 @@ flows:
     steps: [{{collect: n}}, {{say: utter_booked}}]
 """
 
-PROBES = {"hello": "greet", "hey there hello": "greet", "goodbye then": "bye", "see you": "bye", "book a table for 7": "book", "reserve a table for 2": "book"}
+PROBES = {
+    "hello": "greet",
+    "hey there hello": "greet",
+    "goodbye then": "bye",
+    "see you": "bye",
+    "book a table for 7": "book",
+    "reserve a table for 2": "book",
+}
 
 
 def train(bot, out, devices):

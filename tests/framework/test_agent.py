@@ -44,7 +44,11 @@ def test_odd_input_gets_a_reply_and_leaves_the_conversation_usable(agent, text):
 def test_interrupt_and_resume_is_recorded(agent):
     cid = "interrupt"
     assert names(agent.handle("I'd like to book a table", cid)) == ["utter_ask_cuisine"]
-    assert names(agent.handle("when are you open", cid)) == ["utter_opening_hours", "utter_continue_book_table", "utter_ask_cuisine"]
+    assert names(agent.handle("when are you open", cid)) == [
+        "utter_opening_hours",
+        "utter_continue_book_table",
+        "utter_ask_cuisine",
+    ]
     events = agent.tracker(cid).events
     assert any(isinstance(e, FlowInterrupted) and e.flow == "book_table" for e in events)
     assert any(isinstance(e, FlowResumed) and e.flow == "book_table" for e in events)
@@ -94,7 +98,9 @@ def test_custom_action_failure_is_reported_and_conversation_goes_on(restaurant_m
 
 def test_slot_values_with_braces_are_printed_literally(agent):
     cid = "inject"
-    agent.handle('/book_table{"cuisine": "thai", "party_size": 2, "area": "north", "time": "{cuisine} {{x}} {0.__class__}"}', cid)
+    agent.handle(
+        '/book_table{"cuisine": "thai", "party_size": 2, "area": "north", "time": "{cuisine} {{x}} {0.__class__}"}', cid
+    )
     text = agent.tracker(cid).events[-1].text
     assert "{cuisine} {{x}} {0.__class__}" in text
 
@@ -131,7 +137,14 @@ def test_runaway_loop_is_stopped(write_bot, tmp_path):
     from dialogkit.framework.runtime.pipeline import resolve_config
 
     domain = load_domain(bot).domain
-    agent = A(domain, [FlowPolicy(resolve_config("flow_policy", {"max_actions_per_turn": 10}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    agent = A(
+        domain,
+        [
+            FlowPolicy(resolve_config("flow_policy", {"max_actions_per_turn": 10}), domain),
+            TemplateNLG(resolve_config("template_nlg", {}), domain),
+        ],
+        {},
+    )
     out_msgs = agent.handle("/go", "spin")
     assert out_msgs[-1]["text"] == "loop stopped"
     assert agent.tracker("spin").stack == []
@@ -169,5 +182,7 @@ def test_parse_batch_matches_single_parses(agent):
     for text, result in zip(texts, batch):
         single = agent.parse(text)
         assert result["intent"]["name"] == single["intent"]["name"]
-        assert [(e["entity"], e["value"], e["start"]) for e in result["entities"]] == [(e["entity"], e["value"], e["start"]) for e in single["entities"]]
+        assert [(e["entity"], e["value"], e["start"]) for e in result["entities"]] == [
+            (e["entity"], e["value"], e["start"]) for e in single["entities"]
+        ]
     assert batch[2]["intent"]["name"] == "inform" and batch[2]["entities"][0]["value"] == "thai"

@@ -23,7 +23,12 @@ def test_manifest_lists_every_file_with_hashes(model):
     files = {p.relative_to(model).as_posix() for p in model.rglob("*") if p.is_file() and p.name != "manifest.json"}
     assert set(manifest["files"]) == files
     assert manifest["format"] == 1 and manifest["framework_version"]
-    assert [c["name"] for c in manifest["components"]] == ["rule_entity_extractor", "keyword_intent_classifier", "flow_policy", "template_nlg"]
+    assert [c["name"] for c in manifest["components"]] == [
+        "rule_entity_extractor",
+        "keyword_intent_classifier",
+        "flow_policy",
+        "template_nlg",
+    ]
     assert manifest["components"][1]["config"]["threshold"] == 0.3  # resolved defaults are saved
     assert not any(p.suffix in (".pkl", ".pickle", ".pt", ".bin") for p in model.rglob("*"))
 
@@ -121,7 +126,11 @@ def test_unchanged_components_are_reused_and_changes_retrain(minimal_bot, tmp_pa
     assert set(third.trained) == {"flow_policy", "template_nlg"}
     # a config change retrains that component only
     text = (minimal_bot / "domain.yml").read_text()
-    (minimal_bot / "domain.yml").write_text(text.replace("  - name: keyword_intent_classifier\n", "  - name: keyword_intent_classifier\n    threshold: 0.5\n"))
+    (minimal_bot / "domain.yml").write_text(
+        text.replace(
+            "  - name: keyword_intent_classifier\n", "  - name: keyword_intent_classifier\n    threshold: 0.5\n"
+        )
+    )
     fourth = train(minimal_bot, out)
     assert fourth.trained == ["keyword_intent_classifier"]
     assert train(minimal_bot, out, force=True).reused == []
@@ -139,14 +148,22 @@ def test_failed_training_keeps_the_previous_model(minimal_bot, tmp_path, capsys)
 
 
 def test_pipeline_missing_a_stage(minimal_bot, tmp_path):
-    (minimal_bot / "domain.yml").write_text(MINIMAL.replace(STAND_IN, "pipeline:\n  - name: keyword_intent_classifier\n  - name: flow_policy\n"))
+    (minimal_bot / "domain.yml").write_text(
+        MINIMAL.replace(STAND_IN, "pipeline:\n  - name: keyword_intent_classifier\n  - name: flow_policy\n")
+    )
     with pytest.raises(ConfigError) as exc:
         train(minimal_bot, tmp_path / "m")
     assert exc.value.codes == ["DK605"] and "template_nlg" in exc.value.issues[0].fix
 
 
 def test_bad_component_config_points_at_the_pipeline_entry(minimal_bot, tmp_path, capsys):
-    (minimal_bot / "domain.yml").write_text(MINIMAL.replace(STAND_IN, "pipeline:\n  - name: keyword_intent_classifier\n    treshold: 2\n  - name: flow_policy\n  - name: template_nlg\n"))
+    (minimal_bot / "domain.yml").write_text(
+        MINIMAL.replace(
+            STAND_IN,
+            "pipeline:\n  - name: keyword_intent_classifier\n    treshold: 2\n  - name: flow_policy\n  - name: "
+            "template_nlg\n",
+        )
+    )
     assert main(["train", str(minimal_bot), "--out", str(tmp_path / "m")]) == 2
     err = capsys.readouterr().err
     assert "domain.yml:5:5: error DK603" in err and "did you mean 'threshold'" in err

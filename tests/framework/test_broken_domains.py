@@ -69,7 +69,9 @@ def test_broken_file_gets_one_located_message(name, capsys):
     errors = [ln for ln in err.splitlines() if " error DK" in ln]
     assert errors, err
     assert errors[0].startswith(f"{path}:{line}:{col}: error {code}:"), err
-    assert len({ln.split(" error ")[1].split(":")[0] for ln in errors}) == 1, f"one mistake should give one kind of error:\n{err}"
+    assert len({ln.split(" error ")[1].split(":")[0] for ln in errors}) == 1, (
+        f"one mistake should give one kind of error:\n{err}"
+    )
     assert "fix:" in err
 
 

@@ -9,7 +9,10 @@ from tests.conftest import DOMAINS, ROOT
 
 
 def test_help_does_not_import_heavy_libraries():
-    code = "import sys; from dialogkit.framework.cli.main import build_parser; build_parser().format_help(); print(sorted(m for m in ('torch', 'transformers', 'spacy', 'networkx', 'pydantic') if m in sys.modules))"
+    code = (
+        "import sys; from dialogkit.framework.cli.main import build_parser; build_parser().format_help(); "
+        "print(sorted(m for m in ('torch', 'transformers', 'spacy', 'networkx', 'pydantic') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]"
 
@@ -39,11 +42,20 @@ def test_shell_reads_piped_input_and_debug_view(restaurant_model):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "dialogkit", "shell", str(restaurant_model), "--debug"],
-        input="book a table for 2\n/slots\n/tracker\n/exit\n", capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+        input="book a table for 2\n/slots\n/tracker\n/exit\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert "intent: book_table" in out and "entity: party_size='2'" in out and "flows:  book_table (at: collect cuisine)" in out
+    assert (
+        "intent: book_table" in out
+        and "entity: party_size='2'" in out
+        and "flows:  book_table (at: collect cuisine)" in out
+    )
     assert "(generated)" in out and "time:" in out  # the example bots reply through the T5 generator
     assert '"party_size": 2' in out and '"events"' in out
 
@@ -56,7 +68,9 @@ def test_conversation_tests_pass_and_fail(restaurant_model, tmp_path, capsys, wr
     # a failing expectation is reported with its turn and exits non-zero
     bot = tmp_path / "bot"
     (bot / "tests").mkdir(parents=True)
-    (bot / "tests" / "t.yml").write_text("conversations:\n  - name: wrong\n    steps:\n      - user: hello\n      - bot: utter_goodbye\n")
+    (bot / "tests" / "t.yml").write_text(
+        "conversations:\n  - name: wrong\n    steps:\n      - user: hello\n      - bot: utter_goodbye\n"
+    )
     capsys.readouterr()
     assert main(["test", str(bot), "--model", str(restaurant_model)]) == 1
     text = capsys.readouterr().out
@@ -66,7 +80,9 @@ def test_conversation_tests_pass_and_fail(restaurant_model, tmp_path, capsys, wr
 def test_conversation_test_file_errors_are_located(restaurant_model, tmp_path, capsys):
     bot = tmp_path / "bot"
     (bot / "tests").mkdir(parents=True)
-    (bot / "tests" / "t.yml").write_text("conversations:\n  - name: x\n    steps:\n      - user: hi\n        bot: utter_greet\n")
+    (bot / "tests" / "t.yml").write_text(
+        "conversations:\n  - name: x\n    steps:\n      - user: hi\n        bot: utter_greet\n"
+    )
     assert main(["test", str(bot), "--model", str(restaurant_model)]) == 2
     assert "t.yml:4:9: error DK203" in capsys.readouterr().err
 
@@ -86,12 +102,20 @@ def test_shell_debug_shows_a_refused_slot_value_and_why(minimal_bot, tmp_path, c
 def test_train_prints_a_summary_and_epoch_lines_only_with_verbose(write_bot, tmp_path, capsys):
     from tests.conftest import MINIMAL
 
-    bot = write_bot({"domain.yml": MINIMAL.replace("  - name: keyword_intent_classifier\n", "  - name: keyword_intent_classifier\n")})
+    bot = write_bot(
+        {
+            "domain.yml": MINIMAL.replace(
+                "  - name: keyword_intent_classifier\n", "  - name: keyword_intent_classifier\n"
+            )
+        }
+    )
     assert main(["train", str(bot), "--out", str(tmp_path / "m")]) == 0
     out = capsys.readouterr().out
     assert "component" in out and "what it found" in out  # the summary table
     for name in ("rule_entity_extractor", "keyword_intent_classifier", "flow_policy", "template_nlg"):
-        assert any(line.strip().startswith(name) and ("trained" in line or "built" in line) for line in out.splitlines()), name
+        assert any(
+            line.strip().startswith(name) and ("trained" in line or "built" in line) for line in out.splitlines()
+        ), name
     assert main(["train", str(bot), "--out", str(tmp_path / "m")]) == 0
     assert "reused" in capsys.readouterr().out
 

@@ -156,7 +156,9 @@ def agent(bot, tmp_path_factory):
 
 
 def test_every_assertion_passes_through_the_cli(bot, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "dialogkit", "test", str(bot)], capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "dialogkit", "test", str(bot)], capture_output=True, text=True, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3/3 conversations passed" in done.stdout
 
@@ -167,20 +169,40 @@ WRONG = [
     ("- user: hi\n- bot: {text: 'Hello there!'}", 1, "expected the text 'Hello there!', got 'Hi!' (utter_greet)"),
     ("- user: hi\n- bot_not: utter_greet", 1, "expected the bot not to say 'utter_greet', but it said 'Hi!'"),
     ("- user: hi\n- bot: {matches: 'Welcome'}", 1, "expected a message matching /Welcome/, got 'Hi!' (utter_greet)"),
-    ("- user: book a table\n- bot: {buttons: [Two, Six]}", 1,
-     "expected buttons ['Two', 'Six'], got 'For how many people?' (utter_ask_size) with buttons ['Two', 'Four']"),
-    ("- user: book a table\n- bot: {buttons: [Two, {title: Four, payload: /inform}]}", 1,
-     "expected button 'Four' to send '/inform', it sends '/inform{\"size\": 4}'"),
-    ("- user: hi\n- flow_started: book", 1, "expected flow started 'book', the turn had FlowStarted greet, FlowCompleted greet"),
-    ("- user: book a table\n- flow_completed: book", 1, "expected flow completed 'book', the turn had FlowStarted book"),
-    ("- user: book a table\n- user: hi\n- flow_cancelled: book", 2, "expected flow cancelled 'book', the turn had FlowInterrupted book"),
+    (
+        "- user: book a table\n- bot: {buttons: [Two, Six]}",
+        1,
+        "expected buttons ['Two', 'Six'], got 'For how many people?' (utter_ask_size) with buttons ['Two', 'Four']",
+    ),
+    (
+        "- user: book a table\n- bot: {buttons: [Two, {title: Four, payload: /inform}]}",
+        1,
+        "expected button 'Four' to send '/inform', it sends '/inform{\"size\": 4}'",
+    ),
+    (
+        "- user: hi\n- flow_started: book",
+        1,
+        "expected flow started 'book', the turn had FlowStarted greet, FlowCompleted greet",
+    ),
+    (
+        "- user: book a table\n- flow_completed: book",
+        1,
+        "expected flow completed 'book', the turn had FlowStarted book",
+    ),
+    (
+        "- user: book a table\n- user: hi\n- flow_cancelled: book",
+        2,
+        "expected flow cancelled 'book', the turn had FlowInterrupted book",
+    ),
     ("- user: book a table\n- flow_interrupted: book", 1, "expected flow interrupted 'book'"),
 ]
 
 
 @pytest.mark.parametrize(("steps", "failing", "says"), WRONG)
 def test_a_wrong_expectation_fails_at_its_line_saying_what_happened(agent, tmp_path, steps, failing, says):
-    results = _run(agent, tmp_path, "conversations:\n  - name: wrong\n    steps:\n" + textwrap.indent(steps, "      ") + "\n")
+    results = _run(
+        agent, tmp_path, "conversations:\n  - name: wrong\n    steps:\n" + textwrap.indent(steps, "      ") + "\n"
+    )
     (r,) = results
     assert not r.passed
     assert says in r.failure, r.failure
@@ -216,9 +238,13 @@ def test_stubs_replace_the_action_and_fixtures_set_slots_before_the_first_messag
 
 
 def test_unknown_fixture_slots_and_stubbed_actions_fail_the_conversation_with_the_names(agent, tmp_path):
-    (r,) = _run(agent, tmp_path, "conversations:\n  - name: x\n    fixtures: {colour: red}\n    steps:\n      - user: hi\n")
+    (r,) = _run(
+        agent, tmp_path, "conversations:\n  - name: x\n    fixtures: {colour: red}\n    steps:\n      - user: hi\n"
+    )
     assert not r.passed and "fixtures: no slot colour in the domain" in r.failure
-    (r,) = _run(agent, tmp_path, "conversations:\n  - name: x\n    stubs: {action_nope: {}}\n    steps:\n      - user: hi\n")
+    (r,) = _run(
+        agent, tmp_path, "conversations:\n  - name: x\n    stubs: {action_nope: {}}\n    steps:\n      - user: hi\n"
+    )
     assert not r.passed and "stubs: no action action_nope in the domain" in r.failure
 
 
@@ -227,7 +253,9 @@ def test_a_bad_pattern_or_an_empty_bot_mapping_is_refused_when_the_tests_are_rea
                         ("- bot: {}", "a `bot:` mapping needs response, text, matches or buttons")):
         root = tmp_path / f"b{len(says)}"
         (root / "tests").mkdir(parents=True)
-        (root / "tests" / "c.yml").write_text("conversations:\n  - name: x\n    steps:\n" + textwrap.indent(steps, "      ") + "\n")
+        (root / "tests" / "c.yml").write_text(
+            "conversations:\n  - name: x\n    steps:\n" + textwrap.indent(steps, "      ") + "\n"
+        )
         with pytest.raises(DomainError) as e:
             load_conversation_tests(root)
         assert says in str(e.value) and f"{root / 'tests' / 'c.yml'}:4" in str(e.value)

@@ -31,7 +31,16 @@ def test_slot_names():
 
 @pytest.mark.parametrize(
     "bad, position",
-    [("a >", 3), ("a and", 5), ("(a", 2), ("a == == b", 5), ("__import__('os')", 10), ("", 0), ("a is", 4), ("1 is set", 2)],
+    [
+        ("a >", 3),
+        ("a and", 5),
+        ("(a", 2),
+        ("a == == b", 5),
+        ("__import__('os')", 10),
+        ("", 0),
+        ("a is", 4),
+        ("1 is set", 2),
+    ],
 )
 def test_parse_errors_have_positions(bad, position):
     with pytest.raises(ExpressionError) as exc:
@@ -45,7 +54,9 @@ def test_nothing_is_evaluated_as_python():
         Expression("().__class__")
 
 
-@pytest.mark.parametrize("text", ["(" * 200 + "a" + ")" * 200, "not " * 3000 + "a", "[" * 100 + "1" + "]" * 100 + " == a"])
+@pytest.mark.parametrize(
+    "text", ["(" * 200 + "a" + ")" * 200, "not " * 3000 + "a", "[" * 100 + "1" + "]" * 100 + " == a"]
+)
 def test_deep_nesting_is_a_located_error_not_a_recursion_error(text):
     with pytest.raises(ExpressionError) as e:
         Expression(text)

@@ -53,14 +53,17 @@ def test_a_session_corrects_intent_and_entities_retrains_and_saves_data_and_test
     assert "slots: party_size=6" in out  # what the DM did with the marked value is shown
     assert "'utter_donee' is neither a response nor an action of this bot (did you mean 'utter_done'?)" in out
     assert "saved 2 corrected example(s) to" in out and "retrained in" in out
-    assert "trained: rule_entity_extractor, keyword_intent_classifier" in out and "reused: template_nlg" in out  # the generator's data did not change
+    # the generator's data did not change
+    assert "trained: rule_entity_extractor, keyword_intent_classifier" in out and "reused: template_nlg" in out
     # after the retrain the corrected message is understood
     after_train = out.split("retrained in", 1)[1]
     assert "intent ok? [Enter: book;" in after_train
 
     data = (bot / "data" / "interactive.yml").read_text()
     assert "- intent: book" in data and "good day" in data and "we are [six](party_size)" in data
-    examples = {(e.text, e.intent, tuple((s.entity, s.text) for s in e.entities)) for e in collect_examples(load_domain(bot))}
+    examples = {
+        (e.text, e.intent, tuple((s.entity, s.text) for s in e.entities)) for e in collect_examples(load_domain(bot))
+    }
     assert ("we are six", "book", (("party_size", "six"),)) in examples and ("good day", "book", ()) in examples
 
     tests = load_conversation_tests(bot)
@@ -87,7 +90,19 @@ def test_a_corrected_next_action_is_what_the_test_expects(write_bot, tmp_path, m
 def test_annotations_must_keep_the_text_and_name_declared_entities(write_bot, tmp_path, monkeypatch):
     bot = write_bot({"domain.yml": MINIMAL})
     monkeypatch.chdir(tmp_path)
-    _, out = _session(bot, ["book for 4", "", "book for [5](party_size)", "book for [4](size)", "book for [4](party_size", "-", "", "/exit"])
+    _, out = _session(
+        bot,
+        [
+            "book for 4",
+            "",
+            "book for [5](party_size)",
+            "book for [4](size)",
+            "book for [4](party_size",
+            "-",
+            "",
+            "/exit",
+        ],
+    )
     assert "the text must stay the message as sent ('book for 4'); got 'book for 5'" in out
     assert "'size' is not an entity of this bot" in out
     assert "could not read the annotations" in out
@@ -123,4 +138,6 @@ def test_cli_reads_piped_input_and_refuses_a_folder_that_is_not_a_bot(write_bot,
 
 def test_help_names_the_command():
     done = subprocess.run([sys.executable, "-m", "dialogkit", "interactive", "--help"], capture_output=True, text=True)
-    assert done.returncode == 0 and "data/interactive.yml" in textwrap.dedent(done.stdout).replace("\n", " ").replace("  ", " ")
+    assert done.returncode == 0 and "data/interactive.yml" in textwrap.dedent(done.stdout).replace("\n", " ").replace(
+        "  ", " "
+    )

@@ -85,7 +85,9 @@ def test_unknown_key_lists_valid_keys(write_bot):
 
 
 def test_yaml_1_2_booleans_keep_words(write_bot):
-    bot = write_bot({"domain.yml": 'version: "1"\nslots:\n  answer:\n    type: categorical\n    values: [yes, no, on]\n'})
+    bot = write_bot(
+        {"domain.yml": 'version: "1"\nslots:\n  answer:\n    type: categorical\n    values: [yes, no, on]\n'}
+    )
     assert load_domain(bot).domain.slots["answer"].values == ["yes", "no", "on"]
 
 
@@ -98,5 +100,11 @@ def test_schema_command_exports_json_schema(tmp_path, capsys):
 
 
 def test_synonym_map_is_normalised(write_bot):
-    bot = write_bot({"domain.yml": 'version: "1"\nentities:\n  area:\n    synonyms:\n      centre: ["City  Centre", downtown]\n'})
-    assert load_domain(bot).domain.synonym_map() == {("area", "centre"): "centre", ("area", "city centre"): "centre", ("area", "downtown"): "centre"}
+    bot = write_bot(
+        {"domain.yml": 'version: "1"\nentities:\n  area:\n    synonyms:\n      centre: ["City  Centre", downtown]\n'}
+    )
+    assert load_domain(bot).domain.synonym_map() == {
+        ("area", "centre"): "centre",
+        ("area", "city centre"): "centre",
+        ("area", "downtown"): "centre",
+    }

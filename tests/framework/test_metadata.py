@@ -34,12 +34,16 @@ def test_a_local_action_reads_the_metadata_of_the_message_it_answers(write_bot, 
     bot = write_bot({"domain.yml": DOMAIN, "actions.py": ACTIONS})
     train(bot, tmp_path / "model")
     agent = Agent.load(tmp_path / "model")
-    assert [m["text"] for m in agent.handle("/where", "u", metadata={"country": "Germany"})] == ["You write from Germany."]
+    assert [m["text"] for m in agent.handle("/where", "u", metadata={"country": "Germany"})] == [
+        "You write from Germany."
+    ]
     assert [m["text"] for m in agent.handle("/where", "u")] == ["You write from somewhere."]
     users = [e for e in agent.tracker("u").events if isinstance(e, UserUttered)]
     assert [e.metadata for e in users] == [{"country": "Germany"}, {}]
     # kept through the store's JSON, and a tracker saved before metadata existed still loads
-    assert [e.metadata for e in Tracker.from_json(agent.tracker("u").to_json()).events if isinstance(e, UserUttered)] == [{"country": "Germany"}, {}]
+    assert [
+        e.metadata for e in Tracker.from_json(agent.tracker("u").to_json()).events if isinstance(e, UserUttered)
+    ] == [{"country": "Germany"}, {}]
     old = agent.tracker("u").to_json()
     for e in old["events"]:
         e.pop("metadata", None)

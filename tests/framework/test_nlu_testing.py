@@ -42,7 +42,12 @@ def test_held_out_data_and_trained_model(minimal_bot, tmp_path, write_bot):
     assert report["examples"] == 3 and report["slots"]["per_entity"]["party_size"]["support"] == 1
     model = tmp_path / "model"
     train(minimal_bot, model)
-    assert main(["test", "nlu", str(minimal_bot), "--model", str(model), "--data", str(data), "--out", str(tmp_path / "m")]) == 0
+    assert (
+        main(
+            ["test", "nlu", str(minimal_bot), "--model", str(model), "--data", str(data), "--out", str(tmp_path / "m")]
+        )
+        == 0
+    )
     assert json.loads((tmp_path / "m" / "results.json").read_text())["examples"] == 3
 
 

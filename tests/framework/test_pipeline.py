@@ -51,7 +51,10 @@ def test_registering_a_name_twice_names_both():
 
     with pytest.raises(ConfigError) as exc:
         register_component("template_nlg", Mine)
-    assert "dialogkit.components.nlg.templates:TemplateNLG" in exc.value.issues[0].text and "Mine" in exc.value.issues[0].text
+    assert (
+        "dialogkit.components.nlg.templates:TemplateNLG" in exc.value.issues[0].text
+        and "Mine" in exc.value.issues[0].text
+    )
 
 
 def test_third_party_component_registers():

@@ -36,7 +36,11 @@ def hammer(ports, sender, texts):
 
     def send(i, text):
         try:
-            r = httpx.post(f"http://127.0.0.1:{ports[i % len(ports)]}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+            r = httpx.post(
+                f"http://127.0.0.1:{ports[i % len(ports)]}/webhooks/rest/webhook",
+                json={"sender": sender, "message": text},
+                timeout=60,
+            )
             assert r.status_code == 200, r.text
             answers[text] = [m.get("text") for m in r.json()]
         except Exception as e:  # noqa: BLE001 - collected and reported below
@@ -52,7 +56,9 @@ def hammer(ports, sender, texts):
 
 
 def check_history(port, sender, texts, answers):
-    events = httpx.get(f"http://127.0.0.1:{port}/conversations/{sender}/tracker?format=dialogkit", timeout=30).json()["events"]
+    events = httpx.get(f"http://127.0.0.1:{port}/conversations/{sender}/tracker?format=dialogkit", timeout=30).json()[
+        "events"
+    ]
     users = [e["text"] for e in events if e["event"] == "user"]
     assert sorted(users) == sorted(texts) and len(users) == len(set(users))  # none lost, none duplicated
     # never interleaved: the bot events after each user event (up to the next) are exactly what that request got back
@@ -91,8 +97,13 @@ def test_one_conversation_across_processes(light_model, store, tmp_path, monkeyp
         events = check_history(ports[1], sender, texts, answers)
         import redis
 
-        stream = [json.loads(fields[b"event"]) for _, fields in redis.Redis.from_url(redis_url).xrange("dialogkit:events") if fields[b"sender_id"].decode() == sender]
-        assert [(e["event"], e.get("text")) for e in stream] == [(e["event"], e.get("text")) for e in events]  # every event, in order
+        stream = [
+            json.loads(fields[b"event"])
+            for _, fields in redis.Redis.from_url(redis_url).xrange("dialogkit:events")
+            if fields[b"sender_id"].decode() == sender
+        ]
+        # every event, in order
+        assert [(e["event"], e.get("text")) for e in stream] == [(e["event"], e.get("text")) for e in events]
     finally:
         stop(procs)
 
@@ -106,7 +117,17 @@ def test_a_killed_worker_loses_nothing_and_its_conversations_go_on(light_model):
         wait_healthy(list(zip(procs, ports)))
         sender = f"kill-{uuid.uuid4().hex[:6]}"
         first = [f"before {i}" for i in range(6)]
-        answers = {t: [m.get("text") for m in httpx.post(f"http://127.0.0.1:{ports[0]}/webhooks/rest/webhook", json={"sender": sender, "message": t}, timeout=30).json()] for t in first}
+        answers = {
+            t: [
+                m.get("text")
+                for m in httpx.post(
+                    f"http://127.0.0.1:{ports[0]}/webhooks/rest/webhook",
+                    json={"sender": sender, "message": t},
+                    timeout=30,
+                ).json()
+            ]
+            for t in first
+        }
         os.killpg(procs[0].pid, signal.SIGKILL)
         procs[0].wait(timeout=10)
         after = [f"after {i}" for i in range(6)]

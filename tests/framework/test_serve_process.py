@@ -29,8 +29,15 @@ def free_port() -> int:
 def launch(model: Path, port: int, *options: str) -> subprocess.Popen:
     """`dialogkit serve` in its own process group (so a test can signal all its workers)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen([sys.executable, "-m", "dialogkit", "serve", str(model), "--port", str(port), *options],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "dialogkit", "serve", str(model), "--port", str(port), *options],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def wait_healthy(procs_ports: list[tuple[subprocess.Popen, int]], seconds: float = 90) -> None:
@@ -87,7 +94,17 @@ def test_web_chat_page_in_headless_chromium(light_model, tmp_path):
     proc = start(light_model, port, tmp_path / "t.sqlite")
     try:
         with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"])
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{port}/?sender=browser")
             page.wait_for_selector(".msg.hint")  # a first hint in a new conversation

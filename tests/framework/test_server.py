@@ -52,7 +52,9 @@ def test_health_version_openapi_and_chat_page(client):
     assert client.get("/version").json()["model"] == "restaurant"
     assert "/webhooks/rest/webhook" in client.get("/openapi.json").json()["paths"]
     page = client.get("/").text
-    assert "<script>" in page and "webhooks/rest/webhook" in page and "http://" not in page and "https://cdn" not in page
+    assert (
+        "<script>" in page and "webhooks/rest/webhook" in page and "http://" not in page and "https://cdn" not in page
+    )
 
 
 @pytest.mark.parametrize(
@@ -78,21 +80,39 @@ def test_token_auth(light_model):
     assert client.post("/webhooks/rest/webhook", json=msg).status_code == 401
     assert client.post("/webhooks/rest/webhook?token=wrong", json=msg).status_code == 401
     assert client.post("/webhooks/rest/webhook?token=s3cret", json=msg).status_code == 200
-    assert client.post("/webhooks/rest/webhook", json=msg, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    assert (
+        client.post("/webhooks/rest/webhook", json=msg, headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    )
     assert client.get("/health").status_code == 200  # health stays open for load balancers
 
 
 def test_cors_lets_a_chat_widget_on_another_site_call_in(light_model):
     client = TestClient(create_app(Agent.load(light_model), auth_token="s3cret", cors=["https://shop.example"]))
-    pre = client.options("/webhooks/rest/webhook", headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
-                                                             "Access-Control-Request-Headers": "content-type"})
-    assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == "https://shop.example"  # before the token check
+    pre = client.options(
+        "/webhooks/rest/webhook",
+        headers={
+            "Origin": "https://shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    # before the token check
+    assert pre.status_code == 200 and pre.headers["access-control-allow-origin"] == "https://shop.example"
     r = client.post("/webhooks/rest/webhook?token=s3cret", json={"sender": "w", "message": "hi"}, headers={"Origin": "https://shop.example"})
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://shop.example"
-    other = client.post("/webhooks/rest/webhook?token=s3cret", json={"sender": "w", "message": "hi"}, headers={"Origin": "https://evil.example"})
+    other = client.post(
+        "/webhooks/rest/webhook?token=s3cret",
+        json={"sender": "w", "message": "hi"},
+        headers={"Origin": "https://evil.example"},
+    )
     assert "access-control-allow-origin" not in other.headers
     plain = TestClient(create_app(Agent.load(light_model)))  # no --cors: no CORS headers at all
-    assert "access-control-allow-origin" not in plain.post("/webhooks/rest/webhook", json={"sender": "w", "message": "hi"}, headers={"Origin": "https://shop.example"}).headers
+    assert (
+        "access-control-allow-origin"
+        not in plain.post(
+            "/webhooks/rest/webhook", json={"sender": "w", "message": "hi"}, headers={"Origin": "https://shop.example"}
+        ).headers
+    )
 
 
 def test_concurrent_messages_to_one_conversation_lose_nothing(light_model, tmp_path):
@@ -116,7 +136,9 @@ def test_concurrent_messages_to_one_conversation_lose_nothing(light_model, tmp_p
     kinds = [e["event"] for e in events if e["event"] in ("user", "bot")]
     assert kinds.count("user") == 40 and kinds[0] == "user"
     fresh = SQLiteTrackerStore(tmp_path / "c.sqlite").get("same")
-    assert [e.model_dump(mode="json") for e in fresh.events] == [e.model_dump(mode="json") for e in agent.store.get("same").events]
+    assert [e.model_dump(mode="json") for e in fresh.events] == [
+        e.model_dump(mode="json") for e in agent.store.get("same").events
+    ]
 
 
 # --- hardening: one user's bad input never hurts another user or a later turn --------------
@@ -154,9 +176,17 @@ def test_surrogate_text_is_stored_as_replacement_character(light_model):
 def test_json_strings_with_lone_surrogates_are_refused_or_cleaned(client):
     """A JSON string escaping a lone surrogate is not valid Unicode: a sender id is refused (two
     ids must never merge), a message is cleaned; neither becomes an event that cannot be stored."""
-    r = client.post("/webhooks/rest/webhook", content=b'{"sender": "\\ud800", "message": "hi"}', headers={"content-type": "application/json"})
+    r = client.post(
+        "/webhooks/rest/webhook",
+        content=b'{"sender": "\\ud800", "message": "hi"}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
-    r = client.post("/webhooks/rest/webhook", content=b'{"sender": "sur", "message": "hello \\ud800 there"}', headers={"content-type": "application/json"})
+    r = client.post(
+        "/webhooks/rest/webhook",
+        content=b'{"sender": "sur", "message": "hello \\ud800 there"}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 200, r.text
     user = [e for e in client.get("/conversations/sur/tracker").json()["events"] if e["event"] == "user"]
     assert user[-1]["text"] == "hello \ufffd there"
@@ -217,7 +247,12 @@ def test_chunked_body_is_refused_while_it_streams():
     async def app(scope, receive, send):
         reached_app.append(1)
 
-    scope = {"type": "http", "method": "POST", "headers": [(b"content-type", b"application/json")], "path": "/webhooks/rest/webhook"}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "headers": [(b"content-type", b"application/json")],
+        "path": "/webhooks/rest/webhook",
+    }
     asyncio.run(BodyLimit(app, max_bytes=4096)(scope, receive, send))
     assert not reached_app and len(received) == 5
     assert sent[0]["status"] == 413 and b"request_too_large" in sent[1]["body"]
@@ -282,7 +317,8 @@ def test_long_conversation_is_kept_to_a_window_in_memory_and_whole_in_the_store(
         assert client.post("/webhooks/rest/webhook", json={"sender": "long", "message": text}).status_code == 200
     cached = store.get("long")
     full = store.history("long")
-    # bounded (it used to hold every event): the last 40 events, or the last 5 user turns if longer (`/back` reaches them)
+    # bounded (it used to hold every event): the last 40 events, or the last 5 user turns if longer (`/back` reaches
+    # them)
     users = [i for i, e in enumerate(full.events) if e.event == "user"]
     assert len(cached.events) <= max(40, len(full.events) - users[-BACK_REACH]) and cached.offset > 0
     assert len(full.events) == cached.offset + len(cached.events)
@@ -313,7 +349,12 @@ def test_a_served_process_freezes_what_loading_left_out_of_garbage_collection():
 
 def test_the_metadata_sent_with_a_message_is_kept_with_it(client):
     metadata = {"country": "DE", "user": {"id": 7, "tz": "Europe/Berlin"}}
-    assert client.post("/webhooks/rest/webhook", json={"sender": "md", "message": "hello", "metadata": metadata}).status_code == 200
+    assert (
+        client.post(
+            "/webhooks/rest/webhook", json={"sender": "md", "message": "hello", "metadata": metadata}
+        ).status_code
+        == 200
+    )
     client.post("/webhooks/rest/webhook", json={"sender": "md", "message": "hello again"})
     t = client.get("/conversations/md/tracker").json()
     assert [e.get("metadata") for e in t["events"] if e["event"] == "user"] == [metadata, {}]
@@ -338,7 +379,8 @@ def test_trigger_intent_makes_the_bot_speak_first_with_entities(client):
 def test_trigger_intent_refuses_an_intent_the_bot_does_not_have(client):
     r = client.post("/conversations/t10/trigger_intent", json={"name": "order_pizza"})
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
-    assert r.json()["detail"][0]["field"] == "name" and "'book_table'" in r.json()["detail"][0]["problem"]  # the intents it has
+    # the intents it has
+    assert r.json()["detail"][0]["field"] == "name" and "'book_table'" in r.json()["detail"][0]["problem"]
     assert client.get("/conversations/t10/tracker").status_code == 404  # nothing was started
     r = client.post("/conversations/t10/trigger_intent", json={"entities": {}})
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"

@@ -31,11 +31,17 @@ def api_schema(tmp_path_factory):
 
 def test_every_route_answers_generated_requests_without_server_errors(api_schema):
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert {op.path for op in operations} >= {"/webhooks/rest/webhook", "/model/parse", "/conversations/{conversation_id}/tracker"}
+    assert {op.path for op in operations} >= {
+        "/webhooks/rest/webhook",
+        "/model/parse",
+        "/conversations/{conversation_id}/tracker",
+    }
     for op, mode in itertools.product(operations, GenerationMode):  # valid requests, and invalid ones
 
         @given(case=op.as_strategy(mode))
-        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+        @settings(
+            max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+        )
         def run(case):
             case.call_and_validate()  # not_a_server_error, status code, content type and body schema
 
@@ -69,7 +75,9 @@ def test_fuzzed_messages_and_payloads_never_poison_a_conversation(tmp_path_facto
         st.integers(1, 3000).map(lambda n: '{"a": ' + "[" * n + "]" * n + "}"),
         st.integers(4000, 6000).map(lambda n: '{"n": ' + "7" * n + "}"),
     )
-    messages = st.one_of(st.text(max_size=60), raw_json.map(lambda j: "/greet" + j), raw_json.map(lambda j: "/book" + j))
+    messages = st.one_of(
+        st.text(max_size=60), raw_json.map(lambda j: "/greet" + j), raw_json.map(lambda j: "/book" + j)
+    )
     sent: list[str] = []
 
     @given(text=messages)

@@ -145,7 +145,9 @@ def test_threads_of_one_process_write_sqlite_together(tmp_path):
     for th in threads:
         th.join(timeout=60)
     fresh = SQLiteTrackerStore(tmp_path / "t.sqlite")
-    assert all([e.text for e in fresh.history(c).events if e.event == "user"] == [f"m{i}" for i in range(15)] for c in ids)
+    assert all(
+        [e.text for e in fresh.history(c).events if e.event == "user"] == [f"m{i}" for i in range(15)] for c in ids
+    )
     assert not store._write_lock.locked()
 
 
@@ -159,7 +161,8 @@ def test_cached_conversations_are_windowed(backend):
         turn(t, f"m{i}", n=i)
         a.save(t)
     cached = a.get(c)
-    assert len(cached.events) == 10 and cached.slots["n"] == 29  # 5 turns: what `/back` may reach (BACK_REACH) and cached.latest_message.text == "m29"
+    # 5 turns: what `/back` may reach (BACK_REACH) and cached.latest_message.text == "m29"
+    assert len(cached.events) == 10 and cached.slots["n"] == 29
     turn(cached, "after", n=99)
     a.save(cached)
     full = make().history(c)
@@ -246,8 +249,12 @@ def test_stores_from_endpoints_yml_with_rasas_keys(tmp_path, monkeypatch):
     port, db = port_db.split("/")
     monkeypatch.setenv("DK_TEST_REDIS_HOST", host)
     ep = tmp_path / "endpoints.yml"
-    ep.write_text(f"tracker_store:\n  type: redis\n  url: ${{DK_TEST_REDIS_HOST}}\n  port: {port}\n  db: {db}\n  key_prefix: 'ep-{uuid.uuid4().hex[:6]}:'\n"
-                  f"lock_store:\n  type: redis\n  url: {host}\n  port: {port}\n  lock_lifetime: 5\n", encoding="utf-8")
+    ep.write_text(
+        f"tracker_store:\n  type: redis\n  url: ${{DK_TEST_REDIS_HOST}}\n  port: {port}\n  db: {db}\n  key_prefix: "
+        f"'ep-{uuid.uuid4().hex[:6]}:'\n"
+        f"lock_store:\n  type: redis\n  url: {host}\n  port: {port}\n  lock_lifetime: 5\n",
+        encoding="utf-8",
+    )
     settings = load_store_settings(ep)
     assert settings.shared
     store, where = create_tracker_store(settings.tracker_store)
@@ -264,12 +271,18 @@ def test_stores_from_endpoints_yml_with_rasas_keys(tmp_path, monkeypatch):
     assert isinstance(store, SQLTrackerStore)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("tracker_store:\n  type: mongod\n", "type 'mongod' is not supported"),
-    ("tracker_store:\n  type: redis\n  hots: x\n", "unknown key(s) hots"),
-    ("lock_store:\n  type: redis\n  url: ${DK_NO_SUCH_VARIABLE}\n", "environment variable DK_NO_SUCH_VARIABLE is not set"),
-    ("event_broker: redis\n", "must be a mapping"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("tracker_store:\n  type: mongod\n", "type 'mongod' is not supported"),
+        ("tracker_store:\n  type: redis\n  hots: x\n", "unknown key(s) hots"),
+        (
+            "lock_store:\n  type: redis\n  url: ${DK_NO_SUCH_VARIABLE}\n",
+            "environment variable DK_NO_SUCH_VARIABLE is not set",
+        ),
+        ("event_broker: redis\n", "must be a mapping"),
+    ],
+)
 def test_bad_store_settings_are_located_errors(tmp_path, text, expected):
     from dialogkit.framework.errors import DialogkitError
     from dialogkit.framework.stores.config import load_store_settings

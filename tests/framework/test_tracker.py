@@ -53,7 +53,12 @@ def test_json_round_trip():
 
 
 def test_compacted_tracker_has_the_same_state_at_every_cut():
-    events = conversation() + [Restarted(), SlotSet(name="n", value=7), UserUttered(text="again"), FlowStarted(flow="x")]
+    events = conversation() + [
+        Restarted(),
+        SlotSet(name="n", value=7),
+        UserUttered(text="again"),
+        FlowStarted(flow="x"),
+    ]
     for keep in range(len(events) + 1):
         t = Tracker("c", {"n": None}, list(events))
         full = Tracker("c", {"n": None}, list(events))

@@ -67,7 +67,9 @@ def test_format_example_inverts_parse():
 
 BIO = {
     "seq.in": "i want to fly from boston to new york\nshow flights at 7 pm\nwhat's the fare\n",
-    "seq.out": "O O O O O B-fromloc.city_name O B-toloc.city_name I-toloc.city_name\nO O O B-depart_time I-depart_time\nO O O\n",
+    "seq.out": "O O O O O B-fromloc.city_name O B-toloc.city_name I-toloc.city_name\n"
+    "O O O B-depart_time I-depart_time\n"
+    "O O O\n",
     "label": "atis_flight\natis_flight#atis_airfare\natis_airfare\n",
 }
 
@@ -89,7 +91,10 @@ def test_bio_yaml_bio_round_trip_is_byte_identical(tmp_path, capsys):
     src = _write_bio(tmp_path / "bio")
     assert main(["data", "convert", "--from", "bio", "--to", "yaml", str(src), str(tmp_path / "nlu.yml")]) == 0
     assert main(["validate", str(tmp_path / "nlu.yml")]) == 0
-    assert main(["data", "convert", "--from", "yaml", "--to", "bio", str(tmp_path / "nlu.yml"), str(tmp_path / "back")]) == 0
+    assert (
+        main(["data", "convert", "--from", "yaml", "--to", "bio", str(tmp_path / "nlu.yml"), str(tmp_path / "back")])
+        == 0
+    )
     for name in BIO:
         assert filecmp.cmp(src / name, tmp_path / "back" / name, shallow=False), name
     assert "converted 3 examples" in capsys.readouterr().out

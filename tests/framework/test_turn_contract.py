@@ -59,7 +59,9 @@ def test_every_builtin_declares_real_turn_fields():
 
 
 def test_a_component_needing_a_field_no_earlier_component_fills_is_refused(write_bot, extra_components, capsys):
-    bot = _with_pipeline(write_bot, "pipeline:\n  - name: rule_entity_extractor\n  - name: flow_policy\n  - name: needs_intent_nlg\n")
+    bot = _with_pipeline(
+        write_bot, "pipeline:\n  - name: rule_entity_extractor\n  - name: flow_policy\n  - name: needs_intent_nlg\n"
+    )
     with pytest.raises(ConfigError) as exc:
         check(load_domain(bot))
     policy, nlg = exc.value.issues  # the DM routes on the intent too: both are named, each at its line
@@ -69,7 +71,9 @@ def test_a_component_needing_a_field_no_earlier_component_fills_is_refused(write
     assert "bert_nlu" in nlg.fix and "keyword_intent_classifier" in nlg.fix
     assert nlg.location.line == 5  # the `- name: needs_intent_nlg` line of domain.yml
     # with an intent classifier before it, the same pipeline is fine
-    fixed = _with_pipeline(write_bot, "pipeline:\n  - name: keyword_intent_classifier\n  - name: flow_policy\n  - name: needs_intent_nlg\n")
+    fixed = _with_pipeline(
+        write_bot, "pipeline:\n  - name: keyword_intent_classifier\n  - name: flow_policy\n  - name: needs_intent_nlg\n"
+    )
     check(load_domain(fixed))
 
 
@@ -84,16 +88,28 @@ def test_order_within_a_stage_counts_and_the_cli_says_it(write_bot, extra_compon
             pass
 
     monkeypatch.setitem(registry._EXTRA, NeedsEntities.name, NeedsEntities)
-    before = _with_pipeline(write_bot, "pipeline:\n  - name: needs_entities_nlu\n  - name: rule_entity_extractor\n  - name: flow_policy\n  - name: template_nlg\n")
+    before = _with_pipeline(
+        write_bot,
+        "pipeline:\n  - name: needs_entities_nlu\n  - name: rule_entity_extractor\n  - name: flow_policy\n  - name: "
+        "template_nlg\n",
+    )
     assert main(["validate", str(before)]) == 2
     out = capsys.readouterr()
     assert "DK609" in out.out + out.err and "needs entities filled" in out.out + out.err
-    after = _with_pipeline(write_bot, "pipeline:\n  - name: rule_entity_extractor\n  - name: needs_entities_nlu\n  - name: flow_policy\n  - name: template_nlg\n")
+    after = _with_pipeline(
+        write_bot,
+        "pipeline:\n  - name: rule_entity_extractor\n  - name: needs_entities_nlu\n  - name: flow_policy\n  - name: "
+        "template_nlg\n",
+    )
     check(load_domain(after))
 
 
 def test_a_declared_field_a_turn_does_not_have_is_named(write_bot, extra_components):
-    bot = _with_pipeline(write_bot, "pipeline:\n  - name: misspelt_nlu\n  - name: keyword_intent_classifier\n  - name: flow_policy\n  - name: template_nlg\n")
+    bot = _with_pipeline(
+        write_bot,
+        "pipeline:\n  - name: misspelt_nlu\n  - name: keyword_intent_classifier\n  - name: flow_policy\n  - name: "
+        "template_nlg\n",
+    )
     with pytest.raises(ConfigError) as exc:
         check(load_domain(bot))
     assert "'intnet'" in exc.value.issues[0].text and "did you mean 'intent'" in exc.value.issues[0].text
@@ -117,7 +133,20 @@ def test_every_step_kind_the_graph_compiles_has_a_runtime_entry():
     })
     kinds = {d["kind"] for _, d in compile_flows(domain).nodes(data=True)}
     assert kinds <= set(STEPS)
-    assert {"start", "end", "collect", "set", "action", "if", "call", "goto", "expect", "link", "end_step", "say"} <= kinds
+    assert {
+        "start",
+        "end",
+        "collect",
+        "set",
+        "action",
+        "if",
+        "call",
+        "goto",
+        "expect",
+        "link",
+        "end_step",
+        "say",
+    } <= kinds
 
 
 def act(tracker, dispatcher):
@@ -141,7 +170,14 @@ def test_responses_carry_their_position_and_action_values_render_over_the_slots(
     from dialogkit.framework.runtime.pipeline import resolve_config
 
     domain = Domain.model_validate(ACTION_DOMAIN)
-    agent = Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    agent = Agent(
+        domain,
+        [
+            FlowPolicy(resolve_config("flow_policy", {}), domain),
+            TemplateNLG(resolve_config("template_nlg", {}), domain),
+        ],
+        {},
+    )
     turn = agent.handle_turn("/pay", "c")
     kinds = [type(r) for r in turn.responses]
     assert kinds == [Response, ActionMessage, Response]
@@ -171,7 +207,9 @@ def test_the_dm_asks_for_actions_and_the_agent_runs_them():
     domain = Domain.model_validate(ACTION_DOMAIN)
     policy = FlowPolicy(resolve_config("flow_policy", {}), domain)
     tracker = Tracker("t", {n: s.initial for n, s in domain.slots.items()}, [UserUttered(text="/pay")])
-    decisions = policy.decide(ConversationView(tracker), Parse("/pay", {"name": "pay", "confidence": 1.0}, payload=True))
+    decisions = policy.decide(
+        ConversationView(tracker), Parse("/pay", {"name": "pay", "confidence": 1.0}, payload=True)
+    )
     first = next(decisions)
     assert first.request == RunAction("action_pay", timeout=30.0)
     assert [e.event for e in first.events] == ["flow_started", "flow_advanced"] and len(tracker.events) == 1
@@ -184,7 +222,10 @@ def test_the_dm_asks_for_actions_and_the_agent_runs_them():
     assert last.request is None and [r.name for r in last.responses] == ["utter_done"]
     assert [e.event for e in last.events] == ["flow_advanced", "flow_advanced", "flow_completed"]
     # an action that failed: the flow stops and the bot says utter_error instead of going on
-    failed = policy.decide(ConversationView(Tracker("u", {}, [UserUttered(text="/pay")])), Parse("/pay", {"name": "pay", "confidence": 1.0}))
+    failed = policy.decide(
+        ConversationView(Tracker("u", {}, [UserUttered(text="/pay")])),
+        Parse("/pay", {"name": "pay", "confidence": 1.0}),
+    )
     next(failed)
     with pytest.raises(StopIteration) as done:
         failed.send(ActionOutcome("failed", error="boom"))

@@ -18,8 +18,17 @@ def test_minimal_bot_has_no_issues(minimal_bot):
 
 
 def test_unused_names_are_warnings_and_strict_makes_them_errors(write_bot, capsys):
-    bot = write_bot({"domain.yml": MINIMAL + "  unused_flow_free:\n    when: {intent: greet}\n    steps: [{say: utter_greet}]\nactions:\n  action_x: os:getcwd\n"})
-    bot2 = write_bot({"domain.yml": MINIMAL.replace("responses:\n", "responses:\n  utter_never:\n    - nobody says this\n")}, name="b2")
+    bot = write_bot(
+        {
+            "domain.yml": MINIMAL
+            + "  unused_flow_free:\n    when: {intent: greet}\n    steps: [{say: utter_greet}]\nactions:\n  "
+            "action_x: os:getcwd\n"
+        }
+    )
+    bot2 = write_bot(
+        {"domain.yml": MINIMAL.replace("responses:\n", "responses:\n  utter_never:\n    - nobody says this\n")},
+        name="b2",
+    )
     issues = validate(load_domain(bot2))
     assert codes(issues) == ["DK302"] and issues[0].severity == "warning" and "utter_never" in issues[0].text
     assert main(["validate", str(bot2)]) == 0
@@ -35,12 +44,20 @@ def test_flow_without_trigger_nobody_links_to_is_a_warning(write_bot):
 
 def test_link_and_call_count_as_triggers(write_bot):
     extra = "  helper:\n    steps: [{say: utter_greet}]\n  other:\n    steps: [{say: utter_greet}]\n"
-    text = MINIMAL.replace("      - say: utter_done\n", "      - say: utter_done\n      - call: helper\n      - link: other\n") + extra
+    text = (
+        MINIMAL.replace(
+            "      - say: utter_done\n", "      - say: utter_done\n      - call: helper\n      - link: other\n"
+        )
+        + extra
+    )
     assert validate(load_domain(write_bot({"domain.yml": text}))) == []
 
 
 def test_loop_through_two_flows_without_collect(write_bot):
-    extra = "  ping:\n    when: {intent: greet}\n    steps: [{say: utter_greet}, {link: pong}]\n  pong:\n    steps: [{say: utter_greet}, {link: ping}]\n"
+    extra = (
+        "  ping:\n    when: {intent: greet}\n    steps: [{say: utter_greet}, {link: pong}]\n  pong:\n    steps: "
+        "[{say: utter_greet}, {link: ping}]\n"
+    )
     text = MINIMAL.replace("  greet:\n    when: {intent: greet}\n    steps:\n      - say: utter_greet\n", "") + extra
     assert "DK307" in codes(validate(load_domain(write_bot({"domain.yml": text}))))
 
@@ -48,14 +65,17 @@ def test_loop_through_two_flows_without_collect(write_bot):
 def test_loop_with_collect_is_fine(write_bot):
     text = MINIMAL.replace(
         "      - collect: party_size\n      - say: utter_done\n",
-        "      - id: ask\n        collect: party_size\n      - if: party_size > 10\n        then: [{set: {party_size: null}}, {goto: ask}]\n      - say: utter_done\n",
+        "      - id: ask\n        collect: party_size\n      - if: party_size > 10\n        then: [{set: "
+        "{party_size: null}}, {goto: ask}]\n      - say: utter_done\n",
     )
     assert validate(load_domain(write_bot({"domain.yml": text}))) == []
 
 
 def test_categorical_slot_from_entity_with_foreign_values(write_bot):
     text = MINIMAL.replace("entities:\n", "entities:\n  colour:\n    lookup: [red, blue]\n").replace(
-        "slots:\n", "slots:\n  colour:\n    type: categorical\n    values: [red]\n    mappings:\n      - {type: from_entity, entity: colour}\n"
+        "slots:\n",
+        "slots:\n  colour:\n    type: categorical\n    values: [red]\n    mappings:\n      - {type: from_entity, "
+        "entity: colour}\n",
     )
     issues = validate(load_domain(write_bot({"domain.yml": text})))
     assert any(i.code == "DK304" and "blue" in i.text for i in issues)
@@ -68,7 +88,9 @@ def test_from_text_cannot_fill_bool(write_bot):
 
 def test_missing_action_module_is_an_error(write_bot):
     """It used to be a warning: the bot trained, then failed at run time and confirmed anyway."""
-    text = MINIMAL.replace("flows:\n", "actions:\n  action_go: no_such_module_xyz:run\nflows:\n").replace("      - say: utter_done\n", "      - action: action_go\n      - say: utter_done\n")
+    text = MINIMAL.replace("flows:\n", "actions:\n  action_go: no_such_module_xyz:run\nflows:\n").replace(
+        "      - say: utter_done\n", "      - action: action_go\n      - say: utter_done\n"
+    )
     issues = validate(load_domain(write_bot({"domain.yml": text})))
     assert [(i.code, i.severity) for i in issues] == [("DK312", "error")]
 
@@ -93,14 +115,38 @@ def test_loop_through_a_filled_collect_is_a_warning(write_bot):
     [issue] = [i for i in issues if i.code == "DK318"]
     assert issue.severity == "warning" and "party_size" in issue.text and "set: {party_size: null}" in issue.fix
     cleared = loop.replace("      - goto: ask\n", "      - set: {party_size: null}\n      - goto: ask\n")
-    assert "DK318" not in codes(validate(load_domain(write_bot({"domain.yml": MINIMAL.replace("      - collect: party_size\n      - say: utter_done\n", cleared)}, name="b2"))))
-    asked = loop.replace("        collect: party_size\n", "        collect: party_size\n        ask_before_filling: true\n")
-    assert "DK318" not in codes(validate(load_domain(write_bot({"domain.yml": MINIMAL.replace("      - collect: party_size\n      - say: utter_done\n", asked)}, name="b3"))))
+    assert "DK318" not in codes(
+        validate(
+            load_domain(
+                write_bot(
+                    {"domain.yml": MINIMAL.replace("      - collect: party_size\n      - say: utter_done\n", cleared)},
+                    name="b2",
+                )
+            )
+        )
+    )
+    asked = loop.replace(
+        "        collect: party_size\n", "        collect: party_size\n        ask_before_filling: true\n"
+    )
+    assert "DK318" not in codes(
+        validate(
+            load_domain(
+                write_bot(
+                    {"domain.yml": MINIMAL.replace("      - collect: party_size\n      - say: utter_done\n", asked)},
+                    name="b3",
+                )
+            )
+        )
+    )
 
 
 def test_on_error_branch_is_checked_like_any_steps(write_bot):
-    text = MINIMAL.replace("flows:\n", "actions:\n  action_go: tests.components.dm.test_action_failures:ok_action\nflows:\n").replace(
-        "      - say: utter_done\n", "      - action: action_go\n        on_error: [{say: utter_oops}]\n      - say: utter_done\n")
+    text = MINIMAL.replace(
+        "flows:\n", "actions:\n  action_go: tests.components.dm.test_action_failures:ok_action\nflows:\n"
+    ).replace(
+        "      - say: utter_done\n",
+        "      - action: action_go\n        on_error: [{say: utter_oops}]\n      - say: utter_done\n",
+    )
     issues = validate(load_domain(write_bot({"domain.yml": text})))
     assert [(i.code, "utter_oops" in i.text) for i in issues if i.severity == "error"] == [("DK301", True)]
 

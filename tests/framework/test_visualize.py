@@ -20,7 +20,8 @@ def test_html_is_self_contained_and_shows_every_flow(tmp_path, capsys):
     assert "actions:transfer" in page
     assert (tmp_path / "viz" / "flows.mmd").read_text().startswith("flowchart TD")
     assert "None" not in page and "set recipient=null, amount=null" in page  # values as the domain writes them
-    assert ".graph svg { width: 100%; height: auto; }" in page  # a wide graph fits the window (a checkbox shows it at actual size)
+    # a wide graph fits the window (a checkbox shows it at actual size)
+    assert ".graph svg { width: 100%; height: auto; }" in page
 
 
 def test_mermaid_edges_and_escaping(write_bot):

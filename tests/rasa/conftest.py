@@ -34,7 +34,10 @@ def action_server(tmp_path_factory):
     yields the path of an endpoints.yml naming it."""
     python = _sdk_python()
     if not python.exists():
-        pytest.fail(f"no rasa-sdk environment at {python}: run `make rasa-sdk-env` (make test does it) or set DIALOGKIT_RASA_SDK_PYTHON")
+        pytest.fail(
+            f"no rasa-sdk environment at {python}: run `make rasa-sdk-env` (make test does it) or set "
+            "DIALOGKIT_RASA_SDK_PYTHON"
+        )
     port = _free_port()
     log = tmp_path_factory.mktemp("action-server") / "server.log"
     env = dict(os.environ, SANIC_HOST="127.0.0.1", PYTHONPATH=str(HERE / "action_server"))
@@ -87,7 +90,9 @@ def rasa_models(tmp_path_factory):
 
 
 
-def passes_both_ways(project: Path, model: Path, out: Path, capsys, endpoints: Path | None = None, stories: int | None = None) -> None:
+def passes_both_ways(
+    project: Path, model: Path, out: Path, capsys, endpoints: Path | None = None, stories: int | None = None
+) -> None:
     """`dialogkit test PROJECT` passes every test story replayed (as `rasa test` does) and with
     `--e2e` (run for real from the text); ``stories``: how many the project has."""
     from dialogkit.framework.cli.main import main

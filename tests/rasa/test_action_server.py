@@ -53,7 +53,10 @@ def test_form_validation_action_cleans_rejects_and_restarts(action_server, valid
     # too short together: both slots cleared, the form starts over
     a.handle("/request_names", "w")
     a.handle("A", "w")
-    assert texts(a.handle("B", "w")) == ["That's a very short name. We fear a typo. Restarting!", "What is your first name?"]
+    assert texts(a.handle("B", "w")) == [
+        "That's a very short name. We fear a typo. Restarting!",
+        "What is your first name?",
+    ]
     assert a.tracker("w").slots["first_name"] is None and a.tracker("w").slots["last_name"] is None
     assert any(isinstance(e, ActionExecuted) and e.name == "validate_name_form" for e in a.tracker("w").events)
 
@@ -62,8 +65,24 @@ PROTOCOL_DOMAIN = {
     "intents": {k: {} for k in ["echo", "rich", "slow", "reject", "missing", "greet"]},
     "entities": {"shirt_size": {}},
     "slots": {"shirt_size": {"type": "text", "mappings": [{"type": "from_entity", "entity": "shirt_size"}]}},
-    "responses": {"utter_ask_shirt_size": ["What is your shirt size?"], "utter_greet": ["Hey!"], "utter_error": ["Something went wrong."], "utter_after": ["after"]},
-    "actions": {n: "remote" for n in ["action_echo_tracker", "action_rich", "action_slow", "action_reject", "action_missing", "action_say_shirt_size", "action_validate_slot_mappings"]},
+    "responses": {
+        "utter_ask_shirt_size": ["What is your shirt size?"],
+        "utter_greet": ["Hey!"],
+        "utter_error": ["Something went wrong."],
+        "utter_after": ["after"],
+    },
+    "actions": {
+        n: "remote"
+        for n in [
+            "action_echo_tracker",
+            "action_rich",
+            "action_slow",
+            "action_reject",
+            "action_missing",
+            "action_say_shirt_size",
+            "action_validate_slot_mappings",
+        ]
+    },
     "flows": {
         "echo": {"when": {"intent": "echo"}, "steps": [{"action": "action_echo_tracker"}]},
         "rich": {"when": {"intent": "rich"}, "steps": [{"action": "action_rich"}]},
@@ -76,11 +95,18 @@ PROTOCOL_DOMAIN = {
 
 
 def test_a_bots_own_session_start_runs_before_the_first_message_and_can_take_back(action_server):
-    d = dict(PROTOCOL_DOMAIN, intents={**PROTOCOL_DOMAIN["intents"], "undo": {}},
-             actions={**PROTOCOL_DOMAIN["actions"], "action_session_start": "remote", "action_take_back": "remote"},
-             flows={**PROTOCOL_DOMAIN["flows"], "undo": {"when": {"intent": "undo"}, "steps": [{"action": "action_take_back"}]}})
+    d = dict(
+        PROTOCOL_DOMAIN,
+        intents={**PROTOCOL_DOMAIN["intents"], "undo": {}},
+        actions={**PROTOCOL_DOMAIN["actions"], "action_session_start": "remote", "action_take_back": "remote"},
+        flows={
+            **PROTOCOL_DOMAIN["flows"],
+            "undo": {"when": {"intent": "undo"}, "steps": [{"action": "action_take_back"}]},
+        },
+    )
     a = make_agent(Domain.model_validate(d), action_server)
-    assert texts(a.handle("/greet", "s")) == ["Welcome back, s!", "Hey!"]  # the session-start action's message comes first
+    # the session-start action's message comes first
+    assert texts(a.handle("/greet", "s")) == ["Welcome back, s!", "Hey!"]
     assert a.tracker("s").slots["shirt_size"] == "medium"
     assert texts(a.handle("/greet", "s")) == ["Hey!"]  # once per session
     a.handle('/greet{"shirt_size": "large"}', "s")
@@ -117,10 +143,16 @@ def test_timeout_404_and_rejection_keep_the_conversation_going(protocol_agent):
     failed = [e for e in protocol_agent.tracker("c").events if isinstance(e, ActionFailed)]
     assert "did not answer within 2 s" in failed[-1].error
     assert texts(protocol_agent.handle("/missing", "c")) == ["Something went wrong."]
-    assert "no action of that name (404)" in [e for e in protocol_agent.tracker("c").events if isinstance(e, ActionFailed)][-1].error
+    assert (
+        "no action of that name (404)"
+        in [e for e in protocol_agent.tracker("c").events if isinstance(e, ActionFailed)][-1].error
+    )
     # 400: the action rejected itself; nothing applied, no error message, the flow goes on
     assert texts(protocol_agent.handle("/reject", "c")) == ["after"]
-    assert "rejected its execution: not now" in [e for e in protocol_agent.tracker("c").events if isinstance(e, ActionFailed)][-1].error
+    assert (
+        "rejected its execution: not now"
+        in [e for e in protocol_agent.tracker("c").events if isinstance(e, ActionFailed)][-1].error
+    )
     assert texts(protocol_agent.handle("/greet", "c")) == ["Hey!"]
 
 
@@ -134,7 +166,10 @@ def test_unreachable_server_is_a_clear_error_and_the_conversation_goes_on(tmp_pa
     # no endpoint configured at all
     b = make_agent(Domain.model_validate(PROTOCOL_DOMAIN), None)
     assert texts(b.handle("/echo", "d")) == ["Something went wrong."]
-    assert "no `action_endpoint` is configured" in [e for e in b.tracker("d").events if isinstance(e, ActionFailed)][-1].error
+    assert (
+        "no `action_endpoint` is configured"
+        in [e for e in b.tracker("d").events if isinstance(e, ActionFailed)][-1].error
+    )
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -155,9 +190,15 @@ def test_bad_endpoints_files_are_located_errors(tmp_path, text, expected):
 def test_endpoints_interpolate_environment_and_send_the_token(tmp_path, monkeypatch):
     monkeypatch.setenv("DK_ACTION_URL", "http://127.0.0.1:5055/webhook")
     ep = tmp_path / "endpoints.yml"
-    ep.write_text("action_endpoint:\n  url: ${DK_ACTION_URL}\n  token: s3cret\n  headers: {X-Team: bots}\n", encoding="utf-8")
+    ep.write_text(
+        "action_endpoint:\n  url: ${DK_ACTION_URL}\n  token: s3cret\n  headers: {X-Team: bots}\n", encoding="utf-8"
+    )
     loaded = load_endpoints(ep)
-    assert loaded.url == "http://127.0.0.1:5055/webhook" and loaded.token == "s3cret" and loaded.headers == {"X-Team": "bots"}
+    assert (
+        loaded.url == "http://127.0.0.1:5055/webhook"
+        and loaded.token == "s3cret"
+        and loaded.headers == {"X-Team": "bots"}
+    )
     (tmp_path / "none.yml").write_text("tracker_store:\n  type: sql\n", encoding="utf-8")
     assert load_endpoints(tmp_path / "none.yml") is None
 
@@ -168,14 +209,15 @@ def test_tracker_json_parses_with_rasa_sdk(protocol_agent):
     protocol_agent.handle("/rich", "eve")
     data = rasa_tracker(protocol_agent.tracker("eve"), protocol_agent.domain)
     script = (
-        "import json, sys\n"
-        "from rasa_sdk import Tracker\n"
-        "t = Tracker.from_dict(json.load(sys.stdin))\n"
-        "print(json.dumps({'sender': t.sender_id, 'slot': t.get_slot('shirt_size'), 'intent': t.get_intent_of_latest_message(),"
-        " 'bot': [e.get('text') for e in t.events if e['event'] == 'bot'], 'last_user': t.get_last_event_for('user')['text'],"
-        " 'latest_action': t.latest_action_name}))\n"
+        "import json, sys\nfrom rasa_sdk import Tracker\nt = "
+        "Tracker.from_dict(json.load(sys.stdin))\nprint(json.dumps({'sender': t.sender_id, 'slot': "
+        "t.get_slot('shirt_size'), 'intent': t.get_intent_of_latest_message(), 'bot': [e.get('text') for e in "
+        "t.events if e['event'] == 'bot'], 'last_user': t.get_last_event_for('user')['text'], 'latest_action': "
+        "t.latest_action_name}))\n"
     )
-    out = subprocess.run([str(_sdk_python()), "-c", script], input=json.dumps(data), capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [str(_sdk_python()), "-c", script], input=json.dumps(data), capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
     assert got["sender"] == "eve" and got["slot"] == "medium" and got["intent"] == "rich"
@@ -195,7 +237,10 @@ def test_endpoints_yml_next_to_the_domain_is_kept_in_the_archive(tmp_path, actio
 
     bot = tmp_path / "bot"
     bot.mkdir()
-    domain = dict(PROTOCOL_DOMAIN, pipeline=[{"name": "keyword_intent_classifier"}, {"name": "flow_policy"}, {"name": "template_nlg"}])
+    domain = dict(
+        PROTOCOL_DOMAIN,
+        pipeline=[{"name": "keyword_intent_classifier"}, {"name": "flow_policy"}, {"name": "template_nlg"}],
+    )
     domain["intents"] = {k: {"examples": [f"please {k}", f"{k} now"]} for k in PROTOCOL_DOMAIN["intents"]}
     (bot / "domain.yml").write_text(yaml.safe_dump({"version": "1", **domain}, sort_keys=False), encoding="utf-8")
     (bot / "endpoints.yml").write_text(action_server.read_text(), encoding="utf-8")
@@ -207,7 +252,12 @@ def test_endpoints_yml_next_to_the_domain_is_kept_in_the_archive(tmp_path, actio
 
 
 def test_the_input_channel_reaches_the_tracker_and_selects_variations(action_server):
-    domain = dict(PROTOCOL_DOMAIN, responses=dict(PROTOCOL_DOMAIN["responses"], utter_greet=[{"text": "Hey!"}, {"text": "Hey, web!", "channel": "rest"}]))
+    domain = dict(
+        PROTOCOL_DOMAIN,
+        responses=dict(
+            PROTOCOL_DOMAIN["responses"], utter_greet=[{"text": "Hey!"}, {"text": "Hey, web!", "channel": "rest"}]
+        ),
+    )
     a = make_agent(Domain.model_validate(domain), action_server)
     assert a.handle("/greet", "r", channel="rest")[0]["text"] == "Hey, web!"
     assert a.handle("/greet", "s", channel="cmdline")[0]["text"] == "Hey!"
@@ -218,7 +268,9 @@ def test_the_input_channel_reaches_the_tracker_and_selects_variations(action_ser
 
 def test_global_slot_validation_runs_after_every_message(action_server):
     """Rasa's action_validate_slot_mappings (a rasa_sdk ValidationAction) as flow_policy's validate_slots_action."""
-    a = make_agent(Domain.model_validate(PROTOCOL_DOMAIN), action_server, validate_slots_action="action_validate_slot_mappings")
+    a = make_agent(
+        Domain.model_validate(PROTOCOL_DOMAIN), action_server, validate_slots_action="action_validate_slot_mappings"
+    )
     assert texts(a.handle('/greet{"shirt_size": "L"}', "g")) == ["Hey!"]
     assert a.tracker("g").slots["shirt_size"] == "large"
     assert texts(a.handle('/greet{"shirt_size": "huge"}', "g")) == ["We don't have that size.", "Hey!"]
@@ -243,7 +295,9 @@ def test_validate_slots_action_must_name_an_action(write_bot):
     """})
     issues = [i for i in validate(load_domain(bot)) if i.severity == "error"]
     assert len(issues) == 1 and issues[0].code == "DK301" and "validate_slots_action" in issues[0].text
-    assert "did you mean 'action_validate_slot_mappings'" in issues[0].text and "domain.yml:5" in str(issues[0].location)
+    assert "did you mean 'action_validate_slot_mappings'" in issues[0].text and "domain.yml:5" in str(
+        issues[0].location
+    )
 
 
 def test_a_form_slot_with_a_custom_mapping_is_extracted_by_the_validation_action(action_server):
@@ -251,10 +305,22 @@ def test_a_form_slot_with_a_custom_mapping_is_extracted_by_the_validation_action
     domain = dict(PROTOCOL_DOMAIN)
     domain["intents"] = dict(PROTOCOL_DOMAIN["intents"], size={})
     domain["slots"] = dict(PROTOCOL_DOMAIN["slots"], size_code={"type": "text"})  # no mapping
-    domain["responses"] = dict(PROTOCOL_DOMAIN["responses"], utter_ask_size_code=["Which size code?"], utter_default=["Sorry?"], utter_size_done=["Size {size_code} it is."])
+    domain["responses"] = dict(
+        PROTOCOL_DOMAIN["responses"],
+        utter_ask_size_code=["Which size code?"],
+        utter_default=["Sorry?"],
+        utter_size_done=["Size {size_code} it is."],
+    )
     domain["actions"] = dict(PROTOCOL_DOMAIN["actions"], validate_size_form="remote")
-    domain["flows"] = dict(PROTOCOL_DOMAIN["flows"], size_form={"when": {"intent": "size"}, "form": True, "validate": "validate_size_form",
-                                                                "steps": [{"collect": "size_code"}, {"say": "utter_size_done"}]})
+    domain["flows"] = dict(
+        PROTOCOL_DOMAIN["flows"],
+        size_form={
+            "when": {"intent": "size"},
+            "form": True,
+            "validate": "validate_size_form",
+            "steps": [{"collect": "size_code"}, {"say": "utter_size_done"}],
+        },
+    )
     a = make_agent(Domain.model_validate(domain), action_server)
     assert texts(a.handle("/size", "z")) == ["Which size code?"]
     assert texts(a.handle("xl", "z")) == ["Sorry?", "Which size code?"]  # nothing extracted: the form asks again
@@ -273,9 +339,15 @@ def test_endpoints_file_with_only_stores_keeps_the_archived_action_server(protoc
 
 
 def test_the_metadata_a_channel_sends_reaches_the_action_server(action_server):
-    d = dict(PROTOCOL_DOMAIN, intents={**PROTOCOL_DOMAIN["intents"], "meta": {}},
-             actions={**PROTOCOL_DOMAIN["actions"], "action_echo_metadata": "remote"},
-             flows={**PROTOCOL_DOMAIN["flows"], "meta": {"when": {"intent": "meta"}, "steps": [{"action": "action_echo_metadata"}]}})
+    d = dict(
+        PROTOCOL_DOMAIN,
+        intents={**PROTOCOL_DOMAIN["intents"], "meta": {}},
+        actions={**PROTOCOL_DOMAIN["actions"], "action_echo_metadata": "remote"},
+        flows={
+            **PROTOCOL_DOMAIN["flows"],
+            "meta": {"when": {"intent": "meta"}, "steps": [{"action": "action_echo_metadata"}]},
+        },
+    )
     a = make_agent(Domain.model_validate(d), action_server)
     assert texts(a.handle("/meta", "m", metadata={"country": "DE", "user": {"id": 7}})) == ["country=DE in_events=True"]
     assert texts(a.handle("/meta", "m")) == ["country=None in_events=True"]  # each message its own metadata

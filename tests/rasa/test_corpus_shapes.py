@@ -9,7 +9,8 @@ in one small project written for this test: what Rasa accepts imports (with note
   rules for one form, one under a slot condition; a flow that interrupts a form and would wait
   (an `expect` after its action) gives the form back; a wrong prediction, after which the replay
   goes on from the story's state; a rule conditioned on the form starts only while it runs
-  (`when: during:`); an active form takes the message first, as Rasa's happy path; a slot value the story does not set is not set (a form
+  (`when: during:`); an active form takes the message first, as Rasa's happy path; a slot value the story does not set
+  is not set (a form
   whose validation refused it asks again); an entity annotation Rasa cannot read is plain text.
 """
 
@@ -251,7 +252,13 @@ RASA_CONFIG = "recipe: default.v1\nlanguage: en\npipeline: []\npolicies: []\n"  
 
 
 def _project(write_bot):
-    files = {"domain.yml": DOMAIN, "config.yml": RASA_CONFIG, "data/nlu.yml": NLU, "data/rules.yml": RULES, "tests/test_stories.yml": TESTS}
+    files = {
+        "domain.yml": DOMAIN,
+        "config.yml": RASA_CONFIG,
+        "data/nlu.yml": NLU,
+        "data/rules.yml": RULES,
+        "tests/test_stories.yml": TESTS,
+    }
     return write_bot(files, "shop")
 
 
@@ -269,9 +276,13 @@ def test_what_public_projects_do_imports_with_notes_and_validates(tmp_path, writ
                         "else": [{"action": "action_send_quote"}, {"say": "utter_ask_feedback"}]}
     assert d.flows["on_ask_hours"].when.condition == "kind is set"  # `- kind` alone: the slot has a value
     greet = {name: f.when.during for name, f in d.flows.items() if f.when and f.when.intents() == ["greet"]}
-    assert sorted(greet.values(), key=str) == [None, "quote_form"]  # one flow for greet, one for greet while the form runs
+    # one flow for greet, one for greet while the form runs
+    assert sorted(greet.values(), key=str) == [None, "quote_form"]
     # an end-to-end story: its texts are an NLU example's intent and a response's text where they are one, else new ones
-    assert "e2e_thanks_a_lot" in d.intents and d.responses["utter_e2e_you_are_welcome"].variations[0].text == "You are welcome!"
+    assert (
+        "e2e_thanks_a_lot" in d.intents
+        and d.responses["utter_e2e_you_are_welcome"].variations[0].text == "You are welcome!"
+    )
     assert "e2e_how_much_is_it" not in d.intents and "utter_e2e_it_is_free" not in d.responses
     md = (tmp_path / "bot" / "rasa_import.md").read_text()
     for note in ("intent `make_a_quote` is used by a button of `utter_greet` but not listed in the domain",
@@ -287,17 +298,31 @@ def test_stories_replay_from_the_storys_own_state(tmp_path, write_bot, capsys, m
     import_rasa_project(project, bot)
     domain = yaml.safe_load((bot / "domain.yml").read_text())
     dm = next(c for c in domain["pipeline"] if c["name"] == "flow_policy")
-    domain["pipeline"] = [{"name": "rule_entity_extractor"}, {"name": "keyword_intent_classifier"}, dm, {"name": "template_nlg"}]
+    domain["pipeline"] = [
+        {"name": "rule_entity_extractor"},
+        {"name": "keyword_intent_classifier"},
+        dm,
+        {"name": "template_nlg"},
+    ]
     (bot / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False), encoding="utf-8")
     assert main(["train", str(bot), "--out", str(tmp_path / "model")]) == 0
     capsys.readouterr()
     code = main(["test", str(bot), "--model", str(tmp_path / "model"), "--stories-out", str(tmp_path / "out")])
     out = capsys.readouterr().out
     assert code == 1, out
-    passed = [line.split("story ", 1)[1].split("  (")[0] for line in out.splitlines() if line.strip().startswith("PASS")]
-    assert passed == ["the story says the form is done", "the submit rule under a slot condition", "a question in the middle of the form",
-                      "a value the story does not set", "an annotation Rasa reads as plain text", "a rule made for the form's context",
-                      "the active form takes the message first", "thanks, as an end-to-end story taught it"], out
+    passed = [
+        line.split("story ", 1)[1].split("  (")[0] for line in out.splitlines() if line.strip().startswith("PASS")
+    ]
+    assert passed == [
+        "the story says the form is done",
+        "the submit rule under a slot condition",
+        "a question in the middle of the form",
+        "a value the story does not set",
+        "an annotation Rasa reads as plain text",
+        "a rule made for the form's context",
+        "the active form takes the message first",
+        "thanks, as an end-to-end story taught it",
+    ], out
     failed = (tmp_path / "out" / "failed_test_stories.yml").read_text()
     # one wrong prediction, marked; the turns after it are judged from the story's state, and pass
     assert failed.count("# predicted") == 1 and "- action: utter_hours  # predicted: utter_greet" in failed
@@ -360,21 +385,30 @@ def test_conversation_start_rules_back_and_a_bots_own_session_start_import_with_
     from dialogkit.framework.runtime.agent import Agent
     from dialogkit.framework.runtime.pipeline import resolve_config
 
-    import_rasa_project(write_bot({"domain.yml": START_DOMAIN, "config.yml": RASA_CONFIG, "data/rules.yml": START_RULES}, "start"), tmp_path / "bot")
+    import_rasa_project(
+        write_bot({"domain.yml": START_DOMAIN, "config.yml": RASA_CONFIG, "data/rules.yml": START_RULES}, "start"),
+        tmp_path / "bot",
+    )
     loaded = load_domain(tmp_path / "bot")
     issues = check(loaded)
     assert [i.render() for i in issues if i.severity == "error"] == []
-    assert not [i for i in issues if i.code == "DK302" and "action_session_start" in i.render()]  # not "unused": the agent runs it
+    # not "unused": the agent runs it
+    assert not [i for i in issues if i.code == "DK302" and "action_session_start" in i.render()]
     d = loaded.domain
-    starts = {name: bool(f.when.conversation_start) for name, f in d.flows.items() if f.when and f.when.intents() == ["greet"]}
+    starts = {
+        name: bool(f.when.conversation_start) for name, f in d.flows.items() if f.when and f.when.intents() == ["greet"]
+    }
     assert sorted(starts.values()) == [False, True]
-    assert not [f for f in d.flows.values() if f.when and "back" in f.when.intents()]  # built in, as Rasa's default rule
+    # built in, as Rasa's default rule
+    assert not [f for f in d.flows.values() if f.when and "back" in f.when.intents()]
     assert d.actions["action_session_start"] == "remote"
     md = (tmp_path / "bot" / "rasa_import.md").read_text()
     assert "action_back" not in md and "rule `say welcome" not in md  # nothing approximated or dropped
 
     d = d.model_copy(update={"actions": {}})  # no action server in this test: the built-in session start
-    agent = Agent(d, [FlowPolicy(resolve_config("flow_policy", {}), d), TemplateNLG(resolve_config("template_nlg", {}), d)], {})
+    agent = Agent(
+        d, [FlowPolicy(resolve_config("flow_policy", {}), d), TemplateNLG(resolve_config("template_nlg", {}), d)], {}
+    )
     texts = lambda text: [m["text"] for m in agent.handle(text, "u")]  # noqa: E731
     assert texts("/greet") == ["Welcome! First time here?"]  # the session's first message
     assert texts("/greet") == ["Hello again."]
@@ -383,14 +417,18 @@ def test_conversation_start_rules_back_and_a_bots_own_session_start_import_with_
     assert agent.tracker("u").slots["size"] == "large"
     assert texts("/back") == ["Let's go back.", "Which size?"]
     assert agent.tracker("u").slots["size"] is None and agent.tracker("u").active_flow == "order_form"
-    assert texts("/restart") == [] and texts("/greet") == ["Welcome! First time here?"]  # after a restart, as a new conversation
+    # after a restart, as a new conversation
+    assert texts("/restart") == [] and texts("/greet") == ["Welcome! First time here?"]
 
 
 def test_a_form_asks_with_what_rasa_would_find_first(tmp_path, write_bot):
     """Rasa looks for action_ask_<form>_<slot>, utter_ask_<form>_<slot>, action_ask_<slot>,
     utter_ask_<slot>, in that order; the import makes the same choice (and nothing is unused)."""
     domain = START_DOMAIN.replace("actions: [action_session_start]", "actions: [action_ask_size]")
-    import_rasa_project(write_bot({"domain.yml": domain, "config.yml": RASA_CONFIG, "data/rules.yml": START_RULES}, "asks"), tmp_path / "bot")
+    import_rasa_project(
+        write_bot({"domain.yml": domain, "config.yml": RASA_CONFIG, "data/rules.yml": START_RULES}, "asks"),
+        tmp_path / "bot",
+    )
     loaded = load_domain(tmp_path / "bot")
     assert loaded.domain.flows["order_form"].steps[0].ask == "action_ask_size"  # not utter_ask_size, which it also has
     assert not [i.render() for i in check(loaded) if i.code == "DK302" and "action_ask_size" in i.render()]
@@ -455,13 +493,26 @@ def test_a_duckling_project_imports_and_its_time_and_number_slots_fill(tmp_path,
     assert [i.render() for i in check(loaded) if i.severity == "error"] == []
     builtin = next(c for c in loaded.domain.pipeline if c.name == "builtin_entities")
     assert [c.name for c in loaded.domain.pipeline][:3] == ["rule_entity_extractor", "bert_nlu", "builtin_entities"]
-    assert builtin.model_dump(exclude_none=True, exclude={"name"}) == {"dimensions": ["time", "number"], "timezone": "Europe/Berlin"}
+    assert builtin.model_dump(exclude_none=True, exclude={"name"}) == {
+        "dimensions": ["time", "number"],
+        "timezone": "Europe/Berlin",
+    }
     md = (tmp_path / "bot" / "rasa_import.md").read_text()
     assert "dimension `distance`" in md  # what it does not read is said
 
     d = loaded.domain
-    extractor = BuiltinEntities(resolve_config("builtin_entities", builtin.model_dump(exclude_none=True, exclude={"name"})), d)
-    agent = Agent(d, [extractor, FlowPolicy(resolve_config("flow_policy", {}), d), TemplateNLG(resolve_config("template_nlg", {}), d)], {})
+    extractor = BuiltinEntities(
+        resolve_config("builtin_entities", builtin.model_dump(exclude_none=True, exclude={"name"})), d
+    )
+    agent = Agent(
+        d,
+        [
+            extractor,
+            FlowPolicy(resolve_config("flow_policy", {}), d),
+            TemplateNLG(resolve_config("template_nlg", {}), d),
+        ],
+        {},
+    )
     texts = lambda text: [m["text"] for m in agent.handle(text, "u")]  # noqa: E731
     assert texts("/book") == ["For how many?"]
     assert texts("four") == ["When?"]  # no intent understood: the number answers the question asked

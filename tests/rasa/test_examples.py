@@ -19,7 +19,19 @@ pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run wh
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_example_passes_all_its_test_stories(rasa_models, action_server, tmp_path, capsys, name):
     model = rasa_models(name)
-    code = main(["test", str(PROJECTS / name), "--model", str(model), "--endpoints", str(action_server), "--stories-out", str(tmp_path / "results"), "--e2e"])
+    code = main(
+        [
+            "test",
+            str(PROJECTS / name),
+            "--model",
+            str(model),
+            "--endpoints",
+            str(action_server),
+            "--stories-out",
+            str(tmp_path / "results"),
+            "--e2e",
+        ]
+    )
     out = capsys.readouterr().out
     results = json.loads((tmp_path / "results" / "results.json").read_text())
     assert code == 0, out
@@ -33,17 +45,32 @@ def test_example_passes_all_its_test_stories(rasa_models, action_server, tmp_pat
 CUSTOM = {
     # what each example's own stories do with its custom actions and forms, said the way a user would
     "01-actions": [("hello", ["Hey! How are you?"]), ("what time is it", [r"\d{4}-\d\d-\d\d \d\d:\d\d.*"])],
-    "02-slots": [("hi", ["Hey! How are you?"]), ("what's my shirt size?", ["I don't know your shirt size."]),
-                 ("ask me anything", ["What is your shirt size?"]), ("i want a large shirt", ["Thanks. I'll remember that."]),
-                 ("what's my shirt size?", ["Your shirt size is large!"])],
-    "03-conditions": [("ask me anything", ["What is your shirt size?"]), ("medium", ["Thanks. I'll remember that."]),
-                      ("hi", ["Hey! How are you?"]), ("i'm sad", ["Here is something to cheer you up:", "Did that help you?"]),
-                      ("yes", ["Great, carry on!"]), ("what's my shirt size?", ["Your shirt size is medium!"])],
-    "04-from-text": [("can i give you my name?", ["What is your first name?"]), ("Vincent", ["So Vincent, what is your last name?"]),
-                     ("McVincent", ["Ok. Thanks!", "I will remember that your name is Vincent McVincent!"])],
-    "05-validation": [("i want to give you my name", ["What is your first name?"]), ("Vincent99", ["What is your last name?"]),
-                      ("!!", ["That must've been a typo.", "What is your last name?"]),
-                      ("Mc-Vincent", ["Ok. Thanks!", "I will remember that your name is Vincent McVincent!"])],
+    "02-slots": [
+        ("hi", ["Hey! How are you?"]),
+        ("what's my shirt size?", ["I don't know your shirt size."]),
+        ("ask me anything", ["What is your shirt size?"]),
+        ("i want a large shirt", ["Thanks. I'll remember that."]),
+        ("what's my shirt size?", ["Your shirt size is large!"]),
+    ],
+    "03-conditions": [
+        ("ask me anything", ["What is your shirt size?"]),
+        ("medium", ["Thanks. I'll remember that."]),
+        ("hi", ["Hey! How are you?"]),
+        ("i'm sad", ["Here is something to cheer you up:", "Did that help you?"]),
+        ("yes", ["Great, carry on!"]),
+        ("what's my shirt size?", ["Your shirt size is medium!"]),
+    ],
+    "04-from-text": [
+        ("can i give you my name?", ["What is your first name?"]),
+        ("Vincent", ["So Vincent, what is your last name?"]),
+        ("McVincent", ["Ok. Thanks!", "I will remember that your name is Vincent McVincent!"]),
+    ],
+    "05-validation": [
+        ("i want to give you my name", ["What is your first name?"]),
+        ("Vincent99", ["What is your last name?"]),
+        ("!!", ["That must've been a typo.", "What is your last name?"]),
+        ("Mc-Vincent", ["Ok. Thanks!", "I will remember that your name is Vincent McVincent!"]),
+    ],
 }
 
 
@@ -55,7 +82,10 @@ def test_custom_actions_and_forms_in_conversation_and_shell(rasa_models, action_
     agent.use_endpoints(action_server)
     for text, expected in CUSTOM[name]:
         got = [m.get("text") for m in agent.handle(text, f"user-{name}")]
-        assert len(got) == len(expected) and all(re.fullmatch(e, g) or e == g for e, g in zip(expected, got)), (text, got)
+        assert len(got) == len(expected) and all(re.fullmatch(e, g) or e == g for e, g in zip(expected, got)), (
+            text,
+            got,
+        )
     # the same conversation typed into the shell
     script = tmp_path / "chat.txt"
     script.write_text("".join(f"{text}\n" for text, _ in CUSTOM[name]), encoding="utf-8")
@@ -78,7 +108,14 @@ def test_train_a_rasa_project_directly_and_talk_in_the_shell(tmp_path, capsys):
     buf = io.StringIO()
     assert run_shell(str(out), script=str(script), stdout=buf) == 0
     said = buf.getvalue()
-    for line in ["Hey! How are you?", "Here is something to cheer you up:", "https://i.imgur.com/nGF1K8f.jpg", "Did that help you?", "Bye", "I am a bot, powered by Rasa."]:
+    for line in [
+        "Hey! How are you?",
+        "Here is something to cheer you up:",
+        "https://i.imgur.com/nGF1K8f.jpg",
+        "Did that help you?",
+        "Bye",
+        "I am a bot, powered by Rasa.",
+    ]:
         assert line in said, said
 
 
@@ -143,7 +180,19 @@ def test_form_test_stories_with_the_validation_action(rasa_models, action_server
     project = tmp_path / "05-validation"
     shutil.copytree(PROJECTS / "05-validation", project)
     (project / "tests" / "form_stories.yml").write_text(FORM_STORIES, encoding="utf-8")
-    code = main(["test", str(project), "--model", str(rasa_models("05-validation")), "--endpoints", str(action_server), "--stories-out", str(tmp_path / "out"), "--e2e"])
+    code = main(
+        [
+            "test",
+            str(project),
+            "--model",
+            str(rasa_models("05-validation")),
+            "--endpoints",
+            str(action_server),
+            "--stories-out",
+            str(tmp_path / "out"),
+            "--e2e",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "9/9 test stories passed" in out
@@ -155,7 +204,9 @@ def test_form_test_stories_with_the_validation_action(rasa_models, action_server
 def test_example_passes_all_its_test_stories_replayed_without_an_action_server(rasa_models, tmp_path, capsys, name):
     """`dialogkit test` on Rasa test stories gives `rasa test`'s verdict by default: the stories'
     intents, entities and action outcomes are replayed, so no action server is needed."""
-    code = main(["test", str(PROJECTS / name), "--model", str(rasa_models(name)), "--stories-out", str(tmp_path / "results")])
+    code = main(
+        ["test", str(PROJECTS / name), "--model", str(rasa_models(name)), "--stories-out", str(tmp_path / "results")]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "replayed as `rasa test` does" in out
@@ -169,7 +220,9 @@ def test_form_test_stories_replayed(rasa_models, tmp_path, capsys):
     project = tmp_path / "05-validation"
     shutil.copytree(PROJECTS / "05-validation", project)
     (project / "tests" / "form_stories.yml").write_text(FORM_STORIES, encoding="utf-8")
-    code = main(["test", str(project), "--model", str(rasa_models("05-validation")), "--stories-out", str(tmp_path / "out")])
+    code = main(
+        ["test", str(project), "--model", str(rasa_models("05-validation")), "--stories-out", str(tmp_path / "out")]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "9/9 test stories passed" in out

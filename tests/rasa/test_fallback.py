@@ -18,7 +18,10 @@ def test_the_two_stage_rule_switches_on_the_policys_two_stage_fallback(tmp_path)
     d = load_domain(tmp_path / "bot").domain
     assert next(c for c in d.pipeline if c.name == "flow_policy").model_dump().get("two_stage_fallback") is True
     assert "nlu_fallback" not in {i for f in d.flows.values() if f.when for i in f.when.intents()}
-    assert "action_two_stage_fallback → flow_policy `two_stage_fallback: true`" in (tmp_path / "bot" / "rasa_import.md").read_text()
+    assert (
+        "action_two_stage_fallback → flow_policy `two_stage_fallback: true`"
+        in (tmp_path / "bot" / "rasa_import.md").read_text()
+    )
 
 
 def test_the_fallback_project_passes_its_test_stories_and_asks_did_you_mean(rasa_models, tmp_path, capsys):
@@ -32,4 +35,5 @@ def test_the_fallback_project_passes_its_test_stories_and_asks_did_you_mean(rasa
                 "ask_location": "We are at 12 Market Street.", "deny": "Sorry, I can't help with that."}[guess]
     assert [m["text"] for m in agent.handle(asked["buttons"][0]["payload"], "u")] == [expected]
     agent.handle("banana purple sky", "v")
-    assert [m["text"] for m in agent.handle("/out_of_scope", "v")] == ["Sorry, could you say that differently?"]  # the project's own text
+    # the project's own text
+    assert [m["text"] for m in agent.handle("/out_of_scope", "v")] == ["Sorry, could you say that differently?"]

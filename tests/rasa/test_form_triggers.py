@@ -24,16 +24,24 @@ def test_interruptions_and_trigger_mappings_import_as_rasa_runs_them(tmp_path):
     report = import_rasa_project(FORMS, tmp_path / "bot")
     assert report.dropped == []
     d = load_domain(tmp_path / "bot").domain
-    assert [m.model_dump(exclude_defaults=True) for m in d.slots["vip"].mappings] == [{"type": "from_intent", "intent": "book_vip", "value": True}]
-    assert steps(d.flows["on_book"]) == [{"call": "booking_form"}]  # the story's ending is not appended after every booking
-    assert steps(d.flows["on_stop"]) == [{"say": "utter_ask_continue"},
-                                         {"expect": {"affirm": [{"action": "action_deactivate_loop"}, {"say": "utter_stopped"}]}}]
+    assert [m.model_dump(exclude_defaults=True) for m in d.slots["vip"].mappings] == [
+        {"type": "from_intent", "intent": "book_vip", "value": True}
+    ]
+    # the story's ending is not appended after every booking
+    assert steps(d.flows["on_book"]) == [{"call": "booking_form"}]
+    assert steps(d.flows["on_stop"]) == [
+        {"say": "utter_ask_continue"},
+        {"expect": {"affirm": [{"action": "action_deactivate_loop"}, {"say": "utter_stopped"}]}},
+    ]
     assert "on_affirm" not in d.flows  # no TEDPolicy: no flow for `affirm` out of context
     # a story that starts with the bot's greeting goes on from where the greeting is said
     assert steps(d.flows["on_greet"]) == [{"say": "utter_greet"}, {"expect": {"affirm": [{"call": "booking_form"}]}}]
     md = (tmp_path / "bot" / "rasa_import.md").read_text()
     assert "`stop` interrupts form `booking_form` → a path of the `stop` flow" in md and "no TEDPolicy" in md
-    assert "story `a booking offered after the greeting`: starts with bot action `utter_greet` → goes on from the 1 place(s) where a flow says it" in md
+    assert (
+        "story `a booking offered after the greeting`: starts with bot action `utter_greet` → goes on from the 1 "
+        "place(s) where a flow says it" in md
+    )
 
 
 def test_the_form_triggers_project_passes_replayed_and_end_to_end(rasa_models, action_server, tmp_path, capsys):

@@ -36,7 +36,12 @@ def test_forms_rules_and_stories_become_flows(tmp_path):
     form = d.flows["name_form"]
     assert form.form and form.validate_ == "validate_name_form" and form.when is None
     steps = [s.model_dump(exclude_none=True, by_alias=True, exclude_defaults=True) for s in form.steps]
-    assert steps == [{"collect": "first_name"}, {"collect": "last_name"}, {"say": "utter_submit"}, {"say": "utter_slots_values"}]
+    assert steps == [
+        {"collect": "first_name"},
+        {"collect": "last_name"},
+        {"say": "utter_submit"},
+        {"say": "utter_slots_values"},
+    ]
     assert d.actions == {"validate_name_form": "remote"}
     # the activation rule and the story that runs the form merge on their common prefix
     assert d.flows["on_request_names"].steps[0].call == "name_form"
@@ -47,7 +52,11 @@ def test_forms_rules_and_stories_become_flows(tmp_path):
     # after the form, the story's utter_submit/utter_slots_values are the submit rule's: not said twice
     assert [s.call for s in branches["request_names"]] == ["name_form"]
     m = d.slots["first_name"].mappings[0]
-    assert m.type == "from_text" and m.conditions[0].active_flow == "name_form" and m.conditions[0].requested_slot == "first_name"
+    assert (
+        m.type == "from_text"
+        and m.conditions[0].active_flow == "name_form"
+        and m.conditions[0].requested_slot == "first_name"
+    )
 
 
 RICH_DOMAIN = """
@@ -244,7 +253,11 @@ def test_every_rasa_construct_maps_or_is_reported_with_its_line(tmp_path):
     (src / "domain" / "main.yml").write_text(textwrap.dedent(RICH_DOMAIN), encoding="utf-8")
     (src / "data" / "sub").mkdir(parents=True)
     (src / "data" / "sub" / "all.yml").write_text(textwrap.dedent(RICH_DATA), encoding="utf-8")
-    (src / "config.yml").write_text("language: en\npipeline:\n  - name: WhitespaceTokenizer\n  - name: MyCustomComponent\n  - name: FallbackClassifier\n    threshold: 0.55\npolicies:\n  - name: RulePolicy\n  - name: TEDPolicy\n", encoding="utf-8")
+    (src / "config.yml").write_text(
+        "language: en\npipeline:\n  - name: WhitespaceTokenizer\n  - name: MyCustomComponent\n  - name: "
+        "FallbackClassifier\n    threshold: 0.55\npolicies:\n  - name: RulePolicy\n  - name: TEDPolicy\n",
+        encoding="utf-8",
+    )
     (src / "endpoints.yml").write_text("action_endpoint:\n  url: http://localhost:5055/webhook\n", encoding="utf-8")
     assert is_rasa_project(src)
     report = import_rasa_project(src, tmp_path / "bot")
@@ -270,23 +283,35 @@ def test_every_rasa_construct_maps_or_is_reported_with_its_line(tmp_path):
     assert d.slots["time"].type.value == "any" and "placeholder `{time}`" in text
     # responses
     v = d.responses["utter_greet"].variations
-    assert v[0].condition == "happy == true" and v[0].channel == "rest" and v[1].buttons[0].payload == '/inform{"cuisine": "thai"}'
+    assert (
+        v[0].condition == "happy == true"
+        and v[0].channel == "rest"
+        and v[1].buttons[0].payload == '/inform{"cuisine": "thai"}'
+    )
     assert d.responses["utter_ask_city"].variations[0].custom == {"kind": "city-picker"}
     assert d.responses["utter_ask_city"].variations[1].custom == {"elements": [{"title": "Paris"}]}
     # forms: utter_ask_<form>_<slot>, action_ask_<slot>, validate_<form>, submit rule
     form = d.flows["booking_form"]
     assert form.steps[0].collect == "cuisine" and form.steps[0].ask == "utter_ask_booking_form_cuisine"
-    assert form.steps[1].collect == "city" and form.steps[1].ask == "action_ask_city"  # Rasa's order: the action before utter_ask_city
+    # Rasa's order: the action before utter_ask_city
+    assert form.steps[1].collect == "city" and form.steps[1].ask == "action_ask_city"
     assert form.steps[2].action == "action_lookup" and form.validate_ == "validate_booking_form"
     assert d.actions["action_ask_city"] == "remote"
     # rules: conditions, interruption, conversation_start, wait_for_user_input, session start
     assert d.flows["on_stop"].when.condition == "happy == true"
-    assert [s.action for s in d.flows["on_stop"].steps] == ["action_deactivate_loop"]  # ends the form, also from a flow above it
+    # ends the form, also from a flow above it
+    assert [s.action for s in d.flows["on_stop"].steps] == ["action_deactivate_loop"]
     assert [s.say for s in d.flows["on_chitchat"].steps[:1]] == ["utter_time"]
     assert "on_greet_at_start" not in d.flows  # the conversation-start rule says what the story on greet says: one flow
     assert "wait_for_user_input" in text and "interrupts the form" in text
-    assert "rule `session`: starts with bot action `action_session_start` and has no user turn: a session-start rule" in text
-    assert d.pipeline[2].name == "flow_policy" and d.pipeline[2].config()["validate_slots_action"] == "action_validate_slot_mappings"
+    assert (
+        "rule `session`: starts with bot action `action_session_start` and has no user turn: a session-start rule"
+        in text
+    )
+    assert (
+        d.pipeline[2].name == "flow_policy"
+        and d.pipeline[2].config()["validate_slots_action"] == "action_validate_slot_mappings"
+    )
     # stories: or + checkpoints joined, e2e reported, contradiction reported
     greet = d.flows["on_greet"]
     branch = greet.steps[1].expect
@@ -296,11 +321,15 @@ def test_every_rasa_construct_maps_or_is_reported_with_its_line(tmp_path):
     # an end-to-end story (`user:` text, `bot:` text): an intent and a response made for it
     assert d.flows["on_e2e_hello_there"].steps[0].say == "utter_e2e_hi"
     assert d.responses["utter_e2e_hi"].variations[0].text == "Hi!"
-    assert "`user: hello there` (end-to-end, no intent) → intent `e2e_hello_there` with this text as its example" in text
+    assert (
+        "`user: hello there` (end-to-end, no intent) → intent `e2e_hello_there` with this text as its example" in text
+    )
     conflicts = [n for n in report.notes if n.kind == "conflict"]
     assert conflicts and "contradicts" in conflicts[0].what and "all.yml" in conflicts[0].where
     # config
-    assert "MyCustomComponent" in text and d.pipeline[1].name == "bert_nlu" and d.pipeline[1].config()["threshold"] == 0.55
+    assert (
+        "MyCustomComponent" in text and d.pipeline[1].name == "bert_nlu" and d.pipeline[1].config()["threshold"] == 0.55
+    )
     # session, endpoints, every dropped note has a file:line
     assert d.session.expiry_minutes == 0 and d.session.carry_over_slots is False
     assert (tmp_path / "bot" / "endpoints.yml").is_file()
@@ -328,7 +357,10 @@ def test_cli_import_and_clear_errors(tmp_path, capsys):
     # validate and visualize take a Rasa project as it is
     assert main(["validate", str(PROJECTS / "03-conditions")]) == 0
     captured = capsys.readouterr()
-    assert "is a Rasa project: imported it (0 item(s) not represented" in captured.err and "valid (11 intents" in captured.out
+    assert (
+        "is a Rasa project: imported it (0 item(s) not represented" in captured.err
+        and "valid (11 intents" in captured.out
+    )
     assert main(["visualize", str(PROJECTS / "moodbot"), "--out", str(tmp_path / "flows.html")]) == 0
     assert "on_greet" in (tmp_path / "flows.mmd").read_text()
 
@@ -383,21 +415,29 @@ def test_stories_that_differ_by_a_slot_become_if_branches(tmp_path):
     money = account.then[0]
     assert money.if_ == "has_money == true" and money.then[0].say == "utter_rich" and "thanks" in money.then[1].expect
     assert money.else_[0].if_ == "has_money == false" and money.else_[0].then[0].say == "utter_poor"
-    added = next(n for n in report.notes if "action_audit" in n.what)  # used in a story, not declared: added, with its line
+    # used in a story, not declared: added, with its line
+    added = next(n for n in report.notes if "action_audit" in n.what)
     assert d.actions["action_audit"] == "remote" and "stories.yml:" in added.where
 
 
-@pytest.mark.parametrize("file, text, expected", [
-    ("domain.yml", "intents: greet\n", "`intents` must be a list of names"),
-    ("domain.yml", "slots:\n  city: text\n", "slot `city` must be a mapping"),
-    ("domain.yml", "slots:\n  city:\n    type: text\n    mappings: from_entity\n", "`mappings` must be a list"),
-    ("domain.yml", "responses:\n  utter_hi:\n    - text: hi\n      buttons: yes\n", "`buttons` must be a list"),
-    ("domain.yml", "forms:\n  f:\n    required_slots: a\n", "form `f` must be a mapping with `required_slots:`"),
-    ("data/stories.yml", "stories:\n  - story: s\n    steps: intent greet\n", "story 1: `steps` must be a list of steps"),
-    ("data/nlu.yml", "nlu:\n  - greet\n", "`nlu` must be a list of mappings"),
-    ("config.yml", "pipeline: DIETClassifier\n", "`pipeline` must be a list of mappings"),
-    ("domain.yml", "intents: [greet\n", "YAML syntax error"),
-])
+@pytest.mark.parametrize(
+    "file, text, expected",
+    [
+        ("domain.yml", "intents: greet\n", "`intents` must be a list of names"),
+        ("domain.yml", "slots:\n  city: text\n", "slot `city` must be a mapping"),
+        ("domain.yml", "slots:\n  city:\n    type: text\n    mappings: from_entity\n", "`mappings` must be a list"),
+        ("domain.yml", "responses:\n  utter_hi:\n    - text: hi\n      buttons: yes\n", "`buttons` must be a list"),
+        ("domain.yml", "forms:\n  f:\n    required_slots: a\n", "form `f` must be a mapping with `required_slots:`"),
+        (
+            "data/stories.yml",
+            "stories:\n  - story: s\n    steps: intent greet\n",
+            "story 1: `steps` must be a list of steps",
+        ),
+        ("data/nlu.yml", "nlu:\n  - greet\n", "`nlu` must be a list of mappings"),
+        ("config.yml", "pipeline: DIETClassifier\n", "`pipeline` must be a list of mappings"),
+        ("domain.yml", "intents: [greet\n", "YAML syntax error"),
+    ],
+)
 def test_malformed_projects_are_located_errors_not_tracebacks(tmp_path, capsys, file, text, expected):
     src = tmp_path / "rasa"
     (src / "data").mkdir(parents=True)

@@ -134,7 +134,9 @@ def test_config_maps_duckling_and_the_fallback_threshold_and_reports_the_rest(do
     assert names == ["rule_entity_extractor", "bert_nlu", "builtin_entities", "flow_policy", "template_nlg"]
     assert state.pipeline[1]["threshold"] == 0.6
     assert state.pipeline[2]["dimensions"] == ["time", "number"]
-    assert any("dimension `distance`" in what and where.endswith("config.yml:4:3") for what, where in notes(state, "dropped"))
+    assert any(
+        "dimension `distance`" in what and where.endswith("config.yml:4:3") for what, where in notes(state, "dropped")
+    )
     assert state.generalize is False  # no TEDPolicy: stories do not generalise
 
 
@@ -157,9 +159,18 @@ def test_stories_and_rules_are_read_into_records_with_their_places(doc):
           - action: utter_bye
         """)
     (story,) = stories_of(d)
-    assert (story.name, story.steps[0], str(story.source.where).endswith("data.yml:2:3")) == ("greet then bye", {"intent": "greet"}, True)
+    assert (story.name, story.steps[0], str(story.source.where).endswith("data.yml:2:3")) == (
+        "greet then bye",
+        {"intent": "greet"},
+        True,
+    )
     (rule,) = rules_of(d)
-    assert (rule.name, rule.conversation_start, rule.wait_for_user_input, rule.unknown_keys) == ("say bye", True, False, ("colour",))
+    assert (rule.name, rule.conversation_start, rule.wait_for_user_input, rule.unknown_keys) == (
+        "say bye",
+        True,
+        False,
+        ("colour",),
+    )
     assert str(rule.source.at("colour")).endswith("data.yml:10:11")
 
 
@@ -215,8 +226,12 @@ def test_a_form_becomes_a_form_flow_of_collects(doc, state):
     build_forms(state)
     flow = state.flows["trip_form"]
     assert flow["form"] is True and flow["validate"] == "validate_trip_form"
-    assert flow["steps"] == [{"collect": "city", "ask": "utter_ask_trip_form_city"}]  # the form's own question, as Rasa finds it
-    assert any("required slot `nights`" in what and where.endswith("domain.yml:16:21") for what, where in notes(state, "dropped"))
+    # the form's own question, as Rasa finds it
+    assert flow["steps"] == [{"collect": "city", "ask": "utter_ask_trip_form_city"}]
+    assert any(
+        "required slot `nights`" in what and where.endswith("domain.yml:16:21")
+        for what, where in notes(state, "dropped")
+    )
     assert state.slots["city"]["mappings"][0]["not_intent"] == ["greet"]
 
 
@@ -299,9 +314,21 @@ def test_rules_and_stories_become_flows_and_a_submit_rule_follows_the_form(doc, 
     build_forms(state)
     build_dialogue(state)
     assert state.flows == {
-        "book_form": {"description": "Rasa form book_form", "form": True, "steps": [{"collect": "city"}, {"say": "utter_booked"}]},
-        "on_greet": {"description": "From rule `greet`", "when": {"intent": "greet"}, "steps": [{"say": "utter_greet"}]},
-        "on_book": {"description": "From rule `start the form`", "when": {"intent": "book"}, "steps": [{"call": "book_form"}]},
+        "book_form": {
+            "description": "Rasa form book_form",
+            "form": True,
+            "steps": [{"collect": "city"}, {"say": "utter_booked"}],
+        },
+        "on_greet": {
+            "description": "From rule `greet`",
+            "when": {"intent": "greet"},
+            "steps": [{"say": "utter_greet"}],
+        },
+        "on_book": {
+            "description": "From rule `start the form`",
+            "when": {"intent": "book"},
+            "steps": [{"call": "book_form"}],
+        },
     }
 
 

@@ -46,11 +46,15 @@ def test_a_form_name_alone_in_a_mapping_drops_that_mapping_with_a_note(tmp_path)
     domain.write_text(domain.read_text().replace("intent: [inform, order_shirt, shirt_form]", "intent: shirt_form"))
     report = import_rasa_project(project, tmp_path / "bot")
     assert [n.what for n in report.dropped if "slot `size`" in n.what] == [
-        "slot `size`: a from_entity mapping whose `intent` names only `shirt_form` (a form), no intent of the domain: it never fills the slot in Rasa either"]
+        "slot `size`: a from_entity mapping whose `intent` names only `shirt_form` (a form), no intent of the "
+        "domain: it never fills the slot in Rasa either"
+    ]
     assert load_domain(tmp_path / "bot").domain.slots["size"].mappings == []
 
 
-def test_the_lenient_project_passes_its_test_stories_replayed_and_end_to_end(rasa_models, action_server, tmp_path, capsys):
+def test_the_lenient_project_passes_its_test_stories_replayed_and_end_to_end(
+    rasa_models, action_server, tmp_path, capsys
+):
     model = rasa_models("lenient")
     passes_both_ways(LENIENT, model, tmp_path, capsys, endpoints=action_server, stories=2)
     # the text slot holds the boolean the action set, and the rule conditioned on it wins

@@ -27,18 +27,28 @@ def test_a_rasa2_domain_imports_with_auto_fill_and_form_mappings_on_its_slots(tm
     assert mappings(slots["cuisine"]) == [  # the form's mapping, then auto-fill (no condition)
         {"type": "from_entity", "entity": "cuisine", "conditions": [{"active_flow": "table_form"}]},
         {"type": "from_entity", "entity": "cuisine"}]
-    assert mappings(slots["notes"]) == [{"type": "from_text", "conditions": [{"active_flow": "table_form", "requested_slot": "notes"}]}]
+    assert mappings(slots["notes"]) == [
+        {"type": "from_text", "conditions": [{"active_flow": "table_form", "requested_slot": "notes"}]}
+    ]
     assert mappings(slots["number"]) == []  # auto_fill: false
-    assert [s.collect for s in loaded.domain.flows["table_form"].steps if hasattr(s, "collect")] == ["cuisine", "num_people", "notes"]
+    assert [s.collect for s in loaded.domain.flows["table_form"].steps if hasattr(s, "collect")] == [
+        "cuisine",
+        "num_people",
+        "notes",
+    ]
     md = (tmp_path / "bot" / "rasa_import.md").read_text()
     assert "Rasa 2.x domain: read with its 2.x semantics" in md
-    assert f"slot `cuisine`: Rasa 2 auto_fill → a from_entity mapping of entity `cuisine` (filled whenever it is extracted) ({RASA2 / 'domain.yml'}:" in md
+    assert (
+        "slot `cuisine`: Rasa 2 auto_fill → a from_entity mapping of entity `cuisine` (filled whenever it is "
+        f"extracted) ({RASA2 / 'domain.yml'}:" in md
+    )
     assert "rule `an answer outside the form`: condition `active_loop: null`" in md
 
 
 def test_rasa2_forms_without_required_slots_and_a_mapping_already_on_the_slot(write_bot, tmp_path):
-    project = write_bot({
-        "domain.yml": textwrap.dedent("""
+    project = write_bot(
+        {
+            "domain.yml": textwrap.dedent("""
             version: "2.0"
             intents: [order, inform]
             entities: [size]
@@ -64,14 +74,20 @@ def test_rasa2_forms_without_required_slots_and_a_mapping_already_on_the_slot(wr
               utter_ask_size: [{text: "Size?"}]
               utter_ask_note: [{text: "Note?"}]
             """),
-        "config.yml": "policies: [{name: RulePolicy}]\n",
-        "data/nlu.yml": 'version: "2.0"\nnlu:\n- intent: order\n  examples: |\n    - an order\n- intent: inform\n  examples: |\n    - [large](size)\n',
-    }, name="r2")
+            "config.yml": "policies: [{name: RulePolicy}]\n",
+            "data/nlu.yml": 'version: "2.0"\nnlu:\n- intent: order\n  examples: |\n    - an order\n- intent: inform\n  '
+            "examples: |\n    - [large](size)\n",
+        },
+        name="r2",
+    )
     import_rasa_project(project, tmp_path / "bot")
     slots = load_domain(tmp_path / "bot").domain.slots
-    # the slot's own mapping equal to the form's gets the form's condition, and no copy; auto-fill adds it back unconditioned
-    assert mappings(slots["size"]) == [{"type": "from_entity", "entity": "size", "conditions": [{"active_flow": "order_form"}]},
-                                       {"type": "from_entity", "entity": "size"}]
+    # the slot's own mapping equal to the form's gets the form's condition, and no copy; auto-fill adds it back
+    # unconditioned
+    assert mappings(slots["size"]) == [
+        {"type": "from_entity", "entity": "size", "conditions": [{"active_flow": "order_form"}]},
+        {"type": "from_entity", "entity": "size"},
+    ]
     assert mappings(slots["note"]) == [{"type": "from_intent", "intent": "inform", "value": "none",
                                         "conditions": [{"active_flow": "order_form", "requested_slot": "note"}]}]
 

@@ -10,7 +10,12 @@ from dialogkit.framework.rasa.test_stories import classification_report
 
 from .conftest import PROJECTS
 
-STAND_IN = [{"name": "rule_entity_extractor", "learn_from_examples": True}, {"name": "keyword_intent_classifier"}, {"name": "flow_policy"}, {"name": "template_nlg"}]
+STAND_IN = [
+    {"name": "rule_entity_extractor", "learn_from_examples": True},
+    {"name": "keyword_intent_classifier"},
+    {"name": "flow_policy"},
+    {"name": "template_nlg"},
+]
 
 STORIES = """
 stories:
@@ -52,7 +57,11 @@ def test_failed_stories_are_written_back_with_the_divergence_marked(tmp_path, ca
     out = tmp_path / "results"
     assert main(["test", str(bot), "--stories-out", str(out), "--e2e"]) == 1
     printed = capsys.readouterr().out
-    assert "PASS  story passes" in printed and "FAIL  story wrong action" in printed and "1/3 test stories passed" in printed
+    assert (
+        "PASS  story passes" in printed
+        and "FAIL  story wrong action" in printed
+        and "1/3 test stories passed" in printed
+    )
     failed = (out / "failed_test_stories.yml").read_text()
     assert "- action: utter_happy  # predicted: utter_cheer_up" in failed
     assert "intent: greet  # predicted: give_shirt_size: I want a large shirt" in failed
@@ -104,7 +113,8 @@ def test_replay_needs_no_action_server_and_e2e_fails_a_story_whose_action_could_
     domain["pipeline"] = STAND_IN
     domain["slots"]["shown"] = {"type": "bool"}  # set by the action: replay takes the story's word for it
     (bot / "domain.yml").write_text(yaml.safe_dump(domain, sort_keys=False), encoding="utf-8")
-    (bot / "endpoints.yml").write_text("action_endpoint:\n  url: http://127.0.0.1:9/webhook\n", encoding="utf-8")  # nothing listens there
+    # nothing listens there
+    (bot / "endpoints.yml").write_text("action_endpoint:\n  url: http://127.0.0.1:9/webhook\n", encoding="utf-8")
     (bot / "tests" / "test_stories.yml").write_text(TIME_STORIES, encoding="utf-8")
     for f in (bot / "tests").glob("*.yml"):
         if f.name != "test_stories.yml":

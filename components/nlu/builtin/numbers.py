@@ -39,7 +39,10 @@ ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(
 ORDINAL_WORDS |= {"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100}
 _NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES, "dozen", "couple"], key=len, reverse=True))
 _EN_WORDS = re.compile(
-    rf"\b(?:(?:an?|a couple of|one and a)\s+)?(?:(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b", re.I)
+    r"\b(?:(?:an?|a couple of|one and "
+    rf"a)\s+)?(?:(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b",
+    re.I,
+)
 DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _EN_DIGITS = re.compile(rf"(?<![\w.,:/-])-?(?:{DIGITS})(?![\w]|[.,:/]\d)")
 
@@ -81,7 +84,9 @@ def _en_numbers(text: str) -> list[Found]:
         out.append(Found(m.start(), m.end(), "number", whole(float(m.group().replace(",", "")))))
     for m in _EN_WORDS.finditer(text):
         phrase = m.group()
-        if phrase.lower().split()[0] in ("a", "an") and not re.search(r"hundred|thousand|million|dozen|couple|half", phrase, re.I):
+        if phrase.lower().split()[0] in ("a", "an") and not re.search(
+            r"hundred|thousand|million|dozen|couple|half", phrase, re.I
+        ):
             start = m.start() + len(phrase.split()[0]) + 1  # "a one"? keep the number word only
             phrase = text[start:m.end()]
         else:
@@ -165,17 +170,47 @@ def ordinals(text: str, lang: str) -> list[Found]:
 
 SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY", "₹": "INR"}
 CURRENCY_WORDS = {
-    "dollar": "USD", "dollars": "USD", "usd": "USD", "bucks": "USD", "buck": "USD", "euro": "EUR", "euros": "EUR",
-    "eur": "EUR", "pound": "GBP", "pounds": "GBP", "gbp": "GBP", "quid": "GBP", "yen": "JPY", "jpy": "JPY",
-    "yuan": "CNY", "rmb": "CNY", "cny": "CNY", "rupees": "INR", "inr": "INR", "cents": "cent", "cent": "cent",
-    "元": "CNY", "块": "CNY", "块钱": "CNY", "人民币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY",
+    "dollar": "USD",
+    "dollars": "USD",
+    "usd": "USD",
+    "bucks": "USD",
+    "buck": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+    "eur": "EUR",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "gbp": "GBP",
+    "quid": "GBP",
+    "yen": "JPY",
+    "jpy": "JPY",
+    "yuan": "CNY",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "rupees": "INR",
+    "inr": "INR",
+    "cents": "cent",
+    "cent": "cent",
+    "元": "CNY",
+    "块": "CNY",
+    "块钱": "CNY",
+    "人民币": "CNY",
+    "美元": "USD",
+    "美金": "USD",
+    "欧元": "EUR",
+    "英镑": "GBP",
+    "日元": "JPY",
 }
 _WORD_NUM = rf"(?:{DIGITS}|(?:an?\s+)?(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*)"
+_CURRENCY_NAMES = "|".join(w for w in CURRENCY_WORDS if w.isascii())
 _EN_AMOUNT = re.compile(
     rf"(?P<sym>[$€£¥￥₹])\s?(?P<n1>{DIGITS})(?:\s?(?P<scale1>k|thousand|million)\b)?"
-    rf"|\b(?P<n2>{_WORD_NUM})\s?(?P<scale2>k|thousand|million)?\s?(?P<cur>{'|'.join(w for w in CURRENCY_WORDS if w.isascii())})\b",
-    re.I)
-_CN_AMOUNT = re.compile(rf"(?P<n>{CN_NUM})(?P<cur>块钱|人民币|美元|美金|欧元|英镑|日元|元|块)(?P<jiao>[一二三四五六七八九\d]毛?)?")
+    rf"|\b(?P<n2>{_WORD_NUM})\s?(?P<scale2>k|thousand|million)?\s?(?P<cur>{_CURRENCY_NAMES})\b",
+    re.I,
+)
+_CN_AMOUNT = re.compile(
+    rf"(?P<n>{CN_NUM})(?P<cur>块钱|人民币|美元|美金|欧元|英镑|日元|元|块)(?P<jiao>[一二三四五六七八九\d]毛?)?"
+)
 
 
 def _amount(value: float, unit: str) -> tuple[float, str]:
@@ -196,7 +231,15 @@ def amounts(text: str, lang: str) -> list[Found]:
         if n is None:
             continue
         value, unit = _amount(n * mult, unit)
-        out.append(Found(m.start(), m.end(), "amount-of-money", whole(round(value, 2)), {"value": whole(round(value, 2)), "unit": unit}))
+        out.append(
+            Found(
+                m.start(),
+                m.end(),
+                "amount-of-money",
+                whole(round(value, 2)),
+                {"value": whole(round(value, 2)), "unit": unit},
+            )
+        )
     if lang == "zh":
         for m in _CN_AMOUNT.finditer(text):
             n = cn_number(m.group("n"))
@@ -207,22 +250,73 @@ def amounts(text: str, lang: str) -> list[Found]:
                 digit = jiao[0]
                 n += (CN_DIGITS[digit] if digit in CN_DIGITS else int(digit)) / 10
             unit = CURRENCY_WORDS[m.group("cur")]
-            out.append(Found(m.start(), m.end(), "amount-of-money", whole(round(n, 2)), {"value": whole(round(n, 2)), "unit": unit}))
+            out.append(
+                Found(
+                    m.start(),
+                    m.end(),
+                    "amount-of-money",
+                    whole(round(n, 2)),
+                    {"value": whole(round(n, 2)), "unit": unit},
+                )
+            )
     return out
 
 
 # --- durations ------------------------------------------------------------------------
 
-SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800, "month": 2_592_000, "year": 31_536_000}
-_EN_UNITS = {"sec": "second", "secs": "second", "second": "second", "seconds": "second", "min": "minute", "mins": "minute",
-             "minute": "minute", "minutes": "minute", "hr": "hour", "hrs": "hour", "hour": "hour", "hours": "hour",
-             "day": "day", "days": "day", "week": "week", "weeks": "week", "month": "month", "months": "month",
-             "year": "year", "years": "year"}
-_CN_UNITS = {"秒": "second", "秒钟": "second", "分钟": "minute", "小时": "hour", "钟头": "hour", "天": "day", "日": "day",
-             "周": "week", "星期": "week", "礼拜": "week", "月": "month", "年": "year"}
+SECONDS = {
+    "second": 1,
+    "minute": 60,
+    "hour": 3600,
+    "day": 86400,
+    "week": 604800,
+    "month": 2_592_000,
+    "year": 31_536_000,
+}
+_EN_UNITS = {
+    "sec": "second",
+    "secs": "second",
+    "second": "second",
+    "seconds": "second",
+    "min": "minute",
+    "mins": "minute",
+    "minute": "minute",
+    "minutes": "minute",
+    "hr": "hour",
+    "hrs": "hour",
+    "hour": "hour",
+    "hours": "hour",
+    "day": "day",
+    "days": "day",
+    "week": "week",
+    "weeks": "week",
+    "month": "month",
+    "months": "month",
+    "year": "year",
+    "years": "year",
+}
+_CN_UNITS = {
+    "秒": "second",
+    "秒钟": "second",
+    "分钟": "minute",
+    "小时": "hour",
+    "钟头": "hour",
+    "天": "day",
+    "日": "day",
+    "周": "week",
+    "星期": "week",
+    "礼拜": "week",
+    "月": "month",
+    "年": "year",
+}
+_EN_UNIT_NAMES = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 EN_DURATION = re.compile(
-    rf"\b(?P<n>half an?|an?|{_WORD_NUM})\s?(?P<unit>{'|'.join(sorted(_EN_UNITS, key=len, reverse=True))})\b(?P<half>\s+and\s+a\s+half)?", re.I)
-CN_DURATION = re.compile(rf"(?P<n>{CN_NUM}|半)(?P<ge>个)?(?P<half>半)?(?P<unit>秒钟|分钟|小时|钟头|星期|礼拜|秒|天|周|月|年)")
+    rf"\b(?P<n>half an?|an?|{_WORD_NUM})\s?(?P<unit>{_EN_UNIT_NAMES})\b(?P<half>\s+and\s+a\s+half)?",
+    re.I,
+)
+CN_DURATION = re.compile(
+    rf"(?P<n>{CN_NUM}|半)(?P<ge>个)?(?P<half>半)?(?P<unit>秒钟|分钟|小时|钟头|星期|礼拜|秒|天|周|月|年)"
+)
 
 
 def durations(text: str, lang: str) -> list[Found]:
@@ -249,4 +343,10 @@ def durations(text: str, lang: str) -> list[Found]:
 
 def _duration(start: int, end: int, n: float, unit: str) -> Found:
     seconds = whole(n * SECONDS[unit])
-    return Found(start, end, "duration", seconds, {"value": whole(n), "unit": unit, "normalized": {"value": seconds, "unit": "second"}})
+    return Found(
+        start,
+        end,
+        "duration",
+        seconds,
+        {"value": whole(n), "unit": unit, "normalized": {"value": seconds, "unit": "second"}},
+    )

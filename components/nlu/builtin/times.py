@@ -32,9 +32,30 @@ __all__ = ["times"]
 
 WEEKDAYS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3, "thu": 3,
             "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6}
-MONTHS = {m: i + 1 for i, m in enumerate("january february march april may june july august september october november december".split())}
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split()
+    )
+}
 MONTHS |= {m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9}
-CN_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+CN_WEEKDAYS = {
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
+}
 EVENING = {"evening", "night", "tonight", "afternoon", "下午", "傍晚", "晚上", "夜里", "夜间", "今晚", "明晚", "中午"}
 MORNING = {"morning", "早上", "早晨", "上午", "凌晨", "清晨", "明早"}
 
@@ -80,7 +101,8 @@ def _add_months(d: date, n: int) -> date:
 
 _WD = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
 _MON = "|".join(sorted(MONTHS, key=len, reverse=True))
-_MON_ALONE = "|".join(m for m in sorted(MONTHS, key=len, reverse=True) if len(m) > 3 and m != "march")  # "may", "march" are verbs: only "in may"
+# "may", "march" are verbs: only "in may"
+_MON_ALONE = "|".join(m for m in sorted(MONTHS, key=len, reverse=True) if len(m) > 3 and m != "march")
 _SMALL = "|".join(sorted([*UNITS, *TENS, "a", "an"], key=len, reverse=True))
 _N = rf"(?:\d+|(?:{_SMALL})(?:[\s-](?:{_SMALL}))?)"
 _HOUR_WORD = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
@@ -88,13 +110,18 @@ _EN_DAY = re.compile(
     rf"\b(?:(?P<today>today|tonight)|(?P<tomorrow>tomorrow)|(?P<after>the day after tomorrow)|(?P<yesterday>yesterday)"
     rf"|(?:(?P<rel>next|this|coming|last|on)\s+)?(?P<wd>{_WD})\b\.?"
     rf"|(?P<nextunit>next|this|last)\s+(?P<unit>week|month|year)"
-    rf"|in\s+(?P<inn>{_N})\s+(?P<inunit>days?|weeks?|months?|years?)|(?P<agon>{_N})\s+(?P<agounit>days?|weeks?)\s+(?P<dir>ago|from now|later)"
+    rf"|in\s+(?P<inn>{_N})\s+(?P<inunit>days?|weeks?|months?|years?)"
+    rf"|(?P<agon>{_N})\s+(?P<agounit>days?|weeks?)\s+(?P<dir>ago|from now|later)"
     rf"|(?:on\s+)?(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_MON})\.?(?:,?\s+(?P<y1>\d{{4}}))?"
     rf"|(?P<m2>{_MON})\.?\s+(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{{4}}))?"
     rf"|(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})|(?P<slash>\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
     rf"|on\s+the\s+(?P<dom>\d{{1,2}})(?:st|nd|rd|th)"
-    rf"|(?:in\s+(?P<inmonth>{_MON})|(?P<month>{_MON_ALONE})))\b", re.I)
-_EN_POD = re.compile(r"\b(?:in\s+the\s+|this\s+|tomorrow\s+)?(?P<pod>morning|afternoon|evening|night)\b|\bat\s+night\b", re.I)
+    rf"|(?:in\s+(?P<inmonth>{_MON})|(?P<month>{_MON_ALONE})))\b",
+    re.I,
+)
+_EN_POD = re.compile(
+    r"\b(?:in\s+the\s+|this\s+|tomorrow\s+)?(?P<pod>morning|afternoon|evening|night)\b|\bat\s+night\b", re.I
+)
 _EN_CLOCK = re.compile(
     rf"\b(?:(?P<rel>half|quarter|(?P<mins>\d{{1,2}}|{_N})(?:\s+minutes?)?)\s+(?P<dir>past|after|to|before)\s+(?P<rh>\d{{1,2}}|{_HOUR_WORD})"
     rf"|(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?\s*(?P<ampm>[ap]\.?m\.?)(?!\w)"
@@ -103,7 +130,9 @@ _EN_CLOCK = re.compile(
     rf"|(?P<at>at|@|around|by)\s+(?P<ha>\d{{1,2}}|{_HOUR_WORD})(?:[:.](?P<ma>\d{{2}}))?(?:\s*(?P<ampm2>[ap]\.?m\.?)(?!\w))?"
     rf"(?:\s+(?P<mw>(?:twenty|thirty|forty|fifty)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|fifteen))?"
     rf"|(?P<noon>noon|midday)|(?P<midnight>midnight))(?!\w)", re.I)
-_EN_IN = re.compile(rf"\bin\s+(?P<n>half\s+an|an?|{_N})\s+(?P<unit>minutes?|mins?|hours?|hrs?)(?P<half>\s+and\s+a\s+half)?\b", re.I)
+_EN_IN = re.compile(
+    rf"\bin\s+(?P<n>half\s+an|an?|{_N})\s+(?P<unit>minutes?|mins?|hours?|hrs?)(?P<half>\s+and\s+a\s+half)?\b", re.I
+)
 _JOIN_EN = re.compile(r"^\s*(?:,|at|on|@|,\s*at|,\s*on)?\s*$", re.I)
 
 
@@ -133,8 +162,13 @@ def _en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
             day = today - timedelta(days=1)
         elif "wd" in g:
             weekday, rel = WEEKDAYS[g["wd"].lower()], g.get("rel", "").lower()
-            day = (_in_next_week(today, weekday) if rel == "next" else today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
-                   if rel == "last" else _next_weekday(today, weekday, include_today=rel == "this"))
+            day = (
+                _in_next_week(today, weekday)
+                if rel == "next"
+                else today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+                if rel == "last"
+                else _next_weekday(today, weekday, include_today=rel == "this")
+            )
         elif "unit" in g:
             unit, shift = g["unit"].lower(), {"next": 1, "this": 0, "last": -1}[g["nextunit"].lower()]
             grain = unit
@@ -159,7 +193,8 @@ def _en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
             parts = [int(p) for p in g["slash"].split("/")]
             month, dom = (parts[0], parts[1]) if date_order == "MDY" else (parts[1], parts[0])
             day = _future_date(today, month, dom, parts[2] if len(parts) > 2 else None)
-        elif "inmonth" in g or "month" in g:  # a month alone: its first day, the next one from today (this one while it lasts)
+        # a month alone: its first day, the next one from today (this one while it lasts)
+        elif "inmonth" in g or "month" in g:
             month = MONTHS[(g.get("inmonth") or g["month"]).lower()]
             day = date(today.year + (month < today.month), month, 1)
             grain = "month"
@@ -191,7 +226,13 @@ def _en_clock(m: re.Match[str]) -> Piece | None:
     minute, meridiem = 0, None
     if "rel" in g:
         hour = _word_or_digits(g["rh"])
-        mins = 30 if g["rel"].lower() == "half" else 15 if g["rel"].lower() == "quarter" else _word_or_digits(g.get("mins", ""))
+        mins = (
+            30
+            if g["rel"].lower() == "half"
+            else 15
+            if g["rel"].lower() == "quarter"
+            else _word_or_digits(g.get("mins", ""))
+        )
         if hour is None or mins is None or not 0 < mins < 60:
             return None
         if g["dir"].lower() in ("to", "before"):
@@ -229,14 +270,28 @@ _ZH_DAY = re.compile(
     rf"|(?P<dom>{CN_NUM})[日号]"
     rf"|(?P<n>{CN_NUM})(?:个)?(?P<nunit>天|星期|礼拜|周|月)(?:以后|之后|后)")
 _ZH_POD = re.compile("早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间|凌晨")
-_ZH_CLOCK = re.compile(rf"(?P<h>{CN_NUM})(?:点钟|点|时)(?:(?P<half>半)|(?P<q>[一三])刻|(?P<m>{CN_NUM})分?)?|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})")
+_ZH_CLOCK = re.compile(
+    rf"(?P<h>{CN_NUM})(?:点钟|点|时)(?:(?P<half>半)|(?P<q>[一三])刻|(?P<m>{CN_NUM})分?)?|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})"
+)
 _ZH_IN = re.compile(rf"(?P<n>{CN_NUM}|半)(?:个)?(?P<half>半)?(?P<unit>小时|钟头|分钟)(?:以后|之后|后)")
 
 
 def _zh_pieces(text: str, now: datetime) -> list[Piece]:
     today = now.date()
     out: list[Piece] = []
-    rel = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 1, "明晚": 1, "明早": 1, "后天": 2, "大后天": 3, "昨天": -1, "前天": -2}
+    rel = {
+        "今天": 0,
+        "今日": 0,
+        "今晚": 0,
+        "明天": 1,
+        "明日": 1,
+        "明晚": 1,
+        "明早": 1,
+        "后天": 2,
+        "大后天": 3,
+        "昨天": -1,
+        "前天": -2,
+    }
     for m in _ZH_DAY.finditer(text):
         g = {k: v for k, v in m.groupdict().items() if v is not None}
         day, grain, pod = None, "day", None
@@ -246,13 +301,25 @@ def _zh_pieces(text: str, now: datetime) -> list[Piece]:
         elif "wd" in g:
             weekday, wrel = CN_WEEKDAYS[g["wd"]], g.get("wrel", "")
             this_week = today - timedelta(days=today.weekday()) + timedelta(days=weekday)
-            day = (this_week + timedelta(weeks=2) if wrel == "下下" else this_week + timedelta(weeks=1) if wrel in ("下", "下个")
-                   else this_week - timedelta(weeks=1) if wrel in ("上", "上个") else this_week if wrel
-                   else _next_weekday(today, weekday, include_today=True))
+            day = (
+                this_week + timedelta(weeks=2)
+                if wrel == "下下"
+                else this_week + timedelta(weeks=1)
+                if wrel in ("下", "下个")
+                else this_week - timedelta(weeks=1)
+                if wrel in ("上", "上个")
+                else this_week
+                if wrel
+                else _next_weekday(today, weekday, include_today=True)
+            )
         elif "unit" in g:
             shift = 0 if g["nu"] in ("这", "本") else 1
             grain = "month" if g["unit"] == "月" else "week"
-            day = _add_months(today, shift) if grain == "month" else today - timedelta(days=today.weekday()) + timedelta(weeks=shift)
+            day = (
+                _add_months(today, shift)
+                if grain == "month"
+                else today - timedelta(days=today.weekday()) + timedelta(weeks=shift)
+            )
         elif "mo" in g:
             month = cn_number(g["mo"])
             dom = cn_number(g["d"]) if "d" in g else 1
@@ -281,7 +348,15 @@ def _zh_pieces(text: str, now: datetime) -> list[Piece]:
     for m in _ZH_CLOCK.finditer(text):
         g = {k: v for k, v in m.groupdict().items() if v is not None}
         hour = cn_number(g["h"]) if "h" in g else int(g["h24"])
-        minute = 30 if "half" in g else (15 if g["q"] == "一" else 45) if "q" in g else cn_number(g["m"]) if "m" in g else int(g.get("m24", 0))
+        minute = (
+            30
+            if "half" in g
+            else (15 if g["q"] == "一" else 45)
+            if "q" in g
+            else cn_number(g["m"])
+            if "m" in g
+            else int(g.get("m24", 0))
+        )
         if isinstance(hour, int) and isinstance(minute, int) and 0 <= hour <= 24 and 0 <= minute <= 59:
             out.append(Piece(m.start(), m.end(), hour=hour % 24, minute=minute, grain="minute" if minute else "hour"))
     for m in _ZH_IN.finditer(text):

@@ -60,7 +60,14 @@ def _run(st: ImportState) -> ImportReport:
     src = st.src
     domain_files = yaml_files(src / "domain.yml") or yaml_files(src / "domain.yaml") or yaml_files(src / "domain")
     if not domain_files:
-        raise DomainError(message("DK702", Location(str(src)), problem="no domain.yml (or domain/ directory) found", fix="point `dialogkit import rasa` at the Rasa project's root directory"))
+        raise DomainError(
+            message(
+                "DK702",
+                Location(str(src)),
+                problem="no domain.yml (or domain/ directory) found",
+                fix="point `dialogkit import rasa` at the Rasa project's root directory",
+            )
+        )
     docs = [checked(load_doc(f)) for f in domain_files]
     migrate_domain(st, docs)  # a Rasa 2.x domain, into 3.x's shape
     for d in docs:
@@ -85,17 +92,45 @@ def import_rasa_project(src: str | Path, dest: str | Path, overwrite: bool = Fal
     new or empty unless ``overwrite``: the files it writes replace those already there)."""
     src, dest = Path(src), Path(dest)
     if not src.is_dir():
-        raise DomainError(message("DK702", Location(str(src)), problem="not a directory", fix="pass the Rasa project's root directory (with domain.yml, config.yml and data/)"))
+        raise DomainError(
+            message(
+                "DK702",
+                Location(str(src)),
+                problem="not a directory",
+                fix="pass the Rasa project's root directory (with domain.yml, config.yml and data/)",
+            )
+        )
     if dest.resolve() == src.resolve():
-        raise DomainError(message("DK702", Location(str(dest)), problem="the destination is the Rasa project itself", fix="write the dialogkit bot to another directory"))
+        raise DomainError(
+            message(
+                "DK702",
+                Location(str(dest)),
+                problem="the destination is the Rasa project itself",
+                fix="write the dialogkit bot to another directory",
+            )
+        )
     if dest.exists() and not overwrite and (not dest.is_dir() or any(dest.iterdir())):
-        raise DomainError(message("DK702", Location(str(dest)), problem="the destination exists and is not empty; importing would overwrite its files",
-                                  fix="choose a new directory, or pass --force to replace domain.yml, data/nlu.yml, endpoints.yml, tests/ and the report there"))
+        raise DomainError(
+            message(
+                "DK702",
+                Location(str(dest)),
+                problem="the destination exists and is not empty; importing would overwrite its files",
+                fix="choose a new directory, or pass --force to replace domain.yml, data/nlu.yml, endpoints.yml, "
+                "tests/ and the report there",
+            )
+        )
     try:
         return _run(ImportState(src, dest, ImportReport(str(src), str(dest))))
     except (AttributeError, TypeError, KeyError, ValueError) as e:  # a shape `checked` does not cover
-        raise DomainError(message("DK702", Location(str(src)), problem=f"part of the project has a shape the importer does not understand ({type(e).__name__}: {e})",
-                                  fix="check the stories, rules and responses against Rasa 3's format (`rasa data validate` helps); run with --debug for the traceback")) from e
+        raise DomainError(
+            message(
+                "DK702",
+                Location(str(src)),
+                problem=f"part of the project has a shape the importer does not understand ({type(e).__name__}: {e})",
+                fix="check the stories, rules and responses against Rasa 3's format (`rasa data validate` helps); "
+                "run with --debug for the traceback",
+            )
+        ) from e
 
 
 def _to_rasa_files(bot: Path, project: Path, report: ImportReport) -> Callable[[Location], Location]:
@@ -114,8 +149,14 @@ def _to_rasa_files(bot: Path, project: Path, report: ImportReport) -> Callable[[
         loc = positions.key_locations.get(path) or positions.locations.get(path)
         return loc.line if loc is not None else None
 
-    starts: list[tuple[int, Location | None]] = [(n, origin) for (section, name), origin in report.sources.items() if origin is not None and (n := line((section, name))) is not None]
-    sections: list[tuple[int, Location | None]] = [(n, None) for section in doc.data if (n := line((section,))) is not None]
+    starts: list[tuple[int, Location | None]] = [
+        (n, origin)
+        for (section, name), origin in report.sources.items()
+        if origin is not None and (n := line((section, name))) is not None
+    ]
+    sections: list[tuple[int, Location | None]] = [
+        (n, None) for section in doc.data if (n := line((section,))) is not None
+    ]
     table = sorted(starts + sections, key=lambda e: e[0])
     lines = [line for line, _ in table]
 
@@ -143,8 +184,11 @@ def bot_source(directory: str | Path) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="dialogkit-rasa-") as tmp:
         report = import_rasa_project(directory, Path(tmp) / "bot")
         show_stand_in(Path(tmp) / "bot", _to_rasa_files(Path(tmp) / "bot", Path(directory), report), str(directory))
-        print(f"{directory} is a Rasa project: imported it ({len(report.dropped)} item(s) not represented"
-              f"{', listed below' if report.dropped else ''}; full report: `dialogkit import rasa {directory} DEST`)", file=sys.stderr)
+        print(
+            f"{directory} is a Rasa project: imported it ({len(report.dropped)} item(s) not represented"
+            f"{', listed below' if report.dropped else ''}; full report: `dialogkit import rasa {directory} DEST`)",
+            file=sys.stderr,
+        )
         for note in report.dropped:
             print(f"  {note.where or directory}: {note.kind}: {note.what}", file=sys.stderr)
         yield str(Path(tmp) / "bot")

@@ -51,41 +51,85 @@ def build_dialogue(st: ImportState) -> None:
         name, where, cond, steps = rule.name, rule.source.where, rule.conditions, list(rule.steps)
         if any(isinstance(s, dict) and s.get("action") == "action_two_stage_fallback" for s in steps):
             if not st.two_stage_fallback:
-                st.report.add("mapped", f"rule `{name}`: action_two_stage_fallback → flow_policy `two_stage_fallback: true` (asks \"Did you mean ...?\", then to rephrase, then says utter_default)", where)
+                st.report.add(
+                    "mapped",
+                    f'rule `{name}`: action_two_stage_fallback → flow_policy `two_stage_fallback: true` (asks "Did '
+                    'you mean ...?", then to rephrase, then says utter_default)',
+                    where,
+                )
             st.two_stage_fallback = True
             continue
         for key in rule.unknown_keys:
             st.report.add("dropped", f"rule `{name}` key `{key}`", rule.source.at(key))
         if not rule.wait_for_user_input:
-            st.report.add("mapped", f"rule `{name}`: wait_for_user_input: false — after the rule the bot waits for the user (the next rule's condition is not chained)", where)
+            st.report.add(
+                "mapped",
+                f"rule `{name}`: wait_for_user_input: false — after the rule the bot waits for the user (the next "
+                "rule's condition is not chained)",
+                where,
+            )
         loops = [c["active_loop"] for c in cond if isinstance(c, dict) and c.get("active_loop") is not None]
         if any(isinstance(c, dict) and "active_loop" in c and c["active_loop"] is None for c in cond):
-            st.report.add("mapped", f"rule `{name}`: condition `active_loop: null` (no form active) → an ordinary flow; while a form is active, an answer to its question goes to the form first", where)
+            st.report.add(
+                "mapped",
+                f"rule `{name}`: condition `active_loop: null` (no form active) → an ordinary flow; while a form is "
+                "active, an answer to its question goes to the form first",
+                where,
+            )
         slot_conds = [c["slot_was_set"] for c in cond if isinstance(c, dict) and "slot_was_set" in c]
         form = loops[0] if loops else None
         if form and steps and steps[0].get("action") == form:
             # a submit rule: what happens when the form completes (under a slot condition, if it has one)
             actions = [s["action"] for s in steps[1:] if "action" in s]
             if form in st.flows:
-                test = " and ".join(slot_test(st, k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc])
-                                    for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])) or None
+                test = (
+                    " and ".join(
+                        slot_test(st, k, v)
+                        for sc in slot_conds
+                        for item in (sc if isinstance(sc, list) else [sc])
+                        for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])
+                    )
+                    or None
+                )
                 variants = submit.setdefault(form, [])
                 same = next((v for v in variants if v.condition == test), None)
                 if same is not None:
                     if same.actions != actions:
-                        st.report.add("conflict", f"rule `{name}`: a second submit rule for form `{form}` under the same condition (kept `{same.rule}`)", where)
+                        st.report.add(
+                            "conflict",
+                            f"rule `{name}`: a second submit rule for form `{form}` under the same condition (kept "
+                            f"`{same.rule}`)",
+                            where,
+                        )
                     continue
                 variants.append(SubmitVariant(test, actions, name))
             continue
         if form and steps and "intent" in steps[0]:
-            st.report.add("mapped", f"rule `{name}`: handles `{steps[0]['intent']}` while form `{form}` is active → a flow with `during: {form}` that interrupts the form; the form resumes and asks again by itself", where)
+            st.report.add(
+                "mapped",
+                f"rule `{name}`: handles `{steps[0]['intent']}` while form `{form}` is active → a flow with "
+                f"`during: {form}` that interrupts the form; the form resumes and asks again by itself",
+                where,
+            )
             steps = [s for s in steps if s.get("action") != form and "active_loop" not in s]
             st.form_context.update(listify(steps[0].get("intent")))
         elif loops:
-            st.report.add("dropped", f"rule `{name}`: active_loop condition with steps that do not start with the form or an intent", where)
+            st.report.add(
+                "dropped",
+                f"rule `{name}`: active_loop condition with steps that do not start with the form or an intent",
+                where,
+            )
             continue
-        condition = " and ".join(slot_test(st, k, v) for sc in slot_conds for item in (sc if isinstance(sc, list) else [sc])
-                                 for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])) or None  # a bare name: the slot is set
+        condition = (
+            " and ".join(
+                slot_test(st, k, v)
+                for sc in slot_conds
+                for item in (sc if isinstance(sc, list) else [sc])
+                # a bare name: the slot is set
+                for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])
+            )
+            or None
+        )
         for c in cond:
             if isinstance(c, dict) and not ({"active_loop", "slot_was_set"} & set(c)):
                 st.report.add("dropped", f"rule `{name}`: condition {c}", where)
@@ -94,7 +138,10 @@ def build_dialogue(st: ImportState) -> None:
     for form, variants in submit.items():
         st.flows[form]["steps"] += submit_steps(st, variants, st.sources.get(("flows", form)))
     # stories, with checkpoints joined
-    said = {form: sorted(((v.condition, v.actions) for v in variants), key=lambda v: len(v[1]), reverse=True) for form, variants in submit.items()}
+    said = {
+        form: sorted(((v.condition, v.actions) for v in variants), key=lambda v: len(v[1]), reverse=True)
+        for form, variants in submit.items()
+    }
     for story in expand_checkpoints(st, stories):
         insert(st, tree, story.name, story.steps, story.source, Start(), story.kind, strip=said)
     graft(st, tree)
@@ -109,16 +156,30 @@ def graft(st: ImportState, tree: _Node) -> None:
         rest = items[len(lead):]
         found = [child for node in tree.walk() for key, child in node.children.items() if key == lead[-1]]
         if not rest:
-            st.report.add("dropped", f"{source}: starts with bot action `{lead[0][1]}` and has no user turn: a session-start rule (Rasa predicts nothing between the session start and the first message; "
-                                  "a bot that speaks first defines its own `action_session_start`, which dialogkit runs as Rasa does)", where)
+            st.report.add(
+                "dropped",
+                f"{source}: starts with bot action `{lead[0][1]}` and has no user turn: a session-start rule (Rasa "
+                "predicts nothing between the session start and the first message; "
+                "a bot that speaks first defines its own `action_session_start`, which dialogkit runs as Rasa does)",
+                where,
+            )
             continue
         if not found:
-            st.report.add("dropped", f"{source}: starts with bot action `{lead[-1][1]}`, which no rule or story says (as a session-start greeting: "
-                                  "a bot that speaks first defines its own `action_session_start`)", where)
+            st.report.add(
+                "dropped",
+                f"{source}: starts with bot action `{lead[-1][1]}`, which no rule or story says (as a session-start "
+                "greeting: a bot that speaks first defines its own `action_session_start`)",
+                where,
+            )
             continue
         for node in found:
             insert_items(st, node, list(rest), 0, source, None)
-        st.report.add("mapped", f"{source}: starts with bot action `{lead[-1][1]}` → goes on from the {len(found)} place(s) where a flow says it", where)
+        st.report.add(
+            "mapped",
+            f"{source}: starts with bot action `{lead[-1][1]}` → goes on from the {len(found)} place(s) where a "
+            "flow says it",
+            where,
+        )
 
 
 def expand_checkpoints(st: ImportState, stories: list[Story]) -> list[Story]:
@@ -149,7 +210,12 @@ def expand_checkpoints(st: ImportState, stories: list[Story]) -> list[Story]:
 
 def action_step(st: ImportState, name: str, where: Location | None) -> dict[str, Any] | None:
     if name == "action_two_stage_fallback":
-        st.report.add("mapped", "action_two_stage_fallback in a story → utter_default (the two-stage rounds are switched on by a rule with it)", where)
+        st.report.add(
+            "mapped",
+            "action_two_stage_fallback in a story → utter_default (the two-stage rounds are switched on by a rule "
+            "with it)",
+            where,
+        )
         name = UTTER_DEFAULT
     name = RASA_ACTION_ALIASES.get(name, name)
     if name in IGNORED_ACTIONS:
@@ -167,7 +233,11 @@ def action_step(st: ImportState, name: str, where: Location | None) -> dict[str,
         return {"action": name}
     if name not in st.actions:
         st.actions[name] = "remote"
-        st.report.add("mapped", f"action `{name}` is used in stories/rules but not listed in the domain: added as a remote action", where)
+        st.report.add(
+            "mapped",
+            f"action `{name}` is used in stories/rules but not listed in the domain: added as a remote action",
+            where,
+        )
     return {"action": name}
 
 def submit_steps(st: ImportState, variants: list[SubmitVariant], where: Location | None) -> list[dict[str, Any]]:
@@ -177,7 +247,13 @@ def submit_steps(st: ImportState, variants: list[SubmitVariant], where: Location
         return [step for step in (action_step(st, a, where) for a in actions) if step]
     out = next((steps_of(v.actions) for v in variants if v.condition is None), [])
     for v in reversed([v for v in variants if v.condition is not None]):
-        out = [{"if": v.condition, "then": steps_of(v.actions) or [{"action": ACTION_LISTEN}], **({"else": out} if out else {})}]
+        out = [
+            {
+                "if": v.condition,
+                "then": steps_of(v.actions) or [{"action": ACTION_LISTEN}],
+                **({"else": out} if out else {}),
+            }
+        ]
     return out
 
 
@@ -185,7 +261,8 @@ def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], source: So
            strip: dict[str, list[tuple[str | None, list[str]]]] | None = None) -> None:
     segments: list[tuple[str, list[tuple[Any, Location | None]]]] = []
     items = parse_items(st, name, steps, source.doc, source.path, kind, segments)
-    for form, segment in segments:  # interruptions of a form: paths of the interrupting intent's flow, while that form runs
+    # interruptions of a form: paths of the interrupting intent's flow, while that form runs
+    for form, segment in segments:
         if segment and segment[0][0][0] == "intent":
             st.form_context.update(segment[0][0][1])
         insert_items(st, tree, _without_submitted(segment, strip), 0, f"{kind} `{name}`", Start(during=form))
@@ -197,11 +274,17 @@ def insert(st: ImportState, tree: _Node, name: str, steps: list[Any], source: So
     first = items[0][0][1]
     if first == (RESTART,):
         return  # `/restart` is built in: it clears the conversation
-    if len(first) == 1 and first[0] in DEFAULT_RULES and [k for k, _ in items[1:]] == [("act", DEFAULT_RULES[first[0]])]:
+    if (
+        len(first) == 1
+        and first[0] in DEFAULT_RULES
+        and [k for k, _ in items[1:]] == [("act", DEFAULT_RULES[first[0]])]
+    ):
         return  # Rasa's default rule (`back` → action_back) restated: built in
     insert_items(st, tree, _without_submitted(items, strip), 0, f"{kind} `{name}`", start)
 
-def _without_submitted(items: list[tuple[Any, Location | None]], strip: dict[str, list[tuple[str | None, list[str]]]] | None) -> list[tuple[Any, Location | None]]:
+def _without_submitted(
+    items: list[tuple[Any, Location | None]], strip: dict[str, list[tuple[str | None, list[str]]]] | None
+) -> list[tuple[Any, Location | None]]:
     """``items`` without the actions a form's submit rule already says after it (the form flow says
     them). A submit rule under a slot condition is not assumed where the story sets one of the
     condition's slots itself: the story says what happens then."""
@@ -214,14 +297,18 @@ def _without_submitted(items: list[tuple[Any, Location | None]], strip: dict[str
                     if test and any(re.search(rf"\b{re.escape(slot)}\b", test) for slot in told):
                         continue
                     acts = [k for k in range(j + 1, len(items)) if items[k][0][0] == "act"][: len(said)]
-                    if [items[k][0][1] for k in acts] == said and all(items[k][0][0] != "intent" for k in range(j + 1, (acts[-1] if acts else j) + 1)):
+                    if [items[k][0][1] for k in acts] == said and all(
+                        items[k][0][0] != "intent" for k in range(j + 1, (acts[-1] if acts else j) + 1)
+                    ):
                         items = [it for k, it in enumerate(items) if k not in set(acts)]
                         break
             j += 1
     return items
 
 
-def insert_items(st: ImportState, node: _Node, items: list[tuple[Any, Location | None]], i: int, source: str, start: Start | None) -> None:
+def insert_items(
+    st: ImportState, node: _Node, items: list[tuple[Any, Location | None]], i: int, source: str, start: Start | None
+) -> None:
     """Add ``items[i:]`` below ``node``; ``start``: what the path starts under when ``node`` is
     the tree's root (None below it)."""
     if i == len(items):
@@ -266,7 +353,9 @@ def tree_to_flows(st: ImportState, tree: _Node) -> None:
             _merge(merged, n)
         general[intent] = merged
     used_names: set[str] = set(st.flows)
-    entries = [(k[1], k[2], child, False) for k, child in tree.children.items()] + [(i, Start(), n, True) for i, n in general.items()]
+    entries = [(k[1], k[2], child, False) for k, child in tree.children.items()] + [
+        (i, Start(), n, True) for i, n in general.items()
+    ]
     for intent, start, node, generalised in entries:
         base = f"on_{intent}{'_at_start' if start.conversation_start else ''}".replace("#", "_").replace("+", "_")
         fname, suffix = base, 2
@@ -275,7 +364,11 @@ def tree_to_flows(st: ImportState, tree: _Node) -> None:
         used_names.add(fname)
         when = start.when(intent)
         sources = sorted(set(node.sources()))
-        desc = f"`{intent}` outside the stories it appears in: what most stories do after it" if generalised else "From " + ", ".join(sources[:4]) + (" …" if len(sources) > 4 else "")
+        desc = (
+            f"`{intent}` outside the stories it appears in: what most stories do after it"
+            if generalised
+            else "From " + ", ".join(sources[:4]) + (" …" if len(sources) > 4 else "")
+        )
         steps = node_steps(st, node, report=not generalised)
         st.flows[fname] = {"description": desc, "when": when, "steps": steps or [{"action": ACTION_LISTEN}]}
         if st.forms and intent not in st.form_context and "expect" in json.dumps(steps):
@@ -315,10 +408,16 @@ def node_steps(st: ImportState, node: _Node, report: bool = True) -> list[dict[s
                 first_key, first = acts[0]
                 for k, other in [*acts[1:], *intents]:
                     what = f"does {k[1]}" if k[0] == "act" else f"waits for the user ({k[1]})"
-                    st.report.add("conflict", f"{other.source}: at this point it {what}, but {first.source} does {first_key[1]}", other.where)
+                    st.report.add(
+                        "conflict",
+                        f"{other.source}: at this point it {what}, but {first.source} does {first_key[1]}",
+                        other.where,
+                    )
                 for src in node.ends:
                     if src != first.source:
-                        st.report.add("conflict", f"{src}: ends here, but {first.source} goes on with {first_key[1]}", first.where)
+                        st.report.add(
+                            "conflict", f"{src}: ends here, but {first.source} goes on with {first_key[1]}", first.where
+                        )
             said = action_step(st, acts[0][0][1], acts[0][1].where)
             if said:
                 out.append(said)
@@ -365,7 +464,10 @@ class _Node:
         return out
 
     def sources(self) -> list[str]:
-        return [n.source for n in self.walk() if n.source not in ("root", "generalised", "rest")] + [e for n in self.walk() for e in n.ends]
+        return [n.source for n in self.walk() if n.source not in ("root", "generalised", "rest")] + [
+            e for n in self.walk() for e in n.ends
+        ]
+
 
 def _merge(into: _Node, other: _Node) -> None:
     """Add ``other``'s continuations to ``into``; where both have a child for the same item, merge them."""

@@ -39,7 +39,8 @@ _NLU_COMPONENTS = {
     "DucklingEntityExtractor": "builtin_entities (its dimensions and timezone kept)",
     "RegexEntityExtractor": "rule_entity_extractor",
     "EntitySynonymMapper": "built in: entity `synonyms:`",
-    "ResponseSelector": "bert_nlu: each retrieval sub-intent (`faq/ask_hours`) is an intent of its own (`faq.ask_hours`)",
+    "ResponseSelector": "bert_nlu: each retrieval sub-intent (`faq/ask_hours`) is an intent of its own "
+    "(`faq.ask_hours`)",
     "FallbackClassifier": "bert_nlu `threshold` (below it the intent is nlu_fallback)",
 }
 
@@ -47,13 +48,25 @@ _POLICIES = {
     "RulePolicy": "flow_policy: rules become flows",
     "MemoizationPolicy": "flow_policy: stories become flow paths merged on common prefixes",
     "AugmentedMemoizationPolicy": "flow_policy: stories become flow paths merged on common prefixes",
-    "TEDPolicy": "flow_policy: no learned policy; stories become flow paths, and intents seen only inside stories get a flow of their own",
+    "TEDPolicy": "flow_policy: no learned policy; stories become flow paths, and intents seen only inside stories "
+    "get a flow of their own",
     "UnexpecTEDIntentPolicy": "no counterpart",
 }
 
 def read_domain(st: ImportState, d: Doc) -> None:
     data = d.doc.data or {}
-    known = {"version", "intents", "entities", "slots", "responses", "actions", "forms", "session_config", "config", "e2e_actions"}
+    known = {
+        "version",
+        "intents",
+        "entities",
+        "slots",
+        "responses",
+        "actions",
+        "forms",
+        "session_config",
+        "config",
+        "e2e_actions",
+    }
     for key in data:
         if key not in known:
             st.report.add("dropped", f"domain key `{key}`", d.at(key))
@@ -62,7 +75,11 @@ def read_domain(st: ImportState, d: Doc) -> None:
         opts = opts or {}
         if name in BUILTIN_INTENTS:
             if name not in NATIVE_INTENTS:
-                st.report.add("dropped", f"intent `{name}` (a Rasa default intent with no dialogkit counterpart)", d.at("intents", i))
+                st.report.add(
+                    "dropped",
+                    f"intent `{name}` (a Rasa default intent with no dialogkit counterpart)",
+                    d.at("intents", i),
+                )
             continue
         if not NAME_RE.match(name):
             st.report.add("dropped", f"intent `{name}`: not a valid dialogkit name", d.at("intents", i))
@@ -71,10 +88,18 @@ def read_domain(st: ImportState, d: Doc) -> None:
         st.sources.setdefault(("intents", name), d.at("intents", i))
         if "ignore_entities" in opts:
             st.ignored_entities.setdefault(name, set()).update(opts["ignore_entities"] or [])
-            st.report.add("mapped", f"intent `{name}` ignore_entities → `not_intent: {name}` on the from_entity mappings of those entities", d.at("intents", i))
+            st.report.add(
+                "mapped",
+                f"intent `{name}` ignore_entities → `not_intent: {name}` on the from_entity mappings of those entities",
+                d.at("intents", i),
+            )
         if "use_entities" in opts and opts["use_entities"] is not True:
             st.used_entities[name] = set(opts["use_entities"] or [])
-            st.report.add("mapped", f"intent `{name}` use_entities → `not_intent: {name}` on the from_entity mappings of other entities", d.at("intents", i))
+            st.report.add(
+                "mapped",
+                f"intent `{name}` use_entities → `not_intent: {name}` on the from_entity mappings of other entities",
+                d.at("intents", i),
+            )
         for extra in set(opts) - {"use_entities", "ignore_entities", "is_retrieval_intent"}:
             st.report.add("dropped", f"intent `{name}` option `{extra}`", d.at("intents", i))
     for i, item in enumerate(data.get("entities") or []):
@@ -87,7 +112,11 @@ def read_domain(st: ImportState, d: Doc) -> None:
         if opts.get("groups"):
             entry["groups"] = [str(g) for g in opts["groups"]]
         if "influence_conversation" in opts:
-            st.report.add("mapped", f"entity `{name}` influence_conversation: flows branch on slots explicitly", d.at("entities", i))
+            st.report.add(
+                "mapped",
+                f"entity `{name}` influence_conversation: flows branch on slots explicitly",
+                d.at("entities", i),
+            )
     for name, slot in (data.get("slots") or {}).items():
         read_slot(st, name, slot or {}, d)
     for name, variations in (data.get("responses") or {}).items():
@@ -95,19 +124,32 @@ def read_domain(st: ImportState, d: Doc) -> None:
     for i, item in enumerate(data.get("actions") or []):
         name = item if isinstance(item, str) else next(iter(item))
         if isinstance(item, dict) and (item.get(name) or {}):
-            st.report.add("mapped", f"action `{name}` options {sorted(item[name])}: the tracker and domain are always sent", d.at("actions", i))
+            st.report.add(
+                "mapped",
+                f"action `{name}` options {sorted(item[name])}: the tracker and domain are always sent",
+                d.at("actions", i),
+            )
         if name.startswith("utter_"):
             continue  # responses; they need no action entry
         if name == "action_validate_slot_mappings":
             st.validate_slots_action = name
-            st.report.add("mapped", "action_validate_slot_mappings → flow_policy `validate_slots_action` (run after every user message, as Rasa does)", d.at("actions", i))
+            st.report.add(
+                "mapped",
+                "action_validate_slot_mappings → flow_policy `validate_slots_action` (run after every user message, "
+                "as Rasa does)",
+                d.at("actions", i),
+            )
         st.actions[name] = "remote"
         st.sources.setdefault(("actions", name), d.at("actions", i))
     forms = data.get("forms") or {}
     listed = isinstance(forms, list)
     if listed:  # Rasa 1.x/2.0: a list of form names, each a FormAction on the action server
-        st.report.add("mapped", "`forms:` as a list of names (Rasa 1.x/2.0 FormActions): each form runs as its action on the action "
-                                "server, which asks and validates by itself; list its slots under required_slots for a dialogkit form", d.at("forms"))
+        st.report.add(
+            "mapped",
+            "`forms:` as a list of names (Rasa 1.x/2.0 FormActions): each form runs as its action on the action "
+            "server, which asks and validates by itself; list its slots under required_slots for a dialogkit form",
+            d.at("forms"),
+        )
         forms = {str(f): {} for f in forms if isinstance(f, (str, int))}
     for name, form in forms.items():
         st.forms[name] = FormSpec.read(name, form or {}, Source(d, ("forms", name)), listed)
@@ -119,7 +161,12 @@ def read_domain(st: ImportState, d: Doc) -> None:
         if "carry_over_slots_to_new_session" in sc:
             st.session["carry_over_slots"] = bool(sc["carry_over_slots_to_new_session"])
     if data.get("config", {}) and not (data["config"] or {}).get("store_entities_as_slots", True):
-        st.report.add("mapped", "config.store_entities_as_slots: false — slots are only filled by their mappings in dialogkit anyway", d.at("config"))
+        st.report.add(
+            "mapped",
+            "config.store_entities_as_slots: false — slots are only filled by their mappings in dialogkit anyway",
+            d.at("config"),
+        )
+
 
 def read_slot(st: ImportState, name: str, slot: dict[str, Any], d: Doc) -> None:
     where = ("slots", name)
@@ -142,18 +189,41 @@ def read_slot(st: ImportState, name: str, slot: dict[str, Any], d: Doc) -> None:
     if slot.get("initial_value") is not None:
         out["initial"] = slot["initial_value"]
     if slot.get("influence_conversation"):
-        st.report.add("mapped", f"slot `{name}` influence_conversation: flows branch on slot values with `if:` steps; stories' slot_was_set steps are read as what mappings and actions do", d.at(*where, "influence_conversation"))
+        st.report.add(
+            "mapped",
+            f"slot `{name}` influence_conversation: flows branch on slot values with `if:` steps; stories' "
+            "slot_was_set steps are read as what mappings and actions do",
+            d.at(*where, "influence_conversation"),
+        )
     mappings = []
     for j, m in enumerate(slot.get("mappings") or []):
         mapped = read_mapping(st, name, m or {}, d, (*where, "mappings", j))
         if mapped is not None:
             mappings.append(mapped)
     out["mappings"] = mappings
-    odd = [m["value"] for m in mappings if m["type"] == "from_intent" and m.get("value") is not None and not isinstance(m["value"], str)]
+    odd = [
+        m["value"]
+        for m in mappings
+        if m["type"] == "from_intent" and m.get("value") is not None and not isinstance(m["value"], str)
+    ]
     if out["type"] == "text" and odd:
         out["type"] = "any"  # Rasa keeps whatever a mapping gives a text slot (`true` on affirm...)
-        st.report.add("mapped", f"slot `{name}` of type text is given {odd[0]!r} by a from_intent mapping → type `any` (Rasa stores the value as it is)", d.at(*where, "type"))
-    for extra in set(slot) - {"type", "values", "min_value", "max_value", "initial_value", "influence_conversation", "mappings", "auto_fill"}:
+        st.report.add(
+            "mapped",
+            f"slot `{name}` of type text is given {odd[0]!r} by a from_intent mapping → type `any` (Rasa stores the "
+            "value as it is)",
+            d.at(*where, "type"),
+        )
+    for extra in set(slot) - {
+        "type",
+        "values",
+        "min_value",
+        "max_value",
+        "initial_value",
+        "influence_conversation",
+        "mappings",
+        "auto_fill",
+    }:
         st.report.add("dropped", f"slot `{name}` key `{extra}`", d.at(*where, extra))
     st.slots[name] = out
 
@@ -168,14 +238,25 @@ def read_mapping(st: ImportState, slot: str, m: dict[str, Any], d: Doc, path: tu
     elif kind in ("from_intent", "from_trigger_intent"):
         out = {"type": "from_intent", "intent": m.get("intent"), "value": m.get("value")}
         if kind == "from_trigger_intent":
-            st.report.add("mapped", f"slot `{slot}`: from_trigger_intent → from_intent (fills the slot whenever the intent is found, not only when it starts the form)", d.at(*path))
+            st.report.add(
+                "mapped",
+                f"slot `{slot}`: from_trigger_intent → from_intent (fills the slot whenever the intent is found, "
+                "not only when it starts the form)",
+                d.at(*path),
+            )
         if m.get("intent") is None:
-            st.report.add("dropped", f"slot `{slot}`: {kind} mapping without `intent` (dialogkit needs the intent)", d.at(*path))
+            st.report.add(
+                "dropped", f"slot `{slot}`: {kind} mapping without `intent` (dialogkit needs the intent)", d.at(*path)
+            )
             return None
     elif kind == "from_text":
         out = {"type": "from_text"}
     elif kind == "custom":
-        st.report.add("mapped", f"slot `{slot}`: custom mapping → no mapping; the slot is set by actions (e.g. the form's validate action)", d.at(*path))
+        st.report.add(
+            "mapped",
+            f"slot `{slot}`: custom mapping → no mapping; the slot is set by actions (e.g. the form's validate action)",
+            d.at(*path),
+        )
         return None
     else:
         st.report.add("dropped", f"slot `{slot}`: mapping type `{kind}`", d.at(*path))
@@ -188,14 +269,23 @@ def read_mapping(st: ImportState, slot: str, m: dict[str, Any], d: Doc, path: tu
     if kind == "from_trigger_intent" and m.get("conditions"):
         # Rasa fills it as the message starts the form; dialogkit fills slots before the flow
         # starts, when the form is not active yet: its active_loop conditions would never hold
-        st.report.add("mapped", f"slot `{slot}`: from_trigger_intent conditions are left out (the slot is filled from the message that starts the form)", d.at(*path, "conditions"))
+        st.report.add(
+            "mapped",
+            f"slot `{slot}`: from_trigger_intent conditions are left out (the slot is filled from the message that "
+            "starts the form)",
+            d.at(*path, "conditions"),
+        )
         m = {k: v for k, v in m.items() if k != "conditions"}
     for c in m.get("conditions") or []:
         cond: dict[str, Any] = {}
         if c.get("active_loop") is not None:
             cond["active_flow"] = c["active_loop"]
         elif "active_loop" in c:
-            st.report.add("mapped", f"slot `{slot}`: condition `active_loop: null` → no condition on the active flow", d.at(*path, "conditions"))
+            st.report.add(
+                "mapped",
+                f"slot `{slot}`: condition `active_loop: null` → no condition on the active flow",
+                d.at(*path, "conditions"),
+            )
         if c.get("requested_slot") is not None:
             cond["requested_slot"] = c["requested_slot"]
         if cond:
@@ -218,21 +308,42 @@ def read_response(st: ImportState, name: str, variations: Any, d: Doc, path: tup
         if v.get("text") is not None:
             var["text"] = str(v["text"])
         if v.get("buttons"):
-            var["buttons"] = [{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in v["buttons"]]
+            var["buttons"] = [
+                {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in v["buttons"]
+            ]
         if v.get("image"):
             var["image"] = str(v["image"])
-        custom = dict(v["custom"]) if isinstance(v.get("custom"), dict) else ({"value": v["custom"]} if v.get("custom") is not None else {})
+        custom = (
+            dict(v["custom"])
+            if isinstance(v.get("custom"), dict)
+            else ({"value": v["custom"]} if v.get("custom") is not None else {})
+        )
         for key in ("elements", "attachment", "quick_replies"):
             if v.get(key) is not None:
                 custom[key] = v[key]
-                st.report.add("mapped", f"response `{name}` variation {i + 1}: `{key}` → `custom.{key}`", d.at(*path, i, key))
+                st.report.add(
+                    "mapped", f"response `{name}` variation {i + 1}: `{key}` → `custom.{key}`", d.at(*path, i, key)
+                )
         if custom:
             var["custom"] = custom
         if v.get("channel"):
             var["channel"] = str(v["channel"])
         if v.get("condition"):
             var["condition"] = response_condition(st, v["condition"], name, d, (*path, i, "condition"))
-        for extra in set(v) - {"text", "buttons", "image", "custom", "elements", "attachment", "quick_replies", "channel", "condition", "id", "metadata", "button_type"}:
+        for extra in set(v) - {
+            "text",
+            "buttons",
+            "image",
+            "custom",
+            "elements",
+            "attachment",
+            "quick_replies",
+            "channel",
+            "condition",
+            "id",
+            "metadata",
+            "button_type",
+        }:
             st.report.add("dropped", f"response `{name}` variation {i + 1}: key `{extra}`", d.at(*path, i, extra))
         for extra in {"metadata", "button_type"} & set(v):
             st.report.add("dropped", f"response `{name}` variation {i + 1}: `{extra}`", d.at(*path, i, extra))
@@ -244,7 +355,9 @@ def read_response(st: ImportState, name: str, variations: Any, d: Doc, path: tup
         st.responses[name] = out
         st.sources[("responses", name)] = d.at(*path)
 
-def response_condition(st: ImportState, conds: list[dict[str, Any]], response: str, d: Doc, path: tuple[Any, ...]) -> str | None:
+def response_condition(
+    st: ImportState, conds: list[dict[str, Any]], response: str, d: Doc, path: tuple[Any, ...]
+) -> str | None:
     parts = []
     for c in conds:
         if c.get("type", "slot") != "slot" or "name" not in c:
@@ -263,11 +376,20 @@ def duckling(st: ImportState, comp: dict[str, Any], where: Any) -> dict[str, Any
     if isinstance(dims, list) and dims:
         kept = [str(x) for x in dims if str(x) in DIMENSIONS]
         for other in (str(x) for x in dims if str(x) not in DIMENSIONS):
-            st.report.add("dropped", f"DucklingEntityExtractor dimension `{other}`: builtin_entities reads {', '.join(DIMENSIONS)}", where)
+            st.report.add(
+                "dropped",
+                f"DucklingEntityExtractor dimension `{other}`: builtin_entities reads {', '.join(DIMENSIONS)}",
+                where,
+            )
         out["dimensions"] = kept or ["time"]
     if isinstance(comp.get("timezone"), str):
         out["timezone"] = comp["timezone"]
-    st.report.add("mapped", "pipeline `DucklingEntityExtractor` → builtin_entities" + (f" (dimensions: {', '.join(out['dimensions'])})" if "dimensions" in out else ""), where)
+    st.report.add(
+        "mapped",
+        "pipeline `DucklingEntityExtractor` → builtin_entities"
+        + (f" (dimensions: {', '.join(out['dimensions'])})" if "dimensions" in out else ""),
+        where,
+    )
     return out
 
 def read_config(st: ImportState, d: Doc | None) -> None:
@@ -288,23 +410,55 @@ def read_config(st: ImportState, d: Doc | None) -> None:
         if cname in _NLU_COMPONENTS:
             st.report.add("mapped", f"pipeline `{cname}` → {_NLU_COMPONENTS[cname]}", where)
         else:
-            st.report.add("mapped", f"pipeline `{cname}` has no dialogkit counterpart; the pipeline uses rule_entity_extractor + bert_nlu", where)
+            st.report.add(
+                "mapped",
+                f"pipeline `{cname}` has no dialogkit counterpart; the pipeline uses rule_entity_extractor + bert_nlu",
+                where,
+            )
     for i, pol in enumerate(data.get("policies") or []):
         pname = (pol or {}).get("name", "?")
         where = d.at("policies", i) if d else None
-        st.report.add("mapped", f"policy `{pname}` → {_POLICIES.get(pname, 'flow_policy (no counterpart for this policy)')}", where)
+        st.report.add(
+            "mapped",
+            f"policy `{pname}` → {_POLICIES.get(pname, 'flow_policy (no counterpart for this policy)')}",
+            where,
+        )
         if pname == "RulePolicy" and pol.get("core_fallback_threshold") is not None:
-            st.report.add("mapped", "RulePolicy core_fallback_threshold: dialogkit has no action confidence; NLU fallback uses bert_nlu threshold", where)
+            st.report.add(
+                "mapped",
+                "RulePolicy core_fallback_threshold: dialogkit has no action confidence; NLU fallback uses bert_nlu "
+                "threshold",
+                where,
+            )
     policies = [(pol or {}).get("name") for pol in data.get("policies") or []]
     if policies and "TEDPolicy" not in policies:
         st.generalize = False
-        st.report.add("mapped", "no TEDPolicy: an intent seen only inside stories gets no flow of its own (Rasa's rule and memoization policies do not generalise from stories either)", d.at("policies") if d else None)
+        st.report.add(
+            "mapped",
+            "no TEDPolicy: an intent seen only inside stories gets no flow of its own (Rasa's rule and memoization "
+            "policies do not generalise from stories either)",
+            d.at("policies") if d else None,
+        )
     for key in set(data) - {"pipeline", "policies", "language", "recipe", "assistant_id"}:
         st.report.add("dropped", f"config key `{key}`", d.at(key) if d else None)
     # Rasa's semantics: exact lookups, and slots filled by their mappings alone
-    st.pipeline = [{"name": "rule_entity_extractor", "learn_from_examples": True, "fuzzy": False}, bert, *builtin[:1],
-                   {"name": "flow_policy", "answer_by_value": False, "suggest_values": False, "max_fallbacks": None}, {"name": "template_nlg"}]
-    st.report.add("mapped", "typo matching of lookups (rule_entity_extractor `fuzzy`), the question-asked rules (flow_policy `answer_by_value`, "
-                  "`suggest_values`) and the escalation after repeated fallbacks (`max_fallbacks`) are off, as Rasa has none of them; "
-                  "switch them on in domain.yml", d.at("pipeline") if d else None)
-    st.report.add("mapped", "responses are said by template_nlg (Rasa's behaviour); add `paraphrases:` and switch to t5_nlg to generate replies", d.at("pipeline") if d else None)
+    st.pipeline = [
+        {"name": "rule_entity_extractor", "learn_from_examples": True, "fuzzy": False},
+        bert,
+        *builtin[:1],
+        {"name": "flow_policy", "answer_by_value": False, "suggest_values": False, "max_fallbacks": None},
+        {"name": "template_nlg"},
+    ]
+    st.report.add(
+        "mapped",
+        "typo matching of lookups (rule_entity_extractor `fuzzy`), the question-asked rules (flow_policy "
+        "`answer_by_value`, `suggest_values`) and the escalation after repeated fallbacks (`max_fallbacks`) are "
+        "off, as Rasa has none of them; switch them on in domain.yml",
+        d.at("pipeline") if d else None,
+    )
+    st.report.add(
+        "mapped",
+        "responses are said by template_nlg (Rasa's behaviour); add `paraphrases:` and switch to t5_nlg to generate "
+        "replies",
+        d.at("pipeline") if d else None,
+    )

@@ -48,8 +48,15 @@ def slot_test(st: ImportState, slot: str, value: Any) -> str:
     return slot_condition(slot, value)
 
 
-def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tuple[Any, ...], kind: str,
-                segments: list[tuple[str, list[tuple[Any, Location | None]]]] | None = None) -> list[tuple[Any, Location | None]] | None:
+def parse_items(
+    st: ImportState,
+    name: str,
+    steps: list[Any],
+    d: Doc,
+    path: tuple[Any, ...],
+    kind: str,
+    segments: list[tuple[str, list[tuple[Any, Location | None]]]] | None = None,
+) -> list[tuple[Any, Location | None]] | None:
     """Steps → a flat list of items with their locations: ``("intent", [names])`` for a user
     turn (several with `or`), ``("act", name)`` for a bot action, ``("slot", name, condition)``
     for a `slot_was_set` outside forms. A form's own turns (inside its active_loop) are
@@ -87,17 +94,33 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
                 segments.append((in_form, target))
                 inner = None
                 said = "`, `".join(_turn_intents(s))
-                st.report.add("mapped", f"{kind} `{name}`: `{said}` interrupts form `{in_form}` → a path of the `{said}` flow (the form resumes after it, or ends with action_deactivate_loop)", where)
+                st.report.add(
+                    "mapped",
+                    f"{kind} `{name}`: `{said}` interrupts form `{in_form}` → a path of the `{said}` flow (the form "
+                    "resumes after it, or ends with action_deactivate_loop)",
+                    where,
+                )
             elif "action" in s and s["action"] != in_form and "intent" not in s:
-                st.report.add("mapped", f"{kind} `{name}`: `{s['action']}` inside form `{in_form}` — an interruption; dialogkit resumes the form by itself", where)
+                st.report.add(
+                    "mapped",
+                    f"{kind} `{name}`: `{s['action']}` inside form `{in_form}` — an interruption; dialogkit resumes "
+                    "the form by itself",
+                    where,
+                )
             continue
         if "intent" in s or "or" in s or "user" in s:
             if "or" in s:
                 intents = [o["intent"] for o in s["or"] if isinstance(o, dict) and "intent" in o]
                 if len(intents) != len(s["or"]):
-                    st.report.add("dropped", f"{kind} `{name}`: `or` alternatives other than intents (slot_was_set)", where)
+                    st.report.add(
+                        "dropped", f"{kind} `{name}`: `or` alternatives other than intents (slot_was_set)", where
+                    )
             else:
-                intents = [s["intent"]] if s.get("intent") else [e2e_intent(st, str(s.get("user") or ""), f"{kind} `{name}`", where)]
+                intents = (
+                    [s["intent"]]
+                    if s.get("intent")
+                    else [e2e_intent(st, str(s.get("user") or ""), f"{kind} `{name}`", where)]
+                )
             target.append((("intent", tuple(intents)), where))
         elif "action" in s:
             action = s["action"]
@@ -111,7 +134,8 @@ def parse_items(st: ImportState, name: str, steps: list[Any], d: Doc, path: tupl
             for item in s["slot_was_set"] if isinstance(s["slot_was_set"], list) else [s["slot_was_set"]]:
                 for slot, value in (item.items() if isinstance(item, dict) else [(item, SET)]):
                     if slot != "requested_slot" and slot in st.slots:
-                        target.append((("slot", slot, slot_test(st, slot, value)), where))  # keyed as Rasa featurizes it
+                        # keyed as Rasa featurizes it
+                        target.append((("slot", slot, slot_test(st, slot, value)), where))
         elif "bot" in s:
             target.append((("act", e2e_response(st, str(s["bot"]), f"{kind} `{name}`", where)), where))
         elif "active_loop" in s or "checkpoint" in s:
@@ -169,7 +193,11 @@ def e2e_intent(st: ImportState, text: str, source: str, where: Location | None) 
     name = _slug(plain, "e2e_", st.intents)
     st.intents[name] = {}
     st.nlu.append({"intent": name, "examples": [format_example(plain, spans)]})
-    st.report.add("mapped", f"{source}: `user: {plain}` (end-to-end, no intent) → intent `{name}` with this text as its example", where)
+    st.report.add(
+        "mapped",
+        f"{source}: `user: {plain}` (end-to-end, no intent) → intent `{name}` with this text as its example",
+        where,
+    )
     return name
 
 
@@ -177,7 +205,11 @@ def e2e_response(st: ImportState, text: str, source: str, where: Location | None
     """An end-to-end story's bot turn (`bot:` text): the response that always says that text, else one made for it."""
     said = text.strip()
     for name, variations in st.responses.items():
-        if isinstance(variations, list) and variations and all(isinstance(v, dict) and v.get("text") == said for v in variations):
+        if (
+            isinstance(variations, list)
+            and variations
+            and all(isinstance(v, dict) and v.get("text") == said for v in variations)
+        ):
             return str(name)
     name = _slug(said, "utter_e2e_", st.responses)
     st.responses[name] = [{"text": said}]

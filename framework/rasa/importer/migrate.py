@@ -71,8 +71,12 @@ def migrate_domain(st: ImportState, docs: list[Doc]) -> None:
                 slot = data["slots"][name] = {}
             slots[str(name)] = (slot, d)
         entities |= {e if isinstance(e, str) else next(iter(e)) for e in data.get("entities") or []}
-    st.report.add("mapped", "Rasa 2.x domain: read with its 2.x semantics, as `rasa data migrate` would (slots auto-filled from same-named entities, forms' mappings on the slots)",
-                  docs[0].at("version") or docs[0].at("slots") or docs[0].at("forms"))
+    st.report.add(
+        "mapped",
+        "Rasa 2.x domain: read with its 2.x semantics, as `rasa data migrate` would (slots auto-filled from "
+        "same-named entities, forms' mappings on the slots)",
+        docs[0].at("version") or docs[0].at("slots") or docs[0].at("forms"),
+    )
     for d in docs:
         data = d.doc.data if isinstance(d.doc.data, dict) else {}
         for form_name, form in _forms(data).items():
@@ -84,7 +88,12 @@ def migrate_domain(st: ImportState, docs: list[Doc]) -> None:
                     continue  # the forms stage reports a required slot that is not defined
                 slot, _ = slots[slot_name]
                 _add_form_mappings(slot, mappings, str(form_name), slot_name)
-            st.report.add("mapped", f"form `{form_name}`: Rasa 2 required_slots mappings → the slots' mappings with condition `active_loop: {form_name}`", d.at("forms", form_name))
+            st.report.add(
+                "mapped",
+                f"form `{form_name}`: Rasa 2 required_slots mappings → the slots' mappings with condition "
+                f"`active_loop: {form_name}`",
+                d.at("forms", form_name),
+            )
             migrated: dict[str, Any] = {"required_slots": list(by_slot)}
             if form.get("ignored_intents"):
                 migrated["ignored_intents"] = form["ignored_intents"]
@@ -96,7 +105,12 @@ def migrate_domain(st: ImportState, docs: list[Doc]) -> None:
             mapping = {"type": "from_entity", "entity": name}
             if mapping not in mappings:
                 mappings.append(mapping)
-            st.report.add("mapped", f"slot `{name}`: Rasa 2 auto_fill → a from_entity mapping of entity `{name}` (filled whenever it is extracted)", d.at("slots", name))
+            st.report.add(
+                "mapped",
+                f"slot `{name}`: Rasa 2 auto_fill → a from_entity mapping of entity `{name}` (filled whenever it is "
+                "extracted)",
+                d.at("slots", name),
+            )
         if not mappings:
             mappings.append({"type": "custom"})
 

@@ -31,10 +31,32 @@ def read_data(st: ImportState, d: Doc) -> None:
     if not isinstance(data, dict):
         return
     for key in data:
-        if key not in ("version", "nlu", "stories", "rules", "responses", "intents", "entities", "slots", "forms", "actions", "session_config"):
+        if key not in (
+            "version",
+            "nlu",
+            "stories",
+            "rules",
+            "responses",
+            "intents",
+            "entities",
+            "slots",
+            "forms",
+            "actions",
+            "session_config",
+        ):
             st.report.add("dropped", f"data key `{key}`", d.at(key))
     if any(k in data for k in ("intents", "slots", "forms", "actions", "session_config", "entities")):
-        read_domain(st, Doc(YamlDoc(d.doc.path, {k: v for k, v in data.items() if k not in ("nlu", "stories", "rules", "responses")}, d.doc.positions, d.doc.lines)))
+        read_domain(
+            st,
+            Doc(
+                YamlDoc(
+                    d.doc.path,
+                    {k: v for k, v in data.items() if k not in ("nlu", "stories", "rules", "responses")},
+                    d.doc.positions,
+                    d.doc.lines,
+                )
+            ),
+        )
     for name, variations in (data.get("responses") or {}).items():
         read_response(st, name, variations, d, ("responses", name))
     for i, item in enumerate(data.get("nlu") or []):
@@ -75,13 +97,17 @@ def read_nlu_item(st: ImportState, item: dict[str, Any], d: Doc, path: tuple[Any
             st.intents.setdefault(intent, {})
         elif intent not in st.intents and intent not in NATIVE_INTENTS:
             st.intents[intent] = {}
-            st.report.add("mapped", f"intent `{intent}` has examples but is not listed in the domain: added", d.at(*path))
+            st.report.add(
+                "mapped", f"intent `{intent}` has examples but is not listed in the domain: added", d.at(*path)
+            )
         clean = []
         for j, ex in enumerate(examples):
             try:
                 text, spans = parse_example(ex)
             except AnnotationError as e:
-                st.report.add("dropped", f"example `{ex}` of `{intent}`: {e}", d.at(*path, "examples", j) or d.at(*path))
+                st.report.add(
+                    "dropped", f"example `{ex}` of `{intent}`: {e}", d.at(*path, "examples", j) or d.at(*path)
+                )
                 continue
             for s in spans:
                 st.entities.setdefault(s.entity, {})
@@ -108,10 +134,20 @@ def attach_synonym(st: ImportState, canonical: str, variants: list[str], where: 
     refused = [e for e in owners if not _categorical_accepts(st, e, canonical)]
     owners = [e for e in owners if e not in refused]
     for e in owners:
-        st.entities.setdefault(e, {}).setdefault("synonyms", {}).setdefault(canonical, []).extend(v for v in variants if v != canonical)
+        st.entities.setdefault(e, {}).setdefault("synonyms", {}).setdefault(canonical, []).extend(
+            v for v in variants if v != canonical
+        )
     if len(owners) > 1 or not annotated or refused:
-        kept_off = f"; not to {', '.join(refused)}: a categorical slot filled from it has no value `{canonical}`" if refused else ""
-        st.report.add("mapped", f"synonym `{canonical}` is global in Rasa; attached to entities {', '.join(owners) or '(none)'}{kept_off}", where)
+        kept_off = (
+            f"; not to {', '.join(refused)}: a categorical slot filled from it has no value `{canonical}`"
+            if refused
+            else ""
+        )
+        st.report.add(
+            "mapped",
+            f"synonym `{canonical}` is global in Rasa; attached to entities {', '.join(owners) or '(none)'}{kept_off}",
+            where,
+        )
 
 
 def known_mapping_intents(st: ImportState, slot: str, m: dict[str, Any]) -> bool:
@@ -120,16 +156,26 @@ def known_mapping_intents(st: ImportState, slot: str, m: dict[str, Any]) -> bool
     such intents could never fill the slot in Rasa: False, and it is not imported."""
     intents = set(st.intents) | BUILTIN_INTENTS
     for key in ("intent", "not_intent"):
-        names = [sub for n in listify(m.get(key)) for sub in (st.retrieval.get(n) or [n])]  # a retrieval intent: its sub-intents
+        # a retrieval intent: its sub-intents
+        names = [sub for n in listify(m.get(key)) for sub in (st.retrieval.get(n) or [n])]
         unknown = [n for n in names if n not in intents]
         if not unknown:
             continue
         what = ", ".join(f"`{n}`" + (" (a form)" if n in st.forms else "") for n in unknown)
         kept = [n for n in names if n in intents]
         if key == "intent" and not kept:
-            st.report.add("dropped", f"slot `{slot}`: a {m['type']} mapping whose `intent` names only {what}, no intent of the domain: it never fills the slot in Rasa either", st.sources.get(("slots", slot)))
+            st.report.add(
+                "dropped",
+                f"slot `{slot}`: a {m['type']} mapping whose `intent` names only {what}, no intent of the domain: "
+                "it never fills the slot in Rasa either",
+                st.sources.get(("slots", slot)),
+            )
             return False
-        st.report.add("mapped", f"slot `{slot}`: {what} in a mapping's `{key}` is not an intent (Rasa ignores it): left out", st.sources.get(("slots", slot)))
+        st.report.add(
+            "mapped",
+            f"slot `{slot}`: {what} in a mapping's `{key}` is not an intent (Rasa ignores it): left out",
+            st.sources.get(("slots", slot)),
+        )
         if kept:
             m[key] = kept if len(kept) > 1 else kept[0]
         else:
@@ -140,7 +186,9 @@ def known_mapping_intents(st: ImportState, slot: str, m: dict[str, Any]) -> bool
 def _categorical_accepts(st: ImportState, entity: str, value: str) -> bool:
     """False when ``entity`` fills a categorical slot whose values do not include ``value``."""
     for slot in st.slots.values():
-        if slot.get("type") == "categorical" and any(m.get("type") == "from_entity" and m.get("entity") == entity for m in slot["mappings"]):
+        if slot.get("type") == "categorical" and any(
+            m.get("type") == "from_entity" and m.get("entity") == entity for m in slot["mappings"]
+        ):
             if str(value).lower() not in {str(v).lower() for v in slot.get("values") or []}:
                 return False
     return True
@@ -155,12 +203,20 @@ def finish_retrieval(st: ImportState) -> None:
             st.intents.pop(base, None)
             st.sources.pop(("intents", base), None)
         answered = [s for s in subs if f"utter_{s}" in st.responses]
-        st.report.add("mapped", f"retrieval intent `{base}` (ResponseSelector) → {len(subs)} intents `{subs[0]}`…: the NLU picks the sub-intent, "
-                      f"and `utter_{base}` in rules and stories says `utter_{base}.<sub-intent>` ({len(answered)} of {len(subs)} have a response)",
-                      st.retrieval_where.get(base))
+        st.report.add(
+            "mapped",
+            f"retrieval intent `{base}` (ResponseSelector) → {len(subs)} intents `{subs[0]}`…: the NLU picks the "
+            f"sub-intent, and `utter_{base}` in rules and stories says `utter_{base}.<sub-intent>` ({len(answered)} "
+            f"of {len(subs)} have a response)",
+            st.retrieval_where.get(base),
+        )
         for s in subs:
             if f"utter_{s}" not in st.responses:
-                st.report.add("dropped", f"retrieval intent `{s.replace('.', '/', 1)}` has no response `utter_{s.replace('.', '/', 1)}`", st.retrieval_where.get(base))
+                st.report.add(
+                    "dropped",
+                    f"retrieval intent `{s.replace('.', '/', 1)}` has no response `utter_{s.replace('.', '/', 1)}`",
+                    st.retrieval_where.get(base),
+                )
 
 
 def place_entity_rules(st: ImportState, rules: list[EntityRule]) -> None:
@@ -172,9 +228,16 @@ def place_entity_rules(st: ImportState, rules: list[EntityRule]) -> None:
         if r.name in st.entities:
             st.entities[r.name].setdefault(r.kind, []).extend(r.values)
         elif r.kind == "regex":
-            st.report.add("dropped", f"regex `{r.name}`: names no entity, so for Rasa it was only a feature for the intent classifier (dialogkit's classifier has no regex features)", r.where)
+            st.report.add(
+                "dropped",
+                f"regex `{r.name}`: names no entity, so for Rasa it was only a feature for the intent classifier "
+                "(dialogkit's classifier has no regex features)",
+                r.where,
+            )
         else:
-            st.report.add("dropped", f"lookup `{r.name}`: names no entity (for Rasa only a classifier feature)", r.where)
+            st.report.add(
+                "dropped", f"lookup `{r.name}`: names no entity (for Rasa only a classifier feature)", r.where
+            )
     for r in rules:
         if r.kind == "synonym":
             attach_synonym(st, r.name, r.values, r.where)
@@ -203,4 +266,9 @@ def finish_nlu(st: ImportState) -> None:
             for ph in PLACEHOLDER.findall(v.get("text") or ""):
                 if ph not in st.slots:
                     st.slots[ph] = {"type": "any", "mappings": []}
-                    st.report.add("mapped", f"placeholder `{{{ph}}}` in `{name}` names no slot: added slot `{ph}` (type any, no mappings) so actions can pass it", st.sources.get(("responses", name)))
+                    st.report.add(
+                        "mapped",
+                        f"placeholder `{{{ph}}}` in `{name}` names no slot: added slot `{ph}` (type any, no "
+                        "mappings) so actions can pass it",
+                        st.sources.get(("responses", name)),
+                    )

@@ -68,9 +68,15 @@ class Rule:
 
     @classmethod
     def read(cls, body: Mapping[str, Any], source: Source, default_name: str) -> Rule:
-        return cls(str(body.get("rule", default_name)), list(body.get("steps") or []), list(body.get("condition") or []), source,
-                   bool(body.get("conversation_start")), body.get("wait_for_user_input") is not False,
-                   tuple(sorted(set(body) - RULE_KEYS)))
+        return cls(
+            str(body.get("rule", default_name)),
+            list(body.get("steps") or []),
+            list(body.get("condition") or []),
+            source,
+            bool(body.get("conversation_start")),
+            body.get("wait_for_user_input") is not False,
+            tuple(sorted(set(body) - RULE_KEYS)),
+        )
 
 
 @dataclass(frozen=True)

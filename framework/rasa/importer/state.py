@@ -63,17 +63,20 @@ class ImportState:
     session: dict[str, Any] = field(default_factory=dict)
     pipeline: list[dict[str, Any]] = field(default_factory=list)
     validate_slots_action: str | None = None
-    generalize: bool = True  # TEDPolicy (or Rasa's default policies): an intent only seen inside stories gets a flow of its own
+    # TEDPolicy (or Rasa's default policies): an intent only seen inside stories gets a flow of its own
+    generalize: bool = True
     two_stage_fallback: bool = False  # a rule runs action_two_stage_fallback: flow_policy's two-stage fallback
     # read from the project, resolved by later stages
     forms: dict[str, FormSpec] = field(default_factory=dict)
     stories: list[Story] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
-    entity_rules: list[EntityRule] = field(default_factory=list)  # synonyms, regexes, lookups: placed once the entities are known
+    # synonyms, regexes, lookups: placed once the entities are known
+    entity_rules: list[EntityRule] = field(default_factory=list)
     annotated_values: dict[str, set[str]] = field(default_factory=dict)
     ignored_entities: dict[str, set[str]] = field(default_factory=dict)  # intent -> entities it ignores
     used_entities: dict[str, set[str]] = field(default_factory=dict)  # intent -> the only entities it uses
-    retrieval: dict[str, list[str]] = field(default_factory=dict)  # Rasa retrieval intent -> its sub-intents as dialogkit intents
+    # Rasa retrieval intent -> its sub-intents as dialogkit intents
+    retrieval: dict[str, list[str]] = field(default_factory=dict)
     retrieval_where: dict[str, Location | None] = field(default_factory=dict)
     grafts: list[Graft] = field(default_factory=list)  # stories starting with a bot action
     form_context: set[str] = field(default_factory=set)  # intents a rule or story handles while a form runs
@@ -81,5 +84,6 @@ class ImportState:
 
     @property
     def sources(self) -> dict[tuple[str, str], Location | None]:
-        """Where each entry of the written domain came from: (section, name) -> the Rasa file:line (kept in the report)."""
+        """Where each entry of the written domain came from: (section, name) -> the Rasa file:line (kept in the
+        report)."""
         return self.report.sources

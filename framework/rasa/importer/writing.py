@@ -55,8 +55,11 @@ def domain_document(st: ImportState) -> dict[str, Any]:
     for intent, where in _used_intents(st):
         if intent not in st.intents and intent not in NATIVE_INTENTS and NAME_RE.match(intent):
             st.intents[intent] = {}
-            st.report.add("mapped", f"intent `{intent}` is used by {where} but not listed in the domain: declared, with no examples "
-                                    "(a payload or button can still send it; Rasa accepts it with a warning)")
+            st.report.add(
+                "mapped",
+                f"intent `{intent}` is used by {where} but not listed in the domain: declared, with no examples "
+                "(a payload or button can still send it; Rasa accepts it with a warning)",
+            )
     entities = {}
     for name, e in st.entities.items():
         entry = {k: v for k, v in e.items() if v}
@@ -95,8 +98,15 @@ def checked_domain(st: ImportState, domain: dict[str, Any]) -> None:
     except ValidationError as e:
         first = e.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise DomainError(message("DK702", Location(str(st.src)), problem=f"the imported domain does not validate at `{where}`: {first['msg']}",
-                                  fix="this part of the project could not be translated; simplify it or leave it out, import again, and report the case")) from None
+        raise DomainError(
+            message(
+                "DK702",
+                Location(str(st.src)),
+                problem=f"the imported domain does not validate at `{where}`: {first['msg']}",
+                fix="this part of the project could not be translated; simplify it or leave it out, import again, "
+                "and report the case",
+            )
+        ) from None
 
 
 def write(st: ImportState) -> None:
@@ -104,25 +114,51 @@ def write(st: ImportState) -> None:
     checked_domain(st, domain)
     st.dest.mkdir(parents=True, exist_ok=True)
     (st.dest / "data").mkdir(exist_ok=True)
-    header = f"# Imported from the Rasa project {st.src} by `dialogkit import rasa`.\n# What maps approximately or not at all: rasa_import.md\n"
+    header = (
+        f"# Imported from the Rasa project {st.src} by `dialogkit import rasa`.\n# What maps approximately or not "
+        "at all: rasa_import.md\n"
+    )
     (st.dest / "domain.yml").write_text(header + dump_yaml(domain), encoding="utf-8")
-    (st.dest / "data" / "nlu.yml").write_text(dump_yaml({"nlu": [{"intent": b["intent"], "examples": block(b["examples"])} for b in st.nlu]}), encoding="utf-8")
+    (st.dest / "data" / "nlu.yml").write_text(
+        dump_yaml({"nlu": [{"intent": b["intent"], "examples": block(b["examples"])} for b in st.nlu]}),
+        encoding="utf-8",
+    )
     if (st.src / "endpoints.yml").is_file():
         shutil.copyfile(st.src / "endpoints.yml", st.dest / "endpoints.yml")
     elif "remote" in st.actions.values():
-        st.report.add("mapped", "custom actions are served by an action server, but the project has no endpoints.yml: add one (action_endpoint: url: http://localhost:5055/webhook)")
+        st.report.add(
+            "mapped",
+            "custom actions are served by an action server, but the project has no endpoints.yml: add one "
+            "(action_endpoint: url: http://localhost:5055/webhook)",
+        )
     if (st.src / "tests").is_dir():
         shutil.copytree(st.src / "tests", st.dest / "tests", dirs_exist_ok=True)
     for f in ("actions.py",):
         if (st.src / f).is_file():
-            st.report.add("mapped", f"{f}: rasa_sdk code runs on the action server (`python -m rasa_sdk --actions actions`), not inside dialogkit")
+            st.report.add(
+                "mapped",
+                f"{f}: rasa_sdk code runs on the action server (`python -m rasa_sdk --actions actions`), not inside "
+                "dialogkit",
+            )
     if (st.src / "actions").is_dir():
-        st.report.add("mapped", "actions/: rasa_sdk code runs on the action server (`python -m rasa_sdk --actions actions`), not inside dialogkit")
-    st.report.counts.update({
-        "intents": len(st.intents), "entities": len(st.entities), "slots": len(st.slots), "responses": len(st.responses),
-        "custom actions": len(st.actions), "forms": len(st.forms), "rules": len(st.rules), "stories": len(st.stories),
-        "nlu examples": sum(len(b["examples"]) for b in st.nlu),
-    })
+        st.report.add(
+            "mapped",
+            "actions/: rasa_sdk code runs on the action server (`python -m rasa_sdk --actions actions`), not inside "
+            "dialogkit",
+        )
+    st.report.counts.update(
+        {
+            "intents": len(st.intents),
+            "entities": len(st.entities),
+            "slots": len(st.slots),
+            "responses": len(st.responses),
+            "custom actions": len(st.actions),
+            "forms": len(st.forms),
+            "rules": len(st.rules),
+            "stories": len(st.stories),
+            "nlu examples": sum(len(b["examples"]) for b in st.nlu),
+        }
+    )
     (st.dest / "rasa_import.md").write_text(st.report.to_markdown(), encoding="utf-8")
     (st.dest / "rasa_import.json").write_text(json.dumps(st.report.to_json(), indent=2) + "\n", encoding="utf-8")
 

@@ -60,7 +60,14 @@ def make_agent(action_ref, on_error=None, validator=None, with_error_response=Tr
         },
     }
     domain = Domain.model_validate(d)
-    return Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    return Agent(
+        domain,
+        [
+            FlowPolicy(resolve_config("flow_policy", {}), domain),
+            TemplateNLG(resolve_config("template_nlg", {}), domain),
+        ],
+        {},
+    )
 
 
 HERE = "tests.components.dm.test_action_failures"
@@ -110,7 +117,10 @@ def test_a_failing_slot_validator_stops_the_flow_instead_of_asking_forever():
     assert said(agent, "v", "/book") == ["utter_ask_size"]
     assert said(agent, "v", '/inform{"size": 3}') == ["utter_error"]
     t = agent.tracker("v")
-    assert t.active_flow is None and "lookup service down" in [e for e in t.events if isinstance(e, ActionFailed)][-1].error
+    assert (
+        t.active_flow is None
+        and "lookup service down" in [e for e in t.events if isinstance(e, ActionFailed)][-1].error
+    )
 
 
 def test_missing_slot_validator_is_a_failure_not_a_rejection():

@@ -37,10 +37,14 @@ def test_close_intents_get_a_question_with_a_button_each(write_bot, tmp_path):
 
 def test_a_clear_ranking_a_payload_or_no_margin_goes_on_as_before(write_bot, tmp_path):
     agent = agent_for(write_bot, tmp_path)
-    assert [m["response"] for m in agent.handle_turn("hi", "d", parse=ranked(("greet", 0.8), ("book", 0.1))).messages] == ["utter_greet"]
+    assert [
+        m["response"] for m in agent.handle_turn("hi", "d", parse=ranked(("greet", 0.8), ("book", 0.1))).messages
+    ] == ["utter_greet"]
     assert [m["response"] for m in agent.handle("/greet", "e")] == ["utter_greet"]
     off = agent_for(write_bot, tmp_path / "off", policy="")
-    assert [m["response"] for m in off.handle_turn("hi", "f", parse=ranked(("greet", 0.46), ("book", 0.45))).messages] == ["utter_greet"]
+    assert [
+        m["response"] for m in off.handle_turn("hi", "f", parse=ranked(("greet", 0.46), ("book", 0.45))).messages
+    ] == ["utter_greet"]
 
 
 def test_the_question_is_asked_in_the_bots_language(write_bot, tmp_path):

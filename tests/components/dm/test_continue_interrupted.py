@@ -42,15 +42,23 @@ def run(write_bot, tmp_path, responses):
     domain += "  outer:\n    when: {intent: outer}\n    steps:\n      - call: book\n      - say: utter_after\n"
     root = write_bot({"domain.yml": domain, "tests/t.yml": textwrap.dedent(TESTS)})
     train(root, tmp_path / "model")
-    return [(r.passed, r.failure) for r in run_conversations(Agent.load(tmp_path / "model"), load_conversation_tests(root))]
+    return [
+        (r.passed, r.failure) for r in run_conversations(Agent.load(tmp_path / "model"), load_conversation_tests(root))
+    ]
 
 
 def test_the_bot_says_it_goes_back_to_the_interrupted_flow(write_bot, tmp_path):
-    assert run(write_bot, tmp_path, '  utter_continue_interrupted:\n    - "Now, back to your booking."\n') == [(True, None), (True, None)]
+    assert run(write_bot, tmp_path, '  utter_continue_interrupted:\n    - "Now, back to your booking."\n') == [
+        (True, None),
+        (True, None),
+    ]
 
 
 def test_a_flows_own_continue_response_comes_first_and_none_says_nothing(write_bot, tmp_path):
-    both = '  utter_continue_book:\n    - "Now, back to your booking."\n  utter_continue_interrupted:\n    - "Where were we?"\n'
+    both = (
+        '  utter_continue_book:\n    - "Now, back to your booking."\n  utter_continue_interrupted:\n    - "Where '
+        'were we?"\n'
+    )
     assert run(write_bot, tmp_path / "a", both) == [(True, None), (True, None)]
     (first, _) = run(write_bot, tmp_path / "b", "")
     assert not first[0] and "expected the text 'Now, back to your booking.', got 'How many?'" in first[1]

@@ -85,8 +85,13 @@ def test_an_escalation_flow_takes_over_and_the_flow_below_resumes_after_it(write
 def test_max_fallbacks_off_keeps_the_fallback_forever_and_a_wrong_escalation_is_refused(write_bot, tmp_path):
     root, agent = bot(write_bot, tmp_path, policy="    max_fallbacks: null\n")
     steps = "".join("              - intent: nlu_fallback\n              - bot: utter_default\n" for _ in range(5))
-    assert run(agent, root, "conversations:\n  - name: never\n    steps:\n" + textwrap.indent(textwrap.dedent(steps), "      ")) == [(True, None)]
-    root2 = write_bot({"domain.yml": MINIMAL.replace("  - name: flow_policy\n", "  - name: flow_policy\n    escalation: human\n")}, name="bad")
+    assert run(
+        agent, root, "conversations:\n  - name: never\n    steps:\n" + textwrap.indent(textwrap.dedent(steps), "      ")
+    ) == [(True, None)]
+    root2 = write_bot(
+        {"domain.yml": MINIMAL.replace("  - name: flow_policy\n", "  - name: flow_policy\n    escalation: human\n")},
+        name="bad",
+    )
     with pytest.raises(DialogkitError) as e:  # `validate` (and so `train`) names the place and the flows it could be
         train(root2, tmp_path / "bad-model")
     assert "domain.yml:" in str(e.value) and "human" in str(e.value) and "escalation" in str(e.value)

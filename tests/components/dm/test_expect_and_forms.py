@@ -12,27 +12,78 @@ DOMAIN = {
     "intents": {k: {} for k in ["greet", "good", "bad", "yes", "no", "names", "nicks", "bye", "inform"]},
     "entities": {"name": {}},
     "slots": {
-        "first": {"type": "text", "mappings": [{"type": "from_entity", "entity": "name"}, {"type": "from_text", "conditions": [{"active_flow": "nick_form", "requested_slot": "first"}]}, {"type": "from_text", "conditions": [{"active_flow": "name_form", "requested_slot": "first"}]}]},
-        "last": {"type": "text", "mappings": [{"type": "from_text", "conditions": [{"active_flow": "name_form", "requested_slot": "last"}]},
-                                              {"type": "from_text", "conditions": [{"active_flow": "nick_form", "requested_slot": "last"}]}]},
+        "first": {
+            "type": "text",
+            "mappings": [
+                {"type": "from_entity", "entity": "name"},
+                {"type": "from_text", "conditions": [{"active_flow": "nick_form", "requested_slot": "first"}]},
+                {"type": "from_text", "conditions": [{"active_flow": "name_form", "requested_slot": "first"}]},
+            ],
+        },
+        "last": {
+            "type": "text",
+            "mappings": [
+                {"type": "from_text", "conditions": [{"active_flow": "name_form", "requested_slot": "last"}]},
+                {"type": "from_text", "conditions": [{"active_flow": "nick_form", "requested_slot": "last"}]},
+            ],
+        },
         "nick": {"type": "text", "mappings": [{"type": "from_text", "conditions": [{"requested_slot": "nick"}]}]},
     },
-    "responses": {n: [n] for n in ["utter_greet", "utter_happy", "utter_cheer", "utter_help", "utter_glad", "utter_sorry", "utter_bye",
-                                   "utter_ask_first", "utter_ask_last", "utter_ask_nick", "utter_done", "utter_default", "utter_error"]},
+    "responses": {
+        n: [n]
+        for n in [
+            "utter_greet",
+            "utter_happy",
+            "utter_cheer",
+            "utter_help",
+            "utter_glad",
+            "utter_sorry",
+            "utter_bye",
+            "utter_ask_first",
+            "utter_ask_last",
+            "utter_ask_nick",
+            "utter_done",
+            "utter_default",
+            "utter_error",
+        ]
+    },
     "actions": {"validate_name_form": "tests.components.dm.test_expect_and_forms:validate_names"},
     "flows": {
-        "on_greet": {"when": {"intent": "greet"}, "steps": [
-            {"say": "utter_greet"},
-            {"expect": {"good": [{"say": "utter_happy"}],
-                        "bad": [{"say": "utter_cheer"}, {"say": "utter_help"},
-                                {"expect": {"yes": [{"say": "utter_glad"}], "no": [{"say": "utter_sorry"}]}}],
-                        "names": [{"call": "name_form"}]}},
-        ]},
+        "on_greet": {
+            "when": {"intent": "greet"},
+            "steps": [
+                {"say": "utter_greet"},
+                {
+                    "expect": {
+                        "good": [{"say": "utter_happy"}],
+                        "bad": [
+                            {"say": "utter_cheer"},
+                            {"say": "utter_help"},
+                            {"expect": {"yes": [{"say": "utter_glad"}], "no": [{"say": "utter_sorry"}]}},
+                        ],
+                        "names": [{"call": "name_form"}],
+                    }
+                },
+            ],
+        },
         "on_bye": {"when": {"intent": "bye"}, "steps": [{"say": "utter_bye"}]},
         "on_names": {"when": {"intent": "names"}, "steps": [{"call": "name_form"}]},
-        "name_form": {"form": True, "validate": "validate_name_form", "steps": [{"collect": "first"}, {"collect": "last"}, {"say": "utter_done"}]},
-        "nick_form": {"when": {"intent": "nicks"}, "form": True, "validate": "validate_name_form", "steps": [
-            {"collect": "first"}, {"if": 'first == "Zed"', "then": [{"collect": "nick"}]}, {"collect": "last"}, {"say": "utter_done"}]},
+        "name_form": {
+            "form": True,
+            "validate": "validate_name_form",
+            "steps": [{"collect": "first"}, {"collect": "last"}, {"say": "utter_done"}],
+        },
+        "nick_form": {
+            "when": {"intent": "nicks"},
+            "form": True,
+            "validate": "validate_name_form",
+            "steps": [
+                {"collect": "first"},
+                {"if": 'first == "Zed"', "then": [{"collect": "nick"}]},
+                {"collect": "last"},
+                {"say": "utter_done"},
+            ],
+        },
     },
 }
 
@@ -51,7 +102,14 @@ def validate_names(tracker, dispatcher):
 
 def make_agent():
     domain = Domain.model_validate(DOMAIN)
-    return Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    return Agent(
+        domain,
+        [
+            FlowPolicy(resolve_config("flow_policy", {}), domain),
+            TemplateNLG(resolve_config("template_nlg", {}), domain),
+        ],
+        {},
+    )
 
 
 def said(agent, cid, text):

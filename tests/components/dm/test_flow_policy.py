@@ -28,33 +28,75 @@ DOMAIN = {
     "intents": {k: {} for k in ["order", "inform", "faq", "help", "affirm", "deny", "loop", "jump", "greet"]},
     "entities": {"size": {}, "drink": {}, "topic": {}},
     "slots": {
-        "size": {"type": "categorical", "values": ["small", "large"], "invalid_response": "utter_bad_size",
-                 "mappings": [{"type": "from_entity", "entity": "size"}]},
+        "size": {
+            "type": "categorical",
+            "values": ["small", "large"],
+            "invalid_response": "utter_bad_size",
+            "mappings": [{"type": "from_entity", "entity": "size"}],
+        },
         "drink": {"type": "text", "mappings": [{"type": "from_entity", "entity": "drink"}]},
         "topic": {"type": "text", "mappings": [{"type": "from_entity", "entity": "topic"}]},
-        "ok": {"type": "bool", "mappings": [
-            {"type": "from_intent", "intent": "affirm", "value": True, "conditions": [{"requested_slot": "ok"}]},
-            {"type": "from_intent", "intent": "deny", "value": False, "conditions": [{"requested_slot": "ok"}]}]},
+        "ok": {
+            "type": "bool",
+            "mappings": [
+                {"type": "from_intent", "intent": "affirm", "value": True, "conditions": [{"requested_slot": "ok"}]},
+                {"type": "from_intent", "intent": "deny", "value": False, "conditions": [{"requested_slot": "ok"}]},
+            ],
+        },
         "count": {"type": "int", "initial": 0},
         "note": {"type": "text"},
     },
-    "responses": {n: [n] for n in [
-        "utter_ask_size", "utter_ask_drink", "utter_ask_topic", "utter_ask_ok", "utter_bad_size", "utter_summary",
-        "utter_yes", "utter_no", "utter_faq", "utter_help_done", "utter_tick", "utter_linked", "utter_called",
-        "utter_after_call", "utter_default", "utter_flow_cancelled", "utter_error", "utter_hi"]},
+    "responses": {
+        n: [n]
+        for n in [
+            "utter_ask_size",
+            "utter_ask_drink",
+            "utter_ask_topic",
+            "utter_ask_ok",
+            "utter_bad_size",
+            "utter_summary",
+            "utter_yes",
+            "utter_no",
+            "utter_faq",
+            "utter_help_done",
+            "utter_tick",
+            "utter_linked",
+            "utter_called",
+            "utter_after_call",
+            "utter_default",
+            "utter_flow_cancelled",
+            "utter_error",
+            "utter_hi",
+        ]
+    },
     "actions": {"action_note": "tests.components.dm.test_flow_policy:note_action"},
     "flows": {
-        "order": {"when": {"intent": "order"}, "steps": [
-            {"collect": "size"}, {"collect": "drink"}, {"say": "utter_summary"},
-            {"collect": "ok", "ask_before_filling": True},
-            {"if": "ok", "then": [{"action": "action_note"}, {"say": "utter_yes"}], "else": [{"say": "utter_no"}]},
-        ]},
+        "order": {
+            "when": {"intent": "order"},
+            "steps": [
+                {"collect": "size"},
+                {"collect": "drink"},
+                {"say": "utter_summary"},
+                {"collect": "ok", "ask_before_filling": True},
+                {"if": "ok", "then": [{"action": "action_note"}, {"say": "utter_yes"}], "else": [{"say": "utter_no"}]},
+            ],
+        },
         "help": {"when": {"intent": "help"}, "steps": [{"collect": "topic"}, {"say": "utter_help_done"}]},
         "faq": {"when": {"intent": "faq"}, "steps": [{"say": "utter_faq"}]},
-        "loop": {"when": {"intent": "loop"}, "steps": [
-            {"id": "top", "set": {"count": 1}}, {"say": "utter_tick"},
-            {"if": "count < 1", "then": [{"goto": "top"}]}, {"end": True}, {"say": "utter_tick"}]},
-        "jump": {"when": {"intent": "jump"}, "steps": [{"call": "called"}, {"say": "utter_after_call"}, {"link": "linked"}]},
+        "loop": {
+            "when": {"intent": "loop"},
+            "steps": [
+                {"id": "top", "set": {"count": 1}},
+                {"say": "utter_tick"},
+                {"if": "count < 1", "then": [{"goto": "top"}]},
+                {"end": True},
+                {"say": "utter_tick"},
+            ],
+        },
+        "jump": {
+            "when": {"intent": "jump"},
+            "steps": [{"call": "called"}, {"say": "utter_after_call"}, {"link": "linked"}],
+        },
         "called": {"steps": [{"say": "utter_called"}]},
         "linked": {"steps": [{"say": "utter_linked"}]},
         "greet": {"when": {"intent": "greet"}, "steps": [{"say": "utter_hi"}]},
@@ -70,7 +112,14 @@ def note_action(tracker, dispatcher):
 def make_agent(**session):
     d = dict(DOMAIN, session=session) if session else DOMAIN
     domain = Domain.model_validate(d)
-    return Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    return Agent(
+        domain,
+        [
+            FlowPolicy(resolve_config("flow_policy", {}), domain),
+            TemplateNLG(resolve_config("template_nlg", {}), domain),
+        ],
+        {},
+    )
 
 
 def say(agent, cid, intent, **entities):
@@ -154,7 +203,11 @@ def test_decisions_from_an_event_list():
         FlowAdvanced(flow="order", node="order:0"), SlotSet(name="size", value="small"),
         FlowAdvanced(flow="order", node="order:1"),
     ])
-    parse = Parse("tea", {"name": "inform", "confidence": 1.0}, entities=({"entity": "drink", "value": "tea", "start": 0, "end": 3},))
+    parse = Parse(
+        "tea",
+        {"name": "inform", "confidence": 1.0},
+        entities=({"entity": "drink", "value": "tea", "start": 0, "end": 3},),
+    )
     before = list(tracker.events)
     decisions = policy.decide(ConversationView(tracker), parse)
     with pytest.raises(StopIteration) as done:  # no action to run: the first decision is the last
@@ -195,7 +248,14 @@ def test_session_expiry_and_carry_over(carry):
 
 def test_action_limit_stops_a_runaway_turn():
     domain = Domain.model_validate(DOMAIN)
-    a = Agent(domain, [FlowPolicy(resolve_config("flow_policy", {"max_actions_per_turn": 3}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    a = Agent(
+        domain,
+        [
+            FlowPolicy(resolve_config("flow_policy", {"max_actions_per_turn": 3}), domain),
+            TemplateNLG(resolve_config("template_nlg", {}), domain),
+        ],
+        {},
+    )
     assert say(a, "c", "order", size="small", drink="tea")[-1] == "utter_error"
     assert any(e.event == "action_failed" and "runaway" in e.error for e in a.tracker("c").events)
     assert a.tracker("c").stack == []
@@ -208,17 +268,29 @@ FORM_DOMAIN = {
     "responses": {n: [n] for n in ["utter_ask_ticket", "utter_status", "utter_stopped"]},
     "flows": {
         # a Rasa rule written the common way: end any loop, then start the form
-        "on_check_status": {"when": {"intent": "check_status"}, "steps": [
-            {"action": "action_deactivate_loop"}, {"call": "status_form"}, {"say": "utter_status"}]},
+        "on_check_status": {
+            "when": {"intent": "check_status"},
+            "steps": [{"action": "action_deactivate_loop"}, {"call": "status_form"}, {"say": "utter_status"}],
+        },
         "status_form": {"form": True, "steps": [{"collect": "ticket"}]},
-        "on_stop": {"when": {"intent": "stop"}, "steps": [{"action": "action_deactivate_loop"}, {"say": "utter_stopped"}]},
+        "on_stop": {
+            "when": {"intent": "stop"},
+            "steps": [{"action": "action_deactivate_loop"}, {"say": "utter_stopped"}],
+        },
     },
 }
 
 
 def test_action_deactivate_loop_with_no_form_active_does_nothing_as_in_rasa():
     domain = Domain.model_validate(FORM_DOMAIN)
-    a = Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    a = Agent(
+        domain,
+        [
+            FlowPolicy(resolve_config("flow_policy", {}), domain),
+            TemplateNLG(resolve_config("template_nlg", {}), domain),
+        ],
+        {},
+    )
     assert say(a, "c", "check_status") == ["utter_ask_ticket"]  # the form starts: nothing was active to end
     assert [f.flow for f in a.tracker("c").stack] == ["on_check_status", "status_form"]
     # with a form active, it ends that form, also from a flow that interrupted it
@@ -236,30 +308,62 @@ def test_every_builtin_action_has_a_runner_and_validates_in_any_domain():
 
 
 def _form_agent(flows):
-    domain = Domain.model_validate({**FORM_DOMAIN, "intents": {k: {} for k in ["check_status", "inform", "stop", "help", "affirm"]},
-                                    "responses": {n: [n] for n in ["utter_ask_ticket", "utter_status", "utter_stopped", "utter_help",
-                                                                   "utter_help_in_form", "utter_ok"]},
-                                    "flows": {**FORM_DOMAIN["flows"], **flows}})
-    return Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    domain = Domain.model_validate(
+        {
+            **FORM_DOMAIN,
+            "intents": {k: {} for k in ["check_status", "inform", "stop", "help", "affirm"]},
+            "responses": {
+                n: [n]
+                for n in [
+                    "utter_ask_ticket",
+                    "utter_status",
+                    "utter_stopped",
+                    "utter_help",
+                    "utter_help_in_form",
+                    "utter_ok",
+                ]
+            },
+            "flows": {**FORM_DOMAIN["flows"], **flows},
+        }
+    )
+    return Agent(
+        domain,
+        [
+            FlowPolicy(resolve_config("flow_policy", {}), domain),
+            TemplateNLG(resolve_config("template_nlg", {}), domain),
+        ],
+        {},
+    )
 
 
 def test_a_flow_during_a_form_starts_only_while_that_form_runs():
-    a = _form_agent({"on_help": {"when": {"intent": "help"}, "steps": [{"say": "utter_help"}]},
-                     "on_help_in_form": {"when": {"intent": "help", "during": "status_form"}, "steps": [{"say": "utter_help_in_form"}]}})
+    a = _form_agent(
+        {
+            "on_help": {"when": {"intent": "help"}, "steps": [{"say": "utter_help"}]},
+            "on_help_in_form": {
+                "when": {"intent": "help", "during": "status_form"},
+                "steps": [{"say": "utter_help_in_form"}],
+            },
+        }
+    )
     assert say(a, "c", "help") == ["utter_help"]
     assert say(a, "c", "check_status") == ["utter_ask_ticket"]
     assert say(a, "c", "help") == ["utter_help_in_form", "utter_ask_ticket"]  # the form asks again after it
 
 
 def test_a_flow_that_yields_to_form_does_not_wait_at_expect_inside_a_form():
-    help_flow = {"when": {"intent": "help"}, "steps": [{"say": "utter_help"}, {"expect": {"affirm": [{"say": "utter_ok"}]}}]}
+    help_flow = {
+        "when": {"intent": "help"},
+        "steps": [{"say": "utter_help"}, {"expect": {"affirm": [{"say": "utter_ok"}]}}],
+    }
     waits = _form_agent({"on_help": help_flow})
     assert say(waits, "c", "check_status") == ["utter_ask_ticket"]
     assert say(waits, "c", "help") == ["utter_help"]  # waits for the answer to its own question
     yields = _form_agent({"on_help": {**help_flow, "yield_to_form": True}})
     assert say(yields, "c", "check_status") == ["utter_ask_ticket"]
     assert say(yields, "c", "help") == ["utter_help", "utter_ask_ticket"]  # the form takes over again
-    assert say(yields, "d", "help") == ["utter_help"] and say(yields, "d", "affirm") == ["utter_ok"]  # outside a form it waits
+    # outside a form it waits
+    assert say(yields, "d", "help") == ["utter_help"] and say(yields, "d", "affirm") == ["utter_ok"]
 
 
 def test_state_set_from_events_the_dm_did_not_decide():
@@ -269,9 +373,17 @@ def test_state_set_from_events_the_dm_did_not_decide():
 
     domain = Domain.model_validate(FORM_DOMAIN)
     policy = FlowPolicy(resolve_config("flow_policy", {}), domain)
-    tracker = Tracker("t", {"ticket": None}, [SessionStarted(), UserUttered(text="status", parse={"intent": {"name": "check_status"}})])
+    tracker = Tracker(
+        "t",
+        {"ticket": None},
+        [SessionStarted(), UserUttered(text="status", parse={"intent": {"name": "check_status"}})],
+    )
     view = ConversationView(tracker)
-    for happened in (ActionExecuted(name="action_deactivate_loop"), ActionExecuted(name="status_form"), ActiveLoop("status_form")):
+    for happened in (
+        ActionExecuted(name="action_deactivate_loop"),
+        ActionExecuted(name="status_form"),
+        ActiveLoop("status_form"),
+    ):
         for event in policy.align(view, happened):
             tracker.add(event)
     assert [f.flow for f in tracker.stack] == ["on_check_status", "status_form"]  # started from the flow that calls it
@@ -303,13 +415,27 @@ def test_back_takes_back_the_previous_answer_and_asks_again():
 def test_back_says_utter_back_when_the_bot_has_it_and_a_bots_own_back_flow_wins():
     with_back = dict(DOMAIN, responses={**DOMAIN["responses"], "utter_back": ["Going back."]})
     domain = Domain.model_validate(with_back)
-    a = Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    a = Agent(
+        domain,
+        [
+            FlowPolicy(resolve_config("flow_policy", {}), domain),
+            TemplateNLG(resolve_config("template_nlg", {}), domain),
+        ],
+        {},
+    )
     say(a, "c", "order")
     say(a, "c", "inform", size="large")
     assert say(a, "c", "back") == ["utter_back", "utter_ask_size"]
     own = dict(DOMAIN, intents={**DOMAIN["intents"], "back": {}},
                flows={**DOMAIN["flows"], "menu": {"when": {"intent": "back"}, "steps": [{"say": "utter_hi"}]}})
     domain = Domain.model_validate(own)
-    b = Agent(domain, [FlowPolicy(resolve_config("flow_policy", {}), domain), TemplateNLG(resolve_config("template_nlg", {}), domain)], {})
+    b = Agent(
+        domain,
+        [
+            FlowPolicy(resolve_config("flow_policy", {}), domain),
+            TemplateNLG(resolve_config("template_nlg", {}), domain),
+        ],
+        {},
+    )
     say(b, "c", "order", size="large")
     assert say(b, "c", "back")[0] == "utter_hi" and b.tracker("c").slots["size"] == "large"

@@ -88,7 +88,10 @@ def test_typod_values_fill_the_slots_and_the_order_completes(pizza_agent):
     assert say(pizza_agent, "peperoni", "typos") == ["Which size?"]  # a typo of a lookup value: taken
     assert say(pizza_agent, "larg", "typos") == ["A large pepperoni, coming up."]
     parse = pizza_agent.parse("a larg peperoni")
-    assert [(e["entity"], e["value"], e["extractor"]) for e in parse["entities"]] == [("size", "large", "fuzzy"), ("pizza_type", "pepperoni", "fuzzy")]
+    assert [(e["entity"], e["value"], e["extractor"]) for e in parse["entities"]] == [
+        ("size", "large", "fuzzy"),
+        ("pizza_type", "pepperoni", "fuzzy"),
+    ]
 
 
 def test_a_reply_that_is_only_a_value_fills_the_asked_slot_whatever_the_intent(pizza_agent):
@@ -102,18 +105,31 @@ def test_a_near_miss_is_offered_with_buttons_instead_of_a_flat_refusal(pizza_age
     out = pizza_agent.handle('/inform{"pizza_type": "hawai pizza"}', "near")  # a value no lookup has
     assert [(m["text"], m.get("response")) for m in out] == [("Did you mean hawaiian?", "utter_did_you_mean")]
     assert out[0]["buttons"] == [{"title": "hawaiian", "payload": '/inform{"pizza_type": "hawaiian"}'}]
-    assert say(pizza_agent, out[0]["buttons"][0]["payload"], "near") == ["Which size?"]  # the button answers the question
+    # the button answers the question
+    assert say(pizza_agent, out[0]["buttons"][0]["payload"], "near") == ["Which size?"]
     say(pizza_agent, "i want to order a pizza", "far")
-    assert say(pizza_agent, '/inform{"pizza_type": "sushi"}', "far") == ["Sorry, we don't have that pizza.", "Which pizza?"]  # nothing close
+    assert say(pizza_agent, '/inform{"pizza_type": "sushi"}', "far") == [
+        "Sorry, we don't have that pizza.",
+        "Which pizza?",
+    ]  # nothing close
 
 
 def test_the_switches_turn_both_rules_off(write_bot, tmp_path):
-    bot = write_bot({"domain.yml": PIZZA.replace("  - name: flow_policy\n",
-                                                 "  - name: flow_policy\n    answer_by_value: false\n    suggest_values: false\n")})
+    bot = write_bot(
+        {
+            "domain.yml": PIZZA.replace(
+                "  - name: flow_policy\n",
+                "  - name: flow_policy\n    answer_by_value: false\n    suggest_values: false\n",
+            )
+        }
+    )
     train(bot, tmp_path / "m")
     agent = Agent.load(tmp_path / "m")
     assert say(agent, "i want to order a pizza", "off") == ["Which pizza?"]
-    assert say(agent, '/inform{"pizza_type": "hawai pizza"}', "off") == ["Sorry, we don't have that pizza.", "Which pizza?"]
+    assert say(agent, '/inform{"pizza_type": "hawai pizza"}', "off") == [
+        "Sorry, we don't have that pizza.",
+        "Which pizza?",
+    ]
 
 
 TRIP = """
@@ -152,15 +168,21 @@ flows:
 def test_a_phrase_of_two_entities_is_read_as_the_one_the_question_asked_for(write_bot, tmp_path):
     train(write_bot({"domain.yml": TRIP}), tmp_path / "m")
     agent = Agent.load(tmp_path / "m")
-    assert [e["entity"] for e in agent.parse("berlin")["entities"]] == ["origin", "destination"]  # both, on the same words
+    # both, on the same words
+    assert [e["entity"] for e in agent.parse("berlin")["entities"]] == ["origin", "destination"]
     assert say(agent, "book a trip", "u") == ["From where?"]
     assert say(agent, "berlin", "u") == ["Where to?"]
     assert say(agent, "rome", "u") == ["berlin to rome."]
 
 
-DATES = """
+DATES = (
+    """
 version: "1"
-""" + STAND_IN.replace("  - name: flow_policy", "  - name: builtin_entities\n    timezone: Asia/Shanghai\n  - name: flow_policy") + """intents:
+"""
+    + STAND_IN.replace(
+        "  - name: flow_policy", "  - name: builtin_entities\n    timezone: Asia/Shanghai\n  - name: flow_policy"
+    )
+    + """intents:
   book:
     examples: |
       - book a table
@@ -192,6 +214,7 @@ flows:
       - collect: guests
       - say: utter_done
 """
+)
 
 
 def test_dates_times_and_numbers_fill_typed_slots_relative_to_the_conversation_test_clock(write_bot, tmp_path):

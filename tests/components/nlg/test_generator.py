@@ -14,28 +14,48 @@ from dialogkit.framework.runtime.pipeline import TrainingContext, resolve_config
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
 
-TINY = {"d_model": 32, "d_ff": 64, "d_kv": 8, "num_heads": 4, "num_layers": 2, "num_decoder_layers": 2, "min_steps": 40, "epochs": 5,
-        "init_embeddings": False, "seed": 3, "gate": False}  # these tests judge the decoder itself
+TINY = {
+    "d_model": 32,
+    "d_ff": 64,
+    "d_kv": 8,
+    "num_heads": 4,
+    "num_layers": 2,
+    "num_decoder_layers": 2,
+    "min_steps": 40,
+    "epochs": 5,
+    "init_embeddings": False,
+    "seed": 3,
+    "gate": False,
+}  # these tests judge the decoder itself
 
 
 def domain() -> Domain:
-    return Domain.model_validate({
-        "entities": {"cuisine": {"synonyms": {"italian": ["pasta"]}}},
-        "slots": {
-            "cuisine": {"type": "categorical", "values": ["italian", "thai"], "mappings": [{"type": "from_entity", "entity": "cuisine"}]},
-            "n": {"type": "int"},
-            "ref": {"type": "text"},
-        },
-        "responses": {
-            "utter_greet": {"variations": ["Hello there!"], "paraphrases": ["Hi! Nice to see you."]},
-            "utter_confirm": {
-                "variations": ["A table for {n}, {cuisine} food. OK?", {"text": "Big group of {n} for {cuisine}! OK?", "condition": "n > 8"}],
-                "paraphrases": ["So {n} people, {cuisine}. Right?"],
+    return Domain.model_validate(
+        {
+            "entities": {"cuisine": {"synonyms": {"italian": ["pasta"]}}},
+            "slots": {
+                "cuisine": {
+                    "type": "categorical",
+                    "values": ["italian", "thai"],
+                    "mappings": [{"type": "from_entity", "entity": "cuisine"}],
+                },
+                "n": {"type": "int"},
+                "ref": {"type": "text"},
             },
-            "utter_area": ["We serve italian and thai food."],
-            "utter_buttons": [{"buttons": [{"title": "Yes", "payload": "/affirm"}]}],
-        },
-    })
+            "responses": {
+                "utter_greet": {"variations": ["Hello there!"], "paraphrases": ["Hi! Nice to see you."]},
+                "utter_confirm": {
+                    "variations": [
+                        "A table for {n}, {cuisine} food. OK?",
+                        {"text": "Big group of {n} for {cuisine}! OK?", "condition": "n > 8"},
+                    ],
+                    "paraphrases": ["So {n} people, {cuisine}. Right?"],
+                },
+                "utter_area": ["We serve italian and thai food."],
+                "utter_buttons": [{"buttons": [{"title": "Yes", "payload": "/affirm"}]}],
+            },
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +91,12 @@ def test_training_pairs_cover_variations_and_paraphrases():
     d = domain()
     pairs = training_pairs(d, plan_responses(d))
     targets = {b for _, b in pairs}
-    assert {"Hello there!", "Hi! Nice to see you.", "So {n} people, {cuisine}. Right?", "Big group of {n} for {cuisine}! OK?"} <= targets
+    assert {
+        "Hello there!",
+        "Hi! Nice to see you.",
+        "So {n} people, {cuisine}. Right?",
+        "Big group of {n} for {cuisine}! OK?",
+    } <= targets
     assert ("utter confirm | {cuisine} {n} | if n > 8", "Big group of {n} for {cuisine}! OK?") in pairs
     assert "utter_buttons" not in plan_responses(d)  # nothing to generate: the template is used
 
@@ -106,8 +131,13 @@ def test_guard_extra_value():
     v = judge("Hello, AB12!", required_placeholders=[], response_slots=[], filled={"ref": "AB12"})
     assert v.extra == ["ref=AB12"]
     # a value that is part of the response's own wording is not "extra"
-    assert judge("We serve italian and thai food.", required_placeholders=[], response_slots=[], filled={"cuisine": "thai"},
-                 own_wording="We serve italian and thai food.").ok
+    assert judge(
+        "We serve italian and thai food.",
+        required_placeholders=[],
+        response_slots=[],
+        filled={"cuisine": "thai"},
+        own_wording="We serve italian and thai food.",
+    ).ok
 
 
 def test_guard_lexical_values_longest_form_wins():
@@ -130,8 +160,20 @@ def test_numpy_t5_matches_transformers(tmp_path, ff):
     from dialogkit.components.nlg.t5_runtime import T5Runtime
 
     torch.manual_seed(0)
-    cfg = T5Config(vocab_size=50, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4, feed_forward_proj=ff,
-                   tie_word_embeddings=ff == "relu", decoder_start_token_id=0, eos_token_id=1, pad_token_id=0)
+    cfg = T5Config(
+        vocab_size=50,
+        d_model=32,
+        d_kv=8,
+        d_ff=64,
+        num_layers=2,
+        num_decoder_layers=2,
+        num_heads=4,
+        feed_forward_proj=ff,
+        tie_word_embeddings=ff == "relu",
+        decoder_start_token_id=0,
+        eos_token_id=1,
+        pad_token_id=0,
+    )
     hf = T5ForConditionalGeneration(cfg).train(False)
     hf.save_pretrained(tmp_path)
     rt = T5Runtime.from_dir(tmp_path)
@@ -169,7 +211,9 @@ def test_numpy_t5_scores_are_the_mean_log_prob_of_what_it_wrote(tmp_path, beams)
     rt = T5Runtime.from_dir(tmp_path)
     ids, mask = pad_batch([[5, 6, 7, 8], [9, 3], [4, 4, 2]], 0)
     for row, hyps in enumerate(rt.generate(ids, mask, max_length=12, num_beams=beams, num_return=beams)):
-        assert len(hyps) == beams and [h for h, _ in hyps] == [list(x) for x in dict.fromkeys(tuple(h) for h, _ in hyps)]
+        assert len(hyps) == beams and [h for h, _ in hyps] == [
+            list(x) for x in dict.fromkeys(tuple(h) for h, _ in hyps)
+        ]
         assert [sc for _, sc in hyps] == sorted((sc for _, sc in hyps), reverse=True)
         for tokens, score in hyps:
             target = [*tokens, 1] if len(tokens) < 12 else tokens  # cut at max_length: no end token
@@ -195,7 +239,9 @@ def test_the_restaurant_bot_answers_with_its_generator_without_importing_torch(r
     import sys
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-c", SERVE_CHILD, str(restaurant_model)], capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE_CHILD, str(restaurant_model)], capture_output=True, text=True, env=env, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["torch"] is False and answer["transformers"] is False
@@ -245,7 +291,12 @@ def test_generated_reply_is_filled_once_and_marked(trained):
     slots = {"n": 3, "cuisine": "thai", "ref": "{n}{0.__class__}"}
     gen._cache[gen.request("utter_confirm", slots)[0]] = [("So {n} people, {cuisine}. Right?", -0.1)]
     msg = gen.render_batch([("utter_confirm", slots)])[0]
-    assert msg == {**msg, "text": "So 3 people, thai. Right?", "generated": True, "template": "A table for 3, thai food. OK?"}
+    assert msg == {
+        **msg,
+        "text": "So 3 people, thai. Right?",
+        "generated": True,
+        "template": "A table for 3, thai food. OK?",
+    }
     buttons = gen.render_batch([("utter_buttons", slots)])[0]
     assert buttons["generated"] is False and buttons["buttons"][0]["payload"] == "/affirm"
 
@@ -257,13 +308,26 @@ def test_pretrained_t5_from_a_local_directory(tmp_path):
 
     tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    words = "hello there ! hi nice to see you . a table for , food ok ? big group of so people right utter greet confirm | if n > 8 = 3".split()
+    words = (
+        "hello there ! hi nice to see you . a table for , food ok ? big group of so people right utter greet "
+        "confirm | if n > 8 = 3".split()
+    )
     tok.train_from_iterator([" ".join(words)], trainers.WordLevelTrainer(special_tokens=["<pad>", "</s>", "<unk>"]))
     hf_tok = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>")
     src = tmp_path / "my-t5"
     hf_tok.save_pretrained(src)
-    config = T5Config(vocab_size=len(hf_tok), d_model=32, d_ff=64, d_kv=8, num_heads=4, num_layers=2, num_decoder_layers=2,
-                      decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+    config = T5Config(
+        vocab_size=len(hf_tok),
+        d_model=32,
+        d_ff=64,
+        d_kv=8,
+        num_heads=4,
+        num_layers=2,
+        num_decoder_layers=2,
+        decoder_start_token_id=0,
+        pad_token_id=0,
+        eos_token_id=1,
+    )
     T5ForConditionalGeneration(config).save_pretrained(src)
 
     d = domain()
@@ -315,23 +379,37 @@ def test_concurrent_requests_for_one_input_decode_once(trained, monkeypatch):
 
 # --- the guard reads the whole reply ---------------------------------------------------------
 
-PIZZAS = ["We have margherita, pepperoni, hawaiian and veggie pizzas.", "Our pizzas: margherita, pepperoni, hawaiian, veggie."]
+PIZZAS = [
+    "We have margherita, pepperoni, hawaiian and veggie pizzas.",
+    "Our pizzas: margherita, pepperoni, hawaiian, veggie.",
+]
 ZH = ["你好！有什么可以帮您？", "您好！"]
 
 
-@pytest.mark.parametrize("candidate, texts, reason", [
-    # the pizza bot: a correct template turned into "...pepperoni, hawaiian, hawaiian, veggie..."
-    ("We have margherita, pepperoni, hawaiian, hawaiian, veggie pizzas.", PIZZAS, "repetition: 'hawaiian' twice in a row"),
-    ("Pepperoni, veggie and pepperoni: margherita, pepperoni, hawaiian.", PIZZAS, "repetition: 'pepperoni' x3"),
-    ("Your table for {n} is booked, booked.", ["Your table for {n} is booked."], "repetition: 'booked' twice in a row"),
-    ("So so so {n} people?", ["So {n} people?"], "repetition: 'so' twice in a row"),
-    ("南京南京的天气是{weather}。", ["{city}的天气是{weather}。"], "repetition: '南 京' x2"),
-    # the zh bot: "你好" → "！。", "南京天气怎么样" → "南京，。"
-    ("！。", ZH, "language: no words"),
-    ("{city}，。", ["{city}的天气是{weather}。"], "language: no words"),
-    ("Hello, how can I help?", ZH, "language: no CJK characters"),
-    ("Booked! " * 20, ["Booked!", "All booked."], "length: 20 words where the response has 1-2"),
-])
+@pytest.mark.parametrize(
+    "candidate, texts, reason",
+    [
+        # the pizza bot: a correct template turned into "...pepperoni, hawaiian, hawaiian, veggie..."
+        (
+            "We have margherita, pepperoni, hawaiian, hawaiian, veggie pizzas.",
+            PIZZAS,
+            "repetition: 'hawaiian' twice in a row",
+        ),
+        ("Pepperoni, veggie and pepperoni: margherita, pepperoni, hawaiian.", PIZZAS, "repetition: 'pepperoni' x3"),
+        (
+            "Your table for {n} is booked, booked.",
+            ["Your table for {n} is booked."],
+            "repetition: 'booked' twice in a row",
+        ),
+        ("So so so {n} people?", ["So {n} people?"], "repetition: 'so' twice in a row"),
+        ("南京南京的天气是{weather}。", ["{city}的天气是{weather}。"], "repetition: '南 京' x2"),
+        # the zh bot: "你好" → "！。", "南京天气怎么样" → "南京，。"
+        ("！。", ZH, "language: no words"),
+        ("{city}，。", ["{city}的天气是{weather}。"], "language: no words"),
+        ("Hello, how can I help?", ZH, "language: no CJK characters"),
+        ("Booked! " * 20, ["Booked!", "All booked."], "length: 20 words where the response has 1-2"),
+    ],
+)
 def test_guard_refuses_what_the_response_never_reads_like(candidate, texts, reason):
     from dialogkit.components.nlg.guard import style_problems
 

@@ -48,7 +48,9 @@ TINY_NLG = """  - name: t5_nlg
 def test_cli_test_nlg_holds_out_targets_and_trains(write_bot, tmp_path, capsys):
     domain = MINIMAL.replace("  - name: template_nlg\n", TINY_NLG).replace(
         '  utter_done:\n    - "A table for {party_size}."',
-        '  utter_done:\n    variations: ["A table for {party_size}."]\n    paraphrases: ["Booked for {party_size}!", "Done: {party_size} people."]')
+        '  utter_done:\n    variations: ["A table for {party_size}."]\n    paraphrases: ["Booked for '
+        '{party_size}!", "Done: {party_size} people."]',
+    )
     bot = write_bot({"domain.yml": domain})
     out = tmp_path / "nlg"
     assert main(["test", "nlg", str(bot), "--out", str(out)]) == 0

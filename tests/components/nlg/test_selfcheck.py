@@ -184,7 +184,9 @@ def test_train_says_which_responses_keep_their_templates_and_why(pizza_model):
     assert "gate: false" in text  # how to force it
     manifest = json.loads((model / "manifest.json").read_text())
     entry = next(c for c in manifest["components"] if c["name"] == "t5_nlg")
-    assert entry["summary"]["replies"].startswith("generated for 3 of 4 responses; templates for utter_menu (repetition")
+    assert entry["summary"]["replies"].startswith(
+        "generated for 3 of 4 responses; templates for utter_menu (repetition"
+    )
     gate = json.loads((model / entry["dir"] / "gate.json").read_text())
     assert gate["on"] is True and list(gate["off"]) == ["utter_menu"] and gate["problems"]["repetition"] == 1
 
@@ -262,7 +264,9 @@ def test_the_real_tiny_generator_writes_chinese_it_was_trained_on(write_bot):
 
 
 def test_too_few_second_texts_keep_the_generator_off(write_bot, tmp_path, monkeypatch, capsys):
-    one_text = PIZZA.replace('    - "Hi there! What can I get you?"\n', "").replace('    - "What pizza can I get you?"\n', "")
+    one_text = PIZZA.replace('    - "Hi there! What can I get you?"\n', "").replace(
+        '    - "What pizza can I get you?"\n', ""
+    )
     bot = write_bot({"domain.yml": one_text}, name="few")
     inject(monkeypatch, {})
     assert main(["train", str(bot), "--out", str(tmp_path / "few-model")]) == 0
@@ -272,7 +276,10 @@ def test_too_few_second_texts_keep_the_generator_off(write_bot, tmp_path, monkey
 
 
 def test_gate_false_keeps_the_generator_on_and_still_reports(write_bot, tmp_path, monkeypatch, capsys):
-    bot = write_bot({"domain.yml": PIZZA.replace("    decoding: greedy\n", "    decoding: greedy\n    gate: false\n")}, name="forced")
+    bot = write_bot(
+        {"domain.yml": PIZZA.replace("    decoding: greedy\n", "    decoding: greedy\n    gate: false\n")},
+        name="forced",
+    )
     inject(monkeypatch, {"utter_menu": "We have margherita, pepperoni, hawaiian, hawaiian, veggie pizzas."})
     assert main(["train", str(bot), "--out", str(tmp_path / "forced-model")]) == 0
     out = capsys.readouterr()
@@ -303,7 +310,12 @@ def test_bot_steps_match_names_any_wording_and_texts_exactly():
     from dialogkit.framework.evaluation.conversation_tests import _mismatch, bot_matches
 
     responses = {"utter_ordered": None}
-    generated = {"response": "utter_ordered", "text": "Your pepperoni is on its way!", "template": "One pepperoni coming up.", "generated": True}
+    generated = {
+        "response": "utter_ordered",
+        "text": "Your pepperoni is on its way!",
+        "template": "One pepperoni coming up.",
+        "generated": True,
+    }
     assert bot_matches("utter_ordered", generated, responses)
     assert bot_matches("Your pepperoni is on its way!", generated, responses)
     assert not bot_matches("One pepperoni coming up.", generated, responses)  # the template is not what the user read

@@ -4,18 +4,24 @@ from dialogkit.framework.runtime.pipeline import resolve_config
 
 
 def domain():
-    return Domain.model_validate({
-        "slots": {"n": {"type": "int"}, "name": {"type": "text"}},
-        "responses": {
-            "utter_many": ["one", "two", "three"],
-            "utter_size": [
-                {"text": "small group of {n}"},
-                {"text": "big group of {n}", "condition": "n > 8"},
-            ],
-            "utter_buttons": [{"text": "Pick, {name}", "buttons": [{"title": "A {name}", "payload": "/a"}]}],
-            "utter_hi": [{"text": "Hi!"}, {"text": "Hi from the web", "channel": "rest"}, {"text": "Hi from Slack", "channel": "slack"}],
-        },
-    })
+    return Domain.model_validate(
+        {
+            "slots": {"n": {"type": "int"}, "name": {"type": "text"}},
+            "responses": {
+                "utter_many": ["one", "two", "three"],
+                "utter_size": [
+                    {"text": "small group of {n}"},
+                    {"text": "big group of {n}", "condition": "n > 8"},
+                ],
+                "utter_buttons": [{"text": "Pick, {name}", "buttons": [{"title": "A {name}", "payload": "/a"}]}],
+                "utter_hi": [
+                    {"text": "Hi!"},
+                    {"text": "Hi from the web", "channel": "rest"},
+                    {"text": "Hi from Slack", "channel": "slack"},
+                ],
+            },
+        }
+    )
 
 
 def nlg(**cfg):

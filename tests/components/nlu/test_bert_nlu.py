@@ -41,8 +41,20 @@ def bot(write_bot, lang="en"):
 
 def trained(write_bot, tiny_encoder, lang="en", **cfg):
     loaded = load_domain(bot(write_bot, lang))
-    config = resolve_config("bert_nlu", {"encoder": str(tiny_encoder), "epochs": 60, "learning_rate": 3e-3, "head_learning_rate": 3e-3,
-                                         "freeze_embeddings": False, "dropout": 0.0, "label_smoothing": 0.0, "threshold": 0.0, **cfg})
+    config = resolve_config(
+        "bert_nlu",
+        {
+            "encoder": str(tiny_encoder),
+            "epochs": 60,
+            "learning_rate": 3e-3,
+            "head_learning_rate": 3e-3,
+            "freeze_embeddings": False,
+            "dropout": 0.0,
+            "label_smoothing": 0.0,
+            "threshold": 0.0,
+            **cfg,
+        },
+    )
     c = BertNLU(config, loaded.domain)
     c.train(TrainingContext(loaded, collect_examples(loaded)))
     return c, loaded
@@ -103,8 +115,12 @@ def test_save_load_round_trip_identical(write_bot, tiny_encoder, tmp_path):
     # the archive runs on the plain-torch encoder: same decisions, confidences equal to float precision
     for x, y in zip(before, after):
         assert [r["name"] for r in x["intent_ranking"]] == [r["name"] for r in y["intent_ranking"]]
-        assert all(abs(r["confidence"] - q["confidence"]) < 1e-5 for r, q in zip(x["intent_ranking"], y["intent_ranking"]))
-        assert [(e["entity"], e["start"], e["end"]) for e in x["entities"]] == [(e["entity"], e["start"], e["end"]) for e in y["entities"]]
+        assert all(
+            abs(r["confidence"] - q["confidence"]) < 1e-5 for r, q in zip(x["intent_ranking"], y["intent_ranking"])
+        )
+        assert [(e["entity"], e["start"], e["end"]) for e in x["entities"]] == [
+            (e["entity"], e["start"], e["end"]) for e in y["entities"]
+        ]
     assert BertNLU.load(tmp_path, c.config, loaded.domain).parse_batch(texts) == after  # loading is deterministic
 
 
@@ -150,21 +166,43 @@ def test_merge_rule_and_model_entities():
         ("time", "7pm", None), ("city", "new york", "to"), ("city", "new york", None), ("n", "2", None)]
 
 
-@pytest.mark.parametrize("text, rule, model, expected", [
-    # the declared synonym "quattro formaggi" against the model's partial span "quattro"
-    ("a quattro formaggi please", [{"entity": "pizza", "value": "four cheese", "start": 2, "end": 18, "extractor": "lookup"}],
-     [{"entity": "pizza", "value": "quattro", "start": 2, "end": 9}], [("pizza", "four cheese")]),
-    # the lookup "12 inch" (size) against the model's quantity=12 + size='inch'
-    ("a 12 inch margherita", [{"entity": "size", "value": "12 inch", "start": 2, "end": 9, "extractor": "lookup"}],
-     [{"entity": "quantity", "value": "12", "start": 2, "end": 4}, {"entity": "size", "value": "inch", "start": 5, "end": 9},
-      {"entity": "pizza", "value": "margherita", "start": 10, "end": 20}], [("size", "12 inch"), ("pizza", "margherita")]),
-    # a shorter exact match still beats a longer model span over it
-    ("at 7 tonight", [{"entity": "n", "value": "7", "start": 3, "end": 4, "extractor": "regex"}],
-     [{"entity": "time", "value": "7 tonight", "start": 3, "end": 12}], [("n", "7")]),
-    # a value only learned from examples is not exact: the model wins over it
-    ("for 7 tonight", [{"entity": "n", "value": "7", "start": 4, "end": 5, "extractor": "examples"}],
-     [{"entity": "time", "value": "7 tonight", "start": 4, "end": 13}], [("time", "7 tonight")]),
-])
+@pytest.mark.parametrize(
+    "text, rule, model, expected",
+    [
+        # the declared synonym "quattro formaggi" against the model's partial span "quattro"
+        (
+            "a quattro formaggi please",
+            [{"entity": "pizza", "value": "four cheese", "start": 2, "end": 18, "extractor": "lookup"}],
+            [{"entity": "pizza", "value": "quattro", "start": 2, "end": 9}],
+            [("pizza", "four cheese")],
+        ),
+        # the lookup "12 inch" (size) against the model's quantity=12 + size='inch'
+        (
+            "a 12 inch margherita",
+            [{"entity": "size", "value": "12 inch", "start": 2, "end": 9, "extractor": "lookup"}],
+            [
+                {"entity": "quantity", "value": "12", "start": 2, "end": 4},
+                {"entity": "size", "value": "inch", "start": 5, "end": 9},
+                {"entity": "pizza", "value": "margherita", "start": 10, "end": 20},
+            ],
+            [("size", "12 inch"), ("pizza", "margherita")],
+        ),
+        # a shorter exact match still beats a longer model span over it
+        (
+            "at 7 tonight",
+            [{"entity": "n", "value": "7", "start": 3, "end": 4, "extractor": "regex"}],
+            [{"entity": "time", "value": "7 tonight", "start": 3, "end": 12}],
+            [("n", "7")],
+        ),
+        # a value only learned from examples is not exact: the model wins over it
+        (
+            "for 7 tonight",
+            [{"entity": "n", "value": "7", "start": 4, "end": 5, "extractor": "examples"}],
+            [{"entity": "time", "value": "7 tonight", "start": 4, "end": 13}],
+            [("time", "7 tonight")],
+        ),
+    ],
+)
 def test_exact_matches_win_over_overlapping_model_spans(text, rule, model, expected):
     merged = merge_entities(rule, [dict(m, role=None) for m in model], {})
     assert [(e["entity"], e["value"]) for e in merged] == expected
@@ -186,11 +224,19 @@ def test_missing_hub_model_offline_is_a_clear_error():
         load_tokenizer("no-such-org/no-such-model-xyz")
 
 
-@pytest.mark.parametrize("name, languages", [
-    ("default", ("en",)), ("bert-base-uncased", ("en",)), ("bert-base-chinese", ("zh",)), ("hfl/chinese-roberta-wwm-ext", ("zh",)),
-    ("xlm-roberta-base", ("multi",)), ("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2", ("multi",)),
-    ("dbmdz/bert-base-german-cased", ("de",)), ("my-company/encoder", ()),
-])
+@pytest.mark.parametrize(
+    "name, languages",
+    [
+        ("default", ("en",)),
+        ("bert-base-uncased", ("en",)),
+        ("bert-base-chinese", ("zh",)),
+        ("hfl/chinese-roberta-wwm-ext", ("zh",)),
+        ("xlm-roberta-base", ("multi",)),
+        ("sentence-transformers/paraphrase-multilingual-MiniLM-L12-v2", ("multi",)),
+        ("dbmdz/bert-base-german-cased", ("de",)),
+        ("my-company/encoder", ()),
+    ],
+)
 def test_encoder_languages_from_the_name(name, languages):
     from dialogkit.components.nlu.encoder_source import encoder_languages
 
@@ -231,7 +277,9 @@ flows:
 """
 
 
-def test_an_encoder_not_made_for_the_bots_language_is_said_at_train_and_load(write_bot, tiny_encoder, tmp_path, capsys, caplog):
+def test_an_encoder_not_made_for_the_bots_language_is_said_at_train_and_load(
+    write_bot, tiny_encoder, tmp_path, capsys, caplog
+):
     """A Chinese bot on an English encoder used to train and run without a word anywhere."""
     from fastapi.testclient import TestClient
 
@@ -249,12 +297,15 @@ def test_an_encoder_not_made_for_the_bots_language_is_said_at_train_and_load(wri
     assert "epoch 1:" in capsys.readouterr().out
     assert "warning DK606" in err and "language is 'zh'" in err and "bert-base-chinese" in err  # the fix, without -v
     recorded = json.loads(next((tmp_path / "model" / "components").glob("*_bert_nlu/encoder.json")).read_text())
-    assert recorded == {"encoder": str(encoder), "languages": ["en"]}  # the archive says which encoder, for which languages
+    # the archive says which encoder, for which languages
+    assert recorded == {"encoder": str(encoder), "languages": ["en"]}
     with caplog.at_level("WARNING"):
         agent = Agent.load(tmp_path / "model")
     assert any("made for en" in r.getMessage() for r in caplog.records)
     assert TestClient(create_app(agent)).get("/version").json()["components"]["bert_nlu"]["languages"] == ["en"]
-    same = write_bot({"domain.yml": ZH_BOT.format(encoder=encoder).replace("language: zh", "language: en")}, name="en-bot")
+    same = write_bot(
+        {"domain.yml": ZH_BOT.format(encoder=encoder).replace("language: zh", "language: en")}, name="en-bot"
+    )
     assert main(["train", str(same), "--out", str(tmp_path / "en-model")]) == 0
     assert "DK606" not in capsys.readouterr().err  # no warning where the languages agree
 
@@ -280,7 +331,10 @@ entities:
     turn = Turn("西安天气怎么样")
     rules.process(turn)
     assert [(e["value"], e["start"], e["end"]) for e in turn.entities] == [("西安", 0, 2)]  # whole, in characters
-    split = [{"entity": "city", "value": "西", "start": 0, "end": 1, "role": None}, {"entity": "city", "value": "安", "start": 1, "end": 2, "role": None}]
+    split = [
+        {"entity": "city", "value": "西", "start": 0, "end": 1, "role": None},
+        {"entity": "city", "value": "安", "start": 1, "end": 2, "role": None},
+    ]
     merged = merge_entities(turn.entities, split, loaded.domain.synonym_map())
     assert [(e["entity"], e["value"], e["start"], e["end"]) for e in merged] == [("city", "西安", 0, 2)]
 
@@ -338,9 +392,20 @@ def test_features_learn_what_a_frozen_encoder_cannot(write_bot, tiny_encoder):
     """The encoder kept entirely as it is (random here, as an English encoder is to Chinese
     text, whose embeddings training keeps frozen): the features learn the bot's words."""
     loaded = load_domain(write_bot({"domain.yml": ZH_TICKETS}, name="zh-frozen"))
-    config = resolve_config("bert_nlu", {"encoder": str(tiny_encoder), "epochs": 150, "learning_rate": 0.0, "head_learning_rate": 3e-3,
-                                         "dropout": 0.0, "label_smoothing": 0.0, "threshold": 0.0, "char_feature_dim": 32,
-                                         "char_features": True})
+    config = resolve_config(
+        "bert_nlu",
+        {
+            "encoder": str(tiny_encoder),
+            "epochs": 150,
+            "learning_rate": 0.0,
+            "head_learning_rate": 3e-3,
+            "dropout": 0.0,
+            "label_smoothing": 0.0,
+            "threshold": 0.0,
+            "char_feature_dim": 32,
+            "char_features": True,
+        },
+    )
     c = BertNLU(config, loaded.domain)
     c.train(TrainingContext(loaded, collect_examples(loaded)))
     for ex in collect_examples(loaded):
@@ -358,8 +423,11 @@ def test_features_are_saved_and_a_model_without_them_still_loads(write_bot, tiny
     c.save(tmp_path / "with")
     assert (tmp_path / "with" / "sparse.json").is_file()
     again = BertNLU.load(tmp_path / "with", c.config, loaded.domain)
-    assert [r["name"] for r in again.parse_batch(["book paris"])[0]["intent_ranking"]] == [r["name"] for r in c.parse_batch(["book paris"])[0]["intent_ranking"]]
-    old, _ = trained(write_bot, tiny_encoder, epochs=2, char_features=False)  # as models were trained before the features
+    assert [r["name"] for r in again.parse_batch(["book paris"])[0]["intent_ranking"]] == [
+        r["name"] for r in c.parse_batch(["book paris"])[0]["intent_ranking"]
+    ]
+    # as models were trained before the features
+    old, _ = trained(write_bot, tiny_encoder, epochs=2, char_features=False)
     old.save(tmp_path / "old")
     assert not (tmp_path / "old" / "sparse.json").exists()
     assert BertNLU.load(tmp_path / "old", old.config, loaded.domain).parse_batch(["hello"])[0]["intent_ranking"]
@@ -376,7 +444,14 @@ def test_an_archive_from_before_the_features_still_loads_and_parses(write_bot, t
     from dialogkit.framework.cli.main import main
     from dialogkit.framework.runtime.agent import Agent
 
-    bot = write_bot({"domain.yml": ZH_BOT.format(encoder=tiny_encoder).replace("    epochs: 2\n", "    epochs: 2\n    char_features: false\n")}, name="old")
+    bot = write_bot(
+        {
+            "domain.yml": ZH_BOT.format(encoder=tiny_encoder).replace(
+                "    epochs: 2\n", "    epochs: 2\n    char_features: false\n"
+            )
+        },
+        name="old",
+    )
     assert main(["train", str(bot), "--out", str(tmp_path / "model")]) == 0
     manifest_file = tmp_path / "model" / "manifest.json"
     manifest = json.loads(manifest_file.read_text())

@@ -50,7 +50,9 @@ entities:"""
 
 def epochs_run(model):
     folder = next(p for p in (model / "components").iterdir() if p.name.endswith("bert_nlu"))
-    return json.loads((folder / "training.json").read_text())["epochs_run"], json.loads((folder / "labels.json").read_text())["intents"]
+    return json.loads((folder / "training.json").read_text())["epochs_run"], json.loads(
+        (folder / "labels.json").read_text()
+    )["intents"]
 
 
 def test_finetune_continues_the_nlu_on_added_examples_in_a_fraction_of_the_epochs(write_bot, tiny_encoder, tmp_path):
@@ -78,7 +80,9 @@ def test_finetune_through_the_cli_and_its_errors(write_bot, tiny_encoder, tmp_pa
     assert main(["train", str(bot), "--out", str(out), "--finetune"]) == 2  # nothing to continue from yet
     assert "no trained model at" in capsys.readouterr().err
     assert main(["train", str(bot), "--out", str(out)]) == 0
-    (bot / "domain.yml").write_text(quick.format(encoder=tiny_encoder).replace("entities:", THANKS, 1), encoding="utf-8")
+    (bot / "domain.yml").write_text(
+        quick.format(encoder=tiny_encoder).replace("entities:", THANKS, 1), encoding="utf-8"
+    )
     assert main(["train", str(bot), "--out", str(out), "--finetune", "--epoch-fraction", "0.1", "-v"]) == 0
     out_text = capsys.readouterr()
     assert "continued from" in out_text.out + out_text.err

@@ -28,8 +28,13 @@ TEXTS = ["book a table for 4 in paris", "hello", "", "🙂", "see you", "a table
 def _same_parse(a, b, tolerance):
     for x, y in zip(a, b, strict=True):
         assert [r["name"] for r in x["intent_ranking"]][:1] == [r["name"] for r in y["intent_ranking"]][:1]
-        assert max(abs(r["confidence"] - q["confidence"]) for r, q in zip(x["intent_ranking"], y["intent_ranking"])) < tolerance
-        assert [(e["entity"], e["start"], e["end"], e["value"]) for e in x["entities"]] == [(e["entity"], e["start"], e["end"], e["value"]) for e in y["entities"]]
+        assert (
+            max(abs(r["confidence"] - q["confidence"]) for r, q in zip(x["intent_ranking"], y["intent_ranking"]))
+            < tolerance
+        )
+        assert [(e["entity"], e["start"], e["end"], e["value"]) for e in x["entities"]] == [
+            (e["entity"], e["start"], e["end"], e["value"]) for e in y["entities"]
+        ]
 
 
 @pytest.mark.parametrize("char_features", [False, True])
@@ -37,7 +42,11 @@ def test_fp32_export_matches_the_torch_model(write_bot, tiny_encoder, tmp_path, 
     c, loaded = trained(write_bot, tiny_encoder, epochs=20, int8=False, char_features=char_features)
     c.save(tmp_path)
     info = json.loads((tmp_path / "onnx.json").read_text())
-    assert info["precision"] == "fp32" and (tmp_path / "model.onnx").is_file() and not (tmp_path / "model.int8.onnx").exists()
+    assert (
+        info["precision"] == "fp32"
+        and (tmp_path / "model.onnx").is_file()
+        and not (tmp_path / "model.int8.onnx").exists()
+    )
     fast = BertNLU.load(tmp_path, c.config, loaded.domain)
     assert fast.fast is not None and fast.model is None and fast.describe()["runtime"] == "onnx fp32"
     # raw outputs on a padded batch of different lengths
@@ -92,7 +101,9 @@ def test_runtime_torch_exports_nothing_and_runs_torch(write_bot, tiny_encoder, t
     assert again.fast is None and again.describe()["runtime"] == "torch fp32"
 
 
-def test_a_model_trained_before_the_export_is_exported_once_into_the_cache(write_bot, tiny_encoder, tmp_path, monkeypatch):
+def test_a_model_trained_before_the_export_is_exported_once_into_the_cache(
+    write_bot, tiny_encoder, tmp_path, monkeypatch
+):
     c, loaded = trained(write_bot, tiny_encoder, epochs=10, runtime="torch")
     (tmp_path / "old").mkdir()
     c.save(tmp_path / "old")  # as a model from before: no ONNX files
@@ -110,7 +121,9 @@ def test_a_model_trained_before_the_export_is_exported_once_into_the_cache(write
     _same_parse(c.parse_batch(TEXTS), second.parse_batch(TEXTS), 1e-4)
 
 
-def test_an_old_model_whose_export_cannot_be_cached_runs_on_torch(write_bot, tiny_encoder, tmp_path, monkeypatch, caplog):
+def test_an_old_model_whose_export_cannot_be_cached_runs_on_torch(
+    write_bot, tiny_encoder, tmp_path, monkeypatch, caplog
+):
     c, loaded = trained(write_bot, tiny_encoder, epochs=3, runtime="torch")
     c.save(tmp_path)
     blocker = tmp_path / "not-a-folder"
@@ -140,8 +153,15 @@ def test_viterbi_is_the_crf_decoding():
     emissions = torch.randn(3, 7, 5, generator=gen)
     mask = torch.tensor([[1] * 7, [1] * 3 + [0] * 4, [1] + [0] * 6], dtype=torch.bool)
     expected = crf.decode(emissions, mask=mask)
-    got = [viterbi(emissions[b, : int(mask[b].sum())].numpy(), crf.start_transitions.detach().numpy(), crf.end_transitions.detach().numpy(),
-                   crf.transitions.detach().numpy()) for b in range(3)]
+    got = [
+        viterbi(
+            emissions[b, : int(mask[b].sum())].numpy(),
+            crf.start_transitions.detach().numpy(),
+            crf.end_transitions.detach().numpy(),
+            crf.transitions.detach().numpy(),
+        )
+        for b in range(3)
+    ]
     assert got == expected
 
 
@@ -198,7 +218,9 @@ def test_a_bot_on_the_fast_path_answers_without_importing_torch(write_bot, tiny_
     root = write_bot({"domain.yml": FASTBOT.format(encoder=tiny_encoder)}, name="fastbot")
     train(root, tmp_path / "model")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / "model")], capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(tmp_path / "model")], capture_output=True, text=True, env=env, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer["torch"] is False and answer["runtime"].startswith("onnx")

@@ -40,7 +40,11 @@ entities:
 
 def test_lookup_synonyms_regex_and_learned_values(write_bot, tmp_path):
     c = trained(write_bot({"domain.yml": BOT}))
-    assert run(c, "from nyc to São Paulo with 3 friends") == [("city", "new york", "nyc"), ("city", "São Paulo", "São Paulo"), ("n", "3", "3")]
+    assert run(c, "from nyc to São Paulo with 3 friends") == [
+        ("city", "new york", "nyc"),
+        ("city", "São Paulo", "São Paulo"),
+        ("n", "3", "3"),
+    ]
     assert run(c, "a table for two") == [("n", "2", "two")]
     assert run(c, "Parisian food") == []  # whole words only
 
@@ -85,14 +89,22 @@ entities:
 def typos(c, text):
     turn = Turn(text)
     c.process(turn)
-    return [(e["entity"], e["value"], text[e["start"]:e["end"]], e["extractor"], round(e["confidence"] * 100)) for e in turn.entities]
+    return [
+        (e["entity"], e["value"], text[e["start"] : e["end"]], e["extractor"], round(e["confidence"] * 100))
+        for e in turn.entities
+    ]
 
 
 def test_typos_of_declared_values_match_with_their_score(write_bot):
     c = trained(write_bot({"domain.yml": PIZZA}))
-    assert typos(c, "a larg peperoni") == [("size", "large", "larg", "fuzzy", 80), ("pizza", "pepperoni", "peperoni", "fuzzy", 89)]
-    assert typos(c, "margehrita") == [("pizza", "margherita", "margehrita", "fuzzy", 90)]  # two letters swapped: one edit
-    assert typos(c, "four chese please") == [("pizza", "four cheese", "four chese", "fuzzy", 91)]  # phrases of several words
+    assert typos(c, "a larg peperoni") == [
+        ("size", "large", "larg", "fuzzy", 80),
+        ("pizza", "pepperoni", "peperoni", "fuzzy", 89),
+    ]
+    # two letters swapped: one edit
+    assert typos(c, "margehrita") == [("pizza", "margherita", "margehrita", "fuzzy", 90)]
+    # phrases of several words
+    assert typos(c, "four chese please") == [("pizza", "four cheese", "four chese", "fuzzy", 91)]
     assert typos(c, "a large pepperoni")[0][3] == "lookup"  # exact matches stay exact
 
 
@@ -110,7 +122,9 @@ def test_ambiguous_typos_are_not_guessed_and_thresholds_apply(write_bot):
     bot = PIZZA.replace("lookup: [small, medium, large]", "lookup: [small, medium, large, lorge]")
     c = trained(write_bot({"domain.yml": bot}))
     assert typos(c, "lerge") == []  # as close to "large" as to "lorge": two values, no guess
-    strict = trained(write_bot({"domain.yml": PIZZA.replace("size:\n    lookup", "size:\n    fuzzy: 90\n    lookup")}, name="strict"))
+    strict = trained(
+        write_bot({"domain.yml": PIZZA.replace("size:\n    lookup", "size:\n    fuzzy: 90\n    lookup")}, name="strict")
+    )
     assert typos(strict, "larg") == []  # 80 is under this entity's 90
     off = RuleEntityExtractor(resolve_config("rule_entity_extractor", {"fuzzy": False}), strict.domain)
     off.train(TrainingContext(load_domain(write_bot({"domain.yml": PIZZA}, name="off")), []))
@@ -125,9 +139,13 @@ def test_fuzzy_matches_survive_save_and_load(write_bot, tmp_path: Path):
 
 
 def test_chinese_homophone_typos_match_and_real_words_do_not(write_bot):
-    bot = PIZZA.replace('version: "1"', 'version: "1"\nlanguage: zh').replace("lookup: [pepperoni, margherita, hawaiian, four cheese]", "lookup: [北京, 杭州, 二等座]")
+    bot = PIZZA.replace('version: "1"', 'version: "1"\nlanguage: zh').replace(
+        "lookup: [pepperoni, margherita, hawaiian, four cheese]", "lookup: [北京, 杭州, 二等座]"
+    )
     c = trained(write_bot({"domain.yml": bot}))
-    assert typos(c, "去杭洲") == [("pizza", "杭州", "杭洲", "fuzzy", 90)]  # the input method's 洲 for 州: the same sound
+    assert typos(c, "去杭洲") == [
+        ("pizza", "杭州", "杭洲", "fuzzy", 90)
+    ]  # the input method's 洲 for 州: the same sound
     assert typos(c, "要二等坐") == [("pizza", "二等座", "二等坐", "fuzzy", 90)]
     assert typos(c, "换个背景") == []  # sounds like 北京 but is a word of its own
     assert typos(c, "北京") == [("pizza", "北京", "北京", "lookup", 100)]
@@ -140,4 +158,8 @@ def test_a_fuzzy_threshold_out_of_range_is_a_located_error(write_bot):
     with pytest.raises(DialogkitError) as err:
         load_domain(bot)
     text = str(err.value)
-    assert "domain.yml:14" in text and "fuzzy threshold 120 is not between 50 and 100" in text and "80 is the default" in text
+    assert (
+        "domain.yml:14" in text
+        and "fuzzy threshold 120 is not between 50 and 100" in text
+        and "80 is the default" in text
+    )

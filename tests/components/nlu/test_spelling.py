@@ -4,8 +4,13 @@ from dialogkit.components.nlu.bert_nlu import BertNLU
 from dialogkit.components.nlu.spelling import Speller
 from tests.components.nlu.test_bert_nlu import trained
 
-EXAMPLES = [["i", "want", "to", "order", "a", "pizza"], ["hello", "there"], ["book", "a", "table", "for", "three"], ["thanks"],
-            ["order", "now"]]
+EXAMPLES = [
+    ["i", "want", "to", "order", "a", "pizza"],
+    ["hello", "there"],
+    ["book", "a", "table", "for", "three"],
+    ["thanks"],
+    ["order", "now"],
+]
 
 
 def test_unknown_words_become_the_bots_closest_word_and_known_ones_stay():
@@ -17,7 +22,9 @@ def test_unknown_words_become_the_bots_closest_word_and_known_ones_stay():
     assert speller.correct("Ordr") == "order" and speller.correct("12b") == "12b" and speller.correct("zq") == "zq"
 
 
-def test_chinese_is_left_alone_and_the_model_reads_corrected_words_with_the_users_offsets(write_bot, tiny_encoder, tmp_path):
+def test_chinese_is_left_alone_and_the_model_reads_corrected_words_with_the_users_offsets(
+    write_bot, tiny_encoder, tmp_path
+):
     c, loaded = trained(write_bot, tiny_encoder, epochs=30, runtime="torch")
     assert c.speller is not None and c.speller.correct("bokk") == "book"
     typed, clean = c.parse_batch(["bokk a table for 4 in paris", "book a table for 4 in paris"])

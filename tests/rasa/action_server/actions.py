@@ -54,14 +54,18 @@ class ValidateNameForm(FormValidationAction):
     def name(self) -> str:
         return "validate_name_form"
 
-    def validate_first_name(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_first_name(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         name = _letters(slot_value)
         if not name:
             dispatcher.utter_message(text="That must've been a typo.")
             return {"first_name": None}
         return {"first_name": name}
 
-    def validate_last_name(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_last_name(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         name = _letters(slot_value)
         if not name:
             dispatcher.utter_message(text="That must've been a typo.")
@@ -79,7 +83,9 @@ class ValidateSizeForm(FormValidationAction):
     def name(self) -> str:
         return "validate_size_form"
 
-    async def extract_size_code(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    async def extract_size_code(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "size_code":
             return {}
         text = (tracker.latest_message.get("text") or "").strip().upper()
@@ -89,7 +95,9 @@ class ValidateSizeForm(FormValidationAction):
 class ValidateSlotMappings(ValidationAction):
     """Rasa's global slot validation (action_validate_slot_mappings): runs after every message."""
 
-    def validate_shirt_size(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+    def validate_shirt_size(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
         sizes = {"s": "small", "m": "medium", "l": "large"}
         value = sizes.get(str(slot_value).lower(), str(slot_value).lower())
         if value not in sizes.values():
@@ -127,7 +135,9 @@ class ActionRich(Action):
 
     def run(self, dispatcher, tracker, domain):
         dispatcher.utter_message(response="utter_ask_shirt_size")
-        dispatcher.utter_message(text="Pick one", buttons=[{"title": "Large", "payload": '/give_shirt_size{"shirt_size": "large"}'}])
+        dispatcher.utter_message(
+            text="Pick one", buttons=[{"title": "Large", "payload": '/give_shirt_size{"shirt_size": "large"}'}]
+        )
         return [SlotSet("shirt_size", "medium"), SlotSet("no_such_slot", 1), FollowupAction("action_say_shirt_size")]
 
 
@@ -156,7 +166,9 @@ class ActionEchoMetadata(Action):
     def run(self, dispatcher, tracker, domain):
         metadata = tracker.latest_message.get("metadata") or {}
         user_events = [e for e in tracker.events if e["event"] == "user"]
-        dispatcher.utter_message(text=f"country={metadata.get('country')} in_events={user_events[-1].get('metadata') == metadata}")
+        dispatcher.utter_message(
+            text=f"country={metadata.get('country')} in_events={user_events[-1].get('metadata') == metadata}"
+        )
         return []
 
 
@@ -191,7 +203,9 @@ class ActionSessionStart(Action):
     def name(self) -> str:
         return "action_session_start"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         dispatcher.utter_message(text=f"Welcome back, {tracker.sender_id}!")
         return [SessionStarted(), SlotSet("shirt_size", "medium"), ActionExecuted("action_listen")]
 
