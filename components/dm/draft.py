@@ -15,13 +15,7 @@ from itertools import chain
 from typing import Any, cast
 
 from dialogkit.framework.runtime.decisions import ConversationView, Decision, Request
-from dialogkit.framework.runtime.tracker import (
-    REVERTS,
-    FlowFrame,
-    FoldedState,
-    SlotSet,
-    fold_events,
-)
+from dialogkit.framework.runtime.tracker import REVERTS, FlowFrame, FoldedState, SlotSet, fold_events
 from dialogkit.framework.runtime.turn import ActionMessage, Message, Parse, Response
 
 __all__ = ["Draft"]

@@ -39,12 +39,7 @@ from dialogkit.framework.runtime.pipeline import Component, TrainingContext, Tur
 from dialogkit.framework.runtime.turn import ActionMessage, Message
 
 from .guard import Lexicon, Verdict, check
-from .plans import (
-    holds,
-    linearize,
-    plan_responses,
-    training_targets,
-)
+from .plans import holds, linearize, plan_responses, training_targets
 from .selfcheck import GateReport
 from .t5_model import build_model
 from .templates import TemplateConfig, TemplateNLG, fill

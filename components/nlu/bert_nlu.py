@@ -1,8 +1,9 @@
 """BERT NLU: joint intent classification and BERT-CRF slot filling in one component.
 
-The network is :mod:`dialogkit.components.nlu.joint_model`, the loop :mod:`dialogkit.components.nlu.trainer`.
-This file turns examples into words and BIO tags, trains, saves (safetensors, tokenizer
-files, JSON label maps, encoder config) and parses messages.
+The network is :mod:`dialogkit.components.nlu.joint_model`, the loop :mod:`dialogkit.components.nlu.trainer`,
+the settings :mod:`~dialogkit.components.nlu.bert_nlu_config`, and what a trained model writes and reads back
+:mod:`~dialogkit.components.nlu.bert_nlu_files`. This file turns examples into words and BIO tags, trains and
+parses messages.
 
 Entities found by rule components earlier in the pipeline are merged with the model's by
 :func:`~dialogkit.components.nlu.rule_entities.merge_entities` (exact matches win).
@@ -13,21 +14,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
-
-from pydantic import field_validator
+from typing import TYPE_CHECKING, Any, cast
 
 from dialogkit.framework.domain.builtins import NLU_FALLBACK
-from dialogkit.framework.runtime.pipeline import (
-    Component,
-    ComponentConfig,
-    TrainingContext,
-    Turn,
-    made_for_other_languages,
-)
+from dialogkit.framework.runtime.pipeline import Component, TrainingContext, Turn, made_for_other_languages
 from dialogkit.framework.runtime.turn import Intent, entity
 
+from .bert_nlu_config import BertNLUConfig
+from .bert_nlu_files import BertNLUFiles
 from .rule_entities import merge_entities
 from .spelling import UNSPACED, Speller
 
@@ -37,54 +31,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-class BertNLUConfig(ComponentConfig):
-    encoder: str = "default"
-    separate_encoders: bool = False
-    epochs: int = 40
-    batch_size: int = 32
-    learning_rate: float = 5e-5
-    head_learning_rate: float = 1e-3
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    dropout: float = 0.1
-    label_smoothing: float = 0.1
-    max_length: int = 128
-    threshold: float = 0.4
-    ranking_size: int = 10
-    patience: int = 5
-    validation_fraction: float = 0.1
-    min_examples_for_validation: int = 300
-    seed: int = 42
-    freeze_embeddings: bool = True  # word embeddings stay as pretrained: faster steps, less overfitting on small bots
-    # character n-gram and word features of the bot's own data, joined to the encoder's output; "auto": on
-    # when the encoder was not made for the bot's language (there they help most; measured in bench-nlu-bots)
-    char_features: bool | Literal["auto"] = "auto"
-    char_ngrams: tuple[int, int] = (1, 4)  # n-gram lengths, inside word boundaries
-    max_char_features: int = 20000
-    char_feature_dim: int = 128
-    char_feature_learning_rate: float = 1e-2
-    # typos of the bot's own words corrected for the model (.spelling); auto: spaced scripts
-    spelling: bool | Literal["auto"] = "auto"
-    quantize: bool = False  # the torch path only: dynamic int8 Linear layers
-    # "auto": ONNX Runtime when it is installed (exported at training; a model trained before is exported
-    # on first load, into the cache), else torch. "onnx" requires it; "torch" never uses it.
-    runtime: Literal["auto", "onnx", "torch"] = "auto"
-    int8: bool | Literal["auto"] = "auto"  # onnx: int8 weights; auto = when they agree with fp32 on the bot's examples
-    # share of examples with the same intent and the same tags as fp32: at most 0.2 % of decisions may differ
-    int8_min_agreement: float = 0.998
-    threads: int | None = None
-
-    @field_validator("char_ngrams")
-    @classmethod
-    def _ngram_range(cls, v: tuple[int, int]) -> tuple[int, int]:
-        if not 1 <= v[0] <= v[1] <= 8:
-            raise ValueError(
-                "char_ngrams is [shortest, longest] n-gram length, 1 <= shortest <= longest <= 8, e.g. [1, 4]"
-            )
-        return v
 
 
-class BertNLU(Component):
+class BertNLU(BertNLUFiles, Component):
     name = "bert_nlu"
     stage = "nlu"
     Config = BertNLUConfig
@@ -268,152 +217,6 @@ class BertNLU(Component):
         else:
             runtime = "torch int8" if self.config.quantize else "torch fp32"
         return {**self.encoder_info, "runtime": runtime}
-
-    def _wants_onnx(self) -> bool:
-        from . import onnx_runtime
-
-        if self.config.runtime == "torch":
-            return False
-        if onnx_runtime.available():
-            return True
-        if self.config.runtime == "onnx":
-            raise ValueError(
-                "runtime: onnx needs ONNX Runtime: `pip install onnxruntime onnx` (or set `runtime: torch`)"
-            )
-        return False
-
-    # --- save / load --------------------------------------------------------------------
-
-    def save(self, path: Path) -> None:
-        from safetensors.torch import save_model
-
-        save_model(self.model, str(path / "model.safetensors"))
-        self.model.encoder.config.save_pretrained(path / "encoder")
-        if self.model.slot_encoder is not None:
-            self.model.slot_encoder.config.save_pretrained(path / "slot_encoder")
-        self.tokenizer.save_pretrained(path / "tokenizer")
-        (path / "labels.json").write_text(
-            json.dumps({"intents": self.intents, "tags": self.tags}, indent=1, ensure_ascii=False), encoding="utf-8"
-        )
-        (path / "encoder.json").write_text(
-            json.dumps(self.encoder_info, indent=1, ensure_ascii=False), encoding="utf-8"
-        )  # which encoder, for which languages
-        if self.featurizer is not None:
-            (path / "sparse.json").write_text(
-                json.dumps(self.featurizer.to_json(), ensure_ascii=False), encoding="utf-8"
-            )
-        if self.speller is not None:
-            (path / "spelling.json").write_text(
-                json.dumps(self.speller.to_json(), ensure_ascii=False), encoding="utf-8"
-            )
-        if self.fit_result is not None:
-            (path / "training.json").write_text(json.dumps(self.fit_result.__dict__, indent=1), encoding="utf-8")
-        if self._wants_onnx():
-            self._export(path)
-
-    def _export(self, path: Path) -> None:
-        from . import onnx_runtime
-
-        self.exported = onnx_runtime.export_or_torch(
-            self.model,
-            self.tokenizer,
-            self.featurizer,
-            self._texts,
-            self._lang(),
-            self.config.max_length,
-            path,
-            self.config.int8,
-            self.config.int8_min_agreement,
-            self.config.runtime == "onnx",
-        )
-
-    @classmethod
-    def load(cls, path: Path, config: BertNLUConfig, domain: Domain) -> BertNLU:
-        from . import onnx_runtime
-        from .encoder_source import BertSettings
-
-        self = cls(config, domain)
-        labels = json.loads((path / "labels.json").read_text(encoding="utf-8"))
-        if (path / "encoder.json").is_file():  # archives before it was recorded: the config names the encoder
-            self.encoder_info = json.loads((path / "encoder.json").read_text(encoding="utf-8"))
-        self.intents, self.tags = labels["intents"], labels["tags"]
-        if (path / "sparse.json").is_file():  # archives before the features have none
-            from .sparse_features import CharNgramFeaturizer
-
-            self.featurizer = CharNgramFeaturizer.from_json(
-                json.loads((path / "sparse.json").read_text(encoding="utf-8"))
-            )
-        if (path / "spelling.json").is_file() and config.spelling is not False:
-            self.speller = Speller.from_json(
-                json.loads((path / "spelling.json").read_text(encoding="utf-8")), self._lang()
-            )
-        dirs = [path / "encoder"] + ([path / "slot_encoder"] if (path / "slot_encoder").is_dir() else [])
-        plain = all(BertSettings.from_json(d / "config.json").supported() for d in dirs)
-        onnx = self._wants_onnx()
-        if plain or (onnx and (path / "tokenizer" / "tokenizer.json").is_file()):
-            from .tokenizer import FastTokenizer
-
-            self.tokenizer = FastTokenizer(path / "tokenizer")  # the `tokenizers` library: no transformers, no torch
-        else:
-            from transformers import AutoTokenizer
-
-            self.tokenizer = AutoTokenizer.from_pretrained(path / "tokenizer", use_fast=True)
-        if onnx:
-            exported = path if (path / onnx_runtime.INFO).is_file() else None
-            try:
-                if exported is None:  # trained before the export existed: once, into the cache
-                    exported = onnx_runtime.export_cached(
-                        path,
-                        lambda: self._load_torch(path, dirs, plain),
-                        self.tokenizer,
-                        self.featurizer,
-                        self._lang(),
-                        config.max_length,
-                    )
-                self.fast = onnx_runtime.OnnxJointModel(exported, threads=config.threads)
-                # the tokenizers and the session's first run, here rather than in a user's turn
-                self.parse_batch(["warm up"])
-                return self
-            except Exception as e:  # noqa: BLE001 - `auto`: an export that cannot be made or run here leaves the torch path
-                if config.runtime == "onnx":
-                    raise
-                self.fast = None
-                logger.warning(
-                    "bert_nlu: the ONNX Runtime path is not available (%s: %s); running on torch",
-                    type(e).__name__,
-                    str(e)[:200],
-                )
-        self.model = self._load_torch(path, dirs, plain)
-        return self
-
-    def _load_torch(self, path: Path, dirs: list[Path], plain: bool) -> Any:
-        import torch
-        from safetensors.torch import load_model
-
-        from .joint_model import JointIntentSlotModel
-
-        config = self.config
-        self._threads()
-        if plain:  # plain-torch BERT: no transformers import, fast start
-            from .encoder_source import BertSettings
-            from .plain_bert import BertEncoder
-
-            encoders = [BertEncoder(BertSettings.from_json(d / "config.json")) for d in dirs]
-        else:
-            from transformers import AutoConfig, AutoModel
-
-            from .encoder_source import skip_weight_init
-
-            with skip_weight_init():  # every weight is overwritten from model.safetensors below
-                encoders = [AutoModel.from_config(AutoConfig.from_pretrained(d)) for d in dirs]
-        model = JointIntentSlotModel(encoders[0], len(self.intents), len(self.tags), config.dropout,
-                                     encoders[1] if len(encoders) > 1 else None, config.label_smoothing,
-                                     len(self.featurizer) if self.featurizer else 0, config.char_feature_dim)
-        load_model(model, str(path / "model.safetensors"))
-        model.train(False)  # inference mode
-        if config.quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        return model
 
     # --- inference ----------------------------------------------------------------------
 

@@ -26,21 +26,8 @@ from typing import Any
 from ..domain.loader import LoadedDomain, load_domain
 from ..domain.training_data import collect_examples
 from ..errors import ArchiveError, ConfigError, message
-from ..runtime.pipeline import (
-    Component,
-    TrainingContext,
-    component_errors,
-    get_component_class,
-    resolve_pipeline,
-)
-from .archive import (
-    build_manifest,
-    fingerprint,
-    read_manifest,
-    replace_directory,
-    unpack_if_tarball,
-    write_manifest,
-)
+from ..runtime.pipeline import Component, TrainingContext, component_errors, get_component_class, resolve_pipeline
+from .archive import build_manifest, fingerprint, read_manifest, replace_directory, unpack_if_tarball, write_manifest
 from .bot_code import code_fingerprint, copy_code
 from .validation import check
 

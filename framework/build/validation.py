@@ -22,30 +22,12 @@ from ..domain.builtins import (
 )
 from ..domain.expressions import Expression, ExpressionError
 from ..domain.loader import LoadedDomain
-from ..domain.schema import (
-    REMOTE_ACTION,
-    Domain,
-    FromEntity,
-    FromIntent,
-    FromText,
-    Slot,
-    SlotType,
-)
-from ..domain.schema import (
-    RUNTIME_RESPONSES as RUNTIME_RESPONSE_TEXTS,
-)
+from ..domain.schema import REMOTE_ACTION, Domain, FromEntity, FromIntent, FromText, Slot, SlotType
+from ..domain.schema import RUNTIME_RESPONSES as RUNTIME_RESPONSE_TEXTS
 from ..domain.slot_types import value_problem
 from ..domain.syntax import PAYLOAD_RE, placeholders
 from ..domain.training_data import collect_examples
-from ..errors import (
-    ConfigError,
-    DialogkitError,
-    DomainError,
-    Issue,
-    Location,
-    did_you_mean,
-    message,
-)
+from ..errors import ConfigError, DialogkitError, DomainError, Issue, Location, did_you_mean, message
 from ..runtime.pipeline import resolve_pipeline
 from .action_check import check_refs
 from .flow_checks import FlowChecks

@@ -22,14 +22,7 @@ from ..runtime.tracker import (
     SlotSet,
     UserUttered,
 )
-from .conversation_format import (
-    BotExpect,
-    ButtonExpect,
-    Stub,
-    TestConversation,
-    TestStep,
-    load_conversation_tests,
-)
+from .conversation_format import BotExpect, ButtonExpect, Stub, TestConversation, TestStep, load_conversation_tests
 
 __all__ = ["ConversationResult", "load_conversation_tests", "run_cli", "run_conversations"]
 
@@ -246,11 +239,7 @@ def run_cli(
     model (``models/<bot
     name>``) is used, trained or brought up to date first; a Rasa project trains a throwaway one."""
     from ..rasa.importer import bot_source
-    from ..rasa.test_stories import (
-        load_test_stories,
-        run_test_stories,
-        write_reports,
-    )
+    from ..rasa.test_stories import load_test_stories, run_test_stories, write_reports
     from ..runtime.agent import Agent
     from .nlu_testing import nlu_test_files
 

@@ -35,13 +35,7 @@ def evaluate_parses(
 ) -> dict[str, Any]:
     """Score ``parses`` (Agent.parse results) against ``examples``. builtin_entities' finds
     (dates, numbers...) count only for entity names the examples annotate."""
-    from seqeval.metrics import (
-        accuracy_score,
-        classification_report,
-        f1_score,
-        precision_score,
-        recall_score,
-    )
+    from seqeval.metrics import accuracy_score, classification_report, f1_score, precision_score, recall_score
     from seqeval.scheme import IOB2
 
     gold_intents = [ex.intent or "" for ex in examples]

@@ -25,13 +25,7 @@ import httpx
 from ..errors import DialogkitError, Location, message
 from ..runtime.action_code import ActionRejected
 from ..yamlio import interpolate_env, load_yaml
-from .protocol import (
-    RASA_VERSION,
-    RemoteResult,
-    from_rasa_events,
-    rasa_domain,
-    rasa_tracker,
-)
+from .protocol import RASA_VERSION, RemoteResult, from_rasa_events, rasa_domain, rasa_tracker
 
 if TYPE_CHECKING:
     from ..domain.schema import Domain

@@ -34,13 +34,7 @@ from ..runtime.decisions import (
     RunAction,
     ValidateSlot,
 )
-from ..runtime.tracker import (
-    ActionExecuted,
-    BotUttered,
-    FlowStarted,
-    SlotSet,
-    Tracker,
-)
+from ..runtime.tracker import ActionExecuted, BotUttered, FlowStarted, SlotSet, Tracker
 from ..runtime.turn import Parse, Response
 
 __all__ = ["MAX_PREDICTIONS", "replay_turn"]

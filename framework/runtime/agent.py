@@ -25,47 +25,15 @@ from typing import Any, cast
 from ..build.archive import forget_unpacked, read_manifest, unpack_if_tarball
 from ..domain.builtins import ACTION_SESSION_START
 from ..domain.schema import Domain
-from ..errors import (
-    ArchiveError,
-    Location,
-    message,
-)
+from ..errors import ArchiveError, Location, message
 from ..stores import InMemoryTrackerStore, InProcessLockStore
 from ..stores.shared import StoreConflict
 from .action_executor import ActionExecutor, ActionOutcome, Validated
-from .decisions import (
-    ConversationView,
-    Decision,
-    Policy,
-    Request,
-    RunAction,
-    ValidateSlot,
-)
-from .pipeline import (
-    Component,
-    Turn,
-    component_errors,
-    get_component_class,
-    made_for_other_languages,
-    resolve_config,
-)
-from .tracker import (
-    ActionExecuted,
-    ActionFailed,
-    BotUttered,
-    Restarted,
-    SessionStarted,
-    SlotSet,
-    Tracker,
-    UserUttered,
-)
+from .decisions import ConversationView, Decision, Policy, Request, RunAction, ValidateSlot
+from .pipeline import Component, Turn, component_errors, get_component_class, made_for_other_languages, resolve_config
+from .tracker import ActionExecuted, ActionFailed, BotUttered, Restarted, SessionStarted, SlotSet, Tracker, UserUttered
 from .turn import Entity, Intent, entity, from_action
-from .user_message import (
-    NLUBatcher,
-    clean_message,
-    clean_text,
-    read_payload,
-)
+from .user_message import NLUBatcher, clean_message, clean_text, read_payload
 
 __all__ = ["Agent", "NLUBatcher", "clean_text"]
 

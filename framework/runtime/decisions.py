@@ -27,13 +27,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .pipeline import Component
-from .tracker import (
-    ActionExecuted,
-    FlowFrame,
-    SlotSet,
-    Tracker,
-    UserUttered,
-)
+from .tracker import ActionExecuted, FlowFrame, SlotSet, Tracker, UserUttered
 from .turn import ActionMessage, Parse, Response, Turn
 
 if TYPE_CHECKING:

@@ -24,14 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ..errors import (
-    ComponentError,
-    ConfigError,
-    DialogkitError,
-    Location,
-    did_you_mean,
-    message,
-)
+from ..errors import ComponentError, ConfigError, DialogkitError, Location, did_you_mean, message
 from .turn import AGENT_FIELDS, Turn, turn_fields
 
 if TYPE_CHECKING:

@@ -44,15 +44,7 @@ from ..runtime.agent import Agent
 from ..stores.locks import LockTimeout
 from ..stores.shared import StoreConflict
 from ..version import __version__
-from .guards import (
-    ADMITTED,
-    RETRY_AFTER_SECONDS,
-    Admission,
-    BodyLimit,
-    Overloaded,
-    TokenCheck,
-    error_response,
-)
+from .guards import ADMITTED, RETRY_AFTER_SECONDS, Admission, BodyLimit, Overloaded, TokenCheck, error_response
 
 __all__ = ["app_from_env", "create_app", "serve_app"]
 

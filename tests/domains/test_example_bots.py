@@ -7,17 +7,8 @@ from dialogkit.framework.build.training import train
 from dialogkit.framework.domain.builtins import NLU_FALLBACK
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.domain.training_data import collect_examples
-from dialogkit.framework.evaluation.conversation_tests import (
-    load_conversation_tests,
-    run_conversations,
-)
-from dialogkit.framework.runtime.tracker import (
-    FlowCancelled,
-    FlowInterrupted,
-    FlowResumed,
-    SlotSet,
-    UserUttered,
-)
+from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
+from dialogkit.framework.runtime.tracker import FlowCancelled, FlowInterrupted, FlowResumed, SlotSet, UserUttered
 from tests.conftest import DOMAINS
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)

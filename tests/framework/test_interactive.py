@@ -9,10 +9,7 @@ from dialogkit.framework.cli.interactive import append_entries, run_interactive
 from dialogkit.framework.cli.main import main
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.domain.training_data import collect_examples
-from dialogkit.framework.evaluation.conversation_tests import (
-    load_conversation_tests,
-    run_conversations,
-)
+from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
 from dialogkit.framework.runtime.agent import Agent
 from tests.conftest import MINIMAL
 

@@ -11,13 +11,7 @@ import uuid
 
 import pytest
 
-from dialogkit.framework.runtime.tracker import (
-    FlowStarted,
-    SessionStarted,
-    SlotSet,
-    Tracker,
-    UserUttered,
-)
+from dialogkit.framework.runtime.tracker import FlowStarted, SessionStarted, SlotSet, Tracker, UserUttered
 from dialogkit.framework.stores import InMemoryTrackerStore, InProcessLockStore, SQLiteTrackerStore
 
 REDIS_URL = os.environ.get("DIALOGKIT_TEST_REDIS_URL")
@@ -236,11 +230,7 @@ def test_agent_runs_a_turn_again_after_a_conflict(tmp_path):
 
 
 def test_stores_from_endpoints_yml_with_rasas_keys(tmp_path, monkeypatch):
-    from dialogkit.framework.stores.config import (
-        create_lock_store,
-        create_tracker_store,
-        load_store_settings,
-    )
+    from dialogkit.framework.stores.config import create_lock_store, create_tracker_store, load_store_settings
     from dialogkit.framework.stores.locks import RedisLockStore
     from dialogkit.framework.stores.shared import RedisTrackerStore, SQLTrackerStore
 

@@ -8,12 +8,9 @@ from pathlib import Path
 import pytest
 
 from dialogkit.framework.errors import DomainError
-from dialogkit.framework.rasa.importer.dialogue import (
-    build_dialogue,
-    expand_checkpoints,
-    with_retrieval_paths,
-)
-from dialogkit.framework.rasa.importer.domain import read_config, read_domain
+from dialogkit.framework.rasa.importer.config import read_config
+from dialogkit.framework.rasa.importer.dialogue import build_dialogue, expand_checkpoints, with_retrieval_paths
+from dialogkit.framework.rasa.importer.domain import read_domain
 from dialogkit.framework.rasa.importer.forms import build_forms
 from dialogkit.framework.rasa.importer.migrate import migrate_domain
 from dialogkit.framework.rasa.importer.nlu import finish_nlu, read_data, rules_of, stories_of

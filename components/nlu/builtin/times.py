@@ -16,85 +16,24 @@ next week; a date without a year is the next one from today.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from .numbers import (
-    CN_NUM,
-    TENS,
-    UNITS,
-    Found,
-    cn_number,
-    en_number,
-)
+from .days import EVENING, MONTHS, MORNING, WEEKDAYS, Piece, add_months, future_date, in_next_week, next_weekday
+from .numbers import TENS, UNITS, Found, en_number
+from .times_zh import zh_pieces
 
 __all__ = ["times"]
 
-WEEKDAYS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3, "thu": 3,
-            "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6}
-MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        "january february march april may june july august september october november december".split()
-    )
-}
-MONTHS |= {m[:3]: i for m, i in list(MONTHS.items())} | {"sept": 9}
-CN_WEEKDAYS = {
-    "一": 0,
-    "二": 1,
-    "三": 2,
-    "四": 3,
-    "五": 4,
-    "六": 5,
-    "日": 6,
-    "天": 6,
-    "1": 0,
-    "2": 1,
-    "3": 2,
-    "4": 3,
-    "5": 4,
-    "6": 5,
-    "7": 6,
-}
-EVENING = {"evening", "night", "tonight", "afternoon", "下午", "傍晚", "晚上", "夜里", "夜间", "今晚", "明晚", "中午"}
-MORNING = {"morning", "早上", "早晨", "上午", "凌晨", "清晨", "明早"}
 
 
-@dataclass
-class Piece:
-    start: int
-    end: int
-    day: date | None = None
-    grain: str = "day"
-    pod: str | None = None  # part of the day, lower case
-    hour: int | None = None
-    minute: int = 0
-    meridiem: str | None = None  # "am" / "pm" when said
-    instant: datetime | None = None  # an offset from now ("in 2 hours")
 
 
-def _next_weekday(today: date, weekday: int, *, include_today: bool = False) -> date:
-    ahead = (weekday - today.weekday()) % 7
-    return today + timedelta(days=ahead if ahead or include_today else 7)
 
 
-def _in_next_week(today: date, weekday: int) -> date:
-    return today - timedelta(days=today.weekday()) + timedelta(days=7 + weekday)
 
 
-def _future_date(today: date, month: int, day: int, year: int | None) -> date | None:
-    try:
-        if year is not None:
-            return date(year if year > 99 else 2000 + year, month, day)
-        candidate = date(today.year, month, day)
-        return candidate if candidate >= today else date(today.year + 1, month, day)
-    except ValueError:
-        return None
 
 
-def _add_months(d: date, n: int) -> date:
-    month = d.month - 1 + n
-    return date(d.year + month // 12, month % 12 + 1, 1)
 
 
 # --- English --------------------------------------------------------------------------
@@ -163,17 +102,17 @@ def _en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
         elif "wd" in g:
             weekday, rel = WEEKDAYS[g["wd"].lower()], g.get("rel", "").lower()
             day = (
-                _in_next_week(today, weekday)
+                in_next_week(today, weekday)
                 if rel == "next"
                 else today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
                 if rel == "last"
-                else _next_weekday(today, weekday, include_today=rel == "this")
+                else next_weekday(today, weekday, include_today=rel == "this")
             )
         elif "unit" in g:
             unit, shift = g["unit"].lower(), {"next": 1, "this": 0, "last": -1}[g["nextunit"].lower()]
             grain = unit
             day = (today - timedelta(days=today.weekday()) + timedelta(weeks=shift) if unit == "week"
-                   else _add_months(today, shift) if unit == "month" else date(today.year + shift, 1, 1))
+                   else add_months(today, shift) if unit == "month" else date(today.year + shift, 1, 1))
         elif "inn" in g or "agon" in g:
             n = _word_or_digits(g.get("inn") or g["agon"])
             if n is None:
@@ -183,16 +122,16 @@ def _en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
             if unit in ("day", "week"):
                 day = today + sign * timedelta(days=n * (7 if unit == "week" else 1))
             else:
-                day = _add_months(today, n * (12 if unit == "year" else 1)).replace(day=min(today.day, 28))
+                day = add_months(today, n * (12 if unit == "year" else 1)).replace(day=min(today.day, 28))
         elif "m1" in g or "m2" in g:
-            day = _future_date(today, MONTHS[(g.get("m1") or g["m2"]).lower()], int(g.get("d1") or g["d2"]),
+            day = future_date(today, MONTHS[(g.get("m1") or g["m2"]).lower()], int(g.get("d1") or g["d2"]),
                                int(g["y1"]) if g.get("y1") else int(g["y2"]) if g.get("y2") else None)
         elif "iso" in g:
-            day = _future_date(today, int(g["iso"][5:7]), int(g["iso"][8:10]), int(g["iso"][:4]))
+            day = future_date(today, int(g["iso"][5:7]), int(g["iso"][8:10]), int(g["iso"][:4]))
         elif "slash" in g:
             parts = [int(p) for p in g["slash"].split("/")]
             month, dom = (parts[0], parts[1]) if date_order == "MDY" else (parts[1], parts[0])
-            day = _future_date(today, month, dom, parts[2] if len(parts) > 2 else None)
+            day = future_date(today, month, dom, parts[2] if len(parts) > 2 else None)
         # a month alone: its first day, the next one from today (this one while it lasts)
         elif "inmonth" in g or "month" in g:
             month = MONTHS[(g.get("inmonth") or g["month"]).lower()]
@@ -200,8 +139,8 @@ def _en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
             grain = "month"
         elif "dom" in g:
             n = int(g["dom"])
-            day = _future_date(today, today.month, n, None) if n >= today.day else None
-            day = day or _future_date(_add_months(today, 1), _add_months(today, 1).month, n, _add_months(today, 1).year)
+            day = future_date(today, today.month, n, None) if n >= today.day else None
+            day = day or future_date(add_months(today, 1), add_months(today, 1).month, n, add_months(today, 1).year)
         if day is not None:
             out.append(Piece(m.start(), m.end(), day=day, grain=grain, pod=pod))
     for m in _EN_POD.finditer(text):
@@ -260,112 +199,9 @@ def _en_clock(m: re.Match[str]) -> Piece | None:
     return Piece(m.start(), m.end(), hour=hour, minute=minute, meridiem=meridiem, grain="minute" if minute else "hour")
 
 
-# --- Chinese --------------------------------------------------------------------------
-
-_ZH_DAY = re.compile(
-    rf"(?P<rel>今天|今日|今晚|明天|明日|明晚|明早|后天|大后天|昨天|前天)"
-    rf"|(?P<wrel>下下|下个|下|这个|这|本|上个|上)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
-    rf"|(?P<nu>下|这|本)(?:个)?(?P<unit>周|星期|礼拜|月)(?![一二三四五六日天1-7])"
-    rf"|(?:(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年)?(?P<mo>{CN_NUM})月(?:(?P<d>{CN_NUM})[日号])?"
-    rf"|(?P<dom>{CN_NUM})[日号]"
-    rf"|(?P<n>{CN_NUM})(?:个)?(?P<nunit>天|星期|礼拜|周|月)(?:以后|之后|后)")
-_ZH_POD = re.compile("早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间|凌晨")
-_ZH_CLOCK = re.compile(
-    rf"(?P<h>{CN_NUM})(?:点钟|点|时)(?:(?P<half>半)|(?P<q>[一三])刻|(?P<m>{CN_NUM})分?)?|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})"
-)
-_ZH_IN = re.compile(rf"(?P<n>{CN_NUM}|半)(?:个)?(?P<half>半)?(?P<unit>小时|钟头|分钟)(?:以后|之后|后)")
 
 
-def _zh_pieces(text: str, now: datetime) -> list[Piece]:
-    today = now.date()
-    out: list[Piece] = []
-    rel = {
-        "今天": 0,
-        "今日": 0,
-        "今晚": 0,
-        "明天": 1,
-        "明日": 1,
-        "明晚": 1,
-        "明早": 1,
-        "后天": 2,
-        "大后天": 3,
-        "昨天": -1,
-        "前天": -2,
-    }
-    for m in _ZH_DAY.finditer(text):
-        g = {k: v for k, v in m.groupdict().items() if v is not None}
-        day, grain, pod = None, "day", None
-        if "rel" in g:
-            day = today + timedelta(days=rel[g["rel"]])
-            pod = g["rel"] if g["rel"] in ("今晚", "明晚", "明早") else None
-        elif "wd" in g:
-            weekday, wrel = CN_WEEKDAYS[g["wd"]], g.get("wrel", "")
-            this_week = today - timedelta(days=today.weekday()) + timedelta(days=weekday)
-            day = (
-                this_week + timedelta(weeks=2)
-                if wrel == "下下"
-                else this_week + timedelta(weeks=1)
-                if wrel in ("下", "下个")
-                else this_week - timedelta(weeks=1)
-                if wrel in ("上", "上个")
-                else this_week
-                if wrel
-                else _next_weekday(today, weekday, include_today=True)
-            )
-        elif "unit" in g:
-            shift = 0 if g["nu"] in ("这", "本") else 1
-            grain = "month" if g["unit"] == "月" else "week"
-            day = (
-                _add_months(today, shift)
-                if grain == "month"
-                else today - timedelta(days=today.weekday()) + timedelta(weeks=shift)
-            )
-        elif "mo" in g:
-            month = cn_number(g["mo"])
-            dom = cn_number(g["d"]) if "d" in g else 1
-            year = cn_number(g["y"]) if "y" in g else None
-            if not isinstance(month, int) or not isinstance(dom, int) or not 1 <= month <= 12:
-                continue
-            day = _future_date(today, month, dom, int(year) if year is not None else None)
-            grain = "day" if "d" in g else "month"
-        elif "dom" in g:
-            n = cn_number(g["dom"])
-            if not isinstance(n, int) or not 1 <= n <= 31:
-                continue
-            day = _future_date(today, today.month, n, None) if n >= today.day else None
-            nxt = _add_months(today, 1)
-            day = day or _future_date(today, nxt.month, n, nxt.year)
-        elif "n" in g:
-            n = cn_number(g["n"])
-            if not isinstance(n, int):
-                continue
-            unit = g["nunit"]
-            day = (today + timedelta(days=n) if unit == "天" else today + timedelta(weeks=n) if unit != "月"
-                   else _add_months(today, n).replace(day=min(today.day, 28)))
-        if day is not None:
-            out.append(Piece(m.start(), m.end(), day=day, grain=grain, pod=pod))
-    out += [Piece(m.start(), m.end(), pod=m.group(), grain="pod") for m in _ZH_POD.finditer(text)]
-    for m in _ZH_CLOCK.finditer(text):
-        g = {k: v for k, v in m.groupdict().items() if v is not None}
-        hour = cn_number(g["h"]) if "h" in g else int(g["h24"])
-        minute = (
-            30
-            if "half" in g
-            else (15 if g["q"] == "一" else 45)
-            if "q" in g
-            else cn_number(g["m"])
-            if "m" in g
-            else int(g.get("m24", 0))
-        )
-        if isinstance(hour, int) and isinstance(minute, int) and 0 <= hour <= 24 and 0 <= minute <= 59:
-            out.append(Piece(m.start(), m.end(), hour=hour % 24, minute=minute, grain="minute" if minute else "hour"))
-    for m in _ZH_IN.finditer(text):
-        n = 0.5 if m.group("n") == "半" else cn_number(m.group("n"))
-        if n is None:
-            continue
-        minutes = (n + (0.5 if m.group("half") else 0)) * (1 if m.group("unit") == "分钟" else 60)
-        out.append(Piece(m.start(), m.end(), grain="minute", instant=now + timedelta(minutes=minutes)))
-    return out
+
 
 
 # --- putting pieces together ----------------------------------------------------------
@@ -430,7 +266,7 @@ def _resolve(group: list[Piece], now: datetime) -> tuple[datetime, str] | None:
 
 def times(text: str, lang: str, now: datetime, date_order: str = "MDY") -> list[Found]:
     """Every date/time in ``text``: ISO value, with ``grain`` in the info."""
-    pieces = _zh_pieces(text, now) if lang == "zh" else _en_pieces(text, now, date_order)
+    pieces = zh_pieces(text, now) if lang == "zh" else _en_pieces(text, now, date_order)
     out = []
     for group in _groups(text, pieces, lang):
         resolved = _resolve(group, now)

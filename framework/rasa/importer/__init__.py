@@ -42,8 +42,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...errors import DomainError, Location, message, show_stand_in
+from .config import read_config
 from .dialogue import build_dialogue
-from .domain import read_config, read_domain
+from .domain import read_domain
 from .forms import build_forms
 from .migrate import migrate_domain
 from .nlu import finish_nlu, read_data

@@ -6,24 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.syntax import NAME_RE
-from ...domain.training_data import (
-    AnnotationError,
-    format_example,
-    parse_example,
-    split_block,
-)
+from ...domain.training_data import AnnotationError, format_example, parse_example, split_block
 from ...yamlio import YamlDoc
 from ..retrieval import dialogkit_name
 from .domain import read_domain, read_response
 from .reading import Doc
 from .records import EntityRule, Rule, Source, Story
-from .state import (
-    BUILTIN_INTENTS,
-    NATIVE_INTENTS,
-    PLACEHOLDER,
-    ImportState,
-    listify,
-)
+from .state import BUILTIN_INTENTS, NATIVE_INTENTS, PLACEHOLDER, ImportState, listify
 
 
 def read_data(st: ImportState, d: Doc) -> None:

@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from ...domain.schema import Domain
 from ...domain.syntax import NAME_RE, PAYLOAD_RE
 from ...errors import DomainError, Location, message
-from .dialogue import expect_intents
 from .state import NATIVE_INTENTS, ImportState, listify
+from .tree import expect_intents
 
 
 def _used_intents(st: ImportState) -> list[tuple[str, str]]:

@@ -6,10 +6,7 @@ nothing extra."""
 import textwrap
 
 from dialogkit.framework.build.training import train
-from dialogkit.framework.evaluation.conversation_tests import (
-    load_conversation_tests,
-    run_conversations,
-)
+from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
 from dialogkit.framework.runtime.agent import Agent
 from tests.conftest import MINIMAL
 

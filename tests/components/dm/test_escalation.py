@@ -8,10 +8,7 @@ import pytest
 
 from dialogkit.framework.build.training import train
 from dialogkit.framework.errors import DialogkitError
-from dialogkit.framework.evaluation.conversation_tests import (
-    load_conversation_tests,
-    run_conversations,
-)
+from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
 from dialogkit.framework.runtime.agent import Agent
 from tests.conftest import MINIMAL
 

@@ -218,10 +218,7 @@ flows:
 
 
 def test_dates_times_and_numbers_fill_typed_slots_relative_to_the_conversation_test_clock(write_bot, tmp_path):
-    from dialogkit.framework.evaluation.conversation_tests import (
-        load_conversation_tests,
-        run_conversations,
-    )
+    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
 
     tests = """
 conversations:

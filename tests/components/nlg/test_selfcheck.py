@@ -16,10 +16,7 @@ from dialogkit.components.nlg.generator import T5NLG
 from dialogkit.components.nlg.plans import training_targets
 from dialogkit.framework import Agent
 from dialogkit.framework.cli.main import main
-from dialogkit.framework.evaluation.conversation_tests import (
-    load_conversation_tests,
-    run_conversations,
-)
+from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
 
 TINY = """  - name: t5_nlg
     d_model: 32

@@ -11,14 +11,7 @@ import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
-from rasa_sdk.events import (
-    ActionExecuted,
-    ActiveLoop,
-    FollowupAction,
-    SessionStarted,
-    SlotSet,
-    UserUtteranceReverted,
-)
+from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionStarted, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict

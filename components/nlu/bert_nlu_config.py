@@ -1,0 +1,57 @@
+"""The settings of :class:`~dialogkit.components.nlu.bert_nlu.BertNLU`: the ``- name: bert_nlu`` entry of a
+pipeline."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import field_validator
+
+from dialogkit.framework.runtime.pipeline import ComponentConfig
+
+
+class BertNLUConfig(ComponentConfig):
+    encoder: str = "default"
+    separate_encoders: bool = False
+    epochs: int = 40
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    head_learning_rate: float = 1e-3
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    dropout: float = 0.1
+    label_smoothing: float = 0.1
+    max_length: int = 128
+    threshold: float = 0.4
+    ranking_size: int = 10
+    patience: int = 5
+    validation_fraction: float = 0.1
+    min_examples_for_validation: int = 300
+    seed: int = 42
+    freeze_embeddings: bool = True  # word embeddings stay as pretrained: faster steps, less overfitting on small bots
+    # character n-gram and word features of the bot's own data, joined to the encoder's output; "auto": on
+    # when the encoder was not made for the bot's language (there they help most; measured in bench-nlu-bots)
+    char_features: bool | Literal["auto"] = "auto"
+    char_ngrams: tuple[int, int] = (1, 4)  # n-gram lengths, inside word boundaries
+    max_char_features: int = 20000
+    char_feature_dim: int = 128
+    char_feature_learning_rate: float = 1e-2
+    # typos of the bot's own words corrected for the model (.spelling); auto: spaced scripts
+    spelling: bool | Literal["auto"] = "auto"
+    quantize: bool = False  # the torch path only: dynamic int8 Linear layers
+    # "auto": ONNX Runtime when it is installed (exported at training; a model trained before is exported
+    # on first load, into the cache), else torch. "onnx" requires it; "torch" never uses it.
+    runtime: Literal["auto", "onnx", "torch"] = "auto"
+    int8: bool | Literal["auto"] = "auto"  # onnx: int8 weights; auto = when they agree with fp32 on the bot's examples
+    # share of examples with the same intent and the same tags as fp32: at most 0.2 % of decisions may differ
+    int8_min_agreement: float = 0.998
+    threads: int | None = None
+
+    @field_validator("char_ngrams")
+    @classmethod
+    def _ngram_range(cls, v: tuple[int, int]) -> tuple[int, int]:
+        if not 1 <= v[0] <= v[1] <= 8:
+            raise ValueError(
+                "char_ngrams is [shortest, longest] n-gram length, 1 <= shortest <= longest <= 8, e.g. [1, 4]"
+            )
+        return v
