@@ -1,6 +1,6 @@
 """The flow runtime: walks the top flow's steps until one waits for the user.
 
-Each step kind is one entry of :data:`STEPS`, a generator over a typed :class:`Node` (built
+Each step kind is one entry of :data:`~.step_runners.STEPS`, a generator over a typed :class:`Node` (built
 once from the policy graph) that moves the flow on by events on the :class:`Draft` and returns
 :data:`WAIT` when the flow waits for the user. A step that runs an action yields a decision
 with a :class:`RunAction` request; the agent runs it and sends the outcome back, and the
@@ -11,7 +11,7 @@ branch, or stop the flow and say ``utter_error``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,9 +20,7 @@ import networkx as nx
 from dialogkit.framework.domain.builtins import UTTER_CONTINUE_INTERRUPTED, UTTER_ERROR
 from dialogkit.framework.domain.expressions import parse_expression
 from dialogkit.framework.domain.schema import Domain, ask_response
-from dialogkit.framework.domain.slot_types import coerce_slot_value
-from dialogkit.framework.domain.steps import STEP_CLASSES
-from dialogkit.framework.runtime.decisions import Decision, RunAction
+from dialogkit.framework.runtime.decisions import RunAction
 from dialogkit.framework.runtime.tracker import (
     ActionFailed,
     FlowAdvanced,
@@ -36,17 +34,14 @@ from dialogkit.framework.runtime.tracker import (
 
 from .builtin_actions import BUILTIN_RUNNERS
 from .draft import Draft
+from .step_runners import STEPS, WAIT, Steps
 
 __all__ = ["BUILTIN_RUNNERS", "STEPS", "FlowRuntime", "Node", "Steps"]  # BUILTIN_RUNNERS: from .builtin_actions
 
 logger = logging.getLogger(__name__)
 
-WAIT = True  # a step handler's answer when the flow waits for the user's next message
 MAX_FOLLOWUPS = 10  # follow-up actions one action may chain before the chain is cut
 
-# What a step (or anything that may run an action) is: a generator of decisions with requests,
-# sent each request's outcome, returning its own result.
-Steps = Generator[Decision, Any, Any]
 
 
 @dataclass(frozen=True)
@@ -305,15 +300,6 @@ class FlowRuntime:
             draft.add(FlowStarted(flow=flow))
 
 
-
-# --- the step kinds: one handler each ---------------------------------------------------
-# A handler returns WAIT when the flow waits for the user; one that may run an action is a
-# generator (it yields the action's request and gets its outcome) returning the same.
-
-def _start(rt: FlowRuntime, draft: Draft, node: Node) -> None:
-    rt.advance(draft, node.flow, node.next())
-
-
 def _ended_an_interruption(draft: Draft) -> bool:
     """Whether the flow that ended last (completed or cancelled) had started on its own, on top
     of another (an interruption), rather than being called by it."""
@@ -324,88 +310,3 @@ def _ended_an_interruption(draft: Draft) -> bool:
         elif ended is not None and isinstance(e, FlowStarted) and e.flow == ended:
             return e.return_to is None
     return False
-
-
-def _expect(rt: FlowRuntime, draft: Draft, node: Node) -> bool | None:
-    """Wait for the user's answer; but a ``yield_to_form`` flow that interrupted a form ends there
-    and the form goes on (as in Rasa, where the active form runs right after an interruption's
-    actions unless a rule for that form says otherwise)."""
-    stack = draft.stack
-    if rt.domain.flows[node.flow].yield_to_form and any(rt.domain.flows[f.flow].form for f in stack[:-1]):
-        draft.add(FlowCompleted(flow=node.flow))
-        rt.resume_if_any(draft)
-        return None
-    return WAIT
-
-
-def _collect(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
-    if draft.slots.get(node.step.collect) is not None:
-        rt.advance(draft, node.flow, node.next())
-        return None
-    if (yield from rt.ask(draft, node.step)):
-        return WAIT
-    rt.stop_after_failure(draft)
-    return None
-
-
-def _say(rt: FlowRuntime, draft: Draft, node: Node) -> None:
-    draft.say(node.step.say)
-    rt.advance(draft, node.flow, node.next())
-
-
-def _action(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
-    if not (yield from rt.action(draft, node.step.action, then=(node.flow, node.next()))):
-        rt.stop_after_failure(draft, node.name)
-    return None
-
-
-def _set(rt: FlowRuntime, draft: Draft, node: Node) -> None:
-    slots = draft.slots
-    for name, value in node.step.set.items():
-        ok, coerced = coerce_slot_value(rt.domain.slots[name], value, slots.get(name))
-        draft.add(SlotSet(name=name, value=coerced if ok else None))
-    rt.advance(draft, node.flow, node.next())
-
-
-def _if(rt: FlowRuntime, draft: Draft, node: Node) -> None:
-    branch = "then" if parse_expression(node.step.if_).evaluate(draft.slots) else "else"
-    rt.advance(draft, node.flow, node.edges.get(branch) or node.edges.get("then") or node.next())
-
-
-def _goto(rt: FlowRuntime, draft: Draft, node: Node) -> None:
-    rt.advance(draft, node.flow, node.next("goto"))
-
-
-def _link(rt: FlowRuntime, draft: Draft, node: Node) -> None:
-    draft.add(FlowCompleted(flow=node.flow))
-    draft.add(FlowStarted(flow=node.step.link))
-
-
-def _call(rt: FlowRuntime, draft: Draft, node: Node) -> None:
-    rt.advance(draft, node.flow, node.next("return"))
-    draft.add(FlowStarted(flow=node.step.call, return_to=node.flow))
-
-
-def _end(rt: FlowRuntime, draft: Draft, node: Node) -> None:
-    draft.add(FlowCompleted(flow=node.flow))
-    rt.resume_if_any(draft)
-
-
-# Step kind (flowgraph's node ``kind``) -> how the runtime runs it. A new step kind is one
-# schema class, one compile rule in flowgraph.py and one entry here.
-STEPS: dict[str, Callable[[FlowRuntime, Draft, Node], bool | None | Steps]] = {
-    "start": _start,
-    "expect": _expect,
-    "collect": _collect,
-    "say": _say,
-    "action": _action,
-    "set": _set,
-    "if": _if,
-    "goto": _goto,
-    "link": _link,
-    "call": _call,
-    "end": _end,
-    "end_step": _end,
-}
-if set(STEPS) != {c.NODE for c in STEP_CLASSES} | {"start", "end"}:
-    raise RuntimeError(f"step kinds without a runner: {sorted({c.NODE for c in STEP_CLASSES} - set(STEPS))}")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .generator import GeneratorConfig
+    from .generator_config import GeneratorConfig
 
 __all__ = ["build_model", "init_from_encoder", "load_pretrained"]
 

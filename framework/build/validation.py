@@ -25,7 +25,7 @@ from ..domain.loader import LoadedDomain
 from ..domain.schema import REMOTE_ACTION, Domain, FromEntity, FromIntent, FromText, Slot, SlotType
 from ..domain.schema import RUNTIME_RESPONSES as RUNTIME_RESPONSE_TEXTS
 from ..domain.slot_types import value_problem
-from ..domain.syntax import PAYLOAD_RE, placeholders
+from ..domain.syntax import PAYLOAD_RE, placeholders, unbalanced_brace
 from ..domain.training_data import collect_examples
 from ..errors import ConfigError, DialogkitError, DomainError, Issue, Location, did_you_mean, message
 from ..runtime.pipeline import resolve_pipeline
@@ -45,23 +45,6 @@ __all__ = [
 RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | {UTTER_BACK, UTTER_DID_YOU_MEAN, UTTER_CONTINUE_INTERRUPTED}
 
 
-def unbalanced_brace(text: str) -> int | None:
-    """Index of the first `{` or `}` in ``text`` that is not part of a ``{slot}`` placeholder or
-    an escaped ``{{``/``}}``, or None."""
-    i = 0
-    while i < len(text):
-        if text.startswith(("{{", "}}"), i):
-            i += 2
-        elif text[i] == "{":
-            close = text.find("}", i + 1)
-            if close == -1 or "{" in text[i + 1:close]:
-                return i
-            i = close + 1
-        elif text[i] == "}":
-            return i
-        else:
-            i += 1
-    return None
 
 
 class _Checker(FlowChecks):

@@ -48,3 +48,22 @@ def fill(template: str, slots: dict[str, Any], missing: str) -> str:
         return missing if value is None else value_text(value)
 
     return PLACEHOLDER_RE.sub(repl, template)
+
+
+def unbalanced_brace(text: str) -> int | None:
+    """Index of the first `{` or `}` in ``text`` that is not part of a ``{slot}`` placeholder or
+    an escaped ``{{``/``}}``, or None."""
+    i = 0
+    while i < len(text):
+        if text.startswith(("{{", "}}"), i):
+            i += 2
+        elif text[i] == "{":
+            close = text.find("}", i + 1)
+            if close == -1 or "{" in text[i + 1:close]:
+                return i
+            i = close + 1
+        elif text[i] == "}":
+            return i
+        else:
+            i += 1
+    return None

@@ -1,7 +1,8 @@
 """Runs the actions the dialogue manager decides on: the one place actions execute.
 
-The agent owns one :class:`ActionExecutor` per loaded bot and hands it to the dialogue
-manager on each :class:`~dialogkit.framework.runtime.turn.Turn`. It runs
+The agent owns one :class:`ActionExecutor` per loaded bot and runs each request the dialogue
+manager's decisions carry through it (:func:`run_request`, which also appends what the action
+did to the tracker). It runs
 
 - local custom actions and slot validators (``module:function`` in the bot's code, copied
   into the model archive at training; :mod:`dialogkit.framework.runtime.action_code`);
@@ -24,12 +25,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..domain.schema import REMOTE_ACTION
 from ..errors import DialogkitError
 from .action_code import ActionRejected, ActionRunner
-from .tracker import SlotSet, Tracker
+from .decisions import Request, ValidateSlot
+from .tracker import ActionExecuted, ActionFailed, SlotSet, Tracker
+from .turn import Turn, from_action
 
 if TYPE_CHECKING:
     from ..domain.schema import Domain
 
-__all__ = ["ActionExecutor", "ActionOutcome", "Validated", "log_failure"]
+__all__ = ["ActionExecutor", "ActionOutcome", "Validated", "log_failure", "run_request"]
 
 logger = logging.getLogger(__name__)
 
@@ -148,3 +151,24 @@ def log_failure(what: str, error: Exception) -> None:
     logger.error("%s failed: %s: %s", what, type(error).__name__, error)
     if not isinstance(error, DialogkitError):
         logger.debug("traceback of the failure above", exc_info=error)
+
+
+def run_request(executor: ActionExecutor, request: Request, tracker: Tracker, turn: Turn) -> ActionOutcome | Validated:
+    """Run a policy's request and append what it did: ``ActionExecuted``, the messages it wrote
+    (right after it, as Rasa logs them) and its events; ``ActionFailed`` when it failed or
+    declined."""
+    if isinstance(request, ValidateSlot):
+        verdict = executor.validate(request.ref, request.slot, request.value, tracker, request.timeout)
+        if verdict.error is not None:
+            tracker.add(ActionFailed(name=request.ref, error=verdict.error))
+        return verdict
+    outcome = executor.run(request.name, tracker, form=request.form, requested_slot=request.requested_slot,
+                           candidates=list(request.candidates), timeout=request.timeout)
+    if not outcome.ok:
+        tracker.add(ActionFailed(name=request.name, error=outcome.error or outcome.status))
+        return outcome
+    tracker.add(ActionExecuted(name=request.name))
+    turn.responses.extend(from_action(m, len(tracker.events)) for m in outcome.messages)
+    for event in outcome.events:
+        tracker.add(event)
+    return outcome

@@ -28,11 +28,11 @@ from ..domain.schema import Domain
 from ..errors import ArchiveError, Location, message
 from ..stores import InMemoryTrackerStore, InProcessLockStore
 from ..stores.shared import StoreConflict
-from .action_executor import ActionExecutor, ActionOutcome, Validated
-from .decisions import ConversationView, Decision, Policy, Request, RunAction, ValidateSlot
+from .action_executor import ActionExecutor, run_request
+from .decisions import ConversationView, Decision, Policy, RunAction
 from .pipeline import Component, Turn, component_errors, get_component_class, made_for_other_languages, resolve_config
-from .tracker import ActionExecuted, ActionFailed, BotUttered, Restarted, SessionStarted, SlotSet, Tracker, UserUttered
-from .turn import Entity, Intent, entity, from_action
+from .tracker import ActionExecuted, BotUttered, Restarted, SessionStarted, SlotSet, Tracker, UserUttered
+from .turn import Entity, Intent, entity
 from .user_message import NLUBatcher, clean_message, clean_text, read_payload
 
 __all__ = ["Agent", "NLUBatcher", "clean_text"]
@@ -308,7 +308,7 @@ class Agent:
                 raise TypeError(
                     f"policy '{policy.name}' yielded a decision without a request (it returns the last one)"
                 )
-            outcome = _execute(executor, decision.request, tracker, turn)
+            outcome = run_request(executor, decision.request, tracker, turn)
 
     def handle(self, text: str, conversation_id: str = "default", channel: str | None = None,
                metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -345,7 +345,7 @@ class Agent:
         events apply (slots from metadata or a database) and its messages come first. A failing
         one is logged and the conversation goes on."""
         if ACTION_SESSION_START in self.domain.actions and _session_fresh(tracker):
-            _execute(executor, RunAction(ACTION_SESSION_START), tracker, turn)
+            run_request(executor, RunAction(ACTION_SESSION_START), tracker, turn)
 
     def _expire_session(self, tracker: Tracker) -> None:
         expiry = self.domain.session.expiry_minutes
@@ -379,25 +379,6 @@ def _apply(turn: Turn, tracker: Tracker, decision: Decision) -> None:
     turn.refused.extend(decision.refused)
 
 
-def _execute(executor: ActionExecutor, request: Request, tracker: Tracker, turn: Turn) -> ActionOutcome | Validated:
-    """Run a policy's request and append what it did: ``ActionExecuted``, the messages it wrote
-    (right after it, as Rasa logs them) and its events; ``ActionFailed`` when it failed or
-    declined."""
-    if isinstance(request, ValidateSlot):
-        verdict = executor.validate(request.ref, request.slot, request.value, tracker, request.timeout)
-        if verdict.error is not None:
-            tracker.add(ActionFailed(name=request.ref, error=verdict.error))
-        return verdict
-    outcome = executor.run(request.name, tracker, form=request.form, requested_slot=request.requested_slot,
-                           candidates=list(request.candidates), timeout=request.timeout)
-    if not outcome.ok:
-        tracker.add(ActionFailed(name=request.name, error=outcome.error or outcome.status))
-        return outcome
-    tracker.add(ActionExecuted(name=request.name))
-    turn.responses.extend(from_action(m, len(tracker.events)) for m in outcome.messages)
-    for event in outcome.events:
-        tracker.add(event)
-    return outcome
 
 
 def _parse_result(turn: Turn) -> dict[str, Any]:

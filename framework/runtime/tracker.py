@@ -12,12 +12,31 @@ are never stored separately: they are recomputed from events.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field, TypeAdapter
+from .events import (
+    BACK_REACH,
+    EVENTS_ADAPTER,
+    REVERTS,
+    ActionExecuted,
+    ActionFailed,
+    ActionReverted,
+    BotUttered,
+    Event,
+    FlowAdvanced,
+    FlowCancelled,
+    FlowCompleted,
+    FlowInterrupted,
+    FlowResumed,
+    FlowStarted,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
 
 __all__ = [
     "ActionExecuted",
@@ -47,116 +66,39 @@ __all__ = [
 ]
 
 
-class _Event(BaseModel):
-    timestamp: float = Field(default_factory=time.time)
 
 
-class UserUttered(_Event):
-    event: Literal["user"] = "user"
-    text: str
-    parse: dict[str, Any] = Field(default_factory=dict)
-    input_channel: str | None = None
-    metadata: dict[str, Any] = Field(default_factory=dict)  # what the channel sent with the message (Rasa's `metadata`)
 
 
-class BotUttered(_Event):
-    event: Literal["bot"] = "bot"
-    text: str | None = None
-    response: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict)  # buttons, image, custom, generated/fallback flags
 
 
-class SlotSet(_Event):
-    event: Literal["slot"] = "slot"
-    name: str
-    value: Any = None
 
 
-class ActionExecuted(_Event):
-    event: Literal["action"] = "action"
-    name: str
 
 
-class ActionFailed(_Event):
-    event: Literal["action_failed"] = "action_failed"
-    name: str
-    error: str
 
 
-class FlowStarted(_Event):
-    event: Literal["flow_started"] = "flow_started"
-    flow: str
-    return_to: str | None = None  # for `call`: the calling flow, which continues when this one ends
 
 
-class FlowAdvanced(_Event):
-    event: Literal["flow_advanced"] = "flow_advanced"
-    flow: str
-    node: str
 
 
-class FlowInterrupted(_Event):
-    event: Literal["flow_interrupted"] = "flow_interrupted"
-    flow: str
 
 
-class FlowResumed(_Event):
-    event: Literal["flow_resumed"] = "flow_resumed"
-    flow: str
 
 
-class FlowCompleted(_Event):
-    event: Literal["flow_completed"] = "flow_completed"
-    flow: str
 
 
-class FlowCancelled(_Event):
-    event: Literal["flow_cancelled"] = "flow_cancelled"
-    flow: str
 
 
-class SessionStarted(_Event):
-    event: Literal["session_started"] = "session_started"
 
 
-class Restarted(_Event):
-    event: Literal["restart"] = "restart"
 
 
-class UserUtteranceReverted(_Event):
-    """The latest applied user message and everything after it no longer count (Rasa's ``rewind``)."""
-
-    event: Literal["rewind"] = "rewind"
 
 
-class ActionReverted(_Event):
-    """The latest applied action and everything after it no longer count (Rasa's ``undo``)."""
-
-    event: Literal["undo"] = "undo"
 
 
-REVERTS = (UserUtteranceReverted, ActionReverted)
-BACK_REACH = 5  # user messages a compacted tracker keeps in memory for reverts (Tracker.compact)
 
-Event = Annotated[
-    UserUttered
-    | BotUttered
-    | SlotSet
-    | ActionExecuted
-    | ActionFailed
-    | FlowStarted
-    | FlowAdvanced
-    | FlowInterrupted
-    | FlowResumed
-    | FlowCompleted
-    | FlowCancelled
-    | SessionStarted
-    | Restarted
-    | UserUtteranceReverted
-    | ActionReverted,
-    Field(discriminator="event"),
-]
-_EVENTS = TypeAdapter(list[Event])
 
 
 @dataclass
@@ -401,5 +343,5 @@ class Tracker(FoldedState):
         return cls(
             data["conversation_id"],
             dict(data.get("initial_slots", {})),
-            list(_EVENTS.validate_python(data.get("events", []))),
+            list(EVENTS_ADAPTER.validate_python(data.get("events", []))),
         )
