@@ -253,8 +253,9 @@ def cmd_test(args: argparse.Namespace) -> int:
         return 2
     from ..evaluation.conversation_tests import run_cli
 
+    coverage = args.coverage_out if (args.coverage or args.coverage_min is not None) else None
     return run_cli(target[0], model=args.model, out=args.out, stories_out=args.stories_out, endpoints=args.endpoints,
-                   story_mode="e2e" if args.e2e else "replay")
+                   story_mode="e2e" if args.e2e else "replay", coverage=coverage, coverage_min=args.coverage_min)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

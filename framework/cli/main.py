@@ -149,6 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
         "story); default: replay them as `rasa test` does (the story's intents, entities and action outcomes "
         "given)",
     )
+    s.add_argument(
+        "--coverage",
+        action="store_true",
+        help="flow coverage: which steps, branches (if then/else, expect intents, on_error, goto) and asks of each "
+        "flow the conversation tests ran; a summary with the untested branches at file:line, coverage.json and "
+        "coverage.html (the flow graph, what ran green, what never ran red) in --coverage-out",
+    )
+    s.add_argument(
+        "--coverage-out", default="results", help="folder for coverage.json and coverage.html (default: results)"
+    )
+    s.add_argument(
+        "--coverage-min",
+        type=float,
+        metavar="PERCENT",
+        help="fail the run when branch coverage is under PERCENT (implies --coverage)",
+    )
     s.set_defaults(func=commands.cmd_test)
 
     s = sub.add_parser("serve", help="serve a trained bot over HTTP (Rasa-compatible REST channel, web chat at /)")

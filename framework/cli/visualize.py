@@ -8,12 +8,15 @@ indented. Solid arrows continue the flow, labelled ones branch (then/else) or ju
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
 from ..domain.flowgraph import compile_flows, end_node, start_node
 from ..domain.schema import Domain, ask_response
+
+if TYPE_CHECKING:
+    from ..evaluation.flow_coverage import CoverageReport
 
 __all__ = ["to_html", "to_mermaid"]
 
@@ -110,10 +113,13 @@ def _layout(domain: Domain, g: nx.DiGraph) -> tuple[dict[str, tuple[float, float
     return pos, x0, height + 40
 
 
-def to_html(domain: Domain, title: str | None = None) -> str:
-    """A standalone page showing every flow, its steps and what each step uses."""
-    g = compile_flows(domain)
+def to_html(domain: Domain, title: str | None = None, coverage: CoverageReport | None = None) -> str:
+    """A standalone page showing every flow, its steps and what each step uses; with ``coverage``
+    (``dialogkit test --coverage``) what the tests ran is marked green and what they never ran red,
+    and the untested branches are listed with their file:line."""
+    g = coverage.graph if coverage is not None else compile_flows(domain)
     pos, width, height = _layout(domain, g)
+    covered = coverage.covered_nodes() if coverage is not None else set()
     esc = html.escape
     parts: list[str] = []
     for flow in domain.flows:
@@ -146,7 +152,14 @@ def to_html(domain: Domain, title: str | None = None) -> str:
             path = f"M{sx},{sy} L{tx},{ty}"
             lx, ly = (sx + tx) / 2 + 4, (sy + ty) / 2
         cls = "edge dashed" if dashed else "edge"
-        parts.append(f'<path d="{path}" class="{cls}" marker-end="url(#arrow)"><title>{esc(kind)}</title></path>')
+        mark = ""
+        if coverage is not None and not dashed:
+            ran = (u, v) in coverage.walked
+            cls += " covered" if ran else " uncovered"
+            mark = f' data-edge="{esc(u)}->{esc(v)}" data-covered="{str(ran).lower()}"'
+        parts.append(
+            f'<path d="{path}" class="{cls}"{mark} marker-end="url(#arrow)"><title>{esc(kind)}</title></path>'
+        )
         if kind != "next":
             parts.append(f'<text x="{lx}" y="{ly}" class="edge-label">{esc(kind)}</text>')
     for n, d in g.nodes(data=True):
@@ -154,13 +167,36 @@ def to_html(domain: Domain, title: str | None = None) -> str:
         label = d["label"] if d["kind"] not in ("start", "end") else ("start" if d["kind"] == "start" else "end")
         detail = _details(domain, d)
         colour = COLOURS.get(d["kind"], "#ffffff")
+        cls, mark = "node", ""
+        if coverage is not None:
+            ran = n in covered
+            cls += " covered" if ran else " uncovered"
+            mark = f' data-node="{esc(n)}" data-covered="{str(ran).lower()}"'
         parts.append(
-            f'<g class="node"><title>{esc(label)}\n{esc(detail)}</title>'
+            f'<g class="{cls}"{mark}><title>{esc(label)}\n{esc(detail)}</title>'
             f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8" fill="{colour}"/>'
             f'<text x="{x + 10}" y="{y + 18}" class="label">{esc(_clip(label, 34))}</text>'
             f'<text x="{x + 10}" y="{y + 34}" class="detail">{esc(_clip(detail, 44))}</text></g>'
         )
     name = title or domain.name or "bot"
+    heading = f"{esc(name)}: {len(domain.flows)} flows, {g.number_of_nodes()} nodes"
+    report = ""
+    if coverage is not None:
+        heading = f"{esc(name)}: flow coverage, {coverage.branch_percent():.0f}% of branches"
+        rows = "".join(
+            f"<tr><td>{esc(flow)}</td><td>{esc(b.label)}</td><td>{esc(str(coverage.where(b) or ''))}</td></tr>"
+            for flow, b in coverage.uncovered()
+        )
+        report = (
+            '<p class="legend"><span class="ran">ran in a test</span><span class="never">never ran</span></p>'
+            f'<pre class="summary">{esc(chr(10).join(coverage.summary()[: 2 + len(coverage.flows)]))}</pre>'
+            + (
+                f'<h2>Untested branches</h2><table class="untested"><tr><th>flow</th><th>branch</th><th>where</th>'
+                f"</tr>{rows}</table>"
+                if rows
+                else ""
+            )
+        )
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} '
         f'{height:.0f}"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
@@ -184,13 +220,21 @@ rect {{ stroke: #90a4ae; }}
 .edge {{ fill: none; stroke: #546e7a; stroke-width: 1.3; }}
 .edge.dashed {{ stroke-dasharray: 5 4; stroke: #00838f; }}
 .edge-label {{ font-size: 11px; fill: #00838f; }}
+.node.covered rect {{ stroke: #2e7d32; stroke-width: 2.5; }}
+.node.uncovered rect {{ stroke: #c62828; stroke-width: 2.5; stroke-dasharray: 6 3; }}
+.edge.covered {{ stroke: #2e7d32; stroke-width: 2; }}
+.edge.uncovered {{ stroke: #c62828; stroke-width: 2; stroke-dasharray: 6 3; }}
+.legend .ran {{ border: 2px solid #2e7d32; }}
+.legend .never {{ border: 2px dashed #c62828; }}
+.untested td, .untested th {{ padding: 2px 10px; text-align: left; font-size: 13px; }}
 pre {{ background: #f5f5f5; padding: 12px; overflow: auto; }}
 .graph {{ overflow: auto; max-height: 85vh; border: 1px solid #eceff1; }}
 .graph svg {{ width: 100%; height: auto; }}
 #actual:checked ~ .graph svg {{ width: auto; height: auto; }}
 </style></head>
 <body>
-<h1>{esc(name)}: {len(domain.flows)} flows, {g.number_of_nodes()} nodes</h1>
+<h1>{heading}</h1>
+{report}
 <p class="legend">{legend} Hover a step for what it says or runs. Dashed arrows cross into another flow.</p>
 <input type="checkbox" id="actual"><label for="actual"> actual size (scroll) instead of fitting the window</label>
 <div class="graph">{svg}</div>

@@ -233,11 +233,14 @@ def run_cli(
     stories_out: str = "results",
     endpoints: str | None = None,
     story_mode: str = "replay",
+    coverage: str | None = None,
+    coverage_min: float | None = None,
 ) -> int:
     """``dialogkit test DIR``: conversation tests and Rasa test stories of a dialogkit bot or a
     Rasa project (imported on the fly); ``story_mode``: Rasa's ``replay`` or ``e2e``. Without ``model`` a bot's own
-    model (``models/<bot
-    name>``) is used, trained or brought up to date first; a Rasa project trains a throwaway one."""
+    model (``models/<bot name>``) is used, trained or brought up to date first; a Rasa project trains a throwaway
+    one. ``coverage``: a folder for the flow coverage of the conversation tests (``coverage_min``: the least
+    branch coverage in percent that passes)."""
     from ..rasa.importer import bot_source
     from ..rasa.test_stories import load_test_stories, run_test_stories, write_reports
     from ..runtime.agent import Agent
@@ -269,7 +272,11 @@ def run_cli(
             agent.use_endpoints(endpoints)
         failed_any = False
         if tests:
-            failed_any |= _report_conversations(run_conversations(agent, tests), out)
+            ran = run_conversations(agent, tests)
+            failed_any |= _report_conversations(ran, out)
+            if coverage is not None:
+                failed_any |= _report_coverage(agent, ran, source if source == Path(bot_dir) else None, coverage,
+                                               coverage_min)
         if stories:
             results = run_test_stories(agent, stories, story_mode)
             data = write_reports(results, stories_out)
@@ -292,6 +299,25 @@ def run_cli(
             print_summary(report, str(Path(stories_out) / "nlu"))
     sys.stdout.flush()
     return 1 if failed_any else 0
+
+
+def _report_coverage(
+    agent: Any, results: list[ConversationResult], bot: Path | None, out_dir: str, minimum: float | None
+) -> bool:
+    """Print the flow coverage of ``results``' conversations and write its files; True when it is under ``minimum``."""
+    from ..domain.loader import load_domain
+    from .flow_coverage import measure, write
+
+    locate = load_domain(bot).where if bot is not None else None
+    report = measure(agent.domain, (agent.tracker(r.conversation_id).events for r in results), locate)
+    for line in report.summary():
+        print(line)
+    json_path, html_path = write(report, agent.domain, out_dir)
+    print(f"coverage in {json_path} and {html_path}")
+    if minimum is not None and report.branch_percent() < minimum:
+        print(f"FAIL  branch coverage {report.branch_percent():.1f}% is under --coverage-min {minimum:g}%")
+        return True
+    return False
 
 
 def _report_conversations(results: list[ConversationResult], out: str | None) -> bool:
