@@ -107,6 +107,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # meaning
     "DK301": ("undefined {kind} '{name}' used in {where}{hint}", "define it under `{section}:` or fix the name"),
     "DK302": ("{kind} '{name}' is defined but never used", "use it or remove it"),
+    "DK319": (
+        "flow '{flow}' is named like a repair pattern, but there is no pattern '{pattern}'{hint}",
+        "name it pattern_ and one of {patterns} to replace that pattern, or give the flow another name",
+    ),
+    "DK320": (
+        "slot '{slot}' has confirm_correction, but the bot has no intent '{intent}' to answer the confirmation",
+        "add the intents affirm and deny with examples (the question's buttons send /affirm and /deny)",
+    ),
     "DK303": (
         "placeholder '{{{name}}}' in response '{response}' names no slot{hint}",
         "define a slot '{name}' or fix the placeholder",

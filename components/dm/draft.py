@@ -76,10 +76,10 @@ class Draft(FoldedState):
         elif self._cache is not None:
             self._cache = fold_events([event], self.conversation.initial_slots, *self._cache)
 
-    def say(self, name: str, record: bool = True) -> None:
-        """Say domain response ``name`` with the slots as they are now (``record``: also list it
-        in the turn's ``actions``, what the DM did)."""
-        self._responses.append(Response(name, self.slots, len(self)))
+    def say(self, name: str, record: bool = True, slots: dict[str, Any] | None = None) -> None:
+        """Say domain response ``name`` with the slots as they are now, or ``slots`` (``record``:
+        also list it in the turn's ``actions``, what the DM did)."""
+        self._responses.append(Response(name, self.slots if slots is None else slots, len(self)))
         if record:
             self.record(name)
 

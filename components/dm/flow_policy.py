@@ -14,6 +14,7 @@ Per user message (:meth:`FlowPolicy.process`):
    ``end`` cancels every flow and says ``utter_escalate``; a flow's name starts that flow: a
    handoff, another way to ask). The count is read from the conversation's events. With
    ``clarify_margin``, intents ranked that close together get "Did you mean A or B?" first (:mod:`.clarify`).
+   These and the other repair patterns (skip, correction, completed) are in :mod:`.repairs`.
 3. ``cancel`` ends the active flow (``utter_flow_cancelled``) and resumes the one below.
 4. An ``expect`` step takes the intents it waits for; any other intent ends its flow.
 5. An intent that triggers another flow interrupts the active one; when it ends the
@@ -29,7 +30,7 @@ state is in the tracker's events, so a conversation replays to the same state.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import networkx as nx
 from pydantic import Field
@@ -39,8 +40,8 @@ from dialogkit.framework.domain.builtins import (
     DEFAULT_RULES,
     INFORM,
     NLU_FALLBACK,
+    SKIP,
     UTTER_DEFAULT,
-    UTTER_ESCALATE,
     UTTER_FLOW_CANCELLED,
 )
 from dialogkit.framework.domain.expressions import parse_expression
@@ -52,15 +53,11 @@ from dialogkit.framework.runtime.decisions import ConversationView, Decisions, H
 from dialogkit.framework.runtime.pipeline import ComponentConfig
 from dialogkit.framework.runtime.tracker import (
     ActionExecuted,
-    BotUttered,
     FlowCompleted,
     FlowFrame,
     FlowInterrupted,
     FlowStarted,
-    Restarted,
-    SessionStarted,
     Tracker,
-    UserUttered,
 )
 from dialogkit.framework.runtime.turn import Parse
 
@@ -68,9 +65,8 @@ from .alignment import align
 from .clarify import clarify
 from .draft import Draft
 from .flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
-from .phrases import escalation
+from .repairs import Repairs
 from .slot_filling import Filled, fill_slots, offer_values
-from .two_stage import TwoStageFallback
 
 __all__ = ["FlowPolicy", "FlowPolicyConfig"]
 
@@ -92,6 +88,11 @@ class FlowPolicyConfig(ComponentConfig):
     escalation: str = "end"  # "end" (cancel the flows, say utter_escalate) or the flow to start (a handoff...)
     # intents this close to the top one: "Did you mean A or B?" (.clarify)
     clarify_margin: float | None = Field(None, ge=0, le=1)
+    # say utter_corrected after a correction (None: when the bot defines it or pattern_correction)
+    acknowledge_corrections: bool | None = None
+    # "Anything else?" when the last flow completes (None: when the bot defines utter_anything_else or
+    # pattern_completed)
+    anything_else: bool | None = None
 
 
 class FlowPolicy(Policy):
@@ -105,7 +106,7 @@ class FlowPolicy(Policy):
         super().__init__(config, domain)
         self.graph: nx.DiGraph[str] = compile_flows(domain)
         self.runtime = FlowRuntime(domain, self.graph, config.max_actions_per_turn, config.action_timeout)
-        self.two_stage = TwoStageFallback(domain) if config.two_stage_fallback else None
+        self.repairs = Repairs(domain, self.runtime, config)
         self._by_name = sorted(domain.flows.items())  # the order flows are tried in when several start on an intent
         if config.escalation != "end" and config.escalation not in domain.flows:
             raise ConfigError(
@@ -158,6 +159,8 @@ class FlowPolicy(Policy):
     def decide(self, conversation: ConversationView, parse: Parse) -> Decisions:
         draft = Draft(conversation, parse)
         yield from self._route(draft)
+        if self.repairs.completed(draft):  # the bot's pattern_completed flow started
+            yield from self.runtime.run(draft)
         return draft.decision()
 
     def _route(self, draft: Draft) -> Steps:
@@ -171,8 +174,13 @@ class FlowPolicy(Policy):
             yield from self.runtime.reask(draft)
             return
         stack = draft.stack  # the routes below decide on the flows as they stood when the message came
+        if self.repairs.answer(draft, intent) or intent == SKIP and self.repairs.skip(draft, stack):
+            yield from self.runtime.run(draft)  # a correction confirmed or not, a question skipped
+            return
         asking = self.runtime.asking(stack)
-        filled, ok, validated = yield from self._read(draft, intent, asking, stack)
+        filled, ok, validated, held = yield from self._read(draft, intent, asking, stack)
+        if held:
+            return  # asked to confirm a correction: the flow waits for the answer
         if not ok:  # a validator or validation action failed: its flow stops, nothing else is read into this message
             self.runtime.stop_after_failure(draft)
             yield from self.runtime.run(draft)
@@ -184,7 +192,7 @@ class FlowPolicy(Policy):
         elif self.config.clarify_margin is not None and asking not in {e.name for e in draft.slots_set_this_turn()} \
                 and clarify(self.domain, draft, self.config.clarify_margin):
             return  # asked which intent was meant (the message did not answer the question asked): the flow waits
-        fallback = self._fallback(draft, intent)
+        fallback = self.repairs.fallback(draft, intent)
         if fallback == "wait":
             return
         if fallback or self._cancel(draft, intent, stack):
@@ -212,7 +220,8 @@ class FlowPolicy(Policy):
 
     def _read(self, draft: Draft, intent: str, asking: str | None, stack: list[FlowFrame]) -> Steps:
         """Fill slots from the message, then run the validation actions over what it set.
-        Returns (what filling did, nothing failed, a flow's validate ran)."""
+        Returns (what filling did, nothing failed, a flow's validate ran, a correction awaits confirming)."""
+        before = dict(draft.slots)
         filled = (
             (
                 yield from fill_slots(
@@ -222,7 +231,7 @@ class FlowPolicy(Policy):
             if draft.parse.fills_slots
             else Filled()
         )
-        self.runtime.rewind(draft, filled.corrected)
+        held = self.repairs.corrected(draft, before, filled.corrected)
         ok = filled.validators_ok
         if ok and self.config.validate_slots_action:
             ok = yield from self.runtime.action(draft, self.config.validate_slots_action, record=False,
@@ -230,7 +239,7 @@ class FlowPolicy(Policy):
         validated = False
         if ok and stack:
             validated, ok = yield from self._validate(draft, stack[-1].flow)
-        return filled, ok, validated
+        return filled, ok, validated, held
 
     def _validate(self, draft: Draft, flow: str) -> Steps:
         """Run flow ``flow``'s `validate` action on this message (with the slots it set; the
@@ -248,43 +257,6 @@ class FlowPolicy(Policy):
             draft, [name for name, value in before.items() if value is not None and after.get(name) is None]
         )
         return True, True
-
-    def _fallback(self, draft: Draft, intent: str) -> Literal["run", "wait"] | None:
-        """Handle a message the NLU was unsure about: "run" (the flow then re-asks what it waits
-        on), "wait" (the two-stage fallback asked something), None (not a fallback)."""
-        if self.two_stage is not None:
-            step = self.two_stage.handle(draft, intent)
-            if step == "wait":
-                return "wait"
-            if step == "give_up":
-                intent = NLU_FALLBACK
-        if intent != NLU_FALLBACK:
-            return None
-        limit = self.config.max_fallbacks
-        if limit and _misunderstood_before(draft.conversation, self.config.fallback_response) + 1 >= limit:
-            self._escalate(draft)
-        else:
-            draft.say(self.config.fallback_response)
-        return "run"
-
-    def _escalate(self, draft: Draft) -> None:
-        """The ``max_fallbacks``-th message in a row not understood: end every flow, or start the
-        escalation flow (the flows it interrupts resume when it ends)."""
-        if self.config.escalation == "end":
-            while draft.stack:
-                self.runtime.cancel_top(draft)
-            if UTTER_ESCALATE in self.domain.responses:
-                draft.say(UTTER_ESCALATE)
-            else:  # the built-in text, in the bot's language
-                draft.write({"response": UTTER_ESCALATE, "text": escalation(self.domain.language)})
-            return
-        stack = draft.stack
-        if stack and stack[-1].flow == self.config.escalation:
-            draft.say(self.config.fallback_response)  # already escalated: its flow goes on
-            return
-        if stack:
-            draft.add(FlowInterrupted(flow=stack[-1].flow))
-        draft.add(FlowStarted(flow=self.config.escalation))
 
     def _cancel(self, draft: Draft, intent: str, stack: list[FlowFrame]) -> bool:
         if intent != CANCEL or not stack:
@@ -371,24 +343,6 @@ class FlowPolicy(Policy):
             if r > rank:
                 best, rank = name, r
         return best
-
-
-def _misunderstood_before(conversation: ConversationView, fallback: str) -> int:
-    """How many user messages in a row before the latest one the bot answered with the
-    fallback response (the count restarts after an escalation, a restart or a new session)."""
-    count, current_seen, fell_back = 0, False, False
-    for e in conversation.reversed_events():
-        if isinstance(e, UserUttered):
-            if current_seen:
-                if not fell_back:
-                    break
-                count += 1
-            current_seen, fell_back = True, False
-        elif isinstance(e, BotUttered) and current_seen and e.response == fallback:
-            fell_back = True
-        elif isinstance(e, (SessionStarted, Restarted)):
-            break
-    return count
 
 
 def _without_message(conversation: ConversationView) -> Draft:

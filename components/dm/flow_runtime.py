@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from dialogkit.framework.domain.builtins import UTTER_CONTINUE_INTERRUPTED, UTTER_ERROR
+from dialogkit.framework.domain.builtins import PATTERN_PREFIX, UTTER_CONTINUE_INTERRUPTED, UTTER_ERROR
 from dialogkit.framework.domain.expressions import parse_expression
 from dialogkit.framework.domain.schema import Domain, ask_response
 from dialogkit.framework.runtime.decisions import RunAction
@@ -126,7 +126,8 @@ class FlowRuntime:
     def resume_if_any(self, draft: Draft) -> None:
         """The flow below the one that just ended goes on. When that one had interrupted it, the
         bot says ``utter_continue_<flow>`` or ``utter_continue_interrupted`` if it defines one
-        ("Now, back to your booking"), before the flow asks again."""
+        ("Now, back to your booking"), before the flow asks again; or runs its flow
+        ``pattern_continue_interrupted`` (the continue-interrupted pattern) when it has one."""
         stack = draft.stack
         if stack:
             flow = stack[-1].flow
@@ -134,7 +135,12 @@ class FlowRuntime:
             prompt = next(
                 (r for r in (f"utter_continue_{flow}", UTTER_CONTINUE_INTERRUPTED) if r in self.domain.responses), None
             )
-            if prompt is not None and _ended_an_interruption(draft):
+            if not _ended_an_interruption(draft):
+                return
+            pattern = PATTERN_PREFIX + "continue_interrupted"
+            if pattern in self.domain.flows:  # the bot's own way back (a flow run on top; it then goes on)
+                draft.add(FlowStarted(flow=pattern, return_to=flow))
+            elif prompt is not None:
                 draft.say(prompt, record=False)
 
     def cancel_top(self, draft: Draft) -> None:

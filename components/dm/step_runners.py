@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+from dialogkit.framework.domain.builtins import SKIP
 from dialogkit.framework.domain.expressions import parse_expression
 from dialogkit.framework.domain.slot_types import coerce_slot_value
 from dialogkit.framework.domain.steps import STEP_CLASSES
 from dialogkit.framework.runtime.decisions import Decision
-from dialogkit.framework.runtime.tracker import FlowCompleted, FlowStarted, SlotSet
+from dialogkit.framework.runtime.tracker import FlowAdvanced, FlowCompleted, FlowStarted, SlotSet, UserUttered
 
 from .draft import Draft
 
@@ -44,13 +45,29 @@ def _expect(rt: FlowRuntime, draft: Draft, node: Node) -> bool | None:
 
 
 def _collect(rt: FlowRuntime, draft: Draft, node: Node) -> Steps:
-    if draft.slots.get(node.step.collect) is not None:
+    if draft.slots.get(node.step.collect) is not None or node.step.skippable and _skipped(draft, node):
         rt.advance(draft, node.flow, node.next())
         return None
     if (yield from rt.ask(draft, node.step)):
         return WAIT
     rt.stop_after_failure(draft)
     return None
+
+
+def _skipped(draft: Draft, node: Node) -> bool:
+    """Whether the user skipped this question since its flow started (the skip pattern moved the
+    flow past it on a ``skip`` message): going back over it (a correction) does not ask it again."""
+    after, moved = node.next(), False
+    for e in draft.reversed_events():
+        if isinstance(e, FlowStarted) and e.flow == node.flow:
+            return False
+        if isinstance(e, FlowAdvanced) and e.flow == node.flow and e.node == after:
+            moved = True
+        elif isinstance(e, UserUttered):
+            if moved and (e.parse.get("intent") or {}).get("name") == SKIP:
+                return True
+            moved = False
+    return False
 
 
 def _say(rt: FlowRuntime, draft: Draft, node: Node) -> None:

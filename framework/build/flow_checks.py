@@ -8,6 +8,7 @@ from typing import Any
 
 import networkx as nx
 
+from ..domain.builtins import PATTERN_PREFIX, PATTERNS
 from ..domain.flowgraph import compile_flows, end_node, start_node
 from ..domain.schema import Domain, ask_response
 from ..domain.slot_types import value_problem
@@ -107,6 +108,14 @@ class FlowChecks:
         for name, flow in self.d.flows.items():
             if flow.validate_:
                 self.ref("action", flow.validate_, ("flows", name, "validate"), f"flow '{name}'")
+            if name.startswith(PATTERN_PREFIX):
+                pattern = name[len(PATTERN_PREFIX):]
+                if pattern not in PATTERNS:
+                    hint = did_you_mean(pattern, PATTERNS)
+                    self.add(
+                        "DK319", ("flows", name), flow=name, pattern=pattern, hint=hint, patterns=", ".join(PATTERNS)
+                    )
+                continue  # the DM starts it when its pattern applies
             if flow.when is None and name not in targeted:
                 self.add("DK309", ("flows", name), "warning", flow=name)
         self.graph_shape(g)

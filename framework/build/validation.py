@@ -12,14 +12,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from ..domain.builtins import (
-    ACTION_SESSION_START,
-    BUILTIN_ACTIONS,
-    BUILTIN_INTENTS,
-    UTTER_BACK,
-    UTTER_CONTINUE_INTERRUPTED,
-    UTTER_DID_YOU_MEAN,
-)
+from ..domain.builtins import ACTION_SESSION_START, AFFIRM, BUILTIN_ACTIONS, BUILTIN_INTENTS, DENY, DM_RESPONSES
 from ..domain.expressions import Expression, ExpressionError
 from ..domain.loader import LoadedDomain
 from ..domain.schema import REMOTE_ACTION, Domain, FromEntity, FromIntent, FromText, Slot, SlotType
@@ -42,7 +35,7 @@ __all__ = [
 ]
 
 # said by the runtime itself: never "unused"
-RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | {UTTER_BACK, UTTER_DID_YOU_MEAN, UTTER_CONTINUE_INTERRUPTED}
+RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | DM_RESPONSES
 
 
 
@@ -161,6 +154,9 @@ class _Checker(FlowChecks):
                 self.ref("response", slot.invalid_response, (*base, "invalid_response"), f"slot '{name}'")
             if slot.validator:
                 self.module(slot.validator, name, (*base, "validator"), kind="slot validator")
+            for intent in (AFFIRM, DENY) if slot.confirm_correction else ():
+                if intent not in self.d.intents:
+                    self.add("DK320", (*base, "confirm_correction"), slot=name, intent=intent)
             for i, m in enumerate(slot.mappings):
                 p = (*base, "mappings", i)
                 where = f"mapping {i + 1} of slot '{name}'"

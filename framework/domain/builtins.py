@@ -32,6 +32,18 @@ __all__ = [
     "UTTER_ERROR",
     "UTTER_ESCALATE",
     "UTTER_FLOW_CANCELLED",
+    "SKIP",
+    "AFFIRM",
+    "DENY",
+    "PATTERNS",
+    "PATTERN_PREFIX",
+    "UTTER_SKIPPED",
+    "UTTER_CANNOT_SKIP",
+    "UTTER_CORRECTED",
+    "UTTER_CONFIRM_CORRECTION",
+    "UTTER_CORRECTION_KEPT",
+    "UTTER_ANYTHING_ELSE",
+    "DM_RESPONSES",
 ]
 
 # --- intents ------------------------------------------------------------------------------
@@ -39,7 +51,9 @@ NLU_FALLBACK = "nlu_fallback"  # the NLU is unsure (or found no intent at all)
 RESTART = "restart"  # `/restart`: the conversation starts over
 CANCEL = "cancel"  # the active flow ends, the one below resumes
 BACK = "back"  # `/back`: the user's previous message is taken back (Rasa's)
-BUILTIN_INTENTS = frozenset({NLU_FALLBACK, RESTART, CANCEL, BACK})  # understood by every bot, no examples needed
+SKIP = "skip"  # the question asked is not answered: a `skippable` collect moves on (the skip pattern)
+BUILTIN_INTENTS = frozenset({NLU_FALLBACK, RESTART, CANCEL, BACK, SKIP})  # known to every bot; examples teach the NLU
+AFFIRM, DENY = "affirm", "deny"  # the answers to a confirmation the DM asks itself (confirm_correction)
 INFORM = "inform"  # how the DM routes an unsure message that answered the question asked
 OUT_OF_SCOPE = "out_of_scope"  # the two-stage fallback's *No* button (as in Rasa)
 
@@ -76,3 +90,30 @@ UTTER_ESCALATE = "utter_escalate"  # flow_policy's `max_fallbacks` reached with 
 UTTER_BACK = "utter_back"  # said by action_back only when the bot defines it (Rasa's)
 # a refused value close to allowed ones: its text, with `{suggestion}`, when the bot defines it
 UTTER_DID_YOU_MEAN = "utter_did_you_mean"
+
+# --- repair patterns (components/dm/repairs.py) -------------------------------------------------
+# Each is built in, with texts in the bot's language; a bot overrides one with a response of the
+# name below, or replaces it with a flow named `pattern_<name>` (as Rasa Pro's pattern flows).
+PATTERN_PREFIX = "pattern_"
+PATTERNS = ("skip", "correction", "completed", "cannot_handle", "continue_interrupted")
+UTTER_SKIPPED = "utter_skipped"  # a skippable question was skipped
+UTTER_CANNOT_SKIP = "utter_cannot_skip"  # `skip` at a question that is not skippable: it is asked again
+UTTER_CORRECTED = "utter_corrected"  # a slot was corrected (said when acknowledge_corrections is on)
+UTTER_CONFIRM_CORRECTION = "utter_confirm_correction"  # "Change X to Y?" for slots with confirm_correction
+UTTER_CORRECTION_KEPT = "utter_correction_kept"  # the user said no to that: the value stays
+UTTER_ANYTHING_ELSE = "utter_anything_else"  # the completed pattern: the last flow has completed
+
+# responses the DM says when the bot defines them (else a built-in text, or nothing): never "unused"
+DM_RESPONSES = frozenset(
+    {
+        UTTER_BACK,
+        UTTER_DID_YOU_MEAN,
+        UTTER_CONTINUE_INTERRUPTED,
+        UTTER_SKIPPED,
+        UTTER_CANNOT_SKIP,
+        UTTER_CORRECTED,
+        UTTER_CONFIRM_CORRECTION,
+        UTTER_CORRECTION_KEPT,
+        UTTER_ANYTHING_ELSE,
+    }
+)

@@ -246,6 +246,7 @@ class Slot(Strict):
     invalid_response: str | None = None
     validator: ActionRef | None = None
     description: str | None = None
+    confirm_correction: bool = False  # a new value for it, once set, is asked about before it is taken
 
     @model_validator(mode="after")
     def _consistent(self) -> Slot:

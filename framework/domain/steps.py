@@ -43,6 +43,7 @@ class CollectStep(_StepBase):
     collect: str
     ask: str | None = None
     ask_before_filling: bool = False
+    skippable: bool = False  # `skip` (the intent) moves on with the slot unset (the skip pattern)
 
     def label(self) -> str:
         return f"collect {self.collect}"
@@ -223,3 +224,6 @@ class Flow(Strict):
     # an action run after the user's message fills this flow's slots
     validate_: str | None = Field(None, alias="validate")
     form: bool = False  # shown to Rasa action servers and Rasa test stories as a form (active_loop, requested_slot)
+    # when it completes with no flow below it, the completed pattern asks "Anything else?" (if the bot has
+    # it); None: after flows that ask something or run an action, not after greetings and FAQ answers
+    anything_else: bool | None = None
