@@ -16,8 +16,9 @@ as the ``no`` value and its inner "family friendly" does not also count as ``yes
 
 The guard also reads the whole reply against the response's own texts (:func:`style_problems`):
 it is refused when it repeats a word or phrase they do not repeat (``repetition``), when it
-lacks the script they are written in or has no words at all (``language``), or when its
-length is far outside theirs (``length``).
+lacks the script they are written in or has no words at all (``language``), when its
+length is far outside theirs (``length``), or when it drops a number written in all of them
+or writes one none of them has (``numbers``: "8 days", "5% to 20%" are facts, not wording).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class Verdict:
 # --- the whole reply against the response's own texts ------------------------------------
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)?")  # a number written in digits (not a placeholder's)
 _SPACELESS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
 
 
@@ -104,6 +106,8 @@ class _Wording:
     doubled: frozenset[tuple[str, str]]  # words a text itself says twice in a row
     allowed: tuple[dict[tuple[str, ...], int], ...]  # per n (1, 2, 3): the most times any text says each n-gram
     lengths: tuple[int, ...]
+    numbers: frozenset[str] = frozenset()  # numbers every text writes
+    any_numbers: frozenset[str] = frozenset()  # numbers some text writes
 
 
 @lru_cache(maxsize=4096)
@@ -123,7 +127,13 @@ def _wording(texts: tuple[str, ...]) -> _Wording:
         frozenset((a, b) for u in own for a, b in zip(u, u[1:]) if a == b),
         tuple(allowed),
         tuple(len(u) for u in own if u),
+        frozenset(set.intersection(*(_numbers(t) for t in texts))),
+        frozenset(set().union(*(_numbers(t) for t in texts))),
     )
+
+
+def _numbers(text: str) -> set[str]:
+    return set(_NUMBER.findall(PLACEHOLDER_RE.sub(" ", text)))
 
 
 def style_problems(template: str, texts: list[str]) -> list[str]:
@@ -159,6 +169,11 @@ def style_problems(template: str, texts: list[str]) -> list[str]:
             if c > max(1, allowed.get(key, 0)) and not (short and c <= allowed.get(key, 0) + 1):
                 problems.append(f"repetition: '{' '.join(key)}' x{c}")
                 break
+    numbers = _numbers(template)
+    if wording.numbers - numbers:
+        problems.append(f"numbers: {', '.join(sorted(wording.numbers - numbers))} missing")
+    elif numbers - wording.any_numbers:
+        problems.append(f"numbers: {', '.join(sorted(numbers - wording.any_numbers))} not in the response")
     if wording.lengths and units:
         low, high = min(wording.lengths), max(wording.lengths)
         if len(units) < low // 2 or len(units) > high * 2 + 3:

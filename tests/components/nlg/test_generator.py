@@ -408,6 +408,14 @@ ZH = ["你好！有什么可以帮您？", "您好！"]
         ("{city}，。", ["{city}的天气是{weather}。"], "language: no words"),
         ("Hello, how can I help?", ZH, "language: no CJK characters"),
         ("Booked! " * 20, ["Booked!", "All booked."], "length: 20 words where the response has 1-2"),
+        # numbers written in the response are facts: dropped ("到20%" left out) or made up
+        (
+            "开车前可以在线退票，开车前8天以上免费，之后收5%的手续费。",
+            ["开车前可以在线退票，开车前8天以上免费，之后收5%到20%的手续费。"],
+            "numbers: 20 missing",
+        ),
+        ("We are open 9 to 11 daily.", ["We are open 9 to 10 daily.", "Open from 9 to 10."], "numbers: 10 missing"),
+        ("Delivery takes 30 minutes for {n}.", ["Delivery takes 45 minutes for {n}."], "numbers: 45 missing"),
     ],
 )
 def test_guard_refuses_what_the_response_never_reads_like(candidate, texts, reason):
@@ -422,6 +430,8 @@ def test_guard_refuses_what_the_response_never_reads_like(candidate, texts, reas
     ("您好！有什么可以帮您的？", ZH),
     ("{city}天气{weather}。", ["{city}的天气是{weather}。"]),
     ("The table for {n} is ready and the time is {time}.", ["The table for {n} is ready; the time is {time}."]),
+    ("开车前8天以上免费退票，之后收5%到20%的手续费。", ["开车前可以在线退票，8天以上免费，之后收5%到20%的手续费。"]),
+    ("We open at 9, every day.", ["We are open from 9 every day.", "Open at 9 daily."]),
 ])
 def test_guard_passes_replies_that_read_like_the_response(candidate, texts):
     from dialogkit.components.nlg.guard import style_problems
