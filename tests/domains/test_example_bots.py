@@ -8,6 +8,7 @@ from dialogkit.framework.domain.builtins import NLU_FALLBACK
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.domain.training_data import collect_examples
 from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
+from dialogkit.framework.evaluation.flow_coverage import measure
 from dialogkit.framework.runtime.tracker import FlowCancelled, FlowInterrupted, FlowResumed, SlotSet, UserUttered
 from tests.conftest import DOMAINS
 
@@ -70,6 +71,9 @@ def test_conversation_tests_pass(bot, tmp_path, request):
     for r in results:
         seen |= _behaviours(agent.tracker(r.conversation_id).events, set(agent.domain.slots))
     assert seen >= BEHAVIOURS, BEHAVIOURS - seen
+    # and the tests run every branch of the flows (`dialogkit test --coverage`), or nearly
+    coverage = measure(agent.domain, (agent.tracker(r.conversation_id).events for r in results))
+    assert coverage.branch_percent() >= 90, "\n".join(coverage.summary())
 
 
 def test_the_chinese_bot_is_tested_in_chinese():

@@ -99,19 +99,45 @@ def test_banking_over_http_a_question_that_cannot_be_skipped_and_no_to_a_change(
     assert tracker["slots"]["amount"] == 40 and tracker["slots"]["reference"] is None
 
 
-def test_a_pattern_flow_of_the_bots_own_replaces_the_built_in_one_over_http(tmp_path):
-    model = light_copy(
-        "banking",
-        tmp_path,
-        flows="  pattern_skip:\n    steps:\n      - say: utter_no_reference\n",
-        responses='  utter_no_reference:\n    - "No reference, then: the payment shows your name only."\n',
-    )
+OWN_FLOWS = """  pattern_skip:
+    steps:
+      - say: utter_no_reference
+  pattern_completed:
+    steps:
+      - say: utter_more
+"""
+OWN_RESPONSES = """  utter_no_reference:
+    - "No reference, then: the payment shows your name only."
+  utter_more:
+    - "Anything else for your accounts today?"
+"""
+
+
+def test_the_bots_own_pattern_flows_replace_the_built_in_ones_over_http(tmp_path):
+    model = light_copy("banking", tmp_path, flows=OWN_FLOWS, responses=OWN_RESPONSES)
     client = TestClient(create_app(Agent.load(model)))
     post(client, "o1", TRANSFER)
     assert [m["text"] for m in post(client, "o1", "/skip")] == [
         "No reference, then: the payment shows your name only.",
         "For your security, please type your PIN.",
     ]
+    post(client, "o1", '/give_pin{"pin": "1357"}')
+    assert [m["text"] for m in post(client, "o1", "/affirm")] == [
+        "Done: $40 sent to Emma.",
+        "Anything else for your accounts today?",
+    ]
+
+
+def test_banking_misunderstood_three_times_in_a_row_starts_over(banking):
+    client = TestClient(create_app(Agent.load(banking)))
+    post(client, "m1", TRANSFER)
+    replies = [[m["text"] for m in post(client, "m1", "/nlu_fallback")] for _ in range(3)]
+    default = "Sorry, I didn't understand. You can check a balance, send money or block a card."
+    reference = "Any reference for the payment to Emma? You can also say skip."
+    assert replies[:2] == [[default, reference]] * 2
+    assert replies[2] == ["Sorry, I keep misunderstanding you. Let's start over: what would you like to do?"]
+    events = client.get("/conversations/m1/tracker?format=dialogkit").json()["events"]
+    assert any(e["event"] == "flow_cancelled" and e["flow"] == "transfer_money" for e in events)
 
 
 CITY_QUESTION = {"您要去哪个城市？", "请问目的地是哪里？"}  # utter_ask_city's variations
