@@ -3,14 +3,16 @@ intents within the margin of each other, the bot asks "Did you mean A or B?" wit
 per intent (its ``description``, else its name; the payload is the intent with the message's
 entities) instead of guessing. The active flow waits; a button (or a clearer message) goes on
 as usual. Not asked for a button payload, a message that answered the question asked, or
-when the top intent is ``nlu_fallback``."""
+when the top intent is ``nlu_fallback``. A bot's own ``pattern_clarify`` flow runs instead of
+the question (on top of the active flow, which goes on after it)."""
 
 from __future__ import annotations
 
 import json
 
-from dialogkit.framework.domain.builtins import BUILTIN_INTENTS
+from dialogkit.framework.domain.builtins import BUILTIN_INTENTS, PATTERN_PREFIX
 from dialogkit.framework.domain.schema import Domain
+from dialogkit.framework.runtime.tracker import FlowStarted
 
 from .draft import Draft
 from .phrases import did_you_mean
@@ -33,6 +35,11 @@ def clarify(domain: Domain, draft: Draft, margin: float) -> bool:
     close = [r["name"] for r in ranking[:MAX_OPTIONS] if top - float(r.get("confidence") or 0.0) <= margin]
     if len(close) < 2:
         return False
+    own = PATTERN_PREFIX + "clarify"
+    if own in domain.flows:
+        stack = draft.stack
+        draft.add(FlowStarted(flow=own, return_to=stack[-1].flow if stack else None))
+        return True
     values = {e["entity"]: e["value"] for e in parse.entities if e.get("entity")}
     labels = [domain.intents[name].description or name for name in close]
     draft.write(

@@ -65,7 +65,7 @@ from .alignment import align
 from .clarify import clarify
 from .draft import Draft
 from .flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
-from .repairs import Repairs
+from .repairs import Repairs, pattern_flow
 from .slot_filling import Filled, fill_slots, offer_values
 
 __all__ = ["FlowPolicy", "FlowPolicyConfig"]
@@ -191,7 +191,11 @@ class FlowPolicy(Policy):
             intent = INFORM  # unsure about the intent, but the message answered the question asked
         elif self.config.clarify_margin is not None and asking not in {e.name for e in draft.slots_set_this_turn()} \
                 and clarify(self.domain, draft, self.config.clarify_margin):
-            return  # asked which intent was meant (the message did not answer the question asked): the flow waits
+            # asked which intent was meant (the message did not answer the question asked): the flow waits,
+            # unless the bot's own pattern_clarify flow took over
+            if draft.stack and draft.stack[-1].flow == pattern_flow(self.domain, "clarify"):
+                yield from self.runtime.run(draft)
+            return
         fallback = self.repairs.fallback(draft, intent)
         if fallback == "wait":
             return

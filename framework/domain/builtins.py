@@ -95,7 +95,7 @@ UTTER_DID_YOU_MEAN = "utter_did_you_mean"
 # Each is built in, with texts in the bot's language; a bot overrides one with a response of the
 # name below, or replaces it with a flow named `pattern_<name>` (as Rasa Pro's pattern flows).
 PATTERN_PREFIX = "pattern_"
-PATTERNS = ("skip", "correction", "completed", "cannot_handle", "continue_interrupted")
+PATTERNS = ("skip", "correction", "completed", "cannot_handle", "continue_interrupted", "clarify")
 UTTER_SKIPPED = "utter_skipped"  # a skippable question was skipped
 UTTER_CANNOT_SKIP = "utter_cannot_skip"  # `skip` at a question that is not skippable: it is asked again
 UTTER_CORRECTED = "utter_corrected"  # a slot was corrected (said when acknowledge_corrections is on)

@@ -51,3 +51,16 @@ def test_the_question_is_asked_in_the_bots_language(write_bot, tmp_path):
     agent = agent_for(write_bot, tmp_path, language="zh")
     (msg,) = agent.handle_turn("你好订座", "z", parse=ranked(("greet", 0.5), ("book", 0.5))).messages
     assert msg["text"] == "您是说greet还是Book a table吗？"
+
+
+def test_the_bots_own_pattern_clarify_flow_runs_instead_of_the_question(write_bot, tmp_path):
+    domain = MINIMAL.replace("  - name: flow_policy\n", "  - name: flow_policy\n    clarify_margin: 0.1\n")
+    which = '  utter_which:\n    - "Sorry, which one: a table, or just saying hi?"\n'
+    domain = domain.replace("responses:\n", "responses:\n" + which)
+    domain += "  pattern_clarify:\n    steps:\n      - say: utter_which\n"
+    root = write_bot({"domain.yml": domain})
+    train(root, tmp_path / "model")
+    agent = Agent.load(tmp_path / "model")
+    turn = agent.handle_turn("hello, a table", "c", parse=ranked(("greet", 0.46), ("book", 0.41)))
+    assert [m["text"] for m in turn.messages] == ["Sorry, which one: a table, or just saying hi?"]
+    assert [m["text"] for m in agent.handle("hi", conversation_id="c")] == ["Hi!"]  # nothing left waiting
