@@ -7,7 +7,8 @@ which goes on when it ends.
 
 - ``skip``: the user says ``skip`` (the built-in intent; the bot's examples teach it) at a
   ``collect`` marked ``skippable``: the slot stays unset and the flow moves on
-  (``utter_skipped``); at any other question the bot says ``utter_cannot_skip`` and asks again.
+  (``utter_skipped``); at any other question the bot says ``utter_cannot_skip`` and asks again
+  (in a bot with skippable questions; elsewhere ``skip`` is an intent like any other).
 - ``correction``: a slot that had a value gets another. The flow goes back to that slot's
   question (steps after it run again) and, with ``acknowledge_corrections``, the bot says
   ``utter_corrected`` ("Okay, I've changed the time to 8pm."). For a slot with
@@ -81,6 +82,9 @@ class Repairs:
         # escalation: the configured flow, else the bot's pattern_cannot_handle, else end
         self.escalation = config.escalation if config.escalation != "end" else pattern_flow(domain, "cannot_handle")
         self.skip_starts_a_flow = any(f.when is not None and SKIP in f.when.intents() for f in domain.flows.values())
+        self.has_skippable = any(
+            node.kind == "collect" and node.step.skippable for node in runtime.nodes.values()
+        )
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -111,8 +115,9 @@ class Repairs:
         if node is None or node.kind != "collect":
             return False
         if not node.step.skippable:
-            if self.skip_starts_a_flow:
-                return False  # the bot's own flow for `skip` (an imported Rasa rule, say) handles it
+            if self.skip_starts_a_flow or not self.has_skippable:
+                # `skip` is the bot's own intent (an imported Rasa rule or form validation reads it)
+                return False
             self._say(draft, UTTER_CANNOT_SKIP, phrases.phrase("cannot_skip", self.language))
             return True
         self.runtime.advance(draft, stack[-1].flow, node.next())

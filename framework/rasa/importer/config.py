@@ -129,14 +129,22 @@ def read_config(st: ImportState, d: Doc | None) -> None:
         {"name": "rule_entity_extractor", "learn_from_examples": True, "fuzzy": False},
         bert,
         *builtin[:1],
-        {"name": "flow_policy", "answer_by_value": False, "suggest_values": False, "max_fallbacks": None},
+        {
+            "name": "flow_policy",
+            "answer_by_value": False,
+            "suggest_values": False,
+            "max_fallbacks": None,
+            "acknowledge_corrections": False,  # a Rasa domain's own utter_corrected / utter_anything_else
+            "anything_else": False,  # are said where its stories say them, not by a pattern
+        },
         {"name": "template_nlg"},
     ]
     st.report.add(
         "mapped",
         "typo matching of lookups (rule_entity_extractor `fuzzy`), the question-asked rules (flow_policy "
-        "`answer_by_value`, `suggest_values`) and the escalation after repeated fallbacks (`max_fallbacks`) are "
-        "off, as Rasa has none of them; switch them on in domain.yml",
+        "`answer_by_value`, `suggest_values`), the escalation after repeated fallbacks (`max_fallbacks`) and the "
+        "correction and completed patterns (`acknowledge_corrections`, `anything_else`) are off, as Rasa has none "
+        "of them; switch them on in domain.yml",
         d.at("pipeline") if d else None,
     )
     st.report.add(
