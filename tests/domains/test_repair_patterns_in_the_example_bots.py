@@ -156,10 +156,11 @@ def test_tickets_zh_confirms_a_new_destination_in_chinese_over_http(tickets):
     assert [m["text"] for m in post(client, "z1", "/affirm")] == booked
 
 
-def test_tickets_zh_in_the_shell_keeps_the_city_and_cannot_skip(tickets, tmp_path, capsys):
+def test_tickets_zh_in_the_shell_keeps_the_city(tickets, tmp_path, capsys):
     lines = shell(tickets, ["/book_ticket", "/skip", BOOKING, '/inform{"city": "南京"}', "/deny"], tmp_path, capsys)
     bot = [line[5:] for line in lines if line.startswith("bot> ")]
-    assert bot[0] in CITY_QUESTION and bot[1] == "抱歉，这个问题需要您回答才能继续。" and bot[2] in CITY_QUESTION
+    # no question of this bot is skippable: `skip` is an intent like any other, the question is asked again
+    assert bot[0] in CITY_QUESTION and bot[1] in CITY_QUESTION
     assert bot[-3:] == ["您是要把北京改成南京吗？", "好的，保持不变。", "明天去北京，二等座，1张。确认订票吗？"]
 
 
