@@ -225,7 +225,7 @@ class FlowPolicy(Policy):
     def _read(self, draft: Draft, intent: str, asking: str | None, stack: list[FlowFrame]) -> Steps:
         """Fill slots from the message, then run the validation actions over what it set.
         Returns (what filling did, nothing failed, a flow's validate ran, a correction awaits confirming)."""
-        before = dict(draft.slots)
+        before = draft.slots  # a copy
         filled = (
             (
                 yield from fill_slots(

@@ -82,6 +82,9 @@ class Repairs:
         # escalation: the configured flow, else the bot's pattern_cannot_handle, else end
         self.escalation = config.escalation if config.escalation != "end" else pattern_flow(domain, "cannot_handle")
         self.skip_starts_a_flow = any(f.when is not None and SKIP in f.when.intents() for f in domain.flows.values())
+        # the switches that depend on the bot only, worked out once
+        self.acknowledging = self._wanted(config.acknowledge_corrections, "correction", UTTER_CORRECTED)
+        self.completing = self._wanted(config.anything_else, "completed", UTTER_ANYTHING_ELSE)
         self.has_skippable = any(
             node.kind == "collect" and node.step.skippable for node in runtime.nodes.values()
         )
@@ -134,10 +137,14 @@ class Repairs:
         """After slot filling corrected ``slots`` (``before``: the values before the message):
         hold back those that want confirming and ask; acknowledge the others. True when a
         confirmation was asked (the flow waits for the answer)."""
-        held = {s: (before.get(s), draft.slots.get(s)) for s in slots if self.domain.slots[s].confirm_correction}
-        taken = {s: draft.slots.get(s) for s in slots if s not in held}
+        if not slots:
+            return False
+        now = draft.slots
+        held = {s: (before.get(s), now.get(s)) for s in slots if self.domain.slots[s].confirm_correction}
+        taken = {s: now.get(s) for s in slots if s not in held}
         self.runtime.rewind(draft, list(taken))
-        self.acknowledge(draft, taken, self.config.acknowledge_corrections)
+        if taken and self.acknowledging:
+            self.acknowledge(draft, taken)
         if not held:
             return False
         for slot, (old, _) in held.items():
@@ -154,9 +161,7 @@ class Repairs:
             )
         return True
 
-    def acknowledge(self, draft: Draft, changes: dict[str, Any], setting: bool | None) -> None:
-        if not changes or not self._wanted(setting, "correction", UTTER_CORRECTED):
-            return
+    def acknowledge(self, draft: Draft, changes: dict[str, Any]) -> None:
         flow = pattern_flow(self.domain, "correction")
         if flow is not None:
             self._start(draft, flow)
@@ -176,7 +181,7 @@ class Repairs:
         for slot, value in pending.items():
             draft.add(SlotSet(name=slot, value=value))
         self.runtime.rewind(draft, list(pending))
-        self.acknowledge(draft, pending, True)  # the user said yes to it: say it is done
+        self.acknowledge(draft, pending)  # the user said yes to it: say it is done
         return True
 
     def pending(self, draft: Draft) -> dict[str, Any]:
@@ -206,7 +211,7 @@ class Repairs:
     def completed(self, draft: Draft) -> bool:
         """The last flow completed this turn with none below it: "Anything else?" (or the bot's
         pattern_completed flow, which is then started: True)."""
-        if draft.stack or not self._wanted(self.config.anything_else, "completed", UTTER_ANYTHING_ELSE):
+        if not self.completing or draft.stack:
             return False
         last = next((e.flow for e in draft.this_turn() if isinstance(e, FlowCompleted)), None)
         if last is None or last.startswith(PATTERN_PREFIX) or last == self.escalation or last not in self.domain.flows:
