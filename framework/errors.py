@@ -235,6 +235,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "nothing was saved from this turn; send the message again. Serve several processes with a Redis lock store "
         "(lock_store: {{type: redis}}) so this does not happen",
     ),
+    "DK804": (
+        "channel '{name}' is a Rasa channel dialogkit has no adapter for yet: it is skipped",
+        "talk to the bot over `rest` or `callback`, or write a channel of your own (docs/interfaces.md)",
+    ),
+    "DK805": (
+        "unknown channel '{name}'{hint}",
+        "use one of {known}, or a channel class of your own as `module.ClassName`",
+    ),
+    "DK806": ("channel '{name}': {field}: {problem}", "fix the setting (docs/interfaces.md lists each channel's)"),
+    "DK807": (
+        "channel class '{name}' cannot be used: {problem}",
+        "define a subclass of dialogkit.framework.server.channels.Channel in a module next to credentials.yml",
+    ),
     "DK803": (
         "conversation '{conversation_id}' stayed locked for {seconds} s by another message",
         "send the message again; raise `wait` under lock_store if turns are slow",

@@ -274,6 +274,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for k in (
             "model",
             "endpoints",
+            "credentials",
             "store",
             "store_url",
             "store_path",

@@ -44,6 +44,7 @@ from ..runtime.agent import Agent
 from ..stores.locks import LockTimeout
 from ..stores.shared import StoreConflict
 from ..version import __version__
+from .channels import Channel, ChannelError, load_credentials
 from .guards import ADMITTED, RETRY_AFTER_SECONDS, Admission, BodyLimit, Overloaded, TokenCheck, error_response
 
 __all__ = ["app_from_env", "create_app", "serve_app"]
@@ -94,11 +95,13 @@ def create_app(
     cors: list[str] | None = None,
     max_in_flight: int = 64,
     max_wait_ms: float = 1000.0,
+    channels: list[Channel] | None = None,
 ) -> FastAPI:
     """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
     call from (``["*"]`` for any), as ``rasa run --cors``. ``max_in_flight``: messages (and
     parses) answered at once, past it 503 at once (0: no bound); ``max_wait_ms``: the longest a
-    let-in message waits for a worker before it is refused the same way (0: no bound)."""
+    let-in message waits for a worker before it is refused the same way (0: no bound).
+    ``channels``: the channels besides ``rest`` (credentials.yml), each at ``/webhooks/<name>/webhook``."""
     app = FastAPI(
         title="dialogkit",
         version=__version__,
@@ -107,7 +110,7 @@ def create_app(
     )
     _add_guards(app, auth_token, max_body_bytes, cors, max_in_flight)
     _add_error_handlers(app)
-    _add_routes(app, agent, max_message_chars, max_wait_ms / 1000)
+    _add_routes(app, agent, max_message_chars, max_wait_ms / 1000, channels or [])
     return app
 
 
@@ -175,7 +178,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         return error_response(500, "internal_error", f"{type(exc).__name__}; see the server log")
 
 
-def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: float) -> None:
+def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: float, channels: list[Channel]) -> None:
     chat_page = resources.files("dialogkit.framework.server").joinpath("static/chat.html").read_text(encoding="utf-8")
 
     def _check_length(text: str) -> JSONResponse | None:
@@ -221,6 +224,12 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
         )
         return [{"recipient_id": body.sender, **_rasa_message(m)} for m in messages]
 
+    for channel in channels:
+        if channel.name != "rest":  # the route above is rest's (with its schema in the OpenAPI document)
+            app.post(f"/webhooks/{channel.name}/webhook", summary=f"the {channel.name} channel")(
+                _channel_route(channel, agent, in_time, _check_length)
+            )
+
     @app.post("/model/parse")
     async def parse(body: ParseRequest, request: Request) -> Any:
         too_long = _check_length(body.text)
@@ -265,6 +274,23 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
         if t is None:
             return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
         return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
+
+
+def _channel_route(channel: Channel, agent: Agent, in_time: Any, check_length: Any) -> Any:
+    async def hook(request: Request) -> Any:
+        try:
+            msg = await channel.read(request)
+        except ChannelError as e:
+            return error_response(e.status, e.code, e.problem)
+        too_long = check_length(msg.text)
+        if too_long:
+            return too_long
+        messages = await run_in_threadpool(
+            in_time, request, agent.handle, msg.text, msg.sender, channel.name, msg.metadata
+        )
+        return await channel.reply(msg, [_rasa_message(m) for m in messages])
+
+    return hook
 
 
 def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
@@ -325,6 +351,11 @@ def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
         agent.use_endpoints(options["endpoints"])
     if options.get("batch_size", 32) > 1:
         agent.enable_batching(options.get("batch_size", 32), options.get("batch_wait_ms", 5.0))
+    channels: list[Channel] = []
+    if options.get("credentials"):
+        channels, skipped = load_credentials(options["credentials"])
+        for issue in skipped:
+            logger.warning("%s", issue)
     app = create_app(
         agent,
         auth_token=options.get("auth_token") or os.environ.get("DIALOGKIT_AUTH_TOKEN"),
@@ -333,6 +364,7 @@ def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
         cors=options.get("cors"),
         max_in_flight=options.get("max_in_flight", 64),
         max_wait_ms=options.get("max_wait_ms", 1000.0),
+        channels=channels,
     )
     where += f"; locks: {'redis' if lock_store else 'in-process'}" + (
         "; events: redis stream" if settings.event_broker else ""

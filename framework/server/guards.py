@@ -39,7 +39,11 @@ WORK_PATHS = {"/webhooks/rest/webhook", "/model/parse"}  # the requests that tak
 
 
 def takes_a_worker(path: str) -> bool:
-    return path in WORK_PATHS or (path.startswith("/conversations/") and path.endswith("/trigger_intent"))
+    return (
+        path in WORK_PATHS
+        or path.startswith("/webhooks/")  # every channel's
+        or (path.startswith("/conversations/") and path.endswith("/trigger_intent"))
+    )
 
 
 class TokenCheck:
