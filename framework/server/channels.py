@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 
 from ..errors import DialogkitError, Issue, Location, did_you_mean, message
 
@@ -123,7 +124,7 @@ class RestChannel(Channel):
 
 
 class CallbackChannel(RestChannel):
-    """Rasa's callback channel: the request as for ``rest``, answered ``"success"``; each bot message
+    """Rasa's callback channel: the request as for ``rest``, answered ``success`` (text); each bot message
     is POSTed to ``url`` as ``{"recipient_id", "text", ...}`` (a message it cannot deliver is logged;
     the conversation keeps it)."""
 
@@ -146,7 +147,7 @@ class CallbackChannel(RestChannel):
                 except httpx.HTTPError as e:
                     logger.warning("callback channel: could not deliver a message to %s: %s", url, e)
                     break
-        return "success"
+        return PlainTextResponse("success")  # Rasa's answer, as text
 
 
 BUILTIN_CHANNELS: dict[str, type[Channel]] = {"rest": RestChannel, "callback": CallbackChannel}

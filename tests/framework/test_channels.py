@@ -52,7 +52,7 @@ def test_the_callback_channel_posts_the_bots_messages_to_the_users_url(light_mod
     agent = Agent.load(light_model)
     client = TestClient(create_app(agent, channels=channels))
     r = client.post("/webhooks/callback/webhook", json={"sender": "cb1", "message": "hello", "metadata": {"k": 1}})
-    assert r.status_code == 200 and r.json() == "success"
+    assert r.status_code == 200 and r.text == "success"
     assert received and all(m["recipient_id"] == "cb1" for m in received)
     said = [e.text for e in agent.tracker("cb1").events if e.event == "bot"]
     assert [m["text"] for m in received] == said
@@ -152,4 +152,4 @@ def test_serve_reads_credentials(light_model, tmp_path, receiver):
                "store": "memory", "batch_size": 1}
     app, _ = serve_app(options)
     r = TestClient(app).post("/webhooks/callback/webhook", json={"sender": "s", "message": "hello"})
-    assert r.json() == "success" and receiver[1]
+    assert r.text == "success" and receiver[1]
