@@ -27,24 +27,22 @@ import logging
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi import Path as FastAPIPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..domain.builtins import BUILTIN_INTENTS
-from ..domain.schema import Domain
 from ..errors import DialogkitError, Location, message
 from ..runtime.agent import Agent
 from ..stores.locks import LockTimeout
 from ..stores.shared import StoreConflict
 from ..version import __version__
 from .channels import Channel, ChannelError, load_credentials
+from .conversations import add_conversation_routes, rasa_message
 from .guards import ADMITTED, RETRY_AFTER_SECONDS, Admission, BodyLimit, Overloaded, TokenCheck, error_response
 
 __all__ = ["app_from_env", "create_app", "serve_app"]
@@ -222,7 +220,7 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
         messages = await run_in_threadpool(
             in_time, request, agent.handle, body.message, body.sender, "rest", body.metadata
         )
-        return [{"recipient_id": body.sender, **_rasa_message(m)} for m in messages]
+        return [{"recipient_id": body.sender, **rasa_message(m)} for m in messages]
 
     for channel in channels:
         if channel.name != "rest":  # the route above is rest's (with its schema in the OpenAPI document)
@@ -244,36 +242,7 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
             "message_id": body.message_id,
         }
 
-    # the bot's intents are the schema's: an unknown one is a 422 naming them, and clients see the list
-    intents = tuple(sorted(set(agent.domain.intents) | BUILTIN_INTENTS))
-    one_of: Any = Literal[intents]
-    trigger_body = create_model("TriggerIntent", __config__=ConfigDict(extra="ignore"), name=(one_of, ...),
-                                entities=(dict[str, Any] | None, None))
-
-    async def trigger_intent(
-        body: Any,
-        request: Request,
-        conversation_id: str = FastAPIPath(min_length=1, max_length=200),
-        output_channel: str | None = None,
-    ) -> Any:
-        """The bot acts on ``name`` as if the user had said it (Rasa's endpoint): its messages and the tracker."""
-        turn = await run_in_threadpool(
-            in_time, request, agent.trigger_intent, body.name, conversation_id, body.entities, output_channel or "rest"
-        )
-        t = await run_in_threadpool(agent.tracker, conversation_id)
-        return {"tracker": rasa_tracker(t, agent.domain),
-                "messages": [{"recipient_id": conversation_id, **_rasa_message(m)} for m in turn.messages]}
-
-    # a class made here: not a name the annotation string could find
-    trigger_intent.__annotations__["body"] = trigger_body
-    app.post("/conversations/{conversation_id:path}/trigger_intent")(trigger_intent)
-
-    @app.get("/conversations/{conversation_id:path}/tracker")  # any sender id, `/` included
-    async def tracker(conversation_id: str, format: Literal["rasa", "dialogkit"] = "rasa") -> Any:
-        t = await run_in_threadpool(agent.store.history, conversation_id)  # every event, not the cached window
-        if t is None:
-            return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
-        return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
+    add_conversation_routes(app, agent, in_time)
 
 
 def _channel_route(channel: Channel, agent: Agent, in_time: Any, check_length: Any) -> Any:
@@ -288,7 +257,7 @@ def _channel_route(channel: Channel, agent: Agent, in_time: Any, check_length: A
         messages = await run_in_threadpool(
             in_time, request, agent.handle, msg.text, msg.sender, channel.name, msg.metadata
         )
-        return await channel.reply(msg, [_rasa_message(m) for m in messages])
+        return await channel.reply(msg, [rasa_message(m) for m in messages])
 
     return hook
 
@@ -392,26 +361,3 @@ def app_from_env() -> FastAPI:
     import os
 
     return serve_app(json.loads(os.environ[SERVE_OPTIONS_ENV]))[0]
-
-
-def _rasa_message(msg: dict[str, Any]) -> dict[str, Any]:
-    out = {
-        k: msg[k]
-        for k in ("text", "buttons", "image", "custom", "attachment", "elements", "quick_replies")
-        if msg.get(k) is not None
-    }
-    if msg.get("response"):
-        out["response"] = msg["response"]
-    return out
-
-
-def rasa_tracker(t: Any, domain: Domain) -> dict[str, Any]:
-    """The tracker in Rasa's JSON shape (Rasa events, ``sender_id``, ``slots``, ``latest_message``,
-    ``active_loop`` = the active flow), plus dialogkit's ``flow_stack``."""
-    from ..rasa.protocol import rasa_tracker as as_rasa
-
-    stack = t.stack
-    data = as_rasa(t, domain, active_form=stack[-1].flow if stack else None)
-    data["slots"].pop("requested_slot", None)
-    data["flow_stack"] = [f.__dict__ for f in stack]
-    return data

@@ -42,7 +42,7 @@ def takes_a_worker(path: str) -> bool:
     return (
         path in WORK_PATHS
         or path.startswith("/webhooks/")  # every channel's
-        or (path.startswith("/conversations/") and path.endswith("/trigger_intent"))
+        or (path.startswith("/conversations/") and path.endswith(("/trigger_intent", "/tracker/events")))
     )
 
 

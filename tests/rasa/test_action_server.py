@@ -16,7 +16,7 @@ from dialogkit.framework.runtime.action_executor import ActionExecutor
 from dialogkit.framework.runtime.agent import Agent
 from dialogkit.framework.runtime.pipeline import resolve_config
 from dialogkit.framework.runtime.tracker import ActionExecuted, ActionFailed
-from dialogkit.framework.server.app import rasa_tracker
+from dialogkit.framework.server.conversations import rasa_tracker
 
 from .conftest import PROJECTS, _sdk_python
 

@@ -1,0 +1,143 @@
+"""The conversation routes: the bot acts on an intent (``trigger_intent``), events from another
+system are appended (``tracker/events``), and the conversation is read back (``tracker``, ``story``);
+plus the Rasa shapes of a bot message and of a tracker that every route answers with."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from fastapi import Body, FastAPI, Request
+from fastapi import Path as FastAPIPath
+from fastapi.responses import PlainTextResponse
+from pydantic import ConfigDict, Discriminator, Field, Tag, create_model
+from starlette.concurrency import run_in_threadpool
+
+from ..domain.builtins import BUILTIN_INTENTS
+from ..domain.schema import Domain
+from ..runtime.agent import Agent
+from .guards import error_response
+
+__all__ = ["add_conversation_routes", "rasa_message", "rasa_tracker"]
+
+
+class YamlResponse(PlainTextResponse):
+    media_type = "application/x-yaml"
+
+
+def add_conversation_routes(app: FastAPI, agent: Agent, in_time: Any) -> None:
+    """``in_time(request, work, *args)``: ``work`` in a worker thread, unless the request waited too long."""
+    # the bot's intents are the schema's: an unknown one is a 422 naming them, and clients see the list
+    intents = tuple(sorted(set(agent.domain.intents) | BUILTIN_INTENTS))
+    one_of: Any = Literal[intents]
+    trigger_body = create_model("TriggerIntent", __config__=ConfigDict(extra="ignore"), name=(one_of, ...),
+                                entities=(dict[str, Any] | None, None))
+
+    async def trigger_intent(
+        body: Any,
+        request: Request,
+        conversation_id: str = FastAPIPath(min_length=1, max_length=200),
+        output_channel: str | None = None,
+    ) -> Any:
+        """The bot acts on ``name`` as if the user had said it (Rasa's endpoint): its messages and the tracker."""
+        turn = await run_in_threadpool(
+            in_time, request, agent.trigger_intent, body.name, conversation_id, body.entities, output_channel or "rest"
+        )
+        t = await run_in_threadpool(agent.tracker, conversation_id)
+        return {"tracker": rasa_tracker(t, agent.domain),
+                "messages": [{"recipient_id": conversation_id, **rasa_message(m)} for m in turn.messages]}
+
+    # a class made here: not a name the annotation string could find
+    trigger_intent.__annotations__["body"] = trigger_body
+    app.post("/conversations/{conversation_id:path}/trigger_intent")(trigger_intent)
+
+    # the events a bot can take, as the schema says them: its own slot and flow names, Rasa's event types
+    events_body = _events_schema(agent.domain)
+
+    async def append(events: Any, request: Request, conversation_id: str = FastAPIPath(min_length=1)) -> Any:
+        """Append events from another system (Rasa's event JSON, one or a list); the DM's state follows."""
+        from ..runtime.external_events import EventsError, append_events
+
+        raw = [e.model_dump() for e in events] if isinstance(events, list) else events.model_dump()
+        try:
+            t = await run_in_threadpool(in_time, request, append_events, agent, conversation_id, raw)
+        except EventsError as e:
+            return error_response(422, "invalid_events", e.problems)
+        return rasa_tracker(t, agent.domain)
+
+    append.__annotations__["events"] = events_body
+    app.post("/conversations/{conversation_id:path}/tracker/events")(append)
+
+    @app.get(
+        "/conversations/{conversation_id:path}/story",
+        response_model=None,
+        responses={200: {"description": "a Rasa stories file", "content": {YamlResponse.media_type: {
+            "schema": {"type": "object", "required": ["version", "stories"]}}}}},
+    )
+    async def story(conversation_id: str) -> Any:
+        """The conversation as a Rasa story (YAML)."""
+        from ..runtime.external_events import story as as_story
+
+        t = await run_in_threadpool(agent.store.history, conversation_id)
+        if t is None:
+            return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
+        return YamlResponse(as_story(t, agent.domain))
+
+    @app.get("/conversations/{conversation_id:path}/tracker")  # any sender id, `/` included
+    async def tracker(conversation_id: str, format: Literal["rasa", "dialogkit"] = "rasa") -> Any:
+        t = await run_in_threadpool(agent.store.history, conversation_id)  # every event, not the cached window
+        if t is None:
+            return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
+        return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
+
+
+def rasa_message(msg: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        k: msg[k]
+        for k in ("text", "buttons", "image", "custom", "attachment", "elements", "quick_replies")
+        if msg.get(k) is not None
+    }
+    if msg.get("response"):
+        out["response"] = msg["response"]
+    return out
+
+
+def rasa_tracker(t: Any, domain: Domain) -> dict[str, Any]:
+    """The tracker in Rasa's JSON shape (Rasa events, ``sender_id``, ``slots``, ``latest_message``,
+    ``active_loop`` = the active flow), plus dialogkit's ``flow_stack``."""
+    from ..rasa.protocol import rasa_tracker as as_rasa
+
+    stack = t.stack
+    data = as_rasa(t, domain, active_form=stack[-1].flow if stack else None)
+    data["slots"].pop("requested_slot", None)
+    data["flow_stack"] = [f.__dict__ for f in stack]
+    return data
+
+
+def _events_schema(domain: Domain) -> Any:
+    """The body of ``tracker/events``: one Rasa event or a non-empty list, each of a type dialogkit
+    applies, naming the bot's own slots and flows."""
+    allow = ConfigDict(extra="allow")
+    kinds: list[Any] = [
+        create_model("UserEvent", __config__=allow, event=(Literal["user"], ...), text=(str | None, None),
+                     parse_data=(dict[str, Any] | None, None), input_channel=(str | None, None),
+                     metadata=(dict[str, Any] | None, None)),
+        create_model("BotEvent", __config__=allow, event=(Literal["bot"], ...), text=(str | None, None),
+                     data=(dict[str, Any] | None, None)),
+        create_model("ActionEvent", __config__=allow, event=(Literal["action"], ...),
+                     name=(Annotated[str, Field(min_length=1)], ...)),
+        create_model("OtherEvent", __config__=allow,
+                     event=(Literal["reset_slots", "restart", "session_started", "rewind", "undo"], ...)),
+    ]
+    if domain.slots:
+        slot_names: Any = Literal[tuple(domain.slots)]
+        kinds.append(create_model("SlotEvent", __config__=allow, event=(Literal["slot"], ...),
+                                  name=(slot_names, ...), value=(Any, None)))
+    if domain.flows:
+        flow_names: Any = Literal[tuple(domain.flows)]
+        kinds.append(create_model("ActiveLoopEvent", __config__=allow, event=(Literal["active_loop"], ...),
+                                  name=(flow_names | None, None)))
+    one: Any = Annotated[Union[tuple(kinds)], Field(discriminator="event")]  # noqa: UP007 - built at run time
+    many: Any = Annotated[list[one], Field(min_length=1)]
+    # one event or a list, told apart by their JSON type (an error names `event` or `events.<i>`)
+    either: Any = Union[Annotated[one, Tag("event")], Annotated[many, Tag("events")]]  # noqa: UP007
+    return Annotated[either, Discriminator(lambda v: "events" if isinstance(v, list) else "event"), Body()]

@@ -1,0 +1,91 @@
+"""Rasa's conversation API beyond the webhook: events from another system appended to a
+conversation (`POST /conversations/{id}/tracker/events`; the dialogue manager goes on from
+them), and the conversation read back as a Rasa story (`GET /conversations/{id}/story`)."""
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from dialogkit.framework.runtime.agent import Agent
+from dialogkit.framework.runtime.external_events import EventsError, append_events
+from dialogkit.framework.server.app import create_app
+
+
+def client_for(light_model):
+    agent = Agent.load(light_model)
+    return agent, TestClient(create_app(agent))
+
+
+def say(client, sender, message):
+    answer = client.post("/webhooks/rest/webhook", json={"sender": sender, "message": message})
+    return [m.get("text") for m in answer.json()]
+
+
+def test_an_appended_slot_is_one_the_flow_no_longer_asks_for(light_model):
+    agent, client = client_for(light_model)
+    assert [m["response"] for m in agent.handle("/book_table", conversation_id="e1")] == ["utter_ask_cuisine"]
+    r = client.post("/conversations/e1/tracker/events", json={"event": "slot", "name": "cuisine", "value": "thai"})
+    assert r.status_code == 200 and r.json()["slots"]["cuisine"] == "thai"
+    # the next answer fills the party size, and the flow goes past the cuisine the other system set
+    reply = agent.handle('/inform{"party_size": 2}', conversation_id="e1")
+    assert [m["response"] for m in reply] == ["utter_ask_area"]
+
+
+def test_a_list_of_events_is_appended_in_order_in_rasas_shape(light_model):
+    agent, client = client_for(light_model)
+    events = [
+        {"event": "user", "text": "hi from the app", "parse_data": {"intent": {"name": "greet", "confidence": 1}}},
+        {"event": "bot", "text": "Hello from the app!"},
+        {"event": "slot", "name": "area", "value": "north"},
+    ]
+    r = client.post("/conversations/e2/tracker/events", json=events)
+    assert r.status_code == 200
+    kinds = [(e["event"], e.get("text") or e.get("name")) for e in r.json()["events"]]
+    assert kinds[-3:] == [("user", "hi from the app"), ("bot", "Hello from the app!"), ("slot", "area")]
+    assert agent.tracker("e2").slots["area"] == "north"
+
+
+def test_events_it_cannot_apply_are_refused_whole(light_model):
+    agent, client = client_for(light_model)
+    say(client, "e3", "hello")
+    before = len(agent.store.history("e3").events)
+    r = client.post(
+        "/conversations/e3/tracker/events",
+        json=[{"event": "slot", "name": "area", "value": "east"}, {"event": "slot", "name": "nope"},
+              {"event": "followup", "name": "x"}, "text"],
+    )
+    assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+    said = {p["field"]: p["problem"] for p in r.json()["detail"]}
+    assert set(said) == {"events.1.slot.name", "events.2", "events.3"}
+    assert said["events.1.slot.name"].startswith("Input should be 'area', 'booking_reference', 'confirmed'")
+    assert "'followup' found using 'event' does not match any of the expected tags: 'user', 'bot'" in said["events.2"]
+    assert len(agent.store.history("e3").events) == before and agent.tracker("e3").slots["area"] is None
+    assert client.post("/conversations/e3/tracker/events", json=[]).status_code == 422
+    # the Python API says the same, event by event
+    with pytest.raises(EventsError) as e:
+        append_events(agent, "e3", [{"event": "slot", "name": "area", "value": "east"}, {"event": "followup"}])
+    assert e.value.problems == [
+        {"event": 1, "problem": "event 'followup' is not one dialogkit applies (it applies user, bot, slot, "
+         "reset_slots, action, active_loop, restart, session_started, rewind, undo)"}
+    ]
+    assert len(agent.store.history("e3").events) == before
+
+
+def test_the_conversation_as_a_rasa_story(light_model):
+    agent, client = client_for(light_model)
+    say(client, "s1", "hello")
+    say(client, "s1", '/book_table{"cuisine": "thai"}')
+    r = client.get("/conversations/s1/story")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-yaml")
+    data = yaml.safe_load(r.text)
+    assert data["version"] == "3.1"
+    (story,) = data["stories"]
+    assert story["story"] == "s1"
+    steps = story["steps"]
+    assert steps[0]["intent"] == "greet" and steps[0]["user"] == "hello"
+    assert {"action": "utter_greet"} in steps
+    book = next(i for i, s in enumerate(steps) if s.get("intent") == "book_table")
+    assert steps[book]["entities"] == [{"cuisine": "thai"}]
+    assert {"slot_was_set": [{"cuisine": "thai"}]} in steps[book:]
+    assert {"action": "utter_ask_party_size"} in steps[book:]
+    assert client.get("/conversations/nobody/story").status_code == 404
