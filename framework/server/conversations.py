@@ -117,25 +117,28 @@ def _events_schema(domain: Domain) -> Any:
     """The body of ``tracker/events``: one Rasa event or a non-empty list, each of a type dialogkit
     applies, naming the bot's own slots and flows."""
     allow = ConfigDict(extra="allow")
+
+    def tag(*names: str) -> Any:
+        return Literal[names]
+
+    text: Any = str | None
+    obj: Any = dict[str, Any] | None
+    name: Any = Annotated[str, Field(min_length=1)]
     kinds: list[Any] = [
-        create_model("UserEvent", __config__=allow, event=(Literal["user"], ...), text=(str | None, None),
-                     parse_data=(dict[str, Any] | None, None), input_channel=(str | None, None),
-                     metadata=(dict[str, Any] | None, None)),
-        create_model("BotEvent", __config__=allow, event=(Literal["bot"], ...), text=(str | None, None),
-                     data=(dict[str, Any] | None, None)),
-        create_model("ActionEvent", __config__=allow, event=(Literal["action"], ...),
-                     name=(Annotated[str, Field(min_length=1)], ...)),
+        create_model("UserEvent", __config__=allow, event=(tag("user"), ...), text=(text, None),
+                     parse_data=(obj, None), input_channel=(text, None), metadata=(obj, None)),
+        create_model("BotEvent", __config__=allow, event=(tag("bot"), ...), text=(text, None), data=(obj, None)),
+        create_model("ActionEvent", __config__=allow, event=(tag("action"), ...), name=(name, ...)),
         create_model("OtherEvent", __config__=allow,
-                     event=(Literal["reset_slots", "restart", "session_started", "rewind", "undo"], ...)),
+                     event=(tag("reset_slots", "restart", "session_started", "rewind", "undo"), ...)),
     ]
     if domain.slots:
-        slot_names: Any = Literal[tuple(domain.slots)]
-        kinds.append(create_model("SlotEvent", __config__=allow, event=(Literal["slot"], ...),
-                                  name=(slot_names, ...), value=(Any, None)))
+        kinds.append(create_model("SlotEvent", __config__=allow, event=(tag("slot"), ...),
+                                  name=(tag(*domain.slots), ...), value=(Any, None)))
     if domain.flows:
-        flow_names: Any = Literal[tuple(domain.flows)]
-        kinds.append(create_model("ActiveLoopEvent", __config__=allow, event=(Literal["active_loop"], ...),
-                                  name=(flow_names | None, None)))
+        loop: Any = tag(*domain.flows) | None
+        kinds.append(create_model("ActiveLoopEvent", __config__=allow, event=(tag("active_loop"), ...),
+                                  name=(loop, None)))
     one: Any = Annotated[Union[tuple(kinds)], Field(discriminator="event")]  # noqa: UP007 - built at run time
     many: Any = Annotated[list[one], Field(min_length=1)]
     # one event or a list, told apart by their JSON type (an error names `event` or `events.<i>`)
