@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 
-from dialogkit.framework.domain.builtins import BUILTIN_INTENTS, PATTERN_PREFIX
+from dialogkit.framework.domain.builtins import BUILTIN_INTENTS
 from dialogkit.framework.domain.schema import Domain
-from dialogkit.framework.runtime.tracker import FlowStarted
 
 from .draft import Draft
+from .patterns import pattern_flow, start_on_top
 from .phrases import did_you_mean
 
 __all__ = ["CLARIFY", "clarify"]
@@ -35,10 +35,9 @@ def clarify(domain: Domain, draft: Draft, margin: float) -> bool:
     close = [r["name"] for r in ranking[:MAX_OPTIONS] if top - float(r.get("confidence") or 0.0) <= margin]
     if len(close) < 2:
         return False
-    own = PATTERN_PREFIX + "clarify"
-    if own in domain.flows:
-        stack = draft.stack
-        draft.add(FlowStarted(flow=own, return_to=stack[-1].flow if stack else None))
+    own = pattern_flow(domain, "clarify")
+    if own is not None:
+        start_on_top(draft, own)
         return True
     values = {e["entity"]: e["value"] for e in parse.entities if e.get("entity")}
     labels = [domain.intents[name].description or name for name in close]

@@ -65,7 +65,8 @@ from .alignment import align
 from .clarify import clarify
 from .draft import Draft
 from .flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
-from .repairs import Repairs, pattern_flow
+from .patterns import pattern_flow
+from .repairs import Repairs
 from .slot_filling import Filled, fill_slots, offer_values
 
 __all__ = ["FlowPolicy", "FlowPolicyConfig"]

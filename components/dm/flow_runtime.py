@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from dialogkit.framework.domain.builtins import PATTERN_PREFIX, UTTER_CONTINUE_INTERRUPTED, UTTER_ERROR
+from dialogkit.framework.domain.builtins import UTTER_CONTINUE_INTERRUPTED, UTTER_ERROR
 from dialogkit.framework.domain.expressions import parse_expression
 from dialogkit.framework.domain.schema import Domain, ask_response
 from dialogkit.framework.runtime.decisions import RunAction
@@ -34,6 +34,7 @@ from dialogkit.framework.runtime.tracker import (
 
 from .builtin_actions import BUILTIN_RUNNERS
 from .draft import Draft
+from .patterns import pattern_flow, start_on_top
 from .step_runners import STEPS, WAIT, Steps
 
 __all__ = ["BUILTIN_RUNNERS", "STEPS", "FlowRuntime", "Node", "Steps"]  # BUILTIN_RUNNERS: from .builtin_actions
@@ -137,9 +138,9 @@ class FlowRuntime:
             )
             if not _ended_an_interruption(draft):
                 return
-            pattern = PATTERN_PREFIX + "continue_interrupted"
-            if pattern in self.domain.flows:  # the bot's own way back (a flow run on top; it then goes on)
-                draft.add(FlowStarted(flow=pattern, return_to=flow))
+            pattern = pattern_flow(self.domain, "continue_interrupted")
+            if pattern is not None:  # the bot's own way back (a flow run on top; it then goes on)
+                start_on_top(draft, pattern)
             elif prompt is not None:
                 draft.say(prompt, record=False)
 

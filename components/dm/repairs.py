@@ -59,15 +59,10 @@ from dialogkit.framework.runtime.tracker import (
 from . import phrases
 from .draft import Draft
 from .flow_runtime import FlowRuntime
+from .patterns import pattern_flow, start_on_top
 from .two_stage import TwoStageFallback
 
-__all__ = ["Repairs", "pattern_flow"]
-
-
-def pattern_flow(domain: Domain, name: str) -> str | None:
-    """The bot's flow that replaces pattern ``name``, if it has one."""
-    flow = PATTERN_PREFIX + name
-    return flow if flow in domain.flows else None
+__all__ = ["Repairs"]
 
 
 class Repairs:
@@ -98,11 +93,6 @@ class Repairs:
         else:
             draft.write({"response": response, "text": text, **extra})
 
-    def _start(self, draft: Draft, flow: str) -> None:
-        """Run pattern ``flow`` on top of the active flow, which goes on (without a resume prompt) when it ends."""
-        stack = draft.stack
-        draft.add(FlowStarted(flow=flow, return_to=stack[-1].flow if stack else None))
-
     def _wanted(self, setting: bool | None, pattern: str, response: str) -> bool:
         """A switch of flow_policy's: None means on when the bot defines the response or the pattern flow."""
         if setting is not None:
@@ -126,7 +116,7 @@ class Repairs:
         self.runtime.advance(draft, stack[-1].flow, node.next())
         flow = pattern_flow(self.domain, "skip")
         if flow is not None:
-            self._start(draft, flow)
+            start_on_top(draft, flow)
         else:
             self._say(draft, UTTER_SKIPPED, phrases.phrase("skipped", self.language))
         return True
@@ -164,7 +154,7 @@ class Repairs:
     def acknowledge(self, draft: Draft, changes: dict[str, Any]) -> None:
         flow = pattern_flow(self.domain, "correction")
         if flow is not None:
-            self._start(draft, flow)
+            start_on_top(draft, flow)
         else:
             self._say(draft, UTTER_CORRECTED, phrases.corrected(self.language, changes))
 
