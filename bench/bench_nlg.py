@@ -175,12 +175,13 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
         cands = decode([r[0] for r in reqs], beams, beams)
         before, after, fallbacks, failures = [], [], 0, []
         for mr, (_, present, vals), options in zip(parsed, reqs, cands, strict=True):
-            values = filled(mr)
+            values = filled(mr)  # what the placeholders become
+            known = {key(a): v for a, v in mr.items()}  # the MR's values, for the guard's wrong-value check
             before.append(fill(options[0], values, ""))
             chosen = None
             for c in options:
                 v = check(c, required_placeholders=present, required_values=vals, response_slots=slots,
-                          filled=values if not every else {}, lexicon=lexicon)
+                          filled=known, lexicon=lexicon)
                 if v.ok:
                     chosen = c
                     break
