@@ -135,14 +135,18 @@ conversations:
 """
 
 
-@pytest.fixture(scope="module")
-def bot(tmp_path_factory):
-    root = tmp_path_factory.mktemp("assertions") / "bot"
+def write_assertions_bot(root):
+    """The bot above with its action code and the passing conversations, written to ``root``."""
     (root / "tests").mkdir(parents=True)
     (root / "domain.yml").write_text(textwrap.dedent(DOMAIN).lstrip(), encoding="utf-8")
     (root / "actions.py").write_text(ACTIONS, encoding="utf-8")
     (root / "tests" / "conversations.yml").write_text(textwrap.dedent(PASSING).lstrip(), encoding="utf-8")
     return root
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory):
+    return write_assertions_bot(tmp_path_factory.mktemp("assertions") / "bot")
 
 
 @pytest.fixture(scope="module")

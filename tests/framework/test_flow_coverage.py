@@ -6,26 +6,20 @@ import json
 import shutil
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
 from dialogkit.framework.domain.loader import load_domain
 from dialogkit.framework.evaluation.flow_coverage import measure
 from dialogkit.framework.runtime.events import FlowAdvanced, FlowCompleted, FlowStarted
-from tests.framework.test_conversation_assertions import ACTIONS, DOMAIN, PASSING
+from tests.framework.test_conversation_assertions import write_assertions_bot
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory):
-    root = tmp_path_factory.mktemp("coverage") / "bot"
-    (root / "tests").mkdir(parents=True)
-    (root / "domain.yml").write_text(textwrap.dedent(DOMAIN).lstrip(), encoding="utf-8")
-    (root / "actions.py").write_text(ACTIONS, encoding="utf-8")
-    (root / "tests" / "conversations.yml").write_text(textwrap.dedent(PASSING).lstrip(), encoding="utf-8")
-    return root
+    return write_assertions_bot(tmp_path_factory.mktemp("coverage") / "bot")
 
 
 @pytest.fixture(scope="module")
