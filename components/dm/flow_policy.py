@@ -108,6 +108,7 @@ class FlowPolicy(Policy):
         self.graph: nx.DiGraph[str] = compile_flows(domain)
         self.runtime = FlowRuntime(domain, self.graph, config.max_actions_per_turn, config.action_timeout)
         self.repairs = Repairs(domain, self.runtime, config)
+        self.clarify_flow = pattern_flow(domain, "clarify")  # the bot's own, run instead of the question
         self._by_name = sorted(domain.flows.items())  # the order flows are tried in when several start on an intent
         if config.escalation != "end" and config.escalation not in domain.flows:
             raise ConfigError(
@@ -194,7 +195,7 @@ class FlowPolicy(Policy):
                 and clarify(self.domain, draft, self.config.clarify_margin):
             # asked which intent was meant (the message did not answer the question asked): the flow waits,
             # unless the bot's own pattern_clarify flow took over
-            if draft.stack and draft.stack[-1].flow == pattern_flow(self.domain, "clarify"):
+            if self.clarify_flow is not None:
                 yield from self.runtime.run(draft)
             return
         fallback = self.repairs.fallback(draft, intent)

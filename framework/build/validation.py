@@ -36,6 +36,15 @@ __all__ = [
 
 # said by the runtime itself: never "unused"
 RUNTIME_RESPONSES = set(RUNTIME_RESPONSE_TEXTS) | DM_RESPONSES
+# the domain section each kind of name is defined in
+SECTIONS = {
+    "intent": "intents",
+    "entity": "entities",
+    "slot": "slots",
+    "response": "responses",
+    "action": "actions",
+    "flow": "flows",
+}
 
 
 
@@ -66,15 +75,9 @@ class _Checker(FlowChecks):
         }[kind]
         if name in table:
             return True
-        section = {
-            "intent": "intents",
-            "entity": "entities",
-            "slot": "slots",
-            "response": "responses",
-            "action": "actions",
-            "flow": "flows",
-        }[kind]
-        self.add("DK301", path, kind=kind, name=name, where=where, hint=did_you_mean(name, table), section=section)
+        self.add(
+            "DK301", path, kind=kind, name=name, where=where, hint=did_you_mean(name, table), section=SECTIONS[kind]
+        )
         return False
 
     def condition(self, text: str, path: tuple[Any, ...], where: str) -> None:
@@ -340,14 +343,7 @@ class _Checker(FlowChecks):
         ):
             for name in table:
                 if name not in self.used[kind] and name not in exempt:
-                    section = {
-                        "intent": "intents",
-                        "entity": "entities",
-                        "slot": "slots",
-                        "response": "responses",
-                        "action": "actions",
-                    }[kind]
-                    self.add("DK302", (section, name), "warning", kind=kind, name=name)
+                    self.add("DK302", (SECTIONS[kind], name), "warning", kind=kind, name=name)
 
 
 def _all_synonym_variants(entity: Any) -> set[str]:

@@ -135,11 +135,13 @@ class CallbackChannel(RestChannel):
         url: str = Field(pattern=r"^https?://")
         timeout: float = Field(10.0, gt=0)
 
+    config: Config
+
     async def reply(self, message: UserMessage, messages: list[dict[str, Any]]) -> Any:
         import httpx
 
-        url = self.config.url  # type: ignore[attr-defined]
-        async with httpx.AsyncClient(timeout=self.config.timeout) as client:  # type: ignore[attr-defined]
+        url = self.config.url
+        async with httpx.AsyncClient(timeout=self.config.timeout) as client:
             for m in messages:
                 try:
                     r = await client.post(url, json={"recipient_id": message.sender, **m})

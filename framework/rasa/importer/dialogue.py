@@ -62,15 +62,7 @@ def build_dialogue(st: ImportState) -> None:
             # a submit rule: what happens when the form completes (under a slot condition, if it has one)
             actions = [s["action"] for s in steps[1:] if "action" in s]
             if form in st.flows:
-                test = (
-                    " and ".join(
-                        slot_test(st, k, v)
-                        for sc in slot_conds
-                        for item in (sc if isinstance(sc, list) else [sc])
-                        for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])
-                    )
-                    or None
-                )
+                test = _slot_condition(st, slot_conds)
                 variants = submit.setdefault(form, [])
                 same = next((v for v in variants if v.condition == test), None)
                 if same is not None:
@@ -100,16 +92,7 @@ def build_dialogue(st: ImportState) -> None:
                 where,
             )
             continue
-        condition = (
-            " and ".join(
-                slot_test(st, k, v)
-                for sc in slot_conds
-                for item in (sc if isinstance(sc, list) else [sc])
-                # a bare name: the slot is set
-                for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])
-            )
-            or None
-        )
+        condition = _slot_condition(st, slot_conds)
         for c in cond:
             if isinstance(c, dict) and not ({"active_loop", "slot_was_set"} & set(c)):
                 st.report.add("dropped", f"rule `{name}`: condition {c}", where)
@@ -206,18 +189,14 @@ def submit_steps(st: ImportState, variants: list[SubmitVariant], where: Location
     return out
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+def _slot_condition(st: ImportState, slot_conds: list[Any]) -> str | None:
+    """A rule's ``slot_was_set`` conditions as one dialogkit condition (None: there are none)."""
+    return (
+        " and ".join(
+            slot_test(st, k, v)
+            for sc in slot_conds
+            for item in (sc if isinstance(sc, list) else [sc])
+            for k, v in (item.items() if isinstance(item, dict) else [(item, SET)])  # a bare name: the slot is set
+        )
+        or None
+    )
