@@ -271,12 +271,11 @@ def run_cli(
         if endpoints:
             agent.use_endpoints(endpoints)
         failed_any = False
+        conversations: list[list[Any]] = []  # every conversation's events, for the flow coverage
         if tests:
             ran = run_conversations(agent, tests)
             failed_any |= _report_conversations(ran, out)
-            if coverage is not None:
-                failed_any |= _report_coverage(agent, ran, source if source == Path(bot_dir) else None, coverage,
-                                               coverage_min)
+            conversations += [agent.tracker(r.conversation_id).events for r in ran]
         if stories:
             results = run_test_stories(agent, stories, story_mode)
             data = write_reports(results, stories_out)
@@ -292,6 +291,10 @@ def run_cli(
                 f"in {stories_out}/ (story_report.json, failed_test_stories.yml)"
             )
             failed_any |= data["passed"] < data["stories"]
+            conversations += [r.events for r in results]
+        if coverage is not None:
+            bot = source if source == Path(bot_dir) else None  # an imported project's lines are in temporary files
+            failed_any |= _report_coverage(agent, conversations, bot, coverage, coverage_min)
         if nlu_files:  # reported, as `rasa test` does; an imperfect score does not fail the run
             from .nlu_testing import print_summary, run_nlu_files
 
@@ -302,14 +305,15 @@ def run_cli(
 
 
 def _report_coverage(
-    agent: Any, results: list[ConversationResult], bot: Path | None, out_dir: str, minimum: float | None
+    agent: Any, conversations: list[list[Any]], bot: Path | None, out_dir: str, minimum: float | None
 ) -> bool:
-    """Print the flow coverage of ``results``' conversations and write its files; True when it is under ``minimum``."""
+    """Print the flow coverage of ``conversations`` (their events) and write its files; True when it is under
+    ``minimum``."""
     from ..domain.loader import load_domain
     from .flow_coverage import measure, write
 
     locate = load_domain(bot).where if bot is not None else None
-    report = measure(agent.domain, (agent.tracker(r.conversation_id).events for r in results), locate)
+    report = measure(agent.domain, conversations, locate)
     for line in report.summary():
         print(line)
     json_path, html_path = write(report, agent.domain, out_dir)

@@ -174,7 +174,8 @@ class CoverageReport:
         missing = self.uncovered()
         if missing:
             lines.append(f"Untested branches ({len(missing)}):")
-            lines += [f"  {_show(self.where(b)) or name}: {name}: {b.label}" for name, b in missing]
+            for name, b in missing:  # an imported project's lines are in temporary files: the flow alone
+                lines.append(f"  {_show(self.where(b)) + ': ' if self.where(b) else ''}{name}: {b.label}")
         return lines
 
 

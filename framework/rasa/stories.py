@@ -44,6 +44,7 @@ class StoryResult:
     pairs: list[tuple[str, str]] = field(default_factory=list)  # (expected action, predicted action)
     intent_pairs: list[tuple[str, str]] = field(default_factory=list)
     failure: str | None = None
+    events: list[Any] = field(default_factory=list)  # the conversation the story left (flow coverage reads it)
 
     def diverged(self, why: str) -> None:
         """Mark the story failed; the first divergence is the one reported."""

@@ -73,9 +73,12 @@ def run_test_stories(agent: Any, stories: list[TestStory], mode: str = "replay")
     if mode == "replay":
         return [_replay_story(agent, f"rasa-test-replay-{n}-{story.name}", story) for n, story in enumerate(stories)]
     bot = AgentBot(agent)
-    return [
-        run_live_story(bot, agent.domain, f"rasa-test-e2e-{n}-{story.name}", story) for n, story in enumerate(stories)
-    ]
+    results = []
+    for n, story in enumerate(stories):
+        cid = f"rasa-test-e2e-{n}-{story.name}"
+        results.append(run_live_story(bot, agent.domain, cid, story))
+        results[-1].events = list(agent.tracker(cid).events)
+    return results
 
 
 def _story_parse(agent: Any, step: dict[str, Any], text: str, spans: list[Any]) -> Parse:
@@ -151,6 +154,7 @@ def _replay_story(agent: Any, cid: str, story: TestStory) -> StoryResult:
             elif "active_loop" in s:
                 result.lines.append(f"  - active_loop: {s['active_loop'] if s['active_loop'] is not None else 'null'}")
         _closing(result, pairs[k:])
+    result.events = list(tracker.events)
     return result
 
 
