@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test demo lint typecheck clean browser rasa-sdk-env rasa-oracle-env services services-down
+.PHONY: setup test demo lint typecheck clean browser webchat rasa-sdk-env rasa-oracle-env services services-down
 
 setup: $(STAMP)
 
@@ -56,11 +56,24 @@ demo: setup
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/dialogkit train domains/restaurant --out models/restaurant
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/dialogkit shell models/restaurant --script domains/restaurant/demo.txt
 
-# Debian's Chromium for the web chat page's browser test (skipped when it is missing).
-browser:
+# Debian's Chromium for the browser tests (skipped when it is missing), and the Rasa chat widget
+# they hold a conversation with over socket.io.
+browser: webchat
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+# rasa-webchat, a published Rasa-compatible chat widget, from the npm registry (npm checks the
+# package's integrity): its standalone bundle, for tests/framework/test_webchat.py.
+WEBCHAT_VERSION := 1.0.1
+WEBCHAT := .cache/webchat/rasa-webchat-$(WEBCHAT_VERSION).js
+webchat: $(WEBCHAT)
+
+$(WEBCHAT):
+	mkdir -p .cache/webchat
+	cd .cache/webchat && npm pack --silent rasa-webchat@$(WEBCHAT_VERSION) >/dev/null \
+	  && tar -xzf rasa-webchat-$(WEBCHAT_VERSION).tgz package/lib/index.js \
+	  && mv package/lib/index.js rasa-webchat-$(WEBCHAT_VERSION).js && rm -rf package rasa-webchat-$(WEBCHAT_VERSION).tgz
 
 lint: setup typecheck
 	$(BIN)/ruff check dialogkit framework components tests bench

@@ -237,7 +237,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "DK804": (
         "channel '{name}' is a Rasa channel dialogkit has no adapter for yet: it is skipped",
-        "talk to the bot over `rest` or `callback`, or write a channel of your own (docs/interfaces.md)",
+        "talk to the bot over `rest`, `callback` or `socketio`, or write a channel of your own (docs/interfaces.md)",
     ),
     "DK805": (
         "unknown channel '{name}'{hint}",

@@ -180,8 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--auth-token", help="require this token (?token= or Bearer header); or set DIALOGKIT_AUTH_TOKEN")
     s.add_argument(
         "--credentials",
-        help="credentials.yml: the channels to serve besides rest (callback, or a class of your own), each at "
-        "/webhooks/<name>/webhook; a Rasa project's file carries over (channels without an adapter are skipped)",
+        help="credentials.yml: the channels to serve besides rest (callback, socketio, or a class of your own), "
+        "webhooks at /webhooks/<name>/webhook; a Rasa project's file carries over (channels without an adapter "
+        "are skipped)",
     )
     s.add_argument(
         "--store",

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,9 +40,19 @@ from ..runtime.agent import Agent
 from ..stores.locks import LockTimeout
 from ..stores.shared import StoreConflict
 from ..version import __version__
-from .channels import Channel, ChannelError, load_credentials
-from .conversations import add_conversation_routes, rasa_message
-from .guards import ADMITTED, RETRY_AFTER_SECONDS, Admission, BodyLimit, Overloaded, TokenCheck, error_response
+from .channels import Channel, ChannelError, RestChannel, UserMessage, load_credentials
+from .conversations import add_conversation_routes
+from .guards import (
+    ADMITTED,
+    RETRY_AFTER_SECONDS,
+    Admission,
+    BodyLimit,
+    InFlight,
+    Overloaded,
+    TokenCheck,
+    error_response,
+)
+from .turns import Turns
 
 __all__ = ["app_from_env", "create_app", "serve_app"]
 
@@ -106,18 +115,35 @@ def create_app(
         description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).",
         responses=ERROR_RESPONSES,
     )
-    _add_guards(app, auth_token, max_body_bytes, cors, max_in_flight)
+    in_flight = InFlight(max_in_flight)
+    turns = Turns(agent, in_flight, max_wait_ms / 1000, max_message_chars, max_body_bytes, cors)
+    turns.channels = {"rest": RestChannel(RestChannel.Config())} | {c.name: c for c in channels or []}
+    app.state.turns = turns
+    _add_guards(app, auth_token, max_body_bytes, cors, in_flight)
     _add_error_handlers(app)
-    _add_routes(app, agent, max_message_chars, max_wait_ms / 1000, channels or [])
+    _add_routes(app, turns)
+    for channel in turns.channels.values():
+        if not channel.webhook:  # outermost: its connections have their own limits and auth
+            app.add_middleware(_Attached, channel=channel, turns=turns)
     return app
 
 
+class _Attached:
+    """The app as a channel with connections of its own wraps it (:meth:`Channel.attach`)."""
+
+    def __init__(self, app: Any, channel: Channel, turns: Turns):
+        self.inner = channel.attach(app, turns)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.inner(scope, receive, send)
+
+
 def _add_guards(
-    app: FastAPI, auth_token: str | None, max_body_bytes: int, cors: list[str] | None, max_in_flight: int
+    app: FastAPI, auth_token: str | None, max_body_bytes: int, cors: list[str] | None, in_flight: InFlight
 ) -> None:
     """The admission bound, the token check, the body limit and CORS (plain ASGI layers: no
     per-request task or stream)."""
-    app.add_middleware(Admission, max_in_flight=max_in_flight)  # innermost: only requests that passed the others count
+    app.add_middleware(Admission, in_flight=in_flight)  # innermost: only requests that passed the others count
     if auth_token:
         app.add_middleware(TokenCheck, token=auth_token)
     # outside the token check: bodies are bounded before anything reads them
@@ -176,13 +202,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         return error_response(500, "internal_error", f"{type(exc).__name__}; see the server log")
 
 
-def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: float, channels: list[Channel]) -> None:
+def _add_routes(app: FastAPI, turns: Turns) -> None:
+    agent = turns.agent
     chat_page = resources.files("dialogkit.framework.server").joinpath("static/chat.html").read_text(encoding="utf-8")
-
-    def _check_length(text: str) -> JSONResponse | None:
-        if len(text) > max_message_chars:
-            return error_response(422, "message_too_long", f"messages are limited to {max_message_chars} characters")
-        return None
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def chat() -> HTMLResponse:
@@ -204,35 +226,30 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
 
     def in_time(request: Request, work: Any, *args: Any) -> Any:
         """``work(*args)`` in a worker thread, unless the request waited past the bound for one."""
-        admitted = request.scope.get(ADMITTED)
-        if max_wait and admitted is not None and time.monotonic() - admitted > max_wait:
-            raise Overloaded(
-                f"the server is busy: the message waited over {max_wait * 1000:.0f} ms for a worker and was not read; "
-                f"send it again in {RETRY_AFTER_SECONDS} s"
-            )
-        return work(*args)
+        return turns.in_time(request.scope.get(ADMITTED), work, *args)
 
     @app.post("/webhooks/rest/webhook")
     async def webhook(body: WebhookMessage, request: Request) -> Any:
-        too_long = _check_length(body.message)
-        if too_long:
-            return too_long
-        messages = await run_in_threadpool(
-            in_time, request, agent.handle, body.message, body.sender, "rest", body.metadata
-        )
-        return [{"recipient_id": body.sender, **rasa_message(m)} for m in messages]
+        try:
+            messages = await turns.answer(
+                "rest", UserMessage(body.sender, body.message, body.metadata or {}), request.scope.get(ADMITTED)
+            )
+        except ChannelError as e:
+            return error_response(e.status, e.code, e.problem)
+        return [{"recipient_id": body.sender, **m} for m in messages]
 
-    for channel in channels:
-        if channel.name != "rest":  # the route above is rest's (with its schema in the OpenAPI document)
+    for channel in turns.channels.values():
+        if channel.webhook and channel.name != "rest":  # the route above is rest's (with its schema)
             app.post(f"/webhooks/{channel.name}/webhook", summary=f"the {channel.name} channel")(
-                _channel_route(channel, agent, in_time, _check_length)
+                _channel_route(channel, turns)
             )
 
     @app.post("/model/parse")
     async def parse(body: ParseRequest, request: Request) -> Any:
-        too_long = _check_length(body.text)
-        if too_long:
-            return too_long
+        try:
+            turns.check_length(body.text)
+        except ChannelError as e:
+            return error_response(e.status, e.code, e.problem)
         result = await run_in_threadpool(in_time, request, agent.parse, body.text)
         return {
             "text": result["text"],
@@ -242,22 +259,17 @@ def _add_routes(app: FastAPI, agent: Agent, max_message_chars: int, max_wait: fl
             "message_id": body.message_id,
         }
 
-    add_conversation_routes(app, agent, in_time)
+    add_conversation_routes(app, turns, in_time)
 
 
-def _channel_route(channel: Channel, agent: Agent, in_time: Any, check_length: Any) -> Any:
+def _channel_route(channel: Channel, turns: Turns) -> Any:
     async def hook(request: Request) -> Any:
         try:
             msg = await channel.read(request)
+            messages = await turns.answer(channel.name, msg, request.scope.get(ADMITTED))
         except ChannelError as e:
             return error_response(e.status, e.code, e.problem)
-        too_long = check_length(msg.text)
-        if too_long:
-            return too_long
-        messages = await run_in_threadpool(
-            in_time, request, agent.handle, msg.text, msg.sender, channel.name, msg.metadata
-        )
-        return await channel.reply(msg, [rasa_message(m) for m in messages])
+        return await channel.reply(msg, messages)
 
     return hook
 

@@ -3,6 +3,9 @@
 A channel turns a request to ``POST /webhooks/<name>/webhook`` into a :class:`UserMessage`
 (:meth:`Channel.read`: parse, check the sender's signature) and the bot's answer into what that
 channel wants back (:meth:`Channel.reply`: the HTTP answer, and any messages it sends elsewhere).
+:meth:`Channel.send` reaches a user the bot speaks to first (``trigger_intent`` with an output
+channel, a reminder). A channel that keeps connections of its own instead of webhooks
+(socket.io) sets ``webhook = False`` and wraps the app in :meth:`Channel.attach`.
 The server does the rest the same way for every channel: the body limit, the token, admission
 under load, the message length, the turn itself (``Agent.handle`` with the channel's name as the
 input channel and the request's metadata) and the error answers.
@@ -13,13 +16,14 @@ Built in:
   (``recipient_id``, ``text``, ``buttons``, ``image``, ``custom``) out. Always on.
 - ``callback``: the same request, answered ``"success"``; the bot's messages are POSTed one by one
   to the configured ``url`` (Rasa's callback channel).
+- ``socketio``: Rasa's socket.io protocol (:mod:`.socketio_channel`), what Rasa's chat widgets speak.
 
 Channels are configured in ``credentials.yml`` as in Rasa (``dialogkit serve --credentials FILE``):
 a top-level key per channel with its settings. A key naming a class (``mymodule.MyChannel`` or
 ``mymodule:MyChannel``, importable from the file's folder) adds a channel of one's own: a subclass
 of :class:`Channel` (docs/interfaces.md has an example). Rasa channels dialogkit does not have yet
-(``socketio``, ``telegram``, ``slack``...) and Rasa X's ``rasa:`` are skipped with a warning, so a
-Rasa project's file carries over.
+(``facebook``, ``mattermost``...) and Rasa X's ``rasa:`` are skipped with a warning, so a Rasa
+project's file carries over.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 # Rasa's channels dialogkit has no adapter for yet: skipped (with a warning), not refused
 NOT_YET = {
-    "socketio", "telegram", "slack", "twilio", "twilio_voice", "facebook", "mattermost", "rocketchat",
+    "telegram", "slack", "twilio", "twilio_voice", "facebook", "mattermost", "rocketchat",
     "botframework", "webexteams", "hangouts", "cisco_spark",
 }
 IGNORED = {"rasa"}  # Rasa X / Enterprise: no counterpart
@@ -77,6 +81,7 @@ class Channel:
     """
 
     name: ClassVar[str] = ""
+    webhook: ClassVar[bool] = True  # served at /webhooks/<name>/webhook (read → reply)
 
     class Config(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -92,6 +97,17 @@ class Channel:
         """What the webhook answers, given the bot's ``messages`` (Rasa's shape: ``text``,
         ``buttons``, ``image``, ``custom``...). Send them elsewhere here if the channel does."""
         return [{"recipient_id": message.sender, **m} for m in messages]
+
+    async def send(self, recipient_id: str, messages: list[dict[str, Any]]) -> None:
+        """Deliver messages the user did not ask for (the bot speaking first, a reminder). The
+        default does nothing: a channel that only answers requests cannot reach its users unasked,
+        and the messages stay in the conversation (its tracker)."""
+
+    def attach(self, app: Any, turns: Any) -> Any:
+        """The ASGI app to serve: ``app`` itself for a webhook channel; a channel with connections
+        of its own wraps it, and answers each message with ``await turns.admit_and_answer(self.name,
+        UserMessage(...))`` (:class:`~dialogkit.framework.server.turns.Turns`)."""
+        return app
 
 
 class _RestBody(BaseModel):
@@ -138,21 +154,27 @@ class CallbackChannel(RestChannel):
     config: Config
 
     async def reply(self, message: UserMessage, messages: list[dict[str, Any]]) -> Any:
+        await self.send(message.sender, messages)
+        return PlainTextResponse("success")  # Rasa's answer, as text
+
+    async def send(self, recipient_id: str, messages: list[dict[str, Any]]) -> None:
         import httpx
 
         url = self.config.url
         async with httpx.AsyncClient(timeout=self.config.timeout) as client:
             for m in messages:
                 try:
-                    r = await client.post(url, json={"recipient_id": message.sender, **m})
+                    r = await client.post(url, json={"recipient_id": recipient_id, **m})
                     r.raise_for_status()
                 except httpx.HTTPError as e:
                     logger.warning("callback channel: could not deliver a message to %s: %s", url, e)
                     break
-        return PlainTextResponse("success")  # Rasa's answer, as text
 
 
-BUILTIN_CHANNELS: dict[str, type[Channel]] = {"rest": RestChannel, "callback": CallbackChannel}
+def _builtin_channels() -> dict[str, type[Channel]]:
+    from .socketio_channel import SocketIOChannel
+
+    return {"rest": RestChannel, "callback": CallbackChannel, "socketio": SocketIOChannel}
 
 
 def load_credentials(path: str | Path) -> tuple[list[Channel], list[Issue]]:
@@ -172,14 +194,15 @@ def load_credentials(path: str | Path) -> tuple[list[Channel], list[Issue]]:
         if key in NOT_YET:
             warnings.append(message("DK804", where, "warning", name=key))
             continue
-        cls = BUILTIN_CHANNELS.get(key)
+        builtin = _builtin_channels()
+        cls = builtin.get(key)
         if cls is None and ("." in key or ":" in key):
             cls = _custom(key, Path(path).resolve().parent, where, errors)
             if cls is None:
                 continue
         elif cls is None:
-            hint = did_you_mean(key, [*BUILTIN_CHANNELS, *NOT_YET])
-            errors.append(message("DK805", where, name=key, hint=hint, known=", ".join(sorted(BUILTIN_CHANNELS))))
+            hint = did_you_mean(key, [*builtin, *NOT_YET])
+            errors.append(message("DK805", where, name=key, hint=hint, known=", ".join(sorted(builtin))))
             continue
         try:
             config = cls.Config.model_validate(settings or {})

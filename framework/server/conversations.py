@@ -14,8 +14,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..domain.builtins import BUILTIN_INTENTS
 from ..domain.schema import Domain
-from ..runtime.agent import Agent
 from .guards import error_response
+from .turns import Turns, rasa_message
 
 __all__ = ["add_conversation_routes", "rasa_message", "rasa_tracker"]
 
@@ -24,8 +24,9 @@ class YamlResponse(PlainTextResponse):
     media_type = "application/x-yaml"
 
 
-def add_conversation_routes(app: FastAPI, agent: Agent, in_time: Any) -> None:
+def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
     """``in_time(request, work, *args)``: ``work`` in a worker thread, unless the request waited too long."""
+    agent = turns.agent
     # the bot's intents are the schema's: an unknown one is a 422 naming them, and clients see the list
     intents = tuple(sorted(set(agent.domain.intents) | BUILTIN_INTENTS))
     one_of: Any = Literal[intents]
@@ -38,10 +39,15 @@ def add_conversation_routes(app: FastAPI, agent: Agent, in_time: Any) -> None:
         conversation_id: str = FastAPIPath(min_length=1, max_length=200),
         output_channel: str | None = None,
     ) -> Any:
-        """The bot acts on ``name`` as if the user had said it (Rasa's endpoint): its messages and the tracker."""
+        """The bot acts on ``name`` as if the user had said it (Rasa's endpoint): its messages and the
+        tracker. With ``output_channel`` (a channel's name, or ``latest``: the one the conversation's
+        latest message came in on) the messages are also sent to the user through that channel."""
+        channel = turns.output_channel(output_channel, conversation_id)
         turn = await run_in_threadpool(
-            in_time, request, agent.trigger_intent, body.name, conversation_id, body.entities, output_channel or "rest"
+            in_time, request, agent.trigger_intent, body.name, conversation_id, body.entities,
+            channel.name if channel else output_channel or "rest",
         )
+        await turns.push(channel, conversation_id, turn.messages)
         t = await run_in_threadpool(agent.tracker, conversation_id)
         return {"tracker": rasa_tracker(t, agent.domain),
                 "messages": [{"recipient_id": conversation_id, **rasa_message(m)} for m in turn.messages]}
@@ -88,17 +94,6 @@ def add_conversation_routes(app: FastAPI, agent: Agent, in_time: Any) -> None:
         if t is None:
             return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
         return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
-
-
-def rasa_message(msg: dict[str, Any]) -> dict[str, Any]:
-    out = {
-        k: msg[k]
-        for k in ("text", "buttons", "image", "custom", "attachment", "elements", "quick_replies")
-        if msg.get(k) is not None
-    }
-    if msg.get("response"):
-        out["response"] = msg["response"]
-    return out
 
 
 def rasa_tracker(t: Any, domain: Domain) -> dict[str, Any]:

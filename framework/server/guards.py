@@ -14,6 +14,7 @@ __all__ = [
     "ADMITTED",
     "Admission",
     "BodyLimit",
+    "InFlight",
     "OPEN_PATHS",
     "Overloaded",
     "RETRY_AFTER_SECONDS",
@@ -69,32 +70,46 @@ class TokenCheck:
         await self.app(scope, receive, send)
 
 
+class InFlight:
+    """The messages a process is answering, over every way they come in (HTTP requests and
+    socket.io events share it): at most ``bound`` at once (0: no bound). One event loop per
+    process, so no lock is needed."""
+
+    def __init__(self, bound: int):
+        self.bound, self.count = bound, 0
+
+    def full(self) -> bool:
+        return bool(self.bound) and self.count >= self.bound
+
+    def refusal(self) -> str:
+        return (f"the server is answering {self.count} messages, its bound (--max-in-flight); "
+                f"this one was not read: send it again in {RETRY_AFTER_SECONDS} s")
+
+
 class Admission:
-    """ASGI middleware: at most ``max_in_flight`` message and parse requests at once (0: no
+    """ASGI middleware: at most ``in_flight.bound`` message and parse requests at once (0: no
     bound); one more is answered 503 ``overloaded`` with ``Retry-After`` at once instead of
     queueing, so the wait of those let in stays bounded. Each let-in request carries the time it
     was let in (``scope[ADMITTED]``) for the wait bound."""
 
-    def __init__(self, app: Any, max_in_flight: int):
-        self.app, self.max_in_flight, self.in_flight = app, max_in_flight, 0
+    def __init__(self, app: Any, in_flight: InFlight):
+        self.app, self.in_flight = app, in_flight
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or not takes_a_worker(scope["path"]):
             await self.app(scope, receive, send)
             return
-        if self.max_in_flight and self.in_flight >= self.max_in_flight:
-            detail = (f"the server is answering {self.in_flight} messages, its bound (--max-in-flight); "
-                      f"this one was not read: send it again in {RETRY_AFTER_SECONDS} s")
-            await error_response(503, "overloaded", detail, {"Retry-After": str(RETRY_AFTER_SECONDS)})(
-                scope, receive, send
-            )
+        if self.in_flight.full():
+            await error_response(
+                503, "overloaded", self.in_flight.refusal(), {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )(scope, receive, send)
             return
-        self.in_flight += 1  # one event loop per process: no lock needed
+        self.in_flight.count += 1
         scope[ADMITTED] = time.monotonic()
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight -= 1
+            self.in_flight.count -= 1
 
 
 class BodyLimit:

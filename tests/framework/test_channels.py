@@ -115,18 +115,19 @@ def test_a_rasa_projects_credentials_carry_over(tmp_path):
           user_message_evt: user_uttered
           bot_message_evt: bot_uttered
           session_persistence: true
-        telegram:
-          access_token: "123"
+        facebook:
           verify: my_bot
-          webhook_url: https://example.com/webhooks/telegram/webhook
+          secret: "123"
+          page-access-token: "456"
         rasa:
           url: http://localhost:5002/api
         """)
     channels, skipped = load_credentials(path)
-    assert [c.name for c in channels] == ["rest"]
-    assert [i.code for i in skipped] == ["DK804", "DK804"]
-    assert skipped[0].text == "channel 'socketio' is a Rasa channel dialogkit has no adapter for yet: it is skipped"
-    assert skipped[0].location.line == 2 and skipped[1].location.line == 6
+    assert [c.name for c in channels] == ["rest", "socketio"]
+    assert channels[1].config.session_persistence is True
+    assert [i.code for i in skipped] == ["DK804"]
+    assert skipped[0].text == "channel 'facebook' is a Rasa channel dialogkit has no adapter for yet: it is skipped"
+    assert skipped[0].location.line == 6
 
 
 def test_mistakes_in_the_file_are_errors_at_their_line(tmp_path):
