@@ -12,13 +12,14 @@ from dialogkit.framework.domain.builtins import (
     ACTION_BACK,
     ACTION_CANCEL_FLOW,
     ACTION_DEACTIVATE_LOOP,
+    ACTION_HUMAN_HANDOFF,
     ACTION_LISTEN,
     ACTION_RESTART,
     ACTION_SESSION_START,
     ACTION_UNLIKELY_INTENT,
     UTTER_BACK,
 )
-from dialogkit.framework.runtime.tracker import FlowCancelled, Restarted, UserUtteranceReverted
+from dialogkit.framework.runtime.tracker import ConversationPaused, FlowCancelled, Restarted, UserUtteranceReverted
 
 from .draft import Draft
 
@@ -46,6 +47,12 @@ def _cancel_flow(rt: FlowRuntime, draft: Draft) -> None:
         draft.add(FlowCancelled(flow=stack[-1].flow))
 
 
+def _pause(rt: FlowRuntime, draft: Draft) -> None:
+    """dialogkit's: the conversation goes to a human (ConversationPaused): the user's next messages
+    are kept and forwarded to the handoff webhook, not answered, until a ConversationResumed."""
+    draft.add(ConversationPaused())
+
+
 def _back(rt: FlowRuntime, draft: Draft) -> None:
     """Rasa's: say ``utter_back`` if the bot has it, then take back the ``/back`` message and the
     one before it: slots and flows are as they were before that message (the events stay
@@ -69,4 +76,5 @@ BUILTIN_RUNNERS: dict[str, Callable[[FlowRuntime, Draft], None]] = {
     ACTION_SESSION_START: _nothing,
     ACTION_UNLIKELY_INTENT: _nothing,
     ACTION_BACK: _back,
+    ACTION_HUMAN_HANDOFF: _pause,
 }

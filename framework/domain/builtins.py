@@ -12,6 +12,7 @@ __all__ = [
     "ACTION_BACK",
     "ACTION_CANCEL_FLOW",
     "ACTION_DEACTIVATE_LOOP",
+    "ACTION_HUMAN_HANDOFF",
     "ACTION_LISTEN",
     "ACTION_RESTART",
     "ACTION_SESSION_START",
@@ -65,6 +66,7 @@ ACTION_CANCEL_FLOW = "action_cancel_flow"  # the top flow ends
 ACTION_DEACTIVATE_LOOP = "action_deactivate_loop"  # the active form ends; nothing when no form is active (Rasa's)
 ACTION_UNLIKELY_INTENT = "action_unlikely_intent"  # Rasa's UnexpecTED policy hint: nothing to do here
 ACTION_BACK = "action_back"  # says utter_back if the bot has it, and takes back the message before `/back`
+ACTION_HUMAN_HANDOFF = "action_human_handoff"  # the conversation is paused for a human (runtime/handoff.py)
 BUILTIN_ACTIONS = frozenset(
     {
         ACTION_LISTEN,
@@ -74,6 +76,7 @@ BUILTIN_ACTIONS = frozenset(
         ACTION_DEACTIVATE_LOOP,
         ACTION_UNLIKELY_INTENT,
         ACTION_BACK,
+        ACTION_HUMAN_HANDOFF,
     }
 )
 
@@ -95,7 +98,7 @@ UTTER_DID_YOU_MEAN = "utter_did_you_mean"
 # Each is built in, with texts in the bot's language; a bot overrides one with a response of the
 # name below, or replaces it with a flow named `pattern_<name>` (as Rasa Pro's pattern flows).
 PATTERN_PREFIX = "pattern_"
-PATTERNS = ("skip", "correction", "completed", "cannot_handle", "continue_interrupted", "clarify")
+PATTERNS = ("skip", "correction", "completed", "cannot_handle", "continue_interrupted", "clarify", "session_start")
 UTTER_SKIPPED = "utter_skipped"  # a skippable question was skipped
 UTTER_CANNOT_SKIP = "utter_cannot_skip"  # `skip` at a question that is not skippable: it is asked again
 UTTER_CORRECTED = "utter_corrected"  # a slot was corrected (said when acknowledge_corrections is on)

@@ -13,12 +13,18 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pydantic import TypeAdapter
+
 from ..domain.builtins import ACTION_LISTEN, ACTION_SESSION_START
 from ..domain.steps import CollectStep
+from ..runtime.events import ReminderCancelled, ReminderScheduled
 from ..runtime.tracker import (
     ActionExecuted,
     ActionReverted,
     BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
     FlowCancelled,
     FlowCompleted,
     FlowStarted,
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["RASA_VERSION", "RemoteResult", "from_rasa_events", "rasa_domain", "rasa_tracker"]
 
 logger = logging.getLogger(__name__)
+_EVENT: TypeAdapter[Any] = TypeAdapter(Event)
 
 RASA_VERSION = "3.6.21"  # the Rasa version whose action-server protocol dialogkit speaks
 REQUESTED_SLOT = "requested_slot"
@@ -148,7 +155,7 @@ def rasa_tracker(
         "latest_message": latest_message,
         "latest_event_time": events[-1]["timestamp"] if events else None,
         "followup_action": None,
-        "paused": False,
+        "paused": tracker.paused,
         "events": events,
         "latest_input_channel": latest.input_channel if latest else None,
         "active_loop": {"name": active_form} if active_form else {},
@@ -217,8 +224,10 @@ def rasa_events(tracker: Tracker, domain: Domain) -> list[dict[str, Any]]:
             add(ts, "active_loop", name=None)
         elif isinstance(e, Restarted):
             add(ts, "restart")
-        elif isinstance(e, (UserUtteranceReverted, ActionReverted)):
-            add(ts, e.event)  # "rewind", "undo": Rasa's names
+        elif isinstance(e, (UserUtteranceReverted, ActionReverted, ConversationPaused, ConversationResumed)):
+            add(ts, e.event)  # "rewind", "undo", "pause", "resume": Rasa's names
+        elif isinstance(e, (ReminderScheduled, ReminderCancelled)):
+            add(ts, e.event, **e.model_dump(exclude={"event", "timestamp"}))  # Rasa's JSON
     return out
 
 
@@ -271,6 +280,11 @@ def from_rasa_events(body: dict[str, Any], domain: Domain) -> RemoteResult:
                 result.deactivate_form = True
             else:
                 result.activate_form = e.get("name")
+        elif kind in ("reminder", "cancel_reminder", "pause", "resume"):
+            try:
+                result.events.append(_EVENT.validate_python({k: v for k, v in e.items() if k != "timestamp"}))
+            except ValueError as err:
+                result.ignored.append(f"event '{kind}' ({str(err).splitlines()[0]})")
         elif kind in ("action_execution_rejected", "action", "session_started"):
             continue  # the agent logs the action, and starts the session before a session-start action runs
         else:

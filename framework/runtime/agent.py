@@ -23,15 +23,16 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..build.archive import forget_unpacked, read_manifest, unpack_if_tarball
-from ..domain.builtins import ACTION_SESSION_START
 from ..domain.schema import Domain
 from ..errors import ArchiveError, Location, message
 from ..stores import InMemoryTrackerStore, InProcessLockStore
 from ..stores.shared import StoreConflict
 from .action_executor import ActionExecutor, run_request
-from .decisions import ConversationView, Decision, Policy, RunAction
+from .decisions import ConversationView, Decision, Decisions, Policy
 from .pipeline import Component, Turn, component_errors, get_component_class, made_for_other_languages, resolve_config
-from .tracker import ActionExecuted, BotUttered, Restarted, SessionStarted, SlotSet, Tracker, UserUttered
+from .reminders import EXTERNAL_PREFIX, Fired, fire_due, schedule
+from .sessions import expire_session, start_session
+from .tracker import BotUttered, SessionStarted, Tracker, UserUttered
 from .turn import Entity, Intent, entity
 from .user_message import NLUBatcher, clean_message, clean_text, read_payload
 
@@ -65,6 +66,7 @@ class Agent:
         self.broker = broker
         self._batcher: NLUBatcher | None = None
         self.initial_slots = {name: s.initial for name, s in domain.slots.items()}
+        self.handoff: Any = None  # a Handoff: where a paused conversation's messages go (endpoints.yml `handoff:`)
 
     @classmethod
     def load(cls, path: str | Path, store: Any = None, lock_store: Any = None, broker: Any = None) -> Agent:
@@ -106,6 +108,11 @@ class Agent:
         agent = cls(
             domain, components, manifest, store, lock_store, broker, ActionExecutor.from_archive(root, domain, folders)
         )
+        if (root / "endpoints.yml").is_file():  # the bot's endpoints.yml, copied in at training
+            from .handoff import Handoff, load_handoff
+
+            handoff = load_handoff(root / "endpoints.yml")
+            agent.handoff = Handoff(handoff) if handoff else None
         for name, info in agent.describe().items():
             languages = info.get("languages") or []
             if made_for_other_languages(languages, domain.language):
@@ -127,12 +134,18 @@ class Agent:
     def use_endpoints(self, path: str | Path) -> None:
         """Serve `remote` actions from the action server named in this Rasa ``endpoints.yml``
         (instead of the one stored in the archive at training time). A file without
-        ``action_endpoint`` (only stores, say) leaves the archive's action server in place."""
+        ``action_endpoint`` (only stores, say) leaves the archive's action server in place. Its
+        ``handoff:`` section is where a paused conversation's messages are forwarded
+        (:mod:`~dialogkit.framework.runtime.handoff`)."""
         from ..rasa.action_server import load_endpoints
+        from .handoff import Handoff, load_handoff
 
         endpoint = load_endpoints(path)
         if endpoint is not None:
             self.executor.use_endpoint(endpoint)
+        handoff = load_handoff(path)
+        if handoff is not None:
+            self.handoff = Handoff(handoff)
 
     # --- NLU --------------------------------------------------------------------------
 
@@ -236,16 +249,36 @@ class Agent:
                 # store cannot save) leaves no trace that could poison the conversation's next turn
                 del tracker.events[before:]
                 raise
-            if self.broker is not None:
-                self.broker.publish(conversation_id, new)  # after the store has them, in order
+            self.saved(tracker, new, channel)
             return turn
+
+    def saved(self, tracker: Tracker, new: list[Any], channel: str | None) -> None:
+        """What follows once a conversation's ``new`` events are stored: they are published (an
+        event broker), the reminders among them scheduled, and a paused conversation's messages
+        forwarded to the handoff webhook."""
+        if self.broker is not None:
+            self.broker.publish(tracker.conversation_id, new)  # after the store has them, in order
+        schedule(self.store, tracker.conversation_id, new, channel)
+        if self.handoff is not None:
+            self.handoff.forward(tracker, new)
+
+    def fire_reminders(self, now: float | None = None) -> list[Fired]:
+        """Fire the reminders due by ``now`` (default: now) that this process claims: each runs
+        as ``trigger_intent`` in its conversation (:mod:`~dialogkit.framework.runtime.reminders`).
+        ``dialogkit serve`` calls it a few times a second; an app embedding the agent calls it
+        from its own timer. Returns what fired, with the bot's messages."""
+        return fire_due(self, now)
 
     def _turn(self, tracker: Tracker, text: str, channel: str | None, parse: dict[str, Any] | None = None,
               executor: ActionExecutor | None = None, metadata: dict[str, Any] | None = None) -> Turn:
         start = len(tracker.events)
-        self._expire_session(tracker)
+        executor = executor or self.executor
+        expire_session(self.domain, tracker)
         turn = Turn(clean_message(text), channel=channel, time=self.clock(), metadata=dict(metadata or {}))
-        self._start_session(tracker, turn, executor or self.executor)
+        if not tracker.paused:
+            policies = [c for c in self.components if isinstance(c, Policy)]
+            start_session(self.domain, policies, tracker, turn, executor,
+                          lambda policy, decisions: self._converse(policy, decisions, turn, tracker, executor))
         if parse is None:
             self._nlu(turn)
         else:
@@ -261,11 +294,14 @@ class Agent:
                 metadata=turn.metadata,
             )
         )
+        if tracker.paused:  # a human has the conversation: the message is kept (and forwarded), not answered
+            turn.events = tracker.events[start:]
+            return turn
         for c in self.components:
             if isinstance(c, Policy):
                 t0 = time.perf_counter()
                 with component_errors(c.name):
-                    self._converse(c, turn, tracker, executor or self.executor)
+                    self._converse(c, c.decide(ConversationView(tracker), turn.parse()), turn, tracker, executor)
                 turn.timings[c.name] = time.perf_counter() - t0
             elif c.stage == "dm":  # a DM component that only reads the message (no actions, no state)
                 self._run(c, [turn])
@@ -290,12 +326,11 @@ class Agent:
         turn.events = tracker.events[start:]
         return turn
 
-    def _converse(self, policy: Policy, turn: Turn, tracker: Tracker, executor: ActionExecutor) -> None:
+    def _converse(self, policy: Policy, decisions: Decisions, turn: Turn, tracker: Tracker,
+                  executor: ActionExecutor) -> None:
         """Decide → execute → apply, until the policy listens: each decision's events go on the
         tracker, its request runs on ``executor``, and what the action did is appended and sent
         back to the policy (:mod:`dialogkit.framework.runtime.decisions`)."""
-        parse = turn.parse()
-        decisions = policy.decide(ConversationView(tracker), parse)
         outcome: Any = None
         while True:
             try:
@@ -330,7 +365,7 @@ class Agent:
         from another system, the bot speaking first. Logged as ``UserUttered`` "EXTERNAL: <intent>"."""
         parse = {"intent": {"name": intent, "confidence": 1.0}, "payload": True,
                  "entities": [entity(name, value, "external") for name, value in (entities or {}).items()]}
-        return self.handle_turn(f"EXTERNAL: {intent}", conversation_id, channel, parse=parse, metadata=metadata)
+        return self.handle_turn(f"{EXTERNAL_PREFIX}{intent}", conversation_id, channel, parse=parse, metadata=metadata)
 
     async def handle_async(self, text: str, conversation_id: str = "default", channel: str | None = None,
                            metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -338,37 +373,6 @@ class Agent:
 
     async def parse_async(self, text: str) -> dict[str, Any]:
         return await asyncio.to_thread(self.parse, text)
-
-    def _start_session(self, tracker: Tracker, turn: Turn, executor: ActionExecutor) -> None:
-        """A bot that defines its own ``action_session_start`` (a local or remote action, as in
-        Rasa) has it run when a session's first message comes, before the message is read: its
-        events apply (slots from metadata or a database) and its messages come first. A failing
-        one is logged and the conversation goes on."""
-        if ACTION_SESSION_START in self.domain.actions and _session_fresh(tracker):
-            run_request(executor, RunAction(ACTION_SESSION_START), tracker, turn)
-
-    def _expire_session(self, tracker: Tracker) -> None:
-        expiry = self.domain.session.expiry_minutes
-        last = tracker.events[-1].timestamp if tracker.events else None
-        if not expiry or last is None or time.time() - last < expiry * 60:
-            return
-        slots = tracker.slots
-        kept = {k: v for k, v in slots.items() if v is not None} if self.domain.session.carry_over_slots else {}
-        tracker.add(SessionStarted())
-        tracker.add(Restarted())
-        for k, v in kept.items():
-            tracker.add(SlotSet(name=k, value=v))
-
-
-def _session_fresh(tracker: Tracker) -> bool:
-    """True when the latest session has started and nothing has happened in it yet."""
-    for e in reversed(tracker.events):
-        if isinstance(e, SessionStarted):
-            return True
-        if isinstance(e, UserUttered) or (isinstance(e, ActionExecuted) and e.name == ACTION_SESSION_START):
-            return False
-    return False
-
 
 def _apply(turn: Turn, tracker: Tracker, decision: Decision) -> None:
     """Append a decision's events to the tracker and its responses and notes to the turn."""

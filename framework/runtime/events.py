@@ -4,9 +4,11 @@ a :class:`~dialogkit.framework.runtime.tracker.Tracker` holds them in order."""
 from __future__ import annotations
 
 import time
+import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter, field_validator
 
 
 class _Event(BaseModel):
@@ -97,6 +99,57 @@ class ActionReverted(_Event):
     event: Literal["undo"] = "undo"
 
 
+class ReminderScheduled(_Event):
+    """The bot will act on ``intent`` at ``date_time`` as if the user had said it (rasa-sdk's
+    ``ReminderScheduled``, the same JSON). ``date_time``: ISO 8601; without a zone, the server's
+    local time (as Rasa). A later reminder of the same ``name`` replaces it; with
+    ``kill_on_user_msg`` a user message after it was set cancels it."""
+
+    event: Literal["reminder"] = "reminder"
+    intent: str = Field(min_length=1)
+    entities: list[dict[str, Any]] | dict[str, Any] | None = None
+    date_time: str
+    name: str = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1)
+    kill_on_user_msg: bool = True
+
+    @field_validator("date_time")
+    @classmethod
+    def _iso(cls, value: str) -> str:
+        due_time(value)  # refused here, not when it is due
+        return value
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _named(cls, value: Any) -> Any:
+        return uuid.uuid4().hex if value is None else value
+
+
+def due_time(date_time: str) -> float:
+    """A reminder's ``date_time`` as UNIX seconds (no zone: the server's local time)."""
+    return datetime.fromisoformat(date_time).timestamp()
+
+
+class ReminderCancelled(_Event):
+    """Reminders set earlier do not fire: the one named ``name``, or those for ``intent`` (and
+    ``entities``), or every one when neither is given (rasa-sdk's ``ReminderCancelled``)."""
+
+    event: Literal["cancel_reminder"] = "cancel_reminder"
+    name: str | None = None
+    intent: str | None = None
+    entities: list[dict[str, Any]] | dict[str, Any] | None = None
+
+
+class ConversationPaused(_Event):
+    """A human has the conversation: the bot keeps the user's messages without answering them
+    (and forwards them to the handoff webhook) until a :class:`ConversationResumed`."""
+
+    event: Literal["pause"] = "pause"
+
+
+class ConversationResumed(_Event):
+    event: Literal["resume"] = "resume"
+
+
 REVERTS = (UserUtteranceReverted, ActionReverted)
 
 
@@ -118,7 +171,11 @@ Event = Annotated[
     | SessionStarted
     | Restarted
     | UserUtteranceReverted
-    | ActionReverted,
+    | ActionReverted
+    | ReminderScheduled
+    | ReminderCancelled
+    | ConversationPaused
+    | ConversationResumed,
     Field(discriminator="event"),
 ]
 

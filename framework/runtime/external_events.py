@@ -4,7 +4,10 @@
 :func:`append_events` takes Rasa's event JSON (one event or a list) and appends it to the
 conversation as if it had happened there, under the conversation's lock and saved before it
 returns: ``user``, ``bot``, ``slot``, ``reset_slots``, ``action``, ``active_loop``, ``restart``,
-``session_started``, ``rewind`` and ``undo``. The dialogue manager's state follows: a slot set, an
+``session_started``, ``rewind``, ``undo``, ``reminder``, ``cancel_reminder``, ``pause`` and
+``resume``. With ``execute_side_effects`` (Rasa's parameter) the reminders among them are
+scheduled and the ``bot`` messages are returned for the caller to deliver through a channel;
+either way a paused conversation's handoff webhook hears of it. The dialogue manager's state follows: a slot set, an
 action that ran and a form started or stopped are aligned as a Rasa test story's steps are
 (:meth:`~dialogkit.framework.runtime.decisions.Policy.align`), so the next message goes on from
 there. Nothing is applied when one of the events is not understood: :class:`EventsError` lists
@@ -15,11 +18,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ValidationError
+
 from .decisions import ActiveLoop, ConversationView, Policy
 from .events import (
     ActionExecuted,
     ActionReverted,
     BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    ReminderCancelled,
+    ReminderScheduled,
     Restarted,
     SessionStarted,
     SlotSet,
@@ -32,10 +41,14 @@ if TYPE_CHECKING:
     from .agent import Agent
     from .tracker import Tracker
 
-__all__ = ["SUPPORTED", "EventsError", "append_events", "story"]
+__all__ = ["SUPPORTED", "EventsError", "append_events", "apply_events", "story"]
 
 SUPPORTED = ("user", "bot", "slot", "reset_slots", "action", "active_loop", "restart", "session_started", "rewind",
-             "undo")
+             "undo", "reminder", "cancel_reminder", "pause", "resume")
+_AS_IS: dict[str, type[BaseModel]] = {
+    "reminder": ReminderScheduled, "cancel_reminder": ReminderCancelled, "pause": ConversationPaused,
+    "resume": ConversationResumed,
+}
 
 
 class EventsError(ValueError):
@@ -98,6 +111,12 @@ def _one(e: Any, domain: Domain) -> list[Any]:
               "undo": ActionReverted}
     if kind in simple:
         return [simple[kind]()]
+    if kind in _AS_IS:
+        try:
+            return [_AS_IS[kind].model_validate({k: v for k, v in e.items() if k != "timestamp"})]
+        except ValidationError as err:
+            problems = (f"{'.'.join(map(str, x['loc'])) or kind}: {x['msg']}" for x in err.errors())
+            raise ValueError("; ".join(problems)) from None
     raise ValueError(f"event {kind!r} is not one dialogkit applies (it applies {', '.join(SUPPORTED)})")
 
 
@@ -108,8 +127,15 @@ def _text(e: dict[str, Any]) -> str:
     return text or ""
 
 
-def append_events(agent: Agent, conversation_id: str, items: Any) -> Tracker:
+def append_events(agent: Agent, conversation_id: str, items: Any, execute_side_effects: bool = False,
+                  channel: str | None = None) -> Tracker:
     """Append Rasa events ``items`` to the conversation (see the module docstring); returns its tracker."""
+    return apply_events(agent, conversation_id, items, execute_side_effects, channel)[0]
+
+
+def apply_events(agent: Agent, conversation_id: str, items: Any, execute_side_effects: bool = False,
+                 channel: str | None = None) -> tuple[Tracker, list[Any]]:
+    """:func:`append_events`, returning the tracker and the events appended (the aligned ones too)."""
     events = to_events(items, agent.domain)
     policy = next((c for c in agent.components if isinstance(c, Policy)), None)
     with agent._lock(conversation_id):
@@ -128,9 +154,11 @@ def append_events(agent: Agent, conversation_id: str, items: Any) -> Tracker:
         except BaseException:
             del tracker.events[before:]  # all or nothing, as a turn
             raise
-        if agent.broker is not None:
-            agent.broker.publish(conversation_id, tracker.events[before:])
-    return tracker
+        new = tracker.events[before:]
+        # without side effects reminders are kept, not scheduled (Rasa's default)
+        agent.saved(tracker, new if execute_side_effects else [e for e in new if not isinstance(e, ReminderScheduled)],
+                    channel)
+    return tracker, new
 
 
 def story(tracker: Tracker, domain: Domain) -> str:

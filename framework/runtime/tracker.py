@@ -24,6 +24,8 @@ from .events import (
     ActionFailed,
     ActionReverted,
     BotUttered,
+    ConversationPaused,
+    ConversationResumed,
     Event,
     FlowAdvanced,
     FlowCancelled,
@@ -43,6 +45,8 @@ __all__ = [
     "ActionFailed",
     "ActionReverted",
     "BotUttered",
+    "ConversationPaused",
+    "ConversationResumed",
     "Event",
     "FlowAdvanced",
     "FlowCancelled",
@@ -66,41 +70,6 @@ __all__ = [
 ]
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 @dataclass
 class FlowFrame:
     flow: str
@@ -116,6 +85,17 @@ class TrackerBase:
     stack: tuple[FlowFrame, ...]
     latest_message: UserUttered | None
     session_messages: int = 0  # user messages that count since the latest session start or restart
+    paused: bool = False  # a human has the conversation (ConversationPaused, not yet resumed)
+
+
+def _paused(events: list[Any], before: bool) -> bool:
+    """Whether the conversation is paused after ``events`` (``before``: whether it was before them)."""
+    for e in reversed(events):
+        if isinstance(e, ConversationPaused):
+            return True
+        if isinstance(e, (ConversationResumed, Restarted)):
+            return False
+    return before
 
 
 def _session_messages(events: list[Any], before: int) -> int:
@@ -267,8 +247,10 @@ class Tracker(FoldedState):
             (e for e in reversed(dropped) if isinstance(e, UserUttered)),
             self.base.latest_message if self.base else None,
         )
+        before = self.base or TrackerBase({}, (), None)
         self.base = TrackerBase(
-            slots, tuple(stack), latest, _session_messages(dropped, self.base.session_messages if self.base else 0)
+            slots, tuple(stack), latest, _session_messages(dropped, before.session_messages),
+            _paused(dropped, before.paused),
         )
         self.offset += drop
         del self.events[:drop]
@@ -308,6 +290,12 @@ class Tracker(FoldedState):
         """User messages that count since the session started or the conversation restarted
         (1: the latest message is the session's first, as a Rasa rule's ``conversation_start``)."""
         return _session_messages(self._counted(), self.base.session_messages if self.base else 0)
+
+    @property
+    def paused(self) -> bool:
+        """A human has the conversation: the bot keeps the user's messages and does not answer
+        them until a ``ConversationResumed`` (Rasa's ``pause`` / ``resume``; a restart resumes)."""
+        return _paused(self._counted(), self.base.paused if self.base else False)
 
     @property
     def latest_message(self) -> UserUttered | None:

@@ -22,8 +22,11 @@ saved to the tracker store before the answer is sent.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
+from collections.abc import AsyncIterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -103,20 +106,36 @@ def create_app(
     max_in_flight: int = 64,
     max_wait_ms: float = 1000.0,
     channels: list[Channel] | None = None,
+    fire_reminders: bool = True,
 ) -> FastAPI:
     """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
     call from (``["*"]`` for any), as ``rasa run --cors``. ``max_in_flight``: messages (and
     parses) answered at once, past it 503 at once (0: no bound); ``max_wait_ms``: the longest a
     let-in message waits for a worker before it is refused the same way (0: no bound).
-    ``channels``: the channels besides ``rest`` (credentials.yml), each at ``/webhooks/<name>/webhook``."""
+    ``channels``: the channels besides ``rest`` (credentials.yml), each at ``/webhooks/<name>/webhook``.
+    ``fire_reminders``: while serving, fire the reminders that come due (every process of a
+    shared store may: each reminder fires once)."""
+    in_flight = InFlight(max_in_flight)
+    turns = Turns(agent, in_flight, max_wait_ms / 1000, max_message_chars, max_body_bytes, cors)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        reminders = asyncio.create_task(turns.fire_reminders()) if fire_reminders else None
+        try:
+            yield
+        finally:
+            if reminders is not None:
+                reminders.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reminders
+
     app = FastAPI(
         title="dialogkit",
         version=__version__,
         description="Talk to a dialogkit bot over HTTP (Rasa-compatible REST channel).",
         responses=ERROR_RESPONSES,
+        lifespan=lifespan,
     )
-    in_flight = InFlight(max_in_flight)
-    turns = Turns(agent, in_flight, max_wait_ms / 1000, max_message_chars, max_body_bytes, cors)
     turns.channels = {"rest": RestChannel(RestChannel.Config())} | {c.name: c for c in channels or []}
     app.state.turns = turns
     _add_guards(app, auth_token, max_body_bytes, cors, in_flight)

@@ -4,6 +4,7 @@ plus the Rasa shapes of a bot message and of a tracker that every route answers 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal, Union
 
 from fastapi import Body, FastAPI, Request
@@ -59,15 +60,31 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
     # the events a bot can take, as the schema says them: its own slot and flow names, Rasa's event types
     events_body = _events_schema(agent.domain)
 
-    async def append(events: Any, request: Request, conversation_id: str = FastAPIPath(min_length=1)) -> Any:
-        """Append events from another system (Rasa's event JSON, one or a list); the DM's state follows."""
-        from ..runtime.external_events import EventsError, append_events
+    async def append(
+        events: Any,
+        request: Request,
+        conversation_id: str = FastAPIPath(min_length=1),
+        execute_side_effects: bool = False,
+        output_channel: str | None = None,
+    ) -> Any:
+        """Append events from another system (Rasa's event JSON, one or a list); the DM's state
+        follows. With ``execute_side_effects`` (Rasa's) reminders among them are scheduled and
+        ``bot`` events are sent to the user through ``output_channel`` (a channel's name, or
+        ``latest``): how a human agent answers in a paused conversation."""
+        from ..runtime.events import BotUttered
+        from ..runtime.external_events import EventsError, apply_events
 
-        raw = [e.model_dump() for e in events] if isinstance(events, list) else events.model_dump()
+        raw = ([e.model_dump(mode="json") for e in events] if isinstance(events, list)
+               else events.model_dump(mode="json"))
+        channel = turns.output_channel(output_channel, conversation_id)
         try:
-            t = await run_in_threadpool(in_time, request, append_events, agent, conversation_id, raw)
+            t, new = await run_in_threadpool(in_time, request, apply_events, agent, conversation_id, raw,
+                                             execute_side_effects, channel.name if channel else None)
         except EventsError as e:
             return error_response(422, "invalid_events", e.problems)
+        if execute_side_effects:
+            await turns.push(channel, conversation_id,
+                             [{"text": e.text, **e.data} for e in new if isinstance(e, BotUttered)])
         return rasa_tracker(t, agent.domain)
 
     append.__annotations__["events"] = events_body
@@ -119,13 +136,18 @@ def _events_schema(domain: Domain) -> Any:
     text: Any = str | None
     obj: Any = dict[str, Any] | None
     name: Any = Annotated[str, Field(min_length=1)]
+    intent: Any = tag(*sorted(set(domain.intents) | BUILTIN_INTENTS))
     kinds: list[Any] = [
         create_model("UserEvent", __config__=allow, event=(tag("user"), ...), text=(text, None),
                      parse_data=(obj, None), input_channel=(text, None), metadata=(obj, None)),
         create_model("BotEvent", __config__=allow, event=(tag("bot"), ...), text=(text, None), data=(obj, None)),
         create_model("ActionEvent", __config__=allow, event=(tag("action"), ...), name=(name, ...)),
-        create_model("OtherEvent", __config__=allow,
-                     event=(tag("reset_slots", "restart", "session_started", "rewind", "undo"), ...)),
+        create_model("OtherEvent", __config__=allow, event=(
+            tag("reset_slots", "restart", "session_started", "rewind", "undo", "pause", "resume"), ...)),
+        create_model("ReminderEvent", __config__=allow, event=(tag("reminder"), ...), intent=(intent, ...),
+                     date_time=(datetime, ...), entities=(Any, None), name=(text, None), kill_on_user_msg=(bool, True)),
+        create_model("CancelReminderEvent", __config__=allow, event=(tag("cancel_reminder"), ...),
+                     name=(text, None), intent=(intent | None, None), entities=(Any, None)),
     ]
     if domain.slots:
         kinds.append(create_model("SlotEvent", __config__=allow, event=(tag("slot"), ...),

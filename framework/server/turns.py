@@ -5,6 +5,7 @@ turn in a worker thread; and the way back to a user the bot speaks to first (``p
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -16,10 +17,11 @@ from ..runtime.agent import Agent
 from .channels import Channel, ChannelError, UserMessage
 from .guards import RETRY_AFTER_SECONDS, InFlight, Overloaded
 
-__all__ = ["Turns", "rasa_message"]
+__all__ = ["REMINDER_POLL_SECONDS", "Turns", "rasa_message"]
 
 logger = logging.getLogger(__name__)
 
+REMINDER_POLL_SECONDS = 0.2  # how often a server looks for due reminders (they fire within this of their time)
 LATEST = "latest"  # Rasa's output_channel value: the channel the conversation's latest message came in on
 
 
@@ -95,3 +97,17 @@ class Turns:
             await channel.send(recipient, [rasa_message(m) for m in messages])
         except Exception:  # a channel that cannot deliver: logged; the conversation keeps the messages
             logger.exception("channel %s could not deliver %d messages to %s", channel.name, len(messages), recipient)
+
+    async def fire_reminders(self, poll: float = REMINDER_POLL_SECONDS) -> None:
+        """Fire due reminders until cancelled (the server runs it while it serves): each one this
+        process claims runs in a worker thread, and its messages go out on the channel of the
+        message that set it."""
+        while True:
+            try:
+                for fired in await run_in_threadpool(self.agent.fire_reminders):
+                    await self.push(self.channels.get(fired.channel or ""), fired.conversation_id, fired.messages)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a store that is down for a moment: try again at the next poll
+                logger.exception("looking for due reminders failed")
+            await asyncio.sleep(poll)

@@ -8,7 +8,8 @@
 
 A store implements ``get(conversation_id) -> Tracker | None`` (what the next turn needs),
 ``history(conversation_id)`` (every event, for the tracker API), ``save(tracker)`` and
-``keys()``; Redis or PostgreSQL stores plug in with the same methods. The SQLite store keeps
+``keys()``, and ``reminders`` (where reminders wait: :mod:`.reminders`; a store without it
+cannot keep reminders); Redis or PostgreSQL stores plug in with the same methods. The SQLite store keeps
 each cached conversation to a window of recent events (the state of older ones folded into
 the tracker's base), so a long conversation costs bounded memory.
 """
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..runtime.tracker import Tracker
+from .reminders import MemoryReminders, SQLiteReminders
 from .shared import SharedTrackerStore, StoreConflict
 
 __all__ = ["InMemoryTrackerStore", "SQLiteTrackerStore", "TrackerStore"]
@@ -43,6 +45,7 @@ class InMemoryTrackerStore:
 
     def __init__(self) -> None:
         self._trackers: dict[str, Tracker] = {}
+        self.reminders = MemoryReminders()
 
     def get(self, conversation_id: str) -> Tracker | None:
         return self._trackers.get(conversation_id)
@@ -81,6 +84,7 @@ class SQLiteTrackerStore(SharedTrackerStore):
                 "CREATE TABLE IF NOT EXISTS events (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT "
                 "NOT NULL, PRIMARY KEY (conversation_id, seq))"
             )
+        self.reminders = SQLiteReminders(self)
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode: a lone SELECT reads a WAL snapshot

@@ -30,6 +30,7 @@ from pydantic import TypeAdapter
 
 from ..errors import DialogkitError, message
 from ..runtime.tracker import Event, Tracker
+from .reminders import RedisReminders, SQLReminders
 
 __all__ = [
     "RedisTrackerStore",
@@ -156,6 +157,7 @@ class RedisTrackerStore(SharedTrackerStore):
         super().__init__(**kwargs)
         self.client, self.prefix = client, key_prefix
         self._append_script = client.register_script(_APPEND)
+        self.reminders = RedisReminders(client, key_prefix)
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisTrackerStore:
@@ -222,6 +224,7 @@ class SQLTrackerStore(SharedTrackerStore):
             sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
             sa.Column("body", sa.Text, nullable=False),
         )
+        self.reminders = SQLReminders(self.engine, SQLReminders.make_table(meta))
         with self.engine.begin() as db:
             if db.dialect.name == "postgresql":
                 # several processes may start together: create_all checks, then creates, so two

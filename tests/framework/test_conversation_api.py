@@ -66,7 +66,8 @@ def test_events_it_cannot_apply_are_refused_whole(light_model):
         append_events(agent, "e3", [{"event": "slot", "name": "area", "value": "east"}, {"event": "followup"}])
     assert e.value.problems == [
         {"event": 1, "problem": "event 'followup' is not one dialogkit applies (it applies user, bot, slot, "
-         "reset_slots, action, active_loop, restart, session_started, rewind, undo)"}
+         "reset_slots, action, active_loop, restart, session_started, rewind, undo, reminder, cancel_reminder, pause, "
+         "resume)"}
     ]
     assert len(agent.store.history("e3").events) == before
 

@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import time
 
 import pytest
 
@@ -351,3 +352,27 @@ def test_the_metadata_a_channel_sends_reaches_the_action_server(action_server):
     a = make_agent(Domain.model_validate(d), action_server)
     assert texts(a.handle("/meta", "m", metadata={"country": "DE", "user": {"id": 7}})) == ["country=DE in_events=True"]
     assert texts(a.handle("/meta", "m")) == ["country=None in_events=True"]  # each message its own metadata
+
+
+def test_reminders_and_a_pause_from_rasa_sdk_events(action_server):
+    d = dict(
+        PROTOCOL_DOMAIN,
+        intents={**PROTOCOL_DOMAIN["intents"], "later": {}, "human": {}},
+        actions={**PROTOCOL_DOMAIN["actions"], "action_remind_later": "remote", "action_hand_to_human": "remote"},
+        flows={
+            **PROTOCOL_DOMAIN["flows"],
+            "later": {"when": {"intent": "later"}, "steps": [{"action": "action_remind_later"}]},
+            "human": {"when": {"intent": "human"}, "steps": [{"action": "action_hand_to_human"}]},
+        },
+    )
+    a = make_agent(Domain.model_validate(d), action_server)
+    a.handle("/later", "rem")
+    kinds = [e.event for e in a.tracker("rem").events]
+    assert kinds.count("reminder") == 2 and "cancel_reminder" in kinds
+    fired = a.fire_reminders(now=time.time() + 5)
+    assert [f.name for f in fired] == ["nudge"]  # the other was cancelled
+    external = [e for e in a.tracker("rem").events if e.event == "user"][-1]
+    assert external.text == "EXTERNAL: greet" and external.parse["entities"][0]["value"] == "large"
+    assert texts(a.handle("/human", "rem")) == ["A person will answer you here."]
+    assert a.tracker("rem").paused and a.handle("/greet", "rem") == []  # kept, not answered
+    assert rasa_tracker(a.tracker("rem"), a.domain)["paused"] is True

@@ -11,7 +11,17 @@ import time
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
-from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionStarted, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import (
+    ActionExecuted,
+    ActiveLoop,
+    ConversationPaused,
+    FollowupAction,
+    ReminderCancelled,
+    ReminderScheduled,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.interfaces import ActionExecutionRejection
 from rasa_sdk.types import DomainDict
@@ -212,3 +222,30 @@ class ActionTakeBack(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         dispatcher.utter_message(text="Taken back.")
         return [UserUtteranceReverted(), UserUtteranceReverted()]
+
+
+class ActionRemindLater(Action):
+    """A reminder in a second (rasa-sdk's ReminderScheduled), and one cancelled at once."""
+
+    def name(self) -> str:
+        return "action_remind_later"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[Any]:
+        soon = datetime.datetime.now() + datetime.timedelta(seconds=1)
+        return [
+            ReminderScheduled("greet", trigger_date_time=soon, entities={"shirt_size": "large"}, name="nudge",
+                              kill_on_user_message=False),
+            ReminderScheduled("echo", trigger_date_time=soon, name="never"),
+            ReminderCancelled(name="never"),
+        ]
+
+
+class ActionHandToHuman(Action):
+    """Pauses the conversation for a human (rasa-sdk's ConversationPaused)."""
+
+    def name(self) -> str:
+        return "action_hand_to_human"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[Any]:
+        dispatcher.utter_message(text="A person will answer you here.")
+        return [ConversationPaused()]
