@@ -266,7 +266,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..build.bot_models import ready_model
-    from ..server.app import SERVE_OPTIONS_ENV, serve_app
+    from ..server.serving import SERVE_OPTIONS_ENV, serve_app
 
     args.model = ready_model(args.model, say=lambda m: print(m, flush=True))
     options = {
@@ -284,6 +284,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "batch_size",
             "batch_wait_ms",
             "auth_token",
+            "jwt_secret",
+            "jwt_method",
             "max_body_bytes",
             "max_message_chars",
             "cors",
@@ -302,7 +304,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         del app
         os.environ[SERVE_OPTIONS_ENV] = json.dumps(options)
         uvicorn.run(
-            "dialogkit.framework.server.app:app_from_env",
+            "dialogkit.framework.server.serving:app_from_env",
             factory=True,
             workers=args.workers,
             host=args.host,

@@ -179,6 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=5005)
     s.add_argument("--auth-token", help="require this token (?token= or Bearer header); or set DIALOGKIT_AUTH_TOKEN")
     s.add_argument(
+        "--jwt-secret",
+        help="accept a JWT signed with this secret (or public key) as `Authorization: Bearer <jwt>`, as `rasa run "
+        "--jwt-secret`; a conversation's routes need user.username = its id or user.role = admin in the payload; "
+        "or set DIALOGKIT_JWT_SECRET",
+    )
+    s.add_argument("--jwt-method", default="HS256", help="the JWT's signing algorithm (default HS256; RS256 for a "
+                   "public key)")
+    s.add_argument(
         "--credentials",
         help="credentials.yml: the channels to serve besides rest (callback, socketio, or a class of your own), "
         "webhooks at /webhooks/<name>/webhook; a Rasa project's file carries over (channels without an adapter "

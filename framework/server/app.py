@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -38,12 +36,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import DialogkitError, Location, message
 from ..runtime.agent import Agent
 from ..stores.locks import LockTimeout
 from ..stores.shared import StoreConflict
 from ..version import __version__
-from .channels import Channel, ChannelError, RestChannel, UserMessage, load_credentials
+from .channels import Channel, ChannelError, RestChannel, UserMessage
 from .conversations import add_conversation_routes
 from .guards import (
     ADMITTED,
@@ -57,7 +54,7 @@ from .guards import (
 )
 from .turns import Turns
 
-__all__ = ["app_from_env", "create_app", "serve_app"]
+__all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +97,8 @@ class ParseRequest(BaseModel):
 def create_app(
     agent: Agent,
     auth_token: str | None = None,
+    jwt_secret: str | None = None,
+    jwt_method: str = "HS256",
     max_body_bytes: int = 64 * 1024,
     max_message_chars: int = 5_000,
     cors: list[str] | None = None,
@@ -109,9 +108,10 @@ def create_app(
     fire_reminders: bool = True,
 ) -> FastAPI:
     """The FastAPI app serving ``agent``. ``cors``: origins a chat widget on another site may
-    call from (``["*"]`` for any), as ``rasa run --cors``. ``max_in_flight``: messages (and
-    parses) answered at once, past it 503 at once (0: no bound); ``max_wait_ms``: the longest a
-    let-in message waits for a worker before it is refused the same way (0: no bound).
+    call from (``["*"]`` for any), as ``rasa run --cors``. ``auth_token`` and ``jwt_secret``
+    (with ``jwt_method``, as ``rasa run --jwt-secret``): what a request must carry (either).
+    ``max_in_flight``: messages (and parses) answered at once, past it 503 at once (0: no bound);
+    ``max_wait_ms``: the longest a let-in message waits for a worker before it is refused the same way (0: no bound).
     ``channels``: the channels besides ``rest`` (credentials.yml), each at ``/webhooks/<name>/webhook``.
     ``fire_reminders``: while serving, fire the reminders that come due (every process of a
     shared store may: each reminder fires once)."""
@@ -138,7 +138,7 @@ def create_app(
     )
     turns.channels = {"rest": RestChannel(RestChannel.Config())} | {c.name: c for c in channels or []}
     app.state.turns = turns
-    _add_guards(app, auth_token, max_body_bytes, cors, in_flight)
+    _add_guards(app, (auth_token, jwt_secret, jwt_method), max_body_bytes, cors, in_flight)
     _add_error_handlers(app)
     _add_routes(app, turns)
     for channel in turns.channels.values():
@@ -158,13 +158,15 @@ class _Attached:
 
 
 def _add_guards(
-    app: FastAPI, auth_token: str | None, max_body_bytes: int, cors: list[str] | None, in_flight: InFlight
+    app: FastAPI, auth: tuple[str | None, str | None, str], max_body_bytes: int, cors: list[str] | None,
+    in_flight: InFlight
 ) -> None:
     """The admission bound, the token check, the body limit and CORS (plain ASGI layers: no
     per-request task or stream)."""
     app.add_middleware(Admission, in_flight=in_flight)  # innermost: only requests that passed the others count
-    if auth_token:
-        app.add_middleware(TokenCheck, token=auth_token)
+    token, jwt_secret, jwt_method = auth
+    if token or jwt_secret:
+        app.add_middleware(TokenCheck, token=token, jwt_secret=jwt_secret, jwt_method=jwt_method)
     # outside the token check: bodies are bounded before anything reads them
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     if cors:
@@ -291,104 +293,3 @@ def _channel_route(channel: Channel, turns: Turns) -> Any:
         return await channel.reply(msg, messages)
 
     return hook
-
-
-def serve_app(options: dict[str, Any]) -> tuple[FastAPI, str]:
-    """The app ``dialogkit serve`` runs, from its options (a JSON-able dict: the same dict
-    builds each worker process's app); returns it and a description of its stores."""
-    import os
-
-    from ..stores.config import (
-        StoreSettings,
-        create_event_broker,
-        create_lock_store,
-        create_tracker_store,
-        load_store_settings,
-    )
-
-    model = Path(options["model"])
-    settings = load_store_settings(options["endpoints"]) if options.get("endpoints") else StoreSettings()
-    kind = options.get("store") or ("sqlite" if options.get("store_path") else None)
-    if kind:  # the command line wins over endpoints.yml
-        if kind in ("redis", "sql") and not options.get("store_url"):
-            raise DialogkitError(message("DK801", None, section=f"serve --store {kind}", problem="needs --store-url",
-                                         fix="e.g. --store-url redis://127.0.0.1:6379/0 or postgresql+psycopg://user:pass@127.0.0.1/dialogkit"))
-        settings.tracker_store = {"type": kind, "url": options.get("store_url"), "path": options.get("store_path")}
-    if options.get("lock_url"):
-        settings.lock_store = {"type": "redis", "url": options["lock_url"]}
-    elif (
-        settings.lock_store is None
-        and settings.tracker_store is not None
-        and settings.tracker_store.get("type") == "redis"
-    ):
-        store = settings.tracker_store
-        settings.lock_store = {
-            "type": "redis",
-            "url": store.get("url"),
-            "port": store.get("port"),
-            "db": store.get("db"),
-            "password": store.get("password"),
-        }
-    if options.get("event_stream"):
-        settings.event_broker = {"type": "redis", "url": options["event_stream"]}
-    if options.get("workers", 1) > 1 and not settings.shared:
-        raise DialogkitError(
-            message(
-                "DK801",
-                Location(settings.source),
-                section="serve --workers",
-                problem="several processes need a shared tracker store and a Redis lock store",
-                fix="use --store redis --store-url redis://HOST:6379/0 (or --store sql --store-url "
-                "postgresql+psycopg://... --lock-url redis://...), or tracker_store/lock_store in endpoints.yml",
-            )
-        )
-    default_sqlite = model.with_name(model.name.removesuffix(".tar.gz") + ".trackers.sqlite")
-    store, where = create_tracker_store(settings.tracker_store, default_sqlite)
-    lock_store = create_lock_store(settings.lock_store) if settings.lock_store else None
-    agent = Agent.load(model, store=store, lock_store=lock_store, broker=create_event_broker(settings.event_broker))
-    tune_gc()
-    if options.get("endpoints"):
-        agent.use_endpoints(options["endpoints"])
-    if options.get("batch_size", 32) > 1:
-        agent.enable_batching(options.get("batch_size", 32), options.get("batch_wait_ms", 5.0))
-    channels: list[Channel] = []
-    if options.get("credentials"):
-        channels, skipped = load_credentials(options["credentials"])
-        for issue in skipped:
-            logger.warning("%s", issue)
-    app = create_app(
-        agent,
-        auth_token=options.get("auth_token") or os.environ.get("DIALOGKIT_AUTH_TOKEN"),
-        max_body_bytes=options.get("max_body_bytes", 64 * 1024),
-        max_message_chars=options.get("max_message_chars", 5000),
-        cors=options.get("cors"),
-        max_in_flight=options.get("max_in_flight", 64),
-        max_wait_ms=options.get("max_wait_ms", 1000.0),
-        channels=channels,
-    )
-    where += f"; locks: {'redis' if lock_store else 'in-process'}" + (
-        "; events: redis stream" if settings.event_broker else ""
-    )
-    return app, where
-
-
-def tune_gc() -> None:
-    """The garbage collector of a server process, once its model is loaded: everything loading
-    left (model, domain, libraries) is frozen out of later collections, and young collections
-    run every 10,000 allocations instead of 700. A full collection walks every live object with
-    the GIL held, so every request in flight waited for it: in ``make bench-serve`` they made
-    most of the p99 latency."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(10_000, 20, 20)
-
-
-SERVE_OPTIONS_ENV = "DIALOGKIT_SERVE_OPTIONS"
-
-
-def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` worker processes (``dialogkit serve --workers N``)."""
-    import json
-    import os
-
-    return serve_app(json.loads(os.environ[SERVE_OPTIONS_ENV]))[0]

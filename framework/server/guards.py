@@ -6,7 +6,7 @@ from __future__ import annotations
 import hmac
 import time
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from fastapi.responses import JSONResponse
 
@@ -49,10 +49,15 @@ def takes_a_worker(path: str) -> bool:
 
 class TokenCheck:
     """ASGI middleware: refuse a request to any path but the open ones (401) unless it carries the
-    token, as ``?token=`` or an ``Authorization: Bearer`` header (compared in constant time)."""
+    token (``?token=`` or an ``Authorization: Bearer`` header, compared in constant time) or a JWT
+    signed with ``jwt_secret`` (``Authorization: Bearer <jwt>``, as ``rasa run --jwt-secret``). A
+    JWT reaches a conversation's routes (``/conversations/<id>/...``) only when its payload says
+    ``{"user": {"role": "admin"}}`` or ``{"user": {"username": "<id>"}}`` (403 otherwise), as in
+    Rasa; every other route takes any valid one."""
 
-    def __init__(self, app: Any, token: str):
-        self.app, self.token = app, token.encode()
+    def __init__(self, app: Any, token: str | None = None, jwt_secret: str | None = None, jwt_method: str = "HS256"):
+        self.app, self.token = app, token.encode() if token else None
+        self.jwt_secret, self.jwt_method = jwt_secret, jwt_method
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
@@ -62,12 +67,48 @@ class TokenCheck:
         header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
         if header.lower().startswith("bearer "):
             given = header[7:].strip()
-        if not hmac.compare_digest(given.encode(errors="replace"), self.token):
-            await error_response(
-                401, "unauthorized", "missing or wrong token: pass ?token=... or an `Authorization: Bearer ...` header"
-            )(scope, receive, send)
+        if self.token is not None and hmac.compare_digest(given.encode(errors="replace"), self.token):
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        problem = self._jwt_problem(given, scope["path"]) if self.jwt_secret and given else None
+        if self.jwt_secret and given and problem is None:
+            await self.app(scope, receive, send)
+            return
+        if problem is not None and problem[0] == 403:
+            await error_response(403, "forbidden", problem[1])(scope, receive, send)
+            return
+        how = "?token=... or an `Authorization: Bearer ...` header" if self.token else "`Authorization: Bearer <JWT>`"
+        detail = f"missing or wrong {'token' if self.token else 'JWT'}: pass {how}"
+        if problem is not None:
+            detail += f" ({problem[1]})"
+        await error_response(401, "unauthorized", detail)(scope, receive, send)
+
+    def _jwt_problem(self, given: str, path: str) -> tuple[int, str] | None:
+        """None when ``given`` is a JWT that may call ``path``; else the status and why not."""
+        import jwt
+
+        try:
+            payload = jwt.decode(given, self.jwt_secret, algorithms=[self.jwt_method])
+        except jwt.PyJWTError as e:
+            return 401, f"JWT: {e}"
+        if not path.startswith("/conversations/"):
+            return None
+        user = payload.get("user") if isinstance(payload, dict) else None
+        user = user if isinstance(user, dict) else {}
+        if user.get("role") == "admin" or (user.get("username") is not None
+                                            and conversation_of(path) == str(user["username"])):
+            return None
+        return 403, "this JWT's user may only reach its own conversation (user.username) unless user.role is admin"
+
+
+CONVERSATION_ROUTES = ("/tracker/events", "/trigger_intent", "/tracker", "/story", "/predict", "/execute")
+
+
+def conversation_of(path: str) -> str | None:
+    """The conversation id in a ``/conversations/<id>/<route>`` path (an id may hold ``/``)."""
+    rest = unquote(path.removeprefix("/conversations/"))
+    route = next((r for r in CONVERSATION_ROUTES if rest.endswith(r)), None)
+    return rest[: -len(route)] if route else None
 
 
 class InFlight:

@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 
 from dialogkit.framework.errors import DialogkitError
 from dialogkit.framework.runtime.agent import Agent
-from dialogkit.framework.server.app import create_app, serve_app
+from dialogkit.framework.server.app import create_app
 from dialogkit.framework.server.channels import load_credentials
+from dialogkit.framework.server.serving import serve_app
 
 
 @pytest.fixture

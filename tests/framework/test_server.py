@@ -336,7 +336,7 @@ def test_a_served_process_freezes_what_loading_left_out_of_garbage_collection():
     never walked by a collection again, and young collections are rarer."""
     import gc
 
-    from dialogkit.framework.server.app import tune_gc
+    from dialogkit.framework.server.serving import tune_gc
 
     threshold = gc.get_threshold()
     try:
