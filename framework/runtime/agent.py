@@ -15,21 +15,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, cast
 
-from ..build.archive import forget_unpacked, read_manifest, unpack_if_tarball
+from ..build.archive import forget_unpacked, unpack_if_tarball
 from ..domain.schema import Domain
-from ..errors import ArchiveError, Location, message
 from ..stores import InMemoryTrackerStore, InProcessLockStore
 from ..stores.shared import StoreConflict
 from .action_executor import ActionExecutor, run_request
 from .decisions import ConversationView, Decision, Decisions, Policy
-from .pipeline import Component, Turn, component_errors, get_component_class, made_for_other_languages, resolve_config
+from .pipeline import Component, Turn, component_errors
 from .reminders import EXTERNAL_PREFIX, Fired, fire_due, schedule
 from .sessions import expire_session, start_session
 from .tracker import BotUttered, SessionStarted, Tracker, UserUttered
@@ -82,50 +80,26 @@ class Agent:
 
     @classmethod
     def _load(cls, root: Path, store: Any, lock_store: Any, broker: Any) -> Agent:
-        manifest = read_manifest(root)
-        try:
-            domain = Domain.model_validate(json.loads((root / "domain.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError) as e:
-            raise ArchiveError(message("DK502", Location(str(root / "domain.json")), problem=str(e)[:200])) from None
-        components = []
-        for entry in manifest["components"]:
-            name = entry["name"]
-            cls_ = get_component_class(name)
-            if str(entry.get("code_version")) != str(cls_.code_version):
-                raise ArchiveError(
-                    message(
-                        "DK505",
-                        Location(str(root)),
-                        found=f"{name} v{entry.get('code_version')}",
-                        expected=f"{name} v{cls_.code_version}",
-                    )
-                )
-            config = resolve_config(name, entry["config"])
-            with component_errors(name, "could not load"):
-                components.append(cls_.load(root / entry["dir"], config, domain))
-        # archives before 0.3 kept the action code in the DM's folder
-        folders = [root / e["dir"] for e in manifest["components"]]
-        agent = cls(
-            domain, components, manifest, store, lock_store, broker, ActionExecutor.from_archive(root, domain, folders)
-        )
-        if (root / "endpoints.yml").is_file():  # the bot's endpoints.yml, copied in at training
-            from .handoff import Handoff, load_handoff
+        from .loading import load_parts, warn_about_languages
 
-            handoff = load_handoff(root / "endpoints.yml")
-            agent.handoff = Handoff(handoff) if handoff else None
-        for name, info in agent.describe().items():
-            languages = info.get("languages") or []
-            if made_for_other_languages(languages, domain.language):
-                logger.warning(
-                    "%s: the bot's language is '%s' but its encoder %s was made for %s; configure an encoder for "
-                    "'%s' and retrain",
-                    name,
-                    domain.language,
-                    info.get("encoder"),
-                    ", ".join(languages),
-                    domain.language,
-                )
+        domain, components, manifest, executor, handoff = load_parts(root)
+        agent = cls(domain, components, manifest, store, lock_store, broker, executor)
+        agent.handoff = handoff
+        warn_about_languages(domain, agent.describe())
         return agent
+
+    def successor(self, path: str | Path) -> Agent:
+        """The model at ``path`` loaded to take over from this agent (``PUT /model``): the same
+        conversations (tracker store, lock stores: a conversation is never answered by both at
+        once), event broker, endpoints and batching. Raises as :meth:`load`; this agent is untouched."""
+        new = Agent.load(path, store=self.store, lock_store=self.lock_store, broker=self.broker)
+        new._local_locks, new.clock = self._local_locks, self.clock
+        endpoints = getattr(self, "_endpoints_path", None)
+        if endpoints is not None:
+            new.use_endpoints(endpoints)
+        if self._batcher is not None:
+            new.enable_batching(self._batcher.max_batch, self._batcher.max_wait * 1000)
+        return new
 
     def describe(self) -> dict[str, dict[str, Any]]:
         """What each component says about itself (e.g. the NLU encoder and its languages)."""
@@ -140,6 +114,7 @@ class Agent:
         from ..rasa.action_server import load_endpoints
         from .handoff import Handoff, load_handoff
 
+        self._endpoints_path = Path(path)
         endpoint = load_endpoints(path)
         if endpoint is not None:
             self.executor.use_endpoint(endpoint)

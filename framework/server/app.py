@@ -31,17 +31,18 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..errors import DialogkitError
 from ..runtime.agent import Agent
 from ..stores.locks import LockTimeout
 from ..stores.shared import StoreConflict
 from ..version import __version__
 from .channels import Channel, ChannelError, RestChannel, UserMessage
-from .conversations import add_conversation_routes
+from .conversations import add_conversation_routes, replace_conversation_routes
 from .guards import (
     ADMITTED,
     RETRY_AFTER_SECONDS,
@@ -140,7 +141,7 @@ def create_app(
     app.state.turns = turns
     _add_guards(app, (auth_token, jwt_secret, jwt_method), max_body_bytes, cors, in_flight)
     _add_error_handlers(app)
-    _add_routes(app, turns)
+    _add_routes(app, turns, model_api=bool(auth_token or jwt_secret))
     for channel in turns.channels.values():
         if not channel.webhook:  # outermost: its connections have their own limits and auth
             app.add_middleware(_Attached, channel=channel, turns=turns)
@@ -174,7 +175,7 @@ def _add_guards(
 
         # added last, so it is the outermost layer: preflight requests are answered before the token check
         app.add_middleware(
-            CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"]
+            CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST", "PUT", "OPTIONS"], allow_headers=["*"]
         )
 
 
@@ -223,8 +224,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         return error_response(500, "internal_error", f"{type(exc).__name__}; see the server log")
 
 
-def _add_routes(app: FastAPI, turns: Turns) -> None:
-    agent = turns.agent
+def _add_routes(app: FastAPI, turns: Turns, model_api: bool) -> None:
+    """The routes; each reads ``turns.agent`` when it runs (``PUT /model`` replaces it)."""
     chat_page = resources.files("dialogkit.framework.server").joinpath("static/chat.html").read_text(encoding="utf-8")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -237,6 +238,7 @@ def _add_routes(app: FastAPI, turns: Turns) -> None:
 
     @app.get("/version")
     async def version() -> dict[str, Any]:
+        agent = turns.agent
         return {
             "version": __version__,
             "model": agent.manifest.get("domain_name"),
@@ -271,7 +273,7 @@ def _add_routes(app: FastAPI, turns: Turns) -> None:
             turns.check_length(body.text)
         except ChannelError as e:
             return error_response(e.status, e.code, e.problem)
-        result = await run_in_threadpool(in_time, request, agent.parse, body.text)
+        result = await run_in_threadpool(in_time, request, turns.agent.parse, body.text)
         return {
             "text": result["text"],
             "intent": result["intent"],
@@ -281,6 +283,38 @@ def _add_routes(app: FastAPI, turns: Turns) -> None:
         }
 
     add_conversation_routes(app, turns, in_time)
+    _add_model_route(app, turns, in_time, model_api)
+
+
+class ModelRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    model_file: str = Field(min_length=1, description="a model archive (folder or .tar.gz) on the server's disk")
+
+
+def _add_model_route(app: FastAPI, turns: Turns, in_time: Any, enabled: bool) -> None:
+    swapping = asyncio.Lock()
+
+    @app.put("/model", status_code=204, response_class=Response, response_model=None,
+             responses={403: {"model": ErrorBody, "description": "no auth configured, or a JWT not an admin's"}})
+    async def replace_model(body: ModelRequest) -> Any:
+        """Serve another model (Rasa's ``PUT /model``): it loads in a worker thread while the current
+        one keeps answering, then takes over at once; conversations carry on. A model that does not
+        load leaves the current one serving (422 with why). Only on a server with ``--auth-token``
+        or ``--jwt-secret``: a model's action code runs in the server."""
+        if not enabled:
+            return error_response(403, "forbidden", "PUT /model needs a server started with --auth-token or "
+                                  "--jwt-secret (loading a model runs its action code)")
+        async with swapping:  # one replacement at a time
+            try:
+                new = await run_in_threadpool(turns.agent.successor, body.model_file)
+            except DialogkitError as e:
+                return error_response(422, "model_not_loaded", [str(i) for i in e.issues])
+            except OSError as e:
+                return error_response(422, "model_not_loaded", [f"{body.model_file}: {e.strerror or e}"])
+            turns.agent = new
+            replace_conversation_routes(app, turns, in_time)
+        logger.info("now serving %s", body.model_file)
+        return Response(status_code=204)
 
 
 def _channel_route(channel: Channel, turns: Turns) -> Any:

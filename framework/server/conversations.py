@@ -18,7 +18,7 @@ from ..domain.schema import Domain
 from .guards import error_response
 from .turns import Turns, rasa_message
 
-__all__ = ["add_conversation_routes", "rasa_message", "rasa_tracker"]
+__all__ = ["add_conversation_routes", "rasa_message", "rasa_tracker", "replace_conversation_routes"]
 
 
 class YamlResponse(PlainTextResponse):
@@ -27,9 +27,9 @@ class YamlResponse(PlainTextResponse):
 
 def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
     """``in_time(request, work, *args)``: ``work`` in a worker thread, unless the request waited too long."""
-    agent = turns.agent
+    domain = turns.agent.domain  # the schemas name this model's intents, slots and flows (rebuilt when it is replaced)
     # the bot's intents are the schema's: an unknown one is a 422 naming them, and clients see the list
-    intents = tuple(sorted(set(agent.domain.intents) | BUILTIN_INTENTS))
+    intents = tuple(sorted(set(domain.intents) | BUILTIN_INTENTS))
     one_of: Any = Literal[intents]
     trigger_body = create_model("TriggerIntent", __config__=ConfigDict(extra="ignore"), name=(one_of, ...),
                                 entities=(dict[str, Any] | None, None))
@@ -45,12 +45,12 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
         latest message came in on) the messages are also sent to the user through that channel."""
         channel = turns.output_channel(output_channel, conversation_id)
         turn = await run_in_threadpool(
-            in_time, request, agent.trigger_intent, body.name, conversation_id, body.entities,
+            in_time, request, turns.agent.trigger_intent, body.name, conversation_id, body.entities,
             channel.name if channel else output_channel or "rest",
         )
         await turns.push(channel, conversation_id, turn.messages)
-        t = await run_in_threadpool(agent.tracker, conversation_id)
-        return {"tracker": rasa_tracker(t, agent.domain),
+        t = await run_in_threadpool(turns.agent.tracker, conversation_id)
+        return {"tracker": rasa_tracker(t, turns.agent.domain),
                 "messages": [{"recipient_id": conversation_id, **rasa_message(m)} for m in turn.messages]}
 
     # a class made here: not a name the annotation string could find
@@ -58,7 +58,7 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
     app.post("/conversations/{conversation_id:path}/trigger_intent")(trigger_intent)
 
     # the events a bot can take, as the schema says them: its own slot and flow names, Rasa's event types
-    events_body = _events_schema(agent.domain)
+    events_body = _events_schema(domain)
 
     async def append(
         events: Any,
@@ -78,14 +78,14 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
                else events.model_dump(mode="json"))
         channel = turns.output_channel(output_channel, conversation_id)
         try:
-            t, new = await run_in_threadpool(in_time, request, apply_events, agent, conversation_id, raw,
+            t, new = await run_in_threadpool(in_time, request, apply_events, turns.agent, conversation_id, raw,
                                              execute_side_effects, channel.name if channel else None)
         except EventsError as e:
             return error_response(422, "invalid_events", e.problems)
         if execute_side_effects:
             await turns.push(channel, conversation_id,
                              [{"text": e.text, **e.data} for e in new if isinstance(e, BotUttered)])
-        return rasa_tracker(t, agent.domain)
+        return rasa_tracker(t, turns.agent.domain)
 
     append.__annotations__["events"] = events_body
     app.post("/conversations/{conversation_id:path}/tracker/events")(append)
@@ -100,17 +100,25 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
         """The conversation as a Rasa story (YAML)."""
         from ..runtime.external_events import story as as_story
 
-        t = await run_in_threadpool(agent.store.history, conversation_id)
+        t = await run_in_threadpool(turns.agent.store.history, conversation_id)
         if t is None:
             return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
-        return YamlResponse(as_story(t, agent.domain))
+        return YamlResponse(as_story(t, turns.agent.domain))
 
     @app.get("/conversations/{conversation_id:path}/tracker")  # any sender id, `/` included
     async def tracker(conversation_id: str, format: Literal["rasa", "dialogkit"] = "rasa") -> Any:
-        t = await run_in_threadpool(agent.store.history, conversation_id)  # every event, not the cached window
+        t = await run_in_threadpool(turns.agent.store.history, conversation_id)  # every event, not the cached window
         if t is None:
             return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
-        return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
+        return rasa_tracker(t, turns.agent.domain) if format == "rasa" else t.to_json()
+
+
+def replace_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
+    """The conversation routes again, their schemas from the model now served (after ``PUT /model``).
+    Synchronous in the event loop: no request is routed between the removal and the addition."""
+    app.router.routes[:] = [r for r in app.router.routes if not getattr(r, "path", "").startswith("/conversations/")]
+    add_conversation_routes(app, turns, in_time)
+    app.openapi_schema = None
 
 
 def rasa_tracker(t: Any, domain: Domain) -> dict[str, Any]:

@@ -53,7 +53,7 @@ class TokenCheck:
     signed with ``jwt_secret`` (``Authorization: Bearer <jwt>``, as ``rasa run --jwt-secret``). A
     JWT reaches a conversation's routes (``/conversations/<id>/...``) only when its payload says
     ``{"user": {"role": "admin"}}`` or ``{"user": {"username": "<id>"}}`` (403 otherwise), as in
-    Rasa; every other route takes any valid one."""
+    Rasa, and ``PUT /model`` only with the admin role; every other route takes any valid one."""
 
     def __init__(self, app: Any, token: str | None = None, jwt_secret: str | None = None, jwt_method: str = "HS256"):
         self.app, self.token = app, token.encode() if token else None
@@ -91,16 +91,19 @@ class TokenCheck:
             payload = jwt.decode(given, self.jwt_secret, algorithms=[self.jwt_method])
         except jwt.PyJWTError as e:
             return 401, f"JWT: {e}"
-        if not path.startswith("/conversations/"):
-            return None
         user = payload.get("user") if isinstance(payload, dict) else None
         user = user if isinstance(user, dict) else {}
+        if path in ADMIN_PATHS:
+            return None if user.get("role") == "admin" else (403, "replacing the model needs a JWT of role admin")
+        if not path.startswith("/conversations/"):
+            return None
         if user.get("role") == "admin" or (user.get("username") is not None
                                             and conversation_of(path) == str(user["username"])):
             return None
         return 403, "this JWT's user may only reach its own conversation (user.username) unless user.role is admin"
 
 
+ADMIN_PATHS = {"/model"}  # a JWT reaches them only with user.role admin
 CONVERSATION_ROUTES = ("/tracker/events", "/trigger_intent", "/tracker", "/story", "/predict", "/execute")
 
 

@@ -384,3 +384,85 @@ def test_trigger_intent_refuses_an_intent_the_bot_does_not_have(client):
     assert client.get("/conversations/t10/tracker").status_code == 404  # nothing was started
     r = client.post("/conversations/t10/trigger_intent", json={"entities": {}})
     assert r.status_code == 422 and r.json()["error"] == "invalid_request"
+
+
+def test_put_model_replaces_the_model_while_serving(light_model, minimal_bot, tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from dialogkit.framework.build.training import train
+
+    other = tmp_path / "other"
+    train(minimal_bot, other)
+    agent = Agent.load(light_model)
+    client = TestClient(create_app(agent, auth_token="s3cret"))
+    auth = {"Authorization": "Bearer s3cret"}
+    hello = {"sender": "m1", "message": "hello"}
+    before = client.post("/webhooks/rest/webhook", json=hello, headers=auth).json()
+    assert before and before[0]["text"] != "Hi!"
+    assert client.post("/conversations/m1/trigger_intent", json={"name": "book"}, headers=auth).status_code == 422
+
+    # the new model loads slowly: the old one keeps answering meanwhile
+    real_load = Agent.load
+
+    def slow_load(*args, **kwargs):
+        time.sleep(1.0)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(Agent, "load", slow_load)
+    done = {}
+    swap = threading.Thread(target=lambda: done.setdefault("r", client.put(
+        "/model", json={"model_file": str(other)}, headers=auth)))
+    swap.start()
+    time.sleep(0.2)
+    during = client.post("/webhooks/rest/webhook", json={"sender": "m2", "message": "hello"}, headers=auth)
+    assert during.status_code == 200 and during.json()[0]["text"] != "Hi!"
+    swap.join(10)
+    assert done["r"].status_code == 204
+    after = client.post("/webhooks/rest/webhook", json=hello, headers=auth).json()
+    assert [m["text"] for m in after] == ["Hi!"]
+    assert len([e for e in agent.store.history("m1").events if e.event == "user"]) == 2  # the same conversation
+    # the conversation routes' schemas are the new model's
+    assert client.post("/conversations/m1/trigger_intent", json={"name": "book"}, headers=auth).status_code == 200
+    assert client.get("/version").json()["model"] != agent.manifest.get("domain_name")
+    # a model that does not load leaves the current one serving
+    monkeypatch.setattr(Agent, "load", real_load)
+    bad = client.put("/model", json={"model_file": str(tmp_path / "nothing-here")}, headers=auth)
+    assert bad.status_code == 422 and bad.json()["error"] == "model_not_loaded"
+    assert client.post("/webhooks/rest/webhook", json=hello, headers=auth).json()[0]["text"] == "Hi!"
+    # without auth configured, the route is refused
+    open_client = TestClient(create_app(Agent.load(light_model)))
+    assert open_client.put("/model", json={"model_file": str(other)}).status_code == 403
+
+
+def test_jwt_auth_as_rasas(light_model):
+    import jwt
+
+    key = "a-jwt-signing-key-of-32-bytes-or-more"
+
+    def bearer(payload, secret=key):
+        return {"Authorization": f"Bearer {jwt.encode(payload, secret, algorithm='HS256')}"}
+
+    client = TestClient(create_app(Agent.load(light_model), jwt_secret=key))
+    msg = {"sender": "j1", "message": "hello"}
+    assert client.post("/webhooks/rest/webhook", json=msg).status_code == 401
+    r = client.post("/webhooks/rest/webhook", json=msg, headers=bearer({"user": {"username": "x"}}, "wrong-key-" * 4))
+    assert r.status_code == 401 and "Signature verification failed" in r.json()["detail"]
+    r = client.post("/webhooks/rest/webhook", json=msg, headers=bearer({"user": {"username": "x"}}))
+    assert r.status_code == 200
+    # a conversation's routes: its own user, or an admin
+    assert client.get("/conversations/j1/tracker", headers=bearer({"user": {"username": "j1"}})).status_code == 200
+    r = client.get("/conversations/j1/tracker", headers=bearer({"user": {"username": "j2"}}))
+    assert r.status_code == 403 and r.json()["error"] == "forbidden"
+    assert client.get("/conversations/j1/story", headers=bearer({"user": {"role": "admin"}})).status_code == 200
+    assert client.get("/health").status_code == 200
+    # replacing the model: the admin role only
+    r = client.put("/model", json={"model_file": str(light_model)}, headers=bearer({"user": {"username": "j1"}}))
+    assert r.status_code == 403
+    assert client.put("/model", json={"model_file": str(light_model)},
+                      headers=bearer({"user": {"role": "admin"}})).status_code == 204
+    # with a token as well, either one does
+    both = TestClient(create_app(Agent.load(light_model), auth_token="s3cret", jwt_secret=key))
+    assert both.post("/webhooks/rest/webhook?token=s3cret", json=msg).status_code == 200
+    assert both.post("/webhooks/rest/webhook", json=msg, headers=bearer({})).status_code == 200
+    assert both.post("/webhooks/rest/webhook?token=nope", json=msg).status_code == 401
