@@ -23,6 +23,7 @@ from ..runtime.tracker import (
     ActionReverted,
     BotUttered,
     ConversationPaused,
+    ConversationReplaced,
     ConversationResumed,
     Event,
     FlowCancelled,
@@ -185,7 +186,9 @@ def rasa_events(tracker: Tracker, domain: Domain) -> list[dict[str, Any]]:
     def add(ts: float, event: str, **data: Any) -> None:
         out.append({"event": event, "timestamp": ts, **data})
 
-    for e in tracker.events:
+    events = tracker.events
+    replaced = max((i for i, e in enumerate(events) if isinstance(e, ConversationReplaced)), default=-1)
+    for e in events[replaced + 1:]:  # another system replaced what came before
         ts = e.timestamp
         if isinstance(e, SessionStarted):
             add(ts, "action", name=ACTION_SESSION_START, policy=None, confidence=1.0)

@@ -280,6 +280,12 @@ class Agent:
                 turn.timings[c.name] = time.perf_counter() - t0
             elif c.stage == "dm":  # a DM component that only reads the message (no actions, no state)
                 self._run(c, [turn])
+        self.render(turn, tracker, start)
+        return turn
+
+    def render(self, turn: Turn, tracker: Tracker, start: int) -> None:
+        """The NLG writes the turn's messages; each goes on the tracker where the DM queued it
+        (``start``: where the turn's events begin)."""
         turn.slots = tracker.slots
         for c in self.components:
             if c.stage == "nlg":
@@ -299,7 +305,6 @@ class Agent:
             for bot in bots:
                 tracker.add(bot)
         turn.events = tracker.events[start:]
-        return turn
 
     def _converse(self, policy: Policy, decisions: Decisions, turn: Turn, tracker: Tracker,
                   executor: ActionExecutor) -> None:

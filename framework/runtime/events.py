@@ -150,6 +150,14 @@ class ConversationResumed(_Event):
     event: Literal["resume"] = "resume"
 
 
+class ConversationReplaced(_Event):
+    """The events before it no longer count: another system replaced the conversation's events
+    with the ones after it (Rasa's ``PUT /conversations/{id}/tracker/events``). The store keeps
+    the old ones (nothing is deleted); the tracker API shows the conversation from here."""
+
+    event: Literal["replaced"] = "replaced"
+
+
 REVERTS = (UserUtteranceReverted, ActionReverted)
 
 
@@ -175,7 +183,8 @@ Event = Annotated[
     | ReminderScheduled
     | ReminderCancelled
     | ConversationPaused
-    | ConversationResumed,
+    | ConversationResumed
+    | ConversationReplaced,
     Field(discriminator="event"),
 ]
 

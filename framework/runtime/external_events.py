@@ -26,6 +26,7 @@ from .events import (
     ActionReverted,
     BotUttered,
     ConversationPaused,
+    ConversationReplaced,
     ConversationResumed,
     ReminderCancelled,
     ReminderScheduled,
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from .agent import Agent
     from .tracker import Tracker
 
-__all__ = ["SUPPORTED", "EventsError", "append_events", "apply_events", "story"]
+__all__ = ["SUPPORTED", "EventsError", "append_events", "apply_events", "replace_events", "story"]
 
 SUPPORTED = ("user", "bot", "slot", "reset_slots", "action", "active_loop", "restart", "session_started", "rewind",
              "undo", "reminder", "cancel_reminder", "pause", "resume")
@@ -59,11 +60,11 @@ class EventsError(ValueError):
         self.problems = problems
 
 
-def to_events(items: Any, domain: Domain) -> list[Any]:
+def to_events(items: Any, domain: Domain, allow_empty: bool = False) -> list[Any]:
     """Rasa event JSON (a dict or a list of them) as dialogkit events (``ActiveLoop`` for a form
     started or stopped); raises :class:`EventsError` naming every event it cannot read."""
     items = [items] if isinstance(items, dict) else items
-    if not isinstance(items, list) or not items:
+    if not isinstance(items, list) or not (items or allow_empty):
         raise EventsError([{"event": 0, "problem": "send one event (a JSON object) or a non-empty list of them"}])
     out: list[Any] = []
     problems: list[dict[str, Any]] = []
@@ -133,10 +134,18 @@ def append_events(agent: Agent, conversation_id: str, items: Any, execute_side_e
     return apply_events(agent, conversation_id, items, execute_side_effects, channel)[0]
 
 
+def replace_events(agent: Agent, conversation_id: str, items: Any) -> Tracker:
+    """The conversation becomes ``items`` (Rasa's ``PUT .../tracker/events``): a ``ConversationReplaced``
+    and the events after it; the store keeps the earlier ones, which no longer count."""
+    return apply_events(agent, conversation_id, items, replace=True)[0]
+
+
 def apply_events(agent: Agent, conversation_id: str, items: Any, execute_side_effects: bool = False,
-                 channel: str | None = None) -> tuple[Tracker, list[Any]]:
-    """:func:`append_events`, returning the tracker and the events appended (the aligned ones too)."""
-    events = to_events(items, agent.domain)
+                 channel: str | None = None, replace: bool = False) -> tuple[Tracker, list[Any]]:
+    """:func:`append_events` (or with ``replace``, :func:`replace_events`), returning the tracker
+    and the events appended (the aligned ones too)."""
+    events = [ConversationReplaced(), *to_events(items, agent.domain, allow_empty=True)] if replace else \
+        to_events(items, agent.domain)
     policy = next((c for c in agent.components if isinstance(c, Policy)), None)
     with agent._lock(conversation_id):
         tracker = agent.store.get(conversation_id)

@@ -25,6 +25,7 @@ from .events import (
     ActionReverted,
     BotUttered,
     ConversationPaused,
+    ConversationReplaced,
     ConversationResumed,
     Event,
     FlowAdvanced,
@@ -46,6 +47,7 @@ __all__ = [
     "ActionReverted",
     "BotUttered",
     "ConversationPaused",
+    "ConversationReplaced",
     "ConversationResumed",
     "Event",
     "FlowAdvanced",
@@ -93,7 +95,7 @@ def _paused(events: list[Any], before: bool) -> bool:
     for e in reversed(events):
         if isinstance(e, ConversationPaused):
             return True
-        if isinstance(e, (ConversationResumed, Restarted)):
+        if isinstance(e, (ConversationResumed, Restarted, ConversationReplaced)):
             return False
     return before
 
@@ -103,7 +105,7 @@ def _session_messages(events: list[Any], before: int) -> int:
     (``before``: the count before the first of them)."""
     n = before
     for e in events:
-        if isinstance(e, (SessionStarted, Restarted)):
+        if isinstance(e, (SessionStarted, Restarted, ConversationReplaced)):
             n = 0
         elif isinstance(e, UserUttered):
             n += 1
@@ -135,9 +137,22 @@ def _applied(events: list[Any]) -> tuple[list[int], list[tuple[int, int]]]:
                     break
         else:
             applied.append(i)
-            if isinstance(e, (Restarted, SessionStarted)):
+            if isinstance(e, FLOORS):
                 floor = len(applied)
     return applied, taken
+
+
+def _latest(events: list[Any], before: UserUttered | None) -> UserUttered | None:
+    """The latest user message among ``events`` (``before``: the one before them); none after a replacement."""
+    for e in reversed(events):
+        if isinstance(e, UserUttered):
+            return e
+        if isinstance(e, ConversationReplaced):
+            return None
+    return before
+
+
+FLOORS = (Restarted, SessionStarted, ConversationReplaced)  # nothing is taken back past one of these
 
 
 def _window_start(events: list[Any], drop: int) -> int:
@@ -146,7 +161,7 @@ def _window_start(events: list[Any], drop: int) -> int:
     messages that still count (so that that many ``/back`` turns in a row are exact); 0 when
     none can."""
     applied, taken = _applied(events)
-    restarts = [i for i in applied if isinstance(events[i], (Restarted, SessionStarted))]  # nothing reverts past one
+    restarts = [i for i in applied if isinstance(events[i], FLOORS)]  # nothing reverts past one
     users = [i for i in applied if isinstance(events[i], UserUttered) and i > max(restarts, default=-1)]
     while True:
         cut = min([drop, *(j for i, j in taken if i >= drop), *users[-BACK_REACH:]])
@@ -174,7 +189,7 @@ def fold_events(
                 if stack[i].flow == e.flow:
                     del stack[i]
                     break
-        elif isinstance(e, Restarted):
+        elif isinstance(e, (Restarted, ConversationReplaced)):
             slots, stack = dict(initial_slots), []
     return slots, stack
 
@@ -243,10 +258,7 @@ class Tracker(FoldedState):
         dropped = applied_events(self.events[:drop])
         slots, stack = self._start()
         slots, stack = fold_events(dropped, self.initial_slots, slots, stack)
-        latest = next(
-            (e for e in reversed(dropped) if isinstance(e, UserUttered)),
-            self.base.latest_message if self.base else None,
-        )
+        latest = _latest(dropped, self.base.latest_message if self.base else None)
         before = self.base or TrackerBase({}, (), None)
         self.base = TrackerBase(
             slots, tuple(stack), latest, _session_messages(dropped, before.session_messages),
@@ -300,10 +312,7 @@ class Tracker(FoldedState):
     @property
     def latest_message(self) -> UserUttered | None:
         """The latest user message that still counts (a revert takes one back)."""
-        return next(
-            (e for e in reversed(self._counted()) if isinstance(e, UserUttered)),
-            self.base.latest_message if self.base else None,
-        )
+        return _latest(self._counted(), self.base.latest_message if self.base else None)
 
     def _counted(self) -> list[Any]:
         """The events in memory that still count: all of them when none is a revert. Kept

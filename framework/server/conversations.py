@@ -5,7 +5,7 @@ plus the Rasa shapes of a bot message and of a tracker that every route answers 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 from fastapi import Body, FastAPI, Request
 from fastapi import Path as FastAPIPath
@@ -13,7 +13,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import ConfigDict, Discriminator, Field, Tag, create_model
 from starlette.concurrency import run_in_threadpool
 
-from ..domain.builtins import BUILTIN_INTENTS
+from ..domain.builtins import BUILTIN_ACTIONS, BUILTIN_INTENTS
 from ..domain.schema import Domain
 from .guards import error_response
 from .turns import Turns, rasa_message
@@ -58,7 +58,7 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
     app.post("/conversations/{conversation_id:path}/trigger_intent")(trigger_intent)
 
     # the events a bot can take, as the schema says them: its own slot and flow names, Rasa's event types
-    events_body = _events_schema(domain)
+    events_body, events_list = _events_schema(domain)
 
     async def append(
         events: Any,
@@ -89,6 +89,57 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
 
     append.__annotations__["events"] = events_body
     app.post("/conversations/{conversation_id:path}/tracker/events")(append)
+
+    async def replace(events: Any, request: Request, conversation_id: str = FastAPIPath(min_length=1)) -> Any:
+        """Replace the conversation's events with these (Rasa's): the conversation goes on from them
+        (the store keeps the earlier ones, which no longer count)."""
+        from ..runtime.external_events import EventsError, replace_events
+
+        raw = [e.model_dump(mode="json") for e in events]
+        try:
+            t = await run_in_threadpool(in_time, request, replace_events, turns.agent, conversation_id, raw)
+        except EventsError as e:
+            return error_response(422, "invalid_events", e.problems)
+        return rasa_tracker(t, turns.agent.domain)
+
+    replace.__annotations__["events"] = events_list
+    app.put("/conversations/{conversation_id:path}/tracker/events")(replace)
+
+    @app.post("/conversations/{conversation_id:path}/predict")
+    async def predict(conversation_id: str) -> Any:
+        """What the bot would do next, without doing it (Rasa's endpoint): ``scores`` (the next
+        action at 1.0), ``next_actions`` (every action and response up to the next wait), the tracker."""
+        from ..runtime.direct import predict as next_actions
+
+        names = await run_in_threadpool(next_actions, turns.agent, conversation_id)
+        t = await run_in_threadpool(turns.agent.tracker, conversation_id)
+        return {"scores": [{"action": names[0], "score": 1.0}], "policy": _policy_name(turns), "confidence": 1.0,
+                "next_actions": names, "tracker": rasa_tracker(t, turns.agent.domain)}
+
+    # the bot's actions and responses are the schema's: an unknown one is a 422 naming them
+    runnable: Any = Literal[tuple(sorted({*domain.actions, *domain.responses, *BUILTIN_ACTIONS}))]
+    execute_body = create_model("ExecuteAction", __config__=ConfigDict(extra="ignore"), name=(runnable, ...),
+                                policy=(str | None, None), confidence=(float | None, None))
+
+    async def execute(body: Any, request: Request, conversation_id: str = FastAPIPath(min_length=1),
+                      output_channel: str | None = None) -> Any:
+        """Run an action or response now, as if the bot had decided it (Rasa's endpoint): its
+        messages (also sent through ``output_channel``, as for ``trigger_intent``) and the tracker."""
+        from ..runtime.direct import execute as run_now
+
+        channel = turns.output_channel(output_channel, conversation_id)
+        try:
+            turn = await run_in_threadpool(in_time, request, run_now, turns.agent, body.name, conversation_id,
+                                           channel.name if channel else output_channel)
+        except ValueError as e:
+            return error_response(422, "unknown_action", str(e))
+        await turns.push(channel, conversation_id, turn.messages)
+        t = await run_in_threadpool(turns.agent.tracker, conversation_id)
+        return {"tracker": rasa_tracker(t, turns.agent.domain),
+                "messages": [{"recipient_id": conversation_id, **rasa_message(m)} for m in turn.messages]}
+
+    execute.__annotations__["body"] = execute_body
+    app.post("/conversations/{conversation_id:path}/execute")(execute)
 
     @app.get(
         "/conversations/{conversation_id:path}/story",
@@ -133,9 +184,9 @@ def rasa_tracker(t: Any, domain: Domain) -> dict[str, Any]:
     return data
 
 
-def _events_schema(domain: Domain) -> Any:
-    """The body of ``tracker/events``: one Rasa event or a non-empty list, each of a type dialogkit
-    applies, naming the bot's own slots and flows."""
+def _events_schema(domain: Domain) -> tuple[Any, Any]:
+    """The bodies of ``tracker/events``: one Rasa event or a non-empty list (POST), and a list
+    (PUT), each of a type dialogkit applies, naming the bot's own slots and flows."""
     allow = ConfigDict(extra="allow")
 
     def tag(*names: str) -> Any:
@@ -144,6 +195,7 @@ def _events_schema(domain: Domain) -> Any:
     text: Any = str | None
     obj: Any = dict[str, Any] | None
     name: Any = Annotated[str, Field(min_length=1)]
+    maybe_name: Any = Optional[name]  # noqa: UP045 - an Annotated type, built at run time
     intent: Any = tag(*sorted(set(domain.intents) | BUILTIN_INTENTS))
     kinds: list[Any] = [
         create_model("UserEvent", __config__=allow, event=(tag("user"), ...), text=(text, None),
@@ -153,9 +205,10 @@ def _events_schema(domain: Domain) -> Any:
         create_model("OtherEvent", __config__=allow, event=(
             tag("reset_slots", "restart", "session_started", "rewind", "undo", "pause", "resume"), ...)),
         create_model("ReminderEvent", __config__=allow, event=(tag("reminder"), ...), intent=(intent, ...),
-                     date_time=(datetime, ...), entities=(Any, None), name=(text, None), kill_on_user_msg=(bool, True)),
+                     date_time=(datetime, ...), entities=(Any, None), name=(maybe_name, None),
+                     kill_on_user_msg=(bool, True)),
         create_model("CancelReminderEvent", __config__=allow, event=(tag("cancel_reminder"), ...),
-                     name=(text, None), intent=(intent | None, None), entities=(Any, None)),
+                     name=(maybe_name, None), intent=(intent | None, None), entities=(Any, None)),
     ]
     if domain.slots:
         kinds.append(create_model("SlotEvent", __config__=allow, event=(tag("slot"), ...),
@@ -168,4 +221,11 @@ def _events_schema(domain: Domain) -> Any:
     many: Any = Annotated[list[one], Field(min_length=1)]
     # one event or a list, told apart by their JSON type (an error names `event` or `events.<i>`)
     either: Any = Union[Annotated[one, Tag("event")], Annotated[many, Tag("events")]]  # noqa: UP007
-    return Annotated[either, Discriminator(lambda v: "events" if isinstance(v, list) else "event"), Body()]
+    return (Annotated[either, Discriminator(lambda v: "events" if isinstance(v, list) else "event"), Body()],
+            Annotated[list[one], Body()])
+
+
+def _policy_name(turns: Turns) -> str | None:
+    from ..runtime.decisions import Policy
+
+    return next((c.name for c in turns.agent.components if isinstance(c, Policy)), None)

@@ -39,11 +39,14 @@ ADMITTED = "dialogkit.admitted"  # the scope key: when the admission layer let a
 WORK_PATHS = {"/webhooks/rest/webhook", "/model/parse"}  # the requests that take a worker (and trigger_intent)
 
 
+WORK_ROUTES = ("/trigger_intent", "/tracker/events", "/execute", "/predict")  # a conversation's that take one
+
+
 def takes_a_worker(path: str) -> bool:
     return (
         path in WORK_PATHS
         or path.startswith("/webhooks/")  # every channel's
-        or (path.startswith("/conversations/") and path.endswith(("/trigger_intent", "/tracker/events")))
+        or (path.startswith("/conversations/") and path.endswith(WORK_ROUTES))
     )
 
 

@@ -90,3 +90,39 @@ def test_the_conversation_as_a_rasa_story(light_model):
     assert {"slot_was_set": [{"cuisine": "thai"}]} in steps[book:]
     assert {"action": "utter_ask_party_size"} in steps[book:]
     assert client.get("/conversations/nobody/story").status_code == 404
+
+
+def test_replace_predict_and_execute_as_rasas_endpoints(light_model):
+    agent, client = client_for(light_model)
+    say(client, "x1", "hello")
+    say(client, "x1", "I want to book")
+    old = len(agent.store.history("x1").events)
+    # predict: what the bot would do next, without doing it
+    r = client.post("/conversations/x1/predict")
+    assert r.status_code == 200 and r.json()["scores"][0] == {"action": "action_listen", "score": 1.0}
+    assert len(agent.store.history("x1").events) == old
+    # after a user message appended from outside: what the bot would answer
+    client.post("/conversations/x1/tracker/events", json={"event": "user", "text": "hi",
+                                                           "parse_data": {"intent": {"name": "greet"}}})
+    # (the greeting, then the booking's question again)
+    assert client.post("/conversations/x1/predict").json()["next_actions"] == ["utter_greet", "utter_ask_cuisine"]
+    # replace: the conversation becomes these events (the old ones stay stored, no longer counted)
+    r = client.put("/conversations/x1/tracker/events", json=[
+        {"event": "user", "text": "book a thai table", "parse_data": {"intent": {"name": "book_table"}}},
+        {"event": "slot", "name": "cuisine", "value": "thai"},
+    ])
+    assert r.status_code == 200, r.text
+    tracker = r.json()
+    assert [e["event"] for e in tracker["events"]] == ["action", "user", "slot"]
+    assert tracker["slots"]["cuisine"] == "thai" and tracker["latest_message"]["text"] == "book a thai table"
+    assert len(agent.store.history("x1").events) > old  # nothing deleted
+    assert client.put("/conversations/x1/tracker/events", json=[{"event": "slot", "name": "nope"}]).status_code == 422
+    # execute: an action or a response run now
+    r = client.post("/conversations/x1/execute", json={"name": "utter_greet"})
+    assert r.status_code == 200 and r.json()["messages"][0]["text"]
+    assert [e["event"] for e in r.json()["tracker"]["events"]][-2:] == ["action", "bot"]
+    r = client.post("/conversations/x1/execute", json={"name": "action_nothing_like_it"})
+    assert r.status_code == 422 and "utter_greet" in r.json()["detail"][0]["problem"]
+    # an emptied conversation starts over
+    assert client.put("/conversations/x1/tracker/events", json=[]).json()["events"] == []
+    assert say(client, "x1", "hello")
