@@ -237,7 +237,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "DK804": (
         "channel '{name}' is a Rasa channel dialogkit has no adapter for yet: it is skipped",
-        "talk to the bot over `rest`, `callback` or `socketio`, or write a channel of your own (docs/interfaces.md)",
+        "talk to the bot over `rest`, `callback`, `socketio`, `telegram`, `slack` or `twilio`, or write a channel "
+        "of your own (docs/interfaces.md)",
+    ),
+    "DK808": (
+        "channel '{name}' needs the package {package}, which is not installed",
+        "pip install 'dialogkit[channels]' (or {package} alone)",
     ),
     "DK805": (
         "unknown channel '{name}'{hint}",

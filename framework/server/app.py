@@ -31,7 +31,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -41,7 +41,7 @@ from ..runtime.agent import Agent
 from ..stores.locks import LockTimeout
 from ..stores.shared import StoreConflict
 from ..version import __version__
-from .channels import Channel, ChannelError, RestChannel, UserMessage
+from .channels import Channel, ChannelError, NoMessage, RestChannel, UserMessage
 from .conversations import add_conversation_routes, replace_conversation_routes
 from .guards import (
     ADMITTED,
@@ -322,6 +322,8 @@ def _channel_route(channel: Channel, turns: Turns) -> Any:
         try:
             msg = await channel.read(request)
             messages = await turns.answer(channel.name, msg, request.scope.get(ADMITTED))
+        except NoMessage as e:  # a verification challenge, a retry, the bot's own message: no turn
+            return e.response if e.response is not None else PlainTextResponse("")
         except ChannelError as e:
             return error_response(e.status, e.code, e.problem)
         return await channel.reply(msg, messages)

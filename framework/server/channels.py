@@ -29,6 +29,7 @@ project's file carries over.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import logging
 import re
@@ -43,13 +44,13 @@ from starlette.responses import PlainTextResponse
 
 from ..errors import DialogkitError, Issue, Location, did_you_mean, message
 
-__all__ = ["CallbackChannel", "Channel", "ChannelError", "RestChannel", "UserMessage", "load_credentials"]
+__all__ = ["CallbackChannel", "Channel", "ChannelError", "NoMessage", "RestChannel", "UserMessage", "load_credentials"]
 
 logger = logging.getLogger(__name__)
 
 # Rasa's channels dialogkit has no adapter for yet: skipped (with a warning), not refused
 NOT_YET = {
-    "telegram", "slack", "twilio", "twilio_voice", "facebook", "mattermost", "rocketchat",
+    "twilio_voice", "facebook", "mattermost", "rocketchat",
     "botframework", "webexteams", "hangouts", "cisco_spark",
 }
 IGNORED = {"rasa"}  # Rasa X / Enterprise: no counterpart
@@ -63,6 +64,15 @@ class UserMessage:
     sender: str
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class NoMessage(Exception):  # noqa: N818 - a request, not an error
+    """A request with no user message in it (a vendor's verification challenge, a retry, the
+    bot's own message echoed back): answered with ``response`` (default: 200, empty), no turn runs."""
+
+    def __init__(self, response: Any = None):
+        super().__init__("no user message in this request")
+        self.response = response
 
 
 class ChannelError(Exception):
@@ -82,6 +92,7 @@ class Channel:
 
     name: ClassVar[str] = ""
     webhook: ClassVar[bool] = True  # served at /webhooks/<name>/webhook (read → reply)
+    requires: ClassVar[dict[str, str]] = {}  # modules it imports → the package that has them
 
     class Config(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -173,8 +184,10 @@ class CallbackChannel(RestChannel):
 
 def _builtin_channels() -> dict[str, type[Channel]]:
     from .socketio_channel import SocketIOChannel
+    from .vendor_channels import SlackChannel, TelegramChannel, TwilioChannel
 
-    return {"rest": RestChannel, "callback": CallbackChannel, "socketio": SocketIOChannel}
+    return {"rest": RestChannel, "callback": CallbackChannel, "socketio": SocketIOChannel,
+            "telegram": TelegramChannel, "slack": SlackChannel, "twilio": TwilioChannel}
 
 
 def load_credentials(path: str | Path) -> tuple[list[Channel], list[Issue]]:
@@ -203,6 +216,10 @@ def load_credentials(path: str | Path) -> tuple[list[Channel], list[Issue]]:
         elif cls is None:
             hint = did_you_mean(key, [*builtin, *NOT_YET])
             errors.append(message("DK805", where, name=key, hint=hint, known=", ".join(sorted(builtin))))
+            continue
+        missing = [package for module, package in cls.requires.items() if importlib.util.find_spec(module) is None]
+        if missing:
+            errors.append(message("DK808", where, name=key, package=missing[0]))
             continue
         try:
             config = cls.Config.model_validate(settings or {})

@@ -67,6 +67,7 @@ class SocketIOChannel(Channel):
 
     name = "socketio"
     webhook = False
+    requires = {"socketio": "python-socketio"}
 
     class Config(BaseModel):
         model_config = ConfigDict(extra="forbid")
