@@ -14,9 +14,11 @@ widget sends the id it kept) goes on with the same conversation, and the bot can
 later (``trigger_intent`` with ``output_channel``, reminders) on any connection of the session; a
 message naming a session its connection did not ask for is refused. Without it every connection
 is a conversation of its own. With ``jwt_key`` a client must connect with ``auth: {"token": <a
-JWT signed with it>}``. A message the server cannot take (too long, overloaded, the conversation
-busy) is answered with an ``error`` event ``{"error", "detail"}``; the conversation keeps nothing
-of it.
+JWT signed with it>}``. With several server processes, ``message_queue: redis://...`` carries
+each emit to the process that holds the client's connection (clients then connect with the
+``websocket`` transport, or the processes sit behind sticky sessions). A message the server
+cannot take (too long, overloaded, the conversation busy) is answered with an ``error`` event
+``{"error", "detail"}``; the conversation keeps nothing of it.
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ class SocketIOChannel(Channel):
         metadata_key: str = "metadata"
         jwt_key: str | None = None
         jwt_method: str = "HS256"
+        # several server processes (serve --workers, or hosts): a Redis their emits go through, so
+        # a message reaches a client whichever process answers or pushes it (reminders)
+        message_queue: str | None = Field(None, pattern=r"^rediss?://")
 
     config: Config
 
@@ -89,8 +94,10 @@ class SocketIOChannel(Channel):
         import socketio
 
         cors = turns.cors
+        queue = socketio.AsyncRedisManager(self.config.message_queue) if self.config.message_queue else None
         self.sio = sio = socketio.AsyncServer(
             async_mode="asgi",
+            client_manager=queue,
             # the server's --cors; without it, pages of the server's own origin only
             cors_allowed_origins="*" if cors == ["*"] else (cors or None),
             max_http_buffer_size=turns.max_body_bytes,

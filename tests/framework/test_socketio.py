@@ -156,3 +156,37 @@ def test_bot_messages_take_rasas_socketio_shapes():
                                                                              "payload": {"src": "http://x/y.png"}}}]
     assert socketio_messages({"custom": {"data": {"k": 1}}}) == [{"k": 1}]
     assert socketio_messages({"custom": {"k": 1}}) == [{"k": 1}]
+
+
+@pytest.mark.slow
+def test_with_a_message_queue_a_push_from_another_process_reaches_the_client(light_model, tmp_path):
+    import uuid
+
+    from tests.framework.test_serve_process import free_port, launch, wait_healthy
+    from tests.framework.test_stores import REDIS_URL, need
+
+    redis_url = need(REDIS_URL, "Redis")
+    credentials = tmp_path / "credentials.yml"
+    credentials.write_text(f"socketio:\n  session_persistence: true\n  message_queue: {redis_url}\n", encoding="utf-8")
+    ports = [free_port(), free_port()]
+    options = ["--store", "redis", "--store-url", redis_url, "--credentials", str(credentials)]
+    procs = [launch(light_model, p, *options) for p in ports]
+    try:
+        wait_healthy(list(zip(procs, ports)))
+        client = Client(f"http://127.0.0.1:{ports[0]}")
+        session = f"mq-{uuid.uuid4().hex[:8]}"
+        client.sio.emit("session_request", {"session_id": session})
+        assert client.next("session_confirm") == session
+        client.sio.emit("user_uttered", {"message": "hello", "session_id": session})
+        assert client.bot_messages()
+        # the other process answers the trigger; its emit reaches the client through Redis
+        r = httpx.post(f"http://127.0.0.1:{ports[1]}/conversations/{session}/trigger_intent?output_channel=latest",
+                       json={"name": "greet"}, timeout=10)
+        assert r.status_code == 200
+        assert [m.get("text") for m in client.bot_messages()] == [m["text"] for m in r.json()["messages"]]
+        client.sio.disconnect()
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=15)
