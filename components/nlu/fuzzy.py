@@ -20,7 +20,11 @@ What is never read as a typo:
 Chinese typos are mostly homophones (the input method offers 坐 for 座): for a Chinese bot a
 span of two or more characters that sounds exactly like a declared phrase (the same pinyin
 without tones, by pypinyin) matches it with similarity 90 ("二等坐" → 二等座, "杭洲" → 杭州),
-unless the span is itself a word of pypinyin's phrase dictionary ("背景" is not 北京).
+unless the span is itself a word of pypinyin's phrase dictionary ("背景" is not 北京). The
+slips of the fingers match too, with similarity 85: two neighbouring characters swapped
+("州杭" → 杭州), one doubled ("杭杭州"), or one dropped from a phrase of three or more
+("石庄" → 石家庄), again never when the span is a word itself ("海上" is not 上海). Letter-level
+similarity does not apply to Chinese: one character of two is half the phrase.
 
 Overlapping fuzzy matches keep the better score, then the longer span. A match is an entity
 with ``extractor: fuzzy`` and ``confidence`` = the similarity / 100, its value the declared
@@ -37,9 +41,12 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-__all__ = ["HOMOPHONE_SCORE", "FuzzyIndex", "FuzzyMatch", "english_words_by_rank", "packaged_english_words"]
+__all__ = [
+    "HOMOPHONE_SCORE", "SLIP_SCORE", "FuzzyIndex", "FuzzyMatch", "english_words_by_rank", "packaged_english_words",
+]
 
 HOMOPHONE_SCORE = 90.0
+SLIP_SCORE = 85.0  # a Chinese phrase with two characters swapped, one doubled, or one dropped (of 3+)
 _HAN = re.compile(r"^[\u3400-\u9fff]{2,}$")
 
 
@@ -94,7 +101,11 @@ class FuzzyIndex:
         self._by_words: dict[int, list[str]] = {}
         self._threshold = keys
         for key in keys:
-            self._by_words.setdefault(len(tokenize(key)), []).append(key)
+            n = len(tokenize(key))
+            self._by_words.setdefault(n, []).append(key)
+            if homophones and _HAN.match(key.replace(" ", "")):  # a character doubled or dropped: a span of n±1
+                for m in (n + 1, n - 1) if n >= 3 else (n + 1,):
+                    self._by_words.setdefault(m, []).append(key)
         self._lowest = min(keys.values(), default=100.0)
         self._sounds: dict[str, list[str]] = {}  # pinyin -> the Chinese phrases that sound so
         if homophones:
@@ -127,7 +138,7 @@ class FuzzyIndex:
         if self._sounds:
             said = "".join(w for w, _, _ in span)
             if _HAN.match(said):
-                return self._homophone(said, start, end)
+                return self._homophone(said, start, end, keys) or self._slip(said, start, end, keys)
         lowered = [w.lower() for w, _, _ in span]
         if sum(len(w) for w in lowered) < self.min_length or not all(w.isalpha() for w in lowered):
             return None
@@ -150,13 +161,37 @@ class FuzzyIndex:
             return None  # two values as close: ambiguous, nothing is guessed
         return FuzzyMatch(start, end, best, best_score)
 
-    def _homophone(self, said: str, start: int, end: int) -> FuzzyMatch | None:
+    def _homophone(self, said: str, start: int, end: int, among: list[str]) -> FuzzyMatch | None:
         """A Chinese span that sounds exactly like one declared phrase (and is no word itself)."""
         if said in _chinese_words() or said in self.known:
             return None
-        keys = [k for k in self._sounds.get(_sound(said), []) if k.replace(" ", "") != said]
+        keys = [k for k in self._sounds.get(_sound(said), []) if k.replace(" ", "") != said and k in among]
         meanings = {self._meaning.get(k) for k in keys}
         if not keys or len(meanings) > 1:
             return None  # nothing sounds so, or two values do: no guess
         key = keys[0]
         return FuzzyMatch(start, end, key, HOMOPHONE_SCORE) if HOMOPHONE_SCORE >= self._threshold[key] else None
+
+    def _slip(self, said: str, start: int, end: int, keys: list[str]) -> FuzzyMatch | None:
+        """A Chinese span that is one declared phrase with one slip of the fingers (see the module
+        docstring), and no word itself."""
+        if said in _chinese_words() or said in self.known:
+            return None
+        hits = [k for k in keys if _HAN.match(k.replace(" ", "")) and _one_slip(said, k.replace(" ", ""))]
+        if not hits or len({self._meaning.get(k) for k in hits}) > 1:
+            return None  # none, or two values as close: no guess
+        key = hits[0]
+        return FuzzyMatch(start, end, key, SLIP_SCORE) if SLIP_SCORE >= self._threshold[key] else None
+
+
+def _one_slip(said: str, phrase: str) -> bool:
+    """``said`` is ``phrase`` with two neighbours swapped, one character doubled, or (a phrase
+    of three or more) one dropped."""
+    n = len(phrase)
+    if len(said) == n and said != phrase:
+        return any(said == phrase[:i] + phrase[i + 1] + phrase[i] + phrase[i + 2:] for i in range(n - 1))
+    if len(said) == n + 1:
+        return any(said == phrase[:i + 1] + phrase[i] + phrase[i + 1:] for i in range(n))
+    if len(said) == n - 1 and n >= 3:
+        return any(said == phrase[:i] + phrase[i + 1:] for i in range(n))
+    return False

@@ -151,6 +151,20 @@ def test_chinese_homophone_typos_match_and_real_words_do_not(write_bot):
     assert typos(c, "北京") == [("pizza", "北京", "北京", "lookup", 100)]
 
 
+def test_chinese_slips_of_the_fingers_match_and_real_words_do_not(write_bot):
+    bot = PIZZA.replace('version: "1"', 'version: "1"\nlanguage: zh').replace(
+        "lookup: [pepperoni, margherita, hawaiian, four cheese]", "lookup: [上海, 杭州, 石家庄, 二等座]"
+    )
+    c = trained(write_bot({"domain.yml": bot}))
+    assert typos(c, "去州杭") == [("pizza", "杭州", "州杭", "fuzzy", 85)]  # two characters swapped
+    assert typos(c, "去石家家庄") == [("pizza", "石家庄", "石家家庄", "fuzzy", 85)]  # one doubled
+    assert typos(c, "去石石家庄")[0][3] == "lookup"  # doubled at an end: the phrase is there as it is
+    assert typos(c, "去石庄") == [("pizza", "石家庄", "石庄", "fuzzy", 85)]  # one dropped, of three
+    assert typos(c, "要等二座") == [("pizza", "二等座", "等二座", "fuzzy", 85)]
+    assert typos(c, "在海上") == []  # 上海 swapped, but a word of its own ("at sea")
+    assert typos(c, "去杭") == []  # one of two characters left: no guess
+
+
 def test_a_fuzzy_threshold_out_of_range_is_a_located_error(write_bot):
     from dialogkit.framework.errors import DialogkitError
 
