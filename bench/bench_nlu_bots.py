@@ -7,8 +7,9 @@ fifths of its examples and parses the rest; once with the bot's own character fe
 where the encoder was not made for the bot's language (the Chinese bot on the English
 encoder); the row of each bot's default carries the target. Reports intent accuracy, entity (slot) F1
 (seqeval over the bot's tokens) and sentence accuracy, with the time per fold and the
-encoder used. Target (issue 14, the Chinese bot with the default config): intent
-accuracy >= 95 % and entity F1 >= 95 %. Usage: ``make bench-nlu-bots``.
+encoder used. Targets, each bot's default config: intent accuracy >= 92 % for the English
+bots and >= 90 % for the Chinese one (issue 28), entity F1 >= 95 % for the Chinese one
+(issue 14). Usage: ``make bench-nlu-bots``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-TARGETS = {"tickets_zh": (0.95, 0.95)}
+# (intent accuracy, entity F1) for each bot's default pipeline: issue 28's intent accuracy (the
+# Chinese bot >= 90, the English ones >= 92) and issue 14's entity F1 for the Chinese bot
+TARGETS: dict[str, tuple[float, float | None]] = {
+    "tickets_zh": (0.90, 0.95), "restaurant": (0.92, None), "banking": (0.92, None),
+}
 
 
 def main() -> None:
@@ -89,13 +94,14 @@ def main() -> None:
             target = TARGETS.get(name) if features == auto else None
             verdict = ""
             if target:
-                verdict = " (met)" if intent >= target[0] and f1 >= target[1] else " (missed)"
+                verdict = " (met)" if intent >= target[0] and f1 >= (target[1] or 0.0) else " (missed)"
             rows.append(
                 (
                     f"{key} ({language}, {report['examples']} examples): intent accuracy / entity F1 / sentence "
                     "accuracy",
                     f"{intent * 100:.2f} / {f1 * 100:.2f} / {sent * 100:.2f}{verdict}",
-                    f">= {target[0] * 100:.0f} / >= {target[1] * 100:.0f}" if target else "-",
+                    (f">= {target[0] * 100:.0f} / " + (f">= {target[1] * 100:.0f}" if target[1] else "-"))
+                    if target else "-",
                 )
             )
             rows.append((f"{key}: time for {args.folds} folds", f"{seconds / 60:.1f} min", "-"))

@@ -27,6 +27,42 @@ class TemplateConfig(ComponentConfig):
     missing_slot_text: str = "(unknown)"
 
 
+RECORD_KEY = "record"  # what an action passes a record response (dispatcher.utter(response=..., record=...))
+NOTHING_FOUND = {"en": "Nothing matches.", "zh": "没有找到。"}
+
+
+def say_record(spec: Any, record: dict[str, Any], language: str) -> str:
+    """One sentence for ``record`` from its fields' phrases: the subject's first, the rest joined
+    ("Zizzi serves italian food, is in the north and has cheap prices."; without the subject,
+    all of them joined: "Serves thai food and is in the centre."). Values are filled in once
+    (never re-expanded); fields the record lacks or leaves empty are left out."""
+    present = [f for f in spec.order if record.get(f) not in (None, "", [])]
+    if not present:
+        return ""
+    subject = spec.subject or spec.order[0]
+    said = {f: fill(spec.fields[f], {f: record[f]}, "") for f in present}
+    head = said.pop(subject) if subject in said else ""
+    rest = list(said.values())
+    if language == "zh":
+        return head + "，".join(rest) + "。"
+    tail = ", ".join(rest[:-1]) + " and " + rest[-1] if len(rest) > 1 else "".join(rest)
+    text = f"{head} {tail}".strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def record_text(spec: Any, given: Any, slots: dict[str, Any], language: str) -> str:
+    """What a record response says: one sentence per record (``given``: a record, a list of
+    them, or None for the slots of the fields' names), one line each."""
+    if given is None:
+        given = {f: slots.get(f) for f in spec.fields}
+    records = [given] if isinstance(given, dict) else [r for r in given if isinstance(r, dict)] if isinstance(
+        given, list) else []
+    lines = [line for r in records if (line := say_record(spec, r, language))]
+    if not lines:
+        return spec.none or NOTHING_FOUND.get(language, NOTHING_FOUND["en"])
+    return "\n".join(lines)
+
+
 
 
 
@@ -68,6 +104,10 @@ class TemplateNLG(Component):
         """One bot message for response ``name`` given ``slots`` (and the output ``channel``)."""
         if name not in self.domain.responses:  # a runtime response the domain leaves to its default
             return {"text": RUNTIME_RESPONSES.get(name, name), "response": name, "generated": False}
+        spec = self.domain.responses[name].record
+        if spec is not None:
+            text = record_text(spec, slots.get(RECORD_KEY), slots, self.domain.language)
+            return {"response": name, "text": text, "generated": False}
         v = self.choose(name, slots, channel)
         msg: dict[str, Any] = {
             "response": name,

@@ -285,6 +285,8 @@ class _Checker(FlowChecks):
 
     def responses(self) -> None:
         for name, resp in self.d.responses.items():
+            if resp.record is not None:  # said without a record, its fields are read from the slots of their names
+                self.used["slot"].update(f for f in resp.record.fields if f in self.d.slots)
             for i, v in enumerate(resp.variations):
                 p = ("responses", name, i)
                 for field in ("text",):

@@ -64,6 +64,8 @@ def _first_text(domain: Domain, response: str) -> str:
     r = domain.responses.get(response)
     if r is None:
         return "(no such response)"
+    if not r.variations and r.record is not None:
+        return f"(a record: {', '.join(r.record.fields)})"
     text = r.variations[0].text or "(buttons/custom)"
     more = len(r.variations) - 1
     return f'"{text}"' + (f" (+{more} more)" if more else "")

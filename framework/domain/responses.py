@@ -55,11 +55,56 @@ class Paraphrase(Strict):
         return {"text": data} if isinstance(data, str) else data
 
 
-class Response(Strict):
-    """A named response: variations (a list), plus optional paraphrase examples for the generator."""
+class Record(Strict):
+    """A data-to-text response: one sentence from whichever of ``fields`` a record has (the
+    record an action passes, e.g. ``dispatcher.utter(response=..., record={...})``, a list of
+    them for search results, or else the slots of those names). Each field's phrase says it
+    (``{field}`` is its value); the sentence starts with ``subject``'s (default: the first
+    field's) and joins the rest: "Zizzi serves italian food, is in the north and has cheap prices."
+    ``none`` is said for an empty list."""
 
-    variations: list[Variation] = Field(min_length=1)
+    fields: dict[str, str] = Field(min_length=1)
+    order: list[str] = Field(default_factory=list)  # the order fields are said in (default: as written)
+    subject: str | None = None
+    none: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _written_order(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("fields"), dict) and not data.get("order"):
+            return {**data, "order": list(data["fields"])}  # kept: the model file sorts mappings' keys
+        return data
+
+    @model_validator(mode="after")
+    def _phrases(self) -> Record:
+        if sorted(self.order) != sorted(self.fields):
+            raise PydanticCustomError(
+                "slot_rule", "`order` must list each of the fields once", {"fix": "list the names under `fields:`"},
+            )
+        from .syntax import placeholders
+
+        for name, phrase in self.fields.items():
+            other = sorted(set(placeholders(phrase)) - {name})
+            if other:
+                raise PydanticCustomError(
+                    "slot_rule", "the phrase of field '{field}' names {other}: a phrase says its own field only",
+                    {"field": name, "other": ", ".join(other), "fix": f"write {{{name}}} in it, or no placeholder"},
+                )
+        if self.subject is not None and self.subject not in self.fields:
+            raise PydanticCustomError(
+                "slot_rule", "subject '{subject}' is not one of the record's fields",
+                {"subject": self.subject, "fix": "name one of `fields:`"},
+            )
+        return self
+
+
+class Response(Strict):
+    """A named response: variations (a list), plus optional paraphrase examples for the generator;
+    or a ``record`` (data-to-text), whose variations are optional."""
+
+    variations: list[Variation] = Field(default_factory=list)
     paraphrases: list[Paraphrase] = Field(default_factory=list)
+    record: Record | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -67,3 +112,12 @@ class Response(Strict):
         if isinstance(data, (list, str)):
             return {"variations": data if isinstance(data, list) else [data]}
         return data
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Response:
+        if not self.variations and self.record is None:
+            raise PydanticCustomError(
+                "slot_rule", "a response needs at least one variation (or a `record:`)",
+                {"fix": "add a text, e.g. `- \"Hello!\"`"},
+            )
+        return self
