@@ -35,8 +35,8 @@ def say_record(spec: Any, record: dict[str, Any], language: str) -> str:
     """One sentence for ``record`` from its fields' phrases: the subject's first, the rest joined
     ("Zizzi serves italian food, is in the north and has cheap prices."; without the subject,
     all of them joined: "Serves thai food and is in the centre."). Values are filled in once
-    (never re-expanded); fields the record lacks or leaves empty are left out."""
-    present = [f for f in spec.order if record.get(f) not in (None, "", [])]
+    (never re-expanded); fields the record lacks, leaves empty or sets false are left out."""
+    present = [f for f in spec.order if record.get(f) not in (None, "", [], False)]
     if not present:
         return ""
     subject = spec.subject or spec.order[0]

@@ -3,6 +3,22 @@
 BALANCES = {"checking": 1250.50, "savings": 8020.00}
 
 
+BRANCHES = [
+    {"name": "Market Street", "area": "centre", "hours": "9am to 5pm", "atm": True},
+    {"name": "Harbour", "area": "east", "hours": "10am to 4pm", "atm": False},
+    {"name": "Northgate", "area": "north", "hours": "9am to 6pm", "atm": True},
+    {"name": "Riverside", "area": "north", "atm": True},
+]
+
+
+def find_branches(tracker, dispatcher):
+    """The branches in the area asked for (all of them without one), said as records."""
+    area = tracker.get_slot("area")
+    found = [b for b in BRANCHES if area is None or b["area"] == area]
+    dispatcher.utter(response="utter_branch", record=found)
+    return []
+
+
 def check_balance(tracker, dispatcher):
     account = tracker.get_slot("account") or "checking"
     return [{"event": "slot", "name": "balance", "value": BALANCES[account]}]
