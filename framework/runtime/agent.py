@@ -65,6 +65,7 @@ class Agent:
         self._batcher: NLUBatcher | None = None
         self.initial_slots = {name: s.initial for name, s in domain.slots.items()}
         self.handoff: Any = None  # a Handoff: where a paused conversation's messages go (endpoints.yml `handoff:`)
+        self._endpoints_path: Path | None = None  # the endpoints.yml use_endpoints read (a successor reads it too)
 
     @classmethod
     def load(cls, path: str | Path, store: Any = None, lock_store: Any = None, broker: Any = None) -> Agent:
@@ -94,9 +95,8 @@ class Agent:
         once), event broker, endpoints and batching. Raises as :meth:`load`; this agent is untouched."""
         new = Agent.load(path, store=self.store, lock_store=self.lock_store, broker=self.broker)
         new._local_locks, new.clock = self._local_locks, self.clock
-        endpoints = getattr(self, "_endpoints_path", None)
-        if endpoints is not None:
-            new.use_endpoints(endpoints)
+        if self._endpoints_path is not None:
+            new.use_endpoints(self._endpoints_path)
         if self._batcher is not None:
             new.enable_batching(self._batcher.max_batch, self._batcher.max_wait * 1000)
         return new

@@ -43,14 +43,15 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
         """The bot acts on ``name`` as if the user had said it (Rasa's endpoint): its messages and the
         tracker. With ``output_channel`` (a channel's name, or ``latest``: the one the conversation's
         latest message came in on) the messages are also sent to the user through that channel."""
+        agent = turns.agent  # one model per request (PUT /model may replace it)
         channel = turns.output_channel(output_channel, conversation_id)
         turn = await run_in_threadpool(
-            in_time, request, turns.agent.trigger_intent, body.name, conversation_id, body.entities,
+            in_time, request, agent.trigger_intent, body.name, conversation_id, body.entities,
             channel.name if channel else output_channel or "rest",
         )
         await turns.push(channel, conversation_id, turn.messages)
-        t = await run_in_threadpool(turns.agent.tracker, conversation_id)
-        return {"tracker": rasa_tracker(t, turns.agent.domain),
+        t = await run_in_threadpool(agent.tracker, conversation_id)
+        return {"tracker": rasa_tracker(t, agent.domain),
                 "messages": [{"recipient_id": conversation_id, **rasa_message(m)} for m in turn.messages]}
 
     # a class made here: not a name the annotation string could find
@@ -71,6 +72,7 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
         follows. With ``execute_side_effects`` (Rasa's) reminders among them are scheduled and
         ``bot`` events are sent to the user through ``output_channel`` (a channel's name, or
         ``latest``): how a human agent answers in a paused conversation."""
+        agent = turns.agent  # one model per request (PUT /model may replace it)
         from ..runtime.events import BotUttered
         from ..runtime.external_events import EventsError, apply_events
 
@@ -78,14 +80,14 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
                else events.model_dump(mode="json"))
         channel = turns.output_channel(output_channel, conversation_id)
         try:
-            t, new = await run_in_threadpool(in_time, request, apply_events, turns.agent, conversation_id, raw,
+            t, new = await run_in_threadpool(in_time, request, apply_events, agent, conversation_id, raw,
                                              execute_side_effects, channel.name if channel else None)
         except EventsError as e:
             return error_response(422, "invalid_events", e.problems)
         if execute_side_effects:
             await turns.push(channel, conversation_id,
                              [{"text": e.text, **e.data} for e in new if isinstance(e, BotUttered)])
-        return rasa_tracker(t, turns.agent.domain)
+        return rasa_tracker(t, agent.domain)
 
     append.__annotations__["events"] = events_body
     app.post("/conversations/{conversation_id:path}/tracker/events")(append)
@@ -93,14 +95,15 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
     async def replace(events: Any, request: Request, conversation_id: str = FastAPIPath(min_length=1)) -> Any:
         """Replace the conversation's events with these (Rasa's): the conversation goes on from them
         (the store keeps the earlier ones, which no longer count)."""
+        agent = turns.agent  # one model per request (PUT /model may replace it)
         from ..runtime.external_events import EventsError, replace_events
 
         raw = [e.model_dump(mode="json") for e in events]
         try:
-            t = await run_in_threadpool(in_time, request, replace_events, turns.agent, conversation_id, raw)
+            t = await run_in_threadpool(in_time, request, replace_events, agent, conversation_id, raw)
         except EventsError as e:
             return error_response(422, "invalid_events", e.problems)
-        return rasa_tracker(t, turns.agent.domain)
+        return rasa_tracker(t, agent.domain)
 
     replace.__annotations__["events"] = events_list
     app.put("/conversations/{conversation_id:path}/tracker/events")(replace)
@@ -109,12 +112,13 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
     async def predict(conversation_id: str) -> Any:
         """What the bot would do next, without doing it (Rasa's endpoint): ``scores`` (the next
         action at 1.0), ``next_actions`` (every action and response up to the next wait), the tracker."""
+        agent = turns.agent  # one model per request (PUT /model may replace it)
         from ..runtime.direct import predict as next_actions
 
-        names = await run_in_threadpool(next_actions, turns.agent, conversation_id)
-        t = await run_in_threadpool(turns.agent.tracker, conversation_id)
+        names = await run_in_threadpool(next_actions, agent, conversation_id)
+        t = await run_in_threadpool(agent.tracker, conversation_id)
         return {"scores": [{"action": names[0], "score": 1.0}], "policy": _policy_name(turns), "confidence": 1.0,
-                "next_actions": names, "tracker": rasa_tracker(t, turns.agent.domain)}
+                "next_actions": names, "tracker": rasa_tracker(t, agent.domain)}
 
     # the bot's actions and responses are the schema's: an unknown one is a 422 naming them
     runnable: Any = Literal[tuple(sorted({*domain.actions, *domain.responses, *BUILTIN_ACTIONS}))]
@@ -125,17 +129,18 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
                       output_channel: str | None = None) -> Any:
         """Run an action or response now, as if the bot had decided it (Rasa's endpoint): its
         messages (also sent through ``output_channel``, as for ``trigger_intent``) and the tracker."""
+        agent = turns.agent  # one model per request (PUT /model may replace it)
         from ..runtime.direct import execute as run_now
 
         channel = turns.output_channel(output_channel, conversation_id)
         try:
-            turn = await run_in_threadpool(in_time, request, run_now, turns.agent, body.name, conversation_id,
+            turn = await run_in_threadpool(in_time, request, run_now, agent, body.name, conversation_id,
                                            channel.name if channel else output_channel)
         except ValueError as e:
             return error_response(422, "unknown_action", str(e))
         await turns.push(channel, conversation_id, turn.messages)
-        t = await run_in_threadpool(turns.agent.tracker, conversation_id)
-        return {"tracker": rasa_tracker(t, turns.agent.domain),
+        t = await run_in_threadpool(agent.tracker, conversation_id)
+        return {"tracker": rasa_tracker(t, agent.domain),
                 "messages": [{"recipient_id": conversation_id, **rasa_message(m)} for m in turn.messages]}
 
     execute.__annotations__["body"] = execute_body
@@ -149,19 +154,21 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
     )
     async def story(conversation_id: str) -> Any:
         """The conversation as a Rasa story (YAML)."""
+        agent = turns.agent  # one model per request (PUT /model may replace it)
         from ..runtime.external_events import story as as_story
 
-        t = await run_in_threadpool(turns.agent.store.history, conversation_id)
+        t = await run_in_threadpool(agent.store.history, conversation_id)
         if t is None:
             return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
-        return YamlResponse(as_story(t, turns.agent.domain))
+        return YamlResponse(as_story(t, agent.domain))
 
     @app.get("/conversations/{conversation_id:path}/tracker")  # any sender id, `/` included
     async def tracker(conversation_id: str, format: Literal["rasa", "dialogkit"] = "rasa") -> Any:
-        t = await run_in_threadpool(turns.agent.store.history, conversation_id)  # every event, not the cached window
+        agent = turns.agent  # one model per request (PUT /model may replace it)
+        t = await run_in_threadpool(agent.store.history, conversation_id)  # every event, not the cached window
         if t is None:
             return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
-        return rasa_tracker(t, turns.agent.domain) if format == "rasa" else t.to_json()
+        return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
 
 
 def replace_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:

@@ -3,10 +3,7 @@ channel POSTs the bot's messages to the user's URL; a channel of one's own plugs
 contract; a Rasa project's file carries over (channels without an adapter are skipped with a
 warning); a mistake in the file is an error at its line."""
 
-import json
 import textwrap
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,35 +15,14 @@ from dialogkit.framework.server.channels import load_credentials
 from dialogkit.framework.server.serving import serve_app
 
 
-@pytest.fixture
-def receiver():
-    """A local stand-in for the user's callback URL: (its url, the JSON bodies it received)."""
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - the http.server name
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/bot", received
-    server.shutdown()
-
-
 def write(tmp_path, text, name="credentials.yml"):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return path
 
 
-def test_the_callback_channel_posts_the_bots_messages_to_the_users_url(light_model, tmp_path, receiver):
-    url, received = receiver
+def test_the_callback_channel_posts_the_bots_messages_to_the_users_url(light_model, tmp_path, stand_in):
+    url = f"{stand_in.url}/bot"
     credentials = write(tmp_path, f"rest:\ncallback:\n  url: {url}\n")
     channels, skipped = load_credentials(credentials)
     assert [c.name for c in channels] == ["rest", "callback"] and skipped == []
@@ -54,6 +30,7 @@ def test_the_callback_channel_posts_the_bots_messages_to_the_users_url(light_mod
     client = TestClient(create_app(agent, channels=channels))
     r = client.post("/webhooks/callback/webhook", json={"sender": "cb1", "message": "hello", "metadata": {"k": 1}})
     assert r.status_code == 200 and r.text == "success"
+    received = stand_in.received
     assert received and all(m["recipient_id"] == "cb1" for m in received)
     said = [e.text for e in agent.tracker("cb1").events if e.event == "bot"]
     assert [m["text"] for m in received] == said
@@ -63,14 +40,14 @@ def test_the_callback_channel_posts_the_bots_messages_to_the_users_url(light_mod
     assert client.post("/webhooks/rest/webhook", json={"sender": "r1", "message": "hello"}).json()[0]["recipient_id"]
 
 
-def test_bad_requests_to_a_channel_get_json_errors(light_model, tmp_path, receiver):
-    channels, _ = load_credentials(write(tmp_path, f"callback:\n  url: {receiver[0]}\n"))
+def test_bad_requests_to_a_channel_get_json_errors(light_model, tmp_path, stand_in):
+    channels, _ = load_credentials(write(tmp_path, f"callback:\n  url: {stand_in.url}/bot\n"))
     client = TestClient(create_app(Agent.load(light_model), channels=channels))
     r = client.post("/webhooks/callback/webhook", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 400 and r.json()["error"] == "invalid_json"
     r = client.post("/webhooks/callback/webhook", json={"message": "hi"})
     assert r.status_code == 422 and r.json()["detail"][0]["field"] == "sender"
-    assert receiver[1] == []
+    assert stand_in.received == []
 
 
 CUSTOM = '''
@@ -149,9 +126,9 @@ def test_mistakes_in_the_file_are_errors_at_their_line(tmp_path):
     assert said[3][0] == 6 and said[3][1].startswith("channel class 'nowhere.Channel' cannot be used")
 
 
-def test_serve_reads_credentials(light_model, tmp_path, receiver):
-    options = {"model": str(light_model), "credentials": str(write(tmp_path, f"callback:\n  url: {receiver[0]}\n")),
+def test_serve_reads_credentials(light_model, tmp_path, stand_in):
+    options = {"model": str(light_model), "credentials": str(write(tmp_path, f"callback:\n  url: {stand_in.url}/b\n")),
                "store": "memory", "batch_size": 1}
     app, _ = serve_app(options)
     r = TestClient(app).post("/webhooks/callback/webhook", json={"sender": "s", "message": "hello"})
-    assert r.text == "success" and receiver[1]
+    assert r.text == "success" and stand_in.received

@@ -3,10 +3,6 @@ and forwarded to the handoff webhook (endpoints.yml), not answered; the human an
 `tracker/events` with side effects (delivered on the user's channel) and resumes it; nothing is
 lost. And a `pattern_session_start` flow greets before a session's first message is read."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -17,6 +13,7 @@ from dialogkit.framework.runtime.handoff import load_handoff
 from dialogkit.framework.server.app import create_app
 from dialogkit.framework.server.channels import load_credentials
 from tests.conftest import STAND_IN
+from tests.framework.conftest import StandIn
 
 DOMAIN = """
 version: "1"
@@ -52,34 +49,6 @@ flows:
 """
 
 
-class Receiver:
-    """A local stand-in for a webhook: the JSON bodies it received."""
-
-    def __init__(self):
-        self.received = []
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server name
-                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
-
-
 @pytest.fixture(scope="module")
 def handoff_model(tmp_path_factory):
     root = tmp_path_factory.mktemp("handoff")
@@ -99,14 +68,15 @@ def test_a_session_start_flow_speaks_before_the_first_message_is_answered(handof
     assert texts(agent.handle("hello", "s")) == ["Hi! I'm the bot."]  # once per session
 
 
-def test_a_paused_conversation_is_forwarded_and_resumed_with_nothing_lost(handoff_model, tmp_path, receiver,
+def test_a_paused_conversation_is_forwarded_and_resumed_with_nothing_lost(handoff_model, tmp_path, stand_in,
                                                                          monkeypatch):
+    receiver = stand_in
     monkeypatch.setenv("HANDOFF_TOKEN", "t0k")
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(f"handoff:\n  url: {receiver.url}\n  token: ${{HANDOFF_TOKEN}}\n", encoding="utf-8")
-    callback = Receiver()
+    endpoints.write_text(f"handoff:\n  url: {receiver.url}/hook\n  token: ${{HANDOFF_TOKEN}}\n", encoding="utf-8")
+    callback = StandIn()
     credentials = tmp_path / "credentials.yml"
-    credentials.write_text(f"callback:\n  url: {callback.url}\n", encoding="utf-8")
+    credentials.write_text(f"callback:\n  url: {callback.url}/bot\n", encoding="utf-8")
     agent = Agent.load(handoff_model)
     agent.use_endpoints(endpoints)
     channels, _ = load_credentials(credentials)
@@ -138,7 +108,7 @@ def test_a_paused_conversation_is_forwarded_and_resumed_with_nothing_lost(handof
     assert callback.received[-1]["text"] == "Hi! I'm the bot."
     users = [e["text"] for e in client.get("/conversations/h1/tracker").json()["events"] if e["event"] == "user"]
     assert users == ["hello", "I want to talk to a human", "is anyone there?", "hello"]
-    callback.server.shutdown()
+    callback.close()
 
 
 def test_pause_and_resume_through_the_events_api(handoff_model):

@@ -5,9 +5,7 @@ Telegram's secret token) and the replies sent to a local stand-in for the vendor
 each app's own form; the bot can speak first on each."""
 
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -19,6 +17,7 @@ from twilio.request_validator import RequestValidator
 from dialogkit.framework.runtime.agent import Agent
 from dialogkit.framework.server.app import create_app
 from dialogkit.framework.server.channels import load_credentials
+from tests.framework.conftest import StandIn
 
 PAYLOADS = Path(__file__).parent / "channel_payloads"
 BOOK = '/book_table{"cuisine": "thai", "party_size": 2, "area": "north", "time": "8pm"}'
@@ -26,40 +25,18 @@ SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TWILIO_SID, TWILIO_TOKEN = "AC0123456789abcdef0123456789abcdef", "twilio-auth-token-for-tests"
 
 
-class VendorAPI:
-    """A stand-in for a vendor's API: records each call (path, body) and answers as the vendor does."""
-
-    def __init__(self):
-        self.calls = []
-        calls = self.calls
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server name
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                is_json = "json" in (self.headers.get("Content-Type") or "")
-                calls.append((self.path, json.loads(raw) if is_json else dict(parse_qsl(raw))))
-                answer = {"ok": True, "result": True, "channel": "D024BE91L", "ts": "1.0",
-                          "sid": "SM" + "0" * 32, "status": "queued"}
-                body = json.dumps(answer).encode()
-                self.send_response(201 if "/Messages.json" in self.path else 200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+def vendor_answer(path):
+    """What the vendors' APIs answer: Telegram's and Slack's ok, a Twilio message resource."""
+    if "/Messages.json" in path:
+        return 201, {"sid": "SM" + "0" * 32, "status": "queued"}
+    return 200, {"ok": True, "result": True, "channel": "D024BE91L", "ts": "1.0"}
 
 
 @pytest.fixture
 def vendor():
-    api = VendorAPI()
+    api = StandIn(vendor_answer)
     yield api
-    api.server.shutdown()
+    api.close()
 
 
 def serve(light_model, tmp_path, credentials):
