@@ -1,11 +1,13 @@
 """Approximate matches of declared lookup and synonym values: what a user meant by "peperoni".
 
 A span of the message (one to as many words as the longest declared phrase) matches a
-declared phrase with the same number of words when their similarity reaches the entity's
-threshold. Similarity is 100 × (1 − edits / length of the longer one), edits counted as
-optimal string alignment (a dropped, added or changed letter, or two neighbours swapped, is
-one edit; rapidfuzz's ``OSA``): "peperoni" → "pepperoni" scores 89, "larg" → "large" 80,
-"samll" → "small" 80.
+declared phrase with the same number of words when they are close enough: by default
+(``auto``) within one edit when the longer has 4 or more letters, two edits with 8 or more
+(as bert_nlu's spelling reads words: "thia" → thai, "esat" → east); or, where the entity (or
+the extractor's ``fuzzy_threshold``) gives one, when their similarity reaches that threshold.
+Similarity is 100 × (1 − edits / length of the longer one), edits counted as optimal string
+alignment (a dropped, added or changed letter, or two neighbours swapped, is one edit;
+rapidfuzz's ``OSA``): "peperoni" → "pepperoni" scores 89, "larg" → "large" 80, "thia" → "thai" 75.
 
 What is never read as a typo:
 
@@ -47,6 +49,7 @@ __all__ = [
 
 HOMOPHONE_SCORE = 90.0
 SLIP_SCORE = 85.0  # a Chinese phrase with two characters swapped, one doubled, or one dropped (of 3+)
+AUTO_LOWEST = 75.0  # the lowest similarity the `auto` rule takes: one edit in 4 letters, two in 8
 _HAN = re.compile(r"^[\u3400-\u9fff]{2,}$")
 
 
@@ -91,10 +94,10 @@ def _sound(text: str) -> str:
 
 
 class FuzzyIndex:
-    """Declared phrases by word count, each with the threshold of its entity."""
+    """Declared phrases by word count, each with the threshold of its entity (None: the ``auto`` rule)."""
 
-    def __init__(self, keys: dict[str, float], meanings: dict[str, str], known_words: Iterable[str], min_length: int,
-                 tokenize: Callable[[str], list[tuple[str, int, int]]], homophones: bool = False):
+    def __init__(self, keys: dict[str, float | None], meanings: dict[str, str], known_words: Iterable[str],
+                 min_length: int, tokenize: Callable[[str], list[tuple[str, int, int]]], homophones: bool = False):
         self.min_length = min_length
         self._meaning = meanings  # key -> what it stands for (two keys of one value are no ambiguity)
         self.known = frozenset(known_words)
@@ -106,7 +109,7 @@ class FuzzyIndex:
             if homophones and _HAN.match(key.replace(" ", "")):  # a character doubled or dropped: a span of n±1
                 for m in (n + 1, n - 1) if n >= 3 else (n + 1,):
                     self._by_words.setdefault(m, []).append(key)
-        self._lowest = min(keys.values(), default=100.0)
+        self._lowest = min((AUTO_LOWEST if t is None else t for t in keys.values()), default=100.0)
         self._sounds: dict[str, list[str]] = {}  # pinyin -> the Chinese phrases that sound so
         if homophones:
             for key in keys:
@@ -148,9 +151,7 @@ class FuzzyIndex:
         hits = process.extract(
             query, keys, scorer=OSA.normalized_similarity, score_cutoff=self._lowest / 100 - 1e-6, limit=4
         )
-        scored = [
-            (round(score * 100, 1), key) for key, score, _ in hits if round(score * 100, 1) >= self._threshold[key]
-        ]
+        scored = [(round(score * 100, 1), key) for key, score, _ in hits if self._close(key, query, score)]
         if not scored:
             return None
         scored.sort(key=lambda h: -h[0])
@@ -161,6 +162,16 @@ class FuzzyIndex:
             return None  # two values as close: ambiguous, nothing is guessed
         return FuzzyMatch(start, end, best, best_score)
 
+    def _close(self, key: str, query: str, similarity: float) -> bool:
+        """``query`` is near enough ``key``: its entity's similarity threshold, or the `auto` rule
+        (one edit for 4+ letters, two for 8+)."""
+        threshold = self._threshold[key]
+        if threshold is not None:
+            return round(similarity * 100, 1) >= threshold
+        longest = max(len(key), len(query))
+        edits = round((1 - similarity) * longest)
+        return longest >= 4 and edits <= (2 if longest >= 8 else 1)
+
     def _homophone(self, said: str, start: int, end: int, among: list[str]) -> FuzzyMatch | None:
         """A Chinese span that sounds exactly like one declared phrase (and is no word itself)."""
         if said in _chinese_words() or said in self.known:
@@ -170,7 +181,7 @@ class FuzzyIndex:
         if not keys or len(meanings) > 1:
             return None  # nothing sounds so, or two values do: no guess
         key = keys[0]
-        return FuzzyMatch(start, end, key, HOMOPHONE_SCORE) if HOMOPHONE_SCORE >= self._threshold[key] else None
+        return FuzzyMatch(start, end, key, HOMOPHONE_SCORE) if HOMOPHONE_SCORE >= (self._threshold[key] or 0) else None
 
     def _slip(self, said: str, start: int, end: int, keys: list[str]) -> FuzzyMatch | None:
         """A Chinese span that is one declared phrase with one slip of the fingers (see the module
@@ -181,7 +192,7 @@ class FuzzyIndex:
         if not hits or len({self._meaning.get(k) for k in hits}) > 1:
             return None  # none, or two values as close: no guess
         key = hits[0]
-        return FuzzyMatch(start, end, key, SLIP_SCORE) if SLIP_SCORE >= self._threshold[key] else None
+        return FuzzyMatch(start, end, key, SLIP_SCORE) if SLIP_SCORE >= (self._threshold[key] or 0) else None
 
 
 def _one_slip(said: str, phrase: str) -> bool:

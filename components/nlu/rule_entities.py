@@ -25,9 +25,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from dialogkit.framework.domain.tokenization import blank_pipeline, normalize_phrase, tokenize
 from dialogkit.framework.runtime.pipeline import Component, ComponentConfig, TrainingContext, Turn
@@ -44,7 +44,16 @@ class RuleEntityConfig(ComponentConfig):
     learn_from_examples: bool = True
     case_sensitive: bool = False
     fuzzy: bool = True  # typos of lookup and synonym values (see components/nlu/fuzzy.py)
-    fuzzy_threshold: float = Field(80.0, ge=50, le=100)  # similarity 0-100; an entity's own `fuzzy:` overrides it
+    # "auto": within one edit for 4+ letters, two for 8+ (as bert_nlu's spelling); or a similarity
+    # 0-100 a typo needs; an entity's own `fuzzy: N` overrides it
+    fuzzy_threshold: float | Literal["auto"] = "auto"
+
+    @field_validator("fuzzy_threshold")
+    @classmethod
+    def _in_range(cls, value: Any) -> Any:
+        if value != "auto" and not 50 <= float(value) <= 100:
+            raise ValueError("fuzzy_threshold is `auto` or a similarity between 50 and 100")
+        return value
     fuzzy_min_length: int = Field(4, ge=1)  # shorter spans are never read as typos
 
 
@@ -106,14 +115,15 @@ class RuleEntityExtractor(Component):
         """The declared phrases typos may stand for (with their entity's threshold) and the
         known words that are never typos: the examples' words outside annotations, and for an
         English bot the packaged encoder's whole words."""
-        keys: dict[str, float] = {}
+        keys: dict[str, float | None] = {}  # None: the `auto` rule
         meanings: dict[str, str] = {}
         phrases: dict[str, str] = {}
         clash: set[str] = set()  # a phrase of two entities (or values): a typo of it would be a guess
         for name, ent in domain.entities.items():
             if ent.fuzzy is False:
                 continue
-            threshold = self.config.fuzzy_threshold if ent.fuzzy in (None, True) else float(ent.fuzzy)
+            default = None if self.config.fuzzy_threshold == "auto" else float(self.config.fuzzy_threshold)
+            threshold = default if ent.fuzzy in (None, True) else float(ent.fuzzy)
             declared = [(item, item) for item in ent.lookup]
             declared += [(v, canonical) for canonical, variants in ent.synonyms.items() for v in [canonical, *variants]]
             for phrase, value in declared:

@@ -108,6 +108,19 @@ def test_typos_of_declared_values_match_with_their_score(write_bot):
     assert typos(c, "a large pepperoni")[0][3] == "lookup"  # exact matches stay exact
 
 
+def test_by_default_a_word_of_four_or_more_letters_is_one_edit_away(write_bot):
+    bot = PIZZA.replace("lookup: [small, medium, large]", "lookup: [small, medium, large, thai, east]")
+    c = trained(write_bot({"domain.yml": bot}))
+    assert typos(c, "thia please") == [("size", "thai", "thia", "fuzzy", 75)]  # one swap in four letters
+    assert typos(c, "esat side") == [("size", "east", "esat", "fuzzy", 75)]
+    assert typos(c, "tahi esst") == [("size", "thai", "tahi", "fuzzy", 75), ("size", "east", "esst", "fuzzy", 75)]
+    assert typos(c, "peproni") == [("pizza", "pepperoni", "peproni", "fuzzy", 78)]  # two edits in nine letters
+    assert typos(c, "tai") == []  # three letters: under fuzzy_min_length
+    strict = RuleEntityExtractor(resolve_config("rule_entity_extractor", {"fuzzy_threshold": 80}), c.domain)
+    strict.train(TrainingContext(load_domain(write_bot({"domain.yml": bot}, name="strict80")), []))
+    assert typos(strict, "thia please") == []  # 75 is under an explicit 80
+
+
 def test_known_words_short_words_and_switched_off_entities_are_never_typos(write_bot):
     c = trained(write_bot({"domain.yml": PIZZA}))
     assert typos(c, "the mall") == []  # "mall" is a word of the bot's examples (and English), not "small"
