@@ -52,6 +52,7 @@ SECTIONS = {
 class _Checker(FlowChecks):
     def __init__(self, loaded: LoadedDomain):
         self.loaded = loaded
+        self._code_text: str | None = None
         self.d: Domain = loaded.domain
         self.issues: list[Issue] = []
         self.broken_flows: set[str] = set()  # flows with dangling links/gotos: no graph-shape cascades
@@ -331,11 +332,22 @@ class _Checker(FlowChecks):
         for name, ref in self.d.actions.items():
             self.module(ref, name, ("actions", name))
 
+    def _code(self) -> str:
+        """The text of the bot's action code files, read once (an unreadable one is the import check's)."""
+        if self._code_text is None:
+            from .bot_code import action_code_files
+
+            self._code_text = "\n".join(_text_of(p) for p in action_code_files(self.loaded))
+        return self._code_text
+
     # --- flows ------------------------------------------------------------------------
 
     def unused(self) -> None:
         # said by the runtime
         asked = {f"utter_ask_{s}" for s in self.d.slots} | {f"utter_continue_{f}" for f in self.d.flows}
+        # a response the bot's action code names, as a quoted string (dispatcher.utter(response="..."))
+        code = self._code()
+        self.used["response"].update(r for r in self.d.responses if f'"{r}"' in code or f"'{r}'" in code)
         for kind, table, exempt in (
             ("intent", self.d.intents, BUILTIN_INTENTS),
             ("entity", self.d.entities, set()),
@@ -346,6 +358,13 @@ class _Checker(FlowChecks):
             for name in table:
                 if name not in self.used[kind] and name not in exempt:
                     self.add("DK302", (SECTIONS[kind], name), "warning", kind=kind, name=name)
+
+
+def _text_of(path: Any) -> str:
+    try:
+        return str(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _all_synonym_variants(entity: Any) -> set[str]:
