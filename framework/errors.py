@@ -253,6 +253,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "channel class '{name}' cannot be used: {problem}",
         "define a subclass of dialogkit.framework.server.channels.Channel in a module next to credentials.yml",
     ),
+    "DK809": (
+        "channel '{name}' is skipped: {keys} left empty",
+        "fill them in to serve this channel, or remove the channel from credentials.yml",
+    ),
     "DK803": (
         "conversation '{conversation_id}' stayed locked for {seconds} s by another message",
         "send the message again; raise `wait` under lock_store if turns are slow",

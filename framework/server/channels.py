@@ -217,6 +217,10 @@ def load_credentials(path: str | Path) -> tuple[list[Channel], list[Issue]]:
             hint = did_you_mean(key, [*builtin, *NOT_YET])
             errors.append(message("DK805", where, name=key, hint=hint, known=", ".join(sorted(builtin))))
             continue
+        blank = _blank_credentials(cls, settings)
+        if blank:  # a template's channel never filled in (Rasa projects commit these): it cannot work
+            warnings.append(message("DK809", where, "warning", name=key, keys=", ".join(blank)))
+            continue
         missing = [package for module, package in cls.requires.items() if importlib.util.find_spec(module) is None]
         if missing:
             errors.append(message("DK808", where, name=key, package=missing[0]))
@@ -232,6 +236,13 @@ def load_credentials(path: str | Path) -> tuple[list[Channel], list[Issue]]:
     if errors:
         raise DialogkitError(errors)
     return channels, warnings
+
+
+def _blank_credentials(cls: type[Channel], settings: Any) -> list[str]:
+    """The settings ``cls`` requires that ``settings`` gives empty (``""`` or null)."""
+    given = settings if isinstance(settings, dict) else {}
+    return [name for name, field in cls.Config.model_fields.items()
+            if field.is_required() and name in given and given[name] in ("", None)]
 
 
 def _custom(key: str, folder: Path, where: Location, errors: list[Issue]) -> type[Channel] | None:

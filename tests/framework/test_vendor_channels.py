@@ -204,3 +204,14 @@ def test_a_channel_whose_library_is_missing_says_what_to_install(tmp_path, monke
     issue = e.value.issues[0]
     assert issue.code == "DK808" and issue.location.line == 1 and "slack-sdk" in issue.text
     assert "dialogkit[channels]" in str(e.value)
+
+
+def test_a_channel_left_with_empty_credentials_is_skipped_with_a_warning(tmp_path):
+    # as committed in a public Rasa project (AlessandroMele/ADMT_bot): the template's telegram, never filled in
+    path = tmp_path / "credentials.yml"
+    path.write_text('rest:\nrasa:\n  url: "http://localhost:5002/api"\ntelegram:\n  access_token: ""\n  verify: ""\n'
+                    '  webhook_url: "/webhooks/telegram/webhook"\n', encoding="utf-8")
+    channels, skipped = load_credentials(path)
+    assert [c.name for c in channels] == ["rest"]
+    assert [(i.code, i.location.line) for i in skipped] == [("DK809", 4)]
+    assert skipped[0].text == "channel 'telegram' is skipped: access_token left empty"
