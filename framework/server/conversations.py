@@ -49,10 +49,7 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
             in_time, request, agent.trigger_intent, body.name, conversation_id, body.entities,
             channel.name if channel else output_channel or "rest",
         )
-        await turns.push(channel, conversation_id, turn.messages)
-        t = await run_in_threadpool(agent.tracker, conversation_id)
-        return {"tracker": rasa_tracker(t, agent.domain),
-                "messages": [{"recipient_id": conversation_id, **rasa_message(m)} for m in turn.messages]}
+        return await _acted(turns, agent, channel, conversation_id, turn)
 
     # a class made here: not a name the annotation string could find
     trigger_intent.__annotations__["body"] = trigger_body
@@ -138,10 +135,7 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
                                            channel.name if channel else output_channel)
         except ValueError as e:
             return error_response(422, "unknown_action", str(e))
-        await turns.push(channel, conversation_id, turn.messages)
-        t = await run_in_threadpool(agent.tracker, conversation_id)
-        return {"tracker": rasa_tracker(t, agent.domain),
-                "messages": [{"recipient_id": conversation_id, **rasa_message(m)} for m in turn.messages]}
+        return await _acted(turns, agent, channel, conversation_id, turn)
 
     execute.__annotations__["body"] = execute_body
     app.post("/conversations/{conversation_id:path}/execute")(execute)
@@ -169,6 +163,15 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
         if t is None:
             return error_response(404, "unknown_conversation", f"no conversation '{conversation_id}'")
         return rasa_tracker(t, agent.domain) if format == "rasa" else t.to_json()
+
+
+async def _acted(turns: Turns, agent: Any, channel: Any, conversation_id: str, turn: Any) -> dict[str, Any]:
+    """After the bot acted without a user message (trigger_intent, execute): its messages sent
+    through ``channel`` (if any), and the answer: the tracker and the messages."""
+    await turns.push(channel, conversation_id, turn.messages)
+    t = await run_in_threadpool(agent.tracker, conversation_id)
+    return {"tracker": rasa_tracker(t, agent.domain),
+            "messages": [{"recipient_id": conversation_id, **rasa_message(m)} for m in turn.messages]}
 
 
 def replace_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
