@@ -39,6 +39,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+def trained_bot(root: Path, files: dict) -> Path:
+    """Write a bot's ``files`` ({"domain.yml": ..., "actions.py": ...}) under ``root``/bot and train
+    it; returns the model's path (for module-scoped fixtures, which cannot use write_bot)."""
+    from dialogkit.framework.build.training import train
+
+    for rel, text in files.items():
+        (root / "bot" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "bot" / rel).write_text(text, encoding="utf-8")
+    train(root / "bot", root / "model")
+    return root / "model"
+
+
 @pytest.fixture(scope="session")
 def restaurant_model(tmp_path_factory):
     """The restaurant bot, trained once per test session (tests using it are marked slow)."""

@@ -6,13 +6,12 @@ lost. And a `pattern_session_start` flow greets before a session's first message
 import pytest
 from fastapi.testclient import TestClient
 
-from dialogkit.framework.build.training import train
 from dialogkit.framework.errors import DialogkitError
 from dialogkit.framework.runtime.agent import Agent
 from dialogkit.framework.runtime.handoff import load_handoff
 from dialogkit.framework.server.app import create_app
 from dialogkit.framework.server.channels import load_credentials
-from tests.conftest import STAND_IN
+from tests.conftest import STAND_IN, trained_bot
 from tests.framework.conftest import StandIn
 
 DOMAIN = """
@@ -51,11 +50,7 @@ flows:
 
 @pytest.fixture(scope="module")
 def handoff_model(tmp_path_factory):
-    root = tmp_path_factory.mktemp("handoff")
-    (root / "bot").mkdir()
-    (root / "bot" / "domain.yml").write_text(DOMAIN, encoding="utf-8")
-    train(root / "bot", root / "model")
-    return root / "model"
+    return trained_bot(tmp_path_factory.mktemp("handoff"), {"domain.yml": DOMAIN})
 
 
 def texts(messages):

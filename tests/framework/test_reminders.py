@@ -11,11 +11,10 @@ from datetime import datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from dialogkit.framework.build.training import train
 from dialogkit.framework.runtime.agent import Agent
 from dialogkit.framework.server.app import create_app
 from dialogkit.framework.stores import SQLiteTrackerStore
-from tests.conftest import STAND_IN
+from tests.conftest import STAND_IN, trained_bot
 
 DOMAIN = """
 version: "1"
@@ -106,12 +105,7 @@ def forget(tracker, dispatcher):
 
 @pytest.fixture(scope="module")
 def reminder_model(tmp_path_factory):
-    root = tmp_path_factory.mktemp("reminders")
-    (root / "bot").mkdir()
-    (root / "bot" / "domain.yml").write_text(DOMAIN, encoding="utf-8")
-    (root / "bot" / "actions.py").write_text(ACTIONS, encoding="utf-8")
-    train(root / "bot", root / "model")
-    return root / "model"
+    return trained_bot(tmp_path_factory.mktemp("reminders"), {"domain.yml": DOMAIN, "actions.py": ACTIONS})
 
 
 def said(agent, cid):

@@ -5,10 +5,9 @@ without a record the slots of the fields' names are used. A local action passes 
 
 import pytest
 
-from dialogkit.framework.build.training import train
 from dialogkit.framework.errors import DialogkitError
 from dialogkit.framework.runtime.agent import Agent
-from tests.conftest import STAND_IN
+from tests.conftest import STAND_IN, trained_bot
 
 DOMAIN = """
 version: "1"
@@ -82,12 +81,7 @@ def search_nothing(tracker, dispatcher):
 
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory):
-    root = tmp_path_factory.mktemp("records")
-    (root / "bot").mkdir()
-    (root / "bot" / "domain.yml").write_text(DOMAIN, encoding="utf-8")
-    (root / "bot" / "actions.py").write_text(ACTIONS, encoding="utf-8")
-    train(root / "bot", root / "model")
-    return Agent.load(root / "model")
+    return Agent.load(trained_bot(tmp_path_factory.mktemp("records"), {"domain.yml": DOMAIN, "actions.py": ACTIONS}))
 
 
 def test_an_actions_records_are_said_field_by_field(agent):
