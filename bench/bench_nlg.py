@@ -15,10 +15,11 @@ and with one delexicalisation: ``name+near`` (``{name}``, ``{near}`` filled back
 attributes are values the model must put into words, checked by the guard) or ``all`` (every
 value a reference states as written becomes a placeholder, filled back from the lexicon: the
 model writes the sentence, never the value). 10% of the training pairs are held out for early
-stopping. The guard checks every candidate (beam 4, and all 8 of beam 8) and falls back to the
-template baseline when none passes. Slot error rate is measured with independent patterns
-(``bench/e2e_slots.py``): (missing + wrong) / required values. BLEU is sacrebleu corpus BLEU
-against all references of each test MR.
+stopping. Decoding is constrained as the bot's is (each hypothesis says exactly the placeholders
+given, once each; a row shows beam 4 without it). The guard checks every candidate (beam 4, and
+all 8 of beam 8) and falls back to the template baseline when none passes. Slot error rate is
+measured with independent patterns (``bench/e2e_slots.py``): (missing + wrong) / required
+values. BLEU is sacrebleu corpus BLEU against all references of each test MR.
 
 Targets (issue 31, on the compositional split): guard fallback <= 5%; SER <= 0.3% after the guard;
 BLEU >= template baseline + 5; training <= 30 minutes on 2 cores; p50 generation <= 15 ms per
@@ -111,10 +112,11 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
 
     import sacrebleu
 
+    from dialogkit.components.nlg.codec import placement
     from dialogkit.components.nlg.generator import GeneratorConfig, split_pairs
     from dialogkit.components.nlg.generator_trainer import FitSettings, fit
     from dialogkit.components.nlg.guard import Lexicon, check
-    from dialogkit.components.nlg.plans import linearize
+    from dialogkit.components.nlg.plans import given, linearize
     from dialogkit.components.nlg.t5_model import build_model
     from dialogkit.components.nlg.t5_runtime import T5Runtime, pad_batch
     from dialogkit.components.nlg.templates import fill
@@ -161,18 +163,21 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
         model.save_pretrained(tmp)
         runtime = T5Runtime.from_dir(Path(tmp))
 
-    def decode(inputs: list[str], beams: int, ret: int) -> list[list[str]]:
+    def decode(inputs: list[str], beams: int, ret: int, constrained: bool = True) -> list[list[str]]:
+        """Candidates as the bot decodes them: saying exactly the placeholders given (``constrained``)."""
         out = []
         for i in range(0, len(inputs), 32):
-            ids, mask = pad_batch([codec.encode(x, 96) for x in inputs[i : i + 32]], codec.pad_id)
-            out += [[codec.decode(h) for h, _ in hyps] for hyps in runtime.generate(ids, mask, 80, beams, ret)]
+            batch = inputs[i : i + 32]
+            ids, mask = pad_batch([codec.encode(x, 96) for x in batch], codec.pad_id)
+            placed = placement(codec, [given(x) for x in batch]) if constrained else None
+            out += [[codec.decode(h) for h, _ in hyps] for hyps in runtime.generate(ids, mask, 80, beams, ret, placed)]
         return out
 
     parsed = [parse_mr(m) for m in test_mrs]
     reqs = [request(mr) for mr in parsed]
 
-    def evaluate(beams: int) -> dict[str, Any]:
-        cands = decode([r[0] for r in reqs], beams, beams)
+    def evaluate(beams: int, constrained: bool = True) -> dict[str, Any]:
+        cands = decode([r[0] for r in reqs], beams, beams, constrained)
         before, after, fallbacks, failures = [], [], 0, []
         for mr, (_, present, vals), options in zip(parsed, reqs, cands, strict=True):
             values = filled(mr)  # what the placeholders become
@@ -209,7 +214,7 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
         return {"required": tot[0], "missing": tot[1], "wrong": tot[2], "added": tot[3],
                 "ser": (tot[1] + tot[2]) / tot[0]}
 
-    ev, ev8 = evaluate(4), evaluate(8)
+    ev, ev8, free = evaluate(4), evaluate(8), evaluate(4, constrained=False)
     inputs = [r[0] for r in reqs[:200]]
     lat: dict[str, list[float]] = {"beam": [], "greedy": []}
     for x in inputs[:5]:
@@ -238,6 +243,9 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
                                   "fallback_rate": ev["fallback_rate"]},
         "generator_after_guard_beam8": {"bleu": bleu(ev8["after"]), "ser": ser(ev8["after"]),
                                         "fallback_rate": ev8["fallback_rate"]},
+        "generator_after_guard_unconstrained": {"bleu": bleu(free["after"]), "ser": ser(free["after"]),
+                                                "fallback_rate": free["fallback_rate"],
+                                                "before_guard_ser": ser(free["before"])},
         "human_first_reference": {"ser": ser([r[0] for r in refs])},
         "latency_ms": {k: {"p50": statistics.median(v), "p95": sorted(v)[int(0.95 * len(v)) - 1]}
                        for k, v in lat.items()},
@@ -272,6 +280,9 @@ def summary_rows(run: str, r: dict[str, Any], targets: bool) -> list[tuple[str, 
         (f"{run}: guard fallback (beam 4, beam 8)",
          f"{pct(a4['fallback_rate'])}, {pct(a8['fallback_rate'])} ({verdict(a8['fallback_rate'] <= 0.05)})",
          "<= 5%" if targets else "-"),
+        (f"{run}: without constrained decoding (beam 4): BLEU after guard / SER before guard / guard fallback",
+         f"{free['bleu']:.2f} / {pct(free['before_guard_ser']['ser'])} / {pct(free['fallback_rate'])}"
+         if (free := r.get("generator_after_guard_unconstrained")) else "not measured", "-"),
         (f"{run}: training wall time",
          f"{r['train_seconds'] / 60:.1f} min ({r['epochs_run']} epochs, best {r['best_epoch']}) "
          f"({verdict(r['train_seconds'] <= 1800)})",

@@ -113,6 +113,10 @@ class WordPieceCodec:
     def __len__(self) -> int:
         return len(self.tokens)
 
+    def placeholder_ids(self) -> dict[str, int]:
+        """Each slot placeholder's token id (``{slot}`` -> id)."""
+        return {t[1:-1]: i for t, i in self.ids.items() if len(t) > 2 and t[0] == "{" and t[-1] == "}"}
+
     def encoder_rows(self) -> list[int | None]:
         """For each token, its row in the encoder's embedding matrix (None for our own tokens)."""
         return [
@@ -238,6 +242,10 @@ class HFCodec:
     def grow(self, texts: Iterable[str]) -> None:  # the pretrained vocabulary is fixed
         pass
 
+    def placeholder_ids(self) -> dict[str, int]:
+        """Each slot placeholder's token id (``{slot}`` -> id): the tokens added for them."""
+        return {t[1:-1]: i for t, i in self.tokenizer.get_added_vocab().items() if re.fullmatch(r"\{\w+\}", t)}
+
     @property
     def pad_id(self) -> int:
         return int(self.tokenizer.pad_token_id)
@@ -273,6 +281,15 @@ class HFCodec:
         from transformers import AutoTokenizer
 
         return cls(AutoTokenizer.from_pretrained(str(path / "tokenizer"), local_files_only=True))
+
+
+def placement(codec: Any, required: list[list[str]]) -> Any:
+    """The decoding constraint (:class:`~.t5_runtime.Placement`) under which each hypothesis for input i says
+    exactly the placeholders ``required[i]``, once each."""
+    from .t5_runtime import Placement
+
+    ids = codec.placeholder_ids()
+    return Placement(tuple(sorted(ids.values())), tuple(tuple(ids[s] for s in r if s in ids) for r in required))
 
 
 def unwritable(codec: Any, texts: Iterable[str]) -> str | None:

@@ -38,9 +38,10 @@ from typing import TYPE_CHECKING, Any, cast
 from dialogkit.framework.runtime.pipeline import Component, TrainingContext, Turn
 from dialogkit.framework.runtime.turn import ActionMessage, Message
 
+from .codec import placement
 from .generator_config import GeneratorConfig
 from .guard import Lexicon, Verdict, check
-from .plans import holds, linearize, plan_responses, training_targets
+from .plans import given, holds, linearize, plan_responses, training_targets
 from .selfcheck import GateReport
 from .t5_model import build_model
 from .templates import TemplateNLG, fill
@@ -215,8 +216,9 @@ class T5NLG(Component):
         rt = self._runtime()
         ids, mask = pad_batch([self.codec.encode(x, self.config.max_input_length) for x in inputs], self.codec.pad_id)
         beams = self.config.num_beams if self.config.decoding == "beam" else 1
+        placed = placement(self.codec, [given(x) for x in inputs]) if self.config.constrained else None
         with _blas_threads(self.config.threads):
-            out = rt.generate(ids, mask, self.config.max_length, beams, self.config.candidates)
+            out = rt.generate(ids, mask, self.config.max_length, beams, self.config.candidates, placed)
         return {x: [(self.codec.decode(h), s) for h, s in hyps] for x, hyps in zip(inputs, out, strict=True)}
 
     def _runtime(self) -> Any:

@@ -34,6 +34,7 @@ class GeneratorConfig(TemplateConfig):
     decoding: Literal["greedy", "beam"] = "beam"
     num_beams: int = 4
     candidates: int = 3  # beams kept; the guard checks each
+    constrained: bool = True  # decoding says exactly the placeholders given, once each (never ends before)
     pick: Literal["best", "random"] = "random"  # among the candidates that pass the guard ...
     variety_margin: float = 0.15  # ... and score within this (mean log-prob per token) of the best
     cache_size: int = 4096

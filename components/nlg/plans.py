@@ -4,6 +4,7 @@ training targets (every text variation and paraphrase with the input that should
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,9 @@ from dialogkit.framework.domain.syntax import placeholders, value_text
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
 
-__all__ = ["ResponsePlan", "Target", "holds", "linearize", "plan_responses", "training_pairs", "training_targets"]
+__all__ = [
+    "ResponsePlan", "Target", "given", "holds", "linearize", "plan_responses", "training_pairs", "training_targets",
+]
 
 
 @dataclass
@@ -48,12 +51,23 @@ def plan_responses(domain: Domain) -> dict[str, ResponsePlan]:
 
 
 def linearize(name: str, present: list[str], values: dict[str, Any], conditions: list[str]) -> str:
+    """The generator's input: ``name | {a} {b} | slot = value | if condition`` (:func:`given` reads the placeholders
+    back)."""
     parts = [name.replace("_", " ")]
     if present:
         parts.append(" ".join("{" + s + "}" for s in sorted(present)))
     parts += [f"{s.replace('_', ' ')} = {value_text(values[s])}" for s in sorted(values)]
     parts += [f"if {c}" for c in conditions]
     return " | ".join(parts)
+
+
+_GIVEN = re.compile(r"(?:\{\w+\} )*\{\w+\}")
+
+
+def given(x: str) -> list[str]:
+    """The placeholders a :func:`linearize` input gives (its second part; values and conditions come after)."""
+    parts = x.split(" | ")
+    return placeholders(parts[1]) if len(parts) > 1 and _GIVEN.fullmatch(parts[1]) else []
 
 
 @dataclass

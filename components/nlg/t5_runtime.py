@@ -19,9 +19,40 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["T5Runtime", "T5Settings", "pad_batch", "relative_bucket"]
+__all__ = ["Placement", "T5Runtime", "T5Settings", "pad_batch", "relative_bucket"]
 
 NEG = np.finfo(np.float32).min
+BANNED = np.float32(-1e9)  # a token decoding may not choose (beam search drops scores under -1e8)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What decoding may place (lexically constrained decoding): of the ``controlled`` tokens
+    (every slot placeholder), a hypothesis of input i says each of ``required[i]`` exactly once
+    and no other; it cannot end before it has said them all, and says the rest when only as many
+    steps are left as it has placeholders to say."""
+
+    controlled: tuple[int, ...]
+    required: tuple[tuple[int, ...], ...]
+
+    def penalties(self, rows: list[int], said: list[frozenset[int]], vocab: int, eos: int, left: int) -> np.ndarray:
+        """Additive log-probability masks (len(rows), vocab) for hypotheses of inputs ``rows`` that have
+        ``said`` these controlled tokens, with ``left`` steps to go (this one included)."""
+        out = np.zeros((len(rows), vocab), dtype=np.float32)
+        controlled = [t for t in self.controlled if t < vocab]
+        for r, (i, done) in enumerate(zip(rows, said, strict=True)):
+            todo = [t for t in self.required[i] if t not in done and t < vocab]
+            if todo and len(todo) >= left:  # no room for anything else
+                out[r, :] = BANNED
+            else:
+                out[r, controlled] = BANNED
+                if todo:
+                    out[r, eos] = BANNED
+            out[r, todo] = 0.0
+        return out
+
+    def update(self, said: frozenset[int], token: int) -> frozenset[int]:
+        return said | {token} if token in self.controlled else said
 
 
 @dataclass
@@ -263,17 +294,27 @@ class T5Runtime:
     # --- decoding -------------------------------------------------------------------
 
     def generate(
-        self, input_ids: Any, attention_mask: Any, max_length: int = 64, num_beams: int = 1, num_return: int = 1
+        self,
+        input_ids: Any,
+        attention_mask: Any,
+        max_length: int = 64,
+        num_beams: int = 1,
+        num_return: int = 1,
+        placement: Placement | None = None,
     ) -> list[list[tuple[list[int], float]]]:
         """For each input, up to ``num_return`` ``(token ids, score)`` best first; scores are
-        length-normalised log-probabilities. Greedy when ``num_beams`` is 1, else beam search."""
+        length-normalised log-probabilities. Greedy when ``num_beams`` is 1, else beam search.
+        With ``placement``, hypotheses say exactly the placeholders each input requires
+        (:class:`Placement`); scores are then the constrained model's."""
         ids, mask = np.asarray(input_ids, dtype=np.int64), np.asarray(attention_mask, dtype=np.int64)
         memory = self.encode(ids, mask)
         if num_beams == 1:
-            return [[hyp] for hyp in self._greedy(memory, mask, max_length)]
-        return self._beam(memory, mask, max_length, num_beams, max(1, min(num_return, num_beams)))
+            return [[hyp] for hyp in self._greedy(memory, mask, max_length, placement)]
+        return self._beam(memory, mask, max_length, num_beams, max(1, min(num_return, num_beams)), placement)
 
-    def _greedy(self, memory: np.ndarray, mask: np.ndarray, max_length: int) -> list[tuple[list[int], float]]:
+    def _greedy(
+        self, memory: np.ndarray, mask: np.ndarray, max_length: int, placement: Placement | None = None
+    ) -> list[tuple[list[int], float]]:
         n, eos = memory.shape[0], self.s.eos_token_id
         cross, cross_mask = self._cross_cache(memory), _mask(mask)
         cache: list[list[np.ndarray]] = [[] for _ in self.decoder]
@@ -282,9 +323,14 @@ class T5Runtime:
         out: list[list[int]] = [[] for _ in range(n)]
         score = np.zeros(n, dtype=np.float64)
         done = np.zeros(n, dtype=bool)
+        said = [frozenset[int]() for _ in range(n)]
         for pos in range(max_length):
             logp = self._step(tokens, pos, cache, cross, cross_mask, table)
+            if placement is not None:
+                logp = logp + placement.penalties(list(range(n)), said, logp.shape[-1], eos, max_length - pos)
             best = logp.argmax(-1)
+            if placement is not None:
+                said = [placement.update(s_, int(t)) for s_, t in zip(said, best, strict=True)]
             score += np.where(done, 0.0, logp[np.arange(n), best])
             for i in np.flatnonzero(~done):
                 out[i].append(int(best[i]))
@@ -298,7 +344,8 @@ class T5Runtime:
         ]
 
     def _beam(
-        self, memory: np.ndarray, mask: np.ndarray, max_length: int, k: int, num_return: int
+        self, memory: np.ndarray, mask: np.ndarray, max_length: int, k: int, num_return: int,
+        placement: Placement | None = None,
     ) -> list[list[tuple[list[int], float]]]:
         n, eos = memory.shape[0], self.s.eos_token_id
         memory, mask = np.repeat(memory, k, 0), np.repeat(mask, k, 0)
@@ -310,9 +357,12 @@ class T5Runtime:
         scores[:, 1:] = -1e9  # all beams start identical: keep one
         seqs: list[list[int]] = [[] for _ in range(n * k)]
         finished: list[list[tuple[list[int], float]]] = [[] for _ in range(n)]
+        said = [frozenset[int]() for _ in range(n * k)]
         for pos in range(max_length):
             logp = self._step(tokens, pos, cache, cross, cross_mask, table)
             vocab = logp.shape[-1]
+            if placement is not None:
+                logp = logp + placement.penalties([r // k for r in range(n * k)], said, vocab, eos, max_length - pos)
             total = (scores.reshape(-1, 1) + logp).reshape(n, k * vocab)
             idx = (
                 np.argpartition(-total, 2 * k - 1, axis=-1)[:, : 2 * k]
@@ -343,6 +393,9 @@ class T5Runtime:
                 break
             sources = new_src.reshape(-1)
             seqs = [[*seqs[int(s_)], int(t)] for s_, t in zip(sources, new_tok.reshape(-1), strict=True)]
+            if placement is not None:
+                said = [placement.update(said[int(s_)], int(t)) for s_, t in zip(sources, new_tok.reshape(-1),
+                                                                                 strict=True)]
             for layer in cache:
                 layer[:] = [layer[0][sources], layer[1][sources]]
             scores, tokens = new_scores, new_tok.reshape(-1)

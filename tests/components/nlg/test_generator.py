@@ -221,6 +221,34 @@ def test_numpy_t5_scores_are_the_mean_log_prob_of_what_it_wrote(tmp_path, beams)
             assert score == pytest.approx(float(np.mean(logp[np.arange(len(target)), target])), abs=1e-5)
 
 
+@pytest.mark.parametrize("beams", [1, 3])
+def test_constrained_decoding_says_each_required_placeholder_once_and_no_other(tmp_path, beams):
+    """With a placement, every hypothesis of a random model says exactly the placeholder tokens its
+    input requires, once each, before its end; without it, the same model says others or none."""
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    from dialogkit.components.nlg.t5_runtime import Placement, T5Runtime, pad_batch
+
+    torch.manual_seed(3)
+    cfg = T5Config(vocab_size=30, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,
+                   decoder_start_token_id=0, eos_token_id=1, pad_token_id=0)
+    T5ForConditionalGeneration(cfg).train(False).save_pretrained(tmp_path)
+    rt = T5Runtime.from_dir(tmp_path)
+    ids, mask = pad_batch([[5, 6, 7, 8], [9, 3], [4, 4, 2]], 0)
+    controlled = (20, 21, 22, 23)
+    required = ((20, 23), (), (21,))
+    placed = rt.generate(ids, mask, max_length=16, num_beams=beams, num_return=beams,
+                         placement=Placement(controlled, required))
+    for row, hyps in enumerate(placed):
+        assert hyps
+        for tokens, _ in hyps:
+            said = [t for t in tokens if t in controlled]
+            assert sorted(said) == sorted(required[row]), (row, tokens)
+    free = rt.generate(ids, mask, max_length=16, num_beams=beams, num_return=beams)
+    assert free != placed
+
+
 SERVE_CHILD = """
 import json, sys
 from dialogkit import Agent
