@@ -112,7 +112,7 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
 
     import sacrebleu
 
-    from dialogkit.components.nlg.codec import placement
+    from dialogkit.components.nlg.constraints import placement
     from dialogkit.components.nlg.generator import GeneratorConfig, split_pairs
     from dialogkit.components.nlg.generator_trainer import FitSettings, fit
     from dialogkit.components.nlg.guard import Lexicon, check

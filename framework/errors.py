@@ -270,14 +270,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "keep it usable",
     ),
     "DK607": (
-        "t5_nlg will not generate replies for this bot: {reason}; the templates are said instead",
+        "t5_nlg will not generate replies for {which}: {reason}; the templates are said instead",
         "add responses' variations or `paraphrases:` and retrain, or set `gate: false` under `- name: t5_nlg` to "
         "keep it on anyway",
     ),
     "DK608": (
         "t5_nlg keeps the templates for {n} of {total} responses, where its check after training failed: {which}",
-        "add variations or `paraphrases:` to those responses and retrain, or set `gate: false` under `- name: "
-        "t5_nlg` to generate them anyway",
+        "add variations or `paraphrases:` to those responses (to a record response, `examples:` of more field "
+        "combinations) and retrain, or set `gate: false` under `- name: t5_nlg` to generate them anyway",
     ),
     "DK609": ("component '{name}' {problem}", "{fix}"),
     "DK605": (

@@ -283,15 +283,6 @@ class HFCodec:
         return cls(AutoTokenizer.from_pretrained(str(path / "tokenizer"), local_files_only=True))
 
 
-def placement(codec: Any, required: list[list[str]]) -> Any:
-    """The decoding constraint (:class:`~.t5_runtime.Placement`) under which each hypothesis for input i says
-    exactly the placeholders ``required[i]``, once each."""
-    from .t5_runtime import Placement
-
-    ids = codec.placeholder_ids()
-    return Placement(tuple(sorted(ids.values())), tuple(tuple(ids[s] for s in r if s in ids) for r in required))
-
-
 def unwritable(codec: Any, texts: Iterable[str]) -> str | None:
     """The first of ``texts`` the codec cannot write back exactly (spacing aside), or None."""
     for text in texts:

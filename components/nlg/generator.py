@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any, cast
 from dialogkit.framework.runtime.pipeline import Component, TrainingContext, Turn
 from dialogkit.framework.runtime.turn import ActionMessage, Message
 
-from .codec import placement
+from . import records
+from .constraints import placement
 from .generator_config import GeneratorConfig
 from .guard import Lexicon, Verdict, check
 from .plans import given, holds, linearize, plan_responses, training_targets
@@ -67,8 +68,9 @@ class T5NLG(Component):
     def __init__(self, config: GeneratorConfig, domain: Domain):
         super().__init__(config, domain)
         self.floor = TemplateNLG(config, domain)
-        self.plans = plan_responses(domain)
+        self.plans = plan_responses(domain) | records.plans(domain)
         self.lexicon = Lexicon.from_domain(domain)
+        self.lexicons = {n: records.record_lexicon(domain, p) for n, p in self.plans.items() if p.record}
         self.runtime: Any = None
         self.codec: Any = None
         self._hf_model: Any = None
@@ -84,6 +86,8 @@ class T5NLG(Component):
     def request(self, name: str, slots: dict[str, Any]) -> tuple[str, list[str], dict[str, Any]]:
         """The generator input for response ``name`` now, and what the reply must state."""
         plan = self.plans[name]
+        if plan.record:  # ``slots`` is the record
+            return records.request(plan, slots)
         present = [s for s in plan.placeholders if slots.get(s) is not None]
         values = {s: slots[s] for s in plan.lexical if slots.get(s) is not None}
         conds = [c for c in plan.conditions if holds(c, slots)]
@@ -96,53 +100,36 @@ class T5NLG(Component):
         from . import selfcheck
 
         targets = training_targets(self.domain, self.plans)
-        if not targets:
+        examples = records.targets(self.domain, self.plans)
+        if not targets and not examples:
             raise ValueError("t5_nlg needs at least one response with text")
         cfg = self.config
         seed = cfg.seed if cfg.seed is not None else context.seed
         say = progress or context.progress or (lambda _m: None)
-        pairs = [(t.input, t.text) for t in targets]
+        gaps = records.gaps(self.domain, self.plans, {t.input for t in examples})  # combinations no example shows
+        pairs = [(t.input, t.text) for t in targets + examples + gaps]
         values = selfcheck.example_values(self.domain, context.examples)
         kept, held = selfcheck.hold_out(targets, seed)
+        kept_records, held_records = records.hold_out(examples, seed)
         held_outcomes: list[Any] = []
-        if cfg.gate and len(held) < selfcheck.MIN_HELD_OUT:  # it would end up off: do not pay for training it
-            self.gate = GateReport(
-                on=False, reason=selfcheck.too_few(len(held)), responses=len(self.plans), held_out=len(held)
-            )
-            self._report(context, say)
+        record_outcomes: list[Any] = []
+        if cfg.gate and len(held) < selfcheck.MIN_HELD_OUT and not held_records:  # it would end up off: skip training
+            self.gate = GateReport(on=False, reason=selfcheck.too_few(len(held), bool(examples)),
+                                   responses=len(self.plans), held_out=len(held))
+            selfcheck.report(self, context, say)
             return
-        if held:  # score on variations it never saw, then learn them too
-            self.train_pairs([(t.input, t.text) for t in kept], context, progress, vocabulary=pairs)
-            held_outcomes = selfcheck.score(self, selfcheck.build_cases(self, held, values, kept))
+        if held or held_records:  # score on variations and field combinations it never saw, then learn them too
+            first = kept + kept_records + records.gaps(self.domain, self.plans, {t.input for t in kept_records})
+            self.train_pairs([(t.input, t.text) for t in first], context, progress, vocabulary=pairs)
+            held_outcomes = selfcheck.score(self, selfcheck.build_cases(self, held, values, kept)) if held else []
+            record_outcomes = selfcheck.score(self, selfcheck.build_cases(self, held_records, values))
             self.train_pairs(pairs, context, progress, resume=True)
         else:
             self.train_pairs(pairs, context, progress)
-        own = selfcheck.score(self, selfcheck.build_cases(self, targets, values))
-        self.gate = selfcheck.decide(self, own, held_outcomes, cfg.gate_max_off, cfg.gate_bleu_margin)
+        own = selfcheck.score(self, selfcheck.build_cases(self, targets + examples, values))
+        self.gate = selfcheck.decide(self, own, held_outcomes, cfg.gate_max_off, cfg.gate_bleu_margin, record_outcomes)
         self.gate.forced = not cfg.gate
-        self._report(context, say)
-
-    def _report(self, context: TrainingContext, say: Any) -> None:
-        """One progress line, and a warning with the fix where the check keeps templates."""
-        assert self.gate is not None
-        say(f"{self.name}: {self.gate.summary()}")
-        if not self.gate.forced and (not self.gate.on or self.gate.off):
-            from dialogkit.framework.errors import message
-
-            where = context.loaded.where("pipeline") if hasattr(context.loaded, "where") else None
-            if not self.gate.on:
-                context.warnings.append(message("DK607", where, "warning", reason=self.gate.reason))
-            else:
-                context.warnings.append(
-                    message(
-                        "DK608",
-                        where,
-                        "warning",
-                        n=len(self.gate.off),
-                        total=self.gate.responses,
-                        which="; ".join(f"{k} ({v})" for k, v in sorted(self.gate.off.items())),
-                    )
-                )
+        selfcheck.report(self, context, say)
 
     def train_pairs(self, pairs: list[tuple[str, str]], context: TrainingContext, progress: Any = None,
                     vocabulary: list[tuple[str, str]] | None = None, resume: bool = False) -> None:
@@ -157,8 +144,10 @@ class T5NLG(Component):
         cfg = self.config
         seed = cfg.seed if cfg.seed is not None else context.seed
         if not resume or self._hf_model is None:
+            fields = [f for p in self.plans.values() if p.record for f in p.placeholders]
             self.codec, self._hf_model = build_model(
-                cfg, list(self.domain.slots), [t for p in (vocabulary or pairs) for t in p], seed
+                cfg, list(dict.fromkeys([*self.domain.slots, *fields])), [t for p in (vocabulary or pairs) for t in p],
+                seed,
             )
         min_steps = cfg.min_steps if cfg.min_steps is not None else auto_min_steps(len(pairs))
         epochs = cfg.epochs
@@ -237,7 +226,8 @@ class T5NLG(Component):
     ) -> Verdict:
         plan = self.plans[name]
         return check(candidate, required_placeholders=present, required_values=values, response_slots=plan.slots,
-                     filled=slots, lexicon=self.lexicon, own_wording=plan.wording, own_texts=plan.texts)
+                     filled=slots, lexicon=self.lexicons.get(name, self.lexicon), own_wording=plan.wording,
+                     own_texts=plan.texts)
 
     def choose(
         self,
@@ -273,9 +263,10 @@ class T5NLG(Component):
             (i, *self.request(name, slots))
             for i, (name, slots) in enumerate(requests)
             if name in self.plans
+            and not self.plans[name].record
             and messages[i].get("text") is not None
             and "channel" not in messages[i]
-            and (self.runtime is not None or self._hf_model is not None)
+            and self._hf_model_or_runtime()
             and (self.gate is None or self.gate.generates(name))
         ]
         if self.gate is not None:  # the responses its check at training kept on their templates
@@ -283,6 +274,10 @@ class T5NLG(Component):
                 if name in self.plans and not self.gate.generates(name) and messages[i].get("text") is not None:
                     messages[i]["generated"] = False
                     messages[i]["fallback"] = "off: " + (self.gate.off.get(name) or self.gate.reason)
+        for i, (name, slots) in enumerate(requests):  # a record response: one line per record
+            if name in self.plans and self.plans[name].record and self._hf_model_or_runtime() and (
+                    self.gate is None or self.gate.generates(name)):
+                records.render(self, name, slots, messages[i])
         if not todo:
             return messages
         cands = self.generate([t[1] for t in todo])
@@ -297,6 +292,9 @@ class T5NLG(Component):
             else:
                 msg["fallback"] = verdicts[0][1].reason if verdicts else "no candidate"
         return messages
+
+    def _hf_model_or_runtime(self) -> bool:
+        return self.runtime is not None or self._hf_model is not None
 
     def process(self, turn: Turn) -> None:
         self.process_batch([turn])
@@ -329,7 +327,7 @@ class T5NLG(Component):
         import json
 
         # off: no weights to load
-        if self._hf_model is not None and (self.gate is None or self.gate.on or self.gate.forced):
+        if self._hf_model is not None and (self.gate is None or self.gate.on or self.gate.forced or self.gate.records):
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()  # its "Writing model shards" bar is not ours to show

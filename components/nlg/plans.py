@@ -29,6 +29,8 @@ class ResponsePlan:
     conditions: list[str] = field(default_factory=list)
     wording: str = ""  # its own static text, for the guard's "extra value" check
     texts: list[str] = field(default_factory=list)  # its variations and paraphrases, for the guard's style checks
+    record: bool = False  # a record response (``records.py``): its slots are a record's fields
+    fills: dict[str, str] = field(default_factory=dict)  # a record's true/false fields placed as words (markers)
 
     @property
     def slots(self) -> list[str]:
@@ -79,12 +81,15 @@ class Target:
     text: str
     values: dict[str, Any] = field(default_factory=dict)
     condition: str | None = None
+    record: bool = False  # an example of a record response: ``values`` is the record
 
 
 def training_targets(domain: Domain, plans: dict[str, ResponsePlan]) -> list[Target]:
     """Every text variation and paraphrase, with the generator input that should produce it."""
     out = []
     for name, plan in plans.items():
+        if plan.record:  # its examples: records.targets
+            continue
         resp = domain.responses[name]
         for v in resp.variations:
             if v.text:

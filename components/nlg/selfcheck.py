@@ -26,10 +26,12 @@ from typing import Any
 from dialogkit.framework.domain.schema import Domain, FromEntity
 
 from .guard import Verdict
-from .templates import fill
+from .templates import fill, record_template
 
 __all__ = [
     "Case",
+    "decide_records",
+    "report",
     "GateReport",
     "Outcome",
     "build_cases",
@@ -127,11 +129,13 @@ def build_cases(gen: Any, targets: list[Any], values: dict[str, Any], kept: list
     cases: dict[str, Case] = {}
     case_of: dict[str, str] = {}  # training input -> the case's run-time input
     for t in targets:
-        slots = {**values, **t.values}
+        slots = dict(t.values) if t.record else {**values, **t.values}  # a record response's slots: the record
         if t.condition:
             slots = satisfy(t.condition, slots, domain) or slots
         x, present, vals = gen.request(t.response, slots)
         case = cases.setdefault(x, Case(t.response, x, slots, present, vals))
+        if t.record and not case.templates:  # what the floor says in its place: the fields' phrases joined
+            case.templates.append(record_template(domain.responses[t.response].record, slots, domain.language))
         case.references.append(fill(t.text, slots, ""))
         case_of.setdefault(t.input, x)
     for t in kept or []:
@@ -203,9 +207,11 @@ class GateReport:
     bleu_templates: float | None = None  # the templates' texts against the same references
     problems: dict[str, int] = field(default_factory=dict)
     forced: bool = False  # `gate: false`: generated everywhere whatever the check found
+    records: list[str] = field(default_factory=list)  # record responses generated (checked on unseen combinations)
+    record_checks: dict[str, dict[str, Any]] = field(default_factory=dict)  # their figures
 
     def generates(self, response: str) -> bool:
-        return self.forced or (self.on and response not in self.off)
+        return self.forced or response in self.records or (self.on and response not in self.off)
 
     def summary(self) -> str:
         if self.forced:
@@ -213,8 +219,21 @@ class GateReport:
         return self._verdict()
 
     def _verdict(self) -> str:
+        said = "; ".join(
+            f"{n} generated (on {c['held_out']} examples of field combinations it did not see: refused on "
+            f"{c['refused']}, BLEU {c['bleu_generator']:.1f} vs the phrases' {c['bleu_templates']:.1f})"
+            for n, c in sorted(self.record_checks.items()) if n in self.records
+        )
         if not self.on:
-            return f"templates only: {self.reason}"
+            return f"templates only: {self.reason}" + (f"; records: {said}" if said else "")
+        if said:
+            return (self._plain_verdict() + "; " if self.responses else "") + f"records: {said}"
+        return self._plain_verdict()
+
+    def _plain_verdict(self) -> str:
+        if not self.responses:  # a bot of record responses only
+            off = "; ".join(f"{name} ({why})" for name, why in sorted(self.off.items()))
+            return f"templates for {off}" if off else "no response to generate"
         if self.off:
             return (f"generated for {self.responses - len(self.off)} of {self.responses} responses; templates for "
                     + "; ".join(f"{name} ({why})" for name, why in sorted(self.off.items())))
@@ -231,33 +250,40 @@ class GateReport:
 MIN_HELD_OUT = 3  # inputs with a second way to say them, for the held-out comparison to mean something
 
 
-def too_few(held: int) -> str:
+def too_few(held: int, records: bool = False) -> str:
     return (f"only {held} of its inputs can be said two ways ({MIN_HELD_OUT} are needed to check it "
-            "against the templates), so it could only copy them")
+            "against the templates), so it could only copy them"
+            + ("; and no record response's examples show 3 field combinations" if records else ""))
 
 
-def decide(gen: Any, own: list[Outcome], held: list[Outcome], max_off: float, bleu_margin: float) -> GateReport:
-    """The gate: see the module docstring."""
+def decide(gen: Any, own: list[Outcome], held: list[Outcome], max_off: float, bleu_margin: float,
+           held_records: list[Outcome] | None = None) -> GateReport:
+    """The gate: see the module docstring (record responses: :func:`decide_records`)."""
     from .codec import unwritable
 
-    report = GateReport(responses=len(gen.plans), inputs=len(own), refused=sum(not o.generated for o in own),
-                        held_out=len(held), problems=problem_counts(own))
+    plain = [o for o in own if not gen.plans[o.case.response].record]
+    report = GateReport(responses=sum(not p.record for p in gen.plans.values()), inputs=len(plain),
+                        refused=sum(not o.generated for o in plain), held_out=len(held), problems=problem_counts(plain))
     for name, plan in gen.plans.items():
         text = unwritable(gen.codec, plan.texts)
         if text is not None:
             report.off[name] = f"its vocabulary cannot write {text!r}"
-    for o in own:
+    for o in plain:
         if not o.generated and o.case.response not in report.off:
             report.off[o.case.response] = o.best_verdict.reason
+    decide_records(gen, report, own, held_records or [], max_off, bleu_margin)
     if held:
         report.bleu_generator = bleu([o.reply for o in held], [o.case.references for o in held])
         report.bleu_templates = bleu(
             [o.case.template_reply() or o.reply for o in held], [o.case.references for o in held]
         )
-    if report.responses and len(report.off) > max_off * report.responses:
+    plain_off = [n for n in report.off if not gen.plans[n].record]
+    if not report.responses:  # records only: each was decided on its own
+        pass
+    elif len(plain_off) > max_off * report.responses:
         report.on, report.reason = (
             False,
-            f"refused on {len(report.off)} of {report.responses} responses (more than {max_off:.0%})",
+            f"refused on {len(plain_off)} of {report.responses} responses (more than {max_off:.0%})",
         )
     elif len(held) < MIN_HELD_OUT:
         report.on, report.reason = False, too_few(len(held))
@@ -274,3 +300,55 @@ def decide(gen: Any, own: list[Outcome], held: list[Outcome], max_off: float, bl
             ),
         )
     return report
+
+
+def decide_records(gen: Any, report: GateReport, own: list[Outcome], held: list[Outcome], max_off: float,
+                   bleu_margin: float) -> None:
+    """Each record response is generated when, on the field combinations held out at training, the guard
+    refuses at most ``max_off`` of its replies and they score no less BLEU (within ``bleu_margin``) than the
+    floor's sentences; and it is refused on at most ``max_off`` of the examples it learnt."""
+    from .records import MIN_COMBINATIONS
+
+    for name, plan in gen.plans.items():
+        if not plan.record or name in report.off:
+            continue
+        mine = [o for o in held if o.case.response == name]
+        learnt = [o for o in own if o.case.response == name]
+        if not mine:
+            report.off[name] = (f"its examples show fewer than {MIN_COMBINATIONS} field combinations, so it cannot be "
+                                "checked on one it did not see")
+            continue
+        check = {"held_out": len(mine), "refused": sum(not o.generated for o in mine),
+                 "learnt": len(learnt), "refused_learnt": sum(not o.generated for o in learnt),
+                 "bleu_generator": bleu([o.reply for o in mine], [o.case.references for o in mine]),
+                 "bleu_templates": bleu([o.case.template_reply() for o in mine], [o.case.references for o in mine])}
+        report.record_checks[name] = check
+        if check["refused"] > max_off * len(mine) or check["refused_learnt"] > max_off * max(1, len(learnt)):
+            worst = next(o for o in [*mine, *learnt] if not o.generated)
+            report.off[name] = (f"refused on {check['refused']} of {len(mine)} examples of field combinations it "
+                                f"did not see and {check['refused_learnt']} of {len(learnt)} it learnt "
+                                f"({worst.best_verdict.reason})")
+        elif check["bleu_generator"] < check["bleu_templates"] - bleu_margin:
+            report.off[name] = (f"on field combinations it did not see its replies score BLEU "
+                                f"{check['bleu_generator']:.1f}, under the phrases' {check['bleu_templates']:.1f}")
+        else:
+            report.records.append(name)
+
+
+def report(gen: Any, context: Any, say: Any) -> None:
+    """One progress line, and a warning with the fix where the check keeps templates."""
+    gate = gen.gate
+    assert gate is not None
+    say(f"{gen.name}: {gate.summary()}")
+    if gate.forced:
+        return
+    from dialogkit.framework.errors import message
+
+    where = context.loaded.where("pipeline") if hasattr(context.loaded, "where") else None
+    if not gate.on:
+        which = "this bot" if not gate.records else "this bot's responses but " + ", ".join(gate.records)
+        context.warnings.append(message("DK607", where, "warning", which=which, reason=gate.reason))
+    off = gate.off if gate.on else {k: v for k, v in gate.off.items() if gen.plans.get(k) and gen.plans[k].record}
+    if off:
+        context.warnings.append(message("DK608", where, "warning", n=len(off), total=len(gen.plans),
+                                        which="; ".join(f"{k} ({v})" for k, v in sorted(off.items()))))

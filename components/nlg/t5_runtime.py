@@ -15,44 +15,16 @@ import json
 import math
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["Placement", "T5Runtime", "T5Settings", "pad_batch", "relative_bucket"]
+if TYPE_CHECKING:
+    from .constraints import Placement
+
+__all__ = ["T5Runtime", "T5Settings", "pad_batch", "relative_bucket"]
 
 NEG = np.finfo(np.float32).min
-BANNED = np.float32(-1e9)  # a token decoding may not choose (beam search drops scores under -1e8)
-
-
-@dataclass(frozen=True)
-class Placement:
-    """What decoding may place (lexically constrained decoding): of the ``controlled`` tokens
-    (every slot placeholder), a hypothesis of input i says each of ``required[i]`` exactly once
-    and no other; it cannot end before it has said them all, and says the rest when only as many
-    steps are left as it has placeholders to say."""
-
-    controlled: tuple[int, ...]
-    required: tuple[tuple[int, ...], ...]
-
-    def penalties(self, rows: list[int], said: list[frozenset[int]], vocab: int, eos: int, left: int) -> np.ndarray:
-        """Additive log-probability masks (len(rows), vocab) for hypotheses of inputs ``rows`` that have
-        ``said`` these controlled tokens, with ``left`` steps to go (this one included)."""
-        out = np.zeros((len(rows), vocab), dtype=np.float32)
-        controlled = [t for t in self.controlled if t < vocab]
-        for r, (i, done) in enumerate(zip(rows, said, strict=True)):
-            todo = [t for t in self.required[i] if t not in done and t < vocab]
-            if todo and len(todo) >= left:  # no room for anything else
-                out[r, :] = BANNED
-            else:
-                out[r, controlled] = BANNED
-                if todo:
-                    out[r, eos] = BANNED
-            out[r, todo] = 0.0
-        return out
-
-    def update(self, said: frozenset[int], token: int) -> frozenset[int]:
-        return said | {token} if token in self.controlled else said
 
 
 @dataclass
@@ -312,9 +284,8 @@ class T5Runtime:
             return [[hyp] for hyp in self._greedy(memory, mask, max_length, placement)]
         return self._beam(memory, mask, max_length, num_beams, max(1, min(num_return, num_beams)), placement)
 
-    def _greedy(
-        self, memory: np.ndarray, mask: np.ndarray, max_length: int, placement: Placement | None = None
-    ) -> list[tuple[list[int], float]]:
+    def _greedy(self, memory: np.ndarray, mask: np.ndarray, max_length: int,
+                placement: Placement | None = None) -> list[tuple[list[int], float]]:
         n, eos = memory.shape[0], self.s.eos_token_id
         cross, cross_mask = self._cross_cache(memory), _mask(mask)
         cache: list[list[np.ndarray]] = [[] for _ in self.decoder]
@@ -394,8 +365,7 @@ class T5Runtime:
             sources = new_src.reshape(-1)
             seqs = [[*seqs[int(s_)], int(t)] for s_, t in zip(sources, new_tok.reshape(-1), strict=True)]
             if placement is not None:
-                said = [placement.update(said[int(s_)], int(t)) for s_, t in zip(sources, new_tok.reshape(-1),
-                                                                                 strict=True)]
+                said = [placement.update(said[int(s_)], int(t)) for s_, t in zip(sources, new_tok.reshape(-1))]
             for layer in cache:
                 layer[:] = [layer[0][sources], layer[1][sources]]
             scores, tokens = new_scores, new_tok.reshape(-1)

@@ -12,6 +12,7 @@ import random
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from dialogkit.framework.domain.expressions import parse_expression
+from dialogkit.framework.domain.responses import said
 from dialogkit.framework.domain.schema import RUNTIME_RESPONSES
 from dialogkit.framework.domain.syntax import fill
 from dialogkit.framework.runtime.pipeline import Component, ComponentConfig, Turn
@@ -31,23 +32,29 @@ RECORD_KEY = "record"  # what an action passes a record response (dispatcher.utt
 NOTHING_FOUND = {"en": "Nothing matches.", "zh": "没有找到。"}
 
 
-def say_record(spec: Any, record: dict[str, Any], language: str) -> str:
-    """One sentence for ``record`` from its fields' phrases: the subject's first, the rest joined
-    ("Zizzi serves italian food, is in the north and has cheap prices."; without the subject,
-    all of them joined: "Serves thai food and is in the centre."). Values are filled in once
-    (never re-expanded); fields the record lacks, leaves empty or sets false are left out."""
-    present = [f for f in spec.order if record.get(f) not in (None, "", [], False)]
+def record_template(spec: Any, record: dict[str, Any], language: str) -> str:
+    """The sentence for ``record`` from its fields' phrases, values still ``{field}`` placeholders: the
+    subject's phrase first, the rest joined ("{name} serves {food} food, is in the {area} and has cheap
+    prices."; without the subject, all of them joined: "Serves {food} food and is in the {area}."). Fields the
+    record lacks, leaves empty or sets false are left out; "" when it has none of them."""
+    present = [f for f in spec.order if said(record.get(f))]
     if not present:
         return ""
     subject = spec.subject or spec.order[0]
-    said = {f: fill(spec.fields[f], {f: record[f]}, "") for f in present}
-    head = said.pop(subject) if subject in said else ""
-    rest = list(said.values())
+    phrases = {f: spec.fields[f] for f in present}
+    head = phrases.pop(subject) if subject in phrases else ""
+    rest = list(phrases.values())
     if language == "zh":
         return head + "，".join(rest) + "。"
     tail = ", ".join(rest[:-1]) + " and " + rest[-1] if len(rest) > 1 else "".join(rest)
     text = f"{head} {tail}".strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def say_record(spec: Any, record: dict[str, Any], language: str) -> str:
+    """:func:`record_template` filled with the record's values (once: a value is never re-expanded)."""
+    text = fill(record_template(spec, record, language), record, "")
+    return text[:1].upper() + text[1:]
 
 
 def record_text(spec: Any, given: Any, slots: dict[str, Any], language: str) -> str:

@@ -3,6 +3,7 @@ custom, a condition), and paraphrases for the generator."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -55,18 +56,56 @@ class Paraphrase(Strict):
         return {"text": data} if isinstance(data, str) else data
 
 
+def said(value: Any) -> bool:
+    """Whether a record says a field with this value: not when it lacks it, leaves it empty or sets it false
+    (0 is said)."""
+    return value is not None and value is not False and value != "" and value != []
+
+
+class RecordExample(Strict):
+    """One way to say a record, for the generator: a ``record`` (field -> value) and the ``text`` saying it, with
+    each value written in it as given (a field whose phrase has no ``{field}``, such as ``has an ATM``, is true
+    or left out)."""
+
+    record: dict[str, Any] = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+    def template(self, lexical: list[str]) -> str | None:
+        """The text with each value as its ``{field}`` placeholder (literal braces doubled), or None when a value
+        is not written in it. ``lexical``: the fields said in words, not filled in."""
+        from .syntax import value_text
+
+        out = self.text.replace("{", "{{").replace("}", "}}")
+        values = [(f, value_text(v)) for f, v in self.record.items() if f not in lexical and said(v)]
+        for field, value in sorted(values, key=lambda fv: -len(fv[1])):
+            m = re.search(rf"(?<!\w){re.escape(value)}(?!\w)", out, flags=re.IGNORECASE)
+            if m is None or not value.strip():
+                return None
+            out = out[: m.start()] + "{" + field + "}" + out[m.end() :]
+        return out
+
+
 class Record(Strict):
     """A data-to-text response: one sentence from whichever of ``fields`` a record has (the
     record an action passes, e.g. ``dispatcher.utter(response=..., record={...})``, a list of
     them for search results, or else the slots of those names). Each field's phrase says it
     (``{field}`` is its value); the sentence starts with ``subject``'s (default: the first
     field's) and joins the rest: "Zizzi serves italian food, is in the north and has cheap prices."
-    ``none`` is said for an empty list."""
+    ``none`` is said for an empty list. ``examples`` (record -> text) teach ``t5_nlg`` to say
+    records in the bot's own words; without them the phrases are always said."""
 
     fields: dict[str, str] = Field(min_length=1)
     order: list[str] = Field(default_factory=list)  # the order fields are said in (default: as written)
     subject: str | None = None
     none: str | None = None
+    examples: list[RecordExample] = Field(default_factory=list)
+
+    @property
+    def lexical(self) -> list[str]:
+        """The fields said in words (their phrase has no ``{field}``): true or left out."""
+        from .syntax import placeholders
+
+        return [f for f in self.order if f not in placeholders(self.fields[f])]
 
     @model_validator(mode="before")
     @classmethod
@@ -95,6 +134,24 @@ class Record(Strict):
                 "slot_rule", "subject '{subject}' is not one of the record's fields",
                 {"subject": self.subject, "fix": "name one of `fields:`"},
             )
+        for i, ex in enumerate(self.examples, 1):
+            unknown = sorted(set(ex.record) - set(self.fields))
+            if unknown:
+                raise PydanticCustomError(
+                    "slot_rule", "example {i} names {unknown}, which is not one of the record's fields",
+                    {"i": i, "unknown": ", ".join(unknown), "fix": "use the names under `fields:`"},
+                )
+            if ex.template(self.lexical) is None:
+                from .syntax import value_text
+
+                lexical = self.lexical
+                missing = next(f for f, v in ex.record.items() if f not in lexical and said(v) and not re.search(
+                    rf"(?<!\w){re.escape(value_text(v))}(?!\w)", ex.text, flags=re.IGNORECASE))
+                raise PydanticCustomError(
+                    "slot_rule", "example {i} does not write {field}'s value '{value}' in its text",
+                    {"i": i, "field": missing, "value": value_text(ex.record[missing]),
+                     "fix": "write each value in the text as the record gives it"},
+                )
         return self
 
 

@@ -52,17 +52,21 @@ class ButtonExpect(Strict):
 
 
 class BotExpect(Strict):
-    """One bot message: its response name, its exact text, a pattern it contains, its buttons."""
+    """One bot message: its response name, its exact text, a pattern it contains, words it says, its buttons,
+    whether the generator wrote it."""
 
     response: str | None = None
     text: str | None = None
     matches: str | None = None
+    says: list[str] | None = None
     buttons: list[str | ButtonExpect] | None = None
+    generated: bool | None = None
 
     @model_validator(mode="after")
     def _something(self) -> BotExpect:
-        if self.response is None and self.text is None and self.matches is None and self.buttons is None:
-            raise PydanticCustomError("slot_rule", "a `bot:` mapping needs response, text, matches or buttons",
+        if all(v is None for v in (self.response, self.text, self.matches, self.says, self.buttons, self.generated)):
+            raise PydanticCustomError("slot_rule", "a `bot:` mapping needs response, text, matches, says, buttons or "
+                                      "generated",
                                       {"fix": "e.g. `bot: {matches: 'table for \\\\d+'}`"})
         return self
 

@@ -171,6 +171,12 @@ def _message_problem(expected: BotExpect, msg: dict[str, Any]) -> str | None:
         return f"expected the text {expected.text!r}, {got}"
     if expected.matches is not None and not re.search(expected.matches, msg.get("text") or ""):
         return f"expected a message matching /{expected.matches}/, {got}"
+    missing = [w for w in expected.says or [] if w not in (msg.get("text") or "")]
+    if missing:
+        return f"expected the message to say {', '.join(map(repr, missing))}, {got}"
+    if expected.generated is not None and bool(msg.get("generated")) != expected.generated:
+        why = f"; fallback: {msg['fallback']}" if msg.get("fallback") else ""
+        return f"expected a {'generated' if expected.generated else 'template'} reply, {got}{why}"
     if expected.buttons is not None:
         want = [b if isinstance(b, str) else b.title for b in expected.buttons]
         offered = msg.get("buttons") or []

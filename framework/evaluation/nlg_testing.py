@@ -1,7 +1,8 @@
 """`dialogkit test nlg`: score a bot's response generator on held-out responses.
 
 By default one target (variation or paraphrase) of every generator input that has two or
-more is held out, the pipeline's NLG component is trained on the rest, and each held-out
+more is held out, and every example of about a quarter of each record response's field
+combinations (``components/nlg/records.py``); the pipeline's NLG component is trained on the rest, and each held-out
 input is generated with example slot values. With ``--model``, the trained archive's
 generator is scored on all its own targets instead (a fit check, not generalisation).
 
@@ -31,7 +32,7 @@ __all__ = ["print_summary", "run_nlg_test"]
 def run_nlg_test(
     bot_dir: str, model: str | None = None, out: str = "results/nlg", seed: int = 42, progress: Any = None
 ) -> dict[str, Any]:
-    from dialogkit.components.nlg import selfcheck
+    from dialogkit.components.nlg import records, selfcheck
     from dialogkit.components.nlg.generator import T5NLG
     from dialogkit.components.nlg.plans import training_targets
 
@@ -58,25 +59,30 @@ def run_nlg_test(
             )
         )
     targets = training_targets(domain, gen.plans)
+    examples = records.targets(domain, gen.plans)
     kept = None
     if model is None:
         kept, test = selfcheck.hold_out(targets, seed)
+        kept_records, test_records = records.hold_out(examples, seed)
+        kept, test = kept + kept_records, test + test_records
         if not test:
             raise ConfigError(
                 message(
                     "DK603",
                     name="test nlg",
                     problem="no response has two or more ways to say it, so nothing can be held out",
-                    fix="add variations or `paraphrases:` to some responses, or pass --model to score a trained "
-                    "generator",
+                    fix="add variations or `paraphrases:` to some responses (a record response: `examples:` of 3 or "
+                    "more field combinations), or pass --model to score a trained generator",
                 )
             )
         if progress:
             progress(f"training the generator on {len(kept)} targets, holding out {len(test)}")
-        gen.train_pairs([(t.input, t.text) for t in kept], TrainingContext(loaded, [], seed, progress=progress),
-                        vocabulary=[(t.input, t.text) for t in targets])
+        learnt = kept + records.gaps(domain, gen.plans, {t.input for t in kept if t.record})
+        every = targets + examples + records.gaps(domain, gen.plans, set())
+        gen.train_pairs([(t.input, t.text) for t in learnt], TrainingContext(loaded, [], seed, progress=progress),
+                        vocabulary=[(t.input, t.text) for t in every])
     else:
-        test = targets
+        test = targets + examples
 
     # each target is asked for the way the bot asks at run time: from slot values
     values = selfcheck.example_values(domain, collect_examples(loaded))

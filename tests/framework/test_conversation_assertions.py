@@ -112,7 +112,7 @@ conversations:
       - bot: {response: utter_ask_size, buttons: [Two, {title: Four, payload: '/inform{"size": 4}'}]}
       - user: '/inform{"size": 2}'
       - action: action_check
-      - bot: {matches: "a table is (free|open)"}
+      - bot: {matches: "a table is (free|open)", says: [table, free], generated: false}
       - bot: {matches: "^Booked a table for \\\\d+\\\\.$"}
       - flow_completed: book
       - slots: {size: 2, available: true}
@@ -170,6 +170,8 @@ WRONG = [
     ("- user: hi\n- bot: {text: 'Hello there!'}", 1, "expected the text 'Hello there!', got 'Hi!' (utter_greet)"),
     ("- user: hi\n- bot_not: utter_greet", 1, "expected the bot not to say 'utter_greet', but it said 'Hi!'"),
     ("- user: hi\n- bot: {matches: 'Welcome'}", 1, "expected a message matching /Welcome/, got 'Hi!' (utter_greet)"),
+    ("- user: hi\n- bot: {says: [Hi, there]}", 1, "expected the message to say 'there', got 'Hi!' (utter_greet)"),
+    ("- user: hi\n- bot: {generated: true}", 1, "expected a generated reply, got 'Hi!' (utter_greet)"),
     (
         "- user: book a table\n- bot: {buttons: [Two, Six]}",
         1,
@@ -251,7 +253,7 @@ def test_unknown_fixture_slots_and_stubbed_actions_fail_the_conversation_with_th
 
 def test_a_bad_pattern_or_an_empty_bot_mapping_is_refused_when_the_tests_are_read(tmp_path):
     for steps, says in (("- bot: {matches: 'table ('}", "invalid regex 'table ('"),
-                        ("- bot: {}", "a `bot:` mapping needs response, text, matches or buttons")):
+                        ("- bot: {}", "a `bot:` mapping needs response, text, matches, says, buttons or generated")):
         root = tmp_path / f"b{len(says)}"
         (root / "tests").mkdir(parents=True)
         (root / "tests" / "c.yml").write_text(

@@ -228,7 +228,8 @@ def test_constrained_decoding_says_each_required_placeholder_once_and_no_other(t
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
-    from dialogkit.components.nlg.t5_runtime import Placement, T5Runtime, pad_batch
+    from dialogkit.components.nlg.constraints import Placement
+    from dialogkit.components.nlg.t5_runtime import T5Runtime, pad_batch
 
     torch.manual_seed(3)
     cfg = T5Config(vocab_size=30, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,

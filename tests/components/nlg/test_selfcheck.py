@@ -295,8 +295,11 @@ def test_decide_refuses_a_response_its_vocabulary_cannot_write():
         def decode(self, ids):
             return "".join(c for c in ids if c.isascii())
 
+    from dialogkit.components.nlg.plans import ResponsePlan
+
     class Gen:
-        plans = {"utter_a": type("P", (), {"texts": ["Hello"]})(), "utter_b": type("P", (), {"texts": ["Grüße"]})()}
+        plans = {"utter_a": ResponsePlan("utter_a", texts=["Hello"]),
+                 "utter_b": ResponsePlan("utter_b", texts=["Grüße"])}
         codec = Codec()
 
     report = selfcheck.decide(Gen(), [], [], max_off=0.5, bleu_margin=1.0)
