@@ -62,3 +62,33 @@ def test_cli_test_nlg_holds_out_targets_and_trains(write_bot, tmp_path, capsys):
     assert report["inputs"] == 1 and report["required_values"] == 1  # utter_done, one held out of three
     assert report["ser_after_guard"] == 0.0  # after the guard: generated and faithful, or the template
     assert 0.0 <= report["ser_before_guard"] <= 1.0 and "bleu_before_guard" in report
+
+
+RECORD = '''  utter_table:
+    record:
+      subject: name
+      fields: {name: "Table {name}", seats: "seats {seats}", window: "is by the window"}
+      examples:
+        - {record: {name: A1, seats: 4, window: true}, text: "A1 seats 4, by the window."}
+        - {record: {name: B2, seats: 2}, text: "B2 seats 2."}
+        - {record: {name: C3, window: true}, text: "C3 is by the window."}
+        - {record: {name: D4}, text: "There is D4."}
+'''
+
+
+def test_cli_test_nlg_holds_out_record_field_combinations(write_bot, tmp_path, capsys):
+    """A record response's examples are scored on a field combination the generator did not learn: the row says
+    what the user would read (generated and faithful, or the phrases' sentence), with its values."""
+    import json
+
+    domain = MINIMAL.replace("  - name: template_nlg\n", TINY_NLG).replace("responses:\n", "responses:\n" + RECORD)
+    bot = write_bot({"domain.yml": domain})
+    out = tmp_path / "nlg"
+    assert main(["test", "nlg", str(bot), "--out", str(out)]) == 0
+    report = json.loads((out / "results.json").read_text())
+    (row,) = [r for r in report["rows"] if r["response"] == "utter_table"]  # one of four combinations held out
+    assert row["input"].startswith("utter table | ")
+    assert report["ser_after_guard"] == 0.0
+    reference = row["references"][0]
+    values = [w for w in ("A1", "B2", "C3", "D4", "4", "2", "window") if w in reference]
+    assert values and all(v in row["reply"] for v in values), row
