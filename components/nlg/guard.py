@@ -31,7 +31,7 @@ from functools import lru_cache
 from typing import Any
 
 from dialogkit.framework.domain.schema import Domain, FromEntity
-from dialogkit.framework.domain.syntax import PLACEHOLDER_RE, placeholders, value_text
+from dialogkit.framework.domain.syntax import PLACEHOLDER_RE, placeholders, spaceless, value_text
 
 
 def normalize(text: str) -> str:
@@ -229,7 +229,8 @@ def _static_text(template: str) -> str:
 
 
 def find_spans(text: str, candidates: list[tuple[str, str, str]]) -> list[set[tuple[str, str]]]:
-    """The ``(slot, value)`` keys read at each matched span of ``text``, longest form first, no overlaps.
+    """The ``(slot, value)`` keys read at each matched span of ``text``, longest form first, no overlaps (whole
+    words; a form in a script written without spaces is found inside a run of its characters).
 
     ``candidates`` are ``(slot, value, form)``; a form shared by several values (E2E's
     "high price" for both ``high`` and ``more than £30``) reads as all of them at once.
@@ -237,7 +238,9 @@ def find_spans(text: str, candidates: list[tuple[str, str, str]]) -> list[set[tu
     norm = f" {normalize(text)} "
     by_span: dict[tuple[int, int], set[tuple[str, str]]] = {}
     for slot, value, form in candidates:
-        for m in re.finditer(rf"(?<=[^\w]){re.escape(form)}(?=[^\w])", norm):
+        before = "" if spaceless(form[0]) else r"(?<=[^\w])"  # Chinese, Japanese...: words touch
+        after = "" if spaceless(form[-1]) else r"(?=[^\w])"
+        for m in re.finditer(before + re.escape(form) + after, norm):
             by_span.setdefault((m.start(), m.end()), set()).add((slot, value))
     taken: list[tuple[int, int]] = []
     out: list[set[tuple[str, str]]] = []

@@ -24,6 +24,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from dialogkit.framework.domain.responses import said
+from dialogkit.framework.domain.syntax import find_words, spaceless
 
 from .guard import Lexicon, normalize
 from .plans import ResponsePlan, Target, linearize
@@ -163,7 +164,7 @@ def hold_out(record_targets: list[Target], seed: int) -> tuple[list[Target], lis
 
 
 def record_lexicon(domain: Domain, plan: ResponsePlan) -> Lexicon:
-    """How the guard finds the true/false fields in a reply: the longest runs (up to three words) of the field's
+    """How the guard finds the true/false fields in a reply: the longest runs (up to six words) of the field's
     phrase that every example with the field says and no example without it, nor another field's phrase, does
     ("an atm" of "has an ATM", said in "has an ATM" and "with an ATM"); failing that, those some example with it
     says; failing that, the whole phrase. Said when not given, the reply is refused."""
@@ -172,7 +173,7 @@ def record_lexicon(domain: Domain, plan: ResponsePlan) -> Lexicon:
     forms = {}
     for field in spec.lexical:
         common, some = _field_words(spec, field)
-        forms[field] = {"yes": common or some or [_words(spec.fields[field])]}
+        forms[field] = {"yes": [_written(g) for g in common or some or [_words(spec.fields[field])]]}
     return Lexicon(forms, {f: ["yes"] for f in spec.lexical})
 
 
@@ -180,7 +181,7 @@ def _field_words(spec: Any, field: str) -> tuple[list[str], list[str]]:
     """The longest runs of words of ``field``'s phrase said by every example with it / by some, and by no
     example without it nor another field's phrase."""
     words = _words(spec.fields[field]).split()
-    grams = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
+    grams = {" ".join(words[i : i + n]) for n in range(1, 7) for i in range(len(words) - n + 1)}
     with_it = [f" {_words(ex.text)} " for ex in spec.examples if said(ex.record.get(field))]
     others = [f" {_words(ex.text)} " for ex in spec.examples if not said(ex.record.get(field))]
     others += [f" {_words(p)} " for f, p in spec.fields.items() if f != field]
@@ -197,12 +198,32 @@ def _field_words(spec: Any, field: str) -> tuple[list[str], list[str]]:
 def _find(words: str, text: str) -> re.Match[str] | None:
     """Where ``words`` (as :func:`_words` gives them) are written in ``text``, whatever the case and punctuation
     between them."""
-    return re.search(r"(?<!\w)" + r"\W+".join(map(re.escape, words.split())) + r"(?!\w)", text, flags=re.IGNORECASE)
+    return find_words(words, text)
 
 
 def _words(text: str) -> str:
-    """The words of ``text`` as the guard reads them (:func:`~.guard.normalize`), punctuation dropped."""
-    return " ".join(re.findall(r"\w+", normalize(text)))
+    """The words of ``text`` as the guard reads them (:func:`~.guard.normalize`), punctuation dropped, each
+    character of a script written without spaces a word of its own ("有 自 动 取 款 机"), space-separated."""
+    out: list[str] = []
+    for run in re.findall(r"\w+", normalize(text)):
+        word = ""
+        for ch in run:
+            if spaceless(ch):
+                out += [word, ch] if word else [ch]
+                word = ""
+            else:
+                word += ch
+        if word:
+            out.append(word)
+    return " ".join(out)
+
+
+def _written(words: str) -> str:
+    """:func:`_words` as written: no space next to a character of a script written without spaces."""
+    out = ""
+    for w in words.split():
+        out += (" " if out and not (spaceless(out[-1]) or spaceless(w[0])) else "") + w
+    return out
 
 
 def records_of(spec: Any, slots: dict[str, Any]) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@ custom, a condition), and paraphrases for the generator."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -73,13 +72,13 @@ class RecordExample(Strict):
     def template(self, lexical: list[str]) -> str | None:
         """The text with each value as its ``{field}`` placeholder (literal braces doubled), or None when a value
         is not written in it. ``lexical``: the fields said in words, not filled in."""
-        from .syntax import value_text
+        from .syntax import find_words, value_text
 
         out = self.text.replace("{", "{{").replace("}", "}}")
         values = [(f, value_text(v)) for f, v in self.record.items() if f not in lexical and said(v)]
         for field, value in sorted(values, key=lambda fv: -len(fv[1])):
-            m = re.search(rf"(?<!\w){re.escape(value)}(?!\w)", out, flags=re.IGNORECASE)
-            if m is None or not value.strip():
+            m = find_words(value, out)
+            if m is None:
                 return None
             out = out[: m.start()] + "{" + field + "}" + out[m.end() :]
         return out
@@ -142,11 +141,12 @@ class Record(Strict):
                     {"i": i, "unknown": ", ".join(unknown), "fix": "use the names under `fields:`"},
                 )
             if ex.template(self.lexical) is None:
-                from .syntax import value_text
+                from .syntax import find_words, value_text
 
                 lexical = self.lexical
-                missing = next(f for f, v in ex.record.items() if f not in lexical and said(v) and not re.search(
-                    rf"(?<!\w){re.escape(value_text(v))}(?!\w)", ex.text, flags=re.IGNORECASE))
+                missing = next((f for f, v in ex.record.items()
+                                if f not in lexical and said(v) and not find_words(value_text(v), ex.text)),
+                               next(iter(ex.record)))
                 raise PydanticCustomError(
                     "slot_rule", "example {i} does not write {field}'s value '{value}' in its text",
                     {"i": i, "field": missing, "value": value_text(ex.record[missing]),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["NAME_RE", "PAYLOAD_RE", "PLACEHOLDER_RE", "fill", "placeholders", "value_text"]
+__all__ = ["NAME_RE", "PAYLOAD_RE", "PLACEHOLDER_RE", "fill", "find_words", "placeholders", "spaceless", "value_text"]
 
 # Intent, entity, slot, response, action and flow names. "#" and "+" allow multi-intent
 # labels such as ATIS's `atis_flight#atis_airfare`.
@@ -67,3 +67,26 @@ def unbalanced_brace(text: str) -> int | None:
         else:
             i += 1
     return None
+
+
+SPACELESS_SCRIPTS = ("CJK", "HIRAGANA", "KATAKANA", "THAI", "LAO", "KHMER", "MYANMAR", "TIBETAN")
+
+
+def spaceless(ch: str) -> bool:
+    """Whether ``ch`` is a letter of a script written without spaces between words (Chinese, Japanese, Thai...)."""
+    import unicodedata
+
+    return ch.isalpha() and unicodedata.name(ch, "").split(" ")[0] in SPACELESS_SCRIPTS
+
+
+def find_words(words: str, text: str) -> re.Match[str] | None:
+    """Where ``words`` are written in ``text``, whatever the case and the spaces or punctuation between them, as
+    whole words: an edge in a spaced script must not touch another letter; one in a script written without
+    spaces may ("有自动取款机" is found in "东门支行有自动取款机。")."""
+    parts = words.split()
+    if not parts:
+        return None
+    body = r"\W*".join(re.escape(p) for p in parts)
+    before = "" if spaceless(parts[0][0]) else r"(?<!\w)"
+    after = "" if spaceless(parts[-1][-1]) else r"(?!\w)"
+    return re.search(before + body + after, text, flags=re.IGNORECASE)

@@ -222,3 +222,26 @@ def test_a_trained_generator_says_every_value_of_every_record_and_its_check_is_r
     assert "{area}" in lines[1]  # a value with braces is printed as it is, never expanded
     assert msg["generated"] is True or msg["fallback"]
     assert msg["template"].startswith("Our Zed Row branch is in the north-east and has an ATM.")
+
+
+def test_chinese_examples_find_their_values_and_true_fields_without_spaces_between_words():
+    """Chinese is written without spaces: an example's values and a true field's words are found inside a run of
+    characters, and the guard finds them there too."""
+    from dialogkit.components.nlg import records
+    from dialogkit.components.nlg.guard import check
+    from dialogkit.framework.domain.schema import Domain
+
+    d = Domain.model_validate({"language": "zh", "responses": {"utter_branch": {"record": {
+        "subject": "name", "fields": {"name": "{name}支行", "area": "在{area}", "atm": "有自动取款机"},
+        "examples": [
+            {"record": {"name": "东门", "area": "城东", "atm": True}, "text": "东门支行在城东，有自动取款机。"},
+            {"record": {"name": "西湖", "area": "城西"}, "text": "西湖支行位于城西。"},
+            {"record": {"name": "南山", "atm": True}, "text": "南山支行设有自动取款机。"},
+        ]}}}})
+    plan = records.plans(d)["utter_branch"]
+    assert plan.texts == ["{name}支行在{area}，{atm}。", "{name}支行位于{area}。", "{name}支行设{atm}。"]
+    assert plan.fills == {"atm": "有自动取款机"}
+    lexicon = records.record_lexicon(d, plan)
+    said_anyway = check("{name}支行有自动取款机。", required_placeholders=["name"], required_values={},
+                        response_slots=plan.slots, filled={"name": "北站"}, lexicon=lexicon)
+    assert said_anyway.extra == ["atm=yes"]  # not given, but written out: refused
