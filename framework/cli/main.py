@@ -119,7 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="`dialogkit test DIR` runs DIR/tests/*.yml conversations and Rasa test stories (DIR may be a Rasa "
         "project: it is imported on the fly); `dialogkit test nlu DIR` scores the NLU (held-out --data, "
         "--cross-validation K, or one stratified 80/20 split); `dialogkit test nlg DIR` scores the response "
-        "generator on held-out variations/paraphrases (BLEU, slot error rate, guard fallback rate), or a trained "
+        "generator on held-out variations/paraphrases and record field combinations (BLEU, slot error rate, guard "
+        "fallback rate), or a trained "
         "generator on its own targets with --model.",
     )
     s.add_argument(
