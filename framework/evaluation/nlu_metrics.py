@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from ..domain.builtins import NLU_FALLBACK
 from ..domain.training_data import Example
 
 __all__ = ["evaluate_parses", "write_report"]
@@ -67,6 +68,9 @@ def evaluate_parses(
                     "intent": ex.intent,
                     "predicted_intent": pi,
                     "confidence": round((parse.get("intent") or {}).get("confidence", 0.0), 4),
+                    # under the fallback threshold: what the classifier put first
+                    **({"ranked_first": ranking[0].get("name")}
+                       if pi == NLU_FALLBACK and (ranking := parse.get("intent_ranking") or []) else {}),
                     "entities": [{"entity": s.entity, "text": s.text} for s in ex.entities],
                     "predicted_entities": [
                         {"entity": e["entity"], "text": ex.text[e["start"] : e["end"]]}

@@ -59,3 +59,17 @@ def test_model_without_data_is_a_clear_error(minimal_bot, tmp_path, capsys):
 def test_nlu_options_need_the_nlu_target(minimal_bot, capsys):
     assert main(["test", str(minimal_bot), "--cross-validation", "3"]) == 2
     assert "dialogkit test nlu DIR" in capsys.readouterr().err
+
+
+def test_an_error_under_the_fallback_threshold_says_what_the_classifier_ranked_first():
+    from dialogkit.framework.evaluation.nlu_metrics import evaluate_parses
+
+    gold = [Example("hello there", "greet"), Example("table for two", "book")]
+    parses = [
+        {"intent": {"name": "nlu_fallback", "confidence": 0.31},
+         "intent_ranking": [{"name": "greet", "confidence": 0.31}, {"name": "book", "confidence": 0.2}]},
+        {"intent": {"name": "greet", "confidence": 0.8}, "intent_ranking": [{"name": "greet", "confidence": 0.8}]},
+    ]
+    errors = evaluate_parses(gold, parses, lambda text: [(w, 0, 0) for w in text.split()])["errors"]
+    assert [(e["predicted_intent"], e.get("ranked_first")) for e in errors] == [("nlu_fallback", "greet"),
+                                                                               ("greet", None)]
