@@ -220,7 +220,7 @@ class GateReport:
 
     def _verdict(self) -> str:
         said = "; ".join(
-            f"{n} generated (on {c['held_out']} examples of field combinations it did not see: refused on "
+            f"{n} generated (on {c['held_out']} field combinations it did not see: refused on "
             f"{c['refused']}, BLEU {c['bleu_generator']:.1f} vs the phrases' {c['bleu_templates']:.1f})"
             for n, c in sorted(self.record_checks.items()) if n in self.records
         )
@@ -306,7 +306,7 @@ def decide_records(gen: Any, report: GateReport, own: list[Outcome], held: list[
                    bleu_margin: float) -> None:
     """Each record response is generated when, on the field combinations held out at training, the guard
     refuses at most ``max_off`` of its replies and they score no less BLEU (within ``bleu_margin``) than the
-    floor's sentences; and it is refused on at most ``max_off`` of the examples it learnt."""
+    floor's sentences; and it is refused on at most ``max_off`` of the combinations it learnt."""
     from .records import MIN_COMBINATIONS
 
     for name, plan in gen.plans.items():
@@ -325,7 +325,7 @@ def decide_records(gen: Any, report: GateReport, own: list[Outcome], held: list[
         report.record_checks[name] = check
         if check["refused"] > max_off * len(mine) or check["refused_learnt"] > max_off * max(1, len(learnt)):
             worst = next(o for o in [*mine, *learnt] if not o.generated)
-            report.off[name] = (f"refused on {check['refused']} of {len(mine)} examples of field combinations it "
+            report.off[name] = (f"refused on {check['refused']} of {len(mine)} field combinations it "
                                 f"did not see and {check['refused_learnt']} of {len(learnt)} it learnt "
                                 f"({worst.best_verdict.reason})")
         elif check["bleu_generator"] < check["bleu_templates"] - bleu_margin:
