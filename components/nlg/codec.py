@@ -79,6 +79,7 @@ class WordPieceCodec:
         self.encoder_vocab = encoder_vocab
         self.tokens: list[str] = tokens or [PAD, EOS, UNK, *MARKERS]
         self.ids = {t: i for i, t in enumerate(self.tokens)}
+        self._placeholders: dict[str, int] | None = None
         for s in slots:
             self.add(placeholder(s))
 
@@ -92,6 +93,7 @@ class WordPieceCodec:
 
     def add(self, token: str) -> int:
         if token not in self.ids:
+            self._placeholders = None
             self.ids[token] = len(self.tokens)
             self.tokens.append(token)
         return self.ids[token]
@@ -114,8 +116,11 @@ class WordPieceCodec:
         return len(self.tokens)
 
     def placeholder_ids(self) -> dict[str, int]:
-        """Each slot placeholder's token id (``{slot}`` -> id)."""
-        return {t[1:-1]: i for t, i in self.ids.items() if len(t) > 2 and t[0] == "{" and t[-1] == "}"}
+        """Each slot placeholder's token id (``{slot}`` -> id); kept until a token is added (read at every decoding)."""
+        if self._placeholders is None:
+            self._placeholders = {t[1:-1]: i for t, i in self.ids.items()
+                                  if len(t) > 2 and t[0] == "{" and t[-1] == "}"}
+        return self._placeholders
 
     def encoder_rows(self) -> list[int | None]:
         """For each token, its row in the encoder's embedding matrix (None for our own tokens)."""

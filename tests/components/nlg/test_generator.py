@@ -195,21 +195,27 @@ def test_numpy_t5_matches_transformers(tmp_path, ff):
     assert [h[0][0] for h in rt.generate(ids.numpy(), mask.numpy(), max_length=9)] == [until_eos(row) for row in ref]
 
 
-@pytest.mark.parametrize("beams", [1, 3])
-def test_numpy_t5_scores_are_the_mean_log_prob_of_what_it_wrote(tmp_path, beams):
-    """Each returned hypothesis's score is the mean log-probability (its end token included) the
-    model gives it teacher-forced; beam search returns them best first, without duplicates."""
+def random_t5(path, seed):
+    """A small random T5 (vocabulary 30, end token 1) saved to ``path`` and read by the numpy runtime, with three
+    padded inputs."""
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
     from dialogkit.components.nlg.t5_runtime import T5Runtime, pad_batch
 
-    torch.manual_seed(1)
+    torch.manual_seed(seed)
     cfg = T5Config(vocab_size=30, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,
                    decoder_start_token_id=0, eos_token_id=1, pad_token_id=0)
-    T5ForConditionalGeneration(cfg).train(False).save_pretrained(tmp_path)
-    rt = T5Runtime.from_dir(tmp_path)
+    T5ForConditionalGeneration(cfg).train(False).save_pretrained(path)
     ids, mask = pad_batch([[5, 6, 7, 8], [9, 3], [4, 4, 2]], 0)
+    return T5Runtime.from_dir(path), ids, mask
+
+
+@pytest.mark.parametrize("beams", [1, 3])
+def test_numpy_t5_scores_are_the_mean_log_prob_of_what_it_wrote(tmp_path, beams):
+    """Each returned hypothesis's score is the mean log-probability (its end token included) the
+    model gives it teacher-forced; beam search returns them best first, without duplicates."""
+    rt, ids, mask = random_t5(tmp_path, seed=1)
     for row, hyps in enumerate(rt.generate(ids, mask, max_length=12, num_beams=beams, num_return=beams)):
         assert len(hyps) == beams and [h for h, _ in hyps] == [
             list(x) for x in dict.fromkeys(tuple(h) for h, _ in hyps)
@@ -225,18 +231,9 @@ def test_numpy_t5_scores_are_the_mean_log_prob_of_what_it_wrote(tmp_path, beams)
 def test_constrained_decoding_says_each_required_placeholder_once_and_no_other(tmp_path, beams):
     """With a placement, every hypothesis of a random model says exactly the placeholder tokens its
     input requires, once each, before its end; without it, the same model says others or none."""
-    import torch
-    from transformers import T5Config, T5ForConditionalGeneration
-
     from dialogkit.components.nlg.constraints import Placement
-    from dialogkit.components.nlg.t5_runtime import T5Runtime, pad_batch
 
-    torch.manual_seed(3)
-    cfg = T5Config(vocab_size=30, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,
-                   decoder_start_token_id=0, eos_token_id=1, pad_token_id=0)
-    T5ForConditionalGeneration(cfg).train(False).save_pretrained(tmp_path)
-    rt = T5Runtime.from_dir(tmp_path)
-    ids, mask = pad_batch([[5, 6, 7, 8], [9, 3], [4, 4, 2]], 0)
+    rt, ids, mask = random_t5(tmp_path, seed=3)
     controlled = (20, 21, 22, 23)
     required = ((20, 23), (), (21,))
     placed = rt.generate(ids, mask, max_length=16, num_beams=beams, num_return=beams,
