@@ -24,17 +24,17 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from dialogkit.framework.domain.responses import said
-from dialogkit.framework.domain.syntax import find_words, spaceless
+from dialogkit.framework.domain.syntax import find_words, put_placeholder, spaceless
 
 from .guard import Lexicon, normalize
 from .plans import ResponsePlan, Target, linearize
-from .templates import RECORD_KEY, fill, record_template, say_record
+from .templates import fill, record_template, records_of, say_record
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
 
-__all__ = ["MIN_COMBINATIONS", "example_template", "fill_values", "floor_template", "gaps", "hold_out", "markers",
-           "plans", "record_lexicon", "records_of", "render", "request", "targets"]
+__all__ = ["MIN_COMBINATIONS", "example_template", "fill_values", "gaps", "hold_out", "markers",
+           "plans", "record_lexicon", "render", "request", "targets"]
 
 MIN_COMBINATIONS = 3  # field combinations among the examples, for one to be held out and the rest learnt
 
@@ -65,7 +65,7 @@ def markers(spec: Any) -> dict[str, str]:
         if len(common) != 1:
             continue
         first = next(ex.text for ex in spec.examples if said(ex.record.get(field)))
-        m = _find(common[0], first)
+        m = find_words(common[0], first)
         if m is not None:
             out[field] = m.group(0)
     return out
@@ -76,8 +76,7 @@ def example_template(spec: Any, ex: Any, marked: dict[str, str]) -> str | None:
     text = ex.template(spec.lexical)
     for field in marked:
         if text is not None and said(ex.record.get(field)):
-            m = _find(_words(marked[field]), text)
-            text = None if m is None else text[: m.start()] + "{" + field + "}" + text[m.end() :]
+            text = put_placeholder(text, _words(marked[field]), field)
     return text
 
 
@@ -137,8 +136,7 @@ def gaps(domain: Domain, record_plans: dict[str, ResponsePlan], covered: set[str
             text: str | None = record_template(spec, {f: ("{" + f + "}" if f in plan.placeholders else True)
                                                       for f in fields}, domain.language)
             for f in (f for f in plan.fills if f in fields):  # a true field's words as its placeholder
-                m = _find(_words(plan.fills[f]), text) if text else None
-                text = text[: m.start()] + "{" + f + "}" + text[m.end() :] if text and m else None
+                text = put_placeholder(text, _words(plan.fills[f]), f) if text else None
             if text:
                 out.append(Target(name, x, text, {}, None, record=True))
     return out
@@ -195,12 +193,6 @@ def _field_words(spec: Any, field: str) -> tuple[list[str], list[str]]:
     return longest(common), longest(some)
 
 
-def _find(words: str, text: str) -> re.Match[str] | None:
-    """Where ``words`` (as :func:`_words` gives them) are written in ``text``, whatever the case and punctuation
-    between them."""
-    return find_words(words, text)
-
-
 def _words(text: str) -> str:
     """The words of ``text`` as the guard reads them (:func:`~.guard.normalize`), punctuation dropped, each
     character of a script written without spaces a word of its own ("有 自 动 取 款 机"), space-separated."""
@@ -224,23 +216,6 @@ def _written(words: str) -> str:
     for w in words.split():
         out += (" " if out and not (spaceless(out[-1]) or spaceless(w[0])) else "") + w
     return out
-
-
-def records_of(spec: Any, slots: dict[str, Any]) -> list[dict[str, Any]]:
-    """The records a response says: the one or the list an action passed, else the slots of the fields' names."""
-    given = slots.get(RECORD_KEY)
-    if given is None:
-        given = {f: slots.get(f) for f in spec.fields}
-    if isinstance(given, dict):
-        return [given]
-    return [r for r in given if isinstance(r, dict)] if isinstance(given, list) else []
-
-
-def floor_template(domain: Domain, name: str, record: dict[str, Any]) -> str:
-    """What the template floor says for one record, as a template (values as placeholders)."""
-    spec = domain.responses[name].record
-    assert spec is not None
-    return record_template(spec, record, domain.language)
 
 
 def render(gen: Any, name: str, slots: dict[str, Any], msg: dict[str, Any]) -> None:

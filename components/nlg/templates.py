@@ -57,21 +57,24 @@ def say_record(spec: Any, record: dict[str, Any], language: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def record_text(spec: Any, given: Any, slots: dict[str, Any], language: str) -> str:
-    """What a record response says: one sentence per record (``given``: a record, a list of
-    them, or None for the slots of the fields' names), one line each."""
+def records_of(spec: Any, slots: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records a response says: the one or the list an action passed (``slots[RECORD_KEY]``), else the
+    slots of the fields' names."""
+    given = slots.get(RECORD_KEY)
     if given is None:
         given = {f: slots.get(f) for f in spec.fields}
-    records = [given] if isinstance(given, dict) else [r for r in given if isinstance(r, dict)] if isinstance(
-        given, list) else []
-    lines = [line for r in records if (line := say_record(spec, r, language))]
+    if isinstance(given, dict):
+        return [given]
+    return [r for r in given if isinstance(r, dict)] if isinstance(given, list) else []
+
+
+def record_text(spec: Any, slots: dict[str, Any], language: str) -> str:
+    """What a record response says: one sentence per record (:func:`records_of`), one line each; ``none`` when
+    there is nothing to say."""
+    lines = [line for r in records_of(spec, slots) if (line := say_record(spec, r, language))]
     if not lines:
         return spec.none or NOTHING_FOUND.get(language, NOTHING_FOUND["en"])
     return "\n".join(lines)
-
-
-
-
 
 
 class TemplateNLG(Component):
@@ -113,7 +116,7 @@ class TemplateNLG(Component):
             return {"text": RUNTIME_RESPONSES.get(name, name), "response": name, "generated": False}
         spec = self.domain.responses[name].record
         if spec is not None:
-            text = record_text(spec, slots.get(RECORD_KEY), slots, self.domain.language)
+            text = record_text(spec, slots, self.domain.language)
             return {"response": name, "text": text, "generated": False}
         v = self.choose(name, slots, channel)
         msg: dict[str, Any] = {

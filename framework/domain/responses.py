@@ -72,16 +72,19 @@ class RecordExample(Strict):
     def template(self, lexical: list[str]) -> str | None:
         """The text with each value as its ``{field}`` placeholder (literal braces doubled), or None when a value
         is not written in it. ``lexical``: the fields said in words, not filled in."""
-        from .syntax import find_words, value_text
+        return self._placed(lexical)[0]
 
-        out = self.text.replace("{", "{{").replace("}", "}}")
+    def _placed(self, lexical: list[str]) -> tuple[str | None, str | None]:
+        """:meth:`template`, and the field whose value it did not find (None: every one was found)."""
+        from .syntax import put_placeholder, value_text
+
+        out: str | None = self.text.replace("{", "{{").replace("}", "}}")
         values = [(f, value_text(v)) for f, v in self.record.items() if f not in lexical and said(v)]
-        for field, value in sorted(values, key=lambda fv: -len(fv[1])):
-            m = find_words(value, out)
-            if m is None:
-                return None
-            out = out[: m.start()] + "{" + field + "}" + out[m.end() :]
-        return out
+        for field, value in sorted(values, key=lambda fv: -len(fv[1])):  # longest first: "North Road" before "north"
+            out = put_placeholder(out, value, field) if out is not None else None
+            if out is None:
+                return None, field
+        return out, None
 
 
 class Record(Strict):
@@ -140,13 +143,10 @@ class Record(Strict):
                     "slot_rule", "example {i} names {unknown}, which is not one of the record's fields",
                     {"i": i, "unknown": ", ".join(unknown), "fix": "use the names under `fields:`"},
                 )
-            if ex.template(self.lexical) is None:
-                from .syntax import find_words, value_text
+            missing = ex._placed(self.lexical)[1]
+            if missing is not None:
+                from .syntax import value_text
 
-                lexical = self.lexical
-                missing = next((f for f, v in ex.record.items()
-                                if f not in lexical and said(v) and not find_words(value_text(v), ex.text)),
-                               next(iter(ex.record)))
                 raise PydanticCustomError(
                     "slot_rule", "example {i} does not write {field}'s value '{value}' in its text",
                     {"i": i, "field": missing, "value": value_text(ex.record[missing]),

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["NAME_RE", "PAYLOAD_RE", "PLACEHOLDER_RE", "fill", "find_words", "placeholders", "spaceless", "value_text"]
+__all__ = [
+    "NAME_RE", "PAYLOAD_RE", "PLACEHOLDER_RE", "fill", "find_words", "placeholders", "put_placeholder", "spaceless",
+    "value_text",
+]
 
 # Intent, entity, slot, response, action and flow names. "#" and "+" allow multi-intent
 # labels such as ATIS's `atis_flight#atis_airfare`.
@@ -90,3 +93,10 @@ def find_words(words: str, text: str) -> re.Match[str] | None:
     before = "" if spaceless(parts[0][0]) else r"(?<!\w)"
     after = "" if spaceless(parts[-1][-1]) else r"(?!\w)"
     return re.search(before + body + after, text, flags=re.IGNORECASE)
+
+
+def put_placeholder(text: str, words: str, field: str) -> str | None:
+    """``text`` with the first place :func:`find_words` finds ``words`` written as ``{field}``, or None when they
+    are not there."""
+    m = find_words(words, text)
+    return None if m is None else text[: m.start()] + "{" + field + "}" + text[m.end() :]
