@@ -245,3 +245,18 @@ def test_chinese_examples_find_their_values_and_true_fields_without_spaces_betwe
     said_anyway = check("{name}支行有自动取款机。", required_placeholders=["name"], required_values={},
                         response_slots=plan.slots, filled={"name": "北站"}, lexicon=lexicon)
     assert said_anyway.extra == ["atm=yes"]  # not given, but written out: refused
+
+
+@pytest.mark.parametrize("record, text, template", [
+    ({"name": "Café Rouge", "rating": 4.5}, "Café Rouge is rated 4.5.", "{name} is rated {rating}."),
+    ({"name": "C++ Corner", "price": 0}, "C++ Corner costs 0 dollars.", "{name} costs {price} dollars."),
+    ({"name": "東京タワー店", "area": "港区"}, "東京タワー店は港区にあります。", "{name}は{area}にあります。"),
+    ({"name": "Bar (Old)", "area": "north"}, "Bar (Old), up NORTH.", "{name}, up {area}."),
+    ({"name": "$5 Diner"}, "Try $5 Diner!", "Try {name}!"),
+])
+def test_example_values_are_found_as_written_in_any_script_with_any_punctuation(record, text, template):
+    from dialogkit.framework.domain.responses import Record
+
+    spec = Record.model_validate({"fields": {k: "{" + k + "}" for k in record}, "examples": [{"record": record,
+                                                                                           "text": text}]})
+    assert spec.examples[0].template(spec.lexical) == template
