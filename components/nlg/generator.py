@@ -30,8 +30,6 @@ import os
 import random
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -39,6 +37,7 @@ from dialogkit.framework.runtime.pipeline import Component, TrainingContext, Tur
 from dialogkit.framework.runtime.turn import ActionMessage, Message
 
 from . import records
+from .blas import decoding_threads
 from .constraints import placement
 from .generator_config import GeneratorConfig
 from .guard import Lexicon, Verdict, check
@@ -206,7 +205,7 @@ class T5NLG(Component):
         ids, mask = pad_batch([self.codec.encode(x, self.config.max_input_length) for x in inputs], self.codec.pad_id)
         beams = self.config.num_beams if self.config.decoding == "beam" else 1
         placed = placement(self.codec, [given(x) for x in inputs]) if self.config.constrained else None
-        with _blas_threads(self.config.threads):
+        with decoding_threads(self.config.threads, len(inputs) * beams):
             out = rt.generate(ids, mask, self.config.max_length, beams, self.config.candidates, placed)
         return {x: [(self.codec.decode(h), s) for h, s in hyps] for x, hyps in zip(inputs, out, strict=True)}
 
@@ -363,19 +362,6 @@ class T5NLG(Component):
                 encoder_dir = None
         self.codec = load_codec(path, encoder_dir if encoder_dir and Path(encoder_dir).is_dir() else None)
         return self
-
-
-@contextmanager
-def _blas_threads(threads: int | None) -> Iterator[None]:
-    """At most ``threads`` threads for numpy's matrix products while decoding (None: the library's default, every
-    core)."""
-    if threads is None:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=threads, user_api="blas"):
-        yield
 
 
 def auto_min_steps(pairs: int) -> int:
