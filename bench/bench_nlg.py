@@ -1,7 +1,7 @@
 """NLG benchmark on the cleaned E2E dev set: the compact T5 generator vs a template baseline.
 
     python bench/bench_nlg.py [--e2e ../shared/data/e2e-cleaned/devel-fixed.no-ol.csv]
-                              [--epochs 40] [--runs compositional/name+near,compositional/all,mr/name+near]
+                              [--epochs 80] [--runs compositional/name+near,compositional/all,mr/name+near]
                               [--limit N]
 
 Each run trains the generator from scratch on one split of the MRs (``bench/e2e_data.py``) and
@@ -12,14 +12,19 @@ scores it on the test MRs:
 - ``mr``: 80/20 by MR; test MRs share their attribute combinations with training (a second row).
 
 and with one delexicalisation: ``name+near`` (``{name}``, ``{near}`` filled back; the other
-attributes are values the model must put into words, checked by the guard) or ``all`` (every
-value a reference states as written becomes a placeholder, filled back from the lexicon: the
-model writes the sentence, never the value). 10% of the training pairs are held out for early
-stopping. Decoding is constrained as the bot's is (each hypothesis says exactly the placeholders
-given, once each; a row shows beam 4 without it). The guard checks every candidate (beam 4, and
-all 8 of beam 8) and falls back to the template baseline when none passes. Slot error rate is
-measured with independent patterns (``bench/e2e_slots.py``): (missing + wrong) / required
-values. BLEU is sacrebleu corpus BLEU against all references of each test MR.
+attributes are values the model must put into words, checked by the guard), ``all`` (every value a
+reference states as written becomes a placeholder, filled back from the lexicon: the model writes
+the sentence, never the value) or ``all+values`` (as ``all``, and the input also shows each
+placeholder's value, so the model may pick a frame that fits it; not in the default runs).
+
+10% of the training pairs are held out for early stopping (at most 80 epochs: with 40 the best
+epoch was the last). Decoding is constrained as the bot's is (each hypothesis says exactly the
+placeholders given, once each; a row shows beam 4 without it), on the bot's default BLAS threads.
+The guard checks every candidate (beam 4, all 8 of beam 8, greedy's one) as the bot runs it (with
+the training texts as the response's own, for its style checks) and falls back to the template
+baseline when none passes. Slot error rate is measured with independent patterns
+(``bench/e2e_slots.py``): (missing + wrong) / required values. BLEU is sacrebleu corpus BLEU
+against all references of each test MR.
 
 Targets (issue 31, on the compositional split): guard fallback <= 5%; SER <= 0.3% after the guard;
 BLEU >= template baseline + 5; training <= 30 minutes on 2 cores; p50 generation <= 15 ms per
@@ -51,7 +56,7 @@ from bench.e2e_data import (  # noqa: E402
     realise,
     template,
 )
-from bench.e2e_slots import slot_errors  # noqa: E402
+from bench.e2e_slots import slot_errors, slot_report  # noqa: E402
 from bench.report import ROOT, write  # noqa: E402
 
 RUNS = ("compositional/name+near", "compositional/all", "mr/name+near")
@@ -60,11 +65,12 @@ RUNS = ("compositional/name+near", "compositional/all", "mr/name+near")
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--e2e", default=str(ROOT.parent / "shared" / "data" / "e2e-cleaned" / "devel-fixed.no-ol.csv"))
-    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--epochs", type=int, default=80, help="at most; early stopping on the held-out pairs")
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--runs", default=",".join(RUNS), help="split/delexicalisation pairs to train and score")
     p.add_argument("--limit", type=int, help="smoke run: only N MRs (results not written to BENCHMARKS.md)")
+    p.add_argument("--save-models", help="keep each run's trained generator and codec under this folder")
     args = p.parse_args()
 
     import torch
@@ -80,6 +86,7 @@ def main() -> None:
     for run in args.runs.split(","):
         split, delex = run.split("/")
         train_mrs, test_mrs = (compositional_split if split == "compositional" else mr_split)(mrs, args.seed)
+        args.current_run = run
         out = measure(by_mr, train_mrs, test_mrs, delex, args)
         results[run] = out
         rows += summary_rows(run, out, targets=split == "compositional")
@@ -112,6 +119,7 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
 
     import sacrebleu
 
+    from dialogkit.components.nlg.blas import decoding_threads
     from dialogkit.components.nlg.constraints import placement
     from dialogkit.components.nlg.generator import GeneratorConfig, split_pairs
     from dialogkit.components.nlg.generator_trainer import FitSettings, fit
@@ -121,7 +129,8 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
     from dialogkit.components.nlg.t5_runtime import T5Runtime, pad_batch
     from dialogkit.components.nlg.templates import fill
 
-    every = delex == "all"
+    every = delex.startswith("all")
+    hints = delex == "all+values"  # the placeholders' values shown in the input, never written by the model
 
     def request(mr: dict[str, str], placed: list[str] | None = None) -> tuple[str, list[str], dict[str, str]]:
         """The generator's input: placeholders (``placed``: a training reference's; None: as at test time)."""
@@ -132,6 +141,9 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
             names = list(mr) if placed is None else placed
             present = [PLACEHOLDER[a] for a in mr if a in names]
             values = {PLACEHOLDER[a]: v for a, v in mr.items() if a not in names}
+            if hints:
+                shown = {PLACEHOLDER[a]: v for a, v in mr.items() if a in names and a not in DELEX}
+                return linearize("inform", present, {**values, **shown}, []), present, values
         return linearize("inform", present, values, []), present, values
 
     def filled(mr: dict[str, str]) -> dict[str, str]:
@@ -147,6 +159,7 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
             else:
                 pairs.append((request(mr)[0], delexicalize(ref, mr)))
     train, held = split_pairs(pairs, 0.1, args.seed)
+    own = sorted({t for _, t in pairs})  # the response's own texts, for the guard's style checks as the bot runs them
     slots = sorted({(PLACEHOLDER[a] if every else a) for m in by_mr for a in parse_mr(m)})
     key = (lambda a: PLACEHOLDER[a]) if every else (lambda a: a)
     lexicon = Lexicon({key(a): dict(v) for a, v in LEXICON.items()}, {key(a): sorted(LEXICON[a]) for a in LEXICON})
@@ -162,15 +175,22 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
     with tempfile.TemporaryDirectory() as tmp:
         model.save_pretrained(tmp)
         runtime = T5Runtime.from_dir(Path(tmp))
+        if args.save_models:
+            keep = Path(args.save_models) / args.current_run.replace("/", "-")
+            model.save_pretrained(keep)
+            codec.save(keep)
 
     def decode(inputs: list[str], beams: int, ret: int, constrained: bool = True) -> list[list[str]]:
-        """Candidates as the bot decodes them: saying exactly the placeholders given (``constrained``)."""
+        """Candidates as the bot decodes them: saying exactly the placeholders given (``constrained``), with the
+        bot's default BLAS threads."""
         out = []
         for i in range(0, len(inputs), 32):
             batch = inputs[i : i + 32]
             ids, mask = pad_batch([codec.encode(x, 96) for x in batch], codec.pad_id)
             placed = placement(codec, [given(x) for x in batch]) if constrained else None
-            out += [[codec.decode(h) for h, _ in hyps] for hyps in runtime.generate(ids, mask, 80, beams, ret, placed)]
+            with decoding_threads(None, len(batch) * beams):  # as the bot decodes: its default threads
+                hyps_ = runtime.generate(ids, mask, 80, beams, ret, placed)
+            out += [[codec.decode(h) for h, _ in hyps] for hyps in hyps_]
         return out
 
     parsed = [parse_mr(m) for m in test_mrs]
@@ -186,7 +206,7 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
             chosen = None
             for c in options:
                 v = check(c, required_placeholders=present, required_values=vals, response_slots=slots,
-                          filled=known, lexicon=lexicon)
+                          filled=known, lexicon=lexicon, own_texts=own)
                 if v.ok:
                     chosen = c
                     break
@@ -206,15 +226,28 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
     def bleu(hyps: list[str]) -> float:
         return float(sacrebleu.corpus_bleu(hyps, streams).score)
 
-    def ser(hyps: list[str]) -> dict[str, float]:
+    def ser(hyps: list[str]) -> dict[str, Any]:
         tot = [0, 0, 0, 0]
+        by_attr: dict[str, int] = {}
         for h, m in zip(hyps, test_mrs, strict=True):
             for i, x in enumerate(slot_errors(h, parse_mr(m))):
                 tot[i] += x
+            r = slot_report(h, parse_mr(m))
+            for a in r["missing"] + r["wrong"]:
+                by_attr[a] = by_attr.get(a, 0) + 1
         return {"required": tot[0], "missing": tot[1], "wrong": tot[2], "added": tot[3],
-                "ser": (tot[1] + tot[2]) / tot[0]}
+                "ser": (tot[1] + tot[2]) / tot[0], "errors_by_attribute": by_attr}
 
-    ev, ev8, free = evaluate(4), evaluate(8), evaluate(4, constrained=False)
+    def slot_mistakes(hyps: list[str], limit: int = 40) -> list[dict[str, Any]]:
+        """Replies the slot checker counts as missing or wrong (the first ``limit``), to read."""
+        out = []
+        for h, m in zip(hyps, test_mrs, strict=True):
+            r = slot_report(h, parse_mr(m))
+            if r["missing"] or r["wrong"]:
+                out.append({"mr": m, "reply": h, "missing": r["missing"], "wrong": r["wrong"]})
+        return out[:limit]
+
+    ev, ev8, free, greedy = evaluate(4), evaluate(8), evaluate(4, constrained=False), evaluate(1)
     inputs = [r[0] for r in reqs[:200]]
     lat: dict[str, list[float]] = {"beam": [], "greedy": []}
     for x in inputs[:5]:
@@ -243,6 +276,8 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
                                   "fallback_rate": ev["fallback_rate"]},
         "generator_after_guard_beam8": {"bleu": bleu(ev8["after"]), "ser": ser(ev8["after"]),
                                         "fallback_rate": ev8["fallback_rate"]},
+        "generator_after_guard_greedy": {"bleu": bleu(greedy["after"]), "ser": ser(greedy["after"]),
+                                         "fallback_rate": greedy["fallback_rate"]},
         "generator_after_guard_unconstrained": {"bleu": bleu(free["after"]), "ser": ser(free["after"]),
                                                 "fallback_rate": free["fallback_rate"],
                                                 "before_guard_ser": ser(free["before"])},
@@ -250,6 +285,7 @@ def measure(by_mr: dict[str, list[str]], train_mrs: list[str], test_mrs: list[st
         "latency_ms": {k: {"p50": statistics.median(v), "p95": sorted(v)[int(0.95 * len(v)) - 1]}
                        for k, v in lat.items()},
         "guard_failures": ev["guard_failures"],
+        "slot_mistakes_after_guard": slot_mistakes(ev["after"]),
         "examples": [{"mr": m, "template": b, "generated": a}
                      for m, b, a in list(zip(test_mrs, baseline, ev["after"], strict=True))[:8]],
     }
@@ -283,6 +319,9 @@ def summary_rows(run: str, r: dict[str, Any], targets: bool) -> list[tuple[str, 
         (f"{run}: without constrained decoding (beam 4): BLEU after guard / SER before guard / guard fallback",
          f"{free['bleu']:.2f} / {pct(free['before_guard_ser']['ser'])} / {pct(free['fallback_rate'])}"
          if (free := r.get("generator_after_guard_unconstrained")) else "not measured", "-"),
+        (f"{run}: greedy decoding: BLEU after guard / SER after guard / guard fallback",
+         f"{g['bleu']:.2f} ({g['bleu'] - base:+.2f}) / {pct(g['ser']['ser'])} / {pct(g['fallback_rate'])}"
+         if (g := r.get("generator_after_guard_greedy")) else "not measured", "-"),
         (f"{run}: training wall time",
          f"{r['train_seconds'] / 60:.1f} min ({r['epochs_run']} epochs, best {r['best_epoch']}) "
          f"({verdict(r['train_seconds'] <= 1800)})",

@@ -5,7 +5,8 @@ expression per attribute value, written against the E2E references in the style 
 E2E-cleaning slot checker (Dušek et al., 2019), so the "after guard" figures are not
 judged by the guard's own rules. A value counts as *missing* when its pattern does not
 match, *wrong* when another value of the same attribute matches instead, *added* when an
-attribute that is not in the MR matches.
+attribute that is not in the MR matches. As in that checker, a verbal rating may follow its noun
+("a customer rating of high").
 """
 
 from __future__ import annotations
@@ -50,10 +51,10 @@ PATTERNS: dict[str, dict[str, str]] = {
     },
     "customer rating": {
         "low": r"\blow(?:ly)?[\s-]*(?:customer\s+)?(?:rat|review|score)"
-        r"|rat\w*\s+(?:as\s+|is\s+)?(?:very\s+)?(?:low|poor)|poor(?:ly)?\s+(?:rat|review)",
-        "average": r"average[\s-]*(?:customer\s+)?(?:rat|review|score)|rat\w*\s+(?:as\s+|is\s+)?average",
+        r"|rat\w*\s+(?:as\s+|is\s+|of\s+)?(?:very\s+)?(?:low|poor)|poor(?:ly)?\s+(?:rat|review)",
+        "average": r"average[\s-]*(?:customer\s+)?(?:rat|review|score)|rat\w*\s+(?:as\s+|is\s+|of\s+)?average",
         "high": r"high(?:ly)?[\s-]*(?:customer\s+)?(?:rat|review|score|recommend)"
-        r"|rat\w*\s+(?:as\s+|is\s+|it\s+)?(?:very\s+)?high|great\s+(?:customer\s+)?(?:rat|review)",
+        r"|rat\w*\s+(?:as\s+|is\s+|it\s+|of\s+)?(?:very\s+)?high|great\s+(?:customer\s+)?(?:rat|review)",
         "1 out of 5": r"\b(?:1|one)\s*(?:out\s*of\s*|/\s*|of\s*)(?:5|five)|\b(?:1|one)[\s-]*star",
         "3 out of 5": r"\b(?:3|three)\s*(?:out\s*of\s*|/\s*|of\s*)(?:5|five)|\b(?:3|three)[\s-]*star",
         "5 out of 5": r"\b(?:5|five)\s*(?:out\s*of\s*|/\s*|of\s*)(?:5|five)|\b(?:5|five)[\s-]*star",
@@ -75,18 +76,24 @@ _COMPILED = {a: {v: re.compile(p, re.IGNORECASE) for v, p in vals.items()} for a
 
 
 def slot_errors(text: str, mr: dict[str, str]) -> tuple[int, int, int, int]:
-    """``(required, missing, wrong, added)`` for ``text`` realising ``mr``.
+    """``(required, missing, wrong, added)`` for ``text`` realising ``mr`` (counts of :func:`slot_report`)."""
+    r = slot_report(text, mr)
+    return r["required"], len(r["missing"]), len(r["wrong"]), len(r["added"])
+
+
+def slot_report(text: str, mr: dict[str, str]) -> dict:
+    """The attributes of ``mr`` that ``text`` misses or states wrongly, and those it adds.
 
     ``name`` and ``near`` are checked verbatim; ``near``'s own words are blanked first so
     "Raja Indian Cuisine" does not count as Indian food.
     """
-    required = missing = wrong = added = 0
+    required, missing, wrong, added = 0, [], [], []
     rest = text
     for attr in ("name", "near"):
         if attr in mr:
             required += 1
             if mr[attr].lower() not in rest.lower():
-                missing += 1
+                missing.append(attr)
             rest = re.sub(re.escape(mr[attr]), " ", rest, flags=re.IGNORECASE)
     for attr, pats in _COMPILED.items():
         hits = {v for v, p in pats.items() if p.search(rest)}
@@ -96,9 +103,9 @@ def slot_errors(text: str, mr: dict[str, str]) -> tuple[int, int, int, int]:
                 v for (a, v), o in _SAME.items() if a == attr and o == mr[attr]
             }
             if mr[attr] not in hits:
-                missing += 1
+                missing.append(attr)
             if hits - same:
-                wrong += 1
+                wrong.append(attr)
         elif hits:
-            added += 1
-    return required, missing, wrong, added
+            added.append(attr)
+    return {"required": required, "missing": missing, "wrong": wrong, "added": added}
