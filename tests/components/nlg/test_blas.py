@@ -1,4 +1,5 @@
-"""The generator's BLAS threads while decoding: one for a bot's turn, every core for a large batch."""
+"""The generator's BLAS threads while the main thread decodes: one for a bot's turn, every core for a large
+batch; worker threads leave the process's setting alone."""
 
 from __future__ import annotations
 
@@ -36,3 +37,36 @@ def test_the_configured_threads_win(blas_default: list[int]) -> None:
     with decoding_threads(3, 4):
         assert _blas_threads() == [3] * len(blas_default)
     assert _blas_threads() == blas_default
+
+
+def test_worker_threads_leave_the_setting_alone(blas_default: list[int]) -> None:
+    """Two server threads decoding at once (A starts, B starts, A ends, B ends): neither changes the process's
+    setting, so none can leave it changed (threadpoolctl is safe from the main thread only)."""
+    import threading
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, list[int]] = {}
+
+    def a() -> None:
+        with decoding_threads(None, 4):
+            seen["a"] = _blas_threads()
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait(5)
+        with decoding_threads(None, 4):
+            b_in.set()
+            a_out.wait(5)
+            seen["b after a ended"] = _blas_threads()
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"a": blas_default, "b after a ended": blas_default}
+    assert _blas_threads() == blas_default
+    with decoding_threads(None, 4):  # and the main thread still can
+        assert _blas_threads() == [1] * len(blas_default)
