@@ -6,7 +6,8 @@ E2E-cleaning slot checker (Dušek et al., 2019), so the "after guard" figures ar
 judged by the guard's own rules. A value counts as *missing* when its pattern does not
 match, *wrong* when another value of the same attribute matches instead, *added* when an
 attribute that is not in the MR matches. As in that checker, a verbal rating may follow its noun
-("a customer rating of high").
+("a customer rating of high"), and a match inside another value's longer match does not count
+("family-friendly" in "non family-friendly").
 """
 
 from __future__ import annotations
@@ -81,6 +82,18 @@ def slot_errors(text: str, mr: dict[str, str]) -> tuple[int, int, int, int]:
     return r["required"], len(r["missing"]), len(r["wrong"]), len(r["added"])
 
 
+def _hits(pats: dict[str, re.Pattern[str]], text: str) -> set[str]:
+    """The values whose patterns match ``text``, but for a match inside another value's longer match
+    ("family-friendly" in "non family-friendly"), as the E2E-cleaning checker drops such substrings."""
+    spans = {v: [m.span() for m in p.finditer(text)] for v, p in pats.items()}
+    longer = [(a, b) for ss in spans.values() for a, b in ss]
+
+    def inside(s: tuple[int, int]) -> bool:
+        return any(a <= s[0] and s[1] <= b and (a, b) != s for a, b in longer)
+
+    return {v for v, ss in spans.items() if any(not inside(s) for s in ss)}
+
+
 def slot_report(text: str, mr: dict[str, str]) -> dict:
     """The attributes of ``mr`` that ``text`` misses or states wrongly, and those it adds.
 
@@ -96,7 +109,7 @@ def slot_report(text: str, mr: dict[str, str]) -> dict:
                 missing.append(attr)
             rest = re.sub(re.escape(mr[attr]), " ", rest, flags=re.IGNORECASE)
     for attr, pats in _COMPILED.items():
-        hits = {v for v, p in pats.items() if p.search(rest)}
+        hits = _hits(pats, rest)
         if attr in mr:
             required += 1
             same = {mr[attr], _SAME.get((attr, mr[attr]))} | {
