@@ -1,10 +1,10 @@
 """How many threads numpy's matrix products use while the generator decodes.
 
 At batch 1 with 4 beams, a decoding step of the compact T5 is about 60 matrix products of a few
-hundred thousand multiply-adds each. Waking a second BLAS thread for each saves little (16.9 vs
-16.2 ms a reply on an idle machine), and when the cores are busy the threads wait for each other
-(39 vs 16 ms beside a training job). So small batches run on one thread; large batches
-(``dialogkit test nlg``, training's check) use every core.
+hundred thousand multiply-adds each. Waking a second BLAS thread for each saves little on an idle
+machine, and when the cores are busy the threads wait for each other (beside a training job a reply
+took more than twice as long on two threads as on one). So small batches run on one thread; large
+batches (``dialogkit test nlg``, training's check) use every core.
 
 The BLAS thread count is one setting for the whole process, and threadpoolctl changes it safely
 only from the main thread (its maintainers say so: joblib/threadpoolctl#205, #209): two worker
