@@ -60,7 +60,7 @@ from bench.e2e_data import (  # noqa: E402
     realise,
     template,
 )
-from bench.e2e_slots import slot_errors, slot_report  # noqa: E402
+from bench.e2e_slots import slot_report  # noqa: E402
 from bench.report import ROOT, write  # noqa: E402
 
 RUNS = ("compositional/name+near", "compositional/all", "mr/name+near")
@@ -90,7 +90,6 @@ def main() -> None:
     for run in args.runs.split(","):
         split, delex = run.split("/")
         train_mrs, test_mrs = (compositional_split if split == "compositional" else mr_split)(mrs, args.seed)
-        args.current_run = run
         out = measure(by_mr, train_mrs, test_mrs, delex, args, split)
         results[run] = out
         rows += summary_rows(run, out, targets=split == "compositional")
@@ -192,7 +191,7 @@ def measure(
         model.save_pretrained(tmp)
         runtime = T5Runtime.from_dir(Path(tmp))
         if args.save_models:
-            keep = Path(args.save_models) / args.current_run.replace("/", "-")
+            keep = Path(args.save_models) / f"{split}-{delex}"
             model.save_pretrained(keep)
             codec.save(keep)
 
@@ -243,16 +242,17 @@ def measure(
         return float(sacrebleu.corpus_bleu(hyps, streams).score)
 
     def ser(hyps: list[str]) -> dict[str, Any]:
-        tot = [0, 0, 0, 0]
-        by_attr: dict[str, int] = {}
+        required, by_attr = 0, dict[str, int]()
+        counts = {"missing": 0, "wrong": 0, "added": 0}
         for h, m in zip(hyps, test_mrs, strict=True):
-            for i, x in enumerate(slot_errors(h, parse_mr(m))):
-                tot[i] += x
             r = slot_report(h, parse_mr(m))
+            required += r["required"]
+            for k in counts:
+                counts[k] += len(r[k])
             for a in r["missing"] + r["wrong"]:
                 by_attr[a] = by_attr.get(a, 0) + 1
-        return {"required": tot[0], "missing": tot[1], "wrong": tot[2], "added": tot[3],
-                "ser": (tot[1] + tot[2]) / tot[0], "errors_by_attribute": by_attr}
+        return {"required": required, **counts, "ser": (counts["missing"] + counts["wrong"]) / required,
+                "errors_by_attribute": by_attr}
 
     def slot_mistakes(hyps: list[str], limit: int = 40) -> list[dict[str, Any]]:
         """Replies the slot checker counts as missing or wrong (the first ``limit``), to read."""

@@ -76,12 +76,6 @@ for (attr, value), other in _SAME.items():
 _COMPILED = {a: {v: re.compile(p, re.IGNORECASE) for v, p in vals.items()} for a, vals in PATTERNS.items()}
 
 
-def slot_errors(text: str, mr: dict[str, str]) -> tuple[int, int, int, int]:
-    """``(required, missing, wrong, added)`` for ``text`` realising ``mr`` (counts of :func:`slot_report`)."""
-    r = slot_report(text, mr)
-    return r["required"], len(r["missing"]), len(r["wrong"]), len(r["added"])
-
-
 def _hits(pats: dict[str, re.Pattern[str]], text: str) -> set[str]:
     """The values whose patterns match ``text``, but for a match inside another value's longer match
     ("family-friendly" in "non family-friendly"), as the E2E-cleaning checker drops such substrings."""
@@ -100,7 +94,10 @@ def slot_report(text: str, mr: dict[str, str]) -> dict:
     ``name`` and ``near`` are checked verbatim; ``near``'s own words are blanked first so
     "Raja Indian Cuisine" does not count as Indian food.
     """
-    required, missing, wrong, added = 0, [], [], []
+    required = 0
+    missing: list[str] = []
+    wrong: list[str] = []
+    added: list[str] = []
     rest = text
     for attr in ("name", "near"):
         if attr in mr:
