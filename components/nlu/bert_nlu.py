@@ -52,6 +52,7 @@ class BertNLU(BertNLUFiles, Component):
         self.fit_result: Any = None
         self.featurizer: Any = None  # CharNgramFeaturizer when `char_features`
         self.speller: Speller | None = None  # when `spelling`
+        self.sentence: Any = None  # SentenceClassifier when `sentence_classifier`: a second opinion on the intent
         self.encoder_info: dict[str, Any] = {"encoder": config.encoder}
         self._synonym_map = domain.synonym_map()
         self.fast: Any = None  # OnnxJointModel when inference runs on ONNX Runtime
@@ -128,7 +129,7 @@ class BertNLU(BertNLUFiles, Component):
         previous = (
             context.previous if context.previous is not None and (context.previous / "labels.json").is_file() else None
         )
-        if self._use_char_features():
+        if self._by_language(self.config.char_features):
             from .sparse_features import CharNgramFeaturizer
 
             n_min, n_max = self.config.char_ngrams
@@ -143,6 +144,18 @@ class BertNLU(BertNLUFiles, Component):
                     n_max,
                     self.config.max_char_features,
                 )
+            )
+        if self._by_language(self.config.sentence_classifier):
+            from .sentence_classifier import SentenceClassifier
+            from .sparse_features import CharNgramFeaturizer
+
+            word_lists = [[w for w, _, _ in words] for words in train_data.words]
+            self.sentence = SentenceClassifier.fit(
+                self.featurizer or CharNgramFeaturizer.fit(word_lists, *self.config.char_ngrams),
+                word_lists,
+                train_data.intents,
+                len(self.intents),
+                self.config.seed,
             )
         if self.config.spelling is True or self.config.spelling == "auto" and self._lang() not in UNSPACED:
             self.speller = Speller.fit([[w for w, _, _ in words] for words in train_data.words], self._lang())
@@ -179,9 +192,10 @@ class BertNLU(BertNLUFiles, Component):
                               config, device, progress or context.progress, self.featurizer)
         self.model.to("cpu").train(False)  # inference mode
 
-    def _use_char_features(self) -> bool:
-        if self.config.char_features != "auto":
-            return bool(self.config.char_features)
+    def _by_language(self, setting: bool | str) -> bool:
+        """A setting that may be ``auto``: on when the encoder was not made for the bot's language."""
+        if setting != "auto":
+            return bool(setting)
         return made_for_other_languages(self.encoder_info.get("languages") or [], self.domain.language)
 
     def _check_language(self, context: TrainingContext) -> None:
@@ -239,9 +253,13 @@ class BertNLU(BertNLUFiles, Component):
             batch = encode(self.tokenizer, word_lists, self.config.max_length, self.featurizer)
             with torch.inference_mode():
                 logits, emissions = self.model(batch.input_ids, batch.attention_mask, batch.word_index, batch.sparse)
-                probs = logits.softmax(-1)
+                probs = logits.softmax(-1).numpy()
                 paths = self.model.decode(emissions, batch.word_mask)
                 tag_probs = emissions.softmax(-1)
+        if self.sentence is not None:  # the product of the two experts' probabilities
+            from .sentence_classifier import combine
+
+            probs = combine(probs, self.sentence.log_proba([[w for w, _, _ in words] for words in word_lists]))
         out = []
         for b, text in enumerate(texts):
             ranked = sorted(zip(self.intents, probs[b].tolist()), key=lambda x: -x[1])[: self.config.ranking_size]

@@ -32,6 +32,9 @@ class BertNLUConfig(ComponentConfig):
     # character n-gram and word features of the bot's own data, joined to the encoder's output; "auto": on
     # when the encoder was not made for the bot's language (there they help most; measured in bench-nlu-bots)
     char_features: bool | Literal["auto"] = "auto"
+    # a second opinion on the intent: a linear classifier over the message's n-grams and words (TF-IDF),
+    # combined with the joint head as a product of experts; "auto": as char_features (measured in bench-nlu-bots)
+    sentence_classifier: bool | Literal["auto"] = "auto"
     char_ngrams: tuple[int, int] = (1, 4)  # n-gram lengths, inside word boundaries
     max_char_features: int = 20000
     char_feature_dim: int = 128

@@ -36,6 +36,7 @@ class BertNLUFiles:
     fit_result: Any
     featurizer: Any
     speller: Speller | None
+    sentence: Any
     encoder_info: dict[str, Any]
     fast: Any
     exported: dict[str, Any] | None
@@ -85,6 +86,8 @@ class BertNLUFiles:
             (path / "spelling.json").write_text(
                 json.dumps(self.speller.to_json(), ensure_ascii=False), encoding="utf-8"
             )
+        if self.sentence is not None:
+            self.sentence.save(path)
         if self.fit_result is not None:
             (path / "training.json").write_text(json.dumps(self.fit_result.__dict__, indent=1), encoding="utf-8")
         if self._wants_onnx():
@@ -126,6 +129,10 @@ class BertNLUFiles:
             self.speller = Speller.from_json(
                 json.loads((path / "spelling.json").read_text(encoding="utf-8")), self._lang()
             )
+        if config.sentence_classifier is not False:  # models trained before it have none
+            from .sentence_classifier import SentenceClassifier
+
+            self.sentence = SentenceClassifier.load(path)
         dirs = [path / "encoder"] + ([path / "slot_encoder"] if (path / "slot_encoder").is_dir() else [])
         plain = all(BertSettings.from_json(d / "config.json").supported() for d in dirs)
         onnx = self._wants_onnx()

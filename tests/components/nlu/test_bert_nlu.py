@@ -472,3 +472,63 @@ def test_char_features_auto_follows_the_encoders_languages(write_bot, tiny_encod
     assert zh.featurizer is not None and en.featurizer is None
     forced, _ = trained(write_bot, english, lang="en", epochs=1, char_features=True)
     assert forced.featurizer is not None
+
+
+TICKETS_ZH = """
+version: "1"
+language: zh
+intents:
+  book:
+    examples: [我要订票, 帮我订两张票, 订一张去上海的票, 我想买票, 订票去北京]
+  refund:
+    examples: [票能退吗, 怎么退票, 退票要手续费吗, 可以退吗, 我要退票]
+  greet:
+    examples: [你好, 您好, 你好啊, 早上好, 下午好]
+"""
+
+
+def test_sentence_classifier_auto_follows_the_encoders_languages_and_decides_what_the_joint_head_cannot(
+    write_bot, tiny_encoder, tmp_path
+):
+    """auto: on where the encoder was not made for the bot's language. The tiny encoder, trained for one
+    epoch, cannot tell a Chinese bot's intents apart; the second opinion from the messages' characters does."""
+    english = english_encoder(tiny_encoder, tmp_path)
+    loaded = load_domain(write_bot({"domain.yml": TICKETS_ZH}, name="tickets"))
+    unseen = {"订三张票": "book", "退票吗": "refund", "您好啊": "greet"}
+
+    def parse(**cfg):
+        config = resolve_config("bert_nlu", {"encoder": str(english), "epochs": 1, "runtime": "torch", **cfg})
+        c = BertNLU(config, loaded.domain)
+        c.train(TrainingContext(loaded, collect_examples(loaded)))
+        return c, {t: c.parse_batch([t])[0]["intent_ranking"][0]["name"] for t in unseen}
+
+    on, with_it = parse()
+    assert on.sentence is not None and with_it == unseen
+    off, without = parse(sentence_classifier=False)
+    assert off.sentence is None and without != unseen
+    en, _ = trained(write_bot, english, lang="en", epochs=1)
+    assert en.sentence is None
+    forced, _ = trained(write_bot, english, lang="en", epochs=1, sentence_classifier=True)
+    assert forced.sentence is not None and forced.featurizer is None  # its own n-gram vocabulary
+    assert forced.parse_batch(["goodbye"])[0]["intent_ranking"][0]["name"] == "bye"
+
+
+@pytest.mark.parametrize("runtime", ["torch", "onnx"])
+def test_sentence_classifier_is_saved_and_a_model_without_it_still_loads(write_bot, tiny_encoder, tmp_path, runtime):
+    c, loaded = trained(write_bot, tiny_encoder, epochs=2, sentence_classifier=True, runtime=runtime)
+    for d in ("with", "old"):
+        (tmp_path / d).mkdir()
+    c.save(tmp_path / "with")
+    assert (tmp_path / "with" / "sentence_classifier.safetensors").is_file()
+    again = BertNLU.load(tmp_path / "with", c.config, loaded.domain)
+    assert again.sentence is not None
+    for text in ("book paris", "see you"):  # the ONNX export may run int8: the same answer, near the same confidences
+        first, second = (dict(sorted((r["name"], r["confidence"]) for r in m.parse_batch([text])[0]["intent_ranking"]))
+                         for m in (c, again))
+        assert max(first, key=first.__getitem__) == max(second, key=second.__getitem__)
+        assert second == pytest.approx(first, abs=0.02)
+    old, _ = trained(write_bot, tiny_encoder, epochs=2, sentence_classifier=False, runtime=runtime)
+    old.save(tmp_path / "old")
+    assert not (tmp_path / "old" / "sentence_classifier.safetensors").exists()
+    loaded_old = BertNLU.load(tmp_path / "old", c.config, loaded.domain)  # a config that asks for it: none saved
+    assert loaded_old.sentence is None and loaded_old.parse_batch(["hello"])[0]["intent_ranking"]
