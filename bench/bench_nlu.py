@@ -1,6 +1,7 @@
 """NLU benchmark on ATIS: train the BERT NLU on train, early-stop on dev, score test.
 
     python bench/bench_nlu.py [--atis ../shared/data/atis] [--epochs 20] [--encoder default]
+        [--char-features auto|on|off] [--sentence-classifier auto|on|off]
 
 Targets (issue 3), the published BERT-base + CRF level (110M parameters): intent
 accuracy >= 97.9, slot F1 >= 95.9, sentence accuracy >= 88.5, in <= 20 minutes of
@@ -36,8 +37,16 @@ def main() -> None:
         "encoder), on, off",
     )
     p.add_argument(
+        "--sentence-classifier",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="the second opinion on the intent from the message's n-grams: auto (the default: off for English data "
+        "on the English encoder), on, off",
+    )
+    p.add_argument(
         "--out",
-        help="per-intent/entity reports (default: bench/results/atis, or atis-char-<on|off> with --char-features)",
+        help="per-intent/entity reports (default: bench/results/atis, or atis-char-<on|off>, atis-sentence-<on|off> "
+        "with the options above)",
     )
     p.add_argument(
         "--limit",
@@ -45,9 +54,11 @@ def main() -> None:
         help="smoke run: use only the first N examples of each split (results not written to BENCHMARKS.md)",
     )
     args = p.parse_args()
-    args.out = args.out or str(
-        ROOT / "bench" / "results" / ("atis" if args.char_features == "auto" else f"atis-char-{args.char_features}")
-    )
+    # a run with a setting other than auto is a variant, written beside the default's table
+    changed = {k: v for k, v in (("char_features", args.char_features),
+                                 ("sentence_classifier", args.sentence_classifier)) if v != "auto"}
+    variant = [f"{name.split('_')[0]}-{value}" for name, value in changed.items()]  # char-on, sentence-off
+    args.out = args.out or str(ROOT / "bench" / "results" / "-".join(["atis", *variant]))
 
     import torch
 
@@ -75,6 +86,7 @@ def main() -> None:
             "patience": args.patience,
             "batch_size": 32,
             "char_features": {"auto": "auto", "on": True, "off": False}[args.char_features],
+            "sentence_classifier": {"auto": "auto", "on": True, "off": False}[args.sentence_classifier],
         },
     )
     component = BertNLU(config, domain)
@@ -109,11 +121,12 @@ def main() -> None:
         "ATIS test (bert_nlu, default encoder)",
     )
     quantized = BertNLU(config.model_copy(update={"quantize": True}), domain)
-    quantized.intents, quantized.tags, quantized.tokenizer, quantized.featurizer = (
+    quantized.intents, quantized.tags, quantized.tokenizer, quantized.featurizer, quantized.sentence = (
         component.intents,
         component.tags,
         component.tokenizer,
         component.featurizer,
+        component.sentence,
     )
     quantized.model = torch.ao.quantization.quantize_dynamic(component.model, {torch.nn.Linear}, dtype=torch.qint8)
     q_report, q_seconds = score(quantized)
@@ -221,20 +234,16 @@ def main() -> None:
     if args.limit:
         return
     features = f"on ({len(component.featurizer)} character n-gram and word features)" if component.featurizer else "off"
-    section, title = (
-        ("nlu", "NLU: ATIS (bert_nlu)")
-        if args.char_features == "auto"
-        else (f"nlu_char_{args.char_features}", f"NLU: ATIS (bert_nlu, char_features {args.char_features})")
-    )  # next to the default's table
-    write(
-        section,
-        title,
-        "make bench-nlu"
-        if args.char_features == "auto"
-        else f"python bench/bench_nlu.py --char-features {args.char_features}",
+    flags = ", ".join(f"{name} {value}" for name, value in changed.items())
+    options = [f"--{name.replace('_', '-')} {value}" for name, value in changed.items()]
+    write(  # a variant next to the default's table
+        "_".join(["nlu", *(v.replace("-", "_") for v in variant)]),
+        f"NLU: ATIS (bert_nlu{', ' + flags if flags else ''})",
+        " ".join(["python bench/bench_nlu.py", *options]) if options else "make bench-nlu",
         rows,
         results,
-        notes=f"Encoder: {args.encoder} ({params / 1e6:.1f}M parameters); the bot's own features {features}; best "
+        notes=f"Encoder: {args.encoder} ({params / 1e6:.1f}M parameters); the bot's own features {features}; the "
+        f"sentence classifier {'on' if component.sentence is not None else 'off'}; best "
         "epoch chosen on dev. Reference: BERT-base + CRF (110M) 97.98 / 95.93 / 88.58. Per-intent and per-entity "
         f"tables, errors and the confusion matrix: `{os.path.relpath(args.out, ROOT)}/`.",
     )

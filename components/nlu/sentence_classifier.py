@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -41,27 +40,22 @@ class SentenceClassifier:
         self.weight = weight.astype(np.float32)  # (F, K), K = the bot's intents, in the component's order
         self.bias = bias.astype(np.float32)  # (K,)
 
-    def _tfidf(self, word_lists: list[list[str]]) -> Any:
-        from scipy.sparse import csr_matrix
-
-        featurizer = self.featurizer
-        rows, cols, vals = [], [], []
-        for r, words in enumerate(word_lists):
+    def _rows(self, word_lists: list[list[str]]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each message's TF-IDF vector as (feature ids, unit-length weights)."""
+        featurizer, out = self.featurizer, []
+        for words in word_lists:
             ids, counts = np.unique(
-                [i for f in featurizer.of_sentence(words) if (i := featurizer.ids.get(f)) is not None],
+                np.array([i for f in featurizer.of_sentence(words) if (i := featurizer.ids.get(f)) is not None], int),
                 return_counts=True,
             )
-            if not len(ids):
-                continue
             v = (1.0 + np.log(counts)) * self.idf[ids]
-            rows += [r] * len(ids)
-            cols += ids.tolist()
-            vals += (v / np.linalg.norm(v)).tolist()
-        return csr_matrix((vals, (rows, cols)), shape=(len(word_lists), len(self.idf)), dtype=np.float32)
+            out.append((ids, (v / np.linalg.norm(v)).astype(np.float32) if len(ids) else v.astype(np.float32)))
+        return out
 
     def log_proba(self, word_lists: list[list[str]]) -> np.ndarray:
-        """Log-probabilities (B, K) of the bot's intents for each message's words."""
-        scores = np.asarray(self._tfidf(word_lists) @ self.weight) + self.bias
+        """Log-probabilities (B, K) of the bot's intents for each message's words (numpy only: no scipy
+        at inference)."""
+        scores = np.stack([vals @ self.weight[ids] + self.bias for ids, vals in self._rows(word_lists)])
         scores -= scores.max(-1, keepdims=True)
         return np.asarray(scores - np.log(np.exp(scores).sum(-1, keepdims=True)))
 
@@ -76,6 +70,7 @@ class SentenceClassifier:
     ) -> SentenceClassifier:
         """Fit on each message's words and its intent's index among ``n_intents``; an intent without
         examples here gets a bias that rules it out."""
+        from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
 
         n = len(featurizer)
@@ -83,8 +78,16 @@ class SentenceClassifier:
         for words in word_lists:
             df[list({i for f in featurizer.of_sentence(words) if (i := featurizer.ids.get(f)) is not None})] += 1
         idf = np.log((1 + len(word_lists)) / (1 + df)) + 1.0
-        probe = cls(featurizer, idf, np.zeros((n, n_intents)), np.zeros(n_intents))
-        x, y = probe._tfidf(word_lists), np.asarray(labels)
+        rows = cls(featurizer, idf, np.zeros((n, n_intents)), np.zeros(n_intents))._rows(word_lists)
+        x = csr_matrix(
+            (
+                np.concatenate([v for _, v in rows]),
+                np.concatenate([i for i, _ in rows]),
+                np.cumsum([0] + [len(i) for i, _ in rows]),
+            ),
+            shape=(len(rows), n),
+        )
+        y = np.asarray(labels)
         weight, bias = np.zeros((n, n_intents)), np.full(n_intents, -30.0)
         seen = np.unique(y)
         if len(seen) == 1:  # one intent: nothing to tell apart
