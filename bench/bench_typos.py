@@ -130,6 +130,15 @@ def main() -> None:
                 noise: [{"clean": a.text, "noisy": b.text} for a, b in list(zip(test, gold))[:10]]
                 for noise, gold in noises.items()
             },
+            # what the noise cost: messages whose intent was right as written and is not with the noise
+            "intents_lost": {
+                noise: [
+                    {"noisy": b.text, "intent": a.intent, "predicted": q["intent"]["name"], "clean": a.text}
+                    for a, b, p, q in zip(test, gold, parses["clean"], parses[noise])
+                    if p["intent"]["name"] == a.intent and q["intent"]["name"] != a.intent
+                ][:30]
+                for noise, gold in noises.items()
+            },
         }
         clean = scores["clean"]
         for noise in noises:
