@@ -156,6 +156,7 @@ class BertNLU(BertNLUFiles, Component):
                 train_data.intents,
                 len(self.intents),
                 self.config.seed,
+                readings=self._lang().lower().startswith("zh"),  # pinyin: what a homophone slip keeps
             )
         if self.config.spelling is True or self.config.spelling == "auto" and self._lang() not in UNSPACED:
             self.speller = Speller.fit([[w for w, _, _ in words] for words in train_data.words], self._lang())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dialogkit.components.nlu.sentence_classifier import FILE, VOCABULARY, SentenceClassifier, combine
+from dialogkit.components.nlu.sentence_classifier import FILE, VOCABULARY, SentenceClassifier, combine, readings_of
 from dialogkit.components.nlu.sparse_features import CharNgramFeaturizer
 
 # a ticket bot's messages, one character per word as the Chinese tokenizer gives them
@@ -65,3 +65,21 @@ def test_the_product_of_experts_agrees_where_both_do_and_defers_to_the_surer_one
     assert mixed.sum(1) == pytest.approx([1.0, 1.0])
     assert mixed.argmax(1).tolist() == [0, 1]
     assert mixed[0, 0] > 0.7  # two experts agreeing are surer than either
+
+
+def test_chinese_readings_keep_the_intent_through_a_homophone_slip(tmp_path):
+    """推 is read as 退 is (tui): a pinyin input method's slip. The characters' n-grams lose it, the
+    readings keep it."""
+    assert readings_of(list("我要退票")) == readings_of(list("我要推票"))
+    lists = [words(t) for texts in TRAIN.values() for t in texts]
+    labels = [i for i, texts in TRAIN.items() for _ in texts]
+    slips = [words("推票"), words("推票吧")]  # 退票 (a refund) with the slip: only 票 is left of its characters
+    without = SentenceClassifier.fit(CharNgramFeaturizer.fit(lists), lists, labels, 3)
+    assert without.readings is None and np.exp(without.log_proba(slips)).argmax(1).tolist() == [0, 0]  # booking
+    c = SentenceClassifier.fit(CharNgramFeaturizer.fit(lists), lists, labels, 3, readings=True)
+    assert c.readings is not None and "r:tui_piao" in c.readings
+    assert np.exp(c.log_proba(slips)).argmax(1).tolist() == [1, 1]
+    c.save(tmp_path)
+    again = SentenceClassifier.load(tmp_path)
+    assert again is not None and again.readings == c.readings
+    np.testing.assert_allclose(again.log_proba([words("怎么推票")]), c.log_proba([words("怎么推票")]), rtol=1e-6)
