@@ -129,29 +129,24 @@ class BertNLU(BertNLUFiles, Component):
         previous = (
             context.previous if context.previous is not None and (context.previous / "labels.json").is_file() else None
         )
+        from .sparse_features import CharNgramFeaturizer
+
+        word_lists = [[w for w, _, _ in words] for words in train_data.words]
+        fitted = None  # the n-gram vocabulary of these examples, when fitted
         if self._by_language(self.config.char_features):
-            from .sparse_features import CharNgramFeaturizer
-
-            n_min, n_max = self.config.char_ngrams
-            # fine-tuning keeps the feature vocabulary
+            # fine-tuning keeps the feature vocabulary (the joint model's bags are indexed by it)
             kept = previous / "sparse.json" if previous is not None else None
-            self.featurizer = (
-                CharNgramFeaturizer.from_json(json.loads(kept.read_text(encoding="utf-8")))
-                if kept and kept.is_file()
-                else CharNgramFeaturizer.fit(
-                    [[w for w, _, _ in words] for words in train_data.words],
-                    n_min,
-                    n_max,
-                    self.config.max_char_features,
+            if kept and kept.is_file():
+                self.featurizer = CharNgramFeaturizer.from_json(json.loads(kept.read_text(encoding="utf-8")))
+            else:
+                self.featurizer = fitted = CharNgramFeaturizer.fit(
+                    word_lists, *self.config.char_ngrams, self.config.max_char_features
                 )
-            )
-        if self._by_language(self.config.sentence_classifier):
+        if self._by_language(self.config.sentence_classifier):  # refitted, on these examples' own n-grams
             from .sentence_classifier import SentenceClassifier
-            from .sparse_features import CharNgramFeaturizer
 
-            word_lists = [[w for w, _, _ in words] for words in train_data.words]
             self.sentence = SentenceClassifier.fit(
-                self.featurizer or CharNgramFeaturizer.fit(word_lists, *self.config.char_ngrams),
+                fitted or CharNgramFeaturizer.fit(word_lists, *self.config.char_ngrams, self.config.max_char_features),
                 word_lists,
                 train_data.intents,
                 len(self.intents),
@@ -159,7 +154,7 @@ class BertNLU(BertNLUFiles, Component):
                 readings=self._lang().lower().startswith("zh"),  # pinyin: what a homophone slip keeps
             )
         if self.config.spelling is True or self.config.spelling == "auto" and self._lang() not in UNSPACED:
-            self.speller = Speller.fit([[w for w, _, _ in words] for words in train_data.words], self._lang())
+            self.speller = Speller.fit(word_lists, self._lang())
         self.model = JointIntentSlotModel(
             encoder,
             len(self.intents),

@@ -91,3 +91,23 @@ def test_finetune_through_the_cli_and_its_errors(write_bot, tiny_encoder, tmp_pa
         main(["train", str(bot), "--finetune", "--epoch-fraction", "x"])
     assert main(["train", str(bot), "--out", str(out), "--finetune", "--epoch-fraction", "2"]) == 2
     assert "is not in (0, 1]" in capsys.readouterr().err
+
+
+def test_finetune_keeps_the_joint_models_features_and_refits_the_sentence_classifier(write_bot, tiny_encoder, tmp_path):
+    """The joint model's feature bags are indexed by the first training's vocabulary, so fine-tuning keeps
+    it; the sentence classifier is fitted anew in a second, on the added examples' words too."""
+    with_both = BOT.replace("epochs: 40", "epochs: 8").replace(
+        "    runtime: torch\n", "    runtime: torch\n    char_features: true\n    sentence_classifier: true\n"
+    )
+    bot = write_bot({"domain.yml": with_both.format(encoder=tiny_encoder)})
+    model = tmp_path / "model"
+    train(bot, model)
+    (bot / "domain.yml").write_text(
+        with_both.format(encoder=tiny_encoder).replace("entities:", THANKS, 1), encoding="utf-8"
+    )
+    train(bot, model, finetune=model, epoch_fraction=0.25)
+    folder = next(p for p in (model / "components").iterdir() if p.name.endswith("bert_nlu"))
+    joint = json.loads((folder / "sparse.json").read_text())["features"]
+    sentence = json.loads((folder / "sentence_classifier.json").read_text())["featurizer"]["features"]
+    assert "w:cheers" not in joint and "w:cheers" in sentence
+    assert Agent.load(model).parse("cheers")["intent"]["name"] == "thanks"
