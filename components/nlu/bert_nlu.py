@@ -23,7 +23,7 @@ from dialogkit.framework.runtime.turn import Intent, entity
 from .bert_nlu_config import BertNLUConfig
 from .bert_nlu_files import BertNLUFiles
 from .rule_entities import merge_entities
-from .spelling import UNSPACED, Speller
+from .spelling import ReadingSpeller, Speller, speller_for
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -51,7 +51,7 @@ class BertNLU(BertNLUFiles, Component):
         self.tags: list[str] = []
         self.fit_result: Any = None
         self.featurizer: Any = None  # CharNgramFeaturizer when `char_features`
-        self.speller: Speller | None = None  # when `spelling`
+        self.speller: Speller | ReadingSpeller | None = None  # when `spelling`
         self.sentence: Any = None  # SentenceClassifier when `sentence_classifier`: a second opinion on the intent
         self.encoder_info: dict[str, Any] = {"encoder": config.encoder}
         self._synonym_map = domain.synonym_map()
@@ -153,8 +153,10 @@ class BertNLU(BertNLUFiles, Component):
                 self.config.seed,
                 readings=self._lang().lower().startswith("zh"),  # pinyin: what a homophone slip keeps
             )
-        if self.config.spelling is True or self.config.spelling == "auto" and self._lang() not in UNSPACED:
-            self.speller = Speller.fit(word_lists, self._lang())
+        if self.config.spelling is not False:  # auto: letters for spaced scripts, readings for Chinese
+            self.speller = speller_for(word_lists, self._lang())
+            if self.speller is None and self.config.spelling is True:
+                self.speller = Speller.fit(word_lists, self._lang())
         self.model = JointIntentSlotModel(
             encoder,
             len(self.intents),

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from .bert_nlu_config import BertNLUConfig
-from .spelling import Speller
+from .spelling import ReadingSpeller, Speller, speller_from_json
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -35,7 +35,7 @@ class BertNLUFiles:
     tags: list[str]
     fit_result: Any
     featurizer: Any
-    speller: Speller | None
+    speller: Speller | ReadingSpeller | None
     sentence: Any
     encoder_info: dict[str, Any]
     fast: Any
@@ -126,7 +126,7 @@ class BertNLUFiles:
                 json.loads((path / "sparse.json").read_text(encoding="utf-8"))
             )
         if (path / "spelling.json").is_file() and config.spelling is not False:
-            self.speller = Speller.from_json(
+            self.speller = speller_from_json(
                 json.loads((path / "spelling.json").read_text(encoding="utf-8")), self._lang()
             )
         if config.sentence_classifier is not False:  # models trained before it have none

@@ -13,8 +13,12 @@ bot's examples; for English words, the encoder's vocabulary order); two of the b
 close and as frequent change nothing. Entity values keep what the user typed (the offsets do not move):
 the rule extractor's fuzzy matching and the synonyms read those.
 
-Languages written without spaces (Chinese, Japanese, Thai) are left alone: their typos are
-other characters, not other letters.
+Languages written without spaces (Chinese, Japanese, Thai) have no letters to slip: their typos
+are other characters. For Chinese, :class:`ReadingSpeller` takes the commonest slip of a pinyin
+input method, a character read the same: a character the bot's examples never use ("布是") is
+replaced, for the model only, by the bot's most frequent character that can be read the same
+way (不: both read "bu", without tones, pypinyin's readings); two as frequent change nothing.
+Other unspaced scripts are left alone.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-__all__ = ["UNSPACED", "Speller"]
+__all__ = ["UNSPACED", "ReadingSpeller", "Speller", "speller_for", "speller_from_json"]
 
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 
@@ -83,6 +87,63 @@ class Speller:
     @classmethod
     def from_json(cls, data: dict[str, Any], language: str) -> Speller:
         return cls(data["counts"], _known(language))
+
+
+class ReadingSpeller:
+    """Characters the bot never uses, read as one it does (see the module docstring)."""
+
+    def __init__(self, counts: dict[str, int]):
+        self.counts = counts  # the bot's characters and how often its examples use them
+        self._by_reading: dict[str, list[str]] = {}
+        for c in sorted(counts, key=lambda c: (-counts[c], c)):
+            for reading in _readings(c):
+                self._by_reading.setdefault(reading, []).append(c)
+        self._cache: dict[str, str] = {}
+
+    @classmethod
+    def fit(cls, word_lists: Iterable[Iterable[str]]) -> ReadingSpeller:
+        return cls(dict(Counter(c for words in word_lists for w in words for c in w if _is_han(c))))
+
+    def correct(self, word: str) -> str:
+        """``word`` with each character the bot never uses read as its most frequent one read the same."""
+        return "".join(self._character(c) if _is_han(c) and c not in self.counts else c for c in word)
+
+    def _character(self, c: str) -> str:
+        if c not in self._cache:
+            found = {k for r in _readings(c) for k in self._by_reading.get(r, [])[:2]}
+            ranked = sorted(found, key=lambda k: -self.counts[k])
+            tie = len(ranked) > 1 and self.counts[ranked[0]] == self.counts[ranked[1]]
+            self._cache[c] = ranked[0] if ranked and not tie else c
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+        return self._cache[c]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "readings", "counts": self.counts}
+
+
+def speller_for(word_lists: list[list[str]], language: str) -> Speller | ReadingSpeller | None:
+    """The speller of a language: letters for spaced scripts, readings for Chinese, none for other
+    unspaced scripts."""
+    if language.lower().startswith("zh"):
+        return ReadingSpeller.fit(word_lists)
+    return None if language in UNSPACED else Speller.fit(word_lists, language)
+
+
+def speller_from_json(data: dict[str, Any], language: str) -> Speller | ReadingSpeller:
+    """The speller saved by ``to_json`` (files without a kind hold letters)."""
+    return ReadingSpeller(data["counts"]) if data.get("kind") == "readings" else Speller.from_json(data, language)
+
+
+def _is_han(c: str) -> bool:
+    return "\u3400" <= c <= "\u4dbf" or "\u4e00" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
+
+
+def _readings(c: str) -> list[str]:
+    """How a character can be read: its pinyin syllables without tones (several for a polyphone)."""
+    from pypinyin import Style, pinyin
+
+    return [r for r in pinyin(c, style=Style.NORMAL, heteronym=True)[0] if r.isascii() and r.isalpha()]
 
 
 def _by_length(words: Iterable[str]) -> dict[int, list[str]]:

@@ -1,7 +1,7 @@
 """Typos of the bot's own words, corrected for the NLU model (components/nlu/spelling.py)."""
 
 from dialogkit.components.nlu.bert_nlu import BertNLU
-from dialogkit.components.nlu.spelling import Speller
+from dialogkit.components.nlu.spelling import ReadingSpeller, Speller, speller_for
 from tests.components.nlu.test_bert_nlu import trained
 
 EXAMPLES = [
@@ -22,9 +22,7 @@ def test_unknown_words_become_the_bots_closest_word_and_known_ones_stay():
     assert speller.correct("Ordr") == "order" and speller.correct("12b") == "12b" and speller.correct("zq") == "zq"
 
 
-def test_chinese_is_left_alone_and_the_model_reads_corrected_words_with_the_users_offsets(
-    write_bot, tiny_encoder, tmp_path
-):
+def test_the_model_reads_corrected_words_with_the_users_offsets(write_bot, tiny_encoder, tmp_path):
     c, loaded = trained(write_bot, tiny_encoder, epochs=30, runtime="torch")
     assert c.speller is not None and c.speller.correct("bokk") == "book"
     typed, clean = c.parse_batch(["bokk a table for 4 in paris", "book a table for 4 in paris"])
@@ -33,6 +31,53 @@ def test_chinese_is_left_alone_and_the_model_reads_corrected_words_with_the_user
     c.save(tmp_path)
     assert BertNLU.load(tmp_path, c.config, loaded.domain).speller.correct("bokk") == "book"
     zh, _ = trained(write_bot, tiny_encoder, lang="zh", epochs=1, runtime="torch")
-    assert zh.speller is None  # `spelling: auto` is off where words are not spaced
+    assert isinstance(zh.speller, ReadingSpeller)  # `spelling: auto`: Chinese is read by its readings
+    assert speller_for([["タクシー"]], "ja") is None  # other scripts written without spaces are left alone
     off, _ = trained(write_bot, tiny_encoder, epochs=1, runtime="torch", spelling=False)
     assert off.speller is None
+
+
+def test_characters_the_bot_never_uses_are_read_as_its_commonest_one_read_the_same():
+    speller = ReadingSpeller.fit(
+        [list("不是"), list("不对"), list("谢谢"), list("你是谁"), list("再见"), list("订票去天津")]
+    )
+    # a pinyin input method's slips: 布 and 簿 are read bu as 不 is, 械 xie as 谢, 甜 tian as 天
+    assert [speller.correct(w) for w in ("布", "簿是", "多械", "甜津")] == ["不", "不是", "多谢", "天津"]
+    assert speller.correct("是") == "是" and speller.correct("ok") == "ok" and speller.correct("2张") == "2张"
+    assert speller.correct("猫") == "猫"  # read mao: no character of the bot is
+    tie = ReadingSpeller.fit([list("事是")])  # both read shi, as often: no guess
+    assert tie.correct("市") == "市"
+
+
+ZH_TICKETS = """
+version: "1"
+language: zh
+intents:
+  book:
+    examples: [我要订票, "订票去[北京](city)", "帮我订去[天津](city)的票", 我想买票]
+  refund:
+    examples: [票能退吗, 怎么退票, 我要退票, 可以退吗]
+entities:
+  city: {}
+"""
+
+
+def test_a_chinese_bot_reads_a_homophone_slip_as_its_own_characters_with_the_users_offsets(
+    write_bot, tiny_encoder, tmp_path
+):
+    from dialogkit.framework.domain.loader import load_domain
+    from dialogkit.framework.domain.training_data import collect_examples
+    from dialogkit.framework.runtime.pipeline import TrainingContext, resolve_config
+
+    loaded = load_domain(write_bot({"domain.yml": ZH_TICKETS}, name="zh-tickets"))
+    config = resolve_config("bert_nlu", {"encoder": str(tiny_encoder), "epochs": 2, "runtime": "torch"})
+    c = BertNLU(config, loaded.domain)
+    c.train(TrainingContext(loaded, collect_examples(loaded)))
+    # 推 for 退 (tui), 惊 for 京 (jing): the model reads the bot's characters, the user keeps theirs
+    typed, clean = c.parse_batch(["我要推票去北惊", "我要退票去北京"])
+    assert typed["intent_ranking"] == clean["intent_ranking"]
+    assert [(e["start"], e["end"]) for e in typed["entities"]] == [(e["start"], e["end"]) for e in clean["entities"]]
+    assert all(e["value"] in "我要推票去北惊" for e in typed["entities"])
+    c.save(tmp_path)
+    again = BertNLU.load(tmp_path, c.config, loaded.domain)
+    assert isinstance(again.speller, ReadingSpeller) and again.speller.correct("推") == "退"
