@@ -23,7 +23,7 @@ from dialogkit.framework.runtime.turn import Intent, entity
 from .bert_nlu_config import BertNLUConfig
 from .bert_nlu_files import BertNLUFiles
 from .rule_entities import merge_entities
-from .spelling import ReadingSpeller, Speller, speller_for
+from .spelling import ReadingSpeller, Speller, read_by_pinyin, speller_for
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -151,7 +151,7 @@ class BertNLU(BertNLUFiles, Component):
                 train_data.intents,
                 len(self.intents),
                 self.config.seed,
-                readings=self._lang().lower().startswith("zh"),  # pinyin: what a homophone slip keeps
+                readings=read_by_pinyin(self._lang()),  # what a pinyin input method's homophone slip keeps
             )
         if self.config.spelling is not False:  # auto: letters for spaced scripts, readings for Chinese
             self.speller = speller_for(word_lists, self._lang())

@@ -30,7 +30,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-__all__ = ["UNSPACED", "ReadingSpeller", "Speller", "speller_for", "speller_from_json"]
+__all__ = ["UNSPACED", "ReadingSpeller", "Speller", "read_by_pinyin", "speller_for", "speller_from_json"]
 
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 
@@ -122,10 +122,15 @@ class ReadingSpeller:
         return {"kind": "readings", "counts": self.counts}
 
 
+def read_by_pinyin(language: str) -> bool:
+    """Chinese (zh, zh-CN, zh-TW...): typed by its readings through a pinyin input method."""
+    return language.lower().startswith("zh")
+
+
 def speller_for(word_lists: list[list[str]], language: str) -> Speller | ReadingSpeller | None:
     """The speller of a language: letters for spaced scripts, readings for Chinese, none for other
     unspaced scripts."""
-    if language.lower().startswith("zh"):
+    if read_by_pinyin(language):
         return ReadingSpeller.fit(word_lists)
     return None if language in UNSPACED else Speller.fit(word_lists, language)
 
