@@ -238,7 +238,11 @@ class BertNLU(BertNLUFiles, Component):
 
         word_lists = [words_of(t, self._lang()) for t in texts]
         if self.speller is not None:  # the model reads the bot's spelling; offsets (and entity values) stay the user's
-            word_lists = [[(self.speller.correct(w), s, e) for w, s, e in words] for words in word_lists]
+            word_lists = [
+                [(fixed, s, e) for fixed, (_, s, e) in zip(self.speller.correct_words([w for w, _, _ in words]), words,
+                                                           strict=True)]
+                for words in word_lists
+            ]
         if self.fast is not None:  # ONNX Runtime and numpy: no torch
             from .onnx_runtime import softmax
 

@@ -17,7 +17,9 @@ Languages written without spaces (Chinese, Japanese, Thai) have no letters to sl
 are other characters. For Chinese, :class:`ReadingSpeller` takes the commonest slip of a pinyin
 input method, a character read the same: a character the bot's examples never use ("布是") is
 replaced, for the model only, by the bot's most frequent character that can be read the same
-way (不: both read "bu", without tones, pypinyin's readings); two as frequent change nothing.
+way (不: both read "bu", without tones, pypinyin's readings) and that the bot writes beside the
+character before or after it (不是 is in its examples). A character with no such reading stays:
+a city the bot has not seen ("拉萨") is not made into other characters.
 Other unspaced scripts are left alone.
 """
 
@@ -62,6 +64,10 @@ class Speller:
         fixed = self._cache[lower]
         return word if fixed == lower else fixed
 
+    def correct_words(self, words: list[str]) -> list[str]:
+        """Each word of a message as the bot's examples spell it (see :meth:`correct`)."""
+        return [self.correct(w) for w in words]
+
     def _closest(self, lower: str) -> str | None:
         most = 2 if len(lower) >= 8 else 1
         # 3 letters: one was dropped
@@ -90,36 +96,60 @@ class Speller:
 
 
 class ReadingSpeller:
-    """Characters the bot never uses, read as one it does (see the module docstring)."""
+    """Characters the bot never uses, read as one it does where the bot writes that pair (see the module
+    docstring)."""
 
-    def __init__(self, counts: dict[str, int]):
+    def __init__(self, counts: dict[str, int], pairs: Iterable[str] = ()):
         self.counts = counts  # the bot's characters and how often its examples use them
+        self.pairs = frozenset(pairs)  # the pairs of neighbouring characters its examples write
         self._by_reading: dict[str, list[str]] = {}
         for c in sorted(counts, key=lambda c: (-counts[c], c)):
             for reading in _readings(c):
                 self._by_reading.setdefault(reading, []).append(c)
-        self._cache: dict[str, str] = {}
+        self._cache: dict[str, list[str]] = {}
 
     @classmethod
     def fit(cls, word_lists: Iterable[Iterable[str]]) -> ReadingSpeller:
-        return cls(dict(Counter(c for words in word_lists for w in words for c in w if _is_han(c))))
+        counts: Counter[str] = Counter()
+        pairs: set[str] = set()
+        for words in word_lists:
+            text = "".join(words)
+            counts.update(c for c in text if _is_han(c))
+            pairs.update(a + b for a, b in zip(text, text[1:], strict=False) if _is_han(a) and _is_han(b))
+        return cls(dict(counts), pairs)
 
     def correct(self, word: str) -> str:
-        """``word`` with each character the bot never uses read as its most frequent one read the same."""
-        return "".join(self._character(c) if _is_han(c) and c not in self.counts else c for c in word)
+        """One word read alone (see :meth:`correct_words`)."""
+        return self.correct_words([word])[0]
 
-    def _character(self, c: str) -> str:
+    def correct_words(self, words: list[str]) -> list[str]:
+        """The message's words with each character the bot never uses read as one it does that is read
+        the same and that the bot writes beside the character before or after it (the more frequent
+        first); a character with no such reading stays."""
+        text = list("".join(words))
+        for i, c in enumerate(text):
+            if _is_han(c) and c not in self.counts:
+                before, after = text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""
+                text[i] = next(
+                    (k for k in self._same_reading(c) if before + k in self.pairs or k + after in self.pairs), c
+                )
+        out, at = [], 0
+        for w in words:
+            out.append("".join(text[at : at + len(w)]))
+            at += len(w)
+        return out
+
+    def _same_reading(self, c: str) -> list[str]:
+        """The bot's characters that can be read as ``c`` can, the more frequent first."""
         if c not in self._cache:
-            found = {k for r in _readings(c) for k in self._by_reading.get(r, [])[:2]}
-            ranked = sorted(found, key=lambda k: -self.counts[k])
-            tie = len(ranked) > 1 and self.counts[ranked[0]] == self.counts[ranked[1]]
-            self._cache[c] = ranked[0] if ranked and not tie else c
+            found = {k for r in _readings(c) for k in self._by_reading.get(r, [])}
+            self._cache[c] = sorted(found, key=lambda k: (-self.counts[k], k))
             if len(self._cache) > 50_000:
                 self._cache.clear()
         return self._cache[c]
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": "readings", "counts": self.counts}
+        return {"kind": "readings", "counts": self.counts, "pairs": sorted(self.pairs)}
 
 
 def read_by_pinyin(language: str) -> bool:
@@ -137,7 +167,9 @@ def speller_for(word_lists: list[list[str]], language: str) -> Speller | Reading
 
 def speller_from_json(data: dict[str, Any], language: str) -> Speller | ReadingSpeller:
     """The speller saved by ``to_json`` (files without a kind hold letters)."""
-    return ReadingSpeller(data["counts"]) if data.get("kind") == "readings" else Speller.from_json(data, language)
+    if data.get("kind") == "readings":
+        return ReadingSpeller(data["counts"], data.get("pairs", ()))
+    return Speller.from_json(data, language)
 
 
 def _is_han(c: str) -> bool:
