@@ -29,20 +29,11 @@ def main() -> None:
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--encoder", default="default")
-    p.add_argument(
-        "--char-features",
-        choices=["auto", "on", "off"],
-        default="auto",
-        help="the bot's own character n-gram features: auto (the default: off for English data on the English "
-        "encoder), on, off",
-    )
-    p.add_argument(
-        "--sentence-classifier",
-        choices=["auto", "on", "off"],
-        default="auto",
-        help="the second opinion on the intent from the message's n-grams: auto (the default: off for English data "
-        "on the English encoder), on, off",
-    )
+    # bert_nlu's settings that `auto` picks by language (off for English data on the English encoder)
+    for flag, what in (("--char-features", "the bot's own character n-gram features"),
+                       ("--sentence-classifier", "the second opinion on the intent from the message's n-grams")):
+        p.add_argument(flag, choices=["auto", "on", "off"], default="auto",
+                       help=f"{what}: auto (the default: off for English data on the English encoder), on, off")
     p.add_argument(
         "--out",
         help="per-intent/entity reports (default: bench/results/atis, or atis-char-<on|off>, atis-sentence-<on|off> "
