@@ -6,8 +6,10 @@ fifths of its examples and parses the rest; once with the bot's defaults, then w
 ``char_features`` (the bot's own character n-gram features joined to the encoder's output)
 and ``sentence_classifier`` (a second opinion on the intent from the message's n-grams) each
 flipped. ``auto``, their default, turns them on where the encoder was not made for the bot's
-language (the Chinese bot on the English encoder); the row of each bot's defaults carries the
-target. Reports intent accuracy, entity (slot) F1 (seqeval over the bot's tokens) and sentence
+language (the Chinese bot on the English encoder). Then with ``contrastive_epochs`` (pair
+training of the encoder before the heads) flipped: ``auto`` runs it where a bot has few
+examples per intent. The row of each bot's defaults carries the target.
+Reports intent accuracy, entity (slot) F1 (seqeval over the bot's tokens) and sentence
 accuracy, with the time per fold and the encoder used. Targets, each bot's default config:
 intent accuracy >= 92 % for the English bots and >= 90 % for the Chinese one (issue 28),
 entity F1 >= 95 % for the Chinese one (issue 14). Usage: ``make bench-nlu-bots``.
@@ -43,11 +45,14 @@ def main() -> None:
     import torch
 
     from bench.report import write
+    from dialogkit.components.nlu.bert_nlu import BertNLU
+    from dialogkit.components.nlu.bert_nlu_config import AUTO_PAIR_EPOCHS, PAIR_TRAINING_BELOW
     from dialogkit.components.nlu.encoder_source import encoder_languages
     from dialogkit.framework.domain.builtins import NLU_FALLBACK
     from dialogkit.framework.domain.loader import load_domain
+    from dialogkit.framework.domain.training_data import collect_examples
     from dialogkit.framework.evaluation.nlu_testing import run_nlu_test
-    from dialogkit.framework.runtime.pipeline import made_for_other_languages
+    from dialogkit.framework.runtime.pipeline import made_for_other_languages, resolve_config
 
     torch.set_num_threads(2)
     results, rows = {}, []
@@ -56,37 +61,38 @@ def main() -> None:
         name = load_domain(path).domain.name or path.name
         language = load_domain(path).domain.language
         languages = encoder_languages("default")
-        auto = made_for_other_languages(languages, language)  # what `char_features: auto` picks
-        # the bot's defaults (both settings `auto`), then each setting flipped from what auto picks
-        variants = [(auto, auto), (not auto, auto), (auto, not auto)]
-        for features, sentence in variants:
+        by_language = made_for_other_languages(languages, language)  # what `char_features: auto` picks
+        examples = collect_examples(load_domain(path))
+        pairs = BertNLU(resolve_config("bert_nlu", {}), load_domain(path).domain)._pair_epochs(
+            [ex.intent for ex in examples]
+        )  # what `contrastive_epochs: auto` picks (on all the examples; a fold has 4/5 of them)
+        defaults = {"char_features": by_language, "sentence_classifier": by_language, "contrastive_epochs": pairs}
+        flipped = {"char_features": not by_language, "sentence_classifier": not by_language,
+                   "contrastive_epochs": 0 if pairs else AUTO_PAIR_EPOCHS}
+        # the bot's defaults (every setting `auto`), then each setting flipped from what auto picks
+        variants = [defaults] + [{**defaults, key: value} for key, value in flipped.items()]
+        for settings in variants:
+            said = ", ".join(f"{k}: {str(v).lower()}" for k, v in settings.items())
             with tempfile.TemporaryDirectory() as tmp:
                 src = Path(tmp) / "bot"
                 shutil.copytree(path, src)
                 text = (src / "domain.yml").read_text(encoding="utf-8")
-                changed = re.sub(
-                    r"^(\s*- name: bert_nlu\b.*)$",
-                    rf"\1\n    char_features: {str(features).lower()}"
-                    rf"\n    sentence_classifier: {str(sentence).lower()}",
-                    text,
-                    count=1,
-                    flags=re.M,
-                )
+                lines = "".join(f"\n    {k}: {str(v).lower()}" for k, v in settings.items())
+                changed = re.sub(r"^(\s*- name: bert_nlu\b.*)$", lambda m, add=lines: m.group(1) + add, text,
+                                 count=1, flags=re.M)
                 if changed == text:
-                    sys.exit(f"{path}: no `- name: bert_nlu` line in domain.yml to set char_features on")
+                    sys.exit(f"{path}: no `- name: bert_nlu` line in domain.yml to set its settings on")
                 (src / "domain.yml").write_text(changed, encoding="utf-8")
                 t0 = time.perf_counter()
                 report = run_nlu_test(str(src), folds=args.folds, out=str(Path(tmp) / "out"),
                                       progress=lambda m: print(f"  {m}", flush=True) if m.startswith("fold") else None)
                 seconds = time.perf_counter() - t0
             intent, f1, sent = report["intent"]["accuracy"], report["slots"]["f1"], report["sentence_accuracy"]
-            default = (features, sentence) == (auto, auto)
-            key = (f"{name} (char_features: {str(features).lower()}, sentence_classifier: {str(sentence).lower()}"
-                   f"{', its defaults' if default else ''})")
+            default = settings == defaults
+            key = f"{name} ({said}{', its defaults' if default else ''})"
             results[key] = {
                 "language": language,
-                "char_features": features,
-                "sentence_classifier": sentence,
+                **settings,
                 "examples": report["examples"],
                 "folds": args.folds,
                 "seconds": seconds,
@@ -137,7 +143,10 @@ def main() -> None:
             notes="Each bot's own pipeline (rule_entity_extractor + bert_nlu on the packaged English MiniLM encoder), "
             "with its defaults, then with the bot's own character n-gram features (`char_features`) and the second "
             "opinion on the intent from a linear classifier over the message's n-grams (`sentence_classifier`) each "
-            "flipped from what `auto` picks (on where the encoder was not made for the bot's language); folds "
+            "flipped from what `auto` picks (on where the encoder was not made for the bot's language), and pair "
+            f"training of the encoder before the heads (`contrastive_epochs`, SetFit's first step; `auto`: "
+            f"{AUTO_PAIR_EPOCHS} epochs where the bot has fewer than {PAIR_TRAINING_BELOW} examples per intent) "
+            "flipped likewise; folds "
             "stratified by intent. The Chinese bot "
             "runs on the English encoder (train warns DK606): its characters are in the encoder's vocabulary one by "
             "one, and its lookups and synonyms are matched exactly. Intent errors under the fallback threshold (0.4 "

@@ -9,6 +9,11 @@ from pydantic import field_validator
 
 from dialogkit.framework.runtime.pipeline import ComponentConfig
 
+# `contrastive_epochs: auto`: pair training where a bot has fewer examples per intent than this on average
+# (SetFit's few-shot regime, typically 8 or 16 examples per class; a large data set trains the heads alone)
+PAIR_TRAINING_BELOW = 64
+AUTO_PAIR_EPOCHS = 20
+
 
 class BertNLUConfig(ComponentConfig):
     encoder: str = "default"
@@ -35,6 +40,11 @@ class BertNLUConfig(ComponentConfig):
     # a second opinion on the intent: a linear classifier over the message's n-grams and words (TF-IDF),
     # combined with the joint head as a product of experts; "auto": as char_features (measured in bench-nlu-bots)
     sentence_classifier: bool | Literal["auto"] = "auto"
+    # pair training of the encoder before the heads (as SetFit): messages of one intent drawn together, of two
+    # apart, for this many epochs; "auto": on where the bot has few examples per intent (fewer than
+    # PAIR_TRAINING_BELOW on average), off for large data sets (measured in bench-nlu-bots)
+    contrastive_epochs: int | Literal["auto"] = "auto"
+    contrastive_learning_rate: float = 2e-5
     char_ngrams: tuple[int, int] = (1, 4)  # n-gram lengths, inside word boundaries
     max_char_features: int = 20000
     char_feature_dim: int = 128

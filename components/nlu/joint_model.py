@@ -14,6 +14,10 @@ and pooled vectors before the heads:
     word bags (B*W) ─► EmbeddingBag ─► ReLU ─► (B, W, S) ─┐ concat with words ─► tag_head
     message bag (B) ─► EmbeddingBag ─► ReLU ─► (B, S) ────┘ concat with pooled ─► intent_head
 
+Before the heads are trained, a bot with few examples per intent gets pair training of the
+encoder (``contrastive_epochs``, as SetFit's first step): the messages' mean-pooled vectors drawn
+together for one intent and apart for two (:func:`~dialogkit.components.nlu.trainer.pair_training`).
+
 Tags are BIO labels over words. Training minimises cross-entropy (with label smoothing,
 for softer confidences) plus the CRF negative log-likelihood; decoding is Viterbi.
 """
@@ -87,8 +91,7 @@ class JointIntentSlotModel(nn.Module):
         """:meth:`forward` with the sparse feature bags already pooled: ``word_feats`` (B, W, S)
         and ``sentence_feats`` (B, S) (what the ONNX graph takes: its bags are summed outside)."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, H)
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (B, H)
+        pooled = mean_pool(hidden, attention_mask)  # (B, H)
         tag_hidden = (
             hidden
             if self.slot_encoder is None
@@ -114,6 +117,18 @@ class JointIntentSlotModel(nn.Module):
         nll = -self.crf(emissions.float(), tags, mask=word_mask, reduction="mean")
         return self.intent_loss(intent_logits.float(), intents) + nll
 
+    def sentence_vectors(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The messages' vectors the intent head reads (B, H), before the bot's own features: what
+        pair training (:func:`~dialogkit.components.nlu.trainer.pair_training`) shapes."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return mean_pool(hidden, attention_mask)
+
     def decode(self, emissions: torch.Tensor, word_mask: torch.Tensor) -> list[list[int]]:
         """Viterbi-best tag sequence per message (length = number of words)."""
         return self.crf.decode(emissions.float(), mask=word_mask)
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """The mean of each message's token vectors (B, T, H) over its real tokens: (B, H)."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)

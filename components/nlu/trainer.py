@@ -37,6 +37,7 @@ class FitResult:
     best_score: float | None
     seconds: float
     history: list[dict[str, float]]
+    pair_epochs: int = 0  # epochs of pair training before the heads (:func:`pair_training`)
 
 
 def seed_everything(seed: int) -> None:
@@ -137,6 +138,7 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
 
     seed_everything(cfg.seed)
     started = time.perf_counter()
+    pair_epochs = pair_training(model, tokenizer, train, cfg, device, progress, featurizer)
     optimizer = _optimizer(model, cfg)
     steps_per_epoch = len(shard(list(range(math.ceil(len(train.intents) / cfg.batch_size)))))
     total = max(1, steps_per_epoch * cfg.epochs)
@@ -188,7 +190,61 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
         bar.close()
     stopping.restore(model)
     model.train(False)  # inference mode
-    return FitResult(epoch, stopping.best_epoch or epoch, stopping.best, time.perf_counter() - started, history)
+    return FitResult(epoch, stopping.best_epoch or epoch, stopping.best, time.perf_counter() - started, history,
+                     pair_epochs)
+
+
+class _PairLoss(torch.nn.Module):
+    """Pair training's loss over every pair of a batch (SetFit's cosine-similarity objective): the cosine
+    of two messages' vectors pulled to 1 for the same intent and to 0 for two intents, the two kinds of
+    pair weighted alike (a batch holds far more pairs of two intents)."""
+
+    def __init__(self, model: Any):
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch: Any, intents: torch.Tensor) -> torch.Tensor:
+        vectors = self.model.sentence_vectors(batch.input_ids, batch.attention_mask)
+        vectors = torch.nn.functional.normalize(vectors, dim=-1)
+        cosine = vectors @ vectors.T  # (B, B)
+        same = (intents[:, None] == intents[None, :]).to(cosine.dtype)
+        # a message with itself is no pair
+        together = same - torch.eye(len(intents), dtype=cosine.dtype, device=cosine.device)
+        apart = 1 - same
+        return ((1 - cosine) ** 2 * together).sum() / together.sum().clamp(min=1) + (
+            cosine**2 * apart
+        ).sum() / apart.sum().clamp(min=1)
+
+
+def pair_training(model: Any, tokenizer: Any, train: Encoded, cfg: Any, device: Any,
+                  progress: Callable[[str], None] | None = None, featurizer: Any = None) -> int:
+    """Train the encoder alone on pairs of examples for ``cfg.contrastive_epochs`` epochs: messages of
+    one intent drawn together, of two intents apart (SetFit's first step, which makes a small
+    bot's few examples per intent go further), before :func:`fit` trains the heads with it. Batches
+    are drawn at random (not by length), so a batch mixes intents. Returns the epochs run."""
+    from ..training.devices import is_main, shard, wrap
+
+    epochs = int(cfg.contrastive_epochs)
+    if epochs <= 0 or len(set(train.intents)) < 2:
+        return 0
+    body = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("encoder.")]
+    optimizer = torch.optim.AdamW(body, lr=cfg.contrastive_learning_rate, weight_decay=cfg.weight_decay)
+    pair_loss = wrap(_PairLoss(model))
+    rng = random.Random(cfg.seed + 1)
+    model.train()
+    for epoch in range(1, epochs + 1):
+        running, steps = 0.0, 0
+        for idx in shard(bucketed(train, rng, cfg.batch_size, pool=1)):
+            batch, intents, _tags = tensors(train, idx, tokenizer, cfg.max_length, device, featurizer)
+            loss = pair_loss(batch, intents)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(body, 1.0)
+            optimizer.step()
+            running, steps = running + loss.item(), steps + 1
+        if progress and is_main():
+            progress(f"pair training, epoch {epoch}: loss {running / max(steps, 1):.4f}")
+    return epochs
 
 
 def _optimizer(model: Any, cfg: Any) -> torch.optim.Optimizer:

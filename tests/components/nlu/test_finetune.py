@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from dialogkit.components.nlu.bert_nlu_config import AUTO_PAIR_EPOCHS
 from dialogkit.framework.build.training import train
 from dialogkit.framework.cli.main import main
 from dialogkit.framework.runtime.agent import Agent
@@ -48,11 +49,14 @@ THANKS = """  thanks:
 entities:"""
 
 
+def training_record(model):
+    folder = next(p for p in (model / "components").iterdir() if p.name.endswith("bert_nlu"))
+    return json.loads((folder / "training.json").read_text())
+
+
 def epochs_run(model):
     folder = next(p for p in (model / "components").iterdir() if p.name.endswith("bert_nlu"))
-    return json.loads((folder / "training.json").read_text())["epochs_run"], json.loads(
-        (folder / "labels.json").read_text()
-    )["intents"]
+    return training_record(model)["epochs_run"], json.loads((folder / "labels.json").read_text())["intents"]
 
 
 def test_finetune_continues_the_nlu_on_added_examples_in_a_fraction_of_the_epochs(write_bot, tiny_encoder, tmp_path):
@@ -60,6 +64,7 @@ def test_finetune_continues_the_nlu_on_added_examples_in_a_fraction_of_the_epoch
     model = tmp_path / "model"
     train(bot, model)
     assert epochs_run(model) == (40, ["book", "greet"])
+    assert training_record(model)["pair_epochs"] == AUTO_PAIR_EPOCHS  # a small bot: its encoder trained on pairs
     (bot / "domain.yml").write_text(BOT.format(encoder=tiny_encoder).replace("entities:", THANKS, 1), encoding="utf-8")
     said = []
     result = train(bot, model, finetune=model, epoch_fraction=0.25, progress=said.append)
@@ -67,6 +72,7 @@ def test_finetune_continues_the_nlu_on_added_examples_in_a_fraction_of_the_epoch
     assert any("continued from" in line and "new: thanks" in line for line in said), said
     runs, intents = epochs_run(model)
     assert runs <= 10 and intents == ["book", "greet", "thanks"]
+    assert training_record(model)["pair_epochs"] == 0  # the previous encoder had its pair training
     agent = Agent.load(model)
     assert agent.parse("thank you")["intent"]["name"] == "thanks"  # the new intent is learned
     assert agent.parse("hello there")["intent"]["name"] == "greet"  # and the old ones kept
