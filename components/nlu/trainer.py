@@ -243,7 +243,7 @@ def pair_training(model: Any, tokenizer: Any, train: Encoded, cfg: Any, device: 
             optimizer.step()
             running, steps = running + loss.item(), steps + 1
         if progress and is_main():
-            progress(f"pair training, epoch {epoch}: loss {running / max(steps, 1):.4f}")
+            progress(f"pair training epoch {epoch}: loss {running / max(steps, 1):.4f}")
     return epochs
 
 
