@@ -45,14 +45,13 @@ def main() -> None:
     import torch
 
     from bench.report import write
-    from dialogkit.components.nlu.bert_nlu import BertNLU
-    from dialogkit.components.nlu.bert_nlu_config import AUTO_PAIR_EPOCHS, PAIR_TRAINING_BELOW
+    from dialogkit.components.nlu.bert_nlu_config import AUTO_PAIR_EPOCHS, PAIR_TRAINING_BELOW, pair_epochs
     from dialogkit.components.nlu.encoder_source import encoder_languages
     from dialogkit.framework.domain.builtins import NLU_FALLBACK
     from dialogkit.framework.domain.loader import load_domain
     from dialogkit.framework.domain.training_data import collect_examples
     from dialogkit.framework.evaluation.nlu_testing import run_nlu_test
-    from dialogkit.framework.runtime.pipeline import made_for_other_languages, resolve_config
+    from dialogkit.framework.runtime.pipeline import made_for_other_languages
 
     torch.set_num_threads(2)
     results, rows = {}, []
@@ -63,9 +62,8 @@ def main() -> None:
         languages = encoder_languages("default")
         by_language = made_for_other_languages(languages, language)  # what `char_features: auto` picks
         examples = collect_examples(load_domain(path))
-        pairs = BertNLU(resolve_config("bert_nlu", {}), load_domain(path).domain)._pair_epochs(
-            [ex.intent for ex in examples]
-        )  # what `contrastive_epochs: auto` picks (on all the examples; a fold has 4/5 of them)
+        # what `contrastive_epochs: auto` picks (on all the examples; a fold has 4/5 of them)
+        pairs = pair_epochs("auto", [ex.intent for ex in examples])
         defaults = {"char_features": by_language, "sentence_classifier": by_language, "contrastive_epochs": pairs}
         flipped = {"char_features": not by_language, "sentence_classifier": not by_language,
                    "contrastive_epochs": 0 if pairs else AUTO_PAIR_EPOCHS}

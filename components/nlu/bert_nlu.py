@@ -20,7 +20,7 @@ from dialogkit.framework.domain.builtins import NLU_FALLBACK
 from dialogkit.framework.runtime.pipeline import Component, TrainingContext, Turn, made_for_other_languages
 from dialogkit.framework.runtime.turn import Intent, entity
 
-from .bert_nlu_config import AUTO_PAIR_EPOCHS, PAIR_TRAINING_BELOW, BertNLUConfig
+from .bert_nlu_config import BertNLUConfig, pair_epochs
 from .bert_nlu_files import BertNLUFiles
 from .rule_entities import merge_entities
 from .spelling import ReadingSpeller, Speller, read_by_pinyin, speller_for
@@ -171,7 +171,8 @@ class BertNLU(BertNLUFiles, Component):
             for enc in (encoder, slot_encoder):
                 if enc is not None:
                     enc.get_input_embeddings().weight.requires_grad_(False)
-        config = self.config.model_copy(update={"contrastive_epochs": self._pair_epochs(train_data.intents)})
+        pairs = pair_epochs(self.config.contrastive_epochs, train_data.intents)
+        config = self.config.model_copy(update={"contrastive_epochs": pairs})
         if previous is not None:  # `train --finetune`: from the previous weights, for a fraction of the epochs
             from .warm_start import warm_start
 
@@ -191,13 +192,6 @@ class BertNLU(BertNLUFiles, Component):
         self.fit_result = fit(self.model, self.tokenizer, train_data, self._encoded(dev_ex) if dev_ex else None,
                               config, device, progress or context.progress, self.featurizer)
         self.model.to("cpu").train(False)  # inference mode
-
-    def _pair_epochs(self, intents: list[int]) -> int:
-        """Epochs of pair training (``contrastive_epochs``); ``auto``: on for few examples per intent."""
-        if self.config.contrastive_epochs != "auto":
-            return int(self.config.contrastive_epochs)
-        few = len(intents) < PAIR_TRAINING_BELOW * max(len(set(intents)), 1)
-        return AUTO_PAIR_EPOCHS if few else 0
 
     def _by_language(self, setting: bool | str) -> bool:
         """A setting that may be ``auto``: on when the encoder was not made for the bot's language."""

@@ -15,6 +15,14 @@ PAIR_TRAINING_BELOW = 64
 AUTO_PAIR_EPOCHS = 20
 
 
+def pair_epochs(setting: int | str, intents: list[int] | list[str]) -> int:
+    """The epochs of pair training ``contrastive_epochs: setting`` gives examples of these ``intents``
+    (one per example): ``auto`` is :data:`AUTO_PAIR_EPOCHS` for few examples per intent, else 0."""
+    if setting != "auto":
+        return int(setting)
+    return AUTO_PAIR_EPOCHS if len(intents) < PAIR_TRAINING_BELOW * max(len(set(intents)), 1) else 0
+
+
 class BertNLUConfig(ComponentConfig):
     encoder: str = "default"
     separate_encoders: bool = False

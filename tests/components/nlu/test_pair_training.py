@@ -5,7 +5,7 @@ import json
 import torch
 
 from dialogkit.components.nlu.bert_nlu import BertNLU
-from dialogkit.components.nlu.bert_nlu_config import AUTO_PAIR_EPOCHS, PAIR_TRAINING_BELOW
+from dialogkit.components.nlu.bert_nlu_config import AUTO_PAIR_EPOCHS, PAIR_TRAINING_BELOW, pair_epochs
 from dialogkit.components.nlu.encoder_source import load_encoder, load_tokenizer
 from dialogkit.components.nlu.joint_model import JointIntentSlotModel
 from dialogkit.components.nlu.trainer import Encoded, pair_training, tensors
@@ -77,7 +77,7 @@ def test_contrastive_epochs_auto_is_on_for_few_examples_per_intent_and_recorded(
     assert train(write_bot, tiny_encoder, tmp_path / "three", contrastive_epochs=3)["pair_epochs"] == 3
 
 
-def test_contrastive_epochs_auto_is_off_for_many_examples_per_intent(write_bot, tiny_encoder):
-    c = BertNLU(resolve_config("bert_nlu", {"encoder": str(tiny_encoder)}), load_domain(bot(write_bot)).domain)
-    assert c._pair_epochs([0, 1] * PAIR_TRAINING_BELOW) == 0
-    assert c._pair_epochs([0, 1] * (PAIR_TRAINING_BELOW - 1)) == AUTO_PAIR_EPOCHS
+def test_contrastive_epochs_auto_is_off_for_many_examples_per_intent():
+    assert pair_epochs("auto", [0, 1] * PAIR_TRAINING_BELOW) == 0
+    assert pair_epochs("auto", ["a", "b"] * (PAIR_TRAINING_BELOW - 1)) == AUTO_PAIR_EPOCHS
+    assert pair_epochs(7, [0, 1] * PAIR_TRAINING_BELOW) == 7
