@@ -129,19 +129,23 @@ class BertNLU(BertNLUFiles, Component):
         previous = (
             context.previous if context.previous is not None and (context.previous / "labels.json").is_file() else None
         )
+        from .lookup_features import LookupMarks
         from .sparse_features import CharNgramFeaturizer
 
         word_lists = [[w for w, _, _ in words] for words in train_data.words]
         fitted = None  # the n-gram vocabulary of these examples, when fitted
-        if self._by_language(self.config.char_features):
+        ngrams = self._by_language(self.config.char_features)
+        marks = LookupMarks.from_domain(self.domain, self._lang()) if self.config.lookup_features else None
+        if ngrams or (marks is not None and marks.features()):
             # fine-tuning keeps the feature vocabulary (the joint model's bags are indexed by it)
             kept = previous / "sparse.json" if previous is not None else None
             if kept and kept.is_file():
                 self.featurizer = CharNgramFeaturizer.from_json(json.loads(kept.read_text(encoding="utf-8")))
             else:
-                self.featurizer = fitted = CharNgramFeaturizer.fit(
-                    word_lists, *self.config.char_ngrams, self.config.max_char_features
+                self.featurizer = CharNgramFeaturizer.fit(
+                    word_lists, *self.config.char_ngrams, self.config.max_char_features, marks, ngrams
                 )
+                fitted = self.featurizer if ngrams else None
         if self._by_language(self.config.sentence_classifier):  # refitted, on these examples' own n-grams
             from .sentence_classifier import SentenceClassifier
 
@@ -238,6 +242,7 @@ class BertNLU(BertNLUFiles, Component):
     def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
         """Intent, ranking and model entities for each text (no rules applied)."""
         from .features import ROLE_SEP, encode, spans_from_tags, words_of
+        from .word_boundaries import read_text, word_edges
 
         word_lists = [words_of(t, self._lang()) for t in texts]
         if self.speller is not None:  # the model reads the bot's spelling; offsets (and entity values) stay the user's
@@ -284,7 +289,12 @@ class BertNLU(BertNLUFiles, Component):
                 tags[w] = self.tags[paths[b][col]]
                 conf[w] = float(tag_probs[b, col, paths[b][col]])
             entities = []
+            # Chinese: a span cutting a dictionary word is no value (components/nlu/word_boundaries.py), in
+            # the words the model read (a homophone slip corrected)
+            edges = word_edges(read_text(text, words), self._lang()) if self.config.word_boundaries else None
             for start, end, label, idx in spans_from_tags(tags, words):
+                if edges is not None and not {start, end} <= edges:
+                    continue
                 name, _, role = label.partition(ROLE_SEP)
                 entities.append(
                     entity(

@@ -53,6 +53,12 @@ class BertNLUConfig(ComponentConfig):
     # PAIR_TRAINING_BELOW on average), off for large data sets (measured in bench-nlu-bots)
     contrastive_epochs: int | Literal["auto"] = "auto"
     contrastive_learning_rate: float = 2e-5
+    # words in a match of an entity's lookup, synonym or regex carry that entity's feature (Rasa's
+    # RegexFeaturizer with use_lookup_tables and use_regexes; components/nlu/lookup_features.py)
+    lookup_features: bool = True
+    # where a language has a word segmenter (Chinese: jieba's dictionary), an entity span the model tags
+    # that starts or ends inside a word is dropped (components/nlu/word_boundaries.py)
+    word_boundaries: bool = True
     char_ngrams: tuple[int, int] = (1, 4)  # n-gram lengths, inside word boundaries
     max_char_features: int = 20000
     char_feature_dim: int = 128

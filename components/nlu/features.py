@@ -102,7 +102,7 @@ def encode(
         word_mask[b, : len(f)] = True
         word_mask[b, 0] = True  # the CRF needs a first step; a message with no words tags position 0 (CLS), ignored
     sparse = (
-        featurizer.batch([[w for w, _, _ in words] for words in word_lists], kept, width, tensors)
+        featurizer.batch(word_lists, kept, width, tensors)
         if featurizer is not None
         else None
     )

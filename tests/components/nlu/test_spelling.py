@@ -1,5 +1,7 @@
 """Typos of the bot's own words, corrected for the NLU model (components/nlu/spelling.py)."""
 
+import pytest
+
 from dialogkit.components.nlu.bert_nlu import BertNLU
 from dialogkit.components.nlu.spelling import ReadingSpeller, Speller, speller_for
 from tests.components.nlu.test_bert_nlu import trained
@@ -11,6 +13,14 @@ EXAMPLES = [
     ["thanks"],
     ["order", "now"],
 ]
+
+
+def same_ranking(a, b):
+    """The same intents in the same order, their confidences equal but for float rounding (two rows of a batch)."""
+    names = [r["name"] for r in a["intent_ranking"]] == [r["name"] for r in b["intent_ranking"]]
+    return names and [r["confidence"] for r in a["intent_ranking"]] == pytest.approx(
+        [r["confidence"] for r in b["intent_ranking"]], abs=1e-6
+    )
 
 
 def test_unknown_words_become_the_bots_closest_word_and_known_ones_stay():
@@ -26,7 +36,7 @@ def test_the_model_reads_corrected_words_with_the_users_offsets(write_bot, tiny_
     c, loaded = trained(write_bot, tiny_encoder, epochs=30, runtime="torch")
     assert c.speller is not None and c.speller.correct("bokk") == "book"
     typed, clean = c.parse_batch(["bokk a table for 4 in paris", "book a table for 4 in paris"])
-    assert typed["intent_ranking"] == clean["intent_ranking"]  # the model saw the same words
+    assert same_ranking(typed, clean)  # the model saw the same words
     assert [(e["start"], e["end"]) for e in typed["entities"]] == [(e["start"], e["end"]) for e in clean["entities"]]
     c.save(tmp_path)
     assert BertNLU.load(tmp_path, c.config, loaded.domain).speller.correct("bokk") == "book"
@@ -78,7 +88,7 @@ def test_a_chinese_bot_reads_a_homophone_slip_as_its_own_characters_with_the_use
     c.train(TrainingContext(loaded, collect_examples(loaded)))
     # 推 for 退 (tui), 惊 for 京 (jing): the model reads the bot's characters, the user keeps theirs
     typed, clean = c.parse_batch(["我要推票去北惊", "我要退票去北京"])
-    assert typed["intent_ranking"] == clean["intent_ranking"]
+    assert same_ranking(typed, clean)
     assert [(e["start"], e["end"]) for e in typed["entities"]] == [(e["start"], e["end"]) for e in clean["entities"]]
     assert all(e["value"] in "我要推票去北惊" for e in typed["entities"])
     c.save(tmp_path)
