@@ -136,16 +136,17 @@ class BertNLU(BertNLUFiles, Component):
         fitted = None  # the n-gram vocabulary of these examples, when fitted
         ngrams = self._by_language(self.config.char_features)
         marks = LookupMarks.from_domain(self.domain, self._lang()) if self.config.lookup_features else None
-        if ngrams or (marks is not None and marks.features()):
-            # fine-tuning keeps the feature vocabulary (the joint model's bags are indexed by it)
-            kept = previous / "sparse.json" if previous is not None else None
-            if kept and kept.is_file():
+        if previous is not None:
+            # fine-tuning keeps the features as they were (the joint model's bags are indexed by them; a model
+            # without any stays without)
+            kept = previous / "sparse.json"
+            if kept.is_file():
                 self.featurizer = CharNgramFeaturizer.from_json(json.loads(kept.read_text(encoding="utf-8")))
-            else:
-                self.featurizer = CharNgramFeaturizer.fit(
-                    word_lists, *self.config.char_ngrams, self.config.max_char_features, marks, ngrams
-                )
-                fitted = self.featurizer if ngrams else None
+        elif ngrams or (marks is not None and marks.features()):
+            self.featurizer = CharNgramFeaturizer.fit(
+                word_lists, *self.config.char_ngrams, self.config.max_char_features, marks, ngrams
+            )
+            fitted = self.featurizer if ngrams else None
         if self._by_language(self.config.sentence_classifier):  # refitted, on these examples' own n-grams
             from .sentence_classifier import SentenceClassifier
 

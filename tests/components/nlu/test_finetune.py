@@ -117,3 +117,26 @@ def test_finetune_keeps_the_joint_models_features_and_refits_the_sentence_classi
     sentence = json.loads((folder / "sentence_classifier.json").read_text())["featurizer"]["features"]
     assert "w:cheers" not in joint and "w:cheers" in sentence
     assert Agent.load(model).parse("cheers")["intent"]["name"] == "thanks"
+
+
+def test_finetune_of_a_model_without_features_stays_without(write_bot, tiny_encoder, tmp_path):
+    """A model trained before lookup features (or with them off) has no feature bags: fine-tuning it with
+    lookups declared continues it whole, as it was, rather than growing bags its heads never read."""
+    with_lookup = BOT.replace("epochs: 40", "epochs: 8").replace(
+        "  n: {{}}", "  n: {{}}\n  city:\n    lookup: [paris, rome]"
+    )
+    bot = write_bot({"domain.yml": with_lookup.replace("runtime: torch", "runtime: torch\n    lookup_features: false")
+                     .format(encoder=tiny_encoder)})
+    model = tmp_path / "model"
+    train(bot, model)
+    folder = next(p for p in (model / "components").iterdir() if p.name.endswith("bert_nlu"))
+    assert not (folder / "sparse.json").exists()
+    (bot / "domain.yml").write_text(with_lookup.format(encoder=tiny_encoder).replace("entities:", THANKS, 1),
+                                    encoding="utf-8")
+    train(bot, model, finetune=model, epoch_fraction=0.25)
+    folder = next(p for p in (model / "components").iterdir() if p.name.endswith("bert_nlu"))
+    assert not (folder / "sparse.json").exists()
+    assert training_record(model)["pair_epochs"] == 0  # continued, not trained anew
+    train(bot, tmp_path / "fresh")  # trained anew, the lookups are read
+    fresh = next(p for p in (tmp_path / "fresh" / "components").iterdir() if p.name.endswith("bert_nlu"))
+    assert json.loads((fresh / "sparse.json").read_text())["features"] == ["@city"]
