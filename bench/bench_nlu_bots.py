@@ -35,13 +35,21 @@ TARGETS: dict[str, tuple[float, float | None]] = {
     "tickets_zh": (0.90, 0.95), "restaurant": (0.92, None), "banking": (0.92, None),
 }
 
+SETTINGS = ("char_features", "sentence_classifier", "contrastive_epochs", "lookup_features")
+
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("bots", nargs="*", default=["restaurant", "banking", "tickets_zh"])
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--no-write", action="store_true", help="print only (BENCHMARKS.md untouched)")
+    p.add_argument("--flip", default=",".join(SETTINGS),
+                   help=f"the settings to flip, comma-separated (default: all of {', '.join(SETTINGS)}; '' for the "
+                   "defaults alone)")
     args = p.parse_args()
+    flips = [f for f in args.flip.split(",") if f]
+    if unknown := sorted(set(flips) - set(SETTINGS)):
+        p.error(f"--flip: unknown setting(s) {', '.join(unknown)}; choose from {', '.join(SETTINGS)}")
 
     import torch
 
@@ -70,7 +78,7 @@ def main() -> None:
         flipped = {"char_features": not by_language, "sentence_classifier": not by_language,
                    "contrastive_epochs": 0 if pairs else AUTO_PAIR_EPOCHS, "lookup_features": False}
         # the bot's defaults (every setting `auto`), then each setting flipped from what auto picks
-        variants = [defaults] + [{**defaults, key: value} for key, value in flipped.items()]
+        variants = [defaults] + [{**defaults, key: value} for key, value in flipped.items() if key in flips]
         for settings in variants:
             said = ", ".join(f"{k}: {str(v).lower()}" for k, v in settings.items())
             with tempfile.TemporaryDirectory() as tmp:
@@ -152,7 +160,10 @@ def main() -> None:
             "runs on the English encoder (train warns DK606): its characters are in the encoder's vocabulary one by "
             "one, and its lookups and synonyms are matched exactly. Intent errors under the fallback threshold (0.4 "
             "in each bot's config) with the right intent ranked first are what a lower or learnt threshold could "
-            "recover at most. Errors (first 20 per bot, with `ranked_first` under the threshold): the JSON.",
+            "recover at most. Errors (first 20 per bot, with `ranked_first` under the threshold): the JSON. "
+            f"Flipped in this run: {', '.join(flips) or 'none'}"
+            + ("" if set(flips) == set(SETTINGS) else " (`--flip`; the other settings' rows are in this section's "
+               "earlier versions, in git)") + ".",
         )
 
 
