@@ -13,7 +13,9 @@ Words are compared as the model reads them (after spelling correction, lower cas
 matches a run of whole words, so "new york" marks both words of "to New York" and "york" alone
 in "yorkshire" is not marked. Regexes run over the message's words spaced as in the message; a
 word is marked when the match covers it whole. Synonyms' canonical values are not phrases here
-(the tickets bot's "1" is what its slot gets for 一张, not a word that means tickets).
+(the tickets bot's "1" is what its slot gets for 一张, not a word that means tickets), and a
+synonym declared under several entities marks none of them (a Rasa project's synonyms belong
+to no entity, and its import declares them under each).
 """
 
 from __future__ import annotations
@@ -48,9 +50,17 @@ class LookupMarks:
 
         phrases: dict[str, list[list[str]]] = {}
         patterns: list[tuple[str, str]] = []
+        # a synonym several entities declare (a Rasa project's synonyms are imported under every entity) says
+        # nothing about which entity a word is
+        owners: dict[str, set[str]] = {}
+        for name, ent in domain.entities.items():
+            for variants in ent.synonyms.values():
+                for v in variants:
+                    owners.setdefault(str(v).lower(), set()).add(name)
         for name, ent in domain.entities.items():
             # a synonym's canonical value is what slots get ("1" for "一张"), not always words users type
-            declared = [*ent.lookup, *(v for variants in ent.synonyms.values() for v in variants)]
+            own = [v for variants in ent.synonyms.values() for v in variants if owners[str(v).lower()] == {name}]
+            declared = [*ent.lookup, *own]
             seen: set[tuple[str, ...]] = set()
             for phrase in declared:
                 words = tuple(w.lower() for w, _, _ in words_of(str(phrase), lang))

@@ -49,6 +49,25 @@ def test_lookups_synonyms_and_regexes_mark_whole_words(write_bot):
     assert marks_of(again, "两张5月1日去北京", "zh") == marks_of(zh, "两张5月1日去北京", "zh")
 
 
+
+def test_a_synonym_several_entities_declare_marks_none_of_them(write_bot):
+    """As a Rasa project's import writes its synonyms (which belong to no entity) under every entity."""
+    shared = """
+entities:
+  state:
+    lookup: [texas, ohio]
+    synonyms: {TX: [texas], OH: [ohio, buckeye state]}
+  claim_id:
+    synonyms: {TX: [texas], OH: [ohio, buckeye state]}
+  plan:
+    synonyms: {gold: [premium plan]}
+"""
+    domain = load_domain(write_bot({"domain.yml": 'version: "1"\nlanguage: en\n' + shared}, name="shared")).domain
+    table = LookupMarks.from_domain(domain, "en")
+    assert marks_of(table, "ohio or the buckeye state on the premium plan", "en") == {
+        "ohio": ["@state"], "premium": ["@plan"], "plan": ["@plan"]}
+
+
 BOT = """
 version: "1"
 language: en
