@@ -85,9 +85,11 @@ def main() -> None:
                 src = Path(tmp) / "bot"
                 shutil.copytree(path, src)
                 text = (src / "domain.yml").read_text(encoding="utf-8")
-                lines = "".join(f"\n    {k}: {str(v).lower()}" for k, v in settings.items())
-                changed = re.sub(r"^(\s*- name: bert_nlu\b.*)$", lambda m, add=lines: m.group(1) + add, text,
-                                 count=1, flags=re.M)
+                # the settings under the component's `name:` key, at its indentation
+                changed = re.sub(r"^(\s*- )(name: bert_nlu\b.*)$",
+                                 lambda m, kv=settings: m.group(0) + "".join(
+                                     f"\n{' ' * len(m.group(1))}{k}: {str(v).lower()}" for k, v in kv.items()),
+                                 text, count=1, flags=re.M)
                 if changed == text:
                     sys.exit(f"{path}: no `- name: bert_nlu` line in domain.yml to set its settings on")
                 (src / "domain.yml").write_text(changed, encoding="utf-8")
