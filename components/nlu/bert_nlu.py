@@ -296,6 +296,8 @@ class BertNLU(BertNLUFiles, Component):
             for start, end, label, idx in spans_from_tags(tags, words):
                 if edges is not None and not {start, end} <= edges:
                     continue
+                if not any(ch.isalnum() for ch in text[start:end]):
+                    continue  # no letters or digits (emoji, punctuation): no value, as no intent is read from them
                 name, _, role = label.partition(ROLE_SEP)
                 entities.append(
                     entity(
