@@ -243,7 +243,7 @@ class BertNLU(BertNLUFiles, Component):
     def parse_batch(self, texts: list[str]) -> list[dict[str, Any]]:
         """Intent, ranking and model entities for each text (no rules applied)."""
         from .features import ROLE_SEP, encode, spans_from_tags, words_of
-        from .word_boundaries import read_text, word_edges
+        from .word_boundaries import has_segmenter, read_text, word_edges
 
         word_lists = [words_of(t, self._lang()) for t in texts]
         if self.speller is not None:  # the model reads the bot's spelling; offsets (and entity values) stay the user's
@@ -292,7 +292,11 @@ class BertNLU(BertNLUFiles, Component):
             entities = []
             # Chinese: a span cutting a dictionary word is no value (components/nlu/word_boundaries.py), in
             # the words the model read (a homophone slip corrected)
-            edges = word_edges(read_text(text, words), self._lang()) if self.config.word_boundaries else None
+            edges = (
+                word_edges(read_text(text, words), self._lang())
+                if self.config.word_boundaries and has_segmenter(self._lang())
+                else None
+            )
             for start, end, label, idx in spans_from_tags(tags, words):
                 if edges is not None and not {start, end} <= edges:
                     continue
