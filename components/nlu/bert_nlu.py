@@ -146,7 +146,8 @@ class BertNLU(BertNLUFiles, Component):
             self.featurizer = CharNgramFeaturizer.fit(
                 word_lists, *self.config.char_ngrams, self.config.max_char_features, marks, ngrams
             )
-            fitted = self.featurizer if ngrams else None
+            # the sentence classifier reads the same n-grams, not the lookup table (its vocabulary file stays n-grams)
+            fitted = CharNgramFeaturizer(self.featurizer.features, *self.config.char_ngrams) if ngrams else None
         if self._by_language(self.config.sentence_classifier):  # refitted, on these examples' own n-grams
             from .sentence_classifier import SentenceClassifier
 
