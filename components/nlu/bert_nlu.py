@@ -80,6 +80,33 @@ class BertNLU(BertNLUFiles, Component):
             data.tags.append([tag_id.get(t, 0) for t in bio_tags(words, spans)])
         return data
 
+    def _spelled(self, word_lists: list[list[tuple[str, int, int]]]) -> list[list[tuple[str, int, int]]]:
+        """The words as the model reads them: typos of the bot's words corrected (offsets stay the user's)."""
+        if self.speller is None:
+            return word_lists
+        return [
+            [(fixed, s, e) for fixed, (_, s, e) in zip(self.speller.correct_words([w for w, _, _ in words]), words,
+                                                       strict=True)]
+            for words in word_lists
+        ]
+
+    def _add_typos(self, examples: list[Any], data: Any) -> None:
+        """Copies of ``examples`` with a typo each (components/nlu/noise.py), read through the speller
+        as a message is, added to ``data`` unless they read as a message it holds already (a typo
+        the speller restores teaches nothing)."""
+        from .noise import noisy_copies
+
+        seen = {tuple(w.lower() for w, _, _ in words) for words in data.words}
+        noisy = self._encoded(noisy_copies(examples, self._lang(), self.config.typo_augmentation, self.config.seed))
+        for words, intent, tags in zip(self._spelled(noisy.words), noisy.intents, noisy.tags, strict=True):
+            key = tuple(w.lower() for w, _, _ in words)
+            if key not in seen:
+                seen.add(key)
+                data.words.append(words)
+                data.intents.append(intent)
+                data.tags.append(tags)
+        logger.info("bert_nlu: %d typo'd copies of %d examples", len(data.words) - len(examples), len(examples))
+
     def _labels(self, examples: list[Any]) -> None:
         from .features import ROLE_SEP
 
@@ -148,21 +175,24 @@ class BertNLU(BertNLUFiles, Component):
             )
             # the sentence classifier reads the same n-grams, not the lookup table (its vocabulary file stays n-grams)
             fitted = CharNgramFeaturizer(self.featurizer.features, *self.config.char_ngrams) if ngrams else None
+        if self.config.spelling is not False:  # auto: letters for spaced scripts, readings for Chinese
+            self.speller = speller_for(word_lists, self._lang())
+            if self.speller is None and self.config.spelling is True:
+                self.speller = Speller.fit(word_lists, self._lang())
+        pairs = pair_epochs(self.config.contrastive_epochs, train_data.intents)
+        if self.config.typo_augmentation > 0:  # both experts learn from them; counted after the pair setting
+            self._add_typos(train_ex, train_data)
         if self._by_language(self.config.sentence_classifier):  # refitted, on these examples' own n-grams
             from .sentence_classifier import SentenceClassifier
 
             self.sentence = SentenceClassifier.fit(
                 fitted or CharNgramFeaturizer.fit(word_lists, *self.config.char_ngrams, self.config.max_char_features),
-                word_lists,
+                [[w for w, _, _ in words] for words in train_data.words],
                 train_data.intents,
                 len(self.intents),
                 self.config.seed,
                 readings=read_by_pinyin(self._lang()),  # what a pinyin input method's homophone slip keeps
             )
-        if self.config.spelling is not False:  # auto: letters for spaced scripts, readings for Chinese
-            self.speller = speller_for(word_lists, self._lang())
-            if self.speller is None and self.config.spelling is True:
-                self.speller = Speller.fit(word_lists, self._lang())
         self.model = JointIntentSlotModel(
             encoder,
             len(self.intents),
@@ -177,7 +207,6 @@ class BertNLU(BertNLUFiles, Component):
             for enc in (encoder, slot_encoder):
                 if enc is not None:
                     enc.get_input_embeddings().weight.requires_grad_(False)
-        pairs = pair_epochs(self.config.contrastive_epochs, train_data.intents)
         config = self.config.model_copy(update={"contrastive_epochs": pairs})
         if previous is not None:  # `train --finetune`: from the previous weights, for a fraction of the epochs
             from .warm_start import warm_start
@@ -246,13 +275,8 @@ class BertNLU(BertNLUFiles, Component):
         from .features import ROLE_SEP, encode, spans_from_tags, words_of
         from .word_boundaries import has_segmenter, read_text, word_edges
 
-        word_lists = [words_of(t, self._lang()) for t in texts]
-        if self.speller is not None:  # the model reads the bot's spelling; offsets (and entity values) stay the user's
-            word_lists = [
-                [(fixed, s, e) for fixed, (_, s, e) in zip(self.speller.correct_words([w for w, _, _ in words]), words,
-                                                           strict=True)]
-                for words in word_lists
-            ]
+        # the model reads the bot's spelling; offsets (and entity values) stay the user's
+        word_lists = self._spelled([words_of(t, self._lang()) for t in texts])
         if self.fast is not None:  # ONNX Runtime and numpy: no torch
             from .onnx_runtime import softmax
 

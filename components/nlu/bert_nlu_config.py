@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from dialogkit.framework.runtime.pipeline import ComponentConfig
 
@@ -63,6 +63,10 @@ class BertNLUConfig(ComponentConfig):
     max_char_features: int = 20000
     char_feature_dim: int = 128
     char_feature_learning_rate: float = 1e-2
+    # copies of each training example with one typo (components/nlu/noise.py: a letter dropped, swapped, doubled or
+    # a neighbouring key; for Chinese a character dropped, swapped, doubled or read the same), trained on where the
+    # speller does not restore them; a fraction: that share of the examples, 0: off
+    typo_augmentation: float = Field(default=1.0, ge=0, le=10)
     # typos of the bot's own words corrected for the model (.spelling); auto: spaced scripts
     spelling: bool | Literal["auto"] = "auto"
     quantize: bool = False  # the torch path only: dynamic int8 Linear layers
