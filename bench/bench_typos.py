@@ -193,9 +193,9 @@ def main() -> None:
             "examples and tested on the rest, five times (stratified folds, seed 42), with its defaults (bert_nlu "
             "`spelling: auto`); 'fuzzy off' is the same model with rule_entity_extractor `fuzzy: false`, 'fuzzy and "
             "spelling off' also without bert_nlu's spelling (what dialogkit did before). A Chinese run of characters "
-            "is cut at an entity's edges (a slip stays inside or outside the value). bert_nlu trains on typo'd copies "
-            "of its training examples (`typo_augmentation`, default 1.0: components/nlu/noise.py's slips, which also "
-            "include neighbouring keys, with the model's own seed); the held-out messages above are never trained on. "
+            "is cut at an entity's edges (a slip stays inside or outside the value). The slips are "
+            "components/nlu/noise.py's, which bert_nlu's `typo_augmentation` (off by default) can train on; the "
+            "held-out messages above are never trained on. "
             "bert_nlu settings changed for this run (`--set`): "
             + (", ".join(f"{k}: {v}" for k, v in settings.items()) or "none") + ".",
         )

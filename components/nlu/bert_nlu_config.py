@@ -65,8 +65,9 @@ class BertNLUConfig(ComponentConfig):
     char_feature_learning_rate: float = 1e-2
     # copies of each training example with one typo (components/nlu/noise.py: a letter dropped, swapped, doubled or
     # a neighbouring key; for Chinese a character dropped, swapped, doubled or read the same), trained on where the
-    # speller does not restore them; a fraction: that share of the examples, 0: off
-    typo_augmentation: float = Field(default=1.0, ge=0, le=10)
+    # speller does not restore them; a fraction: that share of the examples. Off: on the example bots one copy each
+    # did not make typo'd messages better understood (bench-typos --set typo_augmentation=1)
+    typo_augmentation: float = Field(default=0.0, ge=0, le=10)
     # typos of the bot's own words corrected for the model (.spelling); auto: spaced scripts
     spelling: bool | Literal["auto"] = "auto"
     quantize: bool = False  # the torch path only: dynamic int8 Linear layers

@@ -96,6 +96,26 @@ def noisy_copies(examples: list[Example], language: str, copies: float, seed: in
     return out
 
 
+def is_slip(typed: str, word: str) -> bool:
+    """``typed`` is ``word`` with one slip of :data:`LETTER_SLIPS` (a letter dropped or doubled, two
+    neighbours swapped, a neighbouring key), not another one-letter edit ("latop" is laptop with a
+    letter dropped, not atop with one added)."""
+    n, m = len(typed), len(word)
+    if n == m - 1:
+        return any(word[:i] + word[i + 1 :] == typed for i in range(m))
+    if n == m + 1:
+        return any(typed == word[: i + 1] + word[i] + word[i + 1 :] for i in range(m))
+    if n != m:
+        return False
+    diff = [i for i in range(n) if typed[i] != word[i]]
+    if len(diff) == 1:
+        return typed[diff[0]] in _neighbours(word[diff[0]])
+    if len(diff) != 2 or diff[1] != diff[0] + 1:
+        return False
+    i = diff[0]
+    return typed[i] == word[i + 1] and typed[i + 1] == word[i]
+
+
 def _shift(span: EntitySpan, at: int, delta: int, text: str) -> EntitySpan:
     start = span.start + delta if span.start > at else span.start
     end = span.end + delta if span.end > at else span.end

@@ -7,11 +7,12 @@ A word of the message it knows neither way (letters only, 3 or more) is replaced
 model only, by the closest word within one edit (two for words of 8 or more letters; an edit
 is a dropped, added or changed letter or two neighbours swapped, rapidfuzz's ``OSA``; a word
 of 3 letters only by one a letter longer: "mch" → much, never "the" → "tho"): the bot's own
-words first, else the English words. Among words as close, one with the same letters (a swap,
-the commonest slip: "wnat" → want, not what) comes first, then the more frequent (in the
-bot's examples; for English words, the encoder's vocabulary order); two of the bot's words as
-close and as frequent change nothing. Entity values keep what the user typed (the offsets do not move):
-the rule extractor's fuzzy matching and the synonyms read those.
+words first, else the English words. Among words as close, one the typed word is a slip of
+comes first (a letter dropped or doubled, two neighbours swapped, a neighbouring key on a
+QWERTY keyboard: noise.py's slips; "wnat" → want, not what; "latop" → laptop, not atop), then the
+more frequent (in the bot's examples; for English words, the encoder's vocabulary order); two
+of the bot's words as close and as frequent change nothing. Entity values keep what the user
+typed (the offsets do not move): the rule extractor's fuzzy matching and the synonyms read those.
 
 Languages written without spaces (Chinese, Japanese, Thai) have no letters to slip: their typos
 are other characters. For Chinese, :class:`ReadingSpeller` takes the commonest slip of a pinyin
@@ -31,6 +32,8 @@ from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from .noise import is_slip
 
 __all__ = ["UNSPACED", "ReadingSpeller", "Speller", "read_by_pinyin", "speller_for", "speller_from_json"]
 
@@ -76,7 +79,7 @@ class Speller:
         hits = process.extract(lower, own, scorer=OSA.distance, score_cutoff=most, limit=None)
         if hits:
             best = min(d for _, d, _ in hits)
-            ranked = sorted(((_swapped(lower, w), self.counts[w], w) for w, d, _ in hits if d == best), reverse=True)
+            ranked = sorted(((is_slip(lower, w), self.counts[w], w) for w, d, _ in hits if d == best), reverse=True)
             if len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]:
                 return None  # as close and as frequent: no guess
             return ranked[0][2]
@@ -85,7 +88,7 @@ class Speller:
         if not found:
             return None
         best = min(d for _, d, _ in found)
-        return min((w for w, d, _ in found if d == best), key=lambda w: (not _swapped(lower, w), self._rank[w]))
+        return min((w for w, d, _ in found if d == best), key=lambda w: (not is_slip(lower, w), self._rank[w]))
 
     def to_json(self) -> dict[str, Any]:
         return {"counts": self.counts}
@@ -188,11 +191,6 @@ def _by_length(words: Iterable[str]) -> dict[int, list[str]]:
     for w in words:
         out.setdefault(len(w), []).append(w)
     return out
-
-
-def _swapped(typed: str, word: str) -> bool:
-    """``typed`` has ``word``'s letters (a swap, the commonest slip, rather than another letter)."""
-    return sorted(typed) == sorted(word)
 
 
 def _known(language: str) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ import pytest
 from rapidfuzz.distance import OSA
 
 from dialogkit.components.nlu.bert_nlu import BertNLU
-from dialogkit.components.nlu.noise import noisy_copies, slip, slip_spots
+from dialogkit.components.nlu.noise import is_slip, noisy_copies, slip, slip_spots
 from dialogkit.components.nlu.spelling import Speller
 from dialogkit.framework.domain.training_data import EntitySpan, Example
 from dialogkit.framework.errors import ConfigError
@@ -95,3 +95,11 @@ def test_a_slip_stays_inside_or_outside_a_value():
     for c in noisy_copies([ex], "zh", 10.0, seed=5):
         (span,) = c.entities
         assert (c.text[: span.start] == "订票去" and c.text[span.end :] == "吧") or span.text == "苏州"
+
+
+def test_which_edits_are_slips():
+    assert is_slip("latop", "laptop") and not is_slip("latop", "atop")  # dropped p, not an added l
+    assert is_slip("wnat", "want") and not is_slip("wnat", "what")  # swapped, not h → n
+    assert is_slip("pizzza", "pizza") and not is_slip("pizzxa", "pizza")  # doubled, not any added letter
+    assert is_slip("pizxa", "pizza") and not is_slip("pizqa", "pizza")  # x is beside z, q is not
+    assert not is_slip("pizza", "pizza") and not is_slip("pzzia", "pizza")

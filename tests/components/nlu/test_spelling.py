@@ -94,3 +94,12 @@ def test_a_chinese_bot_reads_a_homophone_slip_as_its_own_characters_with_the_use
     c.save(tmp_path)
     again = BertNLU.load(tmp_path, c.config, loaded.domain)
     assert isinstance(again.speller, ReadingSpeller) and again.speller.correct("推票") == "退票"
+
+
+def test_a_slip_people_make_beats_another_edit_as_close():
+    """One edit from both, the typed word is a slip of one (a letter dropped, doubled, swapped or a
+    neighbouring key) and not of the other: the slip wins, even over a more frequent word."""
+    speller = Speller.fit([["cheers"], ["beers"], ["beers", "please"], ["more", "beers"]], "en")
+    assert speller.correct("ceers") == "cheers"  # h dropped; b → c is no neighbouring key
+    assert speller.correct("latop") == "laptop"  # English words: p dropped, not "atop" with an l added
+    assert speller.correct("beeers") == "beers" and speller.correct("vheers") == "cheers"  # doubled; v beside c
