@@ -17,7 +17,9 @@ What is never read as a typo:
   ("forth" is not "north", "mall" is not "small");
 - a span with a word that is not letters (numbers, codes);
 - a span where two different values score the same best (ambiguous: nothing is guessed);
-- a span that overlaps an exact match.
+- a span that overlaps an exact match, unless (Chinese) it holds the whole match and reads as a
+  longer phrase with a slip or a homophone: "嗒后天" is 大后天 though 后天 is in it, "杭杭州" is
+  杭州 over its doubled character.
 
 Chinese typos are mostly homophones (the input method offers 坐 for 座): for a Chinese bot a
 span of two or more characters that sounds exactly like a declared phrase (the same pinyin
@@ -118,7 +120,8 @@ class FuzzyIndex:
 
     def matches(self, words: list[tuple[str, int, int]], taken: list[tuple[int, int]]) -> list[FuzzyMatch]:
         """The fuzzy matches among a message's ``words`` ((text, start, end), as the tokenizer
-        given at construction splits) that overlap no span of ``taken``."""
+        given at construction splits) that overlap no span of ``taken``, but for a Chinese span
+        that holds one whole (the caller drops it: the slip is the longer phrase's)."""
         if not self._by_words:
             return []
         found: list[FuzzyMatch] = []
@@ -126,7 +129,10 @@ class FuzzyIndex:
             for i in range(len(words) - n + 1):
                 span = words[i:i + n]
                 start, end = span[0][1], span[-1][2]
-                if any(start < e and s < end for s, e in taken):
+                # Chinese: a slip at the edge of a phrase holds an exact match of part of it (杭杭州, 嗒后天)
+                around = bool(self._sounds) and _HAN.match("".join(w for w, _, _ in span)) is not None
+                if any(start < e and s < end and not (around and start <= s and e <= end and e - s < end - start)
+                       for s, e in taken):
                     continue
                 match = self._best(span, start, end, keys)
                 if match is not None:

@@ -205,7 +205,9 @@ class RuleEntityExtractor(Component):
         found = _resolve_overlaps(found)
         if self._fuzzy is not None:
             words = [(t.text, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
-            found += self._typos(words, [_span(e) for e in found])
+            typos = self._typos(words, [_span(e) for e in found])
+            # an exact match a (Chinese) typo'd phrase holds is part of that phrase
+            found = [e for e in found if not any(_inside(_span(e), _span(t)) for t in typos)] + typos
         turn.entities.extend(sorted(found, key=lambda e: _span(e)[0]))
 
     def _typos(self, words: list[tuple[str, int, int]], taken: list[tuple[int, int]]) -> list[Entity]:
@@ -246,6 +248,11 @@ class RuleEntityExtractor(Component):
 def _span(e: Entity) -> tuple[int, int]:
     """Where an entity found in the text is (a rule's always are: offsets are ints)."""
     return e.get("start") or 0, e.get("end") or 0
+
+
+def _inside(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Span ``a`` lies within the longer span ``b``."""
+    return b[0] <= a[0] and a[1] <= b[1] and a[1] - a[0] < b[1] - b[0]
 
 
 def _resolve_overlaps(found: list[Entity]) -> list[Entity]:

@@ -164,6 +164,18 @@ def test_chinese_homophone_typos_match_and_real_words_do_not(write_bot):
     assert typos(c, "北京") == [("pizza", "北京", "北京", "lookup", 100)]
 
 
+def test_a_chinese_typo_of_a_longer_phrase_wins_over_the_shorter_one_inside_it(write_bot):
+    """嗒后天 (da hou tian) is 大后天 typed with a homophone; 后天, another date, is in it as typed."""
+    bot = PIZZA.replace('version: "1"', 'version: "1"\nlanguage: zh').replace(
+        "lookup: [pepperoni, margherita, hawaiian, four cheese]", "lookup: [后天, 大后天, 杭州]"
+    )
+    c = trained(write_bot({"domain.yml": bot}))
+    assert typos(c, "买嗒后天的票") == [("pizza", "大后天", "嗒后天", "fuzzy", 90)]
+    assert typos(c, "去杭杭州") == [("pizza", "杭州", "杭杭州", "fuzzy", 85)]  # the doubled 杭 is the city's
+    assert typos(c, "买他后天的票") == [("pizza", "后天", "后天", "lookup", 100)]  # ta hou tian is no da hou tian
+    assert typos(c, "大后天") == [("pizza", "大后天", "大后天", "lookup", 100)]
+
+
 def test_chinese_slips_of_the_fingers_match_and_real_words_do_not(write_bot):
     bot = PIZZA.replace('version: "1"', 'version: "1"\nlanguage: zh').replace(
         "lookup: [pepperoni, margherita, hawaiian, four cheese]", "lookup: [上海, 杭州, 石家庄, 二等座]"
@@ -171,7 +183,8 @@ def test_chinese_slips_of_the_fingers_match_and_real_words_do_not(write_bot):
     c = trained(write_bot({"domain.yml": bot}))
     assert typos(c, "去州杭") == [("pizza", "杭州", "州杭", "fuzzy", 85)]  # two characters swapped
     assert typos(c, "去石家家庄") == [("pizza", "石家庄", "石家家庄", "fuzzy", 85)]  # one doubled
-    assert typos(c, "去石石家庄")[0][3] == "lookup"  # doubled at an end: the phrase is there as it is
+    # doubled at an end: the phrase is there as it is, and the typo'd span holds it
+    assert typos(c, "去石石家庄") == [("pizza", "石家庄", "石石家庄", "fuzzy", 85)]
     assert typos(c, "去石庄") == [("pizza", "石家庄", "石庄", "fuzzy", 85)]  # one dropped, of three
     assert typos(c, "要等二座") == [("pizza", "二等座", "等二座", "fuzzy", 85)]
     assert typos(c, "在海上") == []  # 上海 swapped, but a word of its own ("at sea")
