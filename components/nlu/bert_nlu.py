@@ -23,7 +23,7 @@ from dialogkit.framework.runtime.turn import Intent, entity
 from .bert_nlu_config import BertNLUConfig, pair_epochs
 from .bert_nlu_files import BertNLUFiles
 from .rule_entities import merge_entities
-from .spelling import ReadingSpeller, Speller, read_by_pinyin, speller_for
+from .spelling import UNSPACED, ReadingSpeller, Speller, read_by_pinyin, speller_for
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -49,6 +49,7 @@ class BertNLU(BertNLUFiles, Component):
         self.tokenizer: Any = None
         self.intents: list[str] = []
         self.tags: list[str] = []
+        self.shortest: dict[str, int] = {}  # tag label -> the fewest characters of its values (unspaced scripts)
         self.fit_result: Any = None
         self.featurizer: Any = None  # CharNgramFeaturizer when `char_features`
         self.speller: Speller | ReadingSpeller | None = None  # when `spelling`
@@ -113,6 +114,16 @@ class BertNLU(BertNLUFiles, Component):
         self.intents = sorted({ex.intent for ex in examples})
         labels = sorted({s.entity + (ROLE_SEP + s.role if s.role else "") for ex in examples for s in ex.entities})
         self.tags = ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
+        # languages tagged a character at a time: the fewest characters a value of each entity has in the bot's
+        # examples and lookups (a shorter span the model tags is dropped, with `word_boundaries`)
+        self.shortest = {}
+        if self._lang().split("-")[0].lower() in UNSPACED:
+            for ex in examples:
+                for span in ex.entities:
+                    label = span.entity + (ROLE_SEP + span.role if span.role else "")
+                    lookup = self.domain.entities[span.entity].lookup if span.entity in self.domain.entities else []
+                    size = min([len(span.text.strip()), *(len(v.strip()) for v in lookup)])
+                    self.shortest[label] = min(self.shortest.get(label, size), size)
 
     # --- training -----------------------------------------------------------------------
 
@@ -325,6 +336,8 @@ class BertNLU(BertNLUFiles, Component):
             for start, end, label, idx in spans_from_tags(tags, words):
                 if edges is not None and not {start, end} <= edges:
                     continue
+                if self.config.word_boundaries and end - start < self.shortest.get(label, 0):
+                    continue  # shorter than any value of its entity the bot gives (单字 of a two-character city)
                 if not any(ch.isalnum() for ch in text[start:end]):
                     continue  # no letters or digits (emoji, punctuation): no value, as no intent is read from them
                 name, _, role = label.partition(ROLE_SEP)

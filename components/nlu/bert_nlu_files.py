@@ -33,6 +33,7 @@ class BertNLUFiles:
     tokenizer: Any
     intents: list[str]
     tags: list[str]
+    shortest: dict[str, int]
     fit_result: Any
     featurizer: Any
     speller: Speller | ReadingSpeller | None
@@ -73,7 +74,9 @@ class BertNLUFiles:
             self.model.slot_encoder.config.save_pretrained(path / "slot_encoder")
         self.tokenizer.save_pretrained(path / "tokenizer")
         (path / "labels.json").write_text(
-            json.dumps({"intents": self.intents, "tags": self.tags}, indent=1, ensure_ascii=False), encoding="utf-8"
+            json.dumps({"intents": self.intents, "tags": self.tags, "shortest": self.shortest}, indent=1,
+                       ensure_ascii=False),
+            encoding="utf-8",
         )
         (path / "encoder.json").write_text(
             json.dumps(self.encoder_info, indent=1, ensure_ascii=False), encoding="utf-8"
@@ -119,6 +122,7 @@ class BertNLUFiles:
         if (path / "encoder.json").is_file():  # archives before it was recorded: the config names the encoder
             self.encoder_info = json.loads((path / "encoder.json").read_text(encoding="utf-8"))
         self.intents, self.tags = labels["intents"], labels["tags"]
+        self.shortest = labels.get("shortest", {})  # archives before it: no span is too short
         if (path / "sparse.json").is_file():  # archives before the features have none
             from .sparse_features import CharNgramFeaturizer
 

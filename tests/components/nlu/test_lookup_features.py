@@ -162,3 +162,22 @@ def test_a_chinese_span_that_cuts_a_word_is_no_entity(write_bot, tiny_encoder):
     assert cities(off, "天气好") == [("city", "天")]  # what the tagger says
     assert cities(on, "天气好") == []
     assert cities(on, "我去天") == cities(off, "我去天") == [("city", "天")]
+
+
+ZH_TWO = ZH.replace("我去[天](city)", "我去[天津](city)").replace("到[天](city)", "到[天津](city)").replace(
+    '"[天](city)"', '"[天津](city)"').replace('"[天](city)好"', '"[南京](city)好"').replace(
+    '"[天](city)吧"', '"[南京](city)吧"').replace("去[天](city)吧", "去[南京](city)吧")
+
+
+def test_a_chinese_span_shorter_than_every_value_of_its_entity_is_no_entity(write_bot, tiny_encoder, tmp_path):
+    """Every city the bot gives has two characters: one character the model tags alone is no city."""
+    on, loaded = train(write_bot, tiny_encoder, "zh-short", domain=ZH_TWO, runtime="torch", epochs=120)
+    off, _ = train(write_bot, tiny_encoder, "zh-short-off", domain=ZH_TWO, runtime="torch", word_boundaries=False,
+                   epochs=120)
+    assert on.shortest == {"city": 2}
+    messages = ["天", "去南", "南吧", "去京吧"]
+    assert all(cities(off, m) and all(len(v) == 1 for _, v in cities(off, m)) for m in messages)  # what it tags
+    assert [cities(on, m) for m in messages] == [[], [], [], []]
+    on.save(tmp_path)
+    again = BertNLU.load(tmp_path, on.config, loaded.domain)
+    assert again.shortest == {"city": 2} and cities(again, "去京吧") == []
