@@ -7,9 +7,10 @@ for Chinese (``homophone``) a character replaced by another common one read the 
 of a pinyin input method. Entity annotations move with the text: a span the slip falls in keeps
 its canonical value (``value``, what the user meant) and its typed text changes.
 
-:func:`noisy_copies` makes the copies bert_nlu trains on beside the clean examples
-(``typo_augmentation``); bench/typos.py makes its held-out test messages with the same slips
-(its own seed, its own choice of slips, messages the model never trained on).
+:func:`noisy_copies` makes the copies bert_nlu can train on beside the clean examples
+(``typo_augmentation``, off by default); bench/typos.py makes its held-out test messages with
+the same slips (its own seed, its own choice of slips, messages the model never trained on);
+:func:`is_slip` tells the speller which of two words as close the typed one is a slip of.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from functools import cache
 
 from dialogkit.framework.domain.training_data import EntitySpan, Example
 
-__all__ = ["LETTER_SLIPS", "READING_SLIPS", "noisy_copies", "homophone", "slip", "slip_at", "slip_spots"]
+__all__ = ["LETTER_SLIPS", "READING_SLIPS", "homophone", "is_slip", "noisy_copies", "slip", "slip_at", "slip_spots"]
 
 LETTER_SLIPS = ("drop", "swap", "double", "key")
 READING_SLIPS = ("drop", "swap", "double", "homophone")
