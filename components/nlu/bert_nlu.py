@@ -114,16 +114,24 @@ class BertNLU(BertNLUFiles, Component):
         self.intents = sorted({ex.intent for ex in examples})
         labels = sorted({s.entity + (ROLE_SEP + s.role if s.role else "") for ex in examples for s in ex.entities})
         self.tags = ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
-        # languages tagged a character at a time: the fewest characters a value of each entity has in the bot's
-        # examples and lookups (a shorter span the model tags is dropped, with `word_boundaries`)
-        self.shortest = {}
-        if self._lang().split("-")[0].lower() in UNSPACED:
-            for ex in examples:
-                for span in ex.entities:
-                    label = span.entity + (ROLE_SEP + span.role if span.role else "")
-                    lookup = self.domain.entities[span.entity].lookup if span.entity in self.domain.entities else []
-                    size = min([len(span.text.strip()), *(len(v.strip()) for v in lookup)])
-                    self.shortest[label] = min(self.shortest.get(label, size), size)
+        self.shortest = self._shortest_values(examples)
+
+    def _shortest_values(self, examples: list[Any]) -> dict[str, int]:
+        """For a language tagged a character at a time, the fewest characters a value of each tag label has
+        in ``examples`` and its entity's lookup (a shorter span the model tags is dropped, with
+        `word_boundaries`); none for spaced scripts."""
+        from .features import ROLE_SEP
+
+        shortest: dict[str, int] = {}
+        if self._lang().split("-")[0].lower() not in UNSPACED:
+            return shortest
+        for ex in examples:
+            for span in ex.entities:
+                label = span.entity + (ROLE_SEP + span.role if span.role else "")
+                lookup = self.domain.entities[span.entity].lookup if span.entity in self.domain.entities else []
+                size = min([len(span.text.strip()), *(len(v.strip()) for v in lookup)])
+                shortest[label] = min(shortest.get(label, size), size)
+        return shortest
 
     # --- training -----------------------------------------------------------------------
 
