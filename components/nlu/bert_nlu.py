@@ -23,7 +23,7 @@ from dialogkit.framework.runtime.turn import Intent, entity
 from .bert_nlu_config import BertNLUConfig, pair_epochs
 from .bert_nlu_files import BertNLUFiles
 from .rule_entities import merge_entities
-from .spelling import UNSPACED, ReadingSpeller, Speller, read_by_pinyin, speller_for
+from .spelling import ReadingSpeller, Speller, read_by_pinyin, speller_for, unspaced
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -123,7 +123,7 @@ class BertNLU(BertNLUFiles, Component):
         from .features import ROLE_SEP
 
         shortest: dict[str, int] = {}
-        if self._lang().split("-")[0].lower() not in UNSPACED:
+        if not unspaced(self._lang()):
             return shortest
         for ex in examples:
             for span in ex.entities:

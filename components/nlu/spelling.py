@@ -35,7 +35,7 @@ from rapidfuzz.distance import OSA
 
 from .noise import is_slip
 
-__all__ = ["UNSPACED", "ReadingSpeller", "Speller", "read_by_pinyin", "speller_for", "speller_from_json"]
+__all__ = ["UNSPACED", "ReadingSpeller", "Speller", "read_by_pinyin", "speller_for", "speller_from_json", "unspaced"]
 
 UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 
@@ -155,6 +155,11 @@ class ReadingSpeller:
         return {"kind": "readings", "counts": self.counts, "pairs": sorted(self.pairs)}
 
 
+def unspaced(language: str) -> bool:
+    """Written without spaces between words (Chinese, Japanese, Thai...): tagged a character at a time."""
+    return language.split("-")[0].lower() in UNSPACED
+
+
 def read_by_pinyin(language: str) -> bool:
     """Chinese (zh, zh-CN, zh-TW...): typed by its readings through a pinyin input method."""
     return language.lower().startswith("zh")
@@ -165,7 +170,7 @@ def speller_for(word_lists: list[list[str]], language: str) -> Speller | Reading
     unspaced scripts."""
     if read_by_pinyin(language):
         return ReadingSpeller.fit(word_lists)
-    return None if language in UNSPACED else Speller.fit(word_lists, language)
+    return None if unspaced(language) else Speller.fit(word_lists, language)
 
 
 def speller_from_json(data: dict[str, Any], language: str) -> Speller | ReadingSpeller:
