@@ -154,6 +154,17 @@ def main() -> None:
                 ][:30]
                 for noise, gold in noises.items()
             },
+            # and entities: gold spans found with the meant value as written, and not with the noise
+            "entities_lost": {
+                noise: [
+                    {"noisy": b.text, "entity": s.entity, "typed": b.text[s.start:s.end],
+                     "found": [f"{e['entity']}={e['value']} ({e.get('extractor')})" for e in q["entities"]]}
+                    for a, b, p, q in zip(test, gold, parses["clean"], parses[noise])
+                    for s in b.entities
+                    if value_accuracy([a], [p], synonyms) == 1.0 and value_accuracy([b], [q], synonyms) < 1.0
+                ][:40]
+                for noise, gold in noises.items()
+            },
         }
         clean = scores["clean"]
         for noise in noises:

@@ -40,7 +40,8 @@ class BertNLU(BertNLUFiles, Component):
     config: BertNLUConfig
     trainable = True
     requires = ("text",)
-    assigns = ("intent", "intent_ranking", "entities")  # its entities merged with those found before it
+    # its entities merged with those found before it; the words its spelling read as others
+    assigns = ("intent", "intent_ranking", "entities", "corrections")
     code_version = "1"  # the archive format: models without sparse.json (before the features) still load
 
     def __init__(self, config: BertNLUConfig, domain: Domain):
@@ -354,7 +355,9 @@ class BertNLU(BertNLUFiles, Component):
                         name, text[start:end], self.name, start, end, sum(conf[i] for i in idx) / len(idx), role or None
                     )
                 )
-            out.append({"intent_ranking": ranking, "entities": entities})
+            corrections = [{"start": s, "end": e, "read": w} for w, s, e in word_lists[b]
+                           if w.lower() != text[s:e].lower()]
+            out.append({"intent_ranking": ranking, "entities": entities, "corrections": corrections})
         return out
 
     def process(self, turn: Turn) -> None:
@@ -365,6 +368,7 @@ class BertNLU(BertNLUFiles, Component):
         results = self.parse_batch([t.text for t in turns])
         for turn, result in zip(turns, results):
             turn.intent_ranking = result["intent_ranking"]
+            turn.corrections = result["corrections"]
             best = (
                 cast(Intent, dict(result["intent_ranking"][0]))
                 if result["intent_ranking"]

@@ -14,7 +14,8 @@ specific one is kept (e-mail, url, time, amount, phone number, duration, ordinal
 not also the number 20. Put it after ``bert_nlu``: an entity of the same name an earlier
 component found on the same words (the model's ``time`` span "7pm") is replaced by the
 normalised one; entities of other names on those words stay, as Rasa keeps Duckling's and
-DIET's side by side.
+DIET's side by side. Where bert_nlu's spelling read a word as another (``Turn.corrections``:
+"tomorow" as tomorrow), the message is also read so, and what that finds is put on the words typed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import functools
 import logging
 import re
 from datetime import datetime, timezone, tzinfo
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import field_validator
 
@@ -163,7 +164,7 @@ class BuiltinEntities(Component):
     def process(self, turn: Turn) -> None:
         zone = self._zone_of(turn)
         now = datetime.fromtimestamp(turn.time, zone) if turn.time is not None else datetime.now(zone)
-        for f in extract(turn.text, self.domain.language, now, self._dims, self.config.date_order):
+        for f in self._found(turn, now):
             # the same entity found on these words by an earlier extractor (a model's `time` span
             # "7pm") gives way to the normalised one; other entities there stay (Rasa's rule)
             turn.entities[:] = [e for e in turn.entities if e["entity"] != f.dim or not _overlaps(f, e)]
@@ -172,6 +173,43 @@ class BuiltinEntities(Component):
                 found["additional_info"] = dict(f.info)
             turn.entities.append(found)
         turn.entities.sort(key=lambda e: (e.get("start") is None, e.get("start") or 0))
+
+
+    def _found(self, turn: Turn, now: datetime) -> list[Found]:
+        """What :func:`extract` finds in the message; where an earlier component read words as
+        others (bert_nlu's spelling: "tomorow", "fvie"), in the message as read, its spans put back
+        on the words typed and its ``info`` saying what was read (``read_as``)."""
+        lang, found = self.domain.language, extract(turn.text, self.domain.language, now, self._dims,
+                                                    self.config.date_order)
+        fixes = sorted((c for c in turn.corrections if 0 <= c["start"] < c["end"] <= len(turn.text)),
+                       key=lambda c: c["start"])
+        if not fixes:
+            return found
+        read, starts, ends = _as_read(turn.text, fixes)
+        for f in extract(read, lang, now, self._dims, self.config.date_order):
+            start, end = starts[f.start], ends[f.end - 1]
+            if not any(start <= c["start"] and c["end"] <= end for c in fixes):
+                continue  # no word read otherwise in it: found as typed
+            if any(start < g.end and g.start < end and not (start <= g.start and g.end <= end) for g in found):
+                continue  # it would cut something found as typed: that stands
+            # "fvie hundred": five hundred, not the hundred typed right
+            found = [g for g in found if not (start <= g.start and g.end <= end)]
+            found.append(Found(start, end, f.dim, f.value, {**f.info, "read_as": read[f.start:f.end]}))
+        return sorted(found, key=lambda f: f.start)
+
+
+def _as_read(text: str, fixes: list[dict[str, Any]]) -> tuple[str, list[int], list[int]]:
+    """``text`` with the words of ``fixes`` (sorted) read as their ``read``, and for each character
+    of it the typed span it stands on (start, end)."""
+    read, starts, ends, at = "", list[int](), list[int](), 0
+    for c in fixes:
+        if c["start"] < at:
+            continue  # overlapping corrections: the first stands
+        read += text[at:c["start"]] + c["read"]
+        starts += [*range(at, c["start"]), *[c["start"]] * len(c["read"])]
+        ends += [*range(at + 1, c["start"] + 1), *[c["end"]] * len(c["read"])]
+        at = c["end"]
+    return read + text[at:], starts + list(range(at, len(text))), ends + list(range(at + 1, len(text) + 1))
 
 
 def _overlaps(f: Found, e: Entity) -> bool:

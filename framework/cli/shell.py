@@ -37,6 +37,9 @@ def _debug_view(agent: Any, conversation_id: str, turn: Any, before: dict[str, A
     ranking = turn.intent_ranking
     runner = f", runner-up {ranking[1]['name']} {ranking[1]['confidence']:.2f}" if len(ranking) > 1 else ""
     lines.append(f"  intent: {intent.get('name')} {intent.get('confidence', 0):.2f}{runner}")
+    if turn.corrections:  # what bert_nlu's spelling read otherwise
+        read = (f"{turn.text[c['start']:c['end']]}→{c['read']}" for c in turn.corrections)
+        lines.append("  read:   " + ", ".join(read))
     for e in turn.entities:
         span = f"[{e['start']}:{e['end']}]" if e.get("start") is not None else ""
         role = f" role={e['role']}" if e.get("role") else ""

@@ -154,6 +154,9 @@ class Turn:
     intent: Intent | None = None
     intent_ranking: list[Intent] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
+    # words an NLU component read as other words (bert_nlu's spelling: "tomorow" as tomorrow), in
+    # the message's offsets: {"start", "end", "read"}; builtin_entities reads numbers and dates there too
+    corrections: list[dict[str, Any]] = field(default_factory=list)
     responses: list[Response | ActionMessage] = field(default_factory=list)
     # what the DM did, in order: responses said, actions run, forms run
     actions: list[str] = field(default_factory=list)

@@ -42,7 +42,7 @@ def test_shell_reads_piped_input_and_debug_view(restaurant_model):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "dialogkit", "shell", str(restaurant_model), "--debug"],
-        input="book a table for 2\n/slots\n/tracker\n/exit\n",
+        input="bokk a table for 2\n/slots\n/tracker\n/exit\n",
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -55,6 +55,7 @@ def test_shell_reads_piped_input_and_debug_view(restaurant_model):
         "intent: book_table" in out
         and "entity: party_size='2'" in out
         and "flows:  book_table (at: collect cuisine)" in out
+        and "read:   bokk→book" in out  # what the spelling read otherwise
     )
     assert "(generated)" in out and "time:" in out  # the example bots reply through the T5 generator
     assert '"party_size": 2' in out and '"events"' in out

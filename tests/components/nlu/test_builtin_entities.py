@@ -270,3 +270,26 @@ def test_bad_config_is_a_clear_error():
 def test_other_languages_get_dates_from_dateparser():
     found = extract("le 5 juin à 19h", "fr", NOW, ("time",))
     assert [f.value[:10] for f in found] == ["2027-06-05"]
+
+
+def test_numbers_and_dates_are_also_read_where_the_spelling_read_a_word_otherwise(write_bot):
+    bot = write_bot({"domain.yml": 'version: "1"\nentities: {time: {}, number: {}}\n'})
+    component = BuiltinEntities(resolve_config("builtin_entities", {}), load_domain(bot).domain)
+
+    def read(text, *fixes):
+        turn = Turn(text, time=NOW.timestamp(), corrections=[{"start": s, "end": e, "read": r} for s, e, r in fixes])
+        component.process(turn)
+        return [(e["entity"], e["value"], e["start"], e["end"], (e.get("additional_info") or {}).get("read_as"))
+                for e in turn.entities]
+
+    # bert_nlu's spelling read "fvie" as five and "tomorow" as tomorrow: the values are found on the typed words
+    assert read("fvie of us", (0, 4, "five")) == [("number", 5, 0, 4, "five")]
+    assert read("tomorow at 7pm", (0, 7, "tomorrow")) == [
+        ("time", T("12-06", "19:00"), 0, 14, "tomorrow at 7pm")]
+    # a reading that takes in what was found as typed replaces it ("hundred" alone is 100)
+    assert read("fvie hundred people", (0, 4, "five")) == [("number", 500, 0, 12, "five hundred")]
+    # what was typed right stays as it is; without corrections nothing changes
+    assert read("two and tomorow", (8, 15, "tomorrow"))[0] == ("number", 2, 0, 3, None)
+    assert read("fvie of us") == []
+    # corrections outside the text (a component's slip) are ignored, never an error
+    assert read("fvie", (3, 40, "five")) == []

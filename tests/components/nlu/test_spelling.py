@@ -38,6 +38,8 @@ def test_the_model_reads_corrected_words_with_the_users_offsets(write_bot, tiny_
     typed, clean = c.parse_batch(["bokk a table for 4 in paris", "book a table for 4 in paris"])
     assert same_ranking(typed, clean)  # the model saw the same words
     assert [(e["start"], e["end"]) for e in typed["entities"]] == [(e["start"], e["end"]) for e in clean["entities"]]
+    # what was read otherwise is said, on the words typed (builtin_entities reads numbers and dates there)
+    assert typed["corrections"] == [{"start": 0, "end": 4, "read": "book"}] and clean["corrections"] == []
     c.save(tmp_path)
     assert BertNLU.load(tmp_path, c.config, loaded.domain).speller.correct("bokk") == "book"
     zh, _ = trained(write_bot, tiny_encoder, lang="zh", epochs=1, runtime="torch")
