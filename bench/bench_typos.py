@@ -60,7 +60,8 @@ def main() -> None:
     p.add_argument("bots", nargs="*", default=["restaurant", "banking", "tickets_zh"])
     p.add_argument("--seed", type=int, default=28, help="the typos' seed (fold n uses seed + n)")
     p.add_argument("--folds", type=int, default=5, help="how many of the five stratified folds to hold out in turn")
-    p.add_argument("--no-write", action="store_true", help="print only (BENCHMARKS.md untouched)")
+    p.add_argument("--no-write", action="store_true",
+                   help="print only (BENCHMARKS.md untouched): the scores, then the results as JSON")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a bert_nlu setting for this run (YAML value), e.g. typo_augmentation=0; repeatable")
     args = p.parse_args()
@@ -190,7 +191,11 @@ def main() -> None:
             + "; ".join(f"{k}: " + ", ".join(f"{m} {v * 100:.2f}" for m, v in s.items()) for k, s in scores.items()),
             flush=True,
         )
-    if not args.no_write:
+    if args.no_write:
+        import json
+
+        print(json.dumps(results, indent=1, ensure_ascii=False))
+    else:
         write(
             "nlu_typos",
             "NLU: the example bots' held-out messages with typos (fixed seed)",
