@@ -7,7 +7,9 @@ Per user message (:meth:`FlowPolicy.process`):
    flows starts on that intent); slots are filled from the NLU result through
    the slot mappings (:mod:`.slot_filling`: the question asked counts, ``answer_by_value``),
    then the flow's ``validate`` action runs. A refused value close to a categorical slot's
-   values gets "Did you mean ...?" with buttons (``suggest_values``) instead of the refusal.
+   values gets "Did you mean ...?" with buttons (``suggest_values``) instead of the refusal; so
+   does a short reply that set nothing but names the asked categorical slot's values with a slip
+   ("wet" for west: a word no extractor reads as a value).
 2. ``nlu_fallback`` says ``utter_default`` and re-asks, keeping all state (with
    ``two_stage_fallback``, it first asks "Did you mean ...?" and to rephrase: :mod:`.two_stage`).
    The ``max_fallbacks``-th message in a row not understood escalates instead (``escalation``:
@@ -189,6 +191,10 @@ class FlowPolicy(Policy):
             return
         if validated:
             asking = self.runtime.asking(draft.stack)  # the validation action may have moved the flow
+        if filled.near_miss and self.config.suggest_values and asking == filled.invalid:
+            # no value for the question asked, but the reply names some with a slip ("wet"): which one?
+            offer_values(self.domain, draft, filled.invalid, filled.suggestions)
+            return  # the collect waits: a button (or any answer) fills the slot
         if filled.by_value or intent == NLU_FALLBACK and asking is not None and draft.slots_set_this_turn():
             intent = INFORM  # unsure about the intent, but the message answered the question asked
         elif self.config.clarify_margin is not None and asking not in {e.name for e in draft.slots_set_this_turn()} \
@@ -219,7 +225,8 @@ class FlowPolicy(Policy):
         ):
             offer_values(self.domain, draft, filled.invalid, filled.suggestions)
             return  # the collect waits: a button (or any answer) fills the slot
-        refusal = self.domain.slots[filled.invalid].invalid_response if filled.invalid else None
+        refused = filled.invalid if not filled.near_miss else None  # a near miss refused nothing
+        refusal = self.domain.slots[refused].invalid_response if refused else None
         if refusal:
             draft.say(refusal)
         yield from self.runtime.run(draft)

@@ -26,9 +26,9 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogkit.framework.domain.builtins import NLU_FALLBACK, UTTER_DID_YOU_MEAN
+from dialogkit.framework.domain.builtins import INFORM, NLU_FALLBACK, UTTER_DID_YOU_MEAN
 from dialogkit.framework.domain.schema import Domain, FromEntity, FromIntent, FromText
-from dialogkit.framework.domain.slot_types import check_slot_value, close_values
+from dialogkit.framework.domain.slot_types import check_slot_value, close_values, near_words
 from dialogkit.framework.domain.syntax import fill, value_text
 from dialogkit.framework.runtime.decisions import Decision, ValidateSlot
 from dialogkit.framework.runtime.tracker import SlotSet
@@ -47,8 +47,9 @@ CLEAR_INTENT = 0.9  # an intent this sure is what the user meant, even for a rep
 class Filled:
     """What slot filling did with one message."""
 
-    invalid: str | None = None  # the asked slot, when the user's value for it was refused
+    invalid: str | None = None  # the asked slot, when the user's value for it was refused (or near missed)
     suggestions: list[Any] = field(default_factory=list)  # allowed values close to the refused one (categorical slots)
+    near_miss: bool = False  # no value for the asked slot, but the reply names some with a slip ("wet" for west)
     by_value: bool = False  # the asked slot was filled by a reply that is only its value (whatever the intent)
     validators_ok: bool = True  # False: a slot validator failed (raised, timed out, could not be imported)
     corrected: list[str] = field(default_factory=list)  # slots that had a value and got another (not the asked one)
@@ -145,12 +146,30 @@ def _only_a_value(parse: Parse, entities: Sequence[Entity], asked: set[str]) -> 
     rest = parse.text[:e.get("start") or 0] + " " + parse.text[e.get("end") or 0:]
     if re.search(r"\w", rest):
         return False
-    sure = (
+    return not _sure(parse)
+
+
+def _sure(parse: Parse) -> bool:
+    """The NLU is sure of an intent of the bot's (``CLEAR_INTENT`` or more)."""
+    return (
         parse.intent is not None
         and parse.intent_name != NLU_FALLBACK
         and float(parse.intent.get("confidence") or 0) >= CLEAR_INTENT
     )
-    return not sure
+
+
+def _near_miss(domain: Domain, draft: Draft, intent: str, asking: str) -> list[Any]:
+    """Values of the asked (categorical) slot a short reply that set nothing names with a slip,
+    when the reply is no clear other request: the NLU is unsure, or read an intent the slot's
+    entity mapping names (``inform`` when it names none)."""
+    parse = draft.parse
+    if parse.payload or draft.slots_set_this_turn():
+        return []
+    slot = domain.slots[asking]
+    takes = {i for m in slot.mappings if isinstance(m, FromEntity) for i in m.intents()} or {INFORM}
+    if intent != NLU_FALLBACK and intent not in takes and _sure(parse):
+        return []
+    return near_words(slot, parse.text, domain.language)
 
 
 def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,
@@ -200,6 +219,10 @@ def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,
             draft.refuse(name, refused[0], refused[1], asked=name == asking, suggestions=near)
             if name == asking:
                 out.invalid, out.suggestions = name, near
+    if by_value and asking in domain.slots and out.invalid is None:
+        near = _near_miss(domain, draft, intent, asking)
+        if near:
+            out.invalid, out.suggestions, out.near_miss = asking, near, True
     return out
 
 

@@ -87,6 +87,39 @@ def close_values(slot: Slot, value: Any, limit: int = 3, cutoff: float = 70.0) -
     return [choices[key] for key, _, _ in hits]
 
 
+UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})  # no letters to slip: one edit is a word
+NEAR_MISS_WORDS = 5  # a reply of up to this many words is read for a slipped value
+
+
+def near_words(slot: Slot, text: str, language: str, limit: int = 3) -> list[Any]:
+    """A categorical slot's values that a short reply names with one slip, a word or run of words
+    no extractor read as a value because it is itself a word ("wet", "eats") or short ("wes"):
+    within one edit (a letter dropped, added, changed, or two neighbours swapped; rapidfuzz's
+    ``OSA``), 3 or more letters, never an exact value; closest first, as the slot lists them.
+    Languages written without spaces have no such slips (one character of two is half a word)."""
+    if slot.type is not SlotType.categorical or not slot.values or language.split("-")[0] in UNSPACED_LANGUAGES:
+        return []
+    from rapidfuzz.distance import OSA
+
+    from .tokenization import tokenize
+
+    words = [w.lower() for w, _, _ in tokenize(text, language)]
+    if not 0 < len(words) <= NEAR_MISS_WORDS:
+        return []
+    found: dict[int, int] = {}  # value's index -> edits
+    for i, value in enumerate(slot.values):
+        said = str(value).lower().split()
+        n = len(said)
+        for k in range(len(words) - n + 1):
+            run = words[k:k + n]
+            if run == said or not all(w.isalpha() for w in run) or sum(map(len, run)) < 3:
+                continue
+            edits = OSA.distance(" ".join(run), " ".join(said))
+            if edits <= 1:
+                found[i] = min(found.get(i, edits), edits)
+    return [slot.values[i] for i in sorted(found, key=lambda i: (found[i], i))][:limit]
+
+
 def _bounded(slot: Slot, number: float) -> str:
     if slot.min is not None and number < slot.min:
         return f"below min {slot.min:g}"

@@ -114,6 +114,20 @@ def test_a_near_miss_is_offered_with_buttons_instead_of_a_flat_refusal(pizza_age
     ]  # nothing close
 
 
+def test_a_reply_naming_a_value_with_a_slip_into_another_word_is_asked_about(pizza_agent):
+    say(pizza_agent, "i want to order a pepperoni pizza", "slip")
+    # "mall" is an English word (no typo for the extractors), one letter from "small": which did they mean?
+    out = pizza_agent.handle("a mall one", "slip")
+    assert [(m["text"], m.get("response")) for m in out] == [("Did you mean small?", "utter_did_you_mean")]
+    assert out[0]["buttons"] == [{"title": "small", "payload": '/inform{"size": "small"}'}]
+    assert pizza_agent.tracker("slip").slots["size"] is None  # asked, not taken
+    assert say(pizza_agent, out[0]["buttons"][0]["payload"], "slip") == ["A small pepperoni, coming up."]
+    # a reply naming no value that closely, or a long message, is not asked about
+    say(pizza_agent, "i want to order a pepperoni pizza", "far")
+    assert "Did you mean" not in " ".join(say(pizza_agent, "a big one", "far"))
+    assert "Did you mean" not in " ".join(say(pizza_agent, "well i think a mall one would do for us", "far"))
+
+
 def test_the_switches_turn_both_rules_off(write_bot, tmp_path):
     bot = write_bot(
         {
@@ -130,6 +144,8 @@ def test_the_switches_turn_both_rules_off(write_bot, tmp_path):
         "Sorry, we don't have that pizza.",
         "Which pizza?",
     ]
+    assert say(agent, "margherita", "off") == ["Which size?"]
+    assert say(agent, "a mall one", "off") == ["Which size?"]  # no "Did you mean small?"
 
 
 TRIP = """
