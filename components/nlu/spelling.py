@@ -33,11 +33,12 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from dialogkit.framework.domain.tokenization import UNSPACED, unspaced
+
 from .noise import is_slip
 
 __all__ = ["UNSPACED", "ReadingSpeller", "Speller", "read_by_pinyin", "speller_for", "speller_from_json", "unspaced"]
 
-UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
 
 
 class Speller:
@@ -153,11 +154,6 @@ class ReadingSpeller:
 
     def to_json(self) -> dict[str, Any]:
         return {"kind": "readings", "counts": self.counts, "pairs": sorted(self.pairs)}
-
-
-def unspaced(language: str) -> bool:
-    """Written without spaces between words (Chinese, Japanese, Thai...): tagged a character at a time."""
-    return language.split("-")[0].lower() in UNSPACED
 
 
 def read_by_pinyin(language: str) -> bool:

@@ -87,7 +87,6 @@ def close_values(slot: Slot, value: Any, limit: int = 3, cutoff: float = 70.0) -
     return [choices[key] for key, _, _ in hits]
 
 
-UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})  # no letters to slip: one edit is a word
 NEAR_MISS_WORDS = 5  # a reply of up to this many words is read for a slipped value
 
 
@@ -97,11 +96,11 @@ def near_words(slot: Slot, text: str, language: str, limit: int = 3) -> list[Any
     within one edit (a letter dropped, added, changed, or two neighbours swapped; rapidfuzz's
     ``OSA``), 3 or more letters, never an exact value; closest first, as the slot lists them.
     Languages written without spaces have no such slips (one character of two is half a word)."""
-    if slot.type is not SlotType.categorical or not slot.values or language.split("-")[0] in UNSPACED_LANGUAGES:
+    from .tokenization import tokenize, unspaced
+
+    if slot.type is not SlotType.categorical or not slot.values or unspaced(language):
         return []
     from rapidfuzz.distance import OSA
-
-    from .tokenization import tokenize
 
     words = [w.lower() for w, _, _ in tokenize(text, language)]
     if not 0 < len(words) <= NEAR_MISS_WORDS:

@@ -12,6 +12,15 @@ __all__ = ["Token", "blank_pipeline", "normalize_phrase", "supported_language", 
 Token = tuple[str, int, int]  # text, start, end (character offsets)
 
 
+UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})  # languages written without spaces between words
+
+
+def unspaced(language: str) -> bool:
+    """Written without spaces between words (Chinese, Japanese, Thai...): a slip there is another
+    character, and one character of a two-character word is half of it."""
+    return language.split("-")[0].lower() in UNSPACED
+
+
 def normalize_phrase(text: str) -> str:
     """How phrases are compared for synonyms: lower case, whitespace runs collapsed."""
     return " ".join(text.lower().split())
