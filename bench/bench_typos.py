@@ -29,19 +29,20 @@ TARGET_DROP = 3.0  # points
 
 def value_accuracy(gold: list[Any], parses: list[dict[str, Any]], synonyms: dict[tuple[str, str], str]) -> float:
     """Of the gold entities, the share found (same entity, overlapping) with the meant value."""
+    found = [found_right(span, parse, synonyms) for ex, parse in zip(gold, parses) for span in ex.entities]
+    return sum(found) / len(found) if found else 1.0
+
+
+def found_right(span: Any, parse: dict[str, Any], synonyms: dict[tuple[str, str], str]) -> bool:
+    """The parse has gold ``span``'s entity on its words (the first overlapping one) with the meant value."""
     from dialogkit.framework.domain.tokenization import normalize_phrase
 
-    total = right = 0
-    for ex, parse in zip(gold, parses):
-        for span in ex.entities:
-            total += 1
-            meant = normalize_phrase(str(span.value if span.value is not None else span.text))
-            meant = normalize_phrase(synonyms.get((span.entity, meant), meant))
-            for e in parse["entities"]:
-                if e["entity"] == span.entity and (e.get("start") or 0) < span.end and span.start < (e.get("end") or 0):
-                    right += normalize_phrase(str(e["value"])) == meant
-                    break
-    return right / total if total else 1.0
+    meant = normalize_phrase(str(span.value if span.value is not None else span.text))
+    meant = normalize_phrase(synonyms.get((span.entity, meant), meant))
+    for e in parse["entities"]:
+        if e["entity"] == span.entity and (e.get("start") or 0) < span.end and span.start < (e.get("end") or 0):
+            return normalize_phrase(str(e["value"])) == meant
+    return False
 
 
 def switch(agent: Any, fuzzy: bool, speller: Any) -> None:
@@ -161,8 +162,8 @@ def main() -> None:
                     {"noisy": b.text, "entity": s.entity, "typed": b.text[s.start:s.end],
                      "found": [f"{e['entity']}={e['value']} ({e.get('extractor')})" for e in q["entities"]]}
                     for a, b, p, q in zip(test, gold, parses["clean"], parses[noise])
-                    for s in b.entities
-                    if value_accuracy([a], [p], synonyms) == 1.0 and value_accuracy([b], [q], synonyms) < 1.0
+                    for r, s in zip(a.entities, b.entities, strict=True)
+                    if found_right(r, p, synonyms) and not found_right(s, q, synonyms)
                 ][:40]
                 for noise, gold in noises.items()
             },
