@@ -174,13 +174,12 @@ class BuiltinEntities(Component):
             turn.entities.append(found)
         turn.entities.sort(key=lambda e: (e.get("start") is None, e.get("start") or 0))
 
-
     def _found(self, turn: Turn, now: datetime) -> list[Found]:
         """What :func:`extract` finds in the message; where an earlier component read words as
         others (bert_nlu's spelling: "tomorow", "fvie"), in the message as read, its spans put back
         on the words typed and its ``info`` saying what was read (``read_as``)."""
-        lang, found = self.domain.language, extract(turn.text, self.domain.language, now, self._dims,
-                                                    self.config.date_order)
+        lang = self.domain.language
+        found = extract(turn.text, lang, now, self._dims, self.config.date_order)
         fixes = sorted((c for c in turn.corrections if 0 <= c["start"] < c["end"] <= len(turn.text)),
                        key=lambda c: c["start"])
         if not fixes:

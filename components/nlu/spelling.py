@@ -40,7 +40,6 @@ from .noise import is_slip
 __all__ = ["UNSPACED", "ReadingSpeller", "Speller", "read_by_pinyin", "speller_for", "speller_from_json", "unspaced"]
 
 
-
 class Speller:
     def __init__(self, counts: dict[str, int], known: Iterable[str] = ()):
         self.counts = counts

@@ -103,7 +103,7 @@ def near_words(slot: Slot, text: str, language: str, limit: int = 3) -> list[Any
     from rapidfuzz.distance import OSA
 
     words = [w.lower() for w, _, _ in tokenize(text, language)]
-    if not 0 < len(words) <= NEAR_MISS_WORDS:
+    if not 0 < sum(any(c.isalnum() for c in w) for w in words) <= NEAR_MISS_WORDS:  # punctuation is no word
         return []
     found: dict[int, int] = {}  # value's index -> edits
     for i, value in enumerate(slot.values):
