@@ -189,12 +189,14 @@ class FlowPolicy(Policy):
             self.runtime.stop_after_failure(draft)
             yield from self.runtime.run(draft)
             return
+        if filled.near_miss and self.config.suggest_values and asking is not None \
+                and not draft.slots_set_this_turn() and self.runtime.asking(draft.stack) == asking:
+            # no value for the question asked (nor from a validation action), but the reply names some with a
+            # slip ("wet"): which one?
+            offer_values(self.domain, draft, asking, filled.near_miss)
+            return  # the collect waits: a button (or any answer) fills the slot
         if validated:
             asking = self.runtime.asking(draft.stack)  # the validation action may have moved the flow
-        if filled.near_miss and self.config.suggest_values and asking == filled.invalid:
-            # no value for the question asked, but the reply names some with a slip ("wet"): which one?
-            offer_values(self.domain, draft, filled.invalid, filled.suggestions)
-            return  # the collect waits: a button (or any answer) fills the slot
         if filled.by_value or intent == NLU_FALLBACK and asking is not None and draft.slots_set_this_turn():
             intent = INFORM  # unsure about the intent, but the message answered the question asked
         elif self.config.clarify_margin is not None and asking not in {e.name for e in draft.slots_set_this_turn()} \
@@ -225,8 +227,7 @@ class FlowPolicy(Policy):
         ):
             offer_values(self.domain, draft, filled.invalid, filled.suggestions)
             return  # the collect waits: a button (or any answer) fills the slot
-        refused = filled.invalid if not filled.near_miss else None  # a near miss refused nothing
-        refusal = self.domain.slots[refused].invalid_response if refused else None
+        refusal = self.domain.slots[filled.invalid].invalid_response if filled.invalid else None
         if refusal:
             draft.say(refusal)
         yield from self.runtime.run(draft)

@@ -47,9 +47,9 @@ CLEAR_INTENT = 0.9  # an intent this sure is what the user meant, even for a rep
 class Filled:
     """What slot filling did with one message."""
 
-    invalid: str | None = None  # the asked slot, when the user's value for it was refused (or near missed)
+    invalid: str | None = None  # the asked slot, when the user's value for it was refused
     suggestions: list[Any] = field(default_factory=list)  # allowed values close to the refused one (categorical slots)
-    near_miss: bool = False  # no value for the asked slot, but the reply names some with a slip ("wet" for west)
+    near_miss: list[Any] = field(default_factory=list)  # no value for the asked slot, but these named with a slip
     by_value: bool = False  # the asked slot was filled by a reply that is only its value (whatever the intent)
     validators_ok: bool = True  # False: a slot validator failed (raised, timed out, could not be imported)
     corrected: list[str] = field(default_factory=list)  # slots that had a value and got another (not the asked one)
@@ -220,9 +220,7 @@ def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,
             if name == asking:
                 out.invalid, out.suggestions = name, near
     if by_value and asking in domain.slots and out.invalid is None:
-        near = _near_miss(domain, draft, intent, asking)
-        if near:
-            out.invalid, out.suggestions, out.near_miss = asking, near, True
+        out.near_miss = _near_miss(domain, draft, intent, asking)
     return out
 
 

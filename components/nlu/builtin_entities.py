@@ -200,7 +200,9 @@ class BuiltinEntities(Component):
 def _as_read(text: str, fixes: list[dict[str, Any]]) -> tuple[str, list[int], list[int]]:
     """``text`` with the words of ``fixes`` (sorted) read as their ``read``, and for each character
     of it the typed span it stands on (start, end)."""
-    read, starts, ends, at = "", list[int](), list[int](), 0
+    read, at = "", 0
+    starts: list[int] = []
+    ends: list[int] = []
     for c in fixes:
         if c["start"] < at:
             continue  # overlapping corrections: the first stands

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from .schema import Slot, SlotType
+from .tokenization import tokenize, unspaced
 
 __all__ = ["NUMBER_WORDS", "check_slot_value", "close_values", "coerce_slot_value", "value_problem"]
 
@@ -96,8 +97,6 @@ def near_words(slot: Slot, text: str, language: str, limit: int = 3) -> list[Any
     within one edit (a letter dropped, added, changed, or two neighbours swapped; rapidfuzz's
     ``OSA``), 3 or more letters, never an exact value; closest first, as the slot lists them.
     Languages written without spaces have no such slips (one character of two is half a word)."""
-    from .tokenization import tokenize, unspaced
-
     if slot.type is not SlotType.categorical or not slot.values or unspaced(language):
         return []
     from rapidfuzz.distance import OSA
