@@ -24,7 +24,7 @@ import functools
 import logging
 import re
 from datetime import datetime, timezone, tzinfo
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import field_validator
 
@@ -34,6 +34,7 @@ from dialogkit.framework.runtime.turn import entity as make_entity
 
 from .builtin.numbers import Found, amounts, durations, numbers, ordinals
 from .builtin.times import times
+from .spelling import as_read
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +185,7 @@ class BuiltinEntities(Component):
                        key=lambda c: c["start"])
         if not fixes:
             return found
-        read, starts, ends = _as_read(turn.text, fixes)
+        read, starts, ends = as_read(turn.text, fixes)
         for f in extract(read, lang, now, self._dims, self.config.date_order):
             start, end = starts[f.start], ends[f.end - 1]
             if not any(start <= c["start"] and c["end"] <= end for c in fixes):
@@ -195,22 +196,6 @@ class BuiltinEntities(Component):
             found = [g for g in found if not (start <= g.start and g.end <= end)]
             found.append(Found(start, end, f.dim, f.value, {**f.info, "read_as": read[f.start:f.end]}))
         return sorted(found, key=lambda f: f.start)
-
-
-def _as_read(text: str, fixes: list[dict[str, Any]]) -> tuple[str, list[int], list[int]]:
-    """``text`` with the words of ``fixes`` (sorted) read as their ``read``, and for each character
-    of it the typed span it stands on (start, end)."""
-    read, at = "", 0
-    starts: list[int] = []
-    ends: list[int] = []
-    for c in fixes:
-        if c["start"] < at:
-            continue  # overlapping corrections: the first stands
-        read += text[at:c["start"]] + c["read"]
-        starts += [*range(at, c["start"]), *[c["start"]] * len(c["read"])]
-        ends += [*range(at + 1, c["start"] + 1), *[c["end"]] * len(c["read"])]
-        at = c["end"]
-    return read + text[at:], starts + list(range(at, len(text))), ends + list(range(at + 1, len(text) + 1))
 
 
 def _overlaps(f: Found, e: Entity) -> bool:

@@ -35,6 +35,7 @@ from dialogkit.framework.runtime.turn import Entity
 from dialogkit.framework.runtime.turn import entity as make_entity
 
 from .fuzzy import FuzzyIndex, packaged_english_words
+from .spelling import ReadingSpeller, Speller, as_read, speller_for, speller_from_json
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -55,6 +56,9 @@ class RuleEntityConfig(ComponentConfig):
             raise ValueError("fuzzy_threshold is `auto` or a similarity between 50 and 100")
         return value
     fuzzy_min_length: int = Field(4, ge=1)  # shorter spans are never read as typos
+    # regexes also match the message as read with typos of the bot's words corrected (components/nlu/spelling.py,
+    # as bert_nlu's spelling): "tonigh" matches `tonight`
+    spelling: bool = True
 
 
 class RuleEntityExtractor(Component):
@@ -76,6 +80,8 @@ class RuleEntityExtractor(Component):
         self._synonym_map: dict[tuple[str, str], str] = {}
         self.fuzzy: dict[str, Any] = {"keys": {}, "meanings": {}, "phrases": {}, "known": []}
         self._fuzzy: FuzzyIndex | None = None
+        self.spelling: dict[str, Any] | None = None  # the speller the regexes read through (its JSON)
+        self._speller: Speller | ReadingSpeller | None = None
 
     def _key(self, text: str) -> str:
         text = " ".join(text.split())
@@ -106,6 +112,11 @@ class RuleEntityExtractor(Component):
             if self.config.fuzzy
             else {"keys": {}, "meanings": {}, "phrases": {}, "known": []}
         )
+        self.spelling = None
+        if self.patterns and self.config.spelling:
+            lang = domain.language
+            speller = speller_for([[w for w, _, _ in tokenize(ex.text, lang)] for ex in context.examples], lang)
+            self.spelling = speller.to_json() if speller is not None else None
         if self.config.learn_from_examples:
             for ex in context.examples:
                 for s in ex.entities:
@@ -158,6 +169,7 @@ class RuleEntityExtractor(Component):
             self._matcher.add(key, [self._nlp.make_doc(key)])
         self._synonym_map = self.domain.synonym_map()
         lang = self.domain.language
+        self._speller = speller_from_json(self.spelling, lang) if self.spelling else None
         self._fuzzy = (
             FuzzyIndex(
                 self.fuzzy["keys"],
@@ -202,13 +214,39 @@ class RuleEntityExtractor(Component):
             for m in pattern.finditer(turn.text):
                 if m.end() > m.start():
                     found.append(make_entity(entity, m.group(), "regex", m.start(), m.end()))
-        found = _resolve_overlaps(found)
+        words = [(t.text, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+        found = _resolve_overlaps(found + self._regex_as_read(turn.text, words, found))
         if self._fuzzy is not None:
-            words = [(t.text, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
             typos = self._typos(words, [_span(e) for e in found])
             # an exact match a (Chinese) typo'd phrase holds is part of that phrase
             found = [e for e in found if not any(_inside(_span(e), _span(t)) for t in typos)] + typos
         turn.entities.extend(sorted(found, key=lambda e: _span(e)[0]))
+
+    def _regex_as_read(self, text: str, words: list[tuple[str, int, int]], found: list[Entity]) -> list[Entity]:
+        """Regex matches in the message as the speller reads it that take in a word read otherwise and
+        overlap nothing found as typed: on the words typed, the value as read (``read_as``)."""
+        if self._speller is None or not self._compiled:
+            return []
+        read = self._speller.correct_words([w for w, _, _ in words])
+        fixes = [{"start": s, "end": e, "read": r} for (w, s, e), r in zip(words, read, strict=True)
+                 if r.lower() != w.lower()]
+        if not fixes:
+            return []
+        spelled, starts, ends = as_read(text, fixes)
+        out: list[Entity] = []
+        for entity, pattern in self._compiled:
+            for m in pattern.finditer(spelled):
+                if m.end() <= m.start():
+                    continue
+                start, end = starts[m.start()], ends[m.end() - 1]
+                if not any(start <= f["start"] and f["end"] <= end for f in fixes):
+                    continue  # no word read otherwise in it: matched as typed, or not at all
+                if any(start < e_end and e_start < end for e_start, e_end in map(_span, found)):
+                    continue
+                e = make_entity(entity, m.group(), "regex", start, end)
+                e["additional_info"] = {"read_as": m.group()}
+                out.append(e)
+        return out
 
     def _typos(self, words: list[tuple[str, int, int]], taken: list[tuple[int, int]]) -> list[Entity]:
         """Entities for the fuzzy matches of declared values among ``words`` outside ``taken``."""
@@ -230,7 +268,7 @@ class RuleEntityExtractor(Component):
         return out
 
     def save(self, path: Path) -> None:
-        data = {"lexicon": self.lexicon, "patterns": self.patterns, "fuzzy": self.fuzzy}
+        data = {"lexicon": self.lexicon, "patterns": self.patterns, "fuzzy": self.fuzzy, "spelling": self.spelling}
         (path / "entities.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -240,6 +278,7 @@ class RuleEntityExtractor(Component):
         self.lexicon = data["lexicon"]
         self.patterns = [tuple(p) for p in data["patterns"]]
         self.fuzzy = data.get("fuzzy") or self.fuzzy  # archives from before fuzzy matching: none
+        self.spelling = data.get("spelling")  # archives from before: regexes read as typed only
         return self
 
 

@@ -37,7 +37,10 @@ from dialogkit.framework.domain.tokenization import UNSPACED, unspaced
 
 from .noise import is_slip
 
-__all__ = ["UNSPACED", "ReadingSpeller", "Speller", "read_by_pinyin", "speller_for", "speller_from_json", "unspaced"]
+__all__ = [
+    "UNSPACED", "ReadingSpeller", "Speller", "as_read", "read_by_pinyin", "speller_for", "speller_from_json",
+    "unspaced",
+]
 
 
 class Speller:
@@ -173,6 +176,23 @@ def speller_from_json(data: dict[str, Any], language: str) -> Speller | ReadingS
     if data.get("kind") == "readings":
         return ReadingSpeller(data["counts"], data.get("pairs", ()))
     return Speller.from_json(data, language)
+
+
+def as_read(text: str, fixes: list[dict[str, Any]]) -> tuple[str, list[int], list[int]]:
+    """``text`` with the words of ``fixes`` (``{start, end, read}``, sorted; ``Turn.corrections``) read as
+    their ``read``, and for each character of it the typed span it stands on (start, end): what an
+    extractor matches in the message as read, put back on the words typed."""
+    read, at = "", 0
+    starts: list[int] = []
+    ends: list[int] = []
+    for c in fixes:
+        if c["start"] < at:
+            continue  # overlapping corrections: the first stands
+        read += text[at:c["start"]] + c["read"]
+        starts += [*range(at, c["start"]), *[c["start"]] * len(c["read"])]
+        ends += [*range(at + 1, c["start"] + 1), *[c["end"]] * len(c["read"])]
+        at = c["end"]
+    return read + text[at:], starts + list(range(at, len(text))), ends + list(range(at + 1, len(text) + 1))
 
 
 def _is_han(c: str) -> bool:

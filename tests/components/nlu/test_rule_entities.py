@@ -203,3 +203,67 @@ def test_a_fuzzy_threshold_out_of_range_is_a_located_error(write_bot):
         and "fuzzy threshold 120 is not between 50 and 100" in text
         and "80 is the default" in text
     )
+
+
+TIMES = """
+version: "1"
+intents:
+  book:
+    examples:
+      - a table for [tonight](time)
+      - at [noon](time) please
+      - around [midnight](time)
+      - book it for [7pm](time)
+entities:
+  time:
+    regex: ['\\b\\d{1,2}\\s?(?:am|pm)\\b', '\\b(?:noon|midnight|tonight)\\b']
+"""
+
+
+def regex_found(c, text):
+    turn = Turn(text)
+    c.process(turn)
+    return [(e["entity"], e["value"], text[e["start"]:e["end"]], e.get("additional_info")) for e in turn.entities]
+
+
+def test_regexes_match_the_message_as_the_speller_reads_it(write_bot, tmp_path: Path):
+    c = trained(write_bot({"domain.yml": TIMES}))
+    # a slip in a word of the bot's examples: the regex matches it as read, on the words typed
+    assert regex_found(c, "a table for tonigh") == [("time", "tonight", "tonigh", {"read_as": "tonight"})]
+    assert regex_found(c, "at nooon") == [("time", "noon", "nooon", {"read_as": "noon"})]
+    assert regex_found(c, "around midnihgt please") == [("time", "midnight", "midnihgt", {"read_as": "midnight"})]
+    # as typed, nothing is read: the match is the plain regex's
+    assert regex_found(c, "at noon or 7pm") == [("time", "noon", "noon", None), ("time", "7pm", "7pm", None)]
+    # a word of the language stays itself ("moon" is no typo of noon), and so does a far one
+    assert regex_found(c, "under the moon") == []
+    assert regex_found(c, "at nnooonn") == []
+    c.save(tmp_path)
+    again = RuleEntityExtractor.load(tmp_path, c.config, c.domain)
+    assert regex_found(again, "a table for tonigh") == regex_found(c, "a table for tonigh")
+
+
+def test_chinese_regexes_read_a_homophone_slip_as_the_bot_writes_it(write_bot):
+    bot = """
+version: "1"
+language: zh
+intents:
+  book:
+    examples:
+      - 订[明天](day)的票
+      - 我想[今天](day)走
+entities:
+  day:
+    regex: ['(?:今天|明天|后天)']
+"""
+    c = trained(write_bot({"domain.yml": bot}))
+    # 名 (ming) is never written by the bot; 明, read the same, is, beside 天
+    assert regex_found(c, "订名天的票") == [("day", "明天", "名天", {"read_as": "明天"})]
+    assert regex_found(c, "订明天的票") == [("day", "明天", "明天", None)]
+
+
+def test_reading_regexes_through_the_speller_can_be_switched_off(write_bot):
+    loaded = load_domain(write_bot({"domain.yml": TIMES}))
+    off = RuleEntityExtractor(resolve_config("rule_entity_extractor", {"spelling": False}), loaded.domain)
+    off.train(TrainingContext(loaded, collect_examples(loaded)))
+    assert regex_found(off, "a table for tonigh") == []
+    assert regex_found(off, "a table for tonight") == [("time", "tonight", "tonight", None)]
