@@ -228,8 +228,11 @@ class RuleEntityExtractor(Component):
         if self._speller is None or not self._compiled:
             return []
         read = self._speller.correct_words([w for w, _, _ in words])
-        fixes = [{"start": s, "end": e, "read": r} for (w, s, e), r in zip(words, read, strict=True)
-                 if r.lower() != w.lower()]
+        fixes: list[dict[str, Any]] = [
+            {"start": s, "end": e, "read": r}
+            for (w, s, e), r in zip(words, read, strict=True)
+            if r.lower() != w.lower()
+        ]
         if not fixes:
             return []
         spelled, starts, ends = as_read(text, fixes)
