@@ -17,6 +17,7 @@ import os
 from typing import TYPE_CHECKING, Any, cast
 
 from dialogkit.framework.domain.builtins import NLU_FALLBACK
+from dialogkit.framework.domain.tokenization import scripts
 from dialogkit.framework.runtime.pipeline import Component, TrainingContext, Turn, made_for_other_languages
 from dialogkit.framework.runtime.turn import Intent, entity
 
@@ -51,6 +52,8 @@ class BertNLU(BertNLUFiles, Component):
         self.intents: list[str] = []
         self.tags: list[str] = []
         self.shortest: dict[str, int] = {}  # tag label -> the fewest characters of its values (unspaced scripts)
+        # the writing systems of the bot's examples and entity values (None: a model from before, no check)
+        self.scripts: list[str] | None = None
         self.fit_result: Any = None
         self.featurizer: Any = None  # CharNgramFeaturizer when `char_features`
         self.speller: Speller | ReadingSpeller | None = None  # when `spelling`
@@ -116,6 +119,9 @@ class BertNLU(BertNLUFiles, Component):
         labels = sorted({s.entity + (ROLE_SEP + s.role if s.role else "") for ex in examples for s in ex.entities})
         self.tags = ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
         self.shortest = self._shortest_values(examples)
+        values = [v for ent in self.domain.entities.values() for v in [*ent.lookup, *ent.synonyms]
+                  + [w for ws in ent.synonyms.values() for w in ws]]
+        self.scripts = sorted(set().union(*(scripts(t) for t in [*(ex.text for ex in examples), *values])))
 
     def _shortest_values(self, examples: list[Any]) -> dict[str, int]:
         """For a language tagged a character at a time, the fewest characters a value of each tag label has
@@ -357,8 +363,18 @@ class BertNLU(BertNLUFiles, Component):
                 )
             corrections = [{"start": s, "end": e, "read": w} for w, s, e in word_lists[b]
                            if w.lower() != text[s:e].lower()]
-            out.append({"intent_ranking": ranking, "entities": entities, "corrections": corrections})
+            foreign = self._foreign(text)
+            out.append({"intent_ranking": ranking, "entities": [] if foreign else entities, "corrections": corrections,
+                        "foreign": foreign})
         return out
+
+    def _foreign(self, text: str) -> bool:
+        """Letters in ``text``, none in a writing system of the bot's examples ("update my address" to a bot
+        trained in Chinese): the model never read such a message, and its (confident) reading means nothing."""
+        if not self.scripts:
+            return False
+        found = scripts(text)
+        return bool(found) and not found & set(self.scripts)
 
     def process(self, turn: Turn) -> None:
         self.process_batch([turn])
@@ -374,8 +390,10 @@ class BertNLU(BertNLUFiles, Component):
                 if result["intent_ranking"]
                 else Intent(name=NLU_FALLBACK, confidence=0.0)
             )
-            if not any(ch.isalnum() for ch in turn.text) or best["confidence"] < self.config.threshold:
-                # no letters or digits at all (empty, punctuation, emoji only): nothing to understand
+            if (not any(ch.isalnum() for ch in turn.text) or result["foreign"]
+                    or best["confidence"] < self.config.threshold):
+                # no letters or digits at all (empty, punctuation, emoji only), or letters of no script the bot's
+                # examples use (another language): nothing to understand
                 turn.intent = Intent(name=NLU_FALLBACK, confidence=best["confidence"])
             else:
                 turn.intent = best

@@ -34,6 +34,7 @@ class BertNLUFiles:
     intents: list[str]
     tags: list[str]
     shortest: dict[str, int]
+    scripts: list[str] | None
     fit_result: Any
     featurizer: Any
     speller: Speller | ReadingSpeller | None
@@ -74,8 +75,8 @@ class BertNLUFiles:
             self.model.slot_encoder.config.save_pretrained(path / "slot_encoder")
         self.tokenizer.save_pretrained(path / "tokenizer")
         (path / "labels.json").write_text(
-            json.dumps({"intents": self.intents, "tags": self.tags, "shortest": self.shortest}, indent=1,
-                       ensure_ascii=False),
+            json.dumps({"intents": self.intents, "tags": self.tags, "shortest": self.shortest,
+                        "scripts": self.scripts}, indent=1, ensure_ascii=False),
             encoding="utf-8",
         )
         (path / "encoder.json").write_text(
@@ -123,6 +124,7 @@ class BertNLUFiles:
             self.encoder_info = json.loads((path / "encoder.json").read_text(encoding="utf-8"))
         self.intents, self.tags = labels["intents"], labels["tags"]
         self.shortest = labels.get("shortest", {})  # archives before it: no span is too short
+        self.scripts = labels.get("scripts")  # archives before it: no message is foreign
         if (path / "sparse.json").is_file():  # archives before the features have none
             from .sparse_features import CharNgramFeaturizer
 

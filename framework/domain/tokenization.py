@@ -7,7 +7,7 @@ import threading
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["Token", "blank_pipeline", "normalize_phrase", "supported_language", "tokenize"]
+__all__ = ["Token", "blank_pipeline", "normalize_phrase", "scripts", "supported_language", "tokenize"]
 
 Token = tuple[str, int, int]  # text, start, end (character offsets)
 
@@ -19,6 +19,20 @@ def unspaced(language: str) -> bool:
     """Written without spaces between words (Chinese, Japanese, Thai...): a slip there is another
     character, and one character of a two-character word is half of it."""
     return language.split("-")[0].lower() in UNSPACED
+
+
+def scripts(text: str) -> set[str]:
+    """The writing systems of the letters of ``text`` (Unicode character names' first word after NFKC:
+    ``LATIN``, ``CJK``, ``CYRILLIC``, ``HIRAGANA``...); digits, punctuation and emoji have none."""
+    import unicodedata
+
+    found = set()
+    for ch in unicodedata.normalize("NFKC", text):
+        if ch.isalpha():
+            name = unicodedata.name(ch, "")
+            if name:
+                found.add(name.split(" ", 1)[0])
+    return found
 
 
 def normalize_phrase(text: str) -> str:

@@ -153,6 +153,47 @@ def test_threshold_gives_fallback(write_bot, tiny_encoder):
     assert turn.intent["name"] == "nlu_fallback"
 
 
+def test_a_message_in_no_writing_system_of_the_bots_examples_is_not_understood(write_bot, tiny_encoder, tmp_path):
+    """A bot trained in English reading Russian or Chinese (or one trained in Chinese reading English) gives
+    its model something it never saw; the model's reading of it was measured confident and wrong."""
+    from dialogkit.framework.runtime.pipeline import Turn
+
+    c, loaded = trained(write_bot, tiny_encoder, epochs=1)  # threshold 0: only the script rule falls back
+    assert c.scripts == ["LATIN"]
+
+    def read(component, text):
+        turn = Turn(text)
+        component.process(turn)
+        return turn.intent["name"], [e["value"] for e in turn.entities], len(turn.intent_ranking)
+
+    assert read(c, "Здравствуйте, столик на двоих")[:2] == ("nlu_fallback", [])
+    assert read(c, "我想订四个人的桌子")[:2] == ("nlu_fallback", [])
+    assert read(c, "我想订四个人的桌子")[2] == 3  # the ranking stays, for the logs and the shell
+    for text in ["hello", "hello 你好", "4", "Café for 4 in Paris"]:  # a letter of the bot's script, or no letters
+        assert read(c, text)[0] != "nlu_fallback", text
+    c.save(tmp_path)
+    assert BertNLU.load(tmp_path, c.config, loaded.domain).scripts == ["LATIN"]
+    labels = json.loads((tmp_path / "labels.json").read_text())
+    del labels["scripts"]  # a model from before: no message is foreign to it
+    (tmp_path / "labels.json").write_text(json.dumps(labels))
+    assert read(BertNLU.load(tmp_path, c.config, loaded.domain), "Здравствуйте")[0] != "nlu_fallback"
+
+
+def test_a_chinese_bot_does_not_answer_english_as_if_understood(write_bot, tiny_encoder, tmp_path):
+    from dialogkit.framework.cli.main import main
+    from dialogkit.framework.runtime.agent import Agent
+
+    bot = write_bot({"domain.yml": ZH_BOT.format(encoder=tiny_encoder).replace("    epochs: 2\n", "    epochs: 2\n"
+                                                                               "    threshold: 0.0\n")}, name="zh-en")
+    assert main(["train", str(bot), "--out", str(tmp_path / "model")]) == 0
+    agent = Agent.load(tmp_path / "model")
+    for text in ["update my address", "hello"]:
+        agent.handle(text, "u")
+        assert agent.tracker("u").latest_message.parse["intent"]["name"] == "nlu_fallback", text
+    agent.handle("你好", "u")
+    assert agent.tracker("u").latest_message.parse["intent"]["name"] != "nlu_fallback"
+
+
 def test_merge_rule_and_model_entities():
     rule = [{"entity": "city", "value": "new york", "start": 5, "end": 8, "role": None},
             {"entity": "n", "value": "2", "start": 20, "end": 23, "role": None},
