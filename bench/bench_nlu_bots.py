@@ -39,6 +39,27 @@ TARGETS: dict[str, tuple[float, float | None]] = {
 SETTINGS = ("char_features", "sentence_classifier", "contrastive_epochs", "lookup_features", "typo_augmentation")
 
 
+OUT_OF_SCOPE = "out_of_scope"  # the example bots' intent for what they do not do (counted as not understood)
+
+
+def out_of_domain(path: Path, language: str, intents: set[str]) -> dict[str, list[str]]:
+    """The other example bots' messages a bot should not understand: in its language, those of intents it
+    does not have (by name: another bot's `greet` is its greet too); in another language, all of them."""
+    from dialogkit.framework.domain.loader import load_domain
+    from dialogkit.framework.domain.training_data import collect_examples
+
+    out: dict[str, list[str]] = {"same language": [], "another language": []}
+    for other in sorted(p for p in (ROOT / "domains").iterdir() if (p / "domain.yml").is_file()):
+        if other.resolve() == path.resolve():
+            continue
+        loaded = load_domain(other)
+        same = loaded.domain.language == language
+        out["same language" if same else "another language"] += [
+            ex.text for ex in collect_examples(loaded) if not (same and ex.intent in intents)
+        ]
+    return {kind: texts for kind, texts in out.items() if texts}
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("bots", nargs="*", default=["restaurant", "banking", "tickets_zh"])
@@ -72,6 +93,7 @@ def main() -> None:
         languages = encoder_languages("default")
         by_language = made_for_other_languages(languages, language)  # what `char_features: auto` picks
         examples = collect_examples(load_domain(path))
+        outside = out_of_domain(path, language, {ex.intent for ex in examples})
         # what `contrastive_epochs: auto` picks (on all the examples; a fold has 4/5 of them)
         pairs = pair_epochs("auto", [ex.intent for ex in examples])
         defaults = {"char_features": by_language, "sentence_classifier": by_language, "contrastive_epochs": pairs,
@@ -96,8 +118,17 @@ def main() -> None:
                     sys.exit(f"{path}: no `- name: bert_nlu` line in domain.yml to set its settings on")
                 (src / "domain.yml").write_text(changed, encoding="utf-8")
                 t0 = time.perf_counter()
+                refused: dict[str, list[int]] = {kind: [0, 0] for kind in outside}  # not understood, parsed
+
+                def parse_outside(agent, refused=refused, outside=outside):
+                    for kind, texts in outside.items():
+                        for text in texts:
+                            refused[kind][0] += agent.parse(text)["intent"]["name"] in (NLU_FALLBACK, OUT_OF_SCOPE)
+                        refused[kind][1] += len(texts)
+
                 report = run_nlu_test(str(src), folds=args.folds, out=str(Path(tmp) / "out"),
-                                      progress=lambda m: print(f"  {m}", flush=True) if m.startswith("fold") else None)
+                                      progress=lambda m: print(f"  {m}", flush=True) if m.startswith("fold") else None,
+                                      each_fold=parse_outside)
                 seconds = time.perf_counter() - t0
             intent, f1, sent = report["intent"]["accuracy"], report["slots"]["f1"], report["sentence_accuracy"]
             default = settings == defaults
@@ -118,6 +149,8 @@ def main() -> None:
                 "fallback_errors": len(fell := [e for e in wrong if e["predicted_intent"] == NLU_FALLBACK]),
                 "fallback_right_first": sum(e.get("ranked_first") == e["intent"] for e in fell),
                 "errors": report["errors"][:20],
+                "out_of_domain": {kind: {"messages": len(outside[kind]), "not_understood": n / max(total, 1)}
+                                  for kind, (n, total) in refused.items()},
             }
             target = TARGETS.get(name) if default else None
             verdict = ""
@@ -139,6 +172,11 @@ def main() -> None:
                          f"{r['fallback_errors']} / {r['fallback_right_first']} (at most "
                          f"+{r['fallback_right_first'] / r['examples'] * 100:.1f} points from any threshold) / "
                          f"{answered} ({answered / r['examples'] * 100:.1f} %)", "-"))
+            ood = r["out_of_domain"]
+            kinds = " / ".join(f"{k} ({v['messages']})" for k, v in ood.items())
+            rows.append((f"{key}: messages of the other example bots it has no intent for, not understood "
+                         f"(nlu_fallback or its out_of_scope): {kinds}",
+                         " / ".join(f"{v['not_understood'] * 100:.1f} %" for v in ood.values()), "-"))
             rows.append((f"{key}: time for {args.folds} folds", f"{seconds / 60:.1f} min", "-"))
             print(
                 f"{key}: intent {intent * 100:.2f}, entity F1 {f1 * 100:.2f}, sentence {sent * 100:.2f} in "
@@ -165,7 +203,10 @@ def main() -> None:
             "runs on the English encoder (train warns DK606): its characters are in the encoder's vocabulary one by "
             "one, and its lookups and synonyms are matched exactly. Intent errors under the fallback threshold (0.4 "
             "in each bot's config) with the right intent ranked first are what a lower or learnt threshold could "
-            "recover at most. Errors (first 20 per bot, with `ranked_first` under the threshold): the JSON. "
+            "recover at most. Out of domain: each fold's model also parses the other example bots' messages (in the "
+            "bot's language, those of intents it has no intent of that name for; in another language, all), counted "
+            "not understood when read as nlu_fallback or as the bot's own out_of_scope. "
+            "Errors (first 20 per bot, with `ranked_first` under the threshold): the JSON. "
             f"Flipped in this run: {', '.join(flips) or 'none'}"
             + ("" if set(flips) == set(SETTINGS) else " (`--flip`; the other settings' rows are in this section's "
                "earlier versions, in git)") + ".",

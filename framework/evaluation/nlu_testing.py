@@ -12,6 +12,7 @@ Only the NLU components of the pipeline are trained. Reports go to ``--out``
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,10 @@ def _parse_all(agent: Agent, examples: list[Example]) -> list[dict[str, Any]]:
 
 
 def run_nlu_test(bot_dir: str, data: str | None = None, folds: int | None = None, model: str | None = None,
-                 out: str = "results/nlu", seed: int = 42, progress: Any = None) -> dict[str, Any]:
+                 out: str = "results/nlu", seed: int = 42, progress: Any = None,
+                 each_fold: Callable[[Agent], None] | None = None) -> dict[str, Any]:
+    """Train and parse as ``dialogkit test nlu`` does; ``each_fold`` is called with each fold's trained
+    agent (cross-validation), e.g. to parse other messages with it."""
     loaded = load_domain(bot_dir)
     check(loaded)
     examples = collect_examples(loaded)
@@ -95,6 +99,8 @@ def run_nlu_test(bot_dir: str, data: str | None = None, folds: int | None = None
             if progress:
                 progress(f"fold {n}/{len(fold_idx)}: training on {len(examples) - len(held)}, testing on {len(held)}")
             agent = train_nlu(loaded, [ex for i, ex in enumerate(examples) if i not in held], seed, progress)
+            if each_fold is not None:
+                each_fold(agent)
             test = [examples[i] for i in test_idx]
             gold += test
             parses += _parse_all(agent, test)
