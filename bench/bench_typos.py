@@ -47,10 +47,11 @@ def found_right(span: Any, parse: dict[str, Any], synonyms: dict[tuple[str, str]
 
 def switch(agent: Any, fuzzy: bool, speller: Any) -> None:
     """The rule extractor's fuzzy matching on or off (read when its matcher is built), and
-    bert_nlu's speller (None: off; a parse-time step, nothing is retrained)."""
+    bert_nlu's speller (None: off; a parse-time step, nothing is retrained) with the rule
+    extractor's reading of its regexes through the same spelling."""
     for c in agent.components:
         if c.name == "rule_entity_extractor":
-            c.config = c.config.model_copy(update={"fuzzy": fuzzy})
+            c.config = c.config.model_copy(update={"fuzzy": fuzzy, "spelling": speller is not None})
             c._compiled = None  # noqa: SLF001 - rebuilt on the next message with the new setting
         if c.name == "bert_nlu":
             c.speller = speller
@@ -209,7 +210,8 @@ def main() -> None:
             "same, the slip of a pinyin input method). Each bot's own pipeline trained on four fifths of its "
             "examples and tested on the rest, five times (stratified folds, seed 42), with its defaults (bert_nlu "
             "`spelling: auto`); 'fuzzy off' is the same model with rule_entity_extractor `fuzzy: false`, 'fuzzy and "
-            "spelling off' also without bert_nlu's spelling (what dialogkit did before). A Chinese run of characters "
+            "spelling off' also without bert_nlu's spelling and the rule extractor's regexes read through it (what "
+            "dialogkit did before). A Chinese run of characters "
             "is cut at an entity's edges (a slip stays inside or outside the value). The slips are "
             "components/nlu/noise.py's, which bert_nlu's `typo_augmentation` (off by default) can train on; the "
             "held-out messages above are never trained on. "

@@ -169,7 +169,7 @@ class RuleEntityExtractor(Component):
             self._matcher.add(key, [self._nlp.make_doc(key)])
         self._synonym_map = self.domain.synonym_map()
         lang = self.domain.language
-        self._speller = speller_from_json(self.spelling, lang) if self.spelling else None
+        self._speller = speller_from_json(self.spelling, lang) if self.spelling and self.config.spelling else None
         self._fuzzy = (
             FuzzyIndex(
                 self.fuzzy["keys"],
