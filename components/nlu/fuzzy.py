@@ -22,8 +22,9 @@ What is never read as a typo:
   杭州 over its doubled character.
 
 Chinese typos are mostly homophones (the input method offers 坐 for 座): for a Chinese bot a
-span of two or more characters that sounds exactly like a declared phrase (the same pinyin
-without tones, by pypinyin) matches it with similarity 90 ("二等坐" → 二等座, "杭洲" → 杭州),
+span of two or more characters that can be read exactly as a declared phrase is read (the
+same pinyin without tones, by pypinyin: the phrase as read in context, each typed character with
+any of its readings, so "重蜻" is 重庆) matches it with similarity 90 ("二等坐" → 二等座, "杭洲" → 杭州),
 unless the span is itself a word of pypinyin's phrase dictionary ("背景" is not 北京). The
 slips of the fingers match too, with similarity 85: two neighbouring characters swapped
 ("州杭" → 杭州), one doubled ("杭杭州"), or one dropped from a phrase of three or more
@@ -44,6 +45,8 @@ from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from .spelling import char_readings
 
 __all__ = [
     "HOMOPHONE_SCORE", "SLIP_SCORE", "FuzzyIndex", "FuzzyMatch", "english_words_by_rank", "packaged_english_words",
@@ -89,10 +92,11 @@ def _chinese_words() -> frozenset[str]:
     return frozenset(phrases_dict)
 
 
-def _sound(text: str) -> str:
+def _sound(text: str) -> list[str]:
+    """How a phrase is read: its syllables without tones, polyphones as in the phrase (pypinyin's context)."""
     from pypinyin import lazy_pinyin
 
-    return " ".join(lazy_pinyin(text))
+    return list(lazy_pinyin(text))
 
 
 class FuzzyIndex:
@@ -112,11 +116,13 @@ class FuzzyIndex:
                 for m in (n + 1, n - 1) if n >= 3 else (n + 1,):
                     self._by_words.setdefault(m, []).append(key)
         self._lowest = min((AUTO_LOWEST if t is None else t for t in keys.values()), default=100.0)
-        self._sounds: dict[str, list[str]] = {}  # pinyin -> the Chinese phrases that sound so
+        # the Chinese phrases by length, each with its syllables as read in the phrase (重庆: chong qing)
+        self._sounds: dict[int, list[tuple[str, list[str]]]] = {}
         if homophones:
             for key in keys:
                 if _HAN.match(key.replace(" ", "")):
-                    self._sounds.setdefault(_sound(key.replace(" ", "")), []).append(key)
+                    syllables = _sound(key.replace(" ", ""))
+                    self._sounds.setdefault(len(syllables), []).append((key, syllables))
 
     def matches(self, words: list[tuple[str, int, int]], taken: list[tuple[int, int]]) -> list[FuzzyMatch]:
         """The fuzzy matches among a message's ``words`` ((text, start, end), as the tokenizer
@@ -179,10 +185,14 @@ class FuzzyIndex:
         return longest >= 4 and edits <= (2 if longest >= 8 else 1)
 
     def _homophone(self, said: str, start: int, end: int, among: list[str]) -> FuzzyMatch | None:
-        """A Chinese span that sounds exactly like one declared phrase (and is no word itself)."""
+        """A Chinese span that can be read exactly as one declared phrase is (and is no word itself): each
+        character with one of its readings, so a polyphone typed for another character counts with the
+        reading the phrase gives it (众庆 and 重蜻 are 重庆, chong qing: 重 is also read zhong)."""
         if said in _chinese_words() or said in self.known:
             return None
-        keys = [k for k in self._sounds.get(_sound(said), []) if k.replace(" ", "") != said and k in among]
+        keys = [k for k, syllables in self._sounds.get(len(said), [])
+                if k.replace(" ", "") != said and k in among
+                and all(s in char_readings(c) for c, s in zip(said, syllables, strict=True))]
         meanings = {self._meaning.get(k) for k in keys}
         if not keys or len(meanings) > 1:
             return None  # nothing sounds so, or two values do: no guess

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import process
@@ -38,8 +39,8 @@ from dialogkit.framework.domain.tokenization import UNSPACED, unspaced
 from .noise import is_slip
 
 __all__ = [
-    "UNSPACED", "ReadingSpeller", "Speller", "as_read", "read_by_pinyin", "speller_for", "speller_from_json",
-    "unspaced",
+    "UNSPACED", "ReadingSpeller", "Speller", "as_read", "char_readings", "read_by_pinyin", "speller_for",
+    "speller_from_json", "unspaced",
 ]
 
 
@@ -110,7 +111,7 @@ class ReadingSpeller:
         self.pairs = frozenset(pairs)  # the pairs of neighbouring characters its examples write
         self._by_reading: dict[str, list[str]] = {}
         for c in sorted(counts, key=lambda c: (-counts[c], c)):
-            for reading in _readings(c):
+            for reading in char_readings(c):
                 self._by_reading.setdefault(reading, []).append(c)
         self._cache: dict[str, list[str]] = {}
 
@@ -148,7 +149,7 @@ class ReadingSpeller:
     def _same_reading(self, c: str) -> list[str]:
         """The bot's characters that can be read as ``c`` can, the more frequent first."""
         if c not in self._cache:
-            found = {k for r in _readings(c) for k in self._by_reading.get(r, [])}
+            found = {k for r in char_readings(c) for k in self._by_reading.get(r, [])}
             self._cache[c] = sorted(found, key=lambda k: (-self.counts[k], k))
             if len(self._cache) > 50_000:
                 self._cache.clear()
@@ -199,11 +200,13 @@ def _is_han(c: str) -> bool:
     return "\u3400" <= c <= "\u4dbf" or "\u4e00" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
 
 
-def _readings(c: str) -> list[str]:
-    """How a character can be read: its pinyin syllables without tones (several for a polyphone)."""
+@lru_cache(maxsize=20_000)
+def char_readings(c: str) -> tuple[str, ...]:
+    """How a character can be read: its pinyin syllables without tones (several for a polyphone:
+    重 is zhong and chong, 长 chang and zhang)."""
     from pypinyin import Style, pinyin
 
-    return [r for r in pinyin(c, style=Style.NORMAL, heteronym=True)[0] if r.isascii() and r.isalpha()]
+    return tuple(r for r in pinyin(c, style=Style.NORMAL, heteronym=True)[0] if r.isascii() and r.isalpha())
 
 
 def _by_length(words: Iterable[str]) -> dict[int, list[str]]:

@@ -164,6 +164,19 @@ def test_chinese_homophone_typos_match_and_real_words_do_not(write_bot):
     assert typos(c, "北京") == [("pizza", "北京", "北京", "lookup", 100)]
 
 
+def test_chinese_homophones_of_values_with_polyphones_match_as_the_value_is_read(write_bot):
+    """重 is read chong and zhong, 长 chang and zhang, 都 du and dou: a value is read as in its phrase
+    (重庆 chong qing, 长沙 chang sha, 成都 cheng du), a typed character with any of its readings."""
+    bot = PIZZA.replace('version: "1"', 'version: "1"\nlanguage: zh').replace(
+        "lookup: [pepperoni, margherita, hawaiian, four cheese]", "lookup: [重庆, 长沙, 成都]"
+    )
+    c = trained(write_bot({"domain.yml": bot}))
+    assert typos(c, "去重蜻") == [("pizza", "重庆", "重蜻", "fuzzy", 90)]  # 重 as typed, read chong here
+    assert typos(c, "去长啥") == [("pizza", "长沙", "长啥", "fuzzy", 90)]
+    assert typos(c, "去澄都") == [("pizza", "成都", "澄都", "fuzzy", 90)]  # 澄: cheng (and deng)
+    assert typos(c, "去众庆") == []  # zhong qing is not how 重庆 is read
+
+
 def test_a_chinese_typo_of_a_longer_phrase_wins_over_the_shorter_one_inside_it(write_bot):
     """嗒后天 (da hou tian) is 大后天 typed with a homophone; 后天, another date, is in it as typed."""
     bot = PIZZA.replace('version: "1"', 'version: "1"\nlanguage: zh').replace(
