@@ -89,8 +89,8 @@ typecheck: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-fewshot bench-typos bench-finetune bench-init bench-rasa bench-rasa-replay bench-rasa-oracle bench-rasa-live bench-rasa-nlu bench-scale
-bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-fewshot bench-typos bench-finetune bench-latency bench-serve bench-nlg bench-nlg-small bench-init bench-rasa bench-rasa-replay bench-scale
+.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-fewshot bench-typos bench-answers bench-finetune bench-init bench-rasa bench-rasa-replay bench-rasa-oracle bench-rasa-live bench-rasa-nlu bench-scale
+bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-fewshot bench-typos bench-answers bench-finetune bench-latency bench-serve bench-nlg bench-nlg-small bench-init bench-rasa bench-rasa-replay bench-scale
 
 bench-foundation: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_foundation.py
@@ -117,6 +117,9 @@ bench-fewshot: setup
 
 bench-typos: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_typos.py
+
+bench-answers: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_answers.py
 
 bench-finetune: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_finetune.py
