@@ -186,8 +186,8 @@ class FuzzyIndex:
 
     def _homophone(self, said: str, start: int, end: int, among: list[str]) -> FuzzyMatch | None:
         """A Chinese span that can be read exactly as one declared phrase is (and is no word itself): each
-        character with one of its readings, so a polyphone typed for another character counts with the
-        reading the phrase gives it (众庆 and 重蜻 are 重庆, chong qing: 重 is also read zhong)."""
+        character with one of its readings, the phrase's characters as the phrase reads them (重蜻 is 重庆, chong
+        qing, though 重 alone is mostly zhong; 众庆, zhong qing, is not)."""
         if said in _chinese_words() or said in self.known:
             return None
         keys = [k for k, syllables in self._sounds.get(len(said), [])
