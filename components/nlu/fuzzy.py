@@ -46,6 +46,8 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from dialogkit.framework.domain.slot_types import one_slip
+
 from .spelling import char_readings
 
 __all__ = [
@@ -204,21 +206,8 @@ class FuzzyIndex:
         docstring), and no word itself."""
         if said in _chinese_words() or said in self.known:
             return None
-        hits = [k for k in keys if _HAN.match(k.replace(" ", "")) and _one_slip(said, k.replace(" ", ""))]
+        hits = [k for k in keys if _HAN.match(k.replace(" ", "")) and one_slip(said, k.replace(" ", ""))]
         if not hits or len({self._meaning.get(k) for k in hits}) > 1:
             return None  # none, or two values as close: no guess
         key = hits[0]
         return FuzzyMatch(start, end, key, SLIP_SCORE) if SLIP_SCORE >= (self._threshold[key] or 0) else None
-
-
-def _one_slip(said: str, phrase: str) -> bool:
-    """``said`` is ``phrase`` with two neighbours swapped, one character doubled, or (a phrase
-    of three or more) one dropped."""
-    n = len(phrase)
-    if len(said) == n and said != phrase:
-        return any(said == phrase[:i] + phrase[i + 1] + phrase[i] + phrase[i + 2:] for i in range(n - 1))
-    if len(said) == n + 1:
-        return any(said == phrase[:i + 1] + phrase[i] + phrase[i + 1:] for i in range(n))
-    if len(said) == n - 1 and n >= 3:
-        return any(said == phrase[:i] + phrase[i + 1:] for i in range(n))
-    return False

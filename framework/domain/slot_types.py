@@ -89,6 +89,21 @@ def close_values(slot: Slot, value: Any, limit: int = 3, cutoff: float = 70.0) -
 
 
 NEAR_MISS_WORDS = 5  # a reply of up to this many words is read for a slipped value
+NEAR_MISS_CHARACTERS = 4  # in a language written without spaces, a reply of up to this many characters
+
+
+def one_slip(said: str, phrase: str, drop_from: int = 3) -> bool:
+    """``said`` is ``phrase`` with two neighbouring characters swapped, one doubled, or (a phrase of
+    ``drop_from`` characters or more) one dropped: the slips of the fingers in a language written
+    without spaces, where a changed character is another word."""
+    n = len(phrase)
+    if len(said) == n and said != phrase:
+        return any(said == phrase[:i] + phrase[i + 1] + phrase[i] + phrase[i + 2:] for i in range(n - 1))
+    if len(said) == n + 1:
+        return any(said == phrase[:i + 1] + phrase[i] + phrase[i + 1:] for i in range(n))
+    if len(said) == n - 1 and n >= drop_from:
+        return any(said == phrase[:i] + phrase[i + 1:] for i in range(n))
+    return False
 
 
 def near_words(slot: Slot, text: str, language: str, limit: int = 3) -> list[Any]:
@@ -96,9 +111,17 @@ def near_words(slot: Slot, text: str, language: str, limit: int = 3) -> list[Any
     no extractor read as a value because it is itself a word ("wet", "eats") or short ("wes"):
     within one edit (a letter dropped, added, changed, or two neighbours swapped; rapidfuzz's
     ``OSA``), 3 or more letters, never an exact value; closest first, as the slot lists them.
-    Languages written without spaces have no such slips (one character of two is half a word)."""
-    if slot.type is not SlotType.categorical or not slot.values or unspaced(language):
+    In a language written without spaces, where a changed character is another word, the whole
+    reply (up to 4 characters, punctuation aside) is one value with two characters swapped, one
+    doubled or one dropped: "西" at the city question is 西安, "州" 广州 or 杭州 or 苏州 (the fuzzy
+    matching never guesses one character of two; offered, it costs a click)."""
+    if slot.type is not SlotType.categorical or not slot.values:
         return []
+    if unspaced(language):
+        said = "".join(c for c in text if c.isalnum()).lower()
+        if not 0 < len(said) <= NEAR_MISS_CHARACTERS:
+            return []
+        return [v for v in slot.values if one_slip(said, str(v).lower(), drop_from=2)][:limit]
     from rapidfuzz.distance import OSA
 
     words = [w.lower() for w, _, _ in tokenize(text, language)]
@@ -106,13 +129,13 @@ def near_words(slot: Slot, text: str, language: str, limit: int = 3) -> list[Any
         return []
     found: dict[int, int] = {}  # value's index -> edits
     for i, value in enumerate(slot.values):
-        said = str(value).lower().split()
-        n = len(said)
+        said_words = str(value).lower().split()
+        n = len(said_words)
         for k in range(len(words) - n + 1):
             run = words[k:k + n]
-            if run == said or not all(w.isalpha() for w in run) or sum(map(len, run)) < 3:
+            if run == said_words or not all(w.isalpha() for w in run) or sum(map(len, run)) < 3:
                 continue
-            edits = OSA.distance(" ".join(run), " ".join(said))
+            edits = OSA.distance(" ".join(run), " ".join(said_words))
             if edits <= 1:
                 found[i] = min(found.get(i, edits), edits)
     return [slot.values[i] for i in sorted(found, key=lambda i: (found[i], i))][:limit]

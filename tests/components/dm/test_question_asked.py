@@ -286,6 +286,12 @@ def test_near_words_are_one_slip_from_a_value_in_a_short_reply():
     # unsure or read inform); shorter ones never
     assert near_words(area, "the best", "en") == ["west"] and near_words(area, "no", "en") == []
     assert near_words(area, "i think the wet part of town is where we would go", "en") == []  # not a short reply
-    cities = Slot.model_validate({"type": "categorical", "values": ["北京", "南京"]})
-    assert near_words(cities, "东京", "zh") == []  # one character of two is half the word
+    values = ["北京", "南京", "西安", "广州", "杭州", "苏州", "郑州"]
+    cities = Slot.model_validate({"type": "categorical", "values": values})
+    assert near_words(cities, "东京", "zh") == []  # a changed character is another word
+    # the slips of the fingers on the whole reply: a character dropped (one of two too), two swapped, one doubled
+    assert near_words(cities, "西", "zh") == ["西安"] and near_words(cities, "西。", "zh") == ["西安"]
+    assert near_words(cities, "州", "zh") == ["广州", "杭州", "苏州"]  # as the slot lists them, three at most
+    assert near_words(cities, "京北", "zh") == ["北京"] and near_words(cities, "南南京", "zh") == ["南京"]
+    assert near_words(cities, "北京", "zh") == [] and near_words(cities, "我想去北边的城市", "zh") == []  # exact; long
     assert near_words(Slot.model_validate({"type": "text"}), "wet", "en") == []  # categorical slots only
