@@ -24,7 +24,7 @@ from dialogkit.framework.runtime.turn import Intent, entity
 from .bert_nlu_config import BertNLUConfig, pair_epochs
 from .bert_nlu_files import BertNLUFiles
 from .rule_entities import merge_entities
-from .spelling import ReadingSpeller, Speller, read_by_pinyin, speller_for, unspaced
+from .spelling import ReadingSpeller, Speller, corrections, read_by_pinyin, speller_for, unspaced
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -119,8 +119,8 @@ class BertNLU(BertNLUFiles, Component):
         labels = sorted({s.entity + (ROLE_SEP + s.role if s.role else "") for ex in examples for s in ex.entities})
         self.tags = ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
         self.shortest = self._shortest_values(examples)
-        values = [v for ent in self.domain.entities.values() for v in [*ent.lookup, *ent.synonyms]
-                  + [w for ws in ent.synonyms.values() for w in ws]]
+        values = [v for ent in self.domain.entities.values()
+                  for v in (*ent.lookup, *ent.synonyms, *(w for ws in ent.synonyms.values() for w in ws))]
         self.scripts = sorted(set().union(*(scripts(t) for t in [*(ex.text for ex in examples), *values])))
 
     def _shortest_values(self, examples: list[Any]) -> dict[str, int]:
@@ -361,10 +361,9 @@ class BertNLU(BertNLUFiles, Component):
                         name, text[start:end], self.name, start, end, sum(conf[i] for i in idx) / len(idx), role or None
                     )
                 )
-            corrections = [{"start": s, "end": e, "read": w} for w, s, e in word_lists[b]
-                           if w.lower() != text[s:e].lower()]
+            fixes = corrections([(text[s:e], s, e) for _, s, e in words], [w for w, _, _ in words])
             foreign = self._foreign(text)
-            out.append({"intent_ranking": ranking, "entities": [] if foreign else entities, "corrections": corrections,
+            out.append({"intent_ranking": ranking, "entities": [] if foreign else entities, "corrections": fixes,
                         "foreign": foreign})
         return out
 

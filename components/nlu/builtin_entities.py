@@ -34,7 +34,7 @@ from dialogkit.framework.runtime.turn import entity as make_entity
 
 from .builtin.numbers import Found, amounts, durations, numbers, ordinals
 from .builtin.times import times
-from .spelling import as_read
+from .spelling import AsRead
 
 logger = logging.getLogger(__name__)
 
@@ -185,16 +185,16 @@ class BuiltinEntities(Component):
                        key=lambda c: c["start"])
         if not fixes:
             return found
-        read, starts, ends = as_read(turn.text, fixes)
-        for f in extract(read, lang, now, self._dims, self.config.date_order):
-            start, end = starts[f.start], ends[f.end - 1]
-            if not any(start <= c["start"] and c["end"] <= end for c in fixes):
+        read = AsRead(turn.text, fixes)
+        for f in extract(read.text, lang, now, self._dims, self.config.date_order):
+            if (span := read.typed(f.start, f.end)) is None:
                 continue  # no word read otherwise in it: found as typed
+            start, end = span
             if any(start < g.end and g.start < end and not (start <= g.start and g.end <= end) for g in found):
                 continue  # it would cut something found as typed: that stands
             # "fvie hundred": five hundred, not the hundred typed right
             found = [g for g in found if not (start <= g.start and g.end <= end)]
-            found.append(Found(start, end, f.dim, f.value, {**f.info, "read_as": read[f.start:f.end]}))
+            found.append(Found(start, end, f.dim, f.value, {**f.info, "read_as": read.text[f.start:f.end]}))
         return sorted(found, key=lambda f: f.start)
 
 

@@ -35,7 +35,7 @@ from dialogkit.framework.runtime.turn import Entity
 from dialogkit.framework.runtime.turn import entity as make_entity
 
 from .fuzzy import FuzzyIndex, packaged_english_words
-from .spelling import ReadingSpeller, Speller, as_read, speller_for, speller_from_json
+from .spelling import AsRead, ReadingSpeller, Speller, corrections, speller_for, speller_from_json
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
@@ -227,23 +227,16 @@ class RuleEntityExtractor(Component):
         overlap nothing found as typed: on the words typed, the value as read (``read_as``)."""
         if self._speller is None or not self._compiled:
             return []
-        read = self._speller.correct_words([w for w, _, _ in words])
-        fixes: list[dict[str, Any]] = [
-            {"start": s, "end": e, "read": r}
-            for (w, s, e), r in zip(words, read, strict=True)
-            if r.lower() != w.lower()
-        ]
+        fixes = corrections(words, self._speller.correct_words([w for w, _, _ in words]))
         if not fixes:
             return []
-        spelled, starts, ends = as_read(text, fixes)
+        read = AsRead(text, fixes)
         out: list[Entity] = []
         for entity, pattern in self._compiled:
-            for m in pattern.finditer(spelled):
-                if m.end() <= m.start():
-                    continue
-                start, end = starts[m.start()], ends[m.end() - 1]
-                if not any(start <= f["start"] and f["end"] <= end for f in fixes):
-                    continue  # no word read otherwise in it: matched as typed, or not at all
+            for m in pattern.finditer(read.text):
+                if m.end() <= m.start() or (span := read.typed(m.start(), m.end())) is None:
+                    continue  # empty, or no word read otherwise in it: matched as typed, or not at all
+                start, end = span
                 if any(start < e_end and e_start < end for e_start, e_end in map(_span, found)):
                     continue
                 e = make_entity(entity, m.group(), "regex", start, end)

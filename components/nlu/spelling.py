@@ -39,7 +39,7 @@ from dialogkit.framework.domain.tokenization import UNSPACED, unspaced
 from .noise import is_slip
 
 __all__ = [
-    "UNSPACED", "ReadingSpeller", "Speller", "as_read", "char_readings", "read_by_pinyin", "speller_for",
+    "UNSPACED", "AsRead", "ReadingSpeller", "Speller", "char_readings", "corrections", "read_by_pinyin", "speller_for",
     "speller_from_json", "unspaced",
 ]
 
@@ -179,21 +179,40 @@ def speller_from_json(data: dict[str, Any], language: str) -> Speller | ReadingS
     return Speller.from_json(data, language)
 
 
-def as_read(text: str, fixes: list[dict[str, Any]]) -> tuple[str, list[int], list[int]]:
+def corrections(words: list[tuple[str, int, int]], read: list[str]) -> list[dict[str, Any]]:
+    """The words of a message (text, start, end) the speller read otherwise (``read``, one per word), as
+    ``Turn.corrections``: ``{start, end, read}``."""
+    return [
+        {"start": s, "end": e, "read": r} for (w, s, e), r in zip(words, read, strict=True) if r.lower() != w.lower()
+    ]
+
+
+class AsRead:
     """``text`` with the words of ``fixes`` (``{start, end, read}``, sorted; ``Turn.corrections``) read as
-    their ``read``, and for each character of it the typed span it stands on (start, end): what an
-    extractor matches in the message as read, put back on the words typed."""
-    read, at = "", 0
-    starts: list[int] = []
-    ends: list[int] = []
-    for c in fixes:
-        if c["start"] < at:
-            continue  # overlapping corrections: the first stands
-        read += text[at:c["start"]] + c["read"]
-        starts += [*range(at, c["start"]), *[c["start"]] * len(c["read"])]
-        ends += [*range(at + 1, c["start"] + 1), *[c["end"]] * len(c["read"])]
-        at = c["end"]
-    return read + text[at:], starts + list(range(at, len(text))), ends + list(range(at + 1, len(text) + 1))
+    their ``read`` (:attr:`text`), and where a span of it stands in the text typed: what an extractor
+    matches in the message as read, put back on the words typed."""
+
+    def __init__(self, text: str, fixes: list[dict[str, Any]]):
+        read, at = "", 0
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self.fixes = fixes
+        for c in fixes:
+            if c["start"] < at:
+                continue  # overlapping corrections: the first stands
+            read += text[at:c["start"]] + c["read"]
+            self._starts += [*range(at, c["start"]), *[c["start"]] * len(c["read"])]
+            self._ends += [*range(at + 1, c["start"] + 1), *[c["end"]] * len(c["read"])]
+            at = c["end"]
+        self.text = read + text[at:]
+        self._starts += list(range(at, len(text)))
+        self._ends += list(range(at + 1, len(text) + 1))
+
+    def typed(self, start: int, end: int) -> tuple[int, int] | None:
+        """The typed span the span ``[start, end)`` of :attr:`text` stands on; None when no word read
+        otherwise is in it (found as typed, or nothing)."""
+        a, b = self._starts[start], self._ends[end - 1]
+        return (a, b) if any(a <= c["start"] and c["end"] <= b for c in self.fixes) else None
 
 
 def _is_han(c: str) -> bool:
