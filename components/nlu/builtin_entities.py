@@ -32,7 +32,7 @@ from dialogkit.framework.runtime.pipeline import Component, ComponentConfig, Tur
 from dialogkit.framework.runtime.turn import Entity
 from dialogkit.framework.runtime.turn import entity as make_entity
 
-from .builtin.numbers import Found, amounts, durations, numbers, ordinals
+from .builtin.numbers import SIMPLIFIED, Found, amounts, durations, numbers, ordinals
 from .builtin.times import times
 from .spelling import AsRead
 
@@ -89,6 +89,8 @@ def extract(
     text: str, lang: str, now: datetime, dimensions: tuple[str, ...] = DIMENSIONS, date_order: str = "MDY"
 ) -> list[Found]:
     """Every builtin entity in ``text``, overlaps resolved (see the module docstring)."""
+    if lang == "zh":  # traditional characters read as simplified, one for one (the spans stay the user's)
+        text = text.translate(SIMPLIFIED)
     found: list[Found] = []
     if "email" in dimensions:
         found += [Found(m.start(), m.end(), "email", m.group()) for m in _EMAIL.finditer(text)]

@@ -36,15 +36,25 @@ SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_0
 ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
     "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())}
-ORDINAL_WORDS |= {"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "hundredth": 100}
-_NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES, "dozen", "couple"], key=len, reverse=True))
+ORDINAL_WORDS |= {"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "seventieth": 70,
+                  "eightieth": 80, "ninetieth": 90, "hundredth": 100}
+_NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES, "dozen", "couple", "pair"], key=len, reverse=True))
 _EN_WORDS = re.compile(
-    r"\b(?:(?:an?|a couple of|one and "
+    r"\b(?:(?:an?|a couple of|a pair of|one and "
     rf"a)\s+)?(?:(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b",
     re.I,
 )
 DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_EN_DIGITS = re.compile(rf"(?<![\w.,:/-])-?(?:{DIGITS})(?![\w]|[.,:/]\d)")
+# digits and what multiplies them: "3 million", "2 dozens", "30 lakh", "100k", "1.2M" (a capital M: "2m" is
+# as often metres or minutes)
+DIGIT_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "dozen": 12, "lakh": 10**5,
+                "lkh": 10**5, "crore": 10**7, "k": 1000, "m": 10**6, "g": 10**9}
+_EN_DIGITS = re.compile(
+    rf"(?<![\w.,:/-])(?P<neg>-\s?)?(?P<n>{DIGITS}|\.\d+)"
+    r"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>hundred|thousand|million|billion|dozen|lakh|lkh|crore)s?\b)?"
+    r"(?![\w]|[.,:/]\d)"
+)
+_NEGATIVE = re.compile(r"\b(?:minus|negative)\s+$", re.I)
 
 
 def en_number(words: str) -> int | float | None:
@@ -63,7 +73,7 @@ def en_number(words: str) -> int | float | None:
             current = 0
         elif t == "dozen":
             current = max(current, 1) * 12
-        elif t == "couple" and (i + 1 == len(tokens) or tokens[i + 1] == "of"):
+        elif t in ("couple", "pair") and (i + 1 == len(tokens) or tokens[i + 1] == "of"):
             current += 2
         elif t == "half":
             half = True
@@ -81,7 +91,10 @@ def en_number(words: str) -> int | float | None:
 def _en_numbers(text: str) -> list[Found]:
     out = []
     for m in _EN_DIGITS.finditer(text):
-        out.append(Found(m.start(), m.end(), "number", whole(float(m.group().replace(",", "")))))
+        value = float(m.group("n").replace(",", ""))
+        times = m.group("suffix") or m.group("scale")
+        value *= DIGIT_SCALES[times.lower()] if times else 1
+        out.append(_signed(text, m.start(), m.end(), -value if m.group("neg") else value))
     for m in _EN_WORDS.finditer(text):
         phrase = m.group()
         if phrase.lower().split()[0] in ("a", "an") and not re.search(
@@ -93,16 +106,31 @@ def _en_numbers(text: str) -> list[Found]:
             start = m.start()
         value = en_number(phrase)
         if value is not None and phrase.lower() != "half":
-            out.append(Found(start, m.end(), "number", value))
+            out.append(_signed(text, start, m.end(), value))
     return out
+
+
+def _signed(text: str, start: int, end: int, value: float) -> Found:
+    """A number, negative when "minus" or "negative" comes just before it."""
+    before = _NEGATIVE.search(text[:start])
+    if before is not None:
+        return Found(before.start(), end, "number", whole(-value))
+    return Found(start, end, "number", whole(value))
 
 
 # --- Chinese --------------------------------------------------------------------------
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_SCALES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
-CN_NUM = "\\d+(?:\\.\\d+)?[十百千万亿]*|[零〇一二两三四五六七八九十百千万亿]+"
+CN_TENS = {"廿": 20, "卅": 30, "卌": 40}  # one character for twenty, thirty, forty (廿三 is 23)
+CN_NUM = "\\d+(?:\\.\\d+)?[十百千万亿]*|[零〇一二两三四五六七八九十百千万亿廿卅卌]+"
 _CN = re.compile(CN_NUM)
+# Traditional characters and the financial numerals (壹貳參, written on cheques) as the grammar reads them,
+# one character for one so that spans stay the user's: 兩個鐘 is read as 两个钟, 參萬肆仟 as 三万四千
+SIMPLIFIED = str.maketrans(
+    "萬億點鐘時個週禮後號兩幣塊這從間來對雙錢負歲幾壹貳贰參叁肆伍陸陆柒捌玖拾佰仟",
+    "万亿点钟时个周礼后号两币块这从间来对双钱负岁几一二二三三四五六六七八九十百千",
+)
 
 
 def cn_number(text: str) -> int | float | None:
@@ -117,25 +145,36 @@ def cn_number(text: str) -> int | float | None:
         return int("".join(str(CN_DIGITS[c]) for c in text))  # read digit by digit: 二〇二六
     total, section, digit = 0, 0, None
     for c in text:
-        if c in CN_DIGITS:
+        if c in CN_TENS:
+            section += CN_TENS[c]
+            digit = None
+        elif c in CN_DIGITS:
             digit = CN_DIGITS[c]
         elif c in ("万", "亿"):
             section = (section + (digit or 0)) * CN_SCALES[c]
             total, section, digit = total + section, 0, None
         elif c in CN_SCALES:
-            section += (digit if digit is not None else 1) * CN_SCALES[c]
+            section += (digit or 1) * CN_SCALES[c]  # 零十五 (after 一小时) is 15
             digit = None
         else:
             return None
     return total + section + (digit or 0)
 
 
+_CN_COUNTED = re.compile(rf"(?P<neg>负\s?)?(?P<n>{CN_NUM})(?:点(?P<frac>[零〇一二三四五六七八九]+))?(?P<by>[对双打])?")
+_CN_BY = {"对": 2, "双": 2, "打": 12}  # a pair, a pair (of shoes), a dozen
+
+
 def _cn_numbers(text: str) -> list[Found]:
     out = []
-    for m in _CN.finditer(text):
-        value = cn_number(m.group())
+    for m in _CN_COUNTED.finditer(text):
+        value = cn_number(m.group("n"))
         if value is not None:
-            out.append(Found(m.start(), m.end(), "number", value))
+            if m.group("frac"):  # 一点一, 零点五: a decimal point
+                value = float(f"{value}.{''.join(str(CN_DIGITS[c]) for c in m.group('frac'))}")
+            by = m.group("by")
+            value = value * _CN_BY[by] if by else value
+            out.append(Found(m.start(), m.end(), "number", whole(-value if m.group("neg") else value)))
     return out
 
 
@@ -145,7 +184,7 @@ def numbers(text: str, lang: str) -> list[Found]:
 
 # --- ordinals -------------------------------------------------------------------------
 
-_EN_ORD = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b|\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s-])?("
+_EN_ORD = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b|\b(?:(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[\s\-—]?)?("
                      + "|".join(ORDINAL_WORDS) + r")\b", re.I)
 _CN_ORD = re.compile(rf"第({CN_NUM})")
 
@@ -311,11 +350,15 @@ _CN_UNITS = {
 }
 _EN_UNIT_NAMES = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 EN_DURATION = re.compile(
-    rf"\b(?P<n>half an?|an?|{_WORD_NUM})\s?(?P<unit>{_EN_UNIT_NAMES})\b(?P<half>\s+and\s+a\s+half)?",
+    rf"\b(?P<n>half(?:\s+an?)?|an?|{_WORD_NUM})(?P<prehalf>\s+and\s+(?:an?\s+)?half)?\s?"
+    rf"(?:(?:more|extra|additional)\s+)?(?P<unit>{_EN_UNIT_NAMES})\b"
+    r"(?P<half>\s+and\s+(?:a\s+)?half)?(?:\s+(?:and\s+)?(?P<rest>\d{1,2}|(?:twenty|thirty|forty|fifty)"
+    r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|ten|fifteen)\b(?!\s*[a-z]))?",
     re.I,
 )
+_DURATION_JOIN = re.compile(r"^\s*(?:,|and|,\s*and|零)?\s*$", re.I)
 CN_DURATION = re.compile(
-    rf"(?P<n>{CN_NUM}|半)(?P<ge>个)?(?P<half>半)?(?P<unit>秒钟|分钟|小时|钟头|星期|礼拜|秒|天|周|月|年)"
+    rf"(?P<n>{CN_NUM}|半)\s?(?P<ge>个)?(?P<half>半)?(?P<unit>秒钟|分钟|小时|钟头|星期|礼拜|秒|天|周|月|年)"
 )
 
 
@@ -327,8 +370,15 @@ def durations(text: str, lang: str) -> list[Found]:
             float(raw.replace(",", "")) if re.fullmatch(DIGITS, raw) else en_number(raw))
         if n is None:
             continue
-        n += 0.5 if m.group("half") else 0
-        out.append(_duration(m.start(), m.end(), n, _EN_UNITS[m.group("unit").lower()]))
+        n += 0.5 if m.group("half") or m.group("prehalf") else 0
+        unit = _EN_UNITS[m.group("unit").lower()]
+        rest = m.group("rest")  # "1 hour thirty": the next unit down
+        if rest and unit in _NEXT_DOWN:
+            extra = int(rest) if rest.isdigit() else en_number(rest)
+            if extra is None:
+                continue
+            n += extra * SECONDS[_NEXT_DOWN[unit]] / SECONDS[unit]
+        out.append(_duration(m.start(), m.end(), n, unit))
     if lang == "zh":
         for m in CN_DURATION.finditer(text):
             unit = _CN_UNITS[m.group("unit")]
@@ -338,6 +388,25 @@ def durations(text: str, lang: str) -> list[Found]:
             if n is None:
                 continue
             out.append(_duration(m.start(), m.end(), n + (0.5 if m.group("half") else 0), unit))
+    return _summed(text, sorted(out, key=lambda f: f.start))
+
+
+_NEXT_DOWN = {"hour": "minute", "minute": "second", "day": "hour"}
+
+
+def _summed(text: str, found: list[Found]) -> list[Found]:
+    """Durations next to each other, each of a smaller unit, are one: "2 years and 3 months", "1 hour, 15
+    seconds", "两年零三个月"; the value in the smallest unit said."""
+    out: list[Found] = []
+    for f in found:
+        last = out[-1] if out else None
+        if (last is not None and f.start >= last.end and _DURATION_JOIN.match(text[last.end:f.start])
+                and SECONDS[f.info["unit"]] < SECONDS[last.info["unit"]]):
+            unit = f.info["unit"]
+            ratio = 12 if (last.info["unit"], unit) == ("year", "month") else SECONDS[last.info["unit"]] / SECONDS[unit]
+            out[-1] = _duration(last.start, f.end, last.info["value"] * ratio + f.info["value"], unit)
+        else:
+            out.append(f)
     return out
 
 
