@@ -73,7 +73,8 @@ def _same(case: Any, f: Any, lang: str, grain: bool = True) -> bool:
         dollars = DOLLARS | ({"CNY"} if lang == "zh" else set())
         if unit == "cent":
             return abs(float(f.value) - n / 100) < 1e-6 and got_unit in dollars
-        same_unit = got_unit == unit or (unit == "$" and got_unit in dollars) or unit is None
+        same_unit = (got_unit == unit or (unit == "$" and got_unit in dollars) or (unit == "£" and got_unit == "GBP")
+                     or unit is None)
         return abs(float(f.value) - n) < 1e-6 and same_unit
     return False
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Found", "amounts", "cn_number", "durations", "en_number", "numbers", "ordinals"]
+__all__ = ["Found", "cn_number", "durations", "en_number", "numbers", "ordinals"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ _EN_DIGITS = re.compile(
     r"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>hundred|thousand|million|billion|dozen|lakh|lkh|crore)s?\b)?"
     r"(?![\w]|[.,:/]\d)"
 )
+# digits, or number words ("twenty five", "a hundred")
+WORD_NUM = rf"(?:{DIGITS}|(?:an?\s+)?(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*)"
 _NEGATIVE = re.compile(r"\b(?:minus|negative)\s+$", re.I)
 
 
@@ -205,102 +207,6 @@ def ordinals(text: str, lang: str) -> list[Found]:
     return out
 
 
-# --- amounts of money -----------------------------------------------------------------
-
-SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY", "₹": "INR"}
-CURRENCY_WORDS = {
-    "dollar": "USD",
-    "dollars": "USD",
-    "usd": "USD",
-    "bucks": "USD",
-    "buck": "USD",
-    "euro": "EUR",
-    "euros": "EUR",
-    "eur": "EUR",
-    "pound": "GBP",
-    "pounds": "GBP",
-    "gbp": "GBP",
-    "quid": "GBP",
-    "yen": "JPY",
-    "jpy": "JPY",
-    "yuan": "CNY",
-    "rmb": "CNY",
-    "cny": "CNY",
-    "rupees": "INR",
-    "inr": "INR",
-    "cents": "cent",
-    "cent": "cent",
-    "元": "CNY",
-    "块": "CNY",
-    "块钱": "CNY",
-    "人民币": "CNY",
-    "美元": "USD",
-    "美金": "USD",
-    "欧元": "EUR",
-    "英镑": "GBP",
-    "日元": "JPY",
-}
-_WORD_NUM = rf"(?:{DIGITS}|(?:an?\s+)?(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*)"
-_CURRENCY_NAMES = "|".join(w for w in CURRENCY_WORDS if w.isascii())
-_EN_AMOUNT = re.compile(
-    rf"(?P<sym>[$€£¥￥₹])\s?(?P<n1>{DIGITS})(?:\s?(?P<scale1>k|thousand|million)\b)?"
-    rf"|\b(?P<n2>{_WORD_NUM})\s?(?P<scale2>k|thousand|million)?\s?(?P<cur>{_CURRENCY_NAMES})\b",
-    re.I,
-)
-_CN_AMOUNT = re.compile(
-    rf"(?P<n>{CN_NUM})(?P<cur>块钱|人民币|美元|美金|欧元|英镑|日元|元|块)(?P<jiao>[一二三四五六七八九\d]毛?)?"
-)
-
-
-def _amount(value: float, unit: str) -> tuple[float, str]:
-    return (value / 100, "USD") if unit == "cent" else (value, unit)
-
-
-def amounts(text: str, lang: str) -> list[Found]:
-    out = []
-    scale = {"k": 1000, "thousand": 1000, "million": 1_000_000}
-    for m in _EN_AMOUNT.finditer(text):
-        if m.group("sym"):
-            n: float | None = float(m.group("n1").replace(",", ""))
-            unit, mult = SYMBOLS[m.group("sym")], scale.get((m.group("scale1") or "").lower(), 1)
-        else:
-            raw = m.group("n2").strip()
-            n = float(raw.replace(",", "")) if re.fullmatch(DIGITS, raw) else en_number(raw)
-            unit, mult = CURRENCY_WORDS[m.group("cur").lower()], scale.get((m.group("scale2") or "").lower(), 1)
-        if n is None:
-            continue
-        value, unit = _amount(n * mult, unit)
-        out.append(
-            Found(
-                m.start(),
-                m.end(),
-                "amount-of-money",
-                whole(round(value, 2)),
-                {"value": whole(round(value, 2)), "unit": unit},
-            )
-        )
-    if lang == "zh":
-        for m in _CN_AMOUNT.finditer(text):
-            n = cn_number(m.group("n"))
-            if n is None:
-                continue
-            jiao = m.group("jiao")
-            if jiao:
-                digit = jiao[0]
-                n += (CN_DIGITS[digit] if digit in CN_DIGITS else int(digit)) / 10
-            unit = CURRENCY_WORDS[m.group("cur")]
-            out.append(
-                Found(
-                    m.start(),
-                    m.end(),
-                    "amount-of-money",
-                    whole(round(n, 2)),
-                    {"value": whole(round(n, 2)), "unit": unit},
-                )
-            )
-    return out
-
-
 # --- durations ------------------------------------------------------------------------
 
 SECONDS = {
@@ -350,7 +256,7 @@ _CN_UNITS = {
 }
 _EN_UNIT_NAMES = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 EN_DURATION = re.compile(
-    rf"\b(?P<n>half(?:\s+an?)?|an?|{_WORD_NUM})(?P<prehalf>\s+and\s+(?:an?\s+)?half)?\s?"
+    rf"\b(?P<n>half(?:\s+an?)?|an?|{WORD_NUM})(?P<prehalf>\s+and\s+(?:an?\s+)?half)?\s?"
     rf"(?:(?:more|extra|additional)\s+)?(?P<unit>{_EN_UNIT_NAMES})\b"
     r"(?P<half>\s+and\s+(?:a\s+)?half)?(?:\s+(?:and\s+)?(?P<rest>\d{1,2}|(?:twenty|thirty|forty|fifty)"
     r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|ten|fifteen)\b(?!\s*[a-z]))?",

@@ -1,0 +1,116 @@
+"""Amounts of money in English and Chinese text: the amount and its currency (an ISO 4217 code).
+
+A currency is said by a symbol ("$20", "20€", "10k$"), its code before or after the number
+("EUR 20", "USD3.14", "42 MYR"), or its name ("ten pounds", "42 ringgit", "两百块", "港币3.14");
+cents follow ("$20 and 43c", "20 dollars 43 cents", "三块五毛二") or stand alone ("10¢", "ten
+pennies", "两毛五"). A scale multiplies ("$4.7 billion", "5 lakh rupees"). Where a name is
+several currencies (a "dinar", a "riyal") the name is the unit, as Duckling gives it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .numbers import CN_DIGITS, CN_NUM, DIGITS, WORD_NUM, Found, cn_number, en_number, whole
+
+__all__ = ["CURRENCY_WORDS", "SYMBOLS", "amounts"]
+
+SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY", "₹": "INR", "₪": "ILS",
+           "₩": "KRW", "₽": "RUB", "Rs.": "INR", "Rs": "INR", "RM": "MYR"}
+# ISO 4217 codes read in capitals (a lower-case "try" or "all" is a word)
+CODES = frozenset(
+    "USD EUR GBP JPY CNY RMB HKD TWD INR CAD AUD NZD CHF SEK NOK DKK PLN CZK HUF RUB UAH TRY ILS AED SAR QAR KWD "
+    "BHD OMR JOD EGP LBP MAD ZAR NGN KES BRL MXN ARS CLP COP PEN SGD MYR THB IDR PHP VND KRW BGN RON MNT PKR".split()
+)
+CURRENCY_WORDS = {
+    "dollar": "USD", "dollars": "USD", "bucks": "USD", "buck": "USD", "euro": "EUR", "euros": "EUR",
+    "pound": "GBP", "pounds": "GBP", "quid": "GBP", "yen": "JPY", "yuan": "CNY", "renminbi": "CNY",
+    "rupee": "INR", "rupees": "INR", "ringgit": "MYR", "ringgits": "MYR", "shekel": "ILS", "shekels": "ILS",
+    "franc": "CHF", "francs": "CHF", "tugrik": "MNT", "tugriks": "MNT", "hryvnia": "UAH", "hryvnias": "UAH",
+    "dinar": "dinar", "dinars": "dinar", "riyal": "riyal", "riyals": "riyal", "rial": "rial", "rials": "rial",
+    "dirham": "dirham", "dirhams": "dirham",
+}
+CENT_WORDS = r"cents?|¢|pennies|penny|pence|p|c|sens?|kopiykas?|kopecks?"
+_SCALE = {"k": 1000, "thousand": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9, "bn": 10**9,
+          "lakh": 10**5, "lakhs": 10**5, "crore": 10**7, "crores": 10**7}
+_SCALES = r"k|thousand|million|mn|m|billion|bn|lakhs?|crores?"
+_SYMBOL = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
+_NAMES = "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True))
+_CODE = "|".join(sorted(CODES))
+# what may name the currency: a symbol, a code (capitals), a name, optionally after a country ("malaysian ringgit")
+_CUR = rf"(?:{_SYMBOL}|(?-i:{_CODE})|(?:(?:us|american|canadian|australian|malaysian?|hong kong)\s+)?(?:{_NAMES}))"
+_EN_AMOUNT = re.compile(
+    rf"(?<![\w$€£¥￥₹])(?:(?P<pre>{_CUR})\s?(?P<n1>{DIGITS})(?:\s?(?P<s1>{_SCALES})\b)?"
+    rf"|(?P<n2>{WORD_NUM}|an?)(?:\s?(?P<s2>{_SCALES})\b)?\s?(?P<post>{_CUR})(?!\w)(?<!pound(?=\s+of\b))"
+    rf"(?<!pounds(?=\s+of\b)))"  # "a pound of flour" is a weight
+    rf"(?:\s*(?:and\s+)?(?P<cents>\d{{1,2}}|{WORD_NUM})\s?(?:{CENT_WORDS})\b|\s+and\s+(?P<cents2>\d{{1,2}}|{WORD_NUM})\b)?",
+    re.I,
+)
+_EN_CENTS = re.compile(rf"\b(?P<n>\d{{1,3}}|{WORD_NUM})\s?(?:¢|cents?\b|pennies\b|pence\b)", re.I)
+_CN_AMOUNT = re.compile(
+    rf"(?P<pre>人民币|港币|港元|美元|欧元)?(?P<n>{CN_NUM})(?P<cur>块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊)?"
+    r"(?:(?P<jiao>[一二两三四五六七八九\d])(?:[毛角毫](?:(?P<fen>[一二两三四五六七八九\d])分?)?)?)?"
+)
+_CN_CURRENCY = {"块钱": "CNY", "人民币": "CNY", "元": "CNY", "块": "CNY", "蚊": "HKD", "港币": "HKD", "港元": "HKD",
+                "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}
+_CN_SMALL = re.compile(r"(?P<jiao>[一二两三四五六七八九\d])[毛角毫](?P<fen>[一二两三四五六七八九\d])?分?")
+
+
+def _unit(said: str) -> str:
+    said = said.strip()
+    if said in SYMBOLS:
+        return SYMBOLS[said]
+    if said.upper() in CODES and said.isupper():
+        return "CNY" if said == "RMB" else said
+    return CURRENCY_WORDS[said.lower().split()[-1]]
+
+
+def _count(raw: str) -> float | None:
+    raw = raw.strip()
+    if raw.lower() in ("a", "an"):
+        return 1.0
+    if re.fullmatch(DIGITS, raw):
+        return float(raw.replace(",", ""))
+    value = en_number(raw)
+    return None if value is None else float(value)
+
+
+def _found(start: int, end: int, value: float, unit: str) -> Found:
+    value = whole(round(value, 2))
+    return Found(start, end, "amount-of-money", value, {"value": value, "unit": unit})
+
+
+def _digit(c: str) -> int:
+    return CN_DIGITS[c] if c in CN_DIGITS else int(c)
+
+
+def amounts(text: str, lang: str) -> list[Found]:
+    out: list[Found] = []
+    for m in _EN_AMOUNT.finditer(text):
+        n = _count(m.group("n1") or m.group("n2"))
+        scale = (m.group("s1") or m.group("s2") or "").lower()
+        if n is None or (scale == "m" and (m.group("s1") or m.group("s2")) != "M" and not m.group("pre")):
+            continue  # "20m dollars" is millions only with a capital or a symbol before it
+        cents_said = m.group("cents") or m.group("cents2")
+        cents = _count(cents_said) if cents_said else 0.0
+        if cents is None or not 0 <= cents < 100:
+            continue
+        out.append(_found(m.start(), m.end(), n * _SCALE.get(scale, 1) + cents / 100,
+                          _unit(m.group("pre") or m.group("post"))))
+    for m in _EN_CENTS.finditer(text):
+        n = _count(m.group("n"))
+        if n is not None and not any(f.start <= m.start() < f.end for f in out):
+            out.append(_found(m.start(), m.end(), n / 100, "USD"))
+    if lang == "zh":
+        for m in _CN_AMOUNT.finditer(text):
+            n = cn_number(m.group("n"))
+            if n is None or not (m.group("pre") or m.group("cur")):
+                continue
+            value = n + (_digit(m.group("jiao")) / 10 if m.group("jiao") else 0)
+            value += _digit(m.group("fen")) / 100 if m.group("fen") else 0
+            out.append(_found(m.start(), m.end(), value, _CN_CURRENCY[m.group("pre") or m.group("cur")]))
+        for m in _CN_SMALL.finditer(text):  # 两毛五: tenths, and hundredths, of a yuan
+            if not any(f.start <= m.start() < f.end for f in out):
+                value = _digit(m.group("jiao")) / 10 + (_digit(m.group("fen")) / 100 if m.group("fen") else 0)
+                out.append(_found(m.start(), m.end(), value, "CNY"))
+    return out
