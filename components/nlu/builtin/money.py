@@ -29,6 +29,9 @@ CURRENCY_WORDS = {
     "franc": "CHF", "francs": "CHF", "tugrik": "MNT", "tugriks": "MNT", "hryvnia": "UAH", "hryvnias": "UAH",
     "dinar": "dinar", "dinars": "dinar", "riyal": "riyal", "riyals": "riyal", "rial": "rial", "rials": "rial",
     "dirham": "dirham", "dirhams": "dirham",
+    # codes that are no English word, in any case ("3k usd")
+    **{code.lower(): code for code in ("USD", "EUR", "GBP", "JPY", "CNY", "INR", "AUD", "NZD", "CHF", "HKD", "SGD")},
+    "rmb": "CNY",
 }
 CENT_WORDS = r"cents?|¢|pennies|penny|pence|p|c|sens?|kopiykas?|kopecks?"
 _SCALE = {"k": 1000, "thousand": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9, "bn": 10**9,
