@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 WEEKDAYS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3, "thu": 3,
             "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6}
@@ -52,8 +53,13 @@ class Piece:
     pod: str | None = None  # part of the day, lower case
     hour: int | None = None
     minute: int = 0
+    second: int | None = None  # when said ("15:23:24")
+    zone: tzinfo | None = None  # when said ("8:00 GMT"): the time is read there, given in the conversation's zone
     meridiem: str | None = None  # "am" / "pm" when said
     instant: datetime | None = None  # an offset from now ("in 2 hours")
+    weekday: int | None = None  # a weekday said alone ("Monday", before a date: "Monday, Feb 18")
+    dated: bool = False  # a date said (month and day), ``said_year`` when with its year
+    said_year: bool = False
 
 
 def next_weekday(today: date, weekday: int, *, include_today: bool = False) -> date:
@@ -78,3 +84,50 @@ def future_date(today: date, month: int, day: int, year: int | None) -> date | N
 def add_months(d: date, n: int) -> date:
     month = d.month - 1 + n
     return date(d.year + month // 12, month % 12 + 1, 1)
+
+
+_WEEKDAY_DATE_GAP = re.compile(r"^\s*[,，、]?\s*(?:the\s+)?$", re.I)
+_ORDINAL_AFTER = re.compile(r"^\s*,?\s*(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b", re.I)
+
+
+def with_weekday(text: str, pieces: list[Piece], today: date) -> list[Piece]:
+    """A weekday said with a date is that date, this year's or the first year's after where it falls on that
+    weekday ("Fri, Jul 18" is 2014's when 2013's is a Thursday); before a day of the month alone ("Thu 15th"),
+    the next such day."""
+    out: list[Piece] = []
+    for p in sorted(pieces, key=lambda p: p.start):
+        last = out[-1] if out else None
+        pair = None
+        if last is not None and p.start >= last.end:
+            gap = text[last.end:p.start]
+            if last.weekday is not None and p.dated and _WEEKDAY_DATE_GAP.match(gap):
+                pair = (last.weekday, p)
+            elif p.weekday is not None and last.dated and re.fullmatch(r"\s*[,，、]\s*", gap):
+                pair = (p.weekday, last)
+        if pair is None:
+            out.append(p)
+            continue
+        weekday, dated = pair
+        day = dated.day
+        if day is not None and day.weekday() != weekday and not dated.said_year:
+            years = range(today.year, today.year + 29)  # this year's, else the next one's
+            day = next((d for y in years if (d := _same_day(day, y)) and d.weekday() == weekday), day)
+        out[-1] = Piece(min(last.start, p.start), max(last.end, p.end), day=day, grain="day", dated=True)  # type: ignore[union-attr]
+    for i, p in enumerate(out):
+        found = _ORDINAL_AFTER.match(text[p.end:]) if p.weekday is not None else None
+        if found is not None and p.weekday is not None:
+            dom, month = int(found.group(1)), date(today.year, today.month, 1)
+            for _ in range(48):
+                day = future_date(month, month.month, dom, month.year)
+                if day is not None and day >= today and day.weekday() == p.weekday:
+                    out[i] = Piece(p.start, p.end + found.end(), day=day, grain="day", dated=True)
+                    break
+                month = add_months(month, 1)
+    return out
+
+
+def _same_day(day: date, year: int) -> date | None:
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return None  # 29 February

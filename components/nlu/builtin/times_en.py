@@ -1,0 +1,275 @@
+"""Dates and times in English text: the pieces times.py joins and resolves.
+
+A day: relative ("tomorrow", "the day before yesterday", "next friday", "wednesday of next week",
+"friday after next", "3 fridays from now", "in 3 days", "two weeks ago", "a week hence"), a date
+("June 5th", "the first of march", "march third 2015", "2015-3-3", "10/31/74", "31-Oct-74",
+"Monday, Feb 18", "the 20th of next month", "the last Monday of May", "the first tuesday of
+october"), a week, month, quarter or year ("next week", "this quarter", "the 3rd quarter of 2018",
+"October 2014", "next March", "in 2014"), a holiday ("christmas", "easter 2010", "last
+thanksgiving"). Clock times and offsets from now are clock_en.py's.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from .clock_en import COUNT, EN_CLOCK, EN_IN, count, en_clock
+from .days import MONTHS, WEEKDAYS, Piece, add_months, future_date, in_next_week, next_weekday, with_weekday
+from .holidays import NAMES as HOLIDAY_NAMES
+from .holidays import holiday_on, nth_weekday
+from .numbers import ORDINAL_WORDS, TENS
+
+__all__ = ["en_pieces"]
+
+_WD = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_MON = "|".join(sorted(MONTHS, key=len, reverse=True))
+# "may", "march" are verbs: only "in may", "next march"
+_MON_ALONE = "|".join(m for m in sorted(MONTHS, key=len, reverse=True) if len(m) > 3 and m != "march")
+# days of the month as ordinal words: "first" .. "thirty-first"
+DAY_WORDS = {w: n for w, n in ORDINAL_WORDS.items() if n <= 31}
+DAY_WORDS |= {f"{t} {w}": TENS[t] + n for t in ("twenty", "thirty") for w, n in ORDINAL_WORDS.items()
+              if n < 10 and TENS[t] + n <= 31}
+_DAY_WORD = "|".join(w.replace(" ", r"[\s-]?") for w in sorted(DAY_WORDS, key=len, reverse=True))
+_DOM = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\b|(?:{_DAY_WORD})\b)"
+_REL = r"next|this|last|current|coming|upcoming|following|the\s+following|previous|past"
+_NTH = r"first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th"
+_EN_DAY = re.compile(
+    rf"\b(?:(?P<now>right\s+now|just\s+now|at\s+the\s+moment|now)"
+    rf"|(?P<today>today|tonight)|(?P<after>(?:the\s+)?day\s+after\s+tomorrow)"
+    rf"|(?P<before>(?:the\s+)?day\s+before\s+yesterday)|(?P<tomorrow>tomorrows?)|(?P<yesterday>yesterday)"
+    rf"|(?P<wdw>{_WD})\.?,?\s+(?:of\s+|from\s+)?(?:the\s+)?(?P<wrel>{_REL})\s+week"
+    rf"|(?P<wrel2>next|this|last|previous|past)\s+week'?s\s+(?P<wdw2>{_WD})"
+    rf"|(?:the\s+)?(?P<wda>{_WD})\s+after\s+next"
+    rf"|(?:the\s+)?(?P<nth>{_NTH})\s+(?P<nwd>{_WD}|day)\s+(?:of|in)\s+(?:the\s+)?(?:(?P<nmrel>{_REL})\s+month"
+    rf"|(?P<nmon>{_MON})\.?(?:\s+(?P<ny>\d{{4}}))?|(?P<nmonth>month))"
+    rf"|(?:(?P<hrel>this|next|last|coming)\s+)?(?P<hol>{HOLIDAY_NAMES})(?:,?\s+(?:of\s+)?(?P<hy>\d{{4}})"
+    rf"|\s+of\s+(?P<hyrel>next|last|this)\s+year)?"
+    rf"|(?P<cn>{COUNT})\s+(?P<cwd>{_WD})s\s+(?P<cdir>from\s+now|ago|back)"
+    rf"|(?:(?P<rel>next|this|coming|last|on)\s+)?(?P<wd>{_WD})\b\.?"
+    rf"|(?P<nextunit>{_REL})\s+(?P<unit>week|month|year|yr|quarter|qtr)s?"
+    rf"|(?:the\s+)?(?P<qn>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:quarter|qtr)(?:\s+(?:of\s+)?(?P<qy>\d{{4}}))?"
+    rf"|(?P<qy2>\d{{4}}|\d{{2}})\s?q(?P<qn2>[1-4])"
+    rf"|(?:in|within)\s+(?P<inn>{COUNT})\s+(?P<inunit>days?|weeks?|fortnights?|months?|years?)"
+    rf"|(?P<agon>{COUNT})\s+(?P<agounit>days?|weeks?|fortnights?|months?|years?)\s+"
+    rf"(?P<dir>ago|back|from\s+now|from\s+today|hence|later)"
+    rf"|(?:on\s+)?(?:the\s+)?(?P<d5>{_DOM})(?:\s+day)?\s+of\s+(?:the\s+)?(?P<mrel>{_REL})\s+month"
+    rf"|(?P<d3>\d{{1,2}})\s*[/-]\s*(?P<m3>{_MON})\.?\s*[/-]\s*(?P<y3>\d{{4}}|\d{{2}})\b"
+    rf"|(?:on\s+)?(?:the\s+)?(?P<d1>{_DOM})(?:\s+day)?\s*(?:of\s+)?(?P<m1>{_MON})\b\.?(?:,?\s+(?P<y1>\d{{4}}|'?\d{{2}}\b))?"
+    rf"|(?P<m2>{_MON})\.?\s+(?:the\s+)?(?P<d2>{_DOM})(?:,?\s+(?P<y2>\d{{4}}))?"
+    rf"|(?P<m6>{_MON})\.?,?\s+(?P<y6>\d{{4}})"
+    rf"|(?P<mrel2>next|this|last|coming|the\s+following)\s+(?P<m7>{_MON})"
+    rf"|(?P<m8>{_MON})\s+after\s+next"
+    rf"|(?P<iso>\d{{4}}-\d{{1,2}}-\d{{1,2}})|(?P<ym>\d{{4}})[-/](?P<ymm>\d{{1,2}})(?![-/\d])"
+    rf"|(?<![\d.-])(?P<num>\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}}))(?![\d.-])"
+    rf"|(?P<my>\d{{1,2}})/(?P<myy>\d{{4}})|(?P<slash>\d{{1,2}}/\d{{1,2}})(?!/)"
+    rf"|on\s+the\s+(?P<dom>\d{{1,2}})(?:st|nd|rd|th)|on\s+the\s+(?P<domw>{_DAY_WORD})"
+    rf"|in\s+(?P<year>1\d{{3}}|2\d{{3}})"
+    rf"|(?:in|during)\s+(?P<inmonth>{_MON})|(?P<month>{_MON_ALONE}))\b",
+    re.I,
+)
+_EN_POD = re.compile(
+    r"\b(?:in\s+the\s+|this\s+|tomorrow\s+)?(?P<pod>morning|afternoon|evening|night)\b|\bat\s+night\b", re.I
+)
+def _day_of_month(said: str) -> int | None:
+    said = " ".join(said.lower().replace("-", " ").split())
+    digits = re.match(r"\d+", said)
+    if digits:
+        return int(digits.group())
+    compact = {w.replace(" ", ""): n for w, n in DAY_WORDS.items()}
+    return DAY_WORDS.get(said) or compact.get(said.replace(" ", ""))
+
+
+def _year(said: str) -> int:
+    """A year; two digits are this century's up to 68, the last one's from 69 (as strptime's %y)."""
+    n = int(said.lstrip("'"))
+    return n if len(said.lstrip("'")) > 2 else (2000 + n if n < 69 else 1900 + n)
+
+
+def _month(said: str) -> int:
+    return MONTHS[said.lower().rstrip(".")]
+
+
+def _nth(said: str) -> int:
+    said = said.lower()
+    return -1 if said == "last" else {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}.get(
+        said, int(said[0]) if said[0].isdigit() else 0)
+
+
+def _shift(rel: str) -> int:
+    rel = " ".join(rel.lower().split())
+    return 1 if rel in ("next", "coming", "upcoming", "following", "the following") else \
+        -1 if rel in ("last", "previous", "past") else 0
+
+
+def _holiday(g: dict[str, str], today: date) -> date | None:
+    name = g["hol"]
+    if "hy" in g:
+        return holiday_on(name, int(g["hy"]))
+    if "hyrel" in g:
+        return holiday_on(name, today.year + _shift(g["hyrel"]))
+    this_year, rel = holiday_on(name, today.year), g.get("hrel", "").lower()
+    if this_year is None:
+        return None
+    if rel == "last":  # the last one before today
+        return this_year if this_year < today else holiday_on(name, today.year - 1)
+    return this_year if this_year >= today else holiday_on(name, today.year + 1)  # the next one
+
+
+def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, str]:
+    """The day (or first day of the week, month, quarter, year) a match of _EN_DAY names, and its grain."""
+    monday = today - timedelta(days=today.weekday())
+    if "today" in g:
+        return today, "day"
+    if "tomorrow" in g or "yesterday" in g or "after" in g or "before" in g:
+        shift = 2 if "after" in g else 1 if "tomorrow" in g else -2 if "before" in g else -1
+        return today + timedelta(days=shift), "day"
+    if "wdw" in g or "wdw2" in g:
+        week = monday + timedelta(weeks=_shift(g.get("wrel") or g["wrel2"]))
+        return week + timedelta(days=WEEKDAYS[(g.get("wdw") or g["wdw2"]).lower()]), "day"
+    if "wda" in g:  # "friday after next": the one after the next one
+        return next_weekday(today, WEEKDAYS[g["wda"].lower()]) + timedelta(weeks=1), "day"
+    if "nth" in g:
+        if "nmon" in g:
+            month_day = date(int(g["ny"]) if "ny" in g else today.year, _month(g["nmon"]), 1)
+            if "ny" not in g and month_day < add_months(today, 0):
+                month_day = date(today.year + 1, month_day.month, 1)
+        else:
+            month_day = add_months(today, _shift(g["nmrel"]) if "nmrel" in g else 0)
+        n = _nth(g["nth"])
+        if g["nwd"].lower() == "day":
+            last = add_months(month_day, 1) - timedelta(days=1)
+            return (last if n == -1 else month_day + timedelta(days=n - 1) if n else None), "day"
+        return nth_weekday(month_day.year, month_day.month, WEEKDAYS[g["nwd"].lower()], n), "day"
+    if "hol" in g:
+        return _holiday(g, today), "day"
+    if "cwd" in g:  # "3 fridays from now", "2 thursdays ago"
+        n = count(g["cn"])
+        if n is None or not n.is_integer() or n < 1:
+            return None, "day"
+        weekday = WEEKDAYS[g["cwd"].lower()]
+        if g["cdir"].lower() in ("ago", "back"):
+            last = today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+            return last - timedelta(weeks=int(n) - 1), "day"
+        return next_weekday(today, weekday) + timedelta(weeks=int(n) - 1), "day"
+    if "wd" in g:
+        weekday, rel = WEEKDAYS[g["wd"].lower()], g.get("rel", "").lower()
+        if rel == "next":
+            return in_next_week(today, weekday), "day"
+        if rel == "last":
+            return today - timedelta(days=(today.weekday() - weekday) % 7 or 7), "day"
+        return next_weekday(today, weekday, include_today=rel == "this"), "day"
+    if "unit" in g:
+        unit, shift = g["unit"].lower(), _shift(g["nextunit"])
+        if unit == "week":
+            return monday + timedelta(weeks=shift), "week"
+        if unit == "month":
+            return add_months(today, shift), "month"
+        if unit in ("quarter", "qtr"):
+            return add_months(date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), 3 * shift), "quarter"
+        return date(today.year + shift, 1, 1), "year"
+    if "qn" in g or "qn2" in g:
+        quarter = _nth(g["qn"]) if "qn" in g else int(g["qn2"])
+        year = int(g["qy"]) if "qy" in g else _year(g["qy2"]) if "qy2" in g else today.year
+        return date(year, 3 * quarter - 2, 1), "quarter"
+    if "inn" in g or "agon" in g:
+        n = count(g.get("inn") or g["agon"])
+        if n is None or not n.is_integer():
+            return None, "day"
+        unit = (g.get("inunit") or g["agounit"]).lower().rstrip("s")
+        sign = -1 if g.get("dir", "").lower() in ("ago", "back") else 1
+        if unit in ("day", "week", "fortnight"):
+            return today + sign * timedelta(days=int(n) * {"day": 1, "week": 7, "fortnight": 14}[unit]), "day"
+        months = sign * int(n) * (12 if unit == "year" else 1)
+        first = add_months(today, months)
+        return first.replace(day=min(today.day, 28)), "day"
+    if "d5" in g:
+        dom, month = _day_of_month(g["d5"]), add_months(today, _shift(g["mrel"]))
+        return (future_date(month, month.month, dom, month.year) if dom else None), "day"
+    if "d3" in g:
+        return future_date(today, _month(g["m3"]), int(g["d3"]), _year(g["y3"])), "day"
+    if "d1" in g or "d2" in g:
+        dom = _day_of_month(g.get("d1") or g["d2"])
+        said_year = g.get("y1") or g.get("y2")
+        if dom is None:
+            return None, "day"
+        return future_date(today, _month(g.get("m1") or g["m2"]), dom, _year(said_year) if said_year else None), "day"
+    if "m6" in g:
+        return date(int(g["y6"]), _month(g["m6"]), 1), "month"
+    if "m7" in g or "m8" in g:
+        month = _month(g.get("m7") or g["m8"])
+        this_year = date(today.year, month, 1)
+        upcoming = this_year if month > today.month else date(today.year + 1, month, 1)
+        rel = _shift(g["mrel2"]) if "mrel2" in g else 2
+        if rel == -1:
+            return (this_year if month < today.month else date(today.year - 1, month, 1)), "month"
+        return (upcoming if rel in (0, 1) else date(upcoming.year + 1, month, 1)), "month"
+    if "iso" in g:
+        y, m, d = (int(p) for p in g["iso"].split("-"))
+        return future_date(today, m, d, y), "day"
+    if "ym" in g:
+        return (date(int(g["ym"]), int(g["ymm"]), 1) if 1 <= int(g["ymm"]) <= 12 else None), "month"
+    if "my" in g:
+        return (date(int(g["myy"]), int(g["my"]), 1) if 1 <= int(g["my"]) <= 12 else None), "month"
+    if "num" in g or "slash" in g:
+        parts = [int(p) for p in re.split(r"[/.-]", g.get("num") or g["slash"])]
+        month, dom = (parts[0], parts[1]) if date_order == "MDY" else (parts[1], parts[0])
+        if not 1 <= month <= 12:
+            return None, "day"
+        return future_date(today, month, dom, _year(str(parts[2])) if len(parts) > 2 else None), "day"
+    if "year" in g:
+        return date(int(g["year"]), 1, 1), "year"
+    if "inmonth" in g or "month" in g:  # a month alone: its first day, the next one (this one while it lasts)
+        month = _month(g.get("inmonth") or g["month"])
+        return date(today.year + (month < today.month), month, 1), "month"
+    if "dom" in g or "domw" in g:
+        n = int(g["dom"]) if "dom" in g else _day_of_month(g["domw"])
+        if n is None:
+            return None, "day"
+        day = future_date(today, today.month, n, None) if n >= today.day else None
+        nxt = add_months(today, 1)
+        return day or future_date(nxt, nxt.month, n, nxt.year), "day"
+    return None, "day"
+
+
+_DATED = ("d1", "d2", "d3", "iso", "num", "slash")
+def en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
+    today = now.date()
+    days: list[Piece] = []
+    for m in _EN_DAY.finditer(text):
+        g = {k: v for k, v in m.groupdict().items() if v is not None}
+        if "now" in g:
+            days.append(Piece(m.start(), m.end(), grain="second", instant=now.replace(microsecond=0)))
+            continue
+        if "d1" in g and g["m1"].lower() in ("may", "march") and not g["d1"][0].isdigit() and " of " not in m.group():
+            continue  # "the first may be": a verb, unless "the first of may"
+        day, grain = _day(g, today, date_order)
+        if day is None:
+            continue
+        piece = Piece(m.start(), m.end(), day=day, grain=grain,
+                      pod="night" if g.get("today", "").lower() == "tonight" else None)
+        if "wd" in g and g.get("rel", "on").lower() == "on":
+            piece.weekday = WEEKDAYS[g["wd"].lower()]
+        if any(k in g for k in _DATED):
+            piece.dated = True
+            piece.said_year = any(k in g for k in ("y1", "y2", "y3", "iso", "num"))
+        days.append(piece)
+    out = with_weekday(text, days, today)
+    for m in _EN_POD.finditer(text):
+        start = m.start() if not m.group().lower().startswith("tomorrow") else m.start() + len("tomorrow ")
+        out.append(Piece(start, m.end(), pod=(m.group("pod") or "night").lower(), grain="pod"))
+    for m in EN_CLOCK.finditer(text):
+        clock = en_clock(m)
+        if clock is not None:
+            out.append(clock)
+    for m in EN_IN.finditer(text):
+        how_many = count(m.group("n") or m.group("n2"))
+        if how_many is None:
+            continue
+        unit = (m.group("unit") or m.group("unit2")).lower()
+        how_many += 0.5 if m.group("half") else 0
+        seconds = how_many * (3600 if unit.startswith("h") else 1 if unit.startswith("s") else 60)
+        sign = -1 if (m.group("dir") or "").lower() == "ago" else 1
+        out.append(Piece(m.start(), m.end(), grain="second" if unit.startswith("s") else "minute",
+                         instant=now + sign * timedelta(seconds=seconds)))
+    return out
