@@ -81,6 +81,11 @@ def future_date(today: date, month: int, day: int, year: int | None) -> date | N
         return None
 
 
+def two_digit_year(n: int) -> int:
+    """A year as said: two digits are this century's up to 68 and the last one's from 69 (strptime's %y)."""
+    return n if n > 99 else 2000 + n if n < 69 else 1900 + n
+
+
 def add_months(d: date, n: int) -> date:
     month = d.month - 1 + n
     return date(d.year + month // 12, month % 12 + 1, 1)

@@ -15,7 +15,17 @@ import re
 from datetime import date, datetime, timedelta
 
 from .clock_en import COUNT, EN_CLOCK, EN_IN, count, en_clock
-from .days import MONTHS, WEEKDAYS, Piece, add_months, future_date, in_next_week, next_weekday, with_weekday
+from .days import (
+    MONTHS,
+    WEEKDAYS,
+    Piece,
+    add_months,
+    future_date,
+    in_next_week,
+    next_weekday,
+    two_digit_year,
+    with_weekday,
+)
 from .holidays import NAMES as HOLIDAY_NAMES
 from .holidays import holiday_on, nth_weekday
 from .numbers import ORDINAL_WORDS, TENS
@@ -81,9 +91,8 @@ def _day_of_month(said: str) -> int | None:
 
 
 def _year(said: str) -> int:
-    """A year; two digits are this century's up to 68, the last one's from 69 (as strptime's %y)."""
-    n = int(said.lstrip("'"))
-    return n if len(said.lstrip("'")) > 2 else (2000 + n if n < 69 else 1900 + n)
+    digits = said.lstrip("'")
+    return int(digits) if len(digits) > 2 else two_digit_year(int(digits))
 
 
 def _month(said: str) -> int:

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from .days import CN_WEEKDAYS, Piece, add_months, future_date, next_weekday
+from .days import CN_WEEKDAYS, Piece, add_months, future_date, next_weekday, two_digit_year, with_weekday
+from .holidays import NAMES_ZH as HOLIDAY_NAMES
+from .holidays import holiday_on, nth_weekday
 from .numbers import CN_NUM, cn_number
 
+_YEAR_REL = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "这一年": 0, "明年": 1, "下年": 1, "后年": 2}
+_YR = "|".join(_YEAR_REL)
 _ZH_DAY = re.compile(
-    rf"(?P<rel>今天|今日|今晚|明天|明日|明晚|明早|后天|大后天|昨天|前天)"
-    rf"|(?P<wrel>下下|下个|下|这个|这|本|上个|上)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
-    rf"|(?P<nu>下|这|本)(?:个)?(?P<unit>周|星期|礼拜|月)(?![一二三四五六日天1-7])"
+    rf"(?P<now>现在|此时|此刻|宜家|而家|依家)"
+    rf"|(?:(?P<hy>\d{{4}})年|(?P<hrel>{_YR})的?)?(?P<hol>{HOLIDAY_NAMES})"
+    rf"|(?P<rel>今天|今日|今晚|明天|明日|明晚|明早|听日|大后天|大后日|后天|后日|昨天|昨日|寻日|大前天|前天|前日)"
+    rf"|(?P<nm>{CN_NUM})月的?(?:第(?P<nn>[一二三四五])个|(?P<nlast>最后一个))(?:周|星期|礼拜)(?P<nwd>[一二三四五六日天1-7])"
+    rf"|(?P<wrel>下下|下个|下|这个|这|今个|今|本|上个|上)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
+    rf"|(?P<mrel>下|这|本|今|上)个?月(?P<md>{CN_NUM})[日号]"
+    rf"|(?P<nu>下下|下|这一|这|本|今|上上|上)(?:个)?(?P<unit>周|星期|礼拜|月)(?![一二三四五六日天1-7])"
+    rf"|(?P<yr>{_YR})(?:(?P<ymo>{CN_NUM})月(?:(?P<yd>{CN_NUM})[日号])?)?"
     rf"|(?:(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年)?(?P<mo>{CN_NUM})月(?:(?P<d>{CN_NUM})[日号])?"
     rf"|(?P<dom>{CN_NUM})[日号]"
-    rf"|(?P<n>{CN_NUM})(?:个)?(?P<nunit>天|星期|礼拜|周|月)(?:以后|之后|后)")
+    rf"|(?P<n>{CN_NUM})(?:个)?(?P<nunit>天|星期|礼拜|周|月)(?:以后|之后|后)"
+    rf"|(?<!\d)(?:(?P<iso>\d{{4}}-\d{{1,2}}-\d{{1,2}})|(?P<num>\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?))(?![\d/-])")
 
 
 _ZH_POD = re.compile("早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间|凌晨")
@@ -28,74 +38,107 @@ _ZH_CLOCK = re.compile(
 _ZH_IN = re.compile(rf"(?P<n>{CN_NUM}|半)(?:个)?(?P<half>半)?(?P<unit>小时|钟头|分钟)(?:以后|之后|后)")
 
 
+_REL_DAYS = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 1, "明晚": 1, "明早": 1, "听日": 1, "后天": 2,
+             "后日": 2, "大后天": 3, "大后日": 3, "昨天": -1, "昨日": -1, "寻日": -1, "前天": -2, "前日": -2,
+             "大前天": -3}
+_WEEK_SHIFT = {"下下": 2, "下个": 1, "下": 1, "这个": 0, "这": 0, "这一": 0, "本": 0, "今": 0, "今个": 0, "上个": -1,
+               "上": -1, "上上": -2}
+
+
+def _int(said: str) -> int | None:
+    n = cn_number(said)
+    return n if isinstance(n, int) else None
+
+
+def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
+    """The day (or first day of the week, month, year) a match of _ZH_DAY names, and its grain."""
+    monday = today - timedelta(days=today.weekday())
+    if "hol" in g:
+        if "hy" in g or "hrel" in g:
+            return holiday_on(g["hol"], int(g["hy"]) if "hy" in g else today.year + _YEAR_REL[g["hrel"]]), "day"
+        this_year = holiday_on(g["hol"], today.year)
+        return (this_year if this_year is None or this_year >= today else holiday_on(g["hol"], today.year + 1)), "day"
+    if "rel" in g:
+        return today + timedelta(days=_REL_DAYS[g["rel"]]), "day"
+    if "nm" in g:  # 十月第一个星期一
+        month = _int(g["nm"])
+        if month is None or not 1 <= month <= 12:
+            return None, "day"
+        year = today.year if month >= today.month else today.year + 1
+        n = -1 if "nlast" in g else "一二三四五".index(g["nn"]) + 1
+        return nth_weekday(year, month, CN_WEEKDAYS[g["nwd"]], n), "day"
+    if "wd" in g:
+        weekday, wrel = CN_WEEKDAYS[g["wd"]], g.get("wrel")
+        if wrel is None:  # a weekday alone: the next one after today
+            return next_weekday(today, weekday), "day"
+        return monday + timedelta(weeks=_WEEK_SHIFT[wrel], days=weekday), "day"
+    if "mrel" in g:  # 下个月二十号
+        month, dom = add_months(today, _WEEK_SHIFT[g["mrel"]]), _int(g["md"])
+        return (future_date(month, month.month, dom, month.year) if dom else None), "day"
+    if "unit" in g:
+        shift = _WEEK_SHIFT[g["nu"]]
+        if g["unit"] == "月":
+            return add_months(today, shift), "month"
+        return monday + timedelta(weeks=shift), "week"
+    if "yr" in g:
+        year = today.year + _YEAR_REL[g["yr"]]
+        if "ymo" not in g:
+            return date(year, 1, 1), "year"
+        month, dom = _int(g["ymo"]), _int(g["yd"]) if "yd" in g else 1
+        if month is None or dom is None or not 1 <= month <= 12:
+            return None, "day"
+        return future_date(today, month, dom, year), "day" if "yd" in g else "month"
+    if "mo" in g:
+        month, dom = _int(g["mo"]), _int(g["d"]) if "d" in g else 1
+        year = cn_number(g["y"]) if "y" in g else None
+        if month is None or dom is None or not 1 <= month <= 12:
+            return None, "day"
+        return future_date(today, month, dom, int(year) if year is not None else None), "day" if "d" in g else "month"
+    if "dom" in g:
+        n = _int(g["dom"])
+        if n is None or not 1 <= n <= 31:
+            return None, "day"
+        nxt = add_months(today, 1)
+        return (future_date(today, today.month, n, None) if n >= today.day else None) or future_date(
+            today, nxt.month, n, nxt.year), "day"
+    if "n" in g:
+        n = _int(g["n"])
+        if n is None:
+            return None, "day"
+        unit = g["nunit"]
+        return (today + timedelta(days=n) if unit == "天" else today + timedelta(weeks=n) if unit != "月"
+                else add_months(today, n).replace(day=min(today.day, 28))), "day"
+    if "iso" in g:
+        y, mo, d = (int(p) for p in g["iso"].split("-"))
+        return future_date(today, mo, d, y), "day"
+    if "num" in g:  # month/day[/year], as the English default
+        parts = [int(p) for p in g["num"].split("/")]
+        if not 1 <= parts[0] <= 12:
+            return None, "day"
+        year = None if len(parts) < 3 else two_digit_year(parts[2])
+        return future_date(today, parts[0], parts[1], year), "day"
+    return None, "day"
+
+
 def zh_pieces(text: str, now: datetime) -> list[Piece]:
     today = now.date()
-    out: list[Piece] = []
-    rel = {
-        "今天": 0,
-        "今日": 0,
-        "今晚": 0,
-        "明天": 1,
-        "明日": 1,
-        "明晚": 1,
-        "明早": 1,
-        "后天": 2,
-        "大后天": 3,
-        "昨天": -1,
-        "前天": -2,
-    }
+    days: list[Piece] = []
     for m in _ZH_DAY.finditer(text):
         g = {k: v for k, v in m.groupdict().items() if v is not None}
-        day, grain, pod = None, "day", None
-        if "rel" in g:
-            day = today + timedelta(days=rel[g["rel"]])
-            pod = g["rel"] if g["rel"] in ("今晚", "明晚", "明早") else None
-        elif "wd" in g:
-            weekday, wrel = CN_WEEKDAYS[g["wd"]], g.get("wrel", "")
-            this_week = today - timedelta(days=today.weekday()) + timedelta(days=weekday)
-            day = (
-                this_week + timedelta(weeks=2)
-                if wrel == "下下"
-                else this_week + timedelta(weeks=1)
-                if wrel in ("下", "下个")
-                else this_week - timedelta(weeks=1)
-                if wrel in ("上", "上个")
-                else this_week
-                if wrel
-                else next_weekday(today, weekday, include_today=True)
-            )
-        elif "unit" in g:
-            shift = 0 if g["nu"] in ("这", "本") else 1
-            grain = "month" if g["unit"] == "月" else "week"
-            day = (
-                add_months(today, shift)
-                if grain == "month"
-                else today - timedelta(days=today.weekday()) + timedelta(weeks=shift)
-            )
-        elif "mo" in g:
-            month = cn_number(g["mo"])
-            dom = cn_number(g["d"]) if "d" in g else 1
-            year = cn_number(g["y"]) if "y" in g else None
-            if not isinstance(month, int) or not isinstance(dom, int) or not 1 <= month <= 12:
-                continue
-            day = future_date(today, month, dom, int(year) if year is not None else None)
-            grain = "day" if "d" in g else "month"
-        elif "dom" in g:
-            n = cn_number(g["dom"])
-            if not isinstance(n, int) or not 1 <= n <= 31:
-                continue
-            day = future_date(today, today.month, n, None) if n >= today.day else None
-            nxt = add_months(today, 1)
-            day = day or future_date(today, nxt.month, n, nxt.year)
-        elif "n" in g:
-            n = cn_number(g["n"])
-            if not isinstance(n, int):
-                continue
-            unit = g["nunit"]
-            day = (today + timedelta(days=n) if unit == "天" else today + timedelta(weeks=n) if unit != "月"
-                   else add_months(today, n).replace(day=min(today.day, 28)))
-        if day is not None:
-            out.append(Piece(m.start(), m.end(), day=day, grain=grain, pod=pod))
+        if "now" in g:
+            days.append(Piece(m.start(), m.end(), grain="second", instant=now.replace(microsecond=0)))
+            continue
+        day, grain = _zh_day(g, today)
+        if day is None:
+            continue
+        piece = Piece(m.start(), m.end(), day=day, grain=grain,
+                      pod=g["rel"] if g.get("rel") in ("今晚", "明晚", "明早") else None)
+        if "wd" in g and "wrel" not in g:
+            piece.weekday = CN_WEEKDAYS[g["wd"]]
+        if "mo" in g and "d" in g or "iso" in g or "num" in g:
+            piece.dated, piece.said_year = True, "y" in g or "iso" in g or g.get("num", "").count("/") == 2
+        days.append(piece)
+    out = with_weekday(text, days, today)
     out += [Piece(m.start(), m.end(), pod=m.group(), grain="pod") for m in _ZH_POD.finditer(text)]
     for m in _ZH_CLOCK.finditer(text):
         g = {k: v for k, v in m.groupdict().items() if v is not None}
