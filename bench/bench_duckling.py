@@ -56,10 +56,10 @@ def _same(case: Any, f: Any, lang: str, grain: bool = True) -> bool:
     if case.dimension == "time":
         (want, want_grain) = expected
         if case.kind == "interval":
-            frm, to = f.info.get("from"), f.info.get("to")
-            return (frm is not None and to is not None and _instant(frm) == _instant(want[0])
-                    and _instant(to) == _instant(want[1]))
-        return f.info.get("type", "value") == "value" and _instant(f.value) == _instant(want) and \
+            if not isinstance(f.value, dict) or not f.value.get("from") or not f.value.get("to"):
+                return False
+            return _instant(f.value["from"]) == _instant(want[0]) and _instant(f.value["to"]) == _instant(want[1])
+        return isinstance(f.value, str) and _instant(f.value) == _instant(want) and \
             (not grain or f.info.get("grain") == want_grain)
     if case.dimension in ("number", "ordinal"):
         return isinstance(f.value, (int, float)) and abs(float(f.value) - expected) < 1e-6

@@ -166,10 +166,17 @@ def _number_or_amount(slot: Slot, value: Any) -> tuple[bool, Any, str]:
 
 def _when(t: SlotType, value: Any) -> tuple[bool, Any, str]:
     """A ``date`` ("2026-12-06"), ``time`` ("19:30") or ``datetime`` (ISO 8601) slot's value
-    from a datetime, a date or an ISO text (what a ``time`` entity holds)."""
+    from a datetime, a date or an ISO text (what a ``time`` entity holds); from an interval
+    (``{"from": ..., "to": ...}``) a date or datetime is its start."""
     from datetime import date, datetime
 
     parsed: Any = value
+    if isinstance(value, dict) and ("from" in value or "to" in value):
+        # an interval (builtin_entities', Duckling's): a date or datetime slot takes where it starts; a time
+        # slot wants one time, not a stretch ("tonight", "from 3 to 5pm")
+        if t is SlotType.time or not value.get("from"):
+            return False, None, f"not a {t.value} (a stretch of time)"
+        value = value["from"]
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -200,6 +207,8 @@ def _said_time(text: str, t: SlotType) -> Any:
     now = datetime.now(timezone.utc)
     for lang in ("en", "zh"):
         found = times(text, lang, now)
+        if len(found) == 1 and isinstance(found[0].value, dict):
+            return None  # a stretch of time: no one value
         if len(found) == 1 and found[0].end - found[0].start >= len(text.strip(" .!?。！？")) - 1:
             if t is SlotType.time and found[0].info.get("grain") in ("day", "week", "month", "year"):
                 return None

@@ -21,6 +21,9 @@ _MIN_WORD = (r"(?:twenty|thirty|forty|fifty)(?:[\s-](?:one|two|three|four|five|s
 # how many: "a couple of", "a few", digits, number words
 COUNT = rf"(?:a\s+couple\s+of|a\s+couple|a\s+pair\s+of|a\s+few|few|{N})"
 _AMPM = r"[ap]\.?\s?m\b\.?"
+# minutes before "past"/"to": words, a multiple of five ("20 to 8"), or any with "minutes" ("3 minutes to 4"):
+# "3 to 4" is a range
+_MINS = rf"\d{{1,2}}(?=\s+minutes?)|[1-5]?[05](?!\d)|(?:{_SMALL})(?:[\s-](?:{_SMALL}))?"
 # "around 20 minutes", "by 5 people": a number before a unit or a noun counts, it is no clock time
 _NOT_A_COUNT = (r"(?!\s+(?:minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|months?|years?|people|persons"
                 r"|guests|of)\b|\s*%)")
@@ -30,7 +33,7 @@ ZONES = {"utc": 0, "gmt": 0, "wet": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, 
          "pdt": -7}
 _ZONE = "|".join(sorted(ZONES, key=len, reverse=True))
 EN_CLOCK = re.compile(
-    rf"(?:\b|(?=@))(?:(?:(?:at|@)\s*)?(?P<rel>half|(?:a\s+)?quarter|(?P<mins>\d{{1,2}}|{N})(?:\s+minutes?)?)\s+"
+    rf"(?:\b|(?=@))(?:(?:(?:at|@)\s*)?(?P<rel>half|(?:a\s+)?quarter|(?P<mins>{_MINS})(?:\s+minutes?)?)\s+"
     rf"(?P<dir>past|after|to|before|from)\s+(?P<rh>\d{{1,2}}|{_HOUR_WORD}|noon|midnight)(?:\s*(?P<rampm>{_AMPM}))?"
     rf"|half\s+(?P<hh>{_HOUR_WORD})\b(?!\s+(?:past|to|hours?))"
     rf"|(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?)?\s*(?P<ampm>{_AMPM}|(?<=\d\d)[ap]\b)"

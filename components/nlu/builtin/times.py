@@ -19,6 +19,7 @@ import re
 from datetime import datetime, timedelta
 
 from .days import EVENING, MORNING, Piece
+from .intervals import intervals
 from .numbers import Found
 from .times_en import en_pieces
 from .times_zh import zh_pieces
@@ -28,7 +29,8 @@ __all__ = ["times"]
 
 # --- putting pieces together ----------------------------------------------------------
 
-_JOIN_EN = re.compile(r"^\s*(?:,|at|on|@|,\s*at|,\s*on)?\s*$", re.I)
+_JOIN_EN = re.compile(r"^\s*(?:,|at|on|@|from|,\s*at|,\s*on|,\s*from)?\s*$", re.I)
+_OF = re.compile(r"^\s+of\s+$", re.I)  # "morning of the 15th": a part of the day of a day
 
 
 def _groups(text: str, pieces: list[Piece], lang: str) -> list[list[Piece]]:
@@ -43,7 +45,8 @@ def _groups(text: str, pieces: list[Piece], lang: str) -> list[list[Piece]]:
     for p in kept:
         last = groups[-1] if groups else None
         gap = text[last[-1].end:p.start] if last else ""
-        joins = last is not None and (gap == "" if lang == "zh" else bool(_JOIN_EN.match(gap)))
+        joins = last is not None and (gap == "" if lang == "zh" else bool(_JOIN_EN.match(gap))
+                                      or (_kind(last[-1]) == "pod" and _OF.match(gap) is not None))
         kinds = {_kind(q) for q in last} if last else set()
         if last is not None and joins and _kind(p) not in kinds and "instant" not in kinds | {_kind(p)}:
             last.append(p)
@@ -94,14 +97,17 @@ def _resolve(group: list[Piece], now: datetime) -> tuple[datetime, str] | None:
 
 
 def times(text: str, lang: str, now: datetime, date_order: str = "MDY") -> list[Found]:
-    """Every date/time in ``text``: ISO value, with ``grain`` in the info."""
+    """Every date/time in ``text``: ISO value, with ``grain`` in the info; an interval (intervals.py) as
+    ``{"from": ..., "to": ...}`` with ``type: interval`` in the info."""
     pieces = zh_pieces(text, now) if lang == "zh" else en_pieces(text, now, date_order)
+    groups = _groups(text, pieces, lang)
+    spans = intervals(text, lang, now, groups, lambda group: _resolve(group, now))
     out = []
-    for group in _groups(text, pieces, lang):
+    for group in groups:
         resolved = _resolve(group, now)
-        if resolved is None:
-            continue
+        if resolved is None or any(group[0].start < s.end and s.start < group[-1].end for s in spans):
+            continue  # none, or one end of an interval
         value, grain = resolved
         iso = value.isoformat(timespec="seconds")
         out.append(Found(group[0].start, group[-1].end, "time", iso, {"value": iso, "grain": grain, "type": "value"}))
-    return out
+    return sorted(out + spans, key=lambda f: f.start)

@@ -47,7 +47,7 @@ _NTH = r"first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th"
 _EN_DAY = re.compile(
     rf"\b(?:(?P<now>right\s+now|just\s+now|at\s+the\s+moment|now)"
     rf"|(?P<today>today|tonight)|(?P<after>(?:the\s+)?day\s+after\s+tomorrow)"
-    rf"|(?P<before>(?:the\s+)?day\s+before\s+yesterday)|(?P<tomorrow>tomorrows?)|(?P<yesterday>yesterday)"
+    rf"|(?P<before>(?:the\s+)?day\s+before\s+yesterday)|(?P<tomorrow>tomorrows?)|(?P<yesterday>yesterday|last\s+night)"
     rf"|(?P<wdw>{_WD})\.?,?\s+(?:of\s+|from\s+)?(?:the\s+)?(?P<wrel>{_REL})\s+week"
     rf"|(?P<wrel2>next|this|last|previous|past)\s+week'?s\s+(?P<wdw2>{_WD})"
     rf"|(?:the\s+)?(?P<wda>{_WD})\s+after\s+next"
@@ -79,8 +79,11 @@ _EN_DAY = re.compile(
     re.I,
 )
 _EN_POD = re.compile(
-    r"\b(?:in\s+the\s+|this\s+|tomorrow\s+)?(?P<pod>morning|afternoon|evening|night)\b|\bat\s+night\b", re.I
+    r"\b(?:in\s+the\s+|this\s+|tomorrow\s+)?(?P<pod>morning|afternoon|evening|night|lunch)(?:time)?\b|\bat\s+night\b",
+    re.I,
 )
+
+
 def _day_of_month(said: str) -> int | None:
     said = " ".join(said.lower().replace("-", " ").split())
     digits = re.match(r"\d+", said)
@@ -255,8 +258,8 @@ def en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
         day, grain = _day(g, today, date_order)
         if day is None:
             continue
-        piece = Piece(m.start(), m.end(), day=day, grain=grain,
-                      pod="night" if g.get("today", "").lower() == "tonight" else None)
+        night = g.get("today", "").lower() == "tonight" or "night" in g.get("yesterday", "").lower()
+        piece = Piece(m.start(), m.end(), day=day, grain=grain, pod="night" if night else None)
         if "wd" in g and g.get("rel", "on").lower() == "on":
             piece.weekday = WEEKDAYS[g["wd"].lower()]
         if any(k in g for k in _DATED):

@@ -22,8 +22,8 @@ _ZH_DAY = re.compile(
     rf"|(?P<nu>下下|下|这一|这|本|今|上上|上)(?:个)?(?P<unit>周|星期|礼拜|月)(?![一二三四五六日天1-7])"
     rf"|(?P<yr>{_YR})(?:(?P<ymo>{CN_NUM})月(?:(?P<yd>{CN_NUM})[日号])?)?"
     rf"|(?:(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年)?(?P<mo>{CN_NUM})月(?:(?P<d>{CN_NUM})[日号])?"
-    rf"|(?P<dom>{CN_NUM})[日号]"
-    rf"|(?P<n>{CN_NUM})(?:个)?(?P<nunit>天|星期|礼拜|周|月)(?:以后|之后|后)"
+    rf"|(?P<n>{CN_NUM})(?:个)?(?P<nunit>天|日|星期|礼拜|周|月)(?P<ndir>以后|之后|后|以前|之前|前)"
+    rf"|(?P<dom>{CN_NUM})[日号](?![前后之以])"
     rf"|(?<!\d)(?:(?P<iso>\d{{4}}-\d{{1,2}}-\d{{1,2}})|(?P<num>\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?))(?![\d/-])")
 
 
@@ -105,8 +105,8 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
         n = _int(g["n"])
         if n is None:
             return None, "day"
-        unit = g["nunit"]
-        return (today + timedelta(days=n) if unit == "天" else today + timedelta(weeks=n) if unit != "月"
+        unit, n = g["nunit"], -n if g["ndir"].endswith("前") else n  # 三天后, 两天前
+        return (today + timedelta(days=n) if unit in ("天", "日") else today + timedelta(weeks=n) if unit != "月"
                 else add_months(today, n).replace(day=min(today.day, 28))), "day"
     if "iso" in g:
         y, mo, d = (int(p) for p in g["iso"].split("-"))

@@ -262,6 +262,35 @@ conversations:
     assert agent.clock is time.time  # the test's clock is not left behind
 
 
+def test_a_stretch_of_time_fills_a_date_slot_with_its_start_and_no_time_slot(write_bot, tmp_path):
+    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
+
+    tests = """
+conversations:
+  - name: intervals at typed slots
+    now: 2026-12-05T10:00:00+08:00
+    steps:
+      - user: book a table
+      - bot: Which day?
+      - user: next weekend
+      - slots: {day: "2026-12-11", at: null}
+      - bot: What time?
+      - user: from 7 to 9pm
+      - slots: {at: null}
+      - user: at 8pm
+      - slots: {at: "20:00"}
+"""
+    bot = write_bot({"domain.yml": DATES, "tests/stretch.yml": tests})
+    train(bot, tmp_path / "m")
+    agent = Agent.load(tmp_path / "m")
+    results = run_conversations(agent, load_conversation_tests(bot))
+    assert [(r.passed, r.failure) for r in results] == [(True, None)]
+    turn = agent.parse("this weekend")
+    (stretch,) = [e for e in turn["entities"] if e["entity"] == "time"]
+    assert stretch["value"] == {"from": stretch["value"]["from"], "to": stretch["value"]["to"]}
+    assert stretch["additional_info"]["type"] == "interval"
+
+
 def test_a_test_clock_without_its_time_zone_is_a_located_error(write_bot):
     from dialogkit.framework.errors import DialogkitError
     from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests

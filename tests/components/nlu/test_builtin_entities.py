@@ -296,6 +296,48 @@ def test_expression_table_is_read_with_95_percent_exact_values(table, lang, at_l
     assert len(misses) <= 0.05 * len(table), misses
 
 
+def _iv(a: str, b: str) -> dict:
+    return {"from": a, "to": b}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("from 3 to 5pm", "en", _iv(T("12-05", "15:00"), T("12-05", "18:00"))),  # the end is exclusive, as Duckling's
+        ("3-4pm", "en", _iv(T("12-05", "15:00"), T("12-05", "17:00"))),
+        ("8am until 6", "en", _iv(T("12-06", "08:00"), T("12-06", "19:00"))),  # 8am has passed: tomorrow's, both
+        ("9:30 - 11:00 on Thursday", "en", _iv(T("12-10", "09:30"), T("12-10", "11:01"))),
+        ("between monday and wednesday", "en", _iv(T("12-07"), T("12-10"))),
+        ("July 13-15", "en", _iv(T("2027-07-13"), T("2027-07-16"))),
+        ("from the 13th to the 15th of July", "en", _iv(T("2027-07-13"), T("2027-07-16"))),
+        ("this weekend", "en", _iv(T("12-04", "18:00"), T("12-07"))),
+        ("next weekend", "en", _iv(T("12-11", "18:00"), T("12-14"))),
+        ("tomorrow evening", "en", _iv(T("12-06", "18:00"), T("12-07"))),
+        ("tonight", "en", _iv(T("12-05", "18:00"), T("12-06"))),
+        ("last night", "en", _iv(T("12-04", "18:00"), T("12-05"))),
+        ("tomorrow at lunch", "en", _iv(T("12-06", "12:00"), T("12-06", "14:00"))),
+        ("the next 3 days", "en", _iv(T("12-06"), T("12-09"))),
+        ("the last 2 weeks", "en", _iv(T("11-16"), T("11-30"))),
+        ("这周末", "zh", _iv(T("12-04", "18:00"), T("12-07"))),
+        ("明天下午", "zh", _iv(T("12-06", "12:00"), T("12-06", "19:00"))),
+        ("三点到五点", "zh", _iv(T("12-05", "15:00"), T("12-05", "18:00"))),
+        ("未来三天", "zh", _iv(T("12-06"), T("12-09"))),
+        ("周一到周三", "zh", _iv(T("12-07"), T("12-10"))),
+        ("12月24号到26号", "zh", _iv(T("12-24"), T("12-27"))),
+    ],
+)
+def test_stretches_of_time_are_intervals_from_and_to(text, lang, expected):
+    (found,) = [f for f in extract(text, lang, NOW) if f.dim == "time"]
+    assert found.value == expected
+    assert found.info["type"] == "interval" and found.info["from"]["value"] == expected["from"]
+
+
+def test_one_time_is_no_interval_and_a_part_of_the_day_alone_no_time():
+    assert [f.value for f in extract("tonight at 8", "en", NOW)] == [T("12-05", "20:00")]
+    assert [f.value for f in extract("20 to 8", "en", NOW)] == [T("12-05", "19:40")]  # a clock time, no range
+    assert extract("I'd like to come in the evening", "en", NOW) == []
+
+
 @pytest.mark.parametrize(
     ("text", "dim"),
     [

@@ -1,0 +1,245 @@
+"""Time intervals: what Duckling gives as ``{"from": ..., "to": ...}`` (Rasa's entity value for an interval).
+
+- a range between two times: "from 3 to 5pm", "9:30 - 11:00 on Thursday", "between monday and
+  wednesday", "July 13-15", "from the 13th to the 15th of July", "三点到五点", "7月13号到15号";
+  the unsaid parts of one side come from the other (its day, its am/pm);
+- a part of a day: "tomorrow evening", "tonight", "this morning", "monday morning", "明天下午";
+- a weekend: "this weekend", "next weekend", "这周末";
+- a stretch from now: "the next 3 days", "the last 2 weeks", "past 2 hours", "未来三天", "上两周".
+
+``to`` is exclusive, as Duckling's: the end said plus one of its grain ("3-5pm" ends at 18:00,
+"July 13-15" on the 16th), and the grain of both ends is the finer one said.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from .clock_en import COUNT, count
+from .days import MONTHS, Piece, add_months
+from .numbers import CN_NUM, Found, cn_number
+
+__all__ = ["POD_HOURS", "intervals"]
+
+# a part of the day: (first hour, hour it ends), Duckling's
+POD_HOURS = {"morning": (0, 12), "afternoon": (12, 19), "evening": (18, 24), "night": (18, 24), "lunch": (12, 14),
+             "早上": (4, 12), "早晨": (4, 12), "清晨": (4, 9), "上午": (4, 12), "明早": (4, 12), "中午": (12, 14),
+             "下午": (12, 19), "傍晚": (17, 20), "晚上": (18, 24), "夜里": (18, 24), "夜间": (18, 24), "今晚": (18, 24),
+             "明晚": (18, 24), "凌晨": (0, 6)}
+_GRAIN = {"second": timedelta(seconds=1), "minute": timedelta(minutes=1), "hour": timedelta(hours=1),
+          "day": timedelta(days=1), "week": timedelta(weeks=1)}
+_ORDER = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"]
+_RANGE = {"en": re.compile(r"^\s*(?:-|–|—|to|till|til|until|untill|thru|through|and)\s*$", re.I),
+          "zh": re.compile(r"^\s*(?:-|–|—|到|至|~|～)\s*$")}
+_OPEN = {"en": re.compile(r"(?:\b(?:from|between)\s+)$", re.I), "zh": re.compile(r"从$")}
+_DAY_THEN_RANGE = {"en": re.compile(r"^\s*(?:,|on|from|,\s*from|between)?\s*$", re.I), "zh": re.compile(r"^从?$")}
+# an hour said bare at one end of a range whose other end is a clock time: "3-5pm", "from 3 to 4 in the PM",
+# "8am until 6", "三到五点"
+_TO = r"(?:-|–|—|to|till|til|until)"
+_BARE_START = {
+    "en": re.compile(rf"(?<![\d:.])(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?\s*(?:{_TO}|and)\s*$", re.I),
+    "zh": re.compile(rf"(?P<h>{CN_NUM})(?:点|:(?P<m>\d{{2}}))?(?:-|到|至)$"),
+}
+_BARE_END = {
+    "en": re.compile(rf"\s*{_TO}\s*(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?(?![\d:.]|\s*[ap]\.?m)", re.I),
+    "zh": re.compile(rf"(?:-|到|至)(?P<h>{CN_NUM})(?!点|[\d:])"),
+}
+_MON = "|".join(sorted(MONTHS, key=len, reverse=True))
+_DAYS_EN = re.compile(
+    rf"\b(?:from\s+)?(?:(?P<mon>{_MON})\.?\s+(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|to|thru|through|till|until)"
+    rf"\s*(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?|(?:the\s+)?(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|to|thru|through"
+    rf"|till|until)\s*(?:the\s+)?(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{_MON}))\b",
+    re.I,
+)
+_DAYS_ZH = re.compile(rf"(?P<mon>{CN_NUM})月(?P<d1>{CN_NUM})[日号]?(?:-|到|至|~)(?P<d2>{CN_NUM})[日号]")
+_UNIT = r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?"
+_STRETCH_EN = re.compile(rf"\b(?P<rel>next|last|past|previous|coming)\s+(?P<n>{COUNT})\s+(?P<unit>{_UNIT})\b", re.I)
+_STRETCH_ZH = re.compile(
+    rf"(?P<rel>接下来的?|未来|过去|最近|上|前|下|后)(?P<n>{CN_NUM})个?(?P<unit>秒钟?|分钟|小时|钟头|天|周|星期|礼拜|月|年)"
+)
+_ZH_UNITS = {"秒": "second", "秒钟": "second", "分钟": "minute", "小时": "hour", "钟头": "hour", "天": "day",
+             "周": "week", "星期": "week", "礼拜": "week", "月": "month", "年": "year"}
+_WEEKEND = {"en": re.compile(r"\b(?:(?P<rel>this\s+past|this|next|last|coming|the)\s+)?week-?ends?\b", re.I),
+            "zh": re.compile(r"(?P<rel>这个?|本|下个?|上个?)?周末")}
+
+
+def _found(start: int, end: int, frm: datetime, to: datetime, grain: str) -> Found:
+    a, b = frm.isoformat(timespec="seconds"), to.isoformat(timespec="seconds")
+    return Found(start, end, "time", {"from": a, "to": b},
+                 {"type": "interval", "from": {"value": a, "grain": grain}, "to": {"value": b, "grain": grain}})
+
+
+def _plus(value: datetime, grain: str, n: int = 1) -> datetime:
+    if grain in _GRAIN:
+        return value + n * _GRAIN[grain]
+    months = {"month": 1, "quarter": 3, "year": 12}[grain] * n
+    return datetime.combine(add_months(value.date(), months), value.time(), value.tzinfo)
+
+
+def _midnight(day: date, now: datetime) -> datetime:
+    return datetime.combine(day, datetime.min.time(), now.tzinfo)
+
+
+Resolve = Callable[[list[Piece]], "tuple[datetime, str] | None"]
+
+
+def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], resolve: Resolve) -> list[Found]:
+    """The intervals in ``text``: from the time ``groups`` (their pieces joined) and from phrases of their own."""
+    out: list[Found] = []
+    today = now.date()
+    items = [g for g in _with_bare_hours(text, lang, groups)
+             if resolve(g) is not None or _pod_day(g, text, today) is not None]
+    used: set[int] = set()
+    for i in range(len(items) - 1):
+        g1, g2 = items[i], items[i + 1]
+        if i in used or not _RANGE[lang].match(text[g1[-1].end:g2[0].start]):
+            continue
+        before = items[i - 1] if i > 0 and i - 1 not in used else None
+        if (before is not None and all(p.day and p.hour is None for p in before) and not any(p.day for p in g1)
+                and _DAY_THEN_RANGE[lang].match(text[before[-1].end:g1[0].start])):
+            g1 = [*before, *g1]  # "Thursday from 9:30 to 11:00", "this Thu 9-11am": the day of both ends
+            used.add(i - 1)
+        g1, g2 = _share(g1, g2)
+        r1, r2 = resolve(g1), resolve(g2)
+        if r1 is not None and r2 is not None and r2[0] < r1[0] and not any(p.day for p in g2):
+            # the end said without a day is on the start's ("8am until 6" when 8am is tomorrow's)
+            r2 = resolve([*g2, Piece(g2[0].start, g2[0].start, day=r1[0].date())])
+        if r1 is None or r2 is None or r2[0] < r1[0]:
+            continue
+        grain = min(r1[1], r2[1], key=_ORDER.index)
+        start, end = min(p.start for p in g1), max(p.end for p in g2)
+        lead = _OPEN[lang].search(text[:start])
+        out.append(_found(lead.start() if lead else start, end, r1[0], _plus(r2[0], grain), grain))
+        used |= {i, i + 1}
+    for i, g in enumerate(items):
+        pod = _pod_day(g, text, today)
+        if i in used or pod is None or any(p.hour is not None or p.instant for p in g):
+            continue
+        day, (first, last) = pod
+        base = _midnight(day, now)
+        out.append(_found(g[0].start, g[-1].end, base + timedelta(hours=first), base + timedelta(hours=last), "hour"))
+    out += _phrases(text, lang, now)
+    kept: list[Found] = []
+    for f in sorted(out, key=lambda f: f.start - f.end):  # the longest first
+        if all(f.end <= k.start or f.start >= k.end for k in kept):
+            kept.append(f)
+    return kept
+
+
+def _bare(m: re.Match[str], lang: str, start: int, end: int) -> Piece | None:
+    hour = cn_number(m.group("h")) if lang == "zh" else int(m.group("h"))
+    minute = int(m.group("m")) if m.group("m") else 0
+    if not isinstance(hour, int) or not 0 <= hour <= 23 or not 0 <= minute <= 59:
+        return None
+    return Piece(start, end, hour=hour, minute=minute, grain="minute" if m.group("m") else "hour")
+
+
+def _with_bare_hours(text: str, lang: str, groups: list[list[Piece]]) -> list[list[Piece]]:
+    """The groups, with a clock time for an hour said bare at one end of a range ("3-5pm", "8am until 6")."""
+    out: list[list[Piece]] = []
+    for k, g in enumerate(groups):
+        clock = next((p for p in g if p.hour is not None), None)
+        floor = groups[k - 1][-1].end if k else 0
+        if clock is not None and g[0] is clock:
+            m = _BARE_START[lang].search(text, floor, clock.start)
+            if m is not None and (piece := _bare(m, lang, m.start(), m.end("m") if m.group("m") else m.end("h"))):
+                out.append([piece])
+        out.append(g)
+        ceiling = groups[k + 1][0].start if k + 1 < len(groups) else len(text)
+        if clock is not None and g[-1] is clock:
+            m = _BARE_END[lang].match(text, clock.end, ceiling)
+            if m is not None and (piece := _bare(m, lang, m.start("h"), m.end())):
+                hour = clock.hour or 0
+                if clock.meridiem == "pm" or hour >= 12 or (piece.hour or 0) < hour % 12:
+                    piece.meridiem = "pm" if (piece.hour or 0) < 12 else None  # "8am until 6" ends at 18:00
+                out.append([piece])
+    return out
+
+
+def _share(g1: list[Piece], g2: list[Piece]) -> tuple[list[Piece], list[Piece]]:
+    """The two ends of a range lend each other what one left unsaid: the day, and am/pm ("3-5pm", "11:30-1:30pm")."""
+    d1, d2 = next((p for p in g1 if p.day), None), next((p for p in g2 if p.day), None)
+    if d1 is not None and d2 is None and any(p.hour is not None for p in g2):
+        g2 = [*g2, d1]
+    elif d2 is not None and d1 is None and any(p.hour is not None for p in g1):
+        g1 = [*g1, d2]
+    c1, c2 = next((p for p in g1 if p.hour is not None), None), next((p for p in g2 if p.hour is not None), None)
+    if c1 is not None and c2 is not None and c1.meridiem is None and c2.meridiem is not None and (c1.hour or 0) <= 12:
+        later = (c1.hour or 0) % 12 <= (c2.hour or 0) % 12
+        meridiem = c2.meridiem if later else ("am" if c2.meridiem == "pm" else "pm")
+        g1 = [replace(p, meridiem=meridiem) if p is c1 else p for p in g1]
+        c1 = next(p for p in g1 if p.hour is not None)
+    if c1 is not None and c2 is not None and c1.zone is None and c2.zone is not None:  # "9:30 - 11:00 CST"
+        g1 = [replace(p, zone=c2.zone) if p is c1 else p for p in g1]
+    return g1, g2
+
+
+def _pod_day(group: list[Piece], text: str, today: date) -> tuple[date, tuple[int, int]] | None:
+    """A part of the day said with its day ("tomorrow evening", "tonight", "明晚"), or with "this" ("this morning")."""
+    pod = next((p for p in group if p.pod), None)
+    if pod is None or pod.pod not in POD_HOURS:
+        return None
+    day = next((p.day for p in group if p.day), None)
+    if day is None and not text[pod.start:pod.end].lower().startswith("this"):
+        return None  # "in the evening" alone is no time
+    return (day or today), POD_HOURS[pod.pod]
+
+
+def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
+    out: list[Found] = []
+    today = now.date()
+    days, stretch = (_DAYS_ZH, _STRETCH_ZH) if lang == "zh" else (_DAYS_EN, _STRETCH_EN)
+    for m in days.finditer(text):
+        g = {k: v for k, v in m.groupdict().items() if v is not None}
+        number = cn_number if lang == "zh" else int
+        month = number(g["mon"]) if lang == "zh" else MONTHS[(g.get("mon") or g["mon2"]).lower().rstrip(".")]
+        first, last = number(g.get("d1") or g["d3"]), number(g.get("d2") or g["d4"])
+        if not all(isinstance(n, int) for n in (month, first, last)) or not 1 <= month <= 12:
+            continue
+        year = today.year if (month, last) >= (today.month, today.day) else today.year + 1
+        try:
+            a, b = date(year, month, first), date(year, month, last)
+        except ValueError:
+            continue
+        if a <= b:
+            out.append(_found(m.start(), m.end(), _midnight(a, now), _midnight(b, now) + timedelta(days=1), "day"))
+    for m in stretch.finditer(text):
+        found = _stretch(m, lang, now)
+        if found is not None:
+            out.append(found)
+    for m in _WEEKEND[lang].finditer(text):
+        rel = " ".join((m.group("rel") or "this").lower().split())
+        shift = 1 if rel.startswith(("next", "下")) else -1 if rel.startswith(("last", "this past", "上")) else 0
+        friday = today - timedelta(days=today.weekday()) + timedelta(days=4, weeks=shift)
+        frm = _midnight(friday, now) + timedelta(hours=18)
+        out.append(_found(m.start(), m.end(), frm, _midnight(friday + timedelta(days=3), now), "hour"))
+    return out
+
+
+def _stretch(m: re.Match[str], lang: str, now: datetime) -> Found | None:
+    """"the next 3 days": from the next one on; "the last 2 weeks": up to the current one."""
+    n = cn_number(m.group("n")) if lang == "zh" else count(m.group("n"))
+    if n is None or not float(n).is_integer() or n < 1:
+        return None
+    if lang == "zh":
+        unit = _ZH_UNITS[m.group("unit")]
+        back = m.group("rel") in ("过去", "最近", "上", "前")
+    else:
+        word = m.group("unit").lower().rstrip("s")
+        unit = {"min": "minute", "hr": "hour"}.get(word, word)
+        back = m.group("rel").lower() in ("last", "past", "previous")
+    current = now.replace(microsecond=0)
+    if unit in ("minute", "hour"):
+        current = current.replace(second=0, minute=0 if unit == "hour" else current.minute)
+    elif unit != "second":
+        day = now.date()
+        day = (day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1) if unit == "month"
+               else day.replace(month=1, day=1) if unit == "year" else day)
+        current = _midnight(day, now)
+    if back:
+        return _found(m.start(), m.end(), _plus(current, unit, -int(n)), current, unit)
+    first = _plus(current, unit)
+    return _found(m.start(), m.end(), first, _plus(first, unit, int(n)), unit)
