@@ -35,6 +35,9 @@ allExamples = concat
   , examples (datetimeInterval ((2013, 2, 12, 18, 0, 0), (2013, 2, 13, 0, 0, 0)) Hour)
              [ "this evening"
              ]
+  , examples (datetimeInterval ((2013, 6, 21, 0, 0, 0), (2013, 9, 24, 0, 0, 0)) Day)
+             [ "this summer"
+             ]
   , examples (datetimeHoliday (2013, 12, 25, 0, 0, 0) Day "Christmas")
              [ "xmas"
              ]
@@ -84,5 +87,6 @@ def test_the_judge_wants_duckling_value_and_grain_and_nothing_for_negatives(tmp_
     verdicts = {c.text: judge(c, extract(c.text, "en", REFERENCE, (c.dimension,)), "en")[0] for c in cases}
     assert verdicts["tomorrow"] and verdicts["xmas"] and verdicts["3 million"] and verdicts["minus five"]
     assert verdicts["laughing out loud"] and verdicts["around 20 people"]
-    assert not verdicts["this evening"]  # no ranges read
+    assert verdicts["this evening"]  # an interval, its start and end
+    assert not verdicts["this summer"]  # seasons are not read
     assert not verdicts["the day after today"]  # a shape the grammar does not know
