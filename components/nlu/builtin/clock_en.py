@@ -44,7 +44,8 @@ EN_CLOCK = re.compile(
     rf"|(?P<hp>\d{{1,2}}|{_HOUR_WORD})(?:\s+o'?clock)?\s+in\s+the\s+(?P<pp>morning|afternoon|evening|am|pm|a\.m\.|p\.m\.)"
     rf"|(?P<hw>\d{{1,2}}|{_HOUR_WORD})\s+o'?clock(?:\s*(?P<ampm5>{_AMPM}))?"
     rf"|(?P<at>at|@|around|by)\s*(?:(?P<hhmm2>\d{{3,4}})(?![\d.,:/-])|(?P<ha>\d{{1,2}}|{_HOUR_WORD})"
-    rf"(?:[:.](?P<ma>\d{{2}}))?(?:\s*(?P<ampm2>{_AMPM}))?(?:\s+(?P<mw>{_MIN_WORD}))?){_NOT_A_COUNT}"
+    rf"(?:[:.](?P<ma>\d{{2}}))?(?:\s*(?P<ampm2>{_AMPM}))?(?:\s+(?P<mw>{_MIN_WORD})(?:\s*(?P<ampm6>{_AMPM}))?)?)"
+    rf"{_NOT_A_COUNT}"
     rf"|(?P<noon>noon|midday|mid\s+day)|(?P<midnight>midnight))(?:\s*\(?(?P<tz>{_ZONE})\)?)?(?!\w)",
     re.I,
 )
@@ -145,13 +146,14 @@ def en_clock(m: re.Match[str]) -> Piece | None:
     elif "ha" in g:
         hour = _hour_word(g["ha"])
         minute = int(g["ma"]) if "ma" in g else (_hour_word(g["mw"].replace("oh", "")) or 0) if "mw" in g else 0
-        meridiem = _meridiem(g.get("ampm2"))
+        meridiem = _meridiem(g.get("ampm2") or g.get("ampm6"))
         grain = "minute" if "ma" in g or "mw" in g else "hour"
     elif "noon" in g:
         hour, meridiem = 12, "pm"
-    else:
+    else:  # midnight: the end of the day said ("midnight tonight" is the next day's 00:00)
         hour, meridiem = 0, "am"
     if hour is None or not 0 <= hour <= 23 or not 0 <= minute <= 59:
         return None
     zone = timezone(timedelta(hours=ZONES[g["tz"].lower()])) if "tz" in g else None
-    return Piece(m.start(), m.end(), hour=hour, minute=minute, meridiem=meridiem, grain=grain, second=second, zone=zone)
+    return Piece(m.start(), m.end(), hour=hour, minute=minute, meridiem=meridiem, grain=grain, second=second, zone=zone,
+                 midnight="midnight" in g)

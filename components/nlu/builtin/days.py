@@ -54,6 +54,7 @@ class Piece:
     hour: int | None = None
     minute: int = 0
     second: int | None = None  # when said ("15:23:24")
+    midnight: bool = False  # "midnight": the end of its day
     zone: tzinfo | None = None  # when said ("8:00 GMT"): the time is read there, given in the conversation's zone
     meridiem: str | None = None  # "am" / "pm" when said
     instant: datetime | None = None  # an offset from now ("in 2 hours")

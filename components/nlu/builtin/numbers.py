@@ -67,6 +67,8 @@ def en_number(words: str) -> int | float | None:
         if t in UNITS:
             current += UNITS[t]
         elif t in TENS:
+            if current % 100:
+                return None  # "five thirty" is no number (a time, or two numbers); "thirty five" is
             current += TENS[t]
         elif t == "hundred":
             current = max(current, 1) * 100
@@ -256,7 +258,7 @@ _CN_UNITS = {
 }
 _EN_UNIT_NAMES = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 EN_DURATION = re.compile(
-    rf"\b(?P<n>half(?:\s+an?)?|an?|{WORD_NUM})(?P<prehalf>\s+and\s+(?:an?\s+)?half)?\s?"
+    rf"\b(?P<n>half(?:\s+an?)?|an?|{WORD_NUM})(?P<prehalf>\s+and\s+(?:an?\s+)?half)?(?:\s+of)?\s?"
     rf"(?:(?:more|extra|additional)\s+)?(?P<unit>{_EN_UNIT_NAMES})\b"
     r"(?P<half>\s+and\s+(?:a\s+)?half)?(?:\s+(?:and\s+)?(?P<rest>\d{1,2}|(?:twenty|thirty|forty|fifty)"
     r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|ten|fifteen)\b(?!\s*[a-z]))?",

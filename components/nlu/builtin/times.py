@@ -73,6 +73,8 @@ def _resolve(group: list[Piece], now: datetime) -> tuple[datetime, str] | None:
             return None  # a part of the day alone ("in the evening") is not a time
         return datetime.combine(day_piece.day, datetime.min.time(), now.tzinfo), day_piece.grain  # type: ignore[arg-type]
     hour, day = clock.hour or 0, day_piece.day if day_piece else None
+    if clock.midnight and day is not None:
+        day += timedelta(days=1)  # "midnight tonight", "friday at midnight": when that day ends
     if clock.meridiem == "pm" and hour < 12:
         hour += 12
     elif clock.meridiem == "am" and hour == 12:

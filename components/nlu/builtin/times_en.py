@@ -62,7 +62,7 @@ _EN_DAY = re.compile(
     rf"|(?P<qy2>\d{{4}}|\d{{2}})\s?q(?P<qn2>[1-4])"
     rf"|(?:in|within)\s+(?P<inn>{COUNT})\s+(?P<inunit>days?|weeks?|fortnights?|months?|years?)"
     rf"|(?P<agon>{COUNT})\s+(?P<agounit>days?|weeks?|fortnights?|months?|years?)\s+"
-    rf"(?P<dir>ago|back|from\s+now|from\s+today|hence|later)"
+    rf"(?P<dir>ago|back|from\s+now|from\s+today|hence|later|from\s+tomorrow|from\s+(?P<fromnext>next\s+)?(?P<fromwd>{_WD}))"
     rf"|(?:on\s+)?(?:the\s+)?(?P<d5>{_DOM})(?:\s+day)?\s+of\s+(?:the\s+)?(?P<mrel>{_REL})\s+month"
     rf"|(?P<d3>\d{{1,2}})\s*[/-]\s*(?P<m3>{_MON})\.?\s*[/-]\s*(?P<y3>\d{{4}}|\d{{2}})\b"
     rf"|(?:on\s+)?(?:the\s+)?(?P<d1>{_DOM})(?:\s+day)?\s*(?:of\s+)?(?P<m1>{_MON})\b\.?(?:,?\s+(?P<y1>\d{{4}}|'?\d{{2}}\b))?"
@@ -189,12 +189,17 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         if n is None or not n.is_integer():
             return None, "day"
         unit = (g.get("inunit") or g["agounit"]).lower().rstrip("s")
-        sign = -1 if g.get("dir", "").lower() in ("ago", "back") else 1
+        said = " ".join(g.get("dir", "").lower().split())
+        sign = -1 if said in ("ago", "back") else 1
+        base = today + timedelta(days=1) if said == "from tomorrow" else today  # "a week from tomorrow"
+        if "fromwd" in g:  # "two weeks from Monday"
+            weekday = WEEKDAYS[g["fromwd"].lower()]
+            base = in_next_week(today, weekday) if "fromnext" in g else next_weekday(today, weekday)
         if unit in ("day", "week", "fortnight"):
-            return today + sign * timedelta(days=int(n) * {"day": 1, "week": 7, "fortnight": 14}[unit]), "day"
+            return base + sign * timedelta(days=int(n) * {"day": 1, "week": 7, "fortnight": 14}[unit]), "day"
         months = sign * int(n) * (12 if unit == "year" else 1)
-        first = add_months(today, months)
-        return first.replace(day=min(today.day, 28)), "day"
+        first = add_months(base, months)
+        return first.replace(day=min(base.day, 28)), "day"
     if "d5" in g:
         dom, month = _day_of_month(g["d5"]), add_months(today, _shift(g["mrel"]))
         return (future_date(month, month.month, dom, month.year) if dom else None), "day"

@@ -177,6 +177,10 @@ ENGLISH = [
     ("in 1.5 hours", "time", T("12-05", "11:30")),
     ("5 minutes from now", "time", T("12-05", "10:05")),
     ("a fortnight ago", "time", T("11-21")),
+    ("a week from tomorrow", "time", T("12-13")),
+    ("two weeks from Monday", "time", T("12-21")),
+    ("midnight tonight", "time", T("12-06", "00:00")),  # when tonight ends
+    ("at five thirty pm", "time", T("12-05", "17:30")),
     ("3 million", "number", 3_000_000),
     ("250k", "number", 250_000),
     ("minus twelve", "number", -12),
@@ -189,6 +193,7 @@ ENGLISH = [
     ("1 hour thirty", "duration", 5400),
     ("half hour", "duration", 1800),
     ("a year and 2 months", "duration", 14 * 2_592_000),
+    ("couple of hours", "duration", 7200),
 ]
 
 CHINESE = [
@@ -347,6 +352,7 @@ def test_one_time_is_no_interval_and_a_part_of_the_day_alone_no_time():
         ("a pound of flour", "amount-of-money"),  # a weight
         ("two pounds of apples", "amount-of-money"),
         ("I sent it at 650-650-6500", "time"),  # a phone number
+        ("five thirty", "number"),  # no number: a time, or two numbers ("thirty five" is 35)
     ],
 )
 def test_words_like_a_time_or_an_amount_are_not_read_as_one(text, dim):
