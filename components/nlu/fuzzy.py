@@ -17,9 +17,10 @@ What is never read as a typo:
   ("forth" is not "north", "mall" is not "small");
 - a span with a word that is not letters (numbers, codes);
 - a span where two different values score the same best (ambiguous: nothing is guessed);
-- a span that overlaps an exact match, unless (Chinese) it holds the whole match and reads as a
-  longer phrase with a slip or a homophone: "嗒后天" is 大后天 though 后天 is in it, "杭杭州" is
-  杭州 over its doubled character.
+- a span that overlaps an exact match, unless it holds the whole match and reads as a longer
+  phrase with a slip: "cityy centre" is city centre though "centre" is a value too (the phrase
+  must have the words matched exactly); in Chinese also with a homophone, and the match may be
+  the phrase itself: "嗒后天" is 大后天 though 后天 is in it, "杭杭州" is 杭州 over its doubled character.
 
 Chinese typos are mostly homophones (the input method offers 坐 for 座): for a Chinese bot a
 span of two or more characters that can be read exactly as a declared phrase is read (the
@@ -58,6 +59,13 @@ HOMOPHONE_SCORE = 90.0
 SLIP_SCORE = 85.0  # a Chinese phrase with two characters swapped, one doubled, or one dropped (of 3+)
 AUTO_LOWEST = 75.0  # the lowest similarity the `auto` rule takes: one edit in 4 letters, two in 8
 _HAN = re.compile(r"^[\u3400-\u9fff]{2,}$")
+
+
+def _holds(key: str, span: list[tuple[str, int, int]], start: int, end: int) -> bool:
+    """The declared phrase ``key`` has, as its own words, the words of ``span`` between ``start`` and ``end``."""
+    words = [w.lower() for w, s, e in span if start <= s and e <= end]
+    phrase = key.lower().split()
+    return any(phrase[i:i + len(words)] == words for i in range(len(phrase) - len(words) + 1))
 
 
 @dataclass(frozen=True)
@@ -137,14 +145,19 @@ class FuzzyIndex:
             for i in range(len(words) - n + 1):
                 span = words[i:i + n]
                 start, end = span[0][1], span[-1][2]
-                # Chinese: a slip at the edge of a phrase holds an exact match of part of it (杭杭州, 嗒后天)
-                around = bool(self._sounds) and _HAN.match("".join(w for w, _, _ in span)) is not None
-                if any(start < e and s < end and not (around and start <= s and e <= end and e - s < end - start)
-                       for s, e in taken):
-                    continue
+                held = [(s, e) for s, e in taken if start < e and s < end]
+                if any(not (start <= s and e <= end and e - s < end - start) for s, e in held):
+                    continue  # it cuts an exact match
                 match = self._best(span, start, end, keys)
-                if match is not None:
-                    found.append(match)
+                if match is None:
+                    continue
+                # a span holding an exact match whole: in Chinese, a slip at the edge of a phrase holds an exact
+                # match of part of it (杭杭州, 嗒后天); else the phrase matched must hold the words matched exactly
+                # ("cityy centre" is city centre though "centre" is a value too)
+                han = bool(self._sounds) and _HAN.match("".join(w for w, _, _ in span)) is not None
+                if held and not han and not all(_holds(match.key, span, s, e) for s, e in held):
+                    continue
+                found.append(match)
         kept: list[FuzzyMatch] = []
         for m in sorted(found, key=lambda m: (-m.score, m.start - m.end, m.start)):
             if all(m.end <= k.start or m.start >= k.end for k in kept):

@@ -121,6 +121,14 @@ def test_by_default_a_word_of_four_or_more_letters_is_one_edit_away(write_bot):
     assert typos(strict, "thia please") == []  # 75 is under an explicit 80
 
 
+def test_a_typo_of_a_longer_phrase_wins_over_the_exact_value_inside_it(write_bot):
+    bot = PIZZA.replace("lookup: [pepperoni, margherita, hawaiian, four cheese]",
+                        "lookup: [pepperoni, margherita, hawaiian, four cheese, cheese]")
+    c = trained(write_bot({"domain.yml": bot}))
+    assert typos(c, "fuor cheese please") == [("pizza", "four cheese", "fuor cheese", "fuzzy", 91)]
+    assert typos(c, "extra cheese please") == [("pizza", "cheese", "cheese", "lookup", 100)]  # no phrase near
+
+
 def test_known_words_short_words_and_switched_off_entities_are_never_typos(write_bot):
     c = trained(write_bot({"domain.yml": PIZZA}))
     assert typos(c, "the mall") == []  # "mall" is a word of the bot's examples (and English), not "small"
