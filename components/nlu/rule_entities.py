@@ -303,8 +303,36 @@ def _resolve_overlaps(found: list[Entity]) -> list[Entity]:
     return sorted(kept, key=lambda e: _span(e)[0])
 
 
-def merge_entities(rule: list[Entity], model: list[Entity], synonyms: dict[tuple[str, str], str]) -> list[Entity]:
-    """Merge rule and model entities by the rule in the module docstring (exact matches win)."""
+def declared_values(domain: Domain) -> dict[str, list[str]]:
+    """Each entity's declared values: its lookup, its synonyms' canonical values and their variants."""
+    return {name: [*ent.lookup, *ent.synonyms, *(v for vs in ent.synonyms.values() for v in vs)]
+            for name, ent in domain.entities.items()}
+
+
+def near_value(said: str, values: list[str]) -> str | None:
+    """The one declared value a model span is one slip from ("italia" tagged as a cuisine is italian): a
+    letter dropped, added, changed or two swapped (3+ letters), or in Chinese two characters swapped, one
+    doubled or one of three or more dropped; None when it is a value itself, near none, or near two."""
+    from rapidfuzz.distance import OSA
+
+    from dialogkit.framework.domain.slot_types import one_slip
+
+    typed = said.strip().lower()
+    lowered = {v.lower(): v for v in values}
+    if not typed or typed in lowered or any(c.isdigit() for c in typed):
+        return None
+    if re.search(r"[\u3040-\u30ff\u3400-\u9fff]", typed):  # written without spaces: a character is a word
+        near = {v for v in lowered if one_slip(typed, v)}
+    else:
+        near = {v for v in lowered if max(len(v), len(typed)) >= 4 and OSA.distance(typed, v) <= 1}
+    return lowered[near.pop()] if len(near) == 1 else None
+
+
+def merge_entities(rule: list[Entity], model: list[Entity], synonyms: dict[tuple[str, str], str],
+                   values: dict[str, list[str]] | None = None) -> list[Entity]:
+    """Merge rule and model entities by the rule in the module docstring (exact matches win); a model span one
+    slip from one declared value of its entity (``values``) gets that value, the typed text in
+    ``additional_info.typed``."""
 
     def overlaps(a: Entity, b: Entity) -> bool:
         return (
@@ -326,6 +354,10 @@ def merge_entities(rule: list[Entity], model: list[Entity], synonyms: dict[tuple
             continue
         m = Entity(**found)
         m["value"] = synonyms.get((m["entity"], normalize_phrase(m["value"])), m["value"])
+        near = near_value(m["value"], values.get(m["entity"], [])) if values and isinstance(m["value"], str) else None
+        if near is not None:
+            m["additional_info"] = {**(m.get("additional_info") or {}), "typed": m["value"]}
+            m["value"] = synonyms.get((m["entity"], normalize_phrase(near)), near)
         same = next(
             (
                 r

@@ -288,3 +288,23 @@ def test_reading_regexes_through_the_speller_can_be_switched_off(write_bot):
     off.train(TrainingContext(loaded, collect_examples(loaded)))
     assert regex_found(off, "a table for tonigh") == []
     assert regex_found(off, "a table for tonight") == [("time", "tonight", "tonight", None)]
+
+
+def test_a_model_span_one_slip_from_one_value_of_its_entity_gets_that_value():
+    from dialogkit.components.nlu.rule_entities import merge_entities, near_value
+    from dialogkit.framework.runtime.turn import entity
+
+    cuisines = ["italian", "thai", "indian", "chinese", "Vietnamese"]
+    assert near_value("italia", cuisines) == "italian"  # the model said cuisine; the value is the one near
+    assert near_value("tha", cuisines) == "thai"  # three letters, as the model vouches for the span
+    assert near_value("vietnamse", cuisines) == "Vietnamese"  # as declared
+    assert near_value("indain", cuisines) == "indian"
+    assert near_value("italian", cuisines) is None  # a value itself
+    assert near_value("korean", cuisines) is None and near_value("it", cuisines) is None
+    assert near_value("安西", ["西安", "北京"]) == "西安" and near_value("南京", ["西安", "北京"]) is None  # a swap
+    assert near_value("lorge", ["large", "lurge"]) is None  # near two: no guess
+    model = [entity("cuisine", "italia", "bert_nlu", 6, 12, 0.9)]
+    (merged,) = merge_entities([], model, {}, {"cuisine": cuisines})
+    assert (merged["value"], merged["additional_info"]) == ("italian", {"typed": "italia"})
+    (kept,) = merge_entities([], model, {})  # without the declared values: as typed
+    assert kept["value"] == "italia"
