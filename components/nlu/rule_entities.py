@@ -186,9 +186,14 @@ class RuleEntityExtractor(Component):
     def _lookup(self, doc: Any) -> list[tuple[int, int, str]]:
         """(start, end, lexicon key) for every token span the PhraseMatcher finds in ``doc``."""
         found = []
+        text = doc.text
         for match_id, start, end in self._matcher(doc):
             span = doc[start:end]
-            found.append((span.start_char, span.end_char, self._nlp.vocab.strings[match_id]))
+            a, b = span.start_char, span.end_char
+            if (text[a].isdigit() and a > 0 and text[a - 1].isdigit()) or (
+                    text[b - 1].isdigit() and b < len(text) and text[b].isdigit()):
+                continue  # a digit phrase is no part of a longer number ("1" in "G123", split digit by digit)
+            found.append((a, b, self._nlp.vocab.strings[match_id]))
         return found
 
     def process(self, turn: Turn) -> None:

@@ -308,3 +308,14 @@ def test_a_model_span_one_slip_from_one_value_of_its_entity_gets_that_value():
     assert (merged["value"], merged["additional_info"]) == ("italian", {"typed": "italia"})
     (kept,) = merge_entities([], model, {})  # without the declared values: as typed
     assert kept["value"] == "italia"
+
+
+def test_a_digit_phrase_is_no_part_of_a_longer_number(write_bot):
+    bot = PIZZA.replace("lookup: [small, medium, large]", "lookup: [small, medium, large, '1', '2', '3']")
+    c = trained(write_bot({"domain.yml": bot}))
+    assert typos(c, "G123 please") == []
+    assert typos(c, "size 2 please") == [("size", "2", "2", "lookup", 100)]
+    # Chinese is split digit by digit: "1", "2", "3" each matched inside the train's number before
+    cz = trained(write_bot({"domain.yml": bot.replace('version: "1"', 'version: "1"\nlanguage: zh')}, name="zh"))
+    assert typos(cz, "G123次") == []
+    assert typos(cz, "要2张") == [("size", "2", "2", "lookup", 100)]
