@@ -26,7 +26,8 @@ def _easter(shift: int) -> Callable[[int], date | None]:
     def on(year: int) -> date | None:
         from dateutil.easter import easter
 
-        return easter(year) + timedelta(days=shift)
+        day: date = easter(year)
+        return day + timedelta(days=shift)
 
     return on
 
@@ -49,7 +50,8 @@ def _lunar(month: int, day: int, shift: int = 0) -> Callable[[int], date | None]
         from lunardate import LunarDate
 
         try:
-            return LunarDate(year, month, day).to_solar_date() + timedelta(days=shift)
+            solar: date = LunarDate(year, month, day).to_solar_date()
+            return solar + timedelta(days=shift)
         except ValueError:
             return None  # outside 1900-2099
 

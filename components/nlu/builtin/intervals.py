@@ -188,16 +188,23 @@ def _pod_day(group: list[Piece], text: str, today: date) -> tuple[date, tuple[in
     return (day or today), POD_HOURS[pod.pod]
 
 
+def _int(said: str, lang: str) -> int | None:
+    n = cn_number(said) if lang == "zh" else int(said)
+    return n if isinstance(n, int) else None
+
+
 def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
     out: list[Found] = []
     today = now.date()
     days, stretch = (_DAYS_ZH, _STRETCH_ZH) if lang == "zh" else (_DAYS_EN, _STRETCH_EN)
     for m in days.finditer(text):
         g = {k: v for k, v in m.groupdict().items() if v is not None}
-        number = cn_number if lang == "zh" else int
-        month = number(g["mon"]) if lang == "zh" else MONTHS[(g.get("mon") or g["mon2"]).lower().rstrip(".")]
-        first, last = number(g.get("d1") or g["d3"]), number(g.get("d2") or g["d4"])
-        if not all(isinstance(n, int) for n in (month, first, last)) or not 1 <= month <= 12:
+        said = [_int(g["mon"], lang) if lang == "zh" else MONTHS[(g.get("mon") or g["mon2"]).lower().rstrip(".")],
+                _int(g.get("d1") or g["d3"], lang), _int(g.get("d2") or g["d4"], lang)]
+        if any(n is None for n in said):
+            continue
+        month, first, last = (int(n or 0) for n in said)
+        if not 1 <= month <= 12:
             continue
         year = today.year if (month, last) >= (today.month, today.day) else today.year + 1
         try:

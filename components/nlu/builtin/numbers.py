@@ -108,9 +108,9 @@ def _en_numbers(text: str) -> list[Found]:
             phrase = text[start:m.end()]
         else:
             start = m.start()
-        value = en_number(phrase)
-        if value is not None and phrase.lower() != "half":
-            out.append(_signed(text, start, m.end(), value))
+        said = en_number(phrase)
+        if said is not None and phrase.lower() != "half":
+            out.append(_signed(text, start, m.end(), said))
     return out
 
 

@@ -148,22 +148,22 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
                 month_day = date(today.year + 1, month_day.month, 1)
         else:
             month_day = add_months(today, _shift(g["nmrel"]) if "nmrel" in g else 0)
-        n = _nth(g["nth"])
+        nth = _nth(g["nth"])
         if g["nwd"].lower() == "day":
             last = add_months(month_day, 1) - timedelta(days=1)
-            return (last if n == -1 else month_day + timedelta(days=n - 1) if n else None), "day"
-        return nth_weekday(month_day.year, month_day.month, WEEKDAYS[g["nwd"].lower()], n), "day"
+            return (last if nth == -1 else month_day + timedelta(days=nth - 1) if nth else None), "day"
+        return nth_weekday(month_day.year, month_day.month, WEEKDAYS[g["nwd"].lower()], nth), "day"
     if "hol" in g:
         return _holiday(g, today), "day"
     if "cwd" in g:  # "3 fridays from now", "2 thursdays ago"
-        n = count(g["cn"])
-        if n is None or not n.is_integer() or n < 1:
+        weeks = count(g["cn"])
+        if weeks is None or not weeks.is_integer() or weeks < 1:
             return None, "day"
         weekday = WEEKDAYS[g["cwd"].lower()]
         if g["cdir"].lower() in ("ago", "back"):
             last = today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
-            return last - timedelta(weeks=int(n) - 1), "day"
-        return next_weekday(today, weekday) + timedelta(weeks=int(n) - 1), "day"
+            return last - timedelta(weeks=int(weeks) - 1), "day"
+        return next_weekday(today, weekday) + timedelta(weeks=int(weeks) - 1), "day"
     if "wd" in g:
         weekday, rel = WEEKDAYS[g["wd"].lower()], g.get("rel", "").lower()
         if rel == "next":
@@ -185,9 +185,10 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         year = int(g["qy"]) if "qy" in g else _year(g["qy2"]) if "qy2" in g else today.year
         return date(year, 3 * quarter - 2, 1), "quarter"
     if "inn" in g or "agon" in g:
-        n = count(g.get("inn") or g["agon"])
-        if n is None or not n.is_integer():
+        how_many = count(g.get("inn") or g["agon"])
+        if how_many is None or not how_many.is_integer():
             return None, "day"
+        n = int(how_many)
         unit = (g.get("inunit") or g["agounit"]).lower().rstrip("s")
         said = " ".join(g.get("dir", "").lower().split())
         sign = -1 if said in ("ago", "back") else 1
@@ -201,8 +202,8 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         first = add_months(base, months)
         return first.replace(day=min(base.day, 28)), "day"
     if "d5" in g:
-        dom, month = _day_of_month(g["d5"]), add_months(today, _shift(g["mrel"]))
-        return (future_date(month, month.month, dom, month.year) if dom else None), "day"
+        dom, first = _day_of_month(g["d5"]), add_months(today, _shift(g["mrel"]))
+        return (future_date(first, first.month, dom, first.year) if dom else None), "day"
     if "d3" in g:
         return future_date(today, _month(g["m3"]), int(g["d3"]), _year(g["y3"])), "day"
     if "d1" in g or "d2" in g:
@@ -217,10 +218,10 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         month = _month(g.get("m7") or g["m8"])
         this_year = date(today.year, month, 1)
         upcoming = this_year if month > today.month else date(today.year + 1, month, 1)
-        rel = _shift(g["mrel2"]) if "mrel2" in g else 2
-        if rel == -1:
+        said_shift = _shift(g["mrel2"]) if "mrel2" in g else 2
+        if said_shift == -1:
             return (this_year if month < today.month else date(today.year - 1, month, 1)), "month"
-        return (upcoming if rel in (0, 1) else date(upcoming.year + 1, month, 1)), "month"
+        return (upcoming if said_shift in (0, 1) else date(upcoming.year + 1, month, 1)), "month"
     if "iso" in g:
         y, m, d = (int(p) for p in g["iso"].split("-"))
         return future_date(today, m, d, y), "day"
@@ -240,9 +241,10 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         month = _month(g.get("inmonth") or g["month"])
         return date(today.year + (month < today.month), month, 1), "month"
     if "dom" in g or "domw" in g:
-        n = int(g["dom"]) if "dom" in g else _day_of_month(g["domw"])
-        if n is None:
+        said_dom = int(g["dom"]) if "dom" in g else _day_of_month(g["domw"])
+        if said_dom is None:
             return None, "day"
+        n = said_dom
         day = future_date(today, today.month, n, None) if n >= today.day else None
         nxt = add_months(today, 1)
         return day or future_date(nxt, nxt.month, n, nxt.year), "day"

@@ -65,16 +65,16 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
         if month is None or not 1 <= month <= 12:
             return None, "day"
         year = today.year if month >= today.month else today.year + 1
-        n = -1 if "nlast" in g else "一二三四五".index(g["nn"]) + 1
-        return nth_weekday(year, month, CN_WEEKDAYS[g["nwd"]], n), "day"
+        nth = -1 if "nlast" in g else "一二三四五".index(g["nn"]) + 1
+        return nth_weekday(year, month, CN_WEEKDAYS[g["nwd"]], nth), "day"
     if "wd" in g:
         weekday, wrel = CN_WEEKDAYS[g["wd"]], g.get("wrel")
         if wrel is None:  # a weekday alone: the next one after today
             return next_weekday(today, weekday), "day"
         return monday + timedelta(weeks=_WEEK_SHIFT[wrel], days=weekday), "day"
     if "mrel" in g:  # 下个月二十号
-        month, dom = add_months(today, _WEEK_SHIFT[g["mrel"]]), _int(g["md"])
-        return (future_date(month, month.month, dom, month.year) if dom else None), "day"
+        first, md = add_months(today, _WEEK_SHIFT[g["mrel"]]), _int(g["md"])
+        return (future_date(first, first.month, md, first.year) if md else None), "day"
     if "unit" in g:
         shift = _WEEK_SHIFT[g["nu"]]
         if g["unit"] == "月":
@@ -90,10 +90,11 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
         return future_date(today, month, dom, year), "day" if "yd" in g else "month"
     if "mo" in g:
         month, dom = _int(g["mo"]), _int(g["d"]) if "d" in g else 1
-        year = cn_number(g["y"]) if "y" in g else None
+        said_year = cn_number(g["y"]) if "y" in g else None
         if month is None or dom is None or not 1 <= month <= 12:
             return None, "day"
-        return future_date(today, month, dom, int(year) if year is not None else None), "day" if "d" in g else "month"
+        return future_date(today, month, dom, int(said_year) if said_year is not None else None), (
+            "day" if "d" in g else "month")
     if "dom" in g:
         n = _int(g["dom"])
         if n is None or not 1 <= n <= 31:
@@ -115,8 +116,7 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
         parts = [int(p) for p in g["num"].split("/")]
         if not 1 <= parts[0] <= 12:
             return None, "day"
-        year = None if len(parts) < 3 else two_digit_year(parts[2])
-        return future_date(today, parts[0], parts[1], year), "day"
+        return future_date(today, parts[0], parts[1], two_digit_year(parts[2]) if len(parts) > 2 else None), "day"
     return None, "day"
 
 
