@@ -34,7 +34,7 @@ _GRAIN = {"second": timedelta(seconds=1), "minute": timedelta(minutes=1), "hour"
 _ORDER = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"]
 _RANGE = {"en": re.compile(r"^\s*(?:-|–|—|to|till|til|until|untill|thru|through|and)\s*$", re.I),
           "zh": re.compile(r"^\s*(?:-|–|—|到|至|~|～)\s*$")}
-_OPEN = {"en": re.compile(r"(?:\b(?:from|between)\s+)$", re.I), "zh": re.compile(r"从$")}
+_OPEN = {"en": re.compile(r"\b(?:from|between)\s+$", re.I), "zh": re.compile(r"从$")}
 _DAY_THEN_RANGE = {"en": re.compile(r"^\s*(?:,|on|from|,\s*from|between)?\s*$", re.I), "zh": re.compile(r"^从?$")}
 # an hour said bare at one end of a range whose other end is a clock time: "3-5pm", "from 3 to 4 in the PM",
 # "8am until 6", "三到五点"
@@ -112,6 +112,8 @@ def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], re
         grain = min(r1[1], r2[1], key=_ORDER.index)
         start, end = min(p.start for p in g1), max(p.end for p in g2)
         lead = _OPEN[lang].search(text[:start])
+        if text[g1[-1].end:g2[0].start].strip().lower() == "and" and not (lead and lead.group().lower().startswith("between")):
+            continue  # "tomorrow and friday" are two days; "between tomorrow and friday" a stretch
         out.append(_found(lead.start() if lead else start, end, r1[0], _plus(r2[0], grain), grain))
         used |= {i, i + 1}
     for i, g in enumerate(items):
