@@ -112,7 +112,8 @@ def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], re
         grain = min(r1[1], r2[1], key=_ORDER.index)
         start, end = min(p.start for p in g1), max(p.end for p in g2)
         lead = _OPEN[lang].search(text[:start])
-        if text[g1[-1].end:g2[0].start].strip().lower() == "and" and not (lead and lead.group().lower().startswith("between")):
+        between = lead is not None and lead.group().lower().startswith("between")
+        if text[g1[-1].end:g2[0].start].strip().lower() == "and" and not between:
             continue  # "tomorrow and friday" are two days; "between tomorrow and friday" a stretch
         out.append(_found(lead.start() if lead else start, end, r1[0], _plus(r2[0], grain), grain))
         used |= {i, i + 1}
