@@ -59,7 +59,7 @@ class BertNLU(BertNLUFiles, Component):
         self.speller: Speller | ReadingSpeller | None = None  # when `spelling`
         self.sentence: Any = None  # SentenceClassifier when `sentence_classifier`: a second opinion on the intent
         self.encoder_info: dict[str, Any] = {"encoder": config.encoder}
-        self._synonym_map, self._values = domain.synonym_map(), declared_values(domain)  # a span's value reads so
+        self._synonym_map, self._values = domain.synonym_map(), declared_values(domain)  # with spelling: "italia"
         self.fast: Any = None  # OnnxJointModel when inference runs on ONNX Runtime
         self.exported: dict[str, Any] | None = None  # onnx.json of the export `save` made
         # the examples int8 is checked against fp32 on (held-out ones when there are enough)
@@ -396,4 +396,5 @@ class BertNLU(BertNLUFiles, Component):
                 turn.intent = Intent(name=NLU_FALLBACK, confidence=best["confidence"])
             else:
                 turn.intent = best
-            turn.entities = merge_entities(turn.entities, result["entities"], self._synonym_map, self._values)
+            turn.entities = merge_entities(turn.entities, result["entities"], self._synonym_map,
+                                           self._values if self.speller is not None else None)
