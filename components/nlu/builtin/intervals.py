@@ -5,7 +5,8 @@
   the unsaid parts of one side come from the other (its day, its am/pm);
 - a part of a day: "tomorrow evening", "tonight", "this morning", "monday morning", "明天下午";
 - a weekend: "this weekend", "next weekend", "这周末";
-- a stretch from now: "the next 3 days", "the last 2 weeks", "past 2 hours", "未来三天", "上两周".
+- a stretch from now: "the next 3 days", "the last 2 weeks", "past 2 hours", "未来三天", "上两周";
+- a part of a month or year: "the end of the month", "early March", "the beginning of 2027", 月底, 下个月初, 年底.
 
 ``to`` is exclusive, as Duckling's: the end said plus one of its grain ("3-5pm" ends at 18:00,
 "July 13-15" on the 16th), and the grain of both ends is the finer one said.
@@ -226,7 +227,50 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
         friday = today - timedelta(days=today.weekday()) + timedelta(days=4, weeks=shift)
         frm = _midnight(friday, now) + timedelta(hours=18)
         out.append(_found(m.start(), m.end(), frm, _midnight(friday + timedelta(days=3), now), "hour"))
+    for m in _PART[lang].finditer(text):
+        found = _part(m, lang, now)
+        if found is not None:
+            out.append(found)
     return out
+
+
+# the beginning, middle or end of a month or year: "end of the month", "early March", "the beginning of 2027",
+# 月底, 下个月初, 年底; a month's first ten days, the next ten, the rest; a year's first three months, the next five,
+# the last four
+_PART_EN = r"(?P<part>beginning|start|early|mid|middle|end|late)"
+_PART = {
+    "en": re.compile(
+        rf"\b(?:at\s+)?(?:the\s+)?{_PART_EN}(?:\s+of\s+|-|\s+)(?:the\s+)?(?:(?P<rel>this|next|last|current)\s+)?"
+        rf"(?:(?P<unit>month|year)|(?P<mon>{_MON})\.?(?:\s+(?P<my>\d{{4}}))?|(?P<year>\d{{4}}))\b",
+        re.I,
+    ),
+    "zh": re.compile(r"(?P<rel>这个?|本|下个?|上个?|今|明|去)?(?P<unit>月|年)(?P<part>初|中|底|末)"),
+}
+
+
+def _part(m: re.Match[str], lang: str, now: datetime) -> Found | None:
+    g = {k: v for k, v in m.groupdict().items() if v is not None}
+    today = now.date()
+    part = {"beginning": "start", "early": "start", "初": "start", "mid": "mid", "middle": "mid", "中": "mid",
+            "late": "end", "底": "end", "末": "end"}.get(g["part"].lower(), g["part"].lower())
+    rel = g.get("rel", "").lower()
+    shift = 1 if rel in ("next", "下", "下个", "明") else -1 if rel in ("last", "上", "上个", "去") else 0
+    unit = g.get("unit")
+    if unit in ("month", "月") or "mon" in g:
+        if "mon" in g:
+            month = MONTHS[g["mon"].lower().rstrip(".")]
+            year = int(g["my"]) if "my" in g else today.year + (month < today.month)
+            first = date(year, month, 1)
+        else:
+            first = add_months(today, shift)
+        bounds = {"start": (1, 11), "mid": (11, 21), "end": (21, None)}[part]
+        frm = first.replace(day=bounds[0])
+        to = first.replace(day=bounds[1]) if bounds[1] else add_months(first, 1)
+        return _found(m.start(), m.end(), _midnight(frm, now), _midnight(to, now), "day")
+    year = int(g["year"]) if "year" in g else today.year + shift
+    months = {"start": (1, 4), "mid": (4, 9), "end": (9, 13)}[part]  # Duckling's: January-March, September-December
+    frm, to = date(year, months[0], 1), add_months(date(year, 1, 1), months[1] - 1)
+    return _found(m.start(), m.end(), _midnight(frm, now), _midnight(to, now), "month")
 
 
 def _stretch(m: re.Match[str], lang: str, now: datetime) -> Found | None:

@@ -329,6 +329,11 @@ def _iv(a: str, b: str) -> dict:
         ("未来三天", "zh", _iv(T("12-06"), T("12-09"))),
         ("周一到周三", "zh", _iv(T("12-07"), T("12-10"))),
         ("12月24号到26号", "zh", _iv(T("12-24"), T("12-27"))),
+        ("by the end of the month", "en", _iv(T("12-21"), T("2027-01-01"))),
+        ("mid-january", "en", _iv(T("2027-01-11"), T("2027-01-21"))),
+        ("the beginning of 2027", "en", _iv(T("2027-01-01"), T("2027-04-01"))),
+        ("下个月初", "zh", _iv(T("2027-01-01"), T("2027-01-11"))),
+        ("年底", "zh", _iv(T("09-01"), T("2027-01-01"))),
     ],
 )
 def test_stretches_of_time_are_intervals_from_and_to(text, lang, expected):
