@@ -142,13 +142,20 @@ def _expected(dimension: str, expr: str) -> tuple[str, Any] | None:
     return None
 
 
-def read_corpus(snapshot: Path, lang: str) -> tuple[list[Case], dict[str, int]]:
-    """The cases of every dimension for ``lang`` ("en", "zh"); and how many example blocks of each
-    file were of a shape not read (``between``, ``under``, open intervals...)."""
+# Duckling's locale corpora (the expressions of one country: its holidays, its date order) and how the
+# country writes a date with slashes
+LOCALES = {"en": {"US": "MDY", "CA": "MDY", "PH": "MDY", "GB": "DMY", "AU": "DMY", "NZ": "DMY", "IE": "DMY",
+                  "IN": "DMY", "ZA": "DMY", "JM": "DMY", "BZ": "DMY", "TT": "DMY"},
+           "zh": {"CN": "MDY", "HK": "MDY", "TW": "MDY", "MO": "MDY"}}
+
+
+def read_corpus(snapshot: Path, lang: str, locale: str | None = None) -> tuple[list[Case], dict[str, int]]:
+    """The cases of every dimension for ``lang`` ("en", "zh"), or of one of its ``locale`` corpora ("GB");
+    and how many example blocks of each file were of a shape not read (``between``, ``under``...)."""
     cases: list[Case] = []
     skipped: dict[str, int] = {}
     for dimension, folder in DIMENSIONS.items():
-        path = f"Duckling/{folder}/{lang.upper()}/Corpus.hs"
+        path = f"Duckling/{folder}/{lang.upper()}/" + (f"{locale}/" if locale else "") + "Corpus.hs"
         source = read_text(snapshot, path)
         if source is None:
             continue
