@@ -44,6 +44,8 @@ _DAY_WORD = "|".join(w.replace(" ", r"[\s-]?") for w in sorted(DAY_WORDS, key=le
 _DOM = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\b|(?:{_DAY_WORD})\b)"
 _REL = r"next|this|last|current|coming|upcoming|following|the\s+following|previous|past"
 _NTH = r"first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th"
+_WORDS_TOO = ("sat", "sun", "wed")  # short weekdays that are English words
+_TIME_AFTER = re.compile(rf"\s*,?\s*(?:at\b|@|\d|the\s+\d|(?:{_MON})\b|morning|afternoon|evening|night)", re.I)
 _EN_DAY = re.compile(
     rf"\b(?:(?P<now>right\s+now|just\s+now|at\s+the\s+moment|now)"
     rf"|(?P<today>today|tonight)|(?P<after>(?:the\s+)?day\s+after\s+tomorrow)"
@@ -262,6 +264,9 @@ def en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
             continue
         if "d1" in g and g["m1"].lower() in ("may", "march") and not g["d1"][0].isdigit() and " of " not in m.group():
             continue  # "the first may be": a verb, unless "the first of may"
+        if "wd" in g and g["wd"].lower() in _WORDS_TOO and "rel" not in g and not g["wd"][0].isupper() and not (
+                _TIME_AFTER.match(text, m.end())):
+            continue  # "I sat down", "the sun": a weekday only as "Sat", "on sat", "sat at 7"
         day, grain = _day(g, today, date_order)
         if day is None:
             continue

@@ -181,6 +181,8 @@ ENGLISH = [
     ("two weeks from Monday", "time", T("12-21")),
     ("midnight tonight", "time", T("12-06", "00:00")),  # when tonight ends
     ("at five thirty pm", "time", T("12-05", "17:30")),
+    ("sat at 7", "time", T("12-12", "07:00")),
+    ("on sun", "time", T("12-06")),
     ("3 million", "number", 3_000_000),
     ("250k", "number", 250_000),
     ("minus twelve", "number", -12),
@@ -358,6 +360,8 @@ def test_one_time_is_no_interval_and_a_part_of_the_day_alone_no_time():
         ("two pounds of apples", "amount-of-money"),
         ("I sent it at 650-650-6500", "time"),  # a phone number
         ("five thirty", "number"),  # no number: a time, or two numbers ("thirty five" is 35)
+        ("I sat down", "time"),  # short weekdays that are words: only "Sat", "on sat", "sat at 7"
+        ("the sun is shining", "time"),
     ],
 )
 def test_words_like_a_time_or_an_amount_are_not_read_as_one(text, dim):
