@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 
 from .clock_en import COUNT, count
 from .days import MONTHS, Piece, add_months
-from .numbers import CN_NUM, Found, cn_number
+from .numbers import CN_NUM, Found, cn_int, cn_number
 
 __all__ = ["POD_HOURS", "intervals"]
 
@@ -192,19 +192,14 @@ def _pod_day(group: list[Piece], text: str, today: date) -> tuple[date, tuple[in
     return (day or today), POD_HOURS[pod.pod]
 
 
-def _int(said: str, lang: str) -> int | None:
-    n = cn_number(said) if lang == "zh" else int(said)
-    return n if isinstance(n, int) else None
-
-
 def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
     out: list[Found] = []
     today = now.date()
     days, stretch = (_DAYS_ZH, _STRETCH_ZH) if lang == "zh" else (_DAYS_EN, _STRETCH_EN)
     for m in days.finditer(text):
         g = {k: v for k, v in m.groupdict().items() if v is not None}
-        said = [_int(g["mon"], lang) if lang == "zh" else MONTHS[(g.get("mon") or g["mon2"]).lower().rstrip(".")],
-                _int(g.get("d1") or g["d3"], lang), _int(g.get("d2") or g["d4"], lang)]
+        said = [cn_int(g["mon"]) if lang == "zh" else MONTHS[(g.get("mon") or g["mon2"]).lower().rstrip(".")],
+                cn_int(g.get("d1") or g["d3"]), cn_int(g.get("d2") or g["d4"])]  # digits too
         if any(n is None for n in said):
             continue
         month, first, last = (int(n or 0) for n in said)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Found", "cn_number", "durations", "en_number", "numbers", "ordinals"]
+__all__ = ["Found", "cn_int", "cn_number", "durations", "en_number", "numbers", "ordinals"]
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,12 @@ def cn_number(text: str) -> int | float | None:
         else:
             return None
     return total + section + (digit or 0)
+
+
+def cn_int(said: str) -> int | None:
+    """A whole number written in Chinese numerals or digits ("二十", "20"), else None."""
+    n = cn_number(said)
+    return n if isinstance(n, int) else None
 
 
 _CN_COUNTED = re.compile(rf"(?P<neg>负\s?)?(?P<n>{CN_NUM})(?:点(?P<frac>[零〇一二三四五六七八九]+))?(?P<by>[对双打])?")

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from .days import CN_WEEKDAYS, Piece, add_months, future_date, next_weekday, two_digit_year, with_weekday
 from .holidays import NAMES_ZH as HOLIDAY_NAMES
 from .holidays import holiday_on, nth_weekday
-from .numbers import CN_NUM, cn_number
+from .numbers import CN_NUM, cn_int, cn_number
 
 _YEAR_REL = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "这一年": 0, "明年": 1, "下年": 1, "后年": 2}
 _YR = "|".join(_YEAR_REL)
@@ -45,11 +45,6 @@ _WEEK_SHIFT = {"下下": 2, "下个": 1, "下": 1, "这个": 0, "这": 0, "这�
                "上": -1, "上上": -2}
 
 
-def _int(said: str) -> int | None:
-    n = cn_number(said)
-    return n if isinstance(n, int) else None
-
-
 def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
     """The day (or first day of the week, month, year) a match of _ZH_DAY names, and its grain."""
     monday = today - timedelta(days=today.weekday())
@@ -61,7 +56,7 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
     if "rel" in g:
         return today + timedelta(days=_REL_DAYS[g["rel"]]), "day"
     if "nm" in g:  # 十月第一个星期一
-        month = _int(g["nm"])
+        month = cn_int(g["nm"])
         if month is None or not 1 <= month <= 12:
             return None, "day"
         year = today.year if month >= today.month else today.year + 1
@@ -73,7 +68,7 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
             return next_weekday(today, weekday), "day"
         return monday + timedelta(weeks=_WEEK_SHIFT[wrel], days=weekday), "day"
     if "mrel" in g:  # 下个月二十号
-        first, md = add_months(today, _WEEK_SHIFT[g["mrel"]]), _int(g["md"])
+        first, md = add_months(today, _WEEK_SHIFT[g["mrel"]]), cn_int(g["md"])
         return (future_date(first, first.month, md, first.year) if md else None), "day"
     if "unit" in g:
         shift = _WEEK_SHIFT[g["nu"]]
@@ -84,26 +79,26 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
         year = today.year + _YEAR_REL[g["yr"]]
         if "ymo" not in g:
             return date(year, 1, 1), "year"
-        month, dom = _int(g["ymo"]), _int(g["yd"]) if "yd" in g else 1
+        month, dom = cn_int(g["ymo"]), cn_int(g["yd"]) if "yd" in g else 1
         if month is None or dom is None or not 1 <= month <= 12:
             return None, "day"
         return future_date(today, month, dom, year), "day" if "yd" in g else "month"
     if "mo" in g:
-        month, dom = _int(g["mo"]), _int(g["d"]) if "d" in g else 1
+        month, dom = cn_int(g["mo"]), cn_int(g["d"]) if "d" in g else 1
         said_year = cn_number(g["y"]) if "y" in g else None
         if month is None or dom is None or not 1 <= month <= 12:
             return None, "day"
         return future_date(today, month, dom, int(said_year) if said_year is not None else None), (
             "day" if "d" in g else "month")
     if "dom" in g:
-        n = _int(g["dom"])
+        n = cn_int(g["dom"])
         if n is None or not 1 <= n <= 31:
             return None, "day"
         nxt = add_months(today, 1)
         return (future_date(today, today.month, n, None) if n >= today.day else None) or future_date(
             today, nxt.month, n, nxt.year), "day"
     if "n" in g:
-        n = _int(g["n"])
+        n = cn_int(g["n"])
         if n is None:
             return None, "day"
         unit, n = g["nunit"], -n if g["ndir"].endswith("前") else n  # 三天后, 两天前
