@@ -38,8 +38,6 @@ SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86
 
 def judge(case: Any, found: list[Any], lang: str, grain: bool = True) -> tuple[bool, str]:
     """(right, what was found) for one case; ``grain=False``: a time's instant right is enough."""
-    from bench.duckling_corpus import REFERENCE  # noqa: F401 - the same reference for both sides
-
     mine = [f for f in found if f.dim == case.dimension]
     shown = "; ".join(f"{f.value}{' ' + str(f.info.get('grain')) if f.info.get('grain') else ''}"
                       f"{' ' + str(f.info.get('unit')) if f.info.get('unit') else ''} [{f.start}:{f.end}]"

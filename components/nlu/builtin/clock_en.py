@@ -61,14 +61,16 @@ EN_IN = re.compile(
 
 
 
+_SAID_COUNTS = {"a couple": 2.0, "a couple of": 2.0, "a pair of": 2.0, "a few": 3.0, "few": 3.0, "half a": 0.5,
+                "half an": 0.5, "a quarter of a": 0.25, "a quarter of an": 0.25, "three quarters of a": 0.75,
+                "three quarters of an": 0.75, "a": 1.0, "an": 1.0}
+
+
 def count(text: str) -> float | None:
     """How many: digits, number words, "a couple", "a few", "half an", "three-quarters of an", "1/2"."""
     text = " ".join(text.lower().replace("-", " ").split())
-    fixed = {"a couple": 2, "a couple of": 2, "a pair of": 2, "a few": 3, "few": 3, "half a": 0.5, "half an": 0.5,
-             "a quarter of a": 0.25, "a quarter of an": 0.25, "three quarters of a": 0.75,
-             "three quarters of an": 0.75, "a": 1, "an": 1}
-    if text in fixed:
-        return float(fixed[text])
+    if text in _SAID_COUNTS:
+        return _SAID_COUNTS[text]
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return float(text)
     if re.fullmatch(r"\d/\d", text):

@@ -87,6 +87,18 @@ def two_digit_year(n: int) -> int:
     return n if n > 99 else 2000 + n if n < 69 else 1900 + n
 
 
+def next_day_of_month(today: date, n: int) -> date | None:
+    """The next ``n``-th of a month from today: this month's while it lasts, else next month's ("on the 12th", 15号)."""
+    nxt = add_months(today, 1)
+    this_month = future_date(today, today.month, n, None) if n >= today.day else None
+    return this_month or future_date(nxt, nxt.month, n, nxt.year)
+
+
+def now_piece(start: int, end: int, now: datetime) -> Piece:
+    """"now", 现在: the message's time, to the second."""
+    return Piece(start, end, grain="second", instant=now.replace(microsecond=0))
+
+
 def add_months(d: date, n: int) -> date:
     month = d.month - 1 + n
     return date(d.year + month // 12, month % 12 + 1, 1)

@@ -22,7 +22,9 @@ from .days import (
     add_months,
     future_date,
     in_next_week,
+    next_day_of_month,
     next_weekday,
+    now_piece,
     two_digit_year,
     with_weekday,
 )
@@ -40,6 +42,7 @@ _MON_ALONE = "|".join(m for m in sorted(MONTHS, key=len, reverse=True) if len(m)
 DAY_WORDS = {w: n for w, n in ORDINAL_WORDS.items() if n <= 31}
 DAY_WORDS |= {f"{t} {w}": TENS[t] + n for t in ("twenty", "thirty") for w, n in ORDINAL_WORDS.items()
               if n < 10 and TENS[t] + n <= 31}
+_DAY_WORDS_RUN_ON = {w.replace(" ", ""): n for w, n in DAY_WORDS.items()}  # "twentyfirst"
 _DAY_WORD = "|".join(w.replace(" ", r"[\s-]?") for w in sorted(DAY_WORDS, key=len, reverse=True))
 _DOM = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\b|(?:{_DAY_WORD})\b)"
 _REL = r"next|this|last|current|coming|upcoming|following|the\s+following|previous|past"
@@ -91,8 +94,7 @@ def _day_of_month(said: str) -> int | None:
     digits = re.match(r"\d+", said)
     if digits:
         return int(digits.group())
-    compact = {w.replace(" ", ""): n for w, n in DAY_WORDS.items()}
-    return DAY_WORDS.get(said) or compact.get(said.replace(" ", ""))
+    return DAY_WORDS.get(said) or _DAY_WORDS_RUN_ON.get(said.replace(" ", ""))
 
 
 def _year(said: str) -> int:
@@ -244,23 +246,20 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         return date(today.year + (month < today.month), month, 1), "month"
     if "dom" in g or "domw" in g:
         said_dom = int(g["dom"]) if "dom" in g else _day_of_month(g["domw"])
-        if said_dom is None:
-            return None, "day"
-        n = said_dom
-        day = future_date(today, today.month, n, None) if n >= today.day else None
-        nxt = add_months(today, 1)
-        return day or future_date(nxt, nxt.month, n, nxt.year), "day"
+        return (next_day_of_month(today, said_dom) if said_dom is not None else None), "day"
     return None, "day"
 
 
 _DATED = ("d1", "d2", "d3", "iso", "num", "slash")
+
+
 def en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
     today = now.date()
     days: list[Piece] = []
     for m in _EN_DAY.finditer(text):
         g = {k: v for k, v in m.groupdict().items() if v is not None}
         if "now" in g:
-            days.append(Piece(m.start(), m.end(), grain="second", instant=now.replace(microsecond=0)))
+            days.append(now_piece(m.start(), m.end(), now))
             continue
         if "d1" in g and g["m1"].lower() in ("may", "march") and not g["d1"][0].isdigit() and " of " not in m.group():
             continue  # "the first may be": a verb, unless "the first of may"

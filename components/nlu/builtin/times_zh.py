@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from .days import CN_WEEKDAYS, Piece, add_months, future_date, next_weekday, two_digit_year, with_weekday
+from .days import (
+    CN_WEEKDAYS,
+    Piece,
+    add_months,
+    future_date,
+    next_day_of_month,
+    next_weekday,
+    now_piece,
+    two_digit_year,
+    with_weekday,
+)
 from .holidays import NAMES_ZH as HOLIDAY_NAMES
 from .holidays import holiday_on, nth_weekday
 from .numbers import CN_NUM, cn_int, cn_number
@@ -92,11 +102,7 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
             "day" if "d" in g else "month")
     if "dom" in g:
         n = cn_int(g["dom"])
-        if n is None or not 1 <= n <= 31:
-            return None, "day"
-        nxt = add_months(today, 1)
-        return (future_date(today, today.month, n, None) if n >= today.day else None) or future_date(
-            today, nxt.month, n, nxt.year), "day"
+        return (next_day_of_month(today, n) if n is not None and 1 <= n <= 31 else None), "day"
     if "n" in g:
         n = cn_int(g["n"])
         if n is None:
@@ -121,7 +127,7 @@ def zh_pieces(text: str, now: datetime) -> list[Piece]:
     for m in _ZH_DAY.finditer(text):
         g = {k: v for k, v in m.groupdict().items() if v is not None}
         if "now" in g:
-            days.append(Piece(m.start(), m.end(), grain="second", instant=now.replace(microsecond=0)))
+            days.append(now_piece(m.start(), m.end(), now))
             continue
         day, grain = _zh_day(g, today)
         if day is None:
