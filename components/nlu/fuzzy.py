@@ -32,6 +32,14 @@ slips of the fingers match too, with similarity 85: two neighbouring characters 
 ("石庄" → 石家庄), again never when the span is a word itself ("海上" is not 上海). Letter-level
 similarity does not apply to Chinese: one character of two is half the phrase.
 
+In the bot's own context, a single word the rules above refuse for being short (3 letters) or a
+known word ("wet", "eats") is read as a typo when the words either side of it (or the message's
+edge) are those either side of a value of the same entity in one of the bot's annotated examples
+("dinner in the wes": the bot writes "in the [west](area)") and it is one slip (a letter dropped
+or doubled, two neighbours swapped, a neighbouring key: :func:`~.noise.is_slip`) from exactly one
+value of that entity. "the est side" stays unread (east or west?), and so does "in the best"
+(b and w are no neighbouring keys).
+
 Overlapping fuzzy matches keep the better score, then the longer span. A match is an entity
 with ``extractor: fuzzy`` and ``confidence`` = the similarity / 100, its value the declared
 phrase (or its synonym's canonical value), never the typed text.
@@ -49,6 +57,7 @@ from rapidfuzz.distance import OSA
 
 from dialogkit.framework.domain.slot_types import one_slip
 
+from .noise import is_slip
 from .spelling import char_readings
 
 __all__ = [
@@ -58,6 +67,8 @@ __all__ = [
 HOMOPHONE_SCORE = 90.0
 SLIP_SCORE = 85.0  # a Chinese phrase with two characters swapped, one doubled, or one dropped (of 3+)
 AUTO_LOWEST = 75.0  # the lowest similarity the `auto` rule takes: one edit in 4 letters, two in 8
+CONTEXT_MIN_LETTERS = 3  # the shortest word read as a typo in the bot's own context ("in the wes")
+EDGE = ""  # the message's edge, as a neighbour of a word in a context
 _HAN = re.compile(r"^[\u3400-\u9fff]{2,}$")
 
 
@@ -113,8 +124,11 @@ class FuzzyIndex:
     """Declared phrases by word count, each with the threshold of its entity (None: the ``auto`` rule)."""
 
     def __init__(self, keys: dict[str, float | None], meanings: dict[str, str], known_words: Iterable[str],
-                 min_length: int, tokenize: Callable[[str], list[tuple[str, int, int]]], homophones: bool = False):
+                 min_length: int, tokenize: Callable[[str], list[tuple[str, int, int]]], homophones: bool = False,
+                 contexts: dict[str, Iterable[str]] | None = None):
         self.min_length = min_length
+        # entity -> the neighbours of its values in the bot's examples, "left\0right" (lower case; EDGE at an edge)
+        self._contexts = {entity: frozenset(pairs) for entity, pairs in (contexts or {}).items()}
         self._meaning = meanings  # key -> what it stands for (two keys of one value are no ambiguity)
         self.known = frozenset(known_words)
         self._by_words: dict[int, list[str]] = {}
@@ -149,6 +163,8 @@ class FuzzyIndex:
                 if any(not (start <= s and e <= end and e - s < end - start) for s, e in held):
                     continue  # it cuts an exact match
                 match = self._best(span, start, end, keys)
+                if match is None and n == 1 and self._contexts and not self._sounds:
+                    match = self._in_context(words, i, keys)
                 if match is None:
                     continue
                 # a span holding an exact match whole: in Chinese, a slip at the edge of a phrase holds an exact
@@ -188,6 +204,25 @@ class FuzzyIndex:
         if any(score == best_score and self._meaning.get(key) != self._meaning.get(best) for score, key in scored[1:]):
             return None  # two values as close: ambiguous, nothing is guessed
         return FuzzyMatch(start, end, best, best_score)
+
+    def _in_context(self, words: list[tuple[str, int, int]], i: int, keys: list[str]) -> FuzzyMatch | None:
+        """Word ``i`` as one slip of exactly one value of an entity whose values the bot's examples put
+        between the same two neighbours (the module docstring)."""
+        typed, start, end = words[i]
+        typed = typed.lower()
+        if len(typed) < CONTEXT_MIN_LETTERS or not typed.isalpha():
+            return None
+        left = words[i - 1][0].lower() if i else EDGE
+        right = words[i + 1][0].lower() if i + 1 < len(words) else EDGE
+        around = f"{left}\0{right}"
+        hits = [k for k in keys if " " not in k and is_slip(typed, k)
+                and around in self._contexts.get(self._meaning.get(k, "").partition("\0")[0], ())]
+        if not hits or len({self._meaning.get(k) for k in hits}) > 1:
+            return None  # none, or two values as close: no guess
+        key = hits[0]
+        score = round(OSA.normalized_similarity(typed, key) * 100, 1)
+        threshold = self._threshold[key]
+        return FuzzyMatch(start, end, key, score) if threshold is None or score >= threshold else None
 
     def _close(self, key: str, query: str, similarity: float) -> bool:
         """``query`` is near enough ``key``: its entity's similarity threshold, or the `auto` rule

@@ -34,11 +34,12 @@ from dialogkit.framework.runtime.pipeline import Component, ComponentConfig, Tra
 from dialogkit.framework.runtime.turn import Entity
 from dialogkit.framework.runtime.turn import entity as make_entity
 
-from .fuzzy import FuzzyIndex, packaged_english_words
+from .fuzzy import EDGE, FuzzyIndex, packaged_english_words
 from .spelling import AsRead, ReadingSpeller, Speller, corrections, speller_for, speller_from_json
 
 if TYPE_CHECKING:
     from dialogkit.framework.domain.schema import Domain
+    from dialogkit.framework.domain.training_data import Example
 
 
 class RuleEntityConfig(ComponentConfig):
@@ -156,7 +157,8 @@ class RuleEntityExtractor(Component):
         if domain.language == "en":
             known |= packaged_english_words(self.config.fuzzy_min_length)
         known -= set(keys)
-        return {"keys": keys, "meanings": {k: meanings[k] for k in keys}, "phrases": phrases, "known": sorted(known)}
+        return {"keys": keys, "meanings": {k: meanings[k] for k in keys}, "phrases": phrases, "known": sorted(known),
+                "contexts": _contexts(context.examples, domain.language)}
 
     def _build(self) -> None:
         from spacy.matcher import PhraseMatcher
@@ -178,6 +180,7 @@ class RuleEntityExtractor(Component):
                 self.config.fuzzy_min_length,
                 lambda text: tokenize(text, lang),
                 homophones=lang == "zh",
+                contexts=self.fuzzy.get("contexts"),  # archives from before: no context rule
             )
             if self.fuzzy["keys"] and self.config.fuzzy
             else None
@@ -283,6 +286,22 @@ class RuleEntityExtractor(Component):
         return self
 
 
+
+
+def _contexts(examples: list[Example], language: str) -> dict[str, list[str]]:
+    """Each entity's neighbours in the annotated examples: "left\0right", the words either side of a
+    value (lower case; the message's edge as ``EDGE``), what the fuzzy matching's context rule reads."""
+    out: dict[str, set[str]] = {}
+    for ex in examples:
+        tokens = tokenize(ex.text, language)
+        words, spans = [w.lower() for w, _, _ in tokens], [(s, e) for _, s, e in tokens]
+        for span in ex.entities:
+            inside = [j for j, (s, e) in enumerate(spans) if span.start <= s and e <= span.end]
+            if inside:
+                left = words[inside[0] - 1] if inside[0] else EDGE
+                right = words[inside[-1] + 1] if inside[-1] + 1 < len(words) else EDGE
+                out.setdefault(span.entity, set()).add(f"{left}\0{right}")
+    return {entity: sorted(pairs) for entity, pairs in sorted(out.items())}
 
 
 def _span(e: Entity) -> tuple[int, int]:

@@ -139,6 +139,47 @@ def test_known_words_short_words_and_switched_off_entities_are_never_typos(write
     assert typos(c, "medim 12") == [("size", "medium", "medim", "fuzzy", 83)]
 
 
+AREAS = """
+version: "1"
+intents:
+  book:
+    examples:
+      - a table in the [north](area)
+      - the [east](area) side please
+      - somewhere [west](area) of the river
+      - a [thai](food) place
+entities:
+  area:
+    lookup: [north, south, east, west]
+  food:
+    lookup: [thai, greek]
+"""
+
+
+def test_a_short_or_known_word_is_a_typo_where_the_examples_put_the_entity(write_bot):
+    c = trained(write_bot({"domain.yml": AREAS}))
+    # between the neighbours of an area value in the examples, one slip from one area value
+    assert typos(c, "book in the wes") == [("area", "west", "wes", "fuzzy", 75)]  # 3 letters
+    assert typos(c, "a table in the eats") == [("area", "east", "eats", "fuzzy", 75)]  # an English word
+    assert typos(c, "the wets side") == [("area", "west", "wets", "fuzzy", 75)]
+    assert typos(c, "a tha place") == [("food", "thai", "tha", "fuzzy", 75)]
+    # elsewhere the ordinary rules hold: a known word or 3 letters is no typo
+    assert typos(c, "the wet weather") == [] and typos(c, "wes") == [] and typos(c, "a tha") == []
+    # the neighbours of another entity's values do not count
+    assert typos(c, "the tha side") == []
+    # one slip from two values ("est": east or west), or no slip (b is no neighbouring key of w): no guess
+    assert typos(c, "the est side") == [] and typos(c, "in the best") == []
+    # two letters off is no slip
+    assert typos(c, "in the wt") == [] and typos(c, "in the wast") == [("area", "east", "wast", "fuzzy", 75)]
+
+
+def test_the_context_rule_survives_save_and_load(write_bot, tmp_path: Path):
+    c = trained(write_bot({"domain.yml": AREAS}))
+    c.save(tmp_path)
+    again = RuleEntityExtractor.load(tmp_path, c.config, c.domain)
+    assert typos(again, "book in the wes") == [("area", "west", "wes", "fuzzy", 75)]
+
+
 def test_ambiguous_typos_are_not_guessed_and_thresholds_apply(write_bot):
     bot = PIZZA.replace("lookup: [small, medium, large]", "lookup: [small, medium, large, lorge]")
     c = trained(write_bot({"domain.yml": bot}))
