@@ -8,8 +8,9 @@ Chinese expression of the time, numeral, ordinal, duration and amount-of-money c
 value Duckling's tests require, at Duckling's reference time, Tuesday 2013-02-12 04:30 at UTC-2)
 and parses each with :func:`extract`, as Duckling's tests do: that dimension alone, and right
 only when one entity spans the whole expression with Duckling's value (time: the same instant
-and grain; intervals: the same start and end; amounts: value and currency; durations: value and
-unit). Negative expressions (Duckling's ``negativeCorpus``) must give no entity of the dimension.
+and grain; intervals: the same start and end (an open one: its one end, the other None); amounts:
+value and currency; durations: value and unit). Negative expressions (Duckling's
+``negativeCorpus``) must give no entity of the dimension.
 
 The corpus is written for Duckling's rules, so it holds readings a bot seldom meets ("the ides
 of march", "3 fortnights", "a quarter past noon on the last Monday of May"): the figure is the
@@ -54,9 +55,11 @@ def _same(case: Any, f: Any, lang: str, grain: bool = True) -> bool:
     if case.dimension == "time":
         (want, want_grain) = expected
         if case.kind == "interval":
-            if not isinstance(f.value, dict) or not f.value.get("from") or not f.value.get("to"):
+            if not isinstance(f.value, dict) or set(f.value) != {"from", "to"}:
                 return False
-            return _instant(f.value["from"]) == _instant(want[0]) and _instant(f.value["to"]) == _instant(want[1])
+            return all((got is None and end is None) or (got is not None and end is not None and
+                                                          _instant(got) == _instant(end))
+                       for got, end in ((f.value["from"], want[0]), (f.value["to"], want[1])))
         return isinstance(f.value, str) and _instant(f.value) == _instant(want) and \
             (not grain or f.info.get("grain") == want_grain)
     if case.dimension in ("number", "ordinal"):
@@ -171,8 +174,9 @@ def main() -> None:
         "04:30, UTC-2), the expression parsed with that dimension alone, as Duckling's tests do: one entity of "
         "the dimension found, with Duckling's value (its span may leave out a word Duckling's takes in: 'on "
         "2/15'). Time: the same instant and grain (and, in brackets, the instant alone: Duckling gives 'in 2 "
-        "minutes' the grain second); intervals: the same start and end; amounts: value and currency (Duckling's "
-        "Dollar as USD, or the yuan in Chinese); durations: the same length; negatives: no entity. The corpus "
+        "minutes' the grain second); intervals: the same start and end (an open one, Duckling's After or Before: "
+        "its one end, the other None); amounts: value and currency (Duckling's Dollar as USD, or the yuan in "
+        "Chinese); durations: the same length; negatives: no entity. The corpus "
         "is facebook/duckling's Duckling/<Dimension>/<EN|ZH>/Corpus.hs, read as data from a snapshot outside "
         "this repository (bench/duckling_corpus.py; latent and other-reference-time corpora left out, and "
         "example blocks of shapes not read, counted in the JSON). It is Duckling's own ground, written for its "

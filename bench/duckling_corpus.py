@@ -126,6 +126,10 @@ def _expected(dimension: str, expr: str) -> tuple[str, Any] | None:
         if m and m.group(3) in GRAINS:
             return "interval", ((_datetime(m.group(1)).isoformat(), _datetime(m.group(2)).isoformat()),
                                 m.group(3).lower())
+        m = re.fullmatch(r"datetimeOpenInterval (After|Before) \(([-\d, ]+)\) (\w+)(?: \".*\")?", expr)
+        if m and m.group(3) in GRAINS:  # one end: the other is None, as Rasa gives it
+            at = _datetime(m.group(2)).isoformat()
+            return "interval", ((at, None) if m.group(1) == "After" else (None, at), m.group(3).lower())
         return None
     if dimension in ("number", "ordinal"):
         m = re.fullmatch(r"(?:NumeralValue|OrdinalData) (\(-[\d.e]+\)|[\d.e]+)", expr)

@@ -167,14 +167,16 @@ def _number_or_amount(slot: Slot, value: Any) -> tuple[bool, Any, str]:
 def _when(t: SlotType, value: Any) -> tuple[bool, Any, str]:
     """A ``date`` ("2026-12-06"), ``time`` ("19:30") or ``datetime`` (ISO 8601) slot's value
     from a datetime, a date or an ISO text (what a ``time`` entity holds); from an interval
-    (``{"from": ..., "to": ...}``) a date or datetime is its start."""
+    (``{"from": ..., "to": ...}``) a date or datetime is its start, and so is a time when the interval
+    has no end ("after 7pm", "from 7pm"); "until 7pm" fills none."""
     from datetime import date, datetime
 
     parsed: Any = value
     if isinstance(value, dict) and ("from" in value or "to" in value):
         # an interval (builtin_entities', Duckling's): a date or datetime slot takes where it starts; a time
-        # slot wants one time, not a stretch ("tonight", "from 3 to 5pm")
-        if t is SlotType.time or not value.get("from"):
+        # slot wants one time, not a stretch ("tonight", "from 3 to 5pm"), but takes an open one's start ("from
+        # 7pm"); only an end ("until 7pm") is no time to book
+        if not value.get("from") or (t is SlotType.time and value.get("to")):
             return False, None, f"not a {t.value} (a stretch of time)"
         value = value["from"]
     if isinstance(value, str):

@@ -6,7 +6,10 @@
 - a part of a day: "tomorrow evening", "tonight", "this morning", "monday morning", "明天下午";
 - a weekend: "this weekend", "next weekend", "这周末";
 - a stretch from now: "the next 3 days", "the last 2 weeks", "past 2 hours", "未来三天", "上两周";
-- a part of a month or year: "the end of the month", "early March", "the beginning of 2027", 月底, 下个月初, 年底.
+- a part of a month or year: "the end of the month", "early March", "the beginning of 2027", 月底, 下个月初, 年底;
+- one end alone (an open interval, Duckling's After and Before): "after 2pm", "from Monday", "since 2014",
+  "anytime after 5", "before 11am", "until Friday", "through 2014", "三点以后", "从明天起", "周五之前", the other
+  end ``None`` as Rasa gives it; "by 5pm" runs from now.
 
 ``to`` is exclusive, as Duckling's: the end said plus one of its grain ("3-5pm" ends at 18:00,
 "July 13-15" on the 16th), and the grain of both ends is the finer one said.
@@ -63,6 +66,20 @@ _STRETCH_ZH = re.compile(
 )
 _ZH_UNITS = {"秒": "second", "秒钟": "second", "分钟": "minute", "小时": "hour", "钟头": "hour", "天": "day",
              "周": "week", "星期": "week", "礼拜": "week", "月": "month", "年": "year"}
+# one end said ("after 2pm", "until friday", "三点以后"): the words before an English time, after a Chinese one
+_AFTER_EN = re.compile(r"\b(?:(?:any\s?time|some\s?times?)\s+)?(?:after|since|from|starting(?:\s+(?:at|from|on))?"
+                       r"|no\s+earlier\s+than|not\s+before)\s+(?:the\s+)?$", re.I)
+_BEFORE_EN = re.compile(r"\b(?:(?:any\s?time|some\s?times?)\s+)?(?:before|until|untill|till|til|through|thru|up\s+to"
+                        r"|no\s+later\s+than|not\s+after)\s+(?:the\s+)?$", re.I)
+_BY_EN = re.compile(r"\bby\s+$", re.I)
+_ONWARDS = re.compile(r"\s+(?:on|onwards?)\b", re.I)
+# a year alone after those words ("since 2014", "through 2014"): a bare number elsewhere is no year
+_SOME = r"(?:(?:any\s?time|some\s?times?)\s+)?"
+_OPEN_YEAR_EN = re.compile(rf"\b(?:{_SOME}(?P<after>after|since|from)|{_SOME}(?:before|until|till|through|thru))\s+"
+                           r"(?P<y>(?:19|20)\d\d)\b(?![:.,]?\d|\s*(?:-|–|to|till|until|and|thru|through)\s*\d)", re.I)
+_ASAP = re.compile(r"\b(?:asap|as\s+soon\s+as\s+possible)\b", re.I)
+_AFTER_ZH = re.compile(r"以后|之后|往后|以来|起|开始|后")
+_BEFORE_ZH = re.compile(r"以前|之前|为止|前")
 _WEEKEND = {"en": re.compile(r"\b(?:(?P<rel>this\s+past|this|next|last|coming|the)\s+)?week-?ends?\b", re.I),
             "zh": re.compile(r"(?P<rel>这个?|本|下个?|上个?)?周末")}
 
@@ -126,11 +143,50 @@ def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], re
         base = _midnight(day, now)
         out.append(_found(g[0].start, g[-1].end, base + timedelta(hours=first), base + timedelta(hours=last), "hour"))
     out += _phrases(text, lang, now)
+    taken = [(f.start, f.end) for f in out]
+    for i, g in enumerate(items):
+        previous = items[i - 1][-1].end if i else None  # "monday through friday" read as no range: no open end
+        if i not in used and (f := _one_end(g, text, lang, now, resolve, taken, previous)) is not None:
+            out.append(f)
     kept: list[Found] = []
     for f in sorted(out, key=lambda f: f.start - f.end):  # the longest first
         if all(f.end <= k.start or f.start >= k.end for k in kept):
             kept.append(f)
     return kept
+
+
+def _one_end(group: list[Piece], text: str, lang: str, now: datetime, resolve: Resolve,
+             taken: list[tuple[int, int]], previous: int | None) -> Found | None:
+    """An open interval: a time with "after", "until"... (English, before it) or 以后, 之前... (Chinese, after it);
+    the end not said is None, as Rasa gives Duckling's open intervals; "by <time>" runs from now."""
+    start, end = group[0].start, group[-1].end
+    if any(start < b and a < end for a, b in taken):
+        return None  # an end of a range, or inside a stretch already read
+    resolved = resolve(group)
+    if resolved is None:
+        return None
+    at, grain = resolved
+    if lang == "zh":
+        mark = _AFTER_ZH.match(text, end) or _BEFORE_ZH.match(text, end)
+        if mark is None:
+            return None
+        after = mark.re is _AFTER_ZH
+        lead = start - (start > 0 and text[start - 1] == ("从" if after else "到"))
+        stop = mark.end()
+    else:
+        head = text[:start]
+        found = _AFTER_EN.search(head) or _BEFORE_EN.search(head) or _BY_EN.search(head)
+        if found is None or (previous is not None and not text[previous:found.start()].strip()):
+            return None
+        if found.re is _BY_EN:
+            return _found(found.start(), end, now.replace(microsecond=0), at, grain)
+        after, lead, stop = found.re is _AFTER_EN, found.start(), end
+        if after and (onwards := _ONWARDS.match(text, end)):
+            stop = onwards.end()
+    iso = at.isoformat(timespec="seconds")
+    side = "from" if after else "to"
+    return Found(lead, stop, "time", {"from": iso if after else None, "to": None if after else iso},
+                 {"type": "interval", side: {"value": iso, "grain": grain}})
 
 
 def _bare(m: re.Match[str], lang: str, start: int, end: int) -> Piece | None:
@@ -226,6 +282,16 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
         found = _part(m, lang, now)
         if found is not None:
             out.append(found)
+    if lang == "en":
+        for m in _OPEN_YEAR_EN.finditer(text):
+            iso = _midnight(date(int(m.group("y")), 1, 1), now).isoformat(timespec="seconds")
+            side = "from" if m.group("after") else "to"
+            out.append(Found(m.start(), m.end(), "time", {"from": None, "to": None, side: iso},
+                             {"type": "interval", side: {"value": iso, "grain": "year"}}))
+        for m in _ASAP.finditer(text):  # from now on
+            iso = now.replace(microsecond=0).isoformat(timespec="seconds")
+            out.append(Found(m.start(), m.end(), "time", {"from": iso, "to": None},
+                             {"type": "interval", "from": {"value": iso, "grain": "second"}}))
     return out
 
 

@@ -278,7 +278,9 @@ conversations:
       - bot: What time?
       - user: from 7 to 9pm
       - slots: {at: null}
-      - user: at 8pm
+      - user: until 9pm                   # an end alone is no time to book
+      - slots: {at: null}
+      - user: any time after 8pm          # a start alone is
       - slots: {at: "20:00"}
 """
     bot = write_bot({"domain.yml": DATES, "tests/stretch.yml": tests})
@@ -290,6 +292,10 @@ conversations:
     (stretch,) = [e for e in turn["entities"] if e["entity"] == "time"]
     assert stretch["value"] == {"from": stretch["value"]["from"], "to": stretch["value"]["to"]}
     assert stretch["additional_info"]["type"] == "interval"
+    # one end said: the other is None, as Rasa gives Duckling's open intervals
+    (until,) = [e for e in agent.parse("until friday")["entities"] if e["entity"] == "time"]
+    assert until["value"]["from"] is None and "T00:00:00" in until["value"]["to"]  # the day Friday starts
+    assert until["additional_info"] == {"type": "interval", "to": {"value": until["value"]["to"], "grain": "day"}}
 
 
 def test_a_test_clock_without_its_time_zone_is_a_located_error(write_bot):

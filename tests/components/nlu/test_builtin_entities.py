@@ -344,6 +344,43 @@ def test_stretches_of_time_are_intervals_from_and_to(text, lang, expected):
     assert found.info["type"] == "interval" and found.info["from"]["value"] == expected["from"]
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("after 2 pm", "en", {"from": T("12-05", "14:00"), "to": None}),
+        ("any time after 8pm", "en", {"from": T("12-05", "20:00"), "to": None}),
+        ("from next monday on", "en", {"from": T("12-07"), "to": None}),
+        ("since yesterday", "en", {"from": T("12-04"), "to": None}),
+        ("starting at 9am tomorrow", "en", {"from": T("12-06", "09:00"), "to": None}),
+        ("since 2014", "en", {"from": T("2014-01-01"), "to": None}),
+        ("until 2:00pm", "en", {"from": None, "to": T("12-05", "14:00")}),
+        ("before 11 am on friday", "en", {"from": None, "to": T("12-11", "11:00")}),
+        ("no later than noon", "en", {"from": None, "to": T("12-05", "12:00")}),
+        ("up to the 3rd of march", "en", {"from": None, "to": T("2027-03-03")}),
+        ("sometime before 2030", "en", {"from": None, "to": T("2030-01-01")}),
+        ("as soon as possible", "en", {"from": T("12-05", "10:00"), "to": None}),
+        ("晚上八点以后", "zh", {"from": T("12-05", "20:00"), "to": None}),
+        ("从下周一开始", "zh", {"from": T("12-07"), "to": None}),
+        ("下午三点之前", "zh", {"from": None, "to": T("12-05", "15:00")}),
+        ("到周五为止", "zh", {"from": None, "to": T("12-11")}),
+    ],
+)
+def test_one_end_said_is_an_open_interval(text, lang, expected):
+    (found,) = [f for f in extract(text, lang, NOW) if f.dim == "time"]
+    assert found.value == expected
+    side = "from" if expected["from"] else "to"
+    assert found.info["type"] == "interval" and found.info[side]["value"] == expected[side]
+    assert found.start == 0 or text[found.start - 1] == " "
+
+
+def test_a_range_that_reads_backwards_and_a_year_range_are_no_open_intervals():
+    # on a Saturday the next Friday is after the next Monday: no range, and "through monday" is no end alone
+    assert all(isinstance(f.value, str) for f in extract("friday through monday", "en", NOW))
+    assert [f for f in extract("from 2014 to 2016", "en", NOW) if isinstance(f.value, dict)] == []
+    by_friday = {"from": T("12-05", "10:00"), "to": T("12-11")}  # from now
+    assert [f.value for f in extract("book it by friday", "en", NOW)] == [by_friday]
+
+
 def test_one_time_is_no_interval_and_a_part_of_the_day_alone_no_time():
     assert [f.value for f in extract("tonight at 8", "en", NOW)] == [T("12-05", "20:00")]
     assert [f.value for f in extract("20 to 8", "en", NOW)] == [T("12-05", "19:40")]  # a clock time, no range
