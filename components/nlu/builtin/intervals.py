@@ -72,6 +72,7 @@ _AFTER_EN = re.compile(r"\b(?:(?:any\s?time|some\s?times?)\s+)?(?:after|since|fr
 _BEFORE_EN = re.compile(r"\b(?:(?:any\s?time|some\s?times?)\s+)?(?:before|until|untill|till|til|through|thru|up\s+to"
                         r"|no\s+later\s+than|not\s+after)\s+(?:the\s+)?$", re.I)
 _BY_EN = re.compile(r"\bby\s+$", re.I)
+_SPAN_BEFORE = re.compile(r"\b(?:year|month|week|fortnight|day|hour|minute|second)s?\s+$", re.I)
 _ONWARDS = re.compile(r"\s+(?:on|onwards?)\b", re.I)
 # a year alone after those words ("since 2014", "through 2014"): a bare number elsewhere is no year
 _SOME = r"(?:(?:any\s?time|some\s?times?)\s+)?"
@@ -176,8 +177,9 @@ def _one_end(group: list[Piece], text: str, lang: str, now: datetime, resolve: R
     else:
         head = text[:start]
         found = _AFTER_EN.search(head) or _BEFORE_EN.search(head) or _BY_EN.search(head)
-        if found is None or (previous is not None and not text[previous:found.start()].strip()):
-            return None
+        if found is None or (previous is not None and not text[previous:found.start()].strip()) or \
+                _SPAN_BEFORE.search(text[:found.start()]):
+            return None  # a range's second end; "a year from christmas", "3 days after Monday": another day
         if found.re is _BY_EN:
             return _found(found.start(), end, now.replace(microsecond=0), at, grain)
         after, lead, stop = found.re is _AFTER_EN, found.start(), end

@@ -377,6 +377,9 @@ def test_a_range_that_reads_backwards_and_a_year_range_are_no_open_intervals():
     # on a Saturday the next Friday is after the next Monday: no range, and "through monday" is no end alone
     assert all(isinstance(f.value, str) for f in extract("friday through monday", "en", NOW))
     assert [f for f in extract("from 2014 to 2016", "en", NOW) if isinstance(f.value, dict)] == []
+    # a length of time before "after"/"from" counts from that time: another day, not everything after it
+    assert [f for f in extract("3 days after monday", "en", NOW) if isinstance(f.value, dict)] == []
+    assert [f for f in extract("a year from christmas", "en", NOW) if isinstance(f.value, dict)] == []
     by_friday = {"from": T("12-05", "10:00"), "to": T("12-11")}  # from now
     assert [f.value for f in extract("book it by friday", "en", NOW)] == [by_friday]
 
