@@ -1,5 +1,5 @@
 """Holidays by name, the day each falls on in a given year: in English "christmas", "easter monday",
-"thanksgiving", "mother's day"; in Chinese 元旦, 国庆节, 春节, 中秋节. Fixed days, days counted from Easter
+"thanksgiving", "mother's day", "chinese new year"; in Chinese 元旦, 国庆节, 春节, 中秋节. Fixed days, days counted from Easter
 (Western, dateutil's), the n-th weekday of a month (the US federal ones and the days most bots are
 asked about), days of the Chinese lunar calendar (lunardate's, 1900-2099) and 清明 (a solar term)."""
 
@@ -97,6 +97,12 @@ HOLIDAYS: list[tuple[str, Callable[[int], date | None]]] = [
     (rf"mlk(?:\s+jr\.?)?\s+day|martin\s+luther\s+king{_S}(?:\s+jr\.?)?\s+day", _nth(1, 0, 3)),
     (rf"president{_S}\s+day", _nth(2, 0, 3)),
     (r"columbus\s+day", _nth(10, 0, 2)),
+    # the Chinese lunar festivals by their English names
+    (rf"(?:chinese|lunar)\s+new\s+year{_S}\s+eve", _lunar(1, 1, shift=-1)),
+    (rf"(?:chinese|lunar)(?:\s+lunar)?\s+new\s+year(?:{_S}\s+day|s)?|spring\s+festival", _lunar(1, 1)),
+    (r"lantern\s+festival", _lunar(1, 15)),
+    (r"dragon\s+boat\s+festival", _lunar(5, 5)),
+    (r"mid-?\s?autumn\s+festival|moon\s+festival", _lunar(8, 15)),
 ]
 # Chinese names, written simplified (numbers.SIMPLIFIED reads traditional ones so)
 HOLIDAYS_ZH: list[tuple[str, Callable[[int], date | None]]] = [

@@ -163,6 +163,8 @@ ENGLISH = [
     ("new year's day", "time", T("2027-01-01")),
     ("easter 2027", "time", T("2027-03-28")),
     ("thanksgiving", "time", T("2027-11-25")),
+    ("chinese new year", "time", T("2027-02-06")),  # the lunar festivals by their English names
+    ("the mid-autumn festival", "time", T("2027-09-15")),
     ("last thanksgiving", "time", T("11-26")),
     ("a quarter to noon", "time", T("12-05", "11:45")),
     ("twenty past 3pm", "time", T("12-05", "15:20")),
