@@ -1,7 +1,8 @@
 """Holidays by name, the day each falls on in a given year: in English "christmas", "easter monday",
-"thanksgiving", "mother's day", "chinese new year"; in Chinese 元旦, 国庆节, 春节, 中秋节. Fixed days, days counted from Easter
-(Western, dateutil's), the n-th weekday of a month (the US federal ones and the days most bots are
-asked about), days of the Chinese lunar calendar (lunardate's, 1900-2099) and 清明 (a solar term)."""
+"thanksgiving", "mother's day", "chinese new year"; in Chinese 元旦, 国庆节, 春节, 中秋节. Fixed days,
+days counted from Easter (Western, dateutil's), the n-th weekday of a month (the US federal ones and
+the days most bots are asked about), days of the Chinese lunar calendar (lunardate's, 1900-2099)
+and 清明 (a solar term)."""
 
 from __future__ import annotations
 
