@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+
+from .numbers import Found
 
 WEEKDAYS = {"monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "thursday": 3, "thu": 3,
             "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6}
@@ -149,3 +152,34 @@ def _same_day(day: date, year: int) -> date | None:
         return day.replace(year=year)
     except ValueError:
         return None  # 29 February
+
+
+# --- intervals: the value of a stretch of time ------------------------------------------
+
+_GRAIN = {"second": timedelta(seconds=1), "minute": timedelta(minutes=1), "hour": timedelta(hours=1),
+          "day": timedelta(days=1), "week": timedelta(weeks=1)}
+GRAIN_ORDER = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"]  # finest first
+ZH_UNITS = {"秒": "second", "秒钟": "second", "分钟": "minute", "小时": "hour", "钟头": "hour", "天": "day",
+            "周": "week", "星期": "week", "礼拜": "week", "月": "month", "年": "year"}
+# a time group (pieces said together) to its instant and grain, None when it is no time
+Resolve = Callable[[list[Piece]], "tuple[datetime, str] | None"]
+
+
+def interval(start: int, end: int, frm: datetime, to: datetime, grain: str) -> Found:
+    """An interval found at ``start:end`` of the text: ``{"from", "to"}`` as Duckling and Rasa give it."""
+    a, b = frm.isoformat(timespec="seconds"), to.isoformat(timespec="seconds")
+    return Found(start, end, "time", {"from": a, "to": b},
+                 {"type": "interval", "from": {"value": a, "grain": grain}, "to": {"value": b, "grain": grain}})
+
+
+def plus(value: datetime, grain: str, n: int = 1) -> datetime:
+    """``value`` moved by ``n`` of ``grain`` (months, quarters and years on the calendar)."""
+    if grain in _GRAIN:
+        return value + n * _GRAIN[grain]
+    months = {"month": 1, "quarter": 3, "year": 12}[grain] * n
+    return datetime.combine(add_months(value.date(), months), value.time(), value.tzinfo)
+
+
+def midnight(day: date, now: datetime) -> datetime:
+    """Where ``day`` starts, in ``now``'s time zone."""
+    return datetime.combine(day, datetime.min.time(), now.tzinfo)

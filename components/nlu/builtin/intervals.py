@@ -7,9 +7,8 @@
 - a weekend: "this weekend", "next weekend", "这周末";
 - a stretch from now: "the next 3 days", "the last 2 weeks", "past 2 hours", "未来三天", "上两周";
 - a part of a month or year: "the end of the month", "early March", "the beginning of 2027", 月底, 下个月初, 年底;
-- one end alone (an open interval, Duckling's After and Before): "after 2pm", "from Monday", "since 2014",
-  "anytime after 5", "before 11am", "until Friday", "through 2014", "三点以后", "从明天起", "周五之前", the other
-  end ``None`` as Rasa gives it; "by 5pm" runs from now.
+- (open_intervals.py) a length of time from a time ("for 3 nights from Friday"), and one end alone
+  ("after 2pm", "until Friday", "三点以后"), the other end ``None`` as Rasa gives it.
 
 ``to`` is exclusive, as Duckling's: the end said plus one of its grain ("3-5pm" ends at 18:00,
 "July 13-15" on the 16th), and the grain of both ends is the finer one said.
@@ -18,13 +17,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from .clock_en import COUNT, count
-from .days import MONTHS, Piece, add_months
+from .days import GRAIN_ORDER, MONTHS, ZH_UNITS, Piece, Resolve, add_months, interval, midnight, plus
 from .numbers import CN_NUM, Found, cn_int, cn_number
+from .open_intervals import for_length, one_end, open_phrases
 
 __all__ = ["POD_HOURS", "intervals"]
 
@@ -33,9 +32,6 @@ POD_HOURS = {"morning": (0, 12), "afternoon": (12, 19), "evening": (18, 24), "ni
              "早上": (4, 12), "早晨": (4, 12), "清晨": (4, 9), "上午": (4, 12), "明早": (4, 12), "中午": (12, 14),
              "下午": (12, 19), "傍晚": (17, 20), "晚上": (18, 24), "夜里": (18, 24), "夜间": (18, 24), "今晚": (18, 24),
              "明晚": (18, 24), "凌晨": (0, 6)}
-_GRAIN = {"second": timedelta(seconds=1), "minute": timedelta(minutes=1), "hour": timedelta(hours=1),
-          "day": timedelta(days=1), "week": timedelta(weeks=1)}
-_ORDER = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"]
 _RANGE = {"en": re.compile(r"^\s*(?:-|–|—|to|till|til|until|untill|thru|through|and)\s*$", re.I),
           "zh": re.compile(r"^\s*(?:-|–|—|到|至|~|～)\s*$")}
 _OPEN = {"en": re.compile(r"\b(?:from|between)\s+$", re.I), "zh": re.compile(r"从$")}
@@ -64,45 +60,8 @@ _STRETCH_EN = re.compile(rf"\b(?P<rel>next|last|past|previous|coming)\s+(?P<n>{C
 _STRETCH_ZH = re.compile(
     rf"(?P<rel>接下来的?|未来|过去|最近|上|前|下|后)(?P<n>{CN_NUM})个?(?P<unit>秒钟?|分钟|小时|钟头|天|周|星期|礼拜|月|年)"
 )
-_ZH_UNITS = {"秒": "second", "秒钟": "second", "分钟": "minute", "小时": "hour", "钟头": "hour", "天": "day",
-             "周": "week", "星期": "week", "礼拜": "week", "月": "month", "年": "year"}
-# one end said ("after 2pm", "until friday", "三点以后"): the words before an English time, after a Chinese one
-_AFTER_EN = re.compile(r"\b(?:(?:any\s?time|some\s?times?)\s+)?(?:after|since|from|starting(?:\s+(?:at|from|on))?"
-                       r"|no\s+earlier\s+than|not\s+before)\s+(?:the\s+)?$", re.I)
-_BEFORE_EN = re.compile(r"\b(?:(?:any\s?time|some\s?times?)\s+)?(?:before|until|untill|till|til|through|thru|up\s+to"
-                        r"|no\s+later\s+than|not\s+after)\s+(?:the\s+)?$", re.I)
-_BY_EN = re.compile(r"\bby\s+$", re.I)
-_SPAN_BEFORE = re.compile(r"\b(?:year|month|week|fortnight|day|hour|minute|second)s?\s+$", re.I)
-_ONWARDS = re.compile(r"\s+(?:on|onwards?)\b", re.I)
-# a year alone after those words ("since 2014", "through 2014"): a bare number elsewhere is no year
-_SOME = r"(?:(?:any\s?time|some\s?times?)\s+)?"
-_OPEN_YEAR_EN = re.compile(rf"\b(?:{_SOME}(?P<after>after|since|from)|{_SOME}(?:before|until|till|through|thru))\s+"
-                           r"(?P<y>(?:19|20)\d\d)\b(?![:.,]?\d|\s*(?:-|–|to|till|until|and|thru|through)\s*\d)", re.I)
-_ASAP = re.compile(r"\b(?:asap|as\s+soon\s+as\s+possible)\b", re.I)
-_AFTER_ZH = re.compile(r"以后|之后|往后|以来|起|开始|后")
-_BEFORE_ZH = re.compile(r"以前|之前|为止|前")
 _WEEKEND = {"en": re.compile(r"\b(?:(?P<rel>this\s+past|this|next|last|coming|the)\s+)?week-?ends?\b", re.I),
             "zh": re.compile(r"(?P<rel>这个?|本|下个?|上个?)?周末")}
-
-
-def _found(start: int, end: int, frm: datetime, to: datetime, grain: str) -> Found:
-    a, b = frm.isoformat(timespec="seconds"), to.isoformat(timespec="seconds")
-    return Found(start, end, "time", {"from": a, "to": b},
-                 {"type": "interval", "from": {"value": a, "grain": grain}, "to": {"value": b, "grain": grain}})
-
-
-def _plus(value: datetime, grain: str, n: int = 1) -> datetime:
-    if grain in _GRAIN:
-        return value + n * _GRAIN[grain]
-    months = {"month": 1, "quarter": 3, "year": 12}[grain] * n
-    return datetime.combine(add_months(value.date(), months), value.time(), value.tzinfo)
-
-
-def _midnight(day: date, now: datetime) -> datetime:
-    return datetime.combine(day, datetime.min.time(), now.tzinfo)
-
-
-Resolve = Callable[[list[Piece]], "tuple[datetime, str] | None"]
 
 
 def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], resolve: Resolve) -> list[Found]:
@@ -128,67 +87,35 @@ def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], re
             r2 = resolve([*g2, Piece(g2[0].start, g2[0].start, day=r1[0].date())])
         if r1 is None or r2 is None or r2[0] < r1[0]:
             continue
-        grain = min(r1[1], r2[1], key=_ORDER.index)
+        grain = min(r1[1], r2[1], key=GRAIN_ORDER.index)
         start, end = min(p.start for p in g1), max(p.end for p in g2)
         lead = _OPEN[lang].search(text[:start])
         between = lead is not None and lead.group().lower().startswith("between")
         if text[g1[-1].end:g2[0].start].strip().lower() == "and" and not between:
             continue  # "tomorrow and friday" are two days; "between tomorrow and friday" a stretch
-        out.append(_found(lead.start() if lead else start, end, r1[0], _plus(r2[0], grain), grain))
+        out.append(interval(lead.start() if lead else start, end, r1[0], plus(r2[0], grain), grain))
         used |= {i, i + 1}
     for i, g in enumerate(items):
         pod = _pod_day(g, text, today)
         if i in used or pod is None or any(p.hour is not None or p.instant for p in g):
             continue
         day, (first, last) = pod
-        base = _midnight(day, now)
-        out.append(_found(g[0].start, g[-1].end, base + timedelta(hours=first), base + timedelta(hours=last), "hour"))
+        base = midnight(day, now)
+        out.append(interval(g[0].start, g[-1].end, base + timedelta(hours=first), base + timedelta(hours=last), "hour"))
     out += _phrases(text, lang, now)
     taken = [(f.start, f.end) for f in out]
     for i, g in enumerate(items):
         previous = items[i - 1][-1].end if i else None  # "monday through friday" read as no range: no open end
-        if i not in used and (f := _one_end(g, text, lang, now, resolve, taken, previous)) is not None:
+        if i in used:
+            continue
+        if (f := for_length(g, text, lang, resolve, taken) or one_end(g, text, lang, now, resolve, taken,
+                                                                          previous)) is not None:
             out.append(f)
     kept: list[Found] = []
     for f in sorted(out, key=lambda f: f.start - f.end):  # the longest first
         if all(f.end <= k.start or f.start >= k.end for k in kept):
             kept.append(f)
     return kept
-
-
-def _one_end(group: list[Piece], text: str, lang: str, now: datetime, resolve: Resolve,
-             taken: list[tuple[int, int]], previous: int | None) -> Found | None:
-    """An open interval: a time with "after", "until"... (English, before it) or 以后, 之前... (Chinese, after it);
-    the end not said is None, as Rasa gives Duckling's open intervals; "by <time>" runs from now."""
-    start, end = group[0].start, group[-1].end
-    if any(start < b and a < end for a, b in taken):
-        return None  # an end of a range, or inside a stretch already read
-    resolved = resolve(group)
-    if resolved is None:
-        return None
-    at, grain = resolved
-    if lang == "zh":
-        mark = _AFTER_ZH.match(text, end) or _BEFORE_ZH.match(text, end)
-        if mark is None:
-            return None
-        after = mark.re is _AFTER_ZH
-        lead = start - (start > 0 and text[start - 1] == ("从" if after else "到"))
-        stop = mark.end()
-    else:
-        head = text[:start]
-        found = _AFTER_EN.search(head) or _BEFORE_EN.search(head) or _BY_EN.search(head)
-        if found is None or (previous is not None and not text[previous:found.start()].strip()) or \
-                _SPAN_BEFORE.search(text[:found.start()]):
-            return None  # a range's second end; "a year from christmas", "3 days after Monday": another day
-        if found.re is _BY_EN:
-            return _found(found.start(), end, now.replace(microsecond=0), at, grain)
-        after, lead, stop = found.re is _AFTER_EN, found.start(), end
-        if after and (onwards := _ONWARDS.match(text, end)):
-            stop = onwards.end()
-    iso = at.isoformat(timespec="seconds")
-    side = "from" if after else "to"
-    return Found(lead, stop, "time", {"from": iso if after else None, "to": None if after else iso},
-                 {"type": "interval", side: {"value": iso, "grain": grain}})
 
 
 def _bare(m: re.Match[str], lang: str, start: int, end: int) -> Piece | None:
@@ -269,7 +196,7 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
         except ValueError:
             continue
         if a <= b:
-            out.append(_found(m.start(), m.end(), _midnight(a, now), _midnight(b, now) + timedelta(days=1), "day"))
+            out.append(interval(m.start(), m.end(), midnight(a, now), midnight(b, now) + timedelta(days=1), "day"))
     for m in stretch.finditer(text):
         found = _stretch(m, lang, now)
         if found is not None:
@@ -278,22 +205,13 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
         rel = " ".join((m.group("rel") or "this").lower().split())
         shift = 1 if rel.startswith(("next", "下")) else -1 if rel.startswith(("last", "this past", "上")) else 0
         friday = today - timedelta(days=today.weekday()) + timedelta(days=4, weeks=shift)
-        frm = _midnight(friday, now) + timedelta(hours=18)
-        out.append(_found(m.start(), m.end(), frm, _midnight(friday + timedelta(days=3), now), "hour"))
+        frm = midnight(friday, now) + timedelta(hours=18)
+        out.append(interval(m.start(), m.end(), frm, midnight(friday + timedelta(days=3), now), "hour"))
     for m in _PART[lang].finditer(text):
         found = _part(m, lang, now)
         if found is not None:
             out.append(found)
-    if lang == "en":
-        for m in _OPEN_YEAR_EN.finditer(text):
-            iso = _midnight(date(int(m.group("y")), 1, 1), now).isoformat(timespec="seconds")
-            side = "from" if m.group("after") else "to"
-            out.append(Found(m.start(), m.end(), "time", {"from": None, "to": None, side: iso},
-                             {"type": "interval", side: {"value": iso, "grain": "year"}}))
-        for m in _ASAP.finditer(text):  # from now on
-            iso = now.replace(microsecond=0).isoformat(timespec="seconds")
-            out.append(Found(m.start(), m.end(), "time", {"from": iso, "to": None},
-                             {"type": "interval", "from": {"value": iso, "grain": "second"}}))
+    out += open_phrases(text, lang, now)
     return out
 
 
@@ -329,11 +247,11 @@ def _part(m: re.Match[str], lang: str, now: datetime) -> Found | None:
         bounds = {"start": (1, 11), "mid": (11, 21), "end": (21, None)}[part]
         frm = first.replace(day=bounds[0])
         to = first.replace(day=bounds[1]) if bounds[1] else add_months(first, 1)
-        return _found(m.start(), m.end(), _midnight(frm, now), _midnight(to, now), "day")
+        return interval(m.start(), m.end(), midnight(frm, now), midnight(to, now), "day")
     year = int(g["year"]) if "year" in g else today.year + shift
     months = {"start": (1, 4), "mid": (4, 9), "end": (9, 13)}[part]  # Duckling's: January-March, September-December
     frm, to = date(year, months[0], 1), add_months(date(year, 1, 1), months[1] - 1)
-    return _found(m.start(), m.end(), _midnight(frm, now), _midnight(to, now), "month")
+    return interval(m.start(), m.end(), midnight(frm, now), midnight(to, now), "month")
 
 
 def _stretch(m: re.Match[str], lang: str, now: datetime) -> Found | None:
@@ -342,7 +260,7 @@ def _stretch(m: re.Match[str], lang: str, now: datetime) -> Found | None:
     if n is None or not float(n).is_integer() or n < 1:
         return None
     if lang == "zh":
-        unit = _ZH_UNITS[m.group("unit")]
+        unit = ZH_UNITS[m.group("unit")]
         back = m.group("rel") in ("过去", "最近", "上", "前")
     else:
         word = m.group("unit").lower().rstrip("s")
@@ -355,8 +273,8 @@ def _stretch(m: re.Match[str], lang: str, now: datetime) -> Found | None:
         day = now.date()
         day = (day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1) if unit == "month"
                else day.replace(month=1, day=1) if unit == "year" else day)
-        current = _midnight(day, now)
+        current = midnight(day, now)
     if back:
-        return _found(m.start(), m.end(), _plus(current, unit, -int(n)), current, unit)
-    first = _plus(current, unit)
-    return _found(m.start(), m.end(), first, _plus(first, unit, int(n)), unit)
+        return interval(m.start(), m.end(), plus(current, unit, -int(n)), current, unit)
+    first = plus(current, unit)
+    return interval(m.start(), m.end(), first, plus(first, unit, int(n)), unit)

@@ -338,6 +338,13 @@ def _iv(a: str, b: str) -> dict:
         ("the beginning of 2027", "en", _iv(T("2027-01-01"), T("2027-04-01"))),
         ("下个月初", "zh", _iv(T("2027-01-01"), T("2027-01-11"))),
         ("年底", "zh", _iv(T("09-01"), T("2027-01-01"))),
+        # a length of time from a time: a stay of 3 nights from Friday ends on Monday
+        ("for 3 nights from friday", "en", _iv(T("12-11"), T("12-14"))),
+        ("a room next monday for two nights", "en", _iv(T("12-07"), T("12-09"))),
+        ("from the 18th of december for 10 days", "en", _iv(T("12-18"), T("12-28"))),
+        ("tomorrow at 9 for 2 hours", "en", _iv(T("12-06", "09:00"), T("12-06", "11:00"))),
+        ("周五开始住三晚", "zh", _iv(T("12-11"), T("12-14"))),
+        ("从下周一起住两晚", "zh", _iv(T("12-07"), T("12-09"))),
     ],
 )
 def test_stretches_of_time_are_intervals_from_and_to(text, lang, expected):
@@ -382,6 +389,9 @@ def test_a_range_that_reads_backwards_and_a_year_range_are_no_open_intervals():
     # a length of time before "after"/"from" counts from that time: another day, not everything after it
     assert [f for f in extract("3 days after monday", "en", NOW) if isinstance(f.value, dict)] == []
     assert [f for f in extract("a year from christmas", "en", NOW) if isinstance(f.value, dict)] == []
+    # a length that is no time's: a party size, a day without a stay verb in Chinese
+    assert [f.value for f in extract("friday for 2 people", "en", NOW) if f.dim == "time"] == [T("12-11")]
+    assert all(isinstance(f.value, str) for f in extract("明天三点", "zh", NOW))
     by_friday = {"from": T("12-05", "10:00"), "to": T("12-11")}  # from now
     assert [f.value for f in extract("book it by friday", "en", NOW)] == [by_friday]
 
