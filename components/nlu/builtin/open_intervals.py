@@ -109,9 +109,14 @@ def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolve: Re
         after, lead, stop = found.re is _AFTER_EN, found.start(), end
         if after and (onwards := _ONWARDS.match(text, end)):
             stop = onwards.end()
+    return _open(lead, stop, at, grain, after)
+
+
+def _open(start: int, end: int, at: datetime, grain: str, after: bool) -> Found:
+    """An interval from ``at`` on (``after``) or up to it, the other end None."""
     iso = at.isoformat(timespec="seconds")
     side = "from" if after else "to"
-    return Found(lead, stop, "time", {"from": iso if after else None, "to": None if after else iso},
+    return Found(start, end, "time", {"from": iso if after else None, "to": None if after else iso},
                  {"type": "interval", side: {"value": iso, "grain": grain}})
 
 
@@ -120,12 +125,8 @@ def open_phrases(text: str, lang: str, now: datetime) -> list[Found]:
     out: list[Found] = []
     if lang == "en":
         for m in _OPEN_YEAR_EN.finditer(text):
-            iso = midnight(date(int(m.group("y")), 1, 1), now).isoformat(timespec="seconds")
-            side = "from" if m.group("after") else "to"
-            out.append(Found(m.start(), m.end(), "time", {"from": None, "to": None, side: iso},
-                             {"type": "interval", side: {"value": iso, "grain": "year"}}))
+            year = midnight(date(int(m.group("y")), 1, 1), now)
+            out.append(_open(m.start(), m.end(), year, "year", m.group("after") is not None))
         for m in _ASAP.finditer(text):  # from now on
-            iso = now.replace(microsecond=0).isoformat(timespec="seconds")
-            out.append(Found(m.start(), m.end(), "time", {"from": iso, "to": None},
-                             {"type": "interval", "from": {"value": iso, "grain": "second"}}))
+            out.append(_open(m.start(), m.end(), now.replace(microsecond=0), "second", True))
     return out
