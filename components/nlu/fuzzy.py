@@ -215,8 +215,11 @@ class FuzzyIndex:
         left = words[i - 1][0].lower() if i else EDGE
         right = words[i + 1][0].lower() if i + 1 < len(words) else EDGE
         around = f"{left}\0{right}"
-        hits = [k for k in keys if " " not in k and is_slip(typed, k)
-                and around in self._contexts.get(self._meaning.get(k, "").partition("\0")[0], ())]
+        entities = {entity for entity, pairs in self._contexts.items() if around in pairs}
+        if not entities:
+            return None  # no example puts a value between these words (most words: cheap)
+        hits = [k for k in keys if " " not in k and self._meaning.get(k, "").partition("\0")[0] in entities
+                and is_slip(typed, k)]
         if not hits or len({self._meaning.get(k) for k in hits}) > 1:
             return None  # none, or two values as close: no guess
         key = hits[0]
