@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from .clock_en import COUNT, count
-from .days import GRAIN_ORDER, MONTHS, ZH_UNITS, Piece, Resolve, add_months, interval, midnight, plus
+from .days import GRAIN_ORDER, MONTHS, ZH_UNITS, Piece, Resolve, add_months, grain_of, interval, midnight, plus
 from .numbers import CN_NUM, Found, cn_int, cn_number
 from .open_intervals import for_length, one_end, open_phrases
 
@@ -106,10 +106,9 @@ def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], re
     taken = [(f.start, f.end) for f in out]
     for i, g in enumerate(items):
         previous = items[i - 1][-1].end if i else None  # "monday through friday" read as no range: no open end
-        if i in used:
+        if i in used or (at := resolve(g)) is None:  # resolved once for both readings
             continue
-        if (f := for_length(g, text, lang, resolve, taken) or one_end(g, text, lang, now, resolve, taken,
-                                                                          previous)) is not None:
+        if (f := for_length(g, text, lang, at, taken) or one_end(g, text, lang, now, at, taken, previous)) is not None:
             out.append(f)
     kept: list[Found] = []
     for f in sorted(out, key=lambda f: f.start - f.end):  # the longest first
@@ -263,8 +262,7 @@ def _stretch(m: re.Match[str], lang: str, now: datetime) -> Found | None:
         unit = ZH_UNITS[m.group("unit")]
         back = m.group("rel") in ("过去", "最近", "上", "前")
     else:
-        word = m.group("unit").lower().rstrip("s")
-        unit = {"min": "minute", "hr": "hour"}.get(word, word)
+        unit = grain_of(m.group("unit"))
         back = m.group("rel").lower() in ("last", "past", "previous")
     current = now.replace(microsecond=0)
     if unit in ("minute", "hour"):

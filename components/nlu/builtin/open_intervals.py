@@ -15,7 +15,7 @@ import re
 from datetime import date, datetime
 
 from .clock_en import COUNT, count
-from .days import GRAIN_ORDER, ZH_UNITS, Piece, Resolve, interval, midnight, plus
+from .days import GRAIN_ORDER, ZH_UNITS, Piece, grain_of, interval, midnight, plus
 from .numbers import CN_NUM, Found, cn_number
 
 __all__ = ["for_length", "one_end", "open_phrases"]
@@ -46,8 +46,8 @@ _LENGTH_ZH = re.compile(rf"(?:开始|起)?(?:住|租|玩|待|呆)?(?P<n>{CN_NUM}
 _ZH_LENGTH_UNITS = {**ZH_UNITS, "晚": "day", "晚上": "day", "夜": "day"}  # a night of a stay is a day
 
 
-def for_length(group: list[Piece], text: str, lang: str, resolve: Resolve,
-                taken: list[tuple[int, int]]) -> Found | None:
+def for_length(group: list[Piece], text: str, lang: str, resolved: tuple[datetime, str],
+               taken: list[tuple[int, int]]) -> Found | None:
     """A time with a length of time from it: from the time, for that long ("friday for 3 nights": Friday to
     Monday); "from" before the time is part of it ("from 18th Dec for 10 days")."""
     start, end = group[0].start, group[-1].end
@@ -70,26 +70,21 @@ def for_length(group: list[Piece], text: str, lang: str, resolve: Resolve,
             frm = _AFTER_EN.search(text[:start])
             lead, stop = (frm.start() if frm else start), m.end()
         n = count(m.group("n"))
-        word = m.group("unit").lower().rstrip("s")
-        unit = {"night": "day", "min": "minute", "hr": "hour"}.get(word, word)
-    resolved = resolve(group)
-    if resolved is None or n is None or not float(n).is_integer() or n < 1:
+        unit = grain_of(m.group("unit"))
+    if n is None or not float(n).is_integer() or n < 1:
         return None
     at, grain = resolved
     finer = min(grain, unit, key=GRAIN_ORDER.index)
     return interval(lead, stop, at, plus(at, unit, int(n)), finer)
 
 
-def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolve: Resolve,
+def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolved: tuple[datetime, str],
              taken: list[tuple[int, int]], previous: int | None) -> Found | None:
     """An open interval: a time with "after", "until"... (English, before it) or 以后, 之前... (Chinese, after it);
     the end not said is None, as Rasa gives Duckling's open intervals; "by <time>" runs from now."""
     start, end = group[0].start, group[-1].end
     if any(start < b and a < end for a, b in taken):
         return None  # an end of a range, or inside a stretch already read
-    resolved = resolve(group)
-    if resolved is None:
-        return None
     at, grain = resolved
     if lang == "zh":
         mark = _AFTER_ZH.match(text, end) or _BEFORE_ZH.match(text, end)
