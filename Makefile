@@ -89,7 +89,7 @@ typecheck: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-fewshot bench-typos bench-answers bench-duckling bench-finetune bench-init bench-rasa bench-rasa-replay bench-rasa-oracle bench-rasa-live bench-rasa-nlu bench-scale
+.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-fewshot bench-typos bench-answers bench-rasa-typos bench-duckling bench-finetune bench-init bench-rasa bench-rasa-replay bench-rasa-oracle bench-rasa-live bench-rasa-nlu bench-scale
 bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-fewshot bench-typos bench-answers bench-finetune bench-latency bench-serve bench-nlg bench-nlg-small bench-init bench-rasa bench-rasa-replay bench-scale
 
 bench-foundation: setup
@@ -120,6 +120,11 @@ bench-typos: setup
 
 bench-answers: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_answers.py
+
+# typo'd entity values in the public Rasa projects of ../shared/rasa-examples (no torch; seconds)
+RASA_EXAMPLES ?= ../shared/rasa-examples
+bench-rasa-typos: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa_typos.py --rasa-examples $(RASA_EXAMPLES)
 
 # builtin_entities against Duckling's own test corpus, read from a snapshot of facebook/duckling
 # outside the repository: make bench-duckling DUCKLING=<its git directory or checkout>
