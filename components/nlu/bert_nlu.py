@@ -328,7 +328,7 @@ class BertNLU(BertNLUFiles, Component):
             ranking = [{"name": n, "confidence": c} for n, c in ranked]
             words = word_lists[b]
             kept = batch.kept[b]
-            if len(kept) < len(words) and len(words) > 1:
+            if len(kept) < (said := sum(1 for w, _, _ in words if w)) and said > 1:  # a 字 read once: ""
                 logger.warning(
                     "message of %d words truncated to %d for the encoder (max_length %d pieces)",
                     len(words),

@@ -38,7 +38,9 @@ edge) are those either side of a value of the same entity in one of the bot's an
 ("dinner in the wes": the bot writes "in the [west](area)") and it is one slip (a letter dropped
 or doubled, two neighbours swapped, a neighbouring key: :func:`~.noise.is_slip`) from exactly one
 value of that entity. "the est side" stays unread (east or west?), and so does "in the best"
-(b and w are no neighbouring keys).
+(b and w are no neighbouring keys). In Chinese the same holds for a character alone that is one
+of the two of exactly one value: "目的地是圳" is 深圳 where the bot writes "目的地是[深圳](city)";
+"去京" stays unread (北京 or 南京?), and so does 圳 between characters no example puts a city between.
 
 Overlapping fuzzy matches keep the better score, then the longer span. A match is an entity
 with ``extractor: fuzzy`` and ``confidence`` = the similarity / 100, its value the declared
@@ -174,6 +176,11 @@ class FuzzyIndex:
                 if held and not han and not all(_holds(match.key, span, s, e) for s, e in held):
                     continue
                 found.append(match)
+        if self._contexts and self._sounds:  # a Chinese character alone: one of a value's two, in its context
+            keys = list(self._threshold)
+            for i, (_, start, end) in enumerate(words):
+                if not any(start < e and s < end for s, e in taken) and (match := self._in_context(words, i, keys)):
+                    found.append(match)
         kept: list[FuzzyMatch] = []
         for m in sorted(found, key=lambda m: (-m.score, m.start - m.end, m.start)):
             if all(m.end <= k.start or m.start >= k.end for k in kept):
@@ -210,7 +217,8 @@ class FuzzyIndex:
         between the same two neighbours (the module docstring)."""
         typed, start, end = words[i]
         typed = typed.lower()
-        if len(typed) < CONTEXT_MIN_LETTERS or not typed.isalpha():
+        han = bool(self._sounds) and len(typed) == 1 and _HAN.match(typed * 2) is not None
+        if not han and (len(typed) < CONTEXT_MIN_LETTERS or not typed.isalpha() or self._sounds):
             return None
         left = words[i - 1][0].lower() if i else EDGE
         right = words[i + 1][0].lower() if i + 1 < len(words) else EDGE
@@ -219,7 +227,7 @@ class FuzzyIndex:
         if not entities:
             return None  # no example puts a value between these words (most words: cheap)
         hits = [k for k in keys if " " not in k and self._meaning.get(k, "").partition("\0")[0] in entities
-                and is_slip(typed, k)]
+                and (one_slip(typed, k, drop_from=2) if han else is_slip(typed, k))]
         if not hits or len({self._meaning.get(k) for k in hits}) > 1:
             return None  # none, or two values as close: no guess
         key = hits[0]

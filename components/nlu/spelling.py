@@ -20,7 +20,12 @@ input method, a character read the same: a character the bot's examples never us
 replaced, for the model only, by the bot's most frequent character that can be read the same
 way (不: both read "bu", without tones, pypinyin's readings) and that the bot writes beside the
 character before or after it (不是 is in its examples). A character with no such reading stays:
-a city the bot has not seen ("拉萨") is not made into other characters.
+a city the bot has not seen ("拉萨") is not made into other characters. The other slips of typing
+(noise.py's) are read from the bot's pairs too: two neighbours swapped ("消取" for 取消, "好您") are put
+back where the bot never writes the pair as typed, writes it the other way round, and the swap
+makes more of the message's pairs the bot's (a pair that is a word of the dictionary, 议会 beside
+会议, stays); a character typed twice ("了了") is read once where the bot never writes it doubled
+and writes it beside its neighbour. A dropped character is not guessed.
 Other unspaced scripts are left alone.
 """
 
@@ -140,11 +145,37 @@ class ReadingSpeller:
                 text[i] = next(
                     (k for k in self._same_reading(c) if before + k in self.pairs or k + after in self.pairs), c
                 )
+        self._unslip(text)
         out, at = [], 0
         for w in words:
             out.append("".join(text[at : at + len(w)]))
             at += len(w)
         return out
+
+    def _unslip(self, text: list[str]) -> None:
+        """Two neighbours swapped put back, a character typed twice read once (``""`` in its place: the
+        text keeps one entry per character typed), by the bot's pairs (see the module docstring)."""
+        i = 0
+        while i + 1 < len(text):
+            a, b = text[i], text[i + 1]
+            if not (_is_han(a) and _is_han(b)) or a + b in self.pairs:
+                i += 1
+                continue
+            before = text[i - 1] if i else ""
+            after = next((c for c in text[i + 2:] if c), "")
+            if a == b:
+                if before + a in self.pairs or a + after in self.pairs:
+                    text[i + 1] = ""  # typed twice: read once
+                    i += 2
+                    continue
+            elif b + a in self.pairs and not _dictionary_word(a + b):
+                was = (before + a in self.pairs) + (b + after in self.pairs)
+                now = 1 + (before + b in self.pairs) + (a + after in self.pairs)
+                if now > was:
+                    text[i], text[i + 1] = b, a
+                    i += 2
+                    continue
+            i += 1
 
     def _same_reading(self, c: str) -> list[str]:
         """The bot's characters that can be read as ``c`` can, the more frequent first."""
@@ -213,6 +244,13 @@ class AsRead:
         otherwise is in it (found as typed, or nothing)."""
         a, b = self._starts[start], self._ends[end - 1]
         return (a, b) if any(a <= c["start"] and c["end"] <= b for c in self.fixes) else None
+
+
+def _dictionary_word(text: str) -> bool:
+    """``text`` is a word of the Chinese dictionary (jieba's): a pair typed as the user meant it."""
+    from .word_boundaries import dictionary_word
+
+    return dictionary_word(text)
 
 
 def _is_han(c: str) -> bool:

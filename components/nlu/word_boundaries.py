@@ -16,7 +16,7 @@ import logging
 import threading
 from typing import Any
 
-__all__ = ["has_segmenter", "read_text", "word_edges"]
+__all__ = ["dictionary_word", "has_segmenter", "read_text", "word_edges"]
 
 _LOCK = threading.Lock()
 _SEGMENTERS: dict[str, Any] = {}
@@ -48,6 +48,11 @@ def word_edges(text: str, lang: str) -> set[int] | None:
     for _word, start, end in _jieba().tokenize(text, HMM=False):
         edges.update((start, end))
     return edges
+
+
+def dictionary_word(text: str) -> bool:
+    """``text`` is a word of the Chinese dictionary (jieba's, with a frequency)."""
+    return _jieba().FREQ.get(text, 0) > 0
 
 
 def read_text(text: str, words: list[tuple[str, int, int]]) -> str:

@@ -253,6 +253,38 @@ def test_chinese_slips_of_the_fingers_match_and_real_words_do_not(write_bot):
     assert typos(c, "去杭") == []  # one of two characters left: no guess
 
 
+CITIES = """
+version: "1"
+language: zh
+intents:
+  book:
+    examples:
+      - 目的地是[深圳](city)
+      - 帮我订去[杭州](city)的票
+      - 我要去[北京](city)
+      - "[明天](date)走"
+entities:
+  city:
+    lookup: [深圳, 杭州, 北京, 南京, 广州]
+  date:
+    lookup: [今天, 明天, 后天]
+"""
+
+
+def test_a_chinese_character_alone_is_one_of_a_values_two_where_the_examples_put_the_entity(write_bot):
+    c = trained(write_bot({"domain.yml": CITIES}))
+    # between the neighbours of a city in the examples, one of the two characters of exactly one city
+    assert typos(c, "目的地是圳") == [("city", "深圳", "圳", "fuzzy", 50)]
+    assert typos(c, "帮我订去杭的票") == [("city", "杭州", "杭", "fuzzy", 50)]
+    assert typos(c, "我要去深") == [("city", "深圳", "深", "fuzzy", 50)]
+    # 京 is in 北京 and 南京, 州 in 杭州 and 广州: no guess
+    assert typos(c, "我要去京") == [] and typos(c, "帮我订去州的票") == []
+    # elsewhere a character alone is no city; the date's neighbours are not the city's
+    assert typos(c, "圳") == [] and typos(c, "我去深圳") == [("city", "深圳", "深圳", "lookup", 100)]
+    assert typos(c, "杭走") == []
+    assert typos(c, "天走") == []  # 今天, 明天 or 后天
+
+
 def test_a_fuzzy_threshold_out_of_range_is_a_located_error(write_bot):
     from dialogkit.framework.errors import DialogkitError
 

@@ -64,6 +64,26 @@ def test_characters_the_bot_never_uses_are_read_as_one_read_the_same_that_the_bo
     assert speller.correct("布是") == "不是"  # a word of several characters is its own context
 
 
+def test_two_characters_swapped_or_one_typed_twice_are_read_as_the_bot_writes_them():
+    speller = ReadingSpeller.fit([list(t) for t in (
+        "取消订票", "不要了，取消", "您好", "你好，我想问点事", "太感谢了", "订票去苏州", "哈喽", "谢谢", "会议室",
+    )])
+
+    def read(text):
+        return "".join(speller.correct_words(list(text)))
+
+    # swapped: the bot never writes the pair as typed, writes it the other way round, and more pairs are its own
+    assert [read(t) for t in ("消取订票", "不要了，消取", "好您", "你好，我问想点事", "订去票苏州")] == [
+        "取消订票", "不要了，取消", "您好", "你好，我想问点事", "订票去苏州"]
+    # typed twice where the bot never doubles it: read once, one entry per character typed (the offsets hold)
+    assert speller.correct_words(list("太感谢了了")) == ["太", "感", "谢", "了", ""]
+    assert read("哈哈喽") == "哈喽"
+    assert read("谢谢谢") == "谢谢谢"  # the bot writes 谢谢: nothing to undo
+    assert read("议会") == "议会"  # a word of the dictionary, as typed (会议 is the bot's)
+    assert read("我想看看") == "我想看看"  # 看看 beside nothing the bot writes: as typed
+    assert read("取消") == "取消" and read("消") == "消"
+
+
 ZH_TICKETS = """
 version: "1"
 language: zh
@@ -93,6 +113,13 @@ def test_a_chinese_bot_reads_a_homophone_slip_as_its_own_characters_with_the_use
     assert same_ranking(typed, clean)
     assert [(e["start"], e["end"]) for e in typed["entities"]] == [(e["start"], e["end"]) for e in clean["entities"]]
     assert all(e["value"] in "我要推票去北惊" for e in typed["entities"])
+    # two characters swapped, one typed twice: read as the bot writes them, the model sees the same pieces
+    typed, clean = c.parse_batch(["怎么票退", "怎么退票"])
+    assert same_ranking(typed, clean) and typed["corrections"] == [
+        {"start": 2, "end": 3, "read": "退"}, {"start": 3, "end": 4, "read": "票"}]
+    typed, clean = c.parse_batch(["订票去北京京", "订票去北京"])
+    assert same_ranking(typed, clean) and typed["corrections"] == [{"start": 5, "end": 6, "read": ""}]
+    assert [(e["start"], e["end"]) for e in typed["entities"]] == [(e["start"], e["end"]) for e in clean["entities"]]
     c.save(tmp_path)
     again = BertNLU.load(tmp_path, c.config, loaded.domain)
     assert isinstance(again.speller, ReadingSpeller) and again.speller.correct("推票") == "退票"
