@@ -40,7 +40,8 @@ or doubled, two neighbours swapped, a neighbouring key: :func:`~.noise.is_slip`)
 value of that entity. "the est side" stays unread (east or west?), and so does "in the best"
 (b and w are no neighbouring keys). In Chinese the same holds for a character alone that is one
 of the two of exactly one value: "目的地是圳" is 深圳 where the bot writes "目的地是[深圳](city)";
-"去京" stays unread (北京 or 南京?), and so does 圳 between characters no example puts a city between.
+"去京" stays unread (北京 or 南京?), and so does 圳 between characters no example puts a city between,
+or alone (a reply of one character is offered at the question instead: "Did you mean").
 
 Overlapping fuzzy matches keep the better score, then the longer span. A match is an entity
 with ``extractor: fuzzy`` and ``confidence`` = the similarity / 100, its value the declared
@@ -222,6 +223,8 @@ class FuzzyIndex:
             return None
         left = words[i - 1][0].lower() if i else EDGE
         right = words[i + 1][0].lower() if i + 1 < len(words) else EDGE
+        if han and left == right == EDGE:
+            return None  # a whole reply of one character: offered at the question ("Did you mean"), not guessed
         around = f"{left}\0{right}"
         entities = {entity for entity, pairs in self._contexts.items() if around in pairs}
         if not entities:
