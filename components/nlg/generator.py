@@ -26,7 +26,6 @@ initialised from the encoder's (``init_embeddings``). Inference runs on the nump
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 from collections import OrderedDict
@@ -137,9 +136,10 @@ class T5NLG(Component):
         ``resume``: go on training the current model (a third of the first run's steps)."""
         import torch
 
+        from ..training.devices import cores
         from .generator_trainer import FitSettings, fit
 
-        torch.set_num_threads(self.config.threads or max(1, os.cpu_count() or 1))
+        torch.set_num_threads(self.config.threads or cores())
         cfg = self.config
         seed = cfg.seed if cfg.seed is not None else context.seed
         if not resume or self._hf_model is None:

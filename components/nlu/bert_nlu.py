@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from typing import TYPE_CHECKING, Any, cast
 
 from dialogkit.framework.domain.builtins import NLU_FALLBACK
@@ -150,10 +149,10 @@ class BertNLU(BertNLUFiles, Component):
     def _threads(self) -> None:
         import torch
 
-        from ..training.devices import world
+        from ..training.devices import cores, world
 
         # processes share the cores
-        torch.set_num_threads(self.config.threads or max(1, (os.cpu_count() or 1) // world()[1]))
+        torch.set_num_threads(self.config.threads or max(1, cores() // world()[1]))
 
     def train(self, context: TrainingContext, progress: Any = None) -> None:
         from .encoder_source import load_encoder, load_tokenizer

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from ..training.devices import cores
+
 __all__ = ["OnnxJointModel", "available", "export", "export_cached", "export_or_torch", "viterbi"]
 
 logger = logging.getLogger(__name__)
@@ -231,7 +233,7 @@ class OnnxJointModel:
         )
         self.precision = precision or self.info.get("precision", "fp32")
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.intra_op_num_threads = threads or cores()
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self.session = ort.InferenceSession(

@@ -23,7 +23,16 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["device", "is_main", "launch", "shard", "world", "wrap"]
+__all__ = ["cores", "device", "is_main", "launch", "shard", "world", "wrap"]
+
+
+def cores() -> int:
+    """The cores this process may use: ``OMP_NUM_THREADS`` where it is set (as torch and ONNX Runtime read
+    it: a test runner or a server with several processes on one machine gives each its share), else all."""
+    try:
+        return max(1, int(os.environ.get("OMP_NUM_THREADS", "")))
+    except ValueError:
+        return max(1, os.cpu_count() or 1)
 
 
 def world() -> tuple[int, int]:
@@ -94,7 +103,7 @@ def _worker(rank: int, size: int, port: int, fn: Callable[..., Any], args: tuple
     if use_gpus:
         torch.cuda.set_device(rank)
     else:  # CPU processes share the cores
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // size))
+        torch.set_num_threads(max(1, cores() // size))
     dist.init_process_group("nccl" if use_gpus else "gloo", rank=rank, world_size=size)
     try:
         fn(*args)
