@@ -31,21 +31,12 @@ def write_bot(tmp_path):
     return _write
 
 
-# session fixtures that train a real encoder: under `pytest -n 2 --dist loadgroup` (make test) the tests
-# sharing one run in the same worker process, so each is trained once per run, not once per worker
-TRAINED_ONCE = {"restaurant_model": "restaurant_model", "rasa_models": "rasa_projects", "action_server": "rasa_projects"}
-
-
 def pytest_collection_modifyitems(items):
     # a test on the trained restaurant bot waits for its real encoder's training (over a minute
     # on 2 cores): slow, so `pytest -m "not slow"` stays a quick run
     for item in items:
-        names = getattr(item, "fixturenames", ())
-        if "restaurant_model" in names:
+        if "restaurant_model" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
-        group = next((TRAINED_ONCE[n] for n in names if n in TRAINED_ONCE), None)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def trained_bot(root: Path, files: dict) -> Path:
