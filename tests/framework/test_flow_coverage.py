@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -167,24 +166,3 @@ def test_the_coverage_page_marks_the_untested_branch_in_chromium(covered, tmp_pa
         assert "if available: else" in page.locator("table.untested").inner_text()
         page.screenshot(path=str(tmp_path / "coverage.png"), full_page=True)
         browser.close()
-
-
-@pytest.mark.slow
-def test_a_rasa_projects_test_stories_count_toward_coverage(tmp_path):
-    """A project nobody wrote flows for: its test stories, replayed, are the conversations measured."""
-    project = Path(__file__).resolve().parents[1] / "rasa" / "projects" / "moodbot"
-    done = subprocess.run(
-        [sys.executable, "-m", "dialogkit", "test", str(project), "--coverage", "--coverage-out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    stories = sum(1 for line in done.stdout.splitlines() if line.startswith("PASS  story "))
-    assert stories == 7
-    assert f"Flow coverage from {stories} conversation test(s)" in done.stdout
-    data = json.loads((tmp_path / "coverage.json").read_text(encoding="utf-8"))
-    assert data["conversations"] == 7
-    assert data["flows"]["on_greet"]["repairs"]["started"] == 5
-    # the imported flows' lines are in a temporary import: the untested branches are named by flow
-    assert "  on_affirm: start" in done.stdout.splitlines()
