@@ -73,6 +73,7 @@ AUTO_LOWEST = 75.0  # the lowest similarity the `auto` rule takes: one edit in 4
 CONTEXT_MIN_LETTERS = 3  # the shortest word read as a typo in the bot's own context ("in the wes")
 EDGE = ""  # the message's edge, as a neighbour of a word in a context
 _HAN = re.compile(r"^[\u3400-\u9fff]{2,}$")
+_HAN_CHAR = re.compile(r"^[\u3400-\u9fff]$")
 
 
 def _holds(key: str, span: list[tuple[str, int, int]], start: int, end: int) -> bool:
@@ -218,7 +219,7 @@ class FuzzyIndex:
         between the same two neighbours (the module docstring)."""
         typed, start, end = words[i]
         typed = typed.lower()
-        han = bool(self._sounds) and len(typed) == 1 and _HAN.match(typed * 2) is not None
+        han = bool(self._sounds) and _HAN_CHAR.match(typed) is not None
         if not han and (len(typed) < CONTEXT_MIN_LETTERS or not typed.isalpha() or self._sounds):
             return None
         left = words[i - 1][0].lower() if i else EDGE

@@ -42,6 +42,7 @@ from rapidfuzz.distance import OSA
 from dialogkit.framework.domain.tokenization import UNSPACED, unspaced
 
 from .noise import is_slip
+from .word_boundaries import dictionary_word
 
 __all__ = [
     "UNSPACED", "AsRead", "ReadingSpeller", "Speller", "char_readings", "corrections", "read_by_pinyin", "speller_for",
@@ -168,7 +169,7 @@ class ReadingSpeller:
                     text[i + 1] = ""  # typed twice: read once
                     i += 2
                     continue
-            elif b + a in self.pairs and not _dictionary_word(a + b):
+            elif b + a in self.pairs and not dictionary_word(a + b):  # 议会 is no slip of 会议
                 was = (before + a in self.pairs) + (b + after in self.pairs)
                 now = 1 + (before + b in self.pairs) + (a + after in self.pairs)
                 if now > was:
@@ -244,13 +245,6 @@ class AsRead:
         otherwise is in it (found as typed, or nothing)."""
         a, b = self._starts[start], self._ends[end - 1]
         return (a, b) if any(a <= c["start"] and c["end"] <= b for c in self.fixes) else None
-
-
-def _dictionary_word(text: str) -> bool:
-    """``text`` is a word of the Chinese dictionary (jieba's): a pair typed as the user meant it."""
-    from .word_boundaries import dictionary_word
-
-    return dictionary_word(text)
 
 
 def _is_han(c: str) -> bool:
