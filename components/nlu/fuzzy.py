@@ -151,6 +151,8 @@ class FuzzyIndex:
                 if _HAN.match(key.replace(" ", "")):
                     syllables = _sound(key.replace(" ", ""))
                     self._sounds.setdefault(len(syllables), []).append((key, syllables))
+        # the values a lone character can be one of two of (the context rule, Chinese)
+        self._two_characters = [key for key, _ in self._sounds.get(2, [])]
 
     def matches(self, words: list[tuple[str, int, int]], taken: list[tuple[int, int]]) -> list[FuzzyMatch]:
         """The fuzzy matches among a message's ``words`` ((text, start, end), as the tokenizer
@@ -178,10 +180,10 @@ class FuzzyIndex:
                 if held and not han and not all(_holds(match.key, span, s, e) for s, e in held):
                     continue
                 found.append(match)
-        if self._contexts and self._sounds:  # a Chinese character alone: one of a value's two, in its context
-            keys = list(self._threshold)
+        if self._contexts and self._two_characters:  # a Chinese character alone: one of a value's two, in context
             for i, (_, start, end) in enumerate(words):
-                if not any(start < e and s < end for s, e in taken) and (match := self._in_context(words, i, keys)):
+                if not any(start < e and s < end for s, e in taken) and \
+                        (match := self._in_context(words, i, self._two_characters)):
                     found.append(match)
         kept: list[FuzzyMatch] = []
         for m in sorted(found, key=lambda m: (-m.score, m.start - m.end, m.start)):

@@ -113,3 +113,19 @@ def tiny_encoder(tmp_path_factory):
     from tests.components.nlu.conftest import tiny_encoder as make
 
     return make.__wrapped__(tmp_path_factory)
+
+
+def test_the_cores_a_process_may_use_follow_omp_num_threads(monkeypatch):
+    import os
+
+    from dialogkit.components.training.devices import cores
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert cores() == 1
+    monkeypatch.setenv("OMP_NUM_THREADS", "0")
+    assert cores() == 1  # never none
+    for unset in ("", "two"):  # unset, or not a number: every core
+        monkeypatch.setenv("OMP_NUM_THREADS", unset)
+        assert cores() == max(1, os.cpu_count() or 1)
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert cores() == max(1, os.cpu_count() or 1)
