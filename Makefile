@@ -89,7 +89,7 @@ typecheck: setup
 clean:
 	rm -rf models .pytest_cache
 
-.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-fewshot bench-typos bench-answers bench-rasa-typos bench-duckling bench-finetune bench-init bench-rasa bench-rasa-replay bench-rasa-oracle bench-rasa-live bench-rasa-nlu bench-scale
+.PHONY: bench bench-foundation bench-dm bench-dm-ab bench-nlu bench-latency bench-serve bench-nlg bench-nlg-small bench-nlu-bots bench-fewshot bench-typos bench-answers bench-rasa-typos bench-zh-slips bench-duckling bench-finetune bench-init bench-rasa bench-rasa-replay bench-rasa-oracle bench-rasa-live bench-rasa-nlu bench-scale
 bench: bench-foundation bench-dm bench-nlu bench-nlu-bots bench-fewshot bench-typos bench-answers bench-finetune bench-latency bench-serve bench-nlg bench-nlg-small bench-init bench-rasa bench-rasa-replay bench-scale
 
 bench-foundation: setup
@@ -125,6 +125,11 @@ bench-answers: setup
 RASA_EXAMPLES ?= ../shared/rasa-examples
 bench-rasa-typos: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_rasa_typos.py --rasa-examples $(RASA_EXAMPLES)
+
+# Chinese NLU files not written for the speller (Rasa JSON/YAML or a message per line, outside the checkout)
+ZH_CORPORA ?=
+bench-zh-slips: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_zh_slips.py $(ZH_CORPORA)
 
 # builtin_entities against Duckling's own test corpus, read from a snapshot of facebook/duckling
 # outside the repository: make bench-duckling DUCKLING=<its git directory or checkout>
