@@ -38,6 +38,9 @@ class BertNLUConfig(ComponentConfig):
     threshold: float = 0.4
     ranking_size: int = 10
     patience: int = 5
+    # without a held-out split: training stops once the training loss has not fallen by this share below its
+    # best in `patience` epochs (the heads have fitted the bot's examples); 0 runs every epoch
+    converged_tolerance: float = Field(default=0.01, ge=0, lt=1)
     validation_fraction: float = 0.1
     min_examples_for_validation: int = 300
     seed: int = 42

@@ -116,6 +116,14 @@ def evaluate(
     return {"intent_acc": correct_intent / n, "tag_acc": tag_hits / max(tag_total, 1), "frame_acc": correct_frame / n}
 
 
+def converged(losses: list[float], patience: int, tolerance: float) -> bool:
+    """Whether the last ``patience`` epochs' ``losses`` fell less than ``tolerance`` (a share) below the
+    best loss before them: the stopping rule without a held-out split (0: never)."""
+    if tolerance <= 0 or patience < 1 or len(losses) <= patience:
+        return False
+    return min(losses[-patience:]) > min(losses[:-patience]) * (1 - tolerance)
+
+
 class _StepLoss(torch.nn.Module):
     """The training loss as one module's forward, so DistributedDataParallel sees every
     parameter it uses (the CRF's transitions too)."""
@@ -131,10 +139,11 @@ class _StepLoss(torch.nn.Module):
 
 def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: Any, device: Any,
         progress: Callable[[str], None] | None = None, featurizer: Any = None) -> FitResult:
-    """Train ``model`` in place; with ``dev``, keep the weights of the best epoch and stop early.
+    """Train ``model`` in place; with ``dev``, keep the weights of the best epoch and stop early; without,
+    stop once the training loss has :func:`converged`.
     Under ``dialogkit train --devices N`` each process trains on its share of every epoch
     (:mod:`dialogkit.components.training.devices`)."""
-    from ..training.devices import is_main, shard, wrap
+    from ..training.devices import is_main, mean, shard, wrap
 
     seed_everything(cfg.seed)
     started = time.perf_counter()
@@ -175,7 +184,7 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
             if bar is not None:
                 bar.set_postfix(epoch=epoch, loss=f"{running / step:.3f}")
                 bar.update(1)
-        record = {"epoch": epoch, "loss": running / max(steps_per_epoch, 1)}
+        record = {"epoch": epoch, "loss": mean(running / max(steps_per_epoch, 1))}
         if dev is not None and dev.intents:
             scores = evaluate(model, dev, tokenizer, cfg, device, featurizer)
             record.update(scores)
@@ -185,6 +194,13 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
             progress(f"epoch {epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in record.items() if k != "epoch"))
         if dev is not None and stopping.should_stop:
             logger.info("early stop after epoch %d (best %d)", epoch, stopping.best_epoch)
+            break
+        # without a held-out split: stop on the training loss, counted from the end of the warmup
+        after_warmup = [h["loss"] for h in history[math.ceil(cfg.warmup_ratio * cfg.epochs):]]
+        if (dev is None or not dev.intents) and converged(after_warmup, cfg.patience, cfg.converged_tolerance):
+            logger.info("the training loss converged after epoch %d", epoch)
+            if progress:
+                progress(f"converged: the loss fell less than {cfg.converged_tolerance:.0%} in {cfg.patience} epochs")
             break
     if bar is not None:
         bar.close()

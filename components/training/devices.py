@@ -9,7 +9,8 @@ training; the trainers ask :func:`world` which part of each epoch is theirs:
   gradient all-reduce of DistributedDataParallel (:func:`wrap`) never waits for a missing
   process; an optimizer step therefore covers N batches, and the schedule has 1/N steps;
 - held-out evaluation runs on every process on the same (all-reduced) weights, so early
-  stopping decides the same everywhere;
+  stopping decides the same everywhere; without one, training stops on the training loss averaged
+  over the processes (:func:`mean`);
 - only process 0 shows progress and writes the archive.
 
 Run under ``torchrun`` instead, the environment it sets (RANK, WORLD_SIZE, LOCAL_RANK,
@@ -23,7 +24,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["cores", "device", "is_main", "launch", "shard", "world", "wrap"]
+__all__ = ["cores", "device", "is_main", "launch", "mean", "shard", "world", "wrap"]
 
 
 def cores() -> int:
@@ -70,6 +71,20 @@ def shard(batches: list[Any]) -> list[Any]:
     usable = len(batches) - len(batches) % size if len(batches) >= size else len(batches)
     mine = batches[:usable][rank::size]
     return mine or batches[:1]  # fewer batches than processes: everyone takes the first
+
+
+def mean(value: float) -> float:
+    """``value`` averaged over the processes (itself when not distributed): a figure every process decides
+    on alike, as the training loss when training stops on it."""
+    rank, size = world()
+    if size == 1:
+        return value
+    import torch
+    import torch.distributed as dist
+
+    total = torch.tensor([value], dtype=torch.float64, device=device())
+    dist.all_reduce(total)
+    return float(total.item()) / size
 
 
 def wrap(model: Any) -> Any:

@@ -573,3 +573,31 @@ def test_sentence_classifier_is_saved_and_a_model_without_it_still_loads(write_b
     assert not (tmp_path / "old" / "sentence_classifier.safetensors").exists()
     loaded_old = BertNLU.load(tmp_path / "old", c.config, loaded.domain)  # a config that asks for it: none saved
     assert loaded_old.sentence is None and loaded_old.parse_batch(["hello"])[0]["intent_ranking"]
+
+
+@pytest.mark.parametrize(
+    "losses, expected",
+    [
+        ([2.0, 1.0, 0.5, 0.45, 0.45, 0.45, 0.45, 0.45, 0.45], True),  # 5 epochs within 1 % of the best before
+        ([2.0, 1.0, 0.5, 0.45, 0.45, 0.45, 0.45, 0.45, 0.44], False),  # the last epoch still fell 2 %
+        ([2.0, 2.0, 2.0, 2.0, 2.0], False),  # fewer epochs than the patience after the first
+        ([0.5, 0.6, 0.7, 0.6, 0.55, 0.52], True),  # rising is not falling
+    ],
+)
+def test_training_stops_when_the_loss_has_converged(losses, expected):
+    from dialogkit.components.nlu.trainer import converged
+
+    assert converged(losses, patience=5, tolerance=0.01) is expected
+    assert converged(losses, patience=5, tolerance=0.0) is False  # 0: every epoch runs
+
+
+def test_a_small_bot_stops_training_once_it_has_fitted_and_still_reads_its_examples(write_bot, tiny_encoder):
+    c, loaded = trained(write_bot, tiny_encoder, epochs=200)
+    epochs = [h["epoch"] for h in c.fit_result.history]
+    assert c.fit_result.epochs_run == epochs[-1] < 200
+    losses = [h["loss"] for h in c.fit_result.history]
+    assert min(losses[-5:]) > min(losses[:-5]) * 0.99  # what stopped it
+    for ex in collect_examples(loaded):
+        assert c.parse_batch([ex.text])[0]["intent_ranking"][0]["name"] == ex.intent, ex.text
+    every, _ = trained(write_bot, tiny_encoder, epochs=30, converged_tolerance=0)
+    assert every.fit_result.epochs_run == 30
