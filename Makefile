@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make test runs the suite in two processes (pytest-xdist) of one core each (OMP_NUM_THREADS: torch, ONNX Runtime
+# and numpy's BLAS use that many threads); tests sharing a trained model run in one process (tests/conftest.py).
+# Serially, with every core: make test TEST_ARGS= TEST_ENV=
+TEST_ARGS ?= -n 2 --dist loadgroup
+TEST_ENV ?= OMP_NUM_THREADS=1
 
 .PHONY: setup test demo lint typecheck clean browser webchat rasa-sdk-env rasa-oracle-env services services-down
 
@@ -49,7 +54,7 @@ services-down:
 
 # With the services' settings exported, and required: no store test is skipped.
 test: setup rasa-sdk-env services
-	set -a && . ./.services/env && set +a && DIALOGKIT_REQUIRE_SERVICES=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m pytest
+	set -a && . ./.services/env && set +a && DIALOGKIT_REQUIRE_SERVICES=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(TEST_ENV) $(BIN)/python -m pytest $(TEST_ARGS)
 
 demo: setup
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/dialogkit validate domains/restaurant

@@ -31,12 +31,19 @@ def write_bot(tmp_path):
     return _write
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups into the tests' ids
 def pytest_collection_modifyitems(items):
     # a test on the trained restaurant bot waits for its real encoder's training (over a minute
-    # on 2 cores): slow, so `pytest -m "not slow"` stays a quick run
+    # on 2 cores): slow, so `pytest -m "not slow"` stays a quick run. Under `pytest -n 2 --dist loadgroup`
+    # (make test) the tests sharing a session model trained on the real encoder run in one process, so it
+    # is trained once per run: the restaurant bot's tests together, and each Rasa module's (its projects)
     for item in items:
-        if "restaurant_model" in getattr(item, "fixturenames", ()):
+        names = getattr(item, "fixturenames", ())
+        if "restaurant_model" in names:
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("restaurant_model"))
+        elif "rasa_models" in names:
+            item.add_marker(pytest.mark.xdist_group(f"rasa_models:{item.module.__name__}"))
 
 
 def trained_bot(root: Path, files: dict) -> Path:
