@@ -121,6 +121,14 @@ class T5NLG(Component):
             self.train_pairs([(t.input, t.text) for t in first], context, progress, vocabulary=pairs)
             held_outcomes = selfcheck.score(self, selfcheck.build_cases(self, held, values, kept)) if held else []
             record_outcomes = selfcheck.score(self, selfcheck.build_cases(self, held_records, values))
+            if cfg.gate and not any(p.record for p in self.plans.values()):
+                # off on what it did not see: learning those too cannot turn it on (its own inputs only add
+                # responses it is refused on), and an off generator's weights are not kept
+                early = selfcheck.decide(self, [], held_outcomes, cfg.gate_max_off, cfg.gate_bleu_margin)
+                if not early.on:
+                    self.gate = early
+                    selfcheck.report(self, context, say)
+                    return
             self.train_pairs(pairs, context, progress, resume=True)
         else:
             self.train_pairs(pairs, context, progress)

@@ -322,3 +322,47 @@ def test_bot_steps_match_names_any_wording_and_texts_exactly():
     why = _mismatch("One pepperoni coming up.", generated, responses)
     assert why == ("expected bot to say 'One pepperoni coming up.', got 'Your pepperoni is on its way!' "
                    "(utter_ordered, generated; `bot: utter_ordered` accepts any wording of that response)")
+
+
+CLOSE = PIZZA.replace(
+    '''  utter_greet:
+    - "Hello! Hungry?"
+    - "Hi there! What can I get you?"''',
+    '''  utter_greet:
+    - "Hello there, what would you like to order today?"
+    - "Hello there, what would you like to eat today?"''',
+).replace(
+    '''  utter_ordered:
+    - "One {pizza} coming up."
+    - "A {pizza} pizza, on its way."''',
+    '''  utter_ordered:
+    - "One {pizza} pizza is coming up right now."
+    - "One {pizza} pizza is coming up very soon."''',
+).replace(
+    '''  utter_ask_pizza:
+    - "Which pizza would you like?"
+    - "What pizza can I get you?"''',
+    '''  utter_ask_pizza:
+    - "Which pizza would you like to order today?"
+    - "Which pizza would you like to have today?"''',
+)
+
+
+def test_a_generator_the_held_out_check_turns_off_is_not_trained_again(write_bot, tmp_path, monkeypatch, capsys):
+    """Its replies to the variations held out score under the templates': learning those too could not turn it
+    on (and an off generator's weights are not kept), so training ends there."""
+    bot = write_bot({"domain.yml": CLOSE}, name="close")
+    inject(monkeypatch, {"utter_greet": "Good evening, pick anything you fancy.",
+                         "utter_ordered": "Your {pizza} arrives shortly.",
+                         "utter_ask_pizza": "Name a pie for me please."})
+    runs = []
+    train_pairs = T5NLG.train_pairs
+    monkeypatch.setattr(T5NLG, "train_pairs", lambda self, *a, **k: runs.append(k) or train_pairs(self, *a, **k))
+    assert main(["train", str(bot), "--out", str(tmp_path / "close-model")]) == 0
+    out = capsys.readouterr()
+    assert "DK607" in out.out + out.err and "on held-out variations its replies score BLEU" in out.out + out.err
+    assert len(runs) == 1 and not runs[0].get("resume")  # the check's training only
+    agent = Agent.load(tmp_path / "close-model")
+    assert agent.describe()["t5_nlg"]["replies"].startswith("templates only: on held-out variations")
+    reply = agent.handle("hi", "u")[0]
+    assert reply["text"].startswith("Hello there, what would you like to") and reply["generated"] is False
