@@ -31,6 +31,11 @@ def write_bot(tmp_path):
     return _write
 
 
+# the group of the tests on the session's restaurant model (a test asking for it with request.getfixturevalue
+# names the group in its marks: the hook below sees only the fixtures a test declares)
+ON_THE_RESTAURANT_MODEL = pytest.mark.xdist_group("restaurant_model")
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups into the tests' ids
 def pytest_collection_modifyitems(items):
     # a test on the trained restaurant bot waits for its real encoder's training (over a minute
@@ -41,9 +46,13 @@ def pytest_collection_modifyitems(items):
         names = getattr(item, "fixturenames", ())
         if "restaurant_model" in names:
             item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group("restaurant_model"))
+            item.add_marker(ON_THE_RESTAURANT_MODEL)
         elif "rasa_models" in names:
             item.add_marker(pytest.mark.xdist_group(f"rasa_models:{item.module.__name__}"))
+    # the longest first, so neither process is left with one at the end: the groups (a model trained for
+    # several tests), then the other slow tests, then the rest (a stable sort: each part keeps its order)
+    items.sort(key=lambda item: (item.get_closest_marker("xdist_group") is None,
+                                 item.get_closest_marker("slow") is None))
 
 
 def trained_bot(root: Path, files: dict) -> Path:

@@ -76,7 +76,7 @@ def shard(batches: list[Any]) -> list[Any]:
 def mean(value: float) -> float:
     """``value`` averaged over the processes (itself when not distributed): a figure every process decides
     on alike, as the training loss when training stops on it."""
-    rank, size = world()
+    _, size = world()
     if size == 1:
         return value
     import torch

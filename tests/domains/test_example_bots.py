@@ -10,7 +10,7 @@ from dialogkit.framework.domain.training_data import collect_examples
 from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
 from dialogkit.framework.evaluation.flow_coverage import measure
 from dialogkit.framework.runtime.tracker import FlowCancelled, FlowInterrupted, FlowResumed, SlotSet, UserUttered
-from tests.conftest import DOMAINS
+from tests.conftest import DOMAINS, ON_THE_RESTAURANT_MODEL
 
 pytestmark = pytest.mark.slow  # `pytest -m "not slow"` skips it (a quick run while developing)
 
@@ -53,7 +53,8 @@ def test_enough_varied_annotated_examples(bot):
     assert sum(len(e.entities) for e in examples) >= 50
 
 
-@pytest.mark.parametrize("bot", BOTS)
+@pytest.mark.parametrize("bot", [pytest.param(b, marks=ON_THE_RESTAURANT_MODEL) if b == "restaurant" else b
+                                 for b in BOTS])
 def test_conversation_tests_pass(bot, tmp_path, request):
     if bot == "restaurant":  # trained once for the whole session
         model = request.getfixturevalue("restaurant_model")
