@@ -157,6 +157,8 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
     scaler = torch.amp.GradScaler("cuda") if use_amp else None
     rng = random.Random(cfg.seed)
     stopping = EarlyStopping(cfg.patience, higher_is_better=True)
+    held_out = dev if dev is not None and dev.intents else None  # without: stop once the loss has converged
+    warmup_epochs = math.ceil(cfg.warmup_ratio * cfg.epochs)
     history: list[dict[str, float]] = []
     bar = _progress_bar(total) if is_main() else None
     progress = progress if is_main() else None
@@ -185,19 +187,18 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
                 bar.set_postfix(epoch=epoch, loss=f"{running / step:.3f}")
                 bar.update(1)
         record = {"epoch": epoch, "loss": mean(running / max(steps_per_epoch, 1))}
-        if dev is not None and dev.intents:
-            scores = evaluate(model, dev, tokenizer, cfg, device, featurizer)
+        if held_out is not None:
+            scores = evaluate(model, held_out, tokenizer, cfg, device, featurizer)
             record.update(scores)
             stopping.update(scores["frame_acc"] + 0.5 * (scores["intent_acc"] + scores["tag_acc"]), epoch, model)
         history.append(record)
         if progress:
             progress(f"epoch {epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in record.items() if k != "epoch"))
-        if dev is not None and stopping.should_stop:
+        if held_out is not None and stopping.should_stop:
             logger.info("early stop after epoch %d (best %d)", epoch, stopping.best_epoch)
             break
-        # without a held-out split: stop on the training loss, counted from the end of the warmup
-        after_warmup = [h["loss"] for h in history[math.ceil(cfg.warmup_ratio * cfg.epochs):]]
-        if (dev is None or not dev.intents) and converged(after_warmup, cfg.patience, cfg.converged_tolerance):
+        if held_out is None and converged([h["loss"] for h in history[warmup_epochs:]], cfg.patience,
+                                      cfg.converged_tolerance):
             logger.info("the training loss converged after epoch %d", epoch)
             if progress:
                 progress(f"converged: the loss fell less than {cfg.converged_tolerance:.0%} in {cfg.patience} epochs")
