@@ -5,10 +5,27 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, TypeAdapter, WithJsonSchema, field_validator
+
+
+def _iso_time(value: Any) -> str:
+    """A reminder's ``date_time``: ISO 8601 as Python reads it, or RFC 3339 as the OpenAPI
+    schema's ``date-time`` says (a lower-case ``t`` or ``z`` too, kept in Python's form). Refused
+    when it is set, not when it is due."""
+    if not isinstance(value, str):
+        raise ValueError("`date_time` is an ISO 8601 date and time, as a string")
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return datetime.fromisoformat(value.upper()).isoformat()  # still refused: not a date and time
+    return value
+
+
+ReminderTime = Annotated[str, BeforeValidator(_iso_time), WithJsonSchema({"type": "string", "format": "date-time"})]
+ReminderEntities = list[dict[str, Any]] | dict[str, Any] | None  # a reminder's entities, as Rasa sends them
 
 
 class _Event(BaseModel):
@@ -107,16 +124,10 @@ class ReminderScheduled(_Event):
 
     event: Literal["reminder"] = "reminder"
     intent: str = Field(min_length=1)
-    entities: list[dict[str, Any]] | dict[str, Any] | None = None
-    date_time: str
+    entities: ReminderEntities = None
+    date_time: ReminderTime
     name: str = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1)
     kill_on_user_msg: bool = True
-
-    @field_validator("date_time")
-    @classmethod
-    def _iso(cls, value: str) -> str:
-        due_time(value)  # refused here, not when it is due
-        return value
 
     @field_validator("name", mode="before")
     @classmethod
@@ -125,8 +136,13 @@ class ReminderScheduled(_Event):
 
 
 def due_time(date_time: str) -> float:
-    """A reminder's ``date_time`` as UNIX seconds (no zone: the server's local time)."""
-    return datetime.fromisoformat(date_time).timestamp()
+    """A reminder's ``date_time`` as UNIX seconds (no zone: the server's local time; a date the
+    local clock cannot express, such as the year 1, as UTC)."""
+    when = datetime.fromisoformat(date_time)
+    try:
+        return when.timestamp()
+    except (ValueError, OverflowError):
+        return when.replace(tzinfo=timezone.utc).timestamp()
 
 
 class ReminderCancelled(_Event):
@@ -136,7 +152,7 @@ class ReminderCancelled(_Event):
     event: Literal["cancel_reminder"] = "cancel_reminder"
     name: str | None = None
     intent: str | None = None
-    entities: list[dict[str, Any]] | dict[str, Any] | None = None
+    entities: ReminderEntities = None
 
 
 class ConversationPaused(_Event):

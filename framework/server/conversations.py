@@ -4,7 +4,6 @@ plus the Rasa shapes of a bot message and of a tracker that every route answers 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal, Optional, Union
 
 from fastapi import Body, FastAPI, Request
@@ -15,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..domain.builtins import BUILTIN_ACTIONS, BUILTIN_INTENTS
 from ..domain.schema import Domain
+from ..runtime.events import ReminderEntities, ReminderTime
 from .guards import error_response
 from .turns import Turns, rasa_message
 
@@ -31,7 +31,7 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
     # the bot's intents are the schema's: an unknown one is a 422 naming them, and clients see the list
     intents = tuple(sorted(set(domain.intents) | BUILTIN_INTENTS))
     one_of: Any = Literal[intents]
-    trigger_body = create_model("TriggerIntent", __config__=ConfigDict(extra="ignore"), name=(one_of, ...),
+    trigger_body = create_model("TriggerIntent", __config__=ConfigDict(extra="ignore", strict=True), name=(one_of, ...),
                                 entities=(dict[str, Any] | None, None))
 
     async def trigger_intent(
@@ -119,8 +119,8 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
 
     # the bot's actions and responses are the schema's: an unknown one is a 422 naming them
     runnable: Any = Literal[tuple(sorted({*domain.actions, *domain.responses, *BUILTIN_ACTIONS}))]
-    execute_body = create_model("ExecuteAction", __config__=ConfigDict(extra="ignore"), name=(runnable, ...),
-                                policy=(str | None, None), confidence=(float | None, None))
+    execute_body = create_model("ExecuteAction", __config__=ConfigDict(extra="ignore", strict=True),
+                                name=(runnable, ...), policy=(str | None, None), confidence=(float | None, None))
 
     async def execute(body: Any, request: Request, conversation_id: str = FastAPIPath(min_length=1),
                       output_channel: str | None = None) -> Any:
@@ -197,7 +197,7 @@ def rasa_tracker(t: Any, domain: Domain) -> dict[str, Any]:
 def _events_schema(domain: Domain) -> tuple[Any, Any]:
     """The bodies of ``tracker/events``: one Rasa event or a non-empty list (POST), and a list
     (PUT), each of a type dialogkit applies, naming the bot's own slots and flows."""
-    allow = ConfigDict(extra="allow")
+    allow = ConfigDict(extra="allow", strict=True)  # a number is not a bool, nor a bool a number
 
     def tag(*names: str) -> Any:
         return Literal[names]
@@ -212,13 +212,14 @@ def _events_schema(domain: Domain) -> tuple[Any, Any]:
                      parse_data=(obj, None), input_channel=(text, None), metadata=(obj, None)),
         create_model("BotEvent", __config__=allow, event=(tag("bot"), ...), text=(text, None), data=(obj, None)),
         create_model("ActionEvent", __config__=allow, event=(tag("action"), ...), name=(name, ...)),
-        create_model("OtherEvent", __config__=allow, event=(
-            tag("reset_slots", "restart", "session_started", "rewind", "undo", "pause", "resume"), ...)),
+        # one model per event type: a discriminator value each (schema checkers mutate one into another)
+        *(create_model(kind.title().replace("_", "") + "Event", __config__=allow, event=(tag(kind), ...))
+          for kind in ("reset_slots", "restart", "session_started", "rewind", "undo", "pause", "resume")),
         create_model("ReminderEvent", __config__=allow, event=(tag("reminder"), ...), intent=(intent, ...),
-                     date_time=(datetime, ...), entities=(Any, None), name=(maybe_name, None),
+                     date_time=(ReminderTime, ...), entities=(ReminderEntities, None), name=(maybe_name, None),
                      kill_on_user_msg=(bool, True)),
         create_model("CancelReminderEvent", __config__=allow, event=(tag("cancel_reminder"), ...),
-                     name=(maybe_name, None), intent=(intent | None, None), entities=(Any, None)),
+                     name=(maybe_name, None), intent=(intent | None, None), entities=(ReminderEntities, None)),
     ]
     if domain.slots:
         kinds.append(create_model("SlotEvent", __config__=allow, event=(tag("slot"), ...),

@@ -123,6 +123,12 @@ def test_replace_predict_and_execute_as_rasas_endpoints(light_model):
     assert [e["event"] for e in r.json()["tracker"]["events"]][-2:] == ["action", "bot"]
     r = client.post("/conversations/x1/execute", json={"name": "action_nothing_like_it"})
     assert r.status_code == 422 and "utter_greet" in r.json()["detail"][0]["problem"]
+    # as typed as the schema says: a bool is not a number (the confidence), a number not a bool
+    r = client.post("/conversations/x1/execute", json={"name": "utter_greet", "confidence": True})
+    assert r.status_code == 422 and "confidence" in r.text
+    r = client.post("/conversations/x1/tracker/events", json={
+        "event": "reminder", "intent": "greet", "date_time": "2030-01-01T00:00:00Z", "kill_on_user_msg": 1})
+    assert r.status_code == 422 and "kill_on_user_msg" in r.text
     # an emptied conversation starts over
     assert client.put("/conversations/x1/tracker/events", json=[]).json()["events"] == []
     assert say(client, "x1", "hello")

@@ -6,7 +6,7 @@ and delivers their messages on the channel of the message that set them."""
 
 import json
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -183,3 +183,26 @@ def test_the_server_fires_reminders_and_appended_ones_too(reminder_model, tmp_pa
         assert [e["event"] for e in tracker["events"]][-1] == "reminder"
         bad = client.post("/conversations/s3/tracker/events", json={**event, "date_time": "next week"})
         assert bad.status_code == 422 and "date_time" in json.dumps(bad.json())
+
+
+def test_reminder_events_take_what_the_openapi_schema_documents(reminder_model, tmp_path):
+    """The schema says RFC 3339 `date-time` and entities as a list or an object: a lower-case `t`
+    and `z` are accepted and fire at that instant, a date the local clock cannot express (the year
+    1) is kept, and a number for the time or entities of another type are refused by name."""
+    agent = Agent.load(reminder_model, store=SQLiteTrackerStore(tmp_path / "t.sqlite"))
+    with TestClient(create_app(agent)) as client:
+        spec = client.get("/openapi.json").json()
+        entities = spec["components"]["schemas"]["ReminderEvent"]["properties"]["entities"]
+        assert {k.get("type") for k in entities["anyOf"]} == {"array", "object", "null"}
+        lower = {"event": "reminder", "intent": "reminder_due", "date_time": "2030-01-02t03:04:05z"}
+        r = client.post("/conversations/u1/tracker/events", json=lower)
+        assert r.status_code == 200, r.text
+        kept = [e for e in client.get("/conversations/u1/tracker").json()["events"] if e["event"] == "reminder"]
+        assert datetime.fromisoformat(kept[0]["date_time"]) == datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+        r = client.put("/conversations/u2/tracker/events",
+                       json=[{"event": "reminder", "intent": "reminder_due", "date_time": "0001-01-01T00:00:00"}])
+        assert r.status_code == 200, r.text
+        for field, bad in (("entities", -1789), ("date_time", -1.5)):  # not a UNIX time either: a string, as said
+            r = client.post("/conversations/u3/tracker/events", json={**lower, field: bad})
+            assert r.status_code == 422 and field in json.dumps(r.json())
+        assert client.get("/conversations/u3/tracker").status_code == 404  # nothing kept

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
@@ -39,8 +39,11 @@ def test_every_route_answers_generated_requests_without_server_errors(api_schema
     for op, mode in itertools.product(operations, GenerationMode):  # valid requests, and invalid ones
 
         @given(case=op.as_strategy(mode))
+        # no shrinking: shrinking an invalid body can drop its only invalid part, and schemathesis
+        # then still expects the now valid request refused (schemathesis/schemathesis#4332)
         @settings(
-            max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+            max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None,
+            phases=[Phase.explicit, Phase.generate],
         )
         def run(case):
             case.call_and_validate()  # not_a_server_error, status code, content type and body schema
