@@ -9,7 +9,8 @@ Per user message (:meth:`FlowPolicy.process`):
    then the flow's ``validate`` action runs. A refused value close to a categorical slot's
    values gets "Did you mean ...?" with buttons (``suggest_values``) instead of the refusal; so
    does a short reply that set nothing but names the asked categorical slot's values with a slip
-   ("wet" for west: a word no extractor reads as a value).
+   ("wet" for west: a word no extractor reads as a value). A yes to an offer of one value takes
+   that value, as its button would.
 2. ``nlu_fallback`` says ``utter_default`` and re-asks, keeping all state (with
    ``two_stage_fallback``, it first asks "Did you mean ...?" and to rephrase: :mod:`.two_stage`).
    The ``max_fallbacks``-th message in a row not understood escalates instead (``escalation``:
@@ -69,7 +70,7 @@ from .draft import Draft
 from .flow_runtime import BUILTIN_RUNNERS, FlowRuntime, Steps
 from .patterns import pattern_flow
 from .repairs import Repairs
-from .slot_filling import Filled, fill_slots, offer_values
+from .slot_filling import Filled, fill_slots, offer_values, taken_offer
 
 __all__ = ["FlowPolicy", "FlowPolicyConfig"]
 
@@ -85,7 +86,7 @@ class FlowPolicyConfig(ComponentConfig):
     two_stage_fallback: bool = False
     # the question asked counts: a reply that is only its slot's value fills it (.slot_filling)
     answer_by_value: bool = True
-    # a refused value close to a categorical slot's values: "Did you mean ...?" with buttons
+    # a refused value close to a categorical slot's values: "Did you mean ...?" with buttons (a yes to one: it)
     suggest_values: bool = True
     max_fallbacks: int | None = Field(3, ge=1)  # this many messages in a row not understood escalate (None: never)
     escalation: str = "end"  # "end" (cancel the flows, say utter_escalate) or the flow to start (a handoff...)
@@ -168,6 +169,9 @@ class FlowPolicy(Policy):
         return draft.decision()
 
     def _route(self, draft: Draft) -> Steps:
+        clicked = taken_offer(self.domain, draft, self.runtime.asking(draft.stack))
+        if clicked is not None and self.config.suggest_values:  # "yes" to "Did you mean pepperoni?": its button
+            draft.parse = clicked
         intent = draft.parse.intent_name
         if intent in DEFAULT_RULES and not self._triggered(draft, intent, draft.stack):
             # Rasa's default rules (unless a flow of the bot's starts on it): the DM runs it

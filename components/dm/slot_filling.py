@@ -15,7 +15,10 @@ The question asked counts (``answer_by_value``, on by default):
   (confidence ``CLEAR_INTENT`` or more, or a button payload).
 
 A refused value of a categorical slot that is close to allowed ones carries them as
-``suggestions`` (shown by ``shell --debug``; flow_policy offers them as "Did you mean ...?").
+``suggestions`` (shown by ``shell --debug``; flow_policy offers them as "Did you mean ...?",
+:func:`offer_values`). The offer is kept in that message's data (``offer``: the slot and the
+values), so the next message reads it from the conversation: a yes (``affirm``) to an offer of
+one value is that value's button (:func:`taken_offer`).
 """
 
 from __future__ import annotations
@@ -26,18 +29,18 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogkit.framework.domain.builtins import INFORM, NLU_FALLBACK, UTTER_DID_YOU_MEAN
+from dialogkit.framework.domain.builtins import AFFIRM, INFORM, NLU_FALLBACK, OFFER, UTTER_DID_YOU_MEAN
 from dialogkit.framework.domain.schema import Domain, FromEntity, FromIntent, FromText
 from dialogkit.framework.domain.slot_types import check_slot_value, close_values, near_words
 from dialogkit.framework.domain.syntax import fill, value_text
 from dialogkit.framework.runtime.decisions import Decision, ValidateSlot
-from dialogkit.framework.runtime.tracker import SlotSet
-from dialogkit.framework.runtime.turn import Entity, Parse
+from dialogkit.framework.runtime.tracker import BotUttered, SlotSet, UserUttered
+from dialogkit.framework.runtime.turn import Entity, Intent, Parse, entity
 
 from .draft import Draft
 from .phrases import did_you_mean, one_of
 
-__all__ = ["CLEAR_INTENT", "Filled", "fill_slots", "mapped_value", "offer_values"]
+__all__ = ["CLEAR_INTENT", "Filled", "fill_slots", "mapped_value", "offer_values", "taken_offer"]
 
 _NOTHING = object()
 CLEAR_INTENT = 0.9  # an intent this sure is what the user meant, even for a reply that is only a value
@@ -244,4 +247,33 @@ def offer_values(domain: Domain, draft: Draft, name: str, values: list[Any]) -> 
     labels = [value_text(v) for v in values]
     text = (fill(template, {**draft.slots, "suggestion": one_of(domain.language, labels)}, "") if template
             else did_you_mean(domain.language, labels))
-    draft.write({"response": UTTER_DID_YOU_MEAN, "text": text, "buttons": buttons})
+    offer = {"slot": name, "values": values}
+    draft.write({"response": UTTER_DID_YOU_MEAN, "text": text, "buttons": buttons, OFFER: offer})
+
+
+def taken_offer(domain: Domain, draft: Draft, asking: str | None) -> Parse | None:
+    """A yes (``affirm``) to the bot's last message when that was "Did you mean X?" offering one
+    value for the slot still asked: the message as X's button would have been (the slot's entity
+    with that value, as a payload), so the slot fills through its mappings and validator as if
+    the user had clicked it. None otherwise: no offer, several values, another question, not a yes."""
+    if asking is None or draft.parse.intent_name != AFFIRM or asking not in domain.slots:
+        return None
+    offer: Any = None
+    seen_user = False
+    for e in draft.reversed_events():  # the bot's last message before this one
+        if isinstance(e, UserUttered):
+            if seen_user:
+                return None
+            seen_user = True
+        elif seen_user and isinstance(e, BotUttered):
+            offer = e.data.get(OFFER) if e.response == UTTER_DID_YOU_MEAN else None
+            break
+    if not isinstance(offer, dict) or offer.get("slot") != asking or len(offer.get("values") or []) != 1:
+        return None
+    value = offer["values"][0]
+    mapping = next((m for m in domain.slots[asking].mappings if isinstance(m, FromEntity)), None)
+    intent = mapping.intents()[0] if mapping is not None and mapping.intents() else INFORM
+    found = (entity(mapping.entity, value, "offer", role=mapping.role, group=mapping.group),) if mapping else ()
+    said = Intent(name=intent, confidence=1.0)
+    return Parse(text=value_text(value), intent=said, intent_ranking=(said,), entities=found,
+                 payload=mapping is not None)

@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_RULES",
     "INFORM",
     "NLU_FALLBACK",
+    "OFFER",
     "OUT_OF_SCOPE",
     "RESTART",
     "UTTER_BACK",
@@ -93,6 +94,7 @@ UTTER_ESCALATE = "utter_escalate"  # flow_policy's `max_fallbacks` reached with 
 UTTER_BACK = "utter_back"  # said by action_back only when the bot defines it (Rasa's)
 # a refused value close to allowed ones: its text, with `{suggestion}`, when the bot defines it
 UTTER_DID_YOU_MEAN = "utter_did_you_mean"
+OFFER = "offer"  # in a "Did you mean ...?" message: {"slot", "values"} it offered (the DM's state; not shown)
 
 # --- repair patterns (components/dm/repairs.py) -------------------------------------------------
 # Each is built in, with texts in the bot's language; a bot overrides one with a response of the

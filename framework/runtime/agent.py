@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..build.archive import forget_unpacked, unpack_if_tarball
+from ..domain.builtins import OFFER
 from ..domain.schema import Domain
 from ..stores import InMemoryTrackerStore, InProcessLockStore
 from ..stores.shared import StoreConflict
@@ -370,4 +371,4 @@ def _parse_result(turn: Turn) -> dict[str, Any]:
 
 
 def _public(msg: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in msg.items() if v is not None and k != "slots"}
+    return {k: v for k, v in msg.items() if v is not None and k not in ("slots", OFFER)}

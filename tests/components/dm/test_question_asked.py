@@ -331,3 +331,31 @@ def test_near_words_are_one_slip_from_a_value_in_a_short_reply():
     assert near_words(cities, "京北", "zh") == ["北京"] and near_words(cities, "南南京", "zh") == ["南京"]
     assert near_words(cities, "北京", "zh") == [] and near_words(cities, "我想去北边的城市", "zh") == []  # exact; long
     assert near_words(Slot.model_validate({"type": "text"}), "wet", "en") == []  # categorical slots only
+
+
+def test_a_yes_to_a_one_value_offer_takes_it_and_a_no_asks_again(write_bot, tmp_path):
+    """"Did you mean hawaiian?" answered by typing yes fills the slot as its button would; the
+    offer is read back from the conversation's events (a server restarted between the two
+    messages takes it too); no, or a yes with nothing offered, does not fill it."""
+    from dialogkit.framework.stores import SQLiteTrackerStore
+
+    yes_no = (
+        "intents:\n  affirm:\n    examples: |\n      - yes\n      - yes please\n      - sure\n"
+        "  deny:\n    examples: |\n      - no\n      - nope\n"
+    )
+    train(write_bot({"domain.yml": PIZZA.replace("intents:\n", yes_no, 1)}), tmp_path / "m")
+    agent = Agent.load(tmp_path / "m", store=SQLiteTrackerStore(tmp_path / "t.sqlite"))
+    say(agent, "i want to order a pizza", "yes")
+    out = agent.handle('/inform{"pizza_type": "hawai pizza"}', "yes")
+    assert [m["text"] for m in out] == ["Did you mean hawaiian?"] and "offer" not in out[0]
+    restarted = Agent.load(tmp_path / "m", store=SQLiteTrackerStore(tmp_path / "t.sqlite"))
+    assert say(restarted, "yes", "yes") == ["Which size?"]
+    assert restarted.tracker("yes").slots["pizza_type"] == "hawaiian"
+    assert say(restarted, "large", "yes") == ["A large hawaiian, coming up."]
+
+    say(agent, "i want to order a pizza", "no")
+    assert say(agent, '/inform{"pizza_type": "hawai pizza"}', "no") == ["Did you mean hawaiian?"]
+    assert say(agent, "no", "no") == ["Which pizza?"]
+    assert agent.tracker("no").slots["pizza_type"] is None
+    assert say(agent, "yes", "no") == ["Which pizza?"]  # the offer was answered: nothing to take
+    assert agent.tracker("no").slots["pizza_type"] is None
