@@ -12,7 +12,10 @@ The question asked counts (``answer_by_value``, on by default):
   the entity of the slot being asked for is the one read; with no question, the first;
 - a reply that is only a value of the asked slot's entity ("pepperoni", "two") fills it even
   when the intent is not one its mapping names, unless the NLU is sure of another intent
-  (confidence ``CLEAR_INTENT`` or more, or a button payload).
+  (confidence ``CLEAR_INTENT`` or more, or a button payload);
+- a reply the asked slot takes as its text (``from_text``) gives no other slot the numbers,
+  dates or amounts read inside it (builtin_entities): "12 Baker Street" at the address
+  question leaves the quantity alone.
 
 A refused value of a categorical slot that is close to allowed ones carries them as
 ``suggestions`` (shown by ``shell --debug``; flow_policy offers them as "Did you mean ...?",
@@ -43,6 +46,7 @@ from .phrases import did_you_mean, one_of
 __all__ = ["CLEAR_INTENT", "Filled", "fill_slots", "mapped_value", "offer_values", "taken_offer"]
 
 _NOTHING = object()
+BUILTIN_EXTRACTOR = "builtin_entities"  # numbers, dates, amounts: read in any text, so inside an answer too
 CLEAR_INTENT = 0.9  # an intent this sure is what the user meant, even for a reply that is only a value
 
 
@@ -140,6 +144,16 @@ def _one_per_span(entities: Sequence[Entity], asked: set[str]) -> list[Entity]:
     return out
 
 
+def _answered_whole(domain: Domain, parse: Parse, intent: str, asking: str | None, active: str | None) -> bool:
+    """The asked slot takes the message as its text (``from_text``): "12 Baker Street" at the
+    address question is an address, not also a quantity of 12."""
+    slot = domain.slots.get(asking) if asking else None
+    return slot is not None and any(
+        isinstance(m, FromText) and mapped_value(m, str(asking), slot, parse, intent, asking, active) is not _NOTHING
+        for m in slot.mappings
+    )
+
+
 def _only_a_value(parse: Parse, entities: Sequence[Entity], asked: set[str]) -> bool:
     """The message is one entity of ``asked`` and nothing else worth a word ("pepperoni!")."""
     spans = [e for e in entities if e["entity"] in asked and e.get("start") is not None]
@@ -186,11 +200,15 @@ def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,
     asked = _asked_entities(domain, asking) if by_value else set()
     entities = _one_per_span(draft.parse.entities, asked)
     only_value = bool(asked) and _only_a_value(draft.parse, entities, asked)
+    others = entities  # what the other slots read
+    if by_value and _answered_whole(domain, draft.parse, intent, asking, active):
+        others = [e for e in entities if e.get("extractor") != BUILTIN_EXTRACTOR]
     for name, slot in domain.slots.items():
         refused: tuple[Any, str] | None = None  # the first value of the wrong type: a later mapping may fit
         for m in slot.mappings:
             raw = mapped_value(
-                m, name, slot, draft.parse, intent, asking, active, entities, only_value and name == asking
+                m, name, slot, draft.parse, intent, asking, active, entities if name == asking else others,
+                only_value and name == asking,
             )
             if raw is _NOTHING:
                 continue

@@ -359,3 +359,55 @@ def test_a_yes_to_a_one_value_offer_takes_it_and_a_no_asks_again(write_bot, tmp_
     assert agent.tracker("no").slots["pizza_type"] is None
     assert say(agent, "yes", "no") == ["Which pizza?"]  # the offer was answered: nothing to take
     assert agent.tracker("no").slots["pizza_type"] is None
+
+
+DELIVERY = (
+    """
+version: "1"
+"""
+    + STAND_IN.replace("  - name: flow_policy", "  - name: builtin_entities\n  - name: flow_policy")
+    + """intents:
+  order:
+    examples: |
+      - i want [two](number) pizzas
+      - order [3](number) pizzas
+entities:
+  number: {}
+slots:
+  quantity:
+    type: number
+    mappings: [{type: from_entity, entity: number}]
+  address:
+    type: text
+    mappings: [{type: from_text, conditions: [{requested_slot: address}]}]
+  note:
+    type: text
+    mappings: [{type: from_text, conditions: [{requested_slot: note}]}]
+responses:
+  utter_ask_quantity: ["How many?"]
+  utter_ask_address: ["Where to?"]
+  utter_ask_note: ["Anything else?"]
+  utter_done: ["{quantity} to {address} ({note})."]
+flows:
+  order:
+    when: {intent: order}
+    steps:
+      - collect: quantity
+      - collect: address
+      - collect: note
+      - say: utter_done
+"""
+)
+
+
+def test_numbers_inside_a_free_text_answer_stay_in_that_answer(write_bot, tmp_path):
+    """An address or a note taken as text keeps its numbers: the quantity said before is not
+    changed by "12 Baker Street"; a number said as the answer to its own question still counts."""
+    train(write_bot({"domain.yml": DELIVERY}), tmp_path / "m")
+    agent = Agent.load(tmp_path / "m")
+    assert say(agent, "i want two pizzas", "u") == ["Where to?"]
+    assert say(agent, "12 Baker Street, flat 3", "u") == ["Anything else?"]
+    assert say(agent, "ring 4 times", "u") == ["2 to 12 Baker Street, flat 3 (ring 4 times)."]
+    assert say(agent, "i want pizzas", "v") == ["How many?"]
+    assert say(agent, "five", "v") == ["Where to?"]
+    assert agent.tracker("v").slots["quantity"] == 5
