@@ -286,9 +286,10 @@ def taken_offer(domain: Domain, draft: Draft, asking: str | None) -> Parse | Non
         elif seen_user and isinstance(e, BotUttered):
             offer = e.data.get(OFFER) if e.response == UTTER_DID_YOU_MEAN else None
             break
-    if not isinstance(offer, dict) or offer.get("slot") != asking or len(offer.get("values") or []) != 1:
+    values = offer.get("values") if isinstance(offer, dict) else None  # a bot event from outside may hold anything
+    if not isinstance(values, list) or len(values) != 1 or offer.get("slot") != asking:
         return None
-    value = offer["values"][0]
+    value = values[0]
     mapping = next((m for m in domain.slots[asking].mappings if isinstance(m, FromEntity)), None)
     intent = mapping.intents()[0] if mapping is not None and mapping.intents() else INFORM
     found = (entity(mapping.entity, value, "offer", role=mapping.role, group=mapping.group),) if mapping else ()
