@@ -13,9 +13,11 @@ The question asked counts (``answer_by_value``, on by default):
 - a reply that is only a value of the asked slot's entity ("pepperoni", "two") fills it even
   when the intent is not one its mapping names, unless the NLU is sure of another intent
   (confidence ``CLEAR_INTENT`` or more, or a button payload);
-- a reply the asked slot takes as its text (``from_text``) gives no other slot the numbers,
-  dates or amounts read inside it (builtin_entities): "12 Baker Street" at the address
-  question leaves the quantity alone.
+- a reply the asked slot takes as its text (``from_text``) fills other slots only with the
+  bot's own named values in it (lookups, synonyms, examples' values, a typo of one), not with
+  numbers, dates, amounts, regex matches or a model's tags, which are read in any text: "12
+  Baker Street" at the address question leaves the quantity alone, "rent for flat 12" at the
+  reference question the amount.
 
 A refused value of a categorical slot that is close to allowed ones carries them as
 ``suggestions`` (shown by ``shell --debug``; flow_policy offers them as "Did you mean ...?",
@@ -46,7 +48,10 @@ from .phrases import did_you_mean, one_of
 __all__ = ["CLEAR_INTENT", "Filled", "fill_slots", "mapped_value", "offer_values", "taken_offer"]
 
 _NOTHING = object()
-BUILTIN_EXTRACTOR = "builtin_entities"  # numbers, dates, amounts: read in any text, so inside an answer too
+# where an entity names one of the bot's own values (its lookups, synonyms and annotated examples, a typo of one,
+# or a value given outright): beside a free-text answer only these fill other slots; numbers, dates, amounts,
+# patterns and a model's tags are read in any text, so inside the answer too
+NAMED_BY_THE_BOT = frozenset({"lookup", "fuzzy", "examples", "payload", "story", "offer"})
 CLEAR_INTENT = 0.9  # an intent this sure is what the user meant, even for a reply that is only a value
 
 
@@ -146,7 +151,7 @@ def _one_per_span(entities: Sequence[Entity], asked: set[str]) -> list[Entity]:
 
 def _answered_whole(domain: Domain, parse: Parse, intent: str, asking: str | None, active: str | None) -> bool:
     """The asked slot takes the message as its text (``from_text``): "12 Baker Street" at the
-    address question is an address, not also a quantity of 12."""
+    address question is an address, not also a quantity of 12 (:data:`NAMED_BY_THE_BOT`)."""
     slot = domain.slots.get(asking) if asking else None
     return slot is not None and any(
         isinstance(m, FromText) and mapped_value(m, str(asking), slot, parse, intent, asking, active) is not _NOTHING
@@ -202,7 +207,7 @@ def fill_slots(domain: Domain, draft: Draft, intent: str, asking: str | None,
     only_value = bool(asked) and _only_a_value(draft.parse, entities, asked)
     others = entities  # what the other slots read
     if by_value and _answered_whole(domain, draft.parse, intent, asking, active):
-        others = [e for e in entities if e.get("extractor") != BUILTIN_EXTRACTOR]
+        others = [e for e in entities if e.get("extractor") in NAMED_BY_THE_BOT]
     for name, slot in domain.slots.items():
         refused: tuple[Any, str] | None = None  # the first value of the wrong type: a later mapping may fit
         for m in slot.mappings:

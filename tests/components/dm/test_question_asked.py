@@ -373,10 +373,20 @@ version: "1"
       - order [3](number) pizzas
 entities:
   number: {}
+  voucher:
+    regex: ['\\bV\\d{3}\\b']
+  size:
+    lookup: [small, large]
 slots:
   quantity:
     type: number
     mappings: [{type: from_entity, entity: number}]
+  voucher:
+    type: text
+    mappings: [{type: from_entity, entity: voucher}]
+  size:
+    type: text
+    mappings: [{type: from_entity, entity: size}]
   address:
     type: text
     mappings: [{type: from_text, conditions: [{requested_slot: address}]}]
@@ -401,13 +411,17 @@ flows:
 
 
 def test_numbers_inside_a_free_text_answer_stay_in_that_answer(write_bot, tmp_path):
-    """An address or a note taken as text keeps its numbers: the quantity said before is not
-    changed by "12 Baker Street"; a number said as the answer to its own question still counts."""
+    """An address or a note taken as text keeps its numbers and pattern matches: the quantity
+    said before is not changed by "12 Baker Street", nor a voucher read from "V123" in a note;
+    a value from the bot's own lists in the answer still fills its slot, and a number said as
+    the answer to its own question still counts."""
     train(write_bot({"domain.yml": DELIVERY}), tmp_path / "m")
     agent = Agent.load(tmp_path / "m")
     assert say(agent, "i want two pizzas", "u") == ["Where to?"]
-    assert say(agent, "12 Baker Street, flat 3", "u") == ["Anything else?"]
-    assert say(agent, "ring 4 times", "u") == ["2 to 12 Baker Street, flat 3 (ring 4 times)."]
+    assert say(agent, "12 Baker Street, flat 3, a large box", "u") == ["Anything else?"]
+    assert say(agent, "ring 4 times, V123", "u") == ["2 to 12 Baker Street, flat 3, a large box (ring 4 times, V123)."]
+    slots = agent.tracker("u").slots
+    assert (slots["quantity"], slots["voucher"], slots["size"]) == (2, None, "large")
     assert say(agent, "i want pizzas", "v") == ["How many?"]
     assert say(agent, "five", "v") == ["Where to?"]
     assert agent.tracker("v").slots["quantity"] == 5
