@@ -15,7 +15,15 @@ from itertools import chain
 from typing import Any, cast
 
 from dialogkit.framework.runtime.decisions import ConversationView, Decision, Request
-from dialogkit.framework.runtime.tracker import REVERTS, FlowFrame, FoldedState, SlotSet, fold_events
+from dialogkit.framework.runtime.tracker import (
+    REVERTS,
+    BotUttered,
+    FlowFrame,
+    FoldedState,
+    SlotSet,
+    UserUttered,
+    fold_events,
+)
 from dialogkit.framework.runtime.turn import ActionMessage, Message, Parse, Response
 
 __all__ = ["Draft"]
@@ -62,6 +70,24 @@ class Draft(FoldedState):
             if e.event == "user":
                 return
             yield e
+
+    def before_this_message(self) -> Iterator[Any]:
+        """The events before the user's latest message (the agent adds it before the DM runs), newest first."""
+        events = self.reversed_events()
+        for e in events:
+            if isinstance(e, UserUttered):
+                break
+        return events
+
+    def said_last(self) -> BotUttered | None:
+        """The bot's last message before the user's latest one (None when it said nothing since the
+        user's message before): what the user is answering ("Did you mean ...?", a confirmation)."""
+        for e in self.before_this_message():
+            if isinstance(e, BotUttered):
+                return e
+            if isinstance(e, UserUttered):
+                return None
+        return None
 
     def slots_set_this_turn(self) -> list[SlotSet]:
         """The slots set since the user's latest message, in order."""

@@ -39,7 +39,7 @@ from dialogkit.framework.domain.schema import Domain, FromEntity, FromIntent, Fr
 from dialogkit.framework.domain.slot_types import check_slot_value, close_values, near_words
 from dialogkit.framework.domain.syntax import fill, value_text
 from dialogkit.framework.runtime.decisions import Decision, ValidateSlot
-from dialogkit.framework.runtime.tracker import BotUttered, SlotSet, UserUttered
+from dialogkit.framework.runtime.tracker import SlotSet
 from dialogkit.framework.runtime.turn import Entity, Intent, Parse, entity
 
 from .draft import Draft
@@ -281,18 +281,12 @@ def taken_offer(domain: Domain, draft: Draft, asking: str | None) -> Parse | Non
     the user had clicked it. None otherwise: no offer, several values, another question, not a yes."""
     if asking is None or draft.parse.intent_name != AFFIRM or asking not in domain.slots:
         return None
-    offer: Any = None
-    seen_user = False
-    for e in draft.reversed_events():  # the bot's last message before this one
-        if isinstance(e, UserUttered):
-            if seen_user:
-                return None
-            seen_user = True
-        elif seen_user and isinstance(e, BotUttered):
-            offer = e.data.get(OFFER) if e.response == UTTER_DID_YOU_MEAN else None
-            break
-    values = offer.get("values") if isinstance(offer, dict) else None  # a bot event from outside may hold anything
-    if not isinstance(values, list) or len(values) != 1 or offer.get("slot") != asking:
+    last = draft.said_last()
+    offer = last.data.get(OFFER) if last is not None and last.response == UTTER_DID_YOU_MEAN else None
+    if not isinstance(offer, dict) or offer.get("slot") != asking:  # a stored message may hold anything
+        return None
+    values = offer.get("values")
+    if not isinstance(values, list) or len(values) != 1:
         return None
     value = values[0]
     mapping = next((m for m in domain.slots[asking].mappings if isinstance(m, FromEntity)), None)

@@ -20,8 +20,7 @@ rounds (what ``rasa test`` expects to see).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Literal
 
 from dialogkit.framework.domain.builtins import NLU_FALLBACK, OUT_OF_SCOPE
 from dialogkit.framework.domain.schema import Domain
@@ -86,28 +85,15 @@ class TwoStageFallback:
         return "wait"
 
 
-def _before_this_message(draft: Draft) -> Iterator[Any]:
-    """The events before this turn's user message (the agent adds it before the DM runs), newest first."""
-    events = draft.reversed_events()
-    for e in events:
-        if isinstance(e, UserUttered):
-            break
-    return events
-
-
 def _last_asked(draft: Draft) -> str | None:
     """The fallback question the bot asked last turn, if that is what it said last."""
-    for e in _before_this_message(draft):
-        if isinstance(e, BotUttered):
-            return e.response if e.response in (AFFIRM, REPHRASE) else None
-        if isinstance(e, UserUttered):
-            return None
-    return None
+    said = draft.said_last()
+    return said.response if said is not None and said.response in (AFFIRM, REPHRASE) else None
 
 
 def _rephrased(draft: Draft) -> bool:
     """Whether the bot already asked to rephrase since the user last said something it understood."""
-    for e in _before_this_message(draft):
+    for e in draft.before_this_message():
         if isinstance(e, BotUttered) and e.response == REPHRASE:
             return True
         if isinstance(e, UserUttered) and (e.parse or {}).get("intent", {}).get("name") not in NOT_UNDERSTOOD:

@@ -31,7 +31,8 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
     # the bot's intents are the schema's: an unknown one is a 422 naming them, and clients see the list
     intents = tuple(sorted(set(domain.intents) | BUILTIN_INTENTS))
     one_of: Any = Literal[intents]
-    trigger_body = create_model("TriggerIntent", __config__=ConfigDict(extra="ignore", strict=True), name=(one_of, ...),
+    strict = ConfigDict(extra="ignore", strict=True)  # as typed as the schema says: a bool is no number
+    trigger_body = create_model("TriggerIntent", __config__=strict, name=(one_of, ...),
                                 entities=(dict[str, Any] | None, None))
 
     async def trigger_intent(
@@ -119,7 +120,7 @@ def add_conversation_routes(app: FastAPI, turns: Turns, in_time: Any) -> None:
 
     # the bot's actions and responses are the schema's: an unknown one is a 422 naming them
     runnable: Any = Literal[tuple(sorted({*domain.actions, *domain.responses, *BUILTIN_ACTIONS}))]
-    execute_body = create_model("ExecuteAction", __config__=ConfigDict(extra="ignore", strict=True),
+    execute_body = create_model("ExecuteAction", __config__=strict,
                                 name=(runnable, ...), policy=(str | None, None), confidence=(float | None, None))
 
     async def execute(body: Any, request: Request, conversation_id: str = FastAPIPath(min_length=1),
