@@ -425,3 +425,11 @@ def test_numbers_inside_a_free_text_answer_stay_in_that_answer(write_bot, tmp_pa
     assert say(agent, "i want pizzas", "v") == ["How many?"]
     assert say(agent, "five", "v") == ["Where to?"]
     assert agent.tracker("v").slots["quantity"] == 5
+    # answer_by_value: false (Rasa's semantics, as imports have it): every number fills the quantity
+    rasa_like = DELIVERY.replace("  - name: flow_policy\n", "  - name: flow_policy\n    answer_by_value: false\n")
+    assert rasa_like != DELIVERY
+    train(write_bot({"domain.yml": rasa_like}), tmp_path / "off")
+    off = Agent.load(tmp_path / "off")
+    say(off, "i want two pizzas", "w")
+    say(off, "12 Baker Street", "w")
+    assert off.tracker("w").slots["quantity"] == 12
