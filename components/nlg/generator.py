@@ -171,6 +171,7 @@ class T5NLG(Component):
             max_input_length=cfg.max_input_length,
             max_length=cfg.max_length,
             seed=seed,
+            max_minutes=cfg.max_training_minutes,
         )
         self.fit_result = fit(self._hf_model, self.codec, train, held, settings, progress or context.progress)
         self.runtime = None

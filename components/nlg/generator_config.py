@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+
 from .templates import TemplateConfig
 
 
@@ -23,6 +25,8 @@ class GeneratorConfig(TemplateConfig):
     learning_rate: float | None = None  # 1e-3 for the compact model, 3e-4 for a pretrained one
     label_smoothing: float = 0.1
     patience: int = 8
+    # a wall-clock budget for training, in minutes: the epochs that fit it (as bert_nlu's); None: none
+    max_training_minutes: float | None = Field(default=None, gt=0)
     min_steps: int | None = None  # train at least this many steps; None: bounded by the data (see auto_min_steps)
     gate: bool = True  # keep the generator off where its check after training finds it worse than the templates
     gate_max_off: float = 0.5  # off for the whole bot when it is refused on more than this share of responses

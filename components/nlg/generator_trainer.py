@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from ..training.schedule import EarlyStopping, warmup_linear_decay
+from ..training.schedule import BUDGET_PROBE_STEPS, EarlyStopping, TimeBudget, warmup_linear_decay
 from . import t5_runtime
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class FitSettings:
     max_input_length: int = 96
     max_length: int = 80
     seed: int = 42
+    max_minutes: float | None = None  # a wall-clock budget: the epochs that fit it (TimeBudget); None: none
 
 
 @dataclass
@@ -47,6 +48,8 @@ class FitResult:
     best_loss: float | None
     seconds: float
     history: list[dict[str, float]] = field(default_factory=list)
+    budget_minutes: float | None = None
+    budget_epochs: int | None = None
 
 
 def pad_batch(rows: list[list[int]], pad: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -115,8 +118,9 @@ def fit(
     """Train ``model`` on ``train`` pairs; early-stop on ``held_out`` loss when there is any.
     Under ``dialogkit train --devices N`` each process trains on its share of every epoch
     (:mod:`dialogkit.components.training.devices`)."""
-    from ..training.devices import is_main, shard, wrap
+    from ..training.devices import is_main, mean, shard, wrap
 
+    start = time.perf_counter()
     random.seed(settings.seed)
     torch.manual_seed(settings.seed)
     rng = random.Random(settings.seed)
@@ -128,11 +132,11 @@ def fit(
     total = steps_per_epoch * epochs
     warm = max(1, int(total * settings.warmup))
     opt = _optimizer(model, settings)
-    sched = warmup_linear_decay(opt, warm, total)
+    budget = TimeBudget(settings.max_minutes, epochs, steps_per_epoch, start)
+    sched = warmup_linear_decay(opt, warm, total, budget)
 
     trained = wrap(model)
     progress = progress if is_main() else None
-    start = time.perf_counter()
     stopping = EarlyStopping(settings.patience, higher_is_better=False, min_delta=1e-4)
     history: list[dict[str, float]] = []
     from tqdm import tqdm
@@ -146,28 +150,39 @@ def fit(
         model.train(True)
         batches = shard(_batches(tr, settings.batch_size, rng))
         running = 0.0
-        for idx in batches:
+        for step, idx in enumerate(batches, 1):
+            stepped = time.perf_counter()
             loss = _loss(trained, tr, idx, pad, settings.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
-            sched.step()
             running += float(loss.detach())
+            budget.timed("step", time.perf_counter() - stepped)
+            if epoch == 1 and step == BUDGET_PROBE_STEPS:
+                budget.replan(mean)
+            sched.step()
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{float(loss.detach()):.3f}")
         row = {"epoch": epoch, "train_loss": running / max(1, len(batches))}
         if dev:
+            checked = time.perf_counter()
             row["held_out_loss"] = held_out_loss(model, dev, pad)
+            budget.timed("check", time.perf_counter() - checked)
             stopping.update(row["held_out_loss"], epoch, model)
         history.append(row)
         if progress:
             progress(f"generator epoch {epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch"))
         if dev and stopping.should_stop:
             break
+        if epoch >= budget.replan(mean):
+            if progress and budget.seconds is not None:
+                progress(f"time budget {settings.max_minutes:g} min: {budget.epochs} of {epochs} epochs fit")
+            break
     bar.close()
     stopping.restore(model)
     model.train(False)
     return FitResult(
-        epoch, stopping.best_epoch or epoch, stopping.best if dev else None, time.perf_counter() - start, history
+        epoch, stopping.best_epoch or epoch, stopping.best if dev else None, time.perf_counter() - start, history,
+        budget.minutes, budget.epochs
     )

@@ -3,9 +3,7 @@
 The network is :mod:`dialogkit.components.nlu.joint_model`, the loop :mod:`dialogkit.components.nlu.trainer`,
 the settings :mod:`~dialogkit.components.nlu.bert_nlu_config`, and what a trained model writes and reads back
 :mod:`~dialogkit.components.nlu.bert_nlu_files`. This file turns examples into words and BIO tags, trains and
-parses messages.
-
-Entities found by rule components earlier in the pipeline are merged with the model's by
+parses messages. Entities found by rule components earlier in the pipeline are merged with the model's by
 :func:`~dialogkit.components.nlu.rule_entities.merge_entities` (exact matches win).
 """
 
@@ -13,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any, cast
 
 from dialogkit.framework.domain.builtins import NLU_FALLBACK
@@ -159,6 +158,7 @@ class BertNLU(BertNLUFiles, Component):
         from .joint_model import JointIntentSlotModel
         from .trainer import fit, seed_everything, stratified_split
 
+        started = time.perf_counter()  # what `max_training_minutes` counts from
         examples = [ex for ex in context.examples if ex.intent]
         if not examples:
             raise ValueError("bert_nlu needs at least one intent example")
@@ -250,7 +250,7 @@ class BertNLU(BertNLUFiles, Component):
         device = self._device()
         self.model.to(device)
         self.fit_result = fit(self.model, self.tokenizer, train_data, self._encoded(dev_ex) if dev_ex else None,
-                              config, device, progress or context.progress, self.featurizer)
+                              config, device, progress or context.progress, self.featurizer, started)
         self.model.to("cpu").train(False)  # inference mode
 
     def _by_language(self, setting: bool | str) -> bool:

@@ -38,6 +38,9 @@ class BertNLUConfig(ComponentConfig):
     threshold: float = 0.4
     ranking_size: int = 10
     patience: int = 5
+    # a wall-clock budget for training, in minutes: the epochs that fit it, with the learning rate's decay ending
+    # where it does (components/training/schedule.py TimeBudget); None: `epochs` (and early stopping) alone
+    max_training_minutes: float | None = Field(default=None, gt=0)
     # without a held-out split: training stops once the training loss has not fallen by this share below its
     # best in `patience` epochs (the heads have fitted the bot's examples); 0 runs every epoch
     converged_tolerance: float = Field(default=0.01, ge=0, lt=1)

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from ..training.schedule import EarlyStopping, warmup_linear_decay
+from ..training.schedule import BUDGET_PROBE_STEPS, EarlyStopping, TimeBudget, warmup_linear_decay
 from .features import encode
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ class FitResult:
     seconds: float
     history: list[dict[str, float]]
     pair_epochs: int = 0  # epochs of pair training before the heads (:func:`pair_training`)
+    budget_minutes: float | None = None  # `max_training_minutes`, when set
+    budget_epochs: int | None = None  # the epochs that fitted in it
 
 
 def seed_everything(seed: int) -> None:
@@ -138,21 +140,24 @@ class _StepLoss(torch.nn.Module):
 
 
 def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: Any, device: Any,
-        progress: Callable[[str], None] | None = None, featurizer: Any = None) -> FitResult:
+        progress: Callable[[str], None] | None = None, featurizer: Any = None,
+        started: float | None = None) -> FitResult:
     """Train ``model`` in place; with ``dev``, keep the weights of the best epoch and stop early; without,
-    stop once the training loss has :func:`converged`.
+    stop once the training loss has :func:`converged`; within ``cfg.max_training_minutes`` counted from
+    ``started`` (a :func:`time.perf_counter` reading; default: now) when it is set.
     Under ``dialogkit train --devices N`` each process trains on its share of every epoch
     (:mod:`dialogkit.components.training.devices`)."""
     from ..training.devices import is_main, mean, shard, wrap
 
     seed_everything(cfg.seed)
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     pair_epochs = pair_training(model, tokenizer, train, cfg, device, progress, featurizer)
     optimizer = _optimizer(model, cfg)
     steps_per_epoch = len(shard(list(range(math.ceil(len(train.intents) / cfg.batch_size)))))
     total = max(1, steps_per_epoch * cfg.epochs)
     step_loss = wrap(_StepLoss(model))
-    scheduler = warmup_linear_decay(optimizer, int(cfg.warmup_ratio * total), total)
+    budget = TimeBudget(cfg.max_training_minutes, cfg.epochs, steps_per_epoch, started)
+    scheduler = warmup_linear_decay(optimizer, int(cfg.warmup_ratio * total), total, budget)
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda") if use_amp else None
     rng = random.Random(cfg.seed)
@@ -167,6 +172,7 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
         model.train()
         running = 0.0
         for step, idx in enumerate(shard(bucketed(train, rng, cfg.batch_size)), 1):
+            stepped = time.perf_counter()
             batch, intents, tags = tensors(train, idx, tokenizer, cfg.max_length, device, featurizer)
             with torch.autocast(device_type=device.type, enabled=use_amp):
                 loss = step_loss(batch, intents, tags)
@@ -181,14 +187,19 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
-            scheduler.step()
             running += loss.item()
+            budget.timed("step", time.perf_counter() - stepped)
+            if epoch == 1 and step == BUDGET_PROBE_STEPS:  # the schedule fitted to the budget before warmup ends
+                _said_budget(budget, budget.replan(mean), progress)
+            scheduler.step()
             if bar is not None:
                 bar.set_postfix(epoch=epoch, loss=f"{running / step:.3f}")
                 bar.update(1)
         record = {"epoch": epoch, "loss": mean(running / max(steps_per_epoch, 1))}
         if held_out is not None:
+            checked = time.perf_counter()
             scores = evaluate(model, held_out, tokenizer, cfg, device, featurizer)
+            budget.timed("check", time.perf_counter() - checked)
             record.update(scores)
             stopping.update(scores["frame_acc"] + 0.5 * (scores["intent_acc"] + scores["tag_acc"]), epoch, model)
         history.append(record)
@@ -196,6 +207,12 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
             progress(f"epoch {epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in record.items() if k != "epoch"))
         if held_out is not None and stopping.should_stop:
             logger.info("early stop after epoch %d (best %d)", epoch, stopping.best_epoch)
+            break
+        fitting = budget.epochs
+        if budget.replan(mean) < fitting and epoch < fitting:
+            _said_budget(budget, budget.epochs, progress)
+        if epoch >= budget.epochs:
+            logger.info("the time budget allows %d epochs", budget.epochs)
             break
         if held_out is None and converged([h["loss"] for h in history[warmup_epochs:]], cfg.patience,
                                       cfg.converged_tolerance):
@@ -208,7 +225,12 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
     stopping.restore(model)
     model.train(False)  # inference mode
     return FitResult(epoch, stopping.best_epoch or epoch, stopping.best, time.perf_counter() - started, history,
-                     pair_epochs)
+                     pair_epochs, budget.minutes, budget.epochs)
+
+
+def _said_budget(budget: TimeBudget, epochs: int, progress: Callable[[str], None] | None) -> None:
+    if progress and budget.seconds is not None:
+        progress(f"time budget {budget.seconds / 60:g} min: {epochs} of {budget.planned} epochs fit")
 
 
 class _PairLoss(torch.nn.Module):

@@ -1,28 +1,82 @@
-"""What both trainers (the NLU's and the generator's) share: the learning-rate schedule and
-early stopping on a held-out score."""
+"""What both trainers (the NLU's and the generator's) share: the learning-rate schedule, early
+stopping on a held-out score, and a wall-clock budget for the run."""
 
 from __future__ import annotations
 
 import copy
+import math
+import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
-__all__ = ["EarlyStopping", "warmup_linear_decay"]
+__all__ = ["BUDGET_PROBE_STEPS", "EarlyStopping", "TimeBudget", "warmup_linear_decay"]
+
+# under a time budget, the epochs that fit are first estimated after this many steps (then after every epoch)
+BUDGET_PROBE_STEPS = 20
 
 
 def warmup_linear_decay(
-    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int
+    optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int, budget: TimeBudget | None = None
 ) -> torch.optim.lr_scheduler.LambdaLR:
     """The learning rate rises linearly from 0 over ``warmup_steps``, then falls linearly to 0 at
-    ``total_steps`` (the usual BERT/T5 fine-tuning schedule)."""
+    ``total_steps`` (the usual BERT/T5 fine-tuning schedule). With a ``budget``, both are shortened in
+    proportion when fewer epochs fit in it than were planned (:attr:`TimeBudget.epochs`)."""
 
     def factor(step: int) -> float:
-        if step < warmup_steps:
-            return step / max(1, warmup_steps)
-        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+        share = budget.epochs / budget.planned if budget is not None else 1.0
+        total, warmup = max(1, round(total_steps * share)), int(warmup_steps * share)
+        if step < warmup:
+            return step / max(1, warmup)
+        return max(0.0, (total - step) / max(1, total - warmup))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+class TimeBudget:
+    """A training run's wall-clock budget (``minutes``; None or 0: none): how many of the ``planned``
+    epochs fit in it, re-estimated from the time the steps and the held-out checks have taken so far.
+
+    The learning-rate schedule ends where the budget does (:func:`warmup_linear_decay` reads
+    :attr:`epochs`) instead of being cut off mid-decay: a schedule that decays to zero at the budget
+    does better than a longer one stopped early (Li, Yumer and Ramanan, "Budget-aware training",
+    ICLR 2020). The run stops after epoch :attr:`epochs`; the time before the first step (loading,
+    pair training) counts against the budget.
+    """
+
+    def __init__(self, minutes: float | None, planned: int, steps_per_epoch: int, started: float | None = None):
+        self.seconds = minutes * 60 if minutes else None
+        self.planned = self.epochs = max(1, planned)
+        self.steps_per_epoch = max(1, steps_per_epoch)
+        self.started = time.perf_counter() if started is None else started
+        self.first_step: float | None = None  # when the epochs began
+        self.step_seconds = self.check_seconds = 0.0
+        self.steps = self.checks = 0
+
+    def timed(self, kind: str, seconds: float) -> None:
+        """Count ``seconds`` spent on a training step (``kind`` "step") or a held-out check ("check")."""
+        if kind == "step":
+            self.step_seconds, self.steps = self.step_seconds + seconds, self.steps + 1
+            if self.first_step is None:
+                self.first_step = time.perf_counter() - seconds
+        else:
+            self.check_seconds, self.checks = self.check_seconds + seconds, self.checks + 1
+
+    def replan(self, agree: Callable[[float], float] = float) -> int:
+        """The epochs that fit, from the mean step and check so far (at least one; at most as planned).
+        ``agree`` averages a figure over the processes of a run on several devices, so all stop alike."""
+        if self.seconds is None or not self.steps or self.first_step is None:
+            return self.epochs
+        epoch = agree(self.steps_per_epoch * self.step_seconds / self.steps + self.check_seconds / max(self.checks, 1))
+        before = agree(self.first_step - self.started)
+        self.epochs = max(1, min(self.planned, math.floor((self.seconds - before) / max(epoch, 1e-9))))
+        return self.epochs
+
+    @property
+    def minutes(self) -> float | None:
+        """The budget in minutes (None: none), as training.json records it beside :attr:`epochs`."""
+        return None if self.seconds is None else self.seconds / 60
 
 
 class EarlyStopping:
