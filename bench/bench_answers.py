@@ -8,6 +8,8 @@ slips: a letter dropped, two neighbours swapped or a letter doubled, seed 28; fo
 with characters, and separately a character replaced by one read the same, a pinyin input
 method's slip). The conversation judges: the slot filled with the value meant; "Did you mean ...?"
 offered with it among the buttons; another value filled; or nothing (asked again or refused).
+Where the value meant was the one value offered, the user then says yes (the shortest example of
+the bot's `affirm` intent) and the conversation is judged again: filled by the yes, or not.
 The bench-typos table scores messages out of context; this one scores the turn the bot asked for.
 Usage: ``make bench-answers`` (``--no-write`` prints the JSON).
 """
@@ -77,6 +79,24 @@ def judge(agent: Any, cid: str, slot: str, value: str) -> str:
     return "other value" if got is not None else "nothing"
 
 
+def offered_alone(agent: Any, cid: str, value: str) -> bool:
+    """Whether the bot's last "Did you mean ...?" offered ``value`` and nothing else."""
+    from dialogkit.framework.domain.builtins import UTTER_DID_YOU_MEAN
+    from dialogkit.framework.runtime.events import BotUttered
+
+    offers = [e for e in agent.tracker(cid).events if isinstance(e, BotUttered) and e.response == UTTER_DID_YOU_MEAN]
+    buttons = (offers[-1].data.get("buttons") or []) if offers else []
+    return len(buttons) == 1 and value.lower() in json.dumps(buttons, ensure_ascii=False).lower()
+
+
+def yes_of(loaded: Any) -> str | None:
+    """How the bot's users say yes: the shortest example of its ``affirm`` intent (None: it has none)."""
+    from dialogkit.framework.domain.training_data import collect_examples
+
+    said = [ex.text for ex in collect_examples(loaded) if ex.intent == "affirm" and not ex.entities]
+    return min(said, key=len) if said else None
+
+
 def slipped(value: str, language: str, rng: random.Random, kinds: tuple[str, ...]) -> str | None:
     """``value`` with one slip of ``kinds`` in one of its words long enough to slip, or None."""
     from dialogkit.components.nlu.noise import slip, slip_spots
@@ -107,6 +127,7 @@ def run_bot(path: Path, seed: int) -> dict[str, Any]:
         trained = time.perf_counter() - t0
         agent = Agent.load(Path(tmp) / "model")
         asked = questions(loaded, load_conversation_tests(path))
+        yes = yes_of(loaded)
         result: dict[str, Any] = {"language": language, "questions": len(asked), "train_seconds": round(trained)}
         for kind, slips in kinds.items():
             rng = random.Random(seed)
@@ -121,8 +142,8 @@ def run_bot(path: Path, seed: int) -> dict[str, Any]:
                     cases.append((slot, value, answer))
             counts = dict.fromkeys(OUTCOMES, 0)
             examples: dict[str, list[str]] = {o: [] for o in OUTCOMES if o != "filled"}  # "typed (meant)"
-            replayed = 0
-            for (slot, value, answer), res in zip(cases, run_conversations(agent, convs), strict=True):
+            replayed, then_yes = 0, []  # offers of the value meant alone, answered yes next
+            for (slot, value, answer), conv, res in zip(cases, convs, run_conversations(agent, convs), strict=True):
                 if not res.passed:
                     continue  # the replay went another way before the question: not counted
                 replayed += 1
@@ -131,8 +152,15 @@ def run_bot(path: Path, seed: int) -> dict[str, Any]:
                 shown = examples.get(outcome)
                 if shown is not None and len(shown) < 20 and f"{answer} ({value})" not in shown:
                     shown.append(f"{answer} ({value})")
+                if outcome == "offered" and yes and offered_alone(agent, res.conversation_id, value):
+                    steps = [*conv[1].steps, TestStep(user=yes)]
+                    then_yes.append((slot, value, ("bench", conv[1].model_copy(update={"steps": steps}), None)))
+            yes_filled = sum(
+                res.passed and judge(agent, res.conversation_id, slot, value) == "filled"
+                for (slot, value, _), res in zip(then_yes, run_conversations(agent, [c for *_, c in then_yes]),
+                                                 strict=True))
             result[kind] = {"answers": replayed, **{k: v / max(replayed, 1) for k, v in counts.items()},
-                            "examples": examples}
+                            "offered_alone": len(then_yes), "filled_by_yes": yes_filled, "examples": examples}
     return result
 
 
@@ -159,6 +187,9 @@ def main() -> None:
             rows.append((f"{path.name} ({r['language']}, {r['questions']} questions asked): answers {kind} "
                          f"({k['answers']}): slot filled with the value meant / offered in 'Did you mean' / another "
                          "value / nothing", " / ".join(f"{k[o] * 100:.1f} %" for o in OUTCOMES), "-"))
+            if k["offered_alone"]:
+                rows.append((f"{path.name}: answers {kind} offered alone in 'Did you mean', then 'yes': slot filled",
+                             f"{k['filled_by_yes']} of {k['offered_alone']}", "all"))
         print(json.dumps({path.name: r}, ensure_ascii=False, indent=1), flush=True)
     if args.no_write:
         return
@@ -174,7 +205,9 @@ def main() -> None:
         f"dropped, swapped or doubled, seed {args.seed}; Chinese: characters, and separately homophones). Values "
         "without a word long enough to slip (4+ letters, 2+ characters) are left out of the slipped rows. Judged "
         "on the conversation: the slot holds the value meant; or the bot's 'Did you mean ...?' names it among its "
-        "buttons (one click fills it); or another value was filled; or nothing. Replays that went another way "
+        "buttons (one click fills it; where it was the one value offered, the user's yes next, the shortest of the "
+        "bot's affirm examples, is judged again); or another value was filled; or nothing. Replays that went "
+        "another way "
         "before the question are not counted. Answers offered or not taken (first 20 of each, as typed with the "
         "value meant): the JSON.",
     )
