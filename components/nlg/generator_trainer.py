@@ -159,7 +159,7 @@ def fit(
             opt.step()
             running += float(loss.detach())
             budget.timed("step", time.perf_counter() - stepped)
-            if epoch == 1 and step == BUDGET_PROBE_STEPS:
+            if epoch == 1 and step == BUDGET_PROBE_STEPS:  # the schedule fitted to the budget before warmup ends
                 budget.replan(mean)
             sched.step()
             bar.update(1)
@@ -175,9 +175,11 @@ def fit(
             progress(f"generator epoch {epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch"))
         if dev and stopping.should_stop:
             break
-        if epoch >= budget.replan(mean):
-            if progress and budget.seconds is not None:
-                progress(f"time budget {settings.max_minutes:g} min: {budget.epochs} of {epochs} epochs fit")
+        budget.replan(mean)
+        news = budget.news()
+        if progress and news:
+            progress(news)
+        if epoch >= budget.epochs:
             break
     bar.close()
     stopping.restore(model)

@@ -190,7 +190,8 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
             running += loss.item()
             budget.timed("step", time.perf_counter() - stepped)
             if epoch == 1 and step == BUDGET_PROBE_STEPS:  # the schedule fitted to the budget before warmup ends
-                _said_budget(budget, budget.replan(mean), progress)
+                budget.replan(mean)
+                _say(progress, budget.news())
             scheduler.step()
             if bar is not None:
                 bar.set_postfix(epoch=epoch, loss=f"{running / step:.3f}")
@@ -208,9 +209,8 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
         if held_out is not None and stopping.should_stop:
             logger.info("early stop after epoch %d (best %d)", epoch, stopping.best_epoch)
             break
-        fitting = budget.epochs
-        if budget.replan(mean) < fitting and epoch < fitting:
-            _said_budget(budget, budget.epochs, progress)
+        budget.replan(mean)
+        _say(progress, budget.news())
         if epoch >= budget.epochs:
             logger.info("the time budget allows %d epochs", budget.epochs)
             break
@@ -228,9 +228,9 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
                      pair_epochs, budget.minutes, budget.epochs)
 
 
-def _said_budget(budget: TimeBudget, epochs: int, progress: Callable[[str], None] | None) -> None:
-    if progress and budget.seconds is not None:
-        progress(f"time budget {budget.seconds / 60:g} min: {epochs} of {budget.planned} epochs fit")
+def _say(progress: Callable[[str], None] | None, news: str | None) -> None:
+    if progress and news:
+        progress(news)
 
 
 class _PairLoss(torch.nn.Module):

@@ -53,6 +53,7 @@ class TimeBudget:
         self.first_step: float | None = None  # when the epochs began
         self.step_seconds = self.check_seconds = 0.0
         self.steps = self.checks = 0
+        self.said: int | None = None  # the epochs that fit as last said (:meth:`news`)
 
     def timed(self, kind: str, seconds: float) -> None:
         """Count ``seconds`` spent on a training step (``kind`` "step") or a held-out check ("check")."""
@@ -72,6 +73,13 @@ class TimeBudget:
         before = agree(self.first_step - self.started)
         self.epochs = max(1, min(self.planned, math.floor((self.seconds - before) / max(epoch, 1e-9))))
         return self.epochs
+
+    def news(self) -> str | None:
+        """What to tell the user when the epochs that fit have changed since last said (None: nothing)."""
+        if self.seconds is None or self.epochs == self.said:
+            return None
+        self.said = self.epochs
+        return f"time budget {self.seconds / 60:g} min: {self.epochs} of {self.planned} epochs fit"
 
     @property
     def minutes(self) -> float | None:

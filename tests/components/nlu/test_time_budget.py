@@ -37,6 +37,8 @@ def test_the_epochs_that_fit_come_from_the_steps_and_checks_timed_so_far():
     budget.timed("check", 1.0)
     # an epoch is 10 steps of 0.5 s and a 1 s check: (60 - 5) / 6 = 9 epochs fit
     assert budget.replan() == 9
+    assert budget.news() == "time budget 1 min: 9 of 100 epochs fit"
+    assert budget.replan() == 9 and budget.news() is None  # said once, until it changes
     assert budget.minutes == 1.0
     # figures agreed over processes (here: doubled) decide, and never more than planned or fewer than one
     assert budget.replan(agree=lambda x: 2 * x) == 4
@@ -47,6 +49,7 @@ def test_the_epochs_that_fit_come_from_the_steps_and_checks_timed_so_far():
     unbounded.timed("step", 100.0)
     assert unbounded.replan() == 7
     assert unbounded.minutes is None
+    assert unbounded.news() is None
 
 
 def test_the_learning_rate_decays_to_zero_where_the_budget_ends():
@@ -94,8 +97,8 @@ def test_the_nlu_trains_the_epochs_that_fit_its_budget_and_says_so(write_bot, ti
     c.train(TrainingContext(loaded, collect_examples(loaded), progress=said.append))
     result = c.fit_result
     assert 1 <= result.epochs_run == result.budget_epochs < 100000
-    # the budget, with at most the slack of an epoch's estimate
-    assert result.seconds < minutes * 60 * 2
+    # stopped by the budget (100000 epochs would take hours), at the epoch the estimate allowed
+    assert result.seconds < 60
     assert any(m.startswith(f"time budget {minutes:g} min: ") and m.endswith(" of 100000 epochs fit") for m in said)
     c.save(tmp_path)
     recorded = json.loads((tmp_path / "training.json").read_text())
@@ -118,4 +121,4 @@ def test_the_generator_trains_the_epochs_that_fit_its_budget():
     g.train(TrainingContext(None, []))
     result = g.fit_result
     assert 1 <= result.epochs_run == result.budget_epochs < 100000
-    assert result.seconds < minutes * 60 * 2
+    assert result.seconds < 60
