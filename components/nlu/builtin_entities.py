@@ -24,7 +24,7 @@ import functools
 import logging
 import re
 from datetime import datetime, timezone, tzinfo
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from pydantic import field_validator
 
@@ -153,6 +153,11 @@ class BuiltinEntities(Component):
         super().__init__(config, domain)
         self._zone = _zone_info(config.timezone)
         self._dims = tuple(config.dimensions or DIMENSIONS)
+
+    @classmethod
+    def entities_found(cls, config: ComponentConfig) -> set[str]:
+        """Its dimensions: a slot maps ``time`` or ``number`` without declaring it."""
+        return set(cast(BuiltinEntitiesConfig, config).dimensions or DIMENSIONS)
 
     def _zone_of(self, turn: Turn) -> tzinfo:
         """The user's time zone when the channel sent one (metadata ``timezone``, an IANA name),

@@ -1,9 +1,8 @@
 """Meaning checks on a loaded domain: names, types, placeholders and the flow graph.
 
-:func:`validate` returns a list of :class:`~framework.errors.Issue` (errors and
-warnings); the schema has already been checked by the loader. The CLI's
-``dialogkit validate`` prints them; :func:`check` raises on errors and is what
-training and the Agent call before the first turn.
+:func:`validate` returns a list of :class:`~framework.errors.Issue` (errors and warnings); the schema has
+already been checked by the loader. The CLI's ``dialogkit validate`` prints them; :func:`check` raises on
+errors and is what training and the Agent call before the first turn.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from ..domain.slot_types import value_problem
 from ..domain.syntax import PAYLOAD_RE, placeholders, unbalanced_brace
 from ..domain.training_data import collect_examples
 from ..errors import ConfigError, DialogkitError, DomainError, Issue, Location, did_you_mean, message
-from ..runtime.pipeline import resolve_pipeline
+from ..runtime.pipeline import get_component_class, resolve_pipeline
 from .action_check import check_refs
 from .flow_checks import FlowChecks
 
@@ -59,6 +58,7 @@ class _Checker(FlowChecks):
         self.used: dict[str, set[str]] = {k: set() for k in ("intent", "entity", "slot", "response", "action", "flow")}
         self.code_refs: list[tuple[str, str, str, tuple[Any, ...]]] = []  # (ref, kind, owner, yaml path)
         self.resolved: list[tuple[str, Any]] = []  # the pipeline's components and configs (when it resolves)
+        self.found_by_pipeline: set[str] = set()  # entities its components find undeclared (:meth:`pipeline`)
 
     def add(self, code: str, path: tuple[Any, ...], severity: str = "error", **fields: Any) -> None:
         self.issues.append(message(code, self.loaded.where(*path), severity, **fields))
@@ -68,7 +68,7 @@ class _Checker(FlowChecks):
         self.used[kind].add(name)
         table = {
             "intent": set(self.d.intents) | BUILTIN_INTENTS,
-            "entity": set(self.d.entities),
+            "entity": set(self.d.entities) | self.found_by_pipeline,
             "slot": set(self.d.slots),
             "response": set(self.d.responses),
             "action": set(self.d.actions) | BUILTIN_ACTIONS,
@@ -110,6 +110,8 @@ class _Checker(FlowChecks):
             self.resolved = resolve_pipeline(self.loaded)
         except DialogkitError as e:
             self.issues.extend(e.issues)
+        # defined: what a component finds whatever the bot declares (builtin_entities' dimensions)
+        self.found_by_pipeline = {e for n, c in self.resolved for e in get_component_class(n).entities_found(c)}
 
     def language(self) -> None:
         from ..domain.tokenization import supported_language
@@ -221,9 +223,8 @@ class _Checker(FlowChecks):
         if entity is None or slot.type is not SlotType.categorical:
             return
         allowed = {str(v).lower() for v in slot.values or []}
-        known = {str(v).lower() for v in entity.synonyms} | {
-            v.lower() for v in entity.lookup if v not in _all_synonym_variants(entity)
-        }
+        variants = _all_synonym_variants(entity)
+        known = {str(v).lower() for v in entity.synonyms} | {v.lower() for v in entity.lookup if v not in variants}
         bad = sorted(v for v in known if v not in allowed)
         if bad:
             self.add(
@@ -361,10 +362,9 @@ class _Checker(FlowChecks):
 
 
 def _text_of(path: Any) -> str:
-    try:
+    with contextlib.suppress(OSError, UnicodeDecodeError):
         return str(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
-        return ""
+    return ""
 
 
 def _all_synonym_variants(entity: Any) -> set[str]:

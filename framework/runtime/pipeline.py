@@ -114,6 +114,12 @@ class Component(ABC):
         self.config = config
         self.domain = domain
 
+    @classmethod
+    def entities_found(cls, config: ComponentConfig) -> set[str]:
+        """The entities this component finds with ``config`` whatever the bot declares (a slot may map
+        them without declaring them under ``entities:``); most find only the bot's own."""
+        return set()
+
     @abstractmethod
     def process(self, turn: Turn) -> None:
         """Read and update ``turn`` for one user message."""

@@ -157,3 +157,29 @@ def test_a_trigger_during_an_unknown_flow_is_a_located_error(write_bot, capsys):
     assert main(["validate", str(bot)]) == 2
     err = capsys.readouterr().err
     assert "domain.yml:" in err and "bookng_form" in err and "trigger of flow 'greet'" in err
+
+
+def test_a_slot_maps_what_builtin_entities_finds_without_declaring_it(write_bot, tmp_path, capsys):
+    """`from_entity: time` with builtin_entities in the pipeline: the dimension is the entity's
+    definition (as the bot's own components find it); without the component, or without that
+    dimension, the name is still undefined."""
+    from dialogkit.framework.build.training import train
+    from dialogkit.framework.runtime.agent import Agent
+
+    with_day = MINIMAL.replace(
+        "  - name: flow_policy\n", "  - name: builtin_entities\n    dimensions: [time, number]\n  - name: flow_policy\n"
+    ).replace("slots:\n", "slots:\n  day:\n    type: date\n    mappings:\n      - type: from_entity\n        entity: time\n")
+    bot = write_bot({"domain.yml": with_day})
+    assert codes(validate(load_domain(bot)), "error") == []
+    assert main(["validate", str(bot)]) == 0
+    train(bot, tmp_path / "model")
+    agent = Agent.load(tmp_path / "model")
+    agent.handle("book a table for 4 on 2027-03-05", "c1")
+    assert agent.tracker("c1").slots["day"] == "2027-03-05"
+
+    for pipeline in ("dimensions: [number]", None):
+        text = with_day.replace("dimensions: [time, number]", pipeline) if pipeline else MINIMAL.replace(
+            "slots:\n", "slots:\n  day:\n    type: date\n    mappings:\n      - type: from_entity\n        entity: time\n"
+        )
+        issues = validate(load_domain(write_bot({"domain.yml": text}, name=f"b-{pipeline is None}")))
+        assert codes(issues, "error") == ["DK301"] and "undefined entity 'time'" in issues[0].text
