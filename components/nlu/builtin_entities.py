@@ -11,7 +11,9 @@ English and Chinese are read by the grammar in :mod:`dialogkit.components.nlu.bu
 other languages get dates and times from dateparser (its ``search_dates`` in the bot's
 language) and digits as numbers. Where two dimensions cover the same words, the more
 specific one is kept (e-mail, url, time, amount, phone number, duration, ordinal, then number): "$20" is an amount,
-not also the number 20. Put it after ``bert_nlu``: an entity of the same name an earlier
+not also the number 20; and, as in Duckling, nothing found begins or ends inside a word or a number
+(:func:`_cuts_a_word`: "around 1.5k" is 1500, not "around 1" as a clock time).
+Put it after ``bert_nlu``: an entity of the same name an earlier
 component found on the same words (the model's ``time`` span "7pm") is replaced by the
 normalised one; entities of other names on those words stay, as Rasa keeps Duckling's and
 DIET's side by side. Where bert_nlu's spelling read a word as another (``Turn.corrections``:
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from pydantic import field_validator
 
+from dialogkit.framework.domain.tokenization import unspaced
 from dialogkit.framework.runtime.pipeline import Component, ComponentConfig, Turn
 from dialogkit.framework.runtime.turn import Entity
 from dialogkit.framework.runtime.turn import entity as make_entity
@@ -109,10 +112,34 @@ def extract(
             found += read(text, lang)
     rank = {d: i for i, d in enumerate(DIMENSIONS)}
     kept: list[Found] = []
+    found = [f for f in found if not _cuts_a_word(text, f.start, f.end, not unspaced(lang))]
     for f in sorted(found, key=lambda f: (rank[f.dim], f.start - f.end, f.start)):
         if all(f.end <= k.start or f.start >= k.end for k in kept):
             kept.append(f)
     return sorted(kept, key=lambda f: f.start)
+
+
+def _cuts_a_word(text: str, start: int, end: int, spaced: bool = True) -> bool:
+    """Whether ``[start, end)`` begins or ends inside a word or a number, as Duckling refuses a match
+    that does: letters on both sides of an edge ("5" in "v5x"; a ``spaced`` language's only: Chinese
+    is written without spaces), digits on both ("1" in "12"), or a number going on ("around 1" in
+    "around 1.5k", "1" in "1,000"). A letter and a digit may meet ("4ppl", "3点")."""
+
+    def joined(a: str, b: str) -> bool:
+        return (spaced and a.isalpha() and b.isalpha()) or (a.isdigit() and b.isdigit())
+
+    def goes_on(i: int) -> bool:  # a decimal point or a thousands separator at text[i], between digits
+        if not (0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()):
+            return False
+        return text[i] == "." or (text[i] == "," and re.match(r",\d{3}(?!\d)", text[i:]) is not None)
+
+    before, after = text[start - 1 : start], text[end : end + 1]
+    return bool(
+        (before and joined(before, text[start]))
+        or (after and joined(text[end - 1], after))
+        or (start >= 2 and goes_on(start - 1))
+        or goes_on(end)
+    )
 
 
 def _dateparser_times(text: str, lang: str, now: datetime) -> list[Found]:

@@ -166,9 +166,10 @@ def test_a_slot_maps_what_builtin_entities_finds_without_declaring_it(write_bot,
     from dialogkit.framework.build.training import train
     from dialogkit.framework.runtime.agent import Agent
 
+    day = "slots:\n  day:\n    type: date\n    mappings:\n      - type: from_entity\n        entity: time\n"
     with_day = MINIMAL.replace(
         "  - name: flow_policy\n", "  - name: builtin_entities\n    dimensions: [time, number]\n  - name: flow_policy\n"
-    ).replace("slots:\n", "slots:\n  day:\n    type: date\n    mappings:\n      - type: from_entity\n        entity: time\n")
+    ).replace("slots:\n", day)
     bot = write_bot({"domain.yml": with_day})
     assert codes(validate(load_domain(bot)), "error") == []
     assert main(["validate", str(bot)]) == 0
@@ -177,9 +178,7 @@ def test_a_slot_maps_what_builtin_entities_finds_without_declaring_it(write_bot,
     agent.handle("book a table for 4 on 2027-03-05", "c1")
     assert agent.tracker("c1").slots["day"] == "2027-03-05"
 
-    for pipeline in ("dimensions: [number]", None):
-        text = with_day.replace("dimensions: [time, number]", pipeline) if pipeline else MINIMAL.replace(
-            "slots:\n", "slots:\n  day:\n    type: date\n    mappings:\n      - type: from_entity\n        entity: time\n"
-        )
-        issues = validate(load_domain(write_bot({"domain.yml": text}, name=f"b-{pipeline is None}")))
+    for dims in ("dimensions: [number]", None):  # without `time`; without the component
+        text = with_day.replace("dimensions: [time, number]", dims) if dims else MINIMAL.replace("slots:\n", day)
+        issues = validate(load_domain(write_bot({"domain.yml": text}, name=f"b-{dims is None}")))
         assert codes(issues, "error") == ["DK301"] and "undefined entity 'time'" in issues[0].text

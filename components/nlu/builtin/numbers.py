@@ -247,7 +247,10 @@ _EN_UNITS = {
     "months": "month",
     "year": "year",
     "years": "year",
+    "fortnight": "day",  # fourteen of them (_EN_UNIT_TIMES)
+    "fortnights": "day",
 }
+_EN_UNIT_TIMES = {"fortnight": 14, "fortnights": 14}
 _CN_UNITS = {
     "秒": "second",
     "秒钟": "second",
@@ -286,6 +289,7 @@ def durations(text: str, lang: str) -> list[Found]:
             continue
         n += 0.5 if m.group("half") or m.group("prehalf") else 0
         unit = _EN_UNITS[m.group("unit").lower()]
+        n *= _EN_UNIT_TIMES.get(m.group("unit").lower(), 1)
         rest = m.group("rest")  # "1 hour thirty": the next unit down
         if rest and unit in _NEXT_DOWN:
             extra = int(rest) if rest.isdigit() else en_number(rest)

@@ -49,10 +49,13 @@ _REL = r"next|this|last|current|coming|upcoming|following|the\s+following|previo
 _NTH = r"first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th"
 _WORDS_TOO = ("sat", "sun", "wed")  # short weekdays that are English words
 _TIME_AFTER = re.compile(rf"\s*,?\s*(?:at\b|@|\d|the\s+\d|(?:{_MON})\b|morning|afternoon|evening|night)", re.I)
+# as typed in chats, the spellings Duckling reads too ("tmrw", "tommorow"; "tonite")
+_TOMORROW = r"tmrw?|tomm?or?rows?"
+_TONIGHT = r"toni(?:ght|gth|te)s?"
 _EN_DAY = re.compile(
     rf"\b(?:(?P<now>right\s+now|just\s+now|at\s+the\s+moment|now)"
-    rf"|(?P<today>today|tonight)|(?P<after>(?:the\s+)?day\s+after\s+tomorrow)"
-    rf"|(?P<before>(?:the\s+)?day\s+before\s+yesterday)|(?P<tomorrow>tomorrows?)|(?P<yesterday>yesterday|last\s+night)"
+    rf"|(?P<today>today|{_TONIGHT})|(?P<after>(?:the\s+)?day\s+after\s+tomorrow)"
+    rf"|(?P<before>(?:the\s+)?day\s+before\s+yesterday)|(?P<tomorrow>{_TOMORROW})|(?P<yesterday>yesterday|last\s+night)"
     rf"|(?P<wdw>{_WD})\.?,?\s+(?:of\s+|from\s+)?(?:the\s+)?(?P<wrel>{_REL})\s+week"
     rf"|(?P<wrel2>next|this|last|previous|past)\s+week'?s\s+(?P<wdw2>{_WD})"
     rf"|(?:the\s+)?(?P<wda>{_WD})\s+after\s+next"
@@ -269,7 +272,7 @@ def en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
         day, grain = _day(g, today, date_order)
         if day is None:
             continue
-        night = g.get("today", "").lower() == "tonight" or "night" in g.get("yesterday", "").lower()
+        night = g.get("today", "").lower().startswith("toni") or "night" in g.get("yesterday", "").lower()
         piece = Piece(m.start(), m.end(), day=day, grain=grain, pod="night" if night else None)
         if "wd" in g and g.get("rel", "on").lower() == "on":
             piece.weekday = WEEKDAYS[g["wd"].lower()]

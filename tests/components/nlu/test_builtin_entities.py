@@ -500,3 +500,35 @@ def test_numbers_and_dates_are_also_read_where_the_spelling_read_a_word_otherwis
     assert read("fvie of us") == []
     # corrections outside the text (a component's slip) are ignored, never an error
     assert read("fvie", (3, 40, "five")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("around 1.5k", [("number", 1500)]),  # not "around 1" as a clock time cutting the number
+        ("budget around 1.5 million", [("number", 1500000)]),
+        ("about 2,500 dollars", [("amount-of-money", 2500)]),
+        ("room 3b please", []),  # inside a word
+        ("my iphone12 broke", []),
+        ("v2 of the form", []),
+        ("table for 4ppl at 8", [("time", T("12-05", "20:00"))]),  # digits may touch letters ("4ppl": no word cut)
+        ("明天下午3点", [("time", T("12-06", "15:00"))]),  # Chinese characters are no letters here
+        ("两张", [("number", 2)]),
+    ],
+)
+def test_a_match_never_begins_or_ends_inside_a_word_or_a_number(text, expected):
+    assert [(f.dim, f.value) for f in extract(text, "zh" if text[0] > "\u3000" else "en", NOW)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tmrw", ("time", T("12-06"))),  # the spellings chats use, as Duckling reads them
+        ("tmr at 5pm", ("time", T("12-06", "17:00"))),
+        ("tommorow at 8", ("time", T("12-06", "08:00"))),
+        ("tonite at 9", ("time", T("12-05", "21:00"))),
+        ("for a fortnight", ("duration", 14 * 86400)),
+    ],
+)
+def test_the_spellings_people_type_in_chats(text, expected):
+    assert [(f.dim, f.value) for f in extract(text, "en", NOW)] == [expected]
