@@ -151,12 +151,12 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
 
     seed_everything(cfg.seed)
     started = time.perf_counter() if started is None else started
-    pair_epochs = pair_training(model, tokenizer, train, cfg, device, progress, featurizer)
-    optimizer = _optimizer(model, cfg)
     steps_per_epoch = len(shard(list(range(math.ceil(len(train.intents) / cfg.batch_size)))))
+    budget = TimeBudget(cfg.max_training_minutes, cfg.epochs, steps_per_epoch, started)
+    pair_epochs = pair_training(model, tokenizer, train, cfg, device, progress, featurizer, budget)
+    optimizer = _optimizer(model, cfg)
     total = max(1, steps_per_epoch * cfg.epochs)
     step_loss = wrap(_StepLoss(model))
-    budget = TimeBudget(cfg.max_training_minutes, cfg.epochs, steps_per_epoch, started)
     scheduler = warmup_linear_decay(optimizer, int(cfg.warmup_ratio * total), total, budget)
     use_amp = device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda") if use_amp else None
@@ -256,12 +256,14 @@ class _PairLoss(torch.nn.Module):
 
 
 def pair_training(model: Any, tokenizer: Any, train: Encoded, cfg: Any, device: Any,
-                  progress: Callable[[str], None] | None = None, featurizer: Any = None) -> int:
+                  progress: Callable[[str], None] | None = None, featurizer: Any = None,
+                  budget: TimeBudget | None = None) -> int:
     """Train the encoder alone on pairs of examples for ``cfg.contrastive_epochs`` epochs: messages of
     one intent drawn together, of two intents apart (SetFit's first step, which makes a small
     bot's few examples per intent go further), before :func:`fit` trains the heads with it. Batches
-    are drawn at random (not by length), so a batch mixes intents. Returns the epochs run."""
-    from ..training.devices import is_main, shard, wrap
+    are drawn at random (not by length), so a batch mixes intents. Under a time ``budget``, it stops
+    once it has used half of it (the heads need the rest). Returns the epochs run."""
+    from ..training.devices import is_main, mean, shard, wrap
 
     epochs = int(cfg.contrastive_epochs)
     if epochs <= 0 or len(set(train.intents)) < 2:
@@ -283,6 +285,11 @@ def pair_training(model: Any, tokenizer: Any, train: Encoded, cfg: Any, device: 
             running, steps = running + loss.item(), steps + 1
         if progress and is_main():
             progress(f"pair training epoch {epoch}: loss {running / max(steps, 1):.4f}")
+        if budget is not None and budget.seconds is not None and epoch < epochs and (
+                mean(time.perf_counter() - budget.started) >= budget.seconds / 2):
+            if progress and is_main():
+                progress(f"time budget {budget.seconds / 60:g} min: pair training stopped after {epoch} of {epochs}")
+            return epoch
     return epochs
 
 

@@ -75,11 +75,12 @@ class TimeBudget:
         return self.epochs
 
     def news(self) -> str | None:
-        """What to tell the user when the epochs that fit have changed since last said (None: nothing)."""
-        if self.seconds is None or self.epochs == self.said:
+        """What to tell the user: the first estimate of the epochs that fit, and any fall below what was
+        said (training ends sooner); a rise as the timings settle is not news (None: nothing)."""
+        if self.seconds is None or not self.steps or (self.said is not None and self.epochs >= self.said):
             return None
         self.said = self.epochs
-        return f"time budget {self.seconds / 60:g} min: {self.epochs} of {self.planned} epochs fit"
+        return f"time budget {self.seconds / 60:g} min: about {self.epochs} of {self.planned} epochs fit"
 
     @property
     def minutes(self) -> float | None:

@@ -37,11 +37,13 @@ def test_the_epochs_that_fit_come_from_the_steps_and_checks_timed_so_far():
     budget.timed("check", 1.0)
     # an epoch is 10 steps of 0.5 s and a 1 s check: (60 - 5) / 6 = 9 epochs fit
     assert budget.replan() == 9
-    assert budget.news() == "time budget 1 min: 9 of 100 epochs fit"
-    assert budget.replan() == 9 and budget.news() is None  # said once, until it changes
+    assert budget.news() == "time budget 1 min: about 9 of 100 epochs fit"
+    assert budget.replan() == 9 and budget.news() is None  # said once, until it falls
     assert budget.minutes == 1.0
     # figures agreed over processes (here: doubled) decide, and never more than planned or fewer than one
     assert budget.replan(agree=lambda x: 2 * x) == 4
+    assert budget.news() == "time budget 1 min: about 4 of 100 epochs fit"
+    assert budget.replan() == 9 and budget.news() is None  # a rise as the timings settle is not news
     budget.timed("step", 1000.0)
     assert budget.replan() == 1
     assert TimeBudget(1000.0, planned=3, steps_per_epoch=10, started=0.0).replan() == 3
@@ -90,7 +92,8 @@ def test_the_nlu_trains_the_epochs_that_fit_its_budget_and_says_so(write_bot, ti
     minutes = 0.05
     config = resolve_config(
         "bert_nlu",
-        {"encoder": str(tiny_encoder), "epochs": 100000, "converged_tolerance": 0, "max_training_minutes": minutes},
+        {"encoder": str(tiny_encoder), "epochs": 100000, "contrastive_epochs": 100000, "converged_tolerance": 0,
+         "max_training_minutes": minutes},
     )
     said: list[str] = []
     c = BertNLU(config, loaded.domain)
@@ -99,7 +102,11 @@ def test_the_nlu_trains_the_epochs_that_fit_its_budget_and_says_so(write_bot, ti
     assert 1 <= result.epochs_run == result.budget_epochs < 100000
     # stopped by the budget (100000 epochs would take hours), at the epoch the estimate allowed
     assert result.seconds < 60
-    assert any(m.startswith(f"time budget {minutes:g} min: ") and m.endswith(" of 100000 epochs fit") for m in said)
+    fit_said = f"time budget {minutes:g} min: about "
+    assert any(m.startswith(fit_said) and m.endswith(" of 100000 epochs fit") for m in said)
+    # pair training (here 100000 epochs asked) stops at half the budget: the heads get the rest
+    assert 1 <= result.pair_epochs < 100000
+    assert f"time budget {minutes:g} min: pair training stopped after {result.pair_epochs} of 100000" in said
     c.save(tmp_path)
     recorded = json.loads((tmp_path / "training.json").read_text())
     assert recorded["budget_minutes"] == pytest.approx(minutes)
