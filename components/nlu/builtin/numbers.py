@@ -148,21 +148,25 @@ def cn_number(text: str) -> int | float | None:
     if text and all(c in CN_DIGITS for c in text) and len(text) > 1:
         return int("".join(str(CN_DIGITS[c]) for c in text))  # read digit by digit: 二〇二六
     total, section, digit = 0, 0, None
+    unit = 1  # what a last digit right after a unit counts in: 一千五 is 1500, 一万二 12000 (一千零五 is 1005)
     for c in text:
         if c in CN_TENS:
             section += CN_TENS[c]
-            digit = None
+            digit, unit = None, 1
         elif c in CN_DIGITS:
+            if digit and CN_DIGITS[c]:
+                return None  # 三百五一: two digits without a unit between are no one numeral (350, then 一)
             digit = CN_DIGITS[c]
+            unit = 1 if c in "零〇" else unit
         elif c in ("万", "亿"):
             section = (section + (digit or 0)) * CN_SCALES[c]
-            total, section, digit = total + section, 0, None
+            total, section, digit, unit = total + section, 0, None, CN_SCALES[c] // 10
         elif c in CN_SCALES:
             section += (digit or 1) * CN_SCALES[c]  # 零十五 (after 一小时) is 15
-            digit = None
+            digit, unit = None, CN_SCALES[c] // 10 if CN_SCALES[c] >= 100 else 1
         else:
             return None
-    return total + section + (digit or 0)
+    return total + section + (digit or 0) * unit
 
 
 def cn_int(said: str) -> int | None:
@@ -179,6 +183,9 @@ def _cn_numbers(text: str) -> list[Found]:
     out = []
     for m in _CN_COUNTED.finditer(text):
         value = cn_number(m.group("n"))
+        if value is None and len(m.group("n")) > 1 and (shorter := cn_number(m.group("n")[:-1])) is not None:
+            # the numeral ran on into the next word's digit (三百五|一晚): read without it
+            out.append(Found(m.start(), m.end("n") - 1, "number", whole(-shorter if m.group("neg") else shorter)))
         if value is not None:
             if m.group("frac"):  # 一点一, 零点五: a decimal point
                 value = float(f"{value}.{''.join(str(CN_DIGITS[c]) for c in m.group('frac'))}")

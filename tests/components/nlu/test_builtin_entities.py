@@ -532,3 +532,20 @@ def test_a_match_never_begins_or_ends_inside_a_word_or_a_number(text, expected):
 )
 def test_the_spellings_people_type_in_chats(text, expected):
     assert [(f.dim, f.value) for f in extract(text, "en", NOW)] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("一千五", [("number", 1500)]),  # a last digit right after a unit counts in the next unit down
+        ("预算一万二", [("number", 12000)]),
+        ("三百五一晚", [("number", 350)]),
+        ("两万五千块", [("amount-of-money", 25000)]),
+        ("三万四千五", [("number", 34500)]),
+        ("一千零五", [("number", 1005)]),  # with 零 the digit is itself
+        ("一千五百", [("number", 1500)]),
+        ("十五", [("number", 15)]),
+    ],
+)
+def test_chinese_short_numbers_read_the_unit_left_unsaid(text, expected):
+    assert [(f.dim, f.value) for f in extract(text, "zh", NOW)] == expected
