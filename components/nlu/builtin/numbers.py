@@ -145,8 +145,9 @@ def cn_number(text: str) -> int | float | None:
         return None if rest is None else whole(float(digits.group()) * rest)
     if text[0] in "万亿百千":
         return None
-    if text and all(c in CN_DIGITS for c in text) and len(text) > 1:
-        return int("".join(str(CN_DIGITS[c]) for c in text))  # read digit by digit: 二〇二六
+    if text and all(c in CN_DIGITS for c in text) and (len(text) > 2 or "〇" in text or "零" in text):
+        return int("".join(str(CN_DIGITS[c]) for c in text))  # read digit by digit: 二〇二六, 一二三
+    # two digits side by side are an estimate (七八个人: seven or eight, 一两天), no number: read as the first
     total, section, digit = 0, 0, None
     unit = 1  # what a last digit right after a unit counts in: 一千五 is 1500, 一万二 12000 (一千零五 is 1005)
     for c in text:
