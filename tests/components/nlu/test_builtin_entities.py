@@ -554,4 +554,4 @@ def test_chinese_short_numbers_read_the_unit_left_unsaid(text, expected):
 def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end():
     assert [(f.dim, f.value) for f in extract("七八个人", "zh", NOW)] == [("number", 7)]  # not 78
     assert [(f.dim, f.value) for f in extract("三五个", "zh", NOW)] == [("number", 3)]
-    assert [(f.dim, f.value) for f in extract("一二三", "zh", NOW)] == [("number", 123)]  # three or more: digit by digit
+    assert [(f.dim, f.value) for f in extract("一二三", "zh", NOW)] == [("number", 123)]  # three or more: one by one
