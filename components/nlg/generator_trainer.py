@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from ..training.schedule import BUDGET_PROBE_STEPS, EarlyStopping, TimeBudget, warmup_linear_decay
+from ..training.schedule import EarlyStopping, TimeBudget, warmup_linear_decay
 from . import t5_runtime
 
 logger = logging.getLogger(__name__)
@@ -158,9 +158,9 @@ def fit(
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             running += float(loss.detach())
-            budget.timed("step", time.perf_counter() - stepped)
-            if epoch == 1 and step == BUDGET_PROBE_STEPS:  # the schedule fitted to the budget before warmup ends
-                budget.replan(mean)
+            news = budget.after_step(time.perf_counter() - stepped, epoch, step, mean)
+            if progress and news:
+                progress(news)
             sched.step()
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{float(loss.detach()):.3f}")
@@ -175,11 +175,10 @@ def fit(
             progress(f"generator epoch {epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in row.items() if k != "epoch"))
         if dev and stopping.should_stop:
             break
-        budget.replan(mean)
-        news = budget.news()
+        last, news = budget.after_epoch(epoch, mean)
         if progress and news:
             progress(news)
-        if epoch >= budget.epochs:
+        if last:
             break
     bar.close()
     stopping.restore(model)

@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from ..training.schedule import BUDGET_PROBE_STEPS, EarlyStopping, TimeBudget, warmup_linear_decay
+from ..training.schedule import EarlyStopping, TimeBudget, warmup_linear_decay
 from .features import encode
 
 logger = logging.getLogger(__name__)
@@ -188,10 +188,7 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
             running += loss.item()
-            budget.timed("step", time.perf_counter() - stepped)
-            if epoch == 1 and step == BUDGET_PROBE_STEPS:  # the schedule fitted to the budget before warmup ends
-                budget.replan(mean)
-                _say(progress, budget.news())
+            _say(progress, budget.after_step(time.perf_counter() - stepped, epoch, step, mean))
             scheduler.step()
             if bar is not None:
                 bar.set_postfix(epoch=epoch, loss=f"{running / step:.3f}")
@@ -209,9 +206,9 @@ def fit(model: Any, tokenizer: Any, train: Encoded, dev: Encoded | None, cfg: An
         if held_out is not None and stopping.should_stop:
             logger.info("early stop after epoch %d (best %d)", epoch, stopping.best_epoch)
             break
-        budget.replan(mean)
-        _say(progress, budget.news())
-        if epoch >= budget.epochs:
+        last, news = budget.after_epoch(epoch, mean)
+        _say(progress, news)
+        if last:
             logger.info("the time budget allows %d epochs", budget.epochs)
             break
         if held_out is None and converged([h["loss"] for h in history[warmup_epochs:]], cfg.patience,

@@ -74,6 +74,21 @@ class TimeBudget:
         self.epochs = max(1, min(self.planned, math.floor((self.seconds - before) / max(epoch, 1e-9))))
         return self.epochs
 
+    def after_step(self, seconds: float, epoch: int, step: int, agree: Callable[[float], float] = float) -> str | None:
+        """Count a training step of ``seconds``; after the first :data:`BUDGET_PROBE_STEPS` steps, the first
+        estimate (so the schedule fits the budget before its warmup ends): what to tell the user, if anything."""
+        self.timed("step", seconds)
+        if epoch == 1 and step == BUDGET_PROBE_STEPS:
+            self.replan(agree)
+            return self.news()
+        return None
+
+    def after_epoch(self, epoch: int, agree: Callable[[float], float] = float) -> tuple[bool, str | None]:
+        """Re-estimate once ``epoch`` (and its held-out check) is done: whether it was the last that fits,
+        and what to tell the user, if anything."""
+        self.replan(agree)
+        return epoch >= self.epochs, self.news()
+
     def news(self) -> str | None:
         """What to tell the user: the first estimate of the epochs that fit, and any fall below what was
         said (training ends sooner); a rise as the timings settle is not news (None: nothing)."""

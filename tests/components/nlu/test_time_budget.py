@@ -54,6 +54,16 @@ def test_the_epochs_that_fit_come_from_the_steps_and_checks_timed_so_far():
     assert unbounded.news() is None
 
 
+def test_the_first_estimate_comes_after_the_probe_steps_and_the_last_epoch_is_said():
+    budget = TimeBudget(1.0, planned=100, steps_per_epoch=40, started=0.0)
+    budget.first_step = 0.0
+    said = [budget.after_step(0.25, epoch=1, step=n) for n in range(1, 21)]
+    assert said[:19] == [None] * 19 and said[19] == "time budget 1 min: about 6 of 100 epochs fit"  # 10 s an epoch
+    budget.timed("check", 20.0)  # a slow held-out check: 30 s an epoch, so the second is the last
+    assert budget.after_epoch(1) == (False, "time budget 1 min: about 2 of 100 epochs fit")
+    assert budget.after_epoch(2) == (True, None)
+
+
 def test_the_learning_rate_decays_to_zero_where_the_budget_ends():
     param = torch.nn.Parameter(torch.zeros(1))
     optimizer = torch.optim.SGD([param], lr=1.0)
