@@ -244,7 +244,11 @@ def main() -> None:
         results,
         notes=f"Encoder: {args.encoder} ({params / 1e6:.1f}M parameters); the bot's own features {features}; the "
         f"sentence classifier {'on' if component.sentence is not None else 'off'}; best "
-        "epoch chosen on dev. Reference: BERT-base + CRF (110M) 97.98 / 95.93 / 88.58. Per-intent and per-entity "
+        "epoch chosen on dev"
+        + (f"; trained within a {args.budget_minutes:g} min budget (bert_nlu `max_training_minutes`: the epochs "
+           "that fit it on this machine, the learning rate decaying to zero where it ends)" if args.budget_minutes
+           else "")
+        + ". Reference: BERT-base + CRF (110M) 97.98 / 95.93 / 88.58. Per-intent and per-entity "
         f"tables, errors and the confusion matrix: `{os.path.relpath(args.out, ROOT)}/`.",
     )
     for m, v, t in rows:
