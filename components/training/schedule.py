@@ -85,9 +85,13 @@ class TimeBudget:
 
     def after_epoch(self, epoch: int, agree: Callable[[float], float] = float) -> tuple[bool, str | None]:
         """Re-estimate once ``epoch`` (and its held-out check) is done: whether it was the last that fits,
-        and what to tell the user, if anything."""
+        and what to tell the user, if anything. Stopping there, :attr:`epochs` is the epochs run (an estimate
+        may fall below them as the timings settle)."""
         self.replan(agree)
-        return epoch >= self.epochs, self.news()
+        last = epoch >= self.epochs
+        if last:
+            self.epochs = epoch
+        return last, self.news()
 
     def news(self) -> str | None:
         """What to tell the user: the first estimate of the epochs that fit, and any fall below what was

@@ -62,6 +62,14 @@ def test_the_first_estimate_comes_after_the_probe_steps_and_the_last_epoch_is_sa
     budget.timed("check", 20.0)  # a slow held-out check: 30 s an epoch, so the second is the last
     assert budget.after_epoch(1) == (False, "time budget 1 min: about 2 of 100 epochs fit")
     assert budget.after_epoch(2) == (True, None)
+    # an estimate that falls below the epochs already run stops at once, recording those run
+    late = TimeBudget(1.0, planned=100, steps_per_epoch=40, started=0.0)
+    late.first_step = 0.0
+    said = [late.after_step(0.25, epoch=1, step=n) for n in range(1, 41)]
+    assert said[19] == "time budget 1 min: about 6 of 100 epochs fit" and late.after_epoch(1) == (False, None)
+    late.timed("step", 400.0)  # a step that took minutes: now one epoch would not fit
+    assert late.after_epoch(3) == (True, "time budget 1 min: about 3 of 100 epochs fit")
+    assert late.epochs == 3
 
 
 def test_the_learning_rate_decays_to_zero_where_the_budget_ends():
