@@ -282,10 +282,9 @@ def pair_training(model: Any, tokenizer: Any, train: Encoded, cfg: Any, device: 
             running, steps = running + loss.item(), steps + 1
         if progress and is_main():
             progress(f"pair training epoch {epoch}: loss {running / max(steps, 1):.4f}")
-        if budget is not None and budget.seconds is not None and epoch < epochs and (
-                mean(time.perf_counter() - budget.started) >= budget.seconds / 2):
+        if budget is not None and epoch < epochs and budget.spent(0.5, mean):
             if progress and is_main():
-                progress(f"time budget {budget.seconds / 60:g} min: pair training stopped after {epoch} of {epochs}")
+                progress(f"time budget {budget.minutes:g} min: pair training stopped after {epoch} of {epochs}")
             return epoch
     return epochs
 

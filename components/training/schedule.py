@@ -93,6 +93,10 @@ class TimeBudget:
             self.epochs = epoch
         return last, self.news()
 
+    def spent(self, share: float, agree: Callable[[float], float] = float) -> bool:
+        """Whether ``share`` of the budget has gone since the run started (never, without a budget)."""
+        return self.seconds is not None and agree(time.perf_counter() - self.started) >= self.seconds * share
+
     def news(self) -> str | None:
         """What to tell the user: the first estimate of the epochs that fit, and any fall below what was
         said (training ends sooner); a rise as the timings settle is not news (None: nothing)."""
