@@ -11,7 +11,12 @@ words first, else the English words. Among words as close, one the typed word is
 comes first (a letter dropped or doubled, two neighbours swapped, a neighbouring key on a
 QWERTY keyboard: noise.py's slips; "wnat" → want, not what; "latop" → laptop, not atop), then the
 more frequent (in the bot's examples; for English words, the encoder's vocabulary order); two
-of the bot's words as close and as frequent change nothing. Entity values keep what the user
+of the bot's words as close and as frequent change nothing, unless the bot writes one of them beside
+the typed word's neighbour ("can you hellp with": help, which the bot writes before "with", not the
+more frequent hello). A slip can make another word ("were is the restaurant", "reserve a tale"): a
+word of the language that the bot's examples never use is read as a bot word it is a slip of only
+where the bot writes that word beside each of the typed word's neighbours (``where is``; ``a table``
+and ``table please``), as Chinese is read below; "we were there" and "a tale of two cities" stay. Entity values keep what the user
 typed (the offsets do not move): the rule extractor's fuzzy matching and the synonyms read those.
 
 Languages written without spaces (Chinese, Japanese, Thai) have no letters to slip: their typos
@@ -51,61 +56,91 @@ __all__ = [
 
 
 class Speller:
-    def __init__(self, counts: dict[str, int], known: Iterable[str] = ()):
+    def __init__(self, counts: dict[str, int], known: Iterable[str] = (), pairs: Iterable[str] = ()):
         self.counts = counts
         words = list(known)  # the language's words, the more common first
         self._rank = {w: i for i, w in enumerate(words)}
         self._known = frozenset(words) | frozenset(counts)
+        self.pairs = frozenset(pairs)  # "a b": neighbouring words of the bot's examples (older archives: none)
         self._own = _by_length(counts)  # the bot's words by length (a typo is within two letters of its word)
         self._words = _by_length(words)  # the language's, by length
-        self._cache: dict[str, str] = {}
+        self._cache: dict[str, tuple[list[str], str | None]] = {}
 
     @classmethod
     def fit(cls, word_lists: Iterable[Iterable[str]], language: str) -> Speller:
-        counts = Counter(w.lower() for words in word_lists for w in words if w.isalpha())
-        return cls(dict(counts), _known(language))
+        lists = [[w.lower() for w in words] for words in word_lists]
+        counts = Counter(w for words in lists for w in words if w.isalpha())
+        pairs = {f"{a} {b}" for words in lists for a, b in zip(words, words[1:], strict=False)
+                 if _wordlike(a) and _wordlike(b)}
+        return cls(dict(counts), _known(language), pairs)
 
-    def correct(self, word: str) -> str:
-        """``word`` as the bot's examples spell it, or unchanged (see the module docstring)."""
+    def correct(self, word: str, before: str = "", after: str = "") -> str:
+        """``word`` as the bot's examples spell it, or unchanged; ``before`` and ``after``, the words
+        either side of it, break ties and read slips that make another word (see the module docstring)."""
         lower = word.lower()
-        if len(lower) < 3 or not lower.isalpha() or lower in self._known:
+        if len(lower) < 3 or not lower.isalpha() or lower in self.counts:
             return word
         if lower not in self._cache:
-            self._cache[lower] = self._closest(lower) or lower
+            self._cache[lower] = self._candidates(lower)
             if len(self._cache) > 50_000:
                 self._cache.clear()
-        fixed = self._cache[lower]
-        return word if fixed == lower else fixed
+        own, other = self._cache[lower]
+        if not own:
+            return other or word
+        before, after = before.lower(), after.lower()
+        if lower in self._known:  # a word of the language: another only where the bot writes it there
+            own = [w for w in own if self._between(w, before, after)]
+        ranked = sorted(
+            ((is_slip(lower, w), self._beside(w, before, after), self.counts[w], w) for w in own), reverse=True
+        )
+        if not ranked or (len(ranked) > 1 and ranked[0][:3] == ranked[1][:3]):
+            return word  # as likely, as close and as frequent: no guess
+        return ranked[0][3]
 
     def correct_words(self, words: list[str]) -> list[str]:
-        """Each word of a message as the bot's examples spell it (see :meth:`correct`)."""
-        return [self.correct(w) for w in words]
+        """Each word of a message as the bot's examples spell it (see :meth:`correct`), read beside its
+        neighbours as typed."""
+        return [
+            self.correct(w, words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else "")
+            for i, w in enumerate(words)
+        ]
 
-    def _closest(self, lower: str) -> str | None:
+    def _beside(self, word: str, before: str, after: str) -> bool:
+        return f"{before} {word}" in self.pairs or f"{word} {after}" in self.pairs
+
+    def _between(self, word: str, before: str, after: str) -> bool:
+        """The bot writes ``word`` after ``before`` and before ``after``, each that is a word (pairs seen
+        apart: 'reserve a tale please' is a table where the bot writes 'a table' and 'table please')."""
+        sides = [f"{before} {word}"] * _wordlike(before) + [f"{word} {after}"] * _wordlike(after)
+        return bool(sides) and all(p in self.pairs for p in sides)
+
+    def _candidates(self, lower: str) -> tuple[list[str], str | None]:
+        """The bot's words ``lower`` may be a typo of (the closest), and the language's closest word for a
+        word close to none of them. A word of the language: the bot's words it is a slip of."""
         most = 2 if len(lower) >= 8 else 1
+        if lower in self._known:
+            return [w for n in (len(lower) - 1, len(lower), len(lower) + 1) for w in self._own.get(n, [])
+                    if is_slip(lower, w)], None
         # 3 letters: one was dropped
         lengths = [4] if len(lower) == 3 else range(len(lower) - most, len(lower) + most + 1)
         own = [w for n in lengths for w in self._own.get(n, [])]
         hits = process.extract(lower, own, scorer=OSA.distance, score_cutoff=most, limit=None)
         if hits:
             best = min(d for _, d, _ in hits)
-            ranked = sorted(((is_slip(lower, w), self.counts[w], w) for w, d, _ in hits if d == best), reverse=True)
-            if len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]:
-                return None  # as close and as frequent: no guess
-            return ranked[0][2]
+            return [w for w, d, _ in hits if d == best], None
         near = [w for n in lengths for w in self._words.get(n, [])]
         found = process.extract(lower, near, scorer=OSA.distance, score_cutoff=most, limit=None)
         if not found:
-            return None
+            return [], None
         best = min(d for _, d, _ in found)
-        return min((w for w, d, _ in found if d == best), key=lambda w: (not is_slip(lower, w), self._rank[w]))
+        return [], min((w for w, d, _ in found if d == best), key=lambda w: (not is_slip(lower, w), self._rank[w]))
 
     def to_json(self) -> dict[str, Any]:
-        return {"counts": self.counts}
+        return {"counts": self.counts, "pairs": sorted(self.pairs)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], language: str) -> Speller:
-        return cls(data["counts"], _known(language))
+        return cls(data["counts"], _known(language), data.get("pairs", ()))
 
 
 class ReadingSpeller:
@@ -245,6 +280,10 @@ class AsRead:
         otherwise is in it (found as typed, or nothing)."""
         a, b = self._starts[start], self._ends[end - 1]
         return (a, b) if any(a <= c["start"] and c["end"] <= b for c in self.fixes) else None
+
+
+def _wordlike(token: str) -> bool:
+    return any(c.isalpha() for c in token)
 
 
 def _is_han(c: str) -> bool:

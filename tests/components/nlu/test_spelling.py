@@ -132,3 +132,29 @@ def test_a_slip_people_make_beats_another_edit_as_close():
     assert speller.correct("ceers") == "cheers"  # h dropped; b → c is no neighbouring key
     assert speller.correct("latop") == "laptop"  # English words: p dropped, not "atop" with an l added
     assert speller.correct("beeers") == "beers" and speller.correct("vheers") == "cheers"  # doubled; v beside c
+
+
+def test_a_slip_that_makes_another_word_is_read_where_the_bot_writes_its_word_there():
+    """'were' is an English word, but beside 'is' where the bot writes 'where is' it was 'where'; the
+    same word elsewhere, or a word the bot uses itself, stays; neighbours also say which of two
+    words as close was meant."""
+    speller = Speller.fit([
+        ["where", "is", "the", "restaurant"], ["reserve", "a", "table", "please"], ["book", "a", "table"],
+        ["hello"], ["hello", "there"], ["hello", "bot"], ["can", "you", "help", "with", "a", "booking"],
+        ["we", "are", "four"],
+    ], "en")
+
+    def read(text):
+        return " ".join(speller.correct_words(text.split()))
+
+    assert read("were is the restaurant") == "where is the restaurant"
+    assert read("reserve a tale please") == "reserve a table please"
+    assert read("we were there") == "we were there" and read("a tale of two cities") == "a tale of two cities"
+    assert read("we are four") == "we are four"  # the bot's own words are never read as others
+    # 'hellp': a slip of hello (p beside o) and of help (l doubled); hello is the more frequent,
+    # but the bot writes 'help with'
+    assert read("can you hellp with this") == "can you help with this" and read("hellp") == "hello"
+    restored = Speller.from_json(speller.to_json(), "en")
+    assert restored.correct_words(["a", "tale"]) == ["a", "table"]
+    older = Speller.from_json({"counts": speller.counts}, "en")  # an archive from before the pairs
+    assert older.correct_words(["a", "tale"]) == ["a", "tale"]
