@@ -16,8 +16,9 @@ the typed word's neighbour ("can you hellp with": help, which the bot writes bef
 more frequent hello). A slip can make another word ("were is the restaurant", "reserve a tale"): a
 word of the language that the bot's examples never use is read as a bot word it is a slip of only
 where the bot writes that word beside each of the typed word's neighbours (``where is``; ``a table``
-and ``table please``), as Chinese is read below; "we were there" and "a tale of two cities" stay. Entity values keep what the user
-typed (the offsets do not move): the rule extractor's fuzzy matching and the synonyms read those.
+and ``table please``), as Chinese is read below; "we were there" and "a tale of two cities" stay.
+Entity values keep what the user typed (the offsets do not move): the rule extractor's fuzzy
+matching and the synonyms read those.
 
 Languages written without spaces (Chinese, Japanese, Thai) have no letters to slip: their typos
 are other characters. For Chinese, :class:`ReadingSpeller` takes the commonest slip of a pinyin
