@@ -32,6 +32,19 @@ ZONES = {"utc": 0, "gmt": 0, "wet": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, 
          "aest": 10, "aedt": 11, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8,
          "pdt": -7}
 _ZONE = "|".join(sorted(ZONES, key=len, reverse=True))
+# an hour alone said just before a part of the day ("8 tonight", "9 tomorrow morning"), Duckling's "<hour>
+# <part of day>": only the hours that part of the day has ("4 tonight" is four people more often than 16:00)
+_WORD_HOURS = _HOUR_WORD.split("|")
+_HOURS_OF = {
+    r"toni(?:ght|gth|te)|(?:this|tomorrow)\s+(?:evening|night)": range(5, 13),
+    r"(?:this|tomorrow)\s+morning": range(5, 12),
+    r"(?:this|tomorrow)\s+afternoon": (12, 1, 2, 3, 4, 5, 6),
+}
+_HOUR_BEFORE_DAY = "|".join(
+    rf"(?:{'|'.join([*(str(h) for h in sorted(hours, reverse=True)), *(_WORD_HOURS[h - 1] for h in hours)])})"
+    rf"(?=\s+(?:{day})\b)"
+    for day, hours in _HOURS_OF.items()
+)
 EN_CLOCK = re.compile(
     rf"(?:\b|(?=@))(?:(?:(?:at|@)\s*)?(?P<rel>half|(?:a\s+)?quarter|(?P<mins>{_MINS})(?:\s+minutes?)?)\s+"
     rf"(?P<dir>past|after|to|before|from)\s+(?P<rh>\d{{1,2}}|{_HOUR_WORD}|noon|midnight)(?:\s*(?P<rampm>{_AMPM}))?"
@@ -43,6 +56,9 @@ EN_CLOCK = re.compile(
     rf"|(?P<hw3>{_HOUR_WORD})(?:\s+(?P<mw3>{_MIN_WORD}))?\s*(?P<ampm4>{_AMPM})"
     rf"|(?P<hp>\d{{1,2}}|{_HOUR_WORD})(?:\s+o'?clock)?\s+in\s+the\s+(?P<pp>morning|afternoon|evening|am|pm|a\.m\.|p\.m\.)"
     rf"|(?P<hw>\d{{1,2}}|{_HOUR_WORD})\s+o'?clock(?:\s*(?P<ampm5>{_AMPM}))?"
+    # an hour said just before the day or its part ("8 tonight", "9 tomorrow morning", "eight this evening");
+    # not a count ("a table for 4 tonight", "2 of them tomorrow")
+    rf"|(?<!\bfor\s)(?<!\bof\s)(?<![\d.,:/$])(?P<hb>{_HOUR_BEFORE_DAY})"
     rf"|(?P<at>at|@|around|by)\s*(?:(?P<hhmm2>\d{{3,4}})(?![\d.,:/-])|(?P<ha>\d{{1,2}}|{_HOUR_WORD})"
     rf"(?:[:.](?P<ma>\d{{2}}))?(?:\s*(?P<ampm2>{_AMPM}))?(?:\s+(?P<mw>{_MIN_WORD})(?:\s*(?P<ampm6>{_AMPM}))?)?)"
     rf"{_NOT_A_COUNT}"
@@ -145,6 +161,8 @@ def en_clock(m: re.Match[str]) -> Piece | None:
         meridiem = "am" if g["pp"].lower() in ("morning", "am", "a.m.") else "pm"
     elif "hw" in g:
         hour, meridiem = _hour_word(g["hw"]), _meridiem(g.get("ampm5"))
+    elif "hb" in g:
+        hour = _hour_word(g["hb"])
     elif "ha" in g:
         hour = _hour_word(g["ha"])
         minute = int(g["ma"]) if "ma" in g else (_hour_word(g["mw"].replace("oh", "")) or 0) if "mw" in g else 0

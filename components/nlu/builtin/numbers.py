@@ -65,6 +65,8 @@ def en_number(words: str) -> int | float | None:
     total, current, seen, half = 0.0, 0.0, False, False
     for i, t in enumerate(tokens):
         if t in UNITS:
+            if current % 100 and (current % 10 or UNITS[t] >= 10):
+                return None  # "two and three", "one twenty": two numbers; "twenty one", "a hundred and five": one
             current += UNITS[t]
         elif t in TENS:
             if current % 100:
@@ -111,6 +113,13 @@ def _en_numbers(text: str) -> list[Found]:
         said = en_number(phrase)
         if said is not None and phrase.lower() != "half":
             out.append(_signed(text, start, m.end(), said))
+        elif said is None:  # "between two and three": each number its own
+            at = start
+            for piece in re.split(r"(\s+and\s+)", phrase, flags=re.I):
+                each = None if not piece.strip() or piece.strip().lower() in ("and", "half") else en_number(piece)
+                if each is not None:
+                    out.append(_signed(text, at, at + len(piece), each))
+                at += len(piece)
     return out
 
 
@@ -275,7 +284,10 @@ _CN_UNITS = {
 }
 _EN_UNIT_NAMES = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 EN_DURATION = re.compile(
-    rf"\b(?P<n>half(?:\s+an?)?|an?|{WORD_NUM})(?P<prehalf>\s+and\s+(?:an?\s+)?half)?(?:\s+of)?\s?"
+    rf"(?<![\d/.,])\b(?P<n>half(?:\s+an?)?|(?P<qk>an?|one|two|three)[\s-]quarters?|an?|(?P<num>[1-9])/(?P<den>[1-9])"
+    rf"|{WORD_NUM})"
+    rf"(?P<prehalf>\s+and\s+(?:an?\s+)?half)?(?P<quarters>\s+and\s+(?:(?:an?|one)\s+|(?P<qn>two|three)\s+)?quarters?)?"
+    rf"(?:\s+of(?:\s+an?(?=\s))?)?\s?"
     rf"(?:(?:more|extra|additional)\s+)?(?P<unit>{_EN_UNIT_NAMES})\b"
     r"(?P<half>\s+and\s+(?:a\s+)?half)?(?:\s+(?:and\s+)?(?P<rest>\d{1,2}|(?:twenty|thirty|forty|fifty)"
     r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?|ten|fifteen)\b(?!\s*[a-z]))?",
@@ -292,10 +304,14 @@ def durations(text: str, lang: str) -> list[Found]:
     for m in EN_DURATION.finditer(text):
         raw = m.group("n").lower().strip()
         n = 0.5 if raw.startswith("half") else 1 if raw in ("a", "an") else (
+            {"two": 2, "three": 3}.get(m.group("qk").lower(), 1) / 4 if m.group("qk") else
+            int(m.group("num")) / int(m.group("den")) if m.group("den") else  # "1/2 hour", "3/4 h"
             float(raw.replace(",", "")) if re.fullmatch(DIGITS, raw) else en_number(raw))
         if n is None:
             continue
         n += 0.5 if m.group("half") or m.group("prehalf") else 0
+        if m.group("quarters"):  # "one and a quarter hours", "two and three quarters of an hour"
+            n += {"two": 2, "three": 3}.get((m.group("qn") or "").lower(), 1) / 4
         unit = _EN_UNITS[m.group("unit").lower()]
         n *= _EN_UNIT_TIMES.get(m.group("unit").lower(), 1)
         rest = m.group("rest")  # "1 hour thirty": the next unit down

@@ -30,6 +30,7 @@ __all__ = ["times"]
 # --- putting pieces together ----------------------------------------------------------
 
 _JOIN_EN = re.compile(r"^\s*(?:,|at|on|@|from|,\s*at|,\s*on|,\s*from)?\s*$", re.I)
+_LATE = {"evening", "night", "晚上", "夜里", "夜间", "今晚", "明晚"}  # parts of the day whose 12 o'clock is midnight
 _OF = re.compile(r"^\s+of\s+$", re.I)  # "morning of the 15th": a part of the day of a day
 
 
@@ -84,6 +85,8 @@ def _resolve(group: list[Piece], now: datetime) -> tuple[datetime, str] | None:
             hour += 12
         elif pod.lower() in MORNING and hour == 12:
             hour = 0
+        elif pod.lower() in _LATE and hour == 12:  # "this evening at 12", 晚上十二点: when that day ends
+            hour, day = 0, (day or now.date()) + timedelta(days=1)
     elif clock.meridiem is None and hour < 12 and (day is None or day == now.date()):
         at = now.replace(hour=hour, minute=clock.minute, second=0, microsecond=0)
         if at <= now and at + timedelta(hours=12) > now:

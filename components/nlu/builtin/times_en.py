@@ -48,6 +48,8 @@ _DOM = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\b|(?:{_DAY_WORD})\b)"
 _REL = r"next|this|last|current|coming|upcoming|following|the\s+following|previous|past"
 _NTH = r"first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th"
 _WORDS_TOO = ("sat", "sun", "wed")  # short weekdays that are English words
+# "1/2 hour", "3/4 of a day": a share of a unit, no date
+_NOT_A_SHARE = r"(?!\s*(?:of\s+an?\s+)?(?:h|hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?|cups?)\b)"
 _TIME_AFTER = re.compile(rf"\s*,?\s*(?:at\b|@|\d|the\s+\d|(?:{_MON})\b|morning|afternoon|evening|night)", re.I)
 # as typed in chats, the spellings Duckling reads too ("tmrw", "tommorow"; "tonite")
 _TOMORROW = r"tmrw?|tomm?or?rows?"
@@ -80,7 +82,7 @@ _EN_DAY = re.compile(
     rf"|(?P<m8>{_MON})\s+after\s+next"
     rf"|(?P<iso>\d{{4}}-\d{{1,2}}-\d{{1,2}})|(?P<ym>\d{{4}})[-/](?P<ymm>\d{{1,2}})(?![-/\d])"
     rf"|(?<![\d.-])(?P<num>\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}}))(?![\d.-])"
-    rf"|(?P<my>\d{{1,2}})/(?P<myy>\d{{4}})|(?P<slash>\d{{1,2}}/\d{{1,2}})(?!/)"
+    rf"|(?P<my>\d{{1,2}})/(?P<myy>\d{{4}})|(?P<slash>\d{{1,2}}/\d{{1,2}})(?!/){_NOT_A_SHARE}"
     rf"|on\s+the\s+(?P<dom>\d{{1,2}})(?:st|nd|rd|th)|on\s+the\s+(?P<domw>{_DAY_WORD})"
     rf"|in\s+(?P<year>1\d{{3}}|2\d{{3}})"
     rf"|(?:in|during)\s+(?P<inmonth>{_MON})|(?P<month>{_MON_ALONE}))\b",

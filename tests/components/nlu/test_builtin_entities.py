@@ -555,3 +555,28 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
     assert [(f.dim, f.value) for f in extract("七八个人", "zh", NOW)] == [("number", 7)]  # not 78
     assert [(f.dim, f.value) for f in extract("三五个", "zh", NOW)] == [("number", 3)]
     assert [(f.dim, f.value) for f in extract("一二三", "zh", NOW)] == [("number", 123)]  # three or more: one by one
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("8 tonight", [("time", T("12-05", "20:00"))]),  # an hour said before its part of the day
+        ("eight this evening", [("time", T("12-05", "20:00"))]),
+        ("9 tomorrow morning", [("time", T("12-06", "09:00"))]),
+        ("3 tomorrow afternoon", [("time", T("12-06", "15:00"))]),
+        ("this evening at 12", [("time", T("12-06", "00:00"))]),  # 12 in the evening: when it ends
+        ("晚上十二点", [("time", T("12-06", "00:00"))]),
+        ("a table for 4 tonight", [("number", 4), ("time", {"from": T("12-05", "18:00"), "to": T("12-06")})]),
+        ("we are 4 tonight", [("number", 4), ("time", {"from": T("12-05", "18:00"), "to": T("12-06")})]),
+        ("1/2 hour", [("duration", 1800)]),  # a share of a unit, no date (it was January 2nd)
+        ("3/4 of an hour", [("duration", 2700)]),
+        ("a quarter of an hour", [("duration", 900)]),  # it was an hour
+        ("one and a quarter hours", [("duration", 4500)]),
+        ("two and three quarters of an hour", [("duration", 9900)]),
+        ("between two and three people", [("number", 2), ("number", 3)]),  # it was 5
+        ("two hundred and five", [("number", 205)]),
+    ],
+)
+def test_hours_before_parts_of_the_day_shares_of_units_and_numbers_joined_by_and(text, expected):
+    lang = "zh" if text[0] > "\u3000" else "en"
+    assert [(f.dim, f.value) for f in extract(text, lang, NOW)] == expected
