@@ -272,6 +272,7 @@ _CN_UNITS = {
     "秒": "second",
     "秒钟": "second",
     "分钟": "minute",
+    "分": "minute",
     "小时": "hour",
     "钟头": "hour",
     "天": "day",
@@ -295,8 +296,12 @@ EN_DURATION = re.compile(
 )
 _DURATION_JOIN = re.compile(r"^\s*(?:,|and|,\s*and|零)?\s*$", re.I)
 CN_DURATION = re.compile(
-    rf"(?P<n>{CN_NUM}|半)\s?(?P<ge>个)?(?P<half>半)?(?P<unit>秒钟|分钟|小时|钟头|星期|礼拜|秒|天|周|月|年)"
+    rf"(?P<n>{CN_NUM}|半)?\s?(?P<ge>个)?(?P<half>半)?(?P<unit>秒钟|分钟|小时|钟头|星期|礼拜|秒|天|周|月|年|钟|分|日)"
+    rf"(?P<half2>(?<=分)半钟?)?"
 )
+# 分 alone is a minute only beside another unit of time ("两小时十分", "五分三十秒", "一分半"), never a price's
+# cent (五分钱) or a clock's minutes (九点十分)
+_CN_MINUTE = re.compile(rf"(?:{CN_NUM})秒|半")
 
 
 def durations(text: str, lang: str) -> list[Found]:
@@ -323,13 +328,18 @@ def durations(text: str, lang: str) -> list[Found]:
         out.append(_duration(m.start(), m.end(), n, unit))
     if lang == "zh":
         for m in CN_DURATION.finditer(text):
-            unit = _CN_UNITS[m.group("unit")]
-            if unit == "month" and not m.group("ge"):
-                continue  # 三月 is March, 三个月 three months
-            n = 0.5 if m.group("n") == "半" else cn_number(m.group("n"))
+            said, ge = m.group("unit"), m.group("ge")
+            unit = _CN_UNITS.get(said, "hour")  # 钟: 个钟 is an hour (个钟头)
+            if (unit == "month" or said == "钟") and not ge or not m.group("n") and not (ge and m.group("half")):
+                continue  # 三月 is March, 三个月 three months; 个半小时 is 一个半小时, 这个月 no length
+            if said == "日" and m.group("n") != "半" or said == "分" and not (
+                    m.group("half2") or _CN_MINUTE.match(text, m.end()) or text[:m.start()].endswith(("小时", "钟头", "钟"))):
+                continue  # 五日 is the 5th; 分 alone: above
+            n = 0.5 if m.group("n") == "半" else cn_number(m.group("n")) if m.group("n") else 1
             if n is None:
                 continue
-            out.append(_duration(m.start(), m.end(), n + (0.5 if m.group("half") else 0), unit))
+            n += 0.5 if m.group("half") or m.group("half2") else 0
+            out.append(_duration(m.start(), m.end(), n, unit))
     return _summed(text, sorted(out, key=lambda f: f.start))
 
 

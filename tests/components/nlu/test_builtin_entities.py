@@ -580,3 +580,23 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
 def test_hours_before_parts_of_the_day_shares_of_units_and_numbers_joined_by_and(text, expected):
     lang = "zh" if text[0] > "\u3000" else "en"
     assert [(f.dim, f.value) for f in extract(text, lang, NOW)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("两小时十分", [("duration", 7800)]),  # 分 beside another unit of time is a minute
+        ("一分半", [("duration", 90)]),
+        ("五分三十秒", [("duration", 330)]),
+        ("半个钟", [("duration", 1800)]),  # 个钟: an hour
+        ("一个半钟", [("duration", 5400)]),
+        ("个半小时", [("duration", 5400)]),
+        ("半日", [("duration", 43200)]),
+        ("五分钱", [("number", 5)]),  # 分 alone is no minute: a price, a score, a clock's minutes
+        ("打五分", [("number", 5)]),
+        ("九点十分", [("time", T("12-05", "21:10"))]),
+        ("这个月", [("time", T("12-01"))]),  # 个月 without a number is no length
+    ],
+)
+def test_chinese_minutes_and_hours_as_people_say_them(text, expected):
+    assert [(f.dim, f.value) for f in extract(text, "zh", NOW)] == expected
