@@ -332,8 +332,8 @@ def durations(text: str, lang: str) -> list[Found]:
             unit = _CN_UNITS.get(said, "hour")  # 钟: 个钟 is an hour (个钟头)
             if (unit == "month" or said == "钟") and not ge or not m.group("n") and not (ge and m.group("half")):
                 continue  # 三月 is March, 三个月 three months; 个半小时 is 一个半小时, 这个月 no length
-            if said == "日" and m.group("n") != "半" or said == "分" and not (
-                    m.group("half2") or _CN_MINUTE.match(text, m.end()) or text[:m.start()].endswith(("小时", "钟头", "钟"))):
+            beside = m.group("half2") or _CN_MINUTE.match(text, m.end()) or text[:m.start()].endswith(("小时", "钟"))
+            if said == "日" and m.group("n") != "半" or said == "分" and not beside:
                 continue  # 五日 is the 5th; 分 alone: above
             n = 0.5 if m.group("n") == "半" else cn_number(m.group("n")) if m.group("n") else 1
             if n is None:
