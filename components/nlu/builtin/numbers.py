@@ -38,7 +38,8 @@ ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(
     "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())}
 ORDINAL_WORDS |= {"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "seventieth": 70,
                   "eightieth": 80, "ninetieth": 90, "hundredth": 100}
-_NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *SCALES, "dozen", "couple", "pair"], key=len, reverse=True))
+_NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *(f"{w}s?" for w in (*SCALES, "dozen")), "couple", "pair", "point"],
+                               key=len, reverse=True))
 _EN_WORDS = re.compile(
     r"\b(?:(?:an?|a couple of|a pair of|one and "
     rf"a)\s+)?(?:(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b",
@@ -62,8 +63,22 @@ _NEGATIVE = re.compile(r"\b(?:minus|negative)\s+$", re.I)
 def en_number(words: str) -> int | float | None:
     """The value of English number words ("two hundred and five", "a dozen", "twenty-one")."""
     tokens = [t for t in re.split(r"[\s-]+", words.lower().strip()) if t]
-    total, current, seen, half = 0.0, 0.0, False, False
+    total, current, seen, half, point = 0.0, 0.0, False, False, ""
     for i, t in enumerate(tokens):
+        if t.endswith("s") and t[:-1] in (*SCALES, "dozen"):
+            if not seen:
+                return None  # "hundreds of people" is no number; "three billions" is
+            t = t[:-1]
+        if point and t in UNITS and UNITS[t] < 10:  # "two point five": its digits one by one
+            point += str(UNITS[t])
+            continue
+        if t == "point" and seen and not point:
+            point = "."
+            continue
+        if point:
+            current, point = current + (float(point) if point != "." else 0), ""
+            if t not in (*SCALES, "dozen"):
+                return None  # "two point five" ends at its digits, or a scale ("two point two million")
         if t in UNITS:
             if current % 100 and (current % 10 or UNITS[t] >= 10):
                 return None  # "two and three", "one twenty": two numbers; "twenty one", "a hundred and five": one
@@ -75,7 +90,10 @@ def en_number(words: str) -> int | float | None:
         elif t == "hundred":
             current = max(current, 1) * 100
         elif t in ("thousand", "million", "billion"):
-            total += max(current, 1) * SCALES[t]
+            if not current and total:  # "three thousand millions": the whole times the scale
+                total *= SCALES[t]
+            else:
+                total += max(current, 1) * SCALES[t]
             current = 0
         elif t == "dozen":
             current = max(current, 1) * 12
@@ -89,9 +107,9 @@ def en_number(words: str) -> int | float | None:
         else:
             return None
         seen = True
-    if not seen:
+    if not seen or point == ".":
         return None
-    return whole(total + current + (0.5 if half else 0))
+    return whole(total + current + (float(point) if point else 0) + (0.5 if half else 0))
 
 
 def _en_numbers(text: str) -> list[Found]:
@@ -110,9 +128,12 @@ def _en_numbers(text: str) -> list[Found]:
             phrase = text[start:m.end()]
         else:
             start = m.start()
+        edge = re.match(r"(?:point\s+)?(.*?)(?:\s+point)?$", phrase, re.I | re.S)  # "good point two", "one point"
+        if edge is not None and edge.group(1) and edge.group(1) != phrase:
+            start, phrase = start + edge.start(1), edge.group(1)
         said = en_number(phrase)
         if said is not None and phrase.lower() != "half":
-            out.append(_signed(text, start, m.end(), said))
+            out.append(_signed(text, start, start + len(phrase), said))
         elif said is None:  # "between two and three": each number its own
             at = start
             for piece in re.split(r"(\s+and\s+)", phrase, flags=re.I):

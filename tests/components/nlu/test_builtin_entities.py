@@ -575,6 +575,12 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("two and three quarters of an hour", [("duration", 9900)]),
         ("between two and three people", [("number", 2), ("number", 3)]),  # it was 5
         ("two hundred and five", [("number", 205)]),
+        ("two point five", [("number", 2.5)]),  # spoken decimals
+        ("two point two million", [("number", 2_200_000)]),
+        ("three billions", [("number", 3_000_000_000)]),
+        ("three thousand millions", [("number", 3_000_000_000)]),
+        ("hundreds of people", []),  # a plural scale alone is no number
+        ("good point two", [("number", 2)]),
     ],
 )
 def test_hours_before_parts_of_the_day_shares_of_units_and_numbers_joined_by_and(text, expected):
