@@ -31,7 +31,10 @@ __all__ = ["POD_HOURS", "intervals"]
 POD_HOURS = {"morning": (0, 12), "afternoon": (12, 19), "evening": (18, 24), "night": (18, 24), "lunch": (12, 14),
              "早上": (4, 12), "早晨": (4, 12), "清晨": (4, 9), "上午": (4, 12), "明早": (4, 12), "中午": (12, 14),
              "下午": (12, 19), "傍晚": (17, 20), "晚上": (18, 24), "夜里": (18, 24), "夜间": (18, 24), "今晚": (18, 24),
-             "明晚": (18, 24), "凌晨": (0, 6)}
+             "明晚": (18, 24), "凌晨": (0, 6),
+             # early and late in a part of the day: its first or last three hours (Duckling's early morning: 0-9)
+             "early morning": (0, 9), "late morning": (9, 12), "early afternoon": (12, 15),
+             "late afternoon": (16, 19), "early evening": (18, 21), "late evening": (21, 24), "late night": (21, 24)}
 _RANGE = {"en": re.compile(r"^\s*(?:-|–|—|to|till|til|until|untill|thru|through|and)\s*$", re.I),
           "zh": re.compile(r"^\s*(?:-|–|—|到|至|~|～)\s*$")}
 _OPEN = {"en": re.compile(r"\b(?:from|between)\s+$", re.I), "zh": re.compile(r"从$")}
@@ -206,6 +209,8 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
         friday = today - timedelta(days=today.weekday()) + timedelta(days=4, weeks=shift)
         frm = midnight(friday, now) + timedelta(hours=18)
         out.append(interval(m.start(), m.end(), frm, midnight(friday + timedelta(days=3), now), "hour"))
+    if lang == "en":
+        out += [f for m in _SEASON_EN.finditer(text) if (f := _season(m, now)) is not None]
     for m in _PART[lang].finditer(text):
         found = _part(m, lang, now)
         if found is not None:
@@ -220,8 +225,9 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
 _PART_EN = r"(?P<part>beginning|start|early|mid|middle|end|late)"
 _PART = {
     "en": re.compile(
-        rf"\b(?:at\s+)?(?:the\s+)?{_PART_EN}(?:\s+of\s+|-|\s+)(?:the\s+)?(?:(?P<rel>this|next|last|current)\s+)?"
-        rf"(?:(?P<unit>month|year)|(?P<mon>{_MON})\.?(?:\s+(?P<my>\d{{4}}))?|(?P<year>\d{{4}}))\b",
+        rf"\b(?:at\s+)?(?:the\s+)?{_PART_EN}(?:\s+of\s+|-|\s+)(?:the\s+)?"
+        rf"(?:(?P<rel>this|next|last|current|coming|following|previous|past)\s+)?"
+        rf"(?:(?P<unit>week|month|year)|(?P<mon>{_MON})\.?(?:\s+(?P<my>\d{{4}}))?|(?P<year>\d{{4}}))\b",
         re.I,
     ),
     "zh": re.compile(r"(?P<rel>这个?|本|下个?|上个?|今|明|去)?(?P<unit>月|年)(?P<part>初|中|底|末)"),
@@ -234,8 +240,14 @@ def _part(m: re.Match[str], lang: str, now: datetime) -> Found | None:
     part = {"beginning": "start", "early": "start", "初": "start", "mid": "mid", "middle": "mid", "中": "mid",
             "late": "end", "底": "end", "末": "end"}.get(g["part"].lower(), g["part"].lower())
     rel = g.get("rel", "").lower()
-    shift = 1 if rel in ("next", "下", "下个", "明") else -1 if rel in ("last", "上", "上个", "去") else 0
+    shift = (1 if rel in ("next", "coming", "following", "下", "下个", "明")
+             else -1 if rel in ("last", "previous", "past", "上", "上个", "去") else 0)
     unit = g.get("unit")
+    if unit == "week":  # Monday to Wednesday, Tuesday to Thursday, Friday to Sunday (Duckling's ends)
+        monday = today - timedelta(days=today.weekday(), weeks=-shift)
+        since, until = {"start": (0, 3), "mid": (1, 4), "end": (4, 7)}[part]
+        return interval(m.start(), m.end(), midnight(monday + timedelta(days=since), now),
+                        midnight(monday + timedelta(days=until), now), "day")
     if unit in ("month", "月") or "mon" in g:
         if "mon" in g:
             month = MONTHS[g["mon"].lower().rstrip(".")]
@@ -251,6 +263,35 @@ def _part(m: re.Match[str], lang: str, now: datetime) -> Found | None:
     months = {"start": (1, 4), "mid": (4, 9), "end": (9, 13)}[part]  # Duckling's: January-March, September-December
     frm, to = date(year, months[0], 1), add_months(date(year, 1, 1), months[1] - 1)
     return interval(m.start(), m.end(), midnight(frm, now), midnight(to, now), "month")
+
+
+# the seasons of the northern hemisphere, Duckling's: (first day, last day) as (month, day)
+_SEASONS = {"spring": ((3, 20), (6, 20)), "summer": ((6, 21), (9, 23)), "fall": ((9, 23), (12, 20)),
+            "winter": ((12, 21), (3, 20))}
+_SEASON_EN = re.compile(
+    r"\b(?:(?P<rel>this|current|next|coming|last|past|previous)\s+|(?:in|during)\s+(?:the\s+)?)"
+    r"(?P<season>summer|fall|autumn|winter|spring|seasons?)\b",
+    re.I,
+)
+
+
+def _season(m: re.Match[str], now: datetime) -> Found | None:
+    """"this summer" (the one under way, else the next), "next winter", "last season" (the one before today's)."""
+    name = {"autumn": "fall"}.get(m.group("season").lower(), m.group("season").lower())
+    rel = (m.group("rel") or "this").lower()
+    if name.startswith("season") and not m.group("rel"):
+        return None  # "in season": no time
+    today = now.date()
+    stretches = sorted(
+        (date(y, a[0], a[1]), date(y + (b < a), b[0], b[1]) + timedelta(days=1), n)
+        for y in range(today.year - 2, today.year + 3) for n, (a, b) in _SEASONS.items()
+    )
+    if not name.startswith("season"):
+        stretches = [s for s in stretches if s[2] == name]
+    at = next(i for i, (_, end, _n) in enumerate(stretches) if end > today)  # today's, or the next one
+    shift = 1 if rel in ("next", "coming") else -1 if rel in ("last", "past", "previous") else 0
+    frm, to, _ = stretches[at + shift]
+    return interval(m.start(), m.end(), midnight(frm, now), midnight(to, now), "day")
 
 
 def _stretch(m: re.Match[str], lang: str, now: datetime) -> Found | None:

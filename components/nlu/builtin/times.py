@@ -68,7 +68,7 @@ def _resolve(group: list[Piece], now: datetime) -> tuple[datetime, str] | None:
         return offset.instant.replace(second=0, microsecond=0), "minute"
     day_piece = next((p for p in group if p.day), None)
     clock = next((p for p in group if p.hour is not None), None)
-    pod = next((p.pod for p in group if p.pod), None)
+    pod = next((p.pod.split()[-1] for p in group if p.pod), None)  # "late evening" is an evening
     if clock is None:
         if day_piece is None:
             return None  # a part of the day alone ("in the evening") is not a time

@@ -56,8 +56,9 @@ _TOMORROW = r"tmrw?|tomm?or?rows?"
 _TONIGHT = r"toni(?:ght|gth|te)s?"
 _EN_DAY = re.compile(
     rf"\b(?:(?P<now>right\s+now|just\s+now|at\s+the\s+moment|now)"
-    rf"|(?P<today>today|{_TONIGHT})|(?P<after>(?:the\s+)?day\s+after\s+tomorrow)"
-    rf"|(?P<before>(?:the\s+)?day\s+before\s+yesterday)|(?P<tomorrow>{_TOMORROW})|(?P<yesterday>yesterday|last\s+night)"
+    rf"|(?P<today>today|(?P<late>late\s+)?{_TONIGHT})|(?P<after>(?:the\s+)?day\s+after\s+tomorrow)"
+    rf"|(?P<before>(?:the\s+)?day\s+before\s+yesterday)|(?P<tomorrow>{_TOMORROW})"
+    rf"|(?P<yesterday>yesterday|(?P<late2>late\s+)?last\s+night)"
     rf"|(?P<wdw>{_WD})\.?,?\s+(?:of\s+|from\s+)?(?:the\s+)?(?P<wrel>{_REL})\s+week"
     rf"|(?P<wrel2>next|this|last|previous|past)\s+week'?s\s+(?P<wdw2>{_WD})"
     rf"|(?:the\s+)?(?P<wda>{_WD})\s+after\s+next"
@@ -89,7 +90,8 @@ _EN_DAY = re.compile(
     re.I,
 )
 _EN_POD = re.compile(
-    r"\b(?:in\s+the\s+|this\s+|tomorrow\s+)?(?P<pod>morning|afternoon|evening|night|lunch)(?:time)?\b|\bat\s+night\b",
+    r"\b(?:in\s+the\s+|this\s+|tomorrow\s+)?(?:(?P<mod>early|late)\s+(?:in\s+the\s+)?)?"
+    r"(?P<pod>morning|afternoon|evening|night|lunch)(?:time)?\b|\bat\s+night\b",
     re.I,
 )
 
@@ -274,8 +276,9 @@ def en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
         day, grain = _day(g, today, date_order)
         if day is None:
             continue
-        night = g.get("today", "").lower().startswith("toni") or "night" in g.get("yesterday", "").lower()
-        piece = Piece(m.start(), m.end(), day=day, grain=grain, pod="night" if night else None)
+        night = "toni" in g.get("today", "").lower() or "night" in g.get("yesterday", "").lower()
+        late = "late " if "late" in g or "late2" in g else ""
+        piece = Piece(m.start(), m.end(), day=day, grain=grain, pod=late + "night" if night else None)
         if "wd" in g and g.get("rel", "on").lower() == "on":
             piece.weekday = WEEKDAYS[g["wd"].lower()]
         if any(k in g for k in _DATED):
@@ -285,7 +288,8 @@ def en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
     out = with_weekday(text, days, today)
     for m in _EN_POD.finditer(text):
         start = m.start() if not m.group().lower().startswith("tomorrow") else m.start() + len("tomorrow ")
-        out.append(Piece(start, m.end(), pod=(m.group("pod") or "night").lower(), grain="pod"))
+        pod = " ".join(w for w in (m.group("mod"), m.group("pod") or "night") if w).lower()  # "early morning"
+        out.append(Piece(start, m.end(), pod=pod, grain="pod"))
     for m in EN_CLOCK.finditer(text):
         clock = en_clock(m)
         if clock is not None:

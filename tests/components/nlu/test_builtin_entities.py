@@ -325,6 +325,13 @@ def _iv(a: str, b: str) -> dict:
         ("tonight", "en", _iv(T("12-05", "18:00"), T("12-06"))),
         ("last night", "en", _iv(T("12-04", "18:00"), T("12-05"))),
         ("tomorrow at lunch", "en", _iv(T("12-06", "12:00"), T("12-06", "14:00"))),
+        ("late tonight", "en", _iv(T("12-05", "21:00"), T("12-06"))),  # early and late: three hours of it
+        ("monday early morning", "en", _iv(T("12-07"), T("12-07", "09:00"))),  # Duckling's early morning
+        ("the end of next week", "en", _iv(T("12-11"), T("12-14"))),  # Friday to Sunday
+        ("at the beginning of this week", "en", _iv(T("11-30"), T("12-03"))),  # Monday to Wednesday
+        ("this summer", "en", _iv(T("2027-06-21"), T("2027-09-24"))),  # the season under way, else the next
+        ("this winter", "en", _iv(T("12-21"), T("2027-03-21"))),
+        ("last summer", "en", _iv(T("06-21"), T("09-24"))),
         ("the next 3 days", "en", _iv(T("12-06"), T("12-09"))),
         ("the last 2 weeks", "en", _iv(T("11-16"), T("11-30"))),
         ("这周末", "zh", _iv(T("12-04", "18:00"), T("12-07"))),
