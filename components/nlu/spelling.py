@@ -15,8 +15,8 @@ of the bot's words as close and as frequent change nothing, unless the bot write
 the typed word's neighbour ("can you hellp with": help, which the bot writes before "with", not the
 more frequent hello). A slip can make another word ("were is the restaurant", "reserve a tale"): a
 word of the language that the bot's examples never use is read as a bot word it is a slip of only
-where the bot writes that word beside each of the typed word's neighbours (``where is``; ``a table``
-and ``table please``), as Chinese is read below; "we were there" and "a tale of two cities" stay.
+where the bot writes that word beside one of the typed word's neighbours (``where is``, ``a table``),
+as Chinese is read below; "we were there" stays.
 Entity values keep what the user typed (the offsets do not move): the rule extractor's fuzzy
 matching and the synonyms read those.
 
@@ -90,7 +90,7 @@ class Speller:
             return other or word
         before, after = before.lower(), after.lower()
         if lower in self._known:  # a word of the language: another only where the bot writes it there
-            own = [w for w in own if self._between(w, before, after)]
+            own = [w for w in own if self._beside(w, before, after)]
         ranked = sorted(
             ((is_slip(lower, w), self._beside(w, before, after), self.counts[w], w) for w in own), reverse=True
         )
@@ -108,12 +108,6 @@ class Speller:
 
     def _beside(self, word: str, before: str, after: str) -> bool:
         return f"{before} {word}" in self.pairs or f"{word} {after}" in self.pairs
-
-    def _between(self, word: str, before: str, after: str) -> bool:
-        """The bot writes ``word`` after ``before`` and before ``after``, each that is a word (pairs seen
-        apart: 'reserve a tale please' is a table where the bot writes 'a table' and 'table please')."""
-        sides = [f"{before} {word}"] * _wordlike(before) + [f"{word} {after}"] * _wordlike(after)
-        return bool(sides) and all(p in self.pairs for p in sides)
 
     def _candidates(self, lower: str) -> tuple[list[str], str | None]:
         """The bot's words ``lower`` may be a typo of (the closest), and the language's closest word for a

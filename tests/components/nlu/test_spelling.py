@@ -149,7 +149,8 @@ def test_a_slip_that_makes_another_word_is_read_where_the_bot_writes_its_word_th
 
     assert read("were is the restaurant") == "where is the restaurant"
     assert read("reserve a tale please") == "reserve a table please"
-    assert read("we were there") == "we were there" and read("a tale of two cities") == "a tale of two cities"
+    assert read("we were there") == "we were there" and read("a tale") == "a table"
+    assert read("an old tale") == "an old tale"  # the bot writes neither "old table" nor "table" at the end
     assert read("we are four") == "we are four"  # the bot's own words are never read as others
     # 'hellp': a slip of hello (p beside o) and of help (l doubled); hello is the more frequent,
     # but the bot writes 'help with'
