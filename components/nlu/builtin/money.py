@@ -33,6 +33,23 @@ CURRENCY_WORDS = {
     **{code.lower(): code for code in ("USD", "EUR", "GBP", "JPY", "CNY", "INR", "AUD", "NZD", "CHF", "HKD", "SGD")},
     "rmb": "CNY",
 }
+# a currency's name after its country's: that country's currency ("50 canadian dollars" are CAD, not USD)
+COUNTRY_CURRENCY = {
+    "dollar": {"us": "USD", "american": "USD", "canadian": "CAD", "australian": "AUD", "hong kong": "HKD",
+               "singapore": "SGD", "new zealand": "NZD", "taiwan": "TWD"},
+    "pound": {"british": "GBP", "sterling": "GBP", "egyptian": "EGP", "lebanese": "LBP"},
+    "dinar": {"kuwaiti": "KWD", "bahraini": "BHD", "jordanian": "JOD"},
+    "riyal": {"saudi": "SAR", "qatari": "QAR"},
+    "rial": {"omani": "OMR"},
+    "dirham": {"emirati": "AED", "uae": "AED", "moroccan": "MAD"},
+    "rupee": {"indian": "INR", "pakistani": "PKR"},
+    "ringgit": {"malaysian": "MYR", "malaysia": "MYR"},
+    "franc": {"swiss": "CHF"},
+    "yen": {"japanese": "JPY"},
+    "yuan": {"chinese": "CNY"},
+}
+_COUNTRIES = "|".join(sorted({c.replace(" ", r"\s+") for names in COUNTRY_CURRENCY.values() for c in names},
+                             key=len, reverse=True))
 CENT_WORDS = r"cents?|¢|pennies|penny|pence|p|c|sens?|kopiykas?|kopecks?"
 _SCALE = {"k": 1000, "thousand": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9, "bn": 10**9,
           "lakh": 10**5, "lakhs": 10**5, "crore": 10**7, "crores": 10**7}
@@ -41,7 +58,7 @@ _SYMBOL = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
 _NAMES = "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True))
 _CODE = "|".join(sorted(CODES))
 # what may name the currency: a symbol, a code (capitals), a name, optionally after a country ("malaysian ringgit")
-_CUR = rf"(?:{_SYMBOL}|(?-i:{_CODE})|(?:(?:us|american|canadian|australian|malaysian?|hong kong)\s+)?(?:{_NAMES}))"
+_CUR = rf"(?:{_SYMBOL}|(?-i:{_CODE})|(?:(?:{_COUNTRIES})\s+)?(?:{_NAMES}))"
 _EN_AMOUNT = re.compile(
     rf"(?<![\w$€£¥￥₹])(?:(?P<pre>{_CUR})\s?(?P<n1>{DIGITS})(?:\s?(?P<s1>{_SCALES})\b)?"
     rf"|(?P<n2>{WORD_NUM}|an?)(?:\s?(?P<s2>{_SCALES})\b)?\s?(?P<post>{_CUR})(?!\w)(?<!pound(?=\s+of\b))"
@@ -65,7 +82,9 @@ def _unit(said: str) -> str:
         return SYMBOLS[said]
     if said.upper() in CODES and said.isupper():
         return "CNY" if said == "RMB" else said
-    return CURRENCY_WORDS[said.lower().split()[-1]]
+    *country, name = said.lower().split()
+    singular = name[:-1] if name.endswith("s") and name[:-1] in COUNTRY_CURRENCY else name
+    return COUNTRY_CURRENCY.get(singular, {}).get(" ".join(country)) or CURRENCY_WORDS[name]
 
 
 def _count(raw: str) -> float | None:

@@ -613,3 +613,21 @@ def test_hours_before_parts_of_the_day_shares_of_units_and_numbers_joined_by_and
 )
 def test_chinese_minutes_and_hours_as_people_say_them(text, expected):
     assert [(f.dim, f.value) for f in extract(text, "zh", NOW)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "unit"),
+    [
+        ("50 canadian dollars", "CAD"),  # was USD: a dollar said with its country is that country's
+        ("100 Australian dollars", "AUD"),
+        ("5 hong kong dollars", "HKD"),
+        ("42 kuwaiti dinars", "KWD"),
+        ("42 Lebanese Pounds", "LBP"),
+        ("3 swiss francs", "CHF"),
+        ("20 dollars", "USD"),
+        ("42 dinars", "dinar"),  # several countries' dinar: the name is the unit, as Duckling gives it
+    ],
+)
+def test_a_currency_said_with_its_country_is_that_countrys(text, unit):
+    (found,) = extract(text, "en", NOW, ("amount-of-money",))
+    assert found.info["unit"] == unit
