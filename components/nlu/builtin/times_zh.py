@@ -45,7 +45,9 @@ _ZH_CLOCK = re.compile(
 )
 
 
-_ZH_IN = re.compile(rf"(?P<n>{CN_NUM}|半)(?:个)?(?P<half>半)?(?P<unit>小时|钟头|分钟)(?:以后|之后|后)")
+_ZH_IN = re.compile(
+    rf"(?P<n>{CN_NUM}|半)(?:个)?(?P<half>半)?(?P<unit>小时|钟头|分钟|秒钟|秒|(?<=个)钟)(?P<dir>以后|之后|后|以前|之前|前)"
+)
 
 
 _REL_DAYS = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 1, "明晚": 1, "明早": 1, "听日": 1, "后天": 2,
@@ -159,6 +161,9 @@ def zh_pieces(text: str, now: datetime) -> list[Piece]:
         n = 0.5 if m.group("n") == "半" else cn_number(m.group("n"))
         if n is None:
             continue
-        minutes = (n + (0.5 if m.group("half") else 0)) * (1 if m.group("unit") == "分钟" else 60)
-        out.append(Piece(m.start(), m.end(), grain="minute", instant=now + timedelta(minutes=minutes)))
+        unit = m.group("unit")
+        seconds = (n + (0.5 if m.group("half") else 0)) * (1 if unit.startswith("秒") else 60 if unit == "分钟" else 3600)
+        sign = -1 if m.group("dir").endswith("前") else 1  # 两小时前: two hours ago
+        out.append(Piece(m.start(), m.end(), grain="second" if unit.startswith("秒") else "minute",
+                         instant=now + sign * timedelta(seconds=seconds)))
     return out

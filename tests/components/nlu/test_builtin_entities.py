@@ -609,6 +609,9 @@ def test_hours_before_parts_of_the_day_shares_of_units_and_numbers_joined_by_and
         ("打五分", [("number", 5)]),
         ("九点十分", [("time", T("12-05", "21:10"))]),
         ("这个月", [("time", T("12-01"))]),  # 个月 without a number is no length
+        ("两小时前", [("time", T("12-05", "08:00"))]),  # hours, minutes and seconds ago too, not only later
+        ("三个钟后", [("time", T("12-05", "13:00"))]),
+        ("十秒后", [("time", "2026-12-05T10:00:10+00:00")]),
     ],
 )
 def test_chinese_minutes_and_hours_as_people_say_them(text, expected):
