@@ -162,7 +162,8 @@ def zh_pieces(text: str, now: datetime) -> list[Piece]:
         if n is None:
             continue
         unit = m.group("unit")
-        seconds = (n + (0.5 if m.group("half") else 0)) * (1 if unit.startswith("秒") else 60 if unit == "分钟" else 3600)
+        each = 1 if unit.startswith("秒") else 60 if unit == "分钟" else 3600
+        seconds = (n + (0.5 if m.group("half") else 0)) * each
         sign = -1 if m.group("dir").endswith("前") else 1  # 两小时前: two hours ago
         out.append(Piece(m.start(), m.end(), grain="second" if unit.startswith("秒") else "minute",
                          instant=now + sign * timedelta(seconds=seconds)))
