@@ -49,7 +49,7 @@ EN_CLOCK = re.compile(
     rf"(?:\b|(?=@))(?:(?:(?:at|@)\s*)?(?P<rel>half|(?:a\s+)?quarter|(?P<mins>{_MINS})(?:\s+minutes?)?)\s+"
     rf"(?P<dir>past|after|to|before|from)\s+(?P<rh>\d{{1,2}}|{_HOUR_WORD}|noon|midnight)(?:\s*(?P<rampm>{_AMPM}))?"
     rf"|half\s+(?P<hh>{_HOUR_WORD})\b(?!\s+(?:past|to|hours?))"
-    rf"|(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?)?\s*(?P<ampm>{_AMPM}|(?<=\d\d)[ap]\b)"
+    rf"|(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?)?(?:-?ish)?\s*(?P<ampm>{_AMPM}|(?<=\d\d)[ap]\b)"
     rf"|(?P<hhmm>\d{{3,4}})\s*(?P<ampm3>{_AMPM})"
     rf"|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})(?::(?P<s24>\d{{2}}))?"
     rf"|(?P<eh>\d{{1,2}})h(?P<em>\d{{2}})?"
@@ -60,9 +60,10 @@ EN_CLOCK = re.compile(
     # not a count ("a table for 4 tonight", "2 of them tomorrow")
     rf"|(?<!\bfor\s)(?<!\bof\s)(?<![\d.,:/$])(?P<hb>{_HOUR_BEFORE_DAY})"
     rf"|(?P<at>at|@|around|by)\s*(?:(?P<hhmm2>\d{{3,4}})(?![\d.,:/-])|(?P<ha>\d{{1,2}}|{_HOUR_WORD})"
-    rf"(?:[:.](?P<ma>\d{{2}}))?(?:\s*(?P<ampm2>{_AMPM}))?(?:\s+(?P<mw>{_MIN_WORD})(?:\s*(?P<ampm6>{_AMPM}))?)?)"
+    rf"(?:[:.](?P<ma>\d{{2}})|\s(?P<ma3>[0-5]\d)\b)?(?:\s*(?P<ampm2>{_AMPM}))?"
+    rf"(?:\s+(?P<mw>{_MIN_WORD})(?:\s*(?P<ampm6>{_AMPM}))?)?)"
     rf"{_NOT_A_COUNT}"
-    rf"|(?P<noon>noon|midday|mid\s+day)|(?P<midnight>midnight))(?:\s*\(?(?P<tz>{_ZONE})\)?)?(?!\w)",
+    rf"|(?P<noon>noon|midday|mid\s+day)|(?P<midnight>midnight))(?:-?ish)?(?:\s*\(?(?P<tz>{_ZONE})\)?)?(?!\w)",
     re.I,
 )
 _UNIT_H = r"hours?|hrs?|h|minutes?|mins?|'|seconds?|secs?"
@@ -165,9 +166,10 @@ def en_clock(m: re.Match[str]) -> Piece | None:
         hour = _hour_word(g["hb"])
     elif "ha" in g:
         hour = _hour_word(g["ha"])
-        minute = int(g["ma"]) if "ma" in g else (_hour_word(g["mw"].replace("oh", "")) or 0) if "mw" in g else 0
+        said = g.get("ma") or g.get("ma3")  # "at 7:30", "at 3 15"
+        minute = int(said) if said else (_hour_word(g["mw"].replace("oh", "")) or 0) if "mw" in g else 0
         meridiem = _meridiem(g.get("ampm2") or g.get("ampm6"))
-        grain = "minute" if "ma" in g or "mw" in g else "hour"
+        grain = "minute" if said or "mw" in g else "hour"
     elif "noon" in g:
         hour, meridiem = 12, "pm"
     else:  # midnight: the end of the day said ("midnight tonight" is the next day's 00:00)

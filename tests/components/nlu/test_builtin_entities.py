@@ -572,6 +572,10 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("9 tomorrow morning", [("time", T("12-06", "09:00"))]),
         ("3 tomorrow afternoon", [("time", T("12-06", "15:00"))]),
         ("this evening at 12", [("time", T("12-06", "00:00"))]),  # 12 in the evening: when it ends
+        ("at 8ish", [("time", T("12-05", "20:00"))]),  # an estimate is the time it is near
+        ("at 7:30ish", [("time", T("12-05", "19:30"))]),  # was 7:00
+        ("at 3 15", [("time", T("12-05", "15:15"))]),  # minutes said after a space
+        ("at 3 15 people", [("time", T("12-05", "15:00")), ("number", 15)]),
         ("晚上十二点", [("time", T("12-06", "00:00"))]),
         ("a table for 4 tonight", [("number", 4), ("time", {"from": T("12-05", "18:00"), "to": T("12-06")})]),
         ("we are 4 tonight", [("number", 4), ("time", {"from": T("12-05", "18:00"), "to": T("12-06")})]),
