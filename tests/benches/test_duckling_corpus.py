@@ -88,5 +88,5 @@ def test_the_judge_wants_duckling_value_and_grain_and_nothing_for_negatives(tmp_
     assert verdicts["tomorrow"] and verdicts["xmas"] and verdicts["3 million"] and verdicts["minus five"]
     assert verdicts["laughing out loud"] and verdicts["around 20 people"]
     assert verdicts["this evening"]  # an interval, its start and end
-    assert not verdicts["this summer"]  # seasons are not read
+    assert verdicts["this summer"]  # a season, its start and end
     assert not verdicts["the day after today"]  # a shape the grammar does not know
