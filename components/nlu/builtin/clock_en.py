@@ -48,7 +48,8 @@ _HOUR_BEFORE_DAY = "|".join(
 EN_CLOCK = re.compile(
     rf"(?:\b|(?=@))(?:(?:(?:at|@)\s*)?(?P<rel>half|(?:a\s+)?quarter|(?P<mins>{_MINS})(?:\s+minutes?)?)\s+"
     rf"(?P<dir>past|after|to|before|from)\s+(?P<rh>\d{{1,2}}|{_HOUR_WORD}|noon|midnight)(?:\s*(?P<rampm>{_AMPM}))?"
-    rf"|half\s+(?P<hh>{_HOUR_WORD})\b(?!\s+(?:past|to|hours?))"
+    rf"|half\s+(?:(?P<hh>{_HOUR_WORD})\b(?!\s+(?:past|to|hours?)\b)|(?P<hd>1[0-2]|[1-9])(?=\s*(?:$|[,.!?]\D|[,.!?]$"
+    rf"|(?:tonight|tomorrow|today|on|this|in\s+the|o'?clock)\b)))"  # British "half 7" is 7:30; "half 2 times" no time
     rf"|(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}})(?::(?P<s>\d{{2}}))?)?(?:-?ish)?\s*(?P<ampm>{_AMPM}|(?<=\d\d)[ap]\b)"
     rf"|(?P<hhmm>\d{{3,4}})\s*(?P<ampm3>{_AMPM})"
     rf"|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})(?::(?P<s24>\d{{2}}))?"
@@ -131,8 +132,8 @@ def en_clock(m: re.Match[str]) -> Piece | None:
         if known:
             meridiem = "am" if hour < 12 else "pm"
         grain = "minute"
-    elif "hh" in g:
-        hour, minute, grain = _hour_word(g["hh"]), 30, "minute"
+    elif "hh" in g or "hd" in g:
+        hour, minute, grain = _hour_word(g.get("hh") or g["hd"]), 30, "minute"
     elif "ampm" in g:
         hour, meridiem = int(g["h"]), _meridiem(g["ampm"])
         minute = int(g.get("m") or 0)

@@ -63,7 +63,8 @@ _STRETCH_EN = re.compile(rf"\b(?P<rel>next|last|past|previous|coming)\s+(?P<n>{C
 _STRETCH_ZH = re.compile(
     rf"(?P<rel>接下来的?|未来|过去|最近|上|前|下|后)(?P<n>{CN_NUM})个?(?P<unit>秒钟?|分钟|小时|钟头|天|周|星期|礼拜|月|年)"
 )
-_WEEKEND = {"en": re.compile(r"\b(?:(?P<rel>this\s+past|this|next|last|coming|the)\s+)?week-?ends?\b", re.I),
+_WEEKEND = {"en": re.compile(
+    r"\b(?:(?P<rel>this\s+past|this|next|last|coming|the)\s+)?week-?ends?(?P<after>\s+after\s+next)?\b", re.I),
             "zh": re.compile(r"(?P<rel>这个?|本|下个?|上个?)?周末")}
 
 
@@ -206,6 +207,7 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
     for m in _WEEKEND[lang].finditer(text):
         rel = " ".join((m.group("rel") or "this").lower().split())
         shift = 1 if rel.startswith(("next", "下")) else -1 if rel.startswith(("last", "this past", "上")) else 0
+        shift = 2 if lang == "en" and m.group("after") else shift  # "the weekend after next"
         friday = today - timedelta(days=today.weekday()) + timedelta(days=4, weeks=shift)
         frm = midnight(friday, now) + timedelta(hours=18)
         out.append(interval(m.start(), m.end(), frm, midnight(friday + timedelta(days=3), now), "hour"))

@@ -85,6 +85,8 @@ _EN_DAY = re.compile(
     rf"|(?<![\d.-])(?P<num>\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}}))(?![\d.-])"
     rf"|(?P<my>\d{{1,2}})/(?P<myy>\d{{4}})|(?P<slash>\d{{1,2}}/\d{{1,2}})(?!/){_NOT_A_SHARE}"
     rf"|on\s+the\s+(?P<dom>\d{{1,2}})(?:st|nd|rd|th)|on\s+the\s+(?P<domw>{_DAY_WORD})"
+    # "the 23rd at 7": a day of the month said with its time ("the 2nd one" stays an ordinal)
+    rf"|the\s+(?P<dom2>\d{{1,2}})(?:st|nd|rd|th)(?=\s*,?\s*(?:at\b|@|in\s+the\s+(?:morning|afternoon|evening)))"
     rf"|in\s+(?P<year>1\d{{3}}|2\d{{3}})"
     rf"|(?:in|during)\s+(?P<inmonth>{_MON})|(?P<month>{_MON_ALONE}))\b",
     re.I,
@@ -251,8 +253,8 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
     if "inmonth" in g or "month" in g:  # a month alone: its first day, the next one (this one while it lasts)
         month = _month(g.get("inmonth") or g["month"])
         return date(today.year + (month < today.month), month, 1), "month"
-    if "dom" in g or "domw" in g:
-        said_dom = int(g["dom"]) if "dom" in g else _day_of_month(g["domw"])
+    if "dom" in g or "domw" in g or "dom2" in g:
+        said_dom = int(g.get("dom") or g.get("dom2") or 0) if "domw" not in g else _day_of_month(g["domw"])
         return (next_day_of_month(today, said_dom) if said_dom is not None else None), "day"
     return None, "day"
 

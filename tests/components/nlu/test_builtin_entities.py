@@ -320,6 +320,7 @@ def _iv(a: str, b: str) -> dict:
         ("July 13-15", "en", _iv(T("2027-07-13"), T("2027-07-16"))),
         ("from the 13th to the 15th of July", "en", _iv(T("2027-07-13"), T("2027-07-16"))),
         ("this weekend", "en", _iv(T("12-04", "18:00"), T("12-07"))),
+        ("the weekend after next", "en", _iv(T("12-18", "18:00"), T("12-21"))),
         ("next weekend", "en", _iv(T("12-11", "18:00"), T("12-14"))),
         ("tomorrow evening", "en", _iv(T("12-06", "18:00"), T("12-07"))),
         ("tonight", "en", _iv(T("12-05", "18:00"), T("12-06"))),
@@ -576,6 +577,10 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("at 7:30ish", [("time", T("12-05", "19:30"))]),  # was 7:00
         ("at 3 15", [("time", T("12-05", "15:15"))]),  # minutes said after a space
         ("at 3 15 people", [("time", T("12-05", "15:00")), ("number", 15)]),
+        ("the 23rd at half 7", [("time", T("12-23", "07:30"))]),  # British half 7 is 7:30 (a later day: the morning)
+        ("half eight tonight", [("time", T("12-05", "20:30"))]),  # "to" in "tonight" was read as "half to"
+        ("cut it in half 2 times", [("number", 2)]),
+        ("the 2nd one", [("ordinal", 2), ("number", 1)]),
         ("晚上十二点", [("time", T("12-06", "00:00"))]),
         ("a table for 4 tonight", [("number", 4), ("time", {"from": T("12-05", "18:00"), "to": T("12-06")})]),
         ("we are 4 tonight", [("number", 4), ("time", {"from": T("12-05", "18:00"), "to": T("12-06")})]),
