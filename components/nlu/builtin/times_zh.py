@@ -32,7 +32,8 @@ _ZH_DAY = re.compile(
     rf"|(?P<nu>下下|下|这一|这|本|今|上上|上)(?:个)?(?P<unit>周|星期|礼拜|月)(?![一二三四五六日天1-7])"
     rf"|(?P<yr>{_YR})(?:(?P<ymo>{CN_NUM})月(?:(?P<yd>{CN_NUM})[日号])?)?"
     rf"|(?:(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年)?(?P<mo>{CN_NUM})月(?:(?P<d>{CN_NUM})[日号])?"
-    rf"|(?P<n>{CN_NUM})(?:个)?(?P<nunit>天|日|星期|礼拜|周|月)(?P<ndir>以后|之后|后|以前|之前|前)"
+    rf"|(?P<zai>再过|过)?(?P<n>{CN_NUM}|半)(?:个)?(?P<nunit>天|日|星期|礼拜|周|月|年)"
+    rf"(?:(?P<ndir>以后|之后|后|以前|之前|前)|(?<=[天日周月年期拜])(?(zai)|(?!)))"  # 三天后, 两天前; 再过两天
     rf"|(?P<dom>{CN_NUM})[日号](?![前后之以])"
     rf"|(?<!\d)(?:(?P<iso>\d{{4}}-\d{{1,2}}-\d{{1,2}})|(?P<num>\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?))(?![\d/-])")
 
@@ -106,12 +107,21 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
         n = cn_int(g["dom"])
         return (next_day_of_month(today, n) if n is not None and 1 <= n <= 31 else None), "day"
     if "n" in g:
-        n = cn_int(g["n"])
-        if n is None:
-            return None, "day"
-        unit, n = g["nunit"], -n if g["ndir"].endswith("前") else n  # 三天后, 两天前
-        return (today + timedelta(days=n) if unit in ("天", "日") else today + timedelta(weeks=n) if unit != "月"
-                else add_months(today, n).replace(day=min(today.day, 28))), "day"
+        unit = g["nunit"]
+        if g["n"] == "半":  # 半个月后: fifteen days; 半年后: six months
+            if unit not in ("月", "年"):
+                return None, "day"
+            days, months = (15, 0) if unit == "月" else (0, 6)
+        else:
+            n = cn_int(g["n"])
+            if n is None:
+                return None, "day"
+            days = n if unit in ("天", "日") else 7 * n if unit not in ("月", "年") else 0
+            months = n if unit == "月" else 12 * n if unit == "年" else 0
+        if g.get("ndir", "").endswith("前"):  # 三天后, 两天前; 再过两天 is two days on
+            days, months = -days, -months
+        day = add_months(today, months).replace(day=min(today.day, 28)) if months else today
+        return day + timedelta(days=days), "day"
     if "iso" in g:
         y, mo, d = (int(p) for p in g["iso"].split("-"))
         return future_date(today, mo, d, y), "day"
