@@ -41,18 +41,18 @@ ORDINAL_WORDS |= {"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 6
 _NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *(f"{w}s?" for w in (*SCALES, "dozen")), "couple", "pair", "point"],
                                key=len, reverse=True))
 _EN_WORDS = re.compile(
-    r"\b(?:(?:an?|a couple of|a pair of|one and "
-    rf"a)\s+)?(?:(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b",
+    r"\b(?:(?:an?|a couple of|a pair of|one and a|half an?)\s+)?"
+    rf"(?:(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b",
     re.I,
 )
 DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # digits and what multiplies them: "3 million", "2 dozens", "30 lakh", "100k", "1.2M" (a capital M: "2m" is
 # as often metres or minutes)
-DIGIT_SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "dozen": 12, "lakh": 10**5,
+DIGIT_SCALES = {"hundred": 100, "thousand": 1000, "grand": 1000, "million": 10**6, "billion": 10**9, "dozen": 12, "lakh": 10**5,
                 "lkh": 10**5, "crore": 10**7, "k": 1000, "m": 10**6, "g": 10**9}
 _EN_DIGITS = re.compile(
     rf"(?<![\w.,:/-])(?P<neg>-\s?)?(?P<n>{DIGITS}|\.\d+)"
-    r"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>hundred|thousand|million|billion|dozen|lakh|lkh|crore)s?\b)?"
+    r"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>hundred|thousand|grand|million|billion|dozen|lakh|lkh|crore)s?\b)?"
     r"(?![\w]|[.,:/]\d)"
 )
 # digits, or number words ("twenty five", "a hundred")
@@ -97,6 +97,8 @@ def en_number(words: str) -> int | float | None:
             current = 0
         elif t == "dozen":
             current = max(current, 1) * 12
+            if half and current == 12:  # "half a dozen" is 6
+                current, half = 6, False
         elif t in ("couple", "pair") and (i + 1 == len(tokens) or tokens[i + 1] == "of"):
             current += 2
         elif t == "half":
@@ -286,6 +288,7 @@ _EN_UNITS = {
     "year": "year",
     "years": "year",
     "fortnight": "day",  # fourteen of them (_EN_UNIT_TIMES)
+    "nights": "day",  # of a stay ("for three nights"; with a number, "a night out" is none)
     "fortnights": "day",
 }
 _EN_UNIT_TIMES = {"fortnight": 14, "fortnights": 14}
@@ -333,7 +336,7 @@ def durations(text: str, lang: str) -> list[Found]:
             {"two": 2, "three": 3}.get(m.group("qk").lower(), 1) / 4 if m.group("qk") else
             int(m.group("num")) / int(m.group("den")) if m.group("den") else  # "1/2 hour", "3/4 h"
             float(raw.replace(",", "")) if re.fullmatch(DIGITS, raw) else en_number(raw))
-        if n is None:
+        if n is None or m.group("unit").lower() == "nights" and (raw in ("a", "an") or raw.startswith("half")):
             continue
         n += 0.5 if m.group("half") or m.group("prehalf") else 0
         if m.group("quarters"):  # "one and a quarter hours", "two and three quarters of an hour"

@@ -597,6 +597,10 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("three thousand millions", [("number", 3_000_000_000)]),
         ("hundreds of people", []),  # a plural scale alone is no number
         ("good point two", [("number", 2)]),
+        ("half a dozen", [("number", 6)]),  # was 12
+        ("about 2 grand", [("number", 2000)]),
+        ("for three nights", [("duration", 3 * 86400)]),  # the nights of a stay
+        ("a night out", []),
     ],
 )
 def test_hours_before_parts_of_the_day_shares_of_units_and_numbers_joined_by_and(text, expected):
