@@ -48,8 +48,8 @@ _EN_WORDS = re.compile(
 DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # digits and what multiplies them: "3 million", "2 dozens", "30 lakh", "100k", "1.2M" (a capital M: "2m" is
 # as often metres or minutes)
-DIGIT_SCALES = {"hundred": 100, "thousand": 1000, "grand": 1000, "million": 10**6, "billion": 10**9, "dozen": 12, "lakh": 10**5,
-                "lkh": 10**5, "crore": 10**7, "k": 1000, "m": 10**6, "g": 10**9}
+DIGIT_SCALES = {"hundred": 100, "thousand": 1000, "grand": 1000, "million": 10**6, "billion": 10**9, "dozen": 12,
+                "lakh": 10**5, "lkh": 10**5, "crore": 10**7, "k": 1000, "m": 10**6, "g": 10**9}
 _EN_DIGITS = re.compile(
     rf"(?<![\w.,:/-])(?P<neg>-\s?)?(?P<n>{DIGITS}|\.\d+)"
     r"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>hundred|thousand|grand|million|billion|dozen|lakh|lkh|crore)s?\b)?"
