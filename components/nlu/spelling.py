@@ -15,8 +15,9 @@ of the bot's words as close and as frequent change nothing, unless the bot write
 the typed word's neighbour ("can you hellp with": help, which the bot writes before "with", not the
 more frequent hello). A slip can make another word ("were is the restaurant", "reserve a tale"): a
 word of the language that the bot's examples never use is read as a bot word it is a slip of only
-where the bot writes that word beside one of the typed word's neighbours (``where is``, ``a table``),
-as Chinese is read below; "we were there" stays.
+where the bot writes that word beside one of the typed word's neighbours, in at least a quarter of the
+places it writes a word there (after "a" the restaurant bot mostly writes "table"), much as Chinese is
+read below; "we were there" and "thanks a lot" (the bot writes "a lost card" once) stay.
 Entity values keep what the user typed (the offsets do not move): the rule extractor's fuzzy
 matching and the synonyms read those.
 
@@ -56,13 +57,23 @@ __all__ = [
 ]
 
 
+# the share of the places the bot writes a word after (or before) a neighbour that makes a slip into another
+# word read as that word there (Speller._expected)
+EXPECTED = 0.25
+
+
 class Speller:
-    def __init__(self, counts: dict[str, int], known: Iterable[str] = (), pairs: Iterable[str] = ()):
+    def __init__(self, counts: dict[str, int], known: Iterable[str] = (), pairs: dict[str, int] | None = None):
         self.counts = counts
         words = list(known)  # the language's words, the more common first
         self._rank = {w: i for i, w in enumerate(words)}
         self._known = frozenset(words) | frozenset(counts)
-        self.pairs = frozenset(pairs)  # "a b": neighbouring words of the bot's examples (older archives: none)
+        self.pairs = pairs or {}  # "a b": how often the bot's examples write b after a (older archives: none)
+        self._sides: Counter[str] = Counter()  # "a " / " b": how often a is followed, b preceded, by a word
+        for pair, n in self.pairs.items():
+            a, b = pair.split(" ")
+            self._sides[a + " "] += n
+            self._sides[" " + b] += n
         self._own = _by_length(counts)  # the bot's words by length (a typo is within two letters of its word)
         self._words = _by_length(words)  # the language's, by length
         self._cache: dict[str, tuple[list[str], str | None]] = {}
@@ -71,9 +82,9 @@ class Speller:
     def fit(cls, word_lists: Iterable[Iterable[str]], language: str) -> Speller:
         lists = [[w.lower() for w in words] for words in word_lists]
         counts = Counter(w for words in lists for w in words if w.isalpha())
-        pairs = {f"{a} {b}" for words in lists for a, b in zip(words, words[1:], strict=False)
-                 if _wordlike(a) and _wordlike(b)}
-        return cls(dict(counts), _known(language), pairs)
+        pairs = Counter(f"{a} {b}" for words in lists for a, b in zip(words, words[1:], strict=False)
+                        if _wordlike(a) and _wordlike(b))
+        return cls(dict(counts), _known(language), dict(pairs))
 
     def correct(self, word: str, before: str = "", after: str = "") -> str:
         """``word`` as the bot's examples spell it, or unchanged; ``before`` and ``after``, the words
@@ -90,7 +101,7 @@ class Speller:
             return other or word
         before, after = before.lower(), after.lower()
         if lower in self._known:  # a word of the language: another only where the bot writes it there
-            own = [w for w in own if self._beside(w, before, after)]
+            own = [w for w in own if self._expected(w, before, after)]
         ranked = sorted(
             ((is_slip(lower, w), self._beside(w, before, after), self.counts[w], w) for w in own), reverse=True
         )
@@ -108,6 +119,15 @@ class Speller:
 
     def _beside(self, word: str, before: str, after: str) -> bool:
         return f"{before} {word}" in self.pairs or f"{word} {after}" in self.pairs
+
+    def _expected(self, word: str, before: str, after: str) -> bool:
+        """The bot writes ``word`` in at least a quarter of the places it writes after ``before`` or
+        before ``after`` (after "a" the restaurant bot writes "table"; the banking bot writes "lost" once
+        among many, and "thanks a lot" stays)."""
+        return any(
+            side in self._sides and self.pairs.get(pair, 0) >= EXPECTED * self._sides[side]
+            for pair, side in ((f"{before} {word}", before + " "), (f"{word} {after}", " " + after))
+        )
 
     def _candidates(self, lower: str) -> tuple[list[str], str | None]:
         """The bot's words ``lower`` may be a typo of (the closest), and the language's closest word for a
@@ -131,11 +151,11 @@ class Speller:
         return [], min((w for w, d, _ in found if d == best), key=lambda w: (not is_slip(lower, w), self._rank[w]))
 
     def to_json(self) -> dict[str, Any]:
-        return {"counts": self.counts, "pairs": sorted(self.pairs)}
+        return {"counts": self.counts, "pairs": self.pairs}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], language: str) -> Speller:
-        return cls(data["counts"], _known(language), data.get("pairs", ()))
+        return cls(data["counts"], _known(language), data.get("pairs"))
 
 
 class ReadingSpeller:

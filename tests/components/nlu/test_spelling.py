@@ -159,3 +159,15 @@ def test_a_slip_that_makes_another_word_is_read_where_the_bot_writes_its_word_th
     assert restored.correct_words(["a", "tale"]) == ["a", "table"]
     older = Speller.from_json({"counts": speller.counts}, "en")  # an archive from before the pairs
     assert older.correct_words(["a", "tale"]) == ["a", "tale"]
+
+
+def test_a_neighbour_the_bot_writes_many_words_beside_is_no_evidence_of_a_slip():
+    """After "a" this bot writes "lost" once among many words: "thanks a lot" stays; where the bot mostly
+    writes "table" after "a", "a tale" is a table."""
+    banking = Speller.fit([
+        ["report", "a", "lost", "card"], ["make", "a", "transfer"], ["a", "payment"], ["open", "a", "account"],
+        ["a", "loan"], ["thanks", "a", "lot"][:2],
+    ], "en")
+    assert banking.correct_words(["thanks", "a", "lot"]) == ["thanks", "a", "lot"]
+    restaurant = Speller.fit([["book", "a", "table"], ["a", "table", "for", "two"], ["a", "taxi"]], "en")
+    assert restaurant.correct_words(["a", "tale"]) == ["a", "table"]
