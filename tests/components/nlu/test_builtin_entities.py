@@ -625,6 +625,7 @@ def test_hours_before_parts_of_the_day_shares_of_units_and_numbers_joined_by_and
         ("两小时前", [("time", T("12-05", "08:00"))]),  # hours, minutes and seconds ago too, not only later
         ("三个钟后", [("time", T("12-05", "13:00"))]),
         ("再过两天", [("time", T("12-07"))]),  # "two more days": a day, not a length
+        ("超过两天", [("duration", 2 * 86400)]),  # "more than two days" stays a length
         ("半个月后", [("time", T("12-20"))]),  # was a length of half a month
         ("三年后", [("time", T("2029-12-05"))]),
         ("十秒后", [("time", "2026-12-05T10:00:10+00:00")]),
