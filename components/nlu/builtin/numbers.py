@@ -87,18 +87,14 @@ def en_number(words: str) -> int | float | None:
             if current % 100:
                 return None  # "five thirty" is no number (a time, or two numbers); "thirty five" is
             current += TENS[t]
-        elif t == "hundred":
-            current = max(current, 1) * 100
+        elif t in ("hundred", "dozen"):
+            current, half = _counted(current, half) * (100 if t == "hundred" else 12), False
         elif t in ("thousand", "million", "billion"):
-            if not current and total:  # "three thousand millions": the whole times the scale
+            if not current and not half and total:  # "three thousand millions": the whole times the scale
                 total *= SCALES[t]
             else:
-                total += max(current, 1) * SCALES[t]
-            current = 0
-        elif t == "dozen":
-            current = max(current, 1) * 12
-            if half and current == 12:  # "half a dozen" is 6
-                current, half = 6, False
+                total += _counted(current, half) * SCALES[t]
+            current, half = 0, False
         elif t in ("couple", "pair") and (i + 1 == len(tokens) or tokens[i + 1] == "of"):
             current += 2
         elif t == "half":
@@ -112,6 +108,12 @@ def en_number(words: str) -> int | float | None:
     if not seen or point == ".":
         return None
     return whole(total + current + (float(point) if point else 0) + (0.5 if half else 0))
+
+
+def _counted(current: float, half: bool) -> float:
+    """How many of a scale word were said before it: "a dozen" one, "half a dozen" a half, "two and a half
+    thousand" two and a half."""
+    return current + 0.5 if half else max(current, 1)
 
 
 def _en_numbers(text: str) -> list[Found]:
@@ -299,6 +301,7 @@ _CN_UNITS = {
     "分": "minute",
     "小时": "hour",
     "钟头": "hour",
+    "钟": "hour",  # 个钟 (only with 个: durations)
     "天": "day",
     "日": "day",
     "周": "week",
@@ -333,14 +336,14 @@ def durations(text: str, lang: str) -> list[Found]:
     for m in EN_DURATION.finditer(text):
         raw = m.group("n").lower().strip()
         n = 0.5 if raw.startswith("half") else 1 if raw in ("a", "an") else (
-            {"two": 2, "three": 3}.get(m.group("qk").lower(), 1) / 4 if m.group("qk") else
+            _quarters(m.group("qk")) if m.group("qk") else
             int(m.group("num")) / int(m.group("den")) if m.group("den") else  # "1/2 hour", "3/4 h"
             float(raw.replace(",", "")) if re.fullmatch(DIGITS, raw) else en_number(raw))
         if n is None or m.group("unit").lower() == "nights" and (raw in ("a", "an") or raw.startswith("half")):
             continue
         n += 0.5 if m.group("half") or m.group("prehalf") else 0
         if m.group("quarters"):  # "one and a quarter hours", "two and three quarters of an hour"
-            n += {"two": 2, "three": 3}.get((m.group("qn") or "").lower(), 1) / 4
+            n += _quarters(m.group("qn"))
         unit = _EN_UNITS[m.group("unit").lower()]
         n *= _EN_UNIT_TIMES.get(m.group("unit").lower(), 1)
         rest = m.group("rest")  # "1 hour thirty": the next unit down
@@ -353,7 +356,7 @@ def durations(text: str, lang: str) -> list[Found]:
     if lang == "zh":
         for m in CN_DURATION.finditer(text):
             said, ge = m.group("unit"), m.group("ge")
-            unit = _CN_UNITS.get(said, "hour")  # 钟: 个钟 is an hour (个钟头)
+            unit = _CN_UNITS[said]
             if (unit == "month" or said == "钟") and not ge or not m.group("n") and not (ge and m.group("half")):
                 continue  # 三月 is March, 三个月 three months; 个半小时 is 一个半小时, 这个月 no length
             beside = m.group("half2") or _CN_MINUTE.match(text, m.end()) or text[:m.start()].endswith(("小时", "钟"))
@@ -365,6 +368,11 @@ def durations(text: str, lang: str) -> list[Found]:
             n += 0.5 if m.group("half") or m.group("half2") else 0
             out.append(_duration(m.start(), m.end(), n, unit))
     return _summed(text, sorted(out, key=lambda f: f.start))
+
+
+def _quarters(said: str | None) -> float:
+    """"a quarter", "one quarter", "three quarters": how many quarters, as a share of one."""
+    return {"two": 2, "three": 3}.get((said or "").lower(), 1) / 4
 
 
 _NEXT_DOWN = {"hour": "minute", "minute": "second", "day": "hour"}

@@ -598,6 +598,7 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("hundreds of people", []),  # a plural scale alone is no number
         ("good point two", [("number", 2)]),
         ("half a dozen", [("number", 6)]),  # was 12
+        ("half a million", [("number", 500_000)]),  # a half of the scale said
         ("about 2 grand", [("number", 2000)]),
         ("for three nights", [("duration", 3 * 86400)]),  # the nights of a stay
         ("a night out", []),
