@@ -102,6 +102,14 @@ def now_piece(start: int, end: int, now: datetime) -> Piece:
     return Piece(start, end, grain="second", instant=now.replace(microsecond=0))
 
 
+def shift_of(rel: str) -> int:
+    """How many units on an English relative word puts a time: "next", "coming", "the following" 1; "last",
+    "previous", "past" -1; "this", "current" 0."""
+    rel = " ".join(rel.lower().split())
+    return 1 if rel in ("next", "coming", "upcoming", "following", "the following") else \
+        -1 if rel in ("last", "previous", "past") else 0
+
+
 def add_months(d: date, n: int) -> date:
     month = d.month - 1 + n
     return date(d.year + month // 12, month % 12 + 1, 1)

@@ -21,7 +21,19 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from .clock_en import COUNT, count
-from .days import GRAIN_ORDER, MONTHS, ZH_UNITS, Piece, Resolve, add_months, grain_of, interval, midnight, plus
+from .days import (
+    GRAIN_ORDER,
+    MONTHS,
+    ZH_UNITS,
+    Piece,
+    Resolve,
+    add_months,
+    grain_of,
+    interval,
+    midnight,
+    plus,
+    shift_of,
+)
 from .numbers import CN_NUM, Found, cn_int, cn_number
 from .open_intervals import for_length, one_end, open_phrases
 
@@ -242,8 +254,8 @@ def _part(m: re.Match[str], lang: str, now: datetime) -> Found | None:
     part = {"beginning": "start", "early": "start", "初": "start", "mid": "mid", "middle": "mid", "中": "mid",
             "late": "end", "底": "end", "末": "end"}.get(g["part"].lower(), g["part"].lower())
     rel = g.get("rel", "").lower()
-    shift = (1 if rel in ("next", "coming", "following", "下", "下个", "明")
-             else -1 if rel in ("last", "previous", "past", "上", "上个", "去") else 0)
+    shift = (shift_of(rel) if lang == "en"
+             else 1 if rel in ("下", "下个", "明") else -1 if rel in ("上", "上个", "去") else 0)
     unit = g.get("unit")
     if unit == "week":  # Monday to Wednesday, Tuesday to Thursday, Friday to Sunday (Duckling's ends)
         monday = today - timedelta(days=today.weekday(), weeks=-shift)
@@ -291,8 +303,7 @@ def _season(m: re.Match[str], now: datetime) -> Found | None:
     if not name.startswith("season"):
         stretches = [s for s in stretches if s[2] == name]
     at = next(i for i, (_, end, _n) in enumerate(stretches) if end > today)  # today's, or the next one
-    shift = 1 if rel in ("next", "coming") else -1 if rel in ("last", "past", "previous") else 0
-    frm, to, _ = stretches[at + shift]
+    frm, to, _ = stretches[at + shift_of(rel)]
     return interval(m.start(), m.end(), midnight(frm, now), midnight(to, now), "day")
 
 

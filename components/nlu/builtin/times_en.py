@@ -25,6 +25,7 @@ from .days import (
     next_day_of_month,
     next_weekday,
     now_piece,
+    shift_of,
     two_digit_year,
     with_weekday,
 )
@@ -121,18 +122,12 @@ def _nth(said: str) -> int:
         said, int(said[0]) if said[0].isdigit() else 0)
 
 
-def _shift(rel: str) -> int:
-    rel = " ".join(rel.lower().split())
-    return 1 if rel in ("next", "coming", "upcoming", "following", "the following") else \
-        -1 if rel in ("last", "previous", "past") else 0
-
-
 def _holiday(g: dict[str, str], today: date) -> date | None:
     name = g["hol"]
     if "hy" in g:
         return holiday_on(name, int(g["hy"]))
     if "hyrel" in g:
-        return holiday_on(name, today.year + _shift(g["hyrel"]))
+        return holiday_on(name, today.year + shift_of(g["hyrel"]))
     this_year, rel = holiday_on(name, today.year), g.get("hrel", "").lower()
     if this_year is None:
         return None
@@ -150,7 +145,7 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         shift = 2 if "after" in g else 1 if "tomorrow" in g else -2 if "before" in g else -1
         return today + timedelta(days=shift), "day"
     if "wdw" in g or "wdw2" in g:
-        week = monday + timedelta(weeks=_shift(g.get("wrel") or g["wrel2"]))
+        week = monday + timedelta(weeks=shift_of(g.get("wrel") or g["wrel2"]))
         return week + timedelta(days=WEEKDAYS[(g.get("wdw") or g["wdw2"]).lower()]), "day"
     if "wda" in g:  # "friday after next": the one after the next one
         return next_weekday(today, WEEKDAYS[g["wda"].lower()]) + timedelta(weeks=1), "day"
@@ -160,7 +155,7 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
             if "ny" not in g and month_day < add_months(today, 0):
                 month_day = date(today.year + 1, month_day.month, 1)
         else:
-            month_day = add_months(today, _shift(g["nmrel"]) if "nmrel" in g else 0)
+            month_day = add_months(today, shift_of(g["nmrel"]) if "nmrel" in g else 0)
         nth = _nth(g["nth"])
         if g["nwd"].lower() == "day":
             last = add_months(month_day, 1) - timedelta(days=1)
@@ -185,7 +180,7 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
             return today - timedelta(days=(today.weekday() - weekday) % 7 or 7), "day"
         return next_weekday(today, weekday, include_today=rel == "this"), "day"
     if "unit" in g:
-        unit, shift = g["unit"].lower(), _shift(g["nextunit"])
+        unit, shift = g["unit"].lower(), shift_of(g["nextunit"])
         if unit == "week":
             return monday + timedelta(weeks=shift), "week"
         if unit == "month":
@@ -215,7 +210,7 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         first = add_months(base, months)
         return first.replace(day=min(base.day, 28)), "day"
     if "d5" in g:
-        dom, first = _day_of_month(g["d5"]), add_months(today, _shift(g["mrel"]))
+        dom, first = _day_of_month(g["d5"]), add_months(today, shift_of(g["mrel"]))
         return (future_date(first, first.month, dom, first.year) if dom else None), "day"
     if "d3" in g:
         return future_date(today, _month(g["m3"]), int(g["d3"]), _year(g["y3"])), "day"
@@ -231,7 +226,7 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         month = _month(g.get("m7") or g["m8"])
         this_year = date(today.year, month, 1)
         upcoming = this_year if month > today.month else date(today.year + 1, month, 1)
-        said_shift = _shift(g["mrel2"]) if "mrel2" in g else 2
+        said_shift = shift_of(g["mrel2"]) if "mrel2" in g else 2
         if said_shift == -1:
             return (this_year if month < today.month else date(today.year - 1, month, 1)), "month"
         return (upcoming if said_shift in (0, 1) else date(upcoming.year + 1, month, 1)), "month"
@@ -254,7 +249,7 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         month = _month(g.get("inmonth") or g["month"])
         return date(today.year + (month < today.month), month, 1), "month"
     if "dom" in g or "domw" in g or "dom2" in g:
-        said_dom = int(g.get("dom") or g.get("dom2") or 0) if "domw" not in g else _day_of_month(g["domw"])
+        said_dom = _day_of_month(g["domw"]) if "domw" in g else int(g.get("dom") or g["dom2"])
         return (next_day_of_month(today, said_dom) if said_dom is not None else None), "day"
     return None, "day"
 
