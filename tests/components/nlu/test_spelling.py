@@ -40,8 +40,12 @@ def test_the_model_reads_corrected_words_with_the_users_offsets(write_bot, tiny_
     assert [(e["start"], e["end"]) for e in typed["entities"]] == [(e["start"], e["end"]) for e in clean["entities"]]
     # what was read otherwise is said, on the words typed (builtin_entities reads numbers and dates there)
     assert typed["corrections"] == [{"start": 0, "end": 4, "read": "book"}] and clean["corrections"] == []
+    # a slip into another English word, read where the bot writes its word: "a tale" as "a table"
+    (other,) = c.parse_batch(["book a tale for 4 in paris"])
+    assert other["corrections"] == [{"start": 7, "end": 11, "read": "table"}] and same_ranking(other, clean)
     c.save(tmp_path)
-    assert BertNLU.load(tmp_path, c.config, loaded.domain).speller.correct("bokk") == "book"
+    again = BertNLU.load(tmp_path, c.config, loaded.domain).speller
+    assert again.correct("bokk") == "book" and again.correct_words(["a", "tale"]) == ["a", "table"]  # pairs kept
     zh, _ = trained(write_bot, tiny_encoder, lang="zh", epochs=1, runtime="torch")
     assert isinstance(zh.speller, ReadingSpeller)  # `spelling: auto`: Chinese is read by its readings
     assert speller_for([["タクシー"]], "ja") is None  # other scripts written without spaces are left alone
