@@ -1,6 +1,8 @@
 """Shared fixtures. No test touches the network or ../shared."""
 
+import atexit
 import os
+import shutil
 import tempfile
 import textwrap
 from pathlib import Path
@@ -9,8 +11,11 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-# unpacked .tar.gz models go to a throwaway cache, never the user's ~/.cache
-os.environ.setdefault("DIALOGKIT_CACHE", tempfile.mkdtemp(prefix="dialogkit-test-cache-"))
+# unpacked .tar.gz models go to a throwaway cache, never the user's ~/.cache; the process that makes it (the
+# pytest run, not its xdist workers or subprocesses, which inherit it) removes it when it ends
+if "DIALOGKIT_CACHE" not in os.environ:
+    os.environ["DIALOGKIT_CACHE"] = tempfile.mkdtemp(prefix="dialogkit-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["DIALOGKIT_CACHE"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = ROOT / "domains"
