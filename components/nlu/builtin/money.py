@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .numbers import CN_DIGITS, CN_NUM, DIGITS, WORD_NUM, Found, cn_number, en_number, whole
+from .numbers import CN_DIGITS, CN_NUM, DIGITS, WORD_NUM, Found, cn_number, en_number, numbers, whole
 
 __all__ = ["CURRENCY_WORDS", "SYMBOLS", "amounts"]
 
@@ -106,8 +106,15 @@ def _digit(c: str) -> int:
     return CN_DIGITS[c] if c in CN_DIGITS else int(c)
 
 
+def _said_before(said: list[Found], start: int, end: int) -> Found | None:
+    """The number the number grammar reads ending at ``end`` and taking in the words from ``start``: the
+    amount's number said in full ("half a million dollars", "two and a half thousand euros"), read once."""
+    return next((n for n in said if n.end == end and n.start <= start), None)
+
+
 def amounts(text: str, lang: str) -> list[Found]:
     out: list[Found] = []
+    said = numbers(text, "en")
     for m in _EN_AMOUNT.finditer(text):
         n = _count(m.group("n1") or m.group("n2"))
         scale = (m.group("s1") or m.group("s2") or "").lower()
@@ -117,8 +124,11 @@ def amounts(text: str, lang: str) -> list[Found]:
         cents = _count(cents_said) if cents_said else 0.0
         if cents is None or not 0 <= cents < 100:
             continue
-        out.append(_found(m.start(), m.end(), n * _SCALE.get(scale, 1) + cents / 100,
-                          _unit(m.group("pre") or m.group("post"))))
+        start, value = m.start(), n * _SCALE.get(scale, 1)
+        if m.group("n2") and (whole_number := _said_before(said, m.start("n2"), m.end("s2") if m.group("s2")
+                                                           else m.end("n2"))) is not None:
+            start, value = whole_number.start, whole_number.value
+        out.append(_found(start, m.end(), value + cents / 100, _unit(m.group("pre") or m.group("post"))))
     for m in _EN_CENTS.finditer(text):
         n = _count(m.group("n"))
         if n is not None and not any(f.start <= m.start() < f.end for f in out):

@@ -41,8 +41,8 @@ ORDINAL_WORDS |= {"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 6
 _NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *(f"{w}s?" for w in (*SCALES, "dozen")), "couple", "pair", "point"],
                                key=len, reverse=True))
 _EN_WORDS = re.compile(
-    r"\b(?:(?:an?|a couple of|a pair of|one and a|half an?)\s+)?"
-    rf"(?:(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b",
+    r"\b(?:(?:a couple of|a pair of|one and a|half an?|an?)\s+)?"  # the longest first: "a couple of hundred"
+    rf"(?:(?:{_NUMBER_WORD}|half)(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b",
     re.I,
 )
 DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
@@ -95,9 +95,12 @@ def en_number(words: str) -> int | float | None:
             else:
                 total += _counted(current, half) * SCALES[t]
             current, half = 0, False
-        elif t in ("couple", "pair") and (i + 1 == len(tokens) or tokens[i + 1] == "of"):
+        elif t in ("couple", "pair") and (i + 1 == len(tokens) or tokens[i + 1] in ("of", *SCALES, "dozen")):
             current += 2
         elif t == "half":
+            if i and tokens[i - 1] in UNITS and current:  # "one half" is a half of one, "one and a half" more
+                current /= 2
+                continue
             half = True
             continue
         elif t in ("a", "an", "and", "of"):

@@ -652,3 +652,25 @@ def test_chinese_minutes_and_hours_as_people_say_them(text, expected):
 def test_a_currency_said_with_its_country_is_that_countrys(text, unit):
     (found,) = extract(text, "en", NOW, ("amount-of-money",))
     assert found.info["unit"] == unit
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("two and a half thousand", ("number", 2500, "two and a half thousand")),  # was 2.5 and 1000
+        ("a couple hundred", ("number", 200, "a couple hundred")),  # was nothing
+        ("a couple of hundred", ("number", 200, "a couple of hundred")),  # was 2 and 100
+        ("a couple of people", ("number", 2, "a couple")),
+        ("one half", ("number", 0.5, "one half")),  # was 1.5; "one and a half" is 1.5
+        ("one and a half", ("number", 1.5, "one and a half")),
+        # an amount's number is read as a number is, in full
+        # was 1000000 ("a million dollars"), 1000 ("thousand euros"), nothing
+        ("half a million dollars", ("amount-of-money", 500_000, "half a million dollars")),
+        ("three and a half thousand euros", ("amount-of-money", 3500, "three and a half thousand euros")),
+        ("a couple hundred bucks", ("amount-of-money", 200, "a couple hundred bucks")),
+        ("two point five million dollars", ("amount-of-money", 2_500_000, "two point five million dollars")),
+        ("five hundred and fifty dollars", ("amount-of-money", 550, "five hundred and fifty dollars")),
+    ],
+)
+def test_numbers_said_in_full_and_the_number_of_an_amount(text, expected):
+    assert [(f.dim, f.value, text[f.start : f.end]) for f in extract(text, "en", NOW)] == [expected]
