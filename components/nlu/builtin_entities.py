@@ -11,7 +11,8 @@ English and Chinese are read by the grammar in :mod:`dialogkit.components.nlu.bu
 other languages get dates and times from dateparser (its ``search_dates`` in the bot's
 language) and digits as numbers. Where two dimensions cover the same words, the more
 specific one is kept (e-mail, url, time, amount, phone number, duration, ordinal, then number): "$20" is an amount,
-not also the number 20; and, as in Duckling, nothing found begins or ends inside a word or a number
+not also the number 20; words inside a longer expression of another dimension are part of it ("from 10 to 20" is
+no time in "from 10 to 20 dollars"); and, as in Duckling, nothing found begins or ends inside a word or a number
 (:func:`_cuts_a_word`: "around 1.5k" is 1500, not "around 1" as a clock time).
 Put it after ``bert_nlu``: an entity of the same name an earlier
 component found on the same words (the model's ``time`` span "7pm") is replaced by the
@@ -113,6 +114,10 @@ def extract(
     rank = {d: i for i, d in enumerate(DIMENSIONS)}
     kept: list[Found] = []
     found = [f for f in found if not _cuts_a_word(text, f.start, f.end, not unspaced(lang))]
+    # words inside a longer expression of another dimension are part of it: "from 10 to 20" is no time in "from
+    # 10 to 20 dollars", nor "around 10" in "around 10-20 dollars"
+    found = [f for f in found if not any(g.dim != f.dim and g.start <= f.start and f.end <= g.end
+                                         and g.end - g.start > f.end - f.start for g in found)]
     for f in sorted(found, key=lambda f: (rank[f.dim], f.start - f.end, f.start)):
         if all(f.end <= k.start or f.start >= k.end for k in kept):
             kept.append(f)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from .money_ranges import money_ranges
 from .numbers import CN_DIGITS, CN_NUM, DIGITS, WORD_NUM, Found, cn_number, en_number, numbers, whole
 
 __all__ = ["CURRENCY_WORDS", "SYMBOLS", "amounts"]
@@ -63,13 +64,16 @@ _EN_AMOUNT = re.compile(
     rf"(?<![\w$€£¥￥₹])(?:(?P<pre>{_CUR})\s?(?P<n1>{DIGITS})(?:\s?(?P<s1>{_SCALES})\b)?"
     rf"|(?P<n2>{WORD_NUM}|an?)(?:\s?(?P<s2>{_SCALES})\b)?\s?(?P<post>{_CUR})(?!\w)(?<!pound(?=\s+of\b))"
     rf"(?<!pounds(?=\s+of\b)))"  # "a pound of flour" is a weight
-    rf"(?:\s*(?:and\s+)?(?P<cents>\d{{1,2}}|{WORD_NUM})\s?(?:{CENT_WORDS})\b|\s+and\s+(?P<cents2>\d{{1,2}}|{WORD_NUM})\b)?",
+    rf"(?:\s*(?:and\s+)?(?P<cents>\d{{1,2}}|{WORD_NUM})\s?(?:{CENT_WORDS})\b"
+    rf"|\s+and\s+(?P<cents2>\d{{1,2}}|{WORD_NUM})\b(?!\s?{_CUR}))?",  # "and 20" with no currency: cents
     re.I,
 )
 _EN_CENTS = re.compile(rf"\b(?P<n>\d{{1,3}}|{WORD_NUM})\s?(?:¢|cents?\b|pennies\b|pence\b)", re.I)
 _CN_AMOUNT = re.compile(
     rf"(?P<pre>人民币|港币|港元|美元|欧元)?(?P<n>{CN_NUM})(?P<cur>块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊)?"
-    r"(?:(?P<jiao>[一二两三四五六七八九\d])(?:[毛角毫](?:(?P<fen>[一二两三四五六七八九\d])分?)?)?)?"
+    # after the yuan: its hundredths said so (三块四分, 三块零四: 3.04), or tenths, then hundredths (三块四, 三块四毛二)
+    r"(?:(?P<fen1>[一二两三四五六七八九\d])分|零(?P<fen0>[一二两三四五六七八九\d])分?"
+    r"|(?P<jiao>[一二两三四五六七八九\d])(?:[毛角毫](?:(?P<fen>[一二两三四五六七八九\d])分?)?)?)?"
 )
 _CN_CURRENCY = {"块钱": "CNY", "人民币": "CNY", "元": "CNY", "块": "CNY", "蚊": "HKD", "港币": "HKD", "港元": "HKD",
                 "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}
@@ -106,28 +110,24 @@ def _digit(c: str) -> int:
     return CN_DIGITS[c] if c in CN_DIGITS else int(c)
 
 
-def _said_before(said: list[Found], start: int, end: int) -> Found | None:
-    """The number the number grammar reads ending at ``end`` and taking in the words from ``start``: the
-    amount's number said in full ("half a million dollars", "two and a half thousand euros"), read once."""
-    return next((n for n in said if n.end == end and n.start <= start), None)
-
-
 def amounts(text: str, lang: str) -> list[Found]:
     out: list[Found] = []
     said = numbers(text, "en")
     for m in _EN_AMOUNT.finditer(text):
         n = _count(m.group("n1") or m.group("n2"))
         scale = (m.group("s1") or m.group("s2") or "").lower()
-        if n is None or (scale == "m" and (m.group("s1") or m.group("s2")) != "M" and not m.group("pre")):
+        # the number said before the currency, as the number grammar reads it, in full ("half a million dollars",
+        # "two and a half thousand euros"; "twenty" of "between ten and twenty dollars")
+        end = m.end("s2") if m.group("s2") else m.end("n2")
+        number = next((f for f in said if f.end == end), None) if m.group("n2") else None
+        if (n is None and number is None) or (
+                scale == "m" and (m.group("s1") or m.group("s2")) != "M" and not m.group("pre")):
             continue  # "20m dollars" is millions only with a capital or a symbol before it
         cents_said = m.group("cents") or m.group("cents2")
         cents = _count(cents_said) if cents_said else 0.0
         if cents is None or not 0 <= cents < 100:
             continue
-        start, value = m.start(), n * _SCALE.get(scale, 1)
-        if m.group("n2") and (whole_number := _said_before(said, m.start("n2"), m.end("s2") if m.group("s2")
-                                                           else m.end("n2"))) is not None:
-            start, value = whole_number.start, whole_number.value
+        start, value = (number.start, number.value) if number else (m.start(), (n or 0) * _SCALE.get(scale, 1))
         out.append(_found(start, m.end(), value + cents / 100, _unit(m.group("pre") or m.group("post"))))
     for m in _EN_CENTS.finditer(text):
         n = _count(m.group("n"))
@@ -139,10 +139,11 @@ def amounts(text: str, lang: str) -> list[Found]:
             if n is None or not (m.group("pre") or m.group("cur")):
                 continue
             value = n + (_digit(m.group("jiao")) / 10 if m.group("jiao") else 0)
-            value += _digit(m.group("fen")) / 100 if m.group("fen") else 0
+            fen = m.group("fen") or m.group("fen0") or m.group("fen1")
+            value += _digit(fen) / 100 if fen else 0
             out.append(_found(m.start(), m.end(), value, _CN_CURRENCY[m.group("pre") or m.group("cur")]))
         for m in _CN_SMALL.finditer(text):  # 两毛五: tenths, and hundredths, of a yuan
             if not any(f.start <= m.start() < f.end for f in out):
                 value = _digit(m.group("jiao")) / 10 + (_digit(m.group("fen")) / 100 if m.group("fen") else 0)
                 out.append(_found(m.start(), m.end(), value, "CNY"))
-    return out
+    return out + money_ranges(text, lang, out)

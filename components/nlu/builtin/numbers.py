@@ -169,8 +169,8 @@ _CN = re.compile(CN_NUM)
 # Traditional characters and the financial numerals (壹貳參, written on cheques) as the grammar reads them,
 # one character for one so that spans stay the user's: 兩個鐘 is read as 两个钟, 參萬肆仟 as 三万四千
 SIMPLIFIED = str.maketrans(
-    "萬億點鐘時個週禮後號兩幣塊這從間來對雙錢負尋聽節慶聖誕勞動兒婦愛國現軍復難齋頭歲幾壹貳贰參叁肆伍陸陆柒捌玖拾佰仟",
-    "万亿点钟时个周礼后号两币块这从间来对双钱负寻听节庆圣诞劳动儿妇爱国现军复难斋头岁几一二二三三四五六六七八九十百千",
+    "萬億點鐘時個週禮後號兩幣塊這從間來對雙錢負尋聽節慶聖誕勞動兒婦愛國現軍復難齋頭歲幾碼壹貳贰參叁肆伍陸陆柒捌玖拾佰仟",
+    "万亿点钟时个周礼后号两币块这从间来对双钱负寻听节庆圣诞劳动儿妇爱国现军复难斋头岁几码一二二三三四五六六七八九十百千",
 )
 
 

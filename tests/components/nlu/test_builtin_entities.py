@@ -674,3 +674,55 @@ def test_a_currency_said_with_its_country_is_that_countrys(text, unit):
 )
 def test_numbers_said_in_full_and_the_number_of_an_amount(text, expected):
     assert [(f.dim, f.value, text[f.start : f.end]) for f in extract(text, "en", NOW)] == [expected]
+
+
+def _amount_ends(found):
+    return {side: (end["value"], end["unit"]) for side, end in found.info.items() if side in ("from", "to")}
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "ends", "said"),
+    [
+        ("between 10 and 20 dollars", "en", {"from": (10, "USD"), "to": (20, "USD")}, "between 10 and 20 dollars"),
+        ("between ten and twenty dollars", "en", {"from": (10, "USD"), "to": (20, "USD")}, None),
+        ("from 10 to 20 dollars", "en", {"from": (10, "USD"), "to": (20, "USD")}, None),  # was a time from 19:50
+        ("around 10-20 dollars", "en", {"from": (10, "USD"), "to": (20, "USD")}, None),  # was 10pm and $20
+        ("between 10 dollars and 20 dollars", "en", {"from": (10, "USD"), "to": (20, "USD")}, None),  # was $10.20
+        ("about $10-$20", "en", {"from": (10, "USD"), "to": (20, "USD")}, "$10-$20"),
+        ("a budget of 10-20k euros", "en", {"from": (10_000, "EUR"), "to": (20_000, "EUR")}, "10-20k euros"),
+        ("under seven euros", "en", {"to": (7, "EUR")}, None),
+        ("no more than 7 euros", "en", {"to": (7, "EUR")}, None),
+        ("no less than $1.42", "en", {"from": (1.42, "USD")}, None),  # not "less than"
+        ("at least $1.42", "en", {"from": (1.42, "USD")}, None),
+        ("$50 or less", "en", {"to": (50, "USD")}, None),
+        ("£10 and up", "en", {"from": (10, "GBP")}, None),
+        ("5.6到5.78元", "zh", {"from": (5.6, "CNY"), "to": (5.78, "CNY")}, None),
+        ("预算两百到三百块", "zh", {"from": (200, "CNY"), "to": (300, "CNY")}, "两百到三百块"),
+        ("五块六到五块七毛八", "zh", {"from": (5.6, "CNY"), "to": (5.78, "CNY")}, None),
+        ("五百块以内", "zh", {"to": (500, "CNY")}, None),
+        ("最多一块二", "zh", {"to": (1.2, "CNY")}, None),
+        ("至少三块零四", "zh", {"from": (3.04, "CNY")}, None),
+    ],
+)
+def test_ranges_of_money_and_one_end_said(text, lang, ends, said):
+    (found,) = extract(text, lang, NOW)
+    assert found.dim == "amount-of-money" and found.info["type"] == "interval"
+    assert _amount_ends(found) == ends
+    assert found.value == {side: ends[side][0] if side in ends else None for side in ("from", "to")}
+    assert text[found.start : found.end] == (said or text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2 and 20 dollars", [("number", 2), ("amount-of-money", 20)]),  # "and" without "between": no range
+        ("20 dollars and 43", [("amount-of-money", 20.43)]),  # its cents
+        ("send 20 dollars to Bob", [("amount-of-money", 20)]),
+        ("change it from $20 to $30", [("amount-of-money", 20), ("amount-of-money", 30)]),  # a change, not a range
+        ("三块四分", [("amount-of-money", 3.04)]),  # four fen (was 3.4); 三块四 is 3.4
+        ("三块四", [("amount-of-money", 3.4)]),
+    ],
+)
+def test_amounts_that_are_no_range(text, expected):
+    lang = "zh" if text[0] > "\u3000" else "en"
+    assert [(f.dim, f.value) for f in extract(text, lang, NOW)] == expected

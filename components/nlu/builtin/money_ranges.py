@@ -1,0 +1,132 @@
+"""Ranges of money and amounts with one end said: Duckling's amount-of-money intervals.
+
+- between two amounts, the first said as a bare number taking the second's currency and scale
+  ("between 10 and 20 dollars", "from 10 to 20 dollars", "$10-$20", "10-20k dollars", "5.6到5.78元",
+  "五块六到五块七毛八");
+- one end ("under seven euros", "no more than 7 euros", "at most 7€", "$50 or less", "1.2元以下",
+  "最多一块二"; "at least $1.42", "over 1.42 dollars", "$10 and up", "3.04块以上", "至少三块四分").
+
+An interval's value is ``{"from": 10, "to": 20}`` (an end not said: None), its ``info`` the ends'
+amounts with their currencies (``{"type": "interval", "from": {"value": 10, "unit": "USD"}, ...}``),
+as builtin_entities gives a time interval and Rasa passes Duckling's on. Where "and" joins two numbers,
+"between" must come first: "2 and 20 dollars" is no range.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .numbers import CN_NUM, DIGITS, WORD_NUM, Found, cn_number, en_number, whole
+
+__all__ = ["money_ranges"]
+
+_SCALES = {"k": 1000, "thousand": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9, "bn": 10**9,
+           "lakh": 10**5, "lakhs": 10**5, "crore": 10**7, "crores": 10**7}
+# the first end said as a number before the second end's amount ("10-", "between ten and", "from 10 to")
+_EN_FIRST = re.compile(
+    rf"(?:\b(?P<kw>between|from)\s+)?(?:\babout\s+|\baround\s+|\broughly\s+)?(?P<n>{DIGITS}|{WORD_NUM})"
+    rf"(?:\s?(?P<scale>k|thousand|million|billion|bn|lakhs?|crores?)\b)?\s*(?P<to>-|–|\bto\b|\band\b)\s*$",
+    re.I,
+)
+# the first end said as an amount ("$10-", "between 10 dollars and")
+_EN_JOIN = re.compile(r"^\s*(?P<to>-|–|\bto\b|\band\b)\s*$", re.I)
+_EN_KW = re.compile(r"\b(?:between|from)\s+(?:about\s+|around\s+)?$", re.I)
+_UP_TO = re.compile(r"\b(?:under|below|less\s+than|lower\s+than|no\s+more\s+than|not\s+more\s+than|at\s+most|up\s+to"
+                    r"|maximum(?:\s+of)?|max(?:imum)?|within|cheaper\s+than)\s+(?:of\s+)?$", re.I)
+_FROM = re.compile(r"\b(?:over|above|more\s+than|at\s+least|no\s+less\s+than|not\s+less\s+than|minimum(?:\s+of)?"
+                   r"|min|from|starting\s+(?:at|from))\s+$", re.I)
+_UP_TO_AFTER = re.compile(r"^\s+(?:or\s+(?:less|under|below|lower|cheaper)|at\s+most|max(?:imum)?|tops)\b", re.I)
+_FROM_AFTER = re.compile(r"^(?:\s*\+|\s+(?:or\s+(?:more|over|above|higher)|and\s+(?:up|above|over)|plus)\b)", re.I)
+# "from" after a change ("change it from $20 to $30", "the price went from 10 to 20 dollars"): two amounts, one
+# after the other, not a range
+_CHANGED = re.compile(r"\b(?:chang\w*|updat\w*|correct\w*|increas\w*|decreas\w*|rais\w*|lower\w*|reduc\w*|switch\w*"
+                      r"|mov\w*|bump\w*|cut|go|goes|going|went|gone|rose|risen|fell|fallen|dropped|jumped)\b"
+                      r"(?:\s+[\w']+){0,3}\s+from\s+(?:about\s+|around\s+)?$", re.I)
+_CN_UP_TO_BEFORE = re.compile(r"(?:最多|至多|不超过|不到|低于|少于|顶多)$")
+_CN_FROM_BEFORE = re.compile(r"(?:至少|起码|最少|不少于|不低于|超过|高于|多于)$")
+_CN_UP_TO_AFTER = re.compile(r"^(?:以下|以内|之内|之下)")
+_CN_FROM_AFTER = re.compile(r"^(?:以上|起|多)")
+_CN_FIRST = re.compile(rf"(?P<n>{CN_NUM})(?P<to>到|至|-|~|～)$")
+
+
+def _interval(start: int, end: int, low: float | None, high: float | None, unit: str) -> Found:
+    ends = {side: None if v is None else whole(round(v, 2)) for side, v in (("from", low), ("to", high))}
+    info: dict = {"type": "interval"}
+    info |= {side: {"value": v, "unit": unit} for side, v in ends.items() if v is not None}
+    return Found(start, end, "amount-of-money", ends, info)
+
+
+def _en_first(said: str, scale: str | None) -> float | None:
+    value = float(said.replace(",", "")) if re.fullmatch(DIGITS, said) else en_number(said)
+    return None if value is None else value * _SCALES.get((scale or "").lower(), 1)
+
+
+def _scale_of(text: str) -> int:
+    """The scale word or suffix an amount was said with ("20k dollars", "9 lakh rupees"): 1 if none."""
+    m = re.search(r"(?<=\d)\s?(k|thousand|million|billion|bn|lakhs?|crores?)\b|\b(thousand|million|billion|lakhs?"
+                  r"|crores?)\b", text, re.I)
+    return _SCALES[(m.group(1) or m.group(2)).lower()] if m else 1
+
+
+def money_ranges(text: str, lang: str, amounts: list[Found]) -> list[Found]:
+    """The ranges and one-ended amounts in ``text``, built on the single ``amounts`` found in it."""
+    out: list[Found] = []
+    ordered = sorted((a for a in amounts if not isinstance(a.value, dict)), key=lambda a: a.start)
+    used: set[int] = set()
+    for i, high in enumerate(ordered):  # two amounts: "$10-$20", "between 10 dollars and 20 dollars"
+        if i == 0 or i - 1 in used:
+            continue
+        lower = ordered[i - 1]
+        join = _EN_JOIN.match(text[lower.end:high.start]) if lang != "zh" else re.fullmatch(r"\s*(到|至|-|~|～)\s*",
+                                                                                          text[lower.end:high.start])
+        if join is None or lower.info["unit"] != high.info["unit"] or lower.value >= high.value:
+            continue
+        kw = _EN_KW.search(text[:lower.start]) if lang != "zh" else None
+        if kw is not None and _CHANGED.search(text[:lower.start]):
+            continue
+        if join.group(join.lastindex or 0).lower() == "and" and kw is None:
+            continue  # "2 dollars and 20 dollars": two amounts
+        out.append(_interval(kw.start() if kw else lower.start, high.end, lower.value, high.value, high.info["unit"]))
+        used |= {i - 1, i}
+    for i, high in enumerate(ordered):  # a number, then an amount: "10-20 dollars", "between 10 and 20 dollars"
+        if i in used:
+            continue
+        before = text[:high.start]
+        if lang == "zh":
+            m = _CN_FIRST.search(before)
+            low = cn_number(m.group("n")) if m else None
+        else:
+            m = _EN_FIRST.search(before)
+            if m is not None and m.group("to").lower() == "and" and not m.group("kw"):
+                m = None  # "2 and 20 dollars": two numbers, then an amount
+            if m is not None and ((m.group("kw") and _CHANGED.search(text[:m.start("n")]))
+                                  or any(a.start < m.end("n") and m.start("n") < a.end for a in ordered)):
+                m = None  # after a change; or the number is an amount's ("$20 to $30" after a change)
+            low = _en_first(m.group("n"), m.group("scale")) if m else None
+            scale = _scale_of(text[high.start:high.end])
+            if low is not None and m is not None and not m.group("scale") and low * scale <= high.value:
+                low *= scale  # "10-20k dollars": 10k, "7-9 lakh rupees": 7 lakh
+        if m is None or low is None or low >= high.value:
+            continue
+        start = m.start("kw") if m.groupdict().get("kw") else m.start()
+        out.append(_interval(start, high.end, low, high.value, high.info["unit"]))
+        used.add(i)
+    for i, one in enumerate(ordered):  # one end: "under 7 euros", "$50 or less", "至少三块四分", "1.2元以下"
+        if i in used:
+            continue
+        before, after = text[:one.start], text[one.end:]
+        zh = lang == "zh"
+        ends = [  # (where the words saying it is the most or the least begin, the range)
+            (m.start(), (None, one.value)) for m in [(_CN_UP_TO_BEFORE if zh else _UP_TO).search(before)] if m
+        ] + [(m.start(), (one.value, None)) for m in [(_CN_FROM_BEFORE if zh else _FROM).search(before)]
+             if m and not (not zh and _CHANGED.search(before))]
+        if ends:  # the longest words said ("no less than" is the least, not "less than")
+            first, (least, most) = min(ends, key=lambda e: e[0])
+            out.append(_interval(first, one.end, least, most, one.info["unit"]))
+            continue
+        for after_words, (least, most) in (((_CN_UP_TO_AFTER if zh else _UP_TO_AFTER).match(after), (None, one.value)),
+                                         ((_CN_FROM_AFTER if zh else _FROM_AFTER).match(after), (one.value, None))):
+            if after_words is not None:
+                out.append(_interval(one.start, one.end + after_words.end(), least, most, one.info["unit"]))
+                break
+    return out
