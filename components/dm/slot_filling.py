@@ -110,10 +110,18 @@ def mapped_value(mapping: Any, name: str, slot: Any, parse: Parse, intent: str, 
 
 def _entity_value(e: Any, slot_type: str) -> Any:
     """The value an entity gives a slot: an amount slot takes the currency with the amount
-    (``additional_info.unit``, as builtin_entities gives it)."""
+    (``additional_info.unit``, as builtin_entities gives it). Of a range of amounts ("under $50",
+    "between 10 and 20 dollars") an amount slot takes the one end said (a range stays a range, which it
+    refuses), an ``any`` slot both ends with their currencies."""
     info = e.get("additional_info") or {}
     if slot_type == "amount" and "unit" in info:
         return {"value": e["value"], "unit": info.get("unit")}
+    ends = {side: info[side] for side in ("from", "to") if isinstance(info.get(side), dict) and "unit" in info[side]}
+    if ends and slot_type == "amount" and len(ends) == 1:
+        (end,) = ends.values()
+        return {"value": end.get("value"), "unit": end.get("unit")}
+    if ends and slot_type == "any":
+        return {"from": ends.get("from"), "to": ends.get("to")}
     return e["value"]
 
 

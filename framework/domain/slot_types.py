@@ -152,6 +152,8 @@ def _bounded(slot: Slot, number: float) -> str:
 def _number_or_amount(slot: Slot, value: Any) -> tuple[bool, Any, str]:
     """A ``number`` slot's value (int when whole), or an ``amount`` slot's ``{"value", "unit"}``."""
     unit = None
+    if isinstance(value, dict) and {"from", "to"} <= set(value):
+        return False, None, "a range, not one number" if slot.type is SlotType.number else "a range, not one amount"
     if isinstance(value, dict):
         unit, value = value.get("unit"), value.get("value")
     number = _number(value)
