@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 MISSES_KEPT = 40  # per dimension and kind, in the JSON
 DEFAULT_SNAPSHOT = Path("/work/.mirror/facebook+duckling/repo")
-DOLLARS = {"$", "USD"}
+DOLLARS = {"$", "USD", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD"}  # Duckling's Dollar: any dollar
 SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400, "month": 30 * 86400,
            "quarter": 91 * 86400, "year": 365 * 86400}
 
@@ -69,14 +69,23 @@ def _same(case: Any, f: Any, lang: str, grain: bool = True) -> bool:
         return abs(float(f.value) - n * SECONDS[unit]) < 1e-6
     if case.dimension == "amount-of-money":
         n, unit = expected
-        got_unit = f.info.get("unit")
         # Duckling's "Dollar" is any dollar, and in Chinese the yuan (元, 块); "Cent" its hundredth
         dollars = DOLLARS | ({"CNY"} if lang == "zh" else set())
-        if unit == "cent":
-            return abs(float(f.value) - n / 100) < 1e-6 and got_unit in dollars
-        same_unit = (got_unit == unit or (unit == "$" and got_unit in dollars) or (unit == "£" and got_unit == "GBP")
-                     or unit is None)
-        return abs(float(f.value) - n) < 1e-6 and same_unit
+
+        def same_unit(got_unit: Any) -> bool:
+            return (got_unit == unit or (unit in ("$", "cent") and got_unit in dollars)
+                    or (unit == "£" and got_unit == "GBP") or unit is None)
+
+        def same(got: Any, want: float | None) -> bool:
+            if got is None or want is None:
+                return got is None and want is None
+            return isinstance(got, (int, float)) and abs(float(got) - (want / 100 if unit == "cent" else want)) < 1e-6
+
+        if case.kind == "interval":  # the same ends, each in the currency (an end not said: None)
+            ends = f.info.get("from") or f.info.get("to") or {}
+            return (isinstance(f.value, dict) and same(f.value.get("from"), n[0]) and same(f.value.get("to"), n[1])
+                    and same_unit(ends.get("unit")))
+        return not isinstance(f.value, dict) and same(f.value, n) and same_unit(f.info.get("unit"))
     return False
 
 

@@ -142,6 +142,15 @@ def _expected(dimension: str, expr: str) -> tuple[str, Any] | None:
         if m:
             unit = CURRENCIES.get(m.group(1), m.group(1))
             return "value", (_number(m.group(2)), unit)
+        # a range, and one end (Duckling's under: the most, above: the least); the other end None
+        m = re.fullmatch(r"between (\w+) \(([-\d.e]+), ([-\d.e]+)\)", expr)
+        if m:
+            return "interval", ((_number(m.group(2)), _number(m.group(3))), CURRENCIES.get(m.group(1), m.group(1)))
+        m = re.fullmatch(r"(under|above) (\w+) \(?([-\d.e]+)\)?", expr)
+        if m:
+            at = _number(m.group(3))
+            return "interval", ((None, at) if m.group(1) == "under" else (at, None),
+                                CURRENCIES.get(m.group(2), m.group(2)))
         return None
     return None
 
