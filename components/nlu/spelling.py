@@ -323,7 +323,11 @@ def _by_length(words: Iterable[str]) -> dict[int, list[str]]:
 
 def _known(language: str) -> tuple[str, ...]:
     """Words that are never typos besides the bot's own, the more common first: the packaged
-    encoder's whole words, for English."""
+    encoder's whole words, for English, then the words builtin_entities' grammar reads ("quid", "thurs")."""
+    from .builtin.vocabulary import grammar_words
     from .fuzzy import english_words_by_rank
 
-    return english_words_by_rank() if language == "en" else ()
+    if language != "en":
+        return ()
+    words = english_words_by_rank()
+    return words + tuple(sorted(grammar_words() - set(words)))

@@ -32,6 +32,15 @@ def test_unknown_words_become_the_bots_closest_word_and_known_ones_stay():
     assert speller.correct("Ordr") == "order" and speller.correct("12b") == "12b" and speller.correct("zq") == "zq"
 
 
+def test_the_words_builtin_entities_reads_are_words_of_the_language():
+    # not in the encoder's vocabulary, but the grammar's: never read as a slip of another word
+    speller = Speller.fit([["under", "50", "dollars"], ["on", "thursday"], ["a", "squid", "dish"]], "en")
+    assert speller.correct_words("under 50 quid".split()) == ["under", "50", "quid"]  # it was "squid"
+    assert [speller.correct(w) for w in ("thurs", "tmrw", "fortnight", "lakh", "ringgit")] == [
+        "thurs", "tmrw", "fortnight", "lakh", "ringgit"]
+    assert speller.correct("thursdy") == "thursday"  # a typo of one is still read
+
+
 def test_the_model_reads_corrected_words_with_the_users_offsets(write_bot, tiny_encoder, tmp_path):
     c, loaded = trained(write_bot, tiny_encoder, epochs=30, runtime="torch")
     assert c.speller is not None and c.speller.correct("bokk") == "book"
