@@ -3,7 +3,8 @@
 - one end alone, the other ``None`` (Duckling's After and Before, as Rasa gives them): "after 2pm",
   "from Monday on", "since 2014", "starting at 9am", "as soon as possible" (from now), "until 2pm",
   "before 11am on Friday", "no later than noon", "through 2014", "三点以后", "从下周一开始",
-  "下午三点之前", "到周五为止"; "by Friday" runs from now to Friday;
+  "下午三点之前", "到周五为止"; "by Friday" runs from now to Friday (``info["by"]``: only its end was said, a
+  deadline, which a date slot takes);
 - a length of time from a time: "for 3 nights from Friday", "from 18th Dec for 10 days", "tomorrow
   at 9 for 2 hours", "周五开始住三晚". The nights of a stay end the morning after the last ("Friday
   for 3 nights" runs to Monday); Duckling's "for 10 days from 18th Dec" ends a day later.
@@ -99,8 +100,10 @@ def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolved: t
         if found is None or (previous is not None and not text[previous:found.start()].strip()) or \
                 _SPAN_BEFORE.search(text[:found.start()]):
             return None  # a range's second end; "a year from christmas", "3 days after Monday": another day
-        if found.re is _BY_EN:
-            return interval(found.start(), end, now.replace(microsecond=0), at, grain)
+        if found.re is _BY_EN:  # from now, which was not said: `by` names the time said (a deadline)
+            by = interval(found.start(), end, now.replace(microsecond=0), at, grain)
+            by.info["by"] = True
+            return by
         after, lead, stop = found.re is _AFTER_EN, found.start(), end
         if after and (onwards := _ONWARDS.match(text, end)):
             stop = onwards.end()

@@ -298,6 +298,28 @@ conversations:
     assert until["additional_info"] == {"type": "interval", "to": {"value": until["value"]["to"], "grain": "day"}}
 
 
+def test_by_a_day_fills_a_date_slot_with_that_day_not_today(write_bot, tmp_path):
+    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
+
+    tests = """
+conversations:
+  - name: a deadline
+    now: 2026-12-07T10:00:00+08:00
+    steps:
+      - user: book a table
+      - bot: Which day?
+      - user: by friday                   # from now to Friday: the day said, not today (its unsaid start)
+      - slots: {day: "2026-12-11"}
+"""
+    bot = write_bot({"domain.yml": DATES, "tests/by.yml": tests})
+    train(bot, tmp_path / "m")
+    agent = Agent.load(tmp_path / "m")
+    results = run_conversations(agent, load_conversation_tests(bot))
+    assert [(r.passed, r.failure) for r in results] == [(True, None)]
+    (by,) = [e for e in agent.parse("by friday")["entities"] if e["entity"] == "time"]
+    assert by["additional_info"]["by"] is True and by["value"]["from"] is not None  # Duckling's shape, marked
+
+
 def test_a_test_clock_without_its_time_zone_is_a_located_error(write_bot):
     from dialogkit.framework.errors import DialogkitError
     from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests
