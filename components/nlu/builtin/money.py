@@ -68,6 +68,7 @@ _EN_AMOUNT = re.compile(
     rf"|\s+and\s+(?P<cents2>\d{{1,2}}|{WORD_NUM})\b(?!\s?{_CUR}))?",  # "and 20" with no currency: cents
     re.I,
 )
+_BETWEEN = re.compile(r"\bbetween\s+(?:about\s+|around\s+)?$", re.I)
 _EN_CENTS = re.compile(rf"\b(?P<n>\d{{1,3}}|{WORD_NUM})\s?(?:¢|cents?\b|pennies\b|pence\b)", re.I)
 _CN_AMOUNT = re.compile(
     rf"(?P<pre>人民币|港币|港元|美元|欧元)?(?P<n>{CN_NUM})(?P<cur>块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊)?"
@@ -124,11 +125,15 @@ def amounts(text: str, lang: str) -> list[Found]:
                 scale == "m" and (m.group("s1") or m.group("s2")) != "M" and not m.group("pre")):
             continue  # "20m dollars" is millions only with a capital or a symbol before it
         cents_said = m.group("cents") or m.group("cents2")
+        stop = m.end()
+        if m.group("cents2") and _BETWEEN.search(text[:m.start()]):  # "between $10 and 20": the range's end
+            cents_said = None
+            stop = m.end("post") if m.group("post") else m.end("s1") if m.group("s1") else m.end("n1")
         cents = _count(cents_said) if cents_said else 0.0
         if cents is None or not 0 <= cents < 100:
             continue
         start, value = (number.start, number.value) if number else (m.start(), (n or 0) * _SCALE.get(scale, 1))
-        out.append(_found(start, m.end(), value + cents / 100, _unit(m.group("pre") or m.group("post"))))
+        out.append(_found(start, stop, value + cents / 100, _unit(m.group("pre") or m.group("post"))))
     for m in _EN_CENTS.finditer(text):
         n = _count(m.group("n"))
         if n is not None and not any(f.start <= m.start() < f.end for f in out):

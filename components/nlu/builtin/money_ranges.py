@@ -46,6 +46,12 @@ _CN_UP_TO_BEFORE = re.compile(r"(?:最多|至多|不超过|不到|低于|少于|
 _CN_FROM_BEFORE = re.compile(r"(?:至少|起码|最少|不少于|不低于|超过|高于|多于)$")
 _CN_UP_TO_AFTER = re.compile(r"^(?:以下|以内|之内|之下)")
 _CN_FROM_AFTER = re.compile(r"^(?:以上|起|多)")
+# the second end said as a bare number after an amount ("£25-35"): not an amount of its own, nor a count of things
+_EN_SECOND = re.compile(
+    rf"\s*(?P<to>-|–|\bto\b|\band\b)\s*(?P<n>{DIGITS}|{WORD_NUM})(?:\s?(?P<scale>k|thousand|million|billion|bn|lakhs?"
+    r"|crores?)\b)?(?![\w.,]?\d)(?!\s*(?:[$€£¥₹%]|(?:people|persons|guests|adults|kids|children|items|pieces|units"
+    r"|percent|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|[ap]\.?m\b|o'?clock)\b))", re.I)
+_CN_SECOND = re.compile(rf"(?P<to>到|至|-|~|～)(?P<n>{CN_NUM})(?![\d块元钱毛角分蚊个张人天])")
 _CN_FIRST = re.compile(rf"(?P<n>{CN_NUM})(?P<to>到|至|-|~|～)$")
 
 
@@ -110,6 +116,26 @@ def money_ranges(text: str, lang: str, amounts: list[Found]) -> list[Found]:
             continue
         start = m.start("kw") if m.groupdict().get("kw") else m.start()
         out.append(_interval(start, high.end, low, high.value, high.info["unit"]))
+        used.add(i)
+    for i, low_amount in enumerate(ordered):  # an amount, then a number: "£25-35", "$10 to 20", "$10-20k", "25块到35"
+        if i in used:
+            continue
+        after = text[low_amount.end:]
+        m = (_CN_SECOND if lang == "zh" else _EN_SECOND).match(after)
+        if m is None or (lang != "zh" and m.group("to").lower() == "and"
+                         and not _EN_KW.search(text[:low_amount.start])):
+            continue
+        top = cn_number(m.group("n")) if lang == "zh" else _en_first(m.group("n"), m.groupdict().get("scale"))
+        if top is None:
+            continue
+        low = low_amount.value
+        if m.groupdict().get("scale") and low * _SCALES[m.group("scale").lower()] <= top:
+            low *= _SCALES[m.group("scale").lower()]  # "$10-20k": from 10k
+        if low >= top or (lang != "zh" and _CHANGED.search(text[:low_amount.start])):
+            continue
+        kw = _EN_KW.search(text[:low_amount.start]) if lang != "zh" else None
+        out.append(_interval(kw.start() if kw else low_amount.start, low_amount.end + m.end(), low, top,
+                             low_amount.info["unit"]))
         used.add(i)
     for i, one in enumerate(ordered):  # one end: "under 7 euros", "$50 or less", "至少三块四分", "1.2元以下"
         if i in used:

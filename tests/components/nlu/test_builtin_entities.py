@@ -690,6 +690,12 @@ def _amount_ends(found):
         ("between 10 dollars and 20 dollars", "en", {"from": (10, "USD"), "to": (20, "USD")}, None),  # was $10.20
         ("about $10-$20", "en", {"from": (10, "USD"), "to": (20, "USD")}, "$10-$20"),
         ("a budget of 10-20k euros", "en", {"from": (10_000, "EUR"), "to": (20_000, "EUR")}, "10-20k euros"),
+        ("£25-35", "en", {"from": (25, "GBP"), "to": (35, "GBP")}, None),  # the second end a bare number
+        ("$10 to 20", "en", {"from": (10, "USD"), "to": (20, "USD")}, None),
+        ("$10-20k", "en", {"from": (10_000, "USD"), "to": (20_000, "USD")}, None),
+        ("between $10 and 20", "en", {"from": (10, "USD"), "to": (20, "USD")}, None),  # not $10.20
+        ("it costs $20-25 per night", "en", {"from": (20, "USD"), "to": (25, "USD")}, "$20-25"),
+        ("25块到35", "zh", {"from": (25, "CNY"), "to": (35, "CNY")}, None),
         ("under seven euros", "en", {"to": (7, "EUR")}, None),
         ("no more than 7 euros", "en", {"to": (7, "EUR")}, None),
         ("no less than $1.42", "en", {"from": (1.42, "USD")}, None),  # not "less than"
@@ -719,10 +725,13 @@ def test_ranges_of_money_and_one_end_said(text, lang, ends, said):
         ("20 dollars and 43", [("amount-of-money", 20.43)]),  # its cents
         ("send 20 dollars to Bob", [("amount-of-money", 20)]),
         ("change it from $20 to $30", [("amount-of-money", 20), ("amount-of-money", 30)]),  # a change, not a range
+        ("$25 to 35 people", [("amount-of-money", 25), ("number", 35)]),  # a count of something else
+        ("25块到35个人", [("amount-of-money", 25), ("number", 35)]),
+        ("$20 and 43", [("amount-of-money", 20.43)]),
         ("三块四分", [("amount-of-money", 3.04)]),  # four fen (was 3.4); 三块四 is 3.4
         ("三块四", [("amount-of-money", 3.4)]),
     ],
 )
 def test_amounts_that_are_no_range(text, expected):
-    lang = "zh" if text[0] > "\u3000" else "en"
+    lang = "zh" if any(ch > "\u3000" for ch in text) else "en"
     assert [(f.dim, f.value) for f in extract(text, lang, NOW)] == expected
