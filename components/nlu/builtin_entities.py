@@ -12,7 +12,8 @@ other languages get dates and times from dateparser (its ``search_dates`` in the
 language) and digits as numbers. Where two dimensions cover the same words, the more
 specific one is kept (e-mail, url, time, amount, phone number, duration, ordinal, then number): "$20" is an amount,
 not also the number 20; words inside a longer expression of another dimension are part of it ("from 10 to 20" is
-no time in "from 10 to 20 dollars"); and, as in Duckling, nothing found begins or ends inside a word or a number
+no time in "from 10 to 20 dollars"), but "the 20th" is both a time and an ordinal (the slot asked reads its
+own); and, as in Duckling, nothing found begins or ends inside a word or a number
 (:func:`_cuts_a_word`: "around 1.5k" is 1500, not "around 1" as a clock time).
 Put it after ``bert_nlu``: an entity of the same name an earlier
 component found on the same words (the model's ``time`` span "7pm") is replaced by the
@@ -52,6 +53,7 @@ __all__ = ["DIMENSIONS", "BuiltinEntities", "BuiltinEntitiesConfig", "extract"]
 DIMENSIONS = ("email", "url", "time", "amount-of-money", "phone-number", "duration", "ordinal", "number")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+")
+_THE_NTH = re.compile(r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)", re.I)
 _PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().-]{6,}\d(?!\w)")
 
 
@@ -113,7 +115,7 @@ def extract(
             found += read(text, lang)
     rank = {d: i for i, d in enumerate(DIMENSIONS)}
     kept: list[Found] = []
-    found = [f for f in found if not _cuts_a_word(text, f.start, f.end, not unspaced(lang))]
+    found = every = [f for f in found if not _cuts_a_word(text, f.start, f.end, not unspaced(lang))]
     # words inside a longer expression of another dimension are part of it: "from 10 to 20" is no time in "from
     # 10 to 20 dollars", nor "around 10" in "around 10-20 dollars"
     found = [f for f in found if not any(g.dim != f.dim and g.start <= f.start and f.end <= g.end
@@ -121,7 +123,12 @@ def extract(
     for f in sorted(found, key=lambda f: (rank[f.dim], f.start - f.end, f.start)):
         if all(f.end <= k.start or f.start >= k.end for k in kept):
             kept.append(f)
-    return sorted(kept, key=lambda f: f.start)
+    # "the 20th" alone is a day of the month or the twentieth of something: both are kept on the same words, and
+    # the slot asked reads its own (as Rasa keeps Duckling's time and ordinal side by side)
+    kept += [Found(k.start, k.end, "ordinal", o.value) for k in list(kept) for o in every
+             if k.dim == "time" and o.dim == "ordinal" and k.start <= o.start and o.end == k.end
+             and _THE_NTH.fullmatch(text[k.start:k.end])]
+    return sorted(kept, key=lambda f: (f.start, rank[f.dim]))
 
 
 def _cuts_a_word(text: str, start: int, end: int, spaced: bool = True) -> bool:

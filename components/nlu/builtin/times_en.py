@@ -53,6 +53,9 @@ _WORDS_TOO = ("sat", "sun", "wed")  # short weekdays that are English words
 _NOT_A_SHARE = r"(?!\s*(?:of\s+an?\s+)?(?:h|hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?|cups?)\b)"
 _TIME_AFTER = re.compile(rf"\s*,?\s*(?:at\b|@|\d|the\s+\d|(?:{_MON})\b|morning|afternoon|evening|night)", re.I)
 # as typed in chats, the spellings Duckling reads too ("tmrw", "tommorow"; "tonite")
+# a time word just before "the <day of the month>" (fixed-width look-behinds, one per word)
+_AFTER_TIME_WORD = "|".join(rf"(?<=\b{w}\s)" for w in ("by", "until", "till", "til", "before", "after", "since",
+                                                       "from", "than", "thru", "through", "to", "starting"))
 _TOMORROW = r"tmrw?|tomm?or?rows?"
 _TONIGHT = r"toni(?:ght|gth|te)s?"
 _EN_DAY = re.compile(
@@ -86,8 +89,13 @@ _EN_DAY = re.compile(
     rf"|(?<![\d.-])(?P<num>\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}}))(?![\d.-])"
     rf"|(?P<my>\d{{1,2}})/(?P<myy>\d{{4}})|(?P<slash>\d{{1,2}}/\d{{1,2}})(?!/){_NOT_A_SHARE}"
     rf"|on\s+the\s+(?P<dom>\d{{1,2}})(?:st|nd|rd|th)|on\s+the\s+(?P<domw>{_DAY_WORD})"
-    # "the 23rd at 7": a day of the month said with its time ("the 2nd one" stays an ordinal)
-    rf"|the\s+(?P<dom2>\d{{1,2}})(?:st|nd|rd|th)(?=\s*,?\s*(?:at\b|@|in\s+the\s+(?:morning|afternoon|evening)))"
+    # "the 23rd at 7": a day of the month said with its time, or after a word of time ("by the 20th", "until the
+    # 3rd"), or alone ("the 20th", "the 20th please": a day, beside the ordinal builtin_entities keeps too); "the
+    # 2nd one" stays an ordinal
+    rf"|(?:{_AFTER_TIME_WORD})the\s+(?P<dom2>\d{{1,2}})(?:st|nd|rd|th)\b"
+    r"(?!\s*(?:-|–|to|till|until|and|through|thru)\s*(?:the\s+)?\d)(?!\s*(?:of\s+)?[a-z]{3})"
+    rf"|the\s+(?P<dom3>\d{{1,2}})(?:st|nd|rd|th)(?=\s*,?\s*(?:at\b|@|in\s+the\s+(?:morning|afternoon|evening))"
+    r"|\s*(?:[.!?]|,?\s*(?:please|pls|plz|then|thanks|thank\s+you|would\s+be\s+(?:great|good|fine))\b|$))"
     rf"|in\s+(?P<year>1\d{{3}}|2\d{{3}})"
     rf"|(?:in|during)\s+(?P<inmonth>{_MON})|(?P<month>{_MON_ALONE}))\b",
     re.I,
@@ -248,8 +256,8 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
     if "inmonth" in g or "month" in g:  # a month alone: its first day, the next one (this one while it lasts)
         month = _month(g.get("inmonth") or g["month"])
         return date(today.year + (month < today.month), month, 1), "month"
-    if "dom" in g or "domw" in g or "dom2" in g:
-        said_dom = _day_of_month(g["domw"]) if "domw" in g else int(g.get("dom") or g["dom2"])
+    if "dom" in g or "domw" in g or "dom2" in g or "dom3" in g:
+        said_dom = _day_of_month(g["domw"]) if "domw" in g else int(g.get("dom") or g.get("dom2") or g["dom3"])
         return (next_day_of_month(today, said_dom) if said_dom is not None else None), "day"
     return None, "day"
 

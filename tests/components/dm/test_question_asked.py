@@ -298,7 +298,7 @@ conversations:
     assert until["additional_info"] == {"type": "interval", "to": {"value": until["value"]["to"], "grain": "day"}}
 
 
-def test_by_a_day_fills_a_date_slot_with_that_day_not_today(write_bot, tmp_path):
+def test_by_a_day_and_the_20th_fill_a_date_slot_with_that_day(write_bot, tmp_path):
     from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
 
     tests = """
@@ -310,14 +310,77 @@ conversations:
       - bot: Which day?
       - user: by friday                   # from now to Friday: the day said, not today (its unsaid start)
       - slots: {day: "2026-12-11"}
+  - name: a day of the month alone
+    now: 2026-12-07T10:00:00+08:00
+    steps:
+      - user: book a table
+      - bot: Which day?
+      - user: the 20th                    # a time and an ordinal on the same words: the date slot reads the time
+      - slots: {day: "2026-12-20"}
+      - bot: What time?
 """
     bot = write_bot({"domain.yml": DATES, "tests/by.yml": tests})
     train(bot, tmp_path / "m")
     agent = Agent.load(tmp_path / "m")
     results = run_conversations(agent, load_conversation_tests(bot))
-    assert [(r.passed, r.failure) for r in results] == [(True, None)]
+    assert [(r.passed, r.failure) for r in results] == [(True, None), (True, None)]
     (by,) = [e for e in agent.parse("by friday")["entities"] if e["entity"] == "time"]
     assert by["additional_info"]["by"] is True and by["value"]["from"] is not None  # Duckling's shape, marked
+
+
+PICK = (
+    'version: "1"\n'
+    + STAND_IN.replace("  - name: flow_policy", "  - name: builtin_entities\n  - name: flow_policy")
+    + """intents:
+  order:
+    examples: |
+      - I'd like to order
+entities:
+  time: {}
+  ordinal: {}
+slots:
+  pick:
+    type: number
+    mappings: [{type: from_entity, entity: ordinal}]
+  day:
+    type: date
+    mappings: [{type: from_entity, entity: time}]
+responses:
+  utter_ask_pick: ["Which of the three?"]
+  utter_ask_day: ["Which day?"]
+  utter_done: ["Number {pick} on {day}."]
+flows:
+  order:
+    when: {intent: order}
+    steps:
+      - collect: pick
+      - collect: day
+      - say: utter_done
+"""
+)
+
+
+def test_the_nth_is_read_as_the_slot_asked_for_takes_it_an_ordinal_or_a_day(write_bot, tmp_path):
+    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
+
+    tests = """
+conversations:
+  - name: the same words, two questions
+    now: 2026-12-07T10:00:00+08:00
+    steps:
+      - user: I'd like to order
+      - bot: Which of the three?
+      - user: the 2nd
+      - slots: {pick: 2, day: null}
+      - bot: Which day?
+      - user: the 20th
+      - slots: {pick: 2, day: "2026-12-20"}
+      - bot: Number 2 on 2026-12-20.
+"""
+    bot = write_bot({"domain.yml": PICK, "tests/pick.yml": tests})
+    train(bot, tmp_path / "m")
+    results = run_conversations(Agent.load(tmp_path / "m"), load_conversation_tests(bot))
+    assert [(r.passed, r.failure) for r in results] == [(True, None)]
 
 
 def test_a_test_clock_without_its_time_zone_is_a_located_error(write_bot):

@@ -581,6 +581,10 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("half eight tonight", [("time", T("12-05", "20:30"))]),  # "to" in "tonight" was read as "half to"
         ("cut it in half 2 times", [("number", 2)]),
         ("the 2nd one", [("ordinal", 2), ("number", 1)]),
+        ("the 20th", [("time", T("12-20")), ("ordinal", 20)]),  # alone: a day or the 20th of a list, both kept
+        ("until the 20th", [("time", {"from": None, "to": T("12-20")})]),  # after a word of time: a day (was 20th)
+        ("from the 13th to 15th July", [("time", {"from": "2027-07-13T00:00:00+00:00",
+                                                  "to": "2027-07-16T00:00:00+00:00"})]),
         ("晚上十二点", [("time", T("12-06", "00:00"))]),
         ("a table for 4 tonight", [("number", 4), ("time", {"from": T("12-05", "18:00"), "to": T("12-06")})]),
         ("we are 4 tonight", [("number", 4), ("time", {"from": T("12-05", "18:00"), "to": T("12-06")})]),
