@@ -52,7 +52,7 @@ def word_edges(text: str, lang: str) -> set[int] | None:
 
 def dictionary_word(text: str) -> bool:
     """``text`` is a word of the Chinese dictionary (jieba's, with a frequency)."""
-    return _jieba().FREQ.get(text, 0) > 0
+    return bool(_jieba().FREQ.get(text, 0) > 0)
 
 
 def read_text(text: str, words: list[tuple[str, int, int]]) -> str:

@@ -230,7 +230,26 @@ def _cn_numbers(text: str) -> list[Found]:
             by = m.group("by")
             value = value * _CN_BY[by] if by else value
             out.append(Found(m.start(), m.end(), "number", whole(-value if m.group("neg") else value)))
-    return out
+    return [f for f in out if not _in_a_word(text, f)] if any(not c.isdigit() for c in text) else out
+
+
+# what may stand beside a numeral in one dictionary word and keep it a number (两张, 三个, 一千五百块, 十分钟)
+_CN_MEASURES = frozenset("个張张位名人天晚夜次本件只条块元钱毛角分秒斤两公克米里岁号点时小钟刻周年月日倍层楼"
+                         "间套份杯瓶碗双对打家辆台部座站趟班场口半多余来几")
+
+
+def _in_a_word(text: str, number: Found) -> bool:
+    """A Chinese numeral that is part of a word of the dictionary with another meaning: 一 of 一共 ("in all"),
+    一起 ("together"), 一下 ("a moment"), 统一, 唯一; not of 两张, 三个, 一千五 (numerals and measure words)."""
+    from dialogkit.components.nlu.word_boundaries import _jieba
+
+    for word, start, end in _jieba().tokenize(text, HMM=False):
+        if start < number.end and number.start < end:
+            outside = word[:max(number.start - start, 0)] + word[number.end - start:]
+            if any(c not in _CN_MEASURES and c not in CN_DIGITS and c not in CN_SCALES and not c.isdigit()
+                   for c in outside):
+                return True
+    return False
 
 
 def numbers(text: str, lang: str) -> list[Found]:

@@ -739,3 +739,20 @@ def test_ranges_of_money_and_one_end_said(text, lang, ends, said):
 def test_amounts_that_are_no_range(text, expected):
     lang = "zh" if any(ch > "\u3000" for ch in text) else "en"
     assert [(f.dim, f.value) for f in extract(text, lang, NOW)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("帮我查一下话费", []),  # 一下, "a moment": was the number 1
+        ("我们一共三个人", [3]),  # 一共, "in all": was 1 and 3
+        ("我们一起去", []),
+        ("二等座", []),  # a seat class: was 2
+        ("两张二等座", [2]),
+        ("买一张", [1]),  # a numeral with its measure word stays a number
+        ("一千五左右", [1500]),
+        ("统一", []),
+    ],
+)
+def test_a_chinese_numeral_inside_a_word_of_another_meaning_is_no_number(text, expected):
+    assert [f.value for f in extract(text, "zh", NOW, ("number",))] == expected
