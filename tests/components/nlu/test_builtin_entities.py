@@ -730,6 +730,8 @@ def test_ranges_of_money_and_one_end_said(text, lang, ends, said):
         ("send 20 dollars to Bob", [("amount-of-money", 20)]),
         ("change it from $20 to $30", [("amount-of-money", 20), ("amount-of-money", 30)]),  # a change, not a range
         ("$25 to 35 people", [("amount-of-money", 25), ("number", 35)]),  # a count of something else
+        ("the price went from 10 to 20 dollars", [("number", 10), ("amount-of-money", 20)]),  # was a time 19:50 on
+        ("from 10 to 12", [("number", 10), ("number", 12)]),  # a range's numbers: was an open time from 11:50
         ("25块到35个人", [("amount-of-money", 25), ("number", 35)]),
         ("$20 and 43", [("amount-of-money", 20.43)]),
         ("三块四分", [("amount-of-money", 3.04)]),  # four fen (was 3.4); 三块四 is 3.4
