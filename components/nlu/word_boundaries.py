@@ -16,7 +16,7 @@ import logging
 import threading
 from typing import Any
 
-__all__ = ["dictionary_word", "has_segmenter", "read_text", "word_edges"]
+__all__ = ["dictionary_word", "has_segmenter", "read_text", "tagged_words", "word_edges"]
 
 _LOCK = threading.Lock()
 _SEGMENTERS: dict[str, Any] = {}
@@ -30,14 +30,18 @@ def _jieba() -> Any:
     """jieba's tokenizer, its dictionary loaded once per process (half a second; bert_nlu's load
     parses a message, so a server pays it at start-up, not in a user's turn)."""
     with _LOCK:
-        if "zh" not in _SEGMENTERS:
-            import jieba
+        return _jieba_unlocked()
 
-            jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict..." on every start
-            tokenizer = jieba.Tokenizer()
-            tokenizer.initialize()
-            _SEGMENTERS["zh"] = tokenizer
-        return _SEGMENTERS["zh"]
+
+def _jieba_unlocked() -> Any:
+    if "zh" not in _SEGMENTERS:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)  # not "Building prefix dict..." on every start
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        _SEGMENTERS["zh"] = tokenizer
+    return _SEGMENTERS["zh"]
 
 
 def word_edges(text: str, lang: str) -> set[int] | None:
@@ -48,6 +52,22 @@ def word_edges(text: str, lang: str) -> set[int] | None:
     for _word, start, end in _jieba().tokenize(text, HMM=False):
         edges.update((start, end))
     return edges
+
+
+def tagged_words(text: str) -> list[tuple[str, str, int]]:
+    """``text``'s dictionary words with jieba's part of speech (``a`` adjective, ``v`` verb, ``t`` time...)
+    and where each starts."""
+    with _LOCK:
+        if "zh-pos" not in _SEGMENTERS:
+            import jieba.posseg
+
+            _SEGMENTERS["zh-pos"] = jieba.posseg.POSTokenizer(_jieba_unlocked())
+        tagger = _SEGMENTERS["zh-pos"]
+    out, at = [], 0
+    for pair in tagger.cut(text, HMM=False):
+        out.append((pair.word, pair.flag, at))
+        at += len(pair.word)
+    return out
 
 
 def dictionary_word(text: str) -> bool:

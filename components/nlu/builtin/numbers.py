@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Found", "cn_int", "cn_number", "durations", "en_number", "numbers", "ordinals"]
+__all__ = ["Found", "a_little", "cn_int", "cn_number", "durations", "en_number", "numbers", "ordinals"]
 
 
 @dataclass(frozen=True)
@@ -243,12 +243,38 @@ def _in_a_word(text: str, number: Found) -> bool:
     一起 ("together"), 一下 ("a moment"), 统一, 唯一; not of 两张, 三个, 一千五 (numerals and measure words)."""
     from dialogkit.components.nlu.word_boundaries import _jieba
 
+    if text[number.start:number.end + 1] == "一点" and a_little(text, number.start):
+        return True  # 便宜一点: "a little"
     for word, start, end in _jieba().tokenize(text, HMM=False):
         if start < number.end and number.start < end:
             outside = word[:max(number.start - start, 0)] + word[number.end - start:]
             if any(c not in _CN_MEASURES and c not in CN_DIGITS and c not in CN_SCALES and not c.isdigit()
                    for c in outside):
                 return True
+    return False
+
+
+# words before 一点 that make it "a little", not one o'clock, besides adjectives (便宜一点, 快一点)
+_A_LITTLE_AFTER = frozenset({"有", "稍微", "稍稍", "稍", "再", "了"})
+
+
+def a_little(text: str, start: int) -> bool:
+    """一点 at ``start`` is "a little" (便宜一点, 有一点贵, 一点点, 晚一点, 多一点, 给我一点时间), not one o'clock
+    (下午一点, 我一点到, 会议一点开始, 等到一点, 一点的票): by jieba's words and their parts of speech."""
+    from dialogkit.components.nlu.word_boundaries import tagged_words
+
+    if text[start + 2:start + 3] in ("点", "儿"):
+        return True
+    words = tagged_words(text)
+    for i, (word, _flag, at) in enumerate(words):
+        if at < start < at + len(word) or (at == start and len(word) > 2):
+            return True  # inside a word with another meaning: 晚一点, 多一点
+        if at == start:
+            before = [(w, f) for w, f, _ in words[:i] if w != "了"]
+            after = words[i + 1][1] if i + 1 < len(words) else ""
+            # after an adjective (便宜一点) or 有 (有一点贵); before a noun: 一点时间, "a little time"
+            return bool(before) and (before[-1][1].startswith("a") or before[-1][0] in _A_LITTLE_AFTER) \
+                or after.startswith("n")
     return False
 
 

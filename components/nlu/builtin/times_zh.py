@@ -18,7 +18,7 @@ from .days import (
 )
 from .holidays import NAMES_ZH as HOLIDAY_NAMES
 from .holidays import holiday_on, nth_weekday
-from .numbers import CN_NUM, cn_int, cn_number
+from .numbers import CN_NUM, a_little, cn_int, cn_number
 
 _YEAR_REL = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "这一年": 0, "明年": 1, "下年": 1, "后年": 2}
 _YR = "|".join(_YEAR_REL)
@@ -165,6 +165,8 @@ def zh_pieces(text: str, now: datetime) -> list[Piece]:
             if "m" in g
             else int(g.get("m24", 0))
         )
+        if m.group() == "一点" and a_little(text, m.start()):
+            continue
         if isinstance(hour, int) and isinstance(minute, int) and 0 <= hour <= 24 and 0 <= minute <= 59:
             out.append(Piece(m.start(), m.end(), hour=hour % 24, minute=minute, grain="minute" if minute else "hour"))
     for m in _ZH_IN.finditer(text):

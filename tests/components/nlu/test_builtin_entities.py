@@ -758,3 +758,20 @@ def test_amounts_that_are_no_range(text, expected):
 )
 def test_a_chinese_numeral_inside_a_word_of_another_meaning_is_no_number(text, expected):
     assert [f.value for f in extract(text, "zh", NOW, ("number",))] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("能不能便宜一点", []),  # "a little cheaper": was 13:00
+        ("快一点", []),
+        ("有一点贵", []),
+        ("晚一点", []),
+        ("给我一点时间", []),  # "a little time"
+        ("下午一点", [("time", T("12-05", "13:00"))]),  # one o'clock as before
+        ("我一点到", [("time", T("12-05", "13:00"))]),
+        ("一点的票", [("time", T("12-05", "13:00"))]),
+    ],
+)
+def test_yidian_is_a_little_after_an_adjective_and_before_a_noun_else_one_oclock(text, expected):
+    assert [(f.dim, f.value) for f in extract(text, "zh", NOW)] == expected
