@@ -192,6 +192,11 @@ class BuiltinEntities(Component):
         super().__init__(config, domain)
         self._zone = _zone_info(config.timezone)
         self._dims = tuple(config.dimensions or DIMENSIONS)
+        if unspaced(domain.language) and {"time", "number"} & set(self._dims):
+            from .word_boundaries import has_segmenter, tagged_words
+
+            if has_segmenter(domain.language):  # the dictionary and its tags loaded now, not in a user's turn
+                tagged_words("一点")
 
     @classmethod
     def entities_found(cls, config: ComponentConfig) -> set[str]:
