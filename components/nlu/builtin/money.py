@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .money_ranges import money_ranges
-from .numbers import CN_DIGITS, CN_NUM, DIGITS, WORD_NUM, Found, cn_number, en_number, numbers, whole
+from .numbers import CN_DIGITS, CN_NUM, DIGITS, MONEY_SCALES, WORD_NUM, Found, cn_number, en_number, numbers, whole
 
 __all__ = ["CURRENCY_WORDS", "SYMBOLS", "amounts"]
 
@@ -52,8 +52,7 @@ COUNTRY_CURRENCY = {
 _COUNTRIES = "|".join(sorted({c.replace(" ", r"\s+") for names in COUNTRY_CURRENCY.values() for c in names},
                              key=len, reverse=True))
 CENT_WORDS = r"cents?|¢|pennies|penny|pence|p|c|sens?|kopiykas?|kopecks?"
-_SCALE = {"k": 1000, "thousand": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9, "bn": 10**9,
-          "lakh": 10**5, "lakhs": 10**5, "crore": 10**7, "crores": 10**7}
+_SCALE = MONEY_SCALES
 _SCALES = r"k|thousand|million|mn|m|billion|bn|lakhs?|crores?"
 _SYMBOL = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
 _NAMES = "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True))

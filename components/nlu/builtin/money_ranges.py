@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import re
 
-from .numbers import CN_NUM, DIGITS, WORD_NUM, Found, cn_number, en_number, whole
+from .numbers import CN_NUM, DIGITS, MONEY_SCALES, WORD_NUM, Found, cn_number, en_number, whole
 
 __all__ = ["money_ranges"]
 
-_SCALES = {"k": 1000, "thousand": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9, "bn": 10**9,
-           "lakh": 10**5, "lakhs": 10**5, "crore": 10**7, "crores": 10**7}
+_SCALES = MONEY_SCALES
 # the first end said as a number before the second end's amount ("10-", "between ten and", "from 10 to")
 _EN_FIRST = re.compile(
     rf"(?:\b(?P<kw>between|from)\s+)?(?:\babout\s+|\baround\s+|\broughly\s+)?(?P<n>{DIGITS}|{WORD_NUM})"
@@ -75,16 +74,25 @@ def _scale_of(text: str) -> int:
 
 
 def money_ranges(text: str, lang: str, amounts: list[Found]) -> list[Found]:
-    """The ranges and one-ended amounts in ``text``, built on the single ``amounts`` found in it."""
-    out: list[Found] = []
+    """The ranges and one-ended amounts in ``text``, built on the single ``amounts`` found in it: each amount is
+    read in one of them at most, by the first shape that takes it."""
     ordered = sorted((a for a in amounts if not isinstance(a.value, dict)), key=lambda a: a.start)
     used: set[int] = set()
-    for i, high in enumerate(ordered):  # two amounts: "$10-$20", "between 10 dollars and 20 dollars"
+    out: list[Found] = []
+    for shape in (_two_amounts, _number_then_amount, _amount_then_number, _one_end):
+        out += shape(text, lang, ordered, used)
+    return out
+
+
+def _two_amounts(text: str, lang: str, ordered: list[Found], used: set[int]) -> list[Found]:
+    """ "$10-$20", "between 10 dollars and 20 dollars", 五块六到五块七毛八."""
+    out = []
+    for i, high in enumerate(ordered):
         if i == 0 or i - 1 in used:
             continue
         lower = ordered[i - 1]
-        join = _EN_JOIN.match(text[lower.end:high.start]) if lang != "zh" else re.fullmatch(r"\s*(到|至|-|~|～)\s*",
-                                                                                          text[lower.end:high.start])
+        between = text[lower.end:high.start]
+        join = re.fullmatch(r"\s*(到|至|-|~|～)\s*", between) if lang == "zh" else _EN_JOIN.match(between)
         if join is None or lower.info["unit"] != high.info["unit"] or lower.value >= high.value:
             continue
         kw = _EN_KW.search(text[:lower.start]) if lang != "zh" else None
@@ -94,7 +102,13 @@ def money_ranges(text: str, lang: str, amounts: list[Found]) -> list[Found]:
             continue  # "2 dollars and 20 dollars": two amounts
         out.append(_interval(kw.start() if kw else lower.start, high.end, lower.value, high.value, high.info["unit"]))
         used |= {i - 1, i}
-    for i, high in enumerate(ordered):  # a number, then an amount: "10-20 dollars", "between 10 and 20 dollars"
+    return out
+
+
+def _number_then_amount(text: str, lang: str, ordered: list[Found], used: set[int]) -> list[Found]:
+    """ "10-20 dollars", "between 10 and 20 dollars", "7-9 lakh rupees" (7 lakh), 5.6到5.78元."""
+    out = []
+    for i, high in enumerate(ordered):
         if i in used:
             continue
         before = text[:high.start]
@@ -117,11 +131,16 @@ def money_ranges(text: str, lang: str, amounts: list[Found]) -> list[Found]:
         start = m.start("kw") if m.groupdict().get("kw") else m.start()
         out.append(_interval(start, high.end, low, high.value, high.info["unit"]))
         used.add(i)
-    for i, low_amount in enumerate(ordered):  # an amount, then a number: "£25-35", "$10 to 20", "$10-20k", "25块到35"
+    return out
+
+
+def _amount_then_number(text: str, lang: str, ordered: list[Found], used: set[int]) -> list[Found]:
+    """ "£25-35", "$10 to 20", "$10-20k" (from 10k), "between $10 and 20", 25块到35."""
+    out = []
+    for i, low_amount in enumerate(ordered):
         if i in used:
             continue
-        after = text[low_amount.end:]
-        m = (_CN_SECOND if lang == "zh" else _EN_SECOND).match(after)
+        m = (_CN_SECOND if lang == "zh" else _EN_SECOND).match(text[low_amount.end:])
         if m is None or (lang != "zh" and m.group("to").lower() == "and"
                          and not _EN_KW.search(text[:low_amount.start])):
             continue
@@ -130,18 +149,24 @@ def money_ranges(text: str, lang: str, amounts: list[Found]) -> list[Found]:
             continue
         low = low_amount.value
         if m.groupdict().get("scale") and low * _SCALES[m.group("scale").lower()] <= top:
-            low *= _SCALES[m.group("scale").lower()]  # "$10-20k": from 10k
+            low *= _SCALES[m.group("scale").lower()]
         if low >= top or (lang != "zh" and _CHANGED.search(text[:low_amount.start])):
             continue
         kw = _EN_KW.search(text[:low_amount.start]) if lang != "zh" else None
         out.append(_interval(kw.start() if kw else low_amount.start, low_amount.end + m.end(), low, top,
                              low_amount.info["unit"]))
         used.add(i)
-    for i, one in enumerate(ordered):  # one end: "under 7 euros", "$50 or less", "至少三块四分", "1.2元以下"
+    return out
+
+
+def _one_end(text: str, lang: str, ordered: list[Found], used: set[int]) -> list[Found]:
+    """ "under 7 euros", "no less than $1.42", "$50 or less", "$10 and up", 至少三块四分, 1.2元以下."""
+    out = []
+    zh = lang == "zh"
+    for i, one in enumerate(ordered):
         if i in used:
             continue
         before, after = text[:one.start], text[one.end:]
-        zh = lang == "zh"
         ends = [  # (where the words saying it is the most or the least begin, the range)
             (m.start(), (None, one.value)) for m in [(_CN_UP_TO_BEFORE if zh else _UP_TO).search(before)] if m
         ] + [(m.start(), (one.value, None)) for m in [(_CN_FROM_BEFORE if zh else _FROM).search(before)]

@@ -55,6 +55,9 @@ _EN_DIGITS = re.compile(
     r"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>hundred|thousand|grand|million|billion|dozen|lakh|lkh|crore)s?\b)?"
     r"(?![\w]|[.,:/]\d)"
 )
+# what multiplies an amount of money ("$4.7 billion", "10k dollars", "5 lakh rupees"), and its words
+MONEY_SCALES = {"k": 1000, "thousand": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9, "bn": 10**9,
+                "lakh": 10**5, "lakhs": 10**5, "crore": 10**7, "crores": 10**7}
 # digits, or number words ("twenty five", "a hundred")
 WORD_NUM = rf"(?:{DIGITS}|(?:an?\s+)?(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*)"
 _NEGATIVE = re.compile(r"\b(?:minus|negative)\s+$", re.I)
