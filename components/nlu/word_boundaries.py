@@ -16,7 +16,7 @@ import logging
 import threading
 from typing import Any
 
-__all__ = ["dictionary_word", "has_segmenter", "read_text", "tagged_words", "word_edges"]
+__all__ = ["dictionary_word", "dictionary_words", "has_segmenter", "read_text", "tagged_words", "word_edges"]
 
 _LOCK = threading.Lock()
 _SEGMENTERS: dict[str, Any] = {}
@@ -49,9 +49,14 @@ def word_edges(text: str, lang: str) -> set[int] | None:
     if not has_segmenter(lang):
         return None
     edges = {0, len(text)}
-    for _word, start, end in _jieba().tokenize(text, HMM=False):
+    for _word, start, end in dictionary_words(text):
         edges.update((start, end))
     return edges
+
+
+def dictionary_words(text: str) -> list[tuple[str, int, int]]:
+    """``text``'s words by the dictionary (no guessed words): (word, start, end)."""
+    return list(_jieba().tokenize(text, HMM=False))
 
 
 def tagged_words(text: str) -> list[tuple[str, str, int]]:

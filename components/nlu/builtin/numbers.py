@@ -244,11 +244,11 @@ _CN_MEASURES = frozenset("个張张位名人天晚夜次本件只条块元钱毛
 def _in_a_word(text: str, number: Found) -> bool:
     """A Chinese numeral that is part of a word of the dictionary with another meaning: 一 of 一共 ("in all"),
     一起 ("together"), 一下 ("a moment"), 统一, 唯一; not of 两张, 三个, 一千五 (numerals and measure words)."""
-    from dialogkit.components.nlu.word_boundaries import _jieba
+    from dialogkit.components.nlu.word_boundaries import dictionary_words
 
     if text[number.start:number.end + 1] == "一点" and a_little(text, number.start):
         return True  # 便宜一点: "a little"
-    for word, start, end in _jieba().tokenize(text, HMM=False):
+    for word, start, end in dictionary_words(text):
         if start < number.end and number.start < end:
             outside = word[:max(number.start - start, 0)] + word[number.end - start:]
             if any(c not in _CN_MEASURES and c not in CN_DIGITS and c not in CN_SCALES and not c.isdigit()
