@@ -2,7 +2,8 @@
 
 A mapping applies when its conditions hold (the active flow, the slot being asked for) and
 the intent fits; the first mapping of a slot whose value fits the slot's type decides (a
-value of the wrong type is refused only when no later mapping gives one that fits). The value is checked
+value of the wrong type is refused only when no later mapping gives one that fits), and of several
+entities one mapping reads, the first the slot's type takes. The value is checked
 against the slot's type and then by its validator (a :class:`ValidateSlot` request the agent
 runs on its action executor; the verdict is sent back).
 
@@ -96,7 +97,10 @@ def mapped_value(mapping: Any, name: str, slot: Any, parse: Parse, intent: str, 
         ]
         if not values:
             return _NOTHING
-        return values if slot.type.value == "list" else values[0]
+        if slot.type.value == "list":
+            return values
+        # of several, the first the slot takes ("下周五之前都行，晚上七点": not the stretch, the time), else the first
+        return next((v for v in values if check_slot_value(slot, v)[0]), values[0])
     if isinstance(mapping, FromText):
         if (
             (mapping.intents() and intent not in mapping.intents())

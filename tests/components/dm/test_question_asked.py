@@ -328,6 +328,26 @@ conversations:
     assert by["additional_info"]["by"] is True and by["value"]["from"] is not None  # Duckling's shape, marked
 
 
+def test_of_two_times_said_a_typed_slot_takes_the_first_that_fits(write_bot, tmp_path):
+    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
+
+    tests = """
+conversations:
+  - name: a stretch, then the day
+    now: 2026-12-07T10:00:00+08:00
+    steps:
+      - user: book a table
+      - bot: Which day?
+      - user: anything until friday works, ideally the 10th   # no start to the stretch: the 10th (was refused)
+      - slots: {day: "2026-12-10"}
+      - bot: What time?
+"""
+    bot = write_bot({"domain.yml": DATES, "tests/two.yml": tests})
+    train(bot, tmp_path / "m")
+    results = run_conversations(Agent.load(tmp_path / "m"), load_conversation_tests(bot))
+    assert [(r.passed, r.failure) for r in results] == [(True, None)]
+
+
 PICK = (
     'version: "1"\n'
     + STAND_IN.replace("  - name: flow_policy", "  - name: builtin_entities\n  - name: flow_policy")
