@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["dictionary_word", "dictionary_words", "has_segmenter", "read_text", "tagged_words", "word_edges"]
@@ -54,12 +55,15 @@ def word_edges(text: str, lang: str) -> set[int] | None:
     return edges
 
 
-def dictionary_words(text: str) -> list[tuple[str, int, int]]:
-    """``text``'s words by the dictionary (no guessed words): (word, start, end)."""
-    return list(_jieba().tokenize(text, HMM=False))
+@lru_cache(maxsize=64)
+def dictionary_words(text: str) -> tuple[tuple[str, int, int], ...]:
+    """``text``'s words by the dictionary (no guessed words): (word, start, end); the last messages' kept (the
+    grammar asks about each numeral of a message)."""
+    return tuple(_jieba().tokenize(text, HMM=False))
 
 
-def tagged_words(text: str) -> list[tuple[str, str, int]]:
+@lru_cache(maxsize=64)
+def tagged_words(text: str) -> tuple[tuple[str, str, int], ...]:
     """``text``'s dictionary words with jieba's part of speech (``a`` adjective, ``v`` verb, ``t`` time...)
     and where each starts."""
     with _LOCK:
@@ -72,7 +76,7 @@ def tagged_words(text: str) -> list[tuple[str, str, int]]:
     for pair in tagger.cut(text, HMM=False):
         out.append((pair.word, pair.flag, at))
         at += len(pair.word)
-    return out
+    return tuple(out)
 
 
 def dictionary_word(text: str) -> bool:

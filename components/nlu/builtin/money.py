@@ -112,20 +112,20 @@ def _digit(c: str) -> int:
 
 def amounts(text: str, lang: str) -> list[Found]:
     out: list[Found] = []
-    said = numbers(text, "en")
+    said = {f.end: f for f in numbers(text, "en")}  # each number by where it ends
     for m in _EN_AMOUNT.finditer(text):
         n = _count(m.group("n1") or m.group("n2"))
         scale = (m.group("s1") or m.group("s2") or "").lower()
         # the number said before the currency, as the number grammar reads it, in full ("half a million dollars",
         # "two and a half thousand euros"; "twenty" of "between ten and twenty dollars")
         end = m.end("s2") if m.group("s2") else m.end("n2")
-        number = next((f for f in said if f.end == end), None) if m.group("n2") else None
+        number = said.get(end) if m.group("n2") else None
         if (n is None and number is None) or (
                 scale == "m" and (m.group("s1") or m.group("s2")) != "M" and not m.group("pre")):
             continue  # "20m dollars" is millions only with a capital or a symbol before it
         cents_said = m.group("cents") or m.group("cents2")
         stop = m.end()
-        if m.group("cents2") and _BETWEEN.search(text[:m.start()]):  # "between $10 and 20": the range's end
+        if m.group("cents2") and _BETWEEN.search(text[max(0, m.start() - 40):m.start()]):  # "between $10 and 20"
             cents_said = None
             stop = m.end("post") if m.group("post") else m.end("s1") if m.group("s1") else m.end("n1")
         cents = _count(cents_said) if cents_said else 0.0

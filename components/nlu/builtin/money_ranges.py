@@ -52,6 +52,14 @@ _EN_SECOND = re.compile(
     r"|percent|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|[ap]\.?m\b|o'?clock)\b))", re.I)
 _CN_SECOND = re.compile(rf"(?P<to>到|至|-|~|～)(?P<n>{CN_NUM})(?![\d块元钱毛角分蚊个张人天])")
 _CN_FIRST = re.compile(rf"(?P<n>{CN_NUM})(?P<to>到|至|-|~|～)$")
+_REACH = 80  # characters before an amount searched for the words of its range
+
+
+def _before(text: str, end: int) -> tuple[str, int]:
+    """The words just before ``end`` (a range's first end, or what says an end, is a few words away) and where
+    they begin: patterns anchored at their end are searched there, not in the whole message."""
+    start = max(0, end - _REACH)
+    return text[start:end], start
 
 
 def _interval(start: int, end: int, low: float | None, high: float | None, unit: str) -> Found:
@@ -95,12 +103,14 @@ def _two_amounts(text: str, lang: str, ordered: list[Found], used: set[int]) -> 
         join = re.fullmatch(r"\s*(到|至|-|~|～)\s*", between) if lang == "zh" else _EN_JOIN.match(between)
         if join is None or lower.info["unit"] != high.info["unit"] or lower.value >= high.value:
             continue
-        kw = _EN_KW.search(text[:lower.start]) if lang != "zh" else None
-        if kw is not None and _CHANGED.search(text[:lower.start]):
+        head, at = _before(text, lower.start)
+        kw = _EN_KW.search(head) if lang != "zh" else None
+        if kw is not None and _CHANGED.search(head):
             continue
         if join.group(join.lastindex or 0).lower() == "and" and kw is None:
             continue  # "2 dollars and 20 dollars": two amounts
-        out.append(_interval(kw.start() if kw else lower.start, high.end, lower.value, high.value, high.info["unit"]))
+        out.append(_interval(at + kw.start() if kw else lower.start, high.end, lower.value, high.value,
+                             high.info["unit"]))
         used |= {i - 1, i}
     return out
 
@@ -111,7 +121,7 @@ def _number_then_amount(text: str, lang: str, ordered: list[Found], used: set[in
     for i, high in enumerate(ordered):
         if i in used:
             continue
-        before = text[:high.start]
+        before, at = _before(text, high.start)
         if lang == "zh":
             m = _CN_FIRST.search(before)
             low = cn_number(m.group("n")) if m else None
@@ -119,8 +129,8 @@ def _number_then_amount(text: str, lang: str, ordered: list[Found], used: set[in
             m = _EN_FIRST.search(before)
             if m is not None and m.group("to").lower() == "and" and not m.group("kw"):
                 m = None  # "2 and 20 dollars": two numbers, then an amount
-            if m is not None and ((m.group("kw") and _CHANGED.search(text[:m.start("n")]))
-                                  or any(a.start < m.end("n") and m.start("n") < a.end for a in ordered)):
+            if m is not None and ((m.group("kw") and _CHANGED.search(before[:m.start("n")]))
+                                  or any(a.start < at + m.end("n") and at + m.start("n") < a.end for a in ordered)):
                 m = None  # after a change; or the number is an amount's ("$20 to $30" after a change)
             low = _en_first(m.group("n"), m.group("scale")) if m else None
             scale = _scale_of(text[high.start:high.end])
@@ -128,7 +138,7 @@ def _number_then_amount(text: str, lang: str, ordered: list[Found], used: set[in
                 low *= scale  # "10-20k dollars": 10k, "7-9 lakh rupees": 7 lakh
         if m is None or low is None or low >= high.value:
             continue
-        start = m.start("kw") if m.groupdict().get("kw") else m.start()
+        start = at + (m.start("kw") if m.groupdict().get("kw") else m.start())
         out.append(_interval(start, high.end, low, high.value, high.info["unit"]))
         used.add(i)
     return out
@@ -140,9 +150,9 @@ def _amount_then_number(text: str, lang: str, ordered: list[Found], used: set[in
     for i, low_amount in enumerate(ordered):
         if i in used:
             continue
-        m = (_CN_SECOND if lang == "zh" else _EN_SECOND).match(text[low_amount.end:])
-        if m is None or (lang != "zh" and m.group("to").lower() == "and"
-                         and not _EN_KW.search(text[:low_amount.start])):
+        m = (_CN_SECOND if lang == "zh" else _EN_SECOND).match(text[low_amount.end:low_amount.end + _REACH])
+        head, at = _before(text, low_amount.start)
+        if m is None or (lang != "zh" and m.group("to").lower() == "and" and not _EN_KW.search(head)):
             continue
         top = cn_number(m.group("n")) if lang == "zh" else _en_first(m.group("n"), m.groupdict().get("scale"))
         if top is None:
@@ -150,10 +160,10 @@ def _amount_then_number(text: str, lang: str, ordered: list[Found], used: set[in
         low = low_amount.value
         if m.groupdict().get("scale") and low * _SCALES[m.group("scale").lower()] <= top:
             low *= _SCALES[m.group("scale").lower()]
-        if low >= top or (lang != "zh" and _CHANGED.search(text[:low_amount.start])):
+        if low >= top or (lang != "zh" and _CHANGED.search(head)):
             continue
-        kw = _EN_KW.search(text[:low_amount.start]) if lang != "zh" else None
-        out.append(_interval(kw.start() if kw else low_amount.start, low_amount.end + m.end(), low, top,
+        kw = _EN_KW.search(head) if lang != "zh" else None
+        out.append(_interval(at + kw.start() if kw else low_amount.start, low_amount.end + m.end(), low, top,
                              low_amount.info["unit"]))
         used.add(i)
     return out
@@ -166,10 +176,10 @@ def _one_end(text: str, lang: str, ordered: list[Found], used: set[int]) -> list
     for i, one in enumerate(ordered):
         if i in used:
             continue
-        before, after = text[:one.start], text[one.end:]
+        (before, at), after = _before(text, one.start), text[one.end:one.end + _REACH]
         ends = [  # (where the words saying it is the most or the least begin, the range)
-            (m.start(), (None, one.value)) for m in [(_CN_UP_TO_BEFORE if zh else _UP_TO).search(before)] if m
-        ] + [(m.start(), (one.value, None)) for m in [(_CN_FROM_BEFORE if zh else _FROM).search(before)]
+            (at + m.start(), (None, one.value)) for m in [(_CN_UP_TO_BEFORE if zh else _UP_TO).search(before)] if m
+        ] + [(at + m.start(), (one.value, None)) for m in [(_CN_FROM_BEFORE if zh else _FROM).search(before)]
              if m and not (not zh and _CHANGED.search(before))]
         if ends:  # the longest words said ("no less than" is the least, not "less than")
             first, (least, most) = min(ends, key=lambda e: e[0])
