@@ -234,9 +234,17 @@ flows:
 )
 
 
-def test_dates_times_and_numbers_fill_typed_slots_relative_to_the_conversation_test_clock(write_bot, tmp_path):
+def _talk(write_bot, tmp_path, domain, tests):
+    """The bot ``domain`` trained, its conversation tests ``tests`` run: (agent, [(passed, failure), ...])."""
     from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
 
+    bot = write_bot({"domain.yml": domain, "tests/t.yml": tests})
+    train(bot, tmp_path / "m")
+    agent = Agent.load(tmp_path / "m")
+    return agent, [(r.passed, r.failure) for r in run_conversations(agent, load_conversation_tests(bot))]
+
+
+def test_dates_times_and_numbers_fill_typed_slots_relative_to_the_conversation_test_clock(write_bot, tmp_path):
     tests = """
 conversations:
   - name: relative dates read from the test's now
@@ -253,19 +261,14 @@ conversations:
       - user: a dozen
       - bot: 12 on 2026-12-06 at 19:30.
 """
-    bot = write_bot({"domain.yml": DATES, "tests/dates.yml": tests})
-    train(bot, tmp_path / "m")
-    agent = Agent.load(tmp_path / "m")
-    results = run_conversations(agent, load_conversation_tests(bot))
-    assert [(r.passed, r.failure) for r in results] == [(True, None)]
+    agent, results = _talk(write_bot, tmp_path, DATES, tests)
+    assert results == [(True, None)]
     import time
 
     assert agent.clock is time.time  # the test's clock is not left behind
 
 
 def test_a_stretch_of_time_fills_a_date_slot_with_its_start_and_no_time_slot(write_bot, tmp_path):
-    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
-
     tests = """
 conversations:
   - name: intervals at typed slots
@@ -283,11 +286,8 @@ conversations:
       - user: any time after 8pm          # a start alone is
       - slots: {at: "20:00"}
 """
-    bot = write_bot({"domain.yml": DATES, "tests/stretch.yml": tests})
-    train(bot, tmp_path / "m")
-    agent = Agent.load(tmp_path / "m")
-    results = run_conversations(agent, load_conversation_tests(bot))
-    assert [(r.passed, r.failure) for r in results] == [(True, None)]
+    agent, results = _talk(write_bot, tmp_path, DATES, tests)
+    assert results == [(True, None)]
     turn = agent.parse("this weekend")
     (stretch,) = [e for e in turn["entities"] if e["entity"] == "time"]
     assert stretch["value"] == {"from": stretch["value"]["from"], "to": stretch["value"]["to"]}
@@ -299,8 +299,6 @@ conversations:
 
 
 def test_by_a_day_and_the_20th_fill_a_date_slot_with_that_day(write_bot, tmp_path):
-    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
-
     tests = """
 conversations:
   - name: a deadline
@@ -319,18 +317,13 @@ conversations:
       - slots: {day: "2026-12-20"}
       - bot: What time?
 """
-    bot = write_bot({"domain.yml": DATES, "tests/by.yml": tests})
-    train(bot, tmp_path / "m")
-    agent = Agent.load(tmp_path / "m")
-    results = run_conversations(agent, load_conversation_tests(bot))
-    assert [(r.passed, r.failure) for r in results] == [(True, None), (True, None)]
+    agent, results = _talk(write_bot, tmp_path, DATES, tests)
+    assert results == [(True, None), (True, None)]
     (by,) = [e for e in agent.parse("by friday")["entities"] if e["entity"] == "time"]
     assert by["additional_info"]["by"] is True and by["value"]["from"] is not None  # Duckling's shape, marked
 
 
 def test_of_two_times_said_a_typed_slot_takes_the_first_that_fits(write_bot, tmp_path):
-    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
-
     tests = """
 conversations:
   - name: a stretch, then the day
@@ -342,10 +335,8 @@ conversations:
       - slots: {day: "2026-12-10"}
       - bot: What time?
 """
-    bot = write_bot({"domain.yml": DATES, "tests/two.yml": tests})
-    train(bot, tmp_path / "m")
-    results = run_conversations(Agent.load(tmp_path / "m"), load_conversation_tests(bot))
-    assert [(r.passed, r.failure) for r in results] == [(True, None)]
+    _, results = _talk(write_bot, tmp_path, DATES, tests)
+    assert results == [(True, None)]
 
 
 PICK = (
@@ -381,8 +372,6 @@ flows:
 
 
 def test_the_nth_is_read_as_the_slot_asked_for_takes_it_an_ordinal_or_a_day(write_bot, tmp_path):
-    from dialogkit.framework.evaluation.conversation_tests import load_conversation_tests, run_conversations
-
     tests = """
 conversations:
   - name: the same words, two questions
@@ -397,10 +386,8 @@ conversations:
       - slots: {pick: 2, day: "2026-12-20"}
       - bot: Number 2 on 2026-12-20.
 """
-    bot = write_bot({"domain.yml": PICK, "tests/pick.yml": tests})
-    train(bot, tmp_path / "m")
-    results = run_conversations(Agent.load(tmp_path / "m"), load_conversation_tests(bot))
-    assert [(r.passed, r.failure) for r in results] == [(True, None)]
+    _, results = _talk(write_bot, tmp_path, PICK, tests)
+    assert results == [(True, None)]
 
 
 def test_a_test_clock_without_its_time_zone_is_a_located_error(write_bot):
