@@ -3,7 +3,7 @@
 The text is read as pieces: a day ("tomorrow", "next friday", "June 5th", "明天", "下周三",
 "三月五号"), a part of the day ("in the evening", "晚上") and a clock time ("7pm", "half
 past eight", "19:30", "七点半"), or an offset from now ("in 2 hours", "三天后"). Pieces
-next to each other (joined by nothing, "at", "on" or a comma) make one time. Its value is
+next to each other (joined by nothing, "at", "on" or a comma; in Chinese nothing or a comma) make one time. Its value is
 an ISO 8601 datetime in the conversation's time zone with a grain (``day``, ``hour``,
 ``minute``, ``week``, ``month``), as Duckling gives.
 
@@ -30,6 +30,8 @@ __all__ = ["times"]
 # --- putting pieces together ----------------------------------------------------------
 
 _JOIN_EN = re.compile(r"^\s*(?:,|at|on|@|from|,\s*at|,\s*on|,\s*from)?\s*$", re.I)
+# Chinese pieces join with nothing between or a comma, after a particle or not ("下周五，晚上七点", "周六吧，中午十二点")
+_JOIN_ZH = re.compile(r"^(?:[吧呢啊呀]?\s*[，,、]\s*)?$")
 _LATE = {"evening", "night", "晚上", "夜里", "夜间", "今晚", "明晚"}  # parts of the day whose 12 o'clock is midnight
 _OF = re.compile(r"^\s+of\s+$", re.I)  # "morning of the 15th": a part of the day of a day
 
@@ -46,7 +48,7 @@ def _groups(text: str, pieces: list[Piece], lang: str) -> list[list[Piece]]:
     for p in kept:
         last = groups[-1] if groups else None
         gap = text[last[-1].end:p.start] if last else ""
-        joins = last is not None and (gap == "" if lang == "zh" else bool(_JOIN_EN.match(gap))
+        joins = last is not None and (bool(_JOIN_ZH.match(gap)) if lang == "zh" else bool(_JOIN_EN.match(gap))
                                       or (_kind(last[-1]) == "pod" and _OF.match(gap) is not None))
         kinds = {_kind(q) for q in last} if last else set()
         if last is not None and joins and _kind(p) not in kinds and "instant" not in kinds | {_kind(p)}:

@@ -775,3 +775,16 @@ def test_a_chinese_numeral_inside_a_word_of_another_meaning_is_no_number(text, e
 )
 def test_yidian_is_a_little_after_an_adjective_and_before_a_noun_else_one_oclock(text, expected):
     assert [(f.dim, f.value) for f in extract(text, "zh", NOW)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("明天晚上，七点半", [T("12-06", "19:30")]),  # a day and its time across a comma (were two times)
+        ("下周五，晚上七点", [T("12-11", "19:00")]),
+        ("周六吧，中午十二点", [T("12-12", "12:00")]),
+        ("明天，后天也行", [T("12-06"), T("12-07")]),  # two days stay two
+    ],
+)
+def test_chinese_day_and_time_join_across_a_comma(text, expected):
+    assert [f.value for f in extract(text, "zh", NOW, ("time",))] == expected
