@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .money_ranges import money_ranges
+from .money_ranges import RANGE_OPENS, money_ranges
 from .numbers import CN_DIGITS, CN_NUM, DIGITS, MONEY_SCALES, WORD_NUM, Found, cn_number, en_number, numbers, whole
 
 __all__ = ["CURRENCY_WORDS", "SYMBOLS", "amounts"]
@@ -67,7 +67,6 @@ _EN_AMOUNT = re.compile(
     rf"|\s+and\s+(?P<cents2>\d{{1,2}}|{WORD_NUM})\b(?!\s?{_CUR}))?",  # "and 20" with no currency: cents
     re.I,
 )
-_BETWEEN = re.compile(r"\bbetween\s+(?:about\s+|around\s+)?$", re.I)
 _EN_CENTS = re.compile(rf"\b(?P<n>\d{{1,3}}|{WORD_NUM})\s?(?:¢|cents?\b|pennies\b|pence\b)", re.I)
 _CN_AMOUNT = re.compile(
     rf"(?P<pre>人民币|港币|港元|美元|欧元)?(?P<n>{CN_NUM})(?P<cur>块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊)?"
@@ -125,7 +124,7 @@ def amounts(text: str, lang: str) -> list[Found]:
             continue  # "20m dollars" is millions only with a capital or a symbol before it
         cents_said = m.group("cents") or m.group("cents2")
         stop = m.end()
-        if m.group("cents2") and _BETWEEN.search(text[max(0, m.start() - 40):m.start()]):  # "between $10 and 20"
+        if m.group("cents2") and RANGE_OPENS.search(text[max(0, m.start() - 40):m.start()]):  # "between $10 and 20"
             cents_said = None
             stop = m.end("post") if m.group("post") else m.end("s1") if m.group("s1") else m.end("n1")
         cents = _count(cents_said) if cents_said else 0.0

@@ -18,7 +18,7 @@ import re
 
 from .numbers import CN_NUM, DIGITS, MONEY_SCALES, WORD_NUM, Found, cn_number, en_number, whole
 
-__all__ = ["money_ranges"]
+__all__ = ["RANGE_OPENS", "money_ranges"]
 
 _SCALES = MONEY_SCALES
 # the first end said as a number before the second end's amount ("10-", "between ten and", "from 10 to")
@@ -29,7 +29,8 @@ _EN_FIRST = re.compile(
 )
 # the first end said as an amount ("$10-", "between 10 dollars and")
 _EN_JOIN = re.compile(r"^\s*(?P<to>-|–|\bto\b|\band\b)\s*$", re.I)
-_EN_KW = re.compile(r"\b(?:between|from)\s+(?:about\s+|around\s+)?$", re.I)
+# the words that open a range just before its first end ("between", "from about")
+RANGE_OPENS = re.compile(r"\b(?:between|from)\s+(?:about\s+|around\s+)?$", re.I)
 _UP_TO = re.compile(r"\b(?:under|below|less\s+than|lower\s+than|no\s+more\s+than|not\s+more\s+than|at\s+most|up\s+to"
                     r"|maximum(?:\s+of)?|max(?:imum)?|within|cheaper\s+than)\s+(?:of\s+)?$", re.I)
 _FROM = re.compile(r"\b(?:over|above|more\s+than|at\s+least|no\s+less\s+than|not\s+less\s+than|minimum(?:\s+of)?"
@@ -104,7 +105,7 @@ def _two_amounts(text: str, lang: str, ordered: list[Found], used: set[int]) -> 
         if join is None or lower.info["unit"] != high.info["unit"] or lower.value >= high.value:
             continue
         head, at = _before(text, lower.start)
-        kw = _EN_KW.search(head) if lang != "zh" else None
+        kw = RANGE_OPENS.search(head) if lang != "zh" else None
         if kw is not None and _CHANGED.search(head):
             continue
         if join.group(join.lastindex or 0).lower() == "and" and kw is None:
@@ -152,7 +153,7 @@ def _amount_then_number(text: str, lang: str, ordered: list[Found], used: set[in
             continue
         m = (_CN_SECOND if lang == "zh" else _EN_SECOND).match(text[low_amount.end:low_amount.end + _REACH])
         head, at = _before(text, low_amount.start)
-        if m is None or (lang != "zh" and m.group("to").lower() == "and" and not _EN_KW.search(head)):
+        if m is None or (lang != "zh" and m.group("to").lower() == "and" and not RANGE_OPENS.search(head)):
             continue
         top = cn_number(m.group("n")) if lang == "zh" else _en_first(m.group("n"), m.groupdict().get("scale"))
         if top is None:
@@ -162,7 +163,7 @@ def _amount_then_number(text: str, lang: str, ordered: list[Found], used: set[in
             low *= _SCALES[m.group("scale").lower()]
         if low >= top or (lang != "zh" and _CHANGED.search(head)):
             continue
-        kw = _EN_KW.search(head) if lang != "zh" else None
+        kw = RANGE_OPENS.search(head) if lang != "zh" else None
         out.append(_interval(at + kw.start() if kw else low_amount.start, low_amount.end + m.end(), low, top,
                              low_amount.info["unit"]))
         used.add(i)
