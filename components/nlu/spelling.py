@@ -321,6 +321,7 @@ def _by_length(words: Iterable[str]) -> dict[int, list[str]]:
     return out
 
 
+@lru_cache(maxsize=8)
 def _known(language: str) -> tuple[str, ...]:
     """Words that are never typos besides the bot's own, the more common first: the packaged
     encoder's whole words, for English, then the words builtin_entities' grammar reads ("quid", "thurs")."""

@@ -8,7 +8,7 @@ import re
 from datetime import timedelta, timezone
 
 from .days import Piece
-from .numbers import TENS, UNITS, en_number
+from .numbers import RANGE_OPENS, TENS, UNITS, en_number
 
 __all__ = ["COUNT", "EN_CLOCK", "EN_IN", "N", "count", "en_clock"]
 
@@ -27,7 +27,6 @@ _MINS = rf"\d{{1,2}}(?=\s+minutes?)|[1-5]?[05](?!\d)|(?:{_SMALL})(?:[\s-](?:{_SM
 # "around 20 minutes", "by 5 people": a number before a unit or a noun counts, it is no clock time
 _NOT_A_COUNT = (r"(?!\s+(?:minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|months?|years?|people|persons"
                 r"|guests|of)\b|\s*%)")
-_RANGE_BEFORE = re.compile(r"\b(?:from|between)\s+$", re.I)
 # time zones said after a clock time ("8:00 GMT", "9 am (BST)"), hours east of UTC
 ZONES = {"utc": 0, "gmt": 0, "wet": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "ist": 5.5, "jst": 9,
          "aest": 10, "aedt": 11, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8,
@@ -127,7 +126,7 @@ def en_clock(m: re.Match[str]) -> Piece | None:
             hour += 12
         known = meridiem is not None or said in ("noon", "midnight")  # the clock hour is known: a 24-hour one
         if g["dir"].lower() in ("to", "before"):
-            in_range = g.get("mins", "").isdigit() and _RANGE_BEFORE.search(m.string[:m.start()])
+            in_range = g.get("mins", "").isdigit() and RANGE_OPENS.search(m.string[max(0, m.start() - 30):m.start()])
             if (hour > 12 and not known) or in_range:
                 return None  # "10 to 20", "from 10 to 12": numbers of a range, no "ten to twelve" (11:50)
             hour, minute = (hour - 1) % 24, 60 - mins

@@ -11,8 +11,20 @@ from __future__ import annotations
 
 import re
 
-from .money_ranges import RANGE_OPENS, money_ranges
-from .numbers import CN_DIGITS, CN_NUM, DIGITS, MONEY_SCALES, WORD_NUM, Found, cn_number, en_number, numbers, whole
+from .money_ranges import money_ranges
+from .numbers import (
+    CN_DIGITS,
+    CN_NUM,
+    DIGITS,
+    MONEY_SCALES,
+    RANGE_OPENS,
+    WORD_NUM,
+    Found,
+    cn_number,
+    en_number,
+    numbers,
+    whole,
+)
 
 __all__ = ["CURRENCY_WORDS", "SYMBOLS", "amounts"]
 

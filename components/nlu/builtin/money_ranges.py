@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 
-from .numbers import CN_NUM, DIGITS, MONEY_SCALES, WORD_NUM, Found, cn_number, en_number, whole
+from .numbers import CN_NUM, DIGITS, MONEY_SCALES, RANGE_OPENS, WORD_NUM, Found, cn_number, en_number, whole
 
-__all__ = ["RANGE_OPENS", "money_ranges"]
+__all__ = ["money_ranges"]
 
 _SCALES = MONEY_SCALES
 # the first end said as a number before the second end's amount ("10-", "between ten and", "from 10 to")
@@ -29,8 +29,6 @@ _EN_FIRST = re.compile(
 )
 # the first end said as an amount ("$10-", "between 10 dollars and")
 _EN_JOIN = re.compile(r"^\s*(?P<to>-|–|\bto\b|\band\b)\s*$", re.I)
-# the words that open a range just before its first end ("between", "from about")
-RANGE_OPENS = re.compile(r"\b(?:between|from)\s+(?:about\s+|around\s+)?$", re.I)
 _UP_TO = re.compile(r"\b(?:under|below|less\s+than|lower\s+than|no\s+more\s+than|not\s+more\s+than|at\s+most|up\s+to"
                     r"|maximum(?:\s+of)?|max(?:imum)?|within|cheaper\s+than)\s+(?:of\s+)?$", re.I)
 _FROM = re.compile(r"\b(?:over|above|more\s+than|at\s+least|no\s+less\s+than|not\s+less\s+than|minimum(?:\s+of)?"

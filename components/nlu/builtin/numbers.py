@@ -55,6 +55,8 @@ _EN_DIGITS = re.compile(
     r"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>hundred|thousand|grand|million|billion|dozen|lakh|lkh|crore)s?\b)?"
     r"(?![\w]|[.,:/]\d)"
 )
+# the words that open a range just before its first end ("between 10 and 20 dollars", "from about 10 to 12")
+RANGE_OPENS = re.compile(r"\b(?:between|from)\s+(?:about\s+|around\s+)?$", re.I)
 # what multiplies an amount of money ("$4.7 billion", "10k dollars", "5 lakh rupees"), and its words
 MONEY_SCALES = {"k": 1000, "thousand": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9, "bn": 10**9,
                 "lakh": 10**5, "lakhs": 10**5, "crore": 10**7, "crores": 10**7}
