@@ -9,6 +9,7 @@ from datetime import timedelta, timezone
 
 from .days import Piece
 from .numbers import RANGE_OPENS, TENS, UNITS, en_number
+from .units import GRAINS, en_units
 
 __all__ = ["COUNT", "EN_CLOCK", "EN_IN", "N", "count", "en_clock"]
 
@@ -25,8 +26,7 @@ _AMPM = r"[ap]\.?\s?m\b\.?"
 # "3 to 4" is a range
 _MINS = rf"\d{{1,2}}(?=\s+minutes?)|[1-5]?[05](?!\d)|(?:{_SMALL})(?:[\s-](?:{_SMALL}))?"
 # "around 20 minutes", "by 5 people": a number before a unit or a noun counts, it is no clock time
-_NOT_A_COUNT = (r"(?!\s+(?:minutes?|mins?|hours?|hrs?|seconds?|secs?|days?|weeks?|months?|years?|people|persons"
-                r"|guests|of)\b|\s*%)")
+_NOT_A_COUNT = (rf"(?!\s+(?:{en_units(*GRAINS)}|people|persons|guests|of)\b|\s*%)")
 # time zones said after a clock time ("8:00 GMT", "9 am (BST)"), hours east of UTC
 ZONES = {"utc": 0, "gmt": 0, "wet": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "ist": 5.5, "jst": 9,
          "aest": 10, "aedt": 11, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8,
@@ -67,7 +67,7 @@ EN_CLOCK = re.compile(
     rf"|(?P<noon>noon|midday|mid\s+day)|(?P<midnight>midnight))(?:-?ish)?(?:\s*\(?(?P<tz>{_ZONE})\)?)?(?!\w)",
     re.I,
 )
-_UNIT_H = r"hours?|hrs?|h|minutes?|mins?|'|seconds?|secs?"
+_UNIT_H = rf"{en_units('hour', 'minute', 'second')}|h|'"
 EN_IN = re.compile(
     rf"\b(?:(?:in|within)\s+(?:about\s+|approximately\s+|around\s+|roughly\s+)?(?P<n>{COUNT}|half\s+an?|a\s+quarter"
     rf"\s+of\s+an?|three[\s-]quarters\s+of\s+an?|\d+(?:\.\d+)?|\d/\d)\s*(?P<unit>{_UNIT_H})(?![a-z])"

@@ -167,14 +167,6 @@ def _same_day(day: date, year: int) -> date | None:
 _GRAIN = {"second": timedelta(seconds=1), "minute": timedelta(minutes=1), "hour": timedelta(hours=1),
           "day": timedelta(days=1), "week": timedelta(weeks=1)}
 GRAIN_ORDER = ["second", "minute", "hour", "day", "week", "month", "quarter", "year"]  # finest first
-ZH_UNITS = {"秒": "second", "秒钟": "second", "分钟": "minute", "小时": "hour", "钟头": "hour", "天": "day",
-            "周": "week", "星期": "week", "礼拜": "week", "月": "month", "年": "year"}
-
-
-def grain_of(unit: str) -> str:
-    """The grain an English unit word names: "mins" is minute, "hrs" hour, a night (of a stay) a day."""
-    word = unit.lower().rstrip("s")
-    return {"min": "minute", "hr": "hour", "night": "day"}.get(word, word)
 
 
 # a time group (pieces said together) to its instant and grain, None when it is no time

@@ -21,21 +21,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from .clock_en import COUNT, count
-from .days import (
-    GRAIN_ORDER,
-    MONTHS,
-    ZH_UNITS,
-    Piece,
-    Resolve,
-    add_months,
-    grain_of,
-    interval,
-    midnight,
-    plus,
-    shift_of,
-)
+from .days import GRAIN_ORDER, MONTHS, Piece, Resolve, add_months, interval, midnight, plus, shift_of
 from .numbers import CN_NUM, Found, cn_int, cn_number
 from .open_intervals import for_length, one_end, open_phrases
+from .units import ZH_UNITS, en_units, grain_of
 
 __all__ = ["POD_HOURS", "intervals"]
 
@@ -70,7 +59,7 @@ _DAYS_EN = re.compile(
     re.I,
 )
 _DAYS_ZH = re.compile(rf"(?P<mon>{CN_NUM})月(?P<d1>{CN_NUM})[日号]?(?:-|到|至|~)(?P<d2>{CN_NUM})[日号]")
-_UNIT = r"seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?"
+_UNIT = en_units("second", "minute", "hour", "day", "week", "month", "year")
 _STRETCH_EN = re.compile(rf"\b(?P<rel>next|last|past|previous|coming)\s+(?P<n>{COUNT})\s+(?P<unit>{_UNIT})\b", re.I)
 _STRETCH_ZH = re.compile(
     rf"(?P<rel>接下来的?|未来|过去|最近|上|前|下|后)(?P<n>{CN_NUM})个?(?P<unit>秒钟?|分钟|小时|钟头|天|周|星期|礼拜|月|年)"

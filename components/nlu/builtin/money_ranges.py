@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from .numbers import CN_NUM, DIGITS, MONEY_SCALES, RANGE_OPENS, WORD_NUM, Found, cn_number, en_number, whole
+from .units import GRAINS, en_units
 
 __all__ = ["money_ranges"]
 
@@ -48,7 +49,7 @@ _CN_FROM_AFTER = re.compile(r"^(?:以上|起|多)")
 _EN_SECOND = re.compile(
     rf"\s*(?P<to>-|–|\bto\b|\band\b)\s*(?P<n>{DIGITS}|{WORD_NUM})(?:\s?(?P<scale>k|thousand|million|billion|bn|lakhs?"
     r"|crores?)\b)?(?![\w.,]?\d)(?!\s*(?:[$€£¥₹%]|(?:people|persons|guests|adults|kids|children|items|pieces|units"
-    r"|percent|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|[ap]\.?m\b|o'?clock)\b))", re.I)
+    rf"|percent|nights?|{en_units(*GRAINS)}|[ap]\.?m\b|o'?clock)\b))", re.I)
 _CN_SECOND = re.compile(rf"(?P<to>到|至|-|~|～)(?P<n>{CN_NUM})(?![\d块元钱毛角分蚊个张人天])")
 _CN_FIRST = re.compile(rf"(?P<n>{CN_NUM})(?P<to>到|至|-|~|～)$")
 _REACH = 80  # characters before an amount searched for the words of its range

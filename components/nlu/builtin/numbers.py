@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .units import SECONDS, ZH_UNITS, en_spellings, grain_of
+
 __all__ = ["Found", "a_little", "cn_int", "cn_number", "durations", "en_number", "numbers", "ordinals"]
 
 
@@ -312,57 +314,13 @@ def ordinals(text: str, lang: str) -> list[Found]:
 
 # --- durations ------------------------------------------------------------------------
 
-SECONDS = {
-    "second": 1,
-    "minute": 60,
-    "hour": 3600,
-    "day": 86400,
-    "week": 604800,
-    "month": 2_592_000,
-    "year": 31_536_000,
-}
-_EN_UNITS = {
-    "sec": "second",
-    "secs": "second",
-    "second": "second",
-    "seconds": "second",
-    "min": "minute",
-    "mins": "minute",
-    "minute": "minute",
-    "minutes": "minute",
-    "hr": "hour",
-    "hrs": "hour",
-    "hour": "hour",
-    "hours": "hour",
-    "day": "day",
-    "days": "day",
-    "week": "week",
-    "weeks": "week",
-    "month": "month",
-    "months": "month",
-    "year": "year",
-    "years": "year",
-    "fortnight": "day",  # fourteen of them (_EN_UNIT_TIMES)
-    "nights": "day",  # of a stay ("for three nights"; with a number, "a night out" is none)
-    "fortnights": "day",
-}
+# the English unit words of a duration: every spelling of units.py, a night of a stay and a fortnight
+_EN_UNITS = {**{spelling: grain_of(spelling) for spelling in en_spellings(*SECONDS)},
+             "nights": "day", "fortnight": "day", "fortnights": "day"}
+# units read only after a number: "a night out" and "just a mo" (a moment) are no lengths of time
+_COUNTED = ("nights", "mo")
 _EN_UNIT_TIMES = {"fortnight": 14, "fortnights": 14}
-_CN_UNITS = {
-    "秒": "second",
-    "秒钟": "second",
-    "分钟": "minute",
-    "分": "minute",
-    "小时": "hour",
-    "钟头": "hour",
-    "钟": "hour",  # 个钟 (only with 个: durations)
-    "天": "day",
-    "日": "day",
-    "周": "week",
-    "星期": "week",
-    "礼拜": "week",
-    "月": "month",
-    "年": "year",
-}
+_CN_UNITS = {**ZH_UNITS, "分": "minute", "钟": "hour", "日": "day"}  # 钟: 个钟 (only with 个: durations)
 _EN_UNIT_NAMES = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
 EN_DURATION = re.compile(
     rf"(?<![\d/.,])\b(?P<n>half(?:\s+an?)?|(?P<qk>an?|one|two|three)[\s-]quarters?|an?|(?P<num>[1-9])/(?P<den>[1-9])"
@@ -392,7 +350,7 @@ def durations(text: str, lang: str) -> list[Found]:
             _quarters(m.group("qk")) if m.group("qk") else
             int(m.group("num")) / int(m.group("den")) if m.group("den") else  # "1/2 hour", "3/4 h"
             float(raw.replace(",", "")) if re.fullmatch(DIGITS, raw) else en_number(raw))
-        if n is None or m.group("unit").lower() == "nights" and (raw in ("a", "an") or raw.startswith("half")):
+        if n is None or m.group("unit").lower() in _COUNTED and (raw in ("a", "an") or raw.startswith("half")):
             continue
         n += 0.5 if m.group("half") or m.group("prehalf") else 0
         if m.group("quarters"):  # "one and a quarter hours", "two and three quarters of an hour"

@@ -16,8 +16,9 @@ import re
 from datetime import date, datetime
 
 from .clock_en import COUNT, count
-from .days import GRAIN_ORDER, ZH_UNITS, Piece, grain_of, interval, midnight, plus
+from .days import GRAIN_ORDER, Piece, interval, midnight, plus
 from .numbers import CN_NUM, Found, cn_number
+from .units import ZH_UNITS, en_units, grain_of
 
 __all__ = ["for_length", "one_end", "open_phrases"]
 
@@ -38,7 +39,7 @@ _OPEN_YEAR_EN = re.compile(rf"\b(?:{_SOME}(?P<after>after|since|from)|{_SOME}(?:
                            r"(?P<y>(?:19|20)\d\d)\b(?![:.,]?\d|\s*(?:-|–|to|till|until|and|thru|through)\s*\d)", re.I)
 _ASAP = re.compile(r"\b(?:asap|as\s+soon\s+as\s+possible)\b", re.I)
 # a length of time from a time: "for 3 nights from friday" (before it), "friday for 3 nights" (after it), 周五开始住三晚
-_LENGTH_UNIT = r"(?P<unit>nights?|days?|weeks?|months?|years?|hours?|hrs?|minutes?|mins?)"
+_LENGTH_UNIT = rf"(?P<unit>nights?|{en_units('day', 'week', 'month', 'year', 'hour', 'minute')})"
 _LENGTH_BEFORE = re.compile(rf"\bfor\s+(?:the\s+)?(?P<n>{COUNT})\s+{_LENGTH_UNIT}\s+(?:from|as\s+of"
                             r"|starting(?:\s+(?:on|from|at))?|beginning(?:\s+(?:on|at))?)\s+(?:the\s+)?$", re.I)
 _LENGTH_AFTER = re.compile(rf"\s*,?\s*for\s+(?:the\s+next\s+)?(?P<n>{COUNT})\s+{_LENGTH_UNIT}\b", re.I)

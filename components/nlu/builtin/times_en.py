@@ -32,6 +32,7 @@ from .days import (
 from .holidays import NAMES as HOLIDAY_NAMES
 from .holidays import holiday_on, nth_weekday
 from .numbers import ORDINAL_WORDS, TENS
+from .units import GRAINS, en_units, grain_of
 
 __all__ = ["en_pieces"]
 
@@ -50,13 +51,14 @@ _REL = r"next|this|last|current|coming|upcoming|following|the\s+following|previo
 _NTH = r"first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th"
 _WORDS_TOO = ("sat", "sun", "wed")  # short weekdays that are English words
 # "1/2 hour", "3/4 of a day": a share of a unit, no date
-_NOT_A_SHARE = r"(?!\s*(?:of\s+an?\s+)?(?:h|hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?|cups?)\b)"
+_NOT_A_SHARE = rf"(?!\s*(?:of\s+an?\s+)?(?:h|{en_units(*GRAINS)}|cups?)\b)"
 _TIME_AFTER = re.compile(rf"\s*,?\s*(?:at\b|@|\d|the\s+\d|(?:{_MON})\b|morning|afternoon|evening|night)", re.I)
 # as typed in chats, the spellings Duckling reads too ("tmrw", "tommorow"; "tonite")
 # a time word just before "the <day of the month>" (fixed-width look-behinds, one per word)
 _AFTER_TIME_WORD = "|".join(rf"(?<=\b{w}\s)" for w in ("by", "until", "till", "til", "before", "after", "since",
                                                        "from", "than", "thru", "through", "to", "starting"))
 _TOMORROW = r"tmrw?|tomm?or?rows?"
+_DAYS_UP = rf"fortnights?|{en_units('day', 'week', 'month', 'year')}"  # "in 3 wks", "2 yrs ago"
 _TONIGHT = r"toni(?:ght|gth|te)s?"
 _EN_DAY = re.compile(
     rf"\b(?:(?P<now>right\s+now|just\s+now|at\s+the\s+moment|now)"
@@ -72,11 +74,11 @@ _EN_DAY = re.compile(
     rf"|\s+of\s+(?P<hyrel>next|last|this)\s+year)?"
     rf"|(?P<cn>{COUNT})\s+(?P<cwd>{_WD})s\s+(?P<cdir>from\s+now|ago|back)"
     rf"|(?:(?P<rel>next|this|coming|last|on)\s+)?(?P<wd>{_WD})\b\.?"
-    rf"|(?P<nextunit>{_REL})\s+(?P<unit>week|month|year|yr|quarter|qtr)s?"
+    rf"|(?P<nextunit>{_REL})\s+(?P<unit>{en_units('week', 'month', 'quarter', 'year')})\b"
     rf"|(?:the\s+)?(?P<qn>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:quarter|qtr)(?:\s+(?:of\s+)?(?P<qy>\d{{4}}))?"
     rf"|(?P<qy2>\d{{4}}|\d{{2}})\s?q(?P<qn2>[1-4])"
-    rf"|(?:in|within)\s+(?P<inn>{COUNT})\s+(?P<inunit>days?|weeks?|fortnights?|months?|years?)"
-    rf"|(?P<agon>{COUNT})\s+(?P<agounit>days?|weeks?|fortnights?|months?|years?)\s+"
+    rf"|(?:in|within)\s+(?P<inn>{COUNT})\s+(?P<inunit>{_DAYS_UP})\b"
+    rf"|(?P<agon>{COUNT})\s+(?P<agounit>{_DAYS_UP})\s+"
     rf"(?P<dir>ago|back|from\s+now|from\s+today|hence|later|from\s+tomorrow|from\s+(?P<fromnext>next\s+)?(?P<fromwd>{_WD}))"
     rf"|(?:on\s+)?(?:the\s+)?(?P<d5>{_DOM})(?:\s+day)?\s+of\s+(?:the\s+)?(?P<mrel>{_REL})\s+month"
     rf"|(?P<d3>\d{{1,2}})\s*[/-]\s*(?P<m3>{_MON})\.?\s*[/-]\s*(?P<y3>\d{{4}}|\d{{2}})\b"
@@ -188,12 +190,12 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
             return today - timedelta(days=(today.weekday() - weekday) % 7 or 7), "day"
         return next_weekday(today, weekday, include_today=rel == "this"), "day"
     if "unit" in g:
-        unit, shift = g["unit"].lower(), shift_of(g["nextunit"])
+        unit, shift = grain_of(g["unit"]), shift_of(g["nextunit"])
         if unit == "week":
             return monday + timedelta(weeks=shift), "week"
         if unit == "month":
             return add_months(today, shift), "month"
-        if unit in ("quarter", "qtr"):
+        if unit == "quarter":
             return add_months(date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), 3 * shift), "quarter"
         return date(today.year + shift, 1, 1), "year"
     if "qn" in g or "qn2" in g:
@@ -205,7 +207,7 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         if how_many is None or not how_many.is_integer():
             return None, "day"
         n = int(how_many)
-        unit = (g.get("inunit") or g["agounit"]).lower().rstrip("s")
+        unit = grain_of(g.get("inunit") or g["agounit"])
         said = " ".join(g.get("dir", "").lower().split())
         sign = -1 if said in ("ago", "back") else 1
         base = today + timedelta(days=1) if said == "from tomorrow" else today  # "a week from tomorrow"

@@ -10,8 +10,7 @@ __all__ = ["grammar_words"]
 
 # words the grammar's patterns spell out, not kept in a table
 _SPELLED = ("tmrw tmr tonite fortnight fortnights noon midnight tonight tomorrow yesterday today weekend weekends "
-            "quarter quarters half dozen grand bucks buck quid pence penny pennies cents cent asap ish o'clock "
-            "hrs hr mins min secs sec").split()
+            "quarter quarters half dozen grand bucks buck quid pence penny pennies cents cent asap ish o'clock").split()
 
 
 @lru_cache(maxsize=1)
@@ -21,8 +20,9 @@ def grammar_words() -> frozenset[str]:
     from .days import MONTHS, WEEKDAYS
     from .money import COUNTRY_CURRENCY, CURRENCY_WORDS
     from .numbers import DIGIT_SCALES, ORDINAL_WORDS, SCALES, TENS, UNITS
+    from .units import EN_SPELLINGS, en_spellings
 
     names = [*WEEKDAYS, *MONTHS, *CURRENCY_WORDS, *UNITS, *TENS, *SCALES, *DIGIT_SCALES, *ORDINAL_WORDS, *ZONES,
-             *_SPELLED]
+             *_SPELLED, *en_spellings(*EN_SPELLINGS)]
     names += [country for countries in COUNTRY_CURRENCY.values() for country in countries]
     return frozenset(w for name in names for w in re.split(r"\s+", name.lower()) if w.isalpha() and len(w) > 1)

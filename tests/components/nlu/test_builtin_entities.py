@@ -545,6 +545,34 @@ def test_the_spellings_people_type_in_chats(text, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # units shortened as people write them, read by every pattern that names a unit (builtin/units.py)
+        ("see you next wk", ("time", T("12-07"))),
+        ("next qtr", ("time", T("2027-01-01"))),
+        ("in 2 wks", ("time", T("12-19"))),
+        ("in 6 mths", ("time", T("2027-06-05"))),
+        ("2 yrs ago", ("time", T("2024-12-05"))),
+        ("3 mos ago", ("time", T("09-05"))),
+        ("next 2 wks", ("time", {"from": T("12-07"), "to": T("12-21")})),
+        ("the past 3 wks", ("time", {"from": T("11-09"), "to": T("11-30")})),
+        ("friday for 2 wks", ("time", {"from": T("12-11"), "to": T("12-25")})),
+        ("for 2 wks", ("duration", 14 * 86400)),
+        ("1 mo", ("duration", 30 * 86400)),
+        ("in 2 hrs", ("time", T("12-05", "12:00"))),
+        ("an hr and a half", ("duration", 5400)),
+    ],
+)
+def test_units_shortened_as_people_write_them(text, expected):
+    assert [(f.dim, f.value) for f in extract(text, "en", NOW)] == [expected]
+
+
+@pytest.mark.parametrize("text", ["just a mo", "hang on a mo please"])
+def test_a_mo_is_a_moment_not_a_month(text):
+    assert extract(text, "en", NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("一千五", [("number", 1500)]),  # a last digit right after a unit counts in the next unit down
         ("预算一万二", [("number", 12000)]),
         ("三百五一晚", [("number", 350)]),
