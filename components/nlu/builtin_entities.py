@@ -37,8 +37,9 @@ from dialogkit.framework.runtime.pipeline import Component, ComponentConfig, Tur
 from dialogkit.framework.runtime.turn import Entity
 from dialogkit.framework.runtime.turn import entity as make_entity
 
+from .builtin.durations import durations
 from .builtin.money import amounts
-from .builtin.numbers import SIMPLIFIED, Found, durations, numbers, ordinals
+from .builtin.numbers import SIMPLIFIED, Found, numbers, ordinals
 from .builtin.times import times
 from .spelling import AsRead
 
