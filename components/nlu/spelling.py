@@ -18,6 +18,8 @@ word of the language that the bot's examples never use is read as a bot word it 
 where the bot writes that word beside one of the typed word's neighbours, in at least a quarter of the
 places it writes a word there (after "a" the restaurant bot mostly writes "table"), much as Chinese is
 read below; "we were there" and "thanks a lot" (the bot writes "a lost card" once) stay.
+Chat shorthand ("pls", "thx", "cya", "acct": shorthand.py) is read as what it stands for where the bot's
+examples do not write it, not as the nearest word ("pls" was plus).
 Entity values keep what the user typed (the offsets do not move): the rule extractor's fuzzy
 matching and the synonyms read those.
 
@@ -49,6 +51,7 @@ from rapidfuzz.distance import OSA
 from dialogkit.framework.domain.tokenization import UNSPACED, unspaced
 
 from .noise import is_slip
+from .shorthand import shorthand
 from .word_boundaries import dictionary_word
 
 __all__ = [
@@ -63,8 +66,10 @@ EXPECTED = 0.25
 
 
 class Speller:
-    def __init__(self, counts: dict[str, int], known: Iterable[str] = (), pairs: dict[str, int] | None = None):
+    def __init__(self, counts: dict[str, int], known: Iterable[str] = (), pairs: dict[str, int] | None = None,
+                 short: dict[str, str] | None = None):
         self.counts = counts
+        self.short = short or {}  # chat shorthand and what it stands for ("pls": please; shorthand.py)
         words = list(known)  # the language's words, the more common first
         self._rank = {w: i for i, w in enumerate(words)}
         self._known = frozenset(words) | frozenset(counts)
@@ -84,13 +89,18 @@ class Speller:
         counts = Counter(w for words in lists for w in words if w.isalpha())
         pairs = Counter(f"{a} {b}" for words in lists for a, b in zip(words, words[1:], strict=False)
                         if _wordlike(a) and _wordlike(b))
-        return cls(dict(counts), _known(language), dict(pairs))
+        return cls(dict(counts), _known(language), dict(pairs), shorthand(language))
 
     def correct(self, word: str, before: str = "", after: str = "") -> str:
         """``word`` as the bot's examples spell it, or unchanged; ``before`` and ``after``, the words
-        either side of it, break ties and read slips that make another word (see the module docstring)."""
+        either side of it, break ties and read slips that make another word (see the module docstring).
+        Chat shorthand the bot's examples do not write is read as what it stands for ("pls": please)."""
         lower = word.lower()
-        if len(lower) < 3 or not lower.isalpha() or lower in self.counts:
+        if lower in self.counts:
+            return word
+        if lower in self.short:
+            return self.short[lower] if lower != self.short[lower] else word
+        if len(lower) < 3 or not lower.isalpha():
             return word
         if lower not in self._cache:
             self._cache[lower] = self._candidates(lower)
@@ -155,7 +165,7 @@ class Speller:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], language: str) -> Speller:
-        return cls(data["counts"], _known(language), data.get("pairs"))
+        return cls(data["counts"], _known(language), data.get("pairs"), shorthand(language))
 
 
 class ReadingSpeller:

@@ -36,9 +36,20 @@ def test_the_words_builtin_entities_reads_are_words_of_the_language():
     # not in the encoder's vocabulary, but the grammar's: never read as a slip of another word
     speller = Speller.fit([["under", "50", "dollars"], ["on", "thursday"], ["a", "squid", "dish"]], "en")
     assert speller.correct_words("under 50 quid".split()) == ["under", "50", "quid"]  # it was "squid"
-    assert [speller.correct(w) for w in ("thurs", "tmrw", "fortnight", "lakh", "ringgit")] == [
-        "thurs", "tmrw", "fortnight", "lakh", "ringgit"]
+    assert [speller.correct(w) for w in ("thurs", "mths", "fortnight", "lakh", "ringgit")] == [
+        "thurs", "mths", "fortnight", "lakh", "ringgit"]
     assert speller.correct("thursdy") == "thursday"  # a typo of one is still read
+
+
+def test_chat_shorthand_is_read_as_what_it_stands_for_unless_the_bot_writes_it():
+    speller = Speller.fit([*EXAMPLES, ["thx", "a", "lot"]], "en")
+    read = speller.correct_words("pls book a table for my bday smth cheap lol".split())
+    # it was "plus", "day", "smith" and "lola": the nearest words of the language
+    assert read == ["please", "book", "a", "table", "for", "my", "birthday", "something", "cheap", "lol"]
+    assert speller.correct_words("idk u tell me".split()) == ["i don't know", "you", "tell", "me"]
+    assert speller.correct("THX") == "THX"  # the bot writes "thx": its model learnt it as typed
+    assert speller.correct("cya") == "see you" and speller.correct("Lemme") == "let me"
+    assert Speller.fit(EXAMPLES, "de").correct("pls") == "pls"  # English shorthand, read for English bots only
 
 
 def test_the_model_reads_corrected_words_with_the_users_offsets(write_bot, tiny_encoder, tmp_path):
@@ -52,6 +63,10 @@ def test_the_model_reads_corrected_words_with_the_users_offsets(write_bot, tiny_
     # a slip into another English word, read where the bot writes its word: "a tale" as "a table"
     (other,) = c.parse_batch(["book a tale for 4 in paris"])
     assert other["corrections"] == [{"start": 7, "end": 11, "read": "table"}] and same_ranking(other, clean)
+    (short,) = c.parse_batch(["pls book a table for 4 in paris"])  # shorthand: read in full, on the words typed
+    assert short["corrections"] == [{"start": 0, "end": 3, "read": "please"}]
+    clean_spans = [(e["start"], e["value"]) for e in clean["entities"]]
+    assert [(e["start"] - 4, e["value"]) for e in short["entities"]] == clean_spans
     c.save(tmp_path)
     again = BertNLU.load(tmp_path, c.config, loaded.domain).speller
     assert again.correct("bokk") == "book" and again.correct_words(["a", "tale"]) == ["a", "table"]  # pairs kept
