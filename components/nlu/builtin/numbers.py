@@ -55,6 +55,7 @@ _EN_DIGITS = re.compile(
     r"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>hundred|thousand|grand|million|billion|dozen|lakh|lkh|crore)s?\b)?"
     r"(?![\w]|[.,:/]\d)"
 )
+_AFTER_A_NUMBER = re.compile(r"\d\s*$")
 # the words that open a range just before its first end ("between 10 and 20 dollars", "from about 10 to 12")
 RANGE_OPENS = re.compile(r"\b(?:between|from)\s+(?:about\s+|around\s+)?$", re.I)
 # what multiplies an amount of money ("$4.7 billion", "10k dollars", "5 lakh rupees"), and its words
@@ -130,6 +131,10 @@ def _en_numbers(text: str) -> list[Found]:
         value = float(m.group("n").replace(",", ""))
         times = m.group("suffix") or m.group("scale")
         value *= DIGIT_SCALES[times.lower()] if times else 1
+        # "10 - 12 people": a dash after a number, no sign
+        if m.group("neg") and _AFTER_A_NUMBER.search(text, max(0, m.start() - 20), m.start()):
+            out.append(_signed(text, m.start("n"), m.end(), value))
+            continue
         out.append(_signed(text, m.start(), m.end(), -value if m.group("neg") else value))
     for m in _EN_WORDS.finditer(text):
         phrase = m.group()

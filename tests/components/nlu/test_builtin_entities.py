@@ -565,6 +565,19 @@ def test_units_shortened_as_people_write_them(text, expected):
     assert [(f.dim, f.value) for f in extract(text, "en", NOW)] == [expected]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("for 10 - 12 people", [10, 12]),  # a dash between two numbers is no minus sign
+        ("10 -12", [10, 12]),
+        ("it is -5 outside", [-5]),
+        ("-1.5", [-1.5]),
+    ],
+)
+def test_a_dash_after_a_number_is_no_sign(text, expected):
+    assert [f.value for f in extract(text, "en", NOW) if f.dim == "number"] == expected
+
+
 @pytest.mark.parametrize("text", ["just a mo", "hang on a mo please"])
 def test_a_mo_is_a_moment_not_a_month(text):
     assert extract(text, "en", NOW) == []
