@@ -9,7 +9,7 @@ Entities keep what the user typed (the offsets do not move), and the turn's corr
 
 The table is English chat usage, not any bot's: forms that stand for one thing in a chat with a bot.
 Forms with two common readings are left out ("r", "n", "yr": year or your, "prob": problem or probably,
-"cos", "def", "diff"), as are words the language has anyway ("ok", "yep", "nope", "info", "asap").
+"k": okay or thousand, "gm": good morning or grams, "cos", "def", "diff"), as are words the language has anyway ("ok", "yep", "nope", "info", "asap").
 "lol" is kept as typed: a word of its own, no slip of "lola".
 """
 
@@ -25,10 +25,10 @@ _EN = {
     "sry": "sorry", "soz": "sorry",
     # hello and goodbye
     "hiya": "hi", "cya": "see you", "cu": "see you", "ttyl": "talk to you later", "brb": "be right back",
-    "gn": "good night", "gm": "good morning", "sup": "what's up", "wassup": "what's up",
+    "gn": "good night", "sup": "what's up", "wassup": "what's up",
     "hru": "how are you", "hbu": "how about you", "wbu": "what about you", "omw": "on my way",
     # yes, no, not sure
-    "k": "okay", "kk": "okay", "okey": "okay", "okie": "okay", "ofc": "of course", "ikr": "i know right",
+    "kk": "okay", "okey": "okay", "okie": "okay", "ofc": "of course", "ikr": "i know right",
     "idk": "i don't know", "dunno": "don't know", "idc": "i don't care", "nvm": "never mind", "jk": "just kidding",
     "btw": "by the way", "tbh": "to be honest", "imo": "in my opinion", "imho": "in my opinion",
     "fyi": "for your information", "afaik": "as far as i know", "omg": "oh my god", "lol": "lol",
