@@ -123,7 +123,10 @@ def _digit(c: str) -> int:
 
 def amounts(text: str, lang: str) -> list[Found]:
     out: list[Found] = []
-    said = {f.end: f for f in numbers(text, "en")}  # each number by where it ends
+    said: dict[int, Found] = {}  # each number by where it ends, the longest ("60 million", not its "million")
+    for f in numbers(text, "en"):
+        if f.end not in said or f.start < said[f.end].start:
+            said[f.end] = f
     for m in _EN_AMOUNT.finditer(text):
         n = _count(m.group("n1") or m.group("n2"))
         scale = (m.group("s1") or m.group("s2") or "").lower()

@@ -715,6 +715,9 @@ def test_a_currency_said_with_its_country_is_that_countrys(text, unit):
         ("a couple hundred bucks", ("amount-of-money", 200, "a couple hundred bucks")),
         ("two point five million dollars", ("amount-of-money", 2_500_000, "two point five million dollars")),
         ("five hundred and fifty dollars", ("amount-of-money", 550, "five hundred and fifty dollars")),
+        # digits and a scale word: the whole number, not the scale word alone (was 1000000 and 1000)
+        ("60 million INR", ("amount-of-money", 60_000_000, "60 million INR")),
+        ("we plan with 50 thousand euro", ("amount-of-money", 50_000, "50 thousand euro")),
     ],
 )
 def test_numbers_said_in_full_and_the_number_of_an_amount(text, expected):
