@@ -9,7 +9,8 @@ Entities keep what the user typed (the offsets do not move), and the turn's corr
 
 The table is English chat usage, not any bot's: forms that stand for one thing in a chat with a bot.
 Forms with two common readings are left out ("r", "n", "yr": year or your, "prob": problem or probably,
-"k": okay or thousand, "gm": good morning or grams, "cos", "def", "diff"), as are words the language has anyway ("ok", "yep", "nope", "info", "asap").
+"k": okay or thousand, "gm": good morning or grams, "cos", "def", "diff"), as are words the language has
+anyway ("ok", "yep", "nope", "info", "asap").
 "lol" is kept as typed: a word of its own, no slip of "lola".
 """
 
