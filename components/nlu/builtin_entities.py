@@ -55,7 +55,8 @@ DIMENSIONS = ("email", "url", "time", "amount-of-money", "phone-number", "durati
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _URL = re.compile(r"\bhttps?://[^\s<>\"']+|\bwww\.[^\s<>\"']+")
 _THE_NTH = re.compile(r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)", re.I)
-_PHONE = re.compile(r"(?<![\w+])\+?\d[\d\s().-]{6,}\d(?!\w)")
+_PHONE = re.compile(r"(?<![\w+])(?<!\d[.,])\+?\d[\d\s().-]{6,}\d(?!\w)")
+_DECIMAL = re.compile(r"\d+\.\d+")  # "0.00000000" is a number: a phone number has no one decimal point
 
 
 class BuiltinEntitiesConfig(ComponentConfig):
@@ -107,6 +108,7 @@ def extract(
     if "phone-number" in dimensions:
         found += [
             Found(m.start(), m.end(), "phone-number", re.sub(r"[^\d+]", "", m.group())) for m in _PHONE.finditer(text)
+            if not _DECIMAL.fullmatch(m.group())
         ]
     if "time" in dimensions:
         found += times(text, lang, now, date_order) if lang in ("en", "zh") else _dateparser_times(text, lang, now)

@@ -519,6 +519,8 @@ def test_numbers_and_dates_are_also_read_where_the_spelling_read_a_word_otherwis
         ("room 3b please", []),  # inside a word
         ("my iphone12 broke", []),
         ("v2 of the form", []),
+        ("a balance of 0.00000000.", [("number", 0)]),  # was the phone number 00000000, inside the decimal
+        ("call 650-701-8887", [("phone-number", "6507018887")]),
         ("table for 4ppl at 8", [("time", T("12-05", "20:00"))]),  # digits may touch letters ("4ppl": no word cut)
         ("明天下午3点", [("time", T("12-06", "15:00"))]),  # Chinese characters are no letters here
         ("两张", [("number", 2)]),
