@@ -65,7 +65,7 @@ _COUNTRIES = "|".join(sorted({c.replace(" ", r"\s+") for names in COUNTRY_CURREN
                              key=len, reverse=True))
 CENT_WORDS = r"cents?|¢|pennies|penny|pence|p|c|sens?|kopiykas?|kopecks?"
 _SCALE = MONEY_SCALES
-_SCALES = r"k|thousand|million|mn|m|billion|bn|lakhs?|crores?"
+_SCALES = "|".join(sorted(MONEY_SCALES, key=len, reverse=True))
 _SYMBOL = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
 _NAMES = "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True))
 _CODE = "|".join(sorted(CODES))

@@ -32,7 +32,9 @@ UNITS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen".split())}
 TENS = {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
-SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9, "trillion": 10**12}
+# scale words shortened after digits ("5 mln", "2 mil", "3 bn") and those of India ("30 lakh", "2 crore")
+SHORT_SCALES = {"mln": 10**6, "mil": 10**6, "mn": 10**6, "bn": 10**9, "lakh": 10**5, "lkh": 10**5, "crore": 10**7}
 ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
     "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())}
@@ -48,19 +50,19 @@ _EN_WORDS = re.compile(
 DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # digits and what multiplies them: "3 million", "2 dozens", "30 lakh", "100k", "1.2M" (a capital M: "2m" is
 # as often metres or minutes)
-DIGIT_SCALES = {"hundred": 100, "thousand": 1000, "grand": 1000, "million": 10**6, "billion": 10**9, "dozen": 12,
-                "lakh": 10**5, "lkh": 10**5, "crore": 10**7, "k": 1000, "m": 10**6, "g": 10**9}
+DIGIT_SCALES = {**SCALES, **SHORT_SCALES, "grand": 1000, "dozen": 12, "k": 1000, "m": 10**6, "g": 10**9}
+_DIGIT_SCALE_WORDS = "|".join(sorted((w for w in DIGIT_SCALES if len(w) > 1), key=len, reverse=True))
 _EN_DIGITS = re.compile(
     rf"(?<![\w.,:/-])(?P<neg>-\s?)?(?P<n>{DIGITS}|\.\d+)"
-    r"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>hundred|thousand|grand|million|billion|dozen|lakh|lkh|crore)s?\b)?"
+    rf"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>{_DIGIT_SCALE_WORDS})s?\b)?"
     r"(?![\w]|[.,:/]\d)"
 )
 _AFTER_A_NUMBER = re.compile(r"\d\s*$")
 # the words that open a range just before its first end ("between 10 and 20 dollars", "from about 10 to 12")
 RANGE_OPENS = re.compile(r"\b(?:between|from)\s+(?:about\s+|around\s+)?$", re.I)
 # what multiplies an amount of money ("$4.7 billion", "10k dollars", "5 lakh rupees"), and its words
-MONEY_SCALES = {"k": 1000, "thousand": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9, "bn": 10**9,
-                "lakh": 10**5, "lakhs": 10**5, "crore": 10**7, "crores": 10**7}
+MONEY_SCALES = {**{w: n for w, n in SCALES.items() if n >= 1000}, **SHORT_SCALES, "k": 1000, "m": 10**6,
+                "lakhs": 10**5, "crores": 10**7}
 # digits, or number words ("twenty five", "a hundred")
 WORD_NUM = rf"(?:{DIGITS}|(?:an?\s+)?(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*)"
 _NEGATIVE = re.compile(r"\b(?:minus|negative)\s+$", re.I)
@@ -95,7 +97,7 @@ def en_number(words: str) -> int | float | None:
             current += TENS[t]
         elif t in ("hundred", "dozen"):
             current, half = _counted(current, half) * (100 if t == "hundred" else 12), False
-        elif t in ("thousand", "million", "billion"):
+        elif t in SCALES:  # thousand and up (hundred: above)
             if not current and not half and total:  # "three thousand millions": the whole times the scale
                 total *= SCALES[t]
             else:

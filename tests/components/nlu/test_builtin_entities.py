@@ -720,6 +720,12 @@ def test_a_currency_said_with_its_country_is_that_countrys(text, unit):
         # digits and a scale word: the whole number, not the scale word alone (was 1000000 and 1000)
         ("60 million INR", ("amount-of-money", 60_000_000, "60 million INR")),
         ("we plan with 50 thousand euro", ("amount-of-money", 50_000, "50 thousand euro")),
+        # scale words shortened, and trillions (one table of scales: numbers.SCALES, SHORT_SCALES)
+        ("5 mln", ("number", 5_000_000, "5 mln")),
+        ("about 3 bn", ("number", 3_000_000_000, "3 bn")),
+        ("5 mil dollars", ("amount-of-money", 5_000_000, "5 mil dollars")),
+        ("one trillion dollar", ("amount-of-money", 10**12, "one trillion dollar")),
+        ("2 trillion", ("number", 2 * 10**12, "2 trillion")),
     ],
 )
 def test_numbers_said_in_full_and_the_number_of_an_amount(text, expected):
