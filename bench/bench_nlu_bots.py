@@ -77,7 +77,7 @@ def main() -> None:
 
     import torch
 
-    from bench.report import write
+    from bench.report import carry_over, write
     from dialogkit.components.nlu.bert_nlu_config import (
         AUTO_PAIR_EPOCHS,
         PAIR_TRAINING_BELOW,
@@ -92,10 +92,11 @@ def main() -> None:
     from dialogkit.framework.runtime.pipeline import made_for_other_languages
 
     torch.set_num_threads(2)
-    results, rows = {}, []
+    results, rows, measured = {}, [], []
     for bot in args.bots:
         path = Path(bot) if Path(bot).is_dir() else ROOT / "domains" / bot
         name = load_domain(path).domain.name or path.name
+        measured.append(name)
         language = load_domain(path).domain.language
         languages = encoder_languages("default")
         by_language = made_for_other_languages(languages, language)  # what `char_features: auto` picks
@@ -192,6 +193,7 @@ def main() -> None:
                 flush=True,
             )
     if not args.no_write:
+        carry_over("nlu_bots", rows, results, measured)  # a run of some bots keeps the others' rows
         write(
             "nlu_bots",
             f"NLU: the example bots, {args.folds}-fold cross-validation (default pipelines)",

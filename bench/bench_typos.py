@@ -79,7 +79,7 @@ def main() -> None:
     import torch
 
     from bench.bots import example_bot
-    from bench.report import write
+    from bench.report import carry_over, write
     from bench.typos import typo_examples
     from dialogkit.framework.domain.tokenization import tokenize
     from dialogkit.framework.evaluation.nlu_metrics import evaluate_parses
@@ -88,8 +88,10 @@ def main() -> None:
     torch.set_num_threads(2)
     results: dict[str, Any] = {}
     rows = []
+    measured = []
     for bot in args.bots:
         loaded, name, lang, examples = example_bot(bot)
+        measured.append(name)
         for spec in loaded.domain.pipeline or []:
             if spec.name == "bert_nlu":
                 for key, value in settings.items():
@@ -198,6 +200,7 @@ def main() -> None:
 
         print(json.dumps(results, indent=1, ensure_ascii=False))
     else:
+        carry_over("nlu_typos", rows, results, measured)  # a run of some bots keeps the others' rows
         write(
             "nlu_typos",
             "NLU: the example bots' held-out messages with typos (fixed seed)",

@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +103,39 @@ def write(
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     md.write_text(text, encoding="utf-8")
+
+
+def _owner(key: str, names: Iterable[str]) -> str | None:
+    """The name of ``names`` a results key or a row's metric belongs to: "banking" of "banking (en, 231 ...)"."""
+    return next((n for n in names if key == n or key.startswith(n + " (")), None)
+
+
+def carry_over(name: str, rows: list[tuple[str, str, str]], results: dict[str, Any], run: Iterable[str]) -> None:
+    """Add to ``rows`` and ``results`` what the ``name`` section measured before for the bots this run left out
+    (``make bench-typos`` run for some bots only), each marked with the commit it was measured at, so a run of
+    some bots replaces their rows only. ``run``: the bots measured now; results are keyed by bot ("banking") or
+    start with it ("banking (its defaults)"), and so do the rows' metrics."""
+    out = ROOT / "bench" / "results" / f"{name}.json"
+    md = ROOT / "BENCHMARKS.md"
+    if not out.exists() or not md.exists():
+        return
+    before = json.loads(out.read_text(encoding="utf-8"))
+    text = md.read_text(encoding="utf-8")
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = text[text.index(start):text.index(end)] if start in text and end in text else ""
+    run = list(run)
+    kept = [key for key in before.get("results", {}) if _owner(key, run) is None]
+    at: dict[str, str] = {}  # each bot left out: the commit it was measured at
+    for key in kept:
+        data = before["results"][key]
+        results[key] = {**data, "measured_at_commit": data.get("measured_at_commit", before.get("commit", "?"))}
+        at[key.split(" (")[0]] = results[key]["measured_at_commit"]
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")] if line.startswith("| ") else []
+        bot = _owner(cells[0], at) if len(cells) == 3 else None
+        if bot is None:
+            continue
+        metric = cells[0]
+        if "not re-run" not in metric:
+            metric = f"{bot} (at {at[bot]}, not re-run; " + metric[len(bot) + 2:]
+        rows.append((metric, cells[1], cells[2]))
