@@ -29,7 +29,8 @@ _EN = {
     "gn": "good night", "sup": "what's up", "wassup": "what's up",
     "hru": "how are you", "hbu": "how about you", "wbu": "what about you", "omw": "on my way",
     # yes, no, not sure
-    "kk": "okay", "okey": "okay", "okie": "okay", "oki": "okay", "yea": "yeah", "ofc": "of course", "ikr": "i know right",
+    "kk": "okay", "okey": "okay", "okie": "okay", "oki": "okay", "yea": "yeah", "ofc": "of course",
+    "ikr": "i know right",
     "idk": "i don't know", "dunno": "don't know", "idc": "i don't care", "nvm": "never mind", "jk": "just kidding",
     "btw": "by the way", "tbh": "to be honest", "imo": "in my opinion", "imho": "in my opinion",
     "fyi": "for your information", "afaik": "as far as i know", "omg": "oh my god", "lol": "lol",
