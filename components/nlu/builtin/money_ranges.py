@@ -22,6 +22,8 @@ from .units import GRAINS, en_units
 __all__ = ["money_ranges"]
 
 _SCALES = MONEY_SCALES
+# the scales said after a range's second end ("10-20k euros"); "m" alone is as often metres or minutes there
+_SCALE_WORDS = "|".join(sorted((w for w in _SCALES if w != "m"), key=len, reverse=True))
 # the first end said as a number before the second end's amount ("10-", "between ten and", "from 10 to")
 _EN_FIRST = re.compile(
     rf"(?:\b(?P<kw>between|from)\s+)?(?:\babout\s+|\baround\s+|\broughly\s+)?(?P<n>{DIGITS}|{WORD_NUM})"
@@ -47,8 +49,8 @@ _CN_UP_TO_AFTER = re.compile(r"^(?:以下|以内|之内|之下)")
 _CN_FROM_AFTER = re.compile(r"^(?:以上|起|多)")
 # the second end said as a bare number after an amount ("£25-35"): not an amount of its own, nor a count of things
 _EN_SECOND = re.compile(
-    rf"\s*(?P<to>-|–|\bto\b|\band\b)\s*(?P<n>{DIGITS}|{WORD_NUM})(?:\s?(?P<scale>k|thousand|million|billion|bn|lakhs?"
-    r"|crores?)\b)?(?![\w.,]?\d)(?!\s*(?:[$€£¥₹%]|(?:people|persons|guests|adults|kids|children|items|pieces|units"
+    rf"\s*(?P<to>-|–|\bto\b|\band\b)\s*(?P<n>{DIGITS}|{WORD_NUM})(?:\s?(?P<scale>{_SCALE_WORDS})\b)?(?![\w.,]?\d)"
+    r"(?!\s*(?:[$€£¥₹%]|(?:people|persons|guests|adults|kids|children|items|pieces|units"
     rf"|percent|nights?|{en_units(*GRAINS)}|[ap]\.?m\b|o'?clock)\b))", re.I)
 _CN_SECOND = re.compile(rf"(?P<to>到|至|-|~|～)(?P<n>{CN_NUM})(?![\d块元钱毛角分蚊个张人天])")
 _CN_FIRST = re.compile(rf"(?P<n>{CN_NUM})(?P<to>到|至|-|~|～)$")
