@@ -7,7 +7,9 @@ A word of the message it knows neither way (letters only, 3 or more) is replaced
 model only, by the closest word within one edit (two for words of 8 or more letters; an edit
 is a dropped, added or changed letter or two neighbours swapped, rapidfuzz's ``OSA``; a word
 of 3 letters only by one a letter longer: "mch" → much, never "the" → "tho"): the bot's own
-words first, else the English words. Among words as close, one the typed word is a slip of
+words first, else an English word the typed word is a slip of (the encoder's list lacks many words:
+"wifi" is no slip of wife, "paypal" none of papal, "restarting" none of starting; they stay as typed).
+Among words as close, one the typed word is a slip of
 comes first (a letter dropped or doubled, two neighbours swapped, a neighbouring key on a
 QWERTY keyboard: noise.py's slips; "wnat" → want, not what; "latop" → laptop, not atop), then the
 more frequent (in the bot's examples; for English words, the encoder's vocabulary order); two
@@ -157,8 +159,10 @@ class Speller:
         found = process.extract(lower, near, scorer=OSA.distance, score_cutoff=most, limit=None)
         if not found:
             return [], None
-        best = min(d for _, d, _ in found)
-        return [], min((w for w, d, _ in found if d == best), key=lambda w: (not is_slip(lower, w), self._rank[w]))
+        # a word the bot never uses is read as another word of the language only when it is a slip of it ("wnat"
+        # is want): a word the list lacks is no typo of its nearest word ("wifi" is no wife, "halal" no hall)
+        slips = [w for w, _, _ in found if is_slip(lower, w)]
+        return [], min(slips, key=lambda w: self._rank[w]) if slips else None
 
     def to_json(self) -> dict[str, Any]:
         return {"counts": self.counts, "pairs": self.pairs}

@@ -41,6 +41,15 @@ def test_the_words_builtin_entities_reads_are_words_of_the_language():
     assert speller.correct("thursdy") == "thursday"  # a typo of one is still read
 
 
+def test_a_word_the_bot_never_uses_becomes_another_english_word_only_where_it_is_a_slip_of_it():
+    speller = Speller.fit(EXAMPLES, "en")
+    # words the English list lacks were read as their nearest word: wife, hall, papal, starting, backed
+    for word in ("wifi", "halal", "paypal", "restarting", "backend"):
+        assert speller.correct(word) == word
+    assert speller.correct("weathr") == "weather"  # a letter dropped: a slip of an English word
+    assert speller.correct("recieve") == "receive"  # two neighbours swapped
+
+
 def test_chat_shorthand_is_read_as_what_it_stands_for_unless_the_bot_writes_it():
     speller = Speller.fit([*EXAMPLES, ["thx", "a", "lot"]], "en")
     read = speller.correct_words("pls book a table for my bday smth cheap lol".split())
