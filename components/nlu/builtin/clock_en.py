@@ -8,12 +8,12 @@ import re
 from datetime import timedelta, timezone
 
 from .days import Piece
-from .numbers import RANGE_OPENS, TENS, UNITS, en_number
+from .numbers import RANGE_OPENS, TENS, UNITS, alternation, en_number
 from .units import GRAINS, en_units
 
 __all__ = ["COUNT", "EN_CLOCK", "EN_IN", "N", "count", "en_clock"]
 
-_SMALL = "|".join(sorted([*UNITS, *TENS, "a", "an"], key=len, reverse=True))
+_SMALL = alternation([*UNITS, *TENS, "a", "an"])
 N = rf"(?:\d+|(?:{_SMALL})(?:[\s-](?:{_SMALL}))?)"
 _HOUR_WORD = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _MIN_WORD = (r"(?:twenty|thirty|forty|fifty)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?"
@@ -31,7 +31,7 @@ _NOT_A_COUNT = (rf"(?!\s+(?:{en_units(*GRAINS)}|people|persons|guests|of)\b|\s*%
 ZONES = {"utc": 0, "gmt": 0, "wet": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3, "ist": 5.5, "jst": 9,
          "aest": 10, "aedt": 11, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8,
          "pdt": -7}
-_ZONE = "|".join(sorted(ZONES, key=len, reverse=True))
+_ZONE = alternation(ZONES)
 # an hour alone said just before a part of the day ("8 tonight", "9 tomorrow morning"), Duckling's "<hour>
 # <part of day>": only the hours that part of the day has ("4 tonight" is four people more often than 16:00)
 _WORD_HOURS = _HOUR_WORD.split("|")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .numbers import CN_NUM, DIGITS, WORD_NUM, Found, cn_number, en_number, whole
+from .numbers import CN_NUM, DIGITS, WORD_NUM, Found, alternation, cn_number, en_number, whole
 from .units import SECONDS, ZH_UNITS, en_spellings, grain_of
 
 __all__ = ["durations"]
@@ -17,7 +17,7 @@ _EN_UNITS = {**{spelling: grain_of(spelling) for spelling in en_spellings(*SECON
 _COUNTED = ("nights", "mo")
 _EN_UNIT_TIMES = {"fortnight": 14, "fortnights": 14}
 _CN_UNITS = {**ZH_UNITS, "分": "minute", "钟": "hour", "日": "day"}  # 钟: 个钟 (only with 个: durations)
-_EN_UNIT_NAMES = "|".join(sorted(_EN_UNITS, key=len, reverse=True))
+_EN_UNIT_NAMES = alternation(_EN_UNITS)
 EN_DURATION = re.compile(
     rf"(?<![\d/.,])\b(?P<n>half(?:\s+an?)?|(?P<qk>an?|one|two|three)[\s-]quarters?|an?|(?P<num>[1-9])/(?P<den>[1-9])"
     rf"|{WORD_NUM})"

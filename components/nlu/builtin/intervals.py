@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 
 from .clock_en import COUNT, count
 from .days import GRAIN_ORDER, MONTHS, Piece, Resolve, add_months, interval, midnight, plus, shift_of
-from .numbers import CN_NUM, Found, cn_int, cn_number
+from .numbers import CN_NUM, Found, alternation, cn_int, cn_number
 from .open_intervals import for_length, one_end, open_phrases
 from .units import ZH_UNITS, en_units, grain_of
 
@@ -51,7 +51,7 @@ _BARE_END = {
     "en": re.compile(rf"\s*{_TO}\s*(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?(?![\d:.]|\s*[ap]\.?m)", re.I),
     "zh": re.compile(rf"(?:-|到|至)(?P<h>{CN_NUM})(?!点|[\d:])"),
 }
-_MON = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MON = alternation(MONTHS)
 _DAYS_EN = re.compile(
     rf"\b(?:from\s+)?(?:(?P<mon>{_MON})\.?\s+(?:the\s+)?(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|to|thru|through|till|until)"
     rf"\s*(?:the\s+)?(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?|(?:the\s+)?(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:-|–|to|thru|through"

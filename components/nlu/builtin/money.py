@@ -20,6 +20,7 @@ from .numbers import (
     RANGE_OPENS,
     WORD_NUM,
     Found,
+    alternation,
     cn_number,
     en_number,
     numbers,
@@ -65,9 +66,9 @@ _COUNTRIES = "|".join(sorted({c.replace(" ", r"\s+") for names in COUNTRY_CURREN
                              key=len, reverse=True))
 CENT_WORDS = r"cents?|¢|pennies|penny|pence|p|c|sens?|kopiykas?|kopecks?"
 _SCALE = MONEY_SCALES
-_SCALES = "|".join(sorted(MONEY_SCALES, key=len, reverse=True))
+_SCALES = alternation(MONEY_SCALES)
 _SYMBOL = "|".join(re.escape(s) for s in sorted(SYMBOLS, key=len, reverse=True))
-_NAMES = "|".join(sorted(CURRENCY_WORDS, key=len, reverse=True))
+_NAMES = alternation(CURRENCY_WORDS)
 _CODE = "|".join(sorted(CODES))
 # what may name the currency: a symbol, a code (capitals), a name, optionally after a country ("malaysian ringgit")
 _CUR = rf"(?:{_SYMBOL}|(?-i:{_CODE})|(?:(?:{_COUNTRIES})\s+)?(?:{_NAMES}))"

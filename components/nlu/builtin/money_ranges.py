@@ -16,14 +16,25 @@ from __future__ import annotations
 
 import re
 
-from .numbers import CN_NUM, DIGITS, MONEY_SCALES, RANGE_OPENS, WORD_NUM, Found, cn_number, en_number, whole
+from .numbers import (
+    CN_NUM,
+    DIGITS,
+    MONEY_SCALES,
+    RANGE_OPENS,
+    WORD_NUM,
+    Found,
+    alternation,
+    cn_number,
+    en_number,
+    whole,
+)
 from .units import GRAINS, en_units
 
 __all__ = ["money_ranges"]
 
 _SCALES = MONEY_SCALES
 # the scales said after a range's second end ("10-20k euros"); "m" alone is as often metres or minutes there
-_SCALE_WORDS = "|".join(sorted((w for w in _SCALES if w != "m"), key=len, reverse=True))
+_SCALE_WORDS = alternation(w for w in _SCALES if w != "m")
 # the first end said as a number before the second end's amount ("10-", "between ten and", "from 10 to")
 _EN_FIRST = re.compile(
     rf"(?:\b(?P<kw>between|from)\s+)?(?:\babout\s+|\baround\s+|\broughly\s+)?(?P<n>{DIGITS}|{WORD_NUM})"

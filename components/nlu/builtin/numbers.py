@@ -7,10 +7,11 @@ normalised value, Duckling-style ``info``). Numbers are ints when whole, else fl
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Found", "a_little", "cn_int", "cn_number", "en_number", "numbers", "ordinals"]
+__all__ = ["Found", "a_little", "alternation", "cn_int", "cn_number", "en_number", "numbers", "ordinals"]
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,12 @@ ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(
     "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())}
 ORDINAL_WORDS |= {"thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "seventieth": 70,
                   "eightieth": 80, "ninetieth": 90, "hundredth": 100}
-_NUMBER_WORD = "|".join(sorted([*UNITS, *TENS, *(f"{w}s?" for w in (*SCALES, "dozen")), "couple", "pair", "point"],
-                               key=len, reverse=True))
+def alternation(words: Iterable[str]) -> str:
+    """A regex alternation of plain ``words``, the longer first, so that a longer word wins ("mln" before "m")."""
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+_NUMBER_WORD = alternation([*UNITS, *TENS, *(f"{w}s?" for w in (*SCALES, "dozen")), "couple", "pair", "point"])
 _EN_WORDS = re.compile(
     r"\b(?:(?:a couple of|a pair of|one and a|half an?|an?)\s+)?"  # the longest first: "a couple of hundred"
     rf"(?:(?:{_NUMBER_WORD}|half)(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b",
@@ -51,7 +56,7 @@ DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # digits and what multiplies them: "3 million", "2 dozens", "30 lakh", "100k", "1.2M" (a capital M: "2m" is
 # as often metres or minutes)
 DIGIT_SCALES = {**SCALES, **SHORT_SCALES, "grand": 1000, "dozen": 12, "k": 1000, "m": 10**6, "g": 10**9}
-_DIGIT_SCALE_WORDS = "|".join(sorted((w for w in DIGIT_SCALES if len(w) > 1), key=len, reverse=True))
+_DIGIT_SCALE_WORDS = alternation(w for w in DIGIT_SCALES if len(w) > 1)
 _EN_DIGITS = re.compile(
     rf"(?<![\w.,:/-])(?P<neg>-\s?)?(?P<n>{DIGITS}|\.\d+)"
     rf"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>{_DIGIT_SCALE_WORDS})s?\b)?"

@@ -31,13 +31,13 @@ from .days import (
 )
 from .holidays import NAMES as HOLIDAY_NAMES
 from .holidays import holiday_on, nth_weekday
-from .numbers import ORDINAL_WORDS, TENS
+from .numbers import ORDINAL_WORDS, TENS, alternation
 from .units import GRAINS, en_units, grain_of
 
 __all__ = ["en_pieces"]
 
-_WD = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
-_MON = "|".join(sorted(MONTHS, key=len, reverse=True))
+_WD = alternation(WEEKDAYS)
+_MON = alternation(MONTHS)
 # "may", "march" are verbs: only "in may", "next march"
 _MON_ALONE = "|".join(m for m in sorted(MONTHS, key=len, reverse=True) if len(m) > 3 and m != "march")
 # days of the month as ordinal words: "first" .. "thirty-first"

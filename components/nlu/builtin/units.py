@@ -41,7 +41,7 @@ ZH_UNITS = {"秒": "second", "秒钟": "second", "分钟": "minute", "小时": "
 def en_spellings(*grains: str) -> tuple[str, ...]:
     """Every English spelling of ``grains``, singular and with an "s", the longer first."""
     spellings = [form for grain in grains for s in EN_SPELLINGS[grain] for form in (s, s + "s")]
-    return tuple(sorted(spellings, key=len, reverse=True))
+    return tuple(sorted(spellings, key=len, reverse=True))  # the longer first, as numbers.alternation
 
 
 def en_units(*grains: str) -> str:

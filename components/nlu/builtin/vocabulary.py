@@ -10,7 +10,7 @@ __all__ = ["grammar_words"]
 
 # words the grammar's patterns spell out, not kept in a table
 _SPELLED = ("tmrw tmr tonite fortnight fortnights noon midnight tonight tomorrow yesterday today weekend weekends "
-            "quarter quarters half dozen grand bucks buck quid pence penny pennies cents cent asap ish o'clock").split()
+            "half dozen grand bucks buck quid pence penny pennies cents cent asap ish o'clock").split()
 
 
 @lru_cache(maxsize=1)
