@@ -1,11 +1,14 @@
 """Fixtures for the Rasa-compatibility tests: a real rasa-sdk action server and the
 example projects (copies under tests/rasa/projects) imported and trained once."""
 
+import contextlib
+import io
 import json
 import os
 import socket
 import subprocess
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -67,27 +70,47 @@ def action_server(tmp_path_factory):
             proc.kill()
 
 
+@dataclass
+class _Trained:
+    model: Path
+    out: str  # what `dialogkit train` printed
+    err: str
+
+
+class RasaModels:
+    """``rasa_models(name)`` -> the model of an example project under tests/rasa/projects, trained
+    once per test process the way a user trains one: ``dialogkit train PROJECT --out DIR`` (imported on
+    the fly, with the pipeline the importer chooses: the real encoder); ``rasa_models.printed(name)``
+    -> what that command printed (stdout, stderr)."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.trained: dict[str, _Trained] = {}
+
+    def __call__(self, name: str) -> Path:
+        return self._train(name).model
+
+    def printed(self, name: str) -> tuple[str, str]:
+        trained = self._train(name)
+        return trained.out, trained.err
+
+    def _train(self, name: str) -> _Trained:
+        from dialogkit.framework.cli.main import main
+
+        if name not in self.trained:
+            out, err = io.StringIO(), io.StringIO()
+            model = self.base / "models" / name
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(["train", str(PROJECTS / name), "--out", str(model)])
+            assert code == 0, out.getvalue() + err.getvalue()
+            self.trained[name] = _Trained(model, out.getvalue(), err.getvalue())
+        return self.trained[name]
+
+
 @pytest.fixture(scope="session")
-def rasa_models(tmp_path_factory):
-    """rasa_models(name) -> model archive of an example project, imported and trained once
-    with the pipeline the importer chooses (real encoder)."""
-    from dialogkit.framework.build.training import train
-    from dialogkit.framework.rasa.importer import import_rasa_project
-
-    cache = {}
-    base = tmp_path_factory.mktemp("rasa-models")
-
-    def get(name: str) -> Path:
-        if name not in cache:
-            bot = base / f"{name}-bot"
-            import_rasa_project(PROJECTS / name, bot)
-            train(bot, base / name)
-            cache[name] = base / name
-        return cache[name]
-
-    return get
-
-
+def rasa_models(tmp_path_factory) -> RasaModels:
+    """The example projects' models (:class:`RasaModels`), each trained once per test process."""
+    return RasaModels(tmp_path_factory.mktemp("rasa-models"))
 
 
 def passes_both_ways(

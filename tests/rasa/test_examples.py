@@ -96,13 +96,13 @@ def test_custom_actions_and_forms_in_conversation_and_shell(rasa_models, action_
             assert re.search(e if e.startswith("\\d") else re.escape(e), buf.getvalue()), (e, buf.getvalue())
 
 
-def test_train_a_rasa_project_directly_and_talk_in_the_shell(tmp_path, capsys):
+def test_train_a_rasa_project_directly_and_talk_in_the_shell(rasa_models, tmp_path):
     """`dialogkit train <rasa project>` imports on the fly; the shell talks to the result."""
-    out = tmp_path / "models" / "moodbot"
-    assert main(["train", str(PROJECTS / "moodbot"), "--out", str(out)]) == 0
-    printed = capsys.readouterr()
-    assert "is a Rasa project: imported it" in printed.err and "import report:" in printed.out
-    assert (tmp_path / "models" / "moodbot.rasa_import.md").is_file()
+    out = rasa_models("moodbot")  # trained by `dialogkit train tests/rasa/projects/moodbot --out DIR/moodbot`
+    printed, said_on_stderr = rasa_models.printed("moodbot")
+    assert "is a Rasa project: imported it" in said_on_stderr and "import report:" in printed
+    assert out.with_name("moodbot.rasa_import.md").is_file()
+    assert f"trained {out} in" in printed
     script = tmp_path / "chat.txt"
     script.write_text("hello\nI am sad\nno\nare you a bot?\n", encoding="utf-8")
     buf = io.StringIO()
