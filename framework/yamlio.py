@@ -139,6 +139,7 @@ def load_yaml(path: str | Path, allow_empty: bool = False) -> YamlDoc:
             return YamlDoc(spath, {}, PositionMap(), text.splitlines())
         raise DomainError(message("DK105", Location(spath, 1, 1)))
     root = docs[0]
+    _refuse_expansion(root, spath)
     positions = PositionMap()
     counter = [0]
     data = _convert(root, (), spath, positions, counter)
@@ -201,6 +202,34 @@ def interpolate_env(value: Any, missing: Any) -> Any:
 
 def _loc(node: yaml.Node, spath: str) -> Location:
     return Location(spath, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _refuse_expansion(root: yaml.Node, spath: str) -> None:
+    """Refuse a document whose aliases expand past :data:`MAX_NODES` ("billion laughs": nine lines of
+    anchors can stand for a billion values) before converting it: each node's expanded size is counted
+    once (an alias is the anchored node itself), so the check takes time in the file's size, not the
+    expansion's. The error points at the smallest node too large, where the anchors multiply."""
+    sizes: dict[int, int] = {}
+    too_big: list[yaml.Node] = []
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > 100:  # too deep: _convert says so where it is
+            return 1
+        if id(node) not in sizes:
+            if isinstance(node, yaml.SequenceNode):
+                children = [size(item, depth + 1) for item in node.value]
+            elif isinstance(node, yaml.MappingNode):
+                children = [size(value, depth + 1) for _key, value in node.value]
+            else:
+                children = []
+            sizes[id(node)] = 1 + sum(children)
+            if sizes[id(node)] > MAX_NODES and all(n <= MAX_NODES for n in children) and not too_big:
+                too_big.append(node)
+        return sizes[id(node)]
+
+    total = size(root, 0)
+    if too_big:
+        raise DomainError(message("DK109", _loc(too_big[0], spath), nodes=total))
 
 
 def _convert(node: yaml.Node, path: Path_, spath: str, pos: PositionMap, counter: list[int]) -> Any:

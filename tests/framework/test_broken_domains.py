@@ -178,4 +178,15 @@ def test_alias_bomb_is_refused(tmp_path, capsys):
     p = tmp_path / "domain.yml"
     p.write_text("\n".join(lines) + "\n")
     assert main(["validate", str(p)]) == 2
-    assert "error DK109" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # counted before anything is expanded, and pointed at where the anchors first stand for too much (a6:
+    # ten million values)
+    assert f"{p}:7:5: error DK109" in err and "(1234567900 nodes)" in err
+
+
+def test_a_document_nested_too_deep_is_refused_where_it_is(tmp_path, capsys):
+    p = tmp_path / "domain.yml"
+    p.write_text("version: '1'\nintents: " + "[" * 150 + "]" * 150 + "\n")
+    assert main(["validate", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert f"{p}:2:" in err and "error DK109" in err
