@@ -8,7 +8,8 @@
 - a stretch from now: "the next 3 days", "the last 2 weeks", "past 2 hours", "未来三天", "上两周";
 - a part of a month or year: "the end of the month", "early March", "the beginning of 2027", 月底, 下个月初, 年底;
 - (open_intervals.py) a length of time from a time ("for 3 nights from Friday"), and one end alone
-  ("after 2pm", "until Friday", "三点以后"), the other end ``None`` as Rasa gives it.
+  ("after 2pm", "until Friday", "三点以后"), the other end ``None`` as Rasa gives it; a day said before
+  the end is its day ("thursday after 6pm", "tomorrow before noon").
 
 ``to`` is exclusive, as Duckling's: the end said plus one of its grain ("3-5pm" ends at 18:00,
 "July 13-15" on the 16th), and the grain of both ends is the finer one said.
@@ -113,13 +114,35 @@ def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], re
         previous = items[i - 1][-1].end if i else None  # "monday through friday" read as no range: no open end
         if i in used or (at := resolve(g)) is None:  # resolved once for both readings
             continue
-        if (f := for_length(g, text, lang, at, taken) or one_end(g, text, lang, now, at, taken, previous)) is not None:
+        said_day = _day_of_open_end(items, i, text, lang, used)
+        if said_day is not None and (on_day := resolve([*said_day, *g])) is not None and \
+                (f := one_end(g, text, lang, now, on_day, taken, None)) is not None:
+            out.append(replace(f, start=said_day[0].start))  # "thursday after 6pm": from 6pm on Thursday
+            used.add(i - 1)
+        elif (f := for_length(g, text, lang, at, taken) or one_end(g, text, lang, now, at, taken, previous)):
             out.append(f)
     kept: list[Found] = []
     for f in sorted(out, key=lambda f: f.start - f.end):  # the longest first
         if all(f.end <= k.start or f.start >= k.end for k in kept):
             kept.append(f)
     return kept
+
+
+# a day, then one end said of a clock time on it: "thursday after 6pm", "tomorrow before noon", "friday, until 5pm"
+_DAY_THEN_END = re.compile(r"^\s*,?\s*(?:after|before|until|till|til|from|since|by|no\s+(?:earlier|later)\s+than)\s+$",
+                           re.I)
+
+
+def _day_of_open_end(items: list[list[Piece]], i: int, text: str, lang: str, used: set[int]) -> list[Piece] | None:
+    """The day said just before one end of an interval when ``items[i]`` is a clock time alone and
+    ``items[i - 1]`` a day alone ("thursday after 6pm": the day of the clock time), else None."""
+    if lang != "en" or i == 0 or i - 1 in used:
+        return None
+    day, clock = items[i - 1], items[i]
+    if not all(p.day and p.hour is None and not p.instant for p in day) or \
+            any(p.day or p.instant for p in clock) or not any(p.hour is not None for p in clock):
+        return None
+    return day if _DAY_THEN_END.match(text[day[-1].end:clock[0].start]) else None
 
 
 def _bare(m: re.Match[str], lang: str, start: int, end: int) -> Piece | None:

@@ -376,6 +376,11 @@ def test_stretches_of_time_are_intervals_from_and_to(text, lang, expected):
         ("up to the 3rd of march", "en", {"from": None, "to": T("2027-03-03")}),
         ("sometime before 2030", "en", {"from": None, "to": T("2030-01-01")}),
         ("as soon as possible", "en", {"from": T("12-05", "10:00"), "to": None}),
+        # the day said first, then one end on it
+        ("on thursday after 6pm", "en", {"from": T("12-10", "18:00"), "to": None}),
+        ("tomorrow before noon", "en", {"from": None, "to": T("12-06", "12:00")}),
+        ("next tuesday after 7:30pm", "en", {"from": T("12-08", "19:30"), "to": None}),
+        ("friday, until 5pm", "en", {"from": None, "to": T("12-11", "17:00")}),
         ("晚上八点以后", "zh", {"from": T("12-05", "20:00"), "to": None}),
         ("从下周一开始", "zh", {"from": T("12-07"), "to": None}),
         ("下午三点之前", "zh", {"from": None, "to": T("12-05", "15:00")}),
@@ -388,6 +393,15 @@ def test_one_end_said_is_an_open_interval(text, lang, expected):
     side = "from" if expected["from"] else "to"
     assert found.info["type"] == "interval" and found.info[side]["value"] == expected[side]
     assert found.start == 0 or text[found.start - 1] == " "
+
+
+def test_a_day_then_one_end_is_the_end_on_that_day_and_nothing_more():
+    first, second = [f for f in extract("monday after 6pm and tuesday", "en", NOW) if f.dim == "time"]
+    assert first.value == {"from": T("12-07", "18:00"), "to": None} and second.value == T("12-08")
+    # two days are still a range, and a day and an hour said bare are no clock time
+    (days,) = [f for f in extract("monday through friday", "en", NOW) if f.dim == "time"]
+    assert days.value == {"from": T("12-07"), "to": T("12-12")}
+    assert [f.value for f in extract("thursday after 6", "en", NOW) if f.dim == "time"] == [T("12-10")]
 
 
 def test_a_range_that_reads_backwards_and_a_year_range_are_no_open_intervals():
