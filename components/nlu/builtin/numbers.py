@@ -71,6 +71,15 @@ MONEY_SCALES = {**{w: n for w, n in SCALES.items() if n >= 1000}, **SHORT_SCALES
 # digits, or number words ("twenty five", "a hundred")
 WORD_NUM = rf"(?:{DIGITS}|(?:an?\s+)?(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*)"
 _NEGATIVE = re.compile(r"\b(?:minus|negative)\s+$", re.I)
+# "one" standing for a thing already named, no number: after a determiner ("this one", "which one", "the other
+# one"), or after one with a word between ("the second one", "a cheaper one", "that blue one"); "a table for one",
+# "just one", "more than one", "number one" are numbers
+_PRONOUN_ONE = re.compile(
+    r"\b(?:(?:this|that|these|those|which|whichever|another|other|each|every|any|the)"
+    r"|(?:the|this|that|a|an|which|another|any|each|every)\s+(?!(?:number|no|and|or|than|of|for|to|in|at|by|just"
+    r"|only|about|around|over|under)\b)[a-z]+(?:-[a-z]+)?)\s+$",
+    re.I,
+)
 
 
 def en_number(words: str) -> int | float | None:
@@ -156,6 +165,8 @@ def _en_numbers(text: str) -> list[Found]:
         if edge is not None and edge.group(1) and edge.group(1) != phrase:
             start, phrase = start + edge.start(1), edge.group(1)
         said = en_number(phrase)
+        if phrase.lower() == "one" and _PRONOUN_ONE.search(text, max(0, start - 40), start):
+            continue  # "the second one": a thing, not a number
         if said is not None and phrase.lower() != "half":
             out.append(_signed(text, start, start + len(phrase), said))
         elif said is None:  # "between two and three": each number its own

@@ -594,6 +594,32 @@ def test_a_dash_after_a_number_is_no_sign(text, expected):
     assert [f.value for f in extract(text, "en", NOW) if f.dim == "number"] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "one" for a thing named before: no number (a number slot was filled with 1 by "this one")
+        ("this one please", []),
+        ("which one is cheaper", []),
+        ("the other one", []),
+        ("I'll take the red one", []),
+        ("the checking one", []),
+        ("that one for 2 people", [2]),
+        ("have a good one", []),
+        # "one" as a number
+        ("a table for one", [1]),
+        ("just one", [1]),
+        ("more than one", [1]),
+        ("the number one", [1]),
+        ("one of them", [1]),
+        ("book one table", [1]),
+        ("the twenty one", [21]),
+        ("a hundred and one", [101]),
+    ],
+)
+def test_one_standing_for_a_thing_is_no_number(text, expected):
+    assert [f.value for f in extract(text, "en", NOW) if f.dim == "number"] == expected
+
+
 @pytest.mark.parametrize("text", ["just a mo", "hang on a mo please"])
 def test_a_mo_is_a_moment_not_a_month(text):
     assert extract(text, "en", NOW) == []
