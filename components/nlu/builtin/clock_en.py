@@ -64,7 +64,7 @@ EN_CLOCK = re.compile(
     rf"(?:[:.](?P<ma>\d{{2}})|\s(?P<ma3>[0-5]\d)\b)?(?:\s*(?P<ampm2>{_AMPM}))?"
     rf"(?:\s+(?P<mw>{_MIN_WORD})(?:\s*(?P<ampm6>{_AMPM}))?)?)"
     rf"{_NOT_A_COUNT}"
-    rf"|(?P<noon>noon|midday|mid\s+day)|(?P<midnight>midnight))(?:-?ish)?(?:\s*\(?(?P<tz>{_ZONE})\)?)?(?!\w)",
+    rf"|(?P<noon>noon|midday|mid\s+day)|(?P<midnight>midnight|(?:the\s+)?(?:eod|end\s+of\s+(?:the\s+)?day)))(?:-?ish)?(?:\s*\(?(?P<tz>{_ZONE})\)?)?(?!\w)",
     re.I,
 )
 _UNIT_H = rf"{en_units('hour', 'minute', 'second')}|h|'"

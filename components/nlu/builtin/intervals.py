@@ -238,7 +238,7 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
     if lang == "en":
         out += [f for m in _SEASON_EN.finditer(text) if (f := _season(m, now)) is not None]
     for m in _PART[lang].finditer(text):
-        found = _part(m, lang, now)
+        found = _part(m, text, lang, now)
         if found is not None:
             out.append(found)
     out += open_phrases(text, lang, now)
@@ -251,17 +251,44 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
 _PART_EN = r"(?P<part>beginning|start|early|mid|middle|end|late)"
 _PART = {
     "en": re.compile(
-        rf"\b(?:at\s+)?(?:the\s+)?{_PART_EN}(?:\s+of\s+|-|\s+)(?:the\s+)?"
+        rf"\b(?:at\s+)?(?:the\s+)?(?:{_PART_EN}(?:\s+of\s+|-|\s+)(?:the\s+)?"
         rf"(?:(?P<rel>this|next|last|current|coming|following|previous|past)\s+)?"
-        rf"(?:(?P<unit>week|month|year)|(?P<mon>{_MON})\.?(?:\s+(?P<my>\d{{4}}))?|(?P<year>\d{{4}}))\b",
+        rf"(?:(?P<unit>week|month|year)|(?P<mon>{_MON})\.?(?:\s+(?P<my>\d{{4}}))?|(?P<year>\d{{4}}))"
+        # the end or beginning of the month or year written short, as in business mail: EOM, EOY; BOM and BOY in
+        # capitals only (a boy is no year)
+        r"|(?P<abbr>eo[my]|(?-i:BO[MY])))\b",
         re.I,
     ),
     "zh": re.compile(r"(?P<rel>这个?|本|下个?|上个?|今|明|去)?(?P<unit>月|年)(?P<part>初|中|底|末)"),
 }
 
 
-def _part(m: re.Match[str], lang: str, now: datetime) -> Found | None:
+def _part(m: re.Match[str], text: str, lang: str, now: datetime) -> Found | None:
     g = {k: v for k, v in m.groupdict().items() if v is not None}
+    if "abbr" in g:  # EOM: the end of the month, BOY: the beginning of the year
+        g |= {"part": "end" if g["abbr"][0] in "eE" else "start",
+              "unit": "month" if g["abbr"][-1] in "mM" else "year"}
+    found = _part_of(m, g, lang, now)
+    if found is not None and g["part"].lower() in ("end", "late"):
+        return _by_then(found, text, now)
+    return found
+
+
+def _by_then(found: Found, text: str, now: datetime) -> Found:
+    """"by the end of the month", "by EOY": a deadline, from now to the end of that stretch (Duckling's)."""
+    by = re.search(r"\bby\s+$", text[:found.start], re.I)
+    if by is None or not isinstance(found.value, dict) or found.value["to"] is None:
+        return found
+    end = datetime.fromisoformat(found.value["to"])
+    if end <= now:
+        return found
+    deadline = interval(by.start(), found.end, now.replace(microsecond=0), end, "second")
+    deadline.info["by"] = True
+    return deadline
+
+
+def _part_of(m: re.Match[str], g: dict[str, str], lang: str, now: datetime) -> Found | None:
+    """The stretch of a part of a week, month or year (:func:`_part`)."""
     today = now.date()
     part = {"beginning": "start", "early": "start", "初": "start", "mid": "mid", "middle": "mid", "中": "mid",
             "late": "end", "底": "end", "末": "end"}.get(g["part"].lower(), g["part"].lower())

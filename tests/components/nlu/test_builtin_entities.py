@@ -395,6 +395,31 @@ def test_one_end_said_is_an_open_interval(text, lang, expected):
     assert found.start == 0 or text[found.start - 1] == " "
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a deadline: from now to the end of the stretch (Duckling's "by EOM")
+        ("pay it by the end of the month", _iv(T("12-05", "10:00"), T("2027-01-01"))),
+        ("by end of next month", _iv(T("12-05", "10:00"), T("2027-02-01"))),
+        ("I need it by EOD", _iv(T("12-05", "10:00"), T("12-06"))),
+        ("by end of day", _iv(T("12-05", "10:00"), T("12-06"))),
+        ("by the end of the week", _iv(T("12-05", "10:00"), T("12-07"))),
+        # written short, as in business mail; BOM and BOY in capitals only
+        ("EOM", _iv(T("12-21"), T("2027-01-01"))),
+        ("at the EOY", _iv(T("09-01"), T("2027-01-01"))),
+        ("BOY", _iv(T("01-01"), T("04-01"))),
+    ],
+)
+def test_by_the_end_of_a_stretch_is_a_deadline_and_short_forms_are_read(text, expected):
+    (found,) = [f for f in extract(text, "en", NOW) if f.dim == "time"]
+    assert found.value == expected
+
+
+def test_end_of_day_is_midnight_and_a_boy_is_no_year():
+    assert [f.value for f in extract("end of day", "en", NOW)] == [T("12-06")]
+    assert extract("the boy is here", "en", NOW) == []
+
+
 def test_a_day_then_one_end_is_the_end_on_that_day_and_nothing_more():
     first, second = [f for f in extract("monday after 6pm and tuesday", "en", NOW) if f.dim == "time"]
     assert first.value == {"from": T("12-07", "18:00"), "to": None} and second.value == T("12-08")
