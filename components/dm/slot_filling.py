@@ -117,7 +117,8 @@ def _entity_value(e: Any, slot_type: str) -> Any:
     (``additional_info.unit``, as builtin_entities gives it). Of a range of amounts ("under $50",
     "between 10 and 20 dollars") an amount slot takes the one end said (a range stays a range, which it
     refuses), an ``any`` slot both ends with their currencies. A date, time or datetime slot takes the time
-    said by "by" ("by Friday" is from now to Friday: Friday, the deadline), not its unsaid start."""
+    said by "by" ("by Friday" is from now to Friday: Friday, the deadline; "by the end of the month": its last
+    day, given in ``additional_info.by``), not its unsaid start."""
     info = e.get("additional_info") or {}
     if slot_type == "amount" and "unit" in info:
         return {"value": e["value"], "unit": info.get("unit")}
@@ -128,6 +129,8 @@ def _entity_value(e: Any, slot_type: str) -> Any:
     if ends and slot_type == "any":
         return {"from": ends.get("from"), "to": ends.get("to")}
     if info.get("by") and slot_type in ("date", "time", "datetime") and isinstance(e["value"], dict):
+        if isinstance(info["by"], str):  # "by the end of the month": its last day
+            return info["by"]
         return e["value"].get("to")  # "by Friday" (from now, unsaid, to Friday): the deadline said
     return e["value"]
 

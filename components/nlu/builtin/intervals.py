@@ -283,7 +283,8 @@ def _by_then(found: Found, text: str, now: datetime) -> Found:
     if end <= now:
         return found
     deadline = interval(by.start(), found.end, now.replace(microsecond=0), end, "second")
-    deadline.info["by"] = True
+    # what a date slot takes: the stretch's last day (its "to" is the midnight after it, as Duckling's)
+    deadline.info["by"] = (end - timedelta(days=1)).isoformat(timespec="seconds")
     return deadline
 
 

@@ -308,6 +308,13 @@ conversations:
       - bot: Which day?
       - user: by friday                   # from now to Friday: the day said, not today (its unsaid start)
       - slots: {day: "2026-12-11"}
+  - name: by the end of the month
+    now: 2026-12-07T10:00:00+08:00
+    steps:
+      - user: book a table
+      - bot: Which day?
+      - user: by the end of the month     # its last day, not the midnight after it (the interval's end)
+      - slots: {day: "2026-12-31"}
   - name: a day of the month alone
     now: 2026-12-07T10:00:00+08:00
     steps:
@@ -318,7 +325,7 @@ conversations:
       - bot: What time?
 """
     agent, results = _talk(write_bot, tmp_path, DATES, tests)
-    assert results == [(True, None), (True, None)]
+    assert results == [(True, None), (True, None), (True, None)]
     (by,) = [e for e in agent.parse("by friday")["entities"] if e["entity"] == "time"]
     assert by["additional_info"]["by"] is True and by["value"]["from"] is not None  # Duckling's shape, marked
 
