@@ -3,8 +3,8 @@
 - one end alone, the other ``None`` (Duckling's After and Before, as Rasa gives them): "after 2pm",
   "from Monday on", "since 2014", "starting at 9am", "as soon as possible" (from now), "until 2pm",
   "before 11am on Friday", "no later than noon", "through 2014", "三点以后", "从下周一开始",
-  "下午三点之前", "到周五为止"; "by Friday" runs from now to Friday (``info["by"]``: only its end was said, a
-  deadline, which a date slot takes);
+  "下午三点之前", "到周五为止"; "by Friday", "by 2pm" run from now to that time (``info["by"]``: only its end was
+  said, a deadline, which a date or time slot takes);
 - a length of time from a time: "for 3 nights from Friday", "from 18th Dec for 10 days", "tomorrow
   at 9 for 2 hours", "周五开始住三晚". The nights of a stay end the morning after the last ("Friday
   for 3 nights" runs to Monday); Duckling's "for 10 days from 18th Dec" ends a day later.
@@ -29,6 +29,7 @@ _AFTER_EN = re.compile(rf"\b{_SOME}(?:after|since|from|starting(?:\s+(?:at|from|
 _BEFORE_EN = re.compile(rf"\b{_SOME}(?:before|until|untill|till|til|through|thru|up\s+to|no\s+later\s+than"
                         r"|not\s+after)\s+(?:the\s+)?$", re.I)
 _BY_EN = re.compile(r"\bby\s+$", re.I)
+_BY_CLOCK = re.compile(r"by\b", re.I)  # a clock time read with its "by" ("by 2pm": clock_en's "at" words)
 _AFTER_ZH = re.compile(r"以后|之后|往后|以来|起|开始|后")
 _BEFORE_ZH = re.compile(r"以前|之前|为止|前")
 _ONWARDS = re.compile(r"\s+(?:on|onwards?)\b", re.I)
@@ -96,19 +97,26 @@ def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolved: t
         lead = start - (start > 0 and text[start - 1] == ("从" if after else "到"))
         stop = mark.end()
     else:
+        if any(p.hour is not None and _BY_CLOCK.match(text, p.start) for p in group) and at > now:
+            return _by(start, end, now, at, grain)  # "by 2pm", "tomorrow by 3pm": a clock time said with "by"
         head = text[:start]
         found = _AFTER_EN.search(head) or _BEFORE_EN.search(head) or _BY_EN.search(head)
         if found is None or (previous is not None and not text[previous:found.start()].strip()) or \
                 _SPAN_BEFORE.search(text[:found.start()]):
             return None  # a range's second end; "a year from christmas", "3 days after Monday": another day
         if found.re is _BY_EN:  # from now, which was not said: `by` names the time said (a deadline)
-            by = interval(found.start(), end, now.replace(microsecond=0), at, grain)
-            by.info["by"] = True
-            return by
+            return _by(found.start(), end, now, at, grain)
         after, lead, stop = found.re is _AFTER_EN, found.start(), end
         if after and (onwards := _ONWARDS.match(text, end)):
             stop = onwards.end()
     return _open(lead, stop, at, grain, after)
+
+
+def _by(start: int, end: int, now: datetime, at: datetime, grain: str) -> Found:
+    """A deadline: from now, which was not said, to the time said (``info["by"]``)."""
+    by = interval(start, end, now.replace(microsecond=0), at, grain)
+    by.info["by"] = True
+    return by
 
 
 def _open(start: int, end: int, at: datetime, grain: str, after: bool) -> Found:

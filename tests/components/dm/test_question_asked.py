@@ -308,6 +308,9 @@ conversations:
       - bot: Which day?
       - user: by friday                   # from now to Friday: the day said, not today (its unsaid start)
       - slots: {day: "2026-12-11"}
+      - bot: What time?
+      - user: by 8pm                      # from now to 8pm, as Duckling reads it: the time said
+      - slots: {at: "20:00"}
   - name: by the end of the month
     now: 2026-12-07T10:00:00+08:00
     steps:
@@ -328,6 +331,8 @@ conversations:
     assert results == [(True, None), (True, None), (True, None)]
     (by,) = [e for e in agent.parse("by friday")["entities"] if e["entity"] == "time"]
     assert by["additional_info"]["by"] is True and by["value"]["from"] is not None  # Duckling's shape, marked
+    (by,) = [e for e in agent.parse("by 8pm")["entities"] if e["entity"] == "time"]
+    assert by["additional_info"]["by"] is True and by["value"]["to"].endswith("T20:00:00+08:00")
 
 
 def test_of_two_times_said_a_typed_slot_takes_the_first_that_fits(write_bot, tmp_path):

@@ -404,6 +404,8 @@ def test_one_end_said_is_an_open_interval(text, lang, expected):
         ("I need it by EOD", _iv(T("12-05", "10:00"), T("12-06"))),
         ("by end of day", _iv(T("12-05", "10:00"), T("12-06"))),
         ("by the end of the week", _iv(T("12-05", "10:00"), T("12-07"))),
+        ("by 2:00pm", _iv(T("12-05", "10:00"), T("12-05", "14:00"))),
+        ("tomorrow by 3pm", _iv(T("12-05", "10:00"), T("12-06", "15:00"))),
         # written short, as in business mail; BOM and BOY in capitals only
         ("EOM", _iv(T("12-21"), T("2027-01-01"))),
         ("at the EOY", _iv(T("09-01"), T("2027-01-01"))),
