@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from .clock_en import COUNT, count
 from .days import GRAIN_ORDER, MONTHS, Piece, Resolve, add_months, interval, midnight, plus, shift_of
 from .numbers import CN_NUM, Found, alternation, cn_int, cn_number
-from .open_intervals import for_length, one_end, open_phrases
+from .open_intervals import BY_EN, deadline, for_length, one_end, open_phrases
 from .units import ZH_UNITS, en_units, grain_of
 
 __all__ = ["POD_HOURS", "intervals"]
@@ -276,16 +276,12 @@ def _part(m: re.Match[str], text: str, lang: str, now: datetime) -> Found | None
 
 def _by_then(found: Found, text: str, now: datetime) -> Found:
     """"by the end of the month", "by EOY": a deadline, from now to the end of that stretch (Duckling's)."""
-    by = re.search(r"\bby\s+$", text[:found.start], re.I)
+    by = BY_EN.search(text[:found.start])
     if by is None or not isinstance(found.value, dict) or found.value["to"] is None:
         return found
     end = datetime.fromisoformat(found.value["to"])
-    if end <= now:
-        return found
-    deadline = interval(by.start(), found.end, now.replace(microsecond=0), end, "second")
-    # what a date slot takes: the stretch's last day (its "to" is the midnight after it, as Duckling's)
-    deadline.info["by"] = (end - timedelta(days=1)).isoformat(timespec="seconds")
-    return deadline
+    # a date slot takes the stretch's last day: its "to" is the midnight after it, as Duckling's
+    return deadline(by.start(), found.end, now, end, "second", last=end - timedelta(days=1)) if end > now else found
 
 
 def _part_of(m: re.Match[str], g: dict[str, str], lang: str, now: datetime) -> Found | None:

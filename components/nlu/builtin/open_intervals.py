@@ -20,7 +20,7 @@ from .days import GRAIN_ORDER, Piece, interval, midnight, plus
 from .numbers import CN_NUM, Found, cn_number
 from .units import ZH_UNITS, en_units, grain_of
 
-__all__ = ["for_length", "one_end", "open_phrases"]
+__all__ = ["BY_EN", "deadline", "for_length", "one_end", "open_phrases"]
 
 _SOME = r"(?:(?:any\s?time|some\s?times?)\s+)?"  # "anytime after 2014", "sometime before 2014"
 # one end said ("after 2pm", "until friday", "三点以后"): the words before an English time, after a Chinese one
@@ -28,7 +28,7 @@ _AFTER_EN = re.compile(rf"\b{_SOME}(?:after|since|from|starting(?:\s+(?:at|from|
                        r"|not\s+before)\s+(?:the\s+)?$", re.I)
 _BEFORE_EN = re.compile(rf"\b{_SOME}(?:before|until|untill|till|til|through|thru|up\s+to|no\s+later\s+than"
                         r"|not\s+after)\s+(?:the\s+)?$", re.I)
-_BY_EN = re.compile(r"\bby\s+$", re.I)
+BY_EN = re.compile(r"\bby\s+$", re.I)  # "by friday", "by the end of the month": a deadline
 _BY_CLOCK = re.compile(r"by\b", re.I)  # a clock time read with its "by" ("by 2pm": clock_en's "at" words)
 _AFTER_ZH = re.compile(r"以后|之后|往后|以来|起|开始|后")
 _BEFORE_ZH = re.compile(r"以前|之前|为止|前")
@@ -98,24 +98,25 @@ def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolved: t
         stop = mark.end()
     else:
         if any(p.hour is not None and _BY_CLOCK.match(text, p.start) for p in group) and at > now:
-            return _by(start, end, now, at, grain)  # "by 2pm", "tomorrow by 3pm": a clock time said with "by"
+            return deadline(start, end, now, at, grain)  # "by 2pm", "tomorrow by 3pm": a clock time said with "by"
         head = text[:start]
-        found = _AFTER_EN.search(head) or _BEFORE_EN.search(head) or _BY_EN.search(head)
+        found = _AFTER_EN.search(head) or _BEFORE_EN.search(head) or BY_EN.search(head)
         if found is None or (previous is not None and not text[previous:found.start()].strip()) or \
                 _SPAN_BEFORE.search(text[:found.start()]):
             return None  # a range's second end; "a year from christmas", "3 days after Monday": another day
-        if found.re is _BY_EN:  # from now, which was not said: `by` names the time said (a deadline)
-            return _by(found.start(), end, now, at, grain)
+        if found.re is BY_EN:  # from now, which was not said: `by` names the time said (a deadline)
+            return deadline(found.start(), end, now, at, grain)
         after, lead, stop = found.re is _AFTER_EN, found.start(), end
         if after and (onwards := _ONWARDS.match(text, end)):
             stop = onwards.end()
     return _open(lead, stop, at, grain, after)
 
 
-def _by(start: int, end: int, now: datetime, at: datetime, grain: str) -> Found:
-    """A deadline: from now, which was not said, to the time said (``info["by"]``)."""
+def deadline(start: int, end: int, now: datetime, at: datetime, grain: str, last: datetime | None = None) -> Found:
+    """A deadline: from now, which was not said, to the time said (``info["by"]``: True, or the ``last`` day a
+    date slot takes when the end is the midnight after it: "by the end of the month")."""
     by = interval(start, end, now.replace(microsecond=0), at, grain)
-    by.info["by"] = True
+    by.info["by"] = last.isoformat(timespec="seconds") if last is not None else True
     return by
 
 
