@@ -3,10 +3,12 @@
 The model learned "order" and "pizza" from the bot's examples; "ordr a piza" reaches it as
 word pieces it never saw together. :class:`Speller` knows the words of the bot's examples
 (with how often each occurs) and, for an English bot, the packaged encoder's whole words and
-pyspellchecker's English dictionary (the words its counts have 100 times or more: "latte", "spam",
-"vegan", which the encoder's list lacks; saved with the model). A word of the language is no typo
-but where the bot writes a word it is a slip of right there (below). A word of the message it knows
-none of these ways (letters only, 3 or more) is replaced, for the
+pyspellchecker's English dictionary (the words its counts have 100 times or more: "spam", "vegan",
+"overdraft", which the encoder's list lacks; saved with the model). A word of the dictionary is read as
+a bot word only when it is a slip of it ("booing" is booking in a bot that books; "overdraft" is no
+overdrawn, two edits away), never as another word of the language ("spam" is no span); a common word
+(the encoder's) is no typo but where the bot writes a word it is a slip of right there (below). A word
+of the message it knows none of these ways (letters only, 3 or more) is replaced, for the
 model only, by the closest word within one edit (two for words of 8 or more letters; an edit
 is a dropped, added or changed letter or two neighbours swapped, rapidfuzz's ``OSA``; a word
 of 3 letters only by one a letter longer: "mch" → much, never "the" → "tho"): the bot's own
@@ -80,7 +82,8 @@ class Speller:
         # and the rarer words of its dictionary, never typos themselves but never what a typo is read as
         # ("spacy" is no spacey, "guten" no gluten); saved with the model, which reads the same wherever it runs
         self.dictionary = frozenset(dictionary)
-        self._known = frozenset(words) | frozenset(counts) | self.dictionary
+        self._common = frozenset(words) | frozenset(counts)
+        self._known = self._common | self.dictionary
         self.pairs = pairs or {}  # "a b": how often the bot's examples write b after a (older archives: none)
         self._sides: Counter[str] = Counter()  # "a " / " b": how often a is followed, b preceded, by a word
         for pair, n in self.pairs.items():
@@ -118,7 +121,7 @@ class Speller:
         if not own:
             return other or word
         before, after = before.lower(), after.lower()
-        if lower in self._known:  # a word of the language: another only where the bot writes it there
+        if lower in self._common:  # a common word of the language: another only where the bot writes it there
             own = [w for w in own if self._expected(w, before, after)]
         ranked = sorted(
             ((is_slip(lower, w), self._beside(w, before, after), self.counts[w], w) for w in own), reverse=True

@@ -50,16 +50,16 @@ def test_a_word_the_bot_never_uses_becomes_another_english_word_only_where_it_is
     assert speller.correct("recieve") == "receive"  # two neighbours swapped
 
 
-def test_a_word_of_the_english_dictionary_is_no_typo_of_the_bots_word_or_the_encoders():
-    cafe = [["are", "you", "open", "late"], ["a", "coffee", "please"], ["i", "want", "a", "cappuccino"],
-            ["the", "opening", "hours"]]
+def test_a_word_of_the_english_dictionary_is_no_typo_but_of_a_bot_word_it_is_a_slip_of():
+    cafe = [["a", "coffee", "please"], ["i", "want", "a", "cappuccino"], ["the", "opening", "hours"],
+            ["is", "my", "booking", "confirmed"], ["am", "i", "overdrawn"]]
     speller = Speller.fit(cafe, "en")
-    # not in the encoder's list: they were read as the nearest word (the bot's late, the encoder's began and span)
+    # not in the encoder's list: they were read as its nearest word (late, began, span, important)
     assert speller.correct_words("can i get a latte".split()) == ["can", "i", "get", "a", "latte"]
-    assert [speller.correct(w) for w in ("vegan", "spam", "nerd", "importing")] == ["vegan", "spam", "nerd",
-                                                                                     "importing"]
+    assert [speller.correct(w) for w in ("vegan", "spam", "importing")] == ["vegan", "spam", "importing"]
+    # one slip from a bot word, a rare word is more likely that word mistyped; two edits are no slip
+    assert speller.correct("booing") == "booking" and speller.correct("overdraft") == "overdraft"
     assert speller.correct("coffe") == "coffee" and speller.correct("oppening") == "opening"  # typos still read
-    assert speller.correct_words("are you open lat".split())[-1] == "late"
     # the dictionary goes with the model: it reads the same wherever it is loaded; a model saved before it had none
     saved = speller.to_json()
     assert "latte" in saved["dictionary"] and Speller.from_json(saved, "en").correct("latte") == "latte"
