@@ -2,13 +2,8 @@
 
 The model learned "order" and "pizza" from the bot's examples; "ordr a piza" reaches it as
 word pieces it never saw together. :class:`Speller` knows the words of the bot's examples
-(with how often each occurs) and, for an English bot, the packaged encoder's whole words and
-pyspellchecker's English dictionary (the words its counts have 100 times or more: "spam", "vegan",
-"overdraft", which the encoder's list lacks; saved with the model). A word of the dictionary is read as
-a bot word only when it is a slip of it ("booing" is booking in a bot that books; "overdraft" is no
-overdrawn, two edits away), never as another word of the language ("spam" is no span); a common word
-(the encoder's) is no typo but where the bot writes a word it is a slip of right there (below). A word
-of the message it knows none of these ways (letters only, 3 or more) is replaced, for the
+(with how often each occurs) and, for an English bot, the packaged encoder's whole words.
+A word of the message it knows neither way (letters only, 3 or more) is replaced, for the
 model only, by the closest word within one edit (two for words of 8 or more letters; an edit
 is a dropped, added or changed letter or two neighbours swapped, rapidfuzz's ``OSA``; a word
 of 3 letters only by one a letter longer: "mch" → much, never "the" → "tho"): the bot's own
@@ -74,16 +69,12 @@ EXPECTED = 0.25
 
 class Speller:
     def __init__(self, counts: dict[str, int], known: Iterable[str] = (), pairs: dict[str, int] | None = None,
-                 short: dict[str, str] | None = None, dictionary: Iterable[str] = ()):
+                 short: dict[str, str] | None = None):
         self.counts = counts
         self.short = short or {}  # chat shorthand and what it stands for ("pls": please; shorthand.py)
-        words = list(known)  # the language's common words, the more common first: what a typo is read as
+        words = list(known)  # the language's words, the more common first
         self._rank = {w: i for i, w in enumerate(words)}
-        # and the rarer words of its dictionary, never typos themselves but never what a typo is read as
-        # ("spacy" is no spacey, "guten" no gluten); saved with the model, which reads the same wherever it runs
-        self.dictionary = frozenset(dictionary)
-        self._common = frozenset(words) | frozenset(counts)
-        self._known = self._common | self.dictionary
+        self._known = frozenset(words) | frozenset(counts)
         self.pairs = pairs or {}  # "a b": how often the bot's examples write b after a (older archives: none)
         self._sides: Counter[str] = Counter()  # "a " / " b": how often a is followed, b preceded, by a word
         for pair, n in self.pairs.items():
@@ -100,7 +91,7 @@ class Speller:
         counts = Counter(w for words in lists for w in words if w.isalpha())
         pairs = Counter(f"{a} {b}" for words in lists for a, b in zip(words, words[1:], strict=False)
                         if _wordlike(a) and _wordlike(b))
-        return cls(dict(counts), _known(language), dict(pairs), shorthand(language), _dictionary(language))
+        return cls(dict(counts), _known(language), dict(pairs), shorthand(language))
 
     def correct(self, word: str, before: str = "", after: str = "") -> str:
         """``word`` as the bot's examples spell it, or unchanged; ``before`` and ``after``, the words
@@ -121,7 +112,7 @@ class Speller:
         if not own:
             return other or word
         before, after = before.lower(), after.lower()
-        if lower in self._common:  # a common word of the language: another only where the bot writes it there
+        if lower in self._known:  # a word of the language: another only where the bot writes it there
             own = [w for w in own if self._expected(w, before, after)]
         ranked = sorted(
             ((is_slip(lower, w), self._beside(w, before, after), self.counts[w], w) for w in own), reverse=True
@@ -174,12 +165,11 @@ class Speller:
         return [], min(slips, key=lambda w: self._rank[w]) if slips else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"counts": self.counts, "pairs": self.pairs, "dictionary": sorted(self.dictionary)}
+        return {"counts": self.counts, "pairs": self.pairs}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], language: str) -> Speller:
-        # archives from before the dictionary have none
-        return cls(data["counts"], _known(language), data.get("pairs"), shorthand(language), data.get("dictionary", ()))
+        return cls(data["counts"], _known(language), data.get("pairs"), shorthand(language))
 
 
 class ReadingSpeller:
@@ -347,9 +337,8 @@ def _by_length(words: Iterable[str]) -> dict[int, list[str]]:
 
 @lru_cache(maxsize=8)
 def _known(language: str) -> tuple[str, ...]:
-    """Words that are never typos besides the bot's own, and that a typo may be read as, the more common
-    first: the packaged encoder's whole words, for English, then the words builtin_entities' grammar reads
-    ("quid", "thurs")."""
+    """Words that are never typos besides the bot's own, the more common first: the packaged
+    encoder's whole words, for English, then the words builtin_entities' grammar reads ("quid", "thurs")."""
     from .builtin.vocabulary import grammar_words
     from .fuzzy import english_words_by_rank
 
@@ -357,21 +346,3 @@ def _known(language: str) -> tuple[str, ...]:
         return ()
     words = english_words_by_rank()
     return words + tuple(sorted(grammar_words() - set(words)))
-
-
-# a word of pyspellchecker's English list is a word, not a typo, where its counts (OpenSubtitles) have it
-# this often: 47k words, latte, spam, vegan and overdraft among them; under it misspellings creep in
-# ("peperoni" is at 50)
-ENGLISH_FLOOR = 100
-
-
-@lru_cache(maxsize=8)
-def _dictionary(language: str) -> frozenset[str]:
-    """The words of the language's dictionary (English: pyspellchecker's, :data:`ENGLISH_FLOOR`): a word
-    the encoder's list lacks but the language has is no typo ("latte" is no late, "spam" no span)."""
-    if language != "en":
-        return frozenset()
-    from spellchecker import SpellChecker
-
-    counts = SpellChecker(language="en", distance=1).word_frequency.dictionary
-    return frozenset(w for w, n in counts.items() if n >= ENGLISH_FLOOR and w.isascii() and w.isalpha())

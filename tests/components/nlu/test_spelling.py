@@ -50,23 +50,6 @@ def test_a_word_the_bot_never_uses_becomes_another_english_word_only_where_it_is
     assert speller.correct("recieve") == "receive"  # two neighbours swapped
 
 
-def test_a_word_of_the_english_dictionary_is_no_typo_but_of_a_bot_word_it_is_a_slip_of():
-    cafe = [["a", "coffee", "please"], ["i", "want", "a", "cappuccino"], ["the", "opening", "hours"],
-            ["is", "my", "booking", "confirmed"], ["am", "i", "overdrawn"]]
-    speller = Speller.fit(cafe, "en")
-    # not in the encoder's list: they were read as its nearest word (late, began, span, important)
-    assert speller.correct_words("can i get a latte".split()) == ["can", "i", "get", "a", "latte"]
-    assert [speller.correct(w) for w in ("vegan", "spam", "importing")] == ["vegan", "spam", "importing"]
-    # one slip from a bot word, a rare word is more likely that word mistyped; two edits are no slip
-    assert speller.correct("booing") == "booking" and speller.correct("overdraft") == "overdraft"
-    assert speller.correct("coffe") == "coffee" and speller.correct("oppening") == "opening"  # typos still read
-    # the dictionary goes with the model: it reads the same wherever it is loaded; a model saved before it had none
-    saved = speller.to_json()
-    assert "latte" in saved["dictionary"] and Speller.from_json(saved, "en").correct("latte") == "latte"
-    assert Speller.from_json({"counts": saved["counts"], "pairs": saved["pairs"]}, "en").correct("latte") == "late"
-    assert Speller.fit(EXAMPLES, "de").to_json()["dictionary"] == []  # English only
-
-
 def test_chat_shorthand_is_read_as_what_it_stands_for_unless_the_bot_writes_it():
     speller = Speller.fit([*EXAMPLES, ["thx", "a", "lot"]], "en")
     read = speller.correct_words("pls book a table for my bday smth cheap lol".split())
