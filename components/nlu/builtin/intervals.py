@@ -268,10 +268,13 @@ def _part(m: re.Match[str], text: str, lang: str, now: datetime) -> Found | None
     if "abbr" in g:  # EOM: the end of the month, BOY: the beginning of the year
         g |= {"part": "end" if g["abbr"][0] in "eE" else "start",
               "unit": "month" if g["abbr"][-1] in "mM" else "year"}
-    found = _part_of(m, g, lang, now)
-    if found is not None and g["part"].lower() in ("end", "late"):
-        return _by_then(found, text, now)
-    return found
+    part = _PART_NAMES.get(g["part"].lower(), g["part"].lower())  # start, mid or end
+    found = _part_of(m, g, part, lang, now)
+    return _by_then(found, text, now) if found is not None and part == "end" else found
+
+
+_PART_NAMES = {"beginning": "start", "early": "start", "初": "start", "mid": "mid", "middle": "mid", "中": "mid",
+               "late": "end", "底": "end", "末": "end"}
 
 
 def _by_then(found: Found, text: str, now: datetime) -> Found:
@@ -284,11 +287,9 @@ def _by_then(found: Found, text: str, now: datetime) -> Found:
     return deadline(by.start(), found.end, now, end, "second", last=end - timedelta(days=1)) if end > now else found
 
 
-def _part_of(m: re.Match[str], g: dict[str, str], lang: str, now: datetime) -> Found | None:
-    """The stretch of a part of a week, month or year (:func:`_part`)."""
+def _part_of(m: re.Match[str], g: dict[str, str], part: str, lang: str, now: datetime) -> Found | None:
+    """The stretch of the ``part`` (start, mid or end) of a week, month or year (:func:`_part`)."""
     today = now.date()
-    part = {"beginning": "start", "early": "start", "初": "start", "mid": "mid", "middle": "mid", "中": "mid",
-            "late": "end", "底": "end", "末": "end"}.get(g["part"].lower(), g["part"].lower())
     rel = g.get("rel", "").lower()
     shift = (shift_of(rel) if lang == "en"
              else 1 if rel in ("下", "下个", "明") else -1 if rel in ("上", "上个", "去") else 0)
