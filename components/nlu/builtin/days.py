@@ -115,6 +115,23 @@ def add_months(d: date, n: int) -> date:
     return date(d.year + month // 12, month % 12 + 1, 1)
 
 
+def nth_in(first: date, end: date, unit: int | str, n: int) -> date | None:
+    """The ``n``-th (from 1; ``-1`` the last, ``-2`` the one before) of a ``unit`` in the days from ``first`` to
+    ``end`` (exclusive): a weekday (0 = Monday), ``"day"``, or ``"week"``: the Monday of a week all of whose seven
+    days lie in the span, as Duckling's ("the first week of October 2014" is October 6th's, "the last week of
+    September 2014" the 22nd's). None if there are not that many."""
+    if unit == "day":
+        step, start = 1, first
+    elif unit == "week":
+        step, start = 7, first + timedelta(days=-first.weekday() % 7)
+        end -= timedelta(days=6)
+    else:
+        step, start = 7, first + timedelta(days=(int(unit) - first.weekday()) % 7)
+    count = max(0, ((end - start).days + step - 1) // step)
+    index = n - 1 if n > 0 else count + n
+    return start + timedelta(days=index * step) if n and 0 <= index < count else None
+
+
 _WEEKDAY_DATE_GAP = re.compile(r"^\s*[,，、]?\s*(?:the\s+)?$", re.I)
 _ORDINAL_AFTER = re.compile(r"^\s*,?\s*(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b", re.I)
 

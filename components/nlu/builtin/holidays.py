@@ -10,17 +10,15 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
+from .days import add_months, nth_in
+
 __all__ = ["HOLIDAYS", "HOLIDAYS_ZH", "NAMES", "NAMES_ZH", "holiday_on", "nth_weekday"]
 
 
 def nth_weekday(year: int, month: int, weekday: int, n: int) -> date | None:
     """The ``n``-th ``weekday`` (0 = Monday) of a month; ``n = -1`` the last; None if it has none."""
-    if n < 0:
-        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-        return last - timedelta(days=(last.weekday() - weekday) % 7)
     first = date(year, month, 1)
-    day = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
-    return day if day.month == month else None
+    return nth_in(first, add_months(first, 1), weekday, n)
 
 
 def _easter(shift: int) -> Callable[[int], date | None]:

@@ -4,7 +4,7 @@
   wednesday", "July 13-15", "from the 13th to the 15th of July", "三点到五点", "7月13号到15号";
   the unsaid parts of one side come from the other (its day, its am/pm);
 - a part of a day: "tomorrow evening", "tonight", "this morning", "monday morning", "明天下午";
-- a weekend: "this weekend", "next weekend", "这周末";
+- a weekend: "this weekend", "next weekend", "the last weekend of October", "这周末";
 - a stretch from now: "the next 3 days", "the last 2 weeks", "past 2 hours", "未来三天", "上两周";
 - a part of a month or year: "the end of the month", "early March", "the beginning of 2027", 月底, 下个月初, 年底;
 - (open_intervals.py) a length of time from a time ("for 3 nights from Friday"), and one end alone
@@ -22,9 +22,10 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from .clock_en import COUNT, count
-from .days import GRAIN_ORDER, MONTHS, Piece, Resolve, add_months, interval, midnight, plus, shift_of
+from .days import GRAIN_ORDER, MONTHS, Piece, Resolve, add_months, interval, midnight, nth_in, plus, shift_of
 from .numbers import CN_NUM, Found, alternation, cn_int, cn_number
 from .open_intervals import BY_EN, deadline, for_length, one_end, open_phrases
+from .times_en import NTH_EN, SPAN_EN, nth_of_span
 from .units import ZH_UNITS, en_units, grain_of
 
 __all__ = ["POD_HOURS", "intervals"]
@@ -66,8 +67,11 @@ _STRETCH_ZH = re.compile(
     rf"(?P<rel>接下来的?|未来|过去|最近|上|前|下|后)(?P<n>{CN_NUM})个?(?P<unit>秒钟?|分钟|小时|钟头|天|周|星期|礼拜|月|年)"
 )
 _WEEKEND = {"en": re.compile(
-    r"\b(?:(?P<rel>this\s+past|this|next|last|coming|the)\s+)?week-?ends?(?P<after>\s+after\s+next)?\b", re.I),
+    r"\b(?:(?P<rel>this\s+past|this|next|last|coming|the)\s+)?w(?:ee)?k-?ends?(?P<after>\s+after\s+next)?\b", re.I),
             "zh": re.compile(r"(?P<rel>这个?|本|下个?|上个?)?周末")}
+# one weekend of a month or year: "the last weekend of October", "the first weekend of next month"; a weekend is
+# the month's when its Sunday is (Duckling's: October 2013's last is the 25th to the 28th)
+_NTH_WEEKEND_EN = re.compile(rf"\b{NTH_EN}\s+w(?:ee)?k-?\s?ends?\s+{SPAN_EN}\b", re.I)
 
 
 def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], resolve: Resolve) -> list[Found]:
@@ -228,13 +232,17 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
         found = _stretch(m, lang, now)
         if found is not None:
             out.append(found)
+    for m in _NTH_WEEKEND_EN.finditer(text) if lang == "en" else ():
+        span_first, span_end, place = nth_of_span({k: v for k, v in m.groupdict().items() if v is not None}, today)
+        sunday = nth_in(span_first, span_end, 6, place)
+        if sunday is not None:
+            out.append(_weekend(m.start(), m.end(), sunday - timedelta(days=2), now))
     for m in _WEEKEND[lang].finditer(text):
         rel = " ".join((m.group("rel") or "this").lower().split())
         shift = 1 if rel.startswith(("next", "下")) else -1 if rel.startswith(("last", "this past", "上")) else 0
         shift = 2 if lang == "en" and m.group("after") else shift  # "the weekend after next"
         friday = today - timedelta(days=today.weekday()) + timedelta(days=4, weeks=shift)
-        frm = midnight(friday, now) + timedelta(hours=18)
-        out.append(interval(m.start(), m.end(), frm, midnight(friday + timedelta(days=3), now), "hour"))
+        out.append(_weekend(m.start(), m.end(), friday, now))
     if lang == "en":
         out += [f for m in _SEASON_EN.finditer(text) if (f := _season(m, now)) is not None]
     for m in _PART[lang].finditer(text):
@@ -244,6 +252,12 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
     out += open_phrases(text, lang, now)
     return out
 
+
+
+def _weekend(start: int, end: int, friday: date, now: datetime) -> Found:
+    """The weekend from ``friday``: Friday 18:00 to Monday 00:00, Duckling's."""
+    return interval(start, end, midnight(friday, now) + timedelta(hours=18), midnight(friday + timedelta(days=3), now),
+                    "hour")
 
 # the beginning, middle or end of a month or year: "end of the month", "early March", "the beginning of 2027",
 # 月底, 下个月初, 年底; a month's first ten days, the next ten, the rest; a year's first three months, the next five,

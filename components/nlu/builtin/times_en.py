@@ -4,7 +4,8 @@ A day: relative ("tomorrow", "the day before yesterday", "next friday", "wednesd
 "friday after next", "3 fridays from now", "in 3 days", "two weeks ago", "a week hence"), a date
 ("June 5th", "the first of march", "march third 2015", "2015-3-3", "10/31/74", "31-Oct-74",
 "Monday, Feb 18", "the 20th of next month", "the last Monday of May", "the first tuesday of
-october"), a week, month, quarter or year ("next week", "this quarter", "the 3rd quarter of 2018",
+october", "the 5th last day of May"), a week, month, quarter or year ("next week", "this quarter", "the 3rd
+quarter of 2018", "the first week of October", "the 2nd last week of 2018", "the week of the 14th",
 "October 2014", "next March", "in 2014"), a holiday ("christmas", "easter 2010", "last
 thanksgiving"). Clock times and offsets from now are clock_en.py's.
 """
@@ -25,12 +26,13 @@ from .days import (
     next_day_of_month,
     next_weekday,
     now_piece,
+    nth_in,
     shift_of,
     two_digit_year,
     with_weekday,
 )
 from .holidays import NAMES as HOLIDAY_NAMES
-from .holidays import holiday_on, nth_weekday
+from .holidays import holiday_on
 from .numbers import ORDINAL_WORDS, TENS, alternation
 from .units import GRAINS, en_units, grain_of
 
@@ -49,6 +51,11 @@ _DAY_WORD = "|".join(w.replace(" ", r"[\s-]?") for w in sorted(DAY_WORDS, key=le
 _DOM = rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\b|(?:{_DAY_WORD})\b)"
 _REL = r"next|this|last|current|coming|upcoming|following|the\s+following|previous|past"
 _NTH = r"first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th"
+# "the first monday of", "the 2nd last week of", "the last day in"
+NTH_EN = rf"(?:the\s+)?(?:(?P<nback>second|third|fourth|fifth|2nd|3rd|4th|5th)\s+(?=last\b))?(?P<nth>{_NTH})"
+# the month or year they are of: "of October 2014", "of next month", "of the month", "in 2018", "of the year"
+SPAN_EN = (rf"(?:of|in)\s+(?:the\s+)?(?:(?P<nmrel>{_REL})\s+month|(?P<nmon>{_MON})\.?(?:\s+(?P<ny>\d{{4}}))?"
+           rf"|(?P<nmonth>month)|(?P<nyear>\d{{4}})|(?:(?P<nyrel>{_REL})\s+)?(?P<nthisyear>year))")
 _WORDS_TOO = ("sat", "sun", "wed")  # short weekdays that are English words
 # "1/2 hour", "3/4 of a day": a share of a unit, no date
 _NOT_A_SHARE = rf"(?!\s*(?:of\s+an?\s+)?(?:h|{en_units(*GRAINS)}|cups?)\b)"
@@ -68,8 +75,7 @@ _EN_DAY = re.compile(
     rf"|(?P<wdw>{_WD})\.?,?\s+(?:of\s+|from\s+)?(?:the\s+)?(?P<wrel>{_REL})\s+week"
     rf"|(?P<wrel2>next|this|last|previous|past)\s+week'?s\s+(?P<wdw2>{_WD})"
     rf"|(?:the\s+)?(?P<wda>{_WD})\s+after\s+next"
-    rf"|(?:the\s+)?(?P<nth>{_NTH})\s+(?P<nwd>{_WD}|day)\s+(?:of|in)\s+(?:the\s+)?(?:(?P<nmrel>{_REL})\s+month"
-    rf"|(?P<nmon>{_MON})\.?(?:\s+(?P<ny>\d{{4}}))?|(?P<nmonth>month))"
+    rf"|{NTH_EN}\s+(?P<nwd>{_WD}|day|week)\s+{SPAN_EN}"
     rf"|(?:(?P<hrel>this|next|last|coming)\s+)?(?P<hol>{HOLIDAY_NAMES})(?:,?\s+(?:of\s+)?(?P<hy>\d{{4}})"
     rf"|\s+of\s+(?P<hyrel>next|last|this)\s+year)?"
     rf"|(?P<cn>{COUNT})\s+(?P<cwd>{_WD})s\s+(?P<cdir>from\s+now|ago|back)"
@@ -102,6 +108,7 @@ _EN_DAY = re.compile(
     rf"|(?:in|during)\s+(?P<inmonth>{_MON})|(?P<month>{_MON_ALONE}))\b",
     re.I,
 )
+_WEEK_OF = re.compile(r"\b(?:the\s+)?week\s+of\s+$", re.I)
 _EN_POD = re.compile(
     r"\b(?:in\s+the\s+|this\s+|tomorrow\s+)?(?:(?P<mod>early|late)\s+(?:in\s+the\s+)?)?"
     r"(?P<pod>morning|afternoon|evening|night|lunch)(?:time)?\b|\bat\s+night\b",
@@ -146,6 +153,24 @@ def _holiday(g: dict[str, str], today: date) -> date | None:
     return this_year if this_year >= today else holiday_on(name, today.year + 1)  # the next one
 
 
+def nth_of_span(g: dict[str, str], today: date) -> tuple[date, date, int]:
+    """The first day and the day after the month or year a match of ``NTH_EN ... SPAN_EN`` names (a month without
+    its year the next one, this one while it lasts), and the place said: 2 for "second", -1 for "last", -2 for
+    "second last"."""
+    if "nyear" in g or "nthisyear" in g:
+        year = int(g["nyear"]) if "nyear" in g else today.year + shift_of(g.get("nyrel", "this"))
+        first, end = date(year, 1, 1), date(year + 1, 1, 1)
+    else:
+        if "nmon" in g:
+            first = date(int(g["ny"]) if "ny" in g else today.year, _month(g["nmon"]), 1)
+            if "ny" not in g and first < add_months(today, 0):
+                first = date(today.year + 1, first.month, 1)
+        else:
+            first = add_months(today, shift_of(g["nmrel"]) if "nmrel" in g else 0)
+        end = add_months(first, 1)
+    return first, end, _nth(g["nth"]) * (_nth(g["nback"]) if "nback" in g else 1)
+
+
 def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, str]:
     """The day (or first day of the week, month, quarter, year) a match of _EN_DAY names, and its grain."""
     monday = today - timedelta(days=today.weekday())
@@ -160,17 +185,9 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
     if "wda" in g:  # "friday after next": the one after the next one
         return next_weekday(today, WEEKDAYS[g["wda"].lower()]) + timedelta(weeks=1), "day"
     if "nth" in g:
-        if "nmon" in g:
-            month_day = date(int(g["ny"]) if "ny" in g else today.year, _month(g["nmon"]), 1)
-            if "ny" not in g and month_day < add_months(today, 0):
-                month_day = date(today.year + 1, month_day.month, 1)
-        else:
-            month_day = add_months(today, shift_of(g["nmrel"]) if "nmrel" in g else 0)
-        nth = _nth(g["nth"])
-        if g["nwd"].lower() == "day":
-            last = add_months(month_day, 1) - timedelta(days=1)
-            return (last if nth == -1 else month_day + timedelta(days=nth - 1) if nth else None), "day"
-        return nth_weekday(month_day.year, month_day.month, WEEKDAYS[g["nwd"].lower()], nth), "day"
+        first, end, nth = nth_of_span(g, today)
+        unit = g["nwd"].lower()
+        return nth_in(first, end, WEEKDAYS.get(unit, unit), nth), "week" if unit == "week" else "day"
     if "hol" in g:
         return _holiday(g, today), "day"
     if "cwd" in g:  # "3 fridays from now", "2 thursdays ago"
@@ -293,6 +310,11 @@ def en_pieces(text: str, now: datetime, date_order: str) -> list[Piece]:
             piece.said_year = any(k in g for k in ("y1", "y2", "y3", "iso", "num"))
         days.append(piece)
     out = with_weekday(text, days, today)
+    for piece in out:
+        week_of = _WEEK_OF.search(text[:piece.start]) if piece.grain == "day" else None
+        if week_of and piece.day is not None:  # "the week of October 6th": its week (a Sunday the next, as Duckling's)
+            piece.start, piece.grain, weekday = week_of.start(), "week", piece.day.weekday()
+            piece.day += timedelta(days=7 - weekday if weekday == 6 else -weekday)
     for m in _EN_POD.finditer(text):
         start = m.start() if not m.group().lower().startswith("tomorrow") else m.start() + len("tomorrow ")
         pod = " ".join(w for w in (m.group("mod"), m.group("pod") or "night") if w).lower()  # "early morning"

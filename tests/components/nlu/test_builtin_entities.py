@@ -417,6 +417,44 @@ def test_by_the_end_of_a_stretch_is_a_deadline_and_short_forms_are_read(text, ex
     assert found.value == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "grain"),
+    [
+        # a week of a month is one all of whose days are in it (Duckling's): December 2026 starts on a Tuesday
+        ("the first week of december", T("12-07"), "week"),
+        ("the last week of the month", T("12-21"), "week"),  # the 28th's week ends in January
+        ("the 2nd last week of next month", T("2027-01-18"), "week"),
+        ("the first week of 2027", T("2027-01-04"), "week"),
+        ("the third last week of the year", T("12-07"), "week"),  # the 28th's week ends in 2027
+        ("the 5th last day of december", T("12-27"), "day"),
+        ("the last friday of the year", T("12-25"), "day"),
+        ("the first day of next year", T("2027-01-01"), "day"),
+        # the week of a day: its Monday's; a Sunday starts the next week, as Duckling reads it
+        ("can we do the week of the 14th", T("12-14"), "week"),
+        ("the week of january 6th", T("2027-01-04"), "week"),
+        ("week of sunday january 3rd", T("2027-01-04"), "week"),
+    ],
+)
+def test_the_nth_week_or_day_of_a_month_or_year_and_the_week_of_a_day(text, value, grain):
+    (found,) = [f for f in extract(text, "en", NOW) if f.dim == "time"]
+    assert (found.value, found.info["grain"]) == (value, grain)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a weekend is the month's when its Sunday is: January 2027's first is Friday the 1st to Monday the 4th
+        ("the first weekend of next month", _iv(T("2027-01-01", "18:00"), T("2027-01-04"))),
+        ("last weekend of January", _iv(T("2027-01-29", "18:00"), T("2027-02-01"))),
+        ("the second wkend in january 2027", _iv(T("2027-01-08", "18:00"), T("2027-01-11"))),
+        ("this wkend", _iv(T("12-04", "18:00"), T("12-07"))),
+    ],
+)
+def test_the_nth_weekend_of_a_month_is_a_friday_evening_to_monday(text, expected):
+    (found,) = [f for f in extract(text, "en", NOW) if f.dim == "time"]
+    assert found.value == expected
+
+
 def test_end_of_day_is_midnight_and_a_boy_is_no_year():
     assert [f.value for f in extract("end of day", "en", NOW)] == [T("12-06")]
     assert extract("the boy is here", "en", NOW) == []
