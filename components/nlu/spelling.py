@@ -20,6 +20,11 @@ word of the language that the bot's examples never use is read as a bot word it 
 where the bot writes that word beside one of the typed word's neighbours, in at least a quarter of the
 places it writes a word there (after "a" the restaurant bot mostly writes "table"), much as Chinese is
 read below; "we were there" and "thanks a lot" (the bot writes "a lost card" once) stay.
+A rarer word of the language, one the encoder's list lacks but the English dictionary has
+(pyspellchecker's word counts: "spam", "vegan", "latte", "importing"), is a word, not a typo: it is read as
+another only where that one is :data:`MORE_COMMON` (1000) times as common, in English or in the bot's examples
+(the noisy channel's odds: "lief" is life, "hoe" how, "booing" the booking bot's booking; "spam" is no span,
+"vegan" no began), or where the bot writes that word beside one of its neighbours, as above.
 Chat shorthand ("pls", "thx", "cya", "acct": shorthand.py) is read as what it stands for where the bot's
 examples do not write it, not as the nearest word ("pls" was plus).
 Entity values keep what the user typed (the offsets do not move): the rule extractor's fuzzy
@@ -65,12 +70,19 @@ __all__ = [
 # the share of the places the bot writes a word after (or before) a neighbour that makes a slip into another
 # word read as that word there (Speller._expected)
 EXPECTED = 0.25
+# a typed word that is a rarer word of the language (in its dictionary, not among the encoder's words) is read as
+# a word it is a slip of only where that word is this many times as common: the noisy channel's odds, with about
+# one word in thirty typed with a slip and some thirty slips of a word, which a slip must beat ("lief" is life,
+# 6500 times as common; "spam" stays, span is 4 times as common, "vegan" 31, "latte" 99, "nerd" 830)
+MORE_COMMON = 1000
 
 
 class Speller:
     def __init__(self, counts: dict[str, int], known: Iterable[str] = (), pairs: dict[str, int] | None = None,
-                 short: dict[str, str] | None = None):
+                 short: dict[str, str] | None = None, language: str = ""):
         self.counts = counts
+        self.language = language  # whose dictionary (word frequencies) weighs a typed word that is a word
+        self._total = sum(counts.values()) or 1
         self.short = short or {}  # chat shorthand and what it stands for ("pls": please; shorthand.py)
         words = list(known)  # the language's words, the more common first
         self._rank = {w: i for i, w in enumerate(words)}
@@ -91,7 +103,7 @@ class Speller:
         counts = Counter(w for words in lists for w in words if w.isalpha())
         pairs = Counter(f"{a} {b}" for words in lists for a, b in zip(words, words[1:], strict=False)
                         if _wordlike(a) and _wordlike(b))
-        return cls(dict(counts), _known(language), dict(pairs), shorthand(language))
+        return cls(dict(counts), _known(language), dict(pairs), shorthand(language), language)
 
     def correct(self, word: str, before: str = "", after: str = "") -> str:
         """``word`` as the bot's examples spell it, or unchanged; ``before`` and ``after``, the words
@@ -109,9 +121,13 @@ class Speller:
             if len(self._cache) > 50_000:
                 self._cache.clear()
         own, other = self._cache[lower]
+        before, after = before.lower(), after.lower()
+        typed = 0.0 if lower in self._known else self._share(lower, {})
+        if typed:  # a rarer word of the language: a bot word it is a slip of where the bot writes it there, or
+            # one so much more common that a slip is likelier than the word ("lief" is life, "spam" stays)
+            own = [w for w in own if self._expected(w, before, after) or self._share(w) >= MORE_COMMON * typed]
         if not own:
             return other or word
-        before, after = before.lower(), after.lower()
         if lower in self._known:  # a word of the language: another only where the bot writes it there
             own = [w for w in own if self._expected(w, before, after)]
         ranked = sorted(
@@ -129,6 +145,13 @@ class Speller:
             for i, w in enumerate(words)
         ]
 
+    def _share(self, word: str, own: dict[str, int] | None = None) -> float:
+        """How often ``word`` is written: its share of the bot's examples' words or of the language's
+        dictionary, whichever is more (``own={}``: the dictionary's alone)."""
+        counts, total = dictionary(self.language)
+        own = self.counts if own is None else own
+        return max(own.get(word, 0) / self._total, counts.get(word, 0) / total)
+
     def _beside(self, word: str, before: str, after: str) -> bool:
         return f"{before} {word}" in self.pairs or f"{word} {after}" in self.pairs
 
@@ -145,9 +168,18 @@ class Speller:
         """The bot's words ``lower`` may be a typo of (the closest), and the language's closest word for a
         word close to none of them. A word of the language: the bot's words it is a slip of."""
         most = 2 if len(lower) >= 8 else 1
-        if lower in self._known:
-            return [w for n in (len(lower) - 1, len(lower), len(lower) + 1) for w in self._own.get(n, [])
-                    if is_slip(lower, w)], None
+        typed = 0.0 if lower in self._known else self._share(lower, {})
+        if lower in self._known or typed:
+            own = [w for n in (len(lower) - 1, len(lower), len(lower) + 1) for w in self._own.get(n, [])
+                   if is_slip(lower, w)]
+            if not typed:
+                return own, None
+            # a rarer word of the language is read as a common one it is a slip of only where that is
+            # MORE_COMMON times as common (correct() weighs the bot's words so too, or by their neighbours)
+            sizes = [len(lower) - 1, len(lower), len(lower) + 1][len(lower) == 3:]  # "sop" is stop, never so
+            common = [(self._share(w), w) for n in sizes for w in self._words.get(n, []) if is_slip(lower, w)]
+            common = [(f, w) for f, w in common if f >= MORE_COMMON * typed]
+            return own, max(common)[1] if common else None
         # 3 letters: one was dropped
         lengths = [4] if len(lower) == 3 else range(len(lower) - most, len(lower) + most + 1)
         own = [w for n in lengths for w in self._own.get(n, [])]
@@ -169,7 +201,7 @@ class Speller:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], language: str) -> Speller:
-        return cls(data["counts"], _known(language), data.get("pairs"), shorthand(language))
+        return cls(data["counts"], _known(language), data.get("pairs"), shorthand(language), language)
 
 
 class ReadingSpeller:
@@ -346,3 +378,23 @@ def _known(language: str) -> tuple[str, ...]:
         return ()
     words = english_words_by_rank()
     return words + tuple(sorted(grammar_words() - set(words)))
+
+
+# a word of pyspellchecker's English list is a word, not a typo, where its counts (OpenSubtitles and others) have
+# it this often: 44k words, latte, spam, vegan and overdraft among them; under it misspellings creep in
+# ("peperoni" is at 50)
+ENGLISH_FLOOR = 100
+
+
+@lru_cache(maxsize=8)
+def dictionary(language: str) -> tuple[dict[str, int], int]:
+    """The words of the language's dictionary and how often each is used, and all its words' count (English:
+    pyspellchecker's, the words counted :data:`ENGLISH_FLOOR` times or more; no other language has one): what
+    tells a rarer word from a typo of a common one (read once, on the first word that needs it)."""
+    if language != "en":
+        return {}, 1
+    from spellchecker import SpellChecker
+
+    counts = SpellChecker(language="en", distance=1).word_frequency.dictionary
+    kept = {w: n for w, n in counts.items() if n >= ENGLISH_FLOOR and w.isascii() and w.isalpha()}
+    return kept, sum(counts.values()) or 1

@@ -209,3 +209,27 @@ def test_a_neighbour_the_bot_writes_many_words_beside_is_no_evidence_of_a_slip()
     assert banking.correct_words(["thanks", "a", "lot"]) == ["thanks", "a", "lot"]
     restaurant = Speller.fit([["book", "a", "table"], ["a", "table", "for", "two"], ["a", "taxi"]], "en")
     assert restaurant.correct_words(["a", "tale"]) == ["a", "table"]
+
+
+def test_a_rarer_word_of_the_language_is_read_as_a_slip_only_of_a_far_more_common_word():
+    """Words the encoder's list lacks but the dictionary has are words, unless a word they are a slip of
+    is MORE_COMMON times as common (in English or in the bot's examples): the noisy channel's odds."""
+    speller = Speller.fit([
+        ["is", "the", "newsletter", "free"], ["what", "languages", "can", "you", "speak"],
+        ["where", "do", "i", "begin"], ["is", "it", "late"], ["i", "am", "booking", "a", "table"], ["thanks"],
+    ], "en")
+
+    def read(text):
+        return " ".join(speller.correct_words(text.split()))
+
+    # real words once read as their nearest common word: span, began, important, touch, icao
+    assert read("is the newsletter just spam") == "is the newsletter just spam"
+    assert read("are you vegan") == "are you vegan"
+    assert read("i am stuck importing data") == "i am stuck importing data"
+    assert read("you are so touchy") == "you are so touchy" and read("ciao") == "ciao"
+    # slips that make rare words: life and how are thousands of times as common as lief and hoe
+    assert read("for the rest of my lief") == "for the rest of my life" and read("hoe are you") == "how are you"
+    # a slip of the bot's own word: booking is far more common in its examples than booing in English
+    assert read("booing a table") == "booking a table"
+    # a word no dictionary has is read as before: the nearest word it is a slip of
+    assert read("weathr") == "weather"
