@@ -2,7 +2,8 @@
 
 A currency is said by a symbol ("$20", "20€", "10k$"), its code before or after the number
 ("EUR 20", "USD3.14", "42 MYR"), or its name ("ten pounds", "42 ringgit", "两百块", "港币3.14");
-cents follow ("$20 and 43c", "20 dollars 43 cents", "三块五毛二") or stand alone ("10¢", "ten
+cents follow ("$20 and 43c", "20 dollars 43 cents", "20 euros 50" and "20€50" at the end of what is said,
+"三块五毛二") or stand alone ("10¢", "ten
 pennies", "两毛五"). A scale multiplies ("$4.7 billion", "5 lakh rupees"). Where a name is
 several currencies (a "dinar", a "riyal") the name is the unit, as Duckling gives it.
 """
@@ -74,10 +75,13 @@ _CODE = "|".join(sorted(CODES))
 _CUR = rf"(?:{_SYMBOL}|(?-i:{_CODE})|(?:(?:{_COUNTRIES})\s+)?(?:{_NAMES}))"
 _EN_AMOUNT = re.compile(
     rf"(?<![\w$€£¥￥₹])(?:(?P<pre>{_CUR})\s?(?P<n1>{DIGITS})(?:\s?(?P<s1>{_SCALES})\b)?"
-    rf"|(?P<n2>{WORD_NUM}|an?)(?:\s?(?P<s2>{_SCALES})\b)?\s?(?P<post>{_CUR})(?!\w)(?<!pound(?=\s+of\b))"
+    rf"|(?P<n2>{WORD_NUM}|an?)(?:\s?(?P<s2>{_SCALES})\b)?\s?(?P<post>{_CUR})(?:(?!\w)|(?<=[€$£¥￥₹₪₩₽])(?=\d{{2}}(?!\w)))(?<!pound(?=\s+of\b))"
     rf"(?<!pounds(?=\s+of\b)))"  # "a pound of flour" is a weight
     rf"(?:\s*(?:and\s+)?(?P<cents>\d{{1,2}}|{WORD_NUM})\s?(?:{CENT_WORDS})\b"
-    rf"|\s+and\s+(?P<cents2>\d{{1,2}}|{WORD_NUM})\b(?!\s?{_CUR}))?",  # "and 20" with no currency: cents
+    rf"|\s+and\s+(?P<cents2>\d{{1,2}}|{WORD_NUM})\b(?!\s?{_CUR})"  # "and 20" with no currency: cents
+    # two digits after the currency named after the number, ending what is said: cents ("20 euros 50", "20€50")
+    rf"|(?<=[^\W\d_]|[€$£¥￥₹₪₩₽])\s?(?P<cents3>\d{{2}})(?=\s*(?:$|[.,!?;)]))"
+    rf"|(?<=[€$£¥￥₹₪₩₽])(?P<cents4>\d{{2}})(?!\w))?",  # "20€50 please": the symbol between, no space
     re.I,
 )
 _EN_CENTS = re.compile(rf"\b(?P<n>\d{{1,3}}|{WORD_NUM})\s?(?:¢|cents?\b|pennies\b|pence\b)", re.I)
@@ -138,7 +142,8 @@ def amounts(text: str, lang: str) -> list[Found]:
         if (n is None and number is None) or (
                 scale == "m" and (m.group("s1") or m.group("s2")) != "M" and not m.group("pre")):
             continue  # "20m dollars" is millions only with a capital or a symbol before it
-        cents_said = m.group("cents") or m.group("cents2")
+        cents_said = m.group("cents") or m.group("cents2") or (
+            m.group("cents3") or m.group("cents4") if m.group("post") else None)
         stop = m.end()
         if m.group("cents2") and RANGE_OPENS.search(text[max(0, m.start() - 40):m.start()]):  # "between $10 and 20"
             cents_said = None

@@ -891,6 +891,13 @@ def test_ranges_of_money_and_one_end_said(text, lang, ends, said):
         ("from 10 to 12", [("number", 10), ("number", 12)]),  # a range's numbers: was an open time from 11:50
         ("25块到35个人", [("amount-of-money", 25), ("number", 35)]),
         ("$20 and 43", [("amount-of-money", 20.43)]),
+        # two digits after the currency, ending what is said, are its cents; a count after it is not
+        ("it was 20 euros 50", [("amount-of-money", 20.5)]),
+        ("20€50 please", [("amount-of-money", 20.5)]),
+        ("3 dollars 50.", [("amount-of-money", 3.5)]),
+        ("10 pounds 20 people", [("amount-of-money", 10), ("number", 20)]),
+        ("20 euros 50 minutes ago", [("amount-of-money", 20), ("time", "2026-12-05T09:10:00+00:00")]),
+        ("20€500", [("number", 20), ("number", 500)]),
         ("三块四分", [("amount-of-money", 3.04)]),  # four fen (was 3.4); 三块四 is 3.4
         ("三块四", [("amount-of-money", 3.4)]),
     ],
