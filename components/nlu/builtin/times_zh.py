@@ -1,4 +1,4 @@
-"""Dates and times in Chinese text ("明天晚上七点", "下周三", "三天后"): the pieces times joins and resolves."""
+"""Dates and times in Chinese text ("明天晚上七点", "下周三", "三天后", "差五分十点"): the pieces times joins and resolves."""
 
 from __future__ import annotations
 
@@ -41,8 +41,12 @@ _ZH_DAY = re.compile(
 _ZH_POD = re.compile("早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间|凌晨")
 
 
+# minutes to an hour, before or after it: 差五分十点 and 十点差五分 are 9:55, 差一刻三点 2:45
+_ZH_TO = rf"差(?:(?P<{{}}>{CN_NUM})分钟?|(?P<{{}}q>一)刻钟?)"
 _ZH_CLOCK = re.compile(
-    rf"(?P<h>{CN_NUM})(?:点钟|点|时)(?:(?P<half>半)|(?P<q>[一三])刻|(?P<m>{CN_NUM})分?)?|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})"
+    rf"(?:{_ZH_TO.format('b', 'b')})?(?P<h>{CN_NUM})(?:点钟|点|时)"
+    rf"(?:(?P<half>半)|(?P<q>[一三])刻|{_ZH_TO.format('a', 'a')}|(?P<m>{CN_NUM})分?)?"
+    rf"|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})"
 )
 
 
@@ -167,6 +171,11 @@ def zh_pieces(text: str, now: datetime) -> list[Piece]:
         )
         if m.group() == "一点" and a_little(text, m.start()):
             continue
+        if g.keys() & {"b", "a", "bq", "aq"}:  # minutes to the hour: the hour before, 60 less them
+            short = 15 if "bq" in g or "aq" in g else cn_number(g.get("b") or g["a"])
+            if not isinstance(hour, int) or not isinstance(short, int) or not 0 < short < 60 or "m" in g:
+                continue
+            hour, minute = (hour - 1) % 24, 60 - short
         if isinstance(hour, int) and isinstance(minute, int) and 0 <= hour <= 24 and 0 <= minute <= 59:
             out.append(Piece(m.start(), m.end(), hour=hour % 24, minute=minute, grain="minute" if minute else "hour"))
     for m in _ZH_IN.finditer(text):

@@ -782,6 +782,11 @@ def test_hours_before_parts_of_the_day_shares_of_units_and_numbers_joined_by_and
         ("半个月后", [("time", T("12-20"))]),  # was a length of half a month
         ("三年后", [("time", T("2029-12-05"))]),
         ("十秒后", [("time", "2026-12-05T10:00:10+00:00")]),
+        # minutes to an hour, said before it or after it: 9:55 has passed at 10:00, so it is the evening's
+        ("差五分十点", [("time", T("12-05", "21:55"))]),
+        ("十点差五分", [("time", T("12-05", "21:55"))]),
+        ("明天早上差一刻八点", [("time", T("12-06", "07:45"))]),
+        ("差不多十点", [("time", T("12-05", "22:00"))]),  # 差不多 is "about", no minutes to it
     ],
 )
 def test_chinese_minutes_and_hours_as_people_say_them(text, expected):
