@@ -125,11 +125,24 @@ def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], re
             used.add(i - 1)
         elif (f := for_length(g, text, lang, at, taken) or one_end(g, text, lang, now, at, taken, previous)):
             out.append(f)
+    if lang == "en":
+        out = [_by_start(f, text, now) for f in out]
     kept: list[Found] = []
     for f in sorted(out, key=lambda f: f.start - f.end):  # the longest first
         if all(f.end <= k.start or f.start >= k.end for k in kept):
             kept.append(f)
     return kept
+
+
+def _by_start(found: Found, text: str, now: datetime) -> Found:
+    """"by tonight", "by the weekend", "by monday morning": a deadline, from now to the stretch's start (Duckling's
+    "by <time>"; "by the end of <stretch>" runs to its end, :func:`_by_then`); a stretch under way stays itself."""
+    by = BY_EN.search(text[:found.start])
+    value = found.value
+    if by is None or "by" in found.info or not isinstance(value, dict) or not (value["from"] and value["to"]):
+        return found
+    start = datetime.fromisoformat(value["from"])
+    return deadline(by.start(), found.end, now, start, found.info["from"]["grain"]) if start > now else found
 
 
 # a day, then one end said of a clock time on it: "thursday after 6pm", "tomorrow before noon", "friday, until 5pm"

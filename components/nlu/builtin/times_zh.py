@@ -1,4 +1,5 @@
-"""Dates and times in Chinese text ("明天晚上七点", "下周三", "三天后", "差五分十点"): the pieces times joins and resolves."""
+"""Dates and times in Chinese text ("明天晚上七点", "下周三", "三天后", "差五分十点"): the pieces times joins and
+resolves."""
 
 from __future__ import annotations
 

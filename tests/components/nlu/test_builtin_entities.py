@@ -406,6 +406,10 @@ def test_one_end_said_is_an_open_interval(text, lang, expected):
         ("by the end of the week", _iv(T("12-05", "10:00"), T("12-07"))),
         ("by 2:00pm", _iv(T("12-05", "10:00"), T("12-05", "14:00"))),
         ("tomorrow by 3pm", _iv(T("12-05", "10:00"), T("12-06", "15:00"))),
+        # by a stretch: from now to its start (Duckling's "by <time>"); one under way is itself
+        ("deliver it by tonight", _iv(T("12-05", "10:00"), T("12-05", "18:00"))),
+        ("by tomorrow evening", _iv(T("12-05", "10:00"), T("12-06", "18:00"))),
+        ("by the weekend", _iv(T("12-04", "18:00"), T("12-07"))),
         # written short, as in business mail; BOM and BOY in capitals only
         ("EOM", _iv(T("12-21"), T("2027-01-01"))),
         ("at the EOY", _iv(T("09-01"), T("2027-01-01"))),
