@@ -122,7 +122,7 @@ class Speller:
                 self._cache.clear()
         own, other = self._cache[lower]
         before, after = before.lower(), after.lower()
-        typed = 0.0 if lower in self._known else self._share(lower, {})
+        typed = 0.0 if lower in self._known else self._in_language(lower)
         if typed:  # a rarer word of the language: a bot word it is a slip of where the bot writes it there, or
             # one so much more common that a slip is likelier than the word ("lief" is life, "spam" stays)
             own = [w for w in own if self._expected(w, before, after) or self._share(w) >= MORE_COMMON * typed]
@@ -145,12 +145,15 @@ class Speller:
             for i, w in enumerate(words)
         ]
 
-    def _share(self, word: str, own: dict[str, int] | None = None) -> float:
-        """How often ``word`` is written: its share of the bot's examples' words or of the language's
-        dictionary, whichever is more (``own={}``: the dictionary's alone)."""
+    def _share(self, word: str) -> float:
+        """How often ``word`` is written: its share of the bot's examples' words or of the language's, whichever
+        is more."""
+        return max(self.counts.get(word, 0) / self._total, self._in_language(word))
+
+    def _in_language(self, word: str) -> float:
+        """``word``'s share of the words of the language's dictionary (0 for a word it lacks)."""
         counts, total = dictionary(self.language)
-        own = self.counts if own is None else own
-        return max(own.get(word, 0) / self._total, counts.get(word, 0) / total)
+        return counts.get(word, 0) / total
 
     def _beside(self, word: str, before: str, after: str) -> bool:
         return f"{before} {word}" in self.pairs or f"{word} {after}" in self.pairs
@@ -168,7 +171,7 @@ class Speller:
         """The bot's words ``lower`` may be a typo of (the closest), and the language's closest word for a
         word close to none of them. A word of the language: the bot's words it is a slip of."""
         most = 2 if len(lower) >= 8 else 1
-        typed = 0.0 if lower in self._known else self._share(lower, {})
+        typed = 0.0 if lower in self._known else self._in_language(lower)
         if lower in self._known or typed:
             own = [w for n in (len(lower) - 1, len(lower), len(lower) + 1) for w in self._own.get(n, [])
                    if is_slip(lower, w)]

@@ -266,11 +266,11 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
     return out
 
 
-
 def _weekend(start: int, end: int, friday: date, now: datetime) -> Found:
     """The weekend from ``friday``: Friday 18:00 to Monday 00:00, Duckling's."""
     return interval(start, end, midnight(friday, now) + timedelta(hours=18), midnight(friday + timedelta(days=3), now),
                     "hour")
+
 
 # the beginning, middle or end of a month or year: "end of the month", "early March", "the beginning of 2027",
 # 月底, 下个月初, 年底; a month's first ten days, the next ten, the rest; a year's first three months, the next five,

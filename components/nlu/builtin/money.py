@@ -75,7 +75,8 @@ _CODE = "|".join(sorted(CODES))
 _CUR = rf"(?:{_SYMBOL}|(?-i:{_CODE})|(?:(?:{_COUNTRIES})\s+)?(?:{_NAMES}))"
 _EN_AMOUNT = re.compile(
     rf"(?<![\w$€£¥￥₹])(?:(?P<pre>{_CUR})\s?(?P<n1>{DIGITS})(?:\s?(?P<s1>{_SCALES})\b)?"
-    rf"|(?P<n2>{WORD_NUM}|an?)(?:\s?(?P<s2>{_SCALES})\b)?\s?(?P<post>{_CUR})(?:(?!\w)|(?<=[€$£¥￥₹₪₩₽])(?=\d{{2}}(?!\w)))(?<!pound(?=\s+of\b))"
+    rf"|(?P<n2>{WORD_NUM}|an?)(?:\s?(?P<s2>{_SCALES})\b)?\s?(?P<post>{_CUR})"
+    rf"(?:(?!\w)|(?<=[€$£¥￥₹₪₩₽])(?=\d{{2}}(?!\w)))(?<!pound(?=\s+of\b))"  # a symbol may have cents after it
     rf"(?<!pounds(?=\s+of\b)))"  # "a pound of flour" is a weight
     rf"(?:\s*(?:and\s+)?(?P<cents>\d{{1,2}}|{WORD_NUM})\s?(?:{CENT_WORDS})\b"
     rf"|\s+and\s+(?P<cents2>\d{{1,2}}|{WORD_NUM})\b(?!\s?{_CUR})"  # "and 20" with no currency: cents

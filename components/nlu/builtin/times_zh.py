@@ -43,10 +43,9 @@ _ZH_POD = re.compile("早上|早晨|清晨|上午|中午|下午|傍晚|晚上|�
 
 
 # minutes to an hour, before or after it: 差五分十点 and 十点差五分 are 9:55, 差一刻三点 2:45
-_ZH_TO = rf"差(?:(?P<{{}}>{CN_NUM})分钟?|(?P<{{}}q>一)刻钟?)"
 _ZH_CLOCK = re.compile(
-    rf"(?:{_ZH_TO.format('b', 'b')})?(?P<h>{CN_NUM})(?:点钟|点|时)"
-    rf"(?:(?P<half>半)|(?P<q>[一三])刻|{_ZH_TO.format('a', 'a')}|(?P<m>{CN_NUM})分?)?"
+    rf"(?:差(?:(?P<b>{CN_NUM})分钟?|(?P<bq>一)刻钟?))?(?P<h>{CN_NUM})(?:点钟|点|时)"
+    rf"(?:(?P<half>半)|(?P<q>[一三])刻|差(?:(?P<a>{CN_NUM})分钟?|(?P<aq>一)刻钟?)|(?P<m>{CN_NUM})分?)?"
     rf"|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})"
 )
 
