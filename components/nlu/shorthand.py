@@ -47,7 +47,7 @@ _EN = {
     "appt": "appointment", "appts": "appointments", "bday": "birthday", "addr": "address", "amt": "amount",
     "qty": "quantity", "pwd": "password", "pw": "password", "num": "number", "tmrw": "tomorrow",
     "tmr": "tomorrow", "tmw": "tomorrow", "2moro": "tomorrow", "2day": "today", "2nite": "tonight",
-    "tonite": "tonight",
+    "tonite": "tonight", "nite": "night", "nites": "nights",
 }
 
 SHORTHAND: dict[str, dict[str, str]] = {"en": _EN}

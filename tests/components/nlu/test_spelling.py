@@ -58,6 +58,7 @@ def test_chat_shorthand_is_read_as_what_it_stands_for_unless_the_bot_writes_it()
     assert speller.correct_words("idk u tell me".split()) == ["i don't know", "you", "tell", "me"]
     assert speller.correct("THX") == "THX"  # the bot writes "thx": its model learnt it as typed
     assert speller.correct("cya") == "see you" and speller.correct("Lemme") == "let me"
+    assert speller.correct_words(["good", "nite"]) == ["good", "night"]  # it was "nice" (carbon-bot's users)
     assert speller.correct_words(["about", "10", "k"]) == ["about", "10", "k"]  # two readings: as typed
     assert Speller.fit(EXAMPLES, "de").correct("pls") == "pls"  # English shorthand, read for English bots only
 
