@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from .clock_en import COUNT, count
 from .days import GRAIN_ORDER, MONTHS, Piece, Resolve, add_months, interval, midnight, nth_in, plus, shift_of
 from .numbers import CN_NUM, Found, alternation, cn_int, cn_number
-from .open_intervals import BY_EN, deadline, for_length, one_end, open_phrases
+from .open_intervals import BEFORE_ZH, BY_EN, deadline, for_length, one_end, open_phrases
 from .times_en import NTH_EN, SPAN_EN, nth_of_span
 from .units import ZH_UNITS, en_units, grain_of
 
@@ -297,21 +297,32 @@ def _part(m: re.Match[str], text: str, lang: str, now: datetime) -> Found | None
               "unit": "month" if g["abbr"][-1] in "mM" else "year"}
     part = _PART_NAMES.get(g["part"].lower(), g["part"].lower())  # start, mid or end
     found = _part_of(m, g, part, lang, now)
-    return _by_then(found, text, now) if found is not None and part == "end" else found
+    return _by_then(found, text, lang, now) if found is not None and part == "end" else found
 
 
 _PART_NAMES = {"beginning": "start", "early": "start", "初": "start", "mid": "mid", "middle": "mid", "中": "mid",
                "late": "end", "底": "end", "末": "end"}
 
 
-def _by_then(found: Found, text: str, now: datetime) -> Found:
-    """"by the end of the month", "by EOY": a deadline, from now to the end of that stretch (Duckling's)."""
-    by = BY_EN.search(text[:found.start])
-    if by is None or not isinstance(found.value, dict) or found.value["to"] is None:
+# before the end of a stretch is by its end: "before the end of the month", 月底之前
+_BEFORE_THE_END = re.compile(r"\bbefore\s+$", re.I)
+
+
+def _by_then(found: Found, text: str, lang: str, now: datetime) -> Found:
+    """"by the end of the month", "by EOY", "before the end of next week", 下个月底之前: a deadline, from now to the
+    end of that stretch (Duckling's "by the end of")."""
+    start, stop = found.start, found.end
+    if lang == "zh":
+        mark = BEFORE_ZH.match(text, found.end)
+        stop = mark.end() if mark else -1
+    else:
+        by = BY_EN.search(text[:found.start]) or _BEFORE_THE_END.search(text[:found.start])
+        start = by.start() if by else -1
+    if min(start, stop) < 0 or not isinstance(found.value, dict) or found.value["to"] is None:
         return found
     end = datetime.fromisoformat(found.value["to"])
     # a date slot takes the stretch's last day: its "to" is the midnight after it, as Duckling's
-    return deadline(by.start(), found.end, now, end, "second", last=end - timedelta(days=1)) if end > now else found
+    return deadline(start, stop, now, end, "second", last=end - timedelta(days=1)) if end > now else found
 
 
 def _part_of(m: re.Match[str], g: dict[str, str], part: str, lang: str, now: datetime) -> Found | None:

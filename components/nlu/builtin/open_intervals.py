@@ -20,7 +20,7 @@ from .days import GRAIN_ORDER, Piece, interval, midnight, plus
 from .numbers import CN_NUM, Found, cn_number
 from .units import ZH_UNITS, en_units, grain_of
 
-__all__ = ["BY_EN", "deadline", "for_length", "one_end", "open_phrases"]
+__all__ = ["BEFORE_ZH", "BY_EN", "deadline", "for_length", "one_end", "open_phrases"]
 
 _SOME = r"(?:(?:any\s?time|some\s?times?)\s+)?"  # "anytime after 2014", "sometime before 2014"
 # one end said ("after 2pm", "until friday", "三点以后"): the words before an English time, after a Chinese one
@@ -31,7 +31,7 @@ _BEFORE_EN = re.compile(rf"\b{_SOME}(?:before|until|untill|till|til|through|thru
 BY_EN = re.compile(r"\bby\s+$", re.I)  # "by friday", "by the end of the month": a deadline
 _BY_CLOCK = re.compile(r"by\b", re.I)  # a clock time read with its "by" ("by 2pm": clock_en's "at" words)
 _AFTER_ZH = re.compile(r"以后|之后|往后|以来|起|开始|后")
-_BEFORE_ZH = re.compile(r"以前|之前|为止|前")
+BEFORE_ZH = re.compile(r"以前|之前|为止|前")
 _ONWARDS = re.compile(r"\s+(?:on|onwards?)\b", re.I)
 # "a year from christmas", "3 days after monday": a day counted from the time, not all after it
 _SPAN_BEFORE = re.compile(r"\b(?:year|month|week|fortnight|day|hour|minute|second)s?\s+$", re.I)
@@ -90,7 +90,7 @@ def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolved: t
         return None  # an end of a range, or inside a stretch already read
     at, grain = resolved
     if lang == "zh":
-        mark = _AFTER_ZH.match(text, end) or _BEFORE_ZH.match(text, end)
+        mark = _AFTER_ZH.match(text, end) or BEFORE_ZH.match(text, end)
         if mark is None:
             return None
         after = mark.re is _AFTER_ZH

@@ -1,7 +1,7 @@
 """builtin_entities against a table of expressions written for the tests (issue 28: >= 100 English
 and >= 50 Chinese, >= 95 % exact normalised values), and the component in a bot."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -457,6 +457,26 @@ def test_the_nth_week_or_day_of_a_month_or_year_and_the_week_of_a_day(text, valu
 def test_the_nth_weekend_of_a_month_is_a_friday_evening_to_monday(text, expected):
     (found,) = [f for f in extract(text, "en", NOW) if f.dim == "time"]
     assert found.value == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        # before the end of a stretch is by its end, in English and Chinese
+        ("before the end of the month", "en", _iv(T("12-05", "10:00"), T("2027-01-01"))),
+        ("pay it before the end of next week", "en", _iv(T("12-05", "10:00"), T("12-14"))),
+        ("月底之前", "zh", _iv(T("12-05", "10:00"), T("2027-01-01"))),
+        ("下个月底之前交房租", "zh", _iv(T("12-05", "10:00"), T("2027-02-01"))),
+        ("年底前", "zh", _iv(T("12-05", "10:00"), T("2027-01-01"))),
+    ],
+)
+def test_before_the_end_of_a_stretch_is_a_deadline(text, lang, expected):
+    (found,) = [f for f in extract(text, lang, NOW) if f.dim == "time"]
+    assert found.value == expected
+    # a date slot takes the stretch's last day, the day before the midnight that ends it
+    last_day = (datetime.fromisoformat(expected["to"]) - timedelta(days=1)).date().isoformat()
+    assert found.info["by"][:10] == last_day
+    assert text[found.start:found.end] in (text, text.removesuffix("交房租"), text.removeprefix("pay it "))
 
 
 def test_end_of_day_is_midnight_and_a_boy_is_no_year():
