@@ -95,7 +95,7 @@ class Speller:
             self._sides[" " + b] += n
         self._own = _by_length(counts)  # the bot's words by length (a typo is within two letters of its word)
         self._words = _by_length(words)  # the language's, by length
-        self._cache: dict[str, tuple[list[str], str | None]] = {}
+        self._cache: dict[str, tuple[list[str], frozenset[str], str | None]] = {}
 
     @classmethod
     def fit(cls, word_lists: Iterable[Iterable[str]], language: str) -> Speller:
@@ -120,16 +120,13 @@ class Speller:
             self._cache[lower] = self._candidates(lower)
             if len(self._cache) > 50_000:
                 self._cache.clear()
-        own, other = self._cache[lower]
+        own, free, other = self._cache[lower]
         before, after = before.lower(), after.lower()
-        typed = 0.0 if lower in self._known else self._in_language(lower)
-        if typed:  # a rarer word of the language: a bot word it is a slip of where the bot writes it there, or
-            # one so much more common that a slip is likelier than the word ("lief" is life, "spam" stays)
-            own = [w for w in own if self._expected(w, before, after) or self._share(w) >= MORE_COMMON * typed]
+        # a word of the language is another only where the bot writes that one beside its neighbours, unless
+        # that one is free: far more common than a rarer word ("lief" is life, "spam" stays)
+        own = [w for w in own if w in free or self._expected(w, before, after)]
         if not own:
             return other or word
-        if lower in self._known:  # a word of the language: another only where the bot writes it there
-            own = [w for w in own if self._expected(w, before, after)]
         ranked = sorted(
             ((is_slip(lower, w), self._beside(w, before, after), self.counts[w], w) for w in own), reverse=True
         )
@@ -167,37 +164,41 @@ class Speller:
             for pair, side in ((f"{before} {word}", before + " "), (f"{word} {after}", " " + after))
         )
 
-    def _candidates(self, lower: str) -> tuple[list[str], str | None]:
-        """The bot's words ``lower`` may be a typo of (the closest), and the language's closest word for a
-        word close to none of them. A word of the language: the bot's words it is a slip of."""
+    def _candidates(self, lower: str) -> tuple[list[str], frozenset[str], str | None]:
+        """The bot's words ``lower`` may be a typo of (the closest), those of them it is read as whatever its
+        neighbours (all, for a word the language lacks), and the language's word for a word close to none of
+        them. A word of the language: the bot's words it is a slip of, none free but those MORE_COMMON times as
+        common as a rarer word of its dictionary."""
         most = 2 if len(lower) >= 8 else 1
         typed = 0.0 if lower in self._known else self._in_language(lower)
         if lower in self._known or typed:
             own = [w for n in (len(lower) - 1, len(lower), len(lower) + 1) for w in self._own.get(n, [])
                    if is_slip(lower, w)]
             if not typed:
-                return own, None
+                return own, frozenset(), None
             # a rarer word of the language is read as a common one it is a slip of only where that is
-            # MORE_COMMON times as common (correct() weighs the bot's words so too, or by their neighbours)
+            # MORE_COMMON times as common, in English or in the bot's examples
+            free = frozenset(w for w in own if self._share(w) >= MORE_COMMON * typed)
             sizes = [len(lower) - 1, len(lower), len(lower) + 1][len(lower) == 3:]  # "sop" is stop, never so
             common = [(self._share(w), w) for n in sizes for w in self._words.get(n, []) if is_slip(lower, w)]
             common = [(f, w) for f, w in common if f >= MORE_COMMON * typed]
-            return own, max(common)[1] if common else None
+            return own, free, max(common)[1] if common else None
         # 3 letters: one was dropped
         lengths = [4] if len(lower) == 3 else range(len(lower) - most, len(lower) + most + 1)
         own = [w for n in lengths for w in self._own.get(n, [])]
         hits = process.extract(lower, own, scorer=OSA.distance, score_cutoff=most, limit=None)
         if hits:
             best = min(d for _, d, _ in hits)
-            return [w for w, d, _ in hits if d == best], None
+            closest = [w for w, d, _ in hits if d == best]
+            return closest, frozenset(closest), None
         near = [w for n in lengths for w in self._words.get(n, [])]
         found = process.extract(lower, near, scorer=OSA.distance, score_cutoff=most, limit=None)
         if not found:
-            return [], None
+            return [], frozenset(), None
         # a word the bot never uses is read as another word of the language only when it is a slip of it ("wnat"
         # is want): a word the list lacks is no typo of its nearest word ("wifi" is no wife, "halal" no hall)
         slips = [w for w, _, _ in found if is_slip(lower, w)]
-        return [], min(slips, key=lambda w: self._rank[w]) if slips else None
+        return [], frozenset(), min(slips, key=lambda w: self._rank[w]) if slips else None
 
     def to_json(self) -> dict[str, Any]:
         return {"counts": self.counts, "pairs": self.pairs}
