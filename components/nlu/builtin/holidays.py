@@ -104,19 +104,25 @@ HOLIDAYS: list[tuple[str, Callable[[int], date | None]]] = [
     (r"mid-?\s?autumn\s+festival|moon\s+festival", _lunar(8, 15)),
 ]
 # Chinese names, written simplified (numbers.SIMPLIFIED reads traditional ones so)
+_NUMERALS = r"\d零〇一二两俩仨三四五六七八九十百千万亿点"
+_BREAK = "假期|长假|小长假|黄金周|放假"  # a public holiday's days off
 HOLIDAYS_ZH: list[tuple[str, Callable[[int], date | None]]] = [
     (r"元旦节?|阳历新年", _fixed(1, 1)),
     (r"情人节|圣瓦伦丁节", _fixed(2, 14)),
     (r"妇女节|三八妇女节", _fixed(3, 8)),
     (r"植树节", _fixed(3, 12)),
     (r"愚人节", _fixed(4, 1)),
-    (r"(?:五一)?(?:国际)?劳动节", _fixed(5, 1)),
+    (r"(?:国际)?劳动节", _fixed(5, 1)),
+    # 五一 and 十一, the May Day and National Day holidays: not beside another numeral (三百五一晚 is 350 a night);
+    # 十一 alone is eleven
+    (rf"(?<![{_NUMERALS}])五一(?![{_NUMERALS}月日号])(?:(?:国际)?劳动节|节|{_BREAK})?", _fixed(5, 1)),
+    (rf"(?<![{_NUMERALS}])十一(?:{_BREAK})", _fixed(10, 1)),
     (r"青年节|五四青年节", _fixed(5, 4)),
     (r"(?:国际)?儿童节", _fixed(6, 1)),
     (r"建党节", _fixed(7, 1)),
     (r"(?:八一)?建军节", _fixed(8, 1)),
     (r"教师节", _fixed(9, 10)),
-    (r"国庆节?", _fixed(10, 1)),
+    (rf"国庆(?:节|{_BREAK})?", _fixed(10, 1)),
     (r"万圣节", _fixed(10, 31)),
     (r"平安夜", _fixed(12, 24)),
     (r"圣诞节?", _fixed(12, 25)),

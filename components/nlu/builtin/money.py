@@ -88,9 +88,10 @@ _EN_AMOUNT = re.compile(
 _EN_CENTS = re.compile(rf"\b(?P<n>\d{{1,3}}|{WORD_NUM})\s?(?:¢|cents?\b|pennies\b|pence\b)", re.I)
 _CN_AMOUNT = re.compile(
     rf"(?P<pre>人民币|港币|港元|美元|欧元)?(?P<n>{CN_NUM})(?P<cur>块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊)?"
-    # after the yuan: its hundredths said so (三块四分, 三块零四: 3.04), or tenths, then hundredths (三块四, 三块四毛二)
-    r"(?:(?P<fen1>[一二两三四五六七八九\d])分|零(?P<fen0>[一二两三四五六七八九\d])分?"
-    r"|(?P<jiao>[一二两三四五六七八九\d])(?:[毛角毫](?:(?P<fen>[一二两三四五六七八九\d])分?)?)?)?"
+    # after the yuan: its hundredths said so (三块四分, 三块零四: 3.04), or tenths, then hundredths (三块四, 三块四毛二,
+    # 十块零五毛)
+    r"(?:(?P<fen1>[一二两三四五六七八九\d])分|零(?P<fen0>[一二两三四五六七八九\d])(?![毛角毫])分?"
+    r"|零?(?P<jiao>[一二两三四五六七八九\d])(?:[毛角毫](?:(?P<fen>[一二两三四五六七八九\d])分?)?)?)?"
 )
 _CN_CURRENCY = {"块钱": "CNY", "人民币": "CNY", "元": "CNY", "块": "CNY", "蚊": "HKD", "港币": "HKD", "港元": "HKD",
                 "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}

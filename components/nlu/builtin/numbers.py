@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Found", "a_little", "alternation", "cn_int", "cn_number", "en_number", "numbers", "ordinals"]
+__all__ = ["Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number", "en_number", "numbers", "ordinals"]
 
 
 @dataclass(frozen=True)
@@ -189,16 +189,17 @@ def _signed(text: str, start: int, end: int, value: float) -> Found:
 
 # --- Chinese --------------------------------------------------------------------------
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+             "俩": 2, "仨": 3}  # 俩, 仨: two, three (of people: 我们俩, 仨人)
 CN_SCALES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 CN_TENS = {"廿": 20, "卅": 30, "卌": 40}  # one character for twenty, thirty, forty (廿三 is 23)
-CN_NUM = "\\d+(?:\\.\\d+)?[十百千万亿]*|[零〇一二两三四五六七八九十百千万亿廿卅卌]+"
+CN_NUM = "\\d+(?:\\.\\d+)?[十百千万亿]*|[零〇一二两俩仨三四五六七八九十百千万亿廿卅卌]+"
 _CN = re.compile(CN_NUM)
 # Traditional characters and the financial numerals (壹貳參, written on cheques) as the grammar reads them,
 # one character for one so that spans stay the user's: 兩個鐘 is read as 两个钟, 參萬肆仟 as 三万四千
 SIMPLIFIED = str.maketrans(
-    "萬億點鐘時個週禮後號兩幣塊這從間來對雙錢負尋聽節慶聖誕勞動兒婦愛國現軍復難齋頭歲幾碼壹貳贰參叁肆伍陸陆柒捌玖拾佰仟",
-    "万亿点钟时个周礼后号两币块这从间来对双钱负寻听节庆圣诞劳动儿妇爱国现军复难斋头岁几码一二二三三四五六六七八九十百千",
+    "萬億點鐘時個週禮後號兩倆幣塊這從間來對雙錢負尋聽節慶聖誕勞動兒婦愛國現軍復難齋頭歲幾碼壹貳贰參叁肆伍陸陆柒捌玖拾佰仟",
+    "万亿点钟时个周礼后号两俩币块这从间来对双钱负寻听节庆圣诞劳动儿妇爱国现军复难斋头岁几码一二二三三四五六六七八九十百千",
 )
 
 
@@ -212,7 +213,8 @@ def cn_number(text: str) -> int | float | None:
         return None
     if text and all(c in CN_DIGITS for c in text) and (len(text) > 2 or "〇" in text or "零" in text):
         return int("".join(str(CN_DIGITS[c]) for c in text))  # read digit by digit: 二〇二六, 一二三
-    # two digits side by side are an estimate (七八个人: seven or eight, 一两天), no number: read as the first
+    # two digits side by side are no one numeral: an estimate (七八个人: seven or eight, 一两天; _cn_numbers reads
+    # none) or two numbers
     total, section, digit = 0, 0, None
     unit = 1  # what a last digit right after a unit counts in: 一千五 is 1500, 一万二 12000 (一千零五 is 1005)
     for c in text:
@@ -235,6 +237,17 @@ def cn_number(text: str) -> int | float | None:
     return total + section + (digit or 0) * unit
 
 
+def cn_decimal(said: str) -> int | float | None:
+    """A Chinese numeral with its decimals said after 点 ("一点五", "三十点二五"), or without."""
+    whole_part, point, frac = said.partition("点")
+    value = cn_number(whole_part) if whole_part else None
+    if value is None or not point:
+        return value
+    if not frac or any(c not in CN_DIGITS for c in frac):
+        return None
+    return whole(float(f"{value}.{''.join(str(CN_DIGITS[c]) for c in frac)}"))
+
+
 def cn_int(said: str) -> int | None:
     """A whole number written in Chinese numerals or digits ("二十", "20"), else None."""
     n = cn_number(said)
@@ -245,19 +258,41 @@ _CN_COUNTED = re.compile(rf"(?P<neg>负\s?)?(?P<n>{CN_NUM})(?:点(?P<frac>[零�
 _CN_BY = {"对": 2, "双": 2, "打": 12}  # a pair, a pair (of shoes), a dozen
 
 
+# an estimate, read as its lower end: two digits side by side, the second one more (七八个人 "seven or eight
+# people", 一两天, 十一二), or 三五 ("a few"); 十几 ("ten-odd") is ten, but 几十 ("some tens") no number
+_CN_ESTIMATE = re.compile("(?:一两|一二|两三|二三|三四|四五|五六|六七|七八|八九|三五)$")
+# fractions (三分之一 a third) and percentages (百分之二十: 20, as "20%" is read); a half (一半, 半个苹果)
+_CN_FRACTION = re.compile(rf"(?P<neg>负\s?)?(?P<d>{CN_NUM})分之(?P<n>{CN_NUM}(?:点[零〇一二三四五六七八九]+)?)")
+_CN_HALF = re.compile(
+    r"(?<![\d点个天年月周时分秒零〇一二两俩仨三四五六七八九十百千万亿])(?:一半|半个(?!小时|钟|月|星期|礼拜|年|世纪))")
+
+
 def _cn_numbers(text: str) -> list[Found]:
     out = []
     for m in _CN_COUNTED.finditer(text):
         value = cn_number(m.group("n"))
-        if value is None and len(m.group("n")) > 1 and (shorter := cn_number(m.group("n")[:-1])) is not None:
-            # the numeral ran on into the next word's digit (三百五|一晚): read without it
+        if text[m.start() - 1:m.start()] == "几":
+            continue
+        if value is None and len(m.group("n")) > 1 and (shorter := cn_number(m.group("n")[:-1])) is not None and (
+                _CN_ESTIMATE.search(m.group("n")) or re.search(r"[\d十百千万亿廿卅卌]", m.group("n")[:-1])):
+            # an estimate, or the numeral ran on into the next word's digit (三百五|一晚): read without its last
+            # digit; two other digits alone (五一, May Day) are no number
             out.append(Found(m.start(), m.end("n") - 1, "number", whole(-shorter if m.group("neg") else shorter)))
+        if m.group("frac") and value is not None:  # 一点一, 零点五: a decimal point
+            value = cn_decimal(f"{m.group('n')}点{m.group('frac')}")
         if value is not None:
-            if m.group("frac"):  # 一点一, 零点五: a decimal point
-                value = float(f"{value}.{''.join(str(CN_DIGITS[c]) for c in m.group('frac'))}")
             by = m.group("by")
             value = value * _CN_BY[by] if by else value
             out.append(Found(m.start(), m.end(), "number", whole(-value if m.group("neg") else value)))
+    for m in _CN_FRACTION.finditer(text):
+        said = cn_decimal(m.group("n"))
+        if said is None:
+            continue
+        parts = 1 if m.group("d") == "百" else cn_number(m.group("d"))  # 百分之二十: 20, as 20%
+        if parts:
+            value = said / parts
+            out.append(Found(m.start(), m.end(), "number", whole(-value if m.group("neg") else value)))
+    out += [Found(m.start(), m.end(), "number", 0.5) for m in _CN_HALF.finditer(text)]
     return [f for f in out if not _in_a_word(text, f)] if any(not c.isdigit() for c in text) else out
 
 

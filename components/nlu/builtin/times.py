@@ -89,7 +89,7 @@ def _resolve(group: list[Piece], now: datetime) -> tuple[datetime, str] | None:
             hour = 0
         elif pod.lower() in _LATE and hour == 12:  # "this evening at 12", 晚上十二点: when that day ends
             hour, day = 0, (day or now.date()) + timedelta(days=1)
-    elif clock.meridiem is None and hour < 12 and (day is None or day == now.date()):
+    elif clock.meridiem is None and 0 < hour < 12 and (day is None or day == now.date()):  # 00:30, 零点: midnight
         at = now.replace(hour=hour, minute=clock.minute, second=0, microsecond=0)
         if at <= now and at + timedelta(hours=12) > now:
             hour += 12  # the next such time today

@@ -137,6 +137,18 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
     return None, "day"
 
 
+_ON_THE_DAY = frozenset("夜节日天晚前后当期间假")  # what a word may add to a day's name and still name the day (除夕夜)
+
+
+def _in_a_longer_word(text: str, start: int, end: int) -> bool:
+    """A dictionary word goes on past an edge of ``[start, end)`` with more than a day's words: 五一 of 五一路 (a
+    street), 圣诞 of 圣诞树; not 除夕 of 除夕夜."""
+    from dialogkit.components.nlu.word_boundaries import dictionary_words
+
+    return any((s < start < e or s < end < e) and not set(text[s:start] + text[end:e]) <= _ON_THE_DAY
+               for _word, s, e in dictionary_words(text))
+
+
 def zh_pieces(text: str, now: datetime) -> list[Piece]:
     today = now.date()
     days: list[Piece] = []
@@ -146,7 +158,7 @@ def zh_pieces(text: str, now: datetime) -> list[Piece]:
             days.append(now_piece(m.start(), m.end(), now))
             continue
         day, grain = _zh_day(g, today)
-        if day is None:
+        if day is None or ("hol" in g and _in_a_longer_word(text, m.start("hol"), m.end("hol"))):
             continue
         piece = Piece(m.start(), m.end(), day=day, grain=grain,
                       pod=g["rel"] if g.get("rel") in ("今晚", "明晚", "明早") else None)
@@ -171,6 +183,8 @@ def zh_pieces(text: str, now: datetime) -> list[Piece]:
         )
         if m.group() == "一点" and a_little(text, m.start()):
             continue
+        if "m" in g and len(g["m"]) == 1 and g["m"] != "零" and not m.group().endswith("分"):
+            continue  # 两点五 (公里), 零点五: a decimal; five past two is 两点五分, 两点零五
         if g.keys() & {"b", "a", "bq", "aq"}:  # minutes to the hour: the hour before, 60 less them
             short = 15 if "bq" in g or "aq" in g else cn_number(g.get("b") or g["a"])
             if not isinstance(hour, int) or not isinstance(short, int) or not 0 < short < 60 or "m" in g:

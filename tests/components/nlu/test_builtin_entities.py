@@ -735,6 +735,52 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
     assert [(f.dim, f.value) for f in extract("七八个人", "zh", NOW)] == [("number", 7)]  # not 78
     assert [(f.dim, f.value) for f in extract("三五个", "zh", NOW)] == [("number", 3)]
     assert [(f.dim, f.value) for f in extract("一二三", "zh", NOW)] == [("number", 123)]  # three or more: one by one
+    assert [(f.dim, f.value) for f in extract("十几张", "zh", NOW)] == [("number", 10)]  # "ten-odd"
+    assert extract("几十个人", "zh", NOW) == []  # "some tens": no number (was 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("三分之一", [("number", 1 / 3)]),  # fractions and percentages
+        ("三分之二的钱", [("number", 2 / 3)]),
+        ("首付百分之二十", [("number", 20)]),  # as "20%" is read
+        ("百分之二点五", [("number", 2.5)]),
+        ("一半的钱", [("number", 0.5)]),  # was 1
+        ("半个西瓜", [("number", 0.5)]),
+        ("半个小时", [("duration", 1800)]),
+        ("我们俩", [("number", 2)]),  # 俩 and 仨: two and three
+        ("仨人", [("number", 3)]),
+        ("零点五", [("number", 0.5)]),  # a decimal, not five past midnight (was 12:05)
+        ("两点五公里", [("number", 2.5)]),  # a single digit after 点 without 分 is no clock's minutes
+        ("一点五个小时", [("duration", 5400)]),  # was five hours
+        ("三点五分", [("time", T("12-05", "15:05"))]),
+        ("三点零五", [("time", T("12-05", "15:05"))]),
+        ("零点", [("time", T("12-06", "00:00"))]),  # midnight (was noon)
+        ("零点半", [("time", T("12-06", "00:30"))]),
+        ("十块零五毛", [("amount-of-money", 10.5)]),  # was 10.05
+        ("三块零四", [("amount-of-money", 3.04)]),
+        # May Day and National Day by their numbers: 五一 alone, 十一 with its days off; not beside a numeral nor
+        # in a longer word (a street, a square)
+        ("我五一去北京", [("time", T("2027-05-01"))]),
+        ("五一假期", [("time", T("2027-05-01"))]),
+        ("五一劳动节", [("time", T("2027-05-01"))]),
+        ("十一长假去哪", [("time", T("2027-10-01"))]),
+        ("国庆假期", [("time", T("2027-10-01"))]),
+        ("十一张票", [("number", 11)]),
+        ("三百五一晚", [("number", 350)]),
+        ("五一路", []),
+        ("圣诞树", []),
+        ("除夕夜", [("time", T("2027-02-05"))]),
+    ],
+)
+def test_chinese_fractions_halves_decimals_midnight_and_holidays_by_their_numbers(text, expected):
+    assert [(f.dim, f.value) for f in extract(text, "zh", NOW)] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["00:30", "0:30"])
+def test_hour_zero_is_midnight_not_a_twelve_hour_clock(text):
+    assert [(f.dim, f.value) for f in extract(text, "en", NOW)] == [("time", T("12-06", "00:30"))]  # was 12:30
 
 
 @pytest.mark.parametrize(
