@@ -54,7 +54,7 @@ EN_CLOCK = re.compile(
     rf"|(?P<hhmm>\d{{3,4}})\s*(?P<ampm3>{_AMPM})"
     rf"|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})(?::(?P<s24>\d{{2}}))?"
     rf"|(?P<eh>\d{{1,2}})h(?P<em>\d{{2}})?"
-    rf"|(?P<hw3>{_HOUR_WORD})(?:\s+(?P<mw3>{_MIN_WORD}))?\s*(?P<ampm4>{_AMPM})"
+    rf"|(?P<hw3>{_HOUR_WORD})(?:[\s-]+(?P<mw3>{_MIN_WORD}))?\s*(?P<ampm4>{_AMPM})"  # "seven-thirty pm" too
     rf"|(?P<hp>\d{{1,2}}|{_HOUR_WORD})(?:\s+o'?clock)?\s+in\s+the\s+(?P<pp>morning|afternoon|evening|am|pm|a\.m\.|p\.m\.)"
     rf"|(?P<hw>\d{{1,2}}|{_HOUR_WORD})\s+o'?clock(?:\s*(?P<ampm5>{_AMPM}))?"
     # an hour said just before the day or its part ("8 tonight", "9 tomorrow morning", "eight this evening");
@@ -62,7 +62,7 @@ EN_CLOCK = re.compile(
     rf"|(?<!\bfor\s)(?<!\bof\s)(?<![\d.,:/$])(?P<hb>{_HOUR_BEFORE_DAY})"
     rf"|(?P<at>at|@|around|by)\s*(?:(?P<hhmm2>\d{{3,4}})(?![\d.,:/-])|(?P<ha>\d{{1,2}}|{_HOUR_WORD})"
     rf"(?:[:.](?P<ma>\d{{2}})|\s(?P<ma3>[0-5]\d)\b)?(?:\s*(?P<ampm2>{_AMPM}))?"
-    rf"(?:\s+(?P<mw>{_MIN_WORD})(?:\s*(?P<ampm6>{_AMPM}))?)?)"
+    rf"(?:[\s-]+(?P<mw>{_MIN_WORD})(?:\s*(?P<ampm6>{_AMPM}))?)?)"
     rf"{_NOT_A_COUNT}"
     rf"|(?P<noon>noon|midday|mid\s+day)|(?P<midnight>midnight|(?:the\s+)?(?:eod|end\s+of\s+(?:the\s+)?day)))(?:-?ish)?(?:\s*\(?(?P<tz>{_ZONE})\)?)?(?!\w)",
     re.I,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .numbers import CN_NUM, DIGITS, WORD_NUM, Found, alternation, cn_decimal, en_number, whole
+from .numbers import CN_NUM, DIGITS, WORD_NUM, Found, alternation, cn_decimal, digits_value, en_number, whole
 from .units import SECONDS, ZH_UNITS, en_spellings, grain_of
 
 __all__ = ["durations"]
@@ -45,7 +45,7 @@ def durations(text: str, lang: str) -> list[Found]:
         n = 0.5 if raw.startswith("half") else 1 if raw in ("a", "an") else (
             _quarters(m.group("qk")) if m.group("qk") else
             int(m.group("num")) / int(m.group("den")) if m.group("den") else  # "1/2 hour", "3/4 h"
-            float(raw.replace(",", "")) if re.fullmatch(DIGITS, raw) else en_number(raw))
+            digits_value(raw) if re.fullmatch(DIGITS, raw) else en_number(raw))
         if n is None or m.group("unit").lower() in _COUNTED and (raw in ("a", "an") or raw.startswith("half")):
             continue
         n += 0.5 if m.group("half") or m.group("prehalf") else 0

@@ -60,6 +60,14 @@ _DAYS_EN = re.compile(
     rf"|till|until)\s*(?:the\s+)?(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon2>{_MON}))\b",
     re.I,
 )
+# days of the month without one, each with its ordinal's letters ("from the 20th to the 23rd", "20th-23rd", "between
+# the 30th and the 2nd"): the next such days, the end in the month after when it is the smaller
+_DOMS_EN = re.compile(
+    r"\b(?:(?P<between>between)\s+|from\s+)?(?:the\s+)?(?P<d1>\d{1,2})(?:st|nd|rd|th)"
+    r"\s*(?P<to>-|–|\bto\b|\bthru\b|\bthrough\b|\btill\b|\buntil\b|\band\b)\s*(?:the\s+)?(?P<d2>\d{1,2})(?:st|nd|rd|th)\b"
+    rf"(?!\s*(?:of\s+)?(?:{_MON})\b)",
+    re.I,
+)
 _DAYS_ZH = re.compile(rf"(?P<mon>{CN_NUM})月(?P<d1>{CN_NUM})[日号]?(?:-|到|至|~)(?P<d2>{CN_NUM})[日号]")
 _UNIT = en_units("second", "minute", "hour", "day", "week", "month", "year")
 _STRETCH_EN = re.compile(rf"\b(?P<rel>next|last|past|previous|coming)\s+(?P<n>{COUNT})\s+(?P<unit>{_UNIT})\b", re.I)
@@ -241,6 +249,17 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
             continue
         if a <= b:
             out.append(interval(m.start(), m.end(), midnight(a, now), midnight(b, now) + timedelta(days=1), "day"))
+    for m in _DOMS_EN.finditer(text) if lang == "en" else ():
+        first, last = int(m.group("d1")), int(m.group("d2"))
+        if m.group("to").lower() == "and" and not m.group("between"):
+            continue  # "the 20th and the 23rd": two days
+        first_month = today.replace(day=1) if first >= today.day else add_months(today.replace(day=1), 1)
+        last_month = first_month if last >= first else add_months(first_month, 1)
+        try:
+            a, b = first_month.replace(day=first), last_month.replace(day=last)
+        except ValueError:
+            continue
+        out.append(interval(m.start(), m.end(), midnight(a, now), midnight(b, now) + timedelta(days=1), "day"))
     for m in stretch.finditer(text):
         found = _stretch(m, lang, now)
         if found is not None:

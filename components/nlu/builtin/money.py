@@ -23,6 +23,7 @@ from .numbers import (
     Found,
     alternation,
     cn_number,
+    digits_value,
     en_number,
     numbers,
     whole,
@@ -114,7 +115,7 @@ def _count(raw: str) -> float | None:
     if raw.lower() in ("a", "an"):
         return 1.0
     if re.fullmatch(DIGITS, raw):
-        return float(raw.replace(",", ""))
+        return digits_value(raw)
     value = en_number(raw)
     return None if value is None else float(value)
 

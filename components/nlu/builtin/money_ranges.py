@@ -25,6 +25,7 @@ from .numbers import (
     Found,
     alternation,
     cn_number,
+    digits_value,
     en_number,
     whole,
 )
@@ -83,7 +84,7 @@ def _interval(start: int, end: int, low: float | None, high: float | None, unit:
 
 
 def _en_first(said: str, scale: str | None) -> float | None:
-    value = float(said.replace(",", "")) if re.fullmatch(DIGITS, said) else en_number(said)
+    value = digits_value(said) if re.fullmatch(DIGITS, said) else en_number(said)
     return None if value is None else value * _SCALES.get((scale or "").lower(), 1)
 
 

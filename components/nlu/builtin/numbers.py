@@ -11,7 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number", "en_number", "numbers", "ordinals"]
+__all__ = [
+    "Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number", "digits_value", "en_number", "numbers",
+    "ordinals",
+]
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,21 @@ def alternation(words: Iterable[str]) -> str:
     return "|".join(sorted(words, key=len, reverse=True))
 
 
-_NUMBER_WORD = alternation([*UNITS, *TENS, *(f"{w}s?" for w in (*SCALES, "dozen")), "couple", "pair", "point"])
+_NUMBER_WORD = alternation([*UNITS, *TENS, *(f"{w}s?" for w in (*SCALES, "dozen")), "couple", "pair", "point", "grand"])
 _EN_WORDS = re.compile(
     r"\b(?:(?:a couple of|a pair of|one and a|half an?|an?)\s+)?"  # the longest first: "a couple of hundred"
     rf"(?:(?:{_NUMBER_WORD}|half)(?:[\s-]+(?:and\s+)?(?:a\s+)?)?)*(?:{_NUMBER_WORD}|half)\b",
     re.I,
 )
-DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# digits: "1,500.50", "1500", "0.25", and the European "1.234,56" (a decimal comma after points between thousands)
+DIGITS = r"\d{1,3}(?:\.\d{3})+,\d{2}(?![\d,.])|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+
+def digits_value(said: str) -> float:
+    """The value of DIGITS as written: "1,500.50" and "1.500,50" are both 1500.5."""
+    if "," in said and said.rfind(",") > said.rfind(".") > -1:
+        return float(said.replace(".", "").replace(",", "."))
+    return float(said.replace(",", ""))
 # digits and what multiplies them: "3 million", "2 dozens", "30 lakh", "100k", "1.2M" (a capital M: "2m" is
 # as often metres or minutes)
 DIGIT_SCALES = {**SCALES, **SHORT_SCALES, "grand": 1000, "dozen": 12, "k": 1000, "m": 10**6, "g": 10**9}
@@ -117,6 +128,10 @@ def en_number(words: str) -> int | float | None:
             else:
                 total += _counted(current, half) * SCALES[t]
             current, half = 0, False
+        elif t == "grand":  # "twenty grand": thousands, after a number only ("the grand total" is none)
+            if not current:
+                return None
+            total, current = total + current * 1000, 0
         elif t in ("couple", "pair") and (i + 1 == len(tokens) or tokens[i + 1] in ("of", *SCALES, "dozen")):
             current += 2
         elif t == "half":
@@ -144,7 +159,7 @@ def _counted(current: float, half: bool) -> float:
 def _en_numbers(text: str) -> list[Found]:
     out = []
     for m in _EN_DIGITS.finditer(text):
-        value = float(m.group("n").replace(",", ""))
+        value = digits_value(m.group("n"))
         times = m.group("suffix") or m.group("scale")
         value *= DIGIT_SCALES[times.lower()] if times else 1
         # "10 - 12 people": a dash after a number, no sign

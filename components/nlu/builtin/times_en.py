@@ -105,7 +105,8 @@ _EN_DAY = re.compile(
     rf"|the\s+(?P<dom3>\d{{1,2}})(?:st|nd|rd|th)(?=\s*,?\s*(?:at\b|@|in\s+the\s+(?:morning|afternoon|evening))"
     r"|\s*(?:[.!?]|,?\s*(?:please|pls|plz|then|thanks|thank\s+you|would\s+be\s+(?:great|good|fine))\b|$))"
     rf"|in\s+(?P<year>1\d{{3}}|2\d{{3}})"
-    rf"|(?:in|during)\s+(?P<inmonth>{_MON})|(?P<month>{_MON_ALONE}))\b",
+    rf"|(?:in|during)\s+(?P<inmonth>{_MON})(?!\.?,?\s+(?:(?:the\s+)?{_DOM}|\d{{4}}\b))"  # "in dec 20", "in may 2027"
+    rf"|(?P<month>{_MON_ALONE}))\b",
     re.I,
 )
 _WEEK_OF = re.compile(r"\b(?:the\s+)?week\s+of\s+$", re.I)

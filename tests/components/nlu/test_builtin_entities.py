@@ -778,6 +778,33 @@ def test_chinese_fractions_halves_decimals_midnight_and_holidays_by_their_number
     assert [(f.dim, f.value) for f in extract(text, "zh", NOW)] == pytest.approx(expected)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # days of the month without one: the next such days, to the day after the last (exclusive)
+        ("from the 20th to the 23rd", [("time", _iv(T("12-20"), T("12-24")))]),  # was an ordinal and a day
+        ("20th-23rd please", [("time", _iv(T("12-20"), T("12-24")))]),
+        ("between the 20th and the 23rd", [("time", _iv(T("12-20"), T("12-24")))]),
+        ("the 30th to the 2nd", [("time", _iv(T("12-30"), T("2027-01-03")))]),  # into the next month
+        ("the 3rd to the 5th", [("time", _iv(T("2027-01-03"), T("2027-01-06")))]),  # the 3rd has passed
+        ("the 20th and the 23rd", [("ordinal", 20), ("time", T("12-23")), ("ordinal", 23)]),  # two days
+        # "in <month>" gives way to a day or a year said after it
+        ("check in dec 20", [("time", T("12-20"))]),  # was December and the number 20
+        ("in march 2027", [("time", T("2027-03-01"))]),  # was March and the number 2027
+        ("in march", [("time", T("2027-03-01"))]),
+        ("twenty grand", [("number", 20000)]),  # was 20
+        ("the grand total", []),
+        ("€1.234,56", [("amount-of-money", 1234.56)]),  # a decimal comma after points: was 1.23
+        ("1.500,00 EUR", [("amount-of-money", 1500)]),
+        ("1,500.50 USD", [("amount-of-money", 1500.5)]),
+        ("at seven-thirty", [("time", T("12-05", "19:30"))]),  # was 19:00
+        ("seven-thirty pm", [("time", T("12-05", "19:30"))]),
+    ],
+)
+def test_days_of_the_month_ranges_a_month_then_its_day_grand_and_decimal_commas(text, expected):
+    assert [(f.dim, f.value) for f in extract(text, "en", NOW)] == expected
+
+
 @pytest.mark.parametrize("text", ["00:30", "0:30"])
 def test_hour_zero_is_midnight_not_a_twelve_hour_clock(text):
     assert [(f.dim, f.value) for f in extract(text, "en", NOW)] == [("time", T("12-06", "00:30"))]  # was 12:30
