@@ -74,9 +74,11 @@ _NAMES = alternation(CURRENCY_WORDS)
 _CODE = "|".join(sorted(CODES))
 # what may name the currency: a symbol, a code (capitals), a name, optionally after a country ("malaysian ringgit")
 _CUR = rf"(?:{_SYMBOL}|(?-i:{_CODE})|(?:(?:{_COUNTRIES})\s+)?(?:{_NAMES}))"
+# a decimal comma beside a currency: two digits after it are cents, never thousands ("2,50€", "€ 12,99")
+_CENTS_AFTER_COMMA = r"\d+,\d{2}(?![\d,.])"
 _EN_AMOUNT = re.compile(
-    rf"(?<![\w$€£¥￥₹])(?:(?P<pre>{_CUR})\s?(?P<n1>{DIGITS})(?:\s?(?P<s1>{_SCALES})\b)?"
-    rf"|(?P<n2>{WORD_NUM}|an?)(?:\s?(?P<s2>{_SCALES})\b)?\s?(?P<post>{_CUR})"
+    rf"(?<![\w$€£¥￥₹])(?:(?P<pre>{_CUR})\s?(?P<n1>{_CENTS_AFTER_COMMA}|{DIGITS})(?:\s?(?P<s1>{_SCALES})\b)?"
+    rf"|(?P<n2>{_CENTS_AFTER_COMMA}|{WORD_NUM}|an?)(?:\s?(?P<s2>{_SCALES})\b)?\s?(?P<post>{_CUR})"
     rf"(?:(?!\w)|(?<=[€$£¥￥₹₪₩₽])(?=\d{{2}}(?!\w)))(?<!pound(?=\s+of\b))"  # a symbol may have cents after it
     rf"(?<!pounds(?=\s+of\b)))"  # "a pound of flour" is a weight
     rf"(?:\s*(?:and\s+)?(?P<cents>\d{{1,2}}|{WORD_NUM})\s?(?:{CENT_WORDS})\b"
@@ -114,7 +116,7 @@ def _count(raw: str) -> float | None:
     raw = raw.strip()
     if raw.lower() in ("a", "an"):
         return 1.0
-    if re.fullmatch(DIGITS, raw):
+    if re.fullmatch(DIGITS, raw) or re.fullmatch(_CENTS_AFTER_COMMA, raw):
         return digits_value(raw)
     value = en_number(raw)
     return None if value is None else float(value)
@@ -141,7 +143,7 @@ def amounts(text: str, lang: str) -> list[Found]:
         # the number said before the currency, as the number grammar reads it, in full ("half a million dollars",
         # "two and a half thousand euros"; "twenty" of "between ten and twenty dollars")
         end = m.end("s2") if m.group("s2") else m.end("n2")
-        number = said.get(end) if m.group("n2") else None
+        number = said.get(end) if m.group("n2") and not re.fullmatch(_CENTS_AFTER_COMMA, m.group("n2")) else None
         if (n is None and number is None) or (
                 scale == "m" and (m.group("s1") or m.group("s2")) != "M" and not m.group("pre")):
             continue  # "20m dollars" is millions only with a capital or a symbol before it

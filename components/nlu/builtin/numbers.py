@@ -60,8 +60,9 @@ DIGITS = r"\d{1,3}(?:\.\d{3})+,\d{2}(?![\d,.])|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(
 
 
 def digits_value(said: str) -> float:
-    """The value of DIGITS as written: "1,500.50" and "1.500,50" are both 1500.5."""
-    if "," in said and said.rfind(",") > said.rfind(".") > -1:
+    """The value of DIGITS as written: "1,500.50" and "1.500,50" are both 1500.5; "2,50" (two digits after a
+    comma: money's) is 2.5."""
+    if re.fullmatch(r"[\d.]*\d,\d{2}", said):
         return float(said.replace(".", "").replace(",", "."))
     return float(said.replace(",", ""))
 # digits and what multiplies them: "3 million", "2 dozens", "30 lakh", "100k", "1.2M" (a capital M: "2m" is

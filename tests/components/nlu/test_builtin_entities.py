@@ -797,6 +797,9 @@ def test_chinese_fractions_halves_decimals_midnight_and_holidays_by_their_number
         ("€1.234,56", [("amount-of-money", 1234.56)]),  # a decimal comma after points: was 1.23
         ("1.500,00 EUR", [("amount-of-money", 1500)]),
         ("1,500.50 USD", [("amount-of-money", 1500.5)]),
+        ("2,50€", [("amount-of-money", 2.5)]),  # two digits after a comma beside a currency: cents (was 50)
+        ("€ 12,99", [("amount-of-money", 12.99)]),
+        ("2,500€", [("amount-of-money", 2500)]),
         ("at seven-thirty", [("time", T("12-05", "19:30"))]),  # was 19:00
         ("seven-thirty pm", [("time", T("12-05", "19:30"))]),
     ],
