@@ -305,7 +305,9 @@ _PART = {
         r"|(?P<abbr>eo[my]|(?-i:BO[MY])))\b",
         re.I,
     ),
-    "zh": re.compile(r"(?P<rel>这个?|本|下个?|上个?|今|明|去)?(?P<unit>月|年)(?P<part>初|中|底|末)"),
+    "zh": re.compile(r"(?P<rel>这个?|本|下个?|上个?|今|明|去)?(?P<unit>月|年)(?P<part>初|中|底|末)(?!旬)"
+                     # a month's first, middle or last ten days: 上旬, 中旬, 下旬 ("三月下旬", "下个月中旬")
+                     rf"|(?:(?P<zrel>这个?|本|下个?|上个?)月|(?P<zmon>{CN_NUM})月)?(?P<xun>[上中下])旬"),
 }
 
 
@@ -314,6 +316,8 @@ def _part(m: re.Match[str], text: str, lang: str, now: datetime) -> Found | None
     if "abbr" in g:  # EOM: the end of the month, BOY: the beginning of the year
         g |= {"part": "end" if g["abbr"][0] in "eE" else "start",
               "unit": "month" if g["abbr"][-1] in "mM" else "year"}
+    if "xun" in g:  # 下旬: the month's end
+        g |= {"part": {"上": "初", "中": "中", "下": "底"}[g["xun"]], "unit": "月", "rel": g.get("zrel", "")}
     part = _PART_NAMES.get(g["part"].lower(), g["part"].lower())  # start, mid or end
     found = _part_of(m, g, part, lang, now)
     return _by_then(found, text, lang, now) if found is not None and part == "end" else found
@@ -357,8 +361,10 @@ def _part_of(m: re.Match[str], g: dict[str, str], part: str, lang: str, now: dat
         return interval(m.start(), m.end(), midnight(monday + timedelta(days=since), now),
                         midnight(monday + timedelta(days=until), now), "day")
     if unit in ("month", "月") or "mon" in g:
-        if "mon" in g:
-            month = MONTHS[g["mon"].lower().rstrip(".")]
+        if "mon" in g or "zmon" in g:
+            month = MONTHS[g["mon"].lower().rstrip(".")] if "mon" in g else cn_int(g["zmon"]) or 0
+            if not 1 <= month <= 12:
+                return None
             year = int(g["my"]) if "my" in g else today.year + (month < today.month)
             first = date(year, month, 1)
         else:

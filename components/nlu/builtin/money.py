@@ -14,15 +14,15 @@ import re
 
 from .money_ranges import money_ranges
 from .numbers import (
+    CN_DECIMAL,
     CN_DIGITS,
-    CN_NUM,
     DIGITS,
     MONEY_SCALES,
     RANGE_OPENS,
     WORD_NUM,
     Found,
     alternation,
-    cn_number,
+    cn_decimal,
     digits_value,
     en_number,
     numbers,
@@ -90,7 +90,7 @@ _EN_AMOUNT = re.compile(
 )
 _EN_CENTS = re.compile(rf"\b(?P<n>\d{{1,3}}|{WORD_NUM})\s?(?:¢|cents?\b|pennies\b|pence\b)", re.I)
 _CN_AMOUNT = re.compile(
-    rf"(?P<pre>人民币|港币|港元|美元|欧元)?(?P<n>{CN_NUM})(?P<cur>块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊)?"
+    rf"(?P<pre>人民币|港币|港元|美元|欧元)?(?P<n>{CN_DECIMAL})(?P<cur>块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊)?"
     # after the yuan: its hundredths said so (三块四分, 三块零四: 3.04), or tenths, then hundredths (三块四, 三块四毛二,
     # 十块零五毛)
     r"(?:(?P<fen1>[一二两三四五六七八九\d])分|零(?P<fen0>[一二两三四五六七八九\d])(?![毛角毫])分?"
@@ -164,7 +164,7 @@ def amounts(text: str, lang: str) -> list[Found]:
             out.append(_found(m.start(), m.end(), n / 100, "USD"))
     if lang == "zh":
         for m in _CN_AMOUNT.finditer(text):
-            n = cn_number(m.group("n"))
+            n = cn_decimal(m.group("n"))
             if n is None or not (m.group("pre") or m.group("cur")):
                 continue
             value = n + (_digit(m.group("jiao")) / 10 if m.group("jiao") else 0)

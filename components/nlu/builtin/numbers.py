@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number", "digits_value", "en_number", "numbers",
-    "ordinals",
+    "CN_DECIMAL", "Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number", "digits_value", "en_number",
+    "numbers", "ordinals",
 ]
 
 
@@ -254,14 +254,17 @@ def cn_number(text: str) -> int | float | None:
 
 
 def cn_decimal(said: str) -> int | float | None:
-    """A Chinese numeral with its decimals said after 点 ("一点五", "三十点二五"), or without."""
+    """A Chinese numeral with its decimals said after 点 ("一点五", "三十点二五"; "三点五万" is 35000), or without."""
     whole_part, point, frac = said.partition("点")
     value = cn_number(whole_part) if whole_part else None
     if value is None or not point:
         return value
-    if not frac or any(c not in CN_DIGITS for c in frac):
+    times = re.search("[十百千万亿]+$", frac)
+    scale = cn_number("一" + times.group()) if times else 1
+    frac = frac[:times.start()] if times else frac
+    if not frac or scale is None or any(c not in CN_DIGITS for c in frac):
         return None
-    return whole(float(f"{value}.{''.join(str(CN_DIGITS[c]) for c in frac)}"))
+    return whole(float(f"{value}.{''.join(str(CN_DIGITS[c]) for c in frac)}") * scale)
 
 
 def cn_int(said: str) -> int | None:
@@ -270,15 +273,17 @@ def cn_int(said: str) -> int | None:
     return n if isinstance(n, int) else None
 
 
-_CN_COUNTED = re.compile(rf"(?P<neg>负\s?)?(?P<n>{CN_NUM})(?:点(?P<frac>[零〇一二三四五六七八九]+))?(?P<by>[对双打])?")
+_CN_COUNTED = re.compile(
+    rf"(?P<neg>负\s?)?(?P<n>{CN_NUM})(?:点(?P<frac>[零〇一二三四五六七八九]+)(?P<times>[十百千万亿]+)?)?(?P<by>[对双打])?")
 _CN_BY = {"对": 2, "双": 2, "打": 12}  # a pair, a pair (of shoes), a dozen
 
 
 # an estimate, read as its lower end: two digits side by side, the second one more (七八个人 "seven or eight
 # people", 一两天, 十一二), or 三五 ("a few"); 十几 ("ten-odd") is ten, but 几十 ("some tens") no number
 _CN_ESTIMATE = re.compile("(?:一两|一二|两三|二三|三四|四五|五六|六七|七八|八九|三五)$")
+CN_DECIMAL = rf"(?:{CN_NUM})(?:点[零〇一二三四五六七八九]+[十百千万亿]*)?"  # 三点五万, as cn_decimal reads it
 # fractions (三分之一 a third) and percentages (百分之二十: 20, as "20%" is read); a half (一半, 半个苹果)
-_CN_FRACTION = re.compile(rf"(?P<neg>负\s?)?(?P<d>{CN_NUM})分之(?P<n>{CN_NUM}(?:点[零〇一二三四五六七八九]+)?)")
+_CN_FRACTION = re.compile(rf"(?P<neg>负\s?)?(?P<d>{CN_NUM})分之(?P<n>{CN_DECIMAL})")
 _CN_HALF = re.compile(
     r"(?<![\d点个天年月周时分秒零〇一二两俩仨三四五六七八九十百千万亿])(?:一半|半个(?!小时|钟|月|星期|礼拜|年|世纪))")
 
@@ -294,8 +299,8 @@ def _cn_numbers(text: str) -> list[Found]:
             # an estimate, or the numeral ran on into the next word's digit (三百五|一晚): read without its last
             # digit; two other digits alone (五一, May Day) are no number
             out.append(Found(m.start(), m.end("n") - 1, "number", whole(-shorter if m.group("neg") else shorter)))
-        if m.group("frac") and value is not None:  # 一点一, 零点五: a decimal point
-            value = cn_decimal(f"{m.group('n')}点{m.group('frac')}")
+        if m.group("frac") and value is not None:  # 一点一, 零点五: a decimal point; 三点五万 is 35000
+            value = cn_decimal(f"{m.group('n')}点{m.group('frac')}{m.group('times') or ''}")
         if value is not None:
             by = m.group("by")
             value = value * _CN_BY[by] if by else value

@@ -31,7 +31,7 @@ _BEFORE_EN = re.compile(rf"\b{_SOME}(?:before|until|untill|till|til|through|thru
 BY_EN = re.compile(r"\bby\s+$", re.I)  # "by friday", "by the end of the month": a deadline
 _BY_CLOCK = re.compile(r"by\b", re.I)  # a clock time read with its "by" ("by 2pm": clock_en's "at" words)
 _AFTER_ZH = re.compile(r"以后|之后|往后|以来|起|开始|后")
-BEFORE_ZH = re.compile(r"以前|之前|为止|前")
+BEFORE_ZH = re.compile(r"以前|之前|为止|前(?!后)")  # 九点前后 is about nine
 _ONWARDS = re.compile(r"\s+(?:on|onwards?)\b", re.I)
 # "a year from christmas", "3 days after monday": a day counted from the time, not all after it
 _SPAN_BEFORE = re.compile(r"\b(?:year|month|week|fortnight|day|hour|minute|second)s?\s+$", re.I)

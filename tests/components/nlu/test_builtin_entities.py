@@ -772,6 +772,13 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("五一路", []),
         ("圣诞树", []),
         ("除夕夜", [("time", T("2027-02-05"))]),
+        ("三点五万", [("number", 35000)]),  # decimals before a unit (was 3.5)
+        ("三点五万块", [("amount-of-money", 35000)]),  # was 50000
+        ("九点前后", [("time", T("12-05", "21:00"))]),  # 前后: about nine, not before nine
+        # a month's first, middle or last ten days
+        ("下旬", [("time", _iv(T("12-21"), T("2027-01-01")))]),
+        ("下个月中旬", [("time", _iv(T("2027-01-11"), T("2027-01-21")))]),
+        ("三月上旬", [("time", _iv(T("2027-03-01"), T("2027-03-11")))]),
     ],
 )
 def test_chinese_fractions_halves_decimals_midnight_and_holidays_by_their_numbers(text, expected):
