@@ -44,7 +44,7 @@ CN_WEEKDAYS = {
 EVENING = {"evening", "night", "tonight", "afternoon", "下午", "傍晚", "晚上", "夜里", "夜间", "今晚", "明晚", "中午"}
 
 
-MORNING = {"morning", "早上", "早晨", "上午", "凌晨", "清晨", "明早"}
+MORNING = {"morning", "早上", "早晨", "上午", "凌晨", "半夜", "午夜", "清晨", "明早"}
 
 
 @dataclass

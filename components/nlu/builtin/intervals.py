@@ -34,7 +34,7 @@ __all__ = ["POD_HOURS", "intervals"]
 POD_HOURS = {"morning": (0, 12), "afternoon": (12, 19), "evening": (18, 24), "night": (18, 24), "lunch": (12, 14),
              "早上": (4, 12), "早晨": (4, 12), "清晨": (4, 9), "上午": (4, 12), "明早": (4, 12), "中午": (12, 14),
              "下午": (12, 19), "傍晚": (17, 20), "晚上": (18, 24), "夜里": (18, 24), "夜间": (18, 24), "今晚": (18, 24),
-             "明晚": (18, 24), "凌晨": (0, 6),
+             "明晚": (18, 24), "凌晨": (0, 6), "半夜": (0, 6), "午夜": (0, 6),  # Duckling: 半夜, 午夜 as 凌晨
              # early and late in a part of the day: its first or last three hours (Duckling's early morning: 0-9)
              "early morning": (0, 9), "late morning": (9, 12), "early afternoon": (12, 15),
              "late afternoon": (16, 19), "early evening": (18, 21), "late evening": (21, 24), "late night": (21, 24)}
@@ -103,6 +103,9 @@ def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], re
         if r1 is not None and r2 is not None and r2[0] < r1[0] and not any(p.day for p in g2):
             # the end said without a day is on the start's ("8am until 6" when 8am is tomorrow's)
             r2 = resolve([*g2, Piece(g2[0].start, g2[0].start, day=r1[0].date())])
+        while (r1 is not None and r2 is not None and r2[0] < r1[0] and any(p.weekday is not None for p in g2)
+               and all(p.hour is None and not p.instant for p in (*g1, *g2))):
+            r2 = (r2[0] + timedelta(weeks=1), r2[1])  # "friday to sunday", 周五到周日: the first Sunday after Friday
         if r1 is None or r2 is None or r2[0] < r1[0]:
             continue
         grain = min(r1[1], r2[1], key=GRAIN_ORDER.index)

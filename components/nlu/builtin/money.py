@@ -25,6 +25,7 @@ from .numbers import (
     cn_decimal,
     digits_value,
     en_number,
+    in_a_word,
     numbers,
     whole,
 )
@@ -89,12 +90,15 @@ _EN_AMOUNT = re.compile(
     re.I,
 )
 _EN_CENTS = re.compile(rf"\b(?P<n>\d{{1,3}}|{WORD_NUM})\s?(?:¢|cents?\b|pennies\b|pence\b)", re.I)
+_PRICED_BY = "个张位名人天晚夜次本件只条份杯瓶碗双对打家辆台部座站趟班场口斤公克米间套层箱盒包"  # measure words
 _CN_AMOUNT = re.compile(
     rf"(?P<pre>人民币|港币|港元|美元|欧元)?(?P<n>{CN_DECIMAL})(?P<cur>块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊)?"
     # after the yuan: its hundredths said so (三块四分, 三块零四: 3.04), or tenths, then hundredths (三块四, 三块四毛二,
     # 十块零五毛)
     r"(?:(?P<fen1>[一二两三四五六七八九\d])分|零(?P<fen0>[一二两三四五六七八九\d])(?![毛角毫])分?"
-    r"|零?(?P<jiao>[一二两三四五六七八九\d])(?:[毛角毫](?:(?P<fen>[一二两三四五六七八九\d])分?)?)?)?"
+    r"|零?(?P<jiao>[一二两三四五六七八九\d])(?:[毛角毫](?:(?P<fen>[一二两三四五六七八九\d])分?)?"
+    # a digit alone after the yuan is its tenths, unless it counts what the price is for (十块一张: ten a ticket)
+    rf"|(?![{_PRICED_BY}])))?"
 )
 _CN_CURRENCY = {"块钱": "CNY", "人民币": "CNY", "元": "CNY", "块": "CNY", "蚊": "HKD", "港币": "HKD", "港元": "HKD",
                 "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}
@@ -170,7 +174,9 @@ def amounts(text: str, lang: str) -> list[Found]:
             value = n + (_digit(m.group("jiao")) / 10 if m.group("jiao") else 0)
             fen = m.group("fen") or m.group("fen0") or m.group("fen1")
             value += _digit(fen) / 100 if fen else 0
-            out.append(_found(m.start(), m.end(), value, _CN_CURRENCY[m.group("pre") or m.group("cur")]))
+            found = _found(m.start(), m.end(), value, _CN_CURRENCY[m.group("pre") or m.group("cur")])
+            if not in_a_word(text, found):  # 三元区 is a district, no three yuan
+                out.append(found)
         for m in _CN_SMALL.finditer(text):  # 两毛五: tenths, and hundredths, of a yuan
             if not any(f.start <= m.start() < f.end for f in out):
                 value = _digit(m.group("jiao")) / 10 + (_digit(m.group("fen")) / 100 if m.group("fen") else 0)

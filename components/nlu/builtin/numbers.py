@@ -13,7 +13,7 @@ from typing import Any
 
 __all__ = [
     "CN_DECIMAL", "Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number", "digits_value", "en_number",
-    "numbers", "ordinals",
+    "in_a_word", "numbers", "ordinals",
 ]
 
 
@@ -314,7 +314,7 @@ def _cn_numbers(text: str) -> list[Found]:
             value = said / parts
             out.append(Found(m.start(), m.end(), "number", whole(-value if m.group("neg") else value)))
     out += [Found(m.start(), m.end(), "number", 0.5) for m in _CN_HALF.finditer(text)]
-    return [f for f in out if not _in_a_word(text, f)] if any(not c.isdigit() for c in text) else out
+    return [f for f in out if not in_a_word(text, f)] if any(not c.isdigit() for c in text) else out
 
 
 # what may stand beside a numeral in one dictionary word and keep it a number (两张, 三个, 一千五百块, 十分钟)
@@ -322,7 +322,7 @@ _CN_MEASURES = frozenset("个張张位名人天晚夜次本件只条块元钱毛
                          "间套份杯瓶碗双对打家辆台部座站趟班场口半多余来几")
 
 
-def _in_a_word(text: str, number: Found) -> bool:
+def in_a_word(text: str, number: Found) -> bool:
     """A Chinese numeral that is part of a word of the dictionary with another meaning: 一 of 一共 ("in all"),
     一起 ("together"), 一下 ("a moment"), 统一, 唯一; not of 两张, 三个, 一千五 (numerals and measure words)."""
     from dialogkit.components.nlu.word_boundaries import dictionary_words

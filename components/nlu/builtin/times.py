@@ -30,8 +30,8 @@ __all__ = ["times"]
 # --- putting pieces together ----------------------------------------------------------
 
 _JOIN_EN = re.compile(r"^\s*(?:,|at|on|@|from|,\s*at|,\s*on|,\s*from)?\s*$", re.I)
-# Chinese pieces join with nothing or a comma between ("下周五，晚上七点", "周六吧，中午十二点")
-_JOIN_ZH = re.compile(r"^(?:[吧呢啊呀]?\s*[，,、]\s*)?$")
+# Chinese pieces join with nothing, spaces or a comma between ("下周五，晚上七点", "周六吧，中午十二点", "前天 晚上")
+_JOIN_ZH = re.compile(r"^\s*(?:[吧呢啊呀]?\s*[，,、]\s*)?$")
 _LATE = {"evening", "night", "晚上", "夜里", "夜间", "今晚", "明晚"}  # parts of the day whose 12 o'clock is midnight
 _OF = re.compile(r"^\s+of\s+$", re.I)  # "morning of the 15th": a part of the day of a day
 

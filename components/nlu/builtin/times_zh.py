@@ -32,14 +32,14 @@ _ZH_DAY = re.compile(
     rf"|(?P<mrel>下|这|本|今|上)个?月(?P<md>{CN_NUM})[日号]"
     rf"|(?P<nu>下下|下|这一|这|本|今|上上|上)(?:个)?(?P<unit>周|星期|礼拜|月)(?![一二三四五六日天1-7])"
     rf"|(?P<yr>{_YR})(?:(?P<ymo>{CN_NUM})月(?:(?P<yd>{CN_NUM})[日号])?)?"
-    rf"|(?:(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年)?(?P<mo>{CN_NUM})月(?:(?P<d>{CN_NUM})[日号])?"
+    rf"|(?:(?P<y>\d{{4}}|(?<!\d)\d{{2}}|[〇零一二三四五六七八九]{{4}})年)?(?P<mo>{CN_NUM})月(?:(?P<d>{CN_NUM})[日号])?"
     rf"|(?P<zai>再过|(?<![\u4e00-\u9fff])过)?(?P<n>{CN_NUM}|半)(?:个)?(?P<nunit>天|日|星期|礼拜|周|月|年)"
     rf"(?:(?P<ndir>以后|之后|后|以前|之前|前)|(?<=[天日周月年期拜])(?(zai)|(?!)))"  # 三天后, 两天前; 再过两天
     rf"|(?P<dom>{CN_NUM})[日号](?![前后之以])"
     rf"|(?<!\d)(?:(?P<iso>\d{{4}}-\d{{1,2}}-\d{{1,2}})|(?P<num>\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?))(?![\d/-])")
 
 
-_ZH_POD = re.compile("早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间|凌晨")
+_ZH_POD = re.compile("早上|早晨|清晨|上午|中午|下午|傍晚|晚上|夜里|夜间|凌晨|半夜|午夜")
 
 
 # minutes to an hour, before or after it: 差五分十点 and 十点差五分 are 9:55, 差一刻三点 2:45
@@ -103,6 +103,7 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
     if "mo" in g:
         month, dom = cn_int(g["mo"]), cn_int(g["d"]) if "d" in g else 1
         said_year = cn_number(g["y"]) if "y" in g else None
+        said_year = two_digit_year(int(said_year)) if said_year is not None and len(g["y"]) == 2 else said_year  # 18年
         if month is None or dom is None or not 1 <= month <= 12:
             return None, "day"
         return future_date(today, month, dom, int(said_year) if said_year is not None else None), (

@@ -494,8 +494,9 @@ def test_a_day_then_one_end_is_the_end_on_that_day_and_nothing_more():
 
 
 def test_a_range_that_reads_backwards_and_a_year_range_are_no_open_intervals():
-    # on a Saturday the next Friday is after the next Monday: no range, and "through monday" is no end alone
-    assert all(isinstance(f.value, str) for f in extract("friday through monday", "en", NOW))
+    # on a Saturday the next Friday is after the next Monday: the range ends on the first Monday after that Friday
+    # (as Duckling's intervals run forward), not two days
+    assert [f.value for f in extract("friday through monday", "en", NOW)] == [_iv(T("12-11"), T("12-15"))]
     assert [f for f in extract("from 2014 to 2016", "en", NOW) if isinstance(f.value, dict)] == []
     # a length of time before "after"/"from" counts from that time: another day, not everything after it
     assert [f for f in extract("3 days after monday", "en", NOW) if isinstance(f.value, dict)] == []
@@ -779,6 +780,16 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("下旬", [("time", _iv(T("12-21"), T("2027-01-01")))]),
         ("下个月中旬", [("time", _iv(T("2027-01-11"), T("2027-01-21")))]),
         ("三月上旬", [("time", _iv(T("2027-03-01"), T("2027-03-11")))]),
+        # a day and its part with a space between (as segmented text and some users write it)
+        ("查 前天 晚上 的 案子", [("time", _iv(T("12-03", "18:00"), T("12-04")))]),  # was the day alone
+        ("12月19号 半夜", [("time", _iv(T("12-19"), T("12-19", "06:00")))]),  # 半夜 and 午夜 as 凌晨 (Duckling's)
+        ("半夜两点", [("time", T("12-06", "02:00"))]),
+        ("18年6月1日", [("time", T("2018-06-01"))]),  # a two-digit year (was 18 years and June 1st)
+        ("周五到周日", [("time", _iv(T("12-11"), T("12-14")))]),  # the first Sunday after the Friday (was two days)
+        ("三明市三元区", []),  # a district, no three yuan
+        ("十块一张", [("amount-of-money", 10), ("number", 1)]),  # ten a ticket (was 10.1)
+        ("五十块两个", [("amount-of-money", 50), ("number", 2)]),
+        ("三块五一斤", [("amount-of-money", 3.5)]),
     ],
 )
 def test_chinese_fractions_halves_decimals_midnight_and_holidays_by_their_numbers(text, expected):
@@ -807,6 +818,7 @@ def test_chinese_fractions_halves_decimals_midnight_and_holidays_by_their_number
         ("2,50€", [("amount-of-money", 2.5)]),  # two digits after a comma beside a currency: cents (was 50)
         ("€ 12,99", [("amount-of-money", 12.99)]),
         ("2,500€", [("amount-of-money", 2500)]),
+        ("friday to sunday", [("time", _iv(T("12-11"), T("12-14")))]),  # was Friday and tomorrow, two days
         ("at seven-thirty", [("time", T("12-05", "19:30"))]),  # was 19:00
         ("seven-thirty pm", [("time", T("12-05", "19:30"))]),
     ],
