@@ -39,7 +39,7 @@ from dialogkit.framework.runtime.turn import entity as make_entity
 
 from .builtin.durations import durations
 from .builtin.money import amounts
-from .builtin.numbers import SIMPLIFIED, Found, numbers, ordinals
+from .builtin.numbers import Found, numbers, ordinals, simplified
 from .builtin.times import times
 from .spelling import AsRead
 
@@ -99,7 +99,7 @@ def extract(
 ) -> list[Found]:
     """Every builtin entity in ``text``, overlaps resolved (see the module docstring)."""
     if lang == "zh":  # traditional characters read as simplified, one for one (the spans stay the user's)
-        text = text.translate(SIMPLIFIED)
+        text = simplified(text)
     found: list[Found] = []
     if "email" in dimensions:
         found += [Found(m.start(), m.end(), "email", m.group()) for m in _EMAIL.finditer(text)]

@@ -103,7 +103,7 @@ HOLIDAYS: list[tuple[str, Callable[[int], date | None]]] = [
     (r"dragon\s+boat\s+festival", _lunar(5, 5)),
     (r"mid-?\s?autumn\s+festival|moon\s+festival", _lunar(8, 15)),
 ]
-# Chinese names, written simplified (numbers.SIMPLIFIED reads traditional ones so)
+# Chinese names, written simplified (numbers.simplified reads traditional ones so)
 _NUMERALS = r"\d零〇一二两俩仨三四五六七八九十百千万亿点"
 _BREAK = "假期|长假|小长假|黄金周|放假"  # a public holiday's days off
 HOLIDAYS_ZH: list[tuple[str, Callable[[int], date | None]]] = [

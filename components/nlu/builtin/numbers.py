@@ -13,7 +13,7 @@ from typing import Any
 
 __all__ = [
     "CN_DECIMAL", "Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number", "digits_value", "en_number",
-    "in_a_word", "numbers", "ordinals",
+    "in_a_word", "numbers", "ordinals", "simplified",
 ]
 
 
@@ -211,12 +211,25 @@ CN_SCALES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_0
 CN_TENS = {"廿": 20, "卅": 30, "卌": 40}  # one character for twenty, thirty, forty (廿三 is 23)
 CN_NUM = "\\d+(?:\\.\\d+)?[十百千万亿]*|[零〇一二两俩仨三四五六七八九十百千万亿廿卅卌]+"
 _CN = re.compile(CN_NUM)
-# Traditional characters and the financial numerals (壹貳參, written on cheques) as the grammar reads them,
-# one character for one so that spans stay the user's: 兩個鐘 is read as 两个钟, 參萬肆仟 as 三万四千
-SIMPLIFIED = str.maketrans(
-    "萬億點鐘時個週禮後號兩倆幣塊這從間來對雙錢負尋聽節慶聖誕勞動兒婦愛國現軍復難齋頭歲幾碼壹貳贰參叁肆伍陸陆柒捌玖拾佰仟",
-    "万亿点钟时个周礼后号两俩币块这从间来对双钱负寻听节庆圣诞劳动儿妇爱国现军复难斋头岁几码一二二三三四五六六七八九十百千",
+# Traditional characters as the grammar reads them, one character for one so that spans stay the user's: 兩個鐘
+# is read as 两个钟
+_TRADITIONAL = str.maketrans(
+    "萬億點鐘時個週禮後號兩倆幣塊這從間來對雙錢負尋聽節慶聖誕勞動兒婦愛國現軍復難齋頭歲幾碼參陸",
+    "万亿点钟时个周礼后号两俩币块这从间来对双钱负寻听节庆圣诞劳动儿妇爱国现军复难斋头岁几码参陆",
 )
+# the financial numerals (written on cheques: 參萬肆仟 is 三万四千), read as numerals only beside another numeral or
+# before a unit of money, or said alone: in a sentence they are words (队伍 "team", 大陆 "mainland", 參加 "take
+# part", 放肆)
+_FINANCIAL = str.maketrans("壹貳贰參叁肆伍陸陆柒捌玖拾佰仟", "一二二三三四五六六七八九十百千")
+_FINANCIAL_RUN = re.compile("[壹貳贰參叁肆伍陸陆柒捌玖拾佰仟零〇一二两三四五六七八九十百千万亿萬億]{2,}"
+                            "|[壹貳贰參叁肆伍陸陆柒捌玖拾佰仟](?=[元圆圓块塊角分整])|(?<=^)[壹貳贰參叁肆伍陸陆柒捌玖拾佰仟]$")
+
+
+def simplified(text: str) -> str:
+    """``text`` as the Chinese grammar reads it, one character for one (traditional characters as simplified, the
+    financial numerals as numerals where they are numerals)."""
+    text = _FINANCIAL_RUN.sub(lambda m: m.group().translate(_FINANCIAL), text)
+    return text.translate(_TRADITIONAL)
 
 
 def cn_number(text: str) -> int | float | None:

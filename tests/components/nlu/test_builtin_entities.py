@@ -790,6 +790,12 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("十块一张", [("amount-of-money", 10), ("number", 1)]),  # ten a ticket (was 10.1)
         ("五十块两个", [("amount-of-money", 50), ("number", 2)]),
         ("三块五一斤", [("amount-of-money", 3.5)]),
+        # the financial numerals: beside another numeral, before money, or alone; in a word they are words
+        ("人民币壹仟贰佰元整", [("amount-of-money", 1200)]),
+        ("陆", [("number", 6)]),
+        ("我们的队伍", []),  # was 5
+        ("中国大陆", []),  # was 6
+        ("參加會議", []),  # was 3
     ],
 )
 def test_chinese_fractions_halves_decimals_midnight_and_holidays_by_their_numbers(text, expected):
