@@ -81,6 +81,7 @@ _EN_DAY = re.compile(
     rf"|(?P<cn>{COUNT})\s+(?P<cwd>{_WD})s\s+(?P<cdir>from\s+now|ago|back)"
     rf"|(?:(?P<rel>next|this|coming|last|on)\s+)?(?P<wd>{_WD})\b\.?"
     rf"|(?P<nextunit>{_REL})\s+(?P<unit>{en_units('week', 'month', 'quarter', 'year')})\b"
+    rf"|(?:the\s+)?(?P<unit2>{en_units('week', 'month', 'quarter', 'year')})\s+after\s+next\b"  # two on
     rf"|(?:the\s+)?(?P<qn>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:quarter|qtr)(?:\s+(?:of\s+)?(?P<qy>\d{{4}}))?"
     rf"|(?P<qy2>\d{{4}}|\d{{2}})\s?q(?P<qn2>[1-4])"
     rf"|(?:in|within)\s+(?P<inn>{COUNT})\s+(?P<inunit>{_DAYS_UP})\b"
@@ -207,8 +208,8 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         if rel == "last":
             return today - timedelta(days=(today.weekday() - weekday) % 7 or 7), "day"
         return next_weekday(today, weekday, include_today=rel == "this"), "day"
-    if "unit" in g:
-        unit, shift = grain_of(g["unit"]), shift_of(g["nextunit"])
+    if "unit" in g or "unit2" in g:
+        unit, shift = grain_of(g.get("unit") or g["unit2"]), shift_of(g["nextunit"]) if "unit" in g else 2
         if unit == "week":
             return monday + timedelta(weeks=shift), "week"
         if unit == "month":

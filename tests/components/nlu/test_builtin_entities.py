@@ -824,7 +824,9 @@ def test_chinese_fractions_halves_decimals_midnight_and_holidays_by_their_number
         ("2,50€", [("amount-of-money", 2.5)]),  # two digits after a comma beside a currency: cents (was 50)
         ("€ 12,99", [("amount-of-money", 12.99)]),
         ("2,500€", [("amount-of-money", 2500)]),
-        ("friday to sunday", [("time", _iv(T("12-11"), T("12-14")))]),  # was Friday and tomorrow, two days
+        ("friday to sunday", [("time", _iv(T("12-11"), T("12-14")))]),
+        ("the week after next", [("time", T("12-14"))]),  # was nothing
+        ("the month after next", [("time", T("2027-02-01"))]),  # was Friday and tomorrow, two days
         ("at seven-thirty", [("time", T("12-05", "19:30"))]),  # was 19:00
         ("seven-thirty pm", [("time", T("12-05", "19:30"))]),
     ],
