@@ -32,7 +32,7 @@ __all__ = ["times"]
 _JOIN_EN = re.compile(r"^\s*(?:,|at|on|@|from|,\s*at|,\s*on|,\s*from)?\s*$", re.I)
 # Chinese pieces join with nothing, spaces or a comma between ("下周五，晚上七点", "周六吧，中午十二点", "前天 晚上")
 _JOIN_ZH = re.compile(r"^\s*(?:[吧呢啊呀]?\s*[，,、]\s*)?$")
-_LATE = {"evening", "night", "晚上", "夜里", "夜间", "今晚", "明晚"}  # parts of the day whose 12 o'clock is midnight
+_LATE = {"evening", "night", "tonight", "晚上", "夜里", "夜间", "今晚", "明晚"}  # whose 12 o'clock is midnight
 _OF = re.compile(r"^\s+of\s+$", re.I)  # "morning of the 15th": a part of the day of a day
 
 
@@ -82,8 +82,12 @@ def _resolve(group: list[Piece], now: datetime) -> tuple[datetime, str] | None:
         hour += 12
     elif clock.meridiem == "am" and hour == 12:
         hour = 0
+    if clock.meridiem == "am" and not clock.midnight and pod is not None and pod.lower() in _LATE and hour < 5:
+        day = (day or now.date()) + timedelta(days=1)  # "1am tonight": the night's, after midnight
     elif clock.meridiem is None and hour <= 12 and pod is not None:
-        if pod.lower() in EVENING and hour < 12 and not (pod == "中午" and hour == 11):  # 中午十一点 is 11:00
+        if pod in _LATE and not pod.isascii() and 0 < hour < 5:  # 夜里两点, 晚上一点: after that day's midnight
+            day = (day or now.date()) + timedelta(days=1)  # (English "tonight at 2" stays 14:00, as Duckling reads it)
+        elif pod.lower() in EVENING and hour < 12 and not (pod == "中午" and hour == 11):  # 中午十一点 is 11:00
             hour += 12
         elif pod.lower() in MORNING and hour == 12:
             hour = 0

@@ -790,6 +790,12 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("十块一张", [("amount-of-money", 10), ("number", 1)]),  # ten a ticket (was 10.1)
         ("五十块两个", [("amount-of-money", 50), ("number", 2)]),
         ("三块五一斤", [("amount-of-money", 3.5)]),
+        ("夜里两点", [("time", T("12-06", "02:00"))]),  # the small hours of that night (was 14:00)
+        ("晚上一点", [("time", T("12-06", "01:00"))]),
+        ("晚上五点", [("time", T("12-05", "17:00"))]),
+        ("十五号之前", [("time", {"from": None, "to": T("12-15")})]),  # was the number 15
+        ("二十号以后", [("time", {"from": T("12-20"), "to": None})]),
+        ("五日后", [("time", T("12-10"))]),  # five days on
         # the financial numerals: beside another numeral, before money, or alone; in a word they are words
         ("人民币壹仟贰佰元整", [("amount-of-money", 1200)]),
         ("陆", [("number", 6)]),
@@ -826,6 +832,8 @@ def test_chinese_fractions_halves_decimals_midnight_and_holidays_by_their_number
         ("2,500€", [("amount-of-money", 2500)]),
         ("friday to sunday", [("time", _iv(T("12-11"), T("12-14")))]),
         ("the week after next", [("time", T("12-14"))]),  # was nothing
+        ("1am tonight", [("time", T("12-06", "01:00"))]),  # was this morning's, already past
+        ("tonight at 2", [("time", T("12-05", "14:00"))]),  # as Duckling reads it
         ("the month after next", [("time", T("2027-02-01"))]),  # was Friday and tomorrow, two days
         ("at seven-thirty", [("time", T("12-05", "19:30"))]),  # was 19:00
         ("seven-thirty pm", [("time", T("12-05", "19:30"))]),
