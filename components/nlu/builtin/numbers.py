@@ -70,7 +70,7 @@ def digits_value(said: str) -> float:
 DIGIT_SCALES = {**SCALES, **SHORT_SCALES, "grand": 1000, "dozen": 12, "k": 1000, "m": 10**6, "g": 10**9}
 _DIGIT_SCALE_WORDS = alternation(w for w in DIGIT_SCALES if len(w) > 1)
 _EN_DIGITS = re.compile(
-    rf"(?<![\w.,:/-])(?P<neg>-\s?)?(?P<n>{DIGITS}|\.\d+)"
+    rf"(?<![^\W\u3400-\u9fff]|[.,:/-])(?P<neg>-\s?)?(?P<n>{DIGITS}|\.\d+)"  # after a letter none; a Chinese one may
     rf"(?:(?P<suffix>[kK]|M|G)|\s*(?P<scale>{_DIGIT_SCALE_WORDS})s?\b)?"
     r"(?![\w]|[.,:/]\d)"
 )
@@ -82,7 +82,7 @@ MONEY_SCALES = {**{w: n for w, n in SCALES.items() if n >= 1000}, **SHORT_SCALES
                 "lakhs": 10**5, "crores": 10**7}
 # digits, or number words ("twenty five", "a hundred")
 WORD_NUM = rf"(?:{DIGITS}|(?:an?\s+)?(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*)"
-_NEGATIVE = re.compile(r"\b(?:minus|negative)\s+$", re.I)
+_NEGATIVE = re.compile(r"\b(?:minus|negative)\s+$|负\s?$", re.I)  # 负 1,200,000
 # "one" standing for a thing already named, no number: after a determiner ("this one", "which one", "the other
 # one"), or after one with a word between ("the second one", "a cheaper one", "that blue one"); "a table for one",
 # "just one", "more than one", "number one" are numbers
@@ -209,7 +209,7 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
              "俩": 2, "仨": 3}  # 俩, 仨: two, three (of people: 我们俩, 仨人)
 CN_SCALES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 CN_TENS = {"廿": 20, "卅": 30, "卌": 40}  # one character for twenty, thirty, forty (廿三 is 23)
-CN_NUM = "\\d+(?:\\.\\d+)?[十百千万亿]*|[零〇一二两俩仨三四五六七八九十百千万亿廿卅卌]+"
+CN_NUM = "(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?[十百千万亿]*|[零〇一二两俩仨三四五六七八九十百千万亿廿卅卌]+"
 _CN = re.compile(CN_NUM)
 # Traditional characters as the grammar reads them, one character for one so that spans stay the user's: 兩個鐘
 # is read as 两个钟
@@ -234,10 +234,10 @@ def simplified(text: str) -> str:
 
 def cn_number(text: str) -> int | float | None:
     """The value of a Chinese numeral ("二十五", "两", "一百零八", "3万") or Arabic digits."""
-    digits = re.match(r"\d+(?:\.\d+)?", text)
+    digits = re.match(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?", text)  # 1,200元
     if digits:
         rest = cn_number("一" + text[digits.end():]) if digits.end() < len(text) else 1
-        return None if rest is None else whole(float(digits.group()) * rest)
+        return None if rest is None else whole(float(digits.group().replace(",", "")) * rest)
     if text[0] in "万亿百千":
         return None
     if text and all(c in CN_DIGITS for c in text) and (len(text) > 2 or "〇" in text or "零" in text):

@@ -24,13 +24,13 @@ from .numbers import CN_NUM, a_little, cn_int, cn_number
 _YEAR_REL = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "这一年": 0, "明年": 1, "下年": 1, "后年": 2}
 _YR = "|".join(_YEAR_REL)
 _ZH_DAY = re.compile(
-    rf"(?P<now>现在|此时|此刻|宜家|而家|依家)"
+    rf"(?P<now>现在|此时|此刻|当前(?!个?(?:周|星期|礼拜|月))|宜家|而家|依家)"
     rf"|(?:(?P<hy>\d{{4}})年|(?P<hrel>{_YR})的?)?(?P<hol>{HOLIDAY_NAMES})"
     rf"|(?P<rel>今天|今日|今晚|明天|明日|明晚|明早|听日|大后天|大后日|后天|后日|昨天|昨日|寻日|大前天|前天|前日)"
     rf"|(?P<nm>{CN_NUM})月的?(?:第(?P<nn>[一二三四五])个|(?P<nlast>最后一个))(?:周|星期|礼拜)(?P<nwd>[一二三四五六日天1-7])"
     rf"|(?P<wrel>下下|下个|下|这个|这|今个|今|本|上个|上)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
     rf"|(?P<mrel>下|这|本|今|上)个?月(?P<md>{CN_NUM})[日号]"
-    rf"|(?P<nu>下下|下|这一|这|本|今|上上|上)(?:个)?(?P<unit>周|星期|礼拜|月)(?![一二三四五六日天1-7])"
+    rf"|(?P<nu>下下|下|这一|这|本|今|上上|上|当前)(?:个)?(?P<unit>周|星期|礼拜|月)(?![一二三四五六日天1-7])"
     rf"|(?P<yr>{_YR})(?:(?P<ymo>{CN_NUM})月(?:(?P<yd>{CN_NUM})[日号])?)?"
     rf"|(?:(?P<y>\d{{4}}|(?<!\d)\d{{2}}|[〇零一二三四五六七八九]{{4}})年)?(?P<mo>{CN_NUM})月(?:(?P<d>{CN_NUM})[日号])?"
     rf"|(?P<zai>再过|(?<![\u4e00-\u9fff])过)?(?P<n>{CN_NUM}|半)(?:个)?(?P<nunit>天|日|星期|礼拜|周|月|年)"
@@ -46,7 +46,8 @@ _ZH_POD = re.compile("早上|早晨|清晨|上午|中午|下午|傍晚|晚上|�
 _ZH_CLOCK = re.compile(
     rf"(?:差(?:(?P<b>{CN_NUM})分钟?|(?P<bq>一)刻钟?))?(?P<h>{CN_NUM})(?:点钟|点|时)"
     rf"(?:(?P<half>半)|(?P<q>[一三])刻|差(?:(?P<a>{CN_NUM})分钟?|(?P<aq>一)刻钟?)|(?P<m>{CN_NUM})分?)?"
-    rf"|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})"
+    rf"|(?P<h24>\d{{1,2}}):(?P<m24>\d{{2}})(?:\s*(?P<ampm>[ap])\.?m\b\.?)?"
+    r"|(?P<h12>\d{1,2})\s*(?P<ampm12>[ap])\.?m\b\.?"  # 明天3pm: an English clock in a Chinese message
 )
 
 
@@ -58,8 +59,8 @@ _ZH_IN = re.compile(
 _REL_DAYS = {"今天": 0, "今日": 0, "今晚": 0, "明天": 1, "明日": 1, "明晚": 1, "明早": 1, "听日": 1, "后天": 2,
              "后日": 2, "大后天": 3, "大后日": 3, "昨天": -1, "昨日": -1, "寻日": -1, "前天": -2, "前日": -2,
              "大前天": -3}
-_WEEK_SHIFT = {"下下": 2, "下个": 1, "下": 1, "这个": 0, "这": 0, "这一": 0, "本": 0, "今": 0, "今个": 0, "上个": -1,
-               "上": -1, "上上": -2}
+_WEEK_SHIFT = {"下下": 2, "下个": 1, "下": 1, "这个": 0, "这": 0, "这一": 0, "本": 0, "今": 0, "今个": 0, "当前": 0,
+               "上个": -1, "上": -1, "上上": -2}
 
 
 def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
@@ -172,7 +173,8 @@ def zh_pieces(text: str, now: datetime) -> list[Piece]:
     out += [Piece(m.start(), m.end(), pod=m.group(), grain="pod") for m in _ZH_POD.finditer(text)]
     for m in _ZH_CLOCK.finditer(text):
         g = {k: v for k, v in m.groupdict().items() if v is not None}
-        hour = cn_number(g["h"]) if "h" in g else int(g["h24"])
+        hour = cn_number(g["h"]) if "h" in g else int(g.get("h24") or g["h12"])
+        meridiem = (g.get("ampm") or g.get("ampm12") or "").lower()
         minute = (
             30
             if "half" in g
@@ -191,8 +193,11 @@ def zh_pieces(text: str, now: datetime) -> list[Piece]:
             if not isinstance(hour, int) or not isinstance(short, int) or not 0 < short < 60 or "m" in g:
                 continue
             hour, minute = (hour - 1) % 24, 60 - short
+        if meridiem and not (isinstance(hour, int) and 1 <= hour <= 12):
+            continue
         if isinstance(hour, int) and isinstance(minute, int) and 0 <= hour <= 24 and 0 <= minute <= 59:
-            out.append(Piece(m.start(), m.end(), hour=hour % 24, minute=minute, grain="minute" if minute else "hour"))
+            out.append(Piece(m.start(), m.end(), hour=hour % 24, minute=minute, grain="minute" if minute else "hour",
+                             meridiem=meridiem + "m" if meridiem else None))
     for m in _ZH_IN.finditer(text):
         n = 0.5 if m.group("n") == "半" else cn_number(m.group("n"))
         if n is None:
