@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 
-from .money_ranges import money_ranges
+from .money_ranges import money_interval, money_ranges
 from .numbers import (
     CN_DECIMAL,
     CN_DIGITS,
+    CN_NUM,
+    CN_SCALES,
     DIGITS,
     MONEY_SCALES,
     RANGE_OPENS,
@@ -23,6 +25,7 @@ from .numbers import (
     Found,
     alternation,
     cn_decimal,
+    cn_number,
     digits_value,
     en_number,
     in_a_word,
@@ -102,6 +105,13 @@ _CN_AMOUNT = re.compile(
 )
 _CN_CURRENCY = {"块钱": "CNY", "人民币": "CNY", "元": "CNY", "块": "CNY", "蚊": "HKD", "港币": "HKD", "港元": "HKD",
                 "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}
+# money estimated: two digits side by side before a unit (五六百块: 500 to 600, 两三百块钱) or 多 after a round number
+# (一百多块: more than 100, less than 200; 二十多元)
+_CN_CUR = "块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊"
+_CN_ESTIMATED = re.compile(
+    rf"(?P<pair>一两|两三|二三|三四|四五|五六|六七|七八|八九)(?P<scale>[十百千万]*)(?P<cur>{_CN_CUR})"
+    rf"|(?P<n>{CN_NUM})多(?P<cur2>{_CN_CUR})"
+)
 _CN_SMALL = re.compile(r"(?P<jiao>[一二两三四五六七八九\d])[毛角毫](?P<fen>[一二两三四五六七八九\d])?分?")
 
 
@@ -177,6 +187,20 @@ def amounts(text: str, lang: str) -> list[Found]:
             found = _found(m.start(), m.end(), value, _CN_CURRENCY[m.group("pre") or m.group("cur")])
             if not in_a_word(text, found):  # 三元区 is a district, no three yuan
                 out.append(found)
+        for m in _CN_ESTIMATED.finditer(text):
+            if m.group("pair"):
+                scale = cn_number("一" + m.group("scale")) if m.group("scale") else 1
+                low, high = (CN_DIGITS[c] * (scale or 1) for c in m.group("pair"))
+                unit = _CN_CURRENCY[m.group("cur")]
+            else:
+                rough, low = m.group("n"), cn_number(m.group("n")) or 0
+                zeros = len(rough) - len(rough.rstrip("0"))
+                step = CN_SCALES.get(rough[-1]) or (10 ** zeros if rough.isdigit() and zeros else 0)
+                high = low + step if low and step else 0  # 一百多, 一百五十多: up to the next hundred, ten
+                unit = _CN_CURRENCY[m.group("cur2")]
+            if low and high:
+                out = [f for f in out if not (m.start() <= f.start < m.end())]  # 一百多块's 多块 is no amount
+                out.append(money_interval(m.start(), m.end(), low, high, unit))
         for m in _CN_SMALL.finditer(text):  # 两毛五: tenths, and hundredths, of a yuan
             if not any(f.start <= m.start() < f.end for f in out):
                 value = _digit(m.group("jiao")) / 10 + (_digit(m.group("fen")) / 100 if m.group("fen") else 0)

@@ -31,7 +31,7 @@ from .numbers import (
 )
 from .units import GRAINS, en_units
 
-__all__ = ["money_ranges"]
+__all__ = ["money_interval", "money_ranges"]
 
 _SCALES = MONEY_SCALES
 # the scales said after a range's second end ("10-20k euros"); "m" alone is as often metres or minutes there
@@ -76,7 +76,7 @@ def _before(text: str, end: int) -> tuple[str, int]:
     return text[start:end], start
 
 
-def _interval(start: int, end: int, low: float | None, high: float | None, unit: str) -> Found:
+def money_interval(start: int, end: int, low: float | None, high: float | None, unit: str) -> Found:
     ends = {side: None if v is None else whole(round(v, 2)) for side, v in (("from", low), ("to", high))}
     info: dict = {"type": "interval"}
     info |= {side: {"value": v, "unit": unit} for side, v in ends.items() if v is not None}
@@ -123,7 +123,7 @@ def _two_amounts(text: str, lang: str, ordered: list[Found], used: set[int]) -> 
             continue
         if join.group(join.lastindex or 0).lower() == "and" and kw is None:
             continue  # "2 dollars and 20 dollars": two amounts
-        out.append(_interval(at + kw.start() if kw else lower.start, high.end, lower.value, high.value,
+        out.append(money_interval(at + kw.start() if kw else lower.start, high.end, lower.value, high.value,
                              high.info["unit"]))
         used |= {i - 1, i}
     return out
@@ -153,7 +153,7 @@ def _number_then_amount(text: str, lang: str, ordered: list[Found], used: set[in
         if m is None or low is None or low >= high.value:
             continue
         start = at + (m.start("kw") if m.groupdict().get("kw") else m.start())
-        out.append(_interval(start, high.end, low, high.value, high.info["unit"]))
+        out.append(money_interval(start, high.end, low, high.value, high.info["unit"]))
         used.add(i)
     return out
 
@@ -177,7 +177,7 @@ def _amount_then_number(text: str, lang: str, ordered: list[Found], used: set[in
         if low >= top or (lang != "zh" and _CHANGED.search(head)):
             continue
         kw = RANGE_OPENS.search(head) if lang != "zh" else None
-        out.append(_interval(at + kw.start() if kw else low_amount.start, low_amount.end + m.end(), low, top,
+        out.append(money_interval(at + kw.start() if kw else low_amount.start, low_amount.end + m.end(), low, top,
                              low_amount.info["unit"]))
         used.add(i)
     return out
@@ -197,11 +197,11 @@ def _one_end(text: str, lang: str, ordered: list[Found], used: set[int]) -> list
              if m and not (not zh and _CHANGED.search(before))]
         if ends:  # the longest words said ("no less than" is the least, not "less than")
             first, (least, most) = min(ends, key=lambda e: e[0])
-            out.append(_interval(first, one.end, least, most, one.info["unit"]))
+            out.append(money_interval(first, one.end, least, most, one.info["unit"]))
             continue
         for after_words, (least, most) in (((_CN_UP_TO_AFTER if zh else _UP_TO_AFTER).match(after), (None, one.value)),
                                          ((_CN_FROM_AFTER if zh else _FROM_AFTER).match(after), (one.value, None))):
             if after_words is not None:
-                out.append(_interval(one.start, one.end + after_words.end(), least, most, one.info["unit"]))
+                out.append(money_interval(one.start, one.end + after_words.end(), least, most, one.info["unit"]))
                 break
     return out

@@ -801,6 +801,10 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("查一下当前月的话费", [("time", T("12-01"))]),  # this month
         ("转账1,200元", [("amount-of-money", 1200)]),  # digits grouped by commas (was nothing)
         ("负1,200,000", [("number", -1200000)]),
+        # money estimated: two digits side by side before a unit, or 多 after a round number
+        ("五六百块", [("amount-of-money", {"from": 500, "to": 600})]),  # was nothing
+        ("一百多块", [("amount-of-money", {"from": 100, "to": 200})]),  # was the number 100
+        ("一百五十多块", [("amount-of-money", {"from": 150, "to": 160})]),
         # the financial numerals: beside another numeral, before money, or alone; in a word they are words
         ("人民币壹仟贰佰元整", [("amount-of-money", 1200)]),
         ("陆", [("number", 6)]),
