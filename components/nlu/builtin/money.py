@@ -16,6 +16,7 @@ from .money_ranges import money_interval, money_ranges
 from .numbers import (
     CN_DECIMAL,
     CN_DIGITS,
+    CN_ESTIMATES,
     CN_NUM,
     CN_SCALES,
     DIGITS,
@@ -93,9 +94,12 @@ _EN_AMOUNT = re.compile(
     re.I,
 )
 _EN_CENTS = re.compile(rf"\b(?P<n>\d{{1,3}}|{WORD_NUM})\s?(?:¢|cents?\b|pennies\b|pence\b)", re.I)
+_CN_CURRENCY = {"块钱": "CNY", "人民币": "CNY", "元": "CNY", "块": "CNY", "蚊": "HKD", "港币": "HKD", "港元": "HKD",
+                "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}
+_CN_CUR = alternation(_CN_CURRENCY)
 _PRICED_BY = "个张位名人天晚夜次本件只条份杯瓶碗双对打家辆台部座站趟班场口斤公克米间套层箱盒包"  # measure words
 _CN_AMOUNT = re.compile(
-    rf"(?P<pre>人民币|港币|港元|美元|欧元)?(?P<n>{CN_DECIMAL})(?P<cur>块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊)?"
+    rf"(?P<pre>人民币|港币|港元|美元|欧元)?(?P<n>{CN_DECIMAL})(?P<cur>{_CN_CUR})?"
     # after the yuan: its hundredths said so (三块四分, 三块零四: 3.04), or tenths, then hundredths (三块四, 三块四毛二,
     # 十块零五毛)
     r"(?:(?P<fen1>[一二两三四五六七八九\d])分|零(?P<fen0>[一二两三四五六七八九\d])(?![毛角毫])分?"
@@ -103,13 +107,10 @@ _CN_AMOUNT = re.compile(
     # a digit alone after the yuan is its tenths, unless it counts what the price is for (十块一张: ten a ticket)
     rf"|(?![{_PRICED_BY}])))?"
 )
-_CN_CURRENCY = {"块钱": "CNY", "人民币": "CNY", "元": "CNY", "块": "CNY", "蚊": "HKD", "港币": "HKD", "港元": "HKD",
-                "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}
 # money estimated: two digits side by side before a unit (五六百块: 500 to 600, 两三百块钱) or 多 after a round number
 # (一百多块: more than 100, less than 200; 二十多元)
-_CN_CUR = "块钱|人民币|港币|港元|美元|美金|欧元|英镑|日元|元|块|蚊"
 _CN_ESTIMATED = re.compile(
-    rf"(?P<pair>一两|两三|二三|三四|四五|五六|六七|七八|八九)(?P<scale>[十百千万]*)(?P<cur>{_CN_CUR})"
+    rf"(?P<pair>{CN_ESTIMATES})(?P<scale>[十百千万]*)(?P<cur>{_CN_CUR})"
     rf"|(?P<n>{CN_NUM})多(?P<cur2>{_CN_CUR})"
 )
 _CN_SMALL = re.compile(r"(?P<jiao>[一二两三四五六七八九\d])[毛角毫](?P<fen>[一二两三四五六七八九\d])?分?")

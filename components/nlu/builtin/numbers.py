@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "CN_DECIMAL", "Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number", "digits_value", "en_number",
-    "in_a_word", "numbers", "ordinals", "simplified",
+    "CN_DECIMAL", "CN_ESTIMATES", "Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number",
+    "digits_value", "en_number", "in_a_word", "numbers", "ordinals", "simplified",
 ]
 
 
@@ -293,7 +293,8 @@ _CN_BY = {"对": 2, "双": 2, "打": 12}  # a pair, a pair (of shoes), a dozen
 
 # an estimate, read as its lower end: two digits side by side, the second one more (七八个人 "seven or eight
 # people", 一两天, 十一二), or 三五 ("a few"); 十几 ("ten-odd") is ten, but 几十 ("some tens") no number
-_CN_ESTIMATE = re.compile("(?:一两|一二|两三|二三|三四|四五|五六|六七|七八|八九|三五)$")
+CN_ESTIMATES = "一两|一二|两三|二三|三四|四五|五六|六七|七八|八九|三五"
+_CN_ESTIMATE = re.compile(f"(?:{CN_ESTIMATES})$")
 CN_DECIMAL = rf"(?:{CN_NUM})(?:点[零〇一二三四五六七八九]+[十百千万亿]*)?"  # 三点五万, as cn_decimal reads it
 # fractions (三分之一 a third) and percentages (百分之二十: 20, as "20%" is read); a half (一半, 半个苹果)
 _CN_FRACTION = re.compile(rf"(?P<neg>负\s?)?(?P<d>{CN_NUM})分之(?P<n>{CN_DECIMAL})")
