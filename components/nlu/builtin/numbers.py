@@ -7,13 +7,13 @@ normalised value, Duckling-style ``info``). Numbers are ints when whole, else fl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
     "CN_DECIMAL", "CN_ESTIMATES", "Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number",
-    "digits_value", "en_number", "in_a_word", "numbers", "ordinals", "simplified",
+    "digits_value", "en_number", "in_a_word", "inside_a_word", "numbers", "ordinals", "simplified",
 ]
 
 
@@ -65,6 +65,8 @@ def digits_value(said: str) -> float:
     if re.fullmatch(r"[\d.]*\d,\d{2}", said):
         return float(said.replace(".", "").replace(",", "."))
     return float(said.replace(",", ""))
+
+
 # digits and what multiplies them: "3 million", "2 dozens", "30 lakh", "100k", "1.2M" (a capital M: "2m" is
 # as often metres or minutes)
 DIGIT_SCALES = {**SCALES, **SHORT_SCALES, "grand": 1000, "dozen": 12, "k": 1000, "m": 10**6, "g": 10**9}
@@ -243,7 +245,7 @@ def cn_number(text: str) -> int | float | None:
     if text and all(c in CN_DIGITS for c in text) and (len(text) > 2 or "〇" in text or "零" in text):
         return int("".join(str(CN_DIGITS[c]) for c in text))  # read digit by digit: 二〇二六, 一二三
     # two digits side by side are no one numeral: an estimate (七八个人: seven or eight, 一两天; _cn_numbers reads
-    # none) or two numbers
+    # its lower end) or two numbers
     total, section, digit = 0, 0, None
     unit = 1  # what a last digit right after a unit counts in: 一千五 is 1500, 一万二 12000 (一千零五 is 1005)
     for c in text:
@@ -339,15 +341,23 @@ _CN_MEASURES = frozenset("个張张位名人天晚夜次本件只条块元钱毛
 def in_a_word(text: str, number: Found) -> bool:
     """A Chinese numeral that is part of a word of the dictionary with another meaning: 一 of 一共 ("in all"),
     一起 ("together"), 一下 ("a moment"), 统一, 唯一; not of 两张, 三个, 一千五 (numerals and measure words)."""
-    from dialogkit.components.nlu.word_boundaries import dictionary_words
-
     if text[number.start:number.end + 1] == "一点" and a_little(text, number.start):
         return True  # 便宜一点: "a little"
-    for word, start, end in dictionary_words(text):
-        if start < number.end and number.start < end:
-            outside = word[:max(number.start - start, 0)] + word[number.end - start:]
-            if any(c not in _CN_MEASURES and c not in CN_DIGITS and c not in CN_SCALES and not c.isdigit()
-                   for c in outside):
+    return inside_a_word(text, number.start, number.end, _NUMERAL_WORDS)
+
+
+_NUMERAL_WORDS = _CN_MEASURES | set(CN_DIGITS) | set(CN_SCALES) | set("0123456789")
+
+
+def inside_a_word(text: str, start: int, end: int, keeps: Collection[str]) -> bool:
+    """``text[start:end]`` is part of a longer word of the dictionary (jieba's) that adds to it characters other than
+    ``keeps``: a word of another meaning (一 of 一共, 五一 of 五一路)."""
+    from dialogkit.components.nlu.word_boundaries import dictionary_words
+
+    for word, at, stop in dictionary_words(text):
+        if at < end and start < stop:
+            outside = word[:max(start - at, 0)] + word[end - at:]
+            if any(c not in keeps for c in outside):
                 return True
     return False
 

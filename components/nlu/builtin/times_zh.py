@@ -19,7 +19,7 @@ from .days import (
 )
 from .holidays import NAMES_ZH as HOLIDAY_NAMES
 from .holidays import holiday_on, nth_weekday
-from .numbers import CN_NUM, a_little, cn_int, cn_number
+from .numbers import CN_NUM, a_little, cn_int, cn_number, inside_a_word
 
 _YEAR_REL = {"前年": -2, "去年": -1, "上年": -1, "今年": 0, "这一年": 0, "明年": 1, "下年": 1, "后年": 2}
 _YR = "|".join(_YEAR_REL)
@@ -142,15 +142,6 @@ def _zh_day(g: dict[str, str], today: date) -> tuple[date | None, str]:
 _ON_THE_DAY = frozenset("夜节日天晚前后当期间假")  # what a word may add to a day's name and still name the day (除夕夜)
 
 
-def _in_a_longer_word(text: str, start: int, end: int) -> bool:
-    """A dictionary word goes on past an edge of ``[start, end)`` with more than a day's words: 五一 of 五一路 (a
-    street), 圣诞 of 圣诞树; not 除夕 of 除夕夜."""
-    from dialogkit.components.nlu.word_boundaries import dictionary_words
-
-    return any((s < start < e or s < end < e) and not set(text[s:start] + text[end:e]) <= _ON_THE_DAY
-               for _word, s, e in dictionary_words(text))
-
-
 def zh_pieces(text: str, now: datetime) -> list[Piece]:
     today = now.date()
     days: list[Piece] = []
@@ -160,8 +151,8 @@ def zh_pieces(text: str, now: datetime) -> list[Piece]:
             days.append(now_piece(m.start(), m.end(), now))
             continue
         day, grain = _zh_day(g, today)
-        if day is None or ("hol" in g and _in_a_longer_word(text, m.start("hol"), m.end("hol"))):
-            continue
+        if day is None or ("hol" in g and inside_a_word(text, m.start("hol"), m.end("hol"), _ON_THE_DAY)):
+            continue  # 五一 of 五一路 (a street), 圣诞 of 圣诞树; not 除夕 of 除夕夜
         piece = Piece(m.start(), m.end(), day=day, grain=grain,
                       pod=g["rel"] if g.get("rel") in ("今晚", "明晚", "明早") else None)
         if "wd" in g and "wrel" not in g:
