@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from .clock_en import COUNT, count
 from .days import GRAIN_ORDER, MONTHS, Piece, Resolve, add_months, interval, midnight, nth_in, plus, shift_of
 from .numbers import CN_NUM, Found, alternation, cn_int, cn_number
-from .open_intervals import BEFORE_ZH, BY_EN, deadline, for_length, one_end, open_phrases
+from .open_intervals import AFTER_ZH, BEFORE_ZH, BY_EN, deadline, for_length, one_end, open_end, open_phrases
 from .times_en import NTH_EN, SPAN_EN, nth_of_span
 from .units import ZH_UNITS, en_units, grain_of
 
@@ -122,6 +122,10 @@ def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], re
             continue
         day, (first, last) = pod
         base = midnight(day, now)
+        mark = (AFTER_ZH.match(text, g[-1].end) or BEFORE_ZH.match(text, g[-1].end)) if lang == "zh" else None
+        if mark is not None:  # 明天中午之前: up to that noon; 下午以后: from the afternoon on
+            out.append(open_end(g[0].start, mark.end(), base + timedelta(hours=first), "hour", mark.re is AFTER_ZH))
+            continue
         out.append(interval(g[0].start, g[-1].end, base + timedelta(hours=first), base + timedelta(hours=last), "hour"))
     out += _phrases(text, lang, now)
     taken = [(f.start, f.end) for f in out]

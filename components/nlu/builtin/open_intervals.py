@@ -20,7 +20,7 @@ from .days import GRAIN_ORDER, Piece, interval, midnight, plus
 from .numbers import CN_NUM, Found, cn_number
 from .units import ZH_UNITS, en_units, grain_of
 
-__all__ = ["BEFORE_ZH", "BY_EN", "deadline", "for_length", "one_end", "open_phrases"]
+__all__ = ["AFTER_ZH", "BEFORE_ZH", "BY_EN", "deadline", "for_length", "one_end", "open_end", "open_phrases"]
 
 _SOME = r"(?:(?:any\s?time|some\s?times?)\s+)?"  # "anytime after 2014", "sometime before 2014"
 # one end said ("after 2pm", "until friday", "三点以后"): the words before an English time, after a Chinese one
@@ -30,7 +30,7 @@ _BEFORE_EN = re.compile(rf"\b{_SOME}(?:before|until|untill|till|til|through|thru
                         r"|not\s+after)\s+(?:the\s+)?$", re.I)
 BY_EN = re.compile(r"\bby\s+$", re.I)  # "by friday", "by the end of the month": a deadline
 _BY_CLOCK = re.compile(r"by\b", re.I)  # a clock time read with its "by" ("by 2pm": clock_en's "at" words)
-_AFTER_ZH = re.compile(r"以后|之后|往后|以来|起|开始|后")
+AFTER_ZH = re.compile(r"以后|之后|往后|以来|起|开始|后")
 BEFORE_ZH = re.compile(r"以前|之前|为止|前(?!后)")  # 九点前后 is about nine
 _ONWARDS = re.compile(r"\s+(?:on|onwards?)\b", re.I)
 # "a year from christmas", "3 days after monday": a day counted from the time, not all after it
@@ -90,10 +90,10 @@ def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolved: t
         return None  # an end of a range, or inside a stretch already read
     at, grain = resolved
     if lang == "zh":
-        mark = _AFTER_ZH.match(text, end) or BEFORE_ZH.match(text, end)
+        mark = AFTER_ZH.match(text, end) or BEFORE_ZH.match(text, end)
         if mark is None:
             return None
-        after = mark.re is _AFTER_ZH
+        after = mark.re is AFTER_ZH
         lead = start - (start > 0 and text[start - 1] == ("从" if after else "到"))
         stop = mark.end()
     else:
@@ -109,7 +109,7 @@ def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolved: t
         after, lead, stop = found.re is _AFTER_EN, found.start(), end
         if after and (onwards := _ONWARDS.match(text, end)):
             stop = onwards.end()
-    return _open(lead, stop, at, grain, after)
+    return open_end(lead, stop, at, grain, after)
 
 
 def deadline(start: int, end: int, now: datetime, at: datetime, grain: str, last: datetime | None = None) -> Found:
@@ -120,7 +120,7 @@ def deadline(start: int, end: int, now: datetime, at: datetime, grain: str, last
     return by
 
 
-def _open(start: int, end: int, at: datetime, grain: str, after: bool) -> Found:
+def open_end(start: int, end: int, at: datetime, grain: str, after: bool) -> Found:
     """An interval from ``at`` on (``after``) or up to it, the other end None."""
     iso = at.isoformat(timespec="seconds")
     side = "from" if after else "to"
@@ -134,7 +134,7 @@ def open_phrases(text: str, lang: str, now: datetime) -> list[Found]:
     if lang == "en":
         for m in _OPEN_YEAR_EN.finditer(text):
             year = midnight(date(int(m.group("y")), 1, 1), now)
-            out.append(_open(m.start(), m.end(), year, "year", m.group("after") is not None))
+            out.append(open_end(m.start(), m.end(), year, "year", m.group("after") is not None))
         for m in _ASAP.finditer(text):  # from now on
-            out.append(_open(m.start(), m.end(), now.replace(microsecond=0), "second", True))
+            out.append(open_end(m.start(), m.end(), now.replace(microsecond=0), "second", True))
     return out

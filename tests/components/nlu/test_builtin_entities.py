@@ -796,6 +796,8 @@ def test_two_chinese_digits_side_by_side_are_an_estimate_read_as_its_lower_end()
         ("十五号之前", [("time", {"from": None, "to": T("12-15")})]),  # was the number 15
         ("二十号以后", [("time", {"from": T("12-20"), "to": None})]),
         ("五日后", [("time", T("12-10"))]),  # five days on
+        ("明天中午之前", [("time", {"from": None, "to": T("12-06", "12:00")})]),  # was the noon stretch itself
+        ("周五晚上以后", [("time", {"from": T("12-11", "18:00"), "to": None})]),
         ("明天3pm", [("time", T("12-06", "15:00"))]),  # an English clock in a Chinese message (was nothing)
         ("当前", [("time", T("12-05", "10:00"))]),  # now, as Duckling reads it
         ("查一下当前月的话费", [("time", T("12-01"))]),  # this month
