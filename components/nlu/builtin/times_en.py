@@ -84,7 +84,7 @@ _EN_DAY = re.compile(
     rf"|(?:the\s+)?(?P<unit2>{en_units('week', 'month', 'quarter', 'year')})\s+after\s+next\b"  # two on
     rf"|(?:the\s+)?(?P<qn>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:quarter|qtr)(?:\s+(?:of\s+)?(?P<qy>\d{{4}}))?"
     rf"|(?P<qy2>\d{{4}}|\d{{2}})\s?q(?P<qn2>[1-4])"
-    rf"|(?:in|within)\s+(?P<inn>{COUNT})\s+(?P<inunit>{_DAYS_UP})\b"
+    rf"|(?:in|within)\s+(?:about\s+|approximately\s+|around\s+|roughly\s+)?(?P<inn>{COUNT})\s+(?P<inunit>{_DAYS_UP})\b"
     rf"|(?P<agon>{COUNT})\s+(?P<agounit>{_DAYS_UP})\s+"
     rf"(?P<dir>ago|back|from\s+now|from\s+today|hence|later|from\s+tomorrow|from\s+(?P<fromnext>next\s+)?(?P<fromwd>{_WD}))"
     rf"|(?:on\s+)?(?:the\s+)?(?P<d5>{_DOM})(?:\s+day)?\s+of\s+(?:the\s+)?(?P<mrel>{_REL})\s+month"
@@ -107,7 +107,11 @@ _EN_DAY = re.compile(
     r"|\s*(?:[.!?]|,?\s*(?:please|pls|plz|then|thanks|thank\s+you|would\s+be\s+(?:great|good|fine))\b|$))"
     rf"|in\s+(?P<year>1\d{{3}}|2\d{{3}})"
     rf"|(?:in|during)\s+(?P<inmonth>{_MON})(?!\.?,?\s+(?:(?:the\s+)?{_DOM}|\d{{4}}\b))"  # "in dec 20", "in may 2027"
-    rf"|(?P<month>{_MON_ALONE}))\b",
+    rf"|(?P<month>{_MON_ALONE})"
+    # "may" and "march" are months after a word of time or before a range's other month ("between May and August",
+    # "until May", "May to August"); alone they are a verb
+    rf"|(?:{_AFTER_TIME_WORD}|(?<=\bbetween\s))(?P<month2>may|march)(?!\s+(?:i|we|you|he|she|it|they|be|have)\b)"
+    rf"|(?P<month3>may|march)(?=\s*(?:-|–|to|through|thru|until|till)\s*(?:{_MON})\b))\b",
     re.I,
 )
 _WEEK_OF = re.compile(r"\b(?:the\s+)?week\s+of\s+$", re.I)
@@ -274,8 +278,8 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         return future_date(today, month, dom, _year(str(parts[2])) if len(parts) > 2 else None), "day"
     if "year" in g:
         return date(int(g["year"]), 1, 1), "year"
-    if "inmonth" in g or "month" in g:  # a month alone: its first day, the next one (this one while it lasts)
-        month = _month(g.get("inmonth") or g["month"])
+    if g.keys() & {"inmonth", "month", "month2", "month3"}:  # a month alone: its first day, the next one (this one
+        month = _month(g.get("inmonth") or g.get("month") or g.get("month2") or g["month3"])  # while it lasts)
         return date(today.year + (month < today.month), month, 1), "month"
     if "dom" in g or "domw" in g or "dom2" in g or "dom3" in g:
         said_dom = _day_of_month(g["domw"]) if "domw" in g else int(g.get("dom") or g.get("dom2") or g["dom3"])

@@ -845,7 +845,13 @@ def test_chinese_fractions_halves_decimals_midnight_and_holidays_by_their_number
         ("the week after next", [("time", T("12-14"))]),  # was nothing
         ("1am tonight", [("time", T("12-06", "01:00"))]),  # was this morning's, already past
         ("tonight at 2", [("time", T("12-05", "14:00"))]),  # as Duckling reads it
-        ("the month after next", [("time", T("2027-02-01"))]),  # was Friday and tomorrow, two days
+        ("the month after next", [("time", T("2027-02-01"))]),
+        # "may" and "march" as months after a word of time or before the range's other month (were August alone)
+        ("between May and August", [("time", _iv(T("2027-05-01"), T("2027-09-01")))]),
+        ("from march to may", [("time", _iv(T("2027-03-01"), T("2027-06-01")))]),
+        ("until May", [("time", {"from": None, "to": T("2027-05-01")})]),
+        ("I may come", []),
+        ("in about 2 weeks", [("time", T("12-19"))]),  # was a length of two weeks  # was Friday and tomorrow, two days
         ("at seven-thirty", [("time", T("12-05", "19:30"))]),  # was 19:00
         ("seven-thirty pm", [("time", T("12-05", "19:30"))]),
     ],
