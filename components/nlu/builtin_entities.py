@@ -164,6 +164,7 @@ def _dateparser_times(text: str, lang: str, now: datetime) -> list[Found]:
     settings = {
         "RELATIVE_BASE": now.replace(tzinfo=None),
         "PREFER_DATES_FROM": "future",
+        "PREFER_DAY_OF_MONTH": "first",  # "mai" is the 1st of May, not the day of the month it is today
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
     try:

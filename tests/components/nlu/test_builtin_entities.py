@@ -589,6 +589,8 @@ def test_bad_config_is_a_clear_error():
 def test_other_languages_get_dates_from_dateparser():
     found = extract("le 5 juin à 19h", "fr", NOW, ("time",))
     assert [f.value[:10] for f in found] == ["2027-06-05"]
+    # a month alone is its first day, not the day of the month it is today (was 2027-05-05)
+    assert [f.value for f in extract("en mai", "fr", NOW, ("time",))] == [T("2027-05-01")]
 
 
 def test_numbers_and_dates_are_also_read_where_the_spelling_read_a_word_otherwise(write_bot):
