@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import re
 
-from .numbers import CN_NUM, DIGITS, WORD_NUM, Found, alternation, cn_decimal, digits_value, en_number, whole
+from .numbers import (
+    CN_DECIMAL,
+    CN_NUM,
+    DIGITS,
+    WORD_NUM,
+    Found,
+    alternation,
+    cn_decimal,
+    digits_value,
+    en_number,
+    whole,
+)
 from .units import SECONDS, ZH_UNITS, en_spellings, grain_of
 
 __all__ = ["durations"]
@@ -30,7 +41,7 @@ EN_DURATION = re.compile(
 )
 _DURATION_JOIN = re.compile(r"^\s*(?:,|and|,\s*and|零)?\s*$", re.I)
 CN_DURATION = re.compile(
-    rf"(?P<n>(?:{CN_NUM})(?:点[零〇一二三四五六七八九]+)?|半)?\s?(?P<ge>个)?(?P<half>半)?(?P<unit>秒钟|分钟|小时|钟头|星期|礼拜|秒|天|周|月|年|钟|分|日)"
+    rf"(?P<n>{CN_DECIMAL}|半)?\s?(?P<ge>个)?(?P<half>半)?(?P<unit>秒钟|分钟|小时|钟头|星期|礼拜|秒|天|周|月|年|钟|分|日)"
     rf"(?P<half2>(?<=分)半钟?)?"
 )
 # 分 alone is a minute only beside another unit of time ("两小时十分", "五分三十秒", "一分半"), never a price's

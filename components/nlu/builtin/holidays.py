@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from .days import add_months, nth_in
+from .numbers import CN_NUMERALS
 
 __all__ = ["HOLIDAYS", "HOLIDAYS_ZH", "NAMES", "NAMES_ZH", "holiday_on", "nth_weekday"]
 
@@ -104,7 +105,7 @@ HOLIDAYS: list[tuple[str, Callable[[int], date | None]]] = [
     (r"mid-?\s?autumn\s+festival|moon\s+festival", _lunar(8, 15)),
 ]
 # Chinese names, written simplified (numbers.simplified reads traditional ones so)
-_NUMERALS = r"\d零〇一二两俩仨三四五六七八九十百千万亿点"
+_NUMERALS = rf"\d{CN_NUMERALS}点"
 _BREAK = "假期|长假|小长假|黄金周|放假"  # a public holiday's days off
 HOLIDAYS_ZH: list[tuple[str, Callable[[int], date | None]]] = [
     (r"元旦节?|阳历新年", _fixed(1, 1)),

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from .clock_en import COUNT, count
 from .days import GRAIN_ORDER, MONTHS, Piece, Resolve, add_months, interval, midnight, nth_in, plus, shift_of
 from .numbers import CN_NUM, Found, alternation, cn_int, cn_number
-from .open_intervals import AFTER_ZH, BEFORE_ZH, BY_EN, deadline, for_length, one_end, open_end, open_phrases
+from .open_intervals import BEFORE_ZH, BY_EN, deadline, for_length, one_end, open_end, open_phrases, zh_end_mark
 from .times_en import NTH_EN, SPAN_EN, nth_of_span
 from .units import ZH_UNITS, en_units, grain_of
 
@@ -122,9 +122,10 @@ def intervals(text: str, lang: str, now: datetime, groups: list[list[Piece]], re
             continue
         day, (first, last) = pod
         base = midnight(day, now)
-        mark = (AFTER_ZH.match(text, g[-1].end) or BEFORE_ZH.match(text, g[-1].end)) if lang == "zh" else None
+        mark = zh_end_mark(text, g[-1].end) if lang == "zh" else None
         if mark is not None:  # 明天中午之前: up to that noon; 下午以后: from the afternoon on
-            out.append(open_end(g[0].start, mark.end(), base + timedelta(hours=first), "hour", mark.re is AFTER_ZH))
+            after, stop = mark
+            out.append(open_end(g[0].start, stop, base + timedelta(hours=first), "hour", after))
             continue
         out.append(interval(g[0].start, g[-1].end, base + timedelta(hours=first), base + timedelta(hours=last), "hour"))
     out += _phrases(text, lang, now)
@@ -255,7 +256,7 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
         except ValueError:
             continue
         if a <= b:
-            out.append(interval(m.start(), m.end(), midnight(a, now), midnight(b, now) + timedelta(days=1), "day"))
+            out.append(_days(m, a, b, now))
     for m in _DOMS_EN.finditer(text) if lang == "en" else ():
         first, last = int(m.group("d1")), int(m.group("d2"))
         if m.group("to").lower() == "and" and not m.group("between"):
@@ -266,7 +267,7 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
             a, b = first_month.replace(day=first), last_month.replace(day=last)
         except ValueError:
             continue
-        out.append(interval(m.start(), m.end(), midnight(a, now), midnight(b, now) + timedelta(days=1), "day"))
+        out.append(_days(m, a, b, now))
     for m in stretch.finditer(text):
         found = _stretch(m, lang, now)
         if found is not None:
@@ -290,6 +291,11 @@ def _phrases(text: str, lang: str, now: datetime) -> list[Found]:
             out.append(found)
     out += open_phrases(text, lang, now)
     return out
+
+
+def _days(m: re.Match[str], first: date, last: date, now: datetime) -> Found:
+    """The days from ``first`` to ``last``, both whole ("July 13-15" ends on the 16th's midnight)."""
+    return interval(m.start(), m.end(), midnight(first, now), midnight(last, now) + timedelta(days=1), "day")
 
 
 def _weekend(start: int, end: int, friday: date, now: datetime) -> Found:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "CN_DECIMAL", "CN_ESTIMATES", "Found", "a_little", "alternation", "cn_decimal", "cn_int", "cn_number",
-    "digits_value", "en_number", "in_a_word", "inside_a_word", "numbers", "ordinals", "simplified",
+    "CN_DECIMAL", "CN_ESTIMATES", "CN_NUMERALS", "Found", "a_little", "alternation", "cn_decimal", "cn_int",
+    "cn_number", "digits_value", "en_number", "in_a_word", "inside_a_word", "numbers", "ordinals", "simplified",
 ]
 
 
@@ -211,7 +211,8 @@ CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
              "俩": 2, "仨": 3}  # 俩, 仨: two, three (of people: 我们俩, 仨人)
 CN_SCALES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
 CN_TENS = {"廿": 20, "卅": 30, "卌": 40}  # one character for twenty, thirty, forty (廿三 is 23)
-CN_NUM = "(?:\\d{1,3}(?:,\\d{3})+|\\d+)(?:\\.\\d+)?[十百千万亿]*|[零〇一二两俩仨三四五六七八九十百千万亿廿卅卌]+"
+CN_NUMERALS = "零〇一二两俩仨三四五六七八九十百千万亿廿卅卌"  # the characters a Chinese numeral is written with
+CN_NUM = f"(?:\\d{{1,3}}(?:,\\d{{3}})+|\\d+)(?:\\.\\d+)?[十百千万亿]*|[{CN_NUMERALS}]+"
 _CN = re.compile(CN_NUM)
 # Traditional characters as the grammar reads them, one character for one so that spans stay the user's: 兩個鐘
 # is read as 两个钟
@@ -222,9 +223,10 @@ _TRADITIONAL = str.maketrans(
 # the financial numerals (written on cheques: 參萬肆仟 is 三万四千), read as numerals only beside another numeral or
 # before a unit of money, or said alone: in a sentence they are words (队伍 "team", 大陆 "mainland", 參加 "take
 # part", 放肆)
-_FINANCIAL = str.maketrans("壹貳贰參叁肆伍陸陆柒捌玖拾佰仟", "一二二三三四五六六七八九十百千")
-_FINANCIAL_RUN = re.compile("[壹貳贰參叁肆伍陸陆柒捌玖拾佰仟零〇一二两三四五六七八九十百千万亿萬億]{2,}"
-                            "|[壹貳贰參叁肆伍陸陆柒捌玖拾佰仟](?=[元圆圓块塊角分整])|(?<=^)[壹貳贰參叁肆伍陸陆柒捌玖拾佰仟]$")
+_FINANCIAL_CHARS = "壹貳贰參叁肆伍陸陆柒捌玖拾佰仟"
+_FINANCIAL = str.maketrans(_FINANCIAL_CHARS, "一二二三三四五六六七八九十百千")
+_FINANCIAL_RUN = re.compile(f"[{_FINANCIAL_CHARS}{CN_NUMERALS}萬億]{{2,}}|[{_FINANCIAL_CHARS}](?=[元圆圓块塊角分整])"
+                            f"|(?<=^)[{_FINANCIAL_CHARS}]$")
 
 
 def simplified(text: str) -> str:
@@ -301,7 +303,7 @@ CN_DECIMAL = rf"(?:{CN_NUM})(?:点[零〇一二三四五六七八九]+[十百千
 # fractions (三分之一 a third) and percentages (百分之二十: 20, as "20%" is read); a half (一半, 半个苹果)
 _CN_FRACTION = re.compile(rf"(?P<neg>负\s?)?(?P<d>{CN_NUM})分之(?P<n>{CN_DECIMAL})")
 _CN_HALF = re.compile(
-    r"(?<![\d点个天年月周时分秒零〇一二两俩仨三四五六七八九十百千万亿])(?:一半|半个(?!小时|钟|月|星期|礼拜|年|世纪))")
+    rf"(?<![\d点个天年月周时分秒{CN_NUMERALS}])(?:一半|半个(?!小时|钟|月|星期|礼拜|年|世纪))")
 
 
 def _cn_numbers(text: str) -> list[Found]:

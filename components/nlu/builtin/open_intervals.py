@@ -20,7 +20,7 @@ from .days import GRAIN_ORDER, Piece, interval, midnight, plus
 from .numbers import CN_NUM, Found, cn_number
 from .units import ZH_UNITS, en_units, grain_of
 
-__all__ = ["AFTER_ZH", "BEFORE_ZH", "BY_EN", "deadline", "for_length", "one_end", "open_end", "open_phrases"]
+__all__ = ["BEFORE_ZH", "BY_EN", "deadline", "for_length", "one_end", "open_end", "open_phrases", "zh_end_mark"]
 
 _SOME = r"(?:(?:any\s?time|some\s?times?)\s+)?"  # "anytime after 2014", "sometime before 2014"
 # one end said ("after 2pm", "until friday", "三点以后"): the words before an English time, after a Chinese one
@@ -30,7 +30,7 @@ _BEFORE_EN = re.compile(rf"\b{_SOME}(?:before|until|untill|till|til|through|thru
                         r"|not\s+after)\s+(?:the\s+)?$", re.I)
 BY_EN = re.compile(r"\bby\s+$", re.I)  # "by friday", "by the end of the month": a deadline
 _BY_CLOCK = re.compile(r"by\b", re.I)  # a clock time read with its "by" ("by 2pm": clock_en's "at" words)
-AFTER_ZH = re.compile(r"以后|之后|往后|以来|起|开始|后")
+_AFTER_ZH = re.compile(r"以后|之后|往后|以来|起|开始|后")
 BEFORE_ZH = re.compile(r"以前|之前|为止|前(?!后)")  # 九点前后 is about nine
 _ONWARDS = re.compile(r"\s+(?:on|onwards?)\b", re.I)
 # "a year from christmas", "3 days after monday": a day counted from the time, not all after it
@@ -90,12 +90,11 @@ def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolved: t
         return None  # an end of a range, or inside a stretch already read
     at, grain = resolved
     if lang == "zh":
-        mark = AFTER_ZH.match(text, end) or BEFORE_ZH.match(text, end)
+        mark = zh_end_mark(text, end)
         if mark is None:
             return None
-        after = mark.re is AFTER_ZH
+        after, stop = mark
         lead = start - (start > 0 and text[start - 1] == ("从" if after else "到"))
-        stop = mark.end()
     else:
         if any(p.hour is not None and _BY_CLOCK.match(text, p.start) for p in group) and at > now:
             return deadline(start, end, now, at, grain)  # "by 2pm", "tomorrow by 3pm": a clock time said with "by"
@@ -110,6 +109,13 @@ def one_end(group: list[Piece], text: str, lang: str, now: datetime, resolved: t
         if after and (onwards := _ONWARDS.match(text, end)):
             stop = onwards.end()
     return open_end(lead, stop, at, grain, after)
+
+
+def zh_end_mark(text: str, end: int) -> tuple[bool, int] | None:
+    """The word after a Chinese time at ``end`` that makes it one end (三点以后, 明天中午之前): (after it, where the
+    word ends), or None."""
+    mark = _AFTER_ZH.match(text, end) or BEFORE_ZH.match(text, end)
+    return None if mark is None else (mark.re is _AFTER_ZH, mark.end())
 
 
 def deadline(start: int, end: int, now: datetime, at: datetime, grain: str, last: datetime | None = None) -> Found:

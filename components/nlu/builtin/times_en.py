@@ -278,8 +278,9 @@ def _day(g: dict[str, str], today: date, date_order: str) -> tuple[date | None, 
         return future_date(today, month, dom, _year(str(parts[2])) if len(parts) > 2 else None), "day"
     if "year" in g:
         return date(int(g["year"]), 1, 1), "year"
-    if g.keys() & {"inmonth", "month", "month2", "month3"}:  # a month alone: its first day, the next one (this one
-        month = _month(g.get("inmonth") or g.get("month") or g.get("month2") or g["month3"])  # while it lasts)
+    month_said = next((g[k] for k in ("inmonth", "month", "month2", "month3") if k in g), None)
+    if month_said is not None:  # a month alone: its first day, the next one (this one while it lasts)
+        month = _month(month_said)
         return date(today.year + (month < today.month), month, 1), "month"
     if "dom" in g or "domw" in g or "dom2" in g or "dom3" in g:
         said_dom = _day_of_month(g["domw"]) if "domw" in g else int(g.get("dom") or g.get("dom2") or g["dom3"])
